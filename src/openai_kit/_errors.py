@@ -1,0 +1,184 @@
+"""The exception hierarchy.
+
+Everything openai-kit raises on purpose derives from :class:`OpenAIError`. Errors that concern an HTTP
+exchange derive from :class:`APIError`; those with a response status from :class:`APIStatusError`,
+with one subclass per status the API documents. Messages never contain credentials.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigError",
+    "ConflictError",
+    "InternalServerError",
+    "MissingAPIKeyError",
+    "NotFoundError",
+    "OpenAIError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "UnprocessableEntityError",
+]
+
+
+class OpenAIError(Exception):
+    """Base of every error openai-kit raises."""
+
+
+class ConfigError(OpenAIError):
+    """The configuration is invalid (for example a malformed ``.openai`` file)."""
+
+
+class MissingAPIKeyError(ConfigError):
+    """No API key was found; the message lists every place that was searched."""
+
+    def __init__(self, searched: tuple[str, ...]) -> None:
+        self.searched = searched
+        places = "\n".join(f"  - {p}" for p in searched)
+        super().__init__(
+            "No API key found. Pass api_key=..., or set one of these:\n" + places
+        )
+
+
+class APIError(OpenAIError):
+    """An error concerning one HTTP exchange with the API."""
+
+    message: str
+    method: str | None
+    url: str | None
+    body: object | None
+    code: str | None
+    type: str | None
+    param: str | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        body: object | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.url = url
+        self.body = body
+        err = body.get("error", body) if isinstance(body, Mapping) else None
+        if isinstance(err, Mapping):
+            self.code = _str_or_none(err.get("code"))
+            self.type = _str_or_none(err.get("type"))
+            self.param = _str_or_none(err.get("param"))
+        else:
+            self.code = self.type = self.param = None
+
+    status_code: int | None = None
+    request_id: str | None = None
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+class APIStatusError(APIError):
+    """The API answered with a 4xx or 5xx status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        headers: Mapping[str, str],
+        body: object | None,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        super().__init__(message, method=method, url=url, body=body)
+        self.status_code = status_code
+        self.headers = dict(headers)
+        self.request_id = self.headers.get("x-request-id")
+
+
+class BadRequestError(APIStatusError):
+    """400"""
+
+
+class AuthenticationError(APIStatusError):
+    """401"""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403"""
+
+
+class NotFoundError(APIStatusError):
+    """404"""
+
+
+class ConflictError(APIStatusError):
+    """409"""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422"""
+
+
+class RateLimitError(APIStatusError):
+    """429"""
+
+
+class InternalServerError(APIStatusError):
+    """500 and above"""
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status: int) -> type[APIStatusError]:
+    if status >= 500:
+        return InternalServerError
+    return _BY_STATUS.get(status, APIStatusError)
+
+
+class APIConnectionError(APIError):
+    """The request did not reach the API, or the connection failed before the response was complete."""
+
+    def __init__(self, message: str = "Connection error.", *, method: str | None = None,
+                 url: str | None = None) -> None:
+        super().__init__(message, method=method, url=url)
+
+
+class APITimeoutError(APIConnectionError):
+    """A connect, read, idle-stream or overall deadline was exceeded."""
+
+    def __init__(self, message: str = "Request timed out.", *, method: str | None = None,
+                 url: str | None = None) -> None:
+        super().__init__(message, method=method, url=url)
+
+
+class APIResponseValidationError(APIError):
+    """The response could not be understood: not JSON, truncated, or not the expected shape."""
+
+    def __init__(self, message: str, *, status_code: int | None = None, body: object | None = None,
+                 method: str | None = None, url: str | None = None,
+                 request_id: str | None = None) -> None:
+        super().__init__(message, method=method, url=url, body=body)
+        self.status_code = status_code
+        self.request_id = request_id

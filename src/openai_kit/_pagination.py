@@ -1,0 +1,165 @@
+"""Auto-paginating list results.
+
+A page holds one response's items (``data``) and knows how to ask for the next one, whichever cursor
+style the endpoint uses: ``next_page`` (sent back as ``page``), ``next`` (sent as ``after``), or
+``has_more`` with ``last_id`` or the last item's ``id`` (sent as ``after``). Iterating a page yields
+every item of every following page, fetching each page only when needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Generator, Iterator
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import pydantic
+
+from ._models import BaseModel
+
+if TYPE_CHECKING:
+    from ._client import AsyncOpenAI, OpenAI
+
+__all__ = ["AsyncPage", "SyncPage"]
+
+_T = TypeVar("_T")
+
+
+@lru_cache(maxsize=None)
+def page_model(item: Any) -> type[BaseModel]:
+    """A model for one list response whose items are ``item`` (built once per item type)."""
+    name = f"Page[{getattr(item, '__name__', 'item')}]"
+    model: type[BaseModel] = pydantic.create_model(
+        name,
+        __base__=BaseModel,
+        data=(list[item], []),
+        object=(str | None, None),
+        has_more=(bool | None, None),
+        first_id=(str | None, None),
+        last_id=(str | None, None),
+        next_page=(str | None, None),
+        next=(str | None, None),
+    )
+    return model
+
+
+def next_query(page: Any, query: dict[str, object]) -> dict[str, object] | None:
+    """The query of the page after ``page``, or None when it was the last."""
+    if page.next_page:
+        return {**query, "page": page.next_page}
+    if page.next:
+        return {**query, "after": page.next}
+    if page.has_more:
+        cursor = page.last_id
+        if cursor is None and page.data:
+            last = page.data[-1]
+            cursor = last.get("id") if isinstance(last, dict) else getattr(last, "id", None)
+        if cursor:
+            return {**query, "after": cursor}
+    return None
+
+
+class _PageBase(Generic[_T]):
+    def __init__(self, model: Any, query: dict[str, object], method: str, path: str,
+                 body: object, options: Any) -> None:
+        self._model = model
+        self._query = query
+        self._method = method
+        self._path = path
+        self._body = body
+        self._options = options
+        self._page: Any = None
+
+    @property
+    def data(self) -> list[_T]:
+        return list(self._page.data) if self._page is not None else []
+
+    @property
+    def has_more(self) -> bool:
+        return self._page is not None and next_query(self._page, self._query) is not None
+
+    @property
+    def raw_page(self) -> Any:
+        """The parsed list response itself (``first_id``, ``last_id``, ``object``...)."""
+        return self._page
+
+    def _fetch_args(self, query: dict[str, object]) -> dict[str, Any]:
+        return {"method": self._method, "path": self._path, "query": query, "body": self._body,
+                "options": self._options}
+
+    def __repr__(self) -> str:
+        n = len(self._page.data) if self._page is not None else 0
+        return f"<{type(self).__name__} {self._path} items={n} has_more={self.has_more}>"
+
+
+class SyncPage(_PageBase[_T]):
+    """One page of a list; iterate it to get every item across all pages."""
+
+    def __init__(self, client: OpenAI, model: Any, query: dict[str, object], method: str, path: str,
+                 body: object, options: Any) -> None:
+        super().__init__(model, query, method, path, body, options)
+        self._client = client
+        self._page = client._fetch_page(page_model(model), **self._fetch_args(query))
+
+    def _with(self, page: Any, query: dict[str, object]) -> SyncPage[_T]:
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new._page, new._query = page, query
+        return new
+
+    def get_next_page(self) -> SyncPage[_T] | None:
+        query = next_query(self._page, self._query)
+        if query is None:
+            return None
+        page = self._client._fetch_page(page_model(self._model), **self._fetch_args(query))
+        return self._with(page, query)
+
+    def iter_pages(self) -> Iterator[SyncPage[_T]]:
+        page: SyncPage[_T] | None = self
+        while page is not None:
+            yield page
+            page = page.get_next_page()
+
+    def __iter__(self) -> Iterator[_T]:
+        for page in self.iter_pages():
+            yield from page._page.data
+
+
+class AsyncPage(_PageBase[_T]):
+    """``await`` it for the first page, or ``async for`` over every item of every page."""
+
+    def __init__(self, client: AsyncOpenAI, model: Any, query: dict[str, object], method: str, path: str,
+                 body: object, options: Any) -> None:
+        super().__init__(model, query, method, path, body, options)
+        self._client = client
+
+    async def _ensure(self) -> AsyncPage[_T]:
+        if self._page is None:
+            self._page = await self._client._fetch_page(page_model(self._model),
+                                                        **self._fetch_args(self._query))
+        return self
+
+    def __await__(self) -> Generator[Any, None, AsyncPage[_T]]:
+        return self._ensure().__await__()
+
+    async def get_next_page(self) -> AsyncPage[_T] | None:
+        await self._ensure()
+        query = next_query(self._page, self._query)
+        if query is None:
+            return None
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new._query = query
+        new._page = await self._client._fetch_page(page_model(self._model), **self._fetch_args(query))
+        return new
+
+    async def iter_pages(self) -> AsyncIterator[AsyncPage[_T]]:
+        page: AsyncPage[_T] | None = await self._ensure()
+        while page is not None:
+            yield page
+            page = await page.get_next_page()
+
+    async def __aiter__(self) -> AsyncIterator[_T]:
+        async for page in self.iter_pages():
+            for item in page._page.data:
+                yield item
+

@@ -1,0 +1,108 @@
+"""A sans-IO decoder for Server-Sent Events, following the WHATWG specification.
+
+Feed it bytes as they arrive, split anywhere (inside a field, a UTF-8 sequence or a CRLF pair); it
+returns complete events. Lines end in CRLF, LF or CR; ``data`` lines are joined with ``\\n``; comments
+(lines starting with ``:``) are counted but produce no event; ``id`` persists across events; ``retry``
+takes digits only; a leading byte-order mark is dropped. An event is dispatched on an empty line; what is
+pending when the stream ends is not an event (see :attr:`SSEDecoder.pending`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["SSEDecoder", "ServerSentEvent"]
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSentEvent:
+    data: str
+    event: str | None = None
+    id: str | None = None
+    retry: int | None = None
+
+    def json(self) -> object:
+        import orjson
+
+        return orjson.loads(self.data)
+
+
+class SSEDecoder:
+    __slots__ = ("_buf", "_data", "_event", "_id", "_retry", "_skip_lf", "_started", "comments")
+
+    def __init__(self) -> None:
+        self._buf = b""
+        self._data: list[bytes] | None = None
+        self._event: bytes | None = None
+        self._id: str | None = None
+        self._retry: int | None = None
+        self._skip_lf = False
+        self._started = False
+        #: number of comment lines seen (keep-alive pings); they are not progress
+        self.comments = 0
+
+    @property
+    def pending(self) -> bool:
+        """True when bytes of an unfinished event are buffered (a stream cut here was truncated)."""
+        return bool(self._buf) or self._data is not None or self._event is not None
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        if not chunk:
+            return []
+        if self._skip_lf:
+            self._skip_lf = False
+            if chunk[0] == 0x0A:
+                chunk = chunk[1:]
+        if b"\r" in chunk:
+            self._skip_lf = chunk[-1] == 0x0D
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if self._buf:
+            chunk = self._buf + chunk
+        if not self._started:
+            if len(chunk) < 3 and b"\xef\xbb\xbf".startswith(chunk):
+                self._buf = chunk
+                return []
+            self._started = True
+            if chunk.startswith(b"\xef\xbb\xbf"):
+                chunk = chunk[3:]
+        lines = chunk.split(b"\n")
+        self._buf = lines.pop()
+        events: list[ServerSentEvent] = []
+        for line in lines:
+            if not line:
+                if self._data is not None:
+                    events.append(self._dispatch())
+                else:
+                    self._event = None
+                continue
+            if line[0] == 0x3A:  # ':'
+                self.comments += 1
+                continue
+            name, colon, value = line.partition(b":")
+            if colon and value[:1] == b" ":
+                value = value[1:]
+            if name == b"data":
+                if self._data is None:
+                    self._data = [value]
+                else:
+                    self._data.append(value)
+            elif name == b"event":
+                self._event = value
+            elif name == b"id":
+                if b"\0" not in value:
+                    self._id = value.decode("utf-8", "replace")
+            elif name == b"retry":
+                if value.isdigit():
+                    self._retry = int(value)
+        return events
+
+    def _dispatch(self) -> ServerSentEvent:
+        data = self._data
+        assert data is not None
+        event = self._event
+        self._data = None
+        self._event = None
+        text = (data[0] if len(data) == 1 else b"\n".join(data)).decode("utf-8", "replace")
+        return ServerSentEvent(
+            text, None if event is None else event.decode("utf-8", "replace"), self._id, self._retry
+        )

