@@ -75,6 +75,8 @@ class LocalHTTPServer:
     requests: list[Req] = field(default_factory=list)
     connections: int = 0
     port: int = 0
+    #: paths whose request bodies are read and discarded (only their size is kept, in Req.headers)
+    discard_paths: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._loop = asyncio.new_event_loop()
@@ -120,7 +122,19 @@ class LocalHTTPServer:
                         break
                     k, _, v = h.decode().partition(":")
                     headers[k.strip().lower()] = v.strip()
-                if "content-length" in headers:
+                path_only = target.split("?", 1)[0]
+                if path_only in self.discard_paths:
+                    body = b""
+                    size = 0
+                    remaining = int(headers.get("content-length", "0"))
+                    while remaining:
+                        chunk = await reader.read(min(remaining, 1 << 20))
+                        if not chunk:
+                            break
+                        size += len(chunk)
+                        remaining -= len(chunk)
+                    headers["x-received-bytes"] = str(size)
+                elif "content-length" in headers:
                     body = await reader.readexactly(int(headers["content-length"]))
                 elif headers.get("transfer-encoding") == "chunked":
                     parts = []

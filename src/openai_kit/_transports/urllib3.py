@@ -96,7 +96,7 @@ class Urllib3Transport:
                         break
                     yield chunk
             except Exception as exc:
-                close()
+                close(False)
                 raise _map_error(exc, request) from exc
             finished[0] = True
 
@@ -139,6 +139,9 @@ def _drain(raw: Any, limit: int = 1 << 16, wait: float = 1.0) -> bool:
 
 def _map_error(exc: BaseException, request: Request) -> Exception:
     method, url = request.method, request.url
+    if isinstance(exc, NewConnectionError) and not isinstance(exc.__cause__, socket.timeout):
+        # urllib3 derives NewConnectionError from ConnectTimeoutError; a refused connection is no timeout
+        return APIConnectionError(f"Connection error: {exc.__class__.__name__}", method=method, url=url)
     if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError, Urllib3Timeout, socket.timeout)):
         return APITimeoutError(method=method, url=url)
     if isinstance(exc, (NewConnectionError, ProtocolError, SSLError, HTTPError, OSError)):
