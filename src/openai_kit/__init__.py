@@ -72,14 +72,54 @@ _EXPORTS: dict[str, str] = {
     "NotGiven": "_types",
     "RequestOptions": "_types",
 }
-for _name in (
-    "APIConnectionError APIError APIResponseValidationError APIStatusError APITimeoutError "
-    "AuthenticationError BadRequestError ConfigError ConflictError InternalServerError MissingAPIKeyError "
-    "NotFoundError OpenAIError PermissionDeniedError RateLimitError UnprocessableEntityError"
-).split():
+for _name in ["APIConnectionError", "APIError", "APIResponseValidationError", "APIStatusError", "APITimeoutError", "AuthenticationError", "BadRequestError", "ConfigError", "ConflictError", "InternalServerError", "MissingAPIKeyError", "NotFoundError", "OpenAIError", "PermissionDeniedError", "RateLimitError", "UnprocessableEntityError"]:
     _EXPORTS[_name] = "_errors"
 
-__all__ = ["__version__", *sorted(_EXPORTS)]
+__all__ = [
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIError",
+    "APIResponse",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncAPIResponse",
+    "AsyncAzureOpenAI",
+    "AsyncBinaryResponse",
+    "AsyncOpenAI",
+    "AsyncPage",
+    "AsyncStream",
+    "AuthenticationError",
+    "AzureOpenAI",
+    "BadRequestError",
+    "BaseModel",
+    "BinaryResponse",
+    "ConfigError",
+    "ConflictError",
+    "InternalServerError",
+    "MissingAPIKeyError",
+    "NotFoundError",
+    "NotGiven",
+    "OpenAI",
+    "OpenAIError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "Request",
+    "RequestOptions",
+    "Response",
+    "RetryPolicy",
+    "SSEDecoder",
+    "ServerSentEvent",
+    "Settings",
+    "Stream",
+    "SyncPage",
+    "Timeout",
+    "UnprocessableEntityError",
+    "__version__",
+    "find_config_file",
+    "load_config_file",
+    "resolve_settings",
+]
 
 
 def __getattr__(name: str) -> Any:

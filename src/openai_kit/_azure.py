@@ -26,10 +26,19 @@ from ._types import NotGiven
 __all__ = ["AsyncAzureOpenAI", "AzureOpenAI"]
 
 #: operations Azure serves under /deployments/{deployment}
-DEPLOYMENT_PATHS = frozenset({
-    "/completions", "/chat/completions", "/embeddings", "/audio/transcriptions", "/audio/translations",
-    "/audio/speech", "/images/generations", "/images/edits", "/images/variations",
-})
+DEPLOYMENT_PATHS = frozenset(
+    {
+        "/completions",
+        "/chat/completions",
+        "/embeddings",
+        "/audio/transcriptions",
+        "/audio/translations",
+        "/audio/speech",
+        "/images/generations",
+        "/images/edits",
+        "/images/variations",
+    }
+)
 
 
 class _AzureMixin(_ClientCore):
@@ -56,8 +65,10 @@ class _AzureMixin(_ClientCore):
             api_key = env.get("AZURE_OPENAI_API_KEY")
             azure_ad_token = env.get("AZURE_OPENAI_AD_TOKEN") if api_key is None else None
         if api_key is None and azure_ad_token is None and azure_ad_token_provider is None:
-            raise ConfigError("Azure needs api_key, azure_ad_token or azure_ad_token_provider "
-                              "(or AZURE_OPENAI_API_KEY / AZURE_OPENAI_AD_TOKEN)")
+            raise ConfigError(
+                "Azure needs api_key, azure_ad_token or azure_ad_token_provider "
+                "(or AZURE_OPENAI_API_KEY / AZURE_OPENAI_AD_TOKEN)"
+            )
         if base_url is None:
             if azure_endpoint is None and resource_name is not None:
                 azure_endpoint = f"https://{resource_name}.openai.azure.com"
@@ -103,7 +114,7 @@ class AzureOpenAI(_AzureMixin, OpenAI):
         organization: str | None = None,
         project: str | None = None,
         base_url: str | None = None,
-        timeout: float | Timeout | None | NotGiven = NotGiven(),
+        timeout: float | Timeout | NotGiven | None = NotGiven(),
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
@@ -111,13 +122,29 @@ class AzureOpenAI(_AzureMixin, OpenAI):
         http_client: Any = None,
         event_hooks: Mapping[str, Sequence[Callable[..., Any]]] | None = None,
     ) -> None:
-        cfg = self._azure_init(azure_endpoint=azure_endpoint, resource_name=resource_name,
-                               azure_deployment=azure_deployment, api_version=api_version, api_key=api_key,
-                               azure_ad_token=azure_ad_token, azure_ad_token_provider=azure_ad_token_provider,
-                               base_url=base_url, default_query=default_query)
-        OpenAI.__init__(self, organization=organization, project=project, timeout=timeout,
-                        max_retries=max_retries, retry_policy=retry_policy, default_headers=default_headers,
-                        http_client=http_client, event_hooks=event_hooks, **cfg)
+        cfg = self._azure_init(
+            azure_endpoint=azure_endpoint,
+            resource_name=resource_name,
+            azure_deployment=azure_deployment,
+            api_version=api_version,
+            api_key=api_key,
+            azure_ad_token=azure_ad_token,
+            azure_ad_token_provider=azure_ad_token_provider,
+            base_url=base_url,
+            default_query=default_query,
+        )
+        OpenAI.__init__(
+            self,
+            organization=organization,
+            project=project,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            default_headers=default_headers,
+            http_client=http_client,
+            event_hooks=event_hooks,
+            **cfg,
+        )
 
 
 class AsyncAzureOpenAI(_AzureMixin, AsyncOpenAI):
@@ -134,7 +161,7 @@ class AsyncAzureOpenAI(_AzureMixin, AsyncOpenAI):
         organization: str | None = None,
         project: str | None = None,
         base_url: str | None = None,
-        timeout: float | Timeout | None | NotGiven = NotGiven(),
+        timeout: float | Timeout | NotGiven | None = NotGiven(),
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
@@ -142,11 +169,26 @@ class AsyncAzureOpenAI(_AzureMixin, AsyncOpenAI):
         http_client: Any = None,
         event_hooks: Mapping[str, Sequence[Callable[..., Any]]] | None = None,
     ) -> None:
-        cfg = self._azure_init(azure_endpoint=azure_endpoint, resource_name=resource_name,
-                               azure_deployment=azure_deployment, api_version=api_version, api_key=api_key,
-                               azure_ad_token=azure_ad_token, azure_ad_token_provider=azure_ad_token_provider,
-                               base_url=base_url, default_query=default_query)
-        AsyncOpenAI.__init__(self, organization=organization, project=project, timeout=timeout,
-                             max_retries=max_retries, retry_policy=retry_policy,
-                             default_headers=default_headers, http_client=http_client,
-                             event_hooks=event_hooks, **cfg)
+        cfg = self._azure_init(
+            azure_endpoint=azure_endpoint,
+            resource_name=resource_name,
+            azure_deployment=azure_deployment,
+            api_version=api_version,
+            api_key=api_key,
+            azure_ad_token=azure_ad_token,
+            azure_ad_token_provider=azure_ad_token_provider,
+            base_url=base_url,
+            default_query=default_query,
+        )
+        AsyncOpenAI.__init__(
+            self,
+            organization=organization,
+            project=project,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            default_headers=default_headers,
+            http_client=http_client,
+            event_hooks=event_hooks,
+            **cfg,
+        )

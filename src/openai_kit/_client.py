@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from urllib.parse import urlencode, urlsplit
 
 import orjson
@@ -34,8 +34,8 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_MAX_RETRIES = 2
 _T = TypeVar("_T")
 
-ApiKey = Union[str, Callable[[], str]]
-AsyncApiKey = Union[str, Callable[[], str], Callable[[], Awaitable[str]]]
+ApiKey = str | Callable[[], str]
+AsyncApiKey = str | Callable[[], str] | Callable[[], Awaitable[str]]
 Hook = Callable[..., Any]
 ResponseMode = Literal["raw", "stream"] | None
 
@@ -87,9 +87,13 @@ def parse_response(response: Response, cast_to: Any) -> Any:
             return orjson.loads(content)
         except orjson.JSONDecodeError as exc:
             raise APIResponseValidationError(
-                f"Response body is not valid JSON ({exc.msg})", status_code=response.status_code,
-                body=content[:2000].decode("utf-8", "replace"), method=req.method, url=req.url,
-                request_id=response.request_id) from None
+                f"Response body is not valid JSON ({exc.msg})",
+                status_code=response.status_code,
+                body=content[:2000].decode("utf-8", "replace"),
+                method=req.method,
+                url=req.url,
+                request_id=response.request_id,
+            ) from None
     from pydantic import ValidationError
 
     from ._models import parse_json
@@ -101,11 +105,17 @@ def parse_response(response: Response, cast_to: Any) -> Any:
         if errors and errors[0]["type"] == "json_invalid":
             what = "not valid JSON" + (" (truncated)" if "EOF" in str(errors[0]["msg"]) else "")
         else:
-            what = f"not a valid {getattr(cast_to, '__name__', cast_to)}: {errors[0]['loc']} {errors[0]['msg']}"
+            what = (
+                f"not a valid {getattr(cast_to, '__name__', cast_to)}: {errors[0]['loc']} {errors[0]['msg']}"
+            )
         raise APIResponseValidationError(
-            f"Response body is {what}", status_code=response.status_code,
-            body=content[:2000].decode("utf-8", "replace"), method=req.method, url=req.url,
-            request_id=response.request_id) from None
+            f"Response body is {what}",
+            status_code=response.status_code,
+            body=content[:2000].decode("utf-8", "replace"),
+            method=req.method,
+            url=req.url,
+            request_id=response.request_id,
+        ) from None
 
 
 class _TransportHolder:
@@ -144,7 +154,7 @@ class _ClientCore:
         organization: str | None = None,
         project: str | None = None,
         base_url: str | None = None,
-        timeout: float | Timeout | None | NotGiven = NotGiven(),
+        timeout: float | Timeout | NotGiven | None = NotGiven(),
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
@@ -155,8 +165,11 @@ class _ClientCore:
     ) -> None:
         provider = api_key if callable(api_key) else None
         settings = resolve_settings(
-            api_key=None if provider is not None else api_key, organization=organization,
-            project=project, base_url=base_url, config_file=config_file,
+            api_key=None if provider is not None else api_key,
+            organization=organization,
+            project=project,
+            base_url=base_url,
+            config_file=config_file,
         )
         key = settings.api_key
         if provider is None and not key:
@@ -183,7 +196,9 @@ class _ClientCore:
         s = self._settings
         unknown = set(s["event_hooks"]) - {"request", "response"}
         if unknown:
-            raise ConfigError(f"event_hooks: unknown hook kind(s) {sorted(unknown)}; use 'request'/'response'")
+            raise ConfigError(
+                f"event_hooks: unknown hook kind(s) {sorted(unknown)}; use 'request'/'response'"
+            )
         if not isinstance(s["max_retries"], int) or s["max_retries"] < 0:
             raise ConfigError(f"max_retries must be a non-negative integer, got {s['max_retries']!r}")
         self.organization: str | None = s["organization"]
@@ -355,8 +370,10 @@ def _sync_transport(http_client: Any) -> Callable[[], SyncTransport]:
             return Urllib3Transport(pool_manager=http_client)
         if callable(getattr(http_client, "send", None)):
             return cast("SyncTransport", http_client)
-        raise ConfigError(f"http_client: unsupported type {type(http_client).__name__}; pass an httpx.Client, "
-                          "a urllib3.PoolManager or a transport with send()")
+        raise ConfigError(
+            f"http_client: unsupported type {type(http_client).__name__}; pass an httpx.Client, "
+            "a urllib3.PoolManager or a transport with send()"
+        )
 
     return make
 
@@ -378,8 +395,10 @@ def _async_transport(http_client: Any) -> Callable[[], AsyncTransport]:
             return AiohttpTransport(session=http_client)
         if callable(getattr(http_client, "send", None)):
             return cast("AsyncTransport", http_client)
-        raise ConfigError(f"http_client: unsupported type {type(http_client).__name__}; pass an "
-                          "httpx.AsyncClient, an aiohttp.ClientSession or a transport with send()")
+        raise ConfigError(
+            f"http_client: unsupported type {type(http_client).__name__}; pass an "
+            "httpx.AsyncClient, an aiohttp.ClientSession or a transport with send()"
+        )
 
     return make
 
@@ -394,7 +413,7 @@ class OpenAI(_ClientCore, SyncRootResources):
         organization: str | None = None,
         project: str | None = None,
         base_url: str | None = None,
-        timeout: float | Timeout | None | NotGiven = NotGiven(),
+        timeout: float | Timeout | NotGiven | None = NotGiven(),
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
@@ -403,10 +422,20 @@ class OpenAI(_ClientCore, SyncRootResources):
         event_hooks: Mapping[str, Sequence[Callable[..., Any]]] | None = None,
         config_file: str | None = None,
     ) -> None:
-        super().__init__(api_key=api_key, organization=organization, project=project, base_url=base_url,
-                         timeout=timeout, max_retries=max_retries, retry_policy=retry_policy,
-                         default_headers=default_headers, default_query=default_query,
-                         http_client=http_client, event_hooks=event_hooks, config_file=config_file)
+        super().__init__(
+            api_key=api_key,
+            organization=organization,
+            project=project,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            default_headers=default_headers,
+            default_query=default_query,
+            http_client=http_client,
+            event_hooks=event_hooks,
+            config_file=config_file,
+        )
 
     def _transport_factory(self, http_client: Any) -> Callable[[], Any]:
         return _sync_transport(http_client)
@@ -431,8 +460,16 @@ class OpenAI(_ClientCore, SyncRootResources):
         """Send one request through the pipeline and return ``cast_to`` (see docs/ARCHITECTURE.md)."""
         mode = self._mode
         binary = cast_to is BinaryResponse
-        prep = self._prepare(method, path, body=body, query=query, files=files, headers=headers,
-                             stream=stream or binary or mode == "stream", options=options)
+        prep = self._prepare(
+            method,
+            path,
+            body=body,
+            query=query,
+            files=files,
+            headers=headers,
+            stream=stream or binary or mode == "stream",
+            options=options,
+        )
         response = self._send(prep)
         if mode is not None:
             from ._response import APIResponse
@@ -451,15 +488,31 @@ class OpenAI(_ClientCore, SyncRootResources):
             response.read()
         return parse_response(response, cast_to)
 
-    def _fetch_page(self, page_cls: Any, *, method: str, path: str, query: Mapping[str, object],
-                    body: object, options: Any) -> Any:
-        prep = self._prepare(method, path, body=body, query=query, files=None, headers=None, stream=False,
-                             options=options)
+    def _fetch_page(
+        self,
+        page_cls: Any,
+        *,
+        method: str,
+        path: str,
+        query: Mapping[str, object],
+        body: object,
+        options: Any,
+    ) -> Any:
+        prep = self._prepare(
+            method, path, body=body, query=query, files=None, headers=None, stream=False, options=options
+        )
         return parse_response(self._send(prep), page_cls)
 
-    def get_api_list(self, path: str, *, model: type[_T] | Any, query: Mapping[str, object] | None = None,
-                     body: object = None, method: str = "GET",
-                     options: RequestOptions | Mapping[str, Any] | None = None) -> SyncPage[_T]:
+    def get_api_list(
+        self,
+        path: str,
+        *,
+        model: type[_T] | Any,
+        query: Mapping[str, object] | None = None,
+        body: object = None,
+        method: str = "GET",
+        options: RequestOptions | Mapping[str, Any] | None = None,
+    ) -> SyncPage[_T]:
         """Fetch the first page of a list; iterating the page walks every following page lazily."""
         from ._pagination import SyncPage
 
@@ -506,7 +559,7 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         organization: str | None = None,
         project: str | None = None,
         base_url: str | None = None,
-        timeout: float | Timeout | None | NotGiven = NotGiven(),
+        timeout: float | Timeout | NotGiven | None = NotGiven(),
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
@@ -515,10 +568,20 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         event_hooks: Mapping[str, Sequence[Callable[..., Any]]] | None = None,
         config_file: str | None = None,
     ) -> None:
-        super().__init__(api_key=api_key, organization=organization, project=project, base_url=base_url,
-                         timeout=timeout, max_retries=max_retries, retry_policy=retry_policy,
-                         default_headers=default_headers, default_query=default_query,
-                         http_client=http_client, event_hooks=event_hooks, config_file=config_file)
+        super().__init__(
+            api_key=api_key,
+            organization=organization,
+            project=project,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            default_headers=default_headers,
+            default_query=default_query,
+            http_client=http_client,
+            event_hooks=event_hooks,
+            config_file=config_file,
+        )
 
     def _transport_factory(self, http_client: Any) -> Callable[[], Any]:
         return _async_transport(http_client)
@@ -542,8 +605,16 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
     ) -> Any:
         mode = self._mode
         binary = cast_to is BinaryResponse
-        prep = self._prepare(method, path, body=body, query=query, files=files, headers=headers,
-                             stream=stream or binary or mode == "stream", options=options)
+        prep = self._prepare(
+            method,
+            path,
+            body=body,
+            query=query,
+            files=files,
+            headers=headers,
+            stream=stream or binary or mode == "stream",
+            options=options,
+        )
         response = await self._send(prep)
         if mode is not None:
             from ._response import AsyncAPIResponse
@@ -551,8 +622,9 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
             return AsyncAPIResponse(response, lambda r: self._finish(r, prep, cast_to, stream, stream_cls))
         return await self._finish(response, prep, cast_to, stream, stream_cls)
 
-    async def _finish(self, response: Response, prep: Prepared, cast_to: Any, stream: bool,
-                      stream_cls: Any) -> Any:
+    async def _finish(
+        self, response: Response, prep: Prepared, cast_to: Any, stream: bool, stream_cls: Any
+    ) -> Any:
         if stream:
             from ._streaming import AsyncStream
 
@@ -563,15 +635,31 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
             await response.aread()
         return parse_response(response, cast_to)
 
-    async def _fetch_page(self, page_cls: Any, *, method: str, path: str, query: Mapping[str, object],
-                          body: object, options: Any) -> Any:
-        prep = self._prepare(method, path, body=body, query=query, files=None, headers=None, stream=False,
-                             options=options)
+    async def _fetch_page(
+        self,
+        page_cls: Any,
+        *,
+        method: str,
+        path: str,
+        query: Mapping[str, object],
+        body: object,
+        options: Any,
+    ) -> Any:
+        prep = self._prepare(
+            method, path, body=body, query=query, files=None, headers=None, stream=False, options=options
+        )
         return parse_response(await self._send(prep), page_cls)
 
-    def get_api_list(self, path: str, *, model: type[_T] | Any, query: Mapping[str, object] | None = None,
-                     body: object = None, method: str = "GET",
-                     options: RequestOptions | Mapping[str, Any] | None = None) -> AsyncPage[_T]:
+    def get_api_list(
+        self,
+        path: str,
+        *,
+        model: type[_T] | Any,
+        query: Mapping[str, object] | None = None,
+        body: object = None,
+        method: str = "GET",
+        options: RequestOptions | Mapping[str, Any] | None = None,
+    ) -> AsyncPage[_T]:
         """A page to ``await`` (first page) or ``async for`` over (every item of every page)."""
         from ._pagination import AsyncPage
 
@@ -602,4 +690,3 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
-

@@ -24,8 +24,12 @@ __all__ = ["FILE_NAME", "Settings", "find_config_file", "load_config_file", "res
 FILE_NAME = ".openai"
 
 # JSON key -> setting, and KEY=VALUE / environment name -> setting
-_JSON_KEYS = {"apiKey": "api_key", "organizationId": "organization", "projectId": "project",
-              "baseUrl": "base_url"}
+_JSON_KEYS = {
+    "apiKey": "api_key",
+    "organizationId": "organization",
+    "projectId": "project",
+    "baseUrl": "base_url",
+}
 _ENV_KEYS = {
     "OPENAI_API_KEY": "api_key",
     "OPENAI_ORGANIZATION_ID": "organization",
@@ -92,7 +96,9 @@ def _parse_json(path: str, text: str) -> dict[str, str]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        raise ConfigError(
+            f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a JSON object with apiKey/organizationId/projectId")
     out: dict[str, str] = {}
@@ -142,8 +148,12 @@ def resolve_settings(
     (see :class:`~openai_kit.MissingAPIKeyError`, which lists ``Settings.searched``).
     """
     env = os.environ if environ is None else environ
-    values: dict[str, str | None] = {"api_key": api_key, "organization": organization,
-                                     "project": project, "base_url": base_url}
+    values: dict[str, str | None] = {
+        "api_key": api_key,
+        "organization": organization,
+        "project": project,
+        "base_url": base_url,
+    }
     sources = {k: "argument" for k, v in values.items() if v is not None}
     searched = ["argument api_key"]
     if any(v is None for v in values.values()):

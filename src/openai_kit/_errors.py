@@ -44,9 +44,7 @@ class MissingAPIKeyError(ConfigError):
     def __init__(self, searched: tuple[str, ...]) -> None:
         self.searched = searched
         places = "\n".join(f"  - {p}" for p in searched)
-        super().__init__(
-            "No API key found. Pass api_key=..., or set one of these:\n" + places
-        )
+        super().__init__("No API key found. Pass api_key=..., or set one of these:\n" + places)
 
 
 class APIError(OpenAIError):
@@ -160,25 +158,34 @@ def status_error_class(status: int) -> type[APIStatusError]:
 class APIConnectionError(APIError):
     """The request did not reach the API, or the connection failed before the response was complete."""
 
-    def __init__(self, message: str = "Connection error.", *, method: str | None = None,
-                 url: str | None = None) -> None:
+    def __init__(
+        self, message: str = "Connection error.", *, method: str | None = None, url: str | None = None
+    ) -> None:
         super().__init__(message, method=method, url=url)
 
 
 class APITimeoutError(APIConnectionError):
     """A connect, read, idle-stream or overall deadline was exceeded."""
 
-    def __init__(self, message: str = "Request timed out.", *, method: str | None = None,
-                 url: str | None = None) -> None:
+    def __init__(
+        self, message: str = "Request timed out.", *, method: str | None = None, url: str | None = None
+    ) -> None:
         super().__init__(message, method=method, url=url)
 
 
 class APIResponseValidationError(APIError):
     """The response could not be understood: not JSON, truncated, or not the expected shape."""
 
-    def __init__(self, message: str, *, status_code: int | None = None, body: object | None = None,
-                 method: str | None = None, url: str | None = None,
-                 request_id: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        body: object | None = None,
+        method: str | None = None,
+        url: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
         super().__init__(message, method=method, url=url, body=body)
         self.status_code = status_code
         self.request_id = request_id

@@ -13,8 +13,9 @@ __all__ = ["SECRET_HEADERS", "logger", "redact_headers"]
 
 logger = logging.getLogger("openai_kit")
 
-SECRET_HEADERS = frozenset({"authorization", "api-key", "proxy-authorization", "cookie", "set-cookie",
-                            "x-api-key"})
+SECRET_HEADERS = frozenset(
+    {"authorization", "api-key", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+)
 
 
 def _setup_from_env() -> None:

@@ -162,8 +162,11 @@ def _file_part(value: Any, field: str) -> tuple[str, str, bytes | _FilePart]:
     return filename, content_type, payload
 
 
-def encode_multipart(fields: Mapping[str, object], files: Mapping[str, FileTypes | Sequence[FileTypes]],
-                     boundary: str | None = None) -> MultipartBody:
+def encode_multipart(
+    fields: Mapping[str, object],
+    files: Mapping[str, FileTypes | Sequence[FileTypes]],
+    boundary: str | None = None,
+) -> MultipartBody:
     boundary = boundary or uuid.uuid4().hex
     parts: list[tuple[bytes, bytes | _FilePart]] = []
     sep = f"--{boundary}\r\n"
@@ -176,7 +179,9 @@ def encode_multipart(fields: Mapping[str, object], files: Mapping[str, FileTypes
         name = f"{key}[]" if isinstance(value, list) and not key.endswith("[]") else key
         for item in items:
             filename, content_type, payload = _file_part(item, key)
-            head = (f'{sep}Content-Disposition: form-data; name="{_quote(name)}"; '
-                    f'filename="{_quote(filename)}"\r\nContent-Type: {content_type}\r\n\r\n')
+            head = (
+                f'{sep}Content-Disposition: form-data; name="{_quote(name)}"; '
+                f'filename="{_quote(filename)}"\r\nContent-Type: {content_type}\r\n\r\n'
+            )
             parts.append((head.encode(), payload))
     return MultipartBody(parts, boundary)

@@ -9,7 +9,7 @@ every item of every following page, fetching each page only when needed.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Generator, Iterator
-from functools import lru_cache
+from functools import cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import pydantic
@@ -24,7 +24,7 @@ __all__ = ["AsyncPage", "SyncPage"]
 _T = TypeVar("_T")
 
 
-@lru_cache(maxsize=None)
+@cache
 def page_model(item: Any) -> type[BaseModel]:
     """A model for one list response whose items are ``item`` (built once per item type)."""
     name = f"Page[{getattr(item, '__name__', 'item')}]"
@@ -59,8 +59,9 @@ def next_query(page: Any, query: dict[str, object]) -> dict[str, object] | None:
 
 
 class _PageBase(Generic[_T]):
-    def __init__(self, model: Any, query: dict[str, object], method: str, path: str,
-                 body: object, options: Any) -> None:
+    def __init__(
+        self, model: Any, query: dict[str, object], method: str, path: str, body: object, options: Any
+    ) -> None:
         self._model = model
         self._query = query
         self._method = method
@@ -83,8 +84,13 @@ class _PageBase(Generic[_T]):
         return self._page
 
     def _fetch_args(self, query: dict[str, object]) -> dict[str, Any]:
-        return {"method": self._method, "path": self._path, "query": query, "body": self._body,
-                "options": self._options}
+        return {
+            "method": self._method,
+            "path": self._path,
+            "query": query,
+            "body": self._body,
+            "options": self._options,
+        }
 
     def __repr__(self) -> str:
         n = len(self._page.data) if self._page is not None else 0
@@ -94,8 +100,16 @@ class _PageBase(Generic[_T]):
 class SyncPage(_PageBase[_T]):
     """One page of a list; iterate it to get every item across all pages."""
 
-    def __init__(self, client: OpenAI, model: Any, query: dict[str, object], method: str, path: str,
-                 body: object, options: Any) -> None:
+    def __init__(
+        self,
+        client: OpenAI,
+        model: Any,
+        query: dict[str, object],
+        method: str,
+        path: str,
+        body: object,
+        options: Any,
+    ) -> None:
         super().__init__(model, query, method, path, body, options)
         self._client = client
         self._page = client._fetch_page(page_model(model), **self._fetch_args(query))
@@ -127,15 +141,24 @@ class SyncPage(_PageBase[_T]):
 class AsyncPage(_PageBase[_T]):
     """``await`` it for the first page, or ``async for`` over every item of every page."""
 
-    def __init__(self, client: AsyncOpenAI, model: Any, query: dict[str, object], method: str, path: str,
-                 body: object, options: Any) -> None:
+    def __init__(
+        self,
+        client: AsyncOpenAI,
+        model: Any,
+        query: dict[str, object],
+        method: str,
+        path: str,
+        body: object,
+        options: Any,
+    ) -> None:
         super().__init__(model, query, method, path, body, options)
         self._client = client
 
     async def _ensure(self) -> AsyncPage[_T]:
         if self._page is None:
-            self._page = await self._client._fetch_page(page_model(self._model),
-                                                        **self._fetch_args(self._query))
+            self._page = await self._client._fetch_page(
+                page_model(self._model), **self._fetch_args(self._query)
+            )
         return self
 
     def __await__(self) -> Generator[Any, None, AsyncPage[_T]]:
@@ -162,4 +185,3 @@ class AsyncPage(_PageBase[_T]):
         async for page in self.iter_pages():
             for item in page._page.data:
                 yield item
-

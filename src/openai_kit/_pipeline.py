@@ -83,8 +83,14 @@ def _effective_timeout(timeout: Timeout, stream: bool, deadline: float | None) -
         connect = remaining if connect is None else min(connect, remaining)
     if read == timeout.read and connect == timeout.connect:
         return timeout
-    return Timeout(connect=connect, read=read, write=timeout.write, pool=timeout.pool,
-                   total=timeout.total, stream_idle=timeout.stream_idle)
+    return Timeout(
+        connect=connect,
+        read=read,
+        write=timeout.write,
+        pool=timeout.pool,
+        total=timeout.total,
+        stream_idle=timeout.stream_idle,
+    )
 
 
 def error_body(content: bytes) -> object:
@@ -103,8 +109,12 @@ def status_error(response: Response, body: object) -> Exception:
     message = f"Error code: {response.status_code}" + (f" - {detail}" if detail else "")
     req = response.request
     return status_error_class(response.status_code)(
-        message, status_code=response.status_code, headers=response.headers, body=body,
-        method=req.method, url=req.url,
+        message,
+        status_code=response.status_code,
+        headers=response.headers,
+        body=body,
+        method=req.method,
+        url=req.url,
     )
 
 
@@ -127,8 +137,9 @@ def attempts(prep: Prepared, pipe: Pipeline) -> Generator[Any, Any, Response]:
             yield Call(hook, (request,))
         timeout = _effective_timeout(prep.timeout, prep.stream, deadline)
         if logger.isEnabledFor(10):
-            logger.debug("Request: %s %s headers=%s", request.method, request.url,
-                         redact_headers(request.headers))
+            logger.debug(
+                "Request: %s %s headers=%s", request.method, request.url, redact_headers(request.headers)
+            )
         can_retry = retries < prep.max_retries and replayable
         try:
             response: Response = yield Send(request, prep.stream, timeout)
@@ -138,8 +149,9 @@ def attempts(prep: Prepared, pipe: Pipeline) -> Generator[Any, Any, Response]:
             delay = pipe.retry.delay(retries)
             if not can_retry or (deadline is not None and time.monotonic() + delay >= deadline):
                 raise
-            logger.info("Retrying %s %s in %.2fs after %s", request.method, request.url, delay,
-                        type(exc).__name__)
+            logger.info(
+                "Retrying %s %s in %.2fs after %s", request.method, request.url, delay, type(exc).__name__
+            )
             yield Sleep(delay)
             retries += 1
             continue
@@ -152,12 +164,18 @@ def attempts(prep: Prepared, pipe: Pipeline) -> Generator[Any, Any, Response]:
         body = error_body(content)
         err = body.get("error") if isinstance(body, dict) else None
         code = err.get("code") if isinstance(err, dict) else None
-        if can_retry and pipe.retry.should_retry_status(response.status_code, response.headers,
-                                                        code if isinstance(code, str) else None):
+        if can_retry and pipe.retry.should_retry_status(
+            response.status_code, response.headers, code if isinstance(code, str) else None
+        ):
             delay = pipe.retry.delay(retries, response.headers)
             if deadline is None or time.monotonic() + delay < deadline:
-                logger.info("Retrying %s %s in %.2fs after status %d", request.method, request.url,
-                            delay, response.status_code)
+                logger.info(
+                    "Retrying %s %s in %.2fs after status %d",
+                    request.method,
+                    request.url,
+                    delay,
+                    response.status_code,
+                )
                 yield Sleep(delay)
                 retries += 1
                 continue

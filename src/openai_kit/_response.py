@@ -53,7 +53,9 @@ def _json(content: bytes) -> Any:
     try:
         return orjson.loads(content)
     except orjson.JSONDecodeError as exc:
-        raise APIResponseValidationError(f"Response body is not valid JSON: {exc}", body=content[:1000]) from None
+        raise APIResponseValidationError(
+            f"Response body is not valid JSON: {exc}", body=content[:1000]
+        ) from None
 
 
 class APIResponse(_ResponseInfo):
@@ -97,8 +99,9 @@ class APIResponse(_ResponseInfo):
     def __enter__(self) -> APIResponse:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
 
@@ -131,6 +134,7 @@ class AsyncAPIResponse(_ResponseInfo):
     async def __aenter__(self) -> AsyncAPIResponse:
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         await self.close()

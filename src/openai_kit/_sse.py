@@ -88,12 +88,10 @@ class SSEDecoder:
                     self._data.append(value)
             elif name == b"event":
                 self._event = value
-            elif name == b"id":
-                if b"\0" not in value:
-                    self._id = value.decode("utf-8", "replace")
-            elif name == b"retry":
-                if value.isdigit():
-                    self._retry = int(value)
+            elif name == b"id" and b"\0" not in value:
+                self._id = value.decode("utf-8", "replace")
+            elif name == b"retry" and value.isdigit():
+                self._retry = int(value)
         return events
 
     def _dispatch(self) -> ServerSentEvent:

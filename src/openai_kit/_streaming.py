@@ -51,8 +51,11 @@ class _EventParser(Generic[_T]):
         if events:
             self.last_event = now
         elif self.idle is not None and now - self.last_event > self.idle:
-            raise APITimeoutError(f"No stream event for {self.idle:g}s (only keep-alives).",
-                                  method=self.request.method, url=self.request.url)
+            raise APITimeoutError(
+                f"No stream event for {self.idle:g}s (only keep-alives).",
+                method=self.request.method,
+                url=self.request.url,
+            )
         return events
 
     def parse(self, sse: ServerSentEvent) -> _T:
@@ -61,8 +64,12 @@ class _EventParser(Generic[_T]):
             body = _loads(data)
             err = body.get("error", body) if isinstance(body, dict) else None
             msg = err.get("message") if isinstance(err, dict) else None
-            raise APIError(f"Stream error: {msg or data[:200]}", method=self.request.method,
-                           url=self.request.url, body=body)
+            raise APIError(
+                f"Stream error: {msg or data[:200]}",
+                method=self.request.method,
+                url=self.request.url,
+                body=body,
+            )
         self.seen += 1
         self.last_named = sse.event is not None
         cast = self.cast
@@ -75,17 +82,22 @@ class _EventParser(Generic[_T]):
         except ValueError as exc:
             raise APIResponseValidationError(
                 f"Stream event is not a valid {getattr(cast, '__name__', cast)}: {str(exc)[:300]}",
-                body=data, method=self.request.method, url=self.request.url) from None
+                body=data,
+                method=self.request.method,
+                url=self.request.url,
+            ) from None
 
     def at_eof(self) -> None:
         if self.done:
             return
         if self.decoder.pending:
-            raise APIConnectionError("Stream ended in the middle of an event.",
-                                     method=self.request.method, url=self.request.url)
+            raise APIConnectionError(
+                "Stream ended in the middle of an event.", method=self.request.method, url=self.request.url
+            )
         if not self.last_named:
-            raise APIConnectionError("Stream ended without [DONE] (truncated).",
-                                     method=self.request.method, url=self.request.url)
+            raise APIConnectionError(
+                "Stream ended without [DONE] (truncated).", method=self.request.method, url=self.request.url
+            )
         self.done = True
 
 
@@ -160,8 +172,9 @@ class Stream(Generic[_T]):
     def __enter__(self) -> Stream[_T]:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
 
@@ -228,6 +241,7 @@ class AsyncStream(Generic[_T]):
     async def __aenter__(self) -> AsyncStream[_T]:
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         await self.close()

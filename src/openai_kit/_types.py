@@ -48,7 +48,7 @@ class NotGiven:
 
 
 NOT_GIVEN = NotGiven()
-NotGivenOr = Union[_T, NotGiven]
+NotGivenOr = Union[_T, NotGiven]  # noqa: UP007 - generic alias
 
 Headers = Mapping[str, str]
 Query = Mapping[str, object]
@@ -56,13 +56,9 @@ Body = object
 
 #: What a file argument accepts: a path, raw bytes, or a binary file object; or a tuple
 #: ``(filename, content)`` / ``(filename, content, content_type)`` to name the part explicitly.
-FileContent = Union[bytes, IO[bytes], "os.PathLike[str]"]
-FileTypes = Union[
-    FileContent,
-    tuple[Union[str, None], FileContent],
-    tuple[Union[str, None], FileContent, Union[str, None]],
-]
-FileFields = Mapping[str, Union[FileTypes, Sequence[FileTypes]]]
+FileContent = Union[bytes, IO[bytes], os.PathLike[str]]  # noqa: UP007 - runtime alias on 3.10
+FileTypes = FileContent | tuple[str | None, FileContent] | tuple[str | None, FileContent, str | None]
+FileFields = Mapping[str, FileTypes | Sequence[FileTypes]]
 
 
 class RequestOptions(TypedDict, total=False):

@@ -39,8 +39,13 @@ class Conn:
         self.writer.write(data)
         await self.writer.drain()
 
-    async def respond(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None,
-                      content_type: str = "application/json") -> None:
+    async def respond(
+        self,
+        status: int,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/json",
+    ) -> None:
         hdrs = {"content-type": content_type, "content-length": str(len(body)), **(headers or {})}
         head = f"HTTP/1.1 {status} X\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hdrs.items()) + "\r\n"
         await self.send(head.encode() + body)
@@ -48,8 +53,12 @@ class Conn:
     async def json(self, obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> None:
         await self.respond(status, orjson.dumps(obj), headers)
 
-    async def start_chunked(self, status: int = 200, content_type: str = "text/event-stream",
-                            headers: dict[str, str] | None = None) -> None:
+    async def start_chunked(
+        self,
+        status: int = 200,
+        content_type: str = "text/event-stream",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         hdrs = {"content-type": content_type, "transfer-encoding": "chunked", **(headers or {})}
         head = f"HTTP/1.1 {status} X\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hdrs.items()) + "\r\n"
         await self.send(head.encode())
@@ -93,6 +102,7 @@ class LocalHTTPServer:
         def register(fn: Handler) -> Handler:
             self.routes[(method.upper(), path)] = fn
             return fn
+
         return register
 
     def _run(self) -> None:
@@ -155,8 +165,17 @@ class LocalHTTPServer:
                 self.requests.append(req)
                 handler = self.routes.get((method, url.path))
                 if handler is None:
-                    await conn.json({"error": {"message": f"no route {method} {url.path}", "type": "x",
-                                               "param": None, "code": None}}, status=404)
+                    await conn.json(
+                        {
+                            "error": {
+                                "message": f"no route {method} {url.path}",
+                                "type": "x",
+                                "param": None,
+                                "code": None,
+                            }
+                        },
+                        status=404,
+                    )
                 else:
                     await handler(req, conn)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):

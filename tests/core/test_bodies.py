@@ -28,9 +28,19 @@ def test_multipart_body_byte_for_byte(server: LocalHTTPServer, tmp_path: Path) -
     path = tmp_path / "data.jsonl"
     path.write_bytes(b'{"a": 1}\n')
     client = openai_kit.OpenAI(api_key="k", base_url=server.base_url)
-    client.post("/files", body={"purpose": "batch", "flag": True, "n": 3, "tags": ["x", "y"],
-                                "meta": {"k": "v"}, "skip": openai_kit.NOT_GIVEN, "none": None},
-                files={"file": path, "extra": ("notes.txt", b"hi", "text/plain"), "blob": io.BytesIO(b"\x00\x01")})
+    client.post(
+        "/files",
+        body={
+            "purpose": "batch",
+            "flag": True,
+            "n": 3,
+            "tags": ["x", "y"],
+            "meta": {"k": "v"},
+            "skip": openai_kit.NOT_GIVEN,
+            "none": None,
+        },
+        files={"file": path, "extra": ("notes.txt", b"hi", "text/plain"), "blob": io.BytesIO(b"\x00\x01")},
+    )
     req = server.requests[-1]
     b = boundary_of(req)
 
@@ -38,15 +48,18 @@ def test_multipart_body_byte_for_byte(server: LocalHTTPServer, tmp_path: Path) -
         return f'--{b}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
 
     expected = (
-        field("purpose", "batch") + field("flag", "true") + field("n", "3") + field("tags[]", "x")
-        + field("tags[]", "y") + field("meta[k]", "v")
+        field("purpose", "batch")
+        + field("flag", "true")
+        + field("n", "3")
+        + field("tags[]", "x")
+        + field("tags[]", "y")
+        + field("meta[k]", "v")
         + f'--{b}\r\nContent-Disposition: form-data; name="file"; filename="data.jsonl"\r\n'
-          f'Content-Type: application/octet-stream\r\n\r\n{{"a": 1}}\n\r\n'
+        f'Content-Type: application/octet-stream\r\n\r\n{{"a": 1}}\n\r\n'
         + f'--{b}\r\nContent-Disposition: form-data; name="extra"; filename="notes.txt"\r\n'
-          f'Content-Type: text/plain\r\n\r\nhi\r\n'
+        f"Content-Type: text/plain\r\n\r\nhi\r\n"
         + f'--{b}\r\nContent-Disposition: form-data; name="blob"; filename="blob"\r\n'
-          f'Content-Type: application/octet-stream\r\n\r\n\x00\x01\r\n'
-        + f"--{b}--\r\n"
+        f"Content-Type: application/octet-stream\r\n\r\n\x00\x01\r\n" + f"--{b}--\r\n"
     ).encode()
     assert req.body == expected
     assert req.headers["content-length"] == str(len(expected))
@@ -62,18 +75,20 @@ def test_multipart_upload_is_retried_with_the_same_bytes(server: LocalHTTPServer
 
     path = tmp_path / "f.bin"
     path.write_bytes(os.urandom(300_000))
-    client = openai_kit.OpenAI(api_key="k", base_url=server.base_url,
-                               retry_policy=openai_kit.RetryPolicy(initial_delay=0.01))
+    client = openai_kit.OpenAI(
+        api_key="k", base_url=server.base_url, retry_policy=openai_kit.RetryPolicy(initial_delay=0.01)
+    )
     assert client.post("/files", body={"purpose": "x"}, files={"file": path}) == {"ok": True}
     first, second = server.requests
     assert len(first.body) > 300_000
     assert first.body.replace(boundary_of(first).encode(), b"B") == second.body.replace(
-        boundary_of(second).encode(), b"B")
+        boundary_of(second).encode(), b"B"
+    )
 
 
 def test_missing_upload_file_is_a_clear_error(server: LocalHTTPServer, tmp_path: Path) -> None:
     client = openai_kit.OpenAI(api_key="k", base_url=server.base_url)
-    with pytest.raises(FileNotFoundError, match="no-such.bin"):
+    with pytest.raises(FileNotFoundError, match=r"no-such\.bin"):
         client.post("/files", files={"file": tmp_path / "no-such.bin"})
     assert server.requests == []
 
@@ -123,7 +138,7 @@ def download_route(server: LocalHTTPServer, size: int, cut: bool = False) -> byt
     async def content(req: Req, conn: Conn) -> None:
         await conn.start_chunked(content_type="application/octet-stream")
         for i in range(0, len(data), 1 << 20):
-            await conn.chunk(data[i:i + (1 << 20)])
+            await conn.chunk(data[i : i + (1 << 20)])
             if cut and i > len(data) // 2:
                 conn.abort()
                 return
@@ -170,23 +185,38 @@ def paged_routes(server: LocalHTTPServer) -> None:
     async def cursor(req: Req, conn: Conn) -> None:
         limit = int(req.query["limit"][0])
         start = ids.index(req.query["after"][0]) + 1 if "after" in req.query else 0
-        page = ids[start:start + limit]
-        await conn.json({"object": "list", "data": [{"id": i} for i in page], "first_id": page[0],
-                         "last_id": page[-1], "has_more": start + limit < len(ids)})
+        page = ids[start : start + limit]
+        await conn.json(
+            {
+                "object": "list",
+                "data": [{"id": i} for i in page],
+                "first_id": page[0],
+                "last_id": page[-1],
+                "has_more": start + limit < len(ids),
+            }
+        )
 
     @server.route("GET", "/v1/noid")  # has_more without last_id: the last item's id is the cursor
     async def noid(req: Req, conn: Conn) -> None:
         start = ids.index(req.query["after"][0]) + 1 if "after" in req.query else 0
-        page = ids[start:start + 10]
-        await conn.json({"object": "list", "data": [{"id": i} for i in page], "has_more": start + 10 < len(ids)})
+        page = ids[start : start + 10]
+        await conn.json(
+            {"object": "list", "data": [{"id": i} for i in page], "has_more": start + 10 < len(ids)}
+        )
 
     @server.route("GET", "/v1/usage")  # next_page token style
     async def usage(req: Req, conn: Conn) -> None:
         n = int(req.query.get("page", ["0"])[0])
-        page = ids[n * 10:(n + 1) * 10]
+        page = ids[n * 10 : (n + 1) * 10]
         more = (n + 1) * 10 < len(ids)
-        await conn.json({"object": "page", "data": [{"id": i} for i in page], "has_more": more,
-                         "next_page": str(n + 1) if more else None})
+        await conn.json(
+            {
+                "object": "page",
+                "data": [{"id": i} for i in page],
+                "has_more": more,
+                "next_page": str(n + 1) if more else None,
+            }
+        )
 
 
 def test_pagination_walks_every_style_lazily(server: LocalHTTPServer) -> None:
@@ -216,7 +246,10 @@ async def test_async_pagination(server: LocalHTTPServer) -> None:
 def test_raw_and_streaming_response_access(server: LocalHTTPServer) -> None:
     @server.route("GET", "/v1/models/m1")
     async def model(req: Req, conn: Conn) -> None:
-        await conn.json({"id": "m1", "object": "model"}, headers={"x-request-id": "req_9", "x-ratelimit-remaining-requests": "99"})
+        await conn.json(
+            {"id": "m1", "object": "model"},
+            headers={"x-request-id": "req_9", "x-ratelimit-remaining-requests": "99"},
+        )
 
     client = openai_kit.OpenAI(api_key="k", base_url=server.base_url)
     raw = client.with_raw_response.get("/models/m1", cast_to=Item)

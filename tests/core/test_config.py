@@ -12,8 +12,11 @@ from openai_kit import ConfigError, MissingAPIKeyError, load_config_file, resolv
 
 
 def test_json_file_in_a_parent_directory_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / ".openai").write_text(json.dumps({"apiKey": "sk-file", "organizationId": "org-f",
-                                                  "projectId": "proj-f", "baseUrl": "http://x/v1"}))
+    (tmp_path / ".openai").write_text(
+        json.dumps(
+            {"apiKey": "sk-file", "organizationId": "org-f", "projectId": "proj-f", "baseUrl": "http://x/v1"}
+        )
+    )
     deep = tmp_path / "a" / "b" / "c"
     deep.mkdir(parents=True)
     monkeypatch.chdir(deep)
@@ -22,7 +25,9 @@ def test_json_file_in_a_parent_directory_is_found(tmp_path: Path, monkeypatch: p
     assert s.sources["api_key"] == f"file {tmp_path / '.openai'}"
 
 
-def test_key_value_file_nearest_wins_and_home_is_last(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_value_file_nearest_wins_and_home_is_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home = Path.home()
     (home / ".openai").write_text("OPENAI_API_KEY=sk-home\n")
     proj = tmp_path / "proj"
@@ -34,18 +39,27 @@ def test_key_value_file_nearest_wins_and_home_is_last(tmp_path: Path, monkeypatc
     )
     s = resolve_settings()
     assert (s.api_key, s.organization, s.project) == ("sk-near", "org-alias", "p1")
-    (proj / ".openai").write_text("OPENAI_ORGANIZATION_ID=org-main\nOPENAI_ORG_ID=org-alias\nOPENAI_API_KEY=k\n")
+    (proj / ".openai").write_text(
+        "OPENAI_ORGANIZATION_ID=org-main\nOPENAI_ORG_ID=org-alias\nOPENAI_API_KEY=k\n"
+    )
     assert resolve_settings().organization == "org-main"
 
 
-def test_precedence_arguments_then_file_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_precedence_arguments_then_file_then_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
     monkeypatch.setenv("OPENAI_ORG_ID", "org-env")
     monkeypatch.setenv("OPENAI_PROJECT_ID", "proj-env")
     monkeypatch.setenv("OPENAI_BASE_URL", "http://env/v1")
     s = resolve_settings()
-    assert (s.api_key, s.organization, s.project, s.base_url) == ("sk-env", "org-env", "proj-env", "http://env/v1")
+    assert (s.api_key, s.organization, s.project, s.base_url) == (
+        "sk-env",
+        "org-env",
+        "proj-env",
+        "http://env/v1",
+    )
     (tmp_path / ".openai").write_text('{"apiKey": "sk-file"}')
     s = resolve_settings()
     assert s.api_key == "sk-file" and s.organization == "org-env"
@@ -74,8 +88,9 @@ def test_explicit_file_or_directory(tmp_path: Path) -> None:
         ("OPENAI_API_KEY sk-no-equals", "line 1 is not KEY=VALUE"),
     ],
 )
-def test_malformed_file_names_file_and_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                content: str, problem: str) -> None:
+def test_malformed_file_names_file_and_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str, problem: str
+) -> None:
     (tmp_path / ".openai").write_text(content)
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError) as info:

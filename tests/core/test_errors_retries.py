@@ -15,8 +15,9 @@ FAST = RetryPolicy(initial_delay=0.01, max_delay=0.02)
 
 
 def error_body(code: str | None = "bad_thing", param: str | None = "model") -> dict[str, object]:
-    return {"error": {"message": "it went wrong", "type": "invalid_request_error", "param": param,
-                      "code": code}}
+    return {
+        "error": {"message": "it went wrong", "type": "invalid_request_error", "param": param, "code": code}
+    }
 
 
 @pytest.mark.parametrize(
@@ -90,7 +91,9 @@ def test_retry_after_is_honoured_then_succeeds(server: LocalHTTPServer) -> None:
     async def flaky(req: Req, conn: Conn) -> None:
         calls.append(time.monotonic())
         if len(calls) == 1:
-            await conn.json(error_body(code="rate_limit_exceeded"), status=429, headers={"retry-after": "0.3"})
+            await conn.json(
+                error_body(code="rate_limit_exceeded"), status=429, headers={"retry-after": "0.3"}
+            )
         elif len(calls) == 2:
             await conn.json(error_body(), status=503, headers={"retry-after-ms": "150"})
         else:

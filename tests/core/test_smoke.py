@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import openai_kit
 
-from .httpserver import Conn, Req, LocalHTTPServer
+from .httpserver import Conn, LocalHTTPServer, Req
 
 
 def test_post_json_and_stream_reuse_one_connection(server: LocalHTTPServer) -> None:

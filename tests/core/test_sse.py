@@ -16,7 +16,7 @@ from .httpserver import Conn, LocalHTTPServer, Req
 
 STREAM = (
     b"\xef\xbb\xbf: keep-alive\r\n"
-    b"event: delta\r\nid: 7\r\ndata: {\"a\":\r\ndata:  1}\r\n\r\n"
+    b'event: delta\r\nid: 7\r\ndata: {"a":\r\ndata:  1}\r\n\r\n'
     b"data:plain\rretry: 1500\r\r"
     b"event: x\nid: bad\0id\ndata\n\n"
     b"data: caf\xc3\xa9\n\n"
@@ -54,7 +54,7 @@ def test_every_single_split_point_decodes_identically() -> None:
 @given(st.lists(st.integers(min_value=0, max_value=len(STREAM)), max_size=12))
 def test_any_chunking_decodes_identically(cuts: list[int]) -> None:
     points = sorted(set(cuts))
-    chunks = [STREAM[a:b] for a, b in zip([0, *points], [*points, len(STREAM)])]
+    chunks = [STREAM[a:b] for a, b in zip([0, *points], [*points, len(STREAM)], strict=True)]
     assert decode_all(chunks) == EXPECTED
 
 
@@ -66,8 +66,15 @@ def test_comments_are_counted_and_pending_reports_truncation() -> None:
     assert d.pending
 
 
-def sse_route(server: LocalHTTPServer, path: str, pieces: list[bytes], *, done: bool = True,
-              delay: float = 0.0, end: bool = True) -> None:
+def sse_route(
+    server: LocalHTTPServer,
+    path: str,
+    pieces: list[bytes],
+    *,
+    done: bool = True,
+    delay: float = 0.0,
+    end: bool = True,
+) -> None:
     @server.route("POST", path)
     async def handler(req: Req, conn: Conn) -> None:
         await conn.start_chunked()
@@ -89,7 +96,7 @@ class Chunk(openai_kit.BaseModel):
 
 def test_stream_split_across_network_chunks_is_typed(server: LocalHTTPServer) -> None:
     body = b"".join(b'data: {"i": %d, "extra": "kept"}\n\n' % i for i in range(50))
-    sse_route(server, "/v1/s", [body[i:i + 7] for i in range(0, len(body), 7)])
+    sse_route(server, "/v1/s", [body[i : i + 7] for i in range(0, len(body), 7)])
     client = openai_kit.OpenAI(api_key="k", base_url=server.base_url)
     events = list(client.post("/s", body={}, stream=True, stream_cls=Chunk))
     assert [e.i for e in events] == list(range(50))
@@ -97,8 +104,11 @@ def test_stream_split_across_network_chunks_is_typed(server: LocalHTTPServer) ->
 
 
 def test_error_event_raises_typed_error(server: LocalHTTPServer) -> None:
-    sse_route(server, "/v1/s", [b'data: {"i": 1}\n\n',
-                                b'data: {"error": {"message": "overloaded", "code": "server_error"}}\n\n'])
+    sse_route(
+        server,
+        "/v1/s",
+        [b'data: {"i": 1}\n\n', b'data: {"error": {"message": "overloaded", "code": "server_error"}}\n\n'],
+    )
     client = openai_kit.OpenAI(api_key="k", base_url=server.base_url)
     got = []
     with pytest.raises(openai_kit.APIError, match="overloaded") as info:
@@ -119,8 +129,12 @@ def test_cut_mid_event_and_missing_done_are_connection_errors(server: LocalHTTPS
 
 
 def test_named_event_streams_may_end_without_done(server: LocalHTTPServer) -> None:
-    sse_route(server, "/v1/r", [b'event: response.created\ndata: {"i": 1}\n\n',
-                                b'event: response.completed\ndata: {"i": 2}\n\n'], done=False)
+    sse_route(
+        server,
+        "/v1/r",
+        [b'event: response.created\ndata: {"i": 1}\n\n', b'event: response.completed\ndata: {"i": 2}\n\n'],
+        done=False,
+    )
     client = openai_kit.OpenAI(api_key="k", base_url=server.base_url)
     assert [e["i"] for e in client.post("/r", body={}, stream=True)] == [1, 2]
 
@@ -158,8 +172,9 @@ def test_stalled_stream_with_only_pings_hits_idle_timeout(server: LocalHTTPServe
             await asyncio.sleep(0.05)
         await conn.end_chunked()
 
-    client = openai_kit.OpenAI(api_key="k", base_url=server.base_url,
-                               timeout=openai_kit.Timeout(stream_idle=0.4))
+    client = openai_kit.OpenAI(
+        api_key="k", base_url=server.base_url, timeout=openai_kit.Timeout(stream_idle=0.4)
+    )
     started = time.monotonic()
     got = []
     with pytest.raises(openai_kit.APITimeoutError):
@@ -175,8 +190,9 @@ def test_silent_stream_hits_idle_timeout(server: LocalHTTPServer) -> None:
         await conn.start_chunked()
         await asyncio.sleep(5)
 
-    client = openai_kit.OpenAI(api_key="k", base_url=server.base_url, max_retries=0,
-                               timeout=openai_kit.Timeout(stream_idle=0.3))
+    client = openai_kit.OpenAI(
+        api_key="k", base_url=server.base_url, max_retries=0, timeout=openai_kit.Timeout(stream_idle=0.3)
+    )
     started = time.monotonic()
     with pytest.raises(openai_kit.APITimeoutError):
         list(client.post("/silent", body={}, stream=True))
@@ -196,7 +212,11 @@ async def test_async_stream_reuse_cancel_and_callback(server: LocalHTTPServer) -
     sse_route(server, "/v1/slow", [b'data: {"i": %d}\n\n' % i for i in range(500)], delay=0.005)
     client = openai_kit.AsyncOpenAI(api_key="k", base_url=server.base_url)
     for _ in range(3):
-        assert [c.i async for c in await client.post("/s", body={}, stream=True, stream_cls=Chunk)] == [0, 1, 2]
+        assert [c.i async for c in await client.post("/s", body={}, stream=True, stream_cls=Chunk)] == [
+            0,
+            1,
+            2,
+        ]
     assert server.connections == 1
     seen: list[int] = []
 

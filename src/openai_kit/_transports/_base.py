@@ -18,8 +18,14 @@ class Request:
 
     __slots__ = ("content", "headers", "method", "origin", "target")
 
-    def __init__(self, method: str, origin: str, target: str, headers: dict[str, str],
-                 content: bytes | MultipartBody | None = None) -> None:
+    def __init__(
+        self,
+        method: str,
+        origin: str,
+        target: str,
+        headers: dict[str, str],
+        content: bytes | MultipartBody | None = None,
+    ) -> None:
         self.method = method
         self.origin = origin  # scheme://host[:port]
         self.target = target  # /path?query
@@ -41,8 +47,17 @@ class Response:
     otherwise (so an abandoned stream never poisons the pool).
     """
 
-    __slots__ = ("_aclose", "_aiter", "_close", "_iter", "content", "elapsed", "headers", "request",
-                 "status_code")
+    __slots__ = (
+        "_aclose",
+        "_aiter",
+        "_close",
+        "_iter",
+        "content",
+        "elapsed",
+        "headers",
+        "request",
+        "status_code",
+    )
 
     def __init__(
         self,

@@ -50,7 +50,9 @@ class AiohttpTransport:
                 del self._sessions[key]
         connector = aiohttp.TCPConnector(limit=self._max, ssl=shared_ssl_context(), ttl_dns_cache=300)
         session = aiohttp.ClientSession(
-            connector=connector, auto_decompress=True, skip_auto_headers=("User-Agent",),
+            connector=connector,
+            auto_decompress=True,
+            skip_auto_headers=("User-Agent",),
             timeout=aiohttp.ClientTimeout(total=None),
         )
         self._sessions[id(loop)] = (loop, session)
@@ -63,14 +65,21 @@ class AiohttpTransport:
         if content is not None and not isinstance(content, bytes):
             data = content.__aiter__()
         ctimeout = aiohttp.ClientTimeout(
-            total=None, connect=timeout.pool, sock_connect=timeout.connect,
+            total=None,
+            connect=timeout.pool,
+            sock_connect=timeout.connect,
             sock_read=timeout.stream_idle if stream else timeout.read,
         )
         started = time.monotonic()
         try:
             raw = await session.request(
-                request.method, URL(request.url, encoded=True), data=data, headers=request.headers,
-                timeout=ctimeout, allow_redirects=False, compress=None,
+                request.method,
+                URL(request.url, encoded=True),
+                data=data,
+                headers=request.headers,
+                timeout=ctimeout,
+                allow_redirects=False,
+                compress=None,
             )
         except Exception as exc:
             raise _map_error(exc, request) from exc
@@ -99,6 +108,7 @@ class AiohttpTransport:
 
         async def aclose(drain: bool) -> None:
             if drain and not raw.content.at_eof():
+
                 async def rest() -> None:
                     read = 0
                     while read <= 1 << 16 and (chunk := await raw.content.readany()):
@@ -113,8 +123,9 @@ class AiohttpTransport:
             else:
                 raw.close()  # unread body: do not give this connection back
 
-        return Response(raw.status, headers, request, aiter_chunks=aiter_chunks, aclose=aclose,
-                        elapsed=elapsed)
+        return Response(
+            raw.status, headers, request, aiter_chunks=aiter_chunks, aclose=aclose, elapsed=elapsed
+        )
 
     async def aclose(self) -> None:
         sessions, self._sessions = self._sessions, {}

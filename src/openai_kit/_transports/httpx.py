@@ -20,15 +20,20 @@ __all__ = ["HttpxAsyncTransport", "HttpxSyncTransport"]
 
 
 def _timeout(timeout: Timeout, stream: bool) -> httpx.Timeout:
-    return httpx.Timeout(connect=timeout.connect, read=timeout.stream_idle if stream else timeout.read,
-                         write=timeout.write, pool=timeout.pool)
+    return httpx.Timeout(
+        connect=timeout.connect,
+        read=timeout.stream_idle if stream else timeout.read,
+        write=timeout.write,
+        pool=timeout.pool,
+    )
 
 
 def _map_error(exc: BaseException, request: Request) -> Exception:
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(method=request.method, url=request.url)
-    return APIConnectionError(f"Connection error: {type(exc).__name__}", method=request.method,
-                              url=request.url)
+    return APIConnectionError(
+        f"Connection error: {type(exc).__name__}", method=request.method, url=request.url
+    )
 
 
 class HttpxSyncTransport:
@@ -41,8 +46,13 @@ class HttpxSyncTransport:
             content = iter(content)
         started = time.monotonic()
         try:
-            req = self.client.build_request(request.method, request.url, headers=request.headers,
-                                            content=content, timeout=_timeout(timeout, stream))
+            req = self.client.build_request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                content=content,
+                timeout=_timeout(timeout, stream),
+            )
             raw = self.client.send(req, stream=True)
         except httpx.HTTPError as exc:
             raise _map_error(exc, request) from exc
@@ -68,8 +78,9 @@ class HttpxSyncTransport:
             del drain  # httpx drains or discards by itself
             raw.close()
 
-        return Response(raw.status_code, headers, request, iter_chunks=iter_chunks, close=close,
-                        elapsed=elapsed)
+        return Response(
+            raw.status_code, headers, request, iter_chunks=iter_chunks, close=close, elapsed=elapsed
+        )
 
     def close(self) -> None:
         """Does nothing: the caller owns the httpx client."""
@@ -85,8 +96,13 @@ class HttpxAsyncTransport:
             content = content.__aiter__()
         started = time.monotonic()
         try:
-            req = self.client.build_request(request.method, request.url, headers=request.headers,
-                                            content=content, timeout=_timeout(timeout, stream))
+            req = self.client.build_request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                content=content,
+                timeout=_timeout(timeout, stream),
+            )
             raw = await self.client.send(req, stream=True)
         except httpx.HTTPError as exc:
             raise _map_error(exc, request) from exc
@@ -113,8 +129,9 @@ class HttpxAsyncTransport:
             del drain
             await raw.aclose()
 
-        return Response(raw.status_code, headers, request, aiter_chunks=aiter_chunks, aclose=aclose,
-                        elapsed=elapsed)
+        return Response(
+            raw.status_code, headers, request, aiter_chunks=aiter_chunks, aclose=aclose, elapsed=elapsed
+        )
 
     async def aclose(self) -> None:
         """Does nothing: the caller owns the httpx client."""

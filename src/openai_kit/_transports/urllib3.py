@@ -33,7 +33,9 @@ _CHUNK = 64 * 1024
 class Urllib3Transport:
     """Pools connections per origin; safe across threads; rebuilt after ``os.fork()``."""
 
-    def __init__(self, *, max_connections: int = 100, pool_manager: urllib3.PoolManager | None = None) -> None:
+    def __init__(
+        self, *, max_connections: int = 100, pool_manager: urllib3.PoolManager | None = None
+    ) -> None:
         self._max = max_connections
         self._owned = pool_manager is None
         self._manager = pool_manager
@@ -78,7 +80,8 @@ class Urllib3Transport:
                 timeout=urllib3.Timeout(connect=timeout.connect, read=timeout.read),
                 preload_content=not stream,
                 decode_content=True,
-                chunked=body is not None and not isinstance(body, bytes)
+                chunked=body is not None
+                and not isinstance(body, bytes)
                 and "content-length" not in request.headers,
             )
         except Exception as exc:

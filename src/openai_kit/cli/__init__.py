@@ -47,8 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     missing = getattr(args, "_missing", None)
     if missing is not None:
-        print(f"openai-kit {args.command}: missing dependency {missing!r}; pip install 'openai-kit[all]'",
-              file=sys.stderr)
+        print(
+            f"openai-kit {args.command}: missing dependency {missing!r}; pip install 'openai-kit[all]'",
+            file=sys.stderr,
+        )
         return 2
     run = args._run
     result: int = run(args)

@@ -47,16 +47,21 @@ def run(args: argparse.Namespace) -> int:
     with _backend(args) as (api_key, base_url, offline):
         model = args.model or ("echo" if offline else "gpt-4o-mini")
         if offline:
-            print(f"(no API key configured: using the local server at {base_url}, model {model!r})",
-                  file=sys.stderr)
+            print(
+                f"(no API key configured: using the local server at {base_url}, model {model!r})",
+                file=sys.stderr,
+            )
         messages = []
         if args.system:
             messages.append({"role": "system", "content": args.system})
         messages.append({"role": "user", "content": args.prompt})
         try:
             with OpenAI(api_key=api_key, base_url=base_url) as client:
-                stream = client.post("/chat/completions", body={"model": model, "messages": messages,
-                                                                 "stream": True}, stream=True)
+                stream = client.post(
+                    "/chat/completions",
+                    body={"model": model, "messages": messages, "stream": True},
+                    stream=True,
+                )
                 with stream:
                     for chunk in stream:
                         for choice in chunk.get("choices") or ():
