@@ -514,9 +514,23 @@ class OpenAI(_ClientCore, SyncRootResources):
         options: RequestOptions | Mapping[str, Any] | None = None,
     ) -> SyncPage[_T]:
         """Fetch the first page of a list; iterating the page walks every following page lazily."""
-        from ._pagination import SyncPage
+        from ._pagination import SyncPage, page_model
 
-        return SyncPage(self, model, _clean_query(query), method, path, body, options)
+        q = _clean_query(query)
+        if self._mode is None:
+            return SyncPage(self, model, q, method, path, body, options)
+        from ._response import APIResponse
+
+        prep = self._prepare(
+            method, path, body=body, query=q, files=None, headers=None, stream=False, options=options
+        )
+
+        def finish(r: Response) -> SyncPage[_T]:
+            r.read()
+            first = parse_response(r, page_model(model))
+            return SyncPage(self._view_with_mode(None), model, q, method, path, body, options, first)
+
+        return APIResponse(self._send(prep), finish)  # type: ignore[return-value]
 
     # -- raw access ("bring your own types") -------------------------------------------------------
     def get(self, path: str, *, cast_to: Any = object, **kwargs: Any) -> Any:
@@ -663,7 +677,30 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         """A page to ``await`` (first page) or ``async for`` over (every item of every page)."""
         from ._pagination import AsyncPage
 
-        return AsyncPage(self, model, _clean_query(query), method, path, body, options)
+        q = _clean_query(query)
+        if self._mode is None:
+            return AsyncPage(self, model, q, method, path, body, options)
+        return self._raw_list(model, q, method, path, body, options)  # type: ignore[return-value]
+
+    async def _raw_list(
+        self, model: Any, q: dict[str, object], method: str, path: str, body: object, options: Any
+    ) -> Any:
+        """``await client.with_raw_response.<list op>()``: the first page's response, ``parse()`` -> page."""
+        from ._pagination import AsyncPage, page_model
+        from ._response import AsyncAPIResponse
+
+        prep = self._prepare(
+            method, path, body=body, query=q, files=None, headers=None, stream=False, options=options
+        )
+        plain = self._view_with_mode(None)
+
+        async def finish(r: Response) -> AsyncPage[Any]:
+            await r.aread()
+            return AsyncPage(
+                plain, model, q, method, path, body, options, parse_response(r, page_model(model))
+            )
+
+        return AsyncAPIResponse(await self._send(prep), finish)
 
     async def get(self, path: str, *, cast_to: Any = object, **kwargs: Any) -> Any:
         return await self.request("GET", path, cast_to=cast_to, **kwargs)

@@ -109,10 +109,13 @@ class SyncPage(_PageBase[_T]):
         path: str,
         body: object,
         options: Any,
+        first: Any = None,
     ) -> None:
         super().__init__(model, query, method, path, body, options)
         self._client = client
-        self._page = client._fetch_page(page_model(model), **self._fetch_args(query))
+        if first is None:
+            first = client._fetch_page(page_model(model), **self._fetch_args(query))
+        self._page = first
 
     def _with(self, page: Any, query: dict[str, object]) -> SyncPage[_T]:
         new = object.__new__(type(self))
@@ -150,9 +153,11 @@ class AsyncPage(_PageBase[_T]):
         path: str,
         body: object,
         options: Any,
+        first: Any = None,
     ) -> None:
         super().__init__(model, query, method, path, body, options)
         self._client = client
+        self._page = first
 
     async def _ensure(self) -> AsyncPage[_T]:
         if self._page is None:

@@ -261,3 +261,21 @@ def test_raw_and_streaming_response_access(server: LocalHTTPServer) -> None:
     with client.with_streaming_response.get("/models/m1") as resp:
         assert b"".join(resp.iter_bytes()) == b'{"id":"m1","object":"model"}'
     assert client.get("/models/m1", cast_to=Item).id == "m1"  # the parent client is unchanged
+
+
+def test_raw_response_of_a_list_parses_into_a_paginating_page(server: LocalHTTPServer) -> None:
+    paged_routes(server)
+    client = openai_kit.OpenAI(api_key="k", base_url=server.base_url)
+    raw = client.with_raw_response.get_api_list("/usage", model=Item)
+    assert raw.status_code == 200 and raw.json()["next_page"] == "1"
+    assert len([i.id for i in raw.parse()]) == 23
+
+
+async def test_async_raw_response_of_a_list(server: LocalHTTPServer) -> None:
+    paged_routes(server)
+    client = openai_kit.AsyncOpenAI(api_key="k", base_url=server.base_url)
+    raw = await client.with_raw_response.get_api_list("/usage", model=Item)
+    assert raw.status_code == 200
+    page = await raw.parse()
+    assert len([i.id async for i in page]) == 23
+    await client.close()
