@@ -1,0 +1,160 @@
+"""Reading request bodies without ever holding more than the configured limit in memory.
+
+JSON bodies are read chunk by chunk and refused (413) as soon as they pass ``max_body_bytes``.
+Multipart uploads are parsed as they arrive and file parts are written straight to disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+try:
+    from python_multipart.multipart import MultipartParser, parse_options_header
+except ImportError:  # pragma: no cover - python-multipart < 0.0.13 names its module ``multipart``
+    from multipart.multipart import MultipartParser, parse_options_header  # type: ignore[no-redef,import-untyped,import-not-found,unused-ignore]
+from starlette.requests import Request
+
+from .errors import APIError
+
+
+def too_large(limit: int) -> APIError:
+    return APIError(413, f"Request body too large: the limit is {limit} bytes.", code="request_too_large")
+
+
+async def limited_stream(request: Request, limit: int) -> AsyncIterator[bytes]:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > limit:
+            raise too_large(limit)
+        yield chunk
+
+
+async def read_json(request: Request, limit: int, *, allow_empty: bool = False) -> dict[str, Any]:
+    parts = [chunk async for chunk in limited_stream(request, limit)]
+    raw = b"".join(parts)
+    if not raw.strip() and allow_empty:
+        return {}
+    if not raw.strip():
+        raise APIError(400, "We could not parse the JSON body of your request: the body is empty.", code=None)
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise APIError(
+            400, "We could not parse the JSON body of your request. The body must be valid JSON."
+        ) from None
+    if not isinstance(body, dict):
+        raise APIError(400, "The JSON body of your request must be an object.")
+    result: dict[str, Any] = body
+    return result
+
+
+@dataclass
+class UploadedFile:
+    filename: str
+    content_type: str
+    path: Path
+    size: int = 0
+
+
+@dataclass
+class MultipartForm:
+    fields: dict[str, str] = field(default_factory=dict)
+    files: dict[str, UploadedFile] = field(default_factory=dict)
+
+
+async def read_multipart(request: Request, limit: int, file_dest: Path) -> MultipartForm:
+    """Parse a multipart body; the (single) file part is streamed into ``file_dest``."""
+    ctype, opts = parse_options_header(request.headers.get("content-type", ""))
+    if ctype != b"multipart/form-data" or b"boundary" not in opts:
+        raise APIError(
+            400, "Expected a multipart/form-data body with a boundary.", code="invalid_content_type"
+        )
+    form = MultipartForm()
+    state: dict[str, Any] = {"name": "", "filename": None, "ctype": "", "buf": bytearray(), "fh": None}
+    header_field = bytearray()
+    header_value = bytearray()
+    headers: dict[bytes, bytes] = {}
+
+    def on_part_begin() -> None:
+        headers.clear()
+        state.update(name="", filename=None, ctype="", buf=bytearray(), fh=None)
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        header_field.extend(data[start:end])
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        header_value.extend(data[start:end])
+
+    def on_header_end() -> None:
+        headers[bytes(header_field).lower()] = bytes(header_value)
+        header_field.clear()
+        header_value.clear()
+
+    def on_headers_finished() -> None:
+        _, disp = parse_options_header(headers.get(b"content-disposition", b""))
+        state["name"] = disp.get(b"name", b"").decode("utf-8", "replace")
+        if b"filename" in disp:
+            if form.files:
+                raise APIError(400, "Only one file may be uploaded per request.", param=state["name"])
+            state["filename"] = disp[b"filename"].decode("utf-8", "replace")
+            state["ctype"] = headers.get(b"content-type", b"application/octet-stream").decode("latin-1")
+            state["fh"] = open(file_dest, "wb")  # noqa: SIM115 - closed in on_part_end / finally
+            form.files[state["name"]] = UploadedFile(state["filename"], state["ctype"], file_dest)
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        fh: IO[bytes] | None = state["fh"]
+        if fh is not None:
+            fh.write(data[start:end])
+            form.files[state["name"]].size += end - start
+        else:
+            buf: bytearray = state["buf"]
+            buf.extend(data[start:end])
+            if len(buf) > 1024 * 1024:
+                raise APIError(400, f"Form field '{state['name']}' is too long.", param=state["name"])
+
+    def on_part_end() -> None:
+        fh: IO[bytes] | None = state["fh"]
+        if fh is not None:
+            fh.close()
+            state["fh"] = None
+        else:
+            form.fields[state["name"]] = bytes(state["buf"]).decode("utf-8", "replace")
+
+    parser = MultipartParser(
+        opts[b"boundary"],
+        {
+            "on_part_begin": on_part_begin,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_headers_finished": on_headers_finished,
+        },
+    )
+    try:
+        async for chunk in limited_stream(request, limit):
+            parser.write(chunk)
+        parser.finalize()
+    except APIError:
+        file_dest.unlink(missing_ok=True)
+        raise
+    except Exception as exc:
+        file_dest.unlink(missing_ok=True)
+        raise APIError(400, f"Malformed multipart body: {exc}.") from None
+    finally:
+        fh = state["fh"]
+        if fh is not None:
+            with contextlib.suppress(OSError):
+                fh.close()
+    return form

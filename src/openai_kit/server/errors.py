@@ -1,0 +1,43 @@
+"""Errors in the API's wire format: ``{"error": {"message", "type", "param", "code"}}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class APIError(Exception):
+    """Raised anywhere in a request; the app turns it into the API's error body and status."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        type: str = "invalid_request_error",
+        param: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.type = type
+        self.param = param
+        self.code = code
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+
+
+def invalid(param: str, message: str, *, code: str | None = None, status: int = 400) -> APIError:
+    """A 400 naming the bad parameter."""
+    return APIError(status, message, param=param, code=code)
+
+
+def missing(param: str) -> APIError:
+    return APIError(
+        400, f"Missing required parameter: '{param}'.", param=param, code="missing_required_parameter"
+    )
+
+
+def not_found(label: str, object_id: str, param: str) -> APIError:
+    return APIError(404, f"No {label} found with id '{object_id}'.", param=param, code="not_found")

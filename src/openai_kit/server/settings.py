@@ -1,0 +1,26 @@
+"""Server settings: one frozen dataclass shared by the app, the CLI and the test helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: where state survives a restart (SQLite metadata + file blobs); ``None`` keeps it in memory
+    data_dir: Path | None = None
+    #: when set, every request must carry ``Authorization: Bearer <api_key>``
+    api_key: str | None = None
+    #: a JSON file of replies for the ``scripted`` model
+    script_path: Path | None = None
+    #: largest JSON request body accepted
+    max_body_bytes: int = 32 * MiB
+    #: largest file upload (``/files``, ``/uploads/{id}/parts``) accepted
+    max_upload_bytes: int = 512 * MiB
+    #: pause between the steps of background work (batches, runs) so clients can watch the statuses move
+    work_delay: float = 0.0
