@@ -1,0 +1,115 @@
+"""Proxy configuration: one frozen dataclass, resolved from the usual sources."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from .._config import resolve_settings
+from .._errors import ConfigError, MissingAPIKeyError
+
+__all__ = ["DEFAULT_AZURE_API_VERSION", "DEFAULT_UPSTREAM", "AuthHook", "ProxyConfig"]
+
+DEFAULT_UPSTREAM = "https://api.openai.com/v1"
+DEFAULT_AZURE_API_VERSION = "2024-10-21"
+
+#: The authentication hook: receives the incoming request's headers (a case-insensitive mapping), returns
+#: normally (or its awaitable resolves) to allow, raises to reject.
+AuthHook = Callable[[Mapping[str, str]], "Awaitable[None] | None"]
+
+
+def _is_azure_host(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.endswith((".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com"))
+
+
+@dataclass(frozen=True)
+class ProxyConfig:
+    """Everything the proxy needs; the app keeps no other state.
+
+    ``upstream_url`` is the upstream base URL that ``/v1`` maps to (``https://api.openai.com/v1``), or for
+    Azure the resource endpoint (``https://NAME.openai.azure.com``). ``azure`` defaults to whether the host
+    is an Azure OpenAI host. With Azure, ``azure_deployment`` fixes the deployment; when it is ``None`` the
+    deployment is the request's ``model`` (JSON body, or the ``model`` query parameter of ``/v1/realtime``).
+
+    ``token_file`` and ``auth`` may both be set: a request must pass both. With neither, the app refuses
+    to start unless ``allow_anonymous`` is true (which forwards any request with the real key: only for
+    local development).
+    """
+
+    api_key: str = field(repr=False)
+    upstream_url: str = DEFAULT_UPSTREAM
+    organization: str | None = None
+    project: str | None = None
+    azure: bool | None = None
+    azure_api_version: str = DEFAULT_AZURE_API_VERSION
+    azure_deployment: str | None = None
+    token_file: str | None = None
+    auth: AuthHook | None = None
+    allow_anonymous: bool = False
+    max_body_size: int = 512 * 1024 * 1024
+    connect_timeout: float = 10.0
+    #: longest silence while waiting for the upstream's response or its next bytes
+    read_timeout: float = 600.0
+    #: requests per minute per session token (``None``: no limit); ``rate_limit_burst`` defaults to it
+    rate_limit: float | None = None
+    rate_limit_burst: int | None = None
+    max_connections: int = 1000
+    ws_max_message_size: int = 16 * 1024 * 1024
+    cors_origins: tuple[str, ...] = ()
+    #: log one line per request to the ``openai_kit.proxy.access`` logger
+    access_log: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.api_key:
+            raise ConfigError("ProxyConfig needs the upstream API key")
+        parts = urlsplit(self.upstream_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError("upstream URL must be an absolute http:// or https:// URL")
+        if self.max_body_size <= 0:
+            raise ConfigError("max_body_size must be positive")
+        if self.rate_limit is not None and self.rate_limit <= 0:
+            raise ConfigError("rate_limit must be positive")
+        if self.connect_timeout <= 0 or self.read_timeout <= 0:
+            raise ConfigError("timeouts must be positive")
+
+    @property
+    def is_azure(self) -> bool:
+        return _is_azure_host(self.upstream_url) if self.azure is None else self.azure
+
+    @classmethod
+    def from_sources(
+        cls,
+        *,
+        api_key: str | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        upstream_url: str | None = None,
+        config_file: str | os.PathLike[str] | None = None,
+        **options: Any,
+    ) -> ProxyConfig:
+        """Resolve the key, organization, project and upstream from arguments > ``.openai`` > environment.
+
+        The upstream is ``upstream_url``, else the configured base URL, else the OpenAI API.
+        Raises :class:`~openai_kit.MissingAPIKeyError` when no key is found. ``options`` are the other
+        fields.
+        """
+        settings = resolve_settings(
+            api_key=api_key,
+            organization=organization,
+            project=project,
+            base_url=upstream_url,
+            config_file=config_file,
+        )
+        if not settings.api_key:
+            raise MissingAPIKeyError(settings.searched)
+        return cls(
+            api_key=settings.api_key,
+            organization=settings.organization,
+            project=settings.project,
+            upstream_url=settings.base_url or DEFAULT_UPSTREAM,
+            **options,
+        )

@@ -1,0 +1,130 @@
+"""Error responses in the API's own format.
+
+Every error the proxy produces itself is ``{"error": {"message", "type", "param", "code"}}`` with a fixed,
+human-written message: never exception text, a stack trace, a URL or a credential.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import orjson
+from starlette.types import Send
+
+__all__ = ["ProxyError", "error_body", "error_headers", "send_error"]
+
+
+class ProxyError(Exception):
+    """An error the proxy answers itself; ``message`` is safe to show to the client."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        type: str,
+        code: str | None,
+        headers: Iterable[tuple[bytes, bytes]] = (),
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.type = type
+        self.code = code
+        self.headers = tuple(headers)
+
+
+def error_body(message: str, *, type: str, code: str | None, param: str | None = None) -> bytes:
+    return orjson.dumps({"error": {"message": message, "type": type, "param": param, "code": code}})
+
+
+def error_headers(body: bytes, extra: Iterable[tuple[bytes, bytes]] = ()) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *extra,
+    ]
+
+
+async def send_error(send: Send, error: ProxyError, *, prefix: str = "http") -> int:
+    """Send ``error`` as a complete response; returns the number of body bytes sent.
+
+    ``prefix`` is ``"websocket.http"`` for the websocket denial response extension.
+    """
+    body = error_body(error.message, type=error.type, code=error.code)
+    await send(
+        {
+            "type": f"{prefix}.response.start",
+            "status": error.status,
+            "headers": error_headers(body, error.headers),
+        }
+    )
+    await send({"type": f"{prefix}.response.body", "body": body, "more_body": False})
+    return len(body)
+
+
+# The errors the proxy produces, in one place so their wording stays consistent.
+
+
+def missing_token() -> ProxyError:
+    return ProxyError(
+        401,
+        "Missing session token. Send it as 'Authorization: Bearer <token>'.",
+        type="invalid_request_error",
+        code="invalid_api_key",
+    )
+
+
+def invalid_token(message: str | None = None) -> ProxyError:
+    return ProxyError(
+        401, message or "Invalid session token.", type="invalid_request_error", code="invalid_api_key"
+    )
+
+
+def body_too_large(limit: int) -> ProxyError:
+    return ProxyError(
+        413,
+        f"Request body too large: the limit is {limit} bytes.",
+        type="invalid_request_error",
+        code="request_too_large",
+    )
+
+
+def rate_limited(retry_after: float) -> ProxyError:
+    seconds = max(1, int(retry_after + 0.999))
+    return ProxyError(
+        429,
+        f"Rate limit reached for this session token. Try again in {seconds}s.",
+        type="requests",
+        code="rate_limit_exceeded",
+        headers=[(b"retry-after", str(seconds).encode())],
+    )
+
+
+def upstream_timeout() -> ProxyError:
+    return ProxyError(
+        504, "The upstream API did not answer in time.", type="server_error", code="upstream_timeout"
+    )
+
+
+def upstream_unreachable() -> ProxyError:
+    return ProxyError(
+        502, "The upstream API could not be reached.", type="server_error", code="upstream_connection_error"
+    )
+
+
+def internal_error() -> ProxyError:
+    return ProxyError(500, "The proxy failed to handle the request.", type="server_error", code=None)
+
+
+def not_found() -> ProxyError:
+    return ProxyError(
+        404,
+        "Unknown route: this proxy only serves /v1/... paths.",
+        type="invalid_request_error",
+        code="unknown_url",
+    )
+
+
+def bad_request(message: str) -> ProxyError:
+    return ProxyError(400, message, type="invalid_request_error", code=None)

@@ -1,0 +1,336 @@
+"""The HTTP relay: one ``/v1/...`` request in, the same request to the upstream with the real key, the
+upstream's response streamed back.
+
+Nothing is buffered beyond a chunk except small bodies (at most ``_SMALL`` bytes, read whole because one
+write is cheaper than several) and, for Azure without a fixed deployment, the JSON bodies of deployment
+routes (their ``model`` names the deployment; bounded by the body size limit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from starlette.datastructures import Headers
+from starlette.types import Receive, Scope, Send
+
+from . import errors
+from .auth import Authenticator, token_id
+from .client import UpstreamClient, UpstreamError, UpstreamResponse
+from .config import ProxyConfig
+from .errors import ProxyError, send_error
+from .logging import AccessLog
+from .ratelimit import RateLimiter
+from .upstream import Upstream
+
+__all__ = ["HttpRelay"]
+
+_SMALL = 256 * 1024  # bodies up to this size are read (or sent) in one piece
+
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+    }
+)
+# Never forwarded upstream: the client's credentials (replaced by the real key), identity the proxy
+# configures itself, the browser's cookies and origin, and the client's network identity.
+_DROP_REQUEST = HOP_BY_HOP | {
+    b"host",
+    b"content-length",
+    b"expect",
+    b"authorization",
+    b"api-key",
+    b"openai-organization",
+    b"openai-project",
+    b"cookie",
+    b"origin",
+    b"referer",
+    b"forwarded",
+    b"x-forwarded-for",
+    b"x-forwarded-host",
+    b"x-forwarded-proto",
+    b"x-real-ip",
+}
+# Never passed back to the client: hop-by-hop headers, upstream cookies and the upstream account's ids.
+_DROP_RESPONSE = HOP_BY_HOP | {b"set-cookie", b"openai-organization", b"openai-project"}
+_NO_BODY_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+_REDACTED = b"sk-...(redacted)"
+
+
+class _ClientGone(Exception):
+    pass
+
+
+class _BodyState:
+    __slots__ = ("complete", "received")
+
+    def __init__(self) -> None:
+        self.received = 0
+        self.complete = False
+
+
+class HttpRelay:
+    """The ASGI app behind ``/v1/{path}`` (HTTP). One instance per proxy app; it owns the upstream
+    :class:`~openai_kit.proxy.client.UpstreamClient`, created on first use and closed by :meth:`aclose`."""
+
+    def __init__(
+        self, config: ProxyConfig, auth: Authenticator, limiter: RateLimiter | None, access_log: AccessLog
+    ) -> None:
+        self.config = config
+        self.upstream = Upstream(config)
+        self.auth = auth
+        self.limiter = limiter
+        self.access_log = access_log
+        self.max_body = config.max_body_size
+        self._key = config.api_key.encode()
+        self._static_headers = self.upstream.headers
+        self._client: UpstreamClient | None = None
+
+    def client(self) -> UpstreamClient:
+        client = self._client
+        if client is None:  # created on first use, inside the server's event loop
+            client = self._client = UpstreamClient(
+                self.upstream.origin,
+                connect_timeout=self.config.connect_timeout,
+                read_timeout=self.config.read_timeout,
+                max_connections=self.config.max_connections,
+            )
+        return client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        start = time.perf_counter()
+        state = _BodyState()
+        tid = "-"
+        status = 0
+        sent = 0
+        try:
+            token = await self.auth.check(Headers(scope=scope))
+            tid = token_id(token)
+            if self.limiter is not None:
+                wait = self.limiter.acquire(tid)
+                if wait > 0:
+                    raise errors.rate_limited(wait)
+            status, sent = await self._relay(scope, receive, send, state)
+        except ProxyError as exc:
+            status = exc.status
+            sent = await send_error(send, exc)
+        except _ClientGone:
+            status = 499
+        except Exception:
+            status = 500
+            sent = await send_error(send, errors.internal_error())
+        finally:
+            self.access_log.record(
+                tid, scope["method"], scope["path"], status, time.perf_counter() - start, state.received, sent
+            )
+
+    async def _relay(self, scope: Scope, receive: Receive, send: Send, state: _BodyState) -> tuple[int, int]:
+        method: str = scope["method"]
+        path: str = scope["path"]
+        raw_path: bytes = scope.get("raw_path") or path.encode()
+        if not raw_path.startswith(b"/v1/") or any(s in (".", "..") for s in path.split("/")):
+            raise errors.not_found()
+        raw_rest = raw_path[3:].decode("latin-1")
+        query = scope["query_string"].decode("latin-1")
+
+        headers: list[tuple[str, str]] = list(self._static_headers)
+        content_length: int | None = None
+        chunked = False
+        connection_tokens: set[bytes] = set()
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    content_length = int(value)
+                except ValueError:
+                    raise errors.bad_request("Invalid Content-Length header.") from None
+            elif name == b"transfer-encoding":
+                chunked = True
+            elif name == b"connection":
+                connection_tokens.update(t.strip().lower() for t in value.split(b","))
+            if name not in _DROP_REQUEST:
+                headers.append((name.decode("latin-1"), value.decode("latin-1")))
+        if connection_tokens:
+            headers = [(n, v) for n, v in headers if n.encode("latin-1") not in connection_tokens]
+        if content_length is not None and content_length > self.max_body:
+            raise errors.body_too_large(self.max_body)
+
+        model: str | None = None
+        data: bytes | AsyncIterator[bytes] | None
+        if content_length is None and not chunked:
+            data = None
+            state.complete = True
+        elif self.upstream.needs_deployment(path[4:]):
+            data = await self._read_all(receive, state)
+            model = _json_model(data)
+            if not model:
+                raise errors.bad_request(
+                    "This proxy routes Azure deployments by the request's 'model': "
+                    "send a JSON body with a 'model' field."
+                )
+        elif content_length is not None and content_length <= _SMALL:
+            data = await self._read_all(receive, state)
+        else:
+            data = self._stream_body(receive, state)
+        target = self.upstream.http_target(raw_rest, query, model)
+        try:
+            response = await self.client().request(method, target, headers, data, content_length)
+        except (ProxyError, _ClientGone):
+            raise
+        except Exception as exc:
+            raise self._map_error(exc, state) from None
+        try:
+            return await self._respond(response, receive, send, state)
+        finally:
+            response.release()
+
+    def _map_error(self, exc: BaseException, state: _BodyState) -> Exception:
+        """The error to answer when talking to the upstream failed with ``exc``."""
+        if state.received > self.max_body:
+            return errors.body_too_large(self.max_body)
+        if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+            return errors.upstream_timeout()
+        if isinstance(exc, (UpstreamError, OSError)):
+            return errors.upstream_unreachable()
+        return errors.internal_error()
+
+    async def _read_all(self, receive: Receive, state: _BodyState) -> bytes:
+        parts: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _ClientGone()
+            chunk: bytes = message.get("body", b"")
+            if chunk:
+                state.received += len(chunk)
+                if state.received > self.max_body:
+                    raise errors.body_too_large(self.max_body)
+                parts.append(chunk)
+            if not message.get("more_body", False):
+                state.complete = True
+                return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    async def _stream_body(self, receive: Receive, state: _BodyState) -> AsyncIterator[bytes]:
+        limit = self.max_body
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _ClientGone()
+            chunk: bytes = message.get("body", b"")
+            if chunk:
+                state.received += len(chunk)
+                if state.received > limit:
+                    raise errors.body_too_large(limit)
+                yield chunk
+            if not message.get("more_body", False):
+                state.complete = True
+                return
+
+    async def _respond(
+        self, response: UpstreamResponse, receive: Receive, send: Send, state: _BodyState
+    ) -> tuple[int, int]:
+        status = response.status
+        out_headers: list[tuple[bytes, bytes]] = []
+        length: int | None = None
+        connection_tokens: set[bytes] = set()
+        for name, value in response.headers:
+            lname = name.lower()
+            if lname == b"content-length":
+                length = int(value) if value.isdigit() else None
+            elif lname == b"connection":
+                connection_tokens.update(t.strip().lower() for t in value.split(b","))
+            if lname not in _DROP_RESPONSE:
+                out_headers.append((lname, value))
+        if connection_tokens:
+            out_headers = [(n, v) for n, v in out_headers if n not in connection_tokens]
+
+        if length is not None and length <= _SMALL:
+            try:
+                body = await response.read()
+            except Exception as exc:
+                raise self._map_error(exc, state) from None
+            if status >= 400 and self._key in body:
+                body = body.replace(self._key, _REDACTED)
+                out_headers = [
+                    (n, str(len(body)).encode() if n == b"content-length" else v) for n, v in out_headers
+                ]
+            await send({"type": "http.response.start", "status": status, "headers": out_headers})
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+            return status, len(body)
+
+        # Streamed: SSE, downloads, chunked responses. Each chunk goes out as soon as it arrives.
+        first = b""
+        if status >= 400:
+            # An error body of unknown length: read a bounded prefix so the key can be redacted from it.
+            prefix: list[bytes] = []
+            size = 0
+            try:
+                while size <= _SMALL:
+                    chunk = await response.read_chunk()
+                    if not chunk:
+                        break
+                    prefix.append(chunk)
+                    size += len(chunk)
+            except Exception as exc:
+                raise self._map_error(exc, state) from None
+            first = b"".join(prefix).replace(self._key, _REDACTED)
+            if length is not None and size != len(first):
+                out_headers = [(n, v) for n, v in out_headers if n != b"content-length"]
+        await send({"type": "http.response.start", "status": status, "headers": out_headers})
+        sent = len(first)
+        if first:
+            await send({"type": "http.response.body", "body": first, "more_body": True})
+        gone = asyncio.Event()
+        watcher = (
+            asyncio.ensure_future(_watch_disconnect(receive, response, gone)) if state.complete else None
+        )
+        try:
+            async for chunk in response.iter_chunks():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                sent += len(chunk)
+        except Exception:
+            # The upstream failed (or the client left) after the response started: the status line is
+            # gone, so the only honest signal left is to end the connection without completing the body.
+            return (499 if gone.is_set() else status), sent
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+        if gone.is_set():
+            return 499, sent
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return status, sent
+
+
+async def _watch_disconnect(receive: Receive, response: UpstreamResponse, gone: asyncio.Event) -> None:
+    """Stop reading from the upstream as soon as the client goes away (a streamed completion would
+    otherwise keep running, and costing, until its end)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            gone.set()
+            response.close()
+            return
+
+
+def _json_model(body: bytes) -> str | None:
+    try:
+        data: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    model = data.get("model") if isinstance(data, dict) else None
+    return model if isinstance(model, str) and model else None
