@@ -5,4 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m pip install --quiet --disable-pip-version-check -e '.[all,test]' 2>&1 | grep -v -E '^(WARNING|\[notice\])' || true
+python -m ruff check .
+python -m ruff format --check src tests codegen benchmarks
+python -m mypy
+python -m codegen --check
 python -m pytest "$@"

@@ -72,7 +72,24 @@ _EXPORTS: dict[str, str] = {
     "NotGiven": "_types",
     "RequestOptions": "_types",
 }
-for _name in ["APIConnectionError", "APIError", "APIResponseValidationError", "APIStatusError", "APITimeoutError", "AuthenticationError", "BadRequestError", "ConfigError", "ConflictError", "InternalServerError", "MissingAPIKeyError", "NotFoundError", "OpenAIError", "PermissionDeniedError", "RateLimitError", "UnprocessableEntityError"]:
+for _name in [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigError",
+    "ConflictError",
+    "InternalServerError",
+    "MissingAPIKeyError",
+    "NotFoundError",
+    "OpenAIError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "UnprocessableEntityError",
+]:
     _EXPORTS[_name] = "_errors"
 
 __all__ = [

@@ -174,7 +174,7 @@ class _ClientCore:
         key = settings.api_key
         if provider is None and not key:
             raise MissingAPIKeyError(settings.searched)
-        self._settings = {
+        self._settings: dict[str, Any] = {
             "api_key": provider if provider is not None else key,
             "organization": settings.organization,
             "project": settings.project,
@@ -527,7 +527,7 @@ class OpenAI(_ClientCore, SyncRootResources):
 
         def finish(r: Response) -> SyncPage[_T]:
             r.read()
-            first = parse_response(r, page_model(model))
+            first = parse_response(r, page_model(cast(Any, model)))
             return SyncPage(self._view_with_mode(None), model, q, method, path, body, options, first)
 
         return APIResponse(self._send(prep), finish)  # type: ignore[return-value]

@@ -158,10 +158,11 @@ def resolve_settings(
     searched = ["argument api_key"]
     if any(v is None for v in values.values()):
         if config_file is not None:
-            path: str | None = os.fspath(config_file)
-            if os.path.isdir(path):
-                path = os.path.join(path, FILE_NAME)
-            file_values = load_config_file(path)
+            explicit = os.fspath(config_file)
+            if os.path.isdir(explicit):
+                explicit = os.path.join(explicit, FILE_NAME)
+            path: str | None = explicit
+            file_values = load_config_file(explicit)
             searched.append(f"file {path}")
         else:
             path = find_config_file()

@@ -45,8 +45,8 @@ class _FilePart:
 
     def chunks(self) -> Iterator[bytes]:
         if self.path is not None:
-            with open(self.path, "rb") as f:
-                while chunk := f.read(_CHUNK):
+            with open(self.path, "rb") as disk:
+                while chunk := disk.read(_CHUNK):
                     yield chunk
             return
         f = self.fileobj

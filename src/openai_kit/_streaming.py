@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
@@ -127,7 +127,7 @@ class Stream(Generic[_T]):
     def request_id(self) -> str | None:
         return self.response.request_id
 
-    def _iter(self) -> Iterator[_T]:
+    def _iter(self) -> Generator[_T, None, None]:
         parser = self._parser
         try:
             for chunk in self.response.iter_bytes():
@@ -195,7 +195,7 @@ class AsyncStream(Generic[_T]):
     def request_id(self) -> str | None:
         return self.response.request_id
 
-    async def _aiter(self) -> AsyncIterator[_T]:
+    async def _aiter(self) -> AsyncGenerator[_T, None]:
         parser = self._parser
         try:
             async for chunk in self.response.aiter_bytes():

@@ -16,7 +16,8 @@ _DROP = ("default", "title")
 
 def to_strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """A strict copy of ``schema`` (the input is not modified)."""
-    return _strict(schema)
+    result: dict[str, Any] = _strict(schema)
+    return result
 
 
 def _strict(node: Any) -> Any:
@@ -28,7 +29,9 @@ def _strict(node: Any) -> Any:
     for key, value in node.items():
         if key in _DROP and not isinstance(value, dict):
             continue
-        if (key == "properties" and isinstance(value, dict)) or (key in ("$defs", "definitions") and isinstance(value, dict)):
+        if (key == "properties" and isinstance(value, dict)) or (
+            key in ("$defs", "definitions") and isinstance(value, dict)
+        ):
             out[key] = {name: _strict(sub) for name, sub in value.items()}
         else:
             out[key] = _strict(value)

@@ -90,7 +90,11 @@ def wait_for(
         except StopIteration as stop:
             result: _T = stop.value
             return result
-        value = get() if action[0] == "get" else time.sleep(action[1])
+        if action[0] == "get":
+            value = get()
+        else:
+            time.sleep(action[1])
+            value = None
 
 
 async def await_for(
@@ -112,4 +116,8 @@ async def await_for(
         except StopIteration as stop:
             result: _T = stop.value
             return result
-        value = await get() if action[0] == "get" else await asyncio.sleep(action[1])
+        if action[0] == "get":
+            value = await get()
+        else:
+            await asyncio.sleep(action[1])
+            value = None
