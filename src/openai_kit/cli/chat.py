@@ -11,7 +11,10 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..types.chat import ChatCompletionRequestMessageParam
 
 
 def add_parser(sub: Any) -> None:
@@ -51,23 +54,18 @@ def run(args: argparse.Namespace) -> int:
                 f"(no API key configured: using the local server at {base_url}, model {model!r})",
                 file=sys.stderr,
             )
-        messages = []
+        messages: list[ChatCompletionRequestMessageParam] = []
         if args.system:
             messages.append({"role": "system", "content": args.system})
         messages.append({"role": "user", "content": args.prompt})
         try:
             with OpenAI(api_key=api_key, base_url=base_url) as client:
-                stream = client.post(
-                    "/chat/completions",
-                    body={"model": model, "messages": messages, "stream": True},
-                    stream=True,
-                )
+                stream = client.chat.completions.create(model=model, messages=messages, stream=True)
                 with stream:
                     for chunk in stream:
-                        for choice in chunk.get("choices") or ():
-                            text = (choice.get("delta") or {}).get("content")
-                            if text:
-                                sys.stdout.write(text)
+                        for choice in chunk.choices:
+                            if choice.delta.content:
+                                sys.stdout.write(choice.delta.content)
                                 sys.stdout.flush()
         except OpenAIError as exc:
             print(f"\nerror: {exc}", file=sys.stderr)
