@@ -43,6 +43,8 @@ POST_LISTS = frozenset(
 )
 
 # GET operations with a `data` array that are reports, not lists to walk.
+#: list endpoints without a cursor that the official SDK still returns as an iterable page
+CURSORLESS_LISTS = frozenset({"listModels"})
 NOT_LISTS = frozenset({"usage-costs"}) | frozenset(
     f"usage-{x}"
     for x in [
@@ -272,7 +274,10 @@ def _classify_response(spec: dict[str, Any], o: Operation, op: dict[str, Any], t
         if (
             rdata is not None
             and rdata.get("type") == "array"
-            and ((o.method == "GET" and cursor and o.op_id not in NOT_LISTS) or o.op_id in POST_LISTS)
+            and (
+                (o.method == "GET" and (cursor or o.op_id in CURSORLESS_LISTS) and o.op_id not in NOT_LISTS)
+                or o.op_id in POST_LISTS
+            )
         ):
             o.response_kind = "page"
             o.page_item_schema = rdata.get("items", {})

@@ -136,3 +136,11 @@ async def test_async_poller_on_a_batch(base_url: str, tmp_path: Path) -> None:
     done = await await_for(lambda: client.batches.retrieve(batch.id), interval=0.05, timeout=30)
     assert done.status == "completed"
     await client.close()
+
+
+def test_models_list_is_an_iterable_page_like_the_official_sdk(base_url: str) -> None:
+    client = openai_kit.OpenAI(api_key="k", base_url=base_url)
+    ids = [m.id for m in client.models.list()]
+    assert "echo" in ids and "tool-caller" in ids
+    raw = client.with_raw_response.models.list()
+    assert raw.status_code == 200 and [m.id for m in raw.parse()] == ids

@@ -12,9 +12,9 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
+    from openai_kit._pagination import AsyncPage, SyncPage
     from openai_kit.types.models import (
         DeleteModelResponse,
-        ListModelsResponse,
         Model,
     )
 
@@ -25,14 +25,13 @@ class Models(SyncAPIResource):
     def list(
         self,
         **options: Unpack[RequestOptions],
-    ) -> ListModelsResponse:
+    ) -> SyncPage[Model]:
         """`GET /models`."""
-        from openai_kit.types.models import ListModelsResponse
+        from openai_kit.types.models import Model
 
-        result: ListModelsResponse = self._client.request(
-            "GET",
+        result: SyncPage[Model] = self._client.get_api_list(
             "/models",
-            cast_to=ListModelsResponse,
+            model=Model,
             options=options,
         )
         return result
@@ -73,17 +72,16 @@ class Models(SyncAPIResource):
 class AsyncModels(AsyncAPIResource):
     """`client.models`."""
 
-    async def list(
+    def list(
         self,
         **options: Unpack[RequestOptions],
-    ) -> ListModelsResponse:
+    ) -> AsyncPage[Model]:
         """`GET /models`."""
-        from openai_kit.types.models import ListModelsResponse
+        from openai_kit.types.models import Model
 
-        result: ListModelsResponse = await self._client.request(
-            "GET",
+        result: AsyncPage[Model] = self._client.get_api_list(
             "/models",
-            cast_to=ListModelsResponse,
+            model=Model,
             options=options,
         )
         return result

@@ -1518,7 +1518,6 @@ if TYPE_CHECKING:
     )
     from .models import (
         DeleteModelResponse as DeleteModelResponse,
-        ListModelsResponse as ListModelsResponse,
         Model as Model,
     )
     from .moderations import (
@@ -3907,7 +3906,6 @@ _INDEX: dict[str, str] = {
     "KeyPressAction": "responses",
     "KeyPressActionParam": "responses",
     "ListFineTuningCheckpointPermissionResponse": "fine_tuning",
-    "ListModelsResponse": "models",
     "LocalEnvironmentParam": "responses",
     "LocalEnvironmentParam2": "responses",
     "LocalEnvironmentResource": "responses",

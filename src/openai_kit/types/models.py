@@ -2,7 +2,7 @@
 
 """Types of the `models` area."""
 
-from typing import List, Optional
+from typing import Optional
 
 from typing_extensions import Literal
 from openai_kit.types._base import BaseModel
@@ -20,8 +20,3 @@ class Model(BaseModel):
     object: Literal["model"]
     owned_by: str
     shutdown_date: Optional[str] = None
-
-
-class ListModelsResponse(BaseModel):
-    object: Literal["list"]
-    data: List[Model]
