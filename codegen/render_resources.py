@@ -231,6 +231,9 @@ def render_module(module: str, nodes: list[Node], op_types: dict[str, dict[str, 
     if te:
         head.append(f"from typing_extensions import {', '.join(te)}\n")
     head.append("from openai_kit._resource import AsyncAPIResource, SyncAPIResource")
+    for module, sync_mixin, async_mixin in MIXINS.values():
+        if re.search(rf"\b{sync_mixin}\b", text):
+            head.append(f"from {module} import {async_mixin}, {sync_mixin}")
     tnames = [
         n for n in ("NOT_GIVEN", "FileTypes", "NotGiven", "RequestOptions") if re.search(rf"\b{n}\b", text)
     ]
@@ -269,9 +272,18 @@ def render_module(module: str, nodes: list[Node], op_types: dict[str, dict[str, 
     return "\n".join(head) + "\n".join(tc) + "\n\n\n" + text.rstrip() + "\n"
 
 
+#: hand-written behaviour mixed into a generated resource: path -> (module, sync mixin, async mixin)
+MIXINS: dict[tuple[str, ...], tuple[str, str, str]] = {
+    ("realtime",): ("openai_kit.realtime", "RealtimeConnectMixin", "AsyncRealtimeConnectMixin"),
+}
+
+
 def render_class(w: ModuleWriter, node: Node, op_types: dict[str, dict[str, Any]], is_async: bool) -> str:
     prefix = "Async" if is_async else ""
     base = "AsyncAPIResource" if is_async else "SyncAPIResource"
+    mixin = MIXINS.get(tuple(node.path))
+    if mixin is not None:
+        base = f"{mixin[2] if is_async else mixin[1]}, {base}"
     cls = prefix + node.cls
     lines = [f"class {cls}({base}):", f'    """`client.{".".join(node.path)}`."""', ""]
     for name in sorted(node.children):

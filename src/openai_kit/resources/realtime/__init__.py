@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit.realtime import AsyncRealtimeConnectMixin, RealtimeConnectMixin
 if TYPE_CHECKING:
     from openai_kit.resources.realtime.calls import AsyncCalls
     from openai_kit.resources.realtime.calls import Calls
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from openai_kit.resources.realtime.translations import Translations
 
 
-class Realtime(SyncAPIResource):
+class Realtime(RealtimeConnectMixin, SyncAPIResource):
     """`client.realtime`."""
 
     @cached_property
@@ -40,7 +41,7 @@ class Realtime(SyncAPIResource):
 
 
 
-class AsyncRealtime(AsyncAPIResource):
+class AsyncRealtime(AsyncRealtimeConnectMixin, AsyncAPIResource):
     """`client.realtime`."""
 
     @cached_property
