@@ -238,3 +238,38 @@ async def test_async_stream_reuse_cancel_and_callback(server: LocalHTTPServer) -
         await task
     assert [c.i async for c in await client.post("/s", body={}, stream=True, stream_cls=Chunk)] == [0, 1, 2]
     await client.close()
+
+
+def test_gzip_compressed_stream_is_decoded(server: LocalHTTPServer) -> None:
+    import gzip
+
+    body = gzip.compress(b"".join(b'data: {"i": %d}\n\n' % i for i in range(20)) + b"data: [DONE]\n\n")
+
+    @server.route("POST", "/v1/gz")
+    async def gz(req: Req, conn: Conn) -> None:
+        await conn.start_chunked(headers={"content-encoding": "gzip"})
+        for i in range(0, len(body), 9):
+            await conn.chunk(body[i : i + 9])
+        await conn.end_chunked()
+
+    client = openai_kit.OpenAI(api_key="k", base_url=server.base_url)
+    assert [e["i"] for e in client.post("/gz", body={}, stream=True)] == list(range(20))
+    assert [e["i"] for e in client.post("/gz", body={}, stream=True)] == list(range(20))
+    assert server.connections == 1
+
+
+async def test_async_gzip_compressed_stream_is_decoded(server: LocalHTTPServer) -> None:
+    import gzip
+
+    body = gzip.compress(b"".join(b'data: {"i": %d}\n\n' % i for i in range(20)) + b"data: [DONE]\n\n")
+
+    @server.route("POST", "/v1/gz")
+    async def gz(req: Req, conn: Conn) -> None:
+        await conn.start_chunked(headers={"content-encoding": "gzip"})
+        for i in range(0, len(body), 9):
+            await conn.chunk(body[i : i + 9])
+        await conn.end_chunked()
+
+    client = openai_kit.AsyncOpenAI(api_key="k", base_url=server.base_url)
+    assert [e["i"] async for e in await client.post("/gz", body={}, stream=True)] == list(range(20))
+    await client.close()

@@ -91,10 +91,12 @@ class Urllib3Transport:
         if not stream:
             return Response(raw.status, headers, request, content=raw.data, elapsed=elapsed)
 
+        read1 = _reader(raw, headers)
+
         def iter_chunks() -> Iterator[bytes]:
             try:
                 while True:
-                    chunk = raw.read1(_CHUNK)
+                    chunk = read1(_CHUNK)
                     if not chunk:
                         break
                     yield chunk
@@ -107,7 +109,7 @@ class Urllib3Transport:
 
         def close(drain: bool) -> None:
             if drain and not finished[0]:
-                finished[0] = _drain(raw)
+                finished[0] = _drain(raw, read1)
             if finished[0]:
                 raw.release_conn()
             else:
@@ -122,7 +124,20 @@ class Urllib3Transport:
         self._pools = {}
 
 
-def _drain(raw: Any, limit: int = 1 << 16, wait: float = 1.0) -> bool:
+def _reader(raw: Any, headers: dict[str, str]) -> Any:
+    """The cheapest ``read1`` for a streamed body.
+
+    An uncompressed body is read straight from the underlying ``http.client`` response, which does the
+    chunked decoding; urllib3's own ``read1`` wraps every call in decoder and error bookkeeping that costs
+    about as much again per SSE event. A compressed body goes through urllib3, which decodes it.
+    """
+    fp = getattr(raw, "_fp", None)
+    if fp is not None and callable(getattr(fp, "read1", None)) and not headers.get("content-encoding"):
+        return fp.read1
+    return raw.read1
+
+
+def _drain(raw: Any, read1: Any, limit: int = 1 << 16, wait: float = 1.0) -> bool:
     """Read what is left of a finished stream (normally just the final empty chunk) for at most ``wait``
     seconds; True when the body ended, so the connection can be reused."""
     try:
@@ -131,7 +146,7 @@ def _drain(raw: Any, limit: int = 1 << 16, wait: float = 1.0) -> bool:
             sock.settimeout(wait)
         read = 0
         while read <= limit:
-            chunk = raw.read1(_CHUNK)
+            chunk = read1(_CHUNK)
             if not chunk:
                 return True
             read += len(chunk)
