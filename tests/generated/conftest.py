@@ -81,18 +81,3 @@ async def aclient(spec_server: SpecServer) -> Any:
     c = AsyncOpenAI(api_key=API_KEY, base_url=spec_server.base_url, max_retries=0)
     yield c
     await c.close()
-
-
-@pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    for name in (
-        "OPENAI_API_KEY",
-        "OPENAI_ORGANIZATION_ID",
-        "OPENAI_ORG_ID",
-        "OPENAI_PROJECT_ID",
-        "OPENAI_BASE_URL",
-        "OPENAI_LOG",
-    ):
-        monkeypatch.delenv(name, raising=False)
