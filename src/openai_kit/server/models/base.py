@@ -6,8 +6,10 @@ The routes turn chat messages, Responses input items and thread messages into th
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import orjson
 
@@ -71,6 +73,17 @@ class ChatModel(Protocol):
     id: str
 
     def generate(self, request: GenerationRequest) -> Reply: ...
+
+
+_T = TypeVar("_T")
+
+
+async def off_loop(model: object, work: Callable[[], _T]) -> _T:
+    """Run ``work`` (which calls ``model``) in a worker thread when the model is slow (``blocking = True``,
+    e.g. a real language model), so other requests keep being served; inline otherwise."""
+    if getattr(model, "blocking", False):
+        return await asyncio.to_thread(work)
+    return work()
 
 
 # -- helpers shared by the models --------------------------------------------------------------

@@ -14,6 +14,7 @@ from .. import conversation
 from ..errors import invalid, not_found
 from ..ids import new_id, now
 from ..models import ChatModel, GenerationRequest, Reply, Turn
+from ..models.base import off_loop
 from ..pagination import paginate
 from ..params import metadata, opt_bool, opt_dict, opt_int, opt_num, opt_str, req_str
 from ..sse import DONE, event, stream_response
@@ -165,7 +166,9 @@ def save(state: ServerState, call: ChatCall, obj: dict[str, Any]) -> None:
 async def create_chat_completion(state: ServerState, body: dict[str, Any]) -> dict[str, Any]:
     """The non-streamed endpoint (also used by batches)."""
     call = parse(state, body)
-    obj = completion_object(call, generate(call), new_id("chatcmpl-"), now())
+    obj = completion_object(
+        call, await off_loop(call.model, lambda: generate(call)), new_id("chatcmpl-"), now()
+    )
     save(state, call, obj)
     return obj
 
@@ -215,8 +218,10 @@ async def create(request: Request) -> Response:
     body = await json_body(request)
     call = parse(state, body)
     if call.stream:
-        return stream_response(_stream(state, call, generate(call)))
-    obj = completion_object(call, generate(call), new_id("chatcmpl-"), now())
+        return stream_response(_stream(state, call, await off_loop(call.model, lambda: generate(call))))
+    obj = completion_object(
+        call, await off_loop(call.model, lambda: generate(call)), new_id("chatcmpl-"), now()
+    )
     save(state, call, obj)
     return ok(obj)
 

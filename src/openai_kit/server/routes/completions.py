@@ -12,6 +12,7 @@ from starlette.routing import Route
 from ..errors import invalid
 from ..ids import new_id, now
 from ..models import GenerationRequest, Reply, Turn
+from ..models.base import off_loop
 from ..params import opt_bool, opt_dict, opt_int, opt_num, opt_str, req_str
 from ..sse import DONE, event, stream_response
 from ..state import ServerState, json_body, ok, state_of
@@ -83,8 +84,16 @@ def _object(model_id: str, choices: list[dict[str, Any]], cid: str, created: int
     }
 
 
+async def _generate_off_loop(
+    state: ServerState, body: dict[str, Any]
+) -> tuple[str, list[tuple[int, str, Reply]], int, int]:
+    model_id = body.get("model")
+    model = state.models.chat_models.get(model_id) if isinstance(model_id, str) else None
+    return await off_loop(model, lambda: _generate(state, body))
+
+
 async def create_completion(state: ServerState, body: dict[str, Any]) -> dict[str, Any]:
-    model_id, out, prompt, completion = _generate(state, body)
+    model_id, out, prompt, completion = await _generate_off_loop(state, body)
     choices = [
         {"index": i, "text": text, "logprobs": None, "finish_reason": r.finish_reason} for i, text, r in out
     ]
@@ -105,7 +114,7 @@ async def create(request: Request) -> Response:
     if not stream:
         return ok(await create_completion(state, body))
     include_usage = bool(options and opt_bool(options, "include_usage"))
-    model_id, out, prompt, completion = _generate(state, body)
+    model_id, out, prompt, completion = await _generate_off_loop(state, body)
     cid, created = new_id("cmpl-"), now()
 
     async def events() -> AsyncIterator[bytes]:

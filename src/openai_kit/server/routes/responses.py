@@ -15,6 +15,7 @@ from .. import conversation
 from ..errors import APIError, invalid, missing, not_found
 from ..ids import new_id, now
 from ..models import ChatModel, GenerationRequest, OutputFormat, Reply, ToolCall, Turn
+from ..models.base import off_loop
 from ..pagination import paginate
 from ..params import metadata, opt_bool, opt_dict, opt_int, opt_num, opt_str, req_str
 from ..sse import event, stream_response
@@ -336,14 +337,14 @@ def save(state: ServerState, call: ResponseCall, obj: dict[str, Any]) -> None:
 
 async def create_response(state: ServerState, body: dict[str, Any]) -> dict[str, Any]:
     call = parse(state, body)
-    reply = call.model.generate(call.generation)
+    reply = await off_loop(call.model, lambda: call.model.generate(call.generation))
     obj = finish(call, response_object(call, new_id("resp_"), now()), reply, output_items(reply))
     save(state, call, obj)
     return obj
 
 
 async def _stream(state: ServerState, call: ResponseCall) -> AsyncIterator[bytes]:
-    reply = call.model.generate(call.generation)
+    reply = await off_loop(call.model, lambda: call.model.generate(call.generation))
     obj = response_object(call, new_id("resp_"), now())
     seq = 0
 
@@ -431,7 +432,7 @@ async def create(request: Request) -> Response:
     call = parse(state, await json_body(request))
     if call.stream:
         return stream_response(_stream(state, call))
-    reply = call.model.generate(call.generation)
+    reply = await off_loop(call.model, lambda: call.model.generate(call.generation))
     obj = finish(call, response_object(call, new_id("resp_"), now()), reply, output_items(reply))
     save(state, call, obj)
     return ok(obj)
