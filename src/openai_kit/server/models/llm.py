@@ -68,13 +68,18 @@ class LlamaModel:
             request.tools and request.tool_choice == "auto" and not _has_tool_result(request)
         ):
             return call_tool(request, tool or request.tools[0])
-        messages = []
+        messages: list[Any] = []
         for turn in request.turns:
             if turn.role == "tool":
                 messages.append({"role": "user", "content": f"Tool result: {turn.content}"})
             elif turn.role in _ROLES:
                 messages.append({"role": _ROLES[turn.role], "content": turn.content})
-        kwargs: dict[str, Any] = {"max_tokens": request.max_tokens or 256, "temperature": 0.0}
+        # greedy decoding, with a repeat penalty: without it this small model loops on a phrase
+        kwargs: dict[str, Any] = {
+            "max_tokens": request.max_tokens or 256,
+            "temperature": 0.0,
+            "repeat_penalty": 1.15,
+        }
         fmt = request.output
         if fmt.type == "json_object":
             kwargs["response_format"] = {"type": "json_object"}
