@@ -21,6 +21,7 @@ from ._pipeline import Pipeline, Prepared, attempts, drive_async, drive_sync, ne
 from ._retries import RetryPolicy
 from ._timeouts import DEFAULT_TIMEOUT, Timeout
 from ._types import NotGiven, RequestOptions
+from ._utils import package_of
 from ._version import __version__
 from .resources._root import AsyncRootResources, SyncRootResources
 
@@ -359,12 +360,11 @@ def _sync_transport(http_client: Any) -> Callable[[], SyncTransport]:
             from ._transports.urllib3 import Urllib3Transport
 
             return Urllib3Transport()
-        module = type(http_client).__module__
-        if module.startswith("httpx"):
-            from ._transports.httpx import HttpxSyncTransport
+        from ._transports.httpx import HttpxSyncTransport, httpx_package
 
+        if httpx_package(http_client):
             return HttpxSyncTransport(http_client)
-        if module.startswith("urllib3"):
+        if package_of(http_client, "urllib3"):
             from ._transports.urllib3 import Urllib3Transport
 
             return Urllib3Transport(pool_manager=http_client)
@@ -384,12 +384,11 @@ def _async_transport(http_client: Any) -> Callable[[], AsyncTransport]:
             from ._transports.aiohttp import AiohttpTransport
 
             return AiohttpTransport()
-        module = type(http_client).__module__
-        if module.startswith("httpx"):
-            from ._transports.httpx import HttpxAsyncTransport
+        from ._transports.httpx import HttpxAsyncTransport, httpx_package
 
+        if httpx_package(http_client):
             return HttpxAsyncTransport(http_client)
-        if module.startswith("aiohttp"):
+        if package_of(http_client, "aiohttp"):
             from ._transports.aiohttp import AiohttpTransport
 
             return AiohttpTransport(session=http_client)

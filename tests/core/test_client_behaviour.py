@@ -172,6 +172,36 @@ def test_caller_supplied_httpx_client_is_used_and_never_closed(echo: LocalHTTPSe
     http.close()
 
 
+def test_official_sdk_http_clients_work_too(echo: LocalHTTPServer) -> None:
+    """The official SDK 3.x builds on httpx2 (``openai.DefaultHttpxClient``); code that passes one, or a
+    subclass of an httpx client, keeps working, timeouts and errors included."""
+    import httpx2
+
+    class Traced(httpx.Client):
+        pass
+
+    @echo.route("GET", "/v1/slow")
+    async def slow(req: Req, conn: Conn) -> None:
+        await asyncio.sleep(2)
+        await conn.json({})
+
+    for http in (httpx2.Client(), Traced()):
+        with openai_kit.OpenAI(
+            api_key="k", base_url=echo.base_url, http_client=http, max_retries=0, timeout=0.3
+        ) as client:
+            assert client.get("/echo")["headers"]["authorization"] == "Bearer k"
+            with pytest.raises(openai_kit.APITimeoutError):
+                client.get("/slow")
+        with (
+            openai_kit.OpenAI(
+                api_key="k", base_url="http://127.0.0.1:9", http_client=http, max_retries=0
+            ) as c,
+            pytest.raises(openai_kit.APIConnectionError),
+        ):
+            c.get("/echo")
+        http.close()
+
+
 async def test_caller_supplied_httpx_async_client(echo: LocalHTTPServer) -> None:
     http = httpx.AsyncClient()
     async with openai_kit.AsyncOpenAI(api_key="k", base_url=echo.base_url, http_client=http) as client:

@@ -1,49 +1,69 @@
 """Adapters for a caller-supplied ``httpx.Client`` / ``httpx.AsyncClient``.
 
 Used when ``http_client=`` is an httpx client, so code written for the official SDK (proxies, mounts,
-custom transports, event hooks) keeps working. openai-kit never closes a client it did not create.
+custom transports, event hooks) keeps working. ``httpx2`` clients (the official SDK 3.x builds on that
+fork: ``openai.DefaultHttpxClient``) work the same way: the adapter uses the module the client comes
+from for timeouts and errors. openai-kit never closes a client it did not create.
 """
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import AsyncIterator, Iterator
+from types import ModuleType
 from typing import Any
-
-import httpx
 
 from .._errors import APIConnectionError, APITimeoutError
 from .._timeouts import Timeout
+from .._utils import package_of
 from ._base import Request, Response
 
 __all__ = ["HttpxAsyncTransport", "HttpxSyncTransport"]
 
 
-def _timeout(timeout: Timeout, stream: bool) -> httpx.Timeout:
-    return httpx.Timeout(
-        connect=timeout.connect,
-        read=timeout.stream_idle if stream else timeout.read,
-        write=timeout.write,
-        pool=timeout.pool,
-    )
+def httpx_package(client: object) -> str | None:
+    """``"httpx"`` or ``"httpx2"`` when ``client`` is (a subclass of) one of their clients, else None."""
+    return package_of(client, "httpx", "httpx2")
 
 
-def _map_error(exc: BaseException, request: Request) -> Exception:
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(method=request.method, url=request.url)
-    return APIConnectionError(
-        f"Connection error: {type(exc).__name__}", method=request.method, url=request.url
-    )
+class _Flavor:
+    """What the adapter needs from ``httpx`` or ``httpx2``: the one the client was built with."""
+
+    __slots__ = ("HTTPError", "TimeoutException", "mod")
+
+    def __init__(self, client: object) -> None:
+        self.mod: ModuleType = importlib.import_module(httpx_package(client) or "httpx")
+        self.HTTPError: type[Exception] = self.mod.HTTPError
+        self.TimeoutException: type[Exception] = self.mod.TimeoutException
+
+    def timeout(self, timeout: Timeout, stream: bool) -> Any:
+        return self.mod.Timeout(
+            connect=timeout.connect,
+            read=timeout.stream_idle if stream else timeout.read,
+            write=timeout.write,
+            pool=timeout.pool,
+        )
+
+    def error(self, exc: BaseException, request: Request) -> Exception:
+        if isinstance(exc, self.TimeoutException):
+            return APITimeoutError(method=request.method, url=request.url)
+        return APIConnectionError(
+            f"Connection error: {type(exc).__name__}", method=request.method, url=request.url
+        )
 
 
 class HttpxSyncTransport:
-    def __init__(self, client: httpx.Client) -> None:
+    def __init__(self, client: Any) -> None:
+        """``client``: an ``httpx.Client`` or ``httpx2.Client``."""
         self.client = client
+        self.flavor = _Flavor(client)
 
     def send(self, request: Request, *, stream: bool, timeout: Timeout) -> Response:
         content: Any = request.content
         if content is not None and not isinstance(content, bytes):
             content = iter(content)
+        flavor = self.flavor
         started = time.monotonic()
         try:
             req = self.client.build_request(
@@ -51,18 +71,18 @@ class HttpxSyncTransport:
                 request.url,
                 headers=request.headers,
                 content=content,
-                timeout=_timeout(timeout, stream),
+                timeout=flavor.timeout(timeout, stream),
             )
             raw = self.client.send(req, stream=True)
-        except httpx.HTTPError as exc:
-            raise _map_error(exc, request) from exc
+        except flavor.HTTPError as exc:
+            raise flavor.error(exc, request) from exc
         headers = {k.lower(): v for k, v in raw.headers.items()}
         elapsed = time.monotonic() - started
         if not stream:
             try:
                 body = raw.read()
-            except httpx.HTTPError as exc:
-                raise _map_error(exc, request) from exc
+            except flavor.HTTPError as exc:
+                raise flavor.error(exc, request) from exc
             finally:
                 raw.close()
             return Response(raw.status_code, headers, request, content=body, elapsed=elapsed)
@@ -70,9 +90,9 @@ class HttpxSyncTransport:
         def iter_chunks() -> Iterator[bytes]:
             try:
                 yield from raw.iter_bytes()
-            except httpx.HTTPError as exc:
+            except flavor.HTTPError as exc:
                 raw.close()
-                raise _map_error(exc, request) from exc
+                raise flavor.error(exc, request) from exc
 
         def close(drain: bool) -> None:
             del drain  # httpx drains or discards by itself
@@ -87,13 +107,16 @@ class HttpxSyncTransport:
 
 
 class HttpxAsyncTransport:
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: Any) -> None:
+        """``client``: an ``httpx.AsyncClient`` or ``httpx2.AsyncClient``."""
         self.client = client
+        self.flavor = _Flavor(client)
 
     async def send(self, request: Request, *, stream: bool, timeout: Timeout) -> Response:
         content: Any = request.content
         if content is not None and not isinstance(content, bytes):
             content = content.__aiter__()
+        flavor = self.flavor
         started = time.monotonic()
         try:
             req = self.client.build_request(
@@ -101,18 +124,18 @@ class HttpxAsyncTransport:
                 request.url,
                 headers=request.headers,
                 content=content,
-                timeout=_timeout(timeout, stream),
+                timeout=flavor.timeout(timeout, stream),
             )
             raw = await self.client.send(req, stream=True)
-        except httpx.HTTPError as exc:
-            raise _map_error(exc, request) from exc
+        except flavor.HTTPError as exc:
+            raise flavor.error(exc, request) from exc
         headers = {k.lower(): v for k, v in raw.headers.items()}
         elapsed = time.monotonic() - started
         if not stream:
             try:
                 body = await raw.aread()
-            except httpx.HTTPError as exc:
-                raise _map_error(exc, request) from exc
+            except flavor.HTTPError as exc:
+                raise flavor.error(exc, request) from exc
             finally:
                 await raw.aclose()
             return Response(raw.status_code, headers, request, content=body, elapsed=elapsed)
@@ -121,9 +144,9 @@ class HttpxAsyncTransport:
             try:
                 async for chunk in raw.aiter_bytes():
                     yield chunk
-            except httpx.HTTPError as exc:
+            except flavor.HTTPError as exc:
                 await raw.aclose()
-                raise _map_error(exc, request) from exc
+                raise flavor.error(exc, request) from exc
 
         async def aclose(drain: bool) -> None:
             del drain
