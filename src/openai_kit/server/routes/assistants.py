@@ -40,17 +40,11 @@ def parse_tools(state: ServerState, body: dict[str, Any], param: str = "tools") 
     for tool in tools:
         if tool["type"] == "function":
             fn = tool["function"]
-            out.append(
-                {
-                    "type": "function",
-                    "function": {
-                        "name": fn["name"],
-                        "description": fn.get("description"),
-                        "parameters": fn.get("parameters"),
-                        "strict": fn.get("strict", False),
-                    },
-                }
-            )
+            function = {"name": fn["name"], "strict": fn.get("strict", False)}
+            for key in ("description", "parameters"):  # optional, and never null in the API's answer
+                if fn.get(key) is not None:
+                    function[key] = fn[key]
+            out.append({"type": "function", "function": function})
         else:
             out.append({"type": tool["type"]})
     return out
