@@ -26,9 +26,10 @@ BINARY_OPS = frozenset(
 STREAM_EVENTS: dict[str, str] = {
     "createChatCompletion": "CreateChatCompletionStreamResponse",
     "createCompletion": "CreateCompletionResponse",
-    "createRun": "@AssistantStreamEvent",
-    "createThreadAndRun": "@AssistantStreamEvent",
-    "submitToolOuputsToRun": "@AssistantStreamEvent",
+    # `event: thread.run.created` + `data: {run}`: parsed as one {"event", "data"} envelope
+    "createRun": "AssistantStreamEvent",
+    "createThreadAndRun": "AssistantStreamEvent",
+    "submitToolOuputsToRun": "AssistantStreamEvent",
 }
 
 # POST operations that return a page of results.
@@ -115,7 +116,7 @@ class Operation:
     response_kind: str = "none"  # model | page | binary | none | text
     response_schema: dict[str, Any] | None = None
     page_item_schema: dict[str, Any] | None = None
-    stream_schema: dict[str, Any] | str | None = None  # schema, or "@Name" for a synthetic union
+    stream_schema: dict[str, Any] | None = None
     stream_flag: str | None = None  # name of the body param that turns streaming on
 
     @property
@@ -250,7 +251,7 @@ def _classify_response(spec: dict[str, Any], o: Operation, op: dict[str, Any], t
         o.stream_schema = content["text/event-stream"].get("schema")
     if o.op_id in STREAM_EVENTS:
         ev = STREAM_EVENTS[o.op_id]
-        o.stream_schema = ev if ev.startswith("@") else {"$ref": f"#/components/schemas/{ev}"}
+        o.stream_schema = {"$ref": f"#/components/schemas/{ev}"}
     if o.stream_schema is not None:
         if "stream" in body_props:
             o.stream_flag = "stream"

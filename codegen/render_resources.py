@@ -198,6 +198,14 @@ class ModuleWriter:
         return REF_RE.sub(sub, expr)
 
 
+def is_envelope_stream(tg: TypeGen, o: Operation) -> bool:
+    """Streams whose events are ``{"event", "data"}`` objects in the spec (assistants): on the wire the
+    name is the SSE ``event:`` field and the object its ``data:``."""
+    assert o.stream_schema is not None
+    leaves = [tg.flatten_object(v) for v in tg.leaf_variants(o.stream_schema)]
+    return all(x is not None and {"event", "data"} <= set(x.get("properties", {})) for x in leaves)
+
+
 def runtime_name(tg: TypeGen, expr: str, module: str, name: str) -> str:
     """A single marker for a runtime type: complex expressions become a named alias."""
     if REF_RE.fullmatch(expr):
@@ -273,8 +281,17 @@ def render_module(module: str, nodes: list[Node], op_types: dict[str, dict[str, 
 
 
 #: hand-written behaviour mixed into a generated resource: path -> (module, sync mixin, async mixin)
+_POLL = "openai_kit._sdk_helpers.polling"
+_PARSE = "openai_kit._sdk_helpers.parsing"
+#: hand-written methods mixed into generated resources (the official SDK's helpers)
 MIXINS: dict[tuple[str, ...], tuple[str, str, str]] = {
     ("realtime",): ("openai_kit.realtime", "RealtimeConnectMixin", "AsyncRealtimeConnectMixin"),
+    ("chat", "completions"): (_PARSE, "ChatParseMixin", "AsyncChatParseMixin"),
+    ("responses",): (_PARSE, "ResponsesParseMixin", "AsyncResponsesParseMixin"),
+    ("beta", "threads"): (_POLL, "ThreadsPollMixin", "AsyncThreadsPollMixin"),
+    ("beta", "threads", "runs"): (_POLL, "RunsPollMixin", "AsyncRunsPollMixin"),
+    ("vector_stores", "files"): (_POLL, "VectorStoreFilesPollMixin", "AsyncVectorStoreFilesPollMixin"),
+    ("vector_stores", "file_batches"): (_POLL, "FileBatchesPollMixin", "AsyncFileBatchesPollMixin"),
 }
 
 
@@ -347,10 +364,7 @@ def render_method(w: ModuleWriter, o: Operation, types: dict[str, Any], is_async
     runtime: list[str] = []
     stream_cls = None
     if "event" in types:
-        ev = types["event"]
-        if ev.startswith("@"):
-            ev = "\x01" + tg.synthetic[ev] + "\x02"  # type: ignore[attr-defined]
-        ev = runtime_name(tg, ev, area, base + "Event")
+        ev = runtime_name(tg, types["event"], area, base + "Event")
         stream_cls = w.t(ev)
         runtime.append(stream_cls)
     kind = o.response_kind
@@ -419,7 +433,10 @@ def render_method(w: ModuleWriter, o: Operation, types: dict[str, Any], is_async
         lines.append(f"        from openai_kit.types.{mod} import {', '.join(sorted(by_mod[mod]))}")
     if kind == "binary":
         lines.append("        from openai_kit._binary import BinaryResponse")
-    if by_mod or kind == "binary":
+    envelope = stream_cls is not None and is_envelope_stream(tg, o)
+    if envelope:
+        lines.append("        from openai_kit._streaming import Enveloped")
+    if by_mod or kind == "binary" or envelope:
         lines.append("")
     # request pieces
     args: list[str] = []
@@ -490,7 +507,7 @@ def render_method(w: ModuleWriter, o: Operation, types: dict[str, Any], is_async
             flag = o.stream_flag
             cond = 'stream_format == "sse"' if flag == "stream_format" else f"{flag} is True"
             args.append(f"stream={cond},")
-            args.append(f"stream_cls={stream_cls},")
+            args.append(f"stream_cls=Enveloped({stream_cls})," if envelope else f"stream_cls={stream_cls},")
         args.append("options=options,")
     if embeddings:
         lines.append(f"        result: {ret} = {call}")

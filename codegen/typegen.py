@@ -157,6 +157,10 @@ class Union_:
     nullable: bool
 
 
+#: schema -> a class of ``openai_kit._model_helpers`` mixed into its model (computed conveniences)
+MODEL_MIXINS: dict[str, str] = {"Response": "ResponseHelpers", "BetaResponse": "ResponseHelpers"}
+
+
 @dataclass
 class TypeGen:
     spec: dict[str, Any]
@@ -165,6 +169,8 @@ class TypeGen:
     named: dict[tuple[str, str], str] = field(default_factory=dict)  # (flavor, schema) -> py name
     used_names: set[str] = field(default_factory=set)
     discriminator_props: set[tuple[str, str]] = field(default_factory=set)
+    #: id(union schema) -> (tag property, member type expressions) of the tagged unions rendered so far
+    tagged_members: dict[int, tuple[str, list[str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.schemas: dict[str, Any] = self.spec["components"]["schemas"]
@@ -308,9 +314,13 @@ class TypeGen:
             if isinstance(node, dict):
                 u = self.union_parts(node)
                 if u is not None:
-                    prop = self.find_discriminator(node, u.variants)
+                    variants = u.variants
+                    prop = self.find_discriminator(node, variants)
+                    if prop is None and any(self.union_parts(self.resolve(v)) for v in variants):
+                        variants = [leaf for v in variants for leaf in self.leaf_variants(v)]
+                        prop = self.find_discriminator({}, variants)
                     if prop:
-                        for v in u.variants:
+                        for v in variants:
                             name = self.ref_name(v)
                             if name:
                                 self.discriminator_props.add((name, prop))
@@ -407,7 +417,8 @@ class TypeGen:
                 entries.append((wire, t))
         if flavor == "M":
             body = "\n".join(lines) if lines else "    pass"
-            code = f"class {py}(BaseModel):\n{body}\n"
+            mixin = MODEL_MIXINS.get(schema_name or "")
+            code = f"class {py}({mixin + ', ' if mixin else ''}BaseModel):\n{body}\n"
             self.defs[py] = Definition(py, module, "class", flavor, code, schema_name)
         elif functional:
             inner = ", ".join(f"{lit(w)}: {t}" for w, t in entries)
@@ -578,6 +589,10 @@ class TypeGen:
         if len(u.variants) == 1:
             return self.texpr(u.variants[0], flavor, module, hint, strip_null=True)
         prop = self.find_discriminator(s, u.variants)
+        if prop is None and flavor == "M":
+            flat = self.flattened_union(s, u, module, hint)
+            if flat is not None:
+                return flat
         members: list[str] = []
         for i, v in enumerate(u.variants):
             vh = hint
@@ -608,13 +623,50 @@ class TypeGen:
         members = list(dict.fromkeys(members))
         if len(members) == 1:
             return members[0]
-        union = "Union[" + ", ".join(members) + "]"
         if flavor == "M" and prop:
-            return (
-                f'Annotated[Union[Annotated[{union}, Field(discriminator="{prop}")], UnknownObject], '
-                f'Field(union_mode="left_to_right")]'
-            )
-        return union
+            self.tagged_members[id(s)] = (prop, members)
+            return self.tagged_union(members, prop)
+        return "Union[" + ", ".join(members) + "]"
+
+    @staticmethod
+    def tagged_union(members: list[str], prop: str) -> str:
+        union = "Union[" + ", ".join(members) + "]"
+        return (
+            f'Annotated[Union[Annotated[{union}, Field(discriminator="{prop}")], UnknownObject], '
+            f'Field(union_mode="left_to_right")]'
+        )
+
+    def leaf_variants(self, v: dict[str, Any], depth: int = 0) -> list[dict[str, Any]]:
+        """A union member, or the members of the unions it names, recursively."""
+        u = self.union_parts(self.resolve(v)) if depth < 5 else None
+        if u is None or u.nullable:
+            return [v]
+        return [leaf for sub in u.variants for leaf in self.leaf_variants(sub, depth + 1)]
+
+    def flattened_union(self, s: dict[str, Any], u: Union_, module: str, hint: str) -> str | None:
+        """A union of tagged unions (``AssistantStreamEvent`` = thread | run | message ... events) as one
+        discriminated union of all their members, so parsing picks the member by its tag in one step."""
+        if not any(self.union_parts(self.resolve(v)) for v in u.variants):
+            return None
+        leaves = [leaf for v in u.variants for leaf in self.leaf_variants(v)]
+        prop = self.find_discriminator({}, leaves)
+        if prop is None:
+            return None
+        members: list[str] = []
+        for v in u.variants:
+            rv = self.resolve(v)
+            if self.union_parts(rv) is None:
+                members.append(self.texpr(v, "M", module, hint, strip_null=True))
+                continue
+            expr = self.texpr(v, "M", module, hint, strip_null=True)  # emits the sub-union and its members
+            if len(self.leaf_variants(v)) == 1:
+                members.append(expr)  # a one-member "union" is that member
+                continue
+            sub = self.tagged_members.get(id(rv))
+            if sub is None or sub[0] != prop:
+                return None
+            members.extend(sub[1])
+        return self.tagged_union(list(dict.fromkeys(members)), prop)
 
     @staticmethod
     def inline_name(hint: str, flavor: str) -> str:

@@ -25,9 +25,24 @@ from ._models import parse_json
 from ._sse import ServerSentEvent, SSEDecoder
 from ._transports._base import Response
 
-__all__ = ["AsyncStream", "Stream"]
+__all__ = ["AsyncStream", "Enveloped", "Stream"]
 
 _T = TypeVar("_T")
+
+
+class Enveloped:
+    """A ``stream_cls`` for streams that name each event on the SSE ``event:`` line and send the object
+    alone as ``data:`` (assistants runs). Each event is parsed as ``{"event": <name>, "data": <object>}``
+    into ``cast`` — e.g. ``AssistantStreamEvent``, whose members are told apart by ``event``, so
+    ``thread.run.created`` and ``thread.run.completed`` stay distinct although both carry a run."""
+
+    __slots__ = ("cast",)
+
+    def __init__(self, cast: Any) -> None:
+        self.cast = cast
+
+    def __repr__(self) -> str:
+        return f"Enveloped({getattr(self.cast, '__name__', self.cast)!r})"
 
 
 class _EventParser(Generic[_T]):
@@ -75,7 +90,13 @@ class _EventParser(Generic[_T]):
         cast = self.cast
         if cast is ServerSentEvent:
             return sse  # type: ignore[return-value]
-        if cast is None or cast is object or cast is dict:
+        if type(cast) is Enveloped:
+            name = sse.event or "message"  # the SSE default event type
+            cast = cast.cast
+            if cast is None or cast is object or cast is dict:
+                return {"event": name, "data": _loads(data)}  # type: ignore[return-value]
+            data = '{"event":' + _json_string(name) + ',"data":' + data + "}"
+        elif cast is None or cast is object or cast is dict:
             return _loads(data)  # type: ignore[no-any-return]
         try:
             return parse_json(cast, data)  # type: ignore[no-any-return]
@@ -99,6 +120,12 @@ class _EventParser(Generic[_T]):
                 "Stream ended without [DONE] (truncated).", method=self.request.method, url=self.request.url
             )
         self.done = True
+
+
+def _json_string(text: str) -> str:
+    import orjson
+
+    return orjson.dumps(text).decode()
 
 
 def _loads(data: str) -> Any:

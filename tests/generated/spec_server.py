@@ -30,7 +30,6 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from codegen.generate import SYNTHETIC_UNIONS
 from codegen.operations import STREAM_EVENTS
 from codegen.spec import HTTP_METHODS, load_spec, repair
 
@@ -484,17 +483,16 @@ class SpecServer:
         resp = self.world.deref(responses.get(code, {}))
         return int(code), None, resp.get("content", {}) or {}
 
-    def stream_events(self, route: Route, body: Any) -> list[tuple[str | None, Any]] | None:
+    def stream_events(self, route: Route, body: Any) -> list[tuple[str | None, Any, Any]] | None:
+        """The events to stream: (SSE event name, `data` payload, what the client should parse)."""
         op = route.op
         wants = isinstance(body, dict) and (body.get("stream") is True or body.get("stream_format") == "sse")
         if not wants:
             return None
         ev = STREAM_EVENTS.get(route.op_id)
         members: list[dict[str, Any]]
-        if ev and ev.startswith("@"):
-            members = [{"$ref": f"#/components/schemas/{m}"} for m in SYNTHETIC_UNIONS[ev[1:]][1]]
-        elif ev:
-            members = [{"$ref": f"#/components/schemas/{ev}"}]
+        if ev:
+            members = self.world.variants({"$ref": f"#/components/schemas/{ev}"})
         else:
             code = next((c for c in sorted(op["responses"]) if c.startswith("2")), "200")
             content = self.world.deref(op["responses"][code]).get("content", {})
@@ -502,24 +500,20 @@ class SpecServer:
             if sch is None:
                 return None
             members = self.world.variants(sch)
-        out: list[tuple[str | None, Any]] = []
+        out: list[tuple[str | None, Any, Any]] = []
         for m in members:
             inst = self.world.example(m)
-            name = None
-            if isinstance(inst, dict):
-                name = inst.get("type") if isinstance(inst.get("type"), str) else None
-                if ev and ev.startswith("@"):
-                    name = {
-                        "thread": "thread.created",
-                        "thread.run": "thread.run.created",
-                        "thread.run.step": "thread.run.step.created",
-                        "thread.run.step.delta": "thread.run.step.delta",
-                        "thread.message": "thread.message.created",
-                        "thread.message.delta": "thread.message.delta",
-                    }.get(inst.get("object", ""))
+            if isinstance(inst, dict) and set(inst) >= {"event", "data"} and "type" not in inst:
+                # assistants: `event: <name>` and the object alone as `data`; the client parses both
+                # back into the {"event", "data"} envelope
+                if inst["event"] in ("error", "done"):
+                    continue  # error raises on the client (by design); done ends every stream below
+                out.append((inst["event"], inst["data"], {"event": inst["event"], "data": inst["data"]}))
+                continue
+            name = inst.get("type") if isinstance(inst, dict) and isinstance(inst.get("type"), str) else None
             if name == "error":
                 continue  # an error event ends the stream with an exception on the client (by design)
-            out.append((name, inst))
+            out.append((name, inst, inst))
         return out
 
 
@@ -723,14 +717,15 @@ class _Handler(BaseHTTPRequestHandler):
         events = srv.stream_events(route, body)
         if events is not None:
             chunks = []
-            for name, inst in events:
+            for name, data, _ in events:
                 chunk = ""
                 if name:
                     chunk += f"event: {name}\n"
-                chunk += "data: " + json.dumps(inst) + "\n\n"
+                chunk += "data: " + json.dumps(data) + "\n\n"
                 chunks.append(chunk)
-            chunks.append("data: [DONE]\n\n")
-            hit.response = [inst for _, inst in events]
+            enveloped = any(data is not parsed for _, data, parsed in events)
+            chunks.append("event: done\ndata: [DONE]\n\n" if enveloped else "data: [DONE]\n\n")
+            hit.response = [parsed for _, _, parsed in events]
             self._send(status, "".join(chunks).encode(), "text/event-stream")
             return
         if "application/json" in content and "schema" in content["application/json"]:

@@ -12,7 +12,14 @@ import pytest
 from pydantic import TypeAdapter
 
 from openai_kit.types._base import UnknownObject
+from openai_kit.types.beta.threads import (
+    AssistantStreamEvent,
+    MessageStreamEventThreadMessageDelta,
+    RunStreamEventThreadRunCompleted,
+    RunStreamEventThreadRunCreated,
+)
 from openai_kit.types.chat import ChatCompletion, ChatCompletionChunk
+from openai_kit.types.other import Content
 from openai_kit.types.responses import (
     FunctionTool,
     FunctionToolCall,
@@ -26,6 +33,7 @@ from openai_kit.types.responses import (
     Tool,
     WebSearchTool,
 )
+from openai_kit.types.shared import InputImageContent
 
 CHAT = {
     "id": "chatcmpl-1",
@@ -167,6 +175,73 @@ def test_stream_events_union() -> None:
     new = ta.validate_json(b'{"type":"response.mind_reading.delta","sequence_number":4,"thought":"x"}')
     assert isinstance(new, UnknownObject)
     assert new.thought == "x"
+
+
+RUN = {
+    "id": "run_1",
+    "object": "thread.run",
+    "created_at": 1,
+    "thread_id": "thread_1",
+    "assistant_id": "asst_1",
+    "status": "queued",
+    "required_action": None,
+    "last_error": None,
+    "expires_at": None,
+    "started_at": None,
+    "cancelled_at": None,
+    "failed_at": None,
+    "completed_at": None,
+    "incomplete_details": None,
+    "model": "gpt-4o",
+    "instructions": "",
+    "tools": [],
+    "metadata": {},
+    "usage": None,
+    "max_prompt_tokens": None,
+    "max_completion_tokens": None,
+    "truncation_strategy": None,
+    "tool_choice": "auto",
+    "parallel_tool_calls": True,
+    "response_format": "auto",
+}
+
+
+def test_assistant_stream_events_keep_their_name() -> None:
+    """A union of unions (thread | run | step | message events) is one union keyed by `event`: two
+    events that both carry a run stay distinct, and a new event name still parses."""
+    ta: TypeAdapter[Any] = TypeAdapter(AssistantStreamEvent)
+    created = ta.validate_python({"event": "thread.run.created", "data": RUN})
+    done = ta.validate_python({"event": "thread.run.completed", "data": {**RUN, "status": "completed"}})
+    assert isinstance(created, RunStreamEventThreadRunCreated)
+    assert isinstance(done, RunStreamEventThreadRunCompleted)
+    assert created.data.id == "run_1"
+    assert done.data.status == "completed"
+    delta = ta.validate_python(
+        {
+            "event": "thread.message.delta",
+            "data": {
+                "id": "msg_1",
+                "object": "thread.message.delta",
+                "delta": {"content": [{"index": 0, "type": "text", "text": {"value": "Hi"}}]},
+            },
+        }
+    )
+    assert isinstance(delta, MessageStreamEventThreadMessageDelta)
+    assert delta.data.delta.content[0].text.value == "Hi"
+    new = ta.validate_python({"event": "thread.run.paused", "data": RUN})
+    assert isinstance(new, UnknownObject)
+    assert new.event == "thread.run.paused"
+
+
+def test_content_union_of_input_and_output_parts() -> None:
+    """`Content` is input parts | output parts; both halves resolve to their own class."""
+    ta: TypeAdapter[Any] = TypeAdapter(Content)
+    text = ta.validate_python({"type": "output_text", "text": "hi", "annotations": [], "logprobs": []})
+    refusal = ta.validate_python({"type": "refusal", "refusal": "no"})
+    image = ta.validate_python({"type": "input_image", "detail": "auto", "image_url": "https://x/y.png"})
+    assert isinstance(text, OutputTextContent)
+    assert isinstance(refusal, RefusalContent)
+    assert isinstance(image, InputImageContent)
 
 
 def test_chat_chunk_stream_model() -> None:

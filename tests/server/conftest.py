@@ -23,9 +23,13 @@ def server_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
-def session_client(server_url: str, spec_checker: SpecChecker) -> Iterator[openai.OpenAI]:
-    client = make_client(server_url, spec_checker)
+@pytest.fixture(scope="session", params=["openai", "openai_kit"])
+def session_client(
+    request: pytest.FixtureRequest, server_url: str, spec_checker: SpecChecker
+) -> Iterator[openai.OpenAI]:
+    """Every server test runs twice: with the official client, and with openai-kit's drop-in client
+    (same calls, same attribute access), both through the spec-validating transport."""
+    client = make_client(server_url, spec_checker, kit=request.param == "openai_kit")
     yield client
     client.close()
 

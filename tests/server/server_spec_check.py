@@ -273,6 +273,22 @@ class ValidatingTransport(httpx2.HTTPTransport):
         return response
 
 
-def make_client(url: str, checker: SpecChecker, api_key: str = "test-key", **kw: Any) -> openai.OpenAI:
+def make_client(
+    url: str, checker: SpecChecker, api_key: str = "test-key", *, kit: bool = False, **kw: Any
+) -> openai.OpenAI:
+    """The official client (or, with ``kit``, openai-kit's) over a transport that checks every response."""
     http = httpx2.Client(transport=ValidatingTransport(checker), timeout=20)
+    if kit:
+        import openai_kit
+
+        client: Any = openai_kit.OpenAI(base_url=url, api_key=api_key, http_client=http, max_retries=0, **kw)
+        return client  # type: ignore[no-any-return]
     return openai.OpenAI(base_url=url, api_key=api_key, http_client=http, max_retries=0, **kw)
+
+
+def sdk(client: Any) -> Any:
+    """The package ``client`` comes from (``openai`` or ``openai_kit``): its error classes are the
+    ones that client raises, as they would be for code that switched by changing the import."""
+    import openai_kit
+
+    return openai_kit if isinstance(client, openai_kit.OpenAI) else openai

@@ -9,6 +9,7 @@ import time
 import jsonschema
 import openai
 import pytest
+from server_spec_check import sdk
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:.*Assistants API.*:DeprecationWarning", "ignore:deprecated:DeprecationWarning"
@@ -50,9 +51,9 @@ def test_assistant_crud(client: openai.OpenAI) -> None:
     assert client.beta.assistants.update(a.id, name="renamed", metadata={"k": "v"}).name == "renamed"
     assert a.id in [x.id for x in client.beta.assistants.list()]
     assert client.beta.assistants.delete(a.id).deleted
-    with pytest.raises(openai.NotFoundError):
+    with pytest.raises(sdk(client).NotFoundError):
         client.beta.assistants.retrieve(a.id)
-    with pytest.raises(openai.NotFoundError) as info:
+    with pytest.raises(sdk(client).NotFoundError) as info:
         client.beta.assistants.create(model="missing-model")
     assert info.value.param == "model"
 
@@ -67,7 +68,7 @@ def test_full_run_with_tool_call(client: openai.OpenAI) -> None:
     calls = run.required_action.submit_tool_outputs.tool_calls
     assert calls[0].function.name == "get_stock_price"
     jsonschema.validate(json.loads(calls[0].function.arguments), TOOL["function"]["parameters"])  # type: ignore[index]
-    with pytest.raises(openai.BadRequestError) as info:
+    with pytest.raises(sdk(client).BadRequestError) as info:
         client.beta.threads.runs.submit_tool_outputs(
             run.id, thread_id=thread.id, tool_outputs=[{"tool_call_id": "nope", "output": "1"}]
         )
@@ -160,7 +161,7 @@ def test_echo_run_and_messages_crud(client: openai.OpenAI) -> None:
     assert client.beta.threads.update(thread.id, metadata={"x": "y"}).metadata == {"x": "y"}
     assert client.beta.threads.messages.delete(msg.id, thread_id=thread.id).deleted
     assert client.beta.threads.delete(thread.id).deleted
-    with pytest.raises(openai.NotFoundError):
+    with pytest.raises(sdk(client).NotFoundError):
         client.beta.threads.retrieve(thread.id)
 
 
@@ -169,6 +170,6 @@ def test_cancel_run_waiting_for_tools(client: openai.OpenAI) -> None:
     thread = client.beta.threads.create(messages=[{"role": "user", "content": "go"}])
     run = client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id)
     run = _poll(client, thread.id, run.id, ("requires_action",))
-    with pytest.raises(openai.BadRequestError):
+    with pytest.raises(sdk(client).BadRequestError):
         client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id)
     assert client.beta.threads.runs.cancel(run.id, thread_id=thread.id).status == "cancelled"

@@ -4,10 +4,12 @@ legacy completions, driven by the official client."""
 from __future__ import annotations
 
 import json
+import uuid
 
 import jsonschema
 import openai
 import pytest
+from server_spec_check import sdk
 
 WEATHER_TOOL = {
     "type": "function",
@@ -33,7 +35,7 @@ def test_models_list_and_retrieve(client: openai.OpenAI) -> None:
     ids = [m.id for m in client.models.list()]
     assert {"echo", "tool-caller", "hash-embedding", "keyword-moderation"} <= set(ids)
     assert client.models.retrieve("echo").owned_by == "openai-kit"
-    with pytest.raises(openai.NotFoundError) as info:
+    with pytest.raises(sdk(client).NotFoundError) as info:
         client.models.retrieve("gpt-nothing")
     assert info.value.code == "model_not_found"
 
@@ -179,17 +181,18 @@ def test_max_tokens_and_stop(client: openai.OpenAI) -> None:
 
 
 def test_stored_completions(client: openai.OpenAI) -> None:
+    suite = f"stored-{uuid.uuid4().hex[:8]}"  # the server is shared by both clients' runs
     created = [
         client.chat.completions.create(
             model="echo",
             messages=[{"role": "user", "content": f"stored {i}"}],
             store=True,
-            metadata={"suite": "stored", "i": str(i)},
+            metadata={"suite": suite, "i": str(i)},
         )
         for i in range(3)
     ]
     client.chat.completions.create(model="echo", messages=[{"role": "user", "content": "not stored"}])
-    listed = client.chat.completions.list(metadata={"suite": "stored"}, limit=2)
+    listed = client.chat.completions.list(metadata={"suite": suite}, limit=2)
     ids = [c.id for c in listed]  # auto-paginates
     assert ids == [c.id for c in created]
     got = client.chat.completions.retrieve(created[0].id)
@@ -200,7 +203,7 @@ def test_stored_completions(client: openai.OpenAI) -> None:
     assert [m.content for m in msgs] == ["stored 1"]
     deleted = client.chat.completions.delete(created[2].id)
     assert deleted.deleted is True
-    with pytest.raises(openai.NotFoundError):
+    with pytest.raises(sdk(client).NotFoundError):
         client.chat.completions.retrieve(created[2].id)
 
 
@@ -220,21 +223,21 @@ def test_legacy_completions(client: openai.OpenAI) -> None:
 
 
 def test_chat_validation_errors(client: openai.OpenAI) -> None:
-    with pytest.raises(openai.BadRequestError) as info:
+    with pytest.raises(sdk(client).BadRequestError) as info:
         client.chat.completions.create(model="echo", messages=[{"role": "wizard", "content": "x"}])  # type: ignore[misc,list-item]
     assert info.value.param == "messages[0].role"
-    with pytest.raises(openai.BadRequestError) as info:
+    with pytest.raises(sdk(client).BadRequestError) as info:
         client.chat.completions.create(model="echo", messages=[])
     assert info.value.param == "messages"
-    with pytest.raises(openai.BadRequestError) as info:
+    with pytest.raises(sdk(client).BadRequestError) as info:
         client.chat.completions.create(
             model="echo", messages=[{"role": "user", "content": "x"}], temperature=3
         )
     assert info.value.param == "temperature"
-    with pytest.raises(openai.NotFoundError) as info:
+    with pytest.raises(sdk(client).NotFoundError) as info:
         client.chat.completions.create(model="nope", messages=[{"role": "user", "content": "x"}])
     assert info.value.param == "model"
-    with pytest.raises(openai.BadRequestError) as info:
+    with pytest.raises(sdk(client).BadRequestError) as info:
         client.chat.completions.create(
             model="echo",
             messages=[{"role": "user", "content": "x"}],

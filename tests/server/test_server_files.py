@@ -8,6 +8,7 @@ import time
 
 import openai
 import pytest
+from server_spec_check import sdk
 
 
 def _wait(client: openai.OpenAI, batch_id: str, timeout: float = 15) -> openai.types.Batch:
@@ -33,10 +34,10 @@ def test_files_upload_list_paginate_content_delete(client: openai.OpenAI) -> Non
     assert client.files.retrieve(uploaded[1].id).filename == "doc1.txt"
     assert client.files.content(uploaded[1].id).read() == b"content 1"
     assert client.files.delete(uploaded[2].id).deleted
-    with pytest.raises(openai.NotFoundError) as info:
+    with pytest.raises(sdk(client).NotFoundError) as info:
         client.files.retrieve(uploaded[2].id)
     assert info.value.status_code == 404
-    with pytest.raises(openai.BadRequestError) as info:
+    with pytest.raises(sdk(client).BadRequestError) as info:
         client.files.create(file=("x.txt", b"x"), purpose="nonsense")  # type: ignore[arg-type]
     assert info.value.param == "purpose"
 
@@ -54,7 +55,7 @@ def test_uploads_parts_complete(client: openai.OpenAI) -> None:
     assert client.files.content(done.file.id).read() == data
     other = client.uploads.create(bytes=5, filename="x", mime_type="text/plain", purpose="assistants")
     part = client.uploads.parts.create(other.id, data=b"abc")
-    with pytest.raises(openai.BadRequestError) as info:
+    with pytest.raises(sdk(client).BadRequestError) as info:
         client.uploads.complete(other.id, part_ids=[part.id])
     assert info.value.param == "part_ids"
     assert client.uploads.cancel(other.id).status == "cancelled"
@@ -129,8 +130,8 @@ def test_batch_with_bad_input_fails_and_cancel(client: openai.OpenAI) -> None:
     assert cancelling.status in ("cancelling", "cancelled")
     final = _wait(client, batch.id)
     assert final.status == "cancelled" and final.cancelled_at
-    with pytest.raises(openai.ConflictError):
+    with pytest.raises(sdk(client).ConflictError):
         client.batches.cancel(batch.id)
-    with pytest.raises(openai.BadRequestError) as info:
+    with pytest.raises(sdk(client).BadRequestError) as info:
         client.batches.create(input_file_id=big.id, endpoint="/v1/nothing", completion_window="24h")  # type: ignore[arg-type]
     assert info.value.param == "endpoint"

@@ -8,6 +8,7 @@ import json
 import jsonschema
 import openai
 import pytest
+from server_spec_check import sdk
 
 TOOL = {
     "type": "function",
@@ -33,13 +34,13 @@ def test_create_retrieve_delete_and_input_items(client: openai.OpenAI) -> None:
     assert len(items) == 1 and items[0].type == "message"
     deleted = client.responses.delete(r.id)
     assert deleted is None
-    with pytest.raises(openai.NotFoundError):
+    with pytest.raises(sdk(client).NotFoundError):
         client.responses.retrieve(r.id)
 
 
 def test_store_false_is_not_retrievable(client: openai.OpenAI) -> None:
     r = client.responses.create(model="echo", input="secret", store=False)
-    with pytest.raises(openai.NotFoundError):
+    with pytest.raises(sdk(client).NotFoundError):
         client.responses.retrieve(r.id)
 
 
@@ -111,11 +112,11 @@ def test_manual_history_and_structured_output(client: openai.OpenAI) -> None:
 
 
 def test_unknown_call_id_is_rejected(client: openai.OpenAI) -> None:
-    with pytest.raises(openai.BadRequestError) as info:
+    with pytest.raises(sdk(client).BadRequestError) as info:
         client.responses.create(
             model="echo", input=[{"type": "function_call_output", "call_id": "nope", "output": "x"}]
         )
     assert info.value.param == "input[0].call_id"
-    with pytest.raises(openai.NotFoundError) as info:
+    with pytest.raises(sdk(client).NotFoundError) as info:
         client.responses.create(model="echo", input="x", previous_response_id="resp_missing")
     assert info.value.param == "previous_response_id"

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -113,6 +114,7 @@ def test_oversized_body_refused_before_reading(checked: SpecChecker) -> None:
 
 def test_concurrent_requests_keep_state_consistent(client: openai.OpenAI) -> None:
     store = client.vector_stores.create(name="concurrent")
+    suite = f"concurrent-{uuid.uuid4().hex[:8]}"  # the server is shared by both clients' runs
     files = [
         client.files.create(file=(f"c{i}.txt", f"text number {i}".encode()), purpose="assistants")
         for i in range(8)
@@ -126,7 +128,7 @@ def test_concurrent_requests_keep_state_consistent(client: openai.OpenAI) -> Non
                 model="echo",
                 messages=[{"role": "user", "content": f"c{i}"}],
                 store=True,
-                metadata={"suite": "concurrent"},
+                metadata={"suite": suite},
             )
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
@@ -138,7 +140,7 @@ def test_concurrent_requests_keep_state_consistent(client: openai.OpenAI) -> Non
         t.join()
     assert not errors
     assert client.vector_stores.retrieve(store.id).file_counts.completed == 8
-    stored = list(client.chat.completions.list(metadata={"suite": "concurrent"}))
+    stored = list(client.chat.completions.list(metadata={"suite": suite}))
     assert sorted(c.choices[0].message.content or "" for c in stored) == sorted(f"c{i}" for i in range(8))
 
 

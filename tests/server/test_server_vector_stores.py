@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import openai
 import pytest
+from server_spec_check import sdk
 
 DOCS = {
     "cats.txt": "Cats are small domesticated felines. A cat likes to sleep, purr and chase mice.",
@@ -63,13 +64,13 @@ def test_vector_store_search_ranks_relevant_file_first(client: openai.OpenAI) ->
     assert client.vector_stores.update(store.id, name="renamed").name == "renamed"
     assert store.id in [s.id for s in client.vector_stores.list()]
     assert client.vector_stores.delete(store.id).deleted
-    with pytest.raises(openai.NotFoundError) as info:
+    with pytest.raises(sdk(client).NotFoundError) as info:
         client.vector_stores.retrieve(store.id)
     assert info.value.param == "vector_store_id"
 
 
 def test_chunking_strategy_validation(client: openai.OpenAI) -> None:
-    with pytest.raises(openai.BadRequestError) as info:
+    with pytest.raises(sdk(client).BadRequestError) as info:
         client.vector_stores.create(
             chunking_strategy={
                 "type": "static",

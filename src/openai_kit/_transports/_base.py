@@ -105,6 +105,17 @@ class Response:
             self.close(drain=True)
         return self.content
 
+    @property
+    def text(self) -> str:
+        """The body read so far as text (httpx's ``response.text``; read the body first when streaming)."""
+        return (self.content or b"").decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """The body, read so far, parsed as JSON (httpx's ``response.json()``)."""
+        import orjson
+
+        return orjson.loads(self.content or b"")
+
     def close(self, drain: bool = False) -> None:
         """Release the connection. ``drain=True`` (after a complete stream) first reads what is left of
         the body, briefly, so the connection can go back to the pool."""

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Optional, Sequence, Union
 from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._sdk_helpers.polling import AsyncVectorStoreFilesPollMixin, VectorStoreFilesPollMixin
+from openai_kit._sdk_helpers.polling import AsyncFileBatchesPollMixin, FileBatchesPollMixin
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
@@ -344,7 +346,7 @@ class AsyncVectorStores(AsyncAPIResource):
         return result
 
 
-class FileBatches(SyncAPIResource):
+class FileBatches(FileBatchesPollMixin, SyncAPIResource):
     """`client.vector_stores.file_batches`."""
 
     def create(
@@ -440,7 +442,7 @@ class FileBatches(SyncAPIResource):
         return result
 
 
-class AsyncFileBatches(AsyncAPIResource):
+class AsyncFileBatches(AsyncFileBatchesPollMixin, AsyncAPIResource):
     """`client.vector_stores.file_batches`."""
 
     async def create(
@@ -536,7 +538,7 @@ class AsyncFileBatches(AsyncAPIResource):
         return result
 
 
-class Files(SyncAPIResource):
+class Files(VectorStoreFilesPollMixin, SyncAPIResource):
     """`client.vector_stores.files`."""
 
     def list(
@@ -668,7 +670,7 @@ class Files(SyncAPIResource):
         return result
 
 
-class AsyncFiles(AsyncAPIResource):
+class AsyncFiles(AsyncVectorStoreFilesPollMixin, AsyncAPIResource):
     """`client.vector_stores.files`."""
 
     def list(

@@ -1067,7 +1067,6 @@ if TYPE_CHECKING:
     )
     from .beta.threads import (
         AssistantStreamEvent as AssistantStreamEvent,
-        AssistantStreamEventData as AssistantStreamEventData,
         AssistantToolsFileSearchTypeOnly as AssistantToolsFileSearchTypeOnly,
         AssistantToolsFileSearchTypeOnlyParam as AssistantToolsFileSearchTypeOnlyParam,
         AssistantsApiToolChoiceOption as AssistantsApiToolChoiceOption,
@@ -2559,7 +2558,6 @@ _INDEX: dict[str, str] = {
     "Assistant": "beta.assistants",
     "AssistantMessageItem": "beta.chatkit",
     "AssistantStreamEvent": "beta.threads",
-    "AssistantStreamEventData": "beta.threads",
     "AssistantSupportedModelsParam": "beta.assistants",
     "AssistantToolResources": "beta.assistants",
     "AssistantToolResourcesCodeInterpreter": "beta.assistants",

@@ -313,7 +313,7 @@ class ChatCompletionResponseMessage(BaseModel):
     refusal: Optional[str]
     tool_calls: Optional[ChatCompletionMessageToolCalls] = None
     annotations: Optional[List[ChatCompletionResponseMessageAnnotation]] = None
-    role: Literal["assistant"]
+    role: Union[Literal["assistant", "user", "system", "developer", "tool", "function"], str]
     function_call: Optional[ChatCompletionResponseMessageFunctionCall] = None
     audio: Optional[ChatCompletionResponseMessageAudio] = None
 
@@ -522,7 +522,7 @@ class ChatCompletionsMessagesListItem(BaseModel):
     refusal: Optional[str]
     tool_calls: Optional[ChatCompletionMessageToolCalls] = None
     annotations: Optional[List[ChatCompletionsMessagesListItemAnnotation]] = None
-    role: Literal["assistant"]
+    role: Union[Literal["assistant", "user", "system", "developer", "tool", "function"], str]
     function_call: Optional[ChatCompletionsMessagesListItemFunctionCall] = None
     audio: Optional[ChatCompletionsMessagesListItemAudio] = None
     id: str

@@ -19,7 +19,7 @@ class CompletionChoiceLogprobs(BaseModel):
 
 
 class CompletionChoice(BaseModel):
-    finish_reason: Union[Literal["stop", "length", "content_filter"], str]
+    finish_reason: Optional[Union[Literal["stop", "length", "content_filter"], str]]
     index: int
     logprobs: Optional[CompletionChoiceLogprobs]
     text: str

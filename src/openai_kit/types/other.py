@@ -4,8 +4,9 @@
 
 from typing import List, Optional, Union
 
-from typing_extensions import Literal, TypeAlias
-from openai_kit.types._base import BaseModel
+from pydantic import Field
+from typing_extensions import Annotated, Literal, TypeAlias
+from openai_kit.types._base import BaseModel, UnknownObject
 from openai_kit.types.audio import (
     VadConfig,
 )
@@ -16,10 +17,14 @@ from openai_kit.types.chat import (
 )
 from openai_kit.types.responses import (
     ModelIdsResponses,
-    OutputContent,
+    OutputTextContent,
+    ReasoningTextContent,
+    RefusalContent,
 )
 from openai_kit.types.shared import (
-    InputContent,
+    InputFileContent,
+    InputImageContent,
+    InputTextContent,
 )
 
 
@@ -29,7 +34,7 @@ ChatCompletionModalities: TypeAlias = Optional[List[Union[Literal["text", "audio
 ChatCompletionRole: TypeAlias = Union[Literal["developer", "system", "user", "assistant", "tool", "function"], str]
 
 
-Content: TypeAlias = Union[InputContent, OutputContent]
+Content: TypeAlias = Annotated[Union[Annotated[Union[InputTextContent, InputImageContent, InputFileContent, OutputTextContent, RefusalContent, ReasoningTextContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
 ModelIds: TypeAlias = Union[ModelIdsShared, ModelIdsResponses]

@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
+from openai_kit._model_helpers import ResponseHelpers
 from openai_kit.types._base import BaseModel, UnknownObject
 from openai_kit.types.chat import (
     ModelIdsShared,
@@ -2321,7 +2322,7 @@ class ResponseConversation(BaseModel):
     id: str
 
 
-class Response(BaseModel):
+class Response(ResponseHelpers, BaseModel):
     metadata: Metadata
     top_logprobs: Optional[int] = None
     temperature: Optional[float]
@@ -2350,7 +2351,6 @@ class Response(BaseModel):
     output: List[OutputItem]
     reasoning: Optional[Reasoning] = None
     instructions: Optional[Union[str, List[InputItem]]]
-    output_text: Optional[str] = None
     usage: Optional[ResponseUsage] = None
     prompt_cache_options: Optional[PromptCacheOptions] = None
     moderation: Optional[Moderation] = None

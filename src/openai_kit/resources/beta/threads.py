@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Optional, Sequence, Union, overload
 from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._sdk_helpers.polling import AsyncThreadsPollMixin, ThreadsPollMixin
+from openai_kit._sdk_helpers.polling import AsyncRunsPollMixin, RunsPollMixin
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
         AssistantsApiResponseFormatOptionParam,
     )
     from openai_kit.types.beta.threads import (
-        AssistantStreamEventData,
+        AssistantStreamEvent,
         AssistantsApiToolChoiceOptionParam,
         CreateMessageRequestAttachmentParam2,
         CreateMessageRequestParam,
@@ -53,7 +55,7 @@ if TYPE_CHECKING:
     )
 
 
-class Threads(SyncAPIResource):
+class Threads(ThreadsPollMixin, SyncAPIResource):
     """`client.beta.threads`."""
 
     @cached_property
@@ -132,7 +134,7 @@ class Threads(SyncAPIResource):
         parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
         response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Stream[AssistantStreamEventData]: ...
+    ) -> Stream[AssistantStreamEvent]: ...
 
     @overload
     def create_and_run(
@@ -155,7 +157,7 @@ class Threads(SyncAPIResource):
         parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
         response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Run | Stream[AssistantStreamEventData]: ...
+    ) -> Run | Stream[AssistantStreamEvent]: ...
 
     def create_and_run(
         self,
@@ -177,11 +179,12 @@ class Threads(SyncAPIResource):
         parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
         response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Run | Stream[AssistantStreamEventData]:
+    ) -> Run | Stream[AssistantStreamEvent]:
         """`POST /threads/runs`."""
-        from openai_kit.types.beta.threads import AssistantStreamEventData, Run
+        from openai_kit.types.beta.threads import AssistantStreamEvent, Run
+        from openai_kit._streaming import Enveloped
 
-        result: Run | Stream[AssistantStreamEventData] = self._client.request(
+        result: Run | Stream[AssistantStreamEvent] = self._client.request(
             "POST",
             "/threads/runs",
             body={
@@ -204,7 +207,7 @@ class Threads(SyncAPIResource):
             },
             cast_to=Run,
             stream=stream is True,
-            stream_cls=AssistantStreamEventData,
+            stream_cls=Enveloped(AssistantStreamEvent),
             options=options,
         )
         return result
@@ -265,7 +268,7 @@ class Threads(SyncAPIResource):
         return result
 
 
-class AsyncThreads(AsyncAPIResource):
+class AsyncThreads(AsyncThreadsPollMixin, AsyncAPIResource):
     """`client.beta.threads`."""
 
     @cached_property
@@ -344,7 +347,7 @@ class AsyncThreads(AsyncAPIResource):
         parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
         response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncStream[AssistantStreamEventData]: ...
+    ) -> AsyncStream[AssistantStreamEvent]: ...
 
     @overload
     async def create_and_run(
@@ -367,7 +370,7 @@ class AsyncThreads(AsyncAPIResource):
         parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
         response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Run | AsyncStream[AssistantStreamEventData]: ...
+    ) -> Run | AsyncStream[AssistantStreamEvent]: ...
 
     async def create_and_run(
         self,
@@ -389,11 +392,12 @@ class AsyncThreads(AsyncAPIResource):
         parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
         response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Run | AsyncStream[AssistantStreamEventData]:
+    ) -> Run | AsyncStream[AssistantStreamEvent]:
         """`POST /threads/runs`."""
-        from openai_kit.types.beta.threads import AssistantStreamEventData, Run
+        from openai_kit.types.beta.threads import AssistantStreamEvent, Run
+        from openai_kit._streaming import Enveloped
 
-        result: Run | AsyncStream[AssistantStreamEventData] = await self._client.request(
+        result: Run | AsyncStream[AssistantStreamEvent] = await self._client.request(
             "POST",
             "/threads/runs",
             body={
@@ -416,7 +420,7 @@ class AsyncThreads(AsyncAPIResource):
             },
             cast_to=Run,
             stream=stream is True,
-            stream_cls=AssistantStreamEventData,
+            stream_cls=Enveloped(AssistantStreamEvent),
             options=options,
         )
         return result
@@ -711,7 +715,7 @@ class AsyncMessages(AsyncAPIResource):
         return result
 
 
-class Runs(SyncAPIResource):
+class Runs(RunsPollMixin, SyncAPIResource):
     """`client.beta.threads.runs`."""
 
     @cached_property
@@ -794,7 +798,7 @@ class Runs(SyncAPIResource):
         parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
         response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Stream[AssistantStreamEventData]: ...
+    ) -> Stream[AssistantStreamEvent]: ...
 
     @overload
     def create(
@@ -820,7 +824,7 @@ class Runs(SyncAPIResource):
         parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
         response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Run | Stream[AssistantStreamEventData]: ...
+    ) -> Run | Stream[AssistantStreamEvent]: ...
 
     def create(
         self,
@@ -845,11 +849,12 @@ class Runs(SyncAPIResource):
         parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
         response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Run | Stream[AssistantStreamEventData]:
+    ) -> Run | Stream[AssistantStreamEvent]:
         """`POST /threads/{thread_id}/runs`."""
-        from openai_kit.types.beta.threads import AssistantStreamEventData, Run
+        from openai_kit.types.beta.threads import AssistantStreamEvent, Run
+        from openai_kit._streaming import Enveloped
 
-        result: Run | Stream[AssistantStreamEventData] = self._client.request(
+        result: Run | Stream[AssistantStreamEvent] = self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs",
             body={
@@ -876,7 +881,7 @@ class Runs(SyncAPIResource):
             },
             cast_to=Run,
             stream=stream is True,
-            stream_cls=AssistantStreamEventData,
+            stream_cls=Enveloped(AssistantStreamEvent),
             options=options,
         )
         return result
@@ -959,7 +964,7 @@ class Runs(SyncAPIResource):
         tool_outputs: Sequence[SubmitToolOutputsRunRequestToolOutputParam],
         stream: Literal[True],
         **options: Unpack[RequestOptions],
-    ) -> Stream[AssistantStreamEventData]: ...
+    ) -> Stream[AssistantStreamEvent]: ...
 
     @overload
     def submit_tool_outputs(
@@ -970,7 +975,7 @@ class Runs(SyncAPIResource):
         tool_outputs: Sequence[SubmitToolOutputsRunRequestToolOutputParam],
         stream: Optional[bool] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Run | Stream[AssistantStreamEventData]: ...
+    ) -> Run | Stream[AssistantStreamEvent]: ...
 
     def submit_tool_outputs(
         self,
@@ -980,11 +985,12 @@ class Runs(SyncAPIResource):
         tool_outputs: Sequence[SubmitToolOutputsRunRequestToolOutputParam],
         stream: Optional[bool] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Run | Stream[AssistantStreamEventData]:
+    ) -> Run | Stream[AssistantStreamEvent]:
         """`POST /threads/{thread_id}/runs/{run_id}/submit_tool_outputs`."""
-        from openai_kit.types.beta.threads import AssistantStreamEventData, Run
+        from openai_kit.types.beta.threads import AssistantStreamEvent, Run
+        from openai_kit._streaming import Enveloped
 
-        result: Run | Stream[AssistantStreamEventData] = self._client.request(
+        result: Run | Stream[AssistantStreamEvent] = self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}/submit_tool_outputs",
             body={
@@ -993,13 +999,13 @@ class Runs(SyncAPIResource):
             },
             cast_to=Run,
             stream=stream is True,
-            stream_cls=AssistantStreamEventData,
+            stream_cls=Enveloped(AssistantStreamEvent),
             options=options,
         )
         return result
 
 
-class AsyncRuns(AsyncAPIResource):
+class AsyncRuns(AsyncRunsPollMixin, AsyncAPIResource):
     """`client.beta.threads.runs`."""
 
     @cached_property
@@ -1082,7 +1088,7 @@ class AsyncRuns(AsyncAPIResource):
         parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
         response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncStream[AssistantStreamEventData]: ...
+    ) -> AsyncStream[AssistantStreamEvent]: ...
 
     @overload
     async def create(
@@ -1108,7 +1114,7 @@ class AsyncRuns(AsyncAPIResource):
         parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
         response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Run | AsyncStream[AssistantStreamEventData]: ...
+    ) -> Run | AsyncStream[AssistantStreamEvent]: ...
 
     async def create(
         self,
@@ -1133,11 +1139,12 @@ class AsyncRuns(AsyncAPIResource):
         parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
         response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Run | AsyncStream[AssistantStreamEventData]:
+    ) -> Run | AsyncStream[AssistantStreamEvent]:
         """`POST /threads/{thread_id}/runs`."""
-        from openai_kit.types.beta.threads import AssistantStreamEventData, Run
+        from openai_kit.types.beta.threads import AssistantStreamEvent, Run
+        from openai_kit._streaming import Enveloped
 
-        result: Run | AsyncStream[AssistantStreamEventData] = await self._client.request(
+        result: Run | AsyncStream[AssistantStreamEvent] = await self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs",
             body={
@@ -1164,7 +1171,7 @@ class AsyncRuns(AsyncAPIResource):
             },
             cast_to=Run,
             stream=stream is True,
-            stream_cls=AssistantStreamEventData,
+            stream_cls=Enveloped(AssistantStreamEvent),
             options=options,
         )
         return result
@@ -1247,7 +1254,7 @@ class AsyncRuns(AsyncAPIResource):
         tool_outputs: Sequence[SubmitToolOutputsRunRequestToolOutputParam],
         stream: Literal[True],
         **options: Unpack[RequestOptions],
-    ) -> AsyncStream[AssistantStreamEventData]: ...
+    ) -> AsyncStream[AssistantStreamEvent]: ...
 
     @overload
     async def submit_tool_outputs(
@@ -1258,7 +1265,7 @@ class AsyncRuns(AsyncAPIResource):
         tool_outputs: Sequence[SubmitToolOutputsRunRequestToolOutputParam],
         stream: Optional[bool] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Run | AsyncStream[AssistantStreamEventData]: ...
+    ) -> Run | AsyncStream[AssistantStreamEvent]: ...
 
     async def submit_tool_outputs(
         self,
@@ -1268,11 +1275,12 @@ class AsyncRuns(AsyncAPIResource):
         tool_outputs: Sequence[SubmitToolOutputsRunRequestToolOutputParam],
         stream: Optional[bool] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Run | AsyncStream[AssistantStreamEventData]:
+    ) -> Run | AsyncStream[AssistantStreamEvent]:
         """`POST /threads/{thread_id}/runs/{run_id}/submit_tool_outputs`."""
-        from openai_kit.types.beta.threads import AssistantStreamEventData, Run
+        from openai_kit.types.beta.threads import AssistantStreamEvent, Run
+        from openai_kit._streaming import Enveloped
 
-        result: Run | AsyncStream[AssistantStreamEventData] = await self._client.request(
+        result: Run | AsyncStream[AssistantStreamEvent] = await self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}/submit_tool_outputs",
             body={
@@ -1281,7 +1289,7 @@ class AsyncRuns(AsyncAPIResource):
             },
             cast_to=Run,
             stream=stream is True,
-            stream_cls=AssistantStreamEventData,
+            stream_cls=Enveloped(AssistantStreamEvent),
             options=options,
         )
         return result

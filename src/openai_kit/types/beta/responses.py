@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
+from openai_kit._model_helpers import ResponseHelpers
 from openai_kit.types._base import BaseModel, UnknownObject
 
 
@@ -326,9 +327,6 @@ class BetaInputFileContent(BaseModel):
     detail: Optional[BetaFileInputDetail] = None
 
 
-BetaInputContent: TypeAlias = Annotated[Union[Annotated[Union[BetaInputTextContent, BetaInputImageContent, BetaInputFileContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
 class BetaTopLogProb(BaseModel):
     token: str
     logprob: float
@@ -359,10 +357,7 @@ class BetaReasoningTextContent(BaseModel):
     text: str
 
 
-BetaOutputContent: TypeAlias = Annotated[Union[Annotated[Union[BetaOutputTextContent, BetaRefusalContent, BetaReasoningTextContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-BetaContent: TypeAlias = Union[BetaInputContent, BetaOutputContent]
+BetaContent: TypeAlias = Annotated[Union[Annotated[Union[BetaInputTextContent, BetaInputImageContent, BetaInputFileContent, BetaOutputTextContent, BetaRefusalContent, BetaReasoningTextContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
 class BetaConversationParam2Param(TypedDict, total=False):
@@ -526,6 +521,9 @@ BetaIncludeEnum: TypeAlias = Union[Literal["file_search_call.results", "web_sear
 
 
 BetaIncludeEnumParam: TypeAlias = Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]
+
+
+BetaInputContent: TypeAlias = Annotated[Union[Annotated[Union[BetaInputTextContent, BetaInputImageContent, BetaInputFileContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
 BetaInputContentParam: TypeAlias = Union[BetaInputTextContentParam, BetaInputImageContentParam, BetaInputFileContentParam]
@@ -2578,6 +2576,9 @@ BetaModerationMode: TypeAlias = Union[Literal["score", "block"], str]
 BetaModerationModeParam: TypeAlias = Literal["score", "block"]
 
 
+BetaOutputContent: TypeAlias = Annotated[Union[Annotated[Union[BetaOutputTextContent, BetaRefusalContent, BetaReasoningTextContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+
+
 BetaOutputItem: TypeAlias = Annotated[Union[Annotated[Union[BetaOutputMessage, BetaFileSearchToolCall, BetaFunctionToolCall, BetaFunctionToolCallOutputResource, BetaAgentMessage, BetaMultiAgentCall, BetaMultiAgentCallOutput, BetaWebSearchToolCall, BetaComputerToolCall, BetaComputerToolCallOutputResource, BetaReasoningItem, BetaProgram, BetaProgramOutput, BetaToolSearchCall, BetaToolSearchOutput, BetaAdditionalTools, BetaCompactionBody, BetaImageGenToolCall, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCall, BetaFunctionShellCallOutput, BetaApplyPatchToolCall, BetaApplyPatchToolCallOutput, BetaMCPToolCall, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponseResource, BetaCustomToolCall, BetaCustomToolCallOutputResource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
@@ -2856,7 +2857,7 @@ class BetaResponseConversation(BaseModel):
     id: str
 
 
-class BetaResponse(BaseModel):
+class BetaResponse(ResponseHelpers, BaseModel):
     metadata: BetaMetadata
     top_logprobs: Optional[int] = None
     temperature: Optional[float]
@@ -2885,7 +2886,6 @@ class BetaResponse(BaseModel):
     output: List[BetaOutputItem]
     reasoning: Optional[BetaReasoning] = None
     instructions: Optional[Union[str, List[BetaInputItem]]]
-    output_text: Optional[str] = None
     usage: Optional[BetaResponseUsage] = None
     prompt_cache_options: Optional[BetaPromptCacheOptions] = None
     moderation: Optional[BetaModeration] = None

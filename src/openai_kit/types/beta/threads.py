@@ -190,9 +190,6 @@ class RunStreamEventThreadRunExpired(BaseModel):
     data: Run
 
 
-RunStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[RunStreamEventThreadRunCreated, RunStreamEventThreadRunQueued, RunStreamEventThreadRunInProgress, RunStreamEventThreadRunRequiresAction, RunStreamEventThreadRunCompleted, RunStreamEventThreadRunIncomplete, RunStreamEventThreadRunFailed, RunStreamEventThreadRunCancelling, RunStreamEventThreadRunCancelled, RunStreamEventThreadRunExpired], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
-
-
 class RunStepDetailsMessageCreationObjectMessageCreation(BaseModel):
     message_id: str
 
@@ -412,9 +409,6 @@ class RunStepStreamEventThreadRunStepExpired(BaseModel):
     data: RunStep
 
 
-RunStepStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[RunStepStreamEventThreadRunStepCreated, RunStepStreamEventThreadRunStepInProgress, RunStepStreamEventThreadRunStepDelta, RunStepStreamEventThreadRunStepCompleted, RunStepStreamEventThreadRunStepFailed, RunStepStreamEventThreadRunStepCancelled, RunStepStreamEventThreadRunStepExpired], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
-
-
 class Message2IncompleteDetails(BaseModel):
     reason: Union[Literal["content_filter", "max_tokens", "run_cancelled", "run_expired", "run_failed"], str]
 
@@ -606,9 +600,6 @@ class MessageStreamEventThreadMessageIncomplete(BaseModel):
     data: Message2
 
 
-MessageStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[MessageStreamEventThreadMessageCreated, MessageStreamEventThreadMessageInProgress, MessageStreamEventThreadMessageDelta, MessageStreamEventThreadMessageCompleted, MessageStreamEventThreadMessageIncomplete], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
-
-
 class ErrorEvent(BaseModel):
     event: Literal["error"]
     data: Error
@@ -619,10 +610,7 @@ class DoneEvent(BaseModel):
     data: Literal["[DONE]"]
 
 
-AssistantStreamEvent: TypeAlias = Union[ThreadStreamEvent, RunStreamEvent, RunStepStreamEvent, MessageStreamEvent, ErrorEvent, DoneEvent]
-
-
-AssistantStreamEventData: TypeAlias = Annotated[Union[Annotated[Union[Thread, Run, RunStep, RunStepDeltaObject, Message2, MessageDeltaObject], Field(discriminator="object")], UnknownObject], Field(union_mode="left_to_right")]
+AssistantStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[ThreadStreamEvent, RunStreamEventThreadRunCreated, RunStreamEventThreadRunQueued, RunStreamEventThreadRunInProgress, RunStreamEventThreadRunRequiresAction, RunStreamEventThreadRunCompleted, RunStreamEventThreadRunIncomplete, RunStreamEventThreadRunFailed, RunStreamEventThreadRunCancelling, RunStreamEventThreadRunCancelled, RunStreamEventThreadRunExpired, RunStepStreamEventThreadRunStepCreated, RunStepStreamEventThreadRunStepInProgress, RunStepStreamEventThreadRunStepDelta, RunStepStreamEventThreadRunStepCompleted, RunStepStreamEventThreadRunStepFailed, RunStepStreamEventThreadRunStepCancelled, RunStepStreamEventThreadRunStepExpired, MessageStreamEventThreadMessageCreated, MessageStreamEventThreadMessageInProgress, MessageStreamEventThreadMessageDelta, MessageStreamEventThreadMessageCompleted, MessageStreamEventThreadMessageIncomplete, ErrorEvent, DoneEvent], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
 
 
 class AssistantsNamedToolChoiceFunctionParam(TypedDict, total=False):
@@ -635,6 +623,15 @@ class AssistantsNamedToolChoiceParam(TypedDict, total=False):
 
 
 AssistantsApiToolChoiceOptionParam: TypeAlias = Union[Literal["none", "auto", "required"], AssistantsNamedToolChoiceParam]
+
+
+MessageStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[MessageStreamEventThreadMessageCreated, MessageStreamEventThreadMessageInProgress, MessageStreamEventThreadMessageDelta, MessageStreamEventThreadMessageCompleted, MessageStreamEventThreadMessageIncomplete], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
+
+
+RunStepStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[RunStepStreamEventThreadRunStepCreated, RunStepStreamEventThreadRunStepInProgress, RunStepStreamEventThreadRunStepDelta, RunStepStreamEventThreadRunStepCompleted, RunStepStreamEventThreadRunStepFailed, RunStepStreamEventThreadRunStepCancelled, RunStepStreamEventThreadRunStepExpired], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
+
+
+RunStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[RunStreamEventThreadRunCreated, RunStreamEventThreadRunQueued, RunStreamEventThreadRunInProgress, RunStreamEventThreadRunRequiresAction, RunStreamEventThreadRunCompleted, RunStreamEventThreadRunIncomplete, RunStreamEventThreadRunFailed, RunStreamEventThreadRunCancelling, RunStreamEventThreadRunCancelled, RunStreamEventThreadRunExpired], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
 
 
 class AssistantToolsFileSearchTypeOnlyParam(TypedDict, total=False):

@@ -1,0 +1,103 @@
+"""``client.chat.completions.parse`` and ``client.responses.parse``: structured outputs from a pydantic
+model, as the official SDK spells them.
+
+``parse(response_format=Model, ...)`` sends ``Model``'s strict JSON schema and sets ``message.parsed`` on
+every choice to a validated ``Model`` (``responses.parse(text_format=Model)`` sets
+``response.output_parsed``). A reply that is not a valid instance raises
+:class:`~openai_kit.structured.StructuredOutputError`, as does a refusal or a reply cut by the token
+limit. A plain dict ``response_format`` is sent as is and ``parsed`` stays ``None`` (the official SDK's
+behaviour).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pydantic
+
+from ..structured import StructuredOutputError, parse, response_format, text_format
+
+if TYPE_CHECKING:
+    from ..types.chat import ChatCompletion
+    from ..types.responses import Response
+
+__all__ = ["AsyncChatParseMixin", "AsyncResponsesParseMixin", "ChatParseMixin", "ResponsesParseMixin"]
+
+
+def _model_class(value: Any) -> type[pydantic.BaseModel] | None:
+    return value if isinstance(value, type) and issubclass(value, pydantic.BaseModel) else None
+
+
+def _no_stream(params: dict[str, Any]) -> None:
+    if params.get("stream"):
+        raise TypeError("parse() does not stream; use create(stream=True) and parse the text yourself")
+
+
+def _chat_params(params: dict[str, Any]) -> type[pydantic.BaseModel] | None:
+    _no_stream(params)
+    model = _model_class(params.get("response_format"))
+    if model is not None:
+        params["response_format"] = response_format(model)
+    return model
+
+
+def _parse_chat(completion: ChatCompletion, model: type[pydantic.BaseModel] | None) -> ChatCompletion:
+    for choice in completion.choices:
+        message: Any = choice.message
+        parsed = None
+        if model is not None:
+            if choice.finish_reason == "length":
+                raise StructuredOutputError("the reply was cut by the token limit (finish_reason 'length')")
+            parsed = parse(model, message.content, refusal=message.refusal)
+        message.parsed = parsed
+    return completion
+
+
+def _responses_params(params: dict[str, Any]) -> type[pydantic.BaseModel] | None:
+    _no_stream(params)
+    model = _model_class(params.pop("text_format", None))
+    if model is not None:
+        params["text"] = {**(params.get("text") or {}), **text_format(model)}
+    return model
+
+
+def _parse_response(response: Response, model: type[pydantic.BaseModel] | None) -> Response:
+    out: Any = response
+    out.output_parsed = parse(model, response.output_text) if model is not None else None
+    return response
+
+
+class ChatParseMixin:
+    """``client.chat.completions.parse``."""
+
+    def parse(self, **params: Any) -> ChatCompletion:
+        me: Any = self
+        model = _chat_params(params)
+        return _parse_chat(me.create(**params), model)
+
+
+class AsyncChatParseMixin:
+    """``client.chat.completions.parse`` (async)."""
+
+    async def parse(self, **params: Any) -> ChatCompletion:
+        me: Any = self
+        model = _chat_params(params)
+        return _parse_chat(await me.create(**params), model)
+
+
+class ResponsesParseMixin:
+    """``client.responses.parse``."""
+
+    def parse(self, **params: Any) -> Response:
+        me: Any = self
+        model = _responses_params(params)
+        return _parse_response(me.create(**params), model)
+
+
+class AsyncResponsesParseMixin:
+    """``client.responses.parse`` (async)."""
+
+    async def parse(self, **params: Any) -> Response:
+        me: Any = self
+        model = _responses_params(params)
+        return _parse_response(await me.create(**params), model)

@@ -1,0 +1,152 @@
+"""The official SDK's helper methods (``parse``, ``*_and_poll``, ``upload_and_poll``), run with both the
+official client and openai-kit's (the ``client`` fixture runs each test with both), plus the async
+openai-kit versions, against the local server."""
+
+from __future__ import annotations
+
+import asyncio
+
+import openai
+import pydantic
+import pytest
+from server_spec_check import sdk
+
+import openai_kit
+from openai_kit.structured import StructuredOutputError
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*Assistants API.*:DeprecationWarning", "ignore:deprecated:DeprecationWarning"
+)
+
+TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+            "additionalProperties": False,
+        },
+    },
+}
+
+
+class City(pydantic.BaseModel):
+    name: str
+    population: int
+    tags: list[str]
+
+
+def test_chat_completions_parse_returns_a_model_instance(client: openai.OpenAI) -> None:
+    completion = client.chat.completions.parse(
+        model="echo", messages=[{"role": "user", "content": "a city"}], response_format=City
+    )
+    parsed = completion.choices[0].message.parsed
+    assert isinstance(parsed, City)
+    # the reply text and the parsed object agree: the schema sent was City's
+    assert City.model_validate_json(completion.choices[0].message.content or "") == parsed
+
+
+def test_responses_parse_sets_output_parsed(client: openai.OpenAI) -> None:
+    response = client.responses.parse(model="echo", input="a city", text_format=City)
+    assert isinstance(response.output_parsed, City)
+    assert City.model_validate_json(response.output_text) == response.output_parsed
+
+
+def test_parse_of_a_truncated_reply_is_an_error(server_url: str) -> None:
+    """openai-kit raises its StructuredOutputError (the official SDK: LengthFinishReasonError)."""
+    with openai_kit.OpenAI(base_url=server_url, api_key="k") as client:
+        with pytest.raises(StructuredOutputError, match="token limit"):
+            client.chat.completions.parse(
+                model="echo",
+                messages=[{"role": "user", "content": "a city"}],
+                response_format=City,
+                max_completion_tokens=1,
+            )
+        with pytest.raises(TypeError, match="does not stream"):
+            client.chat.completions.parse(
+                model="echo", messages=[{"role": "user", "content": "x"}], response_format=City, stream=True
+            )
+
+
+def test_run_helpers_poll_to_requires_action_then_completed(client: openai.OpenAI) -> None:
+    assistant = client.beta.assistants.create(model="tool-caller", tools=[TOOL])  # type: ignore[list-item]
+    run = client.beta.threads.create_and_run_poll(
+        assistant_id=assistant.id,
+        thread={"messages": [{"role": "user", "content": "Weather in Paris?"}]},
+        poll_interval_ms=10,
+    )
+    assert run.status == "requires_action" and run.required_action is not None
+    call = run.required_action.submit_tool_outputs.tool_calls[0]
+    done = client.beta.threads.runs.submit_tool_outputs_and_poll(
+        tool_outputs=[{"tool_call_id": call.id, "output": "sunny"}],
+        run_id=run.id,
+        thread_id=run.thread_id,
+        poll_interval_ms=10,
+    )
+    assert done.status == "completed"
+    again = client.beta.threads.runs.create_and_poll(
+        thread_id=run.thread_id, assistant_id=assistant.id, poll_interval_ms=10
+    )
+    assert again.status == "requires_action"
+    assert client.beta.threads.runs.poll(again.id, run.thread_id, poll_interval_ms=10).id == again.id
+
+
+def test_vector_store_upload_helpers(client: openai.OpenAI) -> None:
+    store = client.vector_stores.create(name="helpers")
+    one = client.vector_stores.files.upload_and_poll(
+        vector_store_id=store.id, file=("one.txt", b"Cats purr and sleep.")
+    )
+    assert one.status == "completed" and one.vector_store_id == store.id
+    batch = client.vector_stores.file_batches.upload_and_poll(
+        store.id,
+        files=[("two.txt", b"Rockets reach orbit."), ("three.txt", b"Revenue grew.")],
+        max_concurrency=2,
+        poll_interval_ms=10,
+    )
+    assert batch.status == "completed" and batch.file_counts.completed == 2
+    listed = {f.id for f in client.vector_stores.files.list(store.id)}
+    assert len(listed) == 3 and one.id in listed
+    polled = client.vector_stores.files.poll(one.id, vector_store_id=store.id, poll_interval_ms=10)
+    assert polled.id == one.id and polled.status == "completed"
+    with pytest.raises(sdk(client).NotFoundError):
+        client.vector_stores.files.create_and_poll("file-missing", vector_store_id=store.id)
+
+
+def test_async_helpers(server_url: str) -> None:
+    async def main() -> None:
+        async with openai_kit.AsyncOpenAI(base_url=server_url, api_key="k") as client:
+            completion = await client.chat.completions.parse(
+                model="echo", messages=[{"role": "user", "content": "a city"}], response_format=City
+            )
+            assert isinstance(completion.choices[0].message.parsed, City)
+            response = await client.responses.parse(model="echo", input="a city", text_format=City)
+            assert isinstance(response.output_parsed, City)
+            assistant = await client.beta.assistants.create(model="tool-caller", tools=[TOOL])  # type: ignore[list-item]
+            thread = await client.beta.threads.create(messages=[{"role": "user", "content": "Weather?"}])
+            run = await client.beta.threads.runs.create_and_poll(
+                thread_id=thread.id, assistant_id=assistant.id, poll_interval_ms=10
+            )
+            assert run.status == "requires_action" and run.required_action is not None
+            call = run.required_action.submit_tool_outputs.tool_calls[0]
+            done = await client.beta.threads.runs.submit_tool_outputs_and_poll(
+                tool_outputs=[{"tool_call_id": call.id, "output": "rain"}],
+                run_id=run.id,
+                thread_id=thread.id,
+                poll_interval_ms=10,
+            )
+            assert done.status == "completed"
+            store = await client.vector_stores.create(name="async-helpers")
+            batch = await client.vector_stores.file_batches.upload_and_poll(
+                store.id,
+                files=[("a.txt", b"alpha"), ("b.txt", b"beta"), ("c.txt", b"gamma")],
+                max_concurrency=2,
+            )
+            assert batch.file_counts.completed == 3
+            one = await client.vector_stores.files.upload_and_poll(
+                vector_store_id=store.id, file=("d.txt", b"delta"), poll_interval_ms=10
+            )
+            assert one.status == "completed"
+
+    asyncio.run(main())
