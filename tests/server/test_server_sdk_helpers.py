@@ -150,3 +150,85 @@ def test_async_helpers(server_url: str) -> None:
             assert one.status == "completed"
 
     asyncio.run(main())
+
+
+def test_chat_stream_events_and_final_completion(client: openai.OpenAI) -> None:
+    text = "Hello there streaming world"
+    with client.chat.completions.stream(model="echo", messages=[{"role": "user", "content": text}]) as stream:
+        events = list(stream)
+        final = stream.get_final_completion()
+    types = [e.type for e in events]
+    assert types[0] == "chunk" and "content.delta" in types
+    assert "".join(e.delta for e in events if e.type == "content.delta") == text
+    snapshots = [e.snapshot for e in events if e.type == "content.delta"]
+    assert snapshots[-1] == text and all(text.startswith(s) for s in snapshots)
+    (done,) = [e for e in events if e.type == "content.done"]
+    assert done.content == text
+    assert types.index("content.done") > max(i for i, t in enumerate(types) if t == "content.delta")
+    assert final.choices[0].message.content == text
+    assert final.choices[0].finish_reason == "stop" and final.object == "chat.completion"
+    assert final.id == events[0].chunk.id
+
+
+def test_chat_stream_tool_call_and_structured_output(client: openai.OpenAI) -> None:
+    with client.chat.completions.stream(
+        model="tool-caller",
+        messages=[{"role": "user", "content": "Weather in Paris?"}],
+        tools=[TOOL],  # type: ignore[list-item]
+    ) as stream:
+        events = list(stream)
+        final = stream.get_final_completion()
+    args = "".join(e.arguments_delta for e in events if e.type == "tool_calls.function.arguments.delta")
+    (done,) = [e for e in events if e.type == "tool_calls.function.arguments.done"]
+    assert done.name == "get_weather" and done.arguments == args
+    call = final.choices[0].message.tool_calls[0]  # type: ignore[index]
+    assert call.function.name == "get_weather" and call.function.arguments == args  # type: ignore[union-attr]
+    assert final.choices[0].finish_reason == "tool_calls"
+    if sdk(client) is openai_kit:
+        assert isinstance(done.parsed_arguments, dict) and isinstance(done.parsed_arguments["city"], str)
+
+    with client.chat.completions.stream(
+        model="echo", messages=[{"role": "user", "content": "a city"}], response_format=City
+    ) as stream:
+        events = list(stream)
+        final = stream.get_final_completion()
+    (content_done,) = [e for e in events if e.type == "content.done"]
+    assert isinstance(content_done.parsed, City)
+    assert final.choices[0].message.parsed == content_done.parsed
+
+
+def test_async_chat_stream(server_url: str) -> None:
+    async def main() -> None:
+        async with openai_kit.AsyncOpenAI(base_url=server_url, api_key="k") as client:
+            async with client.chat.completions.stream(
+                model="echo", messages=[{"role": "user", "content": "async words here"}]
+            ) as stream:
+                deltas = [e.delta async for e in stream if e.type == "content.delta"]
+                final = await stream.get_final_completion()
+            assert "".join(deltas) == "async words here" == final.choices[0].message.content
+
+    asyncio.run(main())
+
+
+def test_a_stream_cut_before_finish_reason_has_no_final_completion() -> None:
+    from openai_kit import APIResponseValidationError
+    from openai_kit._sdk_helpers.chat_stream import ChatCompletionAccumulator
+    from openai_kit.types.chat import ChatCompletionChunk
+
+    acc = ChatCompletionAccumulator()
+    chunk = ChatCompletionChunk.model_validate(
+        {
+            "id": "c1",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "m",
+            "choices": [
+                {"index": 0, "delta": {"role": "assistant", "content": "Hel"}, "finish_reason": None}
+            ],
+        }
+    )
+    events = acc.feed(chunk)
+    assert [e.type for e in events] == ["chunk", "content.delta"]
+    assert acc.snapshot["choices"][0]["message"]["content"] == "Hel"
+    with pytest.raises(APIResponseValidationError, match="without finish_reason"):
+        acc.final()

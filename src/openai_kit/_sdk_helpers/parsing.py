@@ -1,5 +1,5 @@
-"""``client.chat.completions.parse`` and ``client.responses.parse``: structured outputs from a pydantic
-model, as the official SDK spells them.
+"""Structured outputs from a pydantic model, as the official SDK spells them: ``client.responses.parse``
+here, and the pieces of ``client.chat.completions.parse`` / ``stream`` (mixed in from ``chat_stream``).
 
 ``parse(response_format=Model, ...)`` sends ``Model``'s strict JSON schema and sets ``message.parsed`` on
 every choice to a validated ``Model`` (``responses.parse(text_format=Model)`` sets
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..types.chat import ChatCompletion
     from ..types.responses import Response
 
-__all__ = ["AsyncChatParseMixin", "AsyncResponsesParseMixin", "ChatParseMixin", "ResponsesParseMixin"]
+__all__ = ["AsyncResponsesParseMixin", "ResponsesParseMixin"]
 
 
 def _model_class(value: Any) -> type[pydantic.BaseModel] | None:
@@ -65,24 +65,6 @@ def _parse_response(response: Response, model: type[pydantic.BaseModel] | None) 
     out: Any = response
     out.output_parsed = parse(model, response.output_text) if model is not None else None
     return response
-
-
-class ChatParseMixin:
-    """``client.chat.completions.parse``."""
-
-    def parse(self, **params: Any) -> ChatCompletion:
-        me: Any = self
-        model = _chat_params(params)
-        return _parse_chat(me.create(**params), model)
-
-
-class AsyncChatParseMixin:
-    """``client.chat.completions.parse`` (async)."""
-
-    async def parse(self, **params: Any) -> ChatCompletion:
-        me: Any = self
-        model = _chat_params(params)
-        return _parse_chat(await me.create(**params), model)
 
 
 class ResponsesParseMixin:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Dict, Optional, Sequence, Union, overload
 from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
-from openai_kit._sdk_helpers.parsing import AsyncChatParseMixin, ChatParseMixin
+from openai_kit._sdk_helpers.chat_stream import AsyncChatCompletionsMixin, ChatCompletionsMixin
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 from openai_kit.resources._helpers import deep_object
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     )
 
 
-class Completions(ChatParseMixin, SyncAPIResource):
+class Completions(ChatCompletionsMixin, SyncAPIResource):
     """`client.chat.completions`."""
 
     @cached_property
@@ -364,7 +364,7 @@ class Completions(ChatParseMixin, SyncAPIResource):
         return result
 
 
-class AsyncCompletions(AsyncChatParseMixin, AsyncAPIResource):
+class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
     """`client.chat.completions`."""
 
     @cached_property
