@@ -282,13 +282,13 @@ def render_module(module: str, nodes: list[Node], op_types: dict[str, dict[str, 
 
 #: hand-written behaviour mixed into a generated resource: path -> (module, sync mixin, async mixin)
 _POLL = "openai_kit._sdk_helpers.polling"
-_PARSE = "openai_kit._sdk_helpers.parsing"
+_RESPONSES = "openai_kit._sdk_helpers.responses_stream"
 _CHAT = "openai_kit._sdk_helpers.chat_stream"
 #: hand-written methods mixed into generated resources (the official SDK's helpers)
 MIXINS: dict[tuple[str, ...], tuple[str, str, str]] = {
     ("realtime",): ("openai_kit.realtime", "RealtimeConnectMixin", "AsyncRealtimeConnectMixin"),
     ("chat", "completions"): (_CHAT, "ChatCompletionsMixin", "AsyncChatCompletionsMixin"),
-    ("responses",): (_PARSE, "ResponsesParseMixin", "AsyncResponsesParseMixin"),
+    ("responses",): (_RESPONSES, "ResponsesMixin", "AsyncResponsesMixin"),
     ("beta", "threads"): (_POLL, "ThreadsPollMixin", "AsyncThreadsPollMixin"),
     ("beta", "threads", "runs"): (_POLL, "RunsPollMixin", "AsyncRunsPollMixin"),
     ("vector_stores", "files"): (_POLL, "VectorStoreFilesPollMixin", "AsyncVectorStoreFilesPollMixin"),

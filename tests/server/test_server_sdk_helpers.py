@@ -232,3 +232,31 @@ def test_a_stream_cut_before_finish_reason_has_no_final_completion() -> None:
     assert acc.snapshot["choices"][0]["message"]["content"] == "Hel"
     with pytest.raises(APIResponseValidationError, match="without finish_reason"):
         acc.final()
+
+
+def test_responses_stream_and_final_response(client: openai.OpenAI) -> None:
+    with client.responses.stream(model="echo", input="streamed response words") as stream:
+        events = list(stream)
+        final = stream.get_final_response()
+    types = [e.type for e in events]
+    assert types[0] == "response.created" and types[-1] == "response.completed"
+    text = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+    assert text == "streamed response words" == final.output_text
+    assert final.status == "completed" and final.id == events[0].response.id
+
+    with client.responses.stream(model="echo", input="a city", text_format=City) as stream:
+        final = stream.get_final_response()
+    assert isinstance(final.output_parsed, City)
+
+
+def test_async_responses_stream(server_url: str) -> None:
+    async def main() -> None:
+        async with openai_kit.AsyncOpenAI(base_url=server_url, api_key="k") as client:
+            async with client.responses.stream(model="echo", input="async response") as stream:
+                deltas = [e.delta async for e in stream if e.type == "response.output_text.delta"]
+                final = await stream.get_final_response()
+            assert "".join(deltas) == "async response" == final.output_text
+            with pytest.raises(TypeError, match="always streams"):
+                client.responses.stream(model="echo", input="x", stream=True)
+
+    asyncio.run(main())

@@ -1,5 +1,6 @@
-"""Structured outputs from a pydantic model, as the official SDK spells them: ``client.responses.parse``
-here, and the pieces of ``client.chat.completions.parse`` / ``stream`` (mixed in from ``chat_stream``).
+"""Structured outputs from a pydantic model, as the official SDK spells them: the pieces of
+``client.chat.completions.parse`` / ``stream`` (``chat_stream``) and ``client.responses.parse`` / ``stream``
+(``responses_stream``).
 
 ``parse(response_format=Model, ...)`` sends ``Model``'s strict JSON schema and sets ``message.parsed`` on
 every choice to a validated ``Model`` (``responses.parse(text_format=Model)`` sets
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from ..types.chat import ChatCompletion
     from ..types.responses import Response
 
-__all__ = ["AsyncResponsesParseMixin", "ResponsesParseMixin"]
+__all__: list[str] = []  # helpers of chat_stream and responses_stream
 
 
 def _model_class(value: Any) -> type[pydantic.BaseModel] | None:
@@ -65,21 +66,3 @@ def _parse_response(response: Response, model: type[pydantic.BaseModel] | None) 
     out: Any = response
     out.output_parsed = parse(model, response.output_text) if model is not None else None
     return response
-
-
-class ResponsesParseMixin:
-    """``client.responses.parse``."""
-
-    def parse(self, **params: Any) -> Response:
-        me: Any = self
-        model = _responses_params(params)
-        return _parse_response(me.create(**params), model)
-
-
-class AsyncResponsesParseMixin:
-    """``client.responses.parse`` (async)."""
-
-    async def parse(self, **params: Any) -> Response:
-        me: Any = self
-        model = _responses_params(params)
-        return _parse_response(await me.create(**params), model)

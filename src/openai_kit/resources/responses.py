@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Optional, Sequence, Union, overload
 from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
-from openai_kit._sdk_helpers.parsing import AsyncResponsesParseMixin, ResponsesParseMixin
+from openai_kit._sdk_helpers.responses_stream import AsyncResponsesMixin, ResponsesMixin
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     )
 
 
-class Responses(ResponsesParseMixin, SyncAPIResource):
+class Responses(ResponsesMixin, SyncAPIResource):
     """`client.responses`."""
 
     @cached_property
@@ -349,7 +349,7 @@ class Responses(ResponsesParseMixin, SyncAPIResource):
         return result
 
 
-class AsyncResponses(AsyncResponsesParseMixin, AsyncAPIResource):
+class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
     """`client.responses`."""
 
     @cached_property
