@@ -130,6 +130,21 @@ def _object_part(schema: dict[str, Any]) -> dict[str, Any]:
     return parts[-1]
 
 
+def _webhook_union(spec: dict[str, Any], tg: TypeGen) -> None:
+    """``UnwrapWebhookEvent``: the payloads of the spec's ``webhooks`` section, told apart by ``type``."""
+    payloads = [
+        hook["post"]["requestBody"]["content"]["application/json"]["schema"]
+        for hook in spec.get("webhooks", {}).values()
+        if "post" in hook
+    ]
+    if not payloads:
+        return
+    module = "webhooks"
+    expr = tg.texpr({"oneOf": payloads}, "M", module, "UnwrapWebhookEvent")
+    name = tg.unique("UnwrapWebhookEvent")
+    tg.defs[name] = Definition(name, module, "alias", "M", f"{name}: TypeAlias = {expr}\n", None)
+
+
 def extra_root_area(name: str) -> str:
     for prefix, area in EXTRA_ROOT_RULES:
         if name.startswith(prefix):
@@ -193,6 +208,7 @@ def generate(spec: dict[str, Any]) -> dict[str, str]:
     op_types: dict[str, dict[str, Any]] = {}
     for o in ops:
         op_types[o.op_id] = _op_types(tg, o)
+    _webhook_union(spec, tg)
     # Schemas no operation uses (realtime and webhook events, stream payloads...) are generated as
     # models too; realtime client events also as params. Request-only schemas stay TypedDicts.
     used: set[str] = set()

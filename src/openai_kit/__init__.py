@@ -14,7 +14,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._azure import AsyncAzureOpenAI, AzureOpenAI
     from ._binary import AsyncBinaryResponse, BinaryResponse
-    from ._client import AsyncOpenAI, OpenAI
+    from ._client import DEFAULT_MAX_RETRIES, AsyncOpenAI, OpenAI
     from ._config import Settings, find_config_file, load_config_file, resolve_settings
     from ._errors import (
         APIConnectionError,
@@ -34,15 +34,25 @@ if TYPE_CHECKING:
         RateLimitError,
         UnprocessableEntityError,
     )
+    from ._http_clients import DEFAULT_CONNECTION_LIMITS, DefaultAsyncHttpxClient, DefaultHttpxClient
     from ._models import BaseModel
+    from ._multipart import file_from_path
     from ._pagination import AsyncPage, SyncPage
     from ._response import APIResponse, AsyncAPIResponse
     from ._retries import RetryPolicy
     from ._sse import ServerSentEvent, SSEDecoder
     from ._streaming import AsyncStream, Stream
-    from ._timeouts import Timeout
+    from ._timeouts import DEFAULT_TIMEOUT, Timeout
     from ._transports import Request, Response
-    from ._types import NOT_GIVEN, NotGiven, RequestOptions
+    from ._types import NOT_GIVEN, NotGiven, RequestOptions, not_given
+    from .structured import (
+        ContentFilterFinishReasonError,
+        LengthFinishReasonError,
+        StructuredOutputError,
+        pydantic_function_tool,
+        pydantic_responses_function_tool,
+    )
+    from .webhooks import InvalidWebhookSignatureError
 
 _EXPORTS: dict[str, str] = {
     "OpenAI": "_client",
@@ -71,7 +81,21 @@ _EXPORTS: dict[str, str] = {
     "NOT_GIVEN": "_types",
     "NotGiven": "_types",
     "RequestOptions": "_types",
+    "not_given": "_types",
+    "DEFAULT_MAX_RETRIES": "_client",
+    "DEFAULT_TIMEOUT": "_timeouts",
+    "DefaultHttpxClient": "_http_clients",
+    "DefaultAsyncHttpxClient": "_http_clients",
+    "DEFAULT_CONNECTION_LIMITS": "_http_clients",
+    "file_from_path": "_multipart",
+    "InvalidWebhookSignatureError": "webhooks",
+    "LengthFinishReasonError": "structured",
+    "ContentFilterFinishReasonError": "structured",
+    "StructuredOutputError": "structured",
+    "pydantic_function_tool": "structured",
+    "pydantic_responses_function_tool": "structured",
 }
+VERSION = __version__
 for _name in [
     "APIConnectionError",
     "APIError",
@@ -93,7 +117,11 @@ for _name in [
     _EXPORTS[_name] = "_errors"
 
 __all__ = [
+    "DEFAULT_CONNECTION_LIMITS",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
+    "VERSION",
     "APIConnectionError",
     "APIError",
     "APIResponse",
@@ -113,7 +141,12 @@ __all__ = [
     "BinaryResponse",
     "ConfigError",
     "ConflictError",
+    "ContentFilterFinishReasonError",
+    "DefaultAsyncHttpxClient",
+    "DefaultHttpxClient",
     "InternalServerError",
+    "InvalidWebhookSignatureError",
+    "LengthFinishReasonError",
     "MissingAPIKeyError",
     "NotFoundError",
     "NotGiven",
@@ -129,12 +162,17 @@ __all__ = [
     "ServerSentEvent",
     "Settings",
     "Stream",
+    "StructuredOutputError",
     "SyncPage",
     "Timeout",
     "UnprocessableEntityError",
     "__version__",
+    "file_from_path",
     "find_config_file",
     "load_config_file",
+    "not_given",
+    "pydantic_function_tool",
+    "pydantic_responses_function_tool",
     "resolve_settings",
 ]
 
@@ -142,7 +180,17 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
-        if name in ("types", "resources", "cli", "server", "proxy"):
+        if name in (
+            "types",
+            "resources",
+            "cli",
+            "server",
+            "proxy",
+            "webhooks",
+            "structured",
+            "tools",
+            "polling",
+        ):
             return importlib.import_module(f"{__name__}.{name}")
         raise AttributeError(f"module 'openai_kit' has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)

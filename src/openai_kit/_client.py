@@ -28,6 +28,7 @@ from .resources._root import AsyncRootResources, SyncRootResources
 if TYPE_CHECKING:
     from ._pagination import AsyncPage, SyncPage
     from ._transports._base import AsyncTransport, Response, SyncTransport
+    from .webhooks import Webhooks
 
 __all__ = ["DEFAULT_BASE_URL", "AsyncOpenAI", "OpenAI"]
 
@@ -163,6 +164,7 @@ class _ClientCore:
         http_client: Any = None,
         event_hooks: Mapping[str, Sequence[Hook]] | None = None,
         config_file: str | None = None,
+        webhook_secret: str | None = None,
     ) -> None:
         provider = api_key if callable(api_key) else None
         settings = resolve_settings(
@@ -186,6 +188,7 @@ class _ClientCore:
             "default_headers": dict(default_headers or {}),
             "default_query": dict(default_query or {}),
             "event_hooks": {k: list(v) for k, v in (event_hooks or {}).items()},
+            "webhook_secret": webhook_secret,
         }
         self._holder = _TransportHolder(self._transport_factory(http_client), owned=http_client is None)
         self._is_view = False
@@ -247,6 +250,14 @@ class _ClientCore:
         if callable(key):
             raise AttributeError("api_key is a provider callable; it is called before every request")
         return cast(str, key)
+
+    @property
+    def webhooks(self) -> Webhooks:
+        """``unwrap()`` / ``verify_signature()`` for incoming webhooks, with this client's
+        ``webhook_secret`` (or ``OPENAI_WEBHOOK_SECRET``)."""
+        from .webhooks import Webhooks
+
+        return Webhooks(self._settings["webhook_secret"])
 
     def __repr__(self) -> str:
         extra = f" organization={self.organization!r}" if self.organization else ""
@@ -420,6 +431,7 @@ class OpenAI(_ClientCore, SyncRootResources):
         http_client: Any = None,
         event_hooks: Mapping[str, Sequence[Callable[..., Any]]] | None = None,
         config_file: str | None = None,
+        webhook_secret: str | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -434,6 +446,7 @@ class OpenAI(_ClientCore, SyncRootResources):
             http_client=http_client,
             event_hooks=event_hooks,
             config_file=config_file,
+            webhook_secret=webhook_secret,
         )
 
     def _transport_factory(self, http_client: Any) -> Callable[[], Any]:
@@ -580,6 +593,7 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         http_client: Any = None,
         event_hooks: Mapping[str, Sequence[Callable[..., Any]]] | None = None,
         config_file: str | None = None,
+        webhook_secret: str | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -594,6 +608,7 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
             http_client=http_client,
             event_hooks=event_hooks,
             config_file=config_file,
+            webhook_secret=webhook_secret,
         )
 
     def _transport_factory(self, http_client: Any) -> Callable[[], Any]:

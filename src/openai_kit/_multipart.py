@@ -12,13 +12,14 @@ import mimetypes
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import IO, Any, cast
 
 import orjson
 
 from ._types import FileTypes
 
-__all__ = ["MultipartBody", "encode_multipart"]
+__all__ = ["MultipartBody", "encode_multipart", "file_from_path"]
 
 _CHUNK = 1024 * 1024
 
@@ -185,3 +186,11 @@ def encode_multipart(
             )
             parts.append((head.encode(), payload))
     return MultipartBody(parts, boundary)
+
+
+def file_from_path(path: str | os.PathLike[str]) -> Path:
+    """A file argument for any upload (the official SDK's helper); openai-kit streams it from disk."""
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"file_from_path: no such file: {p}")
+    return p

@@ -21,6 +21,7 @@ __all__ = [
     "NotGivenOr",
     "Query",
     "RequestOptions",
+    "not_given",
 ]
 
 _T = TypeVar("_T")
@@ -48,6 +49,8 @@ class NotGiven:
 
 
 NOT_GIVEN = NotGiven()
+#: the official SDK 3.x spelling of ``NOT_GIVEN``
+not_given = NOT_GIVEN
 NotGivenOr = Union[_T, NotGiven]  # noqa: UP007 - generic alias
 
 Headers = Mapping[str, str]

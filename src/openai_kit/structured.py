@@ -16,7 +16,17 @@ import pydantic
 from ._errors import OpenAIError
 from ._strict_schema import to_strict_schema
 
-__all__ = ["StructuredOutputError", "json_schema", "parse", "response_format", "text_format"]
+__all__ = [
+    "ContentFilterFinishReasonError",
+    "LengthFinishReasonError",
+    "StructuredOutputError",
+    "json_schema",
+    "parse",
+    "pydantic_function_tool",
+    "pydantic_responses_function_tool",
+    "response_format",
+    "text_format",
+]
 
 _M = TypeVar("_M", bound=pydantic.BaseModel)
 
@@ -65,3 +75,32 @@ def parse(model: type[_M], content: str | bytes | None, *, refusal: str | None =
         raise StructuredOutputError(
             f"the reply is not a valid {model.__name__}: {'.'.join(map(str, first['loc']))}: {first['msg']}"
         ) from None
+
+
+class LengthFinishReasonError(StructuredOutputError):
+    """The reply was cut by the token limit (``finish_reason == "length"``), so it cannot be parsed."""
+
+
+class ContentFilterFinishReasonError(StructuredOutputError):
+    """The reply was stopped by the content filter (``finish_reason == "content_filter"``)."""
+
+
+def pydantic_function_tool(
+    model: type[pydantic.BaseModel], *, name: str | None = None, description: str | None = None
+) -> dict[str, Any]:
+    """A strict chat-completions function tool whose arguments are ``model`` (the official SDK's helper)."""
+    function: dict[str, Any] = {"name": _name(model, name), "strict": True, "parameters": json_schema(model)}
+    doc = description or (model.__doc__ or "").strip()
+    if doc:
+        function["description"] = doc
+    return {"type": "function", "function": function}
+
+
+def pydantic_responses_function_tool(
+    model: type[pydantic.BaseModel], *, name: str | None = None, description: str | None = None
+) -> dict[str, Any]:
+    """The same for the Responses API, whose function tools are flat."""
+    return {
+        "type": "function",
+        **pydantic_function_tool(model, name=name, description=description)["function"],
+    }

@@ -5,6 +5,7 @@ openai-kit versions, against the local server."""
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 
 import openai
 import pydantic
@@ -12,7 +13,6 @@ import pytest
 from server_spec_check import sdk
 
 import openai_kit
-from openai_kit.structured import StructuredOutputError
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:.*Assistants API.*:DeprecationWarning", "ignore:deprecated:DeprecationWarning"
@@ -57,7 +57,7 @@ def test_responses_parse_sets_output_parsed(client: openai.OpenAI) -> None:
 def test_parse_of_a_truncated_reply_is_an_error(server_url: str) -> None:
     """openai-kit raises its StructuredOutputError (the official SDK: LengthFinishReasonError)."""
     with openai_kit.OpenAI(base_url=server_url, api_key="k") as client:
-        with pytest.raises(StructuredOutputError, match="token limit"):
+        with pytest.raises(openai_kit.LengthFinishReasonError, match="token limit"):
             client.chat.completions.parse(
                 model="echo",
                 messages=[{"role": "user", "content": "a city"}],
@@ -260,3 +260,42 @@ def test_async_responses_stream(server_url: str) -> None:
                 client.responses.stream(model="echo", input="x", stream=True)
 
     asyncio.run(main())
+
+
+class GetWeather(pydantic.BaseModel):
+    """Current weather for a city."""
+
+    city: str
+    unit: Literal["celsius", "fahrenheit"]
+
+
+def test_pydantic_function_tool_arguments_parse_as_the_model(client: openai.OpenAI) -> None:
+    tool = sdk(client).pydantic_function_tool(GetWeather)
+    r = client.chat.completions.create(
+        model="tool-caller", messages=[{"role": "user", "content": "Weather?"}], tools=[tool]
+    )
+    call = r.choices[0].message.tool_calls[0]  # type: ignore[index]
+    assert call.function.name == "GetWeather"  # type: ignore[union-attr]
+    args = GetWeather.model_validate_json(call.function.arguments)  # type: ignore[union-attr]
+    assert args.unit in ("celsius", "fahrenheit")
+
+
+def test_kit_tool_schema_matches_the_official_one() -> None:
+    ours = openai_kit.pydantic_function_tool(GetWeather)
+    theirs = openai.pydantic_function_tool(GetWeather)
+    assert ours["function"]["name"] == theirs["function"]["name"]
+    assert ours["function"]["strict"] is theirs["function"]["strict"] is True
+    params = ours["function"]["parameters"]
+    assert params["required"] == theirs["function"]["parameters"]["required"] == ["city", "unit"]
+    assert params["additionalProperties"] is False
+    responses_tool = openai_kit.pydantic_responses_function_tool(GetWeather, name="weather")
+    assert responses_tool["type"] == "function" and responses_tool["name"] == "weather"
+
+
+def test_default_httpx_client_is_a_usable_http_client(server_url: str) -> None:
+    http = openai_kit.DefaultHttpxClient()
+    with openai_kit.OpenAI(base_url=server_url, api_key="k", http_client=http) as client:
+        r = client.chat.completions.create(model="echo", messages=[{"role": "user", "content": "via httpx"}])
+        assert r.choices[0].message.content == "via httpx"
+    assert not http.is_closed  # the caller's client stays open
+    http.close()

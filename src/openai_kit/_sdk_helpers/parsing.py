@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import pydantic
 
-from ..structured import StructuredOutputError, parse, response_format, text_format
+from ..structured import (
+    ContentFilterFinishReasonError,
+    LengthFinishReasonError,
+    parse,
+    response_format,
+    text_format,
+)
 
 if TYPE_CHECKING:
     from ..types.chat import ChatCompletion
@@ -48,7 +54,9 @@ def _parse_chat(completion: ChatCompletion, model: type[pydantic.BaseModel] | No
         parsed = None
         if model is not None:
             if choice.finish_reason == "length":
-                raise StructuredOutputError("the reply was cut by the token limit (finish_reason 'length')")
+                raise LengthFinishReasonError("the reply was cut by the token limit (finish_reason 'length')")
+            if choice.finish_reason == "content_filter":
+                raise ContentFilterFinishReasonError("the reply was stopped by the content filter")
             parsed = parse(model, message.content, refusal=message.refusal)
         message.parsed = parsed
     return completion

@@ -2477,6 +2477,7 @@ if TYPE_CHECKING:
         VideoStatus as VideoStatus,
     )
     from .webhooks import (
+        UnwrapWebhookEvent as UnwrapWebhookEvent,
         WebhookBatchCancelled as WebhookBatchCancelled,
         WebhookBatchCancelledData as WebhookBatchCancelledData,
         WebhookBatchCompleted as WebhookBatchCompleted,
@@ -4831,6 +4832,7 @@ _INDEX: dict[str, str] = {
     "TruncationEnumParam": "responses",
     "TypeParam": "responses",
     "TypeParam2": "responses",
+    "UnwrapWebhookEvent": "webhooks",
     "UpdateVectorStoreRequestExpiresAfterParam": "vector_stores",
     "Upload": "uploads",
     "UploadFile": "uploads",

@@ -2,10 +2,11 @@
 
 """Types of the `webhooks` area."""
 
-from typing import List, Optional
+from typing import List, Optional, Union
 
-from typing_extensions import Literal
-from openai_kit.types._base import BaseModel
+from pydantic import Field
+from typing_extensions import Annotated, Literal, TypeAlias
+from openai_kit.types._base import BaseModel, UnknownObject
 
 
 class WebhookBatchCancelledData(BaseModel):
@@ -210,3 +211,6 @@ class WebhookResponseIncomplete(BaseModel):
     data: WebhookResponseIncompleteData
     object: Optional[Literal["event"]] = None
     type: Literal["response.incomplete"]
+
+
+UnwrapWebhookEvent: TypeAlias = Annotated[Union[Annotated[Union[WebhookBatchCancelled, WebhookBatchCompleted, WebhookBatchExpired, WebhookBatchFailed, WebhookEvalRunCanceled, WebhookEvalRunFailed, WebhookEvalRunSucceeded, WebhookFineTuningJobCancelled, WebhookFineTuningJobFailed, WebhookFineTuningJobSucceeded, WebhookLiveCallIncoming, WebhookRealtimeCallIncoming, WebhookResponseCancelled, WebhookResponseCompleted, WebhookResponseFailed, WebhookResponseIncomplete], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
