@@ -9,25 +9,13 @@ from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel, UnknownObject
 
 
-AuditLogEventType: TypeAlias = Union[Literal["api_key.created", "api_key.updated", "api_key.deleted", "certificate.created", "certificate.updated", "certificate.deleted", "certificates.activated", "certificates.deactivated", "checkpoint.permission.created", "checkpoint.permission.deleted", "external_key.registered", "external_key.removed", "group.created", "group.updated", "group.deleted", "invite.sent", "invite.accepted", "invite.deleted", "ip_allowlist.created", "ip_allowlist.updated", "ip_allowlist.deleted", "ip_allowlist.config.activated", "ip_allowlist.config.deactivated", "login.succeeded", "login.failed", "logout.succeeded", "logout.failed", "organization.updated", "project.created", "project.updated", "project.archived", "project.deleted", "rate_limit.updated", "rate_limit.deleted", "resource.deleted", "tunnel.created", "tunnel.updated", "tunnel.deleted", "workload_identity_provider.created", "workload_identity_provider.updated", "workload_identity_provider.deleted", "workload_identity_provider_mapping.created", "workload_identity_provider_mapping.updated", "workload_identity_provider_mapping.deleted", "role.created", "role.updated", "role.deleted", "role.assignment.created", "role.assignment.deleted", "role.bound_to_resource", "role.unbound_from_resource", "scim.enabled", "scim.disabled", "service_account.created", "service_account.updated", "service_account.deleted", "user.added", "user.updated", "user.deleted", "tenant.metadata.updated", "tenant.microsoft_entra_mapping.upserted", "tenant.microsoft_entra_mapping.deleted", "tenant.workload_identity.provider.created", "tenant.workload_identity.provider.updated", "tenant.workload_identity.provider.archived", "tenant.workload_identity.mapping.created", "tenant.workload_identity.mapping.updated", "tenant.workload_identity.mapping.archived", "tenant.workload_identity.binding.created", "tenant.workload_identity.principal.provisioned", "tenant.workload_identity.access_token.issued", "tenant.admin_api_key.created", "tenant.admin_api_key.updated", "tenant.admin_api_key.deleted", "tenant.project_api_key.created", "tenant.chatgpt_access_token.revoked", "tenant.migration.completed", "tenant.sso.migrated", "tenant.domains.migrated", "tenant.sso_connection.created", "tenant.sso_connection.updated", "tenant.sso_connection.deleted", "tenant.sso_connection.setup.started", "tenant.policy.created", "tenant.policy.updated", "tenant.policy.deleted", "tenant.policy.attached", "tenant.policy.detached", "tenant.principal_authentication_policy.resolved", "tenant.scim.setup.started", "tenant.scim.deletion.requested", "tenant.scim.directory.created", "tenant.product_access_policy.updated", "tenant.resource_share_grant.created", "tenant.resource_share_grant.updated", "tenant.resource_share_grant.accepted", "tenant.resource_share_grant.declined", "tenant.resource_share_grant.revoked", "tenant.resource_share_grant.deleted", "tenant.service_account.updated", "tenant.service_account.deleted", "tenant.service_account.token.revoked", "tenant.billing.overage_limit.updated", "tenant.billing.alerts.updated", "tenant.billing.info.updated", "tenant.usage_limit.workspace.updated", "tenant.usage_limit.group.updated", "tenant.usage_limit.user.updated", "tenant.usage_limit.increase_request.updated", "tenant.usage_limit.increase_request.resolved", "tenant.group.created", "tenant.group.updated", "tenant.group.deleted", "tenant.group.member.added", "tenant.group.member.removed", "tenant.migration_rollout.status.updated", "tenant.migration_rollout.tier.updated", "tenant.role.metadata.updated", "tenant.custom_role.created", "tenant.custom_role.updated", "tenant.custom_role.deleted", "tenant.role_assignment.created", "tenant.role_assignment.deleted", "tenant.resource_role_assignment.created", "tenant.resource_role_assignment.deleted", "tenant.resource_access.updated", "tenant.resource_access.deleted", "tenant.ads_account.onboarding.redemption", "tenant.session_policy.created", "tenant.session_policy.updated", "tenant.session_policy.deleted", "tenant.session_revocation.started", "tenant.third_party_app_policy.updated", "tenant.user.added", "tenant.user.updated", "tenant.user.removed", "tenant.user.looked_up", "tenant.user.invited", "tenant.membership.revoked", "tenant.api_organization_invite.upserted", "tenant.api_organization_invite.deleted", "tenant.chatgpt_workspace_invite.upserted", "tenant.membership.accepted", "tenant.membership.declined", "tenant.workspace_invite_email_settings.updated"], str]
+class ProjectApiKeyDeleteResponse(BaseModel):
+    object: Literal["organization.project.api_key.deleted"]
+    id: str
+    deleted: bool
 
 
-AuditLogEventTypeParam: TypeAlias = Literal["api_key.created", "api_key.updated", "api_key.deleted", "certificate.created", "certificate.updated", "certificate.deleted", "certificates.activated", "certificates.deactivated", "checkpoint.permission.created", "checkpoint.permission.deleted", "external_key.registered", "external_key.removed", "group.created", "group.updated", "group.deleted", "invite.sent", "invite.accepted", "invite.deleted", "ip_allowlist.created", "ip_allowlist.updated", "ip_allowlist.deleted", "ip_allowlist.config.activated", "ip_allowlist.config.deactivated", "login.succeeded", "login.failed", "logout.succeeded", "logout.failed", "organization.updated", "project.created", "project.updated", "project.archived", "project.deleted", "rate_limit.updated", "rate_limit.deleted", "resource.deleted", "tunnel.created", "tunnel.updated", "tunnel.deleted", "workload_identity_provider.created", "workload_identity_provider.updated", "workload_identity_provider.deleted", "workload_identity_provider_mapping.created", "workload_identity_provider_mapping.updated", "workload_identity_provider_mapping.deleted", "role.created", "role.updated", "role.deleted", "role.assignment.created", "role.assignment.deleted", "role.bound_to_resource", "role.unbound_from_resource", "scim.enabled", "scim.disabled", "service_account.created", "service_account.updated", "service_account.deleted", "user.added", "user.updated", "user.deleted", "tenant.metadata.updated", "tenant.microsoft_entra_mapping.upserted", "tenant.microsoft_entra_mapping.deleted", "tenant.workload_identity.provider.created", "tenant.workload_identity.provider.updated", "tenant.workload_identity.provider.archived", "tenant.workload_identity.mapping.created", "tenant.workload_identity.mapping.updated", "tenant.workload_identity.mapping.archived", "tenant.workload_identity.binding.created", "tenant.workload_identity.principal.provisioned", "tenant.workload_identity.access_token.issued", "tenant.admin_api_key.created", "tenant.admin_api_key.updated", "tenant.admin_api_key.deleted", "tenant.project_api_key.created", "tenant.chatgpt_access_token.revoked", "tenant.migration.completed", "tenant.sso.migrated", "tenant.domains.migrated", "tenant.sso_connection.created", "tenant.sso_connection.updated", "tenant.sso_connection.deleted", "tenant.sso_connection.setup.started", "tenant.policy.created", "tenant.policy.updated", "tenant.policy.deleted", "tenant.policy.attached", "tenant.policy.detached", "tenant.principal_authentication_policy.resolved", "tenant.scim.setup.started", "tenant.scim.deletion.requested", "tenant.scim.directory.created", "tenant.product_access_policy.updated", "tenant.resource_share_grant.created", "tenant.resource_share_grant.updated", "tenant.resource_share_grant.accepted", "tenant.resource_share_grant.declined", "tenant.resource_share_grant.revoked", "tenant.resource_share_grant.deleted", "tenant.service_account.updated", "tenant.service_account.deleted", "tenant.service_account.token.revoked", "tenant.billing.overage_limit.updated", "tenant.billing.alerts.updated", "tenant.billing.info.updated", "tenant.usage_limit.workspace.updated", "tenant.usage_limit.group.updated", "tenant.usage_limit.user.updated", "tenant.usage_limit.increase_request.updated", "tenant.usage_limit.increase_request.resolved", "tenant.group.created", "tenant.group.updated", "tenant.group.deleted", "tenant.group.member.added", "tenant.group.member.removed", "tenant.migration_rollout.status.updated", "tenant.migration_rollout.tier.updated", "tenant.role.metadata.updated", "tenant.custom_role.created", "tenant.custom_role.updated", "tenant.custom_role.deleted", "tenant.role_assignment.created", "tenant.role_assignment.deleted", "tenant.resource_role_assignment.created", "tenant.resource_role_assignment.deleted", "tenant.resource_access.updated", "tenant.resource_access.deleted", "tenant.ads_account.onboarding.redemption", "tenant.session_policy.created", "tenant.session_policy.updated", "tenant.session_policy.deleted", "tenant.session_revocation.started", "tenant.third_party_app_policy.updated", "tenant.user.added", "tenant.user.updated", "tenant.user.removed", "tenant.user.looked_up", "tenant.user.invited", "tenant.membership.revoked", "tenant.api_organization_invite.upserted", "tenant.api_organization_invite.deleted", "tenant.chatgpt_workspace_invite.upserted", "tenant.membership.accepted", "tenant.membership.declined", "tenant.workspace_invite_email_settings.updated"]
-
-
-PublicProjectResidency: TypeAlias = Union[Literal["GLOBAL", "US_STORAGE_PROCESSING", "EU_STORAGE_PROCESSING", "JP_STORAGE", "KR_STORAGE", "CA_STORAGE", "SG_STORAGE", "IN_STORAGE", "AU_STORAGE", "GB_STORAGE", "AE_STORAGE", "AE_STORAGE_PROCESSING"], str]
-
-
-PublicProjectResidencyParam: TypeAlias = Literal["GLOBAL", "US_STORAGE_PROCESSING", "EU_STORAGE_PROCESSING", "JP_STORAGE", "KR_STORAGE", "CA_STORAGE", "SG_STORAGE", "IN_STORAGE", "AU_STORAGE", "GB_STORAGE", "AE_STORAGE", "AE_STORAGE_PROCESSING"]
-
-
-SpendLimitCurrency: TypeAlias = Union[str, Literal["USD"]]
-
-
-SpendLimitEnforcementStatus: TypeAlias = Union[str, Union[Literal["inactive", "enforcing"], str]]
-
-
-SpendLimitInterval: TypeAlias = Union[str, Literal["month"]]
+APIKeyDeleteResponse: TypeAlias = ProjectApiKeyDeleteResponse
 
 
 class AdminApiKeyOwner(BaseModel):
@@ -48,6 +36,9 @@ class AdminApiKey(BaseModel):
     expires_at: Optional[int]
     last_used_at: Optional[int] = None
     owner: AdminApiKeyOwner
+
+
+AdminAPIKey: TypeAlias = AdminApiKey
 
 
 class AdminApiKeyCreateResponseOwner(BaseModel):
@@ -71,17 +62,247 @@ class AdminApiKeyCreateResponse(BaseModel):
     value: str
 
 
+AdminAPIKeyCreateResponse: TypeAlias = AdminApiKeyCreateResponse
+
+
 class AdminOrganizationAdminApiKeysDeleteResponse(BaseModel):
     id: str
     object: Literal["organization.admin_api_key.deleted"]
     deleted: bool
 
 
-class AdminOrganizationAuditLogsListEffectiveAtParam(TypedDict, total=False):
-    gt: int
-    gte: int
-    lt: int
-    lte: int
+AdminAPIKeyDeleteResponse: TypeAlias = AdminOrganizationAdminApiKeysDeleteResponse
+
+
+AuditLogEventType: TypeAlias = Union[Literal["api_key.created", "api_key.updated", "api_key.deleted", "certificate.created", "certificate.updated", "certificate.deleted", "certificates.activated", "certificates.deactivated", "checkpoint.permission.created", "checkpoint.permission.deleted", "external_key.registered", "external_key.removed", "group.created", "group.updated", "group.deleted", "invite.sent", "invite.accepted", "invite.deleted", "ip_allowlist.created", "ip_allowlist.updated", "ip_allowlist.deleted", "ip_allowlist.config.activated", "ip_allowlist.config.deactivated", "login.succeeded", "login.failed", "logout.succeeded", "logout.failed", "organization.updated", "project.created", "project.updated", "project.archived", "project.deleted", "rate_limit.updated", "rate_limit.deleted", "resource.deleted", "tunnel.created", "tunnel.updated", "tunnel.deleted", "workload_identity_provider.created", "workload_identity_provider.updated", "workload_identity_provider.deleted", "workload_identity_provider_mapping.created", "workload_identity_provider_mapping.updated", "workload_identity_provider_mapping.deleted", "role.created", "role.updated", "role.deleted", "role.assignment.created", "role.assignment.deleted", "role.bound_to_resource", "role.unbound_from_resource", "scim.enabled", "scim.disabled", "service_account.created", "service_account.updated", "service_account.deleted", "user.added", "user.updated", "user.deleted", "tenant.metadata.updated", "tenant.microsoft_entra_mapping.upserted", "tenant.microsoft_entra_mapping.deleted", "tenant.workload_identity.provider.created", "tenant.workload_identity.provider.updated", "tenant.workload_identity.provider.archived", "tenant.workload_identity.mapping.created", "tenant.workload_identity.mapping.updated", "tenant.workload_identity.mapping.archived", "tenant.workload_identity.binding.created", "tenant.workload_identity.principal.provisioned", "tenant.workload_identity.access_token.issued", "tenant.admin_api_key.created", "tenant.admin_api_key.updated", "tenant.admin_api_key.deleted", "tenant.project_api_key.created", "tenant.chatgpt_access_token.revoked", "tenant.migration.completed", "tenant.sso.migrated", "tenant.domains.migrated", "tenant.sso_connection.created", "tenant.sso_connection.updated", "tenant.sso_connection.deleted", "tenant.sso_connection.setup.started", "tenant.policy.created", "tenant.policy.updated", "tenant.policy.deleted", "tenant.policy.attached", "tenant.policy.detached", "tenant.principal_authentication_policy.resolved", "tenant.scim.setup.started", "tenant.scim.deletion.requested", "tenant.scim.directory.created", "tenant.product_access_policy.updated", "tenant.resource_share_grant.created", "tenant.resource_share_grant.updated", "tenant.resource_share_grant.accepted", "tenant.resource_share_grant.declined", "tenant.resource_share_grant.revoked", "tenant.resource_share_grant.deleted", "tenant.service_account.updated", "tenant.service_account.deleted", "tenant.service_account.token.revoked", "tenant.billing.overage_limit.updated", "tenant.billing.alerts.updated", "tenant.billing.info.updated", "tenant.usage_limit.workspace.updated", "tenant.usage_limit.group.updated", "tenant.usage_limit.user.updated", "tenant.usage_limit.increase_request.updated", "tenant.usage_limit.increase_request.resolved", "tenant.group.created", "tenant.group.updated", "tenant.group.deleted", "tenant.group.member.added", "tenant.group.member.removed", "tenant.migration_rollout.status.updated", "tenant.migration_rollout.tier.updated", "tenant.role.metadata.updated", "tenant.custom_role.created", "tenant.custom_role.updated", "tenant.custom_role.deleted", "tenant.role_assignment.created", "tenant.role_assignment.deleted", "tenant.resource_role_assignment.created", "tenant.resource_role_assignment.deleted", "tenant.resource_access.updated", "tenant.resource_access.deleted", "tenant.ads_account.onboarding.redemption", "tenant.session_policy.created", "tenant.session_policy.updated", "tenant.session_policy.deleted", "tenant.session_revocation.started", "tenant.third_party_app_policy.updated", "tenant.user.added", "tenant.user.updated", "tenant.user.removed", "tenant.user.looked_up", "tenant.user.invited", "tenant.membership.revoked", "tenant.api_organization_invite.upserted", "tenant.api_organization_invite.deleted", "tenant.chatgpt_workspace_invite.upserted", "tenant.membership.accepted", "tenant.membership.declined", "tenant.workspace_invite_email_settings.updated"], str]
+
+
+AuditLogEventTypeParam: TypeAlias = Literal["api_key.created", "api_key.updated", "api_key.deleted", "certificate.created", "certificate.updated", "certificate.deleted", "certificates.activated", "certificates.deactivated", "checkpoint.permission.created", "checkpoint.permission.deleted", "external_key.registered", "external_key.removed", "group.created", "group.updated", "group.deleted", "invite.sent", "invite.accepted", "invite.deleted", "ip_allowlist.created", "ip_allowlist.updated", "ip_allowlist.deleted", "ip_allowlist.config.activated", "ip_allowlist.config.deactivated", "login.succeeded", "login.failed", "logout.succeeded", "logout.failed", "organization.updated", "project.created", "project.updated", "project.archived", "project.deleted", "rate_limit.updated", "rate_limit.deleted", "resource.deleted", "tunnel.created", "tunnel.updated", "tunnel.deleted", "workload_identity_provider.created", "workload_identity_provider.updated", "workload_identity_provider.deleted", "workload_identity_provider_mapping.created", "workload_identity_provider_mapping.updated", "workload_identity_provider_mapping.deleted", "role.created", "role.updated", "role.deleted", "role.assignment.created", "role.assignment.deleted", "role.bound_to_resource", "role.unbound_from_resource", "scim.enabled", "scim.disabled", "service_account.created", "service_account.updated", "service_account.deleted", "user.added", "user.updated", "user.deleted", "tenant.metadata.updated", "tenant.microsoft_entra_mapping.upserted", "tenant.microsoft_entra_mapping.deleted", "tenant.workload_identity.provider.created", "tenant.workload_identity.provider.updated", "tenant.workload_identity.provider.archived", "tenant.workload_identity.mapping.created", "tenant.workload_identity.mapping.updated", "tenant.workload_identity.mapping.archived", "tenant.workload_identity.binding.created", "tenant.workload_identity.principal.provisioned", "tenant.workload_identity.access_token.issued", "tenant.admin_api_key.created", "tenant.admin_api_key.updated", "tenant.admin_api_key.deleted", "tenant.project_api_key.created", "tenant.chatgpt_access_token.revoked", "tenant.migration.completed", "tenant.sso.migrated", "tenant.domains.migrated", "tenant.sso_connection.created", "tenant.sso_connection.updated", "tenant.sso_connection.deleted", "tenant.sso_connection.setup.started", "tenant.policy.created", "tenant.policy.updated", "tenant.policy.deleted", "tenant.policy.attached", "tenant.policy.detached", "tenant.principal_authentication_policy.resolved", "tenant.scim.setup.started", "tenant.scim.deletion.requested", "tenant.scim.directory.created", "tenant.product_access_policy.updated", "tenant.resource_share_grant.created", "tenant.resource_share_grant.updated", "tenant.resource_share_grant.accepted", "tenant.resource_share_grant.declined", "tenant.resource_share_grant.revoked", "tenant.resource_share_grant.deleted", "tenant.service_account.updated", "tenant.service_account.deleted", "tenant.service_account.token.revoked", "tenant.billing.overage_limit.updated", "tenant.billing.alerts.updated", "tenant.billing.info.updated", "tenant.usage_limit.workspace.updated", "tenant.usage_limit.group.updated", "tenant.usage_limit.user.updated", "tenant.usage_limit.increase_request.updated", "tenant.usage_limit.increase_request.resolved", "tenant.group.created", "tenant.group.updated", "tenant.group.deleted", "tenant.group.member.added", "tenant.group.member.removed", "tenant.migration_rollout.status.updated", "tenant.migration_rollout.tier.updated", "tenant.role.metadata.updated", "tenant.custom_role.created", "tenant.custom_role.updated", "tenant.custom_role.deleted", "tenant.role_assignment.created", "tenant.role_assignment.deleted", "tenant.resource_role_assignment.created", "tenant.resource_role_assignment.deleted", "tenant.resource_access.updated", "tenant.resource_access.deleted", "tenant.ads_account.onboarding.redemption", "tenant.session_policy.created", "tenant.session_policy.updated", "tenant.session_policy.deleted", "tenant.session_revocation.started", "tenant.third_party_app_policy.updated", "tenant.user.added", "tenant.user.updated", "tenant.user.removed", "tenant.user.looked_up", "tenant.user.invited", "tenant.membership.revoked", "tenant.api_organization_invite.upserted", "tenant.api_organization_invite.deleted", "tenant.chatgpt_workspace_invite.upserted", "tenant.membership.accepted", "tenant.membership.declined", "tenant.workspace_invite_email_settings.updated"]
+
+
+class OrganizationCertificateCertificateDetails(BaseModel):
+    valid_at: Optional[int] = None
+    expires_at: Optional[int] = None
+
+
+class OrganizationCertificate(BaseModel):
+    object: Literal["organization.certificate"]
+    id: str
+    name: Optional[str]
+    created_at: int
+    certificate_details: OrganizationCertificateCertificateDetails
+    active: bool
+
+
+CertificateActivateResponse: TypeAlias = OrganizationCertificate
+
+
+CertificateDeactivateResponse: TypeAlias = OrganizationCertificate
+
+
+class DeleteCertificateResponse(BaseModel):
+    object: Literal["certificate.deleted"]
+    id: str
+
+
+CertificateDeleteResponse: TypeAlias = DeleteCertificateResponse
+
+
+CertificateListResponse: TypeAlias = OrganizationCertificate
+
+
+SpendLimitEnforcementStatus: TypeAlias = Union[str, Union[Literal["inactive", "enforcing"], str]]
+
+
+class SpendLimitEnforcement(BaseModel):
+    status: SpendLimitEnforcementStatus
+
+
+ExternalKeyValidateResponse: TypeAlias = SpendLimitEnforcement
+
+
+class GroupDeletedResource(BaseModel):
+    object: Literal["group.deleted"]
+    id: str
+    deleted: bool
+
+
+GroupDeleteResponse: TypeAlias = GroupDeletedResource
+
+
+class GroupResourceWithSuccess(BaseModel):
+    id: str
+    name: str
+    created_at: int
+    is_scim_managed: bool
+
+
+GroupUpdateResponse: TypeAlias = GroupResourceWithSuccess
+
+
+class GroupUser(BaseModel):
+    id: str
+    name: str
+    email: Optional[str]
+
+
+OrganizationGroupUser: TypeAlias = GroupUser
+
+
+class OrganizationSpendAlertDeletedResource(BaseModel):
+    id: str
+    object: Literal["organization.spend_alert.deleted"]
+    deleted: bool
+
+
+OrganizationSpendAlertDeleted: TypeAlias = OrganizationSpendAlertDeletedResource
+
+
+SpendLimitCurrency: TypeAlias = Union[str, Literal["USD"]]
+
+
+SpendLimitInterval: TypeAlias = Union[str, Literal["month"]]
+
+
+class OrganizationSpendLimitResource(BaseModel):
+    object: Literal["organization.spend_limit"]
+    threshold_amount: int
+    currency: SpendLimitCurrency
+    interval: SpendLimitInterval
+    enforcement: SpendLimitEnforcement
+
+
+OrganizationSpendLimit: TypeAlias = OrganizationSpendLimitResource
+
+
+class OrganizationSpendLimitDeletedResource(BaseModel):
+    object: Literal["organization.spend_limit.deleted"]
+    deleted: bool
+
+
+OrganizationSpendLimitDeleted: TypeAlias = OrganizationSpendLimitDeletedResource
+
+
+class UserUser(BaseModel):
+    object: Literal["user"]
+    id: str
+    email: Optional[str] = None
+    name: Optional[str] = None
+    picture: Optional[str] = None
+    enabled: Optional[bool] = None
+    banned: Optional[bool] = None
+    banned_at: Optional[int] = None
+
+
+class UserProjectsData(BaseModel):
+    id: Optional[str] = None
+    name: Optional[str] = None
+    role: Optional[str] = None
+
+
+class UserProjects(BaseModel):
+    object: Literal["list"]
+    data: List[UserProjectsData]
+
+
+class User(BaseModel):
+    object: Literal["organization.user"]
+    id: str
+    name: Optional[str] = None
+    email: Optional[str] = None
+    role: Optional[str] = None
+    added_at: int
+    is_default: Optional[bool] = None
+    created: Optional[int] = None
+    user: Optional[UserUser] = None
+    is_service_account: Optional[bool] = None
+    is_scale_tier_authorized_purchaser: Optional[bool] = None
+    is_scim_managed: Optional[bool] = None
+    api_key_last_used_at: Optional[int] = None
+    technical_level: Optional[str] = None
+    developer_persona: Optional[str] = None
+    projects: Optional[UserProjects] = None
+
+
+OrganizationUser: TypeAlias = User
+
+
+class ProjectModelPermissionsDeleteResponse(BaseModel):
+    object: Literal["project.model_permissions.deleted"]
+    deleted: bool
+
+
+ProjectModelPermissionsDeleted: TypeAlias = ProjectModelPermissionsDeleteResponse
+
+
+class ProjectSpendAlertDeletedResource(BaseModel):
+    id: str
+    object: Literal["project.spend_alert.deleted"]
+    deleted: bool
+
+
+ProjectSpendAlertDeleted: TypeAlias = ProjectSpendAlertDeletedResource
+
+
+class ProjectSpendLimitResource(BaseModel):
+    object: Literal["project.spend_limit"]
+    threshold_amount: int
+    currency: SpendLimitCurrency
+    interval: SpendLimitInterval
+    enforcement: SpendLimitEnforcement
+
+
+ProjectSpendLimit: TypeAlias = ProjectSpendLimitResource
+
+
+class ProjectSpendLimitDeletedResource(BaseModel):
+    object: Literal["project.spend_limit.deleted"]
+    deleted: bool
+
+
+ProjectSpendLimitDeleted: TypeAlias = ProjectSpendLimitDeletedResource
+
+
+PublicProjectResidency: TypeAlias = Union[Literal["GLOBAL", "US_STORAGE_PROCESSING", "EU_STORAGE_PROCESSING", "JP_STORAGE", "KR_STORAGE", "CA_STORAGE", "SG_STORAGE", "IN_STORAGE", "AU_STORAGE", "GB_STORAGE", "AE_STORAGE", "AE_STORAGE_PROCESSING"], str]
+
+
+PublicProjectResidencyParam: TypeAlias = Literal["GLOBAL", "US_STORAGE_PROCESSING", "EU_STORAGE_PROCESSING", "JP_STORAGE", "KR_STORAGE", "CA_STORAGE", "SG_STORAGE", "IN_STORAGE", "AU_STORAGE", "GB_STORAGE", "AE_STORAGE", "AE_STORAGE_PROCESSING"]
+
+
+class Group(BaseModel):
+    object: Literal["group"]
+    id: str
+    name: str
+    created_at: int
+    scim_managed: bool
+
+
+class Role(BaseModel):
+    object: Literal["role"]
+    id: str
+    name: str
+    description: Optional[str]
+    permissions: List[str]
+    resource_type: str
+    predefined_role: bool
+
+
+class GroupRoleAssignment(BaseModel):
+    object: Literal["group.role"]
+    group: Group
+    role: Role
+
+
+RoleCreateResponse: TypeAlias = GroupRoleAssignment
+
+
+class RoleDeletedResource(BaseModel):
+    object: Literal["role.deleted"]
+    id: str
+    deleted: bool
+
+
+RoleDeleteResponse: TypeAlias = RoleDeletedResource
 
 
 class AssignedRoleDetailsAssignmentSource(BaseModel):
@@ -102,6 +323,223 @@ class AssignedRoleDetails(BaseModel):
     created_by_user_obj: Optional[Dict[str, Any]]
     metadata: Optional[Dict[str, Any]]
     assignment_sources: Optional[List[AssignedRoleDetailsAssignmentSource]]
+
+
+RoleListResponse: TypeAlias = AssignedRoleDetails
+
+
+RoleRetrieveResponse: TypeAlias = AssignedRoleDetails
+
+
+class ProjectServiceAccountDeleteResponse(BaseModel):
+    object: Literal["organization.project.service_account.deleted"]
+    id: str
+    deleted: bool
+
+
+ServiceAccountDeleteResponse: TypeAlias = ProjectServiceAccountDeleteResponse
+
+
+class UsageCompletionsResult(BaseModel):
+    object: Literal["organization.usage.completions.result"]
+    input_tokens: int
+    input_cached_tokens: Optional[int] = None
+    input_cache_write_tokens: Optional[int] = None
+    input_uncached_tokens: Optional[int] = None
+    output_tokens: int
+    input_text_tokens: Optional[int] = None
+    output_text_tokens: Optional[int] = None
+    input_cached_text_tokens: Optional[int] = None
+    input_audio_tokens: Optional[int] = None
+    input_cached_audio_tokens: Optional[int] = None
+    output_audio_tokens: Optional[int] = None
+    input_image_tokens: Optional[int] = None
+    input_cached_image_tokens: Optional[int] = None
+    output_image_tokens: Optional[int] = None
+    num_model_requests: int
+    project_id: Optional[str] = None
+    user_id: Optional[str] = None
+    api_key_id: Optional[str] = None
+    model: Optional[str] = None
+    batch: Optional[bool] = None
+    service_tier: Optional[str] = None
+
+
+class UsageEmbeddingsResult(BaseModel):
+    object: Literal["organization.usage.embeddings.result"]
+    input_tokens: int
+    num_model_requests: int
+    project_id: Optional[str] = None
+    user_id: Optional[str] = None
+    api_key_id: Optional[str] = None
+    model: Optional[str] = None
+
+
+class UsageModerationsResult(BaseModel):
+    object: Literal["organization.usage.moderations.result"]
+    input_tokens: int
+    num_model_requests: int
+    project_id: Optional[str] = None
+    user_id: Optional[str] = None
+    api_key_id: Optional[str] = None
+    model: Optional[str] = None
+
+
+class UsageImagesResult(BaseModel):
+    object: Literal["organization.usage.images.result"]
+    images: int
+    num_model_requests: int
+    source: Optional[str] = None
+    size: Optional[str] = None
+    project_id: Optional[str] = None
+    user_id: Optional[str] = None
+    api_key_id: Optional[str] = None
+    model: Optional[str] = None
+
+
+class UsageAudioSpeechesResult(BaseModel):
+    object: Literal["organization.usage.audio_speeches.result"]
+    characters: int
+    num_model_requests: int
+    project_id: Optional[str] = None
+    user_id: Optional[str] = None
+    api_key_id: Optional[str] = None
+    model: Optional[str] = None
+
+
+class UsageAudioTranscriptionsResult(BaseModel):
+    object: Literal["organization.usage.audio_transcriptions.result"]
+    seconds: int
+    num_model_requests: int
+    project_id: Optional[str] = None
+    user_id: Optional[str] = None
+    api_key_id: Optional[str] = None
+    model: Optional[str] = None
+
+
+class UsageVectorStoresResult(BaseModel):
+    object: Literal["organization.usage.vector_stores.result"]
+    usage_bytes: int
+    project_id: Optional[str] = None
+
+
+class UsageCodeInterpreterSessionsResult(BaseModel):
+    object: Literal["organization.usage.code_interpreter_sessions.result"]
+    num_sessions: int
+    project_id: Optional[str] = None
+
+
+class UsageFileSearchCallsResult(BaseModel):
+    object: Literal["organization.usage.file_searches.result"]
+    num_requests: int
+    project_id: Optional[str] = None
+    user_id: Optional[str] = None
+    api_key_id: Optional[str] = None
+    vector_store_id: Optional[str] = None
+
+
+class UsageWebSearchCallsResult(BaseModel):
+    object: Literal["organization.usage.web_searches.result"]
+    num_model_requests: int
+    num_requests: int
+    project_id: Optional[str] = None
+    user_id: Optional[str] = None
+    api_key_id: Optional[str] = None
+    model: Optional[str] = None
+    context_level: Optional[str] = None
+
+
+class CostsResultAmount(BaseModel):
+    value: Optional[float] = None
+    currency: Optional[str] = None
+
+
+class CostsResult(BaseModel):
+    object: Literal["organization.costs.result"]
+    amount: Optional[CostsResultAmount] = None
+    line_item: Optional[str] = None
+    project_id: Optional[str] = None
+    api_key_id: Optional[str] = None
+    quantity: Optional[float] = None
+    quantity_unit: Optional[Union[str, Union[Literal["tokens", "1000_tokens", "duration_seconds", "duration_minutes", "duration_hours", "gibibyte_hours", "images", "characters"], str]]] = None
+
+
+class UsageTimeBucket(BaseModel):
+    object: Literal["bucket"]
+    start_time: int
+    end_time: int
+    results: List[Annotated[Union[Annotated[Union[UsageCompletionsResult, UsageEmbeddingsResult, UsageModerationsResult, UsageImagesResult, UsageAudioSpeechesResult, UsageAudioTranscriptionsResult, UsageVectorStoresResult, UsageCodeInterpreterSessionsResult, UsageFileSearchCallsResult, UsageWebSearchCallsResult, CostsResult], Field(discriminator="object")], UnknownObject], Field(union_mode="left_to_right")]]
+
+
+class UsageResponse(BaseModel):
+    object: Literal["page"]
+    data: List[UsageTimeBucket]
+    has_more: bool
+    next_page: Optional[str]
+
+
+UsageAudioSpeechesResponse: TypeAlias = UsageResponse
+
+
+UsageAudioTranscriptionsResponse: TypeAlias = UsageResponse
+
+
+UsageCodeInterpreterSessionsResponse: TypeAlias = UsageResponse
+
+
+UsageCompletionsResponse: TypeAlias = UsageResponse
+
+
+UsageCostsResponse: TypeAlias = UsageResponse
+
+
+UsageDecisionsResponse: TypeAlias = UsageResponse
+
+
+UsageEmbeddingsResponse: TypeAlias = UsageResponse
+
+
+UsageFileSearchCallsResponse: TypeAlias = UsageResponse
+
+
+UsageImagesResponse: TypeAlias = UsageResponse
+
+
+UsageModerationsResponse: TypeAlias = UsageResponse
+
+
+UsageVectorStoresResponse: TypeAlias = UsageResponse
+
+
+UsageWebSearchCallsResponse: TypeAlias = UsageResponse
+
+
+class GroupUserAssignment(BaseModel):
+    object: Literal["group.user"]
+    user_id: str
+    group_id: str
+
+
+UserCreateResponse: TypeAlias = GroupUserAssignment
+
+
+class GroupMemberUser(BaseModel):
+    id: str
+    name: str
+    email: Optional[str]
+    picture: Optional[str]
+    is_service_account: Optional[bool]
+    user_type: Union[Literal["user", "tenant_user"], str]
+
+
+UserRetrieveResponse: TypeAlias = GroupMemberUser
+
+
+class AdminOrganizationAuditLogsListEffectiveAtParam(TypedDict, total=False):
+    gt: int
+    gte: int
+    lt: int
+    lte: int
 
 
 class AuditLogProject(BaseModel):
@@ -593,59 +1031,9 @@ class Certificate(BaseModel):
     active: Optional[bool] = None
 
 
-class CostsResultAmount(BaseModel):
-    value: Optional[float] = None
-    currency: Optional[str] = None
-
-
-class CostsResult(BaseModel):
-    object: Literal["organization.costs.result"]
-    amount: Optional[CostsResultAmount] = None
-    line_item: Optional[str] = None
-    project_id: Optional[str] = None
-    api_key_id: Optional[str] = None
-    quantity: Optional[float] = None
-    quantity_unit: Optional[Union[str, Union[Literal["tokens", "1000_tokens", "duration_seconds", "duration_minutes", "duration_hours", "gibibyte_hours", "images", "characters"], str]]] = None
-
-
-class DeleteCertificateResponse(BaseModel):
-    object: Literal["certificate.deleted"]
-    id: str
-
-
 class DeletedRoleAssignmentResource(BaseModel):
     object: str
     deleted: bool
-
-
-class Group(BaseModel):
-    object: Literal["group"]
-    id: str
-    name: str
-    created_at: int
-    scim_managed: bool
-
-
-class GroupDeletedResource(BaseModel):
-    object: Literal["group.deleted"]
-    id: str
-    deleted: bool
-
-
-class GroupMemberUser(BaseModel):
-    id: str
-    name: str
-    email: Optional[str]
-    picture: Optional[str]
-    is_service_account: Optional[bool]
-    user_type: Union[Literal["user", "tenant_user"], str]
-
-
-class GroupResourceWithSuccess(BaseModel):
-    id: str
-    name: str
-    created_at: int
-    is_scim_managed: bool
 
 
 class GroupResponse(BaseModel):
@@ -654,34 +1042,6 @@ class GroupResponse(BaseModel):
     created_at: int
     is_scim_managed: bool
     group_type: Union[Literal["group", "tenant_group"], str]
-
-
-class Role(BaseModel):
-    object: Literal["role"]
-    id: str
-    name: str
-    description: Optional[str]
-    permissions: List[str]
-    resource_type: str
-    predefined_role: bool
-
-
-class GroupRoleAssignment(BaseModel):
-    object: Literal["group.role"]
-    group: Group
-    role: Role
-
-
-class GroupUser(BaseModel):
-    id: str
-    name: str
-    email: Optional[str]
-
-
-class GroupUserAssignment(BaseModel):
-    object: Literal["group.user"]
-    user_id: str
-    group_id: str
 
 
 class GroupUserDeletedResource(BaseModel):
@@ -725,20 +1085,6 @@ class InviteRequestProjectParam(TypedDict, total=False):
     role: Required[Literal["member", "owner"]]
 
 
-class OrganizationCertificateCertificateDetails(BaseModel):
-    valid_at: Optional[int] = None
-    expires_at: Optional[int] = None
-
-
-class OrganizationCertificate(BaseModel):
-    object: Literal["organization.certificate"]
-    id: str
-    name: Optional[str]
-    created_at: int
-    certificate_details: OrganizationCertificateCertificateDetails
-    active: bool
-
-
 class OrganizationDataRetention(BaseModel):
     object: Literal["organization.data_retention"]
     type: Union[Literal["zero_data_retention", "modified_abuse_monitoring", "enhanced_zero_data_retention", "enhanced_modified_abuse_monitoring"], str]
@@ -771,29 +1117,6 @@ class OrganizationSpendAlert(BaseModel):
     currency: Literal["USD"]
     interval: Literal["month"]
     notification_channel: SpendAlertNotificationChannel
-
-
-class OrganizationSpendAlertDeletedResource(BaseModel):
-    id: str
-    object: Literal["organization.spend_alert.deleted"]
-    deleted: bool
-
-
-class OrganizationSpendLimitDeletedResource(BaseModel):
-    object: Literal["organization.spend_limit.deleted"]
-    deleted: bool
-
-
-class SpendLimitEnforcement(BaseModel):
-    status: SpendLimitEnforcementStatus
-
-
-class OrganizationSpendLimitResource(BaseModel):
-    object: Literal["organization.spend_limit"]
-    threshold_amount: int
-    currency: SpendLimitCurrency
-    interval: SpendLimitInterval
-    enforcement: SpendLimitEnforcement
 
 
 class Project(BaseModel):
@@ -839,12 +1162,6 @@ class ProjectApiKey(BaseModel):
     owner: ProjectApiKeyOwner
 
 
-class ProjectApiKeyDeleteResponse(BaseModel):
-    object: Literal["organization.project.api_key.deleted"]
-    id: str
-    deleted: bool
-
-
 class ProjectDataRetention(BaseModel):
     object: Literal["project.data_retention"]
     type: Union[Literal["organization_default", "none", "zero_data_retention", "modified_abuse_monitoring", "enhanced_zero_data_retention", "enhanced_modified_abuse_monitoring"], str]
@@ -876,11 +1193,6 @@ class ProjectModelPermissions(BaseModel):
     object: Literal["project.model_permissions"]
     mode: Union[Literal["allow_list", "deny_list"], str]
     model_ids: List[str]
-
-
-class ProjectModelPermissionsDeleteResponse(BaseModel):
-    object: Literal["project.model_permissions.deleted"]
-    deleted: bool
 
 
 class ProjectRateLimit(BaseModel):
@@ -920,12 +1232,6 @@ class ProjectServiceAccountCreateResponse(BaseModel):
     api_key: Optional[ProjectServiceAccountApiKey]
 
 
-class ProjectServiceAccountDeleteResponse(BaseModel):
-    object: Literal["organization.project.service_account.deleted"]
-    id: str
-    deleted: bool
-
-
 class ProjectSpendAlert(BaseModel):
     id: str
     object: Literal["project.spend_alert"]
@@ -933,25 +1239,6 @@ class ProjectSpendAlert(BaseModel):
     currency: Literal["USD"]
     interval: Literal["month"]
     notification_channel: SpendAlertNotificationChannel
-
-
-class ProjectSpendAlertDeletedResource(BaseModel):
-    id: str
-    object: Literal["project.spend_alert.deleted"]
-    deleted: bool
-
-
-class ProjectSpendLimitDeletedResource(BaseModel):
-    object: Literal["project.spend_limit.deleted"]
-    deleted: bool
-
-
-class ProjectSpendLimitResource(BaseModel):
-    object: Literal["project.spend_limit"]
-    threshold_amount: int
-    currency: SpendLimitCurrency
-    interval: SpendLimitInterval
-    enforcement: SpendLimitEnforcement
 
 
 class ProjectUser(BaseModel):
@@ -969,12 +1256,6 @@ class ProjectUserDeleteResponse(BaseModel):
     deleted: bool
 
 
-class RoleDeletedResource(BaseModel):
-    object: Literal["role.deleted"]
-    id: str
-    deleted: bool
-
-
 class ServiceAccountApiKeyBody(BaseModel):
     object: Literal["organization.project.service_account.api_key"]
     value: str
@@ -987,170 +1268,6 @@ class SpendAlertNotificationChannelParam(TypedDict, total=False):
     type: Required[Literal["email"]]
     recipients: Required[Sequence[str]]
     subject_prefix: Optional[str]
-
-
-class UsageAudioSpeechesResult(BaseModel):
-    object: Literal["organization.usage.audio_speeches.result"]
-    characters: int
-    num_model_requests: int
-    project_id: Optional[str] = None
-    user_id: Optional[str] = None
-    api_key_id: Optional[str] = None
-    model: Optional[str] = None
-
-
-class UsageAudioTranscriptionsResult(BaseModel):
-    object: Literal["organization.usage.audio_transcriptions.result"]
-    seconds: int
-    num_model_requests: int
-    project_id: Optional[str] = None
-    user_id: Optional[str] = None
-    api_key_id: Optional[str] = None
-    model: Optional[str] = None
-
-
-class UsageCodeInterpreterSessionsResult(BaseModel):
-    object: Literal["organization.usage.code_interpreter_sessions.result"]
-    num_sessions: int
-    project_id: Optional[str] = None
-
-
-class UsageCompletionsResult(BaseModel):
-    object: Literal["organization.usage.completions.result"]
-    input_tokens: int
-    input_cached_tokens: Optional[int] = None
-    input_cache_write_tokens: Optional[int] = None
-    input_uncached_tokens: Optional[int] = None
-    output_tokens: int
-    input_text_tokens: Optional[int] = None
-    output_text_tokens: Optional[int] = None
-    input_cached_text_tokens: Optional[int] = None
-    input_audio_tokens: Optional[int] = None
-    input_cached_audio_tokens: Optional[int] = None
-    output_audio_tokens: Optional[int] = None
-    input_image_tokens: Optional[int] = None
-    input_cached_image_tokens: Optional[int] = None
-    output_image_tokens: Optional[int] = None
-    num_model_requests: int
-    project_id: Optional[str] = None
-    user_id: Optional[str] = None
-    api_key_id: Optional[str] = None
-    model: Optional[str] = None
-    batch: Optional[bool] = None
-    service_tier: Optional[str] = None
-
-
-class UsageEmbeddingsResult(BaseModel):
-    object: Literal["organization.usage.embeddings.result"]
-    input_tokens: int
-    num_model_requests: int
-    project_id: Optional[str] = None
-    user_id: Optional[str] = None
-    api_key_id: Optional[str] = None
-    model: Optional[str] = None
-
-
-class UsageFileSearchCallsResult(BaseModel):
-    object: Literal["organization.usage.file_searches.result"]
-    num_requests: int
-    project_id: Optional[str] = None
-    user_id: Optional[str] = None
-    api_key_id: Optional[str] = None
-    vector_store_id: Optional[str] = None
-
-
-class UsageImagesResult(BaseModel):
-    object: Literal["organization.usage.images.result"]
-    images: int
-    num_model_requests: int
-    source: Optional[str] = None
-    size: Optional[str] = None
-    project_id: Optional[str] = None
-    user_id: Optional[str] = None
-    api_key_id: Optional[str] = None
-    model: Optional[str] = None
-
-
-class UsageModerationsResult(BaseModel):
-    object: Literal["organization.usage.moderations.result"]
-    input_tokens: int
-    num_model_requests: int
-    project_id: Optional[str] = None
-    user_id: Optional[str] = None
-    api_key_id: Optional[str] = None
-    model: Optional[str] = None
-
-
-class UsageVectorStoresResult(BaseModel):
-    object: Literal["organization.usage.vector_stores.result"]
-    usage_bytes: int
-    project_id: Optional[str] = None
-
-
-class UsageWebSearchCallsResult(BaseModel):
-    object: Literal["organization.usage.web_searches.result"]
-    num_model_requests: int
-    num_requests: int
-    project_id: Optional[str] = None
-    user_id: Optional[str] = None
-    api_key_id: Optional[str] = None
-    model: Optional[str] = None
-    context_level: Optional[str] = None
-
-
-class UsageTimeBucket(BaseModel):
-    object: Literal["bucket"]
-    start_time: int
-    end_time: int
-    results: List[Annotated[Union[Annotated[Union[UsageCompletionsResult, UsageEmbeddingsResult, UsageModerationsResult, UsageImagesResult, UsageAudioSpeechesResult, UsageAudioTranscriptionsResult, UsageVectorStoresResult, UsageCodeInterpreterSessionsResult, UsageFileSearchCallsResult, UsageWebSearchCallsResult, CostsResult], Field(discriminator="object")], UnknownObject], Field(union_mode="left_to_right")]]
-
-
-class UsageResponse(BaseModel):
-    object: Literal["page"]
-    data: List[UsageTimeBucket]
-    has_more: bool
-    next_page: Optional[str]
-
-
-class UserUser(BaseModel):
-    object: Literal["user"]
-    id: str
-    email: Optional[str] = None
-    name: Optional[str] = None
-    picture: Optional[str] = None
-    enabled: Optional[bool] = None
-    banned: Optional[bool] = None
-    banned_at: Optional[int] = None
-
-
-class UserProjectsData(BaseModel):
-    id: Optional[str] = None
-    name: Optional[str] = None
-    role: Optional[str] = None
-
-
-class UserProjects(BaseModel):
-    object: Literal["list"]
-    data: List[UserProjectsData]
-
-
-class User(BaseModel):
-    object: Literal["organization.user"]
-    id: str
-    name: Optional[str] = None
-    email: Optional[str] = None
-    role: Optional[str] = None
-    added_at: int
-    is_default: Optional[bool] = None
-    created: Optional[int] = None
-    user: Optional[UserUser] = None
-    is_service_account: Optional[bool] = None
-    is_scale_tier_authorized_purchaser: Optional[bool] = None
-    is_scim_managed: Optional[bool] = None
-    api_key_last_used_at: Optional[int] = None
-    technical_level: Optional[str] = None
-    developer_persona: Optional[str] = None
-    projects: Optional[UserProjects] = None
 
 
 class UserDeleteResponse(BaseModel):

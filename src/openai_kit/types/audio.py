@@ -7,6 +7,9 @@ from typing import List, Optional, Union
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types.models import (
+    DeleteModelResponse,
+)
 
 
 AudioResponseFormatParam: TypeAlias = Literal["json", "text", "srt", "verbose_json", "vtt", "diarized_json"]
@@ -173,7 +176,57 @@ class TranscriptTextDoneEvent(BaseModel):
 CreateTranscriptionResponseStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[TranscriptTextSegmentEvent, TranscriptTextDeltaEvent, TranscriptTextDoneEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
+TranscriptionCreateResponse: TypeAlias = AudioTranscriptionsCreateResponse
+
+
+TranscriptionDiarized: TypeAlias = CreateTranscriptionResponseDiarizedJson
+
+
 TranscriptionIncludeParam: TypeAlias = Literal["logprobs"]
+
+
+TranscriptionStreamEvent: TypeAlias = CreateTranscriptionResponseStreamEvent
+
+
+TranscriptionTextDeltaEvent: TypeAlias = TranscriptTextDeltaEvent
+
+
+TranscriptionTextDoneEvent: TypeAlias = TranscriptTextDoneEvent
+
+
+TranscriptionTextSegmentEvent: TypeAlias = TranscriptTextSegmentEvent
+
+
+TranscriptionVerbose: TypeAlias = CreateTranscriptionResponseVerboseJson
+
+
+TranslationCreateResponse: TypeAlias = AudioTranslationsCreateResponse
+
+
+TranslationVerbose: TypeAlias = CreateTranslationResponseVerboseJson
+
+
+class VoiceConsentResource(BaseModel):
+    object: Literal["audio.voice_consent"]
+    id: str
+    name: str
+    language: str
+    created_at: int
+
+
+VoiceConsent: TypeAlias = VoiceConsentResource
+
+
+class VoiceConsentDeletedResource(BaseModel):
+    id: str
+    object: Literal["audio.voice_consent"]
+    deleted: bool
+
+
+VoiceConsentDeleted: TypeAlias = VoiceConsentDeletedResource
+
+
+VoiceDeleted: TypeAlias = DeleteModelResponse
 
 
 class VadConfig(BaseModel):
@@ -188,20 +241,6 @@ class VadConfigParam(TypedDict, total=False):
     prefix_padding_ms: int
     silence_duration_ms: int
     threshold: float
-
-
-class VoiceConsentDeletedResource(BaseModel):
-    id: str
-    object: Literal["audio.voice_consent"]
-    deleted: bool
-
-
-class VoiceConsentResource(BaseModel):
-    object: Literal["audio.voice_consent"]
-    id: str
-    name: str
-    language: str
-    created_at: int
 
 
 class VoiceResource(BaseModel):

@@ -18,29 +18,35 @@ from openai_kit.types.shared import (
 )
 
 
-class ChatCompletionMessageToolCallFunction(BaseModel):
-    name: str
-    arguments: str
+class ChatCompletionAllowedToolsParam(TypedDict, total=False):
+    mode: Required[Literal["auto", "required"]]
+    tools: Required[Sequence[Dict[str, object]]]
 
 
-class ChatCompletionMessageToolCall(BaseModel):
-    id: str
-    type: Literal["function"]
-    function: ChatCompletionMessageToolCallFunction
+class ChatCompletionAllowedToolsChoiceParam(TypedDict, total=False):
+    type: Required[Literal["allowed_tools"]]
+    allowed_tools: Required[ChatCompletionAllowedToolsParam]
 
 
-class ChatCompletionMessageCustomToolCallCustom(BaseModel):
-    name: str
-    input: str
+ChatCompletionAllowedToolChoiceParam: TypeAlias = ChatCompletionAllowedToolsChoiceParam
 
 
-class ChatCompletionMessageCustomToolCall(BaseModel):
-    id: str
-    type: Literal["custom"]
-    custom: ChatCompletionMessageCustomToolCallCustom
+class ChatCompletionRequestMessageContentPartTextParam(TypedDict, total=False):
+    type: Required[Literal["text"]]
+    text: Required[str]
+    prompt_cache_breakpoint: PromptCacheBreakpointParam
 
 
-ChatCompletionMessageToolCalls: TypeAlias = List[Annotated[Union[Annotated[Union[ChatCompletionMessageToolCall, ChatCompletionMessageCustomToolCall], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+class ChatCompletionRequestMessageContentPartRefusalParam(TypedDict, total=False):
+    type: Required[Literal["refusal"]]
+    refusal: Required[str]
+
+
+ChatCompletionRequestAssistantMessageContentPartParam: TypeAlias = Union[ChatCompletionRequestMessageContentPartTextParam, ChatCompletionRequestMessageContentPartRefusalParam]
+
+
+class ChatCompletionRequestAssistantMessageAudioParam(TypedDict, total=False):
+    id: Required[str]
 
 
 class ChatCompletionMessageToolCallFunctionParam(TypedDict, total=False):
@@ -68,96 +74,6 @@ class ChatCompletionMessageCustomToolCallParam(TypedDict, total=False):
 ChatCompletionMessageToolCallsParam: TypeAlias = Sequence[Union[ChatCompletionMessageToolCallParam, ChatCompletionMessageCustomToolCallParam]]
 
 
-class ChatCompletionRequestMessageContentPartText(BaseModel):
-    type: Literal["text"]
-    text: str
-    prompt_cache_breakpoint: Optional[PromptCacheBreakpointParam2] = None
-
-
-class ChatCompletionRequestMessageContentPartRefusal(BaseModel):
-    type: Literal["refusal"]
-    refusal: str
-
-
-ChatCompletionRequestAssistantMessageContentPart: TypeAlias = Annotated[Union[Annotated[Union[ChatCompletionRequestMessageContentPartText, ChatCompletionRequestMessageContentPartRefusal], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-class ChatCompletionRequestMessageContentPartTextParam(TypedDict, total=False):
-    type: Required[Literal["text"]]
-    text: Required[str]
-    prompt_cache_breakpoint: PromptCacheBreakpointParam
-
-
-class ChatCompletionRequestMessageContentPartRefusalParam(TypedDict, total=False):
-    type: Required[Literal["refusal"]]
-    refusal: Required[str]
-
-
-ChatCompletionRequestAssistantMessageContentPartParam: TypeAlias = Union[ChatCompletionRequestMessageContentPartTextParam, ChatCompletionRequestMessageContentPartRefusalParam]
-
-
-class ChatCompletionRequestDeveloperMessageParam(TypedDict, total=False):
-    content: Required[Union[str, Sequence[ChatCompletionRequestMessageContentPartTextParam]]]
-    role: Required[Literal["developer"]]
-    name: str
-
-
-ChatCompletionRequestSystemMessageContentPartParam: TypeAlias = ChatCompletionRequestMessageContentPartTextParam
-
-
-class ChatCompletionRequestSystemMessageParam(TypedDict, total=False):
-    content: Required[Union[str, Sequence[ChatCompletionRequestSystemMessageContentPartParam]]]
-    role: Required[Literal["system"]]
-    name: str
-
-
-class ChatCompletionRequestMessageContentPartImageImageUrlParam(TypedDict, total=False):
-    url: Required[str]
-    detail: Literal["auto", "low", "high"]
-
-
-class ChatCompletionRequestMessageContentPartImageParam(TypedDict, total=False):
-    type: Required[Literal["image_url"]]
-    image_url: Required[ChatCompletionRequestMessageContentPartImageImageUrlParam]
-    prompt_cache_breakpoint: PromptCacheBreakpointParam
-
-
-class ChatCompletionRequestMessageContentPartAudioInputAudioParam(TypedDict, total=False):
-    data: Required[str]
-    format: Required[Literal["wav", "mp3"]]
-
-
-class ChatCompletionRequestMessageContentPartAudioParam(TypedDict, total=False):
-    type: Required[Literal["input_audio"]]
-    input_audio: Required[ChatCompletionRequestMessageContentPartAudioInputAudioParam]
-    prompt_cache_breakpoint: PromptCacheBreakpointParam
-
-
-class ChatCompletionRequestMessageContentPartFileFileParam(TypedDict, total=False):
-    filename: str
-    file_data: str
-    file_id: str
-
-
-class ChatCompletionRequestMessageContentPartFileParam(TypedDict, total=False):
-    type: Required[Literal["file"]]
-    file: Required[ChatCompletionRequestMessageContentPartFileFileParam]
-    prompt_cache_breakpoint: PromptCacheBreakpointParam
-
-
-ChatCompletionRequestUserMessageContentPartParam: TypeAlias = Union[ChatCompletionRequestMessageContentPartTextParam, ChatCompletionRequestMessageContentPartImageParam, ChatCompletionRequestMessageContentPartAudioParam, ChatCompletionRequestMessageContentPartFileParam]
-
-
-class ChatCompletionRequestUserMessageParam(TypedDict, total=False):
-    content: Required[Union[str, Sequence[ChatCompletionRequestUserMessageContentPartParam]]]
-    role: Required[Literal["user"]]
-    name: str
-
-
-class ChatCompletionRequestAssistantMessageAudioParam(TypedDict, total=False):
-    id: Required[str]
-
-
 class ChatCompletionRequestAssistantMessageFunctionCallParam(TypedDict, total=False):
     arguments: Required[str]
     name: Required[str]
@@ -173,13 +89,81 @@ class ChatCompletionRequestAssistantMessageParam(TypedDict, total=False):
     function_call: Optional[ChatCompletionRequestAssistantMessageFunctionCallParam]
 
 
-ChatCompletionRequestToolMessageContentPartParam: TypeAlias = ChatCompletionRequestMessageContentPartTextParam
+ChatCompletionAssistantMessageParam: TypeAlias = ChatCompletionRequestAssistantMessageParam
 
 
-class ChatCompletionRequestToolMessageParam(TypedDict, total=False):
-    role: Required[Literal["tool"]]
-    content: Required[Union[str, Sequence[ChatCompletionRequestToolMessageContentPartParam]]]
-    tool_call_id: Required[str]
+class CreateChatCompletionRequestAudioParam(TypedDict, total=False):
+    voice: Required[VoiceIdsOrCustomVoiceParam]
+    format: Required[Literal["wav", "aac", "mp3", "flac", "opus", "pcm16"]]
+
+
+ChatCompletionAudioParam: TypeAlias = CreateChatCompletionRequestAudioParam
+
+
+class ChatCompletionRequestMessageContentPartImageImageUrl(BaseModel):
+    url: str
+    detail: Optional[Union[Literal["auto", "low", "high"], str]] = "auto"
+
+
+class ChatCompletionRequestMessageContentPartImage(BaseModel):
+    type: Literal["image_url"]
+    image_url: ChatCompletionRequestMessageContentPartImageImageUrl
+    prompt_cache_breakpoint: Optional[PromptCacheBreakpointParam2] = None
+
+
+ChatCompletionContentPartImage: TypeAlias = ChatCompletionRequestMessageContentPartImage
+
+
+class ChatCompletionRequestMessageContentPartImageImageUrlParam(TypedDict, total=False):
+    url: Required[str]
+    detail: Literal["auto", "low", "high"]
+
+
+class ChatCompletionRequestMessageContentPartImageParam(TypedDict, total=False):
+    type: Required[Literal["image_url"]]
+    image_url: Required[ChatCompletionRequestMessageContentPartImageImageUrlParam]
+    prompt_cache_breakpoint: PromptCacheBreakpointParam
+
+
+ChatCompletionContentPartImageParam: TypeAlias = ChatCompletionRequestMessageContentPartImageParam
+
+
+class ChatCompletionRequestMessageContentPartAudioInputAudioParam(TypedDict, total=False):
+    data: Required[str]
+    format: Required[Literal["wav", "mp3"]]
+
+
+class ChatCompletionRequestMessageContentPartAudioParam(TypedDict, total=False):
+    type: Required[Literal["input_audio"]]
+    input_audio: Required[ChatCompletionRequestMessageContentPartAudioInputAudioParam]
+    prompt_cache_breakpoint: PromptCacheBreakpointParam
+
+
+ChatCompletionContentPartInputAudioParam: TypeAlias = ChatCompletionRequestMessageContentPartAudioParam
+
+
+ChatCompletionContentPartRefusalParam: TypeAlias = ChatCompletionRequestMessageContentPartRefusalParam
+
+
+class ChatCompletionRequestMessageContentPartText(BaseModel):
+    type: Literal["text"]
+    text: str
+    prompt_cache_breakpoint: Optional[PromptCacheBreakpointParam2] = None
+
+
+ChatCompletionContentPartText: TypeAlias = ChatCompletionRequestMessageContentPartText
+
+
+ChatCompletionContentPartTextParam: TypeAlias = ChatCompletionRequestMessageContentPartTextParam
+
+
+class ChatCompletionRequestDeveloperMessageParam(TypedDict, total=False):
+    content: Required[Union[str, Sequence[ChatCompletionRequestMessageContentPartTextParam]]]
+    role: Required[Literal["developer"]]
+    name: str
+
+
+ChatCompletionDeveloperMessageParam: TypeAlias = ChatCompletionRequestDeveloperMessageParam
 
 
 class ChatCompletionRequestFunctionMessageParam(TypedDict, total=False):
@@ -188,100 +172,48 @@ class ChatCompletionRequestFunctionMessageParam(TypedDict, total=False):
     name: Required[str]
 
 
-ChatCompletionRequestMessageParam: TypeAlias = Union[ChatCompletionRequestDeveloperMessageParam, ChatCompletionRequestSystemMessageParam, ChatCompletionRequestUserMessageParam, ChatCompletionRequestAssistantMessageParam, ChatCompletionRequestToolMessageParam, ChatCompletionRequestFunctionMessageParam]
+ChatCompletionFunctionMessageParam: TypeAlias = ChatCompletionRequestFunctionMessageParam
 
 
-class ChatCompletionStreamOptionsParam2(TypedDict, total=False):
-    include_usage: bool
-    include_obfuscation: bool
+class ChatCompletionTool(BaseModel):
+    type: Literal["function"]
+    function: FunctionObject
 
 
-ChatCompletionStreamOptionsParam: TypeAlias = Optional[ChatCompletionStreamOptionsParam2]
+ChatCompletionFunctionTool: TypeAlias = ChatCompletionTool
 
 
-class ChatCompletionAllowedToolsParam(TypedDict, total=False):
-    mode: Required[Literal["auto", "required"]]
-    tools: Required[Sequence[Dict[str, object]]]
-
-
-class ChatCompletionAllowedToolsChoiceParam(TypedDict, total=False):
-    type: Required[Literal["allowed_tools"]]
-    allowed_tools: Required[ChatCompletionAllowedToolsParam]
-
-
-class ChatCompletionNamedToolChoiceFunctionParam(TypedDict, total=False):
-    name: Required[str]
-
-
-class ChatCompletionNamedToolChoiceParam(TypedDict, total=False):
+class ChatCompletionToolParam(TypedDict, total=False):
     type: Required[Literal["function"]]
-    function: Required[ChatCompletionNamedToolChoiceFunctionParam]
+    function: Required[FunctionObjectParam]
 
 
-class ChatCompletionNamedToolChoiceCustomCustomParam(TypedDict, total=False):
-    name: Required[str]
+ChatCompletionFunctionToolParam: TypeAlias = ChatCompletionToolParam
 
 
-class ChatCompletionNamedToolChoiceCustomParam(TypedDict, total=False):
-    type: Required[Literal["custom"]]
-    custom: Required[ChatCompletionNamedToolChoiceCustomCustomParam]
+class ChatCompletionMessageToolCallFunction(BaseModel):
+    name: str
+    arguments: str
 
 
-ChatCompletionToolChoiceOptionParam: TypeAlias = Union[Literal["none", "auto", "required"], ChatCompletionAllowedToolsChoiceParam, ChatCompletionNamedToolChoiceParam, ChatCompletionNamedToolChoiceCustomParam]
+class ChatCompletionMessageToolCall(BaseModel):
+    id: str
+    type: Literal["function"]
+    function: ChatCompletionMessageToolCallFunction
 
 
-ModelIdsShared: TypeAlias = Union[str, Union[Literal["gpt-5.6-sol", "gpt-5.6-terra", "gpt-5.6-luna", "gpt-5.5", "gpt-5.5-2026-04-23", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano", "gpt-5.4-mini-2026-03-17", "gpt-5.4-nano-2026-03-17", "gpt-5.3-chat-latest", "gpt-5.2", "gpt-5.2-2025-12-11", "gpt-5.2-chat-latest", "gpt-5.2-pro", "gpt-5.2-pro-2025-12-11", "gpt-5.1", "gpt-5.1-2025-11-13", "gpt-5.1-codex", "gpt-5.1-mini", "gpt-5.1-chat-latest", "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-5-chat-latest", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "o4-mini", "o4-mini-2025-04-16", "o3", "o3-2025-04-16", "o3-mini", "o3-mini-2025-01-31", "o1", "o1-2024-12-17", "o1-preview", "o1-preview-2024-09-12", "o1-mini", "o1-mini-2024-09-12", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-audio-preview", "gpt-4o-audio-preview-2024-10-01", "gpt-4o-audio-preview-2024-12-17", "gpt-4o-audio-preview-2025-06-03", "gpt-4o-mini-audio-preview", "gpt-4o-mini-audio-preview-2024-12-17", "gpt-4o-search-preview", "gpt-4o-mini-search-preview", "gpt-4o-search-preview-2025-03-11", "gpt-4o-mini-search-preview-2025-03-11", "chatgpt-4o-latest", "codex-mini-latest", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0301", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"], str]]
+class ChatCompletionMessageCustomToolCallCustom(BaseModel):
+    name: str
+    input: str
 
 
-ModelIdsSharedParam: TypeAlias = Union[str, Literal["gpt-5.6-sol", "gpt-5.6-terra", "gpt-5.6-luna", "gpt-5.5", "gpt-5.5-2026-04-23", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano", "gpt-5.4-mini-2026-03-17", "gpt-5.4-nano-2026-03-17", "gpt-5.3-chat-latest", "gpt-5.2", "gpt-5.2-2025-12-11", "gpt-5.2-chat-latest", "gpt-5.2-pro", "gpt-5.2-pro-2025-12-11", "gpt-5.1", "gpt-5.1-2025-11-13", "gpt-5.1-codex", "gpt-5.1-mini", "gpt-5.1-chat-latest", "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-5-chat-latest", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "o4-mini", "o4-mini-2025-04-16", "o3", "o3-2025-04-16", "o3-mini", "o3-mini-2025-01-31", "o1", "o1-2024-12-17", "o1-preview", "o1-preview-2024-09-12", "o1-mini", "o1-mini-2024-09-12", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-audio-preview", "gpt-4o-audio-preview-2024-10-01", "gpt-4o-audio-preview-2024-12-17", "gpt-4o-audio-preview-2025-06-03", "gpt-4o-mini-audio-preview", "gpt-4o-mini-audio-preview-2024-12-17", "gpt-4o-search-preview", "gpt-4o-mini-search-preview", "gpt-4o-search-preview-2025-03-11", "gpt-4o-mini-search-preview-2025-03-11", "chatgpt-4o-latest", "codex-mini-latest", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0301", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"]]
+class ChatCompletionMessageCustomToolCall(BaseModel):
+    id: str
+    type: Literal["custom"]
+    custom: ChatCompletionMessageCustomToolCallCustom
 
 
-ModerationInputType: TypeAlias = Union[Literal["text", "image"], str]
-
-
-ModerationMode: TypeAlias = Union[Literal["score", "block"], str]
-
-
-ModerationModeParam: TypeAlias = Literal["score", "block"]
-
-
-ParallelToolCalls: TypeAlias = bool
-
-
-ParallelToolCallsParam: TypeAlias = bool
-
-
-PromptCacheModeEnum: TypeAlias = Union[Literal["implicit", "explicit"], str]
-
-
-PromptCacheModeEnumParam: TypeAlias = Literal["implicit", "explicit"]
-
-
-PromptCacheTTLEnum: TypeAlias = Literal["30m"]
-
-
-PromptCacheTTLEnumParam: TypeAlias = Literal["30m"]
-
-
-ResponseModalitiesParam: TypeAlias = Optional[Sequence[Literal["text", "audio"]]]
-
-
-ServiceTier: TypeAlias = Optional[Union[Literal["auto", "default", "flex", "scale", "priority", "fast"], str]]
-
-
-ServiceTierParam: TypeAlias = Optional[Literal["auto", "default", "flex", "scale", "priority", "fast"]]
-
-
-StopConfigurationParam: TypeAlias = Optional[Union[str, Sequence[str]]]
-
-
-Verbosity: TypeAlias = Optional[Union[Literal["low", "medium", "high"], str]]
-
-
-VerbosityParam: TypeAlias = Optional[Literal["low", "medium", "high"]]
-
-
-WebSearchContextSizeParam: TypeAlias = Literal["low", "medium", "high"]
+ChatCompletionMessageToolCalls: TypeAlias = List[Annotated[Union[Annotated[Union[ChatCompletionMessageToolCall, ChatCompletionMessageCustomToolCall], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
 
 
 class ChatCompletionResponseMessageAnnotationUrlCitation(BaseModel):
@@ -318,6 +250,177 @@ class ChatCompletionResponseMessage(BaseModel):
     audio: Optional[ChatCompletionResponseMessageAudio] = None
 
 
+ChatCompletionMessage: TypeAlias = ChatCompletionResponseMessage
+
+
+ChatCompletionMessageFunctionToolCall: TypeAlias = ChatCompletionMessageToolCall
+
+
+ChatCompletionMessageFunctionToolCallParam: TypeAlias = ChatCompletionMessageToolCallParam
+
+
+ChatCompletionRequestSystemMessageContentPartParam: TypeAlias = ChatCompletionRequestMessageContentPartTextParam
+
+
+class ChatCompletionRequestSystemMessageParam(TypedDict, total=False):
+    content: Required[Union[str, Sequence[ChatCompletionRequestSystemMessageContentPartParam]]]
+    role: Required[Literal["system"]]
+    name: str
+
+
+class ChatCompletionRequestMessageContentPartFileFileParam(TypedDict, total=False):
+    filename: str
+    file_data: str
+    file_id: str
+
+
+class ChatCompletionRequestMessageContentPartFileParam(TypedDict, total=False):
+    type: Required[Literal["file"]]
+    file: Required[ChatCompletionRequestMessageContentPartFileFileParam]
+    prompt_cache_breakpoint: PromptCacheBreakpointParam
+
+
+ChatCompletionRequestUserMessageContentPartParam: TypeAlias = Union[ChatCompletionRequestMessageContentPartTextParam, ChatCompletionRequestMessageContentPartImageParam, ChatCompletionRequestMessageContentPartAudioParam, ChatCompletionRequestMessageContentPartFileParam]
+
+
+class ChatCompletionRequestUserMessageParam(TypedDict, total=False):
+    content: Required[Union[str, Sequence[ChatCompletionRequestUserMessageContentPartParam]]]
+    role: Required[Literal["user"]]
+    name: str
+
+
+ChatCompletionRequestToolMessageContentPartParam: TypeAlias = ChatCompletionRequestMessageContentPartTextParam
+
+
+class ChatCompletionRequestToolMessageParam(TypedDict, total=False):
+    role: Required[Literal["tool"]]
+    content: Required[Union[str, Sequence[ChatCompletionRequestToolMessageContentPartParam]]]
+    tool_call_id: Required[str]
+
+
+ChatCompletionRequestMessageParam: TypeAlias = Union[ChatCompletionRequestDeveloperMessageParam, ChatCompletionRequestSystemMessageParam, ChatCompletionRequestUserMessageParam, ChatCompletionRequestAssistantMessageParam, ChatCompletionRequestToolMessageParam, ChatCompletionRequestFunctionMessageParam]
+
+
+ChatCompletionMessageParam: TypeAlias = ChatCompletionRequestMessageParam
+
+
+class PredictionContentParam(TypedDict, total=False):
+    type: Required[Literal["content"]]
+    content: Required[Union[str, Sequence[ChatCompletionRequestMessageContentPartTextParam]]]
+
+
+ChatCompletionPredictionContentParam: TypeAlias = PredictionContentParam
+
+
+class ChatCompletionRequestMessageContentPartRefusal(BaseModel):
+    type: Literal["refusal"]
+    refusal: str
+
+
+ChatCompletionRequestAssistantMessageContentPart: TypeAlias = Annotated[Union[Annotated[Union[ChatCompletionRequestMessageContentPartText, ChatCompletionRequestMessageContentPartRefusal], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+
+
+class ChatCompletionsMessagesListItemAnnotationUrlCitation(BaseModel):
+    end_index: int
+    start_index: int
+    url: str
+    title: str
+
+
+class ChatCompletionsMessagesListItemAnnotation(BaseModel):
+    type: Literal["url_citation"]
+    url_citation: ChatCompletionsMessagesListItemAnnotationUrlCitation
+
+
+class ChatCompletionsMessagesListItemFunctionCall(BaseModel):
+    arguments: str
+    name: str
+
+
+class ChatCompletionsMessagesListItemAudio(BaseModel):
+    id: str
+    expires_at: int
+    data: str
+    transcript: str
+
+
+class ChatCompletionsMessagesListItem(BaseModel):
+    content: Optional[str]
+    refusal: Optional[str]
+    tool_calls: Optional[ChatCompletionMessageToolCalls] = None
+    annotations: Optional[List[ChatCompletionsMessagesListItemAnnotation]] = None
+    role: Union[Literal["assistant", "user", "system", "developer", "tool", "function"], str]
+    function_call: Optional[ChatCompletionsMessagesListItemFunctionCall] = None
+    audio: Optional[ChatCompletionsMessagesListItemAudio] = None
+    id: str
+    content_parts: Optional[List[Annotated[Union[Annotated[Union[ChatCompletionRequestMessageContentPartText, ChatCompletionRequestMessageContentPartImage], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+
+
+ChatCompletionStoreMessage: TypeAlias = ChatCompletionsMessagesListItem
+
+
+class ChatCompletionStreamOptionsParam2(TypedDict, total=False):
+    include_usage: bool
+    include_obfuscation: bool
+
+
+ChatCompletionStreamOptionsParam: TypeAlias = Optional[ChatCompletionStreamOptionsParam2]
+
+
+ChatCompletionSystemMessageParam: TypeAlias = ChatCompletionRequestSystemMessageParam
+
+
+class ChatCompletionNamedToolChoiceFunctionParam(TypedDict, total=False):
+    name: Required[str]
+
+
+class ChatCompletionNamedToolChoiceParam(TypedDict, total=False):
+    type: Required[Literal["function"]]
+    function: Required[ChatCompletionNamedToolChoiceFunctionParam]
+
+
+class ChatCompletionNamedToolChoiceCustomCustomParam(TypedDict, total=False):
+    name: Required[str]
+
+
+class ChatCompletionNamedToolChoiceCustomParam(TypedDict, total=False):
+    type: Required[Literal["custom"]]
+    custom: Required[ChatCompletionNamedToolChoiceCustomCustomParam]
+
+
+ChatCompletionToolChoiceOptionParam: TypeAlias = Union[Literal["none", "auto", "required"], ChatCompletionAllowedToolsChoiceParam, ChatCompletionNamedToolChoiceParam, ChatCompletionNamedToolChoiceCustomParam]
+
+
+ChatCompletionToolMessageParam: TypeAlias = ChatCompletionRequestToolMessageParam
+
+
+ChatCompletionUserMessageParam: TypeAlias = ChatCompletionRequestUserMessageParam
+
+
+CreateChatCompletionRequestMessageParam: TypeAlias = ChatCompletionRequestMessageParam
+
+
+ModelIdsShared: TypeAlias = Union[str, Union[Literal["gpt-5.6-sol", "gpt-5.6-terra", "gpt-5.6-luna", "gpt-5.5", "gpt-5.5-2026-04-23", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano", "gpt-5.4-mini-2026-03-17", "gpt-5.4-nano-2026-03-17", "gpt-5.3-chat-latest", "gpt-5.2", "gpt-5.2-2025-12-11", "gpt-5.2-chat-latest", "gpt-5.2-pro", "gpt-5.2-pro-2025-12-11", "gpt-5.1", "gpt-5.1-2025-11-13", "gpt-5.1-codex", "gpt-5.1-mini", "gpt-5.1-chat-latest", "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-5-chat-latest", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "o4-mini", "o4-mini-2025-04-16", "o3", "o3-2025-04-16", "o3-mini", "o3-mini-2025-01-31", "o1", "o1-2024-12-17", "o1-preview", "o1-preview-2024-09-12", "o1-mini", "o1-mini-2024-09-12", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-audio-preview", "gpt-4o-audio-preview-2024-10-01", "gpt-4o-audio-preview-2024-12-17", "gpt-4o-audio-preview-2025-06-03", "gpt-4o-mini-audio-preview", "gpt-4o-mini-audio-preview-2024-12-17", "gpt-4o-search-preview", "gpt-4o-mini-search-preview", "gpt-4o-search-preview-2025-03-11", "gpt-4o-mini-search-preview-2025-03-11", "chatgpt-4o-latest", "codex-mini-latest", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0301", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"], str]]
+
+
+ModelIdsSharedParam: TypeAlias = Union[str, Literal["gpt-5.6-sol", "gpt-5.6-terra", "gpt-5.6-luna", "gpt-5.5", "gpt-5.5-2026-04-23", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano", "gpt-5.4-mini-2026-03-17", "gpt-5.4-nano-2026-03-17", "gpt-5.3-chat-latest", "gpt-5.2", "gpt-5.2-2025-12-11", "gpt-5.2-chat-latest", "gpt-5.2-pro", "gpt-5.2-pro-2025-12-11", "gpt-5.1", "gpt-5.1-2025-11-13", "gpt-5.1-codex", "gpt-5.1-mini", "gpt-5.1-chat-latest", "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-5-chat-latest", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "o4-mini", "o4-mini-2025-04-16", "o3", "o3-2025-04-16", "o3-mini", "o3-mini-2025-01-31", "o1", "o1-2024-12-17", "o1-preview", "o1-preview-2024-09-12", "o1-mini", "o1-mini-2024-09-12", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-audio-preview", "gpt-4o-audio-preview-2024-10-01", "gpt-4o-audio-preview-2024-12-17", "gpt-4o-audio-preview-2025-06-03", "gpt-4o-mini-audio-preview", "gpt-4o-mini-audio-preview-2024-12-17", "gpt-4o-search-preview", "gpt-4o-mini-search-preview", "gpt-4o-search-preview-2025-03-11", "gpt-4o-mini-search-preview-2025-03-11", "chatgpt-4o-latest", "codex-mini-latest", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0301", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"]]
+
+
+ModerationInputType: TypeAlias = Union[Literal["text", "image"], str]
+
+
+ModerationMode: TypeAlias = Union[Literal["score", "block"], str]
+
+
+ModerationModeParam: TypeAlias = Literal["score", "block"]
+
+
+ParallelToolCalls: TypeAlias = bool
+
+
+ParallelToolCallsParam: TypeAlias = bool
+
+
 class ChatCompletionTokenLogprobTopLogprob(BaseModel):
     token: str
     logprob: float
@@ -341,6 +444,9 @@ class ChatCompletionChoice(BaseModel):
     index: int
     message: ChatCompletionResponseMessage
     logprobs: Optional[ChatCompletionChoiceLogprobs]
+
+
+ServiceTier: TypeAlias = Optional[Union[Literal["auto", "default", "flex", "scale", "priority", "fast"], str]]
 
 
 class CompletionUsageCompletionTokensDetails(BaseModel):
@@ -404,6 +510,45 @@ class ChatCompletion(BaseModel):
     object: Literal["chat.completion"]
     usage: Optional[CompletionUsage] = None
     moderation: Optional[ChatCompletionModeration] = None
+
+
+ParsedChatCompletion: TypeAlias = ChatCompletion
+
+
+ParsedChoice: TypeAlias = ChatCompletionChoice
+
+
+ParsedFunctionToolCall: TypeAlias = ChatCompletionMessageToolCall
+
+
+PromptCacheModeEnum: TypeAlias = Union[Literal["implicit", "explicit"], str]
+
+
+PromptCacheModeEnumParam: TypeAlias = Literal["implicit", "explicit"]
+
+
+PromptCacheTTLEnum: TypeAlias = Literal["30m"]
+
+
+PromptCacheTTLEnumParam: TypeAlias = Literal["30m"]
+
+
+ResponseModalitiesParam: TypeAlias = Optional[Sequence[Literal["text", "audio"]]]
+
+
+ServiceTierParam: TypeAlias = Optional[Literal["auto", "default", "flex", "scale", "priority", "fast"]]
+
+
+StopConfigurationParam: TypeAlias = Optional[Union[str, Sequence[str]]]
+
+
+Verbosity: TypeAlias = Optional[Union[Literal["low", "medium", "high"], str]]
+
+
+VerbosityParam: TypeAlias = Optional[Literal["low", "medium", "high"]]
+
+
+WebSearchContextSizeParam: TypeAlias = Literal["low", "medium", "high"]
 
 
 class ChatCompletionStreamResponseDeltaFunctionCall(BaseModel):
@@ -470,68 +615,6 @@ class ChatCompletionFunctionsParam(TypedDict, total=False):
     description: str
     name: Required[str]
     parameters: FunctionParametersParam
-
-
-class ChatCompletionRequestMessageContentPartImageImageUrl(BaseModel):
-    url: str
-    detail: Optional[Union[Literal["auto", "low", "high"], str]] = "auto"
-
-
-class ChatCompletionRequestMessageContentPartImage(BaseModel):
-    type: Literal["image_url"]
-    image_url: ChatCompletionRequestMessageContentPartImageImageUrl
-    prompt_cache_breakpoint: Optional[PromptCacheBreakpointParam2] = None
-
-
-class ChatCompletionTool(BaseModel):
-    type: Literal["function"]
-    function: FunctionObject
-
-
-class ChatCompletionToolParam(TypedDict, total=False):
-    type: Required[Literal["function"]]
-    function: Required[FunctionObjectParam]
-
-
-class ChatCompletionsMessagesListItemAnnotationUrlCitation(BaseModel):
-    end_index: int
-    start_index: int
-    url: str
-    title: str
-
-
-class ChatCompletionsMessagesListItemAnnotation(BaseModel):
-    type: Literal["url_citation"]
-    url_citation: ChatCompletionsMessagesListItemAnnotationUrlCitation
-
-
-class ChatCompletionsMessagesListItemFunctionCall(BaseModel):
-    arguments: str
-    name: str
-
-
-class ChatCompletionsMessagesListItemAudio(BaseModel):
-    id: str
-    expires_at: int
-    data: str
-    transcript: str
-
-
-class ChatCompletionsMessagesListItem(BaseModel):
-    content: Optional[str]
-    refusal: Optional[str]
-    tool_calls: Optional[ChatCompletionMessageToolCalls] = None
-    annotations: Optional[List[ChatCompletionsMessagesListItemAnnotation]] = None
-    role: Union[Literal["assistant", "user", "system", "developer", "tool", "function"], str]
-    function_call: Optional[ChatCompletionsMessagesListItemFunctionCall] = None
-    audio: Optional[ChatCompletionsMessagesListItemAudio] = None
-    id: str
-    content_parts: Optional[List[Annotated[Union[Annotated[Union[ChatCompletionRequestMessageContentPartText, ChatCompletionRequestMessageContentPartImage], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
-
-
-class CreateChatCompletionRequestAudioParam(TypedDict, total=False):
-    voice: Required[VoiceIdsOrCustomVoiceParam]
-    format: Required[Literal["wav", "aac", "mp3", "flac", "opus", "pcm16"]]
 
 
 class WebSearchLocationParam(TypedDict, total=False):
@@ -602,11 +685,6 @@ class ModerationPolicyParam2(BaseModel):
 class ModerationParam2(BaseModel):
     model: str
     policy: Optional[ModerationPolicyParam2] = None
-
-
-class PredictionContentParam(TypedDict, total=False):
-    type: Required[Literal["content"]]
-    content: Required[Union[str, Sequence[ChatCompletionRequestMessageContentPartTextParam]]]
 
 
 class PromptCacheOptionsParam(TypedDict, total=False):

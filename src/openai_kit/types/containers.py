@@ -4,18 +4,8 @@
 
 from typing import List, Optional, Union
 
-from typing_extensions import Literal, Required, TypedDict
+from typing_extensions import Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel
-
-
-class ContainerFileResource(BaseModel):
-    id: str
-    object: str
-    container_id: str
-    created_at: int
-    bytes: int
-    path: str
-    source: str
 
 
 class ContainerResourceExpiresAfter(BaseModel):
@@ -38,6 +28,34 @@ class ContainerResource(BaseModel):
     expires_after: Optional[ContainerResourceExpiresAfter] = None
     memory_limit: Optional[Union[Literal["1g", "4g", "16g", "64g"], str]] = None
     network_policy: Optional[ContainerResourceNetworkPolicy] = None
+
+
+ContainerCreateResponse: TypeAlias = ContainerResource
+
+
+ContainerListResponse: TypeAlias = ContainerResource
+
+
+ContainerRetrieveResponse: TypeAlias = ContainerResource
+
+
+class ContainerFileResource(BaseModel):
+    id: str
+    object: str
+    container_id: str
+    created_at: int
+    bytes: int
+    path: str
+    source: str
+
+
+FileCreateResponse: TypeAlias = ContainerFileResource
+
+
+FileListResponse: TypeAlias = ContainerFileResource
+
+
+FileRetrieveResponse: TypeAlias = ContainerFileResource
 
 
 class CreateContainerBodyExpiresAfterParam(TypedDict, total=False):

@@ -38,3 +38,6 @@ class ProvenanceResource(BaseModel):
     object: ProvenanceCheckObject
     created_at: int
     results: List[Annotated[Union[Annotated[Union[C2PAProvenanceResult, SynthIDProvenanceResult], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+
+
+ContentProvenanceCheck: TypeAlias = ProvenanceResource

@@ -39,6 +39,25 @@ from openai_kit.types.responses import (
 )
 
 
+class ConversationResource(BaseModel):
+    id: str
+    object: Literal["conversation"]
+    metadata: Any
+    created_at: int
+
+
+Conversation: TypeAlias = ConversationResource
+
+
+class DeletedConversationResource(BaseModel):
+    object: Literal["conversation.deleted"]
+    deleted: bool
+    id: str
+
+
+ConversationDeletedResource: TypeAlias = DeletedConversationResource
+
+
 ConversationItem: TypeAlias = Annotated[Union[Annotated[Union[Message, FunctionToolCallResource, FunctionToolCallOutputResource, FileSearchToolCall, WebSearchToolCall, ImageGenToolCall, ComputerToolCall, ComputerToolCallOutputResource, ToolSearchCall, ToolSearchOutput, AdditionalTools, ReasoningItem, Program, ProgramOutput, CompactionBody, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCall, FunctionShellCallOutput, ApplyPatchToolCall, ApplyPatchToolCallOutput, MCPListTools, MCPApprovalRequest, MCPApprovalResponseResource, MCPToolCall, CustomToolCall, CustomToolCallOutput], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
@@ -50,14 +69,7 @@ class ConversationItemList(BaseModel):
     last_id: str
 
 
-class ConversationResource(BaseModel):
-    id: str
-    object: Literal["conversation"]
-    metadata: Any
-    created_at: int
+ResponseItemList: TypeAlias = ConversationItemList
 
 
-class DeletedConversationResource(BaseModel):
-    object: Literal["conversation.deleted"]
-    deleted: bool
-    id: str
+SkillList: TypeAlias = ConversationItemList

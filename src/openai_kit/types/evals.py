@@ -35,11 +35,6 @@ from openai_kit.types.shared import (
 )
 
 
-class CreateEvalItemParamSimpleInputMessageParam(TypedDict, total=False):
-    role: Required[str]
-    content: Required[str]
-
-
 EvalItemContentTextParam: TypeAlias = str
 
 
@@ -79,7 +74,98 @@ class EvalItemParam(TypedDict, total=False):
     type: Literal["message"]
 
 
+AgentSessionInputMessageParam: TypeAlias = EvalItemParam
+
+
+class CreateEvalItemParamSimpleInputMessageParam(TypedDict, total=False):
+    role: Required[str]
+    content: Required[str]
+
+
 CreateEvalItemParam: TypeAlias = Union[CreateEvalItemParamSimpleInputMessageParam, EvalItemParam]
+
+
+class EvalJsonlFileContentSourceContent(BaseModel):
+    item: Dict[str, Any]
+    sample: Optional[Dict[str, Any]] = None
+
+
+class EvalJsonlFileContentSource(BaseModel):
+    type: Literal["file_content"]
+    content: List[EvalJsonlFileContentSourceContent]
+
+
+class EvalJsonlFileIdSource(BaseModel):
+    type: Literal["file_id"]
+    id: str
+
+
+class CreateEvalJsonlRunDataSource(BaseModel):
+    type: Literal["jsonl"]
+    source: Annotated[Union[Annotated[Union[EvalJsonlFileContentSource, EvalJsonlFileIdSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+
+
+CreateEvalJSONLRunDataSource: TypeAlias = CreateEvalJsonlRunDataSource
+
+
+class EvalJsonlFileContentSourceContentParam(TypedDict, total=False):
+    item: Required[Dict[str, object]]
+    sample: Dict[str, object]
+
+
+class EvalJsonlFileContentSourceParam(TypedDict, total=False):
+    type: Required[Literal["file_content"]]
+    content: Required[Sequence[EvalJsonlFileContentSourceContentParam]]
+
+
+class EvalJsonlFileIdSourceParam(TypedDict, total=False):
+    type: Required[Literal["file_id"]]
+    id: Required[str]
+
+
+class CreateEvalJsonlRunDataSourceParam(TypedDict, total=False):
+    type: Required[Literal["jsonl"]]
+    source: Required[Union[EvalJsonlFileContentSourceParam, EvalJsonlFileIdSourceParam]]
+
+
+CreateEvalJSONLRunDataSourceParam: TypeAlias = CreateEvalJsonlRunDataSourceParam
+
+
+DecisionInputMessageParam: TypeAlias = EvalItemParam
+
+
+class EvalItemInputImage(BaseModel):
+    type: Literal["input_image"]
+    image_url: str
+    detail: Optional[str] = None
+
+
+DecisionQuestionInputImage: TypeAlias = EvalItemInputImage
+
+
+class EvalApiError(BaseModel):
+    code: str
+    message: str
+
+
+EvalAPIError: TypeAlias = EvalApiError
+
+
+class EvalCustomDataSourceConfig(BaseModel):
+    type: Literal["custom"]
+    schema_: Dict[str, Any] = Field(alias="schema")
+
+
+class EvalLogsDataSourceConfig(BaseModel):
+    type: Literal["logs"]
+    metadata: Optional[Metadata] = None
+    schema_: Dict[str, Any] = Field(alias="schema")
+
+
+class EvalStoredCompletionsDataSourceConfig(BaseModel):
+    type: Literal["stored_completions"]
+    metadata: Optional[Metadata] = None
+    schema_: Dict[str, Any] = Field(alias="schema")
 
 
 EvalItemContentText: TypeAlias = str
@@ -88,12 +174,6 @@ EvalItemContentText: TypeAlias = str
 class EvalItemContentOutputText(BaseModel):
     type: Literal["output_text"]
     text: str
-
-
-class EvalItemInputImage(BaseModel):
-    type: Literal["input_image"]
-    image_url: str
-    detail: Optional[str] = None
 
 
 class InputAudioInputAudio(BaseModel):
@@ -119,264 +199,6 @@ class EvalItem(BaseModel):
     role: Union[Literal["user", "assistant", "system", "developer"], str]
     content: EvalItemContent
     type: Optional[Literal["message"]] = None
-
-
-class CreateEvalCompletionsRunDataSourceInputMessagesTemplate(BaseModel):
-    type: Literal["template"]
-    template: List[Union[EasyInputMessage, EvalItem]]
-
-
-class CreateEvalCompletionsRunDataSourceInputMessagesItemReference(BaseModel):
-    type: Literal["item_reference"]
-    item_reference: str
-
-
-class CreateEvalCompletionsRunDataSourceSamplingParams(BaseModel):
-    reasoning_effort: Optional[ReasoningEffort] = None
-    temperature: Optional[float] = 1
-    max_completion_tokens: Optional[int] = None
-    top_p: Optional[float] = 1
-    seed: Optional[int] = 42
-    response_format: Optional[Annotated[Union[Annotated[Union[ResponseFormatText, ResponseFormatJsonSchema, ResponseFormatJsonObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-    tools: Optional[List[ChatCompletionTool]] = None
-
-
-class EvalJsonlFileContentSourceContent(BaseModel):
-    item: Dict[str, Any]
-    sample: Optional[Dict[str, Any]] = None
-
-
-class EvalJsonlFileContentSource(BaseModel):
-    type: Literal["file_content"]
-    content: List[EvalJsonlFileContentSourceContent]
-
-
-class EvalJsonlFileIdSource(BaseModel):
-    type: Literal["file_id"]
-    id: str
-
-
-class EvalStoredCompletionsSource(BaseModel):
-    type: Literal["stored_completions"]
-    metadata: Optional[Metadata] = None
-    model: Optional[str] = None
-    created_after: Optional[int] = None
-    created_before: Optional[int] = None
-    limit: Optional[int] = None
-
-
-class CreateEvalCompletionsRunDataSource(BaseModel):
-    type: Literal["completions"]
-    input_messages: Optional[Annotated[Union[Annotated[Union[CreateEvalCompletionsRunDataSourceInputMessagesTemplate, CreateEvalCompletionsRunDataSourceInputMessagesItemReference], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-    sampling_params: Optional[CreateEvalCompletionsRunDataSourceSamplingParams] = None
-    model: Optional[str] = None
-    source: Annotated[Union[Annotated[Union[EvalJsonlFileContentSource, EvalJsonlFileIdSource, EvalStoredCompletionsSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-class CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceParam(TypedDict, total=False):
-    type: Required[Literal["item_reference"]]
-    item_reference: Required[str]
-
-
-class CreateEvalCompletionsRunDataSourceInputMessagesTemplateParam(TypedDict, total=False):
-    type: Required[Literal["template"]]
-    template: Required[Sequence[Union[EasyInputMessageParam, EvalItemParam]]]
-
-
-class CreateEvalCompletionsRunDataSourceSamplingParamsParam(TypedDict, total=False):
-    reasoning_effort: ReasoningEffortParam
-    temperature: float
-    max_completion_tokens: int
-    top_p: float
-    seed: int
-    response_format: Union[ResponseFormatTextParam, ResponseFormatJsonSchemaParam, ResponseFormatJsonObjectParam]
-    tools: Sequence[ChatCompletionToolParam]
-
-
-class EvalJsonlFileContentSourceContentParam(TypedDict, total=False):
-    item: Required[Dict[str, object]]
-    sample: Dict[str, object]
-
-
-class EvalJsonlFileContentSourceParam(TypedDict, total=False):
-    type: Required[Literal["file_content"]]
-    content: Required[Sequence[EvalJsonlFileContentSourceContentParam]]
-
-
-class EvalJsonlFileIdSourceParam(TypedDict, total=False):
-    type: Required[Literal["file_id"]]
-    id: Required[str]
-
-
-class EvalStoredCompletionsSourceParam(TypedDict, total=False):
-    type: Required[Literal["stored_completions"]]
-    metadata: MetadataParam
-    model: Optional[str]
-    created_after: Optional[int]
-    created_before: Optional[int]
-    limit: Optional[int]
-
-
-class CreateEvalCompletionsRunDataSourceParam(TypedDict, total=False):
-    type: Required[Literal["completions"]]
-    input_messages: Union[CreateEvalCompletionsRunDataSourceInputMessagesTemplateParam, CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceParam]
-    sampling_params: CreateEvalCompletionsRunDataSourceSamplingParamsParam
-    model: str
-    source: Required[Union[EvalJsonlFileContentSourceParam, EvalJsonlFileIdSourceParam, EvalStoredCompletionsSourceParam]]
-
-
-class CreateEvalCustomDataSourceConfigParam(TypedDict, total=False):
-    type: Required[Literal["custom"]]
-    item_schema: Required[Dict[str, object]]
-    include_sample_schema: bool
-
-
-class CreateEvalJsonlRunDataSource(BaseModel):
-    type: Literal["jsonl"]
-    source: Annotated[Union[Annotated[Union[EvalJsonlFileContentSource, EvalJsonlFileIdSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-class CreateEvalJsonlRunDataSourceParam(TypedDict, total=False):
-    type: Required[Literal["jsonl"]]
-    source: Required[Union[EvalJsonlFileContentSourceParam, EvalJsonlFileIdSourceParam]]
-
-
-class CreateEvalLabelModelGraderParam(TypedDict, total=False):
-    type: Required[Literal["label_model"]]
-    name: Required[str]
-    model: Required[str]
-    input: Required[Sequence[CreateEvalItemParam]]
-    labels: Required[Sequence[str]]
-    passing_labels: Required[Sequence[str]]
-
-
-class CreateEvalLogsDataSourceConfigParam(TypedDict, total=False):
-    type: Required[Literal["logs"]]
-    metadata: Dict[str, object]
-
-
-class CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessage(BaseModel):
-    role: str
-    content: str
-
-
-class CreateEvalResponsesRunDataSourceInputMessagesTemplate(BaseModel):
-    type: Literal["template"]
-    template: List[Union[CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessage, EvalItem]]
-
-
-class CreateEvalResponsesRunDataSourceInputMessagesItemReference(BaseModel):
-    type: Literal["item_reference"]
-    item_reference: str
-
-
-class CreateEvalResponsesRunDataSourceSamplingParamsText(BaseModel):
-    format: Optional[TextResponseFormatConfiguration] = None
-
-
-class CreateEvalResponsesRunDataSourceSamplingParams(BaseModel):
-    reasoning_effort: Optional[ReasoningEffort] = None
-    temperature: Optional[float] = 1
-    max_completion_tokens: Optional[int] = None
-    top_p: Optional[float] = 1
-    seed: Optional[int] = 42
-    tools: Optional[List[Tool]] = None
-    text: Optional[CreateEvalResponsesRunDataSourceSamplingParamsText] = None
-
-
-class EvalResponsesSource(BaseModel):
-    type: Literal["responses"]
-    metadata: Optional[Dict[str, Any]] = None
-    model: Optional[str] = None
-    instructions_search: Optional[str] = None
-    created_after: Optional[int] = None
-    created_before: Optional[int] = None
-    reasoning_effort: Optional[ReasoningEffort] = None
-    temperature: Optional[float] = None
-    top_p: Optional[float] = None
-    users: Optional[List[str]] = None
-    tools: Optional[List[str]] = None
-
-
-class CreateEvalResponsesRunDataSource(BaseModel):
-    type: Literal["responses"]
-    input_messages: Optional[Annotated[Union[Annotated[Union[CreateEvalResponsesRunDataSourceInputMessagesTemplate, CreateEvalResponsesRunDataSourceInputMessagesItemReference], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-    sampling_params: Optional[CreateEvalResponsesRunDataSourceSamplingParams] = None
-    model: Optional[str] = None
-    source: Annotated[Union[Annotated[Union[EvalJsonlFileContentSource, EvalJsonlFileIdSource, EvalResponsesSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-class CreateEvalResponsesRunDataSourceInputMessagesItemReferenceParam(TypedDict, total=False):
-    type: Required[Literal["item_reference"]]
-    item_reference: Required[str]
-
-
-class CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessageParam(TypedDict, total=False):
-    role: Required[str]
-    content: Required[str]
-
-
-class CreateEvalResponsesRunDataSourceInputMessagesTemplateParam(TypedDict, total=False):
-    type: Required[Literal["template"]]
-    template: Required[Sequence[Union[CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessageParam, EvalItemParam]]]
-
-
-class CreateEvalResponsesRunDataSourceSamplingParamsTextParam(TypedDict, total=False):
-    format: TextResponseFormatConfigurationParam
-
-
-class CreateEvalResponsesRunDataSourceSamplingParamsParam(TypedDict, total=False):
-    reasoning_effort: ReasoningEffortParam
-    temperature: float
-    max_completion_tokens: int
-    top_p: float
-    seed: int
-    tools: Sequence[ToolParam]
-    text: CreateEvalResponsesRunDataSourceSamplingParamsTextParam
-
-
-class EvalResponsesSourceParam(TypedDict, total=False):
-    type: Required[Literal["responses"]]
-    metadata: Optional[Dict[str, object]]
-    model: Optional[str]
-    instructions_search: Optional[str]
-    created_after: Optional[int]
-    created_before: Optional[int]
-    reasoning_effort: Optional[ReasoningEffortParam]
-    temperature: Optional[float]
-    top_p: Optional[float]
-    users: Optional[Sequence[str]]
-    tools: Optional[Sequence[str]]
-
-
-class CreateEvalResponsesRunDataSourceParam(TypedDict, total=False):
-    type: Required[Literal["responses"]]
-    input_messages: Union[CreateEvalResponsesRunDataSourceInputMessagesTemplateParam, CreateEvalResponsesRunDataSourceInputMessagesItemReferenceParam]
-    sampling_params: CreateEvalResponsesRunDataSourceSamplingParamsParam
-    model: str
-    source: Required[Union[EvalJsonlFileContentSourceParam, EvalJsonlFileIdSourceParam, EvalResponsesSourceParam]]
-
-
-class CreateEvalStoredCompletionsDataSourceConfigParam(TypedDict, total=False):
-    type: Required[Literal["stored_completions"]]
-    metadata: Dict[str, object]
-
-
-class EvalCustomDataSourceConfig(BaseModel):
-    type: Literal["custom"]
-    schema_: Dict[str, Any] = Field(alias="schema")
-
-
-class EvalLogsDataSourceConfig(BaseModel):
-    type: Literal["logs"]
-    metadata: Optional[Metadata] = None
-    schema_: Dict[str, Any] = Field(alias="schema")
-
-
-class EvalStoredCompletionsDataSourceConfig(BaseModel):
-    type: Literal["stored_completions"]
-    metadata: Optional[Metadata] = None
-    schema_: Dict[str, Any] = Field(alias="schema")
 
 
 class EvalGraderLabelModel(BaseModel):
@@ -441,91 +263,49 @@ class Eval(BaseModel):
     metadata: Metadata
 
 
-class EvalApiError(BaseModel):
-    code: str
-    message: str
+EvalCreateResponse: TypeAlias = Eval
 
 
-class EvalGraderPythonParam(TypedDict, total=False):
-    type: Required[Literal["python"]]
-    name: Required[str]
-    source: Required[str]
-    image_tag: str
-    pass_threshold: float
+class EvalsDeleteResponse(BaseModel):
+    object: str
+    deleted: bool
+    eval_id: str
 
 
-class EvalGraderScoreModelSamplingParamsParam(TypedDict, total=False):
-    seed: Optional[int]
-    top_p: Optional[float]
-    temperature: Optional[float]
-    max_completions_tokens: Optional[int]
-    reasoning_effort: ReasoningEffortParam
+EvalDeleteResponse: TypeAlias = EvalsDeleteResponse
 
 
-class EvalGraderScoreModelParam(TypedDict, total=False):
-    type: Required[Literal["score_model"]]
+EvalListResponse: TypeAlias = Eval
+
+
+EvalRetrieveResponse: TypeAlias = Eval
+
+
+EvalUpdateResponse: TypeAlias = Eval
+
+
+class GraderLabelModel(BaseModel):
+    type: Literal["label_model"]
+    name: str
+    model: str
+    input: List[EvalItem]
+    labels: List[str]
+    passing_labels: List[str]
+
+
+LabelModelGrader: TypeAlias = GraderLabelModel
+
+
+class CreateEvalLabelModelGraderParam(TypedDict, total=False):
+    type: Required[Literal["label_model"]]
     name: Required[str]
     model: Required[str]
-    sampling_params: EvalGraderScoreModelSamplingParamsParam
-    input: Required[Sequence[EvalItemParam]]
-    range: Sequence[float]
-    pass_threshold: float
+    input: Required[Sequence[CreateEvalItemParam]]
+    labels: Required[Sequence[str]]
+    passing_labels: Required[Sequence[str]]
 
 
-class EvalGraderStringCheckParam(TypedDict, total=False):
-    type: Required[Literal["string_check"]]
-    name: Required[str]
-    input: Required[str]
-    reference: Required[str]
-    operation: Required[Literal["eq", "ne", "like", "ilike"]]
-
-
-class EvalGraderTextSimilarityParam(TypedDict, total=False):
-    type: Required[Literal["text_similarity"]]
-    name: Required[str]
-    input: Required[str]
-    reference: Required[str]
-    evaluation_metric: Required[Literal["cosine", "fuzzy_match", "bleu", "gleu", "meteor", "rouge_1", "rouge_2", "rouge_3", "rouge_4", "rouge_5", "rouge_l"]]
-    pass_threshold: Required[float]
-
-
-class EvalRunResultCounts(BaseModel):
-    total: int
-    errored: int
-    failed: int
-    passed: int
-
-
-class EvalRunPerModelUsage(BaseModel):
-    model_name: str
-    invocation_count: int
-    prompt_tokens: int
-    completion_tokens: int
-    total_tokens: int
-    cached_tokens: int
-
-
-class EvalRunPerTestingCriteriaResult(BaseModel):
-    testing_criteria: str
-    passed: int
-    failed: int
-
-
-class EvalRun(BaseModel):
-    object: Literal["eval.run"]
-    id: str
-    eval_id: str
-    status: str
-    model: str
-    name: str
-    created_at: int
-    report_url: str
-    result_counts: EvalRunResultCounts
-    per_model_usage: List[EvalRunPerModelUsage]
-    per_testing_criteria_results: List[EvalRunPerTestingCriteriaResult]
-    data_source: Annotated[Union[Annotated[Union[CreateEvalJsonlRunDataSource, CreateEvalCompletionsRunDataSource, CreateEvalResponsesRunDataSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-    metadata: Metadata
-    error: EvalApiError
+LabelModelGraderParam: TypeAlias = CreateEvalLabelModelGraderParam
 
 
 class EvalRunOutputItemResult(BaseModel):
@@ -579,34 +359,13 @@ class EvalRunOutputItem(BaseModel):
     sample: EvalRunOutputItemSample
 
 
-class EvalsDeleteResponse(BaseModel):
-    object: str
-    deleted: bool
-    eval_id: str
+OutputItemListResponse: TypeAlias = EvalRunOutputItem
 
 
-class EvalsRunsDeleteResponse(BaseModel):
-    object: Optional[str] = None
-    deleted: Optional[bool] = None
-    run_id: Optional[str] = None
+OutputItemRetrieveResponse: TypeAlias = EvalRunOutputItem
 
 
-class GraderLabelModel(BaseModel):
-    type: Literal["label_model"]
-    name: str
-    model: str
-    input: List[EvalItem]
-    labels: List[str]
-    passing_labels: List[str]
-
-
-class GraderLabelModelParam(TypedDict, total=False):
-    type: Required[Literal["label_model"]]
-    name: Required[str]
-    model: Required[str]
-    input: Required[Sequence[EvalItemParam]]
-    labels: Required[Sequence[str]]
-    passing_labels: Required[Sequence[str]]
+OutputText: TypeAlias = EvalItemContentOutputText
 
 
 class GraderPython(BaseModel):
@@ -616,11 +375,168 @@ class GraderPython(BaseModel):
     image_tag: Optional[str] = None
 
 
+PythonGrader: TypeAlias = GraderPython
+
+
 class GraderPythonParam(TypedDict, total=False):
     type: Required[Literal["python"]]
     name: Required[str]
     source: Required[str]
     image_tag: str
+
+
+PythonGraderParam: TypeAlias = GraderPythonParam
+
+
+ResponseInputAudioParam: TypeAlias = InputAudioParam
+
+
+class EvalRunResultCounts(BaseModel):
+    total: int
+    errored: int
+    failed: int
+    passed: int
+
+
+class EvalRunPerModelUsage(BaseModel):
+    model_name: str
+    invocation_count: int
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    cached_tokens: int
+
+
+class EvalRunPerTestingCriteriaResult(BaseModel):
+    testing_criteria: str
+    passed: int
+    failed: int
+
+
+class CreateEvalCompletionsRunDataSourceInputMessagesTemplate(BaseModel):
+    type: Literal["template"]
+    template: List[Union[EasyInputMessage, EvalItem]]
+
+
+class CreateEvalCompletionsRunDataSourceInputMessagesItemReference(BaseModel):
+    type: Literal["item_reference"]
+    item_reference: str
+
+
+class CreateEvalCompletionsRunDataSourceSamplingParams(BaseModel):
+    reasoning_effort: Optional[ReasoningEffort] = None
+    temperature: Optional[float] = 1
+    max_completion_tokens: Optional[int] = None
+    top_p: Optional[float] = 1
+    seed: Optional[int] = 42
+    response_format: Optional[Annotated[Union[Annotated[Union[ResponseFormatText, ResponseFormatJsonSchema, ResponseFormatJsonObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+    tools: Optional[List[ChatCompletionTool]] = None
+
+
+class EvalStoredCompletionsSource(BaseModel):
+    type: Literal["stored_completions"]
+    metadata: Optional[Metadata] = None
+    model: Optional[str] = None
+    created_after: Optional[int] = None
+    created_before: Optional[int] = None
+    limit: Optional[int] = None
+
+
+class CreateEvalCompletionsRunDataSource(BaseModel):
+    type: Literal["completions"]
+    input_messages: Optional[Annotated[Union[Annotated[Union[CreateEvalCompletionsRunDataSourceInputMessagesTemplate, CreateEvalCompletionsRunDataSourceInputMessagesItemReference], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+    sampling_params: Optional[CreateEvalCompletionsRunDataSourceSamplingParams] = None
+    model: Optional[str] = None
+    source: Annotated[Union[Annotated[Union[EvalJsonlFileContentSource, EvalJsonlFileIdSource, EvalStoredCompletionsSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+
+
+class CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessage(BaseModel):
+    role: str
+    content: str
+
+
+class CreateEvalResponsesRunDataSourceInputMessagesTemplate(BaseModel):
+    type: Literal["template"]
+    template: List[Union[CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessage, EvalItem]]
+
+
+class CreateEvalResponsesRunDataSourceInputMessagesItemReference(BaseModel):
+    type: Literal["item_reference"]
+    item_reference: str
+
+
+class CreateEvalResponsesRunDataSourceSamplingParamsText(BaseModel):
+    format: Optional[TextResponseFormatConfiguration] = None
+
+
+class CreateEvalResponsesRunDataSourceSamplingParams(BaseModel):
+    reasoning_effort: Optional[ReasoningEffort] = None
+    temperature: Optional[float] = 1
+    max_completion_tokens: Optional[int] = None
+    top_p: Optional[float] = 1
+    seed: Optional[int] = 42
+    tools: Optional[List[Tool]] = None
+    text: Optional[CreateEvalResponsesRunDataSourceSamplingParamsText] = None
+
+
+class EvalResponsesSource(BaseModel):
+    type: Literal["responses"]
+    metadata: Optional[Dict[str, Any]] = None
+    model: Optional[str] = None
+    instructions_search: Optional[str] = None
+    created_after: Optional[int] = None
+    created_before: Optional[int] = None
+    reasoning_effort: Optional[ReasoningEffort] = None
+    temperature: Optional[float] = None
+    top_p: Optional[float] = None
+    users: Optional[List[str]] = None
+    tools: Optional[List[str]] = None
+
+
+class CreateEvalResponsesRunDataSource(BaseModel):
+    type: Literal["responses"]
+    input_messages: Optional[Annotated[Union[Annotated[Union[CreateEvalResponsesRunDataSourceInputMessagesTemplate, CreateEvalResponsesRunDataSourceInputMessagesItemReference], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+    sampling_params: Optional[CreateEvalResponsesRunDataSourceSamplingParams] = None
+    model: Optional[str] = None
+    source: Annotated[Union[Annotated[Union[EvalJsonlFileContentSource, EvalJsonlFileIdSource, EvalResponsesSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+
+
+class EvalRun(BaseModel):
+    object: Literal["eval.run"]
+    id: str
+    eval_id: str
+    status: str
+    model: str
+    name: str
+    created_at: int
+    report_url: str
+    result_counts: EvalRunResultCounts
+    per_model_usage: List[EvalRunPerModelUsage]
+    per_testing_criteria_results: List[EvalRunPerTestingCriteriaResult]
+    data_source: Annotated[Union[Annotated[Union[CreateEvalJsonlRunDataSource, CreateEvalCompletionsRunDataSource, CreateEvalResponsesRunDataSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    metadata: Metadata
+    error: EvalApiError
+
+
+RunCancelResponse: TypeAlias = EvalRun
+
+
+RunCreateResponse: TypeAlias = EvalRun
+
+
+class EvalsRunsDeleteResponse(BaseModel):
+    object: Optional[str] = None
+    deleted: Optional[bool] = None
+    run_id: Optional[str] = None
+
+
+RunDeleteResponse: TypeAlias = EvalsRunsDeleteResponse
+
+
+RunListResponse: TypeAlias = EvalRun
+
+
+RunRetrieveResponse: TypeAlias = EvalRun
 
 
 class GraderScoreModelSamplingParams(BaseModel):
@@ -640,6 +556,9 @@ class GraderScoreModel(BaseModel):
     range: Optional[List[float]] = None
 
 
+ScoreModelGrader: TypeAlias = GraderScoreModel
+
+
 class GraderScoreModelSamplingParamsParam(TypedDict, total=False):
     seed: Optional[int]
     top_p: Optional[float]
@@ -657,12 +576,18 @@ class GraderScoreModelParam(TypedDict, total=False):
     range: Sequence[float]
 
 
+ScoreModelGraderParam: TypeAlias = GraderScoreModelParam
+
+
 class GraderStringCheck(BaseModel):
     type: Literal["string_check"]
     name: str
     input: str
     reference: str
     operation: Union[Literal["eq", "ne", "like", "ilike"], str]
+
+
+StringCheckGrader: TypeAlias = GraderStringCheck
 
 
 class GraderStringCheckParam(TypedDict, total=False):
@@ -673,6 +598,9 @@ class GraderStringCheckParam(TypedDict, total=False):
     operation: Required[Literal["eq", "ne", "like", "ilike"]]
 
 
+StringCheckGraderParam: TypeAlias = GraderStringCheckParam
+
+
 class GraderTextSimilarity(BaseModel):
     type: Literal["text_similarity"]
     name: str
@@ -681,9 +609,171 @@ class GraderTextSimilarity(BaseModel):
     evaluation_metric: Union[Literal["cosine", "fuzzy_match", "bleu", "gleu", "meteor", "rouge_1", "rouge_2", "rouge_3", "rouge_4", "rouge_5", "rouge_l"], str]
 
 
+TextSimilarityGrader: TypeAlias = GraderTextSimilarity
+
+
 class GraderTextSimilarityParam(TypedDict, total=False):
     type: Required[Literal["text_similarity"]]
     name: Required[str]
     input: Required[str]
     reference: Required[str]
     evaluation_metric: Required[Literal["cosine", "fuzzy_match", "bleu", "gleu", "meteor", "rouge_1", "rouge_2", "rouge_3", "rouge_4", "rouge_5", "rouge_l"]]
+
+
+TextSimilarityGraderParam: TypeAlias = GraderTextSimilarityParam
+
+
+class CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceParam(TypedDict, total=False):
+    type: Required[Literal["item_reference"]]
+    item_reference: Required[str]
+
+
+class CreateEvalCompletionsRunDataSourceInputMessagesTemplateParam(TypedDict, total=False):
+    type: Required[Literal["template"]]
+    template: Required[Sequence[Union[EasyInputMessageParam, EvalItemParam]]]
+
+
+class CreateEvalCompletionsRunDataSourceSamplingParamsParam(TypedDict, total=False):
+    reasoning_effort: ReasoningEffortParam
+    temperature: float
+    max_completion_tokens: int
+    top_p: float
+    seed: int
+    response_format: Union[ResponseFormatTextParam, ResponseFormatJsonSchemaParam, ResponseFormatJsonObjectParam]
+    tools: Sequence[ChatCompletionToolParam]
+
+
+class EvalStoredCompletionsSourceParam(TypedDict, total=False):
+    type: Required[Literal["stored_completions"]]
+    metadata: MetadataParam
+    model: Optional[str]
+    created_after: Optional[int]
+    created_before: Optional[int]
+    limit: Optional[int]
+
+
+class CreateEvalCompletionsRunDataSourceParam(TypedDict, total=False):
+    type: Required[Literal["completions"]]
+    input_messages: Union[CreateEvalCompletionsRunDataSourceInputMessagesTemplateParam, CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceParam]
+    sampling_params: CreateEvalCompletionsRunDataSourceSamplingParamsParam
+    model: str
+    source: Required[Union[EvalJsonlFileContentSourceParam, EvalJsonlFileIdSourceParam, EvalStoredCompletionsSourceParam]]
+
+
+class CreateEvalCustomDataSourceConfigParam(TypedDict, total=False):
+    type: Required[Literal["custom"]]
+    item_schema: Required[Dict[str, object]]
+    include_sample_schema: bool
+
+
+class CreateEvalLogsDataSourceConfigParam(TypedDict, total=False):
+    type: Required[Literal["logs"]]
+    metadata: Dict[str, object]
+
+
+class CreateEvalResponsesRunDataSourceInputMessagesItemReferenceParam(TypedDict, total=False):
+    type: Required[Literal["item_reference"]]
+    item_reference: Required[str]
+
+
+class CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessageParam(TypedDict, total=False):
+    role: Required[str]
+    content: Required[str]
+
+
+class CreateEvalResponsesRunDataSourceInputMessagesTemplateParam(TypedDict, total=False):
+    type: Required[Literal["template"]]
+    template: Required[Sequence[Union[CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessageParam, EvalItemParam]]]
+
+
+class CreateEvalResponsesRunDataSourceSamplingParamsTextParam(TypedDict, total=False):
+    format: TextResponseFormatConfigurationParam
+
+
+class CreateEvalResponsesRunDataSourceSamplingParamsParam(TypedDict, total=False):
+    reasoning_effort: ReasoningEffortParam
+    temperature: float
+    max_completion_tokens: int
+    top_p: float
+    seed: int
+    tools: Sequence[ToolParam]
+    text: CreateEvalResponsesRunDataSourceSamplingParamsTextParam
+
+
+class EvalResponsesSourceParam(TypedDict, total=False):
+    type: Required[Literal["responses"]]
+    metadata: Optional[Dict[str, object]]
+    model: Optional[str]
+    instructions_search: Optional[str]
+    created_after: Optional[int]
+    created_before: Optional[int]
+    reasoning_effort: Optional[ReasoningEffortParam]
+    temperature: Optional[float]
+    top_p: Optional[float]
+    users: Optional[Sequence[str]]
+    tools: Optional[Sequence[str]]
+
+
+class CreateEvalResponsesRunDataSourceParam(TypedDict, total=False):
+    type: Required[Literal["responses"]]
+    input_messages: Union[CreateEvalResponsesRunDataSourceInputMessagesTemplateParam, CreateEvalResponsesRunDataSourceInputMessagesItemReferenceParam]
+    sampling_params: CreateEvalResponsesRunDataSourceSamplingParamsParam
+    model: str
+    source: Required[Union[EvalJsonlFileContentSourceParam, EvalJsonlFileIdSourceParam, EvalResponsesSourceParam]]
+
+
+class CreateEvalStoredCompletionsDataSourceConfigParam(TypedDict, total=False):
+    type: Required[Literal["stored_completions"]]
+    metadata: Dict[str, object]
+
+
+class EvalGraderPythonParam(TypedDict, total=False):
+    type: Required[Literal["python"]]
+    name: Required[str]
+    source: Required[str]
+    image_tag: str
+    pass_threshold: float
+
+
+class EvalGraderScoreModelSamplingParamsParam(TypedDict, total=False):
+    seed: Optional[int]
+    top_p: Optional[float]
+    temperature: Optional[float]
+    max_completions_tokens: Optional[int]
+    reasoning_effort: ReasoningEffortParam
+
+
+class EvalGraderScoreModelParam(TypedDict, total=False):
+    type: Required[Literal["score_model"]]
+    name: Required[str]
+    model: Required[str]
+    sampling_params: EvalGraderScoreModelSamplingParamsParam
+    input: Required[Sequence[EvalItemParam]]
+    range: Sequence[float]
+    pass_threshold: float
+
+
+class EvalGraderStringCheckParam(TypedDict, total=False):
+    type: Required[Literal["string_check"]]
+    name: Required[str]
+    input: Required[str]
+    reference: Required[str]
+    operation: Required[Literal["eq", "ne", "like", "ilike"]]
+
+
+class EvalGraderTextSimilarityParam(TypedDict, total=False):
+    type: Required[Literal["text_similarity"]]
+    name: Required[str]
+    input: Required[str]
+    reference: Required[str]
+    evaluation_metric: Required[Literal["cosine", "fuzzy_match", "bleu", "gleu", "meteor", "rouge_1", "rouge_2", "rouge_3", "rouge_4", "rouge_5", "rouge_l"]]
+    pass_threshold: Required[float]
+
+
+class GraderLabelModelParam(TypedDict, total=False):
+    type: Required[Literal["label_model"]]
+    name: Required[str]
+    model: Required[str]
+    input: Required[Sequence[EvalItemParam]]
+    labels: Required[Sequence[str]]
+    passing_labels: Required[Sequence[str]]

@@ -4,7 +4,7 @@
 
 from typing import Optional, Union
 
-from typing_extensions import Literal, Required, TypedDict
+from typing_extensions import Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel
 
 
@@ -12,6 +12,9 @@ class DeleteFileResponse(BaseModel):
     id: str
     object: Literal["file"]
     deleted: bool
+
+
+FileDeleted: TypeAlias = DeleteFileResponse
 
 
 class FileExpirationAfterParam(TypedDict, total=False):

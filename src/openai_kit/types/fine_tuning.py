@@ -5,7 +5,7 @@
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
-from typing_extensions import Annotated, Literal, Required, TypedDict
+from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel, UnknownObject
 from openai_kit.types.evals import (
     GraderLabelModel,
@@ -22,6 +22,232 @@ from openai_kit.types.evals import (
 from openai_kit.types.shared import (
     Metadata,
 )
+
+
+class FineTuneDPOHyperparameters(BaseModel):
+    beta: Optional[Union[Literal["auto"], float]] = None
+    batch_size: Optional[Union[Literal["auto"], int]] = None
+    learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
+    n_epochs: Optional[Union[Literal["auto"], int]] = None
+
+
+DpoHyperparameters: TypeAlias = FineTuneDPOHyperparameters
+
+
+class FineTuneDPOHyperparametersParam(TypedDict, total=False):
+    beta: Union[Literal["auto"], float]
+    batch_size: Union[Literal["auto"], int]
+    learning_rate_multiplier: Union[Literal["auto"], float]
+    n_epochs: Union[Literal["auto"], int]
+
+
+DpoHyperparametersParam: TypeAlias = FineTuneDPOHyperparametersParam
+
+
+class FineTuneDPOMethod(BaseModel):
+    hyperparameters: Optional[FineTuneDPOHyperparameters] = None
+
+
+DpoMethod: TypeAlias = FineTuneDPOMethod
+
+
+class FineTuneDPOMethodParam(TypedDict, total=False):
+    hyperparameters: FineTuneDPOHyperparametersParam
+
+
+DpoMethodParam: TypeAlias = FineTuneDPOMethodParam
+
+
+class FineTuningIntegrationWandb(BaseModel):
+    project: str
+    name: Optional[str] = None
+    entity: Optional[str] = None
+    tags: Optional[List[str]] = None
+
+
+class FineTuningIntegration(BaseModel):
+    type: Literal["wandb"]
+    wandb: FineTuningIntegrationWandb
+
+
+FineTuningJobIntegration: TypeAlias = FineTuningIntegration
+
+
+FineTuningJobWandbIntegration: TypeAlias = FineTuningIntegrationWandb
+
+
+FineTuningJobWandbIntegrationObject: TypeAlias = FineTuningIntegration
+
+
+class RunGraderResponseMetadataErrors(BaseModel):
+    formula_parse_error: bool
+    sample_parse_error: bool
+    truncated_observation_error: bool
+    unresponsive_reward_error: bool
+    invalid_variable_error: bool
+    other_error: bool
+    python_grader_server_error: bool
+    python_grader_server_error_type: Optional[str]
+    python_grader_runtime_error: bool
+    python_grader_runtime_error_details: Optional[str]
+    model_grader_server_error: bool
+    model_grader_refusal_error: bool
+    model_grader_parse_error: bool
+    model_grader_server_error_details: Optional[str]
+
+
+class RunGraderResponseMetadata(BaseModel):
+    name: str
+    type: str
+    errors: RunGraderResponseMetadataErrors
+    execution_time: float
+    scores: Dict[str, Any]
+    token_usage: Optional[int]
+    sampled_model_name: Optional[str]
+
+
+class RunGraderResponse(BaseModel):
+    reward: float
+    metadata: RunGraderResponseMetadata
+    sub_rewards: Dict[str, Any]
+    model_grader_token_usage_per_model: Dict[str, Any]
+
+
+GraderRunResponse: TypeAlias = RunGraderResponse
+
+
+class GraderMulti(BaseModel):
+    type: Literal["multi"]
+    name: str
+    graders: Annotated[Union[Annotated[Union[GraderStringCheck, GraderTextSimilarity, GraderPython, GraderScoreModel, GraderLabelModel], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    calculate_output: str
+
+
+class ValidateGraderResponse(BaseModel):
+    grader: Optional[Annotated[Union[Annotated[Union[GraderStringCheck, GraderTextSimilarity, GraderPython, GraderScoreModel, GraderMulti], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+
+
+GraderValidateResponse: TypeAlias = ValidateGraderResponse
+
+
+MultiGrader: TypeAlias = GraderMulti
+
+
+class GraderMultiParam(TypedDict, total=False):
+    type: Required[Literal["multi"]]
+    name: Required[str]
+    graders: Required[Union[GraderStringCheckParam, GraderTextSimilarityParam, GraderPythonParam, GraderScoreModelParam, GraderLabelModelParam]]
+    calculate_output: Required[str]
+
+
+MultiGraderParam: TypeAlias = GraderMultiParam
+
+
+class FineTuningCheckpointPermission(BaseModel):
+    id: str
+    created_at: int
+    project_id: str
+    object: Literal["checkpoint.permission"]
+
+
+PermissionCreateResponse: TypeAlias = FineTuningCheckpointPermission
+
+
+class DeleteFineTuningCheckpointPermissionResponse(BaseModel):
+    id: str
+    object: Literal["checkpoint.permission"]
+    deleted: bool
+
+
+PermissionDeleteResponse: TypeAlias = DeleteFineTuningCheckpointPermissionResponse
+
+
+PermissionListResponse: TypeAlias = FineTuningCheckpointPermission
+
+
+class ListFineTuningCheckpointPermissionResponse(BaseModel):
+    data: List[FineTuningCheckpointPermission]
+    object: Literal["list"]
+    first_id: Optional[str] = None
+    last_id: Optional[str] = None
+    has_more: bool
+
+
+PermissionRetrieveResponse: TypeAlias = ListFineTuningCheckpointPermissionResponse
+
+
+class FineTuneReinforcementHyperparameters(BaseModel):
+    batch_size: Optional[Union[Literal["auto"], int]] = None
+    learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
+    n_epochs: Optional[Union[Literal["auto"], int]] = None
+    reasoning_effort: Optional[Union[Literal["default", "low", "medium", "high"], str]] = "default"
+    compute_multiplier: Optional[Union[Literal["auto"], float]] = None
+    eval_interval: Optional[Union[Literal["auto"], int]] = None
+    eval_samples: Optional[Union[Literal["auto"], int]] = None
+
+
+ReinforcementHyperparameters: TypeAlias = FineTuneReinforcementHyperparameters
+
+
+class FineTuneReinforcementHyperparametersParam(TypedDict, total=False):
+    batch_size: Union[Literal["auto"], int]
+    learning_rate_multiplier: Union[Literal["auto"], float]
+    n_epochs: Union[Literal["auto"], int]
+    reasoning_effort: Literal["default", "low", "medium", "high"]
+    compute_multiplier: Union[Literal["auto"], float]
+    eval_interval: Union[Literal["auto"], int]
+    eval_samples: Union[Literal["auto"], int]
+
+
+ReinforcementHyperparametersParam: TypeAlias = FineTuneReinforcementHyperparametersParam
+
+
+class FineTuneReinforcementMethod(BaseModel):
+    grader: Annotated[Union[Annotated[Union[GraderStringCheck, GraderTextSimilarity, GraderPython, GraderScoreModel, GraderMulti], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    hyperparameters: Optional[FineTuneReinforcementHyperparameters] = None
+
+
+ReinforcementMethod: TypeAlias = FineTuneReinforcementMethod
+
+
+class FineTuneReinforcementMethodParam(TypedDict, total=False):
+    grader: Required[Union[GraderStringCheckParam, GraderTextSimilarityParam, GraderPythonParam, GraderScoreModelParam, GraderMultiParam]]
+    hyperparameters: FineTuneReinforcementHyperparametersParam
+
+
+ReinforcementMethodParam: TypeAlias = FineTuneReinforcementMethodParam
+
+
+class FineTuneSupervisedHyperparameters(BaseModel):
+    batch_size: Optional[Union[Literal["auto"], int]] = None
+    learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
+    n_epochs: Optional[Union[Literal["auto"], int]] = None
+
+
+SupervisedHyperparameters: TypeAlias = FineTuneSupervisedHyperparameters
+
+
+class FineTuneSupervisedHyperparametersParam(TypedDict, total=False):
+    batch_size: Union[Literal["auto"], int]
+    learning_rate_multiplier: Union[Literal["auto"], float]
+    n_epochs: Union[Literal["auto"], int]
+
+
+SupervisedHyperparametersParam: TypeAlias = FineTuneSupervisedHyperparametersParam
+
+
+class FineTuneSupervisedMethod(BaseModel):
+    hyperparameters: Optional[FineTuneSupervisedHyperparameters] = None
+
+
+SupervisedMethod: TypeAlias = FineTuneSupervisedMethod
+
+
+class FineTuneSupervisedMethodParam(TypedDict, total=False):
+    hyperparameters: FineTuneSupervisedHyperparametersParam
+
+
+SupervisedMethodParam: TypeAlias = FineTuneSupervisedMethodParam
 
 
 class CreateFineTuningJobRequestHyperparametersParam(TypedDict, total=False):
@@ -42,66 +268,6 @@ class CreateFineTuningJobRequestIntegrationParam(TypedDict, total=False):
     wandb: Required[CreateFineTuningJobRequestIntegrationWandbParam]
 
 
-class DeleteFineTuningCheckpointPermissionResponse(BaseModel):
-    id: str
-    object: Literal["checkpoint.permission"]
-    deleted: bool
-
-
-class FineTuneDPOHyperparameters(BaseModel):
-    beta: Optional[Union[Literal["auto"], float]] = None
-    batch_size: Optional[Union[Literal["auto"], int]] = None
-    learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
-    n_epochs: Optional[Union[Literal["auto"], int]] = None
-
-
-class FineTuneDPOHyperparametersParam(TypedDict, total=False):
-    beta: Union[Literal["auto"], float]
-    batch_size: Union[Literal["auto"], int]
-    learning_rate_multiplier: Union[Literal["auto"], float]
-    n_epochs: Union[Literal["auto"], int]
-
-
-class FineTuneDPOMethod(BaseModel):
-    hyperparameters: Optional[FineTuneDPOHyperparameters] = None
-
-
-class FineTuneDPOMethodParam(TypedDict, total=False):
-    hyperparameters: FineTuneDPOHyperparametersParam
-
-
-class FineTuneSupervisedHyperparameters(BaseModel):
-    batch_size: Optional[Union[Literal["auto"], int]] = None
-    learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
-    n_epochs: Optional[Union[Literal["auto"], int]] = None
-
-
-class FineTuneSupervisedMethod(BaseModel):
-    hyperparameters: Optional[FineTuneSupervisedHyperparameters] = None
-
-
-class GraderMulti(BaseModel):
-    type: Literal["multi"]
-    name: str
-    graders: Annotated[Union[Annotated[Union[GraderStringCheck, GraderTextSimilarity, GraderPython, GraderScoreModel, GraderLabelModel], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-    calculate_output: str
-
-
-class FineTuneReinforcementHyperparameters(BaseModel):
-    batch_size: Optional[Union[Literal["auto"], int]] = None
-    learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
-    n_epochs: Optional[Union[Literal["auto"], int]] = None
-    reasoning_effort: Optional[Union[Literal["default", "low", "medium", "high"], str]] = "default"
-    compute_multiplier: Optional[Union[Literal["auto"], float]] = None
-    eval_interval: Optional[Union[Literal["auto"], int]] = None
-    eval_samples: Optional[Union[Literal["auto"], int]] = None
-
-
-class FineTuneReinforcementMethod(BaseModel):
-    grader: Annotated[Union[Annotated[Union[GraderStringCheck, GraderTextSimilarity, GraderPython, GraderScoreModel, GraderMulti], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-    hyperparameters: Optional[FineTuneReinforcementHyperparameters] = None
-
-
 class FineTuneMethod(BaseModel):
     type: Union[Literal["supervised", "dpo", "reinforcement"], str]
     supervised: Optional[FineTuneSupervisedMethod] = None
@@ -109,62 +275,11 @@ class FineTuneMethod(BaseModel):
     reinforcement: Optional[FineTuneReinforcementMethod] = None
 
 
-class FineTuneSupervisedHyperparametersParam(TypedDict, total=False):
-    batch_size: Union[Literal["auto"], int]
-    learning_rate_multiplier: Union[Literal["auto"], float]
-    n_epochs: Union[Literal["auto"], int]
-
-
-class FineTuneSupervisedMethodParam(TypedDict, total=False):
-    hyperparameters: FineTuneSupervisedHyperparametersParam
-
-
-class GraderMultiParam(TypedDict, total=False):
-    type: Required[Literal["multi"]]
-    name: Required[str]
-    graders: Required[Union[GraderStringCheckParam, GraderTextSimilarityParam, GraderPythonParam, GraderScoreModelParam, GraderLabelModelParam]]
-    calculate_output: Required[str]
-
-
-class FineTuneReinforcementHyperparametersParam(TypedDict, total=False):
-    batch_size: Union[Literal["auto"], int]
-    learning_rate_multiplier: Union[Literal["auto"], float]
-    n_epochs: Union[Literal["auto"], int]
-    reasoning_effort: Literal["default", "low", "medium", "high"]
-    compute_multiplier: Union[Literal["auto"], float]
-    eval_interval: Union[Literal["auto"], int]
-    eval_samples: Union[Literal["auto"], int]
-
-
-class FineTuneReinforcementMethodParam(TypedDict, total=False):
-    grader: Required[Union[GraderStringCheckParam, GraderTextSimilarityParam, GraderPythonParam, GraderScoreModelParam, GraderMultiParam]]
-    hyperparameters: FineTuneReinforcementHyperparametersParam
-
-
 class FineTuneMethodParam(TypedDict, total=False):
     type: Required[Literal["supervised", "dpo", "reinforcement"]]
     supervised: FineTuneSupervisedMethodParam
     dpo: FineTuneDPOMethodParam
     reinforcement: FineTuneReinforcementMethodParam
-
-
-class FineTuningCheckpointPermission(BaseModel):
-    id: str
-    created_at: int
-    project_id: str
-    object: Literal["checkpoint.permission"]
-
-
-class FineTuningIntegrationWandb(BaseModel):
-    project: str
-    name: Optional[str] = None
-    entity: Optional[str] = None
-    tags: Optional[List[str]] = None
-
-
-class FineTuningIntegration(BaseModel):
-    type: Literal["wandb"]
-    wandb: FineTuningIntegrationWandb
 
 
 class FineTuningJobError(BaseModel):
@@ -229,49 +344,3 @@ class FineTuningJobEvent(BaseModel):
     message: str
     type: Optional[Union[Literal["message", "metrics"], str]] = None
     data: Optional[Dict[str, Any]] = None
-
-
-class ListFineTuningCheckpointPermissionResponse(BaseModel):
-    data: List[FineTuningCheckpointPermission]
-    object: Literal["list"]
-    first_id: Optional[str] = None
-    last_id: Optional[str] = None
-    has_more: bool
-
-
-class RunGraderResponseMetadataErrors(BaseModel):
-    formula_parse_error: bool
-    sample_parse_error: bool
-    truncated_observation_error: bool
-    unresponsive_reward_error: bool
-    invalid_variable_error: bool
-    other_error: bool
-    python_grader_server_error: bool
-    python_grader_server_error_type: Optional[str]
-    python_grader_runtime_error: bool
-    python_grader_runtime_error_details: Optional[str]
-    model_grader_server_error: bool
-    model_grader_refusal_error: bool
-    model_grader_parse_error: bool
-    model_grader_server_error_details: Optional[str]
-
-
-class RunGraderResponseMetadata(BaseModel):
-    name: str
-    type: str
-    errors: RunGraderResponseMetadataErrors
-    execution_time: float
-    scores: Dict[str, Any]
-    token_usage: Optional[int]
-    sampled_model_name: Optional[str]
-
-
-class RunGraderResponse(BaseModel):
-    reward: float
-    metadata: RunGraderResponseMetadata
-    sub_rewards: Dict[str, Any]
-    model_grader_token_usage_per_model: Dict[str, Any]
-
-
-class ValidateGraderResponse(BaseModel):
-    grader: Optional[Annotated[Union[Annotated[Union[GraderStringCheck, GraderTextSimilarity, GraderPython, GraderScoreModel, GraderMulti], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None

@@ -4,7 +4,7 @@
 
 from typing import Optional
 
-from typing_extensions import Literal
+from typing_extensions import Literal, TypeAlias
 from openai_kit.types._base import BaseModel
 
 
@@ -12,6 +12,39 @@ class DeleteModelResponse(BaseModel):
     id: str
     deleted: bool
     object: str
+
+
+AgentDeleted: TypeAlias = DeleteModelResponse
+
+
+AgentSessionDeleted: TypeAlias = DeleteModelResponse
+
+
+AutomationDeleted: TypeAlias = DeleteModelResponse
+
+
+CredentialDeleted: TypeAlias = DeleteModelResponse
+
+
+EnvironmentTemplateDeleted: TypeAlias = DeleteModelResponse
+
+
+ExternalStorageDeleted: TypeAlias = DeleteModelResponse
+
+
+FederationRuleDeleted: TypeAlias = DeleteModelResponse
+
+
+ModelDeleted: TypeAlias = DeleteModelResponse
+
+
+SessionArtifactDeleted: TypeAlias = DeleteModelResponse
+
+
+VaultDeleted: TypeAlias = DeleteModelResponse
+
+
+WorkloadIdentityProviderDeleted: TypeAlias = DeleteModelResponse
 
 
 class Model(BaseModel):

@@ -5,8 +5,16 @@
 from typing import List, Optional, Union
 
 from pydantic import Field
-from typing_extensions import Literal, Required, TypedDict
+from typing_extensions import Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel
+
+
+class CreateModerationRequestInputTextParam(TypedDict, total=False):
+    type: Required[Literal["text"]]
+    text: Required[str]
+
+
+ModerationTextInputParam: TypeAlias = CreateModerationRequestInputTextParam
 
 
 class CreateModerationRequestInputImageUrlImageUrlParam(TypedDict, total=False):
@@ -16,11 +24,6 @@ class CreateModerationRequestInputImageUrlImageUrlParam(TypedDict, total=False):
 class CreateModerationRequestInputImageUrlParam(TypedDict, total=False):
     type: Required[Literal["image_url"]]
     image_url: Required[CreateModerationRequestInputImageUrlImageUrlParam]
-
-
-class CreateModerationRequestInputTextParam(TypedDict, total=False):
-    type: Required[Literal["text"]]
-    text: Required[str]
 
 
 class ModerationCreateResponseResultCategories(BaseModel):

@@ -12,7 +12,13 @@ from openai_kit.types.audio import (
     TranscriptTextUsageTokens,
     TranscriptionLanguage,
 )
+from openai_kit.types.beta.responses import (
+    BetaMCPTool,
+    BetaMCPToolParam,
+)
 from openai_kit.types.responses import (
+    ItemReferenceParam,
+    ItemReferenceParam2,
     Prompt,
     PromptParam,
     ToolChoiceFunction,
@@ -35,28 +41,6 @@ from openai_kit.types.shared import (
 )
 
 
-NoiseReductionType: TypeAlias = Union[Literal["near_field", "far_field"], str]
-
-
-NoiseReductionTypeParam: TypeAlias = Literal["near_field", "far_field"]
-
-
-class RealtimeAudioFormatsAudioPcm(BaseModel):
-    type: Literal["audio/pcm"] = "audio/pcm"
-    rate: Optional[Literal[24000]] = None
-
-
-class RealtimeAudioFormatsAudioPcmu(BaseModel):
-    type: Literal["audio/pcmu"] = "audio/pcmu"
-
-
-class RealtimeAudioFormatsAudioPcma(BaseModel):
-    type: Literal["audio/pcma"] = "audio/pcma"
-
-
-RealtimeAudioFormats: TypeAlias = Annotated[Union[Annotated[Union[RealtimeAudioFormatsAudioPcm, RealtimeAudioFormatsAudioPcmu, RealtimeAudioFormatsAudioPcma], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
 class RealtimeAudioFormatsParamAudioPcmParam(TypedDict, total=False):
     type: Literal["audio/pcm"]
     rate: Literal[24000]
@@ -71,6 +55,204 @@ class RealtimeAudioFormatsParamAudioPcmaParam(TypedDict, total=False):
 
 
 RealtimeAudioFormatsParam: TypeAlias = Union[RealtimeAudioFormatsParamAudioPcmParam, RealtimeAudioFormatsParamAudioPcmuParam, RealtimeAudioFormatsParamAudioPcmaParam]
+
+
+class AudioTranscriptionParam(TypedDict, total=False):
+    model: Union[str, Literal["whisper-1", "gpt-transcribe", "gpt-live-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe", "gpt-4o-transcribe-diarize", "gpt-realtime-whisper"]]
+    language: str
+    languages: Sequence[str]
+    keywords: Sequence[str]
+    prompt: str
+    delay: Literal["minimal", "low", "medium", "high", "xhigh"]
+
+
+NoiseReductionTypeParam: TypeAlias = Literal["near_field", "far_field"]
+
+
+class RealtimeCallCreateRequestSessionAudioInputNoiseReductionParam(TypedDict, total=False):
+    type: NoiseReductionTypeParam
+
+
+class RealtimeTurnDetectionParamServerVadParam(TypedDict, total=False):
+    type: Required[Literal["server_vad"]]
+    threshold: float
+    prefix_padding_ms: int
+    silence_duration_ms: int
+    create_response: bool
+    interrupt_response: bool
+    idle_timeout_ms: Optional[int]
+
+
+class RealtimeTurnDetectionParamSemanticVadParam(TypedDict, total=False):
+    type: Required[Literal["semantic_vad"]]
+    eagerness: Literal["low", "medium", "high", "auto"]
+    create_response: bool
+    interrupt_response: bool
+
+
+RealtimeTurnDetectionParam: TypeAlias = Optional[Union[RealtimeTurnDetectionParamServerVadParam, RealtimeTurnDetectionParamSemanticVadParam]]
+
+
+class RealtimeCallCreateRequestSessionAudioInputParam(TypedDict, total=False):
+    format: RealtimeAudioFormatsParam
+    transcription: AudioTranscriptionParam
+    noise_reduction: RealtimeCallCreateRequestSessionAudioInputNoiseReductionParam
+    turn_detection: RealtimeTurnDetectionParam
+
+
+class RealtimeCallCreateRequestSessionAudioOutputParam(TypedDict, total=False):
+    format: RealtimeAudioFormatsParam
+    voice: VoiceIdsOrCustomVoiceParam
+    speed: float
+
+
+class RealtimeCallCreateRequestSessionAudioParam(TypedDict, total=False):
+    input: RealtimeCallCreateRequestSessionAudioInputParam
+    output: RealtimeCallCreateRequestSessionAudioOutputParam
+
+
+class RealtimeCallCreateRequestSessionTracingTracingConfigurationParam(TypedDict, total=False):
+    workflow_name: str
+    group_id: str
+    metadata: Dict[str, object]
+
+
+class RealtimeFunctionToolParam(TypedDict, total=False):
+    type: Literal["function"]
+    name: str
+    description: str
+    parameters: Dict[str, object]
+
+
+RealtimeReasoningEffortParam: TypeAlias = Literal["minimal", "low", "medium", "high", "xhigh"]
+
+
+class RealtimeReasoningParam(TypedDict, total=False):
+    effort: RealtimeReasoningEffortParam
+
+
+class RealtimeTruncationParamRetentionRatioTokenLimitsParam(TypedDict, total=False):
+    post_instructions: int
+
+
+class RealtimeTruncationParamRetentionRatioParam(TypedDict, total=False):
+    type: Required[Literal["retention_ratio"]]
+    retention_ratio: Required[float]
+    token_limits: RealtimeTruncationParamRetentionRatioTokenLimitsParam
+
+
+RealtimeTruncationParam: TypeAlias = Union[Literal["auto", "disabled"], RealtimeTruncationParamRetentionRatioParam]
+
+
+class RealtimeCallCreateRequestSessionParam(TypedDict, total=False):
+    type: Required[Literal["realtime"]]
+    output_modalities: Sequence[Literal["text", "audio"]]
+    model: Union[str, Literal["gpt-realtime", "gpt-realtime-1.5", "gpt-realtime-2", "gpt-realtime-2.1", "gpt-realtime-2.1-mini", "gpt-realtime-2025-08-28", "gpt-4o-realtime-preview", "gpt-4o-realtime-preview-2024-10-01", "gpt-4o-realtime-preview-2024-12-17", "gpt-4o-realtime-preview-2025-06-03", "gpt-4o-mini-realtime-preview", "gpt-4o-mini-realtime-preview-2024-12-17", "gpt-realtime-mini", "gpt-realtime-mini-2025-10-06", "gpt-realtime-mini-2025-12-15", "gpt-audio-1.5", "gpt-audio-mini", "gpt-audio-mini-2025-10-06", "gpt-audio-mini-2025-12-15"]]
+    instructions: str
+    audio: RealtimeCallCreateRequestSessionAudioParam
+    include: Sequence[Literal["item.input_audio_transcription.logprobs"]]
+    tracing: Optional[Union[Literal["auto"], RealtimeCallCreateRequestSessionTracingTracingConfigurationParam]]
+    tools: Sequence[Union[RealtimeFunctionToolParam, MCPToolParam]]
+    tool_choice: Union[ToolChoiceOptionsParam, ToolChoiceFunctionParam, ToolChoiceMCPParam]
+    parallel_tool_calls: bool
+    reasoning: RealtimeReasoningParam
+    max_output_tokens: Union[int, Literal["inf"]]
+    truncation: RealtimeTruncationParam
+    prompt: PromptParam
+
+
+CallAcceptParams: TypeAlias = RealtimeCallCreateRequestSessionParam
+
+
+class RealtimeTranslationSessionAudioInputTranscription(BaseModel):
+    model: str
+
+
+NoiseReductionType: TypeAlias = Union[Literal["near_field", "far_field"], str]
+
+
+class RealtimeTranslationSessionAudioInputNoiseReduction(BaseModel):
+    type: NoiseReductionType
+
+
+class RealtimeTranslationSessionAudioInput(BaseModel):
+    transcription: Optional[RealtimeTranslationSessionAudioInputTranscription] = None
+    noise_reduction: Optional[RealtimeTranslationSessionAudioInputNoiseReduction] = None
+
+
+class RealtimeTranslationSessionAudioOutput(BaseModel):
+    language: Optional[str] = None
+
+
+class RealtimeTranslationSessionAudio(BaseModel):
+    input: Optional[RealtimeTranslationSessionAudioInput] = None
+    output: Optional[RealtimeTranslationSessionAudioOutput] = None
+
+
+class RealtimeTranslationSession(BaseModel):
+    id: str
+    type: Literal["translation"]
+    expires_at: int
+    model: str
+    audio: RealtimeTranslationSessionAudio
+
+
+class RealtimeTranslationClientSecretCreateResponse(BaseModel):
+    value: str
+    expires_at: int
+    session: RealtimeTranslationSession
+
+
+ClientSecretCreateResponse: TypeAlias = RealtimeTranslationClientSecretCreateResponse
+
+
+class RealtimeTranslationSessionUpdateRequestAudioInputTranscriptionParam(TypedDict, total=False):
+    model: Required[str]
+
+
+class RealtimeTranslationSessionUpdateRequestAudioInputNoiseReductionParam(TypedDict, total=False):
+    type: Required[NoiseReductionTypeParam]
+
+
+class RealtimeTranslationSessionUpdateRequestAudioInputParam(TypedDict, total=False):
+    transcription: Optional[RealtimeTranslationSessionUpdateRequestAudioInputTranscriptionParam]
+    noise_reduction: Optional[RealtimeTranslationSessionUpdateRequestAudioInputNoiseReductionParam]
+
+
+class RealtimeTranslationSessionUpdateRequestAudioOutputParam(TypedDict, total=False):
+    language: str
+
+
+class RealtimeTranslationSessionUpdateRequestAudioParam(TypedDict, total=False):
+    input: RealtimeTranslationSessionUpdateRequestAudioInputParam
+    output: RealtimeTranslationSessionUpdateRequestAudioOutputParam
+
+
+class RealtimeTranslationSessionUpdateRequestParam(TypedDict, total=False):
+    audio: RealtimeTranslationSessionUpdateRequestAudioParam
+
+
+class RealtimeTranslationClientEventSessionUpdateParam(TypedDict, total=False):
+    event_id: str
+    type: Required[Literal["session.update"]]
+    session: Required[RealtimeTranslationSessionUpdateRequestParam]
+
+
+class RealtimeTranslationClientEventInputAudioBufferAppendParam(TypedDict, total=False):
+    event_id: str
+    type: Required[Literal["session.input_audio_buffer.append"]]
+    audio: Required[str]
+
+
+class RealtimeTranslationClientEventSessionCloseParam(TypedDict, total=False):
+    event_id: str
+    type: Required[Literal["session.close"]]
+
+
+RealtimeTranslationClientEventParam: TypeAlias = Union[RealtimeTranslationClientEventSessionUpdateParam, RealtimeTranslationClientEventInputAudioBufferAppendParam, RealtimeTranslationClientEventSessionCloseParam]
+
+
+ConnectClientEventParam: TypeAlias = RealtimeTranslationClientEventParam
 
 
 class RealtimeConversationItemMessageSystemContent(BaseModel):
@@ -194,6 +376,148 @@ class RealtimeMCPApprovalRequest(BaseModel):
 RealtimeConversationItem: TypeAlias = Union[RealtimeConversationItemMessageSystem, RealtimeConversationItemMessageUser, RealtimeConversationItemMessageAssistant, RealtimeConversationItemFunctionCall, RealtimeConversationItemFunctionCallOutput, RealtimeMCPApprovalResponse, RealtimeMCPListTools, RealtimeMCPToolCall, RealtimeMCPApprovalRequest]
 
 
+class RealtimeServerEventConversationItemAdded(BaseModel):
+    event_id: str
+    type: Literal["conversation.item.added"]
+    previous_item_id: Optional[str] = None
+    item: RealtimeConversationItem
+
+
+ConversationItemAdded: TypeAlias = RealtimeServerEventConversationItemAdded
+
+
+class RealtimeServerEventConversationItemDone(BaseModel):
+    event_id: str
+    type: Literal["conversation.item.done"]
+    previous_item_id: Optional[str] = None
+    item: RealtimeConversationItem
+
+
+ConversationItemDone: TypeAlias = RealtimeServerEventConversationItemDone
+
+
+class LogProbProperties(BaseModel):
+    token: str
+    logprob: float
+    bytes: List[int]
+
+
+class RealtimeServerEventConversationItemInputAudioTranscriptionCompleted(BaseModel):
+    event_id: str
+    type: Literal["conversation.item.input_audio_transcription.completed"]
+    item_id: str
+    content_index: int
+    transcript: str
+    languages: Optional[List[TranscriptionLanguage]] = None
+    logprobs: Optional[List[LogProbProperties]] = None
+    usage: Annotated[Union[Annotated[Union[TranscriptTextUsageTokens, TranscriptTextUsageDuration], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+
+
+ConversationItemInputAudioTranscriptionCompletedEvent: TypeAlias = RealtimeServerEventConversationItemInputAudioTranscriptionCompleted
+
+
+class RealtimeServerEventConversationItemInputAudioTranscriptionSegment(BaseModel):
+    event_id: str
+    type: Literal["conversation.item.input_audio_transcription.segment"]
+    item_id: str
+    content_index: int
+    text: str
+    id: str
+    speaker: str
+    start: float
+    end: float
+
+
+ConversationItemInputAudioTranscriptionSegment: TypeAlias = RealtimeServerEventConversationItemInputAudioTranscriptionSegment
+
+
+class RealtimeConversationItemMessageSystemContentParam(TypedDict, total=False):
+    type: Literal["input_text"]
+    text: str
+
+
+DecisionInputTextParam: TypeAlias = RealtimeConversationItemMessageSystemContentParam
+
+
+class RealtimeServerEventInputAudioBufferDtmfEventReceived(BaseModel):
+    type: Literal["input_audio_buffer.dtmf_event_received"]
+    event: str
+    received_at: int
+
+
+InputAudioBufferDtmfEventReceivedEvent: TypeAlias = RealtimeServerEventInputAudioBufferDtmfEventReceived
+
+
+class RealtimeServerEventInputAudioBufferTimeoutTriggered(BaseModel):
+    event_id: str
+    type: Literal["input_audio_buffer.timeout_triggered"]
+    audio_start_ms: int
+    audio_end_ms: int
+    item_id: str
+
+
+InputAudioBufferTimeoutTriggered: TypeAlias = RealtimeServerEventInputAudioBufferTimeoutTriggered
+
+
+class RealtimeServerEventMCPListToolsCompleted(BaseModel):
+    event_id: str
+    type: Literal["mcp_list_tools.completed"]
+    item_id: str
+
+
+McpListToolsCompleted: TypeAlias = RealtimeServerEventMCPListToolsCompleted
+
+
+class RealtimeServerEventMCPListToolsFailed(BaseModel):
+    event_id: str
+    type: Literal["mcp_list_tools.failed"]
+    item_id: str
+
+
+McpListToolsFailed: TypeAlias = RealtimeServerEventMCPListToolsFailed
+
+
+class RealtimeServerEventMCPListToolsInProgress(BaseModel):
+    event_id: str
+    type: Literal["mcp_list_tools.in_progress"]
+    item_id: str
+
+
+McpListToolsInProgress: TypeAlias = RealtimeServerEventMCPListToolsInProgress
+
+
+class RealtimeClientEventOutputAudioBufferClear(BaseModel):
+    event_id: Optional[str] = None
+    type: Literal["output_audio_buffer.clear"]
+
+
+OutputAudioBufferClearEvent: TypeAlias = RealtimeClientEventOutputAudioBufferClear
+
+
+class RealtimeClientEventOutputAudioBufferClearParam(TypedDict, total=False):
+    event_id: str
+    type: Required[Literal["output_audio_buffer.clear"]]
+
+
+OutputAudioBufferClearEventParam: TypeAlias = RealtimeClientEventOutputAudioBufferClearParam
+
+
+class RealtimeAudioFormatsAudioPcm(BaseModel):
+    type: Literal["audio/pcm"] = "audio/pcm"
+    rate: Optional[Literal[24000]] = None
+
+
+class RealtimeAudioFormatsAudioPcmu(BaseModel):
+    type: Literal["audio/pcmu"] = "audio/pcmu"
+
+
+class RealtimeAudioFormatsAudioPcma(BaseModel):
+    type: Literal["audio/pcma"] = "audio/pcma"
+
+
+RealtimeAudioFormats: TypeAlias = Annotated[Union[Annotated[Union[RealtimeAudioFormatsAudioPcm, RealtimeAudioFormatsAudioPcmu, RealtimeAudioFormatsAudioPcma], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+
+
 class RealtimeClientEventConversationItemCreate(BaseModel):
     event_id: Optional[str] = None
     type: Literal["conversation.item.create"]
@@ -230,11 +554,6 @@ class RealtimeClientEventInputAudioBufferAppend(BaseModel):
 class RealtimeClientEventInputAudioBufferClear(BaseModel):
     event_id: Optional[str] = None
     type: Literal["input_audio_buffer.clear"]
-
-
-class RealtimeClientEventOutputAudioBufferClear(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["output_audio_buffer.clear"]
 
 
 class RealtimeClientEventInputAudioBufferCommit(BaseModel):
@@ -409,11 +728,6 @@ class RealtimeClientEventSessionUpdate(BaseModel):
 RealtimeClientEvent: TypeAlias = Annotated[Union[Annotated[Union[RealtimeClientEventConversationItemCreate, RealtimeClientEventConversationItemDelete, RealtimeClientEventConversationItemRetrieve, RealtimeClientEventConversationItemTruncate, RealtimeClientEventInputAudioBufferAppend, RealtimeClientEventInputAudioBufferClear, RealtimeClientEventOutputAudioBufferClear, RealtimeClientEventInputAudioBufferCommit, RealtimeClientEventResponseCancel, RealtimeClientEventResponseCreate, RealtimeClientEventSessionUpdate], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
-class RealtimeConversationItemMessageSystemContentParam(TypedDict, total=False):
-    type: Literal["input_text"]
-    text: str
-
-
 class RealtimeConversationItemMessageSystemParam(TypedDict, total=False):
     id: str
     object: Literal["realtime.item"]
@@ -568,11 +882,6 @@ class RealtimeClientEventInputAudioBufferClearParam(TypedDict, total=False):
     type: Required[Literal["input_audio_buffer.clear"]]
 
 
-class RealtimeClientEventOutputAudioBufferClearParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["output_audio_buffer.clear"]]
-
-
 class RealtimeClientEventInputAudioBufferCommitParam(TypedDict, total=False):
     event_id: str
     type: Required[Literal["input_audio_buffer.commit"]]
@@ -591,20 +900,6 @@ class RealtimeResponseCreateParamsAudioOutputParam(TypedDict, total=False):
 
 class RealtimeResponseCreateParamsAudioParam(TypedDict, total=False):
     output: RealtimeResponseCreateParamsAudioOutputParam
-
-
-class RealtimeFunctionToolParam(TypedDict, total=False):
-    type: Literal["function"]
-    name: str
-    description: str
-    parameters: Dict[str, object]
-
-
-RealtimeReasoningEffortParam: TypeAlias = Literal["minimal", "low", "medium", "high", "xhigh"]
-
-
-class RealtimeReasoningParam(TypedDict, total=False):
-    effort: RealtimeReasoningEffortParam
 
 
 class RealtimeResponseCreateParamsParam(TypedDict, total=False):
@@ -628,37 +923,8 @@ class RealtimeClientEventResponseCreateParam(TypedDict, total=False):
     response: RealtimeResponseCreateParamsParam
 
 
-class AudioTranscriptionParam(TypedDict, total=False):
-    model: Union[str, Literal["whisper-1", "gpt-transcribe", "gpt-live-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe", "gpt-4o-transcribe-diarize", "gpt-realtime-whisper"]]
-    language: str
-    languages: Sequence[str]
-    keywords: Sequence[str]
-    prompt: str
-    delay: Literal["minimal", "low", "medium", "high", "xhigh"]
-
-
 class RealtimeSessionCreateRequestGAAudioParam2InputNoiseReductionParam(TypedDict, total=False):
     type: NoiseReductionTypeParam
-
-
-class RealtimeTurnDetectionParamServerVadParam(TypedDict, total=False):
-    type: Required[Literal["server_vad"]]
-    threshold: float
-    prefix_padding_ms: int
-    silence_duration_ms: int
-    create_response: bool
-    interrupt_response: bool
-    idle_timeout_ms: Optional[int]
-
-
-class RealtimeTurnDetectionParamSemanticVadParam(TypedDict, total=False):
-    type: Required[Literal["semantic_vad"]]
-    eagerness: Literal["low", "medium", "high", "auto"]
-    create_response: bool
-    interrupt_response: bool
-
-
-RealtimeTurnDetectionParam: TypeAlias = Optional[Union[RealtimeTurnDetectionParamServerVadParam, RealtimeTurnDetectionParamSemanticVadParam]]
 
 
 class RealtimeSessionCreateRequestGAAudioParam2InputParam(TypedDict, total=False):
@@ -683,19 +949,6 @@ class RealtimeSessionCreateRequestGATracingTracingConfigurationParam2(TypedDict,
     workflow_name: str
     group_id: str
     metadata: Dict[str, object]
-
-
-class RealtimeTruncationParamRetentionRatioTokenLimitsParam(TypedDict, total=False):
-    post_instructions: int
-
-
-class RealtimeTruncationParamRetentionRatioParam(TypedDict, total=False):
-    type: Required[Literal["retention_ratio"]]
-    retention_ratio: Required[float]
-    token_limits: RealtimeTruncationParamRetentionRatioTokenLimitsParam
-
-
-RealtimeTruncationParam: TypeAlias = Union[Literal["auto", "disabled"], RealtimeTruncationParamRetentionRatioParam]
 
 
 class RealtimeSessionCreateRequestGAParam(TypedDict, total=False):
@@ -745,6 +998,80 @@ class RealtimeClientEventSessionUpdateParam(TypedDict, total=False):
 RealtimeClientEventParam: TypeAlias = Union[RealtimeClientEventConversationItemCreateParam, RealtimeClientEventConversationItemDeleteParam, RealtimeClientEventConversationItemRetrieveParam, RealtimeClientEventConversationItemTruncateParam, RealtimeClientEventInputAudioBufferAppendParam, RealtimeClientEventInputAudioBufferClearParam, RealtimeClientEventOutputAudioBufferClearParam, RealtimeClientEventInputAudioBufferCommitParam, RealtimeClientEventResponseCancelParam, RealtimeClientEventResponseCreateParam, RealtimeClientEventSessionUpdateParam]
 
 
+class RealtimeServerEventErrorError(BaseModel):
+    type: str
+    code: Optional[str] = None
+    message: str
+    param: Optional[str] = None
+    event_id: Optional[str] = None
+
+
+RealtimeError: TypeAlias = RealtimeServerEventErrorError
+
+
+class RealtimeServerEventError(BaseModel):
+    event_id: str
+    type: Literal["error"]
+    error: RealtimeServerEventErrorError
+
+
+RealtimeErrorEvent: TypeAlias = RealtimeServerEventError
+
+
+RealtimeMcpApprovalRequest: TypeAlias = RealtimeMCPApprovalRequest
+
+
+RealtimeMcpApprovalRequestParam: TypeAlias = RealtimeMCPApprovalRequestParam
+
+
+RealtimeMcpApprovalResponse: TypeAlias = RealtimeMCPApprovalResponse
+
+
+RealtimeMcpApprovalResponseParam: TypeAlias = RealtimeMCPApprovalResponseParam
+
+
+RealtimeMcpListTools: TypeAlias = RealtimeMCPListTools
+
+
+RealtimeMcpListToolsParam: TypeAlias = RealtimeMCPListToolsParam
+
+
+RealtimeMcpProtocolError: TypeAlias = RealtimeMCPProtocolError
+
+
+RealtimeMcpProtocolErrorParam: TypeAlias = RealtimeMCPProtocolErrorParam
+
+
+RealtimeMcpToolCall: TypeAlias = RealtimeMCPToolCall
+
+
+RealtimeMcpToolCallParam: TypeAlias = RealtimeMCPToolCallParam
+
+
+RealtimeMcpToolExecutionError: TypeAlias = RealtimeMCPToolExecutionError
+
+
+RealtimeMcpToolExecutionErrorParam: TypeAlias = RealtimeMCPToolExecutionErrorParam
+
+
+RealtimeMcphttpError: TypeAlias = RealtimeMCPHTTPError
+
+
+RealtimeMcphttpErrorParam: TypeAlias = RealtimeMCPHTTPErrorParam
+
+
+RealtimeResponseCreateAudioOutputParam: TypeAlias = RealtimeResponseCreateParamsAudioParam
+
+
+RealtimeResponseCreateMcpTool: TypeAlias = BetaMCPTool
+
+
+RealtimeResponseCreateMcpToolParam: TypeAlias = BetaMCPToolParam
+
+
+RealtimeResponseCreateParamsWithReferencesParam: TypeAlias = RealtimeResponseCreateParamsParam
+
+
 class RealtimeServerEventConversationCreatedConversation(BaseModel):
     id: Optional[str] = None
     object: Optional[str] = None
@@ -767,23 +1094,6 @@ class RealtimeServerEventConversationItemDeleted(BaseModel):
     event_id: str
     type: Literal["conversation.item.deleted"]
     item_id: str
-
-
-class LogProbProperties(BaseModel):
-    token: str
-    logprob: float
-    bytes: List[int]
-
-
-class RealtimeServerEventConversationItemInputAudioTranscriptionCompleted(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.input_audio_transcription.completed"]
-    item_id: str
-    content_index: int
-    transcript: str
-    languages: Optional[List[TranscriptionLanguage]] = None
-    logprobs: Optional[List[LogProbProperties]] = None
-    usage: Annotated[Union[Annotated[Union[TranscriptTextUsageTokens, TranscriptTextUsageDuration], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
 class RealtimeServerEventConversationItemInputAudioTranscriptionDelta(BaseModel):
@@ -824,20 +1134,6 @@ class RealtimeServerEventConversationItemTruncated(BaseModel):
     audio_end_ms: int
 
 
-class RealtimeServerEventErrorError(BaseModel):
-    type: str
-    code: Optional[str] = None
-    message: str
-    param: Optional[str] = None
-    event_id: Optional[str] = None
-
-
-class RealtimeServerEventError(BaseModel):
-    event_id: str
-    type: Literal["error"]
-    error: RealtimeServerEventErrorError
-
-
 class RealtimeServerEventInputAudioBufferCleared(BaseModel):
     event_id: str
     type: Literal["input_audio_buffer.cleared"]
@@ -848,12 +1144,6 @@ class RealtimeServerEventInputAudioBufferCommitted(BaseModel):
     type: Literal["input_audio_buffer.committed"]
     previous_item_id: Optional[str] = None
     item_id: str
-
-
-class RealtimeServerEventInputAudioBufferDtmfEventReceived(BaseModel):
-    type: Literal["input_audio_buffer.dtmf_event_received"]
-    event: str
-    received_at: int
 
 
 class RealtimeServerEventInputAudioBufferSpeechStarted(BaseModel):
@@ -1201,58 +1491,6 @@ class RealtimeServerEventOutputAudioBufferCleared(BaseModel):
     response_id: str
 
 
-class RealtimeServerEventConversationItemAdded(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.added"]
-    previous_item_id: Optional[str] = None
-    item: RealtimeConversationItem
-
-
-class RealtimeServerEventConversationItemDone(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.done"]
-    previous_item_id: Optional[str] = None
-    item: RealtimeConversationItem
-
-
-class RealtimeServerEventInputAudioBufferTimeoutTriggered(BaseModel):
-    event_id: str
-    type: Literal["input_audio_buffer.timeout_triggered"]
-    audio_start_ms: int
-    audio_end_ms: int
-    item_id: str
-
-
-class RealtimeServerEventConversationItemInputAudioTranscriptionSegment(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.input_audio_transcription.segment"]
-    item_id: str
-    content_index: int
-    text: str
-    id: str
-    speaker: str
-    start: float
-    end: float
-
-
-class RealtimeServerEventMCPListToolsInProgress(BaseModel):
-    event_id: str
-    type: Literal["mcp_list_tools.in_progress"]
-    item_id: str
-
-
-class RealtimeServerEventMCPListToolsCompleted(BaseModel):
-    event_id: str
-    type: Literal["mcp_list_tools.completed"]
-    item_id: str
-
-
-class RealtimeServerEventMCPListToolsFailed(BaseModel):
-    event_id: str
-    type: Literal["mcp_list_tools.failed"]
-    item_id: str
-
-
 class RealtimeServerEventResponseMCPCallArgumentsDelta(BaseModel):
     event_id: str
     type: Literal["response.mcp_call_arguments.delta"]
@@ -1294,6 +1532,12 @@ class RealtimeServerEventResponseMCPCallFailed(BaseModel):
 
 
 RealtimeServerEvent: TypeAlias = Annotated[Union[Annotated[Union[RealtimeServerEventConversationCreated, RealtimeServerEventConversationItemCreated, RealtimeServerEventConversationItemDeleted, RealtimeServerEventConversationItemInputAudioTranscriptionCompleted, RealtimeServerEventConversationItemInputAudioTranscriptionDelta, RealtimeServerEventConversationItemInputAudioTranscriptionFailed, RealtimeServerEventConversationItemRetrieved, RealtimeServerEventConversationItemTruncated, RealtimeServerEventError, RealtimeServerEventInputAudioBufferCleared, RealtimeServerEventInputAudioBufferCommitted, RealtimeServerEventInputAudioBufferDtmfEventReceived, RealtimeServerEventInputAudioBufferSpeechStarted, RealtimeServerEventInputAudioBufferSpeechStopped, RealtimeServerEventRateLimitsUpdated, RealtimeServerEventResponseAudioDelta, RealtimeServerEventResponseAudioDone, RealtimeServerEventResponseAudioTranscriptDelta, RealtimeServerEventResponseAudioTranscriptDone, RealtimeServerEventResponseContentPartAdded, RealtimeServerEventResponseContentPartDone, RealtimeServerEventResponseCreated, RealtimeServerEventResponseDone, RealtimeServerEventResponseFunctionCallArgumentsDelta, RealtimeServerEventResponseFunctionCallArgumentsDone, RealtimeServerEventResponseOutputItemAdded, RealtimeServerEventResponseOutputItemDone, RealtimeServerEventResponseTextDelta, RealtimeServerEventResponseTextDone, RealtimeServerEventSessionCreated, RealtimeServerEventSessionUpdated, RealtimeServerEventOutputAudioBufferStarted, RealtimeServerEventOutputAudioBufferStopped, RealtimeServerEventOutputAudioBufferCleared, RealtimeServerEventConversationItemAdded, RealtimeServerEventConversationItemDone, RealtimeServerEventInputAudioBufferTimeoutTriggered, RealtimeServerEventConversationItemInputAudioTranscriptionSegment, RealtimeServerEventMCPListToolsInProgress, RealtimeServerEventMCPListToolsCompleted, RealtimeServerEventMCPListToolsFailed, RealtimeServerEventResponseMCPCallArgumentsDelta, RealtimeServerEventResponseMCPCallArgumentsDone, RealtimeServerEventResponseMCPCallInProgress, RealtimeServerEventResponseMCPCallCompleted, RealtimeServerEventResponseMCPCallFailed], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+
+
+RealtimeTranscriptionSessionAudioInputParam: TypeAlias = RealtimeCallCreateRequestSessionAudioInputParam
+
+
+RealtimeTranscriptionSessionAudioParam: TypeAlias = RealtimeTranscriptionSessionCreateRequestGAAudioParam
 
 
 class RealtimeTranslationSessionUpdateRequestAudioInputTranscription(BaseModel):
@@ -1342,80 +1586,43 @@ class RealtimeTranslationClientEventSessionClose(BaseModel):
 RealtimeTranslationClientEvent: TypeAlias = Annotated[Union[Annotated[Union[RealtimeTranslationClientEventSessionUpdate, RealtimeTranslationClientEventInputAudioBufferAppend, RealtimeTranslationClientEventSessionClose], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
-class RealtimeTranslationSessionUpdateRequestAudioInputTranscriptionParam(TypedDict, total=False):
-    model: Required[str]
+RealtimeTranslationInputAudioBufferAppendEvent: TypeAlias = RealtimeTranslationClientEventInputAudioBufferAppend
 
 
-class RealtimeTranslationSessionUpdateRequestAudioInputNoiseReductionParam(TypedDict, total=False):
-    type: Required[NoiseReductionTypeParam]
+RealtimeTranslationInputAudioBufferAppendEventParam: TypeAlias = RealtimeTranslationClientEventInputAudioBufferAppendParam
 
 
-class RealtimeTranslationSessionUpdateRequestAudioInputParam(TypedDict, total=False):
-    transcription: Optional[RealtimeTranslationSessionUpdateRequestAudioInputTranscriptionParam]
-    noise_reduction: Optional[RealtimeTranslationSessionUpdateRequestAudioInputNoiseReductionParam]
-
-
-class RealtimeTranslationSessionUpdateRequestAudioOutputParam(TypedDict, total=False):
-    language: str
-
-
-class RealtimeTranslationSessionUpdateRequestAudioParam(TypedDict, total=False):
-    input: RealtimeTranslationSessionUpdateRequestAudioInputParam
-    output: RealtimeTranslationSessionUpdateRequestAudioOutputParam
-
-
-class RealtimeTranslationSessionUpdateRequestParam(TypedDict, total=False):
-    audio: RealtimeTranslationSessionUpdateRequestAudioParam
-
-
-class RealtimeTranslationClientEventSessionUpdateParam(TypedDict, total=False):
+class RealtimeTranslationServerEventSessionInputTranscriptDelta(BaseModel):
     event_id: str
-    type: Required[Literal["session.update"]]
-    session: Required[RealtimeTranslationSessionUpdateRequestParam]
+    type: Literal["session.input_transcript.delta"]
+    delta: str
+    elapsed_ms: Optional[int] = None
 
 
-class RealtimeTranslationClientEventInputAudioBufferAppendParam(TypedDict, total=False):
+RealtimeTranslationInputTranscriptDeltaEvent: TypeAlias = RealtimeTranslationServerEventSessionInputTranscriptDelta
+
+
+class RealtimeTranslationServerEventSessionOutputAudioDelta(BaseModel):
     event_id: str
-    type: Required[Literal["session.input_audio_buffer.append"]]
-    audio: Required[str]
+    type: Literal["session.output_audio.delta"]
+    delta: str
+    sample_rate: Optional[int] = 24000
+    channels: Optional[int] = 1
+    format: Optional[Literal["pcm16"]] = None
+    elapsed_ms: Optional[int] = None
 
 
-class RealtimeTranslationClientEventSessionCloseParam(TypedDict, total=False):
+RealtimeTranslationOutputAudioDeltaEvent: TypeAlias = RealtimeTranslationServerEventSessionOutputAudioDelta
+
+
+class RealtimeTranslationServerEventSessionOutputTranscriptDelta(BaseModel):
     event_id: str
-    type: Required[Literal["session.close"]]
+    type: Literal["session.output_transcript.delta"]
+    delta: str
+    elapsed_ms: Optional[int] = None
 
 
-RealtimeTranslationClientEventParam: TypeAlias = Union[RealtimeTranslationClientEventSessionUpdateParam, RealtimeTranslationClientEventInputAudioBufferAppendParam, RealtimeTranslationClientEventSessionCloseParam]
-
-
-class RealtimeTranslationSessionAudioInputTranscription(BaseModel):
-    model: str
-
-
-class RealtimeTranslationSessionAudioInputNoiseReduction(BaseModel):
-    type: NoiseReductionType
-
-
-class RealtimeTranslationSessionAudioInput(BaseModel):
-    transcription: Optional[RealtimeTranslationSessionAudioInputTranscription] = None
-    noise_reduction: Optional[RealtimeTranslationSessionAudioInputNoiseReduction] = None
-
-
-class RealtimeTranslationSessionAudioOutput(BaseModel):
-    language: Optional[str] = None
-
-
-class RealtimeTranslationSessionAudio(BaseModel):
-    input: Optional[RealtimeTranslationSessionAudioInput] = None
-    output: Optional[RealtimeTranslationSessionAudioOutput] = None
-
-
-class RealtimeTranslationSession(BaseModel):
-    id: str
-    type: Literal["translation"]
-    expires_at: int
-    model: str
-    audio: RealtimeTranslationSessionAudio
+RealtimeTranslationOutputTranscriptDeltaEvent: TypeAlias = RealtimeTranslationServerEventSessionOutputTranscriptDelta
 
 
 class RealtimeTranslationServerEventSessionCreated(BaseModel):
@@ -1435,76 +1642,61 @@ class RealtimeTranslationServerEventSessionClosed(BaseModel):
     type: Literal["session.closed"]
 
 
-class RealtimeTranslationServerEventSessionInputTranscriptDelta(BaseModel):
-    event_id: str
-    type: Literal["session.input_transcript.delta"]
-    delta: str
-    elapsed_ms: Optional[int] = None
-
-
-class RealtimeTranslationServerEventSessionOutputTranscriptDelta(BaseModel):
-    event_id: str
-    type: Literal["session.output_transcript.delta"]
-    delta: str
-    elapsed_ms: Optional[int] = None
-
-
-class RealtimeTranslationServerEventSessionOutputAudioDelta(BaseModel):
-    event_id: str
-    type: Literal["session.output_audio.delta"]
-    delta: str
-    sample_rate: Optional[int] = 24000
-    channels: Optional[int] = 1
-    format: Optional[Literal["pcm16"]] = None
-    elapsed_ms: Optional[int] = None
-
-
 RealtimeTranslationServerEvent: TypeAlias = Annotated[Union[Annotated[Union[RealtimeServerEventError, RealtimeTranslationServerEventSessionCreated, RealtimeTranslationServerEventSessionUpdated, RealtimeTranslationServerEventSessionClosed, RealtimeTranslationServerEventSessionInputTranscriptDelta, RealtimeTranslationServerEventSessionOutputTranscriptDelta, RealtimeTranslationServerEventSessionOutputAudioDelta], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
-class RealtimeCallCreateRequestSessionAudioInputNoiseReductionParam(TypedDict, total=False):
-    type: NoiseReductionTypeParam
+RealtimeTranslationSessionCloseEvent: TypeAlias = RealtimeTranslationClientEventSessionClose
 
 
-class RealtimeCallCreateRequestSessionAudioInputParam(TypedDict, total=False):
-    format: RealtimeAudioFormatsParam
-    transcription: AudioTranscriptionParam
-    noise_reduction: RealtimeCallCreateRequestSessionAudioInputNoiseReductionParam
-    turn_detection: RealtimeTurnDetectionParam
+RealtimeTranslationSessionCloseEventParam: TypeAlias = RealtimeTranslationClientEventSessionCloseParam
 
 
-class RealtimeCallCreateRequestSessionAudioOutputParam(TypedDict, total=False):
-    format: RealtimeAudioFormatsParam
-    voice: VoiceIdsOrCustomVoiceParam
-    speed: float
+RealtimeTranslationSessionClosedEvent: TypeAlias = RealtimeTranslationServerEventSessionClosed
 
 
-class RealtimeCallCreateRequestSessionAudioParam(TypedDict, total=False):
-    input: RealtimeCallCreateRequestSessionAudioInputParam
-    output: RealtimeCallCreateRequestSessionAudioOutputParam
+RealtimeTranslationSessionCreatedEvent: TypeAlias = RealtimeTranslationServerEventSessionCreated
 
 
-class RealtimeCallCreateRequestSessionTracingTracingConfigurationParam(TypedDict, total=False):
-    workflow_name: str
-    group_id: str
-    metadata: Dict[str, object]
+RealtimeTranslationSessionUpdateEvent: TypeAlias = RealtimeTranslationClientEventSessionUpdate
 
 
-class RealtimeCallCreateRequestSessionParam(TypedDict, total=False):
-    type: Required[Literal["realtime"]]
-    output_modalities: Sequence[Literal["text", "audio"]]
-    model: Union[str, Literal["gpt-realtime", "gpt-realtime-1.5", "gpt-realtime-2", "gpt-realtime-2.1", "gpt-realtime-2.1-mini", "gpt-realtime-2025-08-28", "gpt-4o-realtime-preview", "gpt-4o-realtime-preview-2024-10-01", "gpt-4o-realtime-preview-2024-12-17", "gpt-4o-realtime-preview-2025-06-03", "gpt-4o-mini-realtime-preview", "gpt-4o-mini-realtime-preview-2024-12-17", "gpt-realtime-mini", "gpt-realtime-mini-2025-10-06", "gpt-realtime-mini-2025-12-15", "gpt-audio-1.5", "gpt-audio-mini", "gpt-audio-mini-2025-10-06", "gpt-audio-mini-2025-12-15"]]
-    instructions: str
-    audio: RealtimeCallCreateRequestSessionAudioParam
-    include: Sequence[Literal["item.input_audio_transcription.logprobs"]]
-    tracing: Optional[Union[Literal["auto"], RealtimeCallCreateRequestSessionTracingTracingConfigurationParam]]
-    tools: Sequence[Union[RealtimeFunctionToolParam, MCPToolParam]]
-    tool_choice: Union[ToolChoiceOptionsParam, ToolChoiceFunctionParam, ToolChoiceMCPParam]
-    parallel_tool_calls: bool
-    reasoning: RealtimeReasoningParam
-    max_output_tokens: Union[int, Literal["inf"]]
-    truncation: RealtimeTruncationParam
-    prompt: PromptParam
+RealtimeTranslationSessionUpdateEventParam: TypeAlias = RealtimeTranslationClientEventSessionUpdateParam
+
+
+RealtimeTranslationSessionUpdatedEvent: TypeAlias = RealtimeTranslationServerEventSessionUpdated
+
+
+RealtimeTruncationRetentionRatioParam: TypeAlias = RealtimeTruncationParamRetentionRatioParam
+
+
+ResponseCreateEventWithReferencesParam: TypeAlias = RealtimeClientEventResponseCreateParam
+
+
+ResponseItemReference: TypeAlias = ItemReferenceParam2
+
+
+ResponseItemReferenceParam: TypeAlias = ItemReferenceParam
+
+
+ResponseMcpCallArgumentsDelta: TypeAlias = RealtimeServerEventResponseMCPCallArgumentsDelta
+
+
+ResponseMcpCallArgumentsDone: TypeAlias = RealtimeServerEventResponseMCPCallArgumentsDone
+
+
+ResponseMcpCallCompleted: TypeAlias = RealtimeServerEventResponseMCPCallCompleted
+
+
+ResponseMcpCallFailed: TypeAlias = RealtimeServerEventResponseMCPCallFailed
+
+
+ResponseMcpCallInProgress: TypeAlias = RealtimeServerEventResponseMCPCallInProgress
+
+
+SessionCloseEvent: TypeAlias = RealtimeTranslationClientEventSessionClose
+
+
+SessionCloseEventParam: TypeAlias = RealtimeTranslationClientEventSessionCloseParam
 
 
 class RealtimeTranscriptionSessionCreateRequestTurnDetection(BaseModel):
@@ -1697,12 +1889,6 @@ class RealtimeTranscriptionSessionCreateRequestTurnDetectionParam(TypedDict, tot
 class RealtimeTranslationClientSecretCreateRequestExpiresAfterParam(TypedDict, total=False):
     anchor: Literal["created_at"]
     seconds: int
-
-
-class RealtimeTranslationClientSecretCreateResponse(BaseModel):
-    value: str
-    expires_at: int
-    session: RealtimeTranslationSession
 
 
 class RealtimeTranslationSessionCreateRequestAudioInputNoiseReductionParam(TypedDict, total=False):

@@ -35,6 +35,7 @@ from openai_kit.types.shared import (
     ImageDetail,
     InlineSkillParam,
     InlineSkillParam2,
+    InlineSkillSourceParam2,
     InputContent,
     InputContentParam,
     InputFidelity,
@@ -195,6 +196,14 @@ class ApplyPatchUpdateFileOperationParam2(BaseModel):
 ApplyPatchOperationParam2: TypeAlias = Annotated[Union[Annotated[Union[ApplyPatchCreateFileOperationParam2, ApplyPatchDeleteFileOperationParam2, ApplyPatchUpdateFileOperationParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
+class ApplyPatchToolParam(BaseModel):
+    type: Literal["apply_patch"]
+    allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
+
+
+ApplyPatchTool: TypeAlias = ApplyPatchToolParam
+
+
 ClickButtonType: TypeAlias = Union[Literal["left", "right", "wheel", "back", "forward"], str]
 
 
@@ -345,7 +354,32 @@ ComputerEnvironmentParam: TypeAlias = Literal["windows", "mac", "linux", "ubuntu
 ContainerMemoryLimit: TypeAlias = Union[Literal["1g", "4g", "16g", "64g"], str]
 
 
+class ContainerAutoParam(BaseModel):
+    type: Literal["container_auto"]
+    file_ids: Optional[List[str]] = None
+    memory_limit: Optional[ContainerMemoryLimit] = None
+    network_policy: Optional[Annotated[Union[Annotated[Union[ContainerNetworkPolicyDisabledParam2, ContainerNetworkPolicyAllowlistParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+    skills: Optional[List[Annotated[Union[Annotated[Union[SkillReferenceParam2, InlineSkillParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+
+
+ContainerAuto: TypeAlias = ContainerAutoParam
+
+
 ContainerMemoryLimitParam: TypeAlias = Literal["1g", "4g", "16g", "64g"]
+
+
+ContainerNetworkPolicyAllowlist: TypeAlias = ContainerNetworkPolicyAllowlistParam2
+
+
+ContainerNetworkPolicyDisabled: TypeAlias = ContainerNetworkPolicyDisabledParam2
+
+
+class ContainerReferenceResource(BaseModel):
+    type: Literal["container_reference"]
+    container_id: str
+
+
+ContainerReference: TypeAlias = ContainerReferenceResource
 
 
 class ConversationParam2Param(TypedDict, total=False):
@@ -437,6 +471,31 @@ FunctionShellCallOutputStatusEnum: TypeAlias = Union[Literal["in_progress", "com
 FunctionShellCallStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
 
 
+class LocalSkillParam(BaseModel):
+    name: str
+    description: str
+    path: str
+
+
+class LocalEnvironmentParam(BaseModel):
+    type: Literal["local"]
+    skills: Optional[List[LocalSkillParam]] = None
+
+
+class ContainerReferenceParam(BaseModel):
+    type: Literal["container_reference"]
+    container_id: str
+
+
+class FunctionShellToolParam(BaseModel):
+    type: Literal["shell"]
+    environment: Optional[Annotated[Union[Annotated[Union[ContainerAutoParam, LocalEnvironmentParam, ContainerReferenceParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+    allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
+
+
+FunctionShellTool: TypeAlias = FunctionShellToolParam
+
+
 GrammarSyntax1: TypeAlias = Union[Literal["lark", "regex"], str]
 
 
@@ -453,6 +512,12 @@ IncludeEnum: TypeAlias = Union[Literal["file_search_call.results", "web_search_c
 
 
 IncludeEnumParam: TypeAlias = Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]
+
+
+InlineSkill: TypeAlias = InlineSkillParam2
+
+
+InlineSkillSource: TypeAlias = InlineSkillSourceParam2
 
 
 InputMessageContentList: TypeAlias = List[InputContent]
@@ -783,36 +848,6 @@ class LocalShellToolParam(BaseModel):
     type: Literal["local_shell"]
 
 
-class ContainerAutoParam(BaseModel):
-    type: Literal["container_auto"]
-    file_ids: Optional[List[str]] = None
-    memory_limit: Optional[ContainerMemoryLimit] = None
-    network_policy: Optional[Annotated[Union[Annotated[Union[ContainerNetworkPolicyDisabledParam2, ContainerNetworkPolicyAllowlistParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-    skills: Optional[List[Annotated[Union[Annotated[Union[SkillReferenceParam2, InlineSkillParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
-
-
-class LocalSkillParam(BaseModel):
-    name: str
-    description: str
-    path: str
-
-
-class LocalEnvironmentParam(BaseModel):
-    type: Literal["local"]
-    skills: Optional[List[LocalSkillParam]] = None
-
-
-class ContainerReferenceParam(BaseModel):
-    type: Literal["container_reference"]
-    container_id: str
-
-
-class FunctionShellToolParam(BaseModel):
-    type: Literal["shell"]
-    environment: Optional[Annotated[Union[Annotated[Union[ContainerAutoParam, LocalEnvironmentParam, ContainerReferenceParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-    allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
-
-
 class CustomTextFormatParam(BaseModel):
     type: Literal["text"]
 
@@ -876,11 +911,6 @@ class WebSearchPreviewTool(BaseModel):
     user_location: Optional[ApproximateLocation] = None
     search_context_size: Optional[SearchContextSize] = None
     search_content_types: Optional[List[SearchContentType]] = None
-
-
-class ApplyPatchToolParam(BaseModel):
-    type: Literal["apply_patch"]
-    allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
 
 
 Tool: TypeAlias = Annotated[Union[Annotated[Union[FunctionTool, FileSearchTool, ComputerTool, ComputerUsePreviewTool, WebSearchTool, MCPTool, CodeInterpreterTool, ProgrammaticToolCallingParam, ImageGenTool, LocalShellToolParam, FunctionShellToolParam, CustomToolParam, NamespaceToolParam, ToolSearchToolParam, WebSearchPreviewTool, ApplyPatchToolParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
@@ -1938,11 +1968,6 @@ class LocalEnvironmentResource(BaseModel):
     type: Literal["local"]
 
 
-class ContainerReferenceResource(BaseModel):
-    type: Literal["container_reference"]
-    container_id: str
-
-
 class FunctionShellCall(BaseModel):
     type: Literal["shell_call"]
     id: str
@@ -2086,6 +2111,12 @@ class CustomToolCallOutputResource(BaseModel):
 ItemResource: TypeAlias = Union[InputMessageResource, OutputMessage, FileSearchToolCall, ComputerToolCall, ComputerToolCallOutputResource, WebSearchToolCall, FunctionToolCallResource, FunctionToolCallOutputResource, ToolSearchCall, ToolSearchOutput, AdditionalTools, ReasoningItem, Program, ProgramOutput, CompactionBody, ImageGenToolCall, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCall, FunctionShellCallOutput, ApplyPatchToolCall, ApplyPatchToolCallOutput, MCPListTools, MCPApprovalRequest, MCPApprovalResponseResource, MCPToolCall, CustomToolCallResource, CustomToolCallOutputResource]
 
 
+LocalEnvironment: TypeAlias = LocalEnvironmentParam
+
+
+LocalSkill: TypeAlias = LocalSkillParam
+
+
 ModelIdsResponsesParam: TypeAlias = Union[ModelIdsSharedParam, Literal["o1-pro", "o1-pro-2025-03-19", "o3-pro", "o3-pro-2025-06-10", "o3-deep-research", "o3-deep-research-2025-06-26", "o4-mini-deep-research", "o4-mini-deep-research-2025-06-26", "computer-use-preview", "computer-use-preview-2025-03-11", "gpt-5.5-pro", "gpt-5.5-pro-2026-04-23", "gpt-5-codex", "gpt-5-pro", "gpt-5-pro-2025-10-06", "gpt-5.1-codex-max", "gpt-daybreak-blue-latest", "gpt-daybreak-red-latest", "gpt-5.6-cyber"]]
 
 
@@ -2095,10 +2126,16 @@ ModelIdsCompactionParam: TypeAlias = Optional[Union[ModelIdsResponsesParam, str]
 ModelIdsResponses: TypeAlias = Union[ModelIdsShared, Union[Literal["o1-pro", "o1-pro-2025-03-19", "o3-pro", "o3-pro-2025-06-10", "o3-deep-research", "o3-deep-research-2025-06-26", "o4-mini-deep-research", "o4-mini-deep-research-2025-06-26", "computer-use-preview", "computer-use-preview-2025-03-11", "gpt-5.5-pro", "gpt-5.5-pro-2026-04-23", "gpt-5-codex", "gpt-5-pro", "gpt-5-pro-2025-10-06", "gpt-5.1-codex-max", "gpt-daybreak-blue-latest", "gpt-daybreak-red-latest", "gpt-5.6-cyber"], str]]
 
 
+NamespaceTool: TypeAlias = NamespaceToolParam
+
+
 OutputContent: TypeAlias = Annotated[Union[Annotated[Union[OutputTextContent, RefusalContent, ReasoningTextContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
 OutputItem: TypeAlias = Annotated[Union[Annotated[Union[OutputMessage, FileSearchToolCall, FunctionToolCall, FunctionToolCallOutputResource, WebSearchToolCall, ComputerToolCall, ComputerToolCallOutputResource, ReasoningItem, Program, ProgramOutput, ToolSearchCall, ToolSearchOutput, AdditionalTools, CompactionBody, ImageGenToolCall, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCall, FunctionShellCallOutput, ApplyPatchToolCall, ApplyPatchToolCallOutput, MCPToolCall, MCPListTools, MCPApprovalRequest, MCPApprovalResponseResource, CustomToolCall, CustomToolCallOutputResource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+
+
+ParsedResponseOutputMessage: TypeAlias = OutputMessage
 
 
 PersonalityEnumParam: TypeAlias = Union[str, Literal["friendly", "pragmatic"]]
@@ -2137,6 +2174,64 @@ ReasoningModeEnum: TypeAlias = Union[str, Union[Literal["standard", "pro"], str]
 ReasoningModeEnumParam: TypeAlias = Union[str, Literal["standard", "pro"]]
 
 
+ResponseApplyPatchToolCall: TypeAlias = ApplyPatchToolCall
+
+
+ResponseApplyPatchToolCallOutput: TypeAlias = ApplyPatchToolCallOutput
+
+
+ResponseCodeInterpreterToolCall: TypeAlias = CodeInterpreterToolCall
+
+
+ResponseCodeInterpreterToolCallParam: TypeAlias = CodeInterpreterToolCallParam
+
+
+ResponseCompactionItem: TypeAlias = CompactionBody
+
+
+ResponseCompactionItemParam: TypeAlias = CompactionSummaryItemParam2
+
+
+ResponseCompactionItemParamParam: TypeAlias = CompactionSummaryItemParam
+
+
+ResponseComputerToolCall: TypeAlias = ComputerToolCall
+
+
+ResponseComputerToolCallOutputItem: TypeAlias = ComputerToolCallOutputResource
+
+
+ResponseComputerToolCallOutputScreenshot: TypeAlias = ComputerScreenshotImage
+
+
+ResponseComputerToolCallOutputScreenshotParam: TypeAlias = ComputerScreenshotImageParam
+
+
+ResponseComputerToolCallParam: TypeAlias = ComputerToolCallParam
+
+
+ResponseContainerReference: TypeAlias = ContainerReferenceResource
+
+
+class ResponseConversation(BaseModel):
+    id: str
+
+
+ResponseConversationParam: TypeAlias = ResponseConversation
+
+
+ResponseConversationParamParam: TypeAlias = ConversationParam2Param
+
+
+ResponseCustomToolCallOutput: TypeAlias = CustomToolCallOutput
+
+
+ResponseCustomToolCallOutputItem: TypeAlias = CustomToolCallOutputResource
+
+
+ResponseCustomToolCallOutputParam: TypeAlias = CustomToolCallOutputParam
+
+
 ResponseErrorCode: TypeAlias = Union[Literal["server_error", "rate_limit_exceeded", "invalid_prompt", "data_residency_mismatch", "bio_policy", "vector_store_timeout", "invalid_image", "invalid_image_format", "invalid_base64_image", "invalid_image_url", "image_too_large", "image_too_small", "image_parse_error", "image_content_policy_violation", "invalid_image_mode", "image_file_too_large", "unsupported_image_media_type", "empty_image_file", "failed_to_download_image", "image_file_not_found"], str]
 
 
@@ -2146,6 +2241,281 @@ class ResponseError2(BaseModel):
 
 
 ResponseError: TypeAlias = Optional[ResponseError2]
+
+
+ResponseFileSearchToolCall: TypeAlias = FileSearchToolCall
+
+
+ResponseFileSearchToolCallParam: TypeAlias = FileSearchToolCallParam
+
+
+class TextResponseFormatJsonSchema(BaseModel):
+    type: Literal["json_schema"]
+    description: Optional[str] = None
+    name: str
+    schema_: ResponseFormatJsonSchemaSchema = Field(alias="schema")
+    strict: Optional[bool] = None
+
+
+TextResponseFormatConfiguration: TypeAlias = Annotated[Union[Annotated[Union[ResponseFormatText, TextResponseFormatJsonSchema, ResponseFormatJsonObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+
+
+ResponseFormatTextConfig: TypeAlias = TextResponseFormatConfiguration
+
+
+class TextResponseFormatJsonSchemaParam(TypedDict, total=False):
+    type: Required[Literal["json_schema"]]
+    description: str
+    name: Required[str]
+    schema: Required[ResponseFormatJsonSchemaSchemaParam]
+    strict: Optional[bool]
+
+
+TextResponseFormatConfigurationParam: TypeAlias = Union[ResponseFormatTextParam, TextResponseFormatJsonSchemaParam, ResponseFormatJsonObjectParam]
+
+
+ResponseFormatTextConfigParam: TypeAlias = TextResponseFormatConfigurationParam
+
+
+ResponseFormatTextJSONSchemaConfig: TypeAlias = TextResponseFormatJsonSchema
+
+
+ResponseFormatTextJSONSchemaConfigParam: TypeAlias = TextResponseFormatJsonSchemaParam
+
+
+ResponseFunctionShellCallOutputContent: TypeAlias = FunctionShellCallOutputContentParam2
+
+
+ResponseFunctionShellCallOutputContentParam: TypeAlias = FunctionShellCallOutputContentParam
+
+
+ResponseFunctionShellToolCall: TypeAlias = FunctionShellCall
+
+
+ResponseFunctionShellToolCallOutput: TypeAlias = FunctionShellCallOutput
+
+
+ResponseFunctionToolCallOutputItem: TypeAlias = FunctionToolCallOutputResource
+
+
+ResponseFunctionWebSearch: TypeAlias = WebSearchToolCall
+
+
+ResponseFunctionWebSearchParam: TypeAlias = WebSearchToolCallParam
+
+
+ResponseInputFile: TypeAlias = InputFileContentParam3
+
+
+ResponseInputFileContent: TypeAlias = InputFileContentParam3
+
+
+ResponseInputFileContentParam: TypeAlias = InputFileContentParam2
+
+
+ResponseInputFileParam: TypeAlias = InputFileContentParam2
+
+
+ResponseInputImage: TypeAlias = InputImageContentParamAutoParam2
+
+
+ResponseInputImageContent: TypeAlias = InputImageContentParamAutoParam2
+
+
+ResponseInputImageContentParam: TypeAlias = InputImageContentParamAutoParam
+
+
+ResponseInputImageParam: TypeAlias = InputImageContentParamAutoParam
+
+
+ResponseInputMessageItem: TypeAlias = InputMessageResource
+
+
+ResponseInputText: TypeAlias = InputTextContentParam3
+
+
+ResponseInputTextContent: TypeAlias = InputTextContentParam3
+
+
+ResponseInputTextContentParam: TypeAlias = InputTextContentParam2
+
+
+ResponseInputTextParam: TypeAlias = InputTextContentParam2
+
+
+ResponseLocalEnvironment: TypeAlias = LocalEnvironmentResource
+
+
+class ResponseMCPCallArgumentsDeltaEvent(BaseModel):
+    type: Literal["response.mcp_call_arguments.delta"]
+    output_index: int
+    item_id: str
+    delta: str
+    sequence_number: int
+
+
+ResponseMcpCallArgumentsDeltaEvent: TypeAlias = ResponseMCPCallArgumentsDeltaEvent
+
+
+class ResponseMCPCallArgumentsDoneEvent(BaseModel):
+    type: Literal["response.mcp_call_arguments.done"]
+    output_index: int
+    item_id: str
+    arguments: str
+    sequence_number: int
+
+
+ResponseMcpCallArgumentsDoneEvent: TypeAlias = ResponseMCPCallArgumentsDoneEvent
+
+
+class ResponseMCPCallCompletedEvent(BaseModel):
+    type: Literal["response.mcp_call.completed"]
+    item_id: str
+    output_index: int
+    sequence_number: int
+
+
+ResponseMcpCallCompletedEvent: TypeAlias = ResponseMCPCallCompletedEvent
+
+
+class ResponseMCPCallFailedEvent(BaseModel):
+    type: Literal["response.mcp_call.failed"]
+    item_id: str
+    output_index: int
+    sequence_number: int
+
+
+ResponseMcpCallFailedEvent: TypeAlias = ResponseMCPCallFailedEvent
+
+
+class ResponseMCPCallInProgressEvent(BaseModel):
+    type: Literal["response.mcp_call.in_progress"]
+    sequence_number: int
+    output_index: int
+    item_id: str
+
+
+ResponseMcpCallInProgressEvent: TypeAlias = ResponseMCPCallInProgressEvent
+
+
+class ResponseMCPListToolsCompletedEvent(BaseModel):
+    type: Literal["response.mcp_list_tools.completed"]
+    item_id: str
+    output_index: int
+    sequence_number: int
+
+
+ResponseMcpListToolsCompletedEvent: TypeAlias = ResponseMCPListToolsCompletedEvent
+
+
+class ResponseMCPListToolsFailedEvent(BaseModel):
+    type: Literal["response.mcp_list_tools.failed"]
+    item_id: str
+    output_index: int
+    sequence_number: int
+
+
+ResponseMcpListToolsFailedEvent: TypeAlias = ResponseMCPListToolsFailedEvent
+
+
+class ResponseMCPListToolsInProgressEvent(BaseModel):
+    type: Literal["response.mcp_list_tools.in_progress"]
+    item_id: str
+    output_index: int
+    sequence_number: int
+
+
+ResponseMcpListToolsInProgressEvent: TypeAlias = ResponseMCPListToolsInProgressEvent
+
+
+ResponseOutputMessage: TypeAlias = OutputMessage
+
+
+ResponseOutputMessageParam: TypeAlias = OutputMessageParam
+
+
+ResponseOutputRefusal: TypeAlias = RefusalContent
+
+
+ResponseOutputRefusalParam: TypeAlias = RefusalContentParam
+
+
+ResponseOutputTextParam: TypeAlias = OutputTextContentParam
+
+
+ResponsePrompt: TypeAlias = Prompt2
+
+
+ResponsePromptParam: TypeAlias = PromptParam2
+
+
+ResponseReasoningItem: TypeAlias = ReasoningItem
+
+
+ResponseReasoningItemParam: TypeAlias = ReasoningItemParam
+
+
+class ResponseShellCallCommandAddedStreamingEvent(BaseModel):
+    type: Literal["response.shell_call_command.added"]
+    sequence_number: int
+    output_index: int
+    command_index: int
+    command: str
+
+
+ResponseShellCallCommandAddedEvent: TypeAlias = ResponseShellCallCommandAddedStreamingEvent
+
+
+class ResponseShellCallCommandDeltaStreamingEvent(BaseModel):
+    type: Literal["response.shell_call_command.delta"]
+    sequence_number: int
+    output_index: int
+    command_index: int
+    delta: str
+    obfuscation: Optional[str] = None
+
+
+ResponseShellCallCommandDeltaEvent: TypeAlias = ResponseShellCallCommandDeltaStreamingEvent
+
+
+class ResponseShellCallCommandDoneStreamingEvent(BaseModel):
+    type: Literal["response.shell_call_command.done"]
+    sequence_number: int
+    output_index: int
+    command_index: int
+    command: str
+
+
+ResponseShellCallCommandDoneEvent: TypeAlias = ResponseShellCallCommandDoneStreamingEvent
+
+
+class ShellCallOutputDelta(BaseModel):
+    stdout: Optional[str] = None
+    stderr: Optional[str] = None
+
+
+class ResponseShellCallOutputContentDeltaStreamingEvent(BaseModel):
+    type: Literal["response.shell_call_output_content.delta"]
+    sequence_number: int
+    item_id: str
+    output_index: int
+    command_index: int
+    delta: ShellCallOutputDelta
+
+
+ResponseShellCallOutputContentDeltaEvent: TypeAlias = ResponseShellCallOutputContentDeltaStreamingEvent
+
+
+class ResponseShellCallOutputContentDoneStreamingEvent(BaseModel):
+    type: Literal["response.shell_call_output_content.done"]
+    sequence_number: int
+    item_id: str
+    output_index: int
+    command_index: int
+    output: List[FunctionShellCallOutputContent]
+
+
+ResponseShellCallOutputContentDoneEvent: TypeAlias = ResponseShellCallOutputContentDoneStreamingEvent
 
 
 class ResponseAudioDeltaEvent(BaseModel):
@@ -2205,17 +2575,6 @@ class ResponseCodeInterpreterCallInterpretingEvent(BaseModel):
     output_index: int
     item_id: str
     sequence_number: int
-
-
-class TextResponseFormatJsonSchema(BaseModel):
-    type: Literal["json_schema"]
-    description: Optional[str] = None
-    name: str
-    schema_: ResponseFormatJsonSchemaSchema = Field(alias="schema")
-    strict: Optional[bool] = None
-
-
-TextResponseFormatConfiguration: TypeAlias = Annotated[Union[Annotated[Union[ResponseFormatText, TextResponseFormatJsonSchema, ResponseFormatJsonObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
 class ResponseTextParam2(BaseModel):
@@ -2316,10 +2675,6 @@ class ModerationErrorBody(BaseModel):
 class Moderation(BaseModel):
     input: Annotated[Union[Annotated[Union[ModerationResultBody, ModerationErrorBody], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
     output: Annotated[Union[Annotated[Union[ModerationResultBody, ModerationErrorBody], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-class ResponseConversation(BaseModel):
-    id: str
 
 
 class Response(ResponseHelpers, BaseModel):
@@ -2433,54 +2788,6 @@ class ResponseFunctionCallArgumentsDoneEvent(BaseModel):
     output_index: int
     sequence_number: int
     arguments: str
-
-
-class ResponseShellCallCommandAddedStreamingEvent(BaseModel):
-    type: Literal["response.shell_call_command.added"]
-    sequence_number: int
-    output_index: int
-    command_index: int
-    command: str
-
-
-class ResponseShellCallCommandDeltaStreamingEvent(BaseModel):
-    type: Literal["response.shell_call_command.delta"]
-    sequence_number: int
-    output_index: int
-    command_index: int
-    delta: str
-    obfuscation: Optional[str] = None
-
-
-class ResponseShellCallCommandDoneStreamingEvent(BaseModel):
-    type: Literal["response.shell_call_command.done"]
-    sequence_number: int
-    output_index: int
-    command_index: int
-    command: str
-
-
-class ShellCallOutputDelta(BaseModel):
-    stdout: Optional[str] = None
-    stderr: Optional[str] = None
-
-
-class ResponseShellCallOutputContentDeltaStreamingEvent(BaseModel):
-    type: Literal["response.shell_call_output_content.delta"]
-    sequence_number: int
-    item_id: str
-    output_index: int
-    command_index: int
-    delta: ShellCallOutputDelta
-
-
-class ResponseShellCallOutputContentDoneStreamingEvent(BaseModel):
-    type: Literal["response.shell_call_output_content.done"]
-    sequence_number: int
-    item_id: str
-    output_index: int
-    command_index: int
-    output: List[FunctionShellCallOutputContent]
 
 
 class ResponseInProgressEvent(BaseModel):
@@ -2684,64 +2991,6 @@ class ResponseImageGenCallPartialImageEvent(BaseModel):
     output_format: Optional[str] = None
 
 
-class ResponseMCPCallArgumentsDeltaEvent(BaseModel):
-    type: Literal["response.mcp_call_arguments.delta"]
-    output_index: int
-    item_id: str
-    delta: str
-    sequence_number: int
-
-
-class ResponseMCPCallArgumentsDoneEvent(BaseModel):
-    type: Literal["response.mcp_call_arguments.done"]
-    output_index: int
-    item_id: str
-    arguments: str
-    sequence_number: int
-
-
-class ResponseMCPCallCompletedEvent(BaseModel):
-    type: Literal["response.mcp_call.completed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-
-
-class ResponseMCPCallFailedEvent(BaseModel):
-    type: Literal["response.mcp_call.failed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-
-
-class ResponseMCPCallInProgressEvent(BaseModel):
-    type: Literal["response.mcp_call.in_progress"]
-    sequence_number: int
-    output_index: int
-    item_id: str
-
-
-class ResponseMCPListToolsCompletedEvent(BaseModel):
-    type: Literal["response.mcp_list_tools.completed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-
-
-class ResponseMCPListToolsFailedEvent(BaseModel):
-    type: Literal["response.mcp_list_tools.failed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-
-
-class ResponseMCPListToolsInProgressEvent(BaseModel):
-    type: Literal["response.mcp_list_tools.in_progress"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-
-
 class ResponseOutputTextAnnotationAddedEvent(BaseModel):
     type: Literal["response.output_text.annotation.added"]
     item_id: str
@@ -2791,6 +3040,29 @@ class ResponseStreamOptionsParam2(TypedDict, total=False):
 ResponseStreamOptionsParam: TypeAlias = Optional[ResponseStreamOptionsParam2]
 
 
+ResponseTextConfig: TypeAlias = ResponseTextParam2
+
+
+class ResponseTextParam(TypedDict, total=False):
+    format: TextResponseFormatConfigurationParam
+    verbosity: VerbosityParam
+
+
+ResponseTextConfigParam: TypeAlias = ResponseTextParam
+
+
+ResponseToolSearchCall: TypeAlias = ToolSearchCall
+
+
+ResponseToolSearchOutputItem: TypeAlias = ToolSearchOutput
+
+
+ResponseToolSearchOutputItemParam: TypeAlias = ToolSearchOutputItemParam2
+
+
+ResponseToolSearchOutputItemParamParam: TypeAlias = ToolSearchOutputItemParam
+
+
 class ContextManagementParam2(BaseModel):
     type: str
     compact_threshold: Optional[int] = None
@@ -2833,22 +3105,6 @@ class ResponsesClientEventResponseCreate(BaseModel):
 
 
 ResponsesClientEvent: TypeAlias = ResponsesClientEventResponseCreate
-
-
-class TextResponseFormatJsonSchemaParam(TypedDict, total=False):
-    type: Required[Literal["json_schema"]]
-    description: str
-    name: Required[str]
-    schema: Required[ResponseFormatJsonSchemaSchemaParam]
-    strict: Optional[bool]
-
-
-TextResponseFormatConfigurationParam: TypeAlias = Union[ResponseFormatTextParam, TextResponseFormatJsonSchemaParam, ResponseFormatJsonObjectParam]
-
-
-class ResponseTextParam(TypedDict, total=False):
-    format: TextResponseFormatConfigurationParam
-    verbosity: VerbosityParam
 
 
 ToolsArrayParam: TypeAlias = Sequence[ToolParam]
@@ -3483,6 +3739,36 @@ ResponsesWebSocketStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[Respo
 
 
 ServiceTierEnumParam: TypeAlias = Literal["auto", "default", "fast", "flex", "priority"]
+
+
+SkillReference: TypeAlias = SkillReferenceParam2
+
+
+ToolChoiceApplyPatch: TypeAlias = SpecificApplyPatchParam2
+
+
+ToolChoiceApplyPatchParam: TypeAlias = SpecificApplyPatchParam
+
+
+ToolChoiceMcp: TypeAlias = ToolChoiceMCP
+
+
+ToolChoiceMcpParam: TypeAlias = ToolChoiceMCPParam
+
+
+ToolChoiceShell: TypeAlias = SpecificFunctionShellParam2
+
+
+ToolChoiceShellParam: TypeAlias = SpecificFunctionShellParam
+
+
+ToolSearchOutputNamespaceTool: TypeAlias = NamespaceToolParam
+
+
+ToolSearchOutputNamespaceToolParam: TypeAlias = NamespaceToolParam2
+
+
+ToolSearchTool: TypeAlias = ToolSearchToolParam
 
 
 TruncationEnumParam: TypeAlias = Literal["auto", "disabled"]

@@ -15,10 +15,31 @@ CallableToolAllowedCaller: TypeAlias = Union[Literal["direct", "programmatic"], 
 CallableToolAllowedCallerParam: TypeAlias = Literal["direct", "programmatic"]
 
 
+class VoiceIdsOrCustomVoiceParamVariant2Param(TypedDict, total=False):
+    id: Required[str]
+
+
+CustomVoiceParam: TypeAlias = VoiceIdsOrCustomVoiceParamVariant2Param
+
+
 FileInputDetail: TypeAlias = Union[Literal["auto", "low", "high"], str]
 
 
 FileInputDetailParam: TypeAlias = Literal["auto", "low", "high"]
+
+
+class FunctionParameters(BaseModel):
+    pass
+
+
+class FunctionObject(BaseModel):
+    description: Optional[str] = None
+    name: str
+    parameters: Optional[FunctionParameters] = None
+    strict: Optional[bool] = None
+
+
+FunctionDefinition: TypeAlias = FunctionObject
 
 
 FunctionParametersParam: TypeAlias = Dict[str, object]
@@ -110,6 +131,32 @@ ReasoningEffort: TypeAlias = Optional[Union[Literal["none", "minimal", "low", "m
 ReasoningEffortParam: TypeAlias = Optional[Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]]
 
 
+class ResponseFormatJsonObject(BaseModel):
+    type: Literal["json_object"]
+
+
+ResponseFormatJSONObject: TypeAlias = ResponseFormatJsonObject
+
+
+class ResponseFormatJsonSchemaSchema(BaseModel):
+    pass
+
+
+class ResponseFormatJsonSchemaJsonSchema(BaseModel):
+    description: Optional[str] = None
+    name: str
+    schema_: Optional[ResponseFormatJsonSchemaSchema] = Field(default=None, alias="schema")
+    strict: Optional[bool] = None
+
+
+class ResponseFormatJsonSchema(BaseModel):
+    type: Literal["json_schema"]
+    json_schema: ResponseFormatJsonSchemaJsonSchema
+
+
+ResponseFormatJSONSchema: TypeAlias = ResponseFormatJsonSchema
+
+
 ResponseFormatJsonSchemaSchemaParam: TypeAlias = Dict[str, object]
 
 
@@ -124,10 +171,6 @@ VoiceIdsOrCustomVoice: TypeAlias = Union[VoiceIdsShared, VoiceIdsOrCustomVoiceVa
 
 
 VoiceIdsSharedParam: TypeAlias = Union[str, Literal["alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"]]
-
-
-class VoiceIdsOrCustomVoiceParamVariant2Param(TypedDict, total=False):
-    id: Required[str]
 
 
 VoiceIdsOrCustomVoiceParam: TypeAlias = Union[VoiceIdsSharedParam, VoiceIdsOrCustomVoiceParamVariant2Param]
@@ -192,17 +235,6 @@ class Error(BaseModel):
     message: str
     param: Optional[str]
     type: str
-
-
-class FunctionParameters(BaseModel):
-    pass
-
-
-class FunctionObject(BaseModel):
-    description: Optional[str] = None
-    name: str
-    parameters: Optional[FunctionParameters] = None
-    strict: Optional[bool] = None
 
 
 class FunctionObjectParam(TypedDict, total=False):
@@ -310,28 +342,8 @@ class PromptCacheBreakpointParam2(BaseModel):
     mode: Literal["explicit"]
 
 
-class ResponseFormatJsonObject(BaseModel):
-    type: Literal["json_object"]
-
-
 class ResponseFormatJsonObjectParam(TypedDict, total=False):
     type: Required[Literal["json_object"]]
-
-
-class ResponseFormatJsonSchemaSchema(BaseModel):
-    pass
-
-
-class ResponseFormatJsonSchemaJsonSchema(BaseModel):
-    description: Optional[str] = None
-    name: str
-    schema_: Optional[ResponseFormatJsonSchemaSchema] = Field(default=None, alias="schema")
-    strict: Optional[bool] = None
-
-
-class ResponseFormatJsonSchema(BaseModel):
-    type: Literal["json_schema"]
-    json_schema: ResponseFormatJsonSchemaJsonSchema
 
 
 class ResponseFormatJsonSchemaJsonSchemaParam(TypedDict, total=False):

@@ -2,8 +2,11 @@
 
 """Types of the `skills` area."""
 
-from typing_extensions import Literal
+from typing_extensions import Literal, TypeAlias
 from openai_kit.types._base import BaseModel
+from openai_kit.types.conversations import (
+    ConversationItemList,
+)
 
 
 class DeletedSkillResource(BaseModel):
@@ -12,11 +15,17 @@ class DeletedSkillResource(BaseModel):
     id: str
 
 
+DeletedSkill: TypeAlias = DeletedSkillResource
+
+
 class DeletedSkillVersionResource(BaseModel):
     object: Literal["skill.version.deleted"]
     deleted: bool
     id: str
     version: str
+
+
+DeletedSkillVersion: TypeAlias = DeletedSkillVersionResource
 
 
 class SkillResource(BaseModel):
@@ -29,6 +38,9 @@ class SkillResource(BaseModel):
     latest_version: str
 
 
+Skill: TypeAlias = SkillResource
+
+
 class SkillVersionResource(BaseModel):
     object: Literal["skill.version"]
     id: str
@@ -37,3 +49,9 @@ class SkillVersionResource(BaseModel):
     created_at: int
     name: str
     description: str
+
+
+SkillVersion: TypeAlias = SkillVersionResource
+
+
+SkillVersionList: TypeAlias = ConversationItemList

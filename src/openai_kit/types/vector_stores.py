@@ -16,6 +16,9 @@ class AutoChunkingStrategyRequestParam(TypedDict, total=False):
     type: Required[Literal["auto"]]
 
 
+AutoFileChunkingStrategyParam: TypeAlias = AutoChunkingStrategyRequestParam
+
+
 class StaticChunkingStrategyParam(TypedDict, total=False):
     max_chunk_size_tokens: Required[int]
     chunk_overlap_tokens: Required[int]
@@ -29,7 +32,15 @@ class StaticChunkingStrategyRequestParam(TypedDict, total=False):
 ChunkingStrategyRequestParam: TypeAlias = Union[AutoChunkingStrategyRequestParam, StaticChunkingStrategyRequestParam]
 
 
-VectorStoreFileAttributes: TypeAlias = Optional[Dict[str, Union[str, float, bool]]]
+FileChunkingStrategyParam: TypeAlias = ChunkingStrategyRequestParam
+
+
+class VectorStoresFilesContentItem(BaseModel):
+    type: Optional[str] = None
+    text: Optional[str] = None
+
+
+FileContentResponse: TypeAlias = VectorStoresFilesContentItem
 
 
 VectorStoreFileAttributesParam: TypeAlias = Optional[Dict[str, Union[str, float, bool]]]
@@ -41,10 +52,36 @@ class CreateVectorStoreFileRequestParam(TypedDict, total=False):
     attributes: VectorStoreFileAttributesParam
 
 
-class DeleteVectorStoreFileResponse(BaseModel):
-    id: str
-    deleted: bool
-    object: Literal["vector_store.file.deleted"]
+FileCreateParams: TypeAlias = CreateVectorStoreFileRequestParam
+
+
+class OtherChunkingStrategyResponseParam(BaseModel):
+    type: Literal["other"]
+
+
+OtherFileChunkingStrategyObject: TypeAlias = OtherChunkingStrategyResponseParam
+
+
+class StaticChunkingStrategy(BaseModel):
+    max_chunk_size_tokens: int
+    chunk_overlap_tokens: int
+
+
+StaticFileChunkingStrategy: TypeAlias = StaticChunkingStrategy
+
+
+class StaticChunkingStrategyResponseParam(BaseModel):
+    type: Literal["static"]
+    static: StaticChunkingStrategy
+
+
+StaticFileChunkingStrategyObject: TypeAlias = StaticChunkingStrategyResponseParam
+
+
+StaticFileChunkingStrategyObjectParam: TypeAlias = StaticChunkingStrategyRequestParam
+
+
+StaticFileChunkingStrategyParam: TypeAlias = StaticChunkingStrategyParam
 
 
 class DeleteVectorStoreResponse(BaseModel):
@@ -53,18 +90,35 @@ class DeleteVectorStoreResponse(BaseModel):
     object: Literal["vector_store.deleted"]
 
 
-class OtherChunkingStrategyResponseParam(BaseModel):
-    type: Literal["other"]
+VectorStoreDeleted: TypeAlias = DeleteVectorStoreResponse
 
 
-class StaticChunkingStrategy(BaseModel):
-    max_chunk_size_tokens: int
-    chunk_overlap_tokens: int
+VectorStoreFileAttributes: TypeAlias = Optional[Dict[str, Union[str, float, bool]]]
 
 
-class StaticChunkingStrategyResponseParam(BaseModel):
-    type: Literal["static"]
-    static: StaticChunkingStrategy
+class DeleteVectorStoreFileResponse(BaseModel):
+    id: str
+    deleted: bool
+    object: Literal["vector_store.file.deleted"]
+
+
+VectorStoreFileDeleted: TypeAlias = DeleteVectorStoreFileResponse
+
+
+class VectorStoreSearchResultContentObject(BaseModel):
+    type: Literal["text"]
+    text: str
+
+
+class VectorStoreSearchResultItem(BaseModel):
+    file_id: str
+    filename: str
+    score: float
+    attributes: VectorStoreFileAttributes
+    content: List[VectorStoreSearchResultContentObject]
+
+
+VectorStoreSearchResponse: TypeAlias = VectorStoreSearchResultItem
 
 
 class UpdateVectorStoreRequestExpiresAfterParam(TypedDict, total=False):
@@ -141,21 +195,3 @@ class VectorStoreFileBatch(BaseModel):
 class VectorStoreSearchRequestRankingOptionsParam(TypedDict, total=False):
     ranker: Literal["none", "auto", "default-2024-11-15"]
     score_threshold: float
-
-
-class VectorStoreSearchResultContentObject(BaseModel):
-    type: Literal["text"]
-    text: str
-
-
-class VectorStoreSearchResultItem(BaseModel):
-    file_id: str
-    filename: str
-    score: float
-    attributes: VectorStoreFileAttributes
-    content: List[VectorStoreSearchResultContentObject]
-
-
-class VectorStoresFilesContentItem(BaseModel):
-    type: Optional[str] = None
-    text: Optional[str] = None

@@ -8,51 +8,18 @@ from typing_extensions import Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel
 
 
-VideoContentVariantParam: TypeAlias = Literal["video", "thumbnail", "spritesheet"]
-
-
 VideoModel: TypeAlias = Union[str, Union[Literal["sora-2", "sora-2-pro", "sora-2-2025-10-06", "sora-2-pro-2025-10-06", "sora-2-2025-12-08"], str]]
-
-
-VideoModelParam: TypeAlias = Union[str, Literal["sora-2", "sora-2-pro", "sora-2-2025-10-06", "sora-2-pro-2025-10-06", "sora-2-2025-12-08"]]
-
-
-VideoSecondsParam: TypeAlias = Literal["4", "8", "12"]
-
-
-VideoSize: TypeAlias = Union[Literal["720x1280", "1280x720", "1024x1792", "1792x1024"], str]
-
-
-VideoSizeParam: TypeAlias = Literal["720x1280", "1280x720", "1024x1792", "1792x1024"]
 
 
 VideoStatus: TypeAlias = Union[Literal["queued", "in_progress", "completed", "failed"], str]
 
 
-class DeletedVideoResource(BaseModel):
-    object: Literal["video.deleted"]
-    deleted: bool
-    id: str
+VideoSize: TypeAlias = Union[Literal["720x1280", "1280x720", "1024x1792", "1792x1024"], str]
 
 
 class Error2(BaseModel):
     code: str
     message: str
-
-
-class ImageRefParam2Param(TypedDict, total=False):
-    image_url: str
-    file_id: str
-
-
-class VideoCharacterResource(BaseModel):
-    id: Optional[str]
-    name: Optional[str]
-    created_at: int
-
-
-class VideoReferenceInputParam(TypedDict, total=False):
-    id: Required[str]
 
 
 class VideoResource(BaseModel):
@@ -69,3 +36,48 @@ class VideoResource(BaseModel):
     seconds: str
     remixed_from_video_id: Optional[str]
     error: Optional[Error2]
+
+
+Video: TypeAlias = VideoResource
+
+
+VideoContentVariantParam: TypeAlias = Literal["video", "thumbnail", "spritesheet"]
+
+
+class VideoCharacterResource(BaseModel):
+    id: Optional[str]
+    name: Optional[str]
+    created_at: int
+
+
+VideoCreateCharacterResponse: TypeAlias = VideoCharacterResource
+
+
+class DeletedVideoResource(BaseModel):
+    object: Literal["video.deleted"]
+    deleted: bool
+    id: str
+
+
+VideoDeleteResponse: TypeAlias = DeletedVideoResource
+
+
+VideoGetCharacterResponse: TypeAlias = VideoCharacterResource
+
+
+VideoModelParam: TypeAlias = Union[str, Literal["sora-2", "sora-2-pro", "sora-2-2025-10-06", "sora-2-pro-2025-10-06", "sora-2-2025-12-08"]]
+
+
+VideoSecondsParam: TypeAlias = Literal["4", "8", "12"]
+
+
+VideoSizeParam: TypeAlias = Literal["720x1280", "1280x720", "1024x1792", "1792x1024"]
+
+
+class ImageRefParam2Param(TypedDict, total=False):
+    image_url: str
+    file_id: str
+
+
+class VideoReferenceInputParam(TypedDict, total=False):
+    id: Required[str]

@@ -7,6 +7,15 @@ from typing import List, Optional, Union
 from pydantic import Field
 from typing_extensions import Annotated, Literal, TypeAlias
 from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types.admin import (
+    UserProjects,
+)
+from openai_kit.types.conversations import (
+    ConversationItemList,
+)
+from openai_kit.types.models import (
+    DeleteModelResponse,
+)
 
 
 class WebhookBatchCancelledData(BaseModel):
@@ -21,6 +30,9 @@ class WebhookBatchCancelled(BaseModel):
     type: Literal["batch.cancelled"]
 
 
+BatchCancelledWebhookEvent: TypeAlias = WebhookBatchCancelled
+
+
 class WebhookBatchCompletedData(BaseModel):
     id: str
 
@@ -31,6 +43,9 @@ class WebhookBatchCompleted(BaseModel):
     data: WebhookBatchCompletedData
     object: Optional[Literal["event"]] = None
     type: Literal["batch.completed"]
+
+
+BatchCompletedWebhookEvent: TypeAlias = WebhookBatchCompleted
 
 
 class WebhookBatchExpiredData(BaseModel):
@@ -45,6 +60,9 @@ class WebhookBatchExpired(BaseModel):
     type: Literal["batch.expired"]
 
 
+BatchExpiredWebhookEvent: TypeAlias = WebhookBatchExpired
+
+
 class WebhookBatchFailedData(BaseModel):
     id: str
 
@@ -55,6 +73,12 @@ class WebhookBatchFailed(BaseModel):
     data: WebhookBatchFailedData
     object: Optional[Literal["event"]] = None
     type: Literal["batch.failed"]
+
+
+BatchFailedWebhookEvent: TypeAlias = WebhookBatchFailed
+
+
+DeletedWebhookEndpoint: TypeAlias = DeleteModelResponse
 
 
 class WebhookEvalRunCanceledData(BaseModel):
@@ -69,6 +93,9 @@ class WebhookEvalRunCanceled(BaseModel):
     type: Literal["eval.run.canceled"]
 
 
+EvalRunCanceledWebhookEvent: TypeAlias = WebhookEvalRunCanceled
+
+
 class WebhookEvalRunFailedData(BaseModel):
     id: str
 
@@ -79,6 +106,9 @@ class WebhookEvalRunFailed(BaseModel):
     data: WebhookEvalRunFailedData
     object: Optional[Literal["event"]] = None
     type: Literal["eval.run.failed"]
+
+
+EvalRunFailedWebhookEvent: TypeAlias = WebhookEvalRunFailed
 
 
 class WebhookEvalRunSucceededData(BaseModel):
@@ -93,6 +123,9 @@ class WebhookEvalRunSucceeded(BaseModel):
     type: Literal["eval.run.succeeded"]
 
 
+EvalRunSucceededWebhookEvent: TypeAlias = WebhookEvalRunSucceeded
+
+
 class WebhookFineTuningJobCancelledData(BaseModel):
     id: str
 
@@ -103,6 +136,9 @@ class WebhookFineTuningJobCancelled(BaseModel):
     data: WebhookFineTuningJobCancelledData
     object: Optional[Literal["event"]] = None
     type: Literal["fine_tuning.job.cancelled"]
+
+
+FineTuningJobCancelledWebhookEvent: TypeAlias = WebhookFineTuningJobCancelled
 
 
 class WebhookFineTuningJobFailedData(BaseModel):
@@ -117,6 +153,9 @@ class WebhookFineTuningJobFailed(BaseModel):
     type: Literal["fine_tuning.job.failed"]
 
 
+FineTuningJobFailedWebhookEvent: TypeAlias = WebhookFineTuningJobFailed
+
+
 class WebhookFineTuningJobSucceededData(BaseModel):
     id: str
 
@@ -127,6 +166,9 @@ class WebhookFineTuningJobSucceeded(BaseModel):
     data: WebhookFineTuningJobSucceededData
     object: Optional[Literal["event"]] = None
     type: Literal["fine_tuning.job.succeeded"]
+
+
+FineTuningJobSucceededWebhookEvent: TypeAlias = WebhookFineTuningJobSucceeded
 
 
 class WebhookLiveCallIncomingDataSipHeader(BaseModel):
@@ -147,6 +189,9 @@ class WebhookLiveCallIncoming(BaseModel):
     type: Literal["live.call.incoming"]
 
 
+LiveCallIncomingWebhookEvent: TypeAlias = WebhookLiveCallIncoming
+
+
 class WebhookRealtimeCallIncomingDataSipHeader(BaseModel):
     name: str
     value: str
@@ -165,6 +210,9 @@ class WebhookRealtimeCallIncoming(BaseModel):
     type: Literal["realtime.call.incoming"]
 
 
+RealtimeCallIncomingWebhookEvent: TypeAlias = WebhookRealtimeCallIncoming
+
+
 class WebhookResponseCancelledData(BaseModel):
     id: str
 
@@ -175,6 +223,9 @@ class WebhookResponseCancelled(BaseModel):
     data: WebhookResponseCancelledData
     object: Optional[Literal["event"]] = None
     type: Literal["response.cancelled"]
+
+
+ResponseCancelledWebhookEvent: TypeAlias = WebhookResponseCancelled
 
 
 class WebhookResponseCompletedData(BaseModel):
@@ -189,6 +240,9 @@ class WebhookResponseCompleted(BaseModel):
     type: Literal["response.completed"]
 
 
+ResponseCompletedWebhookEvent: TypeAlias = WebhookResponseCompleted
+
+
 class WebhookResponseFailedData(BaseModel):
     id: str
 
@@ -199,6 +253,9 @@ class WebhookResponseFailed(BaseModel):
     data: WebhookResponseFailedData
     object: Optional[Literal["event"]] = None
     type: Literal["response.failed"]
+
+
+ResponseFailedWebhookEvent: TypeAlias = WebhookResponseFailed
 
 
 class WebhookResponseIncompleteData(BaseModel):
@@ -213,4 +270,13 @@ class WebhookResponseIncomplete(BaseModel):
     type: Literal["response.incomplete"]
 
 
+ResponseIncompleteWebhookEvent: TypeAlias = WebhookResponseIncomplete
+
+
 UnwrapWebhookEvent: TypeAlias = Annotated[Union[Annotated[Union[WebhookBatchCancelled, WebhookBatchCompleted, WebhookBatchExpired, WebhookBatchFailed, WebhookEvalRunCanceled, WebhookEvalRunFailed, WebhookEvalRunSucceeded, WebhookFineTuningJobCancelled, WebhookFineTuningJobFailed, WebhookFineTuningJobSucceeded, WebhookLiveCallIncoming, WebhookRealtimeCallIncoming, WebhookResponseCancelled, WebhookResponseCompleted, WebhookResponseFailed, WebhookResponseIncomplete], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+
+
+WebhookEndpointList: TypeAlias = ConversationItemList
+
+
+WebhookEventTypeList: TypeAlias = UserProjects

@@ -7,31 +7,12 @@ from typing import Dict, List, Optional, Union
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types.conversations import (
+    ConversationItemList,
+)
 
 
 AttachmentType: TypeAlias = Union[Literal["image", "file"], str]
-
-
-ChatSessionStatus: TypeAlias = Union[Literal["active", "expired", "cancelled"], str]
-
-
-ClientToolCallStatus: TypeAlias = Union[Literal["in_progress", "completed"], str]
-
-
-OrderEnumParam: TypeAlias = Literal["asc", "desc"]
-
-
-TaskType: TypeAlias = Union[Literal["custom", "thought"], str]
-
-
-class UserMessageInputText(BaseModel):
-    type: Literal["input_text"]
-    text: str
-
-
-class UserMessageQuotedText(BaseModel):
-    type: Literal["quoted_text"]
-    text: str
 
 
 class Attachment(BaseModel):
@@ -42,24 +23,7 @@ class Attachment(BaseModel):
     preview_url: Optional[str]
 
 
-class ToolChoice(BaseModel):
-    id: str
-
-
-class InferenceOptions(BaseModel):
-    tool_choice: Optional[ToolChoice]
-    model: Optional[str]
-
-
-class UserMessageItem(BaseModel):
-    id: str
-    object: Literal["chatkit.thread_item"]
-    created_at: int
-    thread_id: str
-    type: Literal["chatkit.user_message"]
-    content: List[Annotated[Union[Annotated[Union[UserMessageInputText, UserMessageQuotedText], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
-    attachments: List[Attachment]
-    inference_options: Optional[InferenceOptions]
+ChatKitAttachment: TypeAlias = Attachment
 
 
 class FileAnnotationSource(BaseModel):
@@ -88,6 +52,35 @@ class ResponseOutputText(BaseModel):
     annotations: List[Annotated[Union[Annotated[Union[FileAnnotation, UrlAnnotation], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
 
 
+ChatKitResponseOutputText: TypeAlias = ResponseOutputText
+
+
+class ActiveStatus(BaseModel):
+    type: Literal["active"]
+
+
+class LockedStatus(BaseModel):
+    type: Literal["locked"]
+    reason: Optional[str]
+
+
+class ClosedStatus(BaseModel):
+    type: Literal["closed"]
+    reason: Optional[str]
+
+
+class ThreadResource(BaseModel):
+    id: str
+    object: Literal["chatkit.thread"]
+    created_at: int
+    title: Optional[str]
+    status: Annotated[Union[Annotated[Union[ActiveStatus, LockedStatus, ClosedStatus], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    user: str
+
+
+ChatKitThread: TypeAlias = ThreadResource
+
+
 class AssistantMessageItem(BaseModel):
     id: str
     object: Literal["chatkit.thread_item"]
@@ -97,6 +90,45 @@ class AssistantMessageItem(BaseModel):
     content: List[ResponseOutputText]
 
 
+ChatKitThreadAssistantMessageItem: TypeAlias = AssistantMessageItem
+
+
+ChatKitThreadItemList: TypeAlias = ConversationItemList
+
+
+class UserMessageInputText(BaseModel):
+    type: Literal["input_text"]
+    text: str
+
+
+class UserMessageQuotedText(BaseModel):
+    type: Literal["quoted_text"]
+    text: str
+
+
+class ToolChoice(BaseModel):
+    id: str
+
+
+class InferenceOptions(BaseModel):
+    tool_choice: Optional[ToolChoice]
+    model: Optional[str]
+
+
+class UserMessageItem(BaseModel):
+    id: str
+    object: Literal["chatkit.thread_item"]
+    created_at: int
+    thread_id: str
+    type: Literal["chatkit.user_message"]
+    content: List[Annotated[Union[Annotated[Union[UserMessageInputText, UserMessageQuotedText], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+    attachments: List[Attachment]
+    inference_options: Optional[InferenceOptions]
+
+
+ChatKitThreadUserMessageItem: TypeAlias = UserMessageItem
+
+
 class WidgetMessageItem(BaseModel):
     id: str
     object: Literal["chatkit.thread_item"]
@@ -104,6 +136,150 @@ class WidgetMessageItem(BaseModel):
     thread_id: str
     type: Literal["chatkit.widget"]
     widget: str
+
+
+ChatKitWidgetItem: TypeAlias = WidgetMessageItem
+
+
+class ChatkitWorkflowTracing(BaseModel):
+    enabled: bool
+
+
+class ChatkitWorkflow(BaseModel):
+    id: str
+    version: Optional[str]
+    state_variables: Optional[Dict[str, Union[str, int, bool, float]]]
+    tracing: ChatkitWorkflowTracing
+
+
+ChatKitWorkflow: TypeAlias = ChatkitWorkflow
+
+
+class ChatSessionRateLimits(BaseModel):
+    max_requests_per_1_minute: int
+
+
+ChatSessionStatus: TypeAlias = Union[Literal["active", "expired", "cancelled"], str]
+
+
+class ChatSessionAutomaticThreadTitling(BaseModel):
+    enabled: bool
+
+
+class ChatSessionFileUpload(BaseModel):
+    enabled: bool
+    max_file_size: Optional[int]
+    max_files: Optional[int]
+
+
+class ChatSessionHistory(BaseModel):
+    enabled: bool
+    recent_threads: Optional[int]
+
+
+class ChatSessionChatkitConfiguration(BaseModel):
+    automatic_thread_titling: ChatSessionAutomaticThreadTitling
+    file_upload: ChatSessionFileUpload
+    history: ChatSessionHistory
+
+
+class ChatSessionResource(BaseModel):
+    id: str
+    object: Literal["chatkit.session"]
+    expires_at: int
+    client_secret: str
+    workflow: ChatkitWorkflow
+    user: str
+    rate_limits: ChatSessionRateLimits
+    max_requests_per_1_minute: int
+    status: ChatSessionStatus
+    chatkit_configuration: ChatSessionChatkitConfiguration
+
+
+ChatSession: TypeAlias = ChatSessionResource
+
+
+ChatSessionChatKitConfiguration: TypeAlias = ChatSessionChatkitConfiguration
+
+
+class AutomaticThreadTitlingParam(TypedDict, total=False):
+    enabled: bool
+
+
+class FileUploadParam(TypedDict, total=False):
+    enabled: bool
+    max_file_size: int
+    max_files: int
+
+
+class HistoryParam(TypedDict, total=False):
+    enabled: bool
+    recent_threads: int
+
+
+class ChatkitConfigurationParam(TypedDict, total=False):
+    automatic_thread_titling: AutomaticThreadTitlingParam
+    file_upload: FileUploadParam
+    history: HistoryParam
+
+
+ChatSessionChatKitConfigurationParam: TypeAlias = ChatkitConfigurationParam
+
+
+class ExpiresAfterParam(TypedDict, total=False):
+    anchor: Required[Literal["created_at"]]
+    seconds: Required[int]
+
+
+ChatSessionExpiresAfterParam: TypeAlias = ExpiresAfterParam
+
+
+class RateLimitsParam(TypedDict, total=False):
+    max_requests_per_1_minute: int
+
+
+ChatSessionRateLimitsParam: TypeAlias = RateLimitsParam
+
+
+class WorkflowTracingParam(TypedDict, total=False):
+    enabled: bool
+
+
+class WorkflowParam(TypedDict, total=False):
+    id: Required[str]
+    version: str
+    state_variables: Dict[str, Union[str, int, bool, float]]
+    tracing: WorkflowTracingParam
+
+
+ChatSessionWorkflowParam: TypeAlias = WorkflowParam
+
+
+ClientToolCallStatus: TypeAlias = Union[Literal["in_progress", "completed"], str]
+
+
+CustomVoice: TypeAlias = ToolChoice
+
+
+DecisionInputText: TypeAlias = UserMessageInputText
+
+
+DecisionQuestionInputText: TypeAlias = UserMessageInputText
+
+
+OrderEnumParam: TypeAlias = Literal["asc", "desc"]
+
+
+TaskType: TypeAlias = Union[Literal["custom", "thought"], str]
+
+
+class DeletedThreadResource(BaseModel):
+    id: str
+    object: Literal["chatkit.thread.deleted"]
+    deleted: bool
+
+
+ThreadDeleteResponse: TypeAlias = DeletedThreadResource
 
 
 class ClientToolCallItem(BaseModel):
@@ -146,122 +322,3 @@ class TaskGroupItem(BaseModel):
 
 
 ThreadItem: TypeAlias = Annotated[Union[Annotated[Union[UserMessageItem, AssistantMessageItem, WidgetMessageItem, ClientToolCallItem, TaskItem, TaskGroupItem], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-class ActiveStatus(BaseModel):
-    type: Literal["active"]
-
-
-class AutomaticThreadTitlingParam(TypedDict, total=False):
-    enabled: bool
-
-
-class ChatSessionAutomaticThreadTitling(BaseModel):
-    enabled: bool
-
-
-class ChatSessionFileUpload(BaseModel):
-    enabled: bool
-    max_file_size: Optional[int]
-    max_files: Optional[int]
-
-
-class ChatSessionHistory(BaseModel):
-    enabled: bool
-    recent_threads: Optional[int]
-
-
-class ChatSessionChatkitConfiguration(BaseModel):
-    automatic_thread_titling: ChatSessionAutomaticThreadTitling
-    file_upload: ChatSessionFileUpload
-    history: ChatSessionHistory
-
-
-class ChatSessionRateLimits(BaseModel):
-    max_requests_per_1_minute: int
-
-
-class ChatkitWorkflowTracing(BaseModel):
-    enabled: bool
-
-
-class ChatkitWorkflow(BaseModel):
-    id: str
-    version: Optional[str]
-    state_variables: Optional[Dict[str, Union[str, int, bool, float]]]
-    tracing: ChatkitWorkflowTracing
-
-
-class ChatSessionResource(BaseModel):
-    id: str
-    object: Literal["chatkit.session"]
-    expires_at: int
-    client_secret: str
-    workflow: ChatkitWorkflow
-    user: str
-    rate_limits: ChatSessionRateLimits
-    max_requests_per_1_minute: int
-    status: ChatSessionStatus
-    chatkit_configuration: ChatSessionChatkitConfiguration
-
-
-class FileUploadParam(TypedDict, total=False):
-    enabled: bool
-    max_file_size: int
-    max_files: int
-
-
-class HistoryParam(TypedDict, total=False):
-    enabled: bool
-    recent_threads: int
-
-
-class ChatkitConfigurationParam(TypedDict, total=False):
-    automatic_thread_titling: AutomaticThreadTitlingParam
-    file_upload: FileUploadParam
-    history: HistoryParam
-
-
-class ClosedStatus(BaseModel):
-    type: Literal["closed"]
-    reason: Optional[str]
-
-
-class DeletedThreadResource(BaseModel):
-    id: str
-    object: Literal["chatkit.thread.deleted"]
-    deleted: bool
-
-
-class ExpiresAfterParam(TypedDict, total=False):
-    anchor: Required[Literal["created_at"]]
-    seconds: Required[int]
-
-
-class LockedStatus(BaseModel):
-    type: Literal["locked"]
-    reason: Optional[str]
-
-
-class RateLimitsParam(TypedDict, total=False):
-    max_requests_per_1_minute: int
-
-
-class ThreadResource(BaseModel):
-    id: str
-    object: Literal["chatkit.thread"]
-    created_at: int
-    title: Optional[str]
-    status: Annotated[Union[Annotated[Union[ActiveStatus, LockedStatus, ClosedStatus], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-    user: str
-
-
-class WorkflowTracingParam(TypedDict, total=False):
-    enabled: bool
-
-
-class WorkflowParam(TypedDict, total=False):
-    id: Required[str]
-    version: str
-    state_variables: Dict[str, Union[str, int, bool, float]]
-    tracing: WorkflowTracingParam

@@ -5,7 +5,7 @@
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
-from typing_extensions import Annotated, Literal, Required, TypedDict
+from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel, UnknownObject
 from openai_kit.types.audio import (
     TranscriptTextUsageDuration,
@@ -19,7 +19,10 @@ from openai_kit.types.realtime import (
     RealtimeAudioFormats,
     RealtimeConversationItem,
     RealtimeConversationItemParam,
+    RealtimeConversationItemWithReference,
+    RealtimeConversationItemWithReferenceContent,
     RealtimeFunctionTool,
+    RealtimeServerEventConversationCreated,
     RealtimeSession,
     RealtimeTranscriptionSessionCreateRequest,
     RealtimeTranscriptionSessionCreateRequestParam,
@@ -46,11 +49,20 @@ from openai_kit.types.shared import (
 )
 
 
+ConversationCreatedEvent: TypeAlias = RealtimeServerEventConversationCreated
+
+
+ConversationItemContent: TypeAlias = RealtimeConversationItemWithReferenceContent
+
+
 class RealtimeBetaClientEventConversationItemCreate(BaseModel):
     event_id: Optional[str] = None
     type: Literal["conversation.item.create"]
     previous_item_id: Optional[str] = None
     item: RealtimeConversationItem
+
+
+ConversationItemCreateEvent: TypeAlias = RealtimeBetaClientEventConversationItemCreate
 
 
 class RealtimeBetaClientEventConversationItemCreateParam(TypedDict, total=False):
@@ -60,10 +72,26 @@ class RealtimeBetaClientEventConversationItemCreateParam(TypedDict, total=False)
     item: Required[RealtimeConversationItemParam]
 
 
+ConversationItemCreateEventParam: TypeAlias = RealtimeBetaClientEventConversationItemCreateParam
+
+
+class RealtimeBetaServerEventConversationItemCreated(BaseModel):
+    event_id: str
+    type: Literal["conversation.item.created"]
+    previous_item_id: Optional[str] = None
+    item: RealtimeConversationItem
+
+
+ConversationItemCreatedEvent: TypeAlias = RealtimeBetaServerEventConversationItemCreated
+
+
 class RealtimeBetaClientEventConversationItemDelete(BaseModel):
     event_id: Optional[str] = None
     type: Literal["conversation.item.delete"]
     item_id: str
+
+
+ConversationItemDeleteEvent: TypeAlias = RealtimeBetaClientEventConversationItemDelete
 
 
 class RealtimeBetaClientEventConversationItemDeleteParam(TypedDict, total=False):
@@ -72,16 +100,64 @@ class RealtimeBetaClientEventConversationItemDeleteParam(TypedDict, total=False)
     item_id: Required[str]
 
 
+ConversationItemDeleteEventParam: TypeAlias = RealtimeBetaClientEventConversationItemDeleteParam
+
+
+class RealtimeBetaServerEventConversationItemDeleted(BaseModel):
+    event_id: str
+    type: Literal["conversation.item.deleted"]
+    item_id: str
+
+
+ConversationItemDeletedEvent: TypeAlias = RealtimeBetaServerEventConversationItemDeleted
+
+
+class RealtimeBetaServerEventConversationItemInputAudioTranscriptionDelta(BaseModel):
+    event_id: str
+    type: Literal["conversation.item.input_audio_transcription.delta"]
+    item_id: str
+    content_index: Optional[int] = None
+    delta: Optional[str] = None
+    logprobs: Optional[List[LogProbProperties]] = None
+
+
+ConversationItemInputAudioTranscriptionDeltaEvent: TypeAlias = RealtimeBetaServerEventConversationItemInputAudioTranscriptionDelta
+
+
+class RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailedError(BaseModel):
+    type: Optional[str] = None
+    code: Optional[str] = None
+    message: Optional[str] = None
+    param: Optional[str] = None
+
+
+class RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailed(BaseModel):
+    event_id: str
+    type: Literal["conversation.item.input_audio_transcription.failed"]
+    item_id: str
+    content_index: int
+    error: RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailedError
+
+
+ConversationItemInputAudioTranscriptionFailedEvent: TypeAlias = RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailed
+
+
 class RealtimeBetaClientEventConversationItemRetrieve(BaseModel):
     event_id: Optional[str] = None
     type: Literal["conversation.item.retrieve"]
     item_id: str
 
 
+ConversationItemRetrieveEvent: TypeAlias = RealtimeBetaClientEventConversationItemRetrieve
+
+
 class RealtimeBetaClientEventConversationItemRetrieveParam(TypedDict, total=False):
     event_id: str
     type: Required[Literal["conversation.item.retrieve"]]
     item_id: Required[str]
+
+
+ConversationItemRetrieveEventParam: TypeAlias = RealtimeBetaClientEventConversationItemRetrieveParam
 
 
 class RealtimeBetaClientEventConversationItemTruncate(BaseModel):
@@ -92,6 +168,9 @@ class RealtimeBetaClientEventConversationItemTruncate(BaseModel):
     audio_end_ms: int
 
 
+ConversationItemTruncateEvent: TypeAlias = RealtimeBetaClientEventConversationItemTruncate
+
+
 class RealtimeBetaClientEventConversationItemTruncateParam(TypedDict, total=False):
     event_id: str
     type: Required[Literal["conversation.item.truncate"]]
@@ -100,10 +179,30 @@ class RealtimeBetaClientEventConversationItemTruncateParam(TypedDict, total=Fals
     audio_end_ms: Required[int]
 
 
+ConversationItemTruncateEventParam: TypeAlias = RealtimeBetaClientEventConversationItemTruncateParam
+
+
+class RealtimeBetaServerEventConversationItemTruncated(BaseModel):
+    event_id: str
+    type: Literal["conversation.item.truncated"]
+    item_id: str
+    content_index: int
+    audio_end_ms: int
+
+
+ConversationItemTruncatedEvent: TypeAlias = RealtimeBetaServerEventConversationItemTruncated
+
+
+ConversationItemWithReference: TypeAlias = RealtimeConversationItemWithReference
+
+
 class RealtimeBetaClientEventInputAudioBufferAppend(BaseModel):
     event_id: Optional[str] = None
     type: Literal["input_audio_buffer.append"]
     audio: str
+
+
+InputAudioBufferAppendEvent: TypeAlias = RealtimeBetaClientEventInputAudioBufferAppend
 
 
 class RealtimeBetaClientEventInputAudioBufferAppendParam(TypedDict, total=False):
@@ -112,9 +211,15 @@ class RealtimeBetaClientEventInputAudioBufferAppendParam(TypedDict, total=False)
     audio: Required[str]
 
 
+InputAudioBufferAppendEventParam: TypeAlias = RealtimeBetaClientEventInputAudioBufferAppendParam
+
+
 class RealtimeBetaClientEventInputAudioBufferClear(BaseModel):
     event_id: Optional[str] = None
     type: Literal["input_audio_buffer.clear"]
+
+
+InputAudioBufferClearEvent: TypeAlias = RealtimeBetaClientEventInputAudioBufferClear
 
 
 class RealtimeBetaClientEventInputAudioBufferClearParam(TypedDict, total=False):
@@ -122,9 +227,23 @@ class RealtimeBetaClientEventInputAudioBufferClearParam(TypedDict, total=False):
     type: Required[Literal["input_audio_buffer.clear"]]
 
 
+InputAudioBufferClearEventParam: TypeAlias = RealtimeBetaClientEventInputAudioBufferClearParam
+
+
+class RealtimeBetaServerEventInputAudioBufferCleared(BaseModel):
+    event_id: str
+    type: Literal["input_audio_buffer.cleared"]
+
+
+InputAudioBufferClearedEvent: TypeAlias = RealtimeBetaServerEventInputAudioBufferCleared
+
+
 class RealtimeBetaClientEventInputAudioBufferCommit(BaseModel):
     event_id: Optional[str] = None
     type: Literal["input_audio_buffer.commit"]
+
+
+InputAudioBufferCommitEvent: TypeAlias = RealtimeBetaClientEventInputAudioBufferCommit
 
 
 class RealtimeBetaClientEventInputAudioBufferCommitParam(TypedDict, total=False):
@@ -132,14 +251,67 @@ class RealtimeBetaClientEventInputAudioBufferCommitParam(TypedDict, total=False)
     type: Required[Literal["input_audio_buffer.commit"]]
 
 
-class RealtimeBetaClientEventOutputAudioBufferClear(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["output_audio_buffer.clear"]
+InputAudioBufferCommitEventParam: TypeAlias = RealtimeBetaClientEventInputAudioBufferCommitParam
 
 
-class RealtimeBetaClientEventOutputAudioBufferClearParam(TypedDict, total=False):
+class RealtimeBetaServerEventInputAudioBufferCommitted(BaseModel):
     event_id: str
-    type: Required[Literal["output_audio_buffer.clear"]]
+    type: Literal["input_audio_buffer.committed"]
+    previous_item_id: Optional[str] = None
+    item_id: str
+
+
+InputAudioBufferCommittedEvent: TypeAlias = RealtimeBetaServerEventInputAudioBufferCommitted
+
+
+class RealtimeBetaServerEventInputAudioBufferSpeechStarted(BaseModel):
+    event_id: str
+    type: Literal["input_audio_buffer.speech_started"]
+    audio_start_ms: int
+    item_id: str
+
+
+InputAudioBufferSpeechStartedEvent: TypeAlias = RealtimeBetaServerEventInputAudioBufferSpeechStarted
+
+
+class RealtimeBetaServerEventInputAudioBufferSpeechStopped(BaseModel):
+    event_id: str
+    type: Literal["input_audio_buffer.speech_stopped"]
+    audio_end_ms: int
+    item_id: str
+
+
+InputAudioBufferSpeechStoppedEvent: TypeAlias = RealtimeBetaServerEventInputAudioBufferSpeechStopped
+
+
+class RealtimeBetaServerEventRateLimitsUpdatedRateLimit(BaseModel):
+    name: Optional[Union[Literal["requests", "tokens"], str]] = None
+    limit: Optional[int] = None
+    remaining: Optional[int] = None
+    reset_seconds: Optional[float] = None
+
+
+class RealtimeBetaServerEventRateLimitsUpdated(BaseModel):
+    event_id: str
+    type: Literal["rate_limits.updated"]
+    rate_limits: List[RealtimeBetaServerEventRateLimitsUpdatedRateLimit]
+
+
+RateLimitsUpdatedEvent: TypeAlias = RealtimeBetaServerEventRateLimitsUpdated
+
+
+class RealtimeBetaResponseStatusDetailsError(BaseModel):
+    type: Optional[str] = None
+    code: Optional[str] = None
+
+
+class RealtimeBetaResponseStatusDetails(BaseModel):
+    type: Optional[Union[Literal["completed", "cancelled", "failed", "incomplete"], str]] = None
+    reason: Optional[Union[Literal["turn_detected", "client_cancelled", "max_output_tokens", "content_filter"], str]] = None
+    error: Optional[RealtimeBetaResponseStatusDetailsError] = None
+
+
+RealtimeResponseStatus: TypeAlias = RealtimeBetaResponseStatusDetails
 
 
 class RealtimeBetaClientEventResponseCancel(BaseModel):
@@ -148,10 +320,16 @@ class RealtimeBetaClientEventResponseCancel(BaseModel):
     response_id: Optional[str] = None
 
 
+ResponseCancelEvent: TypeAlias = RealtimeBetaClientEventResponseCancel
+
+
 class RealtimeBetaClientEventResponseCancelParam(TypedDict, total=False):
     event_id: str
     type: Required[Literal["response.cancel"]]
     response_id: str
+
+
+ResponseCancelEventParam: TypeAlias = RealtimeBetaClientEventResponseCancelParam
 
 
 class RealtimeBetaResponseCreateParamsTool(BaseModel):
@@ -182,6 +360,9 @@ class RealtimeBetaClientEventResponseCreate(BaseModel):
     response: Optional[RealtimeBetaResponseCreateParams] = None
 
 
+ResponseCreateEvent: TypeAlias = RealtimeBetaClientEventResponseCreate
+
+
 class RealtimeBetaResponseCreateParamsToolParam(TypedDict, total=False):
     type: Literal["function"]
     name: str
@@ -208,6 +389,73 @@ class RealtimeBetaClientEventResponseCreateParam(TypedDict, total=False):
     event_id: str
     type: Required[Literal["response.create"]]
     response: RealtimeBetaResponseCreateParamsParam
+
+
+ResponseCreateEventParam: TypeAlias = RealtimeBetaClientEventResponseCreateParam
+
+
+class RealtimeBetaResponseUsageInputTokenDetailsCachedTokensDetails(BaseModel):
+    text_tokens: Optional[int] = None
+    image_tokens: Optional[int] = None
+    audio_tokens: Optional[int] = None
+
+
+class RealtimeBetaResponseUsageInputTokenDetails(BaseModel):
+    cached_tokens: Optional[int] = None
+    text_tokens: Optional[int] = None
+    image_tokens: Optional[int] = None
+    audio_tokens: Optional[int] = None
+    cached_tokens_details: Optional[RealtimeBetaResponseUsageInputTokenDetailsCachedTokensDetails] = None
+
+
+class RealtimeBetaResponseUsageOutputTokenDetails(BaseModel):
+    text_tokens: Optional[int] = None
+    audio_tokens: Optional[int] = None
+
+
+class RealtimeBetaResponseUsage(BaseModel):
+    total_tokens: Optional[int] = None
+    input_tokens: Optional[int] = None
+    output_tokens: Optional[int] = None
+    input_token_details: Optional[RealtimeBetaResponseUsageInputTokenDetails] = None
+    output_token_details: Optional[RealtimeBetaResponseUsageOutputTokenDetails] = None
+
+
+class RealtimeBetaResponse(BaseModel):
+    id: Optional[str] = None
+    object: Optional[Literal["realtime.response"]] = None
+    status: Optional[Union[Literal["completed", "cancelled", "failed", "incomplete", "in_progress"], str]] = None
+    status_details: Optional[RealtimeBetaResponseStatusDetails] = None
+    output: Optional[List[RealtimeConversationItem]] = None
+    metadata: Optional[Metadata] = None
+    usage: Optional[RealtimeBetaResponseUsage] = None
+    conversation_id: Optional[str] = None
+    voice: Optional[VoiceIdsShared] = None
+    modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
+    output_audio_format: Optional[Union[Literal["pcm16", "g711_ulaw", "g711_alaw"], str]] = None
+    temperature: Optional[float] = None
+    max_output_tokens: Optional[Union[int, Literal["inf"]]] = None
+
+
+class RealtimeBetaServerEventResponseDone(BaseModel):
+    event_id: str
+    type: Literal["response.done"]
+    response: RealtimeBetaResponse
+
+
+ResponseDoneEvent: TypeAlias = RealtimeBetaServerEventResponseDone
+
+
+class RealtimeBetaServerEventSessionCreated(BaseModel):
+    event_id: str
+    type: Literal["session.created"]
+    session: RealtimeSession
+
+
+SessionCreatedEvent: TypeAlias = RealtimeBetaServerEventSessionCreated
+
+
+SessionError: TypeAlias = RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailedError
 
 
 class RealtimeSessionCreateRequestClientSecret(BaseModel):
@@ -264,6 +512,9 @@ class RealtimeBetaClientEventSessionUpdate(BaseModel):
     session: RealtimeSessionCreateRequest
 
 
+SessionUpdateEvent: TypeAlias = RealtimeBetaClientEventSessionUpdate
+
+
 class RealtimeSessionCreateRequestClientSecretParam2(TypedDict, total=False):
     value: Required[str]
     expires_at: Required[int]
@@ -318,10 +569,28 @@ class RealtimeBetaClientEventSessionUpdateParam(TypedDict, total=False):
     session: Required[RealtimeSessionCreateRequestParam]
 
 
+SessionUpdateEventParam: TypeAlias = RealtimeBetaClientEventSessionUpdateParam
+
+
+class RealtimeBetaServerEventSessionUpdated(BaseModel):
+    event_id: str
+    type: Literal["session.updated"]
+    session: RealtimeSession
+
+
+SessionUpdatedEvent: TypeAlias = RealtimeBetaServerEventSessionUpdated
+
+
+TranscriptionSession: TypeAlias = RealtimeTranscriptionSessionCreateResponse
+
+
 class RealtimeBetaClientEventTranscriptionSessionUpdate(BaseModel):
     event_id: Optional[str] = None
     type: Literal["transcription_session.update"]
     session: RealtimeTranscriptionSessionCreateRequest
+
+
+TranscriptionSessionUpdate: TypeAlias = RealtimeBetaClientEventTranscriptionSessionUpdate
 
 
 class RealtimeBetaClientEventTranscriptionSessionUpdateParam(TypedDict, total=False):
@@ -330,71 +599,26 @@ class RealtimeBetaClientEventTranscriptionSessionUpdateParam(TypedDict, total=Fa
     session: Required[RealtimeTranscriptionSessionCreateRequestParam]
 
 
-class RealtimeBetaResponseStatusDetailsError(BaseModel):
-    type: Optional[str] = None
-    code: Optional[str] = None
+TranscriptionSessionUpdateParam: TypeAlias = RealtimeBetaClientEventTranscriptionSessionUpdateParam
 
 
-class RealtimeBetaResponseStatusDetails(BaseModel):
-    type: Optional[Union[Literal["completed", "cancelled", "failed", "incomplete"], str]] = None
-    reason: Optional[Union[Literal["turn_detected", "client_cancelled", "max_output_tokens", "content_filter"], str]] = None
-    error: Optional[RealtimeBetaResponseStatusDetailsError] = None
-
-
-class RealtimeBetaResponseUsageInputTokenDetailsCachedTokensDetails(BaseModel):
-    text_tokens: Optional[int] = None
-    image_tokens: Optional[int] = None
-    audio_tokens: Optional[int] = None
-
-
-class RealtimeBetaResponseUsageInputTokenDetails(BaseModel):
-    cached_tokens: Optional[int] = None
-    text_tokens: Optional[int] = None
-    image_tokens: Optional[int] = None
-    audio_tokens: Optional[int] = None
-    cached_tokens_details: Optional[RealtimeBetaResponseUsageInputTokenDetailsCachedTokensDetails] = None
-
-
-class RealtimeBetaResponseUsageOutputTokenDetails(BaseModel):
-    text_tokens: Optional[int] = None
-    audio_tokens: Optional[int] = None
-
-
-class RealtimeBetaResponseUsage(BaseModel):
-    total_tokens: Optional[int] = None
-    input_tokens: Optional[int] = None
-    output_tokens: Optional[int] = None
-    input_token_details: Optional[RealtimeBetaResponseUsageInputTokenDetails] = None
-    output_token_details: Optional[RealtimeBetaResponseUsageOutputTokenDetails] = None
-
-
-class RealtimeBetaResponse(BaseModel):
-    id: Optional[str] = None
-    object: Optional[Literal["realtime.response"]] = None
-    status: Optional[Union[Literal["completed", "cancelled", "failed", "incomplete", "in_progress"], str]] = None
-    status_details: Optional[RealtimeBetaResponseStatusDetails] = None
-    output: Optional[List[RealtimeConversationItem]] = None
-    metadata: Optional[Metadata] = None
-    usage: Optional[RealtimeBetaResponseUsage] = None
-    conversation_id: Optional[str] = None
-    voice: Optional[VoiceIdsShared] = None
-    modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
-    output_audio_format: Optional[Union[Literal["pcm16", "g711_ulaw", "g711_alaw"], str]] = None
-    temperature: Optional[float] = None
-    max_output_tokens: Optional[Union[int, Literal["inf"]]] = None
-
-
-class RealtimeBetaServerEventConversationItemCreated(BaseModel):
+class RealtimeBetaServerEventTranscriptionSessionUpdated(BaseModel):
     event_id: str
-    type: Literal["conversation.item.created"]
-    previous_item_id: Optional[str] = None
-    item: RealtimeConversationItem
+    type: Literal["transcription_session.updated"]
+    session: RealtimeTranscriptionSessionCreateResponse
 
 
-class RealtimeBetaServerEventConversationItemDeleted(BaseModel):
+TranscriptionSessionUpdatedEvent: TypeAlias = RealtimeBetaServerEventTranscriptionSessionUpdated
+
+
+class RealtimeBetaClientEventOutputAudioBufferClear(BaseModel):
+    event_id: Optional[str] = None
+    type: Literal["output_audio_buffer.clear"]
+
+
+class RealtimeBetaClientEventOutputAudioBufferClearParam(TypedDict, total=False):
     event_id: str
-    type: Literal["conversation.item.deleted"]
-    item_id: str
+    type: Required[Literal["output_audio_buffer.clear"]]
 
 
 class RealtimeBetaServerEventConversationItemInputAudioTranscriptionCompleted(BaseModel):
@@ -406,30 +630,6 @@ class RealtimeBetaServerEventConversationItemInputAudioTranscriptionCompleted(Ba
     languages: Optional[List[TranscriptionLanguage]] = None
     logprobs: Optional[List[LogProbProperties]] = None
     usage: Annotated[Union[Annotated[Union[TranscriptTextUsageTokens, TranscriptTextUsageDuration], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-class RealtimeBetaServerEventConversationItemInputAudioTranscriptionDelta(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.input_audio_transcription.delta"]
-    item_id: str
-    content_index: Optional[int] = None
-    delta: Optional[str] = None
-    logprobs: Optional[List[LogProbProperties]] = None
-
-
-class RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailedError(BaseModel):
-    type: Optional[str] = None
-    code: Optional[str] = None
-    message: Optional[str] = None
-    param: Optional[str] = None
-
-
-class RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailed(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.input_audio_transcription.failed"]
-    item_id: str
-    content_index: int
-    error: RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailedError
 
 
 class RealtimeBetaServerEventConversationItemInputAudioTranscriptionSegment(BaseModel):
@@ -450,14 +650,6 @@ class RealtimeBetaServerEventConversationItemRetrieved(BaseModel):
     item: RealtimeConversationItem
 
 
-class RealtimeBetaServerEventConversationItemTruncated(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.truncated"]
-    item_id: str
-    content_index: int
-    audio_end_ms: int
-
-
 class RealtimeBetaServerEventErrorError(BaseModel):
     type: str
     code: Optional[str] = None
@@ -470,32 +662,6 @@ class RealtimeBetaServerEventError(BaseModel):
     event_id: str
     type: Literal["error"]
     error: RealtimeBetaServerEventErrorError
-
-
-class RealtimeBetaServerEventInputAudioBufferCleared(BaseModel):
-    event_id: str
-    type: Literal["input_audio_buffer.cleared"]
-
-
-class RealtimeBetaServerEventInputAudioBufferCommitted(BaseModel):
-    event_id: str
-    type: Literal["input_audio_buffer.committed"]
-    previous_item_id: Optional[str] = None
-    item_id: str
-
-
-class RealtimeBetaServerEventInputAudioBufferSpeechStarted(BaseModel):
-    event_id: str
-    type: Literal["input_audio_buffer.speech_started"]
-    audio_start_ms: int
-    item_id: str
-
-
-class RealtimeBetaServerEventInputAudioBufferSpeechStopped(BaseModel):
-    event_id: str
-    type: Literal["input_audio_buffer.speech_stopped"]
-    audio_end_ms: int
-    item_id: str
 
 
 class RealtimeBetaServerEventMCPListToolsCompleted(BaseModel):
@@ -514,19 +680,6 @@ class RealtimeBetaServerEventMCPListToolsInProgress(BaseModel):
     event_id: str
     type: Literal["mcp_list_tools.in_progress"]
     item_id: str
-
-
-class RealtimeBetaServerEventRateLimitsUpdatedRateLimit(BaseModel):
-    name: Optional[Union[Literal["requests", "tokens"], str]] = None
-    limit: Optional[int] = None
-    remaining: Optional[int] = None
-    reset_seconds: Optional[float] = None
-
-
-class RealtimeBetaServerEventRateLimitsUpdated(BaseModel):
-    event_id: str
-    type: Literal["rate_limits.updated"]
-    rate_limits: List[RealtimeBetaServerEventRateLimitsUpdatedRateLimit]
 
 
 class RealtimeBetaServerEventResponseAudioDelta(BaseModel):
@@ -605,12 +758,6 @@ class RealtimeBetaServerEventResponseContentPartDone(BaseModel):
 class RealtimeBetaServerEventResponseCreated(BaseModel):
     event_id: str
     type: Literal["response.created"]
-    response: RealtimeBetaResponse
-
-
-class RealtimeBetaServerEventResponseDone(BaseModel):
-    event_id: str
-    type: Literal["response.done"]
     response: RealtimeBetaResponse
 
 
@@ -711,27 +858,9 @@ class RealtimeBetaServerEventResponseTextDone(BaseModel):
     text: str
 
 
-class RealtimeBetaServerEventSessionCreated(BaseModel):
-    event_id: str
-    type: Literal["session.created"]
-    session: RealtimeSession
-
-
-class RealtimeBetaServerEventSessionUpdated(BaseModel):
-    event_id: str
-    type: Literal["session.updated"]
-    session: RealtimeSession
-
-
 class RealtimeBetaServerEventTranscriptionSessionCreated(BaseModel):
     event_id: str
     type: Literal["transcription_session.created"]
-    session: RealtimeTranscriptionSessionCreateResponse
-
-
-class RealtimeBetaServerEventTranscriptionSessionUpdated(BaseModel):
-    event_id: str
-    type: Literal["transcription_session.updated"]
     session: RealtimeTranscriptionSessionCreateResponse
 
 

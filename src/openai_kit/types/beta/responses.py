@@ -8,6 +8,76 @@ from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit._model_helpers import ResponseHelpers
 from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types.conversations import (
+    ConversationItemList,
+)
+
+
+class BetaResponseFormatText(BaseModel):
+    type: Literal["text"]
+
+
+class BetaResponseFormatJsonSchemaSchema(BaseModel):
+    pass
+
+
+class BetaTextResponseFormatJsonSchema(BaseModel):
+    type: Literal["json_schema"]
+    description: Optional[str] = None
+    name: str
+    schema_: BetaResponseFormatJsonSchemaSchema = Field(alias="schema")
+    strict: Optional[bool] = None
+
+
+class BetaResponseFormatJsonObject(BaseModel):
+    type: Literal["json_object"]
+
+
+BetaTextResponseFormatConfiguration: TypeAlias = Annotated[Union[Annotated[Union[BetaResponseFormatText, BetaTextResponseFormatJsonSchema, BetaResponseFormatJsonObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+
+
+BetaVerbosity: TypeAlias = Optional[Union[Literal["low", "medium", "high"], str]]
+
+
+class BetaResponseTextParam2(BaseModel):
+    format: Optional[BetaTextResponseFormatConfiguration] = None
+    verbosity: Optional[BetaVerbosity] = None
+
+
+AgentText: TypeAlias = BetaResponseTextParam2
+
+
+class BetaResponseFormatTextParam(TypedDict, total=False):
+    type: Required[Literal["text"]]
+
+
+BetaResponseFormatJsonSchemaSchemaParam: TypeAlias = Dict[str, object]
+
+
+class BetaTextResponseFormatJsonSchemaParam(TypedDict, total=False):
+    type: Required[Literal["json_schema"]]
+    description: str
+    name: Required[str]
+    schema: Required[BetaResponseFormatJsonSchemaSchemaParam]
+    strict: Optional[bool]
+
+
+class BetaResponseFormatJsonObjectParam(TypedDict, total=False):
+    type: Required[Literal["json_object"]]
+
+
+BetaTextResponseFormatConfigurationParam: TypeAlias = Union[BetaResponseFormatTextParam, BetaTextResponseFormatJsonSchemaParam, BetaResponseFormatJsonObjectParam]
+
+
+BetaVerbosityParam: TypeAlias = Optional[Literal["low", "medium", "high"]]
+
+
+class BetaResponseTextParam(TypedDict, total=False):
+    format: BetaTextResponseFormatConfigurationParam
+    verbosity: BetaVerbosityParam
+
+
+AgentTextParam: TypeAlias = BetaResponseTextParam
 
 
 class BetaFileCitationBody(BaseModel):
@@ -135,6 +205,14 @@ BetaApplyPatchOperationParam2: TypeAlias = Annotated[Union[Annotated[Union[BetaA
 
 
 BetaCallableToolAllowedCaller: TypeAlias = Union[Literal["direct", "programmatic"], str]
+
+
+class BetaApplyPatchToolParam2(BaseModel):
+    type: Literal["apply_patch"]
+    allowed_callers: Optional[List[BetaCallableToolAllowedCaller]] = None
+
+
+BetaApplyPatchTool: TypeAlias = BetaApplyPatchToolParam2
 
 
 BetaCallableToolAllowedCallerParam: TypeAlias = Literal["direct", "programmatic"]
@@ -290,7 +368,70 @@ BetaComputerEnvironmentParam: TypeAlias = Literal["windows", "mac", "linux", "ub
 BetaContainerMemoryLimit: TypeAlias = Union[Literal["1g", "4g", "16g", "64g"], str]
 
 
+class BetaContainerNetworkPolicyDisabledParam2(BaseModel):
+    type: Literal["disabled"]
+
+
+class BetaContainerNetworkPolicyDomainSecretParam2(BaseModel):
+    domain: str
+    name: str
+    value: str
+
+
+class BetaContainerNetworkPolicyAllowlistParam2(BaseModel):
+    type: Literal["allowlist"]
+    allowed_domains: List[str]
+    domain_secrets: Optional[List[BetaContainerNetworkPolicyDomainSecretParam2]] = None
+
+
+class BetaSkillReferenceParam2(BaseModel):
+    type: Literal["skill_reference"]
+    skill_id: str
+    version: Optional[str] = None
+
+
+class BetaInlineSkillSourceParam2(BaseModel):
+    type: Literal["base64"]
+    media_type: Literal["application/zip"]
+    data: str
+
+
+class BetaInlineSkillParam2(BaseModel):
+    type: Literal["inline"]
+    name: str
+    description: str
+    source: BetaInlineSkillSourceParam2
+
+
+class BetaContainerAutoParam2(BaseModel):
+    type: Literal["container_auto"]
+    file_ids: Optional[List[str]] = None
+    memory_limit: Optional[BetaContainerMemoryLimit] = None
+    network_policy: Optional[Annotated[Union[Annotated[Union[BetaContainerNetworkPolicyDisabledParam2, BetaContainerNetworkPolicyAllowlistParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+    skills: Optional[List[Annotated[Union[Annotated[Union[BetaSkillReferenceParam2, BetaInlineSkillParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+
+
+BetaContainerAuto: TypeAlias = BetaContainerAutoParam2
+
+
 BetaContainerMemoryLimitParam: TypeAlias = Literal["1g", "4g", "16g", "64g"]
+
+
+BetaContainerNetworkPolicyAllowlist: TypeAlias = BetaContainerNetworkPolicyAllowlistParam2
+
+
+BetaContainerNetworkPolicyDisabled: TypeAlias = BetaContainerNetworkPolicyDisabledParam2
+
+
+BetaContainerNetworkPolicyDomainSecret: TypeAlias = BetaContainerNetworkPolicyDomainSecretParam2
+
+
+class BetaContainerReferenceResource(BaseModel):
+    type: Literal["container_reference"]
+    container_id: str
+
+
+BetaContainerReference: TypeAlias = BetaContainerReferenceResource
 
 
 class BetaPromptCacheBreakpointConfig(BaseModel):
@@ -505,6 +646,31 @@ BetaFunctionShellCallOutputStatusEnum: TypeAlias = Union[Literal["in_progress", 
 BetaFunctionShellCallStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
 
 
+class BetaLocalSkillParam2(BaseModel):
+    name: str
+    description: str
+    path: str
+
+
+class BetaLocalEnvironmentParam2(BaseModel):
+    type: Literal["local"]
+    skills: Optional[List[BetaLocalSkillParam2]] = None
+
+
+class BetaContainerReferenceParam2(BaseModel):
+    type: Literal["container_reference"]
+    container_id: str
+
+
+class BetaFunctionShellToolParam2(BaseModel):
+    type: Literal["shell"]
+    environment: Optional[Annotated[Union[Annotated[Union[BetaContainerAutoParam2, BetaLocalEnvironmentParam2, BetaContainerReferenceParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+    allowed_callers: Optional[List[BetaCallableToolAllowedCaller]] = None
+
+
+BetaFunctionShellTool: TypeAlias = BetaFunctionShellToolParam2
+
+
 BetaGrammarSyntax1: TypeAlias = Union[Literal["lark", "regex"], str]
 
 
@@ -521,6 +687,12 @@ BetaIncludeEnum: TypeAlias = Union[Literal["file_search_call.results", "web_sear
 
 
 BetaIncludeEnumParam: TypeAlias = Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]
+
+
+BetaInlineSkill: TypeAlias = BetaInlineSkillParam2
+
+
+BetaInlineSkillSource: TypeAlias = BetaInlineSkillSourceParam2
 
 
 BetaInputContent: TypeAlias = Annotated[Union[Annotated[Union[BetaInputTextContent, BetaInputImageContent, BetaInputFileContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
@@ -911,22 +1083,6 @@ class BetaMCPTool(BaseModel):
     defer_loading: Optional[bool] = None
 
 
-class BetaContainerNetworkPolicyDisabledParam2(BaseModel):
-    type: Literal["disabled"]
-
-
-class BetaContainerNetworkPolicyDomainSecretParam2(BaseModel):
-    domain: str
-    name: str
-    value: str
-
-
-class BetaContainerNetworkPolicyAllowlistParam2(BaseModel):
-    type: Literal["allowlist"]
-    allowed_domains: List[str]
-    domain_secrets: Optional[List[BetaContainerNetworkPolicyDomainSecretParam2]] = None
-
-
 class BetaAutoCodeInterpreterToolParam2(BaseModel):
     type: Literal["auto"]
     file_ids: Optional[List[str]] = None
@@ -966,55 +1122,6 @@ class BetaImageGenTool(BaseModel):
 
 class BetaLocalShellToolParam2(BaseModel):
     type: Literal["local_shell"]
-
-
-class BetaSkillReferenceParam2(BaseModel):
-    type: Literal["skill_reference"]
-    skill_id: str
-    version: Optional[str] = None
-
-
-class BetaInlineSkillSourceParam2(BaseModel):
-    type: Literal["base64"]
-    media_type: Literal["application/zip"]
-    data: str
-
-
-class BetaInlineSkillParam2(BaseModel):
-    type: Literal["inline"]
-    name: str
-    description: str
-    source: BetaInlineSkillSourceParam2
-
-
-class BetaContainerAutoParam2(BaseModel):
-    type: Literal["container_auto"]
-    file_ids: Optional[List[str]] = None
-    memory_limit: Optional[BetaContainerMemoryLimit] = None
-    network_policy: Optional[Annotated[Union[Annotated[Union[BetaContainerNetworkPolicyDisabledParam2, BetaContainerNetworkPolicyAllowlistParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-    skills: Optional[List[Annotated[Union[Annotated[Union[BetaSkillReferenceParam2, BetaInlineSkillParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
-
-
-class BetaLocalSkillParam2(BaseModel):
-    name: str
-    description: str
-    path: str
-
-
-class BetaLocalEnvironmentParam2(BaseModel):
-    type: Literal["local"]
-    skills: Optional[List[BetaLocalSkillParam2]] = None
-
-
-class BetaContainerReferenceParam2(BaseModel):
-    type: Literal["container_reference"]
-    container_id: str
-
-
-class BetaFunctionShellToolParam2(BaseModel):
-    type: Literal["shell"]
-    environment: Optional[Annotated[Union[Annotated[Union[BetaContainerAutoParam2, BetaLocalEnvironmentParam2, BetaContainerReferenceParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-    allowed_callers: Optional[List[BetaCallableToolAllowedCaller]] = None
 
 
 class BetaCustomTextFormatParam2(BaseModel):
@@ -1080,11 +1187,6 @@ class BetaWebSearchPreviewTool(BaseModel):
     user_location: Optional[BetaApproximateLocation] = None
     search_context_size: Optional[BetaSearchContextSize] = None
     search_content_types: Optional[List[BetaSearchContentType]] = None
-
-
-class BetaApplyPatchToolParam2(BaseModel):
-    type: Literal["apply_patch"]
-    allowed_callers: Optional[List[BetaCallableToolAllowedCaller]] = None
 
 
 BetaTool: TypeAlias = Annotated[Union[Annotated[Union[BetaFunctionTool, BetaFileSearchTool, BetaComputerTool, BetaComputerUsePreviewTool, BetaWebSearchTool, BetaMCPTool, BetaCodeInterpreterTool, BetaProgrammaticToolCallingParam2, BetaImageGenTool, BetaLocalShellToolParam2, BetaFunctionShellToolParam2, BetaCustomToolParam2, BetaNamespaceToolParam2, BetaToolSearchToolParam2, BetaWebSearchPreviewTool, BetaApplyPatchToolParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
@@ -2388,11 +2490,6 @@ class BetaLocalEnvironmentResource(BaseModel):
     type: Literal["local"]
 
 
-class BetaContainerReferenceResource(BaseModel):
-    type: Literal["container_reference"]
-    container_id: str
-
-
 class BetaFunctionShellCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["shell_call"]
@@ -2546,6 +2643,12 @@ class BetaCustomToolCallOutputResource(BaseModel):
 BetaItemResource: TypeAlias = Union[BetaInputMessageResource, BetaOutputMessage, BetaFileSearchToolCall, BetaComputerToolCall, BetaComputerToolCallOutputResource, BetaWebSearchToolCall, BetaFunctionToolCallResource, BetaFunctionToolCallOutputResource, BetaAgentMessage, BetaMultiAgentCall, BetaMultiAgentCallOutput, BetaToolSearchCall, BetaToolSearchOutput, BetaAdditionalTools, BetaReasoningItem, BetaProgram, BetaProgramOutput, BetaCompactionBody, BetaImageGenToolCall, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCall, BetaFunctionShellCallOutput, BetaApplyPatchToolCall, BetaApplyPatchToolCallOutput, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponseResource, BetaMCPToolCall, BetaCustomToolCallResource, BetaCustomToolCallOutputResource]
 
 
+BetaLocalEnvironment: TypeAlias = BetaLocalEnvironmentParam2
+
+
+BetaLocalSkill: TypeAlias = BetaLocalSkillParam2
+
+
 BetaMetadata: TypeAlias = Optional[Dict[str, str]]
 
 
@@ -2574,6 +2677,9 @@ BetaModerationMode: TypeAlias = Union[Literal["score", "block"], str]
 
 
 BetaModerationModeParam: TypeAlias = Literal["score", "block"]
+
+
+BetaNamespaceTool: TypeAlias = BetaNamespaceToolParam2
 
 
 BetaOutputContent: TypeAlias = Annotated[Union[Annotated[Union[BetaOutputTextContent, BetaRefusalContent, BetaReasoningTextContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
@@ -2636,6 +2742,64 @@ BetaReasoningModeEnum: TypeAlias = Union[str, Union[Literal["standard", "pro"], 
 BetaReasoningModeEnumParam: TypeAlias = Union[str, Literal["standard", "pro"]]
 
 
+BetaResponseApplyPatchToolCall: TypeAlias = BetaApplyPatchToolCall
+
+
+BetaResponseApplyPatchToolCallOutput: TypeAlias = BetaApplyPatchToolCallOutput
+
+
+BetaResponseCodeInterpreterToolCall: TypeAlias = BetaCodeInterpreterToolCall
+
+
+BetaResponseCodeInterpreterToolCallParam: TypeAlias = BetaCodeInterpreterToolCallParam
+
+
+BetaResponseCompactionItem: TypeAlias = BetaCompactionBody
+
+
+BetaResponseCompactionItemParam: TypeAlias = BetaCompactionSummaryItemParam2
+
+
+BetaResponseCompactionItemParamParam: TypeAlias = BetaCompactionSummaryItemParam
+
+
+BetaResponseComputerToolCall: TypeAlias = BetaComputerToolCall
+
+
+BetaResponseComputerToolCallOutputItem: TypeAlias = BetaComputerToolCallOutputResource
+
+
+BetaResponseComputerToolCallOutputScreenshot: TypeAlias = BetaComputerScreenshotImage
+
+
+BetaResponseComputerToolCallOutputScreenshotParam: TypeAlias = BetaComputerScreenshotImageParam
+
+
+BetaResponseComputerToolCallParam: TypeAlias = BetaComputerToolCallParam
+
+
+BetaResponseContainerReference: TypeAlias = BetaContainerReferenceResource
+
+
+class BetaResponseConversation(BaseModel):
+    id: str
+
+
+BetaResponseConversationParam: TypeAlias = BetaResponseConversation
+
+
+BetaResponseConversationParamParam: TypeAlias = BetaConversationParam2Param
+
+
+BetaResponseCustomToolCallOutput: TypeAlias = BetaCustomToolCallOutput
+
+
+BetaResponseCustomToolCallOutputItem: TypeAlias = BetaCustomToolCallOutputResource
+
+
+BetaResponseCustomToolCallOutputParam: TypeAlias = BetaCustomToolCallOutputParam
+
+
 BetaResponseErrorCode: TypeAlias = Union[Literal["server_error", "rate_limit_exceeded", "invalid_prompt", "data_residency_mismatch", "bio_policy", "vector_store_timeout", "invalid_image", "invalid_image_format", "invalid_base64_image", "invalid_image_url", "image_too_large", "image_too_small", "image_parse_error", "image_content_policy_violation", "invalid_image_mode", "image_file_too_large", "unsupported_image_media_type", "empty_image_file", "failed_to_download_image", "image_file_not_found"], str]
 
 
@@ -2647,7 +2811,285 @@ class BetaResponseError2(BaseModel):
 BetaResponseError: TypeAlias = Optional[BetaResponseError2]
 
 
-BetaResponseFormatJsonSchemaSchemaParam: TypeAlias = Dict[str, object]
+BetaResponseFileSearchToolCall: TypeAlias = BetaFileSearchToolCall
+
+
+BetaResponseFileSearchToolCallParam: TypeAlias = BetaFileSearchToolCallParam
+
+
+BetaResponseFormatTextJSONSchemaConfig: TypeAlias = BetaTextResponseFormatJsonSchema
+
+
+BetaResponseFormatTextJSONSchemaConfigParam: TypeAlias = BetaTextResponseFormatJsonSchemaParam
+
+
+BetaResponseFunctionCallOutputItem: TypeAlias = BetaFunctionAndCustomToolCallOutput
+
+
+BetaResponseFunctionCallOutputItemParam: TypeAlias = BetaFunctionAndCustomToolCallOutputParam
+
+
+BetaResponseFunctionShellCallOutputContent: TypeAlias = BetaFunctionShellCallOutputContentParam2
+
+
+BetaResponseFunctionShellCallOutputContentParam: TypeAlias = BetaFunctionShellCallOutputContentParam
+
+
+BetaResponseFunctionShellToolCall: TypeAlias = BetaFunctionShellCall
+
+
+BetaResponseFunctionShellToolCallOutput: TypeAlias = BetaFunctionShellCallOutput
+
+
+BetaResponseFunctionToolCallOutputItem: TypeAlias = BetaFunctionToolCallOutputResource
+
+
+BetaResponseFunctionWebSearch: TypeAlias = BetaWebSearchToolCall
+
+
+BetaResponseFunctionWebSearchParam: TypeAlias = BetaWebSearchToolCallParam
+
+
+BetaResponseInputContent: TypeAlias = BetaInputContent
+
+
+BetaResponseInputContentParam: TypeAlias = BetaInputContentParam
+
+
+BetaResponseInputFile: TypeAlias = BetaInputFileContent
+
+
+BetaResponseInputFileContent: TypeAlias = BetaInputFileContent
+
+
+BetaResponseInputFileContentParam: TypeAlias = BetaInputFileContentParam
+
+
+BetaResponseInputFileParam: TypeAlias = BetaInputFileContentParam
+
+
+BetaResponseInputImage: TypeAlias = BetaInputImageContent
+
+
+BetaResponseInputImageContent: TypeAlias = BetaInputImageContent
+
+
+BetaResponseInputImageContentParam: TypeAlias = BetaInputImageContentParam
+
+
+BetaResponseInputImageParam: TypeAlias = BetaInputImageContentParam
+
+
+BetaResponseInputMessageItem: TypeAlias = BetaInputMessageResource
+
+
+BetaResponseInputText: TypeAlias = BetaInputTextContent
+
+
+BetaResponseInputTextContent: TypeAlias = BetaInputTextContent
+
+
+BetaResponseInputTextContentParam: TypeAlias = BetaInputTextContentParam
+
+
+BetaResponseInputTextParam: TypeAlias = BetaInputTextContentParam
+
+
+BetaResponseItemList: TypeAlias = ConversationItemList
+
+
+BetaResponseLocalEnvironment: TypeAlias = BetaLocalEnvironmentResource
+
+
+class BetaResponseMCPCallArgumentsDeltaEvent(BaseModel):
+    agent: Optional[BetaAgentTag] = None
+    type: Literal["response.mcp_call_arguments.delta"]
+    output_index: int
+    item_id: str
+    delta: str
+    sequence_number: int
+
+
+BetaResponseMcpCallArgumentsDeltaEvent: TypeAlias = BetaResponseMCPCallArgumentsDeltaEvent
+
+
+class BetaResponseMCPCallArgumentsDoneEvent(BaseModel):
+    agent: Optional[BetaAgentTag] = None
+    type: Literal["response.mcp_call_arguments.done"]
+    output_index: int
+    item_id: str
+    arguments: str
+    sequence_number: int
+
+
+BetaResponseMcpCallArgumentsDoneEvent: TypeAlias = BetaResponseMCPCallArgumentsDoneEvent
+
+
+class BetaResponseMCPCallCompletedEvent(BaseModel):
+    agent: Optional[BetaAgentTag] = None
+    type: Literal["response.mcp_call.completed"]
+    item_id: str
+    output_index: int
+    sequence_number: int
+
+
+BetaResponseMcpCallCompletedEvent: TypeAlias = BetaResponseMCPCallCompletedEvent
+
+
+class BetaResponseMCPCallFailedEvent(BaseModel):
+    agent: Optional[BetaAgentTag] = None
+    type: Literal["response.mcp_call.failed"]
+    item_id: str
+    output_index: int
+    sequence_number: int
+
+
+BetaResponseMcpCallFailedEvent: TypeAlias = BetaResponseMCPCallFailedEvent
+
+
+class BetaResponseMCPCallInProgressEvent(BaseModel):
+    agent: Optional[BetaAgentTag] = None
+    type: Literal["response.mcp_call.in_progress"]
+    sequence_number: int
+    output_index: int
+    item_id: str
+
+
+BetaResponseMcpCallInProgressEvent: TypeAlias = BetaResponseMCPCallInProgressEvent
+
+
+class BetaResponseMCPListToolsCompletedEvent(BaseModel):
+    agent: Optional[BetaAgentTag] = None
+    type: Literal["response.mcp_list_tools.completed"]
+    item_id: str
+    output_index: int
+    sequence_number: int
+
+
+BetaResponseMcpListToolsCompletedEvent: TypeAlias = BetaResponseMCPListToolsCompletedEvent
+
+
+class BetaResponseMCPListToolsFailedEvent(BaseModel):
+    agent: Optional[BetaAgentTag] = None
+    type: Literal["response.mcp_list_tools.failed"]
+    item_id: str
+    output_index: int
+    sequence_number: int
+
+
+BetaResponseMcpListToolsFailedEvent: TypeAlias = BetaResponseMCPListToolsFailedEvent
+
+
+class BetaResponseMCPListToolsInProgressEvent(BaseModel):
+    agent: Optional[BetaAgentTag] = None
+    type: Literal["response.mcp_list_tools.in_progress"]
+    item_id: str
+    output_index: int
+    sequence_number: int
+
+
+BetaResponseMcpListToolsInProgressEvent: TypeAlias = BetaResponseMCPListToolsInProgressEvent
+
+
+BetaResponseOutputMessage: TypeAlias = BetaOutputMessage
+
+
+BetaResponseOutputMessageParam: TypeAlias = BetaOutputMessageParam
+
+
+BetaResponseOutputRefusalParam: TypeAlias = BetaRefusalContentParam
+
+
+BetaResponseOutputText: TypeAlias = BetaOutputTextContent
+
+
+BetaResponseOutputTextParam: TypeAlias = BetaOutputTextContentParam
+
+
+BetaResponsePrompt: TypeAlias = BetaPrompt2
+
+
+BetaResponsePromptParam: TypeAlias = BetaPromptParam2
+
+
+BetaResponseReasoningItem: TypeAlias = BetaReasoningItem
+
+
+BetaResponseReasoningItemParam: TypeAlias = BetaReasoningItemParam
+
+
+class BetaResponseShellCallCommandAddedStreamingEvent(BaseModel):
+    type: Literal["response.shell_call_command.added"]
+    sequence_number: int
+    agent: Optional[BetaAgentTag] = None
+    output_index: int
+    command_index: int
+    command: str
+
+
+BetaResponseShellCallCommandAddedEvent: TypeAlias = BetaResponseShellCallCommandAddedStreamingEvent
+
+
+class BetaResponseShellCallCommandDeltaStreamingEvent(BaseModel):
+    type: Literal["response.shell_call_command.delta"]
+    sequence_number: int
+    agent: Optional[BetaAgentTag] = None
+    output_index: int
+    command_index: int
+    delta: str
+    obfuscation: Optional[str] = None
+
+
+BetaResponseShellCallCommandDeltaEvent: TypeAlias = BetaResponseShellCallCommandDeltaStreamingEvent
+
+
+class BetaResponseShellCallCommandDoneStreamingEvent(BaseModel):
+    type: Literal["response.shell_call_command.done"]
+    sequence_number: int
+    agent: Optional[BetaAgentTag] = None
+    output_index: int
+    command_index: int
+    command: str
+
+
+BetaResponseShellCallCommandDoneEvent: TypeAlias = BetaResponseShellCallCommandDoneStreamingEvent
+
+
+class BetaShellCallOutputDelta(BaseModel):
+    stdout: Optional[str] = None
+    stderr: Optional[str] = None
+
+
+class BetaResponseShellCallOutputContentDeltaStreamingEvent(BaseModel):
+    type: Literal["response.shell_call_output_content.delta"]
+    sequence_number: int
+    agent: Optional[BetaAgentTag] = None
+    item_id: str
+    output_index: int
+    command_index: int
+    delta: BetaShellCallOutputDelta
+
+
+BetaResponseShellCallOutputContentDeltaEvent: TypeAlias = BetaResponseShellCallOutputContentDeltaStreamingEvent
+
+
+class BetaResponseShellCallOutputContentDoneStreamingEvent(BaseModel):
+    type: Literal["response.shell_call_output_content.done"]
+    sequence_number: int
+    agent: Optional[BetaAgentTag] = None
+    item_id: str
+    output_index: int
+    command_index: int
+    output: List[BetaFunctionShellCallOutputContent]
+
+
+BetaResponseShellCallOutputContentDoneEvent: TypeAlias = BetaResponseShellCallOutputContentDoneStreamingEvent
+
+
+BetaResponseSteerInputContent: TypeAlias = BetaInputContent
+
+
+BetaResponseSteerInputContentParam: TypeAlias = BetaInputContentParam
 
 
 class BetaResponseAudioDeltaEvent(BaseModel):
@@ -2716,37 +3158,6 @@ class BetaResponseCodeInterpreterCallInterpretingEvent(BaseModel):
     output_index: int
     item_id: str
     sequence_number: int
-
-
-class BetaResponseFormatText(BaseModel):
-    type: Literal["text"]
-
-
-class BetaResponseFormatJsonSchemaSchema(BaseModel):
-    pass
-
-
-class BetaTextResponseFormatJsonSchema(BaseModel):
-    type: Literal["json_schema"]
-    description: Optional[str] = None
-    name: str
-    schema_: BetaResponseFormatJsonSchemaSchema = Field(alias="schema")
-    strict: Optional[bool] = None
-
-
-class BetaResponseFormatJsonObject(BaseModel):
-    type: Literal["json_object"]
-
-
-BetaTextResponseFormatConfiguration: TypeAlias = Annotated[Union[Annotated[Union[BetaResponseFormatText, BetaTextResponseFormatJsonSchema, BetaResponseFormatJsonObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-BetaVerbosity: TypeAlias = Optional[Union[Literal["low", "medium", "high"], str]]
-
-
-class BetaResponseTextParam2(BaseModel):
-    format: Optional[BetaTextResponseFormatConfiguration] = None
-    verbosity: Optional[BetaVerbosity] = None
 
 
 BetaToolsArray: TypeAlias = List[BetaTool]
@@ -2851,10 +3262,6 @@ class BetaModerationErrorBody(BaseModel):
 class BetaModeration(BaseModel):
     input: Annotated[Union[Annotated[Union[BetaModerationResultBody, BetaModerationErrorBody], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
     output: Annotated[Union[Annotated[Union[BetaModerationResultBody, BetaModerationErrorBody], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-class BetaResponseConversation(BaseModel):
-    id: str
 
 
 class BetaResponse(ResponseHelpers, BaseModel):
@@ -2978,59 +3385,6 @@ class BetaResponseFunctionCallArgumentsDoneEvent(BaseModel):
     output_index: int
     sequence_number: int
     arguments: str
-
-
-class BetaResponseShellCallCommandAddedStreamingEvent(BaseModel):
-    type: Literal["response.shell_call_command.added"]
-    sequence_number: int
-    agent: Optional[BetaAgentTag] = None
-    output_index: int
-    command_index: int
-    command: str
-
-
-class BetaResponseShellCallCommandDeltaStreamingEvent(BaseModel):
-    type: Literal["response.shell_call_command.delta"]
-    sequence_number: int
-    agent: Optional[BetaAgentTag] = None
-    output_index: int
-    command_index: int
-    delta: str
-    obfuscation: Optional[str] = None
-
-
-class BetaResponseShellCallCommandDoneStreamingEvent(BaseModel):
-    type: Literal["response.shell_call_command.done"]
-    sequence_number: int
-    agent: Optional[BetaAgentTag] = None
-    output_index: int
-    command_index: int
-    command: str
-
-
-class BetaShellCallOutputDelta(BaseModel):
-    stdout: Optional[str] = None
-    stderr: Optional[str] = None
-
-
-class BetaResponseShellCallOutputContentDeltaStreamingEvent(BaseModel):
-    type: Literal["response.shell_call_output_content.delta"]
-    sequence_number: int
-    agent: Optional[BetaAgentTag] = None
-    item_id: str
-    output_index: int
-    command_index: int
-    delta: BetaShellCallOutputDelta
-
-
-class BetaResponseShellCallOutputContentDoneStreamingEvent(BaseModel):
-    type: Literal["response.shell_call_output_content.done"]
-    sequence_number: int
-    agent: Optional[BetaAgentTag] = None
-    item_id: str
-    output_index: int
-    command_index: int
-    output: List[BetaFunctionShellCallOutputContent]
 
 
 class BetaResponseInProgressEvent(BaseModel):
@@ -3256,72 +3610,6 @@ class BetaResponseImageGenCallPartialImageEvent(BaseModel):
     output_format: Optional[str] = None
 
 
-class BetaResponseMCPCallArgumentsDeltaEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_call_arguments.delta"]
-    output_index: int
-    item_id: str
-    delta: str
-    sequence_number: int
-
-
-class BetaResponseMCPCallArgumentsDoneEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_call_arguments.done"]
-    output_index: int
-    item_id: str
-    arguments: str
-    sequence_number: int
-
-
-class BetaResponseMCPCallCompletedEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_call.completed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-
-
-class BetaResponseMCPCallFailedEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_call.failed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-
-
-class BetaResponseMCPCallInProgressEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_call.in_progress"]
-    sequence_number: int
-    output_index: int
-    item_id: str
-
-
-class BetaResponseMCPListToolsCompletedEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_list_tools.completed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-
-
-class BetaResponseMCPListToolsFailedEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_list_tools.failed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-
-
-class BetaResponseMCPListToolsInProgressEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_list_tools.in_progress"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-
-
 class BetaResponseOutputTextAnnotationAddedEvent(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["response.output_text.annotation.added"]
@@ -3373,6 +3661,24 @@ class BetaResponseStreamOptionsParam2(TypedDict, total=False):
 
 
 BetaResponseStreamOptionsParam: TypeAlias = Optional[BetaResponseStreamOptionsParam2]
+
+
+BetaResponseTextConfig: TypeAlias = BetaResponseTextParam2
+
+
+BetaResponseTextConfigParam: TypeAlias = BetaResponseTextParam
+
+
+BetaResponseToolSearchCall: TypeAlias = BetaToolSearchCall
+
+
+BetaResponseToolSearchOutputItem: TypeAlias = BetaToolSearchOutput
+
+
+BetaResponseToolSearchOutputItemParam: TypeAlias = BetaToolSearchOutputItemParam2
+
+
+BetaResponseToolSearchOutputItemParamParam: TypeAlias = BetaToolSearchOutputItemParam
 
 
 class BetaPromptCacheOptionsParam2(BaseModel):
@@ -3453,33 +3759,6 @@ BetaResponsesClientEvent: TypeAlias = Annotated[Union[Annotated[Union[BetaRespon
 class BetaPromptCacheOptionsParam(TypedDict, total=False):
     ttl: BetaPromptCacheTTLEnumParam
     mode: BetaPromptCacheModeEnumParam
-
-
-class BetaResponseFormatTextParam(TypedDict, total=False):
-    type: Required[Literal["text"]]
-
-
-class BetaTextResponseFormatJsonSchemaParam(TypedDict, total=False):
-    type: Required[Literal["json_schema"]]
-    description: str
-    name: Required[str]
-    schema: Required[BetaResponseFormatJsonSchemaSchemaParam]
-    strict: Optional[bool]
-
-
-class BetaResponseFormatJsonObjectParam(TypedDict, total=False):
-    type: Required[Literal["json_object"]]
-
-
-BetaTextResponseFormatConfigurationParam: TypeAlias = Union[BetaResponseFormatTextParam, BetaTextResponseFormatJsonSchemaParam, BetaResponseFormatJsonObjectParam]
-
-
-BetaVerbosityParam: TypeAlias = Optional[Literal["low", "medium", "high"]]
-
-
-class BetaResponseTextParam(TypedDict, total=False):
-    format: BetaTextResponseFormatConfigurationParam
-    verbosity: BetaVerbosityParam
 
 
 BetaToolsArrayParam: TypeAlias = Sequence[BetaToolParam]
@@ -4221,7 +4500,63 @@ BetaResponsesWebSocketStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[B
 BetaServiceTierEnumParam: TypeAlias = Literal["auto", "default", "fast", "flex", "priority"]
 
 
+BetaSkillReference: TypeAlias = BetaSkillReferenceParam2
+
+
+BetaToolChoiceApplyPatch: TypeAlias = BetaSpecificApplyPatchParam2
+
+
+BetaToolChoiceApplyPatchParam: TypeAlias = BetaSpecificApplyPatchParam
+
+
+BetaToolChoiceMcp: TypeAlias = BetaToolChoiceMCP
+
+
+BetaToolChoiceMcpParam: TypeAlias = BetaToolChoiceMCPParam
+
+
+BetaToolChoiceShell: TypeAlias = BetaSpecificFunctionShellParam2
+
+
+BetaToolChoiceShellParam: TypeAlias = BetaSpecificFunctionShellParam
+
+
+BetaToolSearchOutputNamespaceTool: TypeAlias = BetaNamespaceToolParam2
+
+
+BetaToolSearchOutputNamespaceToolParam: TypeAlias = BetaNamespaceToolParam
+
+
+BetaToolSearchTool: TypeAlias = BetaToolSearchToolParam2
+
+
 BetaTruncationEnumParam: TypeAlias = Literal["auto", "disabled"]
+
+
+HostedPluginParam: TypeAlias = BetaInlineSkillParam
+
+
+InlineCapabilitySourceParam: TypeAlias = BetaInlineSkillSourceParam
+
+
+class BetaTokenCountsResource(BaseModel):
+    object: Literal["response.input_tokens"]
+    input_tokens: int
+
+
+InputTokenCountResponse: TypeAlias = BetaTokenCountsResource
+
+
+MultiAgentConfig: TypeAlias = BetaMultiAgentParam2
+
+
+MultiAgentConfigParam: TypeAlias = BetaMultiAgentParam
+
+
+SummaryText: TypeAlias = BetaSummaryTextContent
+
+
+TokenUsage: TypeAlias = BetaResponseUsage
 
 
 class BetaCompactResource(BaseModel):
@@ -4246,8 +4581,3 @@ class BetaOutputAudio(BaseModel):
     type: Literal["output_audio"]
     data: str
     transcript: str
-
-
-class BetaTokenCountsResource(BaseModel):
-    object: Literal["response.input_tokens"]
-    input_tokens: int

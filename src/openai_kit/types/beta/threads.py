@@ -613,8 +613,17 @@ class DoneEvent(BaseModel):
 AssistantStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[ThreadStreamEvent, RunStreamEventThreadRunCreated, RunStreamEventThreadRunQueued, RunStreamEventThreadRunInProgress, RunStreamEventThreadRunRequiresAction, RunStreamEventThreadRunCompleted, RunStreamEventThreadRunIncomplete, RunStreamEventThreadRunFailed, RunStreamEventThreadRunCancelling, RunStreamEventThreadRunCancelled, RunStreamEventThreadRunExpired, RunStepStreamEventThreadRunStepCreated, RunStepStreamEventThreadRunStepInProgress, RunStepStreamEventThreadRunStepDelta, RunStepStreamEventThreadRunStepCompleted, RunStepStreamEventThreadRunStepFailed, RunStepStreamEventThreadRunStepCancelled, RunStepStreamEventThreadRunStepExpired, MessageStreamEventThreadMessageCreated, MessageStreamEventThreadMessageInProgress, MessageStreamEventThreadMessageDelta, MessageStreamEventThreadMessageCompleted, MessageStreamEventThreadMessageIncomplete, ErrorEvent, DoneEvent], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
 
 
+AssistantToolChoice: TypeAlias = AssistantsNamedToolChoice
+
+
+AssistantToolChoiceFunction: TypeAlias = AssistantsNamedToolChoiceFunction
+
+
 class AssistantsNamedToolChoiceFunctionParam(TypedDict, total=False):
     name: Required[str]
+
+
+AssistantToolChoiceFunctionParam: TypeAlias = AssistantsNamedToolChoiceFunctionParam
 
 
 class AssistantsNamedToolChoiceParam(TypedDict, total=False):
@@ -622,30 +631,37 @@ class AssistantsNamedToolChoiceParam(TypedDict, total=False):
     function: AssistantsNamedToolChoiceFunctionParam
 
 
+AssistantToolChoiceParam: TypeAlias = AssistantsNamedToolChoiceParam
+
+
 AssistantsApiToolChoiceOptionParam: TypeAlias = Union[Literal["none", "auto", "required"], AssistantsNamedToolChoiceParam]
 
 
-MessageStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[MessageStreamEventThreadMessageCreated, MessageStreamEventThreadMessageInProgress, MessageStreamEventThreadMessageDelta, MessageStreamEventThreadMessageCompleted, MessageStreamEventThreadMessageIncomplete], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
+CodeInterpreterLogs: TypeAlias = RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject
 
 
-RunStepStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[RunStepStreamEventThreadRunStepCreated, RunStepStreamEventThreadRunStepInProgress, RunStepStreamEventThreadRunStepDelta, RunStepStreamEventThreadRunStepCompleted, RunStepStreamEventThreadRunStepFailed, RunStepStreamEventThreadRunStepCancelled, RunStepStreamEventThreadRunStepExpired], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
+CodeInterpreterToolCallDelta: TypeAlias = RunStepDeltaStepDetailsToolCallsCodeObject
 
 
-RunStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[RunStreamEventThreadRunCreated, RunStreamEventThreadRunQueued, RunStreamEventThreadRunInProgress, RunStreamEventThreadRunRequiresAction, RunStreamEventThreadRunCompleted, RunStreamEventThreadRunIncomplete, RunStreamEventThreadRunFailed, RunStreamEventThreadRunCancelling, RunStreamEventThreadRunCancelled, RunStreamEventThreadRunExpired], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
+FileCitationAnnotation: TypeAlias = MessageContentTextAnnotationsFileCitationObject
 
 
-class AssistantToolsFileSearchTypeOnlyParam(TypedDict, total=False):
-    type: Required[Literal["file_search"]]
+FileCitationDeltaAnnotation: TypeAlias = MessageDeltaContentTextAnnotationsFileCitationObject
 
 
-class CreateMessageRequestAttachmentParam(TypedDict, total=False):
-    file_id: str
-    tools: Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchTypeOnlyParam]]
+FilePathAnnotation: TypeAlias = MessageContentTextAnnotationsFilePathObject
 
 
-class CreateMessageRequestAttachmentParam2(TypedDict, total=False):
-    file_id: str
-    tools: Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchTypeOnlyParam]]
+FilePathDeltaAnnotation: TypeAlias = MessageDeltaContentTextAnnotationsFilePathObject
+
+
+FileSearchToolCallDelta: TypeAlias = RunStepDeltaStepDetailsToolCallsFileSearchObject
+
+
+FunctionToolCallDelta: TypeAlias = RunStepDeltaStepDetailsToolCallsFunctionObject
+
+
+ImageFileContentBlock: TypeAlias = MessageContentImageFileObject
 
 
 class MessageContentImageFileObjectImageFileParam(TypedDict, total=False):
@@ -658,6 +674,18 @@ class MessageContentImageFileObjectParam(TypedDict, total=False):
     image_file: Required[MessageContentImageFileObjectImageFileParam]
 
 
+ImageFileContentBlockParam: TypeAlias = MessageContentImageFileObjectParam
+
+
+ImageFileDeltaBlock: TypeAlias = MessageDeltaContentImageFileObject
+
+
+ImageFileParam: TypeAlias = MessageContentImageFileObjectImageFileParam
+
+
+ImageURLContentBlock: TypeAlias = MessageContentImageUrlObject
+
+
 class MessageContentImageUrlObjectImageUrlParam(TypedDict, total=False):
     url: Required[str]
     detail: Literal["auto", "low", "high"]
@@ -668,9 +696,27 @@ class MessageContentImageUrlObjectParam(TypedDict, total=False):
     image_url: Required[MessageContentImageUrlObjectImageUrlParam]
 
 
+ImageURLContentBlockParam: TypeAlias = MessageContentImageUrlObjectParam
+
+
+ImageURLDeltaBlock: TypeAlias = MessageDeltaContentImageUrlObject
+
+
+ImageURLParam: TypeAlias = MessageContentImageUrlObjectImageUrlParam
+
+
 class MessageRequestContentTextObjectParam(TypedDict, total=False):
     type: Required[Literal["text"]]
     text: Required[str]
+
+
+class AssistantToolsFileSearchTypeOnlyParam(TypedDict, total=False):
+    type: Required[Literal["file_search"]]
+
+
+class CreateMessageRequestAttachmentParam(TypedDict, total=False):
+    file_id: str
+    tools: Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchTypeOnlyParam]]
 
 
 class CreateMessageRequestParam(TypedDict, total=False):
@@ -680,27 +726,67 @@ class CreateMessageRequestParam(TypedDict, total=False):
     metadata: MetadataParam
 
 
-class CreateRunRequestTruncationStrategyParam(TypedDict, total=False):
-    type: Required[Literal["auto", "last_messages"]]
-    last_messages: Optional[int]
+MessageCreateParams: TypeAlias = CreateMessageRequestParam
 
 
-class CreateThreadAndRunRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
-    file_ids: Sequence[str]
+MessageCreationStepDetails: TypeAlias = RunStepDetailsMessageCreationObject
 
 
-class CreateThreadAndRunRequestToolResourcesFileSearchParam(TypedDict, total=False):
-    vector_store_ids: Sequence[str]
+class DeleteMessageResponse(BaseModel):
+    id: str
+    deleted: bool
+    object: Literal["thread.message.deleted"]
 
 
-class CreateThreadAndRunRequestToolResourcesParam(TypedDict, total=False):
-    code_interpreter: CreateThreadAndRunRequestToolResourcesCodeInterpreterParam
-    file_search: CreateThreadAndRunRequestToolResourcesFileSearchParam
+MessageDeleted: TypeAlias = DeleteMessageResponse
 
 
-class CreateThreadAndRunRequestTruncationStrategyParam(TypedDict, total=False):
-    type: Required[Literal["auto", "last_messages"]]
-    last_messages: Optional[int]
+MessageDelta: TypeAlias = MessageDeltaObjectDelta
+
+
+MessageDeltaEvent: TypeAlias = MessageDeltaObject
+
+
+MessageStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[MessageStreamEventThreadMessageCreated, MessageStreamEventThreadMessageInProgress, MessageStreamEventThreadMessageDelta, MessageStreamEventThreadMessageCompleted, MessageStreamEventThreadMessageIncomplete], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
+
+
+ModerationImageURLInputParam: TypeAlias = MessageContentImageUrlObjectParam
+
+
+RefusalContentBlock: TypeAlias = MessageContentRefusalObject
+
+
+RefusalDeltaBlock: TypeAlias = MessageDeltaContentRefusalObject
+
+
+RequiredActionFunctionToolCall: TypeAlias = RunToolCallObject
+
+
+RunStepDelta: TypeAlias = RunStepDeltaObjectDelta
+
+
+RunStepDeltaEvent: TypeAlias = RunStepDeltaObject
+
+
+RunStepDeltaMessageDelta: TypeAlias = RunStepDetailsMessageCreationObject
+
+
+RunStepStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[RunStepStreamEventThreadRunStepCreated, RunStepStreamEventThreadRunStepInProgress, RunStepStreamEventThreadRunStepDelta, RunStepStreamEventThreadRunStepCompleted, RunStepStreamEventThreadRunStepFailed, RunStepStreamEventThreadRunStepCancelled, RunStepStreamEventThreadRunStepExpired], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
+
+
+RunStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[RunStreamEventThreadRunCreated, RunStreamEventThreadRunQueued, RunStreamEventThreadRunInProgress, RunStreamEventThreadRunRequiresAction, RunStreamEventThreadRunCompleted, RunStreamEventThreadRunIncomplete, RunStreamEventThreadRunFailed, RunStreamEventThreadRunCancelling, RunStreamEventThreadRunCancelled, RunStreamEventThreadRunExpired], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
+
+
+SessionTurnError: TypeAlias = RunLastError
+
+
+TextContentBlock: TypeAlias = MessageContentTextObject
+
+
+TextContentBlockParam: TypeAlias = MessageRequestContentTextObjectParam
+
+
+TextDeltaBlock: TypeAlias = MessageDeltaContentTextObject
 
 
 class CreateThreadRequestToolResourcesParam2CodeInterpreterParam(TypedDict, total=False):
@@ -743,6 +829,49 @@ class CreateThreadRequestParam(TypedDict, total=False):
     metadata: MetadataParam
 
 
+ThreadCreateParams: TypeAlias = CreateThreadRequestParam
+
+
+class DeleteThreadResponse(BaseModel):
+    id: str
+    deleted: bool
+    object: Literal["thread.deleted"]
+
+
+ThreadDeleted: TypeAlias = DeleteThreadResponse
+
+
+ToolCallDeltaObject: TypeAlias = RunStepDetailsToolCallsObject
+
+
+class CreateMessageRequestAttachmentParam2(TypedDict, total=False):
+    file_id: str
+    tools: Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchTypeOnlyParam]]
+
+
+class CreateRunRequestTruncationStrategyParam(TypedDict, total=False):
+    type: Required[Literal["auto", "last_messages"]]
+    last_messages: Optional[int]
+
+
+class CreateThreadAndRunRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
+    file_ids: Sequence[str]
+
+
+class CreateThreadAndRunRequestToolResourcesFileSearchParam(TypedDict, total=False):
+    vector_store_ids: Sequence[str]
+
+
+class CreateThreadAndRunRequestToolResourcesParam(TypedDict, total=False):
+    code_interpreter: CreateThreadAndRunRequestToolResourcesCodeInterpreterParam
+    file_search: CreateThreadAndRunRequestToolResourcesFileSearchParam
+
+
+class CreateThreadAndRunRequestTruncationStrategyParam(TypedDict, total=False):
+    type: Required[Literal["auto", "last_messages"]]
+    last_messages: Optional[int]
+
+
 class CreateThreadRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
     file_ids: Sequence[str]
 
@@ -775,18 +904,6 @@ class CreateThreadRequestToolResourcesFileSearchParam(TypedDict, total=False):
 class CreateThreadRequestToolResourcesParam(TypedDict, total=False):
     code_interpreter: CreateThreadRequestToolResourcesCodeInterpreterParam
     file_search: CreateThreadRequestToolResourcesFileSearchParam
-
-
-class DeleteMessageResponse(BaseModel):
-    id: str
-    deleted: bool
-    object: Literal["thread.message.deleted"]
-
-
-class DeleteThreadResponse(BaseModel):
-    id: str
-    deleted: bool
-    object: Literal["thread.deleted"]
 
 
 class ModifyThreadRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
