@@ -177,7 +177,36 @@ __all__ = [
 ]
 
 
+# The module-level client (``openai_kit.api_key = ...; openai_kit.chat.completions.create(...)``): these
+# settings are read on every use; ``None`` means "from the .openai file or the environment".
+api_key: str | None = None
+organization: str | None = None
+project: str | None = None
+base_url: str | None = None
+timeout: float | Timeout | None = None
+max_retries: int | None = None
+default_headers: dict[str, str] | None = None
+default_query: dict[str, object] | None = None
+webhook_secret: str | None = None
+http_client: Any = None
+
+#: resources reachable on the module (``realtime`` and ``webhooks`` are openai-kit modules of their own)
+_MODULE_RESOURCES = frozenset(
+    {
+        "admin", "audio", "batches", "beta", "chat", "completions", "containers", "content_provenance_checks",
+        "conversations", "embeddings", "evals", "files", "fine_tuning", "images", "models", "moderations",
+        "responses", "skills", "uploads", "vector_stores", "videos",
+    }
+)  # fmt: skip
+
+
 def __getattr__(name: str) -> Any:
+    if name in _MODULE_RESOURCES:
+        import sys
+
+        from ._module_client import module_client
+
+        return getattr(module_client(sys.modules[__name__]), name)
     module = _EXPORTS.get(name)
     if module is None:
         if name in (
