@@ -8,7 +8,10 @@ with one subclass per status the API documents. Messages never contain credentia
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._transports._base import Request, Response
 
 __all__ = [
     "APIConnectionError",
@@ -99,11 +102,20 @@ class APIStatusError(APIError):
         body: object | None,
         method: str | None = None,
         url: str | None = None,
+        response: Response | None = None,
     ) -> None:
         super().__init__(message, method=method, url=url, body=body)
         self.status_code = status_code
         self.headers = dict(headers)
         self.request_id = self.headers.get("x-request-id")
+        #: the HTTP response (``status_code``, ``headers``, ``text``, ``json()``, ``request``), as in the
+        #: official SDK's ``error.response``
+        self.response = response
+
+    @property
+    def request(self) -> Request | None:
+        """The request that failed (method, URL, headers with the key redacted in its ``repr``)."""
+        return self.response.request if self.response is not None else None
 
 
 class BadRequestError(APIStatusError):

@@ -115,6 +115,7 @@ def status_error(response: Response, body: object) -> Exception:
         body=body,
         method=req.method,
         url=req.url,
+        response=response,
     )
 
 

@@ -52,6 +52,11 @@ def test_status_maps_to_typed_error(server: LocalHTTPServer, status: int, cls: t
     assert err.body == error_body()
     assert "it went wrong" in str(err)
     assert "sk-secret-value" not in str(err) and "sk-secret-value" not in repr(err)
+    # the official SDK's `error.response` / `error.request`
+    assert err.response is not None and err.response.status_code == status
+    assert err.response.headers["x-request-id"] == "req_123" and err.response.json() == error_body()
+    assert err.request is not None and err.request.method == "POST" and err.request.url.endswith("/x")
+    assert "sk-secret-value" not in repr(err.request) and "sk-secret-value" not in repr(err.response)
 
 
 def test_non_json_error_body_is_kept_as_text(server: LocalHTTPServer) -> None:
