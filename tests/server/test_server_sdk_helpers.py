@@ -299,3 +299,38 @@ def test_default_httpx_client_is_a_usable_http_client(server_url: str) -> None:
         assert r.choices[0].message.content == "via httpx"
     assert not http.is_closed  # the caller's client stays open
     http.close()
+
+
+@pytest.mark.parametrize(
+    "request_args",
+    [
+        {"model": "echo", "messages": [{"role": "user", "content": "two answers"}], "n": 2},
+        {"model": "tool-caller", "messages": [{"role": "user", "content": "Weather?"}], "tools": [TOOL]},
+        {"model": "echo", "messages": [{"role": "user", "content": "a city"}], "response_format": City},
+    ],
+)
+def test_chat_stream_events_match_the_official_sdk(server_url: str, request_args: dict[str, object]) -> None:
+    """The same request through both clients' stream() helpers gives the same event sequence."""
+
+    def run(module: object) -> tuple[list[tuple[object, ...]], object]:
+        client = module.OpenAI(base_url=server_url, api_key="k")  # type: ignore[attr-defined]
+        with client.chat.completions.stream(**request_args) as stream:
+            events = [
+                (
+                    e.type,
+                    getattr(e, "delta", None),
+                    getattr(e, "content", None),
+                    getattr(e, "arguments", None),
+                )
+                for e in stream
+                if e.type != "chunk"
+            ]
+            final = stream.get_final_completion()
+        messages = [c.message.model_dump(exclude={"parsed"}, exclude_none=True) for c in final.choices]
+        for m in messages:  # call ids differ per request; the official snapshot also keeps the chunk index
+            m["tool_calls"] = [
+                {k: v for k, v in tc.items() if k not in ("id", "index")} for tc in m.get("tool_calls", [])
+            ]
+        return events, messages
+
+    assert run(openai_kit) == run(openai)

@@ -176,11 +176,11 @@ class ChatCompletionAccumulator:
         if getattr(delta, "role", None):
             choice.role = delta.role
         text = getattr(delta, "content", None)
-        if text:
+        if text is not None:  # "" too, as the official SDK does (the first chunk often carries it)
             choice.content = (choice.content or "") + text
             yield ContentDeltaEvent(delta=text, snapshot=choice.content, choice_index=choice.index)
         refusal = getattr(delta, "refusal", None)
-        if refusal:
+        if refusal is not None:
             choice.refusal = (choice.refusal or "") + refusal
             yield RefusalDeltaEvent(delta=refusal, snapshot=choice.refusal, choice_index=choice.index)
         for tc in getattr(delta, "tool_calls", None) or ():
@@ -197,7 +197,7 @@ class ChatCompletionAccumulator:
             if fn is not None:
                 if fn.name:
                     call["function"]["name"] = fn.name
-                if fn.arguments:
+                if fn.arguments is not None:  # "" too, as the official SDK does
                     call["function"]["arguments"] += fn.arguments
                     yield FunctionToolCallArgumentsDeltaEvent(
                         name=call["function"]["name"],
