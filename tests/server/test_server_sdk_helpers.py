@@ -334,3 +334,14 @@ def test_chat_stream_events_match_the_official_sdk(server_url: str, request_args
         return events, messages
 
     assert run(openai_kit) == run(openai)
+
+
+def test_responses_stream_events_match_the_official_sdk(server_url: str) -> None:
+    def run(module: object) -> tuple[list[str], str, object]:
+        client = module.OpenAI(base_url=server_url, api_key="k")  # type: ignore[attr-defined]
+        with client.responses.stream(model="echo", input="a city", text_format=City) as stream:
+            types = [e.type for e in stream]
+            final = stream.get_final_response()
+        return types, final.output_text, final.output_parsed
+
+    assert run(openai_kit) == run(openai)
