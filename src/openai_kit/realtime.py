@@ -3,7 +3,9 @@
 ``client.realtime.connect(model="gpt-realtime")`` opens a session (a context manager; ``async with`` on the
 async client). Send client events as typed dicts or models (:meth:`send`), receive typed server events
 (:meth:`recv`, or iterate the connection), wait for a given event type (:meth:`wait_for`), send and wait in
-one step (:meth:`send_and_wait`), or register callbacks with :meth:`on` and :meth:`dispatch` them.
+one step (:meth:`send_and_wait`), or register callbacks with :meth:`on` and :meth:`dispatch` them. The official SDK's namespaced senders work
+too: ``conn.session.update(session=...)``, ``conn.conversation.item.create(item=...)``,
+``conn.response.create()``, ``conn.input_audio_buffer.append(audio=...)`` (``await`` them when async).
 Unknown server events still parse (as ``UnknownObject`` with their fields kept). A server ``error`` event
 makes :meth:`wait_for` raise :class:`RealtimeError`.
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 import inspect
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -24,6 +26,7 @@ from urllib.parse import urlencode
 import orjson
 
 from ._errors import APIConnectionError, APITimeoutError, OpenAIError
+from ._realtime_events import ClientEvents
 
 if TYPE_CHECKING:
     from ._client import AsyncOpenAI, OpenAI, _ClientCore
@@ -130,6 +133,10 @@ class RealtimeConnection(_Session):
     def __init__(self, ws: Any) -> None:
         super().__init__()
         self._ws = ws
+        events: ClientEvents[None] = ClientEvents(self.send)
+        self.session, self.response = events.session, events.response
+        self.conversation, self.input_audio_buffer = events.conversation, events.input_audio_buffer
+        self.output_audio_buffer = events.output_audio_buffer
 
     def send(self, event: Any) -> None:
         self._ws.send(self.encode(event))
@@ -206,6 +213,10 @@ class AsyncRealtimeConnection(_Session):
     def __init__(self, ws: Any) -> None:
         super().__init__()
         self._ws = ws
+        events: ClientEvents[Awaitable[None]] = ClientEvents(self.send)
+        self.session, self.response = events.session, events.response
+        self.conversation, self.input_audio_buffer = events.conversation, events.input_audio_buffer
+        self.output_audio_buffer = events.output_audio_buffer
 
     async def send(self, event: Any) -> None:
         await self._ws.send(self.encode(event))

@@ -190,3 +190,54 @@ def test_azure_realtime_url_and_bad_input(fake: FakeRealtime) -> None:
     dead = openai_kit.OpenAI(api_key="k", base_url="http://127.0.0.1:9/v1")
     with pytest.raises(openai_kit.APIConnectionError):
         dead.realtime.connect(model="x")
+
+
+SENT_BY_NAMESPACES = [
+    {"type": "session.update", "session": {"type": "realtime", "instructions": "brief"}},
+    {"type": "conversation.item.create", "item": {"type": "message", "role": "user", "content": []}},
+    {
+        "type": "conversation.item.create",
+        "event_id": "ev_7",
+        "item": {"type": "message"},
+        "previous_item_id": "i0",
+    },
+    {"type": "conversation.item.retrieve", "item_id": "i1"},
+    {"type": "conversation.item.truncate", "item_id": "i1", "content_index": 0, "audio_end_ms": 1500},
+    {"type": "conversation.item.delete", "item_id": "i1"},
+    {"type": "input_audio_buffer.append", "audio": "AAAA"},
+    {"type": "input_audio_buffer.commit"},
+    {"type": "input_audio_buffer.clear"},
+    {"type": "output_audio_buffer.clear"},
+    {"type": "response.cancel", "response_id": "r0"},
+    {"type": "response.create", "response": {"instructions": "go"}},
+]
+
+
+def test_official_namespaced_senders(fake: FakeRealtime) -> None:
+    """conn.session.update(...), conn.conversation.item.create(...)... send exactly the client events."""
+    client = openai_kit.OpenAI(api_key="sk-rt", base_url=f"http://127.0.0.1:{fake.port}/v1")
+    with client.realtime.connect(model="gpt-realtime") as conn:
+        conn.session.update(session={"type": "realtime", "instructions": "brief"})
+        conn.conversation.item.create(item={"type": "message", "role": "user", "content": []})
+        conn.conversation.item.create(item={"type": "message"}, previous_item_id="i0", event_id="ev_7")
+        conn.conversation.item.retrieve(item_id="i1")
+        conn.conversation.item.truncate(item_id="i1", content_index=0, audio_end_ms=1500)
+        conn.conversation.item.delete(item_id="i1")
+        conn.input_audio_buffer.append(audio="AAAA")
+        conn.input_audio_buffer.commit()
+        conn.input_audio_buffer.clear()
+        conn.output_audio_buffer.clear()
+        conn.response.cancel(response_id="r0")
+        conn.response.create(response={"instructions": "go"})
+        assert conn.wait_for("response.done", timeout=5).response.id == "r1"
+    assert fake.seen == SENT_BY_NAMESPACES
+
+
+async def test_official_namespaced_senders_async(fake: FakeRealtime) -> None:
+    client = openai_kit.AsyncOpenAI(api_key="sk-rt", base_url=f"http://127.0.0.1:{fake.port}/v1")
+    async with client.realtime.connect(model="gpt-realtime") as conn:
+        await conn.session.update(session={"type": "realtime", "instructions": "brief"})
+        await conn.conversation.item.retrieve(item_id="i1")
+        await conn.response.create()
+        assert (await conn.wait_for("response.done", timeout=5)).response.status == "completed"
+    assert fake.seen == [SENT_BY_NAMESPACES[0], SENT_BY_NAMESPACES[3], {"type": "response.create"}]
