@@ -284,13 +284,14 @@ def render_module(module: str, nodes: list[Node], op_types: dict[str, dict[str, 
 _POLL = "openai_kit._sdk_helpers.polling"
 _RESPONSES = "openai_kit._sdk_helpers.responses_stream"
 _CHAT = "openai_kit._sdk_helpers.chat_stream"
+_ASSISTANTS = "openai_kit._sdk_helpers.assistants"
 #: hand-written methods mixed into generated resources (the official SDK's helpers)
 MIXINS: dict[tuple[str, ...], tuple[str, str, str]] = {
     ("realtime",): ("openai_kit.realtime", "RealtimeConnectMixin", "AsyncRealtimeConnectMixin"),
     ("chat", "completions"): (_CHAT, "ChatCompletionsMixin", "AsyncChatCompletionsMixin"),
     ("responses",): (_RESPONSES, "ResponsesMixin", "AsyncResponsesMixin"),
-    ("beta", "threads"): (_POLL, "ThreadsPollMixin", "AsyncThreadsPollMixin"),
-    ("beta", "threads", "runs"): (_POLL, "RunsPollMixin", "AsyncRunsPollMixin"),
+    ("beta", "threads"): (_ASSISTANTS, "ThreadsHelpers", "AsyncThreadsHelpers"),
+    ("beta", "threads", "runs"): (_ASSISTANTS, "RunsHelpers", "AsyncRunsHelpers"),
     ("vector_stores", "files"): (_POLL, "VectorStoreFilesPollMixin", "AsyncVectorStoreFilesPollMixin"),
     ("vector_stores", "file_batches"): (_POLL, "FileBatchesPollMixin", "AsyncFileBatchesPollMixin"),
 }

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ._pagination import AsyncPage, SyncPage
     from ._response import APIResponse, AsyncAPIResponse
     from ._retries import RetryPolicy
+    from ._sdk_helpers.assistant_stream import AssistantEventHandler
     from ._sse import ServerSentEvent, SSEDecoder
     from ._streaming import AsyncStream, Stream
     from ._timeouts import DEFAULT_TIMEOUT, Timeout
@@ -94,6 +95,7 @@ _EXPORTS: dict[str, str] = {
     "StructuredOutputError": "structured",
     "pydantic_function_tool": "structured",
     "pydantic_responses_function_tool": "structured",
+    "AssistantEventHandler": "_sdk_helpers.assistant_stream",
 }
 VERSION = __version__
 for _name in [
@@ -128,6 +130,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AssistantEventHandler",
     "AsyncAPIResponse",
     "AsyncAzureOpenAI",
     "AsyncBinaryResponse",

@@ -5,7 +5,7 @@ openai-kit versions, against the local server."""
 from __future__ import annotations
 
 import asyncio
-from typing import Literal
+from typing import Any, Literal
 
 import openai
 import pydantic
@@ -345,3 +345,98 @@ def test_responses_stream_events_match_the_official_sdk(server_url: str) -> None
         return types, final.output_text, final.output_parsed
 
     assert run(openai_kit) == run(openai)
+
+
+def _recorder(base: type) -> Any:
+    class Recorder(base):  # type: ignore[misc, valid-type]
+        def __init__(self) -> None:
+            super().__init__()
+            self.log: list[tuple[Any, ...]] = []
+            self.calls: list[tuple[str, str]] = []
+
+        def on_event(self, event: Any) -> None:
+            self.log.append(("event", event.event))
+
+        def on_run_step_created(self, run_step: Any) -> None:
+            self.log.append(("run_step_created", run_step.type))
+
+        def on_run_step_delta(self, delta: Any, snapshot: Any) -> None:
+            self.log.append(("run_step_delta",))
+
+        def on_run_step_done(self, run_step: Any) -> None:
+            self.log.append(("run_step_done", run_step.status))
+
+        def on_tool_call_created(self, tool_call: Any) -> None:
+            self.log.append(("tool_call_created", tool_call.type))
+            self.calls.append((tool_call.function.name, tool_call.function.arguments))
+
+        def on_tool_call_done(self, tool_call: Any) -> None:
+            self.log.append(("tool_call_done",))
+
+        def on_message_created(self, message: Any) -> None:
+            self.log.append(("message_created",))
+
+        def on_message_delta(self, delta: Any, snapshot: Any) -> None:
+            self.log.append(("message_delta", snapshot.content[0].text.value))
+
+        def on_message_done(self, message: Any) -> None:
+            self.log.append(("message_done", message.content[0].text.value))
+
+        def on_text_created(self, text: Any) -> None:
+            self.log.append(("text_created", text.value))
+
+        def on_text_delta(self, delta: Any, snapshot: Any) -> None:
+            self.log.append(("text_delta", delta.value, snapshot.value))
+
+        def on_text_done(self, text: Any) -> None:
+            self.log.append(("text_done", text.value))
+
+        def on_end(self) -> None:
+            self.log.append(("end",))
+
+    return Recorder()
+
+
+def test_assistant_event_handler_matches_the_official_sdk(server_url: str) -> None:
+    """The same run, streamed with an event handler through both clients: same hooks, same order."""
+
+    def run(module: Any) -> tuple[list[Any], list[Any], list[Any], Any]:
+        client = module.OpenAI(base_url=server_url, api_key="k")
+        assistant = client.beta.assistants.create(model="tool-caller", tools=[TOOL])
+        thread = client.beta.threads.create(messages=[{"role": "user", "content": "Weather in Paris?"}])
+        first = _recorder(module.AssistantEventHandler)
+        with client.beta.threads.runs.stream(
+            thread_id=thread.id, assistant_id=assistant.id, event_handler=first
+        ) as stream:
+            stream.until_done()
+        run = first.current_run
+        call = run.required_action.submit_tool_outputs.tool_calls[0]
+        second = _recorder(module.AssistantEventHandler)
+        with client.beta.threads.runs.submit_tool_outputs_stream(
+            tool_outputs=[{"tool_call_id": call.id, "output": "sunny"}],
+            run_id=run.id,
+            thread_id=thread.id,
+            event_handler=second,
+        ) as stream2:
+            stream2.until_done()
+        texts = [m.content[0].text.value for m in stream2.get_final_messages()]
+        return first.log + second.log, first.calls, texts, stream2.get_final_run().status
+
+    ours, theirs = run(openai_kit), run(openai)
+    assert ours[0] == theirs[0]  # hook sequence and text snapshots
+    assert ours[2:] == theirs[2:] == (["The get_weather tool returned: sunny"], "completed")
+    # the tool call snapshot is right (the official 3.54 handler doubles name and arguments here)
+    assert ours[1] == [("get_weather", '{"city":"Weather in Paris?"}')]
+
+
+def test_create_and_run_stream_and_text_deltas(server_url: str) -> None:
+    client = openai_kit.OpenAI(base_url=server_url, api_key="k")
+    assistant = client.beta.assistants.create(model="echo")
+    with client.beta.threads.create_and_run_stream(
+        assistant_id=assistant.id, thread={"messages": [{"role": "user", "content": "say it back"}]}
+    ) as stream:
+        text = "".join(stream.text_deltas)
+        assert stream.get_final_run().status == "completed"
+    assert text == "say it back"
+    with pytest.raises(TypeError, match="always stream"):
+        client.beta.threads.create_and_run_stream(assistant_id=assistant.id, stream=True)

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Optional, Sequence, Union, overload
 from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
-from openai_kit._sdk_helpers.polling import AsyncThreadsPollMixin, ThreadsPollMixin
-from openai_kit._sdk_helpers.polling import AsyncRunsPollMixin, RunsPollMixin
+from openai_kit._sdk_helpers.assistants import AsyncThreadsHelpers, ThreadsHelpers
+from openai_kit._sdk_helpers.assistants import AsyncRunsHelpers, RunsHelpers
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     )
 
 
-class Threads(ThreadsPollMixin, SyncAPIResource):
+class Threads(ThreadsHelpers, SyncAPIResource):
     """`client.beta.threads`."""
 
     @cached_property
@@ -268,7 +268,7 @@ class Threads(ThreadsPollMixin, SyncAPIResource):
         return result
 
 
-class AsyncThreads(AsyncThreadsPollMixin, AsyncAPIResource):
+class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
     """`client.beta.threads`."""
 
     @cached_property
@@ -715,7 +715,7 @@ class AsyncMessages(AsyncAPIResource):
         return result
 
 
-class Runs(RunsPollMixin, SyncAPIResource):
+class Runs(RunsHelpers, SyncAPIResource):
     """`client.beta.threads.runs`."""
 
     @cached_property
@@ -1005,7 +1005,7 @@ class Runs(RunsPollMixin, SyncAPIResource):
         return result
 
 
-class AsyncRuns(AsyncRunsPollMixin, AsyncAPIResource):
+class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
     """`client.beta.threads.runs`."""
 
     @cached_property

@@ -1,0 +1,342 @@
+"""Assistants run streams with an event handler, as in the official SDK::
+
+    class Printer(AssistantEventHandler):
+        def on_text_delta(self, delta, snapshot):
+            print(delta.value, end="", flush=True)
+
+    with client.beta.threads.runs.stream(thread_id=t.id, assistant_id=a.id, event_handler=Printer()) as stream:
+        stream.until_done()
+    run = stream.get_final_run()
+
+Also ``threads.create_and_run_stream(...)`` and ``runs.submit_tool_outputs_stream(...)``. Without a handler,
+the stream is a plain :class:`AssistantEventHandler` (iterate it for the events, or use ``text_deltas``).
+
+Hooks are called in the official SDK's order: ``on_event`` first for every event, then the specific ones
+(``on_run_step_created``, ``on_tool_call_created`` / ``_delta`` / ``_done``, ``on_run_step_delta`` /
+``_done``, ``on_message_created``, ``on_text_created`` / ``_delta`` / ``_done``, ``on_message_delta`` /
+``_done``), ``on_end`` when the stream ends. Snapshots (``snapshot`` arguments, ``current_*``) accumulate
+the deltas; message and tool-call snapshots are the generated models.
+
+Sync only: the async Assistants streams are iterated directly (``async for event in await runs.create(...,
+stream=True)``) — the Assistants API is deprecated, so the async handler family was not added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import pydantic
+
+if TYPE_CHECKING:
+    from .._streaming import Stream
+    from ..types.beta.threads import Message2, Run, RunStep
+
+__all__ = ["AssistantEventHandler", "AssistantStreamManager", "RunsStreamMixin", "ThreadsStreamMixin"]
+
+
+def _adapter(model: Any, field: str) -> pydantic.TypeAdapter[Any]:
+    return pydantic.TypeAdapter(model.model_fields[field].annotation)
+
+
+class AssistantEventHandler:
+    """Override the ``on_*`` hooks you need; every hook does nothing by default."""
+
+    def __init__(self) -> None:
+        self._raw: Stream[Any] | None = None
+        self._events: Iterator[Any] | None = None
+        self.current_event: Any = None
+        self.current_run: Run | None = None
+        self.current_message_snapshot: Message2 | None = None
+        self.current_run_step_snapshot: RunStep | None = None
+        self._messages: dict[str, Message2] = {}
+        self._steps: dict[str, RunStep] = {}
+        self._tool_calls: dict[str, dict[int, dict[str, Any]]] = {}  # step id -> index -> tool call JSON
+        self._open_tool_call: Any = None
+        self._open_text: tuple[str, int] | None = None  # (message id, content index)
+
+    # -- hooks ---------------------------------------------------------------------------------
+    def on_event(self, event: Any) -> None: ...
+    def on_run_step_created(self, run_step: RunStep) -> None: ...
+    def on_run_step_delta(self, delta: Any, snapshot: RunStep) -> None: ...
+    def on_run_step_done(self, run_step: RunStep) -> None: ...
+    def on_tool_call_created(self, tool_call: Any) -> None: ...
+    def on_tool_call_delta(self, delta: Any, snapshot: Any) -> None: ...
+    def on_tool_call_done(self, tool_call: Any) -> None: ...
+    def on_message_created(self, message: Message2) -> None: ...
+    def on_message_delta(self, delta: Any, snapshot: Message2) -> None: ...
+    def on_message_done(self, message: Message2) -> None: ...
+    def on_text_created(self, text: Any) -> None: ...
+    def on_text_delta(self, delta: Any, snapshot: Any) -> None: ...
+    def on_text_done(self, text: Any) -> None: ...
+    def on_image_file_done(self, image_file: Any) -> None: ...
+    def on_end(self) -> None: ...
+
+    # -- the stream ----------------------------------------------------------------------------
+    def _attach(self, raw: Stream[Any]) -> None:
+        if self._raw is not None:
+            raise RuntimeError("an AssistantEventHandler serves one stream; create a new one per stream")
+        self._raw = raw
+        self._events = self._iter()
+
+    def _iter(self) -> Iterator[Any]:
+        assert self._raw is not None
+        for event in self._raw:
+            self._dispatch(event)
+            yield event
+        self.on_end()
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._events is None:
+            raise RuntimeError("use the handler inside `with client.beta.threads.runs.stream(...)`")
+        return self._events
+
+    def __next__(self) -> Any:
+        return next(iter(self))
+
+    def until_done(self) -> None:
+        for _ in self:
+            pass
+
+    @property
+    def text_deltas(self) -> Iterator[str]:
+        """The text of every text delta, as it arrives."""
+        for event in self:
+            if event.event == "thread.message.delta":
+                for part in event.data.delta.content or ():
+                    if part.type == "text" and part.text is not None and part.text.value:
+                        yield part.text.value
+
+    def get_final_run(self) -> Run:
+        self.until_done()
+        if self.current_run is None:
+            raise RuntimeError("the stream carried no run")
+        return self.current_run
+
+    def get_final_messages(self) -> list[Message2]:
+        self.until_done()
+        return list(self._messages.values())
+
+    def get_final_run_steps(self) -> list[RunStep]:
+        self.until_done()
+        return list(self._steps.values())
+
+    def close(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+
+    # -- dispatch ------------------------------------------------------------------------------
+    def _dispatch(self, event: Any) -> None:
+        self.current_event = event
+        self.on_event(event)
+        name: str = event.event
+        data = event.data
+        if name.startswith("thread.run.step."):
+            self._step_event(name, data)
+        elif name.startswith("thread.run."):
+            self.current_run = data
+            if name == "thread.run.requires_action":
+                self._close_tool_call()
+        elif name.startswith("thread.message."):
+            self._message_event(name, data)
+
+    def _close_tool_call(self) -> None:
+        if self._open_tool_call is not None:
+            call, self._open_tool_call = self._open_tool_call, None
+            self.on_tool_call_done(call)
+
+    def _step_event(self, name: str, data: Any) -> None:
+        if name == "thread.run.step.created":
+            self._steps[data.id] = self.current_run_step_snapshot = data
+            self.on_run_step_created(data)
+        elif name == "thread.run.step.delta":
+            step = self._steps.get(data.id)
+            if step is None:
+                return
+            self.current_run_step_snapshot = step
+            details = data.delta.step_details
+            for delta in getattr(details, "tool_calls", None) or ():
+                self._tool_call_delta(step, delta)
+            self.on_run_step_delta(data.delta, step)
+        elif name in ("thread.run.step.completed", "thread.run.step.failed", "thread.run.step.cancelled",
+                      "thread.run.step.expired"):  # fmt: skip
+            self._close_tool_call()
+            self._steps[data.id] = self.current_run_step_snapshot = data
+            self.on_run_step_done(data)
+        elif name == "thread.run.step.in_progress":
+            self._steps[data.id] = self.current_run_step_snapshot = data
+
+    def _tool_call_delta(self, step: Any, delta: Any) -> None:
+        calls = self._tool_calls.setdefault(step.id, {})
+        part = delta.model_dump(mode="json", exclude_none=True)
+        index = part.pop("index", 0)
+        snapshot = calls.get(index)
+        created = snapshot is None
+        if snapshot is None:
+            self._close_tool_call()  # a new call ends the previous one
+            snapshot = calls[index] = _tool_call_start(part)
+        else:
+            _merge(snapshot, part)
+        details = step.step_details
+        adapter = _adapter(type(details), "tool_calls")
+        details.tool_calls = adapter.validate_python([calls[i] for i in sorted(calls)])
+        call = details.tool_calls[sorted(calls).index(index)]
+        self._open_tool_call = call
+        if created:
+            self.on_tool_call_created(call)
+        else:
+            self.on_tool_call_delta(delta, call)
+
+    def _message_event(self, name: str, data: Any) -> None:
+        if name == "thread.message.created":
+            self._messages[data.id] = self.current_message_snapshot = data
+            self.on_message_created(data)
+        elif name == "thread.message.delta":
+            message = self._messages.get(data.id)
+            if message is None:
+                return
+            self.current_message_snapshot = message
+            for part in data.delta.content or ():
+                self._content_delta(message, part)
+            self.on_message_delta(data.delta, message)
+        elif name in ("thread.message.completed", "thread.message.incomplete"):
+            self._messages[data.id] = self.current_message_snapshot = data
+            if self._open_text is not None and self._open_text[0] == data.id:
+                index = self._open_text[1]
+                self._open_text = None
+                if index < len(data.content) and data.content[index].type == "text":
+                    self.on_text_done(data.content[index].text)
+            for part in data.content:
+                if part.type == "image_file":
+                    self.on_image_file_done(part.image_file)
+            self.on_message_done(data)
+        elif name == "thread.message.in_progress":
+            self._messages[data.id] = self.current_message_snapshot = data
+
+    def _content_delta(self, message: Any, delta: Any) -> None:
+        index = delta.index
+        piece = delta.model_dump(mode="json", exclude_none=True)
+        piece.pop("index", None)
+        if index >= len(message.content):
+            if piece.get("type") == "text":
+                piece.setdefault("text", {}).setdefault("annotations", [])
+                piece["text"].setdefault("value", "")
+            message.content = [*message.content, *_adapter(type(message), "content").validate_python([piece])]
+            created = True
+        else:
+            part = message.content[index]
+            if piece.get("type") == "text" and part.type == "text":
+                text = piece.get("text", {})
+                part.text.value += text.get("value", "")
+                if text.get("annotations"):
+                    part.text.annotations = [*part.text.annotations, *_adapter(type(part.text), "annotations")
+                                             .validate_python(text["annotations"])]  # fmt: skip
+            created = False
+        part = message.content[index]
+        if part.type != "text":
+            return
+        if created:
+            if self._open_text is not None and self._open_text != (message.id, index):
+                previous_message, previous_index = self._open_text
+                prev: Any = self._messages[previous_message].content[previous_index]
+                self.on_text_done(prev.text)
+            self._open_text = (message.id, index)
+            self.on_text_created(part.text)
+        if delta.text is not None:
+            self.on_text_delta(delta.text, part.text)
+
+
+def _tool_call_start(part: dict[str, Any]) -> dict[str, Any]:
+    """The first fragment of a tool call, with the fields a finished call always has."""
+    kind = part.get("type")
+    if kind == "function":
+        fn = part.setdefault("function", {})
+        fn.setdefault("name", "")
+        fn.setdefault("arguments", "")
+        fn.setdefault("output", None)
+    elif kind == "code_interpreter":
+        ci = part.setdefault("code_interpreter", {})
+        ci.setdefault("input", "")
+        ci.setdefault("outputs", [])
+    elif kind == "file_search":
+        part.setdefault("file_search", {})
+    part.setdefault("id", "")
+    return part
+
+
+def _merge(into: dict[str, Any], delta: dict[str, Any]) -> None:
+    """Fold a streamed fragment into its snapshot: strings concatenate, objects merge, lists extend."""
+    for key, value in delta.items():
+        old = into.get(key)
+        if isinstance(old, str) and isinstance(value, str) and key not in ("id", "type", "name"):
+            into[key] = old + value
+        elif isinstance(old, dict) and isinstance(value, dict):
+            _merge(old, value)
+        elif isinstance(old, list) and isinstance(value, list):
+            into[key] = old + value
+        elif key not in into or value is not None:
+            into[key] = value
+
+
+class AssistantStreamManager:
+    """What the ``*_stream`` helpers return: the request is made on ``with``; the handler is the stream."""
+
+    def __init__(self, start: Any, handler: AssistantEventHandler | None) -> None:
+        self._start = start
+        self._handler = handler or AssistantEventHandler()
+
+    def __enter__(self) -> Any:
+        self._handler._attach(self._start())
+        return self._handler
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._handler.close()
+
+
+def _no_stream(params: dict[str, Any]) -> dict[str, Any]:
+    if "stream" in params:
+        raise TypeError("the *_stream helpers always stream; do not pass `stream`")
+    return params
+
+
+class RunsStreamMixin:
+    """``client.beta.threads.runs``: ``stream`` and ``submit_tool_outputs_stream``."""
+
+    def stream(
+        self, *, thread_id: str, event_handler: AssistantEventHandler | None = None, **params: Any
+    ) -> AssistantStreamManager:
+        me: Any = self
+        _no_stream(params)
+        return AssistantStreamManager(lambda: me.create(thread_id, stream=True, **params), event_handler)
+
+    def submit_tool_outputs_stream(
+        self,
+        *,
+        tool_outputs: Any,
+        run_id: str,
+        thread_id: str,
+        event_handler: AssistantEventHandler | None = None,
+        **options: Any,
+    ) -> AssistantStreamManager:
+        me: Any = self
+        _no_stream(options)
+        return AssistantStreamManager(
+            lambda: me.submit_tool_outputs(
+                run_id, thread_id=thread_id, tool_outputs=list(tool_outputs), stream=True, **options
+            ),
+            event_handler,
+        )
+
+
+class ThreadsStreamMixin:
+    """``client.beta.threads.create_and_run_stream``."""
+
+    def create_and_run_stream(
+        self, *, event_handler: AssistantEventHandler | None = None, **params: Any
+    ) -> AssistantStreamManager:
+        me: Any = self
+        _no_stream(params)
+        return AssistantStreamManager(lambda: me.create_and_run(stream=True, **params), event_handler)
