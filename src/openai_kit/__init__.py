@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from ._streaming import AsyncStream, Stream
     from ._timeouts import DEFAULT_TIMEOUT, Timeout
     from ._transports import Request, Response
-    from ._types import NOT_GIVEN, NotGiven, RequestOptions, not_given
+    from ._types import NOT_GIVEN, NotGiven, Omit, RequestOptions, not_given, omit
     from .structured import (
         ContentFilterFinishReasonError,
         LengthFinishReasonError,
@@ -83,6 +83,8 @@ _EXPORTS: dict[str, str] = {
     "NotGiven": "_types",
     "RequestOptions": "_types",
     "not_given": "_types",
+    "Omit": "_types",
+    "omit": "_types",
     "DEFAULT_MAX_RETRIES": "_client",
     "DEFAULT_TIMEOUT": "_timeouts",
     "DefaultHttpxClient": "_http_clients",
@@ -153,6 +155,7 @@ __all__ = [
     "MissingAPIKeyError",
     "NotFoundError",
     "NotGiven",
+    "Omit",
     "OpenAI",
     "OpenAIError",
     "PermissionDeniedError",
@@ -174,6 +177,7 @@ __all__ = [
     "find_config_file",
     "load_config_file",
     "not_given",
+    "omit",
     "pydantic_function_tool",
     "pydantic_responses_function_tool",
     "resolve_settings",

@@ -224,7 +224,7 @@ class _ClientCore:
         if self.project:
             headers["openai-project"] = self.project
         for k, v in s["default_headers"].items():
-            if v is None:
+            if v is None or isinstance(v, NotGiven):
                 headers.pop(k.lower(), None)
             else:
                 headers[k.lower()] = v
@@ -352,7 +352,7 @@ class _ClientCore:
         for extra in (headers, opts.get("extra_headers")):
             if extra:
                 for k, v in extra.items():
-                    if v is None:
+                    if v is None or isinstance(v, NotGiven):  # None or omit: remove the header
                         hdrs.pop(k.lower(), None)
                     else:
                         hdrs[k.lower()] = v

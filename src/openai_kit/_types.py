@@ -19,9 +19,11 @@ __all__ = [
     "Headers",
     "NotGiven",
     "NotGivenOr",
+    "Omit",
     "Query",
     "RequestOptions",
     "not_given",
+    "omit",
 ]
 
 _T = TypeVar("_T")
@@ -49,8 +51,11 @@ class NotGiven:
 
 
 NOT_GIVEN = NotGiven()
-#: the official SDK 3.x spelling of ``NOT_GIVEN``
+#: the official SDK 3.x spellings of ``NOT_GIVEN``: ``not_given`` / ``omit`` leave a parameter out, and
+#: ``omit`` as a header value removes that header (as ``None`` does)
 not_given = NOT_GIVEN
+Omit = NotGiven
+omit = NOT_GIVEN
 NotGivenOr = Union[_T, NotGiven]  # noqa: UP007 - generic alias
 
 Headers = Mapping[str, str]

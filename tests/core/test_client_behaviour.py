@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -248,3 +249,20 @@ async def test_async_concurrency_shares_one_session(echo: LocalHTTPServer) -> No
     results = await asyncio.gather(*(client.get("/echo", query={"i": i}) for i in range(50)))
     assert sorted(int(r["query"]["i"][0]) for r in results) == list(range(50))
     await client.close()
+
+
+def test_omit_leaves_parameters_out_and_removes_headers(echo: LocalHTTPServer) -> None:
+    """The official SDK 3.x's `omit`: a parameter left out of the body, a default header removed."""
+    client = openai_kit.OpenAI(
+        api_key="k", base_url=echo.base_url, default_headers={"x-team": "a", "x-trace": "t1"}
+    )
+    seen = client.post("/echo", body={"model": "m", "temperature": openai_kit.omit})
+    assert json.loads(seen["body"]) == {"model": "m"}
+    assert seen["headers"]["x-team"] == "a" and seen["headers"]["x-trace"] == "t1"
+    seen = client.get("/echo", options={"extra_headers": {"x-trace": openai_kit.omit}})
+    assert "x-trace" not in seen["headers"] and seen["headers"]["x-team"] == "a"
+    dropped = openai_kit.OpenAI(
+        api_key="k", base_url=echo.base_url, default_headers={"accept": openai_kit.omit}
+    )
+    assert "accept" not in dropped.get("/echo")["headers"]
+    assert openai_kit.Omit is openai_kit.NotGiven and openai_kit.not_given is openai_kit.omit
