@@ -741,3 +741,8 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+
+#: the official SDK's other names for the clients
+Client = OpenAI
+AsyncClient = AsyncOpenAI

@@ -107,3 +107,16 @@ def test_every_paired_official_name_resolves() -> None:
     assert len(names) > 400
     unresolved = [n for n in sorted(names) if getattr(types, n, None) is None]
     assert not unresolved, unresolved[:20]
+
+
+def test_official_top_level_names_exist() -> None:
+    """The names scripts import from ``openai`` itself (clients, errors, sentinels, helpers)."""
+    wanted = [n for n in dir(openai) if n[:1].isupper() and n.endswith(("Error", "OpenAI"))]
+    wanted += ["Client", "AsyncClient", "NOT_GIVEN", "NotGiven", "not_given", "omit", "Omit", "Stream",
+               "AsyncStream", "DEFAULT_TIMEOUT", "DEFAULT_MAX_RETRIES", "AssistantEventHandler",
+               "pydantic_function_tool", "DefaultHttpxClient", "DefaultAsyncHttpxClient", "Timeout"]  # fmt: skip
+    skipped = {"BedrockOpenAI", "AsyncBedrockOpenAI", "OAuthError", "WebSocketConnectionClosedError",
+               "WebSocketQueueFullError"}  # fmt: skip
+    missing = [n for n in wanted if n not in skipped and not hasattr(openai_kit, n)]
+    assert not missing, missing
+    assert openai_kit.Client is openai_kit.OpenAI and openai_kit.AsyncClient is openai_kit.AsyncOpenAI
