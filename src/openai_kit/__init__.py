@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from ._pagination import AsyncPage, SyncPage
     from ._response import APIResponse, AsyncAPIResponse
     from ._retries import RetryPolicy
-    from ._sdk_helpers.assistant_stream import AssistantEventHandler
+    from ._sdk_helpers.assistant_stream import AssistantEventHandler, AsyncAssistantEventHandler
     from ._sse import ServerSentEvent, SSEDecoder
     from ._streaming import AsyncStream, Stream
     from ._timeouts import DEFAULT_TIMEOUT, Timeout
@@ -100,6 +100,7 @@ _EXPORTS: dict[str, str] = {
     "pydantic_function_tool": "structured",
     "pydantic_responses_function_tool": "structured",
     "AssistantEventHandler": "_sdk_helpers.assistant_stream",
+    "AsyncAssistantEventHandler": "_sdk_helpers.assistant_stream",
 }
 VERSION = __version__
 for _name in [
@@ -136,6 +137,7 @@ __all__ = [
     "APITimeoutError",
     "AssistantEventHandler",
     "AsyncAPIResponse",
+    "AsyncAssistantEventHandler",
     "AsyncAzureOpenAI",
     "AsyncBinaryResponse",
     "AsyncClient",

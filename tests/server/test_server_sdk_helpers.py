@@ -440,3 +440,51 @@ def test_create_and_run_stream_and_text_deltas(server_url: str) -> None:
     assert text == "say it back"
     with pytest.raises(TypeError, match="always stream"):
         client.beta.threads.create_and_run_stream(assistant_id=assistant.id, stream=True)
+
+
+def _async_recorder(base: type) -> Any:
+    sync = _recorder(object)  # the same recording, with async hooks around it
+
+    class AsyncRecorder(base):  # type: ignore[misc, valid-type]
+        def __init__(self) -> None:
+            super().__init__()
+            self.log = sync.log
+
+    for name in [n for n in dir(type(sync)) if n.startswith("on_")]:
+
+        async def hook(self: Any, *args: Any, _name: str = name) -> None:
+            getattr(sync, _name)(*args)
+
+        setattr(AsyncRecorder, name, hook)
+    return AsyncRecorder()
+
+
+def test_async_assistant_event_handler_matches_the_official_sdk(server_url: str) -> None:
+    async def run(module: Any) -> tuple[list[Any], Any, list[str]]:
+        async with module.AsyncOpenAI(base_url=server_url, api_key="k") as client:
+            return await scenario(module, client)
+
+    async def scenario(module: Any, client: Any) -> tuple[list[Any], Any, list[str]]:
+        assistant = await client.beta.assistants.create(model="tool-caller", tools=[TOOL])
+        handler = _async_recorder(module.AsyncAssistantEventHandler)
+        async with client.beta.threads.create_and_run_stream(
+            assistant_id=assistant.id,
+            thread={"messages": [{"role": "user", "content": "Weather in Paris?"}]},
+            event_handler=handler,
+        ) as stream:
+            await stream.until_done()
+        run = await stream.get_final_run()
+        call = run.required_action.submit_tool_outputs.tool_calls[0]
+        second = _async_recorder(module.AsyncAssistantEventHandler)
+        async with client.beta.threads.runs.submit_tool_outputs_stream(
+            tool_outputs=[{"tool_call_id": call.id, "output": "rain"}],
+            run_id=run.id,
+            thread_id=run.thread_id,
+            event_handler=second,
+        ) as stream2:
+            texts = [t async for t in stream2.text_deltas]
+        return handler.log + second.log, (await stream2.get_final_run()).status, texts
+
+    ours, theirs = asyncio.run(run(openai_kit)), asyncio.run(run(openai))
+    assert ours == theirs
+    assert ours[1] == "completed" and "".join(ours[2]) == "The get_weather tool returned: rain"

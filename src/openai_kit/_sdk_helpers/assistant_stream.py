@@ -17,35 +17,45 @@ Hooks are called in the official SDK's order: ``on_event`` first for every event
 ``_done``), ``on_end`` when the stream ends. Snapshots (``snapshot`` arguments, ``current_*``) accumulate
 the deltas; message and tool-call snapshots are the generated models.
 
-Sync only: the async Assistants streams are iterated directly (``async for event in await runs.create(...,
-stream=True)``) — the Assistants API is deprecated, so the async handler family was not added.
+The async client has the same with :class:`AsyncAssistantEventHandler` (hooks may be ``async def``) and
+``async with``. One state machine (:class:`_RunState`) updates the snapshots and lists the hook calls of
+each event; the two handlers only differ in how they read events and call hooks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import pydantic
 
 if TYPE_CHECKING:
-    from .._streaming import Stream
+    from .._streaming import AsyncStream, Stream
     from ..types.beta.threads import Message2, Run, RunStep
 
-__all__ = ["AssistantEventHandler", "AssistantStreamManager", "RunsStreamMixin", "ThreadsStreamMixin"]
+__all__ = [
+    "AssistantEventHandler",
+    "AssistantStreamManager",
+    "AsyncAssistantEventHandler",
+    "AsyncAssistantStreamManager",
+    "AsyncRunsStreamMixin",
+    "AsyncThreadsStreamMixin",
+    "RunsStreamMixin",
+    "ThreadsStreamMixin",
+]
 
 
 def _adapter(model: Any, field: str) -> pydantic.TypeAdapter[Any]:
     return pydantic.TypeAdapter(model.model_fields[field].annotation)
 
 
-class AssistantEventHandler:
-    """Override the ``on_*`` hooks you need; every hook does nothing by default."""
+class _RunState:
+    """The snapshots of one Assistants stream, and the hook calls each event causes (in order). Shared by
+    the sync and async handlers, which only differ in how they read events and call hooks."""
 
     def __init__(self) -> None:
-        self._raw: Stream[Any] | None = None
-        self._events: Iterator[Any] | None = None
         self.current_event: Any = None
         self.current_run: Run | None = None
         self.current_message_snapshot: Message2 | None = None
@@ -55,81 +65,33 @@ class AssistantEventHandler:
         self._tool_calls: dict[str, dict[int, dict[str, Any]]] = {}  # step id -> index -> tool call JSON
         self._open_tool_call: Any = None
         self._open_text: tuple[str, int] | None = None  # (message id, content index)
+        self._pending: list[tuple[str, tuple[Any, ...]]] = []
 
-    # -- hooks ---------------------------------------------------------------------------------
-    def on_event(self, event: Any) -> None: ...
-    def on_run_step_created(self, run_step: RunStep) -> None: ...
-    def on_run_step_delta(self, delta: Any, snapshot: RunStep) -> None: ...
-    def on_run_step_done(self, run_step: RunStep) -> None: ...
-    def on_tool_call_created(self, tool_call: Any) -> None: ...
-    def on_tool_call_delta(self, delta: Any, snapshot: Any) -> None: ...
-    def on_tool_call_done(self, tool_call: Any) -> None: ...
-    def on_message_created(self, message: Message2) -> None: ...
-    def on_message_delta(self, delta: Any, snapshot: Message2) -> None: ...
-    def on_message_done(self, message: Message2) -> None: ...
-    def on_text_created(self, text: Any) -> None: ...
-    def on_text_delta(self, delta: Any, snapshot: Any) -> None: ...
-    def on_text_done(self, text: Any) -> None: ...
-    def on_image_file_done(self, image_file: Any) -> None: ...
-    def on_end(self) -> None: ...
+    def _emit(self, hook: str, *args: Any) -> None:
+        self._pending.append((hook, args))
 
-    # -- the stream ----------------------------------------------------------------------------
-    def _attach(self, raw: Stream[Any]) -> None:
-        if self._raw is not None:
-            raise RuntimeError("an AssistantEventHandler serves one stream; create a new one per stream")
-        self._raw = raw
-        self._events = self._iter()
+    def _calls(self, event: Any) -> list[tuple[Callable[..., Any], tuple[Any, ...]]]:
+        """Update the snapshots for ``event``; the hooks to call, in order."""
+        self._dispatch(event)
+        pending, self._pending = self._pending, []
+        return [(getattr(self, hook), args) for hook, args in pending]
 
-    def _iter(self) -> Iterator[Any]:
-        assert self._raw is not None
-        for event in self._raw:
-            self._dispatch(event)
-            yield event
-        self.on_end()
-
-    def __iter__(self) -> Iterator[Any]:
-        if self._events is None:
-            raise RuntimeError("use the handler inside `with client.beta.threads.runs.stream(...)`")
-        return self._events
-
-    def __next__(self) -> Any:
-        return next(iter(self))
-
-    def until_done(self) -> None:
-        for _ in self:
-            pass
-
-    @property
-    def text_deltas(self) -> Iterator[str]:
-        """The text of every text delta, as it arrives."""
-        for event in self:
-            if event.event == "thread.message.delta":
-                for part in event.data.delta.content or ():
-                    if part.type == "text" and part.text is not None and part.text.value:
-                        yield part.text.value
-
-    def get_final_run(self) -> Run:
-        self.until_done()
+    def _final_run(self) -> Run:
         if self.current_run is None:
             raise RuntimeError("the stream carried no run")
         return self.current_run
 
-    def get_final_messages(self) -> list[Message2]:
-        self.until_done()
-        return list(self._messages.values())
-
-    def get_final_run_steps(self) -> list[RunStep]:
-        self.until_done()
-        return list(self._steps.values())
-
-    def close(self) -> None:
-        if self._raw is not None:
-            self._raw.close()
+    @staticmethod
+    def _text_of(event: Any) -> Iterator[str]:
+        if event.event == "thread.message.delta":
+            for part in event.data.delta.content or ():
+                if part.type == "text" and part.text is not None and part.text.value:
+                    yield part.text.value
 
     # -- dispatch ------------------------------------------------------------------------------
     def _dispatch(self, event: Any) -> None:
         self.current_event = event
-        self.on_event(event)
+        self._emit("on_event", event)
         name: str = event.event
         data = event.data
         if name.startswith("thread.run.step."):
@@ -144,12 +106,12 @@ class AssistantEventHandler:
     def _close_tool_call(self) -> None:
         if self._open_tool_call is not None:
             call, self._open_tool_call = self._open_tool_call, None
-            self.on_tool_call_done(call)
+            self._emit("on_tool_call_done", call)
 
     def _step_event(self, name: str, data: Any) -> None:
         if name == "thread.run.step.created":
             self._steps[data.id] = self.current_run_step_snapshot = data
-            self.on_run_step_created(data)
+            self._emit("on_run_step_created", data)
         elif name == "thread.run.step.delta":
             step = self._steps.get(data.id)
             if step is None:
@@ -158,12 +120,12 @@ class AssistantEventHandler:
             details = data.delta.step_details
             for delta in getattr(details, "tool_calls", None) or ():
                 self._tool_call_delta(step, delta)
-            self.on_run_step_delta(data.delta, step)
+            self._emit("on_run_step_delta", data.delta, step)
         elif name in ("thread.run.step.completed", "thread.run.step.failed", "thread.run.step.cancelled",
                       "thread.run.step.expired"):  # fmt: skip
             self._close_tool_call()
             self._steps[data.id] = self.current_run_step_snapshot = data
-            self.on_run_step_done(data)
+            self._emit("on_run_step_done", data)
         elif name == "thread.run.step.in_progress":
             self._steps[data.id] = self.current_run_step_snapshot = data
 
@@ -184,14 +146,14 @@ class AssistantEventHandler:
         call = details.tool_calls[sorted(calls).index(index)]
         self._open_tool_call = call
         if created:
-            self.on_tool_call_created(call)
+            self._emit("on_tool_call_created", call)
         else:
-            self.on_tool_call_delta(delta, call)
+            self._emit("on_tool_call_delta", delta, call)
 
     def _message_event(self, name: str, data: Any) -> None:
         if name == "thread.message.created":
             self._messages[data.id] = self.current_message_snapshot = data
-            self.on_message_created(data)
+            self._emit("on_message_created", data)
         elif name == "thread.message.delta":
             message = self._messages.get(data.id)
             if message is None:
@@ -199,18 +161,18 @@ class AssistantEventHandler:
             self.current_message_snapshot = message
             for part in data.delta.content or ():
                 self._content_delta(message, part)
-            self.on_message_delta(data.delta, message)
+            self._emit("on_message_delta", data.delta, message)
         elif name in ("thread.message.completed", "thread.message.incomplete"):
             self._messages[data.id] = self.current_message_snapshot = data
             if self._open_text is not None and self._open_text[0] == data.id:
                 index = self._open_text[1]
                 self._open_text = None
                 if index < len(data.content) and data.content[index].type == "text":
-                    self.on_text_done(data.content[index].text)
+                    self._emit("on_text_done", data.content[index].text)
             for part in data.content:
                 if part.type == "image_file":
-                    self.on_image_file_done(part.image_file)
-            self.on_message_done(data)
+                    self._emit("on_image_file_done", part.image_file)
+            self._emit("on_message_done", data)
         elif name == "thread.message.in_progress":
             self._messages[data.id] = self.current_message_snapshot = data
 
@@ -240,11 +202,11 @@ class AssistantEventHandler:
             if self._open_text is not None and self._open_text != (message.id, index):
                 previous_message, previous_index = self._open_text
                 prev: Any = self._messages[previous_message].content[previous_index]
-                self.on_text_done(prev.text)
+                self._emit("on_text_done", prev.text)
             self._open_text = (message.id, index)
-            self.on_text_created(part.text)
+            self._emit("on_text_created", part.text)
         if delta.text is not None:
-            self.on_text_delta(delta.text, part.text)
+            self._emit("on_text_delta", delta.text, part.text)
 
 
 def _tool_call_start(part: dict[str, Any]) -> dict[str, Any]:
@@ -279,6 +241,159 @@ def _merge(into: dict[str, Any], delta: dict[str, Any]) -> None:
             into[key] = value
 
 
+class AssistantEventHandler(_RunState):
+    """Override the ``on_*`` hooks you need; every hook does nothing by default. It is also the stream:
+    iterate it for the events, or call ``until_done()`` / ``get_final_run()``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._raw: Stream[Any] | None = None
+        self._events: Iterator[Any] | None = None
+
+    def on_event(self, event: Any) -> None: ...
+    def on_run_step_created(self, run_step: RunStep) -> None: ...
+    def on_run_step_delta(self, delta: Any, snapshot: RunStep) -> None: ...
+    def on_run_step_done(self, run_step: RunStep) -> None: ...
+    def on_tool_call_created(self, tool_call: Any) -> None: ...
+    def on_tool_call_delta(self, delta: Any, snapshot: Any) -> None: ...
+    def on_tool_call_done(self, tool_call: Any) -> None: ...
+    def on_message_created(self, message: Message2) -> None: ...
+    def on_message_delta(self, delta: Any, snapshot: Message2) -> None: ...
+    def on_message_done(self, message: Message2) -> None: ...
+    def on_text_created(self, text: Any) -> None: ...
+    def on_text_delta(self, delta: Any, snapshot: Any) -> None: ...
+    def on_text_done(self, text: Any) -> None: ...
+    def on_image_file_done(self, image_file: Any) -> None: ...
+    def on_end(self) -> None: ...
+
+    def _attach(self, raw: Stream[Any]) -> None:
+        if self._raw is not None:
+            raise RuntimeError("an AssistantEventHandler serves one stream; create a new one per stream")
+        self._raw = raw
+        self._events = self._iter()
+
+    def _iter(self) -> Iterator[Any]:
+        assert self._raw is not None
+        for event in self._raw:
+            for hook, args in self._calls(event):
+                hook(*args)
+            yield event
+        self.on_end()
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._events is None:
+            raise RuntimeError("use the handler inside `with client.beta.threads.runs.stream(...)`")
+        return self._events
+
+    def __next__(self) -> Any:
+        return next(iter(self))
+
+    def until_done(self) -> None:
+        for _ in self:
+            pass
+
+    @property
+    def text_deltas(self) -> Iterator[str]:
+        """The text of every text delta, as it arrives."""
+        for event in self:
+            yield from self._text_of(event)
+
+    def get_final_run(self) -> Run:
+        self.until_done()
+        return self._final_run()
+
+    def get_final_messages(self) -> list[Message2]:
+        self.until_done()
+        return list(self._messages.values())
+
+    def get_final_run_steps(self) -> list[RunStep]:
+        self.until_done()
+        return list(self._steps.values())
+
+    def close(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+
+
+class AsyncAssistantEventHandler(_RunState):
+    """The async handler: hooks may be ``async def`` (or plain functions); ``async for`` the events,
+    ``await until_done()`` / ``await get_final_run()``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._raw: AsyncStream[Any] | None = None
+        self._events: AsyncIterator[Any] | None = None
+
+    async def on_event(self, event: Any) -> None: ...
+    async def on_run_step_created(self, run_step: RunStep) -> None: ...
+    async def on_run_step_delta(self, delta: Any, snapshot: RunStep) -> None: ...
+    async def on_run_step_done(self, run_step: RunStep) -> None: ...
+    async def on_tool_call_created(self, tool_call: Any) -> None: ...
+    async def on_tool_call_delta(self, delta: Any, snapshot: Any) -> None: ...
+    async def on_tool_call_done(self, tool_call: Any) -> None: ...
+    async def on_message_created(self, message: Message2) -> None: ...
+    async def on_message_delta(self, delta: Any, snapshot: Message2) -> None: ...
+    async def on_message_done(self, message: Message2) -> None: ...
+    async def on_text_created(self, text: Any) -> None: ...
+    async def on_text_delta(self, delta: Any, snapshot: Any) -> None: ...
+    async def on_text_done(self, text: Any) -> None: ...
+    async def on_image_file_done(self, image_file: Any) -> None: ...
+    async def on_end(self) -> None: ...
+
+    def _attach(self, raw: AsyncStream[Any]) -> None:
+        if self._raw is not None:
+            raise RuntimeError("an AsyncAssistantEventHandler serves one stream; create a new one per stream")
+        self._raw = raw
+        self._events = self._iter()
+
+    async def _iter(self) -> AsyncIterator[Any]:
+        assert self._raw is not None
+        async for event in self._raw:
+            for hook, args in self._calls(event):
+                result = hook(*args)
+                if inspect.isawaitable(result):
+                    await result
+            yield event
+        result = self.on_end()
+        if inspect.isawaitable(result):
+            await result
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        if self._events is None:
+            raise RuntimeError("use the handler inside `async with client.beta.threads.runs.stream(...)`")
+        return self._events
+
+    async def __anext__(self) -> Any:
+        return await self.__aiter__().__anext__()
+
+    async def until_done(self) -> None:
+        async for _ in self:
+            pass
+
+    @property
+    async def text_deltas(self) -> AsyncIterator[str]:
+        """The text of every text delta, as it arrives."""
+        async for event in self:
+            for text in self._text_of(event):
+                yield text
+
+    async def get_final_run(self) -> Run:
+        await self.until_done()
+        return self._final_run()
+
+    async def get_final_messages(self) -> list[Message2]:
+        await self.until_done()
+        return list(self._messages.values())
+
+    async def get_final_run_steps(self) -> list[RunStep]:
+        await self.until_done()
+        return list(self._steps.values())
+
+    async def close(self) -> None:
+        if self._raw is not None:
+            await self._raw.close()
+
+
 class AssistantStreamManager:
     """What the ``*_stream`` helpers return: the request is made on ``with``; the handler is the stream."""
 
@@ -294,6 +409,23 @@ class AssistantStreamManager:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._handler.close()
+
+
+class AsyncAssistantStreamManager:
+    """``async with client.beta.threads.runs.stream(...) as handler``."""
+
+    def __init__(self, start: Any, handler: AsyncAssistantEventHandler | None) -> None:
+        self._start = start
+        self._handler = handler or AsyncAssistantEventHandler()
+
+    async def __aenter__(self) -> Any:
+        self._handler._attach(await self._start())
+        return self._handler
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self._handler.close()
 
 
 def _no_stream(params: dict[str, Any]) -> dict[str, Any]:
@@ -340,3 +472,43 @@ class ThreadsStreamMixin:
         me: Any = self
         _no_stream(params)
         return AssistantStreamManager(lambda: me.create_and_run(stream=True, **params), event_handler)
+
+
+class AsyncRunsStreamMixin:
+    """``client.beta.threads.runs`` (async): ``stream`` and ``submit_tool_outputs_stream``."""
+
+    def stream(
+        self, *, thread_id: str, event_handler: AsyncAssistantEventHandler | None = None, **params: Any
+    ) -> AsyncAssistantStreamManager:
+        me: Any = self
+        _no_stream(params)
+        return AsyncAssistantStreamManager(lambda: me.create(thread_id, stream=True, **params), event_handler)
+
+    def submit_tool_outputs_stream(
+        self,
+        *,
+        tool_outputs: Any,
+        run_id: str,
+        thread_id: str,
+        event_handler: AsyncAssistantEventHandler | None = None,
+        **options: Any,
+    ) -> AsyncAssistantStreamManager:
+        me: Any = self
+        _no_stream(options)
+        return AsyncAssistantStreamManager(
+            lambda: me.submit_tool_outputs(
+                run_id, thread_id=thread_id, tool_outputs=list(tool_outputs), stream=True, **options
+            ),
+            event_handler,
+        )
+
+
+class AsyncThreadsStreamMixin:
+    """``client.beta.threads.create_and_run_stream`` (async)."""
+
+    def create_and_run_stream(
+        self, *, event_handler: AsyncAssistantEventHandler | None = None, **params: Any
+    ) -> AsyncAssistantStreamManager:
+        me: Any = self
+        _no_stream(params)
+        return AsyncAssistantStreamManager(lambda: me.create_and_run(stream=True, **params), event_handler)

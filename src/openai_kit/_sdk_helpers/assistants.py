@@ -1,9 +1,14 @@
 """The helper methods of ``client.beta.threads`` and ``client.beta.threads.runs``: polling
-(:mod:`.polling`) and, on the sync client, event-handler streams (:mod:`.assistant_stream`)."""
+(:mod:`.polling`) and event-handler streams (:mod:`.assistant_stream`)."""
 
 from __future__ import annotations
 
-from .assistant_stream import RunsStreamMixin, ThreadsStreamMixin
+from .assistant_stream import (
+    AsyncRunsStreamMixin,
+    AsyncThreadsStreamMixin,
+    RunsStreamMixin,
+    ThreadsStreamMixin,
+)
 from .polling import AsyncRunsPollMixin, AsyncThreadsPollMixin, RunsPollMixin, ThreadsPollMixin
 
 __all__ = ["AsyncRunsHelpers", "AsyncThreadsHelpers", "RunsHelpers", "ThreadsHelpers"]
@@ -14,13 +19,13 @@ class RunsHelpers(RunsPollMixin, RunsStreamMixin):
     ``submit_tool_outputs_stream``."""
 
 
-class AsyncRunsHelpers(AsyncRunsPollMixin):
-    """``runs.poll`` / ``create_and_poll`` / ``submit_tool_outputs_and_poll`` (async)."""
+class AsyncRunsHelpers(AsyncRunsPollMixin, AsyncRunsStreamMixin):
+    """The same, async."""
 
 
 class ThreadsHelpers(ThreadsPollMixin, ThreadsStreamMixin):
     """``threads.create_and_run_poll`` / ``create_and_run_stream``."""
 
 
-class AsyncThreadsHelpers(AsyncThreadsPollMixin):
-    """``threads.create_and_run_poll`` (async)."""
+class AsyncThreadsHelpers(AsyncThreadsPollMixin, AsyncThreadsStreamMixin):
+    """The same, async."""
