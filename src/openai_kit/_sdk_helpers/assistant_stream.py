@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import pydantic
+
+from ._folding import AsyncStreamManager, StreamManager, no_stream_param
 
 if TYPE_CHECKING:
     from .._streaming import AsyncStream, Stream
@@ -37,9 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AssistantEventHandler",
-    "AssistantStreamManager",
     "AsyncAssistantEventHandler",
-    "AsyncAssistantStreamManager",
     "AsyncRunsStreamMixin",
     "AsyncThreadsStreamMixin",
     "RunsStreamMixin",
@@ -394,44 +393,25 @@ class AsyncAssistantEventHandler(_RunState):
             await self._raw.close()
 
 
-class AssistantStreamManager:
-    """What the ``*_stream`` helpers return: the request is made on ``with``; the handler is the stream."""
+def _sync(start: Callable[[], Any], handler: AssistantEventHandler | None) -> StreamManager[Any]:
+    """The ``with`` block that makes the request and hands back the handler, which is the stream."""
+    h = handler or AssistantEventHandler()
 
-    def __init__(self, start: Any, handler: AssistantEventHandler | None) -> None:
-        self._start = start
-        self._handler = handler or AssistantEventHandler()
+    def open() -> AssistantEventHandler:
+        h._attach(start())
+        return h
 
-    def __enter__(self) -> Any:
-        self._handler._attach(self._start())
-        return self._handler
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._handler.close()
+    return StreamManager(open)
 
 
-class AsyncAssistantStreamManager:
-    """``async with client.beta.threads.runs.stream(...) as handler``."""
+def _async(start: Callable[[], Any], handler: AsyncAssistantEventHandler | None) -> AsyncStreamManager[Any]:
+    h = handler or AsyncAssistantEventHandler()
 
-    def __init__(self, start: Any, handler: AsyncAssistantEventHandler | None) -> None:
-        self._start = start
-        self._handler = handler or AsyncAssistantEventHandler()
+    async def open() -> AsyncAssistantEventHandler:
+        h._attach(await start())
+        return h
 
-    async def __aenter__(self) -> Any:
-        self._handler._attach(await self._start())
-        return self._handler
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self._handler.close()
-
-
-def _no_stream(params: dict[str, Any]) -> dict[str, Any]:
-    if "stream" in params:
-        raise TypeError("the *_stream helpers always stream; do not pass `stream`")
-    return params
+    return AsyncStreamManager(open)
 
 
 class RunsStreamMixin:
@@ -439,10 +419,10 @@ class RunsStreamMixin:
 
     def stream(
         self, *, thread_id: str, event_handler: AssistantEventHandler | None = None, **params: Any
-    ) -> AssistantStreamManager:
+    ) -> StreamManager[Any]:
         me: Any = self
-        _no_stream(params)
-        return AssistantStreamManager(lambda: me.create(thread_id, stream=True, **params), event_handler)
+        no_stream_param(params)
+        return _sync(lambda: me.create(thread_id, stream=True, **params), event_handler)
 
     def submit_tool_outputs_stream(
         self,
@@ -452,10 +432,10 @@ class RunsStreamMixin:
         thread_id: str,
         event_handler: AssistantEventHandler | None = None,
         **options: Any,
-    ) -> AssistantStreamManager:
+    ) -> StreamManager[Any]:
         me: Any = self
-        _no_stream(options)
-        return AssistantStreamManager(
+        no_stream_param(options)
+        return _sync(
             lambda: me.submit_tool_outputs(
                 run_id, thread_id=thread_id, tool_outputs=list(tool_outputs), stream=True, **options
             ),
@@ -468,10 +448,10 @@ class ThreadsStreamMixin:
 
     def create_and_run_stream(
         self, *, event_handler: AssistantEventHandler | None = None, **params: Any
-    ) -> AssistantStreamManager:
+    ) -> StreamManager[Any]:
         me: Any = self
-        _no_stream(params)
-        return AssistantStreamManager(lambda: me.create_and_run(stream=True, **params), event_handler)
+        no_stream_param(params)
+        return _sync(lambda: me.create_and_run(stream=True, **params), event_handler)
 
 
 class AsyncRunsStreamMixin:
@@ -479,10 +459,10 @@ class AsyncRunsStreamMixin:
 
     def stream(
         self, *, thread_id: str, event_handler: AsyncAssistantEventHandler | None = None, **params: Any
-    ) -> AsyncAssistantStreamManager:
+    ) -> AsyncStreamManager[Any]:
         me: Any = self
-        _no_stream(params)
-        return AsyncAssistantStreamManager(lambda: me.create(thread_id, stream=True, **params), event_handler)
+        no_stream_param(params)
+        return _async(lambda: me.create(thread_id, stream=True, **params), event_handler)
 
     def submit_tool_outputs_stream(
         self,
@@ -492,10 +472,10 @@ class AsyncRunsStreamMixin:
         thread_id: str,
         event_handler: AsyncAssistantEventHandler | None = None,
         **options: Any,
-    ) -> AsyncAssistantStreamManager:
+    ) -> AsyncStreamManager[Any]:
         me: Any = self
-        _no_stream(options)
-        return AsyncAssistantStreamManager(
+        no_stream_param(options)
+        return _async(
             lambda: me.submit_tool_outputs(
                 run_id, thread_id=thread_id, tool_outputs=list(tool_outputs), stream=True, **options
             ),
@@ -508,7 +488,7 @@ class AsyncThreadsStreamMixin:
 
     def create_and_run_stream(
         self, *, event_handler: AsyncAssistantEventHandler | None = None, **params: Any
-    ) -> AsyncAssistantStreamManager:
+    ) -> AsyncStreamManager[Any]:
         me: Any = self
-        _no_stream(params)
-        return AsyncAssistantStreamManager(lambda: me.create_and_run(stream=True, **params), event_handler)
+        no_stream_param(params)
+        return _async(lambda: me.create_and_run(stream=True, **params), event_handler)

@@ -20,15 +20,15 @@ in how they pull chunks.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import orjson
 import pydantic
 
 from .._errors import APIResponseValidationError
+from ._folding import AsyncFoldingStream, AsyncStreamManager, FoldingStream, StreamManager, no_stream_param
 from .parsing import _chat_params, _parse_chat
 
 if TYPE_CHECKING:
@@ -37,11 +37,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AsyncChatCompletionStream",
-    "AsyncChatCompletionStreamManager",
     "AsyncChatCompletionsMixin",
     "ChatCompletionAccumulator",
     "ChatCompletionStream",
-    "ChatCompletionStreamManager",
     "ChatCompletionsMixin",
 ]
 
@@ -270,8 +268,11 @@ def _json_model(model: type[pydantic.BaseModel], content: str) -> Any:
 
 
 # -- streams ---------------------------------------------------------------------------------------
-class _StreamBase:
-    def __init__(self, accumulator: ChatCompletionAccumulator) -> None:
+class ChatCompletionStream(FoldingStream):
+    """Iterate for events; ``get_final_completion()`` reads what is left and returns the completion."""
+
+    def __init__(self, raw: Stream[ChatCompletionChunk], accumulator: ChatCompletionAccumulator) -> None:
+        super().__init__(raw, accumulator.feed)
         self._acc = accumulator
 
     @property
@@ -279,118 +280,25 @@ class _StreamBase:
         """The completion so far, as JSON."""
         return self._acc.snapshot
 
-
-class ChatCompletionStream(_StreamBase):
-    """Iterate for events; ``get_final_completion()`` reads what is left and returns the completion."""
-
-    def __init__(self, raw: Stream[ChatCompletionChunk], accumulator: ChatCompletionAccumulator) -> None:
-        super().__init__(accumulator)
-        self.raw = raw
-        self._events = self._iter()
-
-    def _iter(self) -> Iterator[Any]:
-        for chunk in self.raw:
-            yield from self._acc.feed(chunk)
-
-    def __iter__(self) -> Iterator[Any]:
-        return self._events
-
-    def __next__(self) -> Any:
-        return next(self._events)
-
-    def until_done(self) -> ChatCompletionStream:
-        for _ in self._events:
-            pass
-        return self
-
     def get_final_completion(self) -> ChatCompletion:
         self.until_done()
         return self._acc.final()
 
-    def close(self) -> None:
-        self.raw.close()
 
-    def __enter__(self) -> ChatCompletionStream:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class AsyncChatCompletionStream(_StreamBase):
+class AsyncChatCompletionStream(AsyncFoldingStream):
     """``async for`` events; ``await get_final_completion()``."""
 
     def __init__(self, raw: AsyncStream[ChatCompletionChunk], accumulator: ChatCompletionAccumulator) -> None:
-        super().__init__(accumulator)
-        self.raw = raw
-        self._events = self._iter()
+        super().__init__(raw, accumulator.feed)
+        self._acc = accumulator
 
-    async def _iter(self) -> AsyncIterator[Any]:
-        async for chunk in self.raw:
-            for event in self._acc.feed(chunk):
-                yield event
-
-    def __aiter__(self) -> AsyncIterator[Any]:
-        return self._events
-
-    async def __anext__(self) -> Any:
-        return await self._events.__anext__()
-
-    async def until_done(self) -> AsyncChatCompletionStream:
-        async for _ in self._events:
-            pass
-        return self
+    @property
+    def current_completion_snapshot(self) -> dict[str, Any]:
+        return self._acc.snapshot
 
     async def get_final_completion(self) -> ChatCompletion:
         await self.until_done()
         return self._acc.final()
-
-    async def close(self) -> None:
-        await self.raw.close()
-
-
-class ChatCompletionStreamManager:
-    """What ``stream()`` returns: the request is made on ``with``, and the stream closed on leaving."""
-
-    def __init__(self, resource: Any, params: dict[str, Any]) -> None:
-        self._resource = resource
-        self._params = params
-        self._stream: ChatCompletionStream | None = None
-
-    def __enter__(self) -> ChatCompletionStream:
-        params = dict(self._params)
-        model = _chat_params(params)
-        raw = self._resource.create(**params, stream=True)
-        self._stream = ChatCompletionStream(raw, ChatCompletionAccumulator(model))
-        return self._stream
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self._stream is not None:
-            self._stream.close()
-
-
-class AsyncChatCompletionStreamManager:
-    """``async with client.chat.completions.stream(...) as stream``."""
-
-    def __init__(self, resource: Any, params: dict[str, Any]) -> None:
-        self._resource = resource
-        self._params = params
-        self._stream: AsyncChatCompletionStream | None = None
-
-    async def __aenter__(self) -> AsyncChatCompletionStream:
-        params = dict(self._params)
-        model = _chat_params(params)
-        raw = await self._resource.create(**params, stream=True)
-        self._stream = AsyncChatCompletionStream(raw, ChatCompletionAccumulator(model))
-        return self._stream
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self._stream is not None:
-            await self._stream.close()
 
 
 # -- the mixins ------------------------------------------------------------------------------------
@@ -402,10 +310,13 @@ class ChatCompletionsMixin:
         model = _chat_params(params)
         return _parse_chat(me.create(**params), model)
 
-    def stream(self, **params: Any) -> ChatCompletionStreamManager:
-        if "stream" in params:
-            raise TypeError("stream() always streams; do not pass `stream`")
-        return ChatCompletionStreamManager(self, params)
+    def stream(self, **params: Any) -> StreamManager[ChatCompletionStream]:
+        me: Any = self
+        params = no_stream_param(params)
+        model = _chat_params(params)
+        return StreamManager(
+            lambda: ChatCompletionStream(me.create(**params, stream=True), ChatCompletionAccumulator(model))
+        )
 
 
 class AsyncChatCompletionsMixin:
@@ -416,7 +327,13 @@ class AsyncChatCompletionsMixin:
         model = _chat_params(params)
         return _parse_chat(await me.create(**params), model)
 
-    def stream(self, **params: Any) -> AsyncChatCompletionStreamManager:
-        if "stream" in params:
-            raise TypeError("stream() always streams; do not pass `stream`")
-        return AsyncChatCompletionStreamManager(self, params)
+    def stream(self, **params: Any) -> AsyncStreamManager[AsyncChatCompletionStream]:
+        me: Any = self
+        params = no_stream_param(params)
+        model = _chat_params(params)
+
+        async def start() -> AsyncChatCompletionStream:
+            raw = await me.create(**params, stream=True)
+            return AsyncChatCompletionStream(raw, ChatCompletionAccumulator(model))
+
+        return AsyncStreamManager(start)
