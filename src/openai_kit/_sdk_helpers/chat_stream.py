@@ -11,8 +11,10 @@ As in the official SDK::
 Events (``event.type``): ``chunk`` (every chunk, with the completion ``snapshot`` so far),
 ``content.delta`` / ``content.done``, ``refusal.delta`` / ``refusal.done``,
 ``tool_calls.function.arguments.delta`` / ``tool_calls.function.arguments.done``. With
-``response_format=<pydantic model>`` the final message has ``parsed`` and ``content.done`` carries it;
-``arguments.done`` carries ``parsed_arguments`` (the arguments as JSON, or ``None`` when they are not).
+``response_format=<pydantic model>`` the final message has ``parsed`` and ``content.done`` carries it
+(``content.delta.parsed`` is the JSON received so far); for ``strict`` function tools the argument events
+carry ``parsed_arguments`` (partial on ``.delta``, whole on ``.done``), ``None`` for other tools — as in the
+official SDK.
 
 One accumulator (:class:`ChatCompletionAccumulator`) serves the sync and async streams; they only differ
 in how they pull chunks.
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 import pydantic
+import pydantic_core
 
 from .._errors import APIResponseValidationError
 from ._folding import AsyncFoldingStream, AsyncStreamManager, FoldingStream, StreamManager, no_stream_param
@@ -129,6 +132,16 @@ class _Choice:
         }
 
 
+def _partial(text: str) -> Any:
+    """The JSON received so far, its unfinished tail dropped (``None`` before the first value)."""
+    if not text:
+        return None
+    try:
+        return pydantic_core.from_json(text, allow_partial=True)
+    except ValueError:
+        return None
+
+
 def _json_or_none(text: str) -> Any:
     try:
         return orjson.loads(text)
@@ -139,8 +152,14 @@ def _json_or_none(text: str) -> Any:
 class ChatCompletionAccumulator:
     """Feeds on ``ChatCompletionChunk``s, returns the events each one causes, and builds the completion."""
 
-    def __init__(self, response_format: type[pydantic.BaseModel] | None = None) -> None:
+    def __init__(
+        self,
+        response_format: type[pydantic.BaseModel] | None = None,
+        strict_tools: frozenset[str] = frozenset(),
+    ) -> None:
         self.response_format = response_format
+        #: tools whose arguments are guaranteed JSON (``strict``): they get ``parsed_arguments``
+        self.strict_tools = strict_tools
         self._head: dict[str, Any] = {}
         self._choices: dict[int, _Choice] = {}
 
@@ -176,7 +195,10 @@ class ChatCompletionAccumulator:
         text = getattr(delta, "content", None)
         if text is not None:  # "" too, as the official SDK does (the first chunk often carries it)
             choice.content = (choice.content or "") + text
-            yield ContentDeltaEvent(delta=text, snapshot=choice.content, choice_index=choice.index)
+            parsed = _partial(choice.content) if self.response_format is not None else None
+            yield ContentDeltaEvent(
+                delta=text, snapshot=choice.content, choice_index=choice.index, parsed=parsed
+            )
         refusal = getattr(delta, "refusal", None)
         if refusal is not None:
             choice.refusal = (choice.refusal or "") + refusal
@@ -197,12 +219,14 @@ class ChatCompletionAccumulator:
                     call["function"]["name"] = fn.name
                 if fn.arguments is not None:  # "" too, as the official SDK does
                     call["function"]["arguments"] += fn.arguments
+                    name, arguments = call["function"]["name"], call["function"]["arguments"]
                     yield FunctionToolCallArgumentsDeltaEvent(
-                        name=call["function"]["name"],
+                        name=name,
                         index=tc.index,
-                        arguments=call["function"]["arguments"],
+                        arguments=arguments,
                         arguments_delta=fn.arguments,
                         choice_index=choice.index,
+                        parsed_arguments=_partial(arguments) if name in self.strict_tools else None,
                     )
         if c.logprobs is not None:
             choice.logprobs = _merge_logprobs(choice.logprobs, c.logprobs.model_dump(mode="json"))
@@ -226,7 +250,7 @@ class ChatCompletionAccumulator:
                 index=index,
                 arguments=fn["arguments"],
                 choice_index=choice.index,
-                parsed_arguments=_json_or_none(fn["arguments"]),
+                parsed_arguments=_json_or_none(fn["arguments"]) if fn["name"] in self.strict_tools else None,
             )
 
     def final(self) -> ChatCompletion:
@@ -243,11 +267,16 @@ class ChatCompletionAccumulator:
             completion = ChatCompletion.model_validate(self.snapshot)
         except pydantic.ValidationError as exc:
             raise APIResponseValidationError(f"The streamed completion is not valid: {exc}") from None
-        if self.response_format is not None:
-            return _parse_chat(completion, self.response_format)
         for choice in completion.choices:
             message: Any = choice.message
+            for call in message.tool_calls or ():
+                fn: Any = getattr(call, "function", None)
+                if fn is not None:  # as the official SDK's parsed tool calls: strict tools only
+                    strict = fn.name in self.strict_tools
+                    fn.parsed_arguments = _json_or_none(fn.arguments) if strict else None
             message.parsed = None
+        if self.response_format is not None:
+            return _parse_chat(completion, self.response_format)
         return completion
 
 
@@ -301,6 +330,15 @@ class AsyncChatCompletionStream(AsyncFoldingStream):
         return self._acc.final()
 
 
+def _strict_tools(params: dict[str, Any]) -> frozenset[str]:
+    names = set()
+    for tool in params.get("tools") or ():
+        fn = tool.get("function") if isinstance(tool, dict) else None
+        if isinstance(fn, dict) and fn.get("strict") and isinstance(fn.get("name"), str):
+            names.add(fn["name"])
+    return frozenset(names)
+
+
 # -- the mixins ------------------------------------------------------------------------------------
 class ChatCompletionsMixin:
     """``client.chat.completions``: ``parse`` and ``stream``."""
@@ -315,7 +353,9 @@ class ChatCompletionsMixin:
         params = no_stream_param(params)
         model = _chat_params(params)
         return StreamManager(
-            lambda: ChatCompletionStream(me.create(**params, stream=True), ChatCompletionAccumulator(model))
+            lambda: ChatCompletionStream(
+                me.create(**params, stream=True), ChatCompletionAccumulator(model, _strict_tools(params))
+            )
         )
 
 
@@ -334,6 +374,6 @@ class AsyncChatCompletionsMixin:
 
         async def start() -> AsyncChatCompletionStream:
             raw = await me.create(**params, stream=True)
-            return AsyncChatCompletionStream(raw, ChatCompletionAccumulator(model))
+            return AsyncChatCompletionStream(raw, ChatCompletionAccumulator(model, _strict_tools(params)))
 
         return AsyncStreamManager(start)
