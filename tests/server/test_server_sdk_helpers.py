@@ -5,6 +5,7 @@ openai-kit versions, against the local server."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any, Literal
 
 import openai
@@ -498,3 +499,12 @@ def test_async_assistant_event_handler_matches_the_official_sdk(server_url: str)
     ours, theirs = asyncio.run(run(openai_kit)), asyncio.run(run(openai))
     assert ours == theirs
     assert ours[1] == "completed" and "".join(ours[2]) == "The get_weather tool returned: rain"
+
+
+def test_parse_sets_parsed_arguments_for_strict_tools(client: openai.OpenAI) -> None:
+    strict = {"type": "function", "function": {**TOOL["function"], "strict": True}}  # type: ignore[dict-item]
+    r = client.chat.completions.parse(
+        model="tool-caller", messages=[{"role": "user", "content": "Weather in Rome?"}], tools=[strict]
+    )
+    fn = r.choices[0].message.tool_calls[0].function  # type: ignore[index, union-attr]
+    assert fn.parsed_arguments == json.loads(fn.arguments) and isinstance(fn.parsed_arguments["city"], str)

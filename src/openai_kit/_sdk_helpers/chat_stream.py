@@ -26,13 +26,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import orjson
 import pydantic
 import pydantic_core
 
 from .._errors import APIResponseValidationError
 from ._folding import AsyncFoldingStream, AsyncStreamManager, FoldingStream, StreamManager, no_stream_param
-from .parsing import _chat_params, _parse_chat
+from .parsing import _chat_params, _json_or_none, _parse_chat, _strict_tools
 
 if TYPE_CHECKING:
     from .._streaming import AsyncStream, Stream
@@ -139,13 +138,6 @@ def _partial(text: str) -> Any:
     try:
         return pydantic_core.from_json(text, allow_partial=True)
     except ValueError:
-        return None
-
-
-def _json_or_none(text: str) -> Any:
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
         return None
 
 
@@ -267,17 +259,7 @@ class ChatCompletionAccumulator:
             completion = ChatCompletion.model_validate(self.snapshot)
         except pydantic.ValidationError as exc:
             raise APIResponseValidationError(f"The streamed completion is not valid: {exc}") from None
-        for choice in completion.choices:
-            message: Any = choice.message
-            for call in message.tool_calls or ():
-                fn: Any = getattr(call, "function", None)
-                if fn is not None:  # as the official SDK's parsed tool calls: strict tools only
-                    strict = fn.name in self.strict_tools
-                    fn.parsed_arguments = _json_or_none(fn.arguments) if strict else None
-            message.parsed = None
-        if self.response_format is not None:
-            return _parse_chat(completion, self.response_format)
-        return completion
+        return _parse_chat(completion, self.response_format, self.strict_tools)
 
 
 def _merge_logprobs(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
@@ -330,15 +312,6 @@ class AsyncChatCompletionStream(AsyncFoldingStream):
         return self._acc.final()
 
 
-def _strict_tools(params: dict[str, Any]) -> frozenset[str]:
-    names = set()
-    for tool in params.get("tools") or ():
-        fn = tool.get("function") if isinstance(tool, dict) else None
-        if isinstance(fn, dict) and fn.get("strict") and isinstance(fn.get("name"), str):
-            names.add(fn["name"])
-    return frozenset(names)
-
-
 # -- the mixins ------------------------------------------------------------------------------------
 class ChatCompletionsMixin:
     """``client.chat.completions``: ``parse`` and ``stream``."""
@@ -346,7 +319,7 @@ class ChatCompletionsMixin:
     def parse(self, **params: Any) -> ChatCompletion:
         me: Any = self
         model = _chat_params(params)
-        return _parse_chat(me.create(**params), model)
+        return _parse_chat(me.create(**params), model, _strict_tools(params))
 
     def stream(self, **params: Any) -> StreamManager[ChatCompletionStream]:
         me: Any = self
@@ -365,7 +338,7 @@ class AsyncChatCompletionsMixin:
     async def parse(self, **params: Any) -> ChatCompletion:
         me: Any = self
         model = _chat_params(params)
-        return _parse_chat(await me.create(**params), model)
+        return _parse_chat(await me.create(**params), model, _strict_tools(params))
 
     def stream(self, **params: Any) -> AsyncStreamManager[AsyncChatCompletionStream]:
         me: Any = self

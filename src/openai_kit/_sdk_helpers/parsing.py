@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import orjson
 import pydantic
 
 from ..structured import (
@@ -48,9 +49,36 @@ def _chat_params(params: dict[str, Any]) -> type[pydantic.BaseModel] | None:
     return model
 
 
-def _parse_chat(completion: ChatCompletion, model: type[pydantic.BaseModel] | None) -> ChatCompletion:
+def _strict_tools(params: dict[str, Any]) -> frozenset[str]:
+    """The names of the ``strict`` function tools of a request: their arguments are guaranteed JSON."""
+    names = set()
+    for tool in params.get("tools") or ():
+        fn = tool.get("function") if isinstance(tool, dict) else None
+        if isinstance(fn, dict) and fn.get("strict") and isinstance(fn.get("name"), str):
+            names.add(fn["name"])
+    return frozenset(names)
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _parse_chat(
+    completion: ChatCompletion,
+    model: type[pydantic.BaseModel] | None,
+    strict_tools: frozenset[str] = frozenset(),
+) -> ChatCompletion:
+    """Set ``message.parsed`` (the model, or None) and ``parsed_arguments`` on tool calls (strict tools'
+    arguments as JSON, None for others), as the official SDK's ``parse()`` does."""
     for choice in completion.choices:
         message: Any = choice.message
+        for call in message.tool_calls or ():
+            fn: Any = getattr(call, "function", None)
+            if fn is not None:
+                fn.parsed_arguments = _json_or_none(fn.arguments) if fn.name in strict_tools else None
         parsed = None
         if model is not None:
             if choice.finish_reason == "length":
