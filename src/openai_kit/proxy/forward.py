@@ -24,7 +24,7 @@ from .config import ProxyConfig
 from .errors import ProxyError, send_error
 from .logging import AccessLog
 from .ratelimit import RateLimiter
-from .upstream import Upstream
+from .relay import Relay
 
 __all__ = ["HttpRelay"]
 
@@ -80,18 +80,14 @@ class _BodyState:
         self.complete = False
 
 
-class HttpRelay:
+class HttpRelay(Relay):
     """The ASGI app behind ``/v1/{path}`` (HTTP). One instance per proxy app; it owns the upstream
     :class:`~openai_kit.proxy.client.UpstreamClient`, created on first use and closed by :meth:`aclose`."""
 
     def __init__(
         self, config: ProxyConfig, auth: Authenticator, limiter: RateLimiter | None, access_log: AccessLog
     ) -> None:
-        self.config = config
-        self.upstream = Upstream(config)
-        self.auth = auth
-        self.limiter = limiter
-        self.access_log = access_log
+        super().__init__(config, auth, limiter, access_log)
         self.max_body = config.max_body_size
         self._key = config.api_key.encode()
         self._static_headers = self.upstream.headers
@@ -210,20 +206,9 @@ class HttpRelay:
         return errors.internal_error()
 
     async def _read_all(self, receive: Receive, state: _BodyState) -> bytes:
-        parts: list[bytes] = []
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise _ClientGone()
-            chunk: bytes = message.get("body", b"")
-            if chunk:
-                state.received += len(chunk)
-                if state.received > self.max_body:
-                    raise errors.body_too_large(self.max_body)
-                parts.append(chunk)
-            if not message.get("more_body", False):
-                state.complete = True
-                return parts[0] if len(parts) == 1 else b"".join(parts)
+        """The whole (small) body: :meth:`_stream_body` collected, with the same limit and disconnect checks."""
+        parts = [chunk async for chunk in self._stream_body(receive, state)]
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     async def _stream_body(self, receive: Receive, state: _BodyState) -> AsyncIterator[bytes]:
         limit = self.max_body

@@ -21,12 +21,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Subprotocol
 
 from . import errors
-from .auth import Authenticator, extract_token, token_id
-from .config import ProxyConfig
+from .auth import extract_token, token_id
 from .errors import ProxyError, send_error
-from .logging import AccessLog
-from .ratelimit import RateLimiter
-from .upstream import Upstream
+from .relay import Relay
 
 __all__ = ["RealtimeRelay"]
 
@@ -42,15 +39,8 @@ def _sendable(code: int | None, default: int) -> int:
     return default
 
 
-class RealtimeRelay:
-    def __init__(
-        self, config: ProxyConfig, auth: Authenticator, limiter: RateLimiter | None, access_log: AccessLog
-    ) -> None:
-        self.config = config
-        self.upstream = Upstream(config)
-        self.auth = auth
-        self.limiter = limiter
-        self.access_log = access_log
+class RealtimeRelay(Relay):
+    """The ASGI app behind ``/v1/realtime`` (websocket): relays frames both ways."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = time.perf_counter()
