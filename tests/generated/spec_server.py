@@ -9,7 +9,7 @@ schema before it is sent (so the client is tested against data the spec allows).
 answer Server-Sent Events generated from the event schema (one event per union member). Requests that
 fail a check get a 400 with the list of problems, which the client raises as ``BadRequestError``.
 
-Uses the spec repaired by ``codegen.spec.repair`` (see ../shared/notes/spec-validation.md).
+Uses the spec repaired by ``codegen.spec.repair`` (nullable without type, duplicate required entries).
 Run standalone: ``python -m tests.generated.spec_server --port 4010``.
 """
 

