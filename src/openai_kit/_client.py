@@ -18,7 +18,7 @@ from ._config import resolve_settings
 from ._errors import APIResponseValidationError, ConfigError, MissingAPIKeyError
 from ._multipart import encode_multipart
 from ._pipeline import Pipeline, Prepared, attempts, drive_async, drive_sync, new_idempotency_key
-from ._retries import RetryPolicy
+from ._retries import SAFE_METHODS, RetryPolicy
 from ._timeouts import DEFAULT_TIMEOUT, Timeout
 from ._types import NotGiven, RequestOptions
 from ._utils import package_of
@@ -346,9 +346,12 @@ class _ClientCore:
         target = self._base_path + self._url_path(path, body)
         if q:
             target += ("&" if "?" in target else "?") + _encode_query(q)
+        auto_key: str | None = None
         if method != "GET":
-            key = opts.get("idempotency_key")
-            hdrs["idempotency-key"] = key if key else new_idempotency_key()
+            key: str | None = opts.get("idempotency_key")
+            if not key:
+                key = auto_key = new_idempotency_key()
+            hdrs["idempotency-key"] = key
         for extra in (headers, opts.get("extra_headers")):
             if extra:
                 for k, v in extra.items():
@@ -358,7 +361,9 @@ class _ClientCore:
                         hdrs[k.lower()] = v
         timeout = Timeout.coerce(opts["timeout"]) if "timeout" in opts else self.timeout
         max_retries = opts.get("max_retries", self.max_retries)
-        return Prepared(method, self._origin, target, hdrs, content, stream, timeout, max_retries)
+        key_sent = hdrs.get("idempotency-key")
+        repeatable = method in SAFE_METHODS or (key_sent is not None and key_sent != auto_key)
+        return Prepared(method, self._origin, target, hdrs, content, stream, timeout, max_retries, repeatable)
 
 
 _Self = TypeVar("_Self", bound=_ClientCore)

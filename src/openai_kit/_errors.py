@@ -168,21 +168,37 @@ def status_error_class(status: int) -> type[APIStatusError]:
 
 
 class APIConnectionError(APIError):
-    """The request did not reach the API, or the connection failed before the response was complete."""
+    """The request did not reach the API, or the connection failed before the response was complete.
+
+    ``request_sent`` is False only when the request provably never reached the server (the connection
+    could not be made, or no pooled connection was free); otherwise the server may have received, and
+    executed, it. The retry rule reads it (see :mod:`openai_kit._retries`).
+    """
 
     def __init__(
-        self, message: str = "Connection error.", *, method: str | None = None, url: str | None = None
+        self,
+        message: str = "Connection error.",
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        request_sent: bool = True,
     ) -> None:
         super().__init__(message, method=method, url=url)
+        self.request_sent = request_sent
 
 
 class APITimeoutError(APIConnectionError):
     """A connect, read, idle-stream or overall deadline was exceeded."""
 
     def __init__(
-        self, message: str = "Request timed out.", *, method: str | None = None, url: str | None = None
+        self,
+        message: str = "Request timed out.",
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        request_sent: bool = True,
     ) -> None:
-        super().__init__(message, method=method, url=url)
+        super().__init__(message, method=method, url=url, request_sent=request_sent)
 
 
 class APIResponseValidationError(APIError):

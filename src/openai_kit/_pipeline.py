@@ -20,7 +20,7 @@ import orjson
 from ._errors import APIConnectionError, APITimeoutError, ConfigError, status_error_class
 from ._logging import logger, redact_headers
 from ._multipart import MultipartBody
-from ._retries import RetryPolicy
+from ._retries import RetryPolicy, may_resend
 from ._timeouts import Timeout
 from ._transports._base import AsyncTransport, Request, Response, SyncTransport
 
@@ -58,6 +58,8 @@ class Prepared:
     stream: bool
     timeout: Timeout
     max_retries: int
+    #: safe to send twice: a safe method, or a request with the caller's own idempotency key
+    repeatable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +150,11 @@ def attempts(prep: Prepared, pipe: Pipeline) -> Generator[Any, Any, Response]:
             if exc.method is None:
                 exc.method, exc.url = request.method, request.url
             delay = pipe.retry.delay(retries)
-            if not can_retry or (deadline is not None and time.monotonic() + delay >= deadline):
+            if (
+                not can_retry
+                or not may_resend(prep.repeatable, exc.request_sent)
+                or (deadline is not None and time.monotonic() + delay >= deadline)
+            ):
                 raise
             logger.info(
                 "Retrying %s %s in %.2fs after %s", request.method, request.url, delay, type(exc).__name__

@@ -157,7 +157,7 @@ class Stream(Generic[_T]):
     def _iter(self) -> Generator[_T, None, None]:
         parser = self._parser
         try:
-            for chunk in self.response.iter_bytes():
+            for chunk in self.response.iter_raw():
                 for sse in parser.feed(chunk):
                     if sse.data == "[DONE]":
                         parser.done = True
@@ -225,7 +225,7 @@ class AsyncStream(Generic[_T]):
     async def _aiter(self) -> AsyncGenerator[_T, None]:
         parser = self._parser
         try:
-            async for chunk in self.response.aiter_bytes():
+            async for chunk in self.response.aiter_raw():
                 for sse in parser.feed(chunk):
                     if sse.data == "[DONE]":
                         parser.done = True
