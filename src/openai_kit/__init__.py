@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from ._streaming import AsyncStream, Stream
     from ._timeouts import DEFAULT_TIMEOUT, Timeout
     from ._transports import Request, Response
+    from ._transports.mock import MockResponse, MockTransport
     from ._types import NOT_GIVEN, NotGiven, Omit, RequestOptions, not_given, omit
     from .structured import (
         ContentFilterFinishReasonError,
@@ -81,6 +82,8 @@ _EXPORTS: dict[str, str] = {
     "Timeout": "_timeouts",
     "Request": "_transports",
     "Response": "_transports",
+    "MockTransport": "_transports.mock",
+    "MockResponse": "_transports.mock",
     "NOT_GIVEN": "_types",
     "NotGiven": "_types",
     "RequestOptions": "_types",
@@ -159,6 +162,8 @@ __all__ = [
     "InvalidWebhookSignatureError",
     "LengthFinishReasonError",
     "MissingAPIKeyError",
+    "MockResponse",
+    "MockTransport",
     "NotFoundError",
     "NotGiven",
     "Omit",

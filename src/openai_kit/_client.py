@@ -146,9 +146,6 @@ class _TransportHolder:
 class _ClientCore:
     """Configuration and request preparation shared by the sync and async clients."""
 
-    _auth_scheme = "openai"
-    _env_api_key_names: tuple[str, ...] = ("OPENAI_API_KEY",)
-
     def __init__(
         self,
         *,
@@ -401,7 +398,10 @@ def _async_transport(http_client: Any) -> Callable[[], AsyncTransport]:
 
             return AiohttpTransport()
         from ._transports.httpx import HttpxAsyncTransport, httpx_package
+        from ._transports.mock import MockTransport, _AsyncView
 
+        if isinstance(http_client, MockTransport):
+            return _AsyncView(http_client)
         if httpx_package(http_client):
             return HttpxAsyncTransport(http_client)
         if package_of(http_client, "aiohttp"):
