@@ -112,7 +112,10 @@ def render_root(root: Node) -> str:
     tops = [root.children[n] for n in sorted(root.children)]
     for n in tops:
         lines.append(f"    from openai_kit.resources.{n.module} import Async{n.cls}, {n.cls}")
-    lines.append('\n__all__ = ["AsyncRootResources", "SyncRootResources"]\n')
+    lines.append('\n__all__ = ["ROOT_RESOURCES", "AsyncRootResources", "SyncRootResources"]\n')
+    names = ", ".join(f'"{n.path[-1]}"' for n in tops)
+    lines.append("#: the top-level API areas (``client.<name>``)")
+    lines.append(f"ROOT_RESOURCES = frozenset({{{names}}})  # fmt: skip")
     for is_async in (False, True):
         cname = "AsyncRootResources" if is_async else "SyncRootResources"
         client = "AsyncOpenAI" if is_async else "OpenAI"

@@ -15,9 +15,7 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import orjson
-
-from ._errors import APIConnectionError, APITimeoutError, ConfigError, status_error_class
+from ._errors import APIConnectionError, APITimeoutError, ConfigError, error_body, status_error
 from ._logging import logger, redact_headers
 from ._multipart import MultipartBody
 from ._retries import RetryPolicy, may_resend
@@ -92,32 +90,6 @@ def _effective_timeout(timeout: Timeout, stream: bool, deadline: float | None) -
         pool=timeout.pool,
         total=timeout.total,
         stream_idle=timeout.stream_idle,
-    )
-
-
-def error_body(content: bytes) -> object:
-    """The decoded error body, or its text when it is not JSON (never raises)."""
-    try:
-        return orjson.loads(content)
-    except orjson.JSONDecodeError:
-        return content.decode("utf-8", "replace")
-
-
-def status_error(response: Response, body: object) -> Exception:
-    err = body.get("error") if isinstance(body, dict) else None
-    detail = err.get("message") if isinstance(err, dict) else None
-    if detail is None:
-        detail = body if isinstance(body, str) and body else (orjson.dumps(body).decode() if body else "")
-    message = f"Error code: {response.status_code}" + (f" - {detail}" if detail else "")
-    req = response.request
-    return status_error_class(response.status_code)(
-        message,
-        status_code=response.status_code,
-        headers=response.headers,
-        body=body,
-        method=req.method,
-        url=req.url,
-        response=response,
     )
 
 

@@ -20,7 +20,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from ._errors import APIConnectionError, APIError, APIResponseValidationError, APITimeoutError
+from ._errors import APIConnectionError, APIError, APITimeoutError, validation_error
 from ._models import parse_json
 from ._sse import ServerSentEvent, SSEDecoder
 from ._transports._base import Response
@@ -101,11 +101,10 @@ class _EventParser(Generic[_T]):
         try:
             return parse_json(cast, data)  # type: ignore[no-any-return]
         except ValueError as exc:
-            raise APIResponseValidationError(
+            raise validation_error(
                 f"Stream event is not a valid {getattr(cast, '__name__', cast)}: {str(exc)[:300]}",
-                body=data,
-                method=self.request.method,
-                url=self.request.url,
+                data,
+                request=self.request,
             ) from None
 
     def at_eof(self) -> None:

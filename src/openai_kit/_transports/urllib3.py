@@ -15,8 +15,8 @@ from urllib3.exceptions import (
     EmptyPoolError,
     NewConnectionError,
     ReadTimeoutError,
+    TimeoutError as Urllib3Timeout,
 )
-from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from .._errors import APIConnectionError, APITimeoutError
 from .._timeouts import Timeout
