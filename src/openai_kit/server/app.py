@@ -24,6 +24,7 @@ from .routes import (
     completions,
     embeddings,
     files,
+    images,
     models,
     responses,
     runs,
@@ -48,6 +49,7 @@ ROUTE_MODULES = (
     vector_stores,
     runs,
     assistants,
+    images,
 )
 
 
@@ -92,7 +94,7 @@ class GuardMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = "req_" + secrets.token_hex(16)
-        if self.api_key is not None:
+        if self.api_key is not None and not scope["path"].startswith(images.PUBLIC_PREFIX):
             auth = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
             scheme, _, token = auth.partition(" ")
             if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip(), self.api_key):
