@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .errors import APIError
 from .routes import (
     assistants,
+    audio,
     batches,
     chat,
     completions,
@@ -50,6 +51,7 @@ ROUTE_MODULES = (
     runs,
     assistants,
     images,
+    audio,
 )
 
 

@@ -72,6 +72,8 @@ class MultipartForm:
     files: dict[str, UploadedFile] = field(default_factory=dict)
     #: every file part in arrival order with its field name (a field such as ``image[]`` may repeat)
     file_parts: list[tuple[str, UploadedFile]] = field(default_factory=list)
+    #: every plain field in arrival order (``timestamp_granularities[]`` may repeat; ``fields`` keeps the last)
+    field_parts: list[tuple[str, str]] = field(default_factory=list)
 
 
 async def read_multipart(
@@ -144,6 +146,7 @@ async def read_multipart(
             state["fh"] = None
         else:
             form.fields[state["name"]] = bytes(state["buf"]).decode("utf-8", "replace")
+            form.field_parts.append((state["name"], form.fields[state["name"]]))
 
     parser = MultipartParser(
         opts[b"boundary"],
