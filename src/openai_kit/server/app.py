@@ -23,6 +23,7 @@ from .routes import (
     batches,
     chat,
     completions,
+    conversations,
     embeddings,
     files,
     images,
@@ -52,6 +53,7 @@ ROUTE_MODULES = (
     assistants,
     images,
     audio,
+    conversations,
 )
 
 
@@ -129,6 +131,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         batches.resume(server)
         runs.resume(server)
+        responses.resume(server)
         yield
         await server.close()
 
