@@ -26,6 +26,7 @@ from .routes import (
     conversations,
     embeddings,
     files,
+    fine_tuning,
     images,
     models,
     responses,
@@ -54,6 +55,7 @@ ROUTE_MODULES = (
     images,
     audio,
     conversations,
+    fine_tuning,
 )
 
 
@@ -132,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         batches.resume(server)
         runs.resume(server)
         responses.resume(server)
+        fine_tuning.resume(server)
         yield
         await server.close()
 
