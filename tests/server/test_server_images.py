@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import base64
 import io
+import re
+import urllib.error
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 import openai
 import pytest
 from PIL import Image
-from server_spec_check import sdk
+from server_spec_check import SpecChecker, make_client, sdk
+
+from openai_kit.server.testing import run_server
 
 
 def _decode(data: bytes) -> Image.Image:
@@ -165,3 +170,22 @@ def test_bad_image_requests_get_clear_errors(client: openai.OpenAI) -> None:
     assert "mask" in str(info.value)
     with pytest.raises(errors.NotFoundError):
         client.get("/images/files/img-nothere.png", cast_to=object)
+
+
+def test_image_urls_need_no_key_and_survive_a_restart(tmp_path: Path, checked: SpecChecker) -> None:
+    with run_server(data_dir=tmp_path / "state", api_key="sk-local") as url:
+        client = make_client(url, checked, api_key="sk-local")
+        result = client.images.generate(prompt="kept", size="256x256")
+        assert result.data is not None and result.data[0].url is not None
+        image_url = result.data[0].url
+        with urllib.request.urlopen(image_url, timeout=10) as resp:
+            first = resp.read()
+        with pytest.raises(urllib.error.HTTPError) as info:  # the rest of the API still needs the key
+            urllib.request.urlopen(url + "/models", timeout=10)
+        assert info.value.code == 401
+        client.close()
+    with run_server(data_dir=tmp_path / "state") as url:
+        port = url.split(":")[2].split("/")[0]
+        moved = re.sub(r":\d+/", f":{port}/", image_url)
+        with urllib.request.urlopen(moved, timeout=10) as resp:
+            assert resp.read() == first
