@@ -189,3 +189,11 @@ def test_image_urls_need_no_key_and_survive_a_restart(tmp_path: Path, checked: S
         moved = re.sub(r":\d+/", f":{port}/", image_url)
         with urllib.request.urlopen(moved, timeout=10) as resp:
             assert resp.read() == first
+
+
+def test_huge_input_image_is_refused(client: openai.OpenAI) -> None:
+    buf = io.BytesIO()
+    Image.new("L", (5000, 5000)).save(buf, format="PNG")  # small file, 25 megapixels
+    with pytest.raises(sdk(client).BadRequestError) as info:
+        client.images.edit(image=("big.png", buf.getvalue(), "image/png"), prompt="x")
+    assert "too large" in str(info.value)

@@ -36,6 +36,7 @@ ALL_SIZES = ("auto", "256x256", "512x512", "1024x1024", "1536x1024", "1024x1536"
 REPORTED_SIZES = ("1024x1024", "1024x1536", "1536x1024")
 _FILE_NAME = re.compile(r"^img-[0-9a-f]{32}\.(png|jpeg|webp)$")
 MAX_IMAGES = 16
+MAX_INPUT_PIXELS = 4096 * 4096
 
 
 def _family(model: str) -> str:
@@ -267,7 +268,15 @@ def _form_body(form: MultipartForm) -> dict[str, Any]:
 def _checked_image(data: bytes, param: str) -> imaging.Pixels | None:
     if not data:
         raise invalid(param, f"Invalid '{param}': the file is empty.", code="invalid_image")
-    if imaging.image_size(data) is None:
+    dims = imaging.image_size(data)
+    if dims is not None and dims[0] * dims[1] > MAX_INPUT_PIXELS:
+        raise invalid(
+            param,
+            f"Invalid '{param}': {dims[0]}x{dims[1]} is too large; images may have at most "
+            f"{MAX_INPUT_PIXELS} pixels.",
+            code="image_too_large",
+        )
+    if dims is None:
         raise invalid(
             param,
             f"Invalid '{param}': the file is not an image this server can read "
