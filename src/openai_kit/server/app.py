@@ -29,6 +29,7 @@ from .routes import (
     fine_tuning,
     images,
     models,
+    realtime,
     responses,
     runs,
     uploads,
@@ -56,6 +57,7 @@ ROUTE_MODULES = (
     audio,
     conversations,
     fine_tuning,
+    realtime,
 )
 
 
