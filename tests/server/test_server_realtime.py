@@ -316,3 +316,35 @@ def test_api_key_by_header_or_subprotocol(tmp_path: Any) -> None:
         client = openai_kit.OpenAI(base_url=url, api_key="sk-rt")
         with client.realtime.connect(model="echo") as conn:
             assert conn.recv().type == "session.created"
+
+
+def test_truncate_and_clear(raw: Raw) -> None:
+    raw.recv()
+    raw.send(
+        {
+            "type": "conversation.item.create",
+            "item": {
+                "type": "message",
+                "role": "user",
+                "content": [{"type": "input_text", "text": "one two three"}],
+            },
+        }
+    )
+    raw.until("conversation.item.done")
+    raw.send({"type": "response.create"})
+    item = raw.until("response.done")[-1]["response"]["output"][0]
+    # "one" ends at 0.28 s and "two" at 0.55 s of the local speech signal
+    raw.send(
+        {"type": "conversation.item.truncate", "item_id": item["id"], "content_index": 0, "audio_end_ms": 400}
+    )
+    truncated = raw.recv()
+    assert truncated["type"] == "conversation.item.truncated" and truncated["audio_end_ms"] == 400
+    raw.send({"type": "conversation.item.retrieve", "item_id": item["id"]})
+    assert raw.recv()["item"]["content"][0]["transcript"] == "one"
+    raw.send({"type": "input_audio_buffer.append", "audio": base64.b64encode(b"\0\0" * 4800).decode()})
+    raw.send({"type": "input_audio_buffer.clear"})
+    assert raw.recv()["type"] == "input_audio_buffer.cleared"
+    raw.send({"type": "input_audio_buffer.commit"})
+    assert raw.recv()["error"]["code"] == "input_audio_buffer_commit_empty"
+    raw.send({"type": "input_audio_buffer.append", "audio": "%%%"})
+    assert raw.recv()["error"]["param"] == "audio"
