@@ -329,38 +329,42 @@ def output_items(reply: Reply) -> list[dict[str, Any]]:
 
 
 def response_object(call: ResponseCall, rid: str, created: int) -> dict[str, Any]:
+    return _object_fields(call, rid, created) | _conversation_field(call)
+
+
+def _conversation_field(call: ResponseCall) -> dict[str, Any]:
+    return {"conversation": {"id": call.conversation}} if call.conversation else {}
+
+
+def _object_fields(call: ResponseCall, rid: str, created: int) -> dict[str, Any]:
     body = call.body
-    return (
-        {
-            "id": rid,
-            "object": "response",
-            "created_at": created,
-            "status": "in_progress",
-            "completed_at": None,
-            "background": call.background,
-            "error": None,
-            "incomplete_details": None,
-            "instructions": body.get("instructions"),
-            "max_output_tokens": body.get("max_output_tokens"),
-            "max_tool_calls": None,
-            "model": call.model_id,
-            "output": [],
-            "parallel_tool_calls": call.generation.parallel_tool_calls,
-            "previous_response_id": body.get("previous_response_id"),
-            "reasoning": {"effort": None, "summary": None},
-            "service_tier": "default",
-            "store": call.store,
-            "temperature": body.get("temperature", 1.0),
-            "text": {"format": call.text_format, "verbosity": "medium"},
-            "tool_choice": call.tool_choice,
-            "tools": call.tools,
-            "top_p": body.get("top_p", 1.0),
-            "truncation": "disabled",
-            "metadata": body.get("metadata") or {},
-        }
-        | ({"user": body["user"]} if isinstance(body.get("user"), str) else {})
-        | ({"conversation": {"id": call.conversation}} if call.conversation else {})
-    )
+    return {
+        "id": rid,
+        "object": "response",
+        "created_at": created,
+        "status": "in_progress",
+        "completed_at": None,
+        "background": call.background,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": body.get("instructions"),
+        "max_output_tokens": body.get("max_output_tokens"),
+        "max_tool_calls": None,
+        "model": call.model_id,
+        "output": [],
+        "parallel_tool_calls": call.generation.parallel_tool_calls,
+        "previous_response_id": body.get("previous_response_id"),
+        "reasoning": {"effort": None, "summary": None},
+        "service_tier": "default",
+        "store": call.store,
+        "temperature": body.get("temperature", 1.0),
+        "text": {"format": call.text_format, "verbosity": "medium"},
+        "tool_choice": call.tool_choice,
+        "tools": call.tools,
+        "top_p": body.get("top_p", 1.0),
+        "truncation": "disabled",
+        "metadata": body.get("metadata") or {},
+    } | ({"user": body["user"]} if isinstance(body.get("user"), str) else {})
 
 
 def finish(
