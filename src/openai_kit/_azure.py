@@ -121,6 +121,8 @@ class AzureOpenAI(_AzureMixin, OpenAI):
         default_query: Mapping[str, object] | None = None,
         http_client: Any = None,
         event_hooks: Mapping[str, Sequence[Callable[..., Any]]] | None = None,
+        strict_response_validation: bool = False,
+        _strict_response_validation: bool = False,
     ) -> None:
         cfg = self._azure_init(
             azure_endpoint=azure_endpoint,
@@ -143,6 +145,7 @@ class AzureOpenAI(_AzureMixin, OpenAI):
             default_headers=default_headers,
             http_client=http_client,
             event_hooks=event_hooks,
+            strict_response_validation=strict_response_validation or _strict_response_validation,
             **cfg,
         )
 
@@ -168,6 +171,8 @@ class AsyncAzureOpenAI(_AzureMixin, AsyncOpenAI):
         default_query: Mapping[str, object] | None = None,
         http_client: Any = None,
         event_hooks: Mapping[str, Sequence[Callable[..., Any]]] | None = None,
+        strict_response_validation: bool = False,
+        _strict_response_validation: bool = False,
     ) -> None:
         cfg = self._azure_init(
             azure_endpoint=azure_endpoint,
@@ -190,5 +195,6 @@ class AsyncAzureOpenAI(_AzureMixin, AsyncOpenAI):
             default_headers=default_headers,
             http_client=http_client,
             event_hooks=event_hooks,
+            strict_response_validation=strict_response_validation or _strict_response_validation,
             **cfg,
         )

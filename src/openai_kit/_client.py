@@ -73,8 +73,9 @@ def _encode_query(query: Mapping[str, object]) -> str:
     return urlencode(pairs)
 
 
-def parse_response(response: Response, cast_to: Any) -> Any:
-    """Turn a fully read response body into ``cast_to`` (pure: no IO)."""
+def parse_response(response: Response, cast_to: Any, strict: bool = False) -> Any:
+    """Turn a fully read response body into ``cast_to`` (pure: no IO); leniently unless ``strict``
+    (see :mod:`openai_kit._models`)."""
     if cast_to is type(None) or cast_to is None:
         return None
     content = response.content
@@ -101,7 +102,7 @@ def parse_response(response: Response, cast_to: Any) -> Any:
     from ._models import parse_json
 
     try:
-        return parse_json(cast_to, content)
+        return parse_json(cast_to, content, strict=strict)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         if errors and errors[0]["type"] == "json_invalid":
@@ -165,6 +166,7 @@ class _ClientCore:
         event_hooks: Mapping[str, Sequence[Hook]] | None = None,
         config_file: str | None = None,
         webhook_secret: str | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         provider = api_key if callable(api_key) else None
         settings = resolve_settings(
@@ -189,6 +191,7 @@ class _ClientCore:
             "default_query": dict(default_query or {}),
             "event_hooks": {k: list(v) for k, v in (event_hooks or {}).items()},
             "webhook_secret": webhook_secret,
+            "strict_response_validation": bool(strict_response_validation),
         }
         self._holder = _TransportHolder(self._transport_factory(http_client), owned=http_client is None)
         self._is_view = False
@@ -215,6 +218,7 @@ class _ClientCore:
         self._base_path = parts.path.rstrip("/")
         self.timeout: Timeout = s["timeout"]
         self.max_retries: int = s["max_retries"]
+        self._strict: bool = s["strict_response_validation"]
         headers = {
             "user-agent": f"openai-kit/{__version__}",
             "accept": "application/json",
@@ -432,6 +436,8 @@ class OpenAI(_ClientCore, SyncRootResources):
         event_hooks: Mapping[str, Sequence[Callable[..., Any]]] | None = None,
         config_file: str | None = None,
         webhook_secret: str | None = None,
+        strict_response_validation: bool = False,
+        _strict_response_validation: bool = False,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -447,6 +453,7 @@ class OpenAI(_ClientCore, SyncRootResources):
             event_hooks=event_hooks,
             config_file=config_file,
             webhook_secret=webhook_secret,
+            strict_response_validation=strict_response_validation or _strict_response_validation,
         )
 
     def _transport_factory(self, http_client: Any) -> Callable[[], Any]:
@@ -493,12 +500,12 @@ class OpenAI(_ClientCore, SyncRootResources):
         if stream:
             from ._streaming import Stream
 
-            return Stream(response, stream_cls, idle_timeout=prep.timeout.stream_idle)
+            return Stream(response, stream_cls, idle_timeout=prep.timeout.stream_idle, strict=self._strict)
         if cast_to is BinaryResponse:
             return BinaryResponse(response)
         if response.content is None:
             response.read()
-        return parse_response(response, cast_to)
+        return parse_response(response, cast_to, self._strict)
 
     def _fetch_page(
         self,
@@ -513,7 +520,7 @@ class OpenAI(_ClientCore, SyncRootResources):
         prep = self._prepare(
             method, path, body=body, query=query, files=None, headers=None, stream=False, options=options
         )
-        return parse_response(self._send(prep), page_cls)
+        return parse_response(self._send(prep), page_cls, self._strict)
 
     def get_api_list(
         self,
@@ -539,7 +546,7 @@ class OpenAI(_ClientCore, SyncRootResources):
 
         def finish(r: Response) -> SyncPage[_T]:
             r.read()
-            first = parse_response(r, page_model(cast(Any, model)))
+            first = parse_response(r, page_model(cast(Any, model)), self._strict)
             return SyncPage(self._view_with_mode(None), model, q, method, path, body, options, first)
 
         return APIResponse(self._send(prep), finish)  # type: ignore[return-value]
@@ -594,6 +601,8 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         event_hooks: Mapping[str, Sequence[Callable[..., Any]]] | None = None,
         config_file: str | None = None,
         webhook_secret: str | None = None,
+        strict_response_validation: bool = False,
+        _strict_response_validation: bool = False,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -609,6 +618,7 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
             event_hooks=event_hooks,
             config_file=config_file,
             webhook_secret=webhook_secret,
+            strict_response_validation=strict_response_validation or _strict_response_validation,
         )
 
     def _transport_factory(self, http_client: Any) -> Callable[[], Any]:
@@ -656,12 +666,14 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         if stream:
             from ._streaming import AsyncStream
 
-            return AsyncStream(response, stream_cls, idle_timeout=prep.timeout.stream_idle)
+            return AsyncStream(
+                response, stream_cls, idle_timeout=prep.timeout.stream_idle, strict=self._strict
+            )
         if cast_to is BinaryResponse:
             return AsyncBinaryResponse(response)
         if response.content is None:
             await response.aread()
-        return parse_response(response, cast_to)
+        return parse_response(response, cast_to, self._strict)
 
     async def _fetch_page(
         self,
@@ -676,7 +688,7 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         prep = self._prepare(
             method, path, body=body, query=query, files=None, headers=None, stream=False, options=options
         )
-        return parse_response(await self._send(prep), page_cls)
+        return parse_response(await self._send(prep), page_cls, self._strict)
 
     def get_api_list(
         self,
@@ -710,9 +722,8 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
 
         async def finish(r: Response) -> AsyncPage[Any]:
             await r.aread()
-            return AsyncPage(
-                plain, model, q, method, path, body, options, parse_response(r, page_model(model))
-            )
+            first = parse_response(r, page_model(model), self._strict)
+            return AsyncPage(plain, model, q, method, path, body, options, first)
 
         return AsyncAPIResponse(await self._send(prep), finish)
 
