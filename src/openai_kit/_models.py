@@ -21,6 +21,7 @@ the models' own validation (spec-required fields required, types checked): the c
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from typing import Any, TypeVar, cast
 
@@ -67,11 +68,12 @@ def _or_as_sent(schema: dict[str, Any]) -> dict[str, Any]:
     return {"type": "union", "choices": [schema, _ANY], "mode": "left_to_right"}
 
 
-def _lenient_schema(schema: Any, *, as_sent: bool) -> Any:
-    """A copy of a pydantic core schema in which every model field may be missing or null, and with
-    ``as_sent`` also of another type than declared (kept as sent), as may each item of a list of objects.
-    Shared sub-schemas stay shared."""
+def _lenient_schema(schema: Any, *, as_sent: bool) -> SchemaValidator:
+    """A validator of a copy of a pydantic core schema in which every model field may be missing or null,
+    and with ``as_sent`` also of another type than declared (kept as sent), as may each item of a list of
+    objects. Shared sub-schemas stay shared."""
     memo: dict[int, Any] = {}
+    classes: list[type] = []
 
     def field(spec: dict[str, Any]) -> dict[str, Any]:
         inner = spec["schema"]
@@ -92,6 +94,8 @@ def _lenient_schema(schema: Any, *, as_sent: bool) -> Any:
         if done is not None:
             return done
         kind = node.get("type")
+        if kind == "model":
+            classes.append(node["cls"])
         if kind == "model-fields":
             out = {**node, "fields": {k: field(v) for k, v in node["fields"].items()}}
         else:
@@ -102,7 +106,25 @@ def _lenient_schema(schema: Any, *, as_sent: bool) -> Any:
         memo[id(node)] = out
         return out
 
-    return walk(schema)
+    return _compile(walk(schema), classes)
+
+
+_COMPILE_LOCK = threading.Lock()
+
+
+def _compile(schema: Any, classes: list[type]) -> SchemaValidator:
+    """pydantic-core compiles the schema of a model class that is already built by reusing that class's
+    own (strict) validator; the classes are marked unbuilt while the lenient schema compiles, so that
+    every one of them gets the lenient schema."""
+    with _COMPILE_LOCK:
+        built = [c for c in dict.fromkeys(classes) if c.__dict__.get("__pydantic_complete__") is True]
+        for c in built:
+            c.__pydantic_complete__ = False  # type: ignore[attr-defined]
+        try:
+            return SchemaValidator(schema)
+        finally:
+            for c in built:
+                c.__pydantic_complete__ = True  # type: ignore[attr-defined]
 
 
 class _Lenient:
@@ -115,12 +137,12 @@ class _Lenient:
     def __init__(self, schema: Any) -> None:
         self._schema = schema
         self._as_sent: SchemaValidator | None = None
-        self.first = SchemaValidator(_lenient_schema(schema, as_sent=False))
+        self.first = _lenient_schema(schema, as_sent=False)
 
     @property
     def as_sent(self) -> SchemaValidator:
         if self._as_sent is None:
-            self._as_sent = SchemaValidator(_lenient_schema(self._schema, as_sent=True))
+            self._as_sent = _lenient_schema(self._schema, as_sent=True)
         return self._as_sent
 
     def validate_json(self, data: bytes | str) -> Any:
