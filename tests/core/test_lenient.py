@@ -178,6 +178,45 @@ async def test_recorded_body_parses_as_with_the_official_sdk_async(
     assert_same(official, kit)
 
 
+CHAT_STREAMS = [
+    pytest.param(source, ex, id=f"{source}-{ex['name']}")
+    for source, fixture in FIXTURES.items()
+    for ex in fixture["exchanges"]
+    if "events" in ex and ex["call"][0] == "chat.completions.create"
+]
+
+
+@pytest.mark.parametrize(("source", "exchange"), CHAT_STREAMS)
+def test_recorded_chat_streams_fold_into_a_final_completion(
+    source: str, exchange: dict[str, Any], server: LocalHTTPServer
+) -> None:
+    """``chat.completions.stream()`` over each server's chunks ends with the completion the official SDK
+    folds (content, finish reason, tool calls, usage; the official SDK also concatenates the role each
+    LiteLLM/Ollama delta repeats, which openai-kit does not)."""
+    serve(server, exchange)
+    params = {k: v for k, v in exchange["call"][1].items() if k != "stream"}
+    finals = []
+    for sdk in (openai, openai_kit):
+        with (
+            make_client(sdk, source, server, asynchronous=False) as client,
+            client.chat.completions.stream(**params) as stream,
+        ):
+            deltas = [e.delta for e in stream if e.type == "content.delta"]
+            final = stream.get_final_completion()
+        assert "".join(deltas) == (final.choices[0].message.content or "")
+        finals.append(final)
+    official, kit = finals
+    for a, b in zip(official.choices, kit.choices, strict=True):
+        assert (a.finish_reason, a.message.content) == (b.finish_reason, b.message.content)
+        calls = [(c.id, c.function.name, c.function.arguments) for c in a.message.tool_calls or ()]
+        assert calls == [(c.id, c.function.name, c.function.arguments) for c in b.message.tool_calls or ()]
+    assert (official.id, official.model, official.usage and official.usage.total_tokens) == (
+        kit.id,
+        kit.model,
+        kit.usage and kit.usage.total_tokens,
+    )
+
+
 def exchange_of(source: str, name: str) -> dict[str, Any]:
     return next(ex for ex in FIXTURES[source]["exchanges"] if ex["name"] == name)
 
