@@ -72,7 +72,7 @@ class _PageBase(Generic[_T]):
 
     @property
     def data(self) -> list[_T]:
-        return list(self._page.data) if self._page is not None else []
+        return list(self._page.data or ()) if self._page is not None else []
 
     @property
     def has_more(self) -> bool:
@@ -93,7 +93,7 @@ class _PageBase(Generic[_T]):
         }
 
     def __repr__(self) -> str:
-        n = len(self._page.data) if self._page is not None else 0
+        n = len(self._page.data or ()) if self._page is not None else 0
         return f"<{type(self).__name__} {self._path} items={n} has_more={self.has_more}>"
 
 
@@ -138,7 +138,7 @@ class SyncPage(_PageBase[_T]):
 
     def __iter__(self) -> Iterator[_T]:
         for page in self.iter_pages():
-            yield from page._page.data
+            yield from page._page.data or ()
 
 
 class AsyncPage(_PageBase[_T]):
@@ -188,5 +188,5 @@ class AsyncPage(_PageBase[_T]):
 
     async def __aiter__(self) -> AsyncIterator[_T]:
         async for page in self.iter_pages():
-            for item in page._page.data:
+            for item in page._page.data or ():
                 yield item

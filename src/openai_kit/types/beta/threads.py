@@ -415,7 +415,7 @@ class Message2IncompleteDetails(BaseModel):
 
 class MessageContentImageFileObjectImageFile(BaseModel):
     file_id: str
-    detail: Optional[Union[Literal["auto", "low", "high"], str]] = "auto"
+    detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
 
 
 class MessageContentImageFileObject(BaseModel):
@@ -425,7 +425,7 @@ class MessageContentImageFileObject(BaseModel):
 
 class MessageContentImageUrlObjectImageUrl(BaseModel):
     url: str
-    detail: Optional[Union[Literal["auto", "low", "high"], str]] = "auto"
+    detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
 
 
 class MessageContentImageUrlObject(BaseModel):
@@ -510,7 +510,7 @@ class MessageStreamEventThreadMessageInProgress(BaseModel):
 
 class MessageDeltaContentImageFileObjectImageFile(BaseModel):
     file_id: Optional[str] = None
-    detail: Optional[Union[Literal["auto", "low", "high"], str]] = "auto"
+    detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
 
 
 class MessageDeltaContentImageFileObject(BaseModel):
@@ -565,7 +565,7 @@ class MessageDeltaContentRefusalObject(BaseModel):
 
 class MessageDeltaContentImageUrlObjectImageUrl(BaseModel):
     url: Optional[str] = None
-    detail: Optional[Union[Literal["auto", "low", "high"], str]] = "auto"
+    detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
 
 
 class MessageDeltaContentImageUrlObject(BaseModel):
