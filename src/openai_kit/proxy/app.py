@@ -12,11 +12,11 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
 from . import errors
+from .access_log import AccessLog
 from .auth import Authenticator, TokenFile
 from .config import ProxyConfig
 from .errors import send_error
 from .forward import HttpRelay
-from .logging import AccessLog
 from .ratelimit import RateLimiter
 from .websocket import RealtimeRelay
 

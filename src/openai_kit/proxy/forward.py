@@ -18,11 +18,11 @@ from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
 from . import errors
+from .access_log import AccessLog
 from .auth import Authenticator, token_id
 from .client import UpstreamClient, UpstreamError, UpstreamResponse
 from .config import ProxyConfig
 from .errors import ProxyError, send_error
-from .logging import AccessLog
 from .ratelimit import RateLimiter
 from .relay import Relay
 

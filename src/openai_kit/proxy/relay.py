@@ -3,9 +3,9 @@ where requests go upstream, who may call, the per-token rate limit and the acces
 
 from __future__ import annotations
 
+from .access_log import AccessLog
 from .auth import Authenticator
 from .config import ProxyConfig
-from .logging import AccessLog
 from .ratelimit import RateLimiter
 from .upstream import Upstream
 
