@@ -80,6 +80,9 @@ def test_large_upload_and_download_in_flat_memory(
         str(config_dir / "tokens.txt"),
         "--config",
         str(config_dir / ".openai"),
+        # A file of exactly the limit uploads: the multipart framing around it has its own allowance.
+        "--max-body-size",
+        f"{SIZE // MiB}M",
     ]
     with proxy_process(args, clean_env(), log_path) as (base, pid):
         client = openai.OpenAI(api_key=TOKEN, base_url=f"{base}/v1", max_retries=0)

@@ -253,7 +253,7 @@ def run(args: argparse.Namespace) -> int:
         import uvicorn
 
         from ..proxy import ProxyConfig, create_proxy_app, load_auth_hook
-        from ..proxy.server import protocol_class
+        from ..proxy.server import WebSocketProtocol, protocol_class
     except ModuleNotFoundError as exc:
         print(
             f"openai-kit proxy: missing dependency {exc.name!r}; pip install 'openai-kit[proxy]'",
@@ -293,6 +293,7 @@ def run(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         http=protocol_class(config),  # uvicorn's httptools protocol with limits on request heads
+        ws=WebSocketProtocol,
         access_log=False,  # the proxy logs its own line per request, without tokens or query strings
         log_level=args.log_level,
         server_header=False,

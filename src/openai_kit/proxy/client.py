@@ -39,7 +39,10 @@ __all__ = [
     "UpstreamTimeout",
 ]
 
-_HIGH_WATER = 256 * 1024  # response bytes buffered before reading from the upstream pauses
+# Response bytes buffered before reading from the upstream pauses. Reading resumes only when the reader
+# has passed on what it took and asks for more (see UpstreamResponse.read_chunk), so one slow client holds
+# at most this plus one socket read (up to 256 KiB with uvloop) plus what it is being sent.
+_HIGH_WATER = 64 * 1024
 
 
 class UpstreamError(Exception):
@@ -98,6 +101,7 @@ class _Connection(asyncio.Protocol):
         self.buffered = 0
         self.received_any = False
         self.head_bytes = 0
+        self.resume()  # a response read to its end may have left reading paused
 
     # -- asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -238,10 +242,12 @@ class _Connection(asyncio.Protocol):
         data = chunks.popleft() if len(chunks) == 1 else b"".join(chunks)
         chunks.clear()
         self.buffered = 0
+        return data
+
+    def resume(self) -> None:
         if self._read_paused and self.transport is not None and not self.closed:
             self._read_paused = False
             self.transport.resume_reading()
-        return data
 
     def abort(self) -> None:
         self.closed = True
@@ -269,6 +275,7 @@ class UpstreamResponse:
                 return conn.take()
             if conn.complete:
                 return b""
+            conn.resume()
             await conn.wait(self._client.read_timeout)
 
     async def iter_chunks(self) -> AsyncIterator[bytes]:

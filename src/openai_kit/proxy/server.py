@@ -14,7 +14,11 @@ down. This protocol enforces, while the head arrives and so before any ASGI code
 Each is answered in the API's JSON error format and the connection is closed. Nothing is logged above
 DEBUG (a flood of rejected requests must not become a flood of log lines).
 
-``uvicorn.run(app, http=protocol_class(config))`` uses it; ``openai-kit proxy`` does.
+``uvicorn.run(app, http=protocol_class(config), ws=WebSocketProtocol)`` uses it; ``openai-kit proxy``
+does. :class:`WebSocketProtocol` is uvicorn's websockets protocol, less an ERROR line ("ASGI callable
+returned without completing handshake") that it logs after every handshake the app rejects with an HTTP
+response (the proxy's 401/429/502 answers); :func:`quiet_uvicorn_logs` drops the query string (which may
+carry credentials) from uvicorn's websocket log lines and the duplicate "connection rejected" line.
 """
 
 from __future__ import annotations
@@ -25,12 +29,13 @@ from typing import Any
 
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from . import errors
 from .config import ProxyConfig
 from .errors import ProxyError
 
-__all__ = ["WebSocketLogFilter", "protocol_class", "quiet_uvicorn_logs"]
+__all__ = ["WebSocketLogFilter", "WebSocketProtocol", "protocol_class", "quiet_uvicorn_logs"]
 
 _log = logging.getLogger("openai_kit.proxy.server")
 
@@ -143,14 +148,27 @@ def protocol_class(config: ProxyConfig) -> type[asyncio.Protocol]:
     return type("ProxyHttpProtocol", (LimitedHttpToolsProtocol,), attrs)
 
 
+class WebSocketProtocol(WebSocketsSansIOProtocol):
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.http.response.body" and not message.get("more_body", False):
+            # The handshake ended with the app's own HTTP response: complete, not an error.
+            self.handshake_complete = True
+
+
 class WebSocketLogFilter(logging.Filter):
-    """Drops the query string (which may carry credentials) from uvicorn's websocket log lines."""
+    """Drops the query string (which may carry credentials) from uvicorn's websocket log lines, and the
+    line the websockets library adds after each rejected handshake (uvicorn has already logged it)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and record.msg.startswith('%s - "WebSocket %s"'):
-            args = record.args
-            if isinstance(args, tuple) and len(args) >= 2 and isinstance(args[1], str):
-                record.args = (args[0], args[1].partition("?")[0], *args[2:])
+        msg = record.msg
+        if isinstance(msg, str):
+            if msg.startswith('%s - "WebSocket %s"'):
+                args = record.args
+                if isinstance(args, tuple) and len(args) >= 2 and isinstance(args[1], str):
+                    record.args = (args[0], args[1].partition("?")[0], *args[2:])
+            elif msg == "connection rejected (%d %s)":
+                return False
         return True
 
 
