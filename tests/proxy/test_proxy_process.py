@@ -158,5 +158,16 @@ def test_cli_explains_configuration_errors(tmp_path: Path) -> None:
     assert bad_flag.returncode == 2 and "--header-timeout" in bad_flag.stderr
     bad_hook = run_cli("--auth", "nowhere_module_xyz:check", cwd=tmp_path)
     assert bad_hook.returncode == 2 and "cannot import" in bad_hook.stderr
+    help_text = run_cli("--help", cwd=tmp_path).stdout
+    for flag in (
+        "--max-header-size",
+        "--max-request-line",
+        "--header-timeout",
+        "--max-concurrent-per-token",
+        "--max-connections",
+        "--upstream-wait",
+        "--max-upstream-header-size",
+    ):
+        assert flag in help_text
     for result in (no_key, no_auth, bad_hook):
         assert UPSTREAM_KEY not in result.stderr + result.stdout
