@@ -11,7 +11,7 @@ import socket
 import statistics
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -34,8 +34,8 @@ def clean_env() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def limited(
     upstream: tuple[Upstream, str], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[int, Path]]:
-    """The proxy process with small limits; yields (port, log path)."""
+) -> Iterator[tuple[int, Path, int]]:
+    """The proxy process with small limits; yields (port, log path, pid)."""
     _, url = upstream
     tmp = tmp_path_factory.mktemp("hostile")
     (tmp / "tokens.txt").write_text("\n".join([TOKEN, OTHER_TOKEN, *EXTRA_TOKENS]) + "\n")
@@ -54,8 +54,8 @@ def limited(
         "--upstream-wait",
         "0.5",
     ]
-    with proxy_process(args, clean_env(), str(log)) as (base, _pid):
-        yield int(base.rsplit(":", 1)[1]), log
+    with proxy_process(args, clean_env(), str(log)) as (base, pid):
+        yield int(base.rsplit(":", 1)[1]), log, pid
 
 
 def assert_api_error(r: object, status: int, code: str) -> None:
@@ -74,20 +74,24 @@ def assert_api_error(r: object, status: int, code: str) -> None:
 # --------------------------------------------------------------------------- request heads
 
 
-def test_endless_header_is_431_before_authentication(limited: tuple[int, Path], up: Upstream) -> None:
-    port, _ = limited
+def test_endless_header_is_431_before_authentication(limited: tuple[int, Path, int], up: Upstream) -> None:
+    port, _, _ = limited
     start = time.monotonic()
     sent, r = flood_header(port)  # no token at all
+    elapsed = time.monotonic() - start
+    print(
+        f"endless header: 431 after {elapsed * 1000:.0f} ms; the client got {sent / 1024:.0f} KiB into the sockets"
+    )
     assert_api_error(r, 431, "request_header_fields_too_large")
-    assert time.monotonic() - start < 5
+    assert elapsed < 5
     # The proxy stopped reading at its 64 KiB limit: what it took is bounded by the socket buffers
     # (the finding: 174 MiB accepted in 60 s).
     assert sent < 12 * 1024 * 1024, sent
     assert up.received == []
 
 
-def test_many_headers_and_long_request_line(limited: tuple[int, Path], up: Upstream) -> None:
-    port, _ = limited
+def test_many_headers_and_long_request_line(limited: tuple[int, Path, int], up: Upstream) -> None:
+    port, _, _ = limited
     many = "".join(f"X-H{i}: {'v' * 100}\r\n" for i in range(1000))  # ~110 KB in small headers
     assert_api_error(request(port, get("/v1/models", TOKEN, many)), 431, "request_header_fields_too_large")
     long_path = "/v1/models?q=" + "a" * 20_000
@@ -98,8 +102,8 @@ def test_many_headers_and_long_request_line(limited: tuple[int, Path], up: Upstr
     assert ok.status == 200 and len(up.received) == 1
 
 
-def test_slow_headers_are_408(limited: tuple[int, Path], up: Upstream) -> None:
-    port, _ = limited
+def test_slow_headers_are_408(limited: tuple[int, Path, int], up: Upstream) -> None:
+    port, _, _ = limited
     # Nothing after the request line.
     with connect(port) as sock:
         start = time.monotonic()
@@ -130,14 +134,14 @@ def test_slow_headers_are_408(limited: tuple[int, Path], up: Upstream) -> None:
     assert up.received == []
 
 
-def test_malformed_request_is_400_in_api_format(limited: tuple[int, Path]) -> None:
-    port, _ = limited
+def test_malformed_request_is_400_in_api_format(limited: tuple[int, Path, int]) -> None:
+    port, _, _ = limited
     r = request(port, b"GET /v1/models HTTP/1.1\r\nBad Header Without Colon\r\n\r\n")
     assert_api_error(r, 400, "invalid_request")
 
 
-def test_one_date_header(limited: tuple[int, Path], up: Upstream) -> None:
-    port, _ = limited
+def test_one_date_header(limited: tuple[int, Path, int], up: Upstream) -> None:
+    port, _, _ = limited
     proxied = request(port, get("/v1/models", TOKEN))
     assert proxied.status == 200 and len(proxied.header("date")) == 1
     denied = request(port, get("/v1/models", "sess-wrong"))
@@ -164,8 +168,10 @@ def open_stream(port: int, token: str) -> socket.socket:
     return sock
 
 
-def test_per_token_concurrency_is_429_and_a_full_pool_is_503(limited: tuple[int, Path], up: Upstream) -> None:
-    port, _ = limited
+def test_per_token_concurrency_is_429_and_a_full_pool_is_503(
+    limited: tuple[int, Path, int], up: Upstream
+) -> None:
+    port, _, _ = limited
     streams: list[socket.socket] = []
     try:
         streams += [open_stream(port, TOKEN) for _ in range(3)]
@@ -197,7 +203,9 @@ def test_per_token_concurrency_is_429_and_a_full_pool_is_503(limited: tuple[int,
 # --------------------------------------------------------------------------- latency under floods
 
 
-def latencies(port: int, token: str, seconds: float) -> list[float]:
+def latencies(
+    port: int, token: str, seconds: float, each: Callable[[], object] = lambda: None
+) -> list[float]:
     out: list[float] = []
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
         end = time.monotonic() + seconds
@@ -206,14 +214,16 @@ def latencies(port: int, token: str, seconds: float) -> list[float]:
             r = client.get("/v1/models", headers={"Authorization": f"Bearer {token}"})
             out.append(time.perf_counter() - t0)
             assert r.status_code == 200
+            each()
             time.sleep(0.02)
     return out
 
 
-def test_valid_requests_stay_fast_during_a_header_flood(limited: tuple[int, Path], up: Upstream) -> None:
-    port, _ = limited
+def test_valid_requests_stay_fast_during_a_header_flood(limited: tuple[int, Path, int], up: Upstream) -> None:
+    port, _, pid = limited
     stop = threading.Event()
     floods = [0]
+    rss = [rss_mib(pid)]
 
     def flooder() -> None:
         while not stop.is_set() and floods[0] < 400:  # bounded: 400 connections, 3 seconds
@@ -227,22 +237,26 @@ def test_valid_requests_stay_fast_during_a_header_flood(limited: tuple[int, Path
     for t in threads:
         t.start()
     try:
-        lat = latencies(port, OTHER_TOKEN, 3)
+        lat = latencies(port, OTHER_TOKEN, 3, lambda: rss.append(rss_mib(pid)))
     finally:
         stop.set()
         for t in threads:
             t.join(15)
     p50, worst = statistics.median(lat) * 1000, max(lat) * 1000
     print(
-        f"valid request during a header flood ({floods[0]} flooding connections): p50 {p50:.1f} ms, max {worst:.1f} ms"
+        f"valid request during a header flood ({floods[0]} flooding connections): p50 {p50:.1f} ms, "
+        f"max {worst:.1f} ms; proxy RSS {rss[0]:.1f} MiB before, at most {max(rss):.1f} MiB during"
     )
-    assert worst < 1000, lat  # the finding: 3.4 s and 24.4 s
+    # The finding: 3.4 s and 24.4 s, and 367 MiB of RSS. (Generous bounds: the flood shares 2 cores and the
+    # test process's GIL with the measuring client.)
+    assert worst < 2000, lat
+    assert max(rss) - rss[0] < 50, rss
 
 
 def test_valid_requests_stay_fast_during_a_one_token_stream_flood(
-    limited: tuple[int, Path], up: Upstream
+    limited: tuple[int, Path, int], up: Upstream
 ) -> None:
-    port, _ = limited
+    port, _, _ = limited
     results: list[int] = []
 
     def one() -> None:
@@ -273,14 +287,14 @@ def test_valid_requests_stay_fast_during_a_one_token_stream_flood(
         f"flood answers: {results.count(200)} x 200, {results.count(429)} x 429"
     )
     assert results.count(200) <= 3 and results.count(429) >= 190
-    assert worst < 1000, lat
+    assert worst < 2000, lat  # the finding: no answer within 15 s
 
 
 # --------------------------------------------------------------------------- websocket logs
 
 
-def test_rejected_websockets_log_quietly_and_without_query_strings(limited: tuple[int, Path]) -> None:
-    port, log = limited
+def test_rejected_websockets_log_quietly_and_without_query_strings(limited: tuple[int, Path, int]) -> None:
+    port, log, _ = limited
 
     async def attempt(headers: dict[str, str]) -> int:
         try:
