@@ -179,7 +179,7 @@ def test_per_token_concurrency_is_429_and_a_full_pool_is_503(
         r = request(port, get("/v1/models", TOKEN))
         assert_api_error(r, 429, "concurrency_limit_exceeded")
         assert r.header("retry-after") == ["1"]
-        assert time.monotonic() - start < 0.3
+        assert time.monotonic() - start < 0.4  # at once: no wait for a slot (0.5 s here)
         # Another token is not affected.
         assert request(port, get("/v1/models", OTHER_TOKEN)).status == 200
         # Fill the proxy's 6 upstream connections: the next request waits 0.5 s at most, then 503.
