@@ -54,7 +54,7 @@ def test_assistant_crud(client: openai.OpenAI) -> None:
     with pytest.raises(sdk(client).NotFoundError):
         client.beta.assistants.retrieve(a.id)
     with pytest.raises(sdk(client).NotFoundError) as info:
-        client.beta.assistants.create(model="missing-model")
+        client.beta.assistants.create(model="dall-e-3")
     assert info.value.param == "model"
 
 

@@ -81,7 +81,7 @@ def test_batch_end_to_end(client: openai.OpenAI) -> None:
             "custom_id": "bad",
             "method": "POST",
             "url": "/v1/chat/completions",
-            "body": {"model": "no-such-model", "messages": [{"role": "user", "content": "x"}]},
+            "body": {"model": "whisper-1", "messages": [{"role": "user", "content": "x"}]},
         },
     ]
     payload = "\n".join(json.dumps(line) for line in lines).encode()
