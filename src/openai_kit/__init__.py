@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ._azure import AsyncAzureOpenAI, AzureOpenAI
     from ._binary import AsyncBinaryResponse, BinaryResponse
     from ._client import DEFAULT_MAX_RETRIES, AsyncOpenAI, OpenAI
-    from ._config import Settings, find_config_file, load_config_file, resolve_settings
+    from ._config import ConfigWarning, Settings, find_config_file, load_config_file, resolve_settings
     from ._errors import (
         APIConnectionError,
         APIError,
@@ -68,6 +68,7 @@ _EXPORTS: dict[str, str] = {
     "find_config_file": "_config",
     "load_config_file": "_config",
     "resolve_settings": "_config",
+    "ConfigWarning": "_config",
     "BaseModel": "_models",
     "SyncPage": "_pagination",
     "AsyncPage": "_pagination",
@@ -151,6 +152,7 @@ __all__ = [
     "BinaryResponse",
     "Client",
     "ConfigError",
+    "ConfigWarning",
     "ConflictError",
     "ContentFilterFinishReasonError",
     "DefaultAsyncHttpxClient",
