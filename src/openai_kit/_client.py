@@ -7,6 +7,7 @@ pipeline in :mod:`openai_kit._pipeline`; they only differ in how they drive it (
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from urllib.parse import urlencode, urlsplit
@@ -135,6 +136,10 @@ class _TransportHolder:
             with self._lock:
                 if self._transport is None:
                     self._transport = self._factory()
+                    if self.owned and hasattr(self._transport, "detach"):
+                        # A client that is never closed still releases what it owns when it is collected
+                        # or at interpreter exit (no "Unclosed client session" warnings from aiohttp).
+                        weakref.finalize(self, self._transport.detach)
                 transport = self._transport
         return transport
 
