@@ -25,7 +25,30 @@ from ._models import parse_json
 from ._sse import ServerSentEvent, SSEDecoder
 from ._transports._base import Response
 
-__all__ = ["AsyncStream", "Enveloped", "Stream"]
+__all__ = ["AsyncStream", "Enveloped", "Stream", "is_not_streamed", "not_streamed_error"]
+
+
+def is_not_streamed(response: Response) -> bool:
+    """A JSON reply to a request that asked for an event stream (e.g. ``client.post(path, stream=True)``
+    without ``"stream": true`` in the body). A missing or other content type is still read as a stream."""
+    return response.headers.get("content-type", "").lower().startswith("application/json")
+
+
+def not_streamed_error(response: Response) -> APIResponseValidationError:
+    """The error for :func:`is_not_streamed` replies (the body is already read)."""
+    req = response.request
+    content = response.content or b""
+    return APIResponseValidationError(
+        "The server did not stream: it answered with a JSON body (content-type application/json), not an "
+        'event stream (text/event-stream). Send "stream": true in the request body, or call without '
+        "stream=True to get the JSON response.",
+        status_code=response.status_code,
+        body=content[:2000].decode("utf-8", "replace"),
+        method=req.method,
+        url=req.url,
+        request_id=response.request_id,
+    )
+
 
 _T = TypeVar("_T")
 
