@@ -149,8 +149,11 @@ def test_cli_explains_configuration_errors(tmp_path: Path) -> None:
     assert "No API key found" in no_key.stderr and "OPENAI_API_KEY" in no_key.stderr
     (tmp_path / ".openai").write_text(f"OPENAI_API_KEY={UPSTREAM_KEY}\n")
     no_auth = run_cli(cwd=tmp_path)
-    assert no_auth.returncode == 2 and "token file or an auth hook" in no_auth.stderr
+    assert no_auth.returncode == 2 and "--token-file FILE or --auth" in no_auth.stderr
+    assert "--allow-anonymous" in no_auth.stderr and "allow_anonymous" not in no_auth.stderr
+    zero_rate = run_cli("--allow-anonymous", "--rate-limit", "0", cwd=tmp_path)
+    assert zero_rate.returncode == 2 and "--rate-limit must be positive" in zero_rate.stderr
     bad_hook = run_cli("--auth", "nowhere_module_xyz:check", cwd=tmp_path)
-    assert bad_hook.returncode == 2 and "cannot import" in bad_hook.stderr
+    assert bad_hook.returncode == 2 and "cannot import" in bad_hook.stderr and "--auth" in bad_hook.stderr
     for result in (no_key, no_auth, bad_hook):
         assert UPSTREAM_KEY not in result.stderr + result.stdout

@@ -115,6 +115,29 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(_run=run)
 
 
+#: library wording in ProxyConfig's errors -> the command line's flags
+_FLAG_WORDING = (
+    ("a token file or an auth hook", "--token-file FILE or --auth MODULE:CALLABLE"),
+    ("allow_anonymous=True", "--allow-anonymous"),
+    ("auth hook ", "--auth "),
+    ("max_body_size", "--max-body-size"),
+    ("rate_limit", "--rate-limit"),
+    ("timeouts must be positive", "--connect-timeout and --read-timeout must be positive"),
+    ("upstream URL", "--upstream"),
+    (
+        "ProxyConfig needs the upstream API key",
+        "no upstream API key: set OPENAI_API_KEY or use --config FILE",
+    ),
+)
+
+
+def flag_wording(message: str) -> str:
+    """A configuration error as the command line's user should read it: flags, not library arguments."""
+    for library, flag in _FLAG_WORDING:
+        message = message.replace(library, flag)
+    return message
+
+
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     options: dict[str, Any] = {
         "azure": args.azure,
@@ -163,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
         )
         app = create_proxy_app(config)
     except ConfigError as exc:
-        print(f"openai-kit proxy: {exc}", file=sys.stderr)
+        print(f"openai-kit proxy: {flag_wording(str(exc))}", file=sys.stderr)
         return 2
     kind = "Azure OpenAI" if config.is_azure else "upstream"
     print(
