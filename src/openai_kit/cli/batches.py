@@ -128,7 +128,9 @@ def _wait(client: Any, batch: Any, interval: float) -> Any:
     with Progress(f"batch {batch.id}", None, unit="requests") as progress:
         while True:
             done, failed, total = _counts(batch)
-            progress.update(done=done + failed, total=total or None, extra=f"{batch.status}, {failed} failed")
+            progress.update(
+                done=done + failed, total=total or None, extra=f"({batch.status}: {done} ok, {failed} failed)"
+            )
             if batch.status in FINAL:
                 return batch
             time.sleep(interval)
@@ -141,7 +143,7 @@ def _download_results(client: Any, batch: Any, out: str, as_json: bool) -> None:
         download_file(client, batch.output_file_id, out, label="results")
         written["output"] = out
     if batch.error_file_id:
-        errors = out.removesuffix(".jsonl") + ".errors.jsonl"
+        errors = out.removesuffix(".jsonl").removesuffix(".output") + ".errors.jsonl"
         download_file(client, batch.error_file_id, errors, label="errors")
         written["errors"] = errors
     if as_json:
