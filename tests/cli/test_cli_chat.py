@@ -3,6 +3,7 @@ server only when nothing is configured), ``chat -``, and the conversation on a t
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -130,3 +131,45 @@ def test_conversation_with_the_bundled_server(tmp_path: Path) -> None:
     term.read_until("you> ")
     term.write("\x04")
     assert term.wait() == 0
+
+
+def test_ctrl_c_stops_a_reply_and_the_conversation_goes_on(tmp_path: Path) -> None:
+    server = LocalHTTPServer()
+
+    @server.route("POST", "/v1/chat/completions")
+    async def slow(req: Req, conn: Conn) -> None:
+        first = len(server.requests) == 1
+        await conn.start_chunked()
+        for piece in ["thinking...", None] if first else ["quick answer"]:
+            if piece is None:
+                await asyncio.sleep(20)  # the user gives up before this
+                continue
+            chunk = {
+                "id": "c",
+                "object": "chat.completion.chunk",
+                "created": 1,
+                "model": "m",
+                "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+            }
+            await conn.chunk(b"data: " + json.dumps(chunk).encode() + b"\n\n")
+        await conn.chunk(b"data: [DONE]\n\n")
+        await conn.end_chunked()
+
+    try:
+        term = Terminal("chat", cwd=tmp_path, env=clean_env(tmp_path, OPENAI_BASE_URL=server.base_url))
+        term.read_until("you> ")
+        term.write("a hard question\n")
+        term.read_until("thinking...")
+        term.write("\x03")
+        term.read_until("(reply stopped)")
+        term.read_until("you> ")
+        term.write("an easy one\n")
+        term.read_until("quick answer")
+        term.read_until("you> ")
+        term.write("\x04")
+        assert term.wait() == 0
+        assert "Traceback" not in term.output.decode(errors="replace")
+        # the stopped turn is not part of the history
+        assert server.requests[1].json()["messages"] == [{"role": "user", "content": "an easy one"}]
+    finally:
+        server.close()
