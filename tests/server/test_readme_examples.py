@@ -1,8 +1,9 @@
 """Every python block of README.md runs unchanged against ``openai-kit serve`` (a real server process;
 OPENAI_BASE_URL and OPENAI_API_KEY in the environment, as a user would set them).
 
-The blocks run in order in one interpreter, as one session (a later block may use the ``client`` an
-earlier one made). A block that needs what cannot exist offline is preceded in the README by
+Each block runs in its own namespace that starts as the README's first example leaves it
+(``from openai_kit import OpenAI; client = OpenAI()``), so snippets that use ``client`` run as written and
+a block that makes a client of its own (Azure, a mock transport) does not change the others. A block that needs what cannot exist offline is preceded in the README by
 ``<!-- readme-test: skip (reason) -->``; those stay few."""
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ BLOCK = re.compile(
 RUNNER = """
 import json, sys, traceback
 blocks = json.load(open(sys.argv[1]))
-session = {"__name__": "__main__"}
 for number, code in blocks:
     print(f"\\n--- block {number}", flush=True)
     try:
-        exec(compile(code, f"README.md block {number}", "exec"), session)
+        from openai_kit import OpenAI
+        namespace = {"__name__": "__main__", "OpenAI": OpenAI, "client": OpenAI()}
+        exec(compile(code, f"README.md block {number}", "exec"), namespace)
     except BaseException:
         traceback.print_exc()
         print(f"\\nFAILED block {number}", flush=True)
