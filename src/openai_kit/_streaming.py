@@ -20,7 +20,13 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from ._errors import APIConnectionError, APIError, APIResponseValidationError, APITimeoutError
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APITimeoutError,
+    validation_error,
+)
 from ._models import parse_json
 from ._sse import ServerSentEvent, SSEDecoder
 from ._transports._base import Response
@@ -36,17 +42,12 @@ def is_not_streamed(response: Response) -> bool:
 
 def not_streamed_error(response: Response) -> APIResponseValidationError:
     """The error for :func:`is_not_streamed` replies (the body is already read)."""
-    req = response.request
-    content = response.content or b""
-    return APIResponseValidationError(
+    return validation_error(
         "The server did not stream: it answered with a JSON body (content-type application/json), not an "
         'event stream (text/event-stream). Send "stream": true in the request body, or call without '
         "stream=True to get the JSON response.",
-        status_code=response.status_code,
-        body=content[:2000].decode("utf-8", "replace"),
-        method=req.method,
-        url=req.url,
-        request_id=response.request_id,
+        response.content or b"",
+        response=response,
     )
 
 
@@ -124,11 +125,10 @@ class _EventParser(Generic[_T]):
         try:
             return parse_json(cast, data)  # type: ignore[no-any-return]
         except ValueError as exc:
-            raise APIResponseValidationError(
+            raise validation_error(
                 f"Stream event is not a valid {getattr(cast, '__name__', cast)}: {str(exc)[:300]}",
-                body=data,
-                method=self.request.method,
-                url=self.request.url,
+                data,
+                request=self.request,
             ) from None
 
     def at_eof(self) -> None:
@@ -180,7 +180,7 @@ class Stream(Generic[_T]):
     def _iter(self) -> Generator[_T, None, None]:
         parser = self._parser
         try:
-            for chunk in self.response.iter_bytes():
+            for chunk in self.response.iter_raw():
                 for sse in parser.feed(chunk):
                     if sse.data == "[DONE]":
                         parser.done = True
@@ -248,7 +248,7 @@ class AsyncStream(Generic[_T]):
     async def _aiter(self) -> AsyncGenerator[_T, None]:
         parser = self._parser
         try:
-            async for chunk in self.response.aiter_bytes():
+            async for chunk in self.response.aiter_raw():
                 for sse in parser.feed(chunk):
                     if sse.data == "[DONE]":
                         parser.done = True

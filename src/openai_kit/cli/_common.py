@@ -234,12 +234,10 @@ class Progress:
                 BarColumn,
                 DownloadColumn,
                 MofNCompleteColumn,
+                Progress as RichProgress,
                 TextColumn,
                 TimeElapsedColumn,
                 TransferSpeedColumn,
-            )
-            from rich.progress import (
-                Progress as RichProgress,
             )
 
             columns: list[Any] = [TextColumn("{task.description}"), BarColumn()]
