@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         OpenAI as OpenAI,
     )
     from ._config import (
+        ConfigWarning as ConfigWarning,
         Settings as Settings,
         find_config_file as find_config_file,
         load_config_file as load_config_file,
@@ -140,6 +141,7 @@ _EXPORTS: dict[str, str] = {
     "find_config_file": "_config",
     "load_config_file": "_config",
     "resolve_settings": "_config",
+    "ConfigWarning": "_config",
     "APIConnectionError": "_errors",
     "APIError": "_errors",
     "APIResponseValidationError": "_errors",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar, cast
@@ -116,6 +117,10 @@ class _TransportHolder:
             with self._lock:
                 if self._transport is None:
                     self._transport = self._factory()
+                    if self.owned and hasattr(self._transport, "detach"):
+                        # A client that is never closed still releases what it owns when it is collected
+                        # or at interpreter exit (no "Unclosed client session" warnings from aiohttp).
+                        weakref.finalize(self, self._transport.detach)
                 transport = self._transport
         return transport
 

@@ -96,8 +96,11 @@ class OpenAI(_ClientCore, SyncRootResources):
 
     def _finish(self, response: Response, prep: Prepared, cast_to: Any, stream: bool, stream_cls: Any) -> Any:
         if stream:
-            from ._streaming import Stream
+            from ._streaming import Stream, is_not_streamed, not_streamed_error
 
+            if is_not_streamed(response):
+                response.read()
+                raise not_streamed_error(response)
             return Stream(response, stream_cls, idle_timeout=prep.timeout.stream_idle, strict=self._strict)
         if cast_to is BinaryResponse:
             return BinaryResponse(response)
@@ -235,8 +238,11 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         self, response: Response, prep: Prepared, cast_to: Any, stream: bool, stream_cls: Any
     ) -> Any:
         if stream:
-            from ._streaming import AsyncStream
+            from ._streaming import AsyncStream, is_not_streamed, not_streamed_error
 
+            if is_not_streamed(response):
+                await response.aread()
+                raise not_streamed_error(response)
             return AsyncStream(
                 response, stream_cls, idle_timeout=prep.timeout.stream_idle, strict=self._strict
             )

@@ -20,12 +20,36 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from ._errors import APIConnectionError, APIError, APITimeoutError, validation_error
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APITimeoutError,
+    validation_error,
+)
 from ._models import parse_json
 from ._sse import ServerSentEvent, SSEDecoder
 from ._transports._base import Response
 
-__all__ = ["AsyncStream", "Enveloped", "Stream"]
+__all__ = ["AsyncStream", "Enveloped", "Stream", "is_not_streamed", "not_streamed_error"]
+
+
+def is_not_streamed(response: Response) -> bool:
+    """A JSON reply to a request that asked for an event stream (e.g. ``client.post(path, stream=True)``
+    without ``"stream": true`` in the body). A missing or other content type is still read as a stream."""
+    return response.headers.get("content-type", "").lower().startswith("application/json")
+
+
+def not_streamed_error(response: Response) -> APIResponseValidationError:
+    """The error for :func:`is_not_streamed` replies (the body is already read)."""
+    return validation_error(
+        "The server did not stream: it answered with a JSON body (content-type application/json), not an "
+        'event stream (text/event-stream). Send "stream": true in the request body, or call without '
+        "stream=True to get the JSON response.",
+        response.content or b"",
+        response=response,
+    )
+
 
 _T = TypeVar("_T")
 

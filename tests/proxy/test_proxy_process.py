@@ -156,8 +156,10 @@ def test_cli_explains_configuration_errors(tmp_path: Path) -> None:
     assert "--allow-anonymous" in no_auth.stderr and "allow_anonymous" not in no_auth.stderr
     bad_flag = run_cli("--token-file", "tokens.txt", "--header-timeout", "0", cwd=tmp_path)
     assert bad_flag.returncode == 2 and "--header-timeout" in bad_flag.stderr
+    zero_rate = run_cli("--allow-anonymous", "--rate-limit", "0", cwd=tmp_path)
+    assert zero_rate.returncode == 2 and "--rate-limit must be positive" in zero_rate.stderr
     bad_hook = run_cli("--auth", "nowhere_module_xyz:check", cwd=tmp_path)
-    assert bad_hook.returncode == 2 and "cannot import" in bad_hook.stderr
+    assert bad_hook.returncode == 2 and "cannot import" in bad_hook.stderr and "--auth" in bad_hook.stderr
     help_text = run_cli("--help", cwd=tmp_path).stdout
     for flag in (
         "--max-header-size",

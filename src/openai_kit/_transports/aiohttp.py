@@ -135,6 +135,13 @@ class AiohttpTransport:
             else:
                 _detach(session)
 
+    def detach(self) -> None:
+        """Close the sessions this transport made without awaiting (garbage collection, interpreter exit):
+        their sockets close and aiohttp has no unclosed session to warn about."""
+        sessions, self._sessions = self._sessions, {}
+        for _, session in sessions.values():
+            _detach(session)
+
 
 def _detach(session: aiohttp.ClientSession) -> None:
     """Drop a session whose loop is gone without awaiting (its transports are already dead)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from typing import Any
 
@@ -73,14 +74,20 @@ _FLAGS = {
     "rate_limit_burst": "--rate-limit-burst",
     "rate_limit": "--rate-limit",
     "a token file or an auth hook": "a token file (--token-file) or an auth hook (--auth)",
+    "auth hook ": "--auth ",
+    "timeouts must be positive": "--connect-timeout and --read-timeout must be positive",
+    "upstream URL": "--upstream",
+    "ProxyConfig needs the upstream API key": "no upstream API key: set OPENAI_API_KEY or use --config FILE",
 }
 
 
+_FLAG_PATTERN = re.compile("|".join(re.escape(k) for k in sorted(_FLAGS, key=len, reverse=True)))
+
+
 def flag_message(message: str) -> str:
-    """``message`` with the library's argument names replaced by the CLI's flags."""
-    for name, flag in _FLAGS.items():
-        message = message.replace(name, flag)
-    return message
+    """``message`` with the library's argument names replaced by the CLI's flags (in one pass, so a
+    replacement is never replaced again)."""
+    return _FLAG_PATTERN.sub(lambda m: _FLAGS[m.group(0)], message)
 
 
 def add_parser(subparsers: Any) -> None:
@@ -218,6 +225,7 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(_run=run)
 
 
+#: library wording in ProxyConfig's errors -> the command line's flags
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     options: dict[str, Any] = {
         "azure": args.azure,

@@ -153,8 +153,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return app
 
 
-def serve(settings: Settings, *, log_level: str = "info") -> None:
+def serve(settings: Settings, *, log_level: str = "info", app: Starlette | None = None) -> None:
     """Run the server in the foreground until interrupted (what ``openai-kit serve`` does)."""
     import uvicorn
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level)
+    uvicorn.run(app or create_app(settings), host=settings.host, port=settings.port, log_level=log_level)
