@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Dict, Optional, Sequence, Union
 from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._waiters import AsyncFineTuningJobsWaitMixin, FineTuningJobsWaitMixin
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 from openai_kit.resources._helpers import deep_object
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     )
 
 
-class Jobs(SyncAPIResource):
+class Jobs(FineTuningJobsWaitMixin, SyncAPIResource):
     """`client.fine_tuning.jobs`."""
 
     @cached_property
@@ -181,7 +182,7 @@ class Jobs(SyncAPIResource):
         return result
 
 
-class AsyncJobs(AsyncAPIResource):
+class AsyncJobs(AsyncFineTuningJobsWaitMixin, AsyncAPIResource):
     """`client.fine_tuning.jobs`."""
 
     @cached_property
