@@ -295,7 +295,11 @@ MIXINS: dict[tuple[str, ...], tuple[str, str, str]] = {
     ("vector_stores", "files"): (_POLL, "VectorStoreFilesPollMixin", "AsyncVectorStoreFilesPollMixin"),
     ("vector_stores", "file_batches"): (_POLL, "FileBatchesPollMixin", "AsyncFileBatchesPollMixin"),
     ("batches",): ("openai_kit._waiters", "BatchesWaitMixin", "AsyncBatchesWaitMixin"),
-    ("fine_tuning", "jobs"): ("openai_kit._waiters", "FineTuningJobsWaitMixin", "AsyncFineTuningJobsWaitMixin"),
+    ("fine_tuning", "jobs"): (
+        "openai_kit._waiters",
+        "FineTuningJobsWaitMixin",
+        "AsyncFineTuningJobsWaitMixin",
+    ),
 }
 
 

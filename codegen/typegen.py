@@ -159,6 +159,7 @@ class Union_:
 
 #: schema -> a class of ``openai_kit._model_helpers`` mixed into its model (computed conveniences)
 MODEL_MIXINS: dict[str, str] = {"Response": "ResponseHelpers", "BetaResponse": "ResponseHelpers"}
+MODEL_MIXINS["ImagesResponse"] = "ImagesResponseHelpers"
 
 
 @dataclass

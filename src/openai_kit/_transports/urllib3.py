@@ -100,6 +100,12 @@ class Urllib3Transport:
                     if not chunk:
                         break
                     yield chunk
+                # http.client's read1 ends quietly when the peer closes before Content-Length is reached
+                missing = (
+                    getattr(getattr(raw, "_fp", None), "length", None) if read1 is not raw.read1 else None
+                )
+                if missing:
+                    raise ProtocolError(f"connection closed with {missing} bytes of the body missing")
             except Exception as exc:
                 close(False)
                 raise _map_error(exc, request) from exc
