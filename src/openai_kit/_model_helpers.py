@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ImagesResponseHelpers", "ResponseHelpers"]
+__all__ = ["ImagesResponseHelpers", "ModerationResultHelpers", "ResponseHelpers"]
 
 
 class ResponseHelpers:
@@ -93,3 +93,17 @@ class ImagesResponseHelpers:
         import asyncio
 
         return await asyncio.to_thread(self.save, directory, prefix=prefix, timeout=timeout)
+
+
+class ModerationResultHelpers:
+    """``result.flagged_categories()``: the names of the categories a moderation result flagged."""
+
+    __slots__ = ()
+
+    def flagged_categories(self) -> list[str]:
+        """The flagged categories by their API names (``"self-harm/intent"``...), in the API's order;
+        categories added later by the API are included too."""
+        categories: Any = getattr(self, "categories", None)
+        if categories is None:
+            return []
+        return [name for name, hit in categories.model_dump(by_alias=True).items() if hit is True]
