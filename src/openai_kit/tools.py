@@ -11,8 +11,7 @@ and ``before_call`` / ``after_call`` hooks see each of them.
 The same toolset drives every surface that calls tools, each loop written once and driven sync or async:
 :func:`run_tools` (Chat Completions), :func:`run_response_tools` (Responses API, streamed or not),
 :func:`run_assistant_tools` (assistant runs, polled or streamed) and
-:func:`openai_kit.realtime_tools.run_realtime_tools` (realtime sessions), each with an ``a``-prefixed
-async twin.
+:func:`run_realtime_tools` (realtime sessions), each with an ``a``-prefixed async twin.
 """
 
 from __future__ import annotations
@@ -40,10 +39,12 @@ __all__ = [
     "ToolResult",
     "Toolset",
     "arun_assistant_tools",
+    "arun_realtime_tools",
     "arun_response_tools",
     "arun_tools",
     "function_tool",
     "run_assistant_tools",
+    "run_realtime_tools",
     "run_response_tools",
     "run_tools",
 ]
@@ -271,6 +272,13 @@ class Toolset:
         """Definitions for the Responses API and realtime sessions."""
         return [t.responses_definition for t in self.tools.values()]
 
+    @property
+    def realtime_definitions(self) -> list[dict[str, Any]]:
+        """Definitions for a realtime ``session.update`` (no ``strict`` there)."""
+        return [
+            {k: v for k, v in t.responses_definition.items() if k != "strict"} for t in self.tools.values()
+        ]
+
     def _get(self, name: str) -> FunctionTool[Any]:
         tool = self.tools.get(name)
         if tool is None:
@@ -360,6 +368,7 @@ class Toolset:
 # driver perform them (the pattern of ``_pipeline`` and ``polling``):
 #   ("api", fn, kwargs)               -> fn(**kwargs), awaited by the async driver
 #   ("stream", fn, kwargs, fold)      -> iterate fn(**kwargs) (a stream); fold(event) and on_event(event)
+#   ("event", event)                  -> on_event(event) (events the loop received itself)
 #   ("tools", [ToolCall, ...])        -> the Toolset runs them (concurrently); a list of ToolResult
 
 _Loop = Generator[Any, Any, Any]
@@ -391,6 +400,10 @@ def _drive(loop: _Loop, toolset: Toolset, on_event: Callable[[Any], object] | No
                     if on_event is not None:
                         on_event(event)
             value = None
+        elif action[0] == "event":
+            if on_event is not None:
+                on_event(action[1])
+            value = None
         else:
             value = toolset.run_calls(action[1])
 
@@ -412,6 +425,12 @@ async def _adrive(loop: _Loop, toolset: Toolset, on_event: Callable[[Any], objec
                         observed = on_event(event)
                         if inspect.isawaitable(observed):
                             await observed
+            value = None
+        elif action[0] == "event":
+            if on_event is not None:
+                observed = on_event(action[1])
+                if inspect.isawaitable(observed):
+                    await observed
             value = None
         else:
             value = await toolset.arun_calls(action[1])
@@ -733,4 +752,101 @@ async def arun_assistant_tools(
     params["assistant_id"] = assistant_id
     runs = client.beta.threads.runs
     loop = _runs_loop(runs, tools, thread_id, history, max_rounds, stream, poll_interval_ms, params)
+    return await _adrive(loop, tools, on_event)
+
+
+# -- realtime sessions -------------------------------------------------------------------------------
+def _realtime_loop(
+    conn: Any,
+    tools: Toolset,
+    history: list[dict[str, Any]],
+    max_rounds: int,
+    input: str | None,
+    update_session: bool,
+    timeout: float | None,
+) -> _Loop:
+    from .realtime import RealtimeError
+
+    def send(event: dict[str, Any]) -> tuple[str, Any, dict[str, Any]]:
+        return ("api", conn.send, {"event": event})
+
+    if update_session:
+        yield send(
+            {"type": "session.update", "session": {"type": "realtime", "tools": tools.realtime_definitions}}
+        )
+    if input is not None:
+        item = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": input}]}
+        history.append(item)
+        yield send({"type": "conversation.item.create", "item": item})
+        yield send({"type": "response.create"})
+    rounds = 0
+    while True:
+        event = yield ("api", conn.recv, {"timeout": timeout})
+        yield ("event", event)
+        kind = _get(event, "type")
+        if kind == "error":
+            raise RealtimeError(event)
+        if kind != "response.done":
+            continue
+        response = _get(event, "response")
+        output = list(_get(response, "output") or ())
+        history.extend(_dump(item) for item in output)
+        calls = [
+            ToolCall(_get(i, "call_id"), _get(i, "name"), _get(i, "arguments"))
+            for i in output
+            if _get(i, "type") == "function_call"
+        ]
+        if not calls:
+            return response
+        if rounds == max_rounds:
+            raise MaxRoundsError(max_rounds, response, history)
+        rounds += 1
+        results = yield ("tools", calls)
+        for r in results:
+            item = {"type": "function_call_output", "call_id": r.call.id, "output": r.output}
+            history.append(item)
+            yield send({"type": "conversation.item.create", "item": item})
+        yield send({"type": "response.create"})
+
+
+def run_realtime_tools(
+    conn: Any,
+    *,
+    tools: Toolset,
+    input: str | None = None,
+    max_rounds: int = 10,
+    transcript: list[dict[str, Any]] | None = None,
+    on_event: Callable[[Any], object] | None = None,
+    update_session: bool = True,
+    timeout: float | None = None,
+) -> Any:
+    """Realtime sessions: on an open connection (``client.realtime.connect(...)``), send the toolset's
+    definitions (``session.update``, unless ``update_session=False``) and the user's ``input`` text (with
+    ``response.create``), then, on every ``response.done`` with function calls, run them, send each
+    output (``conversation.item.create``) and ask for a new response; returns the final response (of the
+    last ``response.done``). Every received event goes to ``on_event``; ``timeout`` bounds each wait for an
+    event; a server ``error`` event raises ``RealtimeError``. Without ``input`` the loop answers a response
+    the caller (or server VAD) started.
+    """
+    _check_rounds(max_rounds)
+    history = transcript if transcript is not None else []
+    loop = _realtime_loop(conn, tools, history, max_rounds, input, update_session, timeout)
+    return _drive(loop, tools, on_event)
+
+
+async def arun_realtime_tools(
+    conn: Any,
+    *,
+    tools: Toolset,
+    input: str | None = None,
+    max_rounds: int = 10,
+    transcript: list[dict[str, Any]] | None = None,
+    on_event: Callable[[Any], object] | None = None,
+    update_session: bool = True,
+    timeout: float | None = None,
+) -> Any:
+    """The async :func:`run_realtime_tools` (``on_event`` may be async)."""
+    _check_rounds(max_rounds)
+    history = transcript if transcript is not None else []
+    loop = _realtime_loop(conn, tools, history, max_rounds, input, update_session, timeout)
     return await _adrive(loop, tools, on_event)
