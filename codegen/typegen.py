@@ -162,6 +162,17 @@ MODEL_MIXINS: dict[str, str] = {"Response": "ResponseHelpers", "BetaResponse": "
 MODEL_MIXINS["ImagesResponse"] = "ImagesResponseHelpers"
 #: inline schemas have no schema name: their generated class name is looked up too
 MODEL_MIXINS["ModerationCreateResponseResult"] = "ModerationResultHelpers"
+#: objects that remember the client that fetched them (``openai_kit._bound``): batch.wait(), file.download()...
+MODEL_MIXINS.update(
+    {
+        "Batch": "BatchHelpers",
+        "OpenAIFile": "FileHelpers",
+        "FineTuningJob": "FineTuningJobHelpers",
+        "RunObject": "RunHelpers",
+        "ThreadObject": "ThreadHelpers",
+        "VectorStoreObject": "VectorStoreHelpers",
+    }
+)
 
 
 @dataclass

@@ -73,6 +73,15 @@ def _encode_query(query: Mapping[str, object]) -> str:
     return urlencode(pairs)
 
 
+def _bind(result: Any, client: Any) -> Any:
+    """Objects with conveniences (``batch.wait()``...) remember the client that fetched them."""
+    global _bind
+    from ._bound import bind
+
+    _bind = bind  # later calls go straight to it
+    return bind(result, client)
+
+
 def parse_response(response: Response, cast_to: Any) -> Any:
     """Turn a fully read response body into ``cast_to`` (pure: no IO)."""
     if cast_to is type(None) or cast_to is None:
@@ -498,7 +507,7 @@ class OpenAI(_ClientCore, SyncRootResources):
             return BinaryResponse(response)
         if response.content is None:
             response.read()
-        return parse_response(response, cast_to)
+        return _bind(parse_response(response, cast_to), self)
 
     def _fetch_page(
         self,
@@ -661,7 +670,7 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
             return AsyncBinaryResponse(response)
         if response.content is None:
             await response.aread()
-        return parse_response(response, cast_to)
+        return _bind(parse_response(response, cast_to), self)
 
     async def _fetch_page(
         self,

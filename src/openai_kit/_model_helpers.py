@@ -8,7 +8,26 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ImagesResponseHelpers", "ModerationResultHelpers", "ResponseHelpers"]
+from ._bound import (
+    BatchHelpers,
+    FileHelpers,
+    FineTuningJobHelpers,
+    RunHelpers,
+    ThreadHelpers,
+    VectorStoreHelpers,
+)
+
+__all__ = [
+    "BatchHelpers",
+    "FileHelpers",
+    "FineTuningJobHelpers",
+    "ImagesResponseHelpers",
+    "ModerationResultHelpers",
+    "ResponseHelpers",
+    "RunHelpers",
+    "ThreadHelpers",
+    "VectorStoreHelpers",
+]
 
 
 class ResponseHelpers:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import pydantic
 
+from ._bound import bind_items
 from ._models import BaseModel
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ def next_query(page: Any, query: dict[str, object]) -> dict[str, object] | None:
 
 
 class _PageBase(Generic[_T]):
+    _client: Any
+
     def __init__(
         self, model: Any, query: dict[str, object], method: str, path: str, body: object, options: Any
     ) -> None:
@@ -72,7 +75,7 @@ class _PageBase(Generic[_T]):
 
     @property
     def data(self) -> list[_T]:
-        return list(self._page.data) if self._page is not None else []
+        return bind_items(list(self._page.data), self._client) if self._page is not None else []
 
     @property
     def has_more(self) -> bool:
@@ -150,7 +153,7 @@ class SyncPage(_PageBase[_T]):
 
     def __iter__(self) -> Iterator[_T]:
         for page in self.iter_pages():
-            yield from page._page.data
+            yield from bind_items(page._page.data, self._client)
 
 
 class AsyncPage(_PageBase[_T]):
@@ -200,5 +203,5 @@ class AsyncPage(_PageBase[_T]):
 
     async def __aiter__(self) -> AsyncIterator[_T]:
         async for page in self.iter_pages():
-            for item in page._page.data:
+            for item in bind_items(page._page.data, self._client):
                 yield item
