@@ -338,6 +338,7 @@ MIXINS: dict[tuple[str, ...], tuple[str, str, str]] = {
     ("vector_stores", "files"): (_POLL, "VectorStoreFilesPollMixin", "AsyncVectorStoreFilesPollMixin"),
     ("vector_stores", "file_batches"): (_POLL, "FileBatchesPollMixin", "AsyncFileBatchesPollMixin"),
     ("batches",): ("openai_kit._waiters", "BatchesWaitMixin", "AsyncBatchesWaitMixin"),
+    ("uploads",): ("openai_kit._parallel_upload", "UploadsParallelMixin", "AsyncUploadsParallelMixin"),
     ("fine_tuning", "jobs"): (
         "openai_kit._waiters",
         "FineTuningJobsWaitMixin",
