@@ -200,7 +200,8 @@ class ToolCall:
 
     id: str
     name: str
-    arguments: str
+    #: JSON text as the model sent it (a mapping when called directly)
+    arguments: str | Mapping[str, Any]
 
 
 @dataclass
@@ -353,13 +354,12 @@ class Toolset:
 
     # -- the string API (kept) -----------------------------------------------------------------------
     def call(self, name: str, arguments: str | Mapping[str, Any]) -> str:
-        """Run one call by name; the result text (an error result if it failed)."""
-        args = arguments if isinstance(arguments, str) else json.dumps(dict(arguments))
-        return self.run_call(ToolCall("", name, args)).output
+        """Run one call by name (arguments as JSON text or a mapping); the result text (an error result if
+        it failed)."""
+        return self.run_call(ToolCall("", name, arguments)).output
 
     async def acall(self, name: str, arguments: str | Mapping[str, Any]) -> str:
-        args = arguments if isinstance(arguments, str) else json.dumps(dict(arguments))
-        return (await self.arun_call(ToolCall("", name, args))).output
+        return (await self.arun_call(ToolCall("", name, arguments))).output
 
 
 # -- the loops ---------------------------------------------------------------------------------------

@@ -387,3 +387,6 @@ def test_bad_arguments_are_refused_before_anything_runs(tmp_path: Path) -> None:
     # validation errors reach the model as results, never as exceptions in the loop
     result = Toolset([weather]).run_call(ToolCall("c1", "weather", '{"city": {"name": "X"}}'))
     assert result.error is not None and "city.country" in json.loads(result.output)["error"]
+    # called directly, arguments may be a mapping holding models (not JSON-serialisable as such)
+    direct = Toolset([weather]).call("weather", {"city": City(name="Rome", country="IT")})
+    assert json.loads(direct) == {"city": "Rome", "temperature": 21}
