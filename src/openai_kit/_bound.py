@@ -61,8 +61,10 @@ def _attach(obj: Any, client: Any) -> None:
     global _SWEEP_AT
     _CLIENTS[id(obj)] = (weakref.ref(obj), client)
     if len(_CLIENTS) > _SWEEP_AT:
-        for key in [k for k, (ref, _) in _CLIENTS.items() if ref() is None]:
-            del _CLIENTS[key]
+        # a snapshot (other threads may bind meanwhile); an entry replaced since is left alone
+        for key, entry in list(_CLIENTS.items()):
+            if entry[0]() is None and _CLIENTS.get(key) is entry:
+                _CLIENTS.pop(key, None)
         _SWEEP_AT = max(1024, 2 * len(_CLIENTS))
 
 

@@ -143,3 +143,30 @@ async def test_async_conveniences(base_url: str, tmp_path: Path) -> None:
     with pytest.raises(UnboundObjectError, match="drop the 'a' prefix"):
         await sync_file.adownload(tmp_path)
     await client.close()
+
+
+def test_binding_from_many_threads_at_once(base_url: str) -> None:
+    import threading
+
+    from openai_kit import _bound
+
+    client = openai_kit.OpenAI(api_key="k", base_url=base_url)
+    raw = {"id": "b", "object": "batch", "endpoint": "/v1/x", "input_file_id": "f"}
+    raw.update(completion_window="24h", status="completed", created_at=1)
+    errors: list[BaseException] = []
+
+    def churn() -> None:
+        try:
+            for _ in range(5000):
+                _bound.bind(Batch.model_validate(raw), client)  # bound, then dropped at once
+        except BaseException as exc:  # pragma: no cover - what the test looks for
+            errors.append(exc)
+
+    threads = [threading.Thread(target=churn) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [], "sweeping the table while other threads bind must not fail"
+    kept = _bound.bind(Batch.model_validate(raw), client)
+    assert kept._kit_client() is client
