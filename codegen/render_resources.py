@@ -105,58 +105,7 @@ def render_resources(
     files["src/openai_kit/resources/__init__.py"] = (
         HEADER + '"""Generated API resources (one module per area, loaded on first use)."""\n'
     )
-    files["src/openai_kit/resources/_helpers.py"] = HELPERS
     return files
-
-
-HELPERS = (
-    HEADER
-    + '''"""Small runtime helpers shared by the generated resources."""
-
-from __future__ import annotations
-
-import array
-import base64
-import sys
-from collections.abc import Mapping
-from typing import Any
-
-from openai_kit._types import NotGiven
-
-__all__ = ["decode_embedding", "deep_object", "file_fields", "header_fields"]
-
-
-def file_fields(files: Mapping[str, Any]) -> dict[str, Any]:
-    """The file parts the caller gave (``NOT_GIVEN`` ones dropped)."""
-    return {k: v for k, v in files.items() if not isinstance(v, NotGiven)}
-
-
-def header_fields(headers: Mapping[str, Any]) -> dict[str, str] | None:
-    """Header parameters as strings; lists are comma-joined, ``NOT_GIVEN``/``None`` dropped."""
-    out: dict[str, str] = {}
-    for k, v in headers.items():
-        if v is None or isinstance(v, NotGiven):
-            continue
-        out[k] = ",".join(str(x) for x in v) if isinstance(v, (list, tuple)) else str(v)
-    return out or None
-
-
-def deep_object(name: str, value: object) -> dict[str, object]:
-    """An object query parameter as ``name[key]=value`` pairs."""
-    if value is None or isinstance(value, NotGiven) or not isinstance(value, Mapping):
-        return {}
-    return {f"{name}[{k}]": v for k, v in value.items()}
-
-
-def decode_embedding(data: str) -> list[float]:
-    """A base64 little-endian float32 vector as a list of floats (no numpy needed)."""
-    values = array.array("f")
-    values.frombytes(base64.b64decode(data))
-    if sys.byteorder == "big":
-        values.byteswap()
-    return values.tolist()
-'''
-)
 
 
 def render_root(root: Node) -> str:
@@ -177,8 +126,11 @@ def render_root(root: Node) -> str:
                 f"    from openai_kit.resources.{n.module} import Async{n.cls}WithModel, {n.cls}WithModel"
             )
     lines.append(
-        '\n__all__ = ["AsyncModelView", "AsyncRootResources", "SyncModelView", "SyncRootResources"]\n'
+        '\n__all__ = ["ROOT_RESOURCES", "AsyncModelView", "AsyncRootResources", "SyncModelView", "SyncRootResources"]\n'
     )
+    names = ", ".join(f'"{n.path[-1]}"' for n in tops)
+    lines.append("#: the top-level API areas (``client.<name>``)")
+    lines.append(f"ROOT_RESOURCES = frozenset({{{names}}})  # fmt: skip")
     for is_async in (False, True):
         cname = "AsyncRootResources" if is_async else "SyncRootResources"
         client = "AsyncOpenAI" if is_async else "OpenAI"
@@ -296,7 +248,7 @@ def render_module(module: str, nodes: list[Node], op_types: dict[str, dict[str, 
         n for n in ("decode_embedding", "deep_object", "file_fields", "header_fields") if f"{n}(" in text
     ]
     if helpers:
-        head.append(f"from openai_kit.resources._helpers import {', '.join(helpers)}")
+        head.append(f"from openai_kit._utils import {', '.join(helpers)}")
     tc = ["", "if TYPE_CHECKING:"]
     core = [
         ("openai_kit._binary", ("AsyncBinaryResponse", "BinaryResponse")),

@@ -24,8 +24,7 @@ from ._models import BaseModel
 
 if TYPE_CHECKING:
     from .types.batches import Batch
-    from .types.beta.threads import Message2 as Message
-    from .types.beta.threads import Run
+    from .types.beta.threads import Message2 as Message, Run
     from .types.fine_tuning import FineTuningJob
 
 __all__ = ["BatchResult", "ClientBound", "UnboundObjectError", "bind", "bind_items"]

@@ -20,7 +20,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from ._errors import APIConnectionError, APIError, APIResponseValidationError, APITimeoutError
+from ._errors import APIConnectionError, APIError, APITimeoutError, validation_error
 from ._models import parse_json
 from ._sse import ServerSentEvent, SSEDecoder
 from ._transports._base import Response
@@ -101,11 +101,10 @@ class _EventParser(Generic[_T]):
         try:
             return parse_json(cast, data)  # type: ignore[no-any-return]
         except ValueError as exc:
-            raise APIResponseValidationError(
+            raise validation_error(
                 f"Stream event is not a valid {getattr(cast, '__name__', cast)}: {str(exc)[:300]}",
-                body=data,
-                method=self.request.method,
-                url=self.request.url,
+                data,
+                request=self.request,
             ) from None
 
     def at_eof(self) -> None:
@@ -157,7 +156,7 @@ class Stream(Generic[_T]):
     def _iter(self) -> Generator[_T, None, None]:
         parser = self._parser
         try:
-            for chunk in self.response.iter_bytes():
+            for chunk in self.response.iter_raw():
                 for sse in parser.feed(chunk):
                     if sse.data == "[DONE]":
                         parser.done = True
@@ -225,7 +224,7 @@ class AsyncStream(Generic[_T]):
     async def _aiter(self) -> AsyncGenerator[_T, None]:
         parser = self._parser
         try:
-            async for chunk in self.response.aiter_bytes():
+            async for chunk in self.response.aiter_raw():
                 for sse in parser.feed(chunk):
                     if sse.data == "[DONE]":
                         parser.done = True

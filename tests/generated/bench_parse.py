@@ -70,8 +70,9 @@ def embeddings_payload(rows: int = 2048, dims: int = 1536, b64: bool = False) ->
 
 
 def main() -> dict[str, float]:
-    from openai_kit._pagination import page_model
     from openai_kit.resources._helpers import decode_embedding
+
+    from openai_kit._pagination import page_model
     from openai_kit.types.embeddings import CreateEmbeddingResponse
     from openai_kit.types.files import FileObject
 

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 import orjson
 from starlette.types import Send
 
+from .._errors import error_payload
+
 __all__ = ["ProxyError", "error_body", "error_headers", "send_error"]
 
 
@@ -35,7 +37,7 @@ class ProxyError(Exception):
 
 
 def error_body(message: str, *, type: str, code: str | None, param: str | None = None) -> bytes:
-    return orjson.dumps({"error": {"message": message, "type": type, "param": param, "code": code}})
+    return orjson.dumps(error_payload(message, type=type, param=param, code=code))
 
 
 def error_headers(body: bytes, extra: Iterable[tuple[bytes, bytes]] = ()) -> list[tuple[bytes, bytes]]:

@@ -43,8 +43,10 @@ if TYPE_CHECKING:
     from openai_kit.resources.videos import AsyncVideos, Videos
     from openai_kit.resources.videos import AsyncVideosWithModel, VideosWithModel
 
-__all__ = ["AsyncModelView", "AsyncRootResources", "SyncModelView", "SyncRootResources"]
+__all__ = ["ROOT_RESOURCES", "AsyncModelView", "AsyncRootResources", "SyncModelView", "SyncRootResources"]
 
+#: the top-level API areas (``client.<name>``)
+ROOT_RESOURCES = frozenset({"admin", "audio", "batches", "beta", "chat", "completions", "containers", "content_provenance_checks", "conversations", "embeddings", "evals", "files", "fine_tuning", "images", "models", "moderations", "realtime", "responses", "skills", "uploads", "vector_stores", "videos"})  # fmt: skip
 
 class SyncRootResources:
     """The API areas of the client (`client.chat`, `client.files`, ...)."""

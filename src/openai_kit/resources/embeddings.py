@@ -10,7 +10,7 @@ from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
-from openai_kit.resources._helpers import decode_embedding
+from openai_kit._utils import decode_embedding
 if TYPE_CHECKING:
     from openai_kit.types.embeddings import (
         CreateEmbeddingResponse,

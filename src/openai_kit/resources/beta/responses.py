@@ -12,7 +12,7 @@ from typing_extensions import Literal, Unpack
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
-from openai_kit.resources._helpers import header_fields
+from openai_kit._utils import header_fields
 if TYPE_CHECKING:
     from openai_kit._pagination import AsyncPage, SyncPage
     from openai_kit._streaming import AsyncStream, Stream

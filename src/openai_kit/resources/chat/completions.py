@@ -13,7 +13,7 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._sdk_helpers.chat_stream import AsyncChatCompletionsMixin, ChatCompletionsMixin
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
-from openai_kit.resources._helpers import deep_object
+from openai_kit._utils import deep_object
 if TYPE_CHECKING:
     from openai_kit._pagination import AsyncPage, SyncPage
     from openai_kit._streaming import AsyncStream, Stream

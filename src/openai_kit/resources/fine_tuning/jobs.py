@@ -13,7 +13,7 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._waiters import AsyncFineTuningJobsWaitMixin, FineTuningJobsWaitMixin
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
-from openai_kit.resources._helpers import deep_object
+from openai_kit._utils import deep_object
 if TYPE_CHECKING:
     from openai_kit._pagination import AsyncPage, SyncPage
     from openai_kit.types.fine_tuning import (
