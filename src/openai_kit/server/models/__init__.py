@@ -90,3 +90,12 @@ class ModelRegistry:
     def chat(self, model_id: str, param: str = "model") -> ChatModel:
         self.require(model_id, "chat", param)
         return self.chat_models[model_id]
+
+    def add_alias(self, model_id: str, builtin: str) -> None:
+        """Serve ``model_id`` (a fine-tuned model) with the built-in chat model ``builtin`` and list it."""
+        self.chat_models[model_id] = self.chat_models.get(builtin) or self.chat_models["echo"]
+        self.infos = [m for m in self.infos if m.id != model_id] + [ModelInfo(model_id, "chat")]
+
+    def remove_alias(self, model_id: str) -> None:
+        self.chat_models.pop(model_id, None)
+        self.infos = [m for m in self.infos if m.id != model_id]
