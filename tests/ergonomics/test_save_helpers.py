@@ -132,3 +132,11 @@ def test_safe_filename() -> None:
     assert safe_filename("../../a/b.txt") == "b.txt"
     assert safe_filename("..\\x\\..\\.hidden") == "hidden"
     assert safe_filename("a:b*c?.png") == "a_b_c_.png"
+
+
+def test_generated_images_saved_from_the_local_server(base_url: str, tmp_path: Path) -> None:
+    client = openai_kit.OpenAI(api_key="k", base_url=base_url)
+    images = client.images.generate(model="gpt-image-1", prompt="a red square", n=2)
+    paths = images.save(tmp_path, prefix="square")
+    assert [p.name for p in paths] == [f"square-{images.created}-0.png", f"square-{images.created}-1.png"]
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in paths)

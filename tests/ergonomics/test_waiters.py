@@ -179,3 +179,24 @@ def test_bad_poll_interval_is_refused(base_url: str) -> None:
     client = openai_kit.OpenAI(api_key="k", base_url=base_url)
     with pytest.raises(ValueError, match="poll_interval_ms"):
         client.batches.wait("batch_x", poll_interval_ms=-5)
+
+
+def test_fine_tuning_wait_against_the_local_server(base_url: str, tmp_path: Path) -> None:
+    client = openai_kit.OpenAI(api_key="k", base_url=base_url)
+    train = tmp_path / "train.jsonl"
+    lines = [
+        {"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]}
+        for i in range(10)
+    ]
+    train.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    job = client.fine_tuning.jobs.create(
+        model="gpt-4o-mini", training_file=client.files.create(file=train, purpose="fine-tune").id
+    )
+    messages: list[str] = []
+    done = client.fine_tuning.jobs.wait(
+        job.id, on_event=lambda e: messages.append(e.message), interval=0.02, timeout=30
+    )
+    assert done.status == "succeeded" and done.fine_tuned_model
+    assert messages[0].startswith("Created fine-tuning job") and len(messages) == len(set(messages))
+    every = [e.message for e in client.fine_tuning.jobs.list_events(job.id)][::-1]
+    assert messages == every, "each event once, oldest first"

@@ -182,3 +182,36 @@ def test_realtime_error_event_raises(server: ToolCallingRealtime) -> None:
     client = openai_kit.OpenAI(api_key="k", base_url=_url(server))
     with client.realtime.connect(model="broken") as conn, pytest.raises(RealtimeError, match="tools are off"):
         run_realtime_tools(conn, tools=Toolset([clock]), input="go", timeout=5)
+
+
+def test_against_the_local_servers_realtime_tool_caller() -> None:
+    from openai_kit.server.testing import run_server
+
+    ran.clear()
+    with run_server() as url:
+        client = openai_kit.OpenAI(api_key="k", base_url=url)
+        transcript: list[dict[str, Any]] = []
+        with client.realtime.connect(model="tool-caller") as conn:
+            response = run_realtime_tools(
+                conn, tools=Toolset([clock]), input="time in Oslo?", transcript=transcript, timeout=10
+            )
+        assert response.status == "completed"
+        assert [i["type"] for i in transcript] == [
+            "message",
+            "function_call",
+            "function_call_output",
+            "message",
+        ]
+        assert "12:00" in response.output[0].content[0].transcript
+        assert len(ran) == 1
+
+
+async def test_async_against_the_local_server() -> None:
+    from openai_kit.server.testing import run_server
+
+    ran.clear()
+    with run_server() as url:
+        client = openai_kit.AsyncOpenAI(api_key="k", base_url=url)
+        async with client.realtime.connect(model="tool-caller") as conn:
+            response = await arun_realtime_tools(conn, tools=Toolset([clock]), input="time?", timeout=10)
+        assert "12:00" in response.output[0].content[0].transcript and len(ran) == 1
