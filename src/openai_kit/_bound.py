@@ -111,6 +111,12 @@ class ClientBound:
 
 
 # -- batches -------------------------------------------------------------------------------------------
+class BatchResultResponse(BaseModel):
+    status_code: int
+    request_id: str | None = None
+    body: Any = None
+
+
 class BatchResult(BaseModel):
     """One line of a batch's output (or error) file."""
 
@@ -118,15 +124,6 @@ class BatchResult(BaseModel):
     custom_id: str
     response: BatchResultResponse | None = None
     error: Any = None
-
-
-class BatchResultResponse(BaseModel):
-    status_code: int
-    request_id: str | None = None
-    body: Any = None
-
-
-BatchResult.model_rebuild()
 
 
 def _lines(blob: bytes) -> list[Any]:

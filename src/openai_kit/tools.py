@@ -16,12 +16,10 @@ The same toolset drives every surface that calls tools, each loop written once a
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import re
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, get_type_hints
 
@@ -301,6 +299,8 @@ class Toolset:
                 tool = self._get(call.name)
                 kwargs = tool.bind(call.arguments)
                 # an async tool in a sync loop runs on its own event loop (in its worker thread)
+                import asyncio
+
                 value = asyncio.run(tool.fn(**kwargs)) if tool.is_async else tool.fn(**kwargs)  # type: ignore[arg-type]
                 result = ToolResult(call, _result_text(value), value)
         except Exception as exc:
@@ -313,12 +313,16 @@ class Toolset:
         """Run the calls of one turn, ``max_concurrency`` at a time in threads; results in call order."""
         if len(calls) <= 1 or self.max_concurrency == 1:
             return [self.run_call(c) for c in calls]
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(calls))) as pool:
             return list(pool.map(self.run_call, calls))
 
     # -- one call, async -----------------------------------------------------------------------------
     async def arun_call(self, call: ToolCall) -> ToolResult:
         """The async :meth:`run_call`: async tools are awaited, sync ones run in a worker thread."""
+        import asyncio
+
         try:
             verdict: Any = self.before_call(call) if self.before_call else None
             if inspect.isawaitable(verdict):
@@ -344,6 +348,8 @@ class Toolset:
         return result
 
     async def arun_calls(self, calls: Sequence[ToolCall]) -> list[ToolResult]:
+        import asyncio
+
         gate = asyncio.Semaphore(self.max_concurrency)
 
         async def one(call: ToolCall) -> ToolResult:
@@ -730,7 +736,9 @@ def run_assistant_tools(
     params["assistant_id"] = assistant_id
     runs = client.beta.threads.runs
     loop = _runs_loop(runs, tools, thread_id, history, max_rounds, stream, poll_interval_ms, params)
-    return _drive(loop, tools, on_event)
+    from ._bound import bind
+
+    return bind(_drive(loop, tools, on_event), client)  # a run from a stream knows its client too
 
 
 async def arun_assistant_tools(
@@ -752,7 +760,9 @@ async def arun_assistant_tools(
     params["assistant_id"] = assistant_id
     runs = client.beta.threads.runs
     loop = _runs_loop(runs, tools, thread_id, history, max_rounds, stream, poll_interval_ms, params)
-    return await _adrive(loop, tools, on_event)
+    from ._bound import bind
+
+    return bind(await _adrive(loop, tools, on_event), client)
 
 
 # -- realtime sessions -------------------------------------------------------------------------------

@@ -334,6 +334,7 @@ def test_assistant_run_loop(servers: dict[str, str], stream: bool) -> None:
     _check_parallel_transcript(_response_outputs(transcript))
     messages = client.beta.threads.messages.list(thread_id, order="desc")
     assert next(iter(messages)).content[0].text.value == "all done"
+    assert run.wait(poll_interval_ms=20).id == run.id  # a run from a stream knows its client too
     if stream:
         assert events.count("thread.run.requires_action") == 1 and events[-1] == "thread.run.completed"
     else:
