@@ -60,6 +60,9 @@ class ClientOptions(TypedDict, total=False):
     event_hooks: Mapping[str, Sequence[Hook]] | None
     config_file: str | None
     webhook_secret: str | None
+    #: validate response bodies strictly against the spec (default: lenient, as the official SDK)
+    strict_response_validation: bool
+    _strict_response_validation: bool  # the official SDK's name for it
 
 
 class ViewOptions(TypedDict, total=False):
@@ -76,6 +79,7 @@ class ViewOptions(TypedDict, total=False):
     default_query: Mapping[str, object] | None
     event_hooks: Mapping[str, Sequence[Hook]] | None
     webhook_secret: str | None
+    strict_response_validation: bool
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,7 @@ class ClientSettings:
     event_hooks: Mapping[str, Sequence[Hook]] = dataclasses.field(default_factory=dict)
     webhook_secret: str | None = None
     provider: Provider = dataclasses.field(default_factory=OpenAIProvider)
+    strict_response_validation: bool = False
 
 
 class _TransportHolder:
@@ -151,6 +156,9 @@ class _ClientCore:
             event_hooks={k: list(v) for k, v in (options.get("event_hooks") or {}).items()},
             webhook_secret=options.get("webhook_secret"),
             provider=provider or OpenAIProvider(),
+            strict_response_validation=bool(
+                options.get("strict_response_validation") or options.get("_strict_response_validation")
+            ),
         )
         http_client = options.get("http_client")
         self._holder = _TransportHolder(self._transport_factory(http_client), owned=http_client is None)
@@ -178,6 +186,7 @@ class _ClientCore:
         self._base_path = parts.path.rstrip("/")
         self.timeout: Timeout = s.timeout
         self.max_retries: int = s.max_retries
+        self._strict: bool = s.strict_response_validation
         headers = {"user-agent": f"openai-kit/{__version__}", "accept": "application/json"}
         if self.organization:
             headers["openai-organization"] = self.organization

@@ -107,12 +107,12 @@ class OpenAI(_ClientCore, SyncRootResources):
         if stream:
             from ._streaming import Stream
 
-            return Stream(response, stream_cls, idle_timeout=prep.timeout.stream_idle)
+            return Stream(response, stream_cls, idle_timeout=prep.timeout.stream_idle, strict=self._strict)
         if cast_to is BinaryResponse:
             return BinaryResponse(response)
         if response.content is None:
             response.read()
-        return _bind(parse_response(response, cast_to), self)
+        return _bind(parse_response(response, cast_to, self._strict), self)
 
     def _fetch_page(
         self,
@@ -127,7 +127,7 @@ class OpenAI(_ClientCore, SyncRootResources):
         prep = self._prepare(
             method, path, body=body, query=query, files=None, headers=None, stream=False, options=options
         )
-        return parse_response(self._send(prep), page_cls)
+        return parse_response(self._send(prep), page_cls, self._strict)
 
     def get_api_list(
         self,
@@ -153,7 +153,7 @@ class OpenAI(_ClientCore, SyncRootResources):
 
         def finish(r: Response) -> SyncPage[_T]:
             r.read()
-            first = parse_response(r, page_model(cast(Any, model)))
+            first = parse_response(r, page_model(cast(Any, model)), self._strict)
             return SyncPage(self._view_with_mode(None), model, q, method, path, body, options, first)
 
         return APIResponse(self._send(prep), finish)  # type: ignore[return-value]
@@ -246,12 +246,14 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         if stream:
             from ._streaming import AsyncStream
 
-            return AsyncStream(response, stream_cls, idle_timeout=prep.timeout.stream_idle)
+            return AsyncStream(
+                response, stream_cls, idle_timeout=prep.timeout.stream_idle, strict=self._strict
+            )
         if cast_to is BinaryResponse:
             return AsyncBinaryResponse(response)
         if response.content is None:
             await response.aread()
-        return _bind(parse_response(response, cast_to), self)
+        return _bind(parse_response(response, cast_to, self._strict), self)
 
     async def _fetch_page(
         self,
@@ -266,7 +268,7 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         prep = self._prepare(
             method, path, body=body, query=query, files=None, headers=None, stream=False, options=options
         )
-        return parse_response(await self._send(prep), page_cls)
+        return parse_response(await self._send(prep), page_cls, self._strict)
 
     def get_api_list(
         self,
@@ -300,9 +302,8 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
 
         async def finish(r: Response) -> AsyncPage[Any]:
             await r.aread()
-            return AsyncPage(
-                plain, model, q, method, path, body, options, parse_response(r, page_model(model))
-            )
+            first = parse_response(r, page_model(model), self._strict)
+            return AsyncPage(plain, model, q, method, path, body, options, first)
 
         return AsyncAPIResponse(await self._send(prep), finish)
 

@@ -75,7 +75,7 @@ class _PageBase(Generic[_T]):
 
     @property
     def data(self) -> list[_T]:
-        return bind_items(list(self._page.data), self._client) if self._page is not None else []
+        return bind_items(list(self._page.data or ()), self._client) if self._page is not None else []
 
     @property
     def has_more(self) -> bool:
@@ -108,7 +108,7 @@ class _PageBase(Generic[_T]):
         }
 
     def __repr__(self) -> str:
-        n = len(self._page.data) if self._page is not None else 0
+        n = len(self._page.data or ()) if self._page is not None else 0
         return f"<{type(self).__name__} {self._path} items={n} has_more={self.has_more}>"
 
 
@@ -153,7 +153,7 @@ class SyncPage(_PageBase[_T]):
 
     def __iter__(self) -> Iterator[_T]:
         for page in self.iter_pages():
-            yield from bind_items(page._page.data, self._client)
+            yield from bind_items(page._page.data or [], self._client)
 
 
 class AsyncPage(_PageBase[_T]):
@@ -203,5 +203,5 @@ class AsyncPage(_PageBase[_T]):
 
     async def __aiter__(self) -> AsyncIterator[_T]:
         async for page in self.iter_pages():
-            for item in bind_items(page._page.data, self._client):
+            for item in bind_items(page._page.data or [], self._client):
                 yield item

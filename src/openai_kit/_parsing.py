@@ -17,9 +17,10 @@ if TYPE_CHECKING:
 __all__ = ["parse_response"]
 
 
-def parse_response(response: Response, cast_to: Any) -> Any:
+def parse_response(response: Response, cast_to: Any, strict: bool = False) -> Any:
     """Turn ``response``'s body into ``cast_to``: ``None``, ``bytes``, ``str`` (or any text/plain body),
-    raw JSON (``object`` / ``dict``), or a model / type that pydantic validates straight from bytes."""
+    raw JSON (``object`` / ``dict``), or a model / type that pydantic validates straight from bytes —
+    leniently unless ``strict`` (see :mod:`openai_kit._models`)."""
     if cast_to is type(None) or cast_to is None:
         return None
     content = response.content
@@ -40,7 +41,7 @@ def parse_response(response: Response, cast_to: Any) -> Any:
     from ._models import parse_json
 
     try:
-        return parse_json(cast_to, content)
+        return parse_json(cast_to, content, strict=strict)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         if errors and errors[0]["type"] == "json_invalid":

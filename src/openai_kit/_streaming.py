@@ -48,10 +48,11 @@ class Enveloped:
 class _EventParser(Generic[_T]):
     """Everything about a stream except reading bytes: shared by Stream and AsyncStream."""
 
-    __slots__ = ("cast", "decoder", "done", "idle", "last_event", "last_named", "request", "seen")
+    __slots__ = ("cast", "decoder", "done", "idle", "last_event", "last_named", "request", "seen", "strict")
 
-    def __init__(self, cast: Any, response: Response, idle: float | None) -> None:
+    def __init__(self, cast: Any, response: Response, idle: float | None, strict: bool = False) -> None:
         self.cast = cast
+        self.strict = strict
         self.decoder = SSEDecoder()
         self.done = False
         self.idle = idle
@@ -99,7 +100,7 @@ class _EventParser(Generic[_T]):
         elif cast is None or cast is object or cast is dict:
             return _loads(data)  # type: ignore[no-any-return]
         try:
-            return parse_json(cast, data)  # type: ignore[no-any-return]
+            return parse_json(cast, data, strict=self.strict)  # type: ignore[no-any-return]
         except ValueError as exc:
             raise validation_error(
                 f"Stream event is not a valid {getattr(cast, '__name__', cast)}: {str(exc)[:300]}",
@@ -139,9 +140,11 @@ def _loads(data: str) -> Any:
 class Stream(Generic[_T]):
     """A sync iterator of typed events."""
 
-    def __init__(self, response: Response, cast: Any, *, idle_timeout: float | None) -> None:
+    def __init__(
+        self, response: Response, cast: Any, *, idle_timeout: float | None, strict: bool = False
+    ) -> None:
         self.response = response
-        self._parser: _EventParser[_T] = _EventParser(cast, response, idle_timeout)
+        self._parser: _EventParser[_T] = _EventParser(cast, response, idle_timeout, strict)
         self._iterator = self._iter()
         self._closed = False
 
@@ -207,9 +210,11 @@ class Stream(Generic[_T]):
 class AsyncStream(Generic[_T]):
     """An async iterator of typed events."""
 
-    def __init__(self, response: Response, cast: Any, *, idle_timeout: float | None) -> None:
+    def __init__(
+        self, response: Response, cast: Any, *, idle_timeout: float | None, strict: bool = False
+    ) -> None:
         self.response = response
-        self._parser: _EventParser[_T] = _EventParser(cast, response, idle_timeout)
+        self._parser: _EventParser[_T] = _EventParser(cast, response, idle_timeout, strict)
         self._iterator = self._aiter()
         self._closed = False
 

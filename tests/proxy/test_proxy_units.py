@@ -12,8 +12,8 @@ import pytest
 from openai_kit._errors import ConfigError, MissingAPIKeyError
 from openai_kit.cli.proxy import parse_size
 from openai_kit.proxy import ProxyConfig, TokenFile
+from openai_kit.proxy.access_log import AccessLog
 from openai_kit.proxy.auth import extract_token
-from openai_kit.proxy.logging import AccessLog
 from openai_kit.proxy.ratelimit import RateLimiter
 from openai_kit.proxy.upstream import Upstream
 

@@ -181,7 +181,7 @@ class FineTuneReinforcementHyperparameters(BaseModel):
     batch_size: Optional[Union[Literal["auto"], int]] = None
     learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
     n_epochs: Optional[Union[Literal["auto"], int]] = None
-    reasoning_effort: Optional[Union[Literal["default", "low", "medium", "high"], str]] = "default"
+    reasoning_effort: Optional[Union[Literal["default", "low", "medium", "high"], str]] = None
     compute_multiplier: Optional[Union[Literal["auto"], float]] = None
     eval_interval: Optional[Union[Literal["auto"], int]] = None
     eval_samples: Optional[Union[Literal["auto"], int]] = None

@@ -416,7 +416,7 @@ class Message2IncompleteDetails(BaseModel):
 
 class MessageContentImageFileObjectImageFile(BaseModel):
     file_id: str
-    detail: Optional[Union[Literal["auto", "low", "high"], str]] = "auto"
+    detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
 
 
 class MessageContentImageFileObject(BaseModel):
@@ -426,7 +426,7 @@ class MessageContentImageFileObject(BaseModel):
 
 class MessageContentImageUrlObjectImageUrl(BaseModel):
     url: str
-    detail: Optional[Union[Literal["auto", "low", "high"], str]] = "auto"
+    detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
 
 
 class MessageContentImageUrlObject(BaseModel):
@@ -511,7 +511,7 @@ class MessageStreamEventThreadMessageInProgress(BaseModel):
 
 class MessageDeltaContentImageFileObjectImageFile(BaseModel):
     file_id: Optional[str] = None
-    detail: Optional[Union[Literal["auto", "low", "high"], str]] = "auto"
+    detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
 
 
 class MessageDeltaContentImageFileObject(BaseModel):
@@ -566,7 +566,7 @@ class MessageDeltaContentRefusalObject(BaseModel):
 
 class MessageDeltaContentImageUrlObjectImageUrl(BaseModel):
     url: Optional[str] = None
-    detail: Optional[Union[Literal["auto", "low", "high"], str]] = "auto"
+    detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
 
 
 class MessageDeltaContentImageUrlObject(BaseModel):
