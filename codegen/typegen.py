@@ -159,6 +159,20 @@ class Union_:
 
 #: schema -> a class of ``openai_kit._model_helpers`` mixed into its model (computed conveniences)
 MODEL_MIXINS: dict[str, str] = {"Response": "ResponseHelpers", "BetaResponse": "ResponseHelpers"}
+MODEL_MIXINS["ImagesResponse"] = "ImagesResponseHelpers"
+#: inline schemas have no schema name: their generated class name is looked up too
+MODEL_MIXINS["ModerationCreateResponseResult"] = "ModerationResultHelpers"
+#: objects that remember the client that fetched them (``openai_kit._bound``): batch.wait(), file.download()...
+MODEL_MIXINS.update(
+    {
+        "Batch": "BatchHelpers",
+        "OpenAIFile": "FileHelpers",
+        "FineTuningJob": "FineTuningJobHelpers",
+        "RunObject": "RunHelpers",
+        "ThreadObject": "ThreadHelpers",
+        "VectorStoreObject": "VectorStoreHelpers",
+    }
+)
 
 
 @dataclass
@@ -412,7 +426,7 @@ class TypeGen:
                 entries.append((wire, t))
         if flavor == "M":
             body = "\n".join(lines) if lines else "    pass"
-            mixin = MODEL_MIXINS.get(schema_name or "")
+            mixin = MODEL_MIXINS.get(schema_name or "") or (None if schema_name else MODEL_MIXINS.get(py))
             code = f"class {py}({mixin + ', ' if mixin else ''}BaseModel):\n{body}\n"
             self.defs[py] = Definition(py, module, "class", flavor, code, schema_name)
         elif functional:

@@ -42,6 +42,15 @@ __all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_RETRIES", "AsyncOpenAI", "OpenAI", "
 _T = TypeVar("_T")
 
 
+def _bind(result: Any, client: Any) -> Any:
+    """Objects with conveniences (``batch.wait()``...) remember the client that fetched them."""
+    global _bind
+    from ._bound import bind
+
+    _bind = bind  # later calls go straight to it
+    return bind(result, client)
+
+
 class OpenAI(_ClientCore, SyncRootResources):
     """The synchronous client. Thread-safe; share one per process (it survives ``os.fork()``)."""
 
@@ -106,7 +115,7 @@ class OpenAI(_ClientCore, SyncRootResources):
             return BinaryResponse(response)
         if response.content is None:
             response.read()
-        return parse_response(response, cast_to, self._strict)
+        return _bind(parse_response(response, cast_to, self._strict), self)
 
     def _fetch_page(
         self,
@@ -250,7 +259,7 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
             return AsyncBinaryResponse(response)
         if response.content is None:
             await response.aread()
-        return parse_response(response, cast_to, self._strict)
+        return _bind(parse_response(response, cast_to, self._strict), self)
 
     async def _fetch_page(
         self,

@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
+from openai_kit._model_helpers import FineTuningJobHelpers
 from openai_kit.types._base import BaseModel, UnknownObject
 from openai_kit.types.evals import (
     GraderLabelModel,
@@ -294,7 +295,7 @@ class FineTuningJobHyperparameters(BaseModel):
     n_epochs: Optional[Union[Literal["auto"], int]] = None
 
 
-class FineTuningJob(BaseModel):
+class FineTuningJob(FineTuningJobHelpers, BaseModel):
     id: str
     created_at: int
     error: Optional[FineTuningJobError]
