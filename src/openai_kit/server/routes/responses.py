@@ -12,7 +12,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import conversation
-from ..errors import APIError, invalid, missing, not_found
+from ..crud import Stored
+from ..errors import APIError, invalid, missing
 from ..ids import new_id, now
 from ..models import ChatModel, GenerationRequest, OutputFormat, Reply, ToolCall, Turn
 from ..models.base import off_loop
@@ -26,6 +27,7 @@ from .chat import split_arguments
 
 KIND = "response"
 ITEM_KIND = "response_input_item"
+RESPONSES = Stored(KIND, "response", "response_id", deleted="response.deleted", children=(ITEM_KIND,))
 
 
 @dataclass
@@ -337,14 +339,14 @@ def save(state: ServerState, call: ResponseCall, obj: dict[str, Any]) -> None:
 
 async def create_response(state: ServerState, body: dict[str, Any]) -> dict[str, Any]:
     call = parse(state, body)
-    reply = await off_loop(call.model, lambda: call.model.generate(call.generation))
+    reply = await off_loop(call.model, lambda: call.model.generate(call.generation), call.generation)
     obj = finish(call, response_object(call, new_id("resp_"), now()), reply, output_items(reply))
     save(state, call, obj)
     return obj
 
 
 async def _stream(state: ServerState, call: ResponseCall) -> AsyncIterator[bytes]:
-    reply = await off_loop(call.model, lambda: call.model.generate(call.generation))
+    reply = await off_loop(call.model, lambda: call.model.generate(call.generation), call.generation)
     obj = response_object(call, new_id("resp_"), now())
     seq = 0
 
@@ -432,42 +434,22 @@ async def create(request: Request) -> Response:
     call = parse(state, await json_body(request))
     if call.stream:
         return stream_response(_stream(state, call))
-    reply = await off_loop(call.model, lambda: call.model.generate(call.generation))
+    reply = await off_loop(call.model, lambda: call.model.generate(call.generation), call.generation)
     obj = finish(call, response_object(call, new_id("resp_"), now()), reply, output_items(reply))
     save(state, call, obj)
     return ok(obj)
 
 
-def _require(state: ServerState, rid: str) -> dict[str, Any]:
-    obj = state.store.get(KIND, rid)
-    if obj is None:
-        raise not_found("response", rid, "response_id")
-    return obj
-
-
-async def retrieve(request: Request) -> Response:
-    return ok(_require(state_of(request), request.path_params["response_id"]))
-
-
-async def delete(request: Request) -> Response:
-    state = state_of(request)
-    rid = request.path_params["response_id"]
-    _require(state, rid)
-    state.store.delete(KIND, rid)
-    state.store.delete_children(ITEM_KIND, rid)
-    return ok({"id": rid, "object": "response.deleted", "deleted": True})
-
-
 async def list_input_items(request: Request) -> Response:
     state = state_of(request)
     rid = request.path_params["response_id"]
-    _require(state, rid)
+    RESPONSES.require(state, request.path_params)
     return ok(paginate(state.store.list(ITEM_KIND, parent=rid), request.query_params, default_order="desc"))
 
 
 ROUTES = [
     Route("/responses", create, methods=["POST"]),
-    Route("/responses/{response_id}", retrieve, methods=["GET"]),
-    Route("/responses/{response_id}", delete, methods=["DELETE"]),
+    Route("/responses/{response_id}", RESPONSES.retrieve, methods=["GET"]),
+    Route("/responses/{response_id}", RESPONSES.delete, methods=["DELETE"]),
     Route("/responses/{response_id}/input_items", list_input_items, methods=["GET"]),
 ]
