@@ -43,11 +43,10 @@ def paginate(
     default_order: str = "desc",
     max_limit: int = 100,
     default_limit: int = 20,
-    ordered: bool = True,
 ) -> dict[str, Any]:
     """A list page; ``items`` come oldest first."""
     limit = query_int(query, "limit", default_limit, 1, max_limit)
-    order = query_order(query, default_order) if ordered else default_order
+    order = query_order(query, default_order)
     seq = items if order == "asc" else list(reversed(items))
     after, before = query.get("after"), query.get("before")
     if after:
