@@ -182,6 +182,9 @@ BAD_SCHEMAS = [
     ({"type": "string", "pattern": "a{1000000000}"}, "longer than"),
     ({"type": "string", "pattern": "(a{10000}){10000}"}, "longer than"),
     ({"type": "object", "minProperties": 10_000_000}, "limit"),
+    # catastrophic backtracking: the stdlib's re took 8 s at a{25} (minutes at a{30}), holding the GIL
+    ({"type": "string", "pattern": r"(a|aa)*a{40}\B-"}, "took too long"),
+    ({"type": "string", "pattern": r"(a*)*a{30}\B-"}, "cannot generate"),
 ]
 
 
@@ -238,9 +241,17 @@ def test_generation_is_bounded_across_choices(url: str) -> None:
     assert [len(c["message"]["content"]) for c in one.json()["choices"]] == [400_002, 400_002]
 
 
-def test_generation_runs_off_the_event_loop(url: str) -> None:
+@pytest.mark.parametrize(
+    ("schema", "status"),
+    [
+        ({"type": "array", "minItems": 90_000, "items": {"type": "integer"}}, 200),
+        ({"type": "string", "pattern": r"(a|aa)*a{40}\B-"}, 400),  # a slow match releases the GIL
+    ],
+    ids=["large-value", "slow-pattern"],
+)
+def test_generation_runs_off_the_event_loop(url: str, schema: dict[str, Any], status: int) -> None:
     """While one request generates a large value, other requests are answered."""
-    slow = chat_schema({"type": "array", "minItems": 90_000, "items": {"type": "integer"}})
+    slow = chat_schema(schema)
     done: dict[str, float] = {}
 
     def send_slow() -> None:
@@ -259,7 +270,7 @@ def test_generation_runs_off_the_event_loop(url: str) -> None:
             answered.append((t0, time.monotonic()))
             time.sleep(0.005)
     thread.join()
-    assert done["status"] == 200
+    assert done["status"] == status
     assert done["slow"] - sent > 0.1, "the slow request was too fast to show anything"
     # some request sent after the slow one was answered well before the slow one finished
     assert any(t0 > sent + 0.02 and t1 < done["slow"] - 0.05 for t0, t1 in answered), answered[:5]

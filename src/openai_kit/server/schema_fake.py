@@ -13,12 +13,12 @@ import contextlib
 import contextvars
 import importlib
 import math
-import re
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import orjson
+import regex
 
 _FORMATS = {
     "date-time": "2024-01-01T00:00:00Z",
@@ -45,6 +45,8 @@ MAX_OUTPUT_BYTES = 1024 * 1024
 MAX_NODES = 100_000
 #: the longest one generation may take
 MAX_SECONDS = 2.0
+#: the longest one match of a ``pattern`` may take (a legitimate one takes microseconds)
+_MATCH_SECONDS = 0.5
 #: orjson writes integers in this range only
 _INT_RANGE = (-(2**63), 2**64 - 1)
 
@@ -316,7 +318,7 @@ class _Generator:
         if isinstance(fmt, str) and fmt in _FORMATS:
             candidate = _FORMATS[fmt]
         elif pattern is not None:
-            candidate = _from_pattern(pattern, self.room)
+            candidate = _from_pattern(pattern, self.budget)
         elif not self.text_used and self.text:
             candidate = self.text[: max(self.room - 2, lo, 1)]  # the seed text is cut to fit, never refused
             self.text_used = True
@@ -327,7 +329,7 @@ class _Generator:
                 candidate = candidate + "x" * (lo - len(candidate))
             if hi is not None and len(candidate) > hi:
                 candidate = candidate[:hi]
-            if pattern is not None and re.search(pattern, candidate) is None:
+            if pattern is not None and not _search(pattern, candidate, self.budget):
                 raise SchemaError(f"cannot satisfy 'pattern' and the length limits together{_where(at)}")
         self.spend(max(len(candidate) - lo, 0), "a string", at)
         return candidate
@@ -462,15 +464,32 @@ _CATEGORY_SAMPLE = {
 }
 
 
-def _from_pattern(pattern: str, room: int) -> str:
+def _search(pattern: str, text: str, budget: Budget) -> bool:
+    """``re.search``, but bounded by the budget's deadline and without holding the GIL: the stdlib's
+    ``re`` can backtrack for minutes on a pattern like ``(a*)*a{30}\\B-`` and stops every thread."""
+    try:
+        found = regex.search(
+            pattern,
+            text,
+            timeout=min(max(budget.deadline - time.monotonic(), 0.05), _MATCH_SECONDS),
+            concurrent=True,
+        )
+    except TimeoutError:
+        raise SchemaError(f"matching pattern {pattern!r} took too long") from None
+    except regex.error as exc:
+        raise SchemaError(f"invalid pattern {pattern!r}: {exc}") from None
+    return found is not None
+
+
+def _from_pattern(pattern: str, budget: Budget) -> str:
     try:
         parsed = _sre.parse(pattern)
-        out = _emit(parsed, room)
+        out = _emit(parsed, budget.room)
     except SchemaError:
         raise
     except Exception as exc:
         raise SchemaError(f"cannot generate a string for pattern {pattern!r}: {exc}") from None
-    if re.search(pattern, out) is None:
+    if not _search(pattern, out, budget):
         raise SchemaError(f"cannot generate a string for pattern {pattern!r}")
     return out
 
