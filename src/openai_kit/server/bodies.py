@@ -67,7 +67,7 @@ def parse_json(raw: bytes) -> dict[str, Any]:
         ) from None
     if not isinstance(body, dict):
         raise APIError(400, "The JSON body of your request must be an object.")
-    if not limits.within_depth(body, limits.MAX_BODY_DEPTH):
+    if not limits.within_depth(body, limits.MAX_BODY_DEPTH, raw):
         raise _too_deep(limits.too_deep_at(body, limits.MAX_BODY_DEPTH) or None)
     result: dict[str, Any] = body
     return result

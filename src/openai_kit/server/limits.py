@@ -9,7 +9,8 @@ every write and when it opens a data directory written by an older version.
 
 The depth check itself is orjson's: the value is wrapped in enough one-element lists that a
 serialisation fails exactly when the value is deeper than the limit. That runs at C speed (a
-32 MiB body takes milliseconds); only a value that fails is walked in Python, to name where.
+32 MiB body takes milliseconds); only a value that fails is walked in Python, to name where. Most
+bodies skip even that: JSON with no more opening brackets than the limit cannot nest deeper.
 """
 
 from __future__ import annotations
@@ -47,24 +48,39 @@ def _orjson_limit() -> int:
 _ORJSON_LIMIT = _orjson_limit()
 
 
+def _few_brackets(data: bytes, limit: int) -> bool:
+    # no more opening brackets than the limit: cannot nest deeper (most bodies: a few nanoseconds)
+    return data.count(b"[") + data.count(b"{") <= limit
+
+
 def dumps_within(value: Any, limit: int) -> bytes | None:
     """``orjson.dumps(value)``, or ``None`` when ``value`` nests more than ``limit`` containers deep."""
+    try:
+        data = orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return None
+    return data if _few_brackets(data, limit) or _fits(value, limit) else None
+
+
+def within_depth(value: Any, limit: int, raw: bytes | None = None) -> bool:
+    """Whether ``value`` (parsed from ``raw``, when given) nests at most ``limit`` containers deep."""
+    if raw is not None and _few_brackets(raw, limit):
+        return True
+    return _fits(value, limit)
+
+
+def _fits(value: Any, limit: int) -> bool:
     pad = _ORJSON_LIMIT - limit
     if pad <= 0:  # pragma: no cover - orjson's limit is far above ours
-        return orjson.dumps(value) if too_deep_at(value, limit) is None else None
+        return too_deep_at(value, limit) is None
     wrapped: Any = value
     for _ in range(pad):
         wrapped = [wrapped]
     try:
-        data = orjson.dumps(wrapped)
+        orjson.dumps(wrapped)
     except orjson.JSONEncodeError:
-        return None
-    return data[pad:-pad]
-
-
-def within_depth(value: Any, limit: int) -> bool:
-    """Whether ``value`` nests at most ``limit`` containers deep (a scalar is depth 0)."""
-    return dumps_within(value, limit) is not None
+        return False
+    return True
 
 
 def too_deep_at(value: Any, limit: int) -> str | None:

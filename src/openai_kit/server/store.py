@@ -62,7 +62,7 @@ class Store:
         bad: list[tuple[str, str, str]] = []
         for kind, doc_id, data in self._db.execute("SELECT kind, id, data FROM docs"):
             try:
-                ok = limits.within_depth(_load(data), limits.STORED_DEPTH)
+                ok = limits.within_depth(_load(data), limits.STORED_DEPTH, bytes(data))
                 reason = "nested too deeply"
             except orjson.JSONDecodeError:
                 ok, reason = False, "not valid JSON"
