@@ -467,6 +467,40 @@ def test_http_errors_are_api_errors(url: str, request_bytes: bytes, status: int)
     assert httpx.get(f"{url}/models").status_code == 200  # still serving
 
 
+def test_h11_protocol_errors_are_api_errors() -> None:
+    """Without httptools uvicorn parses with h11: its errors are JSON too."""
+    import uvicorn
+
+    from openai_kit.server.app import create_app
+    from openai_kit.server.protocol import H11JSONProtocol
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(), log_level="critical", http=H11JSONProtocol, lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        base = f"http://127.0.0.1:{port}/v1"
+        assert httpx.get(f"{base}/models").status_code == 200
+        for request_bytes in (
+            b"GARBAGE\r\n\r\n",
+            b"GET /v1/models/" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        ):
+            status, headers, body = raw(base, request_bytes)
+            assert status == 400 and headers["content-type"] == "application/json", body[:200]
+            assert set(orjson.loads(body)["error"]) == {"message", "type", "param", "code"}
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
 def test_limits_leave_ordinary_requests_alone(url: str) -> None:
     long_but_fine = "a" * 8000
     api_error(httpx.get(f"{url}/models/{long_but_fine}"), 404, "model")
