@@ -8,6 +8,7 @@ the server must keep answering afterwards.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import sqlite3
 import threading
@@ -408,11 +409,15 @@ def test_multipart_boundary_length(url: str) -> None:
 # -- uvicorn's own errors, over raw sockets ---------------------------------------------------
 
 
-def raw(url: str, data: bytes) -> tuple[int, dict[str, str], bytes]:
+def raw(url: str, data: bytes, piece: int = 0) -> tuple[int, dict[str, str], bytes]:
+    """Send ``data`` (in ``piece``-byte writes, when given) and read the answer until the server closes."""
     host, port = url.split("//")[1].split("/")[0].split(":")
     with socket.create_connection((host, int(port)), timeout=10) as s:
         try:
-            s.sendall(data)
+            for i in range(0, len(data), piece or len(data)):
+                s.sendall(data[i : i + (piece or len(data))])
+                if piece:
+                    time.sleep(0.001)
         except OSError:
             pass  # the server may answer and close before reading everything
         out = b""
@@ -443,6 +448,7 @@ def raw(url: str, data: bytes) -> tuple[int, dict[str, str], bytes]:
         (b"POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\n\r\n", 400),
         (b"GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n", 431),
         (b"GET /v1/models HTTP/1.1\r\nHost: x\r\n" + b"X-Many: a\r\n" * 20_000 + b"\r\n", 431),
+        (b"GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Endless: " + b"a" * 100_000, 431),  # never ends
     ],
     ids=[
         "long-path",
@@ -455,20 +461,75 @@ def raw(url: str, data: bytes) -> tuple[int, dict[str, str], bytes]:
         "chunked",
         "big-header",
         "many-headers",
+        "endless-header",
     ],
 )
 def test_http_errors_are_api_errors(url: str, request_bytes: bytes, status: int) -> None:
-    got, headers, body = raw(url, request_bytes)
-    assert got == status, body[:300]
-    assert headers["content-type"] == "application/json"
-    assert int(headers["content-length"]) == len(body)
-    error = orjson.loads(body)["error"]
-    assert set(error) == {"message", "type", "param", "code"} and error["type"] == "invalid_request_error"
+    for piece in (0, 8192):  # in one write, and in pieces (the parser sees it whole, or growing)
+        got, headers, body = raw(url, request_bytes, piece)
+        assert got == status, body[:300]
+        assert headers["content-type"] == "application/json"
+        assert int(headers["content-length"]) == len(body)
+        error = orjson.loads(body)["error"]
+        assert set(error) == {"message", "type", "param", "code"} and error["type"] == "invalid_request_error"
     assert httpx.get(f"{url}/models").status_code == 200  # still serving
 
 
+class _Transport(asyncio.Transport):
+    """Collects what the protocol writes (a socket stand-in: the head arrives in one read)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written = b""
+        self.closed = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written += bytes(data)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return default
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GET /v1/" + b"a" * 20_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        (b"GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n", 431),
+    ],
+    ids=["url", "header"],
+)
+def test_limits_hold_when_the_head_arrives_in_one_read(request_bytes: bytes, status: int) -> None:
+    import uvicorn
+    from uvicorn.server import ServerState
+
+    from openai_kit.server.app import create_app
+    from openai_kit.server.protocol import http_protocol
+
+    loop = asyncio.new_event_loop()
+    try:
+        config = uvicorn.Config(create_app(), http=http_protocol(), log_level="critical")
+        config.load()
+        protocol: Any = http_protocol()(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+        transport = _Transport()
+        protocol.connection_made(transport)
+        protocol.data_received(request_bytes)
+        assert transport.written.startswith(b"HTTP/1.1 %d " % status), transport.written[:100]
+        assert transport.closed
+        body = transport.written.partition(b"\r\n\r\n")[2]
+        assert set(orjson.loads(body)["error"]) == {"message", "type", "param", "code"}
+    finally:
+        loop.close()
+
+
 def test_h11_protocol_errors_are_api_errors() -> None:
-    """Without httptools uvicorn parses with h11: its errors are JSON too."""
+    """Without httptools uvicorn parses with h11: its errors are JSON too. (h11 limits a head to 16 KiB
+    while it arrives in pieces; the exact 414 / 431 limits are the httptools protocol's.)"""
     import uvicorn
 
     from openai_kit.server.app import create_app
@@ -492,7 +553,7 @@ def test_h11_protocol_errors_are_api_errors() -> None:
             b"GARBAGE\r\n\r\n",
             b"GET /v1/models/" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
         ):
-            status, headers, body = raw(base, request_bytes)
+            status, headers, body = raw(base, request_bytes, piece=4096)
             assert status == 400 and headers["content-type"] == "application/json", body[:200]
             assert set(orjson.loads(body)["error"]) == {"message", "type", "param", "code"}
     finally:

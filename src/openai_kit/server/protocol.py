@@ -23,6 +23,7 @@ MAX_URL_BYTES = 16 * 1024
 #: largest request head (request line and headers) accepted
 MAX_HEAD_BYTES = 64 * 1024
 
+_HEAD_TOO_LARGE = f"Request header fields too large: the limit is {MAX_HEAD_BYTES} bytes."
 _REASONS = {400: b"Bad Request", 414: b"URI Too Long", 431: b"Request Header Fields Too Large"}
 
 
@@ -50,7 +51,8 @@ class _Rejected(Exception):
 
 
 class H11JSONProtocol(H11Protocol):
-    """h11 (pure Python): h11 itself limits the head to 16 KiB; its errors become JSON."""
+    """h11 (pure Python, uvicorn's fallback without httptools): its errors become JSON. h11 limits a
+    head to 16 KiB while it arrives in pieces; the exact URL and head limits are httptools' only."""
 
     def send_400_response(self, msg: str) -> None:
         message = "Invalid HTTP request: the request line or headers are malformed or larger than 16 KiB."
@@ -70,17 +72,20 @@ def _httptools_class() -> type[asyncio.Protocol] | None:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._in_head = True
-            self._head_bytes = 0
+            self._received_in_head = 0
             self._rejection: _Rejected | None = None
+            self._header_bytes = 0
 
         def data_received(self, data: bytes) -> None:
             if self._in_head:
-                self._head_bytes += len(data)
+                self._received_in_head += len(data)
             super().data_received(data)
-            if self._in_head and self._head_bytes > MAX_HEAD_BYTES and not self.transport.is_closing():
-                self._reject(
-                    _Rejected(431, f"Request header fields too large: the limit is {MAX_HEAD_BYTES} bytes.")
-                )
+            if self._in_head and self._received_in_head > MAX_HEAD_BYTES and not self.transport.is_closing():
+                self._reject(_Rejected(431, _HEAD_TOO_LARGE))
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._header_bytes = 0
 
         def on_url(self, url: bytes) -> None:
             super().on_url(url)
@@ -90,6 +95,14 @@ def _httptools_class() -> type[asyncio.Protocol] | None:
                 )
                 raise self._rejection
 
+        def on_header(self, name: bytes, value: bytes) -> None:
+            # counted here too: a head that arrives in one piece never looks incomplete
+            self._header_bytes += len(name) + len(value) + 4
+            if self._header_bytes > MAX_HEAD_BYTES:
+                self._rejection = _Rejected(431, _HEAD_TOO_LARGE)
+                raise self._rejection
+            super().on_header(name, value)
+
         def on_headers_complete(self) -> None:
             self._in_head = False
             super().on_headers_complete()
@@ -97,7 +110,7 @@ def _httptools_class() -> type[asyncio.Protocol] | None:
         def on_message_complete(self) -> None:
             super().on_message_complete()
             self._in_head = True
-            self._head_bytes = 0
+            self._received_in_head = 0
 
         def send_400_response(self, msg: str) -> None:
             self._reject(
