@@ -20,12 +20,17 @@ from .errors import APIError
 from .protocol import http_protocol
 from .routes import (
     assistants,
+    audio,
     batches,
     chat,
     completions,
+    conversations,
     embeddings,
     files,
+    fine_tuning,
+    images,
     models,
+    realtime,
     responses,
     runs,
     uploads,
@@ -49,6 +54,11 @@ ROUTE_MODULES = (
     vector_stores,
     runs,
     assistants,
+    images,
+    audio,
+    conversations,
+    fine_tuning,
+    realtime,
 )
 
 
@@ -93,7 +103,7 @@ class GuardMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = "req_" + secrets.token_hex(16)
-        if self.api_key is not None:
+        if self.api_key is not None and not scope["path"].startswith(images.PUBLIC_PREFIX):
             auth = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
             scheme, _, token = auth.partition(" ")
             if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip(), self.api_key):
@@ -138,6 +148,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         batches.resume(server)
         runs.resume(server)
+        responses.resume(server)
+        fine_tuning.resume(server)
         yield
         await server.close()
 
@@ -154,12 +166,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return app
 
 
-def serve(settings: Settings, *, log_level: str = "info") -> None:
+def serve(settings: Settings, *, log_level: str = "info", app: Starlette | None = None) -> None:
     """Run the server in the foreground until interrupted (what ``openai-kit serve`` does)."""
     import uvicorn
 
     uvicorn.run(
-        create_app(settings),
+        app or create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level=log_level,
