@@ -39,7 +39,7 @@ FUZZ_EXAMPLES = int(os.environ.get("OPENAI_KIT_FUZZ_EXAMPLES", "400"))
 #: the operations the local server implements
 IMPLEMENTED = (
     r"^/(models|chat/completions|completions|responses|embeddings|moderations|files|uploads|batches"
-    r"|vector_stores|threads|assistants)[^?]*$"
+    r"|vector_stores|threads|assistants|images|audio|conversations|fine_tuning)[^?]*$"
 )
 LISTS = (
     "/models",
@@ -133,6 +133,7 @@ def _seed(url: str) -> list[dict[str, str]]:
         json={"model": "echo", "store": True, "messages": [{"role": "user", "content": "x"}]},
     ).json()["id"]
     resp = c.post("/responses", json={"model": "echo", "input": "hi"}).json()["id"]
+    conversation = c.post("/conversations", json={"items": [{"role": "user", "content": "hi"}]}).json()["id"]
     upload = c.post(
         "/uploads", json={"filename": "u.txt", "purpose": "assistants", "bytes": 3, "mime_type": "text/plain"}
     ).json()["id"]
@@ -149,6 +150,7 @@ def _seed(url: str) -> list[dict[str, str]]:
         "completion_id": cid,
         "response_id": resp,
         "upload_id": upload,
+        "conversation_id": conversation,
     }
     return [{**common, "batch_id": bid}, {**common, "batch_id": vsfb}]
 
