@@ -103,6 +103,7 @@ _EXPORTS: dict[str, str] = {
     "AsyncAssistantEventHandler": "_sdk_helpers.assistant_stream",
 }
 VERSION = __version__
+_EXPORTS["RateLimiter"] = "ratelimit"  # client-side rate limiting (issue 16)
 for _name in [
     "APIConnectionError",
     "APIError",

@@ -28,6 +28,7 @@ from .resources._root import AsyncRootResources, SyncRootResources
 if TYPE_CHECKING:
     from ._pagination import AsyncPage, SyncPage
     from ._transports._base import AsyncTransport, Response, SyncTransport
+    from .ratelimit import RateLimiter
     from .webhooks import Webhooks
 
 __all__ = ["DEFAULT_BASE_URL", "AsyncOpenAI", "OpenAI"]
@@ -147,6 +148,7 @@ class _ClientCore:
     """Configuration and request preparation shared by the sync and async clients."""
 
     _auth_scheme = "openai"
+    _rate_hook = "_sync_request_hook"
     _env_api_key_names: tuple[str, ...] = ("OPENAI_API_KEY",)
 
     def __init__(
@@ -165,6 +167,7 @@ class _ClientCore:
         event_hooks: Mapping[str, Sequence[Hook]] | None = None,
         config_file: str | None = None,
         webhook_secret: str | None = None,
+        rate_limit: Any = None,
     ) -> None:
         provider = api_key if callable(api_key) else None
         settings = resolve_settings(
@@ -189,6 +192,7 @@ class _ClientCore:
             "default_query": dict(default_query or {}),
             "event_hooks": {k: list(v) for k, v in (event_hooks or {}).items()},
             "webhook_secret": webhook_secret,
+            "rate_limit": rate_limit,
         }
         self._holder = _TransportHolder(self._transport_factory(http_client), owned=http_client is None)
         self._is_view = False
@@ -231,13 +235,22 @@ class _ClientCore:
         self._headers = headers
         self._default_query = _clean_query(s["default_query"])
         key = s["api_key"]
+        request_hooks = tuple(s["event_hooks"].get("request", ()))
+        response_hooks = tuple(s["event_hooks"].get("response", ()))
+        self.rate_limit: RateLimiter | None = None
+        if s.get("rate_limit") is not None:  # paces last before sending, learns first from responses
+            from . import ratelimit
+
+            self.rate_limit = s["rate_limit"] = ratelimit.RateLimiter.coerce(s["rate_limit"])
+            request_hooks += (getattr(self.rate_limit, self._rate_hook),)
+            response_hooks = (self.rate_limit._response_hook, *response_hooks)
         self._pipe = Pipeline(
             api_key=None if callable(key) else key,
             api_key_provider=key if callable(key) else None,
             auth_headers=self._auth_headers,
             retry=s["retry_policy"],
-            request_hooks=tuple(s["event_hooks"].get("request", ())),
-            response_hooks=tuple(s["event_hooks"].get("response", ())),
+            request_hooks=request_hooks,
+            response_hooks=response_hooks,
         )
 
     def _auth_headers(self, key: str) -> Mapping[str, str]:
@@ -432,6 +445,7 @@ class OpenAI(_ClientCore, SyncRootResources):
         event_hooks: Mapping[str, Sequence[Callable[..., Any]]] | None = None,
         config_file: str | None = None,
         webhook_secret: str | None = None,
+        rate_limit: RateLimiter | Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -447,6 +461,7 @@ class OpenAI(_ClientCore, SyncRootResources):
             event_hooks=event_hooks,
             config_file=config_file,
             webhook_secret=webhook_secret,
+            rate_limit=rate_limit,
         )
 
     def _transport_factory(self, http_client: Any) -> Callable[[], Any]:
@@ -578,6 +593,8 @@ class OpenAI(_ClientCore, SyncRootResources):
 class AsyncOpenAI(_ClientCore, AsyncRootResources):
     """The asyncio client. Usable from several event loops in turn and after ``os.fork()``."""
 
+    _rate_hook = "_async_request_hook"
+
     def __init__(
         self,
         *,
@@ -594,6 +611,7 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         event_hooks: Mapping[str, Sequence[Callable[..., Any]]] | None = None,
         config_file: str | None = None,
         webhook_secret: str | None = None,
+        rate_limit: RateLimiter | Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -609,6 +627,7 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
             event_hooks=event_hooks,
             config_file=config_file,
             webhook_secret=webhook_secret,
+            rate_limit=rate_limit,
         )
 
     def _transport_factory(self, http_client: Any) -> Callable[[], Any]:
