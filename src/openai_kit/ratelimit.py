@@ -319,7 +319,10 @@ class RateLimiter:
         max_pause: float | None = None,
         estimator: Callable[[object], int] | None = None,
     ) -> None:
-        for label, v in (("requests_per_minute", requests_per_minute), ("tokens_per_minute", tokens_per_minute)):
+        for label, v in (
+            ("requests_per_minute", requests_per_minute),
+            ("tokens_per_minute", tokens_per_minute),
+        ):
             if v is not None and (not isinstance(v, int | float) or v <= 0):
                 raise ConfigError(f"RateLimiter: {label} must be a positive number, got {v!r}")
         if not period > 0:

