@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, str] = {
     "chat": "chat",
     "serve": "serve",
     "proxy": "proxy",
+    "bulk": "bulk",
 }
 
 
