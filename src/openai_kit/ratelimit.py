@@ -170,7 +170,9 @@ _RESERVE_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local period, headroom, burst = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-local st = redis.call('HMGET', KEYS[1], 'tat_requests', 'tat_tokens', 'lim_requests', 'lim_tokens')
+local st = redis.call('HMGET', KEYS[1], 'tat_requests', 'tat_tokens', 'lim_requests', 'lim_tokens', 'slow', 'slow_at')
+local slow = tonumber(st[5]) or 1
+if slow < 1 then slow = math.min(1, slow + RECOVER * (now - tonumber(st[6])) / period) end
 local costs = {tonumber(ARGV[1]), tonumber(ARGV[2])}
 local conf = {tonumber(ARGV[3]), tonumber(ARGV[4])}
 local start = now
@@ -182,7 +184,7 @@ for i = 1, 2 do
   local learned = tonumber(st[i + 2])
   if learned and learned > 0 and (lim <= 0 or learned < lim) then lim = learned end
   if lim > 0 then
-    step[i] = costs[i] * period / (lim * (1 - headroom))
+    step[i] = costs[i] * period / (lim * slow * (1 - headroom))
     if tat[i] - burst > start then start = tat[i] - burst end
   end
 end
@@ -200,10 +202,21 @@ redis.call('PEXPIRE', KEYS[1], math.ceil((horizon + 2 * period) * 1000))
 return math.floor((start - now) * 1000000)
 """
 
-# observe: ARGV learned_lim_r, learned_lim_t (0 = unknown), push_r, push_t (seconds from now, -1 = none)
+# observe: ARGV learned_lim_r, learned_lim_t (0 = unknown), push_r, push_t (seconds from now, -1 = none),
+# rate_limited (1 after a 429), period
 _OBSERVE_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+if tonumber(ARGV[5]) == 1 then
+  local period = tonumber(ARGV[6])
+  local st = redis.call('HMGET', KEYS[1], 'slow', 'slow_at')
+  local slow, at = tonumber(st[1]) or 1, tonumber(st[2]) or 0
+  if now - at >= SLOW_GAP * period then
+    if slow < 1 then slow = math.min(1, slow + RECOVER * (now - at) / period) end
+    redis.call('HSET', KEYS[1], 'slow', string.format('%.6f', math.max(SLOW_FLOOR, slow * SLOW_DOWN)),
+      'slow_at', string.format('%.6f', now))
+  end
+end
 local names = {'requests', 'tokens'}
 for i = 1, 2 do
   local lim = tonumber(ARGV[i])
@@ -220,6 +233,18 @@ return 1
 """
 
 
+# After a 429 the limits are scaled down by SLOW_DOWN (at most once per SLOW_GAP of a period, never below
+# SLOW_FLOOR) and recover by RECOVER of the limit per period: 429s that still happen slow everyone down.
+_AIMD = {"SLOW_DOWN": 0.95, "SLOW_GAP": 0.1, "SLOW_FLOOR": 0.5, "RECOVER": 0.1}
+for _name, _value in _AIMD.items():
+    _RESERVE_LUA = _RESERVE_LUA.replace(_name, repr(_value))
+    _OBSERVE_LUA = _OBSERVE_LUA.replace(_name, repr(_value))
+
+
+def _recovered(slow: float, at: float, now: float, period: float) -> float:
+    return slow if slow >= 1 else min(1.0, slow + _AIMD["RECOVER"] * (now - at) / period)
+
+
 class _LocalState:
     """The same algorithm as the Lua scripts, for one process (threads and event loops)."""
 
@@ -227,6 +252,7 @@ class _LocalState:
         self._lock = threading.Lock()
         self.tat = [0.0, 0.0]
         self.learned = [0.0, 0.0]
+        self.slow, self.slow_at = 1.0, 0.0
 
     def reserve(
         self, costs: tuple[int, int], conf: tuple[float, float], period: float, headroom: float, burst: float
@@ -235,22 +261,28 @@ class _LocalState:
             now = time.monotonic()
             start = now
             steps = [0.0, 0.0]
+            slow = _recovered(self.slow, self.slow_at, now, period)
             for i in (0, 1):
                 lim = conf[i]
                 learned = self.learned[i]
                 if learned > 0 and (lim <= 0 or learned < lim):
                     lim = learned
                 if lim > 0:
-                    steps[i] = costs[i] * period / (lim * (1 - headroom))
+                    steps[i] = costs[i] * period / (lim * slow * (1 - headroom))
                     start = max(start, self.tat[i] - burst)
             for i in (0, 1):
                 if steps[i] > 0:
                     self.tat[i] = max(self.tat[i], start) + steps[i]
             return start - now
 
-    def observe(self, learned: tuple[float, float], push: tuple[float, float]) -> None:
+    def observe(
+        self, learned: tuple[float, float], push: tuple[float, float], rate_limited: bool, period: float
+    ) -> None:
         with self._lock:
             now = time.monotonic()
+            if rate_limited and now - self.slow_at >= _AIMD["SLOW_GAP"] * period:
+                slow = _recovered(self.slow, self.slow_at, now, period)
+                self.slow, self.slow_at = max(_AIMD["SLOW_FLOOR"], slow * _AIMD["SLOW_DOWN"]), now
             for i in (0, 1):
                 if learned[i] > 0:
                     self.learned[i] = learned[i]
@@ -279,8 +311,10 @@ class _RedisState:
         micros = self._reserve(keys=[self._key], args=[*costs, *conf, period, headroom, burst])
         return int(micros) / 1_000_000
 
-    def observe(self, learned: tuple[float, float], push: tuple[float, float]) -> None:
-        self._observe(keys=[self._key], args=[*learned, *push])
+    def observe(
+        self, learned: tuple[float, float], push: tuple[float, float], rate_limited: bool, period: float
+    ) -> None:
+        self._observe(keys=[self._key], args=[*learned, *push, int(rate_limited), period])
 
 
 def _num(headers: Mapping[str, str], name: str) -> float | None:
@@ -411,8 +445,8 @@ class RateLimiter:
                     limit = learned[i] or (self.requests_per_minute, self.tokens_per_minute)[i]
                     pause = 1.0 if reset is None else reset / limit if limit else reset
                 push[i] = max(push[i], min(pause, self.max_pause))
-        if any(x > 0 for x in learned) or any(p >= 0 for p in push):
-            self._state.observe((learned[0], learned[1]), (push[0], push[1]))
+        if status_code == 429 or any(x > 0 for x in learned) or any(p >= 0 for p in push):
+            self._state.observe((learned[0], learned[1]), (push[0], push[1]), status_code == 429, self.period)
 
     # -- client hooks --------------------------------------------------------------------------
     def _sync_request_hook(self, request: Any) -> None:

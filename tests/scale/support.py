@@ -244,8 +244,7 @@ def worker_main(argv: list[str]) -> None:
         p.add_argument(name, required=True)
     for name in ("--requests", "--tokens", "--threads"):
         p.add_argument(name, type=int, required=True)
-    for name in ("--window", "--start", "--end"):
-        p.add_argument(name, type=float, required=True)
+    p.add_argument("--window", type=float, required=True)
     a = p.parse_args(argv)
     limiter = RateLimiter(a.requests, a.tokens, period=a.window, redis_url=a.redis_url, name=a.name)
     client = OpenAI(base_url=a.base_url, api_key="sk-test", rate_limit=limiter, max_retries=0)
@@ -256,12 +255,15 @@ def worker_main(argv: list[str]) -> None:
 
     ChatCompletion.model_validate(orjson.loads(_completion_bytes("m")))
     _ = client.chat.completions
+    # ready: the parent answers with the start and end times, the same for every process
+    print("ready", flush=True)
+    start, end = (float(x) for x in sys.stdin.readline().split())
 
     def loop(seed: int) -> None:
         rnd = random.Random(seed)
-        while time.time() < a.start:
+        while time.time() < start:
             time.sleep(0.001)
-        while time.time() < a.end:
+        while time.time() < end:
             text = "x" * rnd.randint(40, 400)
             try:
                 client.chat.completions.create(
@@ -296,8 +298,6 @@ def shared_load(
     name: str = "load",
 ) -> dict[str, int]:
     """Run the worker processes; the summed client-side counts."""
-    start = time.time() + 2.0 + 0.4 * processes  # every process imported and waiting by then
-    end = start + seconds
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     args = [
         sys.executable,
@@ -318,17 +318,22 @@ def shared_load(
         str(threads),
         "--window",
         str(window),
-        "--start",
-        str(start),
-        "--end",
-        str(end),
     ]
     procs = [
-        subprocess.Popen(args, stdout=subprocess.PIPE, cwd=ROOT, env=env, text=True) for _ in range(processes)
+        subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT, env=env, text=True)
+        for _ in range(processes)
     ]
+    for proc in procs:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    start = time.time() + 0.3
+    end = start + seconds
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write(f"{start} {end}\n")
+        proc.stdin.flush()
     total = {"ok": 0, "429": 0, "other": 0, "start": start, "end": end}  # type: ignore[dict-item]
     for proc in procs:
-        out, _ = proc.communicate(timeout=seconds + 60)
+        out, _ = proc.communicate(timeout=seconds + 120)
         assert proc.returncode == 0, out
         for k, v in json.loads(out.strip().splitlines()[-1]).items():
             total[k] += v
