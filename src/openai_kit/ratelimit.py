@@ -377,8 +377,8 @@ class RateLimiter:
         self._state: _LocalState | _RedisState = (
             _RedisState(redis_url, redis, f"openai-kit:ratelimit:{name}") if self._shared else _LocalState()
         )
-        #: counters for this process: permits given, seconds waited, 429s seen
-        self.stats = {"permits": 0, "waited": 0.0, "rate_limited": 0}
+        #: counters for this process: permits given, seconds waited, 429s seen, slots missed
+        self.stats = {"permits": 0, "waited": 0.0, "rate_limited": 0, "late": 0}
 
     def __repr__(self) -> str:
         where = "redis" if self._shared else "local"
@@ -398,20 +398,38 @@ class RateLimiter:
 
     def acquire(self, tokens: int = 0) -> float:
         """Block this thread until one request of ``tokens`` tokens may be sent; the seconds waited."""
-        delay = self._reserve(tokens)
-        if delay > 0:
-            time.sleep(delay)
-        return delay
+        t0 = time.monotonic()
+        for again in (True, False):
+            start = time.monotonic()
+            delay = self._reserve(tokens)
+            pause = start + delay - time.monotonic()  # the round trip to Redis is part of the wait
+            if pause > 0:
+                time.sleep(pause)
+            if not (again and self._missed(start, delay)):
+                break
+        return time.monotonic() - t0
 
     async def acquire_async(self, tokens: int = 0) -> float:
         """Like ``acquire`` for an event loop (the Redis round trip runs in a worker thread)."""
-        if self._shared:
-            delay = await asyncio.to_thread(self._reserve, tokens)
-        else:
-            delay = self._reserve(tokens)
-        if delay > 0:
-            await asyncio.sleep(delay)
-        return delay
+        t0 = time.monotonic()
+        for again in (True, False):
+            start = time.monotonic()
+            delay = await asyncio.to_thread(self._reserve, tokens) if self._shared else self._reserve(tokens)
+            pause = start + delay - time.monotonic()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            if not (again and self._missed(start, delay)):
+                break
+        return time.monotonic() - t0
+
+    def _missed(self, start: float, delay: float) -> bool:
+        """Woke up so late for a future slot that sending now would bunch with the slots after it:
+        take a new slot once (an overloaded machine otherwise turns late wake-ups into 429s)."""
+        late = time.monotonic() - (start + delay)
+        if delay > 0 and late > max(0.005, self.headroom * self.period / 2):
+            self.stats["late"] += 1
+            return True
+        return False
 
     # -- feedback ------------------------------------------------------------------------------
     def observe(self, status_code: int, headers: Mapping[str, str]) -> None:
