@@ -389,6 +389,7 @@ async def _run_chunk(
     results: dict[str, tuple[bytes, bool]] = {}
     last_error: dict[str, bytes] = {}
     pending = items
+    why = ""
     ids = state.ids(start)
     for attempt in range(max_attempts):
         if attempt < len(ids):
@@ -409,6 +410,10 @@ async def _run_chunk(
             if batch.status in _FINAL:
                 break
             await asyncio.sleep(poll_interval)
+        if batch.status != "completed":
+            errors = getattr(batch.errors, "data", None) or []
+            detail = "; ".join(str(getattr(e, "message", e)) for e in errors[:3])
+            why = f"batch {batch_id} {batch.status}" + (f": {detail}" if detail else "")
         for file_id in (batch.output_file_id, batch.error_file_id):
             if not file_id:
                 continue
@@ -436,7 +441,8 @@ async def _run_chunk(
         elif cid in last_error:
             out.append((last_error[cid], False))
         else:
-            error = {"code": "batch_incomplete", "message": f"not run after {max_attempts} batch attempt(s)"}
+            message = f"not run after {max_attempts} batch attempt(s)" + (f" (last: {why})" if why else "")
+            error = {"code": "batch_incomplete", "message": message}
             out.append((_result_line(cid, None, None, None, error), False))
     return out
 

@@ -200,3 +200,18 @@ def test_progress_plain_lines_and_a_live_bar_on_a_terminal(server: str, tmp_path
     assert tty.returncode == 0
     assert b"300/300" in screen and b"failed" in screen and b"/s" in screen and b"ETA" in screen
     assert b"\x1b[" in screen  # drawn live with terminal control sequences
+
+
+def test_a_failed_batch_is_reported_per_line(server: str, tmp_path: Path) -> None:
+    inp, out = tmp_path / "requests.jsonl", tmp_path / "results.jsonl"
+    line = (
+        b'{"custom_id": "same", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "echo"}}\n'
+    )
+    inp.write_bytes(line * 2)  # the Batch API refuses a file with a repeated custom_id
+    summary = run_bulk(
+        inp, out, base_url=server, via="batch", poll_interval=0.02, max_attempts=2, progress=False
+    )
+    assert (summary.done, summary.failed, len(summary.batches)) == (0, 2, 2)
+    records = [orjson.loads(x) for x in out.read_bytes().splitlines()]
+    assert [r["error"]["code"] for r in records] == ["batch_incomplete"] * 2
+    assert "failed" in records[0]["error"]["message"] and "more than once" in records[0]["error"]["message"]
