@@ -509,7 +509,7 @@ async def arun_bulk(
     """Run every request of ``input_path`` not yet in ``output_path``; see the module's docs.
 
     ``client``: an ``AsyncOpenAI`` (default: one from the environment and ``base_url``, with
-    ``rate_limit``, closed at the end).
+    ``rate_limit`` and 5 retries, closed at the end).
     ``progress``: ``False`` silences it; otherwise a bar on a terminal, plain lines elsewhere.
     """
     if via not in ("direct", "batch"):
@@ -530,7 +530,7 @@ async def arun_bulk(
     if own:
         from ._client import AsyncOpenAI
 
-        client = AsyncOpenAI(base_url=base_url, rate_limit=rate_limit)
+        client = AsyncOpenAI(base_url=base_url, rate_limit=rate_limit, max_retries=5)  # a job, not a UI
     elif rate_limit is not None:
         client = client.with_options(rate_limit=rate_limit)
     bar = _Progress(summary.total, summary.skipped, progress, "bulk" if via == "direct" else "bulk via batch")

@@ -113,13 +113,16 @@ def test_direct_killed_half_way_and_resumed(server: str, tmp_path: Path, sig: si
     assert records[7]["response"]["body"]["choices"][0]["message"]["content"] == "say 7"  # type: ignore[index]
 
 
-def test_via_batch_killed_half_way_and_resumed(server: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+def test_via_batch_killed_half_way_and_resumed(server: str, tmp_path: Path, sig: signal.Signals) -> None:
     inp, out = tmp_path / "requests.jsonl", tmp_path / "results.jsonl"
     ids = _write_input(inp)
     args = [str(inp), "--out", str(out), "--base-url", server, "--via", "batch", "--batch-size", "250"]
     first = _cli(*args, "--poll-interval", "0.05", "--no-progress")
     state = Path(str(out) + ".batches.json")  # the running batches, to be polled instead of paid again
-    _kill_when(first, out, 250, signal.SIGKILL, state)
+    _kill_when(first, out, 250, sig, state)
+    if sig == signal.SIGINT:
+        assert first.returncode == 130 and out.read_bytes().endswith(b"\n")
     written = _lines(out)
     assert 250 <= written < N
     # the batches of chunks not yet in the output (a chunk written just before the kill needs none)

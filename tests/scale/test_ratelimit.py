@@ -79,7 +79,6 @@ def test_threads_wait_instead_of_429_and_keep_the_rate() -> None:
             base_url=url, api_key="k", max_retries=0, rate_limit={"requests_per_minute": 40, "period": 1}
         )
         client.chat.completions.create(model="m", messages=MESSAGES)  # type: ignore[arg-type]  # warm-up
-        time.sleep(1.0)
         start = time.time()
         counts = _run_threads(client, threads=12, seconds=3.0)
         n, _ = server.in_interval(start + 0.5, start + 3.0)
@@ -95,7 +94,6 @@ def test_limits_are_learned_from_headers() -> None:
     with server.running() as url:
         client = OpenAI(base_url=url, api_key="k", max_retries=0, rate_limit=limiter)
         client.chat.completions.create(model="m", messages=MESSAGES)  # type: ignore[arg-type]
-        time.sleep(1.0)
         counts = _run_threads(client, threads=8, seconds=2.0)
     assert counts["429"] == 0 and server.rejected == 0
     assert 2 * 25 * 0.85 <= counts["ok"] <= 2 * 25 + 8
@@ -169,7 +167,7 @@ def test_redis_limiter_is_shared_by_two_limiters(redis_url: str) -> None:
 def test_processes_and_threads_share_one_redis_limiter(redis_url: str) -> None:
     """2 processes x 8 threads, strict sliding-window limits: no 429s, >= 90% of the allowed rate."""
     # a 3 s window: its 3% headroom absorbs 90 ms of scheduling jitter on a busy 2-core machine
-    requests, tokens, window = 90, 9000, 3.0
+    requests, tokens, window = 75, 7500, 3.0
     server = RateLimitedServer(requests, tokens, window)
     with server.running() as url:
         counts = shared_load(
@@ -180,7 +178,7 @@ def test_processes_and_threads_share_one_redis_limiter(redis_url: str) -> None:
             requests=requests,
             tokens=tokens,
             window=window,
-            seconds=4.5,
+            seconds=5.5,
             name=uuid.uuid4().hex,
         )
     figures = report(server, counts, requests, tokens, window)
