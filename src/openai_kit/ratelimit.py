@@ -35,9 +35,15 @@ from typing import Any
 
 import orjson
 
-from ._errors import ConfigError
+from ._errors import ConfigError, OpenAIError
+from ._logging import logger
 
-__all__ = ["RateLimiter", "estimate_tokens", "parse_reset"]
+__all__ = ["RateLimiter", "RateLimiterError", "estimate_tokens", "parse_reset"]
+
+
+class RateLimiterError(OpenAIError):
+    """The shared limiter's Redis did not answer, so no permit could be given (nothing was sent)."""
+
 
 _DIMS = ("requests", "tokens")
 
@@ -308,13 +314,21 @@ class _RedisState:
     def reserve(
         self, costs: tuple[int, int], conf: tuple[float, float], period: float, headroom: float, burst: float
     ) -> float:
-        micros = self._reserve(keys=[self._key], args=[*costs, *conf, period, headroom, burst])
+        try:
+            micros = self._reserve(keys=[self._key], args=[*costs, *conf, period, headroom, burst])
+        except Exception as exc:  # redis.RedisError and socket errors; the message names host:port only
+            raise RateLimiterError(
+                f"rate limiter: Redis did not answer ({type(exc).__name__}: {exc})"
+            ) from None
         return int(micros) / 1_000_000
 
     def observe(
         self, learned: tuple[float, float], push: tuple[float, float], rate_limited: bool, period: float
     ) -> None:
-        self._observe(keys=[self._key], args=[*learned, *push, int(rate_limited), period])
+        try:
+            self._observe(keys=[self._key], args=[*learned, *push, int(rate_limited), period])
+        except Exception as exc:  # feedback is best effort: the response itself is fine
+            logger.warning("rate limiter: Redis did not take the feedback (%s)", type(exc).__name__)
 
 
 def _num(headers: Mapping[str, str], name: str) -> float | None:
@@ -400,11 +414,11 @@ class RateLimiter:
         """Block this thread until one request of ``tokens`` tokens may be sent; the seconds waited."""
         t0 = time.monotonic()
         for again in (True, False):
-            start = time.monotonic()
             delay = self._reserve(tokens)
-            pause = start + delay - time.monotonic()  # the round trip to Redis is part of the wait
-            if pause > 0:
-                time.sleep(pause)
+            # counted from the answer, not the call: a slow round trip makes us late, never early
+            start = time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
             if not (again and self._missed(start, delay)):
                 break
         return time.monotonic() - t0
@@ -413,11 +427,10 @@ class RateLimiter:
         """Like ``acquire`` for an event loop (the Redis round trip runs in a worker thread)."""
         t0 = time.monotonic()
         for again in (True, False):
-            start = time.monotonic()
             delay = await asyncio.to_thread(self._reserve, tokens) if self._shared else self._reserve(tokens)
-            pause = start + delay - time.monotonic()
-            if pause > 0:
-                await asyncio.sleep(pause)
+            start = time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
             if not (again and self._missed(start, delay)):
                 break
         return time.monotonic() - t0
