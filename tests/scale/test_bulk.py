@@ -28,6 +28,13 @@ def server() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def slow_batches() -> Iterator[str]:
+    """A server that takes 1 ms per batch line, so a kill finds batches still running."""
+    with run_server(work_delay=0.001) as url:
+        yield url
+
+
 @pytest.fixture(autouse=True)
 def _key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
@@ -114,10 +121,12 @@ def test_direct_killed_half_way_and_resumed(server: str, tmp_path: Path, sig: si
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
-def test_via_batch_killed_half_way_and_resumed(server: str, tmp_path: Path, sig: signal.Signals) -> None:
+def test_via_batch_killed_half_way_and_resumed(
+    slow_batches: str, tmp_path: Path, sig: signal.Signals
+) -> None:
     inp, out = tmp_path / "requests.jsonl", tmp_path / "results.jsonl"
     ids = _write_input(inp)
-    args = [str(inp), "--out", str(out), "--base-url", server, "--via", "batch", "--batch-size", "250"]
+    args = [str(inp), "--out", str(out), "--base-url", slow_batches, "--via", "batch", "--batch-size", "250"]
     first = _cli(*args, "--poll-interval", "0.05", "--no-progress")
     state = Path(str(out) + ".batches.json")  # the running batches, to be polled instead of paid again
     _kill_when(first, out, 250, sig, state)
