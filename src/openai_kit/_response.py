@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from ._errors import APIResponseValidationError
+from ._errors import validation_error
 from ._transports._base import Request, Response
 
 __all__ = ["APIResponse", "AsyncAPIResponse"]
@@ -53,9 +53,7 @@ def _json(content: bytes) -> Any:
     try:
         return orjson.loads(content)
     except orjson.JSONDecodeError as exc:
-        raise APIResponseValidationError(
-            f"Response body is not valid JSON: {exc}", body=content[:1000]
-        ) from None
+        raise validation_error(f"Response body is not valid JSON: {exc}", content) from None
 
 
 class APIResponse(_ResponseInfo):

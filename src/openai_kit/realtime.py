@@ -21,7 +21,6 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 import orjson
 
@@ -29,7 +28,8 @@ from ._errors import APIConnectionError, APITimeoutError, OpenAIError
 from ._realtime_events import ClientEvents
 
 if TYPE_CHECKING:
-    from ._client import AsyncOpenAI, OpenAI, _ClientCore
+    from ._base_client import _ClientCore
+    from ._client import AsyncOpenAI, OpenAI
 
 __all__ = [
     "AsyncRealtimeConnectMixin",
@@ -64,21 +64,13 @@ class _Session:
 
     @staticmethod
     def target(client: _ClientCore, model: str | None, query: Mapping[str, object] | None) -> str:
-        q: dict[str, object] = dict(client._default_query)
-        if model is not None:
-            q["model"] = model
-            if "api-version" in q:  # Azure names the deployment in the query
-                q.setdefault("deployment", model)
-        q.update(query or {})
-        scheme = "wss" if client._origin.startswith("https") else "ws"
-        origin = scheme + client._origin[client._origin.index(":") :]
-        return f"{origin}{client._base_path}/realtime" + (f"?{urlencode(q)}" if q else "")
+        return client.provider.realtime_url(client.base_url, model, {**client.default_query, **(query or {})})
 
     @staticmethod
     def headers(client: _ClientCore, key: str | None, extra: Mapping[str, str] | None) -> dict[str, str]:
-        headers = {k: v for k, v in client._headers.items() if k.startswith("openai-")}
+        headers = {k: v for k, v in client.default_headers.items() if k.startswith("openai-")}
         if key is not None:
-            headers.update(client._auth_headers(key))
+            headers.update(client.provider.auth_headers(key))
         headers.update(extra or {})
         return headers
 
@@ -290,7 +282,7 @@ class AsyncRealtimeConnection(_Session):
 
 
 def _key(client: _ClientCore) -> Any:
-    return client._pipe.api_key if client._pipe.api_key is not None else client._pipe.api_key_provider
+    return client.credential
 
 
 class RealtimeConnectMixin:
@@ -320,7 +312,7 @@ class RealtimeConnectMixin:
                 additional_headers=_Session.headers(client, key, extra_headers),
                 open_timeout=open_timeout,
                 max_size=None,
-                user_agent_header=client._headers.get("user-agent"),
+                user_agent_header=client.default_headers.get("user-agent"),
             )
         except (OSError, InvalidHandshake, TimeoutError) as exc:
             raise APIConnectionError(f"Realtime connection failed: {type(exc).__name__}", url=url) from None
@@ -367,7 +359,7 @@ class AsyncRealtimeConnectMixin:
                 additional_headers=_Session.headers(client, key, extra_headers),
                 open_timeout=open_timeout,
                 max_size=None,
-                user_agent_header=client._headers.get("user-agent"),
+                user_agent_header=client.default_headers.get("user-agent"),
             )
         except (OSError, InvalidHandshake, TimeoutError) as exc:
             raise APIConnectionError(f"Realtime connection failed: {type(exc).__name__}", url=url) from None

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Sequence
 from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._parallel_upload import AsyncUploadsParallelMixin, UploadsParallelMixin
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import path_param
-from openai_kit.resources._helpers import file_fields
+from openai_kit._utils import file_fields
 if TYPE_CHECKING:
     from openai_kit.types.files import (
         FileExpirationAfterParam,
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     )
 
 
-class Uploads(SyncAPIResource):
+class Uploads(UploadsParallelMixin, SyncAPIResource):
     """`client.uploads`."""
 
     @cached_property
@@ -98,7 +99,7 @@ class Uploads(SyncAPIResource):
         return result
 
 
-class AsyncUploads(AsyncAPIResource):
+class AsyncUploads(AsyncUploadsParallelMixin, AsyncAPIResource):
     """`client.uploads`."""
 
     @cached_property

@@ -4,14 +4,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from typing_extensions import Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import path_param
-from openai_kit.resources._helpers import file_fields
+from openai_kit._utils import file_fields
 if TYPE_CHECKING:
     from openai_kit._binary import AsyncBinaryResponse, BinaryResponse
     from openai_kit._pagination import AsyncPage, SyncPage
@@ -252,6 +252,52 @@ class Videos(SyncAPIResource):
         )
         return result
 
+    def with_model(self, model: str) -> VideosWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return VideosWithModel(self._client, model)
+
+
+class VideosWithModel(Videos):
+    """`client.videos` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    def create(
+        self,
+        *,
+        prompt: str,
+        model: VideoModelParam | NotGiven = NOT_GIVEN,
+        input_reference: Union[FileTypes, ImageRefParam2Param] | NotGiven = NOT_GIVEN,
+        seconds: VideoSecondsParam | NotGiven = NOT_GIVEN,
+        size: VideoSizeParam | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> VideoResource:
+        """`POST /videos`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.videos import VideoResource
+
+        result: VideoResource = self._client.request(
+            "POST",
+            "/videos",
+            body={
+                "model": model,
+                "prompt": prompt,
+                "seconds": seconds,
+                "size": size,
+            },
+            files=file_fields({
+                "input_reference": input_reference,
+            }),
+            cast_to=VideoResource,
+            options=options,
+        )
+        return result
+
 
 class AsyncVideos(AsyncAPIResource):
     """`client.videos`."""
@@ -469,6 +515,52 @@ class AsyncVideos(AsyncAPIResource):
                 "prompt": prompt,
             },
             files={},
+            cast_to=VideoResource,
+            options=options,
+        )
+        return result
+
+    def with_model(self, model: str) -> AsyncVideosWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncVideosWithModel(self._client, model)
+
+
+class AsyncVideosWithModel(AsyncVideos):
+    """`client.videos` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    async def create(
+        self,
+        *,
+        prompt: str,
+        model: VideoModelParam | NotGiven = NOT_GIVEN,
+        input_reference: Union[FileTypes, ImageRefParam2Param] | NotGiven = NOT_GIVEN,
+        seconds: VideoSecondsParam | NotGiven = NOT_GIVEN,
+        size: VideoSizeParam | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> VideoResource:
+        """`POST /videos`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.videos import VideoResource
+
+        result: VideoResource = await self._client.request(
+            "POST",
+            "/videos",
+            body={
+                "model": model,
+                "prompt": prompt,
+                "seconds": seconds,
+                "size": size,
+            },
+            files=file_fields({
+                "input_reference": input_reference,
+            }),
             cast_to=VideoResource,
             options=options,
         )
