@@ -115,6 +115,7 @@ if TYPE_CHECKING:
         not_given as not_given,
         omit as omit,
     )
+    from .ratelimit import RateLimiter as RateLimiter
     from .structured import (
         ContentFilterFinishReasonError as ContentFilterFinishReasonError,
         LengthFinishReasonError as LengthFinishReasonError,
