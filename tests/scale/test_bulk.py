@@ -77,10 +77,10 @@ def _kill_when(
     out: Path,
     lines: int,
     sig: signal.Signals,
-    ready: Callable[[], bool] = bool,
+    ready: Callable[[], bool] | None = None,
 ) -> None:
     deadline = time.monotonic() + 30
-    while _lines(out) < lines or not ready():
+    while _lines(out) < lines or (ready is not None and not ready()):
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "the bulk run made no progress"
         time.sleep(0.005)
