@@ -115,6 +115,7 @@ if TYPE_CHECKING:
         not_given as not_given,
         omit as omit,
     )
+    from .ratelimit import RateLimiter as RateLimiter
     from .structured import (
         ContentFilterFinishReasonError as ContentFilterFinishReasonError,
         LengthFinishReasonError as LengthFinishReasonError,
@@ -197,6 +198,7 @@ _EXPORTS: dict[str, str] = {
     "InvalidWebhookSignatureError": "webhooks",
 }
 VERSION = __version__
+_EXPORTS["RateLimiter"] = "ratelimit"  # client-side rate limiting (issue 16)
 __all__ = [*_EXPORTS, "VERSION", "__version__"]
 
 

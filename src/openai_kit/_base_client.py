@@ -33,6 +33,7 @@ from ._types import NotGiven, RequestOptions
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from .ratelimit import RateLimiter
     from .webhooks import Webhooks
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_RETRIES", "ClientOptions", "ClientSettings"]
@@ -64,6 +65,8 @@ class ClientOptions(TypedDict, total=False):
     #: validate response bodies strictly against the spec (default: lenient, as the official SDK)
     strict_response_validation: bool
     _strict_response_validation: bool  # the official SDK's name for it
+    #: client-side pacing: a RateLimiter (shareable) or a dict of its arguments (openai_kit.ratelimit)
+    rate_limit: RateLimiter | Mapping[str, Any] | None
 
 
 class ViewOptions(TypedDict, total=False):
@@ -81,6 +84,7 @@ class ViewOptions(TypedDict, total=False):
     event_hooks: Mapping[str, Sequence[Hook]] | None
     webhook_secret: str | None
     strict_response_validation: bool
+    rate_limit: RateLimiter | Mapping[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ class ClientSettings:
     webhook_secret: str | None = None
     provider: Provider = dataclasses.field(default_factory=OpenAIProvider)
     strict_response_validation: bool = False
+    rate_limit: Any = None  # a RateLimiter once configured
 
 
 class _TransportHolder:
@@ -133,6 +138,7 @@ class _ClientCore:
     """Configuration and request preparation shared by the sync and async clients."""
 
     _settings: ClientSettings
+    _rate_hook = "_sync_request_hook"  # the RateLimiter method that paces this kind of client
 
     def __init__(
         self, *, api_key: Any = None, provider: Provider | None = None, **options: Unpack[ClientOptions]
@@ -164,6 +170,7 @@ class _ClientCore:
             strict_response_validation=bool(
                 options.get("strict_response_validation") or options.get("_strict_response_validation")
             ),
+            rate_limit=options.get("rate_limit"),
         )
         http_client = options.get("http_client")
         self._holder = _TransportHolder(self._transport_factory(http_client), owned=http_client is None)
@@ -205,13 +212,24 @@ class _ClientCore:
         self._headers = headers
         self._default_query = {**s.provider.default_query(), **clean_query(s.default_query)}
         key = s.api_key
+        request_hooks = tuple(s.event_hooks.get("request", ()))
+        response_hooks = tuple(s.event_hooks.get("response", ()))
+        self.rate_limit: RateLimiter | None = None
+        if s.rate_limit is not None:  # paces last before sending, learns first from responses
+            from . import ratelimit
+
+            self.rate_limit = ratelimit.RateLimiter.coerce(s.rate_limit)
+            if self.rate_limit is not s.rate_limit:
+                self._settings = dataclasses.replace(s, rate_limit=self.rate_limit)
+            request_hooks += (getattr(self.rate_limit, self._rate_hook),)
+            response_hooks = (self.rate_limit._response_hook, *response_hooks)
         self._pipe = Pipeline(
             api_key=None if callable(key) else key,
             api_key_provider=key if callable(key) else None,
             auth_headers=s.provider.auth_headers,
             retry=s.retry_policy,
-            request_hooks=tuple(s.event_hooks.get("request", ())),
-            response_hooks=tuple(s.event_hooks.get("response", ())),
+            request_hooks=request_hooks,
+            response_hooks=response_hooks,
         )
 
     @property
