@@ -53,6 +53,15 @@ def install_routes(server: LocalHTTPServer) -> None:
             await conn.chunk(BLOB[i : i + 30_000])
         await conn.end_chunked()
 
+    @server.route("GET", "/v1/files/slow/content")
+    async def slow(req: Req, conn: Conn) -> None:
+        # the end of the body comes later than its start: the client must decide about the connection
+        await conn.start_chunked(content_type="application/octet-stream")
+        await conn.chunk(BLOB[:50_000])
+        await asyncio.sleep(0.2)
+        await conn.chunk(BLOB[50_000:])
+        await conn.end_chunked()
+
     @server.route("GET", "/v1/files/cut/content")
     async def cut(req: Req, conn: Conn) -> None:
         # announces 100 KiB, sends 1 KiB, closes: a body cut short
@@ -68,9 +77,15 @@ def install_routes(server: LocalHTTPServer) -> None:
             await conn.start_chunked()
             for word in ("a", "b", "c"):
                 await conn.chunk(chunk_event(word))
-            if body.get("metadata", {}).get("truncate") != "yes":
+            truncate = body.get("metadata", {}).get("truncate")
+            if truncate is None:
                 await conn.chunk(b"data: [DONE]\n\n")
+            if truncate == "then-close":  # llama.cpp's server after a failure inside a stream
+                await asyncio.sleep(0.1)
             await conn.end_chunked()
+            if truncate == "then-close":
+                await asyncio.sleep(0.05)
+                conn.abort()
             return
         await conn.json(
             {
@@ -312,10 +327,11 @@ def test_any_sequence_of_calls_is_exactly_once(
             check_follow_up(srv, before, call, clean)
 
 
-# -- async: the same rule on aiohttp ------------------------------------------------------------------
-# aiohttp's own HTTP parser hands a connection back as soon as it has received a complete, well-framed
-# body, whether or not the application read it; so after an unread or abandoned small body the
-# connection may be reused (None: either is right). A body cut short is never reused (False).
+# -- async: the same rule on aiohttp -----------------------------------------------------------------
+# aiohttp hands a connection back as soon as its parser saw a complete, well-framed body. The transport
+# takes the connection over when the response starts, so a body still arriving then follows the sync
+# rule (the "slow" body: False). A small body that arrived whole with the headers was already handed back
+# by aiohttp; nothing of it is left on the wire, so reusing that connection is safe (None: either).
 
 AsyncPattern = Callable[[openai_kit.AsyncOpenAI, Path], Awaitable[bool | None]]
 
@@ -354,13 +370,13 @@ async def a_content_iter_bytes(c: openai_kit.AsyncOpenAI, tmp: Path) -> bool:
     return True
 
 
-async def a_content_break(c: openai_kit.AsyncOpenAI, tmp: Path) -> bool | None:
-    b = await c.files.content("f")
+async def a_content_break(c: openai_kit.AsyncOpenAI, tmp: Path) -> bool:
+    b = await c.files.content("slow")
     async for chunk in b.iter_bytes():
         assert chunk
         break
     await b.close()
-    return None
+    return False
 
 
 async def a_content_write_to_file(c: openai_kit.AsyncOpenAI, tmp: Path) -> bool:
@@ -370,13 +386,13 @@ async def a_content_write_to_file(c: openai_kit.AsyncOpenAI, tmp: Path) -> bool:
     return True
 
 
-async def a_content_raise(c: openai_kit.AsyncOpenAI, tmp: Path) -> bool | None:
-    b = await c.files.content("f")
+async def a_content_raise(c: openai_kit.AsyncOpenAI, tmp: Path) -> bool:
+    b = await c.files.content("slow")
     with pytest.raises(Boom):
         async with b:
             async for _ in b.iter_bytes():
                 raise Boom
-    return None
+    return False
 
 
 async def a_binary_cut(c: openai_kit.AsyncOpenAI, tmp: Path) -> bool:
@@ -407,6 +423,21 @@ async def a_stream_truncated(c: openai_kit.AsyncOpenAI, tmp: Path) -> bool | Non
         async for _ in s:
             pass
     return None
+
+
+async def a_stream_truncated_then_closed(c: openai_kit.AsyncOpenAI, tmp: Path) -> bool:
+    s = await c.chat.completions.create(
+        model="m",
+        messages=MSG,
+        stream=True,
+        metadata={"truncate": "then-close"},
+        extra_headers={"x-call": "s"},
+    )
+    with pytest.raises(openai_kit.APIConnectionError, match="without \\[DONE\\]"):
+        async for _ in s:
+            pass
+    await asyncio.sleep(0.1)  # the server has closed that connection by now
+    return False
 
 
 ASYNC_PATTERNS: dict[str, AsyncPattern] = {
@@ -442,7 +473,7 @@ async def test_async_pattern_then_post_through_httpx(
         before = len(srv.requests)
         reply = await c.chat.completions.create(model="m", messages=MSG, extra_headers={"x-call": "after"})
         assert reply.choices[0].message.content == "after"
-        check_follow_up(srv, before, "after", clean)
+        check_follow_up(srv, before, "after", None if pattern == "stream_truncated" else clean)
 
 
 # -- the retry rule --------------------------------------------------------------------------------------

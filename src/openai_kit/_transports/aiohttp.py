@@ -95,6 +95,17 @@ class AiohttpTransport:
                 raw.release()
             return Response(raw.status, headers, request, content=body, elapsed=elapsed)
 
+        # The connection is ours to give back or close, not aiohttp's: aiohttp hands it back to the pool
+        # the moment the body's framing ends, before we know whether the stream ended cleanly (a stream
+        # without [DONE] from a server that then closes the connection would be reused and fail the next
+        # request). Holding it here makes the transport contract's close(drain) decide.
+        conn = raw.connection
+        raw._connection = None
+
+        def discard() -> None:
+            if conn is not None:
+                conn.close()
+
         async def aiter_chunks() -> AsyncIterator[bytes]:
             try:
                 while True:
@@ -103,6 +114,7 @@ class AiohttpTransport:
                         break
                     yield chunk
             except Exception as exc:
+                discard()
                 raw.close()
                 raise _map_error(exc, request) from exc
 
@@ -119,9 +131,12 @@ class AiohttpTransport:
                 except Exception:
                     pass
             if drain and raw.content.at_eof() and raw.content.exception() is None:
-                raw.release()  # aiohttp's parser keeps it only when the framing ended cleanly
+                await raw.wait_for_close()  # the request body fully written
+                if conn is not None:
+                    conn.release()  # the pool keeps it only if aiohttp's parser saw clean framing
             else:
-                raw.close()  # not read cleanly to the end: never give this connection back
+                discard()  # not read cleanly to the end: never give this connection back
+            raw.close()
 
         return Response(
             raw.status, headers, request, aiter_chunks=aiter_chunks, aclose=aclose, elapsed=elapsed
