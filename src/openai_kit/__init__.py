@@ -15,6 +15,15 @@ if TYPE_CHECKING:
     from ._azure import AsyncAzureOpenAI, AzureOpenAI
     from ._binary import AsyncBinaryResponse, BinaryResponse
     from ._client import DEFAULT_MAX_RETRIES, AsyncOpenAI, OpenAI
+    from ._compat import (
+        DataResidency,
+        NoneType,
+        OAuthError,
+        ProxiesTypes,
+        Transport,
+        WebSocketConnectionClosedError,
+        WebSocketQueueFullError,
+    )
     from ._config import Settings, find_config_file, load_config_file, resolve_settings
     from ._errors import (
         APIConnectionError,
@@ -34,7 +43,14 @@ if TYPE_CHECKING:
         RateLimitError,
         UnprocessableEntityError,
     )
-    from ._http_clients import DEFAULT_CONNECTION_LIMITS, DefaultAsyncHttpxClient, DefaultHttpxClient
+    from ._http_clients import (
+        DEFAULT_CONNECTION_LIMITS,
+        DefaultAioHttpClient,
+        DefaultAsyncHttpx2Client,
+        DefaultAsyncHttpxClient,
+        DefaultHttpx2Client,
+        DefaultHttpxClient,
+    )
     from ._models import BaseModel
     from ._multipart import file_from_path
     from ._pagination import AsyncPage, SyncPage
@@ -101,6 +117,18 @@ _EXPORTS: dict[str, str] = {
     "pydantic_responses_function_tool": "structured",
     "AssistantEventHandler": "_sdk_helpers.assistant_stream",
     "AsyncAssistantEventHandler": "_sdk_helpers.assistant_stream",
+    # the official SDK's other top-level names
+    "DefaultAioHttpClient": "_http_clients",
+    "DefaultHttpx2Client": "_http_clients",
+    "DefaultAsyncHttpx2Client": "_http_clients",
+    "DataResidency": "_compat",
+    "NoneType": "_compat",
+    "OAuthError": "_compat",
+    "ProxiesTypes": "_compat",
+    "Transport": "_compat",
+    "WebSocketConnectionClosedError": "_compat",
+    "WebSocketQueueFullError": "_compat",
+    "LegacyAPIResponse": "_response",
 }
 VERSION = __version__
 for _name in [
@@ -153,18 +181,27 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "ContentFilterFinishReasonError",
+    # the official SDK's other top-level names
+    "DataResidency",
+    "DefaultAioHttpClient",
+    "DefaultAsyncHttpx2Client",
     "DefaultAsyncHttpxClient",
+    "DefaultHttpx2Client",
     "DefaultHttpxClient",
     "InternalServerError",
     "InvalidWebhookSignatureError",
+    "LegacyAPIResponse",
     "LengthFinishReasonError",
     "MissingAPIKeyError",
+    "NoneType",
     "NotFoundError",
     "NotGiven",
+    "OAuthError",
     "Omit",
     "OpenAI",
     "OpenAIError",
     "PermissionDeniedError",
+    "ProxiesTypes",
     "RateLimitError",
     "Request",
     "RequestOptions",
@@ -177,7 +214,10 @@ __all__ = [
     "StructuredOutputError",
     "SyncPage",
     "Timeout",
+    "Transport",
     "UnprocessableEntityError",
+    "WebSocketConnectionClosedError",
+    "WebSocketQueueFullError",
     "__version__",
     "file_from_path",
     "find_config_file",
@@ -232,6 +272,8 @@ def __getattr__(name: str) -> Any:
             "structured",
             "tools",
             "polling",
+            "pagination",
+            "version",
         ):
             return importlib.import_module(f"{__name__}.{name}")
         raise AttributeError(f"module 'openai_kit' has no attribute {name!r}")

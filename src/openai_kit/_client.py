@@ -6,6 +6,7 @@ pipeline in :mod:`openai_kit._pipeline`; they only differ in how they drive it (
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
@@ -165,6 +166,8 @@ class _ClientCore:
         event_hooks: Mapping[str, Sequence[Hook]] | None = None,
         config_file: str | None = None,
         webhook_secret: str | None = None,
+        admin_api_key: str | None = None,
+        websocket_base_url: str | None = None,
     ) -> None:
         provider = api_key if callable(api_key) else None
         settings = resolve_settings(
@@ -175,7 +178,9 @@ class _ClientCore:
             config_file=config_file,
         )
         key = settings.api_key
-        if provider is None and not key:
+        if admin_api_key is None:
+            admin_api_key = os.environ.get("OPENAI_ADMIN_KEY") or None
+        if provider is None and not key and not admin_api_key:
             raise MissingAPIKeyError(settings.searched)
         self._settings: dict[str, Any] = {
             "api_key": provider if provider is not None else key,
@@ -189,8 +194,11 @@ class _ClientCore:
             "default_query": dict(default_query or {}),
             "event_hooks": {k: list(v) for k, v in (event_hooks or {}).items()},
             "webhook_secret": webhook_secret,
+            "admin_api_key": admin_api_key,
+            "websocket_base_url": websocket_base_url,
         }
-        self._holder = _TransportHolder(self._transport_factory(http_client), owned=http_client is None)
+        owned = http_client is None or getattr(http_client, "_openai_kit_default", False)
+        self._holder = _TransportHolder(self._transport_factory(http_client), owned=owned)
         self._is_view = False
         self._mode: ResponseMode = None
         self._configure()
@@ -215,6 +223,10 @@ class _ClientCore:
         self._base_path = parts.path.rstrip("/")
         self.timeout: Timeout = s["timeout"]
         self.max_retries: int = s["max_retries"]
+        #: the admin key (``admin_api_key=`` or ``OPENAI_ADMIN_KEY``): authenticates ``/organization``
+        #: operations when the client has no ``api_key`` (as in the official SDK)
+        self.admin_api_key: str | None = s["admin_api_key"]
+        self.websocket_base_url: str | None = s["websocket_base_url"]
         headers = {
             "user-agent": f"openai-kit/{__version__}",
             "accept": "application/json",
@@ -230,7 +242,7 @@ class _ClientCore:
                 headers[k.lower()] = v
         self._headers = headers
         self._default_query = _clean_query(s["default_query"])
-        key = s["api_key"]
+        key = s["api_key"] or None
         self._pipe = Pipeline(
             api_key=None if callable(key) else key,
             api_key_provider=key if callable(key) else None,
@@ -247,6 +259,8 @@ class _ClientCore:
     def api_key(self) -> str:
         """The API key (a static key; for a provider, call the provider yourself)."""
         key = self._settings["api_key"]
+        if key is None:
+            raise AttributeError("this client has no api_key (only an admin_api_key)")
         if callable(key):
             raise AttributeError("api_key is a provider callable; it is called before every request")
         return cast(str, key)
@@ -356,6 +370,14 @@ class _ClientCore:
                         hdrs.pop(k.lower(), None)
                     else:
                         hdrs[k.lower()] = v
+        if (
+            self.admin_api_key
+            and self._pipe.api_key is None
+            and self._pipe.api_key_provider is None
+            and path.startswith("/organization")
+            and "authorization" not in hdrs
+        ):
+            hdrs["authorization"] = f"Bearer {self.admin_api_key}"
         timeout = Timeout.coerce(opts["timeout"]) if "timeout" in opts else self.timeout
         max_retries = opts.get("max_retries", self.max_retries)
         return Prepared(method, self._origin, target, hdrs, content, stream, timeout, max_retries)
@@ -391,7 +413,7 @@ def _sync_transport(http_client: Any) -> Callable[[], SyncTransport]:
 
 def _async_transport(http_client: Any) -> Callable[[], AsyncTransport]:
     def make() -> AsyncTransport:
-        if http_client is None:
+        if http_client is None or getattr(http_client, "_openai_kit_default", False):
             from ._transports.aiohttp import AiohttpTransport
 
             return AiohttpTransport()
@@ -432,6 +454,8 @@ class OpenAI(_ClientCore, SyncRootResources):
         event_hooks: Mapping[str, Sequence[Callable[..., Any]]] | None = None,
         config_file: str | None = None,
         webhook_secret: str | None = None,
+        admin_api_key: str | None = None,
+        websocket_base_url: str | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -447,6 +471,8 @@ class OpenAI(_ClientCore, SyncRootResources):
             event_hooks=event_hooks,
             config_file=config_file,
             webhook_secret=webhook_secret,
+            admin_api_key=admin_api_key,
+            websocket_base_url=websocket_base_url,
         )
 
     def _transport_factory(self, http_client: Any) -> Callable[[], Any]:
@@ -468,6 +494,7 @@ class OpenAI(_ClientCore, SyncRootResources):
         stream: bool = False,
         stream_cls: Any = None,
         options: RequestOptions | Mapping[str, Any] | None = None,
+        post_parser: Callable[[Any], Any] | None = None,
     ) -> Any:
         """Send one request through the pipeline and return ``cast_to`` (see docs/ARCHITECTURE.md)."""
         mode = self._mode
@@ -484,10 +511,20 @@ class OpenAI(_ClientCore, SyncRootResources):
         )
         response = self._send(prep)
         if mode is not None:
-            from ._response import APIResponse
+            from ._response import APIResponse, LegacyAPIResponse, StreamedBinaryAPIResponse
 
-            return APIResponse(response, lambda r: self._finish(r, prep, cast_to, stream, stream_cls))
-        return self._finish(response, prep, cast_to, stream, stream_cls)
+            def finish(r: Response) -> Any:
+                value = self._finish(r, prep, cast_to, stream, stream_cls)
+                return value if post_parser is None else post_parser(value)
+
+            if mode == "raw":  # with_raw_response: the body is read now, as the official SDK does
+                if not stream:
+                    response.read()
+                return LegacyAPIResponse(response, finish, retries_taken=prep.retries_taken)
+            cls = StreamedBinaryAPIResponse if binary else APIResponse
+            return cls(response, finish, retries_taken=prep.retries_taken)
+        result = self._finish(response, prep, cast_to, stream, stream_cls)
+        return result if post_parser is None else post_parser(result)
 
     def _finish(self, response: Response, prep: Prepared, cast_to: Any, stream: bool, stream_cls: Any) -> Any:
         if stream:
@@ -531,10 +568,17 @@ class OpenAI(_ClientCore, SyncRootResources):
         q = _clean_query(query)
         if self._mode is None:
             return SyncPage(self, model, q, method, path, body, options)
-        from ._response import APIResponse
+        from ._response import APIResponse, LegacyAPIResponse
 
         prep = self._prepare(
-            method, path, body=body, query=q, files=None, headers=None, stream=False, options=options
+            method,
+            path,
+            body=body,
+            query=q,
+            files=None,
+            headers=None,
+            stream=self._mode == "stream",
+            options=options,
         )
 
         def finish(r: Response) -> SyncPage[_T]:
@@ -542,7 +586,11 @@ class OpenAI(_ClientCore, SyncRootResources):
             first = parse_response(r, page_model(cast(Any, model)))
             return SyncPage(self._view_with_mode(None), model, q, method, path, body, options, first)
 
-        return APIResponse(self._send(prep), finish)  # type: ignore[return-value]
+        response = self._send(prep)
+        if self._mode == "raw":
+            response.read()
+            return LegacyAPIResponse(response, finish, retries_taken=prep.retries_taken)  # type: ignore[return-value]
+        return APIResponse(response, finish, retries_taken=prep.retries_taken)  # type: ignore[return-value]
 
     # -- raw access ("bring your own types") -------------------------------------------------------
     def get(self, path: str, *, cast_to: Any = object, **kwargs: Any) -> Any:
@@ -594,6 +642,8 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         event_hooks: Mapping[str, Sequence[Callable[..., Any]]] | None = None,
         config_file: str | None = None,
         webhook_secret: str | None = None,
+        admin_api_key: str | None = None,
+        websocket_base_url: str | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -609,6 +659,8 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
             event_hooks=event_hooks,
             config_file=config_file,
             webhook_secret=webhook_secret,
+            admin_api_key=admin_api_key,
+            websocket_base_url=websocket_base_url,
         )
 
     def _transport_factory(self, http_client: Any) -> Callable[[], Any]:
@@ -630,6 +682,7 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         stream: bool = False,
         stream_cls: Any = None,
         options: RequestOptions | Mapping[str, Any] | None = None,
+        post_parser: Callable[[Any], Any] | None = None,
     ) -> Any:
         mode = self._mode
         binary = cast_to is BinaryResponse
@@ -644,24 +697,47 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
             options=options,
         )
         response = await self._send(prep)
-        if mode is not None:
-            from ._response import AsyncAPIResponse
+        if mode == "raw":  # with_raw_response: body read now, parse() is a plain call (official SDK)
+            from ._response import LegacyAPIResponse
 
-            return AsyncAPIResponse(response, lambda r: self._finish(r, prep, cast_to, stream, stream_cls))
-        return await self._finish(response, prep, cast_to, stream, stream_cls)
+            if not stream:
+                await response.aread()
 
-    async def _finish(
+            def finish_read(r: Response) -> Any:
+                value = self._finish_read(r, prep, cast_to, stream, stream_cls)
+                return value if post_parser is None else post_parser(value)
+
+            return LegacyAPIResponse(response, finish_read, retries_taken=prep.retries_taken)
+        if mode == "stream":
+            from ._response import AsyncAPIResponse, AsyncStreamedBinaryAPIResponse
+
+            async def finish(r: Response) -> Any:
+                value = await self._finish(r, prep, cast_to, stream, stream_cls)
+                return value if post_parser is None else post_parser(value)
+
+            cls = AsyncStreamedBinaryAPIResponse if binary else AsyncAPIResponse
+            return cls(response, finish, retries_taken=prep.retries_taken)
+        result = await self._finish(response, prep, cast_to, stream, stream_cls)
+        return result if post_parser is None else post_parser(result)
+
+    def _finish_read(
         self, response: Response, prep: Prepared, cast_to: Any, stream: bool, stream_cls: Any
     ) -> Any:
+        """The result of a response whose body is read already (or streams)."""
         if stream:
             from ._streaming import AsyncStream
 
             return AsyncStream(response, stream_cls, idle_timeout=prep.timeout.stream_idle)
         if cast_to is BinaryResponse:
             return AsyncBinaryResponse(response)
-        if response.content is None:
-            await response.aread()
         return parse_response(response, cast_to)
+
+    async def _finish(
+        self, response: Response, prep: Prepared, cast_to: Any, stream: bool, stream_cls: Any
+    ) -> Any:
+        if not stream and cast_to is not BinaryResponse and response.content is None:
+            await response.aread()
+        return self._finish_read(response, prep, cast_to, stream, stream_cls)
 
     async def _fetch_page(
         self,
@@ -701,20 +777,34 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
     ) -> Any:
         """``await client.with_raw_response.<list op>()``: the first page's response, ``parse()`` -> page."""
         from ._pagination import AsyncPage, page_model
-        from ._response import AsyncAPIResponse
+        from ._response import AsyncAPIResponse, LegacyAPIResponse
 
         prep = self._prepare(
-            method, path, body=body, query=q, files=None, headers=None, stream=False, options=options
+            method,
+            path,
+            body=body,
+            query=q,
+            files=None,
+            headers=None,
+            stream=self._mode == "stream",
+            options=options,
         )
         plain = self._view_with_mode(None)
 
-        async def finish(r: Response) -> AsyncPage[Any]:
-            await r.aread()
+        def first_page(r: Response) -> AsyncPage[Any]:
             return AsyncPage(
                 plain, model, q, method, path, body, options, parse_response(r, page_model(model))
             )
 
-        return AsyncAPIResponse(await self._send(prep), finish)
+        async def finish(r: Response) -> AsyncPage[Any]:
+            await r.aread()
+            return first_page(r)
+
+        response = await self._send(prep)
+        if self._mode == "raw":
+            await response.aread()
+            return LegacyAPIResponse(response, first_page, retries_taken=prep.retries_taken)
+        return AsyncAPIResponse(response, finish, retries_taken=prep.retries_taken)
 
     async def get(self, path: str, *, cast_to: Any = object, **kwargs: Any) -> Any:
         return await self.request("GET", path, cast_to=cast_to, **kwargs)
@@ -735,6 +825,14 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         if self._is_view or not self._holder.created:
             return
         await self._holder.get().aclose()
+
+    @property
+    def with_streaming_response(self) -> AsyncOpenAI:
+        """``async with client.with_streaming_response.files.content(...) as response``: the body is read
+        only when asked (each call is also awaitable)."""
+        from ._resource import async_streaming_view
+
+        return cast("AsyncOpenAI", async_streaming_view(self._view_with_mode("stream")))
 
     async def __aenter__(self) -> AsyncOpenAI:
         return self

@@ -83,6 +83,24 @@ class _PageBase(Generic[_T]):
         """The parsed list response itself (``first_id``, ``last_id``, ``object``...)."""
         return self._page
 
+    def has_next_page(self) -> bool:
+        """Whether another page follows (the official SDK's name)."""
+        return self.has_more
+
+    def next_page_info(self) -> dict[str, object] | None:
+        """The query parameters that fetch the next page, or None after the last page."""
+        if self._page is None:
+            return None
+        query = next_query(self._page, self._query)
+        return None if query is None else {k: v for k, v in query.items() if self._query.get(k) != v}
+
+    def __getattr__(self, name: str) -> Any:
+        # the list response's own fields (``first_id``, ``last_id``, ``object``, ``next``...)
+        page = self.__dict__.get("_page")
+        if page is None or name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(page, name)
+
     def _fetch_args(self, query: dict[str, object]) -> dict[str, Any]:
         return {
             "method": self._method,

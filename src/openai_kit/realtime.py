@@ -70,9 +70,13 @@ class _Session:
             if "api-version" in q:  # Azure names the deployment in the query
                 q.setdefault("deployment", model)
         q.update(query or {})
-        scheme = "wss" if client._origin.startswith("https") else "ws"
-        origin = scheme + client._origin[client._origin.index(":") :]
-        return f"{origin}{client._base_path}/realtime" + (f"?{urlencode(q)}" if q else "")
+        base = getattr(client, "websocket_base_url", None)
+        if base:  # websocket_base_url= replaces the URL derived from base_url
+            base = str(base).rstrip("/")
+        else:
+            scheme = "wss" if client._origin.startswith("https") else "ws"
+            base = scheme + client._origin[client._origin.index(":") :] + client._base_path
+        return f"{base}/realtime" + (f"?{urlencode(q)}" if q else "")
 
     @staticmethod
     def headers(client: _ClientCore, key: str | None, extra: Mapping[str, str] | None) -> dict[str, str]:
