@@ -259,7 +259,9 @@ def public_names(module: str) -> list[str]:
             out.add(node.target.id)
         elif isinstance(node, ast.ImportFrom) and node.level > 0 and hasattr(mod, "__path__"):
             out.update(a.asname for a in node.names if a.asname and a.asname == a.name)
-    return sorted(n for n in out if not n.startswith("_") and not isinstance(getattr(mod, n, None), type(sys)))
+    return sorted(
+        n for n in out if not n.startswith("_") and not isinstance(getattr(mod, n, None), type(sys))
+    )
 
 
 def _client_classes() -> dict[str, str]:
@@ -302,7 +304,9 @@ def _kit_module_for(module: str) -> str:
     return "openai_kit" + module.removeprefix("openai")
 
 
-def resolve_modules(type_pairs: dict[int, str]) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+def resolve_modules(
+    type_pairs: dict[int, str],
+) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
     """(resolved, unresolved): official module -> {name: ``module:Name`` here} / {name: reason}."""
     import openai_kit
     import openai_kit.types as kt
@@ -333,6 +337,8 @@ def resolve_modules(type_pairs: dict[int, str]) -> tuple[dict[str, dict[str, str
                         here = importlib.import_module(candidate)
                     except ImportError:
                         continue
+                    if getattr(here, "__file__", None) is None:
+                        continue  # made by openai_kit._official_modules from the previous table
                     if hasattr(here, name) and not name.startswith("_"):
                         target = f"{candidate}:{name}"
                         break
@@ -379,14 +385,16 @@ def operations() -> dict[str, dict[str, Any]]:
                 ret = typing.get_type_hints(attr)["return"]
             except Exception:
                 ret = None
-            origin = typing.get_origin(ret)
-            if cls_name(ret):
-                entry["result"] = cls_name(ret)
-            elif origin is not None and "Page" in str(getattr(origin, "__name__", "")):
+            origin, args = typing.get_origin(ret), typing.get_args(ret)
+            meta = getattr(ret, "__pydantic_generic_metadata__", None) if isinstance(ret, type) else None
+            if meta and meta.get("origin") is not None:  # a parametrized page: SyncCursorPage[FileObject]
+                origin, args = meta["origin"], meta["args"]
+            if origin is not None and "Page" in str(getattr(origin, "__name__", "")):
                 entry["page"] = origin.__name__
-                item = typing.get_args(ret)[0]
-                if cls_name(item):
-                    entry["item"] = cls_name(item)
+                if args and cls_name(args[0]):
+                    entry["item"] = cls_name(args[0])
+            elif cls_name(ret):
+                entry["result"] = cls_name(ret)
             if entry:
                 out[".".join((*path, name))] = entry
 
@@ -424,7 +432,10 @@ def _all_type_pairs() -> dict[int, str]:
             if len(pool) == 1:
                 pairs[id(obj)] = pool[0]
             elif pool:
-                best = sorted(pool, key=lambda c: (_shared_ending(c, name), difflib.SequenceMatcher(None, c, name).ratio()))
+                best = sorted(
+                    pool,
+                    key=lambda c: (_shared_ending(c, name), difflib.SequenceMatcher(None, c, name).ratio()),
+                )
                 pairs[id(obj)] = best[-1]
     return pairs
 
@@ -452,7 +463,9 @@ def main() -> None:
     n_ok = sum(len(v) for v in resolved.values())
     n_bad = sum(len(v) for v in unresolved.values())
     print(f"{sum(len(v) for v in table.values())} official names paired, written to {OUT}", file=sys.stderr)
-    print(f"{n_ok} of {n_ok + n_bad} official public names resolve in {len(resolved)} modules", file=sys.stderr)
+    print(
+        f"{n_ok} of {n_ok + n_bad} official public names resolve in {len(resolved)} modules", file=sys.stderr
+    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._official_modules import install as _install_official_modules
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -131,6 +132,7 @@ _EXPORTS: dict[str, str] = {
     "LegacyAPIResponse": "_response",
 }
 VERSION = __version__
+_install_official_modules()  # the official SDK's module paths (openai_kit.types.chat.chat_completion...)
 for _name in [
     "APIConnectionError",
     "APIError",

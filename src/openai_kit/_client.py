@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 from urllib.parse import urlencode, urlsplit
 
 import orjson
@@ -36,6 +36,8 @@ __all__ = ["DEFAULT_BASE_URL", "AsyncOpenAI", "OpenAI"]
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_MAX_RETRIES = 2
 _T = TypeVar("_T")
+_SyncP = TypeVar("_SyncP", bound="SyncPage[Any]")
+_AsyncP = TypeVar("_AsyncP", bound="AsyncPage[Any]")
 
 ApiKey = str | Callable[[], str]
 AsyncApiKey = str | Callable[[], str] | Callable[[], Awaitable[str]]
@@ -552,6 +554,7 @@ class OpenAI(_ClientCore, SyncRootResources):
         )
         return parse_response(self._send(prep), page_cls)
 
+    @overload
     def get_api_list(
         self,
         path: str,
@@ -561,13 +564,40 @@ class OpenAI(_ClientCore, SyncRootResources):
         body: object = None,
         method: str = "GET",
         options: RequestOptions | Mapping[str, Any] | None = None,
-    ) -> SyncPage[_T]:
+        page: None = None,
+    ) -> SyncPage[_T]: ...
+
+    @overload
+    def get_api_list(
+        self,
+        path: str,
+        *,
+        model: type[_T] | Any,
+        query: Mapping[str, object] | None = None,
+        body: object = None,
+        method: str = "GET",
+        options: RequestOptions | Mapping[str, Any] | None = None,
+        page: type[_SyncP],
+    ) -> _SyncP: ...
+
+    def get_api_list(
+        self,
+        path: str,
+        *,
+        model: type[_T] | Any,
+        query: Mapping[str, object] | None = None,
+        body: object = None,
+        method: str = "GET",
+        options: RequestOptions | Mapping[str, Any] | None = None,
+        page: type[SyncPage[Any]] | None = None,
+    ) -> Any:
         """Fetch the first page of a list; iterating the page walks every following page lazily."""
         from ._pagination import SyncPage, page_model
 
         q = _clean_query(query)
+        page_cls = page or SyncPage  # the official SDK's page class of the operation, if it has one
         if self._mode is None:
-            return SyncPage(self, model, q, method, path, body, options)
+            return page_cls(self, model, q, method, path, body, options)
         from ._response import APIResponse, LegacyAPIResponse
 
         prep = self._prepare(
@@ -584,13 +614,13 @@ class OpenAI(_ClientCore, SyncRootResources):
         def finish(r: Response) -> SyncPage[_T]:
             r.read()
             first = parse_response(r, page_model(cast(Any, model)))
-            return SyncPage(self._view_with_mode(None), model, q, method, path, body, options, first)
+            return page_cls(self._view_with_mode(None), model, q, method, path, body, options, first)
 
         response = self._send(prep)
         if self._mode == "raw":
             response.read()
-            return LegacyAPIResponse(response, finish, retries_taken=prep.retries_taken)  # type: ignore[return-value]
-        return APIResponse(response, finish, retries_taken=prep.retries_taken)  # type: ignore[return-value]
+            return LegacyAPIResponse(response, finish, retries_taken=prep.retries_taken)
+        return APIResponse(response, finish, retries_taken=prep.retries_taken)
 
     # -- raw access ("bring your own types") -------------------------------------------------------
     def get(self, path: str, *, cast_to: Any = object, **kwargs: Any) -> Any:
@@ -754,6 +784,7 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         )
         return parse_response(await self._send(prep), page_cls)
 
+    @overload
     def get_api_list(
         self,
         path: str,
@@ -763,20 +794,54 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         body: object = None,
         method: str = "GET",
         options: RequestOptions | Mapping[str, Any] | None = None,
-    ) -> AsyncPage[_T]:
+        page: None = None,
+    ) -> AsyncPage[_T]: ...
+
+    @overload
+    def get_api_list(
+        self,
+        path: str,
+        *,
+        model: type[_T] | Any,
+        query: Mapping[str, object] | None = None,
+        body: object = None,
+        method: str = "GET",
+        options: RequestOptions | Mapping[str, Any] | None = None,
+        page: type[_AsyncP],
+    ) -> _AsyncP: ...
+
+    def get_api_list(
+        self,
+        path: str,
+        *,
+        model: type[_T] | Any,
+        query: Mapping[str, object] | None = None,
+        body: object = None,
+        method: str = "GET",
+        options: RequestOptions | Mapping[str, Any] | None = None,
+        page: type[AsyncPage[Any]] | None = None,
+    ) -> Any:
         """A page to ``await`` (first page) or ``async for`` over (every item of every page)."""
         from ._pagination import AsyncPage
 
         q = _clean_query(query)
+        page_cls = page or AsyncPage
         if self._mode is None:
-            return AsyncPage(self, model, q, method, path, body, options)
-        return self._raw_list(model, q, method, path, body, options)  # type: ignore[return-value]
+            return page_cls(self, model, q, method, path, body, options)
+        return self._raw_list(model, q, method, path, body, options, page_cls)
 
     async def _raw_list(
-        self, model: Any, q: dict[str, object], method: str, path: str, body: object, options: Any
+        self,
+        model: Any,
+        q: dict[str, object],
+        method: str,
+        path: str,
+        body: object,
+        options: Any,
+        page_cls: type[AsyncPage[Any]],
     ) -> Any:
         """``await client.with_raw_response.<list op>()``: the first page's response, ``parse()`` -> page."""
-        from ._pagination import AsyncPage, page_model
+        from ._pagination import page_model
         from ._response import AsyncAPIResponse, LegacyAPIResponse
 
         prep = self._prepare(
@@ -792,7 +857,7 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         plain = self._view_with_mode(None)
 
         def first_page(r: Response) -> AsyncPage[Any]:
-            return AsyncPage(
+            return page_cls(
                 plain, model, q, method, path, body, options, parse_response(r, page_model(model))
             )
 

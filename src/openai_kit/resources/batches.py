@@ -12,7 +12,7 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit.types.batches import (
         Batch,
         BatchFileExpirationAfterParam,
@@ -31,13 +31,15 @@ class Batches(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[Batch]:
+    ) -> SyncCursorPage[Batch]:
         """`GET /batches`."""
         from openai_kit.types.batches import Batch
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[Batch] = self._client.get_api_list(
+        result: SyncCursorPage[Batch] = self._client.get_api_list(
             "/batches",
             model=Batch,
+            page=SyncCursorPage,
             query={
                 "after": after,
                 "limit": limit,
@@ -116,13 +118,15 @@ class AsyncBatches(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[Batch]:
+    ) -> AsyncCursorPage[Batch]:
         """`GET /batches`."""
         from openai_kit.types.batches import Batch
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[Batch] = self._client.get_api_list(
+        result: AsyncCursorPage[Batch] = self._client.get_api_list(
             "/batches",
             model=Batch,
+            page=AsyncCursorPage,
             query={
                 "after": after,
                 "limit": limit,
@@ -190,3 +194,7 @@ class AsyncBatches(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

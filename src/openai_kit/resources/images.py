@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional, Sequence, Union, overload
 
-from typing_extensions import Literal, Unpack
+from typing_extensions import Literal, Unpack, deprecated
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
-from openai_kit.resources._helpers import file_fields
+from openai_kit.resources._helpers import file_fields, warn_deprecated
 if TYPE_CHECKING:
     from openai_kit._streaming import AsyncStream, Stream
     from openai_kit.types.images import (
@@ -256,6 +256,7 @@ class Images(SyncAPIResource):
         )
         return result
 
+    @deprecated("images.create_variation() is deprecated", category=None)
     def create_variation(
         self,
         *,
@@ -270,6 +271,7 @@ class Images(SyncAPIResource):
         """`POST /images/variations`."""
         from openai_kit.types.images import ImagesResponse
 
+        warn_deprecated("images.create_variation() is deprecated")
         result: ImagesResponse = self._client.request(
             "POST",
             "/images/variations",
@@ -521,6 +523,7 @@ class AsyncImages(AsyncAPIResource):
         )
         return result
 
+    @deprecated("images.create_variation() is deprecated", category=None)
     async def create_variation(
         self,
         *,
@@ -535,6 +538,7 @@ class AsyncImages(AsyncAPIResource):
         """`POST /images/variations`."""
         from openai_kit.types.images import ImagesResponse
 
+        warn_deprecated("images.create_variation() is deprecated")
         result: ImagesResponse = await self._client.request(
             "POST",
             "/images/variations",
@@ -552,3 +556,7 @@ class AsyncImages(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

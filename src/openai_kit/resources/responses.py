@@ -14,19 +14,20 @@ from openai_kit._sdk_helpers.responses_stream import AsyncResponsesMixin, Respon
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit._streaming import AsyncStream, Stream
     from openai_kit.types.chat import (
         ModerationParam,
         PromptCacheOptionsParam,
     )
     from openai_kit.types.responses import (
-        CompactResource,
+        CompactedResponse,
         ContextManagementParam,
         ConversationParam,
         IncludeEnumParam,
         InputItemParam,
         InputParam,
+        InputTokenCountResponse,
         ItemResource,
         ModelIdsCompactionParam,
         ModelIdsResponsesParam,
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
         ResponseTextParam,
         ServiceTierEnumParam,
         ServiceTierResponsesParam,
-        TokenCountsResource,
         ToolChoiceParam,
         ToolParam,
         ToolsArrayParam,
@@ -291,12 +291,13 @@ class Responses(ResponsesMixin, SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`DELETE /responses/{response_id}`."""
-        self._client.request(
+        result: None = self._client.request(
             "DELETE",
             f"/responses/{path_param('response_id', response_id)}",
             cast_to=None,
             options=options,
         )
+        return result
 
     def cancel(
         self,
@@ -326,11 +327,11 @@ class Responses(ResponsesMixin, SyncAPIResource):
         prompt_cache_options: Optional[PromptCacheOptionsParam] | NotGiven = NOT_GIVEN,
         service_tier: Optional[ServiceTierEnumParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> CompactResource:
+    ) -> CompactedResponse:
         """`POST /responses/compact`."""
-        from openai_kit.types.responses import CompactResource
+        from openai_kit.types.responses import CompactedResponse
 
-        result: CompactResource = self._client.request(
+        result: CompactedResponse = self._client.request(
             "POST",
             "/responses/compact",
             body={
@@ -343,7 +344,7 @@ class Responses(ResponsesMixin, SyncAPIResource):
                 "prompt_cache_options": prompt_cache_options,
                 "service_tier": service_tier,
             },
-            cast_to=CompactResource,
+            cast_to=CompactedResponse,
             options=options,
         )
         return result
@@ -589,12 +590,13 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`DELETE /responses/{response_id}`."""
-        await self._client.request(
+        result: None = await self._client.request(
             "DELETE",
             f"/responses/{path_param('response_id', response_id)}",
             cast_to=None,
             options=options,
         )
+        return result
 
     async def cancel(
         self,
@@ -624,11 +626,11 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
         prompt_cache_options: Optional[PromptCacheOptionsParam] | NotGiven = NOT_GIVEN,
         service_tier: Optional[ServiceTierEnumParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> CompactResource:
+    ) -> CompactedResponse:
         """`POST /responses/compact`."""
-        from openai_kit.types.responses import CompactResource
+        from openai_kit.types.responses import CompactedResponse
 
-        result: CompactResource = await self._client.request(
+        result: CompactedResponse = await self._client.request(
             "POST",
             "/responses/compact",
             body={
@@ -641,7 +643,7 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
                 "prompt_cache_options": prompt_cache_options,
                 "service_tier": service_tier,
             },
-            cast_to=CompactResource,
+            cast_to=CompactedResponse,
             options=options,
         )
         return result
@@ -659,13 +661,15 @@ class InputItems(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         include: Sequence[IncludeEnumParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[ItemResource]:
+    ) -> SyncCursorPage[ItemResource]:
         """`GET /responses/{response_id}/input_items`."""
         from openai_kit.types.responses import ItemResource
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[ItemResource] = self._client.get_api_list(
+        result: SyncCursorPage[ItemResource] = self._client.get_api_list(
             f"/responses/{path_param('response_id', response_id)}/input_items",
             model=ItemResource,
+            page=SyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -689,13 +693,15 @@ class AsyncInputItems(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         include: Sequence[IncludeEnumParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[ItemResource]:
+    ) -> AsyncCursorPage[ItemResource]:
         """`GET /responses/{response_id}/input_items`."""
         from openai_kit.types.responses import ItemResource
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[ItemResource] = self._client.get_api_list(
+        result: AsyncCursorPage[ItemResource] = self._client.get_api_list(
             f"/responses/{path_param('response_id', response_id)}/input_items",
             model=ItemResource,
+            page=AsyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -726,11 +732,11 @@ class InputTokens(SyncAPIResource):
         tool_choice: Optional[ToolChoiceParam] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> TokenCountsResource:
+    ) -> InputTokenCountResponse:
         """`POST /responses/input_tokens`."""
-        from openai_kit.types.responses import TokenCountsResource
+        from openai_kit.types.responses import InputTokenCountResponse
 
-        result: TokenCountsResource = self._client.request(
+        result: InputTokenCountResponse = self._client.request(
             "POST",
             "/responses/input_tokens",
             body={
@@ -747,7 +753,7 @@ class InputTokens(SyncAPIResource):
                 "tool_choice": tool_choice,
                 "parallel_tool_calls": parallel_tool_calls,
             },
-            cast_to=TokenCountsResource,
+            cast_to=InputTokenCountResponse,
             options=options,
         )
         return result
@@ -772,11 +778,11 @@ class AsyncInputTokens(AsyncAPIResource):
         tool_choice: Optional[ToolChoiceParam] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> TokenCountsResource:
+    ) -> InputTokenCountResponse:
         """`POST /responses/input_tokens`."""
-        from openai_kit.types.responses import TokenCountsResource
+        from openai_kit.types.responses import InputTokenCountResponse
 
-        result: TokenCountsResource = await self._client.request(
+        result: InputTokenCountResponse = await self._client.request(
             "POST",
             "/responses/input_tokens",
             body={
@@ -793,7 +799,11 @@ class AsyncInputTokens(AsyncAPIResource):
                 "tool_choice": tool_choice,
                 "parallel_tool_calls": parallel_tool_calls,
             },
-            cast_to=TokenCountsResource,
+            cast_to=InputTokenCountResponse,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -6,26 +6,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Union
 
-from typing_extensions import Unpack
+from typing_extensions import Unpack, deprecated
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import path_param
-from openai_kit.resources._helpers import file_fields
+from openai_kit.resources._helpers import file_fields, warn_deprecated
 if TYPE_CHECKING:
     from openai_kit._binary import AsyncBinaryResponse, BinaryResponse
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncConversationCursorPage, SyncConversationCursorPage
     from openai_kit.types.beta.chatkit import (
         OrderEnumParam,
     )
     from openai_kit.types.videos import (
-        DeletedVideoResource,
         ImageRefParam2Param,
-        VideoCharacterResource,
+        Video,
         VideoContentVariantParam,
+        VideoCreateCharacterResponse,
+        VideoDeleteResponse,
+        VideoGetCharacterResponse,
         VideoModelParam,
         VideoReferenceInputParam,
-        VideoResource,
         VideoSecondsParam,
         VideoSizeParam,
     )
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 class Videos(SyncAPIResource):
     """`client.videos`."""
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def list(
         self,
         *,
@@ -41,13 +43,16 @@ class Videos(SyncAPIResource):
         order: OrderEnumParam | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[VideoResource]:
+    ) -> SyncConversationCursorPage[Video]:
         """`GET /videos`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
+        from openai_kit.pagination import SyncConversationCursorPage
 
-        result: SyncPage[VideoResource] = self._client.get_api_list(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: SyncConversationCursorPage[Video] = self._client.get_api_list(
             "/videos",
-            model=VideoResource,
+            model=Video,
+            page=SyncConversationCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -57,6 +62,7 @@ class Videos(SyncAPIResource):
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def create(
         self,
         *,
@@ -66,11 +72,12 @@ class Videos(SyncAPIResource):
         seconds: VideoSecondsParam | NotGiven = NOT_GIVEN,
         size: VideoSizeParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`POST /videos`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = self._client.request(
             "POST",
             "/videos",
             body={
@@ -82,22 +89,24 @@ class Videos(SyncAPIResource):
             files=file_fields({
                 "input_reference": input_reference,
             }),
-            cast_to=VideoResource,
+            cast_to=Video,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def create_character(
         self,
         *,
         video: FileTypes,
         name: str,
         **options: Unpack[RequestOptions],
-    ) -> VideoCharacterResource:
+    ) -> VideoCreateCharacterResponse:
         """`POST /videos/characters`."""
-        from openai_kit.types.videos import VideoCharacterResource
+        from openai_kit.types.videos import VideoCreateCharacterResponse
 
-        result: VideoCharacterResource = self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: VideoCreateCharacterResponse = self._client.request(
             "POST",
             "/videos/characters",
             body={
@@ -106,38 +115,42 @@ class Videos(SyncAPIResource):
             files=file_fields({
                 "video": video,
             }),
-            cast_to=VideoCharacterResource,
+            cast_to=VideoCreateCharacterResponse,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def get_character(
         self,
         character_id: str,
         **options: Unpack[RequestOptions],
-    ) -> VideoCharacterResource:
+    ) -> VideoGetCharacterResponse:
         """`GET /videos/characters/{character_id}`."""
-        from openai_kit.types.videos import VideoCharacterResource
+        from openai_kit.types.videos import VideoGetCharacterResponse
 
-        result: VideoCharacterResource = self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: VideoGetCharacterResponse = self._client.request(
             "GET",
             f"/videos/characters/{path_param('character_id', character_id)}",
-            cast_to=VideoCharacterResource,
+            cast_to=VideoGetCharacterResponse,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def edit(
         self,
         *,
         video: Union[FileTypes, VideoReferenceInputParam],
         prompt: str,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`POST /videos/edits`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = self._client.request(
             "POST",
             "/videos/edits",
             body={
@@ -146,11 +159,12 @@ class Videos(SyncAPIResource):
             files=file_fields({
                 "video": video,
             }),
-            cast_to=VideoResource,
+            cast_to=Video,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def extend(
         self,
         *,
@@ -158,11 +172,12 @@ class Videos(SyncAPIResource):
         prompt: str,
         seconds: VideoSecondsParam,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`POST /videos/extensions`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = self._client.request(
             "POST",
             "/videos/extensions",
             body={
@@ -172,43 +187,48 @@ class Videos(SyncAPIResource):
             files=file_fields({
                 "video": video,
             }),
-            cast_to=VideoResource,
+            cast_to=Video,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def retrieve(
         self,
         video_id: str,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`GET /videos/{video_id}`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = self._client.request(
             "GET",
             f"/videos/{path_param('video_id', video_id)}",
-            cast_to=VideoResource,
+            cast_to=Video,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def delete(
         self,
         video_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeletedVideoResource:
+    ) -> VideoDeleteResponse:
         """`DELETE /videos/{video_id}`."""
-        from openai_kit.types.videos import DeletedVideoResource
+        from openai_kit.types.videos import VideoDeleteResponse
 
-        result: DeletedVideoResource = self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: VideoDeleteResponse = self._client.request(
             "DELETE",
             f"/videos/{path_param('video_id', video_id)}",
-            cast_to=DeletedVideoResource,
+            cast_to=VideoDeleteResponse,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def download_content(
         self,
         video_id: str,
@@ -219,6 +239,7 @@ class Videos(SyncAPIResource):
         """`GET /videos/{video_id}/content`."""
         from openai_kit._binary import BinaryResponse
 
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
         result: BinaryResponse = self._client.request(
             "GET",
             f"/videos/{path_param('video_id', video_id)}/content",
@@ -230,24 +251,26 @@ class Videos(SyncAPIResource):
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def remix(
         self,
         video_id: str,
         *,
         prompt: str,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`POST /videos/{video_id}/remix`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = self._client.request(
             "POST",
             f"/videos/{path_param('video_id', video_id)}/remix",
             body={
                 "prompt": prompt,
             },
             files={},
-            cast_to=VideoResource,
+            cast_to=Video,
             options=options,
         )
         return result
@@ -256,6 +279,7 @@ class Videos(SyncAPIResource):
 class AsyncVideos(AsyncAPIResource):
     """`client.videos`."""
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def list(
         self,
         *,
@@ -263,13 +287,16 @@ class AsyncVideos(AsyncAPIResource):
         order: OrderEnumParam | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[VideoResource]:
+    ) -> AsyncConversationCursorPage[Video]:
         """`GET /videos`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
+        from openai_kit.pagination import AsyncConversationCursorPage
 
-        result: AsyncPage[VideoResource] = self._client.get_api_list(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: AsyncConversationCursorPage[Video] = self._client.get_api_list(
             "/videos",
-            model=VideoResource,
+            model=Video,
+            page=AsyncConversationCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -279,6 +306,7 @@ class AsyncVideos(AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     async def create(
         self,
         *,
@@ -288,11 +316,12 @@ class AsyncVideos(AsyncAPIResource):
         seconds: VideoSecondsParam | NotGiven = NOT_GIVEN,
         size: VideoSizeParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`POST /videos`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = await self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = await self._client.request(
             "POST",
             "/videos",
             body={
@@ -304,22 +333,24 @@ class AsyncVideos(AsyncAPIResource):
             files=file_fields({
                 "input_reference": input_reference,
             }),
-            cast_to=VideoResource,
+            cast_to=Video,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     async def create_character(
         self,
         *,
         video: FileTypes,
         name: str,
         **options: Unpack[RequestOptions],
-    ) -> VideoCharacterResource:
+    ) -> VideoCreateCharacterResponse:
         """`POST /videos/characters`."""
-        from openai_kit.types.videos import VideoCharacterResource
+        from openai_kit.types.videos import VideoCreateCharacterResponse
 
-        result: VideoCharacterResource = await self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: VideoCreateCharacterResponse = await self._client.request(
             "POST",
             "/videos/characters",
             body={
@@ -328,38 +359,42 @@ class AsyncVideos(AsyncAPIResource):
             files=file_fields({
                 "video": video,
             }),
-            cast_to=VideoCharacterResource,
+            cast_to=VideoCreateCharacterResponse,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     async def get_character(
         self,
         character_id: str,
         **options: Unpack[RequestOptions],
-    ) -> VideoCharacterResource:
+    ) -> VideoGetCharacterResponse:
         """`GET /videos/characters/{character_id}`."""
-        from openai_kit.types.videos import VideoCharacterResource
+        from openai_kit.types.videos import VideoGetCharacterResponse
 
-        result: VideoCharacterResource = await self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: VideoGetCharacterResponse = await self._client.request(
             "GET",
             f"/videos/characters/{path_param('character_id', character_id)}",
-            cast_to=VideoCharacterResource,
+            cast_to=VideoGetCharacterResponse,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     async def edit(
         self,
         *,
         video: Union[FileTypes, VideoReferenceInputParam],
         prompt: str,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`POST /videos/edits`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = await self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = await self._client.request(
             "POST",
             "/videos/edits",
             body={
@@ -368,11 +403,12 @@ class AsyncVideos(AsyncAPIResource):
             files=file_fields({
                 "video": video,
             }),
-            cast_to=VideoResource,
+            cast_to=Video,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     async def extend(
         self,
         *,
@@ -380,11 +416,12 @@ class AsyncVideos(AsyncAPIResource):
         prompt: str,
         seconds: VideoSecondsParam,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`POST /videos/extensions`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = await self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = await self._client.request(
             "POST",
             "/videos/extensions",
             body={
@@ -394,43 +431,48 @@ class AsyncVideos(AsyncAPIResource):
             files=file_fields({
                 "video": video,
             }),
-            cast_to=VideoResource,
+            cast_to=Video,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     async def retrieve(
         self,
         video_id: str,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`GET /videos/{video_id}`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = await self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = await self._client.request(
             "GET",
             f"/videos/{path_param('video_id', video_id)}",
-            cast_to=VideoResource,
+            cast_to=Video,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     async def delete(
         self,
         video_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeletedVideoResource:
+    ) -> VideoDeleteResponse:
         """`DELETE /videos/{video_id}`."""
-        from openai_kit.types.videos import DeletedVideoResource
+        from openai_kit.types.videos import VideoDeleteResponse
 
-        result: DeletedVideoResource = await self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: VideoDeleteResponse = await self._client.request(
             "DELETE",
             f"/videos/{path_param('video_id', video_id)}",
-            cast_to=DeletedVideoResource,
+            cast_to=VideoDeleteResponse,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     async def download_content(
         self,
         video_id: str,
@@ -441,6 +483,7 @@ class AsyncVideos(AsyncAPIResource):
         """`GET /videos/{video_id}/content`."""
         from openai_kit._binary import BinaryResponse
 
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
         result: AsyncBinaryResponse = await self._client.request(
             "GET",
             f"/videos/{path_param('video_id', video_id)}/content",
@@ -452,24 +495,30 @@ class AsyncVideos(AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     async def remix(
         self,
         video_id: str,
         *,
         prompt: str,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`POST /videos/{video_id}/remix`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = await self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = await self._client.request(
             "POST",
             f"/videos/{path_param('video_id', video_id)}/remix",
             body={
                 "prompt": prompt,
             },
             files={},
-            cast_to=VideoResource,
+            cast_to=Video,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -73,3 +73,7 @@ class Batch(BaseModel):
 class BatchFileExpirationAfterParam(TypedDict, total=False):
     anchor: Required[Literal["created_at"]]
     seconds: Required[int]
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -3782,6 +3782,18 @@ class CompactResource(BaseModel):
     usage: ResponseUsage
 
 
+class CompactedResponse(CompactResource):
+    """`CompactResource` under the official SDK's name."""
+
+
 class TokenCountsResource(BaseModel):
     object: Literal["response.input_tokens"]
     input_tokens: int
+
+
+class InputTokenCountResponse(TokenCountsResource):
+    """`TokenCountsResource` under the official SDK's name."""
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

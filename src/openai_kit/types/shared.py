@@ -376,3 +376,7 @@ class SkillReferenceParam2(BaseModel):
     type: Literal["skill_reference"]
     skill_id: str
     version: Optional[str] = None
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -13,7 +13,7 @@ from openai_kit._types import FileTypes, RequestOptions
 from openai_kit.resources._helpers import file_fields
 if TYPE_CHECKING:
     from openai_kit.types.audio import (
-        VoiceResource,
+        Voice,
     )
 
 
@@ -27,11 +27,11 @@ class Voices(SyncAPIResource):
         audio_sample: FileTypes,
         consent: str,
         **options: Unpack[RequestOptions],
-    ) -> VoiceResource:
+    ) -> Voice:
         """`POST /audio/voices`."""
-        from openai_kit.types.audio import VoiceResource
+        from openai_kit.types.audio import Voice
 
-        result: VoiceResource = self._client.request(
+        result: Voice = self._client.request(
             "POST",
             "/audio/voices",
             body={
@@ -41,7 +41,7 @@ class Voices(SyncAPIResource):
             files=file_fields({
                 "audio_sample": audio_sample,
             }),
-            cast_to=VoiceResource,
+            cast_to=Voice,
             options=options,
         )
         return result
@@ -57,11 +57,11 @@ class AsyncVoices(AsyncAPIResource):
         audio_sample: FileTypes,
         consent: str,
         **options: Unpack[RequestOptions],
-    ) -> VoiceResource:
+    ) -> Voice:
         """`POST /audio/voices`."""
-        from openai_kit.types.audio import VoiceResource
+        from openai_kit.types.audio import Voice
 
-        result: VoiceResource = await self._client.request(
+        result: Voice = await self._client.request(
             "POST",
             "/audio/voices",
             body={
@@ -71,7 +71,11 @@ class AsyncVoices(AsyncAPIResource):
             files=file_fields({
                 "audio_sample": audio_sample,
             }),
-            cast_to=VoiceResource,
+            cast_to=Voice,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

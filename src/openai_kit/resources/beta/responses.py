@@ -14,10 +14,10 @@ from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 from openai_kit.resources._helpers import header_fields
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit._streaming import AsyncStream, Stream
     from openai_kit.types.beta.responses import (
-        BetaCompactResource,
+        BetaCompactedResponse,
         BetaContextManagementParam,
         BetaConversationParam,
         BetaIncludeEnumParam,
@@ -310,7 +310,7 @@ class Responses(SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`DELETE /responses/{response_id}` (beta)."""
-        self._client.request(
+        result: None = self._client.request(
             "DELETE",
             f"/responses/{path_param('response_id', response_id)}",
             query={
@@ -322,6 +322,7 @@ class Responses(SyncAPIResource):
             cast_to=None,
             options=options,
         )
+        return result
 
     def cancel(
         self,
@@ -360,11 +361,11 @@ class Responses(SyncAPIResource):
         prompt_cache_options: Optional[BetaPromptCacheOptionsParam] | NotGiven = NOT_GIVEN,
         service_tier: Optional[BetaServiceTierEnumParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> BetaCompactResource:
+    ) -> BetaCompactedResponse:
         """`POST /responses/compact` (beta)."""
-        from openai_kit.types.beta.responses import BetaCompactResource
+        from openai_kit.types.beta.responses import BetaCompactedResponse
 
-        result: BetaCompactResource = self._client.request(
+        result: BetaCompactedResponse = self._client.request(
             "POST",
             "/responses/compact",
             body={
@@ -383,7 +384,7 @@ class Responses(SyncAPIResource):
             headers=header_fields({
                 "openai-beta": betas,
             }),
-            cast_to=BetaCompactResource,
+            cast_to=BetaCompactedResponse,
             options=options,
         )
         return result
@@ -651,7 +652,7 @@ class AsyncResponses(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`DELETE /responses/{response_id}` (beta)."""
-        await self._client.request(
+        result: None = await self._client.request(
             "DELETE",
             f"/responses/{path_param('response_id', response_id)}",
             query={
@@ -663,6 +664,7 @@ class AsyncResponses(AsyncAPIResource):
             cast_to=None,
             options=options,
         )
+        return result
 
     async def cancel(
         self,
@@ -701,11 +703,11 @@ class AsyncResponses(AsyncAPIResource):
         prompt_cache_options: Optional[BetaPromptCacheOptionsParam] | NotGiven = NOT_GIVEN,
         service_tier: Optional[BetaServiceTierEnumParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> BetaCompactResource:
+    ) -> BetaCompactedResponse:
         """`POST /responses/compact` (beta)."""
-        from openai_kit.types.beta.responses import BetaCompactResource
+        from openai_kit.types.beta.responses import BetaCompactedResponse
 
-        result: BetaCompactResource = await self._client.request(
+        result: BetaCompactedResponse = await self._client.request(
             "POST",
             "/responses/compact",
             body={
@@ -724,7 +726,7 @@ class AsyncResponses(AsyncAPIResource):
             headers=header_fields({
                 "openai-beta": betas,
             }),
-            cast_to=BetaCompactResource,
+            cast_to=BetaCompactedResponse,
             options=options,
         )
         return result
@@ -743,13 +745,15 @@ class InputItems(SyncAPIResource):
         include: Sequence[BetaIncludeEnumParam] | NotGiven = NOT_GIVEN,
         betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[BetaItemResource]:
+    ) -> SyncCursorPage[BetaItemResource]:
         """`GET /responses/{response_id}/input_items` (beta)."""
         from openai_kit.types.beta.responses import BetaItemResource
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[BetaItemResource] = self._client.get_api_list(
+        result: SyncCursorPage[BetaItemResource] = self._client.get_api_list(
             f"/responses/{path_param('response_id', response_id)}/input_items",
             model=BetaItemResource,
+            page=SyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -775,13 +779,15 @@ class AsyncInputItems(AsyncAPIResource):
         include: Sequence[BetaIncludeEnumParam] | NotGiven = NOT_GIVEN,
         betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[BetaItemResource]:
+    ) -> AsyncCursorPage[BetaItemResource]:
         """`GET /responses/{response_id}/input_items` (beta)."""
         from openai_kit.types.beta.responses import BetaItemResource
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[BetaItemResource] = self._client.get_api_list(
+        result: AsyncCursorPage[BetaItemResource] = self._client.get_api_list(
             f"/responses/{path_param('response_id', response_id)}/input_items",
             model=BetaItemResource,
+            page=AsyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -898,3 +904,7 @@ class AsyncInputTokens(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -7,15 +7,16 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Optional, Sequence, Union, overload
 
-from typing_extensions import Literal, Unpack
+from typing_extensions import Literal, Unpack, deprecated
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._sdk_helpers.assistants import AsyncThreadsHelpers, ThreadsHelpers
 from openai_kit._sdk_helpers.assistants import AsyncRunsHelpers, RunsHelpers
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
+from openai_kit.resources._helpers import warn_deprecated
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit._streaming import AsyncStream, Stream
     from openai_kit.types.beta.assistants import (
         AssistantSupportedModelsParam,
@@ -34,17 +35,17 @@ if TYPE_CHECKING:
         CreateThreadAndRunRequestTruncationStrategyParam,
         CreateThreadRequestParam,
         CreateThreadRequestToolResourcesParam,
-        DeleteMessageResponse,
-        DeleteThreadResponse,
         Message2,
         MessageContentImageFileObjectParam,
         MessageContentImageUrlObjectParam,
+        MessageDeleted,
         MessageRequestContentTextObjectParam,
         ModifyThreadRequestToolResourcesParam,
         Run,
         RunStep,
         SubmitToolOutputsRunRequestToolOutputParam,
         Thread,
+        ThreadDeleted,
     )
     from openai_kit.types.chat import (
         ParallelToolCallsParam,
@@ -66,6 +67,7 @@ class Threads(ThreadsHelpers, SyncAPIResource):
     def runs(self) -> Runs:
         return Runs(self._client)
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def create(
         self,
         *,
@@ -77,6 +79,7 @@ class Threads(ThreadsHelpers, SyncAPIResource):
         """`POST /threads`."""
         from openai_kit.types.beta.threads import Thread
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Thread = self._client.request(
             "POST",
             "/threads",
@@ -159,6 +162,7 @@ class Threads(ThreadsHelpers, SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Run | Stream[AssistantStreamEvent]: ...
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def create_and_run(
         self,
         *,
@@ -184,6 +188,7 @@ class Threads(ThreadsHelpers, SyncAPIResource):
         from openai_kit.types.beta.threads import AssistantStreamEvent, Run
         from openai_kit._streaming import Enveloped
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run | Stream[AssistantStreamEvent] = self._client.request(
             "POST",
             "/threads/runs",
@@ -212,6 +217,7 @@ class Threads(ThreadsHelpers, SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def retrieve(
         self,
         thread_id: str,
@@ -220,6 +226,7 @@ class Threads(ThreadsHelpers, SyncAPIResource):
         """`GET /threads/{thread_id}`."""
         from openai_kit.types.beta.threads import Thread
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Thread = self._client.request(
             "GET",
             f"/threads/{path_param('thread_id', thread_id)}",
@@ -228,6 +235,7 @@ class Threads(ThreadsHelpers, SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def update(
         self,
         thread_id: str,
@@ -239,6 +247,7 @@ class Threads(ThreadsHelpers, SyncAPIResource):
         """`POST /threads/{thread_id}`."""
         from openai_kit.types.beta.threads import Thread
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Thread = self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}",
@@ -251,18 +260,20 @@ class Threads(ThreadsHelpers, SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def delete(
         self,
         thread_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteThreadResponse:
+    ) -> ThreadDeleted:
         """`DELETE /threads/{thread_id}`."""
-        from openai_kit.types.beta.threads import DeleteThreadResponse
+        from openai_kit.types.beta.threads import ThreadDeleted
 
-        result: DeleteThreadResponse = self._client.request(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: ThreadDeleted = self._client.request(
             "DELETE",
             f"/threads/{path_param('thread_id', thread_id)}",
-            cast_to=DeleteThreadResponse,
+            cast_to=ThreadDeleted,
             options=options,
         )
         return result
@@ -279,6 +290,7 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
     def runs(self) -> AsyncRuns:
         return AsyncRuns(self._client)
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def create(
         self,
         *,
@@ -290,6 +302,7 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
         """`POST /threads`."""
         from openai_kit.types.beta.threads import Thread
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Thread = await self._client.request(
             "POST",
             "/threads",
@@ -372,6 +385,7 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Run | AsyncStream[AssistantStreamEvent]: ...
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def create_and_run(
         self,
         *,
@@ -397,6 +411,7 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
         from openai_kit.types.beta.threads import AssistantStreamEvent, Run
         from openai_kit._streaming import Enveloped
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run | AsyncStream[AssistantStreamEvent] = await self._client.request(
             "POST",
             "/threads/runs",
@@ -425,6 +440,7 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def retrieve(
         self,
         thread_id: str,
@@ -433,6 +449,7 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
         """`GET /threads/{thread_id}`."""
         from openai_kit.types.beta.threads import Thread
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Thread = await self._client.request(
             "GET",
             f"/threads/{path_param('thread_id', thread_id)}",
@@ -441,6 +458,7 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def update(
         self,
         thread_id: str,
@@ -452,6 +470,7 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
         """`POST /threads/{thread_id}`."""
         from openai_kit.types.beta.threads import Thread
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Thread = await self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}",
@@ -464,18 +483,20 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def delete(
         self,
         thread_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteThreadResponse:
+    ) -> ThreadDeleted:
         """`DELETE /threads/{thread_id}`."""
-        from openai_kit.types.beta.threads import DeleteThreadResponse
+        from openai_kit.types.beta.threads import ThreadDeleted
 
-        result: DeleteThreadResponse = await self._client.request(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: ThreadDeleted = await self._client.request(
             "DELETE",
             f"/threads/{path_param('thread_id', thread_id)}",
-            cast_to=DeleteThreadResponse,
+            cast_to=ThreadDeleted,
             options=options,
         )
         return result
@@ -484,6 +505,7 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
 class Messages(SyncAPIResource):
     """`client.beta.threads.messages`."""
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def list(
         self,
         thread_id: str,
@@ -494,13 +516,16 @@ class Messages(SyncAPIResource):
         before: str | NotGiven = NOT_GIVEN,
         run_id: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[Message2]:
+    ) -> SyncCursorPage[Message2]:
         """`GET /threads/{thread_id}/messages`."""
         from openai_kit.types.beta.threads import Message2
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[Message2] = self._client.get_api_list(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: SyncCursorPage[Message2] = self._client.get_api_list(
             f"/threads/{path_param('thread_id', thread_id)}/messages",
             model=Message2,
+            page=SyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -512,6 +537,7 @@ class Messages(SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def create(
         self,
         thread_id: str,
@@ -525,6 +551,7 @@ class Messages(SyncAPIResource):
         """`POST /threads/{thread_id}/messages`."""
         from openai_kit.types.beta.threads import Message2
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Message2 = self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/messages",
@@ -539,6 +566,7 @@ class Messages(SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def retrieve(
         self,
         message_id: str,
@@ -549,6 +577,7 @@ class Messages(SyncAPIResource):
         """`GET /threads/{thread_id}/messages/{message_id}`."""
         from openai_kit.types.beta.threads import Message2
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Message2 = self._client.request(
             "GET",
             f"/threads/{path_param('thread_id', thread_id)}/messages/{path_param('message_id', message_id)}",
@@ -557,6 +586,7 @@ class Messages(SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def update(
         self,
         message_id: str,
@@ -568,6 +598,7 @@ class Messages(SyncAPIResource):
         """`POST /threads/{thread_id}/messages/{message_id}`."""
         from openai_kit.types.beta.threads import Message2
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Message2 = self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/messages/{path_param('message_id', message_id)}",
@@ -579,20 +610,22 @@ class Messages(SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def delete(
         self,
         message_id: str,
         *,
         thread_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteMessageResponse:
+    ) -> MessageDeleted:
         """`DELETE /threads/{thread_id}/messages/{message_id}`."""
-        from openai_kit.types.beta.threads import DeleteMessageResponse
+        from openai_kit.types.beta.threads import MessageDeleted
 
-        result: DeleteMessageResponse = self._client.request(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: MessageDeleted = self._client.request(
             "DELETE",
             f"/threads/{path_param('thread_id', thread_id)}/messages/{path_param('message_id', message_id)}",
-            cast_to=DeleteMessageResponse,
+            cast_to=MessageDeleted,
             options=options,
         )
         return result
@@ -601,6 +634,7 @@ class Messages(SyncAPIResource):
 class AsyncMessages(AsyncAPIResource):
     """`client.beta.threads.messages`."""
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def list(
         self,
         thread_id: str,
@@ -611,13 +645,16 @@ class AsyncMessages(AsyncAPIResource):
         before: str | NotGiven = NOT_GIVEN,
         run_id: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[Message2]:
+    ) -> AsyncCursorPage[Message2]:
         """`GET /threads/{thread_id}/messages`."""
         from openai_kit.types.beta.threads import Message2
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[Message2] = self._client.get_api_list(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: AsyncCursorPage[Message2] = self._client.get_api_list(
             f"/threads/{path_param('thread_id', thread_id)}/messages",
             model=Message2,
+            page=AsyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -629,6 +666,7 @@ class AsyncMessages(AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def create(
         self,
         thread_id: str,
@@ -642,6 +680,7 @@ class AsyncMessages(AsyncAPIResource):
         """`POST /threads/{thread_id}/messages`."""
         from openai_kit.types.beta.threads import Message2
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Message2 = await self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/messages",
@@ -656,6 +695,7 @@ class AsyncMessages(AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def retrieve(
         self,
         message_id: str,
@@ -666,6 +706,7 @@ class AsyncMessages(AsyncAPIResource):
         """`GET /threads/{thread_id}/messages/{message_id}`."""
         from openai_kit.types.beta.threads import Message2
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Message2 = await self._client.request(
             "GET",
             f"/threads/{path_param('thread_id', thread_id)}/messages/{path_param('message_id', message_id)}",
@@ -674,6 +715,7 @@ class AsyncMessages(AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def update(
         self,
         message_id: str,
@@ -685,6 +727,7 @@ class AsyncMessages(AsyncAPIResource):
         """`POST /threads/{thread_id}/messages/{message_id}`."""
         from openai_kit.types.beta.threads import Message2
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Message2 = await self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/messages/{path_param('message_id', message_id)}",
@@ -696,20 +739,22 @@ class AsyncMessages(AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def delete(
         self,
         message_id: str,
         *,
         thread_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteMessageResponse:
+    ) -> MessageDeleted:
         """`DELETE /threads/{thread_id}/messages/{message_id}`."""
-        from openai_kit.types.beta.threads import DeleteMessageResponse
+        from openai_kit.types.beta.threads import MessageDeleted
 
-        result: DeleteMessageResponse = await self._client.request(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: MessageDeleted = await self._client.request(
             "DELETE",
             f"/threads/{path_param('thread_id', thread_id)}/messages/{path_param('message_id', message_id)}",
-            cast_to=DeleteMessageResponse,
+            cast_to=MessageDeleted,
             options=options,
         )
         return result
@@ -722,6 +767,7 @@ class Runs(RunsHelpers, SyncAPIResource):
     def steps(self) -> Steps:
         return Steps(self._client)
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def list(
         self,
         thread_id: str,
@@ -731,13 +777,16 @@ class Runs(RunsHelpers, SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         before: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[Run]:
+    ) -> SyncCursorPage[Run]:
         """`GET /threads/{thread_id}/runs`."""
         from openai_kit.types.beta.threads import Run
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[Run] = self._client.get_api_list(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: SyncCursorPage[Run] = self._client.get_api_list(
             f"/threads/{path_param('thread_id', thread_id)}/runs",
             model=Run,
+            page=SyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -826,6 +875,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Run | Stream[AssistantStreamEvent]: ...
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def create(
         self,
         thread_id: str,
@@ -854,6 +904,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         from openai_kit.types.beta.threads import AssistantStreamEvent, Run
         from openai_kit._streaming import Enveloped
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run | Stream[AssistantStreamEvent] = self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs",
@@ -886,6 +937,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def retrieve(
         self,
         run_id: str,
@@ -896,6 +948,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         """`GET /threads/{thread_id}/runs/{run_id}`."""
         from openai_kit.types.beta.threads import Run
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run = self._client.request(
             "GET",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}",
@@ -904,6 +957,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def update(
         self,
         run_id: str,
@@ -915,6 +969,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         """`POST /threads/{thread_id}/runs/{run_id}`."""
         from openai_kit.types.beta.threads import Run
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run = self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}",
@@ -926,6 +981,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def cancel(
         self,
         run_id: str,
@@ -936,6 +992,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         """`POST /threads/{thread_id}/runs/{run_id}/cancel`."""
         from openai_kit.types.beta.threads import Run
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run = self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}/cancel",
@@ -977,6 +1034,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Run | Stream[AssistantStreamEvent]: ...
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def submit_tool_outputs(
         self,
         run_id: str,
@@ -990,6 +1048,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         from openai_kit.types.beta.threads import AssistantStreamEvent, Run
         from openai_kit._streaming import Enveloped
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run | Stream[AssistantStreamEvent] = self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}/submit_tool_outputs",
@@ -1012,6 +1071,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
     def steps(self) -> AsyncSteps:
         return AsyncSteps(self._client)
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def list(
         self,
         thread_id: str,
@@ -1021,13 +1081,16 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         before: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[Run]:
+    ) -> AsyncCursorPage[Run]:
         """`GET /threads/{thread_id}/runs`."""
         from openai_kit.types.beta.threads import Run
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[Run] = self._client.get_api_list(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: AsyncCursorPage[Run] = self._client.get_api_list(
             f"/threads/{path_param('thread_id', thread_id)}/runs",
             model=Run,
+            page=AsyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -1116,6 +1179,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Run | AsyncStream[AssistantStreamEvent]: ...
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def create(
         self,
         thread_id: str,
@@ -1144,6 +1208,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         from openai_kit.types.beta.threads import AssistantStreamEvent, Run
         from openai_kit._streaming import Enveloped
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run | AsyncStream[AssistantStreamEvent] = await self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs",
@@ -1176,6 +1241,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def retrieve(
         self,
         run_id: str,
@@ -1186,6 +1252,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         """`GET /threads/{thread_id}/runs/{run_id}`."""
         from openai_kit.types.beta.threads import Run
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run = await self._client.request(
             "GET",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}",
@@ -1194,6 +1261,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def update(
         self,
         run_id: str,
@@ -1205,6 +1273,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         """`POST /threads/{thread_id}/runs/{run_id}`."""
         from openai_kit.types.beta.threads import Run
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run = await self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}",
@@ -1216,6 +1285,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def cancel(
         self,
         run_id: str,
@@ -1226,6 +1296,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         """`POST /threads/{thread_id}/runs/{run_id}/cancel`."""
         from openai_kit.types.beta.threads import Run
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run = await self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}/cancel",
@@ -1267,6 +1338,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Run | AsyncStream[AssistantStreamEvent]: ...
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def submit_tool_outputs(
         self,
         run_id: str,
@@ -1280,6 +1352,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         from openai_kit.types.beta.threads import AssistantStreamEvent, Run
         from openai_kit._streaming import Enveloped
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run | AsyncStream[AssistantStreamEvent] = await self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}/submit_tool_outputs",
@@ -1298,6 +1371,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
 class Steps(SyncAPIResource):
     """`client.beta.threads.runs.steps`."""
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def list(
         self,
         run_id: str,
@@ -1309,13 +1383,16 @@ class Steps(SyncAPIResource):
         before: str | NotGiven = NOT_GIVEN,
         include: Sequence[Literal["step_details.tool_calls[*].file_search.results[*].content"]] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[RunStep]:
+    ) -> SyncCursorPage[RunStep]:
         """`GET /threads/{thread_id}/runs/{run_id}/steps`."""
         from openai_kit.types.beta.threads import RunStep
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[RunStep] = self._client.get_api_list(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: SyncCursorPage[RunStep] = self._client.get_api_list(
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}/steps",
             model=RunStep,
+            page=SyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -1327,6 +1404,7 @@ class Steps(SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def retrieve(
         self,
         step_id: str,
@@ -1339,6 +1417,7 @@ class Steps(SyncAPIResource):
         """`GET /threads/{thread_id}/runs/{run_id}/steps/{step_id}`."""
         from openai_kit.types.beta.threads import RunStep
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: RunStep = self._client.request(
             "GET",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}/steps/{path_param('step_id', step_id)}",
@@ -1354,6 +1433,7 @@ class Steps(SyncAPIResource):
 class AsyncSteps(AsyncAPIResource):
     """`client.beta.threads.runs.steps`."""
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def list(
         self,
         run_id: str,
@@ -1365,13 +1445,16 @@ class AsyncSteps(AsyncAPIResource):
         before: str | NotGiven = NOT_GIVEN,
         include: Sequence[Literal["step_details.tool_calls[*].file_search.results[*].content"]] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[RunStep]:
+    ) -> AsyncCursorPage[RunStep]:
         """`GET /threads/{thread_id}/runs/{run_id}/steps`."""
         from openai_kit.types.beta.threads import RunStep
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[RunStep] = self._client.get_api_list(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: AsyncCursorPage[RunStep] = self._client.get_api_list(
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}/steps",
             model=RunStep,
+            page=AsyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -1383,6 +1466,7 @@ class AsyncSteps(AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def retrieve(
         self,
         step_id: str,
@@ -1395,6 +1479,7 @@ class AsyncSteps(AsyncAPIResource):
         """`GET /threads/{thread_id}/runs/{run_id}/steps/{step_id}`."""
         from openai_kit.types.beta.threads import RunStep
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: RunStep = await self._client.request(
             "GET",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}/steps/{path_param('step_id', step_id)}",
@@ -1405,3 +1490,7 @@ class AsyncSteps(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

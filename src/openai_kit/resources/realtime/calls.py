@@ -76,7 +76,7 @@ class Calls(SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`POST /realtime/calls/{call_id}/accept`."""
-        self._client.request(
+        result: None = self._client.request(
             "POST",
             f"/realtime/calls/{path_param('call_id', call_id)}/accept",
             body={
@@ -98,6 +98,7 @@ class Calls(SyncAPIResource):
             cast_to=None,
             options=options,
         )
+        return result
 
     def hangup(
         self,
@@ -105,12 +106,13 @@ class Calls(SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`POST /realtime/calls/{call_id}/hangup`."""
-        self._client.request(
+        result: None = self._client.request(
             "POST",
             f"/realtime/calls/{path_param('call_id', call_id)}/hangup",
             cast_to=None,
             options=options,
         )
+        return result
 
     def refer(
         self,
@@ -120,7 +122,7 @@ class Calls(SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`POST /realtime/calls/{call_id}/refer`."""
-        self._client.request(
+        result: None = self._client.request(
             "POST",
             f"/realtime/calls/{path_param('call_id', call_id)}/refer",
             body={
@@ -129,6 +131,7 @@ class Calls(SyncAPIResource):
             cast_to=None,
             options=options,
         )
+        return result
 
     def reject(
         self,
@@ -138,7 +141,7 @@ class Calls(SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`POST /realtime/calls/{call_id}/reject`."""
-        self._client.request(
+        result: None = self._client.request(
             "POST",
             f"/realtime/calls/{path_param('call_id', call_id)}/reject",
             body={
@@ -147,6 +150,7 @@ class Calls(SyncAPIResource):
             cast_to=None,
             options=options,
         )
+        return result
 
 
 class AsyncCalls(AsyncAPIResource):
@@ -194,7 +198,7 @@ class AsyncCalls(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`POST /realtime/calls/{call_id}/accept`."""
-        await self._client.request(
+        result: None = await self._client.request(
             "POST",
             f"/realtime/calls/{path_param('call_id', call_id)}/accept",
             body={
@@ -216,6 +220,7 @@ class AsyncCalls(AsyncAPIResource):
             cast_to=None,
             options=options,
         )
+        return result
 
     async def hangup(
         self,
@@ -223,12 +228,13 @@ class AsyncCalls(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`POST /realtime/calls/{call_id}/hangup`."""
-        await self._client.request(
+        result: None = await self._client.request(
             "POST",
             f"/realtime/calls/{path_param('call_id', call_id)}/hangup",
             cast_to=None,
             options=options,
         )
+        return result
 
     async def refer(
         self,
@@ -238,7 +244,7 @@ class AsyncCalls(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`POST /realtime/calls/{call_id}/refer`."""
-        await self._client.request(
+        result: None = await self._client.request(
             "POST",
             f"/realtime/calls/{path_param('call_id', call_id)}/refer",
             body={
@@ -247,6 +253,7 @@ class AsyncCalls(AsyncAPIResource):
             cast_to=None,
             options=options,
         )
+        return result
 
     async def reject(
         self,
@@ -256,7 +263,7 @@ class AsyncCalls(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`POST /realtime/calls/{call_id}/reject`."""
-        await self._client.request(
+        result: None = await self._client.request(
             "POST",
             f"/realtime/calls/{path_param('call_id', call_id)}/reject",
             body={
@@ -265,3 +272,8 @@ class AsyncCalls(AsyncAPIResource):
             cast_to=None,
             options=options,
         )
+        return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -581,9 +581,6 @@ class RealtimeBetaServerEventSessionUpdated(BaseModel):
 SessionUpdatedEvent: TypeAlias = RealtimeBetaServerEventSessionUpdated
 
 
-TranscriptionSession: TypeAlias = RealtimeTranscriptionSessionCreateResponse
-
-
 class RealtimeBetaClientEventTranscriptionSessionUpdate(BaseModel):
     event_id: Optional[str] = None
     type: Literal["transcription_session.update"]
@@ -949,3 +946,11 @@ class RealtimeSessionCreateResponse(BaseModel):
     tools: Optional[List[RealtimeFunctionTool]] = None
     tool_choice: Optional[str] = None
     max_output_tokens: Optional[Union[int, Literal["inf"]]] = None
+
+
+class SessionCreateResponse(RealtimeSessionCreateResponse):
+    """`RealtimeSessionCreateResponse` under the official SDK's name."""
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

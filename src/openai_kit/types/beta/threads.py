@@ -732,15 +732,6 @@ MessageCreateParams: TypeAlias = CreateMessageRequestParam
 MessageCreationStepDetails: TypeAlias = RunStepDetailsMessageCreationObject
 
 
-class DeleteMessageResponse(BaseModel):
-    id: str
-    deleted: bool
-    object: Literal["thread.message.deleted"]
-
-
-MessageDeleted: TypeAlias = DeleteMessageResponse
-
-
 MessageDelta: TypeAlias = MessageDeltaObjectDelta
 
 
@@ -832,15 +823,6 @@ class CreateThreadRequestParam(TypedDict, total=False):
 ThreadCreateParams: TypeAlias = CreateThreadRequestParam
 
 
-class DeleteThreadResponse(BaseModel):
-    id: str
-    deleted: bool
-    object: Literal["thread.deleted"]
-
-
-ThreadDeleted: TypeAlias = DeleteThreadResponse
-
-
 ToolCallDeltaObject: TypeAlias = RunStepDetailsToolCallsObject
 
 
@@ -906,6 +888,22 @@ class CreateThreadRequestToolResourcesParam(TypedDict, total=False):
     file_search: CreateThreadRequestToolResourcesFileSearchParam
 
 
+class DeleteMessageResponse(BaseModel):
+    id: str
+    deleted: bool
+    object: Literal["thread.message.deleted"]
+
+
+class DeleteThreadResponse(BaseModel):
+    id: str
+    deleted: bool
+    object: Literal["thread.deleted"]
+
+
+class MessageDeleted(DeleteMessageResponse):
+    """`DeleteMessageResponse` under the official SDK's name."""
+
+
 class ModifyThreadRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
     file_ids: Sequence[str]
 
@@ -922,3 +920,11 @@ class ModifyThreadRequestToolResourcesParam(TypedDict, total=False):
 class SubmitToolOutputsRunRequestToolOutputParam(TypedDict, total=False):
     tool_call_id: str
     output: str
+
+
+class ThreadDeleted(DeleteThreadResponse):
+    """`DeleteThreadResponse` under the official SDK's name."""
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []
