@@ -111,6 +111,7 @@ class Operation:
     header_params: list[Param] = field(default_factory=list)
     body_params: list[Param] = field(default_factory=list)
     body_kind: str | None = None  # json | multipart | text | None
+    json_too: bool = False  # a multipart body the spec also accepts as JSON (sent so when no file is given)
     body_schema: dict[str, Any] | None = None  # when the body is not an object of properties
     body_schema_name: str | None = None
     response_kind: str = "none"  # model | page | binary | none | text
@@ -202,6 +203,7 @@ def _classify_body(spec: dict[str, Any], o: Operation, op: dict[str, Any], tg: A
     content = rb.get("content", {})
     if "multipart/form-data" in content:
         ct, kind = "multipart/form-data", "multipart"
+        o.json_too = "application/json" in content
     elif "application/json" in content:
         ct, kind = "application/json", "json"
     else:

@@ -557,6 +557,8 @@ def render_method(w: ModuleWriter, o: Operation, types: dict[str, Any], is_async
         if o.body_kind == "multipart":
             if file_items:
                 dict_lines("files", file_items, wrap="file_fields")
+                if o.json_too:  # no file given: a JSON body, as the official SDK sends
+                    args[-1] = "}) or None,"
             else:
                 args.append("files={},")
         dict_lines("query", query_items)

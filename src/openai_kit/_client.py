@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 from urllib.parse import urlencode, urlsplit
 
@@ -253,6 +254,15 @@ class _ClientCore:
             request_hooks=tuple(s["event_hooks"].get("request", ())),
             response_hooks=tuple(s["event_hooks"].get("response", ())),
         )
+        # /organization operations authenticate with the admin key when there is one (official SDK)
+        admin = s["admin_api_key"]
+        self._admin_pipe = None if not admin else replace(self._pipe, api_key=admin, api_key_provider=None)
+        self._admin_prefix = self._base_path + "/organization"
+
+    def _pipe_for(self, prep: Prepared) -> Pipeline:
+        if self._admin_pipe is not None and prep.target.startswith(self._admin_prefix):
+            return self._admin_pipe
+        return self._pipe
 
     def _auth_headers(self, key: str) -> Mapping[str, str]:
         return {"authorization": f"Bearer {key}"}
@@ -372,14 +382,6 @@ class _ClientCore:
                         hdrs.pop(k.lower(), None)
                     else:
                         hdrs[k.lower()] = v
-        if (
-            self.admin_api_key
-            and self._pipe.api_key is None
-            and self._pipe.api_key_provider is None
-            and path.startswith("/organization")
-            and "authorization" not in hdrs
-        ):
-            hdrs["authorization"] = f"Bearer {self.admin_api_key}"
         timeout = Timeout.coerce(opts["timeout"]) if "timeout" in opts else self.timeout
         max_retries = opts.get("max_retries", self.max_retries)
         return Prepared(method, self._origin, target, hdrs, content, stream, timeout, max_retries)
@@ -481,7 +483,7 @@ class OpenAI(_ClientCore, SyncRootResources):
         return _sync_transport(http_client)
 
     def _send(self, prep: Prepared) -> Response:
-        return drive_sync(attempts(prep, self._pipe), self._holder.get())
+        return drive_sync(attempts(prep, self._pipe_for(prep)), self._holder.get())
 
     def request(
         self,
@@ -697,7 +699,7 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         return _async_transport(http_client)
 
     async def _send(self, prep: Prepared) -> Response:
-        return await drive_async(attempts(prep, self._pipe), self._holder.get())
+        return await drive_async(attempts(prep, self._pipe_for(prep)), self._holder.get())
 
     async def request(
         self,

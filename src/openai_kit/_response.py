@@ -270,6 +270,10 @@ class AsyncAPIResponse(_ResponseInfo, Generic[_R]):
 class StreamedBinaryAPIResponse(APIResponse[bytes]):
     """``with_streaming_response`` of a binary operation (file content, speech...)."""
 
+    def parse(self, *, to: Any = None) -> Any:
+        """The whole body as bytes (or parsed as ``to``)."""
+        return self.read() if to is None else super().parse(to=to)
+
     def stream_to_file(self, file: str | os.PathLike[str], *, chunk_size: int | None = None) -> None:
         with open(file, "wb") as f:
             for chunk in self.iter_bytes(chunk_size):
@@ -277,6 +281,9 @@ class StreamedBinaryAPIResponse(APIResponse[bytes]):
 
 
 class AsyncStreamedBinaryAPIResponse(AsyncAPIResponse[bytes]):
+    async def parse(self, *, to: Any = None) -> Any:
+        return await self.read() if to is None else await super().parse(to=to)
+
     async def stream_to_file(self, file: str | os.PathLike[str], *, chunk_size: int | None = None) -> None:
         with open(file, "wb") as f:
             async for chunk in self.iter_bytes(chunk_size):

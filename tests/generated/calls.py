@@ -31,7 +31,7 @@ def target(client: Any, op: Operation) -> Any:
     return getattr(obj, op.name)
 
 
-def build_call(cat: Catalog, op: Operation, *, stream: bool = False) -> Call:
+def build_call(cat: Catalog, op: Operation, *, stream: bool = False, required_only: bool = False) -> Call:
     w = cat.world
     kwargs: dict[str, Any] = {}
     args: list[Any] = []
@@ -44,9 +44,13 @@ def build_call(cat: Catalog, op: Operation, *, stream: bool = False) -> Call:
     route = next(r for r in w.routes if r.op_id == op.op_id)
     qschemas = {p["name"]: p.get("schema", {}) for p in route.params if p.get("in") == "query"}
     for p in op.query_params:
+        if required_only and not p.required:
+            continue
         kwargs[p.py] = w.example(qschemas[p.wire], hint=p.wire)
     hschemas = {p["name"]: p.get("schema", {}) for p in route.params if p.get("in") == "header"}
     for p in op.header_params:
+        if required_only and not p.required:
+            continue
         kwargs[p.py] = w.example(hschemas[p.wire], hint=p.wire)
     if op.body_kind:
         rb = w.deref(route.op["requestBody"])
@@ -56,7 +60,7 @@ def build_call(cat: Catalog, op: Operation, *, stream: bool = False) -> Call:
             else ("application/json" if op.body_kind == "json" else next(iter(rb["content"])))
         )
         schema = rb["content"][ct]["schema"]
-        body = w.example(schema, hint="body")
+        body = w.example(schema, hint="body", required_only=required_only)
         if op.body_params:
             by_wire = {p.wire: p for p in op.body_params}
             for key in STREAM_KEYS:

@@ -275,7 +275,7 @@ class Files(SyncAPIResource):
             },
             files=file_fields({
                 "file": file,
-            }),
+            }) or None,
             cast_to=FileCreateResponse,
             options=options,
         )
@@ -368,7 +368,7 @@ class AsyncFiles(AsyncAPIResource):
             },
             files=file_fields({
                 "file": file,
-            }),
+            }) or None,
             cast_to=FileCreateResponse,
             options=options,
         )

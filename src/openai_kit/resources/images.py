@@ -137,7 +137,7 @@ class Images(SyncAPIResource):
             files=file_fields({
                 "image": image,
                 "mask": mask,
-            }),
+            }) or None,
             cast_to=ImagesResponse,
             stream=stream is True,
             stream_cls=ImageEditStreamEvent,
@@ -404,7 +404,7 @@ class AsyncImages(AsyncAPIResource):
             files=file_fields({
                 "image": image,
                 "mask": mask,
-            }),
+            }) or None,
             cast_to=ImagesResponse,
             stream=stream is True,
             stream_cls=ImageEditStreamEvent,

@@ -77,7 +77,7 @@ class Skills(SyncAPIResource):
             "/skills",
             files=file_fields({
                 "files": files,
-            }),
+            }) or None,
             cast_to=Skill,
             options=options,
         )
@@ -187,7 +187,7 @@ class AsyncSkills(AsyncAPIResource):
             "/skills",
             files=file_fields({
                 "files": files,
-            }),
+            }) or None,
             cast_to=Skill,
             options=options,
         )
@@ -339,7 +339,7 @@ class Versions(SyncAPIResource):
             },
             files=file_fields({
                 "files": files,
-            }),
+            }) or None,
             cast_to=SkillVersion,
             options=options,
         )
@@ -434,7 +434,7 @@ class AsyncVersions(AsyncAPIResource):
             },
             files=file_fields({
                 "files": files,
-            }),
+            }) or None,
             cast_to=SkillVersion,
             options=options,
         )

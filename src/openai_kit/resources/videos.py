@@ -88,7 +88,7 @@ class Videos(SyncAPIResource):
             },
             files=file_fields({
                 "input_reference": input_reference,
-            }),
+            }) or None,
             cast_to=Video,
             options=options,
         )
@@ -158,7 +158,7 @@ class Videos(SyncAPIResource):
             },
             files=file_fields({
                 "video": video,
-            }),
+            }) or None,
             cast_to=Video,
             options=options,
         )
@@ -186,7 +186,7 @@ class Videos(SyncAPIResource):
             },
             files=file_fields({
                 "video": video,
-            }),
+            }) or None,
             cast_to=Video,
             options=options,
         )
@@ -332,7 +332,7 @@ class AsyncVideos(AsyncAPIResource):
             },
             files=file_fields({
                 "input_reference": input_reference,
-            }),
+            }) or None,
             cast_to=Video,
             options=options,
         )
@@ -402,7 +402,7 @@ class AsyncVideos(AsyncAPIResource):
             },
             files=file_fields({
                 "video": video,
-            }),
+            }) or None,
             cast_to=Video,
             options=options,
         )
@@ -430,7 +430,7 @@ class AsyncVideos(AsyncAPIResource):
             },
             files=file_fields({
                 "video": video,
-            }),
+            }) or None,
             cast_to=Video,
             options=options,
         )
