@@ -353,7 +353,59 @@ def generate(spec: dict[str, Any]) -> dict[str, str]:
     files.update(render_resources(ops, op_types, tg))  # may add aliases for complex result types
     _official_aliases(tg)  # last: every type it may point at exists now
     files.update(render_types(tg))
+    _official_fallbacks(files, json.loads(files[OFFICIAL_MODULES_FILE]))
     return dict(sorted(files.items()))
+
+
+def _official_fallbacks(files: dict[str, str], table: dict[str, dict[str, str]]) -> None:
+    """A generated module that the official SDK also has (``openai_kit.types.beta``,
+    ``openai_kit.resources.chat``...) answers the official names it does not define itself: at run time
+    through ``openai_kit._official_modules.lookup`` (a module ``__getattr__`` that type checkers do not
+    see, so a misspelt name is still an error for them), for type checkers through imports."""
+    for path, text in list(files.items()):
+        if not path.endswith(".py") or not path.startswith(
+            ("src/openai_kit/types/", "src/openai_kit/resources/")
+        ):
+            continue
+        module = path.removeprefix("src/").removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        names = table.get(module)
+        if not names or re.search(r"^def __getattr__", text, re.M):
+            continue  # (the types index has its own lazy __getattr__)
+        defined = set(re.findall(r"^class (\w+)\b", text, re.M)) | set(
+            re.findall(r"^(\w+)\b[:\s]*[^=\n(]*=", text, re.M)
+        )
+        missing = {n: t for n, t in names.items() if n not in defined}
+        if not missing:
+            continue
+        lines = [
+            "",
+            "",
+            "# the official SDK's names of this module that live elsewhere here",
+            "import typing as _typing",
+            "",
+            "if _typing.TYPE_CHECKING:",
+        ]
+        by_module: dict[str, list[str]] = defaultdict(list)
+        for name, target in sorted(missing.items()):
+            where, _, attr = target.partition(":")
+            if re.search(rf"\b{name}\b", text) or where == module:
+                continue  # imported here already (for the module's own use)
+            by_module[where].append(f"{attr} as {name}" if attr != name else f"{name} as {name}")
+        for where in sorted(by_module):
+            lines.append(f"    from {where} import (")
+            lines.extend(f"        {n}," for n in sorted(by_module[where]))
+            lines.append("    )")
+        if lines[-1].endswith("TYPE_CHECKING:"):
+            lines.append("    pass")
+        lines += [
+            "else:",
+            "",
+            "    def __getattr__(name: str) -> _typing.Any:",
+            "        from openai_kit._official_modules import lookup",
+            "",
+            "        return lookup(__name__, name)",
+        ]
+        files[path] = text.rstrip("\n") + "\n" + "\n".join(lines) + "\n"
 
 
 def _op_types(tg: TypeGen, o: Operation) -> dict[str, Any]:

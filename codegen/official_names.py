@@ -431,12 +431,15 @@ def _all_type_pairs() -> dict[int, str]:
             pool = same or cands
             if len(pool) == 1:
                 pairs[id(obj)] = pool[0]
-            elif pool:
-                best = sorted(
-                    pool,
-                    key=lambda c: (_shared_ending(c, name), difflib.SequenceMatcher(None, c, name).ratio()),
-                )
-                pairs[id(obj)] = best[-1]
+            elif pool:  # several of the same shape: only a clearly closest name (as in match())
+
+                def score(c: str, name: str = name) -> tuple[int, float]:
+                    return (_shared_ending(c, name), difflib.SequenceMatcher(None, c, name).ratio())
+
+                best = sorted(pool, key=score, reverse=True)
+                (s1, r1), (s2, r2) = score(best[0]), score(best[1])
+                if s1 > s2 or r1 - r2 >= 0.05:
+                    pairs[id(obj)] = best[0]
     return pairs
 
 

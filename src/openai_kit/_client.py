@@ -132,6 +132,7 @@ class _TransportHolder:
         self._transport: Any = None
         self._lock = threading.Lock()
         self.owned = owned
+        self.closed = False
 
     def get(self) -> Any:
         transport = self._transport
@@ -276,6 +277,36 @@ class _ClientCore:
         if callable(key):
             raise AttributeError("api_key is a provider callable; it is called before every request")
         return cast(str, key)
+
+    # -- the official SDK's client attributes ----------------------------------------------------
+    @property
+    def default_headers(self) -> dict[str, str]:
+        """The headers sent with every request (before authentication and per-call headers)."""
+        return dict(self._headers)
+
+    @property
+    def default_query(self) -> dict[str, object]:
+        return dict(self._default_query)
+
+    @property
+    def user_agent(self) -> str:
+        return self._headers.get("user-agent", "")
+
+    @property
+    def auth_headers(self) -> dict[str, str]:
+        """The authentication headers of a static key (empty for a key provider, called per request)."""
+        key = self._pipe.api_key
+        return dict(self._auth_headers(key)) if key else {}
+
+    @property
+    def webhook_secret(self) -> str | None:
+        """The ``webhook_secret`` given to the constructor (``OPENAI_WEBHOOK_SECRET`` is read on use)."""
+        secret: str | None = self._settings["webhook_secret"]
+        return secret
+
+    def is_closed(self) -> bool:
+        """Whether ``close()`` was called on this client."""
+        return self._holder.closed
 
     @property
     def webhooks(self) -> Webhooks:
@@ -644,9 +675,11 @@ class OpenAI(_ClientCore, SyncRootResources):
     def close(self) -> None:
         """Close the connection pool this client created (never a caller's ``http_client``; a
         ``with_options`` view closes nothing)."""
-        if self._is_view or not self._holder.created:
+        if self._is_view:
             return
-        self._holder.get().close()
+        self._holder.closed = True
+        if self._holder.created:
+            self._holder.get().close()
 
     def __enter__(self) -> OpenAI:
         return self
@@ -889,9 +922,11 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         return await self.request("DELETE", path, cast_to=cast_to, **kwargs)
 
     async def close(self) -> None:
-        if self._is_view or not self._holder.created:
+        if self._is_view:
             return
-        await self._holder.get().aclose()
+        self._holder.closed = True
+        if self._holder.created:
+            await self._holder.get().aclose()
 
     @property
     def with_streaming_response(self) -> AsyncOpenAI:

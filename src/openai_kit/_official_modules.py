@@ -49,6 +49,8 @@ def lookup(module: str, name: str) -> Any:
     if target is None:
         raise AttributeError(f"module {module!r} has no attribute {name!r}")
     where, _, attr = target.partition(":")
+    if (where, attr) == (module, name):
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
     return getattr(importlib.import_module(where), attr)
 
 

@@ -71,3 +71,18 @@ class FileRetrieveResponse(ContainerFileResource):
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules
 __path__: list[str] = []
+
+
+# the official SDK's names of this module that live elsewhere here
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from openai_kit.types import (
+        FileCreateParams as FileCreateParams,
+    )
+else:
+
+    def __getattr__(name: str) -> _typing.Any:
+        from openai_kit._official_modules import lookup
+
+        return lookup(__name__, name)

@@ -79,3 +79,30 @@ class ConversationDeletedResource(DeletedConversationResource):
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules
 __path__: list[str] = []
+
+
+# the official SDK's names of this module that live elsewhere here
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from openai_kit.types import (
+        ComputerScreenshotContent as ComputerScreenshotContent,
+        InputFileContent as InputFileContent,
+        InputFileContentParam as InputFileContentParam,
+        InputImageContent as InputImageContent,
+        InputImageContentParam as InputImageContentParam,
+        InputTextContent as InputTextContent,
+        InputTextContentParam as InputTextContentParam,
+        OutputTextContent as OutputTextContent,
+        OutputTextContentParam as OutputTextContentParam,
+        RefusalContent as RefusalContent,
+        RefusalContentParam as RefusalContentParam,
+        SummaryTextContent as SummaryTextContent,
+        TextContent as TextContent,
+    )
+else:
+
+    def __getattr__(name: str) -> _typing.Any:
+        from openai_kit._official_modules import lookup
+
+        return lookup(__name__, name)

@@ -1925,3 +1925,69 @@ class TranscriptionSession(RealtimeTranscriptionSessionCreateResponse):
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules
 __path__: list[str] = []
+
+
+# the official SDK's names of this module that live elsewhere here
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from openai_kit.types import (
+        ConversationCreatedEvent as ConversationCreatedEvent,
+        ConversationItem as ConversationItem,
+        ConversationItemCreateEvent as ConversationItemCreateEvent,
+        ConversationItemCreateEventParam as ConversationItemCreateEventParam,
+        ConversationItemCreatedEvent as ConversationItemCreatedEvent,
+        ConversationItemDeleteEvent as ConversationItemDeleteEvent,
+        ConversationItemDeleteEventParam as ConversationItemDeleteEventParam,
+        ConversationItemDeletedEvent as ConversationItemDeletedEvent,
+        ConversationItemInputAudioTranscriptionDeltaEvent as ConversationItemInputAudioTranscriptionDeltaEvent,
+        ConversationItemInputAudioTranscriptionFailedEvent as ConversationItemInputAudioTranscriptionFailedEvent,
+        ConversationItemRetrieveEvent as ConversationItemRetrieveEvent,
+        ConversationItemRetrieveEventParam as ConversationItemRetrieveEventParam,
+        ConversationItemTruncateEvent as ConversationItemTruncateEvent,
+        ConversationItemTruncateEventParam as ConversationItemTruncateEventParam,
+        ConversationItemTruncatedEvent as ConversationItemTruncatedEvent,
+        InputAudioBufferAppendEvent as InputAudioBufferAppendEvent,
+        InputAudioBufferAppendEventParam as InputAudioBufferAppendEventParam,
+        InputAudioBufferClearEvent as InputAudioBufferClearEvent,
+        InputAudioBufferClearEventParam as InputAudioBufferClearEventParam,
+        InputAudioBufferClearedEvent as InputAudioBufferClearedEvent,
+        InputAudioBufferCommitEvent as InputAudioBufferCommitEvent,
+        InputAudioBufferCommitEventParam as InputAudioBufferCommitEventParam,
+        InputAudioBufferCommittedEvent as InputAudioBufferCommittedEvent,
+        InputAudioBufferSpeechStartedEvent as InputAudioBufferSpeechStartedEvent,
+        InputAudioBufferSpeechStoppedEvent as InputAudioBufferSpeechStoppedEvent,
+        RateLimitsUpdatedEvent as RateLimitsUpdatedEvent,
+        RealtimeResponseStatus as RealtimeResponseStatus,
+        RealtimeSessionCreateRequest as RealtimeSessionCreateRequest,
+        RealtimeSessionCreateRequestParam as RealtimeSessionCreateRequestParam,
+        RealtimeSessionCreateResponse as RealtimeSessionCreateResponse,
+        ResponseAudioDeltaEvent as ResponseAudioDeltaEvent,
+        ResponseAudioDoneEvent as ResponseAudioDoneEvent,
+        ResponseAudioTranscriptDeltaEvent as ResponseAudioTranscriptDeltaEvent,
+        ResponseAudioTranscriptDoneEvent as ResponseAudioTranscriptDoneEvent,
+        ResponseCancelEvent as ResponseCancelEvent,
+        ResponseCancelEventParam as ResponseCancelEventParam,
+        ResponseContentPartAddedEvent as ResponseContentPartAddedEvent,
+        ResponseContentPartDoneEvent as ResponseContentPartDoneEvent,
+        ResponseCreateEvent as ResponseCreateEvent,
+        ResponseCreateEventParam as ResponseCreateEventParam,
+        ResponseCreatedEvent as ResponseCreatedEvent,
+        ResponseDoneEvent as ResponseDoneEvent,
+        ResponseFunctionCallArgumentsDeltaEvent as ResponseFunctionCallArgumentsDeltaEvent,
+        ResponseFunctionCallArgumentsDoneEvent as ResponseFunctionCallArgumentsDoneEvent,
+        ResponseOutputItemAddedEvent as ResponseOutputItemAddedEvent,
+        ResponseOutputItemDoneEvent as ResponseOutputItemDoneEvent,
+        ResponseTextDeltaEvent as ResponseTextDeltaEvent,
+        ResponseTextDoneEvent as ResponseTextDoneEvent,
+        SessionCreatedEvent as SessionCreatedEvent,
+        SessionUpdateEvent as SessionUpdateEvent,
+        SessionUpdateEventParam as SessionUpdateEventParam,
+        SessionUpdatedEvent as SessionUpdatedEvent,
+    )
+else:
+
+    def __getattr__(name: str) -> _typing.Any:
+        from openai_kit._official_modules import lookup
+
+        return lookup(__name__, name)

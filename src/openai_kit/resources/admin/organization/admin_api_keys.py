@@ -188,3 +188,16 @@ class AsyncAdminApiKeys(AsyncAPIResource):
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules
 __path__: list[str] = []
+
+
+# the official SDK's names of this module that live elsewhere here
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    pass
+else:
+
+    def __getattr__(name: str) -> _typing.Any:
+        from openai_kit._official_modules import lookup
+
+        return lookup(__name__, name)
