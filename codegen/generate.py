@@ -247,6 +247,11 @@ def _official_operations(
             types["item"] = official_class(types["item"], entry.get("item"))
         if entry.get("page", "SyncPage") != "SyncPage":
             types["page"] = entry["page"].removeprefix("Sync")
+        # a parameter the spec requires but the official SDK makes optional is optional here too
+        optional = set(entry.get("optional", ()))
+        for param in o.body_params:
+            if param.required and param.py in optional:
+                param.required = False
         if entry.get("deprecated") or o.op_id in deprecated_in_spec:
             types["deprecated"] = deprecation_note(path)
 

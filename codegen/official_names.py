@@ -382,6 +382,15 @@ def operations() -> dict[str, dict[str, Any]]:
             if getattr(attr, "__deprecated__", None):
                 entry["deprecated"] = True
             try:
+                params = inspect.signature(attr).parameters.values()
+            except (TypeError, ValueError):
+                params = []  # type: ignore[assignment]
+            optional = sorted(
+                p.name for p in params if p.default is not inspect.Parameter.empty and p.name != "stream"
+            )
+            if optional:
+                entry["optional"] = optional
+            try:
                 ret = typing.get_type_hints(attr)["return"]
             except Exception:
                 ret = None

@@ -329,6 +329,7 @@ _POLL = "openai_kit._sdk_helpers.polling"
 _RESPONSES = "openai_kit._sdk_helpers.responses_stream"
 _CHAT = "openai_kit._sdk_helpers.chat_stream"
 _ASSISTANTS = "openai_kit._sdk_helpers.assistants"
+_EXTRAS = "openai_kit._sdk_helpers.extras"
 #: hand-written methods mixed into generated resources (the official SDK's helpers)
 MIXINS: dict[tuple[str, ...], tuple[str, str, str]] = {
     ("realtime",): ("openai_kit.realtime", "RealtimeConnectMixin", "AsyncRealtimeConnectMixin"),
@@ -338,6 +339,11 @@ MIXINS: dict[tuple[str, ...], tuple[str, str, str]] = {
     ("beta", "threads", "runs"): (_ASSISTANTS, "RunsHelpers", "AsyncRunsHelpers"),
     ("vector_stores", "files"): (_POLL, "VectorStoreFilesPollMixin", "AsyncVectorStoreFilesPollMixin"),
     ("vector_stores", "file_batches"): (_POLL, "FileBatchesPollMixin", "AsyncFileBatchesPollMixin"),
+    ("files",): (_EXTRAS, "FilesHelpers", "AsyncFilesHelpers"),
+    ("uploads",): (_EXTRAS, "UploadsHelpers", "AsyncUploadsHelpers"),
+    ("videos",): (_EXTRAS, "VideosHelpers", "AsyncVideosHelpers"),
+    ("fine_tuning", "checkpoints", "permissions"): (_EXTRAS, "PermissionsHelpers", "AsyncPermissionsHelpers"),
+    ("beta",): (_EXTRAS, "BetaChatMixin", "AsyncBetaChatMixin"),
 }
 
 

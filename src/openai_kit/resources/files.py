@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._sdk_helpers.extras import AsyncFilesHelpers, FilesHelpers
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 from openai_kit.resources._helpers import file_fields
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     )
 
 
-class Files(SyncAPIResource):
+class Files(FilesHelpers, SyncAPIResource):
     """`client.files`."""
 
     def list(
@@ -127,7 +128,7 @@ class Files(SyncAPIResource):
         return result
 
 
-class AsyncFiles(AsyncAPIResource):
+class AsyncFiles(AsyncFilesHelpers, AsyncAPIResource):
     """`client.files`."""
 
     def list(

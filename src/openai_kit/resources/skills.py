@@ -66,7 +66,7 @@ class Skills(SyncAPIResource):
     def create(
         self,
         *,
-        files: Union[Sequence[FileTypes], FileTypes],
+        files: Union[Sequence[FileTypes], FileTypes] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> Skill:
         """`POST /skills`."""
@@ -176,7 +176,7 @@ class AsyncSkills(AsyncAPIResource):
     async def create(
         self,
         *,
-        files: Union[Sequence[FileTypes], FileTypes],
+        files: Union[Sequence[FileTypes], FileTypes] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> Skill:
         """`POST /skills`."""
@@ -324,7 +324,7 @@ class Versions(SyncAPIResource):
         self,
         skill_id: str,
         *,
-        files: Union[Sequence[FileTypes], FileTypes],
+        files: Union[Sequence[FileTypes], FileTypes] | NotGiven = NOT_GIVEN,
         default: bool | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> SkillVersion:
@@ -419,7 +419,7 @@ class AsyncVersions(AsyncAPIResource):
         self,
         skill_id: str,
         *,
-        files: Union[Sequence[FileTypes], FileTypes],
+        files: Union[Sequence[FileTypes], FileTypes] | NotGiven = NOT_GIVEN,
         default: bool | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> SkillVersion:

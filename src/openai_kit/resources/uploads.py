@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Sequence
 from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._sdk_helpers.extras import AsyncUploadsHelpers, UploadsHelpers
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 from openai_kit.resources._helpers import file_fields
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     )
 
 
-class Uploads(SyncAPIResource):
+class Uploads(UploadsHelpers, SyncAPIResource):
     """`client.uploads`."""
 
     @cached_property
@@ -98,7 +99,7 @@ class Uploads(SyncAPIResource):
         return result
 
 
-class AsyncUploads(AsyncAPIResource):
+class AsyncUploads(AsyncUploadsHelpers, AsyncAPIResource):
     """`client.uploads`."""
 
     @cached_property

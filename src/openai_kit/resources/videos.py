@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Union
 from typing_extensions import Unpack, deprecated
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._sdk_helpers.extras import AsyncVideosHelpers, VideosHelpers
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 from openai_kit.resources._helpers import file_fields, warn_deprecated
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     )
 
 
-class Videos(SyncAPIResource):
+class Videos(VideosHelpers, SyncAPIResource):
     """`client.videos`."""
 
     @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
@@ -276,7 +277,7 @@ class Videos(SyncAPIResource):
         return result
 
 
-class AsyncVideos(AsyncAPIResource):
+class AsyncVideos(AsyncVideosHelpers, AsyncAPIResource):
     """`client.videos`."""
 
     @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)

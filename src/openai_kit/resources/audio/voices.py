@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from typing_extensions import Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
-from openai_kit._types import FileTypes, RequestOptions
+from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit.resources._helpers import file_fields
 if TYPE_CHECKING:
     from openai_kit.types.audio import (
@@ -24,8 +24,8 @@ class Voices(SyncAPIResource):
         self,
         *,
         name: str,
-        audio_sample: FileTypes,
-        consent: str,
+        audio_sample: FileTypes | NotGiven = NOT_GIVEN,
+        consent: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> Voice:
         """`POST /audio/voices`."""
@@ -54,8 +54,8 @@ class AsyncVoices(AsyncAPIResource):
         self,
         *,
         name: str,
-        audio_sample: FileTypes,
-        consent: str,
+        audio_sample: FileTypes | NotGiven = NOT_GIVEN,
+        consent: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> Voice:
         """`POST /audio/voices`."""

@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._sdk_helpers.extras import AsyncBetaChatMixin, BetaChatMixin
 if TYPE_CHECKING:
     from openai_kit.resources.beta.assistants import Assistants
     from openai_kit.resources.beta.assistants import AsyncAssistants
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from openai_kit.resources.beta.threads import Threads
 
 
-class Beta(SyncAPIResource):
+class Beta(BetaChatMixin, SyncAPIResource):
     """`client.beta`."""
 
     @cached_property
@@ -56,7 +57,7 @@ class Beta(SyncAPIResource):
 
 
 
-class AsyncBeta(AsyncAPIResource):
+class AsyncBeta(AsyncBetaChatMixin, AsyncAPIResource):
     """`client.beta`."""
 
     @cached_property

@@ -36,7 +36,7 @@ class Sessions(SyncAPIResource):
     def create(
         self,
         *,
-        client_secret: RealtimeSessionCreateRequestClientSecretParam,
+        client_secret: RealtimeSessionCreateRequestClientSecretParam | NotGiven = NOT_GIVEN,
         modalities: Sequence[Literal["text", "audio"]] | NotGiven = NOT_GIVEN,
         instructions: str | NotGiven = NOT_GIVEN,
         voice: VoiceIdsOrCustomVoiceParam | NotGiven = NOT_GIVEN,
@@ -90,7 +90,7 @@ class AsyncSessions(AsyncAPIResource):
     async def create(
         self,
         *,
-        client_secret: RealtimeSessionCreateRequestClientSecretParam,
+        client_secret: RealtimeSessionCreateRequestClientSecretParam | NotGiven = NOT_GIVEN,
         modalities: Sequence[Literal["text", "audio"]] | NotGiven = NOT_GIVEN,
         instructions: str | NotGiven = NOT_GIVEN,
         voice: VoiceIdsOrCustomVoiceParam | NotGiven = NOT_GIVEN,

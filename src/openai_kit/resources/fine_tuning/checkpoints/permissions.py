@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Sequence
 from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._sdk_helpers.extras import AsyncPermissionsHelpers, PermissionsHelpers
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     )
 
 
-class Permissions(SyncAPIResource):
+class Permissions(PermissionsHelpers, SyncAPIResource):
     """`client.fine_tuning.checkpoints.permissions`."""
 
     def list(
@@ -91,7 +92,7 @@ class Permissions(SyncAPIResource):
         return result
 
 
-class AsyncPermissions(AsyncAPIResource):
+class AsyncPermissions(AsyncPermissionsHelpers, AsyncAPIResource):
     """`client.fine_tuning.checkpoints.permissions`."""
 
     def list(
