@@ -132,6 +132,7 @@ _EXPORTS: dict[str, str] = {
     "LegacyAPIResponse": "_response",
 }
 VERSION = __version__
+__title__ = "openai_kit"
 _install_official_modules()  # the official SDK's module paths (openai_kit.types.chat.chat_completion...)
 for _name in [
     "APIConnectionError",
