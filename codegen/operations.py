@@ -19,6 +19,8 @@ BINARY_OPS = frozenset(
         "GetSkillContent",
         "GetSkillVersionContent",
         "createSpeech",
+        # the SDP answer: the official SDK returns it as binary content (`.text`, `.content`)
+        "create-realtime-call",
     }
 )
 

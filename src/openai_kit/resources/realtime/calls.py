@@ -12,6 +12,7 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
+    from openai_kit._binary import AsyncBinaryResponse, BinaryResponse
     from openai_kit.types.realtime import (
         RealtimeCallCreateRequestSessionParam,
         RealtimeFunctionToolParam,
@@ -40,9 +41,11 @@ class Calls(SyncAPIResource):
         sdp: str,
         session: RealtimeCallCreateRequestSessionParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> str:
+    ) -> BinaryResponse:
         """`POST /realtime/calls`."""
-        result: str = self._client.request(
+        from openai_kit._binary import BinaryResponse
+
+        result: BinaryResponse = self._client.request(
             "POST",
             "/realtime/calls",
             body={
@@ -50,7 +53,7 @@ class Calls(SyncAPIResource):
                 "session": session,
             },
             files={},
-            cast_to=str,
+            cast_to=BinaryResponse,
             options=options,
         )
         return result
@@ -162,9 +165,11 @@ class AsyncCalls(AsyncAPIResource):
         sdp: str,
         session: RealtimeCallCreateRequestSessionParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> str:
+    ) -> AsyncBinaryResponse:
         """`POST /realtime/calls`."""
-        result: str = await self._client.request(
+        from openai_kit._binary import BinaryResponse
+
+        result: AsyncBinaryResponse = await self._client.request(
             "POST",
             "/realtime/calls",
             body={
@@ -172,7 +177,7 @@ class AsyncCalls(AsyncAPIResource):
                 "session": session,
             },
             files={},
-            cast_to=str,
+            cast_to=BinaryResponse,
             options=options,
         )
         return result
