@@ -32,6 +32,9 @@ STREAM_EVENTS: dict[str, str] = {
     "createRun": "AssistantStreamEvent",
     "createThreadAndRun": "AssistantStreamEvent",
     "submitToolOuputsToRun": "AssistantStreamEvent",
+    # GET ...?stream=true resumes a background response's event stream
+    "getResponse": "ResponseStreamEvent",
+    "beta_getResponse": "BetaResponseStreamEvent",
 }
 
 # POST operations that return a page of results.
@@ -261,6 +264,8 @@ def _classify_response(spec: dict[str, Any], o: Operation, op: dict[str, Any], t
             o.stream_flag = "stream"
         elif "stream_format" in body_props:
             o.stream_flag = "stream_format"
+        elif "stream" in {p.wire for p in o.query_params}:
+            o.stream_flag = "stream"
         else:
             o.stream_schema = None
     if o.op_id in BINARY_OPS:

@@ -453,7 +453,8 @@ def render_method(w: ModuleWriter, o: Operation, types: dict[str, Any], is_async
         if o.stream_flag == "stream_format":
             on, off = 'Literal["sse"]', w.t(params[flag.py]).replace('"sse", ', "").replace(', "sse"', "")
         else:
-            on, off = "Literal[True]", "Literal[False] | None"
+            nullable = "Optional[" in params[flag.py] or "None" in params[flag.py]
+            on, off = "Literal[True]", "Literal[False] | None" if nullable else "Literal[False]"
         kw_start = sig.index("*") + 1
         variants = [
             (f"{flag.py}: {off} | NotGiven = NOT_GIVEN", plain_ret, False),

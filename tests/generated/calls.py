@@ -44,9 +44,11 @@ def build_call(cat: Catalog, op: Operation, *, stream: bool = False, required_on
     route = next(r for r in w.routes if r.op_id == op.op_id)
     qschemas = {p["name"]: p.get("schema", {}) for p in route.params if p.get("in") == "query"}
     for p in op.query_params:
-        if required_only and not p.required:
+        if (required_only and not p.required) or p.wire == op.stream_flag:
             continue
         kwargs[p.py] = w.example(qschemas[p.wire], hint=p.wire)
+    if stream and op.stream_flag in {p.wire for p in op.query_params}:
+        kwargs[op.stream_flag] = True
     hschemas = {p["name"]: p.get("schema", {}) for p in route.params if p.get("in") == "header"}
     for p in op.header_params:
         if required_only and not p.required:

@@ -729,7 +729,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, problems, route.op_id)
             return
         status, _, content = srv.ok_response(route)
-        events = srv.stream_events(route, body)
+        if body is None and ("stream", "true") in pairs:  # GET ...?stream=true (a resumed stream)
+            events = srv.stream_events(route, {"stream": True})
+        else:
+            events = srv.stream_events(route, body)
         if events is not None:
             chunks = []
             for name, data, _ in events:

@@ -258,6 +258,31 @@ class Responses(ResponsesMixin, SyncAPIResource):
         )
         return result
 
+    @overload
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        include: Sequence[IncludeEnumParam] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Response: ...
+
+    @overload
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[True],
+        include: Sequence[IncludeEnumParam] | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Stream[ResponseStreamEvent]: ...
+
+    @overload
     def retrieve(
         self,
         response_id: str,
@@ -267,11 +292,22 @@ class Responses(ResponsesMixin, SyncAPIResource):
         starting_after: int | NotGiven = NOT_GIVEN,
         include_obfuscation: bool | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Response:
-        """`GET /responses/{response_id}`."""
-        from openai_kit.types.responses import Response
+    ) -> Response | Stream[ResponseStreamEvent]: ...
 
-        result: Response = self._client.request(
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        include: Sequence[IncludeEnumParam] | NotGiven = NOT_GIVEN,
+        stream: bool | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Response | Stream[ResponseStreamEvent]:
+        """`GET /responses/{response_id}`."""
+        from openai_kit.types.responses import Response, ResponseStreamEvent
+
+        result: Response | Stream[ResponseStreamEvent] = self._client.request(
             "GET",
             f"/responses/{path_param('response_id', response_id)}",
             query={
@@ -281,6 +317,8 @@ class Responses(ResponsesMixin, SyncAPIResource):
                 "include_obfuscation": include_obfuscation,
             },
             cast_to=Response,
+            stream=stream is True,
+            stream_cls=ResponseStreamEvent,
             options=options,
         )
         return result
@@ -557,6 +595,31 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
         )
         return result
 
+    @overload
+    async def retrieve(
+        self,
+        response_id: str,
+        *,
+        include: Sequence[IncludeEnumParam] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Response: ...
+
+    @overload
+    async def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[True],
+        include: Sequence[IncludeEnumParam] | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncStream[ResponseStreamEvent]: ...
+
+    @overload
     async def retrieve(
         self,
         response_id: str,
@@ -566,11 +629,22 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
         starting_after: int | NotGiven = NOT_GIVEN,
         include_obfuscation: bool | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Response:
-        """`GET /responses/{response_id}`."""
-        from openai_kit.types.responses import Response
+    ) -> Response | AsyncStream[ResponseStreamEvent]: ...
 
-        result: Response = await self._client.request(
+    async def retrieve(
+        self,
+        response_id: str,
+        *,
+        include: Sequence[IncludeEnumParam] | NotGiven = NOT_GIVEN,
+        stream: bool | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Response | AsyncStream[ResponseStreamEvent]:
+        """`GET /responses/{response_id}`."""
+        from openai_kit.types.responses import Response, ResponseStreamEvent
+
+        result: Response | AsyncStream[ResponseStreamEvent] = await self._client.request(
             "GET",
             f"/responses/{path_param('response_id', response_id)}",
             query={
@@ -580,6 +654,8 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
                 "include_obfuscation": include_obfuscation,
             },
             cast_to=Response,
+            stream=stream is True,
+            stream_cls=ResponseStreamEvent,
             options=options,
         )
         return result

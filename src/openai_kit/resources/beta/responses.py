@@ -270,6 +270,33 @@ class Responses(SyncAPIResource):
         )
         return result
 
+    @overload
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        include: Sequence[BetaIncludeEnumParam] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> BetaResponse: ...
+
+    @overload
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[True],
+        include: Sequence[BetaIncludeEnumParam] | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Stream[BetaResponseStreamEvent]: ...
+
+    @overload
     def retrieve(
         self,
         response_id: str,
@@ -280,11 +307,23 @@ class Responses(SyncAPIResource):
         include_obfuscation: bool | NotGiven = NOT_GIVEN,
         betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> BetaResponse:
-        """`GET /responses/{response_id}` (beta)."""
-        from openai_kit.types.beta.responses import BetaResponse
+    ) -> BetaResponse | Stream[BetaResponseStreamEvent]: ...
 
-        result: BetaResponse = self._client.request(
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        include: Sequence[BetaIncludeEnumParam] | NotGiven = NOT_GIVEN,
+        stream: bool | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> BetaResponse | Stream[BetaResponseStreamEvent]:
+        """`GET /responses/{response_id}` (beta)."""
+        from openai_kit.types.beta.responses import BetaResponse, BetaResponseStreamEvent
+
+        result: BetaResponse | Stream[BetaResponseStreamEvent] = self._client.request(
             "GET",
             f"/responses/{path_param('response_id', response_id)}",
             query={
@@ -298,6 +337,8 @@ class Responses(SyncAPIResource):
                 "openai-beta": betas,
             }),
             cast_to=BetaResponse,
+            stream=stream is True,
+            stream_cls=BetaResponseStreamEvent,
             options=options,
         )
         return result
@@ -612,6 +653,33 @@ class AsyncResponses(AsyncAPIResource):
         )
         return result
 
+    @overload
+    async def retrieve(
+        self,
+        response_id: str,
+        *,
+        include: Sequence[BetaIncludeEnumParam] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> BetaResponse: ...
+
+    @overload
+    async def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[True],
+        include: Sequence[BetaIncludeEnumParam] | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncStream[BetaResponseStreamEvent]: ...
+
+    @overload
     async def retrieve(
         self,
         response_id: str,
@@ -622,11 +690,23 @@ class AsyncResponses(AsyncAPIResource):
         include_obfuscation: bool | NotGiven = NOT_GIVEN,
         betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> BetaResponse:
-        """`GET /responses/{response_id}` (beta)."""
-        from openai_kit.types.beta.responses import BetaResponse
+    ) -> BetaResponse | AsyncStream[BetaResponseStreamEvent]: ...
 
-        result: BetaResponse = await self._client.request(
+    async def retrieve(
+        self,
+        response_id: str,
+        *,
+        include: Sequence[BetaIncludeEnumParam] | NotGiven = NOT_GIVEN,
+        stream: bool | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> BetaResponse | AsyncStream[BetaResponseStreamEvent]:
+        """`GET /responses/{response_id}` (beta)."""
+        from openai_kit.types.beta.responses import BetaResponse, BetaResponseStreamEvent
+
+        result: BetaResponse | AsyncStream[BetaResponseStreamEvent] = await self._client.request(
             "GET",
             f"/responses/{path_param('response_id', response_id)}",
             query={
@@ -640,6 +720,8 @@ class AsyncResponses(AsyncAPIResource):
                 "openai-beta": betas,
             }),
             cast_to=BetaResponse,
+            stream=stream is True,
+            stream_cls=BetaResponseStreamEvent,
             options=options,
         )
         return result
