@@ -110,3 +110,15 @@ async def test_async_streaming_response_is_an_async_context_manager(server: Loca
     raw = await client.models.with_raw_response.retrieve("m1")
     assert raw.parse().id == "m1"  # a plain call on the async client, as in the official SDK
     await client.close()
+
+
+async def test_async_binary_response_json(server: LocalHTTPServer) -> None:
+    @server.route("GET", "/v1/files/f1/content")
+    async def content(req: Req, conn: Conn) -> None:
+        await conn.json({"a": 1})
+
+    client = openai_kit.AsyncOpenAI(api_key="k", base_url=server.base_url)
+    body = await client.files.content("f1")
+    assert await body.json() == {"a": 1}  # reads the body first
+    assert body.json() == {"a": 1}  # read: a plain call, as on the official SDK's binary content
+    await client.close()
