@@ -269,15 +269,25 @@ async def bench(args: argparse.Namespace, upstream: str, proxy: str, proxy_pid: 
     await throughput(via, 2000, args.concurrency)
 
     # 1. added latency, interleaved in rounds so load from other processes hits both alike
+    import psutil
+
+    proxy_proc = psutil.Process(proxy_pid)
     d_lat: list[float] = []
     p_lat: list[float] = []
+    proxy_cpu = 0.0
     for _ in range(10):
         d_lat += await sequential_latency(direct, args.latency // 10)
+        c0 = proxy_proc.cpu_times()
         p_lat += await sequential_latency(via, args.latency // 10)
+        c1 = proxy_proc.cpu_times()
+        proxy_cpu += c1.user + c1.system - c0.user - c0.system
     results["latency_ms"] = {
         "direct": {"p50": pct(d_lat, 0.5), "p90": pct(d_lat, 0.9), "p99": pct(d_lat, 0.99)},
         "proxy": {"p50": pct(p_lat, 0.5), "p90": pct(p_lat, 0.9), "p99": pct(p_lat, 0.99)},
         "added_p50": pct(p_lat, 0.5) - pct(d_lat, 0.5),
+        "added_p99": pct(p_lat, 0.99) - pct(d_lat, 0.99),
+        # CPU seconds the proxy process spent per 1,000 sequential proxied requests
+        "proxy_cpu_s_per_1000": proxy_cpu / len(p_lat) * 1000,
     }
 
     # 2. throughput
@@ -335,7 +345,9 @@ def report(r: dict[str, Any]) -> str:
             "openai-kit proxy benchmark (all processes on this machine)",
             f"  latency p50  direct {lat['direct']['p50']:.3f} ms   proxy {lat['proxy']['p50']:.3f} ms   "
             f"added {lat['added_p50']:.3f} ms",
-            f"  latency p99  direct {lat['direct']['p99']:.3f} ms   proxy {lat['proxy']['p99']:.3f} ms",
+            f"  latency p99  direct {lat['direct']['p99']:.3f} ms   proxy {lat['proxy']['p99']:.3f} ms   "
+            f"added {lat['added_p99']:.3f} ms",
+            f"  proxy CPU    {lat['proxy_cpu_s_per_1000']:.3f} CPU-s per 1,000 sequential requests",
             f"  throughput   direct {rps['direct']:.0f} req/s   proxy {rps['proxy']:.0f} req/s   "
             f"({rps['concurrency']} in flight)",
             f"  first chunk  direct {fc['direct_p50']:.3f} ms   proxy {fc['proxy_p50']:.3f} ms   "

@@ -70,6 +70,15 @@ def _walk(node: Node) -> list[Node]:
     return out
 
 
+def takes_model(o: Operation) -> bool:
+    """The operation has a ``model`` body field: a default-model view fills it in."""
+    return any(p.wire == "model" and p.kind == "body" and p.py == "model" for p in o.body_params)
+
+
+def has_model_ops(node: Node) -> bool:
+    return any(takes_model(o) for n in _walk(node) for o in n.ops)
+
+
 def module_path(module: str, package: bool) -> str:
     base = "src/openai_kit/resources/" + module.replace(".", "/")
     return base + "/__init__.py" if package else base + ".py"
@@ -96,80 +105,7 @@ def render_resources(
     files["src/openai_kit/resources/__init__.py"] = (
         HEADER + '"""Generated API resources (one module per area, loaded on first use)."""\n'
     )
-    files["src/openai_kit/resources/_helpers.py"] = HELPERS
     return files
-
-
-HELPERS = (
-    HEADER
-    + '''"""Small runtime helpers shared by the generated resources."""
-
-from __future__ import annotations
-
-import array
-import base64
-import sys
-from collections.abc import Mapping
-from typing import Any
-
-from openai_kit._types import NotGiven
-
-__all__ = [
-    "decode_embedding",
-    "decode_embeddings",
-    "deep_object",
-    "file_fields",
-    "header_fields",
-    "warn_deprecated",
-]
-
-
-def file_fields(files: Mapping[str, Any]) -> dict[str, Any]:
-    """The file parts the caller gave (``NOT_GIVEN`` ones dropped)."""
-    return {k: v for k, v in files.items() if not isinstance(v, NotGiven)}
-
-
-def header_fields(headers: Mapping[str, Any]) -> dict[str, str] | None:
-    """Header parameters as strings; lists are comma-joined, ``NOT_GIVEN``/``None`` dropped."""
-    out: dict[str, str] = {}
-    for k, v in headers.items():
-        if v is None or isinstance(v, NotGiven):
-            continue
-        out[k] = ",".join(str(x) for x in v) if isinstance(v, (list, tuple)) else str(v)
-    return out or None
-
-
-def deep_object(name: str, value: object) -> dict[str, object]:
-    """An object query parameter as ``name[key]=value`` pairs."""
-    if value is None or isinstance(value, NotGiven) or not isinstance(value, Mapping):
-        return {}
-    return {f"{name}[{k}]": v for k, v in value.items()}
-
-
-def decode_embedding(data: str) -> list[float]:
-    """A base64 little-endian float32 vector as a list of floats (no numpy needed)."""
-    values = array.array("f")
-    values.frombytes(base64.b64decode(data))
-    if sys.byteorder == "big":
-        values.byteswap()
-    return values.tolist()
-
-
-def warn_deprecated(message: str) -> None:
-    """A ``DeprecationWarning`` pointing at the code that called the deprecated operation."""
-    import warnings
-
-    warnings.warn(message, DeprecationWarning, stacklevel=3)
-
-
-def decode_embeddings(result: Any) -> Any:
-    """An embeddings result asked for as base64 (for speed) with its vectors decoded to floats."""
-    for item in result.data:
-        if isinstance(item.embedding, str):
-            item.embedding = decode_embedding(item.embedding)
-    return result
-'''
-)
 
 
 def render_root(root: Node) -> str:
@@ -185,7 +121,16 @@ def render_root(root: Node) -> str:
     tops = [root.children[n] for n in sorted(root.children)]
     for n in tops:
         lines.append(f"    from openai_kit.resources.{n.module} import Async{n.cls}, {n.cls}")
-    lines.append('\n__all__ = ["AsyncRootResources", "SyncRootResources"]\n')
+        if has_model_ops(n):
+            lines.append(
+                f"    from openai_kit.resources.{n.module} import Async{n.cls}WithModel, {n.cls}WithModel"
+            )
+    lines.append(
+        '\n__all__ = ["ROOT_RESOURCES", "AsyncModelView", "AsyncRootResources", "SyncModelView", "SyncRootResources"]\n'
+    )
+    names = ", ".join(f'"{n.path[-1]}"' for n in tops)
+    lines.append("#: the top-level API areas (``client.<name>``)")
+    lines.append(f"ROOT_RESOURCES = frozenset({{{names}}})  # fmt: skip")
     for is_async in (False, True):
         cname = "AsyncRootResources" if is_async else "SyncRootResources"
         client = "AsyncOpenAI" if is_async else "OpenAI"
@@ -199,6 +144,28 @@ def render_root(root: Node) -> str:
             lines.append(f"    def {n.path[-1]}(self) -> {cls}:")
             lines.append(f"        from openai_kit.resources.{n.module} import {cls}\n")
             lines.append(f'        return {cls}(cast("{client}", self))\n')
+        view = f"{'Async' if is_async else 'Sync'}ModelView"
+        lines.append(f"    def with_model(self, model: str) -> {view}:")
+        lines.append('        """A view of the client whose calls use `model` unless given another."""')
+        lines.append(f'        return {view}(cast("{client}", self), model)\n')
+    for is_async in (False, True):
+        view = f"{'Async' if is_async else 'Sync'}ModelView"
+        client = "AsyncOpenAI" if is_async else "OpenAI"
+        lines.append(f"\nclass {view}:")
+        lines.append(
+            '    """`client.with_model(model)`: the areas whose calls take a model, with that one as default."""\n'
+        )
+        lines.append(f"    def __init__(self, client: {client}, model: str) -> None:")
+        lines.append("        self._client = client")
+        lines.append("        self.model = model\n")
+        for n in tops:
+            if not has_model_ops(n):
+                continue
+            cls = ("Async" if is_async else "") + n.cls + "WithModel"
+            lines.append("    @cached_property")
+            lines.append(f"    def {n.path[-1]}(self) -> {cls}:")
+            lines.append(f"        from openai_kit.resources.{n.module} import {cls}\n")
+            lines.append(f"        return {cls}(self._client, self.model)\n")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -228,11 +195,17 @@ def is_envelope_stream(tg: TypeGen, o: Operation) -> bool:
     return all(x is not None and {"event", "data"} <= set(x.get("properties", {})) for x in leaves)
 
 
-def runtime_name(tg: TypeGen, expr: str, module: str, name: str) -> str:
+def runtime_name(tg: TypeGen, expr: str, module: str, name: str, is_async: bool = False) -> str:
     """A single marker for a runtime type: complex expressions become a named alias."""
     if REF_RE.fullmatch(expr):
         return expr
+    # the same operation rendered twice (its default-model variant) reuses its alias
+    seen: dict[tuple[str, str, str, bool], str] = tg.__dict__.setdefault("_runtime_names", {})
+    key = (expr, module, name, is_async)
+    if key in seen:
+        return seen[key]
     py = tg.unique(name)
+    seen[key] = f"\x01{py}\x02"
     tg.defs[py] = Definition(py, module, "alias", "M", f"{py}: TypeAlias = {expr}\n", None)
     return f"\x01{py}\x02"
 
@@ -295,7 +268,7 @@ def render_module(
         if re.search(rf"\b{n}\b", text)
     ]
     if helpers:
-        head.append(f"from openai_kit.resources._helpers import {', '.join(helpers)}")
+        head.append(f"from openai_kit._utils import {', '.join(helpers)}")
     tc = ["", "if TYPE_CHECKING:"]
     core = [
         ("openai_kit._binary", ("AsyncBinaryResponse", "BinaryResponse")),
@@ -340,10 +313,17 @@ MIXINS: dict[tuple[str, ...], tuple[str, str, str]] = {
     ("vector_stores", "files"): (_POLL, "VectorStoreFilesPollMixin", "AsyncVectorStoreFilesPollMixin"),
     ("vector_stores", "file_batches"): (_POLL, "FileBatchesPollMixin", "AsyncFileBatchesPollMixin"),
     ("files",): (_EXTRAS, "FilesHelpers", "AsyncFilesHelpers"),
+    # upload_file_chunked (extras) and upload_file_parallel (_parallel_upload) in one mixin
     ("uploads",): (_EXTRAS, "UploadsHelpers", "AsyncUploadsHelpers"),
     ("videos",): (_EXTRAS, "VideosHelpers", "AsyncVideosHelpers"),
     ("fine_tuning", "checkpoints", "permissions"): (_EXTRAS, "PermissionsHelpers", "AsyncPermissionsHelpers"),
     ("beta",): (_EXTRAS, "BetaChatMixin", "AsyncBetaChatMixin"),
+    ("batches",): ("openai_kit._waiters", "BatchesWaitMixin", "AsyncBatchesWaitMixin"),
+    ("fine_tuning", "jobs"): (
+        "openai_kit._waiters",
+        "FineTuningJobsWaitMixin",
+        "AsyncFineTuningJobsWaitMixin",
+    ),
 }
 
 
@@ -367,10 +347,54 @@ def render_class(w: ModuleWriter, node: Node, op_types: dict[str, dict[str, Any]
     for o in node.ops:
         lines.extend(render_method(w, o, op_types[o.op_id], is_async))
         lines.append("")
+    if has_model_ops(node):
+        lines.append(f"    def with_model(self, model: str) -> {cls}WithModel:")
+        lines.append('        """This area with `model` as the default of every call that takes one."""')
+        lines.append(f"        return {cls}WithModel(self._client, model)")
     while lines and lines[-1] == "":
         lines.pop()
     if len(lines) == 2:
         lines.append("    pass")
+    text = "\n".join(lines) + "\n"
+    if has_model_ops(node):
+        text += "\n\n" + render_with_model(w, node, op_types, is_async)
+    return text
+
+
+def render_with_model(
+    w: ModuleWriter, node: Node, op_types: dict[str, dict[str, Any]], is_async: bool
+) -> str:
+    """``<Area>WithModel``: the area whose calls default ``model`` to the one given (``with_model``)."""
+    prefix = "Async" if is_async else ""
+    cls = prefix + node.cls
+    lines = [
+        f"class {cls}WithModel({cls}):",
+        f'    """`client.{".".join(node.path)}` with a default model."""',
+        "",
+        "    _default_model: str",
+        "",
+        "    def __init__(self, client: Any, model: str) -> None:",
+        "        super().__init__(client)",
+        "        self._default_model = model",
+        "",
+    ]
+    for name in sorted(node.children):
+        child = node.children[name]
+        if not has_model_ops(child):
+            continue
+        ccls = prefix + child.cls + "WithModel"
+        lines.append("    @cached_property")
+        lines.append(f"    def {name}(self) -> {ccls}:")
+        if child.module != node.module:
+            w.child_imports.add((child.module, ccls))
+            lines.append(f"        from openai_kit.resources.{child.module} import {ccls}\n")
+        lines.append(f"        return {ccls}(self._client, self._default_model)\n")
+    for o in node.ops:
+        if takes_model(o):
+            lines.extend(render_method(w, o, op_types[o.op_id], is_async, default_model=True))
+            lines.append("")
+    while lines and lines[-1] == "":
+        lines.pop()
     return "\n".join(lines) + "\n"
 
 
@@ -383,7 +407,9 @@ def _path_expr(o: Operation) -> str:
     return 'f"' + out + '"'
 
 
-def render_method(w: ModuleWriter, o: Operation, types: dict[str, Any], is_async: bool) -> list[str]:
+def render_method(
+    w: ModuleWriter, o: Operation, types: dict[str, Any], is_async: bool, default_model: bool = False
+) -> list[str]:
     tg = w.tg
     area = area_of(o.resource)
     base = pascal("_".join((*o.resource, o.name)))
@@ -400,10 +426,12 @@ def render_method(w: ModuleWriter, o: Operation, types: dict[str, Any], is_async
     body_whole = "body" in types
     if body_whole:
         kw.append(f"body: {w.t(types['body'])}")
-    for p in [p for p in others if p.required]:
+    # in a default-model view, `model` may be left out (the view's model is used)
+    optional = [p for p in others if not p.required or (default_model and p.py == "model")]
+    for p in [p for p in others if p not in optional]:
         kw.append(f"{p.py}: {w.t(params[p.py])}")
     flag_index = -1
-    for p in [p for p in others if not p.required]:
+    for p in optional:
         if p.wire == o.stream_flag and "event" in types:
             flag_index = len(kw)
         kw.append(f"{p.py}: {w.t(params[p.py])} | NotGiven = NOT_GIVEN")
@@ -416,20 +444,20 @@ def render_method(w: ModuleWriter, o: Operation, types: dict[str, Any], is_async
     runtime: list[str] = []
     stream_cls = None
     if "event" in types:
-        ev = runtime_name(tg, types["event"], area, base + "Event")
+        ev = runtime_name(tg, types["event"], area, base + "Event", is_async)
         stream_cls = w.t(ev)
         runtime.append(stream_cls)
     kind = o.response_kind
     page_cls = None
     if kind == "page":
-        item = runtime_name(tg, types["item"], area, base + "Item")
+        item = runtime_name(tg, types["item"], area, base + "Item", is_async)
         item_name = w.t(item)
         runtime.append(item_name)
         if "page" in types:  # the official SDK's page class (openai_kit.pagination)
             page_cls = ("Async" if is_async else "Sync") + types["page"]
         ret = f"{page_cls or ('AsyncPage' if is_async else 'SyncPage')}[{item_name}]"
     elif kind == "model":
-        res = runtime_name(tg, types["result"], area, base + "Response")
+        res = runtime_name(tg, types["result"], area, base + "Response", is_async)
         cast = w.t(res)
         runtime.append(cast)
         ret = cast
@@ -486,6 +514,9 @@ def render_method(w: ModuleWriter, o: Operation, types: dict[str, Any], is_async
         lines.append(f"        {s},")
     lines.append(f"    ) -> {ret}:")
     lines.append(f'        """`{o.method} {o.path}`{" (beta)" if o.beta_query else ""}."""')
+    if default_model:
+        lines.append("        if isinstance(model, NotGiven):")
+        lines.append("            model = self._default_model")
     # runtime imports
     by_mod: dict[str, list[str]] = defaultdict(list)
     for n in dict.fromkeys(runtime):

@@ -159,6 +159,20 @@ class Union_:
 
 #: schema -> a class of ``openai_kit._model_helpers`` mixed into its model (computed conveniences)
 MODEL_MIXINS: dict[str, str] = {"Response": "ResponseHelpers", "BetaResponse": "ResponseHelpers"}
+MODEL_MIXINS["ImagesResponse"] = "ImagesResponseHelpers"
+#: inline schemas have no schema name: their generated class name is looked up too
+MODEL_MIXINS["ModerationCreateResponseResult"] = "ModerationResultHelpers"
+#: objects that remember the client that fetched them (``openai_kit._bound``): batch.wait(), file.download()...
+MODEL_MIXINS.update(
+    {
+        "Batch": "BatchHelpers",
+        "OpenAIFile": "FileHelpers",
+        "FineTuningJob": "FineTuningJobHelpers",
+        "RunObject": "RunHelpers",
+        "ThreadObject": "ThreadHelpers",
+        "VectorStoreObject": "VectorStoreHelpers",
+    }
+)
 
 
 @dataclass
@@ -379,7 +393,6 @@ class TypeGen:
                 while pname in used:
                     pname += "_"
                 used.add(pname)
-                rps = self.resolve(ps)
                 nullable = self.is_nullable(ps)
                 if is_tag:
                     vals = self.tag_values({"properties": {wire: ps}}, wire) or []
@@ -392,13 +405,9 @@ class TypeGen:
                     ann = f"Optional[{t}]" if nullable and t not in ("None", "Any") else t
                 else:
                     ann = t if is_tag else (f"Optional[{t}]" if t not in ("None", "object", "Any") else t)
-                    d = rps.get("default", ps.get("default"))
-                    if is_tag:
-                        default = lit(vals[0]) if vals else "None"
-                    elif isinstance(d, (str, int, float, bool)) and self.default_ok(rps, d):
-                        default = lit(d)
-                    else:
-                        default = "None"
+                    # a field the server left out reads as None, as in the official SDK: the spec's
+                    # `default` says what the server assumed, which the body does not show
+                    default = (lit(vals[0]) if vals else "None") if is_tag else "None"
                 if pname != wire:
                     arg = f"alias={lit(wire)}" if default is None else f"default={default}, alias={lit(wire)}"
                     lines.append(f"    {pname}: {ann} = Field({arg})")
@@ -417,7 +426,7 @@ class TypeGen:
                 entries.append((wire, t))
         if flavor == "M":
             body = "\n".join(lines) if lines else "    pass"
-            mixin = MODEL_MIXINS.get(schema_name or "")
+            mixin = MODEL_MIXINS.get(schema_name or "") or (None if schema_name else MODEL_MIXINS.get(py))
             code = f"class {py}({mixin + ', ' if mixin else ''}BaseModel):\n{body}\n"
             self.defs[py] = Definition(py, module, "class", flavor, code, schema_name)
         elif functional:
@@ -428,22 +437,6 @@ class TypeGen:
             body = "\n".join(f"    {w}: {t}" for w, t in entries) if entries else "    pass"
             code = f"class {py}(TypedDict, total=False):\n{body}\n"
             self.defs[py] = Definition(py, module, "class", flavor, code, schema_name)
-
-    def default_ok(self, s: dict[str, Any], d: Any) -> bool:
-        t = s.get("type")
-        if isinstance(t, list):
-            t = next((x for x in t if x != "null"), None)
-        if "enum" in s and d not in s["enum"]:
-            return False
-        if t == "string":
-            return isinstance(d, str)
-        if t == "integer":
-            return isinstance(d, int) and not isinstance(d, bool)
-        if t == "number":
-            return isinstance(d, (int, float)) and not isinstance(d, bool)
-        if t == "boolean":
-            return isinstance(d, bool)
-        return False
 
     def is_nullable(self, s: dict[str, Any]) -> bool:
         if s.get("nullable") is True:

@@ -17,6 +17,12 @@ stage() { echo "== $1 ($(($(date +%s) - start)) s)"; }
 stage "install"
 pip_install -e '.[all,test]'
 
+# Steady (npm @stdy/cli, a spec mock server the official SDK's tests use) for the third-party mock test
+if [ ! -x .tools/steady/node_modules/.bin/steady ] && command -v npm >/dev/null 2>&1; then
+  npm install --prefix .tools/steady --no-audit --no-fund --silent '@stdy/cli@0.22.2' \
+    || echo "warning: Steady did not install; the third-party mock test will be skipped" >&2
+fi
+
 stage "lint and types"
 python -m ruff check .
 python -m ruff format --check src tests codegen benchmarks

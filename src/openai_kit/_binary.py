@@ -1,7 +1,10 @@
 """Binary response bodies (speech, file content, video content...), streamed.
 
 ``write_to_file(path)`` writes to a temporary file beside ``path`` and renames it into place only when
-the whole body has arrived, so a failed download never leaves a half-written file behind.
+the whole body has arrived, so a failed download never leaves a half-written file behind. ``path`` may be
+a directory: the file is named from ``Content-Disposition``, else from the id in the URL
+(``/files/{id}/content``), with an extension from the content type. ``save(path)`` does the same and
+returns the path written.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import os
 import re
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -22,6 +26,69 @@ __all__ = ["AsyncBinaryResponse", "BinaryResponse"]
 def _temp_beside(path: str) -> tuple[int, str]:
     directory = os.path.dirname(os.path.abspath(path))
     return tempfile.mkstemp(prefix=".openai-kit-", suffix=".part", dir=directory)
+
+
+_UNSAFE = re.compile(r"[^\w.\- ]+")
+
+
+def safe_filename(name: str) -> str:
+    """``name`` reduced to a plain file name: no directories, no leading dots, no odd characters."""
+    name = _UNSAFE.sub("_", name.replace("\\", "/").rsplit("/", 1)[-1]).strip(" .")
+    return name[:200]
+
+
+def _disposition_name(value: str | None) -> str | None:
+    if not value:
+        return None
+    from email.message import Message
+
+    msg = Message()
+    msg["content-disposition"] = value
+    name = msg.get_filename()
+    return safe_filename(name) if name else None
+
+
+def _name_from(response: Response) -> str:
+    """A file name for a body saved into a directory."""
+    name = _disposition_name(response.headers.get("content-disposition"))
+    if name:
+        return name
+    import mimetypes
+    from urllib.parse import unquote, urlsplit
+
+    segments = [unquote(p) for p in urlsplit(str(response.request.url)).path.split("/") if p]
+    if segments and segments[-1] == "content" and len(segments) > 1:
+        segments.pop()  # /files/{id}/content -> the id
+    stem = safe_filename(segments[-1]) if segments else ""
+    ctype = (response.headers.get("content-type") or "").split(";")[0].strip()
+    ext = mimetypes.guess_extension(ctype) if ctype else None
+    if ctype in ("application/jsonl", "application/x-ndjson"):
+        ext = ".jsonl"
+    return (stem or "download") + (ext if ext and not stem.endswith(ext) else "")
+
+
+def resolve_target(path: str | os.PathLike[str], response: Response) -> str:
+    """``path``, or a file in it named after the response when it is a directory."""
+    target = os.fspath(path)
+    if os.path.isdir(target):
+        return os.path.join(target, _name_from(response))
+    return target
+
+
+def write_atomically(target: str, chunks: Iterator[bytes]) -> int:
+    """Write ``chunks`` to a temporary file beside ``target``, then rename it into place."""
+    fd, tmp = _temp_beside(target)
+    written = 0
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for chunk in chunks:
+                f.write(chunk)
+                written += len(chunk)
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return written
 
 
 class _BinaryBase:
@@ -118,20 +185,14 @@ class BinaryResponse(_BinaryBase):
         return self.write_to_file(file)
 
     def write_to_file(self, path: str | os.PathLike[str]) -> int:
-        """Stream the body to ``path``; returns the number of bytes written."""
-        target = os.fspath(path)
-        fd, tmp = _temp_beside(target)
-        written = 0
-        try:
-            with os.fdopen(fd, "wb") as f:
-                for chunk in self.iter_bytes():
-                    f.write(chunk)
-                    written += len(chunk)
-            os.replace(tmp, target)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-        return written
+        """Stream the body to ``path`` (a file, or a directory to save into); returns the bytes written."""
+        return write_atomically(resolve_target(path, self.response), self.iter_bytes())
+
+    def save(self, path: str | os.PathLike[str] = ".") -> Path:
+        """Like :meth:`write_to_file`, returning the path written (useful when ``path`` is a directory)."""
+        target = resolve_target(path, self.response)
+        write_atomically(target, self.iter_bytes())
+        return Path(target)
 
     def close(self) -> None:
         self.response.close()
@@ -195,8 +256,15 @@ class AsyncBinaryResponse(_BinaryBase):
     async def aclose(self) -> None:
         await self.close()
 
+    async def save(self, path: str | os.PathLike[str] = ".") -> Path:
+        target = resolve_target(path, self.response)
+        await self._write(target)
+        return Path(target)
+
     async def write_to_file(self, path: str | os.PathLike[str]) -> int:
-        target = os.fspath(path)
+        return await self._write(resolve_target(path, self.response))
+
+    async def _write(self, target: str) -> int:
         fd, tmp = _temp_beside(target)
         written = 0
         try:

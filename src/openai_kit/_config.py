@@ -12,14 +12,23 @@ or directory instead.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ._errors import ConfigError
 
-__all__ = ["FILE_NAME", "Settings", "find_config_file", "load_config_file", "resolve_settings"]
+__all__ = [
+    "FILE_NAME",
+    "ConfigWarning",
+    "Settings",
+    "find_config_file",
+    "load_config_file",
+    "resolve_settings",
+]
 
 FILE_NAME = ".openai"
 
@@ -38,6 +47,28 @@ _ENV_KEYS = {
     "OPENAI_BASE_URL": "base_url",
 }
 _FIELDS = ("api_key", "organization", "project", "base_url")
+
+
+class ConfigWarning(UserWarning):
+    """A ``.openai`` file has keys openai-kit does not know (usually a misspelling)."""
+
+
+def _warn_unknown(path: str, unknown: list[str], known: list[str]) -> None:
+    if not unknown:
+        return
+    parts = []
+    for key in unknown:
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6) or difflib.get_close_matches(
+            key.lower(), [k.lower() for k in known], n=1, cutoff=0.6
+        )
+        match = next((k for k in known if close and k.lower() == close[0].lower()), None)
+        parts.append(f"{key!r} (did you mean {match!r}?)" if match else repr(key))
+    warnings.warn(
+        f"{path}: unknown key{'s' if len(unknown) > 1 else ''} {', '.join(parts)} ignored; "
+        f"known keys: {', '.join(known)}",
+        ConfigWarning,
+        stacklevel=4,
+    )
 
 
 @dataclass(frozen=True)
@@ -108,11 +139,13 @@ def _parse_json(path: str, text: str) -> dict[str, str]:
             if not isinstance(value, str):
                 raise ConfigError(f"{path}: {key!r} must be a string, not {type(value).__name__}")
             out[name] = value
+    _warn_unknown(path, [k for k in data if k not in _JSON_KEYS], list(_JSON_KEYS))
     return out
 
 
 def _parse_lines(path: str, text: str) -> dict[str, str]:
     out: dict[str, str] = {}
+    unknown: list[str] = []
     for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -127,8 +160,11 @@ def _parse_lines(path: str, text: str) -> dict[str, str]:
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1]
         name = _ENV_KEYS.get(key)
-        if name is not None and (name not in out or key != "OPENAI_ORG_ID"):
+        if name is None:
+            unknown.append(key)
+        elif name not in out or key != "OPENAI_ORG_ID":
             out[name] = value
+    _warn_unknown(path, unknown, list(_ENV_KEYS))
     return out
 
 

@@ -30,6 +30,10 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "UnprocessableEntityError",
+    "error_body",
+    "error_payload",
+    "status_error",
+    "validation_error",
 ]
 
 
@@ -168,21 +172,37 @@ def status_error_class(status: int) -> type[APIStatusError]:
 
 
 class APIConnectionError(APIError):
-    """The request did not reach the API, or the connection failed before the response was complete."""
+    """The request did not reach the API, or the connection failed before the response was complete.
+
+    ``request_sent`` is False only when the request provably never reached the server (the connection
+    could not be made, or no pooled connection was free); otherwise the server may have received, and
+    executed, it. The retry rule reads it (see :mod:`openai_kit._retries`).
+    """
 
     def __init__(
-        self, message: str = "Connection error.", *, method: str | None = None, url: str | None = None
+        self,
+        message: str = "Connection error.",
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        request_sent: bool = True,
     ) -> None:
         super().__init__(message, method=method, url=url)
+        self.request_sent = request_sent
 
 
 class APITimeoutError(APIConnectionError):
     """A connect, read, idle-stream or overall deadline was exceeded."""
 
     def __init__(
-        self, message: str = "Request timed out.", *, method: str | None = None, url: str | None = None
+        self,
+        message: str = "Request timed out.",
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        request_sent: bool = True,
     ) -> None:
-        super().__init__(message, method=method, url=url)
+        super().__init__(message, method=method, url=url, request_sent=request_sent)
 
 
 class APIResponseValidationError(APIError):
@@ -201,3 +221,66 @@ class APIResponseValidationError(APIError):
         super().__init__(message, method=method, url=url, body=body)
         self.status_code = status_code
         self.request_id = request_id
+
+
+# -- the API's error wire format: built here (server, proxy) and read here (client) -------------------
+
+
+def error_payload(
+    message: str, *, type: str = "invalid_request_error", param: str | None = None, code: str | None = None
+) -> dict[str, dict[str, str | None]]:
+    """``{"error": {"message", "type", "param", "code"}}``: what the API (and our servers) answer."""
+    return {"error": {"message": message, "type": type, "param": param, "code": code}}
+
+
+def error_body(content: bytes) -> object:
+    """The decoded error body, or its text when it is not JSON (never raises)."""
+    import orjson
+
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return content.decode("utf-8", "replace")
+
+
+def status_error(response: Response, body: object) -> APIStatusError:
+    """The typed error for a 4xx/5xx ``response`` whose body decoded to ``body``."""
+    import orjson
+
+    err = body.get("error") if isinstance(body, dict) else None
+    detail = err.get("message") if isinstance(err, dict) else None
+    if detail is None:
+        detail = body if isinstance(body, str) and body else (orjson.dumps(body).decode() if body else "")
+    message = f"Error code: {response.status_code}" + (f" - {detail}" if detail else "")
+    req = response.request
+    return status_error_class(response.status_code)(
+        message,
+        status_code=response.status_code,
+        headers=response.headers,
+        body=body,
+        method=req.method,
+        url=req.url,
+        response=response,
+    )
+
+
+def validation_error(
+    message: str,
+    body: bytes | str,
+    *,
+    request: Request | None = None,
+    response: Response | None = None,
+) -> APIResponseValidationError:
+    """A body that could not be understood; ``body`` is kept (at most 2,000 characters) for the message
+    reader, with the status and request id when the whole response is known."""
+    text = body[:2000].decode("utf-8", "replace") if isinstance(body, bytes) else body[:2000]
+    if response is not None:
+        request = response.request
+    return APIResponseValidationError(
+        message,
+        status_code=response.status_code if response is not None else None,
+        body=text,
+        method=request.method if request is not None else None,
+        url=request.url if request is not None else None,
+        request_id=response.request_id if response is not None else None,
+    )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import pydantic
 
+from ._bound import bind_items
 from ._models import BaseModel
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ def next_query(page: Any, query: dict[str, object]) -> dict[str, object] | None:
 
 
 class _PageBase(Generic[_T]):
+    _client: Any
+
     def __init__(
         self, model: Any, query: dict[str, object], method: str, path: str, body: object, options: Any
     ) -> None:
@@ -72,20 +75,28 @@ class _PageBase(Generic[_T]):
 
     @property
     def data(self) -> list[_T]:
-        return list(self._page.data) if self._page is not None else []
+        return bind_items(list(self._page.data or ()), self._client) if self._page is not None else []
 
     @property
     def has_more(self) -> bool:
         return self._page is not None and next_query(self._page, self._query) is not None
 
+    def has_next_page(self) -> bool:
+        """Whether another page follows this one (the official SDK's spelling; no request is made)."""
+        if self._page is None:
+            raise RuntimeError("await the page before asking whether another one follows")
+        return bool(self._page.data) and next_query(self._page, self._query) is not None
+
+    def _next_query(self) -> dict[str, object]:
+        query = next_query(self._page, self._query) if self._page is not None and self._page.data else None
+        if query is None:
+            raise RuntimeError("no next page: check `.has_next_page()` before calling `.get_next_page()`")
+        return query
+
     @property
     def raw_page(self) -> Any:
         """The parsed list response itself (``first_id``, ``last_id``, ``object``...)."""
         return self._page
-
-    def has_next_page(self) -> bool:
-        """Whether another page follows (the official SDK's name)."""
-        return self.has_more
 
     def next_page_info(self) -> dict[str, object] | None:
         """The query parameters that fetch the next page, or None after the last page."""
@@ -128,7 +139,7 @@ class _PageBase(Generic[_T]):
         }
 
     def __repr__(self) -> str:
-        n = len(self._page.data) if self._page is not None else 0
+        n = len(self._page.data or ()) if self._page is not None else 0
         return f"<{type(self).__name__} {self._path} items={n} has_more={self.has_more}>"
 
 
@@ -158,22 +169,22 @@ class SyncPage(_PageBase[_T]):
         new._page, new._query = page, query
         return new
 
-    def get_next_page(self) -> SyncPage[_T] | None:
-        query = next_query(self._page, self._query)
-        if query is None:
-            return None
+    def get_next_page(self) -> SyncPage[_T]:
+        """Fetch the following page; ``RuntimeError`` when there is none (see :meth:`has_next_page`)."""
+        query = self._next_query()
         page = self._client._fetch_page(page_model(self._model), **self._fetch_args(query))
         return self._with(page, query)
 
     def iter_pages(self) -> Iterator[SyncPage[_T]]:
-        page: SyncPage[_T] | None = self
-        while page is not None:
-            yield page
+        page = self
+        yield page
+        while page.has_next_page():
             page = page.get_next_page()
+            yield page
 
     def __iter__(self) -> Iterator[_T]:
         for page in self.iter_pages():
-            yield from page._page.data
+            yield from bind_items(page._page.data or [], self._client)
 
 
 class AsyncPage(_PageBase[_T]):
@@ -204,11 +215,10 @@ class AsyncPage(_PageBase[_T]):
     def __await__(self) -> Generator[Any, None, AsyncPage[_T]]:
         return self._ensure().__await__()
 
-    async def get_next_page(self) -> AsyncPage[_T] | None:
+    async def get_next_page(self) -> AsyncPage[_T]:
+        """Fetch the following page; ``RuntimeError`` when there is none (see :meth:`has_next_page`)."""
         await self._ensure()
-        query = next_query(self._page, self._query)
-        if query is None:
-            return None
+        query = self._next_query()
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
         new._query = query
@@ -216,12 +226,13 @@ class AsyncPage(_PageBase[_T]):
         return new
 
     async def iter_pages(self) -> AsyncIterator[AsyncPage[_T]]:
-        page: AsyncPage[_T] | None = await self._ensure()
-        while page is not None:
-            yield page
+        page = await self._ensure()
+        yield page
+        while page.has_next_page():
             page = await page.get_next_page()
+            yield page
 
     async def __aiter__(self) -> AsyncIterator[_T]:
         async for page in self.iter_pages():
-            for item in page._page.data:
+            for item in bind_items(page._page.data or [], self._client):
                 yield item

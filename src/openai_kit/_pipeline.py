@@ -15,12 +15,10 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import orjson
-
-from ._errors import APIConnectionError, APITimeoutError, ConfigError, status_error_class
+from ._errors import APIConnectionError, APITimeoutError, ConfigError, error_body, status_error
 from ._logging import logger, redact_headers
 from ._multipart import MultipartBody
-from ._retries import RetryPolicy
+from ._retries import RetryPolicy, may_resend
 from ._timeouts import Timeout
 from ._transports._base import AsyncTransport, Request, Response, SyncTransport
 
@@ -58,6 +56,8 @@ class Prepared:
     stream: bool
     timeout: Timeout
     max_retries: int
+    #: safe to send twice: a safe method, or a request with the caller's own idempotency key
+    repeatable: bool = False
     retries_taken: int = 0  # set by attempts(): how many retries the call took (raw responses report it)
 
 
@@ -94,32 +94,6 @@ def _effective_timeout(timeout: Timeout, stream: bool, deadline: float | None) -
     )
 
 
-def error_body(content: bytes) -> object:
-    """The decoded error body, or its text when it is not JSON (never raises)."""
-    try:
-        return orjson.loads(content)
-    except orjson.JSONDecodeError:
-        return content.decode("utf-8", "replace")
-
-
-def status_error(response: Response, body: object) -> Exception:
-    err = body.get("error") if isinstance(body, dict) else None
-    detail = err.get("message") if isinstance(err, dict) else None
-    if detail is None:
-        detail = body if isinstance(body, str) and body else (orjson.dumps(body).decode() if body else "")
-    message = f"Error code: {response.status_code}" + (f" - {detail}" if detail else "")
-    req = response.request
-    return status_error_class(response.status_code)(
-        message,
-        status_code=response.status_code,
-        headers=response.headers,
-        body=body,
-        method=req.method,
-        url=req.url,
-        response=response,
-    )
-
-
 def attempts(prep: Prepared, pipe: Pipeline) -> Generator[Any, Any, Response]:
     """Send ``prep`` until it succeeds, fails for good, or runs out of retries or time."""
     deadline = None if prep.timeout.total is None else time.monotonic() + prep.timeout.total
@@ -149,7 +123,11 @@ def attempts(prep: Prepared, pipe: Pipeline) -> Generator[Any, Any, Response]:
             if exc.method is None:
                 exc.method, exc.url = request.method, request.url
             delay = pipe.retry.delay(retries)
-            if not can_retry or (deadline is not None and time.monotonic() + delay >= deadline):
+            if (
+                not can_retry
+                or not may_resend(prep.repeatable, exc.request_sent)
+                or (deadline is not None and time.monotonic() + delay >= deadline)
+            ):
                 raise
             logger.info(
                 "Retrying %s %s in %.2fs after %s", request.method, request.url, delay, type(exc).__name__

@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 
-from ._errors import APIResponseValidationError
+from ._errors import validation_error
 from ._transports._base import Request, Response
 
 __all__ = [
@@ -34,15 +34,6 @@ __all__ = [
 ]
 
 _R = TypeVar("_R")
-
-
-def _json(content: bytes) -> Any:
-    try:
-        return orjson.loads(content)
-    except orjson.JSONDecodeError as exc:
-        raise APIResponseValidationError(
-            f"Response body is not valid JSON: {exc}", body=content[:1000]
-        ) from None
 
 
 def _decode(content: bytes) -> str:
@@ -103,9 +94,16 @@ class _ResponseInfo:
 
 
 def _parse_to(response: Response, to: Any) -> Any:
-    from ._client import parse_response
+    from ._parsing import parse_response
 
     return parse_response(response, to)
+
+
+def _json(content: bytes) -> Any:
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError as exc:
+        raise validation_error(f"Response body is not valid JSON: {exc}", content) from None
 
 
 class LegacyAPIResponse(_ResponseInfo):

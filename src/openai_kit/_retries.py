@@ -4,6 +4,17 @@ Retried: 408, 409, 429, 500, 502, 503, 504 and connection errors, except a 429 w
 ``insufficient_quota`` (waiting cannot help). A server's ``x-should-retry: true|false`` overrides the
 status rule. The wait honours ``retry-after-ms`` and ``Retry-After`` (seconds or an HTTP date) up to
 ``max_retry_after``; otherwise it is exponential with jitter between ``initial_delay`` and ``max_delay``.
+
+Exactly once. A connection error is retried only when sending again cannot execute the request twice:
+- the request provably never reached the server (``APIConnectionError.request_sent`` is False: the
+  connection could not be made, the connect timed out, or no pooled connection was free; a pooled
+  connection found dead before anything was written is replaced by the transport itself), or
+- the request is safe to repeat: a GET, HEAD or OPTIONS, or a request that carries the caller's own
+  idempotency key (``idempotency_key=`` or an ``Idempotency-Key`` header). The key openai-kit adds to
+  every other request by itself does not count: servers that ignore it would execute the request twice.
+Any other connection error — a reset, a server that closed the connection mid-response, a read timeout —
+after a POST, PATCH, PUT or DELETE is raised at once, because the server may already have acted on it.
+Status-code retries (429, 5xx...) are unaffected: the server answered, so it decided.
 """
 
 from __future__ import annotations
@@ -14,9 +25,19 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["RETRYABLE_STATUS", "RetryPolicy"]
+__all__ = ["RETRYABLE_STATUS", "SAFE_METHODS", "RetryPolicy", "may_resend"]
 
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
+#: methods that may be sent again after a connection error whatever happened to the first attempt
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def may_resend(repeatable: bool, request_sent: bool) -> bool:
+    """Whether a request may be sent again after a connection error (the rule in the module docstring).
+
+    ``repeatable``: the request is safe to repeat (a safe method, or the caller's own idempotency key).
+    """
+    return repeatable or not request_sent
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,12 +20,36 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from ._errors import APIConnectionError, APIError, APIResponseValidationError, APITimeoutError
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APITimeoutError,
+    validation_error,
+)
 from ._models import parse_json
 from ._sse import ServerSentEvent, SSEDecoder
 from ._transports._base import Response
 
-__all__ = ["AsyncStream", "Enveloped", "Stream"]
+__all__ = ["AsyncStream", "Enveloped", "Stream", "is_not_streamed", "not_streamed_error"]
+
+
+def is_not_streamed(response: Response) -> bool:
+    """A JSON reply to a request that asked for an event stream (e.g. ``client.post(path, stream=True)``
+    without ``"stream": true`` in the body). A missing or other content type is still read as a stream."""
+    return response.headers.get("content-type", "").lower().startswith("application/json")
+
+
+def not_streamed_error(response: Response) -> APIResponseValidationError:
+    """The error for :func:`is_not_streamed` replies (the body is already read)."""
+    return validation_error(
+        "The server did not stream: it answered with a JSON body (content-type application/json), not an "
+        'event stream (text/event-stream). Send "stream": true in the request body, or call without '
+        "stream=True to get the JSON response.",
+        response.content or b"",
+        response=response,
+    )
+
 
 _T = TypeVar("_T")
 
@@ -48,10 +72,11 @@ class Enveloped:
 class _EventParser(Generic[_T]):
     """Everything about a stream except reading bytes: shared by Stream and AsyncStream."""
 
-    __slots__ = ("cast", "decoder", "done", "idle", "last_event", "last_named", "request", "seen")
+    __slots__ = ("cast", "decoder", "done", "idle", "last_event", "last_named", "request", "seen", "strict")
 
-    def __init__(self, cast: Any, response: Response, idle: float | None) -> None:
+    def __init__(self, cast: Any, response: Response, idle: float | None, strict: bool = False) -> None:
         self.cast = cast
+        self.strict = strict
         self.decoder = SSEDecoder()
         self.done = False
         self.idle = idle
@@ -99,13 +124,12 @@ class _EventParser(Generic[_T]):
         elif cast is None or cast is object or cast is dict:
             return _loads(data)  # type: ignore[no-any-return]
         try:
-            return parse_json(cast, data)  # type: ignore[no-any-return]
+            return parse_json(cast, data, strict=self.strict)  # type: ignore[no-any-return]
         except ValueError as exc:
-            raise APIResponseValidationError(
+            raise validation_error(
                 f"Stream event is not a valid {getattr(cast, '__name__', cast)}: {str(exc)[:300]}",
-                body=data,
-                method=self.request.method,
-                url=self.request.url,
+                data,
+                request=self.request,
             ) from None
 
     def at_eof(self) -> None:
@@ -140,9 +164,11 @@ def _loads(data: str) -> Any:
 class Stream(Generic[_T]):
     """A sync iterator of typed events."""
 
-    def __init__(self, response: Response, cast: Any, *, idle_timeout: float | None) -> None:
+    def __init__(
+        self, response: Response, cast: Any, *, idle_timeout: float | None, strict: bool = False
+    ) -> None:
         self.response = response
-        self._parser: _EventParser[_T] = _EventParser(cast, response, idle_timeout)
+        self._parser: _EventParser[_T] = _EventParser(cast, response, idle_timeout, strict)
         self._iterator = self._iter()
         self._closed = False
 
@@ -157,7 +183,7 @@ class Stream(Generic[_T]):
     def _iter(self) -> Generator[_T, None, None]:
         parser = self._parser
         try:
-            for chunk in self.response.iter_bytes():
+            for chunk in self.response.iter_raw():
                 for sse in parser.feed(chunk):
                     if sse.data == "[DONE]":
                         parser.done = True
@@ -208,9 +234,11 @@ class Stream(Generic[_T]):
 class AsyncStream(Generic[_T]):
     """An async iterator of typed events."""
 
-    def __init__(self, response: Response, cast: Any, *, idle_timeout: float | None) -> None:
+    def __init__(
+        self, response: Response, cast: Any, *, idle_timeout: float | None, strict: bool = False
+    ) -> None:
         self.response = response
-        self._parser: _EventParser[_T] = _EventParser(cast, response, idle_timeout)
+        self._parser: _EventParser[_T] = _EventParser(cast, response, idle_timeout, strict)
         self._iterator = self._aiter()
         self._closed = False
 
@@ -225,7 +253,7 @@ class AsyncStream(Generic[_T]):
     async def _aiter(self) -> AsyncGenerator[_T, None]:
         parser = self._parser
         try:
-            async for chunk in self.response.aiter_bytes():
+            async for chunk in self.response.aiter_raw():
                 for sse in parser.feed(chunk):
                     if sse.data == "[DONE]":
                         parser.done = True

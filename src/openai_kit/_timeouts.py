@@ -7,7 +7,7 @@ count as progress). There is no overall deadline unless ``total`` is set.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 __all__ = ["DEFAULT_TIMEOUT", "Timeout"]
 
@@ -18,8 +18,11 @@ class Timeout:
 
     - ``connect``: establishing a connection.
     - ``read``: the longest silence while reading a non-streamed response.
-    - ``write``: sending the request body.
-    - ``pool``: waiting for a free connection in the pool.
+    - ``write``: sending the request body. Honoured as such by the httpx adapters; urllib3 bounds each
+      send by ``connect`` (it applies ``read`` only once the request is sent), and aiohttp has no write
+      timeout (``total`` still bounds the call).
+    - ``pool``: waiting for a free connection in the pool (aiohttp and httpx). urllib3 never waits for one:
+      past its pool size it opens a connection that is not kept.
     - ``total``: the overall deadline of one call, retries and backoff included.
     - ``stream_idle``: for streams, the longest time without an event; pings and comments do not reset it.
     """
@@ -44,9 +47,6 @@ class Timeout:
             v = float(value)
             return cls(connect=v, read=v, write=v, pool=v, stream_idle=v)
         raise TypeError(f"timeout must be a number, a Timeout or None, not {type(value).__name__}")
-
-    def with_(self, **changes: float | None) -> Timeout:
-        return replace(self, **changes)
 
 
 DEFAULT_TIMEOUT = Timeout()

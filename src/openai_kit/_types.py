@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import IO, TYPE_CHECKING, Literal, TypeVar, Union
 
 from typing_extensions import TypedDict, final
@@ -66,7 +66,6 @@ Body = object
 #: ``(filename, content)`` / ``(filename, content, content_type)`` to name the part explicitly.
 FileContent = Union[bytes, IO[bytes], os.PathLike[str]]  # noqa: UP007 - runtime alias on 3.10
 FileTypes = FileContent | tuple[str | None, FileContent] | tuple[str | None, FileContent, str | None]
-FileFields = Mapping[str, FileTypes | Sequence[FileTypes]]
 
 
 class RequestOptions(TypedDict, total=False):

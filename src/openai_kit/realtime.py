@@ -21,7 +21,6 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 import orjson
 
@@ -29,7 +28,8 @@ from ._errors import APIConnectionError, APITimeoutError, OpenAIError
 from ._realtime_events import ClientEvents
 
 if TYPE_CHECKING:
-    from ._client import AsyncOpenAI, OpenAI, _ClientCore
+    from ._base_client import _ClientCore
+    from ._client import AsyncOpenAI, OpenAI
 
 __all__ = [
     "AsyncRealtimeConnectMixin",
@@ -64,25 +64,18 @@ class _Session:
 
     @staticmethod
     def target(client: _ClientCore, model: str | None, query: Mapping[str, object] | None) -> str:
-        q: dict[str, object] = dict(client._default_query)
-        if model is not None:
-            q["model"] = model
-            if "api-version" in q:  # Azure names the deployment in the query
-                q.setdefault("deployment", model)
-        q.update(query or {})
+        url = client.provider.realtime_url(client.base_url, model, {**client.default_query, **(query or {})})
         base = getattr(client, "websocket_base_url", None)
         if base:  # websocket_base_url= replaces the URL derived from base_url
-            base = str(base).rstrip("/")
-        else:
-            scheme = "wss" if client._origin.startswith("https") else "ws"
-            base = scheme + client._origin[client._origin.index(":") :] + client._base_path
-        return f"{base}/realtime" + (f"?{urlencode(q)}" if q else "")
+            path_end = url.find("?") if "?" in url else len(url)
+            url = str(base).rstrip("/") + url[url.rfind("/realtime", 0, path_end) :]
+        return url
 
     @staticmethod
     def headers(client: _ClientCore, key: str | None, extra: Mapping[str, str] | None) -> dict[str, str]:
-        headers = {k: v for k, v in client._headers.items() if k.startswith("openai-")}
+        headers = {k: v for k, v in client.default_headers.items() if k.startswith("openai-")}
         if key is not None:
-            headers.update(client._auth_headers(key))
+            headers.update(client.provider.auth_headers(key))
         headers.update(extra or {})
         return headers
 
@@ -294,7 +287,7 @@ class AsyncRealtimeConnection(_Session):
 
 
 def _key(client: _ClientCore) -> Any:
-    return client._pipe.api_key if client._pipe.api_key is not None else client._pipe.api_key_provider
+    return client.credential
 
 
 class RealtimeConnectMixin:
@@ -324,7 +317,7 @@ class RealtimeConnectMixin:
                 additional_headers=_Session.headers(client, key, extra_headers),
                 open_timeout=open_timeout,
                 max_size=None,
-                user_agent_header=client._headers.get("user-agent"),
+                user_agent_header=client.default_headers.get("user-agent"),
             )
         except (OSError, InvalidHandshake, TimeoutError) as exc:
             raise APIConnectionError(f"Realtime connection failed: {type(exc).__name__}", url=url) from None
@@ -371,7 +364,7 @@ class AsyncRealtimeConnectMixin:
                 additional_headers=_Session.headers(client, key, extra_headers),
                 open_timeout=open_timeout,
                 max_size=None,
-                user_agent_header=client._headers.get("user-agent"),
+                user_agent_header=client.default_headers.get("user-agent"),
             )
         except (OSError, InvalidHandshake, TimeoutError) as exc:
             raise APIConnectionError(f"Realtime connection failed: {type(exc).__name__}", url=url) from None

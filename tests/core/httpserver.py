@@ -25,6 +25,8 @@ class Req:
     headers: dict[str, str]
     body: bytes
     raw_query: str = ""
+    #: which TCP connection (1, 2, ... in order of acceptance) carried this request
+    conn_id: int = 0
 
     def json(self) -> Any:
         return orjson.loads(self.body)
@@ -118,6 +120,7 @@ class LocalHTTPServer:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        conn_id = self.connections
         conn = Conn(writer)
         try:
             while not conn.closed:
@@ -159,7 +162,7 @@ class LocalHTTPServer:
                 else:
                     body = b""
                 url = urlsplit(target)
-                req = Req(method, url.path, {}, headers, body, url.query)
+                req = Req(method, url.path, {}, headers, body, url.query, conn_id)
                 for k, v in parse_qsl(url.query, keep_blank_values=True):
                     req.query.setdefault(k, []).append(v)
                 self.requests.append(req)

@@ -120,3 +120,42 @@ def test_client_construction_is_cheap_and_repr_hides_key() -> None:
     assert "sk-supersecret" not in repr(client)
     assert "sk-supersecret" not in repr(client.with_options(timeout=3))
     assert "sk-supersecret" not in repr(resolve_settings(api_key="sk-supersecret"))
+
+
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        (
+            '{"apikey": "sk-secret-value", "projectId": "proj-1", "extra": 1}',
+            ["'apikey' (did you mean 'apiKey'?)", "'extra'"],
+        ),
+        (
+            "OPENAI_APIKEY=sk-secret-value\nOPENAI_PROJECT_ID=proj-1\n",
+            ["'OPENAI_APIKEY' (did you mean 'OPENAI_API_KEY'?)"],
+        ),
+    ],
+)
+def test_unknown_keys_warn_naming_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str, named: list[str]
+) -> None:
+    (tmp_path / ".openai").write_text(content)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.warns(openai_kit.ConfigWarning) as record:
+        s = resolve_settings()
+    assert s.project == "proj-1" and s.api_key is None
+    message = str(record[0].message)
+    assert str(tmp_path / ".openai") in message
+    for part in named:
+        assert part in message
+    assert "sk-secret-value" not in message
+
+
+def test_known_keys_do_not_warn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import warnings
+
+    (tmp_path / ".openai").write_text("# comment\nexport OPENAI_API_KEY=sk-x\nOPENAI_ORG_ID=org-1\n")
+    monkeypatch.chdir(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert resolve_settings().api_key == "sk-x"

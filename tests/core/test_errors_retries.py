@@ -167,15 +167,33 @@ def test_connection_errors_are_retried_then_typed(server: LocalHTTPServer) -> No
         else:
             await conn.json({"ok": 1})
 
+    @server.route("GET", "/v1/x")
+    async def cut_get(req: Req, conn: Conn) -> None:
+        await cut(req, conn)
+
     client = openai_kit.OpenAI(api_key="k", base_url=server.base_url, retry_policy=FAST)
-    assert client.post("/x", body={"a": 1}) == {"ok": 1}
+    # the server received the POST before the connection broke: sending it again could execute it twice
+    with pytest.raises(openai_kit.APIConnectionError) as cut_info:
+        client.post("/x", body={"a": 1})
+    assert cut_info.value.request_sent
+    assert len(attempts) == 1
+    # a GET, or a POST with the caller's own idempotency key, is safe to send again
+    attempts.clear()
+    assert client.get("/x") == {"ok": 1}
     assert len(attempts) == 3
+    attempts.clear()
+    assert client.post("/x", body={"a": 1}, options={"idempotency_key": "mine-1"}) == {"ok": 1}
+    assert len(attempts) == 3
+    assert {r.headers["idempotency-key"] for r in server.requests if r.method == "POST"} == {"mine-1"} | {
+        server.requests[0].headers["idempotency-key"]
+    }
 
     dead = openai_kit.OpenAI(api_key="k", base_url="http://127.0.0.1:9/v1", retry_policy=FAST, max_retries=1)
     with pytest.raises(openai_kit.APIConnectionError) as info:
         dead.get("/models")
     assert not isinstance(info.value, openai_kit.APITimeoutError)
     assert info.value.url == "http://127.0.0.1:9/v1/models"
+    assert not info.value.request_sent
 
 
 def test_api_key_provider_is_called_before_every_attempt(server: LocalHTTPServer) -> None:

@@ -24,3 +24,26 @@ def test_post_json_and_stream_reuse_one_connection(server: LocalHTTPServer) -> N
     assert [e["i"] for e in client.get("/stream", stream=True)] == [0, 1, 2]
     assert [e["i"] for e in client.get("/stream", stream=True)] == [0, 1, 2]
     assert server.connections == 1
+
+
+def test_the_export_table_and_the_type_checking_imports_agree() -> None:
+    """``__init__`` lists each public name once (``_EXPORTS``); the TYPE_CHECKING imports must say the same,
+    or type checkers see ``Any`` where users get a class."""
+    import ast
+    from pathlib import Path
+
+    import openai_kit
+
+    tree = ast.parse(Path(openai_kit.__file__).read_text())
+    block = next(
+        n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING"
+    )
+    typed = {
+        alias.name: node.module
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert typed == openai_kit._EXPORTS
+    for name in openai_kit.__all__:
+        assert getattr(openai_kit, name) is not None

@@ -6,8 +6,7 @@ import asyncio
 import time
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 import openai_kit
 from openai_kit import ServerSentEvent, SSEDecoder

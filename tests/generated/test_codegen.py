@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -33,3 +34,24 @@ def test_check_mode_reports_clean_tree() -> None:
         [sys.executable, "-m", "codegen", "--check"], cwd=REPO, capture_output=True, text=True
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_fresh_clone_with_nothing_beside_it_generates_the_same_code(tmp_path: Path) -> None:
+    """The spec lives in the repo: a clone alone in an empty directory checks its generated code (no
+    ``../shared``, no environment override)."""
+    clone = tmp_path / "alone" / "openai-kit"
+    subprocess.run(
+        ["git", "clone", "--quiet", "--no-local", str(REPO), str(clone)], check=True, capture_output=True
+    )
+    # the clone holds the committed tree; lay the working tree's uncommitted generator inputs over it so
+    # the test checks this code, not the last commit
+    for rel in ("codegen", "spec", "src/openai_kit/types", "src/openai_kit/resources"):
+        subprocess.run(["rm", "-rf", str(clone / rel)], check=True)
+        subprocess.run(["cp", "-r", str(REPO / rel), str(clone / rel)], check=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "PYTHONPATH"))}
+    env["HOME"] = str(tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "codegen", "--check"], cwd=clone, capture_output=True, text=True, env=env
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not (clone.parent / "shared").exists()

@@ -12,9 +12,18 @@ import pytest
 if importlib.util.find_spec("openai_kit") is None:  # running from a checkout without installing
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "src"))
 
-from openai_kit.proxy import ACCESS_LOGGER, ProxyConfig, create_proxy_app
+from openai_kit.proxy import ACCESS_LOGGER, ProxyConfig
 
-from .support import TOKEN, UPSTREAM_KEY, ListHandler, ServerThread, Upstream, WsUpstreamThread, upstream_app
+from .support import (
+    TOKEN,
+    UPSTREAM_KEY,
+    ListHandler,
+    ServerThread,
+    Upstream,
+    WsUpstreamThread,
+    proxy_server,
+    upstream_app,
+)
 
 
 @pytest.fixture(scope="session")
@@ -65,7 +74,7 @@ def proxy(upstream: tuple[Upstream, str], token_file: Path, access_lines: ListHa
         organization="org-secret-home",
         project="proj_home",
     )
-    with ServerThread(create_proxy_app(config)) as server:
+    with proxy_server(config) as server:
         yield f"{server.url}/v1"
 
 
@@ -77,5 +86,5 @@ def ws_proxy(ws_upstream: WsUpstreamThread, token_file: Path, access_lines: List
         upstream_url=f"http://127.0.0.1:{ws_upstream.state.port}/v1",
         token_file=str(token_file),
     )
-    with ServerThread(create_proxy_app(config)) as server:
+    with proxy_server(config) as server:
         yield f"ws://127.0.0.1:{server.port}/v1"

@@ -63,6 +63,14 @@ class ServerThread:
         self.thread.join(timeout=10)
 
 
+def proxy_server(config: Any) -> ServerThread:
+    """The proxy app served as ``openai-kit proxy`` serves it: with its own HTTP and websocket protocols."""
+    from openai_kit.proxy import create_proxy_app
+    from openai_kit.proxy.server import WebSocketProtocol, protocol_class
+
+    return ServerThread(create_proxy_app(config), http=protocol_class(config), ws=WebSocketProtocol)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

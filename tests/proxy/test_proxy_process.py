@@ -80,6 +80,9 @@ def test_large_upload_and_download_in_flat_memory(
         str(config_dir / "tokens.txt"),
         "--config",
         str(config_dir / ".openai"),
+        # A file of exactly the limit uploads: the multipart framing around it has its own allowance.
+        "--max-body-size",
+        f"{SIZE // MiB}M",
     ]
     with proxy_process(args, clean_env(), log_path) as (base, pid):
         client = openai.OpenAI(api_key=TOKEN, base_url=f"{base}/v1", max_retries=0)
@@ -149,8 +152,24 @@ def test_cli_explains_configuration_errors(tmp_path: Path) -> None:
     assert "No API key found" in no_key.stderr and "OPENAI_API_KEY" in no_key.stderr
     (tmp_path / ".openai").write_text(f"OPENAI_API_KEY={UPSTREAM_KEY}\n")
     no_auth = run_cli(cwd=tmp_path)
-    assert no_auth.returncode == 2 and "token file or an auth hook" in no_auth.stderr
+    assert no_auth.returncode == 2 and "token file (--token-file) or an auth hook (--auth)" in no_auth.stderr
+    assert "--allow-anonymous" in no_auth.stderr and "allow_anonymous" not in no_auth.stderr
+    bad_flag = run_cli("--token-file", "tokens.txt", "--header-timeout", "0", cwd=tmp_path)
+    assert bad_flag.returncode == 2 and "--header-timeout" in bad_flag.stderr
+    zero_rate = run_cli("--allow-anonymous", "--rate-limit", "0", cwd=tmp_path)
+    assert zero_rate.returncode == 2 and "--rate-limit must be positive" in zero_rate.stderr
     bad_hook = run_cli("--auth", "nowhere_module_xyz:check", cwd=tmp_path)
-    assert bad_hook.returncode == 2 and "cannot import" in bad_hook.stderr
+    assert bad_hook.returncode == 2 and "cannot import" in bad_hook.stderr and "--auth" in bad_hook.stderr
+    help_text = run_cli("--help", cwd=tmp_path).stdout
+    for flag in (
+        "--max-header-size",
+        "--max-request-line",
+        "--header-timeout",
+        "--max-concurrent-per-token",
+        "--max-connections",
+        "--upstream-wait",
+        "--max-upstream-header-size",
+    ):
+        assert flag in help_text
     for result in (no_key, no_auth, bad_hook):
         assert UPSTREAM_KEY not in result.stderr + result.stdout

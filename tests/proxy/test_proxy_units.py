@@ -12,8 +12,8 @@ import pytest
 from openai_kit._errors import ConfigError, MissingAPIKeyError
 from openai_kit.cli.proxy import parse_size
 from openai_kit.proxy import ProxyConfig, TokenFile
+from openai_kit.proxy.access_log import AccessLog
 from openai_kit.proxy.auth import extract_token
-from openai_kit.proxy.logging import AccessLog
 from openai_kit.proxy.ratelimit import RateLimiter
 from openai_kit.proxy.upstream import Upstream
 
@@ -59,7 +59,7 @@ def test_upstream_urls() -> None:
     openai_up = Upstream(ProxyConfig(api_key="k", upstream_url="https://api.openai.com/v1/"))
     assert openai_up.http_url("/files/a%2Fb", "limit=1") == "https://api.openai.com/v1/files/a%2Fb?limit=1"
     assert openai_up.realtime_url("model=m") == "wss://api.openai.com/v1/realtime?model=m"
-    assert dict(openai_up.headers) == {"Authorization": "Bearer k"}
+    assert dict(openai_up.headers) == {"authorization": "Bearer k"}
     azure = Upstream(ProxyConfig(api_key="k", upstream_url="https://res.openai.azure.com/"))
     assert azure.azure and dict(azure.headers) == {"api-key": "k"}
     assert azure.needs_deployment("chat/completions") and not azure.needs_deployment("files")

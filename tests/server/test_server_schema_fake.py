@@ -8,8 +8,7 @@ from typing import Any
 import jsonschema
 import openai
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from openai_kit.server.schema_fake import SchemaError, fake_value
 from openai_kit.server.testing import local_server  # noqa: F401 - the fixture under test

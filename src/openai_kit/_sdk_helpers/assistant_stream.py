@@ -28,8 +28,7 @@ import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-import pydantic
-
+from .._models import validate_python
 from ._folding import AsyncStreamManager, StreamManager, no_stream_param
 
 if TYPE_CHECKING:
@@ -46,8 +45,9 @@ __all__ = [
 ]
 
 
-def _adapter(model: Any, field: str) -> pydantic.TypeAdapter[Any]:
-    return pydantic.TypeAdapter(model.model_fields[field].annotation)
+def _validate(model: Any, field: str, data: object) -> Any:
+    """``data`` as the type of ``model.field`` (leniently, as response bodies are parsed)."""
+    return validate_python(model.model_fields[field].annotation, data)
 
 
 class _RunState:
@@ -140,8 +140,7 @@ class _RunState:
         else:
             _merge(snapshot, part)
         details = step.step_details
-        adapter = _adapter(type(details), "tool_calls")
-        details.tool_calls = adapter.validate_python([calls[i] for i in sorted(calls)])
+        details.tool_calls = _validate(type(details), "tool_calls", [calls[i] for i in sorted(calls)])
         call = details.tool_calls[sorted(calls).index(index)]
         self._open_tool_call = call
         if created:
@@ -183,7 +182,7 @@ class _RunState:
             if piece.get("type") == "text":
                 piece.setdefault("text", {}).setdefault("annotations", [])
                 piece["text"].setdefault("value", "")
-            message.content = [*message.content, *_adapter(type(message), "content").validate_python([piece])]
+            message.content = [*message.content, *_validate(type(message), "content", [piece])]
             created = True
         else:
             part = message.content[index]
@@ -191,8 +190,10 @@ class _RunState:
                 text = piece.get("text", {})
                 part.text.value += text.get("value", "")
                 if text.get("annotations"):
-                    part.text.annotations = [*part.text.annotations, *_adapter(type(part.text), "annotations")
-                                             .validate_python(text["annotations"])]  # fmt: skip
+                    part.text.annotations = [
+                        *part.text.annotations,
+                        *_validate(type(part.text), "annotations", text["annotations"]),
+                    ]
             created = False
         part = message.content[index]
         if part.type != "text":

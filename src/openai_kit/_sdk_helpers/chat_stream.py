@@ -30,6 +30,7 @@ import pydantic
 import pydantic_core
 
 from .._errors import APIResponseValidationError
+from .._models import validate_python
 from ._folding import AsyncFoldingStream, AsyncStreamManager, FoldingStream, StreamManager, no_stream_param
 from .parsing import _chat_params, _json_or_none, _parse_chat, _strict_tools
 
@@ -256,7 +257,7 @@ class ChatCompletionAccumulator:
                 + (f" (choices without finish_reason: {unfinished})" if unfinished else " (no chunk)")
             )
         try:
-            completion = ChatCompletion.model_validate(self.snapshot)
+            completion: ChatCompletion = validate_python(ChatCompletion, self.snapshot)
         except pydantic.ValidationError as exc:
             raise APIResponseValidationError(f"The streamed completion is not valid: {exc}") from None
         return _parse_chat(completion, self.response_format, self.strict_tools)

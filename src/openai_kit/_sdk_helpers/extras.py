@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from .._parallel_upload import AsyncUploadsParallelMixin, UploadsParallelMixin
 from .._types import NOT_GIVEN, NotGiven
 from .._utils import path_param
 from .polling import _await, _seconds, _wait
@@ -137,7 +138,7 @@ def _parts(file: os.PathLike[str] | bytes, chunk: int) -> Iterator[bytes]:
             yield part
 
 
-class UploadsHelpers:
+class UploadsHelpers(UploadsParallelMixin):
     def upload_file_chunked(
         self,
         *,
@@ -157,7 +158,7 @@ class UploadsHelpers:
         return me.complete(upload.id, part_ids=part_ids, md5=md5)
 
 
-class AsyncUploadsHelpers:
+class AsyncUploadsHelpers(AsyncUploadsParallelMixin):
     async def upload_file_chunked(
         self,
         *,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -36,6 +35,14 @@ class Request:
     def url(self) -> str:
         return self.origin + self.target
 
+    def json(self) -> Any:
+        """The body parsed as JSON (a request whose body is bytes: every JSON request)."""
+        import orjson
+
+        if not isinstance(self.content, bytes):
+            raise TypeError("this request's body is not JSON bytes")
+        return orjson.loads(self.content)
+
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.url}>"
 
@@ -43,8 +50,10 @@ class Request:
 class Response:
     """A response whose body is either already read (``content``) or still streaming.
 
-    ``close()`` returns the connection to the pool when the body was read to the end, and discards it
-    otherwise (so an abandoned stream never poisons the pool).
+    The connection of a streamed body goes back to the pool only when the body was read to the exact end
+    of its framing (Content-Length reached, or the chunked terminator consumed) and the reader said it
+    finished cleanly; every other ending discards the connection, so no later request can read bytes of
+    this one. See the transport contract in :class:`SyncTransport`.
     """
 
     __slots__ = (
@@ -90,7 +99,8 @@ class Response:
         return self.headers.get("x-request-id")
 
     # -- sync body access
-    def iter_bytes(self) -> Iterator[bytes]:
+    def iter_raw(self) -> Iterator[bytes]:
+        """The body's chunks as they arrive; the connection stays held until :meth:`close`."""
         if self.content is not None:
             if self.content:
                 yield self.content
@@ -99,10 +109,15 @@ class Response:
             raise RuntimeError("this response body is read asynchronously; use aiter_bytes()")
         yield from self._iter()
 
+    def iter_bytes(self) -> Iterator[bytes]:
+        """The body's chunks; read to the end, the connection is released cleanly (an abandoned
+        iteration leaves that to :meth:`close`, which then discards the connection)."""
+        yield from self.iter_raw()
+        self.close(drain=True)
+
     def read(self) -> bytes:
         if self.content is None:
             self.content = b"".join(self.iter_bytes())
-            self.close(drain=True)
         return self.content
 
     @property
@@ -117,14 +132,15 @@ class Response:
         return orjson.loads(self.content or b"")
 
     def close(self, drain: bool = False) -> None:
-        """Release the connection. ``drain=True`` (after a complete stream) first reads what is left of
-        the body, briefly, so the connection can go back to the pool."""
+        """Release the connection; idempotent. ``drain=True``: the reader finished cleanly, so read what
+        is left (briefly: normally the chunked terminator) and reuse the connection if the body ends at
+        the end of its framing. ``drain=False``: an unclean ending; the connection is discarded."""
         close, self._close = self._close, None
         if close is not None:
             close(drain)
 
     # -- async body access
-    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+    async def aiter_raw(self) -> AsyncIterator[bytes]:
         if self.content is not None:
             if self.content:
                 yield self.content
@@ -134,10 +150,14 @@ class Response:
         async for chunk in self._aiter():
             yield chunk
 
+    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        async for chunk in self.aiter_raw():
+            yield chunk
+        await self.aclose(drain=True)
+
     async def aread(self) -> bytes:
         if self.content is None:
             self.content = b"".join([c async for c in self.aiter_bytes()])
-            await self.aclose(drain=True)
         return self.content
 
     async def aclose(self, drain: bool = False) -> None:
@@ -147,16 +167,37 @@ class Response:
 
 
 class SyncTransport(Protocol):
+    """What a sync transport does; the urllib3, httpx and mock transports implement it.
+
+    ``send(request, stream=, timeout=)`` performs one attempt, with no retries and no redirects, and
+    returns a :class:`Response` as soon as the status line and headers arrived:
+
+    - ``stream=False``: the body is read completely and passed as ``content``; the connection is back in
+      the pool before ``send`` returns (when its framing allowed).
+    - ``stream=True``: the body is passed as ``iter_chunks`` (a callable returning an iterator of bytes)
+      and ``close`` (a callable taking ``drain: bool``). ``close(True)`` means the reader finished
+      cleanly: read what is left for a bounded time and size, then return the connection to the pool
+      only if the body ended at the exact end of its framing and nothing is left on it. ``close(False)``
+      means any other ending (early exit, an exception, a partial read, a stream without ``[DONE]``): the
+      connection must be discarded. ``iter_chunks`` raises :class:`~openai_kit.APIConnectionError` on a
+      body cut short (fewer bytes than its Content-Length, a chunked body without terminator).
+    - Network failures are raised as :class:`~openai_kit.APIConnectionError` (or
+      :class:`~openai_kit.APITimeoutError`) with ``request_sent=False`` only when the request provably
+      never left (connect failure or timeout, no free pooled connection); the retry rule depends on it.
+    - ``timeout``: ``connect`` and ``read`` (``stream_idle`` for streams) bound each socket operation;
+      ``pool`` bounds the wait for a pooled connection and ``write`` the sending of the body where the
+      transport's library supports it (httpx and aiohttp; urllib3 applies ``read`` to writes).
+    - ``close()`` closes the pool (only what the transport created).
+    """
+
     def send(self, request: Request, *, stream: bool, timeout: Timeout) -> Response: ...
 
     def close(self) -> None: ...
 
 
 class AsyncTransport(Protocol):
+    """The async counterpart of :class:`SyncTransport` (``aiter_chunks`` / ``aclose`` on responses)."""
+
     async def send(self, request: Request, *, stream: bool, timeout: Timeout) -> Response: ...
 
     async def aclose(self) -> None: ...
-
-
-def monotonic() -> float:
-    return time.monotonic()

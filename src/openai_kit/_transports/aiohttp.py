@@ -118,10 +118,10 @@ class AiohttpTransport:
                     await asyncio.wait_for(rest(), 1.0)
                 except Exception:
                     pass
-            if raw.content.at_eof():
-                raw.release()
+            if drain and raw.content.at_eof() and raw.content.exception() is None:
+                raw.release()  # aiohttp's parser keeps it only when the framing ended cleanly
             else:
-                raw.close()  # unread body: do not give this connection back
+                raw.close()  # not read cleanly to the end: never give this connection back
 
         return Response(
             raw.status, headers, request, aiter_chunks=aiter_chunks, aclose=aclose, elapsed=elapsed
@@ -134,6 +134,13 @@ class AiohttpTransport:
                 await session.close()
             else:
                 _detach(session)
+
+    def detach(self) -> None:
+        """Close the sessions this transport made without awaiting (garbage collection, interpreter exit):
+        their sockets close and aiohttp has no unclosed session to warn about."""
+        sessions, self._sessions = self._sessions, {}
+        for _, session in sessions.values():
+            _detach(session)
 
 
 def _detach(session: aiohttp.ClientSession) -> None:
@@ -149,6 +156,17 @@ def _detach(session: aiohttp.ClientSession) -> None:
 
 def _map_error(exc: BaseException, request: Request) -> Exception:
     method, url = request.method, request.url
+    if isinstance(exc, APIConnectionError):
+        return exc
+    # Failures before a connection existed (refused, DNS, TLS handshake, connect or pool timeout):
+    # nothing was sent, so any request may be sent again.
+    unsent = isinstance(exc, (aiohttp.ClientConnectorError, _CONNECT_TIMEOUT))
     if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError, TimeoutError)):
-        return APITimeoutError(method=method, url=url)
-    return APIConnectionError(f"Connection error: {type(exc).__name__}", method=method, url=url)
+        return APITimeoutError(method=method, url=url, request_sent=not unsent)
+    return APIConnectionError(
+        f"Connection error: {type(exc).__name__}", method=method, url=url, request_sent=not unsent
+    )
+
+
+#: aiohttp >= 3.10 tells a connect (or pool) timeout from a read timeout
+_CONNECT_TIMEOUT: Any = getattr(aiohttp, "ConnectionTimeoutError", aiohttp.ClientConnectorError)

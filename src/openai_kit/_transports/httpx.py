@@ -21,6 +21,9 @@ from ._base import Request, Response
 
 __all__ = ["HttpxAsyncTransport", "HttpxSyncTransport"]
 
+#: how much of a finished stream's rest a clean close reads before giving up on reusing the connection
+_DRAIN_LIMIT = 1 << 16
+
 
 def httpx_package(client: object) -> str | None:
     """``"httpx"`` or ``"httpx2"`` when ``client`` is (a subclass of) one of their clients, else None."""
@@ -46,10 +49,15 @@ class _Flavor:
         )
 
     def error(self, exc: BaseException, request: Request) -> Exception:
+        # connect errors and connect/pool timeouts happen before anything is sent
+        unsent = isinstance(exc, (self.mod.ConnectError, self.mod.ConnectTimeout, self.mod.PoolTimeout))
         if isinstance(exc, self.TimeoutException):
-            return APITimeoutError(method=request.method, url=request.url)
+            return APITimeoutError(method=request.method, url=request.url, request_sent=not unsent)
         return APIConnectionError(
-            f"Connection error: {type(exc).__name__}", method=request.method, url=request.url
+            f"Connection error: {type(exc).__name__}",
+            method=request.method,
+            url=request.url,
+            request_sent=not unsent,
         )
 
 
@@ -87,15 +95,29 @@ class HttpxSyncTransport:
                 raw.close()
             return Response(raw.status_code, headers, request, content=body, elapsed=elapsed)
 
+        chunks = raw.iter_bytes()  # one iterator: a clean close goes on reading where the reader stopped
+
         def iter_chunks() -> Iterator[bytes]:
             try:
-                yield from raw.iter_bytes()
+                for chunk in chunks:  # noqa: UP028 (``yield from`` would end ``chunks`` when abandoned)
+                    yield chunk
             except flavor.HTTPError as exc:
                 raw.close()
                 raise flavor.error(exc, request) from exc
 
         def close(drain: bool) -> None:
-            del drain  # httpx drains or discards by itself
+            # httpcore reuses a connection only after a complete, well-framed response (h11's state
+            # machine) and discards it otherwise; a clean close reads the rest (normally the chunked
+            # terminator, bounded) so that it can
+            if drain:
+                try:
+                    read = 0
+                    for chunk in chunks:
+                        read += len(chunk)
+                        if read > _DRAIN_LIMIT:
+                            break
+                except Exception:
+                    pass
             raw.close()
 
         return Response(
@@ -140,16 +162,26 @@ class HttpxAsyncTransport:
                 await raw.aclose()
             return Response(raw.status_code, headers, request, content=body, elapsed=elapsed)
 
+        chunks = raw.aiter_bytes()
+
         async def aiter_chunks() -> AsyncIterator[bytes]:
             try:
-                async for chunk in raw.aiter_bytes():
+                async for chunk in chunks:
                     yield chunk
             except flavor.HTTPError as exc:
                 await raw.aclose()
                 raise flavor.error(exc, request) from exc
 
         async def aclose(drain: bool) -> None:
-            del drain
+            if drain:
+                try:
+                    read = 0
+                    async for chunk in chunks:
+                        read += len(chunk)
+                        if read > _DRAIN_LIMIT:
+                            break
+                except Exception:
+                    pass
             await raw.aclose()
 
         return Response(

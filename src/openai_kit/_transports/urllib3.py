@@ -12,13 +12,11 @@ from typing import Any
 import urllib3
 from urllib3.exceptions import (
     ConnectTimeoutError,
-    HTTPError,
+    EmptyPoolError,
     NewConnectionError,
-    ProtocolError,
     ReadTimeoutError,
-    SSLError,
+    TimeoutError as Urllib3Timeout,
 )
-from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from .._errors import APIConnectionError, APITimeoutError
 from .._timeouts import Timeout
@@ -92,8 +90,10 @@ class Urllib3Transport:
             return Response(raw.status, headers, request, content=raw.data, elapsed=elapsed)
 
         read1 = _reader(raw, headers)
+        finished = False
 
         def iter_chunks() -> Iterator[bytes]:
+            nonlocal finished
             try:
                 while True:
                     chunk = read1(_CHUNK)
@@ -103,17 +103,24 @@ class Urllib3Transport:
             except Exception as exc:
                 close(False)
                 raise _map_error(exc, request) from exc
-            finished[0] = True
-
-        finished = [False]
+            state = _body_state(raw)
+            if state is False:
+                close(False)
+                raise APIConnectionError(
+                    "Connection error: the response body ended before its Content-Length",
+                    method=request.method,
+                    url=request.url,
+                )
+            finished = state is True
 
         def close(drain: bool) -> None:
-            if drain and not finished[0]:
-                finished[0] = _drain(raw, read1)
-            if finished[0]:
+            nonlocal finished
+            if drain and not finished:
+                finished = _drain(raw, read1)
+            if drain and finished:
                 raw.release_conn()
             else:
-                raw.close()  # unread body: the connection cannot be reused
+                raw.close()  # not read cleanly to the end of its framing: never reuse this connection
                 raw.release_conn()
 
         return Response(raw.status, headers, request, iter_chunks=iter_chunks, close=close, elapsed=elapsed)
@@ -137,9 +144,31 @@ def _reader(raw: Any, headers: dict[str, str]) -> Any:
     return raw.read1
 
 
+def _body_state(raw: Any) -> bool | None:
+    """How a streamed body ended, once reads return nothing: True at the exact end of its framing (the
+    Content-Length reached, or the chunked terminator consumed), False when it was cut short, None when
+    the body is delimited by the connection closing (never reusable, but complete).
+
+    At a complete Content-Length body ``http.client`` still counts the response as open, and a connection
+    handed back in that state fails the next request after sending it (``ResponseNotReady``): close the
+    ``http.client`` response here so the connection is really idle.
+    """
+    fp = getattr(raw, "_fp", None)
+    if fp is None or not hasattr(fp, "chunked"):
+        return None
+    if fp.chunked:
+        return fp.fp is None  # http.client closes its side once the terminator and trailers are read
+    if fp.length is None:
+        return None
+    if fp.length:
+        return False
+    fp.close()
+    return True
+
+
 def _drain(raw: Any, read1: Any, limit: int = 1 << 16, wait: float = 1.0) -> bool:
     """Read what is left of a finished stream (normally just the final empty chunk) for at most ``wait``
-    seconds; True when the body ended, so the connection can be reused."""
+    seconds; True when the body ended at the end of its framing, so the connection can be reused."""
     try:
         sock = getattr(raw.connection, "sock", None)
         if sock is not None:
@@ -148,7 +177,7 @@ def _drain(raw: Any, read1: Any, limit: int = 1 << 16, wait: float = 1.0) -> boo
         while read <= limit:
             chunk = read1(_CHUNK)
             if not chunk:
-                return True
+                return _body_state(raw) is True
             read += len(chunk)
     except Exception:
         return False
@@ -157,13 +186,17 @@ def _drain(raw: Any, read1: Any, limit: int = 1 << 16, wait: float = 1.0) -> boo
 
 def _map_error(exc: BaseException, request: Request) -> Exception:
     method, url = request.method, request.url
+    if isinstance(exc, APIConnectionError):
+        return exc
+    # Failures before a connection existed: nothing was sent, so any request may be sent again.
+    unsent = isinstance(exc, (NewConnectionError, ConnectTimeoutError, EmptyPoolError))
     if isinstance(exc, NewConnectionError) and not isinstance(exc.__cause__, socket.timeout):
         # urllib3 derives NewConnectionError from ConnectTimeoutError; a refused connection is no timeout
-        return APIConnectionError(f"Connection error: {exc.__class__.__name__}", method=method, url=url)
+        return APIConnectionError(
+            f"Connection error: {exc.__class__.__name__}", method=method, url=url, request_sent=False
+        )
     if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError, Urllib3Timeout, socket.timeout)):
-        return APITimeoutError(method=method, url=url)
-    if isinstance(exc, (NewConnectionError, ProtocolError, SSLError, HTTPError, OSError)):
-        return APIConnectionError(f"Connection error: {type(exc).__name__}", method=method, url=url)
-    if isinstance(exc, (APIConnectionError,)):
-        return exc
-    return APIConnectionError(f"Connection error: {type(exc).__name__}", method=method, url=url)
+        return APITimeoutError(method=method, url=url, request_sent=not unsent)
+    return APIConnectionError(
+        f"Connection error: {type(exc).__name__}", method=method, url=url, request_sent=not unsent
+    )

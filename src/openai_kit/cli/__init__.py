@@ -19,6 +19,13 @@ SUBCOMMANDS: dict[str, str] = {
     "chat": "chat",
     "serve": "serve",
     "proxy": "proxy",
+    "responses": "responses",
+    "models": "models",
+    "files": "files",
+    "batches": "batches",
+    "embeddings": "embeddings",
+    "images": "images",
+    "audio": "audio",
 }
 
 
@@ -32,7 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
         except ModuleNotFoundError as exc:
             # A subcommand whose optional dependencies are not installed is listed but explains itself.
             missing = exc.name or module
-            p = sub.add_parser(name, help=f"(unavailable: install openai-kit[all]; missing {missing})")
+            from ._common import extra_for
+
+            hint = f"openai-kit[{extra_for(missing) or 'all'}]"
+            p = sub.add_parser(name, help=f"(unavailable: install {hint}; missing {missing})")
             p.set_defaults(_missing=missing)
             continue
         mod.add_parser(sub)
@@ -47,13 +57,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     missing = getattr(args, "_missing", None)
     if missing is not None:
+        from ._common import extra_for
+
         print(
-            f"openai-kit {args.command}: missing dependency {missing!r}; pip install 'openai-kit[all]'",
+            f"openai-kit {args.command}: missing dependency {missing!r}; "
+            f"pip install 'openai-kit[{extra_for(missing) or 'all'}]'",
             file=sys.stderr,
         )
         return 2
     run = args._run
-    result: int = run(args)
+    try:
+        result: int = run(args)
+    except ModuleNotFoundError as exc:
+        from ._common import extra_for
+
+        extra = extra_for(exc.name)
+        if extra is None:
+            raise
+        print(
+            f"openai-kit {args.command}: this needs the '{extra}' extra (missing module {exc.name!r}): "
+            f"pip install 'openai-kit[{extra}]'",
+            file=sys.stderr,
+        )
+        return 2
+    except KeyboardInterrupt:
+        return 130
     return result
 
 

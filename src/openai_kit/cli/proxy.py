@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from typing import Any
 
-__all__ = ["add_parser", "parse_size", "run"]
+__all__ = ["add_parser", "flag_message", "parse_size", "run"]
 
 _UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "M": 1024**2, "MB": 1024**2, "G": 1024**3, "GB": 1024**3}
 
@@ -30,6 +31,63 @@ def parse_size(text: str) -> int:
     if size <= 0:
         raise argparse.ArgumentTypeError("the size must be positive")
     return size
+
+
+def _positive(kind: type[float] | type[int]) -> Any:
+    def parse(text: str) -> float | int:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid number {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError("the value must be positive")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
+def _limit(text: str) -> int:
+    """A count where 0 means no limit."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("the value must be 0 (no limit) or positive")
+    return value
+
+
+# ProxyConfig field -> the flag that sets it, so that configuration errors name what the user typed.
+_FLAGS = {
+    "allow_anonymous=True": "--allow-anonymous",
+    "max_body_size": "--max-body-size",
+    "connect_timeout": "--connect-timeout",
+    "read_timeout": "--read-timeout",
+    "header_timeout": "--header-timeout",
+    "upstream_wait": "--upstream-wait",
+    "max_connections": "--max-connections",
+    "max_concurrent_per_token": "--max-concurrent-per-token",
+    "max_request_line": "--max-request-line",
+    "max_header_size": "--max-header-size",
+    "max_upstream_header_size": "--max-upstream-header-size",
+    "rate_limit_burst": "--rate-limit-burst",
+    "rate_limit": "--rate-limit",
+    "a token file or an auth hook": "a token file (--token-file) or an auth hook (--auth)",
+    "auth hook ": "--auth ",
+    "timeouts must be positive": "--connect-timeout and --read-timeout must be positive",
+    "upstream URL": "--upstream",
+    "ProxyConfig needs the upstream API key": "no upstream API key: set OPENAI_API_KEY or use --config FILE",
+}
+
+
+_FLAG_PATTERN = re.compile("|".join(re.escape(k) for k in sorted(_FLAGS, key=len, reverse=True)))
+
+
+def flag_message(message: str) -> str:
+    """``message`` with the library's argument names replaced by the CLI's flags (in one pass, so a
+    replacement is never replaced again)."""
+    return _FLAG_PATTERN.sub(lambda m: _FLAGS[m.group(0)], message)
 
 
 def add_parser(subparsers: Any) -> None:
@@ -85,12 +143,13 @@ def add_parser(subparsers: Any) -> None:
         type=parse_size,
         default=None,
         metavar="SIZE",
-        help="largest request body accepted (default: 512M)",
+        help="largest request body accepted (default: 512M); multipart uploads may exceed it by 1 MiB of "
+        "form framing, so a file of exactly this size uploads",
     )
-    p.add_argument("--connect-timeout", type=float, default=None, metavar="SECONDS")
+    p.add_argument("--connect-timeout", type=_positive(float), default=None, metavar="SECONDS")
     p.add_argument(
         "--read-timeout",
-        type=float,
+        type=_positive(float),
         default=None,
         metavar="SECONDS",
         help="longest wait for the upstream's response or next bytes (default: 600)",
@@ -102,7 +161,58 @@ def add_parser(subparsers: Any) -> None:
         metavar="N",
         help="requests per minute per session token (default: no limit)",
     )
-    p.add_argument("--rate-limit-burst", type=int, default=None, metavar="N")
+    p.add_argument("--rate-limit-burst", type=_positive(int), default=None, metavar="N")
+    limits = p.add_argument_group("limits (each answered in the API's error format)")
+    limits.add_argument(
+        "--max-concurrent-per-token",
+        type=_limit,
+        default=None,
+        metavar="N",
+        help="requests and websockets one session token may have in flight; more get 429 at once "
+        "(default: 100; 0: no limit)",
+    )
+    limits.add_argument(
+        "--max-connections",
+        type=_positive(int),
+        default=None,
+        metavar="N",
+        help="upstream connections in use at once, over all tokens (default: 1000)",
+    )
+    limits.add_argument(
+        "--upstream-wait",
+        type=_positive(float),
+        default=None,
+        metavar="SECONDS",
+        help="longest wait for a free upstream connection before answering 503 (default: 2)",
+    )
+    limits.add_argument(
+        "--max-request-line",
+        type=parse_size,
+        default=None,
+        metavar="SIZE",
+        help="longest request target; longer gets 414 (default: 16K)",
+    )
+    limits.add_argument(
+        "--max-header-size",
+        type=parse_size,
+        default=None,
+        metavar="SIZE",
+        help="request line and headers together; larger gets 431, before authentication (default: 64K)",
+    )
+    limits.add_argument(
+        "--header-timeout",
+        type=_positive(float),
+        default=None,
+        metavar="SECONDS",
+        help="time allowed to send a request's headers; slower gets 408 (default: 10)",
+    )
+    limits.add_argument(
+        "--max-upstream-header-size",
+        type=parse_size,
+        default=None,
+        metavar="SIZE",
+        help="upstream response headers larger than this make the response a 502 (default: 64K)",
+    )
     p.add_argument(
         "--cors-origin",
         action="append",
@@ -115,6 +225,7 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(_run=run)
 
 
+#: library wording in ProxyConfig's errors -> the command line's flags
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     options: dict[str, Any] = {
         "azure": args.azure,
@@ -126,9 +237,22 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "cors_origins": tuple(args.cors_origin),
         "access_log": not args.no_access_log,
     }
-    for name in ("azure_api_version", "max_body_size", "connect_timeout", "read_timeout"):
+    for name in (
+        "azure_api_version",
+        "max_body_size",
+        "connect_timeout",
+        "read_timeout",
+        "max_connections",
+        "upstream_wait",
+        "max_request_line",
+        "max_header_size",
+        "header_timeout",
+        "max_upstream_header_size",
+    ):
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
+    if args.max_concurrent_per_token is not None:
+        options["max_concurrent_per_token"] = args.max_concurrent_per_token or None
     return options
 
 
@@ -137,6 +261,7 @@ def run(args: argparse.Namespace) -> int:
         import uvicorn
 
         from ..proxy import ProxyConfig, create_proxy_app, load_auth_hook
+        from ..proxy.server import WebSocketProtocol, protocol_class
     except ModuleNotFoundError as exc:
         print(
             f"openai-kit proxy: missing dependency {exc.name!r}; pip install 'openai-kit[proxy]'",
@@ -163,7 +288,7 @@ def run(args: argparse.Namespace) -> int:
         )
         app = create_proxy_app(config)
     except ConfigError as exc:
-        print(f"openai-kit proxy: {exc}", file=sys.stderr)
+        print(f"openai-kit proxy: {flag_message(str(exc))}", file=sys.stderr)
         return 2
     kind = "Azure OpenAI" if config.is_azure else "upstream"
     print(
@@ -175,6 +300,8 @@ def run(args: argparse.Namespace) -> int:
         app,
         host=args.host,
         port=args.port,
+        http=protocol_class(config),  # uvicorn's httptools protocol with limits on request heads
+        ws=WebSocketProtocol,
         access_log=False,  # the proxy logs its own line per request, without tokens or query strings
         log_level=args.log_level,
         server_header=False,

@@ -45,14 +45,22 @@ def add_parser(subparsers: Any) -> None:
         metavar="PATH",
         help="also serve this GGUF chat model with llama.cpp (model id: the file's stem)",
     )
+    p.add_argument(
+        "--model-map",
+        action="append",
+        default=[],
+        metavar="NAME=BUILTIN",
+        help="answer the model NAME with a built-in, e.g. gpt-4o=tool-caller (repeatable); by default chat "
+        "names (gpt-*, o*, ...) get echo, text-embedding-* hash-embedding, *moderation* keyword-moderation",
+    )
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.set_defaults(_run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        from ..server import Settings, serve
-        from ..server.models import ScriptedModel, ScriptError
+        from ..server import Settings, create_app, serve
+        from ..server.models import ModelMapError, ScriptedModel, ScriptError, parse_model_map
     except ModuleNotFoundError as exc:
         print(
             f"openai-kit serve: missing dependency {exc.name!r}; pip install 'openai-kit[server]'",
@@ -65,6 +73,11 @@ def run(args: argparse.Namespace) -> int:
         except ScriptError as exc:
             print(f"openai-kit serve: {exc}", file=sys.stderr)
             return 2
+    try:
+        model_map = parse_model_map(args.model_map)
+    except ValueError as exc:
+        print(f"openai-kit serve: --model-map: {exc}", file=sys.stderr)
+        return 2
     llm = str(args.llm_gguf) if args.llm_gguf is not None else args.llm
     if llm is not None:
         try:
@@ -81,11 +94,17 @@ def run(args: argparse.Namespace) -> int:
         api_key=args.api_key,
         script_path=args.script,
         llm=llm,
+        model_map=model_map,
     )
+    try:
+        app = create_app(settings)
+    except ModelMapError as exc:
+        print(f"openai-kit serve: --model-map: {exc}", file=sys.stderr)
+        return 2
     where = f"in {settings.data_dir}" if settings.data_dir else "in memory"
     key = "API key required" if settings.api_key else "any API key accepted"
     print(
         f"openai-kit serve: http://{settings.host}:{settings.port}/v1 (state {where}; {key})", file=sys.stderr
     )
-    serve(settings, log_level=args.log_level)
+    serve(settings, log_level=args.log_level, app=app)
     return 0

@@ -6,10 +6,10 @@ Needs the ``proxy`` extra: ``pip install 'openai-kit[proxy]'``.
 
 from __future__ import annotations
 
+from .access_log import ACCESS_LOGGER
 from .app import create_proxy_app
 from .auth import AuthError, TokenFile, load_auth_hook, token_id
 from .config import AuthHook, ProxyConfig
-from .logging import ACCESS_LOGGER
 
 __all__ = [
     "ACCESS_LOGGER",

@@ -12,12 +12,14 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
 from . import errors
+from .access_log import AccessLog
 from .auth import Authenticator, TokenFile
 from .config import ProxyConfig
 from .errors import send_error
 from .forward import HttpRelay
-from .logging import AccessLog
 from .ratelimit import RateLimiter
+from .relay import Admission
+from .server import quiet_uvicorn_logs
 from .websocket import RealtimeRelay
 
 __all__ = ["create_proxy_app"]
@@ -65,13 +67,18 @@ def create_proxy_app(config: ProxyConfig) -> Starlette:
 
     Raises :class:`~openai_kit.ConfigError` when the config has no way to authenticate front ends (a
     token file or an auth hook), unless ``config.allow_anonymous``.
+
+    The limits on request heads (size, time) are enforced by the server protocol, not by the app: serve
+    it with ``uvicorn.run(app, http=openai_kit.proxy.server.protocol_class(config))``.
     """
     token_file = TokenFile(config.token_file) if config.token_file else None
     auth = Authenticator(token_file, config.auth, allow_anonymous=config.allow_anonymous)
     limiter = RateLimiter(config.rate_limit, config.rate_limit_burst) if config.rate_limit else None
+    admission = Admission(auth, limiter, config.max_concurrent_per_token)
     access_log = AccessLog(enabled=config.access_log)
-    http = HttpRelay(config, auth, limiter, access_log)
-    realtime = RealtimeRelay(config, auth, limiter, access_log)
+    http = HttpRelay(config, admission, access_log)
+    realtime = RealtimeRelay(config, admission, access_log)
+    quiet_uvicorn_logs()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -8,6 +8,13 @@ proxy needs: one request at a time per connection, request bodies as bytes or st
 ``Content-Length`` or chunked), response bodies streamed with backpressure (reading from the upstream
 pauses while the client is slower), TLS through the standard library, a connect timeout, and a read
 timeout that bounds every silence of the upstream once the request is sent.
+
+Faulty upstreams: response headers over ``max_header_size`` bytes, a response that cannot be parsed, and
+any byte after a complete response (a second response to one request, or bytes on an idle connection)
+are :class:`UpstreamProtocolError`; the connection is then closed, never reused. A connection goes back to
+the pool only after a complete response that was read to its end and allows keep-alive. At most
+``max_connections`` are in use at once; a request waits at most ``slot_wait`` seconds for one
+(:class:`UpstreamBusy`).
 """
 
 from __future__ import annotations
@@ -23,15 +30,19 @@ from urllib.parse import urlsplit
 import httptools
 
 __all__ = [
+    "UpstreamBusy",
     "UpstreamClient",
     "UpstreamConnectionError",
     "UpstreamError",
+    "UpstreamProtocolError",
     "UpstreamResponse",
     "UpstreamTimeout",
 ]
 
-_HIGH_WATER = 256 * 1024  # response bytes buffered before reading from the upstream pauses
-_LOW_WATER = 64 * 1024
+# Response bytes buffered before reading from the upstream pauses. Reading resumes only when the reader
+# has passed on what it took and asks for more (see UpstreamResponse.read_chunk), so one slow client holds
+# at most this plus one socket read (up to 256 KiB with uvloop) plus what it is being sent.
+_HIGH_WATER = 64 * 1024
 
 
 class UpstreamError(Exception):
@@ -46,13 +57,26 @@ class UpstreamTimeout(UpstreamError, TimeoutError):
     """The connect timeout or the read timeout expired."""
 
 
+class UpstreamProtocolError(UpstreamConnectionError):
+    """The upstream sent something that is not one well-framed HTTP/1.1 response."""
+
+
+class UpstreamBusy(UpstreamError):
+    """No upstream connection slot became free within the wait allowed."""
+
+
+class _ExtraResponse(Exception):
+    pass
+
+
 def _expire(waiter: asyncio.Future[None], what: str) -> None:
     if not waiter.done():
         waiter.set_exception(UpstreamTimeout(what))
 
 
 class _Connection(asyncio.Protocol):
-    def __init__(self) -> None:
+    def __init__(self, max_header_size: int = 64 * 1024) -> None:
+        self.max_header_size = max_header_size
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.closed = False
@@ -76,6 +100,8 @@ class _Connection(asyncio.Protocol):
         self.chunks: deque[bytes] = deque()
         self.buffered = 0
         self.received_any = False
+        self.head_bytes = 0
+        self.resume()  # a response read to its end may have left reading paused
 
     # -- asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -83,10 +109,28 @@ class _Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.received_any = True
+        if self.complete:  # bytes after the response: the connection is out of step, never reuse it
+            self._fail(UpstreamProtocolError("bytes after the end of the upstream's response"))
+            self.abort()
+            return
+        if not self.headers_done:
+            room = self.max_header_size - self.head_bytes
+            if len(data) > room:
+                self._feed(data[:room])
+                if not self.headers_done:
+                    self._fail(UpstreamProtocolError("the upstream's response headers are too large"))
+                    self.abort()
+                elif not self.closed:
+                    self.data_received(data[room:])
+                return
+            self.head_bytes += len(data)
+        self._feed(data)
+
+    def _feed(self, data: bytes) -> None:
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError:
-            self._fail(UpstreamConnectionError("invalid HTTP response from the upstream"))
+            self._fail(UpstreamProtocolError("invalid HTTP response from the upstream"))
             self.abort()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -108,6 +152,10 @@ class _Connection(asyncio.Protocol):
             self._drain.set_result(None)
 
     # -- httptools callbacks
+    def on_message_begin(self) -> None:
+        if self.complete:  # a second response to one request
+            raise _ExtraResponse()
+
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers.append((name, value))
 
@@ -116,6 +164,7 @@ class _Connection(asyncio.Protocol):
         if status < 200:  # 1xx (103 Early Hints, ...): not the response
             self.informational = True
             self.headers = []
+            self.head_bytes = 0
             return
         self.status = status
         self.headers_done = True
@@ -193,10 +242,12 @@ class _Connection(asyncio.Protocol):
         data = chunks.popleft() if len(chunks) == 1 else b"".join(chunks)
         chunks.clear()
         self.buffered = 0
+        return data
+
+    def resume(self) -> None:
         if self._read_paused and self.transport is not None and not self.closed:
             self._read_paused = False
             self.transport.resume_reading()
-        return data
 
     def abort(self) -> None:
         self.closed = True
@@ -224,6 +275,7 @@ class UpstreamResponse:
                 return conn.take()
             if conn.complete:
                 return b""
+            conn.resume()
             await conn.wait(self._client.read_timeout)
 
     async def iter_chunks(self) -> AsyncIterator[bytes]:
@@ -265,6 +317,8 @@ class UpstreamClient:
         connect_timeout: float,
         read_timeout: float,
         max_connections: int = 1000,
+        slot_wait: float | None = None,
+        max_header_size: int = 64 * 1024,
         idle_timeout: float = 15.0,
         max_idle: int = 256,
         ssl_context: ssl.SSLContext | None = None,
@@ -279,6 +333,8 @@ class UpstreamClient:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.idle_timeout = idle_timeout
+        self.slot_wait = slot_wait
+        self.max_header_size = max_header_size
         self.max_idle = max_idle
         self._ssl = (ssl_context or ssl.create_default_context()) if self.tls else None
         self._idle: list[_Connection] = []
@@ -290,7 +346,7 @@ class UpstreamClient:
         try:
             _, conn = await asyncio.wait_for(
                 loop.create_connection(
-                    _Connection,
+                    lambda: _Connection(self.max_header_size),
                     self.host,
                     self.port,
                     ssl=self._ssl,
@@ -356,7 +412,14 @@ class UpstreamClient:
         head = "".join(lines).encode("latin-1")
         replayable = not isinstance(body, AsyncIterator)
 
-        await self._slots.acquire()
+        slots = self._slots
+        if slots.locked() and self.slot_wait is not None:
+            try:
+                await asyncio.wait_for(slots.acquire(), self.slot_wait)
+            except (asyncio.TimeoutError, TimeoutError):
+                raise UpstreamBusy("no upstream connection became free") from None
+        else:
+            await slots.acquire()
         try:
             for attempt in (0, 1):
                 conn = self._idle_connection()

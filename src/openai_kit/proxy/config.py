@@ -11,10 +11,12 @@ from urllib.parse import urlsplit
 from .._config import resolve_settings
 from .._errors import ConfigError, MissingAPIKeyError
 
-__all__ = ["DEFAULT_AZURE_API_VERSION", "DEFAULT_UPSTREAM", "AuthHook", "ProxyConfig"]
+__all__ = ["DEFAULT_AZURE_API_VERSION", "DEFAULT_UPSTREAM", "MULTIPART_ALLOWANCE", "AuthHook", "ProxyConfig"]
 
 DEFAULT_UPSTREAM = "https://api.openai.com/v1"
 DEFAULT_AZURE_API_VERSION = "2024-10-21"
+#: how much a multipart/form-data body may exceed ``max_body_size``: boundaries, part headers and fields
+MULTIPART_ALLOWANCE = 1024 * 1024
 
 #: The authentication hook: receives the incoming request's headers (a case-insensitive mapping), returns
 #: normally (or its awaitable resolves) to allow, raises to reject.
@@ -50,6 +52,8 @@ class ProxyConfig:
     token_file: str | None = None
     auth: AuthHook | None = None
     allow_anonymous: bool = False
+    #: largest request body; a ``multipart/form-data`` body may exceed it by ``MULTIPART_ALLOWANCE`` (the
+    #: form's framing and fields), so that a file of exactly this size uploads
     max_body_size: int = 512 * 1024 * 1024
     connect_timeout: float = 10.0
     #: longest silence while waiting for the upstream's response or its next bytes
@@ -57,7 +61,21 @@ class ProxyConfig:
     #: requests per minute per session token (``None``: no limit); ``rate_limit_burst`` defaults to it
     rate_limit: float | None = None
     rate_limit_burst: int | None = None
+    #: upstream connections in use at once, over all tokens
     max_connections: int = 1000
+    #: longest wait for one of the ``max_connections`` before answering 503
+    upstream_wait: float = 2.0
+    #: requests (and websockets) one token may have in flight; ``None``: no limit. Over it: 429 at once
+    max_concurrent_per_token: int | None = 100
+    #: the request line (method, target, version), answered with 414 when longer
+    max_request_line: int = 16 * 1024
+    #: the request line and headers together, answered with 431 when larger (before authentication)
+    max_header_size: int = 64 * 1024
+    #: longest time to receive a request's headers, from the connection's start or the end of the
+    #: previous response; answered with 408
+    header_timeout: float = 10.0
+    #: upstream response headers larger than this make the response a 502
+    max_upstream_header_size: int = 64 * 1024
     ws_max_message_size: int = 16 * 1024 * 1024
     cors_origins: tuple[str, ...] = ()
     #: log one line per request to the ``openai_kit.proxy.access`` logger
@@ -73,8 +91,17 @@ class ProxyConfig:
             raise ConfigError("max_body_size must be positive")
         if self.rate_limit is not None and self.rate_limit <= 0:
             raise ConfigError("rate_limit must be positive")
-        if self.connect_timeout <= 0 or self.read_timeout <= 0:
-            raise ConfigError("timeouts must be positive")
+        if min(self.connect_timeout, self.read_timeout, self.header_timeout, self.upstream_wait) <= 0:
+            raise ConfigError(
+                "connect_timeout, read_timeout, header_timeout and upstream_wait must be positive"
+            )
+        for name in ("max_connections", "max_request_line", "max_header_size", "max_upstream_header_size"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be positive")
+        if self.max_concurrent_per_token is not None and self.max_concurrent_per_token <= 0:
+            raise ConfigError("max_concurrent_per_token must be positive (or None for no limit)")
+        if self.max_request_line > self.max_header_size:
+            raise ConfigError("max_request_line must not exceed max_header_size")
 
     @property
     def is_azure(self) -> bool:

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 import orjson
 from starlette.types import Send
 
+from .._errors import error_payload
+
 __all__ = ["ProxyError", "error_body", "error_headers", "send_error"]
 
 
@@ -35,7 +37,7 @@ class ProxyError(Exception):
 
 
 def error_body(message: str, *, type: str, code: str | None, param: str | None = None) -> bytes:
-    return orjson.dumps({"error": {"message": message, "type": type, "param": param, "code": code}})
+    return orjson.dumps(error_payload(message, type=type, param=param, code=code))
 
 
 def error_headers(body: bytes, extra: Iterable[tuple[bytes, bytes]] = ()) -> list[tuple[bytes, bytes]]:
@@ -128,3 +130,84 @@ def not_found() -> ProxyError:
 
 def bad_request(message: str) -> ProxyError:
     return ProxyError(400, message, type="invalid_request_error", code=None)
+
+
+def too_many_concurrent(limit: int) -> ProxyError:
+    return ProxyError(
+        429,
+        f"Too many concurrent requests for this session token: the limit is {limit}. "
+        "Wait for a request to finish.",
+        type="requests",
+        code="concurrency_limit_exceeded",
+        headers=[(b"retry-after", b"1")],
+    )
+
+
+def upstream_busy() -> ProxyError:
+    return ProxyError(
+        503,
+        "The proxy is at its upstream connection limit. Try again shortly.",
+        type="server_error",
+        code="proxy_overloaded",
+        headers=[(b"retry-after", b"1")],
+    )
+
+
+def upstream_bad_response() -> ProxyError:
+    return ProxyError(
+        502,
+        "The upstream API sent an invalid response.",
+        type="server_error",
+        code="upstream_invalid_response",
+    )
+
+
+def request_line_too_long(limit: int) -> ProxyError:
+    return ProxyError(
+        414,
+        f"Request line too long: the limit is {limit} bytes.",
+        type="invalid_request_error",
+        code="request_line_too_long",
+    )
+
+
+def headers_too_large(limit: int) -> ProxyError:
+    return ProxyError(
+        431,
+        f"Request headers too large: the limit is {limit} bytes.",
+        type="invalid_request_error",
+        code="request_header_fields_too_large",
+    )
+
+
+def header_timeout(seconds: float) -> ProxyError:
+    return ProxyError(
+        408,
+        f"Request headers not received within {seconds:g} seconds.",
+        type="invalid_request_error",
+        code="request_timeout",
+    )
+
+
+def malformed_request() -> ProxyError:
+    return ProxyError(400, "Malformed HTTP request.", type="invalid_request_error", code="invalid_request")
+
+
+_REASONS = {
+    400: b"Bad Request",
+    408: b"Request Timeout",
+    414: b"URI Too Long",
+    431: b"Request Header Fields Too Large",
+}
+
+
+def raw_response(error: ProxyError, extra: Iterable[tuple[bytes, bytes]] = ()) -> bytes:
+    """``error`` as the bytes of a complete HTTP/1.1 response that closes the connection, for answers
+    given below the ASGI layer (before a request exists)."""
+    body = error_body(error.message, type=error.type, code=error.code)
+    lines = [b"HTTP/1.1 %d %s\r\n" % (error.status, _REASONS.get(error.status, b"Error"))]
+    for name, value in (*extra, *error_headers(body, error.headers), (b"connection", b"close")):
+        lines.append(b"%s: %s\r\n" % (name, value))
+    lines.append(b"\r\n")
+    lines.append(body)
+    return b"".join(lines)

@@ -2,13 +2,22 @@
 upstream's response streamed back.
 
 Nothing is buffered beyond a chunk except small bodies (at most ``_SMALL`` bytes, read whole because one
-write is cheaper than several) and, for Azure without a fixed deployment, the JSON bodies of deployment
-routes (their ``model`` names the deployment; bounded by the body size limit).
+write is cheaper than several; never ``text/event-stream``, whatever its framing) and, for Azure without a
+fixed deployment, the JSON bodies of deployment routes (their ``model`` names the deployment; bounded by
+the body size limit).
+
+The real key never reaches the client: every response body, of any length and framing, passes through
+:class:`Redactor`, which replaces the key (also when it is split across chunks) by a mask of the same
+length, so ``Content-Length`` stays right and nothing has to be buffered; response header values are
+masked the same way. The upstream is asked for uncompressed bodies (``Accept-Encoding: identity``), where
+the key can be seen.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import gc
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,17 +27,16 @@ from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
 from . import errors
-from .auth import Authenticator, token_id
-from .client import UpstreamClient, UpstreamError, UpstreamResponse
-from .config import ProxyConfig
+from .access_log import AccessLog
+from .client import UpstreamBusy, UpstreamClient, UpstreamError, UpstreamProtocolError, UpstreamResponse
+from .config import MULTIPART_ALLOWANCE, ProxyConfig
 from .errors import ProxyError, send_error
-from .logging import AccessLog
-from .ratelimit import RateLimiter
-from .relay import Relay
+from .relay import Admission, Relay
 
-__all__ = ["HttpRelay"]
+__all__ = ["HttpRelay", "Redactor"]
 
 _SMALL = 256 * 1024  # bodies up to this size are read (or sent) in one piece
+_PIECE = 64 * 1024  # larger streamed chunks go to the client in pieces of this size, each after a drain
 
 HOP_BY_HOP = frozenset(
     {
@@ -61,11 +69,86 @@ _DROP_REQUEST = HOP_BY_HOP | {
     b"x-forwarded-host",
     b"x-forwarded-proto",
     b"x-real-ip",
+    b"accept-encoding",
 }
-# Never passed back to the client: hop-by-hop headers, upstream cookies and the upstream account's ids.
-_DROP_RESPONSE = HOP_BY_HOP | {b"set-cookie", b"openai-organization", b"openai-project"}
-_NO_BODY_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+# Never passed back to the client: hop-by-hop headers, upstream cookies and the upstream account's ids,
+# and the upstream's Date (the proxy's server sends its own: one Date header per response).
+_DROP_RESPONSE = HOP_BY_HOP | {b"set-cookie", b"openai-organization", b"openai-project", b"date"}
 _REDACTED = b"sk-...(redacted)"
+
+
+def mask(length: int) -> bytes:
+    """What replaces the key: ``sk-...(redacted)`` cut or padded with ``*`` to the key's length."""
+    return (_REDACTED + b"*" * length)[:length]
+
+
+class Redactor:
+    """Masks ``key`` in a byte stream cut into arbitrary chunks, with a same-length mask.
+
+    :meth:`feed` returns what can be sent: all but a tail that could be the beginning of the key (held
+    until the next chunk shows whether it is); :meth:`flush` returns that tail at the end.
+    """
+
+    __slots__ = ("first", "held", "key", "mask")
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+        self.mask = mask(len(key))
+        self.first = key[:1]
+        self.held = b""
+
+    def feed(self, chunk: bytes) -> bytes:
+        data = self.held + chunk if self.held else chunk
+        key = self.key
+        if key in data:
+            data = data.replace(key, self.mask)
+        # The longest suffix of ``data`` that is a proper prefix of the key, found from its first byte.
+        end = len(data)
+        i = data.find(self.first, max(0, end - len(key) + 1))
+        while i >= 0:
+            if key.startswith(data[i:]):
+                self.held = data[i:]
+                return data[:i]
+            i = data.find(self.first, i + 1)
+        self.held = b""
+        return data
+
+    def flush(self) -> bytes:
+        held, self.held = self.held, b""
+        return held
+
+
+class Reclaimer:
+    """Gives memory back to the system after streamed responses that ended early (client gone, upstream
+    failed): their buffers are often held in reference cycles (exceptions, tracebacks, futures) that the
+    cyclic collector would only reach after much more allocation, and what is freed stays in the C
+    allocator's arenas. One full collection and a ``malloc_trim`` (glibc only), ``delay`` seconds after
+    such an end, at most one pending at a time: at most one per ``delay`` seconds under a flood."""
+
+    def __init__(self, delay: float = 1.0) -> None:
+        self.delay = delay
+        self._pending = False
+        self._trim = _malloc_trim()
+        self.runs = 0
+
+    def schedule(self) -> None:
+        if not self._pending:
+            self._pending = True
+            asyncio.get_running_loop().call_later(self.delay, self._run)
+
+    def _run(self) -> None:
+        self._pending = False
+        self.runs += 1
+        gc.collect()
+        if self._trim is not None:
+            self._trim(0)
+
+
+def _malloc_trim() -> Any:
+    try:
+        return ctypes.CDLL(None).malloc_trim  # glibc; elsewhere there is nothing to trim this way
+    except (OSError, AttributeError):
+        return None
 
 
 class _ClientGone(Exception):
@@ -73,23 +156,25 @@ class _ClientGone(Exception):
 
 
 class _BodyState:
-    __slots__ = ("complete", "received")
+    __slots__ = ("complete", "limit", "received", "started")
 
     def __init__(self) -> None:
         self.received = 0
+        self.limit = 0
         self.complete = False
+        self.started = False  # the response has started: no other response may be sent
 
 
 class HttpRelay(Relay):
     """The ASGI app behind ``/v1/{path}`` (HTTP). One instance per proxy app; it owns the upstream
     :class:`~openai_kit.proxy.client.UpstreamClient`, created on first use and closed by :meth:`aclose`."""
 
-    def __init__(
-        self, config: ProxyConfig, auth: Authenticator, limiter: RateLimiter | None, access_log: AccessLog
-    ) -> None:
-        super().__init__(config, auth, limiter, access_log)
+    def __init__(self, config: ProxyConfig, admission: Admission, access_log: AccessLog) -> None:
+        super().__init__(config, admission, access_log)
         self.max_body = config.max_body_size
         self._key = config.api_key.encode()
+        self._mask = mask(len(self._key))
+        self.reclaimer = Reclaimer()
         self._static_headers = self.upstream.headers
         self._client: UpstreamClient | None = None
 
@@ -101,6 +186,8 @@ class HttpRelay(Relay):
                 connect_timeout=self.config.connect_timeout,
                 read_timeout=self.config.read_timeout,
                 max_connections=self.config.max_connections,
+                slot_wait=self.config.upstream_wait,
+                max_header_size=self.config.max_upstream_header_size,
             )
         return client
 
@@ -113,25 +200,26 @@ class HttpRelay(Relay):
         start = time.perf_counter()
         state = _BodyState()
         tid = "-"
+        admitted = False
         status = 0
         sent = 0
         try:
-            token = await self.auth.check(Headers(scope=scope))
-            tid = token_id(token)
-            if self.limiter is not None:
-                wait = self.limiter.acquire(tid)
-                if wait > 0:
-                    raise errors.rate_limited(wait)
+            tid = await self.admit(Headers(scope=scope))
+            admitted = True
             status, sent = await self._relay(scope, receive, send, state)
         except ProxyError as exc:
             status = exc.status
-            sent = await send_error(send, exc)
+            if not state.started:
+                sent = await send_error(send, exc)
         except _ClientGone:
             status = 499
         except Exception:
             status = 500
-            sent = await send_error(send, errors.internal_error())
+            if not state.started:
+                sent = await send_error(send, errors.internal_error())
         finally:
+            if admitted:
+                self.leave(tid)
             self.access_log.record(
                 tid, scope["method"], scope["path"], status, time.perf_counter() - start, state.received, sent
             )
@@ -149,6 +237,7 @@ class HttpRelay(Relay):
         content_length: int | None = None
         chunked = False
         connection_tokens: set[bytes] = set()
+        limit = self.max_body
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
@@ -159,11 +248,16 @@ class HttpRelay(Relay):
                 chunked = True
             elif name == b"connection":
                 connection_tokens.update(t.strip().lower() for t in value.split(b","))
+            elif name == b"content-type" and value[:19].lower() == b"multipart/form-data":
+                limit = self.max_body + MULTIPART_ALLOWANCE
             if name not in _DROP_REQUEST:
                 headers.append((name.decode("latin-1"), value.decode("latin-1")))
         if connection_tokens:
             headers = [(n, v) for n, v in headers if n.encode("latin-1") not in connection_tokens]
-        if content_length is not None and content_length > self.max_body:
+        # Uncompressed responses, so that the key can be found in them (see the module docstring).
+        headers.append(("Accept-Encoding", "identity"))
+        state.limit = limit
+        if content_length is not None and content_length > limit:
             raise errors.body_too_large(self.max_body)
 
         model: str | None = None
@@ -197,10 +291,14 @@ class HttpRelay(Relay):
 
     def _map_error(self, exc: BaseException, state: _BodyState) -> Exception:
         """The error to answer when talking to the upstream failed with ``exc``."""
-        if state.received > self.max_body:
+        if state.received > state.limit:
             return errors.body_too_large(self.max_body)
+        if isinstance(exc, UpstreamBusy):
+            return errors.upstream_busy()
         if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
             return errors.upstream_timeout()
+        if isinstance(exc, UpstreamProtocolError):
+            return errors.upstream_bad_response()
         if isinstance(exc, (UpstreamError, OSError)):
             return errors.upstream_unreachable()
         return errors.internal_error()
@@ -211,7 +309,7 @@ class HttpRelay(Relay):
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
     async def _stream_body(self, receive: Receive, state: _BodyState) -> AsyncIterator[bytes]:
-        limit = self.max_body
+        limit = state.limit
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
@@ -220,7 +318,7 @@ class HttpRelay(Relay):
             if chunk:
                 state.received += len(chunk)
                 if state.received > limit:
-                    raise errors.body_too_large(limit)
+                    raise errors.body_too_large(self.max_body)
                 yield chunk
             if not message.get("more_body", False):
                 state.complete = True
@@ -230,75 +328,77 @@ class HttpRelay(Relay):
         self, response: UpstreamResponse, receive: Receive, send: Send, state: _BodyState
     ) -> tuple[int, int]:
         status = response.status
+        key = self._key
         out_headers: list[tuple[bytes, bytes]] = []
         length: int | None = None
+        event_stream = False
         connection_tokens: set[bytes] = set()
         for name, value in response.headers:
             lname = name.lower()
             if lname == b"content-length":
                 length = int(value) if value.isdigit() else None
+            elif lname == b"content-type":
+                event_stream = value[:17].lower() == b"text/event-stream"
             elif lname == b"connection":
                 connection_tokens.update(t.strip().lower() for t in value.split(b","))
             if lname not in _DROP_RESPONSE:
+                if key in value:
+                    value = value.replace(key, self._mask)
                 out_headers.append((lname, value))
         if connection_tokens:
             out_headers = [(n, v) for n, v in out_headers if n not in connection_tokens]
 
-        if length is not None and length <= _SMALL:
+        if length is not None and length <= _SMALL and not event_stream:
             try:
                 body = await response.read()
             except Exception as exc:
                 raise self._map_error(exc, state) from None
-            if status >= 400 and self._key in body:
-                body = body.replace(self._key, _REDACTED)
-                out_headers = [
-                    (n, str(len(body)).encode() if n == b"content-length" else v) for n, v in out_headers
-                ]
+            if key in body:
+                body = body.replace(key, self._mask)  # same length: Content-Length stays right
+            state.started = True
             await send({"type": "http.response.start", "status": status, "headers": out_headers})
             await send({"type": "http.response.body", "body": body, "more_body": False})
             return status, len(body)
 
-        # Streamed: SSE, downloads, chunked responses. Each chunk goes out as soon as it arrives.
-        first = b""
-        if status >= 400:
-            # An error body of unknown length: read a bounded prefix so the key can be redacted from it.
-            prefix: list[bytes] = []
-            size = 0
-            try:
-                while size <= _SMALL:
-                    chunk = await response.read_chunk()
-                    if not chunk:
-                        break
-                    prefix.append(chunk)
-                    size += len(chunk)
-            except Exception as exc:
-                raise self._map_error(exc, state) from None
-            first = b"".join(prefix).replace(self._key, _REDACTED)
-            if length is not None and size != len(first):
-                out_headers = [(n, v) for n, v in out_headers if n != b"content-length"]
+        # Streamed: SSE, downloads, chunked responses. Each chunk goes out as soon as it arrives, less a
+        # tail that might be the start of the key (held until the next chunk).
+        state.started = True
         await send({"type": "http.response.start", "status": status, "headers": out_headers})
-        sent = len(first)
-        if first:
-            await send({"type": "http.response.body", "body": first, "more_body": True})
+        sent = 0
+        redactor = Redactor(key)
         gone = asyncio.Event()
         watcher = (
             asyncio.ensure_future(_watch_disconnect(receive, response, gone)) if state.complete else None
         )
         try:
-            async for chunk in response.iter_chunks():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            while chunk := await response.read_chunk():
+                chunk = redactor.feed(chunk)
+                if len(chunk) <= _PIECE:
+                    if chunk:
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                else:
+                    # In pieces: the server's write buffer then holds one piece beyond its high-water
+                    # mark, not a whole chunk, for a client that does not read.
+                    view = memoryview(chunk)
+                    for i in range(0, len(chunk), _PIECE):
+                        await send(
+                            {"type": "http.response.body", "body": view[i : i + _PIECE], "more_body": True}
+                        )
                 sent += len(chunk)
         except Exception:
             # The upstream failed (or the client left) after the response started: the status line is
             # gone, so the only honest signal left is to end the connection without completing the body.
+            self.reclaimer.schedule()
             return (499 if gone.is_set() else status), sent
         finally:
             if watcher is not None:
                 watcher.cancel()
         if gone.is_set():
+            self.reclaimer.schedule()
             return 499, sent
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
-        return status, sent
+        tail = redactor.flush()
+        await send({"type": "http.response.body", "body": tail, "more_body": False})
+        return status, sent + len(tail)
 
 
 async def _watch_disconnect(receive: Receive, response: UpstreamResponse, gone: asyncio.Event) -> None:

@@ -1,23 +1,61 @@
 """What both relays (HTTP in :mod:`.forward`, websocket in :mod:`.websocket`) hold: the configuration,
-where requests go upstream, who may call, the per-token rate limit and the access log."""
+where requests go upstream, the admission of a request (who may call, the per-token rate limit and the
+per-token concurrency limit, written once in :meth:`Relay.admit`) and the access log."""
 
 from __future__ import annotations
 
-from .auth import Authenticator
+from collections.abc import Mapping
+
+from . import errors
+from .access_log import AccessLog
+from .auth import Authenticator, token_id
 from .config import ProxyConfig
-from .logging import AccessLog
 from .ratelimit import RateLimiter
 from .upstream import Upstream
 
-__all__ = ["Relay"]
+__all__ = ["Admission", "Relay"]
+
+
+class Admission:
+    """Shared by both relays of one app: authentication, the rate limiter and the number of requests
+    (and websockets) each token id has in flight."""
+
+    def __init__(self, auth: Authenticator, limiter: RateLimiter | None, max_per_token: int | None) -> None:
+        self.auth = auth
+        self.limiter = limiter
+        self.max_per_token = max_per_token
+        self.active: dict[str, int] = {}
 
 
 class Relay:
-    def __init__(
-        self, config: ProxyConfig, auth: Authenticator, limiter: RateLimiter | None, access_log: AccessLog
-    ) -> None:
+    def __init__(self, config: ProxyConfig, admission: Admission, access_log: AccessLog) -> None:
         self.config = config
         self.upstream = Upstream(config)
-        self.auth = auth
-        self.limiter = limiter
+        self.admission = admission
+        self.auth = admission.auth
         self.access_log = access_log
+
+    async def admit(self, headers: Mapping[str, str]) -> str:
+        """Check the token, the rate limit and the concurrency limit; returns the token id, which must be
+        given back with :meth:`leave` when the request ends. Raises :class:`~.errors.ProxyError` (401, 429),
+        having taken nothing."""
+        admission = self.admission
+        tid = token_id(await admission.auth.check(headers))
+        if admission.limiter is not None:
+            wait = admission.limiter.acquire(tid)
+            if wait > 0:
+                raise errors.rate_limited(wait)
+        active = admission.active
+        count = active.get(tid, 0)
+        if admission.max_per_token is not None and count >= admission.max_per_token:
+            raise errors.too_many_concurrent(admission.max_per_token)
+        active[tid] = count + 1
+        return tid
+
+    def leave(self, tid: str) -> None:
+        active = self.admission.active
+        count = active.get(tid, 0) - 1
+        if count > 0:
+            active[tid] = count
+        else:
+            active.pop(tid, None)

@@ -15,23 +15,13 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from .._errors import ConfigError
+from .._provider import AZURE_DEPLOYMENT_PATHS, AzureProvider, OpenAIProvider, Provider
 from .config import ProxyConfig
 
 __all__ = ["AZURE_DEPLOYMENT_ROUTES", "Upstream"]
 
-AZURE_DEPLOYMENT_ROUTES = frozenset(
-    {
-        "chat/completions",
-        "completions",
-        "embeddings",
-        "audio/transcriptions",
-        "audio/translations",
-        "audio/speech",
-        "images/generations",
-        "images/edits",
-        "images/variations",
-    }
-)
+#: the routes below ``/v1/`` that Azure serves per deployment (the provider's list, without the slash)
+AZURE_DEPLOYMENT_ROUTES = frozenset(p.lstrip("/") for p in AZURE_DEPLOYMENT_PATHS)
 
 
 class Upstream:
@@ -44,12 +34,13 @@ class Upstream:
             self.base = base + "/openai"
             self.api_version = config.azure_api_version
             self.deployment = config.azure_deployment
-            self.headers: tuple[tuple[str, str], ...] = (("api-key", config.api_key),)
+            provider: Provider = AzureProvider(config.azure_api_version, config.azure_deployment)
+            self.headers: tuple[tuple[str, str], ...] = tuple(provider.auth_headers(config.api_key).items())
         else:
             self.base = base
             self.api_version = ""
             self.deployment = None
-            headers = [("Authorization", f"Bearer {config.api_key}")]
+            headers = list(OpenAIProvider().auth_headers(config.api_key).items())
             if config.organization:
                 headers.append(("OpenAI-Organization", config.organization))
             if config.project:

@@ -21,7 +21,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Subprotocol
 
 from . import errors
-from .auth import extract_token, token_id
+from .auth import extract_token
 from .errors import ProxyError, send_error
 from .relay import Relay
 
@@ -46,6 +46,7 @@ class RealtimeRelay(Relay):
         start = time.perf_counter()
         counts = [0, 0]  # bytes client -> upstream, upstream -> client
         tid = "-"
+        admitted = False
         status = 101
         try:
             message = await receive()
@@ -59,11 +60,8 @@ class RealtimeRelay(Relay):
                     mutable["authorization"] = f"Bearer {token}"
                     headers = mutable
             try:
-                tid = token_id(await self.auth.check(headers))
-                if self.limiter is not None:
-                    wait = self.limiter.acquire(tid)
-                    if wait > 0:
-                        raise errors.rate_limited(wait)
+                tid = await self.admit(headers)
+                admitted = True
                 upstream = await self._connect(scope, headers)
             except ProxyError as exc:
                 status = exc.status
@@ -74,6 +72,8 @@ class RealtimeRelay(Relay):
             status = 500
             await self._deny(scope, send, errors.internal_error())
         finally:
+            if admitted:
+                self.leave(tid)
             self.access_log.record(
                 tid, "WS", scope["path"], status, time.perf_counter() - start, counts[0], counts[1]
             )

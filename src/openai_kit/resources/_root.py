@@ -11,29 +11,42 @@ if TYPE_CHECKING:
     from openai_kit._client import AsyncOpenAI, OpenAI
     from openai_kit.resources.admin import AsyncAdmin, Admin
     from openai_kit.resources.audio import AsyncAudio, Audio
+    from openai_kit.resources.audio import AsyncAudioWithModel, AudioWithModel
     from openai_kit.resources.batches import AsyncBatches, Batches
     from openai_kit.resources.beta import AsyncBeta, Beta
+    from openai_kit.resources.beta import AsyncBetaWithModel, BetaWithModel
     from openai_kit.resources.chat import AsyncChat, Chat
+    from openai_kit.resources.chat import AsyncChatWithModel, ChatWithModel
     from openai_kit.resources.completions import AsyncCompletions, Completions
+    from openai_kit.resources.completions import AsyncCompletionsWithModel, CompletionsWithModel
     from openai_kit.resources.containers import AsyncContainers, Containers
     from openai_kit.resources.content_provenance_checks import AsyncContentProvenanceChecks, ContentProvenanceChecks
     from openai_kit.resources.conversations import AsyncConversations, Conversations
     from openai_kit.resources.embeddings import AsyncEmbeddings, Embeddings
+    from openai_kit.resources.embeddings import AsyncEmbeddingsWithModel, EmbeddingsWithModel
     from openai_kit.resources.evals import AsyncEvals, Evals
     from openai_kit.resources.files import AsyncFiles, Files
     from openai_kit.resources.fine_tuning import AsyncFineTuning, FineTuning
+    from openai_kit.resources.fine_tuning import AsyncFineTuningWithModel, FineTuningWithModel
     from openai_kit.resources.images import AsyncImages, Images
+    from openai_kit.resources.images import AsyncImagesWithModel, ImagesWithModel
     from openai_kit.resources.models import AsyncModels, Models
     from openai_kit.resources.moderations import AsyncModerations, Moderations
+    from openai_kit.resources.moderations import AsyncModerationsWithModel, ModerationsWithModel
     from openai_kit.resources.realtime import AsyncRealtime, Realtime
+    from openai_kit.resources.realtime import AsyncRealtimeWithModel, RealtimeWithModel
     from openai_kit.resources.responses import AsyncResponses, Responses
+    from openai_kit.resources.responses import AsyncResponsesWithModel, ResponsesWithModel
     from openai_kit.resources.skills import AsyncSkills, Skills
     from openai_kit.resources.uploads import AsyncUploads, Uploads
     from openai_kit.resources.vector_stores import AsyncVectorStores, VectorStores
     from openai_kit.resources.videos import AsyncVideos, Videos
+    from openai_kit.resources.videos import AsyncVideosWithModel, VideosWithModel
 
-__all__ = ["AsyncRootResources", "SyncRootResources"]
+__all__ = ["ROOT_RESOURCES", "AsyncModelView", "AsyncRootResources", "SyncModelView", "SyncRootResources"]
 
+#: the top-level API areas (``client.<name>``)
+ROOT_RESOURCES = frozenset({"admin", "audio", "batches", "beta", "chat", "completions", "containers", "content_provenance_checks", "conversations", "embeddings", "evals", "files", "fine_tuning", "images", "models", "moderations", "realtime", "responses", "skills", "uploads", "vector_stores", "videos"})  # fmt: skip
 
 class SyncRootResources:
     """The API areas of the client (`client.chat`, `client.files`, ...)."""
@@ -170,6 +183,10 @@ class SyncRootResources:
 
         return Videos(cast("OpenAI", self))
 
+    def with_model(self, model: str) -> SyncModelView:
+        """A view of the client whose calls use `model` unless given another."""
+        return SyncModelView(cast("OpenAI", self), model)
+
 
 class AsyncRootResources:
     """The API areas of the async client (`client.chat`, `client.files`, ...)."""
@@ -305,3 +322,155 @@ class AsyncRootResources:
         from openai_kit.resources.videos import AsyncVideos
 
         return AsyncVideos(cast("AsyncOpenAI", self))
+
+    def with_model(self, model: str) -> AsyncModelView:
+        """A view of the client whose calls use `model` unless given another."""
+        return AsyncModelView(cast("AsyncOpenAI", self), model)
+
+
+class SyncModelView:
+    """`client.with_model(model)`: the areas whose calls take a model, with that one as default."""
+
+    def __init__(self, client: OpenAI, model: str) -> None:
+        self._client = client
+        self.model = model
+
+    @cached_property
+    def audio(self) -> AudioWithModel:
+        from openai_kit.resources.audio import AudioWithModel
+
+        return AudioWithModel(self._client, self.model)
+
+    @cached_property
+    def beta(self) -> BetaWithModel:
+        from openai_kit.resources.beta import BetaWithModel
+
+        return BetaWithModel(self._client, self.model)
+
+    @cached_property
+    def chat(self) -> ChatWithModel:
+        from openai_kit.resources.chat import ChatWithModel
+
+        return ChatWithModel(self._client, self.model)
+
+    @cached_property
+    def completions(self) -> CompletionsWithModel:
+        from openai_kit.resources.completions import CompletionsWithModel
+
+        return CompletionsWithModel(self._client, self.model)
+
+    @cached_property
+    def embeddings(self) -> EmbeddingsWithModel:
+        from openai_kit.resources.embeddings import EmbeddingsWithModel
+
+        return EmbeddingsWithModel(self._client, self.model)
+
+    @cached_property
+    def fine_tuning(self) -> FineTuningWithModel:
+        from openai_kit.resources.fine_tuning import FineTuningWithModel
+
+        return FineTuningWithModel(self._client, self.model)
+
+    @cached_property
+    def images(self) -> ImagesWithModel:
+        from openai_kit.resources.images import ImagesWithModel
+
+        return ImagesWithModel(self._client, self.model)
+
+    @cached_property
+    def moderations(self) -> ModerationsWithModel:
+        from openai_kit.resources.moderations import ModerationsWithModel
+
+        return ModerationsWithModel(self._client, self.model)
+
+    @cached_property
+    def realtime(self) -> RealtimeWithModel:
+        from openai_kit.resources.realtime import RealtimeWithModel
+
+        return RealtimeWithModel(self._client, self.model)
+
+    @cached_property
+    def responses(self) -> ResponsesWithModel:
+        from openai_kit.resources.responses import ResponsesWithModel
+
+        return ResponsesWithModel(self._client, self.model)
+
+    @cached_property
+    def videos(self) -> VideosWithModel:
+        from openai_kit.resources.videos import VideosWithModel
+
+        return VideosWithModel(self._client, self.model)
+
+
+class AsyncModelView:
+    """`client.with_model(model)`: the areas whose calls take a model, with that one as default."""
+
+    def __init__(self, client: AsyncOpenAI, model: str) -> None:
+        self._client = client
+        self.model = model
+
+    @cached_property
+    def audio(self) -> AsyncAudioWithModel:
+        from openai_kit.resources.audio import AsyncAudioWithModel
+
+        return AsyncAudioWithModel(self._client, self.model)
+
+    @cached_property
+    def beta(self) -> AsyncBetaWithModel:
+        from openai_kit.resources.beta import AsyncBetaWithModel
+
+        return AsyncBetaWithModel(self._client, self.model)
+
+    @cached_property
+    def chat(self) -> AsyncChatWithModel:
+        from openai_kit.resources.chat import AsyncChatWithModel
+
+        return AsyncChatWithModel(self._client, self.model)
+
+    @cached_property
+    def completions(self) -> AsyncCompletionsWithModel:
+        from openai_kit.resources.completions import AsyncCompletionsWithModel
+
+        return AsyncCompletionsWithModel(self._client, self.model)
+
+    @cached_property
+    def embeddings(self) -> AsyncEmbeddingsWithModel:
+        from openai_kit.resources.embeddings import AsyncEmbeddingsWithModel
+
+        return AsyncEmbeddingsWithModel(self._client, self.model)
+
+    @cached_property
+    def fine_tuning(self) -> AsyncFineTuningWithModel:
+        from openai_kit.resources.fine_tuning import AsyncFineTuningWithModel
+
+        return AsyncFineTuningWithModel(self._client, self.model)
+
+    @cached_property
+    def images(self) -> AsyncImagesWithModel:
+        from openai_kit.resources.images import AsyncImagesWithModel
+
+        return AsyncImagesWithModel(self._client, self.model)
+
+    @cached_property
+    def moderations(self) -> AsyncModerationsWithModel:
+        from openai_kit.resources.moderations import AsyncModerationsWithModel
+
+        return AsyncModerationsWithModel(self._client, self.model)
+
+    @cached_property
+    def realtime(self) -> AsyncRealtimeWithModel:
+        from openai_kit.resources.realtime import AsyncRealtimeWithModel
+
+        return AsyncRealtimeWithModel(self._client, self.model)
+
+    @cached_property
+    def responses(self) -> AsyncResponsesWithModel:
+        from openai_kit.resources.responses import AsyncResponsesWithModel
+
+        return AsyncResponsesWithModel(self._client, self.model)
+
+    @cached_property
+    def videos(self) -> AsyncVideosWithModel:
+        from openai_kit.resources.videos import AsyncVideosWithModel
+
+        return AsyncVideosWithModel(self._client, self.model)

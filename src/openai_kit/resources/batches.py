@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._waiters import AsyncBatchesWaitMixin, BatchesWaitMixin
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     )
 
 
-class Batches(SyncAPIResource):
+class Batches(BatchesWaitMixin, SyncAPIResource):
     """`client.batches`."""
 
     def list(
@@ -109,7 +110,7 @@ class Batches(SyncAPIResource):
         return result
 
 
-class AsyncBatches(AsyncAPIResource):
+class AsyncBatches(AsyncBatchesWaitMixin, AsyncAPIResource):
     """`client.batches`."""
 
     def list(

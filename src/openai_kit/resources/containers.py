@@ -12,7 +12,7 @@ from typing_extensions import Literal, Unpack
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import path_param
-from openai_kit.resources._helpers import file_fields
+from openai_kit._utils import file_fields
 if TYPE_CHECKING:
     from openai_kit._binary import AsyncBinaryResponse, BinaryResponse
     from openai_kit.pagination import AsyncCursorPage, SyncCursorPage

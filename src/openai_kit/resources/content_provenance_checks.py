@@ -10,7 +10,7 @@ from typing_extensions import Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import FileTypes, RequestOptions
-from openai_kit.resources._helpers import file_fields
+from openai_kit._utils import file_fields
 if TYPE_CHECKING:
     from openai_kit.types.content_provenance_checks import (
         ContentProvenanceCheck,

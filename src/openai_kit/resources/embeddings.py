@@ -4,13 +4,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence, Union
+from typing import TYPE_CHECKING, Any, Sequence, Union
 
 from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
-from openai_kit.resources._helpers import decode_embeddings
+from openai_kit._utils import decode_embeddings
 if TYPE_CHECKING:
     from openai_kit.types.embeddings import (
         CreateEmbeddingResponse,
@@ -50,6 +50,52 @@ class Embeddings(SyncAPIResource):
         )
         return result
 
+    def with_model(self, model: str) -> EmbeddingsWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return EmbeddingsWithModel(self._client, model)
+
+
+class EmbeddingsWithModel(Embeddings):
+    """`client.embeddings` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    def create(
+        self,
+        *,
+        input: Union[str, Sequence[str], Sequence[int], Sequence[Sequence[int]]],
+        model: Union[str, Literal["text-embedding-ada-002", "text-embedding-3-small", "text-embedding-3-large"]] | NotGiven = NOT_GIVEN,
+        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
+        dimensions: int | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> CreateEmbeddingResponse:
+        """`POST /embeddings`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.embeddings import CreateEmbeddingResponse
+
+        decode = isinstance(encoding_format, NotGiven)
+        result: CreateEmbeddingResponse = self._client.request(
+            "POST",
+            "/embeddings",
+            body={
+                "input": input,
+                "model": model,
+                "encoding_format": "base64" if decode else encoding_format,
+                "dimensions": dimensions,
+                "user": user,
+            },
+            cast_to=CreateEmbeddingResponse,
+            post_parser=decode_embeddings if decode else None,
+            options=options,
+        )
+        return result
+
 
 class AsyncEmbeddings(AsyncAPIResource):
     """`client.embeddings`."""
@@ -65,6 +111,52 @@ class AsyncEmbeddings(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> CreateEmbeddingResponse:
         """`POST /embeddings`."""
+        from openai_kit.types.embeddings import CreateEmbeddingResponse
+
+        decode = isinstance(encoding_format, NotGiven)
+        result: CreateEmbeddingResponse = await self._client.request(
+            "POST",
+            "/embeddings",
+            body={
+                "input": input,
+                "model": model,
+                "encoding_format": "base64" if decode else encoding_format,
+                "dimensions": dimensions,
+                "user": user,
+            },
+            cast_to=CreateEmbeddingResponse,
+            post_parser=decode_embeddings if decode else None,
+            options=options,
+        )
+        return result
+
+    def with_model(self, model: str) -> AsyncEmbeddingsWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncEmbeddingsWithModel(self._client, model)
+
+
+class AsyncEmbeddingsWithModel(AsyncEmbeddings):
+    """`client.embeddings` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    async def create(
+        self,
+        *,
+        input: Union[str, Sequence[str], Sequence[int], Sequence[Sequence[int]]],
+        model: Union[str, Literal["text-embedding-ada-002", "text-embedding-3-small", "text-embedding-3-large"]] | NotGiven = NOT_GIVEN,
+        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
+        dimensions: int | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> CreateEmbeddingResponse:
+        """`POST /embeddings`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
         from openai_kit.types.embeddings import CreateEmbeddingResponse
 
         decode = isinstance(encoding_format, NotGiven)

@@ -4,13 +4,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional, Sequence, Union, overload
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Union, overload
 
 from typing_extensions import Literal, Unpack, deprecated
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
-from openai_kit.resources._helpers import file_fields, warn_deprecated
+from openai_kit._utils import file_fields, warn_deprecated
 if TYPE_CHECKING:
     from openai_kit._streaming import AsyncStream, Stream
     from openai_kit.types.images import (
@@ -290,6 +290,289 @@ class Images(SyncAPIResource):
         )
         return result
 
+    def with_model(self, model: str) -> ImagesWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return ImagesWithModel(self._client, model)
+
+
+class ImagesWithModel(Images):
+    """`client.images` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @overload
+    def edit(
+        self,
+        *,
+        image: Union[FileTypes, Sequence[FileTypes]],
+        prompt: str,
+        mask: FileTypes | NotGiven = NOT_GIVEN,
+        background: Optional[Literal["transparent", "opaque", "auto"]] | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, Literal["gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "dall-e-2", "gpt-image-1", "gpt-image-1-mini", "chatgpt-image-latest"]]] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        size: Optional[Union[str, Literal["256x256", "512x512", "1024x1024", "1536x1024", "1024x1536", "auto"]]] | NotGiven = NOT_GIVEN,
+        response_format: Optional[Literal["url", "b64_json"]] | NotGiven = NOT_GIVEN,
+        output_format: Optional[Literal["png", "jpeg", "webp"]] | NotGiven = NOT_GIVEN,
+        output_compression: Optional[int] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        input_fidelity: Optional[InputFidelityParam] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | None | NotGiven = NOT_GIVEN,
+        partial_images: PartialImagesParam | NotGiven = NOT_GIVEN,
+        quality: Optional[Literal["standard", "low", "medium", "high", "auto"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ImagesResponse: ...
+
+    @overload
+    def edit(
+        self,
+        *,
+        image: Union[FileTypes, Sequence[FileTypes]],
+        prompt: str,
+        stream: Literal[True],
+        mask: FileTypes | NotGiven = NOT_GIVEN,
+        background: Optional[Literal["transparent", "opaque", "auto"]] | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, Literal["gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "dall-e-2", "gpt-image-1", "gpt-image-1-mini", "chatgpt-image-latest"]]] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        size: Optional[Union[str, Literal["256x256", "512x512", "1024x1024", "1536x1024", "1024x1536", "auto"]]] | NotGiven = NOT_GIVEN,
+        response_format: Optional[Literal["url", "b64_json"]] | NotGiven = NOT_GIVEN,
+        output_format: Optional[Literal["png", "jpeg", "webp"]] | NotGiven = NOT_GIVEN,
+        output_compression: Optional[int] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        input_fidelity: Optional[InputFidelityParam] | NotGiven = NOT_GIVEN,
+        partial_images: PartialImagesParam | NotGiven = NOT_GIVEN,
+        quality: Optional[Literal["standard", "low", "medium", "high", "auto"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Stream[ImageEditStreamEvent]: ...
+
+    @overload
+    def edit(
+        self,
+        *,
+        image: Union[FileTypes, Sequence[FileTypes]],
+        prompt: str,
+        mask: FileTypes | NotGiven = NOT_GIVEN,
+        background: Optional[Literal["transparent", "opaque", "auto"]] | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, Literal["gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "dall-e-2", "gpt-image-1", "gpt-image-1-mini", "chatgpt-image-latest"]]] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        size: Optional[Union[str, Literal["256x256", "512x512", "1024x1024", "1536x1024", "1024x1536", "auto"]]] | NotGiven = NOT_GIVEN,
+        response_format: Optional[Literal["url", "b64_json"]] | NotGiven = NOT_GIVEN,
+        output_format: Optional[Literal["png", "jpeg", "webp"]] | NotGiven = NOT_GIVEN,
+        output_compression: Optional[int] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        input_fidelity: Optional[InputFidelityParam] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        partial_images: PartialImagesParam | NotGiven = NOT_GIVEN,
+        quality: Optional[Literal["standard", "low", "medium", "high", "auto"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ImagesResponse | Stream[ImageEditStreamEvent]: ...
+
+    def edit(
+        self,
+        *,
+        image: Union[FileTypes, Sequence[FileTypes]],
+        prompt: str,
+        mask: FileTypes | NotGiven = NOT_GIVEN,
+        background: Optional[Literal["transparent", "opaque", "auto"]] | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, Literal["gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "dall-e-2", "gpt-image-1", "gpt-image-1-mini", "chatgpt-image-latest"]]] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        size: Optional[Union[str, Literal["256x256", "512x512", "1024x1024", "1536x1024", "1024x1536", "auto"]]] | NotGiven = NOT_GIVEN,
+        response_format: Optional[Literal["url", "b64_json"]] | NotGiven = NOT_GIVEN,
+        output_format: Optional[Literal["png", "jpeg", "webp"]] | NotGiven = NOT_GIVEN,
+        output_compression: Optional[int] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        input_fidelity: Optional[InputFidelityParam] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        partial_images: PartialImagesParam | NotGiven = NOT_GIVEN,
+        quality: Optional[Literal["standard", "low", "medium", "high", "auto"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ImagesResponse | Stream[ImageEditStreamEvent]:
+        """`POST /images/edits`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.images import ImageEditStreamEvent, ImagesResponse
+
+        result: ImagesResponse | Stream[ImageEditStreamEvent] = self._client.request(
+            "POST",
+            "/images/edits",
+            body={
+                "prompt": prompt,
+                "background": background,
+                "model": model,
+                "n": n,
+                "size": size,
+                "response_format": response_format,
+                "output_format": output_format,
+                "output_compression": output_compression,
+                "user": user,
+                "input_fidelity": input_fidelity,
+                "stream": stream,
+                "partial_images": partial_images,
+                "quality": quality,
+            },
+            files=file_fields({
+                "image": image,
+                "mask": mask,
+            }) or None,
+            cast_to=ImagesResponse,
+            stream=stream is True,
+            stream_cls=ImageEditStreamEvent,
+            options=options,
+        )
+        return result
+
+    @overload
+    def generate(
+        self,
+        *,
+        prompt: str,
+        model: Optional[Union[str, Literal["gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-mini"]]] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        quality: Optional[Literal["standard", "hd", "low", "medium", "high", "auto"]] | NotGiven = NOT_GIVEN,
+        response_format: Optional[Literal["url", "b64_json"]] | NotGiven = NOT_GIVEN,
+        output_format: Optional[Literal["png", "jpeg", "webp"]] | NotGiven = NOT_GIVEN,
+        output_compression: Optional[int] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | None | NotGiven = NOT_GIVEN,
+        partial_images: PartialImagesParam | NotGiven = NOT_GIVEN,
+        size: Optional[Union[str, Literal["auto", "1024x1024", "1536x1024", "1024x1536", "256x256", "512x512", "1792x1024", "1024x1792"]]] | NotGiven = NOT_GIVEN,
+        moderation: Optional[Literal["low", "auto"]] | NotGiven = NOT_GIVEN,
+        background: Optional[Literal["transparent", "opaque", "auto"]] | NotGiven = NOT_GIVEN,
+        style: Optional[Literal["vivid", "natural"]] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ImagesResponse: ...
+
+    @overload
+    def generate(
+        self,
+        *,
+        prompt: str,
+        stream: Literal[True],
+        model: Optional[Union[str, Literal["gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-mini"]]] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        quality: Optional[Literal["standard", "hd", "low", "medium", "high", "auto"]] | NotGiven = NOT_GIVEN,
+        response_format: Optional[Literal["url", "b64_json"]] | NotGiven = NOT_GIVEN,
+        output_format: Optional[Literal["png", "jpeg", "webp"]] | NotGiven = NOT_GIVEN,
+        output_compression: Optional[int] | NotGiven = NOT_GIVEN,
+        partial_images: PartialImagesParam | NotGiven = NOT_GIVEN,
+        size: Optional[Union[str, Literal["auto", "1024x1024", "1536x1024", "1024x1536", "256x256", "512x512", "1792x1024", "1024x1792"]]] | NotGiven = NOT_GIVEN,
+        moderation: Optional[Literal["low", "auto"]] | NotGiven = NOT_GIVEN,
+        background: Optional[Literal["transparent", "opaque", "auto"]] | NotGiven = NOT_GIVEN,
+        style: Optional[Literal["vivid", "natural"]] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Stream[ImageGenStreamEvent]: ...
+
+    @overload
+    def generate(
+        self,
+        *,
+        prompt: str,
+        model: Optional[Union[str, Literal["gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-mini"]]] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        quality: Optional[Literal["standard", "hd", "low", "medium", "high", "auto"]] | NotGiven = NOT_GIVEN,
+        response_format: Optional[Literal["url", "b64_json"]] | NotGiven = NOT_GIVEN,
+        output_format: Optional[Literal["png", "jpeg", "webp"]] | NotGiven = NOT_GIVEN,
+        output_compression: Optional[int] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        partial_images: PartialImagesParam | NotGiven = NOT_GIVEN,
+        size: Optional[Union[str, Literal["auto", "1024x1024", "1536x1024", "1024x1536", "256x256", "512x512", "1792x1024", "1024x1792"]]] | NotGiven = NOT_GIVEN,
+        moderation: Optional[Literal["low", "auto"]] | NotGiven = NOT_GIVEN,
+        background: Optional[Literal["transparent", "opaque", "auto"]] | NotGiven = NOT_GIVEN,
+        style: Optional[Literal["vivid", "natural"]] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ImagesResponse | Stream[ImageGenStreamEvent]: ...
+
+    def generate(
+        self,
+        *,
+        prompt: str,
+        model: Optional[Union[str, Literal["gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-mini"]]] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        quality: Optional[Literal["standard", "hd", "low", "medium", "high", "auto"]] | NotGiven = NOT_GIVEN,
+        response_format: Optional[Literal["url", "b64_json"]] | NotGiven = NOT_GIVEN,
+        output_format: Optional[Literal["png", "jpeg", "webp"]] | NotGiven = NOT_GIVEN,
+        output_compression: Optional[int] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        partial_images: PartialImagesParam | NotGiven = NOT_GIVEN,
+        size: Optional[Union[str, Literal["auto", "1024x1024", "1536x1024", "1024x1536", "256x256", "512x512", "1792x1024", "1024x1792"]]] | NotGiven = NOT_GIVEN,
+        moderation: Optional[Literal["low", "auto"]] | NotGiven = NOT_GIVEN,
+        background: Optional[Literal["transparent", "opaque", "auto"]] | NotGiven = NOT_GIVEN,
+        style: Optional[Literal["vivid", "natural"]] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ImagesResponse | Stream[ImageGenStreamEvent]:
+        """`POST /images/generations`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.images import ImageGenStreamEvent, ImagesResponse
+
+        result: ImagesResponse | Stream[ImageGenStreamEvent] = self._client.request(
+            "POST",
+            "/images/generations",
+            body={
+                "prompt": prompt,
+                "model": model,
+                "n": n,
+                "quality": quality,
+                "response_format": response_format,
+                "output_format": output_format,
+                "output_compression": output_compression,
+                "stream": stream,
+                "partial_images": partial_images,
+                "size": size,
+                "moderation": moderation,
+                "background": background,
+                "style": style,
+                "user": user,
+            },
+            cast_to=ImagesResponse,
+            stream=stream is True,
+            stream_cls=ImageGenStreamEvent,
+            options=options,
+        )
+        return result
+
+    @deprecated("images.create_variation() is deprecated", category=None)
+    def create_variation(
+        self,
+        *,
+        image: FileTypes,
+        model: Optional[Union[str, Literal["dall-e-2"]]] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        response_format: Optional[Literal["url", "b64_json"]] | NotGiven = NOT_GIVEN,
+        size: Optional[Literal["256x256", "512x512", "1024x1024"]] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ImagesResponse:
+        """`POST /images/variations`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.images import ImagesResponse
+
+        warn_deprecated("images.create_variation() is deprecated")
+        result: ImagesResponse = self._client.request(
+            "POST",
+            "/images/variations",
+            body={
+                "model": model,
+                "n": n,
+                "response_format": response_format,
+                "size": size,
+                "user": user,
+            },
+            files=file_fields({
+                "image": image,
+            }),
+            cast_to=ImagesResponse,
+            options=options,
+        )
+        return result
+
 
 class AsyncImages(AsyncAPIResource):
     """`client.images`."""
@@ -536,6 +819,289 @@ class AsyncImages(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> ImagesResponse:
         """`POST /images/variations`."""
+        from openai_kit.types.images import ImagesResponse
+
+        warn_deprecated("images.create_variation() is deprecated")
+        result: ImagesResponse = await self._client.request(
+            "POST",
+            "/images/variations",
+            body={
+                "model": model,
+                "n": n,
+                "response_format": response_format,
+                "size": size,
+                "user": user,
+            },
+            files=file_fields({
+                "image": image,
+            }),
+            cast_to=ImagesResponse,
+            options=options,
+        )
+        return result
+
+    def with_model(self, model: str) -> AsyncImagesWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncImagesWithModel(self._client, model)
+
+
+class AsyncImagesWithModel(AsyncImages):
+    """`client.images` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @overload
+    async def edit(
+        self,
+        *,
+        image: Union[FileTypes, Sequence[FileTypes]],
+        prompt: str,
+        mask: FileTypes | NotGiven = NOT_GIVEN,
+        background: Optional[Literal["transparent", "opaque", "auto"]] | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, Literal["gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "dall-e-2", "gpt-image-1", "gpt-image-1-mini", "chatgpt-image-latest"]]] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        size: Optional[Union[str, Literal["256x256", "512x512", "1024x1024", "1536x1024", "1024x1536", "auto"]]] | NotGiven = NOT_GIVEN,
+        response_format: Optional[Literal["url", "b64_json"]] | NotGiven = NOT_GIVEN,
+        output_format: Optional[Literal["png", "jpeg", "webp"]] | NotGiven = NOT_GIVEN,
+        output_compression: Optional[int] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        input_fidelity: Optional[InputFidelityParam] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | None | NotGiven = NOT_GIVEN,
+        partial_images: PartialImagesParam | NotGiven = NOT_GIVEN,
+        quality: Optional[Literal["standard", "low", "medium", "high", "auto"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ImagesResponse: ...
+
+    @overload
+    async def edit(
+        self,
+        *,
+        image: Union[FileTypes, Sequence[FileTypes]],
+        prompt: str,
+        stream: Literal[True],
+        mask: FileTypes | NotGiven = NOT_GIVEN,
+        background: Optional[Literal["transparent", "opaque", "auto"]] | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, Literal["gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "dall-e-2", "gpt-image-1", "gpt-image-1-mini", "chatgpt-image-latest"]]] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        size: Optional[Union[str, Literal["256x256", "512x512", "1024x1024", "1536x1024", "1024x1536", "auto"]]] | NotGiven = NOT_GIVEN,
+        response_format: Optional[Literal["url", "b64_json"]] | NotGiven = NOT_GIVEN,
+        output_format: Optional[Literal["png", "jpeg", "webp"]] | NotGiven = NOT_GIVEN,
+        output_compression: Optional[int] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        input_fidelity: Optional[InputFidelityParam] | NotGiven = NOT_GIVEN,
+        partial_images: PartialImagesParam | NotGiven = NOT_GIVEN,
+        quality: Optional[Literal["standard", "low", "medium", "high", "auto"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncStream[ImageEditStreamEvent]: ...
+
+    @overload
+    async def edit(
+        self,
+        *,
+        image: Union[FileTypes, Sequence[FileTypes]],
+        prompt: str,
+        mask: FileTypes | NotGiven = NOT_GIVEN,
+        background: Optional[Literal["transparent", "opaque", "auto"]] | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, Literal["gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "dall-e-2", "gpt-image-1", "gpt-image-1-mini", "chatgpt-image-latest"]]] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        size: Optional[Union[str, Literal["256x256", "512x512", "1024x1024", "1536x1024", "1024x1536", "auto"]]] | NotGiven = NOT_GIVEN,
+        response_format: Optional[Literal["url", "b64_json"]] | NotGiven = NOT_GIVEN,
+        output_format: Optional[Literal["png", "jpeg", "webp"]] | NotGiven = NOT_GIVEN,
+        output_compression: Optional[int] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        input_fidelity: Optional[InputFidelityParam] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        partial_images: PartialImagesParam | NotGiven = NOT_GIVEN,
+        quality: Optional[Literal["standard", "low", "medium", "high", "auto"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ImagesResponse | AsyncStream[ImageEditStreamEvent]: ...
+
+    async def edit(
+        self,
+        *,
+        image: Union[FileTypes, Sequence[FileTypes]],
+        prompt: str,
+        mask: FileTypes | NotGiven = NOT_GIVEN,
+        background: Optional[Literal["transparent", "opaque", "auto"]] | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, Literal["gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "dall-e-2", "gpt-image-1", "gpt-image-1-mini", "chatgpt-image-latest"]]] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        size: Optional[Union[str, Literal["256x256", "512x512", "1024x1024", "1536x1024", "1024x1536", "auto"]]] | NotGiven = NOT_GIVEN,
+        response_format: Optional[Literal["url", "b64_json"]] | NotGiven = NOT_GIVEN,
+        output_format: Optional[Literal["png", "jpeg", "webp"]] | NotGiven = NOT_GIVEN,
+        output_compression: Optional[int] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        input_fidelity: Optional[InputFidelityParam] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        partial_images: PartialImagesParam | NotGiven = NOT_GIVEN,
+        quality: Optional[Literal["standard", "low", "medium", "high", "auto"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ImagesResponse | AsyncStream[ImageEditStreamEvent]:
+        """`POST /images/edits`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.images import ImageEditStreamEvent, ImagesResponse
+
+        result: ImagesResponse | AsyncStream[ImageEditStreamEvent] = await self._client.request(
+            "POST",
+            "/images/edits",
+            body={
+                "prompt": prompt,
+                "background": background,
+                "model": model,
+                "n": n,
+                "size": size,
+                "response_format": response_format,
+                "output_format": output_format,
+                "output_compression": output_compression,
+                "user": user,
+                "input_fidelity": input_fidelity,
+                "stream": stream,
+                "partial_images": partial_images,
+                "quality": quality,
+            },
+            files=file_fields({
+                "image": image,
+                "mask": mask,
+            }) or None,
+            cast_to=ImagesResponse,
+            stream=stream is True,
+            stream_cls=ImageEditStreamEvent,
+            options=options,
+        )
+        return result
+
+    @overload
+    async def generate(
+        self,
+        *,
+        prompt: str,
+        model: Optional[Union[str, Literal["gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-mini"]]] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        quality: Optional[Literal["standard", "hd", "low", "medium", "high", "auto"]] | NotGiven = NOT_GIVEN,
+        response_format: Optional[Literal["url", "b64_json"]] | NotGiven = NOT_GIVEN,
+        output_format: Optional[Literal["png", "jpeg", "webp"]] | NotGiven = NOT_GIVEN,
+        output_compression: Optional[int] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | None | NotGiven = NOT_GIVEN,
+        partial_images: PartialImagesParam | NotGiven = NOT_GIVEN,
+        size: Optional[Union[str, Literal["auto", "1024x1024", "1536x1024", "1024x1536", "256x256", "512x512", "1792x1024", "1024x1792"]]] | NotGiven = NOT_GIVEN,
+        moderation: Optional[Literal["low", "auto"]] | NotGiven = NOT_GIVEN,
+        background: Optional[Literal["transparent", "opaque", "auto"]] | NotGiven = NOT_GIVEN,
+        style: Optional[Literal["vivid", "natural"]] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ImagesResponse: ...
+
+    @overload
+    async def generate(
+        self,
+        *,
+        prompt: str,
+        stream: Literal[True],
+        model: Optional[Union[str, Literal["gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-mini"]]] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        quality: Optional[Literal["standard", "hd", "low", "medium", "high", "auto"]] | NotGiven = NOT_GIVEN,
+        response_format: Optional[Literal["url", "b64_json"]] | NotGiven = NOT_GIVEN,
+        output_format: Optional[Literal["png", "jpeg", "webp"]] | NotGiven = NOT_GIVEN,
+        output_compression: Optional[int] | NotGiven = NOT_GIVEN,
+        partial_images: PartialImagesParam | NotGiven = NOT_GIVEN,
+        size: Optional[Union[str, Literal["auto", "1024x1024", "1536x1024", "1024x1536", "256x256", "512x512", "1792x1024", "1024x1792"]]] | NotGiven = NOT_GIVEN,
+        moderation: Optional[Literal["low", "auto"]] | NotGiven = NOT_GIVEN,
+        background: Optional[Literal["transparent", "opaque", "auto"]] | NotGiven = NOT_GIVEN,
+        style: Optional[Literal["vivid", "natural"]] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncStream[ImageGenStreamEvent]: ...
+
+    @overload
+    async def generate(
+        self,
+        *,
+        prompt: str,
+        model: Optional[Union[str, Literal["gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-mini"]]] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        quality: Optional[Literal["standard", "hd", "low", "medium", "high", "auto"]] | NotGiven = NOT_GIVEN,
+        response_format: Optional[Literal["url", "b64_json"]] | NotGiven = NOT_GIVEN,
+        output_format: Optional[Literal["png", "jpeg", "webp"]] | NotGiven = NOT_GIVEN,
+        output_compression: Optional[int] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        partial_images: PartialImagesParam | NotGiven = NOT_GIVEN,
+        size: Optional[Union[str, Literal["auto", "1024x1024", "1536x1024", "1024x1536", "256x256", "512x512", "1792x1024", "1024x1792"]]] | NotGiven = NOT_GIVEN,
+        moderation: Optional[Literal["low", "auto"]] | NotGiven = NOT_GIVEN,
+        background: Optional[Literal["transparent", "opaque", "auto"]] | NotGiven = NOT_GIVEN,
+        style: Optional[Literal["vivid", "natural"]] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ImagesResponse | AsyncStream[ImageGenStreamEvent]: ...
+
+    async def generate(
+        self,
+        *,
+        prompt: str,
+        model: Optional[Union[str, Literal["gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-mini"]]] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        quality: Optional[Literal["standard", "hd", "low", "medium", "high", "auto"]] | NotGiven = NOT_GIVEN,
+        response_format: Optional[Literal["url", "b64_json"]] | NotGiven = NOT_GIVEN,
+        output_format: Optional[Literal["png", "jpeg", "webp"]] | NotGiven = NOT_GIVEN,
+        output_compression: Optional[int] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        partial_images: PartialImagesParam | NotGiven = NOT_GIVEN,
+        size: Optional[Union[str, Literal["auto", "1024x1024", "1536x1024", "1024x1536", "256x256", "512x512", "1792x1024", "1024x1792"]]] | NotGiven = NOT_GIVEN,
+        moderation: Optional[Literal["low", "auto"]] | NotGiven = NOT_GIVEN,
+        background: Optional[Literal["transparent", "opaque", "auto"]] | NotGiven = NOT_GIVEN,
+        style: Optional[Literal["vivid", "natural"]] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ImagesResponse | AsyncStream[ImageGenStreamEvent]:
+        """`POST /images/generations`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.images import ImageGenStreamEvent, ImagesResponse
+
+        result: ImagesResponse | AsyncStream[ImageGenStreamEvent] = await self._client.request(
+            "POST",
+            "/images/generations",
+            body={
+                "prompt": prompt,
+                "model": model,
+                "n": n,
+                "quality": quality,
+                "response_format": response_format,
+                "output_format": output_format,
+                "output_compression": output_compression,
+                "stream": stream,
+                "partial_images": partial_images,
+                "size": size,
+                "moderation": moderation,
+                "background": background,
+                "style": style,
+                "user": user,
+            },
+            cast_to=ImagesResponse,
+            stream=stream is True,
+            stream_cls=ImageGenStreamEvent,
+            options=options,
+        )
+        return result
+
+    @deprecated("images.create_variation() is deprecated", category=None)
+    async def create_variation(
+        self,
+        *,
+        image: FileTypes,
+        model: Optional[Union[str, Literal["dall-e-2"]]] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        response_format: Optional[Literal["url", "b64_json"]] | NotGiven = NOT_GIVEN,
+        size: Optional[Literal["256x256", "512x512", "1024x1024"]] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ImagesResponse:
+        """`POST /images/variations`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
         from openai_kit.types.images import ImagesResponse
 
         warn_deprecated("images.create_variation() is deprecated")

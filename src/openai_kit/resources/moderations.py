@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence, Union
+from typing import TYPE_CHECKING, Any, Sequence, Union
 
 from typing_extensions import Literal, Unpack
 
@@ -43,6 +43,44 @@ class Moderations(SyncAPIResource):
         )
         return result
 
+    def with_model(self, model: str) -> ModerationsWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return ModerationsWithModel(self._client, model)
+
+
+class ModerationsWithModel(Moderations):
+    """`client.moderations` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    def create(
+        self,
+        *,
+        input: Union[str, Sequence[str], Sequence[Union[CreateModerationRequestInputImageUrlParam, CreateModerationRequestInputTextParam]]],
+        model: Union[str, Literal["omni-moderation-latest", "omni-moderation-2024-09-26", "text-moderation-latest", "text-moderation-stable"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ModerationCreateResponse:
+        """`POST /moderations`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.moderations import ModerationCreateResponse
+
+        result: ModerationCreateResponse = self._client.request(
+            "POST",
+            "/moderations",
+            body={
+                "input": input,
+                "model": model,
+            },
+            cast_to=ModerationCreateResponse,
+            options=options,
+        )
+        return result
+
 
 class AsyncModerations(AsyncAPIResource):
     """`client.moderations`."""
@@ -55,6 +93,44 @@ class AsyncModerations(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> ModerationCreateResponse:
         """`POST /moderations`."""
+        from openai_kit.types.moderations import ModerationCreateResponse
+
+        result: ModerationCreateResponse = await self._client.request(
+            "POST",
+            "/moderations",
+            body={
+                "input": input,
+                "model": model,
+            },
+            cast_to=ModerationCreateResponse,
+            options=options,
+        )
+        return result
+
+    def with_model(self, model: str) -> AsyncModerationsWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncModerationsWithModel(self._client, model)
+
+
+class AsyncModerationsWithModel(AsyncModerations):
+    """`client.moderations` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    async def create(
+        self,
+        *,
+        input: Union[str, Sequence[str], Sequence[Union[CreateModerationRequestInputImageUrlParam, CreateModerationRequestInputTextParam]]],
+        model: Union[str, Literal["omni-moderation-latest", "omni-moderation-2024-09-26", "text-moderation-latest", "text-moderation-stable"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ModerationCreateResponse:
+        """`POST /moderations`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
         from openai_kit.types.moderations import ModerationCreateResponse
 
         result: ModerationCreateResponse = await self._client.request(

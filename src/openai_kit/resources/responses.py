@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Optional, Sequence, Union, overload
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Union, overload
 
 from typing_extensions import Literal, Unpack
 
@@ -387,6 +387,258 @@ class Responses(ResponsesMixin, SyncAPIResource):
         )
         return result
 
+    def with_model(self, model: str) -> ResponsesWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return ResponsesWithModel(self._client, model)
+
+
+class ResponsesWithModel(Responses):
+    """`client.responses` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @cached_property
+    def input_tokens(self) -> InputTokensWithModel:
+        return InputTokensWithModel(self._client, self._default_model)
+
+    @overload
+    def create(
+        self,
+        *,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: int | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        model: ModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        background: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tool_calls: Optional[int] | NotGiven = NOT_GIVEN,
+        text: ResponseTextParam | NotGiven = NOT_GIVEN,
+        tools: ToolsArrayParam | NotGiven = NOT_GIVEN,
+        tool_choice: ToolChoiceParam | NotGiven = NOT_GIVEN,
+        prompt: PromptParam | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTierResponsesParam | NotGiven = NOT_GIVEN,
+        truncation: Optional[Literal["auto", "disabled"]] | NotGiven = NOT_GIVEN,
+        reasoning: Optional[ReasoningParam] | NotGiven = NOT_GIVEN,
+        input: InputParam | NotGiven = NOT_GIVEN,
+        include: Optional[Sequence[IncludeEnumParam]] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        moderation: Optional[ModerationParam] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | None | NotGiven = NOT_GIVEN,
+        stream_options: ResponseStreamOptionsParam | NotGiven = NOT_GIVEN,
+        conversation: Optional[ConversationParam] | NotGiven = NOT_GIVEN,
+        context_management: Optional[Sequence[ContextManagementParam]] | NotGiven = NOT_GIVEN,
+        max_output_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Response: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: int | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        model: ModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        background: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tool_calls: Optional[int] | NotGiven = NOT_GIVEN,
+        text: ResponseTextParam | NotGiven = NOT_GIVEN,
+        tools: ToolsArrayParam | NotGiven = NOT_GIVEN,
+        tool_choice: ToolChoiceParam | NotGiven = NOT_GIVEN,
+        prompt: PromptParam | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTierResponsesParam | NotGiven = NOT_GIVEN,
+        truncation: Optional[Literal["auto", "disabled"]] | NotGiven = NOT_GIVEN,
+        reasoning: Optional[ReasoningParam] | NotGiven = NOT_GIVEN,
+        input: InputParam | NotGiven = NOT_GIVEN,
+        include: Optional[Sequence[IncludeEnumParam]] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        moderation: Optional[ModerationParam] | NotGiven = NOT_GIVEN,
+        stream_options: ResponseStreamOptionsParam | NotGiven = NOT_GIVEN,
+        conversation: Optional[ConversationParam] | NotGiven = NOT_GIVEN,
+        context_management: Optional[Sequence[ContextManagementParam]] | NotGiven = NOT_GIVEN,
+        max_output_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Stream[ResponseStreamEvent]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: int | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        model: ModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        background: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tool_calls: Optional[int] | NotGiven = NOT_GIVEN,
+        text: ResponseTextParam | NotGiven = NOT_GIVEN,
+        tools: ToolsArrayParam | NotGiven = NOT_GIVEN,
+        tool_choice: ToolChoiceParam | NotGiven = NOT_GIVEN,
+        prompt: PromptParam | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTierResponsesParam | NotGiven = NOT_GIVEN,
+        truncation: Optional[Literal["auto", "disabled"]] | NotGiven = NOT_GIVEN,
+        reasoning: Optional[ReasoningParam] | NotGiven = NOT_GIVEN,
+        input: InputParam | NotGiven = NOT_GIVEN,
+        include: Optional[Sequence[IncludeEnumParam]] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        moderation: Optional[ModerationParam] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        stream_options: ResponseStreamOptionsParam | NotGiven = NOT_GIVEN,
+        conversation: Optional[ConversationParam] | NotGiven = NOT_GIVEN,
+        context_management: Optional[Sequence[ContextManagementParam]] | NotGiven = NOT_GIVEN,
+        max_output_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Response | Stream[ResponseStreamEvent]: ...
+
+    def create(
+        self,
+        *,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: int | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        model: ModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        background: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tool_calls: Optional[int] | NotGiven = NOT_GIVEN,
+        text: ResponseTextParam | NotGiven = NOT_GIVEN,
+        tools: ToolsArrayParam | NotGiven = NOT_GIVEN,
+        tool_choice: ToolChoiceParam | NotGiven = NOT_GIVEN,
+        prompt: PromptParam | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTierResponsesParam | NotGiven = NOT_GIVEN,
+        truncation: Optional[Literal["auto", "disabled"]] | NotGiven = NOT_GIVEN,
+        reasoning: Optional[ReasoningParam] | NotGiven = NOT_GIVEN,
+        input: InputParam | NotGiven = NOT_GIVEN,
+        include: Optional[Sequence[IncludeEnumParam]] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        moderation: Optional[ModerationParam] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        stream_options: ResponseStreamOptionsParam | NotGiven = NOT_GIVEN,
+        conversation: Optional[ConversationParam] | NotGiven = NOT_GIVEN,
+        context_management: Optional[Sequence[ContextManagementParam]] | NotGiven = NOT_GIVEN,
+        max_output_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Response | Stream[ResponseStreamEvent]:
+        """`POST /responses`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.responses import Response, ResponseStreamEvent
+
+        result: Response | Stream[ResponseStreamEvent] = self._client.request(
+            "POST",
+            "/responses",
+            body={
+                "metadata": metadata,
+                "top_logprobs": top_logprobs,
+                "temperature": temperature,
+                "top_p": top_p,
+                "user": user,
+                "safety_identifier": safety_identifier,
+                "prompt_cache_key": prompt_cache_key,
+                "prompt_cache_retention": prompt_cache_retention,
+                "prompt_cache_options": prompt_cache_options,
+                "previous_response_id": previous_response_id,
+                "model": model,
+                "background": background,
+                "max_tool_calls": max_tool_calls,
+                "text": text,
+                "tools": tools,
+                "tool_choice": tool_choice,
+                "prompt": prompt,
+                "service_tier": service_tier,
+                "truncation": truncation,
+                "reasoning": reasoning,
+                "input": input,
+                "include": include,
+                "parallel_tool_calls": parallel_tool_calls,
+                "store": store,
+                "instructions": instructions,
+                "moderation": moderation,
+                "stream": stream,
+                "stream_options": stream_options,
+                "conversation": conversation,
+                "context_management": context_management,
+                "max_output_tokens": max_output_tokens,
+            },
+            cast_to=Response,
+            stream=stream is True,
+            stream_cls=ResponseStreamEvent,
+            options=options,
+        )
+        return result
+
+    def compact(
+        self,
+        *,
+        model: ModelIdsCompactionParam | NotGiven = NOT_GIVEN,
+        input: Optional[Union[str, Sequence[InputItemParam]]] | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[PromptCacheRetentionEnumParam] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: Optional[PromptCacheOptionsParam] | NotGiven = NOT_GIVEN,
+        service_tier: Optional[ServiceTierEnumParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> CompactedResponse:
+        """`POST /responses/compact`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.responses import CompactedResponse
+
+        result: CompactedResponse = self._client.request(
+            "POST",
+            "/responses/compact",
+            body={
+                "model": model,
+                "input": input,
+                "previous_response_id": previous_response_id,
+                "instructions": instructions,
+                "prompt_cache_key": prompt_cache_key,
+                "prompt_cache_retention": prompt_cache_retention,
+                "prompt_cache_options": prompt_cache_options,
+                "service_tier": service_tier,
+            },
+            cast_to=CompactedResponse,
+            options=options,
+        )
+        return result
+
 
 class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
     """`client.responses`."""
@@ -724,6 +976,258 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
         )
         return result
 
+    def with_model(self, model: str) -> AsyncResponsesWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncResponsesWithModel(self._client, model)
+
+
+class AsyncResponsesWithModel(AsyncResponses):
+    """`client.responses` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @cached_property
+    def input_tokens(self) -> AsyncInputTokensWithModel:
+        return AsyncInputTokensWithModel(self._client, self._default_model)
+
+    @overload
+    async def create(
+        self,
+        *,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: int | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        model: ModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        background: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tool_calls: Optional[int] | NotGiven = NOT_GIVEN,
+        text: ResponseTextParam | NotGiven = NOT_GIVEN,
+        tools: ToolsArrayParam | NotGiven = NOT_GIVEN,
+        tool_choice: ToolChoiceParam | NotGiven = NOT_GIVEN,
+        prompt: PromptParam | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTierResponsesParam | NotGiven = NOT_GIVEN,
+        truncation: Optional[Literal["auto", "disabled"]] | NotGiven = NOT_GIVEN,
+        reasoning: Optional[ReasoningParam] | NotGiven = NOT_GIVEN,
+        input: InputParam | NotGiven = NOT_GIVEN,
+        include: Optional[Sequence[IncludeEnumParam]] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        moderation: Optional[ModerationParam] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | None | NotGiven = NOT_GIVEN,
+        stream_options: ResponseStreamOptionsParam | NotGiven = NOT_GIVEN,
+        conversation: Optional[ConversationParam] | NotGiven = NOT_GIVEN,
+        context_management: Optional[Sequence[ContextManagementParam]] | NotGiven = NOT_GIVEN,
+        max_output_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Response: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        stream: Literal[True],
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: int | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        model: ModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        background: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tool_calls: Optional[int] | NotGiven = NOT_GIVEN,
+        text: ResponseTextParam | NotGiven = NOT_GIVEN,
+        tools: ToolsArrayParam | NotGiven = NOT_GIVEN,
+        tool_choice: ToolChoiceParam | NotGiven = NOT_GIVEN,
+        prompt: PromptParam | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTierResponsesParam | NotGiven = NOT_GIVEN,
+        truncation: Optional[Literal["auto", "disabled"]] | NotGiven = NOT_GIVEN,
+        reasoning: Optional[ReasoningParam] | NotGiven = NOT_GIVEN,
+        input: InputParam | NotGiven = NOT_GIVEN,
+        include: Optional[Sequence[IncludeEnumParam]] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        moderation: Optional[ModerationParam] | NotGiven = NOT_GIVEN,
+        stream_options: ResponseStreamOptionsParam | NotGiven = NOT_GIVEN,
+        conversation: Optional[ConversationParam] | NotGiven = NOT_GIVEN,
+        context_management: Optional[Sequence[ContextManagementParam]] | NotGiven = NOT_GIVEN,
+        max_output_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncStream[ResponseStreamEvent]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: int | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        model: ModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        background: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tool_calls: Optional[int] | NotGiven = NOT_GIVEN,
+        text: ResponseTextParam | NotGiven = NOT_GIVEN,
+        tools: ToolsArrayParam | NotGiven = NOT_GIVEN,
+        tool_choice: ToolChoiceParam | NotGiven = NOT_GIVEN,
+        prompt: PromptParam | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTierResponsesParam | NotGiven = NOT_GIVEN,
+        truncation: Optional[Literal["auto", "disabled"]] | NotGiven = NOT_GIVEN,
+        reasoning: Optional[ReasoningParam] | NotGiven = NOT_GIVEN,
+        input: InputParam | NotGiven = NOT_GIVEN,
+        include: Optional[Sequence[IncludeEnumParam]] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        moderation: Optional[ModerationParam] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        stream_options: ResponseStreamOptionsParam | NotGiven = NOT_GIVEN,
+        conversation: Optional[ConversationParam] | NotGiven = NOT_GIVEN,
+        context_management: Optional[Sequence[ContextManagementParam]] | NotGiven = NOT_GIVEN,
+        max_output_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Response | AsyncStream[ResponseStreamEvent]: ...
+
+    async def create(
+        self,
+        *,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: int | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        model: ModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        background: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tool_calls: Optional[int] | NotGiven = NOT_GIVEN,
+        text: ResponseTextParam | NotGiven = NOT_GIVEN,
+        tools: ToolsArrayParam | NotGiven = NOT_GIVEN,
+        tool_choice: ToolChoiceParam | NotGiven = NOT_GIVEN,
+        prompt: PromptParam | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTierResponsesParam | NotGiven = NOT_GIVEN,
+        truncation: Optional[Literal["auto", "disabled"]] | NotGiven = NOT_GIVEN,
+        reasoning: Optional[ReasoningParam] | NotGiven = NOT_GIVEN,
+        input: InputParam | NotGiven = NOT_GIVEN,
+        include: Optional[Sequence[IncludeEnumParam]] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        moderation: Optional[ModerationParam] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        stream_options: ResponseStreamOptionsParam | NotGiven = NOT_GIVEN,
+        conversation: Optional[ConversationParam] | NotGiven = NOT_GIVEN,
+        context_management: Optional[Sequence[ContextManagementParam]] | NotGiven = NOT_GIVEN,
+        max_output_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Response | AsyncStream[ResponseStreamEvent]:
+        """`POST /responses`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.responses import Response, ResponseStreamEvent
+
+        result: Response | AsyncStream[ResponseStreamEvent] = await self._client.request(
+            "POST",
+            "/responses",
+            body={
+                "metadata": metadata,
+                "top_logprobs": top_logprobs,
+                "temperature": temperature,
+                "top_p": top_p,
+                "user": user,
+                "safety_identifier": safety_identifier,
+                "prompt_cache_key": prompt_cache_key,
+                "prompt_cache_retention": prompt_cache_retention,
+                "prompt_cache_options": prompt_cache_options,
+                "previous_response_id": previous_response_id,
+                "model": model,
+                "background": background,
+                "max_tool_calls": max_tool_calls,
+                "text": text,
+                "tools": tools,
+                "tool_choice": tool_choice,
+                "prompt": prompt,
+                "service_tier": service_tier,
+                "truncation": truncation,
+                "reasoning": reasoning,
+                "input": input,
+                "include": include,
+                "parallel_tool_calls": parallel_tool_calls,
+                "store": store,
+                "instructions": instructions,
+                "moderation": moderation,
+                "stream": stream,
+                "stream_options": stream_options,
+                "conversation": conversation,
+                "context_management": context_management,
+                "max_output_tokens": max_output_tokens,
+            },
+            cast_to=Response,
+            stream=stream is True,
+            stream_cls=ResponseStreamEvent,
+            options=options,
+        )
+        return result
+
+    async def compact(
+        self,
+        *,
+        model: ModelIdsCompactionParam | NotGiven = NOT_GIVEN,
+        input: Optional[Union[str, Sequence[InputItemParam]]] | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[PromptCacheRetentionEnumParam] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: Optional[PromptCacheOptionsParam] | NotGiven = NOT_GIVEN,
+        service_tier: Optional[ServiceTierEnumParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> CompactedResponse:
+        """`POST /responses/compact`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.responses import CompactedResponse
+
+        result: CompactedResponse = await self._client.request(
+            "POST",
+            "/responses/compact",
+            body={
+                "model": model,
+                "input": input,
+                "previous_response_id": previous_response_id,
+                "instructions": instructions,
+                "prompt_cache_key": prompt_cache_key,
+                "prompt_cache_retention": prompt_cache_retention,
+                "prompt_cache_options": prompt_cache_options,
+                "service_tier": service_tier,
+            },
+            cast_to=CompactedResponse,
+            options=options,
+        )
+        return result
+
 
 class InputItems(SyncAPIResource):
     """`client.responses.input_items`."""
@@ -834,6 +1338,64 @@ class InputTokens(SyncAPIResource):
         )
         return result
 
+    def with_model(self, model: str) -> InputTokensWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return InputTokensWithModel(self._client, model)
+
+
+class InputTokensWithModel(InputTokens):
+    """`client.responses.input_tokens` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    def count(
+        self,
+        *,
+        model: Optional[str] | NotGiven = NOT_GIVEN,
+        input: Optional[Union[str, Sequence[InputItemParam]]] | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        tools: Optional[Sequence[ToolParam]] | NotGiven = NOT_GIVEN,
+        text: Optional[ResponseTextParam] | NotGiven = NOT_GIVEN,
+        reasoning: Optional[ReasoningParam] | NotGiven = NOT_GIVEN,
+        truncation: TruncationEnumParam | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        personality: PersonalityEnumParam | NotGiven = NOT_GIVEN,
+        conversation: Optional[ConversationParam] | NotGiven = NOT_GIVEN,
+        tool_choice: Optional[ToolChoiceParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> InputTokenCountResponse:
+        """`POST /responses/input_tokens`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.responses import InputTokenCountResponse
+
+        result: InputTokenCountResponse = self._client.request(
+            "POST",
+            "/responses/input_tokens",
+            body={
+                "model": model,
+                "input": input,
+                "previous_response_id": previous_response_id,
+                "tools": tools,
+                "text": text,
+                "reasoning": reasoning,
+                "truncation": truncation,
+                "instructions": instructions,
+                "personality": personality,
+                "conversation": conversation,
+                "tool_choice": tool_choice,
+                "parallel_tool_calls": parallel_tool_calls,
+            },
+            cast_to=InputTokenCountResponse,
+            options=options,
+        )
+        return result
+
 
 class AsyncInputTokens(AsyncAPIResource):
     """`client.responses.input_tokens`."""
@@ -856,6 +1418,64 @@ class AsyncInputTokens(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> InputTokenCountResponse:
         """`POST /responses/input_tokens`."""
+        from openai_kit.types.responses import InputTokenCountResponse
+
+        result: InputTokenCountResponse = await self._client.request(
+            "POST",
+            "/responses/input_tokens",
+            body={
+                "model": model,
+                "input": input,
+                "previous_response_id": previous_response_id,
+                "tools": tools,
+                "text": text,
+                "reasoning": reasoning,
+                "truncation": truncation,
+                "instructions": instructions,
+                "personality": personality,
+                "conversation": conversation,
+                "tool_choice": tool_choice,
+                "parallel_tool_calls": parallel_tool_calls,
+            },
+            cast_to=InputTokenCountResponse,
+            options=options,
+        )
+        return result
+
+    def with_model(self, model: str) -> AsyncInputTokensWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncInputTokensWithModel(self._client, model)
+
+
+class AsyncInputTokensWithModel(AsyncInputTokens):
+    """`client.responses.input_tokens` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    async def count(
+        self,
+        *,
+        model: Optional[str] | NotGiven = NOT_GIVEN,
+        input: Optional[Union[str, Sequence[InputItemParam]]] | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        tools: Optional[Sequence[ToolParam]] | NotGiven = NOT_GIVEN,
+        text: Optional[ResponseTextParam] | NotGiven = NOT_GIVEN,
+        reasoning: Optional[ReasoningParam] | NotGiven = NOT_GIVEN,
+        truncation: TruncationEnumParam | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        personality: PersonalityEnumParam | NotGiven = NOT_GIVEN,
+        conversation: Optional[ConversationParam] | NotGiven = NOT_GIVEN,
+        tool_choice: Optional[ToolChoiceParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> InputTokenCountResponse:
+        """`POST /responses/input_tokens`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
         from openai_kit.types.responses import InputTokenCountResponse
 
         result: InputTokenCountResponse = await self._client.request(

@@ -13,7 +13,7 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._sdk_helpers.extras import AsyncUploadsHelpers, UploadsHelpers
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import path_param
-from openai_kit.resources._helpers import file_fields
+from openai_kit._utils import file_fields
 if TYPE_CHECKING:
     from openai_kit.types.files import (
         FileExpirationAfterParam,

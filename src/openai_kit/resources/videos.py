@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from typing_extensions import Unpack, deprecated
 
@@ -12,7 +12,7 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._sdk_helpers.extras import AsyncVideosHelpers, VideosHelpers
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import path_param
-from openai_kit.resources._helpers import file_fields, warn_deprecated
+from openai_kit._utils import file_fields, warn_deprecated
 if TYPE_CHECKING:
     from openai_kit._binary import AsyncBinaryResponse, BinaryResponse
     from openai_kit.pagination import AsyncConversationCursorPage, SyncConversationCursorPage
@@ -276,6 +276,54 @@ class Videos(VideosHelpers, SyncAPIResource):
         )
         return result
 
+    def with_model(self, model: str) -> VideosWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return VideosWithModel(self._client, model)
+
+
+class VideosWithModel(Videos):
+    """`client.videos` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
+    def create(
+        self,
+        *,
+        prompt: str,
+        model: VideoModelParam | NotGiven = NOT_GIVEN,
+        input_reference: Union[FileTypes, ImageRefParam2Param] | NotGiven = NOT_GIVEN,
+        seconds: VideoSecondsParam | NotGiven = NOT_GIVEN,
+        size: VideoSizeParam | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Video:
+        """`POST /videos`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.videos import Video
+
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = self._client.request(
+            "POST",
+            "/videos",
+            body={
+                "model": model,
+                "prompt": prompt,
+                "seconds": seconds,
+                "size": size,
+            },
+            files=file_fields({
+                "input_reference": input_reference,
+            }) or None,
+            cast_to=Video,
+            options=options,
+        )
+        return result
+
 
 class AsyncVideos(AsyncVideosHelpers, AsyncAPIResource):
     """`client.videos`."""
@@ -515,6 +563,54 @@ class AsyncVideos(AsyncVideosHelpers, AsyncAPIResource):
                 "prompt": prompt,
             },
             files={},
+            cast_to=Video,
+            options=options,
+        )
+        return result
+
+    def with_model(self, model: str) -> AsyncVideosWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncVideosWithModel(self._client, model)
+
+
+class AsyncVideosWithModel(AsyncVideos):
+    """`client.videos` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
+    async def create(
+        self,
+        *,
+        prompt: str,
+        model: VideoModelParam | NotGiven = NOT_GIVEN,
+        input_reference: Union[FileTypes, ImageRefParam2Param] | NotGiven = NOT_GIVEN,
+        seconds: VideoSecondsParam | NotGiven = NOT_GIVEN,
+        size: VideoSizeParam | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Video:
+        """`POST /videos`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.videos import Video
+
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = await self._client.request(
+            "POST",
+            "/videos",
+            body={
+                "model": model,
+                "prompt": prompt,
+                "seconds": seconds,
+                "size": size,
+            },
+            files=file_fields({
+                "input_reference": input_reference,
+            }) or None,
             cast_to=Video,
             options=options,
         )

@@ -19,12 +19,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .errors import APIError
 from .routes import (
     assistants,
+    audio,
     batches,
     chat,
     completions,
+    conversations,
     embeddings,
     files,
+    fine_tuning,
+    images,
     models,
+    realtime,
     responses,
     runs,
     uploads,
@@ -48,6 +53,11 @@ ROUTE_MODULES = (
     vector_stores,
     runs,
     assistants,
+    images,
+    audio,
+    conversations,
+    fine_tuning,
+    realtime,
 )
 
 
@@ -92,7 +102,7 @@ class GuardMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = "req_" + secrets.token_hex(16)
-        if self.api_key is not None:
+        if self.api_key is not None and not scope["path"].startswith(images.PUBLIC_PREFIX):
             auth = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
             scheme, _, token = auth.partition(" ")
             if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip(), self.api_key):
@@ -125,6 +135,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         batches.resume(server)
         runs.resume(server)
+        responses.resume(server)
+        fine_tuning.resume(server)
         yield
         await server.close()
 
@@ -141,8 +153,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return app
 
 
-def serve(settings: Settings, *, log_level: str = "info") -> None:
+def serve(settings: Settings, *, log_level: str = "info", app: Starlette | None = None) -> None:
     """Run the server in the foreground until interrupted (what ``openai-kit serve`` does)."""
     import uvicorn
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level)
+    uvicorn.run(app or create_app(settings), host=settings.host, port=settings.port, log_level=log_level)

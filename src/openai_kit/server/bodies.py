@@ -70,10 +70,17 @@ class UploadedFile:
 class MultipartForm:
     fields: dict[str, str] = field(default_factory=dict)
     files: dict[str, UploadedFile] = field(default_factory=dict)
+    #: every file part in arrival order with its field name (a field such as ``image[]`` may repeat)
+    file_parts: list[tuple[str, UploadedFile]] = field(default_factory=list)
+    #: every plain field in arrival order (``timestamp_granularities[]`` may repeat; ``fields`` keeps the last)
+    field_parts: list[tuple[str, str]] = field(default_factory=list)
 
 
-async def read_multipart(request: Request, limit: int, file_dest: Path) -> MultipartForm:
-    """Parse a multipart body; the (single) file part is streamed into ``file_dest``."""
+async def read_multipart(
+    request: Request, limit: int, file_dest: Path, *, max_files: int = 1
+) -> MultipartForm:
+    """Parse a multipart body; the first file part is streamed into ``file_dest``, any further ones
+    (up to ``max_files``) next to it as ``<file_dest>.1``, ``.2``, ..."""
     ctype, opts = parse_options_header(request.headers.get("content-type", ""))
     if ctype != b"multipart/form-data" or b"boundary" not in opts:
         raise APIError(
@@ -104,18 +111,28 @@ async def read_multipart(request: Request, limit: int, file_dest: Path) -> Multi
         _, disp = parse_options_header(headers.get(b"content-disposition", b""))
         state["name"] = disp.get(b"name", b"").decode("utf-8", "replace")
         if b"filename" in disp:
-            if form.files:
-                raise APIError(400, "Only one file may be uploaded per request.", param=state["name"])
+            if len(form.file_parts) >= max_files:
+                raise APIError(
+                    400,
+                    "Only one file may be uploaded per request."
+                    if max_files == 1
+                    else f"At most {max_files} files may be uploaded per request.",
+                    param=state["name"],
+                )
             state["filename"] = disp[b"filename"].decode("utf-8", "replace")
             state["ctype"] = headers.get(b"content-type", b"application/octet-stream").decode("latin-1")
-            state["fh"] = open(file_dest, "wb")  # noqa: SIM115 - closed in on_part_end / finally
-            form.files[state["name"]] = UploadedFile(state["filename"], state["ctype"], file_dest)
+            n = len(form.file_parts)
+            dest = file_dest if n == 0 else file_dest.with_name(f"{file_dest.name}.{n}")
+            state["fh"] = open(dest, "wb")  # noqa: SIM115 - closed in on_part_end / finally
+            uploaded = UploadedFile(state["filename"], state["ctype"], dest)
+            form.files.setdefault(state["name"], uploaded)
+            form.file_parts.append((state["name"], uploaded))
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
         fh: IO[bytes] | None = state["fh"]
         if fh is not None:
             fh.write(data[start:end])
-            form.files[state["name"]].size += end - start
+            form.file_parts[-1][1].size += end - start
         else:
             buf: bytearray = state["buf"]
             buf.extend(data[start:end])
@@ -129,6 +146,7 @@ async def read_multipart(request: Request, limit: int, file_dest: Path) -> Multi
             state["fh"] = None
         else:
             form.fields[state["name"]] = bytes(state["buf"]).decode("utf-8", "replace")
+            form.field_parts.append((state["name"], form.fields[state["name"]]))
 
     parser = MultipartParser(
         opts[b"boundary"],
@@ -147,10 +165,10 @@ async def read_multipart(request: Request, limit: int, file_dest: Path) -> Multi
             parser.write(chunk)
         parser.finalize()
     except APIError:
-        file_dest.unlink(missing_ok=True)
+        _remove(file_dest, form)
         raise
     except Exception as exc:
-        file_dest.unlink(missing_ok=True)
+        _remove(file_dest, form)
         raise APIError(400, f"Malformed multipart body: {exc}.") from None
     finally:
         fh = state["fh"]
@@ -158,3 +176,9 @@ async def read_multipart(request: Request, limit: int, file_dest: Path) -> Multi
             with contextlib.suppress(OSError):
                 fh.close()
     return form
+
+
+def _remove(file_dest: Path, form: MultipartForm) -> None:
+    file_dest.unlink(missing_ok=True)
+    for _, uploaded in form.file_parts:
+        uploaded.path.unlink(missing_ok=True)

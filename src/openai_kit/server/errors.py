@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._errors import error_payload
+
 
 class APIError(Exception):
     """Raised anywhere in a request; the app turns it into the API's error body and status."""
@@ -25,7 +27,7 @@ class APIError(Exception):
         self.code = code
 
     def body(self) -> dict[str, Any]:
-        return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+        return error_payload(self.message, type=self.type, param=self.param, code=self.code)
 
 
 def invalid(param: str, message: str, *, code: str | None = None, status: int = 400) -> APIError:

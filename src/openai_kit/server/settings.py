@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 MiB = 1024 * 1024
@@ -20,6 +21,9 @@ class Settings:
     script_path: Path | None = None
     #: serve a real language model (llama.cpp): a GGUF path, or "smollm2" for the packaged SmolLM2
     llm: str | None = None
+    #: real model names answered by a chosen built-in (``{"gpt-4o": "tool-caller"}``); other real names
+    #: get the default built-in of their kind (chat names: ``echo``)
+    model_map: Mapping[str, str] = field(default_factory=dict)
     #: largest JSON request body accepted
     max_body_bytes: int = 32 * MiB
     #: largest file upload (``/files``, ``/uploads/{id}/parts``) accepted

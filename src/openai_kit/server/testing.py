@@ -5,8 +5,9 @@
     with run_server() as base_url:            # e.g. "http://127.0.0.1:53211/v1"
         client = OpenAI(base_url=base_url, api_key="test")
 
-In a pytest suite, ``pytest_plugins = ["openai_kit.server.testing"]`` provides the session-scoped
-``local_server`` fixture, which yields the base URL of one shared in-memory server.
+In a pytest suite the session-scoped ``local_server`` fixture (from :mod:`openai_kit.pytest_plugin`,
+registered through the ``pytest11`` entry point when openai-kit is installed) yields the base URL of one
+shared in-memory server.
 """
 
 from __future__ import annotations
@@ -62,13 +63,6 @@ def run_server(**settings: Any) -> Iterator[str]:
 
 
 try:
-    import pytest
+    from ..pytest_plugin import local_server  # noqa: F401 - for ``pytest_plugins = [this module]``
 except ImportError:  # pragma: no cover - pytest is only needed for the fixture
     pass
-else:
-
-    @pytest.fixture(scope="session")
-    def local_server() -> Iterator[str]:
-        """The base URL (ending in ``/v1``) of an in-memory server shared by the test session."""
-        with run_server() as url:
-            yield url

@@ -211,9 +211,9 @@ VoiceDeleted: TypeAlias = DeleteModelResponse
 
 class VadConfig(BaseModel):
     type: Literal["server_vad"]
-    prefix_padding_ms: Optional[int] = 300
-    silence_duration_ms: Optional[int] = 200
-    threshold: Optional[float] = 0.5
+    prefix_padding_ms: Optional[int] = None
+    silence_duration_ms: Optional[int] = None
+    threshold: Optional[float] = None
 
 
 class VadConfigParam(TypedDict, total=False):

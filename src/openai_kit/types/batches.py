@@ -5,6 +5,7 @@
 from typing import List, Optional, Union
 
 from typing_extensions import Literal, Required, TypedDict
+from openai_kit._model_helpers import BatchHelpers
 from openai_kit.types._base import BaseModel
 from openai_kit.types.shared import (
     Metadata,
@@ -45,7 +46,7 @@ class BatchUsage(BaseModel):
     total_tokens: int
 
 
-class Batch(BaseModel):
+class Batch(BatchHelpers, BaseModel):
     id: str
     object: Literal["batch"]
     endpoint: str

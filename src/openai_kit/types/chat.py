@@ -102,7 +102,7 @@ ChatCompletionAudioParam: TypeAlias = CreateChatCompletionRequestAudioParam
 
 class ChatCompletionRequestMessageContentPartImageImageUrl(BaseModel):
     url: str
-    detail: Optional[Union[Literal["auto", "low", "high"], str]] = "auto"
+    detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
 
 
 class ChatCompletionRequestMessageContentPartImage(BaseModel):
@@ -411,19 +411,19 @@ ServiceTier: TypeAlias = Optional[Union[Literal["auto", "default", "flex", "scal
 
 
 class CompletionUsageCompletionTokensDetails(BaseModel):
-    accepted_prediction_tokens: Optional[int] = 0
-    audio_tokens: Optional[int] = 0
-    reasoning_tokens: Optional[int] = 0
+    accepted_prediction_tokens: Optional[int] = None
+    audio_tokens: Optional[int] = None
+    reasoning_tokens: Optional[int] = None
     text_tokens: Optional[int] = None
-    rejected_prediction_tokens: Optional[int] = 0
+    rejected_prediction_tokens: Optional[int] = None
 
 
 class CompletionUsagePromptTokensDetails(BaseModel):
-    audio_tokens: Optional[int] = 0
-    cached_tokens: Optional[int] = 0
+    audio_tokens: Optional[int] = None
+    cached_tokens: Optional[int] = None
     text_tokens: Optional[int] = None
     image_tokens: Optional[int] = None
-    cache_write_tokens: Optional[int] = 0
+    cache_write_tokens: Optional[int] = None
 
 
 class CompletionUsage(BaseModel):

@@ -330,10 +330,10 @@ class CreateEvalCompletionsRunDataSourceInputMessagesItemReference(BaseModel):
 
 class CreateEvalCompletionsRunDataSourceSamplingParams(BaseModel):
     reasoning_effort: Optional[ReasoningEffort] = None
-    temperature: Optional[float] = 1
+    temperature: Optional[float] = None
     max_completion_tokens: Optional[int] = None
-    top_p: Optional[float] = 1
-    seed: Optional[int] = 42
+    top_p: Optional[float] = None
+    seed: Optional[int] = None
     response_format: Optional[Annotated[Union[Annotated[Union[ResponseFormatText, ResponseFormatJsonSchema, ResponseFormatJsonObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
     tools: Optional[List[ChatCompletionTool]] = None
 
@@ -424,10 +424,10 @@ class CreateEvalResponsesRunDataSourceSamplingParamsText(BaseModel):
 
 class CreateEvalResponsesRunDataSourceSamplingParams(BaseModel):
     reasoning_effort: Optional[ReasoningEffort] = None
-    temperature: Optional[float] = 1
+    temperature: Optional[float] = None
     max_completion_tokens: Optional[int] = None
-    top_p: Optional[float] = 1
-    seed: Optional[int] = 42
+    top_p: Optional[float] = None
+    seed: Optional[int] = None
     tools: Optional[List[Tool]] = None
     text: Optional[CreateEvalResponsesRunDataSourceSamplingParamsText] = None
 

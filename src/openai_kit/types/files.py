@@ -5,6 +5,7 @@
 from typing import Optional, Union
 
 from typing_extensions import Literal, Required, TypedDict
+from openai_kit._model_helpers import FileHelpers
 from openai_kit.types._base import BaseModel
 
 
@@ -23,7 +24,7 @@ class FileExpirationAfterParam(TypedDict, total=False):
     seconds: Required[int]
 
 
-class FileObject(BaseModel):
+class FileObject(FileHelpers, BaseModel):
     id: str
     bytes: int
     created_at: int

@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
+from openai_kit._model_helpers import FineTuningJobHelpers
 from openai_kit.types._base import BaseModel, UnknownObject
 from openai_kit.types.evals import (
     GraderLabelModel,
@@ -124,7 +125,7 @@ class FineTuneReinforcementHyperparameters(BaseModel):
     batch_size: Optional[Union[Literal["auto"], int]] = None
     learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
     n_epochs: Optional[Union[Literal["auto"], int]] = None
-    reasoning_effort: Optional[Union[Literal["default", "low", "medium", "high"], str]] = "default"
+    reasoning_effort: Optional[Union[Literal["default", "low", "medium", "high"], str]] = None
     compute_multiplier: Optional[Union[Literal["auto"], float]] = None
     eval_interval: Optional[Union[Literal["auto"], int]] = None
     eval_samples: Optional[Union[Literal["auto"], int]] = None
@@ -244,7 +245,7 @@ class FineTuningJobHyperparameters(BaseModel):
     n_epochs: Optional[Union[Literal["auto"], int]] = None
 
 
-class FineTuningJob(BaseModel):
+class FineTuningJob(FineTuningJobHelpers, BaseModel):
     id: str
     created_at: int
     error: Optional[FineTuningJobError]

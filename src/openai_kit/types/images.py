@@ -6,6 +6,7 @@ from typing import List, Optional, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, TypeAlias
+from openai_kit._model_helpers import ImagesResponseHelpers
 from openai_kit.types._base import BaseModel, UnknownObject
 
 
@@ -98,7 +99,7 @@ class ImageGenUsage(BaseModel):
     input_tokens_details: ImageGenInputUsageDetails
 
 
-class ImagesResponse(BaseModel):
+class ImagesResponse(ImagesResponseHelpers, BaseModel):
     created: int
     data: Optional[List[Image]] = None
     background: Optional[Union[Literal["transparent", "opaque"], str]] = None

@@ -6,6 +6,7 @@ from typing import List, Optional, Union
 
 from pydantic import Field
 from typing_extensions import Literal, Required, TypeAlias, TypedDict
+from openai_kit._model_helpers import ModerationResultHelpers
 from openai_kit.types._base import BaseModel
 
 
@@ -74,7 +75,7 @@ class ModerationCreateResponseResultCategoryAppliedInputTypes(BaseModel):
     violence_graphic: List[Union[Literal["text", "image"], str]] = Field(alias="violence/graphic")
 
 
-class ModerationCreateResponseResult(BaseModel):
+class ModerationCreateResponseResult(ModerationResultHelpers, BaseModel):
     flagged: bool
     categories: ModerationCreateResponseResultCategories
     category_scores: ModerationCreateResponseResultCategoryScores

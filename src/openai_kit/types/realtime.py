@@ -232,7 +232,7 @@ class RealtimeConversationItemMessageUserContent(BaseModel):
     text: Optional[str] = None
     audio: Optional[str] = None
     image_url: Optional[str] = None
-    detail: Optional[Union[Literal["auto", "low", "high"], str]] = "auto"
+    detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
     transcript: Optional[str] = None
 
 
@@ -548,7 +548,7 @@ RealtimeReasoningEffort: TypeAlias = Union[Literal["minimal", "low", "medium", "
 
 
 class RealtimeReasoning(BaseModel):
-    effort: Optional[RealtimeReasoningEffort] = "low"
+    effort: Optional[RealtimeReasoningEffort] = None
 
 
 class RealtimeResponseCreateParams(BaseModel):
@@ -590,16 +590,16 @@ class RealtimeTurnDetectionServerVad(BaseModel):
     threshold: Optional[float] = None
     prefix_padding_ms: Optional[int] = None
     silence_duration_ms: Optional[int] = None
-    create_response: Optional[bool] = True
-    interrupt_response: Optional[bool] = True
+    create_response: Optional[bool] = None
+    interrupt_response: Optional[bool] = None
     idle_timeout_ms: Optional[int] = None
 
 
 class RealtimeTurnDetectionSemanticVad(BaseModel):
     type: Literal["semantic_vad"]
-    eagerness: Optional[Union[Literal["low", "medium", "high", "auto"], str]] = "auto"
-    create_response: Optional[bool] = True
-    interrupt_response: Optional[bool] = True
+    eagerness: Optional[Union[Literal["low", "medium", "high", "auto"], str]] = None
+    create_response: Optional[bool] = None
+    interrupt_response: Optional[bool] = None
 
 
 RealtimeTurnDetection: TypeAlias = Optional[Annotated[Union[Annotated[Union[RealtimeTurnDetectionServerVad, RealtimeTurnDetectionSemanticVad], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
@@ -615,7 +615,7 @@ class RealtimeSessionCreateRequestGAAudioInput(BaseModel):
 class RealtimeSessionCreateRequestGAAudioOutput(BaseModel):
     format: Optional[RealtimeAudioFormats] = None
     voice: Optional[VoiceIdsOrCustomVoice] = None
-    speed: Optional[float] = 1
+    speed: Optional[float] = None
 
 
 class RealtimeSessionCreateRequestGAAudio(BaseModel):
@@ -1358,7 +1358,7 @@ class RealtimeSessionCreateResponseGAAudioInput(BaseModel):
 class RealtimeSessionCreateResponseGAAudioOutput(BaseModel):
     format: Optional[RealtimeAudioFormats] = None
     voice: Optional[VoiceIdsShared] = None
-    speed: Optional[float] = 1
+    speed: Optional[float] = None
 
 
 class RealtimeSessionCreateResponseGAAudio(BaseModel):
@@ -1567,8 +1567,8 @@ class RealtimeTranslationServerEventSessionOutputAudioDelta(BaseModel):
     event_id: str
     type: Literal["session.output_audio.delta"]
     delta: str
-    sample_rate: Optional[int] = 24000
-    channels: Optional[int] = 1
+    sample_rate: Optional[int] = None
+    channels: Optional[int] = None
     format: Optional[Literal["pcm16"]] = None
     elapsed_ms: Optional[int] = None
 
@@ -1714,7 +1714,7 @@ class RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction(BaseMode
 class RealtimeTranscriptionSessionCreateRequest(BaseModel):
     turn_detection: Optional[RealtimeTranscriptionSessionCreateRequestTurnDetection] = None
     input_audio_noise_reduction: Optional[RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction] = None
-    input_audio_format: Optional[Union[Literal["pcm16", "g711_ulaw", "g711_alaw"], str]] = "pcm16"
+    input_audio_format: Optional[Union[Literal["pcm16", "g711_ulaw", "g711_alaw"], str]] = None
     input_audio_transcription: Optional[AudioTranscription] = None
     include: Optional[List[Literal["item.input_audio_transcription.logprobs"]]] = None
 
@@ -1826,16 +1826,16 @@ class RealtimeSession(BaseModel):
     model: Optional[Union[str, Union[Literal["gpt-realtime", "gpt-realtime-1.5", "gpt-realtime-2025-08-28", "gpt-4o-realtime-preview", "gpt-4o-realtime-preview-2024-10-01", "gpt-4o-realtime-preview-2024-12-17", "gpt-4o-realtime-preview-2025-06-03", "gpt-4o-mini-realtime-preview", "gpt-4o-mini-realtime-preview-2024-12-17", "gpt-realtime-mini", "gpt-realtime-mini-2025-10-06", "gpt-realtime-mini-2025-12-15", "gpt-audio-1.5", "gpt-audio-mini", "gpt-audio-mini-2025-10-06", "gpt-audio-mini-2025-12-15"], str]]] = None
     instructions: Optional[str] = None
     voice: Optional[VoiceIdsShared] = None
-    input_audio_format: Optional[Union[Literal["pcm16", "g711_ulaw", "g711_alaw"], str]] = "pcm16"
-    output_audio_format: Optional[Union[Literal["pcm16", "g711_ulaw", "g711_alaw"], str]] = "pcm16"
+    input_audio_format: Optional[Union[Literal["pcm16", "g711_ulaw", "g711_alaw"], str]] = None
+    output_audio_format: Optional[Union[Literal["pcm16", "g711_ulaw", "g711_alaw"], str]] = None
     input_audio_transcription: Optional[RealtimeSessionInputAudioTranscription] = None
     turn_detection: Optional[RealtimeTurnDetection] = None
     input_audio_noise_reduction: Optional[RealtimeSessionInputAudioNoiseReduction] = None
-    speed: Optional[float] = 1
+    speed: Optional[float] = None
     tracing: Optional[Union[Literal["auto"], RealtimeSessionTracingTracingConfiguration]] = None
     tools: Optional[List[RealtimeFunctionTool]] = None
-    tool_choice: Optional[str] = "auto"
-    temperature: Optional[float] = 0.8
+    tool_choice: Optional[str] = None
+    temperature: Optional[float] = None
     max_response_output_tokens: Optional[Union[int, Literal["inf"]]] = None
     expires_at: Optional[int] = None
     prompt: Optional[Prompt] = None

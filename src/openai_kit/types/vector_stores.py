@@ -6,6 +6,7 @@ from typing import Dict, List, Optional, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
+from openai_kit._model_helpers import VectorStoreHelpers
 from openai_kit.types._base import BaseModel, UnknownObject
 from openai_kit.types.shared import (
     Metadata,
@@ -118,7 +119,7 @@ class VectorStoreExpirationAfter(BaseModel):
     days: int
 
 
-class VectorStore(BaseModel):
+class VectorStore(VectorStoreHelpers, BaseModel):
     id: str
     object: Literal["vector_store"]
     created_at: int

@@ -5,16 +5,22 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 if TYPE_CHECKING:
     from openai_kit.resources.audio.speech import AsyncSpeech
+    from openai_kit.resources.audio.speech import AsyncSpeechWithModel
     from openai_kit.resources.audio.speech import Speech
+    from openai_kit.resources.audio.speech import SpeechWithModel
     from openai_kit.resources.audio.transcriptions import AsyncTranscriptions
+    from openai_kit.resources.audio.transcriptions import AsyncTranscriptionsWithModel
     from openai_kit.resources.audio.transcriptions import Transcriptions
+    from openai_kit.resources.audio.transcriptions import TranscriptionsWithModel
     from openai_kit.resources.audio.translations import AsyncTranslations
+    from openai_kit.resources.audio.translations import AsyncTranslationsWithModel
     from openai_kit.resources.audio.translations import Translations
+    from openai_kit.resources.audio.translations import TranslationsWithModel
     from openai_kit.resources.audio.voice_consents import AsyncVoiceConsents
     from openai_kit.resources.audio.voice_consents import VoiceConsents
     from openai_kit.resources.audio.voices import AsyncVoices
@@ -54,6 +60,38 @@ class Audio(SyncAPIResource):
 
         return Voices(self._client)
 
+    def with_model(self, model: str) -> AudioWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AudioWithModel(self._client, model)
+
+
+class AudioWithModel(Audio):
+    """`client.audio` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @cached_property
+    def speech(self) -> SpeechWithModel:
+        from openai_kit.resources.audio.speech import SpeechWithModel
+
+        return SpeechWithModel(self._client, self._default_model)
+
+    @cached_property
+    def transcriptions(self) -> TranscriptionsWithModel:
+        from openai_kit.resources.audio.transcriptions import TranscriptionsWithModel
+
+        return TranscriptionsWithModel(self._client, self._default_model)
+
+    @cached_property
+    def translations(self) -> TranslationsWithModel:
+        from openai_kit.resources.audio.translations import TranslationsWithModel
+
+        return TranslationsWithModel(self._client, self._default_model)
+
 
 
 class AsyncAudio(AsyncAPIResource):
@@ -88,6 +126,38 @@ class AsyncAudio(AsyncAPIResource):
         from openai_kit.resources.audio.voices import AsyncVoices
 
         return AsyncVoices(self._client)
+
+    def with_model(self, model: str) -> AsyncAudioWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncAudioWithModel(self._client, model)
+
+
+class AsyncAudioWithModel(AsyncAudio):
+    """`client.audio` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @cached_property
+    def speech(self) -> AsyncSpeechWithModel:
+        from openai_kit.resources.audio.speech import AsyncSpeechWithModel
+
+        return AsyncSpeechWithModel(self._client, self._default_model)
+
+    @cached_property
+    def transcriptions(self) -> AsyncTranscriptionsWithModel:
+        from openai_kit.resources.audio.transcriptions import AsyncTranscriptionsWithModel
+
+        return AsyncTranscriptionsWithModel(self._client, self._default_model)
+
+    @cached_property
+    def translations(self) -> AsyncTranslationsWithModel:
+        from openai_kit.resources.audio.translations import AsyncTranslationsWithModel
+
+        return AsyncTranslationsWithModel(self._client, self._default_model)
 
 
 # the official SDK's names of this module that live elsewhere here

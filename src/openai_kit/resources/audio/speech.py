@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Union, overload
+from typing import TYPE_CHECKING, Any, Union, overload
 
 from typing_extensions import Literal, Unpack
 
@@ -101,6 +101,99 @@ class Speech(SyncAPIResource):
         )
         return result
 
+    def with_model(self, model: str) -> SpeechWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return SpeechWithModel(self._client, model)
+
+
+class SpeechWithModel(Speech):
+    """`client.audio.speech` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @overload
+    def create(
+        self,
+        *,
+        input: str,
+        voice: VoiceIdsOrCustomVoiceParam,
+        model: Union[str, Literal["tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15"]] | NotGiven = NOT_GIVEN,
+        instructions: str | NotGiven = NOT_GIVEN,
+        response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] | NotGiven = NOT_GIVEN,
+        speed: float | NotGiven = NOT_GIVEN,
+        stream_format: Literal["audio"] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> BinaryResponse: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        input: str,
+        voice: VoiceIdsOrCustomVoiceParam,
+        stream_format: Literal["sse"],
+        model: Union[str, Literal["tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15"]] | NotGiven = NOT_GIVEN,
+        instructions: str | NotGiven = NOT_GIVEN,
+        response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] | NotGiven = NOT_GIVEN,
+        speed: float | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Stream[CreateSpeechResponseStreamEvent]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        input: str,
+        voice: VoiceIdsOrCustomVoiceParam,
+        model: Union[str, Literal["tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15"]] | NotGiven = NOT_GIVEN,
+        instructions: str | NotGiven = NOT_GIVEN,
+        response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] | NotGiven = NOT_GIVEN,
+        speed: float | NotGiven = NOT_GIVEN,
+        stream_format: Literal["sse", "audio"] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> BinaryResponse | Stream[CreateSpeechResponseStreamEvent]: ...
+
+    def create(
+        self,
+        *,
+        input: str,
+        voice: VoiceIdsOrCustomVoiceParam,
+        model: Union[str, Literal["tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15"]] | NotGiven = NOT_GIVEN,
+        instructions: str | NotGiven = NOT_GIVEN,
+        response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] | NotGiven = NOT_GIVEN,
+        speed: float | NotGiven = NOT_GIVEN,
+        stream_format: Literal["sse", "audio"] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> BinaryResponse | Stream[CreateSpeechResponseStreamEvent]:
+        """`POST /audio/speech`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.audio import CreateSpeechResponseStreamEvent
+        from openai_kit._binary import BinaryResponse
+
+        result: BinaryResponse | Stream[CreateSpeechResponseStreamEvent] = self._client.request(
+            "POST",
+            "/audio/speech",
+            body={
+                "model": model,
+                "input": input,
+                "instructions": instructions,
+                "voice": voice,
+                "response_format": response_format,
+                "speed": speed,
+                "stream_format": stream_format,
+            },
+            cast_to=BinaryResponse,
+            stream=stream_format == "sse",
+            stream_cls=CreateSpeechResponseStreamEvent,
+            options=options,
+        )
+        return result
+
 
 class AsyncSpeech(AsyncAPIResource):
     """`client.audio.speech`."""
@@ -160,6 +253,99 @@ class AsyncSpeech(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> AsyncBinaryResponse | AsyncStream[CreateSpeechResponseStreamEvent]:
         """`POST /audio/speech`."""
+        from openai_kit.types.audio import CreateSpeechResponseStreamEvent
+        from openai_kit._binary import BinaryResponse
+
+        result: AsyncBinaryResponse | AsyncStream[CreateSpeechResponseStreamEvent] = await self._client.request(
+            "POST",
+            "/audio/speech",
+            body={
+                "model": model,
+                "input": input,
+                "instructions": instructions,
+                "voice": voice,
+                "response_format": response_format,
+                "speed": speed,
+                "stream_format": stream_format,
+            },
+            cast_to=BinaryResponse,
+            stream=stream_format == "sse",
+            stream_cls=CreateSpeechResponseStreamEvent,
+            options=options,
+        )
+        return result
+
+    def with_model(self, model: str) -> AsyncSpeechWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncSpeechWithModel(self._client, model)
+
+
+class AsyncSpeechWithModel(AsyncSpeech):
+    """`client.audio.speech` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @overload
+    async def create(
+        self,
+        *,
+        input: str,
+        voice: VoiceIdsOrCustomVoiceParam,
+        model: Union[str, Literal["tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15"]] | NotGiven = NOT_GIVEN,
+        instructions: str | NotGiven = NOT_GIVEN,
+        response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] | NotGiven = NOT_GIVEN,
+        speed: float | NotGiven = NOT_GIVEN,
+        stream_format: Literal["audio"] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncBinaryResponse: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        input: str,
+        voice: VoiceIdsOrCustomVoiceParam,
+        stream_format: Literal["sse"],
+        model: Union[str, Literal["tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15"]] | NotGiven = NOT_GIVEN,
+        instructions: str | NotGiven = NOT_GIVEN,
+        response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] | NotGiven = NOT_GIVEN,
+        speed: float | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncStream[CreateSpeechResponseStreamEvent]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        input: str,
+        voice: VoiceIdsOrCustomVoiceParam,
+        model: Union[str, Literal["tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15"]] | NotGiven = NOT_GIVEN,
+        instructions: str | NotGiven = NOT_GIVEN,
+        response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] | NotGiven = NOT_GIVEN,
+        speed: float | NotGiven = NOT_GIVEN,
+        stream_format: Literal["sse", "audio"] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncBinaryResponse | AsyncStream[CreateSpeechResponseStreamEvent]: ...
+
+    async def create(
+        self,
+        *,
+        input: str,
+        voice: VoiceIdsOrCustomVoiceParam,
+        model: Union[str, Literal["tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15"]] | NotGiven = NOT_GIVEN,
+        instructions: str | NotGiven = NOT_GIVEN,
+        response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] | NotGiven = NOT_GIVEN,
+        speed: float | NotGiven = NOT_GIVEN,
+        stream_format: Literal["sse", "audio"] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncBinaryResponse | AsyncStream[CreateSpeechResponseStreamEvent]:
+        """`POST /audio/speech`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
         from openai_kit.types.audio import CreateSpeechResponseStreamEvent
         from openai_kit._binary import BinaryResponse
 

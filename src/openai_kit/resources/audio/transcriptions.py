@@ -4,13 +4,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional, Sequence, Union, overload
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Union, overload
 
 from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
-from openai_kit.resources._helpers import file_fields
+from openai_kit._utils import file_fields
 if TYPE_CHECKING:
     from openai_kit._streaming import AsyncStream, Stream
     from openai_kit.types.audio import (
@@ -139,6 +139,135 @@ class Transcriptions(SyncAPIResource):
         )
         return result
 
+    def with_model(self, model: str) -> TranscriptionsWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return TranscriptionsWithModel(self._client, model)
+
+
+class TranscriptionsWithModel(Transcriptions):
+    """`client.audio.transcriptions` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @overload
+    def create(
+        self,
+        *,
+        file: FileTypes,
+        model: Union[str, Literal["whisper-1", "gpt-transcribe", "gpt-4o-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe-diarize"]] | NotGiven = NOT_GIVEN,
+        language: str | NotGiven = NOT_GIVEN,
+        languages: Sequence[str] | NotGiven = NOT_GIVEN,
+        keywords: Sequence[str] | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
+        response_format: AudioResponseFormatParam | NotGiven = NOT_GIVEN,
+        temperature: float | NotGiven = NOT_GIVEN,
+        include: Sequence[TranscriptionIncludeParam] | NotGiven = NOT_GIVEN,
+        timestamp_granularities: Sequence[Literal["word", "segment"]] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | None | NotGiven = NOT_GIVEN,
+        chunking_strategy: Optional[Union[Literal["auto"], VadConfigParam]] | NotGiven = NOT_GIVEN,
+        known_speaker_names: Sequence[str] | NotGiven = NOT_GIVEN,
+        known_speaker_references: Sequence[str] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AudioTranscriptionsCreateResponse: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        file: FileTypes,
+        stream: Literal[True],
+        model: Union[str, Literal["whisper-1", "gpt-transcribe", "gpt-4o-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe-diarize"]] | NotGiven = NOT_GIVEN,
+        language: str | NotGiven = NOT_GIVEN,
+        languages: Sequence[str] | NotGiven = NOT_GIVEN,
+        keywords: Sequence[str] | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
+        response_format: AudioResponseFormatParam | NotGiven = NOT_GIVEN,
+        temperature: float | NotGiven = NOT_GIVEN,
+        include: Sequence[TranscriptionIncludeParam] | NotGiven = NOT_GIVEN,
+        timestamp_granularities: Sequence[Literal["word", "segment"]] | NotGiven = NOT_GIVEN,
+        chunking_strategy: Optional[Union[Literal["auto"], VadConfigParam]] | NotGiven = NOT_GIVEN,
+        known_speaker_names: Sequence[str] | NotGiven = NOT_GIVEN,
+        known_speaker_references: Sequence[str] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Stream[CreateTranscriptionResponseStreamEvent]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        file: FileTypes,
+        model: Union[str, Literal["whisper-1", "gpt-transcribe", "gpt-4o-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe-diarize"]] | NotGiven = NOT_GIVEN,
+        language: str | NotGiven = NOT_GIVEN,
+        languages: Sequence[str] | NotGiven = NOT_GIVEN,
+        keywords: Sequence[str] | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
+        response_format: AudioResponseFormatParam | NotGiven = NOT_GIVEN,
+        temperature: float | NotGiven = NOT_GIVEN,
+        include: Sequence[TranscriptionIncludeParam] | NotGiven = NOT_GIVEN,
+        timestamp_granularities: Sequence[Literal["word", "segment"]] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        chunking_strategy: Optional[Union[Literal["auto"], VadConfigParam]] | NotGiven = NOT_GIVEN,
+        known_speaker_names: Sequence[str] | NotGiven = NOT_GIVEN,
+        known_speaker_references: Sequence[str] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AudioTranscriptionsCreateResponse | Stream[CreateTranscriptionResponseStreamEvent]: ...
+
+    def create(
+        self,
+        *,
+        file: FileTypes,
+        model: Union[str, Literal["whisper-1", "gpt-transcribe", "gpt-4o-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe-diarize"]] | NotGiven = NOT_GIVEN,
+        language: str | NotGiven = NOT_GIVEN,
+        languages: Sequence[str] | NotGiven = NOT_GIVEN,
+        keywords: Sequence[str] | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
+        response_format: AudioResponseFormatParam | NotGiven = NOT_GIVEN,
+        temperature: float | NotGiven = NOT_GIVEN,
+        include: Sequence[TranscriptionIncludeParam] | NotGiven = NOT_GIVEN,
+        timestamp_granularities: Sequence[Literal["word", "segment"]] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        chunking_strategy: Optional[Union[Literal["auto"], VadConfigParam]] | NotGiven = NOT_GIVEN,
+        known_speaker_names: Sequence[str] | NotGiven = NOT_GIVEN,
+        known_speaker_references: Sequence[str] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AudioTranscriptionsCreateResponse | Stream[CreateTranscriptionResponseStreamEvent]:
+        """`POST /audio/transcriptions`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.audio import AudioTranscriptionsCreateResponse, CreateTranscriptionResponseStreamEvent
+
+        result: AudioTranscriptionsCreateResponse | Stream[CreateTranscriptionResponseStreamEvent] = self._client.request(
+            "POST",
+            "/audio/transcriptions",
+            body={
+                "model": model,
+                "language": language,
+                "languages": languages,
+                "keywords": keywords,
+                "prompt": prompt,
+                "response_format": response_format,
+                "temperature": temperature,
+                "include": include,
+                "timestamp_granularities": timestamp_granularities,
+                "stream": stream,
+                "chunking_strategy": chunking_strategy,
+                "known_speaker_names": known_speaker_names,
+                "known_speaker_references": known_speaker_references,
+            },
+            files=file_fields({
+                "file": file,
+            }),
+            cast_to=AudioTranscriptionsCreateResponse,
+            stream=stream is True,
+            stream_cls=CreateTranscriptionResponseStreamEvent,
+            options=options,
+        )
+        return result
+
 
 class AsyncTranscriptions(AsyncAPIResource):
     """`client.audio.transcriptions`."""
@@ -226,6 +355,135 @@ class AsyncTranscriptions(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> AudioTranscriptionsCreateResponse2 | AsyncStream[CreateTranscriptionResponseStreamEvent]:
         """`POST /audio/transcriptions`."""
+        from openai_kit.types.audio import AudioTranscriptionsCreateResponse2, CreateTranscriptionResponseStreamEvent
+
+        result: AudioTranscriptionsCreateResponse2 | AsyncStream[CreateTranscriptionResponseStreamEvent] = await self._client.request(
+            "POST",
+            "/audio/transcriptions",
+            body={
+                "model": model,
+                "language": language,
+                "languages": languages,
+                "keywords": keywords,
+                "prompt": prompt,
+                "response_format": response_format,
+                "temperature": temperature,
+                "include": include,
+                "timestamp_granularities": timestamp_granularities,
+                "stream": stream,
+                "chunking_strategy": chunking_strategy,
+                "known_speaker_names": known_speaker_names,
+                "known_speaker_references": known_speaker_references,
+            },
+            files=file_fields({
+                "file": file,
+            }),
+            cast_to=AudioTranscriptionsCreateResponse2,
+            stream=stream is True,
+            stream_cls=CreateTranscriptionResponseStreamEvent,
+            options=options,
+        )
+        return result
+
+    def with_model(self, model: str) -> AsyncTranscriptionsWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncTranscriptionsWithModel(self._client, model)
+
+
+class AsyncTranscriptionsWithModel(AsyncTranscriptions):
+    """`client.audio.transcriptions` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @overload
+    async def create(
+        self,
+        *,
+        file: FileTypes,
+        model: Union[str, Literal["whisper-1", "gpt-transcribe", "gpt-4o-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe-diarize"]] | NotGiven = NOT_GIVEN,
+        language: str | NotGiven = NOT_GIVEN,
+        languages: Sequence[str] | NotGiven = NOT_GIVEN,
+        keywords: Sequence[str] | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
+        response_format: AudioResponseFormatParam | NotGiven = NOT_GIVEN,
+        temperature: float | NotGiven = NOT_GIVEN,
+        include: Sequence[TranscriptionIncludeParam] | NotGiven = NOT_GIVEN,
+        timestamp_granularities: Sequence[Literal["word", "segment"]] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | None | NotGiven = NOT_GIVEN,
+        chunking_strategy: Optional[Union[Literal["auto"], VadConfigParam]] | NotGiven = NOT_GIVEN,
+        known_speaker_names: Sequence[str] | NotGiven = NOT_GIVEN,
+        known_speaker_references: Sequence[str] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AudioTranscriptionsCreateResponse2: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        file: FileTypes,
+        stream: Literal[True],
+        model: Union[str, Literal["whisper-1", "gpt-transcribe", "gpt-4o-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe-diarize"]] | NotGiven = NOT_GIVEN,
+        language: str | NotGiven = NOT_GIVEN,
+        languages: Sequence[str] | NotGiven = NOT_GIVEN,
+        keywords: Sequence[str] | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
+        response_format: AudioResponseFormatParam | NotGiven = NOT_GIVEN,
+        temperature: float | NotGiven = NOT_GIVEN,
+        include: Sequence[TranscriptionIncludeParam] | NotGiven = NOT_GIVEN,
+        timestamp_granularities: Sequence[Literal["word", "segment"]] | NotGiven = NOT_GIVEN,
+        chunking_strategy: Optional[Union[Literal["auto"], VadConfigParam]] | NotGiven = NOT_GIVEN,
+        known_speaker_names: Sequence[str] | NotGiven = NOT_GIVEN,
+        known_speaker_references: Sequence[str] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncStream[CreateTranscriptionResponseStreamEvent]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        file: FileTypes,
+        model: Union[str, Literal["whisper-1", "gpt-transcribe", "gpt-4o-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe-diarize"]] | NotGiven = NOT_GIVEN,
+        language: str | NotGiven = NOT_GIVEN,
+        languages: Sequence[str] | NotGiven = NOT_GIVEN,
+        keywords: Sequence[str] | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
+        response_format: AudioResponseFormatParam | NotGiven = NOT_GIVEN,
+        temperature: float | NotGiven = NOT_GIVEN,
+        include: Sequence[TranscriptionIncludeParam] | NotGiven = NOT_GIVEN,
+        timestamp_granularities: Sequence[Literal["word", "segment"]] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        chunking_strategy: Optional[Union[Literal["auto"], VadConfigParam]] | NotGiven = NOT_GIVEN,
+        known_speaker_names: Sequence[str] | NotGiven = NOT_GIVEN,
+        known_speaker_references: Sequence[str] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AudioTranscriptionsCreateResponse2 | AsyncStream[CreateTranscriptionResponseStreamEvent]: ...
+
+    async def create(
+        self,
+        *,
+        file: FileTypes,
+        model: Union[str, Literal["whisper-1", "gpt-transcribe", "gpt-4o-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe-diarize"]] | NotGiven = NOT_GIVEN,
+        language: str | NotGiven = NOT_GIVEN,
+        languages: Sequence[str] | NotGiven = NOT_GIVEN,
+        keywords: Sequence[str] | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
+        response_format: AudioResponseFormatParam | NotGiven = NOT_GIVEN,
+        temperature: float | NotGiven = NOT_GIVEN,
+        include: Sequence[TranscriptionIncludeParam] | NotGiven = NOT_GIVEN,
+        timestamp_granularities: Sequence[Literal["word", "segment"]] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        chunking_strategy: Optional[Union[Literal["auto"], VadConfigParam]] | NotGiven = NOT_GIVEN,
+        known_speaker_names: Sequence[str] | NotGiven = NOT_GIVEN,
+        known_speaker_references: Sequence[str] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AudioTranscriptionsCreateResponse2 | AsyncStream[CreateTranscriptionResponseStreamEvent]:
+        """`POST /audio/transcriptions`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
         from openai_kit.types.audio import AudioTranscriptionsCreateResponse2, CreateTranscriptionResponseStreamEvent
 
         result: AudioTranscriptionsCreateResponse2 | AsyncStream[CreateTranscriptionResponseStreamEvent] = await self._client.request(

@@ -4,13 +4,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from typing_extensions import Literal, Unpack, deprecated
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
-from openai_kit.resources._helpers import file_fields, warn_deprecated
+from openai_kit._utils import file_fields, warn_deprecated
 if TYPE_CHECKING:
     from openai_kit.types.audio import (
         AudioTranslationsCreateResponse,
@@ -53,6 +53,54 @@ class Translations(SyncAPIResource):
         )
         return result
 
+    def with_model(self, model: str) -> TranslationsWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return TranslationsWithModel(self._client, model)
+
+
+class TranslationsWithModel(Translations):
+    """`client.audio.translations` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @deprecated("audio.translations.create() is deprecated", category=None)
+    def create(
+        self,
+        *,
+        file: FileTypes,
+        model: Union[str, Literal["whisper-1"]] | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
+        response_format: Literal["json", "text", "srt", "verbose_json", "vtt"] | NotGiven = NOT_GIVEN,
+        temperature: float | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AudioTranslationsCreateResponse:
+        """`POST /audio/translations`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.audio import AudioTranslationsCreateResponse
+
+        warn_deprecated("audio.translations.create() is deprecated")
+        result: AudioTranslationsCreateResponse = self._client.request(
+            "POST",
+            "/audio/translations",
+            body={
+                "model": model,
+                "prompt": prompt,
+                "response_format": response_format,
+                "temperature": temperature,
+            },
+            files=file_fields({
+                "file": file,
+            }),
+            cast_to=AudioTranslationsCreateResponse,
+            options=options,
+        )
+        return result
+
 
 class AsyncTranslations(AsyncAPIResource):
     """`client.audio.translations`."""
@@ -69,6 +117,54 @@ class AsyncTranslations(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> AudioTranslationsCreateResponse2:
         """`POST /audio/translations`."""
+        from openai_kit.types.audio import AudioTranslationsCreateResponse2
+
+        warn_deprecated("audio.translations.create() is deprecated")
+        result: AudioTranslationsCreateResponse2 = await self._client.request(
+            "POST",
+            "/audio/translations",
+            body={
+                "model": model,
+                "prompt": prompt,
+                "response_format": response_format,
+                "temperature": temperature,
+            },
+            files=file_fields({
+                "file": file,
+            }),
+            cast_to=AudioTranslationsCreateResponse2,
+            options=options,
+        )
+        return result
+
+    def with_model(self, model: str) -> AsyncTranslationsWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncTranslationsWithModel(self._client, model)
+
+
+class AsyncTranslationsWithModel(AsyncTranslations):
+    """`client.audio.translations` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @deprecated("audio.translations.create() is deprecated", category=None)
+    async def create(
+        self,
+        *,
+        file: FileTypes,
+        model: Union[str, Literal["whisper-1"]] | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
+        response_format: Literal["json", "text", "srt", "verbose_json", "vtt"] | NotGiven = NOT_GIVEN,
+        temperature: float | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AudioTranslationsCreateResponse2:
+        """`POST /audio/translations`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
         from openai_kit.types.audio import AudioTranslationsCreateResponse2
 
         warn_deprecated("audio.translations.create() is deprecated")

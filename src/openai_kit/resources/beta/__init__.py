@@ -5,21 +5,27 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._sdk_helpers.extras import AsyncBetaChatMixin, BetaChatMixin
 if TYPE_CHECKING:
     from openai_kit.resources.beta.assistants import Assistants
+    from openai_kit.resources.beta.assistants import AssistantsWithModel
     from openai_kit.resources.beta.assistants import AsyncAssistants
+    from openai_kit.resources.beta.assistants import AsyncAssistantsWithModel
     from openai_kit.resources.beta.chatkit import AsyncChatkit
     from openai_kit.resources.beta.chatkit import Chatkit
     from openai_kit.resources.beta.realtime import AsyncRealtime
     from openai_kit.resources.beta.realtime import Realtime
     from openai_kit.resources.beta.responses import AsyncResponses
+    from openai_kit.resources.beta.responses import AsyncResponsesWithModel
     from openai_kit.resources.beta.responses import Responses
+    from openai_kit.resources.beta.responses import ResponsesWithModel
     from openai_kit.resources.beta.threads import AsyncThreads
+    from openai_kit.resources.beta.threads import AsyncThreadsWithModel
     from openai_kit.resources.beta.threads import Threads
+    from openai_kit.resources.beta.threads import ThreadsWithModel
 
 
 class Beta(BetaChatMixin, SyncAPIResource):
@@ -55,6 +61,38 @@ class Beta(BetaChatMixin, SyncAPIResource):
 
         return Threads(self._client)
 
+    def with_model(self, model: str) -> BetaWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return BetaWithModel(self._client, model)
+
+
+class BetaWithModel(Beta):
+    """`client.beta` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @cached_property
+    def assistants(self) -> AssistantsWithModel:
+        from openai_kit.resources.beta.assistants import AssistantsWithModel
+
+        return AssistantsWithModel(self._client, self._default_model)
+
+    @cached_property
+    def responses(self) -> ResponsesWithModel:
+        from openai_kit.resources.beta.responses import ResponsesWithModel
+
+        return ResponsesWithModel(self._client, self._default_model)
+
+    @cached_property
+    def threads(self) -> ThreadsWithModel:
+        from openai_kit.resources.beta.threads import ThreadsWithModel
+
+        return ThreadsWithModel(self._client, self._default_model)
+
 
 
 class AsyncBeta(AsyncBetaChatMixin, AsyncAPIResource):
@@ -89,6 +127,38 @@ class AsyncBeta(AsyncBetaChatMixin, AsyncAPIResource):
         from openai_kit.resources.beta.threads import AsyncThreads
 
         return AsyncThreads(self._client)
+
+    def with_model(self, model: str) -> AsyncBetaWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncBetaWithModel(self._client, model)
+
+
+class AsyncBetaWithModel(AsyncBeta):
+    """`client.beta` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @cached_property
+    def assistants(self) -> AsyncAssistantsWithModel:
+        from openai_kit.resources.beta.assistants import AsyncAssistantsWithModel
+
+        return AsyncAssistantsWithModel(self._client, self._default_model)
+
+    @cached_property
+    def responses(self) -> AsyncResponsesWithModel:
+        from openai_kit.resources.beta.responses import AsyncResponsesWithModel
+
+        return AsyncResponsesWithModel(self._client, self._default_model)
+
+    @cached_property
+    def threads(self) -> AsyncThreadsWithModel:
+        from openai_kit.resources.beta.threads import AsyncThreadsWithModel
+
+        return AsyncThreadsWithModel(self._client, self._default_model)
 
 
 # the official SDK's names of this module that live elsewhere here

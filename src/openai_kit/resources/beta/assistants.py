@@ -4,14 +4,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 from typing_extensions import Literal, Unpack, deprecated
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
-from openai_kit.resources._helpers import warn_deprecated
+from openai_kit._utils import warn_deprecated
 if TYPE_CHECKING:
     from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit.types.beta.assistants import (
@@ -184,6 +184,109 @@ class Assistants(SyncAPIResource):
         )
         return result
 
+    def with_model(self, model: str) -> AssistantsWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AssistantsWithModel(self._client, model)
+
+
+class AssistantsWithModel(Assistants):
+    """`client.beta.assistants` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
+    def create(
+        self,
+        *,
+        model: Union[str, AssistantSupportedModelsParam] | NotGiven = NOT_GIVEN,
+        name: Optional[str] | NotGiven = NOT_GIVEN,
+        description: Optional[str] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffortParam | NotGiven = NOT_GIVEN,
+        tools: Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchParam, AssistantToolsFunctionParam]] | NotGiven = NOT_GIVEN,
+        tool_resources: Optional[CreateAssistantRequestToolResourcesParam] | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Assistant:
+        """`POST /assistants`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.beta.assistants import Assistant
+
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: Assistant = self._client.request(
+            "POST",
+            "/assistants",
+            body={
+                "model": model,
+                "name": name,
+                "description": description,
+                "instructions": instructions,
+                "reasoning_effort": reasoning_effort,
+                "tools": tools,
+                "tool_resources": tool_resources,
+                "metadata": metadata,
+                "temperature": temperature,
+                "top_p": top_p,
+                "response_format": response_format,
+            },
+            cast_to=Assistant,
+            options=options,
+        )
+        return result
+
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
+    def update(
+        self,
+        assistant_id: str,
+        *,
+        model: Union[str, AssistantSupportedModelsParam] | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffortParam | NotGiven = NOT_GIVEN,
+        name: Optional[str] | NotGiven = NOT_GIVEN,
+        description: Optional[str] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        tools: Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchParam, AssistantToolsFunctionParam]] | NotGiven = NOT_GIVEN,
+        tool_resources: Optional[ModifyAssistantRequestToolResourcesParam] | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Assistant:
+        """`POST /assistants/{assistant_id}`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.beta.assistants import Assistant
+
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: Assistant = self._client.request(
+            "POST",
+            f"/assistants/{path_param('assistant_id', assistant_id)}",
+            body={
+                "model": model,
+                "reasoning_effort": reasoning_effort,
+                "name": name,
+                "description": description,
+                "instructions": instructions,
+                "tools": tools,
+                "tool_resources": tool_resources,
+                "metadata": metadata,
+                "temperature": temperature,
+                "top_p": top_p,
+                "response_format": response_format,
+            },
+            cast_to=Assistant,
+            options=options,
+        )
+        return result
+
 
 class AsyncAssistants(AsyncAPIResource):
     """`client.beta.assistants`."""
@@ -334,6 +437,109 @@ class AsyncAssistants(AsyncAPIResource):
             "DELETE",
             f"/assistants/{path_param('assistant_id', assistant_id)}",
             cast_to=AssistantDeleted,
+            options=options,
+        )
+        return result
+
+    def with_model(self, model: str) -> AsyncAssistantsWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncAssistantsWithModel(self._client, model)
+
+
+class AsyncAssistantsWithModel(AsyncAssistants):
+    """`client.beta.assistants` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
+    async def create(
+        self,
+        *,
+        model: Union[str, AssistantSupportedModelsParam] | NotGiven = NOT_GIVEN,
+        name: Optional[str] | NotGiven = NOT_GIVEN,
+        description: Optional[str] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffortParam | NotGiven = NOT_GIVEN,
+        tools: Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchParam, AssistantToolsFunctionParam]] | NotGiven = NOT_GIVEN,
+        tool_resources: Optional[CreateAssistantRequestToolResourcesParam] | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Assistant:
+        """`POST /assistants`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.beta.assistants import Assistant
+
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: Assistant = await self._client.request(
+            "POST",
+            "/assistants",
+            body={
+                "model": model,
+                "name": name,
+                "description": description,
+                "instructions": instructions,
+                "reasoning_effort": reasoning_effort,
+                "tools": tools,
+                "tool_resources": tool_resources,
+                "metadata": metadata,
+                "temperature": temperature,
+                "top_p": top_p,
+                "response_format": response_format,
+            },
+            cast_to=Assistant,
+            options=options,
+        )
+        return result
+
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
+    async def update(
+        self,
+        assistant_id: str,
+        *,
+        model: Union[str, AssistantSupportedModelsParam] | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffortParam | NotGiven = NOT_GIVEN,
+        name: Optional[str] | NotGiven = NOT_GIVEN,
+        description: Optional[str] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        tools: Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchParam, AssistantToolsFunctionParam]] | NotGiven = NOT_GIVEN,
+        tool_resources: Optional[ModifyAssistantRequestToolResourcesParam] | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Assistant:
+        """`POST /assistants/{assistant_id}`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.beta.assistants import Assistant
+
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: Assistant = await self._client.request(
+            "POST",
+            f"/assistants/{path_param('assistant_id', assistant_id)}",
+            body={
+                "model": model,
+                "reasoning_effort": reasoning_effort,
+                "name": name,
+                "description": description,
+                "instructions": instructions,
+                "tools": tools,
+                "tool_resources": tool_resources,
+                "metadata": metadata,
+                "temperature": temperature,
+                "top_p": top_p,
+                "response_format": response_format,
+            },
+            cast_to=Assistant,
             options=options,
         )
         return result

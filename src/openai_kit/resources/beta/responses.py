@@ -5,14 +5,14 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Optional, Sequence, Union, overload
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Union, overload
 
 from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
-from openai_kit.resources._helpers import header_fields
+from openai_kit._utils import header_fields
 if TYPE_CHECKING:
     from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit._streaming import AsyncStream, Stream
@@ -430,6 +430,280 @@ class Responses(SyncAPIResource):
         )
         return result
 
+    def with_model(self, model: str) -> ResponsesWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return ResponsesWithModel(self._client, model)
+
+
+class ResponsesWithModel(Responses):
+    """`client.beta.responses` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @cached_property
+    def input_tokens(self) -> InputTokensWithModel:
+        return InputTokensWithModel(self._client, self._default_model)
+
+    @overload
+    def create(
+        self,
+        *,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        metadata: BetaMetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: int | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: BetaPromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        model: BetaModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        background: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tool_calls: Optional[int] | NotGiven = NOT_GIVEN,
+        text: BetaResponseTextParam | NotGiven = NOT_GIVEN,
+        tools: BetaToolsArrayParam | NotGiven = NOT_GIVEN,
+        tool_choice: BetaToolChoiceParam | NotGiven = NOT_GIVEN,
+        prompt: BetaPromptParam | NotGiven = NOT_GIVEN,
+        service_tier: BetaServiceTierResponsesParam | NotGiven = NOT_GIVEN,
+        truncation: Optional[Literal["auto", "disabled"]] | NotGiven = NOT_GIVEN,
+        reasoning: Optional[BetaReasoningParam] | NotGiven = NOT_GIVEN,
+        input: BetaInputParam | NotGiven = NOT_GIVEN,
+        include: Optional[Sequence[BetaIncludeEnumParam]] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        moderation: Optional[BetaModerationParam] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | None | NotGiven = NOT_GIVEN,
+        stream_options: BetaResponseStreamOptionsParam | NotGiven = NOT_GIVEN,
+        conversation: Optional[BetaConversationParam] | NotGiven = NOT_GIVEN,
+        context_management: Optional[Sequence[BetaContextManagementParam]] | NotGiven = NOT_GIVEN,
+        max_output_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        multi_agent: Optional[BetaMultiAgentParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> BetaResponse: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        metadata: BetaMetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: int | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: BetaPromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        model: BetaModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        background: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tool_calls: Optional[int] | NotGiven = NOT_GIVEN,
+        text: BetaResponseTextParam | NotGiven = NOT_GIVEN,
+        tools: BetaToolsArrayParam | NotGiven = NOT_GIVEN,
+        tool_choice: BetaToolChoiceParam | NotGiven = NOT_GIVEN,
+        prompt: BetaPromptParam | NotGiven = NOT_GIVEN,
+        service_tier: BetaServiceTierResponsesParam | NotGiven = NOT_GIVEN,
+        truncation: Optional[Literal["auto", "disabled"]] | NotGiven = NOT_GIVEN,
+        reasoning: Optional[BetaReasoningParam] | NotGiven = NOT_GIVEN,
+        input: BetaInputParam | NotGiven = NOT_GIVEN,
+        include: Optional[Sequence[BetaIncludeEnumParam]] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        moderation: Optional[BetaModerationParam] | NotGiven = NOT_GIVEN,
+        stream_options: BetaResponseStreamOptionsParam | NotGiven = NOT_GIVEN,
+        conversation: Optional[BetaConversationParam] | NotGiven = NOT_GIVEN,
+        context_management: Optional[Sequence[BetaContextManagementParam]] | NotGiven = NOT_GIVEN,
+        max_output_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        multi_agent: Optional[BetaMultiAgentParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Stream[BetaResponseStreamEvent]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        metadata: BetaMetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: int | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: BetaPromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        model: BetaModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        background: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tool_calls: Optional[int] | NotGiven = NOT_GIVEN,
+        text: BetaResponseTextParam | NotGiven = NOT_GIVEN,
+        tools: BetaToolsArrayParam | NotGiven = NOT_GIVEN,
+        tool_choice: BetaToolChoiceParam | NotGiven = NOT_GIVEN,
+        prompt: BetaPromptParam | NotGiven = NOT_GIVEN,
+        service_tier: BetaServiceTierResponsesParam | NotGiven = NOT_GIVEN,
+        truncation: Optional[Literal["auto", "disabled"]] | NotGiven = NOT_GIVEN,
+        reasoning: Optional[BetaReasoningParam] | NotGiven = NOT_GIVEN,
+        input: BetaInputParam | NotGiven = NOT_GIVEN,
+        include: Optional[Sequence[BetaIncludeEnumParam]] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        moderation: Optional[BetaModerationParam] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        stream_options: BetaResponseStreamOptionsParam | NotGiven = NOT_GIVEN,
+        conversation: Optional[BetaConversationParam] | NotGiven = NOT_GIVEN,
+        context_management: Optional[Sequence[BetaContextManagementParam]] | NotGiven = NOT_GIVEN,
+        max_output_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        multi_agent: Optional[BetaMultiAgentParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> BetaResponse | Stream[BetaResponseStreamEvent]: ...
+
+    def create(
+        self,
+        *,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        metadata: BetaMetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: int | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: BetaPromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        model: BetaModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        background: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tool_calls: Optional[int] | NotGiven = NOT_GIVEN,
+        text: BetaResponseTextParam | NotGiven = NOT_GIVEN,
+        tools: BetaToolsArrayParam | NotGiven = NOT_GIVEN,
+        tool_choice: BetaToolChoiceParam | NotGiven = NOT_GIVEN,
+        prompt: BetaPromptParam | NotGiven = NOT_GIVEN,
+        service_tier: BetaServiceTierResponsesParam | NotGiven = NOT_GIVEN,
+        truncation: Optional[Literal["auto", "disabled"]] | NotGiven = NOT_GIVEN,
+        reasoning: Optional[BetaReasoningParam] | NotGiven = NOT_GIVEN,
+        input: BetaInputParam | NotGiven = NOT_GIVEN,
+        include: Optional[Sequence[BetaIncludeEnumParam]] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        moderation: Optional[BetaModerationParam] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        stream_options: BetaResponseStreamOptionsParam | NotGiven = NOT_GIVEN,
+        conversation: Optional[BetaConversationParam] | NotGiven = NOT_GIVEN,
+        context_management: Optional[Sequence[BetaContextManagementParam]] | NotGiven = NOT_GIVEN,
+        max_output_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        multi_agent: Optional[BetaMultiAgentParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> BetaResponse | Stream[BetaResponseStreamEvent]:
+        """`POST /responses` (beta)."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.beta.responses import BetaResponse, BetaResponseStreamEvent
+
+        result: BetaResponse | Stream[BetaResponseStreamEvent] = self._client.request(
+            "POST",
+            "/responses",
+            body={
+                "metadata": metadata,
+                "top_logprobs": top_logprobs,
+                "temperature": temperature,
+                "top_p": top_p,
+                "user": user,
+                "safety_identifier": safety_identifier,
+                "prompt_cache_key": prompt_cache_key,
+                "prompt_cache_retention": prompt_cache_retention,
+                "prompt_cache_options": prompt_cache_options,
+                "previous_response_id": previous_response_id,
+                "model": model,
+                "background": background,
+                "max_tool_calls": max_tool_calls,
+                "text": text,
+                "tools": tools,
+                "tool_choice": tool_choice,
+                "prompt": prompt,
+                "service_tier": service_tier,
+                "truncation": truncation,
+                "reasoning": reasoning,
+                "input": input,
+                "include": include,
+                "parallel_tool_calls": parallel_tool_calls,
+                "store": store,
+                "instructions": instructions,
+                "moderation": moderation,
+                "stream": stream,
+                "stream_options": stream_options,
+                "conversation": conversation,
+                "context_management": context_management,
+                "max_output_tokens": max_output_tokens,
+                "multi_agent": multi_agent,
+            },
+            query={
+                "beta": "true",
+            },
+            headers=header_fields({
+                "openai-beta": betas,
+            }),
+            cast_to=BetaResponse,
+            stream=stream is True,
+            stream_cls=BetaResponseStreamEvent,
+            options=options,
+        )
+        return result
+
+    def compact(
+        self,
+        *,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        model: BetaModelIdsCompactionParam | NotGiven = NOT_GIVEN,
+        input: Optional[Union[str, Sequence[BetaInputItemParam]]] | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[BetaPromptCacheRetentionEnumParam] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: Optional[BetaPromptCacheOptionsParam] | NotGiven = NOT_GIVEN,
+        service_tier: Optional[BetaServiceTierEnumParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> BetaCompactedResponse:
+        """`POST /responses/compact` (beta)."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.beta.responses import BetaCompactedResponse
+
+        result: BetaCompactedResponse = self._client.request(
+            "POST",
+            "/responses/compact",
+            body={
+                "model": model,
+                "input": input,
+                "previous_response_id": previous_response_id,
+                "instructions": instructions,
+                "prompt_cache_key": prompt_cache_key,
+                "prompt_cache_retention": prompt_cache_retention,
+                "prompt_cache_options": prompt_cache_options,
+                "service_tier": service_tier,
+            },
+            query={
+                "beta": "true",
+            },
+            headers=header_fields({
+                "openai-beta": betas,
+            }),
+            cast_to=BetaCompactedResponse,
+            options=options,
+        )
+        return result
+
 
 class AsyncResponses(AsyncAPIResource):
     """`client.beta.responses`."""
@@ -813,6 +1087,280 @@ class AsyncResponses(AsyncAPIResource):
         )
         return result
 
+    def with_model(self, model: str) -> AsyncResponsesWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncResponsesWithModel(self._client, model)
+
+
+class AsyncResponsesWithModel(AsyncResponses):
+    """`client.beta.responses` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @cached_property
+    def input_tokens(self) -> AsyncInputTokensWithModel:
+        return AsyncInputTokensWithModel(self._client, self._default_model)
+
+    @overload
+    async def create(
+        self,
+        *,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        metadata: BetaMetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: int | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: BetaPromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        model: BetaModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        background: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tool_calls: Optional[int] | NotGiven = NOT_GIVEN,
+        text: BetaResponseTextParam | NotGiven = NOT_GIVEN,
+        tools: BetaToolsArrayParam | NotGiven = NOT_GIVEN,
+        tool_choice: BetaToolChoiceParam | NotGiven = NOT_GIVEN,
+        prompt: BetaPromptParam | NotGiven = NOT_GIVEN,
+        service_tier: BetaServiceTierResponsesParam | NotGiven = NOT_GIVEN,
+        truncation: Optional[Literal["auto", "disabled"]] | NotGiven = NOT_GIVEN,
+        reasoning: Optional[BetaReasoningParam] | NotGiven = NOT_GIVEN,
+        input: BetaInputParam | NotGiven = NOT_GIVEN,
+        include: Optional[Sequence[BetaIncludeEnumParam]] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        moderation: Optional[BetaModerationParam] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | None | NotGiven = NOT_GIVEN,
+        stream_options: BetaResponseStreamOptionsParam | NotGiven = NOT_GIVEN,
+        conversation: Optional[BetaConversationParam] | NotGiven = NOT_GIVEN,
+        context_management: Optional[Sequence[BetaContextManagementParam]] | NotGiven = NOT_GIVEN,
+        max_output_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        multi_agent: Optional[BetaMultiAgentParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> BetaResponse: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        stream: Literal[True],
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        metadata: BetaMetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: int | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: BetaPromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        model: BetaModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        background: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tool_calls: Optional[int] | NotGiven = NOT_GIVEN,
+        text: BetaResponseTextParam | NotGiven = NOT_GIVEN,
+        tools: BetaToolsArrayParam | NotGiven = NOT_GIVEN,
+        tool_choice: BetaToolChoiceParam | NotGiven = NOT_GIVEN,
+        prompt: BetaPromptParam | NotGiven = NOT_GIVEN,
+        service_tier: BetaServiceTierResponsesParam | NotGiven = NOT_GIVEN,
+        truncation: Optional[Literal["auto", "disabled"]] | NotGiven = NOT_GIVEN,
+        reasoning: Optional[BetaReasoningParam] | NotGiven = NOT_GIVEN,
+        input: BetaInputParam | NotGiven = NOT_GIVEN,
+        include: Optional[Sequence[BetaIncludeEnumParam]] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        moderation: Optional[BetaModerationParam] | NotGiven = NOT_GIVEN,
+        stream_options: BetaResponseStreamOptionsParam | NotGiven = NOT_GIVEN,
+        conversation: Optional[BetaConversationParam] | NotGiven = NOT_GIVEN,
+        context_management: Optional[Sequence[BetaContextManagementParam]] | NotGiven = NOT_GIVEN,
+        max_output_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        multi_agent: Optional[BetaMultiAgentParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncStream[BetaResponseStreamEvent]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        metadata: BetaMetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: int | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: BetaPromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        model: BetaModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        background: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tool_calls: Optional[int] | NotGiven = NOT_GIVEN,
+        text: BetaResponseTextParam | NotGiven = NOT_GIVEN,
+        tools: BetaToolsArrayParam | NotGiven = NOT_GIVEN,
+        tool_choice: BetaToolChoiceParam | NotGiven = NOT_GIVEN,
+        prompt: BetaPromptParam | NotGiven = NOT_GIVEN,
+        service_tier: BetaServiceTierResponsesParam | NotGiven = NOT_GIVEN,
+        truncation: Optional[Literal["auto", "disabled"]] | NotGiven = NOT_GIVEN,
+        reasoning: Optional[BetaReasoningParam] | NotGiven = NOT_GIVEN,
+        input: BetaInputParam | NotGiven = NOT_GIVEN,
+        include: Optional[Sequence[BetaIncludeEnumParam]] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        moderation: Optional[BetaModerationParam] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        stream_options: BetaResponseStreamOptionsParam | NotGiven = NOT_GIVEN,
+        conversation: Optional[BetaConversationParam] | NotGiven = NOT_GIVEN,
+        context_management: Optional[Sequence[BetaContextManagementParam]] | NotGiven = NOT_GIVEN,
+        max_output_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        multi_agent: Optional[BetaMultiAgentParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> BetaResponse | AsyncStream[BetaResponseStreamEvent]: ...
+
+    async def create(
+        self,
+        *,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        metadata: BetaMetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: int | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: BetaPromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        model: BetaModelIdsResponsesParam | NotGiven = NOT_GIVEN,
+        background: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tool_calls: Optional[int] | NotGiven = NOT_GIVEN,
+        text: BetaResponseTextParam | NotGiven = NOT_GIVEN,
+        tools: BetaToolsArrayParam | NotGiven = NOT_GIVEN,
+        tool_choice: BetaToolChoiceParam | NotGiven = NOT_GIVEN,
+        prompt: BetaPromptParam | NotGiven = NOT_GIVEN,
+        service_tier: BetaServiceTierResponsesParam | NotGiven = NOT_GIVEN,
+        truncation: Optional[Literal["auto", "disabled"]] | NotGiven = NOT_GIVEN,
+        reasoning: Optional[BetaReasoningParam] | NotGiven = NOT_GIVEN,
+        input: BetaInputParam | NotGiven = NOT_GIVEN,
+        include: Optional[Sequence[BetaIncludeEnumParam]] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        moderation: Optional[BetaModerationParam] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        stream_options: BetaResponseStreamOptionsParam | NotGiven = NOT_GIVEN,
+        conversation: Optional[BetaConversationParam] | NotGiven = NOT_GIVEN,
+        context_management: Optional[Sequence[BetaContextManagementParam]] | NotGiven = NOT_GIVEN,
+        max_output_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        multi_agent: Optional[BetaMultiAgentParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> BetaResponse | AsyncStream[BetaResponseStreamEvent]:
+        """`POST /responses` (beta)."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.beta.responses import BetaResponse, BetaResponseStreamEvent
+
+        result: BetaResponse | AsyncStream[BetaResponseStreamEvent] = await self._client.request(
+            "POST",
+            "/responses",
+            body={
+                "metadata": metadata,
+                "top_logprobs": top_logprobs,
+                "temperature": temperature,
+                "top_p": top_p,
+                "user": user,
+                "safety_identifier": safety_identifier,
+                "prompt_cache_key": prompt_cache_key,
+                "prompt_cache_retention": prompt_cache_retention,
+                "prompt_cache_options": prompt_cache_options,
+                "previous_response_id": previous_response_id,
+                "model": model,
+                "background": background,
+                "max_tool_calls": max_tool_calls,
+                "text": text,
+                "tools": tools,
+                "tool_choice": tool_choice,
+                "prompt": prompt,
+                "service_tier": service_tier,
+                "truncation": truncation,
+                "reasoning": reasoning,
+                "input": input,
+                "include": include,
+                "parallel_tool_calls": parallel_tool_calls,
+                "store": store,
+                "instructions": instructions,
+                "moderation": moderation,
+                "stream": stream,
+                "stream_options": stream_options,
+                "conversation": conversation,
+                "context_management": context_management,
+                "max_output_tokens": max_output_tokens,
+                "multi_agent": multi_agent,
+            },
+            query={
+                "beta": "true",
+            },
+            headers=header_fields({
+                "openai-beta": betas,
+            }),
+            cast_to=BetaResponse,
+            stream=stream is True,
+            stream_cls=BetaResponseStreamEvent,
+            options=options,
+        )
+        return result
+
+    async def compact(
+        self,
+        *,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        model: BetaModelIdsCompactionParam | NotGiven = NOT_GIVEN,
+        input: Optional[Union[str, Sequence[BetaInputItemParam]]] | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[BetaPromptCacheRetentionEnumParam] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: Optional[BetaPromptCacheOptionsParam] | NotGiven = NOT_GIVEN,
+        service_tier: Optional[BetaServiceTierEnumParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> BetaCompactedResponse:
+        """`POST /responses/compact` (beta)."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.beta.responses import BetaCompactedResponse
+
+        result: BetaCompactedResponse = await self._client.request(
+            "POST",
+            "/responses/compact",
+            body={
+                "model": model,
+                "input": input,
+                "previous_response_id": previous_response_id,
+                "instructions": instructions,
+                "prompt_cache_key": prompt_cache_key,
+                "prompt_cache_retention": prompt_cache_retention,
+                "prompt_cache_options": prompt_cache_options,
+                "service_tier": service_tier,
+            },
+            query={
+                "beta": "true",
+            },
+            headers=header_fields({
+                "openai-beta": betas,
+            }),
+            cast_to=BetaCompactedResponse,
+            options=options,
+        )
+        return result
+
 
 class InputItems(SyncAPIResource):
     """`client.beta.responses.input_items`."""
@@ -934,6 +1482,71 @@ class InputTokens(SyncAPIResource):
         )
         return result
 
+    def with_model(self, model: str) -> InputTokensWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return InputTokensWithModel(self._client, model)
+
+
+class InputTokensWithModel(InputTokens):
+    """`client.beta.responses.input_tokens` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    def count(
+        self,
+        *,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        model: Optional[str] | NotGiven = NOT_GIVEN,
+        input: Optional[Union[str, Sequence[BetaInputItemParam]]] | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        tools: Optional[Sequence[BetaToolParam]] | NotGiven = NOT_GIVEN,
+        text: Optional[BetaResponseTextParam] | NotGiven = NOT_GIVEN,
+        reasoning: Optional[BetaReasoningParam] | NotGiven = NOT_GIVEN,
+        truncation: BetaTruncationEnumParam | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        personality: BetaPersonalityEnumParam | NotGiven = NOT_GIVEN,
+        conversation: Optional[BetaConversationParam] | NotGiven = NOT_GIVEN,
+        tool_choice: Optional[BetaToolChoiceParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> BetaTokenCountsResource:
+        """`POST /responses/input_tokens` (beta)."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.beta.responses import BetaTokenCountsResource
+
+        result: BetaTokenCountsResource = self._client.request(
+            "POST",
+            "/responses/input_tokens",
+            body={
+                "model": model,
+                "input": input,
+                "previous_response_id": previous_response_id,
+                "tools": tools,
+                "text": text,
+                "reasoning": reasoning,
+                "truncation": truncation,
+                "instructions": instructions,
+                "personality": personality,
+                "conversation": conversation,
+                "tool_choice": tool_choice,
+                "parallel_tool_calls": parallel_tool_calls,
+            },
+            query={
+                "beta": "true",
+            },
+            headers=header_fields({
+                "openai-beta": betas,
+            }),
+            cast_to=BetaTokenCountsResource,
+            options=options,
+        )
+        return result
+
 
 class AsyncInputTokens(AsyncAPIResource):
     """`client.beta.responses.input_tokens`."""
@@ -957,6 +1570,71 @@ class AsyncInputTokens(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> BetaTokenCountsResource:
         """`POST /responses/input_tokens` (beta)."""
+        from openai_kit.types.beta.responses import BetaTokenCountsResource
+
+        result: BetaTokenCountsResource = await self._client.request(
+            "POST",
+            "/responses/input_tokens",
+            body={
+                "model": model,
+                "input": input,
+                "previous_response_id": previous_response_id,
+                "tools": tools,
+                "text": text,
+                "reasoning": reasoning,
+                "truncation": truncation,
+                "instructions": instructions,
+                "personality": personality,
+                "conversation": conversation,
+                "tool_choice": tool_choice,
+                "parallel_tool_calls": parallel_tool_calls,
+            },
+            query={
+                "beta": "true",
+            },
+            headers=header_fields({
+                "openai-beta": betas,
+            }),
+            cast_to=BetaTokenCountsResource,
+            options=options,
+        )
+        return result
+
+    def with_model(self, model: str) -> AsyncInputTokensWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncInputTokensWithModel(self._client, model)
+
+
+class AsyncInputTokensWithModel(AsyncInputTokens):
+    """`client.beta.responses.input_tokens` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    async def count(
+        self,
+        *,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        model: Optional[str] | NotGiven = NOT_GIVEN,
+        input: Optional[Union[str, Sequence[BetaInputItemParam]]] | NotGiven = NOT_GIVEN,
+        previous_response_id: Optional[str] | NotGiven = NOT_GIVEN,
+        tools: Optional[Sequence[BetaToolParam]] | NotGiven = NOT_GIVEN,
+        text: Optional[BetaResponseTextParam] | NotGiven = NOT_GIVEN,
+        reasoning: Optional[BetaReasoningParam] | NotGiven = NOT_GIVEN,
+        truncation: BetaTruncationEnumParam | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        personality: BetaPersonalityEnumParam | NotGiven = NOT_GIVEN,
+        conversation: Optional[BetaConversationParam] | NotGiven = NOT_GIVEN,
+        tool_choice: Optional[BetaToolChoiceParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> BetaTokenCountsResource:
+        """`POST /responses/input_tokens` (beta)."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
         from openai_kit.types.beta.responses import BetaTokenCountsResource
 
         result: BetaTokenCountsResource = await self._client.request(

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Optional, Sequence, Union, overload
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Union, overload
 
 from typing_extensions import Literal, Unpack, deprecated
 
@@ -14,7 +14,7 @@ from openai_kit._sdk_helpers.assistants import AsyncThreadsHelpers, ThreadsHelpe
 from openai_kit._sdk_helpers.assistants import AsyncRunsHelpers, RunsHelpers
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
-from openai_kit.resources._helpers import warn_deprecated
+from openai_kit._utils import warn_deprecated
 if TYPE_CHECKING:
     from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit._streaming import AsyncStream, Stream
@@ -278,6 +278,150 @@ class Threads(ThreadsHelpers, SyncAPIResource):
         )
         return result
 
+    def with_model(self, model: str) -> ThreadsWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return ThreadsWithModel(self._client, model)
+
+
+class ThreadsWithModel(Threads):
+    """`client.beta.threads` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @cached_property
+    def runs(self) -> RunsWithModel:
+        return RunsWithModel(self._client, self._default_model)
+
+    @overload
+    def create_and_run(
+        self,
+        *,
+        assistant_id: str,
+        thread: CreateThreadRequestParam | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, Literal["gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4.5-preview", "gpt-4.5-preview-2025-02-27", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"]]] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        tools: Optional[Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchParam, AssistantToolsFunctionParam]]] | NotGiven = NOT_GIVEN,
+        tool_resources: Optional[CreateThreadAndRunRequestToolResourcesParam] | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | None | NotGiven = NOT_GIVEN,
+        max_prompt_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        truncation_strategy: Optional[CreateThreadAndRunRequestTruncationStrategyParam] | NotGiven = NOT_GIVEN,
+        tool_choice: Optional[AssistantsApiToolChoiceOptionParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Run: ...
+
+    @overload
+    def create_and_run(
+        self,
+        *,
+        assistant_id: str,
+        stream: Literal[True],
+        thread: CreateThreadRequestParam | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, Literal["gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4.5-preview", "gpt-4.5-preview-2025-02-27", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"]]] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        tools: Optional[Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchParam, AssistantToolsFunctionParam]]] | NotGiven = NOT_GIVEN,
+        tool_resources: Optional[CreateThreadAndRunRequestToolResourcesParam] | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        max_prompt_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        truncation_strategy: Optional[CreateThreadAndRunRequestTruncationStrategyParam] | NotGiven = NOT_GIVEN,
+        tool_choice: Optional[AssistantsApiToolChoiceOptionParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Stream[AssistantStreamEvent]: ...
+
+    @overload
+    def create_and_run(
+        self,
+        *,
+        assistant_id: str,
+        thread: CreateThreadRequestParam | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, Literal["gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4.5-preview", "gpt-4.5-preview-2025-02-27", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"]]] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        tools: Optional[Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchParam, AssistantToolsFunctionParam]]] | NotGiven = NOT_GIVEN,
+        tool_resources: Optional[CreateThreadAndRunRequestToolResourcesParam] | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_prompt_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        truncation_strategy: Optional[CreateThreadAndRunRequestTruncationStrategyParam] | NotGiven = NOT_GIVEN,
+        tool_choice: Optional[AssistantsApiToolChoiceOptionParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Run | Stream[AssistantStreamEvent]: ...
+
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
+    def create_and_run(
+        self,
+        *,
+        assistant_id: str,
+        thread: CreateThreadRequestParam | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, Literal["gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4.5-preview", "gpt-4.5-preview-2025-02-27", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"]]] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        tools: Optional[Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchParam, AssistantToolsFunctionParam]]] | NotGiven = NOT_GIVEN,
+        tool_resources: Optional[CreateThreadAndRunRequestToolResourcesParam] | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_prompt_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        truncation_strategy: Optional[CreateThreadAndRunRequestTruncationStrategyParam] | NotGiven = NOT_GIVEN,
+        tool_choice: Optional[AssistantsApiToolChoiceOptionParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Run | Stream[AssistantStreamEvent]:
+        """`POST /threads/runs`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.beta.threads import AssistantStreamEvent, Run
+        from openai_kit._streaming import Enveloped
+
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: Run | Stream[AssistantStreamEvent] = self._client.request(
+            "POST",
+            "/threads/runs",
+            body={
+                "assistant_id": assistant_id,
+                "thread": thread,
+                "model": model,
+                "instructions": instructions,
+                "tools": tools,
+                "tool_resources": tool_resources,
+                "metadata": metadata,
+                "temperature": temperature,
+                "top_p": top_p,
+                "stream": stream,
+                "max_prompt_tokens": max_prompt_tokens,
+                "max_completion_tokens": max_completion_tokens,
+                "truncation_strategy": truncation_strategy,
+                "tool_choice": tool_choice,
+                "parallel_tool_calls": parallel_tool_calls,
+                "response_format": response_format,
+            },
+            cast_to=Run,
+            stream=stream is True,
+            stream_cls=Enveloped(AssistantStreamEvent),
+            options=options,
+        )
+        return result
+
 
 class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
     """`client.beta.threads`."""
@@ -497,6 +641,150 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
             "DELETE",
             f"/threads/{path_param('thread_id', thread_id)}",
             cast_to=ThreadDeleted,
+            options=options,
+        )
+        return result
+
+    def with_model(self, model: str) -> AsyncThreadsWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncThreadsWithModel(self._client, model)
+
+
+class AsyncThreadsWithModel(AsyncThreads):
+    """`client.beta.threads` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @cached_property
+    def runs(self) -> AsyncRunsWithModel:
+        return AsyncRunsWithModel(self._client, self._default_model)
+
+    @overload
+    async def create_and_run(
+        self,
+        *,
+        assistant_id: str,
+        thread: CreateThreadRequestParam | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, Literal["gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4.5-preview", "gpt-4.5-preview-2025-02-27", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"]]] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        tools: Optional[Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchParam, AssistantToolsFunctionParam]]] | NotGiven = NOT_GIVEN,
+        tool_resources: Optional[CreateThreadAndRunRequestToolResourcesParam] | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | None | NotGiven = NOT_GIVEN,
+        max_prompt_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        truncation_strategy: Optional[CreateThreadAndRunRequestTruncationStrategyParam] | NotGiven = NOT_GIVEN,
+        tool_choice: Optional[AssistantsApiToolChoiceOptionParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Run: ...
+
+    @overload
+    async def create_and_run(
+        self,
+        *,
+        assistant_id: str,
+        stream: Literal[True],
+        thread: CreateThreadRequestParam | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, Literal["gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4.5-preview", "gpt-4.5-preview-2025-02-27", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"]]] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        tools: Optional[Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchParam, AssistantToolsFunctionParam]]] | NotGiven = NOT_GIVEN,
+        tool_resources: Optional[CreateThreadAndRunRequestToolResourcesParam] | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        max_prompt_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        truncation_strategy: Optional[CreateThreadAndRunRequestTruncationStrategyParam] | NotGiven = NOT_GIVEN,
+        tool_choice: Optional[AssistantsApiToolChoiceOptionParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncStream[AssistantStreamEvent]: ...
+
+    @overload
+    async def create_and_run(
+        self,
+        *,
+        assistant_id: str,
+        thread: CreateThreadRequestParam | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, Literal["gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4.5-preview", "gpt-4.5-preview-2025-02-27", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"]]] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        tools: Optional[Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchParam, AssistantToolsFunctionParam]]] | NotGiven = NOT_GIVEN,
+        tool_resources: Optional[CreateThreadAndRunRequestToolResourcesParam] | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_prompt_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        truncation_strategy: Optional[CreateThreadAndRunRequestTruncationStrategyParam] | NotGiven = NOT_GIVEN,
+        tool_choice: Optional[AssistantsApiToolChoiceOptionParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Run | AsyncStream[AssistantStreamEvent]: ...
+
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
+    async def create_and_run(
+        self,
+        *,
+        assistant_id: str,
+        thread: CreateThreadRequestParam | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, Literal["gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4.5-preview", "gpt-4.5-preview-2025-02-27", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"]]] | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        tools: Optional[Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchParam, AssistantToolsFunctionParam]]] | NotGiven = NOT_GIVEN,
+        tool_resources: Optional[CreateThreadAndRunRequestToolResourcesParam] | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_prompt_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        truncation_strategy: Optional[CreateThreadAndRunRequestTruncationStrategyParam] | NotGiven = NOT_GIVEN,
+        tool_choice: Optional[AssistantsApiToolChoiceOptionParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Run | AsyncStream[AssistantStreamEvent]:
+        """`POST /threads/runs`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.beta.threads import AssistantStreamEvent, Run
+        from openai_kit._streaming import Enveloped
+
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: Run | AsyncStream[AssistantStreamEvent] = await self._client.request(
+            "POST",
+            "/threads/runs",
+            body={
+                "assistant_id": assistant_id,
+                "thread": thread,
+                "model": model,
+                "instructions": instructions,
+                "tools": tools,
+                "tool_resources": tool_resources,
+                "metadata": metadata,
+                "temperature": temperature,
+                "top_p": top_p,
+                "stream": stream,
+                "max_prompt_tokens": max_prompt_tokens,
+                "max_completion_tokens": max_completion_tokens,
+                "truncation_strategy": truncation_strategy,
+                "tool_choice": tool_choice,
+                "parallel_tool_calls": parallel_tool_calls,
+                "response_format": response_format,
+            },
+            cast_to=Run,
+            stream=stream is True,
+            stream_cls=Enveloped(AssistantStreamEvent),
             options=options,
         )
         return result
@@ -1063,6 +1351,162 @@ class Runs(RunsHelpers, SyncAPIResource):
         )
         return result
 
+    def with_model(self, model: str) -> RunsWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return RunsWithModel(self._client, model)
+
+
+class RunsWithModel(Runs):
+    """`client.beta.threads.runs` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @overload
+    def create(
+        self,
+        thread_id: str,
+        *,
+        assistant_id: str,
+        include: Sequence[Literal["step_details.tool_calls[*].file_search.results[*].content"]] | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, AssistantSupportedModelsParam]] | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffortParam | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        additional_instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        additional_messages: Optional[Sequence[CreateMessageRequestParam]] | NotGiven = NOT_GIVEN,
+        tools: Optional[Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchParam, AssistantToolsFunctionParam]]] | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | None | NotGiven = NOT_GIVEN,
+        max_prompt_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        truncation_strategy: Optional[CreateRunRequestTruncationStrategyParam] | NotGiven = NOT_GIVEN,
+        tool_choice: Optional[AssistantsApiToolChoiceOptionParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Run: ...
+
+    @overload
+    def create(
+        self,
+        thread_id: str,
+        *,
+        assistant_id: str,
+        stream: Literal[True],
+        include: Sequence[Literal["step_details.tool_calls[*].file_search.results[*].content"]] | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, AssistantSupportedModelsParam]] | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffortParam | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        additional_instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        additional_messages: Optional[Sequence[CreateMessageRequestParam]] | NotGiven = NOT_GIVEN,
+        tools: Optional[Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchParam, AssistantToolsFunctionParam]]] | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        max_prompt_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        truncation_strategy: Optional[CreateRunRequestTruncationStrategyParam] | NotGiven = NOT_GIVEN,
+        tool_choice: Optional[AssistantsApiToolChoiceOptionParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Stream[AssistantStreamEvent]: ...
+
+    @overload
+    def create(
+        self,
+        thread_id: str,
+        *,
+        assistant_id: str,
+        include: Sequence[Literal["step_details.tool_calls[*].file_search.results[*].content"]] | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, AssistantSupportedModelsParam]] | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffortParam | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        additional_instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        additional_messages: Optional[Sequence[CreateMessageRequestParam]] | NotGiven = NOT_GIVEN,
+        tools: Optional[Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchParam, AssistantToolsFunctionParam]]] | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_prompt_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        truncation_strategy: Optional[CreateRunRequestTruncationStrategyParam] | NotGiven = NOT_GIVEN,
+        tool_choice: Optional[AssistantsApiToolChoiceOptionParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Run | Stream[AssistantStreamEvent]: ...
+
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
+    def create(
+        self,
+        thread_id: str,
+        *,
+        assistant_id: str,
+        include: Sequence[Literal["step_details.tool_calls[*].file_search.results[*].content"]] | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, AssistantSupportedModelsParam]] | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffortParam | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        additional_instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        additional_messages: Optional[Sequence[CreateMessageRequestParam]] | NotGiven = NOT_GIVEN,
+        tools: Optional[Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchParam, AssistantToolsFunctionParam]]] | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_prompt_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        truncation_strategy: Optional[CreateRunRequestTruncationStrategyParam] | NotGiven = NOT_GIVEN,
+        tool_choice: Optional[AssistantsApiToolChoiceOptionParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Run | Stream[AssistantStreamEvent]:
+        """`POST /threads/{thread_id}/runs`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.beta.threads import AssistantStreamEvent, Run
+        from openai_kit._streaming import Enveloped
+
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: Run | Stream[AssistantStreamEvent] = self._client.request(
+            "POST",
+            f"/threads/{path_param('thread_id', thread_id)}/runs",
+            body={
+                "assistant_id": assistant_id,
+                "model": model,
+                "reasoning_effort": reasoning_effort,
+                "instructions": instructions,
+                "additional_instructions": additional_instructions,
+                "additional_messages": additional_messages,
+                "tools": tools,
+                "metadata": metadata,
+                "temperature": temperature,
+                "top_p": top_p,
+                "stream": stream,
+                "max_prompt_tokens": max_prompt_tokens,
+                "max_completion_tokens": max_completion_tokens,
+                "truncation_strategy": truncation_strategy,
+                "tool_choice": tool_choice,
+                "parallel_tool_calls": parallel_tool_calls,
+                "response_format": response_format,
+            },
+            query={
+                "include[]": include,
+            },
+            cast_to=Run,
+            stream=stream is True,
+            stream_cls=Enveloped(AssistantStreamEvent),
+            options=options,
+        )
+        return result
+
 
 class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
     """`client.beta.threads.runs`."""
@@ -1359,6 +1803,162 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
             body={
                 "tool_outputs": tool_outputs,
                 "stream": stream,
+            },
+            cast_to=Run,
+            stream=stream is True,
+            stream_cls=Enveloped(AssistantStreamEvent),
+            options=options,
+        )
+        return result
+
+    def with_model(self, model: str) -> AsyncRunsWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncRunsWithModel(self._client, model)
+
+
+class AsyncRunsWithModel(AsyncRuns):
+    """`client.beta.threads.runs` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @overload
+    async def create(
+        self,
+        thread_id: str,
+        *,
+        assistant_id: str,
+        include: Sequence[Literal["step_details.tool_calls[*].file_search.results[*].content"]] | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, AssistantSupportedModelsParam]] | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffortParam | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        additional_instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        additional_messages: Optional[Sequence[CreateMessageRequestParam]] | NotGiven = NOT_GIVEN,
+        tools: Optional[Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchParam, AssistantToolsFunctionParam]]] | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | None | NotGiven = NOT_GIVEN,
+        max_prompt_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        truncation_strategy: Optional[CreateRunRequestTruncationStrategyParam] | NotGiven = NOT_GIVEN,
+        tool_choice: Optional[AssistantsApiToolChoiceOptionParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Run: ...
+
+    @overload
+    async def create(
+        self,
+        thread_id: str,
+        *,
+        assistant_id: str,
+        stream: Literal[True],
+        include: Sequence[Literal["step_details.tool_calls[*].file_search.results[*].content"]] | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, AssistantSupportedModelsParam]] | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffortParam | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        additional_instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        additional_messages: Optional[Sequence[CreateMessageRequestParam]] | NotGiven = NOT_GIVEN,
+        tools: Optional[Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchParam, AssistantToolsFunctionParam]]] | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        max_prompt_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        truncation_strategy: Optional[CreateRunRequestTruncationStrategyParam] | NotGiven = NOT_GIVEN,
+        tool_choice: Optional[AssistantsApiToolChoiceOptionParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncStream[AssistantStreamEvent]: ...
+
+    @overload
+    async def create(
+        self,
+        thread_id: str,
+        *,
+        assistant_id: str,
+        include: Sequence[Literal["step_details.tool_calls[*].file_search.results[*].content"]] | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, AssistantSupportedModelsParam]] | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffortParam | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        additional_instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        additional_messages: Optional[Sequence[CreateMessageRequestParam]] | NotGiven = NOT_GIVEN,
+        tools: Optional[Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchParam, AssistantToolsFunctionParam]]] | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_prompt_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        truncation_strategy: Optional[CreateRunRequestTruncationStrategyParam] | NotGiven = NOT_GIVEN,
+        tool_choice: Optional[AssistantsApiToolChoiceOptionParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Run | AsyncStream[AssistantStreamEvent]: ...
+
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
+    async def create(
+        self,
+        thread_id: str,
+        *,
+        assistant_id: str,
+        include: Sequence[Literal["step_details.tool_calls[*].file_search.results[*].content"]] | NotGiven = NOT_GIVEN,
+        model: Optional[Union[str, AssistantSupportedModelsParam]] | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffortParam | NotGiven = NOT_GIVEN,
+        instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        additional_instructions: Optional[str] | NotGiven = NOT_GIVEN,
+        additional_messages: Optional[Sequence[CreateMessageRequestParam]] | NotGiven = NOT_GIVEN,
+        tools: Optional[Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchParam, AssistantToolsFunctionParam]]] | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_prompt_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        truncation_strategy: Optional[CreateRunRequestTruncationStrategyParam] | NotGiven = NOT_GIVEN,
+        tool_choice: Optional[AssistantsApiToolChoiceOptionParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        response_format: Optional[AssistantsApiResponseFormatOptionParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Run | AsyncStream[AssistantStreamEvent]:
+        """`POST /threads/{thread_id}/runs`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.beta.threads import AssistantStreamEvent, Run
+        from openai_kit._streaming import Enveloped
+
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: Run | AsyncStream[AssistantStreamEvent] = await self._client.request(
+            "POST",
+            f"/threads/{path_param('thread_id', thread_id)}/runs",
+            body={
+                "assistant_id": assistant_id,
+                "model": model,
+                "reasoning_effort": reasoning_effort,
+                "instructions": instructions,
+                "additional_instructions": additional_instructions,
+                "additional_messages": additional_messages,
+                "tools": tools,
+                "metadata": metadata,
+                "temperature": temperature,
+                "top_p": top_p,
+                "stream": stream,
+                "max_prompt_tokens": max_prompt_tokens,
+                "max_completion_tokens": max_completion_tokens,
+                "truncation_strategy": truncation_strategy,
+                "tool_choice": tool_choice,
+                "parallel_tool_calls": parallel_tool_calls,
+                "response_format": response_format,
+            },
+            query={
+                "include[]": include,
             },
             cast_to=Run,
             stream=stream is True,

@@ -5,12 +5,14 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 if TYPE_CHECKING:
     from openai_kit.resources.chat.completions import AsyncCompletions
+    from openai_kit.resources.chat.completions import AsyncCompletionsWithModel
     from openai_kit.resources.chat.completions import Completions
+    from openai_kit.resources.chat.completions import CompletionsWithModel
 
 
 class Chat(SyncAPIResource):
@@ -22,6 +24,26 @@ class Chat(SyncAPIResource):
 
         return Completions(self._client)
 
+    def with_model(self, model: str) -> ChatWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return ChatWithModel(self._client, model)
+
+
+class ChatWithModel(Chat):
+    """`client.chat` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @cached_property
+    def completions(self) -> CompletionsWithModel:
+        from openai_kit.resources.chat.completions import CompletionsWithModel
+
+        return CompletionsWithModel(self._client, self._default_model)
+
 
 
 class AsyncChat(AsyncAPIResource):
@@ -32,6 +54,26 @@ class AsyncChat(AsyncAPIResource):
         from openai_kit.resources.chat.completions import AsyncCompletions
 
         return AsyncCompletions(self._client)
+
+    def with_model(self, model: str) -> AsyncChatWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncChatWithModel(self._client, model)
+
+
+class AsyncChatWithModel(AsyncChat):
+    """`client.chat` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @cached_property
+    def completions(self) -> AsyncCompletionsWithModel:
+        from openai_kit.resources.chat.completions import AsyncCompletionsWithModel
+
+        return AsyncCompletionsWithModel(self._client, self._default_model)
 
 
 # the official SDK's names of this module that live elsewhere here

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Dict, Optional, Sequence, Union, overload
+from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Union, overload
 
 from typing_extensions import Literal, Unpack
 
@@ -13,7 +13,7 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._sdk_helpers.chat_stream import AsyncChatCompletionsMixin, ChatCompletionsMixin
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
-from openai_kit.resources._helpers import deep_object
+from openai_kit._utils import deep_object
 if TYPE_CHECKING:
     from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit._streaming import AsyncStream, Stream
@@ -365,6 +365,248 @@ class Completions(ChatCompletionsMixin, SyncAPIResource):
         )
         return result
 
+    def with_model(self, model: str) -> CompletionsWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return CompletionsWithModel(self._client, model)
+
+
+class CompletionsWithModel(Completions):
+    """`client.chat.completions` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @overload
+    def create(
+        self,
+        *,
+        messages: Sequence[ChatCompletionRequestMessageParam],
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: Optional[int] | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        model: ModelIdsSharedParam | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTierParam | NotGiven = NOT_GIVEN,
+        modalities: ResponseModalitiesParam | NotGiven = NOT_GIVEN,
+        verbosity: VerbosityParam | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffortParam | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        frequency_penalty: Optional[float] | NotGiven = NOT_GIVEN,
+        presence_penalty: Optional[float] | NotGiven = NOT_GIVEN,
+        web_search_options: CreateChatCompletionRequestWebSearchOptionsParam | NotGiven = NOT_GIVEN,
+        response_format: Union[ResponseFormatTextParam, ResponseFormatJsonSchemaParam, ResponseFormatJsonObjectParam] | NotGiven = NOT_GIVEN,
+        audio: Optional[CreateChatCompletionRequestAudioParam] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        moderation: Optional[ModerationParam] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | None | NotGiven = NOT_GIVEN,
+        stop: Optional[StopConfigurationParam] | NotGiven = NOT_GIVEN,
+        logit_bias: Optional[Dict[str, int]] | NotGiven = NOT_GIVEN,
+        logprobs: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        prediction: Optional[PredictionContentParam] | NotGiven = NOT_GIVEN,
+        seed: Optional[int] | NotGiven = NOT_GIVEN,
+        stream_options: ChatCompletionStreamOptionsParam | NotGiven = NOT_GIVEN,
+        tools: Sequence[Union[ChatCompletionToolParam, CustomToolChatCompletionsParam]] | NotGiven = NOT_GIVEN,
+        tool_choice: ChatCompletionToolChoiceOptionParam | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        function_call: Union[Literal["none", "auto"], ChatCompletionFunctionCallOptionParam] | NotGiven = NOT_GIVEN,
+        functions: Sequence[ChatCompletionFunctionsParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ChatCompletion: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        messages: Sequence[ChatCompletionRequestMessageParam],
+        stream: Literal[True],
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: Optional[int] | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        model: ModelIdsSharedParam | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTierParam | NotGiven = NOT_GIVEN,
+        modalities: ResponseModalitiesParam | NotGiven = NOT_GIVEN,
+        verbosity: VerbosityParam | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffortParam | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        frequency_penalty: Optional[float] | NotGiven = NOT_GIVEN,
+        presence_penalty: Optional[float] | NotGiven = NOT_GIVEN,
+        web_search_options: CreateChatCompletionRequestWebSearchOptionsParam | NotGiven = NOT_GIVEN,
+        response_format: Union[ResponseFormatTextParam, ResponseFormatJsonSchemaParam, ResponseFormatJsonObjectParam] | NotGiven = NOT_GIVEN,
+        audio: Optional[CreateChatCompletionRequestAudioParam] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        moderation: Optional[ModerationParam] | NotGiven = NOT_GIVEN,
+        stop: Optional[StopConfigurationParam] | NotGiven = NOT_GIVEN,
+        logit_bias: Optional[Dict[str, int]] | NotGiven = NOT_GIVEN,
+        logprobs: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        prediction: Optional[PredictionContentParam] | NotGiven = NOT_GIVEN,
+        seed: Optional[int] | NotGiven = NOT_GIVEN,
+        stream_options: ChatCompletionStreamOptionsParam | NotGiven = NOT_GIVEN,
+        tools: Sequence[Union[ChatCompletionToolParam, CustomToolChatCompletionsParam]] | NotGiven = NOT_GIVEN,
+        tool_choice: ChatCompletionToolChoiceOptionParam | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        function_call: Union[Literal["none", "auto"], ChatCompletionFunctionCallOptionParam] | NotGiven = NOT_GIVEN,
+        functions: Sequence[ChatCompletionFunctionsParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Stream[ChatCompletionChunk]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        messages: Sequence[ChatCompletionRequestMessageParam],
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: Optional[int] | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        model: ModelIdsSharedParam | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTierParam | NotGiven = NOT_GIVEN,
+        modalities: ResponseModalitiesParam | NotGiven = NOT_GIVEN,
+        verbosity: VerbosityParam | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffortParam | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        frequency_penalty: Optional[float] | NotGiven = NOT_GIVEN,
+        presence_penalty: Optional[float] | NotGiven = NOT_GIVEN,
+        web_search_options: CreateChatCompletionRequestWebSearchOptionsParam | NotGiven = NOT_GIVEN,
+        response_format: Union[ResponseFormatTextParam, ResponseFormatJsonSchemaParam, ResponseFormatJsonObjectParam] | NotGiven = NOT_GIVEN,
+        audio: Optional[CreateChatCompletionRequestAudioParam] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        moderation: Optional[ModerationParam] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        stop: Optional[StopConfigurationParam] | NotGiven = NOT_GIVEN,
+        logit_bias: Optional[Dict[str, int]] | NotGiven = NOT_GIVEN,
+        logprobs: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        prediction: Optional[PredictionContentParam] | NotGiven = NOT_GIVEN,
+        seed: Optional[int] | NotGiven = NOT_GIVEN,
+        stream_options: ChatCompletionStreamOptionsParam | NotGiven = NOT_GIVEN,
+        tools: Sequence[Union[ChatCompletionToolParam, CustomToolChatCompletionsParam]] | NotGiven = NOT_GIVEN,
+        tool_choice: ChatCompletionToolChoiceOptionParam | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        function_call: Union[Literal["none", "auto"], ChatCompletionFunctionCallOptionParam] | NotGiven = NOT_GIVEN,
+        functions: Sequence[ChatCompletionFunctionsParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ChatCompletion | Stream[ChatCompletionChunk]: ...
+
+    def create(
+        self,
+        *,
+        messages: Sequence[ChatCompletionRequestMessageParam],
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: Optional[int] | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        model: ModelIdsSharedParam | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTierParam | NotGiven = NOT_GIVEN,
+        modalities: ResponseModalitiesParam | NotGiven = NOT_GIVEN,
+        verbosity: VerbosityParam | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffortParam | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        frequency_penalty: Optional[float] | NotGiven = NOT_GIVEN,
+        presence_penalty: Optional[float] | NotGiven = NOT_GIVEN,
+        web_search_options: CreateChatCompletionRequestWebSearchOptionsParam | NotGiven = NOT_GIVEN,
+        response_format: Union[ResponseFormatTextParam, ResponseFormatJsonSchemaParam, ResponseFormatJsonObjectParam] | NotGiven = NOT_GIVEN,
+        audio: Optional[CreateChatCompletionRequestAudioParam] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        moderation: Optional[ModerationParam] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        stop: Optional[StopConfigurationParam] | NotGiven = NOT_GIVEN,
+        logit_bias: Optional[Dict[str, int]] | NotGiven = NOT_GIVEN,
+        logprobs: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        prediction: Optional[PredictionContentParam] | NotGiven = NOT_GIVEN,
+        seed: Optional[int] | NotGiven = NOT_GIVEN,
+        stream_options: ChatCompletionStreamOptionsParam | NotGiven = NOT_GIVEN,
+        tools: Sequence[Union[ChatCompletionToolParam, CustomToolChatCompletionsParam]] | NotGiven = NOT_GIVEN,
+        tool_choice: ChatCompletionToolChoiceOptionParam | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        function_call: Union[Literal["none", "auto"], ChatCompletionFunctionCallOptionParam] | NotGiven = NOT_GIVEN,
+        functions: Sequence[ChatCompletionFunctionsParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ChatCompletion | Stream[ChatCompletionChunk]:
+        """`POST /chat/completions`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.chat import ChatCompletion, ChatCompletionChunk
+
+        result: ChatCompletion | Stream[ChatCompletionChunk] = self._client.request(
+            "POST",
+            "/chat/completions",
+            body={
+                "metadata": metadata,
+                "top_logprobs": top_logprobs,
+                "temperature": temperature,
+                "top_p": top_p,
+                "user": user,
+                "safety_identifier": safety_identifier,
+                "prompt_cache_key": prompt_cache_key,
+                "prompt_cache_retention": prompt_cache_retention,
+                "prompt_cache_options": prompt_cache_options,
+                "messages": messages,
+                "model": model,
+                "service_tier": service_tier,
+                "modalities": modalities,
+                "verbosity": verbosity,
+                "reasoning_effort": reasoning_effort,
+                "max_completion_tokens": max_completion_tokens,
+                "frequency_penalty": frequency_penalty,
+                "presence_penalty": presence_penalty,
+                "web_search_options": web_search_options,
+                "response_format": response_format,
+                "audio": audio,
+                "store": store,
+                "moderation": moderation,
+                "stream": stream,
+                "stop": stop,
+                "logit_bias": logit_bias,
+                "logprobs": logprobs,
+                "max_tokens": max_tokens,
+                "n": n,
+                "prediction": prediction,
+                "seed": seed,
+                "stream_options": stream_options,
+                "tools": tools,
+                "tool_choice": tool_choice,
+                "parallel_tool_calls": parallel_tool_calls,
+                "function_call": function_call,
+                "functions": functions,
+            },
+            cast_to=ChatCompletion,
+            stream=stream is True,
+            stream_cls=ChatCompletionChunk,
+            options=options,
+        )
+        return result
+
 
 class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
     """`client.chat.completions`."""
@@ -677,6 +919,248 @@ class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
             "DELETE",
             f"/chat/completions/{path_param('completion_id', completion_id)}",
             cast_to=ChatCompletionDeleted,
+            options=options,
+        )
+        return result
+
+    def with_model(self, model: str) -> AsyncCompletionsWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncCompletionsWithModel(self._client, model)
+
+
+class AsyncCompletionsWithModel(AsyncCompletions):
+    """`client.chat.completions` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @overload
+    async def create(
+        self,
+        *,
+        messages: Sequence[ChatCompletionRequestMessageParam],
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: Optional[int] | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        model: ModelIdsSharedParam | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTierParam | NotGiven = NOT_GIVEN,
+        modalities: ResponseModalitiesParam | NotGiven = NOT_GIVEN,
+        verbosity: VerbosityParam | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffortParam | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        frequency_penalty: Optional[float] | NotGiven = NOT_GIVEN,
+        presence_penalty: Optional[float] | NotGiven = NOT_GIVEN,
+        web_search_options: CreateChatCompletionRequestWebSearchOptionsParam | NotGiven = NOT_GIVEN,
+        response_format: Union[ResponseFormatTextParam, ResponseFormatJsonSchemaParam, ResponseFormatJsonObjectParam] | NotGiven = NOT_GIVEN,
+        audio: Optional[CreateChatCompletionRequestAudioParam] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        moderation: Optional[ModerationParam] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | None | NotGiven = NOT_GIVEN,
+        stop: Optional[StopConfigurationParam] | NotGiven = NOT_GIVEN,
+        logit_bias: Optional[Dict[str, int]] | NotGiven = NOT_GIVEN,
+        logprobs: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        prediction: Optional[PredictionContentParam] | NotGiven = NOT_GIVEN,
+        seed: Optional[int] | NotGiven = NOT_GIVEN,
+        stream_options: ChatCompletionStreamOptionsParam | NotGiven = NOT_GIVEN,
+        tools: Sequence[Union[ChatCompletionToolParam, CustomToolChatCompletionsParam]] | NotGiven = NOT_GIVEN,
+        tool_choice: ChatCompletionToolChoiceOptionParam | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        function_call: Union[Literal["none", "auto"], ChatCompletionFunctionCallOptionParam] | NotGiven = NOT_GIVEN,
+        functions: Sequence[ChatCompletionFunctionsParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ChatCompletion: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        messages: Sequence[ChatCompletionRequestMessageParam],
+        stream: Literal[True],
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: Optional[int] | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        model: ModelIdsSharedParam | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTierParam | NotGiven = NOT_GIVEN,
+        modalities: ResponseModalitiesParam | NotGiven = NOT_GIVEN,
+        verbosity: VerbosityParam | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffortParam | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        frequency_penalty: Optional[float] | NotGiven = NOT_GIVEN,
+        presence_penalty: Optional[float] | NotGiven = NOT_GIVEN,
+        web_search_options: CreateChatCompletionRequestWebSearchOptionsParam | NotGiven = NOT_GIVEN,
+        response_format: Union[ResponseFormatTextParam, ResponseFormatJsonSchemaParam, ResponseFormatJsonObjectParam] | NotGiven = NOT_GIVEN,
+        audio: Optional[CreateChatCompletionRequestAudioParam] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        moderation: Optional[ModerationParam] | NotGiven = NOT_GIVEN,
+        stop: Optional[StopConfigurationParam] | NotGiven = NOT_GIVEN,
+        logit_bias: Optional[Dict[str, int]] | NotGiven = NOT_GIVEN,
+        logprobs: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        prediction: Optional[PredictionContentParam] | NotGiven = NOT_GIVEN,
+        seed: Optional[int] | NotGiven = NOT_GIVEN,
+        stream_options: ChatCompletionStreamOptionsParam | NotGiven = NOT_GIVEN,
+        tools: Sequence[Union[ChatCompletionToolParam, CustomToolChatCompletionsParam]] | NotGiven = NOT_GIVEN,
+        tool_choice: ChatCompletionToolChoiceOptionParam | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        function_call: Union[Literal["none", "auto"], ChatCompletionFunctionCallOptionParam] | NotGiven = NOT_GIVEN,
+        functions: Sequence[ChatCompletionFunctionsParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncStream[ChatCompletionChunk]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        messages: Sequence[ChatCompletionRequestMessageParam],
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: Optional[int] | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        model: ModelIdsSharedParam | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTierParam | NotGiven = NOT_GIVEN,
+        modalities: ResponseModalitiesParam | NotGiven = NOT_GIVEN,
+        verbosity: VerbosityParam | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffortParam | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        frequency_penalty: Optional[float] | NotGiven = NOT_GIVEN,
+        presence_penalty: Optional[float] | NotGiven = NOT_GIVEN,
+        web_search_options: CreateChatCompletionRequestWebSearchOptionsParam | NotGiven = NOT_GIVEN,
+        response_format: Union[ResponseFormatTextParam, ResponseFormatJsonSchemaParam, ResponseFormatJsonObjectParam] | NotGiven = NOT_GIVEN,
+        audio: Optional[CreateChatCompletionRequestAudioParam] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        moderation: Optional[ModerationParam] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        stop: Optional[StopConfigurationParam] | NotGiven = NOT_GIVEN,
+        logit_bias: Optional[Dict[str, int]] | NotGiven = NOT_GIVEN,
+        logprobs: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        prediction: Optional[PredictionContentParam] | NotGiven = NOT_GIVEN,
+        seed: Optional[int] | NotGiven = NOT_GIVEN,
+        stream_options: ChatCompletionStreamOptionsParam | NotGiven = NOT_GIVEN,
+        tools: Sequence[Union[ChatCompletionToolParam, CustomToolChatCompletionsParam]] | NotGiven = NOT_GIVEN,
+        tool_choice: ChatCompletionToolChoiceOptionParam | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        function_call: Union[Literal["none", "auto"], ChatCompletionFunctionCallOptionParam] | NotGiven = NOT_GIVEN,
+        functions: Sequence[ChatCompletionFunctionsParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]: ...
+
+    async def create(
+        self,
+        *,
+        messages: Sequence[ChatCompletionRequestMessageParam],
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        top_logprobs: Optional[int] | NotGiven = NOT_GIVEN,
+        temperature: Optional[float] | NotGiven = NOT_GIVEN,
+        top_p: Optional[float] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_key: Optional[str] | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]] | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        model: ModelIdsSharedParam | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTierParam | NotGiven = NOT_GIVEN,
+        modalities: ResponseModalitiesParam | NotGiven = NOT_GIVEN,
+        verbosity: VerbosityParam | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffortParam | NotGiven = NOT_GIVEN,
+        max_completion_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        frequency_penalty: Optional[float] | NotGiven = NOT_GIVEN,
+        presence_penalty: Optional[float] | NotGiven = NOT_GIVEN,
+        web_search_options: CreateChatCompletionRequestWebSearchOptionsParam | NotGiven = NOT_GIVEN,
+        response_format: Union[ResponseFormatTextParam, ResponseFormatJsonSchemaParam, ResponseFormatJsonObjectParam] | NotGiven = NOT_GIVEN,
+        audio: Optional[CreateChatCompletionRequestAudioParam] | NotGiven = NOT_GIVEN,
+        store: Optional[bool] | NotGiven = NOT_GIVEN,
+        moderation: Optional[ModerationParam] | NotGiven = NOT_GIVEN,
+        stream: Optional[bool] | NotGiven = NOT_GIVEN,
+        stop: Optional[StopConfigurationParam] | NotGiven = NOT_GIVEN,
+        logit_bias: Optional[Dict[str, int]] | NotGiven = NOT_GIVEN,
+        logprobs: Optional[bool] | NotGiven = NOT_GIVEN,
+        max_tokens: Optional[int] | NotGiven = NOT_GIVEN,
+        n: Optional[int] | NotGiven = NOT_GIVEN,
+        prediction: Optional[PredictionContentParam] | NotGiven = NOT_GIVEN,
+        seed: Optional[int] | NotGiven = NOT_GIVEN,
+        stream_options: ChatCompletionStreamOptionsParam | NotGiven = NOT_GIVEN,
+        tools: Sequence[Union[ChatCompletionToolParam, CustomToolChatCompletionsParam]] | NotGiven = NOT_GIVEN,
+        tool_choice: ChatCompletionToolChoiceOptionParam | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCallsParam | NotGiven = NOT_GIVEN,
+        function_call: Union[Literal["none", "auto"], ChatCompletionFunctionCallOptionParam] | NotGiven = NOT_GIVEN,
+        functions: Sequence[ChatCompletionFunctionsParam] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
+        """`POST /chat/completions`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.chat import ChatCompletion, ChatCompletionChunk
+
+        result: ChatCompletion | AsyncStream[ChatCompletionChunk] = await self._client.request(
+            "POST",
+            "/chat/completions",
+            body={
+                "metadata": metadata,
+                "top_logprobs": top_logprobs,
+                "temperature": temperature,
+                "top_p": top_p,
+                "user": user,
+                "safety_identifier": safety_identifier,
+                "prompt_cache_key": prompt_cache_key,
+                "prompt_cache_retention": prompt_cache_retention,
+                "prompt_cache_options": prompt_cache_options,
+                "messages": messages,
+                "model": model,
+                "service_tier": service_tier,
+                "modalities": modalities,
+                "verbosity": verbosity,
+                "reasoning_effort": reasoning_effort,
+                "max_completion_tokens": max_completion_tokens,
+                "frequency_penalty": frequency_penalty,
+                "presence_penalty": presence_penalty,
+                "web_search_options": web_search_options,
+                "response_format": response_format,
+                "audio": audio,
+                "store": store,
+                "moderation": moderation,
+                "stream": stream,
+                "stop": stop,
+                "logit_bias": logit_bias,
+                "logprobs": logprobs,
+                "max_tokens": max_tokens,
+                "n": n,
+                "prediction": prediction,
+                "seed": seed,
+                "stream_options": stream_options,
+                "tools": tools,
+                "tool_choice": tool_choice,
+                "parallel_tool_calls": parallel_tool_calls,
+                "function_call": function_call,
+                "functions": functions,
+            },
+            cast_to=ChatCompletion,
+            stream=stream is True,
+            stream_cls=ChatCompletionChunk,
             options=options,
         )
         return result

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 if TYPE_CHECKING:
@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from openai_kit.resources.fine_tuning.checkpoints import AsyncCheckpoints
     from openai_kit.resources.fine_tuning.checkpoints import Checkpoints
     from openai_kit.resources.fine_tuning.jobs import AsyncJobs
+    from openai_kit.resources.fine_tuning.jobs import AsyncJobsWithModel
     from openai_kit.resources.fine_tuning.jobs import Jobs
+    from openai_kit.resources.fine_tuning.jobs import JobsWithModel
 
 
 class FineTuning(SyncAPIResource):
@@ -38,6 +40,26 @@ class FineTuning(SyncAPIResource):
 
         return Jobs(self._client)
 
+    def with_model(self, model: str) -> FineTuningWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return FineTuningWithModel(self._client, model)
+
+
+class FineTuningWithModel(FineTuning):
+    """`client.fine_tuning` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @cached_property
+    def jobs(self) -> JobsWithModel:
+        from openai_kit.resources.fine_tuning.jobs import JobsWithModel
+
+        return JobsWithModel(self._client, self._default_model)
+
 
 
 class AsyncFineTuning(AsyncAPIResource):
@@ -60,6 +82,26 @@ class AsyncFineTuning(AsyncAPIResource):
         from openai_kit.resources.fine_tuning.jobs import AsyncJobs
 
         return AsyncJobs(self._client)
+
+    def with_model(self, model: str) -> AsyncFineTuningWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncFineTuningWithModel(self._client, model)
+
+
+class AsyncFineTuningWithModel(AsyncFineTuning):
+    """`client.fine_tuning` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @cached_property
+    def jobs(self) -> AsyncJobsWithModel:
+        from openai_kit.resources.fine_tuning.jobs import AsyncJobsWithModel
+
+        return AsyncJobsWithModel(self._client, self._default_model)
 
 
 # the official SDK's names of this module that live elsewhere here

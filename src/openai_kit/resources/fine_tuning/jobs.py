@@ -5,14 +5,15 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Dict, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Union
 
 from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._waiters import AsyncFineTuningJobsWaitMixin, FineTuningJobsWaitMixin
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
-from openai_kit.resources._helpers import deep_object
+from openai_kit._utils import deep_object
 if TYPE_CHECKING:
     from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit.types.fine_tuning import (
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     )
 
 
-class Jobs(SyncAPIResource):
+class Jobs(FineTuningJobsWaitMixin, SyncAPIResource):
     """`client.fine_tuning.jobs`."""
 
     @cached_property
@@ -184,8 +185,60 @@ class Jobs(SyncAPIResource):
         )
         return result
 
+    def with_model(self, model: str) -> JobsWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return JobsWithModel(self._client, model)
 
-class AsyncJobs(AsyncAPIResource):
+
+class JobsWithModel(Jobs):
+    """`client.fine_tuning.jobs` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    def create(
+        self,
+        *,
+        training_file: str,
+        model: Union[str, Literal["babbage-002", "davinci-002", "gpt-3.5-turbo", "gpt-4o-mini"]] | NotGiven = NOT_GIVEN,
+        hyperparameters: CreateFineTuningJobRequestHyperparametersParam | NotGiven = NOT_GIVEN,
+        suffix: Optional[str] | NotGiven = NOT_GIVEN,
+        validation_file: Optional[str] | NotGiven = NOT_GIVEN,
+        integrations: Optional[Sequence[CreateFineTuningJobRequestIntegrationParam]] | NotGiven = NOT_GIVEN,
+        seed: Optional[int] | NotGiven = NOT_GIVEN,
+        method: FineTuneMethodParam | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> FineTuningJob:
+        """`POST /fine_tuning/jobs`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.fine_tuning import FineTuningJob
+
+        result: FineTuningJob = self._client.request(
+            "POST",
+            "/fine_tuning/jobs",
+            body={
+                "model": model,
+                "training_file": training_file,
+                "hyperparameters": hyperparameters,
+                "suffix": suffix,
+                "validation_file": validation_file,
+                "integrations": integrations,
+                "seed": seed,
+                "method": method,
+                "metadata": metadata,
+            },
+            cast_to=FineTuningJob,
+            options=options,
+        )
+        return result
+
+
+class AsyncJobs(AsyncFineTuningJobsWaitMixin, AsyncAPIResource):
     """`client.fine_tuning.jobs`."""
 
     @cached_property
@@ -336,6 +389,58 @@ class AsyncJobs(AsyncAPIResource):
         result: FineTuningJob = await self._client.request(
             "POST",
             f"/fine_tuning/jobs/{path_param('fine_tuning_job_id', fine_tuning_job_id)}/resume",
+            cast_to=FineTuningJob,
+            options=options,
+        )
+        return result
+
+    def with_model(self, model: str) -> AsyncJobsWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncJobsWithModel(self._client, model)
+
+
+class AsyncJobsWithModel(AsyncJobs):
+    """`client.fine_tuning.jobs` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    async def create(
+        self,
+        *,
+        training_file: str,
+        model: Union[str, Literal["babbage-002", "davinci-002", "gpt-3.5-turbo", "gpt-4o-mini"]] | NotGiven = NOT_GIVEN,
+        hyperparameters: CreateFineTuningJobRequestHyperparametersParam | NotGiven = NOT_GIVEN,
+        suffix: Optional[str] | NotGiven = NOT_GIVEN,
+        validation_file: Optional[str] | NotGiven = NOT_GIVEN,
+        integrations: Optional[Sequence[CreateFineTuningJobRequestIntegrationParam]] | NotGiven = NOT_GIVEN,
+        seed: Optional[int] | NotGiven = NOT_GIVEN,
+        method: FineTuneMethodParam | NotGiven = NOT_GIVEN,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> FineTuningJob:
+        """`POST /fine_tuning/jobs`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        from openai_kit.types.fine_tuning import FineTuningJob
+
+        result: FineTuningJob = await self._client.request(
+            "POST",
+            "/fine_tuning/jobs",
+            body={
+                "model": model,
+                "training_file": training_file,
+                "hyperparameters": hyperparameters,
+                "suffix": suffix,
+                "validation_file": validation_file,
+                "integrations": integrations,
+                "seed": seed,
+                "method": method,
+                "metadata": metadata,
+            },
             cast_to=FineTuningJob,
             options=options,
         )

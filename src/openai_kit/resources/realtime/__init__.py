@@ -5,13 +5,15 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit.realtime import AsyncRealtimeConnectMixin, RealtimeConnectMixin
 if TYPE_CHECKING:
     from openai_kit.resources.realtime.calls import AsyncCalls
+    from openai_kit.resources.realtime.calls import AsyncCallsWithModel
     from openai_kit.resources.realtime.calls import Calls
+    from openai_kit.resources.realtime.calls import CallsWithModel
     from openai_kit.resources.realtime.client_secrets import AsyncClientSecrets
     from openai_kit.resources.realtime.client_secrets import ClientSecrets
     from openai_kit.resources.realtime.translations import AsyncTranslations
@@ -39,6 +41,26 @@ class Realtime(RealtimeConnectMixin, SyncAPIResource):
 
         return Translations(self._client)
 
+    def with_model(self, model: str) -> RealtimeWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return RealtimeWithModel(self._client, model)
+
+
+class RealtimeWithModel(Realtime):
+    """`client.realtime` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @cached_property
+    def calls(self) -> CallsWithModel:
+        from openai_kit.resources.realtime.calls import CallsWithModel
+
+        return CallsWithModel(self._client, self._default_model)
+
 
 
 class AsyncRealtime(AsyncRealtimeConnectMixin, AsyncAPIResource):
@@ -61,6 +83,26 @@ class AsyncRealtime(AsyncRealtimeConnectMixin, AsyncAPIResource):
         from openai_kit.resources.realtime.translations import AsyncTranslations
 
         return AsyncTranslations(self._client)
+
+    def with_model(self, model: str) -> AsyncRealtimeWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncRealtimeWithModel(self._client, model)
+
+
+class AsyncRealtimeWithModel(AsyncRealtime):
+    """`client.realtime` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    @cached_property
+    def calls(self) -> AsyncCallsWithModel:
+        from openai_kit.resources.realtime.calls import AsyncCallsWithModel
+
+        return AsyncCallsWithModel(self._client, self._default_model)
 
 
 # the official SDK's names of this module that live elsewhere here

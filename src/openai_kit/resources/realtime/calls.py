@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 from typing_extensions import Literal, Unpack
 
@@ -155,6 +155,67 @@ class Calls(SyncAPIResource):
         )
         return result
 
+    def with_model(self, model: str) -> CallsWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return CallsWithModel(self._client, model)
+
+
+class CallsWithModel(Calls):
+    """`client.realtime.calls` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    def accept(
+        self,
+        call_id: str,
+        *,
+        type: Literal["realtime"],
+        output_modalities: Sequence[Literal["text", "audio"]] | NotGiven = NOT_GIVEN,
+        model: Union[str, Literal["gpt-realtime", "gpt-realtime-1.5", "gpt-realtime-2", "gpt-realtime-2.1", "gpt-realtime-2.1-mini", "gpt-realtime-2025-08-28", "gpt-4o-realtime-preview", "gpt-4o-realtime-preview-2024-10-01", "gpt-4o-realtime-preview-2024-12-17", "gpt-4o-realtime-preview-2025-06-03", "gpt-4o-mini-realtime-preview", "gpt-4o-mini-realtime-preview-2024-12-17", "gpt-realtime-mini", "gpt-realtime-mini-2025-10-06", "gpt-realtime-mini-2025-12-15", "gpt-audio-1.5", "gpt-audio-mini", "gpt-audio-mini-2025-10-06", "gpt-audio-mini-2025-12-15"]] | NotGiven = NOT_GIVEN,
+        instructions: str | NotGiven = NOT_GIVEN,
+        audio: RealtimeSessionCreateRequestGAAudioParam | NotGiven = NOT_GIVEN,
+        include: Sequence[Literal["item.input_audio_transcription.logprobs"]] | NotGiven = NOT_GIVEN,
+        tracing: Optional[Union[Literal["auto"], RealtimeSessionCreateRequestGATracingTracingConfigurationParam]] | NotGiven = NOT_GIVEN,
+        tools: Sequence[Union[RealtimeFunctionToolParam, MCPToolParam]] | NotGiven = NOT_GIVEN,
+        tool_choice: Union[ToolChoiceOptionsParam, ToolChoiceFunctionParam, ToolChoiceMCPParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
+        reasoning: RealtimeReasoningParam | NotGiven = NOT_GIVEN,
+        max_output_tokens: Union[int, Literal["inf"]] | NotGiven = NOT_GIVEN,
+        truncation: RealtimeTruncationParam | NotGiven = NOT_GIVEN,
+        prompt: PromptParam | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> None:
+        """`POST /realtime/calls/{call_id}/accept`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        result: None = self._client.request(
+            "POST",
+            f"/realtime/calls/{path_param('call_id', call_id)}/accept",
+            body={
+                "type": type,
+                "output_modalities": output_modalities,
+                "model": model,
+                "instructions": instructions,
+                "audio": audio,
+                "include": include,
+                "tracing": tracing,
+                "tools": tools,
+                "tool_choice": tool_choice,
+                "parallel_tool_calls": parallel_tool_calls,
+                "reasoning": reasoning,
+                "max_output_tokens": max_output_tokens,
+                "truncation": truncation,
+                "prompt": prompt,
+            },
+            cast_to=None,
+            options=options,
+        )
+        return result
+
 
 class AsyncCalls(AsyncAPIResource):
     """`client.realtime.calls`."""
@@ -273,6 +334,67 @@ class AsyncCalls(AsyncAPIResource):
             f"/realtime/calls/{path_param('call_id', call_id)}/reject",
             body={
                 "status_code": status_code,
+            },
+            cast_to=None,
+            options=options,
+        )
+        return result
+
+    def with_model(self, model: str) -> AsyncCallsWithModel:
+        """This area with `model` as the default of every call that takes one."""
+        return AsyncCallsWithModel(self._client, model)
+
+
+class AsyncCallsWithModel(AsyncCalls):
+    """`client.realtime.calls` with a default model."""
+
+    _default_model: str
+
+    def __init__(self, client: Any, model: str) -> None:
+        super().__init__(client)
+        self._default_model = model
+
+    async def accept(
+        self,
+        call_id: str,
+        *,
+        type: Literal["realtime"],
+        output_modalities: Sequence[Literal["text", "audio"]] | NotGiven = NOT_GIVEN,
+        model: Union[str, Literal["gpt-realtime", "gpt-realtime-1.5", "gpt-realtime-2", "gpt-realtime-2.1", "gpt-realtime-2.1-mini", "gpt-realtime-2025-08-28", "gpt-4o-realtime-preview", "gpt-4o-realtime-preview-2024-10-01", "gpt-4o-realtime-preview-2024-12-17", "gpt-4o-realtime-preview-2025-06-03", "gpt-4o-mini-realtime-preview", "gpt-4o-mini-realtime-preview-2024-12-17", "gpt-realtime-mini", "gpt-realtime-mini-2025-10-06", "gpt-realtime-mini-2025-12-15", "gpt-audio-1.5", "gpt-audio-mini", "gpt-audio-mini-2025-10-06", "gpt-audio-mini-2025-12-15"]] | NotGiven = NOT_GIVEN,
+        instructions: str | NotGiven = NOT_GIVEN,
+        audio: RealtimeSessionCreateRequestGAAudioParam | NotGiven = NOT_GIVEN,
+        include: Sequence[Literal["item.input_audio_transcription.logprobs"]] | NotGiven = NOT_GIVEN,
+        tracing: Optional[Union[Literal["auto"], RealtimeSessionCreateRequestGATracingTracingConfigurationParam]] | NotGiven = NOT_GIVEN,
+        tools: Sequence[Union[RealtimeFunctionToolParam, MCPToolParam]] | NotGiven = NOT_GIVEN,
+        tool_choice: Union[ToolChoiceOptionsParam, ToolChoiceFunctionParam, ToolChoiceMCPParam] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
+        reasoning: RealtimeReasoningParam | NotGiven = NOT_GIVEN,
+        max_output_tokens: Union[int, Literal["inf"]] | NotGiven = NOT_GIVEN,
+        truncation: RealtimeTruncationParam | NotGiven = NOT_GIVEN,
+        prompt: PromptParam | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> None:
+        """`POST /realtime/calls/{call_id}/accept`."""
+        if isinstance(model, NotGiven):
+            model = self._default_model
+        result: None = await self._client.request(
+            "POST",
+            f"/realtime/calls/{path_param('call_id', call_id)}/accept",
+            body={
+                "type": type,
+                "output_modalities": output_modalities,
+                "model": model,
+                "instructions": instructions,
+                "audio": audio,
+                "include": include,
+                "tracing": tracing,
+                "tools": tools,
+                "tool_choice": tool_choice,
+                "parallel_tool_calls": parallel_tool_calls,
+                "reasoning": reasoning,
+                "max_output_tokens": max_output_tokens,
+                "truncation": truncation,
+                "prompt": prompt,
             },
             cast_to=None,
             options=options,

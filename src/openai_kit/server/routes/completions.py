@@ -88,7 +88,7 @@ async def _generate_off_loop(
     state: ServerState, body: dict[str, Any]
 ) -> tuple[str, list[tuple[int, str, Reply]], int, int]:
     model_id = body.get("model")
-    model = state.models.chat_models.get(model_id) if isinstance(model_id, str) else None
+    model = state.models.chat_or_none(model_id)
     return await off_loop(model, lambda: _generate(state, body))
 
 

@@ -1,5 +1,7 @@
 """``/responses``: create (plain and streamed with the typed event sequence), retrieve, delete and
-input items; function calls, ``function_call_output`` inputs and ``previous_response_id`` chains."""
+input items; function calls, ``function_call_output`` inputs and ``previous_response_id`` chains;
+``conversation`` (items kept in a conversation, see ``conversations``), ``background`` responses
+(queued -> in_progress -> completed, ``cancel``), and ``input_tokens`` counts."""
 
 from __future__ import annotations
 
@@ -26,6 +28,10 @@ from .chat import split_arguments
 
 KIND = "response"
 ITEM_KIND = "response_input_item"
+CONVERSATION_KIND = "conversation"
+CONVERSATION_ITEM_KIND = "conversation_item"
+#: the request body of a background response, kept until it finishes so a restart can resume it
+BACKGROUND_KIND = "response_background_request"
 
 
 @dataclass
@@ -40,6 +46,8 @@ class ResponseCall:
     text_format: dict[str, Any]
     store: bool
     stream: bool
+    conversation: str | None = None
+    background: bool = False
 
 
 def _message_item(role: str, content: Any, param: str) -> dict[str, Any]:
@@ -160,6 +168,35 @@ def history(state: ServerState, response_id: str) -> list[dict[str, Any]]:
     return items
 
 
+def conversation_id(body: dict[str, Any]) -> str | None:
+    """The ``conversation`` parameter: an id, or an object with one."""
+    value = body.get("conversation")
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return req_str(value, "id", path="conversation.id")
+    if not isinstance(value, str) or not value:
+        raise invalid(
+            "conversation",
+            "Invalid type for 'conversation': expected a string or an object with an 'id'.",
+            code="invalid_type",
+        )
+    return value
+
+
+def conversation_items(state: ServerState, conv_id: str, param: str = "conversation") -> list[dict[str, Any]]:
+    if state.store.get(CONVERSATION_KIND, conv_id) is None:
+        raise not_found("conversation", conv_id, param)
+    return state.store.list(CONVERSATION_ITEM_KIND, parent=conv_id)
+
+
+def append_to_conversation(state: ServerState, conv_id: str, items: list[dict[str, Any]]) -> None:
+    """Add items to a conversation (an item already in it, e.g. a re-sent call, is not added twice)."""
+    for item in items:
+        if state.store.get(CONVERSATION_ITEM_KIND, item["id"]) is None:
+            state.store.insert(CONVERSATION_ITEM_KIND, item, parent=conv_id)
+
+
 def _text_format(body: dict[str, Any]) -> tuple[dict[str, Any], OutputFormat]:
     text = opt_dict(body, "text") or {}
     fmt = opt_dict(text, "format", path="text.format")
@@ -215,12 +252,22 @@ def parse(state: ServerState, body: dict[str, Any]) -> ResponseCall:
     choice = conversation.tool_choice(choice_value, specs, nested=False)
     text_format, output = _text_format(body)
     prev = opt_str(body, "previous_response_id")
+    conv = conversation_id(body)
+    if conv and prev:
+        raise invalid(
+            "conversation",
+            "Parameters 'conversation' and 'previous_response_id' cannot be used together.",
+            code="invalid_parameters",
+        )
+    background = opt_bool(body, "background")
+    if background and not opt_bool(body, "store", True):
+        raise invalid("background", "Background responses need 'store' to be true.", code="invalid_value")
     instructions = opt_str(body, "instructions")
     max_tokens = opt_int(body, "max_output_tokens", lo=1)
     opt_num(body, "temperature", lo=0, hi=2)
     opt_num(body, "top_p", lo=0, hi=1)
     metadata(body)
-    before = history(state, prev) if prev else []
+    before = history(state, prev) if prev else (conversation_items(state, conv) if conv else [])
     known_calls = {i["call_id"] for i in before + items if i["type"] == "function_call"}
     for i, item in enumerate(items):
         if item["type"] == "function_call_output" and item["call_id"] not in known_calls:
@@ -249,6 +296,8 @@ def parse(state: ServerState, body: dict[str, Any]) -> ResponseCall:
         text_format=text_format,
         store=opt_bool(body, "store", True),
         stream=opt_bool(body, "stream"),
+        conversation=conv,
+        background=background,
     )
 
 
@@ -280,6 +329,14 @@ def output_items(reply: Reply) -> list[dict[str, Any]]:
 
 
 def response_object(call: ResponseCall, rid: str, created: int) -> dict[str, Any]:
+    return _object_fields(call, rid, created) | _conversation_field(call)
+
+
+def _conversation_field(call: ResponseCall) -> dict[str, Any]:
+    return {"conversation": {"id": call.conversation}} if call.conversation else {}
+
+
+def _object_fields(call: ResponseCall, rid: str, created: int) -> dict[str, Any]:
     body = call.body
     return {
         "id": rid,
@@ -287,7 +344,7 @@ def response_object(call: ResponseCall, rid: str, created: int) -> dict[str, Any
         "created_at": created,
         "status": "in_progress",
         "completed_at": None,
-        "background": False,
+        "background": call.background,
         "error": None,
         "incomplete_details": None,
         "instructions": body.get("instructions"),
@@ -328,6 +385,8 @@ def finish(
 
 
 def save(state: ServerState, call: ResponseCall, obj: dict[str, Any]) -> None:
+    if call.conversation:
+        append_to_conversation(state, call.conversation, call.items + obj["output"])
     if not call.store:
         return
     state.store.insert(KIND, obj)
@@ -429,13 +488,73 @@ async def _stream(state: ServerState, call: ResponseCall) -> AsyncIterator[bytes
 
 async def create(request: Request) -> Response:
     state = state_of(request)
-    call = parse(state, await json_body(request))
+    body = await json_body(request)
+    call = parse(state, body)
+    if call.background and not call.stream:
+        obj = response_object(call, new_id("resp_"), now()) | {"status": "queued"}
+        state.store.insert(KIND, obj)
+        for item in call.items:
+            state.store.insert(ITEM_KIND, item, parent=obj["id"])
+        state.store.insert(BACKGROUND_KIND, {"id": obj["id"], "body": body})
+        state.spawn(_run_background(state, call, obj["id"]))
+        return ok(obj)
     if call.stream:
         return stream_response(_stream(state, call))
     reply = await off_loop(call.model, lambda: call.model.generate(call.generation))
     obj = finish(call, response_object(call, new_id("resp_"), now()), reply, output_items(reply))
     save(state, call, obj)
     return ok(obj)
+
+
+async def _run_background(state: ServerState, call: ResponseCall, rid: str) -> None:
+    """queued -> in_progress -> completed (or incomplete), unless cancelled on the way. A server stop
+    interrupts it (the task is cancelled) with the request kept for ``resume``."""
+    try:
+        await state.pause()
+        if _advance(state, rid, {"status": "in_progress"}):
+            await state.pause()
+            reply = await off_loop(call.model, lambda: call.model.generate(call.generation))
+            current = state.store.get(KIND, rid)
+            done = finish(call, current, reply, output_items(reply)) if current else {}
+            if current and _advance(state, rid, done) and call.conversation:
+                append_to_conversation(state, call.conversation, call.items + done["output"])
+    except APIError as exc:
+        _advance(state, rid, {"status": "failed", "error": {"code": "server_error", "message": exc.message}})
+    state.store.delete(BACKGROUND_KIND, rid)
+
+
+def _advance(state: ServerState, rid: str, fields: dict[str, Any]) -> bool:
+    """Apply ``fields`` to a background response that is still queued or in progress."""
+    moved = False
+
+    def change(doc: dict[str, Any]) -> None:
+        nonlocal moved
+        if doc["status"] in ("queued", "in_progress"):
+            doc.update(fields)
+            moved = True
+
+    state.store.update(KIND, rid, change)
+    return moved
+
+
+def resume(state: ServerState) -> None:
+    """Restart the background responses a previous server process left unfinished."""
+    for saved in state.store.list(BACKGROUND_KIND):
+        obj = state.store.get(KIND, saved["id"])
+        if obj is None or obj["status"] not in ("queued", "in_progress"):
+            state.store.delete(BACKGROUND_KIND, saved["id"])
+            continue
+        try:
+            call = parse(state, saved["body"])
+        except APIError as exc:
+            _advance(
+                state,
+                saved["id"],
+                {"status": "failed", "error": {"code": "server_error", "message": exc.message}},
+            )
+            state.store.delete(BACKGROUND_KIND, saved["id"])
+            continue
+        state.spawn(_run_background(state, call, saved["id"]))
 
 
 def _require(state: ServerState, rid: str) -> dict[str, Any]:
@@ -458,6 +577,34 @@ async def delete(request: Request) -> Response:
     return ok({"id": rid, "object": "response.deleted", "deleted": True})
 
 
+async def cancel(request: Request) -> Response:
+    state = state_of(request)
+    rid = request.path_params["response_id"]
+    obj = _require(state, rid)
+    if not obj.get("background"):
+        raise invalid("response_id", "Only responses created with background=true can be cancelled.")
+    if obj["status"] == "cancelled":
+        return ok(obj)
+    _advance(state, rid, {"status": "cancelled"})
+    obj = _require(state, rid)
+    if obj["status"] != "cancelled":
+        raise invalid("response_id", f"Cannot cancel a response with status '{obj['status']}'.")
+    return ok(obj)
+
+
+async def count_input_tokens(request: Request) -> Response:
+    """``/responses/input_tokens``: what ``usage.input_tokens`` of the same request would be."""
+    state = state_of(request)
+    body = await json_body(request)
+    items = input_items(body["input"]) if body.get("input") is not None else []
+    prev = opt_str(body, "previous_response_id")
+    conv = conversation_id(body)
+    before = history(state, prev) if prev else (conversation_items(state, conv) if conv else [])
+    instructions = opt_str(body, "instructions")
+    turns = ([Turn("developer", instructions)] if instructions else []) + items_to_turns(before + items)
+    return ok({"object": "response.input_tokens", "input_tokens": prompt_tokens(turns)})
+
+
 async def list_input_items(request: Request) -> Response:
     state = state_of(request)
     rid = request.path_params["response_id"]
@@ -467,6 +614,8 @@ async def list_input_items(request: Request) -> Response:
 
 ROUTES = [
     Route("/responses", create, methods=["POST"]),
+    Route("/responses/input_tokens", count_input_tokens, methods=["POST"]),
+    Route("/responses/{response_id}/cancel", cancel, methods=["POST"]),
     Route("/responses/{response_id}", retrieve, methods=["GET"]),
     Route("/responses/{response_id}", delete, methods=["DELETE"]),
     Route("/responses/{response_id}/input_items", list_input_items, methods=["GET"]),

@@ -495,7 +495,7 @@ class RealtimeSessionCreateRequest(BaseModel):
     input_audio_format: Optional[str] = None
     output_audio_format: Optional[str] = None
     input_audio_transcription: Optional[RealtimeSessionCreateRequestInputAudioTranscription] = None
-    speed: Optional[float] = 1
+    speed: Optional[float] = None
     tracing: Optional[Union[Literal["auto"], RealtimeSessionCreateRequestTracingTracingConfiguration]] = None
     turn_detection: Optional[RealtimeSessionCreateRequestTurnDetection] = None
     tools: Optional[List[RealtimeSessionCreateRequestTool]] = None

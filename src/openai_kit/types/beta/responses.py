@@ -1040,7 +1040,7 @@ class BetaWebSearchToolFilters(BaseModel):
 
 
 class BetaWebSearchApproximateLocation2(BaseModel):
-    type: Optional[Literal["approximate"]] = "approximate"
+    type: Optional[Literal["approximate"]] = None
     country: Optional[str] = None
     region: Optional[str] = None
     city: Optional[str] = None
@@ -1052,10 +1052,10 @@ BetaWebSearchApproximateLocation: TypeAlias = Optional[BetaWebSearchApproximateL
 
 class BetaWebSearchTool(BaseModel):
     type: Literal["web_search", "web_search_2025_08_26"]
-    external_web_access: Optional[bool] = True
+    external_web_access: Optional[bool] = None
     filters: Optional[BetaWebSearchToolFilters] = None
     user_location: Optional[BetaWebSearchApproximateLocation] = None
-    search_context_size: Optional[Union[Literal["low", "medium", "high"], str]] = "medium"
+    search_context_size: Optional[Union[Literal["low", "medium", "high"], str]] = None
 
 
 class BetaMCPToolFilter(BaseModel):
@@ -1108,15 +1108,15 @@ class BetaImageGenToolInputImageMask(BaseModel):
 class BetaImageGenTool(BaseModel):
     type: Literal["image_generation"]
     model: Optional[Union[str, Union[Literal["gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21"], str]]] = None
-    quality: Optional[Union[Literal["low", "medium", "high", "auto"], str]] = "auto"
+    quality: Optional[Union[Literal["low", "medium", "high", "auto"], str]] = None
     size: Optional[Union[str, Union[Literal["1024x1024", "1024x1536", "1536x1024", "auto"], str]]] = None
-    output_format: Optional[Union[Literal["png", "webp", "jpeg"], str]] = "png"
-    output_compression: Optional[int] = 100
-    moderation: Optional[Union[Literal["auto", "low"], str]] = "auto"
-    background: Optional[Union[Literal["transparent", "opaque", "auto"], str]] = "auto"
+    output_format: Optional[Union[Literal["png", "webp", "jpeg"], str]] = None
+    output_compression: Optional[int] = None
+    moderation: Optional[Union[Literal["auto", "low"], str]] = None
+    background: Optional[Union[Literal["transparent", "opaque", "auto"], str]] = None
     input_fidelity: Optional[BetaInputFidelity] = None
     input_image_mask: Optional[BetaImageGenToolInputImageMask] = None
-    partial_images: Optional[int] = 0
+    partial_images: Optional[int] = None
     action: Optional[BetaImageGenActionEnum] = None
 
 

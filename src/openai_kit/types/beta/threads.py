@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
+from openai_kit._model_helpers import RunHelpers, ThreadHelpers
 from openai_kit.types._base import BaseModel, UnknownObject
 from openai_kit.types.beta.assistants import (
     AssistantToolsCode,
@@ -38,7 +39,7 @@ class ThreadToolResources(BaseModel):
     file_search: Optional[ThreadToolResourcesFileSearch] = None
 
 
-class Thread(BaseModel):
+class Thread(ThreadHelpers, BaseModel):
     id: str
     object: Literal["thread"]
     created_at: int
@@ -110,7 +111,7 @@ class AssistantsNamedToolChoice(BaseModel):
 AssistantsApiToolChoiceOption: TypeAlias = Union[Union[Literal["none", "auto", "required"], str], AssistantsNamedToolChoice]
 
 
-class Run(BaseModel):
+class Run(RunHelpers, BaseModel):
     id: str
     object: Literal["thread.run"]
     created_at: int
@@ -415,7 +416,7 @@ class Message2IncompleteDetails(BaseModel):
 
 class MessageContentImageFileObjectImageFile(BaseModel):
     file_id: str
-    detail: Optional[Union[Literal["auto", "low", "high"], str]] = "auto"
+    detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
 
 
 class MessageContentImageFileObject(BaseModel):
@@ -425,7 +426,7 @@ class MessageContentImageFileObject(BaseModel):
 
 class MessageContentImageUrlObjectImageUrl(BaseModel):
     url: str
-    detail: Optional[Union[Literal["auto", "low", "high"], str]] = "auto"
+    detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
 
 
 class MessageContentImageUrlObject(BaseModel):
@@ -510,7 +511,7 @@ class MessageStreamEventThreadMessageInProgress(BaseModel):
 
 class MessageDeltaContentImageFileObjectImageFile(BaseModel):
     file_id: Optional[str] = None
-    detail: Optional[Union[Literal["auto", "low", "high"], str]] = "auto"
+    detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
 
 
 class MessageDeltaContentImageFileObject(BaseModel):
@@ -565,7 +566,7 @@ class MessageDeltaContentRefusalObject(BaseModel):
 
 class MessageDeltaContentImageUrlObjectImageUrl(BaseModel):
     url: Optional[str] = None
-    detail: Optional[Union[Literal["auto", "low", "high"], str]] = "auto"
+    detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
 
 
 class MessageDeltaContentImageUrlObject(BaseModel):

@@ -10,7 +10,7 @@ from typing_extensions import Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
-from openai_kit.resources._helpers import deep_object
+from openai_kit._utils import deep_object
 if TYPE_CHECKING:
     from openai_kit.pagination import AsyncConversationCursorPage, SyncConversationCursorPage
     from openai_kit.types.admin import (
