@@ -129,6 +129,7 @@ if TYPE_CHECKING:
         not_given as not_given,
         omit as omit,
     )
+    from .ratelimit import RateLimiter as RateLimiter
     from .structured import (
         ContentFilterFinishReasonError as ContentFilterFinishReasonError,
         LengthFinishReasonError as LengthFinishReasonError,
@@ -225,6 +226,7 @@ _EXPORTS: dict[str, str] = {
 VERSION = __version__
 __title__ = "openai_kit"
 _install_official_modules()  # the official SDK's module paths (openai_kit.types.chat.chat_completion...)
+_EXPORTS["RateLimiter"] = "ratelimit"  # client-side rate limiting (issue 16)
 __all__ = [*_EXPORTS, "VERSION", "__version__"]
 
 

@@ -34,6 +34,7 @@ from ._types import NotGiven, RequestOptions
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from .ratelimit import RateLimiter
     from .webhooks import Webhooks
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_RETRIES", "ClientOptions", "ClientSettings"]
@@ -69,6 +70,8 @@ class ClientOptions(TypedDict, total=False):
     #: validate response bodies strictly against the spec (default: lenient, as the official SDK)
     strict_response_validation: bool
     _strict_response_validation: bool  # the official SDK's name for it
+    #: client-side pacing: a RateLimiter (shareable) or a dict of its arguments (openai_kit.ratelimit)
+    rate_limit: RateLimiter | Mapping[str, Any] | None
 
 
 class ViewOptions(TypedDict, total=False):
@@ -88,6 +91,7 @@ class ViewOptions(TypedDict, total=False):
     strict_response_validation: bool
     admin_api_key: str | None
     websocket_base_url: str | None
+    rate_limit: RateLimiter | Mapping[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,7 @@ class ClientSettings:
     strict_response_validation: bool = False
     admin_api_key: str | None = dataclasses.field(default=None, repr=False)
     websocket_base_url: str | None = None
+    rate_limit: Any = None  # a RateLimiter once configured
 
 
 class _TransportHolder:
@@ -143,6 +148,7 @@ class _ClientCore:
     """Configuration and request preparation shared by the sync and async clients."""
 
     _settings: ClientSettings
+    _rate_hook = "_sync_request_hook"  # the RateLimiter method that paces this kind of client
 
     def __init__(
         self, *, api_key: Any = None, provider: Provider | None = None, **options: Unpack[ClientOptions]
@@ -177,6 +183,7 @@ class _ClientCore:
             ),
             admin_api_key=admin_api_key,
             websocket_base_url=options.get("websocket_base_url"),
+            rate_limit=options.get("rate_limit"),
         )
         http_client = options.get("http_client")
         owned = http_client is None or getattr(http_client, "_openai_kit_default", False)
@@ -219,13 +226,24 @@ class _ClientCore:
         self._headers = headers
         self._default_query = {**s.provider.default_query(), **clean_query(s.default_query)}
         key = s.api_key or None
+        request_hooks = tuple(s.event_hooks.get("request", ()))
+        response_hooks = tuple(s.event_hooks.get("response", ()))
+        self.rate_limit: RateLimiter | None = None
+        if s.rate_limit is not None:  # paces last before sending, learns first from responses
+            from . import ratelimit
+
+            self.rate_limit = ratelimit.RateLimiter.coerce(s.rate_limit)
+            if self.rate_limit is not s.rate_limit:
+                self._settings = dataclasses.replace(s, rate_limit=self.rate_limit)
+            request_hooks += (getattr(self.rate_limit, self._rate_hook),)
+            response_hooks = (self.rate_limit._response_hook, *response_hooks)
         self._pipe = Pipeline(
             api_key=None if callable(key) else key,
             api_key_provider=key if callable(key) else None,
             auth_headers=s.provider.auth_headers,
             retry=s.retry_policy,
-            request_hooks=tuple(s.event_hooks.get("request", ())),
-            response_hooks=tuple(s.event_hooks.get("response", ())),
+            request_hooks=request_hooks,
+            response_hooks=response_hooks,
         )
         #: the admin key (``admin_api_key=`` or ``OPENAI_ADMIN_KEY``): authenticates ``/organization``
         #: operations, as in the official SDK

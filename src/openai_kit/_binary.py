@@ -68,8 +68,11 @@ def _name_from(response: Response) -> str:
 
 
 def resolve_target(path: str | os.PathLike[str], response: Response) -> str:
-    """``path``, or a file in it named after the response when it is a directory."""
+    """``path``, or a file in it named after the response when it is a directory (an existing one, or a
+    path ending in a separator, which is created)."""
     target = os.fspath(path)
+    if target.endswith(("/", os.sep)) and not os.path.isdir(target):
+        os.makedirs(target, exist_ok=True)
     if os.path.isdir(target):
         return os.path.join(target, _name_from(response))
     return target

@@ -249,6 +249,8 @@ class OpenAI(_ClientCore, SyncRootResources):
 class AsyncOpenAI(_ClientCore, AsyncRootResources):
     """The asyncio client. Usable from several event loops in turn and after ``os.fork()``."""
 
+    _rate_hook = "_async_request_hook"
+
     def __init__(
         self,
         *,

@@ -32,7 +32,7 @@ def _batch_input(tmp_path: Path, n: int = 4) -> Path:
             )
         )
     # one request the server refuses, so the batch has an error file too
-    bad = {"model": "no-such-model", "messages": [{"role": "user", "content": "x"}]}
+    bad = {"model": "ft:no-such-model", "messages": [{"role": "user", "content": "x"}]}
     lines.append(
         json.dumps({"custom_id": "req-bad", "method": "POST", "url": "/v1/chat/completions", "body": bad})
     )

@@ -26,6 +26,7 @@ SUBCOMMANDS: dict[str, str] = {
     "embeddings": "embeddings",
     "images": "images",
     "audio": "audio",
+    "bulk": "bulk",
 }
 
 

@@ -17,6 +17,7 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import APIError
+from .protocol import http_protocol
 from .routes import (
     assistants,
     audio,
@@ -118,13 +119,25 @@ class GuardMiddleware:
                 await response(scope, receive, send)
                 return
 
+        started = False
+
         async def send_with_id(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            if started:  # a stream broke off: uvicorn closes the connection, the client sees it cut
+                raise
+            # answered here rather than by Starlette's outermost handler, which re-raises, so that
+            # uvicorn does not also close the client's keep-alive connection
+            response = await _server_error(Request(scope), exc)
+            await response(scope, receive, send_with_id)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -157,4 +170,10 @@ def serve(settings: Settings, *, log_level: str = "info", app: Starlette | None 
     """Run the server in the foreground until interrupted (what ``openai-kit serve`` does)."""
     import uvicorn
 
-    uvicorn.run(app or create_app(settings), host=settings.host, port=settings.port, log_level=log_level)
+    uvicorn.run(
+        app or create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=log_level,
+        http=http_protocol(),
+    )

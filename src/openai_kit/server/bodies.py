@@ -6,6 +6,7 @@ Multipart uploads are parsed as they arrive and file parts are written straight 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -20,7 +21,10 @@ except ImportError:  # pragma: no cover - python-multipart < 0.0.13 names its mo
     from multipart.multipart import MultipartParser, parse_options_header  # type: ignore[no-redef,import-untyped,import-not-found,unused-ignore]
 from starlette.requests import Request
 
+from . import limits
 from .errors import APIError
+
+_INLINE_PARSE_BYTES = 1024 * 1024
 
 
 def too_large(limit: int) -> APIError:
@@ -46,16 +50,37 @@ async def read_json(request: Request, limit: int, *, allow_empty: bool = False) 
         return {}
     if not raw.strip():
         raise APIError(400, "We could not parse the JSON body of your request: the body is empty.", code=None)
+    if len(raw) > _INLINE_PARSE_BYTES:  # a big body is parsed and checked off the event loop
+        return await asyncio.to_thread(parse_json, raw)
+    return parse_json(raw)
+
+
+def parse_json(raw: bytes) -> dict[str, Any]:
+    """A JSON object no deeper than ``limits.MAX_BODY_DEPTH``, or a 400."""
     try:
         body = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError as exc:
+        if "depth limit" in str(exc):
+            raise _too_deep(None) from None
         raise APIError(
             400, "We could not parse the JSON body of your request. The body must be valid JSON."
         ) from None
     if not isinstance(body, dict):
         raise APIError(400, "The JSON body of your request must be an object.")
+    if not limits.within_depth(body, limits.MAX_BODY_DEPTH, raw):
+        raise _too_deep(limits.too_deep_at(body, limits.MAX_BODY_DEPTH) or None)
     result: dict[str, Any] = body
     return result
+
+
+def _too_deep(param: str | None) -> APIError:
+    where = f"'{param}' " if param else "The request body "
+    return APIError(
+        400,
+        f"Invalid request: {where}nests deeper than {limits.MAX_BODY_DEPTH} levels.",
+        param=param,
+        code="nesting_too_deep",
+    )
 
 
 @dataclass
@@ -85,6 +110,12 @@ async def read_multipart(
     if ctype != b"multipart/form-data" or b"boundary" not in opts:
         raise APIError(
             400, "Expected a multipart/form-data body with a boundary.", code="invalid_content_type"
+        )
+    if not 1 <= len(opts[b"boundary"]) <= 70:  # RFC 2046; python-multipart raises past 256
+        raise APIError(
+            400,
+            f"Invalid multipart boundary: expected 1 to 70 characters, got {len(opts[b'boundary'])}.",
+            code="invalid_content_type",
         )
     form = MultipartForm()
     state: dict[str, Any] = {"name": "", "filename": None, "ctype": "", "buf": bytearray(), "fh": None}

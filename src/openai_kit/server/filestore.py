@@ -5,12 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .errors import not_found
+from .crud import Stored
 from .ids import new_id, now
 from .state import ServerState
 
 KIND = "file"
 UPLOAD_PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
+FILES = Stored(
+    KIND,
+    "file",
+    "file_id",
+    deleted="file",
+    on_delete=lambda state, p: blob(state, p["file_id"]).unlink(missing_ok=True),
+)
 
 
 def new_file_id() -> str:
@@ -43,13 +50,6 @@ def write(state: ServerState, data: bytes, filename: str, purpose: str) -> dict[
     file_id = new_file_id()
     blob(state, file_id).write_bytes(data)
     return register(state, file_id, filename, purpose, len(data))
-
-
-def require(state: ServerState, file_id: str, param: str = "file_id") -> dict[str, Any]:
-    obj = state.store.get(KIND, file_id)
-    if obj is None:
-        raise not_found("file", file_id, param)
-    return obj
 
 
 def read_text(state: ServerState, file_id: str) -> str:

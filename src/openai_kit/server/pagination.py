@@ -45,9 +45,12 @@ def paginate(
     default_limit: int = 20,
     ordered: bool = True,
 ) -> dict[str, Any]:
-    """A list page; ``items`` come oldest first."""
+    """A list page; ``items`` come oldest first. An ``ordered=False`` list keeps ``default_order`` (its
+    ``order`` query is still checked)."""
     limit = query_int(query, "limit", default_limit, 1, max_limit)
-    order = query_order(query, default_order) if ordered else default_order
+    order = query_order(query, default_order)
+    if not ordered:
+        order = default_order
     seq = items if order == "asc" else list(reversed(items))
     after, before = query.get("after"), query.get("before")
     if after:

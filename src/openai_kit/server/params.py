@@ -61,12 +61,25 @@ def req_str(body: dict[str, Any], name: str, *, path: str | None = None) -> str:
 
 
 def opt_str(
-    body: dict[str, Any], name: str, default: str | None = None, *, path: str | None = None
+    body: dict[str, Any],
+    name: str,
+    default: str | None = None,
+    *,
+    path: str | None = None,
+    max_len: int | None = None,
 ) -> str | None:
     value = body.get(name)
     if value is None:
         return default
-    _check_type(path or name, value, str)
+    label = path or name
+    _check_type(label, value, str)
+    if max_len is not None and len(value) > max_len:
+        raise invalid(
+            label,
+            f"Invalid '{label}': string too long. Expected a string with maximum length {max_len}, "
+            f"but got a string with length {len(value)} instead.",
+            code="string_above_max_length",
+        )
     result: str = value
     return result
 
@@ -86,12 +99,13 @@ def opt_int(
     *,
     lo: int | None = None,
     hi: int | None = None,
+    path: str | None = None,
 ) -> int | None:
     value = body.get(name)
     if value is None:
         return default
-    _check_type(name, value, int)
-    _check_range(name, value, lo, hi)
+    _check_type(path or name, value, int)
+    _check_range(path or name, value, lo, hi)
     result: int = value
     return result
 

@@ -171,7 +171,7 @@ async def _execute(state: ServerState, run_id: str, ev: Events) -> None:
     await state.pause()
     generation = _generation(state, run)
     model = state.models.chat(run["model"])
-    reply = await off_loop(model, lambda: model.generate(generation))
+    reply = await off_loop(model, lambda: model.generate(generation), generation)
     if _cancel_if_requested(state, run_id, ev):
         return
     usage = _usage(prompt_tokens(generation.turns), reply_tokens(reply))

@@ -23,6 +23,7 @@ from typing import Any
 import uvicorn
 
 from .app import create_app
+from .protocol import http_protocol
 from .settings import Settings
 
 
@@ -42,7 +43,11 @@ def run_server(**settings: Any) -> Iterator[str]:
     port = sock.getsockname()[1]
     config_settings = Settings(**{**settings, "host": "127.0.0.1", "port": port})
     config = uvicorn.Config(
-        create_app(config_settings), log_level="warning", lifespan="on", timeout_graceful_shutdown=2
+        create_app(config_settings),
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=2,
+        http=http_protocol(),
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(

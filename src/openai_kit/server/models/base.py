@@ -15,7 +15,7 @@ import orjson
 
 from ..errors import APIError
 from ..ids import new_id
-from ..schema_fake import SchemaError, fake_value
+from ..schema_fake import SchemaError, fake_value, shared_budget
 from ..tokens import truncate_tokens
 
 
@@ -78,12 +78,25 @@ class ChatModel(Protocol):
 _T = TypeVar("_T")
 
 
-async def off_loop(model: object, work: Callable[[], _T]) -> _T:
-    """Run ``work`` (which calls ``model``) in a worker thread when the model is slow (``blocking = True``,
-    e.g. a real language model), so other requests keep being served; inline otherwise."""
+async def off_loop(model: object, work: Callable[[], _T], request: GenerationRequest | None = None) -> _T:
+    """Run ``work`` (which calls ``model``) in a worker thread when it may be slow, so other requests keep
+    being served: a slow model (``blocking = True``, e.g. a real language model), or a ``request`` whose
+    output is generated from a JSON schema (structured output, tool arguments: bounded by
+    ``schema_fake``, but up to a second or two of work). Inline otherwise."""
+    if request is not None and _uses_schema(request):
+        return await asyncio.to_thread(_with_budget, work)
     if getattr(model, "blocking", False):
         return await asyncio.to_thread(work)
     return work()
+
+
+def _with_budget(work: Callable[[], _T]) -> _T:
+    with shared_budget():  # one size and time budget for all of the request's generated values
+        return work()
+
+
+def _uses_schema(request: GenerationRequest) -> bool:
+    return request.output.type == "json_schema" or (bool(request.tools) and request.tool_choice != "none")
 
 
 # -- helpers shared by the models --------------------------------------------------------------

@@ -8,8 +8,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .. import conversation
-from ..errors import invalid, missing, not_found
+from .. import conversation, limits
+from ..crud import Stored
+from ..errors import invalid, missing
 from ..ids import new_id, now
 from ..pagination import paginate
 from ..params import metadata, opt_dict, opt_list, opt_num, opt_str, req_str
@@ -20,6 +21,17 @@ THREAD = "thread"
 MESSAGE = "thread_message"
 RUN = "thread_run"
 STEP = "thread_run_step"
+
+ASSISTANTS = Stored(ASSISTANT, "assistant", "assistant_id", deleted="assistant.deleted")
+THREADS = Stored(THREAD, "thread", "thread_id", deleted="thread.deleted", children=(MESSAGE, RUN))
+MESSAGES = Stored(
+    MESSAGE,
+    "message",
+    "message_id",
+    deleted="thread.message.deleted",
+    parent=THREADS,
+    parent_field="thread_id",
+)
 
 
 # -- shared validation -----------------------------------------------------------------------
@@ -121,14 +133,14 @@ def new_message(
     return state.store.insert(MESSAGE, msg, parent=thread_id)
 
 
-def require(state: ServerState, kind: str, obj_id: str, label: str, param: str) -> dict[str, Any]:
-    obj = state.store.get(kind, obj_id)
-    if obj is None:
-        raise not_found(label, obj_id, param)
-    return obj
-
-
 # -- assistants ------------------------------------------------------------------------------
+
+
+_TEXT_LIMITS = {
+    "name": limits.NAME_CHARS,
+    "description": limits.DESCRIPTION_CHARS,
+    "instructions": limits.INSTRUCTIONS_CHARS,
+}
 
 
 def _assistant_fields(state: ServerState, body: dict[str, Any], *, partial: bool) -> dict[str, Any]:
@@ -137,9 +149,9 @@ def _assistant_fields(state: ServerState, body: dict[str, Any], *, partial: bool
         model = req_str(body, "model")
         state.models.chat(model)
         fields["model"] = model
-    for name in ("name", "description", "instructions"):
+    for name, most in _TEXT_LIMITS.items():
         if not partial or name in body:
-            fields[name] = opt_str(body, name)
+            fields[name] = opt_str(body, name, max_len=most)
     if not partial or "tools" in body:
         fields["tools"] = parse_tools(state, body)
     if not partial or "tool_resources" in body:
@@ -166,28 +178,11 @@ async def list_assistants(request: Request) -> Response:
     return ok(paginate(state_of(request).store.list(ASSISTANT), request.query_params))
 
 
-async def retrieve_assistant(request: Request) -> Response:
-    return ok(
-        require(
-            state_of(request), ASSISTANT, request.path_params["assistant_id"], "assistant", "assistant_id"
-        )
-    )
-
-
 async def update_assistant(request: Request) -> Response:
     state = state_of(request)
-    aid = request.path_params["assistant_id"]
     fields = _assistant_fields(state, await json_body(request), partial=True)
-    require(state, ASSISTANT, aid, "assistant", "assistant_id")
-    return ok(state.store.update(ASSISTANT, aid, lambda d: d.update(fields)))
-
-
-async def delete_assistant(request: Request) -> Response:
-    state = state_of(request)
-    aid = request.path_params["assistant_id"]
-    require(state, ASSISTANT, aid, "assistant", "assistant_id")
-    state.store.delete(ASSISTANT, aid)
-    return ok({"id": aid, "object": "assistant.deleted", "deleted": True})
+    ASSISTANTS.require(state, request.path_params)
+    return ok(state.store.update(ASSISTANT, request.path_params["assistant_id"], lambda d: d.update(fields)))
 
 
 # -- threads ---------------------------------------------------------------------------------
@@ -220,31 +215,16 @@ async def create_thread(request: Request) -> Response:
     return ok(create_thread_from(state, body))
 
 
-async def retrieve_thread(request: Request) -> Response:
-    return ok(require(state_of(request), THREAD, request.path_params["thread_id"], "thread", "thread_id"))
-
-
 async def update_thread(request: Request) -> Response:
     state = state_of(request)
-    tid = request.path_params["thread_id"]
     body = await json_body(request)
     changes: dict[str, Any] = {}
     if "metadata" in body:
         changes["metadata"] = metadata(body) or {}
     if "tool_resources" in body:
         changes["tool_resources"] = opt_dict(body, "tool_resources") or {}
-    require(state, THREAD, tid, "thread", "thread_id")
-    return ok(state.store.update(THREAD, tid, lambda d: d.update(changes)))
-
-
-async def delete_thread(request: Request) -> Response:
-    state = state_of(request)
-    tid = request.path_params["thread_id"]
-    require(state, THREAD, tid, "thread", "thread_id")
-    state.store.delete(THREAD, tid)
-    for kind in (MESSAGE, RUN):
-        state.store.delete_children(kind, tid)
-    return ok({"id": tid, "object": "thread.deleted", "deleted": True})
+    THREADS.require(state, request.path_params)
+    return ok(state.store.update(THREAD, request.path_params["thread_id"], lambda d: d.update(changes)))
 
 
 # -- messages --------------------------------------------------------------------------------
@@ -254,14 +234,14 @@ async def create_message(request: Request) -> Response:
     state = state_of(request)
     tid = request.path_params["thread_id"]
     body = await json_body(request)
-    require(state, THREAD, tid, "thread", "thread_id")
+    THREADS.require(state, request.path_params)
     return ok(new_message(state, tid, body))
 
 
 async def list_messages(request: Request) -> Response:
     state = state_of(request)
     tid = request.path_params["thread_id"]
-    require(state, THREAD, tid, "thread", "thread_id")
+    THREADS.require(state, request.path_params)
     items = state.store.list(MESSAGE, parent=tid)
     run_id = request.query_params.get("run_id")
     if run_id:
@@ -269,48 +249,19 @@ async def list_messages(request: Request) -> Response:
     return ok(paginate(items, request.query_params))
 
 
-def _require_message(state: ServerState, tid: str, mid: str) -> dict[str, Any]:
-    require(state, THREAD, tid, "thread", "thread_id")
-    msg = require(state, MESSAGE, mid, "message", "message_id")
-    if msg["thread_id"] != tid:
-        raise not_found("message", mid, "message_id")
-    return msg
-
-
-async def retrieve_message(request: Request) -> Response:
-    p = request.path_params
-    return ok(_require_message(state_of(request), p["thread_id"], p["message_id"]))
-
-
-async def update_message(request: Request) -> Response:
-    state = state_of(request)
-    p = request.path_params
-    meta = metadata(await json_body(request)) or {}
-    _require_message(state, p["thread_id"], p["message_id"])
-    return ok(state.store.update(MESSAGE, p["message_id"], lambda d: d.__setitem__("metadata", meta)))
-
-
-async def delete_message(request: Request) -> Response:
-    state = state_of(request)
-    p = request.path_params
-    _require_message(state, p["thread_id"], p["message_id"])
-    state.store.delete(MESSAGE, p["message_id"])
-    return ok({"id": p["message_id"], "object": "thread.message.deleted", "deleted": True})
-
-
 ROUTES = [
     Route("/assistants", create_assistant, methods=["POST"]),
     Route("/assistants", list_assistants, methods=["GET"]),
-    Route("/assistants/{assistant_id}", retrieve_assistant, methods=["GET"]),
+    Route("/assistants/{assistant_id}", ASSISTANTS.retrieve, methods=["GET"]),
     Route("/assistants/{assistant_id}", update_assistant, methods=["POST"]),
-    Route("/assistants/{assistant_id}", delete_assistant, methods=["DELETE"]),
+    Route("/assistants/{assistant_id}", ASSISTANTS.delete, methods=["DELETE"]),
     Route("/threads", create_thread, methods=["POST"]),
-    Route("/threads/{thread_id}", retrieve_thread, methods=["GET"]),
+    Route("/threads/{thread_id}", THREADS.retrieve, methods=["GET"]),
     Route("/threads/{thread_id}", update_thread, methods=["POST"]),
-    Route("/threads/{thread_id}", delete_thread, methods=["DELETE"]),
+    Route("/threads/{thread_id}", THREADS.delete, methods=["DELETE"]),
     Route("/threads/{thread_id}/messages", create_message, methods=["POST"]),
     Route("/threads/{thread_id}/messages", list_messages, methods=["GET"]),
-    Route("/threads/{thread_id}/messages/{message_id}", retrieve_message, methods=["GET"]),
-    Route("/threads/{thread_id}/messages/{message_id}", update_message, methods=["POST"]),
-    Route("/threads/{thread_id}/messages/{message_id}", delete_message, methods=["DELETE"]),
+    Route("/threads/{thread_id}/messages/{message_id}", MESSAGES.retrieve, methods=["GET"]),
+    Route("/threads/{thread_id}/messages/{message_id}", MESSAGES.update_metadata, methods=["POST"]),
+    Route("/threads/{thread_id}/messages/{message_id}", MESSAGES.delete, methods=["DELETE"]),
 ]

@@ -18,7 +18,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import filestore
-from ..errors import APIError, invalid, not_found
+from ..crud import Stored
+from ..errors import APIError, invalid
 from ..ids import new_id, now
 from ..pagination import paginate
 from ..params import metadata, opt_str, req_str
@@ -59,7 +60,7 @@ async def create(request: Request) -> Response:
         )
     meta = metadata(body)
     opt_str(body, "output_expires_after")
-    file_obj = filestore.require(state, input_file_id, "input_file_id")
+    file_obj = filestore.FILES.find(state, input_file_id, "input_file_id")
     if file_obj["purpose"] != "batch":
         raise invalid(
             "input_file_id",
@@ -97,6 +98,9 @@ async def create(request: Request) -> Response:
 def view(batch: dict[str, Any]) -> dict[str, Any]:
     """The wire form: the spec has no nulls in a batch, unset fields are left out."""
     return {k: v for k, v in batch.items() if v is not None}
+
+
+BATCHES = Stored(KIND, "batch", "batch_id", view=lambda state, doc: view(doc))
 
 
 def _set(state: ServerState, batch_id: str, **changes: Any) -> dict[str, Any]:
@@ -244,20 +248,9 @@ def resume(state: ServerState) -> None:
             state.spawn(execute(state, batch["id"]))
 
 
-def _require(state: ServerState, batch_id: str) -> dict[str, Any]:
-    obj = state.store.get(KIND, batch_id)
-    if obj is None:
-        raise not_found("batch", batch_id, "batch_id")
-    return obj
-
-
-async def retrieve(request: Request) -> Response:
-    return ok(view(_require(state_of(request), request.path_params["batch_id"])))
-
-
 async def list_batches(request: Request) -> Response:
     state = state_of(request)
-    page = paginate(state.store.list(KIND), request.query_params, default_order="desc", ordered=False)
+    page = paginate(state.store.list(KIND), request.query_params, default_order="desc")
     page["data"] = [view(b) for b in page["data"]]
     return ok(page)
 
@@ -265,7 +258,7 @@ async def list_batches(request: Request) -> Response:
 async def cancel(request: Request) -> Response:
     state = state_of(request)
     batch_id = request.path_params["batch_id"]
-    batch = _require(state, batch_id)
+    batch = BATCHES.require(state, request.path_params)
     if batch["status"] in FINAL:
         raise APIError(409, f"Cannot cancel a batch with status '{batch['status']}'.", param="batch_id")
     if batch["status"] == "cancelling":
@@ -276,6 +269,6 @@ async def cancel(request: Request) -> Response:
 ROUTES = [
     Route("/batches", create, methods=["POST"]),
     Route("/batches", list_batches, methods=["GET"]),
-    Route("/batches/{batch_id}", retrieve, methods=["GET"]),
+    Route("/batches/{batch_id}", BATCHES.retrieve, methods=["GET"]),
     Route("/batches/{batch_id}/cancel", cancel, methods=["POST"]),
 ]

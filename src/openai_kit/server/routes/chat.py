@@ -11,7 +11,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import conversation
-from ..errors import invalid, not_found
+from ..crud import Stored
+from ..errors import invalid
 from ..ids import new_id, now
 from ..models import ChatModel, GenerationRequest, Reply, Turn
 from ..models.base import off_loop
@@ -24,6 +25,14 @@ from ..usage import chat_usage, prompt_tokens, reply_tokens
 
 KIND = "chat_completion"
 MESSAGE_KIND = "chat_completion_message"
+COMPLETIONS = Stored(
+    KIND,
+    "chat completion",
+    "completion_id",
+    deleted="chat.completion.deleted",
+    children=(MESSAGE_KIND,),
+    metadata_required=True,
+)
 FINGERPRINT = "fp_openai_kit"
 
 
@@ -167,7 +176,7 @@ async def create_chat_completion(state: ServerState, body: dict[str, Any]) -> di
     """The non-streamed endpoint (also used by batches)."""
     call = parse(state, body)
     obj = completion_object(
-        call, await off_loop(call.model, lambda: generate(call)), new_id("chatcmpl-"), now()
+        call, await off_loop(call.model, lambda: generate(call), call.generation), new_id("chatcmpl-"), now()
     )
     save(state, call, obj)
     return obj
@@ -218,19 +227,14 @@ async def create(request: Request) -> Response:
     body = await json_body(request)
     call = parse(state, body)
     if call.stream:
-        return stream_response(_stream(state, call, await off_loop(call.model, lambda: generate(call))))
+        return stream_response(
+            _stream(state, call, await off_loop(call.model, lambda: generate(call), call.generation))
+        )
     obj = completion_object(
-        call, await off_loop(call.model, lambda: generate(call)), new_id("chatcmpl-"), now()
+        call, await off_loop(call.model, lambda: generate(call), call.generation), new_id("chatcmpl-"), now()
     )
     save(state, call, obj)
     return ok(obj)
-
-
-def _require(state: ServerState, cid: str) -> dict[str, Any]:
-    obj = state.store.get(KIND, cid)
-    if obj is None:
-        raise not_found("chat completion", cid, "completion_id")
-    return obj
 
 
 async def list_completions(request: Request) -> Response:
@@ -246,45 +250,18 @@ async def list_completions(request: Request) -> Response:
     return ok(paginate(items, q, default_order="asc"))
 
 
-async def retrieve(request: Request) -> Response:
-    return ok(_require(state_of(request), request.path_params["completion_id"]))
-
-
-async def update(request: Request) -> Response:
-    state = state_of(request)
-    cid = request.path_params["completion_id"]
-    body = await json_body(request)
-    if "metadata" not in body:
-        raise invalid(
-            "metadata", "Missing required parameter: 'metadata'.", code="missing_required_parameter"
-        )
-    meta = metadata(body) or {}
-    _require(state, cid)
-    obj = state.store.update(KIND, cid, lambda d: d.__setitem__("metadata", meta))
-    return ok(obj)
-
-
-async def delete(request: Request) -> Response:
-    state = state_of(request)
-    cid = request.path_params["completion_id"]
-    _require(state, cid)
-    state.store.delete(KIND, cid)
-    state.store.delete_children(MESSAGE_KIND, cid)
-    return ok({"object": "chat.completion.deleted", "id": cid, "deleted": True})
-
-
 async def list_messages(request: Request) -> Response:
     state = state_of(request)
     cid = request.path_params["completion_id"]
-    _require(state, cid)
+    COMPLETIONS.require(state, request.path_params)
     return ok(paginate(state.store.list(MESSAGE_KIND, parent=cid), request.query_params, default_order="asc"))
 
 
 ROUTES = [
     Route("/chat/completions", create, methods=["POST"]),
     Route("/chat/completions", list_completions, methods=["GET"]),
-    Route("/chat/completions/{completion_id}", retrieve, methods=["GET"]),
-    Route("/chat/completions/{completion_id}", update, methods=["POST"]),
-    Route("/chat/completions/{completion_id}", delete, methods=["DELETE"]),
+    Route("/chat/completions/{completion_id}", COMPLETIONS.retrieve, methods=["GET"]),
+    Route("/chat/completions/{completion_id}", COMPLETIONS.update_metadata, methods=["POST"]),
+    Route("/chat/completions/{completion_id}", COMPLETIONS.delete, methods=["DELETE"]),
     Route("/chat/completions/{completion_id}/messages", list_messages, methods=["GET"]),
 ]

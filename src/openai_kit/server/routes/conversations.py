@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..crud import Stored
 from ..errors import missing, not_found
 from ..ids import new_id, now
 from ..pagination import list_body, paginate
@@ -19,11 +20,14 @@ from .responses import CONVERSATION_ITEM_KIND, CONVERSATION_KIND, append_to_conv
 MAX_ITEMS_PER_CALL = 20
 
 
-def _require(state: ServerState, conv_id: str) -> dict[str, Any]:
-    obj = state.store.get(CONVERSATION_KIND, conv_id)
-    if obj is None:
-        raise not_found("conversation", conv_id, "conversation_id")
-    return obj
+CONVERSATIONS = Stored(
+    CONVERSATION_KIND,
+    "conversation",
+    "conversation_id",
+    deleted="conversation.deleted",
+    children=(CONVERSATION_ITEM_KIND,),
+    metadata_required=True,
+)
 
 
 def _items(body: dict[str, Any], name: str = "items") -> list[dict[str, Any]]:
@@ -46,35 +50,10 @@ async def create(request: Request) -> Response:
     return ok(obj)
 
 
-async def retrieve(request: Request) -> Response:
-    return ok(_require(state_of(request), request.path_params["conversation_id"]))
-
-
-async def update(request: Request) -> Response:
-    state = state_of(request)
-    conv_id = request.path_params["conversation_id"]
-    _require(state, conv_id)
-    body = await json_body(request)
-    if "metadata" not in body:
-        raise missing("metadata")
-    meta = metadata(body) or {}
-    updated = state.store.update(CONVERSATION_KIND, conv_id, lambda doc: doc.update(metadata=meta))
-    return ok(updated or _require(state, conv_id))
-
-
-async def delete(request: Request) -> Response:
-    state = state_of(request)
-    conv_id = request.path_params["conversation_id"]
-    _require(state, conv_id)
-    state.store.delete(CONVERSATION_KIND, conv_id)
-    state.store.delete_children(CONVERSATION_ITEM_KIND, conv_id)
-    return ok({"id": conv_id, "object": "conversation.deleted", "deleted": True})
-
-
 async def add_items(request: Request) -> Response:
     state = state_of(request)
     conv_id = request.path_params["conversation_id"]
-    _require(state, conv_id)
+    CONVERSATIONS.find(state, conv_id)
     body = await json_body(request)
     if body.get("items") is None:
         raise missing("items")
@@ -86,13 +65,13 @@ async def add_items(request: Request) -> Response:
 async def list_items(request: Request) -> Response:
     state = state_of(request)
     conv_id = request.path_params["conversation_id"]
-    _require(state, conv_id)
+    CONVERSATIONS.find(state, conv_id)
     items = state.store.list(CONVERSATION_ITEM_KIND, parent=conv_id)
     return ok(paginate(items, request.query_params, default_order="desc"))
 
 
 def _require_item(state: ServerState, conv_id: str, item_id: str) -> dict[str, Any]:
-    _require(state, conv_id)
+    CONVERSATIONS.find(state, conv_id)
     item = next(
         (i for i in state.store.list(CONVERSATION_ITEM_KIND, parent=conv_id) if i["id"] == item_id), None
     )
@@ -111,14 +90,14 @@ async def delete_item(request: Request) -> Response:
     params = request.path_params
     _require_item(state, params["conversation_id"], params["item_id"])
     state.store.delete(CONVERSATION_ITEM_KIND, params["item_id"])
-    return ok(_require(state, params["conversation_id"]))
+    return ok(CONVERSATIONS.find(state, params["conversation_id"]))
 
 
 ROUTES = [
     Route("/conversations", create, methods=["POST"]),
-    Route("/conversations/{conversation_id}", retrieve, methods=["GET"]),
-    Route("/conversations/{conversation_id}", update, methods=["POST"]),
-    Route("/conversations/{conversation_id}", delete, methods=["DELETE"]),
+    Route("/conversations/{conversation_id}", CONVERSATIONS.retrieve, methods=["GET"]),
+    Route("/conversations/{conversation_id}", CONVERSATIONS.update_metadata, methods=["POST"]),
+    Route("/conversations/{conversation_id}", CONVERSATIONS.delete, methods=["DELETE"]),
     Route("/conversations/{conversation_id}/items", add_items, methods=["POST"]),
     Route("/conversations/{conversation_id}/items", list_items, methods=["GET"]),
     Route("/conversations/{conversation_id}/items/{item_id}", retrieve_item, methods=["GET"]),

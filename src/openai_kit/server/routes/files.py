@@ -63,23 +63,10 @@ async def list_files(request: Request) -> Response:
     )
 
 
-async def retrieve(request: Request) -> Response:
-    return ok(filestore.require(state_of(request), request.path_params["file_id"]))
-
-
-async def delete(request: Request) -> Response:
-    state = state_of(request)
-    file_id = request.path_params["file_id"]
-    filestore.require(state, file_id)
-    state.store.delete(filestore.KIND, file_id)
-    filestore.blob(state, file_id).unlink(missing_ok=True)
-    return ok({"id": file_id, "object": "file", "deleted": True})
-
-
 async def content(request: Request) -> Response:
     state = state_of(request)
     file_id = request.path_params["file_id"]
-    obj = filestore.require(state, file_id)
+    obj = filestore.FILES.require(state, request.path_params)
     return FileResponse(
         filestore.blob(state, file_id), media_type="application/octet-stream", filename=obj["filename"]
     )
@@ -88,7 +75,7 @@ async def content(request: Request) -> Response:
 ROUTES = [
     Route("/files", upload, methods=["POST"]),
     Route("/files", list_files, methods=["GET"]),
-    Route("/files/{file_id}", retrieve, methods=["GET"]),
-    Route("/files/{file_id}", delete, methods=["DELETE"]),
+    Route("/files/{file_id}", filestore.FILES.retrieve, methods=["GET"]),
+    Route("/files/{file_id}", filestore.FILES.delete, methods=["DELETE"]),
     Route("/files/{file_id}/content", content, methods=["GET"]),
 ]

@@ -18,7 +18,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import filestore
-from ..errors import APIError, invalid, not_found
+from ..crud import Stored
+from ..errors import APIError, invalid
 from ..ids import new_id, now
 from ..pagination import list_body, paginate
 from ..params import metadata, opt_dict, opt_int, opt_str, req_str
@@ -26,6 +27,7 @@ from ..state import ServerState, json_body, ok, state_of
 from ..tokens import count_tokens
 
 KIND = "fine_tuning_job"
+JOBS = Stored(KIND, "fine-tuning job", "fine_tuning_job_id")
 EVENT_KIND = "fine_tuning_job_event"
 CHECKPOINT_KIND = "fine_tuning_job_checkpoint"
 MODEL_KIND = "fine_tuned_model"
@@ -360,17 +362,6 @@ def resume(state: ServerState) -> None:
             state.spawn(_run(state, job["id"]))
 
 
-def _require(state: ServerState, job_id: str) -> dict[str, Any]:
-    job = state.store.get(KIND, job_id)
-    if job is None:
-        raise not_found("fine-tuning job", job_id, "fine_tuning_job_id")
-    return job
-
-
-async def retrieve(request: Request) -> Response:
-    return ok(_require(state_of(request), request.path_params["fine_tuning_job_id"]))
-
-
 async def list_jobs(request: Request) -> Response:
     state = state_of(request)
     jobs = state.store.list(KIND)
@@ -386,18 +377,18 @@ async def list_jobs(request: Request) -> Response:
 async def cancel(request: Request) -> Response:
     state = state_of(request)
     job_id = request.path_params["fine_tuning_job_id"]
-    job = _require(state, job_id)
+    job = JOBS.find(state, job_id)
     if job["status"] in FINAL:
         raise APIError(400, f"Cannot cancel a job with status '{job['status']}'.", param="fine_tuning_job_id")
     if _advance(state, job_id, {"status": "cancelled", "finished_at": now(), "estimated_finish": None}):
         _event(state, job_id, "Job cancelled")
-    return ok(_require(state, job_id))
+    return ok(JOBS.find(state, job_id))
 
 
 async def list_events(request: Request) -> Response:
     state = state_of(request)
     job_id = request.path_params["fine_tuning_job_id"]
-    _require(state, job_id)
+    JOBS.find(state, job_id)
     page = paginate(state.store.list(EVENT_KIND, parent=job_id), request.query_params, ordered=False)
     return ok({"object": "list", "data": page["data"], "has_more": page["has_more"]})
 
@@ -405,7 +396,7 @@ async def list_events(request: Request) -> Response:
 async def list_checkpoints(request: Request) -> Response:
     state = state_of(request)
     job_id = request.path_params["fine_tuning_job_id"]
-    _require(state, job_id)
+    JOBS.find(state, job_id)
     items = state.store.list(CHECKPOINT_KIND, parent=job_id)
     page = paginate(items, request.query_params, ordered=False, default_limit=10)
     return ok(list_body(page["data"], page["has_more"]))
@@ -433,7 +424,7 @@ async def delete_model(request: Request) -> Response:
 ROUTES = [
     Route("/fine_tuning/jobs", create, methods=["POST"]),
     Route("/fine_tuning/jobs", list_jobs, methods=["GET"]),
-    Route("/fine_tuning/jobs/{fine_tuning_job_id}", retrieve, methods=["GET"]),
+    Route("/fine_tuning/jobs/{fine_tuning_job_id}", JOBS.retrieve, methods=["GET"]),
     Route("/fine_tuning/jobs/{fine_tuning_job_id}/cancel", cancel, methods=["POST"]),
     Route("/fine_tuning/jobs/{fine_tuning_job_id}/events", list_events, methods=["GET"]),
     Route("/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints", list_checkpoints, methods=["GET"]),

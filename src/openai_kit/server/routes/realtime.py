@@ -369,7 +369,7 @@ class Session:
 
     async def _respond(self, request: GenerationRequest, spoken: bool, voice: str, metadata: Any) -> None:
         try:
-            reply: Reply = await off_loop(self.model, lambda: self.model.generate(request))
+            reply: Reply = await off_loop(self.model, lambda: self.model.generate(request), request)
         except APIError as exc:
             await self.error(exc.message, exc.code, exc.param, None)
             return

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import conversation
+from ..crud import Stored
 from ..errors import APIError, invalid, missing, not_found
 from ..ids import new_id, now
 from ..models import ChatModel, GenerationRequest, OutputFormat, Reply, ToolCall, Turn
@@ -32,6 +33,7 @@ CONVERSATION_KIND = "conversation"
 CONVERSATION_ITEM_KIND = "conversation_item"
 #: the request body of a background response, kept until it finishes so a restart can resume it
 BACKGROUND_KIND = "response_background_request"
+RESPONSES = Stored(KIND, "response", "response_id", deleted="response.deleted", children=(ITEM_KIND,))
 
 
 @dataclass
@@ -396,14 +398,14 @@ def save(state: ServerState, call: ResponseCall, obj: dict[str, Any]) -> None:
 
 async def create_response(state: ServerState, body: dict[str, Any]) -> dict[str, Any]:
     call = parse(state, body)
-    reply = await off_loop(call.model, lambda: call.model.generate(call.generation))
+    reply = await off_loop(call.model, lambda: call.model.generate(call.generation), call.generation)
     obj = finish(call, response_object(call, new_id("resp_"), now()), reply, output_items(reply))
     save(state, call, obj)
     return obj
 
 
 async def _stream(state: ServerState, call: ResponseCall) -> AsyncIterator[bytes]:
-    reply = await off_loop(call.model, lambda: call.model.generate(call.generation))
+    reply = await off_loop(call.model, lambda: call.model.generate(call.generation), call.generation)
     obj = response_object(call, new_id("resp_"), now())
     seq = 0
 
@@ -500,7 +502,7 @@ async def create(request: Request) -> Response:
         return ok(obj)
     if call.stream:
         return stream_response(_stream(state, call))
-    reply = await off_loop(call.model, lambda: call.model.generate(call.generation))
+    reply = await off_loop(call.model, lambda: call.model.generate(call.generation), call.generation)
     obj = finish(call, response_object(call, new_id("resp_"), now()), reply, output_items(reply))
     save(state, call, obj)
     return ok(obj)
@@ -513,7 +515,7 @@ async def _run_background(state: ServerState, call: ResponseCall, rid: str) -> N
         await state.pause()
         if _advance(state, rid, {"status": "in_progress"}):
             await state.pause()
-            reply = await off_loop(call.model, lambda: call.model.generate(call.generation))
+            reply = await off_loop(call.model, lambda: call.model.generate(call.generation), call.generation)
             current = state.store.get(KIND, rid)
             done = finish(call, current, reply, output_items(reply)) if current else {}
             if current and _advance(state, rid, done) and call.conversation:
@@ -557,36 +559,16 @@ def resume(state: ServerState) -> None:
         state.spawn(_run_background(state, call, saved["id"]))
 
 
-def _require(state: ServerState, rid: str) -> dict[str, Any]:
-    obj = state.store.get(KIND, rid)
-    if obj is None:
-        raise not_found("response", rid, "response_id")
-    return obj
-
-
-async def retrieve(request: Request) -> Response:
-    return ok(_require(state_of(request), request.path_params["response_id"]))
-
-
-async def delete(request: Request) -> Response:
-    state = state_of(request)
-    rid = request.path_params["response_id"]
-    _require(state, rid)
-    state.store.delete(KIND, rid)
-    state.store.delete_children(ITEM_KIND, rid)
-    return ok({"id": rid, "object": "response.deleted", "deleted": True})
-
-
 async def cancel(request: Request) -> Response:
     state = state_of(request)
     rid = request.path_params["response_id"]
-    obj = _require(state, rid)
+    obj = RESPONSES.find(state, rid)
     if not obj.get("background"):
         raise invalid("response_id", "Only responses created with background=true can be cancelled.")
     if obj["status"] == "cancelled":
         return ok(obj)
     _advance(state, rid, {"status": "cancelled"})
-    obj = _require(state, rid)
+    obj = RESPONSES.find(state, rid)
     if obj["status"] != "cancelled":
         raise invalid("response_id", f"Cannot cancel a response with status '{obj['status']}'.")
     return ok(obj)
@@ -608,7 +590,7 @@ async def count_input_tokens(request: Request) -> Response:
 async def list_input_items(request: Request) -> Response:
     state = state_of(request)
     rid = request.path_params["response_id"]
-    _require(state, rid)
+    RESPONSES.require(state, request.path_params)
     return ok(paginate(state.store.list(ITEM_KIND, parent=rid), request.query_params, default_order="desc"))
 
 
@@ -616,7 +598,7 @@ ROUTES = [
     Route("/responses", create, methods=["POST"]),
     Route("/responses/input_tokens", count_input_tokens, methods=["POST"]),
     Route("/responses/{response_id}/cancel", cancel, methods=["POST"]),
-    Route("/responses/{response_id}", retrieve, methods=["GET"]),
-    Route("/responses/{response_id}", delete, methods=["DELETE"]),
+    Route("/responses/{response_id}", RESPONSES.retrieve, methods=["GET"]),
+    Route("/responses/{response_id}", RESPONSES.delete, methods=["DELETE"]),
     Route("/responses/{response_id}/input_items", list_input_items, methods=["GET"]),
 ]

@@ -10,25 +10,28 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .. import conversation, run_engine
-from ..errors import APIError, invalid, missing, not_found
+from .. import conversation, limits, run_engine
+from ..crud import Stored
+from ..errors import APIError, invalid, missing
 from ..ids import new_id, now
 from ..pagination import paginate
 from ..params import metadata, opt_bool, opt_dict, opt_int, opt_list, opt_num, opt_str, req_str
 from ..sse import event, stream_response
 from ..state import ServerState, json_body, ok, state_of
 from .assistants import (
-    ASSISTANT,
+    ASSISTANTS,
     MESSAGE,
     RUN,
     STEP,
-    THREAD,
+    THREADS,
     create_thread_from,
     new_message,
     parse_tools,
-    require,
     response_format,
 )
+
+RUNS = Stored(RUN, "run", "run_id", parent=THREADS, parent_field="thread_id")
+STEPS = Stored(STEP, "run step", "step_id", parent=RUNS, parent_field="run_id")
 
 
 def _active_run(state: ServerState, thread_id: str) -> dict[str, Any] | None:
@@ -39,7 +42,7 @@ def _active_run(state: ServerState, thread_id: str) -> dict[str, Any] | None:
 
 def _new_run(state: ServerState, thread_id: str, body: dict[str, Any]) -> dict[str, Any]:
     assistant_id = req_str(body, "assistant_id")
-    assistant = require(state, ASSISTANT, assistant_id, "assistant", "assistant_id")
+    assistant = ASSISTANTS.find(state, assistant_id)
     model = opt_str(body, "model") or assistant["model"]
     state.models.chat(model)
     tools = parse_tools(state, body) if body.get("tools") is not None else assistant["tools"]
@@ -51,10 +54,10 @@ def _new_run(state: ServerState, thread_id: str, body: dict[str, Any]) -> dict[s
     fmt = (
         response_format(body) if body.get("response_format") is not None else assistant.get("response_format")
     )
-    instructions = opt_str(body, "instructions")
+    instructions = opt_str(body, "instructions", max_len=limits.INSTRUCTIONS_CHARS)
     if instructions is None:
         instructions = assistant.get("instructions") or ""
-    extra = opt_str(body, "additional_instructions")
+    extra = opt_str(body, "additional_instructions", max_len=limits.INSTRUCTIONS_CHARS)
     if extra:
         instructions = f"{instructions}\n{extra}" if instructions else extra
     additional = opt_list(body, "additional_messages") or []
@@ -135,7 +138,7 @@ async def create_run(request: Request) -> Response:
     state = state_of(request)
     thread_id = request.path_params["thread_id"]
     body = await json_body(request)
-    require(state, THREAD, thread_id, "thread", "thread_id")
+    THREADS.require(state, request.path_params)
     run = _new_run(state, thread_id, body)
     return _start(state, run, opt_bool(body, "stream"))
 
@@ -144,44 +147,23 @@ async def create_thread_and_run(request: Request) -> Response:
     state = state_of(request)
     body = await json_body(request)
     req_str(body, "assistant_id")
-    require(state, ASSISTANT, body["assistant_id"], "assistant", "assistant_id")
+    ASSISTANTS.find(state, body["assistant_id"])
     thread = create_thread_from(state, opt_dict(body, "thread") or {}, "thread")
     run = _new_run(state, thread["id"], body)
     return _start(state, run, opt_bool(body, "stream"), thread)
 
 
-def _require_run(state: ServerState, thread_id: str, run_id: str) -> dict[str, Any]:
-    require(state, THREAD, thread_id, "thread", "thread_id")
-    run = require(state, RUN, run_id, "run", "run_id")
-    if run["thread_id"] != thread_id:
-        raise not_found("run", run_id, "run_id")
-    return run
-
-
 async def list_runs(request: Request) -> Response:
     state = state_of(request)
     thread_id = request.path_params["thread_id"]
-    require(state, THREAD, thread_id, "thread", "thread_id")
+    THREADS.require(state, request.path_params)
     return ok(paginate(state.store.list(RUN, parent=thread_id), request.query_params))
-
-
-async def retrieve_run(request: Request) -> Response:
-    p = request.path_params
-    return ok(_require_run(state_of(request), p["thread_id"], p["run_id"]))
-
-
-async def update_run(request: Request) -> Response:
-    state = state_of(request)
-    p = request.path_params
-    meta = metadata(await json_body(request)) or {}
-    _require_run(state, p["thread_id"], p["run_id"])
-    return ok(state.store.update(RUN, p["run_id"], lambda d: d.__setitem__("metadata", meta)))
 
 
 async def cancel_run(request: Request) -> Response:
     state = state_of(request)
     p = request.path_params
-    run = _require_run(state, p["thread_id"], p["run_id"])
+    run = RUNS.require(state, p)
     if run["status"] not in ("queued", "in_progress", "requires_action"):
         raise APIError(400, f"Cannot cancel run with status '{run['status']}'.", param="run_id")
 
@@ -202,7 +184,7 @@ async def submit_tool_outputs(request: Request) -> Response:
     if outputs is None:
         raise missing("tool_outputs")
     stream = opt_bool(body, "stream")
-    run = _require_run(state, p["thread_id"], p["run_id"])
+    run = RUNS.require(state, p)
     if run["status"] != "requires_action":
         raise APIError(400, f"Runs in status '{run['status']}' do not accept tool outputs.", param="run_id")
     given: dict[str, str] = {}
@@ -244,18 +226,8 @@ async def submit_tool_outputs(request: Request) -> Response:
 async def list_steps(request: Request) -> Response:
     state = state_of(request)
     p = request.path_params
-    _require_run(state, p["thread_id"], p["run_id"])
+    RUNS.require(state, p)
     return ok(paginate(state.store.list(STEP, parent=p["run_id"]), request.query_params))
-
-
-async def retrieve_step(request: Request) -> Response:
-    state = state_of(request)
-    p = request.path_params
-    _require_run(state, p["thread_id"], p["run_id"])
-    step = require(state, STEP, p["step_id"], "run step", "step_id")
-    if step["run_id"] != p["run_id"]:
-        raise not_found("run step", p["step_id"], "step_id")
-    return ok(step)
 
 
 def resume(state: ServerState) -> None:
@@ -266,12 +238,12 @@ ROUTES = [
     Route("/threads/runs", create_thread_and_run, methods=["POST"]),
     Route("/threads/{thread_id}/runs", create_run, methods=["POST"]),
     Route("/threads/{thread_id}/runs", list_runs, methods=["GET"]),
-    Route("/threads/{thread_id}/runs/{run_id}", retrieve_run, methods=["GET"]),
-    Route("/threads/{thread_id}/runs/{run_id}", update_run, methods=["POST"]),
+    Route("/threads/{thread_id}/runs/{run_id}", RUNS.retrieve, methods=["GET"]),
+    Route("/threads/{thread_id}/runs/{run_id}", RUNS.update_metadata, methods=["POST"]),
     Route("/threads/{thread_id}/runs/{run_id}/cancel", cancel_run, methods=["POST"]),
     Route("/threads/{thread_id}/runs/{run_id}/submit_tool_outputs", submit_tool_outputs, methods=["POST"]),
     Route("/threads/{thread_id}/runs/{run_id}/steps", list_steps, methods=["GET"]),
-    Route("/threads/{thread_id}/runs/{run_id}/steps/{step_id}", retrieve_step, methods=["GET"]),
+    Route("/threads/{thread_id}/runs/{run_id}/steps/{step_id}", STEPS.retrieve, methods=["GET"]),
 ]
 
 __all__ = ["MESSAGE", "ROUTES", "resume"]

@@ -91,6 +91,10 @@ async def complete(request: Request) -> Response:
     upload = _require_pending(state, upload_id)
     parts = {p["id"]: p for p in state.store.list(PART_KIND, parent=upload_id)}
     for i, pid in enumerate(part_ids):
+        if not isinstance(pid, str):
+            raise invalid(
+                f"part_ids[{i}]", f"Invalid type for 'part_ids[{i}]': expected a string.", code="invalid_type"
+            )
         if pid not in parts:
             raise invalid(
                 f"part_ids[{i}]", f"Invalid 'part_ids[{i}]': no part '{pid}' in upload {upload_id}."

@@ -6,7 +6,7 @@ hashed n-gram embedding; ``search`` ranks chunks by cosine similarity to the que
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -14,11 +14,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import filestore
+from ..crud import Stored
 from ..embeddings import cosine, embed
-from ..errors import APIError, invalid, missing, not_found
+from ..errors import APIError, invalid, missing
 from ..ids import new_id, now
 from ..pagination import paginate
-from ..params import metadata, opt_bool, opt_dict, opt_int, opt_list, opt_str
+from ..params import metadata, opt_bool, opt_dict, opt_enum, opt_int, opt_list, opt_str
 from ..state import ServerState, json_body, ok, state_of
 from ..tokens import TOKEN_RE
 
@@ -28,6 +29,35 @@ CHUNK_KIND = "vector_store_chunks"
 BATCH_KIND = "vector_store_file_batch"
 DEFAULT_CHUNKING = {"type": "static", "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}}
 EMBED_DIMENSIONS = 256
+
+
+STORES = Stored(
+    KIND,
+    "vector store",
+    "vector_store_id",
+    deleted="vector_store.deleted",
+    children=(FILE_KIND, CHUNK_KIND, BATCH_KIND),
+    view=lambda state, doc: _store_view(state, doc),
+)
+FILES = Stored(
+    FILE_KIND,
+    "vector store file",
+    "file_id",
+    deleted="vector_store.file.deleted",
+    parent=STORES,
+    parent_field="vector_store_id",
+    key=lambda p: f"{p['vector_store_id']}/{p['file_id']}",
+    view=lambda state, doc: _public(doc),
+    on_delete=lambda state, p: _drop_chunks(state, p),
+)
+FILE_BATCHES = Stored(
+    BATCH_KIND,
+    "vector store file batch",
+    "batch_id",
+    parent=STORES,
+    parent_field="vector_store_id",
+    view=lambda state, doc: _public(doc),
+)
 
 
 # -- chunking and embedding ------------------------------------------------------------------
@@ -137,13 +167,6 @@ def _store_view(state: ServerState, store: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def _require_store(state: ServerState, store_id: str) -> dict[str, Any]:
-    obj = state.store.get(KIND, store_id)
-    if obj is None:
-        raise not_found("vector store", store_id, "vector_store_id")
-    return obj
-
-
 def _attributes(body: dict[str, Any]) -> dict[str, Any] | None:
     attrs = opt_dict(body, "attributes")
     if attrs is None:
@@ -158,6 +181,20 @@ def _attributes(body: dict[str, Any]) -> dict[str, Any] | None:
     return attrs
 
 
+def _expires_after(body: dict[str, Any]) -> dict[str, Any] | None:
+    """``{"anchor": "last_active_at", "days": 1..365}``."""
+    value = opt_dict(body, "expires_after")
+    if value is None:
+        return None
+    if value.get("anchor") is None:
+        raise missing("expires_after.anchor")
+    opt_enum(value, "anchor", ("last_active_at",), path="expires_after.anchor")
+    if value.get("days") is None:
+        raise missing("expires_after.days")
+    days = opt_int(value, "days", lo=1, hi=365, path="expires_after.days")
+    return {"anchor": "last_active_at", "days": days}
+
+
 # -- vector stores ---------------------------------------------------------------------------
 
 
@@ -167,9 +204,9 @@ async def create_store(request: Request) -> Response:
     name = opt_str(body, "name") or ""
     file_ids = opt_list(body, "file_ids", max_items=500) or []
     strategy = chunking(body.get("chunking_strategy"))
-    expires_after = opt_dict(body, "expires_after")
+    expires_after = _expires_after(body)
     meta = metadata(body)
-    files = [filestore.require(state, str(fid), f"file_ids[{i}]") for i, fid in enumerate(file_ids)]
+    files = [filestore.FILES.find(state, str(fid), f"file_ids[{i}]") for i, fid in enumerate(file_ids)]
     created = now()
     store: dict[str, Any] = {
         "id": new_id("vs_"),
@@ -180,14 +217,14 @@ async def create_store(request: Request) -> Response:
         "file_counts": {},
         "status": "completed",
         "expires_after": expires_after,
-        "expires_at": created + int(expires_after.get("days", 0)) * 86400 if expires_after else None,
+        "expires_at": created + expires_after["days"] * 86400 if expires_after else None,
         "last_active_at": created,
         "metadata": meta or {},
     }
     state.store.insert(KIND, store)
     for f in files:
         _index_file(state, store["id"], f, strategy, None)
-    return ok(_store_view(state, _require_store(state, store["id"])))
+    return ok(_store_view(state, STORES.find(state, store["id"])))
 
 
 async def list_stores(request: Request) -> Response:
@@ -195,11 +232,6 @@ async def list_stores(request: Request) -> Response:
     page = paginate(state.store.list(KIND), request.query_params)
     page["data"] = [_store_view(state, s) for s in page["data"]]
     return ok(page)
-
-
-async def retrieve_store(request: Request) -> Response:
-    state = state_of(request)
-    return ok(_store_view(state, _require_store(state, request.path_params["vector_store_id"])))
 
 
 async def update_store(request: Request) -> Response:
@@ -212,21 +244,11 @@ async def update_store(request: Request) -> Response:
     if "metadata" in body:
         changes["metadata"] = metadata(body) or {}
     if "expires_after" in body:
-        changes["expires_after"] = opt_dict(body, "expires_after")
-    _require_store(state, store_id)
+        changes["expires_after"] = _expires_after(body)
+    STORES.find(state, store_id)
     store = state.store.update(KIND, store_id, lambda d: d.update(changes))
     assert store is not None
     return ok(_store_view(state, store))
-
-
-async def delete_store(request: Request) -> Response:
-    state = state_of(request)
-    store_id = request.path_params["vector_store_id"]
-    _require_store(state, store_id)
-    state.store.delete(KIND, store_id)
-    for kind in (FILE_KIND, CHUNK_KIND, BATCH_KIND):
-        state.store.delete_children(kind, store_id)
-    return ok({"id": store_id, "object": "vector_store.deleted", "deleted": True})
 
 
 # -- files -----------------------------------------------------------------------------------
@@ -241,17 +263,13 @@ async def create_file(request: Request) -> Response:
         raise missing("file_id")
     strategy = chunking(body.get("chunking_strategy"))
     attrs = _attributes(body)
-    _require_store(state, store_id)
-    file_obj = filestore.require(state, file_id)
+    STORES.find(state, store_id)
+    file_obj = filestore.FILES.find(state, file_id)
     return ok(_index_file(state, store_id, file_obj, strategy, attrs))
 
 
-def _require_file(state: ServerState, store_id: str, file_id: str) -> dict[str, Any]:
-    _require_store(state, store_id)
-    doc = state.store.get(FILE_KIND, f"{store_id}/{file_id}")
-    if doc is None:
-        raise not_found("vector store file", file_id, "file_id")
-    return doc
+def _drop_chunks(state: ServerState, params: Mapping[str, str]) -> None:
+    state.store.delete(CHUNK_KIND, f"{params['vector_store_id']}/{params['file_id']}")
 
 
 def _file_page(request: Request, docs: list[dict[str, Any]]) -> Response:
@@ -265,13 +283,8 @@ def _file_page(request: Request, docs: list[dict[str, Any]]) -> Response:
 async def list_files(request: Request) -> Response:
     state = state_of(request)
     store_id = request.path_params["vector_store_id"]
-    _require_store(state, store_id)
+    STORES.find(state, store_id)
     return _file_page(request, state.store.list(FILE_KIND, parent=store_id))
-
-
-async def retrieve_file(request: Request) -> Response:
-    p = request.path_params
-    return ok(_public(_require_file(state_of(request), p["vector_store_id"], p["file_id"])))
 
 
 async def update_file(request: Request) -> Response:
@@ -281,7 +294,7 @@ async def update_file(request: Request) -> Response:
     attrs = _attributes(body)
     if attrs is None:
         raise missing("attributes")
-    _require_file(state, p["vector_store_id"], p["file_id"])
+    FILES.require(state, p)
     doc = state.store.update(
         FILE_KIND, f"{p['vector_store_id']}/{p['file_id']}", lambda d: d.__setitem__("attributes", attrs)
     )
@@ -289,20 +302,10 @@ async def update_file(request: Request) -> Response:
     return ok(_public(doc))
 
 
-async def delete_file(request: Request) -> Response:
-    state = state_of(request)
-    p = request.path_params
-    _require_file(state, p["vector_store_id"], p["file_id"])
-    key = f"{p['vector_store_id']}/{p['file_id']}"
-    state.store.delete(FILE_KIND, key)
-    state.store.delete(CHUNK_KIND, key)
-    return ok({"id": p["file_id"], "object": "vector_store.file.deleted", "deleted": True})
-
-
 async def file_content(request: Request) -> Response:
     state = state_of(request)
     p = request.path_params
-    _require_file(state, p["vector_store_id"], p["file_id"])
+    FILES.require(state, p)
     chunks = state.store.get(CHUNK_KIND, f"{p['vector_store_id']}/{p['file_id']}") or {"chunks": []}
     data = [{"type": "text", "text": c["text"]} for c in chunks["chunks"]]
     return ok(
@@ -341,8 +344,8 @@ async def create_batch(request: Request) -> Response:
                     _attributes(f) or attrs,
                 )
             )
-    _require_store(state, store_id)
-    objs = [filestore.require(state, fid, f"file_ids[{i}]") for i, (fid, _, _) in enumerate(entries)]
+    STORES.find(state, store_id)
+    objs = [filestore.FILES.find(state, fid, f"file_ids[{i}]") for i, (fid, _, _) in enumerate(entries)]
     results = [_index_file(state, store_id, o, s, a) for o, (_, s, a) in zip(objs, entries, strict=False)]
     counts = {
         s: sum(1 for r in results if r["status"] == s)
@@ -362,22 +365,9 @@ async def create_batch(request: Request) -> Response:
     return ok(_public(batch))
 
 
-def _require_batch(state: ServerState, store_id: str, batch_id: str) -> dict[str, Any]:
-    _require_store(state, store_id)
-    doc = state.store.get(BATCH_KIND, batch_id)
-    if doc is None or doc["vector_store_id"] != store_id:
-        raise not_found("vector store file batch", batch_id, "batch_id")
-    return doc
-
-
-async def retrieve_batch(request: Request) -> Response:
-    p = request.path_params
-    return ok(_public(_require_batch(state_of(request), p["vector_store_id"], p["batch_id"])))
-
-
 async def cancel_batch(request: Request) -> Response:
     p = request.path_params
-    batch = _require_batch(state_of(request), p["vector_store_id"], p["batch_id"])
+    batch = FILE_BATCHES.require(state_of(request), p)
     if batch["status"] != "in_progress":
         raise APIError(400, f"Cannot cancel a file batch with status '{batch['status']}'.", param="batch_id")
     return ok(_public(batch))
@@ -386,7 +376,7 @@ async def cancel_batch(request: Request) -> Response:
 async def list_batch_files(request: Request) -> Response:
     state = state_of(request)
     p = request.path_params
-    batch = _require_batch(state, p["vector_store_id"], p["batch_id"])
+    batch = FILE_BATCHES.require(state, p)
     docs = [state.store.get(FILE_KIND, f"{p['vector_store_id']}/{fid}") for fid in batch["_file_ids"]]
     return _file_page(request, [d for d in docs if d is not None])
 
@@ -409,6 +399,10 @@ def _check_filter(f: Any, param: str) -> None:
     if not isinstance(f, dict):
         raise invalid(param, f"Invalid type for '{param}': expected an object.", code="invalid_type")
     kind = f.get("type")
+    if not isinstance(kind, str):
+        raise invalid(
+            f"{param}.type", f"Invalid type for '{param}.type': expected a string.", code="invalid_type"
+        )
     if kind in ("and", "or"):
         subs = f.get("filters")
         if not isinstance(subs, list):
@@ -460,7 +454,7 @@ async def search(request: Request) -> Response:
             "Invalid 'ranking_options.score_threshold': expected a number between 0 and 1.",
         )
     opt_bool(body, "rewrite_query")
-    _require_store(state, store_id)
+    STORES.find(state, store_id)
     qvecs = [embed(q, EMBED_DIMENSIONS) for q in queries]
     files = {
         f["_file_id"]: f for f in state.store.list(FILE_KIND, parent=store_id) if f["status"] == "completed"
@@ -504,17 +498,17 @@ async def search(request: Request) -> Response:
 ROUTES = [
     Route("/vector_stores", create_store, methods=["POST"]),
     Route("/vector_stores", list_stores, methods=["GET"]),
-    Route("/vector_stores/{vector_store_id}", retrieve_store, methods=["GET"]),
+    Route("/vector_stores/{vector_store_id}", STORES.retrieve, methods=["GET"]),
     Route("/vector_stores/{vector_store_id}", update_store, methods=["POST"]),
-    Route("/vector_stores/{vector_store_id}", delete_store, methods=["DELETE"]),
+    Route("/vector_stores/{vector_store_id}", STORES.delete, methods=["DELETE"]),
     Route("/vector_stores/{vector_store_id}/files", create_file, methods=["POST"]),
     Route("/vector_stores/{vector_store_id}/files", list_files, methods=["GET"]),
-    Route("/vector_stores/{vector_store_id}/files/{file_id}", retrieve_file, methods=["GET"]),
+    Route("/vector_stores/{vector_store_id}/files/{file_id}", FILES.retrieve, methods=["GET"]),
     Route("/vector_stores/{vector_store_id}/files/{file_id}", update_file, methods=["POST"]),
-    Route("/vector_stores/{vector_store_id}/files/{file_id}", delete_file, methods=["DELETE"]),
+    Route("/vector_stores/{vector_store_id}/files/{file_id}", FILES.delete, methods=["DELETE"]),
     Route("/vector_stores/{vector_store_id}/files/{file_id}/content", file_content, methods=["GET"]),
     Route("/vector_stores/{vector_store_id}/file_batches", create_batch, methods=["POST"]),
-    Route("/vector_stores/{vector_store_id}/file_batches/{batch_id}", retrieve_batch, methods=["GET"]),
+    Route("/vector_stores/{vector_store_id}/file_batches/{batch_id}", FILE_BATCHES.retrieve, methods=["GET"]),
     Route("/vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel", cancel_batch, methods=["POST"]),
     Route(
         "/vector_stores/{vector_store_id}/file_batches/{batch_id}/files", list_batch_files, methods=["GET"]
