@@ -253,31 +253,8 @@ def _compare(official: dict[str, Any] | None, kit: dict[str, Any], op_id: str) -
 def test_sync_parity(op_id: str, clients: dict[str, Any], spec_server: SpecServer) -> None:
     cat = catalog()
     call = build_call(cat, cat.op(op_id), required_only=True)
-    if call.op.response_kind == "binary":
-        # a fresh client: on main, reusing a sync connection after a streamed body was read to its
-        # content-length end fails (http.client never marks that response closed); reported, fixed
-        # with the connection-hygiene work on main
-        fresh = {
-            "official": openai.OpenAI(
-                api_key=API_KEY, **OFFICIAL, base_url=spec_server.base_url, max_retries=0
-            ),
-            "kit": _KitPerCall(spec_server.base_url),
-        }
-        seen = _observe_all(fresh, call, spec_server)
-        fresh["official"].close()
-    else:
-        seen = _observe_all(clients, call, spec_server)
+    seen = _observe_all(clients, call, spec_server)
     _compare(seen.get("official"), seen["kit"], op_id)
-
-
-class _KitPerCall:
-    """An openai-kit client that makes a new connection pool for each attribute access of the root."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(openai_kit.OpenAI(api_key=API_KEY, base_url=self.base_url, max_retries=0), name)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -332,8 +309,7 @@ def test_streams_parity(op_id: str, clients: dict[str, Any], spec_server: SpecSe
     call = build_call(cat, cat.op(op_id), stream=True, required_only=True)
     seen = {}
     for name in ["kit"] if op_id in STREAM_NOT_COMPARABLE else ["official", "kit"]:
-        # a fresh openai-kit client: see test_sync_parity (connection reuse after a read body, on main)
-        client = clients[name] if name == "official" else _KitPerCall(spec_server.base_url)
+        client = clients[name]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             stream = _call(client, call)
