@@ -203,14 +203,281 @@ def match() -> dict[str, dict[str, str]]:
     }
 
 
+# ----------------------------------------------------------------------------------------------------
+# Modules: every public module of the official package, its public names, and where each lives here.
+
+#: official modules that are private in spirit or cannot exist here (reason recorded for each)
+SKIPPED_MODULES: dict[str, str] = {
+    "openai.lib.bedrock": "AWS Bedrock provider: not supported by openai-kit",
+    "openai.providers": "cloud providers (Bedrock, Vertex): not supported by openai-kit",
+    "openai.helpers": "audio device helpers (sounddevice/numpy): not in openai-kit",
+    "openai.cli": "the official command line tool (openai-kit has its own)",
+}
+
+#: reasons for names that do not resolve, by official module prefix (first match wins)
+REASONS: list[tuple[str, str]] = [
+    ("openai.lib.", "official library helper with no openai-kit counterpart"),
+    ("openai.auth", "workload-identity authentication: not supported by openai-kit"),
+    ("openai.resources.", "raw/streaming wrapper class: openai-kit binds the resource itself to a raw view"),
+    ("openai.types.", "no type of this structure in spec/openapi.yaml (area or fields the spec lacks)"),
+    ("openai", "not provided by openai-kit"),
+]
+
+
+def public_modules() -> list[str]:
+    import openai
+
+    names = ["openai"]
+    for info in pkgutil.walk_packages(openai.__path__, "openai."):
+        parts = info.name.split(".")[1:]
+        if any(p.startswith("_") for p in parts) or parts[-1] in ("tests", "conftest"):
+            continue
+        if any(info.name == m or info.name.startswith(m + ".") for m in SKIPPED_MODULES):
+            continue
+        names.append(info.name)
+    return sorted(names)
+
+
+def public_names(module: str) -> list[str]:
+    """``__all__``, else what the module defines at top level and the explicit re-exports
+    (``from .x import Y as Y``) of a package: the names code imports from that module."""
+    mod = importlib.import_module(module)
+    explicit = getattr(mod, "__all__", None)
+    if explicit is not None:
+        return sorted(n for n in explicit if not n.startswith("_"))
+    path = getattr(mod, "__file__", None)
+    if not path:
+        return []
+    tree = ast.parse(Path(path).read_text())
+    out: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            out.add(node.name)
+        elif isinstance(node, ast.Assign):
+            out.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            out.add(node.target.id)
+        elif isinstance(node, ast.ImportFrom) and node.level > 0 and hasattr(mod, "__path__"):
+            out.update(a.asname for a in node.names if a.asname and a.asname == a.name)
+    return sorted(
+        n for n in out if not n.startswith("_") and not isinstance(getattr(mod, n, None), type(sys))
+    )
+
+
+def _client_classes() -> dict[str, str]:
+    """official resource class (``module:Name``) -> ours (``module:Name``), pairing the two clients'
+    attribute trees (sync and async)."""
+    import functools
+    import inspect
+
+    import openai
+
+    import openai_kit
+
+    out: dict[str, str] = {}
+
+    def walk(theirs: Any, ours: Any, depth: int) -> None:
+        t, o = type(theirs), type(ours)
+        out[f"{t.__module__}:{t.__name__}"] = f"{o.__module__}:{o.__name__}"
+        if depth > 6:
+            return
+        for name in dir(t):
+            if name.startswith("_") or name in ("with_raw_response", "with_streaming_response"):
+                continue
+            if isinstance(inspect.getattr_static(t, name, None), functools.cached_property):
+                sub_o = getattr(ours, name, None)
+                sub_t = getattr(theirs, name)
+                if sub_o is not None and hasattr(sub_t, "_client") and hasattr(sub_o, "_client"):
+                    walk(sub_t, sub_o, depth + 1)
+
+    for t_cls, o_cls in ((openai.OpenAI, openai_kit.OpenAI), (openai.AsyncOpenAI, openai_kit.AsyncOpenAI)):
+        theirs, ours = t_cls(api_key="k"), o_cls(api_key="k")
+        for name in dir(type(theirs)):
+            if isinstance(inspect.getattr_static(type(theirs), name, None), functools.cached_property):
+                sub_o = getattr(ours, name, None)
+                if sub_o is not None and hasattr(sub_o, "_client"):
+                    walk(getattr(theirs, name), sub_o, 1)
+    return out
+
+
+def _kit_module_for(module: str) -> str:
+    return "openai_kit" + module.removeprefix("openai")
+
+
+def resolve_modules(
+    type_pairs: dict[int, str],
+) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    """(resolved, unresolved): official module -> {name: ``module:Name`` here} / {name: reason}."""
+    import openai_kit
+    import openai_kit.types as kt
+
+    index: dict[str, str] = kt._INDEX  # type: ignore[attr-defined]
+    classes = _client_classes()
+    resolved: dict[str, dict[str, str]] = defaultdict(dict)
+    unresolved: dict[str, dict[str, str]] = defaultdict(dict)
+    for module in public_modules():
+        try:
+            mod = importlib.import_module(module)
+        except Exception:
+            continue
+        for name in public_names(module):
+            obj = getattr(mod, name, None)
+            target: str | None = None
+            if module.startswith("openai.types"):
+                if name in index:
+                    target = f"openai_kit.types:{name}"
+                elif id(obj) in type_pairs:
+                    target = f"openai_kit.types:{type_pairs[id(obj)]}"
+            elif module.startswith("openai.resources"):
+                key = f"{getattr(obj, '__module__', '')}:{getattr(obj, '__name__', '')}"
+                target = classes.get(key)
+            else:
+                for candidate in (_kit_module_for(module), "openai_kit"):
+                    try:
+                        here = importlib.import_module(candidate)
+                    except ImportError:
+                        continue
+                    if getattr(here, "__file__", None) is None:
+                        continue  # made by openai_kit._official_modules from the previous table
+                    if hasattr(here, name) and not name.startswith("_"):
+                        target = f"{candidate}:{name}"
+                        break
+                if target is None and hasattr(openai_kit, name):
+                    target = f"openai_kit:{name}"
+            if target is not None:
+                resolved[module][name] = target
+            else:
+                reason = next(r for prefix, r in REASONS if module == prefix or module.startswith(prefix))
+                unresolved[module][name] = reason
+    return dict(resolved), dict(unresolved)
+
+
+def operations() -> dict[str, dict[str, Any]]:
+    """Per official operation (dotted path): the class names of its result (model, page and item) and
+    whether it is deprecated (the official SDK warns when it is called)."""
+    import functools
+    import inspect
+
+    import openai
+
+    out: dict[str, dict[str, Any]] = {}
+
+    def cls_name(t: Any) -> str | None:
+        return getattr(t, "__name__", None) if isinstance(t, type) else None
+
+    def walk(obj: Any, path: tuple[str, ...]) -> None:
+        t = type(obj)
+        for name in dir(t):
+            if name.startswith("_") or name in ("with_raw_response", "with_streaming_response"):
+                continue
+            attr = inspect.getattr_static(t, name, None)
+            if isinstance(attr, functools.cached_property):
+                sub = getattr(obj, name)
+                if hasattr(sub, "_client"):
+                    walk(sub, (*path, name))
+                continue
+            if not callable(attr):
+                continue
+            entry: dict[str, Any] = {}
+            if getattr(attr, "__deprecated__", None):
+                entry["deprecated"] = True
+            try:
+                params = inspect.signature(attr).parameters.values()
+            except (TypeError, ValueError):
+                params = []  # type: ignore[assignment]
+            optional = sorted(
+                p.name for p in params if p.default is not inspect.Parameter.empty and p.name != "stream"
+            )
+            if optional:
+                entry["optional"] = optional
+            try:
+                ret = typing.get_type_hints(attr)["return"]
+            except Exception:
+                ret = None
+            origin, args = typing.get_origin(ret), typing.get_args(ret)
+            meta = getattr(ret, "__pydantic_generic_metadata__", None) if isinstance(ret, type) else None
+            if meta and meta.get("origin") is not None:  # a parametrized page: SyncCursorPage[FileObject]
+                origin, args = meta["origin"], meta["args"]
+            if origin is not None and "Page" in str(getattr(origin, "__name__", "")):
+                entry["page"] = origin.__name__
+                if args and cls_name(args[0]):
+                    entry["item"] = cls_name(args[0])
+            elif cls_name(ret):
+                entry["result"] = cls_name(ret)
+            if entry:
+                out[".".join((*path, name))] = entry
+
+    walk(openai.OpenAI(api_key="k"), ())
+    return dict(sorted(out.items()))
+
+
+def _all_type_pairs() -> dict[int, str]:
+    """id(official type object) -> our type name, over every public types module (deep ones too)."""
+    ours = _ours()
+    by_shape: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    for name, (_, obj) in ours.items():
+        keys = _keys(obj)
+        if keys:
+            by_shape[(_kind(obj), keys, _tag(obj))].append(name)
+    pairs: dict[int, str] = {}
+    for module in public_modules():
+        if not module.startswith("openai.types"):
+            continue
+        try:
+            mod = importlib.import_module(module)
+        except Exception:
+            continue
+        area = module.removeprefix("openai.types").lstrip(".").rsplit(".", 1)[0]
+        for name in public_names(module):
+            obj = getattr(mod, name, None)
+            keys = _keys(obj)
+            if not keys or id(obj) in pairs:
+                continue
+            cands = by_shape.get((_kind(obj), keys, _tag(obj)), [])
+            if not cands and _tag(obj) is not None:
+                cands = by_shape.get((_kind(obj), keys, None), [])
+            same = [c for c in cands if ours[c][0] == area or ours[c][0].startswith(area + ".")]
+            pool = same or cands
+            if len(pool) == 1:
+                pairs[id(obj)] = pool[0]
+            elif pool:  # several of the same shape: only a clearly closest name (as in match())
+
+                def score(c: str, name: str = name) -> tuple[int, float]:
+                    return (_shared_ending(c, name), difflib.SequenceMatcher(None, c, name).ratio())
+
+                best = sorted(pool, key=score, reverse=True)
+                (s1, r1), (s2, r2) = score(best[0]), score(best[1])
+                if s1 > s2 or r1 - r2 >= 0.05:
+                    pairs[id(obj)] = best[0]
+    return pairs
+
+
 def main() -> None:
     import openai
 
     table = match()
+    resolved, unresolved = resolve_modules(_all_type_pairs())
     OUT.write_text(
-        json.dumps({"openai_version": openai.__version__, "modules": table}, indent=1, sort_keys=True) + "\n"
+        json.dumps(
+            {
+                "openai_version": openai.__version__,
+                "modules": table,
+                "module_paths": resolved,
+                "unresolved": unresolved,
+                "skipped_modules": SKIPPED_MODULES,
+                "operations": operations(),
+            },
+            indent=1,
+            sort_keys=True,
+        )
+        + "\n"
     )
+    n_ok = sum(len(v) for v in resolved.values())
+    n_bad = sum(len(v) for v in unresolved.values())
     print(f"{sum(len(v) for v in table.values())} official names paired, written to {OUT}", file=sys.stderr)
+    print(
+        f"{n_ok} of {n_ok + n_bad} official public names resolve in {len(resolved)} modules", file=sys.stderr
+    )
 
 
 if __name__ == "__main__":

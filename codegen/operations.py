@@ -19,6 +19,8 @@ BINARY_OPS = frozenset(
         "GetSkillContent",
         "GetSkillVersionContent",
         "createSpeech",
+        # the SDP answer: the official SDK returns it as binary content (`.text`, `.content`)
+        "create-realtime-call",
     }
 )
 
@@ -30,6 +32,9 @@ STREAM_EVENTS: dict[str, str] = {
     "createRun": "AssistantStreamEvent",
     "createThreadAndRun": "AssistantStreamEvent",
     "submitToolOuputsToRun": "AssistantStreamEvent",
+    # GET ...?stream=true resumes a background response's event stream
+    "getResponse": "ResponseStreamEvent",
+    "beta_getResponse": "BetaResponseStreamEvent",
 }
 
 # POST operations that return a page of results.
@@ -111,6 +116,7 @@ class Operation:
     header_params: list[Param] = field(default_factory=list)
     body_params: list[Param] = field(default_factory=list)
     body_kind: str | None = None  # json | multipart | text | None
+    json_too: bool = False  # a multipart body the spec also accepts as JSON (sent so when no file is given)
     body_schema: dict[str, Any] | None = None  # when the body is not an object of properties
     body_schema_name: str | None = None
     response_kind: str = "none"  # model | page | binary | none | text
@@ -202,6 +208,7 @@ def _classify_body(spec: dict[str, Any], o: Operation, op: dict[str, Any], tg: A
     content = rb.get("content", {})
     if "multipart/form-data" in content:
         ct, kind = "multipart/form-data", "multipart"
+        o.json_too = "application/json" in content
     elif "application/json" in content:
         ct, kind = "application/json", "json"
     else:
@@ -257,6 +264,8 @@ def _classify_response(spec: dict[str, Any], o: Operation, op: dict[str, Any], t
             o.stream_flag = "stream"
         elif "stream_format" in body_props:
             o.stream_flag = "stream_format"
+        elif "stream" in {p.wire for p in o.query_params}:
+            o.stream_flag = "stream"
         else:
             o.stream_schema = None
     if o.op_id in BINARY_OPS:

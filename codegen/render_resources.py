@@ -97,7 +97,7 @@ def render_resources(
     packages = {m.rsplit(".", 1)[0] for m in modules if "." in m}
     for module, nodes in sorted(modules.items()):
         is_pkg = module in packages
-        files[module_path(module, is_pkg)] = render_module(module, nodes, op_types, tg)
+        files[module_path(module, is_pkg)] = render_module(module, nodes, op_types, tg, is_pkg)
     for pkg in sorted(packages):
         if pkg not in modules:
             files[module_path(pkg, True)] = HEADER
@@ -210,7 +210,23 @@ def runtime_name(tg: TypeGen, expr: str, module: str, name: str, is_async: bool 
     return f"\x01{py}\x02"
 
 
-def render_module(module: str, nodes: list[Node], op_types: dict[str, dict[str, Any]], tg: TypeGen) -> str:
+#: the official SDK's page classes other than ``SyncPage`` (``openai_kit.pagination``)
+OFFICIAL_PAGES = ("ConversationCursorPage", "CursorPage", "NextCursorPage", "TokenPage")
+#: a module the official SDK has submodules under is a namespace for them here too: they are made
+#: on import by ``openai_kit._official_modules`` (``openai_kit.types.chat.chat_completion``...)
+OFFICIAL_SUBMODULES = (
+    "\n\n#: submodules of the official SDK's layout come from openai_kit._official_modules\n"
+    "__path__: list[str] = []\n"
+)
+
+
+def render_module(
+    module: str,
+    nodes: list[Node],
+    op_types: dict[str, dict[str, Any]],
+    tg: TypeGen,
+    is_package: bool = False,
+) -> str:
     w = ModuleWriter(module, tg)
     body: list[str] = []
     for node in nodes:
@@ -231,6 +247,8 @@ def render_module(module: str, nodes: list[Node], op_types: dict[str, dict[str, 
     te = ["Literal"] if "Literal[" in text else []
     if "Unpack[" in text:
         te.append("Unpack")
+    if "@deprecated(" in text:
+        te.append("deprecated")
     if te:
         head.append(f"from typing_extensions import {', '.join(te)}\n")
     head.append("from openai_kit._resource import AsyncAPIResource, SyncAPIResource")
@@ -245,7 +263,9 @@ def render_module(module: str, nodes: list[Node], op_types: dict[str, dict[str, 
     if "path_param(" in text:
         head.append("from openai_kit._utils import path_param")
     helpers = [
-        n for n in ("decode_embedding", "deep_object", "file_fields", "header_fields") if f"{n}(" in text
+        n
+        for n in ("decode_embeddings", "deep_object", "file_fields", "header_fields", "warn_deprecated")
+        if re.search(rf"\b{n}\b", text)
     ]
     if helpers:
         head.append(f"from openai_kit._utils import {', '.join(helpers)}")
@@ -253,6 +273,7 @@ def render_module(module: str, nodes: list[Node], op_types: dict[str, dict[str, 
     core = [
         ("openai_kit._binary", ("AsyncBinaryResponse", "BinaryResponse")),
         ("openai_kit._pagination", ("AsyncPage", "SyncPage")),
+        ("openai_kit.pagination", tuple(f"{m}{p}" for p in OFFICIAL_PAGES for m in ("Async", "Sync"))),
         ("openai_kit._streaming", ("AsyncStream", "Stream")),
     ]
     for mod, names in core:
@@ -272,7 +293,8 @@ def render_module(module: str, nodes: list[Node], op_types: dict[str, dict[str, 
         tc.append("    )")
     if len(tc) == 2:
         tc.append("    pass")
-    return "\n".join(head) + "\n".join(tc) + "\n\n\n" + text.rstrip() + "\n"
+    tail = "" if is_package else OFFICIAL_SUBMODULES
+    return "\n".join(head) + "\n".join(tc) + "\n\n\n" + text.rstrip() + "\n" + tail
 
 
 #: hand-written behaviour mixed into a generated resource: path -> (module, sync mixin, async mixin)
@@ -280,6 +302,7 @@ _POLL = "openai_kit._sdk_helpers.polling"
 _RESPONSES = "openai_kit._sdk_helpers.responses_stream"
 _CHAT = "openai_kit._sdk_helpers.chat_stream"
 _ASSISTANTS = "openai_kit._sdk_helpers.assistants"
+_EXTRAS = "openai_kit._sdk_helpers.extras"
 #: hand-written methods mixed into generated resources (the official SDK's helpers)
 MIXINS: dict[tuple[str, ...], tuple[str, str, str]] = {
     ("realtime",): ("openai_kit.realtime", "RealtimeConnectMixin", "AsyncRealtimeConnectMixin"),
@@ -289,8 +312,13 @@ MIXINS: dict[tuple[str, ...], tuple[str, str, str]] = {
     ("beta", "threads", "runs"): (_ASSISTANTS, "RunsHelpers", "AsyncRunsHelpers"),
     ("vector_stores", "files"): (_POLL, "VectorStoreFilesPollMixin", "AsyncVectorStoreFilesPollMixin"),
     ("vector_stores", "file_batches"): (_POLL, "FileBatchesPollMixin", "AsyncFileBatchesPollMixin"),
+    ("files",): (_EXTRAS, "FilesHelpers", "AsyncFilesHelpers"),
+    # upload_file_chunked (extras) and upload_file_parallel (_parallel_upload) in one mixin
+    ("uploads",): (_EXTRAS, "UploadsHelpers", "AsyncUploadsHelpers"),
+    ("videos",): (_EXTRAS, "VideosHelpers", "AsyncVideosHelpers"),
+    ("fine_tuning", "checkpoints", "permissions"): (_EXTRAS, "PermissionsHelpers", "AsyncPermissionsHelpers"),
+    ("beta",): (_EXTRAS, "BetaChatMixin", "AsyncBetaChatMixin"),
     ("batches",): ("openai_kit._waiters", "BatchesWaitMixin", "AsyncBatchesWaitMixin"),
-    ("uploads",): ("openai_kit._parallel_upload", "UploadsParallelMixin", "AsyncUploadsParallelMixin"),
     ("fine_tuning", "jobs"): (
         "openai_kit._waiters",
         "FineTuningJobsWaitMixin",
@@ -420,11 +448,14 @@ def render_method(
         stream_cls = w.t(ev)
         runtime.append(stream_cls)
     kind = o.response_kind
+    page_cls = None
     if kind == "page":
         item = runtime_name(tg, types["item"], area, base + "Item", is_async)
         item_name = w.t(item)
         runtime.append(item_name)
-        ret = f"{'AsyncPage' if is_async else 'SyncPage'}[{item_name}]"
+        if "page" in types:  # the official SDK's page class (openai_kit.pagination)
+            page_cls = ("Async" if is_async else "Sync") + types["page"]
+        ret = f"{page_cls or ('AsyncPage' if is_async else 'SyncPage')}[{item_name}]"
     elif kind == "model":
         res = runtime_name(tg, types["result"], area, base + "Response", is_async)
         cast = w.t(res)
@@ -450,7 +481,8 @@ def render_method(
         if o.stream_flag == "stream_format":
             on, off = 'Literal["sse"]', w.t(params[flag.py]).replace('"sse", ', "").replace(', "sse"', "")
         else:
-            on, off = "Literal[True]", "Literal[False] | None"
+            nullable = "Optional[" in params[flag.py] or "None" in params[flag.py]
+            on, off = "Literal[True]", "Literal[False] | None" if nullable else "Literal[False]"
         kw_start = sig.index("*") + 1
         variants = [
             (f"{flag.py}: {off} | NotGiven = NOT_GIVEN", plain_ret, False),
@@ -472,6 +504,11 @@ def render_method(
                 lines.append(f"        {s_},")
             lines.append(f"    ) -> {r}: ...")
             lines.append("")
+    if "deprecated" in types:
+        # marked for type checkers (category=None: no wrapper, so it stays a coroutine function) and
+        # warned at run time from the body, as the official SDK warns
+        note = types["deprecated"].replace('"', "'")
+        lines.append(f'    @deprecated("{note}", category=None)')
     lines.append(f"    {d} {o.name}(")
     for s in sig:
         lines.append(f"        {s},")
@@ -488,11 +525,15 @@ def render_method(
         lines.append(f"        from openai_kit.types.{mod} import {', '.join(sorted(by_mod[mod]))}")
     if kind == "binary":
         lines.append("        from openai_kit._binary import BinaryResponse")
+    if page_cls:
+        lines.append(f"        from openai_kit.pagination import {page_cls}")
     envelope = stream_cls is not None and is_envelope_stream(tg, o)
     if envelope:
         lines.append("        from openai_kit._streaming import Enveloped")
-    if by_mod or kind == "binary" or envelope:
+    if by_mod or kind == "binary" or envelope or page_cls:
         lines.append("")
+    if "deprecated" in types:
+        lines.append(f'        warn_deprecated("{note}")')
     # request pieces
     args: list[str] = []
     embeddings = o.op_id == "createEmbedding"
@@ -532,6 +573,8 @@ def render_method(
         call = "self._client.get_api_list("
         args.append(_path_expr(o) + ",")
         args.append(f"model={item_name},")
+        if page_cls:
+            args.append(f"page={page_cls},")
         dict_lines("query", query_items)
         dict_lines("body", body_items)
         if body_whole:
@@ -552,6 +595,8 @@ def render_method(
         if o.body_kind == "multipart":
             if file_items:
                 dict_lines("files", file_items, wrap="file_fields")
+                if o.json_too:  # no file given: a JSON body, as the official SDK sends
+                    args[-1] = "}) or None,"
             else:
                 args.append("files={},")
         dict_lines("query", query_items)
@@ -563,22 +608,13 @@ def render_method(
             cond = 'stream_format == "sse"' if flag == "stream_format" else f"{flag} is True"
             args.append(f"stream={cond},")
             args.append(f"stream_cls=Enveloped({stream_cls})," if envelope else f"stream_cls={stream_cls},")
+        if embeddings:
+            args.append("post_parser=decode_embeddings if decode else None,")
         args.append("options=options,")
-    if embeddings:
-        lines.append(f"        result: {ret} = {call}")
-    elif kind == "none":
-        lines.append(f"        {call}")
-    else:
-        lines.append(f"        result: {ret} = {call}")
+    # (a ``None`` result is returned too: with_raw_response makes it a response object)
+    lines.append(f"        result: {ret} = {call}")
     for a in args:
         lines.append(f"            {a}")
     lines.append("        )")
-    if embeddings:
-        lines.append("        if decode:")
-        lines.append("            for item in result.data:")
-        lines.append("                if isinstance(item.embedding, str):")
-        lines.append("                    item.embedding = decode_embedding(item.embedding)")
-        lines.append("        return result")
-    elif kind != "none":
-        lines.append("        return result")
+    lines.append("        return result")
     return lines

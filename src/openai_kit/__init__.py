@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._official_modules import install as _install_official_modules
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -30,6 +31,15 @@ if TYPE_CHECKING:
         AsyncOpenAI as AsyncOpenAI,
         Client as Client,
         OpenAI as OpenAI,
+    )
+    from ._compat import (
+        DataResidency as DataResidency,
+        NoneType as NoneType,
+        OAuthError as OAuthError,
+        ProxiesTypes as ProxiesTypes,
+        Transport as Transport,
+        WebSocketConnectionClosedError as WebSocketConnectionClosedError,
+        WebSocketQueueFullError as WebSocketQueueFullError,
     )
     from ._config import (
         ConfigWarning as ConfigWarning,
@@ -58,7 +68,10 @@ if TYPE_CHECKING:
     )
     from ._http_clients import (
         DEFAULT_CONNECTION_LIMITS as DEFAULT_CONNECTION_LIMITS,
+        DefaultAioHttpClient as DefaultAioHttpClient,
+        DefaultAsyncHttpx2Client as DefaultAsyncHttpx2Client,
         DefaultAsyncHttpxClient as DefaultAsyncHttpxClient,
+        DefaultHttpx2Client as DefaultHttpx2Client,
         DefaultHttpxClient as DefaultHttpxClient,
     )
     from ._models import (
@@ -79,6 +92,7 @@ if TYPE_CHECKING:
     from ._response import (
         APIResponse as APIResponse,
         AsyncAPIResponse as AsyncAPIResponse,
+        LegacyAPIResponse as LegacyAPIResponse,
     )
     from ._retries import (
         RetryPolicy as RetryPolicy,
@@ -162,6 +176,18 @@ _EXPORTS: dict[str, str] = {
     "DEFAULT_CONNECTION_LIMITS": "_http_clients",
     "DefaultAsyncHttpxClient": "_http_clients",
     "DefaultHttpxClient": "_http_clients",
+    # the official SDK's other top-level names
+    "DefaultAioHttpClient": "_http_clients",
+    "DefaultHttpx2Client": "_http_clients",
+    "DefaultAsyncHttpx2Client": "_http_clients",
+    "DataResidency": "_compat",
+    "NoneType": "_compat",
+    "OAuthError": "_compat",
+    "ProxiesTypes": "_compat",
+    "Transport": "_compat",
+    "WebSocketConnectionClosedError": "_compat",
+    "WebSocketQueueFullError": "_compat",
+    "LegacyAPIResponse": "_response",
     "BaseModel": "_models",
     "file_from_path": "_multipart",
     "AsyncPage": "_pagination",
@@ -198,6 +224,8 @@ _EXPORTS: dict[str, str] = {
     "InvalidWebhookSignatureError": "webhooks",
 }
 VERSION = __version__
+__title__ = "openai_kit"
+_install_official_modules()  # the official SDK's module paths (openai_kit.types.chat.chat_completion...)
 _EXPORTS["RateLimiter"] = "ratelimit"  # client-side rate limiting (issue 16)
 __all__ = [*_EXPORTS, "VERSION", "__version__"]
 
@@ -217,7 +245,20 @@ http_client: Any = None
 
 #: openai-kit modules of their own, not resources of the module-level client
 _OWN_MODULES = frozenset(
-    {"types", "resources", "cli", "server", "proxy", "webhooks", "structured", "tools", "polling", "realtime"}
+    {
+        "types",
+        "resources",
+        "cli",
+        "server",
+        "proxy",
+        "webhooks",
+        "structured",
+        "tools",
+        "polling",
+        "realtime",
+        "pagination",
+        "version",
+    }
 )
 
 

@@ -11,6 +11,7 @@ transport selection in :mod:`._transports`.
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -62,6 +63,10 @@ class ClientOptions(TypedDict, total=False):
     event_hooks: Mapping[str, Sequence[Hook]] | None
     config_file: str | None
     webhook_secret: str | None
+    #: the admin key (else ``OPENAI_ADMIN_KEY``): authenticates ``/organization`` operations
+    admin_api_key: str | None
+    #: the realtime websocket URL, when not derived from ``base_url``
+    websocket_base_url: str | None
     #: validate response bodies strictly against the spec (default: lenient, as the official SDK)
     strict_response_validation: bool
     _strict_response_validation: bool  # the official SDK's name for it
@@ -84,6 +89,8 @@ class ViewOptions(TypedDict, total=False):
     event_hooks: Mapping[str, Sequence[Hook]] | None
     webhook_secret: str | None
     strict_response_validation: bool
+    admin_api_key: str | None
+    websocket_base_url: str | None
     rate_limit: RateLimiter | Mapping[str, Any] | None
 
 
@@ -104,6 +111,8 @@ class ClientSettings:
     webhook_secret: str | None = None
     provider: Provider = dataclasses.field(default_factory=OpenAIProvider)
     strict_response_validation: bool = False
+    admin_api_key: str | None = dataclasses.field(default=None, repr=False)
+    websocket_base_url: str | None = None
     rate_limit: Any = None  # a RateLimiter once configured
 
 
@@ -115,6 +124,7 @@ class _TransportHolder:
         self._transport: Any = None
         self._lock = threading.Lock()
         self.owned = owned
+        self.closed = False
 
     def get(self) -> Any:
         transport = self._transport
@@ -151,7 +161,8 @@ class _ClientCore:
             base_url=options.get("base_url"),
             config_file=options.get("config_file"),
         )
-        if key_provider is None and not resolved.api_key:
+        admin_api_key = options.get("admin_api_key") or os.environ.get("OPENAI_ADMIN_KEY") or None
+        if key_provider is None and not resolved.api_key and not admin_api_key:
             raise MissingAPIKeyError(resolved.searched)
         timeout = options.get("timeout", NotGiven())
         self._settings = ClientSettings(
@@ -170,10 +181,13 @@ class _ClientCore:
             strict_response_validation=bool(
                 options.get("strict_response_validation") or options.get("_strict_response_validation")
             ),
+            admin_api_key=admin_api_key,
+            websocket_base_url=options.get("websocket_base_url"),
             rate_limit=options.get("rate_limit"),
         )
         http_client = options.get("http_client")
-        self._holder = _TransportHolder(self._transport_factory(http_client), owned=http_client is None)
+        owned = http_client is None or getattr(http_client, "_openai_kit_default", False)
+        self._holder = _TransportHolder(self._transport_factory(http_client), owned=owned)
         self._is_view = False
         self._mode: ResponseMode = None
         self._configure()
@@ -211,7 +225,7 @@ class _ClientCore:
                 headers[k.lower()] = v
         self._headers = headers
         self._default_query = {**s.provider.default_query(), **clean_query(s.default_query)}
-        key = s.api_key
+        key = s.api_key or None
         request_hooks = tuple(s.event_hooks.get("request", ()))
         response_hooks = tuple(s.event_hooks.get("response", ()))
         self.rate_limit: RateLimiter | None = None
@@ -231,11 +245,27 @@ class _ClientCore:
             request_hooks=request_hooks,
             response_hooks=response_hooks,
         )
+        #: the admin key (``admin_api_key=`` or ``OPENAI_ADMIN_KEY``): authenticates ``/organization``
+        #: operations, as in the official SDK
+        self.admin_api_key: str | None = s.admin_api_key
+        self.websocket_base_url: str | None = s.websocket_base_url
+        admin = s.admin_api_key
+        self._admin_pipe = (
+            None if not admin else dataclasses.replace(self._pipe, api_key=admin, api_key_provider=None)
+        )
+        self._admin_prefix = self._base_path + "/organization"
+
+    def _pipe_for(self, prep: Prepared) -> Pipeline:
+        if self._admin_pipe is not None and prep.target.startswith(self._admin_prefix):
+            return self._admin_pipe
+        return self._pipe
 
     @property
     def api_key(self) -> str:
         """The API key (a static key; for a provider, call the provider yourself)."""
         key = self._settings.api_key
+        if key is None:
+            raise AttributeError("this client has no api_key (only an admin_api_key)")
         if callable(key):
             raise AttributeError("api_key is a provider callable; it is called before every request")
         return cast(str, key)
@@ -259,6 +289,26 @@ class _ClientCore:
     def default_query(self) -> dict[str, object]:
         """The query every request carries (e.g. Azure's ``api-version``)."""
         return dict(self._default_query)
+
+    # -- the official SDK's other client attributes ----------------------------------------------
+    @property
+    def user_agent(self) -> str:
+        return self._headers.get("user-agent", "")
+
+    @property
+    def auth_headers(self) -> dict[str, str]:
+        """The authentication headers of a static key (empty for a key provider, called per request)."""
+        key = self._pipe.api_key
+        return dict(self._settings.provider.auth_headers(key)) if key else {}
+
+    @property
+    def webhook_secret(self) -> str | None:
+        """The ``webhook_secret`` given to the constructor (``OPENAI_WEBHOOK_SECRET`` is read on use)."""
+        return self._settings.webhook_secret
+
+    def is_closed(self) -> bool:
+        """Whether ``close()`` was called on this client."""
+        return self._holder.closed
 
     @property
     def webhooks(self) -> Webhooks:

@@ -221,6 +221,20 @@ class AsyncBinaryResponse(_BinaryBase):
             await self.response.aclose()
 
     # the official SDK's async spellings
+    def json(self) -> Any:
+        """The body parsed as JSON. Once the body is read (``await read()``) this is a plain call, as on
+        the official SDK's binary content; before that it returns an awaitable that reads it first."""
+        import orjson
+
+        content = self.response.content
+        if content is not None:
+            return orjson.loads(content)
+
+        async def read_then_parse() -> Any:
+            return orjson.loads(await self.read())
+
+        return read_then_parse()
+
     async def aread(self) -> bytes:
         return await self.read()
 

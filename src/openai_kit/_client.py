@@ -10,7 +10,7 @@ only in how they drive the shared request pipeline (:mod:`openai_kit._pipeline`)
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from typing_extensions import Unpack
 
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_RETRIES", "AsyncOpenAI", "OpenAI", "parse_response"]
 
 _T = TypeVar("_T")
+_SyncP = TypeVar("_SyncP", bound="SyncPage[Any]")
+_AsyncP = TypeVar("_AsyncP", bound="AsyncPage[Any]")
 
 
 def _bind(result: Any, client: Any) -> Any:
@@ -67,7 +69,7 @@ class OpenAI(_ClientCore, SyncRootResources):
         return lambda: sync_transport(http_client)
 
     def _send(self, prep: Prepared) -> Response:
-        return drive_sync(attempts(prep, self._pipe), self._holder.get())
+        return drive_sync(attempts(prep, self._pipe_for(prep)), self._holder.get())
 
     def request(
         self,
@@ -82,6 +84,7 @@ class OpenAI(_ClientCore, SyncRootResources):
         stream: bool = False,
         stream_cls: Any = None,
         options: RequestOptions | Mapping[str, Any] | None = None,
+        post_parser: Callable[[Any], Any] | None = None,
     ) -> Any:
         """Send one request through the pipeline and return ``cast_to`` (see docs/ARCHITECTURE.md)."""
         mode = self._mode
@@ -98,10 +101,20 @@ class OpenAI(_ClientCore, SyncRootResources):
         )
         response = self._send(prep)
         if mode is not None:
-            from ._response import APIResponse
+            from ._response import APIResponse, LegacyAPIResponse, StreamedBinaryAPIResponse
 
-            return APIResponse(response, lambda r: self._finish(r, prep, cast_to, stream, stream_cls))
-        return self._finish(response, prep, cast_to, stream, stream_cls)
+            def finish(r: Response) -> Any:
+                value = self._finish(r, prep, cast_to, stream, stream_cls)
+                return value if post_parser is None else post_parser(value)
+
+            if mode == "raw":  # with_raw_response: the body is read now, as the official SDK does
+                if not stream:
+                    response.read()
+                return LegacyAPIResponse(response, finish, retries_taken=prep.retries_taken)
+            cls = StreamedBinaryAPIResponse if binary else APIResponse
+            return cls(response, finish, retries_taken=prep.retries_taken)
+        result = self._finish(response, prep, cast_to, stream, stream_cls)
+        return result if post_parser is None else post_parser(result)
 
     def _finish(self, response: Response, prep: Prepared, cast_to: Any, stream: bool, stream_cls: Any) -> Any:
         if stream:
@@ -132,6 +145,7 @@ class OpenAI(_ClientCore, SyncRootResources):
         )
         return parse_response(self._send(prep), page_cls, self._strict)
 
+    @overload
     def get_api_list(
         self,
         path: str,
@@ -141,25 +155,63 @@ class OpenAI(_ClientCore, SyncRootResources):
         body: object = None,
         method: str = "GET",
         options: RequestOptions | Mapping[str, Any] | None = None,
-    ) -> SyncPage[_T]:
+        page: None = None,
+    ) -> SyncPage[_T]: ...
+
+    @overload
+    def get_api_list(
+        self,
+        path: str,
+        *,
+        model: type[_T] | Any,
+        query: Mapping[str, object] | None = None,
+        body: object = None,
+        method: str = "GET",
+        options: RequestOptions | Mapping[str, Any] | None = None,
+        page: type[_SyncP],
+    ) -> _SyncP: ...
+
+    def get_api_list(
+        self,
+        path: str,
+        *,
+        model: type[_T] | Any,
+        query: Mapping[str, object] | None = None,
+        body: object = None,
+        method: str = "GET",
+        options: RequestOptions | Mapping[str, Any] | None = None,
+        page: type[SyncPage[Any]] | None = None,
+    ) -> Any:
         """Fetch the first page of a list; iterating the page walks every following page lazily."""
         from ._pagination import SyncPage, page_model
 
         q = clean_query(query)
+        page_cls = page or SyncPage  # the official SDK's page class of the operation, if it has one
         if self._mode is None:
-            return SyncPage(self, model, q, method, path, body, options)
-        from ._response import APIResponse
+            return page_cls(self, model, q, method, path, body, options)
+        from ._response import APIResponse, LegacyAPIResponse
 
         prep = self._prepare(
-            method, path, body=body, query=q, files=None, headers=None, stream=False, options=options
+            method,
+            path,
+            body=body,
+            query=q,
+            files=None,
+            headers=None,
+            stream=self._mode == "stream",
+            options=options,
         )
 
         def finish(r: Response) -> SyncPage[_T]:
             r.read()
             first = parse_response(r, page_model(cast(Any, model)), self._strict)
-            return SyncPage(self._view_with_mode(None), model, q, method, path, body, options, first)
+            return page_cls(self._view_with_mode(None), model, q, method, path, body, options, first)
 
-        return APIResponse(self._send(prep), finish)  # type: ignore[return-value]
+        response = self._send(prep)
+        if self._mode == "raw":
+            response.read()
+            return LegacyAPIResponse(response, finish, retries_taken=prep.retries_taken)
+        return APIResponse(response, finish, retries_taken=prep.retries_taken)
 
     # -- raw access ("bring your own types") -------------------------------------------------------
     def get(self, path: str, *, cast_to: Any = object, **kwargs: Any) -> Any:
@@ -181,9 +233,11 @@ class OpenAI(_ClientCore, SyncRootResources):
     def close(self) -> None:
         """Close the connection pool this client created (never a caller's ``http_client``; a
         ``with_options`` view closes nothing)."""
-        if self._is_view or not self._holder.created:
+        if self._is_view:
             return
-        self._holder.get().close()
+        self._holder.closed = True
+        if self._holder.created:
+            self._holder.get().close()
 
     def __enter__(self) -> OpenAI:
         return self
@@ -210,7 +264,7 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         return lambda: async_transport(http_client)
 
     async def _send(self, prep: Prepared) -> Response:
-        return await drive_async(attempts(prep, self._pipe), self._holder.get())
+        return await drive_async(attempts(prep, self._pipe_for(prep)), self._holder.get())
 
     async def request(
         self,
@@ -225,6 +279,7 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         stream: bool = False,
         stream_cls: Any = None,
         options: RequestOptions | Mapping[str, Any] | None = None,
+        post_parser: Callable[[Any], Any] | None = None,
     ) -> Any:
         mode = self._mode
         binary = cast_to is BinaryResponse
@@ -239,29 +294,56 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
             options=options,
         )
         response = await self._send(prep)
-        if mode is not None:
-            from ._response import AsyncAPIResponse
+        if mode == "raw":  # with_raw_response: body read now, parse() is a plain call (official SDK)
+            from ._response import LegacyAPIResponse
 
-            return AsyncAPIResponse(response, lambda r: self._finish(r, prep, cast_to, stream, stream_cls))
-        return await self._finish(response, prep, cast_to, stream, stream_cls)
+            if not stream:
+                await response.aread()
 
-    async def _finish(
+            def finish_read(r: Response) -> Any:
+                value = self._finish_read(r, prep, cast_to, stream, stream_cls)
+                return value if post_parser is None else post_parser(value)
+
+            return LegacyAPIResponse(response, finish_read, retries_taken=prep.retries_taken)
+        if mode == "stream":
+            from ._response import AsyncAPIResponse, AsyncStreamedBinaryAPIResponse
+
+            async def finish(r: Response) -> Any:
+                value = await self._finish(r, prep, cast_to, stream, stream_cls)
+                return value if post_parser is None else post_parser(value)
+
+            cls = AsyncStreamedBinaryAPIResponse if binary else AsyncAPIResponse
+            return cls(response, finish, retries_taken=prep.retries_taken)
+        result = await self._finish(response, prep, cast_to, stream, stream_cls)
+        return result if post_parser is None else post_parser(result)
+
+    def _finish_read(
         self, response: Response, prep: Prepared, cast_to: Any, stream: bool, stream_cls: Any
     ) -> Any:
+        """The result of a response whose body is read already (or streams)."""
         if stream:
             from ._streaming import AsyncStream, is_not_streamed, not_streamed_error
 
             if is_not_streamed(response):
-                await response.aread()
                 raise not_streamed_error(response)
             return AsyncStream(
                 response, stream_cls, idle_timeout=prep.timeout.stream_idle, strict=self._strict
             )
         if cast_to is BinaryResponse:
             return AsyncBinaryResponse(response)
-        if response.content is None:
-            await response.aread()
         return _bind(parse_response(response, cast_to, self._strict), self)
+
+    async def _finish(
+        self, response: Response, prep: Prepared, cast_to: Any, stream: bool, stream_cls: Any
+    ) -> Any:
+        if stream:
+            from ._streaming import is_not_streamed
+
+            if is_not_streamed(response):
+                await response.aread()
+        elif cast_to is not BinaryResponse and response.content is None:
+            await response.aread()
+        return self._finish_read(response, prep, cast_to, stream, stream_cls)
 
     async def _fetch_page(
         self,
@@ -278,6 +360,7 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         )
         return parse_response(await self._send(prep), page_cls, self._strict)
 
+    @overload
     def get_api_list(
         self,
         path: str,
@@ -287,33 +370,89 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         body: object = None,
         method: str = "GET",
         options: RequestOptions | Mapping[str, Any] | None = None,
-    ) -> AsyncPage[_T]:
+        page: None = None,
+    ) -> AsyncPage[_T]: ...
+
+    @overload
+    def get_api_list(
+        self,
+        path: str,
+        *,
+        model: type[_T] | Any,
+        query: Mapping[str, object] | None = None,
+        body: object = None,
+        method: str = "GET",
+        options: RequestOptions | Mapping[str, Any] | None = None,
+        page: type[_AsyncP],
+    ) -> _AsyncP: ...
+
+    def get_api_list(
+        self,
+        path: str,
+        *,
+        model: type[_T] | Any,
+        query: Mapping[str, object] | None = None,
+        body: object = None,
+        method: str = "GET",
+        options: RequestOptions | Mapping[str, Any] | None = None,
+        page: type[AsyncPage[Any]] | None = None,
+    ) -> Any:
         """A page to ``await`` (first page) or ``async for`` over (every item of every page)."""
         from ._pagination import AsyncPage
 
         q = clean_query(query)
+        page_cls = page or AsyncPage
         if self._mode is None:
-            return AsyncPage(self, model, q, method, path, body, options)
-        return self._raw_list(model, q, method, path, body, options)  # type: ignore[return-value]
+            return page_cls(self, model, q, method, path, body, options)
+        return self._raw_list(model, q, method, path, body, options, page_cls)
 
     async def _raw_list(
-        self, model: Any, q: dict[str, object], method: str, path: str, body: object, options: Any
+        self,
+        model: Any,
+        q: dict[str, object],
+        method: str,
+        path: str,
+        body: object,
+        options: Any,
+        page_cls: type[AsyncPage[Any]],
     ) -> Any:
         """``await client.with_raw_response.<list op>()``: the first page's response, ``parse()`` -> page."""
-        from ._pagination import AsyncPage, page_model
-        from ._response import AsyncAPIResponse
+        from ._pagination import page_model
+        from ._response import AsyncAPIResponse, LegacyAPIResponse
 
         prep = self._prepare(
-            method, path, body=body, query=q, files=None, headers=None, stream=False, options=options
+            method,
+            path,
+            body=body,
+            query=q,
+            files=None,
+            headers=None,
+            stream=self._mode == "stream",
+            options=options,
         )
         plain = self._view_with_mode(None)
 
+        def first_page(r: Response) -> AsyncPage[Any]:
+            first = parse_response(r, page_model(model), self._strict)
+            return page_cls(plain, model, q, method, path, body, options, first)
+
         async def finish(r: Response) -> AsyncPage[Any]:
             await r.aread()
-            first = parse_response(r, page_model(model), self._strict)
-            return AsyncPage(plain, model, q, method, path, body, options, first)
+            return first_page(r)
 
-        return AsyncAPIResponse(await self._send(prep), finish)
+        response = await self._send(prep)
+        if self._mode == "raw":
+            await response.aread()
+            return LegacyAPIResponse(response, first_page, retries_taken=prep.retries_taken)
+        return AsyncAPIResponse(response, finish, retries_taken=prep.retries_taken)
+
+    @property
+    def with_streaming_response(self) -> AsyncOpenAI:
+        """``async with client.with_streaming_response.files.content(...) as response``: the body is read
+        only when asked (each call is also awaitable)."""
+        from ._resource import async_streaming_view
+
+        return cast("AsyncOpenAI", async_streaming_view(self._view_with_mode("stream")))
 
     async def get(self, path: str, *, cast_to: Any = object, **kwargs: Any) -> Any:
         return await self.request("GET", path, cast_to=cast_to, **kwargs)
@@ -331,9 +470,11 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         return await self.request("DELETE", path, cast_to=cast_to, **kwargs)
 
     async def close(self) -> None:
-        if self._is_view or not self._holder.created:
+        if self._is_view:
             return
-        await self._holder.get().aclose()
+        self._holder.closed = True
+        if self._holder.created:
+            await self._holder.get().aclose()
 
     async def __aenter__(self) -> AsyncOpenAI:
         return self

@@ -98,6 +98,37 @@ class _PageBase(Generic[_T]):
         """The parsed list response itself (``first_id``, ``last_id``, ``object``...)."""
         return self._page
 
+    def next_page_info(self) -> dict[str, object] | None:
+        """The query parameters that fetch the next page, or None after the last page."""
+        if self._page is None:
+            return None
+        query = next_query(self._page, self._query)
+        return None if query is None else {k: v for k, v in query.items() if self._query.get(k) != v}
+
+    def to_dict(self, **kwargs: Any) -> dict[str, Any]:
+        """This page's list response as a dict (not the following pages)."""
+        return self.model_dump(**kwargs)
+
+    def to_json(self, **kwargs: Any) -> str:
+        return self.model_dump_json(**kwargs)
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        kwargs.setdefault("by_alias", True)
+        kwargs.setdefault("exclude_unset", True)
+        return self._page.model_dump(**kwargs) if self._page is not None else {}
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        kwargs.setdefault("by_alias", True)
+        kwargs.setdefault("exclude_unset", True)
+        return self._page.model_dump_json(**kwargs) if self._page is not None else "{}"
+
+    def __getattr__(self, name: str) -> Any:
+        # the list response's own fields (``first_id``, ``last_id``, ``object``, ``next``...)
+        page = self.__dict__.get("_page")
+        if page is None or name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(page, name)
+
     def _fetch_args(self, query: dict[str, object]) -> dict[str, Any]:
         return {
             "method": self._method,

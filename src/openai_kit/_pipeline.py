@@ -58,6 +58,7 @@ class Prepared:
     max_retries: int
     #: safe to send twice: a safe method, or a request with the caller's own idempotency key
     repeatable: bool = False
+    retries_taken: int = 0  # set by attempts(): how many retries the call took (raw responses report it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,7 @@ def attempts(prep: Prepared, pipe: Pipeline) -> Generator[Any, Any, Response]:
             yield Call(rhook, (response,))
         logger.info('HTTP Request: %s %s "%d"', request.method, request.url, response.status_code)
         if response.status_code < 400:
+            prep.retries_taken = retries
             return response
         content = yield Read(response)
         body = error_body(content)

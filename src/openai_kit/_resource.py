@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+import inspect
+from typing import TYPE_CHECKING, Any, cast
 
 from typing_extensions import Self
 
 if TYPE_CHECKING:
     from ._client import AsyncOpenAI, OpenAI
 
-__all__ = ["AsyncAPIResource", "SyncAPIResource"]
+__all__ = ["AsyncAPIResource", "SyncAPIResource", "async_streaming_view"]
 
 
 class SyncAPIResource:
@@ -26,8 +28,42 @@ class SyncAPIResource:
 
     @property
     def with_streaming_response(self) -> Self:
-        """``client.files.with_streaming_response.content(...)``: the body is read only when asked."""
+        """``with client.files.with_streaming_response.content(...) as response``: the body is read only
+        when asked."""
         return type(self)(self._client.with_streaming_response)
+
+
+class _AsyncStreamingView:
+    """Wraps an async client or resource so that each operation returns an object usable both with
+    ``async with`` (the official SDK's way) and ``await``: ``AsyncResponseContextManager``."""
+
+    __slots__ = ("_target",)
+
+    def __init__(self, target: Any) -> None:
+        self._target = target
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._target, name)
+        if isinstance(attr, AsyncAPIResource):
+            return _AsyncStreamingView(attr)
+        if not callable(attr) or isinstance(attr, type):
+            return attr
+
+        @functools.wraps(attr)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            from ._response import AsyncResponseContextManager
+
+            result = attr(*args, **kwargs)
+            return AsyncResponseContextManager(result) if inspect.isawaitable(result) else result
+
+        return call
+
+    def __repr__(self) -> str:
+        return f"<with_streaming_response of {self._target!r}>"
+
+
+def async_streaming_view(target: Any) -> Any:
+    return _AsyncStreamingView(target)
 
 
 class AsyncAPIResource:
@@ -43,5 +79,6 @@ class AsyncAPIResource:
 
     @property
     def with_streaming_response(self) -> Self:
-        """``client.files.with_streaming_response.content(...)``: the body is read only when asked."""
-        return type(self)(self._client.with_streaming_response)
+        """``async with client.files.with_streaming_response.content(...) as response``: the body is read
+        only when asked."""
+        return cast(Self, _AsyncStreamingView(type(self)(self._client._view_with_mode("stream"))))

@@ -293,6 +293,10 @@ class AsyncStream(Generic[_T]):
         await self._iterator.aclose()
         await self._finish()
 
+    async def aclose(self) -> None:
+        """``close()`` (the official SDK's other name)."""
+        await self.close()
+
     async def __aenter__(self) -> AsyncStream[_T]:
         return self
 

@@ -13,11 +13,13 @@ from ._types import NotGiven
 
 __all__ = [
     "decode_embedding",
+    "decode_embeddings",
     "deep_object",
     "file_fields",
     "header_fields",
     "package_of",
     "path_param",
+    "warn_deprecated",
 ]
 
 
@@ -69,3 +71,18 @@ def decode_embedding(data: str) -> list[float]:
     if sys.byteorder == "big":
         values.byteswap()
     return values.tolist()
+
+
+def decode_embeddings(result: Any) -> Any:
+    """An embeddings result asked for as base64 (for speed) with its vectors decoded to floats."""
+    for item in result.data:
+        if isinstance(item.embedding, str):
+            item.embedding = decode_embedding(item.embedding)
+    return result
+
+
+def warn_deprecated(message: str) -> None:
+    """A ``DeprecationWarning`` pointing at the code that called the deprecated operation."""
+    import warnings
+
+    warnings.warn(message, DeprecationWarning, stacklevel=3)

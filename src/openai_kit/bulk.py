@@ -278,7 +278,7 @@ class _Writer:
 async def _one(client: Any, cid: str, url: str, body: dict[str, Any]) -> tuple[bytes, bool]:
     try:
         raw = await client.with_raw_response.request("POST", _api_path(url), body=body, cast_to=object)
-        content = await raw.read()
+        content = raw.content  # a raw response is read already (LegacyAPIResponse)
         try:
             parsed: Any = orjson.Fragment(content) if content else None
             orjson.loads(content)

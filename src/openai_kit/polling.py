@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Collection, Generator
 from typing import Any, TypeVar
 
 from ._errors import OpenAIError
-from ._response import APIResponse, AsyncAPIResponse
+from ._response import APIResponse, AsyncAPIResponse, LegacyAPIResponse
 
 __all__ = [
     "FAILED_STATUSES",
@@ -164,7 +164,7 @@ def wait_for(
             return result
         if action[0] == "get":
             got: Any = get()
-            raw = isinstance(got, APIResponse)
+            raw = isinstance(got, (APIResponse, LegacyAPIResponse))
             value = (got.parse(), _poll_after(got.headers)) if raw else (got, None)
         else:
             time.sleep(action[1])
@@ -193,7 +193,9 @@ async def await_for(
             return result
         if action[0] == "get":
             got: Any = await get()
-            if isinstance(got, AsyncAPIResponse):
+            if isinstance(got, LegacyAPIResponse):  # with_raw_response: parse() is a plain call
+                value = (got.parse(), _poll_after(got.headers))
+            elif isinstance(got, AsyncAPIResponse):
                 value = (await got.parse(), _poll_after(got.headers))
             else:
                 value = (got, None)

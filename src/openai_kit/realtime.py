@@ -64,7 +64,12 @@ class _Session:
 
     @staticmethod
     def target(client: _ClientCore, model: str | None, query: Mapping[str, object] | None) -> str:
-        return client.provider.realtime_url(client.base_url, model, {**client.default_query, **(query or {})})
+        url = client.provider.realtime_url(client.base_url, model, {**client.default_query, **(query or {})})
+        base = getattr(client, "websocket_base_url", None)
+        if base:  # websocket_base_url= replaces the URL derived from base_url
+            path_end = url.find("?") if "?" in url else len(url)
+            url = str(base).rstrip("/") + url[url.rfind("/realtime", 0, path_end) :]
+        return url
 
     @staticmethod
     def headers(client: _ClientCore, key: str | None, extra: Mapping[str, str] | None) -> dict[str, str]:

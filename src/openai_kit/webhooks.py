@@ -40,15 +40,18 @@ def _header(headers: Mapping[str, str] | Any, name: str) -> str:
     value = headers.get(name)
     if value is None:  # plain dicts are case-sensitive; look the name up case-insensitively
         value = next((v for k, v in headers.items() if k.lower() == name), None)
-    if not value:
-        raise InvalidWebhookSignatureError(f"missing the {name!r} header")
+    if not value:  # the official SDK's error and message
+        raise ValueError(f"Could not find {name} header")
     return str(value)
 
 
 def _key(secret: str) -> bytes:
-    raw = secret[len("whsec_") :] if secret.startswith("whsec_") else secret
+    """A ``whsec_<base64>`` secret is the base64 key; any other string is the key itself (as the official
+    SDK reads it)."""
+    if not secret.startswith("whsec_"):
+        return secret.encode()
     try:
-        return base64.b64decode(raw, validate=True)
+        return base64.b64decode(secret[len("whsec_") :], validate=True)
     except (binascii.Error, ValueError):
         raise ValueError("the webhook secret is not valid base64 (expected 'whsec_<base64>')") from None
 
@@ -62,25 +65,26 @@ def verify_signature(
 ) -> None:
     """Raise :class:`InvalidWebhookSignatureError` unless ``payload`` is signed with ``secret`` and fresh."""
     body = payload.decode("utf-8") if isinstance(payload, bytes) else payload
-    msg_id = _header(headers, "webhook-id")
-    stamp = _header(headers, "webhook-timestamp")
+    # (the official SDK's checks, order and messages, so code matching on them keeps working)
     signatures = _header(headers, "webhook-signature")
+    stamp = _header(headers, "webhook-timestamp")
+    msg_id = _header(headers, "webhook-id")
     try:
         sent = int(stamp)
     except ValueError:
-        raise InvalidWebhookSignatureError("the webhook-timestamp header is not a number") from None
+        raise InvalidWebhookSignatureError("Invalid webhook timestamp format") from None
     now = int(time.time())
-    if sent < now - tolerance:
-        raise InvalidWebhookSignatureError(f"the webhook is older than {tolerance}s (a replay?)")
+    if now - sent > tolerance:
+        raise InvalidWebhookSignatureError("Webhook timestamp is too old")
     if sent > now + tolerance:
-        raise InvalidWebhookSignatureError(f"the webhook is dated more than {tolerance}s in the future")
+        raise InvalidWebhookSignatureError("Webhook timestamp is too new")
     digest = hmac.new(_key(secret), f"{msg_id}.{stamp}.{body}".encode(), hashlib.sha256).digest()
     expected = base64.b64encode(digest).decode()
     for entry in signatures.split():
         version, _, signature = entry.partition(",")
         if version == "v1" and hmac.compare_digest(signature, expected):
             return
-    raise InvalidWebhookSignatureError("no webhook-signature matches this secret and body")
+    raise InvalidWebhookSignatureError("The given webhook signature does not match the expected signature")
 
 
 def unwrap(
@@ -116,7 +120,8 @@ class Webhooks:
         found = secret or self._secret or os.environ.get("OPENAI_WEBHOOK_SECRET")
         if not found:
             raise ValueError(
-                "no webhook secret: pass secret=, set webhook_secret= on the client, or OPENAI_WEBHOOK_SECRET"
+                "The webhook secret must either be set using the env var, OPENAI_WEBHOOK_SECRET, on the "
+                "client class, OpenAI(webhook_secret='123'), or passed to this function"
             )
         return found
 

@@ -425,6 +425,12 @@ class RunsStreamMixin:
         no_stream_param(params)
         return _sync(lambda: me.create(thread_id, stream=True, **params), event_handler)
 
+    def create_and_stream(
+        self, *, thread_id: str, event_handler: AssistantEventHandler | None = None, **params: Any
+    ) -> StreamManager[Any]:
+        """The official SDK's older name of :meth:`stream`."""
+        return self.stream(thread_id=thread_id, event_handler=event_handler, **params)
+
     def submit_tool_outputs_stream(
         self,
         *,
@@ -464,6 +470,12 @@ class AsyncRunsStreamMixin:
         me: Any = self
         no_stream_param(params)
         return _async(lambda: me.create(thread_id, stream=True, **params), event_handler)
+
+    def create_and_stream(
+        self, *, thread_id: str, event_handler: AsyncAssistantEventHandler | None = None, **params: Any
+    ) -> AsyncStreamManager[Any]:
+        """The official SDK's older name of :meth:`stream`."""
+        return self.stream(thread_id=thread_id, event_handler=event_handler, **params)
 
     def submit_tool_outputs_stream(
         self,

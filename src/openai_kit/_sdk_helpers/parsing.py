@@ -92,7 +92,8 @@ def _parse_chat(
 
 def _responses_params(params: dict[str, Any]) -> type[pydantic.BaseModel] | None:
     _no_stream(params)
-    model = _model_class(params.pop("text_format", None))
+    parse_as = params.pop("parse_as", None)  # the official SDK's newer name for text_format
+    model = _model_class(params.pop("text_format", None) or parse_as)
     if model is not None:
         params["text"] = {**(params.get("text") or {}), **text_format(model)}
     return model

@@ -43,7 +43,7 @@ def async_transport(http_client: Any) -> AsyncTransport:
     """The transport for ``AsyncOpenAI(http_client=...)``: aiohttp by default; an httpx / httpx2 async
     client, an ``aiohttp.ClientSession``, a :class:`~openai_kit.MockTransport` or anything with the
     :class:`AsyncTransport` methods otherwise."""
-    if http_client is None:
+    if http_client is None or getattr(http_client, "_openai_kit_default", False):  # DefaultAioHttpClient
         from .aiohttp import AiohttpTransport
 
         return AiohttpTransport()

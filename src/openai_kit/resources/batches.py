@@ -13,7 +13,7 @@ from openai_kit._waiters import AsyncBatchesWaitMixin, BatchesWaitMixin
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit.types.batches import (
         Batch,
         BatchFileExpirationAfterParam,
@@ -32,13 +32,15 @@ class Batches(BatchesWaitMixin, SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[Batch]:
+    ) -> SyncCursorPage[Batch]:
         """`GET /batches`."""
         from openai_kit.types.batches import Batch
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[Batch] = self._client.get_api_list(
+        result: SyncCursorPage[Batch] = self._client.get_api_list(
             "/batches",
             model=Batch,
+            page=SyncCursorPage,
             query={
                 "after": after,
                 "limit": limit,
@@ -117,13 +119,15 @@ class AsyncBatches(AsyncBatchesWaitMixin, AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[Batch]:
+    ) -> AsyncCursorPage[Batch]:
         """`GET /batches`."""
         from openai_kit.types.batches import Batch
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[Batch] = self._client.get_api_list(
+        result: AsyncCursorPage[Batch] = self._client.get_api_list(
             "/batches",
             model=Batch,
+            page=AsyncCursorPage,
             query={
                 "after": after,
                 "limit": limit,
@@ -191,3 +195,7 @@ class AsyncBatches(AsyncBatchesWaitMixin, AsyncAPIResource):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

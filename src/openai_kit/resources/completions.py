@@ -583,3 +583,7 @@ class AsyncCompletionsWithModel(AsyncCompletions):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -15,11 +15,15 @@ from openai_kit._utils import path_param
 from openai_kit._utils import file_fields
 if TYPE_CHECKING:
     from openai_kit._binary import AsyncBinaryResponse, BinaryResponse
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit.types.containers import (
-        ContainerFileResource,
-        ContainerResource,
+        ContainerCreateResponse,
+        ContainerListResponse,
+        ContainerRetrieveResponse,
         CreateContainerBodyExpiresAfterParam,
+        FileCreateResponse,
+        FileListResponse,
+        FileRetrieveResponse,
     )
     from openai_kit.types.shared import (
         ContainerNetworkPolicyAllowlistParam,
@@ -44,13 +48,15 @@ class Containers(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[ContainerResource]:
+    ) -> SyncCursorPage[ContainerListResponse]:
         """`GET /containers`."""
-        from openai_kit.types.containers import ContainerResource
+        from openai_kit.types.containers import ContainerListResponse
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[ContainerResource] = self._client.get_api_list(
+        result: SyncCursorPage[ContainerListResponse] = self._client.get_api_list(
             "/containers",
-            model=ContainerResource,
+            model=ContainerListResponse,
+            page=SyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -71,11 +77,11 @@ class Containers(SyncAPIResource):
         memory_limit: Literal["1g", "4g", "16g", "64g"] | NotGiven = NOT_GIVEN,
         network_policy: Union[ContainerNetworkPolicyDisabledParam, ContainerNetworkPolicyAllowlistParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> ContainerResource:
+    ) -> ContainerCreateResponse:
         """`POST /containers`."""
-        from openai_kit.types.containers import ContainerResource
+        from openai_kit.types.containers import ContainerCreateResponse
 
-        result: ContainerResource = self._client.request(
+        result: ContainerCreateResponse = self._client.request(
             "POST",
             "/containers",
             body={
@@ -86,7 +92,7 @@ class Containers(SyncAPIResource):
                 "memory_limit": memory_limit,
                 "network_policy": network_policy,
             },
-            cast_to=ContainerResource,
+            cast_to=ContainerCreateResponse,
             options=options,
         )
         return result
@@ -95,14 +101,14 @@ class Containers(SyncAPIResource):
         self,
         container_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ContainerResource:
+    ) -> ContainerRetrieveResponse:
         """`GET /containers/{container_id}`."""
-        from openai_kit.types.containers import ContainerResource
+        from openai_kit.types.containers import ContainerRetrieveResponse
 
-        result: ContainerResource = self._client.request(
+        result: ContainerRetrieveResponse = self._client.request(
             "GET",
             f"/containers/{path_param('container_id', container_id)}",
-            cast_to=ContainerResource,
+            cast_to=ContainerRetrieveResponse,
             options=options,
         )
         return result
@@ -113,12 +119,13 @@ class Containers(SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`DELETE /containers/{container_id}`."""
-        self._client.request(
+        result: None = self._client.request(
             "DELETE",
             f"/containers/{path_param('container_id', container_id)}",
             cast_to=None,
             options=options,
         )
+        return result
 
 
 class AsyncContainers(AsyncAPIResource):
@@ -136,13 +143,15 @@ class AsyncContainers(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         name: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[ContainerResource]:
+    ) -> AsyncCursorPage[ContainerListResponse]:
         """`GET /containers`."""
-        from openai_kit.types.containers import ContainerResource
+        from openai_kit.types.containers import ContainerListResponse
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[ContainerResource] = self._client.get_api_list(
+        result: AsyncCursorPage[ContainerListResponse] = self._client.get_api_list(
             "/containers",
-            model=ContainerResource,
+            model=ContainerListResponse,
+            page=AsyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -163,11 +172,11 @@ class AsyncContainers(AsyncAPIResource):
         memory_limit: Literal["1g", "4g", "16g", "64g"] | NotGiven = NOT_GIVEN,
         network_policy: Union[ContainerNetworkPolicyDisabledParam, ContainerNetworkPolicyAllowlistParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> ContainerResource:
+    ) -> ContainerCreateResponse:
         """`POST /containers`."""
-        from openai_kit.types.containers import ContainerResource
+        from openai_kit.types.containers import ContainerCreateResponse
 
-        result: ContainerResource = await self._client.request(
+        result: ContainerCreateResponse = await self._client.request(
             "POST",
             "/containers",
             body={
@@ -178,7 +187,7 @@ class AsyncContainers(AsyncAPIResource):
                 "memory_limit": memory_limit,
                 "network_policy": network_policy,
             },
-            cast_to=ContainerResource,
+            cast_to=ContainerCreateResponse,
             options=options,
         )
         return result
@@ -187,14 +196,14 @@ class AsyncContainers(AsyncAPIResource):
         self,
         container_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ContainerResource:
+    ) -> ContainerRetrieveResponse:
         """`GET /containers/{container_id}`."""
-        from openai_kit.types.containers import ContainerResource
+        from openai_kit.types.containers import ContainerRetrieveResponse
 
-        result: ContainerResource = await self._client.request(
+        result: ContainerRetrieveResponse = await self._client.request(
             "GET",
             f"/containers/{path_param('container_id', container_id)}",
-            cast_to=ContainerResource,
+            cast_to=ContainerRetrieveResponse,
             options=options,
         )
         return result
@@ -205,12 +214,13 @@ class AsyncContainers(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`DELETE /containers/{container_id}`."""
-        await self._client.request(
+        result: None = await self._client.request(
             "DELETE",
             f"/containers/{path_param('container_id', container_id)}",
             cast_to=None,
             options=options,
         )
+        return result
 
 
 class Files(SyncAPIResource):
@@ -228,13 +238,15 @@ class Files(SyncAPIResource):
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[ContainerFileResource]:
+    ) -> SyncCursorPage[FileListResponse]:
         """`GET /containers/{container_id}/files`."""
-        from openai_kit.types.containers import ContainerFileResource
+        from openai_kit.types.containers import FileListResponse
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[ContainerFileResource] = self._client.get_api_list(
+        result: SyncCursorPage[FileListResponse] = self._client.get_api_list(
             f"/containers/{path_param('container_id', container_id)}/files",
-            model=ContainerFileResource,
+            model=FileListResponse,
+            page=SyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -251,11 +263,11 @@ class Files(SyncAPIResource):
         file_id: str | NotGiven = NOT_GIVEN,
         file: FileTypes | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> ContainerFileResource:
+    ) -> FileCreateResponse:
         """`POST /containers/{container_id}/files`."""
-        from openai_kit.types.containers import ContainerFileResource
+        from openai_kit.types.containers import FileCreateResponse
 
-        result: ContainerFileResource = self._client.request(
+        result: FileCreateResponse = self._client.request(
             "POST",
             f"/containers/{path_param('container_id', container_id)}/files",
             body={
@@ -263,8 +275,8 @@ class Files(SyncAPIResource):
             },
             files=file_fields({
                 "file": file,
-            }),
-            cast_to=ContainerFileResource,
+            }) or None,
+            cast_to=FileCreateResponse,
             options=options,
         )
         return result
@@ -275,14 +287,14 @@ class Files(SyncAPIResource):
         *,
         container_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ContainerFileResource:
+    ) -> FileRetrieveResponse:
         """`GET /containers/{container_id}/files/{file_id}`."""
-        from openai_kit.types.containers import ContainerFileResource
+        from openai_kit.types.containers import FileRetrieveResponse
 
-        result: ContainerFileResource = self._client.request(
+        result: FileRetrieveResponse = self._client.request(
             "GET",
             f"/containers/{path_param('container_id', container_id)}/files/{path_param('file_id', file_id)}",
-            cast_to=ContainerFileResource,
+            cast_to=FileRetrieveResponse,
             options=options,
         )
         return result
@@ -295,12 +307,13 @@ class Files(SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`DELETE /containers/{container_id}/files/{file_id}`."""
-        self._client.request(
+        result: None = self._client.request(
             "DELETE",
             f"/containers/{path_param('container_id', container_id)}/files/{path_param('file_id', file_id)}",
             cast_to=None,
             options=options,
         )
+        return result
 
 
 class AsyncFiles(AsyncAPIResource):
@@ -318,13 +331,15 @@ class AsyncFiles(AsyncAPIResource):
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[ContainerFileResource]:
+    ) -> AsyncCursorPage[FileListResponse]:
         """`GET /containers/{container_id}/files`."""
-        from openai_kit.types.containers import ContainerFileResource
+        from openai_kit.types.containers import FileListResponse
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[ContainerFileResource] = self._client.get_api_list(
+        result: AsyncCursorPage[FileListResponse] = self._client.get_api_list(
             f"/containers/{path_param('container_id', container_id)}/files",
-            model=ContainerFileResource,
+            model=FileListResponse,
+            page=AsyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -341,11 +356,11 @@ class AsyncFiles(AsyncAPIResource):
         file_id: str | NotGiven = NOT_GIVEN,
         file: FileTypes | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> ContainerFileResource:
+    ) -> FileCreateResponse:
         """`POST /containers/{container_id}/files`."""
-        from openai_kit.types.containers import ContainerFileResource
+        from openai_kit.types.containers import FileCreateResponse
 
-        result: ContainerFileResource = await self._client.request(
+        result: FileCreateResponse = await self._client.request(
             "POST",
             f"/containers/{path_param('container_id', container_id)}/files",
             body={
@@ -353,8 +368,8 @@ class AsyncFiles(AsyncAPIResource):
             },
             files=file_fields({
                 "file": file,
-            }),
-            cast_to=ContainerFileResource,
+            }) or None,
+            cast_to=FileCreateResponse,
             options=options,
         )
         return result
@@ -365,14 +380,14 @@ class AsyncFiles(AsyncAPIResource):
         *,
         container_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ContainerFileResource:
+    ) -> FileRetrieveResponse:
         """`GET /containers/{container_id}/files/{file_id}`."""
-        from openai_kit.types.containers import ContainerFileResource
+        from openai_kit.types.containers import FileRetrieveResponse
 
-        result: ContainerFileResource = await self._client.request(
+        result: FileRetrieveResponse = await self._client.request(
             "GET",
             f"/containers/{path_param('container_id', container_id)}/files/{path_param('file_id', file_id)}",
-            cast_to=ContainerFileResource,
+            cast_to=FileRetrieveResponse,
             options=options,
         )
         return result
@@ -385,12 +400,13 @@ class AsyncFiles(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`DELETE /containers/{container_id}/files/{file_id}`."""
-        await self._client.request(
+        result: None = await self._client.request(
             "DELETE",
             f"/containers/{path_param('container_id', container_id)}/files/{path_param('file_id', file_id)}",
             cast_to=None,
             options=options,
         )
+        return result
 
 
 class Content(SyncAPIResource):
@@ -435,3 +451,7 @@ class AsyncContent(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -13,7 +13,7 @@ from openai_kit._types import FileTypes, RequestOptions
 from openai_kit._utils import file_fields
 if TYPE_CHECKING:
     from openai_kit.types.content_provenance_checks import (
-        ProvenanceResource,
+        ContentProvenanceCheck,
     )
 
 
@@ -25,17 +25,17 @@ class ContentProvenanceChecks(SyncAPIResource):
         *,
         file: FileTypes,
         **options: Unpack[RequestOptions],
-    ) -> ProvenanceResource:
+    ) -> ContentProvenanceCheck:
         """`POST /content_provenance_checks`."""
-        from openai_kit.types.content_provenance_checks import ProvenanceResource
+        from openai_kit.types.content_provenance_checks import ContentProvenanceCheck
 
-        result: ProvenanceResource = self._client.request(
+        result: ContentProvenanceCheck = self._client.request(
             "POST",
             "/content_provenance_checks",
             files=file_fields({
                 "file": file,
             }),
-            cast_to=ProvenanceResource,
+            cast_to=ContentProvenanceCheck,
             options=options,
         )
         return result
@@ -49,17 +49,21 @@ class AsyncContentProvenanceChecks(AsyncAPIResource):
         *,
         file: FileTypes,
         **options: Unpack[RequestOptions],
-    ) -> ProvenanceResource:
+    ) -> ContentProvenanceCheck:
         """`POST /content_provenance_checks`."""
-        from openai_kit.types.content_provenance_checks import ProvenanceResource
+        from openai_kit.types.content_provenance_checks import ContentProvenanceCheck
 
-        result: ProvenanceResource = await self._client.request(
+        result: ContentProvenanceCheck = await self._client.request(
             "POST",
             "/content_provenance_checks",
             files=file_fields({
                 "file": file,
             }),
-            cast_to=ProvenanceResource,
+            cast_to=ContentProvenanceCheck,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -13,12 +13,12 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncConversationCursorPage, SyncConversationCursorPage
     from openai_kit.types.conversations import (
+        Conversation,
+        ConversationDeletedResource,
         ConversationItem,
         ConversationItemList,
-        ConversationResource,
-        DeletedConversationResource,
     )
     from openai_kit.types.responses import (
         IncludeEnumParam,
@@ -42,18 +42,18 @@ class Conversations(SyncAPIResource):
         metadata: Optional[MetadataParam] | NotGiven = NOT_GIVEN,
         items: Optional[Sequence[InputItemParam]] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> ConversationResource:
+    ) -> Conversation:
         """`POST /conversations`."""
-        from openai_kit.types.conversations import ConversationResource
+        from openai_kit.types.conversations import Conversation
 
-        result: ConversationResource = self._client.request(
+        result: Conversation = self._client.request(
             "POST",
             "/conversations",
             body={
                 "metadata": metadata,
                 "items": items,
             },
-            cast_to=ConversationResource,
+            cast_to=Conversation,
             options=options,
         )
         return result
@@ -62,14 +62,14 @@ class Conversations(SyncAPIResource):
         self,
         conversation_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ConversationResource:
+    ) -> Conversation:
         """`GET /conversations/{conversation_id}`."""
-        from openai_kit.types.conversations import ConversationResource
+        from openai_kit.types.conversations import Conversation
 
-        result: ConversationResource = self._client.request(
+        result: Conversation = self._client.request(
             "GET",
             f"/conversations/{path_param('conversation_id', conversation_id)}",
-            cast_to=ConversationResource,
+            cast_to=Conversation,
             options=options,
         )
         return result
@@ -80,17 +80,17 @@ class Conversations(SyncAPIResource):
         *,
         metadata: MetadataParam,
         **options: Unpack[RequestOptions],
-    ) -> ConversationResource:
+    ) -> Conversation:
         """`POST /conversations/{conversation_id}`."""
-        from openai_kit.types.conversations import ConversationResource
+        from openai_kit.types.conversations import Conversation
 
-        result: ConversationResource = self._client.request(
+        result: Conversation = self._client.request(
             "POST",
             f"/conversations/{path_param('conversation_id', conversation_id)}",
             body={
                 "metadata": metadata,
             },
-            cast_to=ConversationResource,
+            cast_to=Conversation,
             options=options,
         )
         return result
@@ -99,14 +99,14 @@ class Conversations(SyncAPIResource):
         self,
         conversation_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeletedConversationResource:
+    ) -> ConversationDeletedResource:
         """`DELETE /conversations/{conversation_id}`."""
-        from openai_kit.types.conversations import DeletedConversationResource
+        from openai_kit.types.conversations import ConversationDeletedResource
 
-        result: DeletedConversationResource = self._client.request(
+        result: ConversationDeletedResource = self._client.request(
             "DELETE",
             f"/conversations/{path_param('conversation_id', conversation_id)}",
-            cast_to=DeletedConversationResource,
+            cast_to=ConversationDeletedResource,
             options=options,
         )
         return result
@@ -125,18 +125,18 @@ class AsyncConversations(AsyncAPIResource):
         metadata: Optional[MetadataParam] | NotGiven = NOT_GIVEN,
         items: Optional[Sequence[InputItemParam]] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> ConversationResource:
+    ) -> Conversation:
         """`POST /conversations`."""
-        from openai_kit.types.conversations import ConversationResource
+        from openai_kit.types.conversations import Conversation
 
-        result: ConversationResource = await self._client.request(
+        result: Conversation = await self._client.request(
             "POST",
             "/conversations",
             body={
                 "metadata": metadata,
                 "items": items,
             },
-            cast_to=ConversationResource,
+            cast_to=Conversation,
             options=options,
         )
         return result
@@ -145,14 +145,14 @@ class AsyncConversations(AsyncAPIResource):
         self,
         conversation_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ConversationResource:
+    ) -> Conversation:
         """`GET /conversations/{conversation_id}`."""
-        from openai_kit.types.conversations import ConversationResource
+        from openai_kit.types.conversations import Conversation
 
-        result: ConversationResource = await self._client.request(
+        result: Conversation = await self._client.request(
             "GET",
             f"/conversations/{path_param('conversation_id', conversation_id)}",
-            cast_to=ConversationResource,
+            cast_to=Conversation,
             options=options,
         )
         return result
@@ -163,17 +163,17 @@ class AsyncConversations(AsyncAPIResource):
         *,
         metadata: MetadataParam,
         **options: Unpack[RequestOptions],
-    ) -> ConversationResource:
+    ) -> Conversation:
         """`POST /conversations/{conversation_id}`."""
-        from openai_kit.types.conversations import ConversationResource
+        from openai_kit.types.conversations import Conversation
 
-        result: ConversationResource = await self._client.request(
+        result: Conversation = await self._client.request(
             "POST",
             f"/conversations/{path_param('conversation_id', conversation_id)}",
             body={
                 "metadata": metadata,
             },
-            cast_to=ConversationResource,
+            cast_to=Conversation,
             options=options,
         )
         return result
@@ -182,14 +182,14 @@ class AsyncConversations(AsyncAPIResource):
         self,
         conversation_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeletedConversationResource:
+    ) -> ConversationDeletedResource:
         """`DELETE /conversations/{conversation_id}`."""
-        from openai_kit.types.conversations import DeletedConversationResource
+        from openai_kit.types.conversations import ConversationDeletedResource
 
-        result: DeletedConversationResource = await self._client.request(
+        result: ConversationDeletedResource = await self._client.request(
             "DELETE",
             f"/conversations/{path_param('conversation_id', conversation_id)}",
-            cast_to=DeletedConversationResource,
+            cast_to=ConversationDeletedResource,
             options=options,
         )
         return result
@@ -207,13 +207,15 @@ class Items(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         include: Sequence[IncludeEnumParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[ConversationItem]:
+    ) -> SyncConversationCursorPage[ConversationItem]:
         """`GET /conversations/{conversation_id}/items`."""
         from openai_kit.types.conversations import ConversationItem
+        from openai_kit.pagination import SyncConversationCursorPage
 
-        result: SyncPage[ConversationItem] = self._client.get_api_list(
+        result: SyncConversationCursorPage[ConversationItem] = self._client.get_api_list(
             f"/conversations/{path_param('conversation_id', conversation_id)}/items",
             model=ConversationItem,
+            page=SyncConversationCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -277,14 +279,14 @@ class Items(SyncAPIResource):
         *,
         conversation_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ConversationResource:
+    ) -> Conversation:
         """`DELETE /conversations/{conversation_id}/items/{item_id}`."""
-        from openai_kit.types.conversations import ConversationResource
+        from openai_kit.types.conversations import Conversation
 
-        result: ConversationResource = self._client.request(
+        result: Conversation = self._client.request(
             "DELETE",
             f"/conversations/{path_param('conversation_id', conversation_id)}/items/{path_param('item_id', item_id)}",
-            cast_to=ConversationResource,
+            cast_to=Conversation,
             options=options,
         )
         return result
@@ -302,13 +304,15 @@ class AsyncItems(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         include: Sequence[IncludeEnumParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[ConversationItem]:
+    ) -> AsyncConversationCursorPage[ConversationItem]:
         """`GET /conversations/{conversation_id}/items`."""
         from openai_kit.types.conversations import ConversationItem
+        from openai_kit.pagination import AsyncConversationCursorPage
 
-        result: AsyncPage[ConversationItem] = self._client.get_api_list(
+        result: AsyncConversationCursorPage[ConversationItem] = self._client.get_api_list(
             f"/conversations/{path_param('conversation_id', conversation_id)}/items",
             model=ConversationItem,
+            page=AsyncConversationCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -372,14 +376,18 @@ class AsyncItems(AsyncAPIResource):
         *,
         conversation_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ConversationResource:
+    ) -> Conversation:
         """`DELETE /conversations/{conversation_id}/items/{item_id}`."""
-        from openai_kit.types.conversations import ConversationResource
+        from openai_kit.types.conversations import Conversation
 
-        result: ConversationResource = await self._client.request(
+        result: Conversation = await self._client.request(
             "DELETE",
             f"/conversations/{path_param('conversation_id', conversation_id)}/items/{path_param('item_id', item_id)}",
-            cast_to=ConversationResource,
+            cast_to=Conversation,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -10,7 +10,7 @@ from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
-from openai_kit._utils import decode_embedding
+from openai_kit._utils import decode_embeddings
 if TYPE_CHECKING:
     from openai_kit.types.embeddings import (
         CreateEmbeddingResponse,
@@ -45,12 +45,9 @@ class Embeddings(SyncAPIResource):
                 "user": user,
             },
             cast_to=CreateEmbeddingResponse,
+            post_parser=decode_embeddings if decode else None,
             options=options,
         )
-        if decode:
-            for item in result.data:
-                if isinstance(item.embedding, str):
-                    item.embedding = decode_embedding(item.embedding)
         return result
 
     def with_model(self, model: str) -> EmbeddingsWithModel:
@@ -94,12 +91,9 @@ class EmbeddingsWithModel(Embeddings):
                 "user": user,
             },
             cast_to=CreateEmbeddingResponse,
+            post_parser=decode_embeddings if decode else None,
             options=options,
         )
-        if decode:
-            for item in result.data:
-                if isinstance(item.embedding, str):
-                    item.embedding = decode_embedding(item.embedding)
         return result
 
 
@@ -131,12 +125,9 @@ class AsyncEmbeddings(AsyncAPIResource):
                 "user": user,
             },
             cast_to=CreateEmbeddingResponse,
+            post_parser=decode_embeddings if decode else None,
             options=options,
         )
-        if decode:
-            for item in result.data:
-                if isinstance(item.embedding, str):
-                    item.embedding = decode_embedding(item.embedding)
         return result
 
     def with_model(self, model: str) -> AsyncEmbeddingsWithModel:
@@ -180,10 +171,11 @@ class AsyncEmbeddingsWithModel(AsyncEmbeddings):
                 "user": user,
             },
             cast_to=CreateEmbeddingResponse,
+            post_parser=decode_embeddings if decode else None,
             options=options,
         )
-        if decode:
-            for item in result.data:
-                if isinstance(item.embedding, str):
-                    item.embedding = decode_embedding(item.embedding)
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

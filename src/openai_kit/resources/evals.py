@@ -13,7 +13,7 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit.types.evals import (
         CreateEvalCompletionsRunDataSourceParam,
         CreateEvalCustomDataSourceConfigParam,
@@ -22,15 +22,22 @@ if TYPE_CHECKING:
         CreateEvalLogsDataSourceConfigParam,
         CreateEvalResponsesRunDataSourceParam,
         CreateEvalStoredCompletionsDataSourceConfigParam,
-        Eval,
+        EvalCreateResponse,
+        EvalDeleteResponse,
         EvalGraderPythonParam,
         EvalGraderScoreModelParam,
         EvalGraderStringCheckParam,
         EvalGraderTextSimilarityParam,
-        EvalRun,
-        EvalRunOutputItem,
-        EvalsDeleteResponse,
-        EvalsRunsDeleteResponse,
+        EvalListResponse,
+        EvalRetrieveResponse,
+        EvalUpdateResponse,
+        OutputItemListResponse,
+        OutputItemRetrieveResponse,
+        RunCancelResponse,
+        RunCreateResponse,
+        RunDeleteResponse,
+        RunListResponse,
+        RunRetrieveResponse,
     )
     from openai_kit.types.shared import (
         MetadataParam,
@@ -52,13 +59,15 @@ class Evals(SyncAPIResource):
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         order_by: Literal["created_at", "updated_at"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[Eval]:
+    ) -> SyncCursorPage[EvalListResponse]:
         """`GET /evals`."""
-        from openai_kit.types.evals import Eval
+        from openai_kit.types.evals import EvalListResponse
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[Eval] = self._client.get_api_list(
+        result: SyncCursorPage[EvalListResponse] = self._client.get_api_list(
             "/evals",
-            model=Eval,
+            model=EvalListResponse,
+            page=SyncCursorPage,
             query={
                 "after": after,
                 "limit": limit,
@@ -77,11 +86,11 @@ class Evals(SyncAPIResource):
         name: str | NotGiven = NOT_GIVEN,
         metadata: MetadataParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Eval:
+    ) -> EvalCreateResponse:
         """`POST /evals`."""
-        from openai_kit.types.evals import Eval
+        from openai_kit.types.evals import EvalCreateResponse
 
-        result: Eval = self._client.request(
+        result: EvalCreateResponse = self._client.request(
             "POST",
             "/evals",
             body={
@@ -90,7 +99,7 @@ class Evals(SyncAPIResource):
                 "data_source_config": data_source_config,
                 "testing_criteria": testing_criteria,
             },
-            cast_to=Eval,
+            cast_to=EvalCreateResponse,
             options=options,
         )
         return result
@@ -99,14 +108,14 @@ class Evals(SyncAPIResource):
         self,
         eval_id: str,
         **options: Unpack[RequestOptions],
-    ) -> Eval:
+    ) -> EvalRetrieveResponse:
         """`GET /evals/{eval_id}`."""
-        from openai_kit.types.evals import Eval
+        from openai_kit.types.evals import EvalRetrieveResponse
 
-        result: Eval = self._client.request(
+        result: EvalRetrieveResponse = self._client.request(
             "GET",
             f"/evals/{path_param('eval_id', eval_id)}",
-            cast_to=Eval,
+            cast_to=EvalRetrieveResponse,
             options=options,
         )
         return result
@@ -118,18 +127,18 @@ class Evals(SyncAPIResource):
         name: str | NotGiven = NOT_GIVEN,
         metadata: MetadataParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Eval:
+    ) -> EvalUpdateResponse:
         """`POST /evals/{eval_id}`."""
-        from openai_kit.types.evals import Eval
+        from openai_kit.types.evals import EvalUpdateResponse
 
-        result: Eval = self._client.request(
+        result: EvalUpdateResponse = self._client.request(
             "POST",
             f"/evals/{path_param('eval_id', eval_id)}",
             body={
                 "name": name,
                 "metadata": metadata,
             },
-            cast_to=Eval,
+            cast_to=EvalUpdateResponse,
             options=options,
         )
         return result
@@ -138,14 +147,14 @@ class Evals(SyncAPIResource):
         self,
         eval_id: str,
         **options: Unpack[RequestOptions],
-    ) -> EvalsDeleteResponse:
+    ) -> EvalDeleteResponse:
         """`DELETE /evals/{eval_id}`."""
-        from openai_kit.types.evals import EvalsDeleteResponse
+        from openai_kit.types.evals import EvalDeleteResponse
 
-        result: EvalsDeleteResponse = self._client.request(
+        result: EvalDeleteResponse = self._client.request(
             "DELETE",
             f"/evals/{path_param('eval_id', eval_id)}",
-            cast_to=EvalsDeleteResponse,
+            cast_to=EvalDeleteResponse,
             options=options,
         )
         return result
@@ -166,13 +175,15 @@ class AsyncEvals(AsyncAPIResource):
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         order_by: Literal["created_at", "updated_at"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[Eval]:
+    ) -> AsyncCursorPage[EvalListResponse]:
         """`GET /evals`."""
-        from openai_kit.types.evals import Eval
+        from openai_kit.types.evals import EvalListResponse
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[Eval] = self._client.get_api_list(
+        result: AsyncCursorPage[EvalListResponse] = self._client.get_api_list(
             "/evals",
-            model=Eval,
+            model=EvalListResponse,
+            page=AsyncCursorPage,
             query={
                 "after": after,
                 "limit": limit,
@@ -191,11 +202,11 @@ class AsyncEvals(AsyncAPIResource):
         name: str | NotGiven = NOT_GIVEN,
         metadata: MetadataParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Eval:
+    ) -> EvalCreateResponse:
         """`POST /evals`."""
-        from openai_kit.types.evals import Eval
+        from openai_kit.types.evals import EvalCreateResponse
 
-        result: Eval = await self._client.request(
+        result: EvalCreateResponse = await self._client.request(
             "POST",
             "/evals",
             body={
@@ -204,7 +215,7 @@ class AsyncEvals(AsyncAPIResource):
                 "data_source_config": data_source_config,
                 "testing_criteria": testing_criteria,
             },
-            cast_to=Eval,
+            cast_to=EvalCreateResponse,
             options=options,
         )
         return result
@@ -213,14 +224,14 @@ class AsyncEvals(AsyncAPIResource):
         self,
         eval_id: str,
         **options: Unpack[RequestOptions],
-    ) -> Eval:
+    ) -> EvalRetrieveResponse:
         """`GET /evals/{eval_id}`."""
-        from openai_kit.types.evals import Eval
+        from openai_kit.types.evals import EvalRetrieveResponse
 
-        result: Eval = await self._client.request(
+        result: EvalRetrieveResponse = await self._client.request(
             "GET",
             f"/evals/{path_param('eval_id', eval_id)}",
-            cast_to=Eval,
+            cast_to=EvalRetrieveResponse,
             options=options,
         )
         return result
@@ -232,18 +243,18 @@ class AsyncEvals(AsyncAPIResource):
         name: str | NotGiven = NOT_GIVEN,
         metadata: MetadataParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Eval:
+    ) -> EvalUpdateResponse:
         """`POST /evals/{eval_id}`."""
-        from openai_kit.types.evals import Eval
+        from openai_kit.types.evals import EvalUpdateResponse
 
-        result: Eval = await self._client.request(
+        result: EvalUpdateResponse = await self._client.request(
             "POST",
             f"/evals/{path_param('eval_id', eval_id)}",
             body={
                 "name": name,
                 "metadata": metadata,
             },
-            cast_to=Eval,
+            cast_to=EvalUpdateResponse,
             options=options,
         )
         return result
@@ -252,14 +263,14 @@ class AsyncEvals(AsyncAPIResource):
         self,
         eval_id: str,
         **options: Unpack[RequestOptions],
-    ) -> EvalsDeleteResponse:
+    ) -> EvalDeleteResponse:
         """`DELETE /evals/{eval_id}`."""
-        from openai_kit.types.evals import EvalsDeleteResponse
+        from openai_kit.types.evals import EvalDeleteResponse
 
-        result: EvalsDeleteResponse = await self._client.request(
+        result: EvalDeleteResponse = await self._client.request(
             "DELETE",
             f"/evals/{path_param('eval_id', eval_id)}",
-            cast_to=EvalsDeleteResponse,
+            cast_to=EvalDeleteResponse,
             options=options,
         )
         return result
@@ -281,13 +292,15 @@ class Runs(SyncAPIResource):
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         status: Literal["queued", "in_progress", "completed", "canceled", "failed"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[EvalRun]:
+    ) -> SyncCursorPage[RunListResponse]:
         """`GET /evals/{eval_id}/runs`."""
-        from openai_kit.types.evals import EvalRun
+        from openai_kit.types.evals import RunListResponse
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[EvalRun] = self._client.get_api_list(
+        result: SyncCursorPage[RunListResponse] = self._client.get_api_list(
             f"/evals/{path_param('eval_id', eval_id)}/runs",
-            model=EvalRun,
+            model=RunListResponse,
+            page=SyncCursorPage,
             query={
                 "after": after,
                 "limit": limit,
@@ -306,11 +319,11 @@ class Runs(SyncAPIResource):
         name: str | NotGiven = NOT_GIVEN,
         metadata: MetadataParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> EvalRun:
+    ) -> RunCreateResponse:
         """`POST /evals/{eval_id}/runs`."""
-        from openai_kit.types.evals import EvalRun
+        from openai_kit.types.evals import RunCreateResponse
 
-        result: EvalRun = self._client.request(
+        result: RunCreateResponse = self._client.request(
             "POST",
             f"/evals/{path_param('eval_id', eval_id)}/runs",
             body={
@@ -318,7 +331,7 @@ class Runs(SyncAPIResource):
                 "metadata": metadata,
                 "data_source": data_source,
             },
-            cast_to=EvalRun,
+            cast_to=RunCreateResponse,
             options=options,
         )
         return result
@@ -329,14 +342,14 @@ class Runs(SyncAPIResource):
         *,
         eval_id: str,
         **options: Unpack[RequestOptions],
-    ) -> EvalRun:
+    ) -> RunRetrieveResponse:
         """`GET /evals/{eval_id}/runs/{run_id}`."""
-        from openai_kit.types.evals import EvalRun
+        from openai_kit.types.evals import RunRetrieveResponse
 
-        result: EvalRun = self._client.request(
+        result: RunRetrieveResponse = self._client.request(
             "GET",
             f"/evals/{path_param('eval_id', eval_id)}/runs/{path_param('run_id', run_id)}",
-            cast_to=EvalRun,
+            cast_to=RunRetrieveResponse,
             options=options,
         )
         return result
@@ -347,14 +360,14 @@ class Runs(SyncAPIResource):
         *,
         eval_id: str,
         **options: Unpack[RequestOptions],
-    ) -> EvalRun:
+    ) -> RunCancelResponse:
         """`POST /evals/{eval_id}/runs/{run_id}`."""
-        from openai_kit.types.evals import EvalRun
+        from openai_kit.types.evals import RunCancelResponse
 
-        result: EvalRun = self._client.request(
+        result: RunCancelResponse = self._client.request(
             "POST",
             f"/evals/{path_param('eval_id', eval_id)}/runs/{path_param('run_id', run_id)}",
-            cast_to=EvalRun,
+            cast_to=RunCancelResponse,
             options=options,
         )
         return result
@@ -365,14 +378,14 @@ class Runs(SyncAPIResource):
         *,
         eval_id: str,
         **options: Unpack[RequestOptions],
-    ) -> EvalsRunsDeleteResponse:
+    ) -> RunDeleteResponse:
         """`DELETE /evals/{eval_id}/runs/{run_id}`."""
-        from openai_kit.types.evals import EvalsRunsDeleteResponse
+        from openai_kit.types.evals import RunDeleteResponse
 
-        result: EvalsRunsDeleteResponse = self._client.request(
+        result: RunDeleteResponse = self._client.request(
             "DELETE",
             f"/evals/{path_param('eval_id', eval_id)}/runs/{path_param('run_id', run_id)}",
-            cast_to=EvalsRunsDeleteResponse,
+            cast_to=RunDeleteResponse,
             options=options,
         )
         return result
@@ -394,13 +407,15 @@ class AsyncRuns(AsyncAPIResource):
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         status: Literal["queued", "in_progress", "completed", "canceled", "failed"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[EvalRun]:
+    ) -> AsyncCursorPage[RunListResponse]:
         """`GET /evals/{eval_id}/runs`."""
-        from openai_kit.types.evals import EvalRun
+        from openai_kit.types.evals import RunListResponse
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[EvalRun] = self._client.get_api_list(
+        result: AsyncCursorPage[RunListResponse] = self._client.get_api_list(
             f"/evals/{path_param('eval_id', eval_id)}/runs",
-            model=EvalRun,
+            model=RunListResponse,
+            page=AsyncCursorPage,
             query={
                 "after": after,
                 "limit": limit,
@@ -419,11 +434,11 @@ class AsyncRuns(AsyncAPIResource):
         name: str | NotGiven = NOT_GIVEN,
         metadata: MetadataParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> EvalRun:
+    ) -> RunCreateResponse:
         """`POST /evals/{eval_id}/runs`."""
-        from openai_kit.types.evals import EvalRun
+        from openai_kit.types.evals import RunCreateResponse
 
-        result: EvalRun = await self._client.request(
+        result: RunCreateResponse = await self._client.request(
             "POST",
             f"/evals/{path_param('eval_id', eval_id)}/runs",
             body={
@@ -431,7 +446,7 @@ class AsyncRuns(AsyncAPIResource):
                 "metadata": metadata,
                 "data_source": data_source,
             },
-            cast_to=EvalRun,
+            cast_to=RunCreateResponse,
             options=options,
         )
         return result
@@ -442,14 +457,14 @@ class AsyncRuns(AsyncAPIResource):
         *,
         eval_id: str,
         **options: Unpack[RequestOptions],
-    ) -> EvalRun:
+    ) -> RunRetrieveResponse:
         """`GET /evals/{eval_id}/runs/{run_id}`."""
-        from openai_kit.types.evals import EvalRun
+        from openai_kit.types.evals import RunRetrieveResponse
 
-        result: EvalRun = await self._client.request(
+        result: RunRetrieveResponse = await self._client.request(
             "GET",
             f"/evals/{path_param('eval_id', eval_id)}/runs/{path_param('run_id', run_id)}",
-            cast_to=EvalRun,
+            cast_to=RunRetrieveResponse,
             options=options,
         )
         return result
@@ -460,14 +475,14 @@ class AsyncRuns(AsyncAPIResource):
         *,
         eval_id: str,
         **options: Unpack[RequestOptions],
-    ) -> EvalRun:
+    ) -> RunCancelResponse:
         """`POST /evals/{eval_id}/runs/{run_id}`."""
-        from openai_kit.types.evals import EvalRun
+        from openai_kit.types.evals import RunCancelResponse
 
-        result: EvalRun = await self._client.request(
+        result: RunCancelResponse = await self._client.request(
             "POST",
             f"/evals/{path_param('eval_id', eval_id)}/runs/{path_param('run_id', run_id)}",
-            cast_to=EvalRun,
+            cast_to=RunCancelResponse,
             options=options,
         )
         return result
@@ -478,14 +493,14 @@ class AsyncRuns(AsyncAPIResource):
         *,
         eval_id: str,
         **options: Unpack[RequestOptions],
-    ) -> EvalsRunsDeleteResponse:
+    ) -> RunDeleteResponse:
         """`DELETE /evals/{eval_id}/runs/{run_id}`."""
-        from openai_kit.types.evals import EvalsRunsDeleteResponse
+        from openai_kit.types.evals import RunDeleteResponse
 
-        result: EvalsRunsDeleteResponse = await self._client.request(
+        result: RunDeleteResponse = await self._client.request(
             "DELETE",
             f"/evals/{path_param('eval_id', eval_id)}/runs/{path_param('run_id', run_id)}",
-            cast_to=EvalsRunsDeleteResponse,
+            cast_to=RunDeleteResponse,
             options=options,
         )
         return result
@@ -504,13 +519,15 @@ class OutputItems(SyncAPIResource):
         status: Literal["fail", "pass"] | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[EvalRunOutputItem]:
+    ) -> SyncCursorPage[OutputItemListResponse]:
         """`GET /evals/{eval_id}/runs/{run_id}/output_items`."""
-        from openai_kit.types.evals import EvalRunOutputItem
+        from openai_kit.types.evals import OutputItemListResponse
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[EvalRunOutputItem] = self._client.get_api_list(
+        result: SyncCursorPage[OutputItemListResponse] = self._client.get_api_list(
             f"/evals/{path_param('eval_id', eval_id)}/runs/{path_param('run_id', run_id)}/output_items",
-            model=EvalRunOutputItem,
+            model=OutputItemListResponse,
+            page=SyncCursorPage,
             query={
                 "after": after,
                 "limit": limit,
@@ -528,14 +545,14 @@ class OutputItems(SyncAPIResource):
         eval_id: str,
         run_id: str,
         **options: Unpack[RequestOptions],
-    ) -> EvalRunOutputItem:
+    ) -> OutputItemRetrieveResponse:
         """`GET /evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}`."""
-        from openai_kit.types.evals import EvalRunOutputItem
+        from openai_kit.types.evals import OutputItemRetrieveResponse
 
-        result: EvalRunOutputItem = self._client.request(
+        result: OutputItemRetrieveResponse = self._client.request(
             "GET",
             f"/evals/{path_param('eval_id', eval_id)}/runs/{path_param('run_id', run_id)}/output_items/{path_param('output_item_id', output_item_id)}",
-            cast_to=EvalRunOutputItem,
+            cast_to=OutputItemRetrieveResponse,
             options=options,
         )
         return result
@@ -554,13 +571,15 @@ class AsyncOutputItems(AsyncAPIResource):
         status: Literal["fail", "pass"] | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[EvalRunOutputItem]:
+    ) -> AsyncCursorPage[OutputItemListResponse]:
         """`GET /evals/{eval_id}/runs/{run_id}/output_items`."""
-        from openai_kit.types.evals import EvalRunOutputItem
+        from openai_kit.types.evals import OutputItemListResponse
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[EvalRunOutputItem] = self._client.get_api_list(
+        result: AsyncCursorPage[OutputItemListResponse] = self._client.get_api_list(
             f"/evals/{path_param('eval_id', eval_id)}/runs/{path_param('run_id', run_id)}/output_items",
-            model=EvalRunOutputItem,
+            model=OutputItemListResponse,
+            page=AsyncCursorPage,
             query={
                 "after": after,
                 "limit": limit,
@@ -578,14 +597,18 @@ class AsyncOutputItems(AsyncAPIResource):
         eval_id: str,
         run_id: str,
         **options: Unpack[RequestOptions],
-    ) -> EvalRunOutputItem:
+    ) -> OutputItemRetrieveResponse:
         """`GET /evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}`."""
-        from openai_kit.types.evals import EvalRunOutputItem
+        from openai_kit.types.evals import OutputItemRetrieveResponse
 
-        result: EvalRunOutputItem = await self._client.request(
+        result: OutputItemRetrieveResponse = await self._client.request(
             "GET",
             f"/evals/{path_param('eval_id', eval_id)}/runs/{path_param('run_id', run_id)}/output_items/{path_param('output_item_id', output_item_id)}",
-            cast_to=EvalRunOutputItem,
+            cast_to=OutputItemRetrieveResponse,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -9,20 +9,21 @@ from typing import TYPE_CHECKING
 from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._sdk_helpers.extras import AsyncFilesHelpers, FilesHelpers
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 from openai_kit._utils import file_fields
 if TYPE_CHECKING:
     from openai_kit._binary import AsyncBinaryResponse, BinaryResponse
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit.types.files import (
-        DeleteFileResponse,
+        FileDeleted,
         FileExpirationAfterParam,
         FileObject,
     )
 
 
-class Files(SyncAPIResource):
+class Files(FilesHelpers, SyncAPIResource):
     """`client.files`."""
 
     def list(
@@ -33,13 +34,15 @@ class Files(SyncAPIResource):
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[FileObject]:
+    ) -> SyncCursorPage[FileObject]:
         """`GET /files`."""
         from openai_kit.types.files import FileObject
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[FileObject] = self._client.get_api_list(
+        result: SyncCursorPage[FileObject] = self._client.get_api_list(
             "/files",
             model=FileObject,
+            page=SyncCursorPage,
             query={
                 "purpose": purpose,
                 "limit": limit,
@@ -96,14 +99,14 @@ class Files(SyncAPIResource):
         self,
         file_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteFileResponse:
+    ) -> FileDeleted:
         """`DELETE /files/{file_id}`."""
-        from openai_kit.types.files import DeleteFileResponse
+        from openai_kit.types.files import FileDeleted
 
-        result: DeleteFileResponse = self._client.request(
+        result: FileDeleted = self._client.request(
             "DELETE",
             f"/files/{path_param('file_id', file_id)}",
-            cast_to=DeleteFileResponse,
+            cast_to=FileDeleted,
             options=options,
         )
         return result
@@ -125,7 +128,7 @@ class Files(SyncAPIResource):
         return result
 
 
-class AsyncFiles(AsyncAPIResource):
+class AsyncFiles(AsyncFilesHelpers, AsyncAPIResource):
     """`client.files`."""
 
     def list(
@@ -136,13 +139,15 @@ class AsyncFiles(AsyncAPIResource):
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[FileObject]:
+    ) -> AsyncCursorPage[FileObject]:
         """`GET /files`."""
         from openai_kit.types.files import FileObject
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[FileObject] = self._client.get_api_list(
+        result: AsyncCursorPage[FileObject] = self._client.get_api_list(
             "/files",
             model=FileObject,
+            page=AsyncCursorPage,
             query={
                 "purpose": purpose,
                 "limit": limit,
@@ -199,14 +204,14 @@ class AsyncFiles(AsyncAPIResource):
         self,
         file_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteFileResponse:
+    ) -> FileDeleted:
         """`DELETE /files/{file_id}`."""
-        from openai_kit.types.files import DeleteFileResponse
+        from openai_kit.types.files import FileDeleted
 
-        result: DeleteFileResponse = await self._client.request(
+        result: FileDeleted = await self._client.request(
             "DELETE",
             f"/files/{path_param('file_id', file_id)}",
-            cast_to=DeleteFileResponse,
+            cast_to=FileDeleted,
             options=options,
         )
         return result
@@ -226,3 +231,7 @@ class AsyncFiles(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

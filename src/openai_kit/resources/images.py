@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional, Sequence, Union, overload
 
-from typing_extensions import Literal, Unpack
+from typing_extensions import Literal, Unpack, deprecated
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
-from openai_kit._utils import file_fields
+from openai_kit._utils import file_fields, warn_deprecated
 if TYPE_CHECKING:
     from openai_kit._streaming import AsyncStream, Stream
     from openai_kit.types.images import (
@@ -137,7 +137,7 @@ class Images(SyncAPIResource):
             files=file_fields({
                 "image": image,
                 "mask": mask,
-            }),
+            }) or None,
             cast_to=ImagesResponse,
             stream=stream is True,
             stream_cls=ImageEditStreamEvent,
@@ -256,6 +256,7 @@ class Images(SyncAPIResource):
         )
         return result
 
+    @deprecated("images.create_variation() is deprecated", category=None)
     def create_variation(
         self,
         *,
@@ -270,6 +271,7 @@ class Images(SyncAPIResource):
         """`POST /images/variations`."""
         from openai_kit.types.images import ImagesResponse
 
+        warn_deprecated("images.create_variation() is deprecated")
         result: ImagesResponse = self._client.request(
             "POST",
             "/images/variations",
@@ -414,7 +416,7 @@ class ImagesWithModel(Images):
             files=file_fields({
                 "image": image,
                 "mask": mask,
-            }),
+            }) or None,
             cast_to=ImagesResponse,
             stream=stream is True,
             stream_cls=ImageEditStreamEvent,
@@ -535,6 +537,7 @@ class ImagesWithModel(Images):
         )
         return result
 
+    @deprecated("images.create_variation() is deprecated", category=None)
     def create_variation(
         self,
         *,
@@ -551,6 +554,7 @@ class ImagesWithModel(Images):
             model = self._default_model
         from openai_kit.types.images import ImagesResponse
 
+        warn_deprecated("images.create_variation() is deprecated")
         result: ImagesResponse = self._client.request(
             "POST",
             "/images/variations",
@@ -683,7 +687,7 @@ class AsyncImages(AsyncAPIResource):
             files=file_fields({
                 "image": image,
                 "mask": mask,
-            }),
+            }) or None,
             cast_to=ImagesResponse,
             stream=stream is True,
             stream_cls=ImageEditStreamEvent,
@@ -802,6 +806,7 @@ class AsyncImages(AsyncAPIResource):
         )
         return result
 
+    @deprecated("images.create_variation() is deprecated", category=None)
     async def create_variation(
         self,
         *,
@@ -816,6 +821,7 @@ class AsyncImages(AsyncAPIResource):
         """`POST /images/variations`."""
         from openai_kit.types.images import ImagesResponse
 
+        warn_deprecated("images.create_variation() is deprecated")
         result: ImagesResponse = await self._client.request(
             "POST",
             "/images/variations",
@@ -960,7 +966,7 @@ class AsyncImagesWithModel(AsyncImages):
             files=file_fields({
                 "image": image,
                 "mask": mask,
-            }),
+            }) or None,
             cast_to=ImagesResponse,
             stream=stream is True,
             stream_cls=ImageEditStreamEvent,
@@ -1081,6 +1087,7 @@ class AsyncImagesWithModel(AsyncImages):
         )
         return result
 
+    @deprecated("images.create_variation() is deprecated", category=None)
     async def create_variation(
         self,
         *,
@@ -1097,6 +1104,7 @@ class AsyncImagesWithModel(AsyncImages):
             model = self._default_model
         from openai_kit.types.images import ImagesResponse
 
+        warn_deprecated("images.create_variation() is deprecated")
         result: ImagesResponse = await self._client.request(
             "POST",
             "/images/variations",
@@ -1114,3 +1122,7 @@ class AsyncImagesWithModel(AsyncImages):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -14,8 +14,8 @@ from openai_kit._utils import path_param
 if TYPE_CHECKING:
     from openai_kit._pagination import AsyncPage, SyncPage
     from openai_kit.types.models import (
-        DeleteModelResponse,
         Model,
+        ModelDeleted,
     )
 
 
@@ -56,14 +56,14 @@ class Models(SyncAPIResource):
         self,
         model: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteModelResponse:
+    ) -> ModelDeleted:
         """`DELETE /models/{model}`."""
-        from openai_kit.types.models import DeleteModelResponse
+        from openai_kit.types.models import ModelDeleted
 
-        result: DeleteModelResponse = self._client.request(
+        result: ModelDeleted = self._client.request(
             "DELETE",
             f"/models/{path_param('model', model)}",
-            cast_to=DeleteModelResponse,
+            cast_to=ModelDeleted,
             options=options,
         )
         return result
@@ -106,14 +106,18 @@ class AsyncModels(AsyncAPIResource):
         self,
         model: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteModelResponse:
+    ) -> ModelDeleted:
         """`DELETE /models/{model}`."""
-        from openai_kit.types.models import DeleteModelResponse
+        from openai_kit.types.models import ModelDeleted
 
-        result: DeleteModelResponse = await self._client.request(
+        result: ModelDeleted = await self._client.request(
             "DELETE",
             f"/models/{path_param('model', model)}",
-            cast_to=DeleteModelResponse,
+            cast_to=ModelDeleted,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

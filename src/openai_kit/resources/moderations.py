@@ -144,3 +144,7 @@ class AsyncModerationsWithModel(AsyncModerations):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -14,19 +14,20 @@ from openai_kit._sdk_helpers.responses_stream import AsyncResponsesMixin, Respon
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit._streaming import AsyncStream, Stream
     from openai_kit.types.chat import (
         ModerationParam,
         PromptCacheOptionsParam,
     )
     from openai_kit.types.responses import (
-        CompactResource,
+        CompactedResponse,
         ContextManagementParam,
         ConversationParam,
         IncludeEnumParam,
         InputItemParam,
         InputParam,
+        InputTokenCountResponse,
         ItemResource,
         ModelIdsCompactionParam,
         ModelIdsResponsesParam,
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
         ResponseTextParam,
         ServiceTierEnumParam,
         ServiceTierResponsesParam,
-        TokenCountsResource,
         ToolChoiceParam,
         ToolParam,
         ToolsArrayParam,
@@ -258,6 +258,31 @@ class Responses(ResponsesMixin, SyncAPIResource):
         )
         return result
 
+    @overload
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        include: Sequence[IncludeEnumParam] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Response: ...
+
+    @overload
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[True],
+        include: Sequence[IncludeEnumParam] | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Stream[ResponseStreamEvent]: ...
+
+    @overload
     def retrieve(
         self,
         response_id: str,
@@ -267,11 +292,22 @@ class Responses(ResponsesMixin, SyncAPIResource):
         starting_after: int | NotGiven = NOT_GIVEN,
         include_obfuscation: bool | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Response:
-        """`GET /responses/{response_id}`."""
-        from openai_kit.types.responses import Response
+    ) -> Response | Stream[ResponseStreamEvent]: ...
 
-        result: Response = self._client.request(
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        include: Sequence[IncludeEnumParam] | NotGiven = NOT_GIVEN,
+        stream: bool | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Response | Stream[ResponseStreamEvent]:
+        """`GET /responses/{response_id}`."""
+        from openai_kit.types.responses import Response, ResponseStreamEvent
+
+        result: Response | Stream[ResponseStreamEvent] = self._client.request(
             "GET",
             f"/responses/{path_param('response_id', response_id)}",
             query={
@@ -281,6 +317,8 @@ class Responses(ResponsesMixin, SyncAPIResource):
                 "include_obfuscation": include_obfuscation,
             },
             cast_to=Response,
+            stream=stream is True,
+            stream_cls=ResponseStreamEvent,
             options=options,
         )
         return result
@@ -291,12 +329,13 @@ class Responses(ResponsesMixin, SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`DELETE /responses/{response_id}`."""
-        self._client.request(
+        result: None = self._client.request(
             "DELETE",
             f"/responses/{path_param('response_id', response_id)}",
             cast_to=None,
             options=options,
         )
+        return result
 
     def cancel(
         self,
@@ -326,11 +365,11 @@ class Responses(ResponsesMixin, SyncAPIResource):
         prompt_cache_options: Optional[PromptCacheOptionsParam] | NotGiven = NOT_GIVEN,
         service_tier: Optional[ServiceTierEnumParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> CompactResource:
+    ) -> CompactedResponse:
         """`POST /responses/compact`."""
-        from openai_kit.types.responses import CompactResource
+        from openai_kit.types.responses import CompactedResponse
 
-        result: CompactResource = self._client.request(
+        result: CompactedResponse = self._client.request(
             "POST",
             "/responses/compact",
             body={
@@ -343,7 +382,7 @@ class Responses(ResponsesMixin, SyncAPIResource):
                 "prompt_cache_options": prompt_cache_options,
                 "service_tier": service_tier,
             },
-            cast_to=CompactResource,
+            cast_to=CompactedResponse,
             options=options,
         )
         return result
@@ -576,13 +615,13 @@ class ResponsesWithModel(Responses):
         prompt_cache_options: Optional[PromptCacheOptionsParam] | NotGiven = NOT_GIVEN,
         service_tier: Optional[ServiceTierEnumParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> CompactResource:
+    ) -> CompactedResponse:
         """`POST /responses/compact`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.responses import CompactResource
+        from openai_kit.types.responses import CompactedResponse
 
-        result: CompactResource = self._client.request(
+        result: CompactedResponse = self._client.request(
             "POST",
             "/responses/compact",
             body={
@@ -595,7 +634,7 @@ class ResponsesWithModel(Responses):
                 "prompt_cache_options": prompt_cache_options,
                 "service_tier": service_tier,
             },
-            cast_to=CompactResource,
+            cast_to=CompactedResponse,
             options=options,
         )
         return result
@@ -808,6 +847,31 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
         )
         return result
 
+    @overload
+    async def retrieve(
+        self,
+        response_id: str,
+        *,
+        include: Sequence[IncludeEnumParam] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Response: ...
+
+    @overload
+    async def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[True],
+        include: Sequence[IncludeEnumParam] | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncStream[ResponseStreamEvent]: ...
+
+    @overload
     async def retrieve(
         self,
         response_id: str,
@@ -817,11 +881,22 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
         starting_after: int | NotGiven = NOT_GIVEN,
         include_obfuscation: bool | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Response:
-        """`GET /responses/{response_id}`."""
-        from openai_kit.types.responses import Response
+    ) -> Response | AsyncStream[ResponseStreamEvent]: ...
 
-        result: Response = await self._client.request(
+    async def retrieve(
+        self,
+        response_id: str,
+        *,
+        include: Sequence[IncludeEnumParam] | NotGiven = NOT_GIVEN,
+        stream: bool | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Response | AsyncStream[ResponseStreamEvent]:
+        """`GET /responses/{response_id}`."""
+        from openai_kit.types.responses import Response, ResponseStreamEvent
+
+        result: Response | AsyncStream[ResponseStreamEvent] = await self._client.request(
             "GET",
             f"/responses/{path_param('response_id', response_id)}",
             query={
@@ -831,6 +906,8 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
                 "include_obfuscation": include_obfuscation,
             },
             cast_to=Response,
+            stream=stream is True,
+            stream_cls=ResponseStreamEvent,
             options=options,
         )
         return result
@@ -841,12 +918,13 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`DELETE /responses/{response_id}`."""
-        await self._client.request(
+        result: None = await self._client.request(
             "DELETE",
             f"/responses/{path_param('response_id', response_id)}",
             cast_to=None,
             options=options,
         )
+        return result
 
     async def cancel(
         self,
@@ -876,11 +954,11 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
         prompt_cache_options: Optional[PromptCacheOptionsParam] | NotGiven = NOT_GIVEN,
         service_tier: Optional[ServiceTierEnumParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> CompactResource:
+    ) -> CompactedResponse:
         """`POST /responses/compact`."""
-        from openai_kit.types.responses import CompactResource
+        from openai_kit.types.responses import CompactedResponse
 
-        result: CompactResource = await self._client.request(
+        result: CompactedResponse = await self._client.request(
             "POST",
             "/responses/compact",
             body={
@@ -893,7 +971,7 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
                 "prompt_cache_options": prompt_cache_options,
                 "service_tier": service_tier,
             },
-            cast_to=CompactResource,
+            cast_to=CompactedResponse,
             options=options,
         )
         return result
@@ -1126,13 +1204,13 @@ class AsyncResponsesWithModel(AsyncResponses):
         prompt_cache_options: Optional[PromptCacheOptionsParam] | NotGiven = NOT_GIVEN,
         service_tier: Optional[ServiceTierEnumParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> CompactResource:
+    ) -> CompactedResponse:
         """`POST /responses/compact`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.responses import CompactResource
+        from openai_kit.types.responses import CompactedResponse
 
-        result: CompactResource = await self._client.request(
+        result: CompactedResponse = await self._client.request(
             "POST",
             "/responses/compact",
             body={
@@ -1145,7 +1223,7 @@ class AsyncResponsesWithModel(AsyncResponses):
                 "prompt_cache_options": prompt_cache_options,
                 "service_tier": service_tier,
             },
-            cast_to=CompactResource,
+            cast_to=CompactedResponse,
             options=options,
         )
         return result
@@ -1163,13 +1241,15 @@ class InputItems(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         include: Sequence[IncludeEnumParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[ItemResource]:
+    ) -> SyncCursorPage[ItemResource]:
         """`GET /responses/{response_id}/input_items`."""
         from openai_kit.types.responses import ItemResource
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[ItemResource] = self._client.get_api_list(
+        result: SyncCursorPage[ItemResource] = self._client.get_api_list(
             f"/responses/{path_param('response_id', response_id)}/input_items",
             model=ItemResource,
+            page=SyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -1193,13 +1273,15 @@ class AsyncInputItems(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         include: Sequence[IncludeEnumParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[ItemResource]:
+    ) -> AsyncCursorPage[ItemResource]:
         """`GET /responses/{response_id}/input_items`."""
         from openai_kit.types.responses import ItemResource
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[ItemResource] = self._client.get_api_list(
+        result: AsyncCursorPage[ItemResource] = self._client.get_api_list(
             f"/responses/{path_param('response_id', response_id)}/input_items",
             model=ItemResource,
+            page=AsyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -1230,11 +1312,11 @@ class InputTokens(SyncAPIResource):
         tool_choice: Optional[ToolChoiceParam] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> TokenCountsResource:
+    ) -> InputTokenCountResponse:
         """`POST /responses/input_tokens`."""
-        from openai_kit.types.responses import TokenCountsResource
+        from openai_kit.types.responses import InputTokenCountResponse
 
-        result: TokenCountsResource = self._client.request(
+        result: InputTokenCountResponse = self._client.request(
             "POST",
             "/responses/input_tokens",
             body={
@@ -1251,7 +1333,7 @@ class InputTokens(SyncAPIResource):
                 "tool_choice": tool_choice,
                 "parallel_tool_calls": parallel_tool_calls,
             },
-            cast_to=TokenCountsResource,
+            cast_to=InputTokenCountResponse,
             options=options,
         )
         return result
@@ -1286,13 +1368,13 @@ class InputTokensWithModel(InputTokens):
         tool_choice: Optional[ToolChoiceParam] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> TokenCountsResource:
+    ) -> InputTokenCountResponse:
         """`POST /responses/input_tokens`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.responses import TokenCountsResource
+        from openai_kit.types.responses import InputTokenCountResponse
 
-        result: TokenCountsResource = self._client.request(
+        result: InputTokenCountResponse = self._client.request(
             "POST",
             "/responses/input_tokens",
             body={
@@ -1309,7 +1391,7 @@ class InputTokensWithModel(InputTokens):
                 "tool_choice": tool_choice,
                 "parallel_tool_calls": parallel_tool_calls,
             },
-            cast_to=TokenCountsResource,
+            cast_to=InputTokenCountResponse,
             options=options,
         )
         return result
@@ -1334,11 +1416,11 @@ class AsyncInputTokens(AsyncAPIResource):
         tool_choice: Optional[ToolChoiceParam] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> TokenCountsResource:
+    ) -> InputTokenCountResponse:
         """`POST /responses/input_tokens`."""
-        from openai_kit.types.responses import TokenCountsResource
+        from openai_kit.types.responses import InputTokenCountResponse
 
-        result: TokenCountsResource = await self._client.request(
+        result: InputTokenCountResponse = await self._client.request(
             "POST",
             "/responses/input_tokens",
             body={
@@ -1355,7 +1437,7 @@ class AsyncInputTokens(AsyncAPIResource):
                 "tool_choice": tool_choice,
                 "parallel_tool_calls": parallel_tool_calls,
             },
-            cast_to=TokenCountsResource,
+            cast_to=InputTokenCountResponse,
             options=options,
         )
         return result
@@ -1390,13 +1472,13 @@ class AsyncInputTokensWithModel(AsyncInputTokens):
         tool_choice: Optional[ToolChoiceParam] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> TokenCountsResource:
+    ) -> InputTokenCountResponse:
         """`POST /responses/input_tokens`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.responses import TokenCountsResource
+        from openai_kit.types.responses import InputTokenCountResponse
 
-        result: TokenCountsResource = await self._client.request(
+        result: InputTokenCountResponse = await self._client.request(
             "POST",
             "/responses/input_tokens",
             body={
@@ -1413,7 +1495,11 @@ class AsyncInputTokensWithModel(AsyncInputTokens):
                 "tool_choice": tool_choice,
                 "parallel_tool_calls": parallel_tool_calls,
             },
-            cast_to=TokenCountsResource,
+            cast_to=InputTokenCountResponse,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

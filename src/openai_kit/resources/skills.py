@@ -15,15 +15,15 @@ from openai_kit._utils import path_param
 from openai_kit._utils import file_fields
 if TYPE_CHECKING:
     from openai_kit._binary import AsyncBinaryResponse, BinaryResponse
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit.types.beta.chatkit import (
         OrderEnumParam,
     )
     from openai_kit.types.skills import (
-        DeletedSkillResource,
-        DeletedSkillVersionResource,
-        SkillResource,
-        SkillVersionResource,
+        DeletedSkill,
+        DeletedSkillVersion,
+        Skill,
+        SkillVersion,
     )
 
 
@@ -45,13 +45,15 @@ class Skills(SyncAPIResource):
         order: OrderEnumParam | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[SkillResource]:
+    ) -> SyncCursorPage[Skill]:
         """`GET /skills`."""
-        from openai_kit.types.skills import SkillResource
+        from openai_kit.types.skills import Skill
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[SkillResource] = self._client.get_api_list(
+        result: SyncCursorPage[Skill] = self._client.get_api_list(
             "/skills",
-            model=SkillResource,
+            model=Skill,
+            page=SyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -64,19 +66,19 @@ class Skills(SyncAPIResource):
     def create(
         self,
         *,
-        files: Union[Sequence[FileTypes], FileTypes],
+        files: Union[Sequence[FileTypes], FileTypes] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SkillResource:
+    ) -> Skill:
         """`POST /skills`."""
-        from openai_kit.types.skills import SkillResource
+        from openai_kit.types.skills import Skill
 
-        result: SkillResource = self._client.request(
+        result: Skill = self._client.request(
             "POST",
             "/skills",
             files=file_fields({
                 "files": files,
-            }),
-            cast_to=SkillResource,
+            }) or None,
+            cast_to=Skill,
             options=options,
         )
         return result
@@ -85,14 +87,14 @@ class Skills(SyncAPIResource):
         self,
         skill_id: str,
         **options: Unpack[RequestOptions],
-    ) -> SkillResource:
+    ) -> Skill:
         """`GET /skills/{skill_id}`."""
-        from openai_kit.types.skills import SkillResource
+        from openai_kit.types.skills import Skill
 
-        result: SkillResource = self._client.request(
+        result: Skill = self._client.request(
             "GET",
             f"/skills/{path_param('skill_id', skill_id)}",
-            cast_to=SkillResource,
+            cast_to=Skill,
             options=options,
         )
         return result
@@ -103,17 +105,17 @@ class Skills(SyncAPIResource):
         *,
         default_version: str,
         **options: Unpack[RequestOptions],
-    ) -> SkillResource:
+    ) -> Skill:
         """`POST /skills/{skill_id}`."""
-        from openai_kit.types.skills import SkillResource
+        from openai_kit.types.skills import Skill
 
-        result: SkillResource = self._client.request(
+        result: Skill = self._client.request(
             "POST",
             f"/skills/{path_param('skill_id', skill_id)}",
             body={
                 "default_version": default_version,
             },
-            cast_to=SkillResource,
+            cast_to=Skill,
             options=options,
         )
         return result
@@ -122,14 +124,14 @@ class Skills(SyncAPIResource):
         self,
         skill_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeletedSkillResource:
+    ) -> DeletedSkill:
         """`DELETE /skills/{skill_id}`."""
-        from openai_kit.types.skills import DeletedSkillResource
+        from openai_kit.types.skills import DeletedSkill
 
-        result: DeletedSkillResource = self._client.request(
+        result: DeletedSkill = self._client.request(
             "DELETE",
             f"/skills/{path_param('skill_id', skill_id)}",
-            cast_to=DeletedSkillResource,
+            cast_to=DeletedSkill,
             options=options,
         )
         return result
@@ -153,13 +155,15 @@ class AsyncSkills(AsyncAPIResource):
         order: OrderEnumParam | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[SkillResource]:
+    ) -> AsyncCursorPage[Skill]:
         """`GET /skills`."""
-        from openai_kit.types.skills import SkillResource
+        from openai_kit.types.skills import Skill
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[SkillResource] = self._client.get_api_list(
+        result: AsyncCursorPage[Skill] = self._client.get_api_list(
             "/skills",
-            model=SkillResource,
+            model=Skill,
+            page=AsyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -172,19 +176,19 @@ class AsyncSkills(AsyncAPIResource):
     async def create(
         self,
         *,
-        files: Union[Sequence[FileTypes], FileTypes],
+        files: Union[Sequence[FileTypes], FileTypes] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SkillResource:
+    ) -> Skill:
         """`POST /skills`."""
-        from openai_kit.types.skills import SkillResource
+        from openai_kit.types.skills import Skill
 
-        result: SkillResource = await self._client.request(
+        result: Skill = await self._client.request(
             "POST",
             "/skills",
             files=file_fields({
                 "files": files,
-            }),
-            cast_to=SkillResource,
+            }) or None,
+            cast_to=Skill,
             options=options,
         )
         return result
@@ -193,14 +197,14 @@ class AsyncSkills(AsyncAPIResource):
         self,
         skill_id: str,
         **options: Unpack[RequestOptions],
-    ) -> SkillResource:
+    ) -> Skill:
         """`GET /skills/{skill_id}`."""
-        from openai_kit.types.skills import SkillResource
+        from openai_kit.types.skills import Skill
 
-        result: SkillResource = await self._client.request(
+        result: Skill = await self._client.request(
             "GET",
             f"/skills/{path_param('skill_id', skill_id)}",
-            cast_to=SkillResource,
+            cast_to=Skill,
             options=options,
         )
         return result
@@ -211,17 +215,17 @@ class AsyncSkills(AsyncAPIResource):
         *,
         default_version: str,
         **options: Unpack[RequestOptions],
-    ) -> SkillResource:
+    ) -> Skill:
         """`POST /skills/{skill_id}`."""
-        from openai_kit.types.skills import SkillResource
+        from openai_kit.types.skills import Skill
 
-        result: SkillResource = await self._client.request(
+        result: Skill = await self._client.request(
             "POST",
             f"/skills/{path_param('skill_id', skill_id)}",
             body={
                 "default_version": default_version,
             },
-            cast_to=SkillResource,
+            cast_to=Skill,
             options=options,
         )
         return result
@@ -230,14 +234,14 @@ class AsyncSkills(AsyncAPIResource):
         self,
         skill_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeletedSkillResource:
+    ) -> DeletedSkill:
         """`DELETE /skills/{skill_id}`."""
-        from openai_kit.types.skills import DeletedSkillResource
+        from openai_kit.types.skills import DeletedSkill
 
-        result: DeletedSkillResource = await self._client.request(
+        result: DeletedSkill = await self._client.request(
             "DELETE",
             f"/skills/{path_param('skill_id', skill_id)}",
-            cast_to=DeletedSkillResource,
+            cast_to=DeletedSkill,
             options=options,
         )
         return result
@@ -298,13 +302,15 @@ class Versions(SyncAPIResource):
         order: OrderEnumParam | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[SkillVersionResource]:
+    ) -> SyncCursorPage[SkillVersion]:
         """`GET /skills/{skill_id}/versions`."""
-        from openai_kit.types.skills import SkillVersionResource
+        from openai_kit.types.skills import SkillVersion
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[SkillVersionResource] = self._client.get_api_list(
+        result: SyncCursorPage[SkillVersion] = self._client.get_api_list(
             f"/skills/{path_param('skill_id', skill_id)}/versions",
-            model=SkillVersionResource,
+            model=SkillVersion,
+            page=SyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -318,14 +324,14 @@ class Versions(SyncAPIResource):
         self,
         skill_id: str,
         *,
-        files: Union[Sequence[FileTypes], FileTypes],
+        files: Union[Sequence[FileTypes], FileTypes] | NotGiven = NOT_GIVEN,
         default: bool | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SkillVersionResource:
+    ) -> SkillVersion:
         """`POST /skills/{skill_id}/versions`."""
-        from openai_kit.types.skills import SkillVersionResource
+        from openai_kit.types.skills import SkillVersion
 
-        result: SkillVersionResource = self._client.request(
+        result: SkillVersion = self._client.request(
             "POST",
             f"/skills/{path_param('skill_id', skill_id)}/versions",
             body={
@@ -333,8 +339,8 @@ class Versions(SyncAPIResource):
             },
             files=file_fields({
                 "files": files,
-            }),
-            cast_to=SkillVersionResource,
+            }) or None,
+            cast_to=SkillVersion,
             options=options,
         )
         return result
@@ -345,14 +351,14 @@ class Versions(SyncAPIResource):
         *,
         skill_id: str,
         **options: Unpack[RequestOptions],
-    ) -> SkillVersionResource:
+    ) -> SkillVersion:
         """`GET /skills/{skill_id}/versions/{version}`."""
-        from openai_kit.types.skills import SkillVersionResource
+        from openai_kit.types.skills import SkillVersion
 
-        result: SkillVersionResource = self._client.request(
+        result: SkillVersion = self._client.request(
             "GET",
             f"/skills/{path_param('skill_id', skill_id)}/versions/{path_param('version', version)}",
-            cast_to=SkillVersionResource,
+            cast_to=SkillVersion,
             options=options,
         )
         return result
@@ -363,14 +369,14 @@ class Versions(SyncAPIResource):
         *,
         skill_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeletedSkillVersionResource:
+    ) -> DeletedSkillVersion:
         """`DELETE /skills/{skill_id}/versions/{version}`."""
-        from openai_kit.types.skills import DeletedSkillVersionResource
+        from openai_kit.types.skills import DeletedSkillVersion
 
-        result: DeletedSkillVersionResource = self._client.request(
+        result: DeletedSkillVersion = self._client.request(
             "DELETE",
             f"/skills/{path_param('skill_id', skill_id)}/versions/{path_param('version', version)}",
-            cast_to=DeletedSkillVersionResource,
+            cast_to=DeletedSkillVersion,
             options=options,
         )
         return result
@@ -391,13 +397,15 @@ class AsyncVersions(AsyncAPIResource):
         order: OrderEnumParam | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[SkillVersionResource]:
+    ) -> AsyncCursorPage[SkillVersion]:
         """`GET /skills/{skill_id}/versions`."""
-        from openai_kit.types.skills import SkillVersionResource
+        from openai_kit.types.skills import SkillVersion
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[SkillVersionResource] = self._client.get_api_list(
+        result: AsyncCursorPage[SkillVersion] = self._client.get_api_list(
             f"/skills/{path_param('skill_id', skill_id)}/versions",
-            model=SkillVersionResource,
+            model=SkillVersion,
+            page=AsyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -411,14 +419,14 @@ class AsyncVersions(AsyncAPIResource):
         self,
         skill_id: str,
         *,
-        files: Union[Sequence[FileTypes], FileTypes],
+        files: Union[Sequence[FileTypes], FileTypes] | NotGiven = NOT_GIVEN,
         default: bool | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SkillVersionResource:
+    ) -> SkillVersion:
         """`POST /skills/{skill_id}/versions`."""
-        from openai_kit.types.skills import SkillVersionResource
+        from openai_kit.types.skills import SkillVersion
 
-        result: SkillVersionResource = await self._client.request(
+        result: SkillVersion = await self._client.request(
             "POST",
             f"/skills/{path_param('skill_id', skill_id)}/versions",
             body={
@@ -426,8 +434,8 @@ class AsyncVersions(AsyncAPIResource):
             },
             files=file_fields({
                 "files": files,
-            }),
-            cast_to=SkillVersionResource,
+            }) or None,
+            cast_to=SkillVersion,
             options=options,
         )
         return result
@@ -438,14 +446,14 @@ class AsyncVersions(AsyncAPIResource):
         *,
         skill_id: str,
         **options: Unpack[RequestOptions],
-    ) -> SkillVersionResource:
+    ) -> SkillVersion:
         """`GET /skills/{skill_id}/versions/{version}`."""
-        from openai_kit.types.skills import SkillVersionResource
+        from openai_kit.types.skills import SkillVersion
 
-        result: SkillVersionResource = await self._client.request(
+        result: SkillVersion = await self._client.request(
             "GET",
             f"/skills/{path_param('skill_id', skill_id)}/versions/{path_param('version', version)}",
-            cast_to=SkillVersionResource,
+            cast_to=SkillVersion,
             options=options,
         )
         return result
@@ -456,14 +464,14 @@ class AsyncVersions(AsyncAPIResource):
         *,
         skill_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeletedSkillVersionResource:
+    ) -> DeletedSkillVersion:
         """`DELETE /skills/{skill_id}/versions/{version}`."""
-        from openai_kit.types.skills import DeletedSkillVersionResource
+        from openai_kit.types.skills import DeletedSkillVersion
 
-        result: DeletedSkillVersionResource = await self._client.request(
+        result: DeletedSkillVersion = await self._client.request(
             "DELETE",
             f"/skills/{path_param('skill_id', skill_id)}/versions/{path_param('version', version)}",
-            cast_to=DeletedSkillVersionResource,
+            cast_to=DeletedSkillVersion,
             options=options,
         )
         return result
@@ -511,3 +519,7 @@ class AsyncSkillsVersionsContent(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

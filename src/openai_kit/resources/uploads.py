@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Sequence
 from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
-from openai_kit._parallel_upload import AsyncUploadsParallelMixin, UploadsParallelMixin
+from openai_kit._sdk_helpers.extras import AsyncUploadsHelpers, UploadsHelpers
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 from openai_kit._utils import file_fields
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     )
 
 
-class Uploads(UploadsParallelMixin, SyncAPIResource):
+class Uploads(UploadsHelpers, SyncAPIResource):
     """`client.uploads`."""
 
     @cached_property
@@ -99,7 +99,7 @@ class Uploads(UploadsParallelMixin, SyncAPIResource):
         return result
 
 
-class AsyncUploads(AsyncUploadsParallelMixin, AsyncAPIResource):
+class AsyncUploads(AsyncUploadsHelpers, AsyncAPIResource):
     """`client.uploads`."""
 
     @cached_property
@@ -222,3 +222,7 @@ class AsyncParts(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

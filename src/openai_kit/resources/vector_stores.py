@@ -16,6 +16,7 @@ from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
     from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit.types.shared import (
         ComparisonFilterParam,
         CompoundFilterParam,
@@ -25,18 +26,18 @@ if TYPE_CHECKING:
         AutoChunkingStrategyRequestParam,
         ChunkingStrategyRequestParam,
         CreateVectorStoreFileRequestParam,
-        DeleteVectorStoreFileResponse,
-        DeleteVectorStoreResponse,
+        FileContentResponse,
         StaticChunkingStrategyRequestParam,
         UpdateVectorStoreRequestExpiresAfterParam,
         VectorStore,
+        VectorStoreDeleted,
         VectorStoreExpirationAfterParam,
         VectorStoreFile,
         VectorStoreFileAttributesParam,
         VectorStoreFileBatch,
+        VectorStoreFileDeleted,
         VectorStoreSearchRequestRankingOptionsParam,
-        VectorStoreSearchResultItem,
-        VectorStoresFilesContentItem,
+        VectorStoreSearchResponse,
     )
 
 
@@ -59,13 +60,15 @@ class VectorStores(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         before: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[VectorStore]:
+    ) -> SyncCursorPage[VectorStore]:
         """`GET /vector_stores`."""
         from openai_kit.types.vector_stores import VectorStore
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[VectorStore] = self._client.get_api_list(
+        result: SyncCursorPage[VectorStore] = self._client.get_api_list(
             "/vector_stores",
             model=VectorStore,
+            page=SyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -151,14 +154,14 @@ class VectorStores(SyncAPIResource):
         self,
         vector_store_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteVectorStoreResponse:
+    ) -> VectorStoreDeleted:
         """`DELETE /vector_stores/{vector_store_id}`."""
-        from openai_kit.types.vector_stores import DeleteVectorStoreResponse
+        from openai_kit.types.vector_stores import VectorStoreDeleted
 
-        result: DeleteVectorStoreResponse = self._client.request(
+        result: VectorStoreDeleted = self._client.request(
             "DELETE",
             f"/vector_stores/{path_param('vector_store_id', vector_store_id)}",
-            cast_to=DeleteVectorStoreResponse,
+            cast_to=VectorStoreDeleted,
             options=options,
         )
         return result
@@ -173,13 +176,13 @@ class VectorStores(SyncAPIResource):
         filters: Union[ComparisonFilterParam, CompoundFilterParam] | NotGiven = NOT_GIVEN,
         ranking_options: VectorStoreSearchRequestRankingOptionsParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[VectorStoreSearchResultItem]:
+    ) -> SyncPage[VectorStoreSearchResponse]:
         """`POST /vector_stores/{vector_store_id}/search`."""
-        from openai_kit.types.vector_stores import VectorStoreSearchResultItem
+        from openai_kit.types.vector_stores import VectorStoreSearchResponse
 
-        result: SyncPage[VectorStoreSearchResultItem] = self._client.get_api_list(
+        result: SyncPage[VectorStoreSearchResponse] = self._client.get_api_list(
             f"/vector_stores/{path_param('vector_store_id', vector_store_id)}/search",
-            model=VectorStoreSearchResultItem,
+            model=VectorStoreSearchResponse,
             body={
                 "query": query,
                 "rewrite_query": rewrite_query,
@@ -212,13 +215,15 @@ class AsyncVectorStores(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         before: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[VectorStore]:
+    ) -> AsyncCursorPage[VectorStore]:
         """`GET /vector_stores`."""
         from openai_kit.types.vector_stores import VectorStore
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[VectorStore] = self._client.get_api_list(
+        result: AsyncCursorPage[VectorStore] = self._client.get_api_list(
             "/vector_stores",
             model=VectorStore,
+            page=AsyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -304,14 +309,14 @@ class AsyncVectorStores(AsyncAPIResource):
         self,
         vector_store_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteVectorStoreResponse:
+    ) -> VectorStoreDeleted:
         """`DELETE /vector_stores/{vector_store_id}`."""
-        from openai_kit.types.vector_stores import DeleteVectorStoreResponse
+        from openai_kit.types.vector_stores import VectorStoreDeleted
 
-        result: DeleteVectorStoreResponse = await self._client.request(
+        result: VectorStoreDeleted = await self._client.request(
             "DELETE",
             f"/vector_stores/{path_param('vector_store_id', vector_store_id)}",
-            cast_to=DeleteVectorStoreResponse,
+            cast_to=VectorStoreDeleted,
             options=options,
         )
         return result
@@ -326,13 +331,13 @@ class AsyncVectorStores(AsyncAPIResource):
         filters: Union[ComparisonFilterParam, CompoundFilterParam] | NotGiven = NOT_GIVEN,
         ranking_options: VectorStoreSearchRequestRankingOptionsParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[VectorStoreSearchResultItem]:
+    ) -> AsyncPage[VectorStoreSearchResponse]:
         """`POST /vector_stores/{vector_store_id}/search`."""
-        from openai_kit.types.vector_stores import VectorStoreSearchResultItem
+        from openai_kit.types.vector_stores import VectorStoreSearchResponse
 
-        result: AsyncPage[VectorStoreSearchResultItem] = self._client.get_api_list(
+        result: AsyncPage[VectorStoreSearchResponse] = self._client.get_api_list(
             f"/vector_stores/{path_param('vector_store_id', vector_store_id)}/search",
-            model=VectorStoreSearchResultItem,
+            model=VectorStoreSearchResponse,
             body={
                 "query": query,
                 "rewrite_query": rewrite_query,
@@ -423,13 +428,15 @@ class FileBatches(FileBatchesPollMixin, SyncAPIResource):
         before: str | NotGiven = NOT_GIVEN,
         filter: Literal["in_progress", "completed", "failed", "cancelled"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[VectorStoreFile]:
+    ) -> SyncCursorPage[VectorStoreFile]:
         """`GET /vector_stores/{vector_store_id}/file_batches/{batch_id}/files`."""
         from openai_kit.types.vector_stores import VectorStoreFile
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[VectorStoreFile] = self._client.get_api_list(
+        result: SyncCursorPage[VectorStoreFile] = self._client.get_api_list(
             f"/vector_stores/{path_param('vector_store_id', vector_store_id)}/file_batches/{path_param('batch_id', batch_id)}/files",
             model=VectorStoreFile,
+            page=SyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -519,13 +526,15 @@ class AsyncFileBatches(AsyncFileBatchesPollMixin, AsyncAPIResource):
         before: str | NotGiven = NOT_GIVEN,
         filter: Literal["in_progress", "completed", "failed", "cancelled"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[VectorStoreFile]:
+    ) -> AsyncCursorPage[VectorStoreFile]:
         """`GET /vector_stores/{vector_store_id}/file_batches/{batch_id}/files`."""
         from openai_kit.types.vector_stores import VectorStoreFile
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[VectorStoreFile] = self._client.get_api_list(
+        result: AsyncCursorPage[VectorStoreFile] = self._client.get_api_list(
             f"/vector_stores/{path_param('vector_store_id', vector_store_id)}/file_batches/{path_param('batch_id', batch_id)}/files",
             model=VectorStoreFile,
+            page=AsyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -551,13 +560,15 @@ class Files(VectorStoreFilesPollMixin, SyncAPIResource):
         before: str | NotGiven = NOT_GIVEN,
         filter: Literal["in_progress", "completed", "failed", "cancelled"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[VectorStoreFile]:
+    ) -> SyncCursorPage[VectorStoreFile]:
         """`GET /vector_stores/{vector_store_id}/files`."""
         from openai_kit.types.vector_stores import VectorStoreFile
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[VectorStoreFile] = self._client.get_api_list(
+        result: SyncCursorPage[VectorStoreFile] = self._client.get_api_list(
             f"/vector_stores/{path_param('vector_store_id', vector_store_id)}/files",
             model=VectorStoreFile,
+            page=SyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -640,14 +651,14 @@ class Files(VectorStoreFilesPollMixin, SyncAPIResource):
         *,
         vector_store_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteVectorStoreFileResponse:
+    ) -> VectorStoreFileDeleted:
         """`DELETE /vector_stores/{vector_store_id}/files/{file_id}`."""
-        from openai_kit.types.vector_stores import DeleteVectorStoreFileResponse
+        from openai_kit.types.vector_stores import VectorStoreFileDeleted
 
-        result: DeleteVectorStoreFileResponse = self._client.request(
+        result: VectorStoreFileDeleted = self._client.request(
             "DELETE",
             f"/vector_stores/{path_param('vector_store_id', vector_store_id)}/files/{path_param('file_id', file_id)}",
-            cast_to=DeleteVectorStoreFileResponse,
+            cast_to=VectorStoreFileDeleted,
             options=options,
         )
         return result
@@ -658,13 +669,13 @@ class Files(VectorStoreFilesPollMixin, SyncAPIResource):
         *,
         vector_store_id: str,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[VectorStoresFilesContentItem]:
+    ) -> SyncPage[FileContentResponse]:
         """`GET /vector_stores/{vector_store_id}/files/{file_id}/content`."""
-        from openai_kit.types.vector_stores import VectorStoresFilesContentItem
+        from openai_kit.types.vector_stores import FileContentResponse
 
-        result: SyncPage[VectorStoresFilesContentItem] = self._client.get_api_list(
+        result: SyncPage[FileContentResponse] = self._client.get_api_list(
             f"/vector_stores/{path_param('vector_store_id', vector_store_id)}/files/{path_param('file_id', file_id)}/content",
-            model=VectorStoresFilesContentItem,
+            model=FileContentResponse,
             options=options,
         )
         return result
@@ -683,13 +694,15 @@ class AsyncFiles(AsyncVectorStoreFilesPollMixin, AsyncAPIResource):
         before: str | NotGiven = NOT_GIVEN,
         filter: Literal["in_progress", "completed", "failed", "cancelled"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[VectorStoreFile]:
+    ) -> AsyncCursorPage[VectorStoreFile]:
         """`GET /vector_stores/{vector_store_id}/files`."""
         from openai_kit.types.vector_stores import VectorStoreFile
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[VectorStoreFile] = self._client.get_api_list(
+        result: AsyncCursorPage[VectorStoreFile] = self._client.get_api_list(
             f"/vector_stores/{path_param('vector_store_id', vector_store_id)}/files",
             model=VectorStoreFile,
+            page=AsyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -772,14 +785,14 @@ class AsyncFiles(AsyncVectorStoreFilesPollMixin, AsyncAPIResource):
         *,
         vector_store_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteVectorStoreFileResponse:
+    ) -> VectorStoreFileDeleted:
         """`DELETE /vector_stores/{vector_store_id}/files/{file_id}`."""
-        from openai_kit.types.vector_stores import DeleteVectorStoreFileResponse
+        from openai_kit.types.vector_stores import VectorStoreFileDeleted
 
-        result: DeleteVectorStoreFileResponse = await self._client.request(
+        result: VectorStoreFileDeleted = await self._client.request(
             "DELETE",
             f"/vector_stores/{path_param('vector_store_id', vector_store_id)}/files/{path_param('file_id', file_id)}",
-            cast_to=DeleteVectorStoreFileResponse,
+            cast_to=VectorStoreFileDeleted,
             options=options,
         )
         return result
@@ -790,13 +803,17 @@ class AsyncFiles(AsyncVectorStoreFilesPollMixin, AsyncAPIResource):
         *,
         vector_store_id: str,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[VectorStoresFilesContentItem]:
+    ) -> AsyncPage[FileContentResponse]:
         """`GET /vector_stores/{vector_store_id}/files/{file_id}/content`."""
-        from openai_kit.types.vector_stores import VectorStoresFilesContentItem
+        from openai_kit.types.vector_stores import FileContentResponse
 
-        result: AsyncPage[VectorStoresFilesContentItem] = self._client.get_api_list(
+        result: AsyncPage[FileContentResponse] = self._client.get_api_list(
             f"/vector_stores/{path_param('vector_store_id', vector_store_id)}/files/{path_param('file_id', file_id)}/content",
-            model=VectorStoresFilesContentItem,
+            model=FileContentResponse,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -6,34 +6,37 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Union
 
-from typing_extensions import Unpack
+from typing_extensions import Unpack, deprecated
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._sdk_helpers.extras import AsyncVideosHelpers, VideosHelpers
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import path_param
-from openai_kit._utils import file_fields
+from openai_kit._utils import file_fields, warn_deprecated
 if TYPE_CHECKING:
     from openai_kit._binary import AsyncBinaryResponse, BinaryResponse
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncConversationCursorPage, SyncConversationCursorPage
     from openai_kit.types.beta.chatkit import (
         OrderEnumParam,
     )
     from openai_kit.types.videos import (
-        DeletedVideoResource,
         ImageRefParam2Param,
-        VideoCharacterResource,
+        Video,
         VideoContentVariantParam,
+        VideoCreateCharacterResponse,
+        VideoDeleteResponse,
+        VideoGetCharacterResponse,
         VideoModelParam,
         VideoReferenceInputParam,
-        VideoResource,
         VideoSecondsParam,
         VideoSizeParam,
     )
 
 
-class Videos(SyncAPIResource):
+class Videos(VideosHelpers, SyncAPIResource):
     """`client.videos`."""
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def list(
         self,
         *,
@@ -41,13 +44,16 @@ class Videos(SyncAPIResource):
         order: OrderEnumParam | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[VideoResource]:
+    ) -> SyncConversationCursorPage[Video]:
         """`GET /videos`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
+        from openai_kit.pagination import SyncConversationCursorPage
 
-        result: SyncPage[VideoResource] = self._client.get_api_list(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: SyncConversationCursorPage[Video] = self._client.get_api_list(
             "/videos",
-            model=VideoResource,
+            model=Video,
+            page=SyncConversationCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -57,6 +63,7 @@ class Videos(SyncAPIResource):
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def create(
         self,
         *,
@@ -66,11 +73,12 @@ class Videos(SyncAPIResource):
         seconds: VideoSecondsParam | NotGiven = NOT_GIVEN,
         size: VideoSizeParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`POST /videos`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = self._client.request(
             "POST",
             "/videos",
             body={
@@ -81,23 +89,25 @@ class Videos(SyncAPIResource):
             },
             files=file_fields({
                 "input_reference": input_reference,
-            }),
-            cast_to=VideoResource,
+            }) or None,
+            cast_to=Video,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def create_character(
         self,
         *,
         video: FileTypes,
         name: str,
         **options: Unpack[RequestOptions],
-    ) -> VideoCharacterResource:
+    ) -> VideoCreateCharacterResponse:
         """`POST /videos/characters`."""
-        from openai_kit.types.videos import VideoCharacterResource
+        from openai_kit.types.videos import VideoCreateCharacterResponse
 
-        result: VideoCharacterResource = self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: VideoCreateCharacterResponse = self._client.request(
             "POST",
             "/videos/characters",
             body={
@@ -106,38 +116,42 @@ class Videos(SyncAPIResource):
             files=file_fields({
                 "video": video,
             }),
-            cast_to=VideoCharacterResource,
+            cast_to=VideoCreateCharacterResponse,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def get_character(
         self,
         character_id: str,
         **options: Unpack[RequestOptions],
-    ) -> VideoCharacterResource:
+    ) -> VideoGetCharacterResponse:
         """`GET /videos/characters/{character_id}`."""
-        from openai_kit.types.videos import VideoCharacterResource
+        from openai_kit.types.videos import VideoGetCharacterResponse
 
-        result: VideoCharacterResource = self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: VideoGetCharacterResponse = self._client.request(
             "GET",
             f"/videos/characters/{path_param('character_id', character_id)}",
-            cast_to=VideoCharacterResource,
+            cast_to=VideoGetCharacterResponse,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def edit(
         self,
         *,
         video: Union[FileTypes, VideoReferenceInputParam],
         prompt: str,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`POST /videos/edits`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = self._client.request(
             "POST",
             "/videos/edits",
             body={
@@ -145,12 +159,13 @@ class Videos(SyncAPIResource):
             },
             files=file_fields({
                 "video": video,
-            }),
-            cast_to=VideoResource,
+            }) or None,
+            cast_to=Video,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def extend(
         self,
         *,
@@ -158,11 +173,12 @@ class Videos(SyncAPIResource):
         prompt: str,
         seconds: VideoSecondsParam,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`POST /videos/extensions`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = self._client.request(
             "POST",
             "/videos/extensions",
             body={
@@ -171,44 +187,49 @@ class Videos(SyncAPIResource):
             },
             files=file_fields({
                 "video": video,
-            }),
-            cast_to=VideoResource,
+            }) or None,
+            cast_to=Video,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def retrieve(
         self,
         video_id: str,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`GET /videos/{video_id}`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = self._client.request(
             "GET",
             f"/videos/{path_param('video_id', video_id)}",
-            cast_to=VideoResource,
+            cast_to=Video,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def delete(
         self,
         video_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeletedVideoResource:
+    ) -> VideoDeleteResponse:
         """`DELETE /videos/{video_id}`."""
-        from openai_kit.types.videos import DeletedVideoResource
+        from openai_kit.types.videos import VideoDeleteResponse
 
-        result: DeletedVideoResource = self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: VideoDeleteResponse = self._client.request(
             "DELETE",
             f"/videos/{path_param('video_id', video_id)}",
-            cast_to=DeletedVideoResource,
+            cast_to=VideoDeleteResponse,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def download_content(
         self,
         video_id: str,
@@ -219,6 +240,7 @@ class Videos(SyncAPIResource):
         """`GET /videos/{video_id}/content`."""
         from openai_kit._binary import BinaryResponse
 
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
         result: BinaryResponse = self._client.request(
             "GET",
             f"/videos/{path_param('video_id', video_id)}/content",
@@ -230,24 +252,26 @@ class Videos(SyncAPIResource):
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def remix(
         self,
         video_id: str,
         *,
         prompt: str,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`POST /videos/{video_id}/remix`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = self._client.request(
             "POST",
             f"/videos/{path_param('video_id', video_id)}/remix",
             body={
                 "prompt": prompt,
             },
             files={},
-            cast_to=VideoResource,
+            cast_to=Video,
             options=options,
         )
         return result
@@ -266,6 +290,7 @@ class VideosWithModel(Videos):
         super().__init__(client)
         self._default_model = model
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def create(
         self,
         *,
@@ -275,13 +300,14 @@ class VideosWithModel(Videos):
         seconds: VideoSecondsParam | NotGiven = NOT_GIVEN,
         size: VideoSizeParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`POST /videos`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = self._client.request(
             "POST",
             "/videos",
             body={
@@ -292,16 +318,17 @@ class VideosWithModel(Videos):
             },
             files=file_fields({
                 "input_reference": input_reference,
-            }),
-            cast_to=VideoResource,
+            }) or None,
+            cast_to=Video,
             options=options,
         )
         return result
 
 
-class AsyncVideos(AsyncAPIResource):
+class AsyncVideos(AsyncVideosHelpers, AsyncAPIResource):
     """`client.videos`."""
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     def list(
         self,
         *,
@@ -309,13 +336,16 @@ class AsyncVideos(AsyncAPIResource):
         order: OrderEnumParam | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[VideoResource]:
+    ) -> AsyncConversationCursorPage[Video]:
         """`GET /videos`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
+        from openai_kit.pagination import AsyncConversationCursorPage
 
-        result: AsyncPage[VideoResource] = self._client.get_api_list(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: AsyncConversationCursorPage[Video] = self._client.get_api_list(
             "/videos",
-            model=VideoResource,
+            model=Video,
+            page=AsyncConversationCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -325,6 +355,7 @@ class AsyncVideos(AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     async def create(
         self,
         *,
@@ -334,11 +365,12 @@ class AsyncVideos(AsyncAPIResource):
         seconds: VideoSecondsParam | NotGiven = NOT_GIVEN,
         size: VideoSizeParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`POST /videos`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = await self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = await self._client.request(
             "POST",
             "/videos",
             body={
@@ -349,23 +381,25 @@ class AsyncVideos(AsyncAPIResource):
             },
             files=file_fields({
                 "input_reference": input_reference,
-            }),
-            cast_to=VideoResource,
+            }) or None,
+            cast_to=Video,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     async def create_character(
         self,
         *,
         video: FileTypes,
         name: str,
         **options: Unpack[RequestOptions],
-    ) -> VideoCharacterResource:
+    ) -> VideoCreateCharacterResponse:
         """`POST /videos/characters`."""
-        from openai_kit.types.videos import VideoCharacterResource
+        from openai_kit.types.videos import VideoCreateCharacterResponse
 
-        result: VideoCharacterResource = await self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: VideoCreateCharacterResponse = await self._client.request(
             "POST",
             "/videos/characters",
             body={
@@ -374,38 +408,42 @@ class AsyncVideos(AsyncAPIResource):
             files=file_fields({
                 "video": video,
             }),
-            cast_to=VideoCharacterResource,
+            cast_to=VideoCreateCharacterResponse,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     async def get_character(
         self,
         character_id: str,
         **options: Unpack[RequestOptions],
-    ) -> VideoCharacterResource:
+    ) -> VideoGetCharacterResponse:
         """`GET /videos/characters/{character_id}`."""
-        from openai_kit.types.videos import VideoCharacterResource
+        from openai_kit.types.videos import VideoGetCharacterResponse
 
-        result: VideoCharacterResource = await self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: VideoGetCharacterResponse = await self._client.request(
             "GET",
             f"/videos/characters/{path_param('character_id', character_id)}",
-            cast_to=VideoCharacterResource,
+            cast_to=VideoGetCharacterResponse,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     async def edit(
         self,
         *,
         video: Union[FileTypes, VideoReferenceInputParam],
         prompt: str,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`POST /videos/edits`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = await self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = await self._client.request(
             "POST",
             "/videos/edits",
             body={
@@ -413,12 +451,13 @@ class AsyncVideos(AsyncAPIResource):
             },
             files=file_fields({
                 "video": video,
-            }),
-            cast_to=VideoResource,
+            }) or None,
+            cast_to=Video,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     async def extend(
         self,
         *,
@@ -426,11 +465,12 @@ class AsyncVideos(AsyncAPIResource):
         prompt: str,
         seconds: VideoSecondsParam,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`POST /videos/extensions`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = await self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = await self._client.request(
             "POST",
             "/videos/extensions",
             body={
@@ -439,44 +479,49 @@ class AsyncVideos(AsyncAPIResource):
             },
             files=file_fields({
                 "video": video,
-            }),
-            cast_to=VideoResource,
+            }) or None,
+            cast_to=Video,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     async def retrieve(
         self,
         video_id: str,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`GET /videos/{video_id}`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = await self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = await self._client.request(
             "GET",
             f"/videos/{path_param('video_id', video_id)}",
-            cast_to=VideoResource,
+            cast_to=Video,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     async def delete(
         self,
         video_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeletedVideoResource:
+    ) -> VideoDeleteResponse:
         """`DELETE /videos/{video_id}`."""
-        from openai_kit.types.videos import DeletedVideoResource
+        from openai_kit.types.videos import VideoDeleteResponse
 
-        result: DeletedVideoResource = await self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: VideoDeleteResponse = await self._client.request(
             "DELETE",
             f"/videos/{path_param('video_id', video_id)}",
-            cast_to=DeletedVideoResource,
+            cast_to=VideoDeleteResponse,
             options=options,
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     async def download_content(
         self,
         video_id: str,
@@ -487,6 +532,7 @@ class AsyncVideos(AsyncAPIResource):
         """`GET /videos/{video_id}/content`."""
         from openai_kit._binary import BinaryResponse
 
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
         result: AsyncBinaryResponse = await self._client.request(
             "GET",
             f"/videos/{path_param('video_id', video_id)}/content",
@@ -498,24 +544,26 @@ class AsyncVideos(AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     async def remix(
         self,
         video_id: str,
         *,
         prompt: str,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`POST /videos/{video_id}/remix`."""
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = await self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = await self._client.request(
             "POST",
             f"/videos/{path_param('video_id', video_id)}/remix",
             body={
                 "prompt": prompt,
             },
             files={},
-            cast_to=VideoResource,
+            cast_to=Video,
             options=options,
         )
         return result
@@ -534,6 +582,7 @@ class AsyncVideosWithModel(AsyncVideos):
         super().__init__(client)
         self._default_model = model
 
+    @deprecated("The Sora video API is deprecated and shuts down on 2026-09-24", category=None)
     async def create(
         self,
         *,
@@ -543,13 +592,14 @@ class AsyncVideosWithModel(AsyncVideos):
         seconds: VideoSecondsParam | NotGiven = NOT_GIVEN,
         size: VideoSizeParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> VideoResource:
+    ) -> Video:
         """`POST /videos`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.videos import VideoResource
+        from openai_kit.types.videos import Video
 
-        result: VideoResource = await self._client.request(
+        warn_deprecated("The Sora video API is deprecated and shuts down on 2026-09-24")
+        result: Video = await self._client.request(
             "POST",
             "/videos",
             body={
@@ -560,8 +610,12 @@ class AsyncVideosWithModel(AsyncVideos):
             },
             files=file_fields({
                 "input_reference": input_reference,
-            }),
-            cast_to=VideoResource,
+            }) or None,
+            cast_to=Video,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -9,106 +9,10 @@ from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel, UnknownObject
 
 
-class ProjectApiKeyDeleteResponse(BaseModel):
-    object: Literal["organization.project.api_key.deleted"]
-    id: str
-    deleted: bool
-
-
-APIKeyDeleteResponse: TypeAlias = ProjectApiKeyDeleteResponse
-
-
-class AdminApiKeyOwner(BaseModel):
-    type: Optional[str] = None
-    object: Optional[str] = None
-    id: Optional[str] = None
-    name: Optional[str] = None
-    created_at: Optional[int] = None
-    role: Optional[str] = None
-
-
-class AdminApiKey(BaseModel):
-    object: Literal["organization.admin_api_key"]
-    id: str
-    name: Optional[str] = None
-    redacted_value: str
-    created_at: int
-    expires_at: Optional[int]
-    last_used_at: Optional[int] = None
-    owner: AdminApiKeyOwner
-
-
-AdminAPIKey: TypeAlias = AdminApiKey
-
-
-class AdminApiKeyCreateResponseOwner(BaseModel):
-    type: Optional[str] = None
-    object: Optional[str] = None
-    id: Optional[str] = None
-    name: Optional[str] = None
-    created_at: Optional[int] = None
-    role: Optional[str] = None
-
-
-class AdminApiKeyCreateResponse(BaseModel):
-    object: Literal["organization.admin_api_key"]
-    id: str
-    name: Optional[str] = None
-    redacted_value: str
-    created_at: int
-    expires_at: Optional[int]
-    last_used_at: Optional[int] = None
-    owner: AdminApiKeyCreateResponseOwner
-    value: str
-
-
-AdminAPIKeyCreateResponse: TypeAlias = AdminApiKeyCreateResponse
-
-
-class AdminOrganizationAdminApiKeysDeleteResponse(BaseModel):
-    id: str
-    object: Literal["organization.admin_api_key.deleted"]
-    deleted: bool
-
-
-AdminAPIKeyDeleteResponse: TypeAlias = AdminOrganizationAdminApiKeysDeleteResponse
-
-
 AuditLogEventType: TypeAlias = Union[Literal["api_key.created", "api_key.updated", "api_key.deleted", "certificate.created", "certificate.updated", "certificate.deleted", "certificates.activated", "certificates.deactivated", "checkpoint.permission.created", "checkpoint.permission.deleted", "external_key.registered", "external_key.removed", "group.created", "group.updated", "group.deleted", "invite.sent", "invite.accepted", "invite.deleted", "ip_allowlist.created", "ip_allowlist.updated", "ip_allowlist.deleted", "ip_allowlist.config.activated", "ip_allowlist.config.deactivated", "login.succeeded", "login.failed", "logout.succeeded", "logout.failed", "organization.updated", "project.created", "project.updated", "project.archived", "project.deleted", "rate_limit.updated", "rate_limit.deleted", "resource.deleted", "tunnel.created", "tunnel.updated", "tunnel.deleted", "workload_identity_provider.created", "workload_identity_provider.updated", "workload_identity_provider.deleted", "workload_identity_provider_mapping.created", "workload_identity_provider_mapping.updated", "workload_identity_provider_mapping.deleted", "role.created", "role.updated", "role.deleted", "role.assignment.created", "role.assignment.deleted", "role.bound_to_resource", "role.unbound_from_resource", "scim.enabled", "scim.disabled", "service_account.created", "service_account.updated", "service_account.deleted", "user.added", "user.updated", "user.deleted", "tenant.metadata.updated", "tenant.microsoft_entra_mapping.upserted", "tenant.microsoft_entra_mapping.deleted", "tenant.workload_identity.provider.created", "tenant.workload_identity.provider.updated", "tenant.workload_identity.provider.archived", "tenant.workload_identity.mapping.created", "tenant.workload_identity.mapping.updated", "tenant.workload_identity.mapping.archived", "tenant.workload_identity.binding.created", "tenant.workload_identity.principal.provisioned", "tenant.workload_identity.access_token.issued", "tenant.admin_api_key.created", "tenant.admin_api_key.updated", "tenant.admin_api_key.deleted", "tenant.project_api_key.created", "tenant.chatgpt_access_token.revoked", "tenant.migration.completed", "tenant.sso.migrated", "tenant.domains.migrated", "tenant.sso_connection.created", "tenant.sso_connection.updated", "tenant.sso_connection.deleted", "tenant.sso_connection.setup.started", "tenant.policy.created", "tenant.policy.updated", "tenant.policy.deleted", "tenant.policy.attached", "tenant.policy.detached", "tenant.principal_authentication_policy.resolved", "tenant.scim.setup.started", "tenant.scim.deletion.requested", "tenant.scim.directory.created", "tenant.product_access_policy.updated", "tenant.resource_share_grant.created", "tenant.resource_share_grant.updated", "tenant.resource_share_grant.accepted", "tenant.resource_share_grant.declined", "tenant.resource_share_grant.revoked", "tenant.resource_share_grant.deleted", "tenant.service_account.updated", "tenant.service_account.deleted", "tenant.service_account.token.revoked", "tenant.billing.overage_limit.updated", "tenant.billing.alerts.updated", "tenant.billing.info.updated", "tenant.usage_limit.workspace.updated", "tenant.usage_limit.group.updated", "tenant.usage_limit.user.updated", "tenant.usage_limit.increase_request.updated", "tenant.usage_limit.increase_request.resolved", "tenant.group.created", "tenant.group.updated", "tenant.group.deleted", "tenant.group.member.added", "tenant.group.member.removed", "tenant.migration_rollout.status.updated", "tenant.migration_rollout.tier.updated", "tenant.role.metadata.updated", "tenant.custom_role.created", "tenant.custom_role.updated", "tenant.custom_role.deleted", "tenant.role_assignment.created", "tenant.role_assignment.deleted", "tenant.resource_role_assignment.created", "tenant.resource_role_assignment.deleted", "tenant.resource_access.updated", "tenant.resource_access.deleted", "tenant.ads_account.onboarding.redemption", "tenant.session_policy.created", "tenant.session_policy.updated", "tenant.session_policy.deleted", "tenant.session_revocation.started", "tenant.third_party_app_policy.updated", "tenant.user.added", "tenant.user.updated", "tenant.user.removed", "tenant.user.looked_up", "tenant.user.invited", "tenant.membership.revoked", "tenant.api_organization_invite.upserted", "tenant.api_organization_invite.deleted", "tenant.chatgpt_workspace_invite.upserted", "tenant.membership.accepted", "tenant.membership.declined", "tenant.workspace_invite_email_settings.updated"], str]
 
 
 AuditLogEventTypeParam: TypeAlias = Literal["api_key.created", "api_key.updated", "api_key.deleted", "certificate.created", "certificate.updated", "certificate.deleted", "certificates.activated", "certificates.deactivated", "checkpoint.permission.created", "checkpoint.permission.deleted", "external_key.registered", "external_key.removed", "group.created", "group.updated", "group.deleted", "invite.sent", "invite.accepted", "invite.deleted", "ip_allowlist.created", "ip_allowlist.updated", "ip_allowlist.deleted", "ip_allowlist.config.activated", "ip_allowlist.config.deactivated", "login.succeeded", "login.failed", "logout.succeeded", "logout.failed", "organization.updated", "project.created", "project.updated", "project.archived", "project.deleted", "rate_limit.updated", "rate_limit.deleted", "resource.deleted", "tunnel.created", "tunnel.updated", "tunnel.deleted", "workload_identity_provider.created", "workload_identity_provider.updated", "workload_identity_provider.deleted", "workload_identity_provider_mapping.created", "workload_identity_provider_mapping.updated", "workload_identity_provider_mapping.deleted", "role.created", "role.updated", "role.deleted", "role.assignment.created", "role.assignment.deleted", "role.bound_to_resource", "role.unbound_from_resource", "scim.enabled", "scim.disabled", "service_account.created", "service_account.updated", "service_account.deleted", "user.added", "user.updated", "user.deleted", "tenant.metadata.updated", "tenant.microsoft_entra_mapping.upserted", "tenant.microsoft_entra_mapping.deleted", "tenant.workload_identity.provider.created", "tenant.workload_identity.provider.updated", "tenant.workload_identity.provider.archived", "tenant.workload_identity.mapping.created", "tenant.workload_identity.mapping.updated", "tenant.workload_identity.mapping.archived", "tenant.workload_identity.binding.created", "tenant.workload_identity.principal.provisioned", "tenant.workload_identity.access_token.issued", "tenant.admin_api_key.created", "tenant.admin_api_key.updated", "tenant.admin_api_key.deleted", "tenant.project_api_key.created", "tenant.chatgpt_access_token.revoked", "tenant.migration.completed", "tenant.sso.migrated", "tenant.domains.migrated", "tenant.sso_connection.created", "tenant.sso_connection.updated", "tenant.sso_connection.deleted", "tenant.sso_connection.setup.started", "tenant.policy.created", "tenant.policy.updated", "tenant.policy.deleted", "tenant.policy.attached", "tenant.policy.detached", "tenant.principal_authentication_policy.resolved", "tenant.scim.setup.started", "tenant.scim.deletion.requested", "tenant.scim.directory.created", "tenant.product_access_policy.updated", "tenant.resource_share_grant.created", "tenant.resource_share_grant.updated", "tenant.resource_share_grant.accepted", "tenant.resource_share_grant.declined", "tenant.resource_share_grant.revoked", "tenant.resource_share_grant.deleted", "tenant.service_account.updated", "tenant.service_account.deleted", "tenant.service_account.token.revoked", "tenant.billing.overage_limit.updated", "tenant.billing.alerts.updated", "tenant.billing.info.updated", "tenant.usage_limit.workspace.updated", "tenant.usage_limit.group.updated", "tenant.usage_limit.user.updated", "tenant.usage_limit.increase_request.updated", "tenant.usage_limit.increase_request.resolved", "tenant.group.created", "tenant.group.updated", "tenant.group.deleted", "tenant.group.member.added", "tenant.group.member.removed", "tenant.migration_rollout.status.updated", "tenant.migration_rollout.tier.updated", "tenant.role.metadata.updated", "tenant.custom_role.created", "tenant.custom_role.updated", "tenant.custom_role.deleted", "tenant.role_assignment.created", "tenant.role_assignment.deleted", "tenant.resource_role_assignment.created", "tenant.resource_role_assignment.deleted", "tenant.resource_access.updated", "tenant.resource_access.deleted", "tenant.ads_account.onboarding.redemption", "tenant.session_policy.created", "tenant.session_policy.updated", "tenant.session_policy.deleted", "tenant.session_revocation.started", "tenant.third_party_app_policy.updated", "tenant.user.added", "tenant.user.updated", "tenant.user.removed", "tenant.user.looked_up", "tenant.user.invited", "tenant.membership.revoked", "tenant.api_organization_invite.upserted", "tenant.api_organization_invite.deleted", "tenant.chatgpt_workspace_invite.upserted", "tenant.membership.accepted", "tenant.membership.declined", "tenant.workspace_invite_email_settings.updated"]
-
-
-class OrganizationCertificateCertificateDetails(BaseModel):
-    valid_at: Optional[int] = None
-    expires_at: Optional[int] = None
-
-
-class OrganizationCertificate(BaseModel):
-    object: Literal["organization.certificate"]
-    id: str
-    name: Optional[str]
-    created_at: int
-    certificate_details: OrganizationCertificateCertificateDetails
-    active: bool
-
-
-CertificateActivateResponse: TypeAlias = OrganizationCertificate
-
-
-CertificateDeactivateResponse: TypeAlias = OrganizationCertificate
-
-
-class DeleteCertificateResponse(BaseModel):
-    object: Literal["certificate.deleted"]
-    id: str
-
-
-CertificateDeleteResponse: TypeAlias = DeleteCertificateResponse
-
-
-CertificateListResponse: TypeAlias = OrganizationCertificate
 
 
 SpendLimitEnforcementStatus: TypeAlias = Union[str, Union[Literal["inactive", "enforcing"], str]]
@@ -121,223 +25,16 @@ class SpendLimitEnforcement(BaseModel):
 ExternalKeyValidateResponse: TypeAlias = SpendLimitEnforcement
 
 
-class GroupDeletedResource(BaseModel):
-    object: Literal["group.deleted"]
-    id: str
-    deleted: bool
-
-
-GroupDeleteResponse: TypeAlias = GroupDeletedResource
-
-
-class GroupResourceWithSuccess(BaseModel):
-    id: str
-    name: str
-    created_at: int
-    is_scim_managed: bool
-
-
-GroupUpdateResponse: TypeAlias = GroupResourceWithSuccess
-
-
-class GroupUser(BaseModel):
-    id: str
-    name: str
-    email: Optional[str]
-
-
-OrganizationGroupUser: TypeAlias = GroupUser
-
-
-class OrganizationSpendAlertDeletedResource(BaseModel):
-    id: str
-    object: Literal["organization.spend_alert.deleted"]
-    deleted: bool
-
-
-OrganizationSpendAlertDeleted: TypeAlias = OrganizationSpendAlertDeletedResource
-
-
-SpendLimitCurrency: TypeAlias = Union[str, Literal["USD"]]
-
-
-SpendLimitInterval: TypeAlias = Union[str, Literal["month"]]
-
-
-class OrganizationSpendLimitResource(BaseModel):
-    object: Literal["organization.spend_limit"]
-    threshold_amount: int
-    currency: SpendLimitCurrency
-    interval: SpendLimitInterval
-    enforcement: SpendLimitEnforcement
-
-
-OrganizationSpendLimit: TypeAlias = OrganizationSpendLimitResource
-
-
-class OrganizationSpendLimitDeletedResource(BaseModel):
-    object: Literal["organization.spend_limit.deleted"]
-    deleted: bool
-
-
-OrganizationSpendLimitDeleted: TypeAlias = OrganizationSpendLimitDeletedResource
-
-
-class UserUser(BaseModel):
-    object: Literal["user"]
-    id: str
-    email: Optional[str] = None
-    name: Optional[str] = None
-    picture: Optional[str] = None
-    enabled: Optional[bool] = None
-    banned: Optional[bool] = None
-    banned_at: Optional[int] = None
-
-
-class UserProjectsData(BaseModel):
-    id: Optional[str] = None
-    name: Optional[str] = None
-    role: Optional[str] = None
-
-
-class UserProjects(BaseModel):
-    object: Literal["list"]
-    data: List[UserProjectsData]
-
-
-class User(BaseModel):
-    object: Literal["organization.user"]
-    id: str
-    name: Optional[str] = None
-    email: Optional[str] = None
-    role: Optional[str] = None
-    added_at: int
-    is_default: Optional[bool] = None
-    created: Optional[int] = None
-    user: Optional[UserUser] = None
-    is_service_account: Optional[bool] = None
-    is_scale_tier_authorized_purchaser: Optional[bool] = None
-    is_scim_managed: Optional[bool] = None
-    api_key_last_used_at: Optional[int] = None
-    technical_level: Optional[str] = None
-    developer_persona: Optional[str] = None
-    projects: Optional[UserProjects] = None
-
-
-OrganizationUser: TypeAlias = User
-
-
-class ProjectModelPermissionsDeleteResponse(BaseModel):
-    object: Literal["project.model_permissions.deleted"]
-    deleted: bool
-
-
-ProjectModelPermissionsDeleted: TypeAlias = ProjectModelPermissionsDeleteResponse
-
-
-class ProjectSpendAlertDeletedResource(BaseModel):
-    id: str
-    object: Literal["project.spend_alert.deleted"]
-    deleted: bool
-
-
-ProjectSpendAlertDeleted: TypeAlias = ProjectSpendAlertDeletedResource
-
-
-class ProjectSpendLimitResource(BaseModel):
-    object: Literal["project.spend_limit"]
-    threshold_amount: int
-    currency: SpendLimitCurrency
-    interval: SpendLimitInterval
-    enforcement: SpendLimitEnforcement
-
-
-ProjectSpendLimit: TypeAlias = ProjectSpendLimitResource
-
-
-class ProjectSpendLimitDeletedResource(BaseModel):
-    object: Literal["project.spend_limit.deleted"]
-    deleted: bool
-
-
-ProjectSpendLimitDeleted: TypeAlias = ProjectSpendLimitDeletedResource
-
-
 PublicProjectResidency: TypeAlias = Union[Literal["GLOBAL", "US_STORAGE_PROCESSING", "EU_STORAGE_PROCESSING", "JP_STORAGE", "KR_STORAGE", "CA_STORAGE", "SG_STORAGE", "IN_STORAGE", "AU_STORAGE", "GB_STORAGE", "AE_STORAGE", "AE_STORAGE_PROCESSING"], str]
 
 
 PublicProjectResidencyParam: TypeAlias = Literal["GLOBAL", "US_STORAGE_PROCESSING", "EU_STORAGE_PROCESSING", "JP_STORAGE", "KR_STORAGE", "CA_STORAGE", "SG_STORAGE", "IN_STORAGE", "AU_STORAGE", "GB_STORAGE", "AE_STORAGE", "AE_STORAGE_PROCESSING"]
 
 
-class Group(BaseModel):
-    object: Literal["group"]
-    id: str
-    name: str
-    created_at: int
-    scim_managed: bool
+SpendLimitCurrency: TypeAlias = Union[str, Literal["USD"]]
 
 
-class Role(BaseModel):
-    object: Literal["role"]
-    id: str
-    name: str
-    description: Optional[str]
-    permissions: List[str]
-    resource_type: str
-    predefined_role: bool
-
-
-class GroupRoleAssignment(BaseModel):
-    object: Literal["group.role"]
-    group: Group
-    role: Role
-
-
-RoleCreateResponse: TypeAlias = GroupRoleAssignment
-
-
-class RoleDeletedResource(BaseModel):
-    object: Literal["role.deleted"]
-    id: str
-    deleted: bool
-
-
-RoleDeleteResponse: TypeAlias = RoleDeletedResource
-
-
-class AssignedRoleDetailsAssignmentSource(BaseModel):
-    principal_id: str
-    principal_type: str
-
-
-class AssignedRoleDetails(BaseModel):
-    id: str
-    name: str
-    permissions: List[str]
-    resource_type: str
-    predefined_role: bool
-    description: Optional[str]
-    created_at: Optional[int]
-    updated_at: Optional[int]
-    created_by: Optional[str]
-    created_by_user_obj: Optional[Dict[str, Any]]
-    metadata: Optional[Dict[str, Any]]
-    assignment_sources: Optional[List[AssignedRoleDetailsAssignmentSource]]
-
-
-RoleListResponse: TypeAlias = AssignedRoleDetails
-
-
-RoleRetrieveResponse: TypeAlias = AssignedRoleDetails
-
-
-class ProjectServiceAccountDeleteResponse(BaseModel):
-    object: Literal["organization.project.service_account.deleted"]
-    id: str
-    deleted: bool
-
-
-ServiceAccountDeleteResponse: TypeAlias = ProjectServiceAccountDeleteResponse
+SpendLimitInterval: TypeAlias = Union[str, Literal["month"]]
 
 
 class UsageCompletionsResult(BaseModel):
@@ -478,61 +175,88 @@ class UsageResponse(BaseModel):
     next_page: Optional[str]
 
 
-UsageAudioSpeechesResponse: TypeAlias = UsageResponse
-
-
-UsageAudioTranscriptionsResponse: TypeAlias = UsageResponse
-
-
-UsageCodeInterpreterSessionsResponse: TypeAlias = UsageResponse
-
-
-UsageCompletionsResponse: TypeAlias = UsageResponse
-
-
-UsageCostsResponse: TypeAlias = UsageResponse
-
-
 UsageDecisionsResponse: TypeAlias = UsageResponse
 
 
-UsageEmbeddingsResponse: TypeAlias = UsageResponse
-
-
-UsageFileSearchCallsResponse: TypeAlias = UsageResponse
-
-
-UsageImagesResponse: TypeAlias = UsageResponse
-
-
-UsageModerationsResponse: TypeAlias = UsageResponse
-
-
-UsageVectorStoresResponse: TypeAlias = UsageResponse
-
-
-UsageWebSearchCallsResponse: TypeAlias = UsageResponse
-
-
-class GroupUserAssignment(BaseModel):
-    object: Literal["group.user"]
-    user_id: str
-    group_id: str
-
-
-UserCreateResponse: TypeAlias = GroupUserAssignment
-
-
-class GroupMemberUser(BaseModel):
-    id: str
+class ServiceAccountApiKeyBody(BaseModel):
+    object: Literal["organization.project.service_account.api_key"]
+    value: str
     name: str
-    email: Optional[str]
-    picture: Optional[str]
-    is_service_account: Optional[bool]
-    user_type: Union[Literal["user", "tenant_user"], str]
+    created_at: int
+    id: str
 
 
-UserRetrieveResponse: TypeAlias = GroupMemberUser
+class APIKeyCreateResponse(ServiceAccountApiKeyBody):
+    """`ServiceAccountApiKeyBody` under the official SDK's name."""
+
+
+class ProjectApiKeyDeleteResponse(BaseModel):
+    object: Literal["organization.project.api_key.deleted"]
+    id: str
+    deleted: bool
+
+
+class APIKeyDeleteResponse(ProjectApiKeyDeleteResponse):
+    """`ProjectApiKeyDeleteResponse` under the official SDK's name."""
+
+
+class AdminApiKeyOwner(BaseModel):
+    type: Optional[str] = None
+    object: Optional[str] = None
+    id: Optional[str] = None
+    name: Optional[str] = None
+    created_at: Optional[int] = None
+    role: Optional[str] = None
+
+
+class AdminApiKey(BaseModel):
+    object: Literal["organization.admin_api_key"]
+    id: str
+    name: Optional[str] = None
+    redacted_value: str
+    created_at: int
+    expires_at: Optional[int]
+    last_used_at: Optional[int] = None
+    owner: AdminApiKeyOwner
+
+
+class AdminAPIKey(AdminApiKey):
+    """`AdminApiKey` under the official SDK's name."""
+
+
+class AdminApiKeyCreateResponseOwner(BaseModel):
+    type: Optional[str] = None
+    object: Optional[str] = None
+    id: Optional[str] = None
+    name: Optional[str] = None
+    created_at: Optional[int] = None
+    role: Optional[str] = None
+
+
+class AdminApiKeyCreateResponse(BaseModel):
+    object: Literal["organization.admin_api_key"]
+    id: str
+    name: Optional[str] = None
+    redacted_value: str
+    created_at: int
+    expires_at: Optional[int]
+    last_used_at: Optional[int] = None
+    owner: AdminApiKeyCreateResponseOwner
+    value: str
+
+
+class AdminAPIKeyCreateResponse(AdminApiKeyCreateResponse):
+    """`AdminApiKeyCreateResponse` under the official SDK's name."""
+
+
+class AdminOrganizationAdminApiKeysDeleteResponse(BaseModel):
+    id: str
+    object: Literal["organization.admin_api_key.deleted"]
+    deleted: bool
+
+
+class AdminAPIKeyDeleteResponse(AdminOrganizationAdminApiKeysDeleteResponse):
+    """`AdminOrganizationAdminApiKeysDeleteResponse` under the official SDK's name."""
 
 
 class AdminOrganizationAuditLogsListEffectiveAtParam(TypedDict, total=False):
@@ -540,6 +264,26 @@ class AdminOrganizationAuditLogsListEffectiveAtParam(TypedDict, total=False):
     gte: int
     lt: int
     lte: int
+
+
+class AssignedRoleDetailsAssignmentSource(BaseModel):
+    principal_id: str
+    principal_type: str
+
+
+class AssignedRoleDetails(BaseModel):
+    id: str
+    name: str
+    permissions: List[str]
+    resource_type: str
+    predefined_role: bool
+    description: Optional[str]
+    created_at: Optional[int]
+    updated_at: Optional[int]
+    created_by: Optional[str]
+    created_by_user_obj: Optional[Dict[str, Any]]
+    metadata: Optional[Dict[str, Any]]
+    assignment_sources: Optional[List[AssignedRoleDetailsAssignmentSource]]
 
 
 class AuditLogProject(BaseModel):
@@ -1016,6 +760,10 @@ class AuditLog(BaseModel):
     certificates_deactivated: Optional[AuditLogCertificatesDeactivated] = Field(default=None, alias="certificates.deactivated")
 
 
+class AuditLogListResponse(AuditLog):
+    """`AuditLog` under the official SDK's name."""
+
+
 class CertificateCertificateDetails(BaseModel):
     valid_at: Optional[int] = None
     expires_at: Optional[int] = None
@@ -1031,9 +779,78 @@ class Certificate(BaseModel):
     active: Optional[bool] = None
 
 
+class OrganizationCertificateCertificateDetails(BaseModel):
+    valid_at: Optional[int] = None
+    expires_at: Optional[int] = None
+
+
+class OrganizationCertificate(BaseModel):
+    object: Literal["organization.certificate"]
+    id: str
+    name: Optional[str]
+    created_at: int
+    certificate_details: OrganizationCertificateCertificateDetails
+    active: bool
+
+
+class CertificateActivateResponse(OrganizationCertificate):
+    """`OrganizationCertificate` under the official SDK's name."""
+
+
+class CertificateDeactivateResponse(OrganizationCertificate):
+    """`OrganizationCertificate` under the official SDK's name."""
+
+
+class DeleteCertificateResponse(BaseModel):
+    object: Literal["certificate.deleted"]
+    id: str
+
+
+class CertificateDeleteResponse(DeleteCertificateResponse):
+    """`DeleteCertificateResponse` under the official SDK's name."""
+
+
+class CertificateListResponse(OrganizationCertificate):
+    """`OrganizationCertificate` under the official SDK's name."""
+
+
 class DeletedRoleAssignmentResource(BaseModel):
     object: str
     deleted: bool
+
+
+class Group(BaseModel):
+    object: Literal["group"]
+    id: str
+    name: str
+    created_at: int
+    scim_managed: bool
+
+
+class GroupDeletedResource(BaseModel):
+    object: Literal["group.deleted"]
+    id: str
+    deleted: bool
+
+
+class GroupDeleteResponse(GroupDeletedResource):
+    """`GroupDeletedResource` under the official SDK's name."""
+
+
+class GroupMemberUser(BaseModel):
+    id: str
+    name: str
+    email: Optional[str]
+    picture: Optional[str]
+    is_service_account: Optional[bool]
+    user_type: Union[Literal["user", "tenant_user"], str]
+
+
+class GroupResourceWithSuccess(BaseModel):
+    id: str
+    name: str
+    created_at: int
+    is_scim_managed: bool
 
 
 class GroupResponse(BaseModel):
@@ -1042,6 +859,38 @@ class GroupResponse(BaseModel):
     created_at: int
     is_scim_managed: bool
     group_type: Union[Literal["group", "tenant_group"], str]
+
+
+class Role(BaseModel):
+    object: Literal["role"]
+    id: str
+    name: str
+    description: Optional[str]
+    permissions: List[str]
+    resource_type: str
+    predefined_role: bool
+
+
+class GroupRoleAssignment(BaseModel):
+    object: Literal["group.role"]
+    group: Group
+    role: Role
+
+
+class GroupUpdateResponse(GroupResourceWithSuccess):
+    """`GroupResourceWithSuccess` under the official SDK's name."""
+
+
+class GroupUser(BaseModel):
+    id: str
+    name: str
+    email: Optional[str]
+
+
+class GroupUserAssignment(BaseModel):
+    object: Literal["group.user"]
+    user_id: str
+    group_id: str
 
 
 class GroupUserDeletedResource(BaseModel):
@@ -1090,6 +939,10 @@ class OrganizationDataRetention(BaseModel):
     type: Union[Literal["zero_data_retention", "modified_abuse_monitoring", "enhanced_zero_data_retention", "enhanced_modified_abuse_monitoring"], str]
 
 
+class OrganizationGroupUser(GroupUser):
+    """`GroupUser` under the official SDK's name."""
+
+
 class OrganizationProjectCertificateCertificateDetails(BaseModel):
     valid_at: Optional[int] = None
     expires_at: Optional[int] = None
@@ -1117,6 +970,82 @@ class OrganizationSpendAlert(BaseModel):
     currency: Literal["USD"]
     interval: Literal["month"]
     notification_channel: SpendAlertNotificationChannel
+
+
+class OrganizationSpendAlertDeletedResource(BaseModel):
+    id: str
+    object: Literal["organization.spend_alert.deleted"]
+    deleted: bool
+
+
+class OrganizationSpendAlertDeleted(OrganizationSpendAlertDeletedResource):
+    """`OrganizationSpendAlertDeletedResource` under the official SDK's name."""
+
+
+class OrganizationSpendLimitResource(BaseModel):
+    object: Literal["organization.spend_limit"]
+    threshold_amount: int
+    currency: SpendLimitCurrency
+    interval: SpendLimitInterval
+    enforcement: SpendLimitEnforcement
+
+
+class OrganizationSpendLimit(OrganizationSpendLimitResource):
+    """`OrganizationSpendLimitResource` under the official SDK's name."""
+
+
+class OrganizationSpendLimitDeletedResource(BaseModel):
+    object: Literal["organization.spend_limit.deleted"]
+    deleted: bool
+
+
+class OrganizationSpendLimitDeleted(OrganizationSpendLimitDeletedResource):
+    """`OrganizationSpendLimitDeletedResource` under the official SDK's name."""
+
+
+class UserUser(BaseModel):
+    object: Literal["user"]
+    id: str
+    email: Optional[str] = None
+    name: Optional[str] = None
+    picture: Optional[str] = None
+    enabled: Optional[bool] = None
+    banned: Optional[bool] = None
+    banned_at: Optional[int] = None
+
+
+class UserProjectsData(BaseModel):
+    id: Optional[str] = None
+    name: Optional[str] = None
+    role: Optional[str] = None
+
+
+class UserProjects(BaseModel):
+    object: Literal["list"]
+    data: List[UserProjectsData]
+
+
+class User(BaseModel):
+    object: Literal["organization.user"]
+    id: str
+    name: Optional[str] = None
+    email: Optional[str] = None
+    role: Optional[str] = None
+    added_at: int
+    is_default: Optional[bool] = None
+    created: Optional[int] = None
+    user: Optional[UserUser] = None
+    is_service_account: Optional[bool] = None
+    is_scale_tier_authorized_purchaser: Optional[bool] = None
+    is_scim_managed: Optional[bool] = None
+    api_key_last_used_at: Optional[int] = None
+    technical_level: Optional[str] = None
+    developer_persona: Optional[str] = None
+    projects: Optional[UserProjects] = None
+
+
+class OrganizationUser(User):
+    """`User` under the official SDK's name."""
 
 
 class Project(BaseModel):
@@ -1162,6 +1091,10 @@ class ProjectApiKey(BaseModel):
     owner: ProjectApiKeyOwner
 
 
+class ProjectAPIKey(ProjectApiKey):
+    """`ProjectApiKey` under the official SDK's name."""
+
+
 class ProjectDataRetention(BaseModel):
     object: Literal["project.data_retention"]
     type: Union[Literal["organization_default", "none", "zero_data_retention", "modified_abuse_monitoring", "enhanced_zero_data_retention", "enhanced_modified_abuse_monitoring"], str]
@@ -1193,6 +1126,15 @@ class ProjectModelPermissions(BaseModel):
     object: Literal["project.model_permissions"]
     mode: Union[Literal["allow_list", "deny_list"], str]
     model_ids: List[str]
+
+
+class ProjectModelPermissionsDeleteResponse(BaseModel):
+    object: Literal["project.model_permissions.deleted"]
+    deleted: bool
+
+
+class ProjectModelPermissionsDeleted(ProjectModelPermissionsDeleteResponse):
+    """`ProjectModelPermissionsDeleteResponse` under the official SDK's name."""
 
 
 class ProjectRateLimit(BaseModel):
@@ -1232,6 +1174,12 @@ class ProjectServiceAccountCreateResponse(BaseModel):
     api_key: Optional[ProjectServiceAccountApiKey]
 
 
+class ProjectServiceAccountDeleteResponse(BaseModel):
+    object: Literal["organization.project.service_account.deleted"]
+    id: str
+    deleted: bool
+
+
 class ProjectSpendAlert(BaseModel):
     id: str
     object: Literal["project.spend_alert"]
@@ -1239,6 +1187,37 @@ class ProjectSpendAlert(BaseModel):
     currency: Literal["USD"]
     interval: Literal["month"]
     notification_channel: SpendAlertNotificationChannel
+
+
+class ProjectSpendAlertDeletedResource(BaseModel):
+    id: str
+    object: Literal["project.spend_alert.deleted"]
+    deleted: bool
+
+
+class ProjectSpendAlertDeleted(ProjectSpendAlertDeletedResource):
+    """`ProjectSpendAlertDeletedResource` under the official SDK's name."""
+
+
+class ProjectSpendLimitResource(BaseModel):
+    object: Literal["project.spend_limit"]
+    threshold_amount: int
+    currency: SpendLimitCurrency
+    interval: SpendLimitInterval
+    enforcement: SpendLimitEnforcement
+
+
+class ProjectSpendLimit(ProjectSpendLimitResource):
+    """`ProjectSpendLimitResource` under the official SDK's name."""
+
+
+class ProjectSpendLimitDeletedResource(BaseModel):
+    object: Literal["project.spend_limit.deleted"]
+    deleted: bool
+
+
+class ProjectSpendLimitDeleted(ProjectSpendLimitDeletedResource):
+    """`ProjectSpendLimitDeletedResource` under the official SDK's name."""
 
 
 class ProjectUser(BaseModel):
@@ -1256,12 +1235,34 @@ class ProjectUserDeleteResponse(BaseModel):
     deleted: bool
 
 
-class ServiceAccountApiKeyBody(BaseModel):
-    object: Literal["organization.project.service_account.api_key"]
-    value: str
-    name: str
-    created_at: int
+class RoleCreateResponse(GroupRoleAssignment):
+    """`GroupRoleAssignment` under the official SDK's name."""
+
+
+class RoleDeleteResponse(DeletedRoleAssignmentResource):
+    """`DeletedRoleAssignmentResource` under the official SDK's name."""
+
+
+class RoleDeletedResource(BaseModel):
+    object: Literal["role.deleted"]
     id: str
+    deleted: bool
+
+
+class RoleListResponse(AssignedRoleDetails):
+    """`AssignedRoleDetails` under the official SDK's name."""
+
+
+class RoleRetrieveResponse(AssignedRoleDetails):
+    """`AssignedRoleDetails` under the official SDK's name."""
+
+
+class ServiceAccountCreateResponse(ProjectServiceAccountCreateResponse):
+    """`ProjectServiceAccountCreateResponse` under the official SDK's name."""
+
+
+class ServiceAccountDeleteResponse(ProjectServiceAccountDeleteResponse):
+    """`ProjectServiceAccountDeleteResponse` under the official SDK's name."""
 
 
 class SpendAlertNotificationChannelParam(TypedDict, total=False):
@@ -1270,13 +1271,69 @@ class SpendAlertNotificationChannelParam(TypedDict, total=False):
     subject_prefix: Optional[str]
 
 
+class UsageAudioSpeechesResponse(UsageResponse):
+    """`UsageResponse` under the official SDK's name."""
+
+
+class UsageAudioTranscriptionsResponse(UsageResponse):
+    """`UsageResponse` under the official SDK's name."""
+
+
+class UsageCodeInterpreterSessionsResponse(UsageResponse):
+    """`UsageResponse` under the official SDK's name."""
+
+
+class UsageCompletionsResponse(UsageResponse):
+    """`UsageResponse` under the official SDK's name."""
+
+
+class UsageCostsResponse(UsageResponse):
+    """`UsageResponse` under the official SDK's name."""
+
+
+class UsageEmbeddingsResponse(UsageResponse):
+    """`UsageResponse` under the official SDK's name."""
+
+
+class UsageFileSearchCallsResponse(UsageResponse):
+    """`UsageResponse` under the official SDK's name."""
+
+
+class UsageImagesResponse(UsageResponse):
+    """`UsageResponse` under the official SDK's name."""
+
+
+class UsageModerationsResponse(UsageResponse):
+    """`UsageResponse` under the official SDK's name."""
+
+
+class UsageVectorStoresResponse(UsageResponse):
+    """`UsageResponse` under the official SDK's name."""
+
+
+class UsageWebSearchCallsResponse(UsageResponse):
+    """`UsageResponse` under the official SDK's name."""
+
+
+class UserCreateResponse(GroupUserAssignment):
+    """`GroupUserAssignment` under the official SDK's name."""
+
+
 class UserDeleteResponse(BaseModel):
     object: Literal["organization.user.deleted"]
     id: str
     deleted: bool
 
 
+class UserRetrieveResponse(GroupMemberUser):
+    """`GroupMemberUser` under the official SDK's name."""
+
+
 class UserRoleAssignment(BaseModel):
     object: Literal["user.role"]
     user: User
     role: Role
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

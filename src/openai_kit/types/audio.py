@@ -206,26 +206,6 @@ TranslationCreateResponse: TypeAlias = AudioTranslationsCreateResponse
 TranslationVerbose: TypeAlias = CreateTranslationResponseVerboseJson
 
 
-class VoiceConsentResource(BaseModel):
-    object: Literal["audio.voice_consent"]
-    id: str
-    name: str
-    language: str
-    created_at: int
-
-
-VoiceConsent: TypeAlias = VoiceConsentResource
-
-
-class VoiceConsentDeletedResource(BaseModel):
-    id: str
-    object: Literal["audio.voice_consent"]
-    deleted: bool
-
-
-VoiceConsentDeleted: TypeAlias = VoiceConsentDeletedResource
-
-
 VoiceDeleted: TypeAlias = DeleteModelResponse
 
 
@@ -248,3 +228,33 @@ class VoiceResource(BaseModel):
     id: str
     name: str
     created_at: int
+
+
+class Voice(VoiceResource):
+    """`VoiceResource` under the official SDK's name."""
+
+
+class VoiceConsentResource(BaseModel):
+    object: Literal["audio.voice_consent"]
+    id: str
+    name: str
+    language: str
+    created_at: int
+
+
+class VoiceConsent(VoiceConsentResource):
+    """`VoiceConsentResource` under the official SDK's name."""
+
+
+class VoiceConsentDeletedResource(BaseModel):
+    id: str
+    object: Literal["audio.voice_consent"]
+    deleted: bool
+
+
+class VoiceConsentDeleted(VoiceConsentDeletedResource):
+    """`VoiceConsentDeletedResource` under the official SDK's name."""
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -74,3 +74,7 @@ class Batch(BatchHelpers, BaseModel):
 class BatchFileExpirationAfterParam(TypedDict, total=False):
     anchor: Required[Literal["created_at"]]
     seconds: Required[int]
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -320,45 +320,6 @@ class ChatCompletionRequestMessageContentPartRefusal(BaseModel):
 ChatCompletionRequestAssistantMessageContentPart: TypeAlias = Annotated[Union[Annotated[Union[ChatCompletionRequestMessageContentPartText, ChatCompletionRequestMessageContentPartRefusal], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
-class ChatCompletionsMessagesListItemAnnotationUrlCitation(BaseModel):
-    end_index: int
-    start_index: int
-    url: str
-    title: str
-
-
-class ChatCompletionsMessagesListItemAnnotation(BaseModel):
-    type: Literal["url_citation"]
-    url_citation: ChatCompletionsMessagesListItemAnnotationUrlCitation
-
-
-class ChatCompletionsMessagesListItemFunctionCall(BaseModel):
-    arguments: str
-    name: str
-
-
-class ChatCompletionsMessagesListItemAudio(BaseModel):
-    id: str
-    expires_at: int
-    data: str
-    transcript: str
-
-
-class ChatCompletionsMessagesListItem(BaseModel):
-    content: Optional[str]
-    refusal: Optional[str]
-    tool_calls: Optional[ChatCompletionMessageToolCalls] = None
-    annotations: Optional[List[ChatCompletionsMessagesListItemAnnotation]] = None
-    role: Union[Literal["assistant", "user", "system", "developer", "tool", "function"], str]
-    function_call: Optional[ChatCompletionsMessagesListItemFunctionCall] = None
-    audio: Optional[ChatCompletionsMessagesListItemAudio] = None
-    id: str
-    content_parts: Optional[List[Annotated[Union[Annotated[Union[ChatCompletionRequestMessageContentPartText, ChatCompletionRequestMessageContentPartImage], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
-
-
-ChatCompletionStoreMessage: TypeAlias = ChatCompletionsMessagesListItem
-
-
 class ChatCompletionStreamOptionsParam2(TypedDict, total=False):
     include_usage: bool
     include_obfuscation: bool
@@ -617,6 +578,46 @@ class ChatCompletionFunctionsParam(TypedDict, total=False):
     parameters: FunctionParametersParam
 
 
+class ChatCompletionsMessagesListItemAnnotationUrlCitation(BaseModel):
+    end_index: int
+    start_index: int
+    url: str
+    title: str
+
+
+class ChatCompletionsMessagesListItemAnnotation(BaseModel):
+    type: Literal["url_citation"]
+    url_citation: ChatCompletionsMessagesListItemAnnotationUrlCitation
+
+
+class ChatCompletionsMessagesListItemFunctionCall(BaseModel):
+    arguments: str
+    name: str
+
+
+class ChatCompletionsMessagesListItemAudio(BaseModel):
+    id: str
+    expires_at: int
+    data: str
+    transcript: str
+
+
+class ChatCompletionsMessagesListItem(BaseModel):
+    content: Optional[str]
+    refusal: Optional[str]
+    tool_calls: Optional[ChatCompletionMessageToolCalls] = None
+    annotations: Optional[List[ChatCompletionsMessagesListItemAnnotation]] = None
+    role: Union[Literal["assistant", "user", "system", "developer", "tool", "function"], str]
+    function_call: Optional[ChatCompletionsMessagesListItemFunctionCall] = None
+    audio: Optional[ChatCompletionsMessagesListItemAudio] = None
+    id: str
+    content_parts: Optional[List[Annotated[Union[Annotated[Union[ChatCompletionRequestMessageContentPartText, ChatCompletionRequestMessageContentPartImage], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+
+
+class ChatCompletionStoreMessage(ChatCompletionsMessagesListItem):
+    """`ChatCompletionsMessagesListItem` under the official SDK's name."""
+
+
 class WebSearchLocationParam(TypedDict, total=False):
     country: str
     region: str
@@ -695,3 +696,22 @@ class PromptCacheOptionsParam(TypedDict, total=False):
 class PromptCacheOptionsParam2(BaseModel):
     ttl: Optional[PromptCacheTTLEnum] = None
     mode: Optional[PromptCacheModeEnum] = None
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []
+
+
+# the official SDK's names of this module that live elsewhere here
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from openai_kit.types import (
+        ChatCompletionRole as ChatCompletionRole,
+    )
+else:
+
+    def __getattr__(name: str) -> _typing.Any:
+        from openai_kit._official_modules import lookup
+
+        return lookup(__name__, name)

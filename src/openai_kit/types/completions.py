@@ -33,3 +33,7 @@ class Completion(BaseModel):
     system_fingerprint: Optional[str] = None
     object: Literal["text_completion"]
     usage: Optional[CompletionUsage] = None
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

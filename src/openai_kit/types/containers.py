@@ -4,7 +4,7 @@
 
 from typing import List, Optional, Union
 
-from typing_extensions import Literal, Required, TypeAlias, TypedDict
+from typing_extensions import Literal, Required, TypedDict
 from openai_kit.types._base import BaseModel
 
 
@@ -30,13 +30,8 @@ class ContainerResource(BaseModel):
     network_policy: Optional[ContainerResourceNetworkPolicy] = None
 
 
-ContainerCreateResponse: TypeAlias = ContainerResource
-
-
-ContainerListResponse: TypeAlias = ContainerResource
-
-
-ContainerRetrieveResponse: TypeAlias = ContainerResource
+class ContainerCreateResponse(ContainerResource):
+    """`ContainerResource` under the official SDK's name."""
 
 
 class ContainerFileResource(BaseModel):
@@ -49,15 +44,45 @@ class ContainerFileResource(BaseModel):
     source: str
 
 
-FileCreateResponse: TypeAlias = ContainerFileResource
+class ContainerListResponse(ContainerResource):
+    """`ContainerResource` under the official SDK's name."""
 
 
-FileListResponse: TypeAlias = ContainerFileResource
-
-
-FileRetrieveResponse: TypeAlias = ContainerFileResource
+class ContainerRetrieveResponse(ContainerResource):
+    """`ContainerResource` under the official SDK's name."""
 
 
 class CreateContainerBodyExpiresAfterParam(TypedDict, total=False):
     anchor: Required[Literal["last_active_at"]]
     minutes: Required[int]
+
+
+class FileCreateResponse(ContainerFileResource):
+    """`ContainerFileResource` under the official SDK's name."""
+
+
+class FileListResponse(ContainerFileResource):
+    """`ContainerFileResource` under the official SDK's name."""
+
+
+class FileRetrieveResponse(ContainerFileResource):
+    """`ContainerFileResource` under the official SDK's name."""
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []
+
+
+# the official SDK's names of this module that live elsewhere here
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from openai_kit.types import (
+        FileCreateParams as FileCreateParams,
+    )
+else:
+
+    def __getattr__(name: str) -> _typing.Any:
+        from openai_kit._official_modules import lookup
+
+        return lookup(__name__, name)

@@ -40,4 +40,9 @@ class ProvenanceResource(BaseModel):
     results: List[Annotated[Union[Annotated[Union[C2PAProvenanceResult, SynthIDProvenanceResult], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
 
 
-ContentProvenanceCheck: TypeAlias = ProvenanceResource
+class ContentProvenanceCheck(ProvenanceResource):
+    """`ProvenanceResource` under the official SDK's name."""
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

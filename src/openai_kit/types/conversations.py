@@ -39,25 +39,6 @@ from openai_kit.types.responses import (
 )
 
 
-class ConversationResource(BaseModel):
-    id: str
-    object: Literal["conversation"]
-    metadata: Any
-    created_at: int
-
-
-Conversation: TypeAlias = ConversationResource
-
-
-class DeletedConversationResource(BaseModel):
-    object: Literal["conversation.deleted"]
-    deleted: bool
-    id: str
-
-
-ConversationDeletedResource: TypeAlias = DeletedConversationResource
-
-
 ConversationItem: TypeAlias = Annotated[Union[Annotated[Union[Message, FunctionToolCallResource, FunctionToolCallOutputResource, FileSearchToolCall, WebSearchToolCall, ImageGenToolCall, ComputerToolCall, ComputerToolCallOutputResource, ToolSearchCall, ToolSearchOutput, AdditionalTools, ReasoningItem, Program, ProgramOutput, CompactionBody, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCall, FunctionShellCallOutput, ApplyPatchToolCall, ApplyPatchToolCallOutput, MCPListTools, MCPApprovalRequest, MCPApprovalResponseResource, MCPToolCall, CustomToolCall, CustomToolCallOutput], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
@@ -73,3 +54,55 @@ ResponseItemList: TypeAlias = ConversationItemList
 
 
 SkillList: TypeAlias = ConversationItemList
+
+
+class ConversationResource(BaseModel):
+    id: str
+    object: Literal["conversation"]
+    metadata: Any
+    created_at: int
+
+
+class Conversation(ConversationResource):
+    """`ConversationResource` under the official SDK's name."""
+
+
+class DeletedConversationResource(BaseModel):
+    object: Literal["conversation.deleted"]
+    deleted: bool
+    id: str
+
+
+class ConversationDeletedResource(DeletedConversationResource):
+    """`DeletedConversationResource` under the official SDK's name."""
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []
+
+
+# the official SDK's names of this module that live elsewhere here
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from openai_kit.types import (
+        ComputerScreenshotContent as ComputerScreenshotContent,
+        InputFileContent as InputFileContent,
+        InputFileContentParam as InputFileContentParam,
+        InputImageContent as InputImageContent,
+        InputImageContentParam as InputImageContentParam,
+        InputTextContent as InputTextContent,
+        InputTextContentParam as InputTextContentParam,
+        OutputTextContent as OutputTextContent,
+        OutputTextContentParam as OutputTextContentParam,
+        RefusalContent as RefusalContent,
+        RefusalContentParam as RefusalContentParam,
+        SummaryTextContent as SummaryTextContent,
+        TextContent as TextContent,
+    )
+else:
+
+    def __getattr__(name: str) -> _typing.Any:
+        from openai_kit._official_modules import lookup
+
+        return lookup(__name__, name)

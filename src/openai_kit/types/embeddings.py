@@ -24,3 +24,7 @@ class CreateEmbeddingResponse(BaseModel):
     model: str
     object: Literal["list"]
     usage: CreateEmbeddingResponseUsage
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

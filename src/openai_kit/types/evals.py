@@ -151,23 +151,6 @@ class EvalApiError(BaseModel):
 EvalAPIError: TypeAlias = EvalApiError
 
 
-class EvalCustomDataSourceConfig(BaseModel):
-    type: Literal["custom"]
-    schema_: Dict[str, Any] = Field(alias="schema")
-
-
-class EvalLogsDataSourceConfig(BaseModel):
-    type: Literal["logs"]
-    metadata: Optional[Metadata] = None
-    schema_: Dict[str, Any] = Field(alias="schema")
-
-
-class EvalStoredCompletionsDataSourceConfig(BaseModel):
-    type: Literal["stored_completions"]
-    metadata: Optional[Metadata] = None
-    schema_: Dict[str, Any] = Field(alias="schema")
-
-
 EvalItemContentText: TypeAlias = str
 
 
@@ -201,89 +184,6 @@ class EvalItem(BaseModel):
     type: Optional[Literal["message"]] = None
 
 
-class EvalGraderLabelModel(BaseModel):
-    type: Literal["label_model"]
-    name: str
-    model: str
-    input: List[EvalItem]
-    labels: List[str]
-    passing_labels: List[str]
-
-
-class EvalGraderStringCheck(BaseModel):
-    type: Literal["string_check"]
-    name: str
-    input: str
-    reference: str
-    operation: Union[Literal["eq", "ne", "like", "ilike"], str]
-
-
-class EvalGraderTextSimilarity(BaseModel):
-    type: Literal["text_similarity"]
-    name: str
-    input: str
-    reference: str
-    evaluation_metric: Union[Literal["cosine", "fuzzy_match", "bleu", "gleu", "meteor", "rouge_1", "rouge_2", "rouge_3", "rouge_4", "rouge_5", "rouge_l"], str]
-    pass_threshold: float
-
-
-class EvalGraderPython(BaseModel):
-    type: Literal["python"]
-    name: str
-    source: str
-    image_tag: Optional[str] = None
-    pass_threshold: Optional[float] = None
-
-
-class EvalGraderScoreModelSamplingParams(BaseModel):
-    seed: Optional[int] = None
-    top_p: Optional[float] = None
-    temperature: Optional[float] = None
-    max_completions_tokens: Optional[int] = None
-    reasoning_effort: Optional[ReasoningEffort] = None
-
-
-class EvalGraderScoreModel(BaseModel):
-    type: Literal["score_model"]
-    name: str
-    model: str
-    sampling_params: Optional[EvalGraderScoreModelSamplingParams] = None
-    input: List[EvalItem]
-    range: Optional[List[float]] = None
-    pass_threshold: Optional[float] = None
-
-
-class Eval(BaseModel):
-    object: Literal["eval"]
-    id: str
-    name: str
-    data_source_config: Annotated[Union[Annotated[Union[EvalCustomDataSourceConfig, EvalLogsDataSourceConfig, EvalStoredCompletionsDataSourceConfig], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-    testing_criteria: List[Annotated[Union[Annotated[Union[EvalGraderLabelModel, EvalGraderStringCheck, EvalGraderTextSimilarity, EvalGraderPython, EvalGraderScoreModel], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
-    created_at: int
-    metadata: Metadata
-
-
-EvalCreateResponse: TypeAlias = Eval
-
-
-class EvalsDeleteResponse(BaseModel):
-    object: str
-    deleted: bool
-    eval_id: str
-
-
-EvalDeleteResponse: TypeAlias = EvalsDeleteResponse
-
-
-EvalListResponse: TypeAlias = Eval
-
-
-EvalRetrieveResponse: TypeAlias = Eval
-
-
-EvalUpdateResponse: TypeAlias = Eval
-
-
 class GraderLabelModel(BaseModel):
     type: Literal["label_model"]
     name: str
@@ -306,63 +206,6 @@ class CreateEvalLabelModelGraderParam(TypedDict, total=False):
 
 
 LabelModelGraderParam: TypeAlias = CreateEvalLabelModelGraderParam
-
-
-class EvalRunOutputItemResult(BaseModel):
-    name: str
-    type: Optional[str] = None
-    score: float
-    passed: bool
-    sample: Optional[Dict[str, Any]] = None
-
-
-class EvalRunOutputItemSampleInput(BaseModel):
-    role: str
-    content: str
-
-
-class EvalRunOutputItemSampleOutput(BaseModel):
-    role: Optional[str] = None
-    content: Optional[str] = None
-
-
-class EvalRunOutputItemSampleUsage(BaseModel):
-    total_tokens: int
-    completion_tokens: int
-    prompt_tokens: int
-    cached_tokens: int
-
-
-class EvalRunOutputItemSample(BaseModel):
-    input: List[EvalRunOutputItemSampleInput]
-    output: List[EvalRunOutputItemSampleOutput]
-    finish_reason: str
-    model: str
-    usage: EvalRunOutputItemSampleUsage
-    error: EvalApiError
-    temperature: float
-    max_completion_tokens: int
-    top_p: float
-    seed: int
-
-
-class EvalRunOutputItem(BaseModel):
-    object: Literal["eval.run.output_item"]
-    id: str
-    run_id: str
-    eval_id: str
-    created_at: int
-    status: str
-    datasource_item_id: int
-    datasource_item: Dict[str, Any]
-    results: List[EvalRunOutputItemResult]
-    sample: EvalRunOutputItemSample
-
-
-OutputItemListResponse: TypeAlias = EvalRunOutputItem
-
-
-OutputItemRetrieveResponse: TypeAlias = EvalRunOutputItem
 
 
 OutputText: TypeAlias = EvalItemContentOutputText
@@ -389,154 +232,6 @@ PythonGraderParam: TypeAlias = GraderPythonParam
 
 
 ResponseInputAudioParam: TypeAlias = InputAudioParam
-
-
-class EvalRunResultCounts(BaseModel):
-    total: int
-    errored: int
-    failed: int
-    passed: int
-
-
-class EvalRunPerModelUsage(BaseModel):
-    model_name: str
-    invocation_count: int
-    prompt_tokens: int
-    completion_tokens: int
-    total_tokens: int
-    cached_tokens: int
-
-
-class EvalRunPerTestingCriteriaResult(BaseModel):
-    testing_criteria: str
-    passed: int
-    failed: int
-
-
-class CreateEvalCompletionsRunDataSourceInputMessagesTemplate(BaseModel):
-    type: Literal["template"]
-    template: List[Union[EasyInputMessage, EvalItem]]
-
-
-class CreateEvalCompletionsRunDataSourceInputMessagesItemReference(BaseModel):
-    type: Literal["item_reference"]
-    item_reference: str
-
-
-class CreateEvalCompletionsRunDataSourceSamplingParams(BaseModel):
-    reasoning_effort: Optional[ReasoningEffort] = None
-    temperature: Optional[float] = None
-    max_completion_tokens: Optional[int] = None
-    top_p: Optional[float] = None
-    seed: Optional[int] = None
-    response_format: Optional[Annotated[Union[Annotated[Union[ResponseFormatText, ResponseFormatJsonSchema, ResponseFormatJsonObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-    tools: Optional[List[ChatCompletionTool]] = None
-
-
-class EvalStoredCompletionsSource(BaseModel):
-    type: Literal["stored_completions"]
-    metadata: Optional[Metadata] = None
-    model: Optional[str] = None
-    created_after: Optional[int] = None
-    created_before: Optional[int] = None
-    limit: Optional[int] = None
-
-
-class CreateEvalCompletionsRunDataSource(BaseModel):
-    type: Literal["completions"]
-    input_messages: Optional[Annotated[Union[Annotated[Union[CreateEvalCompletionsRunDataSourceInputMessagesTemplate, CreateEvalCompletionsRunDataSourceInputMessagesItemReference], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-    sampling_params: Optional[CreateEvalCompletionsRunDataSourceSamplingParams] = None
-    model: Optional[str] = None
-    source: Annotated[Union[Annotated[Union[EvalJsonlFileContentSource, EvalJsonlFileIdSource, EvalStoredCompletionsSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-class CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessage(BaseModel):
-    role: str
-    content: str
-
-
-class CreateEvalResponsesRunDataSourceInputMessagesTemplate(BaseModel):
-    type: Literal["template"]
-    template: List[Union[CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessage, EvalItem]]
-
-
-class CreateEvalResponsesRunDataSourceInputMessagesItemReference(BaseModel):
-    type: Literal["item_reference"]
-    item_reference: str
-
-
-class CreateEvalResponsesRunDataSourceSamplingParamsText(BaseModel):
-    format: Optional[TextResponseFormatConfiguration] = None
-
-
-class CreateEvalResponsesRunDataSourceSamplingParams(BaseModel):
-    reasoning_effort: Optional[ReasoningEffort] = None
-    temperature: Optional[float] = None
-    max_completion_tokens: Optional[int] = None
-    top_p: Optional[float] = None
-    seed: Optional[int] = None
-    tools: Optional[List[Tool]] = None
-    text: Optional[CreateEvalResponsesRunDataSourceSamplingParamsText] = None
-
-
-class EvalResponsesSource(BaseModel):
-    type: Literal["responses"]
-    metadata: Optional[Dict[str, Any]] = None
-    model: Optional[str] = None
-    instructions_search: Optional[str] = None
-    created_after: Optional[int] = None
-    created_before: Optional[int] = None
-    reasoning_effort: Optional[ReasoningEffort] = None
-    temperature: Optional[float] = None
-    top_p: Optional[float] = None
-    users: Optional[List[str]] = None
-    tools: Optional[List[str]] = None
-
-
-class CreateEvalResponsesRunDataSource(BaseModel):
-    type: Literal["responses"]
-    input_messages: Optional[Annotated[Union[Annotated[Union[CreateEvalResponsesRunDataSourceInputMessagesTemplate, CreateEvalResponsesRunDataSourceInputMessagesItemReference], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-    sampling_params: Optional[CreateEvalResponsesRunDataSourceSamplingParams] = None
-    model: Optional[str] = None
-    source: Annotated[Union[Annotated[Union[EvalJsonlFileContentSource, EvalJsonlFileIdSource, EvalResponsesSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-class EvalRun(BaseModel):
-    object: Literal["eval.run"]
-    id: str
-    eval_id: str
-    status: str
-    model: str
-    name: str
-    created_at: int
-    report_url: str
-    result_counts: EvalRunResultCounts
-    per_model_usage: List[EvalRunPerModelUsage]
-    per_testing_criteria_results: List[EvalRunPerTestingCriteriaResult]
-    data_source: Annotated[Union[Annotated[Union[CreateEvalJsonlRunDataSource, CreateEvalCompletionsRunDataSource, CreateEvalResponsesRunDataSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-    metadata: Metadata
-    error: EvalApiError
-
-
-RunCancelResponse: TypeAlias = EvalRun
-
-
-RunCreateResponse: TypeAlias = EvalRun
-
-
-class EvalsRunsDeleteResponse(BaseModel):
-    object: Optional[str] = None
-    deleted: Optional[bool] = None
-    run_id: Optional[str] = None
-
-
-RunDeleteResponse: TypeAlias = EvalsRunsDeleteResponse
-
-
-RunListResponse: TypeAlias = EvalRun
-
-
-RunRetrieveResponse: TypeAlias = EvalRun
 
 
 class GraderScoreModelSamplingParams(BaseModel):
@@ -623,6 +318,43 @@ class GraderTextSimilarityParam(TypedDict, total=False):
 TextSimilarityGraderParam: TypeAlias = GraderTextSimilarityParam
 
 
+class CreateEvalCompletionsRunDataSourceInputMessagesTemplate(BaseModel):
+    type: Literal["template"]
+    template: List[Union[EasyInputMessage, EvalItem]]
+
+
+class CreateEvalCompletionsRunDataSourceInputMessagesItemReference(BaseModel):
+    type: Literal["item_reference"]
+    item_reference: str
+
+
+class CreateEvalCompletionsRunDataSourceSamplingParams(BaseModel):
+    reasoning_effort: Optional[ReasoningEffort] = None
+    temperature: Optional[float] = None
+    max_completion_tokens: Optional[int] = None
+    top_p: Optional[float] = None
+    seed: Optional[int] = None
+    response_format: Optional[Annotated[Union[Annotated[Union[ResponseFormatText, ResponseFormatJsonSchema, ResponseFormatJsonObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+    tools: Optional[List[ChatCompletionTool]] = None
+
+
+class EvalStoredCompletionsSource(BaseModel):
+    type: Literal["stored_completions"]
+    metadata: Optional[Metadata] = None
+    model: Optional[str] = None
+    created_after: Optional[int] = None
+    created_before: Optional[int] = None
+    limit: Optional[int] = None
+
+
+class CreateEvalCompletionsRunDataSource(BaseModel):
+    type: Literal["completions"]
+    input_messages: Optional[Annotated[Union[Annotated[Union[CreateEvalCompletionsRunDataSourceInputMessagesTemplate, CreateEvalCompletionsRunDataSourceInputMessagesItemReference], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+    sampling_params: Optional[CreateEvalCompletionsRunDataSourceSamplingParams] = None
+    model: Optional[str] = None
+    source: Annotated[Union[Annotated[Union[EvalJsonlFileContentSource, EvalJsonlFileIdSource, EvalStoredCompletionsSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+
+
 class CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceParam(TypedDict, total=False):
     type: Required[Literal["item_reference"]]
     item_reference: Required[str]
@@ -669,6 +401,57 @@ class CreateEvalCustomDataSourceConfigParam(TypedDict, total=False):
 class CreateEvalLogsDataSourceConfigParam(TypedDict, total=False):
     type: Required[Literal["logs"]]
     metadata: Dict[str, object]
+
+
+class CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessage(BaseModel):
+    role: str
+    content: str
+
+
+class CreateEvalResponsesRunDataSourceInputMessagesTemplate(BaseModel):
+    type: Literal["template"]
+    template: List[Union[CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessage, EvalItem]]
+
+
+class CreateEvalResponsesRunDataSourceInputMessagesItemReference(BaseModel):
+    type: Literal["item_reference"]
+    item_reference: str
+
+
+class CreateEvalResponsesRunDataSourceSamplingParamsText(BaseModel):
+    format: Optional[TextResponseFormatConfiguration] = None
+
+
+class CreateEvalResponsesRunDataSourceSamplingParams(BaseModel):
+    reasoning_effort: Optional[ReasoningEffort] = None
+    temperature: Optional[float] = None
+    max_completion_tokens: Optional[int] = None
+    top_p: Optional[float] = None
+    seed: Optional[int] = None
+    tools: Optional[List[Tool]] = None
+    text: Optional[CreateEvalResponsesRunDataSourceSamplingParamsText] = None
+
+
+class EvalResponsesSource(BaseModel):
+    type: Literal["responses"]
+    metadata: Optional[Dict[str, Any]] = None
+    model: Optional[str] = None
+    instructions_search: Optional[str] = None
+    created_after: Optional[int] = None
+    created_before: Optional[int] = None
+    reasoning_effort: Optional[ReasoningEffort] = None
+    temperature: Optional[float] = None
+    top_p: Optional[float] = None
+    users: Optional[List[str]] = None
+    tools: Optional[List[str]] = None
+
+
+class CreateEvalResponsesRunDataSource(BaseModel):
+    type: Literal["responses"]
+    input_messages: Optional[Annotated[Union[Annotated[Union[CreateEvalResponsesRunDataSourceInputMessagesTemplate, CreateEvalResponsesRunDataSourceInputMessagesItemReference], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+    sampling_params: Optional[CreateEvalResponsesRunDataSourceSamplingParams] = None
+    model: Optional[str] = None
+    source: Annotated[Union[Annotated[Union[EvalJsonlFileContentSource, EvalJsonlFileIdSource, EvalResponsesSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
 class CreateEvalResponsesRunDataSourceInputMessagesItemReferenceParam(TypedDict, total=False):
@@ -727,6 +510,99 @@ class CreateEvalStoredCompletionsDataSourceConfigParam(TypedDict, total=False):
     metadata: Dict[str, object]
 
 
+class EvalCustomDataSourceConfig(BaseModel):
+    type: Literal["custom"]
+    schema_: Dict[str, Any] = Field(alias="schema")
+
+
+class EvalLogsDataSourceConfig(BaseModel):
+    type: Literal["logs"]
+    metadata: Optional[Metadata] = None
+    schema_: Dict[str, Any] = Field(alias="schema")
+
+
+class EvalStoredCompletionsDataSourceConfig(BaseModel):
+    type: Literal["stored_completions"]
+    metadata: Optional[Metadata] = None
+    schema_: Dict[str, Any] = Field(alias="schema")
+
+
+class EvalGraderLabelModel(BaseModel):
+    type: Literal["label_model"]
+    name: str
+    model: str
+    input: List[EvalItem]
+    labels: List[str]
+    passing_labels: List[str]
+
+
+class EvalGraderStringCheck(BaseModel):
+    type: Literal["string_check"]
+    name: str
+    input: str
+    reference: str
+    operation: Union[Literal["eq", "ne", "like", "ilike"], str]
+
+
+class EvalGraderTextSimilarity(BaseModel):
+    type: Literal["text_similarity"]
+    name: str
+    input: str
+    reference: str
+    evaluation_metric: Union[Literal["cosine", "fuzzy_match", "bleu", "gleu", "meteor", "rouge_1", "rouge_2", "rouge_3", "rouge_4", "rouge_5", "rouge_l"], str]
+    pass_threshold: float
+
+
+class EvalGraderPython(BaseModel):
+    type: Literal["python"]
+    name: str
+    source: str
+    image_tag: Optional[str] = None
+    pass_threshold: Optional[float] = None
+
+
+class EvalGraderScoreModelSamplingParams(BaseModel):
+    seed: Optional[int] = None
+    top_p: Optional[float] = None
+    temperature: Optional[float] = None
+    max_completions_tokens: Optional[int] = None
+    reasoning_effort: Optional[ReasoningEffort] = None
+
+
+class EvalGraderScoreModel(BaseModel):
+    type: Literal["score_model"]
+    name: str
+    model: str
+    sampling_params: Optional[EvalGraderScoreModelSamplingParams] = None
+    input: List[EvalItem]
+    range: Optional[List[float]] = None
+    pass_threshold: Optional[float] = None
+
+
+class Eval(BaseModel):
+    object: Literal["eval"]
+    id: str
+    name: str
+    data_source_config: Annotated[Union[Annotated[Union[EvalCustomDataSourceConfig, EvalLogsDataSourceConfig, EvalStoredCompletionsDataSourceConfig], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    testing_criteria: List[Annotated[Union[Annotated[Union[EvalGraderLabelModel, EvalGraderStringCheck, EvalGraderTextSimilarity, EvalGraderPython, EvalGraderScoreModel], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+    created_at: int
+    metadata: Metadata
+
+
+class EvalCreateResponse(Eval):
+    """`Eval` under the official SDK's name."""
+
+
+class EvalsDeleteResponse(BaseModel):
+    object: str
+    deleted: bool
+    eval_id: str
+
+
+class EvalDeleteResponse(EvalsDeleteResponse):
+    """`EvalsDeleteResponse` under the official SDK's name."""
+
+
 class EvalGraderPythonParam(TypedDict, total=False):
     type: Required[Literal["python"]]
     name: Required[str]
@@ -770,6 +646,114 @@ class EvalGraderTextSimilarityParam(TypedDict, total=False):
     pass_threshold: Required[float]
 
 
+class EvalListResponse(Eval):
+    """`Eval` under the official SDK's name."""
+
+
+class EvalRetrieveResponse(Eval):
+    """`Eval` under the official SDK's name."""
+
+
+class EvalRunResultCounts(BaseModel):
+    total: int
+    errored: int
+    failed: int
+    passed: int
+
+
+class EvalRunPerModelUsage(BaseModel):
+    model_name: str
+    invocation_count: int
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    cached_tokens: int
+
+
+class EvalRunPerTestingCriteriaResult(BaseModel):
+    testing_criteria: str
+    passed: int
+    failed: int
+
+
+class EvalRun(BaseModel):
+    object: Literal["eval.run"]
+    id: str
+    eval_id: str
+    status: str
+    model: str
+    name: str
+    created_at: int
+    report_url: str
+    result_counts: EvalRunResultCounts
+    per_model_usage: List[EvalRunPerModelUsage]
+    per_testing_criteria_results: List[EvalRunPerTestingCriteriaResult]
+    data_source: Annotated[Union[Annotated[Union[CreateEvalJsonlRunDataSource, CreateEvalCompletionsRunDataSource, CreateEvalResponsesRunDataSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    metadata: Metadata
+    error: EvalApiError
+
+
+class EvalRunOutputItemResult(BaseModel):
+    name: str
+    type: Optional[str] = None
+    score: float
+    passed: bool
+    sample: Optional[Dict[str, Any]] = None
+
+
+class EvalRunOutputItemSampleInput(BaseModel):
+    role: str
+    content: str
+
+
+class EvalRunOutputItemSampleOutput(BaseModel):
+    role: Optional[str] = None
+    content: Optional[str] = None
+
+
+class EvalRunOutputItemSampleUsage(BaseModel):
+    total_tokens: int
+    completion_tokens: int
+    prompt_tokens: int
+    cached_tokens: int
+
+
+class EvalRunOutputItemSample(BaseModel):
+    input: List[EvalRunOutputItemSampleInput]
+    output: List[EvalRunOutputItemSampleOutput]
+    finish_reason: str
+    model: str
+    usage: EvalRunOutputItemSampleUsage
+    error: EvalApiError
+    temperature: float
+    max_completion_tokens: int
+    top_p: float
+    seed: int
+
+
+class EvalRunOutputItem(BaseModel):
+    object: Literal["eval.run.output_item"]
+    id: str
+    run_id: str
+    eval_id: str
+    created_at: int
+    status: str
+    datasource_item_id: int
+    datasource_item: Dict[str, Any]
+    results: List[EvalRunOutputItemResult]
+    sample: EvalRunOutputItemSample
+
+
+class EvalUpdateResponse(Eval):
+    """`Eval` under the official SDK's name."""
+
+
+class EvalsRunsDeleteResponse(BaseModel):
+    object: Optional[str] = None
+    deleted: Optional[bool] = None
+    run_id: Optional[str] = None
+
+
 class GraderLabelModelParam(TypedDict, total=False):
     type: Required[Literal["label_model"]]
     name: Required[str]
@@ -777,3 +761,35 @@ class GraderLabelModelParam(TypedDict, total=False):
     input: Required[Sequence[EvalItemParam]]
     labels: Required[Sequence[str]]
     passing_labels: Required[Sequence[str]]
+
+
+class OutputItemListResponse(EvalRunOutputItem):
+    """`EvalRunOutputItem` under the official SDK's name."""
+
+
+class OutputItemRetrieveResponse(EvalRunOutputItem):
+    """`EvalRunOutputItem` under the official SDK's name."""
+
+
+class RunCancelResponse(EvalRun):
+    """`EvalRun` under the official SDK's name."""
+
+
+class RunCreateResponse(EvalRun):
+    """`EvalRun` under the official SDK's name."""
+
+
+class RunDeleteResponse(EvalsRunsDeleteResponse):
+    """`EvalsRunsDeleteResponse` under the official SDK's name."""
+
+
+class RunListResponse(EvalRun):
+    """`EvalRun` under the official SDK's name."""
+
+
+class RunRetrieveResponse(EvalRun):
+    """`EvalRun` under the official SDK's name."""
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

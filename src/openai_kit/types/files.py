@@ -4,7 +4,7 @@
 
 from typing import Optional, Union
 
-from typing_extensions import Literal, Required, TypeAlias, TypedDict
+from typing_extensions import Literal, Required, TypedDict
 from openai_kit._model_helpers import FileHelpers
 from openai_kit.types._base import BaseModel
 
@@ -15,7 +15,8 @@ class DeleteFileResponse(BaseModel):
     deleted: bool
 
 
-FileDeleted: TypeAlias = DeleteFileResponse
+class FileDeleted(DeleteFileResponse):
+    """`DeleteFileResponse` under the official SDK's name."""
 
 
 class FileExpirationAfterParam(TypedDict, total=False):
@@ -33,3 +34,7 @@ class FileObject(FileHelpers, BaseModel):
     purpose: Union[Literal["assistants", "assistants_output", "batch", "batch_output", "fine-tune", "fine-tune-results", "vision", "user_data"], str]
     status: Union[Literal["uploaded", "processed", "error"], str]
     status_details: Optional[str] = None
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -80,55 +80,11 @@ FineTuningJobWandbIntegration: TypeAlias = FineTuningIntegrationWandb
 FineTuningJobWandbIntegrationObject: TypeAlias = FineTuningIntegration
 
 
-class RunGraderResponseMetadataErrors(BaseModel):
-    formula_parse_error: bool
-    sample_parse_error: bool
-    truncated_observation_error: bool
-    unresponsive_reward_error: bool
-    invalid_variable_error: bool
-    other_error: bool
-    python_grader_server_error: bool
-    python_grader_server_error_type: Optional[str]
-    python_grader_runtime_error: bool
-    python_grader_runtime_error_details: Optional[str]
-    model_grader_server_error: bool
-    model_grader_refusal_error: bool
-    model_grader_parse_error: bool
-    model_grader_server_error_details: Optional[str]
-
-
-class RunGraderResponseMetadata(BaseModel):
-    name: str
-    type: str
-    errors: RunGraderResponseMetadataErrors
-    execution_time: float
-    scores: Dict[str, Any]
-    token_usage: Optional[int]
-    sampled_model_name: Optional[str]
-
-
-class RunGraderResponse(BaseModel):
-    reward: float
-    metadata: RunGraderResponseMetadata
-    sub_rewards: Dict[str, Any]
-    model_grader_token_usage_per_model: Dict[str, Any]
-
-
-GraderRunResponse: TypeAlias = RunGraderResponse
-
-
 class GraderMulti(BaseModel):
     type: Literal["multi"]
     name: str
     graders: Annotated[Union[Annotated[Union[GraderStringCheck, GraderTextSimilarity, GraderPython, GraderScoreModel, GraderLabelModel], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
     calculate_output: str
-
-
-class ValidateGraderResponse(BaseModel):
-    grader: Optional[Annotated[Union[Annotated[Union[GraderStringCheck, GraderTextSimilarity, GraderPython, GraderScoreModel, GraderMulti], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-
-
-GraderValidateResponse: TypeAlias = ValidateGraderResponse
 
 
 MultiGrader: TypeAlias = GraderMulti
@@ -152,18 +108,6 @@ class FineTuningCheckpointPermission(BaseModel):
 
 
 PermissionCreateResponse: TypeAlias = FineTuningCheckpointPermission
-
-
-class DeleteFineTuningCheckpointPermissionResponse(BaseModel):
-    id: str
-    object: Literal["checkpoint.permission"]
-    deleted: bool
-
-
-PermissionDeleteResponse: TypeAlias = DeleteFineTuningCheckpointPermissionResponse
-
-
-PermissionListResponse: TypeAlias = FineTuningCheckpointPermission
 
 
 class ListFineTuningCheckpointPermissionResponse(BaseModel):
@@ -269,6 +213,12 @@ class CreateFineTuningJobRequestIntegrationParam(TypedDict, total=False):
     wandb: Required[CreateFineTuningJobRequestIntegrationWandbParam]
 
 
+class DeleteFineTuningCheckpointPermissionResponse(BaseModel):
+    id: str
+    object: Literal["checkpoint.permission"]
+    deleted: bool
+
+
 class FineTuneMethod(BaseModel):
     type: Union[Literal["supervised", "dpo", "reinforcement"], str]
     supervised: Optional[FineTuneSupervisedMethod] = None
@@ -345,3 +295,61 @@ class FineTuningJobEvent(BaseModel):
     message: str
     type: Optional[Union[Literal["message", "metrics"], str]] = None
     data: Optional[Dict[str, Any]] = None
+
+
+class RunGraderResponseMetadataErrors(BaseModel):
+    formula_parse_error: bool
+    sample_parse_error: bool
+    truncated_observation_error: bool
+    unresponsive_reward_error: bool
+    invalid_variable_error: bool
+    other_error: bool
+    python_grader_server_error: bool
+    python_grader_server_error_type: Optional[str]
+    python_grader_runtime_error: bool
+    python_grader_runtime_error_details: Optional[str]
+    model_grader_server_error: bool
+    model_grader_refusal_error: bool
+    model_grader_parse_error: bool
+    model_grader_server_error_details: Optional[str]
+
+
+class RunGraderResponseMetadata(BaseModel):
+    name: str
+    type: str
+    errors: RunGraderResponseMetadataErrors
+    execution_time: float
+    scores: Dict[str, Any]
+    token_usage: Optional[int]
+    sampled_model_name: Optional[str]
+
+
+class RunGraderResponse(BaseModel):
+    reward: float
+    metadata: RunGraderResponseMetadata
+    sub_rewards: Dict[str, Any]
+    model_grader_token_usage_per_model: Dict[str, Any]
+
+
+class GraderRunResponse(RunGraderResponse):
+    """`RunGraderResponse` under the official SDK's name."""
+
+
+class ValidateGraderResponse(BaseModel):
+    grader: Optional[Annotated[Union[Annotated[Union[GraderStringCheck, GraderTextSimilarity, GraderPython, GraderScoreModel, GraderMulti], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+
+
+class GraderValidateResponse(ValidateGraderResponse):
+    """`ValidateGraderResponse` under the official SDK's name."""
+
+
+class PermissionDeleteResponse(DeleteFineTuningCheckpointPermissionResponse):
+    """`DeleteFineTuningCheckpointPermissionResponse` under the official SDK's name."""
+
+
+class PermissionListResponse(FineTuningCheckpointPermission):
+    """`FineTuningCheckpointPermission` under the official SDK's name."""
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -107,3 +107,7 @@ class ImagesResponse(ImagesResponseHelpers, BaseModel):
     size: Optional[Union[Literal["1024x1024", "1024x1536", "1536x1024"], str]] = None
     quality: Optional[Union[Literal["low", "medium", "high"], str]] = None
     usage: Optional[ImageGenUsage] = None
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -35,9 +35,6 @@ ExternalStorageDeleted: TypeAlias = DeleteModelResponse
 FederationRuleDeleted: TypeAlias = DeleteModelResponse
 
 
-ModelDeleted: TypeAlias = DeleteModelResponse
-
-
 SessionArtifactDeleted: TypeAlias = DeleteModelResponse
 
 
@@ -53,3 +50,11 @@ class Model(BaseModel):
     object: Literal["model"]
     owned_by: str
     shutdown_date: Optional[str] = None
+
+
+class ModelDeleted(DeleteModelResponse):
+    """`DeleteModelResponse` under the official SDK's name."""
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -86,3 +86,7 @@ class ModerationCreateResponse(BaseModel):
     id: str
     model: str
     results: List[ModerationCreateResponseResult]
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -126,3 +126,7 @@ class UrlCitationParam(BaseModel):
     end_index: int
     url: str
     title: str
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

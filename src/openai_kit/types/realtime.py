@@ -164,48 +164,6 @@ class RealtimeCallCreateRequestSessionParam(TypedDict, total=False):
 CallAcceptParams: TypeAlias = RealtimeCallCreateRequestSessionParam
 
 
-class RealtimeTranslationSessionAudioInputTranscription(BaseModel):
-    model: str
-
-
-NoiseReductionType: TypeAlias = Union[Literal["near_field", "far_field"], str]
-
-
-class RealtimeTranslationSessionAudioInputNoiseReduction(BaseModel):
-    type: NoiseReductionType
-
-
-class RealtimeTranslationSessionAudioInput(BaseModel):
-    transcription: Optional[RealtimeTranslationSessionAudioInputTranscription] = None
-    noise_reduction: Optional[RealtimeTranslationSessionAudioInputNoiseReduction] = None
-
-
-class RealtimeTranslationSessionAudioOutput(BaseModel):
-    language: Optional[str] = None
-
-
-class RealtimeTranslationSessionAudio(BaseModel):
-    input: Optional[RealtimeTranslationSessionAudioInput] = None
-    output: Optional[RealtimeTranslationSessionAudioOutput] = None
-
-
-class RealtimeTranslationSession(BaseModel):
-    id: str
-    type: Literal["translation"]
-    expires_at: int
-    model: str
-    audio: RealtimeTranslationSessionAudio
-
-
-class RealtimeTranslationClientSecretCreateResponse(BaseModel):
-    value: str
-    expires_at: int
-    session: RealtimeTranslationSession
-
-
-ClientSecretCreateResponse: TypeAlias = RealtimeTranslationClientSecretCreateResponse
-
-
 class RealtimeTranslationSessionUpdateRequestAudioInputTranscriptionParam(TypedDict, total=False):
     model: Required[str]
 
@@ -484,6 +442,9 @@ class RealtimeServerEventMCPListToolsInProgress(BaseModel):
 
 
 McpListToolsInProgress: TypeAlias = RealtimeServerEventMCPListToolsInProgress
+
+
+NoiseReductionType: TypeAlias = Union[Literal["near_field", "far_field"], str]
 
 
 class RealtimeClientEventOutputAudioBufferClear(BaseModel):
@@ -1625,6 +1586,36 @@ class RealtimeTranslationServerEventSessionOutputTranscriptDelta(BaseModel):
 RealtimeTranslationOutputTranscriptDeltaEvent: TypeAlias = RealtimeTranslationServerEventSessionOutputTranscriptDelta
 
 
+class RealtimeTranslationSessionAudioInputTranscription(BaseModel):
+    model: str
+
+
+class RealtimeTranslationSessionAudioInputNoiseReduction(BaseModel):
+    type: NoiseReductionType
+
+
+class RealtimeTranslationSessionAudioInput(BaseModel):
+    transcription: Optional[RealtimeTranslationSessionAudioInputTranscription] = None
+    noise_reduction: Optional[RealtimeTranslationSessionAudioInputNoiseReduction] = None
+
+
+class RealtimeTranslationSessionAudioOutput(BaseModel):
+    language: Optional[str] = None
+
+
+class RealtimeTranslationSessionAudio(BaseModel):
+    input: Optional[RealtimeTranslationSessionAudioInput] = None
+    output: Optional[RealtimeTranslationSessionAudioOutput] = None
+
+
+class RealtimeTranslationSession(BaseModel):
+    id: str
+    type: Literal["translation"]
+    expires_at: int
+    model: str
+    audio: RealtimeTranslationSessionAudio
+
+
 class RealtimeTranslationServerEventSessionCreated(BaseModel):
     event_id: str
     type: Literal["session.created"]
@@ -1697,6 +1688,16 @@ SessionCloseEvent: TypeAlias = RealtimeTranslationClientEventSessionClose
 
 
 SessionCloseEventParam: TypeAlias = RealtimeTranslationClientEventSessionCloseParam
+
+
+class RealtimeCreateClientSecretResponse(BaseModel):
+    value: str
+    expires_at: int
+    session: Annotated[Union[Annotated[Union[RealtimeSessionCreateResponseGA, RealtimeTranscriptionSessionCreateResponseGA], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+
+
+class ClientSecretCreateResponse(RealtimeCreateClientSecretResponse):
+    """`RealtimeCreateClientSecretResponse` under the official SDK's name."""
 
 
 class RealtimeTranscriptionSessionCreateRequestTurnDetection(BaseModel):
@@ -1773,12 +1774,6 @@ class RealtimeConversationItemWithReference(BaseModel):
 class RealtimeCreateClientSecretRequestExpiresAfterParam(TypedDict, total=False):
     anchor: Literal["created_at"]
     seconds: int
-
-
-class RealtimeCreateClientSecretResponse(BaseModel):
-    value: str
-    expires_at: int
-    session: Annotated[Union[Annotated[Union[RealtimeSessionCreateResponseGA, RealtimeTranscriptionSessionCreateResponseGA], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
 class RealtimeTranscriptionSessionCreateResponseClientSecret(BaseModel):
@@ -1891,6 +1886,12 @@ class RealtimeTranslationClientSecretCreateRequestExpiresAfterParam(TypedDict, t
     seconds: int
 
 
+class RealtimeTranslationClientSecretCreateResponse(BaseModel):
+    value: str
+    expires_at: int
+    session: RealtimeTranslationSession
+
+
 class RealtimeTranslationSessionCreateRequestAudioInputNoiseReductionParam(TypedDict, total=False):
     type: Required[NoiseReductionTypeParam]
 
@@ -1916,3 +1917,77 @@ class RealtimeTranslationSessionCreateRequestAudioParam(TypedDict, total=False):
 class RealtimeTranslationSessionCreateRequestParam(TypedDict, total=False):
     model: Required[str]
     audio: RealtimeTranslationSessionCreateRequestAudioParam
+
+
+class TranscriptionSession(RealtimeTranscriptionSessionCreateResponse):
+    """`RealtimeTranscriptionSessionCreateResponse` under the official SDK's name."""
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []
+
+
+# the official SDK's names of this module that live elsewhere here
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from openai_kit.types import (
+        ConversationCreatedEvent as ConversationCreatedEvent,
+        ConversationItem as ConversationItem,
+        ConversationItemCreateEvent as ConversationItemCreateEvent,
+        ConversationItemCreateEventParam as ConversationItemCreateEventParam,
+        ConversationItemCreatedEvent as ConversationItemCreatedEvent,
+        ConversationItemDeleteEvent as ConversationItemDeleteEvent,
+        ConversationItemDeleteEventParam as ConversationItemDeleteEventParam,
+        ConversationItemDeletedEvent as ConversationItemDeletedEvent,
+        ConversationItemInputAudioTranscriptionDeltaEvent as ConversationItemInputAudioTranscriptionDeltaEvent,
+        ConversationItemInputAudioTranscriptionFailedEvent as ConversationItemInputAudioTranscriptionFailedEvent,
+        ConversationItemRetrieveEvent as ConversationItemRetrieveEvent,
+        ConversationItemRetrieveEventParam as ConversationItemRetrieveEventParam,
+        ConversationItemTruncateEvent as ConversationItemTruncateEvent,
+        ConversationItemTruncateEventParam as ConversationItemTruncateEventParam,
+        ConversationItemTruncatedEvent as ConversationItemTruncatedEvent,
+        InputAudioBufferAppendEvent as InputAudioBufferAppendEvent,
+        InputAudioBufferAppendEventParam as InputAudioBufferAppendEventParam,
+        InputAudioBufferClearEvent as InputAudioBufferClearEvent,
+        InputAudioBufferClearEventParam as InputAudioBufferClearEventParam,
+        InputAudioBufferClearedEvent as InputAudioBufferClearedEvent,
+        InputAudioBufferCommitEvent as InputAudioBufferCommitEvent,
+        InputAudioBufferCommitEventParam as InputAudioBufferCommitEventParam,
+        InputAudioBufferCommittedEvent as InputAudioBufferCommittedEvent,
+        InputAudioBufferSpeechStartedEvent as InputAudioBufferSpeechStartedEvent,
+        InputAudioBufferSpeechStoppedEvent as InputAudioBufferSpeechStoppedEvent,
+        RateLimitsUpdatedEvent as RateLimitsUpdatedEvent,
+        RealtimeResponseStatus as RealtimeResponseStatus,
+        RealtimeSessionCreateRequest as RealtimeSessionCreateRequest,
+        RealtimeSessionCreateRequestParam as RealtimeSessionCreateRequestParam,
+        RealtimeSessionCreateResponse as RealtimeSessionCreateResponse,
+        ResponseAudioDeltaEvent as ResponseAudioDeltaEvent,
+        ResponseAudioDoneEvent as ResponseAudioDoneEvent,
+        ResponseAudioTranscriptDeltaEvent as ResponseAudioTranscriptDeltaEvent,
+        ResponseAudioTranscriptDoneEvent as ResponseAudioTranscriptDoneEvent,
+        ResponseCancelEvent as ResponseCancelEvent,
+        ResponseCancelEventParam as ResponseCancelEventParam,
+        ResponseContentPartAddedEvent as ResponseContentPartAddedEvent,
+        ResponseContentPartDoneEvent as ResponseContentPartDoneEvent,
+        ResponseCreateEvent as ResponseCreateEvent,
+        ResponseCreateEventParam as ResponseCreateEventParam,
+        ResponseCreatedEvent as ResponseCreatedEvent,
+        ResponseDoneEvent as ResponseDoneEvent,
+        ResponseFunctionCallArgumentsDeltaEvent as ResponseFunctionCallArgumentsDeltaEvent,
+        ResponseFunctionCallArgumentsDoneEvent as ResponseFunctionCallArgumentsDoneEvent,
+        ResponseOutputItemAddedEvent as ResponseOutputItemAddedEvent,
+        ResponseOutputItemDoneEvent as ResponseOutputItemDoneEvent,
+        ResponseTextDeltaEvent as ResponseTextDeltaEvent,
+        ResponseTextDoneEvent as ResponseTextDoneEvent,
+        SessionCreatedEvent as SessionCreatedEvent,
+        SessionUpdateEvent as SessionUpdateEvent,
+        SessionUpdateEventParam as SessionUpdateEventParam,
+        SessionUpdatedEvent as SessionUpdatedEvent,
+    )
+else:
+
+    def __getattr__(name: str) -> _typing.Any:
+        from openai_kit._official_modules import lookup
+
+        return lookup(__name__, name)

@@ -3782,6 +3782,38 @@ class CompactResource(BaseModel):
     usage: ResponseUsage
 
 
+class CompactedResponse(CompactResource):
+    """`CompactResource` under the official SDK's name."""
+
+
 class TokenCountsResource(BaseModel):
     object: Literal["response.input_tokens"]
     input_tokens: int
+
+
+class InputTokenCountResponse(TokenCountsResource):
+    """`TokenCountsResource` under the official SDK's name."""
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []
+
+
+# the official SDK's names of this module that live elsewhere here
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from openai_kit.types import (
+        ContainerNetworkPolicyDomainSecretParam as ContainerNetworkPolicyDomainSecretParam,
+        InlineSkillSourceParam as InlineSkillSourceParam,
+        ResponseInputAudioParam as ResponseInputAudioParam,
+        ResponseItemList as ResponseItemList,
+        ResponseOutputText as ResponseOutputText,
+        ServiceTier as ServiceTier,
+    )
+else:
+
+    def __getattr__(name: str) -> _typing.Any:
+        from openai_kit._official_modules import lookup
+
+        return lookup(__name__, name)

@@ -376,3 +376,26 @@ class SkillReferenceParam2(BaseModel):
     type: Literal["skill_reference"]
     skill_id: str
     version: Optional[str] = None
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []
+
+
+# the official SDK's names of this module that live elsewhere here
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from openai_kit.types import (
+        DecisionQuestionInputImage as DecisionQuestionInputImage,
+        DecisionQuestionInputText as DecisionQuestionInputText,
+        Reasoning as Reasoning,
+        ResponseFormatTextGrammar as ResponseFormatTextGrammar,
+        ResponseFormatTextPython as ResponseFormatTextPython,
+    )
+else:
+
+    def __getattr__(name: str) -> _typing.Any:
+        from openai_kit._official_modules import lookup
+
+        return lookup(__name__, name)

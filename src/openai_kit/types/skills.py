@@ -9,13 +9,17 @@ from openai_kit.types.conversations import (
 )
 
 
+SkillVersionList: TypeAlias = ConversationItemList
+
+
 class DeletedSkillResource(BaseModel):
     object: Literal["skill.deleted"]
     deleted: bool
     id: str
 
 
-DeletedSkill: TypeAlias = DeletedSkillResource
+class DeletedSkill(DeletedSkillResource):
+    """`DeletedSkillResource` under the official SDK's name."""
 
 
 class DeletedSkillVersionResource(BaseModel):
@@ -25,7 +29,8 @@ class DeletedSkillVersionResource(BaseModel):
     version: str
 
 
-DeletedSkillVersion: TypeAlias = DeletedSkillVersionResource
+class DeletedSkillVersion(DeletedSkillVersionResource):
+    """`DeletedSkillVersionResource` under the official SDK's name."""
 
 
 class SkillResource(BaseModel):
@@ -38,7 +43,8 @@ class SkillResource(BaseModel):
     latest_version: str
 
 
-Skill: TypeAlias = SkillResource
+class Skill(SkillResource):
+    """`SkillResource` under the official SDK's name."""
 
 
 class SkillVersionResource(BaseModel):
@@ -51,7 +57,9 @@ class SkillVersionResource(BaseModel):
     description: str
 
 
-SkillVersion: TypeAlias = SkillVersionResource
+class SkillVersion(SkillVersionResource):
+    """`SkillVersionResource` under the official SDK's name."""
 
 
-SkillVersionList: TypeAlias = ConversationItemList
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -37,3 +37,7 @@ class UploadPart(BaseModel):
     created_at: int
     upload_id: str
     object: Literal["upload.part"]
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

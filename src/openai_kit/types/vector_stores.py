@@ -36,14 +36,6 @@ ChunkingStrategyRequestParam: TypeAlias = Union[AutoChunkingStrategyRequestParam
 FileChunkingStrategyParam: TypeAlias = ChunkingStrategyRequestParam
 
 
-class VectorStoresFilesContentItem(BaseModel):
-    type: Optional[str] = None
-    text: Optional[str] = None
-
-
-FileContentResponse: TypeAlias = VectorStoresFilesContentItem
-
-
 VectorStoreFileAttributesParam: TypeAlias = Optional[Dict[str, Union[str, float, bool]]]
 
 
@@ -85,15 +77,6 @@ StaticFileChunkingStrategyObjectParam: TypeAlias = StaticChunkingStrategyRequest
 StaticFileChunkingStrategyParam: TypeAlias = StaticChunkingStrategyParam
 
 
-class DeleteVectorStoreResponse(BaseModel):
-    id: str
-    deleted: bool
-    object: Literal["vector_store.deleted"]
-
-
-VectorStoreDeleted: TypeAlias = DeleteVectorStoreResponse
-
-
 VectorStoreFileAttributes: TypeAlias = Optional[Dict[str, Union[str, float, bool]]]
 
 
@@ -103,23 +86,19 @@ class DeleteVectorStoreFileResponse(BaseModel):
     object: Literal["vector_store.file.deleted"]
 
 
-VectorStoreFileDeleted: TypeAlias = DeleteVectorStoreFileResponse
+class DeleteVectorStoreResponse(BaseModel):
+    id: str
+    deleted: bool
+    object: Literal["vector_store.deleted"]
 
 
-class VectorStoreSearchResultContentObject(BaseModel):
-    type: Literal["text"]
-    text: str
+class VectorStoresFilesContentItem(BaseModel):
+    type: Optional[str] = None
+    text: Optional[str] = None
 
 
-class VectorStoreSearchResultItem(BaseModel):
-    file_id: str
-    filename: str
-    score: float
-    attributes: VectorStoreFileAttributes
-    content: List[VectorStoreSearchResultContentObject]
-
-
-VectorStoreSearchResponse: TypeAlias = VectorStoreSearchResultItem
+class FileContentResponse(VectorStoresFilesContentItem):
+    """`VectorStoresFilesContentItem` under the official SDK's name."""
 
 
 class UpdateVectorStoreRequestExpiresAfterParam(TypedDict, total=False):
@@ -152,6 +131,10 @@ class VectorStore(VectorStoreHelpers, BaseModel):
     expires_at: Optional[int] = None
     last_active_at: Optional[int]
     metadata: Metadata
+
+
+class VectorStoreDeleted(DeleteVectorStoreResponse):
+    """`DeleteVectorStoreResponse` under the official SDK's name."""
 
 
 class VectorStoreExpirationAfterParam(TypedDict, total=False):
@@ -193,6 +176,31 @@ class VectorStoreFileBatch(BaseModel):
     file_counts: VectorStoreFileBatchFileCounts
 
 
+class VectorStoreFileDeleted(DeleteVectorStoreFileResponse):
+    """`DeleteVectorStoreFileResponse` under the official SDK's name."""
+
+
 class VectorStoreSearchRequestRankingOptionsParam(TypedDict, total=False):
     ranker: Literal["none", "auto", "default-2024-11-15"]
     score_threshold: float
+
+
+class VectorStoreSearchResultContentObject(BaseModel):
+    type: Literal["text"]
+    text: str
+
+
+class VectorStoreSearchResultItem(BaseModel):
+    file_id: str
+    filename: str
+    score: float
+    attributes: VectorStoreFileAttributes
+    content: List[VectorStoreSearchResultContentObject]
+
+
+class VectorStoreSearchResponse(VectorStoreSearchResultItem):
+    """`VectorStoreSearchResultItem` under the official SDK's name."""
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -8,18 +8,41 @@ from typing_extensions import Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel
 
 
+VideoContentVariantParam: TypeAlias = Literal["video", "thumbnail", "spritesheet"]
+
+
 VideoModel: TypeAlias = Union[str, Union[Literal["sora-2", "sora-2-pro", "sora-2-2025-10-06", "sora-2-pro-2025-10-06", "sora-2-2025-12-08"], str]]
 
 
-VideoStatus: TypeAlias = Union[Literal["queued", "in_progress", "completed", "failed"], str]
+VideoModelParam: TypeAlias = Union[str, Literal["sora-2", "sora-2-pro", "sora-2-2025-10-06", "sora-2-pro-2025-10-06", "sora-2-2025-12-08"]]
+
+
+VideoSecondsParam: TypeAlias = Literal["4", "8", "12"]
 
 
 VideoSize: TypeAlias = Union[Literal["720x1280", "1280x720", "1024x1792", "1792x1024"], str]
 
 
+VideoSizeParam: TypeAlias = Literal["720x1280", "1280x720", "1024x1792", "1792x1024"]
+
+
+VideoStatus: TypeAlias = Union[Literal["queued", "in_progress", "completed", "failed"], str]
+
+
+class DeletedVideoResource(BaseModel):
+    object: Literal["video.deleted"]
+    deleted: bool
+    id: str
+
+
 class Error2(BaseModel):
     code: str
     message: str
+
+
+class ImageRefParam2Param(TypedDict, total=False):
+    image_url: str
+    file_id: str
 
 
 class VideoResource(BaseModel):
@@ -38,10 +61,8 @@ class VideoResource(BaseModel):
     error: Optional[Error2]
 
 
-Video: TypeAlias = VideoResource
-
-
-VideoContentVariantParam: TypeAlias = Literal["video", "thumbnail", "spritesheet"]
+class Video(VideoResource):
+    """`VideoResource` under the official SDK's name."""
 
 
 class VideoCharacterResource(BaseModel):
@@ -50,34 +71,21 @@ class VideoCharacterResource(BaseModel):
     created_at: int
 
 
-VideoCreateCharacterResponse: TypeAlias = VideoCharacterResource
+class VideoCreateCharacterResponse(VideoCharacterResource):
+    """`VideoCharacterResource` under the official SDK's name."""
 
 
-class DeletedVideoResource(BaseModel):
-    object: Literal["video.deleted"]
-    deleted: bool
-    id: str
+class VideoDeleteResponse(DeletedVideoResource):
+    """`DeletedVideoResource` under the official SDK's name."""
 
 
-VideoDeleteResponse: TypeAlias = DeletedVideoResource
-
-
-VideoGetCharacterResponse: TypeAlias = VideoCharacterResource
-
-
-VideoModelParam: TypeAlias = Union[str, Literal["sora-2", "sora-2-pro", "sora-2-2025-10-06", "sora-2-pro-2025-10-06", "sora-2-2025-12-08"]]
-
-
-VideoSecondsParam: TypeAlias = Literal["4", "8", "12"]
-
-
-VideoSizeParam: TypeAlias = Literal["720x1280", "1280x720", "1024x1792", "1792x1024"]
-
-
-class ImageRefParam2Param(TypedDict, total=False):
-    image_url: str
-    file_id: str
+class VideoGetCharacterResponse(VideoCharacterResource):
+    """`VideoCharacterResource` under the official SDK's name."""
 
 
 class VideoReferenceInputParam(TypedDict, total=False):
     id: Required[str]
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

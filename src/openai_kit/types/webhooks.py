@@ -280,3 +280,7 @@ WebhookEndpointList: TypeAlias = ConversationItemList
 
 
 WebhookEventTypeList: TypeAlias = UserProjects
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -367,3 +367,7 @@ class AsyncSpeechWithModel(AsyncSpeech):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -513,3 +513,7 @@ class AsyncTranscriptionsWithModel(AsyncTranscriptions):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Union
 
-from typing_extensions import Literal, Unpack
+from typing_extensions import Literal, Unpack, deprecated
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
-from openai_kit._utils import file_fields
+from openai_kit._utils import file_fields, warn_deprecated
 if TYPE_CHECKING:
     from openai_kit.types.audio import (
         AudioTranslationsCreateResponse,
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 class Translations(SyncAPIResource):
     """`client.audio.translations`."""
 
+    @deprecated("audio.translations.create() is deprecated", category=None)
     def create(
         self,
         *,
@@ -34,6 +35,7 @@ class Translations(SyncAPIResource):
         """`POST /audio/translations`."""
         from openai_kit.types.audio import AudioTranslationsCreateResponse
 
+        warn_deprecated("audio.translations.create() is deprecated")
         result: AudioTranslationsCreateResponse = self._client.request(
             "POST",
             "/audio/translations",
@@ -65,6 +67,7 @@ class TranslationsWithModel(Translations):
         super().__init__(client)
         self._default_model = model
 
+    @deprecated("audio.translations.create() is deprecated", category=None)
     def create(
         self,
         *,
@@ -80,6 +83,7 @@ class TranslationsWithModel(Translations):
             model = self._default_model
         from openai_kit.types.audio import AudioTranslationsCreateResponse
 
+        warn_deprecated("audio.translations.create() is deprecated")
         result: AudioTranslationsCreateResponse = self._client.request(
             "POST",
             "/audio/translations",
@@ -101,6 +105,7 @@ class TranslationsWithModel(Translations):
 class AsyncTranslations(AsyncAPIResource):
     """`client.audio.translations`."""
 
+    @deprecated("audio.translations.create() is deprecated", category=None)
     async def create(
         self,
         *,
@@ -114,6 +119,7 @@ class AsyncTranslations(AsyncAPIResource):
         """`POST /audio/translations`."""
         from openai_kit.types.audio import AudioTranslationsCreateResponse2
 
+        warn_deprecated("audio.translations.create() is deprecated")
         result: AudioTranslationsCreateResponse2 = await self._client.request(
             "POST",
             "/audio/translations",
@@ -145,6 +151,7 @@ class AsyncTranslationsWithModel(AsyncTranslations):
         super().__init__(client)
         self._default_model = model
 
+    @deprecated("audio.translations.create() is deprecated", category=None)
     async def create(
         self,
         *,
@@ -160,6 +167,7 @@ class AsyncTranslationsWithModel(AsyncTranslations):
             model = self._default_model
         from openai_kit.types.audio import AudioTranslationsCreateResponse2
 
+        warn_deprecated("audio.translations.create() is deprecated")
         result: AudioTranslationsCreateResponse2 = await self._client.request(
             "POST",
             "/audio/translations",
@@ -176,3 +184,7 @@ class AsyncTranslationsWithModel(AsyncTranslations):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -13,10 +13,10 @@ from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 from openai_kit._utils import file_fields
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit.types.audio import (
-        VoiceConsentDeletedResource,
-        VoiceConsentResource,
+        VoiceConsent,
+        VoiceConsentDeleted,
     )
 
 
@@ -29,13 +29,15 @@ class VoiceConsents(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[VoiceConsentResource]:
+    ) -> SyncCursorPage[VoiceConsent]:
         """`GET /audio/voice_consents`."""
-        from openai_kit.types.audio import VoiceConsentResource
+        from openai_kit.types.audio import VoiceConsent
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[VoiceConsentResource] = self._client.get_api_list(
+        result: SyncCursorPage[VoiceConsent] = self._client.get_api_list(
             "/audio/voice_consents",
-            model=VoiceConsentResource,
+            model=VoiceConsent,
+            page=SyncCursorPage,
             query={
                 "after": after,
                 "limit": limit,
@@ -51,11 +53,11 @@ class VoiceConsents(SyncAPIResource):
         recording: FileTypes,
         language: str,
         **options: Unpack[RequestOptions],
-    ) -> VoiceConsentResource:
+    ) -> VoiceConsent:
         """`POST /audio/voice_consents`."""
-        from openai_kit.types.audio import VoiceConsentResource
+        from openai_kit.types.audio import VoiceConsent
 
-        result: VoiceConsentResource = self._client.request(
+        result: VoiceConsent = self._client.request(
             "POST",
             "/audio/voice_consents",
             body={
@@ -65,7 +67,7 @@ class VoiceConsents(SyncAPIResource):
             files=file_fields({
                 "recording": recording,
             }),
-            cast_to=VoiceConsentResource,
+            cast_to=VoiceConsent,
             options=options,
         )
         return result
@@ -74,14 +76,14 @@ class VoiceConsents(SyncAPIResource):
         self,
         consent_id: str,
         **options: Unpack[RequestOptions],
-    ) -> VoiceConsentResource:
+    ) -> VoiceConsent:
         """`GET /audio/voice_consents/{consent_id}`."""
-        from openai_kit.types.audio import VoiceConsentResource
+        from openai_kit.types.audio import VoiceConsent
 
-        result: VoiceConsentResource = self._client.request(
+        result: VoiceConsent = self._client.request(
             "GET",
             f"/audio/voice_consents/{path_param('consent_id', consent_id)}",
-            cast_to=VoiceConsentResource,
+            cast_to=VoiceConsent,
             options=options,
         )
         return result
@@ -92,17 +94,17 @@ class VoiceConsents(SyncAPIResource):
         *,
         name: str,
         **options: Unpack[RequestOptions],
-    ) -> VoiceConsentResource:
+    ) -> VoiceConsent:
         """`POST /audio/voice_consents/{consent_id}`."""
-        from openai_kit.types.audio import VoiceConsentResource
+        from openai_kit.types.audio import VoiceConsent
 
-        result: VoiceConsentResource = self._client.request(
+        result: VoiceConsent = self._client.request(
             "POST",
             f"/audio/voice_consents/{path_param('consent_id', consent_id)}",
             body={
                 "name": name,
             },
-            cast_to=VoiceConsentResource,
+            cast_to=VoiceConsent,
             options=options,
         )
         return result
@@ -111,14 +113,14 @@ class VoiceConsents(SyncAPIResource):
         self,
         consent_id: str,
         **options: Unpack[RequestOptions],
-    ) -> VoiceConsentDeletedResource:
+    ) -> VoiceConsentDeleted:
         """`DELETE /audio/voice_consents/{consent_id}`."""
-        from openai_kit.types.audio import VoiceConsentDeletedResource
+        from openai_kit.types.audio import VoiceConsentDeleted
 
-        result: VoiceConsentDeletedResource = self._client.request(
+        result: VoiceConsentDeleted = self._client.request(
             "DELETE",
             f"/audio/voice_consents/{path_param('consent_id', consent_id)}",
-            cast_to=VoiceConsentDeletedResource,
+            cast_to=VoiceConsentDeleted,
             options=options,
         )
         return result
@@ -133,13 +135,15 @@ class AsyncVoiceConsents(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[VoiceConsentResource]:
+    ) -> AsyncCursorPage[VoiceConsent]:
         """`GET /audio/voice_consents`."""
-        from openai_kit.types.audio import VoiceConsentResource
+        from openai_kit.types.audio import VoiceConsent
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[VoiceConsentResource] = self._client.get_api_list(
+        result: AsyncCursorPage[VoiceConsent] = self._client.get_api_list(
             "/audio/voice_consents",
-            model=VoiceConsentResource,
+            model=VoiceConsent,
+            page=AsyncCursorPage,
             query={
                 "after": after,
                 "limit": limit,
@@ -155,11 +159,11 @@ class AsyncVoiceConsents(AsyncAPIResource):
         recording: FileTypes,
         language: str,
         **options: Unpack[RequestOptions],
-    ) -> VoiceConsentResource:
+    ) -> VoiceConsent:
         """`POST /audio/voice_consents`."""
-        from openai_kit.types.audio import VoiceConsentResource
+        from openai_kit.types.audio import VoiceConsent
 
-        result: VoiceConsentResource = await self._client.request(
+        result: VoiceConsent = await self._client.request(
             "POST",
             "/audio/voice_consents",
             body={
@@ -169,7 +173,7 @@ class AsyncVoiceConsents(AsyncAPIResource):
             files=file_fields({
                 "recording": recording,
             }),
-            cast_to=VoiceConsentResource,
+            cast_to=VoiceConsent,
             options=options,
         )
         return result
@@ -178,14 +182,14 @@ class AsyncVoiceConsents(AsyncAPIResource):
         self,
         consent_id: str,
         **options: Unpack[RequestOptions],
-    ) -> VoiceConsentResource:
+    ) -> VoiceConsent:
         """`GET /audio/voice_consents/{consent_id}`."""
-        from openai_kit.types.audio import VoiceConsentResource
+        from openai_kit.types.audio import VoiceConsent
 
-        result: VoiceConsentResource = await self._client.request(
+        result: VoiceConsent = await self._client.request(
             "GET",
             f"/audio/voice_consents/{path_param('consent_id', consent_id)}",
-            cast_to=VoiceConsentResource,
+            cast_to=VoiceConsent,
             options=options,
         )
         return result
@@ -196,17 +200,17 @@ class AsyncVoiceConsents(AsyncAPIResource):
         *,
         name: str,
         **options: Unpack[RequestOptions],
-    ) -> VoiceConsentResource:
+    ) -> VoiceConsent:
         """`POST /audio/voice_consents/{consent_id}`."""
-        from openai_kit.types.audio import VoiceConsentResource
+        from openai_kit.types.audio import VoiceConsent
 
-        result: VoiceConsentResource = await self._client.request(
+        result: VoiceConsent = await self._client.request(
             "POST",
             f"/audio/voice_consents/{path_param('consent_id', consent_id)}",
             body={
                 "name": name,
             },
-            cast_to=VoiceConsentResource,
+            cast_to=VoiceConsent,
             options=options,
         )
         return result
@@ -215,14 +219,18 @@ class AsyncVoiceConsents(AsyncAPIResource):
         self,
         consent_id: str,
         **options: Unpack[RequestOptions],
-    ) -> VoiceConsentDeletedResource:
+    ) -> VoiceConsentDeleted:
         """`DELETE /audio/voice_consents/{consent_id}`."""
-        from openai_kit.types.audio import VoiceConsentDeletedResource
+        from openai_kit.types.audio import VoiceConsentDeleted
 
-        result: VoiceConsentDeletedResource = await self._client.request(
+        result: VoiceConsentDeleted = await self._client.request(
             "DELETE",
             f"/audio/voice_consents/{path_param('consent_id', consent_id)}",
-            cast_to=VoiceConsentDeletedResource,
+            cast_to=VoiceConsentDeleted,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

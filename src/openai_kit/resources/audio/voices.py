@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 from typing_extensions import Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
-from openai_kit._types import FileTypes, RequestOptions
+from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import file_fields
 if TYPE_CHECKING:
     from openai_kit.types.audio import (
-        VoiceResource,
+        Voice,
     )
 
 
@@ -24,14 +24,14 @@ class Voices(SyncAPIResource):
         self,
         *,
         name: str,
-        audio_sample: FileTypes,
-        consent: str,
+        audio_sample: FileTypes | NotGiven = NOT_GIVEN,
+        consent: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> VoiceResource:
+    ) -> Voice:
         """`POST /audio/voices`."""
-        from openai_kit.types.audio import VoiceResource
+        from openai_kit.types.audio import Voice
 
-        result: VoiceResource = self._client.request(
+        result: Voice = self._client.request(
             "POST",
             "/audio/voices",
             body={
@@ -41,7 +41,7 @@ class Voices(SyncAPIResource):
             files=file_fields({
                 "audio_sample": audio_sample,
             }),
-            cast_to=VoiceResource,
+            cast_to=Voice,
             options=options,
         )
         return result
@@ -54,14 +54,14 @@ class AsyncVoices(AsyncAPIResource):
         self,
         *,
         name: str,
-        audio_sample: FileTypes,
-        consent: str,
+        audio_sample: FileTypes | NotGiven = NOT_GIVEN,
+        consent: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> VoiceResource:
+    ) -> Voice:
         """`POST /audio/voices`."""
-        from openai_kit.types.audio import VoiceResource
+        from openai_kit.types.audio import Voice
 
-        result: VoiceResource = await self._client.request(
+        result: Voice = await self._client.request(
             "POST",
             "/audio/voices",
             body={
@@ -71,7 +71,11 @@ class AsyncVoices(AsyncAPIResource):
             files=file_fields({
                 "audio_sample": audio_sample,
             }),
-            cast_to=VoiceResource,
+            cast_to=Voice,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._sdk_helpers.extras import AsyncBetaChatMixin, BetaChatMixin
 if TYPE_CHECKING:
     from openai_kit.resources.beta.assistants import Assistants
     from openai_kit.resources.beta.assistants import AssistantsWithModel
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from openai_kit.resources.beta.threads import ThreadsWithModel
 
 
-class Beta(SyncAPIResource):
+class Beta(BetaChatMixin, SyncAPIResource):
     """`client.beta`."""
 
     @cached_property
@@ -94,7 +95,7 @@ class BetaWithModel(Beta):
 
 
 
-class AsyncBeta(AsyncAPIResource):
+class AsyncBeta(AsyncBetaChatMixin, AsyncAPIResource):
     """`client.beta`."""
 
     @cached_property
@@ -158,3 +159,19 @@ class AsyncBetaWithModel(AsyncBeta):
         from openai_kit.resources.beta.threads import AsyncThreadsWithModel
 
         return AsyncThreadsWithModel(self._client, self._default_model)
+
+
+# the official SDK's names of this module that live elsewhere here
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from openai_kit.resources.beta.chatkit import (
+        AsyncChatkit as AsyncChatKit,
+        Chatkit as ChatKit,
+    )
+else:
+
+    def __getattr__(name: str) -> _typing.Any:
+        from openai_kit._official_modules import lookup
+
+        return lookup(__name__, name)

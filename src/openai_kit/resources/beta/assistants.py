@@ -6,22 +6,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
-from typing_extensions import Literal, Unpack
+from typing_extensions import Literal, Unpack, deprecated
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
+from openai_kit._utils import warn_deprecated
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit.types.beta.assistants import (
         Assistant,
+        AssistantDeleted,
         AssistantSupportedModelsParam,
         AssistantToolsCodeParam,
         AssistantToolsFileSearchParam,
         AssistantToolsFunctionParam,
         AssistantsApiResponseFormatOptionParam,
         CreateAssistantRequestToolResourcesParam,
-        DeleteAssistantResponse,
         ModifyAssistantRequestToolResourcesParam,
     )
     from openai_kit.types.shared import (
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 class Assistants(SyncAPIResource):
     """`client.beta.assistants`."""
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def list(
         self,
         *,
@@ -41,13 +43,16 @@ class Assistants(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         before: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[Assistant]:
+    ) -> SyncCursorPage[Assistant]:
         """`GET /assistants`."""
         from openai_kit.types.beta.assistants import Assistant
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[Assistant] = self._client.get_api_list(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: SyncCursorPage[Assistant] = self._client.get_api_list(
             "/assistants",
             model=Assistant,
+            page=SyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -58,6 +63,7 @@ class Assistants(SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def create(
         self,
         *,
@@ -77,6 +83,7 @@ class Assistants(SyncAPIResource):
         """`POST /assistants`."""
         from openai_kit.types.beta.assistants import Assistant
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Assistant = self._client.request(
             "POST",
             "/assistants",
@@ -98,6 +105,7 @@ class Assistants(SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def retrieve(
         self,
         assistant_id: str,
@@ -106,6 +114,7 @@ class Assistants(SyncAPIResource):
         """`GET /assistants/{assistant_id}`."""
         from openai_kit.types.beta.assistants import Assistant
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Assistant = self._client.request(
             "GET",
             f"/assistants/{path_param('assistant_id', assistant_id)}",
@@ -114,6 +123,7 @@ class Assistants(SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def update(
         self,
         assistant_id: str,
@@ -134,6 +144,7 @@ class Assistants(SyncAPIResource):
         """`POST /assistants/{assistant_id}`."""
         from openai_kit.types.beta.assistants import Assistant
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Assistant = self._client.request(
             "POST",
             f"/assistants/{path_param('assistant_id', assistant_id)}",
@@ -155,18 +166,20 @@ class Assistants(SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def delete(
         self,
         assistant_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteAssistantResponse:
+    ) -> AssistantDeleted:
         """`DELETE /assistants/{assistant_id}`."""
-        from openai_kit.types.beta.assistants import DeleteAssistantResponse
+        from openai_kit.types.beta.assistants import AssistantDeleted
 
-        result: DeleteAssistantResponse = self._client.request(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: AssistantDeleted = self._client.request(
             "DELETE",
             f"/assistants/{path_param('assistant_id', assistant_id)}",
-            cast_to=DeleteAssistantResponse,
+            cast_to=AssistantDeleted,
             options=options,
         )
         return result
@@ -185,6 +198,7 @@ class AssistantsWithModel(Assistants):
         super().__init__(client)
         self._default_model = model
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def create(
         self,
         *,
@@ -206,6 +220,7 @@ class AssistantsWithModel(Assistants):
             model = self._default_model
         from openai_kit.types.beta.assistants import Assistant
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Assistant = self._client.request(
             "POST",
             "/assistants",
@@ -227,6 +242,7 @@ class AssistantsWithModel(Assistants):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def update(
         self,
         assistant_id: str,
@@ -249,6 +265,7 @@ class AssistantsWithModel(Assistants):
             model = self._default_model
         from openai_kit.types.beta.assistants import Assistant
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Assistant = self._client.request(
             "POST",
             f"/assistants/{path_param('assistant_id', assistant_id)}",
@@ -274,6 +291,7 @@ class AssistantsWithModel(Assistants):
 class AsyncAssistants(AsyncAPIResource):
     """`client.beta.assistants`."""
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def list(
         self,
         *,
@@ -282,13 +300,16 @@ class AsyncAssistants(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         before: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[Assistant]:
+    ) -> AsyncCursorPage[Assistant]:
         """`GET /assistants`."""
         from openai_kit.types.beta.assistants import Assistant
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[Assistant] = self._client.get_api_list(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: AsyncCursorPage[Assistant] = self._client.get_api_list(
             "/assistants",
             model=Assistant,
+            page=AsyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -299,6 +320,7 @@ class AsyncAssistants(AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def create(
         self,
         *,
@@ -318,6 +340,7 @@ class AsyncAssistants(AsyncAPIResource):
         """`POST /assistants`."""
         from openai_kit.types.beta.assistants import Assistant
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Assistant = await self._client.request(
             "POST",
             "/assistants",
@@ -339,6 +362,7 @@ class AsyncAssistants(AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def retrieve(
         self,
         assistant_id: str,
@@ -347,6 +371,7 @@ class AsyncAssistants(AsyncAPIResource):
         """`GET /assistants/{assistant_id}`."""
         from openai_kit.types.beta.assistants import Assistant
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Assistant = await self._client.request(
             "GET",
             f"/assistants/{path_param('assistant_id', assistant_id)}",
@@ -355,6 +380,7 @@ class AsyncAssistants(AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def update(
         self,
         assistant_id: str,
@@ -375,6 +401,7 @@ class AsyncAssistants(AsyncAPIResource):
         """`POST /assistants/{assistant_id}`."""
         from openai_kit.types.beta.assistants import Assistant
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Assistant = await self._client.request(
             "POST",
             f"/assistants/{path_param('assistant_id', assistant_id)}",
@@ -396,18 +423,20 @@ class AsyncAssistants(AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def delete(
         self,
         assistant_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteAssistantResponse:
+    ) -> AssistantDeleted:
         """`DELETE /assistants/{assistant_id}`."""
-        from openai_kit.types.beta.assistants import DeleteAssistantResponse
+        from openai_kit.types.beta.assistants import AssistantDeleted
 
-        result: DeleteAssistantResponse = await self._client.request(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: AssistantDeleted = await self._client.request(
             "DELETE",
             f"/assistants/{path_param('assistant_id', assistant_id)}",
-            cast_to=DeleteAssistantResponse,
+            cast_to=AssistantDeleted,
             options=options,
         )
         return result
@@ -426,6 +455,7 @@ class AsyncAssistantsWithModel(AsyncAssistants):
         super().__init__(client)
         self._default_model = model
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def create(
         self,
         *,
@@ -447,6 +477,7 @@ class AsyncAssistantsWithModel(AsyncAssistants):
             model = self._default_model
         from openai_kit.types.beta.assistants import Assistant
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Assistant = await self._client.request(
             "POST",
             "/assistants",
@@ -468,6 +499,7 @@ class AsyncAssistantsWithModel(AsyncAssistants):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def update(
         self,
         assistant_id: str,
@@ -490,6 +522,7 @@ class AsyncAssistantsWithModel(AsyncAssistants):
             model = self._default_model
         from openai_kit.types.beta.assistants import Assistant
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Assistant = await self._client.request(
             "POST",
             f"/assistants/{path_param('assistant_id', assistant_id)}",
@@ -510,3 +543,7 @@ class AsyncAssistantsWithModel(AsyncAssistants):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -14,10 +14,10 @@ from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 from openai_kit._utils import header_fields
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit._streaming import AsyncStream, Stream
     from openai_kit.types.beta.responses import (
-        BetaCompactResource,
+        BetaCompactedResponse,
         BetaContextManagementParam,
         BetaConversationParam,
         BetaIncludeEnumParam,
@@ -270,6 +270,33 @@ class Responses(SyncAPIResource):
         )
         return result
 
+    @overload
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        include: Sequence[BetaIncludeEnumParam] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> BetaResponse: ...
+
+    @overload
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[True],
+        include: Sequence[BetaIncludeEnumParam] | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> Stream[BetaResponseStreamEvent]: ...
+
+    @overload
     def retrieve(
         self,
         response_id: str,
@@ -280,11 +307,23 @@ class Responses(SyncAPIResource):
         include_obfuscation: bool | NotGiven = NOT_GIVEN,
         betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> BetaResponse:
-        """`GET /responses/{response_id}` (beta)."""
-        from openai_kit.types.beta.responses import BetaResponse
+    ) -> BetaResponse | Stream[BetaResponseStreamEvent]: ...
 
-        result: BetaResponse = self._client.request(
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        include: Sequence[BetaIncludeEnumParam] | NotGiven = NOT_GIVEN,
+        stream: bool | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> BetaResponse | Stream[BetaResponseStreamEvent]:
+        """`GET /responses/{response_id}` (beta)."""
+        from openai_kit.types.beta.responses import BetaResponse, BetaResponseStreamEvent
+
+        result: BetaResponse | Stream[BetaResponseStreamEvent] = self._client.request(
             "GET",
             f"/responses/{path_param('response_id', response_id)}",
             query={
@@ -298,6 +337,8 @@ class Responses(SyncAPIResource):
                 "openai-beta": betas,
             }),
             cast_to=BetaResponse,
+            stream=stream is True,
+            stream_cls=BetaResponseStreamEvent,
             options=options,
         )
         return result
@@ -310,7 +351,7 @@ class Responses(SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`DELETE /responses/{response_id}` (beta)."""
-        self._client.request(
+        result: None = self._client.request(
             "DELETE",
             f"/responses/{path_param('response_id', response_id)}",
             query={
@@ -322,6 +363,7 @@ class Responses(SyncAPIResource):
             cast_to=None,
             options=options,
         )
+        return result
 
     def cancel(
         self,
@@ -360,11 +402,11 @@ class Responses(SyncAPIResource):
         prompt_cache_options: Optional[BetaPromptCacheOptionsParam] | NotGiven = NOT_GIVEN,
         service_tier: Optional[BetaServiceTierEnumParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> BetaCompactResource:
+    ) -> BetaCompactedResponse:
         """`POST /responses/compact` (beta)."""
-        from openai_kit.types.beta.responses import BetaCompactResource
+        from openai_kit.types.beta.responses import BetaCompactedResponse
 
-        result: BetaCompactResource = self._client.request(
+        result: BetaCompactedResponse = self._client.request(
             "POST",
             "/responses/compact",
             body={
@@ -383,7 +425,7 @@ class Responses(SyncAPIResource):
             headers=header_fields({
                 "openai-beta": betas,
             }),
-            cast_to=BetaCompactResource,
+            cast_to=BetaCompactedResponse,
             options=options,
         )
         return result
@@ -632,13 +674,13 @@ class ResponsesWithModel(Responses):
         prompt_cache_options: Optional[BetaPromptCacheOptionsParam] | NotGiven = NOT_GIVEN,
         service_tier: Optional[BetaServiceTierEnumParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> BetaCompactResource:
+    ) -> BetaCompactedResponse:
         """`POST /responses/compact` (beta)."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.beta.responses import BetaCompactResource
+        from openai_kit.types.beta.responses import BetaCompactedResponse
 
-        result: BetaCompactResource = self._client.request(
+        result: BetaCompactedResponse = self._client.request(
             "POST",
             "/responses/compact",
             body={
@@ -657,7 +699,7 @@ class ResponsesWithModel(Responses):
             headers=header_fields({
                 "openai-beta": betas,
             }),
-            cast_to=BetaCompactResource,
+            cast_to=BetaCompactedResponse,
             options=options,
         )
         return result
@@ -885,6 +927,33 @@ class AsyncResponses(AsyncAPIResource):
         )
         return result
 
+    @overload
+    async def retrieve(
+        self,
+        response_id: str,
+        *,
+        include: Sequence[BetaIncludeEnumParam] | NotGiven = NOT_GIVEN,
+        stream: Literal[False] | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> BetaResponse: ...
+
+    @overload
+    async def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[True],
+        include: Sequence[BetaIncludeEnumParam] | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncStream[BetaResponseStreamEvent]: ...
+
+    @overload
     async def retrieve(
         self,
         response_id: str,
@@ -895,11 +964,23 @@ class AsyncResponses(AsyncAPIResource):
         include_obfuscation: bool | NotGiven = NOT_GIVEN,
         betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> BetaResponse:
-        """`GET /responses/{response_id}` (beta)."""
-        from openai_kit.types.beta.responses import BetaResponse
+    ) -> BetaResponse | AsyncStream[BetaResponseStreamEvent]: ...
 
-        result: BetaResponse = await self._client.request(
+    async def retrieve(
+        self,
+        response_id: str,
+        *,
+        include: Sequence[BetaIncludeEnumParam] | NotGiven = NOT_GIVEN,
+        stream: bool | NotGiven = NOT_GIVEN,
+        starting_after: int | NotGiven = NOT_GIVEN,
+        include_obfuscation: bool | NotGiven = NOT_GIVEN,
+        betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> BetaResponse | AsyncStream[BetaResponseStreamEvent]:
+        """`GET /responses/{response_id}` (beta)."""
+        from openai_kit.types.beta.responses import BetaResponse, BetaResponseStreamEvent
+
+        result: BetaResponse | AsyncStream[BetaResponseStreamEvent] = await self._client.request(
             "GET",
             f"/responses/{path_param('response_id', response_id)}",
             query={
@@ -913,6 +994,8 @@ class AsyncResponses(AsyncAPIResource):
                 "openai-beta": betas,
             }),
             cast_to=BetaResponse,
+            stream=stream is True,
+            stream_cls=BetaResponseStreamEvent,
             options=options,
         )
         return result
@@ -925,7 +1008,7 @@ class AsyncResponses(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`DELETE /responses/{response_id}` (beta)."""
-        await self._client.request(
+        result: None = await self._client.request(
             "DELETE",
             f"/responses/{path_param('response_id', response_id)}",
             query={
@@ -937,6 +1020,7 @@ class AsyncResponses(AsyncAPIResource):
             cast_to=None,
             options=options,
         )
+        return result
 
     async def cancel(
         self,
@@ -975,11 +1059,11 @@ class AsyncResponses(AsyncAPIResource):
         prompt_cache_options: Optional[BetaPromptCacheOptionsParam] | NotGiven = NOT_GIVEN,
         service_tier: Optional[BetaServiceTierEnumParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> BetaCompactResource:
+    ) -> BetaCompactedResponse:
         """`POST /responses/compact` (beta)."""
-        from openai_kit.types.beta.responses import BetaCompactResource
+        from openai_kit.types.beta.responses import BetaCompactedResponse
 
-        result: BetaCompactResource = await self._client.request(
+        result: BetaCompactedResponse = await self._client.request(
             "POST",
             "/responses/compact",
             body={
@@ -998,7 +1082,7 @@ class AsyncResponses(AsyncAPIResource):
             headers=header_fields({
                 "openai-beta": betas,
             }),
-            cast_to=BetaCompactResource,
+            cast_to=BetaCompactedResponse,
             options=options,
         )
         return result
@@ -1247,13 +1331,13 @@ class AsyncResponsesWithModel(AsyncResponses):
         prompt_cache_options: Optional[BetaPromptCacheOptionsParam] | NotGiven = NOT_GIVEN,
         service_tier: Optional[BetaServiceTierEnumParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> BetaCompactResource:
+    ) -> BetaCompactedResponse:
         """`POST /responses/compact` (beta)."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.beta.responses import BetaCompactResource
+        from openai_kit.types.beta.responses import BetaCompactedResponse
 
-        result: BetaCompactResource = await self._client.request(
+        result: BetaCompactedResponse = await self._client.request(
             "POST",
             "/responses/compact",
             body={
@@ -1272,7 +1356,7 @@ class AsyncResponsesWithModel(AsyncResponses):
             headers=header_fields({
                 "openai-beta": betas,
             }),
-            cast_to=BetaCompactResource,
+            cast_to=BetaCompactedResponse,
             options=options,
         )
         return result
@@ -1291,13 +1375,15 @@ class InputItems(SyncAPIResource):
         include: Sequence[BetaIncludeEnumParam] | NotGiven = NOT_GIVEN,
         betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[BetaItemResource]:
+    ) -> SyncCursorPage[BetaItemResource]:
         """`GET /responses/{response_id}/input_items` (beta)."""
         from openai_kit.types.beta.responses import BetaItemResource
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[BetaItemResource] = self._client.get_api_list(
+        result: SyncCursorPage[BetaItemResource] = self._client.get_api_list(
             f"/responses/{path_param('response_id', response_id)}/input_items",
             model=BetaItemResource,
+            page=SyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -1323,13 +1409,15 @@ class AsyncInputItems(AsyncAPIResource):
         include: Sequence[BetaIncludeEnumParam] | NotGiven = NOT_GIVEN,
         betas: Sequence[Literal["responses_multi_agent=v1"]] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[BetaItemResource]:
+    ) -> AsyncCursorPage[BetaItemResource]:
         """`GET /responses/{response_id}/input_items` (beta)."""
         from openai_kit.types.beta.responses import BetaItemResource
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[BetaItemResource] = self._client.get_api_list(
+        result: AsyncCursorPage[BetaItemResource] = self._client.get_api_list(
             f"/responses/{path_param('response_id', response_id)}/input_items",
             model=BetaItemResource,
+            page=AsyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -1576,3 +1664,7 @@ class AsyncInputTokensWithModel(AsyncInputTokens):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

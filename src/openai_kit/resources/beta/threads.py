@@ -7,15 +7,16 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Optional, Sequence, Union, overload
 
-from typing_extensions import Literal, Unpack
+from typing_extensions import Literal, Unpack, deprecated
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._sdk_helpers.assistants import AsyncThreadsHelpers, ThreadsHelpers
 from openai_kit._sdk_helpers.assistants import AsyncRunsHelpers, RunsHelpers
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
+from openai_kit._utils import warn_deprecated
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit._streaming import AsyncStream, Stream
     from openai_kit.types.beta.assistants import (
         AssistantSupportedModelsParam,
@@ -34,17 +35,17 @@ if TYPE_CHECKING:
         CreateThreadAndRunRequestTruncationStrategyParam,
         CreateThreadRequestParam,
         CreateThreadRequestToolResourcesParam,
-        DeleteMessageResponse,
-        DeleteThreadResponse,
         Message2,
         MessageContentImageFileObjectParam,
         MessageContentImageUrlObjectParam,
+        MessageDeleted,
         MessageRequestContentTextObjectParam,
         ModifyThreadRequestToolResourcesParam,
         Run,
         RunStep,
         SubmitToolOutputsRunRequestToolOutputParam,
         Thread,
+        ThreadDeleted,
     )
     from openai_kit.types.chat import (
         ParallelToolCallsParam,
@@ -66,6 +67,7 @@ class Threads(ThreadsHelpers, SyncAPIResource):
     def runs(self) -> Runs:
         return Runs(self._client)
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def create(
         self,
         *,
@@ -77,6 +79,7 @@ class Threads(ThreadsHelpers, SyncAPIResource):
         """`POST /threads`."""
         from openai_kit.types.beta.threads import Thread
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Thread = self._client.request(
             "POST",
             "/threads",
@@ -159,6 +162,7 @@ class Threads(ThreadsHelpers, SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Run | Stream[AssistantStreamEvent]: ...
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def create_and_run(
         self,
         *,
@@ -184,6 +188,7 @@ class Threads(ThreadsHelpers, SyncAPIResource):
         from openai_kit.types.beta.threads import AssistantStreamEvent, Run
         from openai_kit._streaming import Enveloped
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run | Stream[AssistantStreamEvent] = self._client.request(
             "POST",
             "/threads/runs",
@@ -212,6 +217,7 @@ class Threads(ThreadsHelpers, SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def retrieve(
         self,
         thread_id: str,
@@ -220,6 +226,7 @@ class Threads(ThreadsHelpers, SyncAPIResource):
         """`GET /threads/{thread_id}`."""
         from openai_kit.types.beta.threads import Thread
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Thread = self._client.request(
             "GET",
             f"/threads/{path_param('thread_id', thread_id)}",
@@ -228,6 +235,7 @@ class Threads(ThreadsHelpers, SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def update(
         self,
         thread_id: str,
@@ -239,6 +247,7 @@ class Threads(ThreadsHelpers, SyncAPIResource):
         """`POST /threads/{thread_id}`."""
         from openai_kit.types.beta.threads import Thread
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Thread = self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}",
@@ -251,18 +260,20 @@ class Threads(ThreadsHelpers, SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def delete(
         self,
         thread_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteThreadResponse:
+    ) -> ThreadDeleted:
         """`DELETE /threads/{thread_id}`."""
-        from openai_kit.types.beta.threads import DeleteThreadResponse
+        from openai_kit.types.beta.threads import ThreadDeleted
 
-        result: DeleteThreadResponse = self._client.request(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: ThreadDeleted = self._client.request(
             "DELETE",
             f"/threads/{path_param('thread_id', thread_id)}",
-            cast_to=DeleteThreadResponse,
+            cast_to=ThreadDeleted,
             options=options,
         )
         return result
@@ -354,6 +365,7 @@ class ThreadsWithModel(Threads):
         **options: Unpack[RequestOptions],
     ) -> Run | Stream[AssistantStreamEvent]: ...
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def create_and_run(
         self,
         *,
@@ -381,6 +393,7 @@ class ThreadsWithModel(Threads):
         from openai_kit.types.beta.threads import AssistantStreamEvent, Run
         from openai_kit._streaming import Enveloped
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run | Stream[AssistantStreamEvent] = self._client.request(
             "POST",
             "/threads/runs",
@@ -421,6 +434,7 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
     def runs(self) -> AsyncRuns:
         return AsyncRuns(self._client)
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def create(
         self,
         *,
@@ -432,6 +446,7 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
         """`POST /threads`."""
         from openai_kit.types.beta.threads import Thread
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Thread = await self._client.request(
             "POST",
             "/threads",
@@ -514,6 +529,7 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Run | AsyncStream[AssistantStreamEvent]: ...
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def create_and_run(
         self,
         *,
@@ -539,6 +555,7 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
         from openai_kit.types.beta.threads import AssistantStreamEvent, Run
         from openai_kit._streaming import Enveloped
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run | AsyncStream[AssistantStreamEvent] = await self._client.request(
             "POST",
             "/threads/runs",
@@ -567,6 +584,7 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def retrieve(
         self,
         thread_id: str,
@@ -575,6 +593,7 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
         """`GET /threads/{thread_id}`."""
         from openai_kit.types.beta.threads import Thread
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Thread = await self._client.request(
             "GET",
             f"/threads/{path_param('thread_id', thread_id)}",
@@ -583,6 +602,7 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def update(
         self,
         thread_id: str,
@@ -594,6 +614,7 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
         """`POST /threads/{thread_id}`."""
         from openai_kit.types.beta.threads import Thread
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Thread = await self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}",
@@ -606,18 +627,20 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def delete(
         self,
         thread_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteThreadResponse:
+    ) -> ThreadDeleted:
         """`DELETE /threads/{thread_id}`."""
-        from openai_kit.types.beta.threads import DeleteThreadResponse
+        from openai_kit.types.beta.threads import ThreadDeleted
 
-        result: DeleteThreadResponse = await self._client.request(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: ThreadDeleted = await self._client.request(
             "DELETE",
             f"/threads/{path_param('thread_id', thread_id)}",
-            cast_to=DeleteThreadResponse,
+            cast_to=ThreadDeleted,
             options=options,
         )
         return result
@@ -709,6 +732,7 @@ class AsyncThreadsWithModel(AsyncThreads):
         **options: Unpack[RequestOptions],
     ) -> Run | AsyncStream[AssistantStreamEvent]: ...
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def create_and_run(
         self,
         *,
@@ -736,6 +760,7 @@ class AsyncThreadsWithModel(AsyncThreads):
         from openai_kit.types.beta.threads import AssistantStreamEvent, Run
         from openai_kit._streaming import Enveloped
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run | AsyncStream[AssistantStreamEvent] = await self._client.request(
             "POST",
             "/threads/runs",
@@ -768,6 +793,7 @@ class AsyncThreadsWithModel(AsyncThreads):
 class Messages(SyncAPIResource):
     """`client.beta.threads.messages`."""
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def list(
         self,
         thread_id: str,
@@ -778,13 +804,16 @@ class Messages(SyncAPIResource):
         before: str | NotGiven = NOT_GIVEN,
         run_id: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[Message2]:
+    ) -> SyncCursorPage[Message2]:
         """`GET /threads/{thread_id}/messages`."""
         from openai_kit.types.beta.threads import Message2
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[Message2] = self._client.get_api_list(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: SyncCursorPage[Message2] = self._client.get_api_list(
             f"/threads/{path_param('thread_id', thread_id)}/messages",
             model=Message2,
+            page=SyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -796,6 +825,7 @@ class Messages(SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def create(
         self,
         thread_id: str,
@@ -809,6 +839,7 @@ class Messages(SyncAPIResource):
         """`POST /threads/{thread_id}/messages`."""
         from openai_kit.types.beta.threads import Message2
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Message2 = self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/messages",
@@ -823,6 +854,7 @@ class Messages(SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def retrieve(
         self,
         message_id: str,
@@ -833,6 +865,7 @@ class Messages(SyncAPIResource):
         """`GET /threads/{thread_id}/messages/{message_id}`."""
         from openai_kit.types.beta.threads import Message2
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Message2 = self._client.request(
             "GET",
             f"/threads/{path_param('thread_id', thread_id)}/messages/{path_param('message_id', message_id)}",
@@ -841,6 +874,7 @@ class Messages(SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def update(
         self,
         message_id: str,
@@ -852,6 +886,7 @@ class Messages(SyncAPIResource):
         """`POST /threads/{thread_id}/messages/{message_id}`."""
         from openai_kit.types.beta.threads import Message2
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Message2 = self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/messages/{path_param('message_id', message_id)}",
@@ -863,20 +898,22 @@ class Messages(SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def delete(
         self,
         message_id: str,
         *,
         thread_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteMessageResponse:
+    ) -> MessageDeleted:
         """`DELETE /threads/{thread_id}/messages/{message_id}`."""
-        from openai_kit.types.beta.threads import DeleteMessageResponse
+        from openai_kit.types.beta.threads import MessageDeleted
 
-        result: DeleteMessageResponse = self._client.request(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: MessageDeleted = self._client.request(
             "DELETE",
             f"/threads/{path_param('thread_id', thread_id)}/messages/{path_param('message_id', message_id)}",
-            cast_to=DeleteMessageResponse,
+            cast_to=MessageDeleted,
             options=options,
         )
         return result
@@ -885,6 +922,7 @@ class Messages(SyncAPIResource):
 class AsyncMessages(AsyncAPIResource):
     """`client.beta.threads.messages`."""
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def list(
         self,
         thread_id: str,
@@ -895,13 +933,16 @@ class AsyncMessages(AsyncAPIResource):
         before: str | NotGiven = NOT_GIVEN,
         run_id: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[Message2]:
+    ) -> AsyncCursorPage[Message2]:
         """`GET /threads/{thread_id}/messages`."""
         from openai_kit.types.beta.threads import Message2
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[Message2] = self._client.get_api_list(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: AsyncCursorPage[Message2] = self._client.get_api_list(
             f"/threads/{path_param('thread_id', thread_id)}/messages",
             model=Message2,
+            page=AsyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -913,6 +954,7 @@ class AsyncMessages(AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def create(
         self,
         thread_id: str,
@@ -926,6 +968,7 @@ class AsyncMessages(AsyncAPIResource):
         """`POST /threads/{thread_id}/messages`."""
         from openai_kit.types.beta.threads import Message2
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Message2 = await self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/messages",
@@ -940,6 +983,7 @@ class AsyncMessages(AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def retrieve(
         self,
         message_id: str,
@@ -950,6 +994,7 @@ class AsyncMessages(AsyncAPIResource):
         """`GET /threads/{thread_id}/messages/{message_id}`."""
         from openai_kit.types.beta.threads import Message2
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Message2 = await self._client.request(
             "GET",
             f"/threads/{path_param('thread_id', thread_id)}/messages/{path_param('message_id', message_id)}",
@@ -958,6 +1003,7 @@ class AsyncMessages(AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def update(
         self,
         message_id: str,
@@ -969,6 +1015,7 @@ class AsyncMessages(AsyncAPIResource):
         """`POST /threads/{thread_id}/messages/{message_id}`."""
         from openai_kit.types.beta.threads import Message2
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Message2 = await self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/messages/{path_param('message_id', message_id)}",
@@ -980,20 +1027,22 @@ class AsyncMessages(AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def delete(
         self,
         message_id: str,
         *,
         thread_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteMessageResponse:
+    ) -> MessageDeleted:
         """`DELETE /threads/{thread_id}/messages/{message_id}`."""
-        from openai_kit.types.beta.threads import DeleteMessageResponse
+        from openai_kit.types.beta.threads import MessageDeleted
 
-        result: DeleteMessageResponse = await self._client.request(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: MessageDeleted = await self._client.request(
             "DELETE",
             f"/threads/{path_param('thread_id', thread_id)}/messages/{path_param('message_id', message_id)}",
-            cast_to=DeleteMessageResponse,
+            cast_to=MessageDeleted,
             options=options,
         )
         return result
@@ -1006,6 +1055,7 @@ class Runs(RunsHelpers, SyncAPIResource):
     def steps(self) -> Steps:
         return Steps(self._client)
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def list(
         self,
         thread_id: str,
@@ -1015,13 +1065,16 @@ class Runs(RunsHelpers, SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         before: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[Run]:
+    ) -> SyncCursorPage[Run]:
         """`GET /threads/{thread_id}/runs`."""
         from openai_kit.types.beta.threads import Run
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[Run] = self._client.get_api_list(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: SyncCursorPage[Run] = self._client.get_api_list(
             f"/threads/{path_param('thread_id', thread_id)}/runs",
             model=Run,
+            page=SyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -1110,6 +1163,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Run | Stream[AssistantStreamEvent]: ...
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def create(
         self,
         thread_id: str,
@@ -1138,6 +1192,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         from openai_kit.types.beta.threads import AssistantStreamEvent, Run
         from openai_kit._streaming import Enveloped
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run | Stream[AssistantStreamEvent] = self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs",
@@ -1170,6 +1225,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def retrieve(
         self,
         run_id: str,
@@ -1180,6 +1236,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         """`GET /threads/{thread_id}/runs/{run_id}`."""
         from openai_kit.types.beta.threads import Run
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run = self._client.request(
             "GET",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}",
@@ -1188,6 +1245,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def update(
         self,
         run_id: str,
@@ -1199,6 +1257,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         """`POST /threads/{thread_id}/runs/{run_id}`."""
         from openai_kit.types.beta.threads import Run
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run = self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}",
@@ -1210,6 +1269,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def cancel(
         self,
         run_id: str,
@@ -1220,6 +1280,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         """`POST /threads/{thread_id}/runs/{run_id}/cancel`."""
         from openai_kit.types.beta.threads import Run
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run = self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}/cancel",
@@ -1261,6 +1322,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Run | Stream[AssistantStreamEvent]: ...
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def submit_tool_outputs(
         self,
         run_id: str,
@@ -1274,6 +1336,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         from openai_kit.types.beta.threads import AssistantStreamEvent, Run
         from openai_kit._streaming import Enveloped
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run | Stream[AssistantStreamEvent] = self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}/submit_tool_outputs",
@@ -1380,6 +1443,7 @@ class RunsWithModel(Runs):
         **options: Unpack[RequestOptions],
     ) -> Run | Stream[AssistantStreamEvent]: ...
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def create(
         self,
         thread_id: str,
@@ -1410,6 +1474,7 @@ class RunsWithModel(Runs):
         from openai_kit.types.beta.threads import AssistantStreamEvent, Run
         from openai_kit._streaming import Enveloped
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run | Stream[AssistantStreamEvent] = self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs",
@@ -1450,6 +1515,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
     def steps(self) -> AsyncSteps:
         return AsyncSteps(self._client)
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def list(
         self,
         thread_id: str,
@@ -1459,13 +1525,16 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         before: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[Run]:
+    ) -> AsyncCursorPage[Run]:
         """`GET /threads/{thread_id}/runs`."""
         from openai_kit.types.beta.threads import Run
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[Run] = self._client.get_api_list(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: AsyncCursorPage[Run] = self._client.get_api_list(
             f"/threads/{path_param('thread_id', thread_id)}/runs",
             model=Run,
+            page=AsyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -1554,6 +1623,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Run | AsyncStream[AssistantStreamEvent]: ...
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def create(
         self,
         thread_id: str,
@@ -1582,6 +1652,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         from openai_kit.types.beta.threads import AssistantStreamEvent, Run
         from openai_kit._streaming import Enveloped
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run | AsyncStream[AssistantStreamEvent] = await self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs",
@@ -1614,6 +1685,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def retrieve(
         self,
         run_id: str,
@@ -1624,6 +1696,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         """`GET /threads/{thread_id}/runs/{run_id}`."""
         from openai_kit.types.beta.threads import Run
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run = await self._client.request(
             "GET",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}",
@@ -1632,6 +1705,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def update(
         self,
         run_id: str,
@@ -1643,6 +1717,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         """`POST /threads/{thread_id}/runs/{run_id}`."""
         from openai_kit.types.beta.threads import Run
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run = await self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}",
@@ -1654,6 +1729,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def cancel(
         self,
         run_id: str,
@@ -1664,6 +1740,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         """`POST /threads/{thread_id}/runs/{run_id}/cancel`."""
         from openai_kit.types.beta.threads import Run
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run = await self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}/cancel",
@@ -1705,6 +1782,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Run | AsyncStream[AssistantStreamEvent]: ...
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def submit_tool_outputs(
         self,
         run_id: str,
@@ -1718,6 +1796,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         from openai_kit.types.beta.threads import AssistantStreamEvent, Run
         from openai_kit._streaming import Enveloped
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run | AsyncStream[AssistantStreamEvent] = await self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}/submit_tool_outputs",
@@ -1824,6 +1903,7 @@ class AsyncRunsWithModel(AsyncRuns):
         **options: Unpack[RequestOptions],
     ) -> Run | AsyncStream[AssistantStreamEvent]: ...
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def create(
         self,
         thread_id: str,
@@ -1854,6 +1934,7 @@ class AsyncRunsWithModel(AsyncRuns):
         from openai_kit.types.beta.threads import AssistantStreamEvent, Run
         from openai_kit._streaming import Enveloped
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: Run | AsyncStream[AssistantStreamEvent] = await self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/runs",
@@ -1890,6 +1971,7 @@ class AsyncRunsWithModel(AsyncRuns):
 class Steps(SyncAPIResource):
     """`client.beta.threads.runs.steps`."""
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def list(
         self,
         run_id: str,
@@ -1901,13 +1983,16 @@ class Steps(SyncAPIResource):
         before: str | NotGiven = NOT_GIVEN,
         include: Sequence[Literal["step_details.tool_calls[*].file_search.results[*].content"]] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[RunStep]:
+    ) -> SyncCursorPage[RunStep]:
         """`GET /threads/{thread_id}/runs/{run_id}/steps`."""
         from openai_kit.types.beta.threads import RunStep
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[RunStep] = self._client.get_api_list(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: SyncCursorPage[RunStep] = self._client.get_api_list(
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}/steps",
             model=RunStep,
+            page=SyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -1919,6 +2004,7 @@ class Steps(SyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def retrieve(
         self,
         step_id: str,
@@ -1931,6 +2017,7 @@ class Steps(SyncAPIResource):
         """`GET /threads/{thread_id}/runs/{run_id}/steps/{step_id}`."""
         from openai_kit.types.beta.threads import RunStep
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: RunStep = self._client.request(
             "GET",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}/steps/{path_param('step_id', step_id)}",
@@ -1946,6 +2033,7 @@ class Steps(SyncAPIResource):
 class AsyncSteps(AsyncAPIResource):
     """`client.beta.threads.runs.steps`."""
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     def list(
         self,
         run_id: str,
@@ -1957,13 +2045,16 @@ class AsyncSteps(AsyncAPIResource):
         before: str | NotGiven = NOT_GIVEN,
         include: Sequence[Literal["step_details.tool_calls[*].file_search.results[*].content"]] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[RunStep]:
+    ) -> AsyncCursorPage[RunStep]:
         """`GET /threads/{thread_id}/runs/{run_id}/steps`."""
         from openai_kit.types.beta.threads import RunStep
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[RunStep] = self._client.get_api_list(
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
+        result: AsyncCursorPage[RunStep] = self._client.get_api_list(
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}/steps",
             model=RunStep,
+            page=AsyncCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -1975,6 +2066,7 @@ class AsyncSteps(AsyncAPIResource):
         )
         return result
 
+    @deprecated("The Assistants API is deprecated; use the Responses API instead", category=None)
     async def retrieve(
         self,
         step_id: str,
@@ -1987,6 +2079,7 @@ class AsyncSteps(AsyncAPIResource):
         """`GET /threads/{thread_id}/runs/{run_id}/steps/{step_id}`."""
         from openai_kit.types.beta.threads import RunStep
 
+        warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
         result: RunStep = await self._client.request(
             "GET",
             f"/threads/{path_param('thread_id', thread_id)}/runs/{path_param('run_id', run_id)}/steps/{path_param('step_id', step_id)}",
@@ -1997,3 +2090,7 @@ class AsyncSteps(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

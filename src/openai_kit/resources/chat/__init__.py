@@ -74,3 +74,16 @@ class AsyncChatWithModel(AsyncChat):
         from openai_kit.resources.chat.completions import AsyncCompletionsWithModel
 
         return AsyncCompletionsWithModel(self._client, self._default_model)
+
+
+# the official SDK's names of this module that live elsewhere here
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    pass
+else:
+
+    def __getattr__(name: str) -> _typing.Any:
+        from openai_kit._official_modules import lookup
+
+        return lookup(__name__, name)

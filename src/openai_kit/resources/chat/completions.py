@@ -15,7 +15,7 @@ from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 from openai_kit._utils import deep_object
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit._streaming import AsyncStream, Stream
     from openai_kit.types.chat import (
         ChatCompletion,
@@ -24,10 +24,10 @@ if TYPE_CHECKING:
         ChatCompletionFunctionCallOptionParam,
         ChatCompletionFunctionsParam,
         ChatCompletionRequestMessageParam,
+        ChatCompletionStoreMessage,
         ChatCompletionStreamOptionsParam,
         ChatCompletionToolChoiceOptionParam,
         ChatCompletionToolParam,
-        ChatCompletionsMessagesListItem,
         CreateChatCompletionRequestAudioParam,
         CreateChatCompletionRequestWebSearchOptionsParam,
         CustomToolChatCompletionsParam,
@@ -66,13 +66,15 @@ class Completions(ChatCompletionsMixin, SyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[ChatCompletion]:
+    ) -> SyncCursorPage[ChatCompletion]:
         """`GET /chat/completions`."""
         from openai_kit.types.chat import ChatCompletion
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[ChatCompletion] = self._client.get_api_list(
+        result: SyncCursorPage[ChatCompletion] = self._client.get_api_list(
             "/chat/completions",
             model=ChatCompletion,
+            page=SyncCursorPage,
             query={
                 "model": model,
                 **deep_object("metadata", metadata),
@@ -622,13 +624,15 @@ class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[ChatCompletion]:
+    ) -> AsyncCursorPage[ChatCompletion]:
         """`GET /chat/completions`."""
         from openai_kit.types.chat import ChatCompletion
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[ChatCompletion] = self._client.get_api_list(
+        result: AsyncCursorPage[ChatCompletion] = self._client.get_api_list(
             "/chat/completions",
             model=ChatCompletion,
+            page=AsyncCursorPage,
             query={
                 "model": model,
                 **deep_object("metadata", metadata),
@@ -1173,13 +1177,15 @@ class Messages(SyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[ChatCompletionsMessagesListItem]:
+    ) -> SyncCursorPage[ChatCompletionStoreMessage]:
         """`GET /chat/completions/{completion_id}/messages`."""
-        from openai_kit.types.chat import ChatCompletionsMessagesListItem
+        from openai_kit.types.chat import ChatCompletionStoreMessage
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[ChatCompletionsMessagesListItem] = self._client.get_api_list(
+        result: SyncCursorPage[ChatCompletionStoreMessage] = self._client.get_api_list(
             f"/chat/completions/{path_param('completion_id', completion_id)}/messages",
-            model=ChatCompletionsMessagesListItem,
+            model=ChatCompletionStoreMessage,
+            page=SyncCursorPage,
             query={
                 "after": after,
                 "limit": limit,
@@ -1201,13 +1207,15 @@ class AsyncMessages(AsyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[ChatCompletionsMessagesListItem]:
+    ) -> AsyncCursorPage[ChatCompletionStoreMessage]:
         """`GET /chat/completions/{completion_id}/messages`."""
-        from openai_kit.types.chat import ChatCompletionsMessagesListItem
+        from openai_kit.types.chat import ChatCompletionStoreMessage
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[ChatCompletionsMessagesListItem] = self._client.get_api_list(
+        result: AsyncCursorPage[ChatCompletionStoreMessage] = self._client.get_api_list(
             f"/chat/completions/{path_param('completion_id', completion_id)}/messages",
-            model=ChatCompletionsMessagesListItem,
+            model=ChatCompletionStoreMessage,
+            page=AsyncCursorPage,
             query={
                 "after": after,
                 "limit": limit,
@@ -1216,3 +1224,7 @@ class AsyncMessages(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -15,7 +15,7 @@ from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 from openai_kit._utils import deep_object
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit.types.fine_tuning import (
         CreateFineTuningJobRequestHyperparametersParam,
         CreateFineTuningJobRequestIntegrationParam,
@@ -43,13 +43,15 @@ class Jobs(FineTuningJobsWaitMixin, SyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         metadata: Dict[str, str] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[FineTuningJob]:
+    ) -> SyncCursorPage[FineTuningJob]:
         """`GET /fine_tuning/jobs`."""
         from openai_kit.types.fine_tuning import FineTuningJob
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[FineTuningJob] = self._client.get_api_list(
+        result: SyncCursorPage[FineTuningJob] = self._client.get_api_list(
             "/fine_tuning/jobs",
             model=FineTuningJob,
+            page=SyncCursorPage,
             query={
                 "after": after,
                 "limit": limit,
@@ -134,13 +136,15 @@ class Jobs(FineTuningJobsWaitMixin, SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[FineTuningJobEvent]:
+    ) -> SyncCursorPage[FineTuningJobEvent]:
         """`GET /fine_tuning/jobs/{fine_tuning_job_id}/events`."""
         from openai_kit.types.fine_tuning import FineTuningJobEvent
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[FineTuningJobEvent] = self._client.get_api_list(
+        result: SyncCursorPage[FineTuningJobEvent] = self._client.get_api_list(
             f"/fine_tuning/jobs/{path_param('fine_tuning_job_id', fine_tuning_job_id)}/events",
             model=FineTuningJobEvent,
+            page=SyncCursorPage,
             query={
                 "after": after,
                 "limit": limit,
@@ -248,13 +252,15 @@ class AsyncJobs(AsyncFineTuningJobsWaitMixin, AsyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         metadata: Dict[str, str] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[FineTuningJob]:
+    ) -> AsyncCursorPage[FineTuningJob]:
         """`GET /fine_tuning/jobs`."""
         from openai_kit.types.fine_tuning import FineTuningJob
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[FineTuningJob] = self._client.get_api_list(
+        result: AsyncCursorPage[FineTuningJob] = self._client.get_api_list(
             "/fine_tuning/jobs",
             model=FineTuningJob,
+            page=AsyncCursorPage,
             query={
                 "after": after,
                 "limit": limit,
@@ -339,13 +345,15 @@ class AsyncJobs(AsyncFineTuningJobsWaitMixin, AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[FineTuningJobEvent]:
+    ) -> AsyncCursorPage[FineTuningJobEvent]:
         """`GET /fine_tuning/jobs/{fine_tuning_job_id}/events`."""
         from openai_kit.types.fine_tuning import FineTuningJobEvent
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[FineTuningJobEvent] = self._client.get_api_list(
+        result: AsyncCursorPage[FineTuningJobEvent] = self._client.get_api_list(
             f"/fine_tuning/jobs/{path_param('fine_tuning_job_id', fine_tuning_job_id)}/events",
             model=FineTuningJobEvent,
+            page=AsyncCursorPage,
             query={
                 "after": after,
                 "limit": limit,
@@ -449,13 +457,15 @@ class Checkpoints(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[FineTuningJobCheckpoint]:
+    ) -> SyncCursorPage[FineTuningJobCheckpoint]:
         """`GET /fine_tuning/jobs/{fine_tuning_job_id}/checkpoints`."""
         from openai_kit.types.fine_tuning import FineTuningJobCheckpoint
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[FineTuningJobCheckpoint] = self._client.get_api_list(
+        result: SyncCursorPage[FineTuningJobCheckpoint] = self._client.get_api_list(
             f"/fine_tuning/jobs/{path_param('fine_tuning_job_id', fine_tuning_job_id)}/checkpoints",
             model=FineTuningJobCheckpoint,
+            page=SyncCursorPage,
             query={
                 "after": after,
                 "limit": limit,
@@ -475,13 +485,15 @@ class AsyncCheckpoints(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[FineTuningJobCheckpoint]:
+    ) -> AsyncCursorPage[FineTuningJobCheckpoint]:
         """`GET /fine_tuning/jobs/{fine_tuning_job_id}/checkpoints`."""
         from openai_kit.types.fine_tuning import FineTuningJobCheckpoint
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[FineTuningJobCheckpoint] = self._client.get_api_list(
+        result: AsyncCursorPage[FineTuningJobCheckpoint] = self._client.get_api_list(
             f"/fine_tuning/jobs/{path_param('fine_tuning_job_id', fine_tuning_job_id)}/checkpoints",
             model=FineTuningJobCheckpoint,
+            page=AsyncCursorPage,
             query={
                 "after": after,
                 "limit": limit,
@@ -489,3 +501,7 @@ class AsyncCheckpoints(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

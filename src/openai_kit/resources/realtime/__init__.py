@@ -103,3 +103,16 @@ class AsyncRealtimeWithModel(AsyncRealtime):
         from openai_kit.resources.realtime.calls import AsyncCallsWithModel
 
         return AsyncCallsWithModel(self._client, self._default_model)
+
+
+# the official SDK's names of this module that live elsewhere here
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    pass
+else:
+
+    def __getattr__(name: str) -> _typing.Any:
+        from openai_kit._official_modules import lookup
+
+        return lookup(__name__, name)

@@ -12,6 +12,7 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
+    from openai_kit._binary import AsyncBinaryResponse, BinaryResponse
     from openai_kit.types.realtime import (
         RealtimeCallCreateRequestSessionParam,
         RealtimeFunctionToolParam,
@@ -40,9 +41,11 @@ class Calls(SyncAPIResource):
         sdp: str,
         session: RealtimeCallCreateRequestSessionParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> str:
+    ) -> BinaryResponse:
         """`POST /realtime/calls`."""
-        result: str = self._client.request(
+        from openai_kit._binary import BinaryResponse
+
+        result: BinaryResponse = self._client.request(
             "POST",
             "/realtime/calls",
             body={
@@ -50,7 +53,7 @@ class Calls(SyncAPIResource):
                 "session": session,
             },
             files={},
-            cast_to=str,
+            cast_to=BinaryResponse,
             options=options,
         )
         return result
@@ -76,7 +79,7 @@ class Calls(SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`POST /realtime/calls/{call_id}/accept`."""
-        self._client.request(
+        result: None = self._client.request(
             "POST",
             f"/realtime/calls/{path_param('call_id', call_id)}/accept",
             body={
@@ -98,6 +101,7 @@ class Calls(SyncAPIResource):
             cast_to=None,
             options=options,
         )
+        return result
 
     def hangup(
         self,
@@ -105,12 +109,13 @@ class Calls(SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`POST /realtime/calls/{call_id}/hangup`."""
-        self._client.request(
+        result: None = self._client.request(
             "POST",
             f"/realtime/calls/{path_param('call_id', call_id)}/hangup",
             cast_to=None,
             options=options,
         )
+        return result
 
     def refer(
         self,
@@ -120,7 +125,7 @@ class Calls(SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`POST /realtime/calls/{call_id}/refer`."""
-        self._client.request(
+        result: None = self._client.request(
             "POST",
             f"/realtime/calls/{path_param('call_id', call_id)}/refer",
             body={
@@ -129,6 +134,7 @@ class Calls(SyncAPIResource):
             cast_to=None,
             options=options,
         )
+        return result
 
     def reject(
         self,
@@ -138,7 +144,7 @@ class Calls(SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`POST /realtime/calls/{call_id}/reject`."""
-        self._client.request(
+        result: None = self._client.request(
             "POST",
             f"/realtime/calls/{path_param('call_id', call_id)}/reject",
             body={
@@ -147,6 +153,7 @@ class Calls(SyncAPIResource):
             cast_to=None,
             options=options,
         )
+        return result
 
     def with_model(self, model: str) -> CallsWithModel:
         """This area with `model` as the default of every call that takes one."""
@@ -185,7 +192,7 @@ class CallsWithModel(Calls):
         """`POST /realtime/calls/{call_id}/accept`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        self._client.request(
+        result: None = self._client.request(
             "POST",
             f"/realtime/calls/{path_param('call_id', call_id)}/accept",
             body={
@@ -207,6 +214,7 @@ class CallsWithModel(Calls):
             cast_to=None,
             options=options,
         )
+        return result
 
 
 class AsyncCalls(AsyncAPIResource):
@@ -218,9 +226,11 @@ class AsyncCalls(AsyncAPIResource):
         sdp: str,
         session: RealtimeCallCreateRequestSessionParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> str:
+    ) -> AsyncBinaryResponse:
         """`POST /realtime/calls`."""
-        result: str = await self._client.request(
+        from openai_kit._binary import BinaryResponse
+
+        result: AsyncBinaryResponse = await self._client.request(
             "POST",
             "/realtime/calls",
             body={
@@ -228,7 +238,7 @@ class AsyncCalls(AsyncAPIResource):
                 "session": session,
             },
             files={},
-            cast_to=str,
+            cast_to=BinaryResponse,
             options=options,
         )
         return result
@@ -254,7 +264,7 @@ class AsyncCalls(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`POST /realtime/calls/{call_id}/accept`."""
-        await self._client.request(
+        result: None = await self._client.request(
             "POST",
             f"/realtime/calls/{path_param('call_id', call_id)}/accept",
             body={
@@ -276,6 +286,7 @@ class AsyncCalls(AsyncAPIResource):
             cast_to=None,
             options=options,
         )
+        return result
 
     async def hangup(
         self,
@@ -283,12 +294,13 @@ class AsyncCalls(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`POST /realtime/calls/{call_id}/hangup`."""
-        await self._client.request(
+        result: None = await self._client.request(
             "POST",
             f"/realtime/calls/{path_param('call_id', call_id)}/hangup",
             cast_to=None,
             options=options,
         )
+        return result
 
     async def refer(
         self,
@@ -298,7 +310,7 @@ class AsyncCalls(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`POST /realtime/calls/{call_id}/refer`."""
-        await self._client.request(
+        result: None = await self._client.request(
             "POST",
             f"/realtime/calls/{path_param('call_id', call_id)}/refer",
             body={
@@ -307,6 +319,7 @@ class AsyncCalls(AsyncAPIResource):
             cast_to=None,
             options=options,
         )
+        return result
 
     async def reject(
         self,
@@ -316,7 +329,7 @@ class AsyncCalls(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> None:
         """`POST /realtime/calls/{call_id}/reject`."""
-        await self._client.request(
+        result: None = await self._client.request(
             "POST",
             f"/realtime/calls/{path_param('call_id', call_id)}/reject",
             body={
@@ -325,6 +338,7 @@ class AsyncCalls(AsyncAPIResource):
             cast_to=None,
             options=options,
         )
+        return result
 
     def with_model(self, model: str) -> AsyncCallsWithModel:
         """This area with `model` as the default of every call that takes one."""
@@ -363,7 +377,7 @@ class AsyncCallsWithModel(AsyncCalls):
         """`POST /realtime/calls/{call_id}/accept`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        await self._client.request(
+        result: None = await self._client.request(
             "POST",
             f"/realtime/calls/{path_param('call_id', call_id)}/accept",
             body={
@@ -385,3 +399,8 @@ class AsyncCallsWithModel(AsyncCalls):
             cast_to=None,
             options=options,
         )
+        return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -12,8 +12,8 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 if TYPE_CHECKING:
     from openai_kit.types.realtime import (
+        ClientSecretCreateResponse,
         RealtimeCreateClientSecretRequestExpiresAfterParam,
-        RealtimeCreateClientSecretResponse,
         RealtimeSessionCreateRequestGAParam,
         RealtimeTranscriptionSessionCreateRequestGAParam,
     )
@@ -28,18 +28,18 @@ class ClientSecrets(SyncAPIResource):
         expires_after: RealtimeCreateClientSecretRequestExpiresAfterParam | NotGiven = NOT_GIVEN,
         session: Union[RealtimeSessionCreateRequestGAParam, RealtimeTranscriptionSessionCreateRequestGAParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> RealtimeCreateClientSecretResponse:
+    ) -> ClientSecretCreateResponse:
         """`POST /realtime/client_secrets`."""
-        from openai_kit.types.realtime import RealtimeCreateClientSecretResponse
+        from openai_kit.types.realtime import ClientSecretCreateResponse
 
-        result: RealtimeCreateClientSecretResponse = self._client.request(
+        result: ClientSecretCreateResponse = self._client.request(
             "POST",
             "/realtime/client_secrets",
             body={
                 "expires_after": expires_after,
                 "session": session,
             },
-            cast_to=RealtimeCreateClientSecretResponse,
+            cast_to=ClientSecretCreateResponse,
             options=options,
         )
         return result
@@ -54,18 +54,22 @@ class AsyncClientSecrets(AsyncAPIResource):
         expires_after: RealtimeCreateClientSecretRequestExpiresAfterParam | NotGiven = NOT_GIVEN,
         session: Union[RealtimeSessionCreateRequestGAParam, RealtimeTranscriptionSessionCreateRequestGAParam] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> RealtimeCreateClientSecretResponse:
+    ) -> ClientSecretCreateResponse:
         """`POST /realtime/client_secrets`."""
-        from openai_kit.types.realtime import RealtimeCreateClientSecretResponse
+        from openai_kit.types.realtime import ClientSecretCreateResponse
 
-        result: RealtimeCreateClientSecretResponse = await self._client.request(
+        result: ClientSecretCreateResponse = await self._client.request(
             "POST",
             "/realtime/client_secrets",
             body={
                 "expires_after": expires_after,
                 "session": session,
             },
-            cast_to=RealtimeCreateClientSecretResponse,
+            cast_to=ClientSecretCreateResponse,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

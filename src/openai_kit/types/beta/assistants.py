@@ -21,15 +21,6 @@ from openai_kit.types.shared import (
 )
 
 
-class DeleteAssistantResponse(BaseModel):
-    id: str
-    deleted: bool
-    object: Literal["assistant.deleted"]
-
-
-AssistantDeleted: TypeAlias = DeleteAssistantResponse
-
-
 AssistantSupportedModelsParam: TypeAlias = Literal["gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "o3-mini", "o3-mini-2025-01-31", "o1", "o1-2024-12-17", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4.5-preview", "gpt-4.5-preview-2025-02-27", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"]
 
 
@@ -96,6 +87,16 @@ class Assistant(BaseModel):
     temperature: Optional[float] = None
     top_p: Optional[float] = None
     response_format: Optional[AssistantsApiResponseFormatOption] = None
+
+
+class DeleteAssistantResponse(BaseModel):
+    id: str
+    deleted: bool
+    object: Literal["assistant.deleted"]
+
+
+class AssistantDeleted(DeleteAssistantResponse):
+    """`DeleteAssistantResponse` under the official SDK's name."""
 
 
 class AssistantToolsCodeParam(TypedDict, total=False):
@@ -167,3 +168,7 @@ class ModifyAssistantRequestToolResourcesFileSearchParam(TypedDict, total=False)
 class ModifyAssistantRequestToolResourcesParam(TypedDict, total=False):
     code_interpreter: ModifyAssistantRequestToolResourcesCodeInterpreterParam
     file_search: ModifyAssistantRequestToolResourcesFileSearchParam
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -55,32 +55,6 @@ class ResponseOutputText(BaseModel):
 ChatKitResponseOutputText: TypeAlias = ResponseOutputText
 
 
-class ActiveStatus(BaseModel):
-    type: Literal["active"]
-
-
-class LockedStatus(BaseModel):
-    type: Literal["locked"]
-    reason: Optional[str]
-
-
-class ClosedStatus(BaseModel):
-    type: Literal["closed"]
-    reason: Optional[str]
-
-
-class ThreadResource(BaseModel):
-    id: str
-    object: Literal["chatkit.thread"]
-    created_at: int
-    title: Optional[str]
-    status: Annotated[Union[Annotated[Union[ActiveStatus, LockedStatus, ClosedStatus], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-    user: str
-
-
-ChatKitThread: TypeAlias = ThreadResource
-
-
 class AssistantMessageItem(BaseModel):
     id: str
     object: Literal["chatkit.thread_item"]
@@ -155,13 +129,6 @@ class ChatkitWorkflow(BaseModel):
 ChatKitWorkflow: TypeAlias = ChatkitWorkflow
 
 
-class ChatSessionRateLimits(BaseModel):
-    max_requests_per_1_minute: int
-
-
-ChatSessionStatus: TypeAlias = Union[Literal["active", "expired", "cancelled"], str]
-
-
 class ChatSessionAutomaticThreadTitling(BaseModel):
     enabled: bool
 
@@ -181,22 +148,6 @@ class ChatSessionChatkitConfiguration(BaseModel):
     automatic_thread_titling: ChatSessionAutomaticThreadTitling
     file_upload: ChatSessionFileUpload
     history: ChatSessionHistory
-
-
-class ChatSessionResource(BaseModel):
-    id: str
-    object: Literal["chatkit.session"]
-    expires_at: int
-    client_secret: str
-    workflow: ChatkitWorkflow
-    user: str
-    rate_limits: ChatSessionRateLimits
-    max_requests_per_1_minute: int
-    status: ChatSessionStatus
-    chatkit_configuration: ChatSessionChatkitConfiguration
-
-
-ChatSession: TypeAlias = ChatSessionResource
 
 
 ChatSessionChatKitConfiguration: TypeAlias = ChatSessionChatkitConfiguration
@@ -241,6 +192,9 @@ class RateLimitsParam(TypedDict, total=False):
 ChatSessionRateLimitsParam: TypeAlias = RateLimitsParam
 
 
+ChatSessionStatus: TypeAlias = Union[Literal["active", "expired", "cancelled"], str]
+
+
 class WorkflowTracingParam(TypedDict, total=False):
     enabled: bool
 
@@ -271,15 +225,6 @@ OrderEnumParam: TypeAlias = Literal["asc", "desc"]
 
 
 TaskType: TypeAlias = Union[Literal["custom", "thought"], str]
-
-
-class DeletedThreadResource(BaseModel):
-    id: str
-    object: Literal["chatkit.thread.deleted"]
-    deleted: bool
-
-
-ThreadDeleteResponse: TypeAlias = DeletedThreadResource
 
 
 class ClientToolCallItem(BaseModel):
@@ -322,3 +267,65 @@ class TaskGroupItem(BaseModel):
 
 
 ThreadItem: TypeAlias = Annotated[Union[Annotated[Union[UserMessageItem, AssistantMessageItem, WidgetMessageItem, ClientToolCallItem, TaskItem, TaskGroupItem], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+
+
+class ActiveStatus(BaseModel):
+    type: Literal["active"]
+
+
+class LockedStatus(BaseModel):
+    type: Literal["locked"]
+    reason: Optional[str]
+
+
+class ClosedStatus(BaseModel):
+    type: Literal["closed"]
+    reason: Optional[str]
+
+
+class ThreadResource(BaseModel):
+    id: str
+    object: Literal["chatkit.thread"]
+    created_at: int
+    title: Optional[str]
+    status: Annotated[Union[Annotated[Union[ActiveStatus, LockedStatus, ClosedStatus], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    user: str
+
+
+class ChatKitThread(ThreadResource):
+    """`ThreadResource` under the official SDK's name."""
+
+
+class ChatSessionRateLimits(BaseModel):
+    max_requests_per_1_minute: int
+
+
+class ChatSessionResource(BaseModel):
+    id: str
+    object: Literal["chatkit.session"]
+    expires_at: int
+    client_secret: str
+    workflow: ChatkitWorkflow
+    user: str
+    rate_limits: ChatSessionRateLimits
+    max_requests_per_1_minute: int
+    status: ChatSessionStatus
+    chatkit_configuration: ChatSessionChatkitConfiguration
+
+
+class ChatSession(ChatSessionResource):
+    """`ChatSessionResource` under the official SDK's name."""
+
+
+class DeletedThreadResource(BaseModel):
+    id: str
+    object: Literal["chatkit.thread.deleted"]
+    deleted: bool
+
+
+class ThreadDeleteResponse(DeletedThreadResource):
+    """`DeletedThreadResource` under the official SDK's name."""
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -581,9 +581,6 @@ class RealtimeBetaServerEventSessionUpdated(BaseModel):
 SessionUpdatedEvent: TypeAlias = RealtimeBetaServerEventSessionUpdated
 
 
-TranscriptionSession: TypeAlias = RealtimeTranscriptionSessionCreateResponse
-
-
 class RealtimeBetaClientEventTranscriptionSessionUpdate(BaseModel):
     event_id: Optional[str] = None
     type: Literal["transcription_session.update"]
@@ -949,3 +946,47 @@ class RealtimeSessionCreateResponse(BaseModel):
     tools: Optional[List[RealtimeFunctionTool]] = None
     tool_choice: Optional[str] = None
     max_output_tokens: Optional[Union[int, Literal["inf"]]] = None
+
+
+class SessionCreateResponse(RealtimeSessionCreateResponse):
+    """`RealtimeSessionCreateResponse` under the official SDK's name."""
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []
+
+
+# the official SDK's names of this module that live elsewhere here
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from openai_kit.types import (
+        ConversationItem as ConversationItem,
+        ConversationItemInputAudioTranscriptionCompletedEvent as ConversationItemInputAudioTranscriptionCompletedEvent,
+        ErrorEvent as ErrorEvent,
+        RealtimeClientEvent as RealtimeClientEvent,
+        RealtimeClientEventParam as RealtimeClientEventParam,
+        RealtimeResponse as RealtimeResponse,
+        RealtimeResponseUsage as RealtimeResponseUsage,
+        RealtimeServerEvent as RealtimeServerEvent,
+        ResponseAudioDeltaEvent as ResponseAudioDeltaEvent,
+        ResponseAudioDoneEvent as ResponseAudioDoneEvent,
+        ResponseAudioTranscriptDeltaEvent as ResponseAudioTranscriptDeltaEvent,
+        ResponseAudioTranscriptDoneEvent as ResponseAudioTranscriptDoneEvent,
+        ResponseContentPartAddedEvent as ResponseContentPartAddedEvent,
+        ResponseContentPartDoneEvent as ResponseContentPartDoneEvent,
+        ResponseCreatedEvent as ResponseCreatedEvent,
+        ResponseFunctionCallArgumentsDeltaEvent as ResponseFunctionCallArgumentsDeltaEvent,
+        ResponseFunctionCallArgumentsDoneEvent as ResponseFunctionCallArgumentsDoneEvent,
+        ResponseOutputItemAddedEvent as ResponseOutputItemAddedEvent,
+        ResponseOutputItemDoneEvent as ResponseOutputItemDoneEvent,
+        ResponseTextDeltaEvent as ResponseTextDeltaEvent,
+        ResponseTextDoneEvent as ResponseTextDoneEvent,
+        TranscriptionSession as TranscriptionSession,
+    )
+else:
+
+    def __getattr__(name: str) -> _typing.Any:
+        from openai_kit._official_modules import lookup
+
+        return lookup(__name__, name)

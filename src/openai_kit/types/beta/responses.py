@@ -4539,14 +4539,6 @@ HostedPluginParam: TypeAlias = BetaInlineSkillParam
 InlineCapabilitySourceParam: TypeAlias = BetaInlineSkillSourceParam
 
 
-class BetaTokenCountsResource(BaseModel):
-    object: Literal["response.input_tokens"]
-    input_tokens: int
-
-
-InputTokenCountResponse: TypeAlias = BetaTokenCountsResource
-
-
 MultiAgentConfig: TypeAlias = BetaMultiAgentParam2
 
 
@@ -4567,6 +4559,10 @@ class BetaCompactResource(BaseModel):
     usage: BetaResponseUsage
 
 
+class BetaCompactedResponse(BetaCompactResource):
+    """`BetaCompactResource` under the official SDK's name."""
+
+
 class BetaInputAudioInputAudio(BaseModel):
     data: str
     format: Union[Literal["mp3", "wav"], str]
@@ -4581,3 +4577,27 @@ class BetaOutputAudio(BaseModel):
     type: Literal["output_audio"]
     data: str
     transcript: str
+
+
+class BetaTokenCountsResource(BaseModel):
+    object: Literal["response.input_tokens"]
+    input_tokens: int
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []
+
+
+# the official SDK's names of this module that live elsewhere here
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from openai_kit.types import (
+        InputTokenCountResponse as InputTokenCountResponse,
+    )
+else:
+
+    def __getattr__(name: str) -> _typing.Any:
+        from openai_kit._official_modules import lookup
+
+        return lookup(__name__, name)

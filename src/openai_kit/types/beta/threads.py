@@ -733,15 +733,6 @@ MessageCreateParams: TypeAlias = CreateMessageRequestParam
 MessageCreationStepDetails: TypeAlias = RunStepDetailsMessageCreationObject
 
 
-class DeleteMessageResponse(BaseModel):
-    id: str
-    deleted: bool
-    object: Literal["thread.message.deleted"]
-
-
-MessageDeleted: TypeAlias = DeleteMessageResponse
-
-
 MessageDelta: TypeAlias = MessageDeltaObjectDelta
 
 
@@ -833,15 +824,6 @@ class CreateThreadRequestParam(TypedDict, total=False):
 ThreadCreateParams: TypeAlias = CreateThreadRequestParam
 
 
-class DeleteThreadResponse(BaseModel):
-    id: str
-    deleted: bool
-    object: Literal["thread.deleted"]
-
-
-ThreadDeleted: TypeAlias = DeleteThreadResponse
-
-
 ToolCallDeltaObject: TypeAlias = RunStepDetailsToolCallsObject
 
 
@@ -907,6 +889,22 @@ class CreateThreadRequestToolResourcesParam(TypedDict, total=False):
     file_search: CreateThreadRequestToolResourcesFileSearchParam
 
 
+class DeleteMessageResponse(BaseModel):
+    id: str
+    deleted: bool
+    object: Literal["thread.message.deleted"]
+
+
+class DeleteThreadResponse(BaseModel):
+    id: str
+    deleted: bool
+    object: Literal["thread.deleted"]
+
+
+class MessageDeleted(DeleteMessageResponse):
+    """`DeleteMessageResponse` under the official SDK's name."""
+
+
 class ModifyThreadRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
     file_ids: Sequence[str]
 
@@ -923,3 +921,27 @@ class ModifyThreadRequestToolResourcesParam(TypedDict, total=False):
 class SubmitToolOutputsRunRequestToolOutputParam(TypedDict, total=False):
     tool_call_id: str
     output: str
+
+
+class ThreadDeleted(DeleteThreadResponse):
+    """`DeleteThreadResponse` under the official SDK's name."""
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []
+
+
+# the official SDK's names of this module that live elsewhere here
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from openai_kit.types import (
+        Annotation as Annotation,
+        Message as Message,
+    )
+else:
+
+    def __getattr__(name: str) -> _typing.Any:
+        from openai_kit._official_modules import lookup
+
+        return lookup(__name__, name)

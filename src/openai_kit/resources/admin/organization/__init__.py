@@ -186,3 +186,19 @@ class AsyncOrganization(AsyncAPIResource):
         from openai_kit.resources.admin.organization.users import AsyncUsers
 
         return AsyncUsers(self._client)
+
+
+# the official SDK's names of this module that live elsewhere here
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from openai_kit.resources.admin.organization.admin_api_keys import (
+        AdminApiKeys as AdminAPIKeys,
+        AsyncAdminApiKeys as AsyncAdminAPIKeys,
+    )
+else:
+
+    def __getattr__(name: str) -> _typing.Any:
+        from openai_kit._official_modules import lookup
+
+        return lookup(__name__, name)

@@ -12,11 +12,11 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit.types.admin import (
-        AdminApiKey,
-        AdminApiKeyCreateResponse,
-        AdminOrganizationAdminApiKeysDeleteResponse,
+        AdminAPIKey,
+        AdminAPIKeyCreateResponse,
+        AdminAPIKeyDeleteResponse,
     )
 
 
@@ -30,13 +30,15 @@ class AdminApiKeys(SyncAPIResource):
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[AdminApiKey]:
+    ) -> SyncCursorPage[AdminAPIKey]:
         """`GET /organization/admin_api_keys`."""
-        from openai_kit.types.admin import AdminApiKey
+        from openai_kit.types.admin import AdminAPIKey
+        from openai_kit.pagination import SyncCursorPage
 
-        result: SyncPage[AdminApiKey] = self._client.get_api_list(
+        result: SyncCursorPage[AdminAPIKey] = self._client.get_api_list(
             "/organization/admin_api_keys",
-            model=AdminApiKey,
+            model=AdminAPIKey,
+            page=SyncCursorPage,
             query={
                 "after": after,
                 "order": order,
@@ -52,18 +54,18 @@ class AdminApiKeys(SyncAPIResource):
         name: str,
         expires_in_seconds: int | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AdminApiKeyCreateResponse:
+    ) -> AdminAPIKeyCreateResponse:
         """`POST /organization/admin_api_keys`."""
-        from openai_kit.types.admin import AdminApiKeyCreateResponse
+        from openai_kit.types.admin import AdminAPIKeyCreateResponse
 
-        result: AdminApiKeyCreateResponse = self._client.request(
+        result: AdminAPIKeyCreateResponse = self._client.request(
             "POST",
             "/organization/admin_api_keys",
             body={
                 "name": name,
                 "expires_in_seconds": expires_in_seconds,
             },
-            cast_to=AdminApiKeyCreateResponse,
+            cast_to=AdminAPIKeyCreateResponse,
             options=options,
         )
         return result
@@ -72,14 +74,14 @@ class AdminApiKeys(SyncAPIResource):
         self,
         key_id: str,
         **options: Unpack[RequestOptions],
-    ) -> AdminApiKey:
+    ) -> AdminAPIKey:
         """`GET /organization/admin_api_keys/{key_id}`."""
-        from openai_kit.types.admin import AdminApiKey
+        from openai_kit.types.admin import AdminAPIKey
 
-        result: AdminApiKey = self._client.request(
+        result: AdminAPIKey = self._client.request(
             "GET",
             f"/organization/admin_api_keys/{path_param('key_id', key_id)}",
-            cast_to=AdminApiKey,
+            cast_to=AdminAPIKey,
             options=options,
         )
         return result
@@ -88,14 +90,14 @@ class AdminApiKeys(SyncAPIResource):
         self,
         key_id: str,
         **options: Unpack[RequestOptions],
-    ) -> AdminOrganizationAdminApiKeysDeleteResponse:
+    ) -> AdminAPIKeyDeleteResponse:
         """`DELETE /organization/admin_api_keys/{key_id}`."""
-        from openai_kit.types.admin import AdminOrganizationAdminApiKeysDeleteResponse
+        from openai_kit.types.admin import AdminAPIKeyDeleteResponse
 
-        result: AdminOrganizationAdminApiKeysDeleteResponse = self._client.request(
+        result: AdminAPIKeyDeleteResponse = self._client.request(
             "DELETE",
             f"/organization/admin_api_keys/{path_param('key_id', key_id)}",
-            cast_to=AdminOrganizationAdminApiKeysDeleteResponse,
+            cast_to=AdminAPIKeyDeleteResponse,
             options=options,
         )
         return result
@@ -111,13 +113,15 @@ class AsyncAdminApiKeys(AsyncAPIResource):
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[AdminApiKey]:
+    ) -> AsyncCursorPage[AdminAPIKey]:
         """`GET /organization/admin_api_keys`."""
-        from openai_kit.types.admin import AdminApiKey
+        from openai_kit.types.admin import AdminAPIKey
+        from openai_kit.pagination import AsyncCursorPage
 
-        result: AsyncPage[AdminApiKey] = self._client.get_api_list(
+        result: AsyncCursorPage[AdminAPIKey] = self._client.get_api_list(
             "/organization/admin_api_keys",
-            model=AdminApiKey,
+            model=AdminAPIKey,
+            page=AsyncCursorPage,
             query={
                 "after": after,
                 "order": order,
@@ -133,18 +137,18 @@ class AsyncAdminApiKeys(AsyncAPIResource):
         name: str,
         expires_in_seconds: int | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AdminApiKeyCreateResponse:
+    ) -> AdminAPIKeyCreateResponse:
         """`POST /organization/admin_api_keys`."""
-        from openai_kit.types.admin import AdminApiKeyCreateResponse
+        from openai_kit.types.admin import AdminAPIKeyCreateResponse
 
-        result: AdminApiKeyCreateResponse = await self._client.request(
+        result: AdminAPIKeyCreateResponse = await self._client.request(
             "POST",
             "/organization/admin_api_keys",
             body={
                 "name": name,
                 "expires_in_seconds": expires_in_seconds,
             },
-            cast_to=AdminApiKeyCreateResponse,
+            cast_to=AdminAPIKeyCreateResponse,
             options=options,
         )
         return result
@@ -153,14 +157,14 @@ class AsyncAdminApiKeys(AsyncAPIResource):
         self,
         key_id: str,
         **options: Unpack[RequestOptions],
-    ) -> AdminApiKey:
+    ) -> AdminAPIKey:
         """`GET /organization/admin_api_keys/{key_id}`."""
-        from openai_kit.types.admin import AdminApiKey
+        from openai_kit.types.admin import AdminAPIKey
 
-        result: AdminApiKey = await self._client.request(
+        result: AdminAPIKey = await self._client.request(
             "GET",
             f"/organization/admin_api_keys/{path_param('key_id', key_id)}",
-            cast_to=AdminApiKey,
+            cast_to=AdminAPIKey,
             options=options,
         )
         return result
@@ -169,14 +173,31 @@ class AsyncAdminApiKeys(AsyncAPIResource):
         self,
         key_id: str,
         **options: Unpack[RequestOptions],
-    ) -> AdminOrganizationAdminApiKeysDeleteResponse:
+    ) -> AdminAPIKeyDeleteResponse:
         """`DELETE /organization/admin_api_keys/{key_id}`."""
-        from openai_kit.types.admin import AdminOrganizationAdminApiKeysDeleteResponse
+        from openai_kit.types.admin import AdminAPIKeyDeleteResponse
 
-        result: AdminOrganizationAdminApiKeysDeleteResponse = await self._client.request(
+        result: AdminAPIKeyDeleteResponse = await self._client.request(
             "DELETE",
             f"/organization/admin_api_keys/{path_param('key_id', key_id)}",
-            cast_to=AdminOrganizationAdminApiKeysDeleteResponse,
+            cast_to=AdminAPIKeyDeleteResponse,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []
+
+
+# the official SDK's names of this module that live elsewhere here
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    pass
+else:
+
+    def __getattr__(name: str) -> _typing.Any:
+        from openai_kit._official_modules import lookup
+
+        return lookup(__name__, name)

@@ -12,11 +12,11 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import deep_object
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncConversationCursorPage, SyncConversationCursorPage
     from openai_kit.types.admin import (
         AdminOrganizationAuditLogsListEffectiveAtParam,
-        AuditLog,
         AuditLogEventTypeParam,
+        AuditLogListResponse,
     )
 
 
@@ -37,13 +37,15 @@ class AuditLogs(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         before: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[AuditLog]:
+    ) -> SyncConversationCursorPage[AuditLogListResponse]:
         """`GET /organization/audit_logs`."""
-        from openai_kit.types.admin import AuditLog
+        from openai_kit.types.admin import AuditLogListResponse
+        from openai_kit.pagination import SyncConversationCursorPage
 
-        result: SyncPage[AuditLog] = self._client.get_api_list(
+        result: SyncConversationCursorPage[AuditLogListResponse] = self._client.get_api_list(
             "/organization/audit_logs",
-            model=AuditLog,
+            model=AuditLogListResponse,
+            page=SyncConversationCursorPage,
             query={
                 **deep_object("effective_at", effective_at),
                 "project_ids[]": project_ids,
@@ -78,13 +80,15 @@ class AsyncAuditLogs(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         before: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[AuditLog]:
+    ) -> AsyncConversationCursorPage[AuditLogListResponse]:
         """`GET /organization/audit_logs`."""
-        from openai_kit.types.admin import AuditLog
+        from openai_kit.types.admin import AuditLogListResponse
+        from openai_kit.pagination import AsyncConversationCursorPage
 
-        result: AsyncPage[AuditLog] = self._client.get_api_list(
+        result: AsyncConversationCursorPage[AuditLogListResponse] = self._client.get_api_list(
             "/organization/audit_logs",
-            model=AuditLog,
+            model=AuditLogListResponse,
+            page=AsyncConversationCursorPage,
             query={
                 **deep_object("effective_at", effective_at),
                 "project_ids[]": project_ids,
@@ -100,3 +104,7 @@ class AsyncAuditLogs(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

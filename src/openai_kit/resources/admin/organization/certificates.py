@@ -13,10 +13,13 @@ from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
     from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncConversationCursorPage, SyncConversationCursorPage
     from openai_kit.types.admin import (
         Certificate,
-        DeleteCertificateResponse,
-        OrganizationCertificate,
+        CertificateActivateResponse,
+        CertificateDeactivateResponse,
+        CertificateDeleteResponse,
+        CertificateListResponse,
     )
 
 
@@ -30,13 +33,15 @@ class Certificates(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[OrganizationCertificate]:
+    ) -> SyncConversationCursorPage[CertificateListResponse]:
         """`GET /organization/certificates`."""
-        from openai_kit.types.admin import OrganizationCertificate
+        from openai_kit.types.admin import CertificateListResponse
+        from openai_kit.pagination import SyncConversationCursorPage
 
-        result: SyncPage[OrganizationCertificate] = self._client.get_api_list(
+        result: SyncConversationCursorPage[CertificateListResponse] = self._client.get_api_list(
             "/organization/certificates",
-            model=OrganizationCertificate,
+            model=CertificateListResponse,
+            page=SyncConversationCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -73,13 +78,13 @@ class Certificates(SyncAPIResource):
         *,
         certificate_ids: Sequence[str],
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[OrganizationCertificate]:
+    ) -> SyncPage[CertificateActivateResponse]:
         """`POST /organization/certificates/activate`."""
-        from openai_kit.types.admin import OrganizationCertificate
+        from openai_kit.types.admin import CertificateActivateResponse
 
-        result: SyncPage[OrganizationCertificate] = self._client.get_api_list(
+        result: SyncPage[CertificateActivateResponse] = self._client.get_api_list(
             "/organization/certificates/activate",
-            model=OrganizationCertificate,
+            model=CertificateActivateResponse,
             body={
                 "certificate_ids": certificate_ids,
             },
@@ -93,13 +98,13 @@ class Certificates(SyncAPIResource):
         *,
         certificate_ids: Sequence[str],
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[OrganizationCertificate]:
+    ) -> SyncPage[CertificateDeactivateResponse]:
         """`POST /organization/certificates/deactivate`."""
-        from openai_kit.types.admin import OrganizationCertificate
+        from openai_kit.types.admin import CertificateDeactivateResponse
 
-        result: SyncPage[OrganizationCertificate] = self._client.get_api_list(
+        result: SyncPage[CertificateDeactivateResponse] = self._client.get_api_list(
             "/organization/certificates/deactivate",
-            model=OrganizationCertificate,
+            model=CertificateDeactivateResponse,
             body={
                 "certificate_ids": certificate_ids,
             },
@@ -154,14 +159,14 @@ class Certificates(SyncAPIResource):
         self,
         certificate_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteCertificateResponse:
+    ) -> CertificateDeleteResponse:
         """`DELETE /organization/certificates/{certificate_id}`."""
-        from openai_kit.types.admin import DeleteCertificateResponse
+        from openai_kit.types.admin import CertificateDeleteResponse
 
-        result: DeleteCertificateResponse = self._client.request(
+        result: CertificateDeleteResponse = self._client.request(
             "DELETE",
             f"/organization/certificates/{path_param('certificate_id', certificate_id)}",
-            cast_to=DeleteCertificateResponse,
+            cast_to=CertificateDeleteResponse,
             options=options,
         )
         return result
@@ -177,13 +182,15 @@ class AsyncCertificates(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[OrganizationCertificate]:
+    ) -> AsyncConversationCursorPage[CertificateListResponse]:
         """`GET /organization/certificates`."""
-        from openai_kit.types.admin import OrganizationCertificate
+        from openai_kit.types.admin import CertificateListResponse
+        from openai_kit.pagination import AsyncConversationCursorPage
 
-        result: AsyncPage[OrganizationCertificate] = self._client.get_api_list(
+        result: AsyncConversationCursorPage[CertificateListResponse] = self._client.get_api_list(
             "/organization/certificates",
-            model=OrganizationCertificate,
+            model=CertificateListResponse,
+            page=AsyncConversationCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -220,13 +227,13 @@ class AsyncCertificates(AsyncAPIResource):
         *,
         certificate_ids: Sequence[str],
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[OrganizationCertificate]:
+    ) -> AsyncPage[CertificateActivateResponse]:
         """`POST /organization/certificates/activate`."""
-        from openai_kit.types.admin import OrganizationCertificate
+        from openai_kit.types.admin import CertificateActivateResponse
 
-        result: AsyncPage[OrganizationCertificate] = self._client.get_api_list(
+        result: AsyncPage[CertificateActivateResponse] = self._client.get_api_list(
             "/organization/certificates/activate",
-            model=OrganizationCertificate,
+            model=CertificateActivateResponse,
             body={
                 "certificate_ids": certificate_ids,
             },
@@ -240,13 +247,13 @@ class AsyncCertificates(AsyncAPIResource):
         *,
         certificate_ids: Sequence[str],
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[OrganizationCertificate]:
+    ) -> AsyncPage[CertificateDeactivateResponse]:
         """`POST /organization/certificates/deactivate`."""
-        from openai_kit.types.admin import OrganizationCertificate
+        from openai_kit.types.admin import CertificateDeactivateResponse
 
-        result: AsyncPage[OrganizationCertificate] = self._client.get_api_list(
+        result: AsyncPage[CertificateDeactivateResponse] = self._client.get_api_list(
             "/organization/certificates/deactivate",
-            model=OrganizationCertificate,
+            model=CertificateDeactivateResponse,
             body={
                 "certificate_ids": certificate_ids,
             },
@@ -301,14 +308,18 @@ class AsyncCertificates(AsyncAPIResource):
         self,
         certificate_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteCertificateResponse:
+    ) -> CertificateDeleteResponse:
         """`DELETE /organization/certificates/{certificate_id}`."""
-        from openai_kit.types.admin import DeleteCertificateResponse
+        from openai_kit.types.admin import CertificateDeleteResponse
 
-        result: DeleteCertificateResponse = await self._client.request(
+        result: CertificateDeleteResponse = await self._client.request(
             "DELETE",
             f"/organization/certificates/{path_param('certificate_id', certificate_id)}",
-            cast_to=DeleteCertificateResponse,
+            cast_to=CertificateDeleteResponse,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

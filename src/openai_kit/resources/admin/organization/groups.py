@@ -13,18 +13,19 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncNextCursorPage, SyncNextCursorPage
     from openai_kit.types.admin import (
-        AssignedRoleDetails,
-        DeletedRoleAssignmentResource,
-        GroupDeletedResource,
-        GroupMemberUser,
-        GroupResourceWithSuccess,
+        GroupDeleteResponse,
         GroupResponse,
-        GroupRoleAssignment,
-        GroupUser,
-        GroupUserAssignment,
+        GroupUpdateResponse,
         GroupUserDeletedResource,
+        OrganizationGroupUser,
+        RoleCreateResponse,
+        RoleDeleteResponse,
+        RoleListResponse,
+        RoleRetrieveResponse,
+        UserCreateResponse,
+        UserRetrieveResponse,
     )
 
 
@@ -46,13 +47,15 @@ class Groups(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[GroupResponse]:
+    ) -> SyncNextCursorPage[GroupResponse]:
         """`GET /organization/groups`."""
         from openai_kit.types.admin import GroupResponse
+        from openai_kit.pagination import SyncNextCursorPage
 
-        result: SyncPage[GroupResponse] = self._client.get_api_list(
+        result: SyncNextCursorPage[GroupResponse] = self._client.get_api_list(
             "/organization/groups",
             model=GroupResponse,
+            page=SyncNextCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -104,17 +107,17 @@ class Groups(SyncAPIResource):
         *,
         name: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupResourceWithSuccess:
+    ) -> GroupUpdateResponse:
         """`POST /organization/groups/{group_id}`."""
-        from openai_kit.types.admin import GroupResourceWithSuccess
+        from openai_kit.types.admin import GroupUpdateResponse
 
-        result: GroupResourceWithSuccess = self._client.request(
+        result: GroupUpdateResponse = self._client.request(
             "POST",
             f"/organization/groups/{path_param('group_id', group_id)}",
             body={
                 "name": name,
             },
-            cast_to=GroupResourceWithSuccess,
+            cast_to=GroupUpdateResponse,
             options=options,
         )
         return result
@@ -123,14 +126,14 @@ class Groups(SyncAPIResource):
         self,
         group_id: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupDeletedResource:
+    ) -> GroupDeleteResponse:
         """`DELETE /organization/groups/{group_id}`."""
-        from openai_kit.types.admin import GroupDeletedResource
+        from openai_kit.types.admin import GroupDeleteResponse
 
-        result: GroupDeletedResource = self._client.request(
+        result: GroupDeleteResponse = self._client.request(
             "DELETE",
             f"/organization/groups/{path_param('group_id', group_id)}",
-            cast_to=GroupDeletedResource,
+            cast_to=GroupDeleteResponse,
             options=options,
         )
         return result
@@ -154,13 +157,15 @@ class AsyncGroups(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[GroupResponse]:
+    ) -> AsyncNextCursorPage[GroupResponse]:
         """`GET /organization/groups`."""
         from openai_kit.types.admin import GroupResponse
+        from openai_kit.pagination import AsyncNextCursorPage
 
-        result: AsyncPage[GroupResponse] = self._client.get_api_list(
+        result: AsyncNextCursorPage[GroupResponse] = self._client.get_api_list(
             "/organization/groups",
             model=GroupResponse,
+            page=AsyncNextCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -212,17 +217,17 @@ class AsyncGroups(AsyncAPIResource):
         *,
         name: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupResourceWithSuccess:
+    ) -> GroupUpdateResponse:
         """`POST /organization/groups/{group_id}`."""
-        from openai_kit.types.admin import GroupResourceWithSuccess
+        from openai_kit.types.admin import GroupUpdateResponse
 
-        result: GroupResourceWithSuccess = await self._client.request(
+        result: GroupUpdateResponse = await self._client.request(
             "POST",
             f"/organization/groups/{path_param('group_id', group_id)}",
             body={
                 "name": name,
             },
-            cast_to=GroupResourceWithSuccess,
+            cast_to=GroupUpdateResponse,
             options=options,
         )
         return result
@@ -231,14 +236,14 @@ class AsyncGroups(AsyncAPIResource):
         self,
         group_id: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupDeletedResource:
+    ) -> GroupDeleteResponse:
         """`DELETE /organization/groups/{group_id}`."""
-        from openai_kit.types.admin import GroupDeletedResource
+        from openai_kit.types.admin import GroupDeleteResponse
 
-        result: GroupDeletedResource = await self._client.request(
+        result: GroupDeleteResponse = await self._client.request(
             "DELETE",
             f"/organization/groups/{path_param('group_id', group_id)}",
-            cast_to=GroupDeletedResource,
+            cast_to=GroupDeleteResponse,
             options=options,
         )
         return result
@@ -255,13 +260,15 @@ class Roles(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[AssignedRoleDetails]:
+    ) -> SyncNextCursorPage[RoleListResponse]:
         """`GET /organization/groups/{group_id}/roles`."""
-        from openai_kit.types.admin import AssignedRoleDetails
+        from openai_kit.types.admin import RoleListResponse
+        from openai_kit.pagination import SyncNextCursorPage
 
-        result: SyncPage[AssignedRoleDetails] = self._client.get_api_list(
+        result: SyncNextCursorPage[RoleListResponse] = self._client.get_api_list(
             f"/organization/groups/{path_param('group_id', group_id)}/roles",
-            model=AssignedRoleDetails,
+            model=RoleListResponse,
+            page=SyncNextCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -277,17 +284,17 @@ class Roles(SyncAPIResource):
         *,
         role_id: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupRoleAssignment:
+    ) -> RoleCreateResponse:
         """`POST /organization/groups/{group_id}/roles`."""
-        from openai_kit.types.admin import GroupRoleAssignment
+        from openai_kit.types.admin import RoleCreateResponse
 
-        result: GroupRoleAssignment = self._client.request(
+        result: RoleCreateResponse = self._client.request(
             "POST",
             f"/organization/groups/{path_param('group_id', group_id)}/roles",
             body={
                 "role_id": role_id,
             },
-            cast_to=GroupRoleAssignment,
+            cast_to=RoleCreateResponse,
             options=options,
         )
         return result
@@ -298,14 +305,14 @@ class Roles(SyncAPIResource):
         *,
         group_id: str,
         **options: Unpack[RequestOptions],
-    ) -> AssignedRoleDetails:
+    ) -> RoleRetrieveResponse:
         """`GET /organization/groups/{group_id}/roles/{role_id}`."""
-        from openai_kit.types.admin import AssignedRoleDetails
+        from openai_kit.types.admin import RoleRetrieveResponse
 
-        result: AssignedRoleDetails = self._client.request(
+        result: RoleRetrieveResponse = self._client.request(
             "GET",
             f"/organization/groups/{path_param('group_id', group_id)}/roles/{path_param('role_id', role_id)}",
-            cast_to=AssignedRoleDetails,
+            cast_to=RoleRetrieveResponse,
             options=options,
         )
         return result
@@ -316,14 +323,14 @@ class Roles(SyncAPIResource):
         *,
         group_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeletedRoleAssignmentResource:
+    ) -> RoleDeleteResponse:
         """`DELETE /organization/groups/{group_id}/roles/{role_id}`."""
-        from openai_kit.types.admin import DeletedRoleAssignmentResource
+        from openai_kit.types.admin import RoleDeleteResponse
 
-        result: DeletedRoleAssignmentResource = self._client.request(
+        result: RoleDeleteResponse = self._client.request(
             "DELETE",
             f"/organization/groups/{path_param('group_id', group_id)}/roles/{path_param('role_id', role_id)}",
-            cast_to=DeletedRoleAssignmentResource,
+            cast_to=RoleDeleteResponse,
             options=options,
         )
         return result
@@ -340,13 +347,15 @@ class AsyncRoles(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[AssignedRoleDetails]:
+    ) -> AsyncNextCursorPage[RoleListResponse]:
         """`GET /organization/groups/{group_id}/roles`."""
-        from openai_kit.types.admin import AssignedRoleDetails
+        from openai_kit.types.admin import RoleListResponse
+        from openai_kit.pagination import AsyncNextCursorPage
 
-        result: AsyncPage[AssignedRoleDetails] = self._client.get_api_list(
+        result: AsyncNextCursorPage[RoleListResponse] = self._client.get_api_list(
             f"/organization/groups/{path_param('group_id', group_id)}/roles",
-            model=AssignedRoleDetails,
+            model=RoleListResponse,
+            page=AsyncNextCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -362,17 +371,17 @@ class AsyncRoles(AsyncAPIResource):
         *,
         role_id: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupRoleAssignment:
+    ) -> RoleCreateResponse:
         """`POST /organization/groups/{group_id}/roles`."""
-        from openai_kit.types.admin import GroupRoleAssignment
+        from openai_kit.types.admin import RoleCreateResponse
 
-        result: GroupRoleAssignment = await self._client.request(
+        result: RoleCreateResponse = await self._client.request(
             "POST",
             f"/organization/groups/{path_param('group_id', group_id)}/roles",
             body={
                 "role_id": role_id,
             },
-            cast_to=GroupRoleAssignment,
+            cast_to=RoleCreateResponse,
             options=options,
         )
         return result
@@ -383,14 +392,14 @@ class AsyncRoles(AsyncAPIResource):
         *,
         group_id: str,
         **options: Unpack[RequestOptions],
-    ) -> AssignedRoleDetails:
+    ) -> RoleRetrieveResponse:
         """`GET /organization/groups/{group_id}/roles/{role_id}`."""
-        from openai_kit.types.admin import AssignedRoleDetails
+        from openai_kit.types.admin import RoleRetrieveResponse
 
-        result: AssignedRoleDetails = await self._client.request(
+        result: RoleRetrieveResponse = await self._client.request(
             "GET",
             f"/organization/groups/{path_param('group_id', group_id)}/roles/{path_param('role_id', role_id)}",
-            cast_to=AssignedRoleDetails,
+            cast_to=RoleRetrieveResponse,
             options=options,
         )
         return result
@@ -401,14 +410,14 @@ class AsyncRoles(AsyncAPIResource):
         *,
         group_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeletedRoleAssignmentResource:
+    ) -> RoleDeleteResponse:
         """`DELETE /organization/groups/{group_id}/roles/{role_id}`."""
-        from openai_kit.types.admin import DeletedRoleAssignmentResource
+        from openai_kit.types.admin import RoleDeleteResponse
 
-        result: DeletedRoleAssignmentResource = await self._client.request(
+        result: RoleDeleteResponse = await self._client.request(
             "DELETE",
             f"/organization/groups/{path_param('group_id', group_id)}/roles/{path_param('role_id', role_id)}",
-            cast_to=DeletedRoleAssignmentResource,
+            cast_to=RoleDeleteResponse,
             options=options,
         )
         return result
@@ -425,13 +434,15 @@ class Users(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[GroupUser]:
+    ) -> SyncNextCursorPage[OrganizationGroupUser]:
         """`GET /organization/groups/{group_id}/users`."""
-        from openai_kit.types.admin import GroupUser
+        from openai_kit.types.admin import OrganizationGroupUser
+        from openai_kit.pagination import SyncNextCursorPage
 
-        result: SyncPage[GroupUser] = self._client.get_api_list(
+        result: SyncNextCursorPage[OrganizationGroupUser] = self._client.get_api_list(
             f"/organization/groups/{path_param('group_id', group_id)}/users",
-            model=GroupUser,
+            model=OrganizationGroupUser,
+            page=SyncNextCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -447,17 +458,17 @@ class Users(SyncAPIResource):
         *,
         user_id: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupUserAssignment:
+    ) -> UserCreateResponse:
         """`POST /organization/groups/{group_id}/users`."""
-        from openai_kit.types.admin import GroupUserAssignment
+        from openai_kit.types.admin import UserCreateResponse
 
-        result: GroupUserAssignment = self._client.request(
+        result: UserCreateResponse = self._client.request(
             "POST",
             f"/organization/groups/{path_param('group_id', group_id)}/users",
             body={
                 "user_id": user_id,
             },
-            cast_to=GroupUserAssignment,
+            cast_to=UserCreateResponse,
             options=options,
         )
         return result
@@ -468,14 +479,14 @@ class Users(SyncAPIResource):
         *,
         group_id: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupMemberUser:
+    ) -> UserRetrieveResponse:
         """`GET /organization/groups/{group_id}/users/{user_id}`."""
-        from openai_kit.types.admin import GroupMemberUser
+        from openai_kit.types.admin import UserRetrieveResponse
 
-        result: GroupMemberUser = self._client.request(
+        result: UserRetrieveResponse = self._client.request(
             "GET",
             f"/organization/groups/{path_param('group_id', group_id)}/users/{path_param('user_id', user_id)}",
-            cast_to=GroupMemberUser,
+            cast_to=UserRetrieveResponse,
             options=options,
         )
         return result
@@ -510,13 +521,15 @@ class AsyncUsers(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[GroupUser]:
+    ) -> AsyncNextCursorPage[OrganizationGroupUser]:
         """`GET /organization/groups/{group_id}/users`."""
-        from openai_kit.types.admin import GroupUser
+        from openai_kit.types.admin import OrganizationGroupUser
+        from openai_kit.pagination import AsyncNextCursorPage
 
-        result: AsyncPage[GroupUser] = self._client.get_api_list(
+        result: AsyncNextCursorPage[OrganizationGroupUser] = self._client.get_api_list(
             f"/organization/groups/{path_param('group_id', group_id)}/users",
-            model=GroupUser,
+            model=OrganizationGroupUser,
+            page=AsyncNextCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -532,17 +545,17 @@ class AsyncUsers(AsyncAPIResource):
         *,
         user_id: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupUserAssignment:
+    ) -> UserCreateResponse:
         """`POST /organization/groups/{group_id}/users`."""
-        from openai_kit.types.admin import GroupUserAssignment
+        from openai_kit.types.admin import UserCreateResponse
 
-        result: GroupUserAssignment = await self._client.request(
+        result: UserCreateResponse = await self._client.request(
             "POST",
             f"/organization/groups/{path_param('group_id', group_id)}/users",
             body={
                 "user_id": user_id,
             },
-            cast_to=GroupUserAssignment,
+            cast_to=UserCreateResponse,
             options=options,
         )
         return result
@@ -553,14 +566,14 @@ class AsyncUsers(AsyncAPIResource):
         *,
         group_id: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupMemberUser:
+    ) -> UserRetrieveResponse:
         """`GET /organization/groups/{group_id}/users/{user_id}`."""
-        from openai_kit.types.admin import GroupMemberUser
+        from openai_kit.types.admin import UserRetrieveResponse
 
-        result: GroupMemberUser = await self._client.request(
+        result: UserRetrieveResponse = await self._client.request(
             "GET",
             f"/organization/groups/{path_param('group_id', group_id)}/users/{path_param('user_id', user_id)}",
-            cast_to=GroupMemberUser,
+            cast_to=UserRetrieveResponse,
             options=options,
         )
         return result
@@ -582,3 +595,7 @@ class AsyncUsers(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -12,7 +12,7 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncConversationCursorPage, SyncConversationCursorPage
     from openai_kit.types.admin import (
         Invite,
         InviteDeleteResponse,
@@ -29,13 +29,15 @@ class Invites(SyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[Invite]:
+    ) -> SyncConversationCursorPage[Invite]:
         """`GET /organization/invites`."""
         from openai_kit.types.admin import Invite
+        from openai_kit.pagination import SyncConversationCursorPage
 
-        result: SyncPage[Invite] = self._client.get_api_list(
+        result: SyncConversationCursorPage[Invite] = self._client.get_api_list(
             "/organization/invites",
             model=Invite,
+            page=SyncConversationCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -110,13 +112,15 @@ class AsyncInvites(AsyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[Invite]:
+    ) -> AsyncConversationCursorPage[Invite]:
         """`GET /organization/invites`."""
         from openai_kit.types.admin import Invite
+        from openai_kit.pagination import AsyncConversationCursorPage
 
-        result: AsyncPage[Invite] = self._client.get_api_list(
+        result: AsyncConversationCursorPage[Invite] = self._client.get_api_list(
             "/organization/invites",
             model=Invite,
+            page=AsyncConversationCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -180,3 +184,7 @@ class AsyncInvites(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

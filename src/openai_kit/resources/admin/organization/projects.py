@@ -14,35 +14,37 @@ from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
     from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncConversationCursorPage, SyncConversationCursorPage, AsyncNextCursorPage, SyncNextCursorPage
     from openai_kit.types.admin import (
-        AssignedRoleDetails,
-        DeletedRoleAssignmentResource,
-        GroupRoleAssignment,
+        APIKeyCreateResponse,
+        APIKeyDeleteResponse,
         HostedToolPermissionUpdateParam,
         OrganizationProjectCertificate,
         Project,
-        ProjectApiKey,
-        ProjectApiKeyDeleteResponse,
+        ProjectAPIKey,
         ProjectDataRetention,
         ProjectGroup,
         ProjectGroupDeletedResource,
         ProjectHostedToolPermissions,
         ProjectModelPermissions,
-        ProjectModelPermissionsDeleteResponse,
+        ProjectModelPermissionsDeleted,
         ProjectRateLimit,
         ProjectServiceAccount,
-        ProjectServiceAccountCreateResponse,
-        ProjectServiceAccountDeleteResponse,
         ProjectSpendAlert,
-        ProjectSpendAlertDeletedResource,
-        ProjectSpendLimitDeletedResource,
-        ProjectSpendLimitResource,
+        ProjectSpendAlertDeleted,
+        ProjectSpendLimit,
+        ProjectSpendLimitDeleted,
         ProjectUser,
         ProjectUserDeleteResponse,
         PublicProjectResidencyParam,
         Role,
+        RoleCreateResponse,
+        RoleDeleteResponse,
         RoleDeletedResource,
-        ServiceAccountApiKeyBody,
+        RoleListResponse,
+        RoleRetrieveResponse,
+        ServiceAccountCreateResponse,
+        ServiceAccountDeleteResponse,
         SpendAlertNotificationChannelParam,
         UserRoleAssignment,
     )
@@ -106,13 +108,15 @@ class Projects(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         include_archived: bool | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[Project]:
+    ) -> SyncConversationCursorPage[Project]:
         """`GET /organization/projects`."""
         from openai_kit.types.admin import Project
+        from openai_kit.pagination import SyncConversationCursorPage
 
-        result: SyncPage[Project] = self._client.get_api_list(
+        result: SyncConversationCursorPage[Project] = self._client.get_api_list(
             "/organization/projects",
             model=Project,
+            page=SyncConversationCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -260,13 +264,15 @@ class AsyncProjects(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         include_archived: bool | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[Project]:
+    ) -> AsyncConversationCursorPage[Project]:
         """`GET /organization/projects`."""
         from openai_kit.types.admin import Project
+        from openai_kit.pagination import AsyncConversationCursorPage
 
-        result: AsyncPage[Project] = self._client.get_api_list(
+        result: AsyncConversationCursorPage[Project] = self._client.get_api_list(
             "/organization/projects",
             model=Project,
+            page=AsyncConversationCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -367,13 +373,15 @@ class ApiKeys(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         owner_project_access: Literal["active", "inactive", "any"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[ProjectApiKey]:
+    ) -> SyncConversationCursorPage[ProjectAPIKey]:
         """`GET /organization/projects/{project_id}/api_keys`."""
-        from openai_kit.types.admin import ProjectApiKey
+        from openai_kit.types.admin import ProjectAPIKey
+        from openai_kit.pagination import SyncConversationCursorPage
 
-        result: SyncPage[ProjectApiKey] = self._client.get_api_list(
+        result: SyncConversationCursorPage[ProjectAPIKey] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/api_keys",
-            model=ProjectApiKey,
+            model=ProjectAPIKey,
+            page=SyncConversationCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -389,14 +397,14 @@ class ApiKeys(SyncAPIResource):
         *,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectApiKey:
+    ) -> ProjectAPIKey:
         """`GET /organization/projects/{project_id}/api_keys/{api_key_id}`."""
-        from openai_kit.types.admin import ProjectApiKey
+        from openai_kit.types.admin import ProjectAPIKey
 
-        result: ProjectApiKey = self._client.request(
+        result: ProjectAPIKey = self._client.request(
             "GET",
             f"/organization/projects/{path_param('project_id', project_id)}/api_keys/{path_param('api_key_id', api_key_id)}",
-            cast_to=ProjectApiKey,
+            cast_to=ProjectAPIKey,
             options=options,
         )
         return result
@@ -407,14 +415,14 @@ class ApiKeys(SyncAPIResource):
         *,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectApiKeyDeleteResponse:
+    ) -> APIKeyDeleteResponse:
         """`DELETE /organization/projects/{project_id}/api_keys/{api_key_id}`."""
-        from openai_kit.types.admin import ProjectApiKeyDeleteResponse
+        from openai_kit.types.admin import APIKeyDeleteResponse
 
-        result: ProjectApiKeyDeleteResponse = self._client.request(
+        result: APIKeyDeleteResponse = self._client.request(
             "DELETE",
             f"/organization/projects/{path_param('project_id', project_id)}/api_keys/{path_param('api_key_id', api_key_id)}",
-            cast_to=ProjectApiKeyDeleteResponse,
+            cast_to=APIKeyDeleteResponse,
             options=options,
         )
         return result
@@ -431,13 +439,15 @@ class AsyncApiKeys(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         owner_project_access: Literal["active", "inactive", "any"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[ProjectApiKey]:
+    ) -> AsyncConversationCursorPage[ProjectAPIKey]:
         """`GET /organization/projects/{project_id}/api_keys`."""
-        from openai_kit.types.admin import ProjectApiKey
+        from openai_kit.types.admin import ProjectAPIKey
+        from openai_kit.pagination import AsyncConversationCursorPage
 
-        result: AsyncPage[ProjectApiKey] = self._client.get_api_list(
+        result: AsyncConversationCursorPage[ProjectAPIKey] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/api_keys",
-            model=ProjectApiKey,
+            model=ProjectAPIKey,
+            page=AsyncConversationCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -453,14 +463,14 @@ class AsyncApiKeys(AsyncAPIResource):
         *,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectApiKey:
+    ) -> ProjectAPIKey:
         """`GET /organization/projects/{project_id}/api_keys/{api_key_id}`."""
-        from openai_kit.types.admin import ProjectApiKey
+        from openai_kit.types.admin import ProjectAPIKey
 
-        result: ProjectApiKey = await self._client.request(
+        result: ProjectAPIKey = await self._client.request(
             "GET",
             f"/organization/projects/{path_param('project_id', project_id)}/api_keys/{path_param('api_key_id', api_key_id)}",
-            cast_to=ProjectApiKey,
+            cast_to=ProjectAPIKey,
             options=options,
         )
         return result
@@ -471,14 +481,14 @@ class AsyncApiKeys(AsyncAPIResource):
         *,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectApiKeyDeleteResponse:
+    ) -> APIKeyDeleteResponse:
         """`DELETE /organization/projects/{project_id}/api_keys/{api_key_id}`."""
-        from openai_kit.types.admin import ProjectApiKeyDeleteResponse
+        from openai_kit.types.admin import APIKeyDeleteResponse
 
-        result: ProjectApiKeyDeleteResponse = await self._client.request(
+        result: APIKeyDeleteResponse = await self._client.request(
             "DELETE",
             f"/organization/projects/{path_param('project_id', project_id)}/api_keys/{path_param('api_key_id', api_key_id)}",
-            cast_to=ProjectApiKeyDeleteResponse,
+            cast_to=APIKeyDeleteResponse,
             options=options,
         )
         return result
@@ -495,13 +505,15 @@ class Certificates(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[OrganizationProjectCertificate]:
+    ) -> SyncConversationCursorPage[OrganizationProjectCertificate]:
         """`GET /organization/projects/{project_id}/certificates`."""
         from openai_kit.types.admin import OrganizationProjectCertificate
+        from openai_kit.pagination import SyncConversationCursorPage
 
-        result: SyncPage[OrganizationProjectCertificate] = self._client.get_api_list(
+        result: SyncConversationCursorPage[OrganizationProjectCertificate] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/certificates",
             model=OrganizationProjectCertificate,
+            page=SyncConversationCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -565,13 +577,15 @@ class AsyncCertificates(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[OrganizationProjectCertificate]:
+    ) -> AsyncConversationCursorPage[OrganizationProjectCertificate]:
         """`GET /organization/projects/{project_id}/certificates`."""
         from openai_kit.types.admin import OrganizationProjectCertificate
+        from openai_kit.pagination import AsyncConversationCursorPage
 
-        result: AsyncPage[OrganizationProjectCertificate] = self._client.get_api_list(
+        result: AsyncConversationCursorPage[OrganizationProjectCertificate] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/certificates",
             model=OrganizationProjectCertificate,
+            page=AsyncConversationCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -721,13 +735,15 @@ class Groups(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[ProjectGroup]:
+    ) -> SyncNextCursorPage[ProjectGroup]:
         """`GET /organization/projects/{project_id}/groups`."""
         from openai_kit.types.admin import ProjectGroup
+        from openai_kit.pagination import SyncNextCursorPage
 
-        result: SyncPage[ProjectGroup] = self._client.get_api_list(
+        result: SyncNextCursorPage[ProjectGroup] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/groups",
             model=ProjectGroup,
+            page=SyncNextCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -816,13 +832,15 @@ class AsyncGroups(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[ProjectGroup]:
+    ) -> AsyncNextCursorPage[ProjectGroup]:
         """`GET /organization/projects/{project_id}/groups`."""
         from openai_kit.types.admin import ProjectGroup
+        from openai_kit.pagination import AsyncNextCursorPage
 
-        result: AsyncPage[ProjectGroup] = self._client.get_api_list(
+        result: AsyncNextCursorPage[ProjectGroup] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/groups",
             model=ProjectGroup,
+            page=AsyncNextCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -908,13 +926,15 @@ class Roles(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[AssignedRoleDetails]:
+    ) -> SyncNextCursorPage[RoleListResponse]:
         """`GET /projects/{project_id}/groups/{group_id}/roles`."""
-        from openai_kit.types.admin import AssignedRoleDetails
+        from openai_kit.types.admin import RoleListResponse
+        from openai_kit.pagination import SyncNextCursorPage
 
-        result: SyncPage[AssignedRoleDetails] = self._client.get_api_list(
+        result: SyncNextCursorPage[RoleListResponse] = self._client.get_api_list(
             f"/projects/{path_param('project_id', project_id)}/groups/{path_param('group_id', group_id)}/roles",
-            model=AssignedRoleDetails,
+            model=RoleListResponse,
+            page=SyncNextCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -931,17 +951,17 @@ class Roles(SyncAPIResource):
         project_id: str,
         role_id: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupRoleAssignment:
+    ) -> RoleCreateResponse:
         """`POST /projects/{project_id}/groups/{group_id}/roles`."""
-        from openai_kit.types.admin import GroupRoleAssignment
+        from openai_kit.types.admin import RoleCreateResponse
 
-        result: GroupRoleAssignment = self._client.request(
+        result: RoleCreateResponse = self._client.request(
             "POST",
             f"/projects/{path_param('project_id', project_id)}/groups/{path_param('group_id', group_id)}/roles",
             body={
                 "role_id": role_id,
             },
-            cast_to=GroupRoleAssignment,
+            cast_to=RoleCreateResponse,
             options=options,
         )
         return result
@@ -953,14 +973,14 @@ class Roles(SyncAPIResource):
         project_id: str,
         group_id: str,
         **options: Unpack[RequestOptions],
-    ) -> AssignedRoleDetails:
+    ) -> RoleRetrieveResponse:
         """`GET /projects/{project_id}/groups/{group_id}/roles/{role_id}`."""
-        from openai_kit.types.admin import AssignedRoleDetails
+        from openai_kit.types.admin import RoleRetrieveResponse
 
-        result: AssignedRoleDetails = self._client.request(
+        result: RoleRetrieveResponse = self._client.request(
             "GET",
             f"/projects/{path_param('project_id', project_id)}/groups/{path_param('group_id', group_id)}/roles/{path_param('role_id', role_id)}",
-            cast_to=AssignedRoleDetails,
+            cast_to=RoleRetrieveResponse,
             options=options,
         )
         return result
@@ -972,14 +992,14 @@ class Roles(SyncAPIResource):
         project_id: str,
         group_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeletedRoleAssignmentResource:
+    ) -> RoleDeleteResponse:
         """`DELETE /projects/{project_id}/groups/{group_id}/roles/{role_id}`."""
-        from openai_kit.types.admin import DeletedRoleAssignmentResource
+        from openai_kit.types.admin import RoleDeleteResponse
 
-        result: DeletedRoleAssignmentResource = self._client.request(
+        result: RoleDeleteResponse = self._client.request(
             "DELETE",
             f"/projects/{path_param('project_id', project_id)}/groups/{path_param('group_id', group_id)}/roles/{path_param('role_id', role_id)}",
-            cast_to=DeletedRoleAssignmentResource,
+            cast_to=RoleDeleteResponse,
             options=options,
         )
         return result
@@ -997,13 +1017,15 @@ class AsyncRoles(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[AssignedRoleDetails]:
+    ) -> AsyncNextCursorPage[RoleListResponse]:
         """`GET /projects/{project_id}/groups/{group_id}/roles`."""
-        from openai_kit.types.admin import AssignedRoleDetails
+        from openai_kit.types.admin import RoleListResponse
+        from openai_kit.pagination import AsyncNextCursorPage
 
-        result: AsyncPage[AssignedRoleDetails] = self._client.get_api_list(
+        result: AsyncNextCursorPage[RoleListResponse] = self._client.get_api_list(
             f"/projects/{path_param('project_id', project_id)}/groups/{path_param('group_id', group_id)}/roles",
-            model=AssignedRoleDetails,
+            model=RoleListResponse,
+            page=AsyncNextCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -1020,17 +1042,17 @@ class AsyncRoles(AsyncAPIResource):
         project_id: str,
         role_id: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupRoleAssignment:
+    ) -> RoleCreateResponse:
         """`POST /projects/{project_id}/groups/{group_id}/roles`."""
-        from openai_kit.types.admin import GroupRoleAssignment
+        from openai_kit.types.admin import RoleCreateResponse
 
-        result: GroupRoleAssignment = await self._client.request(
+        result: RoleCreateResponse = await self._client.request(
             "POST",
             f"/projects/{path_param('project_id', project_id)}/groups/{path_param('group_id', group_id)}/roles",
             body={
                 "role_id": role_id,
             },
-            cast_to=GroupRoleAssignment,
+            cast_to=RoleCreateResponse,
             options=options,
         )
         return result
@@ -1042,14 +1064,14 @@ class AsyncRoles(AsyncAPIResource):
         project_id: str,
         group_id: str,
         **options: Unpack[RequestOptions],
-    ) -> AssignedRoleDetails:
+    ) -> RoleRetrieveResponse:
         """`GET /projects/{project_id}/groups/{group_id}/roles/{role_id}`."""
-        from openai_kit.types.admin import AssignedRoleDetails
+        from openai_kit.types.admin import RoleRetrieveResponse
 
-        result: AssignedRoleDetails = await self._client.request(
+        result: RoleRetrieveResponse = await self._client.request(
             "GET",
             f"/projects/{path_param('project_id', project_id)}/groups/{path_param('group_id', group_id)}/roles/{path_param('role_id', role_id)}",
-            cast_to=AssignedRoleDetails,
+            cast_to=RoleRetrieveResponse,
             options=options,
         )
         return result
@@ -1061,14 +1083,14 @@ class AsyncRoles(AsyncAPIResource):
         project_id: str,
         group_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeletedRoleAssignmentResource:
+    ) -> RoleDeleteResponse:
         """`DELETE /projects/{project_id}/groups/{group_id}/roles/{role_id}`."""
-        from openai_kit.types.admin import DeletedRoleAssignmentResource
+        from openai_kit.types.admin import RoleDeleteResponse
 
-        result: DeletedRoleAssignmentResource = await self._client.request(
+        result: RoleDeleteResponse = await self._client.request(
             "DELETE",
             f"/projects/{path_param('project_id', project_id)}/groups/{path_param('group_id', group_id)}/roles/{path_param('role_id', role_id)}",
-            cast_to=DeletedRoleAssignmentResource,
+            cast_to=RoleDeleteResponse,
             options=options,
         )
         return result
@@ -1218,14 +1240,14 @@ class ModelPermissions(SyncAPIResource):
         self,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectModelPermissionsDeleteResponse:
+    ) -> ProjectModelPermissionsDeleted:
         """`DELETE /organization/projects/{project_id}/model_permissions`."""
-        from openai_kit.types.admin import ProjectModelPermissionsDeleteResponse
+        from openai_kit.types.admin import ProjectModelPermissionsDeleted
 
-        result: ProjectModelPermissionsDeleteResponse = self._client.request(
+        result: ProjectModelPermissionsDeleted = self._client.request(
             "DELETE",
             f"/organization/projects/{path_param('project_id', project_id)}/model_permissions",
-            cast_to=ProjectModelPermissionsDeleteResponse,
+            cast_to=ProjectModelPermissionsDeleted,
             options=options,
         )
         return result
@@ -1277,14 +1299,14 @@ class AsyncModelPermissions(AsyncAPIResource):
         self,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectModelPermissionsDeleteResponse:
+    ) -> ProjectModelPermissionsDeleted:
         """`DELETE /organization/projects/{project_id}/model_permissions`."""
-        from openai_kit.types.admin import ProjectModelPermissionsDeleteResponse
+        from openai_kit.types.admin import ProjectModelPermissionsDeleted
 
-        result: ProjectModelPermissionsDeleteResponse = await self._client.request(
+        result: ProjectModelPermissionsDeleted = await self._client.request(
             "DELETE",
             f"/organization/projects/{path_param('project_id', project_id)}/model_permissions",
-            cast_to=ProjectModelPermissionsDeleteResponse,
+            cast_to=ProjectModelPermissionsDeleted,
             options=options,
         )
         return result
@@ -1301,13 +1323,15 @@ class RateLimits(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         before: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[ProjectRateLimit]:
+    ) -> SyncConversationCursorPage[ProjectRateLimit]:
         """`GET /organization/projects/{project_id}/rate_limits`."""
         from openai_kit.types.admin import ProjectRateLimit
+        from openai_kit.pagination import SyncConversationCursorPage
 
-        result: SyncPage[ProjectRateLimit] = self._client.get_api_list(
+        result: SyncConversationCursorPage[ProjectRateLimit] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/rate_limits",
             model=ProjectRateLimit,
+            page=SyncConversationCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -1361,13 +1385,15 @@ class AsyncRateLimits(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         before: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[ProjectRateLimit]:
+    ) -> AsyncConversationCursorPage[ProjectRateLimit]:
         """`GET /organization/projects/{project_id}/rate_limits`."""
         from openai_kit.types.admin import ProjectRateLimit
+        from openai_kit.pagination import AsyncConversationCursorPage
 
-        result: AsyncPage[ProjectRateLimit] = self._client.get_api_list(
+        result: AsyncConversationCursorPage[ProjectRateLimit] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/rate_limits",
             model=ProjectRateLimit,
+            page=AsyncConversationCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -1421,13 +1447,15 @@ class ProjectsRoles(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[Role]:
+    ) -> SyncNextCursorPage[Role]:
         """`GET /projects/{project_id}/roles`."""
         from openai_kit.types.admin import Role
+        from openai_kit.pagination import SyncNextCursorPage
 
-        result: SyncPage[Role] = self._client.get_api_list(
+        result: SyncNextCursorPage[Role] = self._client.get_api_list(
             f"/projects/{path_param('project_id', project_id)}/roles",
             model=Role,
+            page=SyncNextCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -1536,13 +1564,15 @@ class AsyncProjectsRoles(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[Role]:
+    ) -> AsyncNextCursorPage[Role]:
         """`GET /projects/{project_id}/roles`."""
         from openai_kit.types.admin import Role
+        from openai_kit.pagination import AsyncNextCursorPage
 
-        result: AsyncPage[Role] = self._client.get_api_list(
+        result: AsyncNextCursorPage[Role] = self._client.get_api_list(
             f"/projects/{path_param('project_id', project_id)}/roles",
             model=Role,
+            page=AsyncNextCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -1654,13 +1684,15 @@ class ServiceAccounts(SyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[ProjectServiceAccount]:
+    ) -> SyncConversationCursorPage[ProjectServiceAccount]:
         """`GET /organization/projects/{project_id}/service_accounts`."""
         from openai_kit.types.admin import ProjectServiceAccount
+        from openai_kit.pagination import SyncConversationCursorPage
 
-        result: SyncPage[ProjectServiceAccount] = self._client.get_api_list(
+        result: SyncConversationCursorPage[ProjectServiceAccount] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/service_accounts",
             model=ProjectServiceAccount,
+            page=SyncConversationCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -1676,18 +1708,18 @@ class ServiceAccounts(SyncAPIResource):
         name: str,
         create_service_account_only: Optional[bool] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> ProjectServiceAccountCreateResponse:
+    ) -> ServiceAccountCreateResponse:
         """`POST /organization/projects/{project_id}/service_accounts`."""
-        from openai_kit.types.admin import ProjectServiceAccountCreateResponse
+        from openai_kit.types.admin import ServiceAccountCreateResponse
 
-        result: ProjectServiceAccountCreateResponse = self._client.request(
+        result: ServiceAccountCreateResponse = self._client.request(
             "POST",
             f"/organization/projects/{path_param('project_id', project_id)}/service_accounts",
             body={
                 "name": name,
                 "create_service_account_only": create_service_account_only,
             },
-            cast_to=ProjectServiceAccountCreateResponse,
+            cast_to=ServiceAccountCreateResponse,
             options=options,
         )
         return result
@@ -1740,14 +1772,14 @@ class ServiceAccounts(SyncAPIResource):
         *,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectServiceAccountDeleteResponse:
+    ) -> ServiceAccountDeleteResponse:
         """`DELETE /organization/projects/{project_id}/service_accounts/{service_account_id}`."""
-        from openai_kit.types.admin import ProjectServiceAccountDeleteResponse
+        from openai_kit.types.admin import ServiceAccountDeleteResponse
 
-        result: ProjectServiceAccountDeleteResponse = self._client.request(
+        result: ServiceAccountDeleteResponse = self._client.request(
             "DELETE",
             f"/organization/projects/{path_param('project_id', project_id)}/service_accounts/{path_param('service_account_id', service_account_id)}",
-            cast_to=ProjectServiceAccountDeleteResponse,
+            cast_to=ServiceAccountDeleteResponse,
             options=options,
         )
         return result
@@ -1767,13 +1799,15 @@ class AsyncServiceAccounts(AsyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[ProjectServiceAccount]:
+    ) -> AsyncConversationCursorPage[ProjectServiceAccount]:
         """`GET /organization/projects/{project_id}/service_accounts`."""
         from openai_kit.types.admin import ProjectServiceAccount
+        from openai_kit.pagination import AsyncConversationCursorPage
 
-        result: AsyncPage[ProjectServiceAccount] = self._client.get_api_list(
+        result: AsyncConversationCursorPage[ProjectServiceAccount] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/service_accounts",
             model=ProjectServiceAccount,
+            page=AsyncConversationCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -1789,18 +1823,18 @@ class AsyncServiceAccounts(AsyncAPIResource):
         name: str,
         create_service_account_only: Optional[bool] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> ProjectServiceAccountCreateResponse:
+    ) -> ServiceAccountCreateResponse:
         """`POST /organization/projects/{project_id}/service_accounts`."""
-        from openai_kit.types.admin import ProjectServiceAccountCreateResponse
+        from openai_kit.types.admin import ServiceAccountCreateResponse
 
-        result: ProjectServiceAccountCreateResponse = await self._client.request(
+        result: ServiceAccountCreateResponse = await self._client.request(
             "POST",
             f"/organization/projects/{path_param('project_id', project_id)}/service_accounts",
             body={
                 "name": name,
                 "create_service_account_only": create_service_account_only,
             },
-            cast_to=ProjectServiceAccountCreateResponse,
+            cast_to=ServiceAccountCreateResponse,
             options=options,
         )
         return result
@@ -1853,14 +1887,14 @@ class AsyncServiceAccounts(AsyncAPIResource):
         *,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectServiceAccountDeleteResponse:
+    ) -> ServiceAccountDeleteResponse:
         """`DELETE /organization/projects/{project_id}/service_accounts/{service_account_id}`."""
-        from openai_kit.types.admin import ProjectServiceAccountDeleteResponse
+        from openai_kit.types.admin import ServiceAccountDeleteResponse
 
-        result: ProjectServiceAccountDeleteResponse = await self._client.request(
+        result: ServiceAccountDeleteResponse = await self._client.request(
             "DELETE",
             f"/organization/projects/{path_param('project_id', project_id)}/service_accounts/{path_param('service_account_id', service_account_id)}",
-            cast_to=ProjectServiceAccountDeleteResponse,
+            cast_to=ServiceAccountDeleteResponse,
             options=options,
         )
         return result
@@ -1877,18 +1911,18 @@ class ProjectsServiceAccountsApiKeys(SyncAPIResource):
         name: str | NotGiven = NOT_GIVEN,
         scopes: Sequence[str] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> ServiceAccountApiKeyBody:
+    ) -> APIKeyCreateResponse:
         """`POST /organization/projects/{project_id}/service_accounts/{service_account_id}/api_keys`."""
-        from openai_kit.types.admin import ServiceAccountApiKeyBody
+        from openai_kit.types.admin import APIKeyCreateResponse
 
-        result: ServiceAccountApiKeyBody = self._client.request(
+        result: APIKeyCreateResponse = self._client.request(
             "POST",
             f"/organization/projects/{path_param('project_id', project_id)}/service_accounts/{path_param('service_account_id', service_account_id)}/api_keys",
             body={
                 "name": name,
                 "scopes": scopes,
             },
-            cast_to=ServiceAccountApiKeyBody,
+            cast_to=APIKeyCreateResponse,
             options=options,
         )
         return result
@@ -1905,18 +1939,18 @@ class AsyncProjectsServiceAccountsApiKeys(AsyncAPIResource):
         name: str | NotGiven = NOT_GIVEN,
         scopes: Sequence[str] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> ServiceAccountApiKeyBody:
+    ) -> APIKeyCreateResponse:
         """`POST /organization/projects/{project_id}/service_accounts/{service_account_id}/api_keys`."""
-        from openai_kit.types.admin import ServiceAccountApiKeyBody
+        from openai_kit.types.admin import APIKeyCreateResponse
 
-        result: ServiceAccountApiKeyBody = await self._client.request(
+        result: APIKeyCreateResponse = await self._client.request(
             "POST",
             f"/organization/projects/{path_param('project_id', project_id)}/service_accounts/{path_param('service_account_id', service_account_id)}/api_keys",
             body={
                 "name": name,
                 "scopes": scopes,
             },
-            cast_to=ServiceAccountApiKeyBody,
+            cast_to=APIKeyCreateResponse,
             options=options,
         )
         return result
@@ -1934,13 +1968,15 @@ class SpendAlerts(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         before: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[ProjectSpendAlert]:
+    ) -> SyncConversationCursorPage[ProjectSpendAlert]:
         """`GET /organization/projects/{project_id}/spend_alerts`."""
         from openai_kit.types.admin import ProjectSpendAlert
+        from openai_kit.pagination import SyncConversationCursorPage
 
-        result: SyncPage[ProjectSpendAlert] = self._client.get_api_list(
+        result: SyncConversationCursorPage[ProjectSpendAlert] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/spend_alerts",
             model=ProjectSpendAlert,
+            page=SyncConversationCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -2030,14 +2066,14 @@ class SpendAlerts(SyncAPIResource):
         *,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectSpendAlertDeletedResource:
+    ) -> ProjectSpendAlertDeleted:
         """`DELETE /organization/projects/{project_id}/spend_alerts/{alert_id}`."""
-        from openai_kit.types.admin import ProjectSpendAlertDeletedResource
+        from openai_kit.types.admin import ProjectSpendAlertDeleted
 
-        result: ProjectSpendAlertDeletedResource = self._client.request(
+        result: ProjectSpendAlertDeleted = self._client.request(
             "DELETE",
             f"/organization/projects/{path_param('project_id', project_id)}/spend_alerts/{path_param('alert_id', alert_id)}",
-            cast_to=ProjectSpendAlertDeletedResource,
+            cast_to=ProjectSpendAlertDeleted,
             options=options,
         )
         return result
@@ -2055,13 +2091,15 @@ class AsyncSpendAlerts(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         before: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[ProjectSpendAlert]:
+    ) -> AsyncConversationCursorPage[ProjectSpendAlert]:
         """`GET /organization/projects/{project_id}/spend_alerts`."""
         from openai_kit.types.admin import ProjectSpendAlert
+        from openai_kit.pagination import AsyncConversationCursorPage
 
-        result: AsyncPage[ProjectSpendAlert] = self._client.get_api_list(
+        result: AsyncConversationCursorPage[ProjectSpendAlert] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/spend_alerts",
             model=ProjectSpendAlert,
+            page=AsyncConversationCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -2151,14 +2189,14 @@ class AsyncSpendAlerts(AsyncAPIResource):
         *,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectSpendAlertDeletedResource:
+    ) -> ProjectSpendAlertDeleted:
         """`DELETE /organization/projects/{project_id}/spend_alerts/{alert_id}`."""
-        from openai_kit.types.admin import ProjectSpendAlertDeletedResource
+        from openai_kit.types.admin import ProjectSpendAlertDeleted
 
-        result: ProjectSpendAlertDeletedResource = await self._client.request(
+        result: ProjectSpendAlertDeleted = await self._client.request(
             "DELETE",
             f"/organization/projects/{path_param('project_id', project_id)}/spend_alerts/{path_param('alert_id', alert_id)}",
-            cast_to=ProjectSpendAlertDeletedResource,
+            cast_to=ProjectSpendAlertDeleted,
             options=options,
         )
         return result
@@ -2171,14 +2209,14 @@ class SpendLimit(SyncAPIResource):
         self,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectSpendLimitResource:
+    ) -> ProjectSpendLimit:
         """`GET /organization/projects/{project_id}/spend_limit`."""
-        from openai_kit.types.admin import ProjectSpendLimitResource
+        from openai_kit.types.admin import ProjectSpendLimit
 
-        result: ProjectSpendLimitResource = self._client.request(
+        result: ProjectSpendLimit = self._client.request(
             "GET",
             f"/organization/projects/{path_param('project_id', project_id)}/spend_limit",
-            cast_to=ProjectSpendLimitResource,
+            cast_to=ProjectSpendLimit,
             options=options,
         )
         return result
@@ -2191,11 +2229,11 @@ class SpendLimit(SyncAPIResource):
         currency: Literal["USD"],
         interval: Literal["month"],
         **options: Unpack[RequestOptions],
-    ) -> ProjectSpendLimitResource:
+    ) -> ProjectSpendLimit:
         """`POST /organization/projects/{project_id}/spend_limit`."""
-        from openai_kit.types.admin import ProjectSpendLimitResource
+        from openai_kit.types.admin import ProjectSpendLimit
 
-        result: ProjectSpendLimitResource = self._client.request(
+        result: ProjectSpendLimit = self._client.request(
             "POST",
             f"/organization/projects/{path_param('project_id', project_id)}/spend_limit",
             body={
@@ -2203,7 +2241,7 @@ class SpendLimit(SyncAPIResource):
                 "currency": currency,
                 "interval": interval,
             },
-            cast_to=ProjectSpendLimitResource,
+            cast_to=ProjectSpendLimit,
             options=options,
         )
         return result
@@ -2212,14 +2250,14 @@ class SpendLimit(SyncAPIResource):
         self,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectSpendLimitDeletedResource:
+    ) -> ProjectSpendLimitDeleted:
         """`DELETE /organization/projects/{project_id}/spend_limit`."""
-        from openai_kit.types.admin import ProjectSpendLimitDeletedResource
+        from openai_kit.types.admin import ProjectSpendLimitDeleted
 
-        result: ProjectSpendLimitDeletedResource = self._client.request(
+        result: ProjectSpendLimitDeleted = self._client.request(
             "DELETE",
             f"/organization/projects/{path_param('project_id', project_id)}/spend_limit",
-            cast_to=ProjectSpendLimitDeletedResource,
+            cast_to=ProjectSpendLimitDeleted,
             options=options,
         )
         return result
@@ -2232,14 +2270,14 @@ class AsyncSpendLimit(AsyncAPIResource):
         self,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectSpendLimitResource:
+    ) -> ProjectSpendLimit:
         """`GET /organization/projects/{project_id}/spend_limit`."""
-        from openai_kit.types.admin import ProjectSpendLimitResource
+        from openai_kit.types.admin import ProjectSpendLimit
 
-        result: ProjectSpendLimitResource = await self._client.request(
+        result: ProjectSpendLimit = await self._client.request(
             "GET",
             f"/organization/projects/{path_param('project_id', project_id)}/spend_limit",
-            cast_to=ProjectSpendLimitResource,
+            cast_to=ProjectSpendLimit,
             options=options,
         )
         return result
@@ -2252,11 +2290,11 @@ class AsyncSpendLimit(AsyncAPIResource):
         currency: Literal["USD"],
         interval: Literal["month"],
         **options: Unpack[RequestOptions],
-    ) -> ProjectSpendLimitResource:
+    ) -> ProjectSpendLimit:
         """`POST /organization/projects/{project_id}/spend_limit`."""
-        from openai_kit.types.admin import ProjectSpendLimitResource
+        from openai_kit.types.admin import ProjectSpendLimit
 
-        result: ProjectSpendLimitResource = await self._client.request(
+        result: ProjectSpendLimit = await self._client.request(
             "POST",
             f"/organization/projects/{path_param('project_id', project_id)}/spend_limit",
             body={
@@ -2264,7 +2302,7 @@ class AsyncSpendLimit(AsyncAPIResource):
                 "currency": currency,
                 "interval": interval,
             },
-            cast_to=ProjectSpendLimitResource,
+            cast_to=ProjectSpendLimit,
             options=options,
         )
         return result
@@ -2273,14 +2311,14 @@ class AsyncSpendLimit(AsyncAPIResource):
         self,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectSpendLimitDeletedResource:
+    ) -> ProjectSpendLimitDeleted:
         """`DELETE /organization/projects/{project_id}/spend_limit`."""
-        from openai_kit.types.admin import ProjectSpendLimitDeletedResource
+        from openai_kit.types.admin import ProjectSpendLimitDeleted
 
-        result: ProjectSpendLimitDeletedResource = await self._client.request(
+        result: ProjectSpendLimitDeleted = await self._client.request(
             "DELETE",
             f"/organization/projects/{path_param('project_id', project_id)}/spend_limit",
-            cast_to=ProjectSpendLimitDeletedResource,
+            cast_to=ProjectSpendLimitDeleted,
             options=options,
         )
         return result
@@ -2300,13 +2338,15 @@ class Users(SyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[ProjectUser]:
+    ) -> SyncConversationCursorPage[ProjectUser]:
         """`GET /organization/projects/{project_id}/users`."""
         from openai_kit.types.admin import ProjectUser
+        from openai_kit.pagination import SyncConversationCursorPage
 
-        result: SyncPage[ProjectUser] = self._client.get_api_list(
+        result: SyncConversationCursorPage[ProjectUser] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/users",
             model=ProjectUser,
+            page=SyncConversationCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -2413,13 +2453,15 @@ class AsyncUsers(AsyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[ProjectUser]:
+    ) -> AsyncConversationCursorPage[ProjectUser]:
         """`GET /organization/projects/{project_id}/users`."""
         from openai_kit.types.admin import ProjectUser
+        from openai_kit.pagination import AsyncConversationCursorPage
 
-        result: AsyncPage[ProjectUser] = self._client.get_api_list(
+        result: AsyncConversationCursorPage[ProjectUser] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/users",
             model=ProjectUser,
+            page=AsyncConversationCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -2524,13 +2566,15 @@ class ProjectsUsersRoles(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[AssignedRoleDetails]:
+    ) -> SyncNextCursorPage[RoleListResponse]:
         """`GET /projects/{project_id}/users/{user_id}/roles`."""
-        from openai_kit.types.admin import AssignedRoleDetails
+        from openai_kit.types.admin import RoleListResponse
+        from openai_kit.pagination import SyncNextCursorPage
 
-        result: SyncPage[AssignedRoleDetails] = self._client.get_api_list(
+        result: SyncNextCursorPage[RoleListResponse] = self._client.get_api_list(
             f"/projects/{path_param('project_id', project_id)}/users/{path_param('user_id', user_id)}/roles",
-            model=AssignedRoleDetails,
+            model=RoleListResponse,
+            page=SyncNextCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -2569,14 +2613,14 @@ class ProjectsUsersRoles(SyncAPIResource):
         project_id: str,
         user_id: str,
         **options: Unpack[RequestOptions],
-    ) -> AssignedRoleDetails:
+    ) -> RoleRetrieveResponse:
         """`GET /projects/{project_id}/users/{user_id}/roles/{role_id}`."""
-        from openai_kit.types.admin import AssignedRoleDetails
+        from openai_kit.types.admin import RoleRetrieveResponse
 
-        result: AssignedRoleDetails = self._client.request(
+        result: RoleRetrieveResponse = self._client.request(
             "GET",
             f"/projects/{path_param('project_id', project_id)}/users/{path_param('user_id', user_id)}/roles/{path_param('role_id', role_id)}",
-            cast_to=AssignedRoleDetails,
+            cast_to=RoleRetrieveResponse,
             options=options,
         )
         return result
@@ -2588,14 +2632,14 @@ class ProjectsUsersRoles(SyncAPIResource):
         project_id: str,
         user_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeletedRoleAssignmentResource:
+    ) -> RoleDeleteResponse:
         """`DELETE /projects/{project_id}/users/{user_id}/roles/{role_id}`."""
-        from openai_kit.types.admin import DeletedRoleAssignmentResource
+        from openai_kit.types.admin import RoleDeleteResponse
 
-        result: DeletedRoleAssignmentResource = self._client.request(
+        result: RoleDeleteResponse = self._client.request(
             "DELETE",
             f"/projects/{path_param('project_id', project_id)}/users/{path_param('user_id', user_id)}/roles/{path_param('role_id', role_id)}",
-            cast_to=DeletedRoleAssignmentResource,
+            cast_to=RoleDeleteResponse,
             options=options,
         )
         return result
@@ -2613,13 +2657,15 @@ class AsyncProjectsUsersRoles(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[AssignedRoleDetails]:
+    ) -> AsyncNextCursorPage[RoleListResponse]:
         """`GET /projects/{project_id}/users/{user_id}/roles`."""
-        from openai_kit.types.admin import AssignedRoleDetails
+        from openai_kit.types.admin import RoleListResponse
+        from openai_kit.pagination import AsyncNextCursorPage
 
-        result: AsyncPage[AssignedRoleDetails] = self._client.get_api_list(
+        result: AsyncNextCursorPage[RoleListResponse] = self._client.get_api_list(
             f"/projects/{path_param('project_id', project_id)}/users/{path_param('user_id', user_id)}/roles",
-            model=AssignedRoleDetails,
+            model=RoleListResponse,
+            page=AsyncNextCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -2658,14 +2704,14 @@ class AsyncProjectsUsersRoles(AsyncAPIResource):
         project_id: str,
         user_id: str,
         **options: Unpack[RequestOptions],
-    ) -> AssignedRoleDetails:
+    ) -> RoleRetrieveResponse:
         """`GET /projects/{project_id}/users/{user_id}/roles/{role_id}`."""
-        from openai_kit.types.admin import AssignedRoleDetails
+        from openai_kit.types.admin import RoleRetrieveResponse
 
-        result: AssignedRoleDetails = await self._client.request(
+        result: RoleRetrieveResponse = await self._client.request(
             "GET",
             f"/projects/{path_param('project_id', project_id)}/users/{path_param('user_id', user_id)}/roles/{path_param('role_id', role_id)}",
-            cast_to=AssignedRoleDetails,
+            cast_to=RoleRetrieveResponse,
             options=options,
         )
         return result
@@ -2677,14 +2723,31 @@ class AsyncProjectsUsersRoles(AsyncAPIResource):
         project_id: str,
         user_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeletedRoleAssignmentResource:
+    ) -> RoleDeleteResponse:
         """`DELETE /projects/{project_id}/users/{user_id}/roles/{role_id}`."""
-        from openai_kit.types.admin import DeletedRoleAssignmentResource
+        from openai_kit.types.admin import RoleDeleteResponse
 
-        result: DeletedRoleAssignmentResource = await self._client.request(
+        result: RoleDeleteResponse = await self._client.request(
             "DELETE",
             f"/projects/{path_param('project_id', project_id)}/users/{path_param('user_id', user_id)}/roles/{path_param('role_id', role_id)}",
-            cast_to=DeletedRoleAssignmentResource,
+            cast_to=RoleDeleteResponse,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []
+
+
+# the official SDK's names of this module that live elsewhere here
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    pass
+else:
+
+    def __getattr__(name: str) -> _typing.Any:
+        from openai_kit._official_modules import lookup
+
+        return lookup(__name__, name)

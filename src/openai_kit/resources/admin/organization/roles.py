@@ -12,7 +12,7 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncNextCursorPage, SyncNextCursorPage
     from openai_kit.types.admin import (
         Role,
         RoleDeletedResource,
@@ -29,13 +29,15 @@ class Roles(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[Role]:
+    ) -> SyncNextCursorPage[Role]:
         """`GET /organization/roles`."""
         from openai_kit.types.admin import Role
+        from openai_kit.pagination import SyncNextCursorPage
 
-        result: SyncPage[Role] = self._client.get_api_list(
+        result: SyncNextCursorPage[Role] = self._client.get_api_list(
             "/organization/roles",
             model=Role,
+            page=SyncNextCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -137,13 +139,15 @@ class AsyncRoles(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[Role]:
+    ) -> AsyncNextCursorPage[Role]:
         """`GET /organization/roles`."""
         from openai_kit.types.admin import Role
+        from openai_kit.pagination import AsyncNextCursorPage
 
-        result: AsyncPage[Role] = self._client.get_api_list(
+        result: AsyncNextCursorPage[Role] = self._client.get_api_list(
             "/organization/roles",
             model=Role,
+            page=AsyncNextCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -233,3 +237,7 @@ class AsyncRoles(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

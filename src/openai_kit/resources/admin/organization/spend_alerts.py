@@ -12,10 +12,10 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncConversationCursorPage, SyncConversationCursorPage
     from openai_kit.types.admin import (
         OrganizationSpendAlert,
-        OrganizationSpendAlertDeletedResource,
+        OrganizationSpendAlertDeleted,
         SpendAlertNotificationChannelParam,
     )
 
@@ -31,13 +31,15 @@ class SpendAlerts(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         before: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[OrganizationSpendAlert]:
+    ) -> SyncConversationCursorPage[OrganizationSpendAlert]:
         """`GET /organization/spend_alerts`."""
         from openai_kit.types.admin import OrganizationSpendAlert
+        from openai_kit.pagination import SyncConversationCursorPage
 
-        result: SyncPage[OrganizationSpendAlert] = self._client.get_api_list(
+        result: SyncConversationCursorPage[OrganizationSpendAlert] = self._client.get_api_list(
             "/organization/spend_alerts",
             model=OrganizationSpendAlert,
+            page=SyncConversationCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -121,14 +123,14 @@ class SpendAlerts(SyncAPIResource):
         self,
         alert_id: str,
         **options: Unpack[RequestOptions],
-    ) -> OrganizationSpendAlertDeletedResource:
+    ) -> OrganizationSpendAlertDeleted:
         """`DELETE /organization/spend_alerts/{alert_id}`."""
-        from openai_kit.types.admin import OrganizationSpendAlertDeletedResource
+        from openai_kit.types.admin import OrganizationSpendAlertDeleted
 
-        result: OrganizationSpendAlertDeletedResource = self._client.request(
+        result: OrganizationSpendAlertDeleted = self._client.request(
             "DELETE",
             f"/organization/spend_alerts/{path_param('alert_id', alert_id)}",
-            cast_to=OrganizationSpendAlertDeletedResource,
+            cast_to=OrganizationSpendAlertDeleted,
             options=options,
         )
         return result
@@ -145,13 +147,15 @@ class AsyncSpendAlerts(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         before: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[OrganizationSpendAlert]:
+    ) -> AsyncConversationCursorPage[OrganizationSpendAlert]:
         """`GET /organization/spend_alerts`."""
         from openai_kit.types.admin import OrganizationSpendAlert
+        from openai_kit.pagination import AsyncConversationCursorPage
 
-        result: AsyncPage[OrganizationSpendAlert] = self._client.get_api_list(
+        result: AsyncConversationCursorPage[OrganizationSpendAlert] = self._client.get_api_list(
             "/organization/spend_alerts",
             model=OrganizationSpendAlert,
+            page=AsyncConversationCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -235,14 +239,18 @@ class AsyncSpendAlerts(AsyncAPIResource):
         self,
         alert_id: str,
         **options: Unpack[RequestOptions],
-    ) -> OrganizationSpendAlertDeletedResource:
+    ) -> OrganizationSpendAlertDeleted:
         """`DELETE /organization/spend_alerts/{alert_id}`."""
-        from openai_kit.types.admin import OrganizationSpendAlertDeletedResource
+        from openai_kit.types.admin import OrganizationSpendAlertDeleted
 
-        result: OrganizationSpendAlertDeletedResource = await self._client.request(
+        result: OrganizationSpendAlertDeleted = await self._client.request(
             "DELETE",
             f"/organization/spend_alerts/{path_param('alert_id', alert_id)}",
-            cast_to=OrganizationSpendAlertDeletedResource,
+            cast_to=OrganizationSpendAlertDeleted,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -12,8 +12,8 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import RequestOptions
 if TYPE_CHECKING:
     from openai_kit.types.admin import (
-        OrganizationSpendLimitDeletedResource,
-        OrganizationSpendLimitResource,
+        OrganizationSpendLimit,
+        OrganizationSpendLimitDeleted,
     )
 
 
@@ -23,14 +23,14 @@ class SpendLimit(SyncAPIResource):
     def retrieve(
         self,
         **options: Unpack[RequestOptions],
-    ) -> OrganizationSpendLimitResource:
+    ) -> OrganizationSpendLimit:
         """`GET /organization/spend_limit`."""
-        from openai_kit.types.admin import OrganizationSpendLimitResource
+        from openai_kit.types.admin import OrganizationSpendLimit
 
-        result: OrganizationSpendLimitResource = self._client.request(
+        result: OrganizationSpendLimit = self._client.request(
             "GET",
             "/organization/spend_limit",
-            cast_to=OrganizationSpendLimitResource,
+            cast_to=OrganizationSpendLimit,
             options=options,
         )
         return result
@@ -42,11 +42,11 @@ class SpendLimit(SyncAPIResource):
         currency: Literal["USD"],
         interval: Literal["month"],
         **options: Unpack[RequestOptions],
-    ) -> OrganizationSpendLimitResource:
+    ) -> OrganizationSpendLimit:
         """`POST /organization/spend_limit`."""
-        from openai_kit.types.admin import OrganizationSpendLimitResource
+        from openai_kit.types.admin import OrganizationSpendLimit
 
-        result: OrganizationSpendLimitResource = self._client.request(
+        result: OrganizationSpendLimit = self._client.request(
             "POST",
             "/organization/spend_limit",
             body={
@@ -54,7 +54,7 @@ class SpendLimit(SyncAPIResource):
                 "currency": currency,
                 "interval": interval,
             },
-            cast_to=OrganizationSpendLimitResource,
+            cast_to=OrganizationSpendLimit,
             options=options,
         )
         return result
@@ -62,14 +62,14 @@ class SpendLimit(SyncAPIResource):
     def delete(
         self,
         **options: Unpack[RequestOptions],
-    ) -> OrganizationSpendLimitDeletedResource:
+    ) -> OrganizationSpendLimitDeleted:
         """`DELETE /organization/spend_limit`."""
-        from openai_kit.types.admin import OrganizationSpendLimitDeletedResource
+        from openai_kit.types.admin import OrganizationSpendLimitDeleted
 
-        result: OrganizationSpendLimitDeletedResource = self._client.request(
+        result: OrganizationSpendLimitDeleted = self._client.request(
             "DELETE",
             "/organization/spend_limit",
-            cast_to=OrganizationSpendLimitDeletedResource,
+            cast_to=OrganizationSpendLimitDeleted,
             options=options,
         )
         return result
@@ -81,14 +81,14 @@ class AsyncSpendLimit(AsyncAPIResource):
     async def retrieve(
         self,
         **options: Unpack[RequestOptions],
-    ) -> OrganizationSpendLimitResource:
+    ) -> OrganizationSpendLimit:
         """`GET /organization/spend_limit`."""
-        from openai_kit.types.admin import OrganizationSpendLimitResource
+        from openai_kit.types.admin import OrganizationSpendLimit
 
-        result: OrganizationSpendLimitResource = await self._client.request(
+        result: OrganizationSpendLimit = await self._client.request(
             "GET",
             "/organization/spend_limit",
-            cast_to=OrganizationSpendLimitResource,
+            cast_to=OrganizationSpendLimit,
             options=options,
         )
         return result
@@ -100,11 +100,11 @@ class AsyncSpendLimit(AsyncAPIResource):
         currency: Literal["USD"],
         interval: Literal["month"],
         **options: Unpack[RequestOptions],
-    ) -> OrganizationSpendLimitResource:
+    ) -> OrganizationSpendLimit:
         """`POST /organization/spend_limit`."""
-        from openai_kit.types.admin import OrganizationSpendLimitResource
+        from openai_kit.types.admin import OrganizationSpendLimit
 
-        result: OrganizationSpendLimitResource = await self._client.request(
+        result: OrganizationSpendLimit = await self._client.request(
             "POST",
             "/organization/spend_limit",
             body={
@@ -112,7 +112,7 @@ class AsyncSpendLimit(AsyncAPIResource):
                 "currency": currency,
                 "interval": interval,
             },
-            cast_to=OrganizationSpendLimitResource,
+            cast_to=OrganizationSpendLimit,
             options=options,
         )
         return result
@@ -120,14 +120,18 @@ class AsyncSpendLimit(AsyncAPIResource):
     async def delete(
         self,
         **options: Unpack[RequestOptions],
-    ) -> OrganizationSpendLimitDeletedResource:
+    ) -> OrganizationSpendLimitDeleted:
         """`DELETE /organization/spend_limit`."""
-        from openai_kit.types.admin import OrganizationSpendLimitDeletedResource
+        from openai_kit.types.admin import OrganizationSpendLimitDeleted
 
-        result: OrganizationSpendLimitDeletedResource = await self._client.request(
+        result: OrganizationSpendLimitDeleted = await self._client.request(
             "DELETE",
             "/organization/spend_limit",
-            cast_to=OrganizationSpendLimitDeletedResource,
+            cast_to=OrganizationSpendLimitDeleted,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

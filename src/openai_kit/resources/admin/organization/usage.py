@@ -12,7 +12,17 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 if TYPE_CHECKING:
     from openai_kit.types.admin import (
-        UsageResponse,
+        UsageAudioSpeechesResponse,
+        UsageAudioTranscriptionsResponse,
+        UsageCodeInterpreterSessionsResponse,
+        UsageCompletionsResponse,
+        UsageCostsResponse,
+        UsageEmbeddingsResponse,
+        UsageFileSearchCallsResponse,
+        UsageImagesResponse,
+        UsageModerationsResponse,
+        UsageVectorStoresResponse,
+        UsageWebSearchCallsResponse,
     )
 
 
@@ -31,11 +41,11 @@ class Usage(SyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageCostsResponse:
         """`GET /organization/costs`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageCostsResponse
 
-        result: UsageResponse = self._client.request(
+        result: UsageCostsResponse = self._client.request(
             "GET",
             "/organization/costs",
             query={
@@ -48,7 +58,7 @@ class Usage(SyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageCostsResponse,
             options=options,
         )
         return result
@@ -67,11 +77,11 @@ class Usage(SyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageAudioSpeechesResponse:
         """`GET /organization/usage/audio_speeches`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageAudioSpeechesResponse
 
-        result: UsageResponse = self._client.request(
+        result: UsageAudioSpeechesResponse = self._client.request(
             "GET",
             "/organization/usage/audio_speeches",
             query={
@@ -86,7 +96,7 @@ class Usage(SyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageAudioSpeechesResponse,
             options=options,
         )
         return result
@@ -105,11 +115,11 @@ class Usage(SyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageAudioTranscriptionsResponse:
         """`GET /organization/usage/audio_transcriptions`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageAudioTranscriptionsResponse
 
-        result: UsageResponse = self._client.request(
+        result: UsageAudioTranscriptionsResponse = self._client.request(
             "GET",
             "/organization/usage/audio_transcriptions",
             query={
@@ -124,7 +134,7 @@ class Usage(SyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageAudioTranscriptionsResponse,
             options=options,
         )
         return result
@@ -140,11 +150,11 @@ class Usage(SyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageCodeInterpreterSessionsResponse:
         """`GET /organization/usage/code_interpreter_sessions`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageCodeInterpreterSessionsResponse
 
-        result: UsageResponse = self._client.request(
+        result: UsageCodeInterpreterSessionsResponse = self._client.request(
             "GET",
             "/organization/usage/code_interpreter_sessions",
             query={
@@ -156,7 +166,7 @@ class Usage(SyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageCodeInterpreterSessionsResponse,
             options=options,
         )
         return result
@@ -176,11 +186,11 @@ class Usage(SyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageCompletionsResponse:
         """`GET /organization/usage/completions`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageCompletionsResponse
 
-        result: UsageResponse = self._client.request(
+        result: UsageCompletionsResponse = self._client.request(
             "GET",
             "/organization/usage/completions",
             query={
@@ -196,7 +206,7 @@ class Usage(SyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageCompletionsResponse,
             options=options,
         )
         return result
@@ -215,11 +225,11 @@ class Usage(SyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageEmbeddingsResponse:
         """`GET /organization/usage/embeddings`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageEmbeddingsResponse
 
-        result: UsageResponse = self._client.request(
+        result: UsageEmbeddingsResponse = self._client.request(
             "GET",
             "/organization/usage/embeddings",
             query={
@@ -234,7 +244,7 @@ class Usage(SyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageEmbeddingsResponse,
             options=options,
         )
         return result
@@ -253,11 +263,11 @@ class Usage(SyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageFileSearchCallsResponse:
         """`GET /organization/usage/file_search_calls`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageFileSearchCallsResponse
 
-        result: UsageResponse = self._client.request(
+        result: UsageFileSearchCallsResponse = self._client.request(
             "GET",
             "/organization/usage/file_search_calls",
             query={
@@ -272,7 +282,7 @@ class Usage(SyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageFileSearchCallsResponse,
             options=options,
         )
         return result
@@ -293,11 +303,11 @@ class Usage(SyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageImagesResponse:
         """`GET /organization/usage/images`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageImagesResponse
 
-        result: UsageResponse = self._client.request(
+        result: UsageImagesResponse = self._client.request(
             "GET",
             "/organization/usage/images",
             query={
@@ -314,7 +324,7 @@ class Usage(SyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageImagesResponse,
             options=options,
         )
         return result
@@ -333,11 +343,11 @@ class Usage(SyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageModerationsResponse:
         """`GET /organization/usage/moderations`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageModerationsResponse
 
-        result: UsageResponse = self._client.request(
+        result: UsageModerationsResponse = self._client.request(
             "GET",
             "/organization/usage/moderations",
             query={
@@ -352,7 +362,7 @@ class Usage(SyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageModerationsResponse,
             options=options,
         )
         return result
@@ -368,11 +378,11 @@ class Usage(SyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageVectorStoresResponse:
         """`GET /organization/usage/vector_stores`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageVectorStoresResponse
 
-        result: UsageResponse = self._client.request(
+        result: UsageVectorStoresResponse = self._client.request(
             "GET",
             "/organization/usage/vector_stores",
             query={
@@ -384,7 +394,7 @@ class Usage(SyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageVectorStoresResponse,
             options=options,
         )
         return result
@@ -404,11 +414,11 @@ class Usage(SyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageWebSearchCallsResponse:
         """`GET /organization/usage/web_search_calls`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageWebSearchCallsResponse
 
-        result: UsageResponse = self._client.request(
+        result: UsageWebSearchCallsResponse = self._client.request(
             "GET",
             "/organization/usage/web_search_calls",
             query={
@@ -424,7 +434,7 @@ class Usage(SyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageWebSearchCallsResponse,
             options=options,
         )
         return result
@@ -445,11 +455,11 @@ class AsyncUsage(AsyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageCostsResponse:
         """`GET /organization/costs`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageCostsResponse
 
-        result: UsageResponse = await self._client.request(
+        result: UsageCostsResponse = await self._client.request(
             "GET",
             "/organization/costs",
             query={
@@ -462,7 +472,7 @@ class AsyncUsage(AsyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageCostsResponse,
             options=options,
         )
         return result
@@ -481,11 +491,11 @@ class AsyncUsage(AsyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageAudioSpeechesResponse:
         """`GET /organization/usage/audio_speeches`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageAudioSpeechesResponse
 
-        result: UsageResponse = await self._client.request(
+        result: UsageAudioSpeechesResponse = await self._client.request(
             "GET",
             "/organization/usage/audio_speeches",
             query={
@@ -500,7 +510,7 @@ class AsyncUsage(AsyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageAudioSpeechesResponse,
             options=options,
         )
         return result
@@ -519,11 +529,11 @@ class AsyncUsage(AsyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageAudioTranscriptionsResponse:
         """`GET /organization/usage/audio_transcriptions`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageAudioTranscriptionsResponse
 
-        result: UsageResponse = await self._client.request(
+        result: UsageAudioTranscriptionsResponse = await self._client.request(
             "GET",
             "/organization/usage/audio_transcriptions",
             query={
@@ -538,7 +548,7 @@ class AsyncUsage(AsyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageAudioTranscriptionsResponse,
             options=options,
         )
         return result
@@ -554,11 +564,11 @@ class AsyncUsage(AsyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageCodeInterpreterSessionsResponse:
         """`GET /organization/usage/code_interpreter_sessions`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageCodeInterpreterSessionsResponse
 
-        result: UsageResponse = await self._client.request(
+        result: UsageCodeInterpreterSessionsResponse = await self._client.request(
             "GET",
             "/organization/usage/code_interpreter_sessions",
             query={
@@ -570,7 +580,7 @@ class AsyncUsage(AsyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageCodeInterpreterSessionsResponse,
             options=options,
         )
         return result
@@ -590,11 +600,11 @@ class AsyncUsage(AsyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageCompletionsResponse:
         """`GET /organization/usage/completions`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageCompletionsResponse
 
-        result: UsageResponse = await self._client.request(
+        result: UsageCompletionsResponse = await self._client.request(
             "GET",
             "/organization/usage/completions",
             query={
@@ -610,7 +620,7 @@ class AsyncUsage(AsyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageCompletionsResponse,
             options=options,
         )
         return result
@@ -629,11 +639,11 @@ class AsyncUsage(AsyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageEmbeddingsResponse:
         """`GET /organization/usage/embeddings`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageEmbeddingsResponse
 
-        result: UsageResponse = await self._client.request(
+        result: UsageEmbeddingsResponse = await self._client.request(
             "GET",
             "/organization/usage/embeddings",
             query={
@@ -648,7 +658,7 @@ class AsyncUsage(AsyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageEmbeddingsResponse,
             options=options,
         )
         return result
@@ -667,11 +677,11 @@ class AsyncUsage(AsyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageFileSearchCallsResponse:
         """`GET /organization/usage/file_search_calls`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageFileSearchCallsResponse
 
-        result: UsageResponse = await self._client.request(
+        result: UsageFileSearchCallsResponse = await self._client.request(
             "GET",
             "/organization/usage/file_search_calls",
             query={
@@ -686,7 +696,7 @@ class AsyncUsage(AsyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageFileSearchCallsResponse,
             options=options,
         )
         return result
@@ -707,11 +717,11 @@ class AsyncUsage(AsyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageImagesResponse:
         """`GET /organization/usage/images`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageImagesResponse
 
-        result: UsageResponse = await self._client.request(
+        result: UsageImagesResponse = await self._client.request(
             "GET",
             "/organization/usage/images",
             query={
@@ -728,7 +738,7 @@ class AsyncUsage(AsyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageImagesResponse,
             options=options,
         )
         return result
@@ -747,11 +757,11 @@ class AsyncUsage(AsyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageModerationsResponse:
         """`GET /organization/usage/moderations`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageModerationsResponse
 
-        result: UsageResponse = await self._client.request(
+        result: UsageModerationsResponse = await self._client.request(
             "GET",
             "/organization/usage/moderations",
             query={
@@ -766,7 +776,7 @@ class AsyncUsage(AsyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageModerationsResponse,
             options=options,
         )
         return result
@@ -782,11 +792,11 @@ class AsyncUsage(AsyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageVectorStoresResponse:
         """`GET /organization/usage/vector_stores`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageVectorStoresResponse
 
-        result: UsageResponse = await self._client.request(
+        result: UsageVectorStoresResponse = await self._client.request(
             "GET",
             "/organization/usage/vector_stores",
             query={
@@ -798,7 +808,7 @@ class AsyncUsage(AsyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageVectorStoresResponse,
             options=options,
         )
         return result
@@ -818,11 +828,11 @@ class AsyncUsage(AsyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         page: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> UsageResponse:
+    ) -> UsageWebSearchCallsResponse:
         """`GET /organization/usage/web_search_calls`."""
-        from openai_kit.types.admin import UsageResponse
+        from openai_kit.types.admin import UsageWebSearchCallsResponse
 
-        result: UsageResponse = await self._client.request(
+        result: UsageWebSearchCallsResponse = await self._client.request(
             "GET",
             "/organization/usage/web_search_calls",
             query={
@@ -838,7 +848,11 @@ class AsyncUsage(AsyncAPIResource):
                 "limit": limit,
                 "page": page,
             },
-            cast_to=UsageResponse,
+            cast_to=UsageWebSearchCallsResponse,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

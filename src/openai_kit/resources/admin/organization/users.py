@@ -13,11 +13,12 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncConversationCursorPage, SyncConversationCursorPage, AsyncNextCursorPage, SyncNextCursorPage
     from openai_kit.types.admin import (
-        AssignedRoleDetails,
-        DeletedRoleAssignmentResource,
-        User,
+        OrganizationUser,
+        RoleDeleteResponse,
+        RoleListResponse,
+        RoleRetrieveResponse,
         UserDeleteResponse,
         UserRoleAssignment,
     )
@@ -37,13 +38,15 @@ class Users(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         emails: Sequence[str] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[User]:
+    ) -> SyncConversationCursorPage[OrganizationUser]:
         """`GET /organization/users`."""
-        from openai_kit.types.admin import User
+        from openai_kit.types.admin import OrganizationUser
+        from openai_kit.pagination import SyncConversationCursorPage
 
-        result: SyncPage[User] = self._client.get_api_list(
+        result: SyncConversationCursorPage[OrganizationUser] = self._client.get_api_list(
             "/organization/users",
-            model=User,
+            model=OrganizationUser,
+            page=SyncConversationCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -57,14 +60,14 @@ class Users(SyncAPIResource):
         self,
         user_id: str,
         **options: Unpack[RequestOptions],
-    ) -> User:
+    ) -> OrganizationUser:
         """`GET /organization/users/{user_id}`."""
-        from openai_kit.types.admin import User
+        from openai_kit.types.admin import OrganizationUser
 
-        result: User = self._client.request(
+        result: OrganizationUser = self._client.request(
             "GET",
             f"/organization/users/{path_param('user_id', user_id)}",
-            cast_to=User,
+            cast_to=OrganizationUser,
             options=options,
         )
         return result
@@ -78,11 +81,11 @@ class Users(SyncAPIResource):
         technical_level: Optional[str] | NotGiven = NOT_GIVEN,
         developer_persona: Optional[str] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> User:
+    ) -> OrganizationUser:
         """`POST /organization/users/{user_id}`."""
-        from openai_kit.types.admin import User
+        from openai_kit.types.admin import OrganizationUser
 
-        result: User = self._client.request(
+        result: OrganizationUser = self._client.request(
             "POST",
             f"/organization/users/{path_param('user_id', user_id)}",
             body={
@@ -91,7 +94,7 @@ class Users(SyncAPIResource):
                 "technical_level": technical_level,
                 "developer_persona": developer_persona,
             },
-            cast_to=User,
+            cast_to=OrganizationUser,
             options=options,
         )
         return result
@@ -127,13 +130,15 @@ class AsyncUsers(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         emails: Sequence[str] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[User]:
+    ) -> AsyncConversationCursorPage[OrganizationUser]:
         """`GET /organization/users`."""
-        from openai_kit.types.admin import User
+        from openai_kit.types.admin import OrganizationUser
+        from openai_kit.pagination import AsyncConversationCursorPage
 
-        result: AsyncPage[User] = self._client.get_api_list(
+        result: AsyncConversationCursorPage[OrganizationUser] = self._client.get_api_list(
             "/organization/users",
-            model=User,
+            model=OrganizationUser,
+            page=AsyncConversationCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -147,14 +152,14 @@ class AsyncUsers(AsyncAPIResource):
         self,
         user_id: str,
         **options: Unpack[RequestOptions],
-    ) -> User:
+    ) -> OrganizationUser:
         """`GET /organization/users/{user_id}`."""
-        from openai_kit.types.admin import User
+        from openai_kit.types.admin import OrganizationUser
 
-        result: User = await self._client.request(
+        result: OrganizationUser = await self._client.request(
             "GET",
             f"/organization/users/{path_param('user_id', user_id)}",
-            cast_to=User,
+            cast_to=OrganizationUser,
             options=options,
         )
         return result
@@ -168,11 +173,11 @@ class AsyncUsers(AsyncAPIResource):
         technical_level: Optional[str] | NotGiven = NOT_GIVEN,
         developer_persona: Optional[str] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> User:
+    ) -> OrganizationUser:
         """`POST /organization/users/{user_id}`."""
-        from openai_kit.types.admin import User
+        from openai_kit.types.admin import OrganizationUser
 
-        result: User = await self._client.request(
+        result: OrganizationUser = await self._client.request(
             "POST",
             f"/organization/users/{path_param('user_id', user_id)}",
             body={
@@ -181,7 +186,7 @@ class AsyncUsers(AsyncAPIResource):
                 "technical_level": technical_level,
                 "developer_persona": developer_persona,
             },
-            cast_to=User,
+            cast_to=OrganizationUser,
             options=options,
         )
         return result
@@ -214,13 +219,15 @@ class Roles(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[AssignedRoleDetails]:
+    ) -> SyncNextCursorPage[RoleListResponse]:
         """`GET /organization/users/{user_id}/roles`."""
-        from openai_kit.types.admin import AssignedRoleDetails
+        from openai_kit.types.admin import RoleListResponse
+        from openai_kit.pagination import SyncNextCursorPage
 
-        result: SyncPage[AssignedRoleDetails] = self._client.get_api_list(
+        result: SyncNextCursorPage[RoleListResponse] = self._client.get_api_list(
             f"/organization/users/{path_param('user_id', user_id)}/roles",
-            model=AssignedRoleDetails,
+            model=RoleListResponse,
+            page=SyncNextCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -257,14 +264,14 @@ class Roles(SyncAPIResource):
         *,
         user_id: str,
         **options: Unpack[RequestOptions],
-    ) -> AssignedRoleDetails:
+    ) -> RoleRetrieveResponse:
         """`GET /organization/users/{user_id}/roles/{role_id}`."""
-        from openai_kit.types.admin import AssignedRoleDetails
+        from openai_kit.types.admin import RoleRetrieveResponse
 
-        result: AssignedRoleDetails = self._client.request(
+        result: RoleRetrieveResponse = self._client.request(
             "GET",
             f"/organization/users/{path_param('user_id', user_id)}/roles/{path_param('role_id', role_id)}",
-            cast_to=AssignedRoleDetails,
+            cast_to=RoleRetrieveResponse,
             options=options,
         )
         return result
@@ -275,14 +282,14 @@ class Roles(SyncAPIResource):
         *,
         user_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeletedRoleAssignmentResource:
+    ) -> RoleDeleteResponse:
         """`DELETE /organization/users/{user_id}/roles/{role_id}`."""
-        from openai_kit.types.admin import DeletedRoleAssignmentResource
+        from openai_kit.types.admin import RoleDeleteResponse
 
-        result: DeletedRoleAssignmentResource = self._client.request(
+        result: RoleDeleteResponse = self._client.request(
             "DELETE",
             f"/organization/users/{path_param('user_id', user_id)}/roles/{path_param('role_id', role_id)}",
-            cast_to=DeletedRoleAssignmentResource,
+            cast_to=RoleDeleteResponse,
             options=options,
         )
         return result
@@ -299,13 +306,15 @@ class AsyncRoles(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[AssignedRoleDetails]:
+    ) -> AsyncNextCursorPage[RoleListResponse]:
         """`GET /organization/users/{user_id}/roles`."""
-        from openai_kit.types.admin import AssignedRoleDetails
+        from openai_kit.types.admin import RoleListResponse
+        from openai_kit.pagination import AsyncNextCursorPage
 
-        result: AsyncPage[AssignedRoleDetails] = self._client.get_api_list(
+        result: AsyncNextCursorPage[RoleListResponse] = self._client.get_api_list(
             f"/organization/users/{path_param('user_id', user_id)}/roles",
-            model=AssignedRoleDetails,
+            model=RoleListResponse,
+            page=AsyncNextCursorPage,
             query={
                 "limit": limit,
                 "after": after,
@@ -342,14 +351,14 @@ class AsyncRoles(AsyncAPIResource):
         *,
         user_id: str,
         **options: Unpack[RequestOptions],
-    ) -> AssignedRoleDetails:
+    ) -> RoleRetrieveResponse:
         """`GET /organization/users/{user_id}/roles/{role_id}`."""
-        from openai_kit.types.admin import AssignedRoleDetails
+        from openai_kit.types.admin import RoleRetrieveResponse
 
-        result: AssignedRoleDetails = await self._client.request(
+        result: RoleRetrieveResponse = await self._client.request(
             "GET",
             f"/organization/users/{path_param('user_id', user_id)}/roles/{path_param('role_id', role_id)}",
-            cast_to=AssignedRoleDetails,
+            cast_to=RoleRetrieveResponse,
             options=options,
         )
         return result
@@ -360,14 +369,18 @@ class AsyncRoles(AsyncAPIResource):
         *,
         user_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeletedRoleAssignmentResource:
+    ) -> RoleDeleteResponse:
         """`DELETE /organization/users/{user_id}/roles/{role_id}`."""
-        from openai_kit.types.admin import DeletedRoleAssignmentResource
+        from openai_kit.types.admin import RoleDeleteResponse
 
-        result: DeletedRoleAssignmentResource = await self._client.request(
+        result: RoleDeleteResponse = await self._client.request(
             "DELETE",
             f"/organization/users/{path_param('user_id', user_id)}/roles/{path_param('role_id', role_id)}",
-            cast_to=DeletedRoleAssignmentResource,
+            cast_to=RoleDeleteResponse,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -46,3 +46,16 @@ class AsyncChatkit(AsyncAPIResource):
         from openai_kit.resources.beta.chatkit.threads import AsyncThreads
 
         return AsyncThreads(self._client)
+
+
+# the official SDK's names of this module that live elsewhere here
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    pass
+else:
+
+    def __getattr__(name: str) -> _typing.Any:
+        from openai_kit._official_modules import lookup
+
+        return lookup(__name__, name)

@@ -13,7 +13,7 @@ from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
     from openai_kit.types.beta.chatkit import (
-        ChatSessionResource,
+        ChatSession,
         ChatkitConfigurationParam,
         ExpiresAfterParam,
         RateLimitsParam,
@@ -28,14 +28,14 @@ class Sessions(SyncAPIResource):
         self,
         session_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ChatSessionResource:
+    ) -> ChatSession:
         """`POST /chatkit/sessions/{session_id}/cancel`."""
-        from openai_kit.types.beta.chatkit import ChatSessionResource
+        from openai_kit.types.beta.chatkit import ChatSession
 
-        result: ChatSessionResource = self._client.request(
+        result: ChatSession = self._client.request(
             "POST",
             f"/chatkit/sessions/{path_param('session_id', session_id)}/cancel",
-            cast_to=ChatSessionResource,
+            cast_to=ChatSession,
             options=options,
         )
         return result
@@ -49,11 +49,11 @@ class Sessions(SyncAPIResource):
         rate_limits: RateLimitsParam | NotGiven = NOT_GIVEN,
         chatkit_configuration: ChatkitConfigurationParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> ChatSessionResource:
+    ) -> ChatSession:
         """`POST /chatkit/sessions`."""
-        from openai_kit.types.beta.chatkit import ChatSessionResource
+        from openai_kit.types.beta.chatkit import ChatSession
 
-        result: ChatSessionResource = self._client.request(
+        result: ChatSession = self._client.request(
             "POST",
             "/chatkit/sessions",
             body={
@@ -63,7 +63,7 @@ class Sessions(SyncAPIResource):
                 "rate_limits": rate_limits,
                 "chatkit_configuration": chatkit_configuration,
             },
-            cast_to=ChatSessionResource,
+            cast_to=ChatSession,
             options=options,
         )
         return result
@@ -76,14 +76,14 @@ class AsyncSessions(AsyncAPIResource):
         self,
         session_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ChatSessionResource:
+    ) -> ChatSession:
         """`POST /chatkit/sessions/{session_id}/cancel`."""
-        from openai_kit.types.beta.chatkit import ChatSessionResource
+        from openai_kit.types.beta.chatkit import ChatSession
 
-        result: ChatSessionResource = await self._client.request(
+        result: ChatSession = await self._client.request(
             "POST",
             f"/chatkit/sessions/{path_param('session_id', session_id)}/cancel",
-            cast_to=ChatSessionResource,
+            cast_to=ChatSession,
             options=options,
         )
         return result
@@ -97,11 +97,11 @@ class AsyncSessions(AsyncAPIResource):
         rate_limits: RateLimitsParam | NotGiven = NOT_GIVEN,
         chatkit_configuration: ChatkitConfigurationParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> ChatSessionResource:
+    ) -> ChatSession:
         """`POST /chatkit/sessions`."""
-        from openai_kit.types.beta.chatkit import ChatSessionResource
+        from openai_kit.types.beta.chatkit import ChatSession
 
-        result: ChatSessionResource = await self._client.request(
+        result: ChatSession = await self._client.request(
             "POST",
             "/chatkit/sessions",
             body={
@@ -111,7 +111,11 @@ class AsyncSessions(AsyncAPIResource):
                 "rate_limits": rate_limits,
                 "chatkit_configuration": chatkit_configuration,
             },
-            cast_to=ChatSessionResource,
+            cast_to=ChatSession,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -12,12 +12,12 @@ from openai_kit._resource import AsyncAPIResource, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncConversationCursorPage, SyncConversationCursorPage
     from openai_kit.types.beta.chatkit import (
-        DeletedThreadResource,
+        ChatKitThread,
         OrderEnumParam,
+        ThreadDeleteResponse,
         ThreadItem,
-        ThreadResource,
     )
 
 
@@ -33,13 +33,15 @@ class Threads(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         before: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[ThreadItem]:
+    ) -> SyncConversationCursorPage[ThreadItem]:
         """`GET /chatkit/threads/{thread_id}/items`."""
         from openai_kit.types.beta.chatkit import ThreadItem
+        from openai_kit.pagination import SyncConversationCursorPage
 
-        result: SyncPage[ThreadItem] = self._client.get_api_list(
+        result: SyncConversationCursorPage[ThreadItem] = self._client.get_api_list(
             f"/chatkit/threads/{path_param('thread_id', thread_id)}/items",
             model=ThreadItem,
+            page=SyncConversationCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -54,14 +56,14 @@ class Threads(SyncAPIResource):
         self,
         thread_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ThreadResource:
+    ) -> ChatKitThread:
         """`GET /chatkit/threads/{thread_id}`."""
-        from openai_kit.types.beta.chatkit import ThreadResource
+        from openai_kit.types.beta.chatkit import ChatKitThread
 
-        result: ThreadResource = self._client.request(
+        result: ChatKitThread = self._client.request(
             "GET",
             f"/chatkit/threads/{path_param('thread_id', thread_id)}",
-            cast_to=ThreadResource,
+            cast_to=ChatKitThread,
             options=options,
         )
         return result
@@ -70,14 +72,14 @@ class Threads(SyncAPIResource):
         self,
         thread_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeletedThreadResource:
+    ) -> ThreadDeleteResponse:
         """`DELETE /chatkit/threads/{thread_id}`."""
-        from openai_kit.types.beta.chatkit import DeletedThreadResource
+        from openai_kit.types.beta.chatkit import ThreadDeleteResponse
 
-        result: DeletedThreadResource = self._client.request(
+        result: ThreadDeleteResponse = self._client.request(
             "DELETE",
             f"/chatkit/threads/{path_param('thread_id', thread_id)}",
-            cast_to=DeletedThreadResource,
+            cast_to=ThreadDeleteResponse,
             options=options,
         )
         return result
@@ -91,13 +93,15 @@ class Threads(SyncAPIResource):
         before: str | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[ThreadResource]:
+    ) -> SyncConversationCursorPage[ChatKitThread]:
         """`GET /chatkit/threads`."""
-        from openai_kit.types.beta.chatkit import ThreadResource
+        from openai_kit.types.beta.chatkit import ChatKitThread
+        from openai_kit.pagination import SyncConversationCursorPage
 
-        result: SyncPage[ThreadResource] = self._client.get_api_list(
+        result: SyncConversationCursorPage[ChatKitThread] = self._client.get_api_list(
             "/chatkit/threads",
-            model=ThreadResource,
+            model=ChatKitThread,
+            page=SyncConversationCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -122,13 +126,15 @@ class AsyncThreads(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         before: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[ThreadItem]:
+    ) -> AsyncConversationCursorPage[ThreadItem]:
         """`GET /chatkit/threads/{thread_id}/items`."""
         from openai_kit.types.beta.chatkit import ThreadItem
+        from openai_kit.pagination import AsyncConversationCursorPage
 
-        result: AsyncPage[ThreadItem] = self._client.get_api_list(
+        result: AsyncConversationCursorPage[ThreadItem] = self._client.get_api_list(
             f"/chatkit/threads/{path_param('thread_id', thread_id)}/items",
             model=ThreadItem,
+            page=AsyncConversationCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -143,14 +149,14 @@ class AsyncThreads(AsyncAPIResource):
         self,
         thread_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ThreadResource:
+    ) -> ChatKitThread:
         """`GET /chatkit/threads/{thread_id}`."""
-        from openai_kit.types.beta.chatkit import ThreadResource
+        from openai_kit.types.beta.chatkit import ChatKitThread
 
-        result: ThreadResource = await self._client.request(
+        result: ChatKitThread = await self._client.request(
             "GET",
             f"/chatkit/threads/{path_param('thread_id', thread_id)}",
-            cast_to=ThreadResource,
+            cast_to=ChatKitThread,
             options=options,
         )
         return result
@@ -159,14 +165,14 @@ class AsyncThreads(AsyncAPIResource):
         self,
         thread_id: str,
         **options: Unpack[RequestOptions],
-    ) -> DeletedThreadResource:
+    ) -> ThreadDeleteResponse:
         """`DELETE /chatkit/threads/{thread_id}`."""
-        from openai_kit.types.beta.chatkit import DeletedThreadResource
+        from openai_kit.types.beta.chatkit import ThreadDeleteResponse
 
-        result: DeletedThreadResource = await self._client.request(
+        result: ThreadDeleteResponse = await self._client.request(
             "DELETE",
             f"/chatkit/threads/{path_param('thread_id', thread_id)}",
-            cast_to=DeletedThreadResource,
+            cast_to=ThreadDeleteResponse,
             options=options,
         )
         return result
@@ -180,13 +186,15 @@ class AsyncThreads(AsyncAPIResource):
         before: str | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[ThreadResource]:
+    ) -> AsyncConversationCursorPage[ChatKitThread]:
         """`GET /chatkit/threads`."""
-        from openai_kit.types.beta.chatkit import ThreadResource
+        from openai_kit.types.beta.chatkit import ChatKitThread
+        from openai_kit.pagination import AsyncConversationCursorPage
 
-        result: AsyncPage[ThreadResource] = self._client.get_api_list(
+        result: AsyncConversationCursorPage[ChatKitThread] = self._client.get_api_list(
             "/chatkit/threads",
-            model=ThreadResource,
+            model=ChatKitThread,
+            page=AsyncConversationCursorPage,
             query={
                 "limit": limit,
                 "order": order,
@@ -197,3 +205,7 @@ class AsyncThreads(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
         RealtimeSessionCreateRequestToolParam,
         RealtimeSessionCreateRequestTracingTracingConfigurationParam,
         RealtimeSessionCreateRequestTurnDetectionParam,
-        RealtimeSessionCreateResponse,
+        SessionCreateResponse,
     )
     from openai_kit.types.realtime import (
         RealtimeTruncationParam,
@@ -36,7 +36,7 @@ class Sessions(SyncAPIResource):
     def create(
         self,
         *,
-        client_secret: RealtimeSessionCreateRequestClientSecretParam,
+        client_secret: RealtimeSessionCreateRequestClientSecretParam | NotGiven = NOT_GIVEN,
         modalities: Sequence[Literal["text", "audio"]] | NotGiven = NOT_GIVEN,
         instructions: str | NotGiven = NOT_GIVEN,
         voice: VoiceIdsOrCustomVoiceParam | NotGiven = NOT_GIVEN,
@@ -53,11 +53,11 @@ class Sessions(SyncAPIResource):
         truncation: RealtimeTruncationParam | NotGiven = NOT_GIVEN,
         prompt: PromptParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> RealtimeSessionCreateResponse:
+    ) -> SessionCreateResponse:
         """`POST /realtime/sessions`."""
-        from openai_kit.types.beta.realtime import RealtimeSessionCreateResponse
+        from openai_kit.types.beta.realtime import SessionCreateResponse
 
-        result: RealtimeSessionCreateResponse = self._client.request(
+        result: SessionCreateResponse = self._client.request(
             "POST",
             "/realtime/sessions",
             body={
@@ -78,7 +78,7 @@ class Sessions(SyncAPIResource):
                 "truncation": truncation,
                 "prompt": prompt,
             },
-            cast_to=RealtimeSessionCreateResponse,
+            cast_to=SessionCreateResponse,
             options=options,
         )
         return result
@@ -90,7 +90,7 @@ class AsyncSessions(AsyncAPIResource):
     async def create(
         self,
         *,
-        client_secret: RealtimeSessionCreateRequestClientSecretParam,
+        client_secret: RealtimeSessionCreateRequestClientSecretParam | NotGiven = NOT_GIVEN,
         modalities: Sequence[Literal["text", "audio"]] | NotGiven = NOT_GIVEN,
         instructions: str | NotGiven = NOT_GIVEN,
         voice: VoiceIdsOrCustomVoiceParam | NotGiven = NOT_GIVEN,
@@ -107,11 +107,11 @@ class AsyncSessions(AsyncAPIResource):
         truncation: RealtimeTruncationParam | NotGiven = NOT_GIVEN,
         prompt: PromptParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> RealtimeSessionCreateResponse:
+    ) -> SessionCreateResponse:
         """`POST /realtime/sessions`."""
-        from openai_kit.types.beta.realtime import RealtimeSessionCreateResponse
+        from openai_kit.types.beta.realtime import SessionCreateResponse
 
-        result: RealtimeSessionCreateResponse = await self._client.request(
+        result: SessionCreateResponse = await self._client.request(
             "POST",
             "/realtime/sessions",
             body={
@@ -132,7 +132,11 @@ class AsyncSessions(AsyncAPIResource):
                 "truncation": truncation,
                 "prompt": prompt,
             },
-            cast_to=RealtimeSessionCreateResponse,
+            cast_to=SessionCreateResponse,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

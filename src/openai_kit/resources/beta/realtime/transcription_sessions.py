@@ -15,7 +15,7 @@ if TYPE_CHECKING:
         AudioTranscriptionParam,
         RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam,
         RealtimeTranscriptionSessionCreateRequestTurnDetectionParam,
-        RealtimeTranscriptionSessionCreateResponse,
+        TranscriptionSession,
     )
 
 
@@ -31,11 +31,11 @@ class TranscriptionSessions(SyncAPIResource):
         input_audio_transcription: AudioTranscriptionParam | NotGiven = NOT_GIVEN,
         include: Sequence[Literal["item.input_audio_transcription.logprobs"]] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> RealtimeTranscriptionSessionCreateResponse:
+    ) -> TranscriptionSession:
         """`POST /realtime/transcription_sessions`."""
-        from openai_kit.types.realtime import RealtimeTranscriptionSessionCreateResponse
+        from openai_kit.types.realtime import TranscriptionSession
 
-        result: RealtimeTranscriptionSessionCreateResponse = self._client.request(
+        result: TranscriptionSession = self._client.request(
             "POST",
             "/realtime/transcription_sessions",
             body={
@@ -45,7 +45,7 @@ class TranscriptionSessions(SyncAPIResource):
                 "input_audio_transcription": input_audio_transcription,
                 "include": include,
             },
-            cast_to=RealtimeTranscriptionSessionCreateResponse,
+            cast_to=TranscriptionSession,
             options=options,
         )
         return result
@@ -63,11 +63,11 @@ class AsyncTranscriptionSessions(AsyncAPIResource):
         input_audio_transcription: AudioTranscriptionParam | NotGiven = NOT_GIVEN,
         include: Sequence[Literal["item.input_audio_transcription.logprobs"]] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> RealtimeTranscriptionSessionCreateResponse:
+    ) -> TranscriptionSession:
         """`POST /realtime/transcription_sessions`."""
-        from openai_kit.types.realtime import RealtimeTranscriptionSessionCreateResponse
+        from openai_kit.types.realtime import TranscriptionSession
 
-        result: RealtimeTranscriptionSessionCreateResponse = await self._client.request(
+        result: TranscriptionSession = await self._client.request(
             "POST",
             "/realtime/transcription_sessions",
             body={
@@ -77,7 +77,11 @@ class AsyncTranscriptionSessions(AsyncAPIResource):
                 "input_audio_transcription": input_audio_transcription,
                 "include": include,
             },
-            cast_to=RealtimeTranscriptionSessionCreateResponse,
+            cast_to=TranscriptionSession,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     )
     from openai_kit.types.fine_tuning import (
         GraderMultiParam,
-        RunGraderResponse,
-        ValidateGraderResponse,
+        GraderRunResponse,
+        GraderValidateResponse,
     )
 
 
@@ -34,11 +34,11 @@ class Graders(SyncAPIResource):
         model_sample: str,
         item: Dict[str, object] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> RunGraderResponse:
+    ) -> GraderRunResponse:
         """`POST /fine_tuning/alpha/graders/run`."""
-        from openai_kit.types.fine_tuning import RunGraderResponse
+        from openai_kit.types.fine_tuning import GraderRunResponse
 
-        result: RunGraderResponse = self._client.request(
+        result: GraderRunResponse = self._client.request(
             "POST",
             "/fine_tuning/alpha/graders/run",
             body={
@@ -46,7 +46,7 @@ class Graders(SyncAPIResource):
                 "item": item,
                 "model_sample": model_sample,
             },
-            cast_to=RunGraderResponse,
+            cast_to=GraderRunResponse,
             options=options,
         )
         return result
@@ -56,17 +56,17 @@ class Graders(SyncAPIResource):
         *,
         grader: Union[GraderStringCheckParam, GraderTextSimilarityParam, GraderPythonParam, GraderScoreModelParam, GraderMultiParam],
         **options: Unpack[RequestOptions],
-    ) -> ValidateGraderResponse:
+    ) -> GraderValidateResponse:
         """`POST /fine_tuning/alpha/graders/validate`."""
-        from openai_kit.types.fine_tuning import ValidateGraderResponse
+        from openai_kit.types.fine_tuning import GraderValidateResponse
 
-        result: ValidateGraderResponse = self._client.request(
+        result: GraderValidateResponse = self._client.request(
             "POST",
             "/fine_tuning/alpha/graders/validate",
             body={
                 "grader": grader,
             },
-            cast_to=ValidateGraderResponse,
+            cast_to=GraderValidateResponse,
             options=options,
         )
         return result
@@ -82,11 +82,11 @@ class AsyncGraders(AsyncAPIResource):
         model_sample: str,
         item: Dict[str, object] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> RunGraderResponse:
+    ) -> GraderRunResponse:
         """`POST /fine_tuning/alpha/graders/run`."""
-        from openai_kit.types.fine_tuning import RunGraderResponse
+        from openai_kit.types.fine_tuning import GraderRunResponse
 
-        result: RunGraderResponse = await self._client.request(
+        result: GraderRunResponse = await self._client.request(
             "POST",
             "/fine_tuning/alpha/graders/run",
             body={
@@ -94,7 +94,7 @@ class AsyncGraders(AsyncAPIResource):
                 "item": item,
                 "model_sample": model_sample,
             },
-            cast_to=RunGraderResponse,
+            cast_to=GraderRunResponse,
             options=options,
         )
         return result
@@ -104,17 +104,21 @@ class AsyncGraders(AsyncAPIResource):
         *,
         grader: Union[GraderStringCheckParam, GraderTextSimilarityParam, GraderPythonParam, GraderScoreModelParam, GraderMultiParam],
         **options: Unpack[RequestOptions],
-    ) -> ValidateGraderResponse:
+    ) -> GraderValidateResponse:
         """`POST /fine_tuning/alpha/graders/validate`."""
-        from openai_kit.types.fine_tuning import ValidateGraderResponse
+        from openai_kit.types.fine_tuning import GraderValidateResponse
 
-        result: ValidateGraderResponse = await self._client.request(
+        result: GraderValidateResponse = await self._client.request(
             "POST",
             "/fine_tuning/alpha/graders/validate",
             body={
                 "grader": grader,
             },
-            cast_to=ValidateGraderResponse,
+            cast_to=GraderValidateResponse,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []

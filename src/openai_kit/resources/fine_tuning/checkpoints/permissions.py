@@ -9,18 +9,19 @@ from typing import TYPE_CHECKING, Sequence
 from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._sdk_helpers.extras import AsyncPermissionsHelpers, PermissionsHelpers
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
-    from openai_kit._pagination import AsyncPage, SyncPage
+    from openai_kit.pagination import AsyncConversationCursorPage, SyncConversationCursorPage
     from openai_kit.types.fine_tuning import (
-        DeleteFineTuningCheckpointPermissionResponse,
-        FineTuningCheckpointPermission,
         ListFineTuningCheckpointPermissionResponse,
+        PermissionDeleteResponse,
+        PermissionListResponse,
     )
 
 
-class Permissions(SyncAPIResource):
+class Permissions(PermissionsHelpers, SyncAPIResource):
     """`client.fine_tuning.checkpoints.permissions`."""
 
     def list(
@@ -32,13 +33,15 @@ class Permissions(SyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         order: Literal["ascending", "descending"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[FineTuningCheckpointPermission]:
+    ) -> SyncConversationCursorPage[PermissionListResponse]:
         """`GET /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions`."""
-        from openai_kit.types.fine_tuning import FineTuningCheckpointPermission
+        from openai_kit.types.fine_tuning import PermissionListResponse
+        from openai_kit.pagination import SyncConversationCursorPage
 
-        result: SyncPage[FineTuningCheckpointPermission] = self._client.get_api_list(
+        result: SyncConversationCursorPage[PermissionListResponse] = self._client.get_api_list(
             f"/fine_tuning/checkpoints/{path_param('fine_tuned_model_checkpoint', fine_tuned_model_checkpoint)}/permissions",
-            model=FineTuningCheckpointPermission,
+            model=PermissionListResponse,
+            page=SyncConversationCursorPage,
             query={
                 "project_id": project_id,
                 "after": after,
@@ -76,20 +79,20 @@ class Permissions(SyncAPIResource):
         *,
         fine_tuned_model_checkpoint: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteFineTuningCheckpointPermissionResponse:
+    ) -> PermissionDeleteResponse:
         """`DELETE /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}`."""
-        from openai_kit.types.fine_tuning import DeleteFineTuningCheckpointPermissionResponse
+        from openai_kit.types.fine_tuning import PermissionDeleteResponse
 
-        result: DeleteFineTuningCheckpointPermissionResponse = self._client.request(
+        result: PermissionDeleteResponse = self._client.request(
             "DELETE",
             f"/fine_tuning/checkpoints/{path_param('fine_tuned_model_checkpoint', fine_tuned_model_checkpoint)}/permissions/{path_param('permission_id', permission_id)}",
-            cast_to=DeleteFineTuningCheckpointPermissionResponse,
+            cast_to=PermissionDeleteResponse,
             options=options,
         )
         return result
 
 
-class AsyncPermissions(AsyncAPIResource):
+class AsyncPermissions(AsyncPermissionsHelpers, AsyncAPIResource):
     """`client.fine_tuning.checkpoints.permissions`."""
 
     def list(
@@ -101,13 +104,15 @@ class AsyncPermissions(AsyncAPIResource):
         limit: int | NotGiven = NOT_GIVEN,
         order: Literal["ascending", "descending"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[FineTuningCheckpointPermission]:
+    ) -> AsyncConversationCursorPage[PermissionListResponse]:
         """`GET /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions`."""
-        from openai_kit.types.fine_tuning import FineTuningCheckpointPermission
+        from openai_kit.types.fine_tuning import PermissionListResponse
+        from openai_kit.pagination import AsyncConversationCursorPage
 
-        result: AsyncPage[FineTuningCheckpointPermission] = self._client.get_api_list(
+        result: AsyncConversationCursorPage[PermissionListResponse] = self._client.get_api_list(
             f"/fine_tuning/checkpoints/{path_param('fine_tuned_model_checkpoint', fine_tuned_model_checkpoint)}/permissions",
-            model=FineTuningCheckpointPermission,
+            model=PermissionListResponse,
+            page=AsyncConversationCursorPage,
             query={
                 "project_id": project_id,
                 "after": after,
@@ -145,14 +150,18 @@ class AsyncPermissions(AsyncAPIResource):
         *,
         fine_tuned_model_checkpoint: str,
         **options: Unpack[RequestOptions],
-    ) -> DeleteFineTuningCheckpointPermissionResponse:
+    ) -> PermissionDeleteResponse:
         """`DELETE /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}`."""
-        from openai_kit.types.fine_tuning import DeleteFineTuningCheckpointPermissionResponse
+        from openai_kit.types.fine_tuning import PermissionDeleteResponse
 
-        result: DeleteFineTuningCheckpointPermissionResponse = await self._client.request(
+        result: PermissionDeleteResponse = await self._client.request(
             "DELETE",
             f"/fine_tuning/checkpoints/{path_param('fine_tuned_model_checkpoint', fine_tuned_model_checkpoint)}/permissions/{path_param('permission_id', permission_id)}",
-            cast_to=DeleteFineTuningCheckpointPermissionResponse,
+            cast_to=PermissionDeleteResponse,
             options=options,
         )
         return result
+
+
+#: submodules of the official SDK's layout come from openai_kit._official_modules
+__path__: list[str] = []
