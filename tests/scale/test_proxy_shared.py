@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -211,6 +212,23 @@ def test_workers_restart_a_dead_worker(upstream: tuple[Upstream, str], tokens: P
         assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE
 
 
+def test_configuration_errors_name_the_flag(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openai_kit import ConfigError
+    from openai_kit.cli import main
+    from openai_kit.proxy import ProxyConfig
+
+    with pytest.raises(ConfigError, match="redis_url must be a redis://"):
+        ProxyConfig(api_key="sk-x", allow_anonymous=True, redis_url="http://127.0.0.1:6379")
+    config = ProxyConfig(api_key="sk-x", allow_anonymous=True, redis_url="redis://:pw-secret@127.0.0.1:1/0")
+    assert "pw-secret" not in repr(config)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    code = main(["proxy", "--allow-anonymous", "--redis-url", "ftp://:pw-secret@host/0"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--redis-url must be a redis://" in err and "pw-secret" not in err
+
+
 def test_redis_down_answers_503_fast_without_secrets(
     upstream: tuple[Upstream, str], tokens: Path, tmp_path: Path
 ) -> None:
@@ -239,6 +257,17 @@ def test_redis_down_answers_503_fast_without_secrets(
         _,
     ):
         assert_503_fast(base)
+
+    # a Redis that accepts connections and never answers: 503 after --redis-timeout, not a hang
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        hung_url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        with proxy_process([*common, "--redis-url", hung_url], env(), str(tmp_path / "hung.log")) as (
+            base,
+            _,
+        ):
+            assert_503_fast(base)
 
     # Redis goes away under a running proxy: 503 at once instead of a hang; back to 200 once it returns
     log = tmp_path / "proxy.log"

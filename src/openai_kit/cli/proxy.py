@@ -419,6 +419,7 @@ def _supervise(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"openai-kit proxy: cannot listen on {args.host}:{args.port} ({exc.strerror})", file=sys.stderr)
         return 2
+    args.port = holder.getsockname()[1]  # --port 0: the workers share the port chosen here
     stopping = False
 
     def stop(signum: int, frame: object) -> None:
