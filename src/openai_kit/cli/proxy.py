@@ -420,6 +420,11 @@ def _supervise(args: argparse.Namespace) -> int:
         print(f"openai-kit proxy: cannot listen on {args.host}:{args.port} ({exc.strerror})", file=sys.stderr)
         return 2
     args.port = holder.getsockname()[1]  # --port 0: the workers share the port chosen here
+    print(
+        f"openai-kit proxy: {args.workers} workers on http://{args.host}:{args.port}",
+        file=sys.stderr,
+        flush=True,
+    )
     stopping = False
 
     def stop(signum: int, frame: object) -> None:
