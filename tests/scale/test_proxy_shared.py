@@ -151,7 +151,7 @@ def test_concurrency_limit_holds_across_processes_and_survives_a_dead_one(
             assert time.monotonic() - t0 < 5, "the dead process's slots leaked"
             time.sleep(0.1)
         assert r.status_code == 200
-        assert time.monotonic() - t0 < 3  # at most the TTL (1.5 s) plus polling
+        assert time.monotonic() - t0 < 3.5  # at most the TTL (1.5 s) plus polling
         state.release.set()
         del s1, s2
 
@@ -169,8 +169,11 @@ def test_workers_share_one_port_one_limit_and_reload_the_token_file(
     log = tmp_path / "proxy.log"
     common = args(url, tokens, "--workers", "2", "--rate-limit", "15", "--redis-url", redis_url)
     with proxy_process(common, env(), str(log)) as (base, _):
+        t0 = time.monotonic()
         results = [chat(base).status_code for _ in range(40)]  # one connection each: spread by the kernel
-        assert results.count(200) in (15, 16) and results.count(429) == 40 - results.count(200)
+        refilled = int((time.monotonic() - t0) / 4)  # 15 a minute: one more every 4 s
+        assert 15 <= results.count(200) <= 15 + refilled + 1
+        assert results.count(429) == 40 - results.count(200)
         time.sleep(0.5)  # the access log is written by a thread every 0.2 s
         pids = set(_pids(log, token_id(TOKEN), 200))
         assert len(pids) == 2, f"expected both workers to serve: {pids}"  # and together, one budget
