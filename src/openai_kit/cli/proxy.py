@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import re
+import socket
 import sys
 from typing import Any
 
@@ -73,6 +74,9 @@ _FLAGS = {
     "max_upstream_header_size": "--max-upstream-header-size",
     "rate_limit_burst": "--rate-limit-burst",
     "rate_limit": "--rate-limit",
+    "redis_url": "--redis-url",
+    "redis_timeout": "--redis-timeout",
+    "redis_slot_ttl": "--redis-slot-ttl",
     "a token file or an auth hook": "a token file (--token-file) or an auth hook (--auth)",
     "auth hook ": "--auth ",
     "timeouts must be positive": "--connect-timeout and --read-timeout must be positive",
@@ -213,6 +217,44 @@ def add_parser(subparsers: Any) -> None:
         metavar="SIZE",
         help="upstream response headers larger than this make the response a 502 (default: 64K)",
     )
+    scale = p.add_argument_group("scaling out (several processes, several machines)")
+    scale.add_argument(
+        "--workers",
+        type=_positive(int),
+        default=1,
+        metavar="N",
+        help="serve with N processes on the one port (default: 1); without --redis-url each process "
+        "keeps its own limits",
+    )
+    scale.add_argument(
+        "--redis-url",
+        metavar="URL",
+        default=None,
+        help="share the per-token rate and concurrency limits through this Redis with every proxy process "
+        "using it (default: $OPENAI_KIT_PROXY_REDIS_URL; prefer it for a URL with a password). When Redis "
+        "does not answer, requests get 503",
+    )
+    scale.add_argument(
+        "--redis-prefix",
+        metavar="PREFIX",
+        default=None,
+        help="prefix of the Redis keys; proxies share limits only with the same prefix "
+        "(default: openai-kit:proxy)",
+    )
+    scale.add_argument(
+        "--redis-timeout",
+        type=_positive(float),
+        default=None,
+        metavar="SECONDS",
+        help="longest wait for Redis before answering 503 (default: 1)",
+    )
+    scale.add_argument(
+        "--redis-slot-ttl",
+        type=_positive(float),
+        default=None,
+        metavar="SECONDS",
+        help="a concurrency slot of a proxy process that died stops counting after this (default: 30)",
+    )
     p.add_argument(
         "--cors-origin",
         action="append",
@@ -236,6 +278,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "rate_limit_burst": args.rate_limit_burst,
         "cors_origins": tuple(args.cors_origin),
         "access_log": not args.no_access_log,
+        "redis_url": args.redis_url or os.environ.get("OPENAI_KIT_PROXY_REDIS_URL") or None,
     }
     for name in (
         "azure_api_version",
@@ -248,6 +291,9 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "max_header_size",
         "header_timeout",
         "max_upstream_header_size",
+        "redis_prefix",
+        "redis_timeout",
+        "redis_slot_ttl",
     ):
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
@@ -270,9 +316,15 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from .._errors import ConfigError
 
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s", stream=sys.stderr
+    worker = getattr(args, "_worker", False)
+    workers: int = args.workers
+    # with several processes, each line says which one wrote it
+    fmt = (
+        "%(asctime)s [%(process)d] %(name)s %(message)s"
+        if workers > 1
+        else "%(asctime)s %(name)s %(message)s"
     )
+    logging.basicConfig(level=args.log_level.upper(), format=fmt, stream=sys.stderr)
     try:
         options = _options(args)
         if args.auth:
@@ -290,23 +342,125 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"openai-kit proxy: {flag_message(str(exc))}", file=sys.stderr)
         return 2
-    kind = "Azure OpenAI" if config.is_azure else "upstream"
+    if not worker:
+        kind = "Azure OpenAI" if config.is_azure else "upstream"
+        how = f", {workers} processes" if workers > 1 else ""
+        shared = ", limits shared through Redis" if config.redis_url else ""
+        print(
+            f"openai-kit proxy: http://{args.host}:{args.port}/v1 -> {kind} {config.upstream_url}{how}{shared}",
+            file=sys.stderr,
+            flush=True,
+        )
+        if workers > 1:
+            if not config.redis_url and (config.rate_limit or config.max_concurrent_per_token):
+                logging.getLogger("openai_kit.proxy").warning(
+                    "without --redis-url each of the %d processes enforces the per-token limits on its own",
+                    workers,
+                )
+            return _supervise(args)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=args.host,
+            port=args.port,
+            http=protocol_class(config),  # uvicorn's httptools protocol with limits on request heads
+            ws=WebSocketProtocol,
+            access_log=False,  # the proxy logs its own line per request, without tokens or query strings
+            log_level=args.log_level,
+            server_header=False,
+            proxy_headers=False,  # the proxy never uses the client address; X-Forwarded-* are not trusted
+            ws_max_size=config.ws_max_message_size,
+            lifespan="on",
+        )
+    )
+    if worker:  # one of --workers N: its own listening socket on the shared port
+        server.run(sockets=[_reuse_port_socket(args.host, args.port, listen=True)])
+    else:
+        server.run()
+    return 0
+
+
+# --------------------------------------------------------------------------- --workers N
+
+
+def _reuse_port_socket(host: str, port: int, *, listen: bool) -> socket.socket:
+    """A TCP socket bound to ``host:port`` with SO_REUSEPORT: the kernel spreads new connections over the
+    listening sockets of every worker."""
+    family, kind, proto, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(addr)
+    if listen:
+        sock.listen(2048)
+    return sock
+
+
+def _worker(args: argparse.Namespace) -> None:
+    """Entry point of one worker process (spawned): the same command, serving on a SO_REUSEPORT socket."""
+    args._worker = True
+    raise SystemExit(run(args))
+
+
+def _supervise(args: argparse.Namespace) -> int:
+    """Run ``args.workers`` worker processes until SIGTERM or SIGINT; restart a worker that dies."""
+    import multiprocessing
+    import signal
+    import time
+
+    log = logging.getLogger("openai_kit.proxy")
+    if not hasattr(socket, "SO_REUSEPORT"):
+        print("openai-kit proxy: --workers needs SO_REUSEPORT (Linux, macOS, BSD)", file=sys.stderr)
+        return 2
+    try:
+        # Bound, not listening: keeps the port from programs without SO_REUSEPORT and fails fast when it is
+        # taken; connections only go to the workers' listening sockets.
+        holder = _reuse_port_socket(args.host, args.port, listen=False)
+    except OSError as exc:
+        print(f"openai-kit proxy: cannot listen on {args.host}:{args.port} ({exc.strerror})", file=sys.stderr)
+        return 2
+    args.port = holder.getsockname()[1]  # --port 0: the workers share the port chosen here
     print(
-        f"openai-kit proxy: http://{args.host}:{args.port}/v1 -> {kind} {config.upstream_url}",
+        f"openai-kit proxy: {args.workers} workers on http://{args.host}:{args.port}",
         file=sys.stderr,
         flush=True,
     )
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        http=protocol_class(config),  # uvicorn's httptools protocol with limits on request heads
-        ws=WebSocketProtocol,
-        access_log=False,  # the proxy logs its own line per request, without tokens or query strings
-        log_level=args.log_level,
-        server_header=False,
-        proxy_headers=False,  # the proxy never uses the client address; X-Forwarded-* are not trusted
-        ws_max_size=config.ws_max_message_size,
-        lifespan="on",
-    )
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    ctx = multiprocessing.get_context("spawn")
+    procs: list[Any] = [None] * args.workers
+    started = [0.0] * args.workers
+    try:
+        while not stopping:
+            now = time.monotonic()
+            for i, proc in enumerate(procs):
+                if proc is not None and proc.is_alive():
+                    continue
+                if proc is not None:
+                    if now - started[i] < 1:  # a worker dying at start: one restart a second at most
+                        continue
+                    log.warning(
+                        "worker %d (pid %s) exited with code %s; starting another", i, proc.pid, proc.exitcode
+                    )
+                proc = procs[i] = ctx.Process(target=_worker, args=(args,), name=f"openai-kit-proxy-{i}")
+                proc.start()
+                started[i] = now
+            time.sleep(0.1)
+    finally:
+        for proc in procs:
+            if proc is not None and proc.is_alive():
+                proc.terminate()
+        for proc in procs:
+            if proc is not None:
+                proc.join(15)
+                if proc.is_alive():
+                    proc.kill()
+                    proc.join()
+        holder.close()
     return 0

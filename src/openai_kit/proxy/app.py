@@ -20,6 +20,7 @@ from .forward import HttpRelay
 from .ratelimit import RateLimiter
 from .relay import Admission
 from .server import quiet_uvicorn_logs
+from .shared import SharedLimits
 from .websocket import RealtimeRelay
 
 __all__ = ["create_proxy_app"]
@@ -73,8 +74,19 @@ def create_proxy_app(config: ProxyConfig) -> Starlette:
     """
     token_file = TokenFile(config.token_file) if config.token_file else None
     auth = Authenticator(token_file, config.auth, allow_anonymous=config.allow_anonymous)
+    shared = None
+    if config.redis_url is not None and (config.rate_limit or config.max_concurrent_per_token):
+        shared = SharedLimits(
+            config.redis_url,
+            rate_per_minute=config.rate_limit,
+            burst=config.rate_limit_burst,
+            max_concurrent=config.max_concurrent_per_token,
+            prefix=config.redis_prefix,
+            timeout=config.redis_timeout,
+            slot_ttl=config.redis_slot_ttl,
+        )
     limiter = RateLimiter(config.rate_limit, config.rate_limit_burst) if config.rate_limit else None
-    admission = Admission(auth, limiter, config.max_concurrent_per_token)
+    admission = Admission(auth, limiter, config.max_concurrent_per_token, shared)
     access_log = AccessLog(enabled=config.access_log)
     http = HttpRelay(config, admission, access_log)
     realtime = RealtimeRelay(config, admission, access_log)
@@ -87,6 +99,8 @@ def create_proxy_app(config: ProxyConfig) -> Starlette:
             yield
         finally:
             await http.aclose()
+            if shared is not None:
+                await shared.aclose()
             access_log.stop()
 
     middleware = []

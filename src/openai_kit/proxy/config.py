@@ -80,6 +80,14 @@ class ProxyConfig:
     cors_origins: tuple[str, ...] = ()
     #: log one line per request to the ``openai_kit.proxy.access`` logger
     access_log: bool = True
+    #: share the per-token rate and concurrency limits with every proxy using this Redis (and
+    #: ``redis_prefix``); ``None``: limits are per process. May hold a password: never shown.
+    redis_url: str | None = field(default=None, repr=False)
+    redis_prefix: str = "openai-kit:proxy"
+    #: longest wait for Redis before answering 503 (``limits_unavailable``)
+    redis_timeout: float = 1.0
+    #: a concurrency slot not refreshed for this long (its proxy process died) stops counting
+    redis_slot_ttl: float = 30.0
 
     def __post_init__(self) -> None:
         if not self.api_key:
@@ -100,6 +108,10 @@ class ProxyConfig:
                 raise ConfigError(f"{name} must be positive")
         if self.max_concurrent_per_token is not None and self.max_concurrent_per_token <= 0:
             raise ConfigError("max_concurrent_per_token must be positive (or None for no limit)")
+        if self.redis_url is not None and urlsplit(self.redis_url).scheme not in ("redis", "rediss", "unix"):
+            raise ConfigError("redis_url must be a redis://, rediss:// or unix:// URL")
+        if self.redis_timeout <= 0 or self.redis_slot_ttl <= 0:
+            raise ConfigError("redis_timeout and redis_slot_ttl must be positive")
         if self.max_request_line > self.max_header_size:
             raise ConfigError("max_request_line must not exceed max_header_size")
 

@@ -153,6 +153,16 @@ def upstream_busy() -> ProxyError:
     )
 
 
+def limits_unavailable() -> ProxyError:
+    return ProxyError(
+        503,
+        "The proxy cannot check this session token's limits right now. Try again shortly.",
+        type="server_error",
+        code="limits_unavailable",
+        headers=[(b"retry-after", b"1")],
+    )
+
+
 def upstream_bad_response() -> ProxyError:
     return ProxyError(
         502,

@@ -11,6 +11,7 @@ from .access_log import AccessLog
 from .auth import Authenticator, token_id
 from .config import ProxyConfig
 from .ratelimit import RateLimiter
+from .shared import SharedLimits
 from .upstream import Upstream
 
 __all__ = ["Admission", "Relay"]
@@ -18,12 +19,20 @@ __all__ = ["Admission", "Relay"]
 
 class Admission:
     """Shared by both relays of one app: authentication, the rate limiter and the number of requests
-    (and websockets) each token id has in flight."""
+    (and websockets) each token id has in flight; or, with ``shared``, both limits kept in Redis for
+    every proxy process."""
 
-    def __init__(self, auth: Authenticator, limiter: RateLimiter | None, max_per_token: int | None) -> None:
+    def __init__(
+        self,
+        auth: Authenticator,
+        limiter: RateLimiter | None,
+        max_per_token: int | None,
+        shared: SharedLimits | None = None,
+    ) -> None:
         self.auth = auth
         self.limiter = limiter
         self.max_per_token = max_per_token
+        self.shared = shared
         self.active: dict[str, int] = {}
 
 
@@ -37,10 +46,13 @@ class Relay:
 
     async def admit(self, headers: Mapping[str, str]) -> str:
         """Check the token, the rate limit and the concurrency limit; returns the token id, which must be
-        given back with :meth:`leave` when the request ends. Raises :class:`~.errors.ProxyError` (401, 429),
-        having taken nothing."""
+        given back with :meth:`leave` when the request ends. Raises :class:`~.errors.ProxyError` (401, 429;
+        503 when the shared limits' Redis does not answer), having taken nothing."""
         admission = self.admission
         tid = token_id(await admission.auth.check(headers))
+        if admission.shared is not None:
+            await admission.shared.admit(tid)
+            return tid
         if admission.limiter is not None:
             wait = admission.limiter.acquire(tid)
             if wait > 0:
@@ -53,6 +65,9 @@ class Relay:
         return tid
 
     def leave(self, tid: str) -> None:
+        if self.admission.shared is not None:
+            self.admission.shared.leave(tid)
+            return
         active = self.admission.active
         count = active.get(tid, 0) - 1
         if count > 0:
