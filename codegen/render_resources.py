@@ -298,7 +298,7 @@ def render_module(
 
 
 #: hand-written behaviour mixed into a generated resource: path -> (module, sync mixin, async mixin)
-_POLL = "openai_kit._sdk_helpers.polling"
+_POLL = "openai_kit._sdk_helpers.run_polling"
 _RESPONSES = "openai_kit._sdk_helpers.responses_stream"
 _CHAT = "openai_kit._sdk_helpers.chat_stream"
 _ASSISTANTS = "openai_kit._sdk_helpers.assistants"

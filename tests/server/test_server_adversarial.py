@@ -22,7 +22,7 @@ import orjson
 import pytest
 
 from openai_kit.server import limits
-from openai_kit.server.errors import APIError
+from openai_kit.server.errors import RequestError
 from openai_kit.server.store import Store
 from openai_kit.server.testing import run_server
 
@@ -117,10 +117,10 @@ def test_store_never_writes_a_document_too_deep_to_serve() -> None:
     store = Store()
     try:
         store.insert("thing", {"id": "ok", "v": nested_list(limits.STORED_DEPTH - 1)})
-        with pytest.raises(APIError) as info:
+        with pytest.raises(RequestError) as info:
             store.insert("thing", {"id": "deep", "v": nested_list(limits.STORED_DEPTH)})
         assert info.value.status == 400 and (info.value.param or "").startswith("v[0]")
-        with pytest.raises(APIError):
+        with pytest.raises(RequestError):
             store.put("thing", {"id": "ok", "v": nested_list(200)})
         assert [d["id"] for d in store.list("thing")] == ["ok"]
         assert orjson.dumps({"data": store.list("thing")})  # a page of them serialises

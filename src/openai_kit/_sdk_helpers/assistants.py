@@ -9,7 +9,7 @@ from .assistant_stream import (
     RunsStreamMixin,
     ThreadsStreamMixin,
 )
-from .polling import AsyncRunsPollMixin, AsyncThreadsPollMixin, RunsPollMixin, ThreadsPollMixin
+from .run_polling import AsyncRunsPollMixin, AsyncThreadsPollMixin, RunsPollMixin, ThreadsPollMixin
 
 __all__ = ["AsyncRunsHelpers", "AsyncThreadsHelpers", "RunsHelpers", "ThreadsHelpers"]
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from .._parallel_upload import AsyncUploadsParallelMixin, UploadsParallelMixin
 from .._types import NOT_GIVEN, NotGiven
 from .._utils import path_param
-from .polling import _await, _seconds, _wait
+from .run_polling import _await, _seconds, _wait
 
 if TYPE_CHECKING:
     from .._client import AsyncOpenAI, OpenAI

@@ -59,7 +59,7 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        from ..server import Settings, create_app, serve
+        from ..server import ServerSettings, create_app, serve
         from ..server.models import ModelMapError, ScriptedModel, ScriptError, parse_model_map
     except ModuleNotFoundError as exc:
         print(
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         except RuntimeError as exc:
             print(f"openai-kit serve: {exc}", file=sys.stderr)
             return 2
-    settings = Settings(
+    settings = ServerSettings(
         host=args.host,
         port=args.port,
         data_dir=args.data_dir,

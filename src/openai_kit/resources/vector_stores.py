@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Optional, Sequence, Union
 from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, SyncAPIResource
-from openai_kit._sdk_helpers.polling import AsyncVectorStoreFilesPollMixin, VectorStoreFilesPollMixin
-from openai_kit._sdk_helpers.polling import AsyncFileBatchesPollMixin, FileBatchesPollMixin
+from openai_kit._sdk_helpers.run_polling import AsyncVectorStoreFilesPollMixin, VectorStoreFilesPollMixin
+from openai_kit._sdk_helpers.run_polling import AsyncFileBatchesPollMixin, FileBatchesPollMixin
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:

@@ -7,6 +7,6 @@ deterministic test models (not language models). Needs the ``server`` extra (sta
 from __future__ import annotations
 
 from .app import create_app, serve
-from .settings import Settings
+from .settings import ServerSettings
 
-__all__ = ["Settings", "create_app", "serve"]
+__all__ = ["ServerSettings", "create_app", "serve"]

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import APIError
+from .errors import RequestError
 from .protocol import http_protocol
 from .routes import (
     assistants,
@@ -36,7 +36,7 @@ from .routes import (
     uploads,
     vector_stores,
 )
-from .settings import Settings
+from .settings import ServerSettings
 from .state import ServerState
 
 log = logging.getLogger("openai_kit.server")
@@ -62,32 +62,32 @@ ROUTE_MODULES = (
 )
 
 
-def _error_response(err: APIError, headers: dict[str, str] | None = None) -> Response:
+def _error_response(err: RequestError, headers: dict[str, str] | None = None) -> Response:
     return Response(
         orjson.dumps(err.body()), status_code=err.status, media_type="application/json", headers=headers
     )
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, APIError)
+    assert isinstance(exc, RequestError)
     return _error_response(exc)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
-        return _error_response(APIError(404, f"Invalid URL ({request.method} {request.url.path})"))
+        return _error_response(RequestError(404, f"Invalid URL ({request.method} {request.url.path})"))
     if exc.status_code == 405:
         return _error_response(
-            APIError(405, f"Method {request.method} is not allowed on {request.url.path}.")
+            RequestError(405, f"Method {request.method} is not allowed on {request.url.path}.")
         )
-    return _error_response(APIError(exc.status_code, str(exc.detail)))
+    return _error_response(RequestError(exc.status_code, str(exc.detail)))
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _error_response(
-        APIError(500, "The server had an error while processing your request.", type="server_error")
+        RequestError(500, "The server had an error while processing your request.", type="server_error")
     )
 
 
@@ -108,7 +108,7 @@ class GuardMiddleware:
             scheme, _, token = auth.partition(" ")
             if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip(), self.api_key):
                 shown = (token[:3] + "*" * 4 + token[-4:]) if len(token) > 8 else "****"
-                err = APIError(
+                err = RequestError(
                     401,
                     f"Incorrect API key provided: {shown}."
                     if token
@@ -140,8 +140,8 @@ class GuardMiddleware:
             await response(scope, receive, send_with_id)
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    settings = settings or Settings()
+def create_app(settings: ServerSettings | None = None) -> Starlette:
+    settings = settings or ServerSettings()
     server = ServerState(settings)
 
     @contextlib.asynccontextmanager
@@ -159,14 +159,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=[Mount("/v1", routes=routes)],
         lifespan=lifespan,
-        exception_handlers={APIError: _api_error, HTTPException: _http_error, Exception: _server_error},
+        exception_handlers={RequestError: _api_error, HTTPException: _http_error, Exception: _server_error},
     )
     app.state.server = server
     app.add_middleware(GuardMiddleware, api_key=settings.api_key)
     return app
 
 
-def serve(settings: Settings, *, log_level: str = "info", app: Starlette | None = None) -> None:
+def serve(settings: ServerSettings, *, log_level: str = "info", app: Starlette | None = None) -> None:
     """Run the server in the foreground until interrupted (what ``openai-kit serve`` does)."""
     import uvicorn
 

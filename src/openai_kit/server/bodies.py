@@ -22,13 +22,13 @@ except ImportError:  # pragma: no cover - python-multipart < 0.0.13 names its mo
 from starlette.requests import Request
 
 from . import limits
-from .errors import APIError
+from .errors import RequestError
 
 _INLINE_PARSE_BYTES = 1024 * 1024
 
 
-def too_large(limit: int) -> APIError:
-    return APIError(413, f"Request body too large: the limit is {limit} bytes.", code="request_too_large")
+def too_large(limit: int) -> RequestError:
+    return RequestError(413, f"Request body too large: the limit is {limit} bytes.", code="request_too_large")
 
 
 async def limited_stream(request: Request, limit: int) -> AsyncIterator[bytes]:
@@ -49,7 +49,9 @@ async def read_json(request: Request, limit: int, *, allow_empty: bool = False) 
     if not raw.strip() and allow_empty:
         return {}
     if not raw.strip():
-        raise APIError(400, "We could not parse the JSON body of your request: the body is empty.", code=None)
+        raise RequestError(
+            400, "We could not parse the JSON body of your request: the body is empty.", code=None
+        )
     if len(raw) > _INLINE_PARSE_BYTES:  # a big body is parsed and checked off the event loop
         return await asyncio.to_thread(parse_json, raw)
     return parse_json(raw)
@@ -62,20 +64,20 @@ def parse_json(raw: bytes) -> dict[str, Any]:
     except orjson.JSONDecodeError as exc:
         if "depth limit" in str(exc):
             raise _too_deep(None) from None
-        raise APIError(
+        raise RequestError(
             400, "We could not parse the JSON body of your request. The body must be valid JSON."
         ) from None
     if not isinstance(body, dict):
-        raise APIError(400, "The JSON body of your request must be an object.")
+        raise RequestError(400, "The JSON body of your request must be an object.")
     if not limits.within_depth(body, limits.MAX_BODY_DEPTH, raw):
         raise _too_deep(limits.too_deep_at(body, limits.MAX_BODY_DEPTH) or None)
     result: dict[str, Any] = body
     return result
 
 
-def _too_deep(param: str | None) -> APIError:
+def _too_deep(param: str | None) -> RequestError:
     where = f"'{param}' " if param else "The request body "
-    return APIError(
+    return RequestError(
         400,
         f"Invalid request: {where}nests deeper than {limits.MAX_BODY_DEPTH} levels.",
         param=param,
@@ -108,11 +110,11 @@ async def read_multipart(
     (up to ``max_files``) next to it as ``<file_dest>.1``, ``.2``, ..."""
     ctype, opts = parse_options_header(request.headers.get("content-type", ""))
     if ctype != b"multipart/form-data" or b"boundary" not in opts:
-        raise APIError(
+        raise RequestError(
             400, "Expected a multipart/form-data body with a boundary.", code="invalid_content_type"
         )
     if not 1 <= len(opts[b"boundary"]) <= 70:  # RFC 2046; python-multipart raises past 256
-        raise APIError(
+        raise RequestError(
             400,
             f"Invalid multipart boundary: expected 1 to 70 characters, got {len(opts[b'boundary'])}.",
             code="invalid_content_type",
@@ -143,7 +145,7 @@ async def read_multipart(
         state["name"] = disp.get(b"name", b"").decode("utf-8", "replace")
         if b"filename" in disp:
             if len(form.file_parts) >= max_files:
-                raise APIError(
+                raise RequestError(
                     400,
                     "Only one file may be uploaded per request."
                     if max_files == 1
@@ -168,7 +170,7 @@ async def read_multipart(
             buf: bytearray = state["buf"]
             buf.extend(data[start:end])
             if len(buf) > 1024 * 1024:
-                raise APIError(400, f"Form field '{state['name']}' is too long.", param=state["name"])
+                raise RequestError(400, f"Form field '{state['name']}' is too long.", param=state["name"])
 
     def on_part_end() -> None:
         fh: IO[bytes] | None = state["fh"]
@@ -195,12 +197,12 @@ async def read_multipart(
         async for chunk in limited_stream(request, limit):
             parser.write(chunk)
         parser.finalize()
-    except APIError:
+    except RequestError:
         _remove(file_dest, form)
         raise
     except Exception as exc:
         _remove(file_dest, form)
-        raise APIError(400, f"Malformed multipart body: {exc}.") from None
+        raise RequestError(400, f"Malformed multipart body: {exc}.") from None
     finally:
         fh = state["fh"]
         if fh is not None:

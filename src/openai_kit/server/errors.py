@@ -7,8 +7,9 @@ from typing import Any
 from .._errors import error_payload
 
 
-class APIError(Exception):
-    """Raised anywhere in a request; the app turns it into the API's error body and status."""
+class RequestError(Exception):
+    """Raised anywhere in a request; the app turns it into the API's error body and status. (Not the client's
+    :class:`openai_kit.APIError`: this is the server side of the same wire format.)"""
 
     def __init__(
         self,
@@ -30,16 +31,16 @@ class APIError(Exception):
         return error_payload(self.message, type=self.type, param=self.param, code=self.code)
 
 
-def invalid(param: str, message: str, *, code: str | None = None, status: int = 400) -> APIError:
+def invalid(param: str, message: str, *, code: str | None = None, status: int = 400) -> RequestError:
     """A 400 naming the bad parameter."""
-    return APIError(status, message, param=param, code=code)
+    return RequestError(status, message, param=param, code=code)
 
 
-def missing(param: str) -> APIError:
-    return APIError(
+def missing(param: str) -> RequestError:
+    return RequestError(
         400, f"Missing required parameter: '{param}'.", param=param, code="missing_required_parameter"
     )
 
 
-def not_found(label: str, object_id: str, param: str) -> APIError:
-    return APIError(404, f"No {label} found with id '{object_id}'.", param=param, code="not_found")
+def not_found(label: str, object_id: str, param: str) -> RequestError:
+    return RequestError(404, f"No {label} found with id '{object_id}'.", param=param, code="not_found")

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from .errors import APIError
+from .errors import RequestError
 
 #: longest request target (path and query) accepted: Cloudflare, in front of the API, allows 16 KiB
 MAX_URL_BYTES = 16 * 1024
@@ -29,7 +29,7 @@ _REASONS = {400: b"Bad Request", 414: b"URI Too Long", 431: b"Request Header Fie
 
 def error_response(status: int, message: str) -> bytes:
     """A complete HTTP/1.1 response carrying the API's error body; the connection closes after it."""
-    body = orjson.dumps(APIError(status, message).body())
+    body = orjson.dumps(RequestError(status, message).body())
     return b"".join(
         [
             b"HTTP/1.1 %d %s\r\n" % (status, _REASONS.get(status, b"Error")),

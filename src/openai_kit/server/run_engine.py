@@ -12,7 +12,7 @@ import asyncio
 from typing import Any
 
 from .conversation import chat_response_format
-from .errors import APIError
+from .errors import RequestError
 from .ids import new_id, now
 from .models import GenerationRequest, Reply, ToolCall, ToolSpec, Turn
 from .models.base import off_loop
@@ -149,7 +149,7 @@ async def execute(state: ServerState, run_id: str, events: Events | None = None)
         run = state.store.get(RUN, run_id)
         if run is not None and run["status"] in ACTIVE:
             error = {"code": "server_error", "message": str(exc) or type(exc).__name__}
-            if isinstance(exc, APIError):
+            if isinstance(exc, RequestError):
                 error = {"code": "invalid_prompt", "message": exc.message}
             run = _set(
                 state, RUN, run_id, status="failed", failed_at=now(), last_error=error, expires_at=None

@@ -10,7 +10,7 @@ MiB = 1024 * 1024
 
 
 @dataclass(frozen=True)
-class Settings:
+class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     #: where state survives a restart (SQLite metadata + file blobs); ``None`` keeps it in memory

@@ -12,12 +12,12 @@ from starlette.responses import Response
 
 from .bodies import read_json
 from .models import ModelRegistry
-from .settings import Settings
+from .settings import ServerSettings
 from .store import Store
 
 
 class ServerState:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: ServerSettings) -> None:
         self.settings = settings
         self.store = Store(settings.data_dir)
         self.models = ModelRegistry(settings)

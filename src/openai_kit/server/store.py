@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from . import limits
-from .errors import APIError
+from .errors import RequestError
 
 Doc = dict[str, Any]
 log = logging.getLogger("openai_kit.server")
@@ -181,7 +181,7 @@ def _storable(doc: Doc) -> bytes:
     limited to fewer levels: the last line of defence)."""
     data = limits.dumps_within(doc, limits.STORED_DEPTH)
     if data is None:
-        raise APIError(
+        raise RequestError(
             400,
             f"The object would nest deeper than {limits.STORED_DEPTH} levels and cannot be stored.",
             param=limits.too_deep_at(doc, limits.STORED_DEPTH) or None,

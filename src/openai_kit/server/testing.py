@@ -24,14 +24,14 @@ import uvicorn
 
 from .app import create_app
 from .protocol import http_protocol
-from .settings import Settings
+from .settings import ServerSettings
 
 
 @contextlib.contextmanager
 def run_server(**settings: Any) -> Iterator[str]:
     """Serve on 127.0.0.1 at a free port in a background thread; yield the base URL ending in ``/v1``.
 
-    Keyword arguments are ``Settings`` fields (``data_dir``, ``api_key``, ``script_path``, ...);
+    Keyword arguments are ``ServerSettings`` fields (``data_dir``, ``api_key``, ``script_path``, ...);
     ``host`` and ``port`` are chosen here.
     """
     for key in ("data_dir", "script_path"):
@@ -41,7 +41,7 @@ def run_server(**settings: Any) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config_settings = Settings(**{**settings, "host": "127.0.0.1", "port": port})
+    config_settings = ServerSettings(**{**settings, "host": "127.0.0.1", "port": port})
     config = uvicorn.Config(
         create_app(config_settings),
         log_level="warning",

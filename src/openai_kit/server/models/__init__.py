@@ -9,7 +9,7 @@
 
 Real model names work too: chat and Responses names (``gpt-*``, ``o1``/``o3``/``o4*``, ``chatgpt-*``, any
 name no pattern claims) are answered by ``echo``, ``text-embedding-*`` by ``hash-embedding``,
-``*moderation*`` by ``keyword-moderation``; ``Settings.model_map`` (``--model-map NAME=BUILTIN``) chooses
+``*moderation*`` by ``keyword-moderation``; ``ServerSettings.model_map`` (``--model-map NAME=BUILTIN``) chooses
 otherwise. Replies carry the name that was requested.
 """
 
@@ -20,8 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import APIError
-from ..settings import Settings
+from ..errors import RequestError
+from ..settings import ServerSettings
 from .base import ChatModel, GenerationRequest, OutputFormat, Reply, ToolCall, ToolSpec, Turn
 from .echo import EchoModel
 from .scripted import ScriptedModel, ScriptError
@@ -123,7 +123,7 @@ def parse_model_map(entries: Iterable[str]) -> dict[str, str]:
 
 
 class ModelRegistry:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: ServerSettings) -> None:
         self.chat_models: dict[str, ChatModel] = {"echo": EchoModel(), "tool-caller": ToolCallerModel()}
         if settings.script_path is not None:
             self.chat_models["scripted"] = ScriptedModel(settings.script_path)
@@ -200,7 +200,7 @@ class ModelRegistry:
                 if wanted != "chat"
                 else "it is not a built-in and not a known real model name"
             )
-            raise APIError(
+            raise RequestError(
                 404,
                 f"The model '{model_id}' does not exist on this local server: {hint}. Built-in models: "
                 + ", ".join(m.id for m in self.builtins)
@@ -210,7 +210,7 @@ class ModelRegistry:
             )
         if info.kind != kind:
             served = f" (served by '{info.builtin}')" if info.builtin != info.id else ""
-            raise APIError(
+            raise RequestError(
                 400,
                 f"The model '{model_id}'{served} is a {info.kind} model and cannot be used here.",
                 param=param,
@@ -227,7 +227,7 @@ class ModelRegistry:
             return None
         try:
             return self.chat(model_id)
-        except APIError:
+        except RequestError:
             return None
 
     def add_alias(self, model_id: str, builtin: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any, Protocol, TypeVar
 
 import orjson
 
-from ..errors import APIError
+from ..errors import RequestError
 from ..ids import new_id
 from ..schema_fake import SchemaError, fake_value, shared_budget
 from ..tokens import truncate_tokens
@@ -129,7 +129,7 @@ def call_tool(request: GenerationRequest, tool: ToolSpec) -> Reply:
     try:
         args = fake_value(schema, text=last_user_text(request.turns))
     except SchemaError as exc:
-        raise APIError(
+        raise RequestError(
             400,
             f"Invalid schema for function '{tool.name}': {exc}.",
             param=tool.param,
@@ -157,7 +157,7 @@ def render(text: str, request: GenerationRequest) -> Reply:
         try:
             text = orjson.dumps(fake_value(fmt.schema or {}, text=text)).decode()
         except SchemaError as exc:
-            raise APIError(
+            raise RequestError(
                 400,
                 f"Invalid schema for response_format: {exc}.",
                 param=fmt.param,

@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from ..errors import APIError
+from ..errors import RequestError
 from .base import GenerationRequest, Reply, call_tool, forced_tool, render
 
 __all__ = ["LlamaModel", "smollm2_path"]
@@ -89,7 +89,7 @@ class LlamaModel:
             with self._lock:
                 out: Any = self._llm.create_chat_completion(messages=messages, **kwargs)
         except ValueError as exc:  # e.g. the prompt does not fit the context
-            raise APIError(
+            raise RequestError(
                 400,
                 f"The local model rejected the request: {exc}",
                 param="messages",

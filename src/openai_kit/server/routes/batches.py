@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from .. import filestore
 from ..crud import Stored
-from ..errors import APIError, invalid
+from ..errors import RequestError, invalid
 from ..ids import new_id, now
 from ..pagination import paginate
 from ..params import metadata, opt_str, req_str
@@ -233,11 +233,11 @@ async def execute(state: ServerState, batch_id: str) -> None:
 
 async def _call(handler: Handler, state: ServerState, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     if body.get("stream"):
-        err = APIError(400, "Streaming is not supported in batches.", param="stream")
+        err = RequestError(400, "Streaming is not supported in batches.", param="stream")
         return err.status, err.body()
     try:
         return 200, await handler(state, body)
-    except APIError as err:
+    except RequestError as err:
         return err.status, err.body()
 
 
@@ -260,7 +260,7 @@ async def cancel(request: Request) -> Response:
     batch_id = request.path_params["batch_id"]
     batch = BATCHES.require(state, request.path_params)
     if batch["status"] in FINAL:
-        raise APIError(409, f"Cannot cancel a batch with status '{batch['status']}'.", param="batch_id")
+        raise RequestError(409, f"Cannot cancel a batch with status '{batch['status']}'.", param="batch_id")
     if batch["status"] == "cancelling":
         return ok(view(batch))
     return ok(view(_set(state, batch_id, status="cancelling", cancelling_at=now())))

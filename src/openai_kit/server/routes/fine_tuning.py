@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from .. import filestore
 from ..crud import Stored
-from ..errors import APIError, invalid
+from ..errors import RequestError, invalid
 from ..ids import new_id, now
 from ..pagination import list_body, paginate
 from ..params import metadata, opt_dict, opt_int, opt_str, req_str
@@ -379,7 +379,9 @@ async def cancel(request: Request) -> Response:
     job_id = request.path_params["fine_tuning_job_id"]
     job = JOBS.find(state, job_id)
     if job["status"] in FINAL:
-        raise APIError(400, f"Cannot cancel a job with status '{job['status']}'.", param="fine_tuning_job_id")
+        raise RequestError(
+            400, f"Cannot cancel a job with status '{job['status']}'.", param="fine_tuning_job_id"
+        )
     if _advance(state, job_id, {"status": "cancelled", "finished_at": now(), "estimated_finish": None}):
         _event(state, job_id, "Job cancelled")
     return ok(JOBS.find(state, job_id))
@@ -408,14 +410,16 @@ async def delete_model(request: Request) -> Response:
     model_id = request.path_params["model"]
     if state.store.get(MODEL_KIND, model_id) is None:
         if state.models.info(model_id) is not None:
-            raise APIError(
+            raise RequestError(
                 403,
                 f"The model '{model_id}' is built in and cannot be deleted; only fine-tuned models can.",
                 type="invalid_request_error",
                 param="model",
                 code="model_not_deletable",
             )
-        raise APIError(404, f"The model '{model_id}' does not exist.", param="model", code="model_not_found")
+        raise RequestError(
+            404, f"The model '{model_id}' does not exist.", param="model", code="model_not_found"
+        )
     state.store.delete(MODEL_KIND, model_id)
     state.models.remove_alias(model_id)
     return ok({"id": model_id, "object": "model", "deleted": True})

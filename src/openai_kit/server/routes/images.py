@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from .. import imaging
 from ..bodies import MultipartForm, read_multipart
-from ..errors import APIError, invalid, missing
+from ..errors import RequestError, invalid, missing
 from ..ids import new_id, now
 from ..params import opt_bool, opt_enum, opt_int, opt_str, req_str
 from ..sse import event, stream_response
@@ -333,7 +333,7 @@ async def image_file(request: Request) -> Response:
     name = request.path_params["name"]
     path = state_of(request).store.blob_path(name)
     if not _FILE_NAME.match(name) or not path.is_file():
-        raise APIError(404, f"No image found with name '{name}'.", code="not_found")
+        raise RequestError(404, f"No image found with name '{name}'.", code="not_found")
     return FileResponse(path, media_type=imaging.MEDIA_TYPES[name.rsplit(".", 1)[1]])
 
 

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..errors import APIError
+from ..errors import RequestError
 from ..state import ok, state_of
 
 
@@ -19,7 +19,9 @@ async def retrieve_model(request: Request) -> Response:
     model_id = request.path_params["model"]
     info = state_of(request).models.info(model_id)
     if info is None:
-        raise APIError(404, f"The model '{model_id}' does not exist.", param="model", code="model_not_found")
+        raise RequestError(
+            404, f"The model '{model_id}' does not exist.", param="model", code="model_not_found"
+        )
     return ok(info.as_object())
 
 

@@ -27,7 +27,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .. import audio, conversation
-from ..errors import APIError
+from ..errors import RequestError
 from ..ids import new_id, now
 from ..models import ChatModel, GenerationRequest, Reply, ToolCall, Turn
 from ..models.base import off_loop
@@ -141,7 +141,7 @@ class Session:
             await handler(self, event)
         except EventError as exc:
             await self.error(exc.message, exc.code, exc.param, event.get("event_id"))
-        except APIError as exc:
+        except RequestError as exc:
             await self.error(exc.message, exc.code, exc.param, event.get("event_id"))
 
     async def session_update(self, event: dict[str, Any]) -> None:
@@ -370,7 +370,7 @@ class Session:
     async def _respond(self, request: GenerationRequest, spoken: bool, voice: str, metadata: Any) -> None:
         try:
             reply: Reply = await off_loop(self.model, lambda: self.model.generate(request), request)
-        except APIError as exc:
+        except RequestError as exc:
             await self.error(exc.message, exc.code, exc.param, None)
             return
         response: dict[str, Any] = {
@@ -583,7 +583,7 @@ async def endpoint(websocket: WebSocket) -> None:
     state: ServerState = websocket.app.state.server
     if not _authorized(websocket, state.settings.api_key):
         body = orjson.dumps(
-            APIError(
+            RequestError(
                 401, "Incorrect or missing API key for the realtime session.", code="invalid_api_key"
             ).body()
         )

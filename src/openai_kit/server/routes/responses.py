@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from .. import conversation
 from ..crud import Stored
-from ..errors import APIError, invalid, missing, not_found
+from ..errors import RequestError, invalid, missing, not_found
 from ..ids import new_id, now
 from ..models import ChatModel, GenerationRequest, OutputFormat, Reply, ToolCall, Turn
 from ..models.base import off_loop
@@ -155,7 +155,7 @@ def history(state: ServerState, response_id: str) -> list[dict[str, Any]]:
     while current:
         resp = state.store.get(KIND, current)
         if resp is None:
-            raise APIError(
+            raise RequestError(
                 404,
                 f"Previous response with id '{current}' not found.",
                 param="previous_response_id",
@@ -520,7 +520,7 @@ async def _run_background(state: ServerState, call: ResponseCall, rid: str) -> N
             done = finish(call, current, reply, output_items(reply)) if current else {}
             if current and _advance(state, rid, done) and call.conversation:
                 append_to_conversation(state, call.conversation, call.items + done["output"])
-    except APIError as exc:
+    except RequestError as exc:
         _advance(state, rid, {"status": "failed", "error": {"code": "server_error", "message": exc.message}})
     state.store.delete(BACKGROUND_KIND, rid)
 
@@ -548,7 +548,7 @@ def resume(state: ServerState) -> None:
             continue
         try:
             call = parse(state, saved["body"])
-        except APIError as exc:
+        except RequestError as exc:
             _advance(
                 state,
                 saved["id"],

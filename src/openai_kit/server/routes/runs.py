@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from .. import conversation, limits, run_engine
 from ..crud import Stored
-from ..errors import APIError, invalid, missing
+from ..errors import RequestError, invalid, missing
 from ..ids import new_id, now
 from ..pagination import paginate
 from ..params import metadata, opt_bool, opt_dict, opt_int, opt_list, opt_num, opt_str, req_str
@@ -69,7 +69,7 @@ def _new_run(state: ServerState, thread_id: str, body: dict[str, Any]) -> dict[s
     max_completion = opt_int(body, "max_completion_tokens", lo=16)
     parallel = opt_bool(body, "parallel_tool_calls", True)
     if _active_run(state, thread_id) is not None:
-        raise APIError(400, f"Thread {thread_id} already has an active run.", param="thread_id")
+        raise RequestError(400, f"Thread {thread_id} already has an active run.", param="thread_id")
     for i, m in enumerate(additional):
         if not isinstance(m, dict):
             raise invalid(
@@ -165,7 +165,7 @@ async def cancel_run(request: Request) -> Response:
     p = request.path_params
     run = RUNS.require(state, p)
     if run["status"] not in ("queued", "in_progress", "requires_action"):
-        raise APIError(400, f"Cannot cancel run with status '{run['status']}'.", param="run_id")
+        raise RequestError(400, f"Cannot cancel run with status '{run['status']}'.", param="run_id")
 
     def change(doc: dict[str, Any]) -> None:
         if doc["status"] == "requires_action":
@@ -186,7 +186,9 @@ async def submit_tool_outputs(request: Request) -> Response:
     stream = opt_bool(body, "stream")
     run = RUNS.require(state, p)
     if run["status"] != "requires_action":
-        raise APIError(400, f"Runs in status '{run['status']}' do not accept tool outputs.", param="run_id")
+        raise RequestError(
+            400, f"Runs in status '{run['status']}' do not accept tool outputs.", param="run_id"
+        )
     given: dict[str, str] = {}
     for i, out in enumerate(outputs):
         if not isinstance(out, dict):

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from .. import filestore
 from ..bodies import read_multipart
-from ..errors import APIError, invalid, missing, not_found
+from ..errors import RequestError, invalid, missing, not_found
 from ..ids import new_id, now
 from ..params import opt_list, opt_str, req_str
 from ..state import ServerState, json_body, ok, state_of
@@ -54,7 +54,7 @@ def _require_pending(state: ServerState, upload_id: str) -> dict[str, Any]:
     if obj is None:
         raise not_found("upload", upload_id, "upload_id")
     if obj["status"] != "pending":
-        raise APIError(400, f"Upload {upload_id} is already {obj['status']}.", param="upload_id")
+        raise RequestError(400, f"Upload {upload_id} is already {obj['status']}.", param="upload_id")
     return obj
 
 

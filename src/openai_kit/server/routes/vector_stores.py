@@ -16,7 +16,7 @@ from starlette.routing import Route
 from .. import filestore
 from ..crud import Stored
 from ..embeddings import cosine, embed
-from ..errors import APIError, invalid, missing
+from ..errors import RequestError, invalid, missing
 from ..ids import new_id, now
 from ..pagination import paginate
 from ..params import metadata, opt_bool, opt_dict, opt_enum, opt_int, opt_list, opt_str
@@ -369,7 +369,9 @@ async def cancel_batch(request: Request) -> Response:
     p = request.path_params
     batch = FILE_BATCHES.require(state_of(request), p)
     if batch["status"] != "in_progress":
-        raise APIError(400, f"Cannot cancel a file batch with status '{batch['status']}'.", param="batch_id")
+        raise RequestError(
+            400, f"Cannot cancel a file batch with status '{batch['status']}'.", param="batch_id"
+        )
     return ok(_public(batch))
 
 
