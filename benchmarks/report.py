@@ -36,6 +36,7 @@ class Target:
     metric: str  # "cpu_ratio" | "throughput_ratio" | "peak_mib"
     op: str  # "<=" | ">=" | "<"
     goal: float
+    against: str | None = None  # compare with this client of the run instead of the official SDK
 
 
 TARGETS: tuple[Target, ...] = (
@@ -57,6 +58,32 @@ TARGETS: tuple[Target, ...] = (
     Target("Upload, peak memory (async)", "upload", "openai-kit-async", "peak_mib", "<", 20.0),
     Target("Download, peak memory (sync)", "download", "openai-kit", "peak_mib", "<", 20.0),
     Target("Download, peak memory (async)", "download", "openai-kit-async", "peak_mib", "<", 20.0),
+    # issue 17: against the raw floor of the same kind (CPU ratios) or the official SDK (memory ratio)
+    Target("Stream, CPU/chunk vs urllib3+orjson", "stream", "openai-kit", "cpu_ratio", "<=", 2, "urllib3"),
+    Target(
+        "Stream, CPU/chunk vs aiohttp+orjson", "stream", "openai-kit-async", "cpu_ratio", "<=", 2, "aiohttp"
+    ),
+    Target(
+        "Async chat, CPU/request vs aiohttp+orjson",
+        "chat_concurrent",
+        "openai-kit-async",
+        "cpu_ratio",
+        "<=",
+        1.1,
+        "aiohttp",
+    ),
+    Target(
+        "Embeddings float, CPU vs httpx+orjson",
+        "embeddings_float",
+        "openai-kit",
+        "cpu_ratio",
+        "<=",
+        1,
+        "httpx",
+    ),
+    Target(
+        "Embeddings float, peak memory vs official", "embeddings_float", "openai-kit", "peak_ratio", "<=", 1
+    ),
 )
 
 
@@ -160,13 +187,15 @@ def evaluate_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         if scenario is None:
             continue
         entry = scenario["clients"].get(t.client, {})
-        base = scenario["clients"].get(entry.get("baseline", ""), {})
+        base = scenario["clients"].get(t.against or entry.get("baseline", ""), {})
         value: float | None
         base_value: float | None
-        if t.metric == "peak_mib":
+        if t.metric in ("peak_mib", "peak_ratio"):
             value = None if entry.get("peak_rss_max") is None else entry["peak_rss_max"] / MiB
             base_value = None if base.get("peak_rss_max") is None else base["peak_rss_max"] / MiB
             measured = value
+            if t.metric == "peak_ratio":
+                measured = None if value is None or not base_value else value / base_value
         elif t.metric == "throughput_ratio":
             value, base_value, measured = (
                 entry.get("throughput"),
@@ -179,6 +208,8 @@ def evaluate_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
                 base.get("cpu_per_unit"),
                 entry.get("ratio_cpu"),
             )
+            if t.against is not None:
+                measured = None if value is None or not base_value else value / base_value
         met: bool | None = None
         if measured is not None:
             met = {"<=": measured <= t.goal, ">=": measured >= t.goal, "<": measured < t.goal}[t.op]
@@ -187,7 +218,7 @@ def evaluate_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
                 "title": t.title,
                 "scenario": t.scenario,
                 "client": t.client,
-                "baseline": entry.get("baseline"),
+                "baseline": t.against or entry.get("baseline"),
                 "metric": t.metric,
                 "op": t.op,
                 "goal": t.goal,
@@ -273,10 +304,10 @@ def _scenario_heading(name: str, sc: dict[str, Any]) -> str:
 
 def _target_value(row: dict[str, Any], result: dict[str, Any]) -> tuple[str, str, str]:
     sc = result["scenarios"][row["scenario"]]
-    if row["metric"] == "peak_mib":
+    if row["metric"] in ("peak_mib", "peak_ratio"):
         kit = "-" if row["value"] is None else f"{row['value']:.1f} MiB"
         base = "-" if row["baseline_value"] is None else f"{row['baseline_value']:.1f} MiB"
-        return kit, base, "-"
+        return kit, base, "-" if row["metric"] == "peak_mib" else _fmt_ratio(row["measured"])
     if row["metric"] == "throughput_ratio":
         return (
             _fmt_rate(row["value"], "req"),
@@ -326,7 +357,7 @@ def render_markdown(result: dict[str, Any]) -> str:
     lines += [
         "## Targets",
         "",
-        "| Target | openai-kit | official SDK | ratio | goal | met |",
+        "| Target | openai-kit | official SDK (or the client named) | ratio | goal | met |",
         "|---|---|---|---|---|---|",
     ]
     for row in result["targets"]:

@@ -44,7 +44,7 @@ SERVER = BENCH_DIR / "fake_server.py"
 RESULT_PREFIX = "RESULT "
 MiB = 1024 * 1024
 
-SYNC = ("openai-kit", "openai", "httpx")
+SYNC = ("openai-kit", "openai", "httpx", "urllib3")
 ASYNC = ("openai-kit-async", "openai-async", "openai-async-aiohttp", "httpx-async", "aiohttp")
 KIT_CLIENTS = ("openai-kit", "openai-kit-async")
 QUICK_PARALLEL = 3
@@ -113,7 +113,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         reps=3, per="item", scale=1e6, scale_unit="us",
     ),
     Scenario(
-        "upload", "Upload a file (multipart)", "upload", (*SYNC, "openai-kit-async", "aiohttp"),
+        "upload", "Upload a file (multipart)", "upload", (*SYNC[:3], "openai-kit-async", "aiohttp"),
         {"size": 512 * MiB}, {"size": 4 * MiB}, reps=3, per="file", scale=1e3, scale_unit="ms",
     ),
     Scenario(
