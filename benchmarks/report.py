@@ -254,7 +254,7 @@ def _fmt_mib(value: int | float | None) -> str:
     return "-" if value is None else f"{value / MiB:.1f} MiB"
 
 
-THROUGHPUT_SCENARIOS = ("chat", "chat_concurrent", "stream", "list_files")
+THROUGHPUT_SCENARIOS = ("chat", "chat_concurrent", "stream", "stream_concurrent", "list_files")
 
 
 def _throughput(name: str, sc: dict[str, Any], e: dict[str, Any]) -> str:
@@ -286,6 +286,8 @@ def _scenario_heading(name: str, sc: dict[str, Any]) -> str:
         return f"Chat, {p['n']} at concurrency {p['concurrency']}"
     if name == "stream":
         return f"Stream of {p['chunks']:,} chunks"
+    if name == "stream_concurrent":
+        return f"{p['streams']:,} concurrent streams of {p['chunks']:,} chunks"
     if name.startswith("embeddings"):
         fmt = p.get("encoding_format") or "omitted"
         return f"Embeddings {p['count']}x1536, format {fmt}"

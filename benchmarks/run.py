@@ -93,6 +93,11 @@ SCENARIOS: tuple[Scenario, ...] = (
         {"chunks": 20_000}, {"chunks": 400}, reps=3, per="chunk", scale=1e6, scale_unit="us",
     ),
     Scenario(
+        "stream_concurrent", "1,000 concurrent streamed chat completions (async)", "stream_concurrent",
+        ("openai-kit-async", "aiohttp"), {"streams": 1000, "chunks": 100}, {"streams": 50, "chunks": 20},
+        reps=3, per="chunk", scale=1e6, scale_unit="us",
+    ),
+    Scenario(
         "embeddings_float", "Embeddings 2048x1536, encoding_format=float", "embeddings", SYNC,
         {"count": 2048, "encoding_format": "float"}, {"count": 32, "encoding_format": "float"},
         reps=3, per="request", scale=1e3, scale_unit="ms",
