@@ -183,10 +183,11 @@ def parse_json(tp: type[_T] | Any, data: bytes | str, *, strict: bool = False) -
 
 
 def json_validator(tp: Any, *, strict: bool = False) -> Callable[[bytes | str], Any]:
-    """What :func:`parse_json` does for ``tp``, as one callable looked up once (for streams, which parse
-    many documents of one type)."""
+    """A callable, looked up once, that parses a JSON document as ``tp`` the way :func:`parse_json` does
+    whenever it succeeds (for streams, which parse many documents of one type). When it raises, ask
+    :func:`parse_json`: in lenient mode this is the first validator alone, without the as-sent retry."""
     if not strict:
-        return _lenient(tp).validate_json
+        return _lenient(tp).first.validate_json
     if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
         return tp.model_validate_json
     return _adapter(tp).validate_json

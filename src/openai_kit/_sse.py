@@ -56,6 +56,20 @@ class SSEDecoder:
         return self._feed(chunk, True)
 
     def _feed(self, chunk: bytes, raw: bool) -> list[bytes | ServerSentEvent]:
+        if (
+            raw
+            and chunk[-2:] == b"\n\n"
+            and chunk[:5] == b"data:"
+            and self._started
+            and not self._buf
+            and not self._skip_lf
+            and self._data is None
+            and self._event is None
+        ):
+            # the usual piece of a data-only stream: exactly one single-line event
+            body = chunk[:-2]
+            if b"\n" not in body and b"\r" not in body:
+                return [body[6:] if body[5:6] == b" " else body[5:]]
         if not chunk:
             return []
         if self._skip_lf:

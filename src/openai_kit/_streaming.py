@@ -102,10 +102,7 @@ class _EventParser(Generic[_T]):
     def feed(self, chunk: bytes) -> list[bytes | ServerSentEvent]:
         """The events of ``chunk``; an event with data and no name comes as the bytes of its data (see
         :meth:`parse_data`), unless the stream hands out the events themselves (``events()``)."""
-        if self.cast is ServerSentEvent:
-            events: list[bytes | ServerSentEvent] = self.decoder.feed(chunk)  # type: ignore[assignment]
-        else:
-            events = self.decoder.feed_raw(chunk)
+        events = self.decoder._feed(chunk, self.cast is not ServerSentEvent)
         now = time.monotonic()
         if events:
             self.last_event = now

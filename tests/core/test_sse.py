@@ -85,6 +85,17 @@ def test_feed_raw_gives_unnamed_events_as_data_bytes_under_any_chunking(cuts: li
     assert decoder.comments == 2
 
 
+def test_feed_raw_one_event_per_piece() -> None:
+    pieces = [p + b"\n\n" for p in RAW_STREAM.split(b"\n\n")[:-1]]
+    assert b"".join(pieces) == RAW_STREAM
+    decoder = SSEDecoder()
+    out: list[object] = []
+    for piece in pieces:
+        out.extend(decoder.feed_raw(piece))
+    assert out == RAW_EXPECTED
+    assert not decoder.pending
+
+
 def test_comments_are_counted_and_pending_reports_truncation() -> None:
     d = SSEDecoder()
     assert d.feed(b": ping\n: ping\n") == []
