@@ -58,6 +58,28 @@ TARGETS: tuple[Target, ...] = (
     Target("Upload, peak memory (async)", "upload", "openai-kit-async", "peak_mib", "<", 20.0),
     Target("Download, peak memory (sync)", "download", "openai-kit", "peak_mib", "<", 20.0),
     Target("Download, peak memory (async)", "download", "openai-kit-async", "peak_mib", "<", 20.0),
+    Target("Cold start to first chat completion (CPU)", "cold_chat", "openai-kit", "cpu_ratio", "<=", 0.2),
+    Target(
+        "Cold start to first chat, vs urllib3+orjson",
+        "cold_chat",
+        "openai-kit",
+        "cpu_ratio",
+        "<=",
+        1.5,
+        "urllib3",
+    ),
+    Target(
+        "Cold start to first responses.create (CPU)", "cold_responses", "openai-kit", "cpu_ratio", "<=", 0.2
+    ),
+    Target(
+        "Cold start to first responses.create, vs urllib3+orjson",
+        "cold_responses",
+        "openai-kit",
+        "cpu_ratio",
+        "<=",
+        1.5,
+        "urllib3",
+    ),
     # issue 17: against the raw floor of the same kind (CPU ratios) or the official SDK (memory ratio)
     Target("Stream, CPU/chunk vs urllib3+orjson", "stream", "openai-kit", "cpu_ratio", "<=", 2, "urllib3"),
     Target(
@@ -301,6 +323,10 @@ def _scenario_heading(name: str, sc: dict[str, Any]) -> str:
         return "Client construction"
     if name == "import":
         return "Import"
+    if name == "cold_chat":
+        return "Cold start to first chat completion"
+    if name == "cold_responses":
+        return "Cold start to first responses.create"
     return str(sc["title"])
 
 
@@ -369,7 +395,7 @@ def render_markdown(result: dict[str, Any]) -> str:
         if row.get("unavailable"):
             met = "not measured"
         title = row["title"]
-        if row["scenario"] not in ("import", "construct"):
+        if row["scenario"] not in ("import", "construct", "cold_chat", "cold_responses"):
             title += f" [{_scenario_heading(row['scenario'], result['scenarios'][row['scenario']])}]"
         lines.append(f"| {title} | {kit} | {base} | {ratio} | {goal} | {met} |")
     lines.append("")
