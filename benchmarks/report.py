@@ -456,6 +456,9 @@ def render_markdown(result: dict[str, Any]) -> str:
         "and shared).",
         "- Warm-up requests (connection set-up, lazy imports) run before each measured section; "
         "the import and construction rows measure those cold costs on their own.",
+        "- Cold start rows: CPU of the whole client process from its start (interpreter included) to the first "
+        "result of its script (import, client, one call); their peak RSS is the whole process's high-water "
+        "mark, not a difference. Wall starts when the script starts.",
         f"- Busiest the fake server got during a measured section: {busiest[0] * 100:.0f}% of a core "
         f"({busiest[1] or '-'})"
         + (" - it may have been the bottleneck there." if busiest[0] > SERVER_BUSY_WARNING else "."),
