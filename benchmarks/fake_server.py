@@ -7,6 +7,7 @@ one core (the orchestrator does `taskset -c 0 python benchmarks/fake_server.py .
 Routes (all under `/v1`):
   POST /chat/completions      ~1 KB completion; `stream: true` -> chunked SSE of `max_completion_tokens`
                               (or `max_tokens`, else --stream-chunks) `chat.completion.chunk` events + [DONE]
+  POST /responses             a completed response with one output message (not streamed)
   POST /embeddings            one embedding per input, `dimensions` (default 1536) floats, float or base64
   GET  /files                 cursor pages over --files file objects, honouring `after` and `limit`
   POST /files                 multipart upload, read and discarded (`bytes` in the answer = bytes received)
@@ -59,6 +60,7 @@ class Bodies:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self.chat = payloads.chat_completion_body()
+        self.response = orjson.dumps(payloads.response_object())
         self._streams: dict[int, bytes] = {}
         self._vectors: dict[tuple[int, int], list[list[float]]] = {}
         self._embeddings: dict[tuple[int, int, str], bytes] = {}
@@ -155,6 +157,8 @@ class App:
             return self.chat(req)
         if path == "/v1/embeddings" and method == "POST":
             return self.embeddings(req)
+        if path == "/v1/responses" and method == "POST":
+            return json_response(self.bodies.response, req.keep_alive)
         if path == "/v1/files":
             if method == "GET":
                 return self.list_files(req)

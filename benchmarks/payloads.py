@@ -73,6 +73,51 @@ def chat_completion_body() -> bytes:
     return orjson.dumps(chat_completion())
 
 
+def response_object() -> dict[str, object]:
+    """A completed Responses API `response` with one output message, as the API returns it."""
+    return {
+        "id": "resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b",
+        "object": "response",
+        "created_at": CREATED,
+        "status": "completed",
+        "background": False,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": None,
+        "max_output_tokens": None,
+        "model": MODEL_SNAPSHOT,
+        "output": [
+            {
+                "type": "message",
+                "id": "msg_67ccd2bf17f0819081ff3bb2cf6508e60bb6a6b452d3795b",
+                "status": "completed",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": _ANSWER, "annotations": [], "logprobs": []}],
+            }
+        ],
+        "parallel_tool_calls": True,
+        "previous_response_id": None,
+        "reasoning": {"effort": None, "summary": None},
+        "service_tier": "default",
+        "store": True,
+        "temperature": 1.0,
+        "text": {"format": {"type": "text"}, "verbosity": "medium"},
+        "tool_choice": "auto",
+        "tools": [],
+        "top_p": 1.0,
+        "truncation": "disabled",
+        "usage": {
+            "input_tokens": 31,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": 118,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": 149,
+        },
+        "user": None,
+        "metadata": {},
+    }
+
+
 _WORDS = _ANSWER.split(" ")
 
 

@@ -44,7 +44,7 @@ SERVER = BENCH_DIR / "fake_server.py"
 RESULT_PREFIX = "RESULT "
 MiB = 1024 * 1024
 
-SYNC = ("openai-kit", "openai", "httpx")
+SYNC = ("openai-kit", "openai", "httpx", "urllib3")
 ASYNC = ("openai-kit-async", "openai-async", "openai-async-aiohttp", "httpx-async", "aiohttp")
 KIT_CLIENTS = ("openai-kit", "openai-kit-async")
 QUICK_PARALLEL = 3
@@ -76,6 +76,16 @@ SCENARIOS: tuple[Scenario, ...] = (
         {}, {}, reps=5, per="import", scale=1e3, scale_unit="ms", timeout=120,
     ),
     Scenario(
+        "cold_chat", "Process start to first chat completion (whole process)", "cold",
+        ("openai-kit", "openai", "urllib3"), {"call": "chat"}, {"call": "chat"},
+        reps=5, per="process", scale=1e3, scale_unit="ms", timeout=120,
+    ),
+    Scenario(
+        "cold_responses", "Process start to first responses.create (whole process)", "cold",
+        ("openai-kit", "openai", "urllib3"), {"call": "responses"}, {"call": "responses"},
+        reps=5, per="process", scale=1e3, scale_unit="ms", timeout=120,
+    ),
+    Scenario(
         "construct", "Client construction (first client in the process)", "construct",
         (*SYNC, *ASYNC), {"warm": 10}, {"warm": 3}, reps=5, per="client", scale=1e3, scale_unit="ms", timeout=120,
     ),
@@ -91,6 +101,11 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "stream", "Streamed chat completion", "stream", (*SYNC, *ASYNC),
         {"chunks": 20_000}, {"chunks": 400}, reps=3, per="chunk", scale=1e6, scale_unit="us",
+    ),
+    Scenario(
+        "stream_concurrent", "1,000 concurrent streamed chat completions (async)", "stream_concurrent",
+        ("openai-kit-async", "aiohttp"), {"streams": 1000, "chunks": 100}, {"streams": 50, "chunks": 20},
+        reps=3, per="chunk", scale=1e6, scale_unit="us",
     ),
     Scenario(
         "embeddings_float", "Embeddings 2048x1536, encoding_format=float", "embeddings", SYNC,
@@ -113,7 +128,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         reps=3, per="item", scale=1e6, scale_unit="us",
     ),
     Scenario(
-        "upload", "Upload a file (multipart)", "upload", (*SYNC, "openai-kit-async", "aiohttp"),
+        "upload", "Upload a file (multipart)", "upload", (*SYNC[:3], "openai-kit-async", "aiohttp"),
         {"size": 512 * MiB}, {"size": 4 * MiB}, reps=3, per="file", scale=1e3, scale_unit="ms",
     ),
     Scenario(
@@ -123,6 +138,39 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
 )  # fmt: skip
 SCENARIO_BY_NAME = {s.name: s for s in SCENARIOS}
+
+# Cold start: what a script does from process start to its first result, per client (`{base_url}` and
+# `{api_key}` are filled in). The worker runs it first thing and reports the whole process's CPU.
+_KIT_OR_SDK = "from {pkg} import OpenAI\nclient = OpenAI(api_key='{{api_key}}', base_url='{{base_url}}')\n"
+_URLLIB3 = (
+    "import orjson, urllib3\n"
+    "http = urllib3.PoolManager()\n"
+    "def call(path, body):\n"
+    "    r = http.request('POST', '{{base_url}}' + path, body=orjson.dumps(body),\n"
+    "                     headers={{{{'authorization': 'Bearer {{api_key}}', 'content-type': 'application/json'}}}})\n"
+    "    assert r.status == 200, r.status\n"
+    "    return orjson.loads(r.data)\n"
+)
+_CHAT = "model='gpt-4o-mini', messages=[{{'role': 'user', 'content': 'Say hello'}}]"
+COLD: dict[str, dict[str, str]] = {
+    "chat": {
+        "openai-kit": _KIT_OR_SDK.format(pkg="openai_kit")
+        + f"assert client.chat.completions.create({_CHAT}).choices[0].message.content\n",
+        "openai": _KIT_OR_SDK.format(pkg="openai")
+        + f"assert client.chat.completions.create({_CHAT}).choices[0].message.content\n",
+        "urllib3": _URLLIB3.format()
+        + f"assert call('/chat/completions', dict({_CHAT}))['choices'][0]['message']['content']\n",
+    },
+    "responses": {
+        "openai-kit": _KIT_OR_SDK.format(pkg="openai_kit")
+        + "assert client.responses.create(model='gpt-4o-mini', input='Say hello').output_text\n",
+        "openai": _KIT_OR_SDK.format(pkg="openai")
+        + "assert client.responses.create(model='gpt-4o-mini', input='Say hello').output_text\n",
+        "urllib3": _URLLIB3.format()
+        + "out = call('/responses', {{'model': 'gpt-4o-mini', 'input': 'Say hello'}})['output']\n"
+        + "assert out[0]['content'][0]['text']\n",
+    },
+}
 
 
 @dataclass
@@ -281,7 +329,10 @@ class Runner:
             ],
         }
         cmd = [*self.pin.client_prefix, sys.executable, str(WORKER)]
-        if scenarios and scenarios[0].driver == "import":
+        if scenarios and scenarios[0].driver == "cold":
+            code = COLD[scenarios[0].params(self.quick)["call"]][client]
+            cmd += ["--cold", code.format(base_url=self.server.base_url, api_key=spec["api_key"])]
+        elif scenarios and scenarios[0].driver == "import":
             cmd += ["--import", CLIENTS[client].import_stmt]
         cmd.append(json.dumps(spec))
         try:
@@ -332,7 +383,9 @@ class Runner:
 
     def run_quick(self, scenarios: list[Scenario], clients: list[str]) -> None:
         """One process per client, several at once: a smoke test, so speed beats measurement hygiene."""
-        jobs = [(c, [s for s in scenarios if c in s.clients]) for c in clients]
+        jobs = [(c, [s for s in scenarios if c in s.clients and s.driver != "cold"]) for c in clients]
+        # a cold start is a whole process of its own
+        jobs += [(c, [s]) for s in scenarios if s.driver == "cold" for c in clients if c in s.clients]
         with ThreadPoolExecutor(max_workers=QUICK_PARALLEL) as pool:
             futures = [pool.submit(self.run_process, c, mine, 50.0) for c, mine in jobs if mine]
             for future in futures:

@@ -354,6 +354,22 @@ async def a_stream(ad: AsyncAdapter, ctx: Context, p: dict[str, Any]) -> Outcome
     return Outcome(m, chunks, "chunk")
 
 
+async def a_stream_concurrent(ad: AsyncAdapter, ctx: Context, p: dict[str, Any]) -> Outcome:
+    """`streams` streamed completions of `chunks` chunks each, all open at once (one connection each)."""
+    streams, chunks = int(p["streams"]), int(p["chunks"])
+    client = await ad.construct()
+    try:
+        # warm-up: opens the connections the measured section reuses
+        warm = await asyncio.gather(*(ad.stream(client, 2) for _ in range(streams)))
+        check(all(n == 2 for n in warm), "warm-up streams: wrong chunk count")
+        with measure() as m:
+            seen = await asyncio.gather(*(ad.stream(client, chunks) for _ in range(streams)))
+        check(all(n == chunks for n in seen), f"expected {chunks} chunks in each of {streams} streams")
+    finally:
+        await ad.close(client)
+    return Outcome(m, streams * chunks, "chunk", {"streams": streams, "chunks": chunks})
+
+
 async def a_embeddings(ad: AsyncAdapter, ctx: Context, p: dict[str, Any]) -> Outcome:
     count, requests, fmt = int(p["count"]), int(p.get("requests", 1)), p.get("encoding_format")
     inputs = payloads.embedding_inputs(count)
@@ -428,6 +444,7 @@ ASYNC: dict[str, AsyncScenario] = {
     "chat": a_chat,
     "chat_concurrent": a_chat_concurrent,
     "stream": a_stream,
+    "stream_concurrent": a_stream_concurrent,
     "embeddings": a_embeddings,
     "list_files": a_list_files,
     "upload": a_upload,

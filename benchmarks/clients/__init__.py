@@ -72,6 +72,16 @@ CLIENTS: dict[str, ClientSpec] = {
             "httpx", "httpx+orjson", "httpx_floor", "Sync", "sync", "floor", "import httpx, orjson", "openai"
         ),
         ClientSpec(
+            "urllib3",
+            "urllib3+orjson",
+            "urllib3_floor",
+            "Sync",
+            "sync",
+            "floor",
+            "import urllib3, orjson",
+            "openai",
+        ),
+        ClientSpec(
             "httpx-async",
             "httpx async+orjson",
             "httpx_floor",

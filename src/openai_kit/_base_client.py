@@ -30,7 +30,7 @@ from ._pipeline import Pipeline, Prepared, new_idempotency_key
 from ._provider import OpenAIProvider, Provider
 from ._retries import SAFE_METHODS, RetryPolicy
 from ._timeouts import DEFAULT_TIMEOUT, Timeout
-from ._types import NotGiven, RequestOptions
+from ._types import NOT_GIVEN as _NOT_GIVEN, NotGiven, RequestOptions
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -385,7 +385,7 @@ class _ClientCore:
         hdrs = dict(self._headers)
         extra_body = opts.get("extra_body")
         if isinstance(body, Mapping):
-            body = {k: v for k, v in body.items() if not isinstance(v, NotGiven)}
+            body = {k: v for k, v in body.items() if v is not _NOT_GIVEN}  # NotGiven is a singleton
             if extra_body:
                 body.update(extra_body)
         elif extra_body:

@@ -22,6 +22,7 @@ the models' own validation (spec-required fields required, types checked): the c
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, TypeVar, cast
 
@@ -29,7 +30,7 @@ import pydantic
 from pydantic import ConfigDict, TypeAdapter
 from pydantic_core import SchemaValidator
 
-__all__ = ["BaseModel", "parse_json", "validate_python"]
+__all__ = ["BaseModel", "json_validator", "parse_json", "validate_python"]
 
 _T = TypeVar("_T")
 
@@ -179,6 +180,17 @@ def parse_json(tp: type[_T] | Any, data: bytes | str, *, strict: bool = False) -
     if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
         return cast(_T, tp.model_validate_json(data))
     return cast(_T, _adapter(tp).validate_json(data))
+
+
+def json_validator(tp: Any, *, strict: bool = False) -> Callable[[bytes | str], Any]:
+    """A callable, looked up once, that parses a JSON document as ``tp`` the way :func:`parse_json` does
+    whenever it succeeds (for streams, which parse many documents of one type). When it raises, ask
+    :func:`parse_json`: in lenient mode this is the first validator alone, without the as-sent retry."""
+    if not strict:
+        return _lenient(tp).first.validate_json
+    if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
+        return tp.model_validate_json
+    return _adapter(tp).validate_json
 
 
 def validate_python(tp: type[_T] | Any, data: object, *, strict: bool = False) -> _T:

@@ -16,6 +16,20 @@ if TYPE_CHECKING:
 
 __all__ = ["parse_response"]
 
+_PARTS: tuple[Any, Any] | None = None
+
+
+def _pydantic_parts() -> tuple[Any, Any]:
+    """pydantic's ValidationError and ``_models.parse_json``, imported on the first parse only."""
+    global _PARTS
+    if _PARTS is None:
+        from pydantic import ValidationError
+
+        from ._models import parse_json
+
+        _PARTS = (ValidationError, parse_json)
+    return _PARTS
+
 
 def parse_response(response: Response, cast_to: Any, strict: bool = False) -> Any:
     """Turn ``response``'s body into ``cast_to``: ``None``, ``bytes``, ``str`` (or any text/plain body),
@@ -36,10 +50,7 @@ def parse_response(response: Response, cast_to: Any, strict: bool = False) -> An
             raise validation_error(
                 f"Response body is not valid JSON ({exc.msg})", content, response=response
             ) from None
-    from pydantic import ValidationError
-
-    from ._models import parse_json
-
+    ValidationError, parse_json = _pydantic_parts()
     try:
         return parse_json(cast_to, content, strict=strict)
     except ValidationError as exc:

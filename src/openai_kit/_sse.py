@@ -47,6 +47,29 @@ class SSEDecoder:
         return bool(self._buf) or self._data is not None or self._event is not None
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        return self._feed(chunk, False)  # type: ignore[return-value]
+
+    def feed_raw(self, chunk: bytes) -> list[bytes | ServerSentEvent]:
+        """:meth:`feed`, except that an event with data and no ``event`` field comes back as the bytes of its
+        data, undecoded (what a data-only stream such as chat needs; its ``id`` and ``retry`` are still
+        tracked). The common single ``data:`` line event then costs no line loop and no event object."""
+        return self._feed(chunk, True)
+
+    def _feed(self, chunk: bytes, raw: bool) -> list[bytes | ServerSentEvent]:
+        if (
+            raw
+            and chunk[-2:] == b"\n\n"
+            and chunk[:5] == b"data:"
+            and self._started
+            and not self._buf
+            and not self._skip_lf
+            and self._data is None
+            and self._event is None
+        ):
+            # the usual piece of a data-only stream: exactly one single-line event
+            body = chunk[:-2]
+            if b"\n" not in body and b"\r" not in body:
+                return [body[6:] if body[5:6] == b" " else body[5:]]
         if not chunk:
             return []
         if self._skip_lf:
@@ -65,42 +88,68 @@ class SSEDecoder:
             self._started = True
             if chunk.startswith(b"\xef\xbb\xbf"):
                 chunk = chunk[3:]
-        lines = chunk.split(b"\n")
+        # Whole events first: a block between blank lines that is one `data:` line and nothing else (no
+        # event half-read before it) is an event of that data; any other block goes line by line.
+        blocks = chunk.split(b"\n\n")
+        rest = blocks.pop()
+        events: list[bytes | ServerSentEvent] = []
+        line = self._line
+        for block in blocks:
+            if block[:5] == b"data:" and self._data is None and self._event is None and b"\n" not in block:
+                value = block[6:] if block[5:6] == b" " else block[5:]
+                if raw:
+                    events.append(value)
+                else:
+                    events.append(
+                        ServerSentEvent(value.decode("utf-8", "replace"), None, self._id, self._retry)
+                    )
+                continue
+            for text in block.split(b"\n"):
+                line(text, events, raw)
+            line(b"", events, raw)
+        lines = rest.split(b"\n")
         self._buf = lines.pop()
-        events: list[ServerSentEvent] = []
-        for line in lines:
-            if not line:
-                if self._data is not None:
-                    events.append(self._dispatch())
-                else:
-                    self._event = None
-                continue
-            if line[0] == 0x3A:  # ':'
-                self.comments += 1
-                continue
-            name, colon, value = line.partition(b":")
-            if colon and value[:1] == b" ":
-                value = value[1:]
-            if name == b"data":
-                if self._data is None:
-                    self._data = [value]
-                else:
-                    self._data.append(value)
-            elif name == b"event":
-                self._event = value
-            elif name == b"id" and b"\0" not in value:
-                self._id = value.decode("utf-8", "replace")
-            elif name == b"retry" and value.isdigit():
-                self._retry = int(value)
+        for text in lines:
+            line(text, events, raw)
         return events
 
-    def _dispatch(self) -> ServerSentEvent:
+    def _line(self, line: bytes, events: list[bytes | ServerSentEvent], raw: bool) -> None:
+        if not line:
+            if self._data is not None:
+                events.append(self._dispatch(raw))
+            else:
+                self._event = None
+            return
+        if line[0] == 0x3A:  # ':'
+            self.comments += 1
+            return
+        name, colon, value = line.partition(b":")
+        if colon and value[:1] == b" ":
+            value = value[1:]
+        if name == b"data":
+            if self._data is None:
+                self._data = [value]
+            else:
+                self._data.append(value)
+        elif name == b"event":
+            self._event = value
+        elif name == b"id" and b"\0" not in value:
+            self._id = value.decode("utf-8", "replace")
+        elif name == b"retry" and value.isdigit():
+            self._retry = int(value)
+
+    def _dispatch(self, raw: bool = False) -> bytes | ServerSentEvent:
         data = self._data
         assert data is not None
         event = self._event
         self._data = None
         self._event = None
-        text = (data[0] if len(data) == 1 else b"\n".join(data)).decode("utf-8", "replace")
+        joined = data[0] if len(data) == 1 else b"\n".join(data)
+        if raw and event is None:
+            return joined
         return ServerSentEvent(
-            text, None if event is None else event.decode("utf-8", "replace"), self._id, self._retry
+            joined.decode("utf-8", "replace"),
+            None if event is None else event.decode("utf-8", "replace"),
+            self._id,
+            self._retry,
         )

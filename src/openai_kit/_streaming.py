@@ -27,7 +27,7 @@ from ._errors import (
     APITimeoutError,
     validation_error,
 )
-from ._models import parse_json
+from ._models import json_validator, parse_json
 from ._sse import ServerSentEvent, SSEDecoder
 from ._transports._base import Response
 
@@ -72,7 +72,19 @@ class Enveloped:
 class _EventParser(Generic[_T]):
     """Everything about a stream except reading bytes: shared by Stream and AsyncStream."""
 
-    __slots__ = ("cast", "decoder", "done", "idle", "last_event", "last_named", "request", "seen", "strict")
+    __slots__ = (
+        "_fast",
+        "_fast_cast",
+        "cast",
+        "decoder",
+        "done",
+        "idle",
+        "last_event",
+        "last_named",
+        "request",
+        "seen",
+        "strict",
+    )
 
     def __init__(self, cast: Any, response: Response, idle: float | None, strict: bool = False) -> None:
         self.cast = cast
@@ -84,9 +96,13 @@ class _EventParser(Generic[_T]):
         self.last_named = False
         self.request = response.request
         self.seen = 0
+        self._fast: Callable[[bytes], Any] | None = None
+        self._fast_cast: Any = None
 
-    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        events = self.decoder.feed(chunk)
+    def feed(self, chunk: bytes) -> list[bytes | ServerSentEvent]:
+        """The events of ``chunk``; an event with data and no name comes as the bytes of its data (see
+        :meth:`parse_data`), unless the stream hands out the events themselves (``events()``)."""
+        events = self.decoder._feed(chunk, self.cast is not ServerSentEvent)
         now = time.monotonic()
         if events:
             self.last_event = now
@@ -97,6 +113,37 @@ class _EventParser(Generic[_T]):
                 url=self.request.url,
             )
         return events
+
+    def parse_data(self, data: bytes) -> _T:
+        """:meth:`parse` of an unnamed event given as the bytes of its data. A model (or other typed) cast
+        validates the bytes directly with a validator looked up once per stream; everything else, and any
+        failure, goes through :meth:`parse`, so errors and odd payloads are handled in one place."""
+        cast = self.cast
+        fast = self._fast
+        if fast is None or self._fast_cast is not cast:
+            if (
+                cast is None
+                or cast is object
+                or cast is dict
+                or cast is ServerSentEvent
+                or type(cast) is Enveloped
+            ):
+                return self.parse(self._event(data))
+            fast = self._fast = json_validator(cast, strict=self.strict)
+            self._fast_cast = cast
+        if data[:8] == b'{"error"':
+            return self.parse(self._event(data))
+        try:
+            value = fast(data)
+        except ValueError:
+            return self.parse(self._event(data))  # reported (or recovered: invalid UTF-8) there
+        self.seen += 1
+        self.last_named = False
+        return value  # type: ignore[no-any-return]
+
+    def _event(self, data: bytes) -> ServerSentEvent:
+        decoder = self.decoder
+        return ServerSentEvent(data.decode("utf-8", "replace"), None, decoder._id, decoder._retry)
 
     def parse(self, sse: ServerSentEvent) -> _T:
         data = sse.data
@@ -185,10 +232,16 @@ class Stream(Generic[_T]):
         try:
             for chunk in self.response.iter_raw():
                 for sse in parser.feed(chunk):
-                    if sse.data == "[DONE]":
+                    if type(sse) is bytes:
+                        if sse == b"[DONE]":
+                            parser.done = True
+                            break
+                        yield parser.parse_data(sse)
+                    elif sse.data == "[DONE]":  # type: ignore[union-attr]
                         parser.done = True
                         break
-                    yield parser.parse(sse)
+                    else:
+                        yield parser.parse(sse)  # type: ignore[arg-type]
                 if parser.done:
                     break
             parser.at_eof()
@@ -255,10 +308,16 @@ class AsyncStream(Generic[_T]):
         try:
             async for chunk in self.response.aiter_raw():
                 for sse in parser.feed(chunk):
-                    if sse.data == "[DONE]":
+                    if type(sse) is bytes:
+                        if sse == b"[DONE]":
+                            parser.done = True
+                            break
+                        yield parser.parse_data(sse)
+                    elif sse.data == "[DONE]":  # type: ignore[union-attr]
                         parser.done = True
                         break
-                    yield parser.parse(sse)
+                    else:
+                        yield parser.parse(sse)  # type: ignore[arg-type]
                 if parser.done:
                     break
             parser.at_eof()

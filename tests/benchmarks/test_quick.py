@@ -30,6 +30,7 @@ def test_quick_mode_produces_a_complete_report(tmp_path: Path) -> None:
     assert set(matrix) >= {
         "import", "construct", "chat", "chat_concurrent", "stream", "embeddings_float",
         "embeddings_base64", "embeddings_default", "list_files", "upload", "download",
+        "cold_chat", "cold_responses", "stream_concurrent",
     }  # fmt: skip
     assert results["unavailable"] == {}, results["unavailable"]
     assert {"openai-kit", "openai-kit-async", "openai"} <= {c for cs in matrix.values() for c in cs}

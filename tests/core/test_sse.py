@@ -57,6 +57,45 @@ def test_any_chunking_decodes_identically(cuts: list[int]) -> None:
     assert decode_all(chunks) == EXPECTED
 
 
+RAW_STREAM = STREAM + b"data: one\n\ndata:two\n\n\n\ndata: a\ndata: b\n\n: ping\n\ndata: [DONE]\n\n"
+RAW_EXPECTED = [
+    ServerSentEvent('{"a":\n 1}', "delta", "7", None),
+    b"plain",
+    ServerSentEvent("", "x", "7", 1500),
+    b"caf\xc3\xa9",
+    b"last",
+    b"one",
+    b"two",
+    b"a\nb",
+    b"[DONE]",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=len(RAW_STREAM)), max_size=12))
+def test_feed_raw_gives_unnamed_events_as_data_bytes_under_any_chunking(cuts: list[int]) -> None:
+    points = sorted(set(cuts))
+    chunks = [RAW_STREAM[a:b] for a, b in zip([0, *points], [*points, len(RAW_STREAM)], strict=True)]
+    decoder = SSEDecoder()
+    out: list[object] = []
+    for c in chunks:
+        out.extend(decoder.feed_raw(c))
+    assert out == RAW_EXPECTED
+    assert not decoder.pending
+    assert decoder.comments == 2
+
+
+def test_feed_raw_one_event_per_piece() -> None:
+    pieces = [p + b"\n\n" for p in RAW_STREAM.split(b"\n\n")[:-1]]
+    assert b"".join(pieces) == RAW_STREAM
+    decoder = SSEDecoder()
+    out: list[object] = []
+    for piece in pieces:
+        out.extend(decoder.feed_raw(piece))
+    assert out == RAW_EXPECTED
+    assert not decoder.pending
+
+
 def test_comments_are_counted_and_pending_reports_truncation() -> None:
     d = SSEDecoder()
     assert d.feed(b": ping\n: ping\n") == []

@@ -17,12 +17,31 @@ _lock = threading.Lock()
 def _build() -> ssl.SSLContext:
     ctx = ssl.create_default_context()
     try:  # prefer certifi's bundle when it is installed, like most Python HTTP clients
-        import certifi
-
-        ctx.load_verify_locations(certifi.where())
+        bundle = _certifi_bundle()
+        if bundle is not None:
+            ctx.load_verify_locations(bundle)
     except (ImportError, OSError):  # pragma: no cover - depends on the machine
         pass
     return ctx
+
+
+def _certifi_bundle() -> str | None:
+    """certifi's ``cacert.pem``. Found next to the package when it is a plain directory (the usual
+    install), which spares ``certifi.where()``'s import of ``importlib.resources`` (tens of ms at start-up);
+    otherwise (zipped installs) certifi itself says where it is."""
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec("certifi")
+    if spec is None:
+        return None
+    for location in spec.submodule_search_locations or ():
+        path = os.path.join(location, "cacert.pem")
+        if os.path.isfile(path):
+            return path
+    import certifi
+
+    return str(certifi.where())
 
 
 def shared_ssl_context() -> ssl.SSLContext:

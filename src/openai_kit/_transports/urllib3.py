@@ -52,9 +52,10 @@ class Urllib3Transport:
         if pool is None:
             with self._lock:
                 if self._manager is None:
-                    self._manager = urllib3.PoolManager(
-                        num_pools=16, maxsize=self._max, block=False, ssl_context=shared_ssl_context()
-                    )
+                    self._manager = urllib3.PoolManager(num_pools=16, maxsize=self._max, block=False)
+                if self._owned and origin.startswith("https:"):
+                    # the shared TLS context is built (trust store loaded) only once an https origin is used
+                    self._manager.connection_pool_kw.setdefault("ssl_context", shared_ssl_context())
                 pool = self._manager.connection_from_url(origin)
                 self._pools[origin] = pool
         return pool
