@@ -194,9 +194,23 @@ class FaultyUpstream:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.loop.call_soon_threadsafe(self.server.close)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
+        async def stop() -> None:
+            # close the listener and every connection task here, on this loop: a transport left to the
+            # garbage collector after the loop closed warns "Event loop is closed" in some later test
+            self.server.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self.server.wait_closed()
+
+        try:
+            asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=10)
+            if not self.thread.is_alive():
+                self.loop.close()
 
 
 def response(status: int, body: bytes, *headers: str, content_type: str = "application/json") -> bytes:
