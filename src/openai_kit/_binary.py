@@ -10,13 +10,14 @@ returns the path written.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import re
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, BinaryIO
 
 from ._transports._base import Response
 
@@ -78,19 +79,27 @@ def resolve_target(path: str | os.PathLike[str], response: Response) -> str:
     return target
 
 
-def write_atomically(target: str, chunks: Iterator[bytes]) -> int:
-    """Write ``chunks`` to a temporary file beside ``target``, then rename it into place."""
+@contextlib.contextmanager
+def atomic_file(target: str) -> Iterator[BinaryIO]:
+    """A temporary file beside ``target`` that is renamed into place when the block ends without an
+    error, and removed otherwise: never a half-written ``target``."""
     fd, tmp = _temp_beside(target)
-    written = 0
     try:
         with os.fdopen(fd, "wb") as f:
-            for chunk in chunks:
-                f.write(chunk)
-                written += len(chunk)
+            yield f
         os.replace(tmp, target)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def write_atomically(target: str, chunks: Iterator[bytes]) -> int:
+    """Write ``chunks`` to ``target`` through :func:`atomic_file`; returns the bytes written."""
+    written = 0
+    with atomic_file(target) as f:
+        for chunk in chunks:
+            f.write(chunk)
+            written += len(chunk)
     return written
 
 
@@ -268,17 +277,11 @@ class AsyncBinaryResponse(_BinaryBase):
         return await self._write(resolve_target(path, self.response))
 
     async def _write(self, target: str) -> int:
-        fd, tmp = _temp_beside(target)
         written = 0
-        try:
-            with os.fdopen(fd, "wb") as f:
-                async for chunk in self.iter_bytes():
-                    f.write(chunk)
-                    written += len(chunk)
-            os.replace(tmp, target)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        with atomic_file(target) as f:
+            async for chunk in self.iter_bytes():
+                f.write(chunk)
+                written += len(chunk)
         return written
 
     async def close(self) -> None:
