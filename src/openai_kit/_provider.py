@@ -51,10 +51,14 @@ class Provider:
         """The path below the base URL for the operation at ``path`` (with its JSON ``body``)."""
         return path
 
+    def websocket_url(self, base_url: str, path: str, query: Mapping[str, object]) -> str:
+        """The websocket URL of ``path`` below the API base (``base_url``: the client's, http(s))."""
+        q: dict[str, object] = {**self.default_query(), **query}
+        return _ws(base_url) + path + (f"?{urlencode(q)}" if q else "")
+
     def realtime_url(self, base_url: str, model: str | None, query: Mapping[str, object]) -> str:
-        """The websocket URL of a realtime session (``base_url``: the client's, http(s))."""
-        q: dict[str, object] = {**self.default_query(), **({"model": model} if model else {}), **query}
-        return _ws(base_url) + "/realtime" + (f"?{urlencode(q)}" if q else "")
+        """The websocket URL of a realtime session."""
+        return self.websocket_url(base_url, "/realtime", {**({"model": model} if model else {}), **query})
 
 
 class OpenAIProvider(Provider):

@@ -20,7 +20,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterator, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import orjson
 
@@ -34,10 +34,16 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncRealtimeConnectMixin",
     "AsyncRealtimeConnection",
+    "AsyncResponsesConnection",
     "RealtimeConnectMixin",
     "RealtimeConnection",
     "RealtimeError",
+    "ResponsesConnection",
 ]
+
+
+_C = TypeVar("_C", bound="RealtimeConnection")
+_AC = TypeVar("_AC", bound="AsyncRealtimeConnection")
 
 
 class RealtimeError(OpenAIError):
@@ -62,13 +68,20 @@ class _Session:
         self._handlers: dict[str, list[Callable[[Any], Any]]] = {}
         self._backlog: deque[Any] = deque()
 
-    @staticmethod
-    def target(client: _ClientCore, model: str | None, query: Mapping[str, object] | None) -> str:
-        url = client.provider.realtime_url(client.base_url, model, {**client.default_query, **(query or {})})
+    #: the path below the API base that sessions of this kind connect to
+    path = "/realtime"
+
+    @classmethod
+    def target(cls, client: _ClientCore, model: str | None, query: Mapping[str, object] | None) -> str:
+        q = {**client.default_query, **(query or {})}
+        if cls.path == "/realtime":
+            url = client.provider.realtime_url(client.base_url, model, q)
+        else:
+            url = client.provider.websocket_url(client.base_url, cls.path, q)
         base = getattr(client, "websocket_base_url", None)
         if base:  # websocket_base_url= replaces the URL derived from base_url
             path_end = url.find("?") if "?" in url else len(url)
-            url = str(base).rstrip("/") + url[url.rfind("/realtime", 0, path_end) :]
+            url = str(base).rstrip("/") + url[url.rfind(cls.path, 0, path_end) :]
         return url
 
     @staticmethod
@@ -87,18 +100,24 @@ class _Session:
             raise TypeError("a realtime client event is a mapping (or model) with a string 'type'")
         return orjson.dumps(event).decode()
 
-    @staticmethod
-    def decode(message: str | bytes) -> Any:
+    @classmethod
+    def server_events(cls) -> Any:
+        """The typed union of the server's events."""
+        from .types.realtime import RealtimeServerEvent
+
+        return RealtimeServerEvent
+
+    @classmethod
+    def decode(cls, message: str | bytes) -> Any:
         from pydantic import ValidationError
 
         from ._models import parse_json
-        from .types.realtime import RealtimeServerEvent
 
         try:
-            return parse_json(RealtimeServerEvent, message)
+            return parse_json(cls.server_events(), message)
         except ValidationError as exc:
             raise APIConnectionError(
-                f"Realtime server sent an undecodable message: {str(exc)[:200]}"
+                f"The websocket server sent an undecodable message: {str(exc)[:200]}"
             ) from None
 
     def on(self, event_type: str, callback: Callable[[Any], Any]) -> None:
@@ -290,6 +309,66 @@ def _key(client: _ClientCore) -> Any:
     return client.credential
 
 
+def open_sync(
+    client: OpenAI,
+    conn_cls: type[_C],
+    model: str | None,
+    extra_query: Mapping[str, object] | None,
+    extra_headers: Mapping[str, str] | None,
+    open_timeout: float,
+) -> _C:
+    """Open a websocket session of ``conn_cls`` (its ``path``) with the client's URL, provider and key."""
+    from websockets.exceptions import InvalidHandshake
+    from websockets.sync.client import connect
+
+    key = _key(client)
+    if callable(key):
+        key = key()
+    url = conn_cls.target(client, model, extra_query)
+    try:
+        ws = connect(
+            url,
+            additional_headers=_Session.headers(client, key, extra_headers),
+            open_timeout=open_timeout,
+            max_size=None,
+            user_agent_header=client.default_headers.get("user-agent"),
+        )
+    except (OSError, InvalidHandshake, TimeoutError) as exc:
+        raise APIConnectionError(f"Websocket connection failed: {type(exc).__name__}", url=url) from None
+    ws.__enter__()  # we own its lifetime: the connection's close() closes it
+    return conn_cls(ws)
+
+
+async def open_async(
+    client: AsyncOpenAI,
+    conn_cls: type[_AC],
+    model: str | None,
+    extra_query: Mapping[str, object] | None,
+    extra_headers: Mapping[str, str] | None,
+    open_timeout: float,
+) -> _AC:
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidHandshake
+
+    key = _key(client)
+    if callable(key):
+        key = key()
+        if inspect.isawaitable(key):
+            key = await key
+    url = conn_cls.target(client, model, extra_query)
+    try:
+        ws = await connect(
+            url,
+            additional_headers=_Session.headers(client, key, extra_headers),
+            open_timeout=open_timeout,
+            max_size=None,
+            user_agent_header=client.default_headers.get("user-agent"),
+        )
+    except (OSError, InvalidHandshake, TimeoutError) as exc:
+        raise APIConnectionError(f"Websocket connection failed: {type(exc).__name__}", url=url) from None
+    return conn_cls(ws)
+
+
 class RealtimeConnectMixin:
     """Adds ``connect()`` to the generated ``client.realtime`` resource."""
 
@@ -303,26 +382,7 @@ class RealtimeConnectMixin:
         extra_headers: Mapping[str, str] | None = None,
         open_timeout: float = 10.0,
     ) -> RealtimeConnection:
-        from websockets.exceptions import InvalidHandshake
-        from websockets.sync.client import connect
-
-        client = self._client
-        key = _key(client)
-        if callable(key):
-            key = key()
-        url = _Session.target(client, model, extra_query)
-        try:
-            ws = connect(
-                url,
-                additional_headers=_Session.headers(client, key, extra_headers),
-                open_timeout=open_timeout,
-                max_size=None,
-                user_agent_header=client.default_headers.get("user-agent"),
-            )
-        except (OSError, InvalidHandshake, TimeoutError) as exc:
-            raise APIConnectionError(f"Realtime connection failed: {type(exc).__name__}", url=url) from None
-        ws.__enter__()  # we own its lifetime: RealtimeConnection.close() closes it
-        return RealtimeConnection(ws)
+        return open_sync(self._client, RealtimeConnection, model, extra_query, extra_headers, open_timeout)
 
 
 class AsyncRealtimeConnectMixin:
@@ -337,51 +397,63 @@ class AsyncRealtimeConnectMixin:
         extra_query: Mapping[str, object] | None = None,
         extra_headers: Mapping[str, str] | None = None,
         open_timeout: float = 10.0,
-    ) -> _AsyncConnecting:
+    ) -> _AsyncConnecting[AsyncRealtimeConnection]:
         """``async with client.realtime.connect(model=...) as conn`` (or ``conn = await ...connect()``)."""
-        return _AsyncConnecting(self._connect(model, extra_query, extra_headers, open_timeout))
-
-    async def _connect(
-        self,
-        model: str | None,
-        extra_query: Mapping[str, object] | None,
-        extra_headers: Mapping[str, str] | None,
-        open_timeout: float,
-    ) -> AsyncRealtimeConnection:
-        from websockets.asyncio.client import connect
-        from websockets.exceptions import InvalidHandshake
-
-        client = self._client
-        key = _key(client)
-        if callable(key):
-            key = key()
-            if inspect.isawaitable(key):
-                key = await key
-        url = _Session.target(client, model, extra_query)
-        try:
-            ws = await connect(
-                url,
-                additional_headers=_Session.headers(client, key, extra_headers),
-                open_timeout=open_timeout,
-                max_size=None,
-                user_agent_header=client.default_headers.get("user-agent"),
-            )
-        except (OSError, InvalidHandshake, TimeoutError) as exc:
-            raise APIConnectionError(f"Realtime connection failed: {type(exc).__name__}", url=url) from None
-        return AsyncRealtimeConnection(ws)
+        return _AsyncConnecting(
+            open_async(self._client, AsyncRealtimeConnection, model, extra_query, extra_headers, open_timeout)
+        )
 
 
-class _AsyncConnecting:
+class ResponsesConnection(RealtimeConnection):
+    """A Responses API websocket session (``client.responses.connect()``): ``send`` ``response.create``
+    events (the body of ``responses.create`` plus ``"type": "response.create"``), receive the typed
+    ``ResponsesServerEvent`` stream; ``wait_for``, ``on``/``dispatch`` and iteration as on realtime."""
+
+    path = "/responses"
+
+    def __init__(self, ws: Any) -> None:
+        _Session.__init__(self)
+        self._ws = ws
+
+    @classmethod
+    def server_events(cls) -> Any:
+        from .types.responses import ResponsesServerEvent
+
+        return ResponsesServerEvent
+
+    def create(self, **params: Any) -> None:
+        """Send a ``response.create`` event with ``params`` (``model``, ``input``, ``stream_id``...)."""
+        self.send({"type": "response.create", **params})
+
+
+class AsyncResponsesConnection(AsyncRealtimeConnection):
+    """The async :class:`ResponsesConnection`."""
+
+    path = "/responses"
+
+    def __init__(self, ws: Any) -> None:
+        _Session.__init__(self)
+        self._ws = ws
+
+    @classmethod
+    def server_events(cls) -> Any:
+        return ResponsesConnection.server_events()
+
+    async def create(self, **params: Any) -> None:
+        await self.send({"type": "response.create", **params})
+
+
+class _AsyncConnecting(Generic[_AC]):
     """Awaitable and async context manager around a pending connection."""
 
-    def __init__(self, pending: Coroutine[Any, Any, AsyncRealtimeConnection]) -> None:
+    def __init__(self, pending: Coroutine[Any, Any, _AC]) -> None:
         self._pending = pending
-        self._conn: AsyncRealtimeConnection | None = None
+        self._conn: _AC | None = None
 
-    def __await__(self) -> Generator[Any, None, AsyncRealtimeConnection]:
+    def __await__(self) -> Generator[Any, None, _AC]:
         return self._pending.__await__()
 
-    async def __aenter__(self) -> AsyncRealtimeConnection:
+    async def __aenter__(self) -> _AC:
         self._conn = await self._pending
         return self._conn
 

@@ -11,6 +11,7 @@ With ``text_format=<pydantic model>`` the final response has ``output_parsed``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pydantic
@@ -21,6 +22,7 @@ from .parsing import _parse_response, _responses_params
 
 if TYPE_CHECKING:
     from .._streaming import AsyncStream, Stream
+    from ..realtime import AsyncResponsesConnection, ResponsesConnection, _AsyncConnecting
     from ..types.responses import Response
 
 __all__ = ["AsyncResponseStream", "AsyncResponsesMixin", "ResponseStream", "ResponsesMixin"]
@@ -86,6 +88,20 @@ class ResponsesMixin:
         model = _responses_params(params)
         return StreamManager(lambda: ResponseStream(me.create(**params, stream=True), _Final(model)))
 
+    def connect(
+        self,
+        *,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        open_timeout: float = 10.0,
+    ) -> ResponsesConnection:
+        """A persistent Responses websocket (``with client.responses.connect() as conn``): send
+        ``conn.create(model=..., input=...)`` (a ``response.create`` event), read the typed events."""
+        from ..realtime import ResponsesConnection, open_sync
+
+        me: Any = self
+        return open_sync(me._client, ResponsesConnection, None, extra_query, extra_headers, open_timeout)
+
 
 class AsyncResponsesMixin:
     """``client.responses`` (async): ``parse`` and ``stream``."""
@@ -104,3 +120,19 @@ class AsyncResponsesMixin:
             return AsyncResponseStream(await me.create(**params, stream=True), _Final(model))
 
         return AsyncStreamManager(start)
+
+    def connect(
+        self,
+        *,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        open_timeout: float = 10.0,
+    ) -> _AsyncConnecting[AsyncResponsesConnection]:
+        """``async with client.responses.connect() as conn`` (or ``conn = await ...connect()``)."""
+        from ..realtime import AsyncResponsesConnection, _AsyncConnecting, open_async
+
+        me: Any = self
+        pending = open_async(
+            me._client, AsyncResponsesConnection, None, extra_query, extra_headers, open_timeout
+        )
+        return _AsyncConnecting(pending)
