@@ -37,8 +37,8 @@ def test_check_mode_reports_clean_tree() -> None:
 
 
 def test_a_fresh_clone_with_nothing_beside_it_generates_the_same_code(tmp_path: Path) -> None:
-    """The spec lives in the repo: a clone alone in an empty directory checks its generated code (no
-    ``../shared``, no environment override)."""
+    """The spec lives in the repo: a clone alone in an empty directory checks its generated code (with
+    no shared folder beside the checkout, no environment override)."""
     clone = tmp_path / "alone" / "openai-kit"
     subprocess.run(
         ["git", "clone", "--quiet", "--no-local", str(REPO), str(clone)], check=True, capture_output=True
