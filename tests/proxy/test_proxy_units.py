@@ -114,3 +114,27 @@ def test_access_log_is_bounded_and_sanitized() -> None:
     assert handler.lines[0].endswith("dropped=7")
     assert all("\n" not in line for line in handler.lines)
     assert handler.lines[-1].startswith("token=abc123 GET /v1/x9\\n 200 1.0ms in=0 out=5")
+
+
+async def test_a_concurrency_refusal_takes_nothing_from_the_rate_budget(tmp_path: Path) -> None:
+    from openai_kit.proxy.auth import Authenticator
+    from openai_kit.proxy.errors import ProxyError
+    from openai_kit.proxy.relay import Admission, Relay
+
+    now = [1000.0]
+    limiter = RateLimiter(60, burst=2, max_keys=10, clock=lambda: now[0])
+    admission = Admission(Authenticator(None, None, allow_anonymous=True), limiter, max_per_token=1)
+    relay = Relay(
+        ProxyConfig.from_sources(api_key="sk-up", allow_anonymous=True), admission, AccessLog(enabled=False)
+    )
+    tid = await relay.admit({})
+    for _ in range(5):  # at the concurrency limit: refused, and the rate budget is untouched
+        with pytest.raises(ProxyError) as info:
+            await relay.admit({})
+        assert info.value.status == 429 and info.value.code == "concurrency_limit_exceeded"
+    relay.leave(tid)
+    second = await relay.admit({})  # the burst's second request is still there
+    relay.leave(second)
+    with pytest.raises(ProxyError) as info:
+        await relay.admit({})
+    assert info.value.code != "concurrency_limit_exceeded"  # now the rate limit says no

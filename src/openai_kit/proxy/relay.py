@@ -53,14 +53,15 @@ class Relay:
         if admission.shared is not None:
             await admission.shared.admit(tid)
             return tid
+        active = admission.active
+        count = active.get(tid, 0)
+        # concurrency first: a refusal there must not spend the token's rate budget (as the shared path)
+        if admission.max_per_token is not None and count >= admission.max_per_token:
+            raise errors.too_many_concurrent(admission.max_per_token)
         if admission.limiter is not None:
             wait = admission.limiter.acquire(tid)
             if wait > 0:
                 raise errors.rate_limited(wait)
-        active = admission.active
-        count = active.get(tid, 0)
-        if admission.max_per_token is not None and count >= admission.max_per_token:
-            raise errors.too_many_concurrent(admission.max_per_token)
         active[tid] = count + 1
         return tid
 
