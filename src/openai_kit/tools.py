@@ -390,6 +390,23 @@ def _dump(item: Any) -> dict[str, Any]:
     return dict(item)
 
 
+def _output_calls(response: Any, history: list[dict[str, Any]]) -> list[ToolCall]:
+    """The function calls among a Responses-shaped ``output`` (Responses API and realtime), after adding
+    every output item to ``history``."""
+    output = list(_get(response, "output") or ())
+    history.extend(_dump(item) for item in output)
+    return [
+        ToolCall(_get(i, "call_id"), _get(i, "name"), _get(i, "arguments"))
+        for i in output
+        if _get(i, "type") == "function_call"
+    ]
+
+
+def _call_output(result: ToolResult) -> dict[str, Any]:
+    """A tool's result as the ``function_call_output`` item the Responses API and realtime take."""
+    return {"type": "function_call_output", "call_id": result.call.id, "output": result.output}
+
+
 def _drive(loop: _Loop, toolset: Toolset, on_event: Callable[[Any], object] | None) -> Any:
     value: Any = None
     while True:
@@ -561,22 +578,14 @@ def _responses_loop(
             response = box["response"]
         else:
             response = yield ("api", create, request)
-        output = list(_get(response, "output") or ())
-        history.extend(_dump(item) for item in output)
-        calls = [
-            ToolCall(_get(i, "call_id"), _get(i, "name"), _get(i, "arguments"))
-            for i in output
-            if _get(i, "type") == "function_call"
-        ]
+        calls = _output_calls(response, history)
         if not calls:
             return response
         if rounds == max_rounds:
             raise MaxRoundsError(max_rounds, response, history)
         rounds += 1
         results = yield ("tools", calls)
-        pending = [
-            {"type": "function_call_output", "call_id": r.call.id, "output": r.output} for r in results
-        ]
+        pending = [_call_output(r) for r in results]
         history.extend(pending)
         params["previous_response_id"] = _get(response, "id")
         if not chain:
@@ -693,9 +702,7 @@ def _runs_loop(
             for c in calls
         )
         results = yield ("tools", calls)
-        history.extend(
-            {"type": "function_call_output", "call_id": r.call.id, "output": r.output} for r in results
-        )
+        history.extend(_call_output(r) for r in results)
         outputs = [{"tool_call_id": r.call.id, "output": r.output} for r in results]
         ids = {"run_id": _get(run, "id"), "thread_id": thread_id, "tool_outputs": outputs}
         if stream:
@@ -799,13 +806,7 @@ def _realtime_loop(
         if kind != "response.done":
             continue
         response = _get(event, "response")
-        output = list(_get(response, "output") or ())
-        history.extend(_dump(item) for item in output)
-        calls = [
-            ToolCall(_get(i, "call_id"), _get(i, "name"), _get(i, "arguments"))
-            for i in output
-            if _get(i, "type") == "function_call"
-        ]
+        calls = _output_calls(response, history)
         if not calls:
             return response
         if rounds == max_rounds:
@@ -813,7 +814,7 @@ def _realtime_loop(
         rounds += 1
         results = yield ("tools", calls)
         for r in results:
-            item = {"type": "function_call_output", "call_id": r.call.id, "output": r.output}
+            item = _call_output(r)
             history.append(item)
             yield send({"type": "conversation.item.create", "item": item})
         yield send({"type": "response.create"})
