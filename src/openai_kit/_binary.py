@@ -136,21 +136,38 @@ class _BinaryBase:
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
-def _lines(chunks: Iterator[str]) -> Iterator[str]:
-    """Whole lines (without their ending) from text chunks split anywhere. Only ``\\n``, ``\\r`` and
-    ``\\r\\n`` end a line (not the other separators of ``str.splitlines``, which JSON text may hold), and a
-    ``\\r\\n`` split across two chunks is one ending."""
-    pending = ""
-    for chunk in chunks:
-        pending += chunk
+class LineSplitter:
+    """Whole lines (without their ending) from text chunks split anywhere: ``feed`` each chunk, then
+    ``end``. Only ``\n``, ``\r`` and ``\r\n`` end a line (not the other separators of
+    ``str.splitlines``, which JSON text may hold), and a ``\r\n`` split across two chunks is one ending.
+    Sync and async readers of binary and raw responses share it."""
+
+    __slots__ = ("pending",)
+
+    def __init__(self) -> None:
+        self.pending = ""
+
+    def feed(self, chunk: str) -> list[str]:
+        pending = self.pending + chunk
         end = len(pending) - 1 if pending.endswith("\r") else len(pending)  # "\r" may start a "\r\n"
         start = 0
+        lines = []
         for m in _NEWLINE.finditer(pending, 0, end):
-            yield pending[start : m.start()]
+            lines.append(pending[start : m.start()])
             start = m.end()
-        pending = pending[start:]
-    if pending:
-        yield pending.removesuffix("\r")
+        self.pending = pending[start:]
+        return lines
+
+    def end(self) -> list[str]:
+        pending, self.pending = self.pending, ""
+        return [pending.removesuffix("\r")] if pending else []
+
+
+def _lines(chunks: Iterator[str]) -> Iterator[str]:
+    splitter = LineSplitter()
+    for chunk in chunks:
+        yield from splitter.feed(chunk)
+    yield from splitter.end()
 
 
 class BinaryResponse(_BinaryBase):

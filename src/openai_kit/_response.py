@@ -166,14 +166,9 @@ class APIResponse(_ResponseInfo, Generic[_R]):
             yield tail
 
     def iter_lines(self) -> Iterator[str]:
-        pending = ""
-        for chunk in self.iter_text():
-            pending += chunk
-            *lines, pending = pending.split("\n")
-            for line in lines:
-                yield line.rstrip("\r")
-        if pending:
-            yield pending
+        from ._binary import _lines
+
+        return _lines(self.iter_text())
 
     def parse(self, *, to: Any = None) -> Any:
         """What the operation returns normally (a model, a stream, a page, a binary response...)."""
@@ -208,17 +203,12 @@ class AsyncAPIResponse(_ResponseInfo, Generic[_R]):
 
     async def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
         try:
-            pending = b""
+            cutter = _Rechunker(chunk_size)
             async for chunk in self.http_response.aiter_bytes():
-                if chunk_size is None:
-                    yield chunk
-                    continue
-                pending += chunk
-                while len(pending) >= chunk_size:
-                    yield pending[:chunk_size]
-                    pending = pending[chunk_size:]
-            if pending:
-                yield pending
+                for piece in cutter.feed(chunk):
+                    yield piece
+            for piece in cutter.end():
+                yield piece
         finally:
             await self.http_response.aclose()
 
@@ -235,14 +225,14 @@ class AsyncAPIResponse(_ResponseInfo, Generic[_R]):
             yield tail
 
     async def iter_lines(self) -> AsyncIterator[str]:
-        pending = ""
+        from ._binary import LineSplitter
+
+        splitter = LineSplitter()
         async for chunk in self.iter_text():
-            pending += chunk
-            *lines, pending = pending.split("\n")
-            for line in lines:
-                yield line.rstrip("\r")
-        if pending:
-            yield pending
+            for line in splitter.feed(chunk):
+                yield line
+        for line in splitter.end():
+            yield line
 
     async def parse(self, *, to: Any = None) -> Any:
         if to is not None:
@@ -288,18 +278,41 @@ class AsyncStreamedBinaryAPIResponse(AsyncAPIResponse[bytes]):
                 f.write(chunk)
 
 
+class _Rechunker:
+    """Bytes as they arrive, re-cut into pieces of ``size`` (the last may be shorter); ``None`` keeps the
+    chunks as received. Shared by the sync and async ``iter_bytes(chunk_size)``."""
+
+    __slots__ = ("pending", "size")
+
+    def __init__(self, size: int | None) -> None:
+        self.size = size
+        self.pending = b""
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        size = self.size
+        if size is None:
+            return [chunk]
+        pending = self.pending + chunk
+        pieces = []
+        while len(pending) >= size:
+            pieces.append(pending[:size])
+            pending = pending[size:]
+        self.pending = pending
+        return pieces
+
+    def end(self) -> list[bytes]:
+        pending, self.pending = self.pending, b""
+        return [pending] if pending else []
+
+
 def _rechunk(chunks: Iterator[bytes], size: int | None) -> Iterator[bytes]:
     if size is None:
         yield from chunks
         return
-    pending = b""
+    cutter = _Rechunker(size)
     for chunk in chunks:
-        pending += chunk
-        while len(pending) >= size:
-            yield pending[:size]
-            pending = pending[size:]
-    if pending:
-        yield pending
+        yield from cutter.feed(chunk)
+    yield from cutter.end()
 
 
 _A = TypeVar("_A", bound=AsyncAPIResponse[Any])
