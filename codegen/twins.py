@@ -1,11 +1,12 @@
 """The twin pass: a beta type with the structure of a non-beta one is that type, not a copy of it.
 
 The spec declares the ``?beta=true`` Responses API with ``BetaX`` copies of many ``X`` schemas
-(``BetaResponseFormatText`` / ``ResponseFormatText``). Generated one by one they re-declared about 3,000
-lines of ``types/responses.py`` in ``types/beta/responses.py``. This pass runs on the finished
-definitions: ``BetaX`` and ``X`` are twins when their generated code is the same once every twin name in
-it is replaced by the name of its twin (a greatest fixpoint, so recursive types pair up and a type that
-holds one beta-only type is not a twin). Nothing is listed by hand.
+(``BetaResponseFormatText`` / ``ResponseFormatText``), and the beta realtime API with ``RealtimeBetaX``
+copies of ``RealtimeX``. Generated one by one, ``types/beta/*.py`` re-declared hundreds of classes of
+``types/responses.py`` and ``types/realtime.py``. This pass runs on the finished definitions: a beta and a
+non-beta definition are twins when their generated code is the same once every twin name in it is
+replaced by the name of its twin (a greatest fixpoint, so recursive types pair up and a type that holds
+one beta-only type is not a twin). Nothing is listed by hand.
 
 A twin keeps its name, in its module, as one line: ``BetaX: TypeAlias = X`` (``isinstance`` and imports
 work under both names; ``type(obj).__name__`` says ``X``). Where the class name is what a caller sees —
@@ -21,8 +22,12 @@ from typing import Any
 
 from .typegen import REF_RE, Definition, TypeGen, ref
 
-#: ``BetaX`` is paired with ``X``
-TWIN_PREFIX = "Beta"
+#: ``BetaX`` is paired with ``X``, ``RealtimeBetaX`` with ``RealtimeX``
+BETA = "Beta"
+
+
+def _twin_name(name: str) -> str | None:
+    return name.replace(BETA, "", 1) if BETA in name else None
 
 
 def share_twins(tg: TypeGen, op_types: dict[str, dict[str, Any]], area_priority: list[str]) -> dict[str, str]:
@@ -74,8 +79,8 @@ def _find_twins(tg: TypeGen, observable: set[str], area_priority: list[str]) -> 
         return (
             a is not None
             and b is not None
-            and beta.startswith(TWIN_PREFIX)
-            and not other.startswith(TWIN_PREFIX)
+            and BETA in beta
+            and BETA not in other
             and a.flavor == b.flavor
             # imports only go towards more basic modules (``generate.AREA_PRIORITY``): never a cycle
             and rank.get(b.module, len(rank)) <= rank.get(a.module, len(rank))
@@ -85,9 +90,9 @@ def _find_twins(tg: TypeGen, observable: set[str], area_priority: list[str]) -> 
     # (inline types have no spec name: ``BetaFunctionToolParam2`` may be the twin of ``FunctionToolParam``)
     pairs: dict[str, str] = {}
     work = [
-        (py, tg.named[(flavor, schema[len(TWIN_PREFIX) :])])
+        (py, tg.named[(flavor, twin)])
         for (flavor, schema), py in sorted(tg.named.items())
-        if schema.startswith(TWIN_PREFIX) and (flavor, schema[len(TWIN_PREFIX) :]) in tg.named
+        if (twin := _twin_name(schema)) is not None and (flavor, twin) in tg.named
     ]
     while work:
         beta, other = work.pop()

@@ -85,6 +85,14 @@ def test_generated_beta_twins_are_the_non_beta_classes() -> None:
     assert beta.BetaFunctionToolCall is not responses.FunctionToolCall
     assert "agent" in beta.BetaFunctionToolCall.model_fields
     assert "agent" not in responses.FunctionToolCall.model_fields
+    # the beta realtime API's copies too (`RealtimeBetaX` ~ `RealtimeX`)
+    from openai_kit.types import realtime
+    from openai_kit.types.beta import realtime as beta_realtime
+
+    assert (
+        beta_realtime.RealtimeBetaServerEventConversationItemCreated
+        is realtime.RealtimeServerEventConversationItemCreated
+    )
     # the official module path of a shared type gives the same class
     from openai_kit.types.beta.beta_response_usage import BetaResponseUsage
 
