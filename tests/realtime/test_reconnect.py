@@ -448,3 +448,18 @@ def test_public_names_match_the_official_ones() -> None:
     assert openai.ReconnectingEvent.__name__ == openai_kit.ReconnectingEvent.__name__
     error = WebSocketConnectionClosedError("closed", unsent_messages=["a", b"b", b"\xff"])
     assert error.unsent_messages == ["a", "b"] and error.unsent_frames == ["a", b"b", b"\xff"]
+
+
+def test_official_import_paths() -> None:
+    """Where the official SDK exports the reconnection names, openai-kit does (the same objects)."""
+    from openai_kit.types.websocket_reconnection import (
+        ReconnectingEvent as from_module,
+        ReconnectingOverrides as overrides,
+        is_recoverable_close as recoverable,
+    )
+
+    from openai_kit.types import ReconnectingEvent as from_types
+
+    assert from_types is from_module is ReconnectingEvent
+    assert overrides is ReconnectingOverrides and recoverable is is_recoverable_close
+    assert "ReconnectingOverrides" in dir(openai_kit.types)
