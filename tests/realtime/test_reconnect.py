@@ -463,3 +463,14 @@ def test_official_import_paths() -> None:
     assert from_types is from_module is ReconnectingEvent
     assert overrides is ReconnectingOverrides and recoverable is is_recoverable_close
     assert "ReconnectingOverrides" in dir(openai_kit.types)
+
+
+async def test_async_realtime_connect_reconnects(server: ScriptedServer) -> None:
+    server.script = Script([Step(close=1012), Step(close=1000)])
+    client = openai_kit.AsyncOpenAI(api_key="k", base_url=f"http://127.0.0.1:{server.port}/v1")
+    attempts: list[int] = []
+    hook = attempts.append
+    async with client.realtime.connect(model="m", on_reconnecting=lambda e: hook(e.attempt), **FAST) as conn:
+        events = [event.type async for event in conn]
+    assert attempts == [1] and events == ["response.created"] * 2
+    assert len(server.script.handshakes) == 2
