@@ -473,7 +473,7 @@ def render_types(tg: TypeGen) -> dict[str, str]:
         path = "src/openai_kit/types/" + pkg.replace(".", "/") + "/__init__.py"
         files[path] = HEADER + f'"""Generated types of the `{pkg}` area (one module per sub-area)."""\n'
     files["src/openai_kit/types/_base.py"] = BASE_MODULE
-    files["src/openai_kit/types/__init__.py"] = render_types_index(index)
+    files["src/openai_kit/types/__init__.py"] = render_types_index(index, _types_elsewhere())
     files[OFFICIAL_MODULES_FILE] = render_official_modules(tg)
     return files
 
@@ -521,7 +521,22 @@ def render_official_modules(tg: TypeGen) -> str:
     return json.dumps(out, indent=0, sort_keys=True) + "\n"
 
 
-def render_types_index(index: dict[str, str]) -> str:
+def _types_elsewhere() -> dict[str, str]:
+    """Names of the official ``openai.types`` that are no API types (``ReconnectingEvent``...): name ->
+    the hand-written openai-kit module that defines it (``codegen.official_names`` found them)."""
+    if not OFFICIAL_NAMES_FILE.exists():
+        return {}
+    table = json.loads(OFFICIAL_NAMES_FILE.read_text()).get("module_paths", {}).get("openai.types", {})
+    out: dict[str, str] = {}
+    for name, target in table.items():
+        where, _, attr = target.partition(":")
+        if not where.startswith("openai_kit.types") and attr == name:
+            out[name] = where
+    return out
+
+
+def render_types_index(index: dict[str, str], elsewhere: dict[str, str] | None = None) -> str:
+    elsewhere = elsewhere or {}
     lines = [
         HEADER,
         '"""Every generated type, importable from here; each area module loads on first use."""\n',
@@ -539,25 +554,40 @@ def render_types_index(index: dict[str, str]) -> str:
         for n in names:
             lines.append(f"        {n} as {n},")
         lines.append("    )")
+    by_home: dict[str, list[str]] = defaultdict(list)
+    for name, home in sorted(elsewhere.items()):
+        by_home[home].append(name)
+    for home in sorted(by_home):
+        lines.append(f"    from {home} import (")
+        lines.extend(f"        {n} as {n}," for n in by_home[home])
+        lines.append("    )")
     lines.append("")
     lines.append("_INDEX: dict[str, str] = {")
     for name in sorted(index):
         lines.append(f'    "{name}": "{index[name]}",')
+    lines.append("}")
+    lines.append("#: official names here that are no API types: the openai-kit module defining each")
+    lines.append("_ELSEWHERE: dict[str, str] = {")
+    lines.extend(f'    "{name}": "{home}",' for name, home in sorted(elsewhere.items()))
     lines.append("}")
     lines.append(
         """
 
 def __getattr__(name: str) -> Any:
     module = _INDEX.get(name)
-    if module is None:
-        raise AttributeError(f"module 'openai_kit.types' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"openai_kit.types.{module}"), name)
+    if module is not None:
+        module = f"openai_kit.types.{module}"
+    else:
+        module = _ELSEWHERE.get(name)
+        if module is None:
+            raise AttributeError(f"module 'openai_kit.types' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(_INDEX)
+    return sorted([*_INDEX, *_ELSEWHERE])
 """
     )
     return "\n".join(lines)

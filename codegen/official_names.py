@@ -215,6 +215,11 @@ SKIPPED_MODULES: dict[str, str] = {
 }
 
 #: reasons for names that do not resolve, by official module prefix (first match wins)
+#: official ``openai.types`` modules that are not API types: the openai-kit module that defines their names
+HAND_WRITTEN_TYPES: dict[str, str] = {
+    "openai.types.websocket_reconnection": "openai_kit.realtime",
+}
+
 REASONS: list[tuple[str, str]] = [
     ("openai.lib.", "official library helper with no openai-kit counterpart"),
     ("openai.auth", "workload-identity authentication: not supported by openai-kit"),
@@ -313,6 +318,12 @@ def resolve_modules(
 
     index: dict[str, str] = kt._INDEX  # type: ignore[attr-defined]
     classes = _client_classes()
+    hand_written: dict[int, str] = {}  # id(official object) -> where it is here
+    for official, home in HAND_WRITTEN_TYPES.items():
+        theirs, ours = importlib.import_module(official), importlib.import_module(home)
+        for name in public_names(official):
+            if hasattr(ours, name):
+                hand_written[id(getattr(theirs, name))] = f"{home}:{name}"
     resolved: dict[str, dict[str, str]] = defaultdict(dict)
     unresolved: dict[str, dict[str, str]] = defaultdict(dict)
     for module in public_modules():
@@ -328,6 +339,8 @@ def resolve_modules(
                     target = f"openai_kit.types:{name}"
                 elif id(obj) in type_pairs:
                     target = f"openai_kit.types:{type_pairs[id(obj)]}"
+                elif id(obj) in hand_written:  # not an API type (also where `openai.types` re-exports it)
+                    target = hand_written[id(obj)]
             elif module.startswith("openai.resources"):
                 key = f"{getattr(obj, '__module__', '')}:{getattr(obj, '__name__', '')}"
                 target = classes.get(key)

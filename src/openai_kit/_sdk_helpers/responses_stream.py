@@ -11,7 +11,7 @@ With ``text_format=<pydantic model>`` the final response has ``output_parsed``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pydantic
@@ -22,7 +22,13 @@ from .parsing import _parse_response, _responses_params
 
 if TYPE_CHECKING:
     from .._streaming import AsyncStream, Stream
-    from ..realtime import AsyncResponsesConnection, ResponsesConnection, _AsyncConnecting
+    from ..realtime import (
+        AsyncResponsesConnection,
+        ReconnectingEvent,
+        ReconnectingOverrides,
+        ResponsesConnection,
+        _AsyncConnecting,
+    )
     from ..types.responses import Response
 
 __all__ = ["AsyncResponseStream", "AsyncResponsesMixin", "ResponseStream", "ResponsesMixin"]
@@ -94,13 +100,22 @@ class ResponsesMixin:
         extra_query: Mapping[str, object] | None = None,
         extra_headers: Mapping[str, str] | None = None,
         open_timeout: float = 10.0,
+        on_reconnecting: Callable[[ReconnectingEvent], ReconnectingOverrides | None] | None = None,
+        max_retries: int = 5,
+        initial_delay: float = 0.5,
+        max_delay: float = 8.0,
+        max_queue_size: int = 1_048_576,
     ) -> ResponsesConnection:
         """A persistent Responses websocket (``with client.responses.connect() as conn``): send
-        ``conn.create(model=..., input=...)`` (a ``response.create`` event), read the typed events."""
-        from ..realtime import ResponsesConnection, open_sync
+        ``conn.create(model=..., input=...)`` (a ``response.create`` event), read the typed events.
+        ``on_reconnecting`` turns on reconnection after a drop (see :mod:`openai_kit.realtime`)."""
+        from ..realtime import ResponsesConnection, _Policy, open_sync
 
         me: Any = self
-        return open_sync(me._client, ResponsesConnection, None, extra_query, extra_headers, open_timeout)
+        policy = _Policy.of(on_reconnecting, max_retries, initial_delay, max_delay, max_queue_size)
+        return open_sync(
+            me._client, ResponsesConnection, None, extra_query, extra_headers, open_timeout, policy
+        )
 
 
 class AsyncResponsesMixin:
@@ -127,12 +142,18 @@ class AsyncResponsesMixin:
         extra_query: Mapping[str, object] | None = None,
         extra_headers: Mapping[str, str] | None = None,
         open_timeout: float = 10.0,
+        on_reconnecting: Callable[[ReconnectingEvent], ReconnectingOverrides | None] | None = None,
+        max_retries: int = 5,
+        initial_delay: float = 0.5,
+        max_delay: float = 8.0,
+        max_queue_size: int = 1_048_576,
     ) -> _AsyncConnecting[AsyncResponsesConnection]:
         """``async with client.responses.connect() as conn`` (or ``conn = await ...connect()``)."""
-        from ..realtime import AsyncResponsesConnection, _AsyncConnecting, open_async
+        from ..realtime import AsyncResponsesConnection, _AsyncConnecting, _Policy, open_async
 
         me: Any = self
+        policy = _Policy.of(on_reconnecting, max_retries, initial_delay, max_delay, max_queue_size)
         pending = open_async(
-            me._client, AsyncResponsesConnection, None, extra_query, extra_headers, open_timeout
+            me._client, AsyncResponsesConnection, None, extra_query, extra_headers, open_timeout, policy
         )
         return _AsyncConnecting(pending)
