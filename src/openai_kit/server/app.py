@@ -26,8 +26,10 @@ from .routes import (
     completions,
     conversations,
     embeddings,
+    evals,
     files,
     fine_tuning,
+    graders,
     images,
     models,
     realtime,
@@ -59,6 +61,8 @@ ROUTE_MODULES = (
     conversations,
     fine_tuning,
     realtime,
+    evals,
+    graders,
 )
 
 
@@ -150,6 +154,7 @@ def create_app(settings: ServerSettings | None = None) -> Starlette:
         runs.resume(server)
         responses.resume(server)
         fine_tuning.resume(server)
+        evals.resume(server)
         yield
         await server.close()
 
