@@ -116,6 +116,14 @@ def test_python_grader_runs_in_a_subprocess(client: openai.OpenAI) -> None:
     assert "KeyError" in broken.metadata.errors.python_grader_runtime_error_details
 
 
+def test_python_grader_sees_no_server_secrets(client: openai.OpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_KIT_TEST_SECRET", "sk-very-secret")
+    source = "import os\ndef grade(sample, item):\n    print('noise')\n    raise RuntimeError(repr(dict(os.environ)))\n"
+    result = _run(client, {"type": "python", "name": "py", "source": source}, "x")
+    details = result.metadata.errors.python_grader_runtime_error_details
+    assert details.startswith("RuntimeError: {") and "sk-very-secret" not in details
+
+
 def test_unknown_template_variable_and_bad_formula(client: openai.OpenAI) -> None:
     result = _run(client, _check("eq", "", "{{item.missing}}"), "x")
     assert result.reward == 0.0 and result.metadata.errors.invalid_variable_error

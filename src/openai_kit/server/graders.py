@@ -21,6 +21,7 @@ import math
 import operator
 import re
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -665,53 +666,70 @@ async def _model_grade(state: ServerState, grader: Doc, context: Doc, outcome: O
 
 
 _RUNNER = """
-import json, sys
-data = json.loads(sys.stdin.read())
-namespace = {"__name__": "grader"}
-exec(compile(data["source"], "<grader>", "exec"), namespace)
-result = namespace["grade"](data["sample"], data["item"])
-sys.stdout.write(json.dumps(float(result)))
-"""
+import io, json, sys
+try:
+    import resource
+    for limit, value in ((resource.RLIMIT_CPU, CPU_SECONDS), (resource.RLIMIT_AS, 1 << 30),
+                         (resource.RLIMIT_FSIZE, 1 << 20), (resource.RLIMIT_CORE, 0)):
+        try:
+            resource.setrlimit(limit, (value, value))
+        except (ValueError, OSError):
+            pass
+except ImportError:  # not POSIX
+    pass
+out = sys.stdout
+sys.stdout = sys.stderr = io.StringIO()  # the grader's prints go nowhere
+try:
+    data = json.loads(sys.stdin.read())
+    namespace = {"__name__": "grader"}
+    exec(compile(data["source"], "<grader>", "exec"), namespace)
+    result = {"score": float(namespace["grade"](data["sample"], data["item"]))}
+except BaseException as exc:
+    result = {"error": (type(exc).__name__ + ": " + str(exc))[:500]}
+out.write(json.dumps(result))
+""".replace("CPU_SECONDS", str(int(PYTHON_TIMEOUT)))
 
 
 async def _python_grade(source: str, context: Doc, outcome: Outcome) -> None:
+    """``grade(sample, item)`` in a separate interpreter: isolated mode, an empty environment (no secrets of
+    the server's), a fresh working directory, CPU, memory and file-size limits, and a timeout."""
     payload = orjson.dumps(
         {"source": source, "sample": context.get("sample") or {}, "item": context.get("item") or {}}
     )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-I",
-        "-S",
-        "-c",
-        _RUNNER,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    with tempfile.TemporaryDirectory(prefix="openai-kit-grader-") as cwd:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-I",
+            "-c",
+            _RUNNER,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            env={},
+            cwd=cwd,
+        )
+        try:
+            out, _ = await asyncio.wait_for(proc.communicate(payload), PYTHON_TIMEOUT)
+        except (asyncio.TimeoutError, asyncio.CancelledError) as exc:
+            proc.kill()
+            await proc.wait()
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            outcome.error("unresponsive_reward_error", f"grade() did not return within {PYTHON_TIMEOUT:g} s")
+            return
     try:
-        out, err = await asyncio.wait_for(proc.communicate(payload), PYTHON_TIMEOUT)
-    except asyncio.TimeoutError:
-        proc.kill()
-        await proc.wait()
-        outcome.error("unresponsive_reward_error", f"grade() did not return within {PYTHON_TIMEOUT:g} s")
+        result = orjson.loads(out)
+    except orjson.JSONDecodeError:
+        result = {"error": f"the grader process ended with status {proc.returncode}"}
+    if not isinstance(result, dict) or "score" not in result:
+        error = result.get("error") if isinstance(result, dict) else None
+        outcome.error("python_grader_runtime_error", str(error or "grade() gave no result"))
         return
-    except asyncio.CancelledError:
-        proc.kill()
-        await proc.wait()
-        raise
-    if proc.returncode != 0:
-        lines = err.decode("utf-8", "replace").strip().splitlines()
-        outcome.error("python_grader_runtime_error", lines[-1] if lines else f"exit status {proc.returncode}")
-        return
-    try:
-        value = float(orjson.loads(out))
-    except (orjson.JSONDecodeError, TypeError, ValueError):
-        outcome.error("python_grader_runtime_error", "grade() did not return a number")
-        return
-    if math.isnan(value) or math.isinf(value):
+    value = result["score"]
+    if not isinstance(value, (int, float)) or math.isnan(value) or math.isinf(value):
         outcome.error("python_grader_runtime_error", "grade() returned no finite number")
         return
-    outcome.score = value
+    outcome.score = float(value)
 
 
 def run_response(grader: Doc, outcome: Outcome, elapsed: float) -> Doc:
