@@ -24,6 +24,7 @@ from .routes import (
     batches,
     chat,
     completions,
+    containers,
     conversations,
     embeddings,
     evals,
@@ -35,6 +36,7 @@ from .routes import (
     realtime,
     responses,
     runs,
+    skills,
     uploads,
     vector_stores,
 )
@@ -63,6 +65,8 @@ ROUTE_MODULES = (
     realtime,
     evals,
     graders,
+    containers,
+    skills,
 )
 
 
