@@ -33,12 +33,14 @@ from .routes import (
     graders,
     images,
     models,
+    provenance,
     realtime,
     responses,
     runs,
     skills,
     uploads,
     vector_stores,
+    voices,
 )
 from .settings import ServerSettings
 from .state import ServerState
@@ -67,6 +69,8 @@ ROUTE_MODULES = (
     graders,
     containers,
     skills,
+    provenance,
+    voices,
 )
 
 
