@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -308,4 +309,70 @@ def test_evals_and_runs_survive_a_restart(tmp_path: Path, checked: SpecChecker) 
         again = client.evals.runs.retrieve(run.id, eval_id=ev.id)
         assert again.status == "completed" and again.result_counts.passed == 1
         assert len(list(client.evals.runs.output_items.list(run.id, eval_id=ev.id))) == 3
+        client.close()
+
+
+def test_runs_over_stored_chat_completions_and_responses(client: openai.OpenAI) -> None:
+    tag = uuid.uuid4().hex
+    for question in ("alpha", "beta"):
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": question}],
+            store=True,
+            metadata={"tag": tag},
+        )
+        client.responses.create(model="gpt-4o-mini", input=question, metadata={"tag": tag})
+    criteria = [
+        {
+            "type": "string_check",
+            "name": "said alpha",
+            "input": "{{sample.output_text}}",
+            "reference": "alpha",
+            "operation": "eq",
+        }
+    ]
+    ev = client.evals.create(
+        name="logs", data_source_config={"type": "logs", "metadata": {"tag": tag}}, testing_criteria=criteria
+    )
+    assert ev.data_source_config.type == "logs"
+    chat_run = client.evals.runs.create(
+        ev.id,
+        data_source={
+            "type": "completions",
+            "model": "gpt-4o-mini",
+            "input_messages": {"type": "item_reference", "item_reference": "item.input"},
+            "source": {"type": "stored_completions", "metadata": {"tag": tag}},
+        },
+    )
+    done = _wait(client, ev.id, chat_run.id)
+    assert done.status == "completed", done.error
+    assert (done.result_counts.total, done.result_counts.passed) == (2, 1)
+    empty_run = client.evals.runs.create(
+        ev.id, data_source={"type": "jsonl", "source": {"type": "file_content", "content": [{"item": {}}]}}
+    )
+    assert _wait(client, ev.id, empty_run.id).result_counts.failed == 1  # no sample: "" != "alpha"
+    graded = client.evals.runs.create(
+        ev.id,
+        data_source={
+            "type": "responses",
+            "model": "gpt-4o-mini",
+            "input_messages": {"type": "template", "template": [{"role": "user", "content": "alpha"}]},
+            "source": {"type": "responses", "metadata": {"tag": tag}},
+        },
+    )
+    result = _wait(client, ev.id, graded.id)
+    assert (result.result_counts.total, result.result_counts.passed) == (2, 2)
+
+
+def test_an_interrupted_run_starts_over_after_a_restart(tmp_path: Path, checked: SpecChecker) -> None:
+    with run_server(data_dir=tmp_path, work_delay=5) as url:  # stopped while the run waits to start
+        client = make_client(url, checked)
+        ev = _eval(client)
+        run = client.evals.runs.create(ev.id, data_source=_completions(ROWS))
+        assert client.evals.runs.retrieve(run.id, eval_id=ev.id).status == "queued"
+        client.close()
+    with run_server(data_dir=tmp_path, work_delay=0.01) as url:
+        client = make_client(url, checked, kit=True)
+        done = _wait(client, ev.id, run.id)
+        assert done.status == "completed" and done.result_counts.total == 3
         client.close()

@@ -124,6 +124,15 @@ def test_python_grader_sees_no_server_secrets(client: openai.OpenAI, monkeypatch
     assert details.startswith("RuntimeError: {") and "sk-very-secret" not in details
 
 
+def test_a_python_grader_that_never_returns_times_out(
+    client: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(graders, "PYTHON_TIMEOUT", 0.5)
+    source = "def grade(sample, item):\n    while True:\n        pass\n"
+    result = _run(client, {"type": "python", "name": "py", "source": source}, "x")
+    assert result.reward == 0.0 and result.metadata.errors.unresponsive_reward_error
+
+
 def test_unknown_template_variable_and_bad_formula(client: openai.OpenAI) -> None:
     result = _run(client, _check("eq", "", "{{item.missing}}"), "x")
     assert result.reward == 0.0 and result.metadata.errors.invalid_variable_error
