@@ -33,7 +33,15 @@ def test_consents_and_voices(client: openai.OpenAI) -> None:
     )
     assert voice.object == "audio.voice" and voice.name == "ana" and voice.id.startswith("voice_")
 
+    spoken = client.audio.speech.create(
+        model="tts-1", voice={"id": voice.id}, input="custom", response_format="wav"
+    )
+    assert spoken.read()[:4] == b"RIFF"
+
     errors = sdk(client)
+    with pytest.raises(errors.NotFoundError) as err:
+        client.audio.speech.create(model="tts-1", voice={"id": "voice_missing"}, input="x")
+    assert err.value.param == "voice.id"
     deleted = client.audio.voice_consents.delete(consent.id)
     assert deleted.deleted and deleted.id == consent.id
     with pytest.raises(errors.NotFoundError) as err:

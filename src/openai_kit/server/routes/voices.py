@@ -148,6 +148,14 @@ async def create_voice(request: Request) -> Response:
     return ok(doc)
 
 
+def require_voice(state: ServerState, voice_id: str) -> Doc:
+    """A custom voice (``{"voice": {"id": ...}}`` of the speech endpoint), or a 404 naming ``voice.id``."""
+    doc = state.store.get(VOICE_KIND, voice_id)
+    if doc is None:
+        raise not_found("voice", voice_id, "voice.id")
+    return doc
+
+
 ROUTES = [
     Route("/audio/voice_consents", create_consent, methods=["POST"]),
     Route("/audio/voice_consents", list_consents, methods=["GET"]),
