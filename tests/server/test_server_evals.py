@@ -376,3 +376,30 @@ def test_an_interrupted_run_starts_over_after_a_restart(tmp_path: Path, checked:
         done = _wait(client, ev.id, run.id)
         assert done.status == "completed" and done.result_counts.total == 3
         client.close()
+
+
+@pytest.mark.parametrize("kit", [False, True])
+def test_async_clients_run_an_eval(server_url: str, kit: bool) -> None:
+    import asyncio
+
+    import openai_kit
+
+    async def main() -> None:
+        factory: Any = openai_kit.AsyncOpenAI if kit else openai.AsyncOpenAI
+        async with factory(base_url=server_url, api_key="k") as client:
+            ev = await client.evals.create(
+                data_source_config={"type": "custom", "item_schema": ITEM_SCHEMA},
+                testing_criteria=CRITERIA[:1],
+            )
+            run = await client.evals.runs.create(ev.id, data_source=_completions(ROWS))
+            for _ in range(1500):
+                run = await client.evals.runs.retrieve(run.id, eval_id=ev.id)
+                if run.status == "completed":
+                    break
+                await asyncio.sleep(0.01)
+            assert run.status == "completed" and run.result_counts.passed == 1
+            items = [i async for i in client.evals.runs.output_items.list(run.id, eval_id=ev.id)]
+            assert len(items) == 3
+            await client.evals.delete(ev.id)
+
+    asyncio.run(main())
