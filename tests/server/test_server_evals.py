@@ -252,6 +252,13 @@ def test_a_run_whose_rows_break_the_item_schema_fails(client: openai.OpenAI) -> 
             {"data_source_config": {"type": "logs"}, "testing_criteria": [CRITERIA[0], CRITERIA[0]]},
             "testing_criteria[1].name",
         ),
+        (
+            {
+                "data_source_config": {"type": "logs"},
+                "testing_criteria": [{**CRITERIA[2], "model": "whisper-1"}],
+            },
+            "testing_criteria[0].model",
+        ),
     ],
 )
 def test_bad_eval_bodies_name_the_parameter(client: openai.OpenAI, body: dict[str, Any], param: str) -> None:

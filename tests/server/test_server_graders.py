@@ -193,6 +193,33 @@ def test_validate_returns_the_grader(client: openai.OpenAI) -> None:
             {"type": "multi", "name": "m", "graders": {"a": {"type": "multi"}}, "calculate_output": "a"},
             "grader.graders.a.type",
         ),
+        (
+            {
+                "type": "score_model",
+                "name": "x",
+                "model": "text-embedding-3-small",
+                "input": [{"role": "user", "content": "a"}],
+            },
+            "grader.model",
+        ),
+        (
+            {
+                "type": "multi",
+                "name": "m",
+                "graders": {
+                    "j": {
+                        "type": "label_model",
+                        "name": "j",
+                        "model": "omni-moderation-latest",
+                        "input": [{"role": "user", "content": "a"}],
+                        "labels": ["a"],
+                        "passing_labels": ["a"],
+                    }
+                },
+                "calculate_output": "j",
+            },
+            "grader.graders.j.model",
+        ),
     ],
 )
 def test_bad_graders_name_the_field(client: openai.OpenAI, grader: Any, param: str) -> None:

@@ -269,6 +269,14 @@ def _check_source(source: str, path: str) -> None:
         raise invalid(path, f"Invalid '{path}': the source must define a function 'grade(sample, item)'.")
 
 
+def check_models(state: ServerState, grader: Doc, path: str) -> None:
+    """The models of model graders (also inside a multi grader) must be chat models the server has."""
+    if grader["type"] in ("score_model", "label_model"):
+        state.models.chat(grader["model"], f"{path}.model")
+    for key, sub in (grader.get("graders") or {}).items():
+        check_models(state, sub, f"{path}.graders.{key}")
+
+
 # -- templates -----------------------------------------------------------------------------------
 
 

@@ -92,7 +92,7 @@ def _data_source_config(body: Doc) -> Doc:
     return {"type": kind, "metadata": meta, "schema": schema}
 
 
-def _criteria(body: Doc) -> list[Doc]:
+def _criteria(state: ServerState, body: Doc) -> list[Doc]:
     criteria = opt_list(body, "testing_criteria", max_items=100)
     if criteria is None:
         raise missing("testing_criteria")
@@ -102,6 +102,8 @@ def _criteria(body: Doc) -> list[Doc]:
         graders.check_grader(c, f"testing_criteria[{i}]", allowed=CRITERIA, eval_criterion=True)
         for i, c in enumerate(criteria)
     ]
+    for i, criterion in enumerate(checked):
+        graders.check_models(state, criterion, f"testing_criteria[{i}]")
     names = [c["name"] for c in checked]
     for i, name in enumerate(names):
         if name in names[:i]:
@@ -116,7 +118,7 @@ async def create_eval(request: Request) -> Response:
     state = state_of(request)
     body = await json_body(request)
     config = _data_source_config(body)
-    criteria = _criteria(body)
+    criteria = _criteria(state, body)
     eval_id = new_id("eval_")
     created = now()
     doc: Doc = {

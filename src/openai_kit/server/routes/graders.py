@@ -10,27 +10,29 @@ from starlette.routing import Route
 from .. import graders
 from ..errors import invalid, missing
 from ..params import opt_dict
-from ..state import json_body, ok, state_of
+from ..state import ServerState, json_body, ok, state_of
 
 #: what the endpoints take at the top level (a ``label_model`` only inside a ``multi``)
 TOP_LEVEL = ("string_check", "text_similarity", "python", "score_model", "multi")
 
 
-def _grader(body: dict[str, object]) -> dict[str, object]:
+def _grader(state: ServerState, body: dict[str, object]) -> dict[str, object]:
     if body.get("grader") is None:
         raise missing("grader")
-    return graders.check_grader(body["grader"], "grader", allowed=TOP_LEVEL)
+    grader = graders.check_grader(body["grader"], "grader", allowed=TOP_LEVEL)
+    graders.check_models(state, grader, "grader")
+    return grader
 
 
 async def validate(request: Request) -> Response:
     body = await json_body(request)
-    return ok({"grader": _grader(body)})
+    return ok({"grader": _grader(state_of(request), body)})
 
 
 async def run(request: Request) -> Response:
     state = state_of(request)
     body = await json_body(request)
-    grader = _grader(body)
+    grader = _grader(state, body)
     sample = body.get("model_sample")
     if sample is None:
         raise missing("model_sample")
