@@ -10,6 +10,7 @@ counts, per-criterion results and per-model usage. Unfinished runs start over af
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import orjson
@@ -38,6 +39,7 @@ CRITERIA = ("label_model", "string_check", "text_similarity", "python", "score_m
 RUN_FINAL = ("completed", "failed", "canceled")
 RUN_STATUSES = ("queued", "in_progress", "completed", "canceled", "failed")
 MAX_ROWS = 1000
+PROGRESS_SECONDS = 0.2
 
 
 def _eval_view(state: ServerState, doc: Doc) -> Doc:
@@ -610,10 +612,23 @@ async def _work(state: ServerState, run_id: str) -> None:
         )
         return
     await state.pause()
+
+    def progress() -> Doc:
+        return {
+            "result_counts": dict(counts),
+            "per_testing_criteria_results": list(per.values()),
+            "per_model_usage": list(usage.values()),
+        }
+
+    # progress is written (and a cancel or delete noticed) every PROGRESS_SECONDS, not per row: a write
+    # copies the whole run, whose data source may hold a thousand rows
+    last = time.monotonic()
     for index, row in enumerate(rows):
-        current = state.store.get(RUN_KIND, run_id)
-        if current is None or current["status"] != "in_progress":
-            return
+        if time.monotonic() - last >= PROGRESS_SECONDS:
+            last = time.monotonic()
+            if not _advance(state, run_id, progress()):
+                _drop_orphans(state, run_id)
+                return
         error: Doc | None = None
         try:
             ns, shown = await _sample(state, run["data_source"], row, usage)
@@ -674,14 +689,14 @@ async def _work(state: ServerState, run_id: str) -> None:
             "sample": shown,
         }
         state.store.insert(ITEM_KIND, item, parent=run_id)
-        progress = {
-            "result_counts": dict(counts),
-            "per_testing_criteria_results": list(per.values()),
-            "per_model_usage": list(usage.values()),
-        }
-        if not _advance(state, run_id, progress):
-            return
-    _advance(state, run_id, {"status": "completed"})
+    if not _advance(state, run_id, {**progress(), "status": "completed"}):
+        _drop_orphans(state, run_id)
+
+
+def _drop_orphans(state: ServerState, run_id: str) -> None:
+    """The output items written for a run deleted while it was working."""
+    if state.store.get(RUN_KIND, run_id) is None:
+        state.store.delete_children(ITEM_KIND, run_id)
 
 
 def resume(state: ServerState) -> None:
