@@ -699,14 +699,18 @@ def _drop_orphans(state: ServerState, run_id: str) -> None:
         state.store.delete_children(ITEM_KIND, run_id)
 
 
+def _restart(run: Doc) -> None:
+    run.update(status="queued", result_counts=_counts(), per_model_usage=[])
+    for entry in run["per_testing_criteria_results"]:
+        entry.update(passed=0, failed=0)
+
+
 def resume(state: ServerState) -> None:
     """Start over the runs a previous process left unfinished."""
     for run in state.store.list(RUN_KIND):
         if run["status"] not in RUN_FINAL:
             state.store.delete_children(ITEM_KIND, run["id"])
-            state.store.update(
-                RUN_KIND, run["id"], lambda doc: doc.update(status="queued", result_counts=_counts())
-            )
+            state.store.update(RUN_KIND, run["id"], _restart)
             state.spawn(_run(state, run["id"]))
 
 
