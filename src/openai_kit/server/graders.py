@@ -99,7 +99,7 @@ def check_grader(
             out["image_tag"] = req_str(grader, "image_tag", path=f"{path}.image_tag")
     elif kind in ("score_model", "label_model"):
         out["model"] = req_str(grader, "model", path=f"{path}.model")
-        out["input"] = _messages(grader.get("input"), f"{path}.input")
+        out["input"] = check_messages(grader.get("input"), f"{path}.input")
         if kind == "score_model":
             out["range"] = _range(grader.get("range"), f"{path}.range")
             params = grader.get("sampling_params")
@@ -192,7 +192,7 @@ def _range(value: Any, path: str) -> list[float]:
     return list(value)
 
 
-def _messages(value: Any, path: str) -> list[Doc]:
+def check_messages(value: Any, path: str) -> list[Doc]:
     """Input messages: ``{"role", "content"}`` with string content, or content parts with text."""
     if value is None:
         raise missing(path)

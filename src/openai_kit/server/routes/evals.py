@@ -249,7 +249,7 @@ def _input_messages(value: Any) -> Doc | None:
         }
     if kind is None:
         raise missing(f"{path}.type")
-    template = graders._messages(value.get("template"), f"{path}.template")
+    template = graders.check_messages(value.get("template"), f"{path}.template")
     return {"type": "template", "template": template}
 
 
