@@ -410,3 +410,18 @@ def test_async_clients_run_an_eval(server_url: str, kit: bool) -> None:
             await client.evals.delete(ev.id)
 
     asyncio.run(main())
+
+
+def test_eval_pages_follow_the_cursor(client: openai.OpenAI) -> None:
+    made = [_eval(client, name=f"page {i}").id for i in range(3)]
+    first = client.evals.list(limit=2, order="desc")
+    assert len(first.data) == 2 and first.has_more
+    assert [e.id for e in first.data] == made[::-1][:2]
+    seen = [e.id for e in client.evals.list(limit=2, order="asc")]  # auto-paging sends ``after``
+    assert [i for i in seen if i in made] == made
+    renamed = client.evals.update(made[0], name="touched")
+    by_update = client.evals.list(order="desc", order_by="updated_at", limit=1).data
+    assert by_update[0].id == renamed.id == made[0]
+    with pytest.raises(sdk(client).BadRequestError) as err:
+        client.evals.list(order_by="name")  # type: ignore[arg-type]
+    assert err.value.param == "order_by"

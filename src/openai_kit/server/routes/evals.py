@@ -131,7 +131,7 @@ async def create_eval(request: Request) -> Response:
         "testing_criteria": criteria,
         "created_at": created,
         "metadata": metadata(body) or {},
-        "updated_at": created,
+        "updated_at": time.time(),  # private, for order_by=updated_at: finer than the seconds shown
     }
     state.store.insert(KIND, doc)
     return ok(_eval_view(state, doc), status=201)
@@ -151,7 +151,7 @@ async def update_eval(request: Request) -> Response:
             doc["name"] = name
         if meta is not None:
             doc["metadata"] = meta
-        doc["updated_at"] = now()
+        doc["updated_at"] = time.time()
 
     doc = state.store.update(KIND, request.path_params["eval_id"], change)
     if doc is None:
@@ -171,7 +171,7 @@ async def list_evals(request: Request) -> Response:
     items = state.store.list(KIND)
     if order_by == "updated_at":
         items.sort(
-            key=lambda d: int(d.get("updated_at") or d["created_at"])
+            key=lambda d: float(d.get("updated_at") or d["created_at"])
         )  # stable: ties keep creation order
     page = paginate([_eval_view(state, d) for d in items], request.query_params, default_order="asc")
     return ok(page)
