@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     class _AsyncResponsesStreamHost(Protocol):
         async def create(self, *, stream: Literal[True]) -> AsyncStream[ResponseStreamEvent]: ...
 
+
 __all__ = ["AsyncResponseStream", "AsyncResponsesMixin", "ResponseStream", "ResponsesMixin"]
 
 #: events that carry the finished response
