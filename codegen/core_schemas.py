@@ -6,7 +6,7 @@ pydantic version, so codegen computes them once: it lays the freshly rendered pa
 directory, imports every generated types module there in a subprocess, asks pydantic for each model's core
 schema and writes one JSON table per area, ``src/openai_kit/types/_core_schemas/<area>.json``.
 
-Each table maps ``"<area>:<ClassName>"`` to ``{"deps": [...], "schema": ...}``: the model's core schema
+``_aliases.json`` lists the alias entries of each area. Each table maps ``"<area>:<ClassName>"`` to ``{"deps": [...], "schema": ...}``: the model's core schema
 with every nested model replaced by a ``definition-ref`` to its own key (so each model is stored once,
 in its own area) and ``cls`` given by key; ``metadata`` (JSON-schema hints holding Python functions) is
 left out. ``openai_kit._core_schemas`` turns a table entry and its dependencies back into one
@@ -61,7 +61,16 @@ def render_core_schemas(files: dict[str, str]) -> dict[str, str]:
         if proc.returncode != 0:
             raise RuntimeError(f"computing core schemas failed:\n{proc.stderr[-4000:]}")
     tables: dict[str, dict[str, Any]] = json.loads(proc.stdout)
-    return {f"{CORE_SCHEMAS_DIR}/{area}.json": _render_table(table) for area, table in sorted(tables.items())}
+    files = {
+        f"{CORE_SCHEMAS_DIR}/{area}.json": _render_table(table) for area, table in sorted(tables.items())
+    }
+    # which names are aliases, by area: found by identity at run time without loading every table
+    aliases = {
+        area: sorted(key.partition(":")[2] for key, entry in table.items() if entry.get("alias"))
+        for area, table in sorted(tables.items())
+    }
+    files[f"{CORE_SCHEMAS_DIR}/_aliases.json"] = _render_table({a: n for a, n in aliases.items() if n})
+    return files
 
 
 def _render_table(table: dict[str, Any]) -> str:
@@ -87,8 +96,13 @@ class _Foreign(Exception):
     """A model defined outside the generated types: its schema is not precomputed."""
 
 
-def _normalize(schema: Any, out: dict[str, dict[str, Any]]) -> None:
-    """Add every model of ``schema`` (a core schema as pydantic builds it) to ``out`` by key."""
+class _NotJSON(TypeError):
+    """A schema holding Python objects (validator functions...): not precomputed."""
+
+
+def _normalize(schema: Any, out: dict[str, dict[str, Any]]) -> tuple[Any, set[str]]:
+    """Add every model of ``schema`` (a core schema as pydantic builds it) to ``out`` by key; return
+    ``schema`` with its models as references, and the keys of the models it references directly."""
     defs: dict[str, Any] = {}
 
     def collect(node: Any) -> None:
@@ -108,7 +122,7 @@ def _normalize(schema: Any, out: dict[str, dict[str, Any]]) -> None:
         if not isinstance(node, dict):
             if node is None or isinstance(node, (str, int, float, bool)):
                 return node
-            raise TypeError(f"not JSON data in a core schema: {node!r}")
+            raise _NotJSON(f"not JSON data in a core schema: {node!r}")
         kind = node.get("type")
         if kind == "definitions":
             return walk(node["schema"], deps)
@@ -124,7 +138,7 @@ def _normalize(schema: Any, out: dict[str, dict[str, Any]]) -> None:
                 out[key] = {"deps": sorted(mine - {key}), "schema": {"cls": key, "ref": key, **body}}
             return {"type": "definition-ref", "schema_ref": key}
         if "ref" in node:
-            raise TypeError(f"a shared non-model schema: {node['ref']}")
+            raise _NotJSON(f"a shared non-model schema: {node['ref']}")
         return {
             k: _by_name(v, deps) if k in _MAPPINGS else walk(v, deps)
             for k, v in node.items()
@@ -138,36 +152,52 @@ def _normalize(schema: Any, out: dict[str, dict[str, Any]]) -> None:
         return walk(value, deps)
 
     collect(schema)
-    walk(schema, set())
+    top: set[str] = set()
+    return walk(schema, top), top
 
 
-def _dump() -> None:
-    """In the subprocess: print ``{area: {key: entry}}`` for every model of every generated types module."""
+def compute_tables() -> dict[str, dict[str, Any]]:
+    """``{area: {key: entry}}`` for every model of every generated types module (imported here), and for
+    every module-level alias whose schema holds models (unions such as ``ResponseStreamEvent``: entries
+    with ``"alias": true``, their schema is the alias's own rather than a model)."""
     import importlib
     import pkgutil
+    import typing
 
     import pydantic
 
     import openai_kit.types as types_pkg
 
     out: dict[str, dict[str, Any]] = {}
+    aliases: dict[str, dict[str, Any]] = {}
     names = sorted(m.name for m in pkgutil.walk_packages(types_pkg.__path__, TYPES_PREFIX))
     for name in names:
         module = importlib.import_module(name)
-        for value in vars(module).values():
-            if (
-                isinstance(value, type)
-                and issubclass(value, pydantic.BaseModel)
-                and value.__module__ == name
-                and not value.__pydantic_generic_metadata__["parameters"]
-            ):
-                value.model_rebuild()
-                try:
-                    _normalize(value.__pydantic_core_schema__, out)
-                except _Foreign:  # left unfinished: those models are built by pydantic at run time
-                    for key in [k for k, entry in out.items() if not entry]:
-                        del out[key]
+        for attr, value in vars(module).items():
+            try:
+                if isinstance(value, type):
+                    if (
+                        issubclass(value, pydantic.BaseModel)
+                        and value.__module__ == name
+                        and not value.__pydantic_generic_metadata__["parameters"]
+                    ):
+                        value.model_rebuild()
+                        _normalize(value.__pydantic_core_schema__, out)
+                elif not attr.startswith("_") and typing.get_origin(value) is not None:
+                    top, deps = _normalize(pydantic.TypeAdapter(value).core_schema, out)
+                    if deps:
+                        key = f"{name[len(TYPES_PREFIX) :]}:{attr}"
+                        aliases[key] = {"alias": True, "deps": sorted(deps), "schema": top}
+            except (_Foreign, _NotJSON):  # left unfinished: pydantic builds those at run time
+                for key in [k for k, entry in out.items() if not entry]:
+                    del out[key]
+    out.update(aliases)
     tables: dict[str, dict[str, Any]] = {}
-    for key, entry in out.items():
+    for key, entry in sorted(out.items()):
         tables.setdefault(key.split(":", 1)[0], {})[key] = entry
-    sys.stdout.write(json.dumps(tables))
+    return tables
+
+
+def _dump() -> None:
+    """In the subprocess: print :func:`compute_tables` as JSON."""
+    sys.stdout.write(json.dumps(compute_tables()))
