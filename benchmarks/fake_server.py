@@ -14,6 +14,8 @@ Routes (all under `/v1`):
   GET  /files/{id}            a file object
   GET  /files/{id}/content    binary download; `file-bytes-<N>` ids are N bytes long
   GET  /health, GET /models   small bodies, used for readiness checks
+  GET  /batches/batch_bench, /fine_tuning/jobs, /vector_stores/vs_bench, /models/gpt-4o-mini,
+  POST /moderations           one fixed object each (first use of an API area)
 
 The server prints `READY <port>` on stdout once every precomputed body is built.
 """
@@ -61,6 +63,14 @@ class Bodies:
         self.config = config
         self.chat = payloads.chat_completion_body()
         self.response = orjson.dumps(payloads.response_object())
+        # first use of an API area (first_* scenarios): one fixed answer per route
+        self.fixed: dict[tuple[str, str], bytes] = {
+            ("GET", "/v1/batches/batch_bench"): orjson.dumps(payloads.batch_object()),
+            ("GET", "/v1/fine_tuning/jobs"): orjson.dumps(payloads.fine_tuning_jobs_page()),
+            ("GET", "/v1/vector_stores/vs_bench"): orjson.dumps(payloads.vector_store_object()),
+            ("POST", "/v1/moderations"): orjson.dumps(payloads.moderation_object()),
+            ("GET", f"/v1/models/{payloads.MODEL}"): orjson.dumps(payloads.model_object()),
+        }
         self._streams: dict[int, bytes] = {}
         self._vectors: dict[tuple[int, int], list[list[float]]] = {}
         self._embeddings: dict[tuple[int, int, str], bytes] = {}
@@ -171,6 +181,10 @@ class App:
             index = self.bodies.file_index.get(rest)
             if index is not None:
                 return json_response(self.bodies.file_items[index], req.keep_alive)
+        if method in ("GET", "POST"):
+            fixed = self.bodies.fixed.get((method, path))
+            if fixed is not None:
+                return json_response(fixed, req.keep_alive)
         if path in ("/health", "/v1/models") and method == "GET":
             return json_response(b'{"object":"list","data":[]}', req.keep_alive)
         return json_response(payloads.error_body(f"Unknown route {method} {path}"), req.keep_alive, 404)

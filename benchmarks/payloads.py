@@ -266,3 +266,60 @@ DOWNLOAD_PREFIX = "file-bytes-"
 def download_file_id(size: int) -> str:
     """The id of a fake file whose content is `size` bytes (the server reads the size from the id)."""
     return f"{DOWNLOAD_PREFIX}{size}"
+
+
+# -- first use of an API area (the first_* scenarios): one small, realistic object per area ---------------
+def batch_object() -> dict[str, object]:
+    return {
+        "id": "batch_bench", "object": "batch", "endpoint": "/v1/chat/completions", "errors": None,
+        "input_file_id": "file-in", "completion_window": "24h", "status": "completed",
+        "output_file_id": "file-out", "error_file_id": None, "created_at": CREATED,
+        "in_progress_at": CREATED + 1, "expires_at": CREATED + 86400, "finalizing_at": CREATED + 50,
+        "completed_at": CREATED + 60, "failed_at": None, "expired_at": None, "cancelling_at": None,
+        "cancelled_at": None, "request_counts": {"total": 10, "completed": 10, "failed": 0},
+        "metadata": {"run": "bench"},
+    }  # fmt: skip
+
+
+def fine_tuning_jobs_page() -> dict[str, object]:
+    job = {
+        "id": "ftjob-bench", "object": "fine_tuning.job", "created_at": CREATED, "error": None,
+        "fine_tuned_model": None, "finished_at": None, "model": MODEL_SNAPSHOT, "organization_id": "org-bench",
+        "result_files": [], "status": "running", "validation_file": None, "training_file": "file-train",
+        "trained_tokens": None, "seed": 42, "integrations": None, "estimated_finish": None,
+        "hyperparameters": {"batch_size": "auto", "learning_rate_multiplier": "auto", "n_epochs": 3},
+        "method": {"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 3}}},
+        "metadata": None,
+    }  # fmt: skip
+    return {"object": "list", "data": [job], "has_more": False}
+
+
+def vector_store_object() -> dict[str, object]:
+    return {
+        "id": "vs_bench", "object": "vector_store", "created_at": CREATED, "name": "docs",
+        "usage_bytes": 123456, "status": "completed", "last_active_at": CREATED + 5, "metadata": {},
+        "file_counts": {"in_progress": 0, "completed": 3, "failed": 0, "cancelled": 0, "total": 3},
+        "expires_after": None, "expires_at": None,
+    }  # fmt: skip
+
+
+def moderation_object() -> dict[str, object]:
+    categories = ["harassment", "harassment/threatening", "hate", "hate/threatening", "illicit",
+                  "illicit/violent", "self-harm", "self-harm/intent", "self-harm/instructions", "sexual",
+                  "sexual/minors", "violence", "violence/graphic"]  # fmt: skip
+    return {
+        "id": "modr-bench",
+        "model": "omni-moderation-latest",
+        "results": [
+            {
+                "flagged": False,
+                "categories": {c: False for c in categories},
+                "category_scores": {c: 0.0001 for c in categories},
+                "category_applied_input_types": {c: ["text"] for c in categories},
+            }
+        ],
+    }
+
+
+def model_object() -> dict[str, object]:
+    return {"id": MODEL, "object": "model", "created": CREATED, "owned_by": "system"}

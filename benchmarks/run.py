@@ -137,6 +137,25 @@ SCENARIOS: tuple[Scenario, ...] = (
         {"size": 256 * MiB}, {"size": 4 * MiB}, reps=3, per="file", scale=1e3, scale_unit="ms",
     ),
 )  # fmt: skip
+# First use of another API area in a running process (after one chat completion): one scenario per area,
+# each a fresh process, so no area is flattered by modules an earlier one imported.
+FIRST_AREAS = (
+    "responses",
+    "batches",
+    "fine_tuning",
+    "vector_stores",
+    "moderations",
+    "embeddings",
+    "models",
+    "files",
+)
+SCENARIOS += tuple(
+    Scenario(
+        f"first_{area}", f"First {area} call in a running process", "first_area", ("openai-kit", "openai"),
+        {"area": area}, {"area": area}, reps=3, per="call", scale=1e3, scale_unit="ms", timeout=120,
+    )
+    for area in FIRST_AREAS
+)  # fmt: skip
 SCENARIO_BY_NAME = {s.name: s for s in SCENARIOS}
 
 # Cold start: what a script does from process start to its first result, per client (`{base_url}` and

@@ -427,6 +427,38 @@ async def a_download(ad: AsyncAdapter, ctx: Context, p: dict[str, Any]) -> Outco
     return Outcome(m, 1, "file", {"bytes": size})
 
 
+# First call of one API area, written once for both SDKs (same surface); each returns something truthy.
+FIRST_AREA_CALLS: dict[str, Callable[[Any], object]] = {
+    "responses": lambda c: c.responses.create(model=payloads.MODEL, input="Say hello").output_text,
+    "batches": lambda c: c.batches.retrieve("batch_bench").request_counts.completed,
+    "fine_tuning": lambda c: c.fine_tuning.jobs.list(limit=2).data[0].hyperparameters.n_epochs,
+    "vector_stores": lambda c: c.vector_stores.retrieve("vs_bench").file_counts.total,
+    "moderations": lambda c: c.moderations.create(input="hello").results[0].category_scores.hate,
+    "embeddings": lambda c: len(
+        c.embeddings.create(model=payloads.EMBEDDING_MODEL, input="hello", encoding_format="float")
+        .data[0]
+        .embedding
+    ),
+    "models": lambda c: c.models.retrieve(payloads.MODEL).owned_by,
+    "files": lambda c: c.files.retrieve(payloads.file_id(0)).bytes,
+}
+
+
+def s_first_area(ad: SyncAdapter, ctx: Context, p: dict[str, Any]) -> Outcome:
+    """A process that has done one chat completion makes its first call of another API area: the CPU of
+    that call (importing the area, building its validators, the request)."""
+    client = ad.construct()
+    try:
+        check(bool(ad.chat(client)), "empty completion")
+        call = FIRST_AREA_CALLS[p["area"]]
+        with measure() as m:
+            result = call(client)
+        check(bool(result), f"empty result from {p['area']}")
+    finally:
+        ad.close(client)
+    return Outcome(m, 1, "call", {"area": p["area"]})
+
+
 SyncScenario = Callable[[SyncAdapter, Context, dict[str, Any]], Outcome]
 AsyncScenario = Callable[[AsyncAdapter, Context, dict[str, Any]], Coroutine[Any, Any, Outcome]]
 
@@ -438,6 +470,7 @@ SYNC: dict[str, SyncScenario] = {
     "list_files": s_list_files,
     "upload": s_upload,
     "download": s_download,
+    "first_area": s_first_area,
 }
 ASYNC: dict[str, AsyncScenario] = {
     "construct": a_construct,

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .core_schemas import render_core_schemas
 from .generate import generate
 from .spec import REPO_ROOT, load_spec, spec_path
 
@@ -24,7 +25,9 @@ def format_files(files: dict[str, str]) -> dict[str, str]:
 
 
 def build(spec_file: Path | None = None) -> dict[str, str]:
-    return format_files(generate(load_spec(spec_file)))
+    files = format_files(generate(load_spec(spec_file)))
+    files.update(render_core_schemas(files))  # precomputed from the generated models themselves
+    return files
 
 
 def write(files: dict[str, str], out: Path) -> list[str]:

@@ -12,7 +12,6 @@ or directory instead.
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import warnings
@@ -56,6 +55,8 @@ class ConfigWarning(UserWarning):
 def _warn_unknown(path: str, unknown: list[str], known: list[str]) -> None:
     if not unknown:
         return
+    import difflib  # only for this warning: not on every start
+
     parts = []
     for key in unknown:
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.6) or difflib.get_close_matches(

@@ -28,7 +28,7 @@ from typing import Any, TypeVar, cast
 
 import pydantic
 from pydantic import ConfigDict, TypeAdapter
-from pydantic_core import SchemaValidator
+from pydantic_core import SchemaError, SchemaValidator
 
 __all__ = ["BaseModel", "json_validator", "parse_json", "validate_python"]
 
@@ -164,6 +164,16 @@ class _Lenient:
 
 @lru_cache(maxsize=512)
 def _lenient(tp: Any) -> _Lenient:
+    from openai_kit._core_schemas import alias_schema, model_schema
+
+    # codegen's copy of what pydantic would build (generated types only): no schema generation
+    is_model = isinstance(tp, type) and issubclass(tp, pydantic.BaseModel)
+    precomputed = model_schema(tp) if is_model else None if isinstance(tp, type) else alias_schema(tp)
+    if precomputed is not None:
+        try:
+            return _Lenient(precomputed)
+        except SchemaError:  # written by another pydantic-core than this one: build it as below
+            pass
     adapter = _adapter(tp)
     schema = adapter.core_schema
     if not isinstance(schema, dict):  # a deferred model: build its schema now

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import pydantic
 
 from ._bound import bind_items
+from ._core_schemas import register_page
 from ._models import BaseModel
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ def page_model(item: Any) -> type[BaseModel]:
         next_page=(str | None, None),
         next=(str | None, None),
     )
+    register_page(model, item)  # its schema comes from item's precomputed one (no schema generation)
     return model
 
 

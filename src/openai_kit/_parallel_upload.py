@@ -12,7 +12,6 @@ receives ``(bytes_sent, total_bytes)`` after each part. The official SDK's seque
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import inspect
 import mimetypes
@@ -215,6 +214,8 @@ class AsyncUploadsParallelMixin:
                 bytes=plan.total, filename=plan.filename, mime_type=plan.mime_type, purpose=purpose
             )
             ids: list[str | None] = [None] * plan.parts
+            import asyncio  # here: a sync-only process does not pay for importing it
+
             slots = asyncio.Semaphore(max_concurrency)
             sent = [0]
             failed: list[tuple[int, BaseException]] = []

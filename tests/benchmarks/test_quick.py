@@ -31,6 +31,7 @@ def test_quick_mode_produces_a_complete_report(tmp_path: Path) -> None:
         "import", "construct", "chat", "chat_concurrent", "stream", "embeddings_float",
         "embeddings_base64", "embeddings_default", "list_files", "upload", "download",
         "cold_chat", "cold_responses", "stream_concurrent",
+        "first_responses", "first_batches", "first_fine_tuning", "first_vector_stores",
     }  # fmt: skip
     assert results["unavailable"] == {}, results["unavailable"]
     assert {"openai-kit", "openai-kit-async", "openai"} <= {c for cs in matrix.values() for c in cs}
@@ -57,3 +58,5 @@ def test_quick_mode_produces_a_complete_report(tmp_path: Path) -> None:
             assert f"| {label} |" in markdown
     for target in results["targets"]:
         assert target["title"] in markdown
+    worst = [t for t in results["targets"] if t["metric"] == "worst_ms"]
+    assert len(worst) == 1 and worst[0]["value"] is not None and worst[0]["which"], worst

@@ -9,7 +9,6 @@ keyword arguments go to the underlying ``create`` as they would in the official 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -393,6 +392,8 @@ class AsyncFileBatchesPollMixin:
     ) -> VectorStoreFileBatch:
         """Upload ``files`` (``max_concurrency`` at a time), then batch them with ``file_ids``."""
         _check_concurrency(max_concurrency)
+        import asyncio  # here: a sync-only process does not pay for importing it
+
         gate = asyncio.Semaphore(max_concurrency)
         files_api = self._client.files
 
