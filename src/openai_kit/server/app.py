@@ -30,6 +30,7 @@ from .routes import (
     fine_tuning,
     images,
     models,
+    organization,
     realtime,
     responses,
     runs,
@@ -59,6 +60,7 @@ ROUTE_MODULES = (
     conversations,
     fine_tuning,
     realtime,
+    organization,
 )
 
 
@@ -103,10 +105,19 @@ class GuardMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = "req_" + secrets.token_hex(16)
-        if self.api_key is not None and not scope["path"].startswith(images.PUBLIC_PREFIX):
+        admin = scope["path"].startswith("/v1/organization/")
+        if admin or (self.api_key is not None and not scope["path"].startswith(images.PUBLIC_PREFIX)):
             auth = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
             scheme, _, token = auth.partition(" ")
-            if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip(), self.api_key):
+            if admin:
+                allowed = organization.authorized(
+                    scope["app"].state.server, token.strip() if scheme.lower() == "bearer" else ""
+                )
+            else:
+                allowed = scheme.lower() == "bearer" and secrets.compare_digest(
+                    token.strip(), self.api_key or ""
+                )
+            if not allowed:
                 shown = (token[:3] + "*" * 4 + token[-4:]) if len(token) > 8 else "****"
                 err = RequestError(
                     401,
