@@ -206,8 +206,8 @@ class Collection:
     update: Updater | None = None
     #: ``ids`` pages carry ``first_id``/``last_id``; ``next`` pages carry ``next`` (the next ``after``)
     page: str = "ids"
-    #: keeps a document in the list (query filters)
-    keep: Callable[[Request, Doc], bool] | None = None
+    #: the list's filter from the query (checked once per request, even when the list is empty)
+    keep: Callable[[Request], Callable[[Doc], bool]] | None = None
     retrieve: bool = True
     #: the delete answer, from the path parameters; ``None``: no delete operation
     deleted: Callable[[Params], Doc] | None = None
@@ -251,7 +251,8 @@ class Collection:
             if self.source is not None
             else state.store.list(self.stored.kind, parent=self.parent_key(params))
         )
-        views = [self.stored.show(state, d) for d in docs if self.keep is None or self.keep(request, d)]
+        keep = self.keep(request) if self.keep is not None else None
+        views = [self.stored.show(state, d) for d in docs if keep is None or keep(d)]
         page = paginate(views, request.query_params, default_order="asc")
         if self.page == "next":
             page = {
@@ -386,9 +387,9 @@ def _user_deleted(state: ServerState, params: Params) -> None:
     _purge(state, "organization_project_user", "_user_id", uid)
 
 
-def _user_keep(request: Request, doc: Doc) -> bool:
+def _user_keep(request: Request) -> Callable[[Doc], bool]:
     emails = _query_list(request, "emails")
-    return not emails or doc.get("email") in emails
+    return lambda doc: not emails or doc.get("email") in emails
 
 
 def _role_view(state: ServerState, doc: Doc) -> Doc:
@@ -704,8 +705,9 @@ async def archive_project(request: Request) -> Response:
     return ok(_public(project))
 
 
-def _project_keep(request: Request, doc: Doc) -> bool:
-    return bool(_query_bool(request, "include_archived")) or doc.get("status") != "archived"
+def _project_keep(request: Request) -> Callable[[Doc], bool]:
+    archived = bool(_query_bool(request, "include_archived"))
+    return lambda doc: archived or doc.get("status") != "archived"
 
 
 # -- project users -------------------------------------------------------------------------------
@@ -886,7 +888,7 @@ async def create_service_account_key(request: Request) -> Response:
     return ok(_service_account_key(state, account, name, scopes))
 
 
-def _project_key_keep(request: Request, doc: Doc) -> bool:
+def _project_key_keep(request: Request) -> Callable[[Doc], bool]:
     access = request.query_params.get("owner_project_access") or "any"
     if access not in ("active", "inactive", "any"):
         raise invalid(
@@ -894,7 +896,7 @@ def _project_key_keep(request: Request, doc: Doc) -> bool:
             f"Invalid value: '{access}'. Supported values are: 'active', 'inactive' and 'any'.",
             code="invalid_value",
         )
-    return access == "any" or doc.get("owner_project_access") == access
+    return lambda doc: access == "any" or doc.get("owner_project_access") == access
 
 
 # -- rate limits ---------------------------------------------------------------------------------
