@@ -36,6 +36,7 @@ from .routes import (
     runs,
     uploads,
     vector_stores,
+    videos,
 )
 from .settings import ServerSettings
 from .state import ServerState
@@ -61,6 +62,7 @@ ROUTE_MODULES = (
     fine_tuning,
     realtime,
     organization,
+    videos,
 )
 
 
@@ -161,6 +163,7 @@ def create_app(settings: ServerSettings | None = None) -> Starlette:
         runs.resume(server)
         responses.resume(server)
         fine_tuning.resume(server)
+        videos.resume(server)
         yield
         await server.close()
 
