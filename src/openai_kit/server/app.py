@@ -23,6 +23,7 @@ from .routes import (
     audio,
     batches,
     chat,
+    chatkit,
     completions,
     conversations,
     embeddings,
@@ -63,6 +64,7 @@ ROUTE_MODULES = (
     realtime,
     organization,
     videos,
+    chatkit,
 )
 
 
@@ -108,7 +110,8 @@ class GuardMiddleware:
             return
         request_id = "req_" + secrets.token_hex(16)
         admin = scope["path"].startswith("/v1/organization/")
-        if admin or (self.api_key is not None and not scope["path"].startswith(images.PUBLIC_PREFIX)):
+        public = scope["path"].startswith(images.PUBLIC_PREFIX) or scope["path"] == chatkit.CONVERSATION_PATH
+        if admin or (self.api_key is not None and not public):
             auth = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
             scheme, _, token = auth.partition(" ")
             if admin:
