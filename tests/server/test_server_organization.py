@@ -331,6 +331,14 @@ def test_usage_and_costs_count_what_the_server_did() -> None:
         amount: Any = cost[0].amount
         expected = chat.usage.prompt_tokens * 0.15e-6 + chat.usage.completion_tokens * 0.60e-6
         assert amount.value == pytest.approx(expected + getattr(emb, "input_tokens", 0) * 0.02e-6)
+        c.images.generate(model="dall-e-2", prompt="a cat", n=2, size="256x256")
+        c.audio.speech.create(model="tts-1", voice="alloy", input="twelve chars").read()
+        (images,) = usage.images(start_time=start, group_by=["size", "source"]).data[0].results
+        picture: Any = images
+        assert (picture.images, picture.size, picture.source) == (2, "256x256", "image.generation")
+        assert usage.images(start_time=start, sizes=["1024x1024"]).data[0].results == []
+        (speech,) = usage.audio_speeches(start_time=start).data[0].results
+        assert getattr(speech, "characters", None) == len("twelve chars")
         hourly = usage.completions(start_time=start, bucket_width="1h", limit=2)
         assert len(hourly.data) == 2 and hourly.has_more and hourly.next_page == str(start + 7200)
         with pytest.raises(openai.BadRequestError) as bad:
