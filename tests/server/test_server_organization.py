@@ -154,6 +154,10 @@ def test_groups_roles_and_assignments(client: openai.OpenAI) -> None:
     assert [r.id for r in org.groups.roles.list(group.id)] == [role.id]
     assert org.users.roles.create(user.id, role_id=role.id).user.id == user.id
     assert [r.id for r in org.users.roles.list(user.id)] == [role.id]
+    second = org.roles.create(role_name="writer", permissions=["api.files.write"])
+    org.users.update(user.id, role_id=second.id)  # assigns it, as the roles endpoint does
+    assert [r.id for r in org.users.roles.list(user.id)] == [role.id, second.id]
+    assert org.users.roles.delete(second.id, user_id=user.id).deleted
     errors = sdk(client)
     with pytest.raises(errors.BadRequestError):
         org.groups.roles.create(group.id, role_id=role.id)
@@ -164,7 +168,7 @@ def test_groups_roles_and_assignments(client: openai.OpenAI) -> None:
     extra = [org.roles.create(role_name=f"r{i}", permissions=[]).id for i in range(3)]
     page = org.roles.list(limit=2)
     ids = [r.id for r in page]  # iterating fetches the following pages
-    assert ids[-3:] == extra and len(ids) == len(set(ids))
+    assert ids[-3:] == extra and len(ids) == len(set(ids)) and second.id in ids
     assert org.groups.roles.delete(role.id, group_id=group.id).deleted
     assert list(org.groups.roles.list(group.id)) == []
     assert org.roles.delete(role.id).deleted  # also drops the user's assignment

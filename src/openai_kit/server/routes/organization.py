@@ -368,6 +368,11 @@ def _update_user(state: ServerState, params: Params, doc: Doc, body: Doc) -> Non
     for name, value in (("role", role), ("technical_level", technical_level), ("developer_persona", persona)):
         if value is not None:
             doc[name] = value
+    key = f"{doc['id']}/{role_id}"
+    if role_id is not None and state.store.get("organization_user_role", key) is None:
+        # ``role_id`` assigns that role, as ``POST /organization/users/{user_id}/roles`` does
+        assignment = {"id": key, "_role_id": role_id, "_user_id": doc["id"], "created_at": now()}
+        state.store.insert("organization_user_role", assignment, parent=doc["id"])
 
 
 def _require_other_owner(state: ServerState, user_id: str) -> None:
