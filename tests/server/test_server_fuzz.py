@@ -39,7 +39,7 @@ FUZZ_EXAMPLES = int(os.environ.get("OPENAI_KIT_FUZZ_EXAMPLES", "400"))
 #: the operations the local server implements
 IMPLEMENTED = (
     r"^/(models|chat/completions|completions|responses|embeddings|moderations|files|uploads|batches"
-    r"|vector_stores|threads|assistants|images|audio|conversations|fine_tuning)[^?]*$"
+    r"|vector_stores|threads|assistants|images|audio|conversations|fine_tuning|organization|videos|chatkit)[^?]*$"
 )
 LISTS = (
     "/models",
@@ -48,6 +48,10 @@ LISTS = (
     "/batches",
     "/vector_stores",
     "/chat/completions",
+    "/organization/projects",
+    "/organization/audit_logs",
+    "/videos",
+    "/chatkit/threads",
 )
 ERROR_KEYS = {"message", "type", "param", "code"}
 
