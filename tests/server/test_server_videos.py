@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import time
 import warnings
@@ -99,7 +100,7 @@ def test_edit_extend_and_characters(client: openai.OpenAI, server_url: str) -> N
         client.videos.get_character("char_missing")
 
 
-def test_input_reference_is_the_first_frame(client: openai.OpenAI) -> None:
+def test_input_reference_is_the_first_frame(client: openai.OpenAI, server_url: str) -> None:
     picture = imaging.render(b"reference", 64, 36)
     png = imaging.png(picture)
     video = client.videos.create(
@@ -113,6 +114,20 @@ def test_input_reference_is_the_first_frame(client: openai.OpenAI) -> None:
     )
     expected = imaging.resize(picture, 1280, 720)[..., :3]
     assert np.abs(thumb.astype(int) - expected.astype(int)).mean() < 8
+    # the same reference as a data URL, and as an uploaded file's id, gives the same pictures
+    file_id = client.files.create(file=("ref.png", png), purpose="vision").id
+    data_url = "data:image/png;base64," + base64.b64encode(png).decode()
+    # (JSON: the official client can only upload ``input_reference``)
+    same = [
+        httpx2.post(
+            f"{server_url}/videos", json={"prompt": "animate", "size": "1280x720", "input_reference": ref}
+        ).json()["id"]
+        for ref in ({"image_url": data_url}, {"file_id": file_id})
+    ]
+    first = client.videos.download_content(video.id, variant="thumbnail").read()
+    for video_id in same:
+        _wait(client, video_id)
+        assert client.videos.download_content(video_id, variant="thumbnail").read() == first
 
 
 def test_delete_and_bad_input(client: openai.OpenAI, server_url: str) -> None:
