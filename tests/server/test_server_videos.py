@@ -84,9 +84,9 @@ def test_edit_extend_and_characters(client: openai.OpenAI, server_url: str) -> N
     # by reference to a stored video (JSON body; the official client can only upload)
     by_ref = httpx2.post(
         f"{server_url}/videos/extensions",
-        json={"prompt": "longer", "video": {"id": source.id}, "seconds": "8"},
+        json={"prompt": "longer", "video": {"id": source.id}, "seconds": "4"},
     ).json()
-    assert by_ref["seconds"] == "12" and by_ref["size"] == source.size
+    assert by_ref["seconds"] == "8" and by_ref["size"] == source.size
     for video_id in (edited.id, extended.id, by_ref["id"]):
         assert _wait(client, video_id)[0].status == "completed"
     assert _probe(client.videos.download_content(extended.id).read())[2] == 64
