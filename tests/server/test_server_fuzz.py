@@ -39,7 +39,7 @@ FUZZ_EXAMPLES = int(os.environ.get("OPENAI_KIT_FUZZ_EXAMPLES", "400"))
 #: the operations the local server implements
 IMPLEMENTED = (
     r"^/(models|chat/completions|completions|responses|embeddings|moderations|files|uploads|batches"
-    r"|evals|containers|skills|content_provenance_checks"
+    r"|evals|containers|skills|content_provenance_checks|organization|videos|chatkit"
     r"|vector_stores|threads|assistants|images|audio|conversations|fine_tuning)[^?]*$"
 )
 LISTS = (
@@ -53,6 +53,10 @@ LISTS = (
     "/containers",
     "/skills",
     "/audio/voice_consents",
+    "/organization/projects",
+    "/organization/audit_logs",
+    "/videos",
+    "/chatkit/threads",
 )
 ERROR_KEYS = {"message", "type", "param", "code"}
 

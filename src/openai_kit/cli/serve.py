@@ -25,6 +25,11 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--api-key", default=None, help="accept only this key (default: accept any key)")
     p.add_argument(
+        "--admin-key",
+        default=None,
+        help="the admin key /organization requests must carry (default: the --api-key rule)",
+    )
+    p.add_argument(
         "--script",
         type=Path,
         default=None,
@@ -92,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         data_dir=args.data_dir,
         api_key=args.api_key,
+        admin_api_key=args.admin_key,
         script_path=args.script,
         llm=llm,
         model_map=model_map,

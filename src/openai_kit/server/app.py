@@ -23,6 +23,7 @@ from .routes import (
     audio,
     batches,
     chat,
+    chatkit,
     completions,
     containers,
     conversations,
@@ -33,6 +34,7 @@ from .routes import (
     graders,
     images,
     models,
+    organization,
     provenance,
     realtime,
     responses,
@@ -40,6 +42,7 @@ from .routes import (
     skills,
     uploads,
     vector_stores,
+    videos,
     voices,
 )
 from .settings import ServerSettings
@@ -71,6 +74,9 @@ ROUTE_MODULES = (
     skills,
     provenance,
     voices,
+    organization,
+    videos,
+    chatkit,
 )
 
 
@@ -115,10 +121,20 @@ class GuardMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = "req_" + secrets.token_hex(16)
-        if self.api_key is not None and not scope["path"].startswith(images.PUBLIC_PREFIX):
+        admin = scope["path"].startswith("/v1/organization/")
+        public = scope["path"].startswith(images.PUBLIC_PREFIX) or scope["path"] == chatkit.CONVERSATION_PATH
+        if admin or (self.api_key is not None and not public):
             auth = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
             scheme, _, token = auth.partition(" ")
-            if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip(), self.api_key):
+            if admin:
+                allowed = organization.authorized(
+                    scope["app"].state.server, token.strip() if scheme.lower() == "bearer" else ""
+                )
+            else:
+                allowed = scheme.lower() == "bearer" and secrets.compare_digest(
+                    token.strip(), self.api_key or ""
+                )
+            if not allowed:
                 shown = (token[:3] + "*" * 4 + token[-4:]) if len(token) > 8 else "****"
                 err = RequestError(
                     401,
@@ -163,6 +179,7 @@ def create_app(settings: ServerSettings | None = None) -> Starlette:
         responses.resume(server)
         fine_tuning.resume(server)
         evals.resume(server)
+        videos.resume(server)
         yield
         await server.close()
 

@@ -17,6 +17,9 @@ class ServerSettings:
     data_dir: Path | None = None
     #: when set, every request must carry ``Authorization: Bearer <api_key>``
     api_key: str | None = None
+    #: when set, ``/organization`` (the admin API) takes this key (or an admin key created through it)
+    #: instead of ``api_key``
+    admin_api_key: str | None = None
     #: a JSON file of replies for the ``scripted`` model
     script_path: Path | None = None
     #: serve a real language model (llama.cpp): a GGUF path, or "smollm2" for the packaged SmolLM2

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from .. import audio
+from .. import audio, usage_ledger
 from ..bodies import read_multipart
 from ..errors import invalid, missing
 from ..ids import new_id
@@ -88,6 +88,9 @@ async def speech(request: Request) -> Response:
             + ". Use wav, pcm, flac, mp3 or opus.",
             code="unsupported_value",
         )
+    usage_ledger.record(
+        state_of(request), "audio_speeches", body["model"], {"characters": len(text), "num_model_requests": 1}
+    )
     pcm = audio.synthesize(text, voice, speed)
     if stream_format == "sse":
         return stream_response(_speech_events(pcm, fmt, text))
@@ -162,6 +165,12 @@ async def _transcribe(request: Request, translate: bool) -> Response:
     language = fields.get("language") or "en"
     stream = not translate and fields.get("stream", "").strip().lower() == "true"
     _, duration, text = audio.decode(data)
+    usage_ledger.record(
+        state,
+        "audio_transcriptions",
+        fields["model"],
+        {"seconds": math.ceil(duration), "num_model_requests": 1},
+    )
     if text is not None:
         words, _ = audio.layout(text)
     else:

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .. import conversation
+from .. import conversation, usage_ledger
 from ..crud import Stored
 from ..errors import invalid
 from ..ids import new_id, now
@@ -156,6 +156,10 @@ def completion_object(call: ChatCall, replies: list[Reply], cid: str, created: i
 
 
 def save(state: ServerState, call: ChatCall, obj: dict[str, Any]) -> None:
+    usage = obj["usage"]
+    usage_ledger.record_tokens(
+        state, "completions", obj["model"], usage["prompt_tokens"], usage["completion_tokens"]
+    )
     if not call.store:
         return
     state.store.insert(KIND, obj)

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .. import usage_ledger
 from ..errors import invalid
 from ..ids import new_id, now
 from ..models import GenerationRequest, Reply, Turn
@@ -99,6 +100,7 @@ async def create_completion(state: ServerState, body: dict[str, Any]) -> dict[st
     ]
     obj = _object(model_id, choices, new_id("cmpl-"), now())
     obj["usage"] = chat_usage(prompt, completion)
+    usage_ledger.record_tokens(state, "completions", model_id, prompt, completion)
     return obj
 
 
@@ -116,6 +118,7 @@ async def create(request: Request) -> Response:
     include_usage = bool(options and opt_bool(options, "include_usage"))
     model_id, out, prompt, completion = await _generate_off_loop(state, body)
     cid, created = new_id("cmpl-"), now()
+    usage_ledger.record_tokens(state, "completions", model_id, prompt, completion)
 
     async def events() -> AsyncIterator[bytes]:
         for i, text, reply in out:

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .. import usage_ledger
 from ..embeddings import DEFAULT_DIMENSIONS, MAX_DIMENSIONS, embed, to_base64
 from ..errors import invalid, missing
 from ..ids import new_id
@@ -56,6 +57,7 @@ async def create_embedding(state: ServerState, body: dict[str, Any]) -> dict[str
             {"object": "embedding", "index": i, "embedding": to_base64(vec) if fmt == "base64" else vec}
         )
     tokens = sum(count_tokens(t) for t in texts)
+    usage_ledger.record_tokens(state, "embeddings", model_id, tokens)
     return {
         "object": "list",
         "data": data,
@@ -88,6 +90,7 @@ async def create_moderation(state: ServerState, body: dict[str, Any]) -> dict[st
     model_id = opt_str(body, "model") or MODERATION_MODEL
     inputs = _moderation_inputs(body.get("input"))
     state.models.require(model_id, "moderation")
+    usage_ledger.record_tokens(state, "moderations", model_id, sum(count_tokens(t) for t, _ in inputs))
     return {
         "id": new_id("modr-"),
         "model": model_id,

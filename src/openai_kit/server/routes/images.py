@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from .. import imaging
+from .. import imaging, usage_ledger
 from ..bodies import MultipartForm, read_multipart
 from ..errors import RequestError, invalid, missing
 from ..ids import new_id, now
@@ -167,6 +167,18 @@ def _encode(call: ImageCall, pixels: imaging.Pixels) -> bytes:
         ) from None
 
 
+def _count(state: ServerState, call: ImageCall) -> None:
+    """Add the request's images to the usage ledger (``/organization/usage/images``)."""
+    usage_ledger.record(
+        state,
+        "images",
+        call.model,
+        {"images": call.n, "num_model_requests": 1},
+        source=f"image.{call.kind}",
+        size=f"{call.width}x{call.height}",
+    )
+
+
 def _pictures(call: ImageCall, draw: Any) -> list[bytes]:
     """The ``n`` images: image ``i`` is drawn from the seed and ``i`` (the first from the seed alone)."""
     return [_encode(call, draw(call.seed if i == 0 else call.seed + b"#%d" % i)) for i in range(call.n)]
@@ -228,6 +240,7 @@ async def generations(request: Request) -> Response:
     state = state_of(request)
     body = await json_body(request)
     call = _parse("generation", body, "dall-e-2")
+    _count(state, call)
     transparent = call.background == "transparent"
 
     def draw(seed: bytes) -> imaging.Pixels:
@@ -301,6 +314,7 @@ async def edits(request: Request) -> Response:
         raise invalid("mask", "Invalid 'mask': the mask must have the same dimensions as the image.")
     digest = hashlib.sha256(b"".join(hashlib.sha256(d).digest() for d in images + masks)).digest()
     call = _parse("edit", _form_body(form), "dall-e-2", digest)
+    _count(state, call)
     original = decoded[0]
 
     def draw(seed: bytes) -> imaging.Pixels:
@@ -321,6 +335,7 @@ async def variations(request: Request) -> Response:
     if "model" in body and body["model"] != "dall-e-2":
         raise invalid("model", "Invalid 'model': variations are only supported by dall-e-2.", code=None)
     call = _parse("variation", body, "dall-e-2", hashlib.sha256(blobs[0]).digest())
+    _count(state, call)
 
     def draw(seed: bytes) -> imaging.Pixels:
         return imaging.edit(original, None, seed, call.width, call.height)

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .. import conversation
+from .. import conversation, usage_ledger
 from ..crud import Stored
 from ..errors import RequestError, invalid, missing, not_found
 from ..ids import new_id, now
@@ -387,6 +387,10 @@ def finish(
 
 
 def save(state: ServerState, call: ResponseCall, obj: dict[str, Any]) -> None:
+    usage = obj.get("usage") or {}
+    usage_ledger.record_tokens(
+        state, "completions", obj["model"], usage.get("input_tokens", 0), usage.get("output_tokens", 0)
+    )
     if call.conversation:
         append_to_conversation(state, call.conversation, call.items + obj["output"])
     if not call.store:
