@@ -140,15 +140,17 @@ class Response:
             close(drain)
 
     # -- async body access
-    async def aiter_raw(self) -> AsyncIterator[bytes]:
-        if self.content is not None:
-            if self.content:
-                yield self.content
-            return
-        if self._aiter is None:
+    def aiter_raw(self) -> AsyncIterator[bytes]:
+        """The body's chunks as they arrive (the transport's own iterator: no extra layer per chunk)."""
+        if self.content is None and self._aiter is not None:
+            return self._aiter()
+        return self._aiter_read()
+
+    async def _aiter_read(self) -> AsyncIterator[bytes]:
+        if self.content is None:
             raise RuntimeError("this response body is read synchronously; use iter_bytes()")
-        async for chunk in self._aiter():
-            yield chunk
+        if self.content:
+            yield self.content
 
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
         async for chunk in self.aiter_raw():

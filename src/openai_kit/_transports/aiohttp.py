@@ -11,7 +11,7 @@ import asyncio
 import os
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 from yarl import URL
@@ -101,15 +101,48 @@ class AiohttpTransport:
         # request). Holding it here makes the transport contract's close(drain) decide.
         conn = raw.connection
         raw._connection = None
+        reader = raw.content
+        idle = timeout.stream_idle
+        loop = asyncio.get_running_loop()
+        # The idle timeout of the body is ours too: aiohttp's sock_read (which bounded the wait for the
+        # headers) re-arms a timer for every piece of data, which costs more than parsing an event when
+        # thousands of streams are open. Ours is one timer per stream, moved only when it fires: it
+        # counts the time spent waiting for data (not the time the reader spends elsewhere).
+        watchdog: asyncio.TimerHandle | None = None
+        waiting_since = -1.0  # loop time at which the reader started waiting; -1: not waiting
+        if idle is not None and conn is not None and conn.protocol is not None:
+            conn.protocol.read_timeout = None
+
+        def watch() -> None:
+            nonlocal watchdog
+            now = loop.time()
+            since = waiting_since
+            if since >= 0 and now - since >= cast(float, idle):
+                watchdog = None
+                reader.set_exception(aiohttp.ServerTimeoutError("Timeout on reading data from socket"))
+            else:
+                watchdog = loop.call_at((since if since >= 0 else now) + cast(float, idle), watch)
 
         def discard() -> None:
             if conn is not None:
                 conn.close()
 
+        def stop_watching() -> None:
+            nonlocal watchdog
+            if watchdog is not None:
+                watchdog.cancel()
+                watchdog = None
+
         async def aiter_chunks() -> AsyncIterator[bytes]:
+            nonlocal waiting_since, watchdog
+            if idle is not None and watchdog is None:
+                watchdog = loop.call_at(loop.time() + idle, watch)
+            readany = reader.readany
             try:
                 while True:
-                    chunk = await raw.content.readany()
+                    waiting_since = loop.time()
+                    chunk = await readany()
+                    waiting_since = -1.0
                     if not chunk:
                         break
                     yield chunk
@@ -117,20 +150,24 @@ class AiohttpTransport:
                 discard()
                 raw.close()
                 raise _map_error(exc, request) from exc
+            finally:
+                waiting_since = -1.0
+                stop_watching()
 
         async def aclose(drain: bool) -> None:
-            if drain and not raw.content.at_eof():
+            stop_watching()
+            if drain and not reader.at_eof():
 
                 async def rest() -> None:
                     read = 0
-                    while read <= 1 << 16 and (chunk := await raw.content.readany()):
+                    while read <= 1 << 16 and (chunk := await reader.readany()):
                         read += len(chunk)
 
                 try:
                     await asyncio.wait_for(rest(), 1.0)
                 except Exception:
                     pass
-            if drain and raw.content.at_eof() and raw.content.exception() is None:
+            if drain and reader.at_eof() and reader.exception() is None:
                 await raw.wait_for_close()  # the request body fully written
                 if conn is not None:
                     conn.release()  # the pool keeps it only if aiohttp's parser saw clean framing
