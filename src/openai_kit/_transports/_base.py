@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -9,7 +10,25 @@ if TYPE_CHECKING:
     from .._multipart import MultipartBody
     from .._timeouts import Timeout
 
-__all__ = ["AsyncTransport", "Request", "Response", "SyncTransport"]
+__all__ = ["AsyncTransport", "Request", "Response", "SyncTransport", "forks"]
+
+
+class _Forks:
+    """How many times this process is a forked child (transports drop inherited pools when it changes):
+    counted by an at-fork hook, so a request need not ask the kernel for its pid."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def forked(self) -> None:
+        self.count += 1
+
+
+forks = _Forks()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=forks.forked)
 
 
 class Request:

@@ -8,7 +8,6 @@ used from several loops (e.g. successive ``asyncio.run`` calls) and after ``os.f
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import AsyncIterator
 from typing import Any, cast
@@ -18,12 +17,13 @@ from yarl import URL
 
 from .._errors import APIConnectionError, APITimeoutError
 from .._timeouts import Timeout
-from ._base import Request, Response
+from ._base import Request, Response, forks
 from ._tls import shared_ssl_context
 
 __all__ = ["AiohttpTransport"]
 
 _CHUNK = 64 * 1024
+_NO_TIMEOUT = aiohttp.ClientTimeout(total=None)
 
 
 class AiohttpTransport:
@@ -31,14 +31,16 @@ class AiohttpTransport:
         self._max = max_connections
         self._user_session = session
         self._sessions: dict[int, tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession]] = {}
-        self._pid = os.getpid()
+        self._forks = forks.count
+        self._last_timeout: tuple[Timeout | None, bool, aiohttp.ClientTimeout] = (None, False, _NO_TIMEOUT)
+        self._urls: dict[tuple[str, str], URL] = {}
 
     def _session(self) -> aiohttp.ClientSession:
         if self._user_session is not None:
             return self._user_session
         loop = asyncio.get_running_loop()
-        if self._pid != os.getpid():
-            self._pid = os.getpid()
+        if self._forks != forks.count:  # a forked child: the parent's sessions are not ours
+            self._forks = forks.count
             self._sessions = {}
         entry = self._sessions.get(id(loop))
         if entry is not None and entry[0] is loop and not entry[1].closed:
@@ -53,10 +55,36 @@ class AiohttpTransport:
             connector=connector,
             auto_decompress=True,
             skip_auto_headers=("User-Agent",),
-            timeout=aiohttp.ClientTimeout(total=None),
+            timeout=_NO_TIMEOUT,
         )
         self._sessions[id(loop)] = (loop, session)
         return session
+
+    def _client_timeout(self, timeout: Timeout, stream: bool) -> aiohttp.ClientTimeout:
+        """aiohttp's form of ``timeout``; the last one is kept (a client sends with the same few)."""
+        last = self._last_timeout
+        if last[0] is timeout and last[1] is stream:
+            return last[2]
+        ctimeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=timeout.pool,
+            sock_connect=timeout.connect,
+            sock_read=timeout.stream_idle if stream else timeout.read,
+        )
+        self._last_timeout = (timeout, stream, ctimeout)
+        return ctimeout
+
+    def _url(self, origin: str, target: str) -> URL:
+        """The parsed URL, kept for targets without a query (the same few paths again and again)."""
+        if "?" in target:
+            return URL(origin + target, encoded=True)
+        key = (origin, target)
+        url = self._urls.get(key)
+        if url is None:
+            if len(self._urls) >= 256:
+                self._urls.clear()
+            url = self._urls[key] = URL(origin + target, encoded=True)
+        return url
 
     async def send(self, request: Request, *, stream: bool, timeout: Timeout) -> Response:
         session = self._session()
@@ -64,17 +92,12 @@ class AiohttpTransport:
         data: Any = content
         if content is not None and not isinstance(content, bytes):
             data = content.__aiter__()
-        ctimeout = aiohttp.ClientTimeout(
-            total=None,
-            connect=timeout.pool,
-            sock_connect=timeout.connect,
-            sock_read=timeout.stream_idle if stream else timeout.read,
-        )
+        ctimeout = self._client_timeout(timeout, stream)
         started = time.monotonic()
         try:
             raw = await session.request(
                 request.method,
-                URL(request.url, encoded=True),
+                self._url(request.origin, request.target),
                 data=data,
                 headers=request.headers,
                 timeout=ctimeout,
