@@ -131,7 +131,7 @@ class _EventParser(Generic[_T]):
                 return self.parse(self._event(data))
             fast = self._fast = json_validator(cast, strict=self.strict)
             self._fast_cast = cast
-        if data[:8] == b'{"error"':
+        if data.startswith(b'{"error"'):
             return self.parse(self._event(data))
         try:
             value = fast(data)
