@@ -11,7 +11,7 @@ import pydantic
 import pytest
 
 import openai_kit
-from openai_kit._large_json import LARGE, parse_large, plain_json
+from openai_kit._large_json import LARGE, _vector_validator, parse_large, plain_json
 from openai_kit._models import BaseModel, parse_json
 from openai_kit.types.chat import ChatCompletion
 from openai_kit.types.embeddings import CreateEmbeddingResponse
@@ -107,6 +107,9 @@ def test_types_with_values_read_from_strings_keep_the_usual_parse() -> None:
 
     assert not plain_json(Stamped)
     assert plain_json(CreateEmbeddingResponse) and plain_json(ChatCompletion) and plain_json(Response)
+    # only types holding float lists take the two-step path (for many small objects it costs more CPU)
+    assert _vector_validator(CreateEmbeddingResponse) is not None
+    assert _vector_validator(ChatCompletion) is None and _vector_validator(Stamped) is not None
     got = assert_same_as_usual(Stamped, {"at": "2024-01-02T03:04:05Z", "values": [1.5]})
     assert isinstance(got.at, datetime.datetime)
 
