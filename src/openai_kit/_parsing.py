@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ._errors import validation_error
+from ._large_json import LARGE, parse_large
 
 if TYPE_CHECKING:
     from ._transports._base import Response
@@ -52,6 +53,8 @@ def parse_response(response: Response, cast_to: Any, strict: bool = False) -> An
             ) from None
     ValidationError, parse_json = _pydantic_parts()
     try:
+        if len(content) >= LARGE and not strict:
+            return parse_large(cast_to, content)
         return parse_json(cast_to, content, strict=strict)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)

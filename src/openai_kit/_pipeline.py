@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import random
 import time
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
@@ -163,8 +164,16 @@ def attempts(prep: Prepared, pipe: Pipeline) -> Generator[Any, Any, Response]:
         raise status_error(response, body)
 
 
+#: idempotency keys need to be unique, not secret: 128 bits from a generator seeded by os.urandom (and
+#: seeded again in a forked child, which would otherwise repeat its parent's keys), without a system call
+#: per request as os.urandom makes
+_KEYS = random.Random()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_KEYS.seed)
+
+
 def new_idempotency_key() -> str:
-    return f"openai-kit-{os.urandom(16).hex()}"  # 128 random bits, a quarter of uuid4()'s CPU
+    return f"openai-kit-{_KEYS.getrandbits(128):032x}"
 
 
 async def _asyncio_sleep(seconds: float) -> None:

@@ -66,10 +66,10 @@ class SSEDecoder:
             and self._data is None
             and self._event is None
         ):
-            # the usual piece of a data-only stream: exactly one single-line event
-            body = chunk[:-2]
-            if b"\n" not in body and b"\r" not in body:
-                return [body[6:] if body[5:6] == b" " else body[5:]]
+            # the usual piece of a data-only stream: exactly one single-line event (sliced out in one copy)
+            end = len(chunk) - 2
+            if chunk.find(b"\n", 0, end) < 0 and chunk.find(b"\r", 0, end) < 0:
+                return [chunk[6:end] if chunk[5] == 0x20 else chunk[5:end]]
         if not chunk:
             return []
         if self._skip_lf:
@@ -90,23 +90,32 @@ class SSEDecoder:
                 chunk = chunk[3:]
         # Whole events first: a block between blank lines that is one `data:` line and nothing else (no
         # event half-read before it) is an event of that data; any other block goes line by line.
-        blocks = chunk.split(b"\n\n")
-        rest = blocks.pop()
+        # (blocks are found in place: each event's data is sliced out of the chunk once, a burst of events
+        # read at once from a busy connection is not copied block by block first)
         events: list[bytes | ServerSentEvent] = []
         line = self._line
-        for block in blocks:
-            if block[:5] == b"data:" and self._data is None and self._event is None and b"\n" not in block:
-                value = block[6:] if block[5:6] == b" " else block[5:]
+        find = chunk.find
+        pos = 0
+        while (end := find(b"\n\n", pos)) >= 0:
+            if (
+                chunk.startswith(b"data:", pos)
+                and self._data is None
+                and self._event is None
+                and find(b"\n", pos, end) < 0
+            ):
+                value = chunk[pos + 6 if chunk.startswith(b" ", pos + 5) else pos + 5 : end]
                 if raw:
                     events.append(value)
                 else:
                     events.append(
                         ServerSentEvent(value.decode("utf-8", "replace"), None, self._id, self._retry)
                     )
-                continue
-            for text in block.split(b"\n"):
-                line(text, events, raw)
-            line(b"", events, raw)
+            else:
+                for text in chunk[pos:end].split(b"\n"):
+                    line(text, events, raw)
+                line(b"", events, raw)
+            pos = end + 2
+        rest = chunk[pos:] if pos else chunk
         lines = rest.split(b"\n")
         self._buf = lines.pop()
         for text in lines:

@@ -244,6 +244,32 @@ def test_sync_client_after_fork(echo: LocalHTTPServer) -> None:
     assert echo.connections == 2
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX-only")
+def test_idempotency_keys_stay_unique_across_fork(echo: LocalHTTPServer) -> None:
+    """The keys come from a generator seeded once per process: a forked child is seeded again (else it
+    would send its parent's next keys)."""
+    client = openai_kit.OpenAI(api_key="k", base_url=echo.base_url)
+
+    def key() -> str:
+        return str(client.post("/echo", body={})["headers"]["idempotency-key"])
+
+    key()
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.write(write_fd, ",".join(key() for _ in range(3)).encode())
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    os.waitpid(pid, 0)
+    child = os.read(read_fd, 1000).decode().split(",")
+    os.close(read_fd)
+    parent = [key() for _ in range(3)]
+    assert len(set(child) | set(parent)) == 6
+    assert all(k.startswith("openai-kit-") and len(k) == len("openai-kit-") + 32 for k in child + parent)
+
+
 async def test_async_concurrency_shares_one_session(echo: LocalHTTPServer) -> None:
     client = openai_kit.AsyncOpenAI(api_key="k", base_url=echo.base_url)
     results = await asyncio.gather(*(client.get("/echo", query={"i": i}) for i in range(50)))

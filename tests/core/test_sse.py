@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -310,4 +311,87 @@ async def test_async_gzip_compressed_stream_is_decoded(server: LocalHTTPServer) 
 
     client = openai_kit.AsyncOpenAI(api_key="k", base_url=server.base_url)
     assert [e["i"] async for e in await client.post("/gz", body={}, stream=True)] == list(range(20))
+    await client.close()
+
+
+async def test_async_idle_timeout_counts_only_the_wait_for_data(server: LocalHTTPServer) -> None:
+    """The async transport's own idle timer: a stream stalled mid-body or before its first event times out;
+    a stream that trickles events faster than the limit, or a reader slower than the limit, does not."""
+
+    @server.route("POST", "/v1/stall")
+    async def stall(req: Req, conn: Conn) -> None:
+        await conn.start_chunked()
+        await conn.chunk(b'data: {"i": 0}\n\n')
+        await asyncio.sleep(5)
+
+    @server.route("POST", "/v1/mute")
+    async def mute(req: Req, conn: Conn) -> None:
+        await conn.start_chunked()
+        await asyncio.sleep(5)
+
+    sse_route(server, "/v1/trickle", [b'data: {"i": %d}\n\n' % i for i in range(8)], delay=0.1)
+    sse_route(server, "/v1/three", [b'data: {"i": %d}\n\n' % i for i in range(3)])
+    client = openai_kit.AsyncOpenAI(
+        api_key="k", base_url=server.base_url, max_retries=0, timeout=openai_kit.Timeout(stream_idle=0.3)
+    )
+    for path, before in (("/stall", [{"i": 0}]), ("/mute", [])):
+        got = []
+        started = time.monotonic()
+        with pytest.raises(openai_kit.APITimeoutError):
+            async for event in await client.post(path, body={}, stream=True):
+                got.append(event)
+        assert got == before
+        assert 0.25 < time.monotonic() - started < 2.0
+    trickled = [e async for e in await client.post("/trickle", body={}, stream=True)]
+    assert trickled == [{"i": i} for i in range(8)]  # 0.8 s in all, never 0.3 s without data
+    slow = []
+    async for event in await client.post("/three", body={}, stream=True):
+        slow.append(event)
+        await asyncio.sleep(0.4)  # longer than the limit, but the server is not the one being slow
+    assert slow == [{"i": 0}, {"i": 1}, {"i": 2}]
+    before = server.connections
+    assert [e async for e in await client.post("/three", body={}, stream=True)] == slow
+    assert server.connections == before  # a clean stream still gives its connection back
+    await client.close()
+
+
+async def test_async_stream_closes_its_reader_and_keeps_no_read(server: LocalHTTPServer) -> None:
+    """The transport's chunk reader is closed when the stream ends, before the connection is released, not
+    left for the loop's finalizer (until then it holds its last read; with many streams that added up)."""
+    sse_route(server, "/v1/s", [b'data: {"i": %d}\n\n' % i for i in range(3)])
+    client = openai_kit.AsyncOpenAI(api_key="k", base_url=server.base_url)
+
+    async def reader_open_at_release(stop_early: bool) -> list[bool]:
+        stream = await client.post("/s", body={}, stream=True)
+        response = stream.response
+        made: list[Any] = []  # strong references: only an explicit close ends the reader now
+        open_at_release: list[bool] = []
+        original, original_close = response._aiter, response._aclose
+        assert original is not None and original_close is not None
+
+        def is_open() -> bool:
+            return made[0].ag_frame is not None
+
+        def recording() -> Any:
+            reader = original()
+            made.append(reader)
+            return reader
+
+        async def releasing(drain: bool) -> Any:
+            open_at_release.append(is_open())
+            return await original_close(drain)
+
+        response._aiter, response._aclose = recording, releasing
+        seen = []
+        async for event in stream:
+            seen.append(event)
+            assert is_open()  # the check sees the reader while the stream reads
+            if stop_early:
+                break
+        await stream.close()
+        assert seen == ([{"i": 0}] if stop_early else [{"i": 0}, {"i": 1}, {"i": 2}])
+        return open_at_release
+
+    assert await reader_open_at_release(stop_early=False) == [False]
+    assert await reader_open_at_release(stop_early=True) == [False]
     await client.close()

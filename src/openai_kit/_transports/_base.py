@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -9,7 +10,25 @@ if TYPE_CHECKING:
     from .._multipart import MultipartBody
     from .._timeouts import Timeout
 
-__all__ = ["AsyncTransport", "Request", "Response", "SyncTransport"]
+__all__ = ["AsyncTransport", "Request", "Response", "SyncTransport", "forks"]
+
+
+class _Forks:
+    """How many times this process is a forked child (transports drop inherited pools when it changes):
+    counted by an at-fork hook, so a request need not ask the kernel for its pid."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def forked(self) -> None:
+        self.count += 1
+
+
+forks = _Forks()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=forks.forked)
 
 
 class Request:
@@ -140,15 +159,17 @@ class Response:
             close(drain)
 
     # -- async body access
-    async def aiter_raw(self) -> AsyncIterator[bytes]:
-        if self.content is not None:
-            if self.content:
-                yield self.content
-            return
-        if self._aiter is None:
+    def aiter_raw(self) -> AsyncIterator[bytes]:
+        """The body's chunks as they arrive (the transport's own iterator: no extra layer per chunk)."""
+        if self.content is None and self._aiter is not None:
+            return self._aiter()
+        return self._aiter_read()
+
+    async def _aiter_read(self) -> AsyncIterator[bytes]:
+        if self.content is None:
             raise RuntimeError("this response body is read synchronously; use iter_bytes()")
-        async for chunk in self._aiter():
-            yield chunk
+        if self.content:
+            yield self.content
 
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
         async for chunk in self.aiter_raw():

@@ -8,22 +8,22 @@ used from several loops (e.g. successive ``asyncio.run`` calls) and after ``os.f
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 from yarl import URL
 
 from .._errors import APIConnectionError, APITimeoutError
 from .._timeouts import Timeout
-from ._base import Request, Response
+from ._base import Request, Response, forks
 from ._tls import shared_ssl_context
 
 __all__ = ["AiohttpTransport"]
 
 _CHUNK = 64 * 1024
+_NO_TIMEOUT = aiohttp.ClientTimeout(total=None)
 
 
 class AiohttpTransport:
@@ -31,14 +31,16 @@ class AiohttpTransport:
         self._max = max_connections
         self._user_session = session
         self._sessions: dict[int, tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession]] = {}
-        self._pid = os.getpid()
+        self._forks = forks.count
+        self._last_timeout: tuple[Timeout | None, bool, aiohttp.ClientTimeout] = (None, False, _NO_TIMEOUT)
+        self._urls: dict[tuple[str, str], URL] = {}
 
     def _session(self) -> aiohttp.ClientSession:
         if self._user_session is not None:
             return self._user_session
         loop = asyncio.get_running_loop()
-        if self._pid != os.getpid():
-            self._pid = os.getpid()
+        if self._forks != forks.count:  # a forked child: the parent's sessions are not ours
+            self._forks = forks.count
             self._sessions = {}
         entry = self._sessions.get(id(loop))
         if entry is not None and entry[0] is loop and not entry[1].closed:
@@ -53,10 +55,36 @@ class AiohttpTransport:
             connector=connector,
             auto_decompress=True,
             skip_auto_headers=("User-Agent",),
-            timeout=aiohttp.ClientTimeout(total=None),
+            timeout=_NO_TIMEOUT,
         )
         self._sessions[id(loop)] = (loop, session)
         return session
+
+    def _client_timeout(self, timeout: Timeout, stream: bool) -> aiohttp.ClientTimeout:
+        """aiohttp's form of ``timeout``; the last one is kept (a client sends with the same few)."""
+        last = self._last_timeout
+        if last[0] is timeout and last[1] is stream:
+            return last[2]
+        ctimeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=timeout.pool,
+            sock_connect=timeout.connect,
+            sock_read=timeout.stream_idle if stream else timeout.read,
+        )
+        self._last_timeout = (timeout, stream, ctimeout)
+        return ctimeout
+
+    def _url(self, origin: str, target: str) -> URL:
+        """The parsed URL, kept for targets without a query (the same few paths again and again)."""
+        if "?" in target:
+            return URL(origin + target, encoded=True)
+        key = (origin, target)
+        url = self._urls.get(key)
+        if url is None:
+            if len(self._urls) >= 256:
+                self._urls.clear()
+            url = self._urls[key] = URL(origin + target, encoded=True)
+        return url
 
     async def send(self, request: Request, *, stream: bool, timeout: Timeout) -> Response:
         session = self._session()
@@ -64,17 +92,12 @@ class AiohttpTransport:
         data: Any = content
         if content is not None and not isinstance(content, bytes):
             data = content.__aiter__()
-        ctimeout = aiohttp.ClientTimeout(
-            total=None,
-            connect=timeout.pool,
-            sock_connect=timeout.connect,
-            sock_read=timeout.stream_idle if stream else timeout.read,
-        )
+        ctimeout = self._client_timeout(timeout, stream)
         started = time.monotonic()
         try:
             raw = await session.request(
                 request.method,
-                URL(request.url, encoded=True),
+                self._url(request.origin, request.target),
                 data=data,
                 headers=request.headers,
                 timeout=ctimeout,
@@ -101,15 +124,48 @@ class AiohttpTransport:
         # request). Holding it here makes the transport contract's close(drain) decide.
         conn = raw.connection
         raw._connection = None
+        reader = raw.content
+        idle = timeout.stream_idle
+        loop = asyncio.get_running_loop()
+        # The idle timeout of the body is ours too: aiohttp's sock_read (which bounded the wait for the
+        # headers) re-arms a timer for every piece of data, which costs more than parsing an event when
+        # thousands of streams are open. Ours is one timer per stream, moved only when it fires: it
+        # counts the time spent waiting for data (not the time the reader spends elsewhere).
+        watchdog: asyncio.TimerHandle | None = None
+        waiting_since = -1.0  # loop time at which the reader started waiting; -1: not waiting
+        if idle is not None and conn is not None and conn.protocol is not None:
+            conn.protocol.read_timeout = None
+
+        def watch() -> None:
+            nonlocal watchdog
+            now = loop.time()
+            since = waiting_since
+            if since >= 0 and now - since >= cast(float, idle):
+                watchdog = None
+                reader.set_exception(aiohttp.ServerTimeoutError("Timeout on reading data from socket"))
+            else:
+                watchdog = loop.call_at((since if since >= 0 else now) + cast(float, idle), watch)
 
         def discard() -> None:
             if conn is not None:
                 conn.close()
 
+        def stop_watching() -> None:
+            nonlocal watchdog
+            if watchdog is not None:
+                watchdog.cancel()
+                watchdog = None
+
         async def aiter_chunks() -> AsyncIterator[bytes]:
+            nonlocal waiting_since, watchdog
+            if idle is not None and watchdog is None:
+                watchdog = loop.call_at(loop.time() + idle, watch)
+            readany = reader.readany
             try:
                 while True:
-                    chunk = await raw.content.readany()
+                    waiting_since = loop.time()
+                    chunk = await readany()
+                    waiting_since = -1.0
                     if not chunk:
                         break
                     yield chunk
@@ -117,20 +173,24 @@ class AiohttpTransport:
                 discard()
                 raw.close()
                 raise _map_error(exc, request) from exc
+            finally:
+                waiting_since = -1.0
+                stop_watching()
 
         async def aclose(drain: bool) -> None:
-            if drain and not raw.content.at_eof():
+            stop_watching()
+            if drain and not reader.at_eof():
 
                 async def rest() -> None:
                     read = 0
-                    while read <= 1 << 16 and (chunk := await raw.content.readany()):
+                    while read <= 1 << 16 and (chunk := await reader.readany()):
                         read += len(chunk)
 
                 try:
                     await asyncio.wait_for(rest(), 1.0)
                 except Exception:
                     pass
-            if drain and raw.content.at_eof() and raw.content.exception() is None:
+            if drain and reader.at_eof() and reader.exception() is None:
                 await raw.wait_for_close()  # the request body fully written
                 if conn is not None:
                     conn.release()  # the pool keeps it only if aiohttp's parser saw clean framing

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -20,7 +19,7 @@ from urllib3.exceptions import (
 
 from .._errors import APIConnectionError, APITimeoutError
 from .._timeouts import Timeout
-from ._base import Request, Response
+from ._base import Request, Response, forks
 from ._tls import shared_ssl_context
 
 __all__ = ["Urllib3Transport"]
@@ -37,14 +36,14 @@ class Urllib3Transport:
         self._max = max_connections
         self._owned = pool_manager is None
         self._manager = pool_manager
-        self._pid = os.getpid()
+        self._forks = forks.count
         self._pools: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def _pool(self, origin: str) -> Any:
-        if self._pid != os.getpid():
+        if self._forks != forks.count:
             # A forked child must not share the parent's sockets: start afresh.
-            self._pid = os.getpid()
+            self._forks = forks.count
             self._pools = {}
             if self._owned:
                 self._manager = None
