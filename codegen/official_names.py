@@ -131,7 +131,14 @@ def _ours() -> dict[str, tuple[str, Any]]:
         if name in aliases:
             continue
         out[name] = (module, getattr(importlib.import_module(f"openai_kit.types.{module}"), name))
-    return out
+    # a subclass that only reports an official name (``@official_name``: ``Group`` of project groups)
+    # is that name's class already, not a type of ours to pair with
+    bases = {id(obj) for _, obj in out.values()}
+    return {
+        name: (module, obj)
+        for name, (module, obj) in out.items()
+        if not (isinstance(obj, type) and obj.__name__ != name and id(obj.__bases__[0]) in bases)
+    }
 
 
 def match() -> dict[str, dict[str, str]]:
@@ -183,10 +190,14 @@ def match() -> dict[str, dict[str, str]]:
                 result[module][name] = found
     # unions whose members all pair up, to one of our unions with the same members
     our_unions: dict[frozenset[str], list[str]] = defaultdict(list)
+    # members by their name here (a member may report an official name: ``@official_name``)
+    name_of = {id(obj): name for name, (_, obj) in ours.items()}
     for name, (_, obj) in ours.items():
         members = _members(obj)
         if members:
-            our_unions[frozenset(getattr(m, "__name__", repr(m)) for m in members)].append(name)
+            our_unions[
+                frozenset(name_of.get(id(m), getattr(m, "__name__", repr(m))) for m in members)
+            ].append(name)
     for module, names in official.items():
         for name, obj in names.items():
             members = _members(obj)
@@ -395,6 +406,7 @@ def operations() -> dict[str, dict[str, Any]]:
             except Exception:
                 ret = None
             origin, args = typing.get_origin(ret), typing.get_args(ret)
+            entry.update(_stream_events(args))
             meta = getattr(ret, "__pydantic_generic_metadata__", None) if isinstance(ret, type) else None
             if meta and meta.get("origin") is not None:  # a parametrized page: SyncCursorPage[FileObject]
                 origin, args = meta["origin"], meta["args"]
@@ -402,13 +414,41 @@ def operations() -> dict[str, dict[str, Any]]:
                 entry["page"] = origin.__name__
                 if args and cls_name(args[0]):
                     entry["item"] = cls_name(args[0])
+                    entry["item_module"] = args[0].__module__
+                elif args:
+                    entry.update(_union_members(args[0]))
             elif cls_name(ret):
                 entry["result"] = cls_name(ret)
+                entry["result_module"] = ret.__module__
             if entry:
                 out[".".join((*path, name))] = entry
 
     walk(openai.OpenAI(api_key="k"), ())
     return dict(sorted(out.items()))
+
+
+def _union_members(t: Any) -> dict[str, Any]:
+    """A page of a union (``ResponseItem``): each member's module, class name, tag value(s) and field
+    names, so the generator can pair our members with them and give ours the official names."""
+    out: list[list[Any]] = []
+    for m in _members(t) or []:
+        tag, keys = _tag(m), _keys(m)
+        if not isinstance(m, type) or tag is None or keys is None:
+            return {}
+        values = sorted(str(v) for v in ast.literal_eval(tag[1]))
+        out.append([m.__module__, m.__name__, values, sorted(keys)])
+    return {"item_members": sorted(out)} if out else {}
+
+
+def _stream_events(alternatives: tuple[Any, ...]) -> dict[str, Any]:
+    """The members of the event union of a streamed operation (``Stream[ResponseStreamEvent]`` among
+    the return type's alternatives), as ``_union_members`` records them."""
+    for t in alternatives:
+        origin = typing.get_origin(t)
+        if getattr(origin, "__name__", "") == "Stream" and typing.get_args(t):
+            members = _union_members(typing.get_args(t)[0]).get("item_members")
+            return {"event_members": members} if members else {}
+    return {}
 
 
 def _all_type_pairs() -> dict[int, str]:

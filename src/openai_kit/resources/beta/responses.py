@@ -38,9 +38,9 @@ if TYPE_CHECKING:
         BetaResponseStreamEvent,
         BetaResponseStreamOptionsParam,
         BetaResponseTextParam,
+        BetaResponsesInputTokenCountResponse,
         BetaServiceTierEnumParam,
         BetaServiceTierResponsesParam,
-        BetaTokenCountsResource,
         BetaToolChoiceParam,
         BetaToolParam,
         BetaToolsArrayParam,
@@ -1450,11 +1450,11 @@ class InputTokens(SyncAPIResource):
         tool_choice: Optional[BetaToolChoiceParam] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> BetaTokenCountsResource:
+    ) -> BetaResponsesInputTokenCountResponse:
         """`POST /responses/input_tokens` (beta)."""
-        from openai_kit.types.beta.responses import BetaTokenCountsResource
+        from openai_kit.types.beta.responses import BetaResponsesInputTokenCountResponse
 
-        result: BetaTokenCountsResource = self._client.request(
+        result: BetaResponsesInputTokenCountResponse = self._client.request(
             "POST",
             "/responses/input_tokens",
             body={
@@ -1477,7 +1477,7 @@ class InputTokens(SyncAPIResource):
             headers=header_fields({
                 "openai-beta": betas,
             }),
-            cast_to=BetaTokenCountsResource,
+            cast_to=BetaResponsesInputTokenCountResponse,
             options=options,
         )
         return result
@@ -1513,13 +1513,13 @@ class InputTokensWithModel(InputTokens):
         tool_choice: Optional[BetaToolChoiceParam] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> BetaTokenCountsResource:
+    ) -> BetaResponsesInputTokenCountResponse:
         """`POST /responses/input_tokens` (beta)."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.beta.responses import BetaTokenCountsResource
+        from openai_kit.types.beta.responses import BetaResponsesInputTokenCountResponse
 
-        result: BetaTokenCountsResource = self._client.request(
+        result: BetaResponsesInputTokenCountResponse = self._client.request(
             "POST",
             "/responses/input_tokens",
             body={
@@ -1542,7 +1542,7 @@ class InputTokensWithModel(InputTokens):
             headers=header_fields({
                 "openai-beta": betas,
             }),
-            cast_to=BetaTokenCountsResource,
+            cast_to=BetaResponsesInputTokenCountResponse,
             options=options,
         )
         return result
@@ -1568,11 +1568,11 @@ class AsyncInputTokens(AsyncAPIResource):
         tool_choice: Optional[BetaToolChoiceParam] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> BetaTokenCountsResource:
+    ) -> BetaResponsesInputTokenCountResponse:
         """`POST /responses/input_tokens` (beta)."""
-        from openai_kit.types.beta.responses import BetaTokenCountsResource
+        from openai_kit.types.beta.responses import BetaResponsesInputTokenCountResponse
 
-        result: BetaTokenCountsResource = await self._client.request(
+        result: BetaResponsesInputTokenCountResponse = await self._client.request(
             "POST",
             "/responses/input_tokens",
             body={
@@ -1595,7 +1595,7 @@ class AsyncInputTokens(AsyncAPIResource):
             headers=header_fields({
                 "openai-beta": betas,
             }),
-            cast_to=BetaTokenCountsResource,
+            cast_to=BetaResponsesInputTokenCountResponse,
             options=options,
         )
         return result
@@ -1631,13 +1631,13 @@ class AsyncInputTokensWithModel(AsyncInputTokens):
         tool_choice: Optional[BetaToolChoiceParam] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> BetaTokenCountsResource:
+    ) -> BetaResponsesInputTokenCountResponse:
         """`POST /responses/input_tokens` (beta)."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.beta.responses import BetaTokenCountsResource
+        from openai_kit.types.beta.responses import BetaResponsesInputTokenCountResponse
 
-        result: BetaTokenCountsResource = await self._client.request(
+        result: BetaResponsesInputTokenCountResponse = await self._client.request(
             "POST",
             "/responses/input_tokens",
             body={
@@ -1660,7 +1660,7 @@ class AsyncInputTokensWithModel(AsyncInputTokens):
             headers=header_fields({
                 "openai-beta": betas,
             }),
-            cast_to=BetaTokenCountsResource,
+            cast_to=BetaResponsesInputTokenCountResponse,
             options=options,
         )
         return result

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from openai_kit.types.beta.threads import (
         AssistantStreamEvent,
         AssistantsApiToolChoiceOptionParam,
+        BetaThreadsMessage,
         CreateMessageRequestAttachmentParam2,
         CreateMessageRequestParam,
         CreateRunRequestTruncationStrategyParam,
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
         CreateThreadAndRunRequestTruncationStrategyParam,
         CreateThreadRequestParam,
         CreateThreadRequestToolResourcesParam,
-        Message2,
         MessageContentImageFileObjectParam,
         MessageContentImageUrlObjectParam,
         MessageDeleted,
@@ -804,15 +804,15 @@ class Messages(SyncAPIResource):
         before: str | NotGiven = NOT_GIVEN,
         run_id: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncCursorPage[Message2]:
+    ) -> SyncCursorPage[BetaThreadsMessage]:
         """`GET /threads/{thread_id}/messages`."""
-        from openai_kit.types.beta.threads import Message2
+        from openai_kit.types.beta.threads import BetaThreadsMessage
         from openai_kit.pagination import SyncCursorPage
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
-        result: SyncCursorPage[Message2] = self._client.get_api_list(
+        result: SyncCursorPage[BetaThreadsMessage] = self._client.get_api_list(
             f"/threads/{path_param('thread_id', thread_id)}/messages",
-            model=Message2,
+            model=BetaThreadsMessage,
             page=SyncCursorPage,
             query={
                 "limit": limit,
@@ -835,12 +835,12 @@ class Messages(SyncAPIResource):
         attachments: Optional[Sequence[CreateMessageRequestAttachmentParam2]] | NotGiven = NOT_GIVEN,
         metadata: MetadataParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Message2:
+    ) -> BetaThreadsMessage:
         """`POST /threads/{thread_id}/messages`."""
-        from openai_kit.types.beta.threads import Message2
+        from openai_kit.types.beta.threads import BetaThreadsMessage
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
-        result: Message2 = self._client.request(
+        result: BetaThreadsMessage = self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/messages",
             body={
@@ -849,7 +849,7 @@ class Messages(SyncAPIResource):
                 "attachments": attachments,
                 "metadata": metadata,
             },
-            cast_to=Message2,
+            cast_to=BetaThreadsMessage,
             options=options,
         )
         return result
@@ -861,15 +861,15 @@ class Messages(SyncAPIResource):
         *,
         thread_id: str,
         **options: Unpack[RequestOptions],
-    ) -> Message2:
+    ) -> BetaThreadsMessage:
         """`GET /threads/{thread_id}/messages/{message_id}`."""
-        from openai_kit.types.beta.threads import Message2
+        from openai_kit.types.beta.threads import BetaThreadsMessage
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
-        result: Message2 = self._client.request(
+        result: BetaThreadsMessage = self._client.request(
             "GET",
             f"/threads/{path_param('thread_id', thread_id)}/messages/{path_param('message_id', message_id)}",
-            cast_to=Message2,
+            cast_to=BetaThreadsMessage,
             options=options,
         )
         return result
@@ -882,18 +882,18 @@ class Messages(SyncAPIResource):
         thread_id: str,
         metadata: MetadataParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Message2:
+    ) -> BetaThreadsMessage:
         """`POST /threads/{thread_id}/messages/{message_id}`."""
-        from openai_kit.types.beta.threads import Message2
+        from openai_kit.types.beta.threads import BetaThreadsMessage
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
-        result: Message2 = self._client.request(
+        result: BetaThreadsMessage = self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/messages/{path_param('message_id', message_id)}",
             body={
                 "metadata": metadata,
             },
-            cast_to=Message2,
+            cast_to=BetaThreadsMessage,
             options=options,
         )
         return result
@@ -933,15 +933,15 @@ class AsyncMessages(AsyncAPIResource):
         before: str | NotGiven = NOT_GIVEN,
         run_id: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncCursorPage[Message2]:
+    ) -> AsyncCursorPage[BetaThreadsMessage]:
         """`GET /threads/{thread_id}/messages`."""
-        from openai_kit.types.beta.threads import Message2
+        from openai_kit.types.beta.threads import BetaThreadsMessage
         from openai_kit.pagination import AsyncCursorPage
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
-        result: AsyncCursorPage[Message2] = self._client.get_api_list(
+        result: AsyncCursorPage[BetaThreadsMessage] = self._client.get_api_list(
             f"/threads/{path_param('thread_id', thread_id)}/messages",
-            model=Message2,
+            model=BetaThreadsMessage,
             page=AsyncCursorPage,
             query={
                 "limit": limit,
@@ -964,12 +964,12 @@ class AsyncMessages(AsyncAPIResource):
         attachments: Optional[Sequence[CreateMessageRequestAttachmentParam2]] | NotGiven = NOT_GIVEN,
         metadata: MetadataParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Message2:
+    ) -> BetaThreadsMessage:
         """`POST /threads/{thread_id}/messages`."""
-        from openai_kit.types.beta.threads import Message2
+        from openai_kit.types.beta.threads import BetaThreadsMessage
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
-        result: Message2 = await self._client.request(
+        result: BetaThreadsMessage = await self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/messages",
             body={
@@ -978,7 +978,7 @@ class AsyncMessages(AsyncAPIResource):
                 "attachments": attachments,
                 "metadata": metadata,
             },
-            cast_to=Message2,
+            cast_to=BetaThreadsMessage,
             options=options,
         )
         return result
@@ -990,15 +990,15 @@ class AsyncMessages(AsyncAPIResource):
         *,
         thread_id: str,
         **options: Unpack[RequestOptions],
-    ) -> Message2:
+    ) -> BetaThreadsMessage:
         """`GET /threads/{thread_id}/messages/{message_id}`."""
-        from openai_kit.types.beta.threads import Message2
+        from openai_kit.types.beta.threads import BetaThreadsMessage
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
-        result: Message2 = await self._client.request(
+        result: BetaThreadsMessage = await self._client.request(
             "GET",
             f"/threads/{path_param('thread_id', thread_id)}/messages/{path_param('message_id', message_id)}",
-            cast_to=Message2,
+            cast_to=BetaThreadsMessage,
             options=options,
         )
         return result
@@ -1011,18 +1011,18 @@ class AsyncMessages(AsyncAPIResource):
         thread_id: str,
         metadata: MetadataParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Message2:
+    ) -> BetaThreadsMessage:
         """`POST /threads/{thread_id}/messages/{message_id}`."""
-        from openai_kit.types.beta.threads import Message2
+        from openai_kit.types.beta.threads import BetaThreadsMessage
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
-        result: Message2 = await self._client.request(
+        result: BetaThreadsMessage = await self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/messages/{path_param('message_id', message_id)}",
             body={
                 "metadata": metadata,
             },
-            cast_to=Message2,
+            cast_to=BetaThreadsMessage,
             options=options,
         )
         return result

@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit._model_helpers import ResponseHelpers
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit.types.conversations import (
     ConversationItemList,
 )
@@ -735,6 +735,7 @@ class BetaInputMessage(BaseModel):
 BetaOutputMessageContent: TypeAlias = Annotated[Union[Annotated[Union[BetaOutputTextContent, BetaRefusalContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
+@official_name("BetaResponseOutputMessage", "openai_kit.types.beta.beta_response_output_message")
 class BetaOutputMessage(BaseModel):
     agent: Optional[BetaAgentTag] = None
     id: str
@@ -756,6 +757,7 @@ class BetaFileSearchToolCallResult(BaseModel):
     score: Optional[float] = None
 
 
+@official_name("BetaResponseFileSearchToolCall", "openai_kit.types.beta.beta_response_file_search_tool_call")
 class BetaFileSearchToolCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     id: str
@@ -771,6 +773,7 @@ class BetaComputerCallSafetyCheckParam2(BaseModel):
     message: Optional[str] = None
 
 
+@official_name("BetaResponseComputerToolCall", "openai_kit.types.beta.beta_response_computer_tool_call")
 class BetaComputerToolCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["computer_call"]
@@ -825,6 +828,7 @@ class BetaWebSearchActionFind(BaseModel):
     pattern: str
 
 
+@official_name("BetaResponseFunctionWebSearch", "openai_kit.types.beta.beta_response_function_web_search")
 class BetaWebSearchToolCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     id: str
@@ -1215,6 +1219,7 @@ class BetaSummaryTextContent(BaseModel):
     text: str
 
 
+@official_name("BetaResponseReasoningItem", "openai_kit.types.beta.beta_response_reasoning_item")
 class BetaReasoningItem(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["reasoning"]
@@ -1232,6 +1237,7 @@ class BetaCompactionSummaryItemParam2(BaseModel):
     encrypted_content: str
 
 
+@official_name("ImageGenerationCall", "openai_kit.types.beta.beta_response_item")
 class BetaImageGenToolCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["image_generation_call"]
@@ -1250,6 +1256,7 @@ class BetaCodeInterpreterOutputImage(BaseModel):
     url: str
 
 
+@official_name("BetaResponseCodeInterpreterToolCall", "openai_kit.types.beta.beta_response_code_interpreter_tool_call")
 class BetaCodeInterpreterToolCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["code_interpreter_call"]
@@ -1269,6 +1276,7 @@ class BetaLocalShellExecAction(BaseModel):
     user: Optional[str] = None
 
 
+@official_name("LocalShellCall", "openai_kit.types.beta.beta_response_item")
 class BetaLocalShellToolCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["local_shell_call"]
@@ -1278,6 +1286,7 @@ class BetaLocalShellToolCall(BaseModel):
     status: Union[Literal["in_progress", "completed", "incomplete"], str]
 
 
+@official_name("LocalShellCallOutput", "openai_kit.types.beta.beta_response_item")
 class BetaLocalShellToolCallOutput(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["local_shell_call_output"]
@@ -1347,6 +1356,7 @@ class BetaMCPListToolsTool(BaseModel):
     annotations: Optional[Dict[str, Any]] = None
 
 
+@official_name("McpListTools", "openai_kit.types.beta.beta_response_item")
 class BetaMCPListTools(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["mcp_list_tools"]
@@ -1356,6 +1366,7 @@ class BetaMCPListTools(BaseModel):
     error: Optional[str] = None
 
 
+@official_name("McpApprovalRequest", "openai_kit.types.beta.beta_response_item")
 class BetaMCPApprovalRequest(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["mcp_approval_request"]
@@ -1397,6 +1408,7 @@ BetaMCPToolCallError: TypeAlias = Annotated[Union[Annotated[Union[BetaMCPProtoco
 BetaMCPToolCallStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete", "calling", "failed"], str]
 
 
+@official_name("McpCall", "openai_kit.types.beta.beta_response_item")
 class BetaMCPToolCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["mcp_call"]
@@ -2368,6 +2380,7 @@ class BetaMessage(BaseModel):
     phase: Optional[BetaMessagePhase2] = None
 
 
+@official_name("Program", "openai_kit.types.beta.beta_response_item")
 class BetaProgram(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["program"]
@@ -2380,6 +2393,7 @@ class BetaProgram(BaseModel):
 BetaProgramOutputStatus: TypeAlias = Union[Literal["completed", "incomplete"], str]
 
 
+@official_name("ProgramOutput", "openai_kit.types.beta.beta_response_item")
 class BetaProgramOutput(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["program_output"]
@@ -2392,6 +2406,7 @@ class BetaProgramOutput(BaseModel):
 BetaMultiAgentAction: TypeAlias = Union[Literal["spawn_agent", "interrupt_agent", "list_agents", "send_message", "followup_task", "wait_agent"], str]
 
 
+@official_name("MultiAgentCall", "openai_kit.types.beta.beta_response_item")
 class BetaMultiAgentCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["multi_agent_call"]
@@ -2401,6 +2416,7 @@ class BetaMultiAgentCall(BaseModel):
     arguments: str
 
 
+@official_name("MultiAgentCallOutput", "openai_kit.types.beta.beta_response_item")
 class BetaMultiAgentCallOutput(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["multi_agent_call_output"]
@@ -2410,6 +2426,7 @@ class BetaMultiAgentCallOutput(BaseModel):
     output: List[BetaOutputTextContent]
 
 
+@official_name("BetaResponseToolSearchCall", "openai_kit.types.beta.beta_response_tool_search_call")
 class BetaToolSearchCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["tool_search_call"]
@@ -2421,6 +2438,7 @@ class BetaToolSearchCall(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("BetaResponseToolSearchOutputItem", "openai_kit.types.beta.beta_response_tool_search_output_item")
 class BetaToolSearchOutput(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["tool_search_output"]
@@ -2432,6 +2450,7 @@ class BetaToolSearchOutput(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("AdditionalTools", "openai_kit.types.beta.beta_response_item")
 class BetaAdditionalTools(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["additional_tools"]
@@ -2440,6 +2459,7 @@ class BetaAdditionalTools(BaseModel):
     tools: List[BetaTool]
 
 
+@official_name("AgentMessage", "openai_kit.types.beta.beta_response_item")
 class BetaAgentMessage(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["agent_message"]
@@ -2461,6 +2481,7 @@ class BetaFunctionToolCallOutput(BaseModel):
     status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
 
 
+@official_name("BetaResponseComputerToolCallOutputItem", "openai_kit.types.beta.beta_response_computer_tool_call_output_item")
 class BetaComputerToolCallOutputResource(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["computer_call_output"]
@@ -2472,6 +2493,7 @@ class BetaComputerToolCallOutputResource(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("BetaResponseCompactionItem", "openai_kit.types.beta.beta_response_compaction_item")
 class BetaCompactionBody(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["compaction"]
@@ -2490,6 +2512,7 @@ class BetaLocalEnvironmentResource(BaseModel):
     type: Literal["local"]
 
 
+@official_name("BetaResponseFunctionShellToolCall", "openai_kit.types.beta.beta_response_function_shell_tool_call")
 class BetaFunctionShellCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["shell_call"]
@@ -2518,6 +2541,7 @@ class BetaFunctionShellCallOutputContent(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("BetaResponseFunctionShellToolCallOutput", "openai_kit.types.beta.beta_response_function_shell_tool_call_output")
 class BetaFunctionShellCallOutput(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["shell_call_output"]
@@ -2547,6 +2571,7 @@ class BetaApplyPatchUpdateFileOperation(BaseModel):
     diff: str
 
 
+@official_name("BetaResponseApplyPatchToolCall", "openai_kit.types.beta.beta_response_apply_patch_tool_call")
 class BetaApplyPatchToolCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["apply_patch_call"]
@@ -2558,6 +2583,7 @@ class BetaApplyPatchToolCall(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("BetaResponseApplyPatchToolCallOutput", "openai_kit.types.beta.beta_response_apply_patch_tool_call_output")
 class BetaApplyPatchToolCallOutput(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["apply_patch_call_output"]
@@ -2569,6 +2595,7 @@ class BetaApplyPatchToolCallOutput(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("McpApprovalResponse", "openai_kit.types.beta.beta_response_item")
 class BetaMCPApprovalResponseResource(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["mcp_approval_response"]
@@ -2581,6 +2608,7 @@ class BetaMCPApprovalResponseResource(BaseModel):
 BetaItemField: TypeAlias = Annotated[Union[Annotated[Union[BetaMessage, BetaProgram, BetaProgramOutput, BetaFunctionToolCall, BetaMultiAgentCall, BetaMultiAgentCallOutput, BetaToolSearchCall, BetaToolSearchOutput, BetaAdditionalTools, BetaAgentMessage, BetaFunctionToolCallOutput, BetaFileSearchToolCall, BetaWebSearchToolCall, BetaImageGenToolCall, BetaComputerToolCall, BetaComputerToolCallOutputResource, BetaReasoningItem, BetaCompactionBody, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCall, BetaFunctionShellCallOutput, BetaApplyPatchToolCall, BetaApplyPatchToolCallOutput, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponseResource, BetaMCPToolCall, BetaCustomToolCall, BetaCustomToolCallOutput], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
+@official_name("BetaResponseInputMessageItem", "openai_kit.types.beta.beta_response_input_message_item")
 class BetaInputMessageResource(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["message"]
@@ -2590,6 +2618,7 @@ class BetaInputMessageResource(BaseModel):
     id: str
 
 
+@official_name("BetaResponseFunctionToolCallItem", "openai_kit.types.beta.beta_response_function_tool_call_item")
 class BetaFunctionToolCallResource(BaseModel):
     agent: Optional[BetaAgentTag] = None
     id: str
@@ -2603,6 +2632,7 @@ class BetaFunctionToolCallResource(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("BetaResponseFunctionToolCallOutputItem", "openai_kit.types.beta.beta_response_function_tool_call_output_item")
 class BetaFunctionToolCallOutputResource(BaseModel):
     agent: Optional[BetaAgentTag] = None
     id: str
@@ -2616,6 +2646,7 @@ class BetaFunctionToolCallOutputResource(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("BetaResponseCustomToolCallItem", "openai_kit.types.beta.beta_response_custom_tool_call_item")
 class BetaCustomToolCallResource(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["custom_tool_call"]
@@ -2629,6 +2660,7 @@ class BetaCustomToolCallResource(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("BetaResponseCustomToolCallOutputItem", "openai_kit.types.beta.beta_response_custom_tool_call_output_item")
 class BetaCustomToolCallOutputResource(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["custom_tool_call_output"]
@@ -2901,6 +2933,7 @@ BetaResponseItemList: TypeAlias = ConversationItemList
 BetaResponseLocalEnvironment: TypeAlias = BetaLocalEnvironmentResource
 
 
+@official_name("BetaResponseMcpCallArgumentsDeltaEvent", "openai_kit.types.beta.beta_response_mcp_call_arguments_delta_event")
 class BetaResponseMCPCallArgumentsDeltaEvent(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["response.mcp_call_arguments.delta"]
@@ -2913,6 +2946,7 @@ class BetaResponseMCPCallArgumentsDeltaEvent(BaseModel):
 BetaResponseMcpCallArgumentsDeltaEvent: TypeAlias = BetaResponseMCPCallArgumentsDeltaEvent
 
 
+@official_name("BetaResponseMcpCallArgumentsDoneEvent", "openai_kit.types.beta.beta_response_mcp_call_arguments_done_event")
 class BetaResponseMCPCallArgumentsDoneEvent(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["response.mcp_call_arguments.done"]
@@ -2925,6 +2959,7 @@ class BetaResponseMCPCallArgumentsDoneEvent(BaseModel):
 BetaResponseMcpCallArgumentsDoneEvent: TypeAlias = BetaResponseMCPCallArgumentsDoneEvent
 
 
+@official_name("BetaResponseMcpCallCompletedEvent", "openai_kit.types.beta.beta_response_mcp_call_completed_event")
 class BetaResponseMCPCallCompletedEvent(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["response.mcp_call.completed"]
@@ -2936,6 +2971,7 @@ class BetaResponseMCPCallCompletedEvent(BaseModel):
 BetaResponseMcpCallCompletedEvent: TypeAlias = BetaResponseMCPCallCompletedEvent
 
 
+@official_name("BetaResponseMcpCallFailedEvent", "openai_kit.types.beta.beta_response_mcp_call_failed_event")
 class BetaResponseMCPCallFailedEvent(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["response.mcp_call.failed"]
@@ -2947,6 +2983,7 @@ class BetaResponseMCPCallFailedEvent(BaseModel):
 BetaResponseMcpCallFailedEvent: TypeAlias = BetaResponseMCPCallFailedEvent
 
 
+@official_name("BetaResponseMcpCallInProgressEvent", "openai_kit.types.beta.beta_response_mcp_call_in_progress_event")
 class BetaResponseMCPCallInProgressEvent(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["response.mcp_call.in_progress"]
@@ -2958,6 +2995,7 @@ class BetaResponseMCPCallInProgressEvent(BaseModel):
 BetaResponseMcpCallInProgressEvent: TypeAlias = BetaResponseMCPCallInProgressEvent
 
 
+@official_name("BetaResponseMcpListToolsCompletedEvent", "openai_kit.types.beta.beta_response_mcp_list_tools_completed_event")
 class BetaResponseMCPListToolsCompletedEvent(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["response.mcp_list_tools.completed"]
@@ -2969,6 +3007,7 @@ class BetaResponseMCPListToolsCompletedEvent(BaseModel):
 BetaResponseMcpListToolsCompletedEvent: TypeAlias = BetaResponseMCPListToolsCompletedEvent
 
 
+@official_name("BetaResponseMcpListToolsFailedEvent", "openai_kit.types.beta.beta_response_mcp_list_tools_failed_event")
 class BetaResponseMCPListToolsFailedEvent(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["response.mcp_list_tools.failed"]
@@ -2980,6 +3019,7 @@ class BetaResponseMCPListToolsFailedEvent(BaseModel):
 BetaResponseMcpListToolsFailedEvent: TypeAlias = BetaResponseMCPListToolsFailedEvent
 
 
+@official_name("BetaResponseMcpListToolsInProgressEvent", "openai_kit.types.beta.beta_response_mcp_list_tools_in_progress_event")
 class BetaResponseMCPListToolsInProgressEvent(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["response.mcp_list_tools.in_progress"]
@@ -3018,6 +3058,7 @@ BetaResponseReasoningItem: TypeAlias = BetaReasoningItem
 BetaResponseReasoningItemParam: TypeAlias = BetaReasoningItemParam
 
 
+@official_name("BetaResponseShellCallCommandAddedEvent", "openai_kit.types.beta.beta_response_shell_call_command_added_event")
 class BetaResponseShellCallCommandAddedStreamingEvent(BaseModel):
     type: Literal["response.shell_call_command.added"]
     sequence_number: int
@@ -3030,6 +3071,7 @@ class BetaResponseShellCallCommandAddedStreamingEvent(BaseModel):
 BetaResponseShellCallCommandAddedEvent: TypeAlias = BetaResponseShellCallCommandAddedStreamingEvent
 
 
+@official_name("BetaResponseShellCallCommandDeltaEvent", "openai_kit.types.beta.beta_response_shell_call_command_delta_event")
 class BetaResponseShellCallCommandDeltaStreamingEvent(BaseModel):
     type: Literal["response.shell_call_command.delta"]
     sequence_number: int
@@ -3043,6 +3085,7 @@ class BetaResponseShellCallCommandDeltaStreamingEvent(BaseModel):
 BetaResponseShellCallCommandDeltaEvent: TypeAlias = BetaResponseShellCallCommandDeltaStreamingEvent
 
 
+@official_name("BetaResponseShellCallCommandDoneEvent", "openai_kit.types.beta.beta_response_shell_call_command_done_event")
 class BetaResponseShellCallCommandDoneStreamingEvent(BaseModel):
     type: Literal["response.shell_call_command.done"]
     sequence_number: int
@@ -3060,6 +3103,7 @@ class BetaShellCallOutputDelta(BaseModel):
     stderr: Optional[str] = None
 
 
+@official_name("BetaResponseShellCallOutputContentDeltaEvent", "openai_kit.types.beta.beta_response_shell_call_output_content_delta_event")
 class BetaResponseShellCallOutputContentDeltaStreamingEvent(BaseModel):
     type: Literal["response.shell_call_output_content.delta"]
     sequence_number: int
@@ -3073,6 +3117,7 @@ class BetaResponseShellCallOutputContentDeltaStreamingEvent(BaseModel):
 BetaResponseShellCallOutputContentDeltaEvent: TypeAlias = BetaResponseShellCallOutputContentDeltaStreamingEvent
 
 
+@official_name("BetaResponseShellCallOutputContentDoneEvent", "openai_kit.types.beta.beta_response_shell_call_output_content_done_event")
 class BetaResponseShellCallOutputContentDoneStreamingEvent(BaseModel):
     type: Literal["response.shell_call_output_content.done"]
     sequence_number: int
@@ -4584,6 +4629,11 @@ class BetaTokenCountsResource(BaseModel):
     input_tokens: int
 
 
+@official_name("InputTokenCountResponse", "openai_kit.types.beta.responses.input_token_count_response")
+class BetaResponsesInputTokenCountResponse(BetaTokenCountsResource):
+    """`BetaTokenCountsResource` under the official SDK's name `InputTokenCountResponse`."""
+
+
 #: submodules of the official SDK's layout come from openai_kit._official_modules
 __path__: list[str] = []
 
@@ -4592,9 +4642,7 @@ __path__: list[str] = []
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    from openai_kit.types import (
-        InputTokenCountResponse as InputTokenCountResponse,
-    )
+    pass
 else:
 
     def __getattr__(name: str) -> _typing.Any:

@@ -15,10 +15,10 @@ from openai_kit._utils import path_param
 if TYPE_CHECKING:
     from openai_kit.pagination import AsyncNextCursorPage, SyncNextCursorPage
     from openai_kit.types.admin import (
+        AdminOrganizationGroup,
+        AdminOrganizationGroupsUserDeleteResponse,
         GroupDeleteResponse,
-        GroupResponse,
         GroupUpdateResponse,
-        GroupUserDeletedResource,
         OrganizationGroupUser,
         RoleCreateResponse,
         RoleDeleteResponse,
@@ -47,14 +47,14 @@ class Groups(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncNextCursorPage[GroupResponse]:
+    ) -> SyncNextCursorPage[AdminOrganizationGroup]:
         """`GET /organization/groups`."""
-        from openai_kit.types.admin import GroupResponse
+        from openai_kit.types.admin import AdminOrganizationGroup
         from openai_kit.pagination import SyncNextCursorPage
 
-        result: SyncNextCursorPage[GroupResponse] = self._client.get_api_list(
+        result: SyncNextCursorPage[AdminOrganizationGroup] = self._client.get_api_list(
             "/organization/groups",
-            model=GroupResponse,
+            model=AdminOrganizationGroup,
             page=SyncNextCursorPage,
             query={
                 "limit": limit,
@@ -70,17 +70,17 @@ class Groups(SyncAPIResource):
         *,
         name: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupResponse:
+    ) -> AdminOrganizationGroup:
         """`POST /organization/groups`."""
-        from openai_kit.types.admin import GroupResponse
+        from openai_kit.types.admin import AdminOrganizationGroup
 
-        result: GroupResponse = self._client.request(
+        result: AdminOrganizationGroup = self._client.request(
             "POST",
             "/organization/groups",
             body={
                 "name": name,
             },
-            cast_to=GroupResponse,
+            cast_to=AdminOrganizationGroup,
             options=options,
         )
         return result
@@ -89,14 +89,14 @@ class Groups(SyncAPIResource):
         self,
         group_id: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupResponse:
+    ) -> AdminOrganizationGroup:
         """`GET /organization/groups/{group_id}`."""
-        from openai_kit.types.admin import GroupResponse
+        from openai_kit.types.admin import AdminOrganizationGroup
 
-        result: GroupResponse = self._client.request(
+        result: AdminOrganizationGroup = self._client.request(
             "GET",
             f"/organization/groups/{path_param('group_id', group_id)}",
-            cast_to=GroupResponse,
+            cast_to=AdminOrganizationGroup,
             options=options,
         )
         return result
@@ -157,14 +157,14 @@ class AsyncGroups(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncNextCursorPage[GroupResponse]:
+    ) -> AsyncNextCursorPage[AdminOrganizationGroup]:
         """`GET /organization/groups`."""
-        from openai_kit.types.admin import GroupResponse
+        from openai_kit.types.admin import AdminOrganizationGroup
         from openai_kit.pagination import AsyncNextCursorPage
 
-        result: AsyncNextCursorPage[GroupResponse] = self._client.get_api_list(
+        result: AsyncNextCursorPage[AdminOrganizationGroup] = self._client.get_api_list(
             "/organization/groups",
-            model=GroupResponse,
+            model=AdminOrganizationGroup,
             page=AsyncNextCursorPage,
             query={
                 "limit": limit,
@@ -180,17 +180,17 @@ class AsyncGroups(AsyncAPIResource):
         *,
         name: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupResponse:
+    ) -> AdminOrganizationGroup:
         """`POST /organization/groups`."""
-        from openai_kit.types.admin import GroupResponse
+        from openai_kit.types.admin import AdminOrganizationGroup
 
-        result: GroupResponse = await self._client.request(
+        result: AdminOrganizationGroup = await self._client.request(
             "POST",
             "/organization/groups",
             body={
                 "name": name,
             },
-            cast_to=GroupResponse,
+            cast_to=AdminOrganizationGroup,
             options=options,
         )
         return result
@@ -199,14 +199,14 @@ class AsyncGroups(AsyncAPIResource):
         self,
         group_id: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupResponse:
+    ) -> AdminOrganizationGroup:
         """`GET /organization/groups/{group_id}`."""
-        from openai_kit.types.admin import GroupResponse
+        from openai_kit.types.admin import AdminOrganizationGroup
 
-        result: GroupResponse = await self._client.request(
+        result: AdminOrganizationGroup = await self._client.request(
             "GET",
             f"/organization/groups/{path_param('group_id', group_id)}",
-            cast_to=GroupResponse,
+            cast_to=AdminOrganizationGroup,
             options=options,
         )
         return result
@@ -497,14 +497,14 @@ class Users(SyncAPIResource):
         *,
         group_id: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupUserDeletedResource:
+    ) -> AdminOrganizationGroupsUserDeleteResponse:
         """`DELETE /organization/groups/{group_id}/users/{user_id}`."""
-        from openai_kit.types.admin import GroupUserDeletedResource
+        from openai_kit.types.admin import AdminOrganizationGroupsUserDeleteResponse
 
-        result: GroupUserDeletedResource = self._client.request(
+        result: AdminOrganizationGroupsUserDeleteResponse = self._client.request(
             "DELETE",
             f"/organization/groups/{path_param('group_id', group_id)}/users/{path_param('user_id', user_id)}",
-            cast_to=GroupUserDeletedResource,
+            cast_to=AdminOrganizationGroupsUserDeleteResponse,
             options=options,
         )
         return result
@@ -584,14 +584,14 @@ class AsyncUsers(AsyncAPIResource):
         *,
         group_id: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupUserDeletedResource:
+    ) -> AdminOrganizationGroupsUserDeleteResponse:
         """`DELETE /organization/groups/{group_id}/users/{user_id}`."""
-        from openai_kit.types.admin import GroupUserDeletedResource
+        from openai_kit.types.admin import AdminOrganizationGroupsUserDeleteResponse
 
-        result: GroupUserDeletedResource = await self._client.request(
+        result: AdminOrganizationGroupsUserDeleteResponse = await self._client.request(
             "DELETE",
             f"/organization/groups/{path_param('group_id', group_id)}/users/{path_param('user_id', user_id)}",
-            cast_to=GroupUserDeletedResource,
+            cast_to=AdminOrganizationGroupsUserDeleteResponse,
             options=options,
         )
         return result

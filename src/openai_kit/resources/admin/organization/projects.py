@@ -18,13 +18,18 @@ if TYPE_CHECKING:
     from openai_kit.types.admin import (
         APIKeyCreateResponse,
         APIKeyDeleteResponse,
+        AdminOrganizationProjectsCertificateActivateResponse,
+        AdminOrganizationProjectsCertificateDeactivateResponse,
+        AdminOrganizationProjectsCertificateListResponse,
+        AdminOrganizationProjectsGroupDeleteResponse,
+        AdminOrganizationProjectsRoleDeleteResponse,
+        AdminOrganizationProjectsUserDeleteResponse,
+        AdminOrganizationProjectsUsersRoleCreateResponse,
         HostedToolPermissionUpdateParam,
-        OrganizationProjectCertificate,
         Project,
         ProjectAPIKey,
         ProjectDataRetention,
         ProjectGroup,
-        ProjectGroupDeletedResource,
         ProjectHostedToolPermissions,
         ProjectModelPermissions,
         ProjectModelPermissionsDeleted,
@@ -35,18 +40,15 @@ if TYPE_CHECKING:
         ProjectSpendLimit,
         ProjectSpendLimitDeleted,
         ProjectUser,
-        ProjectUserDeleteResponse,
         PublicProjectResidencyParam,
         Role,
         RoleCreateResponse,
         RoleDeleteResponse,
-        RoleDeletedResource,
         RoleListResponse,
         RoleRetrieveResponse,
         ServiceAccountCreateResponse,
         ServiceAccountDeleteResponse,
         SpendAlertNotificationChannelParam,
-        UserRoleAssignment,
     )
 
 
@@ -505,14 +507,14 @@ class Certificates(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncConversationCursorPage[OrganizationProjectCertificate]:
+    ) -> SyncConversationCursorPage[AdminOrganizationProjectsCertificateListResponse]:
         """`GET /organization/projects/{project_id}/certificates`."""
-        from openai_kit.types.admin import OrganizationProjectCertificate
+        from openai_kit.types.admin import AdminOrganizationProjectsCertificateListResponse
         from openai_kit.pagination import SyncConversationCursorPage
 
-        result: SyncConversationCursorPage[OrganizationProjectCertificate] = self._client.get_api_list(
+        result: SyncConversationCursorPage[AdminOrganizationProjectsCertificateListResponse] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/certificates",
-            model=OrganizationProjectCertificate,
+            model=AdminOrganizationProjectsCertificateListResponse,
             page=SyncConversationCursorPage,
             query={
                 "limit": limit,
@@ -529,13 +531,13 @@ class Certificates(SyncAPIResource):
         *,
         certificate_ids: Sequence[str],
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[OrganizationProjectCertificate]:
+    ) -> SyncPage[AdminOrganizationProjectsCertificateActivateResponse]:
         """`POST /organization/projects/{project_id}/certificates/activate`."""
-        from openai_kit.types.admin import OrganizationProjectCertificate
+        from openai_kit.types.admin import AdminOrganizationProjectsCertificateActivateResponse
 
-        result: SyncPage[OrganizationProjectCertificate] = self._client.get_api_list(
+        result: SyncPage[AdminOrganizationProjectsCertificateActivateResponse] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/certificates/activate",
-            model=OrganizationProjectCertificate,
+            model=AdminOrganizationProjectsCertificateActivateResponse,
             body={
                 "certificate_ids": certificate_ids,
             },
@@ -550,13 +552,13 @@ class Certificates(SyncAPIResource):
         *,
         certificate_ids: Sequence[str],
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[OrganizationProjectCertificate]:
+    ) -> SyncPage[AdminOrganizationProjectsCertificateDeactivateResponse]:
         """`POST /organization/projects/{project_id}/certificates/deactivate`."""
-        from openai_kit.types.admin import OrganizationProjectCertificate
+        from openai_kit.types.admin import AdminOrganizationProjectsCertificateDeactivateResponse
 
-        result: SyncPage[OrganizationProjectCertificate] = self._client.get_api_list(
+        result: SyncPage[AdminOrganizationProjectsCertificateDeactivateResponse] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/certificates/deactivate",
-            model=OrganizationProjectCertificate,
+            model=AdminOrganizationProjectsCertificateDeactivateResponse,
             body={
                 "certificate_ids": certificate_ids,
             },
@@ -577,14 +579,14 @@ class AsyncCertificates(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncConversationCursorPage[OrganizationProjectCertificate]:
+    ) -> AsyncConversationCursorPage[AdminOrganizationProjectsCertificateListResponse]:
         """`GET /organization/projects/{project_id}/certificates`."""
-        from openai_kit.types.admin import OrganizationProjectCertificate
+        from openai_kit.types.admin import AdminOrganizationProjectsCertificateListResponse
         from openai_kit.pagination import AsyncConversationCursorPage
 
-        result: AsyncConversationCursorPage[OrganizationProjectCertificate] = self._client.get_api_list(
+        result: AsyncConversationCursorPage[AdminOrganizationProjectsCertificateListResponse] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/certificates",
-            model=OrganizationProjectCertificate,
+            model=AdminOrganizationProjectsCertificateListResponse,
             page=AsyncConversationCursorPage,
             query={
                 "limit": limit,
@@ -601,13 +603,13 @@ class AsyncCertificates(AsyncAPIResource):
         *,
         certificate_ids: Sequence[str],
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[OrganizationProjectCertificate]:
+    ) -> AsyncPage[AdminOrganizationProjectsCertificateActivateResponse]:
         """`POST /organization/projects/{project_id}/certificates/activate`."""
-        from openai_kit.types.admin import OrganizationProjectCertificate
+        from openai_kit.types.admin import AdminOrganizationProjectsCertificateActivateResponse
 
-        result: AsyncPage[OrganizationProjectCertificate] = self._client.get_api_list(
+        result: AsyncPage[AdminOrganizationProjectsCertificateActivateResponse] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/certificates/activate",
-            model=OrganizationProjectCertificate,
+            model=AdminOrganizationProjectsCertificateActivateResponse,
             body={
                 "certificate_ids": certificate_ids,
             },
@@ -622,13 +624,13 @@ class AsyncCertificates(AsyncAPIResource):
         *,
         certificate_ids: Sequence[str],
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[OrganizationProjectCertificate]:
+    ) -> AsyncPage[AdminOrganizationProjectsCertificateDeactivateResponse]:
         """`POST /organization/projects/{project_id}/certificates/deactivate`."""
-        from openai_kit.types.admin import OrganizationProjectCertificate
+        from openai_kit.types.admin import AdminOrganizationProjectsCertificateDeactivateResponse
 
-        result: AsyncPage[OrganizationProjectCertificate] = self._client.get_api_list(
+        result: AsyncPage[AdminOrganizationProjectsCertificateDeactivateResponse] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/certificates/deactivate",
-            model=OrganizationProjectCertificate,
+            model=AdminOrganizationProjectsCertificateDeactivateResponse,
             body={
                 "certificate_ids": certificate_ids,
             },
@@ -804,14 +806,14 @@ class Groups(SyncAPIResource):
         *,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectGroupDeletedResource:
+    ) -> AdminOrganizationProjectsGroupDeleteResponse:
         """`DELETE /organization/projects/{project_id}/groups/{group_id}`."""
-        from openai_kit.types.admin import ProjectGroupDeletedResource
+        from openai_kit.types.admin import AdminOrganizationProjectsGroupDeleteResponse
 
-        result: ProjectGroupDeletedResource = self._client.request(
+        result: AdminOrganizationProjectsGroupDeleteResponse = self._client.request(
             "DELETE",
             f"/organization/projects/{path_param('project_id', project_id)}/groups/{path_param('group_id', group_id)}",
-            cast_to=ProjectGroupDeletedResource,
+            cast_to=AdminOrganizationProjectsGroupDeleteResponse,
             options=options,
         )
         return result
@@ -901,14 +903,14 @@ class AsyncGroups(AsyncAPIResource):
         *,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectGroupDeletedResource:
+    ) -> AdminOrganizationProjectsGroupDeleteResponse:
         """`DELETE /organization/projects/{project_id}/groups/{group_id}`."""
-        from openai_kit.types.admin import ProjectGroupDeletedResource
+        from openai_kit.types.admin import AdminOrganizationProjectsGroupDeleteResponse
 
-        result: ProjectGroupDeletedResource = await self._client.request(
+        result: AdminOrganizationProjectsGroupDeleteResponse = await self._client.request(
             "DELETE",
             f"/organization/projects/{path_param('project_id', project_id)}/groups/{path_param('group_id', group_id)}",
-            cast_to=ProjectGroupDeletedResource,
+            cast_to=AdminOrganizationProjectsGroupDeleteResponse,
             options=options,
         )
         return result
@@ -1540,14 +1542,14 @@ class ProjectsRoles(SyncAPIResource):
         *,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> RoleDeletedResource:
+    ) -> AdminOrganizationProjectsRoleDeleteResponse:
         """`DELETE /projects/{project_id}/roles/{role_id}`."""
-        from openai_kit.types.admin import RoleDeletedResource
+        from openai_kit.types.admin import AdminOrganizationProjectsRoleDeleteResponse
 
-        result: RoleDeletedResource = self._client.request(
+        result: AdminOrganizationProjectsRoleDeleteResponse = self._client.request(
             "DELETE",
             f"/projects/{path_param('project_id', project_id)}/roles/{path_param('role_id', role_id)}",
-            cast_to=RoleDeletedResource,
+            cast_to=AdminOrganizationProjectsRoleDeleteResponse,
             options=options,
         )
         return result
@@ -1657,14 +1659,14 @@ class AsyncProjectsRoles(AsyncAPIResource):
         *,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> RoleDeletedResource:
+    ) -> AdminOrganizationProjectsRoleDeleteResponse:
         """`DELETE /projects/{project_id}/roles/{role_id}`."""
-        from openai_kit.types.admin import RoleDeletedResource
+        from openai_kit.types.admin import AdminOrganizationProjectsRoleDeleteResponse
 
-        result: RoleDeletedResource = await self._client.request(
+        result: AdminOrganizationProjectsRoleDeleteResponse = await self._client.request(
             "DELETE",
             f"/projects/{path_param('project_id', project_id)}/roles/{path_param('role_id', role_id)}",
-            cast_to=RoleDeletedResource,
+            cast_to=AdminOrganizationProjectsRoleDeleteResponse,
             options=options,
         )
         return result
@@ -2426,14 +2428,14 @@ class Users(SyncAPIResource):
         *,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectUserDeleteResponse:
+    ) -> AdminOrganizationProjectsUserDeleteResponse:
         """`DELETE /organization/projects/{project_id}/users/{user_id}`."""
-        from openai_kit.types.admin import ProjectUserDeleteResponse
+        from openai_kit.types.admin import AdminOrganizationProjectsUserDeleteResponse
 
-        result: ProjectUserDeleteResponse = self._client.request(
+        result: AdminOrganizationProjectsUserDeleteResponse = self._client.request(
             "DELETE",
             f"/organization/projects/{path_param('project_id', project_id)}/users/{path_param('user_id', user_id)}",
-            cast_to=ProjectUserDeleteResponse,
+            cast_to=AdminOrganizationProjectsUserDeleteResponse,
             options=options,
         )
         return result
@@ -2541,14 +2543,14 @@ class AsyncUsers(AsyncAPIResource):
         *,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectUserDeleteResponse:
+    ) -> AdminOrganizationProjectsUserDeleteResponse:
         """`DELETE /organization/projects/{project_id}/users/{user_id}`."""
-        from openai_kit.types.admin import ProjectUserDeleteResponse
+        from openai_kit.types.admin import AdminOrganizationProjectsUserDeleteResponse
 
-        result: ProjectUserDeleteResponse = await self._client.request(
+        result: AdminOrganizationProjectsUserDeleteResponse = await self._client.request(
             "DELETE",
             f"/organization/projects/{path_param('project_id', project_id)}/users/{path_param('user_id', user_id)}",
-            cast_to=ProjectUserDeleteResponse,
+            cast_to=AdminOrganizationProjectsUserDeleteResponse,
             options=options,
         )
         return result
@@ -2591,17 +2593,17 @@ class ProjectsUsersRoles(SyncAPIResource):
         project_id: str,
         role_id: str,
         **options: Unpack[RequestOptions],
-    ) -> UserRoleAssignment:
+    ) -> AdminOrganizationProjectsUsersRoleCreateResponse:
         """`POST /projects/{project_id}/users/{user_id}/roles`."""
-        from openai_kit.types.admin import UserRoleAssignment
+        from openai_kit.types.admin import AdminOrganizationProjectsUsersRoleCreateResponse
 
-        result: UserRoleAssignment = self._client.request(
+        result: AdminOrganizationProjectsUsersRoleCreateResponse = self._client.request(
             "POST",
             f"/projects/{path_param('project_id', project_id)}/users/{path_param('user_id', user_id)}/roles",
             body={
                 "role_id": role_id,
             },
-            cast_to=UserRoleAssignment,
+            cast_to=AdminOrganizationProjectsUsersRoleCreateResponse,
             options=options,
         )
         return result
@@ -2682,17 +2684,17 @@ class AsyncProjectsUsersRoles(AsyncAPIResource):
         project_id: str,
         role_id: str,
         **options: Unpack[RequestOptions],
-    ) -> UserRoleAssignment:
+    ) -> AdminOrganizationProjectsUsersRoleCreateResponse:
         """`POST /projects/{project_id}/users/{user_id}/roles`."""
-        from openai_kit.types.admin import UserRoleAssignment
+        from openai_kit.types.admin import AdminOrganizationProjectsUsersRoleCreateResponse
 
-        result: UserRoleAssignment = await self._client.request(
+        result: AdminOrganizationProjectsUsersRoleCreateResponse = await self._client.request(
             "POST",
             f"/projects/{path_param('project_id', project_id)}/users/{path_param('user_id', user_id)}/roles",
             body={
                 "role_id": role_id,
             },
-            cast_to=UserRoleAssignment,
+            cast_to=AdminOrganizationProjectsUsersRoleCreateResponse,
             options=options,
         )
         return result

@@ -14,8 +14,8 @@ from openai_kit._utils import path_param
 if TYPE_CHECKING:
     from openai_kit.pagination import AsyncNextCursorPage, SyncNextCursorPage
     from openai_kit.types.admin import (
+        AdminOrganizationRoleDeleteResponse,
         Role,
-        RoleDeletedResource,
     )
 
 
@@ -116,14 +116,14 @@ class Roles(SyncAPIResource):
         self,
         role_id: str,
         **options: Unpack[RequestOptions],
-    ) -> RoleDeletedResource:
+    ) -> AdminOrganizationRoleDeleteResponse:
         """`DELETE /organization/roles/{role_id}`."""
-        from openai_kit.types.admin import RoleDeletedResource
+        from openai_kit.types.admin import AdminOrganizationRoleDeleteResponse
 
-        result: RoleDeletedResource = self._client.request(
+        result: AdminOrganizationRoleDeleteResponse = self._client.request(
             "DELETE",
             f"/organization/roles/{path_param('role_id', role_id)}",
-            cast_to=RoleDeletedResource,
+            cast_to=AdminOrganizationRoleDeleteResponse,
             options=options,
         )
         return result
@@ -226,14 +226,14 @@ class AsyncRoles(AsyncAPIResource):
         self,
         role_id: str,
         **options: Unpack[RequestOptions],
-    ) -> RoleDeletedResource:
+    ) -> AdminOrganizationRoleDeleteResponse:
         """`DELETE /organization/roles/{role_id}`."""
-        from openai_kit.types.admin import RoleDeletedResource
+        from openai_kit.types.admin import AdminOrganizationRoleDeleteResponse
 
-        result: RoleDeletedResource = await self._client.request(
+        result: AdminOrganizationRoleDeleteResponse = await self._client.request(
             "DELETE",
             f"/organization/roles/{path_param('role_id', role_id)}",
-            cast_to=RoleDeletedResource,
+            cast_to=AdminOrganizationRoleDeleteResponse,
             options=options,
         )
         return result

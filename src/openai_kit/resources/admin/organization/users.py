@@ -15,12 +15,12 @@ from openai_kit._utils import path_param
 if TYPE_CHECKING:
     from openai_kit.pagination import AsyncConversationCursorPage, SyncConversationCursorPage, AsyncNextCursorPage, SyncNextCursorPage
     from openai_kit.types.admin import (
+        AdminOrganizationUsersRoleCreateResponse,
         OrganizationUser,
         RoleDeleteResponse,
         RoleListResponse,
         RoleRetrieveResponse,
         UserDeleteResponse,
-        UserRoleAssignment,
     )
 
 
@@ -243,17 +243,17 @@ class Roles(SyncAPIResource):
         *,
         role_id: str,
         **options: Unpack[RequestOptions],
-    ) -> UserRoleAssignment:
+    ) -> AdminOrganizationUsersRoleCreateResponse:
         """`POST /organization/users/{user_id}/roles`."""
-        from openai_kit.types.admin import UserRoleAssignment
+        from openai_kit.types.admin import AdminOrganizationUsersRoleCreateResponse
 
-        result: UserRoleAssignment = self._client.request(
+        result: AdminOrganizationUsersRoleCreateResponse = self._client.request(
             "POST",
             f"/organization/users/{path_param('user_id', user_id)}/roles",
             body={
                 "role_id": role_id,
             },
-            cast_to=UserRoleAssignment,
+            cast_to=AdminOrganizationUsersRoleCreateResponse,
             options=options,
         )
         return result
@@ -330,17 +330,17 @@ class AsyncRoles(AsyncAPIResource):
         *,
         role_id: str,
         **options: Unpack[RequestOptions],
-    ) -> UserRoleAssignment:
+    ) -> AdminOrganizationUsersRoleCreateResponse:
         """`POST /organization/users/{user_id}/roles`."""
-        from openai_kit.types.admin import UserRoleAssignment
+        from openai_kit.types.admin import AdminOrganizationUsersRoleCreateResponse
 
-        result: UserRoleAssignment = await self._client.request(
+        result: AdminOrganizationUsersRoleCreateResponse = await self._client.request(
             "POST",
             f"/organization/users/{path_param('user_id', user_id)}/roles",
             body={
                 "role_id": role_id,
             },
-            cast_to=UserRoleAssignment,
+            cast_to=AdminOrganizationUsersRoleCreateResponse,
             options=options,
         )
         return result

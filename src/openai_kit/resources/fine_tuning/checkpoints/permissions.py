@@ -13,9 +13,10 @@ from openai_kit._sdk_helpers.extras import AsyncPermissionsHelpers, PermissionsH
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
+    from openai_kit._pagination import AsyncPage, SyncPage
     from openai_kit.pagination import AsyncConversationCursorPage, SyncConversationCursorPage
     from openai_kit.types.fine_tuning import (
-        ListFineTuningCheckpointPermissionResponse,
+        PermissionCreateResponse,
         PermissionDeleteResponse,
         PermissionListResponse,
     )
@@ -58,17 +59,17 @@ class Permissions(PermissionsHelpers, SyncAPIResource):
         *,
         project_ids: Sequence[str],
         **options: Unpack[RequestOptions],
-    ) -> ListFineTuningCheckpointPermissionResponse:
+    ) -> SyncPage[PermissionCreateResponse]:
         """`POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions`."""
-        from openai_kit.types.fine_tuning import ListFineTuningCheckpointPermissionResponse
+        from openai_kit.types.fine_tuning import PermissionCreateResponse
 
-        result: ListFineTuningCheckpointPermissionResponse = self._client.request(
-            "POST",
+        result: SyncPage[PermissionCreateResponse] = self._client.get_api_list(
             f"/fine_tuning/checkpoints/{path_param('fine_tuned_model_checkpoint', fine_tuned_model_checkpoint)}/permissions",
+            model=PermissionCreateResponse,
             body={
                 "project_ids": project_ids,
             },
-            cast_to=ListFineTuningCheckpointPermissionResponse,
+            method="POST",
             options=options,
         )
         return result
@@ -123,23 +124,23 @@ class AsyncPermissions(AsyncPermissionsHelpers, AsyncAPIResource):
         )
         return result
 
-    async def create(
+    def create(
         self,
         fine_tuned_model_checkpoint: str,
         *,
         project_ids: Sequence[str],
         **options: Unpack[RequestOptions],
-    ) -> ListFineTuningCheckpointPermissionResponse:
+    ) -> AsyncPage[PermissionCreateResponse]:
         """`POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions`."""
-        from openai_kit.types.fine_tuning import ListFineTuningCheckpointPermissionResponse
+        from openai_kit.types.fine_tuning import PermissionCreateResponse
 
-        result: ListFineTuningCheckpointPermissionResponse = await self._client.request(
-            "POST",
+        result: AsyncPage[PermissionCreateResponse] = self._client.get_api_list(
             f"/fine_tuning/checkpoints/{path_param('fine_tuned_model_checkpoint', fine_tuned_model_checkpoint)}/permissions",
+            model=PermissionCreateResponse,
             body={
                 "project_ids": project_ids,
             },
-            cast_to=ListFineTuningCheckpointPermissionResponse,
+            method="POST",
             options=options,
         )
         return result
