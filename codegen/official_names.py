@@ -229,7 +229,10 @@ SKIPPED_MODULES: dict[str, str] = {
 REASONS: list[tuple[str, str]] = [
     ("openai.lib.", "official library helper with no openai-kit counterpart"),
     ("openai.auth", "workload-identity authentication: not supported by openai-kit"),
-    ("openai.resources.", "raw/streaming wrapper class: openai-kit binds the resource itself to a raw view"),
+    (
+        "openai.resources.",
+        "resource (or its raw/streaming wrapper class) of an API area the spec does not cover",
+    ),
     ("openai.types.", "no type of this structure in spec/openapi.yaml (area or fields the spec lacks)"),
     ("openai", "not provided by openai-kit"),
 ]
@@ -341,7 +344,7 @@ def resolve_modules(
                     target = f"openai_kit.types:{type_pairs[id(obj)]}"
             elif module.startswith("openai.resources"):
                 key = f"{getattr(obj, '__module__', '')}:{getattr(obj, '__name__', '')}"
-                target = classes.get(key)
+                target = classes.get(key) or _response_wrapper(mod, name, classes)
             else:
                 for candidate in (_kit_module_for(module), "openai_kit"):
                     try:
@@ -361,6 +364,25 @@ def resolve_modules(
                 reason = next(r for prefix, r in REASONS if module == prefix or module.startswith(prefix))
                 unresolved[module][name] = reason
     return dict(resolved), dict(unresolved)
+
+
+#: the official SDK's classes of ``resource.with_raw_response`` / ``.with_streaming_response``
+WRAPPER_SUFFIXES = ("WithRawResponse", "WithStreamingResponse")
+
+
+def _response_wrapper(mod: Any, name: str, classes: dict[str, str]) -> str | None:
+    """``CompletionsWithRawResponse`` -> our class of the same suffix next to the resource class that
+    ``Completions`` pairs with (the generator writes one per resource class)."""
+    suffix = next((s for s in WRAPPER_SUFFIXES if name.endswith(s)), None)
+    resource = getattr(mod, name.removesuffix(suffix), None) if suffix else None
+    if suffix is None or resource is None:
+        return None
+    ours = classes.get(f"{getattr(resource, '__module__', '')}:{getattr(resource, '__name__', '')}")
+    if ours is None:
+        return None
+    where, _, cls = ours.partition(":")
+    here = importlib.import_module(where)
+    return f"{where}:{cls}{suffix}" if hasattr(here, cls + suffix) else None
 
 
 def operations() -> dict[str, dict[str, Any]]:

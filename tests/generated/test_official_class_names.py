@@ -110,3 +110,37 @@ def test_checkpoint_permission_create_is_a_page(client: OpenAI, official: Any) -
     assert type(page).__name__ == "SyncPage" and isinstance(theirs, openai.pagination.SyncPage)
     assert [type(p).__name__ for p in page] == [type(p).__name__ for p in theirs] != []
     assert [p.model_dump() for p in page] == [p.model_dump() for p in theirs]
+
+
+def test_the_official_raw_and_streaming_wrapper_classes(client: OpenAI) -> None:
+    """``CompletionsWithRawResponse(client.chat.completions)`` and friends, from the official module path:
+    each is the resource's ``with_raw_response`` / ``with_streaming_response`` view."""
+    from openai_kit.resources.models import ModelsWithRawResponse, ModelsWithStreamingResponse
+
+    raw = ModelsWithRawResponse(client.models)
+    response = raw.list()
+    assert type(response).__name__ == type(client.models.with_raw_response.list()).__name__
+    assert response.status_code == 200 and type(response.parse()).__name__ == "SyncPage"
+    with ModelsWithStreamingResponse(client.models).list() as streamed:
+        assert not streamed.is_closed and type(streamed.parse()).__name__ == "SyncPage"
+    assert streamed.is_closed
+    # the official package exports them from the resource's package (its module has only the resource)
+    assert hasattr(openai.resources.chat, "CompletionsWithRawResponse")
+    chat = importlib.import_module("openai_kit.resources.chat")
+    from openai_kit.resources.chat.completions import Completions, CompletionsWithRawResponse
+
+    assert chat.CompletionsWithRawResponse is CompletionsWithRawResponse
+    assert isinstance(CompletionsWithRawResponse(client.chat.completions), Completions)
+
+
+async def test_the_async_wrapper_classes(spec_server: SpecServer) -> None:
+    from openai_kit import AsyncOpenAI
+    from openai_kit.resources.models import AsyncModelsWithRawResponse, AsyncModelsWithStreamingResponse
+
+    async with AsyncOpenAI(api_key=API_KEY, base_url=spec_server.base_url, max_retries=0) as aclient:
+        response = await AsyncModelsWithRawResponse(aclient.models).list()
+        assert response.status_code == 200 and type(response.parse()).__name__ == "AsyncPage"
+        async with AsyncModelsWithStreamingResponse(aclient.models).list() as streamed:
+            assert not streamed.is_closed
+            assert type(await streamed.parse()).__name__ == "AsyncPage"
+        assert streamed.is_closed

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence, Union, overload
 
 from typing_extensions import Literal, Unpack, deprecated
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._sdk_helpers.assistants import AsyncThreadsHelpers, ThreadsHelpers
 from openai_kit._sdk_helpers.assistants import AsyncRunsHelpers, RunsHelpers
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
@@ -423,6 +423,20 @@ class ThreadsWithModel(Threads):
         return result
 
 
+class ThreadsWithRawResponse(Threads):
+    """`Threads` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, threads: Threads) -> None:
+        super().__init__(threads.with_raw_response._client)
+
+
+class ThreadsWithStreamingResponse(Threads):
+    """`Threads` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, threads: Threads) -> None:
+        super().__init__(threads.with_streaming_response._client)
+
+
 class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
     """`client.beta.threads`."""
 
@@ -790,6 +804,22 @@ class AsyncThreadsWithModel(AsyncThreads):
         return result
 
 
+class AsyncThreadsWithRawResponse(AsyncThreads):
+    """`AsyncThreads` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, threads: AsyncThreads) -> None:
+        super().__init__(threads.with_raw_response._client)
+
+
+class AsyncThreadsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncThreads` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, threads: AsyncThreads) -> None:
+        super().__init__(threads)
+
+
 class Messages(SyncAPIResource):
     """`client.beta.threads.messages`."""
 
@@ -919,6 +949,20 @@ class Messages(SyncAPIResource):
         return result
 
 
+class MessagesWithRawResponse(Messages):
+    """`Messages` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, messages: Messages) -> None:
+        super().__init__(messages.with_raw_response._client)
+
+
+class MessagesWithStreamingResponse(Messages):
+    """`Messages` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, messages: Messages) -> None:
+        super().__init__(messages.with_streaming_response._client)
+
+
 class AsyncMessages(AsyncAPIResource):
     """`client.beta.threads.messages`."""
 
@@ -1046,6 +1090,22 @@ class AsyncMessages(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncMessagesWithRawResponse(AsyncMessages):
+    """`AsyncMessages` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, messages: AsyncMessages) -> None:
+        super().__init__(messages.with_raw_response._client)
+
+
+class AsyncMessagesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncMessages` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, messages: AsyncMessages) -> None:
+        super().__init__(messages)
 
 
 class Runs(RunsHelpers, SyncAPIResource):
@@ -1508,6 +1568,20 @@ class RunsWithModel(Runs):
         return result
 
 
+class RunsWithRawResponse(Runs):
+    """`Runs` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, runs: Runs) -> None:
+        super().__init__(runs.with_raw_response._client)
+
+
+class RunsWithStreamingResponse(Runs):
+    """`Runs` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, runs: Runs) -> None:
+        super().__init__(runs.with_streaming_response._client)
+
+
 class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
     """`client.beta.threads.runs`."""
 
@@ -1968,6 +2042,22 @@ class AsyncRunsWithModel(AsyncRuns):
         return result
 
 
+class AsyncRunsWithRawResponse(AsyncRuns):
+    """`AsyncRuns` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, runs: AsyncRuns) -> None:
+        super().__init__(runs.with_raw_response._client)
+
+
+class AsyncRunsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncRuns` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, runs: AsyncRuns) -> None:
+        super().__init__(runs)
+
+
 class Steps(SyncAPIResource):
     """`client.beta.threads.runs.steps`."""
 
@@ -2030,6 +2120,20 @@ class Steps(SyncAPIResource):
         return result
 
 
+class StepsWithRawResponse(Steps):
+    """`Steps` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, steps: Steps) -> None:
+        super().__init__(steps.with_raw_response._client)
+
+
+class StepsWithStreamingResponse(Steps):
+    """`Steps` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, steps: Steps) -> None:
+        super().__init__(steps.with_streaming_response._client)
+
+
 class AsyncSteps(AsyncAPIResource):
     """`client.beta.threads.runs.steps`."""
 
@@ -2090,6 +2194,22 @@ class AsyncSteps(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncStepsWithRawResponse(AsyncSteps):
+    """`AsyncSteps` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, steps: AsyncSteps) -> None:
+        super().__init__(steps.with_raw_response._client)
+
+
+class AsyncStepsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncSteps` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, steps: AsyncSteps) -> None:
+        super().__init__(steps)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
@@ -139,6 +139,20 @@ class Groups(SyncAPIResource):
         return result
 
 
+class GroupsWithRawResponse(Groups):
+    """`Groups` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, groups: Groups) -> None:
+        super().__init__(groups.with_raw_response._client)
+
+
+class GroupsWithStreamingResponse(Groups):
+    """`Groups` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, groups: Groups) -> None:
+        super().__init__(groups.with_streaming_response._client)
+
+
 class AsyncGroups(AsyncAPIResource):
     """`client.admin.organization.groups`."""
 
@@ -249,6 +263,22 @@ class AsyncGroups(AsyncAPIResource):
         return result
 
 
+class AsyncGroupsWithRawResponse(AsyncGroups):
+    """`AsyncGroups` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, groups: AsyncGroups) -> None:
+        super().__init__(groups.with_raw_response._client)
+
+
+class AsyncGroupsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncGroups` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, groups: AsyncGroups) -> None:
+        super().__init__(groups)
+
+
 class Roles(SyncAPIResource):
     """`client.admin.organization.groups.roles`."""
 
@@ -334,6 +364,20 @@ class Roles(SyncAPIResource):
             options=options,
         )
         return result
+
+
+class RolesWithRawResponse(Roles):
+    """`Roles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, roles: Roles) -> None:
+        super().__init__(roles.with_raw_response._client)
+
+
+class RolesWithStreamingResponse(Roles):
+    """`Roles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, roles: Roles) -> None:
+        super().__init__(roles.with_streaming_response._client)
 
 
 class AsyncRoles(AsyncAPIResource):
@@ -423,6 +467,22 @@ class AsyncRoles(AsyncAPIResource):
         return result
 
 
+class AsyncRolesWithRawResponse(AsyncRoles):
+    """`AsyncRoles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, roles: AsyncRoles) -> None:
+        super().__init__(roles.with_raw_response._client)
+
+
+class AsyncRolesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncRoles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, roles: AsyncRoles) -> None:
+        super().__init__(roles)
+
+
 class Users(SyncAPIResource):
     """`client.admin.organization.groups.users`."""
 
@@ -510,6 +570,20 @@ class Users(SyncAPIResource):
         return result
 
 
+class UsersWithRawResponse(Users):
+    """`Users` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, users: Users) -> None:
+        super().__init__(users.with_raw_response._client)
+
+
+class UsersWithStreamingResponse(Users):
+    """`Users` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, users: Users) -> None:
+        super().__init__(users.with_streaming_response._client)
+
+
 class AsyncUsers(AsyncAPIResource):
     """`client.admin.organization.groups.users`."""
 
@@ -595,6 +669,22 @@ class AsyncUsers(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncUsersWithRawResponse(AsyncUsers):
+    """`AsyncUsers` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, users: AsyncUsers) -> None:
+        super().__init__(users.with_raw_response._client)
+
+
+class AsyncUsersWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncUsers` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, users: AsyncUsers) -> None:
+        super().__init__(users)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Optional, Sequence
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
@@ -208,6 +208,20 @@ class Projects(SyncAPIResource):
         return result
 
 
+class ProjectsWithRawResponse(Projects):
+    """`Projects` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects: Projects) -> None:
+        super().__init__(projects.with_raw_response._client)
+
+
+class ProjectsWithStreamingResponse(Projects):
+    """`Projects` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects: Projects) -> None:
+        super().__init__(projects.with_streaming_response._client)
+
+
 class AsyncProjects(AsyncAPIResource):
     """`client.admin.organization.projects`."""
 
@@ -364,6 +378,22 @@ class AsyncProjects(AsyncAPIResource):
         return result
 
 
+class AsyncProjectsWithRawResponse(AsyncProjects):
+    """`AsyncProjects` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects: AsyncProjects) -> None:
+        super().__init__(projects.with_raw_response._client)
+
+
+class AsyncProjectsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncProjects` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, projects: AsyncProjects) -> None:
+        super().__init__(projects)
+
+
 class ApiKeys(SyncAPIResource):
     """`client.admin.organization.projects.api_keys`."""
 
@@ -430,6 +460,20 @@ class ApiKeys(SyncAPIResource):
         return result
 
 
+class ApiKeysWithRawResponse(ApiKeys):
+    """`ApiKeys` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, api_keys: ApiKeys) -> None:
+        super().__init__(api_keys.with_raw_response._client)
+
+
+class ApiKeysWithStreamingResponse(ApiKeys):
+    """`ApiKeys` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, api_keys: ApiKeys) -> None:
+        super().__init__(api_keys.with_streaming_response._client)
+
+
 class AsyncApiKeys(AsyncAPIResource):
     """`client.admin.organization.projects.api_keys`."""
 
@@ -494,6 +538,22 @@ class AsyncApiKeys(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncApiKeysWithRawResponse(AsyncApiKeys):
+    """`AsyncApiKeys` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, api_keys: AsyncApiKeys) -> None:
+        super().__init__(api_keys.with_raw_response._client)
+
+
+class AsyncApiKeysWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncApiKeys` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, api_keys: AsyncApiKeys) -> None:
+        super().__init__(api_keys)
 
 
 class Certificates(SyncAPIResource):
@@ -568,6 +628,20 @@ class Certificates(SyncAPIResource):
         return result
 
 
+class CertificatesWithRawResponse(Certificates):
+    """`Certificates` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, certificates: Certificates) -> None:
+        super().__init__(certificates.with_raw_response._client)
+
+
+class CertificatesWithStreamingResponse(Certificates):
+    """`Certificates` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, certificates: Certificates) -> None:
+        super().__init__(certificates.with_streaming_response._client)
+
+
 class AsyncCertificates(AsyncAPIResource):
     """`client.admin.organization.projects.certificates`."""
 
@@ -640,6 +714,22 @@ class AsyncCertificates(AsyncAPIResource):
         return result
 
 
+class AsyncCertificatesWithRawResponse(AsyncCertificates):
+    """`AsyncCertificates` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, certificates: AsyncCertificates) -> None:
+        super().__init__(certificates.with_raw_response._client)
+
+
+class AsyncCertificatesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncCertificates` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, certificates: AsyncCertificates) -> None:
+        super().__init__(certificates)
+
+
 class DataRetention(SyncAPIResource):
     """`client.admin.organization.projects.data_retention`."""
 
@@ -681,6 +771,20 @@ class DataRetention(SyncAPIResource):
         return result
 
 
+class DataRetentionWithRawResponse(DataRetention):
+    """`DataRetention` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, data_retention: DataRetention) -> None:
+        super().__init__(data_retention.with_raw_response._client)
+
+
+class DataRetentionWithStreamingResponse(DataRetention):
+    """`DataRetention` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, data_retention: DataRetention) -> None:
+        super().__init__(data_retention.with_streaming_response._client)
+
+
 class AsyncDataRetention(AsyncAPIResource):
     """`client.admin.organization.projects.data_retention`."""
 
@@ -720,6 +824,22 @@ class AsyncDataRetention(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncDataRetentionWithRawResponse(AsyncDataRetention):
+    """`AsyncDataRetention` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, data_retention: AsyncDataRetention) -> None:
+        super().__init__(data_retention.with_raw_response._client)
+
+
+class AsyncDataRetentionWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncDataRetention` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, data_retention: AsyncDataRetention) -> None:
+        super().__init__(data_retention)
 
 
 class Groups(SyncAPIResource):
@@ -819,6 +939,20 @@ class Groups(SyncAPIResource):
         return result
 
 
+class GroupsWithRawResponse(Groups):
+    """`Groups` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, groups: Groups) -> None:
+        super().__init__(groups.with_raw_response._client)
+
+
+class GroupsWithStreamingResponse(Groups):
+    """`Groups` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, groups: Groups) -> None:
+        super().__init__(groups.with_streaming_response._client)
+
+
 class AsyncGroups(AsyncAPIResource):
     """`client.admin.organization.projects.groups`."""
 
@@ -916,6 +1050,22 @@ class AsyncGroups(AsyncAPIResource):
         return result
 
 
+class AsyncGroupsWithRawResponse(AsyncGroups):
+    """`AsyncGroups` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, groups: AsyncGroups) -> None:
+        super().__init__(groups.with_raw_response._client)
+
+
+class AsyncGroupsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncGroups` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, groups: AsyncGroups) -> None:
+        super().__init__(groups)
+
+
 class Roles(SyncAPIResource):
     """`client.admin.organization.projects.groups.roles`."""
 
@@ -1005,6 +1155,20 @@ class Roles(SyncAPIResource):
             options=options,
         )
         return result
+
+
+class RolesWithRawResponse(Roles):
+    """`Roles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, roles: Roles) -> None:
+        super().__init__(roles.with_raw_response._client)
+
+
+class RolesWithStreamingResponse(Roles):
+    """`Roles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, roles: Roles) -> None:
+        super().__init__(roles.with_streaming_response._client)
 
 
 class AsyncRoles(AsyncAPIResource):
@@ -1098,6 +1262,22 @@ class AsyncRoles(AsyncAPIResource):
         return result
 
 
+class AsyncRolesWithRawResponse(AsyncRoles):
+    """`AsyncRoles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, roles: AsyncRoles) -> None:
+        super().__init__(roles.with_raw_response._client)
+
+
+class AsyncRolesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncRoles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, roles: AsyncRoles) -> None:
+        super().__init__(roles)
+
+
 class HostedToolPermissions(SyncAPIResource):
     """`client.admin.organization.projects.hosted_tool_permissions`."""
 
@@ -1147,6 +1327,20 @@ class HostedToolPermissions(SyncAPIResource):
         return result
 
 
+class HostedToolPermissionsWithRawResponse(HostedToolPermissions):
+    """`HostedToolPermissions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, hosted_tool_permissions: HostedToolPermissions) -> None:
+        super().__init__(hosted_tool_permissions.with_raw_response._client)
+
+
+class HostedToolPermissionsWithStreamingResponse(HostedToolPermissions):
+    """`HostedToolPermissions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, hosted_tool_permissions: HostedToolPermissions) -> None:
+        super().__init__(hosted_tool_permissions.with_streaming_response._client)
+
+
 class AsyncHostedToolPermissions(AsyncAPIResource):
     """`client.admin.organization.projects.hosted_tool_permissions`."""
 
@@ -1194,6 +1388,22 @@ class AsyncHostedToolPermissions(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncHostedToolPermissionsWithRawResponse(AsyncHostedToolPermissions):
+    """`AsyncHostedToolPermissions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, hosted_tool_permissions: AsyncHostedToolPermissions) -> None:
+        super().__init__(hosted_tool_permissions.with_raw_response._client)
+
+
+class AsyncHostedToolPermissionsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncHostedToolPermissions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, hosted_tool_permissions: AsyncHostedToolPermissions) -> None:
+        super().__init__(hosted_tool_permissions)
 
 
 class ModelPermissions(SyncAPIResource):
@@ -1255,6 +1465,20 @@ class ModelPermissions(SyncAPIResource):
         return result
 
 
+class ModelPermissionsWithRawResponse(ModelPermissions):
+    """`ModelPermissions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, model_permissions: ModelPermissions) -> None:
+        super().__init__(model_permissions.with_raw_response._client)
+
+
+class ModelPermissionsWithStreamingResponse(ModelPermissions):
+    """`ModelPermissions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, model_permissions: ModelPermissions) -> None:
+        super().__init__(model_permissions.with_streaming_response._client)
+
+
 class AsyncModelPermissions(AsyncAPIResource):
     """`client.admin.organization.projects.model_permissions`."""
 
@@ -1312,6 +1536,22 @@ class AsyncModelPermissions(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncModelPermissionsWithRawResponse(AsyncModelPermissions):
+    """`AsyncModelPermissions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, model_permissions: AsyncModelPermissions) -> None:
+        super().__init__(model_permissions.with_raw_response._client)
+
+
+class AsyncModelPermissionsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncModelPermissions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, model_permissions: AsyncModelPermissions) -> None:
+        super().__init__(model_permissions)
 
 
 class RateLimits(SyncAPIResource):
@@ -1376,6 +1616,20 @@ class RateLimits(SyncAPIResource):
         return result
 
 
+class RateLimitsWithRawResponse(RateLimits):
+    """`RateLimits` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, rate_limits: RateLimits) -> None:
+        super().__init__(rate_limits.with_raw_response._client)
+
+
+class RateLimitsWithStreamingResponse(RateLimits):
+    """`RateLimits` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, rate_limits: RateLimits) -> None:
+        super().__init__(rate_limits.with_streaming_response._client)
+
+
 class AsyncRateLimits(AsyncAPIResource):
     """`client.admin.organization.projects.rate_limits`."""
 
@@ -1436,6 +1690,22 @@ class AsyncRateLimits(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncRateLimitsWithRawResponse(AsyncRateLimits):
+    """`AsyncRateLimits` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, rate_limits: AsyncRateLimits) -> None:
+        super().__init__(rate_limits.with_raw_response._client)
+
+
+class AsyncRateLimitsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncRateLimits` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, rate_limits: AsyncRateLimits) -> None:
+        super().__init__(rate_limits)
 
 
 class ProjectsRoles(SyncAPIResource):
@@ -1555,6 +1825,20 @@ class ProjectsRoles(SyncAPIResource):
         return result
 
 
+class ProjectsRolesWithRawResponse(ProjectsRoles):
+    """`ProjectsRoles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects_roles: ProjectsRoles) -> None:
+        super().__init__(projects_roles.with_raw_response._client)
+
+
+class ProjectsRolesWithStreamingResponse(ProjectsRoles):
+    """`ProjectsRoles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects_roles: ProjectsRoles) -> None:
+        super().__init__(projects_roles.with_streaming_response._client)
+
+
 class AsyncProjectsRoles(AsyncAPIResource):
     """`client.admin.organization.projects.roles`."""
 
@@ -1672,6 +1956,22 @@ class AsyncProjectsRoles(AsyncAPIResource):
         return result
 
 
+class AsyncProjectsRolesWithRawResponse(AsyncProjectsRoles):
+    """`AsyncProjectsRoles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects_roles: AsyncProjectsRoles) -> None:
+        super().__init__(projects_roles.with_raw_response._client)
+
+
+class AsyncProjectsRolesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncProjectsRoles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, projects_roles: AsyncProjectsRoles) -> None:
+        super().__init__(projects_roles)
+
+
 class ServiceAccounts(SyncAPIResource):
     """`client.admin.organization.projects.service_accounts`."""
 
@@ -1785,6 +2085,20 @@ class ServiceAccounts(SyncAPIResource):
             options=options,
         )
         return result
+
+
+class ServiceAccountsWithRawResponse(ServiceAccounts):
+    """`ServiceAccounts` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, service_accounts: ServiceAccounts) -> None:
+        super().__init__(service_accounts.with_raw_response._client)
+
+
+class ServiceAccountsWithStreamingResponse(ServiceAccounts):
+    """`ServiceAccounts` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, service_accounts: ServiceAccounts) -> None:
+        super().__init__(service_accounts.with_streaming_response._client)
 
 
 class AsyncServiceAccounts(AsyncAPIResource):
@@ -1902,6 +2216,22 @@ class AsyncServiceAccounts(AsyncAPIResource):
         return result
 
 
+class AsyncServiceAccountsWithRawResponse(AsyncServiceAccounts):
+    """`AsyncServiceAccounts` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, service_accounts: AsyncServiceAccounts) -> None:
+        super().__init__(service_accounts.with_raw_response._client)
+
+
+class AsyncServiceAccountsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncServiceAccounts` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, service_accounts: AsyncServiceAccounts) -> None:
+        super().__init__(service_accounts)
+
+
 class ProjectsServiceAccountsApiKeys(SyncAPIResource):
     """`client.admin.organization.projects.service_accounts.api_keys`."""
 
@@ -1930,6 +2260,20 @@ class ProjectsServiceAccountsApiKeys(SyncAPIResource):
         return result
 
 
+class ProjectsServiceAccountsApiKeysWithRawResponse(ProjectsServiceAccountsApiKeys):
+    """`ProjectsServiceAccountsApiKeys` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects_service_accounts_api_keys: ProjectsServiceAccountsApiKeys) -> None:
+        super().__init__(projects_service_accounts_api_keys.with_raw_response._client)
+
+
+class ProjectsServiceAccountsApiKeysWithStreamingResponse(ProjectsServiceAccountsApiKeys):
+    """`ProjectsServiceAccountsApiKeys` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects_service_accounts_api_keys: ProjectsServiceAccountsApiKeys) -> None:
+        super().__init__(projects_service_accounts_api_keys.with_streaming_response._client)
+
+
 class AsyncProjectsServiceAccountsApiKeys(AsyncAPIResource):
     """`client.admin.organization.projects.service_accounts.api_keys`."""
 
@@ -1956,6 +2300,22 @@ class AsyncProjectsServiceAccountsApiKeys(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncProjectsServiceAccountsApiKeysWithRawResponse(AsyncProjectsServiceAccountsApiKeys):
+    """`AsyncProjectsServiceAccountsApiKeys` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects_service_accounts_api_keys: AsyncProjectsServiceAccountsApiKeys) -> None:
+        super().__init__(projects_service_accounts_api_keys.with_raw_response._client)
+
+
+class AsyncProjectsServiceAccountsApiKeysWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncProjectsServiceAccountsApiKeys` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, projects_service_accounts_api_keys: AsyncProjectsServiceAccountsApiKeys) -> None:
+        super().__init__(projects_service_accounts_api_keys)
 
 
 class SpendAlerts(SyncAPIResource):
@@ -2081,6 +2441,20 @@ class SpendAlerts(SyncAPIResource):
         return result
 
 
+class SpendAlertsWithRawResponse(SpendAlerts):
+    """`SpendAlerts` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, spend_alerts: SpendAlerts) -> None:
+        super().__init__(spend_alerts.with_raw_response._client)
+
+
+class SpendAlertsWithStreamingResponse(SpendAlerts):
+    """`SpendAlerts` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, spend_alerts: SpendAlerts) -> None:
+        super().__init__(spend_alerts.with_streaming_response._client)
+
+
 class AsyncSpendAlerts(AsyncAPIResource):
     """`client.admin.organization.projects.spend_alerts`."""
 
@@ -2204,6 +2578,22 @@ class AsyncSpendAlerts(AsyncAPIResource):
         return result
 
 
+class AsyncSpendAlertsWithRawResponse(AsyncSpendAlerts):
+    """`AsyncSpendAlerts` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, spend_alerts: AsyncSpendAlerts) -> None:
+        super().__init__(spend_alerts.with_raw_response._client)
+
+
+class AsyncSpendAlertsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncSpendAlerts` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, spend_alerts: AsyncSpendAlerts) -> None:
+        super().__init__(spend_alerts)
+
+
 class SpendLimit(SyncAPIResource):
     """`client.admin.organization.projects.spend_limit`."""
 
@@ -2265,6 +2655,20 @@ class SpendLimit(SyncAPIResource):
         return result
 
 
+class SpendLimitWithRawResponse(SpendLimit):
+    """`SpendLimit` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, spend_limit: SpendLimit) -> None:
+        super().__init__(spend_limit.with_raw_response._client)
+
+
+class SpendLimitWithStreamingResponse(SpendLimit):
+    """`SpendLimit` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, spend_limit: SpendLimit) -> None:
+        super().__init__(spend_limit.with_streaming_response._client)
+
+
 class AsyncSpendLimit(AsyncAPIResource):
     """`client.admin.organization.projects.spend_limit`."""
 
@@ -2324,6 +2728,22 @@ class AsyncSpendLimit(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncSpendLimitWithRawResponse(AsyncSpendLimit):
+    """`AsyncSpendLimit` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, spend_limit: AsyncSpendLimit) -> None:
+        super().__init__(spend_limit.with_raw_response._client)
+
+
+class AsyncSpendLimitWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncSpendLimit` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, spend_limit: AsyncSpendLimit) -> None:
+        super().__init__(spend_limit)
 
 
 class Users(SyncAPIResource):
@@ -2441,6 +2861,20 @@ class Users(SyncAPIResource):
         return result
 
 
+class UsersWithRawResponse(Users):
+    """`Users` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, users: Users) -> None:
+        super().__init__(users.with_raw_response._client)
+
+
+class UsersWithStreamingResponse(Users):
+    """`Users` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, users: Users) -> None:
+        super().__init__(users.with_streaming_response._client)
+
+
 class AsyncUsers(AsyncAPIResource):
     """`client.admin.organization.projects.users`."""
 
@@ -2556,6 +2990,22 @@ class AsyncUsers(AsyncAPIResource):
         return result
 
 
+class AsyncUsersWithRawResponse(AsyncUsers):
+    """`AsyncUsers` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, users: AsyncUsers) -> None:
+        super().__init__(users.with_raw_response._client)
+
+
+class AsyncUsersWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncUsers` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, users: AsyncUsers) -> None:
+        super().__init__(users)
+
+
 class ProjectsUsersRoles(SyncAPIResource):
     """`client.admin.organization.projects.users.roles`."""
 
@@ -2647,6 +3097,20 @@ class ProjectsUsersRoles(SyncAPIResource):
         return result
 
 
+class ProjectsUsersRolesWithRawResponse(ProjectsUsersRoles):
+    """`ProjectsUsersRoles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects_users_roles: ProjectsUsersRoles) -> None:
+        super().__init__(projects_users_roles.with_raw_response._client)
+
+
+class ProjectsUsersRolesWithStreamingResponse(ProjectsUsersRoles):
+    """`ProjectsUsersRoles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects_users_roles: ProjectsUsersRoles) -> None:
+        super().__init__(projects_users_roles.with_streaming_response._client)
+
+
 class AsyncProjectsUsersRoles(AsyncAPIResource):
     """`client.admin.organization.projects.users.roles`."""
 
@@ -2736,6 +3200,22 @@ class AsyncProjectsUsersRoles(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncProjectsUsersRolesWithRawResponse(AsyncProjectsUsersRoles):
+    """`AsyncProjectsUsersRoles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects_users_roles: AsyncProjectsUsersRoles) -> None:
+        super().__init__(projects_users_roles.with_raw_response._client)
+
+
+class AsyncProjectsUsersRolesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncProjectsUsersRoles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, projects_users_roles: AsyncProjectsUsersRoles) -> None:
+        super().__init__(projects_users_roles)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

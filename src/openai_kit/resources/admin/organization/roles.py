@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Optional, Sequence
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
@@ -129,6 +129,20 @@ class Roles(SyncAPIResource):
         return result
 
 
+class RolesWithRawResponse(Roles):
+    """`Roles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, roles: Roles) -> None:
+        super().__init__(roles.with_raw_response._client)
+
+
+class RolesWithStreamingResponse(Roles):
+    """`Roles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, roles: Roles) -> None:
+        super().__init__(roles.with_streaming_response._client)
+
+
 class AsyncRoles(AsyncAPIResource):
     """`client.admin.organization.roles`."""
 
@@ -237,6 +251,22 @@ class AsyncRoles(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncRolesWithRawResponse(AsyncRoles):
+    """`AsyncRoles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, roles: AsyncRoles) -> None:
+        super().__init__(roles.with_raw_response._client)
+
+
+class AsyncRolesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncRoles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, roles: AsyncRoles) -> None:
+        super().__init__(roles)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._sdk_helpers.extras import AsyncPermissionsHelpers, PermissionsHelpers
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
@@ -93,6 +93,20 @@ class Permissions(PermissionsHelpers, SyncAPIResource):
         return result
 
 
+class PermissionsWithRawResponse(Permissions):
+    """`Permissions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, permissions: Permissions) -> None:
+        super().__init__(permissions.with_raw_response._client)
+
+
+class PermissionsWithStreamingResponse(Permissions):
+    """`Permissions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, permissions: Permissions) -> None:
+        super().__init__(permissions.with_streaming_response._client)
+
+
 class AsyncPermissions(AsyncPermissionsHelpers, AsyncAPIResource):
     """`client.fine_tuning.checkpoints.permissions`."""
 
@@ -162,6 +176,22 @@ class AsyncPermissions(AsyncPermissionsHelpers, AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncPermissionsWithRawResponse(AsyncPermissions):
+    """`AsyncPermissions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, permissions: AsyncPermissions) -> None:
+        super().__init__(permissions.with_raw_response._client)
+
+
+class AsyncPermissionsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncPermissions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, permissions: AsyncPermissions) -> None:
+        super().__init__(permissions)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules
