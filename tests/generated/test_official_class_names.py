@@ -14,6 +14,7 @@ import pickle
 from typing import Any
 
 import openai
+import pydantic
 import pytest
 
 from openai_kit import OpenAI
@@ -144,3 +145,20 @@ async def test_the_async_wrapper_classes(spec_server: SpecServer) -> None:
             assert not streamed.is_closed
             assert type(await streamed.parse()).__name__ == "AsyncPage"
         assert streamed.is_closed
+
+
+def test_every_renamed_class_builds_and_is_served_by_its_official_path() -> None:
+    """Schemas are built on first use, after the rename, resolving names in the class's module: every
+    class that reports an official module still builds, and that module path serves the very class."""
+    import openai_kit.types as kt
+
+    index: dict[str, str] = kt._INDEX  # type: ignore[attr-defined]
+    areas = {f"openai_kit.types.{area}" for area in index.values()} | {"openai_kit.types._base"}
+    renamed = []
+    for name, area in sorted(index.items()):
+        cls = getattr(importlib.import_module(f"openai_kit.types.{area}"), name)
+        if isinstance(cls, type) and issubclass(cls, pydantic.BaseModel) and cls.__module__ not in areas:
+            renamed.append(cls)
+            assert cls.model_json_schema()["title"] == cls.__name__
+            assert getattr(importlib.import_module(cls.__module__), cls.__qualname__) is cls
+    assert len(renamed) > 100
