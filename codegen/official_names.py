@@ -188,22 +188,20 @@ def match() -> dict[str, dict[str, str]]:
             if found:
                 pairs[id(obj)] = found
                 result[module][name] = found
-    # unions whose members all pair up, to one of our unions with the same members
-    our_unions: dict[frozenset[str], list[str]] = defaultdict(list)
-    # members by their name here (a member may report an official name: ``@official_name``)
-    name_of = {id(obj): name for name, (_, obj) in ours.items()}
+    # unions whose members all pair up, to one of our unions with the same members (compared as
+    # objects: a member may be reached under several names, BetaX = X, or report an official one)
+    our_unions: dict[frozenset[int], list[str]] = defaultdict(list)
     for name, (_, obj) in ours.items():
         members = _members(obj)
         if members:
-            our_unions[
-                frozenset(name_of.get(id(m), getattr(m, "__name__", repr(m))) for m in members)
-            ].append(name)
+            our_unions[frozenset(id(m) for m in members)].append(name)
     for module, names in official.items():
         for name, obj in names.items():
             members = _members(obj)
             if not members or not all(id(m) in pairs for m in members):
                 continue
-            found = pick(our_unions.get(frozenset(pairs[id(m)] for m in members), []), area_of(module), name)
+            same = frozenset(id(ours[pairs[id(m)]][1]) for m in members)
+            found = pick(our_unions.get(same, []), area_of(module), name)
             if found:
                 result[module][name] = found
     # an official name that is already ours needs no alias
@@ -226,6 +224,11 @@ SKIPPED_MODULES: dict[str, str] = {
 }
 
 #: reasons for names that do not resolve, by official module prefix (first match wins)
+#: official ``openai.types`` modules that are not API types: the openai-kit module that defines their names
+HAND_WRITTEN_TYPES: dict[str, str] = {
+    "openai.types.websocket_reconnection": "openai_kit.realtime",
+}
+
 REASONS: list[tuple[str, str]] = [
     ("openai.lib.", "official library helper with no openai-kit counterpart"),
     ("openai.auth", "workload-identity authentication: not supported by openai-kit"),
@@ -327,6 +330,12 @@ def resolve_modules(
 
     index: dict[str, str] = kt._INDEX  # type: ignore[attr-defined]
     classes = _client_classes()
+    hand_written: dict[int, str] = {}  # id(official object) -> where it is here
+    for official, home in HAND_WRITTEN_TYPES.items():
+        theirs, ours = importlib.import_module(official), importlib.import_module(home)
+        for name in public_names(official):
+            if hasattr(ours, name):
+                hand_written[id(getattr(theirs, name))] = f"{home}:{name}"
     resolved: dict[str, dict[str, str]] = defaultdict(dict)
     unresolved: dict[str, dict[str, str]] = defaultdict(dict)
     for module in public_modules():
@@ -342,6 +351,8 @@ def resolve_modules(
                     target = f"openai_kit.types:{name}"
                 elif id(obj) in type_pairs:
                     target = f"openai_kit.types:{type_pairs[id(obj)]}"
+                elif id(obj) in hand_written:  # not an API type (also where `openai.types` re-exports it)
+                    target = hand_written[id(obj)]
             elif module.startswith("openai.resources"):
                 key = f"{getattr(obj, '__module__', '')}:{getattr(obj, '__name__', '')}"
                 target = classes.get(key) or _response_wrapper(mod, name, classes)

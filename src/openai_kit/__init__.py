@@ -130,6 +130,10 @@ if TYPE_CHECKING:
         omit as omit,
     )
     from .ratelimit import RateLimiter as RateLimiter
+    from .realtime import (
+        ReconnectingEvent as ReconnectingEvent,
+        ReconnectingOverrides as ReconnectingOverrides,
+    )
     from .structured import (
         ContentFilterFinishReasonError as ContentFilterFinishReasonError,
         LengthFinishReasonError as LengthFinishReasonError,
@@ -227,6 +231,7 @@ VERSION = __version__
 __title__ = "openai_kit"
 _install_official_modules()  # the official SDK's module paths (openai_kit.types.chat.chat_completion...)
 _EXPORTS["RateLimiter"] = "ratelimit"  # client-side rate limiting (issue 16)
+_EXPORTS.update(ReconnectingEvent="realtime", ReconnectingOverrides="realtime")  # websocket reconnection
 __all__ = [*_EXPORTS, "VERSION", "__version__"]
 
 

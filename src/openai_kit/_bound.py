@@ -15,7 +15,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
@@ -23,13 +23,45 @@ from ._errors import OpenAIError
 from ._models import BaseModel
 
 if TYPE_CHECKING:
+    from typing import Protocol
+
+    from typing_extensions import TypeIs
+
+    from ._client import AsyncOpenAI, OpenAI
+    from ._pagination import AsyncPage, SyncPage
     from .types.batches import Batch
-    from .types.beta.threads import Message2 as Message, Run
+    from .types.beta.threads import Message2 as Message, Run, Thread
+    from .types.files import FileObject
     from .types.fine_tuning import FineTuningJob
+    from .types.vector_stores import VectorStore, VectorStoreSearchResponse
+
+    # The hosts: the generated model each helper class is mixed into (codegen.typegen.MODEL_MIXINS),
+    # as far as the helpers read it; _hosts() at the end checks the generated models against them.
+    class _Bound(Protocol):
+        @property
+        def id(self) -> str: ...
+        def _sync(self) -> OpenAI: ...
+        def _async(self) -> AsyncOpenAI: ...
+
+    class _BatchHost(_Bound, Protocol):
+        @property
+        def status(self) -> str: ...
+        @property
+        def input_file_id(self) -> str: ...
+        @property
+        def output_file_id(self) -> str | None: ...
+        @property
+        def error_file_id(self) -> str | None: ...
+        def _result_files(self) -> tuple[str, list[str]]: ...
+
+    class _RunHost(_Bound, Protocol):
+        @property
+        def thread_id(self) -> str: ...
+
 
 __all__ = ["BatchResult", "ClientBound", "UnboundObjectError", "bind", "bind_items"]
 
-_CLIENTS: dict[int, tuple[weakref.ref[Any], Any]] = {}
+_CLIENTS: dict[int, tuple[weakref.ref[Any], OpenAI | AsyncOpenAI]] = {}
 _SWEEP_AT = 1024
 #: every class with conveniences (filled by ClientBound.__init_subclass__)
 _BOUND_TYPES: set[type] = set()
@@ -39,14 +71,14 @@ class UnboundObjectError(OpenAIError):
     """The object was not fetched through a client (built by hand, copied, unpickled)."""
 
 
-def bind(result: Any, client: Any) -> Any:
+def bind(result: Any, client: OpenAI | AsyncOpenAI) -> Any:
     """Remember ``client`` for ``result`` (and a page's items) when it has conveniences; returns it."""
     if type(result) in _BOUND_TYPES:  # a set lookup: cheaper than isinstance on a pydantic model
         _attach(result, client)
     return result
 
 
-def bind_items(items: list[Any], client: Any) -> list[Any]:
+def bind_items(items: list[Any], client: OpenAI | AsyncOpenAI) -> list[Any]:
     """A page's items, bound when they are handed out (so parsing a page of 10 000 items costs nothing)."""
     if items and type(items[0]) in _BOUND_TYPES:
         for item in items:
@@ -54,7 +86,7 @@ def bind_items(items: list[Any], client: Any) -> list[Any]:
     return items
 
 
-def _attach(obj: Any, client: Any) -> None:
+def _attach(obj: Any, client: OpenAI | AsyncOpenAI) -> None:
     # no weakref callback (it costs more than the parse of a small object): dead entries are swept when
     # the table has doubled since the last sweep; a lookup checks the reference, so a reused id is safe
     global _SWEEP_AT
@@ -67,7 +99,7 @@ def _attach(obj: Any, client: Any) -> None:
         _SWEEP_AT = max(1024, 2 * len(_CLIENTS))
 
 
-def _is_async(client: Any) -> bool:
+def _is_async(client: OpenAI | AsyncOpenAI) -> TypeIs[AsyncOpenAI]:
     from ._client import AsyncOpenAI
 
     return isinstance(client, AsyncOpenAI)
@@ -82,7 +114,7 @@ class ClientBound:
         super().__init_subclass__(**kwargs)
         _BOUND_TYPES.add(cls)
 
-    def _kit_client(self) -> Any:
+    def _kit_client(self) -> OpenAI | AsyncOpenAI:
         entry = _CLIENTS.get(id(self))
         if entry is None or entry[0]() is not self:
             raise UnboundObjectError(
@@ -93,7 +125,7 @@ class ClientBound:
         # an object parsed from a raw response must not make its own calls return raw responses
         return client if client._mode is None else client._view_with_mode(None)
 
-    def _sync(self) -> Any:
+    def _sync(self) -> OpenAI:
         client = self._kit_client()
         if _is_async(client):
             raise UnboundObjectError(
@@ -101,7 +133,7 @@ class ClientBound:
             )
         return client
 
-    def _async(self) -> Any:
+    def _async(self) -> AsyncOpenAI:
         client = self._kit_client()
         if not _is_async(client):
             raise UnboundObjectError(
@@ -141,29 +173,28 @@ class BatchHelpers(ClientBound):
 
     __slots__ = ()
 
-    def wait(self, **kwargs: Any) -> Batch:
+    def wait(self: _BatchHost, **kwargs: Any) -> Batch:
         """``client.batches.wait(batch.id, ...)``: the batch once completed (typed errors otherwise)."""
-        me: Any = self
-        return self._sync().batches.wait(me.id, **kwargs)  # type: ignore[no-any-return]
+        return self._sync().batches.wait(self.id, **kwargs)
 
-    async def await_(self, **kwargs: Any) -> Batch:
-        me: Any = self
-        return await self._async().batches.wait(me.id, **kwargs)  # type: ignore[no-any-return]
+    async def await_(self: _BatchHost, **kwargs: Any) -> Batch:
+        return await self._async().batches.wait(self.id, **kwargs)
 
-    def _result_files(self) -> tuple[str, list[str]]:
-        me: Any = self
-        if me.status != "completed":
-            raise OpenAIError(f"batch {me.id} is {me.status!r}: results exist once it is completed (wait())")
-        return me.input_file_id, [f for f in (me.output_file_id, me.error_file_id) if f]
+    def _result_files(self: _BatchHost) -> tuple[str, list[str]]:
+        if self.status != "completed":
+            raise OpenAIError(
+                f"batch {self.id} is {self.status!r}: results exist once it is completed (wait())"
+            )
+        return self.input_file_id, [f for f in (self.output_file_id, self.error_file_id) if f]
 
-    def results(self) -> Iterator[BatchResult]:
+    def results(self: _BatchHost) -> Iterator[BatchResult]:
         """Every request's result (successes and errors), in the order of the input file."""
         client = self._sync()
         input_id, outputs = self._result_files()
         blobs = [client.files.content(f).read() for f in outputs]
         yield from _ordered(client.files.content(input_id).read(), blobs)
 
-    async def aresults(self) -> AsyncIterator[BatchResult]:
+    async def aresults(self: _BatchHost) -> AsyncIterator[BatchResult]:
         client = self._async()
         input_id, outputs = self._result_files()
         blobs = [await (await client.files.content(f)).read() for f in outputs]
@@ -178,13 +209,11 @@ class FileHelpers(ClientBound):
 
     __slots__ = ()
 
-    def download(self, path: str | Path = ".") -> Path:
-        me: Any = self
-        return self._sync().files.content(me.id).save(path)  # type: ignore[no-any-return]
+    def download(self: _Bound, path: str | Path = ".") -> Path:
+        return self._sync().files.content(self.id).save(path)
 
-    async def adownload(self, path: str | Path = ".") -> Path:
-        me: Any = self
-        return await (await self._async().files.content(me.id)).save(path)  # type: ignore[no-any-return]
+    async def adownload(self: _Bound, path: str | Path = ".") -> Path:
+        return await (await self._async().files.content(self.id)).save(path)
 
 
 # -- vector stores -------------------------------------------------------------------------------------
@@ -193,14 +222,16 @@ class VectorStoreHelpers(ClientBound):
 
     __slots__ = ()
 
-    def search(self, query: str | Sequence[str], **kwargs: Any) -> Any:
-        me: Any = self
-        return self._sync().vector_stores.search(me.id, query=query, **kwargs)
+    def search(
+        self: _Bound, query: str | Sequence[str], **kwargs: Any
+    ) -> SyncPage[VectorStoreSearchResponse]:
+        return self._sync().vector_stores.search(self.id, query=query, **kwargs)
 
-    def asearch(self, query: str | Sequence[str], **kwargs: Any) -> Any:
+    def asearch(
+        self: _Bound, query: str | Sequence[str], **kwargs: Any
+    ) -> AsyncPage[VectorStoreSearchResponse]:
         """An ``AsyncPage``: ``await`` it, or ``async for`` over the results."""
-        me: Any = self
-        return self._async().vector_stores.search(me.id, query=query, **kwargs)
+        return self._async().vector_stores.search(self.id, query=query, **kwargs)
 
 
 # -- fine-tuning jobs ----------------------------------------------------------------------------------
@@ -209,13 +240,11 @@ class FineTuningJobHelpers(ClientBound):
 
     __slots__ = ()
 
-    def wait(self, **kwargs: Any) -> FineTuningJob:
-        me: Any = self
-        return self._sync().fine_tuning.jobs.wait(me.id, **kwargs)  # type: ignore[no-any-return]
+    def wait(self: _Bound, **kwargs: Any) -> FineTuningJob:
+        return self._sync().fine_tuning.jobs.wait(self.id, **kwargs)
 
-    async def await_(self, **kwargs: Any) -> FineTuningJob:
-        me: Any = self
-        return await self._async().fine_tuning.jobs.wait(me.id, **kwargs)  # type: ignore[no-any-return]
+    async def await_(self: _Bound, **kwargs: Any) -> FineTuningJob:
+        return await self._async().fine_tuning.jobs.wait(self.id, **kwargs)
 
 
 # -- assistants: threads and runs ----------------------------------------------------------------------
@@ -224,28 +253,30 @@ class ThreadHelpers(ClientBound):
 
     __slots__ = ()
 
-    def create_message(self, content: Any, *, role: str = "user", **kwargs: Any) -> Message:
-        me: Any = self
-        return self._sync().beta.threads.messages.create(me.id, content=content, role=role, **kwargs)  # type: ignore[no-any-return]
+    def create_message(
+        self: _Bound, content: Any, *, role: Literal["user", "assistant"] = "user", **kwargs: Any
+    ) -> Message:
+        return self._sync().beta.threads.messages.create(self.id, content=content, role=role, **kwargs)
 
-    async def acreate_message(self, content: Any, *, role: str = "user", **kwargs: Any) -> Message:
-        me: Any = self
+    async def acreate_message(
+        self: _Bound, content: Any, *, role: Literal["user", "assistant"] = "user", **kwargs: Any
+    ) -> Message:
         messages = self._async().beta.threads.messages
-        return await messages.create(me.id, content=content, role=role, **kwargs)  # type: ignore[no-any-return]
+        return await messages.create(self.id, content=content, role=role, **kwargs)
 
-    def run(self, *, assistant_id: str, poll_interval_ms: int | None = None, **kwargs: Any) -> Run:
+    def run(self: _Bound, *, assistant_id: str, poll_interval_ms: int | None = None, **kwargs: Any) -> Run:
         """Start a run on this thread and wait until it ends or needs tool outputs."""
-        me: Any = self
         runs = self._sync().beta.threads.runs
-        return runs.create_and_poll(  # type: ignore[no-any-return]
-            thread_id=me.id, assistant_id=assistant_id, poll_interval_ms=poll_interval_ms, **kwargs
+        return runs.create_and_poll(
+            thread_id=self.id, assistant_id=assistant_id, poll_interval_ms=poll_interval_ms, **kwargs
         )
 
-    async def arun(self, *, assistant_id: str, poll_interval_ms: int | None = None, **kwargs: Any) -> Run:
-        me: Any = self
+    async def arun(
+        self: _Bound, *, assistant_id: str, poll_interval_ms: int | None = None, **kwargs: Any
+    ) -> Run:
         runs = self._async().beta.threads.runs
-        return await runs.create_and_poll(  # type: ignore[no-any-return]
-            thread_id=me.id, assistant_id=assistant_id, poll_interval_ms=poll_interval_ms, **kwargs
+        return await runs.create_and_poll(
+            thread_id=self.id, assistant_id=assistant_id, poll_interval_ms=poll_interval_ms, **kwargs
         )
 
 
@@ -254,34 +285,40 @@ class RunHelpers(ClientBound):
 
     __slots__ = ()
 
-    def wait(self, *, poll_interval_ms: int | None = None) -> Run:
+    def wait(self: _RunHost, *, poll_interval_ms: int | None = None) -> Run:
         """Wait until the run ends or needs tool outputs."""
-        me: Any = self
-        return self._sync().beta.threads.runs.poll(me.id, me.thread_id, poll_interval_ms=poll_interval_ms)  # type: ignore[no-any-return]
+        return self._sync().beta.threads.runs.poll(self.id, self.thread_id, poll_interval_ms=poll_interval_ms)
 
-    async def await_(self, *, poll_interval_ms: int | None = None) -> Run:
-        me: Any = self
+    async def await_(self: _RunHost, *, poll_interval_ms: int | None = None) -> Run:
         runs = self._async().beta.threads.runs
-        return await runs.poll(me.id, me.thread_id, poll_interval_ms=poll_interval_ms)  # type: ignore[no-any-return]
+        return await runs.poll(self.id, self.thread_id, poll_interval_ms=poll_interval_ms)
 
-    def submit_tool_outputs(self, tool_outputs: Sequence[Any], **kwargs: Any) -> Run:
-        me: Any = self
+    def submit_tool_outputs(self: _RunHost, tool_outputs: Sequence[Any], **kwargs: Any) -> Run:
         runs = self._sync().beta.threads.runs
-        return runs.submit_tool_outputs(  # type: ignore[no-any-return]
-            me.id, thread_id=me.thread_id, tool_outputs=list(tool_outputs), **kwargs
+        # **kwargs makes the overloaded call Any to mypy; without stream=True it is the Run
+        run: Run = runs.submit_tool_outputs(
+            self.id, thread_id=self.thread_id, tool_outputs=list(tool_outputs), **kwargs
         )
+        return run
 
-    async def asubmit_tool_outputs(self, tool_outputs: Sequence[Any], **kwargs: Any) -> Run:
-        me: Any = self
+    async def asubmit_tool_outputs(self: _RunHost, tool_outputs: Sequence[Any], **kwargs: Any) -> Run:
         runs = self._async().beta.threads.runs
-        return await runs.submit_tool_outputs(  # type: ignore[no-any-return]
-            me.id, thread_id=me.thread_id, tool_outputs=list(tool_outputs), **kwargs
+        run: Run = await runs.submit_tool_outputs(  # a Run without stream=True (see the sync twin)
+            self.id, thread_id=self.thread_id, tool_outputs=list(tool_outputs), **kwargs
         )
+        return run
 
-    def cancel(self) -> Run:
-        me: Any = self
-        return self._sync().beta.threads.runs.cancel(me.id, thread_id=me.thread_id)  # type: ignore[no-any-return]
+    def cancel(self: _RunHost) -> Run:
+        return self._sync().beta.threads.runs.cancel(self.id, thread_id=self.thread_id)
 
-    async def acancel(self) -> Run:
-        me: Any = self
-        return await self._async().beta.threads.runs.cancel(me.id, thread_id=me.thread_id)  # type: ignore[no-any-return]
+    async def acancel(self: _RunHost) -> Run:
+        return await self._async().beta.threads.runs.cancel(self.id, thread_id=self.thread_id)
+
+
+if TYPE_CHECKING:
+
+    def _hosts(
+        batch: Batch, file: FileObject, store: VectorStore, job: FineTuningJob, thread: Thread, run: Run
+    ) -> tuple[_BatchHost, _Bound, _Bound, _Bound, _Bound, _RunHost]:
+        """Never called: mypy checks here that each generated model is the host its helpers expect."""
+        return batch, file, store, job, thread, run

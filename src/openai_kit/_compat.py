@@ -31,7 +31,20 @@ class OAuthError(AuthenticationError):
 
 
 class WebSocketConnectionClosedError(OpenAIError):
-    """The realtime websocket was closed while a message was being sent or awaited."""
+    """The realtime websocket was closed while a message was being sent or awaited; ``unsent_messages``
+    (and ``unsent_frames``, in order) hold what was queued and never sent."""
+
+    def __init__(self, message: str, *, unsent_messages: list[str] | list[str | bytes] | None = None) -> None:
+        super().__init__(message)
+        self.unsent_frames: list[str] | list[str | bytes] = list(unsent_messages or [])
+        self.unsent_messages: list[str] = []
+        for frame in self.unsent_frames:
+            if isinstance(frame, bytes):
+                try:
+                    frame = frame.decode()
+                except UnicodeDecodeError:
+                    continue  # opaque binary stays in unsent_frames only
+            self.unsent_messages.append(frame)
 
 
 class WebSocketQueueFullError(OpenAIError):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._bound import (
     BatchHelpers,
@@ -16,6 +16,26 @@ from ._bound import (
     ThreadHelpers,
     VectorStoreHelpers,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Protocol
+
+    from .types.images import Image, ImagesResponse
+
+    # The host of ImagesResponseHelpers: the fields of the generated ImagesResponse it reads (checked
+    # by _hosts() at the end).
+    class _ImagesHost(Protocol):
+        @property
+        def created(self) -> int: ...
+        @property
+        def data(self) -> Sequence[Image] | None: ...
+        @property
+        def output_format(self) -> str | None: ...
+        def save(
+            self, directory: str | os.PathLike[str] = ".", *, prefix: str = "image", timeout: float = 60
+        ) -> list[Path]: ...
+
 
 __all__ = [
     "BatchHelpers",
@@ -82,7 +102,11 @@ class ImagesResponseHelpers:
     __slots__ = ()
 
     def save(
-        self, directory: str | os.PathLike[str] = ".", *, prefix: str = "image", timeout: float = 60
+        self: _ImagesHost,
+        directory: str | os.PathLike[str] = ".",
+        *,
+        prefix: str = "image",
+        timeout: float = 60,
     ) -> list[Path]:
         """Write each image (base64 results decoded, URL results downloaded) to ``directory`` as
         ``{prefix}-{created}-{n}.{png|jpeg|webp}``, each atomically; returns the paths in order."""
@@ -90,23 +114,26 @@ class ImagesResponseHelpers:
 
         folder = Path(directory)
         folder.mkdir(parents=True, exist_ok=True)
-        me: Any = self
         stem = safe_filename(prefix) or "image"
         paths: list[Path] = []
-        for n, image in enumerate(me.data or ()):
+        for n, image in enumerate(self.data or ()):
             if image.b64_json:
                 data = base64.b64decode(image.b64_json)
             elif image.url:
                 data = _fetch(image.url, timeout)
             else:
                 raise ValueError(f"image {n} has neither b64_json nor url")
-            path = folder / f"{stem}-{me.created}-{n}.{_image_ext(data, me.output_format)}"
+            path = folder / f"{stem}-{self.created}-{n}.{_image_ext(data, self.output_format)}"
             write_atomically(str(path), iter((data,)))
             paths.append(path)
         return paths
 
     async def asave(
-        self, directory: str | os.PathLike[str] = ".", *, prefix: str = "image", timeout: float = 60
+        self: _ImagesHost,
+        directory: str | os.PathLike[str] = ".",
+        *,
+        prefix: str = "image",
+        timeout: float = 60,
     ) -> list[Path]:
         """:meth:`save` in a worker thread (downloads and writes do not block the event loop)."""
         import asyncio
@@ -126,3 +153,10 @@ class ModerationResultHelpers:
         if categories is None:
             return []
         return [name for name, hit in categories.model_dump(by_alias=True).items() if hit is True]
+
+
+if TYPE_CHECKING:
+
+    def _hosts(images: ImagesResponse) -> _ImagesHost:
+        """Never called: mypy checks here that the generated model is the host its helpers expect."""
+        return images

@@ -21,12 +21,52 @@ import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from ._errors import OpenAIError
 
 if TYPE_CHECKING:
-    from .types.uploads import Upload
+    from collections.abc import Sequence
+    from typing import Literal, Protocol
+
+    from typing_extensions import Unpack
+
+    from ._types import FileTypes, NotGiven, RequestOptions
+    from .resources.uploads import AsyncUploads, Uploads
+    from .types.uploads import Upload, UploadPart
+
+    # The host of the upload mixins (here and in _sdk_helpers/extras.py): the generated calls they make,
+    # checked against the generated classes by _hosts() at the end.
+    _Purpose = Literal["assistants", "batch", "fine-tune", "vision"]
+
+    class _PartsHost(Protocol):
+        def create(
+            self, upload_id: str, *, data: FileTypes, **options: Unpack[RequestOptions]
+        ) -> UploadPart: ...
+
+    class _AsyncPartsHost(Protocol):
+        async def create(
+            self, upload_id: str, *, data: FileTypes, **options: Unpack[RequestOptions]
+        ) -> UploadPart: ...
+
+    class _UploadsHost(Protocol):
+        def create(self, *, filename: str, purpose: _Purpose, bytes: int, mime_type: str) -> Upload: ...
+        def cancel(self, upload_id: str) -> Upload: ...
+        def complete(
+            self, upload_id: str, *, part_ids: Sequence[str], md5: str | NotGiven = ...
+        ) -> Upload: ...
+        @property
+        def parts(self) -> _PartsHost: ...
+
+    class _AsyncUploadsHost(Protocol):
+        async def create(self, *, filename: str, purpose: _Purpose, bytes: int, mime_type: str) -> Upload: ...
+        async def cancel(self, upload_id: str) -> Upload: ...
+        async def complete(
+            self, upload_id: str, *, part_ids: Sequence[str], md5: str | NotGiven = ...
+        ) -> Upload: ...
+        @property
+        def parts(self) -> _AsyncPartsHost: ...
+
 
 __all__ = ["AsyncUploadsParallelMixin", "UploadFailedError", "UploadsParallelMixin"]
 
@@ -99,7 +139,7 @@ class UploadsParallelMixin:
     """``client.uploads.upload_file_parallel``."""
 
     def upload_file_parallel(
-        self,
+        self: _UploadsHost,
         file: str | os.PathLike[str] | IO[bytes],
         *,
         purpose: Any,
@@ -112,10 +152,9 @@ class UploadsParallelMixin:
     ) -> Upload:
         """Upload ``file`` (a path or a seekable binary file) in ``part_size`` parts, ``max_concurrency`` at
         a time; returns the completed ``Upload`` (its ``file`` is the new File)."""
-        me: Any = self
         plan = _Plan(file, filename, mime_type, part_size, max_concurrency)
         try:
-            upload = me.create(
+            upload = self.create(
                 bytes=plan.total, filename=plan.filename, mime_type=plan.mime_type, purpose=purpose
             )
             ids: list[str | None] = [None] * plan.parts
@@ -126,7 +165,7 @@ class UploadsParallelMixin:
 
             def send(index: int, chunk: bytes) -> None:
                 try:
-                    part = me.parts.create(upload.id, data=chunk, max_retries=part_retries)
+                    part = self.parts.create(upload.id, data=chunk, max_retries=part_retries)
                     ids[index] = part.id
                     with lock:
                         sent[0] += len(chunk)
@@ -147,9 +186,10 @@ class UploadsParallelMixin:
                     pool.submit(send, index, plan.read())
             if failed:
                 index, exc = min(failed, key=lambda f: f[0])
-                me.cancel(upload.id)
+                self.cancel(upload.id)
                 raise UploadFailedError(_message(index, plan.parts, exc), upload.id) from exc
-            return me.complete(upload.id, part_ids=ids, md5=plan.md5.hexdigest())  # type: ignore[no-any-return]
+            # no part failed, so every slot holds its part's id
+            return self.complete(upload.id, part_ids=cast("list[str]", ids), md5=plan.md5.hexdigest())
         finally:
             plan.close()
 
@@ -158,7 +198,7 @@ class AsyncUploadsParallelMixin:
     """``client.uploads.upload_file_parallel`` (async; ``on_progress`` may be async)."""
 
     async def upload_file_parallel(
-        self,
+        self: _AsyncUploadsHost,
         file: str | os.PathLike[str] | IO[bytes],
         *,
         purpose: Any,
@@ -169,10 +209,9 @@ class AsyncUploadsParallelMixin:
         part_retries: int = 3,
         on_progress: Progress | None = None,
     ) -> Upload:
-        me: Any = self
         plan = _Plan(file, filename, mime_type, part_size, max_concurrency)
         try:
-            upload = await me.create(
+            upload = await self.create(
                 bytes=plan.total, filename=plan.filename, mime_type=plan.mime_type, purpose=purpose
             )
             ids: list[str | None] = [None] * plan.parts
@@ -182,7 +221,7 @@ class AsyncUploadsParallelMixin:
 
             async def send(index: int, chunk: bytes) -> None:
                 try:
-                    part = await me.parts.create(upload.id, data=chunk, max_retries=part_retries)
+                    part = await self.parts.create(upload.id, data=chunk, max_retries=part_retries)
                     ids[index] = part.id
                     sent[0] += len(chunk)
                     if on_progress is not None:
@@ -211,8 +250,16 @@ class AsyncUploadsParallelMixin:
                 raise
             if failed:
                 index, exc = min(failed, key=lambda f: f[0])
-                await me.cancel(upload.id)
+                await self.cancel(upload.id)
                 raise UploadFailedError(_message(index, plan.parts, exc), upload.id) from exc
-            return await me.complete(upload.id, part_ids=ids, md5=plan.md5.hexdigest())  # type: ignore[no-any-return]
+            # no part failed, so every slot holds its part's id
+            return await self.complete(upload.id, part_ids=cast("list[str]", ids), md5=plan.md5.hexdigest())
         finally:
             plan.close()
+
+
+if TYPE_CHECKING:
+
+    def _hosts(uploads: Uploads, auploads: AsyncUploads) -> tuple[_UploadsHost, _AsyncUploadsHost]:
+        """Never called: mypy checks here that each generated class is the host its mixins expect."""
+        return uploads, auploads

@@ -10,14 +10,50 @@ whatever terminal status it reached; ``wait`` raises :class:`~openai_kit.polling
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypedDict
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, TypedDict
 
 from .polling import await_for, wait_for
 
 if TYPE_CHECKING:
+    from typing import Protocol
+
+    from typing_extensions import Self
+
+    from .pagination import AsyncCursorPage, SyncCursorPage
+    from .resources.batches import AsyncBatches, Batches
+    from .resources.fine_tuning.jobs import AsyncJobs, Jobs
     from .types.batches import Batch
     from .types.fine_tuning import FineTuningJob, FineTuningJobEvent
+
+    # The hosts of the mixins: the generated calls each makes (``with_raw_response`` is typed as the
+    # resource itself, as in _resource.py); _hosts() at the end checks them against the generated classes.
+    class _BatchesHost(Protocol):
+        @property
+        def with_raw_response(self) -> Self: ...
+        def retrieve(self, batch_id: str) -> Batch: ...
+
+    class _AsyncBatchesHost(Protocol):
+        @property
+        def with_raw_response(self) -> Self: ...
+        async def retrieve(self, batch_id: str) -> Batch: ...
+
+    class _JobsHost(Protocol):
+        @property
+        def with_raw_response(self) -> Self: ...
+        def retrieve(self, fine_tuning_job_id: str) -> FineTuningJob: ...
+        def list_events(
+            self, fine_tuning_job_id: str, *, limit: int
+        ) -> SyncCursorPage[FineTuningJobEvent]: ...
+
+    class _AsyncJobsHost(Protocol):
+        @property
+        def with_raw_response(self) -> Self: ...
+        async def retrieve(self, fine_tuning_job_id: str) -> FineTuningJob: ...
+        def list_events(
+            self, fine_tuning_job_id: str, *, limit: int
+        ) -> AsyncCursorPage[FineTuningJobEvent]: ...
+
 
 __all__ = [
     "AsyncBatchesWaitMixin",
@@ -47,16 +83,19 @@ class BatchesWaitMixin:
     """``client.batches.poll`` / ``wait``."""
 
     def poll(
-        self, batch_id: str, *, poll_interval_ms: int | None = None, timeout: float | None = None
+        self: _BatchesHost,
+        batch_id: str,
+        *,
+        poll_interval_ms: int | None = None,
+        timeout: float | None = None,
     ) -> Batch:
         """Fetch the batch every ``poll_interval_ms`` (1000) until it is completed, failed, expired or
         cancelled; return it whatever the outcome."""
-        me: Any = self
-        get = lambda: me.with_raw_response.retrieve(batch_id)  # noqa: E731
-        return wait_for(get, timeout=timeout, **_pace(poll_interval_ms or 1000, 1, 1))  # type: ignore[no-any-return]
+        get = lambda: self.with_raw_response.retrieve(batch_id)  # noqa: E731
+        return wait_for(get, timeout=timeout, **_pace(poll_interval_ms or 1000, 1, 1))
 
     def wait(
-        self,
+        self: _BatchesHost,
         batch_id: str,
         *,
         timeout: float | None = None,
@@ -66,24 +105,26 @@ class BatchesWaitMixin:
     ) -> Batch:
         """Wait for the batch to complete (the delay grows from ``interval`` to ``max_interval``); raise
         ``PollFailedError`` / ``PollCancelledError`` / ``PollTimeoutError`` otherwise."""
-        me: Any = self
-        get = lambda: me.with_raw_response.retrieve(batch_id)  # noqa: E731
+        get = lambda: self.with_raw_response.retrieve(batch_id)  # noqa: E731
         pace = _pace(poll_interval_ms, interval, max_interval)
-        return wait_for(get, timeout=timeout, raise_on_failure=True, **pace)  # type: ignore[no-any-return]
+        return wait_for(get, timeout=timeout, raise_on_failure=True, **pace)
 
 
 class AsyncBatchesWaitMixin:
     """``client.batches.poll`` / ``wait`` (async)."""
 
     async def poll(
-        self, batch_id: str, *, poll_interval_ms: int | None = None, timeout: float | None = None
+        self: _AsyncBatchesHost,
+        batch_id: str,
+        *,
+        poll_interval_ms: int | None = None,
+        timeout: float | None = None,
     ) -> Batch:
-        me: Any = self
-        get = lambda: me.with_raw_response.retrieve(batch_id)  # noqa: E731
+        get = lambda: self.with_raw_response.retrieve(batch_id)  # noqa: E731
         return await await_for(get, timeout=timeout, **_pace(poll_interval_ms or 1000, 1, 1))
 
     async def wait(
-        self,
+        self: _AsyncBatchesHost,
         batch_id: str,
         *,
         timeout: float | None = None,
@@ -91,13 +132,12 @@ class AsyncBatchesWaitMixin:
         max_interval: float = 30.0,
         poll_interval_ms: int | None = None,
     ) -> Batch:
-        me: Any = self
-        get = lambda: me.with_raw_response.retrieve(batch_id)  # noqa: E731
+        get = lambda: self.with_raw_response.retrieve(batch_id)  # noqa: E731
         pace = _pace(poll_interval_ms, interval, max_interval)
         return await await_for(get, timeout=timeout, raise_on_failure=True, **pace)
 
 
-def _new_events(page: Any, seen: set[str]) -> list[Any]:
+def _new_events(page: Iterable[FineTuningJobEvent], seen: set[str]) -> list[FineTuningJobEvent]:
     """Events not seen yet, oldest first (the API lists newest first)."""
     fresh = []
     for event in page:
@@ -112,7 +152,7 @@ class FineTuningJobsWaitMixin:
     """``client.fine_tuning.jobs.wait``."""
 
     def wait(
-        self,
+        self: _JobsHost,
         fine_tuning_job_id: str,
         *,
         on_event: Callable[[FineTuningJobEvent], object] | None = None,
@@ -125,25 +165,24 @@ class FineTuningJobsWaitMixin:
         """Wait until the job has succeeded (``PollFailedError`` / ``PollCancelledError`` otherwise, unless
         ``raise_on_failure=False``). With ``on_event``, each poll also reads the job's new events and
         hands them over oldest first, each once."""
-        me: Any = self
         seen: set[str] = set()
 
-        def get() -> Any:
-            raw = me.with_raw_response.retrieve(fine_tuning_job_id)
+        def get() -> FineTuningJob:  # a raw response at run time: wait_for reads its poll-after header
+            raw = self.with_raw_response.retrieve(fine_tuning_job_id)
             if on_event is not None:
-                for event in _new_events(me.list_events(fine_tuning_job_id, limit=100), seen):
+                for event in _new_events(self.list_events(fine_tuning_job_id, limit=100), seen):
                     on_event(event)
             return raw
 
         pace = _pace(poll_interval_ms, interval, max_interval)
-        return wait_for(get, timeout=timeout, raise_on_failure=raise_on_failure, **pace)  # type: ignore[no-any-return]
+        return wait_for(get, timeout=timeout, raise_on_failure=raise_on_failure, **pace)
 
 
 class AsyncFineTuningJobsWaitMixin:
     """``client.fine_tuning.jobs.wait`` (async; ``on_event`` may be async)."""
 
     async def wait(
-        self,
+        self: _AsyncJobsHost,
         fine_tuning_job_id: str,
         *,
         on_event: Callable[[FineTuningJobEvent], object | Awaitable[object]] | None = None,
@@ -153,14 +192,13 @@ class AsyncFineTuningJobsWaitMixin:
         poll_interval_ms: int | None = None,
         raise_on_failure: bool = True,
     ) -> FineTuningJob:
-        me: Any = self
         seen: set[str] = set()
 
-        async def get() -> Any:
-            raw = await me.with_raw_response.retrieve(fine_tuning_job_id)
+        async def get() -> FineTuningJob:  # a raw response at run time (see the sync twin)
+            raw = await self.with_raw_response.retrieve(fine_tuning_job_id)
             if on_event is not None:
                 fresh = []
-                async for event in me.list_events(fine_tuning_job_id, limit=100):
+                async for event in self.list_events(fine_tuning_job_id, limit=100):
                     if event.id in seen:
                         break
                     fresh.append(event)
@@ -172,3 +210,12 @@ class AsyncFineTuningJobsWaitMixin:
 
         pace = _pace(poll_interval_ms, interval, max_interval)
         return await await_for(get, timeout=timeout, raise_on_failure=raise_on_failure, **pace)
+
+
+if TYPE_CHECKING:
+
+    def _hosts(
+        batches: Batches, abatches: AsyncBatches, jobs: Jobs, ajobs: AsyncJobs
+    ) -> tuple[_BatchesHost, _AsyncBatchesHost, _JobsHost, _AsyncJobsHost]:
+        """Never called: mypy checks here that each generated class is the host its mixin expects."""
+        return batches, abatches, jobs, ajobs

@@ -288,7 +288,7 @@ class Toolset:
     def run_call(self, call: ToolCall) -> ToolResult:
         """Run one call (hooks included); never raises: an exception becomes an error result."""
         try:
-            verdict: Any = self.before_call(call) if self.before_call else None
+            verdict = self.before_call(call) if self.before_call else None
             if inspect.isawaitable(verdict):
                 raise TypeError("before_call returned an awaitable; use the async loop for async hooks")
             if verdict is False:
@@ -324,7 +324,7 @@ class Toolset:
         import asyncio
 
         try:
-            verdict: Any = self.before_call(call) if self.before_call else None
+            verdict = self.before_call(call) if self.before_call else None
             if inspect.isawaitable(verdict):
                 verdict = await verdict
             if verdict is False:

@@ -117,8 +117,6 @@ TOP_LEVEL_EXCEPTIONS = {
     "AsyncComputerDriver": "the official SDK's computer-use toolkit: not in openai-kit",
     "ComputerToolset": "the official SDK's computer-use toolkit: not in openai-kit",
     "AsyncComputerToolset": "the official SDK's computer-use toolkit: not in openai-kit",
-    "ReconnectingEvent": "websocket reconnection hooks of the official realtime client: not in openai-kit",
-    "ReconnectingOverrides": "websocket reconnection hooks of the official realtime client: not in openai-kit",
 }
 
 

@@ -39,6 +39,7 @@ FUZZ_EXAMPLES = int(os.environ.get("OPENAI_KIT_FUZZ_EXAMPLES", "400"))
 #: the operations the local server implements
 IMPLEMENTED = (
     r"^/(models|chat/completions|completions|responses|embeddings|moderations|files|uploads|batches"
+    r"|evals|containers|skills|content_provenance_checks"
     r"|vector_stores|threads|assistants|images|audio|conversations|fine_tuning)[^?]*$"
 )
 LISTS = (
@@ -48,6 +49,10 @@ LISTS = (
     "/batches",
     "/vector_stores",
     "/chat/completions",
+    "/evals",
+    "/containers",
+    "/skills",
+    "/audio/voice_consents",
 )
 ERROR_KEYS = {"message", "type", "param", "code"}
 

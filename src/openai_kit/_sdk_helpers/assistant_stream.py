@@ -25,15 +25,61 @@ each event; the two handlers only differ in how they read events and call hooks.
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._models import validate_python
 from ._folding import AsyncStreamManager, StreamManager, no_stream_param
 
 if TYPE_CHECKING:
+    from typing import Literal, Protocol
+
     from .._streaming import AsyncStream, Stream
-    from ..types.beta.threads import Message2, Run, RunStep
+    from ..resources.beta.threads import AsyncRuns, AsyncThreads, Runs, Threads
+    from ..types.beta.threads import (
+        AssistantStreamEvent,
+        Message2,
+        Run,
+        RunStep,
+        SubmitToolOutputsRunRequestToolOutputParam,
+    )
+
+    # The hosts of the stream mixins: the streaming calls they make on the generated class they join
+    # (checked against the generated classes by _hosts() at the end).
+    _ToolOutputs = Sequence[SubmitToolOutputsRunRequestToolOutputParam]
+
+    class _RunsHost(Protocol):
+        def create(
+            self, thread_id: str, *, assistant_id: str, stream: Literal[True]
+        ) -> Stream[AssistantStreamEvent]: ...
+        def submit_tool_outputs(
+            self, run_id: str, *, thread_id: str, tool_outputs: _ToolOutputs, stream: Literal[True]
+        ) -> Stream[AssistantStreamEvent]: ...
+        def stream(
+            self, *, thread_id: str, event_handler: AssistantEventHandler | None = None, **params: Any
+        ) -> StreamManager[Any]: ...
+
+    class _AsyncRunsHost(Protocol):
+        async def create(
+            self, thread_id: str, *, assistant_id: str, stream: Literal[True]
+        ) -> AsyncStream[AssistantStreamEvent]: ...
+        async def submit_tool_outputs(
+            self, run_id: str, *, thread_id: str, tool_outputs: _ToolOutputs, stream: Literal[True]
+        ) -> AsyncStream[AssistantStreamEvent]: ...
+        def stream(
+            self, *, thread_id: str, event_handler: AsyncAssistantEventHandler | None = None, **params: Any
+        ) -> AsyncStreamManager[Any]: ...
+
+    class _ThreadsHost(Protocol):
+        def create_and_run(
+            self, *, assistant_id: str, stream: Literal[True]
+        ) -> Stream[AssistantStreamEvent]: ...
+
+    class _AsyncThreadsHost(Protocol):
+        async def create_and_run(
+            self, *, assistant_id: str, stream: Literal[True]
+        ) -> AsyncStream[AssistantStreamEvent]: ...
+
 
 __all__ = [
     "AssistantEventHandler",
@@ -201,8 +247,11 @@ class _RunState:
         if created:
             if self._open_text is not None and self._open_text != (message.id, index):
                 previous_message, previous_index = self._open_text
-                prev: Any = self._messages[previous_message].content[previous_index]
-                self._emit("on_text_done", prev.text)
+                from ..types.beta.threads import MessageContentTextObject
+
+                prev = self._messages[previous_message].content[previous_index]
+                if isinstance(prev, MessageContentTextObject):  # always: only a text part is opened
+                    self._emit("on_text_done", prev.text)
             self._open_text = (message.id, index)
             self._emit("on_text_created", part.text)
         if delta.text is not None:
@@ -394,7 +443,9 @@ class AsyncAssistantEventHandler(_RunState):
             await self._raw.close()
 
 
-def _sync(start: Callable[[], Any], handler: AssistantEventHandler | None) -> StreamManager[Any]:
+def _sync(
+    start: Callable[[], Stream[AssistantStreamEvent]], handler: AssistantEventHandler | None
+) -> StreamManager[AssistantEventHandler]:
     """The ``with`` block that makes the request and hands back the handler, which is the stream."""
     h = handler or AssistantEventHandler()
 
@@ -405,7 +456,10 @@ def _sync(start: Callable[[], Any], handler: AssistantEventHandler | None) -> St
     return StreamManager(open)
 
 
-def _async(start: Callable[[], Any], handler: AsyncAssistantEventHandler | None) -> AsyncStreamManager[Any]:
+def _async(
+    start: Callable[[], Awaitable[AsyncStream[AssistantStreamEvent]]],
+    handler: AsyncAssistantEventHandler | None,
+) -> AsyncStreamManager[AsyncAssistantEventHandler]:
     h = handler or AsyncAssistantEventHandler()
 
     async def open() -> AsyncAssistantEventHandler:
@@ -419,20 +473,19 @@ class RunsStreamMixin:
     """``client.beta.threads.runs``: ``stream`` and ``submit_tool_outputs_stream``."""
 
     def stream(
-        self, *, thread_id: str, event_handler: AssistantEventHandler | None = None, **params: Any
+        self: _RunsHost, *, thread_id: str, event_handler: AssistantEventHandler | None = None, **params: Any
     ) -> StreamManager[Any]:
-        me: Any = self
         no_stream_param(params)
-        return _sync(lambda: me.create(thread_id, stream=True, **params), event_handler)
+        return _sync(lambda: self.create(thread_id, stream=True, **params), event_handler)
 
     def create_and_stream(
-        self, *, thread_id: str, event_handler: AssistantEventHandler | None = None, **params: Any
+        self: _RunsHost, *, thread_id: str, event_handler: AssistantEventHandler | None = None, **params: Any
     ) -> StreamManager[Any]:
         """The official SDK's older name of :meth:`stream`."""
         return self.stream(thread_id=thread_id, event_handler=event_handler, **params)
 
     def submit_tool_outputs_stream(
-        self,
+        self: _RunsHost,
         *,
         tool_outputs: Any,
         run_id: str,
@@ -440,10 +493,9 @@ class RunsStreamMixin:
         event_handler: AssistantEventHandler | None = None,
         **options: Any,
     ) -> StreamManager[Any]:
-        me: Any = self
         no_stream_param(options)
         return _sync(
-            lambda: me.submit_tool_outputs(
+            lambda: self.submit_tool_outputs(
                 run_id, thread_id=thread_id, tool_outputs=list(tool_outputs), stream=True, **options
             ),
             event_handler,
@@ -454,31 +506,37 @@ class ThreadsStreamMixin:
     """``client.beta.threads.create_and_run_stream``."""
 
     def create_and_run_stream(
-        self, *, event_handler: AssistantEventHandler | None = None, **params: Any
+        self: _ThreadsHost, *, event_handler: AssistantEventHandler | None = None, **params: Any
     ) -> StreamManager[Any]:
-        me: Any = self
         no_stream_param(params)
-        return _sync(lambda: me.create_and_run(stream=True, **params), event_handler)
+        return _sync(lambda: self.create_and_run(stream=True, **params), event_handler)
 
 
 class AsyncRunsStreamMixin:
     """``client.beta.threads.runs`` (async): ``stream`` and ``submit_tool_outputs_stream``."""
 
     def stream(
-        self, *, thread_id: str, event_handler: AsyncAssistantEventHandler | None = None, **params: Any
+        self: _AsyncRunsHost,
+        *,
+        thread_id: str,
+        event_handler: AsyncAssistantEventHandler | None = None,
+        **params: Any,
     ) -> AsyncStreamManager[Any]:
-        me: Any = self
         no_stream_param(params)
-        return _async(lambda: me.create(thread_id, stream=True, **params), event_handler)
+        return _async(lambda: self.create(thread_id, stream=True, **params), event_handler)
 
     def create_and_stream(
-        self, *, thread_id: str, event_handler: AsyncAssistantEventHandler | None = None, **params: Any
+        self: _AsyncRunsHost,
+        *,
+        thread_id: str,
+        event_handler: AsyncAssistantEventHandler | None = None,
+        **params: Any,
     ) -> AsyncStreamManager[Any]:
         """The official SDK's older name of :meth:`stream`."""
         return self.stream(thread_id=thread_id, event_handler=event_handler, **params)
 
     def submit_tool_outputs_stream(
-        self,
+        self: _AsyncRunsHost,
         *,
         tool_outputs: Any,
         run_id: str,
@@ -486,10 +544,9 @@ class AsyncRunsStreamMixin:
         event_handler: AsyncAssistantEventHandler | None = None,
         **options: Any,
     ) -> AsyncStreamManager[Any]:
-        me: Any = self
         no_stream_param(options)
         return _async(
-            lambda: me.submit_tool_outputs(
+            lambda: self.submit_tool_outputs(
                 run_id, thread_id=thread_id, tool_outputs=list(tool_outputs), stream=True, **options
             ),
             event_handler,
@@ -500,8 +557,16 @@ class AsyncThreadsStreamMixin:
     """``client.beta.threads.create_and_run_stream`` (async)."""
 
     def create_and_run_stream(
-        self, *, event_handler: AsyncAssistantEventHandler | None = None, **params: Any
+        self: _AsyncThreadsHost, *, event_handler: AsyncAssistantEventHandler | None = None, **params: Any
     ) -> AsyncStreamManager[Any]:
-        me: Any = self
         no_stream_param(params)
-        return _async(lambda: me.create_and_run(stream=True, **params), event_handler)
+        return _async(lambda: self.create_and_run(stream=True, **params), event_handler)
+
+
+if TYPE_CHECKING:
+
+    def _hosts(
+        runs: Runs, aruns: AsyncRuns, threads: Threads, athreads: AsyncThreads
+    ) -> tuple[_RunsHost, _AsyncRunsHost, _ThreadsHost, _AsyncThreadsHost]:
+        """Never called: mypy checks here that each generated class is the host its mixins expect."""
+        return runs, aruns, threads, athreads

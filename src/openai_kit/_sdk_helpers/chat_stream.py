@@ -35,8 +35,45 @@ from ._folding import AsyncFoldingStream, AsyncStreamManager, FoldingStream, Str
 from .parsing import _chat_params, _json_or_none, _parse_chat, _strict_tools
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Literal, Protocol
+
     from .._streaming import AsyncStream, Stream
-    from ..types.chat import ChatCompletion, ChatCompletionChunk
+    from .._types import NotGiven
+    from ..resources.chat.completions import AsyncCompletions, Completions
+    from ..types.chat import (
+        ChatCompletion,
+        ChatCompletionChunk,
+        ChatCompletionRequestMessageParam,
+        ModelIdsSharedParam,
+    )
+
+    # The hosts of the mixins: the generated ``create``, one protocol per overload used (a call that
+    # forwards ``**params`` to an overloaded method would be typed Any); _hosts() at the end checks
+    # them against the generated classes.
+    _Messages = Sequence[ChatCompletionRequestMessageParam]
+    _NoStream = Literal[False] | None | NotGiven
+
+    class _CompletionsHost(Protocol):
+        def create(
+            self, *, messages: _Messages, model: ModelIdsSharedParam, stream: _NoStream = ...
+        ) -> ChatCompletion: ...
+
+    class _CompletionsStreamHost(Protocol):
+        def create(
+            self, *, messages: _Messages, model: ModelIdsSharedParam, stream: Literal[True]
+        ) -> Stream[ChatCompletionChunk]: ...
+
+    class _AsyncCompletionsHost(Protocol):
+        async def create(
+            self, *, messages: _Messages, model: ModelIdsSharedParam, stream: _NoStream = ...
+        ) -> ChatCompletion: ...
+
+    class _AsyncCompletionsStreamHost(Protocol):
+        async def create(
+            self, *, messages: _Messages, model: ModelIdsSharedParam, stream: Literal[True]
+        ) -> AsyncStream[ChatCompletionChunk]: ...
+
 
 __all__ = [
     "AsyncChatCompletionStream",
@@ -317,18 +354,16 @@ class AsyncChatCompletionStream(AsyncFoldingStream):
 class ChatCompletionsMixin:
     """``client.chat.completions``: ``parse`` and ``stream``."""
 
-    def parse(self, **params: Any) -> ChatCompletion:
-        me: Any = self
+    def parse(self: _CompletionsHost, **params: Any) -> ChatCompletion:
         model = _chat_params(params)
-        return _parse_chat(me.create(**params), model, _strict_tools(params))
+        return _parse_chat(self.create(**params), model, _strict_tools(params))
 
-    def stream(self, **params: Any) -> StreamManager[ChatCompletionStream]:
-        me: Any = self
+    def stream(self: _CompletionsStreamHost, **params: Any) -> StreamManager[ChatCompletionStream]:
         params = no_stream_param(params)
         model = _chat_params(params)
         return StreamManager(
             lambda: ChatCompletionStream(
-                me.create(**params, stream=True), ChatCompletionAccumulator(model, _strict_tools(params))
+                self.create(**params, stream=True), ChatCompletionAccumulator(model, _strict_tools(params))
             )
         )
 
@@ -336,18 +371,27 @@ class ChatCompletionsMixin:
 class AsyncChatCompletionsMixin:
     """``client.chat.completions`` (async): ``parse`` and ``stream``."""
 
-    async def parse(self, **params: Any) -> ChatCompletion:
-        me: Any = self
+    async def parse(self: _AsyncCompletionsHost, **params: Any) -> ChatCompletion:
         model = _chat_params(params)
-        return _parse_chat(await me.create(**params), model, _strict_tools(params))
+        return _parse_chat(await self.create(**params), model, _strict_tools(params))
 
-    def stream(self, **params: Any) -> AsyncStreamManager[AsyncChatCompletionStream]:
-        me: Any = self
+    def stream(
+        self: _AsyncCompletionsStreamHost, **params: Any
+    ) -> AsyncStreamManager[AsyncChatCompletionStream]:
         params = no_stream_param(params)
         model = _chat_params(params)
 
         async def start() -> AsyncChatCompletionStream:
-            raw = await me.create(**params, stream=True)
+            raw = await self.create(**params, stream=True)
             return AsyncChatCompletionStream(raw, ChatCompletionAccumulator(model, _strict_tools(params)))
 
         return AsyncStreamManager(start)
+
+
+if TYPE_CHECKING:
+
+    def _hosts(
+        completions: Completions, acompletions: AsyncCompletions
+    ) -> tuple[_CompletionsHost, _CompletionsStreamHost, _AsyncCompletionsHost, _AsyncCompletionsStreamHost]:
+        """Never called: mypy checks here that each generated class is the host its mixin expects."""
+        return completions, completions, acompletions, acompletions

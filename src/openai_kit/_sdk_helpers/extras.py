@@ -25,7 +25,38 @@ from .._utils import path_param
 from .run_polling import _await, _seconds, _wait
 
 if TYPE_CHECKING:
+    from typing import Protocol
+
     from .._client import AsyncOpenAI, OpenAI
+    from .._parallel_upload import _AsyncUploadsHost, _UploadsHost
+    from ..resources.files import AsyncFiles, Files
+    from ..resources.videos import AsyncVideos, Videos
+    from ..types.files import FileObject
+    from ..types.uploads import Upload
+    from ..types.videos import Video
+
+    # The hosts of the mixins: the generated calls each makes (the uploads host is in
+    # _parallel_upload.py); _hosts() at the end checks them against the generated classes.
+    class _FilesHost(Protocol):
+        _client: OpenAI
+
+        def retrieve(self, file_id: str) -> FileObject: ...
+
+    class _AsyncFilesHost(Protocol):
+        _client: AsyncOpenAI
+
+        async def retrieve(self, file_id: str) -> FileObject: ...
+
+    class _VideosHost(Protocol):
+        def retrieve(self, video_id: str) -> Video: ...
+        def create(self, *, prompt: str) -> Video: ...
+        def poll(self, video_id: str, *, poll_interval_ms: int | NotGiven = ...) -> Video: ...
+
+    class _AsyncVideosHost(Protocol):
+        async def retrieve(self, video_id: str) -> Video: ...
+        async def create(self, *, prompt: str) -> Video: ...
+        async def poll(self, video_id: str, *, poll_interval_ms: int | NotGiven = ...) -> Video: ...
+
 
 __all__ = [
     "AsyncBetaChatMixin",
@@ -60,23 +91,20 @@ def _retrieve_content_deprecated() -> None:
 
 
 class FilesHelpers:
-    _client: OpenAI
-
     def wait_for_processing(
-        self, id: str, *, poll_interval: float = 5.0, max_wait_seconds: float = 1800
-    ) -> Any:
+        self: _FilesHost, id: str, *, poll_interval: float = 5.0, max_wait_seconds: float = 1800
+    ) -> FileObject:
         """Retrieve the file every ``poll_interval`` seconds until it is processed (or failed)."""
-        me: Any = self
         start = time.monotonic()
-        file = me.retrieve(id)
+        file = self.retrieve(id)
         while not _processing_done(file):
             if time.monotonic() - start > max_wait_seconds:
                 raise _processing_timeout(id, time.monotonic() - start)
             time.sleep(poll_interval)
-            file = me.retrieve(id)
+            file = self.retrieve(id)
         return file
 
-    def retrieve_content(self, file_id: str, **options: Any) -> str:
+    def retrieve_content(self: _FilesHost, file_id: str, **options: Any) -> str:
         """The file's content as text (deprecated in the official SDK: use ``content()``)."""
         _retrieve_content_deprecated()
         result: str = self._client.request(
@@ -86,24 +114,21 @@ class FilesHelpers:
 
 
 class AsyncFilesHelpers:
-    _client: AsyncOpenAI
-
     async def wait_for_processing(
-        self, id: str, *, poll_interval: float = 5.0, max_wait_seconds: float = 1800
-    ) -> Any:
+        self: _AsyncFilesHost, id: str, *, poll_interval: float = 5.0, max_wait_seconds: float = 1800
+    ) -> FileObject:
         import asyncio
 
-        me: Any = self
         start = time.monotonic()
-        file = await me.retrieve(id)
+        file = await self.retrieve(id)
         while not _processing_done(file):
             if time.monotonic() - start > max_wait_seconds:
                 raise _processing_timeout(id, time.monotonic() - start)
             await asyncio.sleep(poll_interval)
-            file = await me.retrieve(id)
+            file = await self.retrieve(id)
         return file
 
-    async def retrieve_content(self, file_id: str, **options: Any) -> str:
+    async def retrieve_content(self: _AsyncFilesHost, file_id: str, **options: Any) -> str:
         _retrieve_content_deprecated()
         result: str = await self._client.request(
             "GET", f"/files/{path_param('file_id', file_id)}/content", cast_to=str, options=options
@@ -140,7 +165,7 @@ def _parts(file: os.PathLike[str] | bytes, chunk: int) -> Iterator[bytes]:
 
 class UploadsHelpers(UploadsParallelMixin):
     def upload_file_chunked(
-        self,
+        self: _UploadsHost,
         *,
         file: os.PathLike[str] | bytes,
         mime_type: str,
@@ -149,18 +174,17 @@ class UploadsHelpers(UploadsParallelMixin):
         bytes: int | None = None,
         part_size: int | None = None,
         md5: str | NotGiven = NOT_GIVEN,
-    ) -> Any:
+    ) -> Upload:
         """Upload a file of any size: an Upload, its parts one after the other, then ``complete``."""
-        me: Any = self
         name, total, chunk = _upload_plan(file, filename, bytes, part_size)
-        upload = me.create(bytes=total, filename=name, mime_type=mime_type, purpose=purpose)
-        part_ids = [me.parts.create(upload.id, data=part).id for part in _parts(file, chunk)]
-        return me.complete(upload.id, part_ids=part_ids, md5=md5)
+        upload = self.create(bytes=total, filename=name, mime_type=mime_type, purpose=purpose)
+        part_ids = [self.parts.create(upload.id, data=part).id for part in _parts(file, chunk)]
+        return self.complete(upload.id, part_ids=part_ids, md5=md5)
 
 
 class AsyncUploadsHelpers(AsyncUploadsParallelMixin):
     async def upload_file_chunked(
-        self,
+        self: _AsyncUploadsHost,
         *,
         file: os.PathLike[str] | bytes,
         mime_type: str,
@@ -169,12 +193,11 @@ class AsyncUploadsHelpers(AsyncUploadsParallelMixin):
         bytes: int | None = None,
         part_size: int | None = None,
         md5: str | NotGiven = NOT_GIVEN,
-    ) -> Any:
-        me: Any = self
+    ) -> Upload:
         name, total, chunk = _upload_plan(file, filename, bytes, part_size)
-        upload = await me.create(bytes=total, filename=name, mime_type=mime_type, purpose=purpose)
-        part_ids = [(await me.parts.create(upload.id, data=part)).id for part in _parts(file, chunk)]
-        return await me.complete(upload.id, part_ids=part_ids, md5=md5)
+        upload = await self.create(bytes=total, filename=name, mime_type=mime_type, purpose=purpose)
+        part_ids = [(await self.parts.create(upload.id, data=part)).id for part in _parts(file, chunk)]
+        return await self.complete(upload.id, part_ids=part_ids, md5=md5)
 
 
 # -- videos ---------------------------------------------------------------------------------------------
@@ -183,29 +206,31 @@ def _interval(poll_interval_ms: int | NotGiven | None) -> int | None:
 
 
 class VideosHelpers:
-    def poll(self, video_id: str, *, poll_interval_ms: int | NotGiven = NOT_GIVEN) -> Any:
+    def poll(self: _VideosHost, video_id: str, *, poll_interval_ms: int | NotGiven = NOT_GIVEN) -> Video:
         """Retrieve the video until it is completed or failed."""
-        me: Any = self
         _seconds(_interval(poll_interval_ms))
-        return _wait(lambda: me.retrieve(video_id), _interval(poll_interval_ms))
+        return _wait(lambda: self.retrieve(video_id), _interval(poll_interval_ms))
 
-    def create_and_poll(self, *, poll_interval_ms: int | NotGiven = NOT_GIVEN, **params: Any) -> Any:
+    def create_and_poll(
+        self: _VideosHost, *, poll_interval_ms: int | NotGiven = NOT_GIVEN, **params: Any
+    ) -> Video:
         """``create`` (same parameters), then ``poll`` until the video is done."""
-        me: Any = self
-        video = me.create(**params)
-        return me.poll(video.id, poll_interval_ms=poll_interval_ms)
+        video = self.create(**params)
+        return self.poll(video.id, poll_interval_ms=poll_interval_ms)
 
 
 class AsyncVideosHelpers:
-    async def poll(self, video_id: str, *, poll_interval_ms: int | NotGiven = NOT_GIVEN) -> Any:
-        me: Any = self
+    async def poll(
+        self: _AsyncVideosHost, video_id: str, *, poll_interval_ms: int | NotGiven = NOT_GIVEN
+    ) -> Video:
         _seconds(_interval(poll_interval_ms))
-        return await _await(lambda: me.retrieve(video_id), _interval(poll_interval_ms))
+        return await _await(lambda: self.retrieve(video_id), _interval(poll_interval_ms))
 
-    async def create_and_poll(self, *, poll_interval_ms: int | NotGiven = NOT_GIVEN, **params: Any) -> Any:
-        me: Any = self
-        video = await me.create(**params)
-        return await me.poll(video.id, poll_interval_ms=poll_interval_ms)
+    async def create_and_poll(
+        self: _AsyncVideosHost, *, poll_interval_ms: int | NotGiven = NOT_GIVEN, **params: Any
+    ) -> Video:
+        video = await self.create(**params)
+        return await self.poll(video.id, poll_interval_ms=poll_interval_ms)
 
 
 # -- fine-tuning checkpoint permissions -----------------------------------------------------------------
@@ -301,3 +326,12 @@ class AsyncBetaChatMixin:
     @property
     def chat(self) -> Any:
         return _BetaChat(self._client)
+
+
+if TYPE_CHECKING:
+
+    def _hosts(
+        files: Files, afiles: AsyncFiles, videos: Videos, avideos: AsyncVideos
+    ) -> tuple[_FilesHost, _AsyncFilesHost, _VideosHost, _AsyncVideosHost]:
+        """Never called: mypy checks here that each generated class is the host its mixin expects."""
+        return files, afiles, videos, avideos

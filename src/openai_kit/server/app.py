@@ -24,17 +24,23 @@ from .routes import (
     batches,
     chat,
     completions,
+    containers,
     conversations,
     embeddings,
+    evals,
     files,
     fine_tuning,
+    graders,
     images,
     models,
+    provenance,
     realtime,
     responses,
     runs,
+    skills,
     uploads,
     vector_stores,
+    voices,
 )
 from .settings import ServerSettings
 from .state import ServerState
@@ -59,6 +65,12 @@ ROUTE_MODULES = (
     conversations,
     fine_tuning,
     realtime,
+    evals,
+    graders,
+    containers,
+    skills,
+    provenance,
+    voices,
 )
 
 
@@ -150,6 +162,7 @@ def create_app(settings: ServerSettings | None = None) -> Starlette:
         runs.resume(server)
         responses.resume(server)
         fine_tuning.resume(server)
+        evals.resume(server)
         yield
         await server.close()
 

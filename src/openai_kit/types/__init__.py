@@ -3096,6 +3096,10 @@ if TYPE_CHECKING:
         WebhookResponseIncomplete as WebhookResponseIncomplete,
         WebhookResponseIncompleteData as WebhookResponseIncompleteData,
     )
+    from openai_kit.realtime import (
+        ReconnectingEvent as ReconnectingEvent,
+        ReconnectingOverrides as ReconnectingOverrides,
+    )
 
 _INDEX: dict[str, str] = {
     "APIKeyCreateResponse": "admin",
@@ -6129,16 +6133,25 @@ _INDEX: dict[str, str] = {
     "WorkflowTracingParam": "beta.chatkit",
     "WorkloadIdentityProviderDeleted": "models",
 }
+#: official names here that are no API types: the openai-kit module defining each
+_ELSEWHERE: dict[str, str] = {
+    "ReconnectingEvent": "openai_kit.realtime",
+    "ReconnectingOverrides": "openai_kit.realtime",
+}
 
 
 def __getattr__(name: str) -> Any:
     module = _INDEX.get(name)
-    if module is None:
-        raise AttributeError(f"module 'openai_kit.types' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"openai_kit.types.{module}"), name)
+    if module is not None:
+        module = f"openai_kit.types.{module}"
+    else:
+        module = _ELSEWHERE.get(name)
+        if module is None:
+            raise AttributeError(f"module 'openai_kit.types' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(_INDEX)
+    return sorted([*_INDEX, *_ELSEWHERE])

@@ -87,6 +87,7 @@ class LlamaModel:
             kwargs["response_format"] = {"type": "json_object", "schema": fmt.schema or {}}
         try:
             with self._lock:
+                # Any: llama_cpp ships no types (pyproject's mypy overrides); this is no call into our code
                 out: Any = self._llm.create_chat_completion(messages=messages, **kwargs)
         except ValueError as exc:  # e.g. the prompt does not fit the context
             raise RequestError(

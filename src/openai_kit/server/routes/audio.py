@@ -21,6 +21,7 @@ from ..params import opt_enum, opt_num, req_str
 from ..sse import event, stream_response
 from ..state import json_body, ok, state_of
 from ..tokens import count_tokens, stream_pieces
+from . import voices
 
 SPEECH_FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
 TRANSCRIPT_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
@@ -68,6 +69,8 @@ async def speech(request: Request) -> Response:
             code=None,
         )
     voice = _voice(body)
+    if isinstance(body.get("voice"), dict):  # a custom voice must have been created
+        voices.require_voice(state_of(request), voice)
     fmt = opt_enum(body, "response_format", SPEECH_FORMATS, "mp3") or "mp3"
     speed = opt_num(body, "speed", 1.0, lo=0.25, hi=4.0) or 1.0
     stream_format = opt_enum(body, "stream_format", ("sse", "audio"), "audio")

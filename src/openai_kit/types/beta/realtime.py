@@ -4,28 +4,81 @@
 
 from typing import Any, Dict, List, Optional, Sequence, Union
 
-from pydantic import Field
-from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
-from openai_kit.types._base import BaseModel, UnknownObject
-from openai_kit.types.audio import (
-    TranscriptTextUsageDuration,
-    TranscriptTextUsageTokens,
-    TranscriptionLanguage,
-)
+from typing_extensions import Literal, Required, TypeAlias, TypedDict
+from openai_kit.types._base import BaseModel
 from openai_kit.types.realtime import (
     AudioTranscriptionResponse,
-    LogProbProperties,
     NoiseReductionType,
     RealtimeAudioFormats,
+    RealtimeClientEventConversationItemCreate,
+    RealtimeClientEventConversationItemCreateParam,
+    RealtimeClientEventConversationItemDelete,
+    RealtimeClientEventConversationItemDeleteParam,
+    RealtimeClientEventConversationItemRetrieve,
+    RealtimeClientEventConversationItemRetrieveParam,
+    RealtimeClientEventConversationItemTruncate,
+    RealtimeClientEventConversationItemTruncateParam,
+    RealtimeClientEventInputAudioBufferAppend,
+    RealtimeClientEventInputAudioBufferAppendParam,
+    RealtimeClientEventInputAudioBufferClear,
+    RealtimeClientEventInputAudioBufferClearParam,
+    RealtimeClientEventInputAudioBufferCommit,
+    RealtimeClientEventInputAudioBufferCommitParam,
+    RealtimeClientEventOutputAudioBufferClear,
+    RealtimeClientEventOutputAudioBufferClearParam,
+    RealtimeClientEventResponseCancel,
+    RealtimeClientEventResponseCancelParam,
+    RealtimeClientEventTranscriptionSessionUpdate,
+    RealtimeClientEventTranscriptionSessionUpdateParam,
     RealtimeConversationItem,
     RealtimeConversationItemParam,
     RealtimeConversationItemWithReference,
     RealtimeConversationItemWithReferenceContent,
     RealtimeFunctionTool,
+    RealtimeResponseStatusDetails,
+    RealtimeResponseStatusDetailsError,
     RealtimeServerEventConversationCreated,
+    RealtimeServerEventConversationItemCreated,
+    RealtimeServerEventConversationItemDeleted,
+    RealtimeServerEventConversationItemInputAudioTranscriptionCompleted,
+    RealtimeServerEventConversationItemInputAudioTranscriptionDelta,
+    RealtimeServerEventConversationItemInputAudioTranscriptionFailed,
+    RealtimeServerEventConversationItemInputAudioTranscriptionFailedError,
+    RealtimeServerEventConversationItemInputAudioTranscriptionSegment,
+    RealtimeServerEventConversationItemRetrieved,
+    RealtimeServerEventConversationItemTruncated,
+    RealtimeServerEventError,
+    RealtimeServerEventErrorError,
+    RealtimeServerEventInputAudioBufferCleared,
+    RealtimeServerEventInputAudioBufferCommitted,
+    RealtimeServerEventInputAudioBufferSpeechStarted,
+    RealtimeServerEventInputAudioBufferSpeechStopped,
+    RealtimeServerEventMCPListToolsCompleted,
+    RealtimeServerEventMCPListToolsFailed,
+    RealtimeServerEventMCPListToolsInProgress,
+    RealtimeServerEventRateLimitsUpdated,
+    RealtimeServerEventRateLimitsUpdatedRateLimit,
+    RealtimeServerEventResponseAudioDelta,
+    RealtimeServerEventResponseAudioDone,
+    RealtimeServerEventResponseAudioTranscriptDelta,
+    RealtimeServerEventResponseAudioTranscriptDone,
+    RealtimeServerEventResponseContentPartAdded,
+    RealtimeServerEventResponseContentPartAddedPart,
+    RealtimeServerEventResponseContentPartDone,
+    RealtimeServerEventResponseContentPartDonePart,
+    RealtimeServerEventResponseFunctionCallArgumentsDelta,
+    RealtimeServerEventResponseFunctionCallArgumentsDone,
+    RealtimeServerEventResponseMCPCallArgumentsDelta,
+    RealtimeServerEventResponseMCPCallArgumentsDone,
+    RealtimeServerEventResponseMCPCallCompleted,
+    RealtimeServerEventResponseMCPCallFailed,
+    RealtimeServerEventResponseMCPCallInProgress,
+    RealtimeServerEventResponseOutputItemAdded,
+    RealtimeServerEventResponseOutputItemDone,
+    RealtimeServerEventResponseTextDelta,
+    RealtimeServerEventResponseTextDone,
+    RealtimeServerEventTranscriptionSessionUpdated,
     RealtimeSession,
-    RealtimeTranscriptionSessionCreateRequest,
-    RealtimeTranscriptionSessionCreateRequestParam,
     RealtimeTranscriptionSessionCreateResponse,
     RealtimeTruncation,
     RealtimeTruncationParam,
@@ -55,139 +108,79 @@ ConversationCreatedEvent: TypeAlias = RealtimeServerEventConversationCreated
 ConversationItemContent: TypeAlias = RealtimeConversationItemWithReferenceContent
 
 
-class RealtimeBetaClientEventConversationItemCreate(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["conversation.item.create"]
-    previous_item_id: Optional[str] = None
-    item: RealtimeConversationItem
+RealtimeBetaClientEventConversationItemCreate: TypeAlias = RealtimeClientEventConversationItemCreate
 
 
 ConversationItemCreateEvent: TypeAlias = RealtimeBetaClientEventConversationItemCreate
 
 
-class RealtimeBetaClientEventConversationItemCreateParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["conversation.item.create"]]
-    previous_item_id: str
-    item: Required[RealtimeConversationItemParam]
+RealtimeBetaClientEventConversationItemCreateParam: TypeAlias = RealtimeClientEventConversationItemCreateParam
 
 
 ConversationItemCreateEventParam: TypeAlias = RealtimeBetaClientEventConversationItemCreateParam
 
 
-class RealtimeBetaServerEventConversationItemCreated(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.created"]
-    previous_item_id: Optional[str] = None
-    item: RealtimeConversationItem
+RealtimeBetaServerEventConversationItemCreated: TypeAlias = RealtimeServerEventConversationItemCreated
 
 
 ConversationItemCreatedEvent: TypeAlias = RealtimeBetaServerEventConversationItemCreated
 
 
-class RealtimeBetaClientEventConversationItemDelete(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["conversation.item.delete"]
-    item_id: str
+RealtimeBetaClientEventConversationItemDelete: TypeAlias = RealtimeClientEventConversationItemDelete
 
 
 ConversationItemDeleteEvent: TypeAlias = RealtimeBetaClientEventConversationItemDelete
 
 
-class RealtimeBetaClientEventConversationItemDeleteParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["conversation.item.delete"]]
-    item_id: Required[str]
+RealtimeBetaClientEventConversationItemDeleteParam: TypeAlias = RealtimeClientEventConversationItemDeleteParam
 
 
 ConversationItemDeleteEventParam: TypeAlias = RealtimeBetaClientEventConversationItemDeleteParam
 
 
-class RealtimeBetaServerEventConversationItemDeleted(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.deleted"]
-    item_id: str
+RealtimeBetaServerEventConversationItemDeleted: TypeAlias = RealtimeServerEventConversationItemDeleted
 
 
 ConversationItemDeletedEvent: TypeAlias = RealtimeBetaServerEventConversationItemDeleted
 
 
-class RealtimeBetaServerEventConversationItemInputAudioTranscriptionDelta(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.input_audio_transcription.delta"]
-    item_id: str
-    content_index: Optional[int] = None
-    delta: Optional[str] = None
-    logprobs: Optional[List[LogProbProperties]] = None
+RealtimeBetaServerEventConversationItemInputAudioTranscriptionDelta: TypeAlias = RealtimeServerEventConversationItemInputAudioTranscriptionDelta
 
 
 ConversationItemInputAudioTranscriptionDeltaEvent: TypeAlias = RealtimeBetaServerEventConversationItemInputAudioTranscriptionDelta
 
 
-class RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailedError(BaseModel):
-    type: Optional[str] = None
-    code: Optional[str] = None
-    message: Optional[str] = None
-    param: Optional[str] = None
-
-
-class RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailed(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.input_audio_transcription.failed"]
-    item_id: str
-    content_index: int
-    error: RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailedError
+RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailed: TypeAlias = RealtimeServerEventConversationItemInputAudioTranscriptionFailed
 
 
 ConversationItemInputAudioTranscriptionFailedEvent: TypeAlias = RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailed
 
 
-class RealtimeBetaClientEventConversationItemRetrieve(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["conversation.item.retrieve"]
-    item_id: str
+RealtimeBetaClientEventConversationItemRetrieve: TypeAlias = RealtimeClientEventConversationItemRetrieve
 
 
 ConversationItemRetrieveEvent: TypeAlias = RealtimeBetaClientEventConversationItemRetrieve
 
 
-class RealtimeBetaClientEventConversationItemRetrieveParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["conversation.item.retrieve"]]
-    item_id: Required[str]
+RealtimeBetaClientEventConversationItemRetrieveParam: TypeAlias = RealtimeClientEventConversationItemRetrieveParam
 
 
 ConversationItemRetrieveEventParam: TypeAlias = RealtimeBetaClientEventConversationItemRetrieveParam
 
 
-class RealtimeBetaClientEventConversationItemTruncate(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["conversation.item.truncate"]
-    item_id: str
-    content_index: int
-    audio_end_ms: int
+RealtimeBetaClientEventConversationItemTruncate: TypeAlias = RealtimeClientEventConversationItemTruncate
 
 
 ConversationItemTruncateEvent: TypeAlias = RealtimeBetaClientEventConversationItemTruncate
 
 
-class RealtimeBetaClientEventConversationItemTruncateParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["conversation.item.truncate"]]
-    item_id: Required[str]
-    content_index: Required[int]
-    audio_end_ms: Required[int]
+RealtimeBetaClientEventConversationItemTruncateParam: TypeAlias = RealtimeClientEventConversationItemTruncateParam
 
 
 ConversationItemTruncateEventParam: TypeAlias = RealtimeBetaClientEventConversationItemTruncateParam
 
 
-class RealtimeBetaServerEventConversationItemTruncated(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.truncated"]
-    item_id: str
-    content_index: int
-    audio_end_ms: int
+RealtimeBetaServerEventConversationItemTruncated: TypeAlias = RealtimeServerEventConversationItemTruncated
 
 
 ConversationItemTruncatedEvent: TypeAlias = RealtimeBetaServerEventConversationItemTruncated
@@ -196,137 +189,190 @@ ConversationItemTruncatedEvent: TypeAlias = RealtimeBetaServerEventConversationI
 ConversationItemWithReference: TypeAlias = RealtimeConversationItemWithReference
 
 
-class RealtimeBetaClientEventInputAudioBufferAppend(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["input_audio_buffer.append"]
-    audio: str
+RealtimeBetaClientEventInputAudioBufferAppend: TypeAlias = RealtimeClientEventInputAudioBufferAppend
 
 
 InputAudioBufferAppendEvent: TypeAlias = RealtimeBetaClientEventInputAudioBufferAppend
 
 
-class RealtimeBetaClientEventInputAudioBufferAppendParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["input_audio_buffer.append"]]
-    audio: Required[str]
+RealtimeBetaClientEventInputAudioBufferAppendParam: TypeAlias = RealtimeClientEventInputAudioBufferAppendParam
 
 
 InputAudioBufferAppendEventParam: TypeAlias = RealtimeBetaClientEventInputAudioBufferAppendParam
 
 
-class RealtimeBetaClientEventInputAudioBufferClear(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["input_audio_buffer.clear"]
+RealtimeBetaClientEventInputAudioBufferClear: TypeAlias = RealtimeClientEventInputAudioBufferClear
 
 
 InputAudioBufferClearEvent: TypeAlias = RealtimeBetaClientEventInputAudioBufferClear
 
 
-class RealtimeBetaClientEventInputAudioBufferClearParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["input_audio_buffer.clear"]]
+RealtimeBetaClientEventInputAudioBufferClearParam: TypeAlias = RealtimeClientEventInputAudioBufferClearParam
 
 
 InputAudioBufferClearEventParam: TypeAlias = RealtimeBetaClientEventInputAudioBufferClearParam
 
 
-class RealtimeBetaServerEventInputAudioBufferCleared(BaseModel):
-    event_id: str
-    type: Literal["input_audio_buffer.cleared"]
+RealtimeBetaServerEventInputAudioBufferCleared: TypeAlias = RealtimeServerEventInputAudioBufferCleared
 
 
 InputAudioBufferClearedEvent: TypeAlias = RealtimeBetaServerEventInputAudioBufferCleared
 
 
-class RealtimeBetaClientEventInputAudioBufferCommit(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["input_audio_buffer.commit"]
+RealtimeBetaClientEventInputAudioBufferCommit: TypeAlias = RealtimeClientEventInputAudioBufferCommit
 
 
 InputAudioBufferCommitEvent: TypeAlias = RealtimeBetaClientEventInputAudioBufferCommit
 
 
-class RealtimeBetaClientEventInputAudioBufferCommitParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["input_audio_buffer.commit"]]
+RealtimeBetaClientEventInputAudioBufferCommitParam: TypeAlias = RealtimeClientEventInputAudioBufferCommitParam
 
 
 InputAudioBufferCommitEventParam: TypeAlias = RealtimeBetaClientEventInputAudioBufferCommitParam
 
 
-class RealtimeBetaServerEventInputAudioBufferCommitted(BaseModel):
-    event_id: str
-    type: Literal["input_audio_buffer.committed"]
-    previous_item_id: Optional[str] = None
-    item_id: str
+RealtimeBetaServerEventInputAudioBufferCommitted: TypeAlias = RealtimeServerEventInputAudioBufferCommitted
 
 
 InputAudioBufferCommittedEvent: TypeAlias = RealtimeBetaServerEventInputAudioBufferCommitted
 
 
-class RealtimeBetaServerEventInputAudioBufferSpeechStarted(BaseModel):
-    event_id: str
-    type: Literal["input_audio_buffer.speech_started"]
-    audio_start_ms: int
-    item_id: str
+RealtimeBetaServerEventInputAudioBufferSpeechStarted: TypeAlias = RealtimeServerEventInputAudioBufferSpeechStarted
 
 
 InputAudioBufferSpeechStartedEvent: TypeAlias = RealtimeBetaServerEventInputAudioBufferSpeechStarted
 
 
-class RealtimeBetaServerEventInputAudioBufferSpeechStopped(BaseModel):
-    event_id: str
-    type: Literal["input_audio_buffer.speech_stopped"]
-    audio_end_ms: int
-    item_id: str
+RealtimeBetaServerEventInputAudioBufferSpeechStopped: TypeAlias = RealtimeServerEventInputAudioBufferSpeechStopped
 
 
 InputAudioBufferSpeechStoppedEvent: TypeAlias = RealtimeBetaServerEventInputAudioBufferSpeechStopped
 
 
-class RealtimeBetaServerEventRateLimitsUpdatedRateLimit(BaseModel):
-    name: Optional[Union[Literal["requests", "tokens"], str]] = None
-    limit: Optional[int] = None
-    remaining: Optional[int] = None
-    reset_seconds: Optional[float] = None
-
-
-class RealtimeBetaServerEventRateLimitsUpdated(BaseModel):
-    event_id: str
-    type: Literal["rate_limits.updated"]
-    rate_limits: List[RealtimeBetaServerEventRateLimitsUpdatedRateLimit]
+RealtimeBetaServerEventRateLimitsUpdated: TypeAlias = RealtimeServerEventRateLimitsUpdated
 
 
 RateLimitsUpdatedEvent: TypeAlias = RealtimeBetaServerEventRateLimitsUpdated
 
 
-class RealtimeBetaResponseStatusDetailsError(BaseModel):
-    type: Optional[str] = None
-    code: Optional[str] = None
+RealtimeBetaClientEventOutputAudioBufferClear: TypeAlias = RealtimeClientEventOutputAudioBufferClear
 
 
-class RealtimeBetaResponseStatusDetails(BaseModel):
-    type: Optional[Union[Literal["completed", "cancelled", "failed", "incomplete"], str]] = None
-    reason: Optional[Union[Literal["turn_detected", "client_cancelled", "max_output_tokens", "content_filter"], str]] = None
-    error: Optional[RealtimeBetaResponseStatusDetailsError] = None
+RealtimeBetaClientEventOutputAudioBufferClearParam: TypeAlias = RealtimeClientEventOutputAudioBufferClearParam
+
+
+RealtimeBetaClientEventResponseCancel: TypeAlias = RealtimeClientEventResponseCancel
+
+
+RealtimeBetaClientEventResponseCancelParam: TypeAlias = RealtimeClientEventResponseCancelParam
+
+
+RealtimeBetaClientEventTranscriptionSessionUpdate: TypeAlias = RealtimeClientEventTranscriptionSessionUpdate
+
+
+RealtimeBetaClientEventTranscriptionSessionUpdateParam: TypeAlias = RealtimeClientEventTranscriptionSessionUpdateParam
+
+
+RealtimeBetaResponseStatusDetails: TypeAlias = RealtimeResponseStatusDetails
+
+
+RealtimeBetaResponseStatusDetailsError: TypeAlias = RealtimeResponseStatusDetailsError
+
+
+RealtimeBetaServerEventConversationItemInputAudioTranscriptionCompleted: TypeAlias = RealtimeServerEventConversationItemInputAudioTranscriptionCompleted
+
+
+RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailedError: TypeAlias = RealtimeServerEventConversationItemInputAudioTranscriptionFailedError
+
+
+RealtimeBetaServerEventConversationItemInputAudioTranscriptionSegment: TypeAlias = RealtimeServerEventConversationItemInputAudioTranscriptionSegment
+
+
+RealtimeBetaServerEventConversationItemRetrieved: TypeAlias = RealtimeServerEventConversationItemRetrieved
+
+
+RealtimeBetaServerEventError: TypeAlias = RealtimeServerEventError
+
+
+RealtimeBetaServerEventErrorError: TypeAlias = RealtimeServerEventErrorError
+
+
+RealtimeBetaServerEventMCPListToolsCompleted: TypeAlias = RealtimeServerEventMCPListToolsCompleted
+
+
+RealtimeBetaServerEventMCPListToolsFailed: TypeAlias = RealtimeServerEventMCPListToolsFailed
+
+
+RealtimeBetaServerEventMCPListToolsInProgress: TypeAlias = RealtimeServerEventMCPListToolsInProgress
+
+
+RealtimeBetaServerEventRateLimitsUpdatedRateLimit: TypeAlias = RealtimeServerEventRateLimitsUpdatedRateLimit
+
+
+RealtimeBetaServerEventResponseAudioDelta: TypeAlias = RealtimeServerEventResponseAudioDelta
+
+
+RealtimeBetaServerEventResponseAudioDone: TypeAlias = RealtimeServerEventResponseAudioDone
+
+
+RealtimeBetaServerEventResponseAudioTranscriptDelta: TypeAlias = RealtimeServerEventResponseAudioTranscriptDelta
+
+
+RealtimeBetaServerEventResponseAudioTranscriptDone: TypeAlias = RealtimeServerEventResponseAudioTranscriptDone
+
+
+RealtimeBetaServerEventResponseContentPartAdded: TypeAlias = RealtimeServerEventResponseContentPartAdded
+
+
+RealtimeBetaServerEventResponseContentPartAddedPart: TypeAlias = RealtimeServerEventResponseContentPartAddedPart
+
+
+RealtimeBetaServerEventResponseContentPartDone: TypeAlias = RealtimeServerEventResponseContentPartDone
+
+
+RealtimeBetaServerEventResponseContentPartDonePart: TypeAlias = RealtimeServerEventResponseContentPartDonePart
+
+
+RealtimeBetaServerEventResponseFunctionCallArgumentsDelta: TypeAlias = RealtimeServerEventResponseFunctionCallArgumentsDelta
+
+
+RealtimeBetaServerEventResponseFunctionCallArgumentsDone: TypeAlias = RealtimeServerEventResponseFunctionCallArgumentsDone
+
+
+RealtimeBetaServerEventResponseMCPCallArgumentsDelta: TypeAlias = RealtimeServerEventResponseMCPCallArgumentsDelta
+
+
+RealtimeBetaServerEventResponseMCPCallArgumentsDone: TypeAlias = RealtimeServerEventResponseMCPCallArgumentsDone
+
+
+RealtimeBetaServerEventResponseMCPCallCompleted: TypeAlias = RealtimeServerEventResponseMCPCallCompleted
+
+
+RealtimeBetaServerEventResponseMCPCallFailed: TypeAlias = RealtimeServerEventResponseMCPCallFailed
+
+
+RealtimeBetaServerEventResponseMCPCallInProgress: TypeAlias = RealtimeServerEventResponseMCPCallInProgress
+
+
+RealtimeBetaServerEventResponseOutputItemAdded: TypeAlias = RealtimeServerEventResponseOutputItemAdded
+
+
+RealtimeBetaServerEventResponseOutputItemDone: TypeAlias = RealtimeServerEventResponseOutputItemDone
+
+
+RealtimeBetaServerEventResponseTextDelta: TypeAlias = RealtimeServerEventResponseTextDelta
+
+
+RealtimeBetaServerEventResponseTextDone: TypeAlias = RealtimeServerEventResponseTextDone
+
+
+RealtimeBetaServerEventTranscriptionSessionUpdated: TypeAlias = RealtimeServerEventTranscriptionSessionUpdated
 
 
 RealtimeResponseStatus: TypeAlias = RealtimeBetaResponseStatusDetails
 
 
-class RealtimeBetaClientEventResponseCancel(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["response.cancel"]
-    response_id: Optional[str] = None
-
-
 ResponseCancelEvent: TypeAlias = RealtimeBetaClientEventResponseCancel
-
-
-class RealtimeBetaClientEventResponseCancelParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["response.cancel"]]
-    response_id: str
 
 
 ResponseCancelEventParam: TypeAlias = RealtimeBetaClientEventResponseCancelParam
@@ -581,278 +627,19 @@ class RealtimeBetaServerEventSessionUpdated(BaseModel):
 SessionUpdatedEvent: TypeAlias = RealtimeBetaServerEventSessionUpdated
 
 
-class RealtimeBetaClientEventTranscriptionSessionUpdate(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["transcription_session.update"]
-    session: RealtimeTranscriptionSessionCreateRequest
-
-
 TranscriptionSessionUpdate: TypeAlias = RealtimeBetaClientEventTranscriptionSessionUpdate
-
-
-class RealtimeBetaClientEventTranscriptionSessionUpdateParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["transcription_session.update"]]
-    session: Required[RealtimeTranscriptionSessionCreateRequestParam]
 
 
 TranscriptionSessionUpdateParam: TypeAlias = RealtimeBetaClientEventTranscriptionSessionUpdateParam
 
 
-class RealtimeBetaServerEventTranscriptionSessionUpdated(BaseModel):
-    event_id: str
-    type: Literal["transcription_session.updated"]
-    session: RealtimeTranscriptionSessionCreateResponse
-
-
 TranscriptionSessionUpdatedEvent: TypeAlias = RealtimeBetaServerEventTranscriptionSessionUpdated
-
-
-class RealtimeBetaClientEventOutputAudioBufferClear(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["output_audio_buffer.clear"]
-
-
-class RealtimeBetaClientEventOutputAudioBufferClearParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["output_audio_buffer.clear"]]
-
-
-class RealtimeBetaServerEventConversationItemInputAudioTranscriptionCompleted(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.input_audio_transcription.completed"]
-    item_id: str
-    content_index: int
-    transcript: str
-    languages: Optional[List[TranscriptionLanguage]] = None
-    logprobs: Optional[List[LogProbProperties]] = None
-    usage: Annotated[Union[Annotated[Union[TranscriptTextUsageTokens, TranscriptTextUsageDuration], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-class RealtimeBetaServerEventConversationItemInputAudioTranscriptionSegment(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.input_audio_transcription.segment"]
-    item_id: str
-    content_index: int
-    text: str
-    id: str
-    speaker: str
-    start: float
-    end: float
-
-
-class RealtimeBetaServerEventConversationItemRetrieved(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.retrieved"]
-    item: RealtimeConversationItem
-
-
-class RealtimeBetaServerEventErrorError(BaseModel):
-    type: str
-    code: Optional[str] = None
-    message: str
-    param: Optional[str] = None
-    event_id: Optional[str] = None
-
-
-class RealtimeBetaServerEventError(BaseModel):
-    event_id: str
-    type: Literal["error"]
-    error: RealtimeBetaServerEventErrorError
-
-
-class RealtimeBetaServerEventMCPListToolsCompleted(BaseModel):
-    event_id: str
-    type: Literal["mcp_list_tools.completed"]
-    item_id: str
-
-
-class RealtimeBetaServerEventMCPListToolsFailed(BaseModel):
-    event_id: str
-    type: Literal["mcp_list_tools.failed"]
-    item_id: str
-
-
-class RealtimeBetaServerEventMCPListToolsInProgress(BaseModel):
-    event_id: str
-    type: Literal["mcp_list_tools.in_progress"]
-    item_id: str
-
-
-class RealtimeBetaServerEventResponseAudioDelta(BaseModel):
-    event_id: str
-    type: Literal["response.output_audio.delta"]
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
-    delta: str
-
-
-class RealtimeBetaServerEventResponseAudioDone(BaseModel):
-    event_id: str
-    type: Literal["response.output_audio.done"]
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
-
-
-class RealtimeBetaServerEventResponseAudioTranscriptDelta(BaseModel):
-    event_id: str
-    type: Literal["response.output_audio_transcript.delta"]
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
-    delta: str
-
-
-class RealtimeBetaServerEventResponseAudioTranscriptDone(BaseModel):
-    event_id: str
-    type: Literal["response.output_audio_transcript.done"]
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
-    transcript: str
-
-
-class RealtimeBetaServerEventResponseContentPartAddedPart(BaseModel):
-    type: Optional[Union[Literal["audio", "text"], str]] = None
-    text: Optional[str] = None
-    audio: Optional[str] = None
-    transcript: Optional[str] = None
-
-
-class RealtimeBetaServerEventResponseContentPartAdded(BaseModel):
-    event_id: str
-    type: Literal["response.content_part.added"]
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
-    part: RealtimeBetaServerEventResponseContentPartAddedPart
-
-
-class RealtimeBetaServerEventResponseContentPartDonePart(BaseModel):
-    type: Optional[Union[Literal["audio", "text"], str]] = None
-    text: Optional[str] = None
-    audio: Optional[str] = None
-    transcript: Optional[str] = None
-
-
-class RealtimeBetaServerEventResponseContentPartDone(BaseModel):
-    event_id: str
-    type: Literal["response.content_part.done"]
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
-    part: RealtimeBetaServerEventResponseContentPartDonePart
 
 
 class RealtimeBetaServerEventResponseCreated(BaseModel):
     event_id: str
     type: Literal["response.created"]
     response: RealtimeBetaResponse
-
-
-class RealtimeBetaServerEventResponseFunctionCallArgumentsDelta(BaseModel):
-    event_id: str
-    type: Literal["response.function_call_arguments.delta"]
-    response_id: str
-    item_id: str
-    output_index: int
-    call_id: str
-    delta: str
-
-
-class RealtimeBetaServerEventResponseFunctionCallArgumentsDone(BaseModel):
-    event_id: str
-    type: Literal["response.function_call_arguments.done"]
-    response_id: str
-    item_id: str
-    output_index: int
-    call_id: str
-    name: str
-    arguments: str
-
-
-class RealtimeBetaServerEventResponseMCPCallArgumentsDelta(BaseModel):
-    event_id: str
-    type: Literal["response.mcp_call_arguments.delta"]
-    response_id: str
-    item_id: str
-    output_index: int
-    delta: str
-    obfuscation: Optional[str] = None
-
-
-class RealtimeBetaServerEventResponseMCPCallArgumentsDone(BaseModel):
-    event_id: str
-    type: Literal["response.mcp_call_arguments.done"]
-    response_id: str
-    item_id: str
-    output_index: int
-    arguments: str
-
-
-class RealtimeBetaServerEventResponseMCPCallCompleted(BaseModel):
-    event_id: str
-    type: Literal["response.mcp_call.completed"]
-    output_index: int
-    item_id: str
-
-
-class RealtimeBetaServerEventResponseMCPCallFailed(BaseModel):
-    event_id: str
-    type: Literal["response.mcp_call.failed"]
-    output_index: int
-    item_id: str
-
-
-class RealtimeBetaServerEventResponseMCPCallInProgress(BaseModel):
-    event_id: str
-    type: Literal["response.mcp_call.in_progress"]
-    output_index: int
-    item_id: str
-
-
-class RealtimeBetaServerEventResponseOutputItemAdded(BaseModel):
-    event_id: str
-    type: Literal["response.output_item.added"]
-    response_id: str
-    output_index: int
-    item: RealtimeConversationItem
-
-
-class RealtimeBetaServerEventResponseOutputItemDone(BaseModel):
-    event_id: str
-    type: Literal["response.output_item.done"]
-    response_id: str
-    output_index: int
-    item: RealtimeConversationItem
-
-
-class RealtimeBetaServerEventResponseTextDelta(BaseModel):
-    event_id: str
-    type: Literal["response.output_text.delta"]
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
-    delta: str
-
-
-class RealtimeBetaServerEventResponseTextDone(BaseModel):
-    event_id: str
-    type: Literal["response.output_text.done"]
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
-    text: str
 
 
 class RealtimeBetaServerEventTranscriptionSessionCreated(BaseModel):

@@ -2,726 +2,1011 @@
 
 """Types of the `beta.responses` area."""
 
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit._model_helpers import ResponseHelpers
 from openai_kit.types._base import BaseModel, UnknownObject, official_name
+from openai_kit.types.chat import (
+    ModelIdsShared,
+    ModelIdsSharedParam,
+    ModerationConfigParam,
+    ModerationConfigParam2,
+    ModerationInputType,
+    ModerationMode,
+    ModerationModeParam,
+    ModerationParam,
+    ModerationParam2,
+    ModerationPolicyParam,
+    ModerationPolicyParam2,
+    ModerationResultBody,
+    PromptCacheModeEnum,
+    PromptCacheModeEnumParam,
+    PromptCacheOptionsParam,
+    PromptCacheOptionsParam2,
+    PromptCacheTTLEnum,
+    PromptCacheTTLEnumParam,
+    Verbosity,
+    VerbosityParam,
+)
 from openai_kit.types.conversations import (
     ConversationItemList,
 )
+from openai_kit.types.evals import (
+    InputAudio,
+    InputAudioInputAudio,
+)
+from openai_kit.types.responses import (
+    Annotation,
+    AnnotationParam,
+    ApplyPatchCallOutputStatus,
+    ApplyPatchCallOutputStatusParam,
+    ApplyPatchCallOutputStatusParam2,
+    ApplyPatchCallStatus,
+    ApplyPatchCallStatusParam,
+    ApplyPatchCallStatusParam2,
+    ApplyPatchCreateFileOperation,
+    ApplyPatchCreateFileOperationParam,
+    ApplyPatchCreateFileOperationParam2,
+    ApplyPatchDeleteFileOperation,
+    ApplyPatchDeleteFileOperationParam,
+    ApplyPatchDeleteFileOperationParam2,
+    ApplyPatchOperationParam,
+    ApplyPatchOperationParam2,
+    ApplyPatchToolParam,
+    ApplyPatchToolParam2,
+    ApplyPatchUpdateFileOperation,
+    ApplyPatchUpdateFileOperationParam,
+    ApplyPatchUpdateFileOperationParam2,
+    ApproximateLocation,
+    ApproximateLocationParam,
+    AutoCodeInterpreterToolParam,
+    AutoCodeInterpreterToolParam2,
+    ClickButtonType,
+    ClickButtonTypeParam,
+    ClickParam,
+    ClickParam2,
+    CodeInterpreterOutputImage,
+    CodeInterpreterOutputImageParam,
+    CodeInterpreterOutputLogs,
+    CodeInterpreterOutputLogsParam,
+    CodeInterpreterTool,
+    CodeInterpreterToolParam,
+    ComputerAction,
+    ComputerActionList,
+    ComputerActionListParam,
+    ComputerActionParam,
+    ComputerCallOutputStatus,
+    ComputerCallSafetyCheckParam,
+    ComputerCallSafetyCheckParam2,
+    ComputerEnvironment,
+    ComputerEnvironmentParam,
+    ComputerScreenshotContent,
+    ComputerScreenshotImage,
+    ComputerScreenshotImageParam,
+    ComputerTool,
+    ComputerToolParam,
+    ComputerUsePreviewTool,
+    ComputerUsePreviewToolParam,
+    ContainerAutoParam,
+    ContainerAutoParam2,
+    ContainerFileCitationBody,
+    ContainerFileCitationBodyParam,
+    ContainerMemoryLimit,
+    ContainerMemoryLimitParam,
+    ContainerReferenceParam,
+    ContainerReferenceParam2,
+    ContainerReferenceResource,
+    ContextManagementParam,
+    ContextManagementParam2,
+    ConversationParam,
+    ConversationParam2,
+    ConversationParam22,
+    ConversationParam2Param,
+    CoordParam,
+    CoordParam2,
+    CustomGrammarFormatParam,
+    CustomGrammarFormatParam2,
+    CustomTextFormatParam,
+    CustomTextFormatParam2,
+    CustomToolParam,
+    CustomToolParam2,
+    DetailEnum,
+    DetailEnumParam,
+    DirectToolCallCaller,
+    DirectToolCallCallerParam,
+    DirectToolCallCallerParam2,
+    DirectToolCallCallerParam3,
+    DoubleClickAction,
+    DoubleClickActionParam,
+    DragParam,
+    DragParam2,
+    EasyInputMessage,
+    EasyInputMessageParam,
+    EmptyModelParam,
+    EmptyModelParam2,
+    ErrorPayload,
+    FileCitationBody,
+    FileCitationBodyParam,
+    FileDetailEnum,
+    FileDetailEnumParam,
+    FilePath,
+    FilePathParam,
+    FileSearchTool,
+    FileSearchToolParam,
+    Filters,
+    FiltersParam,
+    FunctionAndCustomToolCallOutput,
+    FunctionAndCustomToolCallOutputParam,
+    FunctionCallItemStatus,
+    FunctionCallItemStatusParam,
+    FunctionCallOutputStatusEnum,
+    FunctionCallStatus,
+    FunctionShellAction,
+    FunctionShellActionParam,
+    FunctionShellActionParam2,
+    FunctionShellCallItemStatus,
+    FunctionShellCallItemStatusParam,
+    FunctionShellCallOutputContent,
+    FunctionShellCallOutputContentParam,
+    FunctionShellCallOutputContentParam2,
+    FunctionShellCallOutputExitOutcome,
+    FunctionShellCallOutputExitOutcomeParam,
+    FunctionShellCallOutputExitOutcomeParam2,
+    FunctionShellCallOutputOutcomeParam,
+    FunctionShellCallOutputOutcomeParam2,
+    FunctionShellCallOutputStatusEnum,
+    FunctionShellCallOutputTimeoutOutcome,
+    FunctionShellCallOutputTimeoutOutcomeParam,
+    FunctionShellCallOutputTimeoutOutcomeParam2,
+    FunctionShellCallStatus,
+    FunctionShellToolParam,
+    FunctionShellToolParam2,
+    FunctionTool,
+    FunctionToolParam,
+    FunctionToolParam2,
+    FunctionToolParam3,
+    GrammarSyntax1,
+    GrammarSyntax1Param,
+    HTTPError,
+    HTTPErrorParam,
+    HybridSearchOptions,
+    HybridSearchOptionsParam,
+    ImageGenActionEnum,
+    ImageGenActionEnumParam,
+    ImageGenTool,
+    ImageGenToolInputImageMask,
+    ImageGenToolInputImageMaskParam,
+    ImageGenToolParam,
+    IncludeEnum,
+    IncludeEnumParam,
+    InputFileContentParam2,
+    InputFileContentParam3,
+    InputImageContentParamAutoParam,
+    InputImageContentParamAutoParam2,
+    InputMessageContentList,
+    InputMessageContentListParam,
+    InputTextContentParam2,
+    InputTextContentParam3,
+    KeyPressAction,
+    KeyPressActionParam,
+    LocalEnvironmentParam,
+    LocalEnvironmentParam2,
+    LocalEnvironmentResource,
+    LocalShellExecAction,
+    LocalShellExecActionParam,
+    LocalShellToolParam,
+    LocalShellToolParam2,
+    LocalSkillParam,
+    LocalSkillParam2,
+    LogProb,
+    LogProbParam,
+    MCPProtocolError,
+    MCPProtocolErrorParam,
+    MCPToolCallError,
+    MCPToolCallErrorParam,
+    MCPToolCallStatus,
+    MCPToolCallStatusParam,
+    MCPToolExecutionError,
+    MCPToolExecutionErrorParam,
+    MessagePhase,
+    MessagePhase2,
+    MessagePhaseParam,
+    MessageRole,
+    MessageStatus,
+    ModelIdsCompactionParam,
+    ModelIdsResponses,
+    ModelIdsResponsesParam,
+    Moderation,
+    ModerationErrorBody,
+    MoveParam,
+    MoveParam2,
+    NamespaceToolParam,
+    NamespaceToolParam2,
+    OutputContent,
+    OutputMessageContent,
+    OutputMessageContentParam,
+    OutputTextContent,
+    OutputTextContentParam,
+    PersonalityEnumParam,
+    ProgramOutputItemStatus,
+    ProgramOutputItemStatusParam,
+    ProgramOutputStatus,
+    ProgramToolCallCaller,
+    ProgramToolCallCallerParam,
+    ProgramToolCallCallerParam2,
+    ProgramToolCallCallerParam3,
+    ProgrammaticToolCallingParam,
+    ProgrammaticToolCallingParam2,
+    Prompt,
+    Prompt2,
+    PromptCacheOptions,
+    PromptCacheRetentionEnumParam,
+    PromptParam,
+    PromptParam2,
+    RankerVersionType,
+    RankerVersionTypeParam,
+    RankingOptions,
+    RankingOptionsParam,
+    Reasoning,
+    ReasoningModeEnum,
+    ReasoningModeEnumParam,
+    ReasoningParam,
+    ReasoningTextContent,
+    ReasoningTextContentParam,
+    RefusalContent,
+    RefusalContentParam,
+    ResponseConversation,
+    ResponseError,
+    ResponseError2,
+    ResponseErrorCode,
+    ResponseIncompleteDetails,
+    ResponseLogProb,
+    ResponseLogProbTopLogprob,
+    ResponsePromptVariables,
+    ResponsePromptVariablesParam,
+    ResponseStreamOptions,
+    ResponseStreamOptions2,
+    ResponseStreamOptionsParam,
+    ResponseStreamOptionsParam2,
+    ResponseTextParam,
+    ResponseTextParam2,
+    ResponseUsage,
+    ResponseUsageInputTokensDetails,
+    ResponseUsageOutputTokensDetails,
+    ScreenshotParam,
+    ScreenshotParam2,
+    ScrollParam,
+    ScrollParam2,
+    SearchContentType,
+    SearchContentTypeParam,
+    SearchContextSize,
+    SearchContextSizeParam,
+    ServiceTierEnumParam,
+    ServiceTierResponses,
+    ServiceTierResponsesParam,
+    ShellCallOutputDelta,
+    SpecificApplyPatchParam,
+    SpecificApplyPatchParam2,
+    SpecificFunctionShellParam,
+    SpecificFunctionShellParam2,
+    SpecificProgrammaticToolCallingParam,
+    SpecificProgrammaticToolCallingParam2,
+    SummaryTextContent,
+    SummaryTextContentParam,
+    TextContent,
+    TextResponseFormatConfiguration,
+    TextResponseFormatConfigurationParam,
+    TextResponseFormatJsonSchema,
+    TextResponseFormatJsonSchemaParam,
+    TokenCountsResource,
+    Tool,
+    ToolCallCaller,
+    ToolCallCallerParam,
+    ToolCallCallerParam2,
+    ToolCallCallerParam3,
+    ToolChoiceAllowed,
+    ToolChoiceAllowedParam,
+    ToolChoiceCustom,
+    ToolChoiceCustomParam,
+    ToolChoiceFunction,
+    ToolChoiceFunctionParam,
+    ToolChoiceMCP,
+    ToolChoiceMCPParam,
+    ToolChoiceOptions,
+    ToolChoiceOptionsParam,
+    ToolChoiceParam,
+    ToolChoiceParam2,
+    ToolChoiceTypes,
+    ToolChoiceTypesParam,
+    ToolParam,
+    ToolSearchExecutionType,
+    ToolSearchExecutionTypeParam,
+    ToolSearchToolParam,
+    ToolSearchToolParam2,
+    ToolsArray,
+    ToolsArrayParam,
+    TopLogProb,
+    TopLogProbParam,
+    TruncationEnumParam,
+    TypeParam,
+    TypeParam2,
+    UrlCitationBody,
+    UrlCitationBodyParam,
+    WaitParam,
+    WaitParam2,
+    WebSearchActionFind,
+    WebSearchActionFindParam,
+    WebSearchActionOpenPage,
+    WebSearchActionOpenPageParam,
+    WebSearchActionSearch,
+    WebSearchActionSearchParam,
+    WebSearchActionSearchSource,
+    WebSearchActionSearchSourceParam,
+    WebSearchApproximateLocation,
+    WebSearchApproximateLocation2,
+    WebSearchApproximateLocationParam,
+    WebSearchApproximateLocationParam2,
+    WebSearchPreviewTool,
+    WebSearchPreviewToolParam,
+    WebSearchTool,
+    WebSearchToolFilters,
+    WebSearchToolFiltersParam,
+    WebSearchToolParam,
+)
+from openai_kit.types.shared import (
+    CallableToolAllowedCaller,
+    CallableToolAllowedCallerParam,
+    ComparisonFilter,
+    ComparisonFilterParam,
+    CompoundFilter,
+    CompoundFilterParam,
+    ContainerNetworkPolicyAllowlistParam,
+    ContainerNetworkPolicyAllowlistParam2,
+    ContainerNetworkPolicyDisabledParam,
+    ContainerNetworkPolicyDisabledParam2,
+    ContainerNetworkPolicyDomainSecretParam,
+    ContainerNetworkPolicyDomainSecretParam2,
+    FileInputDetail,
+    FileInputDetailParam,
+    ImageDetail,
+    ImageDetailParam,
+    InlineSkillParam,
+    InlineSkillParam2,
+    InlineSkillSourceParam,
+    InlineSkillSourceParam2,
+    InputContent,
+    InputContentParam,
+    InputFidelity,
+    InputFidelityParam,
+    InputFileContent,
+    InputFileContentParam,
+    InputImageContent,
+    InputImageContentParam,
+    InputTextContent,
+    InputTextContentParam,
+    MCPListToolsTool,
+    MCPListToolsToolParam,
+    MCPTool,
+    MCPToolFilter,
+    MCPToolFilterParam,
+    MCPToolParam,
+    MCPToolRequireApprovalMCPToolApprovalFilter,
+    MCPToolRequireApprovalMCPToolApprovalFilterParam,
+    Metadata,
+    MetadataParam,
+    PromptCacheBreakpointConfig,
+    PromptCacheBreakpointConfigParam,
+    PromptCacheBreakpointParam,
+    PromptCacheBreakpointParam2,
+    ReasoningEffort,
+    ReasoningEffortParam,
+    ResponseFormatJsonObject,
+    ResponseFormatJsonObjectParam,
+    ResponseFormatJsonSchemaSchema,
+    ResponseFormatJsonSchemaSchemaParam,
+    ResponseFormatText,
+    ResponseFormatTextParam,
+    SkillReferenceParam,
+    SkillReferenceParam2,
+)
+from openai_kit.types.vector_stores import (
+    VectorStoreFileAttributes,
+    VectorStoreFileAttributesParam,
+)
 
 
-class BetaResponseFormatText(BaseModel):
-    type: Literal["text"]
-
-
-class BetaResponseFormatJsonSchemaSchema(BaseModel):
-    pass
-
-
-class BetaTextResponseFormatJsonSchema(BaseModel):
-    type: Literal["json_schema"]
-    description: Optional[str] = None
-    name: str
-    schema_: BetaResponseFormatJsonSchemaSchema = Field(alias="schema")
-    strict: Optional[bool] = None
-
-
-class BetaResponseFormatJsonObject(BaseModel):
-    type: Literal["json_object"]
-
-
-BetaTextResponseFormatConfiguration: TypeAlias = Annotated[Union[Annotated[Union[BetaResponseFormatText, BetaTextResponseFormatJsonSchema, BetaResponseFormatJsonObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-BetaVerbosity: TypeAlias = Optional[Union[Literal["low", "medium", "high"], str]]
-
-
-class BetaResponseTextParam2(BaseModel):
-    format: Optional[BetaTextResponseFormatConfiguration] = None
-    verbosity: Optional[BetaVerbosity] = None
+BetaResponseTextParam2: TypeAlias = ResponseTextParam2
 
 
 AgentText: TypeAlias = BetaResponseTextParam2
 
 
-class BetaResponseFormatTextParam(TypedDict, total=False):
-    type: Required[Literal["text"]]
-
-
-BetaResponseFormatJsonSchemaSchemaParam: TypeAlias = Dict[str, object]
-
-
-class BetaTextResponseFormatJsonSchemaParam(TypedDict, total=False):
-    type: Required[Literal["json_schema"]]
-    description: str
-    name: Required[str]
-    schema: Required[BetaResponseFormatJsonSchemaSchemaParam]
-    strict: Optional[bool]
-
-
-class BetaResponseFormatJsonObjectParam(TypedDict, total=False):
-    type: Required[Literal["json_object"]]
-
-
-BetaTextResponseFormatConfigurationParam: TypeAlias = Union[BetaResponseFormatTextParam, BetaTextResponseFormatJsonSchemaParam, BetaResponseFormatJsonObjectParam]
-
-
-BetaVerbosityParam: TypeAlias = Optional[Literal["low", "medium", "high"]]
-
-
-class BetaResponseTextParam(TypedDict, total=False):
-    format: BetaTextResponseFormatConfigurationParam
-    verbosity: BetaVerbosityParam
+BetaResponseTextParam: TypeAlias = ResponseTextParam
 
 
 AgentTextParam: TypeAlias = BetaResponseTextParam
 
 
-class BetaFileCitationBody(BaseModel):
-    type: Literal["file_citation"]
-    file_id: str
-    index: int
-    filename: str
+BetaAnnotation: TypeAlias = Annotation
 
 
-class BetaUrlCitationBody(BaseModel):
-    type: Literal["url_citation"]
-    url: str
-    start_index: int
-    end_index: int
-    title: str
+BetaAnnotationParam: TypeAlias = AnnotationParam
 
 
-class BetaContainerFileCitationBody(BaseModel):
-    type: Literal["container_file_citation"]
-    container_id: str
-    file_id: str
-    start_index: int
-    end_index: int
-    filename: str
+BetaApplyPatchCallOutputStatus: TypeAlias = ApplyPatchCallOutputStatus
 
 
-class BetaFilePath(BaseModel):
-    type: Literal["file_path"]
-    file_id: str
-    index: int
+BetaApplyPatchCallOutputStatusParam: TypeAlias = ApplyPatchCallOutputStatusParam
 
 
-BetaAnnotation: TypeAlias = Annotated[Union[Annotated[Union[BetaFileCitationBody, BetaUrlCitationBody, BetaContainerFileCitationBody, BetaFilePath], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+BetaApplyPatchCallOutputStatusParam2: TypeAlias = ApplyPatchCallOutputStatusParam2
 
 
-class BetaFileCitationBodyParam(TypedDict, total=False):
-    type: Required[Literal["file_citation"]]
-    file_id: Required[str]
-    index: Required[int]
-    filename: Required[str]
+BetaApplyPatchCallStatus: TypeAlias = ApplyPatchCallStatus
 
 
-class BetaUrlCitationBodyParam(TypedDict, total=False):
-    type: Required[Literal["url_citation"]]
-    url: Required[str]
-    start_index: Required[int]
-    end_index: Required[int]
-    title: Required[str]
+BetaApplyPatchCallStatusParam: TypeAlias = ApplyPatchCallStatusParam
 
 
-class BetaContainerFileCitationBodyParam(TypedDict, total=False):
-    type: Required[Literal["container_file_citation"]]
-    container_id: Required[str]
-    file_id: Required[str]
-    start_index: Required[int]
-    end_index: Required[int]
-    filename: Required[str]
+BetaApplyPatchCallStatusParam2: TypeAlias = ApplyPatchCallStatusParam2
 
 
-class BetaFilePathParam(TypedDict, total=False):
-    type: Required[Literal["file_path"]]
-    file_id: Required[str]
-    index: Required[int]
+BetaApplyPatchCreateFileOperation: TypeAlias = ApplyPatchCreateFileOperation
 
 
-BetaAnnotationParam: TypeAlias = Union[BetaFileCitationBodyParam, BetaUrlCitationBodyParam, BetaContainerFileCitationBodyParam, BetaFilePathParam]
+BetaApplyPatchCreateFileOperationParam: TypeAlias = ApplyPatchCreateFileOperationParam
 
 
-BetaApplyPatchCallOutputStatus: TypeAlias = Union[Literal["completed", "failed"], str]
+BetaApplyPatchCreateFileOperationParam2: TypeAlias = ApplyPatchCreateFileOperationParam2
 
 
-BetaApplyPatchCallOutputStatusParam: TypeAlias = Literal["completed", "failed"]
+BetaApplyPatchDeleteFileOperation: TypeAlias = ApplyPatchDeleteFileOperation
 
 
-BetaApplyPatchCallOutputStatusParam2: TypeAlias = Union[Literal["completed", "failed"], str]
+BetaApplyPatchDeleteFileOperationParam: TypeAlias = ApplyPatchDeleteFileOperationParam
 
 
-BetaApplyPatchCallStatus: TypeAlias = Union[Literal["in_progress", "completed"], str]
+BetaApplyPatchDeleteFileOperationParam2: TypeAlias = ApplyPatchDeleteFileOperationParam2
 
 
-BetaApplyPatchCallStatusParam: TypeAlias = Literal["in_progress", "completed"]
+BetaApplyPatchOperationParam: TypeAlias = ApplyPatchOperationParam
 
 
-BetaApplyPatchCallStatusParam2: TypeAlias = Union[Literal["in_progress", "completed"], str]
+BetaApplyPatchOperationParam2: TypeAlias = ApplyPatchOperationParam2
 
 
-class BetaApplyPatchCreateFileOperationParam(TypedDict, total=False):
-    type: Required[Literal["create_file"]]
-    path: Required[str]
-    diff: Required[str]
-
-
-class BetaApplyPatchDeleteFileOperationParam(TypedDict, total=False):
-    type: Required[Literal["delete_file"]]
-    path: Required[str]
-
-
-class BetaApplyPatchUpdateFileOperationParam(TypedDict, total=False):
-    type: Required[Literal["update_file"]]
-    path: Required[str]
-    diff: Required[str]
-
-
-BetaApplyPatchOperationParam: TypeAlias = Union[BetaApplyPatchCreateFileOperationParam, BetaApplyPatchDeleteFileOperationParam, BetaApplyPatchUpdateFileOperationParam]
-
-
-class BetaApplyPatchCreateFileOperationParam2(BaseModel):
-    type: Literal["create_file"]
-    path: str
-    diff: str
-
-
-class BetaApplyPatchDeleteFileOperationParam2(BaseModel):
-    type: Literal["delete_file"]
-    path: str
-
-
-class BetaApplyPatchUpdateFileOperationParam2(BaseModel):
-    type: Literal["update_file"]
-    path: str
-    diff: str
-
-
-BetaApplyPatchOperationParam2: TypeAlias = Annotated[Union[Annotated[Union[BetaApplyPatchCreateFileOperationParam2, BetaApplyPatchDeleteFileOperationParam2, BetaApplyPatchUpdateFileOperationParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-BetaCallableToolAllowedCaller: TypeAlias = Union[Literal["direct", "programmatic"], str]
-
-
-class BetaApplyPatchToolParam2(BaseModel):
-    type: Literal["apply_patch"]
-    allowed_callers: Optional[List[BetaCallableToolAllowedCaller]] = None
+BetaApplyPatchToolParam2: TypeAlias = ApplyPatchToolParam
 
 
 BetaApplyPatchTool: TypeAlias = BetaApplyPatchToolParam2
 
 
-BetaCallableToolAllowedCallerParam: TypeAlias = Literal["direct", "programmatic"]
+BetaApplyPatchToolParam: TypeAlias = ApplyPatchToolParam2
 
 
-BetaClickButtonType: TypeAlias = Union[Literal["left", "right", "wheel", "back", "forward"], str]
+BetaApplyPatchUpdateFileOperation: TypeAlias = ApplyPatchUpdateFileOperation
 
 
-BetaClickButtonTypeParam: TypeAlias = Literal["left", "right", "wheel", "back", "forward"]
+BetaApplyPatchUpdateFileOperationParam: TypeAlias = ApplyPatchUpdateFileOperationParam
 
 
-class BetaClickParam2(BaseModel):
-    type: Literal["click"]
-    button: BetaClickButtonType
-    x: int
-    y: int
-    keys: Optional[List[str]] = None
+BetaApplyPatchUpdateFileOperationParam2: TypeAlias = ApplyPatchUpdateFileOperationParam2
 
 
-class BetaDoubleClickAction(BaseModel):
-    type: Literal["double_click"]
-    x: int
-    y: int
-    keys: Optional[List[str]]
+BetaApproximateLocation: TypeAlias = ApproximateLocation
 
 
-class BetaCoordParam2(BaseModel):
-    x: int
-    y: int
+BetaApproximateLocationParam: TypeAlias = ApproximateLocationParam
 
 
-class BetaDragParam2(BaseModel):
-    type: Literal["drag"]
-    path: List[BetaCoordParam2]
-    keys: Optional[List[str]] = None
+BetaAutoCodeInterpreterToolParam: TypeAlias = AutoCodeInterpreterToolParam2
 
 
-class BetaKeyPressAction(BaseModel):
-    type: Literal["keypress"]
-    keys: List[str]
+BetaAutoCodeInterpreterToolParam2: TypeAlias = AutoCodeInterpreterToolParam
 
 
-class BetaMoveParam2(BaseModel):
-    type: Literal["move"]
-    x: int
-    y: int
-    keys: Optional[List[str]] = None
+BetaCallableToolAllowedCaller: TypeAlias = CallableToolAllowedCaller
 
 
-class BetaScreenshotParam2(BaseModel):
-    type: Literal["screenshot"]
+BetaCallableToolAllowedCallerParam: TypeAlias = CallableToolAllowedCallerParam
 
 
-class BetaScrollParam2(BaseModel):
-    type: Literal["scroll"]
-    x: int
-    y: int
-    scroll_x: int
-    scroll_y: int
-    keys: Optional[List[str]] = None
+BetaClickButtonType: TypeAlias = ClickButtonType
 
 
-class BetaTypeParam2(BaseModel):
-    type: Literal["type"]
-    text: str
+BetaClickButtonTypeParam: TypeAlias = ClickButtonTypeParam
 
 
-class BetaWaitParam2(BaseModel):
-    type: Literal["wait"]
+BetaClickParam: TypeAlias = ClickParam2
 
 
-BetaComputerAction: TypeAlias = Annotated[Union[Annotated[Union[BetaClickParam2, BetaDoubleClickAction, BetaDragParam2, BetaKeyPressAction, BetaMoveParam2, BetaScreenshotParam2, BetaScrollParam2, BetaTypeParam2, BetaWaitParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+BetaClickParam2: TypeAlias = ClickParam
 
 
-BetaComputerActionList: TypeAlias = List[BetaComputerAction]
+BetaCodeInterpreterOutputImage: TypeAlias = CodeInterpreterOutputImage
 
 
-class BetaClickParam(TypedDict, total=False):
-    type: Required[Literal["click"]]
-    button: Required[BetaClickButtonTypeParam]
-    x: Required[int]
-    y: Required[int]
-    keys: Optional[Sequence[str]]
+BetaCodeInterpreterOutputImageParam: TypeAlias = CodeInterpreterOutputImageParam
 
 
-class BetaDoubleClickActionParam(TypedDict, total=False):
-    type: Required[Literal["double_click"]]
-    x: Required[int]
-    y: Required[int]
-    keys: Required[Optional[Sequence[str]]]
+BetaCodeInterpreterOutputLogs: TypeAlias = CodeInterpreterOutputLogs
 
 
-class BetaCoordParam(TypedDict, total=False):
-    x: Required[int]
-    y: Required[int]
+BetaCodeInterpreterOutputLogsParam: TypeAlias = CodeInterpreterOutputLogsParam
 
 
-class BetaDragParam(TypedDict, total=False):
-    type: Required[Literal["drag"]]
-    path: Required[Sequence[BetaCoordParam]]
-    keys: Optional[Sequence[str]]
+BetaCodeInterpreterTool: TypeAlias = CodeInterpreterTool
 
 
-class BetaKeyPressActionParam(TypedDict, total=False):
-    type: Required[Literal["keypress"]]
-    keys: Required[Sequence[str]]
+BetaCodeInterpreterToolParam: TypeAlias = CodeInterpreterToolParam
 
 
-class BetaMoveParam(TypedDict, total=False):
-    type: Required[Literal["move"]]
-    x: Required[int]
-    y: Required[int]
-    keys: Optional[Sequence[str]]
+BetaComparisonFilter: TypeAlias = ComparisonFilter
 
 
-class BetaScreenshotParam(TypedDict, total=False):
-    type: Required[Literal["screenshot"]]
+BetaComparisonFilterParam: TypeAlias = ComparisonFilterParam
 
 
-class BetaScrollParam(TypedDict, total=False):
-    type: Required[Literal["scroll"]]
-    x: Required[int]
-    y: Required[int]
-    scroll_x: Required[int]
-    scroll_y: Required[int]
-    keys: Optional[Sequence[str]]
+BetaCompoundFilter: TypeAlias = CompoundFilter
 
 
-class BetaTypeParam(TypedDict, total=False):
-    type: Required[Literal["type"]]
-    text: Required[str]
+BetaCompoundFilterParam: TypeAlias = CompoundFilterParam
 
 
-class BetaWaitParam(TypedDict, total=False):
-    type: Required[Literal["wait"]]
+BetaComputerAction: TypeAlias = ComputerAction
 
 
-BetaComputerActionParam: TypeAlias = Union[BetaClickParam, BetaDoubleClickActionParam, BetaDragParam, BetaKeyPressActionParam, BetaMoveParam, BetaScreenshotParam, BetaScrollParam, BetaTypeParam, BetaWaitParam]
+BetaComputerActionList: TypeAlias = ComputerActionList
 
 
-BetaComputerActionListParam: TypeAlias = Sequence[BetaComputerActionParam]
+BetaComputerActionListParam: TypeAlias = ComputerActionListParam
 
 
-BetaComputerCallOutputStatus: TypeAlias = Union[Literal["completed", "incomplete", "failed"], str]
+BetaComputerActionParam: TypeAlias = ComputerActionParam
 
 
-BetaComputerEnvironment: TypeAlias = Union[Literal["windows", "mac", "linux", "ubuntu", "browser"], str]
+BetaComputerCallOutputStatus: TypeAlias = ComputerCallOutputStatus
 
 
-BetaComputerEnvironmentParam: TypeAlias = Literal["windows", "mac", "linux", "ubuntu", "browser"]
+BetaComputerCallSafetyCheckParam: TypeAlias = ComputerCallSafetyCheckParam2
 
 
-BetaContainerMemoryLimit: TypeAlias = Union[Literal["1g", "4g", "16g", "64g"], str]
+BetaComputerCallSafetyCheckParam2: TypeAlias = ComputerCallSafetyCheckParam
 
 
-class BetaContainerNetworkPolicyDisabledParam2(BaseModel):
-    type: Literal["disabled"]
+BetaComputerEnvironment: TypeAlias = ComputerEnvironment
 
 
-class BetaContainerNetworkPolicyDomainSecretParam2(BaseModel):
-    domain: str
-    name: str
-    value: str
+BetaComputerEnvironmentParam: TypeAlias = ComputerEnvironmentParam
 
 
-class BetaContainerNetworkPolicyAllowlistParam2(BaseModel):
-    type: Literal["allowlist"]
-    allowed_domains: List[str]
-    domain_secrets: Optional[List[BetaContainerNetworkPolicyDomainSecretParam2]] = None
+BetaComputerScreenshotContent: TypeAlias = ComputerScreenshotContent
 
 
-class BetaSkillReferenceParam2(BaseModel):
-    type: Literal["skill_reference"]
-    skill_id: str
-    version: Optional[str] = None
+BetaComputerScreenshotImage: TypeAlias = ComputerScreenshotImage
 
 
-class BetaInlineSkillSourceParam2(BaseModel):
-    type: Literal["base64"]
-    media_type: Literal["application/zip"]
-    data: str
+BetaComputerScreenshotImageParam: TypeAlias = ComputerScreenshotImageParam
 
 
-class BetaInlineSkillParam2(BaseModel):
-    type: Literal["inline"]
-    name: str
-    description: str
-    source: BetaInlineSkillSourceParam2
+BetaComputerTool: TypeAlias = ComputerTool
 
 
-class BetaContainerAutoParam2(BaseModel):
-    type: Literal["container_auto"]
-    file_ids: Optional[List[str]] = None
-    memory_limit: Optional[BetaContainerMemoryLimit] = None
-    network_policy: Optional[Annotated[Union[Annotated[Union[BetaContainerNetworkPolicyDisabledParam2, BetaContainerNetworkPolicyAllowlistParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-    skills: Optional[List[Annotated[Union[Annotated[Union[BetaSkillReferenceParam2, BetaInlineSkillParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+BetaComputerToolParam: TypeAlias = ComputerToolParam
+
+
+BetaComputerUsePreviewTool: TypeAlias = ComputerUsePreviewTool
+
+
+BetaComputerUsePreviewToolParam: TypeAlias = ComputerUsePreviewToolParam
+
+
+BetaContainerAutoParam2: TypeAlias = ContainerAutoParam
 
 
 BetaContainerAuto: TypeAlias = BetaContainerAutoParam2
 
 
-BetaContainerMemoryLimitParam: TypeAlias = Literal["1g", "4g", "16g", "64g"]
+BetaContainerAutoParam: TypeAlias = ContainerAutoParam2
+
+
+BetaContainerFileCitationBody: TypeAlias = ContainerFileCitationBody
+
+
+BetaContainerFileCitationBodyParam: TypeAlias = ContainerFileCitationBodyParam
+
+
+BetaContainerMemoryLimit: TypeAlias = ContainerMemoryLimit
+
+
+BetaContainerMemoryLimitParam: TypeAlias = ContainerMemoryLimitParam
+
+
+BetaContainerNetworkPolicyAllowlistParam2: TypeAlias = ContainerNetworkPolicyAllowlistParam2
 
 
 BetaContainerNetworkPolicyAllowlist: TypeAlias = BetaContainerNetworkPolicyAllowlistParam2
 
 
+BetaContainerNetworkPolicyAllowlistParam: TypeAlias = ContainerNetworkPolicyAllowlistParam
+
+
+BetaContainerNetworkPolicyDisabledParam2: TypeAlias = ContainerNetworkPolicyDisabledParam2
+
+
 BetaContainerNetworkPolicyDisabled: TypeAlias = BetaContainerNetworkPolicyDisabledParam2
+
+
+BetaContainerNetworkPolicyDisabledParam: TypeAlias = ContainerNetworkPolicyDisabledParam
+
+
+BetaContainerNetworkPolicyDomainSecretParam2: TypeAlias = ContainerNetworkPolicyDomainSecretParam2
 
 
 BetaContainerNetworkPolicyDomainSecret: TypeAlias = BetaContainerNetworkPolicyDomainSecretParam2
 
 
-class BetaContainerReferenceResource(BaseModel):
-    type: Literal["container_reference"]
-    container_id: str
+BetaContainerNetworkPolicyDomainSecretParam: TypeAlias = ContainerNetworkPolicyDomainSecretParam
+
+
+BetaContainerReferenceResource: TypeAlias = ContainerReferenceResource
 
 
 BetaContainerReference: TypeAlias = BetaContainerReferenceResource
 
 
-class BetaPromptCacheBreakpointConfig(BaseModel):
-    mode: Literal["explicit"]
+BetaContainerReferenceParam: TypeAlias = ContainerReferenceParam2
 
 
-class BetaInputTextContent(BaseModel):
-    type: Literal["input_text"]
-    text: str
-    prompt_cache_breakpoint: Optional[BetaPromptCacheBreakpointConfig] = None
+BetaContainerReferenceParam2: TypeAlias = ContainerReferenceParam
 
 
-BetaImageDetail: TypeAlias = Union[Literal["low", "high", "auto", "original"], str]
+BetaInputTextContent: TypeAlias = InputTextContent
 
 
-class BetaInputImageContent(BaseModel):
-    type: Literal["input_image"]
-    image_url: Optional[str] = None
-    file_id: Optional[str] = None
-    detail: BetaImageDetail
-    prompt_cache_breakpoint: Optional[BetaPromptCacheBreakpointConfig] = None
+BetaInputImageContent: TypeAlias = InputImageContent
 
 
-BetaFileInputDetail: TypeAlias = Union[Literal["auto", "low", "high"], str]
+BetaInputFileContent: TypeAlias = InputFileContent
 
 
-class BetaInputFileContent(BaseModel):
-    type: Literal["input_file"]
-    file_id: Optional[str] = None
-    filename: Optional[str] = None
-    file_data: Optional[str] = None
-    prompt_cache_breakpoint: Optional[BetaPromptCacheBreakpointConfig] = None
-    file_url: Optional[str] = None
-    detail: Optional[BetaFileInputDetail] = None
+BetaOutputTextContent: TypeAlias = OutputTextContent
 
 
-class BetaTopLogProb(BaseModel):
-    token: str
-    logprob: float
-    bytes: List[int]
+BetaRefusalContent: TypeAlias = RefusalContent
 
 
-class BetaLogProb(BaseModel):
-    token: str
-    logprob: float
-    bytes: List[int]
-    top_logprobs: List[BetaTopLogProb]
-
-
-class BetaOutputTextContent(BaseModel):
-    type: Literal["output_text"]
-    text: str
-    annotations: List[BetaAnnotation]
-    logprobs: List[BetaLogProb]
-
-
-class BetaRefusalContent(BaseModel):
-    type: Literal["refusal"]
-    refusal: str
-
-
-class BetaReasoningTextContent(BaseModel):
-    type: Literal["reasoning_text"]
-    text: str
+BetaReasoningTextContent: TypeAlias = ReasoningTextContent
 
 
 BetaContent: TypeAlias = Annotated[Union[Annotated[Union[BetaInputTextContent, BetaInputImageContent, BetaInputFileContent, BetaOutputTextContent, BetaRefusalContent, BetaReasoningTextContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
-class BetaConversationParam2Param(TypedDict, total=False):
-    id: Required[str]
+BetaContextManagementParam: TypeAlias = ContextManagementParam
 
 
-BetaConversationParam: TypeAlias = Union[str, BetaConversationParam2Param]
+BetaContextManagementParam2: TypeAlias = ContextManagementParam2
 
 
-class BetaConversationParam22(BaseModel):
-    id: str
+BetaConversationParam: TypeAlias = ConversationParam
 
 
-BetaConversationParam2: TypeAlias = Union[str, BetaConversationParam22]
+BetaConversationParam2: TypeAlias = ConversationParam2
 
 
-BetaDetailEnum: TypeAlias = Union[Literal["low", "high", "auto", "original"], str]
+BetaConversationParam22: TypeAlias = ConversationParam22
 
 
-BetaDetailEnumParam: TypeAlias = Literal["low", "high", "auto", "original"]
+BetaConversationParam2Param: TypeAlias = ConversationParam2Param
 
 
-BetaEmptyModelParam: TypeAlias = Dict[str, object]
+BetaCoordParam: TypeAlias = CoordParam2
 
 
-BetaFileDetailEnum: TypeAlias = Union[Literal["auto", "low", "high"], str]
+BetaCoordParam2: TypeAlias = CoordParam
 
 
-BetaFileDetailEnumParam: TypeAlias = Literal["auto", "low", "high"]
+BetaCustomGrammarFormatParam: TypeAlias = CustomGrammarFormatParam2
 
 
-BetaFileInputDetailParam: TypeAlias = Literal["auto", "low", "high"]
+BetaCustomGrammarFormatParam2: TypeAlias = CustomGrammarFormatParam
 
 
-class BetaComparisonFilter(BaseModel):
-    type: Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin"]
-    key: str
-    value: Union[str, float, bool, List[Union[str, float]]]
+BetaCustomTextFormatParam: TypeAlias = CustomTextFormatParam2
 
 
-class BetaCompoundFilter(BaseModel):
-    type: Literal["and", "or"]
-    filters: List[Union[BetaComparisonFilter, Any]]
+BetaCustomTextFormatParam2: TypeAlias = CustomTextFormatParam
 
 
-BetaFilters: TypeAlias = Annotated[Union[Annotated[Union[BetaComparisonFilter, BetaCompoundFilter], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+BetaCustomToolParam: TypeAlias = CustomToolParam2
 
 
-class BetaComparisonFilterParam(TypedDict, total=False):
-    type: Required[Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin"]]
-    key: Required[str]
-    value: Required[Union[str, float, bool, Sequence[Union[str, float]]]]
+BetaCustomToolParam2: TypeAlias = CustomToolParam
 
 
-class BetaCompoundFilterParam(TypedDict, total=False):
-    type: Required[Literal["and", "or"]]
-    filters: Required[Sequence[Union[BetaComparisonFilterParam, object]]]
+BetaDetailEnum: TypeAlias = DetailEnum
 
 
-BetaFiltersParam: TypeAlias = Union[BetaComparisonFilterParam, BetaCompoundFilterParam]
+BetaDetailEnumParam: TypeAlias = DetailEnumParam
 
 
-BetaFunctionAndCustomToolCallOutput: TypeAlias = Annotated[Union[Annotated[Union[BetaInputTextContent, BetaInputImageContent, BetaInputFileContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+BetaDirectToolCallCaller: TypeAlias = DirectToolCallCaller
 
 
-class BetaPromptCacheBreakpointConfigParam(TypedDict, total=False):
-    mode: Required[Literal["explicit"]]
+BetaDirectToolCallCallerParam: TypeAlias = DirectToolCallCallerParam2
 
 
-class BetaInputTextContentParam(TypedDict, total=False):
-    type: Required[Literal["input_text"]]
-    text: Required[str]
-    prompt_cache_breakpoint: BetaPromptCacheBreakpointConfigParam
+BetaDirectToolCallCallerParam2: TypeAlias = DirectToolCallCallerParam3
 
 
-BetaImageDetailParam: TypeAlias = Literal["low", "high", "auto", "original"]
+BetaDirectToolCallCallerParam3: TypeAlias = DirectToolCallCallerParam
 
 
-class BetaInputImageContentParam(TypedDict, total=False):
-    type: Required[Literal["input_image"]]
-    image_url: Optional[str]
-    file_id: Optional[str]
-    detail: Required[BetaImageDetailParam]
-    prompt_cache_breakpoint: BetaPromptCacheBreakpointConfigParam
+BetaDoubleClickAction: TypeAlias = DoubleClickAction
 
 
-class BetaInputFileContentParam(TypedDict, total=False):
-    type: Required[Literal["input_file"]]
-    file_id: Optional[str]
-    filename: str
-    file_data: str
-    prompt_cache_breakpoint: BetaPromptCacheBreakpointConfigParam
-    file_url: str
-    detail: BetaFileInputDetailParam
+BetaDoubleClickActionParam: TypeAlias = DoubleClickActionParam
 
 
-BetaFunctionAndCustomToolCallOutputParam: TypeAlias = Union[BetaInputTextContentParam, BetaInputImageContentParam, BetaInputFileContentParam]
+BetaDragParam: TypeAlias = DragParam2
 
 
-BetaFunctionCallItemStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
+BetaDragParam2: TypeAlias = DragParam
 
 
-BetaFunctionCallItemStatusParam: TypeAlias = Literal["in_progress", "completed", "incomplete"]
+BetaEasyInputMessage: TypeAlias = EasyInputMessage
 
 
-BetaFunctionCallOutputStatusEnum: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
+BetaEasyInputMessageParam: TypeAlias = EasyInputMessageParam
 
 
-BetaFunctionCallStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
+BetaEmptyModelParam: TypeAlias = EmptyModelParam2
 
 
-BetaFunctionShellCallItemStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
+BetaEmptyModelParam2: TypeAlias = EmptyModelParam
 
 
-BetaFunctionShellCallItemStatusParam: TypeAlias = Literal["in_progress", "completed", "incomplete"]
+BetaErrorPayload: TypeAlias = ErrorPayload
 
 
-class BetaFunctionShellCallOutputTimeoutOutcomeParam(TypedDict, total=False):
-    type: Required[Literal["timeout"]]
+BetaFileCitationBody: TypeAlias = FileCitationBody
 
 
-class BetaFunctionShellCallOutputExitOutcomeParam(TypedDict, total=False):
-    type: Required[Literal["exit"]]
-    exit_code: Required[int]
+BetaFileCitationBodyParam: TypeAlias = FileCitationBodyParam
 
 
-BetaFunctionShellCallOutputOutcomeParam: TypeAlias = Union[BetaFunctionShellCallOutputTimeoutOutcomeParam, BetaFunctionShellCallOutputExitOutcomeParam]
+BetaFileDetailEnum: TypeAlias = FileDetailEnum
 
 
-class BetaFunctionShellCallOutputTimeoutOutcomeParam2(BaseModel):
-    type: Literal["timeout"]
+BetaFileDetailEnumParam: TypeAlias = FileDetailEnumParam
 
 
-class BetaFunctionShellCallOutputExitOutcomeParam2(BaseModel):
-    type: Literal["exit"]
-    exit_code: int
+BetaFileInputDetail: TypeAlias = FileInputDetail
 
 
-BetaFunctionShellCallOutputOutcomeParam2: TypeAlias = Annotated[Union[Annotated[Union[BetaFunctionShellCallOutputTimeoutOutcomeParam2, BetaFunctionShellCallOutputExitOutcomeParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+BetaFileInputDetailParam: TypeAlias = FileInputDetailParam
 
 
-BetaFunctionShellCallOutputStatusEnum: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
+BetaFilePath: TypeAlias = FilePath
 
 
-BetaFunctionShellCallStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
+BetaFilePathParam: TypeAlias = FilePathParam
 
 
-class BetaLocalSkillParam2(BaseModel):
-    name: str
-    description: str
-    path: str
+BetaFileSearchTool: TypeAlias = FileSearchTool
 
 
-class BetaLocalEnvironmentParam2(BaseModel):
-    type: Literal["local"]
-    skills: Optional[List[BetaLocalSkillParam2]] = None
+BetaFileSearchToolParam: TypeAlias = FileSearchToolParam
 
 
-class BetaContainerReferenceParam2(BaseModel):
-    type: Literal["container_reference"]
-    container_id: str
+BetaFilters: TypeAlias = Filters
 
 
-class BetaFunctionShellToolParam2(BaseModel):
-    type: Literal["shell"]
-    environment: Optional[Annotated[Union[Annotated[Union[BetaContainerAutoParam2, BetaLocalEnvironmentParam2, BetaContainerReferenceParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-    allowed_callers: Optional[List[BetaCallableToolAllowedCaller]] = None
+BetaFiltersParam: TypeAlias = FiltersParam
+
+
+BetaFunctionAndCustomToolCallOutput: TypeAlias = FunctionAndCustomToolCallOutput
+
+
+BetaFunctionAndCustomToolCallOutputParam: TypeAlias = FunctionAndCustomToolCallOutputParam
+
+
+BetaFunctionCallItemStatus: TypeAlias = FunctionCallItemStatus
+
+
+BetaFunctionCallItemStatusParam: TypeAlias = FunctionCallItemStatusParam
+
+
+BetaFunctionCallOutputStatusEnum: TypeAlias = FunctionCallOutputStatusEnum
+
+
+BetaFunctionCallStatus: TypeAlias = FunctionCallStatus
+
+
+BetaFunctionShellAction: TypeAlias = FunctionShellAction
+
+
+BetaFunctionShellActionParam: TypeAlias = FunctionShellActionParam
+
+
+BetaFunctionShellActionParam2: TypeAlias = FunctionShellActionParam2
+
+
+BetaFunctionShellCallItemStatus: TypeAlias = FunctionShellCallItemStatus
+
+
+BetaFunctionShellCallItemStatusParam: TypeAlias = FunctionShellCallItemStatusParam
+
+
+BetaFunctionShellCallOutputContent: TypeAlias = FunctionShellCallOutputContent
+
+
+BetaFunctionShellCallOutputContentParam: TypeAlias = FunctionShellCallOutputContentParam
+
+
+BetaFunctionShellCallOutputContentParam2: TypeAlias = FunctionShellCallOutputContentParam2
+
+
+BetaFunctionShellCallOutputExitOutcome: TypeAlias = FunctionShellCallOutputExitOutcome
+
+
+BetaFunctionShellCallOutputExitOutcomeParam: TypeAlias = FunctionShellCallOutputExitOutcomeParam
+
+
+BetaFunctionShellCallOutputExitOutcomeParam2: TypeAlias = FunctionShellCallOutputExitOutcomeParam2
+
+
+BetaFunctionShellCallOutputOutcomeParam: TypeAlias = FunctionShellCallOutputOutcomeParam
+
+
+BetaFunctionShellCallOutputOutcomeParam2: TypeAlias = FunctionShellCallOutputOutcomeParam2
+
+
+BetaFunctionShellCallOutputStatusEnum: TypeAlias = FunctionShellCallOutputStatusEnum
+
+
+BetaFunctionShellCallOutputTimeoutOutcome: TypeAlias = FunctionShellCallOutputTimeoutOutcome
+
+
+BetaFunctionShellCallOutputTimeoutOutcomeParam: TypeAlias = FunctionShellCallOutputTimeoutOutcomeParam
+
+
+BetaFunctionShellCallOutputTimeoutOutcomeParam2: TypeAlias = FunctionShellCallOutputTimeoutOutcomeParam2
+
+
+BetaFunctionShellCallStatus: TypeAlias = FunctionShellCallStatus
+
+
+BetaFunctionShellToolParam2: TypeAlias = FunctionShellToolParam
 
 
 BetaFunctionShellTool: TypeAlias = BetaFunctionShellToolParam2
 
 
-BetaGrammarSyntax1: TypeAlias = Union[Literal["lark", "regex"], str]
+BetaFunctionShellToolParam: TypeAlias = FunctionShellToolParam2
 
 
-BetaGrammarSyntax1Param: TypeAlias = Literal["lark", "regex"]
+BetaFunctionTool: TypeAlias = FunctionTool
 
 
-BetaImageGenActionEnum: TypeAlias = Union[Literal["generate", "edit", "auto"], str]
+BetaFunctionToolParam: TypeAlias = FunctionToolParam2
 
 
-BetaImageGenActionEnumParam: TypeAlias = Literal["generate", "edit", "auto"]
+BetaFunctionToolParam2: TypeAlias = FunctionToolParam3
 
 
-BetaIncludeEnum: TypeAlias = Union[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"], str]
+BetaFunctionToolParam3: TypeAlias = FunctionToolParam
 
 
-BetaIncludeEnumParam: TypeAlias = Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]
+BetaGrammarSyntax1: TypeAlias = GrammarSyntax1
+
+
+BetaGrammarSyntax1Param: TypeAlias = GrammarSyntax1Param
+
+
+BetaHTTPError: TypeAlias = HTTPError
+
+
+BetaHTTPErrorParam: TypeAlias = HTTPErrorParam
+
+
+BetaHybridSearchOptions: TypeAlias = HybridSearchOptions
+
+
+BetaHybridSearchOptionsParam: TypeAlias = HybridSearchOptionsParam
+
+
+BetaImageDetail: TypeAlias = ImageDetail
+
+
+BetaImageDetailParam: TypeAlias = ImageDetailParam
+
+
+BetaImageGenActionEnum: TypeAlias = ImageGenActionEnum
+
+
+BetaImageGenActionEnumParam: TypeAlias = ImageGenActionEnumParam
+
+
+BetaImageGenTool: TypeAlias = ImageGenTool
+
+
+BetaImageGenToolInputImageMask: TypeAlias = ImageGenToolInputImageMask
+
+
+BetaImageGenToolInputImageMaskParam: TypeAlias = ImageGenToolInputImageMaskParam
+
+
+BetaImageGenToolParam: TypeAlias = ImageGenToolParam
+
+
+BetaIncludeEnum: TypeAlias = IncludeEnum
+
+
+BetaIncludeEnumParam: TypeAlias = IncludeEnumParam
+
+
+BetaInlineSkillParam2: TypeAlias = InlineSkillParam2
 
 
 BetaInlineSkill: TypeAlias = BetaInlineSkillParam2
 
 
+BetaInlineSkillParam: TypeAlias = InlineSkillParam
+
+
+BetaInlineSkillSourceParam2: TypeAlias = InlineSkillSourceParam2
+
+
 BetaInlineSkillSource: TypeAlias = BetaInlineSkillSourceParam2
 
 
-BetaInputContent: TypeAlias = Annotated[Union[Annotated[Union[BetaInputTextContent, BetaInputImageContent, BetaInputFileContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+BetaInlineSkillSourceParam: TypeAlias = InlineSkillSourceParam
 
 
-BetaInputContentParam: TypeAlias = Union[BetaInputTextContentParam, BetaInputImageContentParam, BetaInputFileContentParam]
+BetaInputAudio: TypeAlias = InputAudio
 
 
-BetaInputFidelity: TypeAlias = Union[Literal["high", "low"], str]
+BetaInputAudioInputAudio: TypeAlias = InputAudioInputAudio
 
 
-BetaInputFidelityParam: TypeAlias = Literal["high", "low"]
+BetaInputContent: TypeAlias = InputContent
 
 
-BetaInputMessageContentList: TypeAlias = List[BetaInputContent]
+BetaInputContentParam: TypeAlias = InputContentParam
 
 
-BetaMessagePhase: TypeAlias = Union[Literal["commentary", "final_answer"], str]
+BetaInputFidelity: TypeAlias = InputFidelity
 
 
-class BetaEasyInputMessage(BaseModel):
-    role: Union[Literal["user", "assistant", "system", "developer"], str]
-    content: Union[str, BetaInputMessageContentList]
-    phase: Optional[BetaMessagePhase] = None
-    type: Optional[Literal["message"]] = None
+BetaInputFidelityParam: TypeAlias = InputFidelityParam
+
+
+BetaInputFileContentParam: TypeAlias = InputFileContentParam
+
+
+BetaInputFileContentParam2: TypeAlias = InputFileContentParam2
+
+
+BetaInputFileContentParam3: TypeAlias = InputFileContentParam3
+
+
+BetaInputImageContentParam: TypeAlias = InputImageContentParam
+
+
+BetaInputImageContentParamAutoParam: TypeAlias = InputImageContentParamAutoParam
+
+
+BetaInputImageContentParamAutoParam2: TypeAlias = InputImageContentParamAutoParam2
 
 
 class BetaAgentTag(BaseModel):
     agent_name: str
+
+
+BetaInputMessageContentList: TypeAlias = InputMessageContentList
 
 
 class BetaInputMessage(BaseModel):
@@ -732,7 +1017,10 @@ class BetaInputMessage(BaseModel):
     content: BetaInputMessageContentList
 
 
-BetaOutputMessageContent: TypeAlias = Annotated[Union[Annotated[Union[BetaOutputTextContent, BetaRefusalContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+BetaOutputMessageContent: TypeAlias = OutputMessageContent
+
+
+BetaMessagePhase: TypeAlias = MessagePhase
 
 
 @official_name("BetaResponseOutputMessage", "openai_kit.types.beta.beta_response_output_message")
@@ -746,7 +1034,7 @@ class BetaOutputMessage(BaseModel):
     status: Union[Literal["in_progress", "completed", "incomplete"], str]
 
 
-BetaVectorStoreFileAttributes: TypeAlias = Optional[Dict[str, Union[str, float, bool]]]
+BetaVectorStoreFileAttributes: TypeAlias = VectorStoreFileAttributes
 
 
 class BetaFileSearchToolCallResult(BaseModel):
@@ -767,12 +1055,6 @@ class BetaFileSearchToolCall(BaseModel):
     results: Optional[List[BetaFileSearchToolCallResult]] = None
 
 
-class BetaComputerCallSafetyCheckParam2(BaseModel):
-    id: str
-    code: Optional[str] = None
-    message: Optional[str] = None
-
-
 @official_name("BetaResponseComputerToolCall", "openai_kit.types.beta.beta_response_computer_tool_call")
 class BetaComputerToolCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
@@ -789,12 +1071,6 @@ class BetaAgentTagParam3(BaseModel):
     agent_name: str
 
 
-class BetaComputerScreenshotImage(BaseModel):
-    type: Literal["computer_screenshot"]
-    image_url: Optional[str] = None
-    file_id: Optional[str] = None
-
-
 class BetaComputerCallOutputItemParam2(BaseModel):
     agent: Optional[BetaAgentTagParam3] = None
     id: Optional[str] = None
@@ -805,27 +1081,13 @@ class BetaComputerCallOutputItemParam2(BaseModel):
     status: Optional[BetaFunctionCallItemStatus] = None
 
 
-class BetaWebSearchActionSearchSource(BaseModel):
-    type: Literal["url"]
-    url: str
+BetaWebSearchActionSearch: TypeAlias = WebSearchActionSearch
 
 
-class BetaWebSearchActionSearch(BaseModel):
-    type: Literal["search"]
-    query: Optional[str] = None
-    queries: Optional[List[str]] = None
-    sources: Optional[List[BetaWebSearchActionSearchSource]] = None
+BetaWebSearchActionOpenPage: TypeAlias = WebSearchActionOpenPage
 
 
-class BetaWebSearchActionOpenPage(BaseModel):
-    type: Literal["open_page"]
-    url: Optional[str] = None
-
-
-class BetaWebSearchActionFind(BaseModel):
-    type: Literal["find_in_page"]
-    url: str
-    pattern: str
+BetaWebSearchActionFind: TypeAlias = WebSearchActionFind
 
 
 @official_name("BetaResponseFunctionWebSearch", "openai_kit.types.beta.beta_response_function_web_search")
@@ -837,16 +1099,7 @@ class BetaWebSearchToolCall(BaseModel):
     action: Annotated[Union[Annotated[Union[BetaWebSearchActionSearch, BetaWebSearchActionOpenPage, BetaWebSearchActionFind], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
-class BetaDirectToolCallCaller(BaseModel):
-    type: Literal["direct"]
-
-
-class BetaProgramToolCallCaller(BaseModel):
-    type: Literal["program"]
-    caller_id: str
-
-
-BetaToolCallCaller: TypeAlias = Annotated[Union[Annotated[Union[BetaDirectToolCallCaller, BetaProgramToolCallCaller], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+BetaToolCallCaller: TypeAlias = ToolCallCaller
 
 
 class BetaFunctionToolCall(BaseModel):
@@ -861,44 +1114,10 @@ class BetaFunctionToolCall(BaseModel):
     status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
 
 
-class BetaPromptCacheBreakpointParam2(BaseModel):
-    mode: Literal["explicit"]
+BetaInputTextContentParam3: TypeAlias = InputTextContentParam3
 
 
-class BetaInputTextContentParam3(BaseModel):
-    type: Literal["input_text"]
-    text: str
-    prompt_cache_breakpoint: Optional[BetaPromptCacheBreakpointParam2] = None
-
-
-class BetaInputImageContentParamAutoParam2(BaseModel):
-    type: Literal["input_image"]
-    image_url: Optional[str] = None
-    file_id: Optional[str] = None
-    detail: Optional[BetaDetailEnum] = None
-    prompt_cache_breakpoint: Optional[BetaPromptCacheBreakpointParam2] = None
-
-
-class BetaInputFileContentParam3(BaseModel):
-    type: Literal["input_file"]
-    file_id: Optional[str] = None
-    filename: Optional[str] = None
-    file_data: Optional[str] = None
-    file_url: Optional[str] = None
-    detail: Optional[BetaFileDetailEnum] = None
-    prompt_cache_breakpoint: Optional[BetaPromptCacheBreakpointParam2] = None
-
-
-class BetaDirectToolCallCallerParam3(BaseModel):
-    type: Literal["direct"]
-
-
-class BetaProgramToolCallCallerParam3(BaseModel):
-    type: Literal["program"]
-    caller_id: str
-
-
-BetaToolCallCallerParam3: TypeAlias = Annotated[Union[Annotated[Union[BetaDirectToolCallCallerParam3, BetaProgramToolCallCallerParam3], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+BetaToolCallCallerParam3: TypeAlias = ToolCallCallerParam
 
 
 class BetaFunctionCallOutputItemParam2(BaseModel):
@@ -978,11 +1197,7 @@ class BetaMultiAgentCallOutputItemParam2(BaseModel):
     output: List[BetaOutputTextContentParam3]
 
 
-BetaToolSearchExecutionType: TypeAlias = Union[Literal["server", "client"], str]
-
-
-class BetaEmptyModelParam2(BaseModel):
-    pass
+BetaToolSearchExecutionType: TypeAlias = ToolSearchExecutionType
 
 
 class BetaToolSearchCallItemParam2(BaseModel):
@@ -995,205 +1210,7 @@ class BetaToolSearchCallItemParam2(BaseModel):
     status: Optional[BetaFunctionCallItemStatus] = None
 
 
-class BetaFunctionTool(BaseModel):
-    type: Literal["function"]
-    name: str
-    description: Optional[str] = None
-    parameters: Optional[Dict[str, Any]]
-    output_schema: Optional[Dict[str, Any]] = None
-    strict: Optional[bool]
-    defer_loading: Optional[bool] = None
-    allowed_callers: Optional[List[BetaCallableToolAllowedCaller]] = None
-
-
-BetaRankerVersionType: TypeAlias = Union[Literal["auto", "default-2024-11-15"], str]
-
-
-class BetaHybridSearchOptions(BaseModel):
-    embedding_weight: float
-    text_weight: float
-
-
-class BetaRankingOptions(BaseModel):
-    ranker: Optional[BetaRankerVersionType] = None
-    score_threshold: Optional[float] = None
-    hybrid_search: Optional[BetaHybridSearchOptions] = None
-
-
-class BetaFileSearchTool(BaseModel):
-    type: Literal["file_search"]
-    vector_store_ids: List[str]
-    max_num_results: Optional[int] = None
-    ranking_options: Optional[BetaRankingOptions] = None
-    filters: Optional[BetaFilters] = None
-
-
-class BetaComputerTool(BaseModel):
-    type: Literal["computer"]
-
-
-class BetaComputerUsePreviewTool(BaseModel):
-    type: Literal["computer_use_preview"]
-    environment: BetaComputerEnvironment
-    display_width: int
-    display_height: int
-
-
-class BetaWebSearchToolFilters(BaseModel):
-    allowed_domains: Optional[List[str]] = None
-
-
-class BetaWebSearchApproximateLocation2(BaseModel):
-    type: Optional[Literal["approximate"]] = None
-    country: Optional[str] = None
-    region: Optional[str] = None
-    city: Optional[str] = None
-    timezone: Optional[str] = None
-
-
-BetaWebSearchApproximateLocation: TypeAlias = Optional[BetaWebSearchApproximateLocation2]
-
-
-class BetaWebSearchTool(BaseModel):
-    type: Literal["web_search", "web_search_2025_08_26"]
-    external_web_access: Optional[bool] = None
-    filters: Optional[BetaWebSearchToolFilters] = None
-    user_location: Optional[BetaWebSearchApproximateLocation] = None
-    search_context_size: Optional[Union[Literal["low", "medium", "high"], str]] = None
-
-
-class BetaMCPToolFilter(BaseModel):
-    tool_names: Optional[List[str]] = None
-    read_only: Optional[bool] = None
-
-
-class BetaMCPToolRequireApprovalMCPToolApprovalFilter(BaseModel):
-    always: Optional[BetaMCPToolFilter] = None
-    never: Optional[BetaMCPToolFilter] = None
-
-
-class BetaMCPTool(BaseModel):
-    type: Literal["mcp"]
-    server_label: str
-    server_url: Optional[str] = None
-    connector_id: Optional[Union[Literal["connector_dropbox", "connector_gmail", "connector_googlecalendar", "connector_googledrive", "connector_microsoftteams", "connector_outlookcalendar", "connector_outlookemail", "connector_sharepoint"], str]] = None
-    tunnel_id: Optional[str] = None
-    authorization: Optional[str] = None
-    server_description: Optional[str] = None
-    headers: Optional[Dict[str, str]] = None
-    allowed_tools: Optional[Union[List[str], BetaMCPToolFilter]] = None
-    allowed_callers: Optional[List[BetaCallableToolAllowedCaller]] = None
-    require_approval: Optional[Union[BetaMCPToolRequireApprovalMCPToolApprovalFilter, Union[Literal["always", "never"], str]]] = None
-    defer_loading: Optional[bool] = None
-
-
-class BetaAutoCodeInterpreterToolParam2(BaseModel):
-    type: Literal["auto"]
-    file_ids: Optional[List[str]] = None
-    memory_limit: Optional[BetaContainerMemoryLimit] = None
-    network_policy: Optional[Annotated[Union[Annotated[Union[BetaContainerNetworkPolicyDisabledParam2, BetaContainerNetworkPolicyAllowlistParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-
-
-class BetaCodeInterpreterTool(BaseModel):
-    type: Literal["code_interpreter"]
-    container: Union[str, BetaAutoCodeInterpreterToolParam2]
-    allowed_callers: Optional[List[BetaCallableToolAllowedCaller]] = None
-
-
-class BetaProgrammaticToolCallingParam2(BaseModel):
-    type: Literal["programmatic_tool_calling"]
-
-
-class BetaImageGenToolInputImageMask(BaseModel):
-    image_url: Optional[str] = None
-    file_id: Optional[str] = None
-
-
-class BetaImageGenTool(BaseModel):
-    type: Literal["image_generation"]
-    model: Optional[Union[str, Union[Literal["gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21"], str]]] = None
-    quality: Optional[Union[Literal["low", "medium", "high", "auto"], str]] = None
-    size: Optional[Union[str, Union[Literal["1024x1024", "1024x1536", "1536x1024", "auto"], str]]] = None
-    output_format: Optional[Union[Literal["png", "webp", "jpeg"], str]] = None
-    output_compression: Optional[int] = None
-    moderation: Optional[Union[Literal["auto", "low"], str]] = None
-    background: Optional[Union[Literal["transparent", "opaque", "auto"], str]] = None
-    input_fidelity: Optional[BetaInputFidelity] = None
-    input_image_mask: Optional[BetaImageGenToolInputImageMask] = None
-    partial_images: Optional[int] = None
-    action: Optional[BetaImageGenActionEnum] = None
-
-
-class BetaLocalShellToolParam2(BaseModel):
-    type: Literal["local_shell"]
-
-
-class BetaCustomTextFormatParam2(BaseModel):
-    type: Literal["text"]
-
-
-class BetaCustomGrammarFormatParam2(BaseModel):
-    type: Literal["grammar"]
-    syntax: BetaGrammarSyntax1
-    definition: str
-
-
-class BetaCustomToolParam2(BaseModel):
-    type: Literal["custom"]
-    name: str
-    description: Optional[str] = None
-    format: Optional[Annotated[Union[Annotated[Union[BetaCustomTextFormatParam2, BetaCustomGrammarFormatParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-    defer_loading: Optional[bool] = None
-    allowed_callers: Optional[List[BetaCallableToolAllowedCaller]] = None
-
-
-class BetaFunctionToolParam3(BaseModel):
-    name: str
-    description: Optional[str] = None
-    parameters: Optional[BetaEmptyModelParam2] = None
-    strict: Optional[bool] = None
-    type: Literal["function"]
-    output_schema: Optional[Dict[str, Any]] = None
-    defer_loading: Optional[bool] = None
-    allowed_callers: Optional[List[BetaCallableToolAllowedCaller]] = None
-
-
-class BetaNamespaceToolParam2(BaseModel):
-    type: Literal["namespace"]
-    name: str
-    description: str
-    tools: List[Annotated[Union[Annotated[Union[BetaFunctionToolParam3, BetaCustomToolParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
-
-
-class BetaToolSearchToolParam2(BaseModel):
-    type: Literal["tool_search"]
-    execution: Optional[BetaToolSearchExecutionType] = None
-    description: Optional[str] = None
-    parameters: Optional[BetaEmptyModelParam2] = None
-
-
-class BetaApproximateLocation(BaseModel):
-    type: Literal["approximate"]
-    country: Optional[str] = None
-    region: Optional[str] = None
-    city: Optional[str] = None
-    timezone: Optional[str] = None
-
-
-BetaSearchContextSize: TypeAlias = Union[Literal["low", "medium", "high"], str]
-
-
-BetaSearchContentType: TypeAlias = Union[Literal["text", "image"], str]
-
-
-class BetaWebSearchPreviewTool(BaseModel):
-    type: Literal["web_search_preview", "web_search_preview_2025_03_11"]
-    user_location: Optional[BetaApproximateLocation] = None
-    search_context_size: Optional[BetaSearchContextSize] = None
-    search_content_types: Optional[List[BetaSearchContentType]] = None
-
-
-BetaTool: TypeAlias = Annotated[Union[Annotated[Union[BetaFunctionTool, BetaFileSearchTool, BetaComputerTool, BetaComputerUsePreviewTool, BetaWebSearchTool, BetaMCPTool, BetaCodeInterpreterTool, BetaProgrammaticToolCallingParam2, BetaImageGenTool, BetaLocalShellToolParam2, BetaFunctionShellToolParam2, BetaCustomToolParam2, BetaNamespaceToolParam2, BetaToolSearchToolParam2, BetaWebSearchPreviewTool, BetaApplyPatchToolParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+BetaTool: TypeAlias = Tool
 
 
 class BetaToolSearchOutputItemParam2(BaseModel):
@@ -1214,9 +1231,7 @@ class BetaAdditionalToolsItemParam2(BaseModel):
     tools: List[BetaTool]
 
 
-class BetaSummaryTextContent(BaseModel):
-    type: Literal["summary_text"]
-    text: str
+BetaSummaryTextContent: TypeAlias = SummaryTextContent
 
 
 @official_name("BetaResponseReasoningItem", "openai_kit.types.beta.beta_response_reasoning_item")
@@ -1246,16 +1261,6 @@ class BetaImageGenToolCall(BaseModel):
     result: Optional[str]
 
 
-class BetaCodeInterpreterOutputLogs(BaseModel):
-    type: Literal["logs"]
-    logs: str
-
-
-class BetaCodeInterpreterOutputImage(BaseModel):
-    type: Literal["image"]
-    url: str
-
-
 @official_name("BetaResponseCodeInterpreterToolCall", "openai_kit.types.beta.beta_response_code_interpreter_tool_call")
 class BetaCodeInterpreterToolCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
@@ -1267,13 +1272,7 @@ class BetaCodeInterpreterToolCall(BaseModel):
     outputs: Optional[List[Annotated[Union[Annotated[Union[BetaCodeInterpreterOutputLogs, BetaCodeInterpreterOutputImage], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]]
 
 
-class BetaLocalShellExecAction(BaseModel):
-    type: Literal["exec"]
-    command: List[str]
-    timeout_ms: Optional[int] = None
-    working_directory: Optional[str] = None
-    env: Dict[str, str]
-    user: Optional[str] = None
+BetaLocalShellExecAction: TypeAlias = LocalShellExecAction
 
 
 @official_name("LocalShellCall", "openai_kit.types.beta.beta_response_item")
@@ -1295,10 +1294,7 @@ class BetaLocalShellToolCallOutput(BaseModel):
     status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
 
 
-class BetaFunctionShellActionParam2(BaseModel):
-    commands: List[str]
-    timeout_ms: Optional[int] = None
-    max_output_length: Optional[int] = None
+BetaLocalEnvironmentParam2: TypeAlias = LocalEnvironmentParam
 
 
 class BetaFunctionShellCallItemParam2(BaseModel):
@@ -1310,12 +1306,6 @@ class BetaFunctionShellCallItemParam2(BaseModel):
     action: BetaFunctionShellActionParam2
     status: Optional[BetaFunctionShellCallItemStatus] = None
     environment: Optional[Annotated[Union[Annotated[Union[BetaLocalEnvironmentParam2, BetaContainerReferenceParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-
-
-class BetaFunctionShellCallOutputContentParam2(BaseModel):
-    stdout: str
-    stderr: str
-    outcome: BetaFunctionShellCallOutputOutcomeParam2
 
 
 class BetaFunctionShellCallOutputItemParam2(BaseModel):
@@ -1349,11 +1339,7 @@ class BetaApplyPatchToolCallOutputItemParam2(BaseModel):
     output: Optional[str] = None
 
 
-class BetaMCPListToolsTool(BaseModel):
-    name: str
-    description: Optional[str] = None
-    input_schema: Dict[str, Any]
-    annotations: Optional[Dict[str, Any]] = None
+BetaMCPListToolsTool: TypeAlias = MCPListToolsTool
 
 
 @official_name("McpListTools", "openai_kit.types.beta.beta_response_item")
@@ -1385,27 +1371,10 @@ class BetaMCPApprovalResponse(BaseModel):
     reason: Optional[str] = None
 
 
-class BetaMCPProtocolError(BaseModel):
-    type: Literal["mcp_protocol_error"]
-    code: int
-    message: str
+BetaMCPToolCallError: TypeAlias = MCPToolCallError
 
 
-class BetaMCPToolExecutionError(BaseModel):
-    type: Literal["mcp_tool_execution_error"]
-    content: Any
-
-
-class BetaHTTPError(BaseModel):
-    type: Literal["http_error"]
-    code: int
-    message: str
-
-
-BetaMCPToolCallError: TypeAlias = Annotated[Union[Annotated[Union[BetaMCPProtocolError, BetaMCPToolExecutionError, BetaHTTPError], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-BetaMCPToolCallStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete", "calling", "failed"], str]
+BetaMCPToolCallStatus: TypeAlias = MCPToolCallStatus
 
 
 @official_name("McpCall", "openai_kit.types.beta.beta_response_item")
@@ -1465,7 +1434,7 @@ class BetaProgramItemParam2(BaseModel):
     fingerprint: str
 
 
-BetaProgramOutputItemStatus: TypeAlias = Union[Literal["completed", "incomplete"], str]
+BetaProgramOutputItemStatus: TypeAlias = ProgramOutputItemStatus
 
 
 class BetaProgramOutputItemParam2(BaseModel):
@@ -1480,21 +1449,11 @@ class BetaProgramOutputItemParam2(BaseModel):
 BetaInputItem: TypeAlias = Union[BetaEasyInputMessage, BetaItem, BetaCompactionTriggerItemParam2, BetaItemReferenceParam2, BetaProgramItemParam2, BetaProgramOutputItemParam2]
 
 
-BetaInputMessageContentListParam: TypeAlias = Sequence[BetaInputContentParam]
-
-
-BetaMessagePhaseParam: TypeAlias = Literal["commentary", "final_answer"]
-
-
-class BetaEasyInputMessageParam(TypedDict, total=False):
-    role: Required[Literal["user", "assistant", "system", "developer"]]
-    content: Required[Union[str, BetaInputMessageContentListParam]]
-    phase: Optional[BetaMessagePhaseParam]
-    type: Literal["message"]
-
-
 class BetaAgentTagParam(TypedDict, total=False):
     agent_name: Required[str]
+
+
+BetaInputMessageContentListParam: TypeAlias = InputMessageContentListParam
 
 
 class BetaInputMessageParam(TypedDict, total=False):
@@ -1505,32 +1464,10 @@ class BetaInputMessageParam(TypedDict, total=False):
     content: Required[BetaInputMessageContentListParam]
 
 
-class BetaTopLogProbParam(TypedDict, total=False):
-    token: Required[str]
-    logprob: Required[float]
-    bytes: Required[Sequence[int]]
+BetaOutputMessageContentParam: TypeAlias = OutputMessageContentParam
 
 
-class BetaLogProbParam(TypedDict, total=False):
-    token: Required[str]
-    logprob: Required[float]
-    bytes: Required[Sequence[int]]
-    top_logprobs: Required[Sequence[BetaTopLogProbParam]]
-
-
-class BetaOutputTextContentParam(TypedDict, total=False):
-    type: Required[Literal["output_text"]]
-    text: Required[str]
-    annotations: Required[Sequence[BetaAnnotationParam]]
-    logprobs: Required[Sequence[BetaLogProbParam]]
-
-
-class BetaRefusalContentParam(TypedDict, total=False):
-    type: Required[Literal["refusal"]]
-    refusal: Required[str]
-
-
-BetaOutputMessageContentParam: TypeAlias = Union[BetaOutputTextContentParam, BetaRefusalContentParam]
+BetaMessagePhaseParam: TypeAlias = MessagePhaseParam
 
 
 class BetaOutputMessageParam(TypedDict, total=False):
@@ -1543,7 +1480,7 @@ class BetaOutputMessageParam(TypedDict, total=False):
     status: Required[Literal["in_progress", "completed", "incomplete"]]
 
 
-BetaVectorStoreFileAttributesParam: TypeAlias = Optional[Dict[str, Union[str, float, bool]]]
+BetaVectorStoreFileAttributesParam: TypeAlias = VectorStoreFileAttributesParam
 
 
 class BetaFileSearchToolCallResultParam(TypedDict, total=False):
@@ -1563,12 +1500,6 @@ class BetaFileSearchToolCallParam(TypedDict, total=False):
     results: Optional[Sequence[BetaFileSearchToolCallResultParam]]
 
 
-class BetaComputerCallSafetyCheckParam(TypedDict, total=False):
-    id: Required[str]
-    code: Optional[str]
-    message: Optional[str]
-
-
 class BetaComputerToolCallParam(TypedDict, total=False):
     agent: Optional[BetaAgentTagParam]
     type: Required[Literal["computer_call"]]
@@ -1584,12 +1515,6 @@ class BetaAgentTagParam2(TypedDict, total=False):
     agent_name: Required[str]
 
 
-class BetaComputerScreenshotImageParam(TypedDict, total=False):
-    type: Required[Literal["computer_screenshot"]]
-    image_url: str
-    file_id: str
-
-
 class BetaComputerCallOutputItemParam(TypedDict, total=False):
     agent: Optional[BetaAgentTagParam2]
     id: Optional[str]
@@ -1600,27 +1525,13 @@ class BetaComputerCallOutputItemParam(TypedDict, total=False):
     status: Optional[BetaFunctionCallItemStatusParam]
 
 
-class BetaWebSearchActionSearchSourceParam(TypedDict, total=False):
-    type: Required[Literal["url"]]
-    url: Required[str]
+BetaWebSearchActionSearchParam: TypeAlias = WebSearchActionSearchParam
 
 
-class BetaWebSearchActionSearchParam(TypedDict, total=False):
-    type: Required[Literal["search"]]
-    query: str
-    queries: Sequence[str]
-    sources: Sequence[BetaWebSearchActionSearchSourceParam]
+BetaWebSearchActionOpenPageParam: TypeAlias = WebSearchActionOpenPageParam
 
 
-class BetaWebSearchActionOpenPageParam(TypedDict, total=False):
-    type: Required[Literal["open_page"]]
-    url: Optional[str]
-
-
-class BetaWebSearchActionFindParam(TypedDict, total=False):
-    type: Required[Literal["find_in_page"]]
-    url: Required[str]
-    pattern: Required[str]
+BetaWebSearchActionFindParam: TypeAlias = WebSearchActionFindParam
 
 
 class BetaWebSearchToolCallParam(TypedDict, total=False):
@@ -1631,16 +1542,7 @@ class BetaWebSearchToolCallParam(TypedDict, total=False):
     action: Required[Union[BetaWebSearchActionSearchParam, BetaWebSearchActionOpenPageParam, BetaWebSearchActionFindParam]]
 
 
-class BetaDirectToolCallCallerParam(TypedDict, total=False):
-    type: Required[Literal["direct"]]
-
-
-class BetaProgramToolCallCallerParam(TypedDict, total=False):
-    type: Required[Literal["program"]]
-    caller_id: Required[str]
-
-
-BetaToolCallCallerParam: TypeAlias = Union[BetaDirectToolCallCallerParam, BetaProgramToolCallCallerParam]
+BetaToolCallCallerParam: TypeAlias = ToolCallCallerParam2
 
 
 class BetaFunctionToolCallParam(TypedDict, total=False):
@@ -1655,44 +1557,10 @@ class BetaFunctionToolCallParam(TypedDict, total=False):
     status: Literal["in_progress", "completed", "incomplete"]
 
 
-class BetaPromptCacheBreakpointParam(TypedDict, total=False):
-    mode: Required[Literal["explicit"]]
+BetaInputTextContentParam2: TypeAlias = InputTextContentParam2
 
 
-class BetaInputTextContentParam2(TypedDict, total=False):
-    type: Required[Literal["input_text"]]
-    text: Required[str]
-    prompt_cache_breakpoint: Optional[BetaPromptCacheBreakpointParam]
-
-
-class BetaInputImageContentParamAutoParam(TypedDict, total=False):
-    type: Required[Literal["input_image"]]
-    image_url: Optional[str]
-    file_id: Optional[str]
-    detail: Optional[BetaDetailEnumParam]
-    prompt_cache_breakpoint: Optional[BetaPromptCacheBreakpointParam]
-
-
-class BetaInputFileContentParam2(TypedDict, total=False):
-    type: Required[Literal["input_file"]]
-    file_id: Optional[str]
-    filename: Optional[str]
-    file_data: Optional[str]
-    file_url: Optional[str]
-    detail: BetaFileDetailEnumParam
-    prompt_cache_breakpoint: Optional[BetaPromptCacheBreakpointParam]
-
-
-class BetaDirectToolCallCallerParam2(TypedDict, total=False):
-    type: Required[Literal["direct"]]
-
-
-class BetaProgramToolCallCallerParam2(TypedDict, total=False):
-    type: Required[Literal["program"]]
-    caller_id: Required[str]
-
-
-BetaToolCallCallerParam2: TypeAlias = Union[BetaDirectToolCallCallerParam2, BetaProgramToolCallCallerParam2]
+BetaToolCallCallerParam2: TypeAlias = ToolCallCallerParam3
 
 
 class BetaFunctionCallOutputItemParam(TypedDict, total=False):
@@ -1772,7 +1640,7 @@ class BetaMultiAgentCallOutputItemParam(TypedDict, total=False):
     output: Required[Sequence[BetaOutputTextContentParam2]]
 
 
-BetaToolSearchExecutionTypeParam: TypeAlias = Literal["server", "client"]
+BetaToolSearchExecutionTypeParam: TypeAlias = ToolSearchExecutionTypeParam
 
 
 class BetaToolSearchCallItemParam(TypedDict, total=False):
@@ -1785,275 +1653,7 @@ class BetaToolSearchCallItemParam(TypedDict, total=False):
     status: Optional[BetaFunctionCallItemStatusParam]
 
 
-class BetaFunctionToolParam(TypedDict, total=False):
-    type: Required[Literal["function"]]
-    name: Required[str]
-    description: Optional[str]
-    parameters: Required[Optional[Dict[str, object]]]
-    output_schema: Optional[Dict[str, object]]
-    strict: Required[Optional[bool]]
-    defer_loading: bool
-    allowed_callers: Optional[Sequence[BetaCallableToolAllowedCallerParam]]
-
-
-BetaRankerVersionTypeParam: TypeAlias = Literal["auto", "default-2024-11-15"]
-
-
-class BetaHybridSearchOptionsParam(TypedDict, total=False):
-    embedding_weight: Required[float]
-    text_weight: Required[float]
-
-
-class BetaRankingOptionsParam(TypedDict, total=False):
-    ranker: BetaRankerVersionTypeParam
-    score_threshold: float
-    hybrid_search: BetaHybridSearchOptionsParam
-
-
-class BetaFileSearchToolParam(TypedDict, total=False):
-    type: Required[Literal["file_search"]]
-    vector_store_ids: Required[Sequence[str]]
-    max_num_results: int
-    ranking_options: BetaRankingOptionsParam
-    filters: Optional[BetaFiltersParam]
-
-
-class BetaComputerToolParam(TypedDict, total=False):
-    type: Required[Literal["computer"]]
-
-
-class BetaComputerUsePreviewToolParam(TypedDict, total=False):
-    type: Required[Literal["computer_use_preview"]]
-    environment: Required[BetaComputerEnvironmentParam]
-    display_width: Required[int]
-    display_height: Required[int]
-
-
-class BetaWebSearchToolFiltersParam(TypedDict, total=False):
-    allowed_domains: Optional[Sequence[str]]
-
-
-class BetaWebSearchApproximateLocationParam2(TypedDict, total=False):
-    type: Literal["approximate"]
-    country: Optional[str]
-    region: Optional[str]
-    city: Optional[str]
-    timezone: Optional[str]
-
-
-BetaWebSearchApproximateLocationParam: TypeAlias = Optional[BetaWebSearchApproximateLocationParam2]
-
-
-class BetaWebSearchToolParam(TypedDict, total=False):
-    type: Required[Literal["web_search", "web_search_2025_08_26"]]
-    external_web_access: bool
-    filters: Optional[BetaWebSearchToolFiltersParam]
-    user_location: BetaWebSearchApproximateLocationParam
-    search_context_size: Literal["low", "medium", "high"]
-
-
-class BetaMCPToolFilterParam(TypedDict, total=False):
-    tool_names: Sequence[str]
-    read_only: bool
-
-
-class BetaMCPToolRequireApprovalMCPToolApprovalFilterParam(TypedDict, total=False):
-    always: BetaMCPToolFilterParam
-    never: BetaMCPToolFilterParam
-
-
-class BetaMCPToolParam(TypedDict, total=False):
-    type: Required[Literal["mcp"]]
-    server_label: Required[str]
-    server_url: str
-    connector_id: Literal["connector_dropbox", "connector_gmail", "connector_googlecalendar", "connector_googledrive", "connector_microsoftteams", "connector_outlookcalendar", "connector_outlookemail", "connector_sharepoint"]
-    tunnel_id: str
-    authorization: str
-    server_description: str
-    headers: Optional[Dict[str, str]]
-    allowed_tools: Optional[Union[Sequence[str], BetaMCPToolFilterParam]]
-    allowed_callers: Optional[Sequence[BetaCallableToolAllowedCallerParam]]
-    require_approval: Optional[Union[BetaMCPToolRequireApprovalMCPToolApprovalFilterParam, Literal["always", "never"]]]
-    defer_loading: bool
-
-
-class BetaContainerNetworkPolicyDisabledParam(TypedDict, total=False):
-    type: Required[Literal["disabled"]]
-
-
-class BetaContainerNetworkPolicyDomainSecretParam(TypedDict, total=False):
-    domain: Required[str]
-    name: Required[str]
-    value: Required[str]
-
-
-class BetaContainerNetworkPolicyAllowlistParam(TypedDict, total=False):
-    type: Required[Literal["allowlist"]]
-    allowed_domains: Required[Sequence[str]]
-    domain_secrets: Sequence[BetaContainerNetworkPolicyDomainSecretParam]
-
-
-class BetaAutoCodeInterpreterToolParam(TypedDict, total=False):
-    type: Required[Literal["auto"]]
-    file_ids: Sequence[str]
-    memory_limit: Optional[BetaContainerMemoryLimitParam]
-    network_policy: Union[BetaContainerNetworkPolicyDisabledParam, BetaContainerNetworkPolicyAllowlistParam]
-
-
-class BetaCodeInterpreterToolParam(TypedDict, total=False):
-    type: Required[Literal["code_interpreter"]]
-    container: Required[Union[str, BetaAutoCodeInterpreterToolParam]]
-    allowed_callers: Optional[Sequence[BetaCallableToolAllowedCallerParam]]
-
-
-class BetaProgrammaticToolCallingParam(TypedDict, total=False):
-    type: Required[Literal["programmatic_tool_calling"]]
-
-
-class BetaImageGenToolInputImageMaskParam(TypedDict, total=False):
-    image_url: str
-    file_id: str
-
-
-class BetaImageGenToolParam(TypedDict, total=False):
-    type: Required[Literal["image_generation"]]
-    model: Union[str, Literal["gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21"]]
-    quality: Literal["low", "medium", "high", "auto"]
-    size: Union[str, Literal["1024x1024", "1024x1536", "1536x1024", "auto"]]
-    output_format: Literal["png", "webp", "jpeg"]
-    output_compression: int
-    moderation: Literal["auto", "low"]
-    background: Literal["transparent", "opaque", "auto"]
-    input_fidelity: Optional[BetaInputFidelityParam]
-    input_image_mask: BetaImageGenToolInputImageMaskParam
-    partial_images: int
-    action: BetaImageGenActionEnumParam
-
-
-class BetaLocalShellToolParam(TypedDict, total=False):
-    type: Required[Literal["local_shell"]]
-
-
-class BetaSkillReferenceParam(TypedDict, total=False):
-    type: Required[Literal["skill_reference"]]
-    skill_id: Required[str]
-    version: str
-
-
-class BetaInlineSkillSourceParam(TypedDict, total=False):
-    type: Required[Literal["base64"]]
-    media_type: Required[Literal["application/zip"]]
-    data: Required[str]
-
-
-class BetaInlineSkillParam(TypedDict, total=False):
-    type: Required[Literal["inline"]]
-    name: Required[str]
-    description: Required[str]
-    source: Required[BetaInlineSkillSourceParam]
-
-
-class BetaContainerAutoParam(TypedDict, total=False):
-    type: Required[Literal["container_auto"]]
-    file_ids: Sequence[str]
-    memory_limit: Optional[BetaContainerMemoryLimitParam]
-    network_policy: Union[BetaContainerNetworkPolicyDisabledParam, BetaContainerNetworkPolicyAllowlistParam]
-    skills: Sequence[Union[BetaSkillReferenceParam, BetaInlineSkillParam]]
-
-
-class BetaLocalSkillParam(TypedDict, total=False):
-    name: Required[str]
-    description: Required[str]
-    path: Required[str]
-
-
-class BetaLocalEnvironmentParam(TypedDict, total=False):
-    type: Required[Literal["local"]]
-    skills: Sequence[BetaLocalSkillParam]
-
-
-class BetaContainerReferenceParam(TypedDict, total=False):
-    type: Required[Literal["container_reference"]]
-    container_id: Required[str]
-
-
-class BetaFunctionShellToolParam(TypedDict, total=False):
-    type: Required[Literal["shell"]]
-    environment: Optional[Union[BetaContainerAutoParam, BetaLocalEnvironmentParam, BetaContainerReferenceParam]]
-    allowed_callers: Optional[Sequence[BetaCallableToolAllowedCallerParam]]
-
-
-class BetaCustomTextFormatParam(TypedDict, total=False):
-    type: Required[Literal["text"]]
-
-
-class BetaCustomGrammarFormatParam(TypedDict, total=False):
-    type: Required[Literal["grammar"]]
-    syntax: Required[BetaGrammarSyntax1Param]
-    definition: Required[str]
-
-
-class BetaCustomToolParam(TypedDict, total=False):
-    type: Required[Literal["custom"]]
-    name: Required[str]
-    description: str
-    format: Union[BetaCustomTextFormatParam, BetaCustomGrammarFormatParam]
-    defer_loading: bool
-    allowed_callers: Optional[Sequence[BetaCallableToolAllowedCallerParam]]
-
-
-class BetaFunctionToolParam2(TypedDict, total=False):
-    name: Required[str]
-    description: Optional[str]
-    parameters: Optional[BetaEmptyModelParam]
-    strict: Optional[bool]
-    type: Required[Literal["function"]]
-    output_schema: Optional[Dict[str, object]]
-    defer_loading: bool
-    allowed_callers: Optional[Sequence[BetaCallableToolAllowedCallerParam]]
-
-
-class BetaNamespaceToolParam(TypedDict, total=False):
-    type: Required[Literal["namespace"]]
-    name: Required[str]
-    description: Required[str]
-    tools: Required[Sequence[Union[BetaFunctionToolParam2, BetaCustomToolParam]]]
-
-
-class BetaToolSearchToolParam(TypedDict, total=False):
-    type: Required[Literal["tool_search"]]
-    execution: BetaToolSearchExecutionTypeParam
-    description: Optional[str]
-    parameters: Optional[BetaEmptyModelParam]
-
-
-class BetaApproximateLocationParam(TypedDict, total=False):
-    type: Required[Literal["approximate"]]
-    country: Optional[str]
-    region: Optional[str]
-    city: Optional[str]
-    timezone: Optional[str]
-
-
-BetaSearchContextSizeParam: TypeAlias = Literal["low", "medium", "high"]
-
-
-BetaSearchContentTypeParam: TypeAlias = Literal["text", "image"]
-
-
-class BetaWebSearchPreviewToolParam(TypedDict, total=False):
-    type: Required[Literal["web_search_preview", "web_search_preview_2025_03_11"]]
-    user_location: Optional[BetaApproximateLocationParam]
-    search_context_size: BetaSearchContextSizeParam
-    search_content_types: Sequence[BetaSearchContentTypeParam]
-
-
-class BetaApplyPatchToolParam(TypedDict, total=False):
-    type: Required[Literal["apply_patch"]]
-    allowed_callers: Optional[Sequence[BetaCallableToolAllowedCallerParam]]
-
-
-BetaToolParam: TypeAlias = Union[BetaFunctionToolParam, BetaFileSearchToolParam, BetaComputerToolParam, BetaComputerUsePreviewToolParam, BetaWebSearchToolParam, BetaMCPToolParam, BetaCodeInterpreterToolParam, BetaProgrammaticToolCallingParam, BetaImageGenToolParam, BetaLocalShellToolParam, BetaFunctionShellToolParam, BetaCustomToolParam, BetaNamespaceToolParam, BetaToolSearchToolParam, BetaWebSearchPreviewToolParam, BetaApplyPatchToolParam]
+BetaToolParam: TypeAlias = ToolParam
 
 
 class BetaToolSearchOutputItemParam(TypedDict, total=False):
@@ -2074,14 +1674,10 @@ class BetaAdditionalToolsItemParam(TypedDict, total=False):
     tools: Required[Sequence[BetaToolParam]]
 
 
-class BetaSummaryTextContentParam(TypedDict, total=False):
-    type: Required[Literal["summary_text"]]
-    text: Required[str]
+BetaSummaryTextContentParam: TypeAlias = SummaryTextContentParam
 
 
-class BetaReasoningTextContentParam(TypedDict, total=False):
-    type: Required[Literal["reasoning_text"]]
-    text: Required[str]
+BetaReasoningTextContentParam: TypeAlias = ReasoningTextContentParam
 
 
 class BetaReasoningItemParam(TypedDict, total=False):
@@ -2109,16 +1705,6 @@ class BetaImageGenToolCallParam(TypedDict, total=False):
     result: Required[Optional[str]]
 
 
-class BetaCodeInterpreterOutputLogsParam(TypedDict, total=False):
-    type: Required[Literal["logs"]]
-    logs: Required[str]
-
-
-class BetaCodeInterpreterOutputImageParam(TypedDict, total=False):
-    type: Required[Literal["image"]]
-    url: Required[str]
-
-
 class BetaCodeInterpreterToolCallParam(TypedDict, total=False):
     agent: Optional[BetaAgentTagParam]
     type: Required[Literal["code_interpreter_call"]]
@@ -2129,13 +1715,7 @@ class BetaCodeInterpreterToolCallParam(TypedDict, total=False):
     outputs: Required[Optional[Sequence[Union[BetaCodeInterpreterOutputLogsParam, BetaCodeInterpreterOutputImageParam]]]]
 
 
-class BetaLocalShellExecActionParam(TypedDict, total=False):
-    type: Required[Literal["exec"]]
-    command: Required[Sequence[str]]
-    timeout_ms: Optional[int]
-    working_directory: Optional[str]
-    env: Required[Dict[str, str]]
-    user: Optional[str]
+BetaLocalShellExecActionParam: TypeAlias = LocalShellExecActionParam
 
 
 class BetaLocalShellToolCallParam(TypedDict, total=False):
@@ -2155,10 +1735,7 @@ class BetaLocalShellToolCallOutputParam(TypedDict, total=False):
     status: Optional[Literal["in_progress", "completed", "incomplete"]]
 
 
-class BetaFunctionShellActionParam(TypedDict, total=False):
-    commands: Required[Sequence[str]]
-    timeout_ms: Optional[int]
-    max_output_length: Optional[int]
+BetaLocalEnvironmentParam: TypeAlias = LocalEnvironmentParam2
 
 
 class BetaFunctionShellCallItemParam(TypedDict, total=False):
@@ -2170,12 +1747,6 @@ class BetaFunctionShellCallItemParam(TypedDict, total=False):
     action: Required[BetaFunctionShellActionParam]
     status: Optional[BetaFunctionShellCallItemStatusParam]
     environment: Optional[Union[BetaLocalEnvironmentParam, BetaContainerReferenceParam]]
-
-
-class BetaFunctionShellCallOutputContentParam(TypedDict, total=False):
-    stdout: Required[str]
-    stderr: Required[str]
-    outcome: Required[BetaFunctionShellCallOutputOutcomeParam]
 
 
 class BetaFunctionShellCallOutputItemParam(TypedDict, total=False):
@@ -2209,11 +1780,7 @@ class BetaApplyPatchToolCallOutputItemParam(TypedDict, total=False):
     output: Optional[str]
 
 
-class BetaMCPListToolsToolParam(TypedDict, total=False):
-    name: Required[str]
-    description: Optional[str]
-    input_schema: Required[Dict[str, object]]
-    annotations: Optional[Dict[str, object]]
+BetaMCPListToolsToolParam: TypeAlias = MCPListToolsToolParam
 
 
 class BetaMCPListToolsParam(TypedDict, total=False):
@@ -2243,27 +1810,10 @@ class BetaMCPApprovalResponseParam(TypedDict, total=False):
     reason: Optional[str]
 
 
-class BetaMCPProtocolErrorParam(TypedDict, total=False):
-    type: Required[Literal["mcp_protocol_error"]]
-    code: Required[int]
-    message: Required[str]
+BetaMCPToolCallErrorParam: TypeAlias = MCPToolCallErrorParam
 
 
-class BetaMCPToolExecutionErrorParam(TypedDict, total=False):
-    type: Required[Literal["mcp_tool_execution_error"]]
-    content: Required[object]
-
-
-class BetaHTTPErrorParam(TypedDict, total=False):
-    type: Required[Literal["http_error"]]
-    code: Required[int]
-    message: Required[str]
-
-
-BetaMCPToolCallErrorParam: TypeAlias = Union[BetaMCPProtocolErrorParam, BetaMCPToolExecutionErrorParam, BetaHTTPErrorParam]
-
-
-BetaMCPToolCallStatusParam: TypeAlias = Literal["in_progress", "completed", "incomplete", "calling", "failed"]
+BetaMCPToolCallStatusParam: TypeAlias = MCPToolCallStatusParam
 
 
 class BetaMCPToolCallParam(TypedDict, total=False):
@@ -2322,7 +1872,7 @@ class BetaProgramItemParam(TypedDict, total=False):
     fingerprint: Required[str]
 
 
-BetaProgramOutputItemStatusParam: TypeAlias = Literal["completed", "incomplete"]
+BetaProgramOutputItemStatusParam: TypeAlias = ProgramOutputItemStatusParam
 
 
 class BetaProgramOutputItemParam(TypedDict, total=False):
@@ -2343,23 +1893,16 @@ BetaInputParam: TypeAlias = Union[str, Sequence[BetaInputItemParam]]
 BetaInputParam2: TypeAlias = Union[str, List[BetaInputItem]]
 
 
-BetaMessageStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
+BetaInputTextContentParam: TypeAlias = InputTextContentParam
 
 
-BetaMessageRole: TypeAlias = Union[Literal["unknown", "user", "assistant", "system", "critic", "discriminator", "developer", "tool"], str]
+BetaMessageStatus: TypeAlias = MessageStatus
 
 
-class BetaTextContent(BaseModel):
-    type: Literal["text"]
-    text: str
+BetaMessageRole: TypeAlias = MessageRole
 
 
-class BetaComputerScreenshotContent(BaseModel):
-    type: Literal["computer_screenshot"]
-    image_url: Optional[str]
-    file_id: Optional[str]
-    detail: BetaImageDetail
-    prompt_cache_breakpoint: Optional[BetaPromptCacheBreakpointConfig] = None
+BetaTextContent: TypeAlias = TextContent
 
 
 class BetaEncryptedContent(BaseModel):
@@ -2367,7 +1910,7 @@ class BetaEncryptedContent(BaseModel):
     encrypted_content: str
 
 
-BetaMessagePhase2: TypeAlias = Union[Literal["commentary", "final_answer"], str]
+BetaMessagePhase2: TypeAlias = MessagePhase2
 
 
 class BetaMessage(BaseModel):
@@ -2390,7 +1933,7 @@ class BetaProgram(BaseModel):
     fingerprint: str
 
 
-BetaProgramOutputStatus: TypeAlias = Union[Literal["completed", "incomplete"], str]
+BetaProgramOutputStatus: TypeAlias = ProgramOutputStatus
 
 
 @official_name("ProgramOutput", "openai_kit.types.beta.beta_response_item")
@@ -2502,14 +2045,7 @@ class BetaCompactionBody(BaseModel):
     created_by: Optional[str] = None
 
 
-class BetaFunctionShellAction(BaseModel):
-    commands: List[str]
-    timeout_ms: Optional[int]
-    max_output_length: Optional[int]
-
-
-class BetaLocalEnvironmentResource(BaseModel):
-    type: Literal["local"]
+BetaLocalEnvironmentResource: TypeAlias = LocalEnvironmentResource
 
 
 @official_name("BetaResponseFunctionShellToolCall", "openai_kit.types.beta.beta_response_function_shell_tool_call")
@@ -2525,22 +2061,6 @@ class BetaFunctionShellCall(BaseModel):
     created_by: Optional[str] = None
 
 
-class BetaFunctionShellCallOutputTimeoutOutcome(BaseModel):
-    type: Literal["timeout"]
-
-
-class BetaFunctionShellCallOutputExitOutcome(BaseModel):
-    type: Literal["exit"]
-    exit_code: int
-
-
-class BetaFunctionShellCallOutputContent(BaseModel):
-    stdout: str
-    stderr: str
-    outcome: Annotated[Union[Annotated[Union[BetaFunctionShellCallOutputTimeoutOutcome, BetaFunctionShellCallOutputExitOutcome], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-    created_by: Optional[str] = None
-
-
 @official_name("BetaResponseFunctionShellToolCallOutput", "openai_kit.types.beta.beta_response_function_shell_tool_call_output")
 class BetaFunctionShellCallOutput(BaseModel):
     agent: Optional[BetaAgentTag] = None
@@ -2552,23 +2072,6 @@ class BetaFunctionShellCallOutput(BaseModel):
     output: List[BetaFunctionShellCallOutputContent]
     max_output_length: Optional[int]
     created_by: Optional[str] = None
-
-
-class BetaApplyPatchCreateFileOperation(BaseModel):
-    type: Literal["create_file"]
-    path: str
-    diff: str
-
-
-class BetaApplyPatchDeleteFileOperation(BaseModel):
-    type: Literal["delete_file"]
-    path: str
-
-
-class BetaApplyPatchUpdateFileOperation(BaseModel):
-    type: Literal["update_file"]
-    path: str
-    diff: str
 
 
 @official_name("BetaResponseApplyPatchToolCall", "openai_kit.types.beta.beta_response_apply_patch_tool_call")
@@ -2675,103 +2178,247 @@ class BetaCustomToolCallOutputResource(BaseModel):
 BetaItemResource: TypeAlias = Union[BetaInputMessageResource, BetaOutputMessage, BetaFileSearchToolCall, BetaComputerToolCall, BetaComputerToolCallOutputResource, BetaWebSearchToolCall, BetaFunctionToolCallResource, BetaFunctionToolCallOutputResource, BetaAgentMessage, BetaMultiAgentCall, BetaMultiAgentCallOutput, BetaToolSearchCall, BetaToolSearchOutput, BetaAdditionalTools, BetaReasoningItem, BetaProgram, BetaProgramOutput, BetaCompactionBody, BetaImageGenToolCall, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCall, BetaFunctionShellCallOutput, BetaApplyPatchToolCall, BetaApplyPatchToolCallOutput, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponseResource, BetaMCPToolCall, BetaCustomToolCallResource, BetaCustomToolCallOutputResource]
 
 
+BetaKeyPressAction: TypeAlias = KeyPressAction
+
+
+BetaKeyPressActionParam: TypeAlias = KeyPressActionParam
+
+
 BetaLocalEnvironment: TypeAlias = BetaLocalEnvironmentParam2
+
+
+BetaLocalShellToolParam: TypeAlias = LocalShellToolParam2
+
+
+BetaLocalShellToolParam2: TypeAlias = LocalShellToolParam
+
+
+BetaLocalSkillParam2: TypeAlias = LocalSkillParam
 
 
 BetaLocalSkill: TypeAlias = BetaLocalSkillParam2
 
 
-BetaMetadata: TypeAlias = Optional[Dict[str, str]]
+BetaLocalSkillParam: TypeAlias = LocalSkillParam2
 
 
-BetaMetadataParam: TypeAlias = Optional[Dict[str, str]]
+BetaLogProb: TypeAlias = LogProb
 
 
-BetaModelIdsSharedParam: TypeAlias = Union[str, Literal["gpt-5.6-sol", "gpt-5.6-terra", "gpt-5.6-luna", "gpt-5.5", "gpt-5.5-2026-04-23", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano", "gpt-5.4-mini-2026-03-17", "gpt-5.4-nano-2026-03-17", "gpt-5.3-chat-latest", "gpt-5.2", "gpt-5.2-2025-12-11", "gpt-5.2-chat-latest", "gpt-5.2-pro", "gpt-5.2-pro-2025-12-11", "gpt-5.1", "gpt-5.1-2025-11-13", "gpt-5.1-codex", "gpt-5.1-mini", "gpt-5.1-chat-latest", "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-5-chat-latest", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "o4-mini", "o4-mini-2025-04-16", "o3", "o3-2025-04-16", "o3-mini", "o3-mini-2025-01-31", "o1", "o1-2024-12-17", "o1-preview", "o1-preview-2024-09-12", "o1-mini", "o1-mini-2024-09-12", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-audio-preview", "gpt-4o-audio-preview-2024-10-01", "gpt-4o-audio-preview-2024-12-17", "gpt-4o-audio-preview-2025-06-03", "gpt-4o-mini-audio-preview", "gpt-4o-mini-audio-preview-2024-12-17", "gpt-4o-search-preview", "gpt-4o-mini-search-preview", "gpt-4o-search-preview-2025-03-11", "gpt-4o-mini-search-preview-2025-03-11", "chatgpt-4o-latest", "codex-mini-latest", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0301", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"]]
+BetaLogProbParam: TypeAlias = LogProbParam
 
 
-BetaModelIdsResponsesParam: TypeAlias = Union[BetaModelIdsSharedParam, Literal["o1-pro", "o1-pro-2025-03-19", "o3-pro", "o3-pro-2025-06-10", "o3-deep-research", "o3-deep-research-2025-06-26", "o4-mini-deep-research", "o4-mini-deep-research-2025-06-26", "computer-use-preview", "computer-use-preview-2025-03-11", "gpt-5.5-pro", "gpt-5.5-pro-2026-04-23", "gpt-5-codex", "gpt-5-pro", "gpt-5-pro-2025-10-06", "gpt-5.1-codex-max", "gpt-daybreak-blue-latest", "gpt-daybreak-red-latest", "gpt-5.6-cyber"]]
+BetaMCPProtocolError: TypeAlias = MCPProtocolError
 
 
-BetaModelIdsCompactionParam: TypeAlias = Optional[Union[BetaModelIdsResponsesParam, str]]
+BetaMCPProtocolErrorParam: TypeAlias = MCPProtocolErrorParam
 
 
-BetaModelIdsShared: TypeAlias = Union[str, Union[Literal["gpt-5.6-sol", "gpt-5.6-terra", "gpt-5.6-luna", "gpt-5.5", "gpt-5.5-2026-04-23", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano", "gpt-5.4-mini-2026-03-17", "gpt-5.4-nano-2026-03-17", "gpt-5.3-chat-latest", "gpt-5.2", "gpt-5.2-2025-12-11", "gpt-5.2-chat-latest", "gpt-5.2-pro", "gpt-5.2-pro-2025-12-11", "gpt-5.1", "gpt-5.1-2025-11-13", "gpt-5.1-codex", "gpt-5.1-mini", "gpt-5.1-chat-latest", "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-5-chat-latest", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "o4-mini", "o4-mini-2025-04-16", "o3", "o3-2025-04-16", "o3-mini", "o3-mini-2025-01-31", "o1", "o1-2024-12-17", "o1-preview", "o1-preview-2024-09-12", "o1-mini", "o1-mini-2024-09-12", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-audio-preview", "gpt-4o-audio-preview-2024-10-01", "gpt-4o-audio-preview-2024-12-17", "gpt-4o-audio-preview-2025-06-03", "gpt-4o-mini-audio-preview", "gpt-4o-mini-audio-preview-2024-12-17", "gpt-4o-search-preview", "gpt-4o-mini-search-preview", "gpt-4o-search-preview-2025-03-11", "gpt-4o-mini-search-preview-2025-03-11", "chatgpt-4o-latest", "codex-mini-latest", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0301", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"], str]]
+BetaMCPTool: TypeAlias = MCPTool
 
 
-BetaModelIdsResponses: TypeAlias = Union[BetaModelIdsShared, Union[Literal["o1-pro", "o1-pro-2025-03-19", "o3-pro", "o3-pro-2025-06-10", "o3-deep-research", "o3-deep-research-2025-06-26", "o4-mini-deep-research", "o4-mini-deep-research-2025-06-26", "computer-use-preview", "computer-use-preview-2025-03-11", "gpt-5.5-pro", "gpt-5.5-pro-2026-04-23", "gpt-5-codex", "gpt-5-pro", "gpt-5-pro-2025-10-06", "gpt-5.1-codex-max", "gpt-daybreak-blue-latest", "gpt-daybreak-red-latest", "gpt-5.6-cyber"], str]]
+BetaMCPToolExecutionError: TypeAlias = MCPToolExecutionError
 
 
-BetaModerationInputType: TypeAlias = Union[Literal["text", "image"], str]
+BetaMCPToolExecutionErrorParam: TypeAlias = MCPToolExecutionErrorParam
 
 
-BetaModerationMode: TypeAlias = Union[Literal["score", "block"], str]
+BetaMCPToolFilter: TypeAlias = MCPToolFilter
 
 
-BetaModerationModeParam: TypeAlias = Literal["score", "block"]
+BetaMCPToolFilterParam: TypeAlias = MCPToolFilterParam
+
+
+BetaMCPToolParam: TypeAlias = MCPToolParam
+
+
+BetaMCPToolRequireApprovalMCPToolApprovalFilter: TypeAlias = MCPToolRequireApprovalMCPToolApprovalFilter
+
+
+BetaMCPToolRequireApprovalMCPToolApprovalFilterParam: TypeAlias = MCPToolRequireApprovalMCPToolApprovalFilterParam
+
+
+BetaMetadata: TypeAlias = Metadata
+
+
+BetaMetadataParam: TypeAlias = MetadataParam
+
+
+BetaModelIdsCompactionParam: TypeAlias = ModelIdsCompactionParam
+
+
+BetaModelIdsResponses: TypeAlias = ModelIdsResponses
+
+
+BetaModelIdsResponsesParam: TypeAlias = ModelIdsResponsesParam
+
+
+BetaModelIdsShared: TypeAlias = ModelIdsShared
+
+
+BetaModelIdsSharedParam: TypeAlias = ModelIdsSharedParam
+
+
+BetaModeration: TypeAlias = Moderation
+
+
+BetaModerationConfigParam: TypeAlias = ModerationConfigParam
+
+
+BetaModerationConfigParam2: TypeAlias = ModerationConfigParam2
+
+
+BetaModerationErrorBody: TypeAlias = ModerationErrorBody
+
+
+BetaModerationInputType: TypeAlias = ModerationInputType
+
+
+BetaModerationMode: TypeAlias = ModerationMode
+
+
+BetaModerationModeParam: TypeAlias = ModerationModeParam
+
+
+BetaModerationParam: TypeAlias = ModerationParam
+
+
+BetaModerationParam2: TypeAlias = ModerationParam2
+
+
+BetaModerationPolicyParam: TypeAlias = ModerationPolicyParam
+
+
+BetaModerationPolicyParam2: TypeAlias = ModerationPolicyParam2
+
+
+BetaModerationResultBody: TypeAlias = ModerationResultBody
+
+
+BetaMoveParam: TypeAlias = MoveParam2
+
+
+BetaMoveParam2: TypeAlias = MoveParam
+
+
+BetaNamespaceToolParam2: TypeAlias = NamespaceToolParam
 
 
 BetaNamespaceTool: TypeAlias = BetaNamespaceToolParam2
 
 
-BetaOutputContent: TypeAlias = Annotated[Union[Annotated[Union[BetaOutputTextContent, BetaRefusalContent, BetaReasoningTextContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+BetaNamespaceToolParam: TypeAlias = NamespaceToolParam2
+
+
+BetaOutputContent: TypeAlias = OutputContent
 
 
 BetaOutputItem: TypeAlias = Annotated[Union[Annotated[Union[BetaOutputMessage, BetaFileSearchToolCall, BetaFunctionToolCall, BetaFunctionToolCallOutputResource, BetaAgentMessage, BetaMultiAgentCall, BetaMultiAgentCallOutput, BetaWebSearchToolCall, BetaComputerToolCall, BetaComputerToolCallOutputResource, BetaReasoningItem, BetaProgram, BetaProgramOutput, BetaToolSearchCall, BetaToolSearchOutput, BetaAdditionalTools, BetaCompactionBody, BetaImageGenToolCall, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCall, BetaFunctionShellCallOutput, BetaApplyPatchToolCall, BetaApplyPatchToolCallOutput, BetaMCPToolCall, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponseResource, BetaCustomToolCall, BetaCustomToolCallOutputResource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
-BetaPersonalityEnumParam: TypeAlias = Union[str, Literal["friendly", "pragmatic"]]
+BetaOutputTextContentParam: TypeAlias = OutputTextContentParam
 
 
-BetaResponsePromptVariables: TypeAlias = Optional[Dict[str, Union[str, BetaInputTextContent, BetaInputImageContent, BetaInputFileContent]]]
+BetaPersonalityEnumParam: TypeAlias = PersonalityEnumParam
 
 
-class BetaPrompt2(BaseModel):
-    id: str
-    version: Optional[str] = None
-    variables: Optional[BetaResponsePromptVariables] = None
+BetaProgramToolCallCaller: TypeAlias = ProgramToolCallCaller
 
 
-BetaPrompt: TypeAlias = Optional[BetaPrompt2]
+BetaProgramToolCallCallerParam: TypeAlias = ProgramToolCallCallerParam2
 
 
-BetaPromptCacheModeEnum: TypeAlias = Union[Literal["implicit", "explicit"], str]
+BetaProgramToolCallCallerParam2: TypeAlias = ProgramToolCallCallerParam3
 
 
-BetaPromptCacheModeEnumParam: TypeAlias = Literal["implicit", "explicit"]
+BetaProgramToolCallCallerParam3: TypeAlias = ProgramToolCallCallerParam
 
 
-BetaPromptCacheRetentionEnumParam: TypeAlias = Literal["in_memory", "24h"]
+BetaProgrammaticToolCallingParam: TypeAlias = ProgrammaticToolCallingParam2
 
 
-BetaPromptCacheTTLEnum: TypeAlias = Literal["30m"]
+BetaProgrammaticToolCallingParam2: TypeAlias = ProgrammaticToolCallingParam
 
 
-BetaPromptCacheTTLEnumParam: TypeAlias = Literal["30m"]
+BetaPrompt: TypeAlias = Prompt
 
 
-BetaResponsePromptVariablesParam: TypeAlias = Optional[Dict[str, Union[str, BetaInputTextContentParam, BetaInputImageContentParam, BetaInputFileContentParam]]]
+BetaPrompt2: TypeAlias = Prompt2
 
 
-class BetaPromptParam2(TypedDict, total=False):
-    id: Required[str]
-    version: Optional[str]
-    variables: BetaResponsePromptVariablesParam
+BetaPromptCacheBreakpointConfig: TypeAlias = PromptCacheBreakpointConfig
 
 
-BetaPromptParam: TypeAlias = Optional[BetaPromptParam2]
+BetaPromptCacheBreakpointConfigParam: TypeAlias = PromptCacheBreakpointConfigParam
 
 
-BetaReasoningEffort: TypeAlias = Optional[Union[Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"], str]]
+BetaPromptCacheBreakpointParam: TypeAlias = PromptCacheBreakpointParam
 
 
-BetaReasoningEffortParam: TypeAlias = Optional[Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]]
+BetaPromptCacheBreakpointParam2: TypeAlias = PromptCacheBreakpointParam2
 
 
-BetaReasoningModeEnum: TypeAlias = Union[str, Union[Literal["standard", "pro"], str]]
+BetaPromptCacheModeEnum: TypeAlias = PromptCacheModeEnum
 
 
-BetaReasoningModeEnumParam: TypeAlias = Union[str, Literal["standard", "pro"]]
+BetaPromptCacheModeEnumParam: TypeAlias = PromptCacheModeEnumParam
+
+
+BetaPromptCacheOptions: TypeAlias = PromptCacheOptions
+
+
+BetaPromptCacheOptionsParam: TypeAlias = PromptCacheOptionsParam
+
+
+BetaPromptCacheOptionsParam2: TypeAlias = PromptCacheOptionsParam2
+
+
+BetaPromptCacheRetentionEnumParam: TypeAlias = PromptCacheRetentionEnumParam
+
+
+BetaPromptCacheTTLEnum: TypeAlias = PromptCacheTTLEnum
+
+
+BetaPromptCacheTTLEnumParam: TypeAlias = PromptCacheTTLEnumParam
+
+
+BetaPromptParam: TypeAlias = PromptParam
+
+
+BetaPromptParam2: TypeAlias = PromptParam2
+
+
+BetaRankerVersionType: TypeAlias = RankerVersionType
+
+
+BetaRankerVersionTypeParam: TypeAlias = RankerVersionTypeParam
+
+
+BetaRankingOptions: TypeAlias = RankingOptions
+
+
+BetaRankingOptionsParam: TypeAlias = RankingOptionsParam
+
+
+BetaReasoning: TypeAlias = Reasoning
+
+
+BetaReasoningEffort: TypeAlias = ReasoningEffort
+
+
+BetaReasoningEffortParam: TypeAlias = ReasoningEffortParam
+
+
+BetaReasoningModeEnum: TypeAlias = ReasoningModeEnum
+
+
+BetaReasoningModeEnumParam: TypeAlias = ReasoningModeEnumParam
+
+
+BetaReasoningParam: TypeAlias = ReasoningParam
+
+
+BetaRefusalContentParam: TypeAlias = RefusalContentParam
 
 
 BetaResponseApplyPatchToolCall: TypeAlias = BetaApplyPatchToolCall
@@ -2813,8 +2460,7 @@ BetaResponseComputerToolCallParam: TypeAlias = BetaComputerToolCallParam
 BetaResponseContainerReference: TypeAlias = BetaContainerReferenceResource
 
 
-class BetaResponseConversation(BaseModel):
-    id: str
+BetaResponseConversation: TypeAlias = ResponseConversation
 
 
 BetaResponseConversationParam: TypeAlias = BetaResponseConversation
@@ -2832,15 +2478,13 @@ BetaResponseCustomToolCallOutputItem: TypeAlias = BetaCustomToolCallOutputResour
 BetaResponseCustomToolCallOutputParam: TypeAlias = BetaCustomToolCallOutputParam
 
 
-BetaResponseErrorCode: TypeAlias = Union[Literal["server_error", "rate_limit_exceeded", "invalid_prompt", "data_residency_mismatch", "bio_policy", "vector_store_timeout", "invalid_image", "invalid_image_format", "invalid_base64_image", "invalid_image_url", "image_too_large", "image_too_small", "image_parse_error", "image_content_policy_violation", "invalid_image_mode", "image_file_too_large", "unsupported_image_media_type", "empty_image_file", "failed_to_download_image", "image_file_not_found"], str]
+BetaResponseError: TypeAlias = ResponseError
 
 
-class BetaResponseError2(BaseModel):
-    code: BetaResponseErrorCode
-    message: str
+BetaResponseError2: TypeAlias = ResponseError2
 
 
-BetaResponseError: TypeAlias = Optional[BetaResponseError2]
+BetaResponseErrorCode: TypeAlias = ResponseErrorCode
 
 
 BetaResponseFileSearchToolCall: TypeAlias = BetaFileSearchToolCall
@@ -2849,10 +2493,34 @@ BetaResponseFileSearchToolCall: TypeAlias = BetaFileSearchToolCall
 BetaResponseFileSearchToolCallParam: TypeAlias = BetaFileSearchToolCallParam
 
 
+BetaResponseFormatJsonObject: TypeAlias = ResponseFormatJsonObject
+
+
+BetaResponseFormatJsonObjectParam: TypeAlias = ResponseFormatJsonObjectParam
+
+
+BetaResponseFormatJsonSchemaSchema: TypeAlias = ResponseFormatJsonSchemaSchema
+
+
+BetaResponseFormatJsonSchemaSchemaParam: TypeAlias = ResponseFormatJsonSchemaSchemaParam
+
+
+BetaResponseFormatText: TypeAlias = ResponseFormatText
+
+
+BetaTextResponseFormatJsonSchema: TypeAlias = TextResponseFormatJsonSchema
+
+
 BetaResponseFormatTextJSONSchemaConfig: TypeAlias = BetaTextResponseFormatJsonSchema
 
 
+BetaTextResponseFormatJsonSchemaParam: TypeAlias = TextResponseFormatJsonSchemaParam
+
+
 BetaResponseFormatTextJSONSchemaConfigParam: TypeAlias = BetaTextResponseFormatJsonSchemaParam
+
+
+BetaResponseFormatTextParam: TypeAlias = ResponseFormatTextParam
 
 
 BetaResponseFunctionCallOutputItem: TypeAlias = BetaFunctionAndCustomToolCallOutput
@@ -2880,6 +2548,9 @@ BetaResponseFunctionWebSearch: TypeAlias = BetaWebSearchToolCall
 
 
 BetaResponseFunctionWebSearchParam: TypeAlias = BetaWebSearchToolCallParam
+
+
+BetaResponseIncompleteDetails: TypeAlias = ResponseIncompleteDetails
 
 
 BetaResponseInputContent: TypeAlias = BetaInputContent
@@ -2931,6 +2602,12 @@ BetaResponseItemList: TypeAlias = ConversationItemList
 
 
 BetaResponseLocalEnvironment: TypeAlias = BetaLocalEnvironmentResource
+
+
+BetaResponseLogProb: TypeAlias = ResponseLogProb
+
+
+BetaResponseLogProbTopLogprob: TypeAlias = ResponseLogProbTopLogprob
 
 
 @official_name("BetaResponseMcpCallArgumentsDeltaEvent", "openai_kit.types.beta.beta_response_mcp_call_arguments_delta_event")
@@ -3052,6 +2729,12 @@ BetaResponsePrompt: TypeAlias = BetaPrompt2
 BetaResponsePromptParam: TypeAlias = BetaPromptParam2
 
 
+BetaResponsePromptVariables: TypeAlias = ResponsePromptVariables
+
+
+BetaResponsePromptVariablesParam: TypeAlias = ResponsePromptVariablesParam
+
+
 BetaResponseReasoningItem: TypeAlias = BetaReasoningItem
 
 
@@ -3098,9 +2781,7 @@ class BetaResponseShellCallCommandDoneStreamingEvent(BaseModel):
 BetaResponseShellCallCommandDoneEvent: TypeAlias = BetaResponseShellCallCommandDoneStreamingEvent
 
 
-class BetaShellCallOutputDelta(BaseModel):
-    stdout: Optional[str] = None
-    stderr: Optional[str] = None
+BetaShellCallOutputDelta: TypeAlias = ShellCallOutputDelta
 
 
 @official_name("BetaResponseShellCallOutputContentDeltaEvent", "openai_kit.types.beta.beta_response_shell_call_output_content_delta_event")
@@ -3205,108 +2886,16 @@ class BetaResponseCodeInterpreterCallInterpretingEvent(BaseModel):
     sequence_number: int
 
 
-BetaToolsArray: TypeAlias = List[BetaTool]
+BetaToolsArray: TypeAlias = ToolsArray
 
 
-BetaToolChoiceOptions: TypeAlias = Union[Literal["none", "auto", "required"], str]
+BetaToolChoiceParam2: TypeAlias = ToolChoiceParam2
 
 
-class BetaToolChoiceAllowed(BaseModel):
-    type: Literal["allowed_tools"]
-    mode: Union[Literal["auto", "required"], str]
-    tools: List[Dict[str, Any]]
+BetaServiceTierResponses: TypeAlias = ServiceTierResponses
 
 
-class BetaToolChoiceTypes(BaseModel):
-    type: Union[Literal["file_search", "web_search_preview", "computer", "computer_use_preview", "computer_use", "web_search_preview_2025_03_11", "image_generation", "code_interpreter"], str]
-
-
-class BetaToolChoiceFunction(BaseModel):
-    type: Literal["function"]
-    name: str
-
-
-class BetaToolChoiceMCP(BaseModel):
-    type: Literal["mcp"]
-    server_label: str
-    name: Optional[str] = None
-
-
-class BetaToolChoiceCustom(BaseModel):
-    type: Literal["custom"]
-    name: str
-
-
-class BetaSpecificProgrammaticToolCallingParam2(BaseModel):
-    type: Literal["programmatic_tool_calling"]
-
-
-class BetaSpecificApplyPatchParam2(BaseModel):
-    type: Literal["apply_patch"]
-
-
-class BetaSpecificFunctionShellParam2(BaseModel):
-    type: Literal["shell"]
-
-
-BetaToolChoiceParam2: TypeAlias = Union[BetaToolChoiceOptions, BetaToolChoiceAllowed, BetaToolChoiceTypes, BetaToolChoiceFunction, BetaToolChoiceMCP, BetaToolChoiceCustom, BetaSpecificProgrammaticToolCallingParam2, BetaSpecificApplyPatchParam2, BetaSpecificFunctionShellParam2]
-
-
-BetaServiceTierResponses: TypeAlias = Optional[Union[Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"], str]]
-
-
-class BetaResponseIncompleteDetails(BaseModel):
-    reason: Optional[Union[Literal["max_output_tokens", "content_filter"], str]] = None
-
-
-class BetaReasoning(BaseModel):
-    mode: Optional[BetaReasoningModeEnum] = None
-    effort: Optional[BetaReasoningEffort] = None
-    summary: Optional[Union[Literal["auto", "concise", "detailed"], str]] = None
-    context: Optional[Union[Literal["auto", "current_turn", "all_turns"], str]] = None
-    generate_summary: Optional[Union[Literal["auto", "concise", "detailed"], str]] = None
-
-
-class BetaResponseUsageInputTokensDetails(BaseModel):
-    cached_tokens: int
-    cache_write_tokens: int
-
-
-class BetaResponseUsageOutputTokensDetails(BaseModel):
-    reasoning_tokens: int
-
-
-class BetaResponseUsage(BaseModel):
-    input_tokens: int
-    input_tokens_details: BetaResponseUsageInputTokensDetails
-    output_tokens: int
-    output_tokens_details: BetaResponseUsageOutputTokensDetails
-    total_tokens: int
-
-
-class BetaPromptCacheOptions(BaseModel):
-    ttl: BetaPromptCacheTTLEnum
-    mode: BetaPromptCacheModeEnum
-
-
-class BetaModerationResultBody(BaseModel):
-    type: Literal["moderation_result"]
-    model: str
-    flagged: bool
-    categories: Dict[str, bool]
-    category_scores: Dict[str, float]
-    category_applied_input_types: Dict[str, List[BetaModerationInputType]]
-
-
-class BetaModerationErrorBody(BaseModel):
-    type: Literal["error"]
-    code: str
-    message: str
-
-
-class BetaModeration(BaseModel):
-    input: Annotated[Union[Annotated[Union[BetaModerationResultBody, BetaModerationErrorBody], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-    output: Annotated[Union[Annotated[Union[BetaModerationResultBody, BetaModerationErrorBody], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+BetaResponseUsage: TypeAlias = ResponseUsage
 
 
 class BetaResponse(ResponseHelpers, BaseModel):
@@ -3560,17 +3149,6 @@ class BetaResponseRefusalDoneEvent(BaseModel):
     sequence_number: int
 
 
-class BetaResponseLogProbTopLogprob(BaseModel):
-    token: Optional[str] = None
-    logprob: Optional[float] = None
-
-
-class BetaResponseLogProb(BaseModel):
-    token: str
-    logprob: float
-    top_logprobs: Optional[List[BetaResponseLogProbTopLogprob]] = None
-
-
 class BetaResponseTextDeltaEvent(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["response.output_text.delta"]
@@ -3694,18 +3272,16 @@ class BetaResponseCustomToolCallInputDoneEvent(BaseModel):
 BetaResponseStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[BetaResponseAudioDeltaEvent, BetaResponseAudioDoneEvent, BetaResponseAudioTranscriptDeltaEvent, BetaResponseAudioTranscriptDoneEvent, BetaResponseCodeInterpreterCallCodeDeltaEvent, BetaResponseCodeInterpreterCallCodeDoneEvent, BetaResponseCodeInterpreterCallCompletedEvent, BetaResponseCodeInterpreterCallInProgressEvent, BetaResponseCodeInterpreterCallInterpretingEvent, BetaResponseCompletedEvent, BetaResponseContentPartAddedEvent, BetaResponseContentPartDoneEvent, BetaResponseCreatedEvent, BetaResponseErrorEvent, BetaResponseFileSearchCallCompletedEvent, BetaResponseFileSearchCallInProgressEvent, BetaResponseFileSearchCallSearchingEvent, BetaResponseFunctionCallArgumentsDeltaEvent, BetaResponseFunctionCallArgumentsDoneEvent, BetaResponseShellCallCommandAddedStreamingEvent, BetaResponseShellCallCommandDeltaStreamingEvent, BetaResponseShellCallCommandDoneStreamingEvent, BetaResponseShellCallOutputContentDeltaStreamingEvent, BetaResponseShellCallOutputContentDoneStreamingEvent, BetaResponseInProgressEvent, BetaResponseFailedEvent, BetaResponseIncompleteEvent, BetaResponseOutputItemAddedEvent, BetaResponseOutputItemDoneEvent, BetaResponseReasoningSummaryPartAddedEvent, BetaResponseReasoningSummaryPartDoneEvent, BetaResponseReasoningSummaryTextDeltaEvent, BetaResponseReasoningSummaryTextDoneEvent, BetaResponseReasoningTextDeltaEvent, BetaResponseReasoningTextDoneEvent, BetaResponseRefusalDeltaEvent, BetaResponseRefusalDoneEvent, BetaResponseTextDeltaEvent, BetaResponseTextDoneEvent, BetaResponseWebSearchCallCompletedEvent, BetaResponseWebSearchCallInProgressEvent, BetaResponseWebSearchCallSearchingEvent, BetaResponseImageGenCallCompletedEvent, BetaResponseImageGenCallGeneratingEvent, BetaResponseImageGenCallInProgressEvent, BetaResponseImageGenCallPartialImageEvent, BetaResponseMCPCallArgumentsDeltaEvent, BetaResponseMCPCallArgumentsDoneEvent, BetaResponseMCPCallCompletedEvent, BetaResponseMCPCallFailedEvent, BetaResponseMCPCallInProgressEvent, BetaResponseMCPListToolsCompletedEvent, BetaResponseMCPListToolsFailedEvent, BetaResponseMCPListToolsInProgressEvent, BetaResponseOutputTextAnnotationAddedEvent, BetaResponseQueuedEvent, BetaResponseCustomToolCallInputDeltaEvent, BetaResponseCustomToolCallInputDoneEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
-class BetaResponseStreamOptions2(BaseModel):
-    include_obfuscation: Optional[bool] = None
+BetaResponseStreamOptions: TypeAlias = ResponseStreamOptions
 
 
-BetaResponseStreamOptions: TypeAlias = Optional[BetaResponseStreamOptions2]
+BetaResponseStreamOptions2: TypeAlias = ResponseStreamOptions2
 
 
-class BetaResponseStreamOptionsParam2(TypedDict, total=False):
-    include_obfuscation: bool
+BetaResponseStreamOptionsParam: TypeAlias = ResponseStreamOptionsParam
 
 
-BetaResponseStreamOptionsParam: TypeAlias = Optional[BetaResponseStreamOptionsParam2]
+BetaResponseStreamOptionsParam2: TypeAlias = ResponseStreamOptionsParam2
 
 
 BetaResponseTextConfig: TypeAlias = BetaResponseTextParam2
@@ -3726,28 +3302,10 @@ BetaResponseToolSearchOutputItemParam: TypeAlias = BetaToolSearchOutputItemParam
 BetaResponseToolSearchOutputItemParamParam: TypeAlias = BetaToolSearchOutputItemParam
 
 
-class BetaPromptCacheOptionsParam2(BaseModel):
-    ttl: Optional[BetaPromptCacheTTLEnum] = None
-    mode: Optional[BetaPromptCacheModeEnum] = None
+BetaResponseUsageInputTokensDetails: TypeAlias = ResponseUsageInputTokensDetails
 
 
-class BetaModerationConfigParam2(BaseModel):
-    mode: BetaModerationMode
-
-
-class BetaModerationPolicyParam2(BaseModel):
-    input: Optional[BetaModerationConfigParam2] = None
-    output: Optional[BetaModerationConfigParam2] = None
-
-
-class BetaModerationParam2(BaseModel):
-    model: str
-    policy: Optional[BetaModerationPolicyParam2] = None
-
-
-class BetaContextManagementParam2(BaseModel):
-    type: str
-    compact_threshold: Optional[int] = None
+BetaResponseUsageOutputTokensDetails: TypeAlias = ResponseUsageOutputTokensDetails
 
 
 class BetaMultiAgentParam2(BaseModel):
@@ -3801,86 +3359,13 @@ class BetaResponseInjectEvent(BaseModel):
 BetaResponsesClientEvent: TypeAlias = Annotated[Union[Annotated[Union[BetaResponsesClientEventResponseCreate, BetaResponseInjectEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
-class BetaPromptCacheOptionsParam(TypedDict, total=False):
-    ttl: BetaPromptCacheTTLEnumParam
-    mode: BetaPromptCacheModeEnumParam
+BetaToolsArrayParam: TypeAlias = ToolsArrayParam
 
 
-BetaToolsArrayParam: TypeAlias = Sequence[BetaToolParam]
+BetaToolChoiceParam: TypeAlias = ToolChoiceParam
 
 
-BetaToolChoiceOptionsParam: TypeAlias = Literal["none", "auto", "required"]
-
-
-class BetaToolChoiceAllowedParam(TypedDict, total=False):
-    type: Required[Literal["allowed_tools"]]
-    mode: Required[Literal["auto", "required"]]
-    tools: Required[Sequence[Dict[str, object]]]
-
-
-class BetaToolChoiceTypesParam(TypedDict, total=False):
-    type: Required[Literal["file_search", "web_search_preview", "computer", "computer_use_preview", "computer_use", "web_search_preview_2025_03_11", "image_generation", "code_interpreter"]]
-
-
-class BetaToolChoiceFunctionParam(TypedDict, total=False):
-    type: Required[Literal["function"]]
-    name: Required[str]
-
-
-class BetaToolChoiceMCPParam(TypedDict, total=False):
-    type: Required[Literal["mcp"]]
-    server_label: Required[str]
-    name: Optional[str]
-
-
-class BetaToolChoiceCustomParam(TypedDict, total=False):
-    type: Required[Literal["custom"]]
-    name: Required[str]
-
-
-class BetaSpecificProgrammaticToolCallingParam(TypedDict, total=False):
-    type: Required[Literal["programmatic_tool_calling"]]
-
-
-class BetaSpecificApplyPatchParam(TypedDict, total=False):
-    type: Required[Literal["apply_patch"]]
-
-
-class BetaSpecificFunctionShellParam(TypedDict, total=False):
-    type: Required[Literal["shell"]]
-
-
-BetaToolChoiceParam: TypeAlias = Union[BetaToolChoiceOptionsParam, BetaToolChoiceAllowedParam, BetaToolChoiceTypesParam, BetaToolChoiceFunctionParam, BetaToolChoiceMCPParam, BetaToolChoiceCustomParam, BetaSpecificProgrammaticToolCallingParam, BetaSpecificApplyPatchParam, BetaSpecificFunctionShellParam]
-
-
-BetaServiceTierResponsesParam: TypeAlias = Optional[Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]]
-
-
-class BetaReasoningParam(TypedDict, total=False):
-    mode: BetaReasoningModeEnumParam
-    effort: BetaReasoningEffortParam
-    summary: Optional[Literal["auto", "concise", "detailed"]]
-    context: Optional[Literal["auto", "current_turn", "all_turns"]]
-    generate_summary: Optional[Literal["auto", "concise", "detailed"]]
-
-
-class BetaModerationConfigParam(TypedDict, total=False):
-    mode: Required[BetaModerationModeParam]
-
-
-class BetaModerationPolicyParam(TypedDict, total=False):
-    input: Optional[BetaModerationConfigParam]
-    output: Optional[BetaModerationConfigParam]
-
-
-class BetaModerationParam(TypedDict, total=False):
-    model: Required[str]
-    policy: Optional[BetaModerationPolicyParam]
-
-
-class BetaContextManagementParam(TypedDict, total=False):
-    type: Required[str]
-    compact_threshold: Optional[int]
+BetaServiceTierResponsesParam: TypeAlias = ServiceTierResponsesParam
 
 
 class BetaMultiAgentParam(TypedDict, total=False):
@@ -4498,14 +3983,6 @@ class BetaResponsesServerEventResponseCustomToolCallInputDone(BaseModel):
     stream_id: Optional[str] = None
 
 
-class BetaErrorPayload(BaseModel):
-    type: str
-    code: Optional[str]
-    message: str
-    param: Optional[str]
-    headers: Optional[Dict[str, str]] = None
-
-
 class BetaResponseWsError(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["error"]
@@ -4542,10 +4019,73 @@ BetaResponsesServerEvent: TypeAlias = Annotated[Union[Annotated[Union[BetaRespon
 BetaResponsesWebSocketStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[BetaResponseAudioDeltaEvent, BetaResponseAudioDoneEvent, BetaResponseAudioTranscriptDeltaEvent, BetaResponseAudioTranscriptDoneEvent, BetaResponseCodeInterpreterCallCodeDeltaEvent, BetaResponseCodeInterpreterCallCodeDoneEvent, BetaResponseCodeInterpreterCallCompletedEvent, BetaResponseCodeInterpreterCallInProgressEvent, BetaResponseCodeInterpreterCallInterpretingEvent, BetaResponseCompletedEvent, BetaResponseContentPartAddedEvent, BetaResponseContentPartDoneEvent, BetaResponseCreatedEvent, BetaResponseFileSearchCallCompletedEvent, BetaResponseFileSearchCallInProgressEvent, BetaResponseFileSearchCallSearchingEvent, BetaResponseFunctionCallArgumentsDeltaEvent, BetaResponseFunctionCallArgumentsDoneEvent, BetaResponseShellCallCommandAddedStreamingEvent, BetaResponseShellCallCommandDeltaStreamingEvent, BetaResponseShellCallCommandDoneStreamingEvent, BetaResponseShellCallOutputContentDeltaStreamingEvent, BetaResponseShellCallOutputContentDoneStreamingEvent, BetaResponseInProgressEvent, BetaResponseFailedEvent, BetaResponseIncompleteEvent, BetaResponseOutputItemAddedEvent, BetaResponseOutputItemDoneEvent, BetaResponseReasoningSummaryPartAddedEvent, BetaResponseReasoningSummaryPartDoneEvent, BetaResponseReasoningSummaryTextDeltaEvent, BetaResponseReasoningSummaryTextDoneEvent, BetaResponseReasoningTextDeltaEvent, BetaResponseReasoningTextDoneEvent, BetaResponseRefusalDeltaEvent, BetaResponseRefusalDoneEvent, BetaResponseTextDeltaEvent, BetaResponseTextDoneEvent, BetaResponseWebSearchCallCompletedEvent, BetaResponseWebSearchCallInProgressEvent, BetaResponseWebSearchCallSearchingEvent, BetaResponseImageGenCallCompletedEvent, BetaResponseImageGenCallGeneratingEvent, BetaResponseImageGenCallInProgressEvent, BetaResponseImageGenCallPartialImageEvent, BetaResponseMCPCallArgumentsDeltaEvent, BetaResponseMCPCallArgumentsDoneEvent, BetaResponseMCPCallCompletedEvent, BetaResponseMCPCallFailedEvent, BetaResponseMCPCallInProgressEvent, BetaResponseMCPListToolsCompletedEvent, BetaResponseMCPListToolsFailedEvent, BetaResponseMCPListToolsInProgressEvent, BetaResponseOutputTextAnnotationAddedEvent, BetaResponseQueuedEvent, BetaResponseCustomToolCallInputDeltaEvent, BetaResponseCustomToolCallInputDoneEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
-BetaServiceTierEnumParam: TypeAlias = Literal["auto", "default", "fast", "flex", "priority"]
+BetaScreenshotParam: TypeAlias = ScreenshotParam2
+
+
+BetaScreenshotParam2: TypeAlias = ScreenshotParam
+
+
+BetaScrollParam: TypeAlias = ScrollParam2
+
+
+BetaScrollParam2: TypeAlias = ScrollParam
+
+
+BetaSearchContentType: TypeAlias = SearchContentType
+
+
+BetaSearchContentTypeParam: TypeAlias = SearchContentTypeParam
+
+
+BetaSearchContextSize: TypeAlias = SearchContextSize
+
+
+BetaSearchContextSizeParam: TypeAlias = SearchContextSizeParam
+
+
+BetaServiceTierEnumParam: TypeAlias = ServiceTierEnumParam
+
+
+BetaSkillReferenceParam2: TypeAlias = SkillReferenceParam2
 
 
 BetaSkillReference: TypeAlias = BetaSkillReferenceParam2
+
+
+BetaSkillReferenceParam: TypeAlias = SkillReferenceParam
+
+
+BetaSpecificApplyPatchParam: TypeAlias = SpecificApplyPatchParam
+
+
+BetaSpecificApplyPatchParam2: TypeAlias = SpecificApplyPatchParam2
+
+
+BetaSpecificFunctionShellParam: TypeAlias = SpecificFunctionShellParam
+
+
+BetaSpecificFunctionShellParam2: TypeAlias = SpecificFunctionShellParam2
+
+
+BetaSpecificProgrammaticToolCallingParam: TypeAlias = SpecificProgrammaticToolCallingParam
+
+
+BetaSpecificProgrammaticToolCallingParam2: TypeAlias = SpecificProgrammaticToolCallingParam2
+
+
+BetaTextResponseFormatConfiguration: TypeAlias = TextResponseFormatConfiguration
+
+
+BetaTextResponseFormatConfigurationParam: TypeAlias = TextResponseFormatConfigurationParam
+
+
+BetaTokenCountsResource: TypeAlias = TokenCountsResource
+
+
+BetaToolChoiceAllowed: TypeAlias = ToolChoiceAllowed
+
+
+BetaToolChoiceAllowedParam: TypeAlias = ToolChoiceAllowedParam
 
 
 BetaToolChoiceApplyPatch: TypeAlias = BetaSpecificApplyPatchParam2
@@ -4554,10 +4094,34 @@ BetaToolChoiceApplyPatch: TypeAlias = BetaSpecificApplyPatchParam2
 BetaToolChoiceApplyPatchParam: TypeAlias = BetaSpecificApplyPatchParam
 
 
+BetaToolChoiceCustom: TypeAlias = ToolChoiceCustom
+
+
+BetaToolChoiceCustomParam: TypeAlias = ToolChoiceCustomParam
+
+
+BetaToolChoiceFunction: TypeAlias = ToolChoiceFunction
+
+
+BetaToolChoiceFunctionParam: TypeAlias = ToolChoiceFunctionParam
+
+
+BetaToolChoiceMCP: TypeAlias = ToolChoiceMCP
+
+
+BetaToolChoiceMCPParam: TypeAlias = ToolChoiceMCPParam
+
+
 BetaToolChoiceMcp: TypeAlias = BetaToolChoiceMCP
 
 
 BetaToolChoiceMcpParam: TypeAlias = BetaToolChoiceMCPParam
+
+
+BetaToolChoiceOptions: TypeAlias = ToolChoiceOptions
+
+
+BetaToolChoiceOptionsParam: TypeAlias = ToolChoiceOptionsParam
 
 
 BetaToolChoiceShell: TypeAlias = BetaSpecificFunctionShellParam2
@@ -4566,16 +4130,94 @@ BetaToolChoiceShell: TypeAlias = BetaSpecificFunctionShellParam2
 BetaToolChoiceShellParam: TypeAlias = BetaSpecificFunctionShellParam
 
 
+BetaToolChoiceTypes: TypeAlias = ToolChoiceTypes
+
+
+BetaToolChoiceTypesParam: TypeAlias = ToolChoiceTypesParam
+
+
 BetaToolSearchOutputNamespaceTool: TypeAlias = BetaNamespaceToolParam2
 
 
 BetaToolSearchOutputNamespaceToolParam: TypeAlias = BetaNamespaceToolParam
 
 
+BetaToolSearchToolParam2: TypeAlias = ToolSearchToolParam
+
+
 BetaToolSearchTool: TypeAlias = BetaToolSearchToolParam2
 
 
-BetaTruncationEnumParam: TypeAlias = Literal["auto", "disabled"]
+BetaToolSearchToolParam: TypeAlias = ToolSearchToolParam2
+
+
+BetaTopLogProb: TypeAlias = TopLogProb
+
+
+BetaTopLogProbParam: TypeAlias = TopLogProbParam
+
+
+BetaTruncationEnumParam: TypeAlias = TruncationEnumParam
+
+
+BetaTypeParam: TypeAlias = TypeParam2
+
+
+BetaTypeParam2: TypeAlias = TypeParam
+
+
+BetaUrlCitationBody: TypeAlias = UrlCitationBody
+
+
+BetaUrlCitationBodyParam: TypeAlias = UrlCitationBodyParam
+
+
+BetaVerbosity: TypeAlias = Verbosity
+
+
+BetaVerbosityParam: TypeAlias = VerbosityParam
+
+
+BetaWaitParam: TypeAlias = WaitParam2
+
+
+BetaWaitParam2: TypeAlias = WaitParam
+
+
+BetaWebSearchActionSearchSource: TypeAlias = WebSearchActionSearchSource
+
+
+BetaWebSearchActionSearchSourceParam: TypeAlias = WebSearchActionSearchSourceParam
+
+
+BetaWebSearchApproximateLocation: TypeAlias = WebSearchApproximateLocation
+
+
+BetaWebSearchApproximateLocation2: TypeAlias = WebSearchApproximateLocation2
+
+
+BetaWebSearchApproximateLocationParam: TypeAlias = WebSearchApproximateLocationParam
+
+
+BetaWebSearchApproximateLocationParam2: TypeAlias = WebSearchApproximateLocationParam2
+
+
+BetaWebSearchPreviewTool: TypeAlias = WebSearchPreviewTool
+
+
+BetaWebSearchPreviewToolParam: TypeAlias = WebSearchPreviewToolParam
+
+
+BetaWebSearchTool: TypeAlias = WebSearchTool
+
+
+BetaWebSearchToolFilters: TypeAlias = WebSearchToolFilters
+
+
+BetaWebSearchToolFiltersParam: TypeAlias = WebSearchToolFiltersParam
+
+
+BetaWebSearchToolParam: TypeAlias = WebSearchToolParam
 
 
 HostedPluginParam: TypeAlias = BetaInlineSkillParam
@@ -4608,25 +4250,10 @@ class BetaCompactedResponse(BetaCompactResource):
     """`BetaCompactResource` under the official SDK's name."""
 
 
-class BetaInputAudioInputAudio(BaseModel):
-    data: str
-    format: Union[Literal["mp3", "wav"], str]
-
-
-class BetaInputAudio(BaseModel):
-    type: Literal["input_audio"]
-    input_audio: BetaInputAudioInputAudio
-
-
 class BetaOutputAudio(BaseModel):
     type: Literal["output_audio"]
     data: str
     transcript: str
-
-
-class BetaTokenCountsResource(BaseModel):
-    object: Literal["response.input_tokens"]
-    input_tokens: int
 
 
 @official_name("InputTokenCountResponse", "openai_kit.types.beta.responses.input_token_count_response")
