@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import sys
@@ -214,7 +215,9 @@ def _official_operations(
     }
     made: dict[str, str] = {}  # official name -> our base class
 
-    def official_class(expr: str, wanted: str | None) -> str:
+    renamed: dict[tuple[str, str], tuple[str, str]] = {}  # (official module, name) -> (base, ours)
+
+    def official_class(expr: str, wanted: str | None, module: str | None = None) -> str:
         m = REF_RE.fullmatch(expr)
         if wanted is None or m is None:
             return expr
@@ -222,10 +225,12 @@ def _official_operations(
         d = tg.defs.get(ours)
         if ours == wanted or d is None or d.flavor != "M" or d.kind != "class":
             return expr
-        if wanted in made:
-            return ref(wanted) if made[wanted] == ours else expr
-        if wanted in tg.used_names or wanted in tg.defs:
-            return expr  # a different type of ours already has that name
+        if wanted in made and made[wanted] == ours:
+            return ref(wanted)
+        if wanted in made or wanted in tg.used_names or wanted in tg.defs:
+            # a different type of ours already has that name: a class of another identifier that
+            # reports the official name and module
+            return _shared_name_class(tg, ours, wanted, module, renamed) if module else expr
         made[wanted] = ours
         tg.used_names.add(wanted)
         tg.defs[wanted] = Definition(
@@ -243,9 +248,13 @@ def _official_operations(
         entry = table.get(".".join(path), {})
         types = op_types[o.op_id]
         if "result" in types:
-            types["result"] = official_class(types["result"], entry.get("result"))
+            types["result"] = official_class(types["result"], entry.get("result"), entry.get("result_module"))
         if "item" in types:
-            types["item"] = official_class(types["item"], entry.get("item"))
+            types["item"] = official_class(types["item"], entry.get("item"), entry.get("item_module"))
+            if entry.get("item_members"):
+                _official_union_members(tg, types["item"], entry["item_members"])
+        if "event" in types and entry.get("event_members"):
+            _official_union_members(tg, types["event"], entry["event_members"])
         if entry.get("page", "SyncPage") != "SyncPage":
             types["page"] = entry["page"].removeprefix("Sync")
         # a parameter the spec requires but the official SDK makes optional is optional here too
@@ -255,6 +264,103 @@ def _official_operations(
                 param.required = False
         if entry.get("deprecated") or o.op_id in deprecated_in_spec:
             types["deprecated"] = deprecation_note(path)
+
+
+#: response schemas that no generated method returns as a model (their operation returns a page) but a
+#: hand-written helper does: ``fine_tuning.checkpoints.permissions.retrieve()`` (deprecated) parses one
+#: page of ``GET .../permissions`` as a model, as the official SDK does
+HELPER_MODELS = ("ListFineTuningCheckpointPermissionResponse",)
+
+
+def _kit_module(official_module: str) -> str:
+    return "openai_kit" + official_module.removeprefix("openai")
+
+
+def _official_name_decorator(name: str, official_module: str) -> str:
+    return f'@official_name("{name}", "{_kit_module(official_module)}")\n'
+
+
+def _shared_name_class(
+    tg: TypeGen, ours: str, wanted: str, module: str, renamed: dict[tuple[str, str], tuple[str, str]]
+) -> str:
+    """The official SDK has several classes named ``wanted`` (one per module: organization and project
+    ``Group``); our area module can hold one. This one is a subclass of ``ours`` under a unique
+    identifier (``AdminOrganizationProjectsGroup``) that reports the official name and module path
+    (``openai_kit._models.official_name``), where ``render_official_modules`` points that name at it."""
+    if (module, wanted) in renamed:
+        base, py = renamed[(module, wanted)]
+        return ref(py) if base == ours else ref(ours)
+    package = module.removeprefix("openai.types.").split(".")[:-1]
+    py = tg.unique(pascal("_".join(package)) + wanted)
+    renamed[(module, wanted)] = (ours, py)
+    tg.defs[py] = Definition(
+        py,
+        tg.defs[ours].module,
+        "class",
+        "M",
+        _official_name_decorator(wanted, module)
+        + f'class {py}({ref(ours)}):\n    """`{ours}` under the official SDK\'s name `{wanted}`."""\n',
+        None,
+    )
+    return ref(py)
+
+
+#: the properties whose value tells union members apart, in the order ``codegen.official_names`` reads
+_TAG_PROPS = ("type", "role", "object", "event")
+
+
+def _official_union_members(tg: TypeGen, expr: str, members: list[list[Any]]) -> None:
+    """A page of a union (``responses.input_items.list``) or a stream's event union (Responses,
+    Assistants, transcription events): each member of ours reports the class name
+    of the official member it pairs with (same tag value, then the most field names in common), e.g.
+    ``InputMessageResource`` -> ``ResponseInputMessageItem``. The class itself is renamed (not
+    subclassed), so ``isinstance`` with either name keeps holding wherever else it appears (a Response's
+    ``output``); its module is the official module path, which serves the official name."""
+    for d in _union_classes(tg, expr):
+        if d.code.startswith("@"):
+            continue  # named already (first pairing wins)
+        keys, tags = _fields_and_tags(tg, d)
+        scored = sorted(
+            (len(keys & set(fields)) / len(keys | set(fields)), official_module, official)
+            for official_module, official, values, fields in members
+            if tags & set(values)
+        )
+        if not scored or scored[-1][2] == d.name:
+            continue
+        _, official_module, official = scored[-1]
+        d.code = _official_name_decorator(official, official_module) + d.code
+
+
+def _fields_and_tags(tg: TypeGen, d: Definition) -> tuple[set[str], set[str]]:
+    """A model's wire field names and tag values: from its schema, or (an inline union member such as
+    ``RunStreamEventThreadRunCreated``) from the class the generator wrote."""
+    obj = tg.flatten_object(tg.schemas[d.schema_name]) if d.schema_name in tg.schemas else None
+    if obj:
+        tags = {str(v) for p in _TAG_PROPS for v in (tg.tag_values(obj, p) or [])}
+        return set(obj.get("properties", {})), tags
+    keys: set[str] = set()
+    tags = set()
+    for field, ann, alias in re.findall(
+        r'^    (\w+): ([^=\n]+?)(?: = (?:.*?alias="(\w+)")?.*)?$', d.code, re.M
+    ):
+        keys.add(alias or field)
+        if (alias or field) in _TAG_PROPS and ann.startswith("Literal["):
+            tags.update(str(v) for v in ast.literal_eval("[" + ann[len("Literal[") : -1] + "]"))
+    return keys, tags
+
+
+def _union_classes(tg: TypeGen, expr: str, depth: int = 0) -> list[Definition]:
+    """The model classes of a union expression, through the aliases it names (unions of unions)."""
+    out: list[Definition] = []
+    for name in dict.fromkeys(REF_RE.findall(expr)):
+        d = tg.defs.get(name)
+        if d is None or d.flavor != "M":
+            continue
+        if d.kind == "class":
+            out.append(d)
+        elif depth < 4:
+            out.extend(_union_classes(tg, d.code.split("=", 1)[1], depth + 1))
+    return list({d.name: d for d in out}.values())
 
 
 def _webhook_union(spec: dict[str, Any], tg: TypeGen) -> None:
@@ -336,6 +442,8 @@ def generate(spec: dict[str, Any]) -> dict[str, str]:
     for o in ops:
         op_types[o.op_id] = _op_types(tg, o)
     _official_operations(spec, tg, ops, op_types)
+    for name in HELPER_MODELS:
+        tg.named_type(name, "M")
     _webhook_union(spec, tg)
     # Schemas no operation uses (realtime and webhook events, stream payloads...) are generated as
     # models too; realtime client events also as params. Request-only schemas stay TypedDicts.
@@ -484,9 +592,9 @@ BASE_MODULE = (
 
 from typing import TYPE_CHECKING, Any
 
-from openai_kit._models import BaseModel
+from openai_kit._models import BaseModel, official_name
 
-__all__ = ["BaseModel", "UnknownObject"]
+__all__ = ["BaseModel", "UnknownObject", "official_name"]
 
 
 class UnknownObject(BaseModel):
@@ -518,7 +626,25 @@ def render_official_modules(tg: TypeGen) -> str:
         }
         if kept:
             out["openai_kit" + module.removeprefix("openai")] = kept
+    _renamed_official_paths(tg, out)
     return json.dumps(out, indent=0, sort_keys=True) + "\n"
+
+
+def _renamed_official_paths(tg: TypeGen, out: dict[str, dict[str, str]]) -> None:
+    """A class that reports an official name and module (``@official_name``) is what that official
+    module path serves under that name (and its package, which re-exports it), so pickling, which looks
+    the class up by module and name, finds the very same class."""
+    for d in tg.defs.values():
+        m = re.match(r'@official_name\("(\w+)", "([\w.]+)"\)', d.code)
+        if m is None:
+            continue
+        name, module = m.groups()
+        target = f"openai_kit.types:{d.name}"
+        before = out.get(module, {}).get(name)
+        out.setdefault(module, {})[name] = target
+        package = module.rsplit(".", 1)[0]
+        if before is not None and package in out and out[package].get(name) == before:
+            out[package][name] = target
 
 
 def _types_elsewhere() -> dict[str, str]:
@@ -651,7 +777,7 @@ def render_type_module(tg: TypeGen, module: str, defs: list[Definition]) -> str:
     mixins = sorted({m for m in MODEL_MIXINS.values() if re.search(rf"\b{m}\b", text)})
     if mixins:
         head.append(f"from openai_kit._model_helpers import {', '.join(mixins)}")
-    base_names = [n for n in ("BaseModel", "UnknownObject") if re.search(rf"\b{n}\b", text)]
+    base_names = [n for n in ("BaseModel", "UnknownObject", "official_name") if re.search(rf"\b{n}\b", text)]
     if base_names:
         head.append(f"from openai_kit.types._base import {', '.join(base_names)}")
     for other in sorted(imports):

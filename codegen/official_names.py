@@ -131,7 +131,14 @@ def _ours() -> dict[str, tuple[str, Any]]:
         if name in aliases:
             continue
         out[name] = (module, getattr(importlib.import_module(f"openai_kit.types.{module}"), name))
-    return out
+    # a subclass that only reports an official name (``@official_name``: ``Group`` of project groups)
+    # is that name's class already, not a type of ours to pair with
+    bases = {id(obj) for _, obj in out.values()}
+    return {
+        name: (module, obj)
+        for name, (module, obj) in out.items()
+        if not (isinstance(obj, type) and obj.__name__ != name and id(obj.__bases__[0]) in bases)
+    }
 
 
 def match() -> dict[str, dict[str, str]]:
@@ -181,18 +188,20 @@ def match() -> dict[str, dict[str, str]]:
             if found:
                 pairs[id(obj)] = found
                 result[module][name] = found
-    # unions whose members all pair up, to one of our unions with the same members
-    our_unions: dict[frozenset[str], list[str]] = defaultdict(list)
+    # unions whose members all pair up, to one of our unions with the same members (compared as
+    # objects: a member may be reached under several names, BetaX = X, or report an official one)
+    our_unions: dict[frozenset[int], list[str]] = defaultdict(list)
     for name, (_, obj) in ours.items():
         members = _members(obj)
         if members:
-            our_unions[frozenset(getattr(m, "__name__", repr(m)) for m in members)].append(name)
+            our_unions[frozenset(id(m) for m in members)].append(name)
     for module, names in official.items():
         for name, obj in names.items():
             members = _members(obj)
             if not members or not all(id(m) in pairs for m in members):
                 continue
-            found = pick(our_unions.get(frozenset(pairs[id(m)] for m in members), []), area_of(module), name)
+            same = frozenset(id(ours[pairs[id(m)]][1]) for m in members)
+            found = pick(our_unions.get(same, []), area_of(module), name)
             if found:
                 result[module][name] = found
     # an official name that is already ours needs no alias
@@ -223,7 +232,10 @@ HAND_WRITTEN_TYPES: dict[str, str] = {
 REASONS: list[tuple[str, str]] = [
     ("openai.lib.", "official library helper with no openai-kit counterpart"),
     ("openai.auth", "workload-identity authentication: not supported by openai-kit"),
-    ("openai.resources.", "raw/streaming wrapper class: openai-kit binds the resource itself to a raw view"),
+    (
+        "openai.resources.",
+        "resource (or its raw/streaming wrapper class) of an API area the spec does not cover",
+    ),
     ("openai.types.", "no type of this structure in spec/openapi.yaml (area or fields the spec lacks)"),
     ("openai", "not provided by openai-kit"),
 ]
@@ -343,7 +355,7 @@ def resolve_modules(
                     target = hand_written[id(obj)]
             elif module.startswith("openai.resources"):
                 key = f"{getattr(obj, '__module__', '')}:{getattr(obj, '__name__', '')}"
-                target = classes.get(key)
+                target = classes.get(key) or _response_wrapper(mod, name, classes)
             else:
                 for candidate in (_kit_module_for(module), "openai_kit"):
                     try:
@@ -363,6 +375,25 @@ def resolve_modules(
                 reason = next(r for prefix, r in REASONS if module == prefix or module.startswith(prefix))
                 unresolved[module][name] = reason
     return dict(resolved), dict(unresolved)
+
+
+#: the official SDK's classes of ``resource.with_raw_response`` / ``.with_streaming_response``
+WRAPPER_SUFFIXES = ("WithRawResponse", "WithStreamingResponse")
+
+
+def _response_wrapper(mod: Any, name: str, classes: dict[str, str]) -> str | None:
+    """``CompletionsWithRawResponse`` -> our class of the same suffix next to the resource class that
+    ``Completions`` pairs with (the generator writes one per resource class)."""
+    suffix = next((s for s in WRAPPER_SUFFIXES if name.endswith(s)), None)
+    resource = getattr(mod, name.removesuffix(suffix), None) if suffix else None
+    if suffix is None or resource is None:
+        return None
+    ours = classes.get(f"{getattr(resource, '__module__', '')}:{getattr(resource, '__name__', '')}")
+    if ours is None:
+        return None
+    where, _, cls = ours.partition(":")
+    here = importlib.import_module(where)
+    return f"{where}:{cls}{suffix}" if hasattr(here, cls + suffix) else None
 
 
 def operations() -> dict[str, dict[str, Any]]:
@@ -408,6 +439,7 @@ def operations() -> dict[str, dict[str, Any]]:
             except Exception:
                 ret = None
             origin, args = typing.get_origin(ret), typing.get_args(ret)
+            entry.update(_stream_events(args))
             meta = getattr(ret, "__pydantic_generic_metadata__", None) if isinstance(ret, type) else None
             if meta and meta.get("origin") is not None:  # a parametrized page: SyncCursorPage[FileObject]
                 origin, args = meta["origin"], meta["args"]
@@ -415,13 +447,41 @@ def operations() -> dict[str, dict[str, Any]]:
                 entry["page"] = origin.__name__
                 if args and cls_name(args[0]):
                     entry["item"] = cls_name(args[0])
+                    entry["item_module"] = args[0].__module__
+                elif args:
+                    entry.update(_union_members(args[0]))
             elif cls_name(ret):
                 entry["result"] = cls_name(ret)
+                entry["result_module"] = ret.__module__
             if entry:
                 out[".".join((*path, name))] = entry
 
     walk(openai.OpenAI(api_key="k"), ())
     return dict(sorted(out.items()))
+
+
+def _union_members(t: Any) -> dict[str, Any]:
+    """A page of a union (``ResponseItem``): each member's module, class name, tag value(s) and field
+    names, so the generator can pair our members with them and give ours the official names."""
+    out: list[list[Any]] = []
+    for m in _members(t) or []:
+        tag, keys = _tag(m), _keys(m)
+        if not isinstance(m, type) or tag is None or keys is None:
+            return {}
+        values = sorted(str(v) for v in ast.literal_eval(tag[1]))
+        out.append([m.__module__, m.__name__, values, sorted(keys)])
+    return {"item_members": sorted(out)} if out else {}
+
+
+def _stream_events(alternatives: tuple[Any, ...]) -> dict[str, Any]:
+    """The members of the event union of a streamed operation (``Stream[ResponseStreamEvent]`` among
+    the return type's alternatives), as ``_union_members`` records them."""
+    for t in alternatives:
+        origin = typing.get_origin(t)
+        if getattr(origin, "__name__", "") == "Stream" and typing.get_args(t):
+            members = _union_members(typing.get_args(t)[0]).get("item_members")
+            return {"event_members": members} if members else {}
+    return {}
 
 
 def _all_type_pairs() -> dict[int, str]:

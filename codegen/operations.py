@@ -45,6 +45,7 @@ POST_LISTS = frozenset(
         "activateProjectCertificates",
         "deactivateProjectCertificates",
         "searchVectorStore",
+        "createFineTuningCheckpointPermission",
     }
 )
 

@@ -232,6 +232,7 @@ def render_module(
     for node in nodes:
         for is_async in (False, True):
             body.append(render_class(w, node, op_types, is_async))
+            body.append(render_response_wrappers(node, is_async))
     text = "\n\n".join(body)
     head = [HEADER, f'"""Resources of `client.{module}`."""\n', "from __future__ import annotations\n"]
     if "@cached_property" in text:
@@ -251,7 +252,10 @@ def render_module(
         te.append("deprecated")
     if te:
         head.append(f"from typing_extensions import {', '.join(te)}\n")
-    head.append("from openai_kit._resource import AsyncAPIResource, SyncAPIResource")
+    base_names = ["AsyncAPIResource", "SyncAPIResource"]
+    if "(AsyncStreamingResponseView)" in text:
+        base_names.insert(1, "AsyncStreamingResponseView")
+    head.append(f"from openai_kit._resource import {', '.join(base_names)}")
     for module, sync_mixin, async_mixin in MIXINS.values():
         if re.search(rf"\b{sync_mixin}\b", text):
             head.append(f"from {module} import {async_mixin}, {sync_mixin}")
@@ -359,6 +363,39 @@ def render_class(w: ModuleWriter, node: Node, op_types: dict[str, dict[str, Any]
     if has_model_ops(node):
         text += "\n\n" + render_with_model(w, node, op_types, is_async)
     return text
+
+
+def render_response_wrappers(node: Node, is_async: bool) -> str:
+    """The official SDK's classes of ``resource.with_raw_response`` / ``with_streaming_response``
+    (``CompletionsWithRawResponse(completions)``...), so code that names them imports and may build them
+    from a resource: each is that view of the resource (ours binds the resource to a raw or streaming
+    client view; the async streaming view wraps each call for ``async with``)."""
+    cls = ("Async" if is_async else "") + node.cls
+    arg = pascal_to_snake(node.cls)
+    out: list[str] = []
+    for kind, attr in (
+        ("RawResponse", "with_raw_response"),
+        ("StreamingResponse", "with_streaming_response"),
+    ):
+        doc = f'    """`{cls}` as `{attr}` gives it (the official SDK\'s class name)."""'
+        if is_async and kind == "StreamingResponse":
+            out.append(
+                f"class {cls}With{kind}(AsyncStreamingResponseView):\n{doc}\n\n"
+                f"    __slots__ = ()\n\n"
+                f"    def __init__(self, {arg}: {cls}) -> None:\n"
+                f"        super().__init__({arg})\n"
+            )
+        else:
+            out.append(
+                f"class {cls}With{kind}({cls}):\n{doc}\n\n"
+                f"    def __init__(self, {arg}: {cls}) -> None:\n"
+                f"        super().__init__({arg}.{attr}._client)\n"
+            )
+    return "\n\n".join(out)
+
+
+def pascal_to_snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def render_with_model(

@@ -30,7 +30,7 @@ import pydantic
 from pydantic import ConfigDict, TypeAdapter
 from pydantic_core import SchemaError, SchemaValidator
 
-__all__ = ["BaseModel", "json_validator", "parse_json", "validate_python"]
+__all__ = ["BaseModel", "json_validator", "official_name", "parse_json", "validate_python"]
 
 _T = TypeVar("_T")
 
@@ -50,6 +50,26 @@ class BaseModel(pydantic.BaseModel):
 
     def to_json(self, *, indent: int | None = 2, exclude_unset: bool = True) -> str:
         return self.model_dump_json(indent=indent, exclude_unset=exclude_unset, by_alias=True)
+
+
+_C = TypeVar("_C", bound=type)
+
+
+def official_name(name: str, module: str) -> Callable[[_C], _C]:
+    """Class decorator of generated models that the official SDK names like another class of the same
+    area module (``Group`` of organization and of project groups): the class keeps a unique identifier
+    in its area module but reports the official name and module path (which
+    ``openai_kit._official_modules`` serves), so ``repr``, ``type(x).__name__``, pickling and
+    ``from openai_kit.types.<official module> import <name>`` agree. Schemas are built later
+    (``defer_build``), so their titles carry the official name too."""
+
+    def rename(cls: _C) -> _C:
+        cls.__name__ = name
+        cls.__qualname__ = name
+        cls.__module__ = module
+        return cls
+
+    return rename
 
 
 @lru_cache(maxsize=512)

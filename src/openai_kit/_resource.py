@@ -11,7 +11,7 @@ from typing_extensions import Self
 if TYPE_CHECKING:
     from ._client import AsyncOpenAI, OpenAI
 
-__all__ = ["AsyncAPIResource", "SyncAPIResource", "async_streaming_view"]
+__all__ = ["AsyncAPIResource", "AsyncStreamingResponseView", "SyncAPIResource", "async_streaming_view"]
 
 
 class SyncAPIResource:
@@ -64,6 +64,16 @@ class _AsyncStreamingView:
 
 def async_streaming_view(target: Any) -> Any:
     return _AsyncStreamingView(target)
+
+
+class AsyncStreamingResponseView(_AsyncStreamingView):
+    """Base of the generated ``Async<Resource>WithStreamingResponse`` classes (the official SDK's names
+    of ``async_resource.with_streaming_response``): built from the resource, behaves as that view."""
+
+    __slots__ = ()
+
+    def __init__(self, resource: AsyncAPIResource) -> None:
+        super().__init__(type(resource)(resource._client._view_with_mode("stream")))
 
 
 class AsyncAPIResource:

@@ -326,7 +326,8 @@ def test_a_known_variant_missing_fields_is_still_that_variant() -> None:
 def test_decoded_python_data_is_lenient_too() -> None:
     response = validate_python(Response, {"id": "r", "output": [{"type": "message", "content": []}]})
     assert type(response) is Response and response.created_at is None  # type: ignore[comparison-overlap]
-    assert type(response.output[0]).__name__ == "OutputMessage"
+    # the spec's OutputMessage, under the official SDK's name
+    assert type(response.output[0]).__name__ == "ResponseOutputMessage"
 
 
 def test_lenient_even_for_models_already_validated_strictly() -> None:

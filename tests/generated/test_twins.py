@@ -106,7 +106,10 @@ def test_beta_results_keep_their_class_name_and_share_nested_classes(
     from openai_kit.types.beta import responses as beta
 
     counted = client.beta.responses.input_tokens.count()
-    assert type(counted).__name__ == "BetaTokenCountsResource"
+    # the official SDK's name (its beta module has its own InputTokenCountResponse)
+    assert type(counted).__name__ == "InputTokenCountResponse"
+    assert type(counted).__module__ == "openai_kit.types.beta.responses.input_token_count_response"
+    assert isinstance(counted, beta.BetaTokenCountsResource)
     assert isinstance(counted, responses.TokenCountsResource)
     assert not spec_server.last("beta_Getinputtokencounts").problems
 

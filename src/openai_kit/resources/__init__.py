@@ -8,79 +8,155 @@ import typing as _typing
 if _typing.TYPE_CHECKING:
     from openai_kit.resources.admin import (
         Admin as Admin,
+        AdminWithRawResponse as AdminWithRawResponse,
+        AdminWithStreamingResponse as AdminWithStreamingResponse,
         AsyncAdmin as AsyncAdmin,
+        AsyncAdminWithRawResponse as AsyncAdminWithRawResponse,
+        AsyncAdminWithStreamingResponse as AsyncAdminWithStreamingResponse,
     )
     from openai_kit.resources.audio import (
         AsyncAudio as AsyncAudio,
+        AsyncAudioWithRawResponse as AsyncAudioWithRawResponse,
+        AsyncAudioWithStreamingResponse as AsyncAudioWithStreamingResponse,
         Audio as Audio,
+        AudioWithRawResponse as AudioWithRawResponse,
+        AudioWithStreamingResponse as AudioWithStreamingResponse,
     )
     from openai_kit.resources.batches import (
         AsyncBatches as AsyncBatches,
+        AsyncBatchesWithRawResponse as AsyncBatchesWithRawResponse,
+        AsyncBatchesWithStreamingResponse as AsyncBatchesWithStreamingResponse,
         Batches as Batches,
+        BatchesWithRawResponse as BatchesWithRawResponse,
+        BatchesWithStreamingResponse as BatchesWithStreamingResponse,
     )
     from openai_kit.resources.beta import (
         AsyncBeta as AsyncBeta,
+        AsyncBetaWithRawResponse as AsyncBetaWithRawResponse,
+        AsyncBetaWithStreamingResponse as AsyncBetaWithStreamingResponse,
         Beta as Beta,
+        BetaWithRawResponse as BetaWithRawResponse,
+        BetaWithStreamingResponse as BetaWithStreamingResponse,
     )
     from openai_kit.resources.chat import (
         AsyncChat as AsyncChat,
+        AsyncChatWithRawResponse as AsyncChatWithRawResponse,
+        AsyncChatWithStreamingResponse as AsyncChatWithStreamingResponse,
         Chat as Chat,
+        ChatWithRawResponse as ChatWithRawResponse,
+        ChatWithStreamingResponse as ChatWithStreamingResponse,
     )
     from openai_kit.resources.completions import (
         AsyncCompletions as AsyncCompletions,
+        AsyncCompletionsWithRawResponse as AsyncCompletionsWithRawResponse,
+        AsyncCompletionsWithStreamingResponse as AsyncCompletionsWithStreamingResponse,
         Completions as Completions,
+        CompletionsWithRawResponse as CompletionsWithRawResponse,
+        CompletionsWithStreamingResponse as CompletionsWithStreamingResponse,
     )
     from openai_kit.resources.containers import (
         AsyncContainers as AsyncContainers,
+        AsyncContainersWithRawResponse as AsyncContainersWithRawResponse,
+        AsyncContainersWithStreamingResponse as AsyncContainersWithStreamingResponse,
         Containers as Containers,
+        ContainersWithRawResponse as ContainersWithRawResponse,
+        ContainersWithStreamingResponse as ContainersWithStreamingResponse,
     )
     from openai_kit.resources.content_provenance_checks import (
         AsyncContentProvenanceChecks as AsyncContentProvenanceChecks,
+        AsyncContentProvenanceChecksWithRawResponse as AsyncContentProvenanceChecksWithRawResponse,
+        AsyncContentProvenanceChecksWithStreamingResponse as AsyncContentProvenanceChecksWithStreamingResponse,
         ContentProvenanceChecks as ContentProvenanceChecks,
+        ContentProvenanceChecksWithRawResponse as ContentProvenanceChecksWithRawResponse,
+        ContentProvenanceChecksWithStreamingResponse as ContentProvenanceChecksWithStreamingResponse,
     )
     from openai_kit.resources.embeddings import (
         AsyncEmbeddings as AsyncEmbeddings,
+        AsyncEmbeddingsWithRawResponse as AsyncEmbeddingsWithRawResponse,
+        AsyncEmbeddingsWithStreamingResponse as AsyncEmbeddingsWithStreamingResponse,
         Embeddings as Embeddings,
+        EmbeddingsWithRawResponse as EmbeddingsWithRawResponse,
+        EmbeddingsWithStreamingResponse as EmbeddingsWithStreamingResponse,
     )
     from openai_kit.resources.evals import (
         AsyncEvals as AsyncEvals,
+        AsyncEvalsWithRawResponse as AsyncEvalsWithRawResponse,
+        AsyncEvalsWithStreamingResponse as AsyncEvalsWithStreamingResponse,
         Evals as Evals,
+        EvalsWithRawResponse as EvalsWithRawResponse,
+        EvalsWithStreamingResponse as EvalsWithStreamingResponse,
     )
     from openai_kit.resources.files import (
         AsyncFiles as AsyncFiles,
+        AsyncFilesWithRawResponse as AsyncFilesWithRawResponse,
+        AsyncFilesWithStreamingResponse as AsyncFilesWithStreamingResponse,
         Files as Files,
+        FilesWithRawResponse as FilesWithRawResponse,
+        FilesWithStreamingResponse as FilesWithStreamingResponse,
     )
     from openai_kit.resources.fine_tuning import (
         AsyncFineTuning as AsyncFineTuning,
+        AsyncFineTuningWithRawResponse as AsyncFineTuningWithRawResponse,
+        AsyncFineTuningWithStreamingResponse as AsyncFineTuningWithStreamingResponse,
         FineTuning as FineTuning,
+        FineTuningWithRawResponse as FineTuningWithRawResponse,
+        FineTuningWithStreamingResponse as FineTuningWithStreamingResponse,
     )
     from openai_kit.resources.images import (
         AsyncImages as AsyncImages,
+        AsyncImagesWithRawResponse as AsyncImagesWithRawResponse,
+        AsyncImagesWithStreamingResponse as AsyncImagesWithStreamingResponse,
         Images as Images,
+        ImagesWithRawResponse as ImagesWithRawResponse,
+        ImagesWithStreamingResponse as ImagesWithStreamingResponse,
     )
     from openai_kit.resources.models import (
         AsyncModels as AsyncModels,
+        AsyncModelsWithRawResponse as AsyncModelsWithRawResponse,
+        AsyncModelsWithStreamingResponse as AsyncModelsWithStreamingResponse,
         Models as Models,
+        ModelsWithRawResponse as ModelsWithRawResponse,
+        ModelsWithStreamingResponse as ModelsWithStreamingResponse,
     )
     from openai_kit.resources.moderations import (
         AsyncModerations as AsyncModerations,
+        AsyncModerationsWithRawResponse as AsyncModerationsWithRawResponse,
+        AsyncModerationsWithStreamingResponse as AsyncModerationsWithStreamingResponse,
         Moderations as Moderations,
+        ModerationsWithRawResponse as ModerationsWithRawResponse,
+        ModerationsWithStreamingResponse as ModerationsWithStreamingResponse,
     )
     from openai_kit.resources.skills import (
         AsyncSkills as AsyncSkills,
+        AsyncSkillsWithRawResponse as AsyncSkillsWithRawResponse,
+        AsyncSkillsWithStreamingResponse as AsyncSkillsWithStreamingResponse,
         Skills as Skills,
+        SkillsWithRawResponse as SkillsWithRawResponse,
+        SkillsWithStreamingResponse as SkillsWithStreamingResponse,
     )
     from openai_kit.resources.uploads import (
         AsyncUploads as AsyncUploads,
+        AsyncUploadsWithRawResponse as AsyncUploadsWithRawResponse,
+        AsyncUploadsWithStreamingResponse as AsyncUploadsWithStreamingResponse,
         Uploads as Uploads,
+        UploadsWithRawResponse as UploadsWithRawResponse,
+        UploadsWithStreamingResponse as UploadsWithStreamingResponse,
     )
     from openai_kit.resources.vector_stores import (
         AsyncVectorStores as AsyncVectorStores,
+        AsyncVectorStoresWithRawResponse as AsyncVectorStoresWithRawResponse,
+        AsyncVectorStoresWithStreamingResponse as AsyncVectorStoresWithStreamingResponse,
         VectorStores as VectorStores,
+        VectorStoresWithRawResponse as VectorStoresWithRawResponse,
+        VectorStoresWithStreamingResponse as VectorStoresWithStreamingResponse,
     )
     from openai_kit.resources.videos import (
         AsyncVideos as AsyncVideos,
+        AsyncVideosWithRawResponse as AsyncVideosWithRawResponse,
+        AsyncVideosWithStreamingResponse as AsyncVideosWithStreamingResponse,
         Videos as Videos,
+        VideosWithRawResponse as VideosWithRawResponse,
+        VideosWithStreamingResponse as VideosWithStreamingResponse,
     )
 else:
 

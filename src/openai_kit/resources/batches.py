@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._waiters import AsyncBatchesWaitMixin, BatchesWaitMixin
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
@@ -110,6 +110,20 @@ class Batches(BatchesWaitMixin, SyncAPIResource):
         return result
 
 
+class BatchesWithRawResponse(Batches):
+    """`Batches` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, batches: Batches) -> None:
+        super().__init__(batches.with_raw_response._client)
+
+
+class BatchesWithStreamingResponse(Batches):
+    """`Batches` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, batches: Batches) -> None:
+        super().__init__(batches.with_streaming_response._client)
+
+
 class AsyncBatches(AsyncBatchesWaitMixin, AsyncAPIResource):
     """`client.batches`."""
 
@@ -195,6 +209,22 @@ class AsyncBatches(AsyncBatchesWaitMixin, AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncBatchesWithRawResponse(AsyncBatches):
+    """`AsyncBatches` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, batches: AsyncBatches) -> None:
+        super().__init__(batches.with_raw_response._client)
+
+
+class AsyncBatchesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncBatches` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, batches: AsyncBatches) -> None:
+        super().__init__(batches)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Union, overload
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 if TYPE_CHECKING:
     from openai_kit._streaming import AsyncStream, Stream
@@ -303,6 +303,20 @@ class CompletionsWithModel(Completions):
         return result
 
 
+class CompletionsWithRawResponse(Completions):
+    """`Completions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, completions: Completions) -> None:
+        super().__init__(completions.with_raw_response._client)
+
+
+class CompletionsWithStreamingResponse(Completions):
+    """`Completions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, completions: Completions) -> None:
+        super().__init__(completions.with_streaming_response._client)
+
+
 class AsyncCompletions(AsyncAPIResource):
     """`client.completions`."""
 
@@ -583,6 +597,22 @@ class AsyncCompletionsWithModel(AsyncCompletions):
             options=options,
         )
         return result
+
+
+class AsyncCompletionsWithRawResponse(AsyncCompletions):
+    """`AsyncCompletions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, completions: AsyncCompletions) -> None:
+        super().__init__(completions.with_raw_response._client)
+
+
+class AsyncCompletionsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncCompletions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, completions: AsyncCompletions) -> None:
+        super().__init__(completions)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Sequence, Union
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 from openai_kit._utils import file_fields
@@ -128,6 +128,20 @@ class Containers(SyncAPIResource):
         return result
 
 
+class ContainersWithRawResponse(Containers):
+    """`Containers` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, containers: Containers) -> None:
+        super().__init__(containers.with_raw_response._client)
+
+
+class ContainersWithStreamingResponse(Containers):
+    """`Containers` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, containers: Containers) -> None:
+        super().__init__(containers.with_streaming_response._client)
+
+
 class AsyncContainers(AsyncAPIResource):
     """`client.containers`."""
 
@@ -223,6 +237,22 @@ class AsyncContainers(AsyncAPIResource):
         return result
 
 
+class AsyncContainersWithRawResponse(AsyncContainers):
+    """`AsyncContainers` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, containers: AsyncContainers) -> None:
+        super().__init__(containers.with_raw_response._client)
+
+
+class AsyncContainersWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncContainers` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, containers: AsyncContainers) -> None:
+        super().__init__(containers)
+
+
 class Files(SyncAPIResource):
     """`client.containers.files`."""
 
@@ -314,6 +344,20 @@ class Files(SyncAPIResource):
             options=options,
         )
         return result
+
+
+class FilesWithRawResponse(Files):
+    """`Files` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, files: Files) -> None:
+        super().__init__(files.with_raw_response._client)
+
+
+class FilesWithStreamingResponse(Files):
+    """`Files` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, files: Files) -> None:
+        super().__init__(files.with_streaming_response._client)
 
 
 class AsyncFiles(AsyncAPIResource):
@@ -409,6 +453,22 @@ class AsyncFiles(AsyncAPIResource):
         return result
 
 
+class AsyncFilesWithRawResponse(AsyncFiles):
+    """`AsyncFiles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, files: AsyncFiles) -> None:
+        super().__init__(files.with_raw_response._client)
+
+
+class AsyncFilesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncFiles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, files: AsyncFiles) -> None:
+        super().__init__(files)
+
+
 class Content(SyncAPIResource):
     """`client.containers.files.content`."""
 
@@ -431,6 +491,20 @@ class Content(SyncAPIResource):
         return result
 
 
+class ContentWithRawResponse(Content):
+    """`Content` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, content: Content) -> None:
+        super().__init__(content.with_raw_response._client)
+
+
+class ContentWithStreamingResponse(Content):
+    """`Content` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, content: Content) -> None:
+        super().__init__(content.with_streaming_response._client)
+
+
 class AsyncContent(AsyncAPIResource):
     """`client.containers.files.content`."""
 
@@ -451,6 +525,22 @@ class AsyncContent(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncContentWithRawResponse(AsyncContent):
+    """`AsyncContent` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, content: AsyncContent) -> None:
+        super().__init__(content.with_raw_response._client)
+
+
+class AsyncContentWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncContent` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, content: AsyncContent) -> None:
+        super().__init__(content)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

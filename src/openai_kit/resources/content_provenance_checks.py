@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from typing_extensions import Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import FileTypes, RequestOptions
 from openai_kit._utils import file_fields
 if TYPE_CHECKING:
@@ -41,6 +41,20 @@ class ContentProvenanceChecks(SyncAPIResource):
         return result
 
 
+class ContentProvenanceChecksWithRawResponse(ContentProvenanceChecks):
+    """`ContentProvenanceChecks` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, content_provenance_checks: ContentProvenanceChecks) -> None:
+        super().__init__(content_provenance_checks.with_raw_response._client)
+
+
+class ContentProvenanceChecksWithStreamingResponse(ContentProvenanceChecks):
+    """`ContentProvenanceChecks` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, content_provenance_checks: ContentProvenanceChecks) -> None:
+        super().__init__(content_provenance_checks.with_streaming_response._client)
+
+
 class AsyncContentProvenanceChecks(AsyncAPIResource):
     """`client.content_provenance_checks`."""
 
@@ -63,6 +77,22 @@ class AsyncContentProvenanceChecks(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncContentProvenanceChecksWithRawResponse(AsyncContentProvenanceChecks):
+    """`AsyncContentProvenanceChecks` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, content_provenance_checks: AsyncContentProvenanceChecks) -> None:
+        super().__init__(content_provenance_checks.with_raw_response._client)
+
+
+class AsyncContentProvenanceChecksWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncContentProvenanceChecks` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, content_provenance_checks: AsyncContentProvenanceChecks) -> None:
+        super().__init__(content_provenance_checks)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

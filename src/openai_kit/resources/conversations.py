@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Optional, Sequence
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
@@ -112,6 +112,20 @@ class Conversations(SyncAPIResource):
         return result
 
 
+class ConversationsWithRawResponse(Conversations):
+    """`Conversations` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, conversations: Conversations) -> None:
+        super().__init__(conversations.with_raw_response._client)
+
+
+class ConversationsWithStreamingResponse(Conversations):
+    """`Conversations` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, conversations: Conversations) -> None:
+        super().__init__(conversations.with_streaming_response._client)
+
+
 class AsyncConversations(AsyncAPIResource):
     """`client.conversations`."""
 
@@ -193,6 +207,22 @@ class AsyncConversations(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncConversationsWithRawResponse(AsyncConversations):
+    """`AsyncConversations` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, conversations: AsyncConversations) -> None:
+        super().__init__(conversations.with_raw_response._client)
+
+
+class AsyncConversationsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncConversations` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, conversations: AsyncConversations) -> None:
+        super().__init__(conversations)
 
 
 class Items(SyncAPIResource):
@@ -292,6 +322,20 @@ class Items(SyncAPIResource):
         return result
 
 
+class ItemsWithRawResponse(Items):
+    """`Items` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, items: Items) -> None:
+        super().__init__(items.with_raw_response._client)
+
+
+class ItemsWithStreamingResponse(Items):
+    """`Items` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, items: Items) -> None:
+        super().__init__(items.with_streaming_response._client)
+
+
 class AsyncItems(AsyncAPIResource):
     """`client.conversations.items`."""
 
@@ -387,6 +431,22 @@ class AsyncItems(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncItemsWithRawResponse(AsyncItems):
+    """`AsyncItems` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, items: AsyncItems) -> None:
+        super().__init__(items.with_raw_response._client)
+
+
+class AsyncItemsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncItems` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, items: AsyncItems) -> None:
+        super().__init__(items)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Sequence, Union
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import decode_embeddings
 if TYPE_CHECKING:
@@ -97,6 +97,20 @@ class EmbeddingsWithModel(Embeddings):
         return result
 
 
+class EmbeddingsWithRawResponse(Embeddings):
+    """`Embeddings` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, embeddings: Embeddings) -> None:
+        super().__init__(embeddings.with_raw_response._client)
+
+
+class EmbeddingsWithStreamingResponse(Embeddings):
+    """`Embeddings` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, embeddings: Embeddings) -> None:
+        super().__init__(embeddings.with_streaming_response._client)
+
+
 class AsyncEmbeddings(AsyncAPIResource):
     """`client.embeddings`."""
 
@@ -175,6 +189,22 @@ class AsyncEmbeddingsWithModel(AsyncEmbeddings):
             options=options,
         )
         return result
+
+
+class AsyncEmbeddingsWithRawResponse(AsyncEmbeddings):
+    """`AsyncEmbeddings` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, embeddings: AsyncEmbeddings) -> None:
+        super().__init__(embeddings.with_raw_response._client)
+
+
+class AsyncEmbeddingsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncEmbeddings` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, embeddings: AsyncEmbeddings) -> None:
+        super().__init__(embeddings)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

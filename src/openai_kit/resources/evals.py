@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Sequence, Union
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
@@ -160,6 +160,20 @@ class Evals(SyncAPIResource):
         return result
 
 
+class EvalsWithRawResponse(Evals):
+    """`Evals` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, evals: Evals) -> None:
+        super().__init__(evals.with_raw_response._client)
+
+
+class EvalsWithStreamingResponse(Evals):
+    """`Evals` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, evals: Evals) -> None:
+        super().__init__(evals.with_streaming_response._client)
+
+
 class AsyncEvals(AsyncAPIResource):
     """`client.evals`."""
 
@@ -274,6 +288,22 @@ class AsyncEvals(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncEvalsWithRawResponse(AsyncEvals):
+    """`AsyncEvals` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, evals: AsyncEvals) -> None:
+        super().__init__(evals.with_raw_response._client)
+
+
+class AsyncEvalsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncEvals` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, evals: AsyncEvals) -> None:
+        super().__init__(evals)
 
 
 class Runs(SyncAPIResource):
@@ -391,6 +421,20 @@ class Runs(SyncAPIResource):
         return result
 
 
+class RunsWithRawResponse(Runs):
+    """`Runs` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, runs: Runs) -> None:
+        super().__init__(runs.with_raw_response._client)
+
+
+class RunsWithStreamingResponse(Runs):
+    """`Runs` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, runs: Runs) -> None:
+        super().__init__(runs.with_streaming_response._client)
+
+
 class AsyncRuns(AsyncAPIResource):
     """`client.evals.runs`."""
 
@@ -506,6 +550,22 @@ class AsyncRuns(AsyncAPIResource):
         return result
 
 
+class AsyncRunsWithRawResponse(AsyncRuns):
+    """`AsyncRuns` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, runs: AsyncRuns) -> None:
+        super().__init__(runs.with_raw_response._client)
+
+
+class AsyncRunsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncRuns` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, runs: AsyncRuns) -> None:
+        super().__init__(runs)
+
+
 class OutputItems(SyncAPIResource):
     """`client.evals.runs.output_items`."""
 
@@ -558,6 +618,20 @@ class OutputItems(SyncAPIResource):
         return result
 
 
+class OutputItemsWithRawResponse(OutputItems):
+    """`OutputItems` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, output_items: OutputItems) -> None:
+        super().__init__(output_items.with_raw_response._client)
+
+
+class OutputItemsWithStreamingResponse(OutputItems):
+    """`OutputItems` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, output_items: OutputItems) -> None:
+        super().__init__(output_items.with_streaming_response._client)
+
+
 class AsyncOutputItems(AsyncAPIResource):
     """`client.evals.runs.output_items`."""
 
@@ -608,6 +682,22 @@ class AsyncOutputItems(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncOutputItemsWithRawResponse(AsyncOutputItems):
+    """`AsyncOutputItems` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, output_items: AsyncOutputItems) -> None:
+        super().__init__(output_items.with_raw_response._client)
+
+
+class AsyncOutputItemsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncOutputItems` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, output_items: AsyncOutputItems) -> None:
+        super().__init__(output_items)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._sdk_helpers.extras import AsyncFilesHelpers, FilesHelpers
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import path_param
@@ -128,6 +128,20 @@ class Files(FilesHelpers, SyncAPIResource):
         return result
 
 
+class FilesWithRawResponse(Files):
+    """`Files` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, files: Files) -> None:
+        super().__init__(files.with_raw_response._client)
+
+
+class FilesWithStreamingResponse(Files):
+    """`Files` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, files: Files) -> None:
+        super().__init__(files.with_streaming_response._client)
+
+
 class AsyncFiles(AsyncFilesHelpers, AsyncAPIResource):
     """`client.files`."""
 
@@ -231,6 +245,22 @@ class AsyncFiles(AsyncFilesHelpers, AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncFilesWithRawResponse(AsyncFiles):
+    """`AsyncFiles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, files: AsyncFiles) -> None:
+        super().__init__(files.with_raw_response._client)
+
+
+class AsyncFilesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncFiles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, files: AsyncFiles) -> None:
+        super().__init__(files)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

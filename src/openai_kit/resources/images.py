@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence, Union, overload
 
 from typing_extensions import Literal, Unpack, deprecated
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import file_fields, warn_deprecated
 if TYPE_CHECKING:
@@ -574,6 +574,20 @@ class ImagesWithModel(Images):
         return result
 
 
+class ImagesWithRawResponse(Images):
+    """`Images` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, images: Images) -> None:
+        super().__init__(images.with_raw_response._client)
+
+
+class ImagesWithStreamingResponse(Images):
+    """`Images` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, images: Images) -> None:
+        super().__init__(images.with_streaming_response._client)
+
+
 class AsyncImages(AsyncAPIResource):
     """`client.images`."""
 
@@ -1122,6 +1136,22 @@ class AsyncImagesWithModel(AsyncImages):
             options=options,
         )
         return result
+
+
+class AsyncImagesWithRawResponse(AsyncImages):
+    """`AsyncImages` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, images: AsyncImages) -> None:
+        super().__init__(images.with_raw_response._client)
+
+
+class AsyncImagesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncImages` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, images: AsyncImages) -> None:
+        super().__init__(images)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

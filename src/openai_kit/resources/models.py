@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from typing_extensions import Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
@@ -69,6 +69,20 @@ class Models(SyncAPIResource):
         return result
 
 
+class ModelsWithRawResponse(Models):
+    """`Models` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, models: Models) -> None:
+        super().__init__(models.with_raw_response._client)
+
+
+class ModelsWithStreamingResponse(Models):
+    """`Models` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, models: Models) -> None:
+        super().__init__(models.with_streaming_response._client)
+
+
 class AsyncModels(AsyncAPIResource):
     """`client.models`."""
 
@@ -117,6 +131,22 @@ class AsyncModels(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncModelsWithRawResponse(AsyncModels):
+    """`AsyncModels` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, models: AsyncModels) -> None:
+        super().__init__(models.with_raw_response._client)
+
+
+class AsyncModelsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncModels` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, models: AsyncModels) -> None:
+        super().__init__(models)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

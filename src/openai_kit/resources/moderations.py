@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Sequence, Union
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 if TYPE_CHECKING:
     from openai_kit.types.moderations import (
@@ -82,6 +82,20 @@ class ModerationsWithModel(Moderations):
         return result
 
 
+class ModerationsWithRawResponse(Moderations):
+    """`Moderations` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, moderations: Moderations) -> None:
+        super().__init__(moderations.with_raw_response._client)
+
+
+class ModerationsWithStreamingResponse(Moderations):
+    """`Moderations` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, moderations: Moderations) -> None:
+        super().__init__(moderations.with_streaming_response._client)
+
+
 class AsyncModerations(AsyncAPIResource):
     """`client.moderations`."""
 
@@ -144,6 +158,22 @@ class AsyncModerationsWithModel(AsyncModerations):
             options=options,
         )
         return result
+
+
+class AsyncModerationsWithRawResponse(AsyncModerations):
+    """`AsyncModerations` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, moderations: AsyncModerations) -> None:
+        super().__init__(moderations.with_raw_response._client)
+
+
+class AsyncModerationsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncModerations` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, moderations: AsyncModerations) -> None:
+        super().__init__(moderations)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence, Union, overload
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._sdk_helpers.responses_stream import AsyncResponsesMixin, ResponsesMixin
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
@@ -640,6 +640,20 @@ class ResponsesWithModel(Responses):
         return result
 
 
+class ResponsesWithRawResponse(Responses):
+    """`Responses` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, responses: Responses) -> None:
+        super().__init__(responses.with_raw_response._client)
+
+
+class ResponsesWithStreamingResponse(Responses):
+    """`Responses` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, responses: Responses) -> None:
+        super().__init__(responses.with_streaming_response._client)
+
+
 class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
     """`client.responses`."""
 
@@ -1229,6 +1243,22 @@ class AsyncResponsesWithModel(AsyncResponses):
         return result
 
 
+class AsyncResponsesWithRawResponse(AsyncResponses):
+    """`AsyncResponses` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, responses: AsyncResponses) -> None:
+        super().__init__(responses.with_raw_response._client)
+
+
+class AsyncResponsesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncResponses` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, responses: AsyncResponses) -> None:
+        super().__init__(responses)
+
+
 class InputItems(SyncAPIResource):
     """`client.responses.input_items`."""
 
@@ -1261,6 +1291,20 @@ class InputItems(SyncAPIResource):
         return result
 
 
+class InputItemsWithRawResponse(InputItems):
+    """`InputItems` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, input_items: InputItems) -> None:
+        super().__init__(input_items.with_raw_response._client)
+
+
+class InputItemsWithStreamingResponse(InputItems):
+    """`InputItems` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, input_items: InputItems) -> None:
+        super().__init__(input_items.with_streaming_response._client)
+
+
 class AsyncInputItems(AsyncAPIResource):
     """`client.responses.input_items`."""
 
@@ -1291,6 +1335,22 @@ class AsyncInputItems(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncInputItemsWithRawResponse(AsyncInputItems):
+    """`AsyncInputItems` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, input_items: AsyncInputItems) -> None:
+        super().__init__(input_items.with_raw_response._client)
+
+
+class AsyncInputItemsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncInputItems` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, input_items: AsyncInputItems) -> None:
+        super().__init__(input_items)
 
 
 class InputTokens(SyncAPIResource):
@@ -1397,6 +1457,20 @@ class InputTokensWithModel(InputTokens):
         return result
 
 
+class InputTokensWithRawResponse(InputTokens):
+    """`InputTokens` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, input_tokens: InputTokens) -> None:
+        super().__init__(input_tokens.with_raw_response._client)
+
+
+class InputTokensWithStreamingResponse(InputTokens):
+    """`InputTokens` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, input_tokens: InputTokens) -> None:
+        super().__init__(input_tokens.with_streaming_response._client)
+
+
 class AsyncInputTokens(AsyncAPIResource):
     """`client.responses.input_tokens`."""
 
@@ -1499,6 +1573,22 @@ class AsyncInputTokensWithModel(AsyncInputTokens):
             options=options,
         )
         return result
+
+
+class AsyncInputTokensWithRawResponse(AsyncInputTokens):
+    """`AsyncInputTokens` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, input_tokens: AsyncInputTokens) -> None:
+        super().__init__(input_tokens.with_raw_response._client)
+
+
+class AsyncInputTokensWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncInputTokens` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, input_tokens: AsyncInputTokens) -> None:
+        super().__init__(input_tokens)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Sequence, Union
 
 from typing_extensions import Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 from openai_kit._utils import file_fields
@@ -137,6 +137,20 @@ class Skills(SyncAPIResource):
         return result
 
 
+class SkillsWithRawResponse(Skills):
+    """`Skills` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, skills: Skills) -> None:
+        super().__init__(skills.with_raw_response._client)
+
+
+class SkillsWithStreamingResponse(Skills):
+    """`Skills` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, skills: Skills) -> None:
+        super().__init__(skills.with_streaming_response._client)
+
+
 class AsyncSkills(AsyncAPIResource):
     """`client.skills`."""
 
@@ -247,6 +261,22 @@ class AsyncSkills(AsyncAPIResource):
         return result
 
 
+class AsyncSkillsWithRawResponse(AsyncSkills):
+    """`AsyncSkills` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, skills: AsyncSkills) -> None:
+        super().__init__(skills.with_raw_response._client)
+
+
+class AsyncSkillsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncSkills` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, skills: AsyncSkills) -> None:
+        super().__init__(skills)
+
+
 class Content(SyncAPIResource):
     """`client.skills.content`."""
 
@@ -267,6 +297,20 @@ class Content(SyncAPIResource):
         return result
 
 
+class ContentWithRawResponse(Content):
+    """`Content` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, content: Content) -> None:
+        super().__init__(content.with_raw_response._client)
+
+
+class ContentWithStreamingResponse(Content):
+    """`Content` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, content: Content) -> None:
+        super().__init__(content.with_streaming_response._client)
+
+
 class AsyncContent(AsyncAPIResource):
     """`client.skills.content`."""
 
@@ -285,6 +329,22 @@ class AsyncContent(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncContentWithRawResponse(AsyncContent):
+    """`AsyncContent` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, content: AsyncContent) -> None:
+        super().__init__(content.with_raw_response._client)
+
+
+class AsyncContentWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncContent` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, content: AsyncContent) -> None:
+        super().__init__(content)
 
 
 class Versions(SyncAPIResource):
@@ -382,6 +442,20 @@ class Versions(SyncAPIResource):
         return result
 
 
+class VersionsWithRawResponse(Versions):
+    """`Versions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, versions: Versions) -> None:
+        super().__init__(versions.with_raw_response._client)
+
+
+class VersionsWithStreamingResponse(Versions):
+    """`Versions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, versions: Versions) -> None:
+        super().__init__(versions.with_streaming_response._client)
+
+
 class AsyncVersions(AsyncAPIResource):
     """`client.skills.versions`."""
 
@@ -477,6 +551,22 @@ class AsyncVersions(AsyncAPIResource):
         return result
 
 
+class AsyncVersionsWithRawResponse(AsyncVersions):
+    """`AsyncVersions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, versions: AsyncVersions) -> None:
+        super().__init__(versions.with_raw_response._client)
+
+
+class AsyncVersionsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncVersions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, versions: AsyncVersions) -> None:
+        super().__init__(versions)
+
+
 class SkillsVersionsContent(SyncAPIResource):
     """`client.skills.versions.content`."""
 
@@ -499,6 +589,20 @@ class SkillsVersionsContent(SyncAPIResource):
         return result
 
 
+class SkillsVersionsContentWithRawResponse(SkillsVersionsContent):
+    """`SkillsVersionsContent` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, skills_versions_content: SkillsVersionsContent) -> None:
+        super().__init__(skills_versions_content.with_raw_response._client)
+
+
+class SkillsVersionsContentWithStreamingResponse(SkillsVersionsContent):
+    """`SkillsVersionsContent` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, skills_versions_content: SkillsVersionsContent) -> None:
+        super().__init__(skills_versions_content.with_streaming_response._client)
+
+
 class AsyncSkillsVersionsContent(AsyncAPIResource):
     """`client.skills.versions.content`."""
 
@@ -519,6 +623,22 @@ class AsyncSkillsVersionsContent(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncSkillsVersionsContentWithRawResponse(AsyncSkillsVersionsContent):
+    """`AsyncSkillsVersionsContent` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, skills_versions_content: AsyncSkillsVersionsContent) -> None:
+        super().__init__(skills_versions_content.with_raw_response._client)
+
+
+class AsyncSkillsVersionsContentWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncSkillsVersionsContent` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, skills_versions_content: AsyncSkillsVersionsContent) -> None:
+        super().__init__(skills_versions_content)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

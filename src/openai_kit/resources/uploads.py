@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._sdk_helpers.extras import AsyncUploadsHelpers, UploadsHelpers
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import path_param
@@ -99,6 +99,20 @@ class Uploads(UploadsHelpers, SyncAPIResource):
         return result
 
 
+class UploadsWithRawResponse(Uploads):
+    """`Uploads` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, uploads: Uploads) -> None:
+        super().__init__(uploads.with_raw_response._client)
+
+
+class UploadsWithStreamingResponse(Uploads):
+    """`Uploads` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, uploads: Uploads) -> None:
+        super().__init__(uploads.with_streaming_response._client)
+
+
 class AsyncUploads(AsyncUploadsHelpers, AsyncAPIResource):
     """`client.uploads`."""
 
@@ -174,6 +188,22 @@ class AsyncUploads(AsyncUploadsHelpers, AsyncAPIResource):
         return result
 
 
+class AsyncUploadsWithRawResponse(AsyncUploads):
+    """`AsyncUploads` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, uploads: AsyncUploads) -> None:
+        super().__init__(uploads.with_raw_response._client)
+
+
+class AsyncUploadsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncUploads` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, uploads: AsyncUploads) -> None:
+        super().__init__(uploads)
+
+
 class Parts(SyncAPIResource):
     """`client.uploads.parts`."""
 
@@ -199,6 +229,20 @@ class Parts(SyncAPIResource):
         return result
 
 
+class PartsWithRawResponse(Parts):
+    """`Parts` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, parts: Parts) -> None:
+        super().__init__(parts.with_raw_response._client)
+
+
+class PartsWithStreamingResponse(Parts):
+    """`Parts` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, parts: Parts) -> None:
+        super().__init__(parts.with_streaming_response._client)
+
+
 class AsyncParts(AsyncAPIResource):
     """`client.uploads.parts`."""
 
@@ -222,6 +266,22 @@ class AsyncParts(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncPartsWithRawResponse(AsyncParts):
+    """`AsyncParts` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, parts: AsyncParts) -> None:
+        super().__init__(parts.with_raw_response._client)
+
+
+class AsyncPartsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncParts` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, parts: AsyncParts) -> None:
+        super().__init__(parts)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._sdk_helpers.run_polling import AsyncVectorStoreFilesPollMixin, VectorStoreFilesPollMixin
 from openai_kit._sdk_helpers.run_polling import AsyncFileBatchesPollMixin, FileBatchesPollMixin
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
@@ -196,6 +196,20 @@ class VectorStores(SyncAPIResource):
         return result
 
 
+class VectorStoresWithRawResponse(VectorStores):
+    """`VectorStores` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, vector_stores: VectorStores) -> None:
+        super().__init__(vector_stores.with_raw_response._client)
+
+
+class VectorStoresWithStreamingResponse(VectorStores):
+    """`VectorStores` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, vector_stores: VectorStores) -> None:
+        super().__init__(vector_stores.with_streaming_response._client)
+
+
 class AsyncVectorStores(AsyncAPIResource):
     """`client.vector_stores`."""
 
@@ -351,6 +365,22 @@ class AsyncVectorStores(AsyncAPIResource):
         return result
 
 
+class AsyncVectorStoresWithRawResponse(AsyncVectorStores):
+    """`AsyncVectorStores` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, vector_stores: AsyncVectorStores) -> None:
+        super().__init__(vector_stores.with_raw_response._client)
+
+
+class AsyncVectorStoresWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncVectorStores` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, vector_stores: AsyncVectorStores) -> None:
+        super().__init__(vector_stores)
+
+
 class FileBatches(FileBatchesPollMixin, SyncAPIResource):
     """`client.vector_stores.file_batches`."""
 
@@ -449,6 +479,20 @@ class FileBatches(FileBatchesPollMixin, SyncAPIResource):
         return result
 
 
+class FileBatchesWithRawResponse(FileBatches):
+    """`FileBatches` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, file_batches: FileBatches) -> None:
+        super().__init__(file_batches.with_raw_response._client)
+
+
+class FileBatchesWithStreamingResponse(FileBatches):
+    """`FileBatches` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, file_batches: FileBatches) -> None:
+        super().__init__(file_batches.with_streaming_response._client)
+
+
 class AsyncFileBatches(AsyncFileBatchesPollMixin, AsyncAPIResource):
     """`client.vector_stores.file_batches`."""
 
@@ -545,6 +589,22 @@ class AsyncFileBatches(AsyncFileBatchesPollMixin, AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncFileBatchesWithRawResponse(AsyncFileBatches):
+    """`AsyncFileBatches` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, file_batches: AsyncFileBatches) -> None:
+        super().__init__(file_batches.with_raw_response._client)
+
+
+class AsyncFileBatchesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncFileBatches` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, file_batches: AsyncFileBatches) -> None:
+        super().__init__(file_batches)
 
 
 class Files(VectorStoreFilesPollMixin, SyncAPIResource):
@@ -681,6 +741,20 @@ class Files(VectorStoreFilesPollMixin, SyncAPIResource):
         return result
 
 
+class FilesWithRawResponse(Files):
+    """`Files` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, files: Files) -> None:
+        super().__init__(files.with_raw_response._client)
+
+
+class FilesWithStreamingResponse(Files):
+    """`Files` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, files: Files) -> None:
+        super().__init__(files.with_streaming_response._client)
+
+
 class AsyncFiles(AsyncVectorStoreFilesPollMixin, AsyncAPIResource):
     """`client.vector_stores.files`."""
 
@@ -813,6 +887,22 @@ class AsyncFiles(AsyncVectorStoreFilesPollMixin, AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncFilesWithRawResponse(AsyncFiles):
+    """`AsyncFiles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, files: AsyncFiles) -> None:
+        super().__init__(files.with_raw_response._client)
+
+
+class AsyncFilesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncFiles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, files: AsyncFiles) -> None:
+        super().__init__(files)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 from typing_extensions import Unpack, deprecated
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._sdk_helpers.extras import AsyncVideosHelpers, VideosHelpers
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import path_param
@@ -325,6 +325,20 @@ class VideosWithModel(Videos):
         return result
 
 
+class VideosWithRawResponse(Videos):
+    """`Videos` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, videos: Videos) -> None:
+        super().__init__(videos.with_raw_response._client)
+
+
+class VideosWithStreamingResponse(Videos):
+    """`Videos` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, videos: Videos) -> None:
+        super().__init__(videos.with_streaming_response._client)
+
+
 class AsyncVideos(AsyncVideosHelpers, AsyncAPIResource):
     """`client.videos`."""
 
@@ -615,6 +629,22 @@ class AsyncVideosWithModel(AsyncVideos):
             options=options,
         )
         return result
+
+
+class AsyncVideosWithRawResponse(AsyncVideos):
+    """`AsyncVideos` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, videos: AsyncVideos) -> None:
+        super().__init__(videos.with_raw_response._client)
+
+
+class AsyncVideosWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncVideos` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, videos: AsyncVideos) -> None:
+        super().__init__(videos)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -3,9 +3,9 @@
 
 from typing import TYPE_CHECKING, Any
 
-from openai_kit._models import BaseModel
+from openai_kit._models import BaseModel, official_name
 
-__all__ = ["BaseModel", "UnknownObject"]
+__all__ = ["BaseModel", "UnknownObject", "official_name"]
 
 
 class UnknownObject(BaseModel):

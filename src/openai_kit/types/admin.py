@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 
 
 AuditLogEventType: TypeAlias = Union[Literal["api_key.created", "api_key.updated", "api_key.deleted", "certificate.created", "certificate.updated", "certificate.deleted", "certificates.activated", "certificates.deactivated", "checkpoint.permission.created", "checkpoint.permission.deleted", "external_key.registered", "external_key.removed", "group.created", "group.updated", "group.deleted", "invite.sent", "invite.accepted", "invite.deleted", "ip_allowlist.created", "ip_allowlist.updated", "ip_allowlist.deleted", "ip_allowlist.config.activated", "ip_allowlist.config.deactivated", "login.succeeded", "login.failed", "logout.succeeded", "logout.failed", "organization.updated", "project.created", "project.updated", "project.archived", "project.deleted", "rate_limit.updated", "rate_limit.deleted", "resource.deleted", "tunnel.created", "tunnel.updated", "tunnel.deleted", "workload_identity_provider.created", "workload_identity_provider.updated", "workload_identity_provider.deleted", "workload_identity_provider_mapping.created", "workload_identity_provider_mapping.updated", "workload_identity_provider_mapping.deleted", "role.created", "role.updated", "role.deleted", "role.assignment.created", "role.assignment.deleted", "role.bound_to_resource", "role.unbound_from_resource", "scim.enabled", "scim.disabled", "service_account.created", "service_account.updated", "service_account.deleted", "user.added", "user.updated", "user.deleted", "tenant.metadata.updated", "tenant.microsoft_entra_mapping.upserted", "tenant.microsoft_entra_mapping.deleted", "tenant.workload_identity.provider.created", "tenant.workload_identity.provider.updated", "tenant.workload_identity.provider.archived", "tenant.workload_identity.mapping.created", "tenant.workload_identity.mapping.updated", "tenant.workload_identity.mapping.archived", "tenant.workload_identity.binding.created", "tenant.workload_identity.principal.provisioned", "tenant.workload_identity.access_token.issued", "tenant.admin_api_key.created", "tenant.admin_api_key.updated", "tenant.admin_api_key.deleted", "tenant.project_api_key.created", "tenant.chatgpt_access_token.revoked", "tenant.migration.completed", "tenant.sso.migrated", "tenant.domains.migrated", "tenant.sso_connection.created", "tenant.sso_connection.updated", "tenant.sso_connection.deleted", "tenant.sso_connection.setup.started", "tenant.policy.created", "tenant.policy.updated", "tenant.policy.deleted", "tenant.policy.attached", "tenant.policy.detached", "tenant.principal_authentication_policy.resolved", "tenant.scim.setup.started", "tenant.scim.deletion.requested", "tenant.scim.directory.created", "tenant.product_access_policy.updated", "tenant.resource_share_grant.created", "tenant.resource_share_grant.updated", "tenant.resource_share_grant.accepted", "tenant.resource_share_grant.declined", "tenant.resource_share_grant.revoked", "tenant.resource_share_grant.deleted", "tenant.service_account.updated", "tenant.service_account.deleted", "tenant.service_account.token.revoked", "tenant.billing.overage_limit.updated", "tenant.billing.alerts.updated", "tenant.billing.info.updated", "tenant.usage_limit.workspace.updated", "tenant.usage_limit.group.updated", "tenant.usage_limit.user.updated", "tenant.usage_limit.increase_request.updated", "tenant.usage_limit.increase_request.resolved", "tenant.group.created", "tenant.group.updated", "tenant.group.deleted", "tenant.group.member.added", "tenant.group.member.removed", "tenant.migration_rollout.status.updated", "tenant.migration_rollout.tier.updated", "tenant.role.metadata.updated", "tenant.custom_role.created", "tenant.custom_role.updated", "tenant.custom_role.deleted", "tenant.role_assignment.created", "tenant.role_assignment.deleted", "tenant.resource_role_assignment.created", "tenant.resource_role_assignment.deleted", "tenant.resource_access.updated", "tenant.resource_access.deleted", "tenant.ads_account.onboarding.redemption", "tenant.session_policy.created", "tenant.session_policy.updated", "tenant.session_policy.deleted", "tenant.session_revocation.started", "tenant.third_party_app_policy.updated", "tenant.user.added", "tenant.user.updated", "tenant.user.removed", "tenant.user.looked_up", "tenant.user.invited", "tenant.membership.revoked", "tenant.api_organization_invite.upserted", "tenant.api_organization_invite.deleted", "tenant.chatgpt_workspace_invite.upserted", "tenant.membership.accepted", "tenant.membership.declined", "tenant.workspace_invite_email_settings.updated"], str]
@@ -264,6 +264,162 @@ class AdminOrganizationAuditLogsListEffectiveAtParam(TypedDict, total=False):
     gte: int
     lt: int
     lte: int
+
+
+class GroupResponse(BaseModel):
+    id: str
+    name: str
+    created_at: int
+    is_scim_managed: bool
+    group_type: Union[Literal["group", "tenant_group"], str]
+
+
+@official_name("Group", "openai_kit.types.admin.organization.group")
+class AdminOrganizationGroup(GroupResponse):
+    """`GroupResponse` under the official SDK's name `Group`."""
+
+
+class GroupUserDeletedResource(BaseModel):
+    object: Literal["group.user.deleted"]
+    deleted: bool
+
+
+@official_name("UserDeleteResponse", "openai_kit.types.admin.organization.groups.user_delete_response")
+class AdminOrganizationGroupsUserDeleteResponse(GroupUserDeletedResource):
+    """`GroupUserDeletedResource` under the official SDK's name `UserDeleteResponse`."""
+
+
+class OrganizationProjectCertificateCertificateDetails(BaseModel):
+    valid_at: Optional[int] = None
+    expires_at: Optional[int] = None
+
+
+class OrganizationProjectCertificate(BaseModel):
+    object: Literal["organization.project.certificate"]
+    id: str
+    name: Optional[str]
+    created_at: int
+    certificate_details: OrganizationProjectCertificateCertificateDetails
+    active: bool
+
+
+@official_name("CertificateActivateResponse", "openai_kit.types.admin.organization.projects.certificate_activate_response")
+class AdminOrganizationProjectsCertificateActivateResponse(OrganizationProjectCertificate):
+    """`OrganizationProjectCertificate` under the official SDK's name `CertificateActivateResponse`."""
+
+
+@official_name("CertificateDeactivateResponse", "openai_kit.types.admin.organization.projects.certificate_deactivate_response")
+class AdminOrganizationProjectsCertificateDeactivateResponse(OrganizationProjectCertificate):
+    """`OrganizationProjectCertificate` under the official SDK's name `CertificateDeactivateResponse`."""
+
+
+@official_name("CertificateListResponse", "openai_kit.types.admin.organization.projects.certificate_list_response")
+class AdminOrganizationProjectsCertificateListResponse(OrganizationProjectCertificate):
+    """`OrganizationProjectCertificate` under the official SDK's name `CertificateListResponse`."""
+
+
+class ProjectGroupDeletedResource(BaseModel):
+    object: Literal["project.group.deleted"]
+    deleted: bool
+
+
+@official_name("GroupDeleteResponse", "openai_kit.types.admin.organization.projects.group_delete_response")
+class AdminOrganizationProjectsGroupDeleteResponse(ProjectGroupDeletedResource):
+    """`ProjectGroupDeletedResource` under the official SDK's name `GroupDeleteResponse`."""
+
+
+class RoleDeletedResource(BaseModel):
+    object: Literal["role.deleted"]
+    id: str
+    deleted: bool
+
+
+@official_name("RoleDeleteResponse", "openai_kit.types.admin.organization.projects.role_delete_response")
+class AdminOrganizationProjectsRoleDeleteResponse(RoleDeletedResource):
+    """`RoleDeletedResource` under the official SDK's name `RoleDeleteResponse`."""
+
+
+class ProjectUserDeleteResponse(BaseModel):
+    object: Literal["organization.project.user.deleted"]
+    id: str
+    deleted: bool
+
+
+@official_name("UserDeleteResponse", "openai_kit.types.admin.organization.projects.user_delete_response")
+class AdminOrganizationProjectsUserDeleteResponse(ProjectUserDeleteResponse):
+    """`ProjectUserDeleteResponse` under the official SDK's name `UserDeleteResponse`."""
+
+
+class UserUser(BaseModel):
+    object: Literal["user"]
+    id: str
+    email: Optional[str] = None
+    name: Optional[str] = None
+    picture: Optional[str] = None
+    enabled: Optional[bool] = None
+    banned: Optional[bool] = None
+    banned_at: Optional[int] = None
+
+
+class UserProjectsData(BaseModel):
+    id: Optional[str] = None
+    name: Optional[str] = None
+    role: Optional[str] = None
+
+
+class UserProjects(BaseModel):
+    object: Literal["list"]
+    data: List[UserProjectsData]
+
+
+class User(BaseModel):
+    object: Literal["organization.user"]
+    id: str
+    name: Optional[str] = None
+    email: Optional[str] = None
+    role: Optional[str] = None
+    added_at: int
+    is_default: Optional[bool] = None
+    created: Optional[int] = None
+    user: Optional[UserUser] = None
+    is_service_account: Optional[bool] = None
+    is_scale_tier_authorized_purchaser: Optional[bool] = None
+    is_scim_managed: Optional[bool] = None
+    api_key_last_used_at: Optional[int] = None
+    technical_level: Optional[str] = None
+    developer_persona: Optional[str] = None
+    projects: Optional[UserProjects] = None
+
+
+class Role(BaseModel):
+    object: Literal["role"]
+    id: str
+    name: str
+    description: Optional[str]
+    permissions: List[str]
+    resource_type: str
+    predefined_role: bool
+
+
+class UserRoleAssignment(BaseModel):
+    object: Literal["user.role"]
+    user: User
+    role: Role
+
+
+@official_name("RoleCreateResponse", "openai_kit.types.admin.organization.projects.users.role_create_response")
+class AdminOrganizationProjectsUsersRoleCreateResponse(UserRoleAssignment):
+    """`UserRoleAssignment` under the official SDK's name `RoleCreateResponse`."""
+
+
+@official_name("RoleDeleteResponse", "openai_kit.types.admin.organization.role_delete_response")
+class AdminOrganizationRoleDeleteResponse(RoleDeletedResource):
+    """`RoleDeletedResource` under the official SDK's name `RoleDeleteResponse`."""
+
+
+@official_name("RoleCreateResponse", "openai_kit.types.admin.organization.users.role_create_response")
+class AdminOrganizationUsersRoleCreateResponse(UserRoleAssignment):
+    """`UserRoleAssignment` under the official SDK's name `RoleCreateResponse`."""
 
 
 class AssignedRoleDetailsAssignmentSource(BaseModel):
@@ -853,24 +1009,6 @@ class GroupResourceWithSuccess(BaseModel):
     is_scim_managed: bool
 
 
-class GroupResponse(BaseModel):
-    id: str
-    name: str
-    created_at: int
-    is_scim_managed: bool
-    group_type: Union[Literal["group", "tenant_group"], str]
-
-
-class Role(BaseModel):
-    object: Literal["role"]
-    id: str
-    name: str
-    description: Optional[str]
-    permissions: List[str]
-    resource_type: str
-    predefined_role: bool
-
-
 class GroupRoleAssignment(BaseModel):
     object: Literal["group.role"]
     group: Group
@@ -891,11 +1029,6 @@ class GroupUserAssignment(BaseModel):
     object: Literal["group.user"]
     user_id: str
     group_id: str
-
-
-class GroupUserDeletedResource(BaseModel):
-    object: Literal["group.user.deleted"]
-    deleted: bool
 
 
 class HostedToolPermission(BaseModel):
@@ -943,20 +1076,6 @@ class OrganizationGroupUser(GroupUser):
     """`GroupUser` under the official SDK's name."""
 
 
-class OrganizationProjectCertificateCertificateDetails(BaseModel):
-    valid_at: Optional[int] = None
-    expires_at: Optional[int] = None
-
-
-class OrganizationProjectCertificate(BaseModel):
-    object: Literal["organization.project.certificate"]
-    id: str
-    name: Optional[str]
-    created_at: int
-    certificate_details: OrganizationProjectCertificateCertificateDetails
-    active: bool
-
-
 class SpendAlertNotificationChannel(BaseModel):
     type: Literal["email"]
     recipients: List[str]
@@ -1001,47 +1120,6 @@ class OrganizationSpendLimitDeletedResource(BaseModel):
 
 class OrganizationSpendLimitDeleted(OrganizationSpendLimitDeletedResource):
     """`OrganizationSpendLimitDeletedResource` under the official SDK's name."""
-
-
-class UserUser(BaseModel):
-    object: Literal["user"]
-    id: str
-    email: Optional[str] = None
-    name: Optional[str] = None
-    picture: Optional[str] = None
-    enabled: Optional[bool] = None
-    banned: Optional[bool] = None
-    banned_at: Optional[int] = None
-
-
-class UserProjectsData(BaseModel):
-    id: Optional[str] = None
-    name: Optional[str] = None
-    role: Optional[str] = None
-
-
-class UserProjects(BaseModel):
-    object: Literal["list"]
-    data: List[UserProjectsData]
-
-
-class User(BaseModel):
-    object: Literal["organization.user"]
-    id: str
-    name: Optional[str] = None
-    email: Optional[str] = None
-    role: Optional[str] = None
-    added_at: int
-    is_default: Optional[bool] = None
-    created: Optional[int] = None
-    user: Optional[UserUser] = None
-    is_service_account: Optional[bool] = None
-    is_scale_tier_authorized_purchaser: Optional[bool] = None
-    is_scim_managed: Optional[bool] = None
-    api_key_last_used_at: Optional[int] = None
-    technical_level: Optional[str] = None
-    developer_persona: Optional[str] = None
-    projects: Optional[UserProjects] = None
 
 
 class OrganizationUser(User):
@@ -1107,11 +1185,6 @@ class ProjectGroup(BaseModel):
     group_name: str
     group_type: Union[Literal["group", "tenant_group"], str]
     created_at: int
-
-
-class ProjectGroupDeletedResource(BaseModel):
-    object: Literal["project.group.deleted"]
-    deleted: bool
 
 
 class ProjectHostedToolPermissions(BaseModel):
@@ -1229,24 +1302,12 @@ class ProjectUser(BaseModel):
     added_at: int
 
 
-class ProjectUserDeleteResponse(BaseModel):
-    object: Literal["organization.project.user.deleted"]
-    id: str
-    deleted: bool
-
-
 class RoleCreateResponse(GroupRoleAssignment):
     """`GroupRoleAssignment` under the official SDK's name."""
 
 
 class RoleDeleteResponse(DeletedRoleAssignmentResource):
     """`DeletedRoleAssignmentResource` under the official SDK's name."""
-
-
-class RoleDeletedResource(BaseModel):
-    object: Literal["role.deleted"]
-    id: str
-    deleted: bool
 
 
 class RoleListResponse(AssignedRoleDetails):
@@ -1327,12 +1388,6 @@ class UserDeleteResponse(BaseModel):
 
 class UserRetrieveResponse(GroupMemberUser):
     """`GroupMemberUser` under the official SDK's name."""
-
-
-class UserRoleAssignment(BaseModel):
-    object: Literal["user.role"]
-    user: User
-    role: Role
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -6,7 +6,7 @@ from typing import List, Optional, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit.types.models import (
     DeleteModelResponse,
 )
@@ -137,6 +137,7 @@ class SpeechAudioDoneEvent(BaseModel):
 CreateSpeechResponseStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[SpeechAudioDeltaEvent, SpeechAudioDoneEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
+@official_name("TranscriptionTextSegmentEvent", "openai_kit.types.audio.transcription_text_segment_event")
 class TranscriptTextSegmentEvent(BaseModel):
     type: Literal["transcript.text.segment"]
     id: str
@@ -152,6 +153,7 @@ class TranscriptTextDeltaEventLogprob(BaseModel):
     bytes: Optional[List[int]] = None
 
 
+@official_name("TranscriptionTextDeltaEvent", "openai_kit.types.audio.transcription_text_delta_event")
 class TranscriptTextDeltaEvent(BaseModel):
     type: Literal["transcript.text.delta"]
     delta: str
@@ -165,6 +167,7 @@ class TranscriptTextDoneEventLogprob(BaseModel):
     bytes: Optional[List[int]] = None
 
 
+@official_name("TranscriptionTextDoneEvent", "openai_kit.types.audio.transcription_text_done_event")
 class TranscriptTextDoneEvent(BaseModel):
     type: Literal["transcript.text.done"]
     text: str

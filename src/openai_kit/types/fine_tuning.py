@@ -107,9 +107,6 @@ class FineTuningCheckpointPermission(BaseModel):
     object: Literal["checkpoint.permission"]
 
 
-PermissionCreateResponse: TypeAlias = FineTuningCheckpointPermission
-
-
 class ListFineTuningCheckpointPermissionResponse(BaseModel):
     data: List[FineTuningCheckpointPermission]
     object: Literal["list"]
@@ -341,6 +338,10 @@ class ValidateGraderResponse(BaseModel):
 
 class GraderValidateResponse(ValidateGraderResponse):
     """`ValidateGraderResponse` under the official SDK's name."""
+
+
+class PermissionCreateResponse(FineTuningCheckpointPermission):
+    """`FineTuningCheckpointPermission` under the official SDK's name."""
 
 
 class PermissionDeleteResponse(DeleteFineTuningCheckpointPermissionResponse):

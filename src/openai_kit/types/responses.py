@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit._model_helpers import ResponseHelpers
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit.types.chat import (
     ModelIdsShared,
     ModelIdsSharedParam,
@@ -568,6 +568,7 @@ class RefusalContent(BaseModel):
 OutputMessageContent: TypeAlias = Annotated[Union[Annotated[Union[OutputTextContent, RefusalContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
+@official_name("ResponseOutputMessage", "openai_kit.types.responses.response_output_message")
 class OutputMessage(BaseModel):
     id: str
     type: Literal["message"]
@@ -585,6 +586,7 @@ class FileSearchToolCallResult(BaseModel):
     score: Optional[float] = None
 
 
+@official_name("ResponseFileSearchToolCall", "openai_kit.types.responses.response_file_search_tool_call")
 class FileSearchToolCall(BaseModel):
     id: str
     type: Literal["file_search_call"]
@@ -599,6 +601,7 @@ class ComputerCallSafetyCheckParam(BaseModel):
     message: Optional[str] = None
 
 
+@official_name("ResponseComputerToolCall", "openai_kit.types.responses.response_computer_tool_call")
 class ComputerToolCall(BaseModel):
     type: Literal["computer_call"]
     id: str
@@ -647,6 +650,7 @@ class WebSearchActionFind(BaseModel):
     pattern: str
 
 
+@official_name("ResponseFunctionWebSearch", "openai_kit.types.responses.response_function_web_search")
 class WebSearchToolCall(BaseModel):
     id: str
     type: Literal["web_search_call"]
@@ -942,6 +946,7 @@ class ReasoningTextContent(BaseModel):
     text: str
 
 
+@official_name("ResponseReasoningItem", "openai_kit.types.responses.response_reasoning_item")
 class ReasoningItem(BaseModel):
     type: Literal["reasoning"]
     id: str
@@ -957,6 +962,7 @@ class CompactionSummaryItemParam2(BaseModel):
     encrypted_content: str
 
 
+@official_name("ImageGenerationCall", "openai_kit.types.conversations.conversation_item")
 class ImageGenToolCall(BaseModel):
     type: Literal["image_generation_call"]
     id: str
@@ -974,6 +980,7 @@ class CodeInterpreterOutputImage(BaseModel):
     url: str
 
 
+@official_name("ResponseCodeInterpreterToolCall", "openai_kit.types.responses.response_code_interpreter_tool_call")
 class CodeInterpreterToolCall(BaseModel):
     type: Literal["code_interpreter_call"]
     id: str
@@ -992,6 +999,7 @@ class LocalShellExecAction(BaseModel):
     user: Optional[str] = None
 
 
+@official_name("LocalShellCall", "openai_kit.types.conversations.conversation_item")
 class LocalShellToolCall(BaseModel):
     type: Literal["local_shell_call"]
     id: str
@@ -1000,6 +1008,7 @@ class LocalShellToolCall(BaseModel):
     status: Union[Literal["in_progress", "completed", "incomplete"], str]
 
 
+@official_name("LocalShellCallOutput", "openai_kit.types.conversations.conversation_item")
 class LocalShellToolCallOutput(BaseModel):
     type: Literal["local_shell_call_output"]
     id: str
@@ -1057,6 +1066,7 @@ class ApplyPatchToolCallOutputItemParam2(BaseModel):
     output: Optional[str] = None
 
 
+@official_name("McpListTools", "openai_kit.types.conversations.conversation_item")
 class MCPListTools(BaseModel):
     type: Literal["mcp_list_tools"]
     id: str
@@ -1065,6 +1075,7 @@ class MCPListTools(BaseModel):
     error: Optional[str] = None
 
 
+@official_name("McpApprovalRequest", "openai_kit.types.conversations.conversation_item")
 class MCPApprovalRequest(BaseModel):
     type: Literal["mcp_approval_request"]
     id: str
@@ -1104,6 +1115,7 @@ MCPToolCallError: TypeAlias = Annotated[Union[Annotated[Union[MCPProtocolError, 
 MCPToolCallStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete", "calling", "failed"], str]
 
 
+@official_name("McpCall", "openai_kit.types.conversations.conversation_item")
 class MCPToolCall(BaseModel):
     type: Literal["mcp_call"]
     id: str
@@ -1116,6 +1128,7 @@ class MCPToolCall(BaseModel):
     approval_request_id: Optional[str] = None
 
 
+@official_name("ResponseCustomToolCallOutput", "openai_kit.types.responses.response_custom_tool_call_output")
 class CustomToolCallOutput(BaseModel):
     type: Literal["custom_tool_call_output"]
     id: Optional[str] = None
@@ -1124,6 +1137,7 @@ class CustomToolCallOutput(BaseModel):
     output: Union[str, List[FunctionAndCustomToolCallOutput]]
 
 
+@official_name("ResponseCustomToolCall", "openai_kit.types.responses.response_custom_tool_call")
 class CustomToolCall(BaseModel):
     type: Literal["custom_tool_call"]
     id: Optional[str] = None
@@ -1903,6 +1917,7 @@ class ProgramOutput(BaseModel):
     status: ProgramOutputStatus
 
 
+@official_name("ResponseToolSearchCall", "openai_kit.types.responses.response_tool_search_call")
 class ToolSearchCall(BaseModel):
     type: Literal["tool_search_call"]
     id: str
@@ -1913,6 +1928,7 @@ class ToolSearchCall(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("ResponseToolSearchOutputItem", "openai_kit.types.responses.response_tool_search_output_item")
 class ToolSearchOutput(BaseModel):
     type: Literal["tool_search_output"]
     id: str
@@ -1941,6 +1957,7 @@ class FunctionToolCallOutput(BaseModel):
     status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
 
 
+@official_name("ResponseComputerToolCallOutputItem", "openai_kit.types.responses.response_computer_tool_call_output_item")
 class ComputerToolCallOutputResource(BaseModel):
     type: Literal["computer_call_output"]
     id: str
@@ -1951,6 +1968,7 @@ class ComputerToolCallOutputResource(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("ResponseCompactionItem", "openai_kit.types.responses.response_compaction_item")
 class CompactionBody(BaseModel):
     type: Literal["compaction"]
     id: str
@@ -1968,6 +1986,7 @@ class LocalEnvironmentResource(BaseModel):
     type: Literal["local"]
 
 
+@official_name("ResponseFunctionShellToolCall", "openai_kit.types.responses.response_function_shell_tool_call")
 class FunctionShellCall(BaseModel):
     type: Literal["shell_call"]
     id: str
@@ -1995,6 +2014,7 @@ class FunctionShellCallOutputContent(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("ResponseFunctionShellToolCallOutput", "openai_kit.types.responses.response_function_shell_tool_call_output")
 class FunctionShellCallOutput(BaseModel):
     type: Literal["shell_call_output"]
     id: str
@@ -2023,6 +2043,7 @@ class ApplyPatchUpdateFileOperation(BaseModel):
     diff: str
 
 
+@official_name("ResponseApplyPatchToolCall", "openai_kit.types.responses.response_apply_patch_tool_call")
 class ApplyPatchToolCall(BaseModel):
     type: Literal["apply_patch_call"]
     id: str
@@ -2033,6 +2054,7 @@ class ApplyPatchToolCall(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("ResponseApplyPatchToolCallOutput", "openai_kit.types.responses.response_apply_patch_tool_call_output")
 class ApplyPatchToolCallOutput(BaseModel):
     type: Literal["apply_patch_call_output"]
     id: str
@@ -2043,6 +2065,7 @@ class ApplyPatchToolCallOutput(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("McpApprovalResponse", "openai_kit.types.conversations.conversation_item")
 class MCPApprovalResponseResource(BaseModel):
     type: Literal["mcp_approval_response"]
     id: str
@@ -2054,6 +2077,7 @@ class MCPApprovalResponseResource(BaseModel):
 ItemField: TypeAlias = Annotated[Union[Annotated[Union[Message, Program, ProgramOutput, FunctionToolCall, ToolSearchCall, ToolSearchOutput, AdditionalTools, FunctionToolCallOutput, FileSearchToolCall, WebSearchToolCall, ImageGenToolCall, ComputerToolCall, ComputerToolCallOutputResource, ReasoningItem, CompactionBody, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCall, FunctionShellCallOutput, ApplyPatchToolCall, ApplyPatchToolCallOutput, MCPListTools, MCPApprovalRequest, MCPApprovalResponseResource, MCPToolCall, CustomToolCall, CustomToolCallOutput], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
+@official_name("ResponseInputMessageItem", "openai_kit.types.responses.response_input_message_item")
 class InputMessageResource(BaseModel):
     type: Literal["message"]
     role: Union[Literal["user", "system", "developer"], str]
@@ -2062,6 +2086,7 @@ class InputMessageResource(BaseModel):
     id: str
 
 
+@official_name("ResponseFunctionToolCallItem", "openai_kit.types.responses.response_function_tool_call_item")
 class FunctionToolCallResource(BaseModel):
     id: str
     type: Literal["function_call"]
@@ -2074,6 +2099,7 @@ class FunctionToolCallResource(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("ResponseFunctionToolCallOutputItem", "openai_kit.types.responses.response_function_tool_call_output_item")
 class FunctionToolCallOutputResource(BaseModel):
     id: str
     type: Literal["function_call_output"]
@@ -2086,6 +2112,7 @@ class FunctionToolCallOutputResource(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("ResponseCustomToolCallItem", "openai_kit.types.responses.response_custom_tool_call_item")
 class CustomToolCallResource(BaseModel):
     type: Literal["custom_tool_call"]
     id: str
@@ -2098,6 +2125,7 @@ class CustomToolCallResource(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("ResponseCustomToolCallOutputItem", "openai_kit.types.responses.response_custom_tool_call_output_item")
 class CustomToolCallOutputResource(BaseModel):
     type: Literal["custom_tool_call_output"]
     id: str
@@ -2346,6 +2374,7 @@ ResponseInputTextParam: TypeAlias = InputTextContentParam2
 ResponseLocalEnvironment: TypeAlias = LocalEnvironmentResource
 
 
+@official_name("ResponseMcpCallArgumentsDeltaEvent", "openai_kit.types.responses.response_mcp_call_arguments_delta_event")
 class ResponseMCPCallArgumentsDeltaEvent(BaseModel):
     type: Literal["response.mcp_call_arguments.delta"]
     output_index: int
@@ -2357,6 +2386,7 @@ class ResponseMCPCallArgumentsDeltaEvent(BaseModel):
 ResponseMcpCallArgumentsDeltaEvent: TypeAlias = ResponseMCPCallArgumentsDeltaEvent
 
 
+@official_name("ResponseMcpCallArgumentsDoneEvent", "openai_kit.types.responses.response_mcp_call_arguments_done_event")
 class ResponseMCPCallArgumentsDoneEvent(BaseModel):
     type: Literal["response.mcp_call_arguments.done"]
     output_index: int
@@ -2368,6 +2398,7 @@ class ResponseMCPCallArgumentsDoneEvent(BaseModel):
 ResponseMcpCallArgumentsDoneEvent: TypeAlias = ResponseMCPCallArgumentsDoneEvent
 
 
+@official_name("ResponseMcpCallCompletedEvent", "openai_kit.types.responses.response_mcp_call_completed_event")
 class ResponseMCPCallCompletedEvent(BaseModel):
     type: Literal["response.mcp_call.completed"]
     item_id: str
@@ -2378,6 +2409,7 @@ class ResponseMCPCallCompletedEvent(BaseModel):
 ResponseMcpCallCompletedEvent: TypeAlias = ResponseMCPCallCompletedEvent
 
 
+@official_name("ResponseMcpCallFailedEvent", "openai_kit.types.responses.response_mcp_call_failed_event")
 class ResponseMCPCallFailedEvent(BaseModel):
     type: Literal["response.mcp_call.failed"]
     item_id: str
@@ -2388,6 +2420,7 @@ class ResponseMCPCallFailedEvent(BaseModel):
 ResponseMcpCallFailedEvent: TypeAlias = ResponseMCPCallFailedEvent
 
 
+@official_name("ResponseMcpCallInProgressEvent", "openai_kit.types.responses.response_mcp_call_in_progress_event")
 class ResponseMCPCallInProgressEvent(BaseModel):
     type: Literal["response.mcp_call.in_progress"]
     sequence_number: int
@@ -2398,6 +2431,7 @@ class ResponseMCPCallInProgressEvent(BaseModel):
 ResponseMcpCallInProgressEvent: TypeAlias = ResponseMCPCallInProgressEvent
 
 
+@official_name("ResponseMcpListToolsCompletedEvent", "openai_kit.types.responses.response_mcp_list_tools_completed_event")
 class ResponseMCPListToolsCompletedEvent(BaseModel):
     type: Literal["response.mcp_list_tools.completed"]
     item_id: str
@@ -2408,6 +2442,7 @@ class ResponseMCPListToolsCompletedEvent(BaseModel):
 ResponseMcpListToolsCompletedEvent: TypeAlias = ResponseMCPListToolsCompletedEvent
 
 
+@official_name("ResponseMcpListToolsFailedEvent", "openai_kit.types.responses.response_mcp_list_tools_failed_event")
 class ResponseMCPListToolsFailedEvent(BaseModel):
     type: Literal["response.mcp_list_tools.failed"]
     item_id: str
@@ -2418,6 +2453,7 @@ class ResponseMCPListToolsFailedEvent(BaseModel):
 ResponseMcpListToolsFailedEvent: TypeAlias = ResponseMCPListToolsFailedEvent
 
 
+@official_name("ResponseMcpListToolsInProgressEvent", "openai_kit.types.responses.response_mcp_list_tools_in_progress_event")
 class ResponseMCPListToolsInProgressEvent(BaseModel):
     type: Literal["response.mcp_list_tools.in_progress"]
     item_id: str
@@ -2455,6 +2491,7 @@ ResponseReasoningItem: TypeAlias = ReasoningItem
 ResponseReasoningItemParam: TypeAlias = ReasoningItemParam
 
 
+@official_name("ResponseShellCallCommandAddedEvent", "openai_kit.types.responses.response_shell_call_command_added_event")
 class ResponseShellCallCommandAddedStreamingEvent(BaseModel):
     type: Literal["response.shell_call_command.added"]
     sequence_number: int
@@ -2466,6 +2503,7 @@ class ResponseShellCallCommandAddedStreamingEvent(BaseModel):
 ResponseShellCallCommandAddedEvent: TypeAlias = ResponseShellCallCommandAddedStreamingEvent
 
 
+@official_name("ResponseShellCallCommandDeltaEvent", "openai_kit.types.responses.response_shell_call_command_delta_event")
 class ResponseShellCallCommandDeltaStreamingEvent(BaseModel):
     type: Literal["response.shell_call_command.delta"]
     sequence_number: int
@@ -2478,6 +2516,7 @@ class ResponseShellCallCommandDeltaStreamingEvent(BaseModel):
 ResponseShellCallCommandDeltaEvent: TypeAlias = ResponseShellCallCommandDeltaStreamingEvent
 
 
+@official_name("ResponseShellCallCommandDoneEvent", "openai_kit.types.responses.response_shell_call_command_done_event")
 class ResponseShellCallCommandDoneStreamingEvent(BaseModel):
     type: Literal["response.shell_call_command.done"]
     sequence_number: int
@@ -2494,6 +2533,7 @@ class ShellCallOutputDelta(BaseModel):
     stderr: Optional[str] = None
 
 
+@official_name("ResponseShellCallOutputContentDeltaEvent", "openai_kit.types.responses.response_shell_call_output_content_delta_event")
 class ResponseShellCallOutputContentDeltaStreamingEvent(BaseModel):
     type: Literal["response.shell_call_output_content.delta"]
     sequence_number: int
@@ -2506,6 +2546,7 @@ class ResponseShellCallOutputContentDeltaStreamingEvent(BaseModel):
 ResponseShellCallOutputContentDeltaEvent: TypeAlias = ResponseShellCallOutputContentDeltaStreamingEvent
 
 
+@official_name("ResponseShellCallOutputContentDoneEvent", "openai_kit.types.responses.response_shell_call_output_content_done_event")
 class ResponseShellCallOutputContentDoneStreamingEvent(BaseModel):
     type: Literal["response.shell_call_output_content.done"]
     sequence_number: int

@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 if TYPE_CHECKING:
     from openai_kit.resources.admin.organization import AsyncOrganization
     from openai_kit.resources.admin.organization import Organization
@@ -24,6 +24,20 @@ class Admin(SyncAPIResource):
 
 
 
+class AdminWithRawResponse(Admin):
+    """`Admin` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, admin: Admin) -> None:
+        super().__init__(admin.with_raw_response._client)
+
+
+class AdminWithStreamingResponse(Admin):
+    """`Admin` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, admin: Admin) -> None:
+        super().__init__(admin.with_streaming_response._client)
+
+
 class AsyncAdmin(AsyncAPIResource):
     """`client.admin`."""
 
@@ -34,11 +48,33 @@ class AsyncAdmin(AsyncAPIResource):
         return AsyncOrganization(self._client)
 
 
+
+class AsyncAdminWithRawResponse(AsyncAdmin):
+    """`AsyncAdmin` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, admin: AsyncAdmin) -> None:
+        super().__init__(admin.with_raw_response._client)
+
+
+class AsyncAdminWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncAdmin` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, admin: AsyncAdmin) -> None:
+        super().__init__(admin)
+
+
 # the official SDK's names of this module that live elsewhere here
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    pass
+    from openai_kit.resources.admin.organization import (
+        AsyncOrganizationWithRawResponse as AsyncOrganizationWithRawResponse,
+        AsyncOrganizationWithStreamingResponse as AsyncOrganizationWithStreamingResponse,
+        OrganizationWithRawResponse as OrganizationWithRawResponse,
+        OrganizationWithStreamingResponse as OrganizationWithStreamingResponse,
+    )
 else:
 
     def __getattr__(name: str) -> _typing.Any:

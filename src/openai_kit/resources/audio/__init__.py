@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 if TYPE_CHECKING:
     from openai_kit.resources.audio.speech import AsyncSpeech
     from openai_kit.resources.audio.speech import AsyncSpeechWithModel
@@ -94,6 +94,20 @@ class AudioWithModel(Audio):
 
 
 
+class AudioWithRawResponse(Audio):
+    """`Audio` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, audio: Audio) -> None:
+        super().__init__(audio.with_raw_response._client)
+
+
+class AudioWithStreamingResponse(Audio):
+    """`Audio` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, audio: Audio) -> None:
+        super().__init__(audio.with_streaming_response._client)
+
+
 class AsyncAudio(AsyncAPIResource):
     """`client.audio`."""
 
@@ -160,11 +174,57 @@ class AsyncAudioWithModel(AsyncAudio):
         return AsyncTranslationsWithModel(self._client, self._default_model)
 
 
+
+class AsyncAudioWithRawResponse(AsyncAudio):
+    """`AsyncAudio` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, audio: AsyncAudio) -> None:
+        super().__init__(audio.with_raw_response._client)
+
+
+class AsyncAudioWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncAudio` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, audio: AsyncAudio) -> None:
+        super().__init__(audio)
+
+
 # the official SDK's names of this module that live elsewhere here
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    pass
+    from openai_kit.resources.audio.speech import (
+        AsyncSpeechWithRawResponse as AsyncSpeechWithRawResponse,
+        AsyncSpeechWithStreamingResponse as AsyncSpeechWithStreamingResponse,
+        SpeechWithRawResponse as SpeechWithRawResponse,
+        SpeechWithStreamingResponse as SpeechWithStreamingResponse,
+    )
+    from openai_kit.resources.audio.transcriptions import (
+        AsyncTranscriptionsWithRawResponse as AsyncTranscriptionsWithRawResponse,
+        AsyncTranscriptionsWithStreamingResponse as AsyncTranscriptionsWithStreamingResponse,
+        TranscriptionsWithRawResponse as TranscriptionsWithRawResponse,
+        TranscriptionsWithStreamingResponse as TranscriptionsWithStreamingResponse,
+    )
+    from openai_kit.resources.audio.translations import (
+        AsyncTranslationsWithRawResponse as AsyncTranslationsWithRawResponse,
+        AsyncTranslationsWithStreamingResponse as AsyncTranslationsWithStreamingResponse,
+        TranslationsWithRawResponse as TranslationsWithRawResponse,
+        TranslationsWithStreamingResponse as TranslationsWithStreamingResponse,
+    )
+    from openai_kit.resources.audio.voice_consents import (
+        AsyncVoiceConsentsWithRawResponse as AsyncVoiceConsentsWithRawResponse,
+        AsyncVoiceConsentsWithStreamingResponse as AsyncVoiceConsentsWithStreamingResponse,
+        VoiceConsentsWithRawResponse as VoiceConsentsWithRawResponse,
+        VoiceConsentsWithStreamingResponse as VoiceConsentsWithStreamingResponse,
+    )
+    from openai_kit.resources.audio.voices import (
+        AsyncVoicesWithRawResponse as AsyncVoicesWithRawResponse,
+        AsyncVoicesWithStreamingResponse as AsyncVoicesWithStreamingResponse,
+        VoicesWithRawResponse as VoicesWithRawResponse,
+        VoicesWithStreamingResponse as VoicesWithStreamingResponse,
+    )
 else:
 
     def __getattr__(name: str) -> _typing.Any:

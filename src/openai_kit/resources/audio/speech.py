@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Union, overload
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 if TYPE_CHECKING:
     from openai_kit._binary import AsyncBinaryResponse, BinaryResponse
@@ -195,6 +195,20 @@ class SpeechWithModel(Speech):
         return result
 
 
+class SpeechWithRawResponse(Speech):
+    """`Speech` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, speech: Speech) -> None:
+        super().__init__(speech.with_raw_response._client)
+
+
+class SpeechWithStreamingResponse(Speech):
+    """`Speech` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, speech: Speech) -> None:
+        super().__init__(speech.with_streaming_response._client)
+
+
 class AsyncSpeech(AsyncAPIResource):
     """`client.audio.speech`."""
 
@@ -367,6 +381,22 @@ class AsyncSpeechWithModel(AsyncSpeech):
             options=options,
         )
         return result
+
+
+class AsyncSpeechWithRawResponse(AsyncSpeech):
+    """`AsyncSpeech` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, speech: AsyncSpeech) -> None:
+        super().__init__(speech.with_raw_response._client)
+
+
+class AsyncSpeechWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncSpeech` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, speech: AsyncSpeech) -> None:
+        super().__init__(speech)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

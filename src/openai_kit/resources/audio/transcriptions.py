@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence, Union, overload
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import file_fields
 if TYPE_CHECKING:
@@ -269,6 +269,20 @@ class TranscriptionsWithModel(Transcriptions):
         return result
 
 
+class TranscriptionsWithRawResponse(Transcriptions):
+    """`Transcriptions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, transcriptions: Transcriptions) -> None:
+        super().__init__(transcriptions.with_raw_response._client)
+
+
+class TranscriptionsWithStreamingResponse(Transcriptions):
+    """`Transcriptions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, transcriptions: Transcriptions) -> None:
+        super().__init__(transcriptions.with_streaming_response._client)
+
+
 class AsyncTranscriptions(AsyncAPIResource):
     """`client.audio.transcriptions`."""
 
@@ -513,6 +527,22 @@ class AsyncTranscriptionsWithModel(AsyncTranscriptions):
             options=options,
         )
         return result
+
+
+class AsyncTranscriptionsWithRawResponse(AsyncTranscriptions):
+    """`AsyncTranscriptions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, transcriptions: AsyncTranscriptions) -> None:
+        super().__init__(transcriptions.with_raw_response._client)
+
+
+class AsyncTranscriptionsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncTranscriptions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, transcriptions: AsyncTranscriptions) -> None:
+        super().__init__(transcriptions)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 from typing_extensions import Literal, Unpack, deprecated
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import file_fields, warn_deprecated
 if TYPE_CHECKING:
@@ -102,6 +102,20 @@ class TranslationsWithModel(Translations):
         return result
 
 
+class TranslationsWithRawResponse(Translations):
+    """`Translations` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, translations: Translations) -> None:
+        super().__init__(translations.with_raw_response._client)
+
+
+class TranslationsWithStreamingResponse(Translations):
+    """`Translations` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, translations: Translations) -> None:
+        super().__init__(translations.with_streaming_response._client)
+
+
 class AsyncTranslations(AsyncAPIResource):
     """`client.audio.translations`."""
 
@@ -184,6 +198,22 @@ class AsyncTranslationsWithModel(AsyncTranslations):
             options=options,
         )
         return result
+
+
+class AsyncTranslationsWithRawResponse(AsyncTranslations):
+    """`AsyncTranslations` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, translations: AsyncTranslations) -> None:
+        super().__init__(translations.with_raw_response._client)
+
+
+class AsyncTranslationsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncTranslations` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, translations: AsyncTranslations) -> None:
+        super().__init__(translations)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from typing_extensions import Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 from openai_kit._utils import file_fields
@@ -126,6 +126,20 @@ class VoiceConsents(SyncAPIResource):
         return result
 
 
+class VoiceConsentsWithRawResponse(VoiceConsents):
+    """`VoiceConsents` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, voice_consents: VoiceConsents) -> None:
+        super().__init__(voice_consents.with_raw_response._client)
+
+
+class VoiceConsentsWithStreamingResponse(VoiceConsents):
+    """`VoiceConsents` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, voice_consents: VoiceConsents) -> None:
+        super().__init__(voice_consents.with_streaming_response._client)
+
+
 class AsyncVoiceConsents(AsyncAPIResource):
     """`client.audio.voice_consents`."""
 
@@ -230,6 +244,22 @@ class AsyncVoiceConsents(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncVoiceConsentsWithRawResponse(AsyncVoiceConsents):
+    """`AsyncVoiceConsents` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, voice_consents: AsyncVoiceConsents) -> None:
+        super().__init__(voice_consents.with_raw_response._client)
+
+
+class AsyncVoiceConsentsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncVoiceConsents` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, voice_consents: AsyncVoiceConsents) -> None:
+        super().__init__(voice_consents)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from typing_extensions import Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
 from openai_kit._utils import file_fields
 if TYPE_CHECKING:
@@ -47,6 +47,20 @@ class Voices(SyncAPIResource):
         return result
 
 
+class VoicesWithRawResponse(Voices):
+    """`Voices` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, voices: Voices) -> None:
+        super().__init__(voices.with_raw_response._client)
+
+
+class VoicesWithStreamingResponse(Voices):
+    """`Voices` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, voices: Voices) -> None:
+        super().__init__(voices.with_streaming_response._client)
+
+
 class AsyncVoices(AsyncAPIResource):
     """`client.audio.voices`."""
 
@@ -75,6 +89,22 @@ class AsyncVoices(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncVoicesWithRawResponse(AsyncVoices):
+    """`AsyncVoices` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, voices: AsyncVoices) -> None:
+        super().__init__(voices.with_raw_response._client)
+
+
+class AsyncVoicesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncVoices` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, voices: AsyncVoices) -> None:
+        super().__init__(voices)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

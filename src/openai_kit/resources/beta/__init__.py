@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._sdk_helpers.extras import AsyncBetaChatMixin, BetaChatMixin
 if TYPE_CHECKING:
     from openai_kit.resources.beta.assistants import Assistants
@@ -95,6 +95,20 @@ class BetaWithModel(Beta):
 
 
 
+class BetaWithRawResponse(Beta):
+    """`Beta` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, beta: Beta) -> None:
+        super().__init__(beta.with_raw_response._client)
+
+
+class BetaWithStreamingResponse(Beta):
+    """`Beta` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, beta: Beta) -> None:
+        super().__init__(beta.with_streaming_response._client)
+
+
 class AsyncBeta(AsyncBetaChatMixin, AsyncAPIResource):
     """`client.beta`."""
 
@@ -161,13 +175,52 @@ class AsyncBetaWithModel(AsyncBeta):
         return AsyncThreadsWithModel(self._client, self._default_model)
 
 
+
+class AsyncBetaWithRawResponse(AsyncBeta):
+    """`AsyncBeta` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, beta: AsyncBeta) -> None:
+        super().__init__(beta.with_raw_response._client)
+
+
+class AsyncBetaWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncBeta` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, beta: AsyncBeta) -> None:
+        super().__init__(beta)
+
+
 # the official SDK's names of this module that live elsewhere here
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
+    from openai_kit.resources.beta.assistants import (
+        AssistantsWithRawResponse as AssistantsWithRawResponse,
+        AssistantsWithStreamingResponse as AssistantsWithStreamingResponse,
+        AsyncAssistantsWithRawResponse as AsyncAssistantsWithRawResponse,
+        AsyncAssistantsWithStreamingResponse as AsyncAssistantsWithStreamingResponse,
+    )
     from openai_kit.resources.beta.chatkit import (
         AsyncChatkit as AsyncChatKit,
+        AsyncChatkitWithRawResponse as AsyncChatKitWithRawResponse,
+        AsyncChatkitWithStreamingResponse as AsyncChatKitWithStreamingResponse,
         Chatkit as ChatKit,
+        ChatkitWithRawResponse as ChatKitWithRawResponse,
+        ChatkitWithStreamingResponse as ChatKitWithStreamingResponse,
+    )
+    from openai_kit.resources.beta.responses import (
+        AsyncResponsesWithRawResponse as AsyncResponsesWithRawResponse,
+        AsyncResponsesWithStreamingResponse as AsyncResponsesWithStreamingResponse,
+        ResponsesWithRawResponse as ResponsesWithRawResponse,
+        ResponsesWithStreamingResponse as ResponsesWithStreamingResponse,
+    )
+    from openai_kit.resources.beta.threads import (
+        AsyncThreadsWithRawResponse as AsyncThreadsWithRawResponse,
+        AsyncThreadsWithStreamingResponse as AsyncThreadsWithStreamingResponse,
+        ThreadsWithRawResponse as ThreadsWithRawResponse,
+        ThreadsWithStreamingResponse as ThreadsWithStreamingResponse,
     )
 else:
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 from typing_extensions import Literal, Unpack, deprecated
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 from openai_kit._utils import warn_deprecated
@@ -288,6 +288,20 @@ class AssistantsWithModel(Assistants):
         return result
 
 
+class AssistantsWithRawResponse(Assistants):
+    """`Assistants` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, assistants: Assistants) -> None:
+        super().__init__(assistants.with_raw_response._client)
+
+
+class AssistantsWithStreamingResponse(Assistants):
+    """`Assistants` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, assistants: Assistants) -> None:
+        super().__init__(assistants.with_streaming_response._client)
+
+
 class AsyncAssistants(AsyncAPIResource):
     """`client.beta.assistants`."""
 
@@ -543,6 +557,22 @@ class AsyncAssistantsWithModel(AsyncAssistants):
             options=options,
         )
         return result
+
+
+class AsyncAssistantsWithRawResponse(AsyncAssistants):
+    """`AsyncAssistants` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, assistants: AsyncAssistants) -> None:
+        super().__init__(assistants.with_raw_response._client)
+
+
+class AsyncAssistantsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncAssistants` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, assistants: AsyncAssistants) -> None:
+        super().__init__(assistants)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

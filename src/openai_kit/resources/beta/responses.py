@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence, Union, overload
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 from openai_kit._utils import header_fields
@@ -38,9 +38,9 @@ if TYPE_CHECKING:
         BetaResponseStreamEvent,
         BetaResponseStreamOptionsParam,
         BetaResponseTextParam,
+        BetaResponsesInputTokenCountResponse,
         BetaServiceTierEnumParam,
         BetaServiceTierResponsesParam,
-        BetaTokenCountsResource,
         BetaToolChoiceParam,
         BetaToolParam,
         BetaToolsArrayParam,
@@ -705,6 +705,20 @@ class ResponsesWithModel(Responses):
         return result
 
 
+class ResponsesWithRawResponse(Responses):
+    """`Responses` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, responses: Responses) -> None:
+        super().__init__(responses.with_raw_response._client)
+
+
+class ResponsesWithStreamingResponse(Responses):
+    """`Responses` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, responses: Responses) -> None:
+        super().__init__(responses.with_streaming_response._client)
+
+
 class AsyncResponses(AsyncAPIResource):
     """`client.beta.responses`."""
 
@@ -1362,6 +1376,22 @@ class AsyncResponsesWithModel(AsyncResponses):
         return result
 
 
+class AsyncResponsesWithRawResponse(AsyncResponses):
+    """`AsyncResponses` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, responses: AsyncResponses) -> None:
+        super().__init__(responses.with_raw_response._client)
+
+
+class AsyncResponsesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncResponses` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, responses: AsyncResponses) -> None:
+        super().__init__(responses)
+
+
 class InputItems(SyncAPIResource):
     """`client.beta.responses.input_items`."""
 
@@ -1394,6 +1424,20 @@ class InputItems(SyncAPIResource):
             options=options,
         )
         return result
+
+
+class InputItemsWithRawResponse(InputItems):
+    """`InputItems` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, input_items: InputItems) -> None:
+        super().__init__(input_items.with_raw_response._client)
+
+
+class InputItemsWithStreamingResponse(InputItems):
+    """`InputItems` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, input_items: InputItems) -> None:
+        super().__init__(input_items.with_streaming_response._client)
 
 
 class AsyncInputItems(AsyncAPIResource):
@@ -1430,6 +1474,22 @@ class AsyncInputItems(AsyncAPIResource):
         return result
 
 
+class AsyncInputItemsWithRawResponse(AsyncInputItems):
+    """`AsyncInputItems` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, input_items: AsyncInputItems) -> None:
+        super().__init__(input_items.with_raw_response._client)
+
+
+class AsyncInputItemsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncInputItems` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, input_items: AsyncInputItems) -> None:
+        super().__init__(input_items)
+
+
 class InputTokens(SyncAPIResource):
     """`client.beta.responses.input_tokens`."""
 
@@ -1450,11 +1510,11 @@ class InputTokens(SyncAPIResource):
         tool_choice: Optional[BetaToolChoiceParam] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> BetaTokenCountsResource:
+    ) -> BetaResponsesInputTokenCountResponse:
         """`POST /responses/input_tokens` (beta)."""
-        from openai_kit.types.beta.responses import BetaTokenCountsResource
+        from openai_kit.types.beta.responses import BetaResponsesInputTokenCountResponse
 
-        result: BetaTokenCountsResource = self._client.request(
+        result: BetaResponsesInputTokenCountResponse = self._client.request(
             "POST",
             "/responses/input_tokens",
             body={
@@ -1477,7 +1537,7 @@ class InputTokens(SyncAPIResource):
             headers=header_fields({
                 "openai-beta": betas,
             }),
-            cast_to=BetaTokenCountsResource,
+            cast_to=BetaResponsesInputTokenCountResponse,
             options=options,
         )
         return result
@@ -1513,13 +1573,13 @@ class InputTokensWithModel(InputTokens):
         tool_choice: Optional[BetaToolChoiceParam] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> BetaTokenCountsResource:
+    ) -> BetaResponsesInputTokenCountResponse:
         """`POST /responses/input_tokens` (beta)."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.beta.responses import BetaTokenCountsResource
+        from openai_kit.types.beta.responses import BetaResponsesInputTokenCountResponse
 
-        result: BetaTokenCountsResource = self._client.request(
+        result: BetaResponsesInputTokenCountResponse = self._client.request(
             "POST",
             "/responses/input_tokens",
             body={
@@ -1542,10 +1602,24 @@ class InputTokensWithModel(InputTokens):
             headers=header_fields({
                 "openai-beta": betas,
             }),
-            cast_to=BetaTokenCountsResource,
+            cast_to=BetaResponsesInputTokenCountResponse,
             options=options,
         )
         return result
+
+
+class InputTokensWithRawResponse(InputTokens):
+    """`InputTokens` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, input_tokens: InputTokens) -> None:
+        super().__init__(input_tokens.with_raw_response._client)
+
+
+class InputTokensWithStreamingResponse(InputTokens):
+    """`InputTokens` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, input_tokens: InputTokens) -> None:
+        super().__init__(input_tokens.with_streaming_response._client)
 
 
 class AsyncInputTokens(AsyncAPIResource):
@@ -1568,11 +1642,11 @@ class AsyncInputTokens(AsyncAPIResource):
         tool_choice: Optional[BetaToolChoiceParam] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> BetaTokenCountsResource:
+    ) -> BetaResponsesInputTokenCountResponse:
         """`POST /responses/input_tokens` (beta)."""
-        from openai_kit.types.beta.responses import BetaTokenCountsResource
+        from openai_kit.types.beta.responses import BetaResponsesInputTokenCountResponse
 
-        result: BetaTokenCountsResource = await self._client.request(
+        result: BetaResponsesInputTokenCountResponse = await self._client.request(
             "POST",
             "/responses/input_tokens",
             body={
@@ -1595,7 +1669,7 @@ class AsyncInputTokens(AsyncAPIResource):
             headers=header_fields({
                 "openai-beta": betas,
             }),
-            cast_to=BetaTokenCountsResource,
+            cast_to=BetaResponsesInputTokenCountResponse,
             options=options,
         )
         return result
@@ -1631,13 +1705,13 @@ class AsyncInputTokensWithModel(AsyncInputTokens):
         tool_choice: Optional[BetaToolChoiceParam] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: Optional[bool] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> BetaTokenCountsResource:
+    ) -> BetaResponsesInputTokenCountResponse:
         """`POST /responses/input_tokens` (beta)."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.beta.responses import BetaTokenCountsResource
+        from openai_kit.types.beta.responses import BetaResponsesInputTokenCountResponse
 
-        result: BetaTokenCountsResource = await self._client.request(
+        result: BetaResponsesInputTokenCountResponse = await self._client.request(
             "POST",
             "/responses/input_tokens",
             body={
@@ -1660,10 +1734,26 @@ class AsyncInputTokensWithModel(AsyncInputTokens):
             headers=header_fields({
                 "openai-beta": betas,
             }),
-            cast_to=BetaTokenCountsResource,
+            cast_to=BetaResponsesInputTokenCountResponse,
             options=options,
         )
         return result
+
+
+class AsyncInputTokensWithRawResponse(AsyncInputTokens):
+    """`AsyncInputTokens` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, input_tokens: AsyncInputTokens) -> None:
+        super().__init__(input_tokens.with_raw_response._client)
+
+
+class AsyncInputTokensWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncInputTokens` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, input_tokens: AsyncInputTokens) -> None:
+        super().__init__(input_tokens)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

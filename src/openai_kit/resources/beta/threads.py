@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence, Union, overload
 
 from typing_extensions import Literal, Unpack, deprecated
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._sdk_helpers.assistants import AsyncThreadsHelpers, ThreadsHelpers
 from openai_kit._sdk_helpers.assistants import AsyncRunsHelpers, RunsHelpers
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from openai_kit.types.beta.threads import (
         AssistantStreamEvent,
         AssistantsApiToolChoiceOptionParam,
+        BetaThreadsMessage,
         CreateMessageRequestAttachmentParam2,
         CreateMessageRequestParam,
         CreateRunRequestTruncationStrategyParam,
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
         CreateThreadAndRunRequestTruncationStrategyParam,
         CreateThreadRequestParam,
         CreateThreadRequestToolResourcesParam,
-        Message2,
         MessageContentImageFileObjectParam,
         MessageContentImageUrlObjectParam,
         MessageDeleted,
@@ -423,6 +423,20 @@ class ThreadsWithModel(Threads):
         return result
 
 
+class ThreadsWithRawResponse(Threads):
+    """`Threads` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, threads: Threads) -> None:
+        super().__init__(threads.with_raw_response._client)
+
+
+class ThreadsWithStreamingResponse(Threads):
+    """`Threads` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, threads: Threads) -> None:
+        super().__init__(threads.with_streaming_response._client)
+
+
 class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
     """`client.beta.threads`."""
 
@@ -790,6 +804,22 @@ class AsyncThreadsWithModel(AsyncThreads):
         return result
 
 
+class AsyncThreadsWithRawResponse(AsyncThreads):
+    """`AsyncThreads` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, threads: AsyncThreads) -> None:
+        super().__init__(threads.with_raw_response._client)
+
+
+class AsyncThreadsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncThreads` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, threads: AsyncThreads) -> None:
+        super().__init__(threads)
+
+
 class Messages(SyncAPIResource):
     """`client.beta.threads.messages`."""
 
@@ -804,15 +834,15 @@ class Messages(SyncAPIResource):
         before: str | NotGiven = NOT_GIVEN,
         run_id: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncCursorPage[Message2]:
+    ) -> SyncCursorPage[BetaThreadsMessage]:
         """`GET /threads/{thread_id}/messages`."""
-        from openai_kit.types.beta.threads import Message2
+        from openai_kit.types.beta.threads import BetaThreadsMessage
         from openai_kit.pagination import SyncCursorPage
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
-        result: SyncCursorPage[Message2] = self._client.get_api_list(
+        result: SyncCursorPage[BetaThreadsMessage] = self._client.get_api_list(
             f"/threads/{path_param('thread_id', thread_id)}/messages",
-            model=Message2,
+            model=BetaThreadsMessage,
             page=SyncCursorPage,
             query={
                 "limit": limit,
@@ -835,12 +865,12 @@ class Messages(SyncAPIResource):
         attachments: Optional[Sequence[CreateMessageRequestAttachmentParam2]] | NotGiven = NOT_GIVEN,
         metadata: MetadataParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Message2:
+    ) -> BetaThreadsMessage:
         """`POST /threads/{thread_id}/messages`."""
-        from openai_kit.types.beta.threads import Message2
+        from openai_kit.types.beta.threads import BetaThreadsMessage
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
-        result: Message2 = self._client.request(
+        result: BetaThreadsMessage = self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/messages",
             body={
@@ -849,7 +879,7 @@ class Messages(SyncAPIResource):
                 "attachments": attachments,
                 "metadata": metadata,
             },
-            cast_to=Message2,
+            cast_to=BetaThreadsMessage,
             options=options,
         )
         return result
@@ -861,15 +891,15 @@ class Messages(SyncAPIResource):
         *,
         thread_id: str,
         **options: Unpack[RequestOptions],
-    ) -> Message2:
+    ) -> BetaThreadsMessage:
         """`GET /threads/{thread_id}/messages/{message_id}`."""
-        from openai_kit.types.beta.threads import Message2
+        from openai_kit.types.beta.threads import BetaThreadsMessage
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
-        result: Message2 = self._client.request(
+        result: BetaThreadsMessage = self._client.request(
             "GET",
             f"/threads/{path_param('thread_id', thread_id)}/messages/{path_param('message_id', message_id)}",
-            cast_to=Message2,
+            cast_to=BetaThreadsMessage,
             options=options,
         )
         return result
@@ -882,18 +912,18 @@ class Messages(SyncAPIResource):
         thread_id: str,
         metadata: MetadataParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Message2:
+    ) -> BetaThreadsMessage:
         """`POST /threads/{thread_id}/messages/{message_id}`."""
-        from openai_kit.types.beta.threads import Message2
+        from openai_kit.types.beta.threads import BetaThreadsMessage
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
-        result: Message2 = self._client.request(
+        result: BetaThreadsMessage = self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/messages/{path_param('message_id', message_id)}",
             body={
                 "metadata": metadata,
             },
-            cast_to=Message2,
+            cast_to=BetaThreadsMessage,
             options=options,
         )
         return result
@@ -919,6 +949,20 @@ class Messages(SyncAPIResource):
         return result
 
 
+class MessagesWithRawResponse(Messages):
+    """`Messages` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, messages: Messages) -> None:
+        super().__init__(messages.with_raw_response._client)
+
+
+class MessagesWithStreamingResponse(Messages):
+    """`Messages` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, messages: Messages) -> None:
+        super().__init__(messages.with_streaming_response._client)
+
+
 class AsyncMessages(AsyncAPIResource):
     """`client.beta.threads.messages`."""
 
@@ -933,15 +977,15 @@ class AsyncMessages(AsyncAPIResource):
         before: str | NotGiven = NOT_GIVEN,
         run_id: str | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncCursorPage[Message2]:
+    ) -> AsyncCursorPage[BetaThreadsMessage]:
         """`GET /threads/{thread_id}/messages`."""
-        from openai_kit.types.beta.threads import Message2
+        from openai_kit.types.beta.threads import BetaThreadsMessage
         from openai_kit.pagination import AsyncCursorPage
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
-        result: AsyncCursorPage[Message2] = self._client.get_api_list(
+        result: AsyncCursorPage[BetaThreadsMessage] = self._client.get_api_list(
             f"/threads/{path_param('thread_id', thread_id)}/messages",
-            model=Message2,
+            model=BetaThreadsMessage,
             page=AsyncCursorPage,
             query={
                 "limit": limit,
@@ -964,12 +1008,12 @@ class AsyncMessages(AsyncAPIResource):
         attachments: Optional[Sequence[CreateMessageRequestAttachmentParam2]] | NotGiven = NOT_GIVEN,
         metadata: MetadataParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Message2:
+    ) -> BetaThreadsMessage:
         """`POST /threads/{thread_id}/messages`."""
-        from openai_kit.types.beta.threads import Message2
+        from openai_kit.types.beta.threads import BetaThreadsMessage
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
-        result: Message2 = await self._client.request(
+        result: BetaThreadsMessage = await self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/messages",
             body={
@@ -978,7 +1022,7 @@ class AsyncMessages(AsyncAPIResource):
                 "attachments": attachments,
                 "metadata": metadata,
             },
-            cast_to=Message2,
+            cast_to=BetaThreadsMessage,
             options=options,
         )
         return result
@@ -990,15 +1034,15 @@ class AsyncMessages(AsyncAPIResource):
         *,
         thread_id: str,
         **options: Unpack[RequestOptions],
-    ) -> Message2:
+    ) -> BetaThreadsMessage:
         """`GET /threads/{thread_id}/messages/{message_id}`."""
-        from openai_kit.types.beta.threads import Message2
+        from openai_kit.types.beta.threads import BetaThreadsMessage
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
-        result: Message2 = await self._client.request(
+        result: BetaThreadsMessage = await self._client.request(
             "GET",
             f"/threads/{path_param('thread_id', thread_id)}/messages/{path_param('message_id', message_id)}",
-            cast_to=Message2,
+            cast_to=BetaThreadsMessage,
             options=options,
         )
         return result
@@ -1011,18 +1055,18 @@ class AsyncMessages(AsyncAPIResource):
         thread_id: str,
         metadata: MetadataParam | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> Message2:
+    ) -> BetaThreadsMessage:
         """`POST /threads/{thread_id}/messages/{message_id}`."""
-        from openai_kit.types.beta.threads import Message2
+        from openai_kit.types.beta.threads import BetaThreadsMessage
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
-        result: Message2 = await self._client.request(
+        result: BetaThreadsMessage = await self._client.request(
             "POST",
             f"/threads/{path_param('thread_id', thread_id)}/messages/{path_param('message_id', message_id)}",
             body={
                 "metadata": metadata,
             },
-            cast_to=Message2,
+            cast_to=BetaThreadsMessage,
             options=options,
         )
         return result
@@ -1046,6 +1090,22 @@ class AsyncMessages(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncMessagesWithRawResponse(AsyncMessages):
+    """`AsyncMessages` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, messages: AsyncMessages) -> None:
+        super().__init__(messages.with_raw_response._client)
+
+
+class AsyncMessagesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncMessages` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, messages: AsyncMessages) -> None:
+        super().__init__(messages)
 
 
 class Runs(RunsHelpers, SyncAPIResource):
@@ -1508,6 +1568,20 @@ class RunsWithModel(Runs):
         return result
 
 
+class RunsWithRawResponse(Runs):
+    """`Runs` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, runs: Runs) -> None:
+        super().__init__(runs.with_raw_response._client)
+
+
+class RunsWithStreamingResponse(Runs):
+    """`Runs` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, runs: Runs) -> None:
+        super().__init__(runs.with_streaming_response._client)
+
+
 class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
     """`client.beta.threads.runs`."""
 
@@ -1968,6 +2042,22 @@ class AsyncRunsWithModel(AsyncRuns):
         return result
 
 
+class AsyncRunsWithRawResponse(AsyncRuns):
+    """`AsyncRuns` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, runs: AsyncRuns) -> None:
+        super().__init__(runs.with_raw_response._client)
+
+
+class AsyncRunsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncRuns` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, runs: AsyncRuns) -> None:
+        super().__init__(runs)
+
+
 class Steps(SyncAPIResource):
     """`client.beta.threads.runs.steps`."""
 
@@ -2030,6 +2120,20 @@ class Steps(SyncAPIResource):
         return result
 
 
+class StepsWithRawResponse(Steps):
+    """`Steps` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, steps: Steps) -> None:
+        super().__init__(steps.with_raw_response._client)
+
+
+class StepsWithStreamingResponse(Steps):
+    """`Steps` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, steps: Steps) -> None:
+        super().__init__(steps.with_streaming_response._client)
+
+
 class AsyncSteps(AsyncAPIResource):
     """`client.beta.threads.runs.steps`."""
 
@@ -2090,6 +2194,22 @@ class AsyncSteps(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncStepsWithRawResponse(AsyncSteps):
+    """`AsyncSteps` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, steps: AsyncSteps) -> None:
+        super().__init__(steps.with_raw_response._client)
+
+
+class AsyncStepsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncSteps` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, steps: AsyncSteps) -> None:
+        super().__init__(steps)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 if TYPE_CHECKING:
     from openai_kit.resources.chat.completions import AsyncCompletions
     from openai_kit.resources.chat.completions import AsyncCompletionsWithModel
@@ -46,6 +46,20 @@ class ChatWithModel(Chat):
 
 
 
+class ChatWithRawResponse(Chat):
+    """`Chat` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, chat: Chat) -> None:
+        super().__init__(chat.with_raw_response._client)
+
+
+class ChatWithStreamingResponse(Chat):
+    """`Chat` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, chat: Chat) -> None:
+        super().__init__(chat.with_streaming_response._client)
+
+
 class AsyncChat(AsyncAPIResource):
     """`client.chat`."""
 
@@ -76,11 +90,33 @@ class AsyncChatWithModel(AsyncChat):
         return AsyncCompletionsWithModel(self._client, self._default_model)
 
 
+
+class AsyncChatWithRawResponse(AsyncChat):
+    """`AsyncChat` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, chat: AsyncChat) -> None:
+        super().__init__(chat.with_raw_response._client)
+
+
+class AsyncChatWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncChat` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, chat: AsyncChat) -> None:
+        super().__init__(chat)
+
+
 # the official SDK's names of this module that live elsewhere here
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    pass
+    from openai_kit.resources.chat.completions import (
+        AsyncCompletionsWithRawResponse as AsyncCompletionsWithRawResponse,
+        AsyncCompletionsWithStreamingResponse as AsyncCompletionsWithStreamingResponse,
+        CompletionsWithRawResponse as CompletionsWithRawResponse,
+        CompletionsWithStreamingResponse as CompletionsWithStreamingResponse,
+    )
 else:
 
     def __getattr__(name: str) -> _typing.Any:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Union, overload
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._sdk_helpers.chat_stream import AsyncChatCompletionsMixin, ChatCompletionsMixin
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
@@ -608,6 +608,20 @@ class CompletionsWithModel(Completions):
         return result
 
 
+class CompletionsWithRawResponse(Completions):
+    """`Completions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, completions: Completions) -> None:
+        super().__init__(completions.with_raw_response._client)
+
+
+class CompletionsWithStreamingResponse(Completions):
+    """`Completions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, completions: Completions) -> None:
+        super().__init__(completions.with_streaming_response._client)
+
+
 class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
     """`client.chat.completions`."""
 
@@ -1166,6 +1180,22 @@ class AsyncCompletionsWithModel(AsyncCompletions):
         return result
 
 
+class AsyncCompletionsWithRawResponse(AsyncCompletions):
+    """`AsyncCompletions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, completions: AsyncCompletions) -> None:
+        super().__init__(completions.with_raw_response._client)
+
+
+class AsyncCompletionsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncCompletions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, completions: AsyncCompletions) -> None:
+        super().__init__(completions)
+
+
 class Messages(SyncAPIResource):
     """`client.chat.completions.messages`."""
 
@@ -1196,6 +1226,20 @@ class Messages(SyncAPIResource):
         return result
 
 
+class MessagesWithRawResponse(Messages):
+    """`Messages` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, messages: Messages) -> None:
+        super().__init__(messages.with_raw_response._client)
+
+
+class MessagesWithStreamingResponse(Messages):
+    """`Messages` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, messages: Messages) -> None:
+        super().__init__(messages.with_streaming_response._client)
+
+
 class AsyncMessages(AsyncAPIResource):
     """`client.chat.completions.messages`."""
 
@@ -1224,6 +1268,22 @@ class AsyncMessages(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncMessagesWithRawResponse(AsyncMessages):
+    """`AsyncMessages` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, messages: AsyncMessages) -> None:
+        super().__init__(messages.with_raw_response._client)
+
+
+class AsyncMessagesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncMessages` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, messages: AsyncMessages) -> None:
+        super().__init__(messages)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 if TYPE_CHECKING:
     from openai_kit.resources.fine_tuning.alpha import Alpha
     from openai_kit.resources.fine_tuning.alpha import AsyncAlpha
@@ -62,6 +62,20 @@ class FineTuningWithModel(FineTuning):
 
 
 
+class FineTuningWithRawResponse(FineTuning):
+    """`FineTuning` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, fine_tuning: FineTuning) -> None:
+        super().__init__(fine_tuning.with_raw_response._client)
+
+
+class FineTuningWithStreamingResponse(FineTuning):
+    """`FineTuning` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, fine_tuning: FineTuning) -> None:
+        super().__init__(fine_tuning.with_streaming_response._client)
+
+
 class AsyncFineTuning(AsyncAPIResource):
     """`client.fine_tuning`."""
 
@@ -104,11 +118,45 @@ class AsyncFineTuningWithModel(AsyncFineTuning):
         return AsyncJobsWithModel(self._client, self._default_model)
 
 
+
+class AsyncFineTuningWithRawResponse(AsyncFineTuning):
+    """`AsyncFineTuning` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, fine_tuning: AsyncFineTuning) -> None:
+        super().__init__(fine_tuning.with_raw_response._client)
+
+
+class AsyncFineTuningWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncFineTuning` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, fine_tuning: AsyncFineTuning) -> None:
+        super().__init__(fine_tuning)
+
+
 # the official SDK's names of this module that live elsewhere here
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    pass
+    from openai_kit.resources.fine_tuning.alpha import (
+        AlphaWithRawResponse as AlphaWithRawResponse,
+        AlphaWithStreamingResponse as AlphaWithStreamingResponse,
+        AsyncAlphaWithRawResponse as AsyncAlphaWithRawResponse,
+        AsyncAlphaWithStreamingResponse as AsyncAlphaWithStreamingResponse,
+    )
+    from openai_kit.resources.fine_tuning.checkpoints import (
+        AsyncCheckpointsWithRawResponse as AsyncCheckpointsWithRawResponse,
+        AsyncCheckpointsWithStreamingResponse as AsyncCheckpointsWithStreamingResponse,
+        CheckpointsWithRawResponse as CheckpointsWithRawResponse,
+        CheckpointsWithStreamingResponse as CheckpointsWithStreamingResponse,
+    )
+    from openai_kit.resources.fine_tuning.jobs import (
+        AsyncJobsWithRawResponse as AsyncJobsWithRawResponse,
+        AsyncJobsWithStreamingResponse as AsyncJobsWithStreamingResponse,
+        JobsWithRawResponse as JobsWithRawResponse,
+        JobsWithStreamingResponse as JobsWithStreamingResponse,
+    )
 else:
 
     def __getattr__(name: str) -> _typing.Any:

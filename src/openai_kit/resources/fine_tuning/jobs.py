@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Union
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._waiters import AsyncFineTuningJobsWaitMixin, FineTuningJobsWaitMixin
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
@@ -238,6 +238,20 @@ class JobsWithModel(Jobs):
         return result
 
 
+class JobsWithRawResponse(Jobs):
+    """`Jobs` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, jobs: Jobs) -> None:
+        super().__init__(jobs.with_raw_response._client)
+
+
+class JobsWithStreamingResponse(Jobs):
+    """`Jobs` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, jobs: Jobs) -> None:
+        super().__init__(jobs.with_streaming_response._client)
+
+
 class AsyncJobs(AsyncFineTuningJobsWaitMixin, AsyncAPIResource):
     """`client.fine_tuning.jobs`."""
 
@@ -447,6 +461,22 @@ class AsyncJobsWithModel(AsyncJobs):
         return result
 
 
+class AsyncJobsWithRawResponse(AsyncJobs):
+    """`AsyncJobs` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, jobs: AsyncJobs) -> None:
+        super().__init__(jobs.with_raw_response._client)
+
+
+class AsyncJobsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncJobs` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, jobs: AsyncJobs) -> None:
+        super().__init__(jobs)
+
+
 class Checkpoints(SyncAPIResource):
     """`client.fine_tuning.jobs.checkpoints`."""
 
@@ -475,6 +505,20 @@ class Checkpoints(SyncAPIResource):
         return result
 
 
+class CheckpointsWithRawResponse(Checkpoints):
+    """`Checkpoints` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, checkpoints: Checkpoints) -> None:
+        super().__init__(checkpoints.with_raw_response._client)
+
+
+class CheckpointsWithStreamingResponse(Checkpoints):
+    """`Checkpoints` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, checkpoints: Checkpoints) -> None:
+        super().__init__(checkpoints.with_streaming_response._client)
+
+
 class AsyncCheckpoints(AsyncAPIResource):
     """`client.fine_tuning.jobs.checkpoints`."""
 
@@ -501,6 +545,22 @@ class AsyncCheckpoints(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncCheckpointsWithRawResponse(AsyncCheckpoints):
+    """`AsyncCheckpoints` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, checkpoints: AsyncCheckpoints) -> None:
+        super().__init__(checkpoints.with_raw_response._client)
+
+
+class AsyncCheckpointsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncCheckpoints` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, checkpoints: AsyncCheckpoints) -> None:
+        super().__init__(checkpoints)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit.realtime import AsyncRealtimeConnectMixin, RealtimeConnectMixin
 if TYPE_CHECKING:
     from openai_kit.resources.realtime.calls import AsyncCalls
@@ -63,6 +63,20 @@ class RealtimeWithModel(Realtime):
 
 
 
+class RealtimeWithRawResponse(Realtime):
+    """`Realtime` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, realtime: Realtime) -> None:
+        super().__init__(realtime.with_raw_response._client)
+
+
+class RealtimeWithStreamingResponse(Realtime):
+    """`Realtime` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, realtime: Realtime) -> None:
+        super().__init__(realtime.with_streaming_response._client)
+
+
 class AsyncRealtime(AsyncRealtimeConnectMixin, AsyncAPIResource):
     """`client.realtime`."""
 
@@ -105,11 +119,45 @@ class AsyncRealtimeWithModel(AsyncRealtime):
         return AsyncCallsWithModel(self._client, self._default_model)
 
 
+
+class AsyncRealtimeWithRawResponse(AsyncRealtime):
+    """`AsyncRealtime` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, realtime: AsyncRealtime) -> None:
+        super().__init__(realtime.with_raw_response._client)
+
+
+class AsyncRealtimeWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncRealtime` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, realtime: AsyncRealtime) -> None:
+        super().__init__(realtime)
+
+
 # the official SDK's names of this module that live elsewhere here
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    pass
+    from openai_kit.resources.realtime.calls import (
+        AsyncCallsWithRawResponse as AsyncCallsWithRawResponse,
+        AsyncCallsWithStreamingResponse as AsyncCallsWithStreamingResponse,
+        CallsWithRawResponse as CallsWithRawResponse,
+        CallsWithStreamingResponse as CallsWithStreamingResponse,
+    )
+    from openai_kit.resources.realtime.client_secrets import (
+        AsyncClientSecretsWithRawResponse as AsyncClientSecretsWithRawResponse,
+        AsyncClientSecretsWithStreamingResponse as AsyncClientSecretsWithStreamingResponse,
+        ClientSecretsWithRawResponse as ClientSecretsWithRawResponse,
+        ClientSecretsWithStreamingResponse as ClientSecretsWithStreamingResponse,
+    )
+    from openai_kit.resources.realtime.translations import (
+        AsyncTranslationsWithRawResponse as AsyncTranslationsWithRawResponse,
+        AsyncTranslationsWithStreamingResponse as AsyncTranslationsWithStreamingResponse,
+        TranslationsWithRawResponse as TranslationsWithRawResponse,
+        TranslationsWithStreamingResponse as TranslationsWithStreamingResponse,
+    )
 else:
 
     def __getattr__(name: str) -> _typing.Any:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
@@ -217,6 +217,20 @@ class CallsWithModel(Calls):
         return result
 
 
+class CallsWithRawResponse(Calls):
+    """`Calls` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, calls: Calls) -> None:
+        super().__init__(calls.with_raw_response._client)
+
+
+class CallsWithStreamingResponse(Calls):
+    """`Calls` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, calls: Calls) -> None:
+        super().__init__(calls.with_streaming_response._client)
+
+
 class AsyncCalls(AsyncAPIResource):
     """`client.realtime.calls`."""
 
@@ -400,6 +414,22 @@ class AsyncCallsWithModel(AsyncCalls):
             options=options,
         )
         return result
+
+
+class AsyncCallsWithRawResponse(AsyncCalls):
+    """`AsyncCalls` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, calls: AsyncCalls) -> None:
+        super().__init__(calls.with_raw_response._client)
+
+
+class AsyncCallsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncCalls` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, calls: AsyncCalls) -> None:
+        super().__init__(calls)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Union
 
 from typing_extensions import Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 if TYPE_CHECKING:
     from openai_kit.types.realtime import (
@@ -45,6 +45,20 @@ class ClientSecrets(SyncAPIResource):
         return result
 
 
+class ClientSecretsWithRawResponse(ClientSecrets):
+    """`ClientSecrets` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, client_secrets: ClientSecrets) -> None:
+        super().__init__(client_secrets.with_raw_response._client)
+
+
+class ClientSecretsWithStreamingResponse(ClientSecrets):
+    """`ClientSecrets` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, client_secrets: ClientSecrets) -> None:
+        super().__init__(client_secrets.with_streaming_response._client)
+
+
 class AsyncClientSecrets(AsyncAPIResource):
     """`client.realtime.client_secrets`."""
 
@@ -69,6 +83,22 @@ class AsyncClientSecrets(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncClientSecretsWithRawResponse(AsyncClientSecrets):
+    """`AsyncClientSecrets` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, client_secrets: AsyncClientSecrets) -> None:
+        super().__init__(client_secrets.with_raw_response._client)
+
+
+class AsyncClientSecretsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncClientSecrets` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, client_secrets: AsyncClientSecrets) -> None:
+        super().__init__(client_secrets)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

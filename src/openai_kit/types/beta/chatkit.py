@@ -6,7 +6,7 @@ from typing import Dict, List, Optional, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit.types.conversations import (
     ConversationItemList,
 )
@@ -55,6 +55,7 @@ class ResponseOutputText(BaseModel):
 ChatKitResponseOutputText: TypeAlias = ResponseOutputText
 
 
+@official_name("ChatKitThreadAssistantMessageItem", "openai_kit.types.beta.chatkit.chatkit_thread_assistant_message_item")
 class AssistantMessageItem(BaseModel):
     id: str
     object: Literal["chatkit.thread_item"]
@@ -89,6 +90,7 @@ class InferenceOptions(BaseModel):
     model: Optional[str]
 
 
+@official_name("ChatKitThreadUserMessageItem", "openai_kit.types.beta.chatkit.chatkit_thread_user_message_item")
 class UserMessageItem(BaseModel):
     id: str
     object: Literal["chatkit.thread_item"]
@@ -103,6 +105,7 @@ class UserMessageItem(BaseModel):
 ChatKitThreadUserMessageItem: TypeAlias = UserMessageItem
 
 
+@official_name("ChatKitWidgetItem", "openai_kit.types.beta.chatkit.chatkit_widget_item")
 class WidgetMessageItem(BaseModel):
     id: str
     object: Literal["chatkit.thread_item"]
@@ -227,6 +230,7 @@ OrderEnumParam: TypeAlias = Literal["asc", "desc"]
 TaskType: TypeAlias = Union[Literal["custom", "thought"], str]
 
 
+@official_name("DataChatKitClientToolCall", "openai_kit.types.beta.chatkit.chatkit_thread_item_list")
 class ClientToolCallItem(BaseModel):
     id: str
     object: Literal["chatkit.thread_item"]
@@ -240,6 +244,7 @@ class ClientToolCallItem(BaseModel):
     output: Optional[str]
 
 
+@official_name("DataChatKitTask", "openai_kit.types.beta.chatkit.chatkit_thread_item_list")
 class TaskItem(BaseModel):
     id: str
     object: Literal["chatkit.thread_item"]
@@ -257,6 +262,7 @@ class TaskGroupTask(BaseModel):
     summary: Optional[str]
 
 
+@official_name("DataChatKitTaskGroup", "openai_kit.types.beta.chatkit.chatkit_thread_item_list")
 class TaskGroupItem(BaseModel):
     id: str
     object: Literal["chatkit.thread_item"]

@@ -7,7 +7,7 @@ from typing import Any, List, Optional, Sequence, Union
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit._model_helpers import ResponseHelpers
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit.types.chat import (
     ModelIdsShared,
     ModelIdsSharedParam,
@@ -1023,6 +1023,7 @@ BetaOutputMessageContent: TypeAlias = OutputMessageContent
 BetaMessagePhase: TypeAlias = MessagePhase
 
 
+@official_name("BetaResponseOutputMessage", "openai_kit.types.beta.beta_response_output_message")
 class BetaOutputMessage(BaseModel):
     agent: Optional[BetaAgentTag] = None
     id: str
@@ -1044,6 +1045,7 @@ class BetaFileSearchToolCallResult(BaseModel):
     score: Optional[float] = None
 
 
+@official_name("BetaResponseFileSearchToolCall", "openai_kit.types.beta.beta_response_file_search_tool_call")
 class BetaFileSearchToolCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     id: str
@@ -1053,6 +1055,7 @@ class BetaFileSearchToolCall(BaseModel):
     results: Optional[List[BetaFileSearchToolCallResult]] = None
 
 
+@official_name("BetaResponseComputerToolCall", "openai_kit.types.beta.beta_response_computer_tool_call")
 class BetaComputerToolCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["computer_call"]
@@ -1087,6 +1090,7 @@ BetaWebSearchActionOpenPage: TypeAlias = WebSearchActionOpenPage
 BetaWebSearchActionFind: TypeAlias = WebSearchActionFind
 
 
+@official_name("BetaResponseFunctionWebSearch", "openai_kit.types.beta.beta_response_function_web_search")
 class BetaWebSearchToolCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     id: str
@@ -1230,6 +1234,7 @@ class BetaAdditionalToolsItemParam2(BaseModel):
 BetaSummaryTextContent: TypeAlias = SummaryTextContent
 
 
+@official_name("BetaResponseReasoningItem", "openai_kit.types.beta.beta_response_reasoning_item")
 class BetaReasoningItem(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["reasoning"]
@@ -1247,6 +1252,7 @@ class BetaCompactionSummaryItemParam2(BaseModel):
     encrypted_content: str
 
 
+@official_name("ImageGenerationCall", "openai_kit.types.beta.beta_response_item")
 class BetaImageGenToolCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["image_generation_call"]
@@ -1255,6 +1261,7 @@ class BetaImageGenToolCall(BaseModel):
     result: Optional[str]
 
 
+@official_name("BetaResponseCodeInterpreterToolCall", "openai_kit.types.beta.beta_response_code_interpreter_tool_call")
 class BetaCodeInterpreterToolCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["code_interpreter_call"]
@@ -1268,6 +1275,7 @@ class BetaCodeInterpreterToolCall(BaseModel):
 BetaLocalShellExecAction: TypeAlias = LocalShellExecAction
 
 
+@official_name("LocalShellCall", "openai_kit.types.beta.beta_response_item")
 class BetaLocalShellToolCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["local_shell_call"]
@@ -1277,6 +1285,7 @@ class BetaLocalShellToolCall(BaseModel):
     status: Union[Literal["in_progress", "completed", "incomplete"], str]
 
 
+@official_name("LocalShellCallOutput", "openai_kit.types.beta.beta_response_item")
 class BetaLocalShellToolCallOutput(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["local_shell_call_output"]
@@ -1333,6 +1342,7 @@ class BetaApplyPatchToolCallOutputItemParam2(BaseModel):
 BetaMCPListToolsTool: TypeAlias = MCPListToolsTool
 
 
+@official_name("McpListTools", "openai_kit.types.beta.beta_response_item")
 class BetaMCPListTools(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["mcp_list_tools"]
@@ -1342,6 +1352,7 @@ class BetaMCPListTools(BaseModel):
     error: Optional[str] = None
 
 
+@official_name("McpApprovalRequest", "openai_kit.types.beta.beta_response_item")
 class BetaMCPApprovalRequest(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["mcp_approval_request"]
@@ -1366,6 +1377,7 @@ BetaMCPToolCallError: TypeAlias = MCPToolCallError
 BetaMCPToolCallStatus: TypeAlias = MCPToolCallStatus
 
 
+@official_name("McpCall", "openai_kit.types.beta.beta_response_item")
 class BetaMCPToolCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["mcp_call"]
@@ -1911,6 +1923,7 @@ class BetaMessage(BaseModel):
     phase: Optional[BetaMessagePhase2] = None
 
 
+@official_name("Program", "openai_kit.types.beta.beta_response_item")
 class BetaProgram(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["program"]
@@ -1923,6 +1936,7 @@ class BetaProgram(BaseModel):
 BetaProgramOutputStatus: TypeAlias = ProgramOutputStatus
 
 
+@official_name("ProgramOutput", "openai_kit.types.beta.beta_response_item")
 class BetaProgramOutput(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["program_output"]
@@ -1935,6 +1949,7 @@ class BetaProgramOutput(BaseModel):
 BetaMultiAgentAction: TypeAlias = Union[Literal["spawn_agent", "interrupt_agent", "list_agents", "send_message", "followup_task", "wait_agent"], str]
 
 
+@official_name("MultiAgentCall", "openai_kit.types.beta.beta_response_item")
 class BetaMultiAgentCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["multi_agent_call"]
@@ -1944,6 +1959,7 @@ class BetaMultiAgentCall(BaseModel):
     arguments: str
 
 
+@official_name("MultiAgentCallOutput", "openai_kit.types.beta.beta_response_item")
 class BetaMultiAgentCallOutput(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["multi_agent_call_output"]
@@ -1953,6 +1969,7 @@ class BetaMultiAgentCallOutput(BaseModel):
     output: List[BetaOutputTextContent]
 
 
+@official_name("BetaResponseToolSearchCall", "openai_kit.types.beta.beta_response_tool_search_call")
 class BetaToolSearchCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["tool_search_call"]
@@ -1964,6 +1981,7 @@ class BetaToolSearchCall(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("BetaResponseToolSearchOutputItem", "openai_kit.types.beta.beta_response_tool_search_output_item")
 class BetaToolSearchOutput(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["tool_search_output"]
@@ -1975,6 +1993,7 @@ class BetaToolSearchOutput(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("AdditionalTools", "openai_kit.types.beta.beta_response_item")
 class BetaAdditionalTools(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["additional_tools"]
@@ -1983,6 +2002,7 @@ class BetaAdditionalTools(BaseModel):
     tools: List[BetaTool]
 
 
+@official_name("AgentMessage", "openai_kit.types.beta.beta_response_item")
 class BetaAgentMessage(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["agent_message"]
@@ -2004,6 +2024,7 @@ class BetaFunctionToolCallOutput(BaseModel):
     status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
 
 
+@official_name("BetaResponseComputerToolCallOutputItem", "openai_kit.types.beta.beta_response_computer_tool_call_output_item")
 class BetaComputerToolCallOutputResource(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["computer_call_output"]
@@ -2015,6 +2036,7 @@ class BetaComputerToolCallOutputResource(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("BetaResponseCompactionItem", "openai_kit.types.beta.beta_response_compaction_item")
 class BetaCompactionBody(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["compaction"]
@@ -2026,6 +2048,7 @@ class BetaCompactionBody(BaseModel):
 BetaLocalEnvironmentResource: TypeAlias = LocalEnvironmentResource
 
 
+@official_name("BetaResponseFunctionShellToolCall", "openai_kit.types.beta.beta_response_function_shell_tool_call")
 class BetaFunctionShellCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["shell_call"]
@@ -2038,6 +2061,7 @@ class BetaFunctionShellCall(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("BetaResponseFunctionShellToolCallOutput", "openai_kit.types.beta.beta_response_function_shell_tool_call_output")
 class BetaFunctionShellCallOutput(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["shell_call_output"]
@@ -2050,6 +2074,7 @@ class BetaFunctionShellCallOutput(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("BetaResponseApplyPatchToolCall", "openai_kit.types.beta.beta_response_apply_patch_tool_call")
 class BetaApplyPatchToolCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["apply_patch_call"]
@@ -2061,6 +2086,7 @@ class BetaApplyPatchToolCall(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("BetaResponseApplyPatchToolCallOutput", "openai_kit.types.beta.beta_response_apply_patch_tool_call_output")
 class BetaApplyPatchToolCallOutput(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["apply_patch_call_output"]
@@ -2072,6 +2098,7 @@ class BetaApplyPatchToolCallOutput(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("McpApprovalResponse", "openai_kit.types.beta.beta_response_item")
 class BetaMCPApprovalResponseResource(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["mcp_approval_response"]
@@ -2084,6 +2111,7 @@ class BetaMCPApprovalResponseResource(BaseModel):
 BetaItemField: TypeAlias = Annotated[Union[Annotated[Union[BetaMessage, BetaProgram, BetaProgramOutput, BetaFunctionToolCall, BetaMultiAgentCall, BetaMultiAgentCallOutput, BetaToolSearchCall, BetaToolSearchOutput, BetaAdditionalTools, BetaAgentMessage, BetaFunctionToolCallOutput, BetaFileSearchToolCall, BetaWebSearchToolCall, BetaImageGenToolCall, BetaComputerToolCall, BetaComputerToolCallOutputResource, BetaReasoningItem, BetaCompactionBody, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCall, BetaFunctionShellCallOutput, BetaApplyPatchToolCall, BetaApplyPatchToolCallOutput, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponseResource, BetaMCPToolCall, BetaCustomToolCall, BetaCustomToolCallOutput], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
+@official_name("BetaResponseInputMessageItem", "openai_kit.types.beta.beta_response_input_message_item")
 class BetaInputMessageResource(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["message"]
@@ -2093,6 +2121,7 @@ class BetaInputMessageResource(BaseModel):
     id: str
 
 
+@official_name("BetaResponseFunctionToolCallItem", "openai_kit.types.beta.beta_response_function_tool_call_item")
 class BetaFunctionToolCallResource(BaseModel):
     agent: Optional[BetaAgentTag] = None
     id: str
@@ -2106,6 +2135,7 @@ class BetaFunctionToolCallResource(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("BetaResponseFunctionToolCallOutputItem", "openai_kit.types.beta.beta_response_function_tool_call_output_item")
 class BetaFunctionToolCallOutputResource(BaseModel):
     agent: Optional[BetaAgentTag] = None
     id: str
@@ -2119,6 +2149,7 @@ class BetaFunctionToolCallOutputResource(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("BetaResponseCustomToolCallItem", "openai_kit.types.beta.beta_response_custom_tool_call_item")
 class BetaCustomToolCallResource(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["custom_tool_call"]
@@ -2132,6 +2163,7 @@ class BetaCustomToolCallResource(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("BetaResponseCustomToolCallOutputItem", "openai_kit.types.beta.beta_response_custom_tool_call_output_item")
 class BetaCustomToolCallOutputResource(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["custom_tool_call_output"]
@@ -2578,6 +2610,7 @@ BetaResponseLogProb: TypeAlias = ResponseLogProb
 BetaResponseLogProbTopLogprob: TypeAlias = ResponseLogProbTopLogprob
 
 
+@official_name("BetaResponseMcpCallArgumentsDeltaEvent", "openai_kit.types.beta.beta_response_mcp_call_arguments_delta_event")
 class BetaResponseMCPCallArgumentsDeltaEvent(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["response.mcp_call_arguments.delta"]
@@ -2590,6 +2623,7 @@ class BetaResponseMCPCallArgumentsDeltaEvent(BaseModel):
 BetaResponseMcpCallArgumentsDeltaEvent: TypeAlias = BetaResponseMCPCallArgumentsDeltaEvent
 
 
+@official_name("BetaResponseMcpCallArgumentsDoneEvent", "openai_kit.types.beta.beta_response_mcp_call_arguments_done_event")
 class BetaResponseMCPCallArgumentsDoneEvent(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["response.mcp_call_arguments.done"]
@@ -2602,6 +2636,7 @@ class BetaResponseMCPCallArgumentsDoneEvent(BaseModel):
 BetaResponseMcpCallArgumentsDoneEvent: TypeAlias = BetaResponseMCPCallArgumentsDoneEvent
 
 
+@official_name("BetaResponseMcpCallCompletedEvent", "openai_kit.types.beta.beta_response_mcp_call_completed_event")
 class BetaResponseMCPCallCompletedEvent(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["response.mcp_call.completed"]
@@ -2613,6 +2648,7 @@ class BetaResponseMCPCallCompletedEvent(BaseModel):
 BetaResponseMcpCallCompletedEvent: TypeAlias = BetaResponseMCPCallCompletedEvent
 
 
+@official_name("BetaResponseMcpCallFailedEvent", "openai_kit.types.beta.beta_response_mcp_call_failed_event")
 class BetaResponseMCPCallFailedEvent(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["response.mcp_call.failed"]
@@ -2624,6 +2660,7 @@ class BetaResponseMCPCallFailedEvent(BaseModel):
 BetaResponseMcpCallFailedEvent: TypeAlias = BetaResponseMCPCallFailedEvent
 
 
+@official_name("BetaResponseMcpCallInProgressEvent", "openai_kit.types.beta.beta_response_mcp_call_in_progress_event")
 class BetaResponseMCPCallInProgressEvent(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["response.mcp_call.in_progress"]
@@ -2635,6 +2672,7 @@ class BetaResponseMCPCallInProgressEvent(BaseModel):
 BetaResponseMcpCallInProgressEvent: TypeAlias = BetaResponseMCPCallInProgressEvent
 
 
+@official_name("BetaResponseMcpListToolsCompletedEvent", "openai_kit.types.beta.beta_response_mcp_list_tools_completed_event")
 class BetaResponseMCPListToolsCompletedEvent(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["response.mcp_list_tools.completed"]
@@ -2646,6 +2684,7 @@ class BetaResponseMCPListToolsCompletedEvent(BaseModel):
 BetaResponseMcpListToolsCompletedEvent: TypeAlias = BetaResponseMCPListToolsCompletedEvent
 
 
+@official_name("BetaResponseMcpListToolsFailedEvent", "openai_kit.types.beta.beta_response_mcp_list_tools_failed_event")
 class BetaResponseMCPListToolsFailedEvent(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["response.mcp_list_tools.failed"]
@@ -2657,6 +2696,7 @@ class BetaResponseMCPListToolsFailedEvent(BaseModel):
 BetaResponseMcpListToolsFailedEvent: TypeAlias = BetaResponseMCPListToolsFailedEvent
 
 
+@official_name("BetaResponseMcpListToolsInProgressEvent", "openai_kit.types.beta.beta_response_mcp_list_tools_in_progress_event")
 class BetaResponseMCPListToolsInProgressEvent(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["response.mcp_list_tools.in_progress"]
@@ -2701,6 +2741,7 @@ BetaResponseReasoningItem: TypeAlias = BetaReasoningItem
 BetaResponseReasoningItemParam: TypeAlias = BetaReasoningItemParam
 
 
+@official_name("BetaResponseShellCallCommandAddedEvent", "openai_kit.types.beta.beta_response_shell_call_command_added_event")
 class BetaResponseShellCallCommandAddedStreamingEvent(BaseModel):
     type: Literal["response.shell_call_command.added"]
     sequence_number: int
@@ -2713,6 +2754,7 @@ class BetaResponseShellCallCommandAddedStreamingEvent(BaseModel):
 BetaResponseShellCallCommandAddedEvent: TypeAlias = BetaResponseShellCallCommandAddedStreamingEvent
 
 
+@official_name("BetaResponseShellCallCommandDeltaEvent", "openai_kit.types.beta.beta_response_shell_call_command_delta_event")
 class BetaResponseShellCallCommandDeltaStreamingEvent(BaseModel):
     type: Literal["response.shell_call_command.delta"]
     sequence_number: int
@@ -2726,6 +2768,7 @@ class BetaResponseShellCallCommandDeltaStreamingEvent(BaseModel):
 BetaResponseShellCallCommandDeltaEvent: TypeAlias = BetaResponseShellCallCommandDeltaStreamingEvent
 
 
+@official_name("BetaResponseShellCallCommandDoneEvent", "openai_kit.types.beta.beta_response_shell_call_command_done_event")
 class BetaResponseShellCallCommandDoneStreamingEvent(BaseModel):
     type: Literal["response.shell_call_command.done"]
     sequence_number: int
@@ -2741,6 +2784,7 @@ BetaResponseShellCallCommandDoneEvent: TypeAlias = BetaResponseShellCallCommandD
 BetaShellCallOutputDelta: TypeAlias = ShellCallOutputDelta
 
 
+@official_name("BetaResponseShellCallOutputContentDeltaEvent", "openai_kit.types.beta.beta_response_shell_call_output_content_delta_event")
 class BetaResponseShellCallOutputContentDeltaStreamingEvent(BaseModel):
     type: Literal["response.shell_call_output_content.delta"]
     sequence_number: int
@@ -2754,6 +2798,7 @@ class BetaResponseShellCallOutputContentDeltaStreamingEvent(BaseModel):
 BetaResponseShellCallOutputContentDeltaEvent: TypeAlias = BetaResponseShellCallOutputContentDeltaStreamingEvent
 
 
+@official_name("BetaResponseShellCallOutputContentDoneEvent", "openai_kit.types.beta.beta_response_shell_call_output_content_done_event")
 class BetaResponseShellCallOutputContentDoneStreamingEvent(BaseModel):
     type: Literal["response.shell_call_output_content.done"]
     sequence_number: int
@@ -4034,6 +4079,9 @@ BetaTextResponseFormatConfiguration: TypeAlias = TextResponseFormatConfiguration
 BetaTextResponseFormatConfigurationParam: TypeAlias = TextResponseFormatConfigurationParam
 
 
+BetaTokenCountsResource: TypeAlias = TokenCountsResource
+
+
 BetaToolChoiceAllowed: TypeAlias = ToolChoiceAllowed
 
 
@@ -4208,8 +4256,9 @@ class BetaOutputAudio(BaseModel):
     transcript: str
 
 
-class BetaTokenCountsResource(TokenCountsResource):
-    """`TokenCountsResource` under its beta name."""
+@official_name("InputTokenCountResponse", "openai_kit.types.beta.responses.input_token_count_response")
+class BetaResponsesInputTokenCountResponse(BetaTokenCountsResource):
+    """`BetaTokenCountsResource` under the official SDK's name `InputTokenCountResponse`."""
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules
@@ -4220,9 +4269,7 @@ __path__: list[str] = []
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    from openai_kit.types import (
-        InputTokenCountResponse as InputTokenCountResponse,
-    )
+    pass
 else:
 
     def __getattr__(name: str) -> _typing.Any:

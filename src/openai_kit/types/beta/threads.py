@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit._model_helpers import RunHelpers, ThreadHelpers
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit.types.beta.assistants import (
     AssistantToolsCode,
     AssistantToolsCodeParam,
@@ -47,6 +47,7 @@ class Thread(ThreadHelpers, BaseModel):
     metadata: Metadata
 
 
+@official_name("ThreadCreated", "openai_kit.types.beta.assistant_stream_event")
 class ThreadStreamEvent2(BaseModel):
     enabled: Optional[bool] = None
     event: Literal["thread.created"]
@@ -141,51 +142,61 @@ class Run(RunHelpers, BaseModel):
     response_format: Optional[AssistantsApiResponseFormatOption]
 
 
+@official_name("ThreadRunCreated", "openai_kit.types.beta.assistant_stream_event")
 class RunStreamEventThreadRunCreated(BaseModel):
     event: Literal["thread.run.created"]
     data: Run
 
 
+@official_name("ThreadRunQueued", "openai_kit.types.beta.assistant_stream_event")
 class RunStreamEventThreadRunQueued(BaseModel):
     event: Literal["thread.run.queued"]
     data: Run
 
 
+@official_name("ThreadRunInProgress", "openai_kit.types.beta.assistant_stream_event")
 class RunStreamEventThreadRunInProgress(BaseModel):
     event: Literal["thread.run.in_progress"]
     data: Run
 
 
+@official_name("ThreadRunRequiresAction", "openai_kit.types.beta.assistant_stream_event")
 class RunStreamEventThreadRunRequiresAction(BaseModel):
     event: Literal["thread.run.requires_action"]
     data: Run
 
 
+@official_name("ThreadRunCompleted", "openai_kit.types.beta.assistant_stream_event")
 class RunStreamEventThreadRunCompleted(BaseModel):
     event: Literal["thread.run.completed"]
     data: Run
 
 
+@official_name("ThreadRunIncomplete", "openai_kit.types.beta.assistant_stream_event")
 class RunStreamEventThreadRunIncomplete(BaseModel):
     event: Literal["thread.run.incomplete"]
     data: Run
 
 
+@official_name("ThreadRunFailed", "openai_kit.types.beta.assistant_stream_event")
 class RunStreamEventThreadRunFailed(BaseModel):
     event: Literal["thread.run.failed"]
     data: Run
 
 
+@official_name("ThreadRunCancelling", "openai_kit.types.beta.assistant_stream_event")
 class RunStreamEventThreadRunCancelling(BaseModel):
     event: Literal["thread.run.cancelling"]
     data: Run
 
 
+@official_name("ThreadRunCancelled", "openai_kit.types.beta.assistant_stream_event")
 class RunStreamEventThreadRunCancelled(BaseModel):
     event: Literal["thread.run.cancelled"]
     data: Run
 
 
+@official_name("ThreadRunExpired", "openai_kit.types.beta.assistant_stream_event")
 class RunStreamEventThreadRunExpired(BaseModel):
     event: Literal["thread.run.expired"]
     data: Run
@@ -303,11 +314,13 @@ class RunStep(BaseModel):
     usage: RunStepCompletionUsage
 
 
+@official_name("ThreadRunStepCreated", "openai_kit.types.beta.assistant_stream_event")
 class RunStepStreamEventThreadRunStepCreated(BaseModel):
     event: Literal["thread.run.step.created"]
     data: RunStep
 
 
+@official_name("ThreadRunStepInProgress", "openai_kit.types.beta.assistant_stream_event")
 class RunStepStreamEventThreadRunStepInProgress(BaseModel):
     event: Literal["thread.run.step.in_progress"]
     data: RunStep
@@ -385,26 +398,31 @@ class RunStepDeltaObject(BaseModel):
     delta: RunStepDeltaObjectDelta
 
 
+@official_name("ThreadRunStepDelta", "openai_kit.types.beta.assistant_stream_event")
 class RunStepStreamEventThreadRunStepDelta(BaseModel):
     event: Literal["thread.run.step.delta"]
     data: RunStepDeltaObject
 
 
+@official_name("ThreadRunStepCompleted", "openai_kit.types.beta.assistant_stream_event")
 class RunStepStreamEventThreadRunStepCompleted(BaseModel):
     event: Literal["thread.run.step.completed"]
     data: RunStep
 
 
+@official_name("ThreadRunStepFailed", "openai_kit.types.beta.assistant_stream_event")
 class RunStepStreamEventThreadRunStepFailed(BaseModel):
     event: Literal["thread.run.step.failed"]
     data: RunStep
 
 
+@official_name("ThreadRunStepCancelled", "openai_kit.types.beta.assistant_stream_event")
 class RunStepStreamEventThreadRunStepCancelled(BaseModel):
     event: Literal["thread.run.step.cancelled"]
     data: RunStep
 
 
+@official_name("ThreadRunStepExpired", "openai_kit.types.beta.assistant_stream_event")
 class RunStepStreamEventThreadRunStepExpired(BaseModel):
     event: Literal["thread.run.step.expired"]
     data: RunStep
@@ -499,11 +517,13 @@ class Message2(BaseModel):
     metadata: Metadata
 
 
+@official_name("ThreadMessageCreated", "openai_kit.types.beta.assistant_stream_event")
 class MessageStreamEventThreadMessageCreated(BaseModel):
     event: Literal["thread.message.created"]
     data: Message2
 
 
+@official_name("ThreadMessageInProgress", "openai_kit.types.beta.assistant_stream_event")
 class MessageStreamEventThreadMessageInProgress(BaseModel):
     event: Literal["thread.message.in_progress"]
     data: Message2
@@ -586,16 +606,19 @@ class MessageDeltaObject(BaseModel):
     delta: MessageDeltaObjectDelta
 
 
+@official_name("ThreadMessageDelta", "openai_kit.types.beta.assistant_stream_event")
 class MessageStreamEventThreadMessageDelta(BaseModel):
     event: Literal["thread.message.delta"]
     data: MessageDeltaObject
 
 
+@official_name("ThreadMessageCompleted", "openai_kit.types.beta.assistant_stream_event")
 class MessageStreamEventThreadMessageCompleted(BaseModel):
     event: Literal["thread.message.completed"]
     data: Message2
 
 
+@official_name("ThreadMessageIncomplete", "openai_kit.types.beta.assistant_stream_event")
 class MessageStreamEventThreadMessageIncomplete(BaseModel):
     event: Literal["thread.message.incomplete"]
     data: Message2
@@ -827,6 +850,11 @@ ThreadCreateParams: TypeAlias = CreateThreadRequestParam
 ToolCallDeltaObject: TypeAlias = RunStepDetailsToolCallsObject
 
 
+@official_name("Message", "openai_kit.types.beta.threads.message")
+class BetaThreadsMessage(Message2):
+    """`Message2` under the official SDK's name `Message`."""
+
+
 class CreateMessageRequestAttachmentParam2(TypedDict, total=False):
     file_id: str
     tools: Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchTypeOnlyParam]]
@@ -937,7 +965,6 @@ import typing as _typing
 if _typing.TYPE_CHECKING:
     from openai_kit.types import (
         Annotation as Annotation,
-        Message as Message,
     )
 else:
 

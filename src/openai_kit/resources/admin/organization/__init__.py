@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 if TYPE_CHECKING:
     from openai_kit.resources.admin.organization.admin_api_keys import AdminApiKeys
     from openai_kit.resources.admin.organization.admin_api_keys import AsyncAdminApiKeys
@@ -112,6 +112,20 @@ class Organization(SyncAPIResource):
 
 
 
+class OrganizationWithRawResponse(Organization):
+    """`Organization` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, organization: Organization) -> None:
+        super().__init__(organization.with_raw_response._client)
+
+
+class OrganizationWithStreamingResponse(Organization):
+    """`Organization` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, organization: Organization) -> None:
+        super().__init__(organization.with_streaming_response._client)
+
+
 class AsyncOrganization(AsyncAPIResource):
     """`client.admin.organization`."""
 
@@ -188,13 +202,100 @@ class AsyncOrganization(AsyncAPIResource):
         return AsyncUsers(self._client)
 
 
+
+class AsyncOrganizationWithRawResponse(AsyncOrganization):
+    """`AsyncOrganization` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, organization: AsyncOrganization) -> None:
+        super().__init__(organization.with_raw_response._client)
+
+
+class AsyncOrganizationWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncOrganization` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, organization: AsyncOrganization) -> None:
+        super().__init__(organization)
+
+
 # the official SDK's names of this module that live elsewhere here
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
     from openai_kit.resources.admin.organization.admin_api_keys import (
         AdminApiKeys as AdminAPIKeys,
+        AdminApiKeysWithRawResponse as AdminAPIKeysWithRawResponse,
+        AdminApiKeysWithStreamingResponse as AdminAPIKeysWithStreamingResponse,
         AsyncAdminApiKeys as AsyncAdminAPIKeys,
+        AsyncAdminApiKeysWithRawResponse as AsyncAdminAPIKeysWithRawResponse,
+        AsyncAdminApiKeysWithStreamingResponse as AsyncAdminAPIKeysWithStreamingResponse,
+    )
+    from openai_kit.resources.admin.organization.audit_logs import (
+        AsyncAuditLogsWithRawResponse as AsyncAuditLogsWithRawResponse,
+        AsyncAuditLogsWithStreamingResponse as AsyncAuditLogsWithStreamingResponse,
+        AuditLogsWithRawResponse as AuditLogsWithRawResponse,
+        AuditLogsWithStreamingResponse as AuditLogsWithStreamingResponse,
+    )
+    from openai_kit.resources.admin.organization.certificates import (
+        AsyncCertificatesWithRawResponse as AsyncCertificatesWithRawResponse,
+        AsyncCertificatesWithStreamingResponse as AsyncCertificatesWithStreamingResponse,
+        CertificatesWithRawResponse as CertificatesWithRawResponse,
+        CertificatesWithStreamingResponse as CertificatesWithStreamingResponse,
+    )
+    from openai_kit.resources.admin.organization.data_retention import (
+        AsyncDataRetentionWithRawResponse as AsyncDataRetentionWithRawResponse,
+        AsyncDataRetentionWithStreamingResponse as AsyncDataRetentionWithStreamingResponse,
+        DataRetentionWithRawResponse as DataRetentionWithRawResponse,
+        DataRetentionWithStreamingResponse as DataRetentionWithStreamingResponse,
+    )
+    from openai_kit.resources.admin.organization.groups import (
+        AsyncGroupsWithRawResponse as AsyncGroupsWithRawResponse,
+        AsyncGroupsWithStreamingResponse as AsyncGroupsWithStreamingResponse,
+        GroupsWithRawResponse as GroupsWithRawResponse,
+        GroupsWithStreamingResponse as GroupsWithStreamingResponse,
+    )
+    from openai_kit.resources.admin.organization.invites import (
+        AsyncInvitesWithRawResponse as AsyncInvitesWithRawResponse,
+        AsyncInvitesWithStreamingResponse as AsyncInvitesWithStreamingResponse,
+        InvitesWithRawResponse as InvitesWithRawResponse,
+        InvitesWithStreamingResponse as InvitesWithStreamingResponse,
+    )
+    from openai_kit.resources.admin.organization.projects import (
+        AsyncProjectsWithRawResponse as AsyncProjectsWithRawResponse,
+        AsyncProjectsWithStreamingResponse as AsyncProjectsWithStreamingResponse,
+        ProjectsWithRawResponse as ProjectsWithRawResponse,
+        ProjectsWithStreamingResponse as ProjectsWithStreamingResponse,
+    )
+    from openai_kit.resources.admin.organization.roles import (
+        AsyncRolesWithRawResponse as AsyncRolesWithRawResponse,
+        AsyncRolesWithStreamingResponse as AsyncRolesWithStreamingResponse,
+        RolesWithRawResponse as RolesWithRawResponse,
+        RolesWithStreamingResponse as RolesWithStreamingResponse,
+    )
+    from openai_kit.resources.admin.organization.spend_alerts import (
+        AsyncSpendAlertsWithRawResponse as AsyncSpendAlertsWithRawResponse,
+        AsyncSpendAlertsWithStreamingResponse as AsyncSpendAlertsWithStreamingResponse,
+        SpendAlertsWithRawResponse as SpendAlertsWithRawResponse,
+        SpendAlertsWithStreamingResponse as SpendAlertsWithStreamingResponse,
+    )
+    from openai_kit.resources.admin.organization.spend_limit import (
+        AsyncSpendLimitWithRawResponse as AsyncSpendLimitWithRawResponse,
+        AsyncSpendLimitWithStreamingResponse as AsyncSpendLimitWithStreamingResponse,
+        SpendLimitWithRawResponse as SpendLimitWithRawResponse,
+        SpendLimitWithStreamingResponse as SpendLimitWithStreamingResponse,
+    )
+    from openai_kit.resources.admin.organization.usage import (
+        AsyncUsageWithRawResponse as AsyncUsageWithRawResponse,
+        AsyncUsageWithStreamingResponse as AsyncUsageWithStreamingResponse,
+        UsageWithRawResponse as UsageWithRawResponse,
+        UsageWithStreamingResponse as UsageWithStreamingResponse,
+    )
+    from openai_kit.resources.admin.organization.users import (
+        AsyncUsersWithRawResponse as AsyncUsersWithRawResponse,
+        AsyncUsersWithStreamingResponse as AsyncUsersWithStreamingResponse,
+        UsersWithRawResponse as UsersWithRawResponse,
+        UsersWithStreamingResponse as UsersWithStreamingResponse,
     )
 else:
 

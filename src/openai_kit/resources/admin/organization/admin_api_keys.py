@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
@@ -103,6 +103,20 @@ class AdminApiKeys(SyncAPIResource):
         return result
 
 
+class AdminApiKeysWithRawResponse(AdminApiKeys):
+    """`AdminApiKeys` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, admin_api_keys: AdminApiKeys) -> None:
+        super().__init__(admin_api_keys.with_raw_response._client)
+
+
+class AdminApiKeysWithStreamingResponse(AdminApiKeys):
+    """`AdminApiKeys` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, admin_api_keys: AdminApiKeys) -> None:
+        super().__init__(admin_api_keys.with_streaming_response._client)
+
+
 class AsyncAdminApiKeys(AsyncAPIResource):
     """`client.admin.organization.admin_api_keys`."""
 
@@ -184,6 +198,22 @@ class AsyncAdminApiKeys(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncAdminApiKeysWithRawResponse(AsyncAdminApiKeys):
+    """`AsyncAdminApiKeys` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, admin_api_keys: AsyncAdminApiKeys) -> None:
+        super().__init__(admin_api_keys.with_raw_response._client)
+
+
+class AsyncAdminApiKeysWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncAdminApiKeys` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, admin_api_keys: AsyncAdminApiKeys) -> None:
+        super().__init__(admin_api_keys)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

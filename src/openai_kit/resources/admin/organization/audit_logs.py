@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from typing_extensions import Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import deep_object
 if TYPE_CHECKING:
@@ -63,6 +63,20 @@ class AuditLogs(SyncAPIResource):
         return result
 
 
+class AuditLogsWithRawResponse(AuditLogs):
+    """`AuditLogs` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, audit_logs: AuditLogs) -> None:
+        super().__init__(audit_logs.with_raw_response._client)
+
+
+class AuditLogsWithStreamingResponse(AuditLogs):
+    """`AuditLogs` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, audit_logs: AuditLogs) -> None:
+        super().__init__(audit_logs.with_streaming_response._client)
+
+
 class AsyncAuditLogs(AsyncAPIResource):
     """`client.admin.organization.audit_logs`."""
 
@@ -104,6 +118,22 @@ class AsyncAuditLogs(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncAuditLogsWithRawResponse(AsyncAuditLogs):
+    """`AsyncAuditLogs` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, audit_logs: AsyncAuditLogs) -> None:
+        super().__init__(audit_logs.with_raw_response._client)
+
+
+class AsyncAuditLogsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncAuditLogs` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, audit_logs: AsyncAuditLogs) -> None:
+        super().__init__(audit_logs)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
@@ -172,6 +172,20 @@ class Certificates(SyncAPIResource):
         return result
 
 
+class CertificatesWithRawResponse(Certificates):
+    """`Certificates` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, certificates: Certificates) -> None:
+        super().__init__(certificates.with_raw_response._client)
+
+
+class CertificatesWithStreamingResponse(Certificates):
+    """`Certificates` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, certificates: Certificates) -> None:
+        super().__init__(certificates.with_streaming_response._client)
+
+
 class AsyncCertificates(AsyncAPIResource):
     """`client.admin.organization.certificates`."""
 
@@ -319,6 +333,22 @@ class AsyncCertificates(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncCertificatesWithRawResponse(AsyncCertificates):
+    """`AsyncCertificates` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, certificates: AsyncCertificates) -> None:
+        super().__init__(certificates.with_raw_response._client)
+
+
+class AsyncCertificatesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncCertificates` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, certificates: AsyncCertificates) -> None:
+        super().__init__(certificates)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

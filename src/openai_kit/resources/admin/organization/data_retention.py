@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import RequestOptions
 if TYPE_CHECKING:
     from openai_kit.types.admin import (
@@ -55,6 +55,20 @@ class DataRetention(SyncAPIResource):
         return result
 
 
+class DataRetentionWithRawResponse(DataRetention):
+    """`DataRetention` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, data_retention: DataRetention) -> None:
+        super().__init__(data_retention.with_raw_response._client)
+
+
+class DataRetentionWithStreamingResponse(DataRetention):
+    """`DataRetention` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, data_retention: DataRetention) -> None:
+        super().__init__(data_retention.with_streaming_response._client)
+
+
 class AsyncDataRetention(AsyncAPIResource):
     """`client.admin.organization.data_retention`."""
 
@@ -92,6 +106,22 @@ class AsyncDataRetention(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncDataRetentionWithRawResponse(AsyncDataRetention):
+    """`AsyncDataRetention` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, data_retention: AsyncDataRetention) -> None:
+        super().__init__(data_retention.with_raw_response._client)
+
+
+class AsyncDataRetentionWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncDataRetention` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, data_retention: AsyncDataRetention) -> None:
+        super().__init__(data_retention)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
     from openai_kit.pagination import AsyncNextCursorPage, SyncNextCursorPage
     from openai_kit.types.admin import (
+        AdminOrganizationGroup,
+        AdminOrganizationGroupsUserDeleteResponse,
         GroupDeleteResponse,
-        GroupResponse,
         GroupUpdateResponse,
-        GroupUserDeletedResource,
         OrganizationGroupUser,
         RoleCreateResponse,
         RoleDeleteResponse,
@@ -47,14 +47,14 @@ class Groups(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncNextCursorPage[GroupResponse]:
+    ) -> SyncNextCursorPage[AdminOrganizationGroup]:
         """`GET /organization/groups`."""
-        from openai_kit.types.admin import GroupResponse
+        from openai_kit.types.admin import AdminOrganizationGroup
         from openai_kit.pagination import SyncNextCursorPage
 
-        result: SyncNextCursorPage[GroupResponse] = self._client.get_api_list(
+        result: SyncNextCursorPage[AdminOrganizationGroup] = self._client.get_api_list(
             "/organization/groups",
-            model=GroupResponse,
+            model=AdminOrganizationGroup,
             page=SyncNextCursorPage,
             query={
                 "limit": limit,
@@ -70,17 +70,17 @@ class Groups(SyncAPIResource):
         *,
         name: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupResponse:
+    ) -> AdminOrganizationGroup:
         """`POST /organization/groups`."""
-        from openai_kit.types.admin import GroupResponse
+        from openai_kit.types.admin import AdminOrganizationGroup
 
-        result: GroupResponse = self._client.request(
+        result: AdminOrganizationGroup = self._client.request(
             "POST",
             "/organization/groups",
             body={
                 "name": name,
             },
-            cast_to=GroupResponse,
+            cast_to=AdminOrganizationGroup,
             options=options,
         )
         return result
@@ -89,14 +89,14 @@ class Groups(SyncAPIResource):
         self,
         group_id: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupResponse:
+    ) -> AdminOrganizationGroup:
         """`GET /organization/groups/{group_id}`."""
-        from openai_kit.types.admin import GroupResponse
+        from openai_kit.types.admin import AdminOrganizationGroup
 
-        result: GroupResponse = self._client.request(
+        result: AdminOrganizationGroup = self._client.request(
             "GET",
             f"/organization/groups/{path_param('group_id', group_id)}",
-            cast_to=GroupResponse,
+            cast_to=AdminOrganizationGroup,
             options=options,
         )
         return result
@@ -139,6 +139,20 @@ class Groups(SyncAPIResource):
         return result
 
 
+class GroupsWithRawResponse(Groups):
+    """`Groups` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, groups: Groups) -> None:
+        super().__init__(groups.with_raw_response._client)
+
+
+class GroupsWithStreamingResponse(Groups):
+    """`Groups` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, groups: Groups) -> None:
+        super().__init__(groups.with_streaming_response._client)
+
+
 class AsyncGroups(AsyncAPIResource):
     """`client.admin.organization.groups`."""
 
@@ -157,14 +171,14 @@ class AsyncGroups(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncNextCursorPage[GroupResponse]:
+    ) -> AsyncNextCursorPage[AdminOrganizationGroup]:
         """`GET /organization/groups`."""
-        from openai_kit.types.admin import GroupResponse
+        from openai_kit.types.admin import AdminOrganizationGroup
         from openai_kit.pagination import AsyncNextCursorPage
 
-        result: AsyncNextCursorPage[GroupResponse] = self._client.get_api_list(
+        result: AsyncNextCursorPage[AdminOrganizationGroup] = self._client.get_api_list(
             "/organization/groups",
-            model=GroupResponse,
+            model=AdminOrganizationGroup,
             page=AsyncNextCursorPage,
             query={
                 "limit": limit,
@@ -180,17 +194,17 @@ class AsyncGroups(AsyncAPIResource):
         *,
         name: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupResponse:
+    ) -> AdminOrganizationGroup:
         """`POST /organization/groups`."""
-        from openai_kit.types.admin import GroupResponse
+        from openai_kit.types.admin import AdminOrganizationGroup
 
-        result: GroupResponse = await self._client.request(
+        result: AdminOrganizationGroup = await self._client.request(
             "POST",
             "/organization/groups",
             body={
                 "name": name,
             },
-            cast_to=GroupResponse,
+            cast_to=AdminOrganizationGroup,
             options=options,
         )
         return result
@@ -199,14 +213,14 @@ class AsyncGroups(AsyncAPIResource):
         self,
         group_id: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupResponse:
+    ) -> AdminOrganizationGroup:
         """`GET /organization/groups/{group_id}`."""
-        from openai_kit.types.admin import GroupResponse
+        from openai_kit.types.admin import AdminOrganizationGroup
 
-        result: GroupResponse = await self._client.request(
+        result: AdminOrganizationGroup = await self._client.request(
             "GET",
             f"/organization/groups/{path_param('group_id', group_id)}",
-            cast_to=GroupResponse,
+            cast_to=AdminOrganizationGroup,
             options=options,
         )
         return result
@@ -247,6 +261,22 @@ class AsyncGroups(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncGroupsWithRawResponse(AsyncGroups):
+    """`AsyncGroups` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, groups: AsyncGroups) -> None:
+        super().__init__(groups.with_raw_response._client)
+
+
+class AsyncGroupsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncGroups` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, groups: AsyncGroups) -> None:
+        super().__init__(groups)
 
 
 class Roles(SyncAPIResource):
@@ -336,6 +366,20 @@ class Roles(SyncAPIResource):
         return result
 
 
+class RolesWithRawResponse(Roles):
+    """`Roles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, roles: Roles) -> None:
+        super().__init__(roles.with_raw_response._client)
+
+
+class RolesWithStreamingResponse(Roles):
+    """`Roles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, roles: Roles) -> None:
+        super().__init__(roles.with_streaming_response._client)
+
+
 class AsyncRoles(AsyncAPIResource):
     """`client.admin.organization.groups.roles`."""
 
@@ -423,6 +467,22 @@ class AsyncRoles(AsyncAPIResource):
         return result
 
 
+class AsyncRolesWithRawResponse(AsyncRoles):
+    """`AsyncRoles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, roles: AsyncRoles) -> None:
+        super().__init__(roles.with_raw_response._client)
+
+
+class AsyncRolesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncRoles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, roles: AsyncRoles) -> None:
+        super().__init__(roles)
+
+
 class Users(SyncAPIResource):
     """`client.admin.organization.groups.users`."""
 
@@ -497,17 +557,31 @@ class Users(SyncAPIResource):
         *,
         group_id: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupUserDeletedResource:
+    ) -> AdminOrganizationGroupsUserDeleteResponse:
         """`DELETE /organization/groups/{group_id}/users/{user_id}`."""
-        from openai_kit.types.admin import GroupUserDeletedResource
+        from openai_kit.types.admin import AdminOrganizationGroupsUserDeleteResponse
 
-        result: GroupUserDeletedResource = self._client.request(
+        result: AdminOrganizationGroupsUserDeleteResponse = self._client.request(
             "DELETE",
             f"/organization/groups/{path_param('group_id', group_id)}/users/{path_param('user_id', user_id)}",
-            cast_to=GroupUserDeletedResource,
+            cast_to=AdminOrganizationGroupsUserDeleteResponse,
             options=options,
         )
         return result
+
+
+class UsersWithRawResponse(Users):
+    """`Users` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, users: Users) -> None:
+        super().__init__(users.with_raw_response._client)
+
+
+class UsersWithStreamingResponse(Users):
+    """`Users` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, users: Users) -> None:
+        super().__init__(users.with_streaming_response._client)
 
 
 class AsyncUsers(AsyncAPIResource):
@@ -584,17 +658,33 @@ class AsyncUsers(AsyncAPIResource):
         *,
         group_id: str,
         **options: Unpack[RequestOptions],
-    ) -> GroupUserDeletedResource:
+    ) -> AdminOrganizationGroupsUserDeleteResponse:
         """`DELETE /organization/groups/{group_id}/users/{user_id}`."""
-        from openai_kit.types.admin import GroupUserDeletedResource
+        from openai_kit.types.admin import AdminOrganizationGroupsUserDeleteResponse
 
-        result: GroupUserDeletedResource = await self._client.request(
+        result: AdminOrganizationGroupsUserDeleteResponse = await self._client.request(
             "DELETE",
             f"/organization/groups/{path_param('group_id', group_id)}/users/{path_param('user_id', user_id)}",
-            cast_to=GroupUserDeletedResource,
+            cast_to=AdminOrganizationGroupsUserDeleteResponse,
             options=options,
         )
         return result
+
+
+class AsyncUsersWithRawResponse(AsyncUsers):
+    """`AsyncUsers` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, users: AsyncUsers) -> None:
+        super().__init__(users.with_raw_response._client)
+
+
+class AsyncUsersWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncUsers` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, users: AsyncUsers) -> None:
+        super().__init__(users)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
@@ -103,6 +103,20 @@ class Invites(SyncAPIResource):
         return result
 
 
+class InvitesWithRawResponse(Invites):
+    """`Invites` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, invites: Invites) -> None:
+        super().__init__(invites.with_raw_response._client)
+
+
+class InvitesWithStreamingResponse(Invites):
+    """`Invites` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, invites: Invites) -> None:
+        super().__init__(invites.with_streaming_response._client)
+
+
 class AsyncInvites(AsyncAPIResource):
     """`client.admin.organization.invites`."""
 
@@ -184,6 +198,22 @@ class AsyncInvites(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncInvitesWithRawResponse(AsyncInvites):
+    """`AsyncInvites` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, invites: AsyncInvites) -> None:
+        super().__init__(invites.with_raw_response._client)
+
+
+class AsyncInvitesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncInvites` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, invites: AsyncInvites) -> None:
+        super().__init__(invites)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Optional, Sequence
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
@@ -18,13 +18,18 @@ if TYPE_CHECKING:
     from openai_kit.types.admin import (
         APIKeyCreateResponse,
         APIKeyDeleteResponse,
+        AdminOrganizationProjectsCertificateActivateResponse,
+        AdminOrganizationProjectsCertificateDeactivateResponse,
+        AdminOrganizationProjectsCertificateListResponse,
+        AdminOrganizationProjectsGroupDeleteResponse,
+        AdminOrganizationProjectsRoleDeleteResponse,
+        AdminOrganizationProjectsUserDeleteResponse,
+        AdminOrganizationProjectsUsersRoleCreateResponse,
         HostedToolPermissionUpdateParam,
-        OrganizationProjectCertificate,
         Project,
         ProjectAPIKey,
         ProjectDataRetention,
         ProjectGroup,
-        ProjectGroupDeletedResource,
         ProjectHostedToolPermissions,
         ProjectModelPermissions,
         ProjectModelPermissionsDeleted,
@@ -35,18 +40,15 @@ if TYPE_CHECKING:
         ProjectSpendLimit,
         ProjectSpendLimitDeleted,
         ProjectUser,
-        ProjectUserDeleteResponse,
         PublicProjectResidencyParam,
         Role,
         RoleCreateResponse,
         RoleDeleteResponse,
-        RoleDeletedResource,
         RoleListResponse,
         RoleRetrieveResponse,
         ServiceAccountCreateResponse,
         ServiceAccountDeleteResponse,
         SpendAlertNotificationChannelParam,
-        UserRoleAssignment,
     )
 
 
@@ -206,6 +208,20 @@ class Projects(SyncAPIResource):
         return result
 
 
+class ProjectsWithRawResponse(Projects):
+    """`Projects` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects: Projects) -> None:
+        super().__init__(projects.with_raw_response._client)
+
+
+class ProjectsWithStreamingResponse(Projects):
+    """`Projects` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects: Projects) -> None:
+        super().__init__(projects.with_streaming_response._client)
+
+
 class AsyncProjects(AsyncAPIResource):
     """`client.admin.organization.projects`."""
 
@@ -362,6 +378,22 @@ class AsyncProjects(AsyncAPIResource):
         return result
 
 
+class AsyncProjectsWithRawResponse(AsyncProjects):
+    """`AsyncProjects` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects: AsyncProjects) -> None:
+        super().__init__(projects.with_raw_response._client)
+
+
+class AsyncProjectsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncProjects` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, projects: AsyncProjects) -> None:
+        super().__init__(projects)
+
+
 class ApiKeys(SyncAPIResource):
     """`client.admin.organization.projects.api_keys`."""
 
@@ -426,6 +458,20 @@ class ApiKeys(SyncAPIResource):
             options=options,
         )
         return result
+
+
+class ApiKeysWithRawResponse(ApiKeys):
+    """`ApiKeys` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, api_keys: ApiKeys) -> None:
+        super().__init__(api_keys.with_raw_response._client)
+
+
+class ApiKeysWithStreamingResponse(ApiKeys):
+    """`ApiKeys` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, api_keys: ApiKeys) -> None:
+        super().__init__(api_keys.with_streaming_response._client)
 
 
 class AsyncApiKeys(AsyncAPIResource):
@@ -494,6 +540,22 @@ class AsyncApiKeys(AsyncAPIResource):
         return result
 
 
+class AsyncApiKeysWithRawResponse(AsyncApiKeys):
+    """`AsyncApiKeys` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, api_keys: AsyncApiKeys) -> None:
+        super().__init__(api_keys.with_raw_response._client)
+
+
+class AsyncApiKeysWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncApiKeys` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, api_keys: AsyncApiKeys) -> None:
+        super().__init__(api_keys)
+
+
 class Certificates(SyncAPIResource):
     """`client.admin.organization.projects.certificates`."""
 
@@ -505,14 +567,14 @@ class Certificates(SyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> SyncConversationCursorPage[OrganizationProjectCertificate]:
+    ) -> SyncConversationCursorPage[AdminOrganizationProjectsCertificateListResponse]:
         """`GET /organization/projects/{project_id}/certificates`."""
-        from openai_kit.types.admin import OrganizationProjectCertificate
+        from openai_kit.types.admin import AdminOrganizationProjectsCertificateListResponse
         from openai_kit.pagination import SyncConversationCursorPage
 
-        result: SyncConversationCursorPage[OrganizationProjectCertificate] = self._client.get_api_list(
+        result: SyncConversationCursorPage[AdminOrganizationProjectsCertificateListResponse] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/certificates",
-            model=OrganizationProjectCertificate,
+            model=AdminOrganizationProjectsCertificateListResponse,
             page=SyncConversationCursorPage,
             query={
                 "limit": limit,
@@ -529,13 +591,13 @@ class Certificates(SyncAPIResource):
         *,
         certificate_ids: Sequence[str],
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[OrganizationProjectCertificate]:
+    ) -> SyncPage[AdminOrganizationProjectsCertificateActivateResponse]:
         """`POST /organization/projects/{project_id}/certificates/activate`."""
-        from openai_kit.types.admin import OrganizationProjectCertificate
+        from openai_kit.types.admin import AdminOrganizationProjectsCertificateActivateResponse
 
-        result: SyncPage[OrganizationProjectCertificate] = self._client.get_api_list(
+        result: SyncPage[AdminOrganizationProjectsCertificateActivateResponse] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/certificates/activate",
-            model=OrganizationProjectCertificate,
+            model=AdminOrganizationProjectsCertificateActivateResponse,
             body={
                 "certificate_ids": certificate_ids,
             },
@@ -550,13 +612,13 @@ class Certificates(SyncAPIResource):
         *,
         certificate_ids: Sequence[str],
         **options: Unpack[RequestOptions],
-    ) -> SyncPage[OrganizationProjectCertificate]:
+    ) -> SyncPage[AdminOrganizationProjectsCertificateDeactivateResponse]:
         """`POST /organization/projects/{project_id}/certificates/deactivate`."""
-        from openai_kit.types.admin import OrganizationProjectCertificate
+        from openai_kit.types.admin import AdminOrganizationProjectsCertificateDeactivateResponse
 
-        result: SyncPage[OrganizationProjectCertificate] = self._client.get_api_list(
+        result: SyncPage[AdminOrganizationProjectsCertificateDeactivateResponse] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/certificates/deactivate",
-            model=OrganizationProjectCertificate,
+            model=AdminOrganizationProjectsCertificateDeactivateResponse,
             body={
                 "certificate_ids": certificate_ids,
             },
@@ -564,6 +626,20 @@ class Certificates(SyncAPIResource):
             options=options,
         )
         return result
+
+
+class CertificatesWithRawResponse(Certificates):
+    """`Certificates` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, certificates: Certificates) -> None:
+        super().__init__(certificates.with_raw_response._client)
+
+
+class CertificatesWithStreamingResponse(Certificates):
+    """`Certificates` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, certificates: Certificates) -> None:
+        super().__init__(certificates.with_streaming_response._client)
 
 
 class AsyncCertificates(AsyncAPIResource):
@@ -577,14 +653,14 @@ class AsyncCertificates(AsyncAPIResource):
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
-    ) -> AsyncConversationCursorPage[OrganizationProjectCertificate]:
+    ) -> AsyncConversationCursorPage[AdminOrganizationProjectsCertificateListResponse]:
         """`GET /organization/projects/{project_id}/certificates`."""
-        from openai_kit.types.admin import OrganizationProjectCertificate
+        from openai_kit.types.admin import AdminOrganizationProjectsCertificateListResponse
         from openai_kit.pagination import AsyncConversationCursorPage
 
-        result: AsyncConversationCursorPage[OrganizationProjectCertificate] = self._client.get_api_list(
+        result: AsyncConversationCursorPage[AdminOrganizationProjectsCertificateListResponse] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/certificates",
-            model=OrganizationProjectCertificate,
+            model=AdminOrganizationProjectsCertificateListResponse,
             page=AsyncConversationCursorPage,
             query={
                 "limit": limit,
@@ -601,13 +677,13 @@ class AsyncCertificates(AsyncAPIResource):
         *,
         certificate_ids: Sequence[str],
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[OrganizationProjectCertificate]:
+    ) -> AsyncPage[AdminOrganizationProjectsCertificateActivateResponse]:
         """`POST /organization/projects/{project_id}/certificates/activate`."""
-        from openai_kit.types.admin import OrganizationProjectCertificate
+        from openai_kit.types.admin import AdminOrganizationProjectsCertificateActivateResponse
 
-        result: AsyncPage[OrganizationProjectCertificate] = self._client.get_api_list(
+        result: AsyncPage[AdminOrganizationProjectsCertificateActivateResponse] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/certificates/activate",
-            model=OrganizationProjectCertificate,
+            model=AdminOrganizationProjectsCertificateActivateResponse,
             body={
                 "certificate_ids": certificate_ids,
             },
@@ -622,13 +698,13 @@ class AsyncCertificates(AsyncAPIResource):
         *,
         certificate_ids: Sequence[str],
         **options: Unpack[RequestOptions],
-    ) -> AsyncPage[OrganizationProjectCertificate]:
+    ) -> AsyncPage[AdminOrganizationProjectsCertificateDeactivateResponse]:
         """`POST /organization/projects/{project_id}/certificates/deactivate`."""
-        from openai_kit.types.admin import OrganizationProjectCertificate
+        from openai_kit.types.admin import AdminOrganizationProjectsCertificateDeactivateResponse
 
-        result: AsyncPage[OrganizationProjectCertificate] = self._client.get_api_list(
+        result: AsyncPage[AdminOrganizationProjectsCertificateDeactivateResponse] = self._client.get_api_list(
             f"/organization/projects/{path_param('project_id', project_id)}/certificates/deactivate",
-            model=OrganizationProjectCertificate,
+            model=AdminOrganizationProjectsCertificateDeactivateResponse,
             body={
                 "certificate_ids": certificate_ids,
             },
@@ -636,6 +712,22 @@ class AsyncCertificates(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncCertificatesWithRawResponse(AsyncCertificates):
+    """`AsyncCertificates` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, certificates: AsyncCertificates) -> None:
+        super().__init__(certificates.with_raw_response._client)
+
+
+class AsyncCertificatesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncCertificates` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, certificates: AsyncCertificates) -> None:
+        super().__init__(certificates)
 
 
 class DataRetention(SyncAPIResource):
@@ -679,6 +771,20 @@ class DataRetention(SyncAPIResource):
         return result
 
 
+class DataRetentionWithRawResponse(DataRetention):
+    """`DataRetention` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, data_retention: DataRetention) -> None:
+        super().__init__(data_retention.with_raw_response._client)
+
+
+class DataRetentionWithStreamingResponse(DataRetention):
+    """`DataRetention` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, data_retention: DataRetention) -> None:
+        super().__init__(data_retention.with_streaming_response._client)
+
+
 class AsyncDataRetention(AsyncAPIResource):
     """`client.admin.organization.projects.data_retention`."""
 
@@ -718,6 +824,22 @@ class AsyncDataRetention(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncDataRetentionWithRawResponse(AsyncDataRetention):
+    """`AsyncDataRetention` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, data_retention: AsyncDataRetention) -> None:
+        super().__init__(data_retention.with_raw_response._client)
+
+
+class AsyncDataRetentionWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncDataRetention` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, data_retention: AsyncDataRetention) -> None:
+        super().__init__(data_retention)
 
 
 class Groups(SyncAPIResource):
@@ -804,17 +926,31 @@ class Groups(SyncAPIResource):
         *,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectGroupDeletedResource:
+    ) -> AdminOrganizationProjectsGroupDeleteResponse:
         """`DELETE /organization/projects/{project_id}/groups/{group_id}`."""
-        from openai_kit.types.admin import ProjectGroupDeletedResource
+        from openai_kit.types.admin import AdminOrganizationProjectsGroupDeleteResponse
 
-        result: ProjectGroupDeletedResource = self._client.request(
+        result: AdminOrganizationProjectsGroupDeleteResponse = self._client.request(
             "DELETE",
             f"/organization/projects/{path_param('project_id', project_id)}/groups/{path_param('group_id', group_id)}",
-            cast_to=ProjectGroupDeletedResource,
+            cast_to=AdminOrganizationProjectsGroupDeleteResponse,
             options=options,
         )
         return result
+
+
+class GroupsWithRawResponse(Groups):
+    """`Groups` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, groups: Groups) -> None:
+        super().__init__(groups.with_raw_response._client)
+
+
+class GroupsWithStreamingResponse(Groups):
+    """`Groups` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, groups: Groups) -> None:
+        super().__init__(groups.with_streaming_response._client)
 
 
 class AsyncGroups(AsyncAPIResource):
@@ -901,17 +1037,33 @@ class AsyncGroups(AsyncAPIResource):
         *,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectGroupDeletedResource:
+    ) -> AdminOrganizationProjectsGroupDeleteResponse:
         """`DELETE /organization/projects/{project_id}/groups/{group_id}`."""
-        from openai_kit.types.admin import ProjectGroupDeletedResource
+        from openai_kit.types.admin import AdminOrganizationProjectsGroupDeleteResponse
 
-        result: ProjectGroupDeletedResource = await self._client.request(
+        result: AdminOrganizationProjectsGroupDeleteResponse = await self._client.request(
             "DELETE",
             f"/organization/projects/{path_param('project_id', project_id)}/groups/{path_param('group_id', group_id)}",
-            cast_to=ProjectGroupDeletedResource,
+            cast_to=AdminOrganizationProjectsGroupDeleteResponse,
             options=options,
         )
         return result
+
+
+class AsyncGroupsWithRawResponse(AsyncGroups):
+    """`AsyncGroups` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, groups: AsyncGroups) -> None:
+        super().__init__(groups.with_raw_response._client)
+
+
+class AsyncGroupsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncGroups` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, groups: AsyncGroups) -> None:
+        super().__init__(groups)
 
 
 class Roles(SyncAPIResource):
@@ -1005,6 +1157,20 @@ class Roles(SyncAPIResource):
         return result
 
 
+class RolesWithRawResponse(Roles):
+    """`Roles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, roles: Roles) -> None:
+        super().__init__(roles.with_raw_response._client)
+
+
+class RolesWithStreamingResponse(Roles):
+    """`Roles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, roles: Roles) -> None:
+        super().__init__(roles.with_streaming_response._client)
+
+
 class AsyncRoles(AsyncAPIResource):
     """`client.admin.organization.projects.groups.roles`."""
 
@@ -1096,6 +1262,22 @@ class AsyncRoles(AsyncAPIResource):
         return result
 
 
+class AsyncRolesWithRawResponse(AsyncRoles):
+    """`AsyncRoles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, roles: AsyncRoles) -> None:
+        super().__init__(roles.with_raw_response._client)
+
+
+class AsyncRolesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncRoles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, roles: AsyncRoles) -> None:
+        super().__init__(roles)
+
+
 class HostedToolPermissions(SyncAPIResource):
     """`client.admin.organization.projects.hosted_tool_permissions`."""
 
@@ -1145,6 +1327,20 @@ class HostedToolPermissions(SyncAPIResource):
         return result
 
 
+class HostedToolPermissionsWithRawResponse(HostedToolPermissions):
+    """`HostedToolPermissions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, hosted_tool_permissions: HostedToolPermissions) -> None:
+        super().__init__(hosted_tool_permissions.with_raw_response._client)
+
+
+class HostedToolPermissionsWithStreamingResponse(HostedToolPermissions):
+    """`HostedToolPermissions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, hosted_tool_permissions: HostedToolPermissions) -> None:
+        super().__init__(hosted_tool_permissions.with_streaming_response._client)
+
+
 class AsyncHostedToolPermissions(AsyncAPIResource):
     """`client.admin.organization.projects.hosted_tool_permissions`."""
 
@@ -1192,6 +1388,22 @@ class AsyncHostedToolPermissions(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncHostedToolPermissionsWithRawResponse(AsyncHostedToolPermissions):
+    """`AsyncHostedToolPermissions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, hosted_tool_permissions: AsyncHostedToolPermissions) -> None:
+        super().__init__(hosted_tool_permissions.with_raw_response._client)
+
+
+class AsyncHostedToolPermissionsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncHostedToolPermissions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, hosted_tool_permissions: AsyncHostedToolPermissions) -> None:
+        super().__init__(hosted_tool_permissions)
 
 
 class ModelPermissions(SyncAPIResource):
@@ -1253,6 +1465,20 @@ class ModelPermissions(SyncAPIResource):
         return result
 
 
+class ModelPermissionsWithRawResponse(ModelPermissions):
+    """`ModelPermissions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, model_permissions: ModelPermissions) -> None:
+        super().__init__(model_permissions.with_raw_response._client)
+
+
+class ModelPermissionsWithStreamingResponse(ModelPermissions):
+    """`ModelPermissions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, model_permissions: ModelPermissions) -> None:
+        super().__init__(model_permissions.with_streaming_response._client)
+
+
 class AsyncModelPermissions(AsyncAPIResource):
     """`client.admin.organization.projects.model_permissions`."""
 
@@ -1310,6 +1536,22 @@ class AsyncModelPermissions(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncModelPermissionsWithRawResponse(AsyncModelPermissions):
+    """`AsyncModelPermissions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, model_permissions: AsyncModelPermissions) -> None:
+        super().__init__(model_permissions.with_raw_response._client)
+
+
+class AsyncModelPermissionsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncModelPermissions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, model_permissions: AsyncModelPermissions) -> None:
+        super().__init__(model_permissions)
 
 
 class RateLimits(SyncAPIResource):
@@ -1374,6 +1616,20 @@ class RateLimits(SyncAPIResource):
         return result
 
 
+class RateLimitsWithRawResponse(RateLimits):
+    """`RateLimits` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, rate_limits: RateLimits) -> None:
+        super().__init__(rate_limits.with_raw_response._client)
+
+
+class RateLimitsWithStreamingResponse(RateLimits):
+    """`RateLimits` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, rate_limits: RateLimits) -> None:
+        super().__init__(rate_limits.with_streaming_response._client)
+
+
 class AsyncRateLimits(AsyncAPIResource):
     """`client.admin.organization.projects.rate_limits`."""
 
@@ -1434,6 +1690,22 @@ class AsyncRateLimits(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncRateLimitsWithRawResponse(AsyncRateLimits):
+    """`AsyncRateLimits` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, rate_limits: AsyncRateLimits) -> None:
+        super().__init__(rate_limits.with_raw_response._client)
+
+
+class AsyncRateLimitsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncRateLimits` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, rate_limits: AsyncRateLimits) -> None:
+        super().__init__(rate_limits)
 
 
 class ProjectsRoles(SyncAPIResource):
@@ -1540,17 +1812,31 @@ class ProjectsRoles(SyncAPIResource):
         *,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> RoleDeletedResource:
+    ) -> AdminOrganizationProjectsRoleDeleteResponse:
         """`DELETE /projects/{project_id}/roles/{role_id}`."""
-        from openai_kit.types.admin import RoleDeletedResource
+        from openai_kit.types.admin import AdminOrganizationProjectsRoleDeleteResponse
 
-        result: RoleDeletedResource = self._client.request(
+        result: AdminOrganizationProjectsRoleDeleteResponse = self._client.request(
             "DELETE",
             f"/projects/{path_param('project_id', project_id)}/roles/{path_param('role_id', role_id)}",
-            cast_to=RoleDeletedResource,
+            cast_to=AdminOrganizationProjectsRoleDeleteResponse,
             options=options,
         )
         return result
+
+
+class ProjectsRolesWithRawResponse(ProjectsRoles):
+    """`ProjectsRoles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects_roles: ProjectsRoles) -> None:
+        super().__init__(projects_roles.with_raw_response._client)
+
+
+class ProjectsRolesWithStreamingResponse(ProjectsRoles):
+    """`ProjectsRoles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects_roles: ProjectsRoles) -> None:
+        super().__init__(projects_roles.with_streaming_response._client)
 
 
 class AsyncProjectsRoles(AsyncAPIResource):
@@ -1657,17 +1943,33 @@ class AsyncProjectsRoles(AsyncAPIResource):
         *,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> RoleDeletedResource:
+    ) -> AdminOrganizationProjectsRoleDeleteResponse:
         """`DELETE /projects/{project_id}/roles/{role_id}`."""
-        from openai_kit.types.admin import RoleDeletedResource
+        from openai_kit.types.admin import AdminOrganizationProjectsRoleDeleteResponse
 
-        result: RoleDeletedResource = await self._client.request(
+        result: AdminOrganizationProjectsRoleDeleteResponse = await self._client.request(
             "DELETE",
             f"/projects/{path_param('project_id', project_id)}/roles/{path_param('role_id', role_id)}",
-            cast_to=RoleDeletedResource,
+            cast_to=AdminOrganizationProjectsRoleDeleteResponse,
             options=options,
         )
         return result
+
+
+class AsyncProjectsRolesWithRawResponse(AsyncProjectsRoles):
+    """`AsyncProjectsRoles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects_roles: AsyncProjectsRoles) -> None:
+        super().__init__(projects_roles.with_raw_response._client)
+
+
+class AsyncProjectsRolesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncProjectsRoles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, projects_roles: AsyncProjectsRoles) -> None:
+        super().__init__(projects_roles)
 
 
 class ServiceAccounts(SyncAPIResource):
@@ -1785,6 +2087,20 @@ class ServiceAccounts(SyncAPIResource):
         return result
 
 
+class ServiceAccountsWithRawResponse(ServiceAccounts):
+    """`ServiceAccounts` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, service_accounts: ServiceAccounts) -> None:
+        super().__init__(service_accounts.with_raw_response._client)
+
+
+class ServiceAccountsWithStreamingResponse(ServiceAccounts):
+    """`ServiceAccounts` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, service_accounts: ServiceAccounts) -> None:
+        super().__init__(service_accounts.with_streaming_response._client)
+
+
 class AsyncServiceAccounts(AsyncAPIResource):
     """`client.admin.organization.projects.service_accounts`."""
 
@@ -1900,6 +2216,22 @@ class AsyncServiceAccounts(AsyncAPIResource):
         return result
 
 
+class AsyncServiceAccountsWithRawResponse(AsyncServiceAccounts):
+    """`AsyncServiceAccounts` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, service_accounts: AsyncServiceAccounts) -> None:
+        super().__init__(service_accounts.with_raw_response._client)
+
+
+class AsyncServiceAccountsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncServiceAccounts` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, service_accounts: AsyncServiceAccounts) -> None:
+        super().__init__(service_accounts)
+
+
 class ProjectsServiceAccountsApiKeys(SyncAPIResource):
     """`client.admin.organization.projects.service_accounts.api_keys`."""
 
@@ -1928,6 +2260,20 @@ class ProjectsServiceAccountsApiKeys(SyncAPIResource):
         return result
 
 
+class ProjectsServiceAccountsApiKeysWithRawResponse(ProjectsServiceAccountsApiKeys):
+    """`ProjectsServiceAccountsApiKeys` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects_service_accounts_api_keys: ProjectsServiceAccountsApiKeys) -> None:
+        super().__init__(projects_service_accounts_api_keys.with_raw_response._client)
+
+
+class ProjectsServiceAccountsApiKeysWithStreamingResponse(ProjectsServiceAccountsApiKeys):
+    """`ProjectsServiceAccountsApiKeys` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects_service_accounts_api_keys: ProjectsServiceAccountsApiKeys) -> None:
+        super().__init__(projects_service_accounts_api_keys.with_streaming_response._client)
+
+
 class AsyncProjectsServiceAccountsApiKeys(AsyncAPIResource):
     """`client.admin.organization.projects.service_accounts.api_keys`."""
 
@@ -1954,6 +2300,22 @@ class AsyncProjectsServiceAccountsApiKeys(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncProjectsServiceAccountsApiKeysWithRawResponse(AsyncProjectsServiceAccountsApiKeys):
+    """`AsyncProjectsServiceAccountsApiKeys` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects_service_accounts_api_keys: AsyncProjectsServiceAccountsApiKeys) -> None:
+        super().__init__(projects_service_accounts_api_keys.with_raw_response._client)
+
+
+class AsyncProjectsServiceAccountsApiKeysWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncProjectsServiceAccountsApiKeys` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, projects_service_accounts_api_keys: AsyncProjectsServiceAccountsApiKeys) -> None:
+        super().__init__(projects_service_accounts_api_keys)
 
 
 class SpendAlerts(SyncAPIResource):
@@ -2079,6 +2441,20 @@ class SpendAlerts(SyncAPIResource):
         return result
 
 
+class SpendAlertsWithRawResponse(SpendAlerts):
+    """`SpendAlerts` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, spend_alerts: SpendAlerts) -> None:
+        super().__init__(spend_alerts.with_raw_response._client)
+
+
+class SpendAlertsWithStreamingResponse(SpendAlerts):
+    """`SpendAlerts` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, spend_alerts: SpendAlerts) -> None:
+        super().__init__(spend_alerts.with_streaming_response._client)
+
+
 class AsyncSpendAlerts(AsyncAPIResource):
     """`client.admin.organization.projects.spend_alerts`."""
 
@@ -2202,6 +2578,22 @@ class AsyncSpendAlerts(AsyncAPIResource):
         return result
 
 
+class AsyncSpendAlertsWithRawResponse(AsyncSpendAlerts):
+    """`AsyncSpendAlerts` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, spend_alerts: AsyncSpendAlerts) -> None:
+        super().__init__(spend_alerts.with_raw_response._client)
+
+
+class AsyncSpendAlertsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncSpendAlerts` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, spend_alerts: AsyncSpendAlerts) -> None:
+        super().__init__(spend_alerts)
+
+
 class SpendLimit(SyncAPIResource):
     """`client.admin.organization.projects.spend_limit`."""
 
@@ -2263,6 +2655,20 @@ class SpendLimit(SyncAPIResource):
         return result
 
 
+class SpendLimitWithRawResponse(SpendLimit):
+    """`SpendLimit` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, spend_limit: SpendLimit) -> None:
+        super().__init__(spend_limit.with_raw_response._client)
+
+
+class SpendLimitWithStreamingResponse(SpendLimit):
+    """`SpendLimit` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, spend_limit: SpendLimit) -> None:
+        super().__init__(spend_limit.with_streaming_response._client)
+
+
 class AsyncSpendLimit(AsyncAPIResource):
     """`client.admin.organization.projects.spend_limit`."""
 
@@ -2322,6 +2728,22 @@ class AsyncSpendLimit(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncSpendLimitWithRawResponse(AsyncSpendLimit):
+    """`AsyncSpendLimit` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, spend_limit: AsyncSpendLimit) -> None:
+        super().__init__(spend_limit.with_raw_response._client)
+
+
+class AsyncSpendLimitWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncSpendLimit` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, spend_limit: AsyncSpendLimit) -> None:
+        super().__init__(spend_limit)
 
 
 class Users(SyncAPIResource):
@@ -2426,17 +2848,31 @@ class Users(SyncAPIResource):
         *,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectUserDeleteResponse:
+    ) -> AdminOrganizationProjectsUserDeleteResponse:
         """`DELETE /organization/projects/{project_id}/users/{user_id}`."""
-        from openai_kit.types.admin import ProjectUserDeleteResponse
+        from openai_kit.types.admin import AdminOrganizationProjectsUserDeleteResponse
 
-        result: ProjectUserDeleteResponse = self._client.request(
+        result: AdminOrganizationProjectsUserDeleteResponse = self._client.request(
             "DELETE",
             f"/organization/projects/{path_param('project_id', project_id)}/users/{path_param('user_id', user_id)}",
-            cast_to=ProjectUserDeleteResponse,
+            cast_to=AdminOrganizationProjectsUserDeleteResponse,
             options=options,
         )
         return result
+
+
+class UsersWithRawResponse(Users):
+    """`Users` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, users: Users) -> None:
+        super().__init__(users.with_raw_response._client)
+
+
+class UsersWithStreamingResponse(Users):
+    """`Users` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, users: Users) -> None:
+        super().__init__(users.with_streaming_response._client)
 
 
 class AsyncUsers(AsyncAPIResource):
@@ -2541,17 +2977,33 @@ class AsyncUsers(AsyncAPIResource):
         *,
         project_id: str,
         **options: Unpack[RequestOptions],
-    ) -> ProjectUserDeleteResponse:
+    ) -> AdminOrganizationProjectsUserDeleteResponse:
         """`DELETE /organization/projects/{project_id}/users/{user_id}`."""
-        from openai_kit.types.admin import ProjectUserDeleteResponse
+        from openai_kit.types.admin import AdminOrganizationProjectsUserDeleteResponse
 
-        result: ProjectUserDeleteResponse = await self._client.request(
+        result: AdminOrganizationProjectsUserDeleteResponse = await self._client.request(
             "DELETE",
             f"/organization/projects/{path_param('project_id', project_id)}/users/{path_param('user_id', user_id)}",
-            cast_to=ProjectUserDeleteResponse,
+            cast_to=AdminOrganizationProjectsUserDeleteResponse,
             options=options,
         )
         return result
+
+
+class AsyncUsersWithRawResponse(AsyncUsers):
+    """`AsyncUsers` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, users: AsyncUsers) -> None:
+        super().__init__(users.with_raw_response._client)
+
+
+class AsyncUsersWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncUsers` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, users: AsyncUsers) -> None:
+        super().__init__(users)
 
 
 class ProjectsUsersRoles(SyncAPIResource):
@@ -2591,17 +3043,17 @@ class ProjectsUsersRoles(SyncAPIResource):
         project_id: str,
         role_id: str,
         **options: Unpack[RequestOptions],
-    ) -> UserRoleAssignment:
+    ) -> AdminOrganizationProjectsUsersRoleCreateResponse:
         """`POST /projects/{project_id}/users/{user_id}/roles`."""
-        from openai_kit.types.admin import UserRoleAssignment
+        from openai_kit.types.admin import AdminOrganizationProjectsUsersRoleCreateResponse
 
-        result: UserRoleAssignment = self._client.request(
+        result: AdminOrganizationProjectsUsersRoleCreateResponse = self._client.request(
             "POST",
             f"/projects/{path_param('project_id', project_id)}/users/{path_param('user_id', user_id)}/roles",
             body={
                 "role_id": role_id,
             },
-            cast_to=UserRoleAssignment,
+            cast_to=AdminOrganizationProjectsUsersRoleCreateResponse,
             options=options,
         )
         return result
@@ -2645,6 +3097,20 @@ class ProjectsUsersRoles(SyncAPIResource):
         return result
 
 
+class ProjectsUsersRolesWithRawResponse(ProjectsUsersRoles):
+    """`ProjectsUsersRoles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects_users_roles: ProjectsUsersRoles) -> None:
+        super().__init__(projects_users_roles.with_raw_response._client)
+
+
+class ProjectsUsersRolesWithStreamingResponse(ProjectsUsersRoles):
+    """`ProjectsUsersRoles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects_users_roles: ProjectsUsersRoles) -> None:
+        super().__init__(projects_users_roles.with_streaming_response._client)
+
+
 class AsyncProjectsUsersRoles(AsyncAPIResource):
     """`client.admin.organization.projects.users.roles`."""
 
@@ -2682,17 +3148,17 @@ class AsyncProjectsUsersRoles(AsyncAPIResource):
         project_id: str,
         role_id: str,
         **options: Unpack[RequestOptions],
-    ) -> UserRoleAssignment:
+    ) -> AdminOrganizationProjectsUsersRoleCreateResponse:
         """`POST /projects/{project_id}/users/{user_id}/roles`."""
-        from openai_kit.types.admin import UserRoleAssignment
+        from openai_kit.types.admin import AdminOrganizationProjectsUsersRoleCreateResponse
 
-        result: UserRoleAssignment = await self._client.request(
+        result: AdminOrganizationProjectsUsersRoleCreateResponse = await self._client.request(
             "POST",
             f"/projects/{path_param('project_id', project_id)}/users/{path_param('user_id', user_id)}/roles",
             body={
                 "role_id": role_id,
             },
-            cast_to=UserRoleAssignment,
+            cast_to=AdminOrganizationProjectsUsersRoleCreateResponse,
             options=options,
         )
         return result
@@ -2734,6 +3200,22 @@ class AsyncProjectsUsersRoles(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncProjectsUsersRolesWithRawResponse(AsyncProjectsUsersRoles):
+    """`AsyncProjectsUsersRoles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, projects_users_roles: AsyncProjectsUsersRoles) -> None:
+        super().__init__(projects_users_roles.with_raw_response._client)
+
+
+class AsyncProjectsUsersRolesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncProjectsUsersRoles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, projects_users_roles: AsyncProjectsUsersRoles) -> None:
+        super().__init__(projects_users_roles)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Optional, Sequence
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
     from openai_kit.pagination import AsyncNextCursorPage, SyncNextCursorPage
     from openai_kit.types.admin import (
+        AdminOrganizationRoleDeleteResponse,
         Role,
-        RoleDeletedResource,
     )
 
 
@@ -116,17 +116,31 @@ class Roles(SyncAPIResource):
         self,
         role_id: str,
         **options: Unpack[RequestOptions],
-    ) -> RoleDeletedResource:
+    ) -> AdminOrganizationRoleDeleteResponse:
         """`DELETE /organization/roles/{role_id}`."""
-        from openai_kit.types.admin import RoleDeletedResource
+        from openai_kit.types.admin import AdminOrganizationRoleDeleteResponse
 
-        result: RoleDeletedResource = self._client.request(
+        result: AdminOrganizationRoleDeleteResponse = self._client.request(
             "DELETE",
             f"/organization/roles/{path_param('role_id', role_id)}",
-            cast_to=RoleDeletedResource,
+            cast_to=AdminOrganizationRoleDeleteResponse,
             options=options,
         )
         return result
+
+
+class RolesWithRawResponse(Roles):
+    """`Roles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, roles: Roles) -> None:
+        super().__init__(roles.with_raw_response._client)
+
+
+class RolesWithStreamingResponse(Roles):
+    """`Roles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, roles: Roles) -> None:
+        super().__init__(roles.with_streaming_response._client)
 
 
 class AsyncRoles(AsyncAPIResource):
@@ -226,17 +240,33 @@ class AsyncRoles(AsyncAPIResource):
         self,
         role_id: str,
         **options: Unpack[RequestOptions],
-    ) -> RoleDeletedResource:
+    ) -> AdminOrganizationRoleDeleteResponse:
         """`DELETE /organization/roles/{role_id}`."""
-        from openai_kit.types.admin import RoleDeletedResource
+        from openai_kit.types.admin import AdminOrganizationRoleDeleteResponse
 
-        result: RoleDeletedResource = await self._client.request(
+        result: AdminOrganizationRoleDeleteResponse = await self._client.request(
             "DELETE",
             f"/organization/roles/{path_param('role_id', role_id)}",
-            cast_to=RoleDeletedResource,
+            cast_to=AdminOrganizationRoleDeleteResponse,
             options=options,
         )
         return result
+
+
+class AsyncRolesWithRawResponse(AsyncRoles):
+    """`AsyncRoles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, roles: AsyncRoles) -> None:
+        super().__init__(roles.with_raw_response._client)
+
+
+class AsyncRolesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncRoles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, roles: AsyncRoles) -> None:
+        super().__init__(roles)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

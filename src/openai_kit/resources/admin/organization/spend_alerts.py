@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
@@ -136,6 +136,20 @@ class SpendAlerts(SyncAPIResource):
         return result
 
 
+class SpendAlertsWithRawResponse(SpendAlerts):
+    """`SpendAlerts` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, spend_alerts: SpendAlerts) -> None:
+        super().__init__(spend_alerts.with_raw_response._client)
+
+
+class SpendAlertsWithStreamingResponse(SpendAlerts):
+    """`SpendAlerts` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, spend_alerts: SpendAlerts) -> None:
+        super().__init__(spend_alerts.with_streaming_response._client)
+
+
 class AsyncSpendAlerts(AsyncAPIResource):
     """`client.admin.organization.spend_alerts`."""
 
@@ -250,6 +264,22 @@ class AsyncSpendAlerts(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncSpendAlertsWithRawResponse(AsyncSpendAlerts):
+    """`AsyncSpendAlerts` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, spend_alerts: AsyncSpendAlerts) -> None:
+        super().__init__(spend_alerts.with_raw_response._client)
+
+
+class AsyncSpendAlertsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncSpendAlerts` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, spend_alerts: AsyncSpendAlerts) -> None:
+        super().__init__(spend_alerts)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

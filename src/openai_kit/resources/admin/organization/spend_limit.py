@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import RequestOptions
 if TYPE_CHECKING:
     from openai_kit.types.admin import (
@@ -75,6 +75,20 @@ class SpendLimit(SyncAPIResource):
         return result
 
 
+class SpendLimitWithRawResponse(SpendLimit):
+    """`SpendLimit` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, spend_limit: SpendLimit) -> None:
+        super().__init__(spend_limit.with_raw_response._client)
+
+
+class SpendLimitWithStreamingResponse(SpendLimit):
+    """`SpendLimit` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, spend_limit: SpendLimit) -> None:
+        super().__init__(spend_limit.with_streaming_response._client)
+
+
 class AsyncSpendLimit(AsyncAPIResource):
     """`client.admin.organization.spend_limit`."""
 
@@ -131,6 +145,22 @@ class AsyncSpendLimit(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncSpendLimitWithRawResponse(AsyncSpendLimit):
+    """`AsyncSpendLimit` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, spend_limit: AsyncSpendLimit) -> None:
+        super().__init__(spend_limit.with_raw_response._client)
+
+
+class AsyncSpendLimitWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncSpendLimit` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, spend_limit: AsyncSpendLimit) -> None:
+        super().__init__(spend_limit)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

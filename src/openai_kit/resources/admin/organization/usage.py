@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 if TYPE_CHECKING:
     from openai_kit.types.admin import (
@@ -440,6 +440,20 @@ class Usage(SyncAPIResource):
         return result
 
 
+class UsageWithRawResponse(Usage):
+    """`Usage` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, usage: Usage) -> None:
+        super().__init__(usage.with_raw_response._client)
+
+
+class UsageWithStreamingResponse(Usage):
+    """`Usage` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, usage: Usage) -> None:
+        super().__init__(usage.with_streaming_response._client)
+
+
 class AsyncUsage(AsyncAPIResource):
     """`client.admin.organization.usage`."""
 
@@ -852,6 +866,22 @@ class AsyncUsage(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncUsageWithRawResponse(AsyncUsage):
+    """`AsyncUsage` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, usage: AsyncUsage) -> None:
+        super().__init__(usage.with_raw_response._client)
+
+
+class AsyncUsageWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncUsage` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, usage: AsyncUsage) -> None:
+        super().__init__(usage)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

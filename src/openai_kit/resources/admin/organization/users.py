@@ -9,18 +9,18 @@ from typing import TYPE_CHECKING, Optional, Sequence
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
     from openai_kit.pagination import AsyncConversationCursorPage, SyncConversationCursorPage, AsyncNextCursorPage, SyncNextCursorPage
     from openai_kit.types.admin import (
+        AdminOrganizationUsersRoleCreateResponse,
         OrganizationUser,
         RoleDeleteResponse,
         RoleListResponse,
         RoleRetrieveResponse,
         UserDeleteResponse,
-        UserRoleAssignment,
     )
 
 
@@ -116,6 +116,20 @@ class Users(SyncAPIResource):
         return result
 
 
+class UsersWithRawResponse(Users):
+    """`Users` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, users: Users) -> None:
+        super().__init__(users.with_raw_response._client)
+
+
+class UsersWithStreamingResponse(Users):
+    """`Users` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, users: Users) -> None:
+        super().__init__(users.with_streaming_response._client)
+
+
 class AsyncUsers(AsyncAPIResource):
     """`client.admin.organization.users`."""
 
@@ -208,6 +222,22 @@ class AsyncUsers(AsyncAPIResource):
         return result
 
 
+class AsyncUsersWithRawResponse(AsyncUsers):
+    """`AsyncUsers` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, users: AsyncUsers) -> None:
+        super().__init__(users.with_raw_response._client)
+
+
+class AsyncUsersWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncUsers` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, users: AsyncUsers) -> None:
+        super().__init__(users)
+
+
 class Roles(SyncAPIResource):
     """`client.admin.organization.users.roles`."""
 
@@ -243,17 +273,17 @@ class Roles(SyncAPIResource):
         *,
         role_id: str,
         **options: Unpack[RequestOptions],
-    ) -> UserRoleAssignment:
+    ) -> AdminOrganizationUsersRoleCreateResponse:
         """`POST /organization/users/{user_id}/roles`."""
-        from openai_kit.types.admin import UserRoleAssignment
+        from openai_kit.types.admin import AdminOrganizationUsersRoleCreateResponse
 
-        result: UserRoleAssignment = self._client.request(
+        result: AdminOrganizationUsersRoleCreateResponse = self._client.request(
             "POST",
             f"/organization/users/{path_param('user_id', user_id)}/roles",
             body={
                 "role_id": role_id,
             },
-            cast_to=UserRoleAssignment,
+            cast_to=AdminOrganizationUsersRoleCreateResponse,
             options=options,
         )
         return result
@@ -295,6 +325,20 @@ class Roles(SyncAPIResource):
         return result
 
 
+class RolesWithRawResponse(Roles):
+    """`Roles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, roles: Roles) -> None:
+        super().__init__(roles.with_raw_response._client)
+
+
+class RolesWithStreamingResponse(Roles):
+    """`Roles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, roles: Roles) -> None:
+        super().__init__(roles.with_streaming_response._client)
+
+
 class AsyncRoles(AsyncAPIResource):
     """`client.admin.organization.users.roles`."""
 
@@ -330,17 +374,17 @@ class AsyncRoles(AsyncAPIResource):
         *,
         role_id: str,
         **options: Unpack[RequestOptions],
-    ) -> UserRoleAssignment:
+    ) -> AdminOrganizationUsersRoleCreateResponse:
         """`POST /organization/users/{user_id}/roles`."""
-        from openai_kit.types.admin import UserRoleAssignment
+        from openai_kit.types.admin import AdminOrganizationUsersRoleCreateResponse
 
-        result: UserRoleAssignment = await self._client.request(
+        result: AdminOrganizationUsersRoleCreateResponse = await self._client.request(
             "POST",
             f"/organization/users/{path_param('user_id', user_id)}/roles",
             body={
                 "role_id": role_id,
             },
-            cast_to=UserRoleAssignment,
+            cast_to=AdminOrganizationUsersRoleCreateResponse,
             options=options,
         )
         return result
@@ -380,6 +424,22 @@ class AsyncRoles(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncRolesWithRawResponse(AsyncRoles):
+    """`AsyncRoles` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, roles: AsyncRoles) -> None:
+        super().__init__(roles.with_raw_response._client)
+
+
+class AsyncRolesWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncRoles` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, roles: AsyncRoles) -> None:
+        super().__init__(roles)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

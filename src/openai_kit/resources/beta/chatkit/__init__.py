@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 if TYPE_CHECKING:
     from openai_kit.resources.beta.chatkit.sessions import AsyncSessions
     from openai_kit.resources.beta.chatkit.sessions import Sessions
@@ -32,6 +32,20 @@ class Chatkit(SyncAPIResource):
 
 
 
+class ChatkitWithRawResponse(Chatkit):
+    """`Chatkit` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, chatkit: Chatkit) -> None:
+        super().__init__(chatkit.with_raw_response._client)
+
+
+class ChatkitWithStreamingResponse(Chatkit):
+    """`Chatkit` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, chatkit: Chatkit) -> None:
+        super().__init__(chatkit.with_streaming_response._client)
+
+
 class AsyncChatkit(AsyncAPIResource):
     """`client.beta.chatkit`."""
 
@@ -48,11 +62,39 @@ class AsyncChatkit(AsyncAPIResource):
         return AsyncThreads(self._client)
 
 
+
+class AsyncChatkitWithRawResponse(AsyncChatkit):
+    """`AsyncChatkit` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, chatkit: AsyncChatkit) -> None:
+        super().__init__(chatkit.with_raw_response._client)
+
+
+class AsyncChatkitWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncChatkit` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, chatkit: AsyncChatkit) -> None:
+        super().__init__(chatkit)
+
+
 # the official SDK's names of this module that live elsewhere here
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    pass
+    from openai_kit.resources.beta.chatkit.sessions import (
+        AsyncSessionsWithRawResponse as AsyncSessionsWithRawResponse,
+        AsyncSessionsWithStreamingResponse as AsyncSessionsWithStreamingResponse,
+        SessionsWithRawResponse as SessionsWithRawResponse,
+        SessionsWithStreamingResponse as SessionsWithStreamingResponse,
+    )
+    from openai_kit.resources.beta.chatkit.threads import (
+        AsyncThreadsWithRawResponse as AsyncThreadsWithRawResponse,
+        AsyncThreadsWithStreamingResponse as AsyncThreadsWithStreamingResponse,
+        ThreadsWithRawResponse as ThreadsWithRawResponse,
+        ThreadsWithStreamingResponse as ThreadsWithStreamingResponse,
+    )
 else:
 
     def __getattr__(name: str) -> _typing.Any:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from typing_extensions import Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
@@ -114,6 +114,20 @@ class Threads(SyncAPIResource):
         return result
 
 
+class ThreadsWithRawResponse(Threads):
+    """`Threads` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, threads: Threads) -> None:
+        super().__init__(threads.with_raw_response._client)
+
+
+class ThreadsWithStreamingResponse(Threads):
+    """`Threads` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, threads: Threads) -> None:
+        super().__init__(threads.with_streaming_response._client)
+
+
 class AsyncThreads(AsyncAPIResource):
     """`client.beta.chatkit.threads`."""
 
@@ -205,6 +219,22 @@ class AsyncThreads(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncThreadsWithRawResponse(AsyncThreads):
+    """`AsyncThreads` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, threads: AsyncThreads) -> None:
+        super().__init__(threads.with_raw_response._client)
+
+
+class AsyncThreadsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncThreads` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, threads: AsyncThreads) -> None:
+        super().__init__(threads)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 if TYPE_CHECKING:
     from openai_kit.resources.beta.realtime.sessions import AsyncSessions
     from openai_kit.resources.beta.realtime.sessions import Sessions
@@ -32,6 +32,20 @@ class Realtime(SyncAPIResource):
 
 
 
+class RealtimeWithRawResponse(Realtime):
+    """`Realtime` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, realtime: Realtime) -> None:
+        super().__init__(realtime.with_raw_response._client)
+
+
+class RealtimeWithStreamingResponse(Realtime):
+    """`Realtime` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, realtime: Realtime) -> None:
+        super().__init__(realtime.with_streaming_response._client)
+
+
 class AsyncRealtime(AsyncAPIResource):
     """`client.beta.realtime`."""
 
@@ -48,11 +62,39 @@ class AsyncRealtime(AsyncAPIResource):
         return AsyncTranscriptionSessions(self._client)
 
 
+
+class AsyncRealtimeWithRawResponse(AsyncRealtime):
+    """`AsyncRealtime` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, realtime: AsyncRealtime) -> None:
+        super().__init__(realtime.with_raw_response._client)
+
+
+class AsyncRealtimeWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncRealtime` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, realtime: AsyncRealtime) -> None:
+        super().__init__(realtime)
+
+
 # the official SDK's names of this module that live elsewhere here
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    pass
+    from openai_kit.resources.beta.realtime.sessions import (
+        AsyncSessionsWithRawResponse as AsyncSessionsWithRawResponse,
+        AsyncSessionsWithStreamingResponse as AsyncSessionsWithStreamingResponse,
+        SessionsWithRawResponse as SessionsWithRawResponse,
+        SessionsWithStreamingResponse as SessionsWithStreamingResponse,
+    )
+    from openai_kit.resources.beta.realtime.transcription_sessions import (
+        AsyncTranscriptionSessionsWithRawResponse as AsyncTranscriptionSessionsWithRawResponse,
+        AsyncTranscriptionSessionsWithStreamingResponse as AsyncTranscriptionSessionsWithStreamingResponse,
+        TranscriptionSessionsWithRawResponse as TranscriptionSessionsWithRawResponse,
+        TranscriptionSessionsWithStreamingResponse as TranscriptionSessionsWithStreamingResponse,
+    )
 else:
 
     def __getattr__(name: str) -> _typing.Any:

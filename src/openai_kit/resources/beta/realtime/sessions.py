@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Sequence, Union
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 if TYPE_CHECKING:
     from openai_kit.types.beta.realtime import (
@@ -84,6 +84,20 @@ class Sessions(SyncAPIResource):
         return result
 
 
+class SessionsWithRawResponse(Sessions):
+    """`Sessions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        super().__init__(sessions.with_raw_response._client)
+
+
+class SessionsWithStreamingResponse(Sessions):
+    """`Sessions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        super().__init__(sessions.with_streaming_response._client)
+
+
 class AsyncSessions(AsyncAPIResource):
     """`client.beta.realtime.sessions`."""
 
@@ -136,6 +150,22 @@ class AsyncSessions(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncSessionsWithRawResponse(AsyncSessions):
+    """`AsyncSessions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, sessions: AsyncSessions) -> None:
+        super().__init__(sessions.with_raw_response._client)
+
+
+class AsyncSessionsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncSessions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, sessions: AsyncSessions) -> None:
+        super().__init__(sessions)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 if TYPE_CHECKING:
     from openai_kit.types.realtime import (
@@ -51,6 +51,20 @@ class TranscriptionSessions(SyncAPIResource):
         return result
 
 
+class TranscriptionSessionsWithRawResponse(TranscriptionSessions):
+    """`TranscriptionSessions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, transcription_sessions: TranscriptionSessions) -> None:
+        super().__init__(transcription_sessions.with_raw_response._client)
+
+
+class TranscriptionSessionsWithStreamingResponse(TranscriptionSessions):
+    """`TranscriptionSessions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, transcription_sessions: TranscriptionSessions) -> None:
+        super().__init__(transcription_sessions.with_streaming_response._client)
+
+
 class AsyncTranscriptionSessions(AsyncAPIResource):
     """`client.beta.realtime.transcription_sessions`."""
 
@@ -81,6 +95,22 @@ class AsyncTranscriptionSessions(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncTranscriptionSessionsWithRawResponse(AsyncTranscriptionSessions):
+    """`AsyncTranscriptionSessions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, transcription_sessions: AsyncTranscriptionSessions) -> None:
+        super().__init__(transcription_sessions.with_raw_response._client)
+
+
+class AsyncTranscriptionSessionsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncTranscriptionSessions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, transcription_sessions: AsyncTranscriptionSessions) -> None:
+        super().__init__(transcription_sessions)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 if TYPE_CHECKING:
     from openai_kit.resources.fine_tuning.alpha.graders import AsyncGraders
     from openai_kit.resources.fine_tuning.alpha.graders import Graders
@@ -24,6 +24,20 @@ class Alpha(SyncAPIResource):
 
 
 
+class AlphaWithRawResponse(Alpha):
+    """`Alpha` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, alpha: Alpha) -> None:
+        super().__init__(alpha.with_raw_response._client)
+
+
+class AlphaWithStreamingResponse(Alpha):
+    """`Alpha` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, alpha: Alpha) -> None:
+        super().__init__(alpha.with_streaming_response._client)
+
+
 class AsyncAlpha(AsyncAPIResource):
     """`client.fine_tuning.alpha`."""
 
@@ -34,11 +48,33 @@ class AsyncAlpha(AsyncAPIResource):
         return AsyncGraders(self._client)
 
 
+
+class AsyncAlphaWithRawResponse(AsyncAlpha):
+    """`AsyncAlpha` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, alpha: AsyncAlpha) -> None:
+        super().__init__(alpha.with_raw_response._client)
+
+
+class AsyncAlphaWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncAlpha` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, alpha: AsyncAlpha) -> None:
+        super().__init__(alpha)
+
+
 # the official SDK's names of this module that live elsewhere here
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    pass
+    from openai_kit.resources.fine_tuning.alpha.graders import (
+        AsyncGradersWithRawResponse as AsyncGradersWithRawResponse,
+        AsyncGradersWithStreamingResponse as AsyncGradersWithStreamingResponse,
+        GradersWithRawResponse as GradersWithRawResponse,
+        GradersWithStreamingResponse as GradersWithStreamingResponse,
+    )
 else:
 
     def __getattr__(name: str) -> _typing.Any:

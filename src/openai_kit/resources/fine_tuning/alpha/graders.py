@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Dict, Union
 
 from typing_extensions import Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 if TYPE_CHECKING:
     from openai_kit.types.evals import (
@@ -72,6 +72,20 @@ class Graders(SyncAPIResource):
         return result
 
 
+class GradersWithRawResponse(Graders):
+    """`Graders` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, graders: Graders) -> None:
+        super().__init__(graders.with_raw_response._client)
+
+
+class GradersWithStreamingResponse(Graders):
+    """`Graders` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, graders: Graders) -> None:
+        super().__init__(graders.with_streaming_response._client)
+
+
 class AsyncGraders(AsyncAPIResource):
     """`client.fine_tuning.alpha.graders`."""
 
@@ -118,6 +132,22 @@ class AsyncGraders(AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncGradersWithRawResponse(AsyncGraders):
+    """`AsyncGraders` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, graders: AsyncGraders) -> None:
+        super().__init__(graders.with_raw_response._client)
+
+
+class AsyncGradersWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncGraders` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, graders: AsyncGraders) -> None:
+        super().__init__(graders)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

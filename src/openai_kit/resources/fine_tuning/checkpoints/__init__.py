@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 if TYPE_CHECKING:
     from openai_kit.resources.fine_tuning.checkpoints.permissions import AsyncPermissions
     from openai_kit.resources.fine_tuning.checkpoints.permissions import Permissions
@@ -24,6 +24,20 @@ class Checkpoints(SyncAPIResource):
 
 
 
+class CheckpointsWithRawResponse(Checkpoints):
+    """`Checkpoints` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, checkpoints: Checkpoints) -> None:
+        super().__init__(checkpoints.with_raw_response._client)
+
+
+class CheckpointsWithStreamingResponse(Checkpoints):
+    """`Checkpoints` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, checkpoints: Checkpoints) -> None:
+        super().__init__(checkpoints.with_streaming_response._client)
+
+
 class AsyncCheckpoints(AsyncAPIResource):
     """`client.fine_tuning.checkpoints`."""
 
@@ -34,11 +48,33 @@ class AsyncCheckpoints(AsyncAPIResource):
         return AsyncPermissions(self._client)
 
 
+
+class AsyncCheckpointsWithRawResponse(AsyncCheckpoints):
+    """`AsyncCheckpoints` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, checkpoints: AsyncCheckpoints) -> None:
+        super().__init__(checkpoints.with_raw_response._client)
+
+
+class AsyncCheckpointsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncCheckpoints` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, checkpoints: AsyncCheckpoints) -> None:
+        super().__init__(checkpoints)
+
+
 # the official SDK's names of this module that live elsewhere here
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    pass
+    from openai_kit.resources.fine_tuning.checkpoints.permissions import (
+        AsyncPermissionsWithRawResponse as AsyncPermissionsWithRawResponse,
+        AsyncPermissionsWithStreamingResponse as AsyncPermissionsWithStreamingResponse,
+        PermissionsWithRawResponse as PermissionsWithRawResponse,
+        PermissionsWithStreamingResponse as PermissionsWithStreamingResponse,
+    )
 else:
 
     def __getattr__(name: str) -> _typing.Any:

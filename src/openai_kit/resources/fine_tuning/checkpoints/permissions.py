@@ -8,14 +8,15 @@ from typing import TYPE_CHECKING, Sequence
 
 from typing_extensions import Literal, Unpack
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._sdk_helpers.extras import AsyncPermissionsHelpers, PermissionsHelpers
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
 if TYPE_CHECKING:
+    from openai_kit._pagination import AsyncPage, SyncPage
     from openai_kit.pagination import AsyncConversationCursorPage, SyncConversationCursorPage
     from openai_kit.types.fine_tuning import (
-        ListFineTuningCheckpointPermissionResponse,
+        PermissionCreateResponse,
         PermissionDeleteResponse,
         PermissionListResponse,
     )
@@ -58,17 +59,17 @@ class Permissions(PermissionsHelpers, SyncAPIResource):
         *,
         project_ids: Sequence[str],
         **options: Unpack[RequestOptions],
-    ) -> ListFineTuningCheckpointPermissionResponse:
+    ) -> SyncPage[PermissionCreateResponse]:
         """`POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions`."""
-        from openai_kit.types.fine_tuning import ListFineTuningCheckpointPermissionResponse
+        from openai_kit.types.fine_tuning import PermissionCreateResponse
 
-        result: ListFineTuningCheckpointPermissionResponse = self._client.request(
-            "POST",
+        result: SyncPage[PermissionCreateResponse] = self._client.get_api_list(
             f"/fine_tuning/checkpoints/{path_param('fine_tuned_model_checkpoint', fine_tuned_model_checkpoint)}/permissions",
+            model=PermissionCreateResponse,
             body={
                 "project_ids": project_ids,
             },
-            cast_to=ListFineTuningCheckpointPermissionResponse,
+            method="POST",
             options=options,
         )
         return result
@@ -90,6 +91,20 @@ class Permissions(PermissionsHelpers, SyncAPIResource):
             options=options,
         )
         return result
+
+
+class PermissionsWithRawResponse(Permissions):
+    """`Permissions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, permissions: Permissions) -> None:
+        super().__init__(permissions.with_raw_response._client)
+
+
+class PermissionsWithStreamingResponse(Permissions):
+    """`Permissions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, permissions: Permissions) -> None:
+        super().__init__(permissions.with_streaming_response._client)
 
 
 class AsyncPermissions(AsyncPermissionsHelpers, AsyncAPIResource):
@@ -123,23 +138,23 @@ class AsyncPermissions(AsyncPermissionsHelpers, AsyncAPIResource):
         )
         return result
 
-    async def create(
+    def create(
         self,
         fine_tuned_model_checkpoint: str,
         *,
         project_ids: Sequence[str],
         **options: Unpack[RequestOptions],
-    ) -> ListFineTuningCheckpointPermissionResponse:
+    ) -> AsyncPage[PermissionCreateResponse]:
         """`POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions`."""
-        from openai_kit.types.fine_tuning import ListFineTuningCheckpointPermissionResponse
+        from openai_kit.types.fine_tuning import PermissionCreateResponse
 
-        result: ListFineTuningCheckpointPermissionResponse = await self._client.request(
-            "POST",
+        result: AsyncPage[PermissionCreateResponse] = self._client.get_api_list(
             f"/fine_tuning/checkpoints/{path_param('fine_tuned_model_checkpoint', fine_tuned_model_checkpoint)}/permissions",
+            model=PermissionCreateResponse,
             body={
                 "project_ids": project_ids,
             },
-            cast_to=ListFineTuningCheckpointPermissionResponse,
+            method="POST",
             options=options,
         )
         return result
@@ -161,6 +176,22 @@ class AsyncPermissions(AsyncPermissionsHelpers, AsyncAPIResource):
             options=options,
         )
         return result
+
+
+class AsyncPermissionsWithRawResponse(AsyncPermissions):
+    """`AsyncPermissions` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, permissions: AsyncPermissions) -> None:
+        super().__init__(permissions.with_raw_response._client)
+
+
+class AsyncPermissionsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncPermissions` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, permissions: AsyncPermissions) -> None:
+        super().__init__(permissions)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from openai_kit._resource import AsyncAPIResource, SyncAPIResource
+from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 if TYPE_CHECKING:
     from openai_kit.resources.realtime.translations.client_secrets import AsyncClientSecrets
     from openai_kit.resources.realtime.translations.client_secrets import ClientSecrets
@@ -24,6 +24,20 @@ class Translations(SyncAPIResource):
 
 
 
+class TranslationsWithRawResponse(Translations):
+    """`Translations` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, translations: Translations) -> None:
+        super().__init__(translations.with_raw_response._client)
+
+
+class TranslationsWithStreamingResponse(Translations):
+    """`Translations` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, translations: Translations) -> None:
+        super().__init__(translations.with_streaming_response._client)
+
+
 class AsyncTranslations(AsyncAPIResource):
     """`client.realtime.translations`."""
 
@@ -34,11 +48,33 @@ class AsyncTranslations(AsyncAPIResource):
         return AsyncClientSecrets(self._client)
 
 
+
+class AsyncTranslationsWithRawResponse(AsyncTranslations):
+    """`AsyncTranslations` as `with_raw_response` gives it (the official SDK's class name)."""
+
+    def __init__(self, translations: AsyncTranslations) -> None:
+        super().__init__(translations.with_raw_response._client)
+
+
+class AsyncTranslationsWithStreamingResponse(AsyncStreamingResponseView):
+    """`AsyncTranslations` as `with_streaming_response` gives it (the official SDK's class name)."""
+
+    __slots__ = ()
+
+    def __init__(self, translations: AsyncTranslations) -> None:
+        super().__init__(translations)
+
+
 # the official SDK's names of this module that live elsewhere here
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    pass
+    from openai_kit.resources.realtime.translations.client_secrets import (
+        AsyncClientSecretsWithRawResponse as AsyncClientSecretsWithRawResponse,
+        AsyncClientSecretsWithStreamingResponse as AsyncClientSecretsWithStreamingResponse,
+        ClientSecretsWithRawResponse as ClientSecretsWithRawResponse,
+        ClientSecretsWithStreamingResponse as ClientSecretsWithStreamingResponse,
+    )
 else:
 
     def __getattr__(name: str) -> _typing.Any:

@@ -1,0 +1,164 @@
+"""Classes that report the official SDK's class name and module (``openai_kit._models.official_name``).
+
+Two kinds: a subclass under a unique identifier where the official SDK has several classes of one name
+(``Group`` of organization groups; ``Message`` of threads, while ``types.responses`` has its own
+``Message``), and a union member renamed in place (``OutputMessage`` is the official
+``ResponseOutputMessage``). Either way ``repr``, ``type(x).__name__``, pickling, the official import
+path, ``isinstance`` and pydantic's schema agree. Results come from the spec-validating server.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pickle
+from typing import Any
+
+import openai
+import pydantic
+import pytest
+
+from openai_kit import OpenAI
+
+from .spec_server import API_KEY, SpecServer
+
+
+@pytest.fixture
+def official(spec_server: SpecServer) -> Any:
+    c = openai.OpenAI(api_key=API_KEY, admin_api_key=API_KEY, base_url=spec_server.base_url, max_retries=0)
+    yield c
+    c.close()
+
+
+def _same_everywhere(value: Any, name: str, module: str) -> None:
+    cls = type(value)
+    assert (cls.__name__, cls.__qualname__, cls.__module__) == (name, name, module)
+    # the official module path serves this very class, so pickle finds it
+    assert getattr(importlib.import_module(module), name) is cls
+    copy = pickle.loads(pickle.dumps(value))
+    assert type(copy) is cls and copy == value
+    assert copy.model_dump() == value.model_dump()
+    assert repr(value).startswith(f"{name}(")
+    assert cls.model_json_schema()["title"] == name
+
+
+def test_a_shared_official_name_is_a_class_of_its_own(client: OpenAI, official: Any) -> None:
+    from openai_kit.types.admin.organization import Group as ExportedGroup
+
+    from openai_kit.types.admin import AdminOrganizationGroup, GroupResponse
+
+    group = client.admin.organization.groups.create(name="g")
+    _same_everywhere(group, "Group", "openai_kit.types.admin.organization.group")
+    assert type(group) is AdminOrganizationGroup and isinstance(group, GroupResponse)
+    assert ExportedGroup is AdminOrganizationGroup  # the package re-exports it, as the official one does
+    assert group.model_dump() == official.admin.organization.groups.create(name="g").model_dump()
+
+
+def test_two_official_classes_of_one_name_stay_two(client: OpenAI) -> None:
+    """``UserDeleteResponse`` of group users and of project users: one name, two modules, two classes."""
+    group_user = client.admin.organization.groups.users.delete("user_1", group_id="group_1")
+    project_user = client.admin.organization.projects.users.delete("user_1", project_id="proj_1")
+    assert type(group_user).__name__ == type(project_user).__name__ == "UserDeleteResponse"
+    _same_everywhere(
+        group_user, "UserDeleteResponse", "openai_kit.types.admin.organization.groups.user_delete_response"
+    )
+    _same_everywhere(
+        project_user,
+        "UserDeleteResponse",
+        "openai_kit.types.admin.organization.projects.user_delete_response",
+    )
+    assert type(group_user) is not type(project_user)
+
+
+def test_thread_messages_are_messages(client: OpenAI) -> None:
+    from openai_kit.types.responses import Message as ResponsesMessage
+
+    with pytest.warns(DeprecationWarning):
+        message = client.beta.threads.messages.retrieve("msg_1", thread_id="thread_1")
+    _same_everywhere(message, "Message", "openai_kit.types.beta.threads.message")
+    assert type(message) is not ResponsesMessage
+
+
+def test_page_items_of_a_union_have_the_official_member_names(client: OpenAI, official: Any) -> None:
+    from openai_kit.types.responses import InputMessageResource, ResponseInputMessageItem
+
+    items = list(client.responses.input_items.list("resp_1").data)
+    theirs = list(official.responses.input_items.list("resp_1").data)
+    assert [type(i).__name__ for i in items] == [type(i).__name__ for i in theirs]
+    first = items[0]
+    _same_everywhere(
+        first, "ResponseInputMessageItem", "openai_kit.types.responses.response_input_message_item"
+    )
+    # renamed in place: the spec's name and the official one are one class
+    assert ResponseInputMessageItem is InputMessageResource and isinstance(first, InputMessageResource)
+
+
+def test_a_renamed_member_keeps_its_name_in_other_results(client: OpenAI) -> None:
+    """``OutputMessage`` is ``ResponseOutputMessage`` in a Response's ``output`` too (as officially)."""
+    from openai_kit.types.responses import OutputMessage, ResponseOutputMessage
+
+    assert OutputMessage is ResponseOutputMessage
+    assert OutputMessage.__name__ == "ResponseOutputMessage"
+    message = OutputMessage.model_validate(
+        {"id": "m", "type": "message", "role": "assistant", "status": "completed", "content": []}
+    )
+    _same_everywhere(message, "ResponseOutputMessage", "openai_kit.types.responses.response_output_message")
+
+
+def test_checkpoint_permission_create_is_a_page(client: OpenAI, official: Any) -> None:
+    ckpt = "ft:gpt-4o-mini:org:custom:abc:ckpt-step-1"
+    page = client.fine_tuning.checkpoints.permissions.create(ckpt, project_ids=["proj_1"])
+    theirs = official.fine_tuning.checkpoints.permissions.create(ckpt, project_ids=["proj_1"])
+    assert type(page).__name__ == "SyncPage" and isinstance(theirs, openai.pagination.SyncPage)
+    assert [type(p).__name__ for p in page] == [type(p).__name__ for p in theirs] != []
+    assert [p.model_dump() for p in page] == [p.model_dump() for p in theirs]
+
+
+def test_the_official_raw_and_streaming_wrapper_classes(client: OpenAI) -> None:
+    """``CompletionsWithRawResponse(client.chat.completions)`` and friends, from the official module path:
+    each is the resource's ``with_raw_response`` / ``with_streaming_response`` view."""
+    from openai_kit.resources.models import ModelsWithRawResponse, ModelsWithStreamingResponse
+
+    raw = ModelsWithRawResponse(client.models)
+    response = raw.list()
+    assert type(response).__name__ == type(client.models.with_raw_response.list()).__name__
+    assert response.status_code == 200 and type(response.parse()).__name__ == "SyncPage"
+    with ModelsWithStreamingResponse(client.models).list() as streamed:
+        assert not streamed.is_closed and type(streamed.parse()).__name__ == "SyncPage"
+    assert streamed.is_closed
+    # the official package exports them from the resource's package (its module has only the resource)
+    assert hasattr(openai.resources.chat, "CompletionsWithRawResponse")
+    chat = importlib.import_module("openai_kit.resources.chat")
+    from openai_kit.resources.chat.completions import Completions, CompletionsWithRawResponse
+
+    assert chat.CompletionsWithRawResponse is CompletionsWithRawResponse
+    assert isinstance(CompletionsWithRawResponse(client.chat.completions), Completions)
+
+
+async def test_the_async_wrapper_classes(spec_server: SpecServer) -> None:
+    from openai_kit import AsyncOpenAI
+    from openai_kit.resources.models import AsyncModelsWithRawResponse, AsyncModelsWithStreamingResponse
+
+    async with AsyncOpenAI(api_key=API_KEY, base_url=spec_server.base_url, max_retries=0) as aclient:
+        response = await AsyncModelsWithRawResponse(aclient.models).list()
+        assert response.status_code == 200 and type(response.parse()).__name__ == "AsyncPage"
+        async with AsyncModelsWithStreamingResponse(aclient.models).list() as streamed:
+            assert not streamed.is_closed
+            assert type(await streamed.parse()).__name__ == "AsyncPage"
+        assert streamed.is_closed
+
+
+def test_every_renamed_class_builds_and_is_served_by_its_official_path() -> None:
+    """Schemas are built on first use, after the rename, resolving names in the class's module: every
+    class that reports an official module still builds, and that module path serves the very class."""
+    import openai_kit.types as kt
+
+    index: dict[str, str] = kt._INDEX  # type: ignore[attr-defined]
+    areas = {f"openai_kit.types.{area}" for area in index.values()} | {"openai_kit.types._base"}
+    renamed = []
+    for name, area in sorted(index.items()):
+        cls = getattr(importlib.import_module(f"openai_kit.types.{area}"), name)
+        if isinstance(cls, type) and issubclass(cls, pydantic.BaseModel) and cls.__module__ not in areas:
+            renamed.append(cls)
+            assert cls.model_json_schema()["title"] == cls.__name__
+            assert getattr(importlib.import_module(cls.__module__), cls.__qualname__) is cls
+    assert len(renamed) > 100
