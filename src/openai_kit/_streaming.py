@@ -52,6 +52,7 @@ def not_streamed_error(response: Response) -> APIResponseValidationError:
 
 
 _T = TypeVar("_T")
+_UNSET: Any = object()  # no cast looked up yet
 
 
 class Enveloped:
@@ -82,7 +83,6 @@ class _EventParser(Generic[_T]):
         "last_event",
         "last_named",
         "request",
-        "seen",
         "strict",
     )
 
@@ -95,9 +95,8 @@ class _EventParser(Generic[_T]):
         self.last_event = time.monotonic()
         self.last_named = False
         self.request = response.request
-        self.seen = 0
         self._fast: Callable[[bytes], Any] | None = None
-        self._fast_cast: Any = None
+        self._fast_cast: Any = _UNSET  # the cast _fast was looked up for
 
     def feed(self, chunk: bytes) -> list[bytes | ServerSentEvent]:
         """The events of ``chunk``; an event with data and no name comes as the bytes of its data (see
@@ -116,30 +115,33 @@ class _EventParser(Generic[_T]):
 
     def parse_data(self, data: bytes) -> _T:
         """:meth:`parse` of an unnamed event given as the bytes of its data. A model (or other typed) cast
-        validates the bytes directly with a validator looked up once per stream; everything else, and any
+        validates the bytes directly with a validator looked up once per cast; everything else, and any
         failure, goes through :meth:`parse`, so errors and odd payloads are handled in one place."""
-        cast = self.cast
-        fast = self._fast
-        if fast is None or self._fast_cast is not cast:
-            if (
-                cast is None
-                or cast is object
-                or cast is dict
-                or cast is ServerSentEvent
-                or type(cast) is Enveloped
-            ):
-                return self.parse(self._event(data))
-            fast = self._fast = json_validator(cast, strict=self.strict)
-            self._fast_cast = cast
-        if data.startswith(b'{"error"'):
+        fast = self._fast if self._fast_cast is self.cast else self._fast_validator()
+        if fast is None or data.startswith(b'{"error"'):
             return self.parse(self._event(data))
         try:
             value = fast(data)
         except ValueError:
             return self.parse(self._event(data))  # reported (or recovered: invalid UTF-8) there
-        self.seen += 1
         self.last_named = False
         return value  # type: ignore[no-any-return]
+
+    def _fast_validator(self) -> Callable[[bytes], Any] | None:
+        """The bytes-to-object validator of the current cast, or None when :meth:`parse` must decide
+        (untyped casts, raw events, enveloped events); looked up again when the cast changes."""
+        cast = self._fast_cast = self.cast
+        if (
+            cast is None
+            or cast is object
+            or cast is dict
+            or cast is ServerSentEvent
+            or type(cast) is Enveloped
+        ):
+            self._fast = None
+        else:
+            self._fast = json_validator(cast, strict=self.strict)
+        return self._fast
 
     def _event(self, data: bytes) -> ServerSentEvent:
         decoder = self.decoder
@@ -157,7 +159,6 @@ class _EventParser(Generic[_T]):
                 url=self.request.url,
                 body=body,
             )
-        self.seen += 1
         self.last_named = sse.event is not None
         cast = self.cast
         if cast is ServerSentEvent:
