@@ -260,6 +260,26 @@ def _group_value(line: Doc, name: str) -> Any:
     return line.get(name)
 
 
+def _bucket(window: _Window, start: int, groups: dict[Any, Doc]) -> Doc:
+    """One time bucket of a usage or costs page."""
+    return {
+        "object": "bucket",
+        "start_time": start,
+        "end_time": start + window.width,
+        "results": list(groups.values()),
+    }
+
+
+def _page(window: _Window, buckets: list[Doc]) -> Doc:
+    """A usage or costs page: its buckets and the cursor of the next one."""
+    return {
+        "object": "page",
+        "data": buckets,
+        "has_more": window.next_page is not None,
+        "next_page": window.next_page,
+    }
+
+
 def _usage_handler(usage: Usage) -> Callable[[Request], Any]:
     async def handler(request: Request) -> Response:
         state = state_of(request)
@@ -282,22 +302,8 @@ def _usage_handler(usage: Usage) -> Callable[[Request], Any]:
                 for name, value in line["counts"].items():
                     if name in usage.counts:
                         result[name] += value
-            buckets.append(
-                {
-                    "object": "bucket",
-                    "start_time": start,
-                    "end_time": start + window.width,
-                    "results": list(groups.values()),
-                }
-            )
-        return ok(
-            {
-                "object": "page",
-                "data": buckets,
-                "has_more": window.next_page is not None,
-                "next_page": window.next_page,
-            }
-        )
+            buckets.append(_bucket(window, start, groups))
+        return ok(_page(window, buckets))
 
     return handler
 
@@ -336,22 +342,8 @@ async def costs(request: Request) -> Response:
                 if "line_item" in group_by:
                     result["quantity"] = result.get("quantity", 0) + quantity
                     result["quantity_unit"] = "tokens" if count.endswith("tokens") else count
-        buckets.append(
-            {
-                "object": "bucket",
-                "start_time": start,
-                "end_time": start + window.width,
-                "results": list(groups.values()),
-            }
-        )
-    return ok(
-        {
-            "object": "page",
-            "data": buckets,
-            "has_more": window.next_page is not None,
-            "next_page": window.next_page,
-        }
-    )
+        buckets.append(_bucket(window, start, groups))
+    return ok(_page(window, buckets))
 
 
 ROUTES = [
