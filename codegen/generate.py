@@ -32,6 +32,7 @@ AREA_PRIORITY = [
     "batches",
     "vector_stores",
     "containers",
+    "graders",
     "responses",
     "conversations",
     "realtime",
@@ -407,6 +408,11 @@ def assign_modules(spec: dict[str, Any], ops: list[tuple[tuple[str, ...], dict[s
         _refs(op, found)
         for x in sorted(found):
             mark(x, area)
+    # graders (and what they hold) serve evals and fine-tuning jobs alike: a module of their own, so a
+    # fine-tuning job does not import the evals area (which imports the Responses types) to get them
+    for n in schemas:
+        if n.startswith("Grader"):
+            mark(n, "graders")
     reached_by_ops = set(reach)
     for n in schemas:
         if n not in reached_by_ops:

@@ -111,6 +111,21 @@ def test_chat_loads_only_chat() -> None:
     ), loaded
 
 
+def test_fine_tuning_jobs_load_neither_evals_nor_responses() -> None:
+    """A fine-tuning job holds graders; they live in ``types.graders`` (as in the official SDK), so the job's
+    area does not import the evals area and, through it, the Responses types (~90 ms at first use)."""
+    out = _run(
+        "import sys, openai_kit\n"
+        "c = openai_kit.OpenAI(api_key='k', base_url='http://127.0.0.1:9')\n"
+        "c.fine_tuning.jobs\n"
+        "from openai_kit.types.fine_tuning import FineTuningJob\n"
+        "print(sorted(m for m in sys.modules if m.startswith('openai_kit.types')))"
+    )
+    loaded = eval(out)
+    assert "openai_kit.types.fine_tuning" in loaded and "openai_kit.types.graders" in loaded
+    assert "openai_kit.types.evals" not in loaded and "openai_kit.types.responses" not in loaded, loaded
+
+
 def test_import_time_budget() -> None:
     best = min(
         float(_run("import time; t = time.perf_counter(); import openai_kit; print(time.perf_counter() - t)"))

@@ -11,6 +11,10 @@ from openai_kit.types.chat import (
     ChatCompletionTool,
     ChatCompletionToolParam,
 )
+from openai_kit.types.graders import (
+    EvalItem,
+    EvalItemParam,
+)
 from openai_kit.types.responses import (
     EasyInputMessage,
     EasyInputMessageParam,
@@ -20,8 +24,6 @@ from openai_kit.types.responses import (
     ToolParam,
 )
 from openai_kit.types.shared import (
-    InputTextContent,
-    InputTextContentParam,
     Metadata,
     MetadataParam,
     ReasoningEffort,
@@ -33,48 +35,6 @@ from openai_kit.types.shared import (
     ResponseFormatText,
     ResponseFormatTextParam,
 )
-
-
-EvalItemContentTextParam: TypeAlias = str
-
-
-class EvalItemContentOutputTextParam(TypedDict, total=False):
-    type: Required[Literal["output_text"]]
-    text: Required[str]
-
-
-class EvalItemInputImageParam(TypedDict, total=False):
-    type: Required[Literal["input_image"]]
-    image_url: Required[str]
-    detail: str
-
-
-class InputAudioInputAudioParam(TypedDict, total=False):
-    data: Required[str]
-    format: Required[Literal["mp3", "wav"]]
-
-
-class InputAudioParam(TypedDict, total=False):
-    type: Required[Literal["input_audio"]]
-    input_audio: Required[InputAudioInputAudioParam]
-
-
-EvalItemContentItemParam: TypeAlias = Union[EvalItemContentTextParam, InputTextContentParam, EvalItemContentOutputTextParam, EvalItemInputImageParam, InputAudioParam]
-
-
-EvalItemContentArrayParam: TypeAlias = Sequence[EvalItemContentItemParam]
-
-
-EvalItemContentParam: TypeAlias = Union[EvalItemContentItemParam, EvalItemContentArrayParam]
-
-
-class EvalItemParam(TypedDict, total=False):
-    role: Required[Literal["user", "assistant", "system", "developer"]]
-    content: Required[EvalItemContentParam]
-    type: Literal["message"]
-
-
-AgentSessionInputMessageParam: TypeAlias = EvalItemParam
 
 
 class CreateEvalItemParamSimpleInputMessageParam(TypedDict, total=False):
@@ -131,69 +91,12 @@ class CreateEvalJsonlRunDataSourceParam(TypedDict, total=False):
 CreateEvalJSONLRunDataSourceParam: TypeAlias = CreateEvalJsonlRunDataSourceParam
 
 
-DecisionInputMessageParam: TypeAlias = EvalItemParam
-
-
-class EvalItemInputImage(BaseModel):
-    type: Literal["input_image"]
-    image_url: str
-    detail: Optional[str] = None
-
-
-DecisionQuestionInputImage: TypeAlias = EvalItemInputImage
-
-
 class EvalApiError(BaseModel):
     code: str
     message: str
 
 
 EvalAPIError: TypeAlias = EvalApiError
-
-
-EvalItemContentText: TypeAlias = str
-
-
-class EvalItemContentOutputText(BaseModel):
-    type: Literal["output_text"]
-    text: str
-
-
-class InputAudioInputAudio(BaseModel):
-    data: str
-    format: Union[Literal["mp3", "wav"], str]
-
-
-class InputAudio(BaseModel):
-    type: Literal["input_audio"]
-    input_audio: InputAudioInputAudio
-
-
-EvalItemContentItem: TypeAlias = Union[EvalItemContentText, InputTextContent, EvalItemContentOutputText, EvalItemInputImage, InputAudio]
-
-
-EvalItemContentArray: TypeAlias = List[EvalItemContentItem]
-
-
-EvalItemContent: TypeAlias = Union[EvalItemContentItem, EvalItemContentArray]
-
-
-class EvalItem(BaseModel):
-    role: Union[Literal["user", "assistant", "system", "developer"], str]
-    content: EvalItemContent
-    type: Optional[Literal["message"]] = None
-
-
-class GraderLabelModel(BaseModel):
-    type: Literal["label_model"]
-    name: str
-    model: str
-    input: List[EvalItem]
-    labels: List[str]
-    passing_labels: List[str]
-
-
-LabelModelGrader: TypeAlias = GraderLabelModel
 
 
 class CreateEvalLabelModelGraderParam(TypedDict, total=False):
@@ -206,116 +109,6 @@ class CreateEvalLabelModelGraderParam(TypedDict, total=False):
 
 
 LabelModelGraderParam: TypeAlias = CreateEvalLabelModelGraderParam
-
-
-OutputText: TypeAlias = EvalItemContentOutputText
-
-
-class GraderPython(BaseModel):
-    type: Literal["python"]
-    name: str
-    source: str
-    image_tag: Optional[str] = None
-
-
-PythonGrader: TypeAlias = GraderPython
-
-
-class GraderPythonParam(TypedDict, total=False):
-    type: Required[Literal["python"]]
-    name: Required[str]
-    source: Required[str]
-    image_tag: str
-
-
-PythonGraderParam: TypeAlias = GraderPythonParam
-
-
-ResponseInputAudioParam: TypeAlias = InputAudioParam
-
-
-class GraderScoreModelSamplingParams(BaseModel):
-    seed: Optional[int] = None
-    top_p: Optional[float] = None
-    temperature: Optional[float] = None
-    max_completions_tokens: Optional[int] = None
-    reasoning_effort: Optional[ReasoningEffort] = None
-
-
-class GraderScoreModel(BaseModel):
-    type: Literal["score_model"]
-    name: str
-    model: str
-    sampling_params: Optional[GraderScoreModelSamplingParams] = None
-    input: List[EvalItem]
-    range: Optional[List[float]] = None
-
-
-ScoreModelGrader: TypeAlias = GraderScoreModel
-
-
-class GraderScoreModelSamplingParamsParam(TypedDict, total=False):
-    seed: Optional[int]
-    top_p: Optional[float]
-    temperature: Optional[float]
-    max_completions_tokens: Optional[int]
-    reasoning_effort: ReasoningEffortParam
-
-
-class GraderScoreModelParam(TypedDict, total=False):
-    type: Required[Literal["score_model"]]
-    name: Required[str]
-    model: Required[str]
-    sampling_params: GraderScoreModelSamplingParamsParam
-    input: Required[Sequence[EvalItemParam]]
-    range: Sequence[float]
-
-
-ScoreModelGraderParam: TypeAlias = GraderScoreModelParam
-
-
-class GraderStringCheck(BaseModel):
-    type: Literal["string_check"]
-    name: str
-    input: str
-    reference: str
-    operation: Union[Literal["eq", "ne", "like", "ilike"], str]
-
-
-StringCheckGrader: TypeAlias = GraderStringCheck
-
-
-class GraderStringCheckParam(TypedDict, total=False):
-    type: Required[Literal["string_check"]]
-    name: Required[str]
-    input: Required[str]
-    reference: Required[str]
-    operation: Required[Literal["eq", "ne", "like", "ilike"]]
-
-
-StringCheckGraderParam: TypeAlias = GraderStringCheckParam
-
-
-class GraderTextSimilarity(BaseModel):
-    type: Literal["text_similarity"]
-    name: str
-    input: str
-    reference: str
-    evaluation_metric: Union[Literal["cosine", "fuzzy_match", "bleu", "gleu", "meteor", "rouge_1", "rouge_2", "rouge_3", "rouge_4", "rouge_5", "rouge_l"], str]
-
-
-TextSimilarityGrader: TypeAlias = GraderTextSimilarity
-
-
-class GraderTextSimilarityParam(TypedDict, total=False):
-    type: Required[Literal["text_similarity"]]
-    name: Required[str]
-    input: Required[str]
-    reference: Required[str]
-    evaluation_metric: Required[Literal["cosine", "fuzzy_match", "bleu", "gleu", "meteor", "rouge_1", "rouge_2", "rouge_3", "rouge_4", "rouge_5", "rouge_l"]]
-
-
-TextSimilarityGraderParam: TypeAlias = GraderTextSimilarityParam
 
 
 class CreateEvalCompletionsRunDataSourceInputMessagesTemplate(BaseModel):
@@ -752,15 +545,6 @@ class EvalsRunsDeleteResponse(BaseModel):
     object: Optional[str] = None
     deleted: Optional[bool] = None
     run_id: Optional[str] = None
-
-
-class GraderLabelModelParam(TypedDict, total=False):
-    type: Required[Literal["label_model"]]
-    name: Required[str]
-    model: Required[str]
-    input: Required[Sequence[EvalItemParam]]
-    labels: Required[Sequence[str]]
-    passing_labels: Required[Sequence[str]]
 
 
 class OutputItemListResponse(EvalRunOutputItem):

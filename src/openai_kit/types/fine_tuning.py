@@ -8,9 +8,9 @@ from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit._model_helpers import FineTuningJobHelpers
 from openai_kit.types._base import BaseModel, UnknownObject
-from openai_kit.types.evals import (
-    GraderLabelModel,
-    GraderLabelModelParam,
+from openai_kit.types.graders import (
+    GraderMulti,
+    GraderMultiParam,
     GraderPython,
     GraderPythonParam,
     GraderScoreModel,
@@ -78,26 +78,6 @@ FineTuningJobWandbIntegration: TypeAlias = FineTuningIntegrationWandb
 
 
 FineTuningJobWandbIntegrationObject: TypeAlias = FineTuningIntegration
-
-
-class GraderMulti(BaseModel):
-    type: Literal["multi"]
-    name: str
-    graders: Annotated[Union[Annotated[Union[GraderStringCheck, GraderTextSimilarity, GraderPython, GraderScoreModel, GraderLabelModel], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-    calculate_output: str
-
-
-MultiGrader: TypeAlias = GraderMulti
-
-
-class GraderMultiParam(TypedDict, total=False):
-    type: Required[Literal["multi"]]
-    name: Required[str]
-    graders: Required[Union[GraderStringCheckParam, GraderTextSimilarityParam, GraderPythonParam, GraderScoreModelParam, GraderLabelModelParam]]
-    calculate_output: Required[str]
-
-
-MultiGraderParam: TypeAlias = GraderMultiParam
 
 
 class FineTuningCheckpointPermission(BaseModel):

@@ -21,6 +21,9 @@ from openai_kit.types.chat import (
     Verbosity,
     VerbosityParam,
 )
+from openai_kit.types.graders import (
+    InputAudioParam,
+)
 from openai_kit.types.shared import (
     CallableToolAllowedCaller,
     CallableToolAllowedCallerParam,
@@ -2332,6 +2335,9 @@ ResponseFunctionWebSearch: TypeAlias = WebSearchToolCall
 ResponseFunctionWebSearchParam: TypeAlias = WebSearchToolCallParam
 
 
+ResponseInputAudioParam: TypeAlias = InputAudioParam
+
+
 ResponseInputFile: TypeAlias = InputFileContentParam3
 
 
@@ -3847,7 +3853,6 @@ if _typing.TYPE_CHECKING:
     from openai_kit.types import (
         ContainerNetworkPolicyDomainSecretParam as ContainerNetworkPolicyDomainSecretParam,
         InlineSkillSourceParam as InlineSkillSourceParam,
-        ResponseInputAudioParam as ResponseInputAudioParam,
         ResponseItemList as ResponseItemList,
         ResponseOutputText as ResponseOutputText,
         ServiceTier as ServiceTier,

@@ -33,7 +33,7 @@ from openai_kit.types.chat import (
 from openai_kit.types.conversations import (
     ConversationItemList,
 )
-from openai_kit.types.evals import (
+from openai_kit.types.graders import (
     InputAudio,
     InputAudioInputAudio,
 )

@@ -11,16 +11,16 @@ from typing_extensions import Unpack
 from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 if TYPE_CHECKING:
-    from openai_kit.types.evals import (
+    from openai_kit.types.fine_tuning import (
+        GraderRunResponse,
+        GraderValidateResponse,
+    )
+    from openai_kit.types.graders import (
+        GraderMultiParam,
         GraderPythonParam,
         GraderScoreModelParam,
         GraderStringCheckParam,
         GraderTextSimilarityParam,
-    )
-    from openai_kit.types.fine_tuning import (
-        GraderMultiParam,
-        GraderRunResponse,
-        GraderValidateResponse,
     )
 
 
