@@ -99,18 +99,6 @@ class EvalApiError(BaseModel):
 EvalAPIError: TypeAlias = EvalApiError
 
 
-class CreateEvalLabelModelGraderParam(TypedDict, total=False):
-    type: Required[Literal["label_model"]]
-    name: Required[str]
-    model: Required[str]
-    input: Required[Sequence[CreateEvalItemParam]]
-    labels: Required[Sequence[str]]
-    passing_labels: Required[Sequence[str]]
-
-
-LabelModelGraderParam: TypeAlias = CreateEvalLabelModelGraderParam
-
-
 class CreateEvalCompletionsRunDataSourceInputMessagesTemplate(BaseModel):
     type: Literal["template"]
     template: List[Union[EasyInputMessage, EvalItem]]
@@ -189,6 +177,15 @@ class CreateEvalCustomDataSourceConfigParam(TypedDict, total=False):
     type: Required[Literal["custom"]]
     item_schema: Required[Dict[str, object]]
     include_sample_schema: bool
+
+
+class CreateEvalLabelModelGraderParam(TypedDict, total=False):
+    type: Required[Literal["label_model"]]
+    name: Required[str]
+    model: Required[str]
+    input: Required[Sequence[CreateEvalItemParam]]
+    labels: Required[Sequence[str]]
+    passing_labels: Required[Sequence[str]]
 
 
 class CreateEvalLogsDataSourceConfigParam(TypedDict, total=False):

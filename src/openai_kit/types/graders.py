@@ -114,6 +114,18 @@ class GraderLabelModel(BaseModel):
 LabelModelGrader: TypeAlias = GraderLabelModel
 
 
+class GraderLabelModelParam(TypedDict, total=False):
+    type: Required[Literal["label_model"]]
+    name: Required[str]
+    model: Required[str]
+    input: Required[Sequence[EvalItemParam]]
+    labels: Required[Sequence[str]]
+    passing_labels: Required[Sequence[str]]
+
+
+LabelModelGraderParam: TypeAlias = GraderLabelModelParam
+
+
 class GraderStringCheck(BaseModel):
     type: Literal["string_check"]
     name: str
@@ -204,15 +216,6 @@ class GraderScoreModelParam(TypedDict, total=False):
     range: Sequence[float]
 
 
-class GraderLabelModelParam(TypedDict, total=False):
-    type: Required[Literal["label_model"]]
-    name: Required[str]
-    model: Required[str]
-    input: Required[Sequence[EvalItemParam]]
-    labels: Required[Sequence[str]]
-    passing_labels: Required[Sequence[str]]
-
-
 class GraderMultiParam(TypedDict, total=False):
     type: Required[Literal["multi"]]
     name: Required[str]
@@ -252,18 +255,3 @@ TextSimilarityGraderParam: TypeAlias = GraderTextSimilarityParam
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules
 __path__: list[str] = []
-
-
-# the official SDK's names of this module that live elsewhere here
-import typing as _typing
-
-if _typing.TYPE_CHECKING:
-    from openai_kit.types import (
-        LabelModelGraderParam as LabelModelGraderParam,
-    )
-else:
-
-    def __getattr__(name: str) -> _typing.Any:
-        from openai_kit._official_modules import lookup
-
-        return lookup(__name__, name)
