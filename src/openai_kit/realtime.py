@@ -343,6 +343,10 @@ class _Session:
             self._reconnector.progress(event)
         return event
 
+    def _swap(self, ws: Any) -> None:
+        """Adopt the websocket a reconnection opened (``_Reconnector.adopt``)."""
+        self._ws = ws
+
     def _raise_unsent(self, exc: BaseException) -> None:
         """Once the connection is gone for good: the messages queued during reconnection, as an error."""
         error = None if self._reconnector is None else self._reconnector.unsent_error(exc)
@@ -495,9 +499,6 @@ class RealtimeConnection(_Session):
         finally:
             rc.end()
 
-    def _swap(self, ws: Any) -> None:
-        self._ws = ws
-
     def wait_for(self, event_type: str, timeout: float | None = None) -> Any:
         """Receive until an event of ``event_type`` arrives; others stay queued for :meth:`recv`."""
         found = self.take_backlog(event_type)
@@ -625,9 +626,6 @@ class AsyncRealtimeConnection(_Session):
             return False
         finally:
             rc.end()
-
-    def _swap(self, ws: Any) -> None:
-        self._ws = ws
 
     async def wait_for(self, event_type: str, timeout: float | None = None) -> Any:
         found = self.take_backlog(event_type)
