@@ -10,7 +10,7 @@ Costs price the same counts with the fixed table ``PRICES`` (US dollars), so the
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -260,6 +260,12 @@ def _group_value(line: Doc, name: str) -> Any:
     return line.get(name)
 
 
+def _by_bucket(window: _Window, lines: list[Doc]) -> Iterator[tuple[int, list[Doc]]]:
+    """Each bucket's start time with the recorded lines of its minutes."""
+    for start in window.starts:
+        yield start, [ln for ln in lines if start <= ln["minute"] < start + window.width]
+
+
 def _bucket(window: _Window, start: int, groups: dict[Any, Doc]) -> Doc:
     """One time bucket of a usage or costs page."""
     return {
@@ -290,11 +296,9 @@ def _usage_handler(usage: Usage) -> Callable[[Request], Any]:
         if batch in ("true", "1"):
             lines = []  # nothing the local server records is a batch job's
         buckets = []
-        for start in window.starts:
+        for start, inside in _by_bucket(window, lines):
             groups: dict[tuple[Any, ...], Doc] = {}
-            for line in lines:
-                if not start <= line["minute"] < start + window.width:
-                    continue
+            for line in inside:
                 key = tuple(_group_value(line, g) for g in group_by)
                 result = groups.setdefault(key, {"object": usage.obj, **dict.fromkeys(usage.counts, 0)})
                 for g, value in zip(group_by, key, strict=True):
@@ -318,11 +322,9 @@ async def costs(request: Request) -> Response:
         projects = _query_list(request, "project_ids")
         lines = [] if projects and PROJECT_ID not in projects else state.store.list(KIND)
     buckets = []
-    for start in window.starts:
+    for start, inside in _by_bucket(window, lines):
         groups: dict[tuple[Any, ...], Doc] = {}
-        for line in lines:
-            if not start <= line["minute"] < start + window.width:
-                continue
+        for line in inside:
             for count, price in PRICES.get(line["category"], {}).items():
                 quantity = line["counts"].get(count, 0)
                 if not quantity:
