@@ -144,9 +144,11 @@ def _record_end(out: Outcome, exc: BaseException) -> None:
     out.end = out.end or type(exc).__name__
 
 
-def run_kit(port: int, answers: list[Any] | None = None, send_in_hook: bool = False, **kw: Any) -> Outcome:
+def _connect_and_read(
+    client: Any, answers: list[Any] | None, send_in_hook: bool, kw: dict[str, Any]
+) -> Outcome:
+    """One scenario through ``client`` (either SDK): the events it saw, the hook's calls, how it ended."""
     out, holder = Outcome(), []
-    client = openai_kit.OpenAI(api_key="sk-reconnect", base_url=f"http://127.0.0.1:{port}/v1")
     if "on_reconnecting" not in kw:
         kw["on_reconnecting"] = _hook(out, holder, list(answers or []), send_in_hook)
     with client.responses.connect(**{**FAST, **kw}) as conn:
@@ -157,25 +159,19 @@ def run_kit(port: int, answers: list[Any] | None = None, send_in_hook: bool = Fa
         except Exception as exc:
             _record_end(out, exc)
     return out
+
+
+def run_kit(port: int, answers: list[Any] | None = None, send_in_hook: bool = False, **kw: Any) -> Outcome:
+    client = openai_kit.OpenAI(api_key="sk-reconnect", base_url=f"http://127.0.0.1:{port}/v1")
+    return _connect_and_read(client, answers, send_in_hook, kw)
 
 
 def run_official(
     port: int, answers: list[Any] | None = None, send_in_hook: bool = False, **kw: Any
 ) -> Outcome:
     openai = pytest.importorskip("openai")
-
-    out, holder = Outcome(), []
     client = openai.OpenAI(api_key="sk-reconnect", base_url=f"http://127.0.0.1:{port}/v1")
-    if "on_reconnecting" not in kw:
-        kw["on_reconnecting"] = _hook(out, holder, list(answers or []), send_in_hook)
-    with client.responses.connect(**{**FAST, **kw}) as conn:
-        holder.append(conn)
-        try:
-            for event in conn:
-                out.events.append(event.type)
-        except Exception as exc:
-            _record_end(out, exc)
-    return out
+    return _connect_and_read(client, answers, send_in_hook, kw)
 
 
 #: name -> (server script, run options): each is run with both clients
