@@ -30,13 +30,18 @@ def build(spec_file: Path | None = None) -> dict[str, str]:
     return files
 
 
+def _generated_files(base: Path) -> list[Path]:
+    """The files under a generated directory that codegen owns (every one is regenerated or deleted)."""
+    return sorted(p for ext in ("py", "pyi", "json") for p in base.rglob(f"*.{ext}"))
+
+
 def write(files: dict[str, str], out: Path) -> list[str]:
     """Write ``files`` under ``out``; delete generated files that are no longer produced."""
     changed: list[str] = []
     for d in GENERATED_DIRS:
         base = out / d
         if base.exists():
-            for p in sorted(base.rglob("*.py")):
+            for p in _generated_files(base):
                 rel = p.relative_to(out).as_posix()
                 if rel not in files:
                     p.unlink()
@@ -61,7 +66,7 @@ def diff(files: dict[str, str], out: Path) -> list[str]:
     for d in GENERATED_DIRS:
         base = out / d
         if base.exists():
-            for p in sorted(base.rglob("*.py")):
+            for p in _generated_files(base):
                 rel = p.relative_to(out).as_posix()
                 if rel not in files:
                     bad.append(rel)

@@ -83,10 +83,13 @@ def _render_table(table: dict[str, Any]) -> str:
 
 
 def _key(cls: type) -> str:
-    module = cls.__module__
-    if not module.startswith(TYPES_PREFIX):
-        raise _Foreign(module)
-    return f"{module[len(TYPES_PREFIX) :]}:{cls.__qualname__}"
+    from openai_kit._models import defined_as
+
+    # a class with an official name elsewhere is keyed where it is defined: one table per area module
+    where = defined_as.get(cls) or f"{cls.__module__}:{cls.__qualname__}"
+    if not where.startswith(TYPES_PREFIX):
+        raise _Foreign(where)
+    return where[len(TYPES_PREFIX) :]
 
 
 _MAPPINGS = frozenset({"fields", "choices", "computed_fields"})
@@ -173,12 +176,15 @@ def compute_tables() -> dict[str, dict[str, Any]]:
     names = sorted(m.name for m in pkgutil.walk_packages(types_pkg.__path__, TYPES_PREFIX))
     for name in names:
         module = importlib.import_module(name)
-        for attr, value in vars(module).items():
+        # a lazy module (openai_kit._lazy_types) names in __all__ what it defines and re-exports
+        names_here = getattr(module, "__all__", None) or list(vars(module))
+        for attr in names_here:
+            value = getattr(module, attr)
             try:
                 if isinstance(value, type):
                     if (
                         issubclass(value, pydantic.BaseModel)
-                        and value.__module__ == name
+                        and _key(value).partition(":")[0] == name[len(TYPES_PREFIX) :]
                         and not value.__pydantic_generic_metadata__["parameters"]
                     ):
                         value.model_rebuild()

@@ -484,13 +484,19 @@ def _official_fallbacks(files: dict[str, str], table: dict[str, dict[str, str]])
     through ``openai_kit._official_modules.lookup`` (a module ``__getattr__`` that type checkers do not
     see, so a misspelt name is still an error for them), for type checkers through imports."""
     for path, text in list(files.items()):
-        if not path.endswith(".py") or not path.startswith(
+        if not path.endswith((".py", ".pyi")) or not path.startswith(
             ("src/openai_kit/types/", "src/openai_kit/resources/")
         ):
             continue
-        module = path.removeprefix("src/").removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        module = path.removeprefix("src/").removesuffix("i").removesuffix(".py").removesuffix("/__init__")
+        module = module.replace("/", ".")
         names = table.get(module)
-        if not names or re.search(r"^def __getattr__", text, re.M):
+        if not names:
+            continue
+        if path + "i" in files:  # a lazy module: its __getattr__ asks the official table itself
+            files[path] = text.replace("official=False)", "official=True)")
+            continue
+        if re.search(r"^def __getattr__", text, re.M):
             continue  # (the types index has its own lazy __getattr__)
         defined = set(re.findall(r"^class (\w+)\b", text, re.M)) | set(
             re.findall(r"^(\w+)\b[:\s]*[^=\n(]*=", text, re.M)
@@ -577,7 +583,9 @@ def render_types(tg: TypeGen) -> dict[str, str]:
     index: dict[str, str] = {}
     for module in sorted(by_module):
         defs = by_module[module]
-        files[module_file(module)] = render_type_module(tg, module, defs)
+        stub, lazy = render_type_module(tg, module, defs)
+        files[module_file(module) + "i"] = stub
+        files[module_file(module)] = lazy
         parts = module.split(".")
         for i in range(1, len(parts)):
             packages.add(".".join(parts[:i]))
@@ -725,7 +733,10 @@ def __dir__() -> list[str]:
     return "\n".join(lines)
 
 
-def render_type_module(tg: TypeGen, module: str, defs: list[Definition]) -> str:
+def render_type_module(tg: TypeGen, module: str, defs: list[Definition]) -> tuple[str, str]:
+    """The module's stub (every definition at module level, in dependency order: what type checkers
+    read) and its run-time module (each definition in a builder function that ``openai_kit._lazy_types``
+    runs on first use)."""
     local = {d.name: d for d in defs}
     order: list[str] = []
     state: dict[str, int] = {}
@@ -751,19 +762,36 @@ def render_type_module(tg: TypeGen, module: str, defs: list[Definition]) -> str:
     position = {n: i for i, n in enumerate(order)}
     imports: dict[str, set[str]] = defaultdict(set)
     body: list[str] = []
+    builders: list[str] = []
+    table: list[str] = []
     for n in order:
         d = local[n]
         me = position[n]
+        before: list[str] = []
+        after: list[str] = []
 
-        def sub(m: re.Match[str], me: int = me) -> str:
+        def sub(
+            m: re.Match[str], me: int = me, n: str = n, before: list[str] = before, after: list[str] = after
+        ) -> str:
             target = m.group(1)
             if target in local:
-                return target if position[target] < me else f'"{target}"'
+                if position[target] < me:
+                    before.append(target)
+                    return target
+                if target != n:
+                    after.append(target)
+                return f'"{target}"'
             other = tg.defs[target].module
             imports[other].add(target)
+            before.append(target)
             return target
 
-        body.append(REF_RE.sub(sub, d.code))
+        code = REF_RE.sub(sub, d.code)
+        body.append(code)
+        _check_defines(code, n)
+        indented = "\n".join(("    " + line) if line else "" for line in code.splitlines())
+        builders.append(f"def _build_{n}():\n{indented}\n    return {n}")
+        table.append(f"    {n!r}: (_build_{n}, {_names(before)}, {_names(after)}),")
     text = "\n\n".join(body)
     head = [HEADER, f'"""Types of the `{module}` area."""\n']
     used_typing = [
@@ -786,9 +814,53 @@ def render_type_module(tg: TypeGen, module: str, defs: list[Definition]) -> str:
     base_names = [n for n in ("BaseModel", "UnknownObject", "official_name") if re.search(rf"\b{n}\b", text)]
     if base_names:
         head.append(f"from openai_kit.types._base import {', '.join(base_names)}")
+    stub_head = list(head)
     for other in sorted(imports):
         names = sorted(imports[other])
-        head.append(f"from openai_kit.types.{other} import (")
-        head.extend(f"    {x}," for x in names)
-        head.append(")")
-    return "\n".join(head) + "\n\n\n" + text + OFFICIAL_SUBMODULES
+        stub_head.append(f"from openai_kit.types.{other} import (")
+        stub_head.extend(f"    {x} as {x}," for x in names)  # a stub re-exports only what it names twice
+        stub_head.append(")")
+    stub = "\n".join(stub_head) + "\n\n\n" + text + OFFICIAL_SUBMODULES
+    taken = {x: other for other in sorted(imports) for x in sorted(imports[other])}
+    lazy = [
+        *head[:2],
+        "# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.",
+        "",
+        *head[2:],
+        "from openai_kit._lazy_types import lazy_module",
+        "",
+        "",
+        "\n\n\n".join(builders),
+        "",
+        "",
+        "_DEFS = {",
+        *table,
+        "}",
+        "_IMPORTS = {",
+        *(f"    {x!r}: {other!r}," for x, other in taken.items()),
+        "}",
+        f"__all__ = {sorted([*local, *taken])!r}",
+        "__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=False)",
+    ]
+    return stub, "\n".join(lazy) + "\n" + OFFICIAL_SUBMODULES
+
+
+def _names(names: list[str]) -> str:
+    unique = tuple(dict.fromkeys(names))
+    return repr(unique)
+
+
+def _check_defines(code: str, name: str) -> None:
+    """A builder returns the one name its code defines at top level."""
+    defined = set()
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.ClassDef):
+            defined.add(node.name)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            defined.add(node.target.id)
+        elif isinstance(node, ast.Assign):
+            defined.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        else:
+            raise ValueError(f"unexpected statement in the definition of {name}: {ast.dump(node)[:80]}")
+    if defined != {name}:
+        raise ValueError(f"the definition of {name} defines {sorted(defined)}")

@@ -266,6 +266,8 @@ def render_module(
         head.append(f"from openai_kit._types import {', '.join(tnames)}")
     if "path_param(" in text:
         head.append("from openai_kit._utils import path_param")
+    if "type_of(" in text:
+        head.append("from openai_kit._lazy_types import type_of")
     helpers = [
         n
         for n in ("decode_embeddings", "deep_object", "file_fields", "header_fields", "warn_deprecated")
@@ -486,6 +488,7 @@ def render_method(
         runtime.append(stream_cls)
     kind = o.response_kind
     page_cls = None
+    cast = ""
     if kind == "page":
         item = runtime_name(tg, types["item"], area, base + "Item", is_async)
         item_name = w.t(item)
@@ -557,7 +560,8 @@ def render_method(
     # runtime imports
     by_mod: dict[str, list[str]] = defaultdict(list)
     for n in dict.fromkeys(runtime):
-        by_mod[tg.defs[n].module].append(n)
+        if n != stream_cls or n == cast:  # the event class is looked up only when a stream is asked for
+            by_mod[tg.defs[n].module].append(n)
     for mod in sorted(by_mod):
         lines.append(f"        from openai_kit.types.{mod} import {', '.join(sorted(by_mod[mod]))}")
     if kind == "binary":
@@ -644,7 +648,15 @@ def render_method(
             flag = o.stream_flag
             cond = 'stream_format == "sse"' if flag == "stream_format" else f"{flag} is True"
             args.append(f"stream={cond},")
-            args.append(f"stream_cls=Enveloped({stream_cls})," if envelope else f"stream_cls={stream_cls},")
+            events = stream_cls
+            if stream_cls != cast:  # (defining the event types costs a few ms: only for a stream)
+                events = f'type_of("{tg.defs[stream_cls].module}", "{stream_cls}")'
+            events = f"Enveloped({events})" if envelope else events
+            args.append(
+                f"stream_cls={events} if {cond} else None,"
+                if events != stream_cls
+                else f"stream_cls={events},"
+            )
         if embeddings:
             args.append("post_parser=decode_embeddings if decode else None,")
         args.append("options=options,")

@@ -51,10 +51,12 @@ def model_schema(cls: type) -> dict[str, Any] | None:
     derived = _derived.get(cls)
     if derived is not None:
         return derived()
-    module = getattr(cls, "__module__", "")
-    if not module.startswith(_PREFIX):
+    from openai_kit._models import defined_as
+
+    where = defined_as.get(cls) or f"{getattr(cls, '__module__', '')}:{cls.__qualname__}"
+    if not where.startswith(_PREFIX):
         return None
-    root = f"{module[len(_PREFIX) :]}:{cls.__qualname__}"
+    root = where[len(_PREFIX) :]
     if _table(root.partition(":")[0]).get(root) is None or _class(root) is not cls:
         return None  # not generated, or a subclass / redefinition with the same name
     return _assemble(root)
@@ -70,8 +72,9 @@ def alias_schema(tp: object) -> dict[str, Any] | None:
         module = sys.modules.get(_PREFIX + area)
         if module is None:
             continue
+        defined = vars(module)  # (`tp` exists, so a lazy module has defined it already: no getattr)
         for name in names:
-            if getattr(module, name, None) is tp:
+            if defined.get(name) is tp:
                 return _assemble(f"{area}:{name}")
     return None
 

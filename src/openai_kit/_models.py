@@ -54,6 +54,10 @@ class BaseModel(pydantic.BaseModel):
 
 _C = TypeVar("_C", bound=type)
 
+#: a class renamed by :func:`official_name` -> ``"<module>:<identifier>"`` where it is defined (the key of
+#: its precomputed schema, ``openai_kit._core_schemas``)
+defined_as: dict[type, str] = {}
+
 
 def official_name(name: str, module: str) -> Callable[[_C], _C]:
     """Class decorator of generated models that the official SDK names like another class of the same
@@ -64,6 +68,7 @@ def official_name(name: str, module: str) -> Callable[[_C], _C]:
     (``defer_build``), so their titles carry the official name too."""
 
     def rename(cls: _C) -> _C:
+        defined_as[cls] = f"{cls.__module__}:{cls.__name__}"
         cls.__name__ = name
         cls.__qualname__ = name
         cls.__module__ = module

@@ -23,8 +23,16 @@ def test_generated_code_is_up_to_date(tmp_path: Path) -> None:
         "run `python -m codegen`"
     )
     for d in GENERATED_DIRS:
-        committed = {p.relative_to(REPO).as_posix() for p in (REPO / d).rglob("*.py")}
-        fresh = {p.relative_to(tmp_path).as_posix() for p in (tmp_path / d).rglob("*.py")}
+        committed = {
+            p.relative_to(REPO).as_posix()
+            for ext in ("py", "pyi", "json")
+            for p in (REPO / d).rglob(f"*.{ext}")
+        }
+        fresh = {
+            p.relative_to(tmp_path).as_posix()
+            for ext in ("py", "pyi", "json")
+            for p in (tmp_path / d).rglob(f"*.{ext}")
+        }
         assert committed == fresh
 
 

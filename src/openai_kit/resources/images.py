@@ -10,6 +10,7 @@ from typing_extensions import Literal, Unpack, deprecated
 
 from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
+from openai_kit._lazy_types import type_of
 from openai_kit._utils import file_fields, warn_deprecated
 if TYPE_CHECKING:
     from openai_kit._streaming import AsyncStream, Stream
@@ -114,7 +115,7 @@ class Images(SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> ImagesResponse | Stream[ImageEditStreamEvent]:
         """`POST /images/edits`."""
-        from openai_kit.types.images import ImageEditStreamEvent, ImagesResponse
+        from openai_kit.types.images import ImagesResponse
 
         result: ImagesResponse | Stream[ImageEditStreamEvent] = self._client.request(
             "POST",
@@ -140,7 +141,7 @@ class Images(SyncAPIResource):
             }) or None,
             cast_to=ImagesResponse,
             stream=stream is True,
-            stream_cls=ImageEditStreamEvent,
+            stream_cls=type_of("images", "ImageEditStreamEvent") if stream is True else None,
             options=options,
         )
         return result
@@ -228,7 +229,7 @@ class Images(SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> ImagesResponse | Stream[ImageGenStreamEvent]:
         """`POST /images/generations`."""
-        from openai_kit.types.images import ImageGenStreamEvent, ImagesResponse
+        from openai_kit.types.images import ImagesResponse
 
         result: ImagesResponse | Stream[ImageGenStreamEvent] = self._client.request(
             "POST",
@@ -251,7 +252,7 @@ class Images(SyncAPIResource):
             },
             cast_to=ImagesResponse,
             stream=stream is True,
-            stream_cls=ImageGenStreamEvent,
+            stream_cls=type_of("images", "ImageGenStreamEvent") if stream is True else None,
             options=options,
         )
         return result
@@ -393,7 +394,7 @@ class ImagesWithModel(Images):
         """`POST /images/edits`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.images import ImageEditStreamEvent, ImagesResponse
+        from openai_kit.types.images import ImagesResponse
 
         result: ImagesResponse | Stream[ImageEditStreamEvent] = self._client.request(
             "POST",
@@ -419,7 +420,7 @@ class ImagesWithModel(Images):
             }) or None,
             cast_to=ImagesResponse,
             stream=stream is True,
-            stream_cls=ImageEditStreamEvent,
+            stream_cls=type_of("images", "ImageEditStreamEvent") if stream is True else None,
             options=options,
         )
         return result
@@ -509,7 +510,7 @@ class ImagesWithModel(Images):
         """`POST /images/generations`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.images import ImageGenStreamEvent, ImagesResponse
+        from openai_kit.types.images import ImagesResponse
 
         result: ImagesResponse | Stream[ImageGenStreamEvent] = self._client.request(
             "POST",
@@ -532,7 +533,7 @@ class ImagesWithModel(Images):
             },
             cast_to=ImagesResponse,
             stream=stream is True,
-            stream_cls=ImageGenStreamEvent,
+            stream_cls=type_of("images", "ImageGenStreamEvent") if stream is True else None,
             options=options,
         )
         return result
@@ -678,7 +679,7 @@ class AsyncImages(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> ImagesResponse | AsyncStream[ImageEditStreamEvent]:
         """`POST /images/edits`."""
-        from openai_kit.types.images import ImageEditStreamEvent, ImagesResponse
+        from openai_kit.types.images import ImagesResponse
 
         result: ImagesResponse | AsyncStream[ImageEditStreamEvent] = await self._client.request(
             "POST",
@@ -704,7 +705,7 @@ class AsyncImages(AsyncAPIResource):
             }) or None,
             cast_to=ImagesResponse,
             stream=stream is True,
-            stream_cls=ImageEditStreamEvent,
+            stream_cls=type_of("images", "ImageEditStreamEvent") if stream is True else None,
             options=options,
         )
         return result
@@ -792,7 +793,7 @@ class AsyncImages(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> ImagesResponse | AsyncStream[ImageGenStreamEvent]:
         """`POST /images/generations`."""
-        from openai_kit.types.images import ImageGenStreamEvent, ImagesResponse
+        from openai_kit.types.images import ImagesResponse
 
         result: ImagesResponse | AsyncStream[ImageGenStreamEvent] = await self._client.request(
             "POST",
@@ -815,7 +816,7 @@ class AsyncImages(AsyncAPIResource):
             },
             cast_to=ImagesResponse,
             stream=stream is True,
-            stream_cls=ImageGenStreamEvent,
+            stream_cls=type_of("images", "ImageGenStreamEvent") if stream is True else None,
             options=options,
         )
         return result
@@ -957,7 +958,7 @@ class AsyncImagesWithModel(AsyncImages):
         """`POST /images/edits`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.images import ImageEditStreamEvent, ImagesResponse
+        from openai_kit.types.images import ImagesResponse
 
         result: ImagesResponse | AsyncStream[ImageEditStreamEvent] = await self._client.request(
             "POST",
@@ -983,7 +984,7 @@ class AsyncImagesWithModel(AsyncImages):
             }) or None,
             cast_to=ImagesResponse,
             stream=stream is True,
-            stream_cls=ImageEditStreamEvent,
+            stream_cls=type_of("images", "ImageEditStreamEvent") if stream is True else None,
             options=options,
         )
         return result
@@ -1073,7 +1074,7 @@ class AsyncImagesWithModel(AsyncImages):
         """`POST /images/generations`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.images import ImageGenStreamEvent, ImagesResponse
+        from openai_kit.types.images import ImagesResponse
 
         result: ImagesResponse | AsyncStream[ImageGenStreamEvent] = await self._client.request(
             "POST",
@@ -1096,7 +1097,7 @@ class AsyncImagesWithModel(AsyncImages):
             },
             cast_to=ImagesResponse,
             stream=stream is True,
-            stream_cls=ImageGenStreamEvent,
+            stream_cls=type_of("images", "ImageGenStreamEvent") if stream is True else None,
             options=options,
         )
         return result

@@ -13,6 +13,7 @@ from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, S
 from openai_kit._sdk_helpers.responses_stream import AsyncResponsesMixin, ResponsesMixin
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
+from openai_kit._lazy_types import type_of
 if TYPE_CHECKING:
     from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
     from openai_kit._streaming import AsyncStream, Stream
@@ -213,7 +214,7 @@ class Responses(ResponsesMixin, SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Response | Stream[ResponseStreamEvent]:
         """`POST /responses`."""
-        from openai_kit.types.responses import Response, ResponseStreamEvent
+        from openai_kit.types.responses import Response
 
         result: Response | Stream[ResponseStreamEvent] = self._client.request(
             "POST",
@@ -253,7 +254,7 @@ class Responses(ResponsesMixin, SyncAPIResource):
             },
             cast_to=Response,
             stream=stream is True,
-            stream_cls=ResponseStreamEvent,
+            stream_cls=type_of("responses", "ResponseStreamEvent") if stream is True else None,
             options=options,
         )
         return result
@@ -305,7 +306,7 @@ class Responses(ResponsesMixin, SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Response | Stream[ResponseStreamEvent]:
         """`GET /responses/{response_id}`."""
-        from openai_kit.types.responses import Response, ResponseStreamEvent
+        from openai_kit.types.responses import Response
 
         result: Response | Stream[ResponseStreamEvent] = self._client.request(
             "GET",
@@ -318,7 +319,7 @@ class Responses(ResponsesMixin, SyncAPIResource):
             },
             cast_to=Response,
             stream=stream is True,
-            stream_cls=ResponseStreamEvent,
+            stream_cls=type_of("responses", "ResponseStreamEvent") if stream is True else None,
             options=options,
         )
         return result
@@ -558,7 +559,7 @@ class ResponsesWithModel(Responses):
         """`POST /responses`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.responses import Response, ResponseStreamEvent
+        from openai_kit.types.responses import Response
 
         result: Response | Stream[ResponseStreamEvent] = self._client.request(
             "POST",
@@ -598,7 +599,7 @@ class ResponsesWithModel(Responses):
             },
             cast_to=Response,
             stream=stream is True,
-            stream_cls=ResponseStreamEvent,
+            stream_cls=type_of("responses", "ResponseStreamEvent") if stream is True else None,
             options=options,
         )
         return result
@@ -816,7 +817,7 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Response | AsyncStream[ResponseStreamEvent]:
         """`POST /responses`."""
-        from openai_kit.types.responses import Response, ResponseStreamEvent
+        from openai_kit.types.responses import Response
 
         result: Response | AsyncStream[ResponseStreamEvent] = await self._client.request(
             "POST",
@@ -856,7 +857,7 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
             },
             cast_to=Response,
             stream=stream is True,
-            stream_cls=ResponseStreamEvent,
+            stream_cls=type_of("responses", "ResponseStreamEvent") if stream is True else None,
             options=options,
         )
         return result
@@ -908,7 +909,7 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Response | AsyncStream[ResponseStreamEvent]:
         """`GET /responses/{response_id}`."""
-        from openai_kit.types.responses import Response, ResponseStreamEvent
+        from openai_kit.types.responses import Response
 
         result: Response | AsyncStream[ResponseStreamEvent] = await self._client.request(
             "GET",
@@ -921,7 +922,7 @@ class AsyncResponses(AsyncResponsesMixin, AsyncAPIResource):
             },
             cast_to=Response,
             stream=stream is True,
-            stream_cls=ResponseStreamEvent,
+            stream_cls=type_of("responses", "ResponseStreamEvent") if stream is True else None,
             options=options,
         )
         return result
@@ -1161,7 +1162,7 @@ class AsyncResponsesWithModel(AsyncResponses):
         """`POST /responses`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.responses import Response, ResponseStreamEvent
+        from openai_kit.types.responses import Response
 
         result: Response | AsyncStream[ResponseStreamEvent] = await self._client.request(
             "POST",
@@ -1201,7 +1202,7 @@ class AsyncResponsesWithModel(AsyncResponses):
             },
             cast_to=Response,
             stream=stream is True,
-            stream_cls=ResponseStreamEvent,
+            stream_cls=type_of("responses", "ResponseStreamEvent") if stream is True else None,
             options=options,
         )
         return result

@@ -2,1392 +2,2078 @@
 
 """Types of the `admin` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel, UnknownObject, official_name
+from openai_kit._lazy_types import lazy_module
 
 
-AuditLogEventType: TypeAlias = Union[Literal["api_key.created", "api_key.updated", "api_key.deleted", "certificate.created", "certificate.updated", "certificate.deleted", "certificates.activated", "certificates.deactivated", "checkpoint.permission.created", "checkpoint.permission.deleted", "external_key.registered", "external_key.removed", "group.created", "group.updated", "group.deleted", "invite.sent", "invite.accepted", "invite.deleted", "ip_allowlist.created", "ip_allowlist.updated", "ip_allowlist.deleted", "ip_allowlist.config.activated", "ip_allowlist.config.deactivated", "login.succeeded", "login.failed", "logout.succeeded", "logout.failed", "organization.updated", "project.created", "project.updated", "project.archived", "project.deleted", "rate_limit.updated", "rate_limit.deleted", "resource.deleted", "tunnel.created", "tunnel.updated", "tunnel.deleted", "workload_identity_provider.created", "workload_identity_provider.updated", "workload_identity_provider.deleted", "workload_identity_provider_mapping.created", "workload_identity_provider_mapping.updated", "workload_identity_provider_mapping.deleted", "role.created", "role.updated", "role.deleted", "role.assignment.created", "role.assignment.deleted", "role.bound_to_resource", "role.unbound_from_resource", "scim.enabled", "scim.disabled", "service_account.created", "service_account.updated", "service_account.deleted", "user.added", "user.updated", "user.deleted", "tenant.metadata.updated", "tenant.microsoft_entra_mapping.upserted", "tenant.microsoft_entra_mapping.deleted", "tenant.workload_identity.provider.created", "tenant.workload_identity.provider.updated", "tenant.workload_identity.provider.archived", "tenant.workload_identity.mapping.created", "tenant.workload_identity.mapping.updated", "tenant.workload_identity.mapping.archived", "tenant.workload_identity.binding.created", "tenant.workload_identity.principal.provisioned", "tenant.workload_identity.access_token.issued", "tenant.admin_api_key.created", "tenant.admin_api_key.updated", "tenant.admin_api_key.deleted", "tenant.project_api_key.created", "tenant.chatgpt_access_token.revoked", "tenant.migration.completed", "tenant.sso.migrated", "tenant.domains.migrated", "tenant.sso_connection.created", "tenant.sso_connection.updated", "tenant.sso_connection.deleted", "tenant.sso_connection.setup.started", "tenant.policy.created", "tenant.policy.updated", "tenant.policy.deleted", "tenant.policy.attached", "tenant.policy.detached", "tenant.principal_authentication_policy.resolved", "tenant.scim.setup.started", "tenant.scim.deletion.requested", "tenant.scim.directory.created", "tenant.product_access_policy.updated", "tenant.resource_share_grant.created", "tenant.resource_share_grant.updated", "tenant.resource_share_grant.accepted", "tenant.resource_share_grant.declined", "tenant.resource_share_grant.revoked", "tenant.resource_share_grant.deleted", "tenant.service_account.updated", "tenant.service_account.deleted", "tenant.service_account.token.revoked", "tenant.billing.overage_limit.updated", "tenant.billing.alerts.updated", "tenant.billing.info.updated", "tenant.usage_limit.workspace.updated", "tenant.usage_limit.group.updated", "tenant.usage_limit.user.updated", "tenant.usage_limit.increase_request.updated", "tenant.usage_limit.increase_request.resolved", "tenant.group.created", "tenant.group.updated", "tenant.group.deleted", "tenant.group.member.added", "tenant.group.member.removed", "tenant.migration_rollout.status.updated", "tenant.migration_rollout.tier.updated", "tenant.role.metadata.updated", "tenant.custom_role.created", "tenant.custom_role.updated", "tenant.custom_role.deleted", "tenant.role_assignment.created", "tenant.role_assignment.deleted", "tenant.resource_role_assignment.created", "tenant.resource_role_assignment.deleted", "tenant.resource_access.updated", "tenant.resource_access.deleted", "tenant.ads_account.onboarding.redemption", "tenant.session_policy.created", "tenant.session_policy.updated", "tenant.session_policy.deleted", "tenant.session_revocation.started", "tenant.third_party_app_policy.updated", "tenant.user.added", "tenant.user.updated", "tenant.user.removed", "tenant.user.looked_up", "tenant.user.invited", "tenant.membership.revoked", "tenant.api_organization_invite.upserted", "tenant.api_organization_invite.deleted", "tenant.chatgpt_workspace_invite.upserted", "tenant.membership.accepted", "tenant.membership.declined", "tenant.workspace_invite_email_settings.updated"], str]
+def _build_AuditLogEventType():
+    AuditLogEventType: TypeAlias = Union[Literal["api_key.created", "api_key.updated", "api_key.deleted", "certificate.created", "certificate.updated", "certificate.deleted", "certificates.activated", "certificates.deactivated", "checkpoint.permission.created", "checkpoint.permission.deleted", "external_key.registered", "external_key.removed", "group.created", "group.updated", "group.deleted", "invite.sent", "invite.accepted", "invite.deleted", "ip_allowlist.created", "ip_allowlist.updated", "ip_allowlist.deleted", "ip_allowlist.config.activated", "ip_allowlist.config.deactivated", "login.succeeded", "login.failed", "logout.succeeded", "logout.failed", "organization.updated", "project.created", "project.updated", "project.archived", "project.deleted", "rate_limit.updated", "rate_limit.deleted", "resource.deleted", "tunnel.created", "tunnel.updated", "tunnel.deleted", "workload_identity_provider.created", "workload_identity_provider.updated", "workload_identity_provider.deleted", "workload_identity_provider_mapping.created", "workload_identity_provider_mapping.updated", "workload_identity_provider_mapping.deleted", "role.created", "role.updated", "role.deleted", "role.assignment.created", "role.assignment.deleted", "role.bound_to_resource", "role.unbound_from_resource", "scim.enabled", "scim.disabled", "service_account.created", "service_account.updated", "service_account.deleted", "user.added", "user.updated", "user.deleted", "tenant.metadata.updated", "tenant.microsoft_entra_mapping.upserted", "tenant.microsoft_entra_mapping.deleted", "tenant.workload_identity.provider.created", "tenant.workload_identity.provider.updated", "tenant.workload_identity.provider.archived", "tenant.workload_identity.mapping.created", "tenant.workload_identity.mapping.updated", "tenant.workload_identity.mapping.archived", "tenant.workload_identity.binding.created", "tenant.workload_identity.principal.provisioned", "tenant.workload_identity.access_token.issued", "tenant.admin_api_key.created", "tenant.admin_api_key.updated", "tenant.admin_api_key.deleted", "tenant.project_api_key.created", "tenant.chatgpt_access_token.revoked", "tenant.migration.completed", "tenant.sso.migrated", "tenant.domains.migrated", "tenant.sso_connection.created", "tenant.sso_connection.updated", "tenant.sso_connection.deleted", "tenant.sso_connection.setup.started", "tenant.policy.created", "tenant.policy.updated", "tenant.policy.deleted", "tenant.policy.attached", "tenant.policy.detached", "tenant.principal_authentication_policy.resolved", "tenant.scim.setup.started", "tenant.scim.deletion.requested", "tenant.scim.directory.created", "tenant.product_access_policy.updated", "tenant.resource_share_grant.created", "tenant.resource_share_grant.updated", "tenant.resource_share_grant.accepted", "tenant.resource_share_grant.declined", "tenant.resource_share_grant.revoked", "tenant.resource_share_grant.deleted", "tenant.service_account.updated", "tenant.service_account.deleted", "tenant.service_account.token.revoked", "tenant.billing.overage_limit.updated", "tenant.billing.alerts.updated", "tenant.billing.info.updated", "tenant.usage_limit.workspace.updated", "tenant.usage_limit.group.updated", "tenant.usage_limit.user.updated", "tenant.usage_limit.increase_request.updated", "tenant.usage_limit.increase_request.resolved", "tenant.group.created", "tenant.group.updated", "tenant.group.deleted", "tenant.group.member.added", "tenant.group.member.removed", "tenant.migration_rollout.status.updated", "tenant.migration_rollout.tier.updated", "tenant.role.metadata.updated", "tenant.custom_role.created", "tenant.custom_role.updated", "tenant.custom_role.deleted", "tenant.role_assignment.created", "tenant.role_assignment.deleted", "tenant.resource_role_assignment.created", "tenant.resource_role_assignment.deleted", "tenant.resource_access.updated", "tenant.resource_access.deleted", "tenant.ads_account.onboarding.redemption", "tenant.session_policy.created", "tenant.session_policy.updated", "tenant.session_policy.deleted", "tenant.session_revocation.started", "tenant.third_party_app_policy.updated", "tenant.user.added", "tenant.user.updated", "tenant.user.removed", "tenant.user.looked_up", "tenant.user.invited", "tenant.membership.revoked", "tenant.api_organization_invite.upserted", "tenant.api_organization_invite.deleted", "tenant.chatgpt_workspace_invite.upserted", "tenant.membership.accepted", "tenant.membership.declined", "tenant.workspace_invite_email_settings.updated"], str]
+    return AuditLogEventType
+
+
+def _build_AuditLogEventTypeParam():
+    AuditLogEventTypeParam: TypeAlias = Literal["api_key.created", "api_key.updated", "api_key.deleted", "certificate.created", "certificate.updated", "certificate.deleted", "certificates.activated", "certificates.deactivated", "checkpoint.permission.created", "checkpoint.permission.deleted", "external_key.registered", "external_key.removed", "group.created", "group.updated", "group.deleted", "invite.sent", "invite.accepted", "invite.deleted", "ip_allowlist.created", "ip_allowlist.updated", "ip_allowlist.deleted", "ip_allowlist.config.activated", "ip_allowlist.config.deactivated", "login.succeeded", "login.failed", "logout.succeeded", "logout.failed", "organization.updated", "project.created", "project.updated", "project.archived", "project.deleted", "rate_limit.updated", "rate_limit.deleted", "resource.deleted", "tunnel.created", "tunnel.updated", "tunnel.deleted", "workload_identity_provider.created", "workload_identity_provider.updated", "workload_identity_provider.deleted", "workload_identity_provider_mapping.created", "workload_identity_provider_mapping.updated", "workload_identity_provider_mapping.deleted", "role.created", "role.updated", "role.deleted", "role.assignment.created", "role.assignment.deleted", "role.bound_to_resource", "role.unbound_from_resource", "scim.enabled", "scim.disabled", "service_account.created", "service_account.updated", "service_account.deleted", "user.added", "user.updated", "user.deleted", "tenant.metadata.updated", "tenant.microsoft_entra_mapping.upserted", "tenant.microsoft_entra_mapping.deleted", "tenant.workload_identity.provider.created", "tenant.workload_identity.provider.updated", "tenant.workload_identity.provider.archived", "tenant.workload_identity.mapping.created", "tenant.workload_identity.mapping.updated", "tenant.workload_identity.mapping.archived", "tenant.workload_identity.binding.created", "tenant.workload_identity.principal.provisioned", "tenant.workload_identity.access_token.issued", "tenant.admin_api_key.created", "tenant.admin_api_key.updated", "tenant.admin_api_key.deleted", "tenant.project_api_key.created", "tenant.chatgpt_access_token.revoked", "tenant.migration.completed", "tenant.sso.migrated", "tenant.domains.migrated", "tenant.sso_connection.created", "tenant.sso_connection.updated", "tenant.sso_connection.deleted", "tenant.sso_connection.setup.started", "tenant.policy.created", "tenant.policy.updated", "tenant.policy.deleted", "tenant.policy.attached", "tenant.policy.detached", "tenant.principal_authentication_policy.resolved", "tenant.scim.setup.started", "tenant.scim.deletion.requested", "tenant.scim.directory.created", "tenant.product_access_policy.updated", "tenant.resource_share_grant.created", "tenant.resource_share_grant.updated", "tenant.resource_share_grant.accepted", "tenant.resource_share_grant.declined", "tenant.resource_share_grant.revoked", "tenant.resource_share_grant.deleted", "tenant.service_account.updated", "tenant.service_account.deleted", "tenant.service_account.token.revoked", "tenant.billing.overage_limit.updated", "tenant.billing.alerts.updated", "tenant.billing.info.updated", "tenant.usage_limit.workspace.updated", "tenant.usage_limit.group.updated", "tenant.usage_limit.user.updated", "tenant.usage_limit.increase_request.updated", "tenant.usage_limit.increase_request.resolved", "tenant.group.created", "tenant.group.updated", "tenant.group.deleted", "tenant.group.member.added", "tenant.group.member.removed", "tenant.migration_rollout.status.updated", "tenant.migration_rollout.tier.updated", "tenant.role.metadata.updated", "tenant.custom_role.created", "tenant.custom_role.updated", "tenant.custom_role.deleted", "tenant.role_assignment.created", "tenant.role_assignment.deleted", "tenant.resource_role_assignment.created", "tenant.resource_role_assignment.deleted", "tenant.resource_access.updated", "tenant.resource_access.deleted", "tenant.ads_account.onboarding.redemption", "tenant.session_policy.created", "tenant.session_policy.updated", "tenant.session_policy.deleted", "tenant.session_revocation.started", "tenant.third_party_app_policy.updated", "tenant.user.added", "tenant.user.updated", "tenant.user.removed", "tenant.user.looked_up", "tenant.user.invited", "tenant.membership.revoked", "tenant.api_organization_invite.upserted", "tenant.api_organization_invite.deleted", "tenant.chatgpt_workspace_invite.upserted", "tenant.membership.accepted", "tenant.membership.declined", "tenant.workspace_invite_email_settings.updated"]
+    return AuditLogEventTypeParam
+
+
+def _build_SpendLimitEnforcementStatus():
+    SpendLimitEnforcementStatus: TypeAlias = Union[str, Union[Literal["inactive", "enforcing"], str]]
+    return SpendLimitEnforcementStatus
+
+
+def _build_SpendLimitEnforcement():
+    class SpendLimitEnforcement(BaseModel):
+        status: SpendLimitEnforcementStatus
+    return SpendLimitEnforcement
+
+
+def _build_ExternalKeyValidateResponse():
+    ExternalKeyValidateResponse: TypeAlias = SpendLimitEnforcement
+    return ExternalKeyValidateResponse
+
+
+def _build_PublicProjectResidency():
+    PublicProjectResidency: TypeAlias = Union[Literal["GLOBAL", "US_STORAGE_PROCESSING", "EU_STORAGE_PROCESSING", "JP_STORAGE", "KR_STORAGE", "CA_STORAGE", "SG_STORAGE", "IN_STORAGE", "AU_STORAGE", "GB_STORAGE", "AE_STORAGE", "AE_STORAGE_PROCESSING"], str]
+    return PublicProjectResidency
+
+
+def _build_PublicProjectResidencyParam():
+    PublicProjectResidencyParam: TypeAlias = Literal["GLOBAL", "US_STORAGE_PROCESSING", "EU_STORAGE_PROCESSING", "JP_STORAGE", "KR_STORAGE", "CA_STORAGE", "SG_STORAGE", "IN_STORAGE", "AU_STORAGE", "GB_STORAGE", "AE_STORAGE", "AE_STORAGE_PROCESSING"]
+    return PublicProjectResidencyParam
+
+
+def _build_SpendLimitCurrency():
+    SpendLimitCurrency: TypeAlias = Union[str, Literal["USD"]]
+    return SpendLimitCurrency
+
+
+def _build_SpendLimitInterval():
+    SpendLimitInterval: TypeAlias = Union[str, Literal["month"]]
+    return SpendLimitInterval
+
+
+def _build_UsageCompletionsResult():
+    class UsageCompletionsResult(BaseModel):
+        object: Literal["organization.usage.completions.result"]
+        input_tokens: int
+        input_cached_tokens: Optional[int] = None
+        input_cache_write_tokens: Optional[int] = None
+        input_uncached_tokens: Optional[int] = None
+        output_tokens: int
+        input_text_tokens: Optional[int] = None
+        output_text_tokens: Optional[int] = None
+        input_cached_text_tokens: Optional[int] = None
+        input_audio_tokens: Optional[int] = None
+        input_cached_audio_tokens: Optional[int] = None
+        output_audio_tokens: Optional[int] = None
+        input_image_tokens: Optional[int] = None
+        input_cached_image_tokens: Optional[int] = None
+        output_image_tokens: Optional[int] = None
+        num_model_requests: int
+        project_id: Optional[str] = None
+        user_id: Optional[str] = None
+        api_key_id: Optional[str] = None
+        model: Optional[str] = None
+        batch: Optional[bool] = None
+        service_tier: Optional[str] = None
+    return UsageCompletionsResult
+
+
+def _build_UsageEmbeddingsResult():
+    class UsageEmbeddingsResult(BaseModel):
+        object: Literal["organization.usage.embeddings.result"]
+        input_tokens: int
+        num_model_requests: int
+        project_id: Optional[str] = None
+        user_id: Optional[str] = None
+        api_key_id: Optional[str] = None
+        model: Optional[str] = None
+    return UsageEmbeddingsResult
+
+
+def _build_UsageModerationsResult():
+    class UsageModerationsResult(BaseModel):
+        object: Literal["organization.usage.moderations.result"]
+        input_tokens: int
+        num_model_requests: int
+        project_id: Optional[str] = None
+        user_id: Optional[str] = None
+        api_key_id: Optional[str] = None
+        model: Optional[str] = None
+    return UsageModerationsResult
+
+
+def _build_UsageImagesResult():
+    class UsageImagesResult(BaseModel):
+        object: Literal["organization.usage.images.result"]
+        images: int
+        num_model_requests: int
+        source: Optional[str] = None
+        size: Optional[str] = None
+        project_id: Optional[str] = None
+        user_id: Optional[str] = None
+        api_key_id: Optional[str] = None
+        model: Optional[str] = None
+    return UsageImagesResult
+
+
+def _build_UsageAudioSpeechesResult():
+    class UsageAudioSpeechesResult(BaseModel):
+        object: Literal["organization.usage.audio_speeches.result"]
+        characters: int
+        num_model_requests: int
+        project_id: Optional[str] = None
+        user_id: Optional[str] = None
+        api_key_id: Optional[str] = None
+        model: Optional[str] = None
+    return UsageAudioSpeechesResult
+
+
+def _build_UsageAudioTranscriptionsResult():
+    class UsageAudioTranscriptionsResult(BaseModel):
+        object: Literal["organization.usage.audio_transcriptions.result"]
+        seconds: int
+        num_model_requests: int
+        project_id: Optional[str] = None
+        user_id: Optional[str] = None
+        api_key_id: Optional[str] = None
+        model: Optional[str] = None
+    return UsageAudioTranscriptionsResult
+
+
+def _build_UsageVectorStoresResult():
+    class UsageVectorStoresResult(BaseModel):
+        object: Literal["organization.usage.vector_stores.result"]
+        usage_bytes: int
+        project_id: Optional[str] = None
+    return UsageVectorStoresResult
+
+
+def _build_UsageCodeInterpreterSessionsResult():
+    class UsageCodeInterpreterSessionsResult(BaseModel):
+        object: Literal["organization.usage.code_interpreter_sessions.result"]
+        num_sessions: int
+        project_id: Optional[str] = None
+    return UsageCodeInterpreterSessionsResult
+
+
+def _build_UsageFileSearchCallsResult():
+    class UsageFileSearchCallsResult(BaseModel):
+        object: Literal["organization.usage.file_searches.result"]
+        num_requests: int
+        project_id: Optional[str] = None
+        user_id: Optional[str] = None
+        api_key_id: Optional[str] = None
+        vector_store_id: Optional[str] = None
+    return UsageFileSearchCallsResult
+
+
+def _build_UsageWebSearchCallsResult():
+    class UsageWebSearchCallsResult(BaseModel):
+        object: Literal["organization.usage.web_searches.result"]
+        num_model_requests: int
+        num_requests: int
+        project_id: Optional[str] = None
+        user_id: Optional[str] = None
+        api_key_id: Optional[str] = None
+        model: Optional[str] = None
+        context_level: Optional[str] = None
+    return UsageWebSearchCallsResult
+
+
+def _build_CostsResultAmount():
+    class CostsResultAmount(BaseModel):
+        value: Optional[float] = None
+        currency: Optional[str] = None
+    return CostsResultAmount
+
+
+def _build_CostsResult():
+    class CostsResult(BaseModel):
+        object: Literal["organization.costs.result"]
+        amount: Optional[CostsResultAmount] = None
+        line_item: Optional[str] = None
+        project_id: Optional[str] = None
+        api_key_id: Optional[str] = None
+        quantity: Optional[float] = None
+        quantity_unit: Optional[Union[str, Union[Literal["tokens", "1000_tokens", "duration_seconds", "duration_minutes", "duration_hours", "gibibyte_hours", "images", "characters"], str]]] = None
+    return CostsResult
+
+
+def _build_UsageTimeBucket():
+    class UsageTimeBucket(BaseModel):
+        object: Literal["bucket"]
+        start_time: int
+        end_time: int
+        results: List[Annotated[Union[Annotated[Union[UsageCompletionsResult, UsageEmbeddingsResult, UsageModerationsResult, UsageImagesResult, UsageAudioSpeechesResult, UsageAudioTranscriptionsResult, UsageVectorStoresResult, UsageCodeInterpreterSessionsResult, UsageFileSearchCallsResult, UsageWebSearchCallsResult, CostsResult], Field(discriminator="object")], UnknownObject], Field(union_mode="left_to_right")]]
+    return UsageTimeBucket
+
+
+def _build_UsageResponse():
+    class UsageResponse(BaseModel):
+        object: Literal["page"]
+        data: List[UsageTimeBucket]
+        has_more: bool
+        next_page: Optional[str]
+    return UsageResponse
+
+
+def _build_UsageDecisionsResponse():
+    UsageDecisionsResponse: TypeAlias = UsageResponse
+    return UsageDecisionsResponse
+
+
+def _build_ServiceAccountApiKeyBody():
+    class ServiceAccountApiKeyBody(BaseModel):
+        object: Literal["organization.project.service_account.api_key"]
+        value: str
+        name: str
+        created_at: int
+        id: str
+    return ServiceAccountApiKeyBody
+
+
+def _build_APIKeyCreateResponse():
+    class APIKeyCreateResponse(ServiceAccountApiKeyBody):
+        """`ServiceAccountApiKeyBody` under the official SDK's name."""
+    return APIKeyCreateResponse
+
+
+def _build_ProjectApiKeyDeleteResponse():
+    class ProjectApiKeyDeleteResponse(BaseModel):
+        object: Literal["organization.project.api_key.deleted"]
+        id: str
+        deleted: bool
+    return ProjectApiKeyDeleteResponse
+
+
+def _build_APIKeyDeleteResponse():
+    class APIKeyDeleteResponse(ProjectApiKeyDeleteResponse):
+        """`ProjectApiKeyDeleteResponse` under the official SDK's name."""
+    return APIKeyDeleteResponse
+
+
+def _build_AdminApiKeyOwner():
+    class AdminApiKeyOwner(BaseModel):
+        type: Optional[str] = None
+        object: Optional[str] = None
+        id: Optional[str] = None
+        name: Optional[str] = None
+        created_at: Optional[int] = None
+        role: Optional[str] = None
+    return AdminApiKeyOwner
+
+
+def _build_AdminApiKey():
+    class AdminApiKey(BaseModel):
+        object: Literal["organization.admin_api_key"]
+        id: str
+        name: Optional[str] = None
+        redacted_value: str
+        created_at: int
+        expires_at: Optional[int]
+        last_used_at: Optional[int] = None
+        owner: AdminApiKeyOwner
+    return AdminApiKey
+
+
+def _build_AdminAPIKey():
+    class AdminAPIKey(AdminApiKey):
+        """`AdminApiKey` under the official SDK's name."""
+    return AdminAPIKey
+
+
+def _build_AdminApiKeyCreateResponseOwner():
+    class AdminApiKeyCreateResponseOwner(BaseModel):
+        type: Optional[str] = None
+        object: Optional[str] = None
+        id: Optional[str] = None
+        name: Optional[str] = None
+        created_at: Optional[int] = None
+        role: Optional[str] = None
+    return AdminApiKeyCreateResponseOwner
+
+
+def _build_AdminApiKeyCreateResponse():
+    class AdminApiKeyCreateResponse(BaseModel):
+        object: Literal["organization.admin_api_key"]
+        id: str
+        name: Optional[str] = None
+        redacted_value: str
+        created_at: int
+        expires_at: Optional[int]
+        last_used_at: Optional[int] = None
+        owner: AdminApiKeyCreateResponseOwner
+        value: str
+    return AdminApiKeyCreateResponse
+
+
+def _build_AdminAPIKeyCreateResponse():
+    class AdminAPIKeyCreateResponse(AdminApiKeyCreateResponse):
+        """`AdminApiKeyCreateResponse` under the official SDK's name."""
+    return AdminAPIKeyCreateResponse
+
+
+def _build_AdminOrganizationAdminApiKeysDeleteResponse():
+    class AdminOrganizationAdminApiKeysDeleteResponse(BaseModel):
+        id: str
+        object: Literal["organization.admin_api_key.deleted"]
+        deleted: bool
+    return AdminOrganizationAdminApiKeysDeleteResponse
+
+
+def _build_AdminAPIKeyDeleteResponse():
+    class AdminAPIKeyDeleteResponse(AdminOrganizationAdminApiKeysDeleteResponse):
+        """`AdminOrganizationAdminApiKeysDeleteResponse` under the official SDK's name."""
+    return AdminAPIKeyDeleteResponse
+
+
+def _build_AdminOrganizationAuditLogsListEffectiveAtParam():
+    class AdminOrganizationAuditLogsListEffectiveAtParam(TypedDict, total=False):
+        gt: int
+        gte: int
+        lt: int
+        lte: int
+    return AdminOrganizationAuditLogsListEffectiveAtParam
+
+
+def _build_GroupResponse():
+    class GroupResponse(BaseModel):
+        id: str
+        name: str
+        created_at: int
+        is_scim_managed: bool
+        group_type: Union[Literal["group", "tenant_group"], str]
+    return GroupResponse
+
+
+def _build_AdminOrganizationGroup():
+    @official_name("Group", "openai_kit.types.admin.organization.group")
+    class AdminOrganizationGroup(GroupResponse):
+        """`GroupResponse` under the official SDK's name `Group`."""
+    return AdminOrganizationGroup
+
+
+def _build_GroupUserDeletedResource():
+    class GroupUserDeletedResource(BaseModel):
+        object: Literal["group.user.deleted"]
+        deleted: bool
+    return GroupUserDeletedResource
+
+
+def _build_AdminOrganizationGroupsUserDeleteResponse():
+    @official_name("UserDeleteResponse", "openai_kit.types.admin.organization.groups.user_delete_response")
+    class AdminOrganizationGroupsUserDeleteResponse(GroupUserDeletedResource):
+        """`GroupUserDeletedResource` under the official SDK's name `UserDeleteResponse`."""
+    return AdminOrganizationGroupsUserDeleteResponse
+
+
+def _build_OrganizationProjectCertificateCertificateDetails():
+    class OrganizationProjectCertificateCertificateDetails(BaseModel):
+        valid_at: Optional[int] = None
+        expires_at: Optional[int] = None
+    return OrganizationProjectCertificateCertificateDetails
+
+
+def _build_OrganizationProjectCertificate():
+    class OrganizationProjectCertificate(BaseModel):
+        object: Literal["organization.project.certificate"]
+        id: str
+        name: Optional[str]
+        created_at: int
+        certificate_details: OrganizationProjectCertificateCertificateDetails
+        active: bool
+    return OrganizationProjectCertificate
+
+
+def _build_AdminOrganizationProjectsCertificateActivateResponse():
+    @official_name("CertificateActivateResponse", "openai_kit.types.admin.organization.projects.certificate_activate_response")
+    class AdminOrganizationProjectsCertificateActivateResponse(OrganizationProjectCertificate):
+        """`OrganizationProjectCertificate` under the official SDK's name `CertificateActivateResponse`."""
+    return AdminOrganizationProjectsCertificateActivateResponse
+
+
+def _build_AdminOrganizationProjectsCertificateDeactivateResponse():
+    @official_name("CertificateDeactivateResponse", "openai_kit.types.admin.organization.projects.certificate_deactivate_response")
+    class AdminOrganizationProjectsCertificateDeactivateResponse(OrganizationProjectCertificate):
+        """`OrganizationProjectCertificate` under the official SDK's name `CertificateDeactivateResponse`."""
+    return AdminOrganizationProjectsCertificateDeactivateResponse
+
+
+def _build_AdminOrganizationProjectsCertificateListResponse():
+    @official_name("CertificateListResponse", "openai_kit.types.admin.organization.projects.certificate_list_response")
+    class AdminOrganizationProjectsCertificateListResponse(OrganizationProjectCertificate):
+        """`OrganizationProjectCertificate` under the official SDK's name `CertificateListResponse`."""
+    return AdminOrganizationProjectsCertificateListResponse
+
+
+def _build_ProjectGroupDeletedResource():
+    class ProjectGroupDeletedResource(BaseModel):
+        object: Literal["project.group.deleted"]
+        deleted: bool
+    return ProjectGroupDeletedResource
+
+
+def _build_AdminOrganizationProjectsGroupDeleteResponse():
+    @official_name("GroupDeleteResponse", "openai_kit.types.admin.organization.projects.group_delete_response")
+    class AdminOrganizationProjectsGroupDeleteResponse(ProjectGroupDeletedResource):
+        """`ProjectGroupDeletedResource` under the official SDK's name `GroupDeleteResponse`."""
+    return AdminOrganizationProjectsGroupDeleteResponse
+
+
+def _build_RoleDeletedResource():
+    class RoleDeletedResource(BaseModel):
+        object: Literal["role.deleted"]
+        id: str
+        deleted: bool
+    return RoleDeletedResource
+
+
+def _build_AdminOrganizationProjectsRoleDeleteResponse():
+    @official_name("RoleDeleteResponse", "openai_kit.types.admin.organization.projects.role_delete_response")
+    class AdminOrganizationProjectsRoleDeleteResponse(RoleDeletedResource):
+        """`RoleDeletedResource` under the official SDK's name `RoleDeleteResponse`."""
+    return AdminOrganizationProjectsRoleDeleteResponse
+
+
+def _build_ProjectUserDeleteResponse():
+    class ProjectUserDeleteResponse(BaseModel):
+        object: Literal["organization.project.user.deleted"]
+        id: str
+        deleted: bool
+    return ProjectUserDeleteResponse
+
+
+def _build_AdminOrganizationProjectsUserDeleteResponse():
+    @official_name("UserDeleteResponse", "openai_kit.types.admin.organization.projects.user_delete_response")
+    class AdminOrganizationProjectsUserDeleteResponse(ProjectUserDeleteResponse):
+        """`ProjectUserDeleteResponse` under the official SDK's name `UserDeleteResponse`."""
+    return AdminOrganizationProjectsUserDeleteResponse
+
+
+def _build_UserUser():
+    class UserUser(BaseModel):
+        object: Literal["user"]
+        id: str
+        email: Optional[str] = None
+        name: Optional[str] = None
+        picture: Optional[str] = None
+        enabled: Optional[bool] = None
+        banned: Optional[bool] = None
+        banned_at: Optional[int] = None
+    return UserUser
+
+
+def _build_UserProjectsData():
+    class UserProjectsData(BaseModel):
+        id: Optional[str] = None
+        name: Optional[str] = None
+        role: Optional[str] = None
+    return UserProjectsData
+
+
+def _build_UserProjects():
+    class UserProjects(BaseModel):
+        object: Literal["list"]
+        data: List[UserProjectsData]
+    return UserProjects
+
+
+def _build_User():
+    class User(BaseModel):
+        object: Literal["organization.user"]
+        id: str
+        name: Optional[str] = None
+        email: Optional[str] = None
+        role: Optional[str] = None
+        added_at: int
+        is_default: Optional[bool] = None
+        created: Optional[int] = None
+        user: Optional[UserUser] = None
+        is_service_account: Optional[bool] = None
+        is_scale_tier_authorized_purchaser: Optional[bool] = None
+        is_scim_managed: Optional[bool] = None
+        api_key_last_used_at: Optional[int] = None
+        technical_level: Optional[str] = None
+        developer_persona: Optional[str] = None
+        projects: Optional[UserProjects] = None
+    return User
+
+
+def _build_Role():
+    class Role(BaseModel):
+        object: Literal["role"]
+        id: str
+        name: str
+        description: Optional[str]
+        permissions: List[str]
+        resource_type: str
+        predefined_role: bool
+    return Role
+
+
+def _build_UserRoleAssignment():
+    class UserRoleAssignment(BaseModel):
+        object: Literal["user.role"]
+        user: User
+        role: Role
+    return UserRoleAssignment
+
+
+def _build_AdminOrganizationProjectsUsersRoleCreateResponse():
+    @official_name("RoleCreateResponse", "openai_kit.types.admin.organization.projects.users.role_create_response")
+    class AdminOrganizationProjectsUsersRoleCreateResponse(UserRoleAssignment):
+        """`UserRoleAssignment` under the official SDK's name `RoleCreateResponse`."""
+    return AdminOrganizationProjectsUsersRoleCreateResponse
+
+
+def _build_AdminOrganizationRoleDeleteResponse():
+    @official_name("RoleDeleteResponse", "openai_kit.types.admin.organization.role_delete_response")
+    class AdminOrganizationRoleDeleteResponse(RoleDeletedResource):
+        """`RoleDeletedResource` under the official SDK's name `RoleDeleteResponse`."""
+    return AdminOrganizationRoleDeleteResponse
+
+
+def _build_AdminOrganizationUsersRoleCreateResponse():
+    @official_name("RoleCreateResponse", "openai_kit.types.admin.organization.users.role_create_response")
+    class AdminOrganizationUsersRoleCreateResponse(UserRoleAssignment):
+        """`UserRoleAssignment` under the official SDK's name `RoleCreateResponse`."""
+    return AdminOrganizationUsersRoleCreateResponse
+
+
+def _build_AssignedRoleDetailsAssignmentSource():
+    class AssignedRoleDetailsAssignmentSource(BaseModel):
+        principal_id: str
+        principal_type: str
+    return AssignedRoleDetailsAssignmentSource
+
+
+def _build_AssignedRoleDetails():
+    class AssignedRoleDetails(BaseModel):
+        id: str
+        name: str
+        permissions: List[str]
+        resource_type: str
+        predefined_role: bool
+        description: Optional[str]
+        created_at: Optional[int]
+        updated_at: Optional[int]
+        created_by: Optional[str]
+        created_by_user_obj: Optional[Dict[str, Any]]
+        metadata: Optional[Dict[str, Any]]
+        assignment_sources: Optional[List[AssignedRoleDetailsAssignmentSource]]
+    return AssignedRoleDetails
+
+
+def _build_AuditLogProject():
+    class AuditLogProject(BaseModel):
+        id: Optional[str] = None
+        name: Optional[str] = None
+    return AuditLogProject
+
+
+def _build_AuditLogActorUser():
+    class AuditLogActorUser(BaseModel):
+        id: Optional[str] = None
+        email: Optional[str] = None
+    return AuditLogActorUser
+
+
+def _build_AuditLogActorSession():
+    class AuditLogActorSession(BaseModel):
+        user: Optional[AuditLogActorUser] = None
+        ip_address: Optional[str] = None
+    return AuditLogActorSession
+
+
+def _build_AuditLogActorServiceAccount():
+    class AuditLogActorServiceAccount(BaseModel):
+        id: Optional[str] = None
+    return AuditLogActorServiceAccount
+
+
+def _build_AuditLogActorApiKey():
+    class AuditLogActorApiKey(BaseModel):
+        id: Optional[str] = None
+        type: Optional[Union[Literal["user", "service_account"], str]] = None
+        user: Optional[AuditLogActorUser] = None
+        service_account: Optional[AuditLogActorServiceAccount] = None
+    return AuditLogActorApiKey
+
+
+def _build_AuditLogActor():
+    class AuditLogActor(BaseModel):
+        type: Optional[Union[Literal["session", "api_key"], str]] = None
+        session: Optional[AuditLogActorSession] = None
+        api_key: Optional[AuditLogActorApiKey] = None
+    return AuditLogActor
+
+
+def _build_AuditLogApiKeyCreatedData():
+    class AuditLogApiKeyCreatedData(BaseModel):
+        scopes: Optional[List[str]] = None
+    return AuditLogApiKeyCreatedData
+
+
+def _build_AuditLogApiKeyCreated():
+    class AuditLogApiKeyCreated(BaseModel):
+        id: Optional[str] = None
+        data: Optional[AuditLogApiKeyCreatedData] = None
+    return AuditLogApiKeyCreated
+
+
+def _build_AuditLogApiKeyUpdatedChangesRequested():
+    class AuditLogApiKeyUpdatedChangesRequested(BaseModel):
+        scopes: Optional[List[str]] = None
+    return AuditLogApiKeyUpdatedChangesRequested
+
+
+def _build_AuditLogApiKeyUpdated():
+    class AuditLogApiKeyUpdated(BaseModel):
+        id: Optional[str] = None
+        changes_requested: Optional[AuditLogApiKeyUpdatedChangesRequested] = None
+    return AuditLogApiKeyUpdated
+
+
+def _build_AuditLogApiKeyDeleted():
+    class AuditLogApiKeyDeleted(BaseModel):
+        id: Optional[str] = None
+    return AuditLogApiKeyDeleted
+
+
+def _build_AuditLogCheckpointPermissionCreatedData():
+    class AuditLogCheckpointPermissionCreatedData(BaseModel):
+        project_id: Optional[str] = None
+        fine_tuned_model_checkpoint: Optional[str] = None
+    return AuditLogCheckpointPermissionCreatedData
+
+
+def _build_AuditLogCheckpointPermissionCreated():
+    class AuditLogCheckpointPermissionCreated(BaseModel):
+        id: Optional[str] = None
+        data: Optional[AuditLogCheckpointPermissionCreatedData] = None
+    return AuditLogCheckpointPermissionCreated
+
+
+def _build_AuditLogCheckpointPermissionDeleted():
+    class AuditLogCheckpointPermissionDeleted(BaseModel):
+        id: Optional[str] = None
+    return AuditLogCheckpointPermissionDeleted
+
+
+def _build_AuditLogExternalKeyRegistered():
+    class AuditLogExternalKeyRegistered(BaseModel):
+        id: Optional[str] = None
+        data: Optional[Dict[str, Any]] = None
+    return AuditLogExternalKeyRegistered
+
+
+def _build_AuditLogExternalKeyRemoved():
+    class AuditLogExternalKeyRemoved(BaseModel):
+        id: Optional[str] = None
+    return AuditLogExternalKeyRemoved
+
+
+def _build_AuditLogGroupCreatedData():
+    class AuditLogGroupCreatedData(BaseModel):
+        group_name: Optional[str] = None
+    return AuditLogGroupCreatedData
+
+
+def _build_AuditLogGroupCreated():
+    class AuditLogGroupCreated(BaseModel):
+        id: Optional[str] = None
+        data: Optional[AuditLogGroupCreatedData] = None
+    return AuditLogGroupCreated
+
+
+def _build_AuditLogGroupUpdatedChangesRequested():
+    class AuditLogGroupUpdatedChangesRequested(BaseModel):
+        group_name: Optional[str] = None
+    return AuditLogGroupUpdatedChangesRequested
+
+
+def _build_AuditLogGroupUpdated():
+    class AuditLogGroupUpdated(BaseModel):
+        id: Optional[str] = None
+        changes_requested: Optional[AuditLogGroupUpdatedChangesRequested] = None
+    return AuditLogGroupUpdated
+
+
+def _build_AuditLogGroupDeleted():
+    class AuditLogGroupDeleted(BaseModel):
+        id: Optional[str] = None
+    return AuditLogGroupDeleted
+
+
+def _build_AuditLogScimEnabled():
+    class AuditLogScimEnabled(BaseModel):
+        id: Optional[str] = None
+    return AuditLogScimEnabled
+
+
+def _build_AuditLogScimDisabled():
+    class AuditLogScimDisabled(BaseModel):
+        id: Optional[str] = None
+    return AuditLogScimDisabled
+
+
+def _build_AuditLogInviteSentData():
+    class AuditLogInviteSentData(BaseModel):
+        email: Optional[str] = None
+        role: Optional[str] = None
+    return AuditLogInviteSentData
+
+
+def _build_AuditLogInviteSent():
+    class AuditLogInviteSent(BaseModel):
+        id: Optional[str] = None
+        data: Optional[AuditLogInviteSentData] = None
+    return AuditLogInviteSent
+
+
+def _build_AuditLogInviteAccepted():
+    class AuditLogInviteAccepted(BaseModel):
+        id: Optional[str] = None
+    return AuditLogInviteAccepted
+
+
+def _build_AuditLogInviteDeleted():
+    class AuditLogInviteDeleted(BaseModel):
+        id: Optional[str] = None
+    return AuditLogInviteDeleted
+
+
+def _build_AuditLogIpAllowlistCreated():
+    class AuditLogIpAllowlistCreated(BaseModel):
+        id: Optional[str] = None
+        name: Optional[str] = None
+        allowed_ips: Optional[List[str]] = None
+    return AuditLogIpAllowlistCreated
+
+
+def _build_AuditLogIpAllowlistUpdated():
+    class AuditLogIpAllowlistUpdated(BaseModel):
+        id: Optional[str] = None
+        allowed_ips: Optional[List[str]] = None
+    return AuditLogIpAllowlistUpdated
+
+
+def _build_AuditLogIpAllowlistDeleted():
+    class AuditLogIpAllowlistDeleted(BaseModel):
+        id: Optional[str] = None
+        name: Optional[str] = None
+        allowed_ips: Optional[List[str]] = None
+    return AuditLogIpAllowlistDeleted
+
+
+def _build_AuditLogIpAllowlistConfigActivatedConfig():
+    class AuditLogIpAllowlistConfigActivatedConfig(BaseModel):
+        id: Optional[str] = None
+        name: Optional[str] = None
+    return AuditLogIpAllowlistConfigActivatedConfig
+
+
+def _build_AuditLogIpAllowlistConfigActivated():
+    class AuditLogIpAllowlistConfigActivated(BaseModel):
+        configs: Optional[List[AuditLogIpAllowlistConfigActivatedConfig]] = None
+    return AuditLogIpAllowlistConfigActivated
+
+
+def _build_AuditLogIpAllowlistConfigDeactivatedConfig():
+    class AuditLogIpAllowlistConfigDeactivatedConfig(BaseModel):
+        id: Optional[str] = None
+        name: Optional[str] = None
+    return AuditLogIpAllowlistConfigDeactivatedConfig
+
+
+def _build_AuditLogIpAllowlistConfigDeactivated():
+    class AuditLogIpAllowlistConfigDeactivated(BaseModel):
+        configs: Optional[List[AuditLogIpAllowlistConfigDeactivatedConfig]] = None
+    return AuditLogIpAllowlistConfigDeactivated
+
+
+def _build_AuditLogLoginFailed():
+    class AuditLogLoginFailed(BaseModel):
+        error_code: Optional[str] = None
+        error_message: Optional[str] = None
+    return AuditLogLoginFailed
+
+
+def _build_AuditLogLogoutFailed():
+    class AuditLogLogoutFailed(BaseModel):
+        error_code: Optional[str] = None
+        error_message: Optional[str] = None
+    return AuditLogLogoutFailed
+
+
+def _build_AuditLogOrganizationUpdatedChangesRequested():
+    class AuditLogOrganizationUpdatedChangesRequested(BaseModel):
+        title: Optional[str] = None
+        description: Optional[str] = None
+        name: Optional[str] = None
+        threads_ui_visibility: Optional[str] = None
+        usage_dashboard_visibility: Optional[str] = None
+        api_call_logging: Optional[str] = None
+        api_call_logging_project_ids: Optional[str] = None
+    return AuditLogOrganizationUpdatedChangesRequested
+
+
+def _build_AuditLogOrganizationUpdated():
+    class AuditLogOrganizationUpdated(BaseModel):
+        id: Optional[str] = None
+        changes_requested: Optional[AuditLogOrganizationUpdatedChangesRequested] = None
+    return AuditLogOrganizationUpdated
+
+
+def _build_AuditLogProjectCreatedData():
+    class AuditLogProjectCreatedData(BaseModel):
+        name: Optional[str] = None
+        title: Optional[str] = None
+    return AuditLogProjectCreatedData
+
+
+def _build_AuditLogProjectCreated():
+    class AuditLogProjectCreated(BaseModel):
+        id: Optional[str] = None
+        data: Optional[AuditLogProjectCreatedData] = None
+    return AuditLogProjectCreated
+
+
+def _build_AuditLogProjectUpdatedChangesRequested():
+    class AuditLogProjectUpdatedChangesRequested(BaseModel):
+        title: Optional[str] = None
+    return AuditLogProjectUpdatedChangesRequested
+
+
+def _build_AuditLogProjectUpdated():
+    class AuditLogProjectUpdated(BaseModel):
+        id: Optional[str] = None
+        changes_requested: Optional[AuditLogProjectUpdatedChangesRequested] = None
+    return AuditLogProjectUpdated
+
+
+def _build_AuditLogProjectArchived():
+    class AuditLogProjectArchived(BaseModel):
+        id: Optional[str] = None
+    return AuditLogProjectArchived
+
+
+def _build_AuditLogProjectDeleted():
+    class AuditLogProjectDeleted(BaseModel):
+        id: Optional[str] = None
+    return AuditLogProjectDeleted
+
+
+def _build_AuditLogRateLimitUpdatedChangesRequested():
+    class AuditLogRateLimitUpdatedChangesRequested(BaseModel):
+        max_requests_per_1_minute: Optional[int] = None
+        max_tokens_per_1_minute: Optional[int] = None
+        max_images_per_1_minute: Optional[int] = None
+        max_audio_megabytes_per_1_minute: Optional[int] = None
+        max_requests_per_1_day: Optional[int] = None
+        batch_1_day_max_input_tokens: Optional[int] = None
+    return AuditLogRateLimitUpdatedChangesRequested
+
+
+def _build_AuditLogRateLimitUpdated():
+    class AuditLogRateLimitUpdated(BaseModel):
+        id: Optional[str] = None
+        changes_requested: Optional[AuditLogRateLimitUpdatedChangesRequested] = None
+    return AuditLogRateLimitUpdated
+
+
+def _build_AuditLogRateLimitDeleted():
+    class AuditLogRateLimitDeleted(BaseModel):
+        id: Optional[str] = None
+    return AuditLogRateLimitDeleted
+
+
+def _build_AuditLogRoleCreated():
+    class AuditLogRoleCreated(BaseModel):
+        id: Optional[str] = None
+        role_name: Optional[str] = None
+        permissions: Optional[List[str]] = None
+        resource_type: Optional[str] = None
+        resource_id: Optional[str] = None
+    return AuditLogRoleCreated
+
+
+def _build_AuditLogRoleUpdatedChangesRequested():
+    class AuditLogRoleUpdatedChangesRequested(BaseModel):
+        role_name: Optional[str] = None
+        resource_id: Optional[str] = None
+        resource_type: Optional[str] = None
+        permissions_added: Optional[List[str]] = None
+        permissions_removed: Optional[List[str]] = None
+        description: Optional[str] = None
+        metadata: Optional[Dict[str, Any]] = None
+    return AuditLogRoleUpdatedChangesRequested
+
+
+def _build_AuditLogRoleUpdated():
+    class AuditLogRoleUpdated(BaseModel):
+        id: Optional[str] = None
+        changes_requested: Optional[AuditLogRoleUpdatedChangesRequested] = None
+    return AuditLogRoleUpdated
+
+
+def _build_AuditLogRoleDeleted():
+    class AuditLogRoleDeleted(BaseModel):
+        id: Optional[str] = None
+    return AuditLogRoleDeleted
+
+
+def _build_AuditLogRoleAssignmentCreated():
+    class AuditLogRoleAssignmentCreated(BaseModel):
+        id: Optional[str] = None
+        principal_id: Optional[str] = None
+        principal_type: Optional[str] = None
+        resource_id: Optional[str] = None
+        resource_type: Optional[str] = None
+    return AuditLogRoleAssignmentCreated
+
+
+def _build_AuditLogRoleAssignmentDeleted():
+    class AuditLogRoleAssignmentDeleted(BaseModel):
+        id: Optional[str] = None
+        principal_id: Optional[str] = None
+        principal_type: Optional[str] = None
+        resource_id: Optional[str] = None
+        resource_type: Optional[str] = None
+    return AuditLogRoleAssignmentDeleted
+
+
+def _build_AuditLogRoleBoundToResource():
+    class AuditLogRoleBoundToResource(BaseModel):
+        id: Optional[str] = None
+        role_id: Optional[str] = None
+        resource_id: Optional[str] = None
+        resource_type: Optional[str] = None
+        permissions: Optional[List[str]] = None
+        workspace_id: Optional[str] = None
+        connector_id: Optional[str] = None
+        connector_name: Optional[str] = None
+        enabled: Optional[bool] = None
+        source: Optional[Union[Literal["role_toggle", "role_connector_update", "role_delete", "workspace_permissions", "connector_publish"], str]] = None
+    return AuditLogRoleBoundToResource
+
+
+def _build_AuditLogRoleUnboundFromResource():
+    class AuditLogRoleUnboundFromResource(BaseModel):
+        id: Optional[str] = None
+        role_id: Optional[str] = None
+        resource_id: Optional[str] = None
+        resource_type: Optional[str] = None
+        permissions: Optional[List[str]] = None
+        workspace_id: Optional[str] = None
+        connector_id: Optional[str] = None
+        connector_name: Optional[str] = None
+        enabled: Optional[bool] = None
+        source: Optional[Union[Literal["role_toggle", "role_connector_update", "role_delete", "workspace_permissions", "connector_publish"], str]] = None
+    return AuditLogRoleUnboundFromResource
+
+
+def _build_AuditLogServiceAccountCreatedData():
+    class AuditLogServiceAccountCreatedData(BaseModel):
+        role: Optional[str] = None
+    return AuditLogServiceAccountCreatedData
+
+
+def _build_AuditLogServiceAccountCreated():
+    class AuditLogServiceAccountCreated(BaseModel):
+        id: Optional[str] = None
+        data: Optional[AuditLogServiceAccountCreatedData] = None
+    return AuditLogServiceAccountCreated
+
+
+def _build_AuditLogServiceAccountUpdatedChangesRequested():
+    class AuditLogServiceAccountUpdatedChangesRequested(BaseModel):
+        role: Optional[str] = None
+    return AuditLogServiceAccountUpdatedChangesRequested
+
+
+def _build_AuditLogServiceAccountUpdated():
+    class AuditLogServiceAccountUpdated(BaseModel):
+        id: Optional[str] = None
+        changes_requested: Optional[AuditLogServiceAccountUpdatedChangesRequested] = None
+    return AuditLogServiceAccountUpdated
+
+
+def _build_AuditLogServiceAccountDeleted():
+    class AuditLogServiceAccountDeleted(BaseModel):
+        id: Optional[str] = None
+    return AuditLogServiceAccountDeleted
+
+
+def _build_AuditLogWorkloadIdentityProviderCreated():
+    class AuditLogWorkloadIdentityProviderCreated(BaseModel):
+        id: Optional[str] = None
+        data: Optional[Dict[str, Any]] = None
+    return AuditLogWorkloadIdentityProviderCreated
+
+
+def _build_AuditLogWorkloadIdentityProviderUpdated():
+    class AuditLogWorkloadIdentityProviderUpdated(BaseModel):
+        id: Optional[str] = None
+        changes_requested: Optional[Dict[str, Any]] = None
+    return AuditLogWorkloadIdentityProviderUpdated
+
 
+def _build_AuditLogWorkloadIdentityProviderDeleted():
+    class AuditLogWorkloadIdentityProviderDeleted(BaseModel):
+        id: Optional[str] = None
+        name: Optional[str] = None
+    return AuditLogWorkloadIdentityProviderDeleted
+
 
-AuditLogEventTypeParam: TypeAlias = Literal["api_key.created", "api_key.updated", "api_key.deleted", "certificate.created", "certificate.updated", "certificate.deleted", "certificates.activated", "certificates.deactivated", "checkpoint.permission.created", "checkpoint.permission.deleted", "external_key.registered", "external_key.removed", "group.created", "group.updated", "group.deleted", "invite.sent", "invite.accepted", "invite.deleted", "ip_allowlist.created", "ip_allowlist.updated", "ip_allowlist.deleted", "ip_allowlist.config.activated", "ip_allowlist.config.deactivated", "login.succeeded", "login.failed", "logout.succeeded", "logout.failed", "organization.updated", "project.created", "project.updated", "project.archived", "project.deleted", "rate_limit.updated", "rate_limit.deleted", "resource.deleted", "tunnel.created", "tunnel.updated", "tunnel.deleted", "workload_identity_provider.created", "workload_identity_provider.updated", "workload_identity_provider.deleted", "workload_identity_provider_mapping.created", "workload_identity_provider_mapping.updated", "workload_identity_provider_mapping.deleted", "role.created", "role.updated", "role.deleted", "role.assignment.created", "role.assignment.deleted", "role.bound_to_resource", "role.unbound_from_resource", "scim.enabled", "scim.disabled", "service_account.created", "service_account.updated", "service_account.deleted", "user.added", "user.updated", "user.deleted", "tenant.metadata.updated", "tenant.microsoft_entra_mapping.upserted", "tenant.microsoft_entra_mapping.deleted", "tenant.workload_identity.provider.created", "tenant.workload_identity.provider.updated", "tenant.workload_identity.provider.archived", "tenant.workload_identity.mapping.created", "tenant.workload_identity.mapping.updated", "tenant.workload_identity.mapping.archived", "tenant.workload_identity.binding.created", "tenant.workload_identity.principal.provisioned", "tenant.workload_identity.access_token.issued", "tenant.admin_api_key.created", "tenant.admin_api_key.updated", "tenant.admin_api_key.deleted", "tenant.project_api_key.created", "tenant.chatgpt_access_token.revoked", "tenant.migration.completed", "tenant.sso.migrated", "tenant.domains.migrated", "tenant.sso_connection.created", "tenant.sso_connection.updated", "tenant.sso_connection.deleted", "tenant.sso_connection.setup.started", "tenant.policy.created", "tenant.policy.updated", "tenant.policy.deleted", "tenant.policy.attached", "tenant.policy.detached", "tenant.principal_authentication_policy.resolved", "tenant.scim.setup.started", "tenant.scim.deletion.requested", "tenant.scim.directory.created", "tenant.product_access_policy.updated", "tenant.resource_share_grant.created", "tenant.resource_share_grant.updated", "tenant.resource_share_grant.accepted", "tenant.resource_share_grant.declined", "tenant.resource_share_grant.revoked", "tenant.resource_share_grant.deleted", "tenant.service_account.updated", "tenant.service_account.deleted", "tenant.service_account.token.revoked", "tenant.billing.overage_limit.updated", "tenant.billing.alerts.updated", "tenant.billing.info.updated", "tenant.usage_limit.workspace.updated", "tenant.usage_limit.group.updated", "tenant.usage_limit.user.updated", "tenant.usage_limit.increase_request.updated", "tenant.usage_limit.increase_request.resolved", "tenant.group.created", "tenant.group.updated", "tenant.group.deleted", "tenant.group.member.added", "tenant.group.member.removed", "tenant.migration_rollout.status.updated", "tenant.migration_rollout.tier.updated", "tenant.role.metadata.updated", "tenant.custom_role.created", "tenant.custom_role.updated", "tenant.custom_role.deleted", "tenant.role_assignment.created", "tenant.role_assignment.deleted", "tenant.resource_role_assignment.created", "tenant.resource_role_assignment.deleted", "tenant.resource_access.updated", "tenant.resource_access.deleted", "tenant.ads_account.onboarding.redemption", "tenant.session_policy.created", "tenant.session_policy.updated", "tenant.session_policy.deleted", "tenant.session_revocation.started", "tenant.third_party_app_policy.updated", "tenant.user.added", "tenant.user.updated", "tenant.user.removed", "tenant.user.looked_up", "tenant.user.invited", "tenant.membership.revoked", "tenant.api_organization_invite.upserted", "tenant.api_organization_invite.deleted", "tenant.chatgpt_workspace_invite.upserted", "tenant.membership.accepted", "tenant.membership.declined", "tenant.workspace_invite_email_settings.updated"]
+def _build_AuditLogWorkloadIdentityProviderMappingCreated():
+    class AuditLogWorkloadIdentityProviderMappingCreated(BaseModel):
+        id: Optional[str] = None
+        identity_provider_id: Optional[str] = None
+        data: Optional[Dict[str, Any]] = None
+    return AuditLogWorkloadIdentityProviderMappingCreated
 
 
-SpendLimitEnforcementStatus: TypeAlias = Union[str, Union[Literal["inactive", "enforcing"], str]]
-
-
-class SpendLimitEnforcement(BaseModel):
-    status: SpendLimitEnforcementStatus
-
-
-ExternalKeyValidateResponse: TypeAlias = SpendLimitEnforcement
-
-
-PublicProjectResidency: TypeAlias = Union[Literal["GLOBAL", "US_STORAGE_PROCESSING", "EU_STORAGE_PROCESSING", "JP_STORAGE", "KR_STORAGE", "CA_STORAGE", "SG_STORAGE", "IN_STORAGE", "AU_STORAGE", "GB_STORAGE", "AE_STORAGE", "AE_STORAGE_PROCESSING"], str]
-
-
-PublicProjectResidencyParam: TypeAlias = Literal["GLOBAL", "US_STORAGE_PROCESSING", "EU_STORAGE_PROCESSING", "JP_STORAGE", "KR_STORAGE", "CA_STORAGE", "SG_STORAGE", "IN_STORAGE", "AU_STORAGE", "GB_STORAGE", "AE_STORAGE", "AE_STORAGE_PROCESSING"]
-
-
-SpendLimitCurrency: TypeAlias = Union[str, Literal["USD"]]
-
-
-SpendLimitInterval: TypeAlias = Union[str, Literal["month"]]
-
-
-class UsageCompletionsResult(BaseModel):
-    object: Literal["organization.usage.completions.result"]
-    input_tokens: int
-    input_cached_tokens: Optional[int] = None
-    input_cache_write_tokens: Optional[int] = None
-    input_uncached_tokens: Optional[int] = None
-    output_tokens: int
-    input_text_tokens: Optional[int] = None
-    output_text_tokens: Optional[int] = None
-    input_cached_text_tokens: Optional[int] = None
-    input_audio_tokens: Optional[int] = None
-    input_cached_audio_tokens: Optional[int] = None
-    output_audio_tokens: Optional[int] = None
-    input_image_tokens: Optional[int] = None
-    input_cached_image_tokens: Optional[int] = None
-    output_image_tokens: Optional[int] = None
-    num_model_requests: int
-    project_id: Optional[str] = None
-    user_id: Optional[str] = None
-    api_key_id: Optional[str] = None
-    model: Optional[str] = None
-    batch: Optional[bool] = None
-    service_tier: Optional[str] = None
-
-
-class UsageEmbeddingsResult(BaseModel):
-    object: Literal["organization.usage.embeddings.result"]
-    input_tokens: int
-    num_model_requests: int
-    project_id: Optional[str] = None
-    user_id: Optional[str] = None
-    api_key_id: Optional[str] = None
-    model: Optional[str] = None
-
-
-class UsageModerationsResult(BaseModel):
-    object: Literal["organization.usage.moderations.result"]
-    input_tokens: int
-    num_model_requests: int
-    project_id: Optional[str] = None
-    user_id: Optional[str] = None
-    api_key_id: Optional[str] = None
-    model: Optional[str] = None
-
-
-class UsageImagesResult(BaseModel):
-    object: Literal["organization.usage.images.result"]
-    images: int
-    num_model_requests: int
-    source: Optional[str] = None
-    size: Optional[str] = None
-    project_id: Optional[str] = None
-    user_id: Optional[str] = None
-    api_key_id: Optional[str] = None
-    model: Optional[str] = None
-
-
-class UsageAudioSpeechesResult(BaseModel):
-    object: Literal["organization.usage.audio_speeches.result"]
-    characters: int
-    num_model_requests: int
-    project_id: Optional[str] = None
-    user_id: Optional[str] = None
-    api_key_id: Optional[str] = None
-    model: Optional[str] = None
-
-
-class UsageAudioTranscriptionsResult(BaseModel):
-    object: Literal["organization.usage.audio_transcriptions.result"]
-    seconds: int
-    num_model_requests: int
-    project_id: Optional[str] = None
-    user_id: Optional[str] = None
-    api_key_id: Optional[str] = None
-    model: Optional[str] = None
-
-
-class UsageVectorStoresResult(BaseModel):
-    object: Literal["organization.usage.vector_stores.result"]
-    usage_bytes: int
-    project_id: Optional[str] = None
-
-
-class UsageCodeInterpreterSessionsResult(BaseModel):
-    object: Literal["organization.usage.code_interpreter_sessions.result"]
-    num_sessions: int
-    project_id: Optional[str] = None
-
-
-class UsageFileSearchCallsResult(BaseModel):
-    object: Literal["organization.usage.file_searches.result"]
-    num_requests: int
-    project_id: Optional[str] = None
-    user_id: Optional[str] = None
-    api_key_id: Optional[str] = None
-    vector_store_id: Optional[str] = None
-
-
-class UsageWebSearchCallsResult(BaseModel):
-    object: Literal["organization.usage.web_searches.result"]
-    num_model_requests: int
-    num_requests: int
-    project_id: Optional[str] = None
-    user_id: Optional[str] = None
-    api_key_id: Optional[str] = None
-    model: Optional[str] = None
-    context_level: Optional[str] = None
-
-
-class CostsResultAmount(BaseModel):
-    value: Optional[float] = None
-    currency: Optional[str] = None
-
-
-class CostsResult(BaseModel):
-    object: Literal["organization.costs.result"]
-    amount: Optional[CostsResultAmount] = None
-    line_item: Optional[str] = None
-    project_id: Optional[str] = None
-    api_key_id: Optional[str] = None
-    quantity: Optional[float] = None
-    quantity_unit: Optional[Union[str, Union[Literal["tokens", "1000_tokens", "duration_seconds", "duration_minutes", "duration_hours", "gibibyte_hours", "images", "characters"], str]]] = None
-
-
-class UsageTimeBucket(BaseModel):
-    object: Literal["bucket"]
-    start_time: int
-    end_time: int
-    results: List[Annotated[Union[Annotated[Union[UsageCompletionsResult, UsageEmbeddingsResult, UsageModerationsResult, UsageImagesResult, UsageAudioSpeechesResult, UsageAudioTranscriptionsResult, UsageVectorStoresResult, UsageCodeInterpreterSessionsResult, UsageFileSearchCallsResult, UsageWebSearchCallsResult, CostsResult], Field(discriminator="object")], UnknownObject], Field(union_mode="left_to_right")]]
-
-
-class UsageResponse(BaseModel):
-    object: Literal["page"]
-    data: List[UsageTimeBucket]
-    has_more: bool
-    next_page: Optional[str]
-
-
-UsageDecisionsResponse: TypeAlias = UsageResponse
-
-
-class ServiceAccountApiKeyBody(BaseModel):
-    object: Literal["organization.project.service_account.api_key"]
-    value: str
-    name: str
-    created_at: int
-    id: str
-
-
-class APIKeyCreateResponse(ServiceAccountApiKeyBody):
-    """`ServiceAccountApiKeyBody` under the official SDK's name."""
-
-
-class ProjectApiKeyDeleteResponse(BaseModel):
-    object: Literal["organization.project.api_key.deleted"]
-    id: str
-    deleted: bool
-
-
-class APIKeyDeleteResponse(ProjectApiKeyDeleteResponse):
-    """`ProjectApiKeyDeleteResponse` under the official SDK's name."""
-
-
-class AdminApiKeyOwner(BaseModel):
-    type: Optional[str] = None
-    object: Optional[str] = None
-    id: Optional[str] = None
-    name: Optional[str] = None
-    created_at: Optional[int] = None
-    role: Optional[str] = None
-
-
-class AdminApiKey(BaseModel):
-    object: Literal["organization.admin_api_key"]
-    id: str
-    name: Optional[str] = None
-    redacted_value: str
-    created_at: int
-    expires_at: Optional[int]
-    last_used_at: Optional[int] = None
-    owner: AdminApiKeyOwner
-
-
-class AdminAPIKey(AdminApiKey):
-    """`AdminApiKey` under the official SDK's name."""
-
-
-class AdminApiKeyCreateResponseOwner(BaseModel):
-    type: Optional[str] = None
-    object: Optional[str] = None
-    id: Optional[str] = None
-    name: Optional[str] = None
-    created_at: Optional[int] = None
-    role: Optional[str] = None
-
-
-class AdminApiKeyCreateResponse(BaseModel):
-    object: Literal["organization.admin_api_key"]
-    id: str
-    name: Optional[str] = None
-    redacted_value: str
-    created_at: int
-    expires_at: Optional[int]
-    last_used_at: Optional[int] = None
-    owner: AdminApiKeyCreateResponseOwner
-    value: str
-
-
-class AdminAPIKeyCreateResponse(AdminApiKeyCreateResponse):
-    """`AdminApiKeyCreateResponse` under the official SDK's name."""
-
-
-class AdminOrganizationAdminApiKeysDeleteResponse(BaseModel):
-    id: str
-    object: Literal["organization.admin_api_key.deleted"]
-    deleted: bool
-
-
-class AdminAPIKeyDeleteResponse(AdminOrganizationAdminApiKeysDeleteResponse):
-    """`AdminOrganizationAdminApiKeysDeleteResponse` under the official SDK's name."""
-
-
-class AdminOrganizationAuditLogsListEffectiveAtParam(TypedDict, total=False):
-    gt: int
-    gte: int
-    lt: int
-    lte: int
-
-
-class GroupResponse(BaseModel):
-    id: str
-    name: str
-    created_at: int
-    is_scim_managed: bool
-    group_type: Union[Literal["group", "tenant_group"], str]
-
-
-@official_name("Group", "openai_kit.types.admin.organization.group")
-class AdminOrganizationGroup(GroupResponse):
-    """`GroupResponse` under the official SDK's name `Group`."""
-
-
-class GroupUserDeletedResource(BaseModel):
-    object: Literal["group.user.deleted"]
-    deleted: bool
-
-
-@official_name("UserDeleteResponse", "openai_kit.types.admin.organization.groups.user_delete_response")
-class AdminOrganizationGroupsUserDeleteResponse(GroupUserDeletedResource):
-    """`GroupUserDeletedResource` under the official SDK's name `UserDeleteResponse`."""
-
-
-class OrganizationProjectCertificateCertificateDetails(BaseModel):
-    valid_at: Optional[int] = None
-    expires_at: Optional[int] = None
-
-
-class OrganizationProjectCertificate(BaseModel):
-    object: Literal["organization.project.certificate"]
-    id: str
-    name: Optional[str]
-    created_at: int
-    certificate_details: OrganizationProjectCertificateCertificateDetails
-    active: bool
-
-
-@official_name("CertificateActivateResponse", "openai_kit.types.admin.organization.projects.certificate_activate_response")
-class AdminOrganizationProjectsCertificateActivateResponse(OrganizationProjectCertificate):
-    """`OrganizationProjectCertificate` under the official SDK's name `CertificateActivateResponse`."""
-
-
-@official_name("CertificateDeactivateResponse", "openai_kit.types.admin.organization.projects.certificate_deactivate_response")
-class AdminOrganizationProjectsCertificateDeactivateResponse(OrganizationProjectCertificate):
-    """`OrganizationProjectCertificate` under the official SDK's name `CertificateDeactivateResponse`."""
-
-
-@official_name("CertificateListResponse", "openai_kit.types.admin.organization.projects.certificate_list_response")
-class AdminOrganizationProjectsCertificateListResponse(OrganizationProjectCertificate):
-    """`OrganizationProjectCertificate` under the official SDK's name `CertificateListResponse`."""
-
-
-class ProjectGroupDeletedResource(BaseModel):
-    object: Literal["project.group.deleted"]
-    deleted: bool
-
-
-@official_name("GroupDeleteResponse", "openai_kit.types.admin.organization.projects.group_delete_response")
-class AdminOrganizationProjectsGroupDeleteResponse(ProjectGroupDeletedResource):
-    """`ProjectGroupDeletedResource` under the official SDK's name `GroupDeleteResponse`."""
-
-
-class RoleDeletedResource(BaseModel):
-    object: Literal["role.deleted"]
-    id: str
-    deleted: bool
-
-
-@official_name("RoleDeleteResponse", "openai_kit.types.admin.organization.projects.role_delete_response")
-class AdminOrganizationProjectsRoleDeleteResponse(RoleDeletedResource):
-    """`RoleDeletedResource` under the official SDK's name `RoleDeleteResponse`."""
-
-
-class ProjectUserDeleteResponse(BaseModel):
-    object: Literal["organization.project.user.deleted"]
-    id: str
-    deleted: bool
-
-
-@official_name("UserDeleteResponse", "openai_kit.types.admin.organization.projects.user_delete_response")
-class AdminOrganizationProjectsUserDeleteResponse(ProjectUserDeleteResponse):
-    """`ProjectUserDeleteResponse` under the official SDK's name `UserDeleteResponse`."""
-
-
-class UserUser(BaseModel):
-    object: Literal["user"]
-    id: str
-    email: Optional[str] = None
-    name: Optional[str] = None
-    picture: Optional[str] = None
-    enabled: Optional[bool] = None
-    banned: Optional[bool] = None
-    banned_at: Optional[int] = None
-
-
-class UserProjectsData(BaseModel):
-    id: Optional[str] = None
-    name: Optional[str] = None
-    role: Optional[str] = None
-
-
-class UserProjects(BaseModel):
-    object: Literal["list"]
-    data: List[UserProjectsData]
-
-
-class User(BaseModel):
-    object: Literal["organization.user"]
-    id: str
-    name: Optional[str] = None
-    email: Optional[str] = None
-    role: Optional[str] = None
-    added_at: int
-    is_default: Optional[bool] = None
-    created: Optional[int] = None
-    user: Optional[UserUser] = None
-    is_service_account: Optional[bool] = None
-    is_scale_tier_authorized_purchaser: Optional[bool] = None
-    is_scim_managed: Optional[bool] = None
-    api_key_last_used_at: Optional[int] = None
-    technical_level: Optional[str] = None
-    developer_persona: Optional[str] = None
-    projects: Optional[UserProjects] = None
-
-
-class Role(BaseModel):
-    object: Literal["role"]
-    id: str
-    name: str
-    description: Optional[str]
-    permissions: List[str]
-    resource_type: str
-    predefined_role: bool
-
-
-class UserRoleAssignment(BaseModel):
-    object: Literal["user.role"]
-    user: User
-    role: Role
-
-
-@official_name("RoleCreateResponse", "openai_kit.types.admin.organization.projects.users.role_create_response")
-class AdminOrganizationProjectsUsersRoleCreateResponse(UserRoleAssignment):
-    """`UserRoleAssignment` under the official SDK's name `RoleCreateResponse`."""
-
-
-@official_name("RoleDeleteResponse", "openai_kit.types.admin.organization.role_delete_response")
-class AdminOrganizationRoleDeleteResponse(RoleDeletedResource):
-    """`RoleDeletedResource` under the official SDK's name `RoleDeleteResponse`."""
-
-
-@official_name("RoleCreateResponse", "openai_kit.types.admin.organization.users.role_create_response")
-class AdminOrganizationUsersRoleCreateResponse(UserRoleAssignment):
-    """`UserRoleAssignment` under the official SDK's name `RoleCreateResponse`."""
-
-
-class AssignedRoleDetailsAssignmentSource(BaseModel):
-    principal_id: str
-    principal_type: str
-
-
-class AssignedRoleDetails(BaseModel):
-    id: str
-    name: str
-    permissions: List[str]
-    resource_type: str
-    predefined_role: bool
-    description: Optional[str]
-    created_at: Optional[int]
-    updated_at: Optional[int]
-    created_by: Optional[str]
-    created_by_user_obj: Optional[Dict[str, Any]]
-    metadata: Optional[Dict[str, Any]]
-    assignment_sources: Optional[List[AssignedRoleDetailsAssignmentSource]]
-
-
-class AuditLogProject(BaseModel):
-    id: Optional[str] = None
-    name: Optional[str] = None
-
-
-class AuditLogActorUser(BaseModel):
-    id: Optional[str] = None
-    email: Optional[str] = None
-
-
-class AuditLogActorSession(BaseModel):
-    user: Optional[AuditLogActorUser] = None
-    ip_address: Optional[str] = None
-
-
-class AuditLogActorServiceAccount(BaseModel):
-    id: Optional[str] = None
-
-
-class AuditLogActorApiKey(BaseModel):
-    id: Optional[str] = None
-    type: Optional[Union[Literal["user", "service_account"], str]] = None
-    user: Optional[AuditLogActorUser] = None
-    service_account: Optional[AuditLogActorServiceAccount] = None
-
-
-class AuditLogActor(BaseModel):
-    type: Optional[Union[Literal["session", "api_key"], str]] = None
-    session: Optional[AuditLogActorSession] = None
-    api_key: Optional[AuditLogActorApiKey] = None
-
-
-class AuditLogApiKeyCreatedData(BaseModel):
-    scopes: Optional[List[str]] = None
-
-
-class AuditLogApiKeyCreated(BaseModel):
-    id: Optional[str] = None
-    data: Optional[AuditLogApiKeyCreatedData] = None
-
-
-class AuditLogApiKeyUpdatedChangesRequested(BaseModel):
-    scopes: Optional[List[str]] = None
-
-
-class AuditLogApiKeyUpdated(BaseModel):
-    id: Optional[str] = None
-    changes_requested: Optional[AuditLogApiKeyUpdatedChangesRequested] = None
-
-
-class AuditLogApiKeyDeleted(BaseModel):
-    id: Optional[str] = None
-
-
-class AuditLogCheckpointPermissionCreatedData(BaseModel):
-    project_id: Optional[str] = None
-    fine_tuned_model_checkpoint: Optional[str] = None
-
-
-class AuditLogCheckpointPermissionCreated(BaseModel):
-    id: Optional[str] = None
-    data: Optional[AuditLogCheckpointPermissionCreatedData] = None
-
-
-class AuditLogCheckpointPermissionDeleted(BaseModel):
-    id: Optional[str] = None
-
-
-class AuditLogExternalKeyRegistered(BaseModel):
-    id: Optional[str] = None
-    data: Optional[Dict[str, Any]] = None
-
-
-class AuditLogExternalKeyRemoved(BaseModel):
-    id: Optional[str] = None
-
-
-class AuditLogGroupCreatedData(BaseModel):
-    group_name: Optional[str] = None
-
-
-class AuditLogGroupCreated(BaseModel):
-    id: Optional[str] = None
-    data: Optional[AuditLogGroupCreatedData] = None
-
-
-class AuditLogGroupUpdatedChangesRequested(BaseModel):
-    group_name: Optional[str] = None
-
-
-class AuditLogGroupUpdated(BaseModel):
-    id: Optional[str] = None
-    changes_requested: Optional[AuditLogGroupUpdatedChangesRequested] = None
-
-
-class AuditLogGroupDeleted(BaseModel):
-    id: Optional[str] = None
-
-
-class AuditLogScimEnabled(BaseModel):
-    id: Optional[str] = None
-
-
-class AuditLogScimDisabled(BaseModel):
-    id: Optional[str] = None
-
-
-class AuditLogInviteSentData(BaseModel):
-    email: Optional[str] = None
-    role: Optional[str] = None
-
-
-class AuditLogInviteSent(BaseModel):
-    id: Optional[str] = None
-    data: Optional[AuditLogInviteSentData] = None
-
-
-class AuditLogInviteAccepted(BaseModel):
-    id: Optional[str] = None
-
-
-class AuditLogInviteDeleted(BaseModel):
-    id: Optional[str] = None
-
-
-class AuditLogIpAllowlistCreated(BaseModel):
-    id: Optional[str] = None
-    name: Optional[str] = None
-    allowed_ips: Optional[List[str]] = None
-
-
-class AuditLogIpAllowlistUpdated(BaseModel):
-    id: Optional[str] = None
-    allowed_ips: Optional[List[str]] = None
-
-
-class AuditLogIpAllowlistDeleted(BaseModel):
-    id: Optional[str] = None
-    name: Optional[str] = None
-    allowed_ips: Optional[List[str]] = None
-
-
-class AuditLogIpAllowlistConfigActivatedConfig(BaseModel):
-    id: Optional[str] = None
-    name: Optional[str] = None
-
-
-class AuditLogIpAllowlistConfigActivated(BaseModel):
-    configs: Optional[List[AuditLogIpAllowlistConfigActivatedConfig]] = None
-
-
-class AuditLogIpAllowlistConfigDeactivatedConfig(BaseModel):
-    id: Optional[str] = None
-    name: Optional[str] = None
-
-
-class AuditLogIpAllowlistConfigDeactivated(BaseModel):
-    configs: Optional[List[AuditLogIpAllowlistConfigDeactivatedConfig]] = None
-
-
-class AuditLogLoginFailed(BaseModel):
-    error_code: Optional[str] = None
-    error_message: Optional[str] = None
-
-
-class AuditLogLogoutFailed(BaseModel):
-    error_code: Optional[str] = None
-    error_message: Optional[str] = None
-
-
-class AuditLogOrganizationUpdatedChangesRequested(BaseModel):
-    title: Optional[str] = None
-    description: Optional[str] = None
-    name: Optional[str] = None
-    threads_ui_visibility: Optional[str] = None
-    usage_dashboard_visibility: Optional[str] = None
-    api_call_logging: Optional[str] = None
-    api_call_logging_project_ids: Optional[str] = None
-
-
-class AuditLogOrganizationUpdated(BaseModel):
-    id: Optional[str] = None
-    changes_requested: Optional[AuditLogOrganizationUpdatedChangesRequested] = None
-
-
-class AuditLogProjectCreatedData(BaseModel):
-    name: Optional[str] = None
-    title: Optional[str] = None
-
-
-class AuditLogProjectCreated(BaseModel):
-    id: Optional[str] = None
-    data: Optional[AuditLogProjectCreatedData] = None
-
-
-class AuditLogProjectUpdatedChangesRequested(BaseModel):
-    title: Optional[str] = None
-
-
-class AuditLogProjectUpdated(BaseModel):
-    id: Optional[str] = None
-    changes_requested: Optional[AuditLogProjectUpdatedChangesRequested] = None
-
-
-class AuditLogProjectArchived(BaseModel):
-    id: Optional[str] = None
-
-
-class AuditLogProjectDeleted(BaseModel):
-    id: Optional[str] = None
-
-
-class AuditLogRateLimitUpdatedChangesRequested(BaseModel):
-    max_requests_per_1_minute: Optional[int] = None
-    max_tokens_per_1_minute: Optional[int] = None
-    max_images_per_1_minute: Optional[int] = None
-    max_audio_megabytes_per_1_minute: Optional[int] = None
-    max_requests_per_1_day: Optional[int] = None
-    batch_1_day_max_input_tokens: Optional[int] = None
-
-
-class AuditLogRateLimitUpdated(BaseModel):
-    id: Optional[str] = None
-    changes_requested: Optional[AuditLogRateLimitUpdatedChangesRequested] = None
-
-
-class AuditLogRateLimitDeleted(BaseModel):
-    id: Optional[str] = None
-
-
-class AuditLogRoleCreated(BaseModel):
-    id: Optional[str] = None
-    role_name: Optional[str] = None
-    permissions: Optional[List[str]] = None
-    resource_type: Optional[str] = None
-    resource_id: Optional[str] = None
-
-
-class AuditLogRoleUpdatedChangesRequested(BaseModel):
-    role_name: Optional[str] = None
-    resource_id: Optional[str] = None
-    resource_type: Optional[str] = None
-    permissions_added: Optional[List[str]] = None
-    permissions_removed: Optional[List[str]] = None
-    description: Optional[str] = None
-    metadata: Optional[Dict[str, Any]] = None
-
-
-class AuditLogRoleUpdated(BaseModel):
-    id: Optional[str] = None
-    changes_requested: Optional[AuditLogRoleUpdatedChangesRequested] = None
-
-
-class AuditLogRoleDeleted(BaseModel):
-    id: Optional[str] = None
-
-
-class AuditLogRoleAssignmentCreated(BaseModel):
-    id: Optional[str] = None
-    principal_id: Optional[str] = None
-    principal_type: Optional[str] = None
-    resource_id: Optional[str] = None
-    resource_type: Optional[str] = None
-
-
-class AuditLogRoleAssignmentDeleted(BaseModel):
-    id: Optional[str] = None
-    principal_id: Optional[str] = None
-    principal_type: Optional[str] = None
-    resource_id: Optional[str] = None
-    resource_type: Optional[str] = None
-
-
-class AuditLogRoleBoundToResource(BaseModel):
-    id: Optional[str] = None
-    role_id: Optional[str] = None
-    resource_id: Optional[str] = None
-    resource_type: Optional[str] = None
-    permissions: Optional[List[str]] = None
-    workspace_id: Optional[str] = None
-    connector_id: Optional[str] = None
-    connector_name: Optional[str] = None
-    enabled: Optional[bool] = None
-    source: Optional[Union[Literal["role_toggle", "role_connector_update", "role_delete", "workspace_permissions", "connector_publish"], str]] = None
-
-
-class AuditLogRoleUnboundFromResource(BaseModel):
-    id: Optional[str] = None
-    role_id: Optional[str] = None
-    resource_id: Optional[str] = None
-    resource_type: Optional[str] = None
-    permissions: Optional[List[str]] = None
-    workspace_id: Optional[str] = None
-    connector_id: Optional[str] = None
-    connector_name: Optional[str] = None
-    enabled: Optional[bool] = None
-    source: Optional[Union[Literal["role_toggle", "role_connector_update", "role_delete", "workspace_permissions", "connector_publish"], str]] = None
-
-
-class AuditLogServiceAccountCreatedData(BaseModel):
-    role: Optional[str] = None
-
-
-class AuditLogServiceAccountCreated(BaseModel):
-    id: Optional[str] = None
-    data: Optional[AuditLogServiceAccountCreatedData] = None
-
-
-class AuditLogServiceAccountUpdatedChangesRequested(BaseModel):
-    role: Optional[str] = None
-
-
-class AuditLogServiceAccountUpdated(BaseModel):
-    id: Optional[str] = None
-    changes_requested: Optional[AuditLogServiceAccountUpdatedChangesRequested] = None
-
-
-class AuditLogServiceAccountDeleted(BaseModel):
-    id: Optional[str] = None
-
-
-class AuditLogWorkloadIdentityProviderCreated(BaseModel):
-    id: Optional[str] = None
-    data: Optional[Dict[str, Any]] = None
-
-
-class AuditLogWorkloadIdentityProviderUpdated(BaseModel):
-    id: Optional[str] = None
-    changes_requested: Optional[Dict[str, Any]] = None
-
-
-class AuditLogWorkloadIdentityProviderDeleted(BaseModel):
-    id: Optional[str] = None
-    name: Optional[str] = None
-
-
-class AuditLogWorkloadIdentityProviderMappingCreated(BaseModel):
-    id: Optional[str] = None
-    identity_provider_id: Optional[str] = None
-    data: Optional[Dict[str, Any]] = None
-
-
-class AuditLogWorkloadIdentityProviderMappingUpdated(BaseModel):
-    id: Optional[str] = None
-    identity_provider_id: Optional[str] = None
-    changes_requested: Optional[Dict[str, Any]] = None
-
-
-class AuditLogWorkloadIdentityProviderMappingDeleted(BaseModel):
-    id: Optional[str] = None
-    identity_provider_id: Optional[str] = None
-    project_id: Optional[str] = None
-    service_account_id: Optional[str] = None
-
-
-class AuditLogUserAddedData(BaseModel):
-    role: Optional[str] = None
-
-
-class AuditLogUserAdded(BaseModel):
-    id: Optional[str] = None
-    data: Optional[AuditLogUserAddedData] = None
-
-
-class AuditLogUserUpdatedChangesRequested(BaseModel):
-    role: Optional[str] = None
-
-
-class AuditLogUserUpdated(BaseModel):
-    id: Optional[str] = None
-    changes_requested: Optional[AuditLogUserUpdatedChangesRequested] = None
-
-
-class AuditLogUserDeleted(BaseModel):
-    id: Optional[str] = None
-
-
-class AuditLogCertificateCreated(BaseModel):
-    id: Optional[str] = None
-    name: Optional[str] = None
-
-
-class AuditLogCertificateUpdated(BaseModel):
-    id: Optional[str] = None
-    name: Optional[str] = None
-
-
-class AuditLogCertificateDeleted(BaseModel):
-    id: Optional[str] = None
-    name: Optional[str] = None
-    certificate: Optional[str] = None
-
-
-class AuditLogCertificatesActivatedCertificate(BaseModel):
-    id: Optional[str] = None
-    name: Optional[str] = None
-
-
-class AuditLogCertificatesActivated(BaseModel):
-    certificates: Optional[List[AuditLogCertificatesActivatedCertificate]] = None
-
-
-class AuditLogCertificatesDeactivatedCertificate(BaseModel):
-    id: Optional[str] = None
-    name: Optional[str] = None
-
-
-class AuditLogCertificatesDeactivated(BaseModel):
-    certificates: Optional[List[AuditLogCertificatesDeactivatedCertificate]] = None
-
-
-class AuditLog(BaseModel):
-    id: str
-    type: AuditLogEventType
-    effective_at: int
-    project: Optional[AuditLogProject] = None
-    actor: Optional[AuditLogActor] = None
-    api_key_created: Optional[AuditLogApiKeyCreated] = Field(default=None, alias="api_key.created")
-    api_key_updated: Optional[AuditLogApiKeyUpdated] = Field(default=None, alias="api_key.updated")
-    api_key_deleted: Optional[AuditLogApiKeyDeleted] = Field(default=None, alias="api_key.deleted")
-    checkpoint_permission_created: Optional[AuditLogCheckpointPermissionCreated] = Field(default=None, alias="checkpoint.permission.created")
-    checkpoint_permission_deleted: Optional[AuditLogCheckpointPermissionDeleted] = Field(default=None, alias="checkpoint.permission.deleted")
-    external_key_registered: Optional[AuditLogExternalKeyRegistered] = Field(default=None, alias="external_key.registered")
-    external_key_removed: Optional[AuditLogExternalKeyRemoved] = Field(default=None, alias="external_key.removed")
-    group_created: Optional[AuditLogGroupCreated] = Field(default=None, alias="group.created")
-    group_updated: Optional[AuditLogGroupUpdated] = Field(default=None, alias="group.updated")
-    group_deleted: Optional[AuditLogGroupDeleted] = Field(default=None, alias="group.deleted")
-    scim_enabled: Optional[AuditLogScimEnabled] = Field(default=None, alias="scim.enabled")
-    scim_disabled: Optional[AuditLogScimDisabled] = Field(default=None, alias="scim.disabled")
-    invite_sent: Optional[AuditLogInviteSent] = Field(default=None, alias="invite.sent")
-    invite_accepted: Optional[AuditLogInviteAccepted] = Field(default=None, alias="invite.accepted")
-    invite_deleted: Optional[AuditLogInviteDeleted] = Field(default=None, alias="invite.deleted")
-    ip_allowlist_created: Optional[AuditLogIpAllowlistCreated] = Field(default=None, alias="ip_allowlist.created")
-    ip_allowlist_updated: Optional[AuditLogIpAllowlistUpdated] = Field(default=None, alias="ip_allowlist.updated")
-    ip_allowlist_deleted: Optional[AuditLogIpAllowlistDeleted] = Field(default=None, alias="ip_allowlist.deleted")
-    ip_allowlist_config_activated: Optional[AuditLogIpAllowlistConfigActivated] = Field(default=None, alias="ip_allowlist.config.activated")
-    ip_allowlist_config_deactivated: Optional[AuditLogIpAllowlistConfigDeactivated] = Field(default=None, alias="ip_allowlist.config.deactivated")
-    login_succeeded: Optional[Dict[str, Any]] = Field(default=None, alias="login.succeeded")
-    login_failed: Optional[AuditLogLoginFailed] = Field(default=None, alias="login.failed")
-    logout_succeeded: Optional[Dict[str, Any]] = Field(default=None, alias="logout.succeeded")
-    logout_failed: Optional[AuditLogLogoutFailed] = Field(default=None, alias="logout.failed")
-    organization_updated: Optional[AuditLogOrganizationUpdated] = Field(default=None, alias="organization.updated")
-    project_created: Optional[AuditLogProjectCreated] = Field(default=None, alias="project.created")
-    project_updated: Optional[AuditLogProjectUpdated] = Field(default=None, alias="project.updated")
-    project_archived: Optional[AuditLogProjectArchived] = Field(default=None, alias="project.archived")
-    project_deleted: Optional[AuditLogProjectDeleted] = Field(default=None, alias="project.deleted")
-    rate_limit_updated: Optional[AuditLogRateLimitUpdated] = Field(default=None, alias="rate_limit.updated")
-    rate_limit_deleted: Optional[AuditLogRateLimitDeleted] = Field(default=None, alias="rate_limit.deleted")
-    role_created: Optional[AuditLogRoleCreated] = Field(default=None, alias="role.created")
-    role_updated: Optional[AuditLogRoleUpdated] = Field(default=None, alias="role.updated")
-    role_deleted: Optional[AuditLogRoleDeleted] = Field(default=None, alias="role.deleted")
-    role_assignment_created: Optional[AuditLogRoleAssignmentCreated] = Field(default=None, alias="role.assignment.created")
-    role_assignment_deleted: Optional[AuditLogRoleAssignmentDeleted] = Field(default=None, alias="role.assignment.deleted")
-    role_bound_to_resource: Optional[AuditLogRoleBoundToResource] = Field(default=None, alias="role.bound_to_resource")
-    role_unbound_from_resource: Optional[AuditLogRoleUnboundFromResource] = Field(default=None, alias="role.unbound_from_resource")
-    service_account_created: Optional[AuditLogServiceAccountCreated] = Field(default=None, alias="service_account.created")
-    service_account_updated: Optional[AuditLogServiceAccountUpdated] = Field(default=None, alias="service_account.updated")
-    service_account_deleted: Optional[AuditLogServiceAccountDeleted] = Field(default=None, alias="service_account.deleted")
-    workload_identity_provider_created: Optional[AuditLogWorkloadIdentityProviderCreated] = Field(default=None, alias="workload_identity_provider.created")
-    workload_identity_provider_updated: Optional[AuditLogWorkloadIdentityProviderUpdated] = Field(default=None, alias="workload_identity_provider.updated")
-    workload_identity_provider_deleted: Optional[AuditLogWorkloadIdentityProviderDeleted] = Field(default=None, alias="workload_identity_provider.deleted")
-    workload_identity_provider_mapping_created: Optional[AuditLogWorkloadIdentityProviderMappingCreated] = Field(default=None, alias="workload_identity_provider_mapping.created")
-    workload_identity_provider_mapping_updated: Optional[AuditLogWorkloadIdentityProviderMappingUpdated] = Field(default=None, alias="workload_identity_provider_mapping.updated")
-    workload_identity_provider_mapping_deleted: Optional[AuditLogWorkloadIdentityProviderMappingDeleted] = Field(default=None, alias="workload_identity_provider_mapping.deleted")
-    user_added: Optional[AuditLogUserAdded] = Field(default=None, alias="user.added")
-    user_updated: Optional[AuditLogUserUpdated] = Field(default=None, alias="user.updated")
-    user_deleted: Optional[AuditLogUserDeleted] = Field(default=None, alias="user.deleted")
-    certificate_created: Optional[AuditLogCertificateCreated] = Field(default=None, alias="certificate.created")
-    certificate_updated: Optional[AuditLogCertificateUpdated] = Field(default=None, alias="certificate.updated")
-    certificate_deleted: Optional[AuditLogCertificateDeleted] = Field(default=None, alias="certificate.deleted")
-    certificates_activated: Optional[AuditLogCertificatesActivated] = Field(default=None, alias="certificates.activated")
-    certificates_deactivated: Optional[AuditLogCertificatesDeactivated] = Field(default=None, alias="certificates.deactivated")
-
-
-class AuditLogListResponse(AuditLog):
-    """`AuditLog` under the official SDK's name."""
-
-
-class CertificateCertificateDetails(BaseModel):
-    valid_at: Optional[int] = None
-    expires_at: Optional[int] = None
-    content: Optional[str] = None
-
-
-class Certificate(BaseModel):
-    object: Union[Literal["certificate", "organization.certificate", "organization.project.certificate"], str]
-    id: str
-    name: Optional[str]
-    created_at: int
-    certificate_details: CertificateCertificateDetails
-    active: Optional[bool] = None
-
-
-class OrganizationCertificateCertificateDetails(BaseModel):
-    valid_at: Optional[int] = None
-    expires_at: Optional[int] = None
-
-
-class OrganizationCertificate(BaseModel):
-    object: Literal["organization.certificate"]
-    id: str
-    name: Optional[str]
-    created_at: int
-    certificate_details: OrganizationCertificateCertificateDetails
-    active: bool
-
-
-class CertificateActivateResponse(OrganizationCertificate):
-    """`OrganizationCertificate` under the official SDK's name."""
-
-
-class CertificateDeactivateResponse(OrganizationCertificate):
-    """`OrganizationCertificate` under the official SDK's name."""
-
-
-class DeleteCertificateResponse(BaseModel):
-    object: Literal["certificate.deleted"]
-    id: str
-
-
-class CertificateDeleteResponse(DeleteCertificateResponse):
-    """`DeleteCertificateResponse` under the official SDK's name."""
-
-
-class CertificateListResponse(OrganizationCertificate):
-    """`OrganizationCertificate` under the official SDK's name."""
-
-
-class DeletedRoleAssignmentResource(BaseModel):
-    object: str
-    deleted: bool
-
-
-class Group(BaseModel):
-    object: Literal["group"]
-    id: str
-    name: str
-    created_at: int
-    scim_managed: bool
-
-
-class GroupDeletedResource(BaseModel):
-    object: Literal["group.deleted"]
-    id: str
-    deleted: bool
-
-
-class GroupDeleteResponse(GroupDeletedResource):
-    """`GroupDeletedResource` under the official SDK's name."""
-
-
-class GroupMemberUser(BaseModel):
-    id: str
-    name: str
-    email: Optional[str]
-    picture: Optional[str]
-    is_service_account: Optional[bool]
-    user_type: Union[Literal["user", "tenant_user"], str]
-
-
-class GroupResourceWithSuccess(BaseModel):
-    id: str
-    name: str
-    created_at: int
-    is_scim_managed: bool
-
-
-class GroupRoleAssignment(BaseModel):
-    object: Literal["group.role"]
-    group: Group
-    role: Role
-
-
-class GroupUpdateResponse(GroupResourceWithSuccess):
-    """`GroupResourceWithSuccess` under the official SDK's name."""
-
-
-class GroupUser(BaseModel):
-    id: str
-    name: str
-    email: Optional[str]
-
-
-class GroupUserAssignment(BaseModel):
-    object: Literal["group.user"]
-    user_id: str
-    group_id: str
-
-
-class HostedToolPermission(BaseModel):
-    enabled: bool
-
-
-class HostedToolPermissionUpdateParam(TypedDict, total=False):
-    enabled: Required[bool]
-
-
-class InviteProject(BaseModel):
-    id: str
-    role: Union[Literal["member", "owner"], str]
-
-
-class Invite(BaseModel):
-    object: Literal["organization.invite"]
-    id: str
-    email: str
-    role: Union[Literal["owner", "reader"], str]
-    status: Union[Literal["accepted", "expired", "pending"], str]
-    created_at: int
-    expires_at: Optional[int] = None
-    accepted_at: Optional[int] = None
-    projects: List[InviteProject]
-
-
-class InviteDeleteResponse(BaseModel):
-    object: Literal["organization.invite.deleted"]
-    id: str
-    deleted: bool
-
-
-class InviteRequestProjectParam(TypedDict, total=False):
-    id: Required[str]
-    role: Required[Literal["member", "owner"]]
-
-
-class OrganizationDataRetention(BaseModel):
-    object: Literal["organization.data_retention"]
-    type: Union[Literal["zero_data_retention", "modified_abuse_monitoring", "enhanced_zero_data_retention", "enhanced_modified_abuse_monitoring"], str]
-
-
-class OrganizationGroupUser(GroupUser):
-    """`GroupUser` under the official SDK's name."""
-
-
-class SpendAlertNotificationChannel(BaseModel):
-    type: Literal["email"]
-    recipients: List[str]
-    subject_prefix: Optional[str] = None
-
-
-class OrganizationSpendAlert(BaseModel):
-    id: str
-    object: Literal["organization.spend_alert"]
-    threshold_amount: int
-    currency: Literal["USD"]
-    interval: Literal["month"]
-    notification_channel: SpendAlertNotificationChannel
-
-
-class OrganizationSpendAlertDeletedResource(BaseModel):
-    id: str
-    object: Literal["organization.spend_alert.deleted"]
-    deleted: bool
-
-
-class OrganizationSpendAlertDeleted(OrganizationSpendAlertDeletedResource):
-    """`OrganizationSpendAlertDeletedResource` under the official SDK's name."""
-
-
-class OrganizationSpendLimitResource(BaseModel):
-    object: Literal["organization.spend_limit"]
-    threshold_amount: int
-    currency: SpendLimitCurrency
-    interval: SpendLimitInterval
-    enforcement: SpendLimitEnforcement
-
-
-class OrganizationSpendLimit(OrganizationSpendLimitResource):
-    """`OrganizationSpendLimitResource` under the official SDK's name."""
-
-
-class OrganizationSpendLimitDeletedResource(BaseModel):
-    object: Literal["organization.spend_limit.deleted"]
-    deleted: bool
-
-
-class OrganizationSpendLimitDeleted(OrganizationSpendLimitDeletedResource):
-    """`OrganizationSpendLimitDeletedResource` under the official SDK's name."""
-
-
-class OrganizationUser(User):
-    """`User` under the official SDK's name."""
-
-
-class Project(BaseModel):
-    id: str
-    object: Literal["organization.project"]
-    name: Optional[str] = None
-    created_at: int
-    archived_at: Optional[int] = None
-    status: Optional[str] = None
-    external_key_id: Optional[str] = None
-    residency: Optional[PublicProjectResidency] = None
-
-
-class ProjectApiKeyOwnerUser(BaseModel):
-    id: str
-    email: str
-    name: str
-    created_at: int
-    role: str
-
-
-class ProjectApiKeyOwnerServiceAccount(BaseModel):
-    id: str
-    name: str
-    created_at: int
-    role: str
-
-
-class ProjectApiKeyOwner(BaseModel):
-    type: Optional[Union[Literal["user", "service_account"], str]] = None
-    user: Optional[ProjectApiKeyOwnerUser] = None
-    service_account: Optional[ProjectApiKeyOwnerServiceAccount] = None
-
-
-class ProjectApiKey(BaseModel):
-    object: Literal["organization.project.api_key"]
-    redacted_value: str
-    name: str
-    created_at: int
-    last_used_at: Optional[int]
-    id: str
-    owner_project_access: Union[Literal["active", "inactive"], str]
-    owner: ProjectApiKeyOwner
-
-
-class ProjectAPIKey(ProjectApiKey):
-    """`ProjectApiKey` under the official SDK's name."""
-
-
-class ProjectDataRetention(BaseModel):
-    object: Literal["project.data_retention"]
-    type: Union[Literal["organization_default", "none", "zero_data_retention", "modified_abuse_monitoring", "enhanced_zero_data_retention", "enhanced_modified_abuse_monitoring"], str]
-
-
-class ProjectGroup(BaseModel):
-    object: Literal["project.group"]
-    project_id: str
-    group_id: str
-    group_name: str
-    group_type: Union[Literal["group", "tenant_group"], str]
-    created_at: int
-
-
-class ProjectHostedToolPermissions(BaseModel):
-    file_search: HostedToolPermission
-    web_search: HostedToolPermission
-    image_generation: HostedToolPermission
-    mcp: HostedToolPermission
-    code_interpreter: HostedToolPermission
-
-
-class ProjectModelPermissions(BaseModel):
-    object: Literal["project.model_permissions"]
-    mode: Union[Literal["allow_list", "deny_list"], str]
-    model_ids: List[str]
-
-
-class ProjectModelPermissionsDeleteResponse(BaseModel):
-    object: Literal["project.model_permissions.deleted"]
-    deleted: bool
-
-
-class ProjectModelPermissionsDeleted(ProjectModelPermissionsDeleteResponse):
-    """`ProjectModelPermissionsDeleteResponse` under the official SDK's name."""
-
-
-class ProjectRateLimit(BaseModel):
-    object: Literal["project.rate_limit"]
-    id: str
-    model: str
-    max_requests_per_1_minute: int
-    max_tokens_per_1_minute: int
-    max_images_per_1_minute: Optional[int] = None
-    max_audio_megabytes_per_1_minute: Optional[int] = None
-    max_requests_per_1_day: Optional[int] = None
-    batch_1_day_max_input_tokens: Optional[int] = None
-
-
-class ProjectServiceAccount(BaseModel):
-    object: Literal["organization.project.service_account"]
-    id: str
-    name: str
-    role: Union[Literal["owner", "member", "none"], str]
-    created_at: int
-
-
-class ProjectServiceAccountApiKey(BaseModel):
-    object: Literal["organization.project.service_account.api_key"]
-    value: str
-    name: str
-    created_at: int
-    id: str
-
-
-class ProjectServiceAccountCreateResponse(BaseModel):
-    object: Literal["organization.project.service_account"]
-    id: str
-    name: str
-    role: Union[Literal["member", "none"], str]
-    created_at: int
-    api_key: Optional[ProjectServiceAccountApiKey]
-
-
-class ProjectServiceAccountDeleteResponse(BaseModel):
-    object: Literal["organization.project.service_account.deleted"]
-    id: str
-    deleted: bool
-
-
-class ProjectSpendAlert(BaseModel):
-    id: str
-    object: Literal["project.spend_alert"]
-    threshold_amount: int
-    currency: Literal["USD"]
-    interval: Literal["month"]
-    notification_channel: SpendAlertNotificationChannel
-
-
-class ProjectSpendAlertDeletedResource(BaseModel):
-    id: str
-    object: Literal["project.spend_alert.deleted"]
-    deleted: bool
-
-
-class ProjectSpendAlertDeleted(ProjectSpendAlertDeletedResource):
-    """`ProjectSpendAlertDeletedResource` under the official SDK's name."""
-
-
-class ProjectSpendLimitResource(BaseModel):
-    object: Literal["project.spend_limit"]
-    threshold_amount: int
-    currency: SpendLimitCurrency
-    interval: SpendLimitInterval
-    enforcement: SpendLimitEnforcement
-
-
-class ProjectSpendLimit(ProjectSpendLimitResource):
-    """`ProjectSpendLimitResource` under the official SDK's name."""
-
-
-class ProjectSpendLimitDeletedResource(BaseModel):
-    object: Literal["project.spend_limit.deleted"]
-    deleted: bool
-
-
-class ProjectSpendLimitDeleted(ProjectSpendLimitDeletedResource):
-    """`ProjectSpendLimitDeletedResource` under the official SDK's name."""
-
-
-class ProjectUser(BaseModel):
-    object: Literal["organization.project.user"]
-    id: str
-    name: Optional[str] = None
-    email: Optional[str] = None
-    role: str
-    added_at: int
-
-
-class RoleCreateResponse(GroupRoleAssignment):
-    """`GroupRoleAssignment` under the official SDK's name."""
-
-
-class RoleDeleteResponse(DeletedRoleAssignmentResource):
-    """`DeletedRoleAssignmentResource` under the official SDK's name."""
-
-
-class RoleListResponse(AssignedRoleDetails):
-    """`AssignedRoleDetails` under the official SDK's name."""
-
-
-class RoleRetrieveResponse(AssignedRoleDetails):
-    """`AssignedRoleDetails` under the official SDK's name."""
-
-
-class ServiceAccountCreateResponse(ProjectServiceAccountCreateResponse):
-    """`ProjectServiceAccountCreateResponse` under the official SDK's name."""
-
-
-class ServiceAccountDeleteResponse(ProjectServiceAccountDeleteResponse):
-    """`ProjectServiceAccountDeleteResponse` under the official SDK's name."""
-
-
-class SpendAlertNotificationChannelParam(TypedDict, total=False):
-    type: Required[Literal["email"]]
-    recipients: Required[Sequence[str]]
-    subject_prefix: Optional[str]
-
-
-class UsageAudioSpeechesResponse(UsageResponse):
-    """`UsageResponse` under the official SDK's name."""
-
-
-class UsageAudioTranscriptionsResponse(UsageResponse):
-    """`UsageResponse` under the official SDK's name."""
-
-
-class UsageCodeInterpreterSessionsResponse(UsageResponse):
-    """`UsageResponse` under the official SDK's name."""
-
-
-class UsageCompletionsResponse(UsageResponse):
-    """`UsageResponse` under the official SDK's name."""
-
-
-class UsageCostsResponse(UsageResponse):
-    """`UsageResponse` under the official SDK's name."""
-
-
-class UsageEmbeddingsResponse(UsageResponse):
-    """`UsageResponse` under the official SDK's name."""
-
-
-class UsageFileSearchCallsResponse(UsageResponse):
-    """`UsageResponse` under the official SDK's name."""
-
-
-class UsageImagesResponse(UsageResponse):
-    """`UsageResponse` under the official SDK's name."""
-
-
-class UsageModerationsResponse(UsageResponse):
-    """`UsageResponse` under the official SDK's name."""
-
-
-class UsageVectorStoresResponse(UsageResponse):
-    """`UsageResponse` under the official SDK's name."""
-
-
-class UsageWebSearchCallsResponse(UsageResponse):
-    """`UsageResponse` under the official SDK's name."""
-
-
-class UserCreateResponse(GroupUserAssignment):
-    """`GroupUserAssignment` under the official SDK's name."""
-
-
-class UserDeleteResponse(BaseModel):
-    object: Literal["organization.user.deleted"]
-    id: str
-    deleted: bool
-
-
-class UserRetrieveResponse(GroupMemberUser):
-    """`GroupMemberUser` under the official SDK's name."""
+def _build_AuditLogWorkloadIdentityProviderMappingUpdated():
+    class AuditLogWorkloadIdentityProviderMappingUpdated(BaseModel):
+        id: Optional[str] = None
+        identity_provider_id: Optional[str] = None
+        changes_requested: Optional[Dict[str, Any]] = None
+    return AuditLogWorkloadIdentityProviderMappingUpdated
+
+
+def _build_AuditLogWorkloadIdentityProviderMappingDeleted():
+    class AuditLogWorkloadIdentityProviderMappingDeleted(BaseModel):
+        id: Optional[str] = None
+        identity_provider_id: Optional[str] = None
+        project_id: Optional[str] = None
+        service_account_id: Optional[str] = None
+    return AuditLogWorkloadIdentityProviderMappingDeleted
+
+
+def _build_AuditLogUserAddedData():
+    class AuditLogUserAddedData(BaseModel):
+        role: Optional[str] = None
+    return AuditLogUserAddedData
+
+
+def _build_AuditLogUserAdded():
+    class AuditLogUserAdded(BaseModel):
+        id: Optional[str] = None
+        data: Optional[AuditLogUserAddedData] = None
+    return AuditLogUserAdded
+
+
+def _build_AuditLogUserUpdatedChangesRequested():
+    class AuditLogUserUpdatedChangesRequested(BaseModel):
+        role: Optional[str] = None
+    return AuditLogUserUpdatedChangesRequested
+
+
+def _build_AuditLogUserUpdated():
+    class AuditLogUserUpdated(BaseModel):
+        id: Optional[str] = None
+        changes_requested: Optional[AuditLogUserUpdatedChangesRequested] = None
+    return AuditLogUserUpdated
+
+
+def _build_AuditLogUserDeleted():
+    class AuditLogUserDeleted(BaseModel):
+        id: Optional[str] = None
+    return AuditLogUserDeleted
+
+
+def _build_AuditLogCertificateCreated():
+    class AuditLogCertificateCreated(BaseModel):
+        id: Optional[str] = None
+        name: Optional[str] = None
+    return AuditLogCertificateCreated
+
+
+def _build_AuditLogCertificateUpdated():
+    class AuditLogCertificateUpdated(BaseModel):
+        id: Optional[str] = None
+        name: Optional[str] = None
+    return AuditLogCertificateUpdated
+
+
+def _build_AuditLogCertificateDeleted():
+    class AuditLogCertificateDeleted(BaseModel):
+        id: Optional[str] = None
+        name: Optional[str] = None
+        certificate: Optional[str] = None
+    return AuditLogCertificateDeleted
+
+
+def _build_AuditLogCertificatesActivatedCertificate():
+    class AuditLogCertificatesActivatedCertificate(BaseModel):
+        id: Optional[str] = None
+        name: Optional[str] = None
+    return AuditLogCertificatesActivatedCertificate
+
+
+def _build_AuditLogCertificatesActivated():
+    class AuditLogCertificatesActivated(BaseModel):
+        certificates: Optional[List[AuditLogCertificatesActivatedCertificate]] = None
+    return AuditLogCertificatesActivated
+
+
+def _build_AuditLogCertificatesDeactivatedCertificate():
+    class AuditLogCertificatesDeactivatedCertificate(BaseModel):
+        id: Optional[str] = None
+        name: Optional[str] = None
+    return AuditLogCertificatesDeactivatedCertificate
+
+
+def _build_AuditLogCertificatesDeactivated():
+    class AuditLogCertificatesDeactivated(BaseModel):
+        certificates: Optional[List[AuditLogCertificatesDeactivatedCertificate]] = None
+    return AuditLogCertificatesDeactivated
+
+
+def _build_AuditLog():
+    class AuditLog(BaseModel):
+        id: str
+        type: AuditLogEventType
+        effective_at: int
+        project: Optional[AuditLogProject] = None
+        actor: Optional[AuditLogActor] = None
+        api_key_created: Optional[AuditLogApiKeyCreated] = Field(default=None, alias="api_key.created")
+        api_key_updated: Optional[AuditLogApiKeyUpdated] = Field(default=None, alias="api_key.updated")
+        api_key_deleted: Optional[AuditLogApiKeyDeleted] = Field(default=None, alias="api_key.deleted")
+        checkpoint_permission_created: Optional[AuditLogCheckpointPermissionCreated] = Field(default=None, alias="checkpoint.permission.created")
+        checkpoint_permission_deleted: Optional[AuditLogCheckpointPermissionDeleted] = Field(default=None, alias="checkpoint.permission.deleted")
+        external_key_registered: Optional[AuditLogExternalKeyRegistered] = Field(default=None, alias="external_key.registered")
+        external_key_removed: Optional[AuditLogExternalKeyRemoved] = Field(default=None, alias="external_key.removed")
+        group_created: Optional[AuditLogGroupCreated] = Field(default=None, alias="group.created")
+        group_updated: Optional[AuditLogGroupUpdated] = Field(default=None, alias="group.updated")
+        group_deleted: Optional[AuditLogGroupDeleted] = Field(default=None, alias="group.deleted")
+        scim_enabled: Optional[AuditLogScimEnabled] = Field(default=None, alias="scim.enabled")
+        scim_disabled: Optional[AuditLogScimDisabled] = Field(default=None, alias="scim.disabled")
+        invite_sent: Optional[AuditLogInviteSent] = Field(default=None, alias="invite.sent")
+        invite_accepted: Optional[AuditLogInviteAccepted] = Field(default=None, alias="invite.accepted")
+        invite_deleted: Optional[AuditLogInviteDeleted] = Field(default=None, alias="invite.deleted")
+        ip_allowlist_created: Optional[AuditLogIpAllowlistCreated] = Field(default=None, alias="ip_allowlist.created")
+        ip_allowlist_updated: Optional[AuditLogIpAllowlistUpdated] = Field(default=None, alias="ip_allowlist.updated")
+        ip_allowlist_deleted: Optional[AuditLogIpAllowlistDeleted] = Field(default=None, alias="ip_allowlist.deleted")
+        ip_allowlist_config_activated: Optional[AuditLogIpAllowlistConfigActivated] = Field(default=None, alias="ip_allowlist.config.activated")
+        ip_allowlist_config_deactivated: Optional[AuditLogIpAllowlistConfigDeactivated] = Field(default=None, alias="ip_allowlist.config.deactivated")
+        login_succeeded: Optional[Dict[str, Any]] = Field(default=None, alias="login.succeeded")
+        login_failed: Optional[AuditLogLoginFailed] = Field(default=None, alias="login.failed")
+        logout_succeeded: Optional[Dict[str, Any]] = Field(default=None, alias="logout.succeeded")
+        logout_failed: Optional[AuditLogLogoutFailed] = Field(default=None, alias="logout.failed")
+        organization_updated: Optional[AuditLogOrganizationUpdated] = Field(default=None, alias="organization.updated")
+        project_created: Optional[AuditLogProjectCreated] = Field(default=None, alias="project.created")
+        project_updated: Optional[AuditLogProjectUpdated] = Field(default=None, alias="project.updated")
+        project_archived: Optional[AuditLogProjectArchived] = Field(default=None, alias="project.archived")
+        project_deleted: Optional[AuditLogProjectDeleted] = Field(default=None, alias="project.deleted")
+        rate_limit_updated: Optional[AuditLogRateLimitUpdated] = Field(default=None, alias="rate_limit.updated")
+        rate_limit_deleted: Optional[AuditLogRateLimitDeleted] = Field(default=None, alias="rate_limit.deleted")
+        role_created: Optional[AuditLogRoleCreated] = Field(default=None, alias="role.created")
+        role_updated: Optional[AuditLogRoleUpdated] = Field(default=None, alias="role.updated")
+        role_deleted: Optional[AuditLogRoleDeleted] = Field(default=None, alias="role.deleted")
+        role_assignment_created: Optional[AuditLogRoleAssignmentCreated] = Field(default=None, alias="role.assignment.created")
+        role_assignment_deleted: Optional[AuditLogRoleAssignmentDeleted] = Field(default=None, alias="role.assignment.deleted")
+        role_bound_to_resource: Optional[AuditLogRoleBoundToResource] = Field(default=None, alias="role.bound_to_resource")
+        role_unbound_from_resource: Optional[AuditLogRoleUnboundFromResource] = Field(default=None, alias="role.unbound_from_resource")
+        service_account_created: Optional[AuditLogServiceAccountCreated] = Field(default=None, alias="service_account.created")
+        service_account_updated: Optional[AuditLogServiceAccountUpdated] = Field(default=None, alias="service_account.updated")
+        service_account_deleted: Optional[AuditLogServiceAccountDeleted] = Field(default=None, alias="service_account.deleted")
+        workload_identity_provider_created: Optional[AuditLogWorkloadIdentityProviderCreated] = Field(default=None, alias="workload_identity_provider.created")
+        workload_identity_provider_updated: Optional[AuditLogWorkloadIdentityProviderUpdated] = Field(default=None, alias="workload_identity_provider.updated")
+        workload_identity_provider_deleted: Optional[AuditLogWorkloadIdentityProviderDeleted] = Field(default=None, alias="workload_identity_provider.deleted")
+        workload_identity_provider_mapping_created: Optional[AuditLogWorkloadIdentityProviderMappingCreated] = Field(default=None, alias="workload_identity_provider_mapping.created")
+        workload_identity_provider_mapping_updated: Optional[AuditLogWorkloadIdentityProviderMappingUpdated] = Field(default=None, alias="workload_identity_provider_mapping.updated")
+        workload_identity_provider_mapping_deleted: Optional[AuditLogWorkloadIdentityProviderMappingDeleted] = Field(default=None, alias="workload_identity_provider_mapping.deleted")
+        user_added: Optional[AuditLogUserAdded] = Field(default=None, alias="user.added")
+        user_updated: Optional[AuditLogUserUpdated] = Field(default=None, alias="user.updated")
+        user_deleted: Optional[AuditLogUserDeleted] = Field(default=None, alias="user.deleted")
+        certificate_created: Optional[AuditLogCertificateCreated] = Field(default=None, alias="certificate.created")
+        certificate_updated: Optional[AuditLogCertificateUpdated] = Field(default=None, alias="certificate.updated")
+        certificate_deleted: Optional[AuditLogCertificateDeleted] = Field(default=None, alias="certificate.deleted")
+        certificates_activated: Optional[AuditLogCertificatesActivated] = Field(default=None, alias="certificates.activated")
+        certificates_deactivated: Optional[AuditLogCertificatesDeactivated] = Field(default=None, alias="certificates.deactivated")
+    return AuditLog
+
+
+def _build_AuditLogListResponse():
+    class AuditLogListResponse(AuditLog):
+        """`AuditLog` under the official SDK's name."""
+    return AuditLogListResponse
+
+
+def _build_CertificateCertificateDetails():
+    class CertificateCertificateDetails(BaseModel):
+        valid_at: Optional[int] = None
+        expires_at: Optional[int] = None
+        content: Optional[str] = None
+    return CertificateCertificateDetails
+
+
+def _build_Certificate():
+    class Certificate(BaseModel):
+        object: Union[Literal["certificate", "organization.certificate", "organization.project.certificate"], str]
+        id: str
+        name: Optional[str]
+        created_at: int
+        certificate_details: CertificateCertificateDetails
+        active: Optional[bool] = None
+    return Certificate
+
+
+def _build_OrganizationCertificateCertificateDetails():
+    class OrganizationCertificateCertificateDetails(BaseModel):
+        valid_at: Optional[int] = None
+        expires_at: Optional[int] = None
+    return OrganizationCertificateCertificateDetails
+
+
+def _build_OrganizationCertificate():
+    class OrganizationCertificate(BaseModel):
+        object: Literal["organization.certificate"]
+        id: str
+        name: Optional[str]
+        created_at: int
+        certificate_details: OrganizationCertificateCertificateDetails
+        active: bool
+    return OrganizationCertificate
+
+
+def _build_CertificateActivateResponse():
+    class CertificateActivateResponse(OrganizationCertificate):
+        """`OrganizationCertificate` under the official SDK's name."""
+    return CertificateActivateResponse
+
+
+def _build_CertificateDeactivateResponse():
+    class CertificateDeactivateResponse(OrganizationCertificate):
+        """`OrganizationCertificate` under the official SDK's name."""
+    return CertificateDeactivateResponse
+
+
+def _build_DeleteCertificateResponse():
+    class DeleteCertificateResponse(BaseModel):
+        object: Literal["certificate.deleted"]
+        id: str
+    return DeleteCertificateResponse
+
+
+def _build_CertificateDeleteResponse():
+    class CertificateDeleteResponse(DeleteCertificateResponse):
+        """`DeleteCertificateResponse` under the official SDK's name."""
+    return CertificateDeleteResponse
+
+
+def _build_CertificateListResponse():
+    class CertificateListResponse(OrganizationCertificate):
+        """`OrganizationCertificate` under the official SDK's name."""
+    return CertificateListResponse
+
+
+def _build_DeletedRoleAssignmentResource():
+    class DeletedRoleAssignmentResource(BaseModel):
+        object: str
+        deleted: bool
+    return DeletedRoleAssignmentResource
+
+
+def _build_Group():
+    class Group(BaseModel):
+        object: Literal["group"]
+        id: str
+        name: str
+        created_at: int
+        scim_managed: bool
+    return Group
+
+
+def _build_GroupDeletedResource():
+    class GroupDeletedResource(BaseModel):
+        object: Literal["group.deleted"]
+        id: str
+        deleted: bool
+    return GroupDeletedResource
+
+
+def _build_GroupDeleteResponse():
+    class GroupDeleteResponse(GroupDeletedResource):
+        """`GroupDeletedResource` under the official SDK's name."""
+    return GroupDeleteResponse
+
+
+def _build_GroupMemberUser():
+    class GroupMemberUser(BaseModel):
+        id: str
+        name: str
+        email: Optional[str]
+        picture: Optional[str]
+        is_service_account: Optional[bool]
+        user_type: Union[Literal["user", "tenant_user"], str]
+    return GroupMemberUser
+
+
+def _build_GroupResourceWithSuccess():
+    class GroupResourceWithSuccess(BaseModel):
+        id: str
+        name: str
+        created_at: int
+        is_scim_managed: bool
+    return GroupResourceWithSuccess
+
+
+def _build_GroupRoleAssignment():
+    class GroupRoleAssignment(BaseModel):
+        object: Literal["group.role"]
+        group: Group
+        role: Role
+    return GroupRoleAssignment
+
+
+def _build_GroupUpdateResponse():
+    class GroupUpdateResponse(GroupResourceWithSuccess):
+        """`GroupResourceWithSuccess` under the official SDK's name."""
+    return GroupUpdateResponse
+
+
+def _build_GroupUser():
+    class GroupUser(BaseModel):
+        id: str
+        name: str
+        email: Optional[str]
+    return GroupUser
+
+
+def _build_GroupUserAssignment():
+    class GroupUserAssignment(BaseModel):
+        object: Literal["group.user"]
+        user_id: str
+        group_id: str
+    return GroupUserAssignment
+
+
+def _build_HostedToolPermission():
+    class HostedToolPermission(BaseModel):
+        enabled: bool
+    return HostedToolPermission
+
+
+def _build_HostedToolPermissionUpdateParam():
+    class HostedToolPermissionUpdateParam(TypedDict, total=False):
+        enabled: Required[bool]
+    return HostedToolPermissionUpdateParam
+
+
+def _build_InviteProject():
+    class InviteProject(BaseModel):
+        id: str
+        role: Union[Literal["member", "owner"], str]
+    return InviteProject
+
+
+def _build_Invite():
+    class Invite(BaseModel):
+        object: Literal["organization.invite"]
+        id: str
+        email: str
+        role: Union[Literal["owner", "reader"], str]
+        status: Union[Literal["accepted", "expired", "pending"], str]
+        created_at: int
+        expires_at: Optional[int] = None
+        accepted_at: Optional[int] = None
+        projects: List[InviteProject]
+    return Invite
+
+
+def _build_InviteDeleteResponse():
+    class InviteDeleteResponse(BaseModel):
+        object: Literal["organization.invite.deleted"]
+        id: str
+        deleted: bool
+    return InviteDeleteResponse
+
+
+def _build_InviteRequestProjectParam():
+    class InviteRequestProjectParam(TypedDict, total=False):
+        id: Required[str]
+        role: Required[Literal["member", "owner"]]
+    return InviteRequestProjectParam
+
+
+def _build_OrganizationDataRetention():
+    class OrganizationDataRetention(BaseModel):
+        object: Literal["organization.data_retention"]
+        type: Union[Literal["zero_data_retention", "modified_abuse_monitoring", "enhanced_zero_data_retention", "enhanced_modified_abuse_monitoring"], str]
+    return OrganizationDataRetention
+
+
+def _build_OrganizationGroupUser():
+    class OrganizationGroupUser(GroupUser):
+        """`GroupUser` under the official SDK's name."""
+    return OrganizationGroupUser
+
+
+def _build_SpendAlertNotificationChannel():
+    class SpendAlertNotificationChannel(BaseModel):
+        type: Literal["email"]
+        recipients: List[str]
+        subject_prefix: Optional[str] = None
+    return SpendAlertNotificationChannel
+
+
+def _build_OrganizationSpendAlert():
+    class OrganizationSpendAlert(BaseModel):
+        id: str
+        object: Literal["organization.spend_alert"]
+        threshold_amount: int
+        currency: Literal["USD"]
+        interval: Literal["month"]
+        notification_channel: SpendAlertNotificationChannel
+    return OrganizationSpendAlert
+
+
+def _build_OrganizationSpendAlertDeletedResource():
+    class OrganizationSpendAlertDeletedResource(BaseModel):
+        id: str
+        object: Literal["organization.spend_alert.deleted"]
+        deleted: bool
+    return OrganizationSpendAlertDeletedResource
+
+
+def _build_OrganizationSpendAlertDeleted():
+    class OrganizationSpendAlertDeleted(OrganizationSpendAlertDeletedResource):
+        """`OrganizationSpendAlertDeletedResource` under the official SDK's name."""
+    return OrganizationSpendAlertDeleted
+
+
+def _build_OrganizationSpendLimitResource():
+    class OrganizationSpendLimitResource(BaseModel):
+        object: Literal["organization.spend_limit"]
+        threshold_amount: int
+        currency: SpendLimitCurrency
+        interval: SpendLimitInterval
+        enforcement: SpendLimitEnforcement
+    return OrganizationSpendLimitResource
+
+
+def _build_OrganizationSpendLimit():
+    class OrganizationSpendLimit(OrganizationSpendLimitResource):
+        """`OrganizationSpendLimitResource` under the official SDK's name."""
+    return OrganizationSpendLimit
+
+
+def _build_OrganizationSpendLimitDeletedResource():
+    class OrganizationSpendLimitDeletedResource(BaseModel):
+        object: Literal["organization.spend_limit.deleted"]
+        deleted: bool
+    return OrganizationSpendLimitDeletedResource
+
+
+def _build_OrganizationSpendLimitDeleted():
+    class OrganizationSpendLimitDeleted(OrganizationSpendLimitDeletedResource):
+        """`OrganizationSpendLimitDeletedResource` under the official SDK's name."""
+    return OrganizationSpendLimitDeleted
+
+
+def _build_OrganizationUser():
+    class OrganizationUser(User):
+        """`User` under the official SDK's name."""
+    return OrganizationUser
+
+
+def _build_Project():
+    class Project(BaseModel):
+        id: str
+        object: Literal["organization.project"]
+        name: Optional[str] = None
+        created_at: int
+        archived_at: Optional[int] = None
+        status: Optional[str] = None
+        external_key_id: Optional[str] = None
+        residency: Optional[PublicProjectResidency] = None
+    return Project
+
+
+def _build_ProjectApiKeyOwnerUser():
+    class ProjectApiKeyOwnerUser(BaseModel):
+        id: str
+        email: str
+        name: str
+        created_at: int
+        role: str
+    return ProjectApiKeyOwnerUser
+
+
+def _build_ProjectApiKeyOwnerServiceAccount():
+    class ProjectApiKeyOwnerServiceAccount(BaseModel):
+        id: str
+        name: str
+        created_at: int
+        role: str
+    return ProjectApiKeyOwnerServiceAccount
+
+
+def _build_ProjectApiKeyOwner():
+    class ProjectApiKeyOwner(BaseModel):
+        type: Optional[Union[Literal["user", "service_account"], str]] = None
+        user: Optional[ProjectApiKeyOwnerUser] = None
+        service_account: Optional[ProjectApiKeyOwnerServiceAccount] = None
+    return ProjectApiKeyOwner
+
+
+def _build_ProjectApiKey():
+    class ProjectApiKey(BaseModel):
+        object: Literal["organization.project.api_key"]
+        redacted_value: str
+        name: str
+        created_at: int
+        last_used_at: Optional[int]
+        id: str
+        owner_project_access: Union[Literal["active", "inactive"], str]
+        owner: ProjectApiKeyOwner
+    return ProjectApiKey
+
+
+def _build_ProjectAPIKey():
+    class ProjectAPIKey(ProjectApiKey):
+        """`ProjectApiKey` under the official SDK's name."""
+    return ProjectAPIKey
+
+
+def _build_ProjectDataRetention():
+    class ProjectDataRetention(BaseModel):
+        object: Literal["project.data_retention"]
+        type: Union[Literal["organization_default", "none", "zero_data_retention", "modified_abuse_monitoring", "enhanced_zero_data_retention", "enhanced_modified_abuse_monitoring"], str]
+    return ProjectDataRetention
+
+
+def _build_ProjectGroup():
+    class ProjectGroup(BaseModel):
+        object: Literal["project.group"]
+        project_id: str
+        group_id: str
+        group_name: str
+        group_type: Union[Literal["group", "tenant_group"], str]
+        created_at: int
+    return ProjectGroup
+
+
+def _build_ProjectHostedToolPermissions():
+    class ProjectHostedToolPermissions(BaseModel):
+        file_search: HostedToolPermission
+        web_search: HostedToolPermission
+        image_generation: HostedToolPermission
+        mcp: HostedToolPermission
+        code_interpreter: HostedToolPermission
+    return ProjectHostedToolPermissions
+
+
+def _build_ProjectModelPermissions():
+    class ProjectModelPermissions(BaseModel):
+        object: Literal["project.model_permissions"]
+        mode: Union[Literal["allow_list", "deny_list"], str]
+        model_ids: List[str]
+    return ProjectModelPermissions
+
+
+def _build_ProjectModelPermissionsDeleteResponse():
+    class ProjectModelPermissionsDeleteResponse(BaseModel):
+        object: Literal["project.model_permissions.deleted"]
+        deleted: bool
+    return ProjectModelPermissionsDeleteResponse
+
+
+def _build_ProjectModelPermissionsDeleted():
+    class ProjectModelPermissionsDeleted(ProjectModelPermissionsDeleteResponse):
+        """`ProjectModelPermissionsDeleteResponse` under the official SDK's name."""
+    return ProjectModelPermissionsDeleted
+
+
+def _build_ProjectRateLimit():
+    class ProjectRateLimit(BaseModel):
+        object: Literal["project.rate_limit"]
+        id: str
+        model: str
+        max_requests_per_1_minute: int
+        max_tokens_per_1_minute: int
+        max_images_per_1_minute: Optional[int] = None
+        max_audio_megabytes_per_1_minute: Optional[int] = None
+        max_requests_per_1_day: Optional[int] = None
+        batch_1_day_max_input_tokens: Optional[int] = None
+    return ProjectRateLimit
+
+
+def _build_ProjectServiceAccount():
+    class ProjectServiceAccount(BaseModel):
+        object: Literal["organization.project.service_account"]
+        id: str
+        name: str
+        role: Union[Literal["owner", "member", "none"], str]
+        created_at: int
+    return ProjectServiceAccount
+
+
+def _build_ProjectServiceAccountApiKey():
+    class ProjectServiceAccountApiKey(BaseModel):
+        object: Literal["organization.project.service_account.api_key"]
+        value: str
+        name: str
+        created_at: int
+        id: str
+    return ProjectServiceAccountApiKey
+
+
+def _build_ProjectServiceAccountCreateResponse():
+    class ProjectServiceAccountCreateResponse(BaseModel):
+        object: Literal["organization.project.service_account"]
+        id: str
+        name: str
+        role: Union[Literal["member", "none"], str]
+        created_at: int
+        api_key: Optional[ProjectServiceAccountApiKey]
+    return ProjectServiceAccountCreateResponse
+
+
+def _build_ProjectServiceAccountDeleteResponse():
+    class ProjectServiceAccountDeleteResponse(BaseModel):
+        object: Literal["organization.project.service_account.deleted"]
+        id: str
+        deleted: bool
+    return ProjectServiceAccountDeleteResponse
+
+
+def _build_ProjectSpendAlert():
+    class ProjectSpendAlert(BaseModel):
+        id: str
+        object: Literal["project.spend_alert"]
+        threshold_amount: int
+        currency: Literal["USD"]
+        interval: Literal["month"]
+        notification_channel: SpendAlertNotificationChannel
+    return ProjectSpendAlert
+
+
+def _build_ProjectSpendAlertDeletedResource():
+    class ProjectSpendAlertDeletedResource(BaseModel):
+        id: str
+        object: Literal["project.spend_alert.deleted"]
+        deleted: bool
+    return ProjectSpendAlertDeletedResource
+
+
+def _build_ProjectSpendAlertDeleted():
+    class ProjectSpendAlertDeleted(ProjectSpendAlertDeletedResource):
+        """`ProjectSpendAlertDeletedResource` under the official SDK's name."""
+    return ProjectSpendAlertDeleted
+
+
+def _build_ProjectSpendLimitResource():
+    class ProjectSpendLimitResource(BaseModel):
+        object: Literal["project.spend_limit"]
+        threshold_amount: int
+        currency: SpendLimitCurrency
+        interval: SpendLimitInterval
+        enforcement: SpendLimitEnforcement
+    return ProjectSpendLimitResource
+
+
+def _build_ProjectSpendLimit():
+    class ProjectSpendLimit(ProjectSpendLimitResource):
+        """`ProjectSpendLimitResource` under the official SDK's name."""
+    return ProjectSpendLimit
+
+
+def _build_ProjectSpendLimitDeletedResource():
+    class ProjectSpendLimitDeletedResource(BaseModel):
+        object: Literal["project.spend_limit.deleted"]
+        deleted: bool
+    return ProjectSpendLimitDeletedResource
+
+
+def _build_ProjectSpendLimitDeleted():
+    class ProjectSpendLimitDeleted(ProjectSpendLimitDeletedResource):
+        """`ProjectSpendLimitDeletedResource` under the official SDK's name."""
+    return ProjectSpendLimitDeleted
+
+
+def _build_ProjectUser():
+    class ProjectUser(BaseModel):
+        object: Literal["organization.project.user"]
+        id: str
+        name: Optional[str] = None
+        email: Optional[str] = None
+        role: str
+        added_at: int
+    return ProjectUser
+
+
+def _build_RoleCreateResponse():
+    class RoleCreateResponse(GroupRoleAssignment):
+        """`GroupRoleAssignment` under the official SDK's name."""
+    return RoleCreateResponse
+
+
+def _build_RoleDeleteResponse():
+    class RoleDeleteResponse(DeletedRoleAssignmentResource):
+        """`DeletedRoleAssignmentResource` under the official SDK's name."""
+    return RoleDeleteResponse
+
+
+def _build_RoleListResponse():
+    class RoleListResponse(AssignedRoleDetails):
+        """`AssignedRoleDetails` under the official SDK's name."""
+    return RoleListResponse
+
+
+def _build_RoleRetrieveResponse():
+    class RoleRetrieveResponse(AssignedRoleDetails):
+        """`AssignedRoleDetails` under the official SDK's name."""
+    return RoleRetrieveResponse
+
+
+def _build_ServiceAccountCreateResponse():
+    class ServiceAccountCreateResponse(ProjectServiceAccountCreateResponse):
+        """`ProjectServiceAccountCreateResponse` under the official SDK's name."""
+    return ServiceAccountCreateResponse
+
+
+def _build_ServiceAccountDeleteResponse():
+    class ServiceAccountDeleteResponse(ProjectServiceAccountDeleteResponse):
+        """`ProjectServiceAccountDeleteResponse` under the official SDK's name."""
+    return ServiceAccountDeleteResponse
+
+
+def _build_SpendAlertNotificationChannelParam():
+    class SpendAlertNotificationChannelParam(TypedDict, total=False):
+        type: Required[Literal["email"]]
+        recipients: Required[Sequence[str]]
+        subject_prefix: Optional[str]
+    return SpendAlertNotificationChannelParam
+
+
+def _build_UsageAudioSpeechesResponse():
+    class UsageAudioSpeechesResponse(UsageResponse):
+        """`UsageResponse` under the official SDK's name."""
+    return UsageAudioSpeechesResponse
+
+
+def _build_UsageAudioTranscriptionsResponse():
+    class UsageAudioTranscriptionsResponse(UsageResponse):
+        """`UsageResponse` under the official SDK's name."""
+    return UsageAudioTranscriptionsResponse
+
+
+def _build_UsageCodeInterpreterSessionsResponse():
+    class UsageCodeInterpreterSessionsResponse(UsageResponse):
+        """`UsageResponse` under the official SDK's name."""
+    return UsageCodeInterpreterSessionsResponse
+
+
+def _build_UsageCompletionsResponse():
+    class UsageCompletionsResponse(UsageResponse):
+        """`UsageResponse` under the official SDK's name."""
+    return UsageCompletionsResponse
+
+
+def _build_UsageCostsResponse():
+    class UsageCostsResponse(UsageResponse):
+        """`UsageResponse` under the official SDK's name."""
+    return UsageCostsResponse
+
+
+def _build_UsageEmbeddingsResponse():
+    class UsageEmbeddingsResponse(UsageResponse):
+        """`UsageResponse` under the official SDK's name."""
+    return UsageEmbeddingsResponse
+
+
+def _build_UsageFileSearchCallsResponse():
+    class UsageFileSearchCallsResponse(UsageResponse):
+        """`UsageResponse` under the official SDK's name."""
+    return UsageFileSearchCallsResponse
+
+
+def _build_UsageImagesResponse():
+    class UsageImagesResponse(UsageResponse):
+        """`UsageResponse` under the official SDK's name."""
+    return UsageImagesResponse
+
+
+def _build_UsageModerationsResponse():
+    class UsageModerationsResponse(UsageResponse):
+        """`UsageResponse` under the official SDK's name."""
+    return UsageModerationsResponse
+
+
+def _build_UsageVectorStoresResponse():
+    class UsageVectorStoresResponse(UsageResponse):
+        """`UsageResponse` under the official SDK's name."""
+    return UsageVectorStoresResponse
+
+
+def _build_UsageWebSearchCallsResponse():
+    class UsageWebSearchCallsResponse(UsageResponse):
+        """`UsageResponse` under the official SDK's name."""
+    return UsageWebSearchCallsResponse
+
+
+def _build_UserCreateResponse():
+    class UserCreateResponse(GroupUserAssignment):
+        """`GroupUserAssignment` under the official SDK's name."""
+    return UserCreateResponse
+
+
+def _build_UserDeleteResponse():
+    class UserDeleteResponse(BaseModel):
+        object: Literal["organization.user.deleted"]
+        id: str
+        deleted: bool
+    return UserDeleteResponse
+
+
+def _build_UserRetrieveResponse():
+    class UserRetrieveResponse(GroupMemberUser):
+        """`GroupMemberUser` under the official SDK's name."""
+    return UserRetrieveResponse
+
+
+_DEFS = {
+    'AuditLogEventType': (_build_AuditLogEventType, (), ()),
+    'AuditLogEventTypeParam': (_build_AuditLogEventTypeParam, (), ()),
+    'SpendLimitEnforcementStatus': (_build_SpendLimitEnforcementStatus, (), ()),
+    'SpendLimitEnforcement': (_build_SpendLimitEnforcement, ('SpendLimitEnforcementStatus',), ()),
+    'ExternalKeyValidateResponse': (_build_ExternalKeyValidateResponse, ('SpendLimitEnforcement',), ()),
+    'PublicProjectResidency': (_build_PublicProjectResidency, (), ()),
+    'PublicProjectResidencyParam': (_build_PublicProjectResidencyParam, (), ()),
+    'SpendLimitCurrency': (_build_SpendLimitCurrency, (), ()),
+    'SpendLimitInterval': (_build_SpendLimitInterval, (), ()),
+    'UsageCompletionsResult': (_build_UsageCompletionsResult, (), ()),
+    'UsageEmbeddingsResult': (_build_UsageEmbeddingsResult, (), ()),
+    'UsageModerationsResult': (_build_UsageModerationsResult, (), ()),
+    'UsageImagesResult': (_build_UsageImagesResult, (), ()),
+    'UsageAudioSpeechesResult': (_build_UsageAudioSpeechesResult, (), ()),
+    'UsageAudioTranscriptionsResult': (_build_UsageAudioTranscriptionsResult, (), ()),
+    'UsageVectorStoresResult': (_build_UsageVectorStoresResult, (), ()),
+    'UsageCodeInterpreterSessionsResult': (_build_UsageCodeInterpreterSessionsResult, (), ()),
+    'UsageFileSearchCallsResult': (_build_UsageFileSearchCallsResult, (), ()),
+    'UsageWebSearchCallsResult': (_build_UsageWebSearchCallsResult, (), ()),
+    'CostsResultAmount': (_build_CostsResultAmount, (), ()),
+    'CostsResult': (_build_CostsResult, ('CostsResultAmount',), ()),
+    'UsageTimeBucket': (_build_UsageTimeBucket, ('UsageCompletionsResult', 'UsageEmbeddingsResult', 'UsageModerationsResult', 'UsageImagesResult', 'UsageAudioSpeechesResult', 'UsageAudioTranscriptionsResult', 'UsageVectorStoresResult', 'UsageCodeInterpreterSessionsResult', 'UsageFileSearchCallsResult', 'UsageWebSearchCallsResult', 'CostsResult'), ()),
+    'UsageResponse': (_build_UsageResponse, ('UsageTimeBucket',), ()),
+    'UsageDecisionsResponse': (_build_UsageDecisionsResponse, ('UsageResponse',), ()),
+    'ServiceAccountApiKeyBody': (_build_ServiceAccountApiKeyBody, (), ()),
+    'APIKeyCreateResponse': (_build_APIKeyCreateResponse, ('ServiceAccountApiKeyBody',), ()),
+    'ProjectApiKeyDeleteResponse': (_build_ProjectApiKeyDeleteResponse, (), ()),
+    'APIKeyDeleteResponse': (_build_APIKeyDeleteResponse, ('ProjectApiKeyDeleteResponse',), ()),
+    'AdminApiKeyOwner': (_build_AdminApiKeyOwner, (), ()),
+    'AdminApiKey': (_build_AdminApiKey, ('AdminApiKeyOwner',), ()),
+    'AdminAPIKey': (_build_AdminAPIKey, ('AdminApiKey',), ()),
+    'AdminApiKeyCreateResponseOwner': (_build_AdminApiKeyCreateResponseOwner, (), ()),
+    'AdminApiKeyCreateResponse': (_build_AdminApiKeyCreateResponse, ('AdminApiKeyCreateResponseOwner',), ()),
+    'AdminAPIKeyCreateResponse': (_build_AdminAPIKeyCreateResponse, ('AdminApiKeyCreateResponse',), ()),
+    'AdminOrganizationAdminApiKeysDeleteResponse': (_build_AdminOrganizationAdminApiKeysDeleteResponse, (), ()),
+    'AdminAPIKeyDeleteResponse': (_build_AdminAPIKeyDeleteResponse, ('AdminOrganizationAdminApiKeysDeleteResponse',), ()),
+    'AdminOrganizationAuditLogsListEffectiveAtParam': (_build_AdminOrganizationAuditLogsListEffectiveAtParam, (), ()),
+    'GroupResponse': (_build_GroupResponse, (), ()),
+    'AdminOrganizationGroup': (_build_AdminOrganizationGroup, ('GroupResponse',), ()),
+    'GroupUserDeletedResource': (_build_GroupUserDeletedResource, (), ()),
+    'AdminOrganizationGroupsUserDeleteResponse': (_build_AdminOrganizationGroupsUserDeleteResponse, ('GroupUserDeletedResource',), ()),
+    'OrganizationProjectCertificateCertificateDetails': (_build_OrganizationProjectCertificateCertificateDetails, (), ()),
+    'OrganizationProjectCertificate': (_build_OrganizationProjectCertificate, ('OrganizationProjectCertificateCertificateDetails',), ()),
+    'AdminOrganizationProjectsCertificateActivateResponse': (_build_AdminOrganizationProjectsCertificateActivateResponse, ('OrganizationProjectCertificate',), ()),
+    'AdminOrganizationProjectsCertificateDeactivateResponse': (_build_AdminOrganizationProjectsCertificateDeactivateResponse, ('OrganizationProjectCertificate',), ()),
+    'AdminOrganizationProjectsCertificateListResponse': (_build_AdminOrganizationProjectsCertificateListResponse, ('OrganizationProjectCertificate',), ()),
+    'ProjectGroupDeletedResource': (_build_ProjectGroupDeletedResource, (), ()),
+    'AdminOrganizationProjectsGroupDeleteResponse': (_build_AdminOrganizationProjectsGroupDeleteResponse, ('ProjectGroupDeletedResource',), ()),
+    'RoleDeletedResource': (_build_RoleDeletedResource, (), ()),
+    'AdminOrganizationProjectsRoleDeleteResponse': (_build_AdminOrganizationProjectsRoleDeleteResponse, ('RoleDeletedResource',), ()),
+    'ProjectUserDeleteResponse': (_build_ProjectUserDeleteResponse, (), ()),
+    'AdminOrganizationProjectsUserDeleteResponse': (_build_AdminOrganizationProjectsUserDeleteResponse, ('ProjectUserDeleteResponse',), ()),
+    'UserUser': (_build_UserUser, (), ()),
+    'UserProjectsData': (_build_UserProjectsData, (), ()),
+    'UserProjects': (_build_UserProjects, ('UserProjectsData',), ()),
+    'User': (_build_User, ('UserUser', 'UserProjects'), ()),
+    'Role': (_build_Role, (), ()),
+    'UserRoleAssignment': (_build_UserRoleAssignment, ('User', 'Role'), ()),
+    'AdminOrganizationProjectsUsersRoleCreateResponse': (_build_AdminOrganizationProjectsUsersRoleCreateResponse, ('UserRoleAssignment',), ()),
+    'AdminOrganizationRoleDeleteResponse': (_build_AdminOrganizationRoleDeleteResponse, ('RoleDeletedResource',), ()),
+    'AdminOrganizationUsersRoleCreateResponse': (_build_AdminOrganizationUsersRoleCreateResponse, ('UserRoleAssignment',), ()),
+    'AssignedRoleDetailsAssignmentSource': (_build_AssignedRoleDetailsAssignmentSource, (), ()),
+    'AssignedRoleDetails': (_build_AssignedRoleDetails, ('AssignedRoleDetailsAssignmentSource',), ()),
+    'AuditLogProject': (_build_AuditLogProject, (), ()),
+    'AuditLogActorUser': (_build_AuditLogActorUser, (), ()),
+    'AuditLogActorSession': (_build_AuditLogActorSession, ('AuditLogActorUser',), ()),
+    'AuditLogActorServiceAccount': (_build_AuditLogActorServiceAccount, (), ()),
+    'AuditLogActorApiKey': (_build_AuditLogActorApiKey, ('AuditLogActorUser', 'AuditLogActorServiceAccount'), ()),
+    'AuditLogActor': (_build_AuditLogActor, ('AuditLogActorSession', 'AuditLogActorApiKey'), ()),
+    'AuditLogApiKeyCreatedData': (_build_AuditLogApiKeyCreatedData, (), ()),
+    'AuditLogApiKeyCreated': (_build_AuditLogApiKeyCreated, ('AuditLogApiKeyCreatedData',), ()),
+    'AuditLogApiKeyUpdatedChangesRequested': (_build_AuditLogApiKeyUpdatedChangesRequested, (), ()),
+    'AuditLogApiKeyUpdated': (_build_AuditLogApiKeyUpdated, ('AuditLogApiKeyUpdatedChangesRequested',), ()),
+    'AuditLogApiKeyDeleted': (_build_AuditLogApiKeyDeleted, (), ()),
+    'AuditLogCheckpointPermissionCreatedData': (_build_AuditLogCheckpointPermissionCreatedData, (), ()),
+    'AuditLogCheckpointPermissionCreated': (_build_AuditLogCheckpointPermissionCreated, ('AuditLogCheckpointPermissionCreatedData',), ()),
+    'AuditLogCheckpointPermissionDeleted': (_build_AuditLogCheckpointPermissionDeleted, (), ()),
+    'AuditLogExternalKeyRegistered': (_build_AuditLogExternalKeyRegistered, (), ()),
+    'AuditLogExternalKeyRemoved': (_build_AuditLogExternalKeyRemoved, (), ()),
+    'AuditLogGroupCreatedData': (_build_AuditLogGroupCreatedData, (), ()),
+    'AuditLogGroupCreated': (_build_AuditLogGroupCreated, ('AuditLogGroupCreatedData',), ()),
+    'AuditLogGroupUpdatedChangesRequested': (_build_AuditLogGroupUpdatedChangesRequested, (), ()),
+    'AuditLogGroupUpdated': (_build_AuditLogGroupUpdated, ('AuditLogGroupUpdatedChangesRequested',), ()),
+    'AuditLogGroupDeleted': (_build_AuditLogGroupDeleted, (), ()),
+    'AuditLogScimEnabled': (_build_AuditLogScimEnabled, (), ()),
+    'AuditLogScimDisabled': (_build_AuditLogScimDisabled, (), ()),
+    'AuditLogInviteSentData': (_build_AuditLogInviteSentData, (), ()),
+    'AuditLogInviteSent': (_build_AuditLogInviteSent, ('AuditLogInviteSentData',), ()),
+    'AuditLogInviteAccepted': (_build_AuditLogInviteAccepted, (), ()),
+    'AuditLogInviteDeleted': (_build_AuditLogInviteDeleted, (), ()),
+    'AuditLogIpAllowlistCreated': (_build_AuditLogIpAllowlistCreated, (), ()),
+    'AuditLogIpAllowlistUpdated': (_build_AuditLogIpAllowlistUpdated, (), ()),
+    'AuditLogIpAllowlistDeleted': (_build_AuditLogIpAllowlistDeleted, (), ()),
+    'AuditLogIpAllowlistConfigActivatedConfig': (_build_AuditLogIpAllowlistConfigActivatedConfig, (), ()),
+    'AuditLogIpAllowlistConfigActivated': (_build_AuditLogIpAllowlistConfigActivated, ('AuditLogIpAllowlistConfigActivatedConfig',), ()),
+    'AuditLogIpAllowlistConfigDeactivatedConfig': (_build_AuditLogIpAllowlistConfigDeactivatedConfig, (), ()),
+    'AuditLogIpAllowlistConfigDeactivated': (_build_AuditLogIpAllowlistConfigDeactivated, ('AuditLogIpAllowlistConfigDeactivatedConfig',), ()),
+    'AuditLogLoginFailed': (_build_AuditLogLoginFailed, (), ()),
+    'AuditLogLogoutFailed': (_build_AuditLogLogoutFailed, (), ()),
+    'AuditLogOrganizationUpdatedChangesRequested': (_build_AuditLogOrganizationUpdatedChangesRequested, (), ()),
+    'AuditLogOrganizationUpdated': (_build_AuditLogOrganizationUpdated, ('AuditLogOrganizationUpdatedChangesRequested',), ()),
+    'AuditLogProjectCreatedData': (_build_AuditLogProjectCreatedData, (), ()),
+    'AuditLogProjectCreated': (_build_AuditLogProjectCreated, ('AuditLogProjectCreatedData',), ()),
+    'AuditLogProjectUpdatedChangesRequested': (_build_AuditLogProjectUpdatedChangesRequested, (), ()),
+    'AuditLogProjectUpdated': (_build_AuditLogProjectUpdated, ('AuditLogProjectUpdatedChangesRequested',), ()),
+    'AuditLogProjectArchived': (_build_AuditLogProjectArchived, (), ()),
+    'AuditLogProjectDeleted': (_build_AuditLogProjectDeleted, (), ()),
+    'AuditLogRateLimitUpdatedChangesRequested': (_build_AuditLogRateLimitUpdatedChangesRequested, (), ()),
+    'AuditLogRateLimitUpdated': (_build_AuditLogRateLimitUpdated, ('AuditLogRateLimitUpdatedChangesRequested',), ()),
+    'AuditLogRateLimitDeleted': (_build_AuditLogRateLimitDeleted, (), ()),
+    'AuditLogRoleCreated': (_build_AuditLogRoleCreated, (), ()),
+    'AuditLogRoleUpdatedChangesRequested': (_build_AuditLogRoleUpdatedChangesRequested, (), ()),
+    'AuditLogRoleUpdated': (_build_AuditLogRoleUpdated, ('AuditLogRoleUpdatedChangesRequested',), ()),
+    'AuditLogRoleDeleted': (_build_AuditLogRoleDeleted, (), ()),
+    'AuditLogRoleAssignmentCreated': (_build_AuditLogRoleAssignmentCreated, (), ()),
+    'AuditLogRoleAssignmentDeleted': (_build_AuditLogRoleAssignmentDeleted, (), ()),
+    'AuditLogRoleBoundToResource': (_build_AuditLogRoleBoundToResource, (), ()),
+    'AuditLogRoleUnboundFromResource': (_build_AuditLogRoleUnboundFromResource, (), ()),
+    'AuditLogServiceAccountCreatedData': (_build_AuditLogServiceAccountCreatedData, (), ()),
+    'AuditLogServiceAccountCreated': (_build_AuditLogServiceAccountCreated, ('AuditLogServiceAccountCreatedData',), ()),
+    'AuditLogServiceAccountUpdatedChangesRequested': (_build_AuditLogServiceAccountUpdatedChangesRequested, (), ()),
+    'AuditLogServiceAccountUpdated': (_build_AuditLogServiceAccountUpdated, ('AuditLogServiceAccountUpdatedChangesRequested',), ()),
+    'AuditLogServiceAccountDeleted': (_build_AuditLogServiceAccountDeleted, (), ()),
+    'AuditLogWorkloadIdentityProviderCreated': (_build_AuditLogWorkloadIdentityProviderCreated, (), ()),
+    'AuditLogWorkloadIdentityProviderUpdated': (_build_AuditLogWorkloadIdentityProviderUpdated, (), ()),
+    'AuditLogWorkloadIdentityProviderDeleted': (_build_AuditLogWorkloadIdentityProviderDeleted, (), ()),
+    'AuditLogWorkloadIdentityProviderMappingCreated': (_build_AuditLogWorkloadIdentityProviderMappingCreated, (), ()),
+    'AuditLogWorkloadIdentityProviderMappingUpdated': (_build_AuditLogWorkloadIdentityProviderMappingUpdated, (), ()),
+    'AuditLogWorkloadIdentityProviderMappingDeleted': (_build_AuditLogWorkloadIdentityProviderMappingDeleted, (), ()),
+    'AuditLogUserAddedData': (_build_AuditLogUserAddedData, (), ()),
+    'AuditLogUserAdded': (_build_AuditLogUserAdded, ('AuditLogUserAddedData',), ()),
+    'AuditLogUserUpdatedChangesRequested': (_build_AuditLogUserUpdatedChangesRequested, (), ()),
+    'AuditLogUserUpdated': (_build_AuditLogUserUpdated, ('AuditLogUserUpdatedChangesRequested',), ()),
+    'AuditLogUserDeleted': (_build_AuditLogUserDeleted, (), ()),
+    'AuditLogCertificateCreated': (_build_AuditLogCertificateCreated, (), ()),
+    'AuditLogCertificateUpdated': (_build_AuditLogCertificateUpdated, (), ()),
+    'AuditLogCertificateDeleted': (_build_AuditLogCertificateDeleted, (), ()),
+    'AuditLogCertificatesActivatedCertificate': (_build_AuditLogCertificatesActivatedCertificate, (), ()),
+    'AuditLogCertificatesActivated': (_build_AuditLogCertificatesActivated, ('AuditLogCertificatesActivatedCertificate',), ()),
+    'AuditLogCertificatesDeactivatedCertificate': (_build_AuditLogCertificatesDeactivatedCertificate, (), ()),
+    'AuditLogCertificatesDeactivated': (_build_AuditLogCertificatesDeactivated, ('AuditLogCertificatesDeactivatedCertificate',), ()),
+    'AuditLog': (_build_AuditLog, ('AuditLogEventType', 'AuditLogProject', 'AuditLogActor', 'AuditLogApiKeyCreated', 'AuditLogApiKeyUpdated', 'AuditLogApiKeyDeleted', 'AuditLogCheckpointPermissionCreated', 'AuditLogCheckpointPermissionDeleted', 'AuditLogExternalKeyRegistered', 'AuditLogExternalKeyRemoved', 'AuditLogGroupCreated', 'AuditLogGroupUpdated', 'AuditLogGroupDeleted', 'AuditLogScimEnabled', 'AuditLogScimDisabled', 'AuditLogInviteSent', 'AuditLogInviteAccepted', 'AuditLogInviteDeleted', 'AuditLogIpAllowlistCreated', 'AuditLogIpAllowlistUpdated', 'AuditLogIpAllowlistDeleted', 'AuditLogIpAllowlistConfigActivated', 'AuditLogIpAllowlistConfigDeactivated', 'AuditLogLoginFailed', 'AuditLogLogoutFailed', 'AuditLogOrganizationUpdated', 'AuditLogProjectCreated', 'AuditLogProjectUpdated', 'AuditLogProjectArchived', 'AuditLogProjectDeleted', 'AuditLogRateLimitUpdated', 'AuditLogRateLimitDeleted', 'AuditLogRoleCreated', 'AuditLogRoleUpdated', 'AuditLogRoleDeleted', 'AuditLogRoleAssignmentCreated', 'AuditLogRoleAssignmentDeleted', 'AuditLogRoleBoundToResource', 'AuditLogRoleUnboundFromResource', 'AuditLogServiceAccountCreated', 'AuditLogServiceAccountUpdated', 'AuditLogServiceAccountDeleted', 'AuditLogWorkloadIdentityProviderCreated', 'AuditLogWorkloadIdentityProviderUpdated', 'AuditLogWorkloadIdentityProviderDeleted', 'AuditLogWorkloadIdentityProviderMappingCreated', 'AuditLogWorkloadIdentityProviderMappingUpdated', 'AuditLogWorkloadIdentityProviderMappingDeleted', 'AuditLogUserAdded', 'AuditLogUserUpdated', 'AuditLogUserDeleted', 'AuditLogCertificateCreated', 'AuditLogCertificateUpdated', 'AuditLogCertificateDeleted', 'AuditLogCertificatesActivated', 'AuditLogCertificatesDeactivated'), ()),
+    'AuditLogListResponse': (_build_AuditLogListResponse, ('AuditLog',), ()),
+    'CertificateCertificateDetails': (_build_CertificateCertificateDetails, (), ()),
+    'Certificate': (_build_Certificate, ('CertificateCertificateDetails',), ()),
+    'OrganizationCertificateCertificateDetails': (_build_OrganizationCertificateCertificateDetails, (), ()),
+    'OrganizationCertificate': (_build_OrganizationCertificate, ('OrganizationCertificateCertificateDetails',), ()),
+    'CertificateActivateResponse': (_build_CertificateActivateResponse, ('OrganizationCertificate',), ()),
+    'CertificateDeactivateResponse': (_build_CertificateDeactivateResponse, ('OrganizationCertificate',), ()),
+    'DeleteCertificateResponse': (_build_DeleteCertificateResponse, (), ()),
+    'CertificateDeleteResponse': (_build_CertificateDeleteResponse, ('DeleteCertificateResponse',), ()),
+    'CertificateListResponse': (_build_CertificateListResponse, ('OrganizationCertificate',), ()),
+    'DeletedRoleAssignmentResource': (_build_DeletedRoleAssignmentResource, (), ()),
+    'Group': (_build_Group, (), ()),
+    'GroupDeletedResource': (_build_GroupDeletedResource, (), ()),
+    'GroupDeleteResponse': (_build_GroupDeleteResponse, ('GroupDeletedResource',), ()),
+    'GroupMemberUser': (_build_GroupMemberUser, (), ()),
+    'GroupResourceWithSuccess': (_build_GroupResourceWithSuccess, (), ()),
+    'GroupRoleAssignment': (_build_GroupRoleAssignment, ('Group', 'Role'), ()),
+    'GroupUpdateResponse': (_build_GroupUpdateResponse, ('GroupResourceWithSuccess',), ()),
+    'GroupUser': (_build_GroupUser, (), ()),
+    'GroupUserAssignment': (_build_GroupUserAssignment, (), ()),
+    'HostedToolPermission': (_build_HostedToolPermission, (), ()),
+    'HostedToolPermissionUpdateParam': (_build_HostedToolPermissionUpdateParam, (), ()),
+    'InviteProject': (_build_InviteProject, (), ()),
+    'Invite': (_build_Invite, ('InviteProject',), ()),
+    'InviteDeleteResponse': (_build_InviteDeleteResponse, (), ()),
+    'InviteRequestProjectParam': (_build_InviteRequestProjectParam, (), ()),
+    'OrganizationDataRetention': (_build_OrganizationDataRetention, (), ()),
+    'OrganizationGroupUser': (_build_OrganizationGroupUser, ('GroupUser',), ()),
+    'SpendAlertNotificationChannel': (_build_SpendAlertNotificationChannel, (), ()),
+    'OrganizationSpendAlert': (_build_OrganizationSpendAlert, ('SpendAlertNotificationChannel',), ()),
+    'OrganizationSpendAlertDeletedResource': (_build_OrganizationSpendAlertDeletedResource, (), ()),
+    'OrganizationSpendAlertDeleted': (_build_OrganizationSpendAlertDeleted, ('OrganizationSpendAlertDeletedResource',), ()),
+    'OrganizationSpendLimitResource': (_build_OrganizationSpendLimitResource, ('SpendLimitCurrency', 'SpendLimitInterval', 'SpendLimitEnforcement'), ()),
+    'OrganizationSpendLimit': (_build_OrganizationSpendLimit, ('OrganizationSpendLimitResource',), ()),
+    'OrganizationSpendLimitDeletedResource': (_build_OrganizationSpendLimitDeletedResource, (), ()),
+    'OrganizationSpendLimitDeleted': (_build_OrganizationSpendLimitDeleted, ('OrganizationSpendLimitDeletedResource',), ()),
+    'OrganizationUser': (_build_OrganizationUser, ('User',), ()),
+    'Project': (_build_Project, ('PublicProjectResidency',), ()),
+    'ProjectApiKeyOwnerUser': (_build_ProjectApiKeyOwnerUser, (), ()),
+    'ProjectApiKeyOwnerServiceAccount': (_build_ProjectApiKeyOwnerServiceAccount, (), ()),
+    'ProjectApiKeyOwner': (_build_ProjectApiKeyOwner, ('ProjectApiKeyOwnerUser', 'ProjectApiKeyOwnerServiceAccount'), ()),
+    'ProjectApiKey': (_build_ProjectApiKey, ('ProjectApiKeyOwner',), ()),
+    'ProjectAPIKey': (_build_ProjectAPIKey, ('ProjectApiKey',), ()),
+    'ProjectDataRetention': (_build_ProjectDataRetention, (), ()),
+    'ProjectGroup': (_build_ProjectGroup, (), ()),
+    'ProjectHostedToolPermissions': (_build_ProjectHostedToolPermissions, ('HostedToolPermission',), ()),
+    'ProjectModelPermissions': (_build_ProjectModelPermissions, (), ()),
+    'ProjectModelPermissionsDeleteResponse': (_build_ProjectModelPermissionsDeleteResponse, (), ()),
+    'ProjectModelPermissionsDeleted': (_build_ProjectModelPermissionsDeleted, ('ProjectModelPermissionsDeleteResponse',), ()),
+    'ProjectRateLimit': (_build_ProjectRateLimit, (), ()),
+    'ProjectServiceAccount': (_build_ProjectServiceAccount, (), ()),
+    'ProjectServiceAccountApiKey': (_build_ProjectServiceAccountApiKey, (), ()),
+    'ProjectServiceAccountCreateResponse': (_build_ProjectServiceAccountCreateResponse, ('ProjectServiceAccountApiKey',), ()),
+    'ProjectServiceAccountDeleteResponse': (_build_ProjectServiceAccountDeleteResponse, (), ()),
+    'ProjectSpendAlert': (_build_ProjectSpendAlert, ('SpendAlertNotificationChannel',), ()),
+    'ProjectSpendAlertDeletedResource': (_build_ProjectSpendAlertDeletedResource, (), ()),
+    'ProjectSpendAlertDeleted': (_build_ProjectSpendAlertDeleted, ('ProjectSpendAlertDeletedResource',), ()),
+    'ProjectSpendLimitResource': (_build_ProjectSpendLimitResource, ('SpendLimitCurrency', 'SpendLimitInterval', 'SpendLimitEnforcement'), ()),
+    'ProjectSpendLimit': (_build_ProjectSpendLimit, ('ProjectSpendLimitResource',), ()),
+    'ProjectSpendLimitDeletedResource': (_build_ProjectSpendLimitDeletedResource, (), ()),
+    'ProjectSpendLimitDeleted': (_build_ProjectSpendLimitDeleted, ('ProjectSpendLimitDeletedResource',), ()),
+    'ProjectUser': (_build_ProjectUser, (), ()),
+    'RoleCreateResponse': (_build_RoleCreateResponse, ('GroupRoleAssignment',), ()),
+    'RoleDeleteResponse': (_build_RoleDeleteResponse, ('DeletedRoleAssignmentResource',), ()),
+    'RoleListResponse': (_build_RoleListResponse, ('AssignedRoleDetails',), ()),
+    'RoleRetrieveResponse': (_build_RoleRetrieveResponse, ('AssignedRoleDetails',), ()),
+    'ServiceAccountCreateResponse': (_build_ServiceAccountCreateResponse, ('ProjectServiceAccountCreateResponse',), ()),
+    'ServiceAccountDeleteResponse': (_build_ServiceAccountDeleteResponse, ('ProjectServiceAccountDeleteResponse',), ()),
+    'SpendAlertNotificationChannelParam': (_build_SpendAlertNotificationChannelParam, (), ()),
+    'UsageAudioSpeechesResponse': (_build_UsageAudioSpeechesResponse, ('UsageResponse',), ()),
+    'UsageAudioTranscriptionsResponse': (_build_UsageAudioTranscriptionsResponse, ('UsageResponse',), ()),
+    'UsageCodeInterpreterSessionsResponse': (_build_UsageCodeInterpreterSessionsResponse, ('UsageResponse',), ()),
+    'UsageCompletionsResponse': (_build_UsageCompletionsResponse, ('UsageResponse',), ()),
+    'UsageCostsResponse': (_build_UsageCostsResponse, ('UsageResponse',), ()),
+    'UsageEmbeddingsResponse': (_build_UsageEmbeddingsResponse, ('UsageResponse',), ()),
+    'UsageFileSearchCallsResponse': (_build_UsageFileSearchCallsResponse, ('UsageResponse',), ()),
+    'UsageImagesResponse': (_build_UsageImagesResponse, ('UsageResponse',), ()),
+    'UsageModerationsResponse': (_build_UsageModerationsResponse, ('UsageResponse',), ()),
+    'UsageVectorStoresResponse': (_build_UsageVectorStoresResponse, ('UsageResponse',), ()),
+    'UsageWebSearchCallsResponse': (_build_UsageWebSearchCallsResponse, ('UsageResponse',), ()),
+    'UserCreateResponse': (_build_UserCreateResponse, ('GroupUserAssignment',), ()),
+    'UserDeleteResponse': (_build_UserDeleteResponse, (), ()),
+    'UserRetrieveResponse': (_build_UserRetrieveResponse, ('GroupMemberUser',), ()),
+}
+_IMPORTS = {
+}
+__all__ = ['APIKeyCreateResponse', 'APIKeyDeleteResponse', 'AdminAPIKey', 'AdminAPIKeyCreateResponse', 'AdminAPIKeyDeleteResponse', 'AdminApiKey', 'AdminApiKeyCreateResponse', 'AdminApiKeyCreateResponseOwner', 'AdminApiKeyOwner', 'AdminOrganizationAdminApiKeysDeleteResponse', 'AdminOrganizationAuditLogsListEffectiveAtParam', 'AdminOrganizationGroup', 'AdminOrganizationGroupsUserDeleteResponse', 'AdminOrganizationProjectsCertificateActivateResponse', 'AdminOrganizationProjectsCertificateDeactivateResponse', 'AdminOrganizationProjectsCertificateListResponse', 'AdminOrganizationProjectsGroupDeleteResponse', 'AdminOrganizationProjectsRoleDeleteResponse', 'AdminOrganizationProjectsUserDeleteResponse', 'AdminOrganizationProjectsUsersRoleCreateResponse', 'AdminOrganizationRoleDeleteResponse', 'AdminOrganizationUsersRoleCreateResponse', 'AssignedRoleDetails', 'AssignedRoleDetailsAssignmentSource', 'AuditLog', 'AuditLogActor', 'AuditLogActorApiKey', 'AuditLogActorServiceAccount', 'AuditLogActorSession', 'AuditLogActorUser', 'AuditLogApiKeyCreated', 'AuditLogApiKeyCreatedData', 'AuditLogApiKeyDeleted', 'AuditLogApiKeyUpdated', 'AuditLogApiKeyUpdatedChangesRequested', 'AuditLogCertificateCreated', 'AuditLogCertificateDeleted', 'AuditLogCertificateUpdated', 'AuditLogCertificatesActivated', 'AuditLogCertificatesActivatedCertificate', 'AuditLogCertificatesDeactivated', 'AuditLogCertificatesDeactivatedCertificate', 'AuditLogCheckpointPermissionCreated', 'AuditLogCheckpointPermissionCreatedData', 'AuditLogCheckpointPermissionDeleted', 'AuditLogEventType', 'AuditLogEventTypeParam', 'AuditLogExternalKeyRegistered', 'AuditLogExternalKeyRemoved', 'AuditLogGroupCreated', 'AuditLogGroupCreatedData', 'AuditLogGroupDeleted', 'AuditLogGroupUpdated', 'AuditLogGroupUpdatedChangesRequested', 'AuditLogInviteAccepted', 'AuditLogInviteDeleted', 'AuditLogInviteSent', 'AuditLogInviteSentData', 'AuditLogIpAllowlistConfigActivated', 'AuditLogIpAllowlistConfigActivatedConfig', 'AuditLogIpAllowlistConfigDeactivated', 'AuditLogIpAllowlistConfigDeactivatedConfig', 'AuditLogIpAllowlistCreated', 'AuditLogIpAllowlistDeleted', 'AuditLogIpAllowlistUpdated', 'AuditLogListResponse', 'AuditLogLoginFailed', 'AuditLogLogoutFailed', 'AuditLogOrganizationUpdated', 'AuditLogOrganizationUpdatedChangesRequested', 'AuditLogProject', 'AuditLogProjectArchived', 'AuditLogProjectCreated', 'AuditLogProjectCreatedData', 'AuditLogProjectDeleted', 'AuditLogProjectUpdated', 'AuditLogProjectUpdatedChangesRequested', 'AuditLogRateLimitDeleted', 'AuditLogRateLimitUpdated', 'AuditLogRateLimitUpdatedChangesRequested', 'AuditLogRoleAssignmentCreated', 'AuditLogRoleAssignmentDeleted', 'AuditLogRoleBoundToResource', 'AuditLogRoleCreated', 'AuditLogRoleDeleted', 'AuditLogRoleUnboundFromResource', 'AuditLogRoleUpdated', 'AuditLogRoleUpdatedChangesRequested', 'AuditLogScimDisabled', 'AuditLogScimEnabled', 'AuditLogServiceAccountCreated', 'AuditLogServiceAccountCreatedData', 'AuditLogServiceAccountDeleted', 'AuditLogServiceAccountUpdated', 'AuditLogServiceAccountUpdatedChangesRequested', 'AuditLogUserAdded', 'AuditLogUserAddedData', 'AuditLogUserDeleted', 'AuditLogUserUpdated', 'AuditLogUserUpdatedChangesRequested', 'AuditLogWorkloadIdentityProviderCreated', 'AuditLogWorkloadIdentityProviderDeleted', 'AuditLogWorkloadIdentityProviderMappingCreated', 'AuditLogWorkloadIdentityProviderMappingDeleted', 'AuditLogWorkloadIdentityProviderMappingUpdated', 'AuditLogWorkloadIdentityProviderUpdated', 'Certificate', 'CertificateActivateResponse', 'CertificateCertificateDetails', 'CertificateDeactivateResponse', 'CertificateDeleteResponse', 'CertificateListResponse', 'CostsResult', 'CostsResultAmount', 'DeleteCertificateResponse', 'DeletedRoleAssignmentResource', 'ExternalKeyValidateResponse', 'Group', 'GroupDeleteResponse', 'GroupDeletedResource', 'GroupMemberUser', 'GroupResourceWithSuccess', 'GroupResponse', 'GroupRoleAssignment', 'GroupUpdateResponse', 'GroupUser', 'GroupUserAssignment', 'GroupUserDeletedResource', 'HostedToolPermission', 'HostedToolPermissionUpdateParam', 'Invite', 'InviteDeleteResponse', 'InviteProject', 'InviteRequestProjectParam', 'OrganizationCertificate', 'OrganizationCertificateCertificateDetails', 'OrganizationDataRetention', 'OrganizationGroupUser', 'OrganizationProjectCertificate', 'OrganizationProjectCertificateCertificateDetails', 'OrganizationSpendAlert', 'OrganizationSpendAlertDeleted', 'OrganizationSpendAlertDeletedResource', 'OrganizationSpendLimit', 'OrganizationSpendLimitDeleted', 'OrganizationSpendLimitDeletedResource', 'OrganizationSpendLimitResource', 'OrganizationUser', 'Project', 'ProjectAPIKey', 'ProjectApiKey', 'ProjectApiKeyDeleteResponse', 'ProjectApiKeyOwner', 'ProjectApiKeyOwnerServiceAccount', 'ProjectApiKeyOwnerUser', 'ProjectDataRetention', 'ProjectGroup', 'ProjectGroupDeletedResource', 'ProjectHostedToolPermissions', 'ProjectModelPermissions', 'ProjectModelPermissionsDeleteResponse', 'ProjectModelPermissionsDeleted', 'ProjectRateLimit', 'ProjectServiceAccount', 'ProjectServiceAccountApiKey', 'ProjectServiceAccountCreateResponse', 'ProjectServiceAccountDeleteResponse', 'ProjectSpendAlert', 'ProjectSpendAlertDeleted', 'ProjectSpendAlertDeletedResource', 'ProjectSpendLimit', 'ProjectSpendLimitDeleted', 'ProjectSpendLimitDeletedResource', 'ProjectSpendLimitResource', 'ProjectUser', 'ProjectUserDeleteResponse', 'PublicProjectResidency', 'PublicProjectResidencyParam', 'Role', 'RoleCreateResponse', 'RoleDeleteResponse', 'RoleDeletedResource', 'RoleListResponse', 'RoleRetrieveResponse', 'ServiceAccountApiKeyBody', 'ServiceAccountCreateResponse', 'ServiceAccountDeleteResponse', 'SpendAlertNotificationChannel', 'SpendAlertNotificationChannelParam', 'SpendLimitCurrency', 'SpendLimitEnforcement', 'SpendLimitEnforcementStatus', 'SpendLimitInterval', 'UsageAudioSpeechesResponse', 'UsageAudioSpeechesResult', 'UsageAudioTranscriptionsResponse', 'UsageAudioTranscriptionsResult', 'UsageCodeInterpreterSessionsResponse', 'UsageCodeInterpreterSessionsResult', 'UsageCompletionsResponse', 'UsageCompletionsResult', 'UsageCostsResponse', 'UsageDecisionsResponse', 'UsageEmbeddingsResponse', 'UsageEmbeddingsResult', 'UsageFileSearchCallsResponse', 'UsageFileSearchCallsResult', 'UsageImagesResponse', 'UsageImagesResult', 'UsageModerationsResponse', 'UsageModerationsResult', 'UsageResponse', 'UsageTimeBucket', 'UsageVectorStoresResponse', 'UsageVectorStoresResult', 'UsageWebSearchCallsResponse', 'UsageWebSearchCallsResult', 'User', 'UserCreateResponse', 'UserDeleteResponse', 'UserProjects', 'UserProjectsData', 'UserRetrieveResponse', 'UserRoleAssignment', 'UserUser']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=False)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -2,261 +2,411 @@
 
 """Types of the `audio` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import List, Optional, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel, UnknownObject, official_name
-from openai_kit.types.models import (
-    DeleteModelResponse,
-)
+from openai_kit._lazy_types import lazy_module
+
+
+def _build_AudioResponseFormatParam():
+    AudioResponseFormatParam: TypeAlias = Literal["json", "text", "srt", "verbose_json", "vtt", "diarized_json"]
+    return AudioResponseFormatParam
+
+
+def _build_TranscriptionLanguage():
+    class TranscriptionLanguage(BaseModel):
+        code: str
+    return TranscriptionLanguage
+
+
+def _build_TranscriptionLogprob():
+    class TranscriptionLogprob(BaseModel):
+        token: Optional[str] = None
+        logprob: Optional[float] = None
+        bytes: Optional[List[float]] = None
+    return TranscriptionLogprob
 
+
+def _build_TranscriptTextUsageTokensInputTokenDetails():
+    class TranscriptTextUsageTokensInputTokenDetails(BaseModel):
+        text_tokens: Optional[int] = None
+        audio_tokens: Optional[int] = None
+    return TranscriptTextUsageTokensInputTokenDetails
 
-AudioResponseFormatParam: TypeAlias = Literal["json", "text", "srt", "verbose_json", "vtt", "diarized_json"]
 
+def _build_TranscriptTextUsageTokens():
+    class TranscriptTextUsageTokens(BaseModel):
+        type: Literal["tokens"]
+        input_tokens: int
+        input_token_details: Optional[TranscriptTextUsageTokensInputTokenDetails] = None
+        output_tokens: int
+        total_tokens: int
+    return TranscriptTextUsageTokens
+
+
+def _build_TranscriptTextUsageDuration():
+    class TranscriptTextUsageDuration(BaseModel):
+        type: Literal["duration"]
+        seconds: float
+    return TranscriptTextUsageDuration
 
-class TranscriptionLanguage(BaseModel):
-    code: str
 
+def _build_Transcription():
+    class Transcription(BaseModel):
+        text: str
+        languages: Optional[List[TranscriptionLanguage]] = None
+        logprobs: Optional[List[TranscriptionLogprob]] = None
+        usage: Optional[Annotated[Union[Annotated[Union[TranscriptTextUsageTokens, TranscriptTextUsageDuration], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+    return Transcription
 
-class TranscriptionLogprob(BaseModel):
-    token: Optional[str] = None
-    logprob: Optional[float] = None
-    bytes: Optional[List[float]] = None
 
+def _build_TranscriptionDiarizedSegment():
+    class TranscriptionDiarizedSegment(BaseModel):
+        type: Literal["transcript.text.segment"]
+        id: str
+        start: float
+        end: float
+        text: str
+        speaker: str
+    return TranscriptionDiarizedSegment
 
-class TranscriptTextUsageTokensInputTokenDetails(BaseModel):
-    text_tokens: Optional[int] = None
-    audio_tokens: Optional[int] = None
 
+def _build_CreateTranscriptionResponseDiarizedJson():
+    class CreateTranscriptionResponseDiarizedJson(BaseModel):
+        task: Literal["transcribe"]
+        duration: float
+        text: str
+        segments: List[TranscriptionDiarizedSegment]
+        usage: Optional[Annotated[Union[Annotated[Union[TranscriptTextUsageTokens, TranscriptTextUsageDuration], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+    return CreateTranscriptionResponseDiarizedJson
 
-class TranscriptTextUsageTokens(BaseModel):
-    type: Literal["tokens"]
-    input_tokens: int
-    input_token_details: Optional[TranscriptTextUsageTokensInputTokenDetails] = None
-    output_tokens: int
-    total_tokens: int
 
+def _build_TranscriptionWord():
+    class TranscriptionWord(BaseModel):
+        word: str
+        start: float
+        end: float
+    return TranscriptionWord
 
-class TranscriptTextUsageDuration(BaseModel):
-    type: Literal["duration"]
-    seconds: float
 
+def _build_TranscriptionSegment():
+    class TranscriptionSegment(BaseModel):
+        id: int
+        seek: int
+        start: float
+        end: float
+        text: str
+        tokens: List[int]
+        temperature: float
+        avg_logprob: float
+        compression_ratio: float
+        no_speech_prob: float
+    return TranscriptionSegment
 
-class Transcription(BaseModel):
-    text: str
-    languages: Optional[List[TranscriptionLanguage]] = None
-    logprobs: Optional[List[TranscriptionLogprob]] = None
-    usage: Optional[Annotated[Union[Annotated[Union[TranscriptTextUsageTokens, TranscriptTextUsageDuration], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
 
+def _build_CreateTranscriptionResponseVerboseJson():
+    class CreateTranscriptionResponseVerboseJson(BaseModel):
+        language: str
+        duration: float
+        text: str
+        words: Optional[List[TranscriptionWord]] = None
+        segments: Optional[List[TranscriptionSegment]] = None
+        usage: Optional[TranscriptTextUsageDuration] = None
+    return CreateTranscriptionResponseVerboseJson
 
-class TranscriptionDiarizedSegment(BaseModel):
-    type: Literal["transcript.text.segment"]
-    id: str
-    start: float
-    end: float
-    text: str
-    speaker: str
 
+def _build_AudioTranscriptionsCreateResponse():
+    AudioTranscriptionsCreateResponse: TypeAlias = Union[Transcription, CreateTranscriptionResponseDiarizedJson, CreateTranscriptionResponseVerboseJson]
+    return AudioTranscriptionsCreateResponse
 
-class CreateTranscriptionResponseDiarizedJson(BaseModel):
-    task: Literal["transcribe"]
-    duration: float
-    text: str
-    segments: List[TranscriptionDiarizedSegment]
-    usage: Optional[Annotated[Union[Annotated[Union[TranscriptTextUsageTokens, TranscriptTextUsageDuration], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
 
+def _build_AudioTranscriptionsCreateResponse2():
+    AudioTranscriptionsCreateResponse2: TypeAlias = Union[Transcription, CreateTranscriptionResponseDiarizedJson, CreateTranscriptionResponseVerboseJson]
+    return AudioTranscriptionsCreateResponse2
 
-class TranscriptionWord(BaseModel):
-    word: str
-    start: float
-    end: float
 
+def _build_Translation():
+    class Translation(BaseModel):
+        text: str
+    return Translation
 
-class TranscriptionSegment(BaseModel):
-    id: int
-    seek: int
-    start: float
-    end: float
-    text: str
-    tokens: List[int]
-    temperature: float
-    avg_logprob: float
-    compression_ratio: float
-    no_speech_prob: float
 
+def _build_CreateTranslationResponseVerboseJson():
+    class CreateTranslationResponseVerboseJson(BaseModel):
+        language: str
+        duration: float
+        text: str
+        segments: Optional[List[TranscriptionSegment]] = None
+    return CreateTranslationResponseVerboseJson
 
-class CreateTranscriptionResponseVerboseJson(BaseModel):
-    language: str
-    duration: float
-    text: str
-    words: Optional[List[TranscriptionWord]] = None
-    segments: Optional[List[TranscriptionSegment]] = None
-    usage: Optional[TranscriptTextUsageDuration] = None
 
+def _build_AudioTranslationsCreateResponse():
+    AudioTranslationsCreateResponse: TypeAlias = Union[Translation, CreateTranslationResponseVerboseJson]
+    return AudioTranslationsCreateResponse
 
-AudioTranscriptionsCreateResponse: TypeAlias = Union[Transcription, CreateTranscriptionResponseDiarizedJson, CreateTranscriptionResponseVerboseJson]
 
+def _build_AudioTranslationsCreateResponse2():
+    AudioTranslationsCreateResponse2: TypeAlias = Union[Translation, CreateTranslationResponseVerboseJson]
+    return AudioTranslationsCreateResponse2
 
-AudioTranscriptionsCreateResponse2: TypeAlias = Union[Transcription, CreateTranscriptionResponseDiarizedJson, CreateTranscriptionResponseVerboseJson]
 
+def _build_SpeechAudioDeltaEvent():
+    class SpeechAudioDeltaEvent(BaseModel):
+        type: Literal["speech.audio.delta"]
+        audio: str
+    return SpeechAudioDeltaEvent
 
-class Translation(BaseModel):
-    text: str
 
+def _build_SpeechAudioDoneEventUsage():
+    class SpeechAudioDoneEventUsage(BaseModel):
+        input_tokens: int
+        output_tokens: int
+        total_tokens: int
+    return SpeechAudioDoneEventUsage
 
-class CreateTranslationResponseVerboseJson(BaseModel):
-    language: str
-    duration: float
-    text: str
-    segments: Optional[List[TranscriptionSegment]] = None
 
+def _build_SpeechAudioDoneEvent():
+    class SpeechAudioDoneEvent(BaseModel):
+        type: Literal["speech.audio.done"]
+        usage: SpeechAudioDoneEventUsage
+    return SpeechAudioDoneEvent
 
-AudioTranslationsCreateResponse: TypeAlias = Union[Translation, CreateTranslationResponseVerboseJson]
 
+def _build_CreateSpeechResponseStreamEvent():
+    CreateSpeechResponseStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[SpeechAudioDeltaEvent, SpeechAudioDoneEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return CreateSpeechResponseStreamEvent
 
-AudioTranslationsCreateResponse2: TypeAlias = Union[Translation, CreateTranslationResponseVerboseJson]
 
+def _build_TranscriptTextSegmentEvent():
+    @official_name("TranscriptionTextSegmentEvent", "openai_kit.types.audio.transcription_text_segment_event")
+    class TranscriptTextSegmentEvent(BaseModel):
+        type: Literal["transcript.text.segment"]
+        id: str
+        start: float
+        end: float
+        text: str
+        speaker: str
+    return TranscriptTextSegmentEvent
 
-class SpeechAudioDeltaEvent(BaseModel):
-    type: Literal["speech.audio.delta"]
-    audio: str
 
+def _build_TranscriptTextDeltaEventLogprob():
+    class TranscriptTextDeltaEventLogprob(BaseModel):
+        token: Optional[str] = None
+        logprob: Optional[float] = None
+        bytes: Optional[List[int]] = None
+    return TranscriptTextDeltaEventLogprob
 
-class SpeechAudioDoneEventUsage(BaseModel):
-    input_tokens: int
-    output_tokens: int
-    total_tokens: int
 
+def _build_TranscriptTextDeltaEvent():
+    @official_name("TranscriptionTextDeltaEvent", "openai_kit.types.audio.transcription_text_delta_event")
+    class TranscriptTextDeltaEvent(BaseModel):
+        type: Literal["transcript.text.delta"]
+        delta: str
+        logprobs: Optional[List[TranscriptTextDeltaEventLogprob]] = None
+        segment_id: Optional[str] = None
+    return TranscriptTextDeltaEvent
 
-class SpeechAudioDoneEvent(BaseModel):
-    type: Literal["speech.audio.done"]
-    usage: SpeechAudioDoneEventUsage
 
+def _build_TranscriptTextDoneEventLogprob():
+    class TranscriptTextDoneEventLogprob(BaseModel):
+        token: Optional[str] = None
+        logprob: Optional[float] = None
+        bytes: Optional[List[int]] = None
+    return TranscriptTextDoneEventLogprob
 
-CreateSpeechResponseStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[SpeechAudioDeltaEvent, SpeechAudioDoneEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
+def _build_TranscriptTextDoneEvent():
+    @official_name("TranscriptionTextDoneEvent", "openai_kit.types.audio.transcription_text_done_event")
+    class TranscriptTextDoneEvent(BaseModel):
+        type: Literal["transcript.text.done"]
+        text: str
+        languages: Optional[List[TranscriptionLanguage]] = None
+        logprobs: Optional[List[TranscriptTextDoneEventLogprob]] = None
+        usage: Optional[TranscriptTextUsageTokens] = None
+    return TranscriptTextDoneEvent
 
-@official_name("TranscriptionTextSegmentEvent", "openai_kit.types.audio.transcription_text_segment_event")
-class TranscriptTextSegmentEvent(BaseModel):
-    type: Literal["transcript.text.segment"]
-    id: str
-    start: float
-    end: float
-    text: str
-    speaker: str
 
+def _build_CreateTranscriptionResponseStreamEvent():
+    CreateTranscriptionResponseStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[TranscriptTextSegmentEvent, TranscriptTextDeltaEvent, TranscriptTextDoneEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return CreateTranscriptionResponseStreamEvent
 
-class TranscriptTextDeltaEventLogprob(BaseModel):
-    token: Optional[str] = None
-    logprob: Optional[float] = None
-    bytes: Optional[List[int]] = None
 
+def _build_TranscriptionCreateResponse():
+    TranscriptionCreateResponse: TypeAlias = AudioTranscriptionsCreateResponse
+    return TranscriptionCreateResponse
 
-@official_name("TranscriptionTextDeltaEvent", "openai_kit.types.audio.transcription_text_delta_event")
-class TranscriptTextDeltaEvent(BaseModel):
-    type: Literal["transcript.text.delta"]
-    delta: str
-    logprobs: Optional[List[TranscriptTextDeltaEventLogprob]] = None
-    segment_id: Optional[str] = None
 
+def _build_TranscriptionDiarized():
+    TranscriptionDiarized: TypeAlias = CreateTranscriptionResponseDiarizedJson
+    return TranscriptionDiarized
 
-class TranscriptTextDoneEventLogprob(BaseModel):
-    token: Optional[str] = None
-    logprob: Optional[float] = None
-    bytes: Optional[List[int]] = None
 
+def _build_TranscriptionIncludeParam():
+    TranscriptionIncludeParam: TypeAlias = Literal["logprobs"]
+    return TranscriptionIncludeParam
 
-@official_name("TranscriptionTextDoneEvent", "openai_kit.types.audio.transcription_text_done_event")
-class TranscriptTextDoneEvent(BaseModel):
-    type: Literal["transcript.text.done"]
-    text: str
-    languages: Optional[List[TranscriptionLanguage]] = None
-    logprobs: Optional[List[TranscriptTextDoneEventLogprob]] = None
-    usage: Optional[TranscriptTextUsageTokens] = None
 
+def _build_TranscriptionStreamEvent():
+    TranscriptionStreamEvent: TypeAlias = CreateTranscriptionResponseStreamEvent
+    return TranscriptionStreamEvent
 
-CreateTranscriptionResponseStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[TranscriptTextSegmentEvent, TranscriptTextDeltaEvent, TranscriptTextDoneEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
+def _build_TranscriptionTextDeltaEvent():
+    TranscriptionTextDeltaEvent: TypeAlias = TranscriptTextDeltaEvent
+    return TranscriptionTextDeltaEvent
 
-TranscriptionCreateResponse: TypeAlias = AudioTranscriptionsCreateResponse
 
+def _build_TranscriptionTextDoneEvent():
+    TranscriptionTextDoneEvent: TypeAlias = TranscriptTextDoneEvent
+    return TranscriptionTextDoneEvent
 
-TranscriptionDiarized: TypeAlias = CreateTranscriptionResponseDiarizedJson
 
+def _build_TranscriptionTextSegmentEvent():
+    TranscriptionTextSegmentEvent: TypeAlias = TranscriptTextSegmentEvent
+    return TranscriptionTextSegmentEvent
 
-TranscriptionIncludeParam: TypeAlias = Literal["logprobs"]
 
+def _build_TranscriptionVerbose():
+    TranscriptionVerbose: TypeAlias = CreateTranscriptionResponseVerboseJson
+    return TranscriptionVerbose
 
-TranscriptionStreamEvent: TypeAlias = CreateTranscriptionResponseStreamEvent
 
+def _build_TranslationCreateResponse():
+    TranslationCreateResponse: TypeAlias = AudioTranslationsCreateResponse
+    return TranslationCreateResponse
 
-TranscriptionTextDeltaEvent: TypeAlias = TranscriptTextDeltaEvent
 
+def _build_TranslationVerbose():
+    TranslationVerbose: TypeAlias = CreateTranslationResponseVerboseJson
+    return TranslationVerbose
 
-TranscriptionTextDoneEvent: TypeAlias = TranscriptTextDoneEvent
 
+def _build_VoiceDeleted():
+    VoiceDeleted: TypeAlias = DeleteModelResponse
+    return VoiceDeleted
 
-TranscriptionTextSegmentEvent: TypeAlias = TranscriptTextSegmentEvent
 
+def _build_VadConfig():
+    class VadConfig(BaseModel):
+        type: Literal["server_vad"]
+        prefix_padding_ms: Optional[int] = None
+        silence_duration_ms: Optional[int] = None
+        threshold: Optional[float] = None
+    return VadConfig
 
-TranscriptionVerbose: TypeAlias = CreateTranscriptionResponseVerboseJson
-
-
-TranslationCreateResponse: TypeAlias = AudioTranslationsCreateResponse
-
-
-TranslationVerbose: TypeAlias = CreateTranslationResponseVerboseJson
-
-
-VoiceDeleted: TypeAlias = DeleteModelResponse
-
-
-class VadConfig(BaseModel):
-    type: Literal["server_vad"]
-    prefix_padding_ms: Optional[int] = None
-    silence_duration_ms: Optional[int] = None
-    threshold: Optional[float] = None
-
-
-class VadConfigParam(TypedDict, total=False):
-    type: Required[Literal["server_vad"]]
-    prefix_padding_ms: int
-    silence_duration_ms: int
-    threshold: float
-
-
-class VoiceResource(BaseModel):
-    object: Literal["audio.voice"]
-    id: str
-    name: str
-    created_at: int
-
-
-class Voice(VoiceResource):
-    """`VoiceResource` under the official SDK's name."""
-
-
-class VoiceConsentResource(BaseModel):
-    object: Literal["audio.voice_consent"]
-    id: str
-    name: str
-    language: str
-    created_at: int
-
-
-class VoiceConsent(VoiceConsentResource):
-    """`VoiceConsentResource` under the official SDK's name."""
-
-
-class VoiceConsentDeletedResource(BaseModel):
-    id: str
-    object: Literal["audio.voice_consent"]
-    deleted: bool
-
-
-class VoiceConsentDeleted(VoiceConsentDeletedResource):
-    """`VoiceConsentDeletedResource` under the official SDK's name."""
+
+def _build_VadConfigParam():
+    class VadConfigParam(TypedDict, total=False):
+        type: Required[Literal["server_vad"]]
+        prefix_padding_ms: int
+        silence_duration_ms: int
+        threshold: float
+    return VadConfigParam
+
+
+def _build_VoiceResource():
+    class VoiceResource(BaseModel):
+        object: Literal["audio.voice"]
+        id: str
+        name: str
+        created_at: int
+    return VoiceResource
+
+
+def _build_Voice():
+    class Voice(VoiceResource):
+        """`VoiceResource` under the official SDK's name."""
+    return Voice
+
+
+def _build_VoiceConsentResource():
+    class VoiceConsentResource(BaseModel):
+        object: Literal["audio.voice_consent"]
+        id: str
+        name: str
+        language: str
+        created_at: int
+    return VoiceConsentResource
+
+
+def _build_VoiceConsent():
+    class VoiceConsent(VoiceConsentResource):
+        """`VoiceConsentResource` under the official SDK's name."""
+    return VoiceConsent
+
+
+def _build_VoiceConsentDeletedResource():
+    class VoiceConsentDeletedResource(BaseModel):
+        id: str
+        object: Literal["audio.voice_consent"]
+        deleted: bool
+    return VoiceConsentDeletedResource
+
+
+def _build_VoiceConsentDeleted():
+    class VoiceConsentDeleted(VoiceConsentDeletedResource):
+        """`VoiceConsentDeletedResource` under the official SDK's name."""
+    return VoiceConsentDeleted
+
+
+_DEFS = {
+    'AudioResponseFormatParam': (_build_AudioResponseFormatParam, (), ()),
+    'TranscriptionLanguage': (_build_TranscriptionLanguage, (), ()),
+    'TranscriptionLogprob': (_build_TranscriptionLogprob, (), ()),
+    'TranscriptTextUsageTokensInputTokenDetails': (_build_TranscriptTextUsageTokensInputTokenDetails, (), ()),
+    'TranscriptTextUsageTokens': (_build_TranscriptTextUsageTokens, ('TranscriptTextUsageTokensInputTokenDetails',), ()),
+    'TranscriptTextUsageDuration': (_build_TranscriptTextUsageDuration, (), ()),
+    'Transcription': (_build_Transcription, ('TranscriptionLanguage', 'TranscriptionLogprob', 'TranscriptTextUsageTokens', 'TranscriptTextUsageDuration'), ()),
+    'TranscriptionDiarizedSegment': (_build_TranscriptionDiarizedSegment, (), ()),
+    'CreateTranscriptionResponseDiarizedJson': (_build_CreateTranscriptionResponseDiarizedJson, ('TranscriptionDiarizedSegment', 'TranscriptTextUsageTokens', 'TranscriptTextUsageDuration'), ()),
+    'TranscriptionWord': (_build_TranscriptionWord, (), ()),
+    'TranscriptionSegment': (_build_TranscriptionSegment, (), ()),
+    'CreateTranscriptionResponseVerboseJson': (_build_CreateTranscriptionResponseVerboseJson, ('TranscriptionWord', 'TranscriptionSegment', 'TranscriptTextUsageDuration'), ()),
+    'AudioTranscriptionsCreateResponse': (_build_AudioTranscriptionsCreateResponse, ('Transcription', 'CreateTranscriptionResponseDiarizedJson', 'CreateTranscriptionResponseVerboseJson'), ()),
+    'AudioTranscriptionsCreateResponse2': (_build_AudioTranscriptionsCreateResponse2, ('Transcription', 'CreateTranscriptionResponseDiarizedJson', 'CreateTranscriptionResponseVerboseJson'), ()),
+    'Translation': (_build_Translation, (), ()),
+    'CreateTranslationResponseVerboseJson': (_build_CreateTranslationResponseVerboseJson, ('TranscriptionSegment',), ()),
+    'AudioTranslationsCreateResponse': (_build_AudioTranslationsCreateResponse, ('Translation', 'CreateTranslationResponseVerboseJson'), ()),
+    'AudioTranslationsCreateResponse2': (_build_AudioTranslationsCreateResponse2, ('Translation', 'CreateTranslationResponseVerboseJson'), ()),
+    'SpeechAudioDeltaEvent': (_build_SpeechAudioDeltaEvent, (), ()),
+    'SpeechAudioDoneEventUsage': (_build_SpeechAudioDoneEventUsage, (), ()),
+    'SpeechAudioDoneEvent': (_build_SpeechAudioDoneEvent, ('SpeechAudioDoneEventUsage',), ()),
+    'CreateSpeechResponseStreamEvent': (_build_CreateSpeechResponseStreamEvent, ('SpeechAudioDeltaEvent', 'SpeechAudioDoneEvent'), ()),
+    'TranscriptTextSegmentEvent': (_build_TranscriptTextSegmentEvent, (), ()),
+    'TranscriptTextDeltaEventLogprob': (_build_TranscriptTextDeltaEventLogprob, (), ()),
+    'TranscriptTextDeltaEvent': (_build_TranscriptTextDeltaEvent, ('TranscriptTextDeltaEventLogprob',), ()),
+    'TranscriptTextDoneEventLogprob': (_build_TranscriptTextDoneEventLogprob, (), ()),
+    'TranscriptTextDoneEvent': (_build_TranscriptTextDoneEvent, ('TranscriptionLanguage', 'TranscriptTextDoneEventLogprob', 'TranscriptTextUsageTokens'), ()),
+    'CreateTranscriptionResponseStreamEvent': (_build_CreateTranscriptionResponseStreamEvent, ('TranscriptTextSegmentEvent', 'TranscriptTextDeltaEvent', 'TranscriptTextDoneEvent'), ()),
+    'TranscriptionCreateResponse': (_build_TranscriptionCreateResponse, ('AudioTranscriptionsCreateResponse',), ()),
+    'TranscriptionDiarized': (_build_TranscriptionDiarized, ('CreateTranscriptionResponseDiarizedJson',), ()),
+    'TranscriptionIncludeParam': (_build_TranscriptionIncludeParam, (), ()),
+    'TranscriptionStreamEvent': (_build_TranscriptionStreamEvent, ('CreateTranscriptionResponseStreamEvent',), ()),
+    'TranscriptionTextDeltaEvent': (_build_TranscriptionTextDeltaEvent, ('TranscriptTextDeltaEvent',), ()),
+    'TranscriptionTextDoneEvent': (_build_TranscriptionTextDoneEvent, ('TranscriptTextDoneEvent',), ()),
+    'TranscriptionTextSegmentEvent': (_build_TranscriptionTextSegmentEvent, ('TranscriptTextSegmentEvent',), ()),
+    'TranscriptionVerbose': (_build_TranscriptionVerbose, ('CreateTranscriptionResponseVerboseJson',), ()),
+    'TranslationCreateResponse': (_build_TranslationCreateResponse, ('AudioTranslationsCreateResponse',), ()),
+    'TranslationVerbose': (_build_TranslationVerbose, ('CreateTranslationResponseVerboseJson',), ()),
+    'VoiceDeleted': (_build_VoiceDeleted, ('DeleteModelResponse',), ()),
+    'VadConfig': (_build_VadConfig, (), ()),
+    'VadConfigParam': (_build_VadConfigParam, (), ()),
+    'VoiceResource': (_build_VoiceResource, (), ()),
+    'Voice': (_build_Voice, ('VoiceResource',), ()),
+    'VoiceConsentResource': (_build_VoiceConsentResource, (), ()),
+    'VoiceConsent': (_build_VoiceConsent, ('VoiceConsentResource',), ()),
+    'VoiceConsentDeletedResource': (_build_VoiceConsentDeletedResource, (), ()),
+    'VoiceConsentDeleted': (_build_VoiceConsentDeleted, ('VoiceConsentDeletedResource',), ()),
+}
+_IMPORTS = {
+    'DeleteModelResponse': 'models',
+}
+__all__ = ['AudioResponseFormatParam', 'AudioTranscriptionsCreateResponse', 'AudioTranscriptionsCreateResponse2', 'AudioTranslationsCreateResponse', 'AudioTranslationsCreateResponse2', 'CreateSpeechResponseStreamEvent', 'CreateTranscriptionResponseDiarizedJson', 'CreateTranscriptionResponseStreamEvent', 'CreateTranscriptionResponseVerboseJson', 'CreateTranslationResponseVerboseJson', 'DeleteModelResponse', 'SpeechAudioDeltaEvent', 'SpeechAudioDoneEvent', 'SpeechAudioDoneEventUsage', 'TranscriptTextDeltaEvent', 'TranscriptTextDeltaEventLogprob', 'TranscriptTextDoneEvent', 'TranscriptTextDoneEventLogprob', 'TranscriptTextSegmentEvent', 'TranscriptTextUsageDuration', 'TranscriptTextUsageTokens', 'TranscriptTextUsageTokensInputTokenDetails', 'Transcription', 'TranscriptionCreateResponse', 'TranscriptionDiarized', 'TranscriptionDiarizedSegment', 'TranscriptionIncludeParam', 'TranscriptionLanguage', 'TranscriptionLogprob', 'TranscriptionSegment', 'TranscriptionStreamEvent', 'TranscriptionTextDeltaEvent', 'TranscriptionTextDoneEvent', 'TranscriptionTextSegmentEvent', 'TranscriptionVerbose', 'TranscriptionWord', 'Translation', 'TranslationCreateResponse', 'TranslationVerbose', 'VadConfig', 'VadConfigParam', 'Voice', 'VoiceConsent', 'VoiceConsentDeleted', 'VoiceConsentDeletedResource', 'VoiceConsentResource', 'VoiceDeleted', 'VoiceResource']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=True)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

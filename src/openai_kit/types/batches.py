@@ -2,78 +2,111 @@
 
 """Types of the `batches` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import List, Optional, Union
 
 from typing_extensions import Literal, Required, TypedDict
 from openai_kit._model_helpers import BatchHelpers
 from openai_kit.types._base import BaseModel
-from openai_kit.types.shared import (
-    Metadata,
-)
+from openai_kit._lazy_types import lazy_module
 
 
-class BatchError(BaseModel):
-    code: Optional[str] = None
-    message: Optional[str] = None
-    param: Optional[str] = None
-    line: Optional[int] = None
+def _build_BatchError():
+    class BatchError(BaseModel):
+        code: Optional[str] = None
+        message: Optional[str] = None
+        param: Optional[str] = None
+        line: Optional[int] = None
+    return BatchError
 
 
-class BatchErrors(BaseModel):
-    object: Optional[str] = None
-    data: Optional[List[BatchError]] = None
+def _build_BatchErrors():
+    class BatchErrors(BaseModel):
+        object: Optional[str] = None
+        data: Optional[List[BatchError]] = None
+    return BatchErrors
 
 
-class BatchRequestCounts(BaseModel):
-    total: int
-    completed: int
-    failed: int
+def _build_BatchRequestCounts():
+    class BatchRequestCounts(BaseModel):
+        total: int
+        completed: int
+        failed: int
+    return BatchRequestCounts
 
 
-class BatchUsageInputTokensDetails(BaseModel):
-    cached_tokens: int
+def _build_BatchUsageInputTokensDetails():
+    class BatchUsageInputTokensDetails(BaseModel):
+        cached_tokens: int
+    return BatchUsageInputTokensDetails
 
 
-class BatchUsageOutputTokensDetails(BaseModel):
-    reasoning_tokens: int
+def _build_BatchUsageOutputTokensDetails():
+    class BatchUsageOutputTokensDetails(BaseModel):
+        reasoning_tokens: int
+    return BatchUsageOutputTokensDetails
 
 
-class BatchUsage(BaseModel):
-    input_tokens: int
-    input_tokens_details: BatchUsageInputTokensDetails
-    output_tokens: int
-    output_tokens_details: BatchUsageOutputTokensDetails
-    total_tokens: int
+def _build_BatchUsage():
+    class BatchUsage(BaseModel):
+        input_tokens: int
+        input_tokens_details: BatchUsageInputTokensDetails
+        output_tokens: int
+        output_tokens_details: BatchUsageOutputTokensDetails
+        total_tokens: int
+    return BatchUsage
 
 
-class Batch(BatchHelpers, BaseModel):
-    id: str
-    object: Literal["batch"]
-    endpoint: str
-    model: Optional[str] = None
-    errors: Optional[BatchErrors] = None
-    input_file_id: str
-    completion_window: str
-    status: Union[Literal["validating", "failed", "in_progress", "finalizing", "completed", "expired", "cancelling", "cancelled"], str]
-    output_file_id: Optional[str] = None
-    error_file_id: Optional[str] = None
-    created_at: int
-    in_progress_at: Optional[int] = None
-    expires_at: Optional[int] = None
-    finalizing_at: Optional[int] = None
-    completed_at: Optional[int] = None
-    failed_at: Optional[int] = None
-    expired_at: Optional[int] = None
-    cancelling_at: Optional[int] = None
-    cancelled_at: Optional[int] = None
-    request_counts: Optional[BatchRequestCounts] = None
-    usage: Optional[BatchUsage] = None
-    metadata: Optional[Metadata] = None
+def _build_Batch():
+    class Batch(BatchHelpers, BaseModel):
+        id: str
+        object: Literal["batch"]
+        endpoint: str
+        model: Optional[str] = None
+        errors: Optional[BatchErrors] = None
+        input_file_id: str
+        completion_window: str
+        status: Union[Literal["validating", "failed", "in_progress", "finalizing", "completed", "expired", "cancelling", "cancelled"], str]
+        output_file_id: Optional[str] = None
+        error_file_id: Optional[str] = None
+        created_at: int
+        in_progress_at: Optional[int] = None
+        expires_at: Optional[int] = None
+        finalizing_at: Optional[int] = None
+        completed_at: Optional[int] = None
+        failed_at: Optional[int] = None
+        expired_at: Optional[int] = None
+        cancelling_at: Optional[int] = None
+        cancelled_at: Optional[int] = None
+        request_counts: Optional[BatchRequestCounts] = None
+        usage: Optional[BatchUsage] = None
+        metadata: Optional[Metadata] = None
+    return Batch
 
 
-class BatchFileExpirationAfterParam(TypedDict, total=False):
-    anchor: Required[Literal["created_at"]]
-    seconds: Required[int]
+def _build_BatchFileExpirationAfterParam():
+    class BatchFileExpirationAfterParam(TypedDict, total=False):
+        anchor: Required[Literal["created_at"]]
+        seconds: Required[int]
+    return BatchFileExpirationAfterParam
+
+
+_DEFS = {
+    'BatchError': (_build_BatchError, (), ()),
+    'BatchErrors': (_build_BatchErrors, ('BatchError',), ()),
+    'BatchRequestCounts': (_build_BatchRequestCounts, (), ()),
+    'BatchUsageInputTokensDetails': (_build_BatchUsageInputTokensDetails, (), ()),
+    'BatchUsageOutputTokensDetails': (_build_BatchUsageOutputTokensDetails, (), ()),
+    'BatchUsage': (_build_BatchUsage, ('BatchUsageInputTokensDetails', 'BatchUsageOutputTokensDetails'), ()),
+    'Batch': (_build_Batch, ('BatchErrors', 'BatchRequestCounts', 'BatchUsage', 'Metadata'), ()),
+    'BatchFileExpirationAfterParam': (_build_BatchFileExpirationAfterParam, (), ()),
+}
+_IMPORTS = {
+    'Metadata': 'shared',
+}
+__all__ = ['Batch', 'BatchError', 'BatchErrors', 'BatchFileExpirationAfterParam', 'BatchRequestCounts', 'BatchUsage', 'BatchUsageInputTokensDetails', 'BatchUsageOutputTokensDetails', 'Metadata']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=False)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

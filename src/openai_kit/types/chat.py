@@ -2,716 +2,1133 @@
 
 """Types of the `chat` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel, UnknownObject
-from openai_kit.types.shared import (
-    FunctionObject,
-    FunctionObjectParam,
-    FunctionParametersParam,
-    Metadata,
-    PromptCacheBreakpointParam,
-    PromptCacheBreakpointParam2,
-    VoiceIdsOrCustomVoiceParam,
-)
+from openai_kit._lazy_types import lazy_module
 
 
-class ChatCompletionAllowedToolsParam(TypedDict, total=False):
-    mode: Required[Literal["auto", "required"]]
-    tools: Required[Sequence[Dict[str, object]]]
+def _build_ChatCompletionAllowedToolsParam():
+    class ChatCompletionAllowedToolsParam(TypedDict, total=False):
+        mode: Required[Literal["auto", "required"]]
+        tools: Required[Sequence[Dict[str, object]]]
+    return ChatCompletionAllowedToolsParam
 
 
-class ChatCompletionAllowedToolsChoiceParam(TypedDict, total=False):
-    type: Required[Literal["allowed_tools"]]
-    allowed_tools: Required[ChatCompletionAllowedToolsParam]
+def _build_ChatCompletionAllowedToolsChoiceParam():
+    class ChatCompletionAllowedToolsChoiceParam(TypedDict, total=False):
+        type: Required[Literal["allowed_tools"]]
+        allowed_tools: Required[ChatCompletionAllowedToolsParam]
+    return ChatCompletionAllowedToolsChoiceParam
 
 
-ChatCompletionAllowedToolChoiceParam: TypeAlias = ChatCompletionAllowedToolsChoiceParam
+def _build_ChatCompletionAllowedToolChoiceParam():
+    ChatCompletionAllowedToolChoiceParam: TypeAlias = ChatCompletionAllowedToolsChoiceParam
+    return ChatCompletionAllowedToolChoiceParam
 
 
-class ChatCompletionRequestMessageContentPartTextParam(TypedDict, total=False):
-    type: Required[Literal["text"]]
-    text: Required[str]
-    prompt_cache_breakpoint: PromptCacheBreakpointParam
+def _build_ChatCompletionRequestMessageContentPartTextParam():
+    class ChatCompletionRequestMessageContentPartTextParam(TypedDict, total=False):
+        type: Required[Literal["text"]]
+        text: Required[str]
+        prompt_cache_breakpoint: PromptCacheBreakpointParam
+    return ChatCompletionRequestMessageContentPartTextParam
 
 
-class ChatCompletionRequestMessageContentPartRefusalParam(TypedDict, total=False):
-    type: Required[Literal["refusal"]]
-    refusal: Required[str]
+def _build_ChatCompletionRequestMessageContentPartRefusalParam():
+    class ChatCompletionRequestMessageContentPartRefusalParam(TypedDict, total=False):
+        type: Required[Literal["refusal"]]
+        refusal: Required[str]
+    return ChatCompletionRequestMessageContentPartRefusalParam
 
 
-ChatCompletionRequestAssistantMessageContentPartParam: TypeAlias = Union[ChatCompletionRequestMessageContentPartTextParam, ChatCompletionRequestMessageContentPartRefusalParam]
+def _build_ChatCompletionRequestAssistantMessageContentPartParam():
+    ChatCompletionRequestAssistantMessageContentPartParam: TypeAlias = Union[ChatCompletionRequestMessageContentPartTextParam, ChatCompletionRequestMessageContentPartRefusalParam]
+    return ChatCompletionRequestAssistantMessageContentPartParam
 
 
-class ChatCompletionRequestAssistantMessageAudioParam(TypedDict, total=False):
-    id: Required[str]
+def _build_ChatCompletionRequestAssistantMessageAudioParam():
+    class ChatCompletionRequestAssistantMessageAudioParam(TypedDict, total=False):
+        id: Required[str]
+    return ChatCompletionRequestAssistantMessageAudioParam
 
 
-class ChatCompletionMessageToolCallFunctionParam(TypedDict, total=False):
-    name: Required[str]
-    arguments: Required[str]
+def _build_ChatCompletionMessageToolCallFunctionParam():
+    class ChatCompletionMessageToolCallFunctionParam(TypedDict, total=False):
+        name: Required[str]
+        arguments: Required[str]
+    return ChatCompletionMessageToolCallFunctionParam
 
 
-class ChatCompletionMessageToolCallParam(TypedDict, total=False):
-    id: Required[str]
-    type: Required[Literal["function"]]
-    function: Required[ChatCompletionMessageToolCallFunctionParam]
+def _build_ChatCompletionMessageToolCallParam():
+    class ChatCompletionMessageToolCallParam(TypedDict, total=False):
+        id: Required[str]
+        type: Required[Literal["function"]]
+        function: Required[ChatCompletionMessageToolCallFunctionParam]
+    return ChatCompletionMessageToolCallParam
 
 
-class ChatCompletionMessageCustomToolCallCustomParam(TypedDict, total=False):
-    name: Required[str]
-    input: Required[str]
+def _build_ChatCompletionMessageCustomToolCallCustomParam():
+    class ChatCompletionMessageCustomToolCallCustomParam(TypedDict, total=False):
+        name: Required[str]
+        input: Required[str]
+    return ChatCompletionMessageCustomToolCallCustomParam
 
 
-class ChatCompletionMessageCustomToolCallParam(TypedDict, total=False):
-    id: Required[str]
-    type: Required[Literal["custom"]]
-    custom: Required[ChatCompletionMessageCustomToolCallCustomParam]
+def _build_ChatCompletionMessageCustomToolCallParam():
+    class ChatCompletionMessageCustomToolCallParam(TypedDict, total=False):
+        id: Required[str]
+        type: Required[Literal["custom"]]
+        custom: Required[ChatCompletionMessageCustomToolCallCustomParam]
+    return ChatCompletionMessageCustomToolCallParam
 
 
-ChatCompletionMessageToolCallsParam: TypeAlias = Sequence[Union[ChatCompletionMessageToolCallParam, ChatCompletionMessageCustomToolCallParam]]
+def _build_ChatCompletionMessageToolCallsParam():
+    ChatCompletionMessageToolCallsParam: TypeAlias = Sequence[Union[ChatCompletionMessageToolCallParam, ChatCompletionMessageCustomToolCallParam]]
+    return ChatCompletionMessageToolCallsParam
 
 
-class ChatCompletionRequestAssistantMessageFunctionCallParam(TypedDict, total=False):
-    arguments: Required[str]
-    name: Required[str]
+def _build_ChatCompletionRequestAssistantMessageFunctionCallParam():
+    class ChatCompletionRequestAssistantMessageFunctionCallParam(TypedDict, total=False):
+        arguments: Required[str]
+        name: Required[str]
+    return ChatCompletionRequestAssistantMessageFunctionCallParam
 
 
-class ChatCompletionRequestAssistantMessageParam(TypedDict, total=False):
-    content: Optional[Union[str, Sequence[ChatCompletionRequestAssistantMessageContentPartParam]]]
-    refusal: Optional[str]
-    role: Required[Literal["assistant"]]
-    name: str
-    audio: Optional[ChatCompletionRequestAssistantMessageAudioParam]
-    tool_calls: ChatCompletionMessageToolCallsParam
-    function_call: Optional[ChatCompletionRequestAssistantMessageFunctionCallParam]
+def _build_ChatCompletionRequestAssistantMessageParam():
+    class ChatCompletionRequestAssistantMessageParam(TypedDict, total=False):
+        content: Optional[Union[str, Sequence[ChatCompletionRequestAssistantMessageContentPartParam]]]
+        refusal: Optional[str]
+        role: Required[Literal["assistant"]]
+        name: str
+        audio: Optional[ChatCompletionRequestAssistantMessageAudioParam]
+        tool_calls: ChatCompletionMessageToolCallsParam
+        function_call: Optional[ChatCompletionRequestAssistantMessageFunctionCallParam]
+    return ChatCompletionRequestAssistantMessageParam
 
 
-ChatCompletionAssistantMessageParam: TypeAlias = ChatCompletionRequestAssistantMessageParam
+def _build_ChatCompletionAssistantMessageParam():
+    ChatCompletionAssistantMessageParam: TypeAlias = ChatCompletionRequestAssistantMessageParam
+    return ChatCompletionAssistantMessageParam
 
 
-class CreateChatCompletionRequestAudioParam(TypedDict, total=False):
-    voice: Required[VoiceIdsOrCustomVoiceParam]
-    format: Required[Literal["wav", "aac", "mp3", "flac", "opus", "pcm16"]]
+def _build_CreateChatCompletionRequestAudioParam():
+    class CreateChatCompletionRequestAudioParam(TypedDict, total=False):
+        voice: Required[VoiceIdsOrCustomVoiceParam]
+        format: Required[Literal["wav", "aac", "mp3", "flac", "opus", "pcm16"]]
+    return CreateChatCompletionRequestAudioParam
 
 
-ChatCompletionAudioParam: TypeAlias = CreateChatCompletionRequestAudioParam
+def _build_ChatCompletionAudioParam():
+    ChatCompletionAudioParam: TypeAlias = CreateChatCompletionRequestAudioParam
+    return ChatCompletionAudioParam
 
 
-class ChatCompletionRequestMessageContentPartImageImageUrl(BaseModel):
-    url: str
-    detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
+def _build_ChatCompletionRequestMessageContentPartImageImageUrl():
+    class ChatCompletionRequestMessageContentPartImageImageUrl(BaseModel):
+        url: str
+        detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
+    return ChatCompletionRequestMessageContentPartImageImageUrl
 
 
-class ChatCompletionRequestMessageContentPartImage(BaseModel):
-    type: Literal["image_url"]
-    image_url: ChatCompletionRequestMessageContentPartImageImageUrl
-    prompt_cache_breakpoint: Optional[PromptCacheBreakpointParam2] = None
+def _build_ChatCompletionRequestMessageContentPartImage():
+    class ChatCompletionRequestMessageContentPartImage(BaseModel):
+        type: Literal["image_url"]
+        image_url: ChatCompletionRequestMessageContentPartImageImageUrl
+        prompt_cache_breakpoint: Optional[PromptCacheBreakpointParam2] = None
+    return ChatCompletionRequestMessageContentPartImage
 
 
-ChatCompletionContentPartImage: TypeAlias = ChatCompletionRequestMessageContentPartImage
+def _build_ChatCompletionContentPartImage():
+    ChatCompletionContentPartImage: TypeAlias = ChatCompletionRequestMessageContentPartImage
+    return ChatCompletionContentPartImage
 
 
-class ChatCompletionRequestMessageContentPartImageImageUrlParam(TypedDict, total=False):
-    url: Required[str]
-    detail: Literal["auto", "low", "high"]
+def _build_ChatCompletionRequestMessageContentPartImageImageUrlParam():
+    class ChatCompletionRequestMessageContentPartImageImageUrlParam(TypedDict, total=False):
+        url: Required[str]
+        detail: Literal["auto", "low", "high"]
+    return ChatCompletionRequestMessageContentPartImageImageUrlParam
 
 
-class ChatCompletionRequestMessageContentPartImageParam(TypedDict, total=False):
-    type: Required[Literal["image_url"]]
-    image_url: Required[ChatCompletionRequestMessageContentPartImageImageUrlParam]
-    prompt_cache_breakpoint: PromptCacheBreakpointParam
+def _build_ChatCompletionRequestMessageContentPartImageParam():
+    class ChatCompletionRequestMessageContentPartImageParam(TypedDict, total=False):
+        type: Required[Literal["image_url"]]
+        image_url: Required[ChatCompletionRequestMessageContentPartImageImageUrlParam]
+        prompt_cache_breakpoint: PromptCacheBreakpointParam
+    return ChatCompletionRequestMessageContentPartImageParam
 
 
-ChatCompletionContentPartImageParam: TypeAlias = ChatCompletionRequestMessageContentPartImageParam
+def _build_ChatCompletionContentPartImageParam():
+    ChatCompletionContentPartImageParam: TypeAlias = ChatCompletionRequestMessageContentPartImageParam
+    return ChatCompletionContentPartImageParam
 
 
-class ChatCompletionRequestMessageContentPartAudioInputAudioParam(TypedDict, total=False):
-    data: Required[str]
-    format: Required[Literal["wav", "mp3"]]
+def _build_ChatCompletionRequestMessageContentPartAudioInputAudioParam():
+    class ChatCompletionRequestMessageContentPartAudioInputAudioParam(TypedDict, total=False):
+        data: Required[str]
+        format: Required[Literal["wav", "mp3"]]
+    return ChatCompletionRequestMessageContentPartAudioInputAudioParam
 
 
-class ChatCompletionRequestMessageContentPartAudioParam(TypedDict, total=False):
-    type: Required[Literal["input_audio"]]
-    input_audio: Required[ChatCompletionRequestMessageContentPartAudioInputAudioParam]
-    prompt_cache_breakpoint: PromptCacheBreakpointParam
+def _build_ChatCompletionRequestMessageContentPartAudioParam():
+    class ChatCompletionRequestMessageContentPartAudioParam(TypedDict, total=False):
+        type: Required[Literal["input_audio"]]
+        input_audio: Required[ChatCompletionRequestMessageContentPartAudioInputAudioParam]
+        prompt_cache_breakpoint: PromptCacheBreakpointParam
+    return ChatCompletionRequestMessageContentPartAudioParam
 
 
-ChatCompletionContentPartInputAudioParam: TypeAlias = ChatCompletionRequestMessageContentPartAudioParam
+def _build_ChatCompletionContentPartInputAudioParam():
+    ChatCompletionContentPartInputAudioParam: TypeAlias = ChatCompletionRequestMessageContentPartAudioParam
+    return ChatCompletionContentPartInputAudioParam
 
 
-ChatCompletionContentPartRefusalParam: TypeAlias = ChatCompletionRequestMessageContentPartRefusalParam
+def _build_ChatCompletionContentPartRefusalParam():
+    ChatCompletionContentPartRefusalParam: TypeAlias = ChatCompletionRequestMessageContentPartRefusalParam
+    return ChatCompletionContentPartRefusalParam
 
 
-class ChatCompletionRequestMessageContentPartText(BaseModel):
-    type: Literal["text"]
-    text: str
-    prompt_cache_breakpoint: Optional[PromptCacheBreakpointParam2] = None
+def _build_ChatCompletionRequestMessageContentPartText():
+    class ChatCompletionRequestMessageContentPartText(BaseModel):
+        type: Literal["text"]
+        text: str
+        prompt_cache_breakpoint: Optional[PromptCacheBreakpointParam2] = None
+    return ChatCompletionRequestMessageContentPartText
 
 
-ChatCompletionContentPartText: TypeAlias = ChatCompletionRequestMessageContentPartText
+def _build_ChatCompletionContentPartText():
+    ChatCompletionContentPartText: TypeAlias = ChatCompletionRequestMessageContentPartText
+    return ChatCompletionContentPartText
 
 
-ChatCompletionContentPartTextParam: TypeAlias = ChatCompletionRequestMessageContentPartTextParam
+def _build_ChatCompletionContentPartTextParam():
+    ChatCompletionContentPartTextParam: TypeAlias = ChatCompletionRequestMessageContentPartTextParam
+    return ChatCompletionContentPartTextParam
 
 
-class ChatCompletionRequestDeveloperMessageParam(TypedDict, total=False):
-    content: Required[Union[str, Sequence[ChatCompletionRequestMessageContentPartTextParam]]]
-    role: Required[Literal["developer"]]
-    name: str
+def _build_ChatCompletionRequestDeveloperMessageParam():
+    class ChatCompletionRequestDeveloperMessageParam(TypedDict, total=False):
+        content: Required[Union[str, Sequence[ChatCompletionRequestMessageContentPartTextParam]]]
+        role: Required[Literal["developer"]]
+        name: str
+    return ChatCompletionRequestDeveloperMessageParam
 
 
-ChatCompletionDeveloperMessageParam: TypeAlias = ChatCompletionRequestDeveloperMessageParam
+def _build_ChatCompletionDeveloperMessageParam():
+    ChatCompletionDeveloperMessageParam: TypeAlias = ChatCompletionRequestDeveloperMessageParam
+    return ChatCompletionDeveloperMessageParam
 
 
-class ChatCompletionRequestFunctionMessageParam(TypedDict, total=False):
-    role: Required[Literal["function"]]
-    content: Required[Optional[str]]
-    name: Required[str]
+def _build_ChatCompletionRequestFunctionMessageParam():
+    class ChatCompletionRequestFunctionMessageParam(TypedDict, total=False):
+        role: Required[Literal["function"]]
+        content: Required[Optional[str]]
+        name: Required[str]
+    return ChatCompletionRequestFunctionMessageParam
 
 
-ChatCompletionFunctionMessageParam: TypeAlias = ChatCompletionRequestFunctionMessageParam
+def _build_ChatCompletionFunctionMessageParam():
+    ChatCompletionFunctionMessageParam: TypeAlias = ChatCompletionRequestFunctionMessageParam
+    return ChatCompletionFunctionMessageParam
 
 
-class ChatCompletionTool(BaseModel):
-    type: Literal["function"]
-    function: FunctionObject
+def _build_ChatCompletionTool():
+    class ChatCompletionTool(BaseModel):
+        type: Literal["function"]
+        function: FunctionObject
+    return ChatCompletionTool
 
 
-ChatCompletionFunctionTool: TypeAlias = ChatCompletionTool
+def _build_ChatCompletionFunctionTool():
+    ChatCompletionFunctionTool: TypeAlias = ChatCompletionTool
+    return ChatCompletionFunctionTool
 
 
-class ChatCompletionToolParam(TypedDict, total=False):
-    type: Required[Literal["function"]]
-    function: Required[FunctionObjectParam]
+def _build_ChatCompletionToolParam():
+    class ChatCompletionToolParam(TypedDict, total=False):
+        type: Required[Literal["function"]]
+        function: Required[FunctionObjectParam]
+    return ChatCompletionToolParam
 
 
-ChatCompletionFunctionToolParam: TypeAlias = ChatCompletionToolParam
+def _build_ChatCompletionFunctionToolParam():
+    ChatCompletionFunctionToolParam: TypeAlias = ChatCompletionToolParam
+    return ChatCompletionFunctionToolParam
 
 
-class ChatCompletionMessageToolCallFunction(BaseModel):
-    name: str
-    arguments: str
+def _build_ChatCompletionMessageToolCallFunction():
+    class ChatCompletionMessageToolCallFunction(BaseModel):
+        name: str
+        arguments: str
+    return ChatCompletionMessageToolCallFunction
 
 
-class ChatCompletionMessageToolCall(BaseModel):
-    id: str
-    type: Literal["function"]
-    function: ChatCompletionMessageToolCallFunction
+def _build_ChatCompletionMessageToolCall():
+    class ChatCompletionMessageToolCall(BaseModel):
+        id: str
+        type: Literal["function"]
+        function: ChatCompletionMessageToolCallFunction
+    return ChatCompletionMessageToolCall
 
 
-class ChatCompletionMessageCustomToolCallCustom(BaseModel):
-    name: str
-    input: str
+def _build_ChatCompletionMessageCustomToolCallCustom():
+    class ChatCompletionMessageCustomToolCallCustom(BaseModel):
+        name: str
+        input: str
+    return ChatCompletionMessageCustomToolCallCustom
 
 
-class ChatCompletionMessageCustomToolCall(BaseModel):
-    id: str
-    type: Literal["custom"]
-    custom: ChatCompletionMessageCustomToolCallCustom
+def _build_ChatCompletionMessageCustomToolCall():
+    class ChatCompletionMessageCustomToolCall(BaseModel):
+        id: str
+        type: Literal["custom"]
+        custom: ChatCompletionMessageCustomToolCallCustom
+    return ChatCompletionMessageCustomToolCall
 
 
-ChatCompletionMessageToolCalls: TypeAlias = List[Annotated[Union[Annotated[Union[ChatCompletionMessageToolCall, ChatCompletionMessageCustomToolCall], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+def _build_ChatCompletionMessageToolCalls():
+    ChatCompletionMessageToolCalls: TypeAlias = List[Annotated[Union[Annotated[Union[ChatCompletionMessageToolCall, ChatCompletionMessageCustomToolCall], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+    return ChatCompletionMessageToolCalls
 
 
-class ChatCompletionResponseMessageAnnotationUrlCitation(BaseModel):
-    end_index: int
-    start_index: int
-    url: str
-    title: str
+def _build_ChatCompletionResponseMessageAnnotationUrlCitation():
+    class ChatCompletionResponseMessageAnnotationUrlCitation(BaseModel):
+        end_index: int
+        start_index: int
+        url: str
+        title: str
+    return ChatCompletionResponseMessageAnnotationUrlCitation
 
 
-class ChatCompletionResponseMessageAnnotation(BaseModel):
-    type: Literal["url_citation"]
-    url_citation: ChatCompletionResponseMessageAnnotationUrlCitation
+def _build_ChatCompletionResponseMessageAnnotation():
+    class ChatCompletionResponseMessageAnnotation(BaseModel):
+        type: Literal["url_citation"]
+        url_citation: ChatCompletionResponseMessageAnnotationUrlCitation
+    return ChatCompletionResponseMessageAnnotation
 
 
-class ChatCompletionResponseMessageFunctionCall(BaseModel):
-    arguments: str
-    name: str
+def _build_ChatCompletionResponseMessageFunctionCall():
+    class ChatCompletionResponseMessageFunctionCall(BaseModel):
+        arguments: str
+        name: str
+    return ChatCompletionResponseMessageFunctionCall
 
 
-class ChatCompletionResponseMessageAudio(BaseModel):
-    id: str
-    expires_at: int
-    data: str
-    transcript: str
+def _build_ChatCompletionResponseMessageAudio():
+    class ChatCompletionResponseMessageAudio(BaseModel):
+        id: str
+        expires_at: int
+        data: str
+        transcript: str
+    return ChatCompletionResponseMessageAudio
 
 
-class ChatCompletionResponseMessage(BaseModel):
-    content: Optional[str]
-    refusal: Optional[str]
-    tool_calls: Optional[ChatCompletionMessageToolCalls] = None
-    annotations: Optional[List[ChatCompletionResponseMessageAnnotation]] = None
-    role: Union[Literal["assistant", "user", "system", "developer", "tool", "function"], str]
-    function_call: Optional[ChatCompletionResponseMessageFunctionCall] = None
-    audio: Optional[ChatCompletionResponseMessageAudio] = None
+def _build_ChatCompletionResponseMessage():
+    class ChatCompletionResponseMessage(BaseModel):
+        content: Optional[str]
+        refusal: Optional[str]
+        tool_calls: Optional[ChatCompletionMessageToolCalls] = None
+        annotations: Optional[List[ChatCompletionResponseMessageAnnotation]] = None
+        role: Union[Literal["assistant", "user", "system", "developer", "tool", "function"], str]
+        function_call: Optional[ChatCompletionResponseMessageFunctionCall] = None
+        audio: Optional[ChatCompletionResponseMessageAudio] = None
+    return ChatCompletionResponseMessage
 
 
-ChatCompletionMessage: TypeAlias = ChatCompletionResponseMessage
+def _build_ChatCompletionMessage():
+    ChatCompletionMessage: TypeAlias = ChatCompletionResponseMessage
+    return ChatCompletionMessage
 
 
-ChatCompletionMessageFunctionToolCall: TypeAlias = ChatCompletionMessageToolCall
+def _build_ChatCompletionMessageFunctionToolCall():
+    ChatCompletionMessageFunctionToolCall: TypeAlias = ChatCompletionMessageToolCall
+    return ChatCompletionMessageFunctionToolCall
 
 
-ChatCompletionMessageFunctionToolCallParam: TypeAlias = ChatCompletionMessageToolCallParam
+def _build_ChatCompletionMessageFunctionToolCallParam():
+    ChatCompletionMessageFunctionToolCallParam: TypeAlias = ChatCompletionMessageToolCallParam
+    return ChatCompletionMessageFunctionToolCallParam
 
 
-ChatCompletionRequestSystemMessageContentPartParam: TypeAlias = ChatCompletionRequestMessageContentPartTextParam
+def _build_ChatCompletionRequestSystemMessageContentPartParam():
+    ChatCompletionRequestSystemMessageContentPartParam: TypeAlias = ChatCompletionRequestMessageContentPartTextParam
+    return ChatCompletionRequestSystemMessageContentPartParam
 
 
-class ChatCompletionRequestSystemMessageParam(TypedDict, total=False):
-    content: Required[Union[str, Sequence[ChatCompletionRequestSystemMessageContentPartParam]]]
-    role: Required[Literal["system"]]
-    name: str
+def _build_ChatCompletionRequestSystemMessageParam():
+    class ChatCompletionRequestSystemMessageParam(TypedDict, total=False):
+        content: Required[Union[str, Sequence[ChatCompletionRequestSystemMessageContentPartParam]]]
+        role: Required[Literal["system"]]
+        name: str
+    return ChatCompletionRequestSystemMessageParam
 
 
-class ChatCompletionRequestMessageContentPartFileFileParam(TypedDict, total=False):
-    filename: str
-    file_data: str
-    file_id: str
+def _build_ChatCompletionRequestMessageContentPartFileFileParam():
+    class ChatCompletionRequestMessageContentPartFileFileParam(TypedDict, total=False):
+        filename: str
+        file_data: str
+        file_id: str
+    return ChatCompletionRequestMessageContentPartFileFileParam
 
 
-class ChatCompletionRequestMessageContentPartFileParam(TypedDict, total=False):
-    type: Required[Literal["file"]]
-    file: Required[ChatCompletionRequestMessageContentPartFileFileParam]
-    prompt_cache_breakpoint: PromptCacheBreakpointParam
+def _build_ChatCompletionRequestMessageContentPartFileParam():
+    class ChatCompletionRequestMessageContentPartFileParam(TypedDict, total=False):
+        type: Required[Literal["file"]]
+        file: Required[ChatCompletionRequestMessageContentPartFileFileParam]
+        prompt_cache_breakpoint: PromptCacheBreakpointParam
+    return ChatCompletionRequestMessageContentPartFileParam
 
 
-ChatCompletionRequestUserMessageContentPartParam: TypeAlias = Union[ChatCompletionRequestMessageContentPartTextParam, ChatCompletionRequestMessageContentPartImageParam, ChatCompletionRequestMessageContentPartAudioParam, ChatCompletionRequestMessageContentPartFileParam]
+def _build_ChatCompletionRequestUserMessageContentPartParam():
+    ChatCompletionRequestUserMessageContentPartParam: TypeAlias = Union[ChatCompletionRequestMessageContentPartTextParam, ChatCompletionRequestMessageContentPartImageParam, ChatCompletionRequestMessageContentPartAudioParam, ChatCompletionRequestMessageContentPartFileParam]
+    return ChatCompletionRequestUserMessageContentPartParam
 
 
-class ChatCompletionRequestUserMessageParam(TypedDict, total=False):
-    content: Required[Union[str, Sequence[ChatCompletionRequestUserMessageContentPartParam]]]
-    role: Required[Literal["user"]]
-    name: str
+def _build_ChatCompletionRequestUserMessageParam():
+    class ChatCompletionRequestUserMessageParam(TypedDict, total=False):
+        content: Required[Union[str, Sequence[ChatCompletionRequestUserMessageContentPartParam]]]
+        role: Required[Literal["user"]]
+        name: str
+    return ChatCompletionRequestUserMessageParam
 
 
-ChatCompletionRequestToolMessageContentPartParam: TypeAlias = ChatCompletionRequestMessageContentPartTextParam
+def _build_ChatCompletionRequestToolMessageContentPartParam():
+    ChatCompletionRequestToolMessageContentPartParam: TypeAlias = ChatCompletionRequestMessageContentPartTextParam
+    return ChatCompletionRequestToolMessageContentPartParam
 
 
-class ChatCompletionRequestToolMessageParam(TypedDict, total=False):
-    role: Required[Literal["tool"]]
-    content: Required[Union[str, Sequence[ChatCompletionRequestToolMessageContentPartParam]]]
-    tool_call_id: Required[str]
+def _build_ChatCompletionRequestToolMessageParam():
+    class ChatCompletionRequestToolMessageParam(TypedDict, total=False):
+        role: Required[Literal["tool"]]
+        content: Required[Union[str, Sequence[ChatCompletionRequestToolMessageContentPartParam]]]
+        tool_call_id: Required[str]
+    return ChatCompletionRequestToolMessageParam
 
 
-ChatCompletionRequestMessageParam: TypeAlias = Union[ChatCompletionRequestDeveloperMessageParam, ChatCompletionRequestSystemMessageParam, ChatCompletionRequestUserMessageParam, ChatCompletionRequestAssistantMessageParam, ChatCompletionRequestToolMessageParam, ChatCompletionRequestFunctionMessageParam]
+def _build_ChatCompletionRequestMessageParam():
+    ChatCompletionRequestMessageParam: TypeAlias = Union[ChatCompletionRequestDeveloperMessageParam, ChatCompletionRequestSystemMessageParam, ChatCompletionRequestUserMessageParam, ChatCompletionRequestAssistantMessageParam, ChatCompletionRequestToolMessageParam, ChatCompletionRequestFunctionMessageParam]
+    return ChatCompletionRequestMessageParam
 
 
-ChatCompletionMessageParam: TypeAlias = ChatCompletionRequestMessageParam
+def _build_ChatCompletionMessageParam():
+    ChatCompletionMessageParam: TypeAlias = ChatCompletionRequestMessageParam
+    return ChatCompletionMessageParam
 
 
-class PredictionContentParam(TypedDict, total=False):
-    type: Required[Literal["content"]]
-    content: Required[Union[str, Sequence[ChatCompletionRequestMessageContentPartTextParam]]]
+def _build_PredictionContentParam():
+    class PredictionContentParam(TypedDict, total=False):
+        type: Required[Literal["content"]]
+        content: Required[Union[str, Sequence[ChatCompletionRequestMessageContentPartTextParam]]]
+    return PredictionContentParam
 
 
-ChatCompletionPredictionContentParam: TypeAlias = PredictionContentParam
+def _build_ChatCompletionPredictionContentParam():
+    ChatCompletionPredictionContentParam: TypeAlias = PredictionContentParam
+    return ChatCompletionPredictionContentParam
 
 
-class ChatCompletionRequestMessageContentPartRefusal(BaseModel):
-    type: Literal["refusal"]
-    refusal: str
+def _build_ChatCompletionRequestMessageContentPartRefusal():
+    class ChatCompletionRequestMessageContentPartRefusal(BaseModel):
+        type: Literal["refusal"]
+        refusal: str
+    return ChatCompletionRequestMessageContentPartRefusal
 
 
-ChatCompletionRequestAssistantMessageContentPart: TypeAlias = Annotated[Union[Annotated[Union[ChatCompletionRequestMessageContentPartText, ChatCompletionRequestMessageContentPartRefusal], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_ChatCompletionRequestAssistantMessageContentPart():
+    ChatCompletionRequestAssistantMessageContentPart: TypeAlias = Annotated[Union[Annotated[Union[ChatCompletionRequestMessageContentPartText, ChatCompletionRequestMessageContentPartRefusal], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return ChatCompletionRequestAssistantMessageContentPart
 
 
-class ChatCompletionStreamOptionsParam2(TypedDict, total=False):
-    include_usage: bool
-    include_obfuscation: bool
+def _build_ChatCompletionStreamOptionsParam2():
+    class ChatCompletionStreamOptionsParam2(TypedDict, total=False):
+        include_usage: bool
+        include_obfuscation: bool
+    return ChatCompletionStreamOptionsParam2
 
 
-ChatCompletionStreamOptionsParam: TypeAlias = Optional[ChatCompletionStreamOptionsParam2]
+def _build_ChatCompletionStreamOptionsParam():
+    ChatCompletionStreamOptionsParam: TypeAlias = Optional[ChatCompletionStreamOptionsParam2]
+    return ChatCompletionStreamOptionsParam
 
 
-ChatCompletionSystemMessageParam: TypeAlias = ChatCompletionRequestSystemMessageParam
+def _build_ChatCompletionSystemMessageParam():
+    ChatCompletionSystemMessageParam: TypeAlias = ChatCompletionRequestSystemMessageParam
+    return ChatCompletionSystemMessageParam
 
 
-class ChatCompletionNamedToolChoiceFunctionParam(TypedDict, total=False):
-    name: Required[str]
+def _build_ChatCompletionNamedToolChoiceFunctionParam():
+    class ChatCompletionNamedToolChoiceFunctionParam(TypedDict, total=False):
+        name: Required[str]
+    return ChatCompletionNamedToolChoiceFunctionParam
 
 
-class ChatCompletionNamedToolChoiceParam(TypedDict, total=False):
-    type: Required[Literal["function"]]
-    function: Required[ChatCompletionNamedToolChoiceFunctionParam]
+def _build_ChatCompletionNamedToolChoiceParam():
+    class ChatCompletionNamedToolChoiceParam(TypedDict, total=False):
+        type: Required[Literal["function"]]
+        function: Required[ChatCompletionNamedToolChoiceFunctionParam]
+    return ChatCompletionNamedToolChoiceParam
 
 
-class ChatCompletionNamedToolChoiceCustomCustomParam(TypedDict, total=False):
-    name: Required[str]
+def _build_ChatCompletionNamedToolChoiceCustomCustomParam():
+    class ChatCompletionNamedToolChoiceCustomCustomParam(TypedDict, total=False):
+        name: Required[str]
+    return ChatCompletionNamedToolChoiceCustomCustomParam
 
 
-class ChatCompletionNamedToolChoiceCustomParam(TypedDict, total=False):
-    type: Required[Literal["custom"]]
-    custom: Required[ChatCompletionNamedToolChoiceCustomCustomParam]
+def _build_ChatCompletionNamedToolChoiceCustomParam():
+    class ChatCompletionNamedToolChoiceCustomParam(TypedDict, total=False):
+        type: Required[Literal["custom"]]
+        custom: Required[ChatCompletionNamedToolChoiceCustomCustomParam]
+    return ChatCompletionNamedToolChoiceCustomParam
 
 
-ChatCompletionToolChoiceOptionParam: TypeAlias = Union[Literal["none", "auto", "required"], ChatCompletionAllowedToolsChoiceParam, ChatCompletionNamedToolChoiceParam, ChatCompletionNamedToolChoiceCustomParam]
+def _build_ChatCompletionToolChoiceOptionParam():
+    ChatCompletionToolChoiceOptionParam: TypeAlias = Union[Literal["none", "auto", "required"], ChatCompletionAllowedToolsChoiceParam, ChatCompletionNamedToolChoiceParam, ChatCompletionNamedToolChoiceCustomParam]
+    return ChatCompletionToolChoiceOptionParam
 
 
-ChatCompletionToolMessageParam: TypeAlias = ChatCompletionRequestToolMessageParam
+def _build_ChatCompletionToolMessageParam():
+    ChatCompletionToolMessageParam: TypeAlias = ChatCompletionRequestToolMessageParam
+    return ChatCompletionToolMessageParam
 
 
-ChatCompletionUserMessageParam: TypeAlias = ChatCompletionRequestUserMessageParam
+def _build_ChatCompletionUserMessageParam():
+    ChatCompletionUserMessageParam: TypeAlias = ChatCompletionRequestUserMessageParam
+    return ChatCompletionUserMessageParam
 
 
-CreateChatCompletionRequestMessageParam: TypeAlias = ChatCompletionRequestMessageParam
+def _build_CreateChatCompletionRequestMessageParam():
+    CreateChatCompletionRequestMessageParam: TypeAlias = ChatCompletionRequestMessageParam
+    return CreateChatCompletionRequestMessageParam
 
 
-ModelIdsShared: TypeAlias = Union[str, Union[Literal["gpt-5.6-sol", "gpt-5.6-terra", "gpt-5.6-luna", "gpt-5.5", "gpt-5.5-2026-04-23", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano", "gpt-5.4-mini-2026-03-17", "gpt-5.4-nano-2026-03-17", "gpt-5.3-chat-latest", "gpt-5.2", "gpt-5.2-2025-12-11", "gpt-5.2-chat-latest", "gpt-5.2-pro", "gpt-5.2-pro-2025-12-11", "gpt-5.1", "gpt-5.1-2025-11-13", "gpt-5.1-codex", "gpt-5.1-mini", "gpt-5.1-chat-latest", "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-5-chat-latest", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "o4-mini", "o4-mini-2025-04-16", "o3", "o3-2025-04-16", "o3-mini", "o3-mini-2025-01-31", "o1", "o1-2024-12-17", "o1-preview", "o1-preview-2024-09-12", "o1-mini", "o1-mini-2024-09-12", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-audio-preview", "gpt-4o-audio-preview-2024-10-01", "gpt-4o-audio-preview-2024-12-17", "gpt-4o-audio-preview-2025-06-03", "gpt-4o-mini-audio-preview", "gpt-4o-mini-audio-preview-2024-12-17", "gpt-4o-search-preview", "gpt-4o-mini-search-preview", "gpt-4o-search-preview-2025-03-11", "gpt-4o-mini-search-preview-2025-03-11", "chatgpt-4o-latest", "codex-mini-latest", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0301", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"], str]]
+def _build_ModelIdsShared():
+    ModelIdsShared: TypeAlias = Union[str, Union[Literal["gpt-5.6-sol", "gpt-5.6-terra", "gpt-5.6-luna", "gpt-5.5", "gpt-5.5-2026-04-23", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano", "gpt-5.4-mini-2026-03-17", "gpt-5.4-nano-2026-03-17", "gpt-5.3-chat-latest", "gpt-5.2", "gpt-5.2-2025-12-11", "gpt-5.2-chat-latest", "gpt-5.2-pro", "gpt-5.2-pro-2025-12-11", "gpt-5.1", "gpt-5.1-2025-11-13", "gpt-5.1-codex", "gpt-5.1-mini", "gpt-5.1-chat-latest", "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-5-chat-latest", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "o4-mini", "o4-mini-2025-04-16", "o3", "o3-2025-04-16", "o3-mini", "o3-mini-2025-01-31", "o1", "o1-2024-12-17", "o1-preview", "o1-preview-2024-09-12", "o1-mini", "o1-mini-2024-09-12", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-audio-preview", "gpt-4o-audio-preview-2024-10-01", "gpt-4o-audio-preview-2024-12-17", "gpt-4o-audio-preview-2025-06-03", "gpt-4o-mini-audio-preview", "gpt-4o-mini-audio-preview-2024-12-17", "gpt-4o-search-preview", "gpt-4o-mini-search-preview", "gpt-4o-search-preview-2025-03-11", "gpt-4o-mini-search-preview-2025-03-11", "chatgpt-4o-latest", "codex-mini-latest", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0301", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"], str]]
+    return ModelIdsShared
 
 
-ModelIdsSharedParam: TypeAlias = Union[str, Literal["gpt-5.6-sol", "gpt-5.6-terra", "gpt-5.6-luna", "gpt-5.5", "gpt-5.5-2026-04-23", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano", "gpt-5.4-mini-2026-03-17", "gpt-5.4-nano-2026-03-17", "gpt-5.3-chat-latest", "gpt-5.2", "gpt-5.2-2025-12-11", "gpt-5.2-chat-latest", "gpt-5.2-pro", "gpt-5.2-pro-2025-12-11", "gpt-5.1", "gpt-5.1-2025-11-13", "gpt-5.1-codex", "gpt-5.1-mini", "gpt-5.1-chat-latest", "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-5-chat-latest", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "o4-mini", "o4-mini-2025-04-16", "o3", "o3-2025-04-16", "o3-mini", "o3-mini-2025-01-31", "o1", "o1-2024-12-17", "o1-preview", "o1-preview-2024-09-12", "o1-mini", "o1-mini-2024-09-12", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-audio-preview", "gpt-4o-audio-preview-2024-10-01", "gpt-4o-audio-preview-2024-12-17", "gpt-4o-audio-preview-2025-06-03", "gpt-4o-mini-audio-preview", "gpt-4o-mini-audio-preview-2024-12-17", "gpt-4o-search-preview", "gpt-4o-mini-search-preview", "gpt-4o-search-preview-2025-03-11", "gpt-4o-mini-search-preview-2025-03-11", "chatgpt-4o-latest", "codex-mini-latest", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0301", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"]]
+def _build_ModelIdsSharedParam():
+    ModelIdsSharedParam: TypeAlias = Union[str, Literal["gpt-5.6-sol", "gpt-5.6-terra", "gpt-5.6-luna", "gpt-5.5", "gpt-5.5-2026-04-23", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano", "gpt-5.4-mini-2026-03-17", "gpt-5.4-nano-2026-03-17", "gpt-5.3-chat-latest", "gpt-5.2", "gpt-5.2-2025-12-11", "gpt-5.2-chat-latest", "gpt-5.2-pro", "gpt-5.2-pro-2025-12-11", "gpt-5.1", "gpt-5.1-2025-11-13", "gpt-5.1-codex", "gpt-5.1-mini", "gpt-5.1-chat-latest", "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-5-chat-latest", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "o4-mini", "o4-mini-2025-04-16", "o3", "o3-2025-04-16", "o3-mini", "o3-mini-2025-01-31", "o1", "o1-2024-12-17", "o1-preview", "o1-preview-2024-09-12", "o1-mini", "o1-mini-2024-09-12", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-audio-preview", "gpt-4o-audio-preview-2024-10-01", "gpt-4o-audio-preview-2024-12-17", "gpt-4o-audio-preview-2025-06-03", "gpt-4o-mini-audio-preview", "gpt-4o-mini-audio-preview-2024-12-17", "gpt-4o-search-preview", "gpt-4o-mini-search-preview", "gpt-4o-search-preview-2025-03-11", "gpt-4o-mini-search-preview-2025-03-11", "chatgpt-4o-latest", "codex-mini-latest", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0301", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"]]
+    return ModelIdsSharedParam
 
 
-ModerationInputType: TypeAlias = Union[Literal["text", "image"], str]
+def _build_ModerationInputType():
+    ModerationInputType: TypeAlias = Union[Literal["text", "image"], str]
+    return ModerationInputType
 
 
-ModerationMode: TypeAlias = Union[Literal["score", "block"], str]
+def _build_ModerationMode():
+    ModerationMode: TypeAlias = Union[Literal["score", "block"], str]
+    return ModerationMode
 
 
-ModerationModeParam: TypeAlias = Literal["score", "block"]
+def _build_ModerationModeParam():
+    ModerationModeParam: TypeAlias = Literal["score", "block"]
+    return ModerationModeParam
 
 
-ParallelToolCalls: TypeAlias = bool
+def _build_ParallelToolCalls():
+    ParallelToolCalls: TypeAlias = bool
+    return ParallelToolCalls
 
 
-ParallelToolCallsParam: TypeAlias = bool
+def _build_ParallelToolCallsParam():
+    ParallelToolCallsParam: TypeAlias = bool
+    return ParallelToolCallsParam
 
 
-class ChatCompletionTokenLogprobTopLogprob(BaseModel):
-    token: str
-    logprob: float
-    bytes: Optional[List[int]]
+def _build_ChatCompletionTokenLogprobTopLogprob():
+    class ChatCompletionTokenLogprobTopLogprob(BaseModel):
+        token: str
+        logprob: float
+        bytes: Optional[List[int]]
+    return ChatCompletionTokenLogprobTopLogprob
 
 
-class ChatCompletionTokenLogprob(BaseModel):
-    token: str
-    logprob: float
-    bytes: Optional[List[int]]
-    top_logprobs: List[ChatCompletionTokenLogprobTopLogprob]
+def _build_ChatCompletionTokenLogprob():
+    class ChatCompletionTokenLogprob(BaseModel):
+        token: str
+        logprob: float
+        bytes: Optional[List[int]]
+        top_logprobs: List[ChatCompletionTokenLogprobTopLogprob]
+    return ChatCompletionTokenLogprob
 
 
-class ChatCompletionChoiceLogprobs(BaseModel):
-    content: Optional[List[ChatCompletionTokenLogprob]]
-    refusal: Optional[List[ChatCompletionTokenLogprob]]
+def _build_ChatCompletionChoiceLogprobs():
+    class ChatCompletionChoiceLogprobs(BaseModel):
+        content: Optional[List[ChatCompletionTokenLogprob]]
+        refusal: Optional[List[ChatCompletionTokenLogprob]]
+    return ChatCompletionChoiceLogprobs
 
 
-class ChatCompletionChoice(BaseModel):
-    finish_reason: Union[Literal["stop", "length", "tool_calls", "content_filter", "function_call"], str]
-    index: int
-    message: ChatCompletionResponseMessage
-    logprobs: Optional[ChatCompletionChoiceLogprobs]
+def _build_ChatCompletionChoice():
+    class ChatCompletionChoice(BaseModel):
+        finish_reason: Union[Literal["stop", "length", "tool_calls", "content_filter", "function_call"], str]
+        index: int
+        message: ChatCompletionResponseMessage
+        logprobs: Optional[ChatCompletionChoiceLogprobs]
+    return ChatCompletionChoice
 
 
-ServiceTier: TypeAlias = Optional[Union[Literal["auto", "default", "flex", "scale", "priority", "fast"], str]]
+def _build_ServiceTier():
+    ServiceTier: TypeAlias = Optional[Union[Literal["auto", "default", "flex", "scale", "priority", "fast"], str]]
+    return ServiceTier
 
 
-class CompletionUsageCompletionTokensDetails(BaseModel):
-    accepted_prediction_tokens: Optional[int] = None
-    audio_tokens: Optional[int] = None
-    reasoning_tokens: Optional[int] = None
-    text_tokens: Optional[int] = None
-    rejected_prediction_tokens: Optional[int] = None
+def _build_CompletionUsageCompletionTokensDetails():
+    class CompletionUsageCompletionTokensDetails(BaseModel):
+        accepted_prediction_tokens: Optional[int] = None
+        audio_tokens: Optional[int] = None
+        reasoning_tokens: Optional[int] = None
+        text_tokens: Optional[int] = None
+        rejected_prediction_tokens: Optional[int] = None
+    return CompletionUsageCompletionTokensDetails
 
 
-class CompletionUsagePromptTokensDetails(BaseModel):
-    audio_tokens: Optional[int] = None
-    cached_tokens: Optional[int] = None
-    text_tokens: Optional[int] = None
-    image_tokens: Optional[int] = None
-    cache_write_tokens: Optional[int] = None
+def _build_CompletionUsagePromptTokensDetails():
+    class CompletionUsagePromptTokensDetails(BaseModel):
+        audio_tokens: Optional[int] = None
+        cached_tokens: Optional[int] = None
+        text_tokens: Optional[int] = None
+        image_tokens: Optional[int] = None
+        cache_write_tokens: Optional[int] = None
+    return CompletionUsagePromptTokensDetails
 
 
-class CompletionUsage(BaseModel):
-    completion_tokens: int
-    prompt_tokens: int
-    total_tokens: int
-    completion_tokens_details: Optional[CompletionUsageCompletionTokensDetails] = None
-    prompt_tokens_details: Optional[CompletionUsagePromptTokensDetails] = None
+def _build_CompletionUsage():
+    class CompletionUsage(BaseModel):
+        completion_tokens: int
+        prompt_tokens: int
+        total_tokens: int
+        completion_tokens_details: Optional[CompletionUsageCompletionTokensDetails] = None
+        prompt_tokens_details: Optional[CompletionUsagePromptTokensDetails] = None
+    return CompletionUsage
 
 
-class ModerationResultBody(BaseModel):
-    type: Literal["moderation_result"]
-    model: str
-    flagged: bool
-    categories: Dict[str, bool]
-    category_scores: Dict[str, float]
-    category_applied_input_types: Dict[str, List[ModerationInputType]]
+def _build_ModerationResultBody():
+    class ModerationResultBody(BaseModel):
+        type: Literal["moderation_result"]
+        model: str
+        flagged: bool
+        categories: Dict[str, bool]
+        category_scores: Dict[str, float]
+        category_applied_input_types: Dict[str, List[ModerationInputType]]
+    return ModerationResultBody
 
 
-class ChatCompletionModerationResults(BaseModel):
-    type: Literal["moderation_results"]
-    model: str
-    results: List[ModerationResultBody]
+def _build_ChatCompletionModerationResults():
+    class ChatCompletionModerationResults(BaseModel):
+        type: Literal["moderation_results"]
+        model: str
+        results: List[ModerationResultBody]
+    return ChatCompletionModerationResults
 
 
-class ChatCompletionModerationError(BaseModel):
-    type: Literal["error"]
-    code: str
-    message: str
+def _build_ChatCompletionModerationError():
+    class ChatCompletionModerationError(BaseModel):
+        type: Literal["error"]
+        code: str
+        message: str
+    return ChatCompletionModerationError
 
 
-class ChatCompletionModeration(BaseModel):
-    input: Annotated[Union[Annotated[Union[ChatCompletionModerationResults, ChatCompletionModerationError], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-    output: Annotated[Union[Annotated[Union[ChatCompletionModerationResults, ChatCompletionModerationError], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_ChatCompletionModeration():
+    class ChatCompletionModeration(BaseModel):
+        input: Annotated[Union[Annotated[Union[ChatCompletionModerationResults, ChatCompletionModerationError], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+        output: Annotated[Union[Annotated[Union[ChatCompletionModerationResults, ChatCompletionModerationError], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return ChatCompletionModeration
 
 
-class ChatCompletion(BaseModel):
-    id: str
-    choices: List[ChatCompletionChoice]
-    created: int
-    model: str
-    metadata: Optional[Metadata] = None
-    service_tier: Optional[ServiceTier] = None
-    system_fingerprint: Optional[str] = None
-    object: Literal["chat.completion"]
-    usage: Optional[CompletionUsage] = None
-    moderation: Optional[ChatCompletionModeration] = None
+def _build_ChatCompletion():
+    class ChatCompletion(BaseModel):
+        id: str
+        choices: List[ChatCompletionChoice]
+        created: int
+        model: str
+        metadata: Optional[Metadata] = None
+        service_tier: Optional[ServiceTier] = None
+        system_fingerprint: Optional[str] = None
+        object: Literal["chat.completion"]
+        usage: Optional[CompletionUsage] = None
+        moderation: Optional[ChatCompletionModeration] = None
+    return ChatCompletion
 
 
-ParsedChatCompletion: TypeAlias = ChatCompletion
+def _build_ParsedChatCompletion():
+    ParsedChatCompletion: TypeAlias = ChatCompletion
+    return ParsedChatCompletion
 
 
-ParsedChoice: TypeAlias = ChatCompletionChoice
+def _build_ParsedChoice():
+    ParsedChoice: TypeAlias = ChatCompletionChoice
+    return ParsedChoice
 
 
-ParsedFunctionToolCall: TypeAlias = ChatCompletionMessageToolCall
+def _build_ParsedFunctionToolCall():
+    ParsedFunctionToolCall: TypeAlias = ChatCompletionMessageToolCall
+    return ParsedFunctionToolCall
 
 
-PromptCacheModeEnum: TypeAlias = Union[Literal["implicit", "explicit"], str]
+def _build_PromptCacheModeEnum():
+    PromptCacheModeEnum: TypeAlias = Union[Literal["implicit", "explicit"], str]
+    return PromptCacheModeEnum
 
 
-PromptCacheModeEnumParam: TypeAlias = Literal["implicit", "explicit"]
+def _build_PromptCacheModeEnumParam():
+    PromptCacheModeEnumParam: TypeAlias = Literal["implicit", "explicit"]
+    return PromptCacheModeEnumParam
 
 
-PromptCacheTTLEnum: TypeAlias = Literal["30m"]
+def _build_PromptCacheTTLEnum():
+    PromptCacheTTLEnum: TypeAlias = Literal["30m"]
+    return PromptCacheTTLEnum
 
 
-PromptCacheTTLEnumParam: TypeAlias = Literal["30m"]
+def _build_PromptCacheTTLEnumParam():
+    PromptCacheTTLEnumParam: TypeAlias = Literal["30m"]
+    return PromptCacheTTLEnumParam
 
 
-ResponseModalitiesParam: TypeAlias = Optional[Sequence[Literal["text", "audio"]]]
+def _build_ResponseModalitiesParam():
+    ResponseModalitiesParam: TypeAlias = Optional[Sequence[Literal["text", "audio"]]]
+    return ResponseModalitiesParam
 
 
-ServiceTierParam: TypeAlias = Optional[Literal["auto", "default", "flex", "scale", "priority", "fast"]]
+def _build_ServiceTierParam():
+    ServiceTierParam: TypeAlias = Optional[Literal["auto", "default", "flex", "scale", "priority", "fast"]]
+    return ServiceTierParam
 
 
-StopConfigurationParam: TypeAlias = Optional[Union[str, Sequence[str]]]
+def _build_StopConfigurationParam():
+    StopConfigurationParam: TypeAlias = Optional[Union[str, Sequence[str]]]
+    return StopConfigurationParam
 
 
-Verbosity: TypeAlias = Optional[Union[Literal["low", "medium", "high"], str]]
+def _build_Verbosity():
+    Verbosity: TypeAlias = Optional[Union[Literal["low", "medium", "high"], str]]
+    return Verbosity
 
 
-VerbosityParam: TypeAlias = Optional[Literal["low", "medium", "high"]]
+def _build_VerbosityParam():
+    VerbosityParam: TypeAlias = Optional[Literal["low", "medium", "high"]]
+    return VerbosityParam
 
 
-WebSearchContextSizeParam: TypeAlias = Literal["low", "medium", "high"]
+def _build_WebSearchContextSizeParam():
+    WebSearchContextSizeParam: TypeAlias = Literal["low", "medium", "high"]
+    return WebSearchContextSizeParam
 
 
-class ChatCompletionStreamResponseDeltaFunctionCall(BaseModel):
-    arguments: Optional[str] = None
-    name: Optional[str] = None
+def _build_ChatCompletionStreamResponseDeltaFunctionCall():
+    class ChatCompletionStreamResponseDeltaFunctionCall(BaseModel):
+        arguments: Optional[str] = None
+        name: Optional[str] = None
+    return ChatCompletionStreamResponseDeltaFunctionCall
 
 
-class ChatCompletionMessageToolCallChunkFunction(BaseModel):
-    name: Optional[str] = None
-    arguments: Optional[str] = None
+def _build_ChatCompletionMessageToolCallChunkFunction():
+    class ChatCompletionMessageToolCallChunkFunction(BaseModel):
+        name: Optional[str] = None
+        arguments: Optional[str] = None
+    return ChatCompletionMessageToolCallChunkFunction
 
 
-class ChatCompletionMessageToolCallChunk(BaseModel):
-    index: int
-    id: Optional[str] = None
-    type: Optional[Literal["function"]] = None
-    function: Optional[ChatCompletionMessageToolCallChunkFunction] = None
+def _build_ChatCompletionMessageToolCallChunk():
+    class ChatCompletionMessageToolCallChunk(BaseModel):
+        index: int
+        id: Optional[str] = None
+        type: Optional[Literal["function"]] = None
+        function: Optional[ChatCompletionMessageToolCallChunkFunction] = None
+    return ChatCompletionMessageToolCallChunk
 
 
-class ChatCompletionStreamResponseDelta(BaseModel):
-    content: Optional[str] = None
-    function_call: Optional[ChatCompletionStreamResponseDeltaFunctionCall] = None
-    tool_calls: Optional[List[ChatCompletionMessageToolCallChunk]] = None
-    role: Optional[Union[Literal["developer", "system", "user", "assistant", "tool"], str]] = None
-    refusal: Optional[str] = None
+def _build_ChatCompletionStreamResponseDelta():
+    class ChatCompletionStreamResponseDelta(BaseModel):
+        content: Optional[str] = None
+        function_call: Optional[ChatCompletionStreamResponseDeltaFunctionCall] = None
+        tool_calls: Optional[List[ChatCompletionMessageToolCallChunk]] = None
+        role: Optional[Union[Literal["developer", "system", "user", "assistant", "tool"], str]] = None
+        refusal: Optional[str] = None
+    return ChatCompletionStreamResponseDelta
 
 
-class ChatCompletionChunkChoiceLogprobs(BaseModel):
-    content: Optional[List[ChatCompletionTokenLogprob]]
-    refusal: Optional[List[ChatCompletionTokenLogprob]]
+def _build_ChatCompletionChunkChoiceLogprobs():
+    class ChatCompletionChunkChoiceLogprobs(BaseModel):
+        content: Optional[List[ChatCompletionTokenLogprob]]
+        refusal: Optional[List[ChatCompletionTokenLogprob]]
+    return ChatCompletionChunkChoiceLogprobs
 
 
-class ChatCompletionChunkChoice(BaseModel):
-    delta: ChatCompletionStreamResponseDelta
-    logprobs: Optional[ChatCompletionChunkChoiceLogprobs] = None
-    finish_reason: Optional[Union[Literal["stop", "length", "tool_calls", "content_filter", "function_call"], str]]
-    index: int
+def _build_ChatCompletionChunkChoice():
+    class ChatCompletionChunkChoice(BaseModel):
+        delta: ChatCompletionStreamResponseDelta
+        logprobs: Optional[ChatCompletionChunkChoiceLogprobs] = None
+        finish_reason: Optional[Union[Literal["stop", "length", "tool_calls", "content_filter", "function_call"], str]]
+        index: int
+    return ChatCompletionChunkChoice
 
 
-class ChatCompletionChunk(BaseModel):
-    id: str
-    choices: List[ChatCompletionChunkChoice]
-    created: int
-    model: str
-    obfuscation: Optional[str] = None
-    service_tier: Optional[ServiceTier] = None
-    system_fingerprint: Optional[str] = None
-    object: Literal["chat.completion.chunk"]
-    usage: Optional[CompletionUsage] = None
-    moderation: Optional[ChatCompletionModeration] = None
+def _build_ChatCompletionChunk():
+    class ChatCompletionChunk(BaseModel):
+        id: str
+        choices: List[ChatCompletionChunkChoice]
+        created: int
+        model: str
+        obfuscation: Optional[str] = None
+        service_tier: Optional[ServiceTier] = None
+        system_fingerprint: Optional[str] = None
+        object: Literal["chat.completion.chunk"]
+        usage: Optional[CompletionUsage] = None
+        moderation: Optional[ChatCompletionModeration] = None
+    return ChatCompletionChunk
 
 
-class ChatCompletionDeleted(BaseModel):
-    object: Literal["chat.completion.deleted"]
-    id: str
-    deleted: bool
+def _build_ChatCompletionDeleted():
+    class ChatCompletionDeleted(BaseModel):
+        object: Literal["chat.completion.deleted"]
+        id: str
+        deleted: bool
+    return ChatCompletionDeleted
 
 
-class ChatCompletionFunctionCallOptionParam(TypedDict, total=False):
-    name: Required[str]
+def _build_ChatCompletionFunctionCallOptionParam():
+    class ChatCompletionFunctionCallOptionParam(TypedDict, total=False):
+        name: Required[str]
+    return ChatCompletionFunctionCallOptionParam
 
 
-class ChatCompletionFunctionsParam(TypedDict, total=False):
-    description: str
-    name: Required[str]
-    parameters: FunctionParametersParam
+def _build_ChatCompletionFunctionsParam():
+    class ChatCompletionFunctionsParam(TypedDict, total=False):
+        description: str
+        name: Required[str]
+        parameters: FunctionParametersParam
+    return ChatCompletionFunctionsParam
 
 
-class ChatCompletionsMessagesListItemAnnotationUrlCitation(BaseModel):
-    end_index: int
-    start_index: int
-    url: str
-    title: str
+def _build_ChatCompletionsMessagesListItemAnnotationUrlCitation():
+    class ChatCompletionsMessagesListItemAnnotationUrlCitation(BaseModel):
+        end_index: int
+        start_index: int
+        url: str
+        title: str
+    return ChatCompletionsMessagesListItemAnnotationUrlCitation
 
 
-class ChatCompletionsMessagesListItemAnnotation(BaseModel):
-    type: Literal["url_citation"]
-    url_citation: ChatCompletionsMessagesListItemAnnotationUrlCitation
+def _build_ChatCompletionsMessagesListItemAnnotation():
+    class ChatCompletionsMessagesListItemAnnotation(BaseModel):
+        type: Literal["url_citation"]
+        url_citation: ChatCompletionsMessagesListItemAnnotationUrlCitation
+    return ChatCompletionsMessagesListItemAnnotation
 
 
-class ChatCompletionsMessagesListItemFunctionCall(BaseModel):
-    arguments: str
-    name: str
+def _build_ChatCompletionsMessagesListItemFunctionCall():
+    class ChatCompletionsMessagesListItemFunctionCall(BaseModel):
+        arguments: str
+        name: str
+    return ChatCompletionsMessagesListItemFunctionCall
 
 
-class ChatCompletionsMessagesListItemAudio(BaseModel):
-    id: str
-    expires_at: int
-    data: str
-    transcript: str
+def _build_ChatCompletionsMessagesListItemAudio():
+    class ChatCompletionsMessagesListItemAudio(BaseModel):
+        id: str
+        expires_at: int
+        data: str
+        transcript: str
+    return ChatCompletionsMessagesListItemAudio
 
 
-class ChatCompletionsMessagesListItem(BaseModel):
-    content: Optional[str]
-    refusal: Optional[str]
-    tool_calls: Optional[ChatCompletionMessageToolCalls] = None
-    annotations: Optional[List[ChatCompletionsMessagesListItemAnnotation]] = None
-    role: Union[Literal["assistant", "user", "system", "developer", "tool", "function"], str]
-    function_call: Optional[ChatCompletionsMessagesListItemFunctionCall] = None
-    audio: Optional[ChatCompletionsMessagesListItemAudio] = None
-    id: str
-    content_parts: Optional[List[Annotated[Union[Annotated[Union[ChatCompletionRequestMessageContentPartText, ChatCompletionRequestMessageContentPartImage], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+def _build_ChatCompletionsMessagesListItem():
+    class ChatCompletionsMessagesListItem(BaseModel):
+        content: Optional[str]
+        refusal: Optional[str]
+        tool_calls: Optional[ChatCompletionMessageToolCalls] = None
+        annotations: Optional[List[ChatCompletionsMessagesListItemAnnotation]] = None
+        role: Union[Literal["assistant", "user", "system", "developer", "tool", "function"], str]
+        function_call: Optional[ChatCompletionsMessagesListItemFunctionCall] = None
+        audio: Optional[ChatCompletionsMessagesListItemAudio] = None
+        id: str
+        content_parts: Optional[List[Annotated[Union[Annotated[Union[ChatCompletionRequestMessageContentPartText, ChatCompletionRequestMessageContentPartImage], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+    return ChatCompletionsMessagesListItem
 
 
-class ChatCompletionStoreMessage(ChatCompletionsMessagesListItem):
-    """`ChatCompletionsMessagesListItem` under the official SDK's name."""
+def _build_ChatCompletionStoreMessage():
+    class ChatCompletionStoreMessage(ChatCompletionsMessagesListItem):
+        """`ChatCompletionsMessagesListItem` under the official SDK's name."""
+    return ChatCompletionStoreMessage
 
 
-class WebSearchLocationParam(TypedDict, total=False):
-    country: str
-    region: str
-    city: str
-    timezone: str
+def _build_WebSearchLocationParam():
+    class WebSearchLocationParam(TypedDict, total=False):
+        country: str
+        region: str
+        city: str
+        timezone: str
+    return WebSearchLocationParam
 
 
-class CreateChatCompletionRequestWebSearchOptionsUserLocationParam(TypedDict, total=False):
-    type: Required[Literal["approximate"]]
-    approximate: Required[WebSearchLocationParam]
+def _build_CreateChatCompletionRequestWebSearchOptionsUserLocationParam():
+    class CreateChatCompletionRequestWebSearchOptionsUserLocationParam(TypedDict, total=False):
+        type: Required[Literal["approximate"]]
+        approximate: Required[WebSearchLocationParam]
+    return CreateChatCompletionRequestWebSearchOptionsUserLocationParam
 
 
-class CreateChatCompletionRequestWebSearchOptionsParam(TypedDict, total=False):
-    user_location: Optional[CreateChatCompletionRequestWebSearchOptionsUserLocationParam]
-    search_context_size: WebSearchContextSizeParam
+def _build_CreateChatCompletionRequestWebSearchOptionsParam():
+    class CreateChatCompletionRequestWebSearchOptionsParam(TypedDict, total=False):
+        user_location: Optional[CreateChatCompletionRequestWebSearchOptionsUserLocationParam]
+        search_context_size: WebSearchContextSizeParam
+    return CreateChatCompletionRequestWebSearchOptionsParam
 
 
-class CustomToolChatCompletionsCustomFormatGrammarGrammarParam(TypedDict, total=False):
-    definition: Required[str]
-    syntax: Required[Literal["lark", "regex"]]
+def _build_CustomToolChatCompletionsCustomFormatGrammarGrammarParam():
+    class CustomToolChatCompletionsCustomFormatGrammarGrammarParam(TypedDict, total=False):
+        definition: Required[str]
+        syntax: Required[Literal["lark", "regex"]]
+    return CustomToolChatCompletionsCustomFormatGrammarGrammarParam
 
 
-class CustomToolChatCompletionsCustomFormatGrammarParam(TypedDict, total=False):
-    type: Required[Literal["grammar"]]
-    grammar: Required[CustomToolChatCompletionsCustomFormatGrammarGrammarParam]
+def _build_CustomToolChatCompletionsCustomFormatGrammarParam():
+    class CustomToolChatCompletionsCustomFormatGrammarParam(TypedDict, total=False):
+        type: Required[Literal["grammar"]]
+        grammar: Required[CustomToolChatCompletionsCustomFormatGrammarGrammarParam]
+    return CustomToolChatCompletionsCustomFormatGrammarParam
 
 
-class CustomToolChatCompletionsCustomFormatTextParam(TypedDict, total=False):
-    type: Required[Literal["text"]]
+def _build_CustomToolChatCompletionsCustomFormatTextParam():
+    class CustomToolChatCompletionsCustomFormatTextParam(TypedDict, total=False):
+        type: Required[Literal["text"]]
+    return CustomToolChatCompletionsCustomFormatTextParam
 
 
-class CustomToolChatCompletionsCustomParam(TypedDict, total=False):
-    name: Required[str]
-    description: str
-    format: Union[CustomToolChatCompletionsCustomFormatTextParam, CustomToolChatCompletionsCustomFormatGrammarParam]
+def _build_CustomToolChatCompletionsCustomParam():
+    class CustomToolChatCompletionsCustomParam(TypedDict, total=False):
+        name: Required[str]
+        description: str
+        format: Union[CustomToolChatCompletionsCustomFormatTextParam, CustomToolChatCompletionsCustomFormatGrammarParam]
+    return CustomToolChatCompletionsCustomParam
 
 
-class CustomToolChatCompletionsParam(TypedDict, total=False):
-    type: Required[Literal["custom"]]
-    custom: Required[CustomToolChatCompletionsCustomParam]
+def _build_CustomToolChatCompletionsParam():
+    class CustomToolChatCompletionsParam(TypedDict, total=False):
+        type: Required[Literal["custom"]]
+        custom: Required[CustomToolChatCompletionsCustomParam]
+    return CustomToolChatCompletionsParam
 
 
-class ModerationConfigParam(TypedDict, total=False):
-    mode: Required[ModerationModeParam]
+def _build_ModerationConfigParam():
+    class ModerationConfigParam(TypedDict, total=False):
+        mode: Required[ModerationModeParam]
+    return ModerationConfigParam
 
 
-class ModerationConfigParam2(BaseModel):
-    mode: ModerationMode
+def _build_ModerationConfigParam2():
+    class ModerationConfigParam2(BaseModel):
+        mode: ModerationMode
+    return ModerationConfigParam2
 
 
-class ModerationPolicyParam(TypedDict, total=False):
-    input: Optional[ModerationConfigParam]
-    output: Optional[ModerationConfigParam]
+def _build_ModerationPolicyParam():
+    class ModerationPolicyParam(TypedDict, total=False):
+        input: Optional[ModerationConfigParam]
+        output: Optional[ModerationConfigParam]
+    return ModerationPolicyParam
 
 
-class ModerationParam(TypedDict, total=False):
-    model: Required[str]
-    policy: Optional[ModerationPolicyParam]
+def _build_ModerationParam():
+    class ModerationParam(TypedDict, total=False):
+        model: Required[str]
+        policy: Optional[ModerationPolicyParam]
+    return ModerationParam
 
 
-class ModerationPolicyParam2(BaseModel):
-    input: Optional[ModerationConfigParam2] = None
-    output: Optional[ModerationConfigParam2] = None
+def _build_ModerationPolicyParam2():
+    class ModerationPolicyParam2(BaseModel):
+        input: Optional[ModerationConfigParam2] = None
+        output: Optional[ModerationConfigParam2] = None
+    return ModerationPolicyParam2
 
 
-class ModerationParam2(BaseModel):
-    model: str
-    policy: Optional[ModerationPolicyParam2] = None
+def _build_ModerationParam2():
+    class ModerationParam2(BaseModel):
+        model: str
+        policy: Optional[ModerationPolicyParam2] = None
+    return ModerationParam2
 
 
-class PromptCacheOptionsParam(TypedDict, total=False):
-    ttl: PromptCacheTTLEnumParam
-    mode: PromptCacheModeEnumParam
+def _build_PromptCacheOptionsParam():
+    class PromptCacheOptionsParam(TypedDict, total=False):
+        ttl: PromptCacheTTLEnumParam
+        mode: PromptCacheModeEnumParam
+    return PromptCacheOptionsParam
 
 
-class PromptCacheOptionsParam2(BaseModel):
-    ttl: Optional[PromptCacheTTLEnum] = None
-    mode: Optional[PromptCacheModeEnum] = None
+def _build_PromptCacheOptionsParam2():
+    class PromptCacheOptionsParam2(BaseModel):
+        ttl: Optional[PromptCacheTTLEnum] = None
+        mode: Optional[PromptCacheModeEnum] = None
+    return PromptCacheOptionsParam2
+
+
+_DEFS = {
+    'ChatCompletionAllowedToolsParam': (_build_ChatCompletionAllowedToolsParam, (), ()),
+    'ChatCompletionAllowedToolsChoiceParam': (_build_ChatCompletionAllowedToolsChoiceParam, ('ChatCompletionAllowedToolsParam',), ()),
+    'ChatCompletionAllowedToolChoiceParam': (_build_ChatCompletionAllowedToolChoiceParam, ('ChatCompletionAllowedToolsChoiceParam',), ()),
+    'ChatCompletionRequestMessageContentPartTextParam': (_build_ChatCompletionRequestMessageContentPartTextParam, ('PromptCacheBreakpointParam',), ()),
+    'ChatCompletionRequestMessageContentPartRefusalParam': (_build_ChatCompletionRequestMessageContentPartRefusalParam, (), ()),
+    'ChatCompletionRequestAssistantMessageContentPartParam': (_build_ChatCompletionRequestAssistantMessageContentPartParam, ('ChatCompletionRequestMessageContentPartTextParam', 'ChatCompletionRequestMessageContentPartRefusalParam'), ()),
+    'ChatCompletionRequestAssistantMessageAudioParam': (_build_ChatCompletionRequestAssistantMessageAudioParam, (), ()),
+    'ChatCompletionMessageToolCallFunctionParam': (_build_ChatCompletionMessageToolCallFunctionParam, (), ()),
+    'ChatCompletionMessageToolCallParam': (_build_ChatCompletionMessageToolCallParam, ('ChatCompletionMessageToolCallFunctionParam',), ()),
+    'ChatCompletionMessageCustomToolCallCustomParam': (_build_ChatCompletionMessageCustomToolCallCustomParam, (), ()),
+    'ChatCompletionMessageCustomToolCallParam': (_build_ChatCompletionMessageCustomToolCallParam, ('ChatCompletionMessageCustomToolCallCustomParam',), ()),
+    'ChatCompletionMessageToolCallsParam': (_build_ChatCompletionMessageToolCallsParam, ('ChatCompletionMessageToolCallParam', 'ChatCompletionMessageCustomToolCallParam'), ()),
+    'ChatCompletionRequestAssistantMessageFunctionCallParam': (_build_ChatCompletionRequestAssistantMessageFunctionCallParam, (), ()),
+    'ChatCompletionRequestAssistantMessageParam': (_build_ChatCompletionRequestAssistantMessageParam, ('ChatCompletionRequestAssistantMessageContentPartParam', 'ChatCompletionRequestAssistantMessageAudioParam', 'ChatCompletionMessageToolCallsParam', 'ChatCompletionRequestAssistantMessageFunctionCallParam'), ()),
+    'ChatCompletionAssistantMessageParam': (_build_ChatCompletionAssistantMessageParam, ('ChatCompletionRequestAssistantMessageParam',), ()),
+    'CreateChatCompletionRequestAudioParam': (_build_CreateChatCompletionRequestAudioParam, ('VoiceIdsOrCustomVoiceParam',), ()),
+    'ChatCompletionAudioParam': (_build_ChatCompletionAudioParam, ('CreateChatCompletionRequestAudioParam',), ()),
+    'ChatCompletionRequestMessageContentPartImageImageUrl': (_build_ChatCompletionRequestMessageContentPartImageImageUrl, (), ()),
+    'ChatCompletionRequestMessageContentPartImage': (_build_ChatCompletionRequestMessageContentPartImage, ('ChatCompletionRequestMessageContentPartImageImageUrl', 'PromptCacheBreakpointParam2'), ()),
+    'ChatCompletionContentPartImage': (_build_ChatCompletionContentPartImage, ('ChatCompletionRequestMessageContentPartImage',), ()),
+    'ChatCompletionRequestMessageContentPartImageImageUrlParam': (_build_ChatCompletionRequestMessageContentPartImageImageUrlParam, (), ()),
+    'ChatCompletionRequestMessageContentPartImageParam': (_build_ChatCompletionRequestMessageContentPartImageParam, ('ChatCompletionRequestMessageContentPartImageImageUrlParam', 'PromptCacheBreakpointParam'), ()),
+    'ChatCompletionContentPartImageParam': (_build_ChatCompletionContentPartImageParam, ('ChatCompletionRequestMessageContentPartImageParam',), ()),
+    'ChatCompletionRequestMessageContentPartAudioInputAudioParam': (_build_ChatCompletionRequestMessageContentPartAudioInputAudioParam, (), ()),
+    'ChatCompletionRequestMessageContentPartAudioParam': (_build_ChatCompletionRequestMessageContentPartAudioParam, ('ChatCompletionRequestMessageContentPartAudioInputAudioParam', 'PromptCacheBreakpointParam'), ()),
+    'ChatCompletionContentPartInputAudioParam': (_build_ChatCompletionContentPartInputAudioParam, ('ChatCompletionRequestMessageContentPartAudioParam',), ()),
+    'ChatCompletionContentPartRefusalParam': (_build_ChatCompletionContentPartRefusalParam, ('ChatCompletionRequestMessageContentPartRefusalParam',), ()),
+    'ChatCompletionRequestMessageContentPartText': (_build_ChatCompletionRequestMessageContentPartText, ('PromptCacheBreakpointParam2',), ()),
+    'ChatCompletionContentPartText': (_build_ChatCompletionContentPartText, ('ChatCompletionRequestMessageContentPartText',), ()),
+    'ChatCompletionContentPartTextParam': (_build_ChatCompletionContentPartTextParam, ('ChatCompletionRequestMessageContentPartTextParam',), ()),
+    'ChatCompletionRequestDeveloperMessageParam': (_build_ChatCompletionRequestDeveloperMessageParam, ('ChatCompletionRequestMessageContentPartTextParam',), ()),
+    'ChatCompletionDeveloperMessageParam': (_build_ChatCompletionDeveloperMessageParam, ('ChatCompletionRequestDeveloperMessageParam',), ()),
+    'ChatCompletionRequestFunctionMessageParam': (_build_ChatCompletionRequestFunctionMessageParam, (), ()),
+    'ChatCompletionFunctionMessageParam': (_build_ChatCompletionFunctionMessageParam, ('ChatCompletionRequestFunctionMessageParam',), ()),
+    'ChatCompletionTool': (_build_ChatCompletionTool, ('FunctionObject',), ()),
+    'ChatCompletionFunctionTool': (_build_ChatCompletionFunctionTool, ('ChatCompletionTool',), ()),
+    'ChatCompletionToolParam': (_build_ChatCompletionToolParam, ('FunctionObjectParam',), ()),
+    'ChatCompletionFunctionToolParam': (_build_ChatCompletionFunctionToolParam, ('ChatCompletionToolParam',), ()),
+    'ChatCompletionMessageToolCallFunction': (_build_ChatCompletionMessageToolCallFunction, (), ()),
+    'ChatCompletionMessageToolCall': (_build_ChatCompletionMessageToolCall, ('ChatCompletionMessageToolCallFunction',), ()),
+    'ChatCompletionMessageCustomToolCallCustom': (_build_ChatCompletionMessageCustomToolCallCustom, (), ()),
+    'ChatCompletionMessageCustomToolCall': (_build_ChatCompletionMessageCustomToolCall, ('ChatCompletionMessageCustomToolCallCustom',), ()),
+    'ChatCompletionMessageToolCalls': (_build_ChatCompletionMessageToolCalls, ('ChatCompletionMessageToolCall', 'ChatCompletionMessageCustomToolCall'), ()),
+    'ChatCompletionResponseMessageAnnotationUrlCitation': (_build_ChatCompletionResponseMessageAnnotationUrlCitation, (), ()),
+    'ChatCompletionResponseMessageAnnotation': (_build_ChatCompletionResponseMessageAnnotation, ('ChatCompletionResponseMessageAnnotationUrlCitation',), ()),
+    'ChatCompletionResponseMessageFunctionCall': (_build_ChatCompletionResponseMessageFunctionCall, (), ()),
+    'ChatCompletionResponseMessageAudio': (_build_ChatCompletionResponseMessageAudio, (), ()),
+    'ChatCompletionResponseMessage': (_build_ChatCompletionResponseMessage, ('ChatCompletionMessageToolCalls', 'ChatCompletionResponseMessageAnnotation', 'ChatCompletionResponseMessageFunctionCall', 'ChatCompletionResponseMessageAudio'), ()),
+    'ChatCompletionMessage': (_build_ChatCompletionMessage, ('ChatCompletionResponseMessage',), ()),
+    'ChatCompletionMessageFunctionToolCall': (_build_ChatCompletionMessageFunctionToolCall, ('ChatCompletionMessageToolCall',), ()),
+    'ChatCompletionMessageFunctionToolCallParam': (_build_ChatCompletionMessageFunctionToolCallParam, ('ChatCompletionMessageToolCallParam',), ()),
+    'ChatCompletionRequestSystemMessageContentPartParam': (_build_ChatCompletionRequestSystemMessageContentPartParam, ('ChatCompletionRequestMessageContentPartTextParam',), ()),
+    'ChatCompletionRequestSystemMessageParam': (_build_ChatCompletionRequestSystemMessageParam, ('ChatCompletionRequestSystemMessageContentPartParam',), ()),
+    'ChatCompletionRequestMessageContentPartFileFileParam': (_build_ChatCompletionRequestMessageContentPartFileFileParam, (), ()),
+    'ChatCompletionRequestMessageContentPartFileParam': (_build_ChatCompletionRequestMessageContentPartFileParam, ('ChatCompletionRequestMessageContentPartFileFileParam', 'PromptCacheBreakpointParam'), ()),
+    'ChatCompletionRequestUserMessageContentPartParam': (_build_ChatCompletionRequestUserMessageContentPartParam, ('ChatCompletionRequestMessageContentPartTextParam', 'ChatCompletionRequestMessageContentPartImageParam', 'ChatCompletionRequestMessageContentPartAudioParam', 'ChatCompletionRequestMessageContentPartFileParam'), ()),
+    'ChatCompletionRequestUserMessageParam': (_build_ChatCompletionRequestUserMessageParam, ('ChatCompletionRequestUserMessageContentPartParam',), ()),
+    'ChatCompletionRequestToolMessageContentPartParam': (_build_ChatCompletionRequestToolMessageContentPartParam, ('ChatCompletionRequestMessageContentPartTextParam',), ()),
+    'ChatCompletionRequestToolMessageParam': (_build_ChatCompletionRequestToolMessageParam, ('ChatCompletionRequestToolMessageContentPartParam',), ()),
+    'ChatCompletionRequestMessageParam': (_build_ChatCompletionRequestMessageParam, ('ChatCompletionRequestDeveloperMessageParam', 'ChatCompletionRequestSystemMessageParam', 'ChatCompletionRequestUserMessageParam', 'ChatCompletionRequestAssistantMessageParam', 'ChatCompletionRequestToolMessageParam', 'ChatCompletionRequestFunctionMessageParam'), ()),
+    'ChatCompletionMessageParam': (_build_ChatCompletionMessageParam, ('ChatCompletionRequestMessageParam',), ()),
+    'PredictionContentParam': (_build_PredictionContentParam, ('ChatCompletionRequestMessageContentPartTextParam',), ()),
+    'ChatCompletionPredictionContentParam': (_build_ChatCompletionPredictionContentParam, ('PredictionContentParam',), ()),
+    'ChatCompletionRequestMessageContentPartRefusal': (_build_ChatCompletionRequestMessageContentPartRefusal, (), ()),
+    'ChatCompletionRequestAssistantMessageContentPart': (_build_ChatCompletionRequestAssistantMessageContentPart, ('ChatCompletionRequestMessageContentPartText', 'ChatCompletionRequestMessageContentPartRefusal'), ()),
+    'ChatCompletionStreamOptionsParam2': (_build_ChatCompletionStreamOptionsParam2, (), ()),
+    'ChatCompletionStreamOptionsParam': (_build_ChatCompletionStreamOptionsParam, ('ChatCompletionStreamOptionsParam2',), ()),
+    'ChatCompletionSystemMessageParam': (_build_ChatCompletionSystemMessageParam, ('ChatCompletionRequestSystemMessageParam',), ()),
+    'ChatCompletionNamedToolChoiceFunctionParam': (_build_ChatCompletionNamedToolChoiceFunctionParam, (), ()),
+    'ChatCompletionNamedToolChoiceParam': (_build_ChatCompletionNamedToolChoiceParam, ('ChatCompletionNamedToolChoiceFunctionParam',), ()),
+    'ChatCompletionNamedToolChoiceCustomCustomParam': (_build_ChatCompletionNamedToolChoiceCustomCustomParam, (), ()),
+    'ChatCompletionNamedToolChoiceCustomParam': (_build_ChatCompletionNamedToolChoiceCustomParam, ('ChatCompletionNamedToolChoiceCustomCustomParam',), ()),
+    'ChatCompletionToolChoiceOptionParam': (_build_ChatCompletionToolChoiceOptionParam, ('ChatCompletionAllowedToolsChoiceParam', 'ChatCompletionNamedToolChoiceParam', 'ChatCompletionNamedToolChoiceCustomParam'), ()),
+    'ChatCompletionToolMessageParam': (_build_ChatCompletionToolMessageParam, ('ChatCompletionRequestToolMessageParam',), ()),
+    'ChatCompletionUserMessageParam': (_build_ChatCompletionUserMessageParam, ('ChatCompletionRequestUserMessageParam',), ()),
+    'CreateChatCompletionRequestMessageParam': (_build_CreateChatCompletionRequestMessageParam, ('ChatCompletionRequestMessageParam',), ()),
+    'ModelIdsShared': (_build_ModelIdsShared, (), ()),
+    'ModelIdsSharedParam': (_build_ModelIdsSharedParam, (), ()),
+    'ModerationInputType': (_build_ModerationInputType, (), ()),
+    'ModerationMode': (_build_ModerationMode, (), ()),
+    'ModerationModeParam': (_build_ModerationModeParam, (), ()),
+    'ParallelToolCalls': (_build_ParallelToolCalls, (), ()),
+    'ParallelToolCallsParam': (_build_ParallelToolCallsParam, (), ()),
+    'ChatCompletionTokenLogprobTopLogprob': (_build_ChatCompletionTokenLogprobTopLogprob, (), ()),
+    'ChatCompletionTokenLogprob': (_build_ChatCompletionTokenLogprob, ('ChatCompletionTokenLogprobTopLogprob',), ()),
+    'ChatCompletionChoiceLogprobs': (_build_ChatCompletionChoiceLogprobs, ('ChatCompletionTokenLogprob',), ()),
+    'ChatCompletionChoice': (_build_ChatCompletionChoice, ('ChatCompletionResponseMessage', 'ChatCompletionChoiceLogprobs'), ()),
+    'ServiceTier': (_build_ServiceTier, (), ()),
+    'CompletionUsageCompletionTokensDetails': (_build_CompletionUsageCompletionTokensDetails, (), ()),
+    'CompletionUsagePromptTokensDetails': (_build_CompletionUsagePromptTokensDetails, (), ()),
+    'CompletionUsage': (_build_CompletionUsage, ('CompletionUsageCompletionTokensDetails', 'CompletionUsagePromptTokensDetails'), ()),
+    'ModerationResultBody': (_build_ModerationResultBody, ('ModerationInputType',), ()),
+    'ChatCompletionModerationResults': (_build_ChatCompletionModerationResults, ('ModerationResultBody',), ()),
+    'ChatCompletionModerationError': (_build_ChatCompletionModerationError, (), ()),
+    'ChatCompletionModeration': (_build_ChatCompletionModeration, ('ChatCompletionModerationResults', 'ChatCompletionModerationError'), ()),
+    'ChatCompletion': (_build_ChatCompletion, ('ChatCompletionChoice', 'Metadata', 'ServiceTier', 'CompletionUsage', 'ChatCompletionModeration'), ()),
+    'ParsedChatCompletion': (_build_ParsedChatCompletion, ('ChatCompletion',), ()),
+    'ParsedChoice': (_build_ParsedChoice, ('ChatCompletionChoice',), ()),
+    'ParsedFunctionToolCall': (_build_ParsedFunctionToolCall, ('ChatCompletionMessageToolCall',), ()),
+    'PromptCacheModeEnum': (_build_PromptCacheModeEnum, (), ()),
+    'PromptCacheModeEnumParam': (_build_PromptCacheModeEnumParam, (), ()),
+    'PromptCacheTTLEnum': (_build_PromptCacheTTLEnum, (), ()),
+    'PromptCacheTTLEnumParam': (_build_PromptCacheTTLEnumParam, (), ()),
+    'ResponseModalitiesParam': (_build_ResponseModalitiesParam, (), ()),
+    'ServiceTierParam': (_build_ServiceTierParam, (), ()),
+    'StopConfigurationParam': (_build_StopConfigurationParam, (), ()),
+    'Verbosity': (_build_Verbosity, (), ()),
+    'VerbosityParam': (_build_VerbosityParam, (), ()),
+    'WebSearchContextSizeParam': (_build_WebSearchContextSizeParam, (), ()),
+    'ChatCompletionStreamResponseDeltaFunctionCall': (_build_ChatCompletionStreamResponseDeltaFunctionCall, (), ()),
+    'ChatCompletionMessageToolCallChunkFunction': (_build_ChatCompletionMessageToolCallChunkFunction, (), ()),
+    'ChatCompletionMessageToolCallChunk': (_build_ChatCompletionMessageToolCallChunk, ('ChatCompletionMessageToolCallChunkFunction',), ()),
+    'ChatCompletionStreamResponseDelta': (_build_ChatCompletionStreamResponseDelta, ('ChatCompletionStreamResponseDeltaFunctionCall', 'ChatCompletionMessageToolCallChunk'), ()),
+    'ChatCompletionChunkChoiceLogprobs': (_build_ChatCompletionChunkChoiceLogprobs, ('ChatCompletionTokenLogprob',), ()),
+    'ChatCompletionChunkChoice': (_build_ChatCompletionChunkChoice, ('ChatCompletionStreamResponseDelta', 'ChatCompletionChunkChoiceLogprobs'), ()),
+    'ChatCompletionChunk': (_build_ChatCompletionChunk, ('ChatCompletionChunkChoice', 'ServiceTier', 'CompletionUsage', 'ChatCompletionModeration'), ()),
+    'ChatCompletionDeleted': (_build_ChatCompletionDeleted, (), ()),
+    'ChatCompletionFunctionCallOptionParam': (_build_ChatCompletionFunctionCallOptionParam, (), ()),
+    'ChatCompletionFunctionsParam': (_build_ChatCompletionFunctionsParam, ('FunctionParametersParam',), ()),
+    'ChatCompletionsMessagesListItemAnnotationUrlCitation': (_build_ChatCompletionsMessagesListItemAnnotationUrlCitation, (), ()),
+    'ChatCompletionsMessagesListItemAnnotation': (_build_ChatCompletionsMessagesListItemAnnotation, ('ChatCompletionsMessagesListItemAnnotationUrlCitation',), ()),
+    'ChatCompletionsMessagesListItemFunctionCall': (_build_ChatCompletionsMessagesListItemFunctionCall, (), ()),
+    'ChatCompletionsMessagesListItemAudio': (_build_ChatCompletionsMessagesListItemAudio, (), ()),
+    'ChatCompletionsMessagesListItem': (_build_ChatCompletionsMessagesListItem, ('ChatCompletionMessageToolCalls', 'ChatCompletionsMessagesListItemAnnotation', 'ChatCompletionsMessagesListItemFunctionCall', 'ChatCompletionsMessagesListItemAudio', 'ChatCompletionRequestMessageContentPartText', 'ChatCompletionRequestMessageContentPartImage'), ()),
+    'ChatCompletionStoreMessage': (_build_ChatCompletionStoreMessage, ('ChatCompletionsMessagesListItem',), ()),
+    'WebSearchLocationParam': (_build_WebSearchLocationParam, (), ()),
+    'CreateChatCompletionRequestWebSearchOptionsUserLocationParam': (_build_CreateChatCompletionRequestWebSearchOptionsUserLocationParam, ('WebSearchLocationParam',), ()),
+    'CreateChatCompletionRequestWebSearchOptionsParam': (_build_CreateChatCompletionRequestWebSearchOptionsParam, ('CreateChatCompletionRequestWebSearchOptionsUserLocationParam', 'WebSearchContextSizeParam'), ()),
+    'CustomToolChatCompletionsCustomFormatGrammarGrammarParam': (_build_CustomToolChatCompletionsCustomFormatGrammarGrammarParam, (), ()),
+    'CustomToolChatCompletionsCustomFormatGrammarParam': (_build_CustomToolChatCompletionsCustomFormatGrammarParam, ('CustomToolChatCompletionsCustomFormatGrammarGrammarParam',), ()),
+    'CustomToolChatCompletionsCustomFormatTextParam': (_build_CustomToolChatCompletionsCustomFormatTextParam, (), ()),
+    'CustomToolChatCompletionsCustomParam': (_build_CustomToolChatCompletionsCustomParam, ('CustomToolChatCompletionsCustomFormatTextParam', 'CustomToolChatCompletionsCustomFormatGrammarParam'), ()),
+    'CustomToolChatCompletionsParam': (_build_CustomToolChatCompletionsParam, ('CustomToolChatCompletionsCustomParam',), ()),
+    'ModerationConfigParam': (_build_ModerationConfigParam, ('ModerationModeParam',), ()),
+    'ModerationConfigParam2': (_build_ModerationConfigParam2, ('ModerationMode',), ()),
+    'ModerationPolicyParam': (_build_ModerationPolicyParam, ('ModerationConfigParam',), ()),
+    'ModerationParam': (_build_ModerationParam, ('ModerationPolicyParam',), ()),
+    'ModerationPolicyParam2': (_build_ModerationPolicyParam2, ('ModerationConfigParam2',), ()),
+    'ModerationParam2': (_build_ModerationParam2, ('ModerationPolicyParam2',), ()),
+    'PromptCacheOptionsParam': (_build_PromptCacheOptionsParam, ('PromptCacheTTLEnumParam', 'PromptCacheModeEnumParam'), ()),
+    'PromptCacheOptionsParam2': (_build_PromptCacheOptionsParam2, ('PromptCacheTTLEnum', 'PromptCacheModeEnum'), ()),
+}
+_IMPORTS = {
+    'FunctionObject': 'shared',
+    'FunctionObjectParam': 'shared',
+    'FunctionParametersParam': 'shared',
+    'Metadata': 'shared',
+    'PromptCacheBreakpointParam': 'shared',
+    'PromptCacheBreakpointParam2': 'shared',
+    'VoiceIdsOrCustomVoiceParam': 'shared',
+}
+__all__ = ['ChatCompletion', 'ChatCompletionAllowedToolChoiceParam', 'ChatCompletionAllowedToolsChoiceParam', 'ChatCompletionAllowedToolsParam', 'ChatCompletionAssistantMessageParam', 'ChatCompletionAudioParam', 'ChatCompletionChoice', 'ChatCompletionChoiceLogprobs', 'ChatCompletionChunk', 'ChatCompletionChunkChoice', 'ChatCompletionChunkChoiceLogprobs', 'ChatCompletionContentPartImage', 'ChatCompletionContentPartImageParam', 'ChatCompletionContentPartInputAudioParam', 'ChatCompletionContentPartRefusalParam', 'ChatCompletionContentPartText', 'ChatCompletionContentPartTextParam', 'ChatCompletionDeleted', 'ChatCompletionDeveloperMessageParam', 'ChatCompletionFunctionCallOptionParam', 'ChatCompletionFunctionMessageParam', 'ChatCompletionFunctionTool', 'ChatCompletionFunctionToolParam', 'ChatCompletionFunctionsParam', 'ChatCompletionMessage', 'ChatCompletionMessageCustomToolCall', 'ChatCompletionMessageCustomToolCallCustom', 'ChatCompletionMessageCustomToolCallCustomParam', 'ChatCompletionMessageCustomToolCallParam', 'ChatCompletionMessageFunctionToolCall', 'ChatCompletionMessageFunctionToolCallParam', 'ChatCompletionMessageParam', 'ChatCompletionMessageToolCall', 'ChatCompletionMessageToolCallChunk', 'ChatCompletionMessageToolCallChunkFunction', 'ChatCompletionMessageToolCallFunction', 'ChatCompletionMessageToolCallFunctionParam', 'ChatCompletionMessageToolCallParam', 'ChatCompletionMessageToolCalls', 'ChatCompletionMessageToolCallsParam', 'ChatCompletionModeration', 'ChatCompletionModerationError', 'ChatCompletionModerationResults', 'ChatCompletionNamedToolChoiceCustomCustomParam', 'ChatCompletionNamedToolChoiceCustomParam', 'ChatCompletionNamedToolChoiceFunctionParam', 'ChatCompletionNamedToolChoiceParam', 'ChatCompletionPredictionContentParam', 'ChatCompletionRequestAssistantMessageAudioParam', 'ChatCompletionRequestAssistantMessageContentPart', 'ChatCompletionRequestAssistantMessageContentPartParam', 'ChatCompletionRequestAssistantMessageFunctionCallParam', 'ChatCompletionRequestAssistantMessageParam', 'ChatCompletionRequestDeveloperMessageParam', 'ChatCompletionRequestFunctionMessageParam', 'ChatCompletionRequestMessageContentPartAudioInputAudioParam', 'ChatCompletionRequestMessageContentPartAudioParam', 'ChatCompletionRequestMessageContentPartFileFileParam', 'ChatCompletionRequestMessageContentPartFileParam', 'ChatCompletionRequestMessageContentPartImage', 'ChatCompletionRequestMessageContentPartImageImageUrl', 'ChatCompletionRequestMessageContentPartImageImageUrlParam', 'ChatCompletionRequestMessageContentPartImageParam', 'ChatCompletionRequestMessageContentPartRefusal', 'ChatCompletionRequestMessageContentPartRefusalParam', 'ChatCompletionRequestMessageContentPartText', 'ChatCompletionRequestMessageContentPartTextParam', 'ChatCompletionRequestMessageParam', 'ChatCompletionRequestSystemMessageContentPartParam', 'ChatCompletionRequestSystemMessageParam', 'ChatCompletionRequestToolMessageContentPartParam', 'ChatCompletionRequestToolMessageParam', 'ChatCompletionRequestUserMessageContentPartParam', 'ChatCompletionRequestUserMessageParam', 'ChatCompletionResponseMessage', 'ChatCompletionResponseMessageAnnotation', 'ChatCompletionResponseMessageAnnotationUrlCitation', 'ChatCompletionResponseMessageAudio', 'ChatCompletionResponseMessageFunctionCall', 'ChatCompletionStoreMessage', 'ChatCompletionStreamOptionsParam', 'ChatCompletionStreamOptionsParam2', 'ChatCompletionStreamResponseDelta', 'ChatCompletionStreamResponseDeltaFunctionCall', 'ChatCompletionSystemMessageParam', 'ChatCompletionTokenLogprob', 'ChatCompletionTokenLogprobTopLogprob', 'ChatCompletionTool', 'ChatCompletionToolChoiceOptionParam', 'ChatCompletionToolMessageParam', 'ChatCompletionToolParam', 'ChatCompletionUserMessageParam', 'ChatCompletionsMessagesListItem', 'ChatCompletionsMessagesListItemAnnotation', 'ChatCompletionsMessagesListItemAnnotationUrlCitation', 'ChatCompletionsMessagesListItemAudio', 'ChatCompletionsMessagesListItemFunctionCall', 'CompletionUsage', 'CompletionUsageCompletionTokensDetails', 'CompletionUsagePromptTokensDetails', 'CreateChatCompletionRequestAudioParam', 'CreateChatCompletionRequestMessageParam', 'CreateChatCompletionRequestWebSearchOptionsParam', 'CreateChatCompletionRequestWebSearchOptionsUserLocationParam', 'CustomToolChatCompletionsCustomFormatGrammarGrammarParam', 'CustomToolChatCompletionsCustomFormatGrammarParam', 'CustomToolChatCompletionsCustomFormatTextParam', 'CustomToolChatCompletionsCustomParam', 'CustomToolChatCompletionsParam', 'FunctionObject', 'FunctionObjectParam', 'FunctionParametersParam', 'Metadata', 'ModelIdsShared', 'ModelIdsSharedParam', 'ModerationConfigParam', 'ModerationConfigParam2', 'ModerationInputType', 'ModerationMode', 'ModerationModeParam', 'ModerationParam', 'ModerationParam2', 'ModerationPolicyParam', 'ModerationPolicyParam2', 'ModerationResultBody', 'ParallelToolCalls', 'ParallelToolCallsParam', 'ParsedChatCompletion', 'ParsedChoice', 'ParsedFunctionToolCall', 'PredictionContentParam', 'PromptCacheBreakpointParam', 'PromptCacheBreakpointParam2', 'PromptCacheModeEnum', 'PromptCacheModeEnumParam', 'PromptCacheOptionsParam', 'PromptCacheOptionsParam2', 'PromptCacheTTLEnum', 'PromptCacheTTLEnumParam', 'ResponseModalitiesParam', 'ServiceTier', 'ServiceTierParam', 'StopConfigurationParam', 'Verbosity', 'VerbosityParam', 'VoiceIdsOrCustomVoiceParam', 'WebSearchContextSizeParam', 'WebSearchLocationParam']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=True)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules
 __path__: list[str] = []
-
-
-# the official SDK's names of this module that live elsewhere here
-import typing as _typing
-
-if _typing.TYPE_CHECKING:
-    from openai_kit.types import (
-        ChatCompletionRole as ChatCompletionRole,
-    )
-else:
-
-    def __getattr__(name: str) -> _typing.Any:
-        from openai_kit._official_modules import lookup
-
-        return lookup(__name__, name)

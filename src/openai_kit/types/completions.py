@@ -2,37 +2,55 @@
 
 """Types of the `completions` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import Dict, List, Optional, Union
 
 from typing_extensions import Literal
 from openai_kit.types._base import BaseModel
-from openai_kit.types.chat import (
-    CompletionUsage,
-)
+from openai_kit._lazy_types import lazy_module
 
 
-class CompletionChoiceLogprobs(BaseModel):
-    text_offset: Optional[List[int]] = None
-    token_logprobs: Optional[List[float]] = None
-    tokens: Optional[List[str]] = None
-    top_logprobs: Optional[List[Dict[str, float]]] = None
+def _build_CompletionChoiceLogprobs():
+    class CompletionChoiceLogprobs(BaseModel):
+        text_offset: Optional[List[int]] = None
+        token_logprobs: Optional[List[float]] = None
+        tokens: Optional[List[str]] = None
+        top_logprobs: Optional[List[Dict[str, float]]] = None
+    return CompletionChoiceLogprobs
 
 
-class CompletionChoice(BaseModel):
-    finish_reason: Optional[Union[Literal["stop", "length", "content_filter"], str]]
-    index: int
-    logprobs: Optional[CompletionChoiceLogprobs]
-    text: str
+def _build_CompletionChoice():
+    class CompletionChoice(BaseModel):
+        finish_reason: Optional[Union[Literal["stop", "length", "content_filter"], str]]
+        index: int
+        logprobs: Optional[CompletionChoiceLogprobs]
+        text: str
+    return CompletionChoice
 
 
-class Completion(BaseModel):
-    id: str
-    choices: List[CompletionChoice]
-    created: int
-    model: str
-    system_fingerprint: Optional[str] = None
-    object: Literal["text_completion"]
-    usage: Optional[CompletionUsage] = None
+def _build_Completion():
+    class Completion(BaseModel):
+        id: str
+        choices: List[CompletionChoice]
+        created: int
+        model: str
+        system_fingerprint: Optional[str] = None
+        object: Literal["text_completion"]
+        usage: Optional[CompletionUsage] = None
+    return Completion
+
+
+_DEFS = {
+    'CompletionChoiceLogprobs': (_build_CompletionChoiceLogprobs, (), ()),
+    'CompletionChoice': (_build_CompletionChoice, ('CompletionChoiceLogprobs',), ()),
+    'Completion': (_build_Completion, ('CompletionChoice', 'CompletionUsage'), ()),
+}
+_IMPORTS = {
+    'CompletionUsage': 'chat',
+}
+__all__ = ['Completion', 'CompletionChoice', 'CompletionChoiceLogprobs', 'CompletionUsage']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=False)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -2,87 +2,116 @@
 
 """Types of the `containers` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import List, Optional, Union
 
 from typing_extensions import Literal, Required, TypedDict
 from openai_kit.types._base import BaseModel
+from openai_kit._lazy_types import lazy_module
 
 
-class ContainerResourceExpiresAfter(BaseModel):
-    anchor: Optional[Literal["last_active_at"]] = None
-    minutes: Optional[int] = None
+def _build_ContainerResourceExpiresAfter():
+    class ContainerResourceExpiresAfter(BaseModel):
+        anchor: Optional[Literal["last_active_at"]] = None
+        minutes: Optional[int] = None
+    return ContainerResourceExpiresAfter
 
 
-class ContainerResourceNetworkPolicy(BaseModel):
-    type: Union[Literal["allowlist", "disabled"], str]
-    allowed_domains: Optional[List[str]] = None
+def _build_ContainerResourceNetworkPolicy():
+    class ContainerResourceNetworkPolicy(BaseModel):
+        type: Union[Literal["allowlist", "disabled"], str]
+        allowed_domains: Optional[List[str]] = None
+    return ContainerResourceNetworkPolicy
 
 
-class ContainerResource(BaseModel):
-    id: str
-    object: str
-    name: str
-    created_at: int
-    status: str
-    last_active_at: Optional[int] = None
-    expires_after: Optional[ContainerResourceExpiresAfter] = None
-    memory_limit: Optional[Union[Literal["1g", "4g", "16g", "64g"], str]] = None
-    network_policy: Optional[ContainerResourceNetworkPolicy] = None
+def _build_ContainerResource():
+    class ContainerResource(BaseModel):
+        id: str
+        object: str
+        name: str
+        created_at: int
+        status: str
+        last_active_at: Optional[int] = None
+        expires_after: Optional[ContainerResourceExpiresAfter] = None
+        memory_limit: Optional[Union[Literal["1g", "4g", "16g", "64g"], str]] = None
+        network_policy: Optional[ContainerResourceNetworkPolicy] = None
+    return ContainerResource
 
 
-class ContainerCreateResponse(ContainerResource):
-    """`ContainerResource` under the official SDK's name."""
+def _build_ContainerCreateResponse():
+    class ContainerCreateResponse(ContainerResource):
+        """`ContainerResource` under the official SDK's name."""
+    return ContainerCreateResponse
 
 
-class ContainerFileResource(BaseModel):
-    id: str
-    object: str
-    container_id: str
-    created_at: int
-    bytes: int
-    path: str
-    source: str
+def _build_ContainerFileResource():
+    class ContainerFileResource(BaseModel):
+        id: str
+        object: str
+        container_id: str
+        created_at: int
+        bytes: int
+        path: str
+        source: str
+    return ContainerFileResource
 
 
-class ContainerListResponse(ContainerResource):
-    """`ContainerResource` under the official SDK's name."""
+def _build_ContainerListResponse():
+    class ContainerListResponse(ContainerResource):
+        """`ContainerResource` under the official SDK's name."""
+    return ContainerListResponse
 
 
-class ContainerRetrieveResponse(ContainerResource):
-    """`ContainerResource` under the official SDK's name."""
+def _build_ContainerRetrieveResponse():
+    class ContainerRetrieveResponse(ContainerResource):
+        """`ContainerResource` under the official SDK's name."""
+    return ContainerRetrieveResponse
 
 
-class CreateContainerBodyExpiresAfterParam(TypedDict, total=False):
-    anchor: Required[Literal["last_active_at"]]
-    minutes: Required[int]
+def _build_CreateContainerBodyExpiresAfterParam():
+    class CreateContainerBodyExpiresAfterParam(TypedDict, total=False):
+        anchor: Required[Literal["last_active_at"]]
+        minutes: Required[int]
+    return CreateContainerBodyExpiresAfterParam
 
 
-class FileCreateResponse(ContainerFileResource):
-    """`ContainerFileResource` under the official SDK's name."""
+def _build_FileCreateResponse():
+    class FileCreateResponse(ContainerFileResource):
+        """`ContainerFileResource` under the official SDK's name."""
+    return FileCreateResponse
 
 
-class FileListResponse(ContainerFileResource):
-    """`ContainerFileResource` under the official SDK's name."""
+def _build_FileListResponse():
+    class FileListResponse(ContainerFileResource):
+        """`ContainerFileResource` under the official SDK's name."""
+    return FileListResponse
 
 
-class FileRetrieveResponse(ContainerFileResource):
-    """`ContainerFileResource` under the official SDK's name."""
+def _build_FileRetrieveResponse():
+    class FileRetrieveResponse(ContainerFileResource):
+        """`ContainerFileResource` under the official SDK's name."""
+    return FileRetrieveResponse
+
+
+_DEFS = {
+    'ContainerResourceExpiresAfter': (_build_ContainerResourceExpiresAfter, (), ()),
+    'ContainerResourceNetworkPolicy': (_build_ContainerResourceNetworkPolicy, (), ()),
+    'ContainerResource': (_build_ContainerResource, ('ContainerResourceExpiresAfter', 'ContainerResourceNetworkPolicy'), ()),
+    'ContainerCreateResponse': (_build_ContainerCreateResponse, ('ContainerResource',), ()),
+    'ContainerFileResource': (_build_ContainerFileResource, (), ()),
+    'ContainerListResponse': (_build_ContainerListResponse, ('ContainerResource',), ()),
+    'ContainerRetrieveResponse': (_build_ContainerRetrieveResponse, ('ContainerResource',), ()),
+    'CreateContainerBodyExpiresAfterParam': (_build_CreateContainerBodyExpiresAfterParam, (), ()),
+    'FileCreateResponse': (_build_FileCreateResponse, ('ContainerFileResource',), ()),
+    'FileListResponse': (_build_FileListResponse, ('ContainerFileResource',), ()),
+    'FileRetrieveResponse': (_build_FileRetrieveResponse, ('ContainerFileResource',), ()),
+}
+_IMPORTS = {
+}
+__all__ = ['ContainerCreateResponse', 'ContainerFileResource', 'ContainerListResponse', 'ContainerResource', 'ContainerResourceExpiresAfter', 'ContainerResourceNetworkPolicy', 'ContainerRetrieveResponse', 'CreateContainerBodyExpiresAfterParam', 'FileCreateResponse', 'FileListResponse', 'FileRetrieveResponse']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=True)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules
 __path__: list[str] = []
-
-
-# the official SDK's names of this module that live elsewhere here
-import typing as _typing
-
-if _typing.TYPE_CHECKING:
-    from openai_kit.types import (
-        FileCreateParams as FileCreateParams,
-    )
-else:
-
-    def __getattr__(name: str) -> _typing.Any:
-        from openai_kit._official_modules import lookup
-
-        return lookup(__name__, name)

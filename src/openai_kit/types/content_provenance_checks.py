@@ -2,46 +2,78 @@
 
 """Types of the `content_provenance_checks` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import List, Optional, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, TypeAlias
 from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit._lazy_types import lazy_module
 
 
-C2PAValidationStateApi: TypeAlias = Union[Literal["trusted", "valid", "invalid", "not_present"], str]
+def _build_C2PAValidationStateApi():
+    C2PAValidationStateApi: TypeAlias = Union[Literal["trusted", "valid", "invalid", "not_present"], str]
+    return C2PAValidationStateApi
 
 
-ProvenanceCheckObject: TypeAlias = Literal["content_provenance_check"]
+def _build_ProvenanceCheckObject():
+    ProvenanceCheckObject: TypeAlias = Literal["content_provenance_check"]
+    return ProvenanceCheckObject
 
 
-ProvenanceDetectionResultApi: TypeAlias = Union[Literal["detected", "not_detected"], str]
+def _build_ProvenanceDetectionResultApi():
+    ProvenanceDetectionResultApi: TypeAlias = Union[Literal["detected", "not_detected"], str]
+    return ProvenanceDetectionResultApi
 
 
-class C2PAProvenanceResult(BaseModel):
-    type: Literal["c2pa"]
-    outcome: ProvenanceDetectionResultApi
-    validation_state: C2PAValidationStateApi
-    issuer: Optional[str]
-    model: Optional[str]
-    generated_at: Optional[str]
+def _build_C2PAProvenanceResult():
+    class C2PAProvenanceResult(BaseModel):
+        type: Literal["c2pa"]
+        outcome: ProvenanceDetectionResultApi
+        validation_state: C2PAValidationStateApi
+        issuer: Optional[str]
+        model: Optional[str]
+        generated_at: Optional[str]
+    return C2PAProvenanceResult
 
 
-class SynthIDProvenanceResult(BaseModel):
-    type: Literal["synthid"]
-    outcome: ProvenanceDetectionResultApi
-    model: Optional[str]
-    generated_at: Optional[str]
+def _build_SynthIDProvenanceResult():
+    class SynthIDProvenanceResult(BaseModel):
+        type: Literal["synthid"]
+        outcome: ProvenanceDetectionResultApi
+        model: Optional[str]
+        generated_at: Optional[str]
+    return SynthIDProvenanceResult
 
 
-class ProvenanceResource(BaseModel):
-    object: ProvenanceCheckObject
-    created_at: int
-    results: List[Annotated[Union[Annotated[Union[C2PAProvenanceResult, SynthIDProvenanceResult], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+def _build_ProvenanceResource():
+    class ProvenanceResource(BaseModel):
+        object: ProvenanceCheckObject
+        created_at: int
+        results: List[Annotated[Union[Annotated[Union[C2PAProvenanceResult, SynthIDProvenanceResult], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+    return ProvenanceResource
 
 
-class ContentProvenanceCheck(ProvenanceResource):
-    """`ProvenanceResource` under the official SDK's name."""
+def _build_ContentProvenanceCheck():
+    class ContentProvenanceCheck(ProvenanceResource):
+        """`ProvenanceResource` under the official SDK's name."""
+    return ContentProvenanceCheck
+
+
+_DEFS = {
+    'C2PAValidationStateApi': (_build_C2PAValidationStateApi, (), ()),
+    'ProvenanceCheckObject': (_build_ProvenanceCheckObject, (), ()),
+    'ProvenanceDetectionResultApi': (_build_ProvenanceDetectionResultApi, (), ()),
+    'C2PAProvenanceResult': (_build_C2PAProvenanceResult, ('ProvenanceDetectionResultApi', 'C2PAValidationStateApi'), ()),
+    'SynthIDProvenanceResult': (_build_SynthIDProvenanceResult, ('ProvenanceDetectionResultApi',), ()),
+    'ProvenanceResource': (_build_ProvenanceResource, ('ProvenanceCheckObject', 'C2PAProvenanceResult', 'SynthIDProvenanceResult'), ()),
+    'ContentProvenanceCheck': (_build_ContentProvenanceCheck, ('ProvenanceResource',), ()),
+}
+_IMPORTS = {
+}
+__all__ = ['C2PAProvenanceResult', 'C2PAValidationStateApi', 'ContentProvenanceCheck', 'ProvenanceCheckObject', 'ProvenanceDetectionResultApi', 'ProvenanceResource', 'SynthIDProvenanceResult']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=False)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

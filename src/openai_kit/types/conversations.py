@@ -2,107 +2,113 @@
 
 """Types of the `conversations` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import Any, List, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, TypeAlias
 from openai_kit.types._base import BaseModel, UnknownObject
-from openai_kit.types.responses import (
-    AdditionalTools,
-    ApplyPatchToolCall,
-    ApplyPatchToolCallOutput,
-    CodeInterpreterToolCall,
-    CompactionBody,
-    ComputerToolCall,
-    ComputerToolCallOutputResource,
-    CustomToolCall,
-    CustomToolCallOutput,
-    FileSearchToolCall,
-    FunctionShellCall,
-    FunctionShellCallOutput,
-    FunctionToolCallOutputResource,
-    FunctionToolCallResource,
-    ImageGenToolCall,
-    LocalShellToolCall,
-    LocalShellToolCallOutput,
-    MCPApprovalRequest,
-    MCPApprovalResponseResource,
-    MCPListTools,
-    MCPToolCall,
-    Message,
-    Program,
-    ProgramOutput,
-    ReasoningItem,
-    ToolSearchCall,
-    ToolSearchOutput,
-    WebSearchToolCall,
-)
+from openai_kit._lazy_types import lazy_module
 
 
-ConversationItem: TypeAlias = Annotated[Union[Annotated[Union[Message, FunctionToolCallResource, FunctionToolCallOutputResource, FileSearchToolCall, WebSearchToolCall, ImageGenToolCall, ComputerToolCall, ComputerToolCallOutputResource, ToolSearchCall, ToolSearchOutput, AdditionalTools, ReasoningItem, Program, ProgramOutput, CompactionBody, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCall, FunctionShellCallOutput, ApplyPatchToolCall, ApplyPatchToolCallOutput, MCPListTools, MCPApprovalRequest, MCPApprovalResponseResource, MCPToolCall, CustomToolCall, CustomToolCallOutput], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_ConversationItem():
+    ConversationItem: TypeAlias = Annotated[Union[Annotated[Union[Message, FunctionToolCallResource, FunctionToolCallOutputResource, FileSearchToolCall, WebSearchToolCall, ImageGenToolCall, ComputerToolCall, ComputerToolCallOutputResource, ToolSearchCall, ToolSearchOutput, AdditionalTools, ReasoningItem, Program, ProgramOutput, CompactionBody, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCall, FunctionShellCallOutput, ApplyPatchToolCall, ApplyPatchToolCallOutput, MCPListTools, MCPApprovalRequest, MCPApprovalResponseResource, MCPToolCall, CustomToolCall, CustomToolCallOutput], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return ConversationItem
 
 
-class ConversationItemList(BaseModel):
-    object: Literal["list"]
-    data: List[ConversationItem]
-    has_more: bool
-    first_id: str
-    last_id: str
+def _build_ConversationItemList():
+    class ConversationItemList(BaseModel):
+        object: Literal["list"]
+        data: List[ConversationItem]
+        has_more: bool
+        first_id: str
+        last_id: str
+    return ConversationItemList
 
 
-ResponseItemList: TypeAlias = ConversationItemList
+def _build_ResponseItemList():
+    ResponseItemList: TypeAlias = ConversationItemList
+    return ResponseItemList
 
 
-SkillList: TypeAlias = ConversationItemList
+def _build_SkillList():
+    SkillList: TypeAlias = ConversationItemList
+    return SkillList
 
 
-class ConversationResource(BaseModel):
-    id: str
-    object: Literal["conversation"]
-    metadata: Any
-    created_at: int
+def _build_ConversationResource():
+    class ConversationResource(BaseModel):
+        id: str
+        object: Literal["conversation"]
+        metadata: Any
+        created_at: int
+    return ConversationResource
 
 
-class Conversation(ConversationResource):
-    """`ConversationResource` under the official SDK's name."""
+def _build_Conversation():
+    class Conversation(ConversationResource):
+        """`ConversationResource` under the official SDK's name."""
+    return Conversation
 
 
-class DeletedConversationResource(BaseModel):
-    object: Literal["conversation.deleted"]
-    deleted: bool
-    id: str
+def _build_DeletedConversationResource():
+    class DeletedConversationResource(BaseModel):
+        object: Literal["conversation.deleted"]
+        deleted: bool
+        id: str
+    return DeletedConversationResource
 
 
-class ConversationDeletedResource(DeletedConversationResource):
-    """`DeletedConversationResource` under the official SDK's name."""
+def _build_ConversationDeletedResource():
+    class ConversationDeletedResource(DeletedConversationResource):
+        """`DeletedConversationResource` under the official SDK's name."""
+    return ConversationDeletedResource
+
+
+_DEFS = {
+    'ConversationItem': (_build_ConversationItem, ('Message', 'FunctionToolCallResource', 'FunctionToolCallOutputResource', 'FileSearchToolCall', 'WebSearchToolCall', 'ImageGenToolCall', 'ComputerToolCall', 'ComputerToolCallOutputResource', 'ToolSearchCall', 'ToolSearchOutput', 'AdditionalTools', 'ReasoningItem', 'Program', 'ProgramOutput', 'CompactionBody', 'CodeInterpreterToolCall', 'LocalShellToolCall', 'LocalShellToolCallOutput', 'FunctionShellCall', 'FunctionShellCallOutput', 'ApplyPatchToolCall', 'ApplyPatchToolCallOutput', 'MCPListTools', 'MCPApprovalRequest', 'MCPApprovalResponseResource', 'MCPToolCall', 'CustomToolCall', 'CustomToolCallOutput'), ()),
+    'ConversationItemList': (_build_ConversationItemList, ('ConversationItem',), ()),
+    'ResponseItemList': (_build_ResponseItemList, ('ConversationItemList',), ()),
+    'SkillList': (_build_SkillList, ('ConversationItemList',), ()),
+    'ConversationResource': (_build_ConversationResource, (), ()),
+    'Conversation': (_build_Conversation, ('ConversationResource',), ()),
+    'DeletedConversationResource': (_build_DeletedConversationResource, (), ()),
+    'ConversationDeletedResource': (_build_ConversationDeletedResource, ('DeletedConversationResource',), ()),
+}
+_IMPORTS = {
+    'AdditionalTools': 'responses',
+    'ApplyPatchToolCall': 'responses',
+    'ApplyPatchToolCallOutput': 'responses',
+    'CodeInterpreterToolCall': 'responses',
+    'CompactionBody': 'responses',
+    'ComputerToolCall': 'responses',
+    'ComputerToolCallOutputResource': 'responses',
+    'CustomToolCall': 'responses',
+    'CustomToolCallOutput': 'responses',
+    'FileSearchToolCall': 'responses',
+    'FunctionShellCall': 'responses',
+    'FunctionShellCallOutput': 'responses',
+    'FunctionToolCallOutputResource': 'responses',
+    'FunctionToolCallResource': 'responses',
+    'ImageGenToolCall': 'responses',
+    'LocalShellToolCall': 'responses',
+    'LocalShellToolCallOutput': 'responses',
+    'MCPApprovalRequest': 'responses',
+    'MCPApprovalResponseResource': 'responses',
+    'MCPListTools': 'responses',
+    'MCPToolCall': 'responses',
+    'Message': 'responses',
+    'Program': 'responses',
+    'ProgramOutput': 'responses',
+    'ReasoningItem': 'responses',
+    'ToolSearchCall': 'responses',
+    'ToolSearchOutput': 'responses',
+    'WebSearchToolCall': 'responses',
+}
+__all__ = ['AdditionalTools', 'ApplyPatchToolCall', 'ApplyPatchToolCallOutput', 'CodeInterpreterToolCall', 'CompactionBody', 'ComputerToolCall', 'ComputerToolCallOutputResource', 'Conversation', 'ConversationDeletedResource', 'ConversationItem', 'ConversationItemList', 'ConversationResource', 'CustomToolCall', 'CustomToolCallOutput', 'DeletedConversationResource', 'FileSearchToolCall', 'FunctionShellCall', 'FunctionShellCallOutput', 'FunctionToolCallOutputResource', 'FunctionToolCallResource', 'ImageGenToolCall', 'LocalShellToolCall', 'LocalShellToolCallOutput', 'MCPApprovalRequest', 'MCPApprovalResponseResource', 'MCPListTools', 'MCPToolCall', 'Message', 'Program', 'ProgramOutput', 'ReasoningItem', 'ResponseItemList', 'SkillList', 'ToolSearchCall', 'ToolSearchOutput', 'WebSearchToolCall']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=True)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules
 __path__: list[str] = []
-
-
-# the official SDK's names of this module that live elsewhere here
-import typing as _typing
-
-if _typing.TYPE_CHECKING:
-    from openai_kit.types import (
-        ComputerScreenshotContent as ComputerScreenshotContent,
-        InputFileContent as InputFileContent,
-        InputFileContentParam as InputFileContentParam,
-        InputImageContent as InputImageContent,
-        InputImageContentParam as InputImageContentParam,
-        InputTextContent as InputTextContent,
-        InputTextContentParam as InputTextContentParam,
-        OutputTextContent as OutputTextContent,
-        OutputTextContentParam as OutputTextContentParam,
-        RefusalContent as RefusalContent,
-        RefusalContentParam as RefusalContentParam,
-        SummaryTextContent as SummaryTextContent,
-        TextContent as TextContent,
-    )
-else:
-
-    def __getattr__(name: str) -> _typing.Any:
-        from openai_kit._official_modules import lookup
-
-        return lookup(__name__, name)

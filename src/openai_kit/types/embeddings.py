@@ -2,28 +2,48 @@
 
 """Types of the `embeddings` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import List, Union
 
 from typing_extensions import Literal
 from openai_kit.types._base import BaseModel
+from openai_kit._lazy_types import lazy_module
 
 
-class Embedding(BaseModel):
-    index: int
-    embedding: Union[List[float], str]
-    object: Literal["embedding"]
+def _build_Embedding():
+    class Embedding(BaseModel):
+        index: int
+        embedding: Union[List[float], str]
+        object: Literal["embedding"]
+    return Embedding
 
 
-class CreateEmbeddingResponseUsage(BaseModel):
-    prompt_tokens: int
-    total_tokens: int
+def _build_CreateEmbeddingResponseUsage():
+    class CreateEmbeddingResponseUsage(BaseModel):
+        prompt_tokens: int
+        total_tokens: int
+    return CreateEmbeddingResponseUsage
 
 
-class CreateEmbeddingResponse(BaseModel):
-    data: List[Embedding]
-    model: str
-    object: Literal["list"]
-    usage: CreateEmbeddingResponseUsage
+def _build_CreateEmbeddingResponse():
+    class CreateEmbeddingResponse(BaseModel):
+        data: List[Embedding]
+        model: str
+        object: Literal["list"]
+        usage: CreateEmbeddingResponseUsage
+    return CreateEmbeddingResponse
+
+
+_DEFS = {
+    'Embedding': (_build_Embedding, (), ()),
+    'CreateEmbeddingResponseUsage': (_build_CreateEmbeddingResponseUsage, (), ()),
+    'CreateEmbeddingResponse': (_build_CreateEmbeddingResponse, ('Embedding', 'CreateEmbeddingResponseUsage'), ()),
+}
+_IMPORTS = {
+}
+__all__ = ['CreateEmbeddingResponse', 'CreateEmbeddingResponseUsage', 'Embedding']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=False)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -2,574 +2,820 @@
 
 """Types of the `evals` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel, UnknownObject
-from openai_kit.types.chat import (
-    ChatCompletionTool,
-    ChatCompletionToolParam,
-)
-from openai_kit.types.graders import (
-    EvalItem,
-    EvalItemParam,
-)
-from openai_kit.types.responses import (
-    EasyInputMessage,
-    EasyInputMessageParam,
-    TextResponseFormatConfiguration,
-    TextResponseFormatConfigurationParam,
-    Tool,
-    ToolParam,
-)
-from openai_kit.types.shared import (
-    Metadata,
-    MetadataParam,
-    ReasoningEffort,
-    ReasoningEffortParam,
-    ResponseFormatJsonObject,
-    ResponseFormatJsonObjectParam,
-    ResponseFormatJsonSchema,
-    ResponseFormatJsonSchemaParam,
-    ResponseFormatText,
-    ResponseFormatTextParam,
-)
+from openai_kit._lazy_types import lazy_module
 
 
-class CreateEvalItemParamSimpleInputMessageParam(TypedDict, total=False):
-    role: Required[str]
-    content: Required[str]
+def _build_CreateEvalItemParamSimpleInputMessageParam():
+    class CreateEvalItemParamSimpleInputMessageParam(TypedDict, total=False):
+        role: Required[str]
+        content: Required[str]
+    return CreateEvalItemParamSimpleInputMessageParam
 
 
-CreateEvalItemParam: TypeAlias = Union[CreateEvalItemParamSimpleInputMessageParam, EvalItemParam]
+def _build_CreateEvalItemParam():
+    CreateEvalItemParam: TypeAlias = Union[CreateEvalItemParamSimpleInputMessageParam, EvalItemParam]
+    return CreateEvalItemParam
 
 
-class EvalJsonlFileContentSourceContent(BaseModel):
-    item: Dict[str, Any]
-    sample: Optional[Dict[str, Any]] = None
+def _build_EvalJsonlFileContentSourceContent():
+    class EvalJsonlFileContentSourceContent(BaseModel):
+        item: Dict[str, Any]
+        sample: Optional[Dict[str, Any]] = None
+    return EvalJsonlFileContentSourceContent
 
 
-class EvalJsonlFileContentSource(BaseModel):
-    type: Literal["file_content"]
-    content: List[EvalJsonlFileContentSourceContent]
+def _build_EvalJsonlFileContentSource():
+    class EvalJsonlFileContentSource(BaseModel):
+        type: Literal["file_content"]
+        content: List[EvalJsonlFileContentSourceContent]
+    return EvalJsonlFileContentSource
 
 
-class EvalJsonlFileIdSource(BaseModel):
-    type: Literal["file_id"]
-    id: str
+def _build_EvalJsonlFileIdSource():
+    class EvalJsonlFileIdSource(BaseModel):
+        type: Literal["file_id"]
+        id: str
+    return EvalJsonlFileIdSource
 
 
-class CreateEvalJsonlRunDataSource(BaseModel):
-    type: Literal["jsonl"]
-    source: Annotated[Union[Annotated[Union[EvalJsonlFileContentSource, EvalJsonlFileIdSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_CreateEvalJsonlRunDataSource():
+    class CreateEvalJsonlRunDataSource(BaseModel):
+        type: Literal["jsonl"]
+        source: Annotated[Union[Annotated[Union[EvalJsonlFileContentSource, EvalJsonlFileIdSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return CreateEvalJsonlRunDataSource
 
 
-CreateEvalJSONLRunDataSource: TypeAlias = CreateEvalJsonlRunDataSource
+def _build_CreateEvalJSONLRunDataSource():
+    CreateEvalJSONLRunDataSource: TypeAlias = CreateEvalJsonlRunDataSource
+    return CreateEvalJSONLRunDataSource
 
 
-class EvalJsonlFileContentSourceContentParam(TypedDict, total=False):
-    item: Required[Dict[str, object]]
-    sample: Dict[str, object]
+def _build_EvalJsonlFileContentSourceContentParam():
+    class EvalJsonlFileContentSourceContentParam(TypedDict, total=False):
+        item: Required[Dict[str, object]]
+        sample: Dict[str, object]
+    return EvalJsonlFileContentSourceContentParam
 
 
-class EvalJsonlFileContentSourceParam(TypedDict, total=False):
-    type: Required[Literal["file_content"]]
-    content: Required[Sequence[EvalJsonlFileContentSourceContentParam]]
+def _build_EvalJsonlFileContentSourceParam():
+    class EvalJsonlFileContentSourceParam(TypedDict, total=False):
+        type: Required[Literal["file_content"]]
+        content: Required[Sequence[EvalJsonlFileContentSourceContentParam]]
+    return EvalJsonlFileContentSourceParam
 
 
-class EvalJsonlFileIdSourceParam(TypedDict, total=False):
-    type: Required[Literal["file_id"]]
-    id: Required[str]
+def _build_EvalJsonlFileIdSourceParam():
+    class EvalJsonlFileIdSourceParam(TypedDict, total=False):
+        type: Required[Literal["file_id"]]
+        id: Required[str]
+    return EvalJsonlFileIdSourceParam
 
 
-class CreateEvalJsonlRunDataSourceParam(TypedDict, total=False):
-    type: Required[Literal["jsonl"]]
-    source: Required[Union[EvalJsonlFileContentSourceParam, EvalJsonlFileIdSourceParam]]
+def _build_CreateEvalJsonlRunDataSourceParam():
+    class CreateEvalJsonlRunDataSourceParam(TypedDict, total=False):
+        type: Required[Literal["jsonl"]]
+        source: Required[Union[EvalJsonlFileContentSourceParam, EvalJsonlFileIdSourceParam]]
+    return CreateEvalJsonlRunDataSourceParam
 
 
-CreateEvalJSONLRunDataSourceParam: TypeAlias = CreateEvalJsonlRunDataSourceParam
+def _build_CreateEvalJSONLRunDataSourceParam():
+    CreateEvalJSONLRunDataSourceParam: TypeAlias = CreateEvalJsonlRunDataSourceParam
+    return CreateEvalJSONLRunDataSourceParam
 
 
-class EvalApiError(BaseModel):
-    code: str
-    message: str
+def _build_EvalApiError():
+    class EvalApiError(BaseModel):
+        code: str
+        message: str
+    return EvalApiError
 
 
-EvalAPIError: TypeAlias = EvalApiError
+def _build_EvalAPIError():
+    EvalAPIError: TypeAlias = EvalApiError
+    return EvalAPIError
 
 
-class CreateEvalCompletionsRunDataSourceInputMessagesTemplate(BaseModel):
-    type: Literal["template"]
-    template: List[Union[EasyInputMessage, EvalItem]]
+def _build_CreateEvalCompletionsRunDataSourceInputMessagesTemplate():
+    class CreateEvalCompletionsRunDataSourceInputMessagesTemplate(BaseModel):
+        type: Literal["template"]
+        template: List[Union[EasyInputMessage, EvalItem]]
+    return CreateEvalCompletionsRunDataSourceInputMessagesTemplate
 
 
-class CreateEvalCompletionsRunDataSourceInputMessagesItemReference(BaseModel):
-    type: Literal["item_reference"]
-    item_reference: str
-
-
-class CreateEvalCompletionsRunDataSourceSamplingParams(BaseModel):
-    reasoning_effort: Optional[ReasoningEffort] = None
-    temperature: Optional[float] = None
-    max_completion_tokens: Optional[int] = None
-    top_p: Optional[float] = None
-    seed: Optional[int] = None
-    response_format: Optional[Annotated[Union[Annotated[Union[ResponseFormatText, ResponseFormatJsonSchema, ResponseFormatJsonObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-    tools: Optional[List[ChatCompletionTool]] = None
-
-
-class EvalStoredCompletionsSource(BaseModel):
-    type: Literal["stored_completions"]
-    metadata: Optional[Metadata] = None
-    model: Optional[str] = None
-    created_after: Optional[int] = None
-    created_before: Optional[int] = None
-    limit: Optional[int] = None
-
-
-class CreateEvalCompletionsRunDataSource(BaseModel):
-    type: Literal["completions"]
-    input_messages: Optional[Annotated[Union[Annotated[Union[CreateEvalCompletionsRunDataSourceInputMessagesTemplate, CreateEvalCompletionsRunDataSourceInputMessagesItemReference], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-    sampling_params: Optional[CreateEvalCompletionsRunDataSourceSamplingParams] = None
-    model: Optional[str] = None
-    source: Annotated[Union[Annotated[Union[EvalJsonlFileContentSource, EvalJsonlFileIdSource, EvalStoredCompletionsSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-class CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceParam(TypedDict, total=False):
-    type: Required[Literal["item_reference"]]
-    item_reference: Required[str]
-
-
-class CreateEvalCompletionsRunDataSourceInputMessagesTemplateParam(TypedDict, total=False):
-    type: Required[Literal["template"]]
-    template: Required[Sequence[Union[EasyInputMessageParam, EvalItemParam]]]
-
-
-class CreateEvalCompletionsRunDataSourceSamplingParamsParam(TypedDict, total=False):
-    reasoning_effort: ReasoningEffortParam
-    temperature: float
-    max_completion_tokens: int
-    top_p: float
-    seed: int
-    response_format: Union[ResponseFormatTextParam, ResponseFormatJsonSchemaParam, ResponseFormatJsonObjectParam]
-    tools: Sequence[ChatCompletionToolParam]
-
-
-class EvalStoredCompletionsSourceParam(TypedDict, total=False):
-    type: Required[Literal["stored_completions"]]
-    metadata: MetadataParam
-    model: Optional[str]
-    created_after: Optional[int]
-    created_before: Optional[int]
-    limit: Optional[int]
-
-
-class CreateEvalCompletionsRunDataSourceParam(TypedDict, total=False):
-    type: Required[Literal["completions"]]
-    input_messages: Union[CreateEvalCompletionsRunDataSourceInputMessagesTemplateParam, CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceParam]
-    sampling_params: CreateEvalCompletionsRunDataSourceSamplingParamsParam
-    model: str
-    source: Required[Union[EvalJsonlFileContentSourceParam, EvalJsonlFileIdSourceParam, EvalStoredCompletionsSourceParam]]
-
-
-class CreateEvalCustomDataSourceConfigParam(TypedDict, total=False):
-    type: Required[Literal["custom"]]
-    item_schema: Required[Dict[str, object]]
-    include_sample_schema: bool
-
-
-class CreateEvalLabelModelGraderParam(TypedDict, total=False):
-    type: Required[Literal["label_model"]]
-    name: Required[str]
-    model: Required[str]
-    input: Required[Sequence[CreateEvalItemParam]]
-    labels: Required[Sequence[str]]
-    passing_labels: Required[Sequence[str]]
-
-
-class CreateEvalLogsDataSourceConfigParam(TypedDict, total=False):
-    type: Required[Literal["logs"]]
-    metadata: Dict[str, object]
-
-
-class CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessage(BaseModel):
-    role: str
-    content: str
-
-
-class CreateEvalResponsesRunDataSourceInputMessagesTemplate(BaseModel):
-    type: Literal["template"]
-    template: List[Union[CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessage, EvalItem]]
-
-
-class CreateEvalResponsesRunDataSourceInputMessagesItemReference(BaseModel):
-    type: Literal["item_reference"]
-    item_reference: str
-
-
-class CreateEvalResponsesRunDataSourceSamplingParamsText(BaseModel):
-    format: Optional[TextResponseFormatConfiguration] = None
-
-
-class CreateEvalResponsesRunDataSourceSamplingParams(BaseModel):
-    reasoning_effort: Optional[ReasoningEffort] = None
-    temperature: Optional[float] = None
-    max_completion_tokens: Optional[int] = None
-    top_p: Optional[float] = None
-    seed: Optional[int] = None
-    tools: Optional[List[Tool]] = None
-    text: Optional[CreateEvalResponsesRunDataSourceSamplingParamsText] = None
-
-
-class EvalResponsesSource(BaseModel):
-    type: Literal["responses"]
-    metadata: Optional[Dict[str, Any]] = None
-    model: Optional[str] = None
-    instructions_search: Optional[str] = None
-    created_after: Optional[int] = None
-    created_before: Optional[int] = None
-    reasoning_effort: Optional[ReasoningEffort] = None
-    temperature: Optional[float] = None
-    top_p: Optional[float] = None
-    users: Optional[List[str]] = None
-    tools: Optional[List[str]] = None
-
-
-class CreateEvalResponsesRunDataSource(BaseModel):
-    type: Literal["responses"]
-    input_messages: Optional[Annotated[Union[Annotated[Union[CreateEvalResponsesRunDataSourceInputMessagesTemplate, CreateEvalResponsesRunDataSourceInputMessagesItemReference], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-    sampling_params: Optional[CreateEvalResponsesRunDataSourceSamplingParams] = None
-    model: Optional[str] = None
-    source: Annotated[Union[Annotated[Union[EvalJsonlFileContentSource, EvalJsonlFileIdSource, EvalResponsesSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-class CreateEvalResponsesRunDataSourceInputMessagesItemReferenceParam(TypedDict, total=False):
-    type: Required[Literal["item_reference"]]
-    item_reference: Required[str]
-
-
-class CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessageParam(TypedDict, total=False):
-    role: Required[str]
-    content: Required[str]
-
-
-class CreateEvalResponsesRunDataSourceInputMessagesTemplateParam(TypedDict, total=False):
-    type: Required[Literal["template"]]
-    template: Required[Sequence[Union[CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessageParam, EvalItemParam]]]
-
-
-class CreateEvalResponsesRunDataSourceSamplingParamsTextParam(TypedDict, total=False):
-    format: TextResponseFormatConfigurationParam
-
-
-class CreateEvalResponsesRunDataSourceSamplingParamsParam(TypedDict, total=False):
-    reasoning_effort: ReasoningEffortParam
-    temperature: float
-    max_completion_tokens: int
-    top_p: float
-    seed: int
-    tools: Sequence[ToolParam]
-    text: CreateEvalResponsesRunDataSourceSamplingParamsTextParam
-
-
-class EvalResponsesSourceParam(TypedDict, total=False):
-    type: Required[Literal["responses"]]
-    metadata: Optional[Dict[str, object]]
-    model: Optional[str]
-    instructions_search: Optional[str]
-    created_after: Optional[int]
-    created_before: Optional[int]
-    reasoning_effort: Optional[ReasoningEffortParam]
-    temperature: Optional[float]
-    top_p: Optional[float]
-    users: Optional[Sequence[str]]
-    tools: Optional[Sequence[str]]
-
-
-class CreateEvalResponsesRunDataSourceParam(TypedDict, total=False):
-    type: Required[Literal["responses"]]
-    input_messages: Union[CreateEvalResponsesRunDataSourceInputMessagesTemplateParam, CreateEvalResponsesRunDataSourceInputMessagesItemReferenceParam]
-    sampling_params: CreateEvalResponsesRunDataSourceSamplingParamsParam
-    model: str
-    source: Required[Union[EvalJsonlFileContentSourceParam, EvalJsonlFileIdSourceParam, EvalResponsesSourceParam]]
-
-
-class CreateEvalStoredCompletionsDataSourceConfigParam(TypedDict, total=False):
-    type: Required[Literal["stored_completions"]]
-    metadata: Dict[str, object]
-
-
-class EvalCustomDataSourceConfig(BaseModel):
-    type: Literal["custom"]
-    schema_: Dict[str, Any] = Field(alias="schema")
-
-
-class EvalLogsDataSourceConfig(BaseModel):
-    type: Literal["logs"]
-    metadata: Optional[Metadata] = None
-    schema_: Dict[str, Any] = Field(alias="schema")
-
-
-class EvalStoredCompletionsDataSourceConfig(BaseModel):
-    type: Literal["stored_completions"]
-    metadata: Optional[Metadata] = None
-    schema_: Dict[str, Any] = Field(alias="schema")
-
-
-class EvalGraderLabelModel(BaseModel):
-    type: Literal["label_model"]
-    name: str
-    model: str
-    input: List[EvalItem]
-    labels: List[str]
-    passing_labels: List[str]
-
-
-class EvalGraderStringCheck(BaseModel):
-    type: Literal["string_check"]
-    name: str
-    input: str
-    reference: str
-    operation: Union[Literal["eq", "ne", "like", "ilike"], str]
-
-
-class EvalGraderTextSimilarity(BaseModel):
-    type: Literal["text_similarity"]
-    name: str
-    input: str
-    reference: str
-    evaluation_metric: Union[Literal["cosine", "fuzzy_match", "bleu", "gleu", "meteor", "rouge_1", "rouge_2", "rouge_3", "rouge_4", "rouge_5", "rouge_l"], str]
-    pass_threshold: float
-
-
-class EvalGraderPython(BaseModel):
-    type: Literal["python"]
-    name: str
-    source: str
-    image_tag: Optional[str] = None
-    pass_threshold: Optional[float] = None
-
-
-class EvalGraderScoreModelSamplingParams(BaseModel):
-    seed: Optional[int] = None
-    top_p: Optional[float] = None
-    temperature: Optional[float] = None
-    max_completions_tokens: Optional[int] = None
-    reasoning_effort: Optional[ReasoningEffort] = None
-
-
-class EvalGraderScoreModel(BaseModel):
-    type: Literal["score_model"]
-    name: str
-    model: str
-    sampling_params: Optional[EvalGraderScoreModelSamplingParams] = None
-    input: List[EvalItem]
-    range: Optional[List[float]] = None
-    pass_threshold: Optional[float] = None
-
-
-class Eval(BaseModel):
-    object: Literal["eval"]
-    id: str
-    name: str
-    data_source_config: Annotated[Union[Annotated[Union[EvalCustomDataSourceConfig, EvalLogsDataSourceConfig, EvalStoredCompletionsDataSourceConfig], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-    testing_criteria: List[Annotated[Union[Annotated[Union[EvalGraderLabelModel, EvalGraderStringCheck, EvalGraderTextSimilarity, EvalGraderPython, EvalGraderScoreModel], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
-    created_at: int
-    metadata: Metadata
-
-
-class EvalCreateResponse(Eval):
-    """`Eval` under the official SDK's name."""
-
-
-class EvalsDeleteResponse(BaseModel):
-    object: str
-    deleted: bool
-    eval_id: str
-
-
-class EvalDeleteResponse(EvalsDeleteResponse):
-    """`EvalsDeleteResponse` under the official SDK's name."""
-
-
-class EvalGraderPythonParam(TypedDict, total=False):
-    type: Required[Literal["python"]]
-    name: Required[str]
-    source: Required[str]
-    image_tag: str
-    pass_threshold: float
-
-
-class EvalGraderScoreModelSamplingParamsParam(TypedDict, total=False):
-    seed: Optional[int]
-    top_p: Optional[float]
-    temperature: Optional[float]
-    max_completions_tokens: Optional[int]
-    reasoning_effort: ReasoningEffortParam
-
-
-class EvalGraderScoreModelParam(TypedDict, total=False):
-    type: Required[Literal["score_model"]]
-    name: Required[str]
-    model: Required[str]
-    sampling_params: EvalGraderScoreModelSamplingParamsParam
-    input: Required[Sequence[EvalItemParam]]
-    range: Sequence[float]
-    pass_threshold: float
-
-
-class EvalGraderStringCheckParam(TypedDict, total=False):
-    type: Required[Literal["string_check"]]
-    name: Required[str]
-    input: Required[str]
-    reference: Required[str]
-    operation: Required[Literal["eq", "ne", "like", "ilike"]]
-
-
-class EvalGraderTextSimilarityParam(TypedDict, total=False):
-    type: Required[Literal["text_similarity"]]
-    name: Required[str]
-    input: Required[str]
-    reference: Required[str]
-    evaluation_metric: Required[Literal["cosine", "fuzzy_match", "bleu", "gleu", "meteor", "rouge_1", "rouge_2", "rouge_3", "rouge_4", "rouge_5", "rouge_l"]]
-    pass_threshold: Required[float]
-
-
-class EvalListResponse(Eval):
-    """`Eval` under the official SDK's name."""
-
-
-class EvalRetrieveResponse(Eval):
-    """`Eval` under the official SDK's name."""
-
-
-class EvalRunResultCounts(BaseModel):
-    total: int
-    errored: int
-    failed: int
-    passed: int
-
-
-class EvalRunPerModelUsage(BaseModel):
-    model_name: str
-    invocation_count: int
-    prompt_tokens: int
-    completion_tokens: int
-    total_tokens: int
-    cached_tokens: int
-
-
-class EvalRunPerTestingCriteriaResult(BaseModel):
-    testing_criteria: str
-    passed: int
-    failed: int
-
-
-class EvalRun(BaseModel):
-    object: Literal["eval.run"]
-    id: str
-    eval_id: str
-    status: str
-    model: str
-    name: str
-    created_at: int
-    report_url: str
-    result_counts: EvalRunResultCounts
-    per_model_usage: List[EvalRunPerModelUsage]
-    per_testing_criteria_results: List[EvalRunPerTestingCriteriaResult]
-    data_source: Annotated[Union[Annotated[Union[CreateEvalJsonlRunDataSource, CreateEvalCompletionsRunDataSource, CreateEvalResponsesRunDataSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-    metadata: Metadata
-    error: EvalApiError
-
-
-class EvalRunOutputItemResult(BaseModel):
-    name: str
-    type: Optional[str] = None
-    score: float
-    passed: bool
-    sample: Optional[Dict[str, Any]] = None
-
-
-class EvalRunOutputItemSampleInput(BaseModel):
-    role: str
-    content: str
-
-
-class EvalRunOutputItemSampleOutput(BaseModel):
-    role: Optional[str] = None
-    content: Optional[str] = None
-
-
-class EvalRunOutputItemSampleUsage(BaseModel):
-    total_tokens: int
-    completion_tokens: int
-    prompt_tokens: int
-    cached_tokens: int
-
-
-class EvalRunOutputItemSample(BaseModel):
-    input: List[EvalRunOutputItemSampleInput]
-    output: List[EvalRunOutputItemSampleOutput]
-    finish_reason: str
-    model: str
-    usage: EvalRunOutputItemSampleUsage
-    error: EvalApiError
-    temperature: float
-    max_completion_tokens: int
-    top_p: float
-    seed: int
-
-
-class EvalRunOutputItem(BaseModel):
-    object: Literal["eval.run.output_item"]
-    id: str
-    run_id: str
-    eval_id: str
-    created_at: int
-    status: str
-    datasource_item_id: int
-    datasource_item: Dict[str, Any]
-    results: List[EvalRunOutputItemResult]
-    sample: EvalRunOutputItemSample
-
-
-class EvalUpdateResponse(Eval):
-    """`Eval` under the official SDK's name."""
-
-
-class EvalsRunsDeleteResponse(BaseModel):
-    object: Optional[str] = None
-    deleted: Optional[bool] = None
-    run_id: Optional[str] = None
-
-
-class OutputItemListResponse(EvalRunOutputItem):
-    """`EvalRunOutputItem` under the official SDK's name."""
-
-
-class OutputItemRetrieveResponse(EvalRunOutputItem):
-    """`EvalRunOutputItem` under the official SDK's name."""
-
-
-class RunCancelResponse(EvalRun):
-    """`EvalRun` under the official SDK's name."""
-
-
-class RunCreateResponse(EvalRun):
-    """`EvalRun` under the official SDK's name."""
-
-
-class RunDeleteResponse(EvalsRunsDeleteResponse):
-    """`EvalsRunsDeleteResponse` under the official SDK's name."""
-
-
-class RunListResponse(EvalRun):
-    """`EvalRun` under the official SDK's name."""
-
-
-class RunRetrieveResponse(EvalRun):
-    """`EvalRun` under the official SDK's name."""
+def _build_CreateEvalCompletionsRunDataSourceInputMessagesItemReference():
+    class CreateEvalCompletionsRunDataSourceInputMessagesItemReference(BaseModel):
+        type: Literal["item_reference"]
+        item_reference: str
+    return CreateEvalCompletionsRunDataSourceInputMessagesItemReference
+
+
+def _build_CreateEvalCompletionsRunDataSourceSamplingParams():
+    class CreateEvalCompletionsRunDataSourceSamplingParams(BaseModel):
+        reasoning_effort: Optional[ReasoningEffort] = None
+        temperature: Optional[float] = None
+        max_completion_tokens: Optional[int] = None
+        top_p: Optional[float] = None
+        seed: Optional[int] = None
+        response_format: Optional[Annotated[Union[Annotated[Union[ResponseFormatText, ResponseFormatJsonSchema, ResponseFormatJsonObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+        tools: Optional[List[ChatCompletionTool]] = None
+    return CreateEvalCompletionsRunDataSourceSamplingParams
+
+
+def _build_EvalStoredCompletionsSource():
+    class EvalStoredCompletionsSource(BaseModel):
+        type: Literal["stored_completions"]
+        metadata: Optional[Metadata] = None
+        model: Optional[str] = None
+        created_after: Optional[int] = None
+        created_before: Optional[int] = None
+        limit: Optional[int] = None
+    return EvalStoredCompletionsSource
+
+
+def _build_CreateEvalCompletionsRunDataSource():
+    class CreateEvalCompletionsRunDataSource(BaseModel):
+        type: Literal["completions"]
+        input_messages: Optional[Annotated[Union[Annotated[Union[CreateEvalCompletionsRunDataSourceInputMessagesTemplate, CreateEvalCompletionsRunDataSourceInputMessagesItemReference], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+        sampling_params: Optional[CreateEvalCompletionsRunDataSourceSamplingParams] = None
+        model: Optional[str] = None
+        source: Annotated[Union[Annotated[Union[EvalJsonlFileContentSource, EvalJsonlFileIdSource, EvalStoredCompletionsSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return CreateEvalCompletionsRunDataSource
+
+
+def _build_CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceParam():
+    class CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceParam(TypedDict, total=False):
+        type: Required[Literal["item_reference"]]
+        item_reference: Required[str]
+    return CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceParam
+
+
+def _build_CreateEvalCompletionsRunDataSourceInputMessagesTemplateParam():
+    class CreateEvalCompletionsRunDataSourceInputMessagesTemplateParam(TypedDict, total=False):
+        type: Required[Literal["template"]]
+        template: Required[Sequence[Union[EasyInputMessageParam, EvalItemParam]]]
+    return CreateEvalCompletionsRunDataSourceInputMessagesTemplateParam
+
+
+def _build_CreateEvalCompletionsRunDataSourceSamplingParamsParam():
+    class CreateEvalCompletionsRunDataSourceSamplingParamsParam(TypedDict, total=False):
+        reasoning_effort: ReasoningEffortParam
+        temperature: float
+        max_completion_tokens: int
+        top_p: float
+        seed: int
+        response_format: Union[ResponseFormatTextParam, ResponseFormatJsonSchemaParam, ResponseFormatJsonObjectParam]
+        tools: Sequence[ChatCompletionToolParam]
+    return CreateEvalCompletionsRunDataSourceSamplingParamsParam
+
+
+def _build_EvalStoredCompletionsSourceParam():
+    class EvalStoredCompletionsSourceParam(TypedDict, total=False):
+        type: Required[Literal["stored_completions"]]
+        metadata: MetadataParam
+        model: Optional[str]
+        created_after: Optional[int]
+        created_before: Optional[int]
+        limit: Optional[int]
+    return EvalStoredCompletionsSourceParam
+
+
+def _build_CreateEvalCompletionsRunDataSourceParam():
+    class CreateEvalCompletionsRunDataSourceParam(TypedDict, total=False):
+        type: Required[Literal["completions"]]
+        input_messages: Union[CreateEvalCompletionsRunDataSourceInputMessagesTemplateParam, CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceParam]
+        sampling_params: CreateEvalCompletionsRunDataSourceSamplingParamsParam
+        model: str
+        source: Required[Union[EvalJsonlFileContentSourceParam, EvalJsonlFileIdSourceParam, EvalStoredCompletionsSourceParam]]
+    return CreateEvalCompletionsRunDataSourceParam
+
+
+def _build_CreateEvalCustomDataSourceConfigParam():
+    class CreateEvalCustomDataSourceConfigParam(TypedDict, total=False):
+        type: Required[Literal["custom"]]
+        item_schema: Required[Dict[str, object]]
+        include_sample_schema: bool
+    return CreateEvalCustomDataSourceConfigParam
+
+
+def _build_CreateEvalLabelModelGraderParam():
+    class CreateEvalLabelModelGraderParam(TypedDict, total=False):
+        type: Required[Literal["label_model"]]
+        name: Required[str]
+        model: Required[str]
+        input: Required[Sequence[CreateEvalItemParam]]
+        labels: Required[Sequence[str]]
+        passing_labels: Required[Sequence[str]]
+    return CreateEvalLabelModelGraderParam
+
+
+def _build_CreateEvalLogsDataSourceConfigParam():
+    class CreateEvalLogsDataSourceConfigParam(TypedDict, total=False):
+        type: Required[Literal["logs"]]
+        metadata: Dict[str, object]
+    return CreateEvalLogsDataSourceConfigParam
+
+
+def _build_CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessage():
+    class CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessage(BaseModel):
+        role: str
+        content: str
+    return CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessage
+
+
+def _build_CreateEvalResponsesRunDataSourceInputMessagesTemplate():
+    class CreateEvalResponsesRunDataSourceInputMessagesTemplate(BaseModel):
+        type: Literal["template"]
+        template: List[Union[CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessage, EvalItem]]
+    return CreateEvalResponsesRunDataSourceInputMessagesTemplate
+
+
+def _build_CreateEvalResponsesRunDataSourceInputMessagesItemReference():
+    class CreateEvalResponsesRunDataSourceInputMessagesItemReference(BaseModel):
+        type: Literal["item_reference"]
+        item_reference: str
+    return CreateEvalResponsesRunDataSourceInputMessagesItemReference
+
+
+def _build_CreateEvalResponsesRunDataSourceSamplingParamsText():
+    class CreateEvalResponsesRunDataSourceSamplingParamsText(BaseModel):
+        format: Optional[TextResponseFormatConfiguration] = None
+    return CreateEvalResponsesRunDataSourceSamplingParamsText
+
+
+def _build_CreateEvalResponsesRunDataSourceSamplingParams():
+    class CreateEvalResponsesRunDataSourceSamplingParams(BaseModel):
+        reasoning_effort: Optional[ReasoningEffort] = None
+        temperature: Optional[float] = None
+        max_completion_tokens: Optional[int] = None
+        top_p: Optional[float] = None
+        seed: Optional[int] = None
+        tools: Optional[List[Tool]] = None
+        text: Optional[CreateEvalResponsesRunDataSourceSamplingParamsText] = None
+    return CreateEvalResponsesRunDataSourceSamplingParams
+
+
+def _build_EvalResponsesSource():
+    class EvalResponsesSource(BaseModel):
+        type: Literal["responses"]
+        metadata: Optional[Dict[str, Any]] = None
+        model: Optional[str] = None
+        instructions_search: Optional[str] = None
+        created_after: Optional[int] = None
+        created_before: Optional[int] = None
+        reasoning_effort: Optional[ReasoningEffort] = None
+        temperature: Optional[float] = None
+        top_p: Optional[float] = None
+        users: Optional[List[str]] = None
+        tools: Optional[List[str]] = None
+    return EvalResponsesSource
+
+
+def _build_CreateEvalResponsesRunDataSource():
+    class CreateEvalResponsesRunDataSource(BaseModel):
+        type: Literal["responses"]
+        input_messages: Optional[Annotated[Union[Annotated[Union[CreateEvalResponsesRunDataSourceInputMessagesTemplate, CreateEvalResponsesRunDataSourceInputMessagesItemReference], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+        sampling_params: Optional[CreateEvalResponsesRunDataSourceSamplingParams] = None
+        model: Optional[str] = None
+        source: Annotated[Union[Annotated[Union[EvalJsonlFileContentSource, EvalJsonlFileIdSource, EvalResponsesSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return CreateEvalResponsesRunDataSource
+
+
+def _build_CreateEvalResponsesRunDataSourceInputMessagesItemReferenceParam():
+    class CreateEvalResponsesRunDataSourceInputMessagesItemReferenceParam(TypedDict, total=False):
+        type: Required[Literal["item_reference"]]
+        item_reference: Required[str]
+    return CreateEvalResponsesRunDataSourceInputMessagesItemReferenceParam
+
+
+def _build_CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessageParam():
+    class CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessageParam(TypedDict, total=False):
+        role: Required[str]
+        content: Required[str]
+    return CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessageParam
+
+
+def _build_CreateEvalResponsesRunDataSourceInputMessagesTemplateParam():
+    class CreateEvalResponsesRunDataSourceInputMessagesTemplateParam(TypedDict, total=False):
+        type: Required[Literal["template"]]
+        template: Required[Sequence[Union[CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessageParam, EvalItemParam]]]
+    return CreateEvalResponsesRunDataSourceInputMessagesTemplateParam
+
+
+def _build_CreateEvalResponsesRunDataSourceSamplingParamsTextParam():
+    class CreateEvalResponsesRunDataSourceSamplingParamsTextParam(TypedDict, total=False):
+        format: TextResponseFormatConfigurationParam
+    return CreateEvalResponsesRunDataSourceSamplingParamsTextParam
+
+
+def _build_CreateEvalResponsesRunDataSourceSamplingParamsParam():
+    class CreateEvalResponsesRunDataSourceSamplingParamsParam(TypedDict, total=False):
+        reasoning_effort: ReasoningEffortParam
+        temperature: float
+        max_completion_tokens: int
+        top_p: float
+        seed: int
+        tools: Sequence[ToolParam]
+        text: CreateEvalResponsesRunDataSourceSamplingParamsTextParam
+    return CreateEvalResponsesRunDataSourceSamplingParamsParam
+
+
+def _build_EvalResponsesSourceParam():
+    class EvalResponsesSourceParam(TypedDict, total=False):
+        type: Required[Literal["responses"]]
+        metadata: Optional[Dict[str, object]]
+        model: Optional[str]
+        instructions_search: Optional[str]
+        created_after: Optional[int]
+        created_before: Optional[int]
+        reasoning_effort: Optional[ReasoningEffortParam]
+        temperature: Optional[float]
+        top_p: Optional[float]
+        users: Optional[Sequence[str]]
+        tools: Optional[Sequence[str]]
+    return EvalResponsesSourceParam
+
+
+def _build_CreateEvalResponsesRunDataSourceParam():
+    class CreateEvalResponsesRunDataSourceParam(TypedDict, total=False):
+        type: Required[Literal["responses"]]
+        input_messages: Union[CreateEvalResponsesRunDataSourceInputMessagesTemplateParam, CreateEvalResponsesRunDataSourceInputMessagesItemReferenceParam]
+        sampling_params: CreateEvalResponsesRunDataSourceSamplingParamsParam
+        model: str
+        source: Required[Union[EvalJsonlFileContentSourceParam, EvalJsonlFileIdSourceParam, EvalResponsesSourceParam]]
+    return CreateEvalResponsesRunDataSourceParam
+
+
+def _build_CreateEvalStoredCompletionsDataSourceConfigParam():
+    class CreateEvalStoredCompletionsDataSourceConfigParam(TypedDict, total=False):
+        type: Required[Literal["stored_completions"]]
+        metadata: Dict[str, object]
+    return CreateEvalStoredCompletionsDataSourceConfigParam
+
+
+def _build_EvalCustomDataSourceConfig():
+    class EvalCustomDataSourceConfig(BaseModel):
+        type: Literal["custom"]
+        schema_: Dict[str, Any] = Field(alias="schema")
+    return EvalCustomDataSourceConfig
+
+
+def _build_EvalLogsDataSourceConfig():
+    class EvalLogsDataSourceConfig(BaseModel):
+        type: Literal["logs"]
+        metadata: Optional[Metadata] = None
+        schema_: Dict[str, Any] = Field(alias="schema")
+    return EvalLogsDataSourceConfig
+
+
+def _build_EvalStoredCompletionsDataSourceConfig():
+    class EvalStoredCompletionsDataSourceConfig(BaseModel):
+        type: Literal["stored_completions"]
+        metadata: Optional[Metadata] = None
+        schema_: Dict[str, Any] = Field(alias="schema")
+    return EvalStoredCompletionsDataSourceConfig
+
+
+def _build_EvalGraderLabelModel():
+    class EvalGraderLabelModel(BaseModel):
+        type: Literal["label_model"]
+        name: str
+        model: str
+        input: List[EvalItem]
+        labels: List[str]
+        passing_labels: List[str]
+    return EvalGraderLabelModel
+
+
+def _build_EvalGraderStringCheck():
+    class EvalGraderStringCheck(BaseModel):
+        type: Literal["string_check"]
+        name: str
+        input: str
+        reference: str
+        operation: Union[Literal["eq", "ne", "like", "ilike"], str]
+    return EvalGraderStringCheck
+
+
+def _build_EvalGraderTextSimilarity():
+    class EvalGraderTextSimilarity(BaseModel):
+        type: Literal["text_similarity"]
+        name: str
+        input: str
+        reference: str
+        evaluation_metric: Union[Literal["cosine", "fuzzy_match", "bleu", "gleu", "meteor", "rouge_1", "rouge_2", "rouge_3", "rouge_4", "rouge_5", "rouge_l"], str]
+        pass_threshold: float
+    return EvalGraderTextSimilarity
+
+
+def _build_EvalGraderPython():
+    class EvalGraderPython(BaseModel):
+        type: Literal["python"]
+        name: str
+        source: str
+        image_tag: Optional[str] = None
+        pass_threshold: Optional[float] = None
+    return EvalGraderPython
+
+
+def _build_EvalGraderScoreModelSamplingParams():
+    class EvalGraderScoreModelSamplingParams(BaseModel):
+        seed: Optional[int] = None
+        top_p: Optional[float] = None
+        temperature: Optional[float] = None
+        max_completions_tokens: Optional[int] = None
+        reasoning_effort: Optional[ReasoningEffort] = None
+    return EvalGraderScoreModelSamplingParams
+
+
+def _build_EvalGraderScoreModel():
+    class EvalGraderScoreModel(BaseModel):
+        type: Literal["score_model"]
+        name: str
+        model: str
+        sampling_params: Optional[EvalGraderScoreModelSamplingParams] = None
+        input: List[EvalItem]
+        range: Optional[List[float]] = None
+        pass_threshold: Optional[float] = None
+    return EvalGraderScoreModel
+
+
+def _build_Eval():
+    class Eval(BaseModel):
+        object: Literal["eval"]
+        id: str
+        name: str
+        data_source_config: Annotated[Union[Annotated[Union[EvalCustomDataSourceConfig, EvalLogsDataSourceConfig, EvalStoredCompletionsDataSourceConfig], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+        testing_criteria: List[Annotated[Union[Annotated[Union[EvalGraderLabelModel, EvalGraderStringCheck, EvalGraderTextSimilarity, EvalGraderPython, EvalGraderScoreModel], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+        created_at: int
+        metadata: Metadata
+    return Eval
+
+
+def _build_EvalCreateResponse():
+    class EvalCreateResponse(Eval):
+        """`Eval` under the official SDK's name."""
+    return EvalCreateResponse
+
+
+def _build_EvalsDeleteResponse():
+    class EvalsDeleteResponse(BaseModel):
+        object: str
+        deleted: bool
+        eval_id: str
+    return EvalsDeleteResponse
+
+
+def _build_EvalDeleteResponse():
+    class EvalDeleteResponse(EvalsDeleteResponse):
+        """`EvalsDeleteResponse` under the official SDK's name."""
+    return EvalDeleteResponse
+
+
+def _build_EvalGraderPythonParam():
+    class EvalGraderPythonParam(TypedDict, total=False):
+        type: Required[Literal["python"]]
+        name: Required[str]
+        source: Required[str]
+        image_tag: str
+        pass_threshold: float
+    return EvalGraderPythonParam
+
+
+def _build_EvalGraderScoreModelSamplingParamsParam():
+    class EvalGraderScoreModelSamplingParamsParam(TypedDict, total=False):
+        seed: Optional[int]
+        top_p: Optional[float]
+        temperature: Optional[float]
+        max_completions_tokens: Optional[int]
+        reasoning_effort: ReasoningEffortParam
+    return EvalGraderScoreModelSamplingParamsParam
+
+
+def _build_EvalGraderScoreModelParam():
+    class EvalGraderScoreModelParam(TypedDict, total=False):
+        type: Required[Literal["score_model"]]
+        name: Required[str]
+        model: Required[str]
+        sampling_params: EvalGraderScoreModelSamplingParamsParam
+        input: Required[Sequence[EvalItemParam]]
+        range: Sequence[float]
+        pass_threshold: float
+    return EvalGraderScoreModelParam
+
+
+def _build_EvalGraderStringCheckParam():
+    class EvalGraderStringCheckParam(TypedDict, total=False):
+        type: Required[Literal["string_check"]]
+        name: Required[str]
+        input: Required[str]
+        reference: Required[str]
+        operation: Required[Literal["eq", "ne", "like", "ilike"]]
+    return EvalGraderStringCheckParam
+
+
+def _build_EvalGraderTextSimilarityParam():
+    class EvalGraderTextSimilarityParam(TypedDict, total=False):
+        type: Required[Literal["text_similarity"]]
+        name: Required[str]
+        input: Required[str]
+        reference: Required[str]
+        evaluation_metric: Required[Literal["cosine", "fuzzy_match", "bleu", "gleu", "meteor", "rouge_1", "rouge_2", "rouge_3", "rouge_4", "rouge_5", "rouge_l"]]
+        pass_threshold: Required[float]
+    return EvalGraderTextSimilarityParam
+
+
+def _build_EvalListResponse():
+    class EvalListResponse(Eval):
+        """`Eval` under the official SDK's name."""
+    return EvalListResponse
+
+
+def _build_EvalRetrieveResponse():
+    class EvalRetrieveResponse(Eval):
+        """`Eval` under the official SDK's name."""
+    return EvalRetrieveResponse
+
+
+def _build_EvalRunResultCounts():
+    class EvalRunResultCounts(BaseModel):
+        total: int
+        errored: int
+        failed: int
+        passed: int
+    return EvalRunResultCounts
+
+
+def _build_EvalRunPerModelUsage():
+    class EvalRunPerModelUsage(BaseModel):
+        model_name: str
+        invocation_count: int
+        prompt_tokens: int
+        completion_tokens: int
+        total_tokens: int
+        cached_tokens: int
+    return EvalRunPerModelUsage
+
+
+def _build_EvalRunPerTestingCriteriaResult():
+    class EvalRunPerTestingCriteriaResult(BaseModel):
+        testing_criteria: str
+        passed: int
+        failed: int
+    return EvalRunPerTestingCriteriaResult
+
+
+def _build_EvalRun():
+    class EvalRun(BaseModel):
+        object: Literal["eval.run"]
+        id: str
+        eval_id: str
+        status: str
+        model: str
+        name: str
+        created_at: int
+        report_url: str
+        result_counts: EvalRunResultCounts
+        per_model_usage: List[EvalRunPerModelUsage]
+        per_testing_criteria_results: List[EvalRunPerTestingCriteriaResult]
+        data_source: Annotated[Union[Annotated[Union[CreateEvalJsonlRunDataSource, CreateEvalCompletionsRunDataSource, CreateEvalResponsesRunDataSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+        metadata: Metadata
+        error: EvalApiError
+    return EvalRun
+
+
+def _build_EvalRunOutputItemResult():
+    class EvalRunOutputItemResult(BaseModel):
+        name: str
+        type: Optional[str] = None
+        score: float
+        passed: bool
+        sample: Optional[Dict[str, Any]] = None
+    return EvalRunOutputItemResult
+
+
+def _build_EvalRunOutputItemSampleInput():
+    class EvalRunOutputItemSampleInput(BaseModel):
+        role: str
+        content: str
+    return EvalRunOutputItemSampleInput
+
+
+def _build_EvalRunOutputItemSampleOutput():
+    class EvalRunOutputItemSampleOutput(BaseModel):
+        role: Optional[str] = None
+        content: Optional[str] = None
+    return EvalRunOutputItemSampleOutput
+
+
+def _build_EvalRunOutputItemSampleUsage():
+    class EvalRunOutputItemSampleUsage(BaseModel):
+        total_tokens: int
+        completion_tokens: int
+        prompt_tokens: int
+        cached_tokens: int
+    return EvalRunOutputItemSampleUsage
+
+
+def _build_EvalRunOutputItemSample():
+    class EvalRunOutputItemSample(BaseModel):
+        input: List[EvalRunOutputItemSampleInput]
+        output: List[EvalRunOutputItemSampleOutput]
+        finish_reason: str
+        model: str
+        usage: EvalRunOutputItemSampleUsage
+        error: EvalApiError
+        temperature: float
+        max_completion_tokens: int
+        top_p: float
+        seed: int
+    return EvalRunOutputItemSample
+
+
+def _build_EvalRunOutputItem():
+    class EvalRunOutputItem(BaseModel):
+        object: Literal["eval.run.output_item"]
+        id: str
+        run_id: str
+        eval_id: str
+        created_at: int
+        status: str
+        datasource_item_id: int
+        datasource_item: Dict[str, Any]
+        results: List[EvalRunOutputItemResult]
+        sample: EvalRunOutputItemSample
+    return EvalRunOutputItem
+
+
+def _build_EvalUpdateResponse():
+    class EvalUpdateResponse(Eval):
+        """`Eval` under the official SDK's name."""
+    return EvalUpdateResponse
+
+
+def _build_EvalsRunsDeleteResponse():
+    class EvalsRunsDeleteResponse(BaseModel):
+        object: Optional[str] = None
+        deleted: Optional[bool] = None
+        run_id: Optional[str] = None
+    return EvalsRunsDeleteResponse
+
+
+def _build_OutputItemListResponse():
+    class OutputItemListResponse(EvalRunOutputItem):
+        """`EvalRunOutputItem` under the official SDK's name."""
+    return OutputItemListResponse
+
+
+def _build_OutputItemRetrieveResponse():
+    class OutputItemRetrieveResponse(EvalRunOutputItem):
+        """`EvalRunOutputItem` under the official SDK's name."""
+    return OutputItemRetrieveResponse
+
+
+def _build_RunCancelResponse():
+    class RunCancelResponse(EvalRun):
+        """`EvalRun` under the official SDK's name."""
+    return RunCancelResponse
+
+
+def _build_RunCreateResponse():
+    class RunCreateResponse(EvalRun):
+        """`EvalRun` under the official SDK's name."""
+    return RunCreateResponse
+
+
+def _build_RunDeleteResponse():
+    class RunDeleteResponse(EvalsRunsDeleteResponse):
+        """`EvalsRunsDeleteResponse` under the official SDK's name."""
+    return RunDeleteResponse
+
+
+def _build_RunListResponse():
+    class RunListResponse(EvalRun):
+        """`EvalRun` under the official SDK's name."""
+    return RunListResponse
+
+
+def _build_RunRetrieveResponse():
+    class RunRetrieveResponse(EvalRun):
+        """`EvalRun` under the official SDK's name."""
+    return RunRetrieveResponse
+
+
+_DEFS = {
+    'CreateEvalItemParamSimpleInputMessageParam': (_build_CreateEvalItemParamSimpleInputMessageParam, (), ()),
+    'CreateEvalItemParam': (_build_CreateEvalItemParam, ('CreateEvalItemParamSimpleInputMessageParam', 'EvalItemParam'), ()),
+    'EvalJsonlFileContentSourceContent': (_build_EvalJsonlFileContentSourceContent, (), ()),
+    'EvalJsonlFileContentSource': (_build_EvalJsonlFileContentSource, ('EvalJsonlFileContentSourceContent',), ()),
+    'EvalJsonlFileIdSource': (_build_EvalJsonlFileIdSource, (), ()),
+    'CreateEvalJsonlRunDataSource': (_build_CreateEvalJsonlRunDataSource, ('EvalJsonlFileContentSource', 'EvalJsonlFileIdSource'), ()),
+    'CreateEvalJSONLRunDataSource': (_build_CreateEvalJSONLRunDataSource, ('CreateEvalJsonlRunDataSource',), ()),
+    'EvalJsonlFileContentSourceContentParam': (_build_EvalJsonlFileContentSourceContentParam, (), ()),
+    'EvalJsonlFileContentSourceParam': (_build_EvalJsonlFileContentSourceParam, ('EvalJsonlFileContentSourceContentParam',), ()),
+    'EvalJsonlFileIdSourceParam': (_build_EvalJsonlFileIdSourceParam, (), ()),
+    'CreateEvalJsonlRunDataSourceParam': (_build_CreateEvalJsonlRunDataSourceParam, ('EvalJsonlFileContentSourceParam', 'EvalJsonlFileIdSourceParam'), ()),
+    'CreateEvalJSONLRunDataSourceParam': (_build_CreateEvalJSONLRunDataSourceParam, ('CreateEvalJsonlRunDataSourceParam',), ()),
+    'EvalApiError': (_build_EvalApiError, (), ()),
+    'EvalAPIError': (_build_EvalAPIError, ('EvalApiError',), ()),
+    'CreateEvalCompletionsRunDataSourceInputMessagesTemplate': (_build_CreateEvalCompletionsRunDataSourceInputMessagesTemplate, ('EasyInputMessage', 'EvalItem'), ()),
+    'CreateEvalCompletionsRunDataSourceInputMessagesItemReference': (_build_CreateEvalCompletionsRunDataSourceInputMessagesItemReference, (), ()),
+    'CreateEvalCompletionsRunDataSourceSamplingParams': (_build_CreateEvalCompletionsRunDataSourceSamplingParams, ('ReasoningEffort', 'ResponseFormatText', 'ResponseFormatJsonSchema', 'ResponseFormatJsonObject', 'ChatCompletionTool'), ()),
+    'EvalStoredCompletionsSource': (_build_EvalStoredCompletionsSource, ('Metadata',), ()),
+    'CreateEvalCompletionsRunDataSource': (_build_CreateEvalCompletionsRunDataSource, ('CreateEvalCompletionsRunDataSourceInputMessagesTemplate', 'CreateEvalCompletionsRunDataSourceInputMessagesItemReference', 'CreateEvalCompletionsRunDataSourceSamplingParams', 'EvalJsonlFileContentSource', 'EvalJsonlFileIdSource', 'EvalStoredCompletionsSource'), ()),
+    'CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceParam': (_build_CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceParam, (), ()),
+    'CreateEvalCompletionsRunDataSourceInputMessagesTemplateParam': (_build_CreateEvalCompletionsRunDataSourceInputMessagesTemplateParam, ('EasyInputMessageParam', 'EvalItemParam'), ()),
+    'CreateEvalCompletionsRunDataSourceSamplingParamsParam': (_build_CreateEvalCompletionsRunDataSourceSamplingParamsParam, ('ReasoningEffortParam', 'ResponseFormatTextParam', 'ResponseFormatJsonSchemaParam', 'ResponseFormatJsonObjectParam', 'ChatCompletionToolParam'), ()),
+    'EvalStoredCompletionsSourceParam': (_build_EvalStoredCompletionsSourceParam, ('MetadataParam',), ()),
+    'CreateEvalCompletionsRunDataSourceParam': (_build_CreateEvalCompletionsRunDataSourceParam, ('CreateEvalCompletionsRunDataSourceInputMessagesTemplateParam', 'CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceParam', 'CreateEvalCompletionsRunDataSourceSamplingParamsParam', 'EvalJsonlFileContentSourceParam', 'EvalJsonlFileIdSourceParam', 'EvalStoredCompletionsSourceParam'), ()),
+    'CreateEvalCustomDataSourceConfigParam': (_build_CreateEvalCustomDataSourceConfigParam, (), ()),
+    'CreateEvalLabelModelGraderParam': (_build_CreateEvalLabelModelGraderParam, ('CreateEvalItemParam',), ()),
+    'CreateEvalLogsDataSourceConfigParam': (_build_CreateEvalLogsDataSourceConfigParam, (), ()),
+    'CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessage': (_build_CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessage, (), ()),
+    'CreateEvalResponsesRunDataSourceInputMessagesTemplate': (_build_CreateEvalResponsesRunDataSourceInputMessagesTemplate, ('CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessage', 'EvalItem'), ()),
+    'CreateEvalResponsesRunDataSourceInputMessagesItemReference': (_build_CreateEvalResponsesRunDataSourceInputMessagesItemReference, (), ()),
+    'CreateEvalResponsesRunDataSourceSamplingParamsText': (_build_CreateEvalResponsesRunDataSourceSamplingParamsText, ('TextResponseFormatConfiguration',), ()),
+    'CreateEvalResponsesRunDataSourceSamplingParams': (_build_CreateEvalResponsesRunDataSourceSamplingParams, ('ReasoningEffort', 'Tool', 'CreateEvalResponsesRunDataSourceSamplingParamsText'), ()),
+    'EvalResponsesSource': (_build_EvalResponsesSource, ('ReasoningEffort',), ()),
+    'CreateEvalResponsesRunDataSource': (_build_CreateEvalResponsesRunDataSource, ('CreateEvalResponsesRunDataSourceInputMessagesTemplate', 'CreateEvalResponsesRunDataSourceInputMessagesItemReference', 'CreateEvalResponsesRunDataSourceSamplingParams', 'EvalJsonlFileContentSource', 'EvalJsonlFileIdSource', 'EvalResponsesSource'), ()),
+    'CreateEvalResponsesRunDataSourceInputMessagesItemReferenceParam': (_build_CreateEvalResponsesRunDataSourceInputMessagesItemReferenceParam, (), ()),
+    'CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessageParam': (_build_CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessageParam, (), ()),
+    'CreateEvalResponsesRunDataSourceInputMessagesTemplateParam': (_build_CreateEvalResponsesRunDataSourceInputMessagesTemplateParam, ('CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessageParam', 'EvalItemParam'), ()),
+    'CreateEvalResponsesRunDataSourceSamplingParamsTextParam': (_build_CreateEvalResponsesRunDataSourceSamplingParamsTextParam, ('TextResponseFormatConfigurationParam',), ()),
+    'CreateEvalResponsesRunDataSourceSamplingParamsParam': (_build_CreateEvalResponsesRunDataSourceSamplingParamsParam, ('ReasoningEffortParam', 'ToolParam', 'CreateEvalResponsesRunDataSourceSamplingParamsTextParam'), ()),
+    'EvalResponsesSourceParam': (_build_EvalResponsesSourceParam, ('ReasoningEffortParam',), ()),
+    'CreateEvalResponsesRunDataSourceParam': (_build_CreateEvalResponsesRunDataSourceParam, ('CreateEvalResponsesRunDataSourceInputMessagesTemplateParam', 'CreateEvalResponsesRunDataSourceInputMessagesItemReferenceParam', 'CreateEvalResponsesRunDataSourceSamplingParamsParam', 'EvalJsonlFileContentSourceParam', 'EvalJsonlFileIdSourceParam', 'EvalResponsesSourceParam'), ()),
+    'CreateEvalStoredCompletionsDataSourceConfigParam': (_build_CreateEvalStoredCompletionsDataSourceConfigParam, (), ()),
+    'EvalCustomDataSourceConfig': (_build_EvalCustomDataSourceConfig, (), ()),
+    'EvalLogsDataSourceConfig': (_build_EvalLogsDataSourceConfig, ('Metadata',), ()),
+    'EvalStoredCompletionsDataSourceConfig': (_build_EvalStoredCompletionsDataSourceConfig, ('Metadata',), ()),
+    'EvalGraderLabelModel': (_build_EvalGraderLabelModel, ('EvalItem',), ()),
+    'EvalGraderStringCheck': (_build_EvalGraderStringCheck, (), ()),
+    'EvalGraderTextSimilarity': (_build_EvalGraderTextSimilarity, (), ()),
+    'EvalGraderPython': (_build_EvalGraderPython, (), ()),
+    'EvalGraderScoreModelSamplingParams': (_build_EvalGraderScoreModelSamplingParams, ('ReasoningEffort',), ()),
+    'EvalGraderScoreModel': (_build_EvalGraderScoreModel, ('EvalGraderScoreModelSamplingParams', 'EvalItem'), ()),
+    'Eval': (_build_Eval, ('EvalCustomDataSourceConfig', 'EvalLogsDataSourceConfig', 'EvalStoredCompletionsDataSourceConfig', 'EvalGraderLabelModel', 'EvalGraderStringCheck', 'EvalGraderTextSimilarity', 'EvalGraderPython', 'EvalGraderScoreModel', 'Metadata'), ()),
+    'EvalCreateResponse': (_build_EvalCreateResponse, ('Eval',), ()),
+    'EvalsDeleteResponse': (_build_EvalsDeleteResponse, (), ()),
+    'EvalDeleteResponse': (_build_EvalDeleteResponse, ('EvalsDeleteResponse',), ()),
+    'EvalGraderPythonParam': (_build_EvalGraderPythonParam, (), ()),
+    'EvalGraderScoreModelSamplingParamsParam': (_build_EvalGraderScoreModelSamplingParamsParam, ('ReasoningEffortParam',), ()),
+    'EvalGraderScoreModelParam': (_build_EvalGraderScoreModelParam, ('EvalGraderScoreModelSamplingParamsParam', 'EvalItemParam'), ()),
+    'EvalGraderStringCheckParam': (_build_EvalGraderStringCheckParam, (), ()),
+    'EvalGraderTextSimilarityParam': (_build_EvalGraderTextSimilarityParam, (), ()),
+    'EvalListResponse': (_build_EvalListResponse, ('Eval',), ()),
+    'EvalRetrieveResponse': (_build_EvalRetrieveResponse, ('Eval',), ()),
+    'EvalRunResultCounts': (_build_EvalRunResultCounts, (), ()),
+    'EvalRunPerModelUsage': (_build_EvalRunPerModelUsage, (), ()),
+    'EvalRunPerTestingCriteriaResult': (_build_EvalRunPerTestingCriteriaResult, (), ()),
+    'EvalRun': (_build_EvalRun, ('EvalRunResultCounts', 'EvalRunPerModelUsage', 'EvalRunPerTestingCriteriaResult', 'CreateEvalJsonlRunDataSource', 'CreateEvalCompletionsRunDataSource', 'CreateEvalResponsesRunDataSource', 'Metadata', 'EvalApiError'), ()),
+    'EvalRunOutputItemResult': (_build_EvalRunOutputItemResult, (), ()),
+    'EvalRunOutputItemSampleInput': (_build_EvalRunOutputItemSampleInput, (), ()),
+    'EvalRunOutputItemSampleOutput': (_build_EvalRunOutputItemSampleOutput, (), ()),
+    'EvalRunOutputItemSampleUsage': (_build_EvalRunOutputItemSampleUsage, (), ()),
+    'EvalRunOutputItemSample': (_build_EvalRunOutputItemSample, ('EvalRunOutputItemSampleInput', 'EvalRunOutputItemSampleOutput', 'EvalRunOutputItemSampleUsage', 'EvalApiError'), ()),
+    'EvalRunOutputItem': (_build_EvalRunOutputItem, ('EvalRunOutputItemResult', 'EvalRunOutputItemSample'), ()),
+    'EvalUpdateResponse': (_build_EvalUpdateResponse, ('Eval',), ()),
+    'EvalsRunsDeleteResponse': (_build_EvalsRunsDeleteResponse, (), ()),
+    'OutputItemListResponse': (_build_OutputItemListResponse, ('EvalRunOutputItem',), ()),
+    'OutputItemRetrieveResponse': (_build_OutputItemRetrieveResponse, ('EvalRunOutputItem',), ()),
+    'RunCancelResponse': (_build_RunCancelResponse, ('EvalRun',), ()),
+    'RunCreateResponse': (_build_RunCreateResponse, ('EvalRun',), ()),
+    'RunDeleteResponse': (_build_RunDeleteResponse, ('EvalsRunsDeleteResponse',), ()),
+    'RunListResponse': (_build_RunListResponse, ('EvalRun',), ()),
+    'RunRetrieveResponse': (_build_RunRetrieveResponse, ('EvalRun',), ()),
+}
+_IMPORTS = {
+    'ChatCompletionTool': 'chat',
+    'ChatCompletionToolParam': 'chat',
+    'EvalItem': 'graders',
+    'EvalItemParam': 'graders',
+    'EasyInputMessage': 'responses',
+    'EasyInputMessageParam': 'responses',
+    'TextResponseFormatConfiguration': 'responses',
+    'TextResponseFormatConfigurationParam': 'responses',
+    'Tool': 'responses',
+    'ToolParam': 'responses',
+    'Metadata': 'shared',
+    'MetadataParam': 'shared',
+    'ReasoningEffort': 'shared',
+    'ReasoningEffortParam': 'shared',
+    'ResponseFormatJsonObject': 'shared',
+    'ResponseFormatJsonObjectParam': 'shared',
+    'ResponseFormatJsonSchema': 'shared',
+    'ResponseFormatJsonSchemaParam': 'shared',
+    'ResponseFormatText': 'shared',
+    'ResponseFormatTextParam': 'shared',
+}
+__all__ = ['ChatCompletionTool', 'ChatCompletionToolParam', 'CreateEvalCompletionsRunDataSource', 'CreateEvalCompletionsRunDataSourceInputMessagesItemReference', 'CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceParam', 'CreateEvalCompletionsRunDataSourceInputMessagesTemplate', 'CreateEvalCompletionsRunDataSourceInputMessagesTemplateParam', 'CreateEvalCompletionsRunDataSourceParam', 'CreateEvalCompletionsRunDataSourceSamplingParams', 'CreateEvalCompletionsRunDataSourceSamplingParamsParam', 'CreateEvalCustomDataSourceConfigParam', 'CreateEvalItemParam', 'CreateEvalItemParamSimpleInputMessageParam', 'CreateEvalJSONLRunDataSource', 'CreateEvalJSONLRunDataSourceParam', 'CreateEvalJsonlRunDataSource', 'CreateEvalJsonlRunDataSourceParam', 'CreateEvalLabelModelGraderParam', 'CreateEvalLogsDataSourceConfigParam', 'CreateEvalResponsesRunDataSource', 'CreateEvalResponsesRunDataSourceInputMessagesItemReference', 'CreateEvalResponsesRunDataSourceInputMessagesItemReferenceParam', 'CreateEvalResponsesRunDataSourceInputMessagesTemplate', 'CreateEvalResponsesRunDataSourceInputMessagesTemplateParam', 'CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessage', 'CreateEvalResponsesRunDataSourceInputMessagesTemplateTemplateChatMessageParam', 'CreateEvalResponsesRunDataSourceParam', 'CreateEvalResponsesRunDataSourceSamplingParams', 'CreateEvalResponsesRunDataSourceSamplingParamsParam', 'CreateEvalResponsesRunDataSourceSamplingParamsText', 'CreateEvalResponsesRunDataSourceSamplingParamsTextParam', 'CreateEvalStoredCompletionsDataSourceConfigParam', 'EasyInputMessage', 'EasyInputMessageParam', 'Eval', 'EvalAPIError', 'EvalApiError', 'EvalCreateResponse', 'EvalCustomDataSourceConfig', 'EvalDeleteResponse', 'EvalGraderLabelModel', 'EvalGraderPython', 'EvalGraderPythonParam', 'EvalGraderScoreModel', 'EvalGraderScoreModelParam', 'EvalGraderScoreModelSamplingParams', 'EvalGraderScoreModelSamplingParamsParam', 'EvalGraderStringCheck', 'EvalGraderStringCheckParam', 'EvalGraderTextSimilarity', 'EvalGraderTextSimilarityParam', 'EvalItem', 'EvalItemParam', 'EvalJsonlFileContentSource', 'EvalJsonlFileContentSourceContent', 'EvalJsonlFileContentSourceContentParam', 'EvalJsonlFileContentSourceParam', 'EvalJsonlFileIdSource', 'EvalJsonlFileIdSourceParam', 'EvalListResponse', 'EvalLogsDataSourceConfig', 'EvalResponsesSource', 'EvalResponsesSourceParam', 'EvalRetrieveResponse', 'EvalRun', 'EvalRunOutputItem', 'EvalRunOutputItemResult', 'EvalRunOutputItemSample', 'EvalRunOutputItemSampleInput', 'EvalRunOutputItemSampleOutput', 'EvalRunOutputItemSampleUsage', 'EvalRunPerModelUsage', 'EvalRunPerTestingCriteriaResult', 'EvalRunResultCounts', 'EvalStoredCompletionsDataSourceConfig', 'EvalStoredCompletionsSource', 'EvalStoredCompletionsSourceParam', 'EvalUpdateResponse', 'EvalsDeleteResponse', 'EvalsRunsDeleteResponse', 'Metadata', 'MetadataParam', 'OutputItemListResponse', 'OutputItemRetrieveResponse', 'ReasoningEffort', 'ReasoningEffortParam', 'ResponseFormatJsonObject', 'ResponseFormatJsonObjectParam', 'ResponseFormatJsonSchema', 'ResponseFormatJsonSchemaParam', 'ResponseFormatText', 'ResponseFormatTextParam', 'RunCancelResponse', 'RunCreateResponse', 'RunDeleteResponse', 'RunListResponse', 'RunRetrieveResponse', 'TextResponseFormatConfiguration', 'TextResponseFormatConfigurationParam', 'Tool', 'ToolParam']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=True)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -2,38 +2,61 @@
 
 """Types of the `files` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import Optional, Union
 
 from typing_extensions import Literal, Required, TypedDict
 from openai_kit._model_helpers import FileHelpers
 from openai_kit.types._base import BaseModel
+from openai_kit._lazy_types import lazy_module
 
 
-class DeleteFileResponse(BaseModel):
-    id: str
-    object: Literal["file"]
-    deleted: bool
+def _build_DeleteFileResponse():
+    class DeleteFileResponse(BaseModel):
+        id: str
+        object: Literal["file"]
+        deleted: bool
+    return DeleteFileResponse
 
 
-class FileDeleted(DeleteFileResponse):
-    """`DeleteFileResponse` under the official SDK's name."""
+def _build_FileDeleted():
+    class FileDeleted(DeleteFileResponse):
+        """`DeleteFileResponse` under the official SDK's name."""
+    return FileDeleted
 
 
-class FileExpirationAfterParam(TypedDict, total=False):
-    anchor: Required[Literal["created_at"]]
-    seconds: Required[int]
+def _build_FileExpirationAfterParam():
+    class FileExpirationAfterParam(TypedDict, total=False):
+        anchor: Required[Literal["created_at"]]
+        seconds: Required[int]
+    return FileExpirationAfterParam
 
 
-class FileObject(FileHelpers, BaseModel):
-    id: str
-    bytes: int
-    created_at: int
-    expires_at: Optional[int] = None
-    filename: str
-    object: Literal["file"]
-    purpose: Union[Literal["assistants", "assistants_output", "batch", "batch_output", "fine-tune", "fine-tune-results", "vision", "user_data"], str]
-    status: Union[Literal["uploaded", "processed", "error"], str]
-    status_details: Optional[str] = None
+def _build_FileObject():
+    class FileObject(FileHelpers, BaseModel):
+        id: str
+        bytes: int
+        created_at: int
+        expires_at: Optional[int] = None
+        filename: str
+        object: Literal["file"]
+        purpose: Union[Literal["assistants", "assistants_output", "batch", "batch_output", "fine-tune", "fine-tune-results", "vision", "user_data"], str]
+        status: Union[Literal["uploaded", "processed", "error"], str]
+        status_details: Optional[str] = None
+    return FileObject
+
+
+_DEFS = {
+    'DeleteFileResponse': (_build_DeleteFileResponse, (), ()),
+    'FileDeleted': (_build_FileDeleted, ('DeleteFileResponse',), ()),
+    'FileExpirationAfterParam': (_build_FileExpirationAfterParam, (), ()),
+    'FileObject': (_build_FileObject, (), ()),
+}
+_IMPORTS = {
+}
+__all__ = ['DeleteFileResponse', 'FileDeleted', 'FileExpirationAfterParam', 'FileObject']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=False)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -2,334 +2,500 @@
 
 """Types of the `fine_tuning` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit._model_helpers import FineTuningJobHelpers
 from openai_kit.types._base import BaseModel, UnknownObject
-from openai_kit.types.graders import (
-    GraderMulti,
-    GraderMultiParam,
-    GraderPython,
-    GraderPythonParam,
-    GraderScoreModel,
-    GraderScoreModelParam,
-    GraderStringCheck,
-    GraderStringCheckParam,
-    GraderTextSimilarity,
-    GraderTextSimilarityParam,
-)
-from openai_kit.types.shared import (
-    Metadata,
-)
+from openai_kit._lazy_types import lazy_module
 
 
-class FineTuneDPOHyperparameters(BaseModel):
-    beta: Optional[Union[Literal["auto"], float]] = None
-    batch_size: Optional[Union[Literal["auto"], int]] = None
-    learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
-    n_epochs: Optional[Union[Literal["auto"], int]] = None
+def _build_FineTuneDPOHyperparameters():
+    class FineTuneDPOHyperparameters(BaseModel):
+        beta: Optional[Union[Literal["auto"], float]] = None
+        batch_size: Optional[Union[Literal["auto"], int]] = None
+        learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
+        n_epochs: Optional[Union[Literal["auto"], int]] = None
+    return FineTuneDPOHyperparameters
 
 
-DpoHyperparameters: TypeAlias = FineTuneDPOHyperparameters
+def _build_DpoHyperparameters():
+    DpoHyperparameters: TypeAlias = FineTuneDPOHyperparameters
+    return DpoHyperparameters
 
 
-class FineTuneDPOHyperparametersParam(TypedDict, total=False):
-    beta: Union[Literal["auto"], float]
-    batch_size: Union[Literal["auto"], int]
-    learning_rate_multiplier: Union[Literal["auto"], float]
-    n_epochs: Union[Literal["auto"], int]
+def _build_FineTuneDPOHyperparametersParam():
+    class FineTuneDPOHyperparametersParam(TypedDict, total=False):
+        beta: Union[Literal["auto"], float]
+        batch_size: Union[Literal["auto"], int]
+        learning_rate_multiplier: Union[Literal["auto"], float]
+        n_epochs: Union[Literal["auto"], int]
+    return FineTuneDPOHyperparametersParam
 
 
-DpoHyperparametersParam: TypeAlias = FineTuneDPOHyperparametersParam
+def _build_DpoHyperparametersParam():
+    DpoHyperparametersParam: TypeAlias = FineTuneDPOHyperparametersParam
+    return DpoHyperparametersParam
 
 
-class FineTuneDPOMethod(BaseModel):
-    hyperparameters: Optional[FineTuneDPOHyperparameters] = None
+def _build_FineTuneDPOMethod():
+    class FineTuneDPOMethod(BaseModel):
+        hyperparameters: Optional[FineTuneDPOHyperparameters] = None
+    return FineTuneDPOMethod
 
 
-DpoMethod: TypeAlias = FineTuneDPOMethod
+def _build_DpoMethod():
+    DpoMethod: TypeAlias = FineTuneDPOMethod
+    return DpoMethod
 
 
-class FineTuneDPOMethodParam(TypedDict, total=False):
-    hyperparameters: FineTuneDPOHyperparametersParam
+def _build_FineTuneDPOMethodParam():
+    class FineTuneDPOMethodParam(TypedDict, total=False):
+        hyperparameters: FineTuneDPOHyperparametersParam
+    return FineTuneDPOMethodParam
 
 
-DpoMethodParam: TypeAlias = FineTuneDPOMethodParam
+def _build_DpoMethodParam():
+    DpoMethodParam: TypeAlias = FineTuneDPOMethodParam
+    return DpoMethodParam
 
 
-class FineTuningIntegrationWandb(BaseModel):
-    project: str
-    name: Optional[str] = None
-    entity: Optional[str] = None
-    tags: Optional[List[str]] = None
+def _build_FineTuningIntegrationWandb():
+    class FineTuningIntegrationWandb(BaseModel):
+        project: str
+        name: Optional[str] = None
+        entity: Optional[str] = None
+        tags: Optional[List[str]] = None
+    return FineTuningIntegrationWandb
 
 
-class FineTuningIntegration(BaseModel):
-    type: Literal["wandb"]
-    wandb: FineTuningIntegrationWandb
+def _build_FineTuningIntegration():
+    class FineTuningIntegration(BaseModel):
+        type: Literal["wandb"]
+        wandb: FineTuningIntegrationWandb
+    return FineTuningIntegration
 
 
-FineTuningJobIntegration: TypeAlias = FineTuningIntegration
+def _build_FineTuningJobIntegration():
+    FineTuningJobIntegration: TypeAlias = FineTuningIntegration
+    return FineTuningJobIntegration
 
 
-FineTuningJobWandbIntegration: TypeAlias = FineTuningIntegrationWandb
+def _build_FineTuningJobWandbIntegration():
+    FineTuningJobWandbIntegration: TypeAlias = FineTuningIntegrationWandb
+    return FineTuningJobWandbIntegration
 
 
-FineTuningJobWandbIntegrationObject: TypeAlias = FineTuningIntegration
+def _build_FineTuningJobWandbIntegrationObject():
+    FineTuningJobWandbIntegrationObject: TypeAlias = FineTuningIntegration
+    return FineTuningJobWandbIntegrationObject
 
 
-class FineTuningCheckpointPermission(BaseModel):
-    id: str
-    created_at: int
-    project_id: str
-    object: Literal["checkpoint.permission"]
+def _build_FineTuningCheckpointPermission():
+    class FineTuningCheckpointPermission(BaseModel):
+        id: str
+        created_at: int
+        project_id: str
+        object: Literal["checkpoint.permission"]
+    return FineTuningCheckpointPermission
 
 
-class ListFineTuningCheckpointPermissionResponse(BaseModel):
-    data: List[FineTuningCheckpointPermission]
-    object: Literal["list"]
-    first_id: Optional[str] = None
-    last_id: Optional[str] = None
-    has_more: bool
+def _build_ListFineTuningCheckpointPermissionResponse():
+    class ListFineTuningCheckpointPermissionResponse(BaseModel):
+        data: List[FineTuningCheckpointPermission]
+        object: Literal["list"]
+        first_id: Optional[str] = None
+        last_id: Optional[str] = None
+        has_more: bool
+    return ListFineTuningCheckpointPermissionResponse
 
 
-PermissionRetrieveResponse: TypeAlias = ListFineTuningCheckpointPermissionResponse
+def _build_PermissionRetrieveResponse():
+    PermissionRetrieveResponse: TypeAlias = ListFineTuningCheckpointPermissionResponse
+    return PermissionRetrieveResponse
 
 
-class FineTuneReinforcementHyperparameters(BaseModel):
-    batch_size: Optional[Union[Literal["auto"], int]] = None
-    learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
-    n_epochs: Optional[Union[Literal["auto"], int]] = None
-    reasoning_effort: Optional[Union[Literal["default", "low", "medium", "high"], str]] = None
-    compute_multiplier: Optional[Union[Literal["auto"], float]] = None
-    eval_interval: Optional[Union[Literal["auto"], int]] = None
-    eval_samples: Optional[Union[Literal["auto"], int]] = None
+def _build_FineTuneReinforcementHyperparameters():
+    class FineTuneReinforcementHyperparameters(BaseModel):
+        batch_size: Optional[Union[Literal["auto"], int]] = None
+        learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
+        n_epochs: Optional[Union[Literal["auto"], int]] = None
+        reasoning_effort: Optional[Union[Literal["default", "low", "medium", "high"], str]] = None
+        compute_multiplier: Optional[Union[Literal["auto"], float]] = None
+        eval_interval: Optional[Union[Literal["auto"], int]] = None
+        eval_samples: Optional[Union[Literal["auto"], int]] = None
+    return FineTuneReinforcementHyperparameters
 
 
-ReinforcementHyperparameters: TypeAlias = FineTuneReinforcementHyperparameters
+def _build_ReinforcementHyperparameters():
+    ReinforcementHyperparameters: TypeAlias = FineTuneReinforcementHyperparameters
+    return ReinforcementHyperparameters
 
 
-class FineTuneReinforcementHyperparametersParam(TypedDict, total=False):
-    batch_size: Union[Literal["auto"], int]
-    learning_rate_multiplier: Union[Literal["auto"], float]
-    n_epochs: Union[Literal["auto"], int]
-    reasoning_effort: Literal["default", "low", "medium", "high"]
-    compute_multiplier: Union[Literal["auto"], float]
-    eval_interval: Union[Literal["auto"], int]
-    eval_samples: Union[Literal["auto"], int]
+def _build_FineTuneReinforcementHyperparametersParam():
+    class FineTuneReinforcementHyperparametersParam(TypedDict, total=False):
+        batch_size: Union[Literal["auto"], int]
+        learning_rate_multiplier: Union[Literal["auto"], float]
+        n_epochs: Union[Literal["auto"], int]
+        reasoning_effort: Literal["default", "low", "medium", "high"]
+        compute_multiplier: Union[Literal["auto"], float]
+        eval_interval: Union[Literal["auto"], int]
+        eval_samples: Union[Literal["auto"], int]
+    return FineTuneReinforcementHyperparametersParam
 
 
-ReinforcementHyperparametersParam: TypeAlias = FineTuneReinforcementHyperparametersParam
+def _build_ReinforcementHyperparametersParam():
+    ReinforcementHyperparametersParam: TypeAlias = FineTuneReinforcementHyperparametersParam
+    return ReinforcementHyperparametersParam
 
 
-class FineTuneReinforcementMethod(BaseModel):
-    grader: Annotated[Union[Annotated[Union[GraderStringCheck, GraderTextSimilarity, GraderPython, GraderScoreModel, GraderMulti], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-    hyperparameters: Optional[FineTuneReinforcementHyperparameters] = None
+def _build_FineTuneReinforcementMethod():
+    class FineTuneReinforcementMethod(BaseModel):
+        grader: Annotated[Union[Annotated[Union[GraderStringCheck, GraderTextSimilarity, GraderPython, GraderScoreModel, GraderMulti], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+        hyperparameters: Optional[FineTuneReinforcementHyperparameters] = None
+    return FineTuneReinforcementMethod
 
 
-ReinforcementMethod: TypeAlias = FineTuneReinforcementMethod
+def _build_ReinforcementMethod():
+    ReinforcementMethod: TypeAlias = FineTuneReinforcementMethod
+    return ReinforcementMethod
 
 
-class FineTuneReinforcementMethodParam(TypedDict, total=False):
-    grader: Required[Union[GraderStringCheckParam, GraderTextSimilarityParam, GraderPythonParam, GraderScoreModelParam, GraderMultiParam]]
-    hyperparameters: FineTuneReinforcementHyperparametersParam
+def _build_FineTuneReinforcementMethodParam():
+    class FineTuneReinforcementMethodParam(TypedDict, total=False):
+        grader: Required[Union[GraderStringCheckParam, GraderTextSimilarityParam, GraderPythonParam, GraderScoreModelParam, GraderMultiParam]]
+        hyperparameters: FineTuneReinforcementHyperparametersParam
+    return FineTuneReinforcementMethodParam
 
 
-ReinforcementMethodParam: TypeAlias = FineTuneReinforcementMethodParam
+def _build_ReinforcementMethodParam():
+    ReinforcementMethodParam: TypeAlias = FineTuneReinforcementMethodParam
+    return ReinforcementMethodParam
 
 
-class FineTuneSupervisedHyperparameters(BaseModel):
-    batch_size: Optional[Union[Literal["auto"], int]] = None
-    learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
-    n_epochs: Optional[Union[Literal["auto"], int]] = None
+def _build_FineTuneSupervisedHyperparameters():
+    class FineTuneSupervisedHyperparameters(BaseModel):
+        batch_size: Optional[Union[Literal["auto"], int]] = None
+        learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
+        n_epochs: Optional[Union[Literal["auto"], int]] = None
+    return FineTuneSupervisedHyperparameters
 
 
-SupervisedHyperparameters: TypeAlias = FineTuneSupervisedHyperparameters
+def _build_SupervisedHyperparameters():
+    SupervisedHyperparameters: TypeAlias = FineTuneSupervisedHyperparameters
+    return SupervisedHyperparameters
 
 
-class FineTuneSupervisedHyperparametersParam(TypedDict, total=False):
-    batch_size: Union[Literal["auto"], int]
-    learning_rate_multiplier: Union[Literal["auto"], float]
-    n_epochs: Union[Literal["auto"], int]
+def _build_FineTuneSupervisedHyperparametersParam():
+    class FineTuneSupervisedHyperparametersParam(TypedDict, total=False):
+        batch_size: Union[Literal["auto"], int]
+        learning_rate_multiplier: Union[Literal["auto"], float]
+        n_epochs: Union[Literal["auto"], int]
+    return FineTuneSupervisedHyperparametersParam
 
 
-SupervisedHyperparametersParam: TypeAlias = FineTuneSupervisedHyperparametersParam
+def _build_SupervisedHyperparametersParam():
+    SupervisedHyperparametersParam: TypeAlias = FineTuneSupervisedHyperparametersParam
+    return SupervisedHyperparametersParam
 
 
-class FineTuneSupervisedMethod(BaseModel):
-    hyperparameters: Optional[FineTuneSupervisedHyperparameters] = None
+def _build_FineTuneSupervisedMethod():
+    class FineTuneSupervisedMethod(BaseModel):
+        hyperparameters: Optional[FineTuneSupervisedHyperparameters] = None
+    return FineTuneSupervisedMethod
 
 
-SupervisedMethod: TypeAlias = FineTuneSupervisedMethod
+def _build_SupervisedMethod():
+    SupervisedMethod: TypeAlias = FineTuneSupervisedMethod
+    return SupervisedMethod
 
 
-class FineTuneSupervisedMethodParam(TypedDict, total=False):
-    hyperparameters: FineTuneSupervisedHyperparametersParam
+def _build_FineTuneSupervisedMethodParam():
+    class FineTuneSupervisedMethodParam(TypedDict, total=False):
+        hyperparameters: FineTuneSupervisedHyperparametersParam
+    return FineTuneSupervisedMethodParam
 
 
-SupervisedMethodParam: TypeAlias = FineTuneSupervisedMethodParam
+def _build_SupervisedMethodParam():
+    SupervisedMethodParam: TypeAlias = FineTuneSupervisedMethodParam
+    return SupervisedMethodParam
 
 
-class CreateFineTuningJobRequestHyperparametersParam(TypedDict, total=False):
-    batch_size: Union[Literal["auto"], int]
-    learning_rate_multiplier: Union[Literal["auto"], float]
-    n_epochs: Union[Literal["auto"], int]
+def _build_CreateFineTuningJobRequestHyperparametersParam():
+    class CreateFineTuningJobRequestHyperparametersParam(TypedDict, total=False):
+        batch_size: Union[Literal["auto"], int]
+        learning_rate_multiplier: Union[Literal["auto"], float]
+        n_epochs: Union[Literal["auto"], int]
+    return CreateFineTuningJobRequestHyperparametersParam
 
 
-class CreateFineTuningJobRequestIntegrationWandbParam(TypedDict, total=False):
-    project: Required[str]
-    name: Optional[str]
-    entity: Optional[str]
-    tags: Sequence[str]
+def _build_CreateFineTuningJobRequestIntegrationWandbParam():
+    class CreateFineTuningJobRequestIntegrationWandbParam(TypedDict, total=False):
+        project: Required[str]
+        name: Optional[str]
+        entity: Optional[str]
+        tags: Sequence[str]
+    return CreateFineTuningJobRequestIntegrationWandbParam
 
 
-class CreateFineTuningJobRequestIntegrationParam(TypedDict, total=False):
-    type: Required[Literal["wandb"]]
-    wandb: Required[CreateFineTuningJobRequestIntegrationWandbParam]
-
-
-class DeleteFineTuningCheckpointPermissionResponse(BaseModel):
-    id: str
-    object: Literal["checkpoint.permission"]
-    deleted: bool
-
-
-class FineTuneMethod(BaseModel):
-    type: Union[Literal["supervised", "dpo", "reinforcement"], str]
-    supervised: Optional[FineTuneSupervisedMethod] = None
-    dpo: Optional[FineTuneDPOMethod] = None
-    reinforcement: Optional[FineTuneReinforcementMethod] = None
-
-
-class FineTuneMethodParam(TypedDict, total=False):
-    type: Required[Literal["supervised", "dpo", "reinforcement"]]
-    supervised: FineTuneSupervisedMethodParam
-    dpo: FineTuneDPOMethodParam
-    reinforcement: FineTuneReinforcementMethodParam
-
-
-class FineTuningJobError(BaseModel):
-    code: str
-    message: str
-    param: Optional[str]
-
-
-class FineTuningJobHyperparameters(BaseModel):
-    batch_size: Optional[Union[Literal["auto"], int]] = None
-    learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
-    n_epochs: Optional[Union[Literal["auto"], int]] = None
-
-
-class FineTuningJob(FineTuningJobHelpers, BaseModel):
-    id: str
-    created_at: int
-    error: Optional[FineTuningJobError]
-    fine_tuned_model: Optional[str]
-    finished_at: Optional[int]
-    hyperparameters: FineTuningJobHyperparameters
-    model: str
-    object: Literal["fine_tuning.job"]
-    organization_id: str
-    result_files: List[str]
-    status: Union[Literal["validating_files", "queued", "running", "succeeded", "failed", "cancelled"], str]
-    trained_tokens: Optional[int]
-    training_file: str
-    validation_file: Optional[str]
-    integrations: Optional[List[FineTuningIntegration]] = None
-    seed: int
-    estimated_finish: Optional[int] = None
-    method: Optional[FineTuneMethod] = None
-    metadata: Optional[Metadata] = None
-
-
-class FineTuningJobCheckpointMetrics(BaseModel):
-    step: Optional[float] = None
-    train_loss: Optional[float] = None
-    train_mean_token_accuracy: Optional[float] = None
-    valid_loss: Optional[float] = None
-    valid_mean_token_accuracy: Optional[float] = None
-    full_valid_loss: Optional[float] = None
-    full_valid_mean_token_accuracy: Optional[float] = None
-
-
-class FineTuningJobCheckpoint(BaseModel):
-    id: str
-    created_at: int
-    fine_tuned_model_checkpoint: str
-    step_number: int
-    metrics: FineTuningJobCheckpointMetrics
-    fine_tuning_job_id: str
-    object: Literal["fine_tuning.job.checkpoint"]
-
-
-class FineTuningJobEvent(BaseModel):
-    object: Literal["fine_tuning.job.event"]
-    id: str
-    created_at: int
-    level: Union[Literal["info", "warn", "error"], str]
-    message: str
-    type: Optional[Union[Literal["message", "metrics"], str]] = None
-    data: Optional[Dict[str, Any]] = None
-
-
-class RunGraderResponseMetadataErrors(BaseModel):
-    formula_parse_error: bool
-    sample_parse_error: bool
-    truncated_observation_error: bool
-    unresponsive_reward_error: bool
-    invalid_variable_error: bool
-    other_error: bool
-    python_grader_server_error: bool
-    python_grader_server_error_type: Optional[str]
-    python_grader_runtime_error: bool
-    python_grader_runtime_error_details: Optional[str]
-    model_grader_server_error: bool
-    model_grader_refusal_error: bool
-    model_grader_parse_error: bool
-    model_grader_server_error_details: Optional[str]
-
-
-class RunGraderResponseMetadata(BaseModel):
-    name: str
-    type: str
-    errors: RunGraderResponseMetadataErrors
-    execution_time: float
-    scores: Dict[str, Any]
-    token_usage: Optional[int]
-    sampled_model_name: Optional[str]
-
-
-class RunGraderResponse(BaseModel):
-    reward: float
-    metadata: RunGraderResponseMetadata
-    sub_rewards: Dict[str, Any]
-    model_grader_token_usage_per_model: Dict[str, Any]
-
-
-class GraderRunResponse(RunGraderResponse):
-    """`RunGraderResponse` under the official SDK's name."""
-
-
-class ValidateGraderResponse(BaseModel):
-    grader: Optional[Annotated[Union[Annotated[Union[GraderStringCheck, GraderTextSimilarity, GraderPython, GraderScoreModel, GraderMulti], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-
-
-class GraderValidateResponse(ValidateGraderResponse):
-    """`ValidateGraderResponse` under the official SDK's name."""
-
-
-class PermissionCreateResponse(FineTuningCheckpointPermission):
-    """`FineTuningCheckpointPermission` under the official SDK's name."""
-
-
-class PermissionDeleteResponse(DeleteFineTuningCheckpointPermissionResponse):
-    """`DeleteFineTuningCheckpointPermissionResponse` under the official SDK's name."""
-
-
-class PermissionListResponse(FineTuningCheckpointPermission):
-    """`FineTuningCheckpointPermission` under the official SDK's name."""
+def _build_CreateFineTuningJobRequestIntegrationParam():
+    class CreateFineTuningJobRequestIntegrationParam(TypedDict, total=False):
+        type: Required[Literal["wandb"]]
+        wandb: Required[CreateFineTuningJobRequestIntegrationWandbParam]
+    return CreateFineTuningJobRequestIntegrationParam
+
+
+def _build_DeleteFineTuningCheckpointPermissionResponse():
+    class DeleteFineTuningCheckpointPermissionResponse(BaseModel):
+        id: str
+        object: Literal["checkpoint.permission"]
+        deleted: bool
+    return DeleteFineTuningCheckpointPermissionResponse
+
+
+def _build_FineTuneMethod():
+    class FineTuneMethod(BaseModel):
+        type: Union[Literal["supervised", "dpo", "reinforcement"], str]
+        supervised: Optional[FineTuneSupervisedMethod] = None
+        dpo: Optional[FineTuneDPOMethod] = None
+        reinforcement: Optional[FineTuneReinforcementMethod] = None
+    return FineTuneMethod
+
+
+def _build_FineTuneMethodParam():
+    class FineTuneMethodParam(TypedDict, total=False):
+        type: Required[Literal["supervised", "dpo", "reinforcement"]]
+        supervised: FineTuneSupervisedMethodParam
+        dpo: FineTuneDPOMethodParam
+        reinforcement: FineTuneReinforcementMethodParam
+    return FineTuneMethodParam
+
+
+def _build_FineTuningJobError():
+    class FineTuningJobError(BaseModel):
+        code: str
+        message: str
+        param: Optional[str]
+    return FineTuningJobError
+
+
+def _build_FineTuningJobHyperparameters():
+    class FineTuningJobHyperparameters(BaseModel):
+        batch_size: Optional[Union[Literal["auto"], int]] = None
+        learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
+        n_epochs: Optional[Union[Literal["auto"], int]] = None
+    return FineTuningJobHyperparameters
+
+
+def _build_FineTuningJob():
+    class FineTuningJob(FineTuningJobHelpers, BaseModel):
+        id: str
+        created_at: int
+        error: Optional[FineTuningJobError]
+        fine_tuned_model: Optional[str]
+        finished_at: Optional[int]
+        hyperparameters: FineTuningJobHyperparameters
+        model: str
+        object: Literal["fine_tuning.job"]
+        organization_id: str
+        result_files: List[str]
+        status: Union[Literal["validating_files", "queued", "running", "succeeded", "failed", "cancelled"], str]
+        trained_tokens: Optional[int]
+        training_file: str
+        validation_file: Optional[str]
+        integrations: Optional[List[FineTuningIntegration]] = None
+        seed: int
+        estimated_finish: Optional[int] = None
+        method: Optional[FineTuneMethod] = None
+        metadata: Optional[Metadata] = None
+    return FineTuningJob
+
+
+def _build_FineTuningJobCheckpointMetrics():
+    class FineTuningJobCheckpointMetrics(BaseModel):
+        step: Optional[float] = None
+        train_loss: Optional[float] = None
+        train_mean_token_accuracy: Optional[float] = None
+        valid_loss: Optional[float] = None
+        valid_mean_token_accuracy: Optional[float] = None
+        full_valid_loss: Optional[float] = None
+        full_valid_mean_token_accuracy: Optional[float] = None
+    return FineTuningJobCheckpointMetrics
+
+
+def _build_FineTuningJobCheckpoint():
+    class FineTuningJobCheckpoint(BaseModel):
+        id: str
+        created_at: int
+        fine_tuned_model_checkpoint: str
+        step_number: int
+        metrics: FineTuningJobCheckpointMetrics
+        fine_tuning_job_id: str
+        object: Literal["fine_tuning.job.checkpoint"]
+    return FineTuningJobCheckpoint
+
+
+def _build_FineTuningJobEvent():
+    class FineTuningJobEvent(BaseModel):
+        object: Literal["fine_tuning.job.event"]
+        id: str
+        created_at: int
+        level: Union[Literal["info", "warn", "error"], str]
+        message: str
+        type: Optional[Union[Literal["message", "metrics"], str]] = None
+        data: Optional[Dict[str, Any]] = None
+    return FineTuningJobEvent
+
+
+def _build_RunGraderResponseMetadataErrors():
+    class RunGraderResponseMetadataErrors(BaseModel):
+        formula_parse_error: bool
+        sample_parse_error: bool
+        truncated_observation_error: bool
+        unresponsive_reward_error: bool
+        invalid_variable_error: bool
+        other_error: bool
+        python_grader_server_error: bool
+        python_grader_server_error_type: Optional[str]
+        python_grader_runtime_error: bool
+        python_grader_runtime_error_details: Optional[str]
+        model_grader_server_error: bool
+        model_grader_refusal_error: bool
+        model_grader_parse_error: bool
+        model_grader_server_error_details: Optional[str]
+    return RunGraderResponseMetadataErrors
+
+
+def _build_RunGraderResponseMetadata():
+    class RunGraderResponseMetadata(BaseModel):
+        name: str
+        type: str
+        errors: RunGraderResponseMetadataErrors
+        execution_time: float
+        scores: Dict[str, Any]
+        token_usage: Optional[int]
+        sampled_model_name: Optional[str]
+    return RunGraderResponseMetadata
+
+
+def _build_RunGraderResponse():
+    class RunGraderResponse(BaseModel):
+        reward: float
+        metadata: RunGraderResponseMetadata
+        sub_rewards: Dict[str, Any]
+        model_grader_token_usage_per_model: Dict[str, Any]
+    return RunGraderResponse
+
+
+def _build_GraderRunResponse():
+    class GraderRunResponse(RunGraderResponse):
+        """`RunGraderResponse` under the official SDK's name."""
+    return GraderRunResponse
+
+
+def _build_ValidateGraderResponse():
+    class ValidateGraderResponse(BaseModel):
+        grader: Optional[Annotated[Union[Annotated[Union[GraderStringCheck, GraderTextSimilarity, GraderPython, GraderScoreModel, GraderMulti], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+    return ValidateGraderResponse
+
+
+def _build_GraderValidateResponse():
+    class GraderValidateResponse(ValidateGraderResponse):
+        """`ValidateGraderResponse` under the official SDK's name."""
+    return GraderValidateResponse
+
+
+def _build_PermissionCreateResponse():
+    class PermissionCreateResponse(FineTuningCheckpointPermission):
+        """`FineTuningCheckpointPermission` under the official SDK's name."""
+    return PermissionCreateResponse
+
+
+def _build_PermissionDeleteResponse():
+    class PermissionDeleteResponse(DeleteFineTuningCheckpointPermissionResponse):
+        """`DeleteFineTuningCheckpointPermissionResponse` under the official SDK's name."""
+    return PermissionDeleteResponse
+
+
+def _build_PermissionListResponse():
+    class PermissionListResponse(FineTuningCheckpointPermission):
+        """`FineTuningCheckpointPermission` under the official SDK's name."""
+    return PermissionListResponse
+
+
+_DEFS = {
+    'FineTuneDPOHyperparameters': (_build_FineTuneDPOHyperparameters, (), ()),
+    'DpoHyperparameters': (_build_DpoHyperparameters, ('FineTuneDPOHyperparameters',), ()),
+    'FineTuneDPOHyperparametersParam': (_build_FineTuneDPOHyperparametersParam, (), ()),
+    'DpoHyperparametersParam': (_build_DpoHyperparametersParam, ('FineTuneDPOHyperparametersParam',), ()),
+    'FineTuneDPOMethod': (_build_FineTuneDPOMethod, ('FineTuneDPOHyperparameters',), ()),
+    'DpoMethod': (_build_DpoMethod, ('FineTuneDPOMethod',), ()),
+    'FineTuneDPOMethodParam': (_build_FineTuneDPOMethodParam, ('FineTuneDPOHyperparametersParam',), ()),
+    'DpoMethodParam': (_build_DpoMethodParam, ('FineTuneDPOMethodParam',), ()),
+    'FineTuningIntegrationWandb': (_build_FineTuningIntegrationWandb, (), ()),
+    'FineTuningIntegration': (_build_FineTuningIntegration, ('FineTuningIntegrationWandb',), ()),
+    'FineTuningJobIntegration': (_build_FineTuningJobIntegration, ('FineTuningIntegration',), ()),
+    'FineTuningJobWandbIntegration': (_build_FineTuningJobWandbIntegration, ('FineTuningIntegrationWandb',), ()),
+    'FineTuningJobWandbIntegrationObject': (_build_FineTuningJobWandbIntegrationObject, ('FineTuningIntegration',), ()),
+    'FineTuningCheckpointPermission': (_build_FineTuningCheckpointPermission, (), ()),
+    'ListFineTuningCheckpointPermissionResponse': (_build_ListFineTuningCheckpointPermissionResponse, ('FineTuningCheckpointPermission',), ()),
+    'PermissionRetrieveResponse': (_build_PermissionRetrieveResponse, ('ListFineTuningCheckpointPermissionResponse',), ()),
+    'FineTuneReinforcementHyperparameters': (_build_FineTuneReinforcementHyperparameters, (), ()),
+    'ReinforcementHyperparameters': (_build_ReinforcementHyperparameters, ('FineTuneReinforcementHyperparameters',), ()),
+    'FineTuneReinforcementHyperparametersParam': (_build_FineTuneReinforcementHyperparametersParam, (), ()),
+    'ReinforcementHyperparametersParam': (_build_ReinforcementHyperparametersParam, ('FineTuneReinforcementHyperparametersParam',), ()),
+    'FineTuneReinforcementMethod': (_build_FineTuneReinforcementMethod, ('GraderStringCheck', 'GraderTextSimilarity', 'GraderPython', 'GraderScoreModel', 'GraderMulti', 'FineTuneReinforcementHyperparameters'), ()),
+    'ReinforcementMethod': (_build_ReinforcementMethod, ('FineTuneReinforcementMethod',), ()),
+    'FineTuneReinforcementMethodParam': (_build_FineTuneReinforcementMethodParam, ('GraderStringCheckParam', 'GraderTextSimilarityParam', 'GraderPythonParam', 'GraderScoreModelParam', 'GraderMultiParam', 'FineTuneReinforcementHyperparametersParam'), ()),
+    'ReinforcementMethodParam': (_build_ReinforcementMethodParam, ('FineTuneReinforcementMethodParam',), ()),
+    'FineTuneSupervisedHyperparameters': (_build_FineTuneSupervisedHyperparameters, (), ()),
+    'SupervisedHyperparameters': (_build_SupervisedHyperparameters, ('FineTuneSupervisedHyperparameters',), ()),
+    'FineTuneSupervisedHyperparametersParam': (_build_FineTuneSupervisedHyperparametersParam, (), ()),
+    'SupervisedHyperparametersParam': (_build_SupervisedHyperparametersParam, ('FineTuneSupervisedHyperparametersParam',), ()),
+    'FineTuneSupervisedMethod': (_build_FineTuneSupervisedMethod, ('FineTuneSupervisedHyperparameters',), ()),
+    'SupervisedMethod': (_build_SupervisedMethod, ('FineTuneSupervisedMethod',), ()),
+    'FineTuneSupervisedMethodParam': (_build_FineTuneSupervisedMethodParam, ('FineTuneSupervisedHyperparametersParam',), ()),
+    'SupervisedMethodParam': (_build_SupervisedMethodParam, ('FineTuneSupervisedMethodParam',), ()),
+    'CreateFineTuningJobRequestHyperparametersParam': (_build_CreateFineTuningJobRequestHyperparametersParam, (), ()),
+    'CreateFineTuningJobRequestIntegrationWandbParam': (_build_CreateFineTuningJobRequestIntegrationWandbParam, (), ()),
+    'CreateFineTuningJobRequestIntegrationParam': (_build_CreateFineTuningJobRequestIntegrationParam, ('CreateFineTuningJobRequestIntegrationWandbParam',), ()),
+    'DeleteFineTuningCheckpointPermissionResponse': (_build_DeleteFineTuningCheckpointPermissionResponse, (), ()),
+    'FineTuneMethod': (_build_FineTuneMethod, ('FineTuneSupervisedMethod', 'FineTuneDPOMethod', 'FineTuneReinforcementMethod'), ()),
+    'FineTuneMethodParam': (_build_FineTuneMethodParam, ('FineTuneSupervisedMethodParam', 'FineTuneDPOMethodParam', 'FineTuneReinforcementMethodParam'), ()),
+    'FineTuningJobError': (_build_FineTuningJobError, (), ()),
+    'FineTuningJobHyperparameters': (_build_FineTuningJobHyperparameters, (), ()),
+    'FineTuningJob': (_build_FineTuningJob, ('FineTuningJobError', 'FineTuningJobHyperparameters', 'FineTuningIntegration', 'FineTuneMethod', 'Metadata'), ()),
+    'FineTuningJobCheckpointMetrics': (_build_FineTuningJobCheckpointMetrics, (), ()),
+    'FineTuningJobCheckpoint': (_build_FineTuningJobCheckpoint, ('FineTuningJobCheckpointMetrics',), ()),
+    'FineTuningJobEvent': (_build_FineTuningJobEvent, (), ()),
+    'RunGraderResponseMetadataErrors': (_build_RunGraderResponseMetadataErrors, (), ()),
+    'RunGraderResponseMetadata': (_build_RunGraderResponseMetadata, ('RunGraderResponseMetadataErrors',), ()),
+    'RunGraderResponse': (_build_RunGraderResponse, ('RunGraderResponseMetadata',), ()),
+    'GraderRunResponse': (_build_GraderRunResponse, ('RunGraderResponse',), ()),
+    'ValidateGraderResponse': (_build_ValidateGraderResponse, ('GraderStringCheck', 'GraderTextSimilarity', 'GraderPython', 'GraderScoreModel', 'GraderMulti'), ()),
+    'GraderValidateResponse': (_build_GraderValidateResponse, ('ValidateGraderResponse',), ()),
+    'PermissionCreateResponse': (_build_PermissionCreateResponse, ('FineTuningCheckpointPermission',), ()),
+    'PermissionDeleteResponse': (_build_PermissionDeleteResponse, ('DeleteFineTuningCheckpointPermissionResponse',), ()),
+    'PermissionListResponse': (_build_PermissionListResponse, ('FineTuningCheckpointPermission',), ()),
+}
+_IMPORTS = {
+    'GraderMulti': 'graders',
+    'GraderMultiParam': 'graders',
+    'GraderPython': 'graders',
+    'GraderPythonParam': 'graders',
+    'GraderScoreModel': 'graders',
+    'GraderScoreModelParam': 'graders',
+    'GraderStringCheck': 'graders',
+    'GraderStringCheckParam': 'graders',
+    'GraderTextSimilarity': 'graders',
+    'GraderTextSimilarityParam': 'graders',
+    'Metadata': 'shared',
+}
+__all__ = ['CreateFineTuningJobRequestHyperparametersParam', 'CreateFineTuningJobRequestIntegrationParam', 'CreateFineTuningJobRequestIntegrationWandbParam', 'DeleteFineTuningCheckpointPermissionResponse', 'DpoHyperparameters', 'DpoHyperparametersParam', 'DpoMethod', 'DpoMethodParam', 'FineTuneDPOHyperparameters', 'FineTuneDPOHyperparametersParam', 'FineTuneDPOMethod', 'FineTuneDPOMethodParam', 'FineTuneMethod', 'FineTuneMethodParam', 'FineTuneReinforcementHyperparameters', 'FineTuneReinforcementHyperparametersParam', 'FineTuneReinforcementMethod', 'FineTuneReinforcementMethodParam', 'FineTuneSupervisedHyperparameters', 'FineTuneSupervisedHyperparametersParam', 'FineTuneSupervisedMethod', 'FineTuneSupervisedMethodParam', 'FineTuningCheckpointPermission', 'FineTuningIntegration', 'FineTuningIntegrationWandb', 'FineTuningJob', 'FineTuningJobCheckpoint', 'FineTuningJobCheckpointMetrics', 'FineTuningJobError', 'FineTuningJobEvent', 'FineTuningJobHyperparameters', 'FineTuningJobIntegration', 'FineTuningJobWandbIntegration', 'FineTuningJobWandbIntegrationObject', 'GraderMulti', 'GraderMultiParam', 'GraderPython', 'GraderPythonParam', 'GraderRunResponse', 'GraderScoreModel', 'GraderScoreModelParam', 'GraderStringCheck', 'GraderStringCheckParam', 'GraderTextSimilarity', 'GraderTextSimilarityParam', 'GraderValidateResponse', 'ListFineTuningCheckpointPermissionResponse', 'Metadata', 'PermissionCreateResponse', 'PermissionDeleteResponse', 'PermissionListResponse', 'PermissionRetrieveResponse', 'ReinforcementHyperparameters', 'ReinforcementHyperparametersParam', 'ReinforcementMethod', 'ReinforcementMethodParam', 'RunGraderResponse', 'RunGraderResponseMetadata', 'RunGraderResponseMetadataErrors', 'SupervisedHyperparameters', 'SupervisedHyperparametersParam', 'SupervisedMethod', 'SupervisedMethodParam', 'ValidateGraderResponse']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=True)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

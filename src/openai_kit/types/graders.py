@@ -2,255 +2,408 @@
 
 """Types of the `graders` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel, UnknownObject
-from openai_kit.types.shared import (
-    InputTextContent,
-    InputTextContentParam,
-    ReasoningEffort,
-    ReasoningEffortParam,
-)
+from openai_kit._lazy_types import lazy_module
 
 
-EvalItemContentTextParam: TypeAlias = str
+def _build_EvalItemContentTextParam():
+    EvalItemContentTextParam: TypeAlias = str
+    return EvalItemContentTextParam
 
 
-class EvalItemContentOutputTextParam(TypedDict, total=False):
-    type: Required[Literal["output_text"]]
-    text: Required[str]
+def _build_EvalItemContentOutputTextParam():
+    class EvalItemContentOutputTextParam(TypedDict, total=False):
+        type: Required[Literal["output_text"]]
+        text: Required[str]
+    return EvalItemContentOutputTextParam
 
 
-class EvalItemInputImageParam(TypedDict, total=False):
-    type: Required[Literal["input_image"]]
-    image_url: Required[str]
-    detail: str
+def _build_EvalItemInputImageParam():
+    class EvalItemInputImageParam(TypedDict, total=False):
+        type: Required[Literal["input_image"]]
+        image_url: Required[str]
+        detail: str
+    return EvalItemInputImageParam
 
 
-class InputAudioInputAudioParam(TypedDict, total=False):
-    data: Required[str]
-    format: Required[Literal["mp3", "wav"]]
+def _build_InputAudioInputAudioParam():
+    class InputAudioInputAudioParam(TypedDict, total=False):
+        data: Required[str]
+        format: Required[Literal["mp3", "wav"]]
+    return InputAudioInputAudioParam
 
 
-class InputAudioParam(TypedDict, total=False):
-    type: Required[Literal["input_audio"]]
-    input_audio: Required[InputAudioInputAudioParam]
+def _build_InputAudioParam():
+    class InputAudioParam(TypedDict, total=False):
+        type: Required[Literal["input_audio"]]
+        input_audio: Required[InputAudioInputAudioParam]
+    return InputAudioParam
 
 
-EvalItemContentItemParam: TypeAlias = Union[EvalItemContentTextParam, InputTextContentParam, EvalItemContentOutputTextParam, EvalItemInputImageParam, InputAudioParam]
+def _build_EvalItemContentItemParam():
+    EvalItemContentItemParam: TypeAlias = Union[EvalItemContentTextParam, InputTextContentParam, EvalItemContentOutputTextParam, EvalItemInputImageParam, InputAudioParam]
+    return EvalItemContentItemParam
 
 
-EvalItemContentArrayParam: TypeAlias = Sequence[EvalItemContentItemParam]
+def _build_EvalItemContentArrayParam():
+    EvalItemContentArrayParam: TypeAlias = Sequence[EvalItemContentItemParam]
+    return EvalItemContentArrayParam
 
 
-EvalItemContentParam: TypeAlias = Union[EvalItemContentItemParam, EvalItemContentArrayParam]
+def _build_EvalItemContentParam():
+    EvalItemContentParam: TypeAlias = Union[EvalItemContentItemParam, EvalItemContentArrayParam]
+    return EvalItemContentParam
 
 
-class EvalItemParam(TypedDict, total=False):
-    role: Required[Literal["user", "assistant", "system", "developer"]]
-    content: Required[EvalItemContentParam]
-    type: Literal["message"]
+def _build_EvalItemParam():
+    class EvalItemParam(TypedDict, total=False):
+        role: Required[Literal["user", "assistant", "system", "developer"]]
+        content: Required[EvalItemContentParam]
+        type: Literal["message"]
+    return EvalItemParam
 
 
-AgentSessionInputMessageParam: TypeAlias = EvalItemParam
+def _build_AgentSessionInputMessageParam():
+    AgentSessionInputMessageParam: TypeAlias = EvalItemParam
+    return AgentSessionInputMessageParam
 
 
-DecisionInputMessageParam: TypeAlias = EvalItemParam
+def _build_DecisionInputMessageParam():
+    DecisionInputMessageParam: TypeAlias = EvalItemParam
+    return DecisionInputMessageParam
 
 
-class EvalItemInputImage(BaseModel):
-    type: Literal["input_image"]
-    image_url: str
-    detail: Optional[str] = None
+def _build_EvalItemInputImage():
+    class EvalItemInputImage(BaseModel):
+        type: Literal["input_image"]
+        image_url: str
+        detail: Optional[str] = None
+    return EvalItemInputImage
 
 
-DecisionQuestionInputImage: TypeAlias = EvalItemInputImage
+def _build_DecisionQuestionInputImage():
+    DecisionQuestionInputImage: TypeAlias = EvalItemInputImage
+    return DecisionQuestionInputImage
 
 
-EvalItemContentText: TypeAlias = str
+def _build_EvalItemContentText():
+    EvalItemContentText: TypeAlias = str
+    return EvalItemContentText
 
 
-class EvalItemContentOutputText(BaseModel):
-    type: Literal["output_text"]
-    text: str
+def _build_EvalItemContentOutputText():
+    class EvalItemContentOutputText(BaseModel):
+        type: Literal["output_text"]
+        text: str
+    return EvalItemContentOutputText
 
 
-class InputAudioInputAudio(BaseModel):
-    data: str
-    format: Union[Literal["mp3", "wav"], str]
+def _build_InputAudioInputAudio():
+    class InputAudioInputAudio(BaseModel):
+        data: str
+        format: Union[Literal["mp3", "wav"], str]
+    return InputAudioInputAudio
 
 
-class InputAudio(BaseModel):
-    type: Literal["input_audio"]
-    input_audio: InputAudioInputAudio
+def _build_InputAudio():
+    class InputAudio(BaseModel):
+        type: Literal["input_audio"]
+        input_audio: InputAudioInputAudio
+    return InputAudio
 
 
-EvalItemContentItem: TypeAlias = Union[EvalItemContentText, InputTextContent, EvalItemContentOutputText, EvalItemInputImage, InputAudio]
+def _build_EvalItemContentItem():
+    EvalItemContentItem: TypeAlias = Union[EvalItemContentText, InputTextContent, EvalItemContentOutputText, EvalItemInputImage, InputAudio]
+    return EvalItemContentItem
 
 
-EvalItemContentArray: TypeAlias = List[EvalItemContentItem]
+def _build_EvalItemContentArray():
+    EvalItemContentArray: TypeAlias = List[EvalItemContentItem]
+    return EvalItemContentArray
 
 
-EvalItemContent: TypeAlias = Union[EvalItemContentItem, EvalItemContentArray]
+def _build_EvalItemContent():
+    EvalItemContent: TypeAlias = Union[EvalItemContentItem, EvalItemContentArray]
+    return EvalItemContent
 
 
-class EvalItem(BaseModel):
-    role: Union[Literal["user", "assistant", "system", "developer"], str]
-    content: EvalItemContent
-    type: Optional[Literal["message"]] = None
+def _build_EvalItem():
+    class EvalItem(BaseModel):
+        role: Union[Literal["user", "assistant", "system", "developer"], str]
+        content: EvalItemContent
+        type: Optional[Literal["message"]] = None
+    return EvalItem
 
 
-class GraderLabelModel(BaseModel):
-    type: Literal["label_model"]
-    name: str
-    model: str
-    input: List[EvalItem]
-    labels: List[str]
-    passing_labels: List[str]
+def _build_GraderLabelModel():
+    class GraderLabelModel(BaseModel):
+        type: Literal["label_model"]
+        name: str
+        model: str
+        input: List[EvalItem]
+        labels: List[str]
+        passing_labels: List[str]
+    return GraderLabelModel
 
 
-LabelModelGrader: TypeAlias = GraderLabelModel
+def _build_LabelModelGrader():
+    LabelModelGrader: TypeAlias = GraderLabelModel
+    return LabelModelGrader
+
 
+def _build_GraderLabelModelParam():
+    class GraderLabelModelParam(TypedDict, total=False):
+        type: Required[Literal["label_model"]]
+        name: Required[str]
+        model: Required[str]
+        input: Required[Sequence[EvalItemParam]]
+        labels: Required[Sequence[str]]
+        passing_labels: Required[Sequence[str]]
+    return GraderLabelModelParam
 
-class GraderLabelModelParam(TypedDict, total=False):
-    type: Required[Literal["label_model"]]
-    name: Required[str]
-    model: Required[str]
-    input: Required[Sequence[EvalItemParam]]
-    labels: Required[Sequence[str]]
-    passing_labels: Required[Sequence[str]]
 
+def _build_LabelModelGraderParam():
+    LabelModelGraderParam: TypeAlias = GraderLabelModelParam
+    return LabelModelGraderParam
+
+
+def _build_GraderStringCheck():
+    class GraderStringCheck(BaseModel):
+        type: Literal["string_check"]
+        name: str
+        input: str
+        reference: str
+        operation: Union[Literal["eq", "ne", "like", "ilike"], str]
+    return GraderStringCheck
+
+
+def _build_GraderTextSimilarity():
+    class GraderTextSimilarity(BaseModel):
+        type: Literal["text_similarity"]
+        name: str
+        input: str
+        reference: str
+        evaluation_metric: Union[Literal["cosine", "fuzzy_match", "bleu", "gleu", "meteor", "rouge_1", "rouge_2", "rouge_3", "rouge_4", "rouge_5", "rouge_l"], str]
+    return GraderTextSimilarity
+
+
+def _build_GraderPython():
+    class GraderPython(BaseModel):
+        type: Literal["python"]
+        name: str
+        source: str
+        image_tag: Optional[str] = None
+    return GraderPython
+
 
-LabelModelGraderParam: TypeAlias = GraderLabelModelParam
+def _build_GraderScoreModelSamplingParams():
+    class GraderScoreModelSamplingParams(BaseModel):
+        seed: Optional[int] = None
+        top_p: Optional[float] = None
+        temperature: Optional[float] = None
+        max_completions_tokens: Optional[int] = None
+        reasoning_effort: Optional[ReasoningEffort] = None
+    return GraderScoreModelSamplingParams
 
 
-class GraderStringCheck(BaseModel):
-    type: Literal["string_check"]
-    name: str
-    input: str
-    reference: str
-    operation: Union[Literal["eq", "ne", "like", "ilike"], str]
+def _build_GraderScoreModel():
+    class GraderScoreModel(BaseModel):
+        type: Literal["score_model"]
+        name: str
+        model: str
+        sampling_params: Optional[GraderScoreModelSamplingParams] = None
+        input: List[EvalItem]
+        range: Optional[List[float]] = None
+    return GraderScoreModel
 
 
-class GraderTextSimilarity(BaseModel):
-    type: Literal["text_similarity"]
-    name: str
-    input: str
-    reference: str
-    evaluation_metric: Union[Literal["cosine", "fuzzy_match", "bleu", "gleu", "meteor", "rouge_1", "rouge_2", "rouge_3", "rouge_4", "rouge_5", "rouge_l"], str]
+def _build_GraderMulti():
+    class GraderMulti(BaseModel):
+        type: Literal["multi"]
+        name: str
+        graders: Annotated[Union[Annotated[Union[GraderStringCheck, GraderTextSimilarity, GraderPython, GraderScoreModel, GraderLabelModel], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+        calculate_output: str
+    return GraderMulti
 
 
-class GraderPython(BaseModel):
-    type: Literal["python"]
-    name: str
-    source: str
-    image_tag: Optional[str] = None
+def _build_MultiGrader():
+    MultiGrader: TypeAlias = GraderMulti
+    return MultiGrader
 
 
-class GraderScoreModelSamplingParams(BaseModel):
-    seed: Optional[int] = None
-    top_p: Optional[float] = None
-    temperature: Optional[float] = None
-    max_completions_tokens: Optional[int] = None
-    reasoning_effort: Optional[ReasoningEffort] = None
+def _build_GraderStringCheckParam():
+    class GraderStringCheckParam(TypedDict, total=False):
+        type: Required[Literal["string_check"]]
+        name: Required[str]
+        input: Required[str]
+        reference: Required[str]
+        operation: Required[Literal["eq", "ne", "like", "ilike"]]
+    return GraderStringCheckParam
 
 
-class GraderScoreModel(BaseModel):
-    type: Literal["score_model"]
-    name: str
-    model: str
-    sampling_params: Optional[GraderScoreModelSamplingParams] = None
-    input: List[EvalItem]
-    range: Optional[List[float]] = None
+def _build_GraderTextSimilarityParam():
+    class GraderTextSimilarityParam(TypedDict, total=False):
+        type: Required[Literal["text_similarity"]]
+        name: Required[str]
+        input: Required[str]
+        reference: Required[str]
+        evaluation_metric: Required[Literal["cosine", "fuzzy_match", "bleu", "gleu", "meteor", "rouge_1", "rouge_2", "rouge_3", "rouge_4", "rouge_5", "rouge_l"]]
+    return GraderTextSimilarityParam
 
 
-class GraderMulti(BaseModel):
-    type: Literal["multi"]
-    name: str
-    graders: Annotated[Union[Annotated[Union[GraderStringCheck, GraderTextSimilarity, GraderPython, GraderScoreModel, GraderLabelModel], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-    calculate_output: str
+def _build_GraderPythonParam():
+    class GraderPythonParam(TypedDict, total=False):
+        type: Required[Literal["python"]]
+        name: Required[str]
+        source: Required[str]
+        image_tag: str
+    return GraderPythonParam
 
 
-MultiGrader: TypeAlias = GraderMulti
-
-
-class GraderStringCheckParam(TypedDict, total=False):
-    type: Required[Literal["string_check"]]
-    name: Required[str]
-    input: Required[str]
-    reference: Required[str]
-    operation: Required[Literal["eq", "ne", "like", "ilike"]]
-
-
-class GraderTextSimilarityParam(TypedDict, total=False):
-    type: Required[Literal["text_similarity"]]
-    name: Required[str]
-    input: Required[str]
-    reference: Required[str]
-    evaluation_metric: Required[Literal["cosine", "fuzzy_match", "bleu", "gleu", "meteor", "rouge_1", "rouge_2", "rouge_3", "rouge_4", "rouge_5", "rouge_l"]]
-
-
-class GraderPythonParam(TypedDict, total=False):
-    type: Required[Literal["python"]]
-    name: Required[str]
-    source: Required[str]
-    image_tag: str
-
-
-class GraderScoreModelSamplingParamsParam(TypedDict, total=False):
-    seed: Optional[int]
-    top_p: Optional[float]
-    temperature: Optional[float]
-    max_completions_tokens: Optional[int]
-    reasoning_effort: ReasoningEffortParam
-
-
-class GraderScoreModelParam(TypedDict, total=False):
-    type: Required[Literal["score_model"]]
-    name: Required[str]
-    model: Required[str]
-    sampling_params: GraderScoreModelSamplingParamsParam
-    input: Required[Sequence[EvalItemParam]]
-    range: Sequence[float]
-
-
-class GraderMultiParam(TypedDict, total=False):
-    type: Required[Literal["multi"]]
-    name: Required[str]
-    graders: Required[Union[GraderStringCheckParam, GraderTextSimilarityParam, GraderPythonParam, GraderScoreModelParam, GraderLabelModelParam]]
-    calculate_output: Required[str]
-
-
-MultiGraderParam: TypeAlias = GraderMultiParam
-
-
-OutputText: TypeAlias = EvalItemContentOutputText
-
-
-PythonGrader: TypeAlias = GraderPython
-
-
-PythonGraderParam: TypeAlias = GraderPythonParam
-
-
-ScoreModelGrader: TypeAlias = GraderScoreModel
-
-
-ScoreModelGraderParam: TypeAlias = GraderScoreModelParam
-
-
-StringCheckGrader: TypeAlias = GraderStringCheck
-
-
-StringCheckGraderParam: TypeAlias = GraderStringCheckParam
-
-
-TextSimilarityGrader: TypeAlias = GraderTextSimilarity
-
-
-TextSimilarityGraderParam: TypeAlias = GraderTextSimilarityParam
+def _build_GraderScoreModelSamplingParamsParam():
+    class GraderScoreModelSamplingParamsParam(TypedDict, total=False):
+        seed: Optional[int]
+        top_p: Optional[float]
+        temperature: Optional[float]
+        max_completions_tokens: Optional[int]
+        reasoning_effort: ReasoningEffortParam
+    return GraderScoreModelSamplingParamsParam
+
+
+def _build_GraderScoreModelParam():
+    class GraderScoreModelParam(TypedDict, total=False):
+        type: Required[Literal["score_model"]]
+        name: Required[str]
+        model: Required[str]
+        sampling_params: GraderScoreModelSamplingParamsParam
+        input: Required[Sequence[EvalItemParam]]
+        range: Sequence[float]
+    return GraderScoreModelParam
+
+
+def _build_GraderMultiParam():
+    class GraderMultiParam(TypedDict, total=False):
+        type: Required[Literal["multi"]]
+        name: Required[str]
+        graders: Required[Union[GraderStringCheckParam, GraderTextSimilarityParam, GraderPythonParam, GraderScoreModelParam, GraderLabelModelParam]]
+        calculate_output: Required[str]
+    return GraderMultiParam
+
+
+def _build_MultiGraderParam():
+    MultiGraderParam: TypeAlias = GraderMultiParam
+    return MultiGraderParam
+
+
+def _build_OutputText():
+    OutputText: TypeAlias = EvalItemContentOutputText
+    return OutputText
+
+
+def _build_PythonGrader():
+    PythonGrader: TypeAlias = GraderPython
+    return PythonGrader
+
+
+def _build_PythonGraderParam():
+    PythonGraderParam: TypeAlias = GraderPythonParam
+    return PythonGraderParam
+
+
+def _build_ScoreModelGrader():
+    ScoreModelGrader: TypeAlias = GraderScoreModel
+    return ScoreModelGrader
+
+
+def _build_ScoreModelGraderParam():
+    ScoreModelGraderParam: TypeAlias = GraderScoreModelParam
+    return ScoreModelGraderParam
+
+
+def _build_StringCheckGrader():
+    StringCheckGrader: TypeAlias = GraderStringCheck
+    return StringCheckGrader
+
+
+def _build_StringCheckGraderParam():
+    StringCheckGraderParam: TypeAlias = GraderStringCheckParam
+    return StringCheckGraderParam
+
+
+def _build_TextSimilarityGrader():
+    TextSimilarityGrader: TypeAlias = GraderTextSimilarity
+    return TextSimilarityGrader
+
+
+def _build_TextSimilarityGraderParam():
+    TextSimilarityGraderParam: TypeAlias = GraderTextSimilarityParam
+    return TextSimilarityGraderParam
+
+
+_DEFS = {
+    'EvalItemContentTextParam': (_build_EvalItemContentTextParam, (), ()),
+    'EvalItemContentOutputTextParam': (_build_EvalItemContentOutputTextParam, (), ()),
+    'EvalItemInputImageParam': (_build_EvalItemInputImageParam, (), ()),
+    'InputAudioInputAudioParam': (_build_InputAudioInputAudioParam, (), ()),
+    'InputAudioParam': (_build_InputAudioParam, ('InputAudioInputAudioParam',), ()),
+    'EvalItemContentItemParam': (_build_EvalItemContentItemParam, ('EvalItemContentTextParam', 'InputTextContentParam', 'EvalItemContentOutputTextParam', 'EvalItemInputImageParam', 'InputAudioParam'), ()),
+    'EvalItemContentArrayParam': (_build_EvalItemContentArrayParam, ('EvalItemContentItemParam',), ()),
+    'EvalItemContentParam': (_build_EvalItemContentParam, ('EvalItemContentItemParam', 'EvalItemContentArrayParam'), ()),
+    'EvalItemParam': (_build_EvalItemParam, ('EvalItemContentParam',), ()),
+    'AgentSessionInputMessageParam': (_build_AgentSessionInputMessageParam, ('EvalItemParam',), ()),
+    'DecisionInputMessageParam': (_build_DecisionInputMessageParam, ('EvalItemParam',), ()),
+    'EvalItemInputImage': (_build_EvalItemInputImage, (), ()),
+    'DecisionQuestionInputImage': (_build_DecisionQuestionInputImage, ('EvalItemInputImage',), ()),
+    'EvalItemContentText': (_build_EvalItemContentText, (), ()),
+    'EvalItemContentOutputText': (_build_EvalItemContentOutputText, (), ()),
+    'InputAudioInputAudio': (_build_InputAudioInputAudio, (), ()),
+    'InputAudio': (_build_InputAudio, ('InputAudioInputAudio',), ()),
+    'EvalItemContentItem': (_build_EvalItemContentItem, ('EvalItemContentText', 'InputTextContent', 'EvalItemContentOutputText', 'EvalItemInputImage', 'InputAudio'), ()),
+    'EvalItemContentArray': (_build_EvalItemContentArray, ('EvalItemContentItem',), ()),
+    'EvalItemContent': (_build_EvalItemContent, ('EvalItemContentItem', 'EvalItemContentArray'), ()),
+    'EvalItem': (_build_EvalItem, ('EvalItemContent',), ()),
+    'GraderLabelModel': (_build_GraderLabelModel, ('EvalItem',), ()),
+    'LabelModelGrader': (_build_LabelModelGrader, ('GraderLabelModel',), ()),
+    'GraderLabelModelParam': (_build_GraderLabelModelParam, ('EvalItemParam',), ()),
+    'LabelModelGraderParam': (_build_LabelModelGraderParam, ('GraderLabelModelParam',), ()),
+    'GraderStringCheck': (_build_GraderStringCheck, (), ()),
+    'GraderTextSimilarity': (_build_GraderTextSimilarity, (), ()),
+    'GraderPython': (_build_GraderPython, (), ()),
+    'GraderScoreModelSamplingParams': (_build_GraderScoreModelSamplingParams, ('ReasoningEffort',), ()),
+    'GraderScoreModel': (_build_GraderScoreModel, ('GraderScoreModelSamplingParams', 'EvalItem'), ()),
+    'GraderMulti': (_build_GraderMulti, ('GraderStringCheck', 'GraderTextSimilarity', 'GraderPython', 'GraderScoreModel', 'GraderLabelModel'), ()),
+    'MultiGrader': (_build_MultiGrader, ('GraderMulti',), ()),
+    'GraderStringCheckParam': (_build_GraderStringCheckParam, (), ()),
+    'GraderTextSimilarityParam': (_build_GraderTextSimilarityParam, (), ()),
+    'GraderPythonParam': (_build_GraderPythonParam, (), ()),
+    'GraderScoreModelSamplingParamsParam': (_build_GraderScoreModelSamplingParamsParam, ('ReasoningEffortParam',), ()),
+    'GraderScoreModelParam': (_build_GraderScoreModelParam, ('GraderScoreModelSamplingParamsParam', 'EvalItemParam'), ()),
+    'GraderMultiParam': (_build_GraderMultiParam, ('GraderStringCheckParam', 'GraderTextSimilarityParam', 'GraderPythonParam', 'GraderScoreModelParam', 'GraderLabelModelParam'), ()),
+    'MultiGraderParam': (_build_MultiGraderParam, ('GraderMultiParam',), ()),
+    'OutputText': (_build_OutputText, ('EvalItemContentOutputText',), ()),
+    'PythonGrader': (_build_PythonGrader, ('GraderPython',), ()),
+    'PythonGraderParam': (_build_PythonGraderParam, ('GraderPythonParam',), ()),
+    'ScoreModelGrader': (_build_ScoreModelGrader, ('GraderScoreModel',), ()),
+    'ScoreModelGraderParam': (_build_ScoreModelGraderParam, ('GraderScoreModelParam',), ()),
+    'StringCheckGrader': (_build_StringCheckGrader, ('GraderStringCheck',), ()),
+    'StringCheckGraderParam': (_build_StringCheckGraderParam, ('GraderStringCheckParam',), ()),
+    'TextSimilarityGrader': (_build_TextSimilarityGrader, ('GraderTextSimilarity',), ()),
+    'TextSimilarityGraderParam': (_build_TextSimilarityGraderParam, ('GraderTextSimilarityParam',), ()),
+}
+_IMPORTS = {
+    'InputTextContent': 'shared',
+    'InputTextContentParam': 'shared',
+    'ReasoningEffort': 'shared',
+    'ReasoningEffortParam': 'shared',
+}
+__all__ = ['AgentSessionInputMessageParam', 'DecisionInputMessageParam', 'DecisionQuestionInputImage', 'EvalItem', 'EvalItemContent', 'EvalItemContentArray', 'EvalItemContentArrayParam', 'EvalItemContentItem', 'EvalItemContentItemParam', 'EvalItemContentOutputText', 'EvalItemContentOutputTextParam', 'EvalItemContentParam', 'EvalItemContentText', 'EvalItemContentTextParam', 'EvalItemInputImage', 'EvalItemInputImageParam', 'EvalItemParam', 'GraderLabelModel', 'GraderLabelModelParam', 'GraderMulti', 'GraderMultiParam', 'GraderPython', 'GraderPythonParam', 'GraderScoreModel', 'GraderScoreModelParam', 'GraderScoreModelSamplingParams', 'GraderScoreModelSamplingParamsParam', 'GraderStringCheck', 'GraderStringCheckParam', 'GraderTextSimilarity', 'GraderTextSimilarityParam', 'InputAudio', 'InputAudioInputAudio', 'InputAudioInputAudioParam', 'InputAudioParam', 'InputTextContent', 'InputTextContentParam', 'LabelModelGrader', 'LabelModelGraderParam', 'MultiGrader', 'MultiGraderParam', 'OutputText', 'PythonGrader', 'PythonGraderParam', 'ReasoningEffort', 'ReasoningEffortParam', 'ScoreModelGrader', 'ScoreModelGraderParam', 'StringCheckGrader', 'StringCheckGraderParam', 'TextSimilarityGrader', 'TextSimilarityGraderParam']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=True)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -2,111 +2,164 @@
 
 """Types of the `images` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import List, Optional, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, TypeAlias
 from openai_kit._model_helpers import ImagesResponseHelpers
 from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit._lazy_types import lazy_module
 
 
-class ImageEditPartialImageEvent(BaseModel):
-    type: Literal["image_edit.partial_image"]
-    b64_json: str
-    created_at: int
-    size: Union[Literal["1024x1024", "1024x1536", "1536x1024", "auto"], str]
-    quality: Union[Literal["low", "medium", "high", "auto"], str]
-    background: Union[Literal["transparent", "opaque", "auto"], str]
-    output_format: Union[Literal["png", "webp", "jpeg"], str]
-    partial_image_index: int
+def _build_ImageEditPartialImageEvent():
+    class ImageEditPartialImageEvent(BaseModel):
+        type: Literal["image_edit.partial_image"]
+        b64_json: str
+        created_at: int
+        size: Union[Literal["1024x1024", "1024x1536", "1536x1024", "auto"], str]
+        quality: Union[Literal["low", "medium", "high", "auto"], str]
+        background: Union[Literal["transparent", "opaque", "auto"], str]
+        output_format: Union[Literal["png", "webp", "jpeg"], str]
+        partial_image_index: int
+    return ImageEditPartialImageEvent
 
 
-class ImagesUsageInputTokensDetails(BaseModel):
-    text_tokens: int
-    image_tokens: int
+def _build_ImagesUsageInputTokensDetails():
+    class ImagesUsageInputTokensDetails(BaseModel):
+        text_tokens: int
+        image_tokens: int
+    return ImagesUsageInputTokensDetails
 
 
-class ImagesUsage(BaseModel):
-    total_tokens: int
-    input_tokens: int
-    output_tokens: int
-    input_tokens_details: ImagesUsageInputTokensDetails
+def _build_ImagesUsage():
+    class ImagesUsage(BaseModel):
+        total_tokens: int
+        input_tokens: int
+        output_tokens: int
+        input_tokens_details: ImagesUsageInputTokensDetails
+    return ImagesUsage
 
 
-class ImageEditCompletedEvent(BaseModel):
-    type: Literal["image_edit.completed"]
-    b64_json: str
-    created_at: int
-    size: Union[Literal["1024x1024", "1024x1536", "1536x1024", "auto"], str]
-    quality: Union[Literal["low", "medium", "high", "auto"], str]
-    background: Union[Literal["transparent", "opaque", "auto"], str]
-    output_format: Union[Literal["png", "webp", "jpeg"], str]
-    usage: ImagesUsage
+def _build_ImageEditCompletedEvent():
+    class ImageEditCompletedEvent(BaseModel):
+        type: Literal["image_edit.completed"]
+        b64_json: str
+        created_at: int
+        size: Union[Literal["1024x1024", "1024x1536", "1536x1024", "auto"], str]
+        quality: Union[Literal["low", "medium", "high", "auto"], str]
+        background: Union[Literal["transparent", "opaque", "auto"], str]
+        output_format: Union[Literal["png", "webp", "jpeg"], str]
+        usage: ImagesUsage
+    return ImageEditCompletedEvent
 
 
-ImageEditStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[ImageEditPartialImageEvent, ImageEditCompletedEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_ImageEditStreamEvent():
+    ImageEditStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[ImageEditPartialImageEvent, ImageEditCompletedEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return ImageEditStreamEvent
 
 
-class ImageGenPartialImageEvent(BaseModel):
-    type: Literal["image_generation.partial_image"]
-    b64_json: str
-    created_at: int
-    size: Union[Literal["1024x1024", "1024x1536", "1536x1024", "auto"], str]
-    quality: Union[Literal["low", "medium", "high", "auto"], str]
-    background: Union[Literal["transparent", "opaque", "auto"], str]
-    output_format: Union[Literal["png", "webp", "jpeg"], str]
-    partial_image_index: int
+def _build_ImageGenPartialImageEvent():
+    class ImageGenPartialImageEvent(BaseModel):
+        type: Literal["image_generation.partial_image"]
+        b64_json: str
+        created_at: int
+        size: Union[Literal["1024x1024", "1024x1536", "1536x1024", "auto"], str]
+        quality: Union[Literal["low", "medium", "high", "auto"], str]
+        background: Union[Literal["transparent", "opaque", "auto"], str]
+        output_format: Union[Literal["png", "webp", "jpeg"], str]
+        partial_image_index: int
+    return ImageGenPartialImageEvent
 
 
-class ImageGenCompletedEvent(BaseModel):
-    type: Literal["image_generation.completed"]
-    b64_json: str
-    created_at: int
-    size: Union[Literal["1024x1024", "1024x1536", "1536x1024", "auto"], str]
-    quality: Union[Literal["low", "medium", "high", "auto"], str]
-    background: Union[Literal["transparent", "opaque", "auto"], str]
-    output_format: Union[Literal["png", "webp", "jpeg"], str]
-    usage: ImagesUsage
+def _build_ImageGenCompletedEvent():
+    class ImageGenCompletedEvent(BaseModel):
+        type: Literal["image_generation.completed"]
+        b64_json: str
+        created_at: int
+        size: Union[Literal["1024x1024", "1024x1536", "1536x1024", "auto"], str]
+        quality: Union[Literal["low", "medium", "high", "auto"], str]
+        background: Union[Literal["transparent", "opaque", "auto"], str]
+        output_format: Union[Literal["png", "webp", "jpeg"], str]
+        usage: ImagesUsage
+    return ImageGenCompletedEvent
 
 
-ImageGenStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[ImageGenPartialImageEvent, ImageGenCompletedEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_ImageGenStreamEvent():
+    ImageGenStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[ImageGenPartialImageEvent, ImageGenCompletedEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return ImageGenStreamEvent
 
 
-PartialImagesParam: TypeAlias = Optional[int]
+def _build_PartialImagesParam():
+    PartialImagesParam: TypeAlias = Optional[int]
+    return PartialImagesParam
 
 
-class Image(BaseModel):
-    b64_json: Optional[str] = None
-    url: Optional[str] = None
-    revised_prompt: Optional[str] = None
+def _build_Image():
+    class Image(BaseModel):
+        b64_json: Optional[str] = None
+        url: Optional[str] = None
+        revised_prompt: Optional[str] = None
+    return Image
 
 
-class ImageGenInputUsageDetails(BaseModel):
-    text_tokens: int
-    image_tokens: int
+def _build_ImageGenInputUsageDetails():
+    class ImageGenInputUsageDetails(BaseModel):
+        text_tokens: int
+        image_tokens: int
+    return ImageGenInputUsageDetails
 
 
-class ImageGenOutputTokensDetails(BaseModel):
-    image_tokens: int
-    text_tokens: int
+def _build_ImageGenOutputTokensDetails():
+    class ImageGenOutputTokensDetails(BaseModel):
+        image_tokens: int
+        text_tokens: int
+    return ImageGenOutputTokensDetails
 
 
-class ImageGenUsage(BaseModel):
-    input_tokens: int
-    total_tokens: int
-    output_tokens: int
-    output_tokens_details: Optional[ImageGenOutputTokensDetails] = None
-    input_tokens_details: ImageGenInputUsageDetails
+def _build_ImageGenUsage():
+    class ImageGenUsage(BaseModel):
+        input_tokens: int
+        total_tokens: int
+        output_tokens: int
+        output_tokens_details: Optional[ImageGenOutputTokensDetails] = None
+        input_tokens_details: ImageGenInputUsageDetails
+    return ImageGenUsage
 
 
-class ImagesResponse(ImagesResponseHelpers, BaseModel):
-    created: int
-    data: Optional[List[Image]] = None
-    background: Optional[Union[Literal["transparent", "opaque"], str]] = None
-    output_format: Optional[Union[Literal["png", "webp", "jpeg"], str]] = None
-    size: Optional[Union[Literal["1024x1024", "1024x1536", "1536x1024"], str]] = None
-    quality: Optional[Union[Literal["low", "medium", "high"], str]] = None
-    usage: Optional[ImageGenUsage] = None
+def _build_ImagesResponse():
+    class ImagesResponse(ImagesResponseHelpers, BaseModel):
+        created: int
+        data: Optional[List[Image]] = None
+        background: Optional[Union[Literal["transparent", "opaque"], str]] = None
+        output_format: Optional[Union[Literal["png", "webp", "jpeg"], str]] = None
+        size: Optional[Union[Literal["1024x1024", "1024x1536", "1536x1024"], str]] = None
+        quality: Optional[Union[Literal["low", "medium", "high"], str]] = None
+        usage: Optional[ImageGenUsage] = None
+    return ImagesResponse
+
+
+_DEFS = {
+    'ImageEditPartialImageEvent': (_build_ImageEditPartialImageEvent, (), ()),
+    'ImagesUsageInputTokensDetails': (_build_ImagesUsageInputTokensDetails, (), ()),
+    'ImagesUsage': (_build_ImagesUsage, ('ImagesUsageInputTokensDetails',), ()),
+    'ImageEditCompletedEvent': (_build_ImageEditCompletedEvent, ('ImagesUsage',), ()),
+    'ImageEditStreamEvent': (_build_ImageEditStreamEvent, ('ImageEditPartialImageEvent', 'ImageEditCompletedEvent'), ()),
+    'ImageGenPartialImageEvent': (_build_ImageGenPartialImageEvent, (), ()),
+    'ImageGenCompletedEvent': (_build_ImageGenCompletedEvent, ('ImagesUsage',), ()),
+    'ImageGenStreamEvent': (_build_ImageGenStreamEvent, ('ImageGenPartialImageEvent', 'ImageGenCompletedEvent'), ()),
+    'PartialImagesParam': (_build_PartialImagesParam, (), ()),
+    'Image': (_build_Image, (), ()),
+    'ImageGenInputUsageDetails': (_build_ImageGenInputUsageDetails, (), ()),
+    'ImageGenOutputTokensDetails': (_build_ImageGenOutputTokensDetails, (), ()),
+    'ImageGenUsage': (_build_ImageGenUsage, ('ImageGenOutputTokensDetails', 'ImageGenInputUsageDetails'), ()),
+    'ImagesResponse': (_build_ImagesResponse, ('Image', 'ImageGenUsage'), ()),
+}
+_IMPORTS = {
+}
+__all__ = ['Image', 'ImageEditCompletedEvent', 'ImageEditPartialImageEvent', 'ImageEditStreamEvent', 'ImageGenCompletedEvent', 'ImageGenInputUsageDetails', 'ImageGenOutputTokensDetails', 'ImageGenPartialImageEvent', 'ImageGenStreamEvent', 'ImageGenUsage', 'ImagesResponse', 'ImagesUsage', 'ImagesUsageInputTokensDetails', 'PartialImagesParam']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=False)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

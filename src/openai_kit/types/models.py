@@ -2,58 +2,108 @@
 
 """Types of the `models` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import Optional
 
 from typing_extensions import Literal, TypeAlias
 from openai_kit.types._base import BaseModel
+from openai_kit._lazy_types import lazy_module
 
 
-class DeleteModelResponse(BaseModel):
-    id: str
-    deleted: bool
-    object: str
+def _build_DeleteModelResponse():
+    class DeleteModelResponse(BaseModel):
+        id: str
+        deleted: bool
+        object: str
+    return DeleteModelResponse
 
 
-AgentDeleted: TypeAlias = DeleteModelResponse
+def _build_AgentDeleted():
+    AgentDeleted: TypeAlias = DeleteModelResponse
+    return AgentDeleted
 
 
-AgentSessionDeleted: TypeAlias = DeleteModelResponse
+def _build_AgentSessionDeleted():
+    AgentSessionDeleted: TypeAlias = DeleteModelResponse
+    return AgentSessionDeleted
 
 
-AutomationDeleted: TypeAlias = DeleteModelResponse
+def _build_AutomationDeleted():
+    AutomationDeleted: TypeAlias = DeleteModelResponse
+    return AutomationDeleted
 
 
-CredentialDeleted: TypeAlias = DeleteModelResponse
+def _build_CredentialDeleted():
+    CredentialDeleted: TypeAlias = DeleteModelResponse
+    return CredentialDeleted
 
 
-EnvironmentTemplateDeleted: TypeAlias = DeleteModelResponse
+def _build_EnvironmentTemplateDeleted():
+    EnvironmentTemplateDeleted: TypeAlias = DeleteModelResponse
+    return EnvironmentTemplateDeleted
 
 
-ExternalStorageDeleted: TypeAlias = DeleteModelResponse
+def _build_ExternalStorageDeleted():
+    ExternalStorageDeleted: TypeAlias = DeleteModelResponse
+    return ExternalStorageDeleted
 
 
-FederationRuleDeleted: TypeAlias = DeleteModelResponse
+def _build_FederationRuleDeleted():
+    FederationRuleDeleted: TypeAlias = DeleteModelResponse
+    return FederationRuleDeleted
 
 
-SessionArtifactDeleted: TypeAlias = DeleteModelResponse
+def _build_SessionArtifactDeleted():
+    SessionArtifactDeleted: TypeAlias = DeleteModelResponse
+    return SessionArtifactDeleted
 
 
-VaultDeleted: TypeAlias = DeleteModelResponse
+def _build_VaultDeleted():
+    VaultDeleted: TypeAlias = DeleteModelResponse
+    return VaultDeleted
 
 
-WorkloadIdentityProviderDeleted: TypeAlias = DeleteModelResponse
+def _build_WorkloadIdentityProviderDeleted():
+    WorkloadIdentityProviderDeleted: TypeAlias = DeleteModelResponse
+    return WorkloadIdentityProviderDeleted
 
 
-class Model(BaseModel):
-    id: str
-    created: int
-    object: Literal["model"]
-    owned_by: str
-    shutdown_date: Optional[str] = None
+def _build_Model():
+    class Model(BaseModel):
+        id: str
+        created: int
+        object: Literal["model"]
+        owned_by: str
+        shutdown_date: Optional[str] = None
+    return Model
 
 
-class ModelDeleted(DeleteModelResponse):
-    """`DeleteModelResponse` under the official SDK's name."""
+def _build_ModelDeleted():
+    class ModelDeleted(DeleteModelResponse):
+        """`DeleteModelResponse` under the official SDK's name."""
+    return ModelDeleted
+
+
+_DEFS = {
+    'DeleteModelResponse': (_build_DeleteModelResponse, (), ()),
+    'AgentDeleted': (_build_AgentDeleted, ('DeleteModelResponse',), ()),
+    'AgentSessionDeleted': (_build_AgentSessionDeleted, ('DeleteModelResponse',), ()),
+    'AutomationDeleted': (_build_AutomationDeleted, ('DeleteModelResponse',), ()),
+    'CredentialDeleted': (_build_CredentialDeleted, ('DeleteModelResponse',), ()),
+    'EnvironmentTemplateDeleted': (_build_EnvironmentTemplateDeleted, ('DeleteModelResponse',), ()),
+    'ExternalStorageDeleted': (_build_ExternalStorageDeleted, ('DeleteModelResponse',), ()),
+    'FederationRuleDeleted': (_build_FederationRuleDeleted, ('DeleteModelResponse',), ()),
+    'SessionArtifactDeleted': (_build_SessionArtifactDeleted, ('DeleteModelResponse',), ()),
+    'VaultDeleted': (_build_VaultDeleted, ('DeleteModelResponse',), ()),
+    'WorkloadIdentityProviderDeleted': (_build_WorkloadIdentityProviderDeleted, ('DeleteModelResponse',), ()),
+    'Model': (_build_Model, (), ()),
+    'ModelDeleted': (_build_ModelDeleted, ('DeleteModelResponse',), ()),
+}
+_IMPORTS = {
+}
+__all__ = ['AgentDeleted', 'AgentSessionDeleted', 'AutomationDeleted', 'CredentialDeleted', 'DeleteModelResponse', 'EnvironmentTemplateDeleted', 'ExternalStorageDeleted', 'FederationRuleDeleted', 'Model', 'ModelDeleted', 'SessionArtifactDeleted', 'VaultDeleted', 'WorkloadIdentityProviderDeleted']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=False)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -2,90 +2,128 @@
 
 """Types of the `moderations` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import List, Optional, Union
 
 from pydantic import Field
 from typing_extensions import Literal, Required, TypeAlias, TypedDict
 from openai_kit._model_helpers import ModerationResultHelpers
 from openai_kit.types._base import BaseModel
+from openai_kit._lazy_types import lazy_module
 
 
-class CreateModerationRequestInputTextParam(TypedDict, total=False):
-    type: Required[Literal["text"]]
-    text: Required[str]
+def _build_CreateModerationRequestInputTextParam():
+    class CreateModerationRequestInputTextParam(TypedDict, total=False):
+        type: Required[Literal["text"]]
+        text: Required[str]
+    return CreateModerationRequestInputTextParam
 
 
-ModerationTextInputParam: TypeAlias = CreateModerationRequestInputTextParam
+def _build_ModerationTextInputParam():
+    ModerationTextInputParam: TypeAlias = CreateModerationRequestInputTextParam
+    return ModerationTextInputParam
 
 
-class CreateModerationRequestInputImageUrlImageUrlParam(TypedDict, total=False):
-    url: Required[str]
+def _build_CreateModerationRequestInputImageUrlImageUrlParam():
+    class CreateModerationRequestInputImageUrlImageUrlParam(TypedDict, total=False):
+        url: Required[str]
+    return CreateModerationRequestInputImageUrlImageUrlParam
 
 
-class CreateModerationRequestInputImageUrlParam(TypedDict, total=False):
-    type: Required[Literal["image_url"]]
-    image_url: Required[CreateModerationRequestInputImageUrlImageUrlParam]
+def _build_CreateModerationRequestInputImageUrlParam():
+    class CreateModerationRequestInputImageUrlParam(TypedDict, total=False):
+        type: Required[Literal["image_url"]]
+        image_url: Required[CreateModerationRequestInputImageUrlImageUrlParam]
+    return CreateModerationRequestInputImageUrlParam
 
 
-class ModerationCreateResponseResultCategories(BaseModel):
-    hate: bool
-    hate_threatening: bool = Field(alias="hate/threatening")
-    harassment: bool
-    harassment_threatening: bool = Field(alias="harassment/threatening")
-    illicit: Optional[bool]
-    illicit_violent: Optional[bool] = Field(alias="illicit/violent")
-    self_harm: bool = Field(alias="self-harm")
-    self_harm_intent: bool = Field(alias="self-harm/intent")
-    self_harm_instructions: bool = Field(alias="self-harm/instructions")
-    sexual: bool
-    sexual_minors: bool = Field(alias="sexual/minors")
-    violence: bool
-    violence_graphic: bool = Field(alias="violence/graphic")
+def _build_ModerationCreateResponseResultCategories():
+    class ModerationCreateResponseResultCategories(BaseModel):
+        hate: bool
+        hate_threatening: bool = Field(alias="hate/threatening")
+        harassment: bool
+        harassment_threatening: bool = Field(alias="harassment/threatening")
+        illicit: Optional[bool]
+        illicit_violent: Optional[bool] = Field(alias="illicit/violent")
+        self_harm: bool = Field(alias="self-harm")
+        self_harm_intent: bool = Field(alias="self-harm/intent")
+        self_harm_instructions: bool = Field(alias="self-harm/instructions")
+        sexual: bool
+        sexual_minors: bool = Field(alias="sexual/minors")
+        violence: bool
+        violence_graphic: bool = Field(alias="violence/graphic")
+    return ModerationCreateResponseResultCategories
 
 
-class ModerationCreateResponseResultCategoryScores(BaseModel):
-    hate: float
-    hate_threatening: float = Field(alias="hate/threatening")
-    harassment: float
-    harassment_threatening: float = Field(alias="harassment/threatening")
-    illicit: float
-    illicit_violent: float = Field(alias="illicit/violent")
-    self_harm: float = Field(alias="self-harm")
-    self_harm_intent: float = Field(alias="self-harm/intent")
-    self_harm_instructions: float = Field(alias="self-harm/instructions")
-    sexual: float
-    sexual_minors: float = Field(alias="sexual/minors")
-    violence: float
-    violence_graphic: float = Field(alias="violence/graphic")
+def _build_ModerationCreateResponseResultCategoryScores():
+    class ModerationCreateResponseResultCategoryScores(BaseModel):
+        hate: float
+        hate_threatening: float = Field(alias="hate/threatening")
+        harassment: float
+        harassment_threatening: float = Field(alias="harassment/threatening")
+        illicit: float
+        illicit_violent: float = Field(alias="illicit/violent")
+        self_harm: float = Field(alias="self-harm")
+        self_harm_intent: float = Field(alias="self-harm/intent")
+        self_harm_instructions: float = Field(alias="self-harm/instructions")
+        sexual: float
+        sexual_minors: float = Field(alias="sexual/minors")
+        violence: float
+        violence_graphic: float = Field(alias="violence/graphic")
+    return ModerationCreateResponseResultCategoryScores
 
 
-class ModerationCreateResponseResultCategoryAppliedInputTypes(BaseModel):
-    hate: List[Literal["text"]]
-    hate_threatening: List[Literal["text"]] = Field(alias="hate/threatening")
-    harassment: List[Literal["text"]]
-    harassment_threatening: List[Literal["text"]] = Field(alias="harassment/threatening")
-    illicit: List[Literal["text"]]
-    illicit_violent: List[Literal["text"]] = Field(alias="illicit/violent")
-    self_harm: List[Union[Literal["text", "image"], str]] = Field(alias="self-harm")
-    self_harm_intent: List[Union[Literal["text", "image"], str]] = Field(alias="self-harm/intent")
-    self_harm_instructions: List[Union[Literal["text", "image"], str]] = Field(alias="self-harm/instructions")
-    sexual: List[Union[Literal["text", "image"], str]]
-    sexual_minors: List[Literal["text"]] = Field(alias="sexual/minors")
-    violence: List[Union[Literal["text", "image"], str]]
-    violence_graphic: List[Union[Literal["text", "image"], str]] = Field(alias="violence/graphic")
+def _build_ModerationCreateResponseResultCategoryAppliedInputTypes():
+    class ModerationCreateResponseResultCategoryAppliedInputTypes(BaseModel):
+        hate: List[Literal["text"]]
+        hate_threatening: List[Literal["text"]] = Field(alias="hate/threatening")
+        harassment: List[Literal["text"]]
+        harassment_threatening: List[Literal["text"]] = Field(alias="harassment/threatening")
+        illicit: List[Literal["text"]]
+        illicit_violent: List[Literal["text"]] = Field(alias="illicit/violent")
+        self_harm: List[Union[Literal["text", "image"], str]] = Field(alias="self-harm")
+        self_harm_intent: List[Union[Literal["text", "image"], str]] = Field(alias="self-harm/intent")
+        self_harm_instructions: List[Union[Literal["text", "image"], str]] = Field(alias="self-harm/instructions")
+        sexual: List[Union[Literal["text", "image"], str]]
+        sexual_minors: List[Literal["text"]] = Field(alias="sexual/minors")
+        violence: List[Union[Literal["text", "image"], str]]
+        violence_graphic: List[Union[Literal["text", "image"], str]] = Field(alias="violence/graphic")
+    return ModerationCreateResponseResultCategoryAppliedInputTypes
 
 
-class ModerationCreateResponseResult(ModerationResultHelpers, BaseModel):
-    flagged: bool
-    categories: ModerationCreateResponseResultCategories
-    category_scores: ModerationCreateResponseResultCategoryScores
-    category_applied_input_types: ModerationCreateResponseResultCategoryAppliedInputTypes
+def _build_ModerationCreateResponseResult():
+    class ModerationCreateResponseResult(ModerationResultHelpers, BaseModel):
+        flagged: bool
+        categories: ModerationCreateResponseResultCategories
+        category_scores: ModerationCreateResponseResultCategoryScores
+        category_applied_input_types: ModerationCreateResponseResultCategoryAppliedInputTypes
+    return ModerationCreateResponseResult
 
 
-class ModerationCreateResponse(BaseModel):
-    id: str
-    model: str
-    results: List[ModerationCreateResponseResult]
+def _build_ModerationCreateResponse():
+    class ModerationCreateResponse(BaseModel):
+        id: str
+        model: str
+        results: List[ModerationCreateResponseResult]
+    return ModerationCreateResponse
+
+
+_DEFS = {
+    'CreateModerationRequestInputTextParam': (_build_CreateModerationRequestInputTextParam, (), ()),
+    'ModerationTextInputParam': (_build_ModerationTextInputParam, ('CreateModerationRequestInputTextParam',), ()),
+    'CreateModerationRequestInputImageUrlImageUrlParam': (_build_CreateModerationRequestInputImageUrlImageUrlParam, (), ()),
+    'CreateModerationRequestInputImageUrlParam': (_build_CreateModerationRequestInputImageUrlParam, ('CreateModerationRequestInputImageUrlImageUrlParam',), ()),
+    'ModerationCreateResponseResultCategories': (_build_ModerationCreateResponseResultCategories, (), ()),
+    'ModerationCreateResponseResultCategoryScores': (_build_ModerationCreateResponseResultCategoryScores, (), ()),
+    'ModerationCreateResponseResultCategoryAppliedInputTypes': (_build_ModerationCreateResponseResultCategoryAppliedInputTypes, (), ()),
+    'ModerationCreateResponseResult': (_build_ModerationCreateResponseResult, ('ModerationCreateResponseResultCategories', 'ModerationCreateResponseResultCategoryScores', 'ModerationCreateResponseResultCategoryAppliedInputTypes'), ()),
+    'ModerationCreateResponse': (_build_ModerationCreateResponse, ('ModerationCreateResponseResult',), ()),
+}
+_IMPORTS = {
+}
+__all__ = ['CreateModerationRequestInputImageUrlImageUrlParam', 'CreateModerationRequestInputImageUrlParam', 'CreateModerationRequestInputTextParam', 'ModerationCreateResponse', 'ModerationCreateResponseResult', 'ModerationCreateResponseResultCategories', 'ModerationCreateResponseResultCategoryAppliedInputTypes', 'ModerationCreateResponseResultCategoryScores', 'ModerationTextInputParam']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=False)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -2,130 +2,190 @@
 
 """Types of the `other` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import List, Optional, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, TypeAlias
 from openai_kit.types._base import BaseModel, UnknownObject
-from openai_kit.types.audio import (
-    VadConfig,
-)
-from openai_kit.types.chat import (
-    ChatCompletionMessageToolCalls,
-    ChatCompletionRequestAssistantMessageContentPart,
-    ModelIdsShared,
-)
-from openai_kit.types.responses import (
-    ModelIdsResponses,
-    OutputTextContent,
-    ReasoningTextContent,
-    RefusalContent,
-)
-from openai_kit.types.shared import (
-    InputFileContent,
-    InputImageContent,
-    InputTextContent,
-)
+from openai_kit._lazy_types import lazy_module
 
 
-ChatCompletionModalities: TypeAlias = Optional[List[Union[Literal["text", "audio"], str]]]
+def _build_ChatCompletionModalities():
+    ChatCompletionModalities: TypeAlias = Optional[List[Union[Literal["text", "audio"], str]]]
+    return ChatCompletionModalities
 
 
-ChatCompletionRole: TypeAlias = Union[Literal["developer", "system", "user", "assistant", "tool", "function"], str]
+def _build_ChatCompletionRole():
+    ChatCompletionRole: TypeAlias = Union[Literal["developer", "system", "user", "assistant", "tool", "function"], str]
+    return ChatCompletionRole
 
 
-Content: TypeAlias = Annotated[Union[Annotated[Union[InputTextContent, InputImageContent, InputFileContent, OutputTextContent, RefusalContent, ReasoningTextContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_Content():
+    Content: TypeAlias = Annotated[Union[Annotated[Union[InputTextContent, InputImageContent, InputFileContent, OutputTextContent, RefusalContent, ReasoningTextContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return Content
 
 
-ModelIds: TypeAlias = Union[ModelIdsShared, ModelIdsResponses]
+def _build_ModelIds():
+    ModelIds: TypeAlias = Union[ModelIdsShared, ModelIdsResponses]
+    return ModelIds
 
 
-TranscriptionChunkingStrategy: TypeAlias = Union[Literal["auto"], VadConfig]
+def _build_TranscriptionChunkingStrategy():
+    TranscriptionChunkingStrategy: TypeAlias = Union[Literal["auto"], VadConfig]
+    return TranscriptionChunkingStrategy
 
 
-class CodeInterpreterFileOutputFile(BaseModel):
-    mime_type: str
-    file_id: str
+def _build_CodeInterpreterFileOutputFile():
+    class CodeInterpreterFileOutputFile(BaseModel):
+        mime_type: str
+        file_id: str
+    return CodeInterpreterFileOutputFile
 
 
-class CodeInterpreterFileOutput(BaseModel):
-    type: Literal["files"]
-    files: List[CodeInterpreterFileOutputFile]
+def _build_CodeInterpreterFileOutput():
+    class CodeInterpreterFileOutput(BaseModel):
+        type: Literal["files"]
+        files: List[CodeInterpreterFileOutputFile]
+    return CodeInterpreterFileOutput
 
 
-class CodeInterpreterTextOutput(BaseModel):
-    type: Literal["logs"]
-    logs: str
+def _build_CodeInterpreterTextOutput():
+    class CodeInterpreterTextOutput(BaseModel):
+        type: Literal["logs"]
+        logs: str
+    return CodeInterpreterTextOutput
 
 
-class ContainerFileCitationParam(BaseModel):
-    type: Literal["container_file_citation"]
-    start_index: int
-    end_index: int
-    container_id: str
-    file_id: str
-    filename: str
+def _build_ContainerFileCitationParam():
+    class ContainerFileCitationParam(BaseModel):
+        type: Literal["container_file_citation"]
+        start_index: int
+        end_index: int
+        container_id: str
+        file_id: str
+        filename: str
+    return ContainerFileCitationParam
 
 
-class DeletedConversation(BaseModel):
-    object: Literal["conversation.deleted"]
-    deleted: bool
-    id: str
+def _build_DeletedConversation():
+    class DeletedConversation(BaseModel):
+        object: Literal["conversation.deleted"]
+        deleted: bool
+        id: str
+    return DeletedConversation
 
 
-class DragPoint(BaseModel):
-    x: int
-    y: int
+def _build_DragPoint():
+    class DragPoint(BaseModel):
+        x: int
+        y: int
+    return DragPoint
 
 
-class FileCitationParam(BaseModel):
-    type: Literal["file_citation"]
-    index: int
-    file_id: str
-    filename: str
+def _build_FileCitationParam():
+    class FileCitationParam(BaseModel):
+        type: Literal["file_citation"]
+        index: int
+        file_id: str
+        filename: str
+    return FileCitationParam
 
 
-class FineTuneChatCompletionRequestAssistantMessageAudio(BaseModel):
-    id: str
+def _build_FineTuneChatCompletionRequestAssistantMessageAudio():
+    class FineTuneChatCompletionRequestAssistantMessageAudio(BaseModel):
+        id: str
+    return FineTuneChatCompletionRequestAssistantMessageAudio
 
 
-class FineTuneChatCompletionRequestAssistantMessageFunctionCall(BaseModel):
-    arguments: str
-    name: str
+def _build_FineTuneChatCompletionRequestAssistantMessageFunctionCall():
+    class FineTuneChatCompletionRequestAssistantMessageFunctionCall(BaseModel):
+        arguments: str
+        name: str
+    return FineTuneChatCompletionRequestAssistantMessageFunctionCall
 
 
-class FineTuneChatCompletionRequestAssistantMessage(BaseModel):
-    weight: Optional[Literal[0, 1]] = None
-    content: Optional[Union[str, List[ChatCompletionRequestAssistantMessageContentPart]]] = None
-    refusal: Optional[str] = None
-    role: Literal["assistant"]
-    name: Optional[str] = None
-    audio: Optional[FineTuneChatCompletionRequestAssistantMessageAudio] = None
-    tool_calls: Optional[ChatCompletionMessageToolCalls] = None
-    function_call: Optional[FineTuneChatCompletionRequestAssistantMessageFunctionCall] = None
+def _build_FineTuneChatCompletionRequestAssistantMessage():
+    class FineTuneChatCompletionRequestAssistantMessage(BaseModel):
+        weight: Optional[Literal[0, 1]] = None
+        content: Optional[Union[str, List[ChatCompletionRequestAssistantMessageContentPart]]] = None
+        refusal: Optional[str] = None
+        role: Literal["assistant"]
+        name: Optional[str] = None
+        audio: Optional[FineTuneChatCompletionRequestAssistantMessageAudio] = None
+        tool_calls: Optional[ChatCompletionMessageToolCalls] = None
+        function_call: Optional[FineTuneChatCompletionRequestAssistantMessageFunctionCall] = None
+    return FineTuneChatCompletionRequestAssistantMessage
 
 
-class OutputAudio(BaseModel):
-    type: Literal["output_audio"]
-    data: str
-    transcript: str
+def _build_OutputAudio():
+    class OutputAudio(BaseModel):
+        type: Literal["output_audio"]
+        data: str
+        transcript: str
+    return OutputAudio
 
 
-class ResponseFormatTextGrammar(BaseModel):
-    type: Literal["grammar"]
-    grammar: str
+def _build_ResponseFormatTextGrammar():
+    class ResponseFormatTextGrammar(BaseModel):
+        type: Literal["grammar"]
+        grammar: str
+    return ResponseFormatTextGrammar
 
 
-class ResponseFormatTextPython(BaseModel):
-    type: Literal["python"]
+def _build_ResponseFormatTextPython():
+    class ResponseFormatTextPython(BaseModel):
+        type: Literal["python"]
+    return ResponseFormatTextPython
 
 
-class UrlCitationParam(BaseModel):
-    type: Literal["url_citation"]
-    start_index: int
-    end_index: int
-    url: str
-    title: str
+def _build_UrlCitationParam():
+    class UrlCitationParam(BaseModel):
+        type: Literal["url_citation"]
+        start_index: int
+        end_index: int
+        url: str
+        title: str
+    return UrlCitationParam
+
+
+_DEFS = {
+    'ChatCompletionModalities': (_build_ChatCompletionModalities, (), ()),
+    'ChatCompletionRole': (_build_ChatCompletionRole, (), ()),
+    'Content': (_build_Content, ('InputTextContent', 'InputImageContent', 'InputFileContent', 'OutputTextContent', 'RefusalContent', 'ReasoningTextContent'), ()),
+    'ModelIds': (_build_ModelIds, ('ModelIdsShared', 'ModelIdsResponses'), ()),
+    'TranscriptionChunkingStrategy': (_build_TranscriptionChunkingStrategy, ('VadConfig',), ()),
+    'CodeInterpreterFileOutputFile': (_build_CodeInterpreterFileOutputFile, (), ()),
+    'CodeInterpreterFileOutput': (_build_CodeInterpreterFileOutput, ('CodeInterpreterFileOutputFile',), ()),
+    'CodeInterpreterTextOutput': (_build_CodeInterpreterTextOutput, (), ()),
+    'ContainerFileCitationParam': (_build_ContainerFileCitationParam, (), ()),
+    'DeletedConversation': (_build_DeletedConversation, (), ()),
+    'DragPoint': (_build_DragPoint, (), ()),
+    'FileCitationParam': (_build_FileCitationParam, (), ()),
+    'FineTuneChatCompletionRequestAssistantMessageAudio': (_build_FineTuneChatCompletionRequestAssistantMessageAudio, (), ()),
+    'FineTuneChatCompletionRequestAssistantMessageFunctionCall': (_build_FineTuneChatCompletionRequestAssistantMessageFunctionCall, (), ()),
+    'FineTuneChatCompletionRequestAssistantMessage': (_build_FineTuneChatCompletionRequestAssistantMessage, ('ChatCompletionRequestAssistantMessageContentPart', 'FineTuneChatCompletionRequestAssistantMessageAudio', 'ChatCompletionMessageToolCalls', 'FineTuneChatCompletionRequestAssistantMessageFunctionCall'), ()),
+    'OutputAudio': (_build_OutputAudio, (), ()),
+    'ResponseFormatTextGrammar': (_build_ResponseFormatTextGrammar, (), ()),
+    'ResponseFormatTextPython': (_build_ResponseFormatTextPython, (), ()),
+    'UrlCitationParam': (_build_UrlCitationParam, (), ()),
+}
+_IMPORTS = {
+    'VadConfig': 'audio',
+    'ChatCompletionMessageToolCalls': 'chat',
+    'ChatCompletionRequestAssistantMessageContentPart': 'chat',
+    'ModelIdsShared': 'chat',
+    'ModelIdsResponses': 'responses',
+    'OutputTextContent': 'responses',
+    'ReasoningTextContent': 'responses',
+    'RefusalContent': 'responses',
+    'InputFileContent': 'shared',
+    'InputImageContent': 'shared',
+    'InputTextContent': 'shared',
+}
+__all__ = ['ChatCompletionMessageToolCalls', 'ChatCompletionModalities', 'ChatCompletionRequestAssistantMessageContentPart', 'ChatCompletionRole', 'CodeInterpreterFileOutput', 'CodeInterpreterFileOutputFile', 'CodeInterpreterTextOutput', 'ContainerFileCitationParam', 'Content', 'DeletedConversation', 'DragPoint', 'FileCitationParam', 'FineTuneChatCompletionRequestAssistantMessage', 'FineTuneChatCompletionRequestAssistantMessageAudio', 'FineTuneChatCompletionRequestAssistantMessageFunctionCall', 'InputFileContent', 'InputImageContent', 'InputTextContent', 'ModelIds', 'ModelIdsResponses', 'ModelIdsShared', 'OutputAudio', 'OutputTextContent', 'ReasoningTextContent', 'RefusalContent', 'ResponseFormatTextGrammar', 'ResponseFormatTextPython', 'TranscriptionChunkingStrategy', 'UrlCitationParam', 'VadConfig']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=False)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -2,1992 +2,2895 @@
 
 """Types of the `realtime` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel, UnknownObject
-from openai_kit.types.audio import (
-    TranscriptTextUsageDuration,
-    TranscriptTextUsageTokens,
-    TranscriptionLanguage,
-)
-from openai_kit.types.beta.responses import (
-    BetaMCPTool,
-    BetaMCPToolParam,
-)
-from openai_kit.types.responses import (
-    ItemReferenceParam,
-    ItemReferenceParam2,
-    Prompt,
-    PromptParam,
-    ToolChoiceFunction,
-    ToolChoiceFunctionParam,
-    ToolChoiceMCP,
-    ToolChoiceMCPParam,
-    ToolChoiceOptions,
-    ToolChoiceOptionsParam,
-)
-from openai_kit.types.shared import (
-    MCPListToolsTool,
-    MCPListToolsToolParam,
-    MCPTool,
-    MCPToolParam,
-    Metadata,
-    MetadataParam,
-    VoiceIdsOrCustomVoice,
-    VoiceIdsOrCustomVoiceParam,
-    VoiceIdsShared,
-)
+from openai_kit._lazy_types import lazy_module
 
 
-class RealtimeAudioFormatsParamAudioPcmParam(TypedDict, total=False):
-    type: Literal["audio/pcm"]
-    rate: Literal[24000]
+def _build_RealtimeAudioFormatsParamAudioPcmParam():
+    class RealtimeAudioFormatsParamAudioPcmParam(TypedDict, total=False):
+        type: Literal["audio/pcm"]
+        rate: Literal[24000]
+    return RealtimeAudioFormatsParamAudioPcmParam
 
 
-class RealtimeAudioFormatsParamAudioPcmuParam(TypedDict, total=False):
-    type: Literal["audio/pcmu"]
+def _build_RealtimeAudioFormatsParamAudioPcmuParam():
+    class RealtimeAudioFormatsParamAudioPcmuParam(TypedDict, total=False):
+        type: Literal["audio/pcmu"]
+    return RealtimeAudioFormatsParamAudioPcmuParam
 
 
-class RealtimeAudioFormatsParamAudioPcmaParam(TypedDict, total=False):
-    type: Literal["audio/pcma"]
+def _build_RealtimeAudioFormatsParamAudioPcmaParam():
+    class RealtimeAudioFormatsParamAudioPcmaParam(TypedDict, total=False):
+        type: Literal["audio/pcma"]
+    return RealtimeAudioFormatsParamAudioPcmaParam
 
 
-RealtimeAudioFormatsParam: TypeAlias = Union[RealtimeAudioFormatsParamAudioPcmParam, RealtimeAudioFormatsParamAudioPcmuParam, RealtimeAudioFormatsParamAudioPcmaParam]
+def _build_RealtimeAudioFormatsParam():
+    RealtimeAudioFormatsParam: TypeAlias = Union[RealtimeAudioFormatsParamAudioPcmParam, RealtimeAudioFormatsParamAudioPcmuParam, RealtimeAudioFormatsParamAudioPcmaParam]
+    return RealtimeAudioFormatsParam
 
 
-class AudioTranscriptionParam(TypedDict, total=False):
-    model: Union[str, Literal["whisper-1", "gpt-transcribe", "gpt-live-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe", "gpt-4o-transcribe-diarize", "gpt-realtime-whisper"]]
-    language: str
-    languages: Sequence[str]
-    keywords: Sequence[str]
-    prompt: str
-    delay: Literal["minimal", "low", "medium", "high", "xhigh"]
+def _build_AudioTranscriptionParam():
+    class AudioTranscriptionParam(TypedDict, total=False):
+        model: Union[str, Literal["whisper-1", "gpt-transcribe", "gpt-live-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe", "gpt-4o-transcribe-diarize", "gpt-realtime-whisper"]]
+        language: str
+        languages: Sequence[str]
+        keywords: Sequence[str]
+        prompt: str
+        delay: Literal["minimal", "low", "medium", "high", "xhigh"]
+    return AudioTranscriptionParam
 
 
-NoiseReductionTypeParam: TypeAlias = Literal["near_field", "far_field"]
+def _build_NoiseReductionTypeParam():
+    NoiseReductionTypeParam: TypeAlias = Literal["near_field", "far_field"]
+    return NoiseReductionTypeParam
 
 
-class RealtimeCallCreateRequestSessionAudioInputNoiseReductionParam(TypedDict, total=False):
-    type: NoiseReductionTypeParam
+def _build_RealtimeCallCreateRequestSessionAudioInputNoiseReductionParam():
+    class RealtimeCallCreateRequestSessionAudioInputNoiseReductionParam(TypedDict, total=False):
+        type: NoiseReductionTypeParam
+    return RealtimeCallCreateRequestSessionAudioInputNoiseReductionParam
 
 
-class RealtimeTurnDetectionParamServerVadParam(TypedDict, total=False):
-    type: Required[Literal["server_vad"]]
-    threshold: float
-    prefix_padding_ms: int
-    silence_duration_ms: int
-    create_response: bool
-    interrupt_response: bool
-    idle_timeout_ms: Optional[int]
+def _build_RealtimeTurnDetectionParamServerVadParam():
+    class RealtimeTurnDetectionParamServerVadParam(TypedDict, total=False):
+        type: Required[Literal["server_vad"]]
+        threshold: float
+        prefix_padding_ms: int
+        silence_duration_ms: int
+        create_response: bool
+        interrupt_response: bool
+        idle_timeout_ms: Optional[int]
+    return RealtimeTurnDetectionParamServerVadParam
 
 
-class RealtimeTurnDetectionParamSemanticVadParam(TypedDict, total=False):
-    type: Required[Literal["semantic_vad"]]
-    eagerness: Literal["low", "medium", "high", "auto"]
-    create_response: bool
-    interrupt_response: bool
+def _build_RealtimeTurnDetectionParamSemanticVadParam():
+    class RealtimeTurnDetectionParamSemanticVadParam(TypedDict, total=False):
+        type: Required[Literal["semantic_vad"]]
+        eagerness: Literal["low", "medium", "high", "auto"]
+        create_response: bool
+        interrupt_response: bool
+    return RealtimeTurnDetectionParamSemanticVadParam
 
 
-RealtimeTurnDetectionParam: TypeAlias = Optional[Union[RealtimeTurnDetectionParamServerVadParam, RealtimeTurnDetectionParamSemanticVadParam]]
+def _build_RealtimeTurnDetectionParam():
+    RealtimeTurnDetectionParam: TypeAlias = Optional[Union[RealtimeTurnDetectionParamServerVadParam, RealtimeTurnDetectionParamSemanticVadParam]]
+    return RealtimeTurnDetectionParam
 
 
-class RealtimeCallCreateRequestSessionAudioInputParam(TypedDict, total=False):
-    format: RealtimeAudioFormatsParam
-    transcription: AudioTranscriptionParam
-    noise_reduction: RealtimeCallCreateRequestSessionAudioInputNoiseReductionParam
-    turn_detection: RealtimeTurnDetectionParam
+def _build_RealtimeCallCreateRequestSessionAudioInputParam():
+    class RealtimeCallCreateRequestSessionAudioInputParam(TypedDict, total=False):
+        format: RealtimeAudioFormatsParam
+        transcription: AudioTranscriptionParam
+        noise_reduction: RealtimeCallCreateRequestSessionAudioInputNoiseReductionParam
+        turn_detection: RealtimeTurnDetectionParam
+    return RealtimeCallCreateRequestSessionAudioInputParam
 
 
-class RealtimeCallCreateRequestSessionAudioOutputParam(TypedDict, total=False):
-    format: RealtimeAudioFormatsParam
-    voice: VoiceIdsOrCustomVoiceParam
-    speed: float
+def _build_RealtimeCallCreateRequestSessionAudioOutputParam():
+    class RealtimeCallCreateRequestSessionAudioOutputParam(TypedDict, total=False):
+        format: RealtimeAudioFormatsParam
+        voice: VoiceIdsOrCustomVoiceParam
+        speed: float
+    return RealtimeCallCreateRequestSessionAudioOutputParam
 
 
-class RealtimeCallCreateRequestSessionAudioParam(TypedDict, total=False):
-    input: RealtimeCallCreateRequestSessionAudioInputParam
-    output: RealtimeCallCreateRequestSessionAudioOutputParam
+def _build_RealtimeCallCreateRequestSessionAudioParam():
+    class RealtimeCallCreateRequestSessionAudioParam(TypedDict, total=False):
+        input: RealtimeCallCreateRequestSessionAudioInputParam
+        output: RealtimeCallCreateRequestSessionAudioOutputParam
+    return RealtimeCallCreateRequestSessionAudioParam
 
 
-class RealtimeCallCreateRequestSessionTracingTracingConfigurationParam(TypedDict, total=False):
-    workflow_name: str
-    group_id: str
-    metadata: Dict[str, object]
+def _build_RealtimeCallCreateRequestSessionTracingTracingConfigurationParam():
+    class RealtimeCallCreateRequestSessionTracingTracingConfigurationParam(TypedDict, total=False):
+        workflow_name: str
+        group_id: str
+        metadata: Dict[str, object]
+    return RealtimeCallCreateRequestSessionTracingTracingConfigurationParam
 
 
-class RealtimeFunctionToolParam(TypedDict, total=False):
-    type: Literal["function"]
-    name: str
-    description: str
-    parameters: Dict[str, object]
+def _build_RealtimeFunctionToolParam():
+    class RealtimeFunctionToolParam(TypedDict, total=False):
+        type: Literal["function"]
+        name: str
+        description: str
+        parameters: Dict[str, object]
+    return RealtimeFunctionToolParam
 
 
-RealtimeReasoningEffortParam: TypeAlias = Literal["minimal", "low", "medium", "high", "xhigh"]
+def _build_RealtimeReasoningEffortParam():
+    RealtimeReasoningEffortParam: TypeAlias = Literal["minimal", "low", "medium", "high", "xhigh"]
+    return RealtimeReasoningEffortParam
 
 
-class RealtimeReasoningParam(TypedDict, total=False):
-    effort: RealtimeReasoningEffortParam
+def _build_RealtimeReasoningParam():
+    class RealtimeReasoningParam(TypedDict, total=False):
+        effort: RealtimeReasoningEffortParam
+    return RealtimeReasoningParam
 
 
-class RealtimeTruncationParamRetentionRatioTokenLimitsParam(TypedDict, total=False):
-    post_instructions: int
+def _build_RealtimeTruncationParamRetentionRatioTokenLimitsParam():
+    class RealtimeTruncationParamRetentionRatioTokenLimitsParam(TypedDict, total=False):
+        post_instructions: int
+    return RealtimeTruncationParamRetentionRatioTokenLimitsParam
 
 
-class RealtimeTruncationParamRetentionRatioParam(TypedDict, total=False):
-    type: Required[Literal["retention_ratio"]]
-    retention_ratio: Required[float]
-    token_limits: RealtimeTruncationParamRetentionRatioTokenLimitsParam
+def _build_RealtimeTruncationParamRetentionRatioParam():
+    class RealtimeTruncationParamRetentionRatioParam(TypedDict, total=False):
+        type: Required[Literal["retention_ratio"]]
+        retention_ratio: Required[float]
+        token_limits: RealtimeTruncationParamRetentionRatioTokenLimitsParam
+    return RealtimeTruncationParamRetentionRatioParam
 
 
-RealtimeTruncationParam: TypeAlias = Union[Literal["auto", "disabled"], RealtimeTruncationParamRetentionRatioParam]
+def _build_RealtimeTruncationParam():
+    RealtimeTruncationParam: TypeAlias = Union[Literal["auto", "disabled"], RealtimeTruncationParamRetentionRatioParam]
+    return RealtimeTruncationParam
 
 
-class RealtimeCallCreateRequestSessionParam(TypedDict, total=False):
-    type: Required[Literal["realtime"]]
-    output_modalities: Sequence[Literal["text", "audio"]]
-    model: Union[str, Literal["gpt-realtime", "gpt-realtime-1.5", "gpt-realtime-2", "gpt-realtime-2.1", "gpt-realtime-2.1-mini", "gpt-realtime-2025-08-28", "gpt-4o-realtime-preview", "gpt-4o-realtime-preview-2024-10-01", "gpt-4o-realtime-preview-2024-12-17", "gpt-4o-realtime-preview-2025-06-03", "gpt-4o-mini-realtime-preview", "gpt-4o-mini-realtime-preview-2024-12-17", "gpt-realtime-mini", "gpt-realtime-mini-2025-10-06", "gpt-realtime-mini-2025-12-15", "gpt-audio-1.5", "gpt-audio-mini", "gpt-audio-mini-2025-10-06", "gpt-audio-mini-2025-12-15"]]
-    instructions: str
-    audio: RealtimeCallCreateRequestSessionAudioParam
-    include: Sequence[Literal["item.input_audio_transcription.logprobs"]]
-    tracing: Optional[Union[Literal["auto"], RealtimeCallCreateRequestSessionTracingTracingConfigurationParam]]
-    tools: Sequence[Union[RealtimeFunctionToolParam, MCPToolParam]]
-    tool_choice: Union[ToolChoiceOptionsParam, ToolChoiceFunctionParam, ToolChoiceMCPParam]
-    parallel_tool_calls: bool
-    reasoning: RealtimeReasoningParam
-    max_output_tokens: Union[int, Literal["inf"]]
-    truncation: RealtimeTruncationParam
-    prompt: PromptParam
+def _build_RealtimeCallCreateRequestSessionParam():
+    class RealtimeCallCreateRequestSessionParam(TypedDict, total=False):
+        type: Required[Literal["realtime"]]
+        output_modalities: Sequence[Literal["text", "audio"]]
+        model: Union[str, Literal["gpt-realtime", "gpt-realtime-1.5", "gpt-realtime-2", "gpt-realtime-2.1", "gpt-realtime-2.1-mini", "gpt-realtime-2025-08-28", "gpt-4o-realtime-preview", "gpt-4o-realtime-preview-2024-10-01", "gpt-4o-realtime-preview-2024-12-17", "gpt-4o-realtime-preview-2025-06-03", "gpt-4o-mini-realtime-preview", "gpt-4o-mini-realtime-preview-2024-12-17", "gpt-realtime-mini", "gpt-realtime-mini-2025-10-06", "gpt-realtime-mini-2025-12-15", "gpt-audio-1.5", "gpt-audio-mini", "gpt-audio-mini-2025-10-06", "gpt-audio-mini-2025-12-15"]]
+        instructions: str
+        audio: RealtimeCallCreateRequestSessionAudioParam
+        include: Sequence[Literal["item.input_audio_transcription.logprobs"]]
+        tracing: Optional[Union[Literal["auto"], RealtimeCallCreateRequestSessionTracingTracingConfigurationParam]]
+        tools: Sequence[Union[RealtimeFunctionToolParam, MCPToolParam]]
+        tool_choice: Union[ToolChoiceOptionsParam, ToolChoiceFunctionParam, ToolChoiceMCPParam]
+        parallel_tool_calls: bool
+        reasoning: RealtimeReasoningParam
+        max_output_tokens: Union[int, Literal["inf"]]
+        truncation: RealtimeTruncationParam
+        prompt: PromptParam
+    return RealtimeCallCreateRequestSessionParam
 
 
-CallAcceptParams: TypeAlias = RealtimeCallCreateRequestSessionParam
+def _build_CallAcceptParams():
+    CallAcceptParams: TypeAlias = RealtimeCallCreateRequestSessionParam
+    return CallAcceptParams
 
 
-class RealtimeTranslationSessionUpdateRequestAudioInputTranscriptionParam(TypedDict, total=False):
-    model: Required[str]
+def _build_RealtimeTranslationSessionUpdateRequestAudioInputTranscriptionParam():
+    class RealtimeTranslationSessionUpdateRequestAudioInputTranscriptionParam(TypedDict, total=False):
+        model: Required[str]
+    return RealtimeTranslationSessionUpdateRequestAudioInputTranscriptionParam
 
 
-class RealtimeTranslationSessionUpdateRequestAudioInputNoiseReductionParam(TypedDict, total=False):
-    type: Required[NoiseReductionTypeParam]
+def _build_RealtimeTranslationSessionUpdateRequestAudioInputNoiseReductionParam():
+    class RealtimeTranslationSessionUpdateRequestAudioInputNoiseReductionParam(TypedDict, total=False):
+        type: Required[NoiseReductionTypeParam]
+    return RealtimeTranslationSessionUpdateRequestAudioInputNoiseReductionParam
 
 
-class RealtimeTranslationSessionUpdateRequestAudioInputParam(TypedDict, total=False):
-    transcription: Optional[RealtimeTranslationSessionUpdateRequestAudioInputTranscriptionParam]
-    noise_reduction: Optional[RealtimeTranslationSessionUpdateRequestAudioInputNoiseReductionParam]
+def _build_RealtimeTranslationSessionUpdateRequestAudioInputParam():
+    class RealtimeTranslationSessionUpdateRequestAudioInputParam(TypedDict, total=False):
+        transcription: Optional[RealtimeTranslationSessionUpdateRequestAudioInputTranscriptionParam]
+        noise_reduction: Optional[RealtimeTranslationSessionUpdateRequestAudioInputNoiseReductionParam]
+    return RealtimeTranslationSessionUpdateRequestAudioInputParam
 
 
-class RealtimeTranslationSessionUpdateRequestAudioOutputParam(TypedDict, total=False):
-    language: str
+def _build_RealtimeTranslationSessionUpdateRequestAudioOutputParam():
+    class RealtimeTranslationSessionUpdateRequestAudioOutputParam(TypedDict, total=False):
+        language: str
+    return RealtimeTranslationSessionUpdateRequestAudioOutputParam
 
 
-class RealtimeTranslationSessionUpdateRequestAudioParam(TypedDict, total=False):
-    input: RealtimeTranslationSessionUpdateRequestAudioInputParam
-    output: RealtimeTranslationSessionUpdateRequestAudioOutputParam
+def _build_RealtimeTranslationSessionUpdateRequestAudioParam():
+    class RealtimeTranslationSessionUpdateRequestAudioParam(TypedDict, total=False):
+        input: RealtimeTranslationSessionUpdateRequestAudioInputParam
+        output: RealtimeTranslationSessionUpdateRequestAudioOutputParam
+    return RealtimeTranslationSessionUpdateRequestAudioParam
 
 
-class RealtimeTranslationSessionUpdateRequestParam(TypedDict, total=False):
-    audio: RealtimeTranslationSessionUpdateRequestAudioParam
+def _build_RealtimeTranslationSessionUpdateRequestParam():
+    class RealtimeTranslationSessionUpdateRequestParam(TypedDict, total=False):
+        audio: RealtimeTranslationSessionUpdateRequestAudioParam
+    return RealtimeTranslationSessionUpdateRequestParam
 
 
-class RealtimeTranslationClientEventSessionUpdateParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["session.update"]]
-    session: Required[RealtimeTranslationSessionUpdateRequestParam]
+def _build_RealtimeTranslationClientEventSessionUpdateParam():
+    class RealtimeTranslationClientEventSessionUpdateParam(TypedDict, total=False):
+        event_id: str
+        type: Required[Literal["session.update"]]
+        session: Required[RealtimeTranslationSessionUpdateRequestParam]
+    return RealtimeTranslationClientEventSessionUpdateParam
 
 
-class RealtimeTranslationClientEventInputAudioBufferAppendParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["session.input_audio_buffer.append"]]
-    audio: Required[str]
+def _build_RealtimeTranslationClientEventInputAudioBufferAppendParam():
+    class RealtimeTranslationClientEventInputAudioBufferAppendParam(TypedDict, total=False):
+        event_id: str
+        type: Required[Literal["session.input_audio_buffer.append"]]
+        audio: Required[str]
+    return RealtimeTranslationClientEventInputAudioBufferAppendParam
+
+
+def _build_RealtimeTranslationClientEventSessionCloseParam():
+    class RealtimeTranslationClientEventSessionCloseParam(TypedDict, total=False):
+        event_id: str
+        type: Required[Literal["session.close"]]
+    return RealtimeTranslationClientEventSessionCloseParam
+
+
+def _build_RealtimeTranslationClientEventParam():
+    RealtimeTranslationClientEventParam: TypeAlias = Union[RealtimeTranslationClientEventSessionUpdateParam, RealtimeTranslationClientEventInputAudioBufferAppendParam, RealtimeTranslationClientEventSessionCloseParam]
+    return RealtimeTranslationClientEventParam
+
+
+def _build_ConnectClientEventParam():
+    ConnectClientEventParam: TypeAlias = RealtimeTranslationClientEventParam
+    return ConnectClientEventParam
+
+
+def _build_RealtimeConversationItemMessageSystemContent():
+    class RealtimeConversationItemMessageSystemContent(BaseModel):
+        type: Optional[Literal["input_text"]] = None
+        text: Optional[str] = None
+    return RealtimeConversationItemMessageSystemContent
+
+
+def _build_RealtimeConversationItemMessageSystem():
+    class RealtimeConversationItemMessageSystem(BaseModel):
+        id: Optional[str] = None
+        object: Optional[Literal["realtime.item"]] = None
+        type: Literal["message"]
+        status: Optional[Union[Literal["completed", "incomplete", "in_progress"], str]] = None
+        role: Literal["system"]
+        content: List[RealtimeConversationItemMessageSystemContent]
+    return RealtimeConversationItemMessageSystem
+
+
+def _build_RealtimeConversationItemMessageUserContent():
+    class RealtimeConversationItemMessageUserContent(BaseModel):
+        type: Optional[Union[Literal["input_text", "input_audio", "input_image"], str]] = None
+        text: Optional[str] = None
+        audio: Optional[str] = None
+        image_url: Optional[str] = None
+        detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
+        transcript: Optional[str] = None
+    return RealtimeConversationItemMessageUserContent
+
+
+def _build_RealtimeConversationItemMessageUser():
+    class RealtimeConversationItemMessageUser(BaseModel):
+        id: Optional[str] = None
+        object: Optional[Literal["realtime.item"]] = None
+        type: Literal["message"]
+        status: Optional[Union[Literal["completed", "incomplete", "in_progress"], str]] = None
+        role: Literal["user"]
+        content: List[RealtimeConversationItemMessageUserContent]
+    return RealtimeConversationItemMessageUser
+
+
+def _build_RealtimeConversationItemMessageAssistantContent():
+    class RealtimeConversationItemMessageAssistantContent(BaseModel):
+        type: Optional[Union[Literal["output_text", "output_audio"], str]] = None
+        text: Optional[str] = None
+        audio: Optional[str] = None
+        transcript: Optional[str] = None
+    return RealtimeConversationItemMessageAssistantContent
+
+
+def _build_RealtimeConversationItemMessageAssistant():
+    class RealtimeConversationItemMessageAssistant(BaseModel):
+        id: Optional[str] = None
+        object: Optional[Literal["realtime.item"]] = None
+        type: Literal["message"]
+        status: Optional[Union[Literal["completed", "incomplete", "in_progress"], str]] = None
+        role: Literal["assistant"]
+        content: List[RealtimeConversationItemMessageAssistantContent]
+    return RealtimeConversationItemMessageAssistant
+
+
+def _build_RealtimeConversationItemFunctionCall():
+    class RealtimeConversationItemFunctionCall(BaseModel):
+        id: Optional[str] = None
+        object: Optional[Literal["realtime.item"]] = None
+        type: Literal["function_call"]
+        status: Optional[Union[Literal["completed", "incomplete", "in_progress"], str]] = None
+        call_id: Optional[str] = None
+        name: str
+        arguments: str
+    return RealtimeConversationItemFunctionCall
+
+
+def _build_RealtimeConversationItemFunctionCallOutput():
+    class RealtimeConversationItemFunctionCallOutput(BaseModel):
+        id: Optional[str] = None
+        object: Optional[Literal["realtime.item"]] = None
+        type: Literal["function_call_output"]
+        status: Optional[Union[Literal["completed", "incomplete", "in_progress"], str]] = None
+        call_id: str
+        output: str
+    return RealtimeConversationItemFunctionCallOutput
+
+
+def _build_RealtimeMCPApprovalResponse():
+    class RealtimeMCPApprovalResponse(BaseModel):
+        type: Literal["mcp_approval_response"]
+        id: str
+        approval_request_id: str
+        approve: bool
+        reason: Optional[str] = None
+    return RealtimeMCPApprovalResponse
+
+
+def _build_RealtimeMCPListTools():
+    class RealtimeMCPListTools(BaseModel):
+        type: Literal["mcp_list_tools"]
+        id: Optional[str] = None
+        server_label: str
+        tools: List[MCPListToolsTool]
+    return RealtimeMCPListTools
+
+
+def _build_RealtimeMCPProtocolError():
+    class RealtimeMCPProtocolError(BaseModel):
+        type: Literal["protocol_error"]
+        code: int
+        message: str
+    return RealtimeMCPProtocolError
+
+
+def _build_RealtimeMCPToolExecutionError():
+    class RealtimeMCPToolExecutionError(BaseModel):
+        type: Literal["tool_execution_error"]
+        message: str
+    return RealtimeMCPToolExecutionError
+
+
+def _build_RealtimeMCPHTTPError():
+    class RealtimeMCPHTTPError(BaseModel):
+        type: Literal["http_error"]
+        code: int
+        message: str
+    return RealtimeMCPHTTPError
+
+
+def _build_RealtimeMCPToolCall():
+    class RealtimeMCPToolCall(BaseModel):
+        type: Literal["mcp_call"]
+        id: str
+        server_label: str
+        name: str
+        arguments: str
+        approval_request_id: Optional[str] = None
+        output: Optional[str] = None
+        error: Optional[Annotated[Union[Annotated[Union[RealtimeMCPProtocolError, RealtimeMCPToolExecutionError, RealtimeMCPHTTPError], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+    return RealtimeMCPToolCall
+
+
+def _build_RealtimeMCPApprovalRequest():
+    class RealtimeMCPApprovalRequest(BaseModel):
+        type: Literal["mcp_approval_request"]
+        id: str
+        server_label: str
+        name: str
+        arguments: str
+    return RealtimeMCPApprovalRequest
+
+
+def _build_RealtimeConversationItem():
+    RealtimeConversationItem: TypeAlias = Union[RealtimeConversationItemMessageSystem, RealtimeConversationItemMessageUser, RealtimeConversationItemMessageAssistant, RealtimeConversationItemFunctionCall, RealtimeConversationItemFunctionCallOutput, RealtimeMCPApprovalResponse, RealtimeMCPListTools, RealtimeMCPToolCall, RealtimeMCPApprovalRequest]
+    return RealtimeConversationItem
 
+
+def _build_RealtimeServerEventConversationItemAdded():
+    class RealtimeServerEventConversationItemAdded(BaseModel):
+        event_id: str
+        type: Literal["conversation.item.added"]
+        previous_item_id: Optional[str] = None
+        item: RealtimeConversationItem
+    return RealtimeServerEventConversationItemAdded
+
+
+def _build_ConversationItemAdded():
+    ConversationItemAdded: TypeAlias = RealtimeServerEventConversationItemAdded
+    return ConversationItemAdded
+
 
-class RealtimeTranslationClientEventSessionCloseParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["session.close"]]
+def _build_RealtimeServerEventConversationItemDone():
+    class RealtimeServerEventConversationItemDone(BaseModel):
+        event_id: str
+        type: Literal["conversation.item.done"]
+        previous_item_id: Optional[str] = None
+        item: RealtimeConversationItem
+    return RealtimeServerEventConversationItemDone
 
 
-RealtimeTranslationClientEventParam: TypeAlias = Union[RealtimeTranslationClientEventSessionUpdateParam, RealtimeTranslationClientEventInputAudioBufferAppendParam, RealtimeTranslationClientEventSessionCloseParam]
+def _build_ConversationItemDone():
+    ConversationItemDone: TypeAlias = RealtimeServerEventConversationItemDone
+    return ConversationItemDone
 
 
-ConnectClientEventParam: TypeAlias = RealtimeTranslationClientEventParam
+def _build_LogProbProperties():
+    class LogProbProperties(BaseModel):
+        token: str
+        logprob: float
+        bytes: List[int]
+    return LogProbProperties
 
 
-class RealtimeConversationItemMessageSystemContent(BaseModel):
-    type: Optional[Literal["input_text"]] = None
-    text: Optional[str] = None
+def _build_RealtimeServerEventConversationItemInputAudioTranscriptionCompleted():
+    class RealtimeServerEventConversationItemInputAudioTranscriptionCompleted(BaseModel):
+        event_id: str
+        type: Literal["conversation.item.input_audio_transcription.completed"]
+        item_id: str
+        content_index: int
+        transcript: str
+        languages: Optional[List[TranscriptionLanguage]] = None
+        logprobs: Optional[List[LogProbProperties]] = None
+        usage: Annotated[Union[Annotated[Union[TranscriptTextUsageTokens, TranscriptTextUsageDuration], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return RealtimeServerEventConversationItemInputAudioTranscriptionCompleted
 
 
-class RealtimeConversationItemMessageSystem(BaseModel):
-    id: Optional[str] = None
-    object: Optional[Literal["realtime.item"]] = None
-    type: Literal["message"]
-    status: Optional[Union[Literal["completed", "incomplete", "in_progress"], str]] = None
-    role: Literal["system"]
-    content: List[RealtimeConversationItemMessageSystemContent]
+def _build_ConversationItemInputAudioTranscriptionCompletedEvent():
+    ConversationItemInputAudioTranscriptionCompletedEvent: TypeAlias = RealtimeServerEventConversationItemInputAudioTranscriptionCompleted
+    return ConversationItemInputAudioTranscriptionCompletedEvent
 
 
-class RealtimeConversationItemMessageUserContent(BaseModel):
-    type: Optional[Union[Literal["input_text", "input_audio", "input_image"], str]] = None
-    text: Optional[str] = None
-    audio: Optional[str] = None
-    image_url: Optional[str] = None
-    detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
-    transcript: Optional[str] = None
+def _build_RealtimeServerEventConversationItemInputAudioTranscriptionSegment():
+    class RealtimeServerEventConversationItemInputAudioTranscriptionSegment(BaseModel):
+        event_id: str
+        type: Literal["conversation.item.input_audio_transcription.segment"]
+        item_id: str
+        content_index: int
+        text: str
+        id: str
+        speaker: str
+        start: float
+        end: float
+    return RealtimeServerEventConversationItemInputAudioTranscriptionSegment
 
 
-class RealtimeConversationItemMessageUser(BaseModel):
-    id: Optional[str] = None
-    object: Optional[Literal["realtime.item"]] = None
-    type: Literal["message"]
-    status: Optional[Union[Literal["completed", "incomplete", "in_progress"], str]] = None
-    role: Literal["user"]
-    content: List[RealtimeConversationItemMessageUserContent]
+def _build_ConversationItemInputAudioTranscriptionSegment():
+    ConversationItemInputAudioTranscriptionSegment: TypeAlias = RealtimeServerEventConversationItemInputAudioTranscriptionSegment
+    return ConversationItemInputAudioTranscriptionSegment
 
 
-class RealtimeConversationItemMessageAssistantContent(BaseModel):
-    type: Optional[Union[Literal["output_text", "output_audio"], str]] = None
-    text: Optional[str] = None
-    audio: Optional[str] = None
-    transcript: Optional[str] = None
+def _build_RealtimeConversationItemMessageSystemContentParam():
+    class RealtimeConversationItemMessageSystemContentParam(TypedDict, total=False):
+        type: Literal["input_text"]
+        text: str
+    return RealtimeConversationItemMessageSystemContentParam
 
 
-class RealtimeConversationItemMessageAssistant(BaseModel):
-    id: Optional[str] = None
-    object: Optional[Literal["realtime.item"]] = None
-    type: Literal["message"]
-    status: Optional[Union[Literal["completed", "incomplete", "in_progress"], str]] = None
-    role: Literal["assistant"]
-    content: List[RealtimeConversationItemMessageAssistantContent]
+def _build_DecisionInputTextParam():
+    DecisionInputTextParam: TypeAlias = RealtimeConversationItemMessageSystemContentParam
+    return DecisionInputTextParam
 
 
-class RealtimeConversationItemFunctionCall(BaseModel):
-    id: Optional[str] = None
-    object: Optional[Literal["realtime.item"]] = None
-    type: Literal["function_call"]
-    status: Optional[Union[Literal["completed", "incomplete", "in_progress"], str]] = None
-    call_id: Optional[str] = None
-    name: str
-    arguments: str
+def _build_RealtimeServerEventInputAudioBufferDtmfEventReceived():
+    class RealtimeServerEventInputAudioBufferDtmfEventReceived(BaseModel):
+        type: Literal["input_audio_buffer.dtmf_event_received"]
+        event: str
+        received_at: int
+    return RealtimeServerEventInputAudioBufferDtmfEventReceived
 
 
-class RealtimeConversationItemFunctionCallOutput(BaseModel):
-    id: Optional[str] = None
-    object: Optional[Literal["realtime.item"]] = None
-    type: Literal["function_call_output"]
-    status: Optional[Union[Literal["completed", "incomplete", "in_progress"], str]] = None
-    call_id: str
-    output: str
+def _build_InputAudioBufferDtmfEventReceivedEvent():
+    InputAudioBufferDtmfEventReceivedEvent: TypeAlias = RealtimeServerEventInputAudioBufferDtmfEventReceived
+    return InputAudioBufferDtmfEventReceivedEvent
 
 
-class RealtimeMCPApprovalResponse(BaseModel):
-    type: Literal["mcp_approval_response"]
-    id: str
-    approval_request_id: str
-    approve: bool
-    reason: Optional[str] = None
+def _build_RealtimeServerEventInputAudioBufferTimeoutTriggered():
+    class RealtimeServerEventInputAudioBufferTimeoutTriggered(BaseModel):
+        event_id: str
+        type: Literal["input_audio_buffer.timeout_triggered"]
+        audio_start_ms: int
+        audio_end_ms: int
+        item_id: str
+    return RealtimeServerEventInputAudioBufferTimeoutTriggered
 
 
-class RealtimeMCPListTools(BaseModel):
-    type: Literal["mcp_list_tools"]
-    id: Optional[str] = None
-    server_label: str
-    tools: List[MCPListToolsTool]
+def _build_InputAudioBufferTimeoutTriggered():
+    InputAudioBufferTimeoutTriggered: TypeAlias = RealtimeServerEventInputAudioBufferTimeoutTriggered
+    return InputAudioBufferTimeoutTriggered
 
 
-class RealtimeMCPProtocolError(BaseModel):
-    type: Literal["protocol_error"]
-    code: int
-    message: str
+def _build_RealtimeServerEventMCPListToolsCompleted():
+    class RealtimeServerEventMCPListToolsCompleted(BaseModel):
+        event_id: str
+        type: Literal["mcp_list_tools.completed"]
+        item_id: str
+    return RealtimeServerEventMCPListToolsCompleted
 
 
-class RealtimeMCPToolExecutionError(BaseModel):
-    type: Literal["tool_execution_error"]
-    message: str
+def _build_McpListToolsCompleted():
+    McpListToolsCompleted: TypeAlias = RealtimeServerEventMCPListToolsCompleted
+    return McpListToolsCompleted
 
 
-class RealtimeMCPHTTPError(BaseModel):
-    type: Literal["http_error"]
-    code: int
-    message: str
+def _build_RealtimeServerEventMCPListToolsFailed():
+    class RealtimeServerEventMCPListToolsFailed(BaseModel):
+        event_id: str
+        type: Literal["mcp_list_tools.failed"]
+        item_id: str
+    return RealtimeServerEventMCPListToolsFailed
 
 
-class RealtimeMCPToolCall(BaseModel):
-    type: Literal["mcp_call"]
-    id: str
-    server_label: str
-    name: str
-    arguments: str
-    approval_request_id: Optional[str] = None
-    output: Optional[str] = None
-    error: Optional[Annotated[Union[Annotated[Union[RealtimeMCPProtocolError, RealtimeMCPToolExecutionError, RealtimeMCPHTTPError], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+def _build_McpListToolsFailed():
+    McpListToolsFailed: TypeAlias = RealtimeServerEventMCPListToolsFailed
+    return McpListToolsFailed
 
 
-class RealtimeMCPApprovalRequest(BaseModel):
-    type: Literal["mcp_approval_request"]
-    id: str
-    server_label: str
-    name: str
-    arguments: str
+def _build_RealtimeServerEventMCPListToolsInProgress():
+    class RealtimeServerEventMCPListToolsInProgress(BaseModel):
+        event_id: str
+        type: Literal["mcp_list_tools.in_progress"]
+        item_id: str
+    return RealtimeServerEventMCPListToolsInProgress
 
 
-RealtimeConversationItem: TypeAlias = Union[RealtimeConversationItemMessageSystem, RealtimeConversationItemMessageUser, RealtimeConversationItemMessageAssistant, RealtimeConversationItemFunctionCall, RealtimeConversationItemFunctionCallOutput, RealtimeMCPApprovalResponse, RealtimeMCPListTools, RealtimeMCPToolCall, RealtimeMCPApprovalRequest]
+def _build_McpListToolsInProgress():
+    McpListToolsInProgress: TypeAlias = RealtimeServerEventMCPListToolsInProgress
+    return McpListToolsInProgress
 
 
-class RealtimeServerEventConversationItemAdded(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.added"]
-    previous_item_id: Optional[str] = None
-    item: RealtimeConversationItem
+def _build_NoiseReductionType():
+    NoiseReductionType: TypeAlias = Union[Literal["near_field", "far_field"], str]
+    return NoiseReductionType
 
 
-ConversationItemAdded: TypeAlias = RealtimeServerEventConversationItemAdded
+def _build_RealtimeClientEventOutputAudioBufferClear():
+    class RealtimeClientEventOutputAudioBufferClear(BaseModel):
+        event_id: Optional[str] = None
+        type: Literal["output_audio_buffer.clear"]
+    return RealtimeClientEventOutputAudioBufferClear
 
 
-class RealtimeServerEventConversationItemDone(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.done"]
-    previous_item_id: Optional[str] = None
-    item: RealtimeConversationItem
+def _build_OutputAudioBufferClearEvent():
+    OutputAudioBufferClearEvent: TypeAlias = RealtimeClientEventOutputAudioBufferClear
+    return OutputAudioBufferClearEvent
 
 
-ConversationItemDone: TypeAlias = RealtimeServerEventConversationItemDone
+def _build_RealtimeClientEventOutputAudioBufferClearParam():
+    class RealtimeClientEventOutputAudioBufferClearParam(TypedDict, total=False):
+        event_id: str
+        type: Required[Literal["output_audio_buffer.clear"]]
+    return RealtimeClientEventOutputAudioBufferClearParam
 
 
-class LogProbProperties(BaseModel):
-    token: str
-    logprob: float
-    bytes: List[int]
+def _build_OutputAudioBufferClearEventParam():
+    OutputAudioBufferClearEventParam: TypeAlias = RealtimeClientEventOutputAudioBufferClearParam
+    return OutputAudioBufferClearEventParam
 
 
-class RealtimeServerEventConversationItemInputAudioTranscriptionCompleted(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.input_audio_transcription.completed"]
-    item_id: str
-    content_index: int
-    transcript: str
-    languages: Optional[List[TranscriptionLanguage]] = None
-    logprobs: Optional[List[LogProbProperties]] = None
-    usage: Annotated[Union[Annotated[Union[TranscriptTextUsageTokens, TranscriptTextUsageDuration], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_RealtimeAudioFormatsAudioPcm():
+    class RealtimeAudioFormatsAudioPcm(BaseModel):
+        type: Literal["audio/pcm"] = "audio/pcm"
+        rate: Optional[Literal[24000]] = None
+    return RealtimeAudioFormatsAudioPcm
 
 
-ConversationItemInputAudioTranscriptionCompletedEvent: TypeAlias = RealtimeServerEventConversationItemInputAudioTranscriptionCompleted
+def _build_RealtimeAudioFormatsAudioPcmu():
+    class RealtimeAudioFormatsAudioPcmu(BaseModel):
+        type: Literal["audio/pcmu"] = "audio/pcmu"
+    return RealtimeAudioFormatsAudioPcmu
 
 
-class RealtimeServerEventConversationItemInputAudioTranscriptionSegment(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.input_audio_transcription.segment"]
-    item_id: str
-    content_index: int
-    text: str
-    id: str
-    speaker: str
-    start: float
-    end: float
+def _build_RealtimeAudioFormatsAudioPcma():
+    class RealtimeAudioFormatsAudioPcma(BaseModel):
+        type: Literal["audio/pcma"] = "audio/pcma"
+    return RealtimeAudioFormatsAudioPcma
 
 
-ConversationItemInputAudioTranscriptionSegment: TypeAlias = RealtimeServerEventConversationItemInputAudioTranscriptionSegment
+def _build_RealtimeAudioFormats():
+    RealtimeAudioFormats: TypeAlias = Annotated[Union[Annotated[Union[RealtimeAudioFormatsAudioPcm, RealtimeAudioFormatsAudioPcmu, RealtimeAudioFormatsAudioPcma], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return RealtimeAudioFormats
 
 
-class RealtimeConversationItemMessageSystemContentParam(TypedDict, total=False):
-    type: Literal["input_text"]
-    text: str
+def _build_RealtimeClientEventConversationItemCreate():
+    class RealtimeClientEventConversationItemCreate(BaseModel):
+        event_id: Optional[str] = None
+        type: Literal["conversation.item.create"]
+        previous_item_id: Optional[str] = None
+        item: RealtimeConversationItem
+    return RealtimeClientEventConversationItemCreate
 
 
-DecisionInputTextParam: TypeAlias = RealtimeConversationItemMessageSystemContentParam
+def _build_RealtimeClientEventConversationItemDelete():
+    class RealtimeClientEventConversationItemDelete(BaseModel):
+        event_id: Optional[str] = None
+        type: Literal["conversation.item.delete"]
+        item_id: str
+    return RealtimeClientEventConversationItemDelete
 
 
-class RealtimeServerEventInputAudioBufferDtmfEventReceived(BaseModel):
-    type: Literal["input_audio_buffer.dtmf_event_received"]
-    event: str
-    received_at: int
+def _build_RealtimeClientEventConversationItemRetrieve():
+    class RealtimeClientEventConversationItemRetrieve(BaseModel):
+        event_id: Optional[str] = None
+        type: Literal["conversation.item.retrieve"]
+        item_id: str
+    return RealtimeClientEventConversationItemRetrieve
 
 
-InputAudioBufferDtmfEventReceivedEvent: TypeAlias = RealtimeServerEventInputAudioBufferDtmfEventReceived
+def _build_RealtimeClientEventConversationItemTruncate():
+    class RealtimeClientEventConversationItemTruncate(BaseModel):
+        event_id: Optional[str] = None
+        type: Literal["conversation.item.truncate"]
+        item_id: str
+        content_index: int
+        audio_end_ms: int
+    return RealtimeClientEventConversationItemTruncate
 
 
-class RealtimeServerEventInputAudioBufferTimeoutTriggered(BaseModel):
-    event_id: str
-    type: Literal["input_audio_buffer.timeout_triggered"]
-    audio_start_ms: int
-    audio_end_ms: int
-    item_id: str
+def _build_RealtimeClientEventInputAudioBufferAppend():
+    class RealtimeClientEventInputAudioBufferAppend(BaseModel):
+        event_id: Optional[str] = None
+        type: Literal["input_audio_buffer.append"]
+        audio: str
+    return RealtimeClientEventInputAudioBufferAppend
 
 
-InputAudioBufferTimeoutTriggered: TypeAlias = RealtimeServerEventInputAudioBufferTimeoutTriggered
+def _build_RealtimeClientEventInputAudioBufferClear():
+    class RealtimeClientEventInputAudioBufferClear(BaseModel):
+        event_id: Optional[str] = None
+        type: Literal["input_audio_buffer.clear"]
+    return RealtimeClientEventInputAudioBufferClear
 
 
-class RealtimeServerEventMCPListToolsCompleted(BaseModel):
-    event_id: str
-    type: Literal["mcp_list_tools.completed"]
-    item_id: str
+def _build_RealtimeClientEventInputAudioBufferCommit():
+    class RealtimeClientEventInputAudioBufferCommit(BaseModel):
+        event_id: Optional[str] = None
+        type: Literal["input_audio_buffer.commit"]
+    return RealtimeClientEventInputAudioBufferCommit
 
 
-McpListToolsCompleted: TypeAlias = RealtimeServerEventMCPListToolsCompleted
+def _build_RealtimeClientEventResponseCancel():
+    class RealtimeClientEventResponseCancel(BaseModel):
+        event_id: Optional[str] = None
+        type: Literal["response.cancel"]
+        response_id: Optional[str] = None
+    return RealtimeClientEventResponseCancel
 
 
-class RealtimeServerEventMCPListToolsFailed(BaseModel):
-    event_id: str
-    type: Literal["mcp_list_tools.failed"]
-    item_id: str
+def _build_RealtimeResponseCreateParamsAudioOutput():
+    class RealtimeResponseCreateParamsAudioOutput(BaseModel):
+        format: Optional[RealtimeAudioFormats] = None
+        voice: Optional[VoiceIdsOrCustomVoice] = None
+    return RealtimeResponseCreateParamsAudioOutput
 
 
-McpListToolsFailed: TypeAlias = RealtimeServerEventMCPListToolsFailed
+def _build_RealtimeResponseCreateParamsAudio():
+    class RealtimeResponseCreateParamsAudio(BaseModel):
+        output: Optional[RealtimeResponseCreateParamsAudioOutput] = None
+    return RealtimeResponseCreateParamsAudio
 
 
-class RealtimeServerEventMCPListToolsInProgress(BaseModel):
-    event_id: str
-    type: Literal["mcp_list_tools.in_progress"]
-    item_id: str
+def _build_RealtimeFunctionTool():
+    class RealtimeFunctionTool(BaseModel):
+        type: Literal["function"] = "function"
+        name: Optional[str] = None
+        description: Optional[str] = None
+        parameters: Optional[Dict[str, Any]] = None
+    return RealtimeFunctionTool
 
 
-McpListToolsInProgress: TypeAlias = RealtimeServerEventMCPListToolsInProgress
+def _build_RealtimeReasoningEffort():
+    RealtimeReasoningEffort: TypeAlias = Union[Literal["minimal", "low", "medium", "high", "xhigh"], str]
+    return RealtimeReasoningEffort
 
 
-NoiseReductionType: TypeAlias = Union[Literal["near_field", "far_field"], str]
+def _build_RealtimeReasoning():
+    class RealtimeReasoning(BaseModel):
+        effort: Optional[RealtimeReasoningEffort] = None
+    return RealtimeReasoning
 
 
-class RealtimeClientEventOutputAudioBufferClear(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["output_audio_buffer.clear"]
+def _build_RealtimeResponseCreateParams():
+    class RealtimeResponseCreateParams(BaseModel):
+        output_modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
+        instructions: Optional[str] = None
+        audio: Optional[RealtimeResponseCreateParamsAudio] = None
+        tools: Optional[List[Annotated[Union[Annotated[Union[RealtimeFunctionTool, MCPTool], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+        tool_choice: Optional[Union[ToolChoiceOptions, ToolChoiceFunction, ToolChoiceMCP]] = None
+        parallel_tool_calls: Optional[bool] = None
+        reasoning: Optional[RealtimeReasoning] = None
+        max_output_tokens: Optional[Union[int, Literal["inf"]]] = None
+        conversation: Optional[Union[str, Union[Literal["auto", "none"], str]]] = None
+        metadata: Optional[Metadata] = None
+        prompt: Optional[Prompt] = None
+        input: Optional[List[RealtimeConversationItem]] = None
+    return RealtimeResponseCreateParams
 
 
-OutputAudioBufferClearEvent: TypeAlias = RealtimeClientEventOutputAudioBufferClear
+def _build_RealtimeClientEventResponseCreate():
+    class RealtimeClientEventResponseCreate(BaseModel):
+        event_id: Optional[str] = None
+        type: Literal["response.create"]
+        response: Optional[RealtimeResponseCreateParams] = None
+    return RealtimeClientEventResponseCreate
 
 
-class RealtimeClientEventOutputAudioBufferClearParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["output_audio_buffer.clear"]]
+def _build_AudioTranscription():
+    class AudioTranscription(BaseModel):
+        model: Optional[Union[str, Union[Literal["whisper-1", "gpt-transcribe", "gpt-live-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe", "gpt-4o-transcribe-diarize", "gpt-realtime-whisper"], str]]] = None
+        language: Optional[str] = None
+        languages: Optional[List[str]] = None
+        keywords: Optional[List[str]] = None
+        prompt: Optional[str] = None
+        delay: Optional[Union[Literal["minimal", "low", "medium", "high", "xhigh"], str]] = None
+    return AudioTranscription
 
 
-OutputAudioBufferClearEventParam: TypeAlias = RealtimeClientEventOutputAudioBufferClearParam
+def _build_RealtimeSessionCreateRequestGAAudioInputNoiseReduction():
+    class RealtimeSessionCreateRequestGAAudioInputNoiseReduction(BaseModel):
+        type: Optional[NoiseReductionType] = None
+    return RealtimeSessionCreateRequestGAAudioInputNoiseReduction
 
 
-class RealtimeAudioFormatsAudioPcm(BaseModel):
-    type: Literal["audio/pcm"] = "audio/pcm"
-    rate: Optional[Literal[24000]] = None
+def _build_RealtimeTurnDetectionServerVad():
+    class RealtimeTurnDetectionServerVad(BaseModel):
+        type: Literal["server_vad"]
+        threshold: Optional[float] = None
+        prefix_padding_ms: Optional[int] = None
+        silence_duration_ms: Optional[int] = None
+        create_response: Optional[bool] = None
+        interrupt_response: Optional[bool] = None
+        idle_timeout_ms: Optional[int] = None
+    return RealtimeTurnDetectionServerVad
 
 
-class RealtimeAudioFormatsAudioPcmu(BaseModel):
-    type: Literal["audio/pcmu"] = "audio/pcmu"
+def _build_RealtimeTurnDetectionSemanticVad():
+    class RealtimeTurnDetectionSemanticVad(BaseModel):
+        type: Literal["semantic_vad"]
+        eagerness: Optional[Union[Literal["low", "medium", "high", "auto"], str]] = None
+        create_response: Optional[bool] = None
+        interrupt_response: Optional[bool] = None
+    return RealtimeTurnDetectionSemanticVad
 
 
-class RealtimeAudioFormatsAudioPcma(BaseModel):
-    type: Literal["audio/pcma"] = "audio/pcma"
+def _build_RealtimeTurnDetection():
+    RealtimeTurnDetection: TypeAlias = Optional[Annotated[Union[Annotated[Union[RealtimeTurnDetectionServerVad, RealtimeTurnDetectionSemanticVad], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+    return RealtimeTurnDetection
 
 
-RealtimeAudioFormats: TypeAlias = Annotated[Union[Annotated[Union[RealtimeAudioFormatsAudioPcm, RealtimeAudioFormatsAudioPcmu, RealtimeAudioFormatsAudioPcma], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_RealtimeSessionCreateRequestGAAudioInput():
+    class RealtimeSessionCreateRequestGAAudioInput(BaseModel):
+        format: Optional[RealtimeAudioFormats] = None
+        transcription: Optional[AudioTranscription] = None
+        noise_reduction: Optional[RealtimeSessionCreateRequestGAAudioInputNoiseReduction] = None
+        turn_detection: Optional[RealtimeTurnDetection] = None
+    return RealtimeSessionCreateRequestGAAudioInput
 
 
-class RealtimeClientEventConversationItemCreate(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["conversation.item.create"]
-    previous_item_id: Optional[str] = None
-    item: RealtimeConversationItem
+def _build_RealtimeSessionCreateRequestGAAudioOutput():
+    class RealtimeSessionCreateRequestGAAudioOutput(BaseModel):
+        format: Optional[RealtimeAudioFormats] = None
+        voice: Optional[VoiceIdsOrCustomVoice] = None
+        speed: Optional[float] = None
+    return RealtimeSessionCreateRequestGAAudioOutput
 
 
-class RealtimeClientEventConversationItemDelete(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["conversation.item.delete"]
-    item_id: str
+def _build_RealtimeSessionCreateRequestGAAudio():
+    class RealtimeSessionCreateRequestGAAudio(BaseModel):
+        input: Optional[RealtimeSessionCreateRequestGAAudioInput] = None
+        output: Optional[RealtimeSessionCreateRequestGAAudioOutput] = None
+    return RealtimeSessionCreateRequestGAAudio
 
 
-class RealtimeClientEventConversationItemRetrieve(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["conversation.item.retrieve"]
-    item_id: str
+def _build_RealtimeSessionCreateRequestGATracingTracingConfiguration():
+    class RealtimeSessionCreateRequestGATracingTracingConfiguration(BaseModel):
+        workflow_name: Optional[str] = None
+        group_id: Optional[str] = None
+        metadata: Optional[Dict[str, Any]] = None
+    return RealtimeSessionCreateRequestGATracingTracingConfiguration
 
 
-class RealtimeClientEventConversationItemTruncate(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["conversation.item.truncate"]
-    item_id: str
-    content_index: int
-    audio_end_ms: int
+def _build_RealtimeTruncationRetentionRatioTokenLimits():
+    class RealtimeTruncationRetentionRatioTokenLimits(BaseModel):
+        post_instructions: Optional[int] = None
+    return RealtimeTruncationRetentionRatioTokenLimits
 
 
-class RealtimeClientEventInputAudioBufferAppend(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["input_audio_buffer.append"]
-    audio: str
+def _build_RealtimeTruncationRetentionRatio():
+    class RealtimeTruncationRetentionRatio(BaseModel):
+        type: Literal["retention_ratio"]
+        retention_ratio: float
+        token_limits: Optional[RealtimeTruncationRetentionRatioTokenLimits] = None
+    return RealtimeTruncationRetentionRatio
 
 
-class RealtimeClientEventInputAudioBufferClear(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["input_audio_buffer.clear"]
+def _build_RealtimeTruncation():
+    RealtimeTruncation: TypeAlias = Union[Union[Literal["auto", "disabled"], str], RealtimeTruncationRetentionRatio]
+    return RealtimeTruncation
 
 
-class RealtimeClientEventInputAudioBufferCommit(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["input_audio_buffer.commit"]
+def _build_RealtimeSessionCreateRequestGA():
+    class RealtimeSessionCreateRequestGA(BaseModel):
+        type: Literal["realtime"]
+        output_modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
+        model: Optional[Union[str, Union[Literal["gpt-realtime", "gpt-realtime-1.5", "gpt-realtime-2", "gpt-realtime-2.1", "gpt-realtime-2.1-mini", "gpt-realtime-2025-08-28", "gpt-4o-realtime-preview", "gpt-4o-realtime-preview-2024-10-01", "gpt-4o-realtime-preview-2024-12-17", "gpt-4o-realtime-preview-2025-06-03", "gpt-4o-mini-realtime-preview", "gpt-4o-mini-realtime-preview-2024-12-17", "gpt-realtime-mini", "gpt-realtime-mini-2025-10-06", "gpt-realtime-mini-2025-12-15", "gpt-audio-1.5", "gpt-audio-mini", "gpt-audio-mini-2025-10-06", "gpt-audio-mini-2025-12-15"], str]]] = None
+        instructions: Optional[str] = None
+        audio: Optional[RealtimeSessionCreateRequestGAAudio] = None
+        include: Optional[List[Literal["item.input_audio_transcription.logprobs"]]] = None
+        tracing: Optional[Union[Literal["auto"], RealtimeSessionCreateRequestGATracingTracingConfiguration]] = None
+        tools: Optional[List[Annotated[Union[Annotated[Union[RealtimeFunctionTool, MCPTool], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+        tool_choice: Optional[Union[ToolChoiceOptions, ToolChoiceFunction, ToolChoiceMCP]] = None
+        parallel_tool_calls: Optional[bool] = None
+        reasoning: Optional[RealtimeReasoning] = None
+        max_output_tokens: Optional[Union[int, Literal["inf"]]] = None
+        truncation: Optional[RealtimeTruncation] = None
+        prompt: Optional[Prompt] = None
+    return RealtimeSessionCreateRequestGA
 
 
-class RealtimeClientEventResponseCancel(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["response.cancel"]
-    response_id: Optional[str] = None
+def _build_RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReduction():
+    class RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReduction(BaseModel):
+        type: Optional[NoiseReductionType] = None
+    return RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReduction
 
 
-class RealtimeResponseCreateParamsAudioOutput(BaseModel):
-    format: Optional[RealtimeAudioFormats] = None
-    voice: Optional[VoiceIdsOrCustomVoice] = None
+def _build_RealtimeTranscriptionSessionCreateRequestGAAudioInput():
+    class RealtimeTranscriptionSessionCreateRequestGAAudioInput(BaseModel):
+        format: Optional[RealtimeAudioFormats] = None
+        transcription: Optional[AudioTranscription] = None
+        noise_reduction: Optional[RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReduction] = None
+        turn_detection: Optional[RealtimeTurnDetection] = None
+    return RealtimeTranscriptionSessionCreateRequestGAAudioInput
 
+
+def _build_RealtimeTranscriptionSessionCreateRequestGAAudio():
+    class RealtimeTranscriptionSessionCreateRequestGAAudio(BaseModel):
+        input: Optional[RealtimeTranscriptionSessionCreateRequestGAAudioInput] = None
+    return RealtimeTranscriptionSessionCreateRequestGAAudio
 
-class RealtimeResponseCreateParamsAudio(BaseModel):
-    output: Optional[RealtimeResponseCreateParamsAudioOutput] = None
 
+def _build_RealtimeTranscriptionSessionCreateRequestGA():
+    class RealtimeTranscriptionSessionCreateRequestGA(BaseModel):
+        type: Literal["transcription"]
+        audio: Optional[RealtimeTranscriptionSessionCreateRequestGAAudio] = None
+        include: Optional[List[Literal["item.input_audio_transcription.logprobs"]]] = None
+    return RealtimeTranscriptionSessionCreateRequestGA
+
 
-class RealtimeFunctionTool(BaseModel):
-    type: Literal["function"] = "function"
-    name: Optional[str] = None
-    description: Optional[str] = None
-    parameters: Optional[Dict[str, Any]] = None
+def _build_RealtimeClientEventSessionUpdate():
+    class RealtimeClientEventSessionUpdate(BaseModel):
+        event_id: Optional[str] = None
+        type: Literal["session.update"]
+        session: Annotated[Union[Annotated[Union[RealtimeSessionCreateRequestGA, RealtimeTranscriptionSessionCreateRequestGA], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return RealtimeClientEventSessionUpdate
+
+
+def _build_RealtimeClientEvent():
+    RealtimeClientEvent: TypeAlias = Annotated[Union[Annotated[Union[RealtimeClientEventConversationItemCreate, RealtimeClientEventConversationItemDelete, RealtimeClientEventConversationItemRetrieve, RealtimeClientEventConversationItemTruncate, RealtimeClientEventInputAudioBufferAppend, RealtimeClientEventInputAudioBufferClear, RealtimeClientEventOutputAudioBufferClear, RealtimeClientEventInputAudioBufferCommit, RealtimeClientEventResponseCancel, RealtimeClientEventResponseCreate, RealtimeClientEventSessionUpdate], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return RealtimeClientEvent
+
+
+def _build_RealtimeConversationItemMessageSystemParam():
+    class RealtimeConversationItemMessageSystemParam(TypedDict, total=False):
+        id: str
+        object: Literal["realtime.item"]
+        type: Required[Literal["message"]]
+        status: Literal["completed", "incomplete", "in_progress"]
+        role: Required[Literal["system"]]
+        content: Required[Sequence[RealtimeConversationItemMessageSystemContentParam]]
+    return RealtimeConversationItemMessageSystemParam
+
 
+def _build_RealtimeConversationItemMessageUserContentParam():
+    class RealtimeConversationItemMessageUserContentParam(TypedDict, total=False):
+        type: Literal["input_text", "input_audio", "input_image"]
+        text: str
+        audio: str
+        image_url: str
+        detail: Literal["auto", "low", "high"]
+        transcript: str
+    return RealtimeConversationItemMessageUserContentParam
+
+
+def _build_RealtimeConversationItemMessageUserParam():
+    class RealtimeConversationItemMessageUserParam(TypedDict, total=False):
+        id: str
+        object: Literal["realtime.item"]
+        type: Required[Literal["message"]]
+        status: Literal["completed", "incomplete", "in_progress"]
+        role: Required[Literal["user"]]
+        content: Required[Sequence[RealtimeConversationItemMessageUserContentParam]]
+    return RealtimeConversationItemMessageUserParam
+
+
+def _build_RealtimeConversationItemMessageAssistantContentParam():
+    class RealtimeConversationItemMessageAssistantContentParam(TypedDict, total=False):
+        type: Literal["output_text", "output_audio"]
+        text: str
+        audio: str
+        transcript: str
+    return RealtimeConversationItemMessageAssistantContentParam
+
+
+def _build_RealtimeConversationItemMessageAssistantParam():
+    class RealtimeConversationItemMessageAssistantParam(TypedDict, total=False):
+        id: str
+        object: Literal["realtime.item"]
+        type: Required[Literal["message"]]
+        status: Literal["completed", "incomplete", "in_progress"]
+        role: Required[Literal["assistant"]]
+        content: Required[Sequence[RealtimeConversationItemMessageAssistantContentParam]]
+    return RealtimeConversationItemMessageAssistantParam
+
+
+def _build_RealtimeConversationItemFunctionCallParam():
+    class RealtimeConversationItemFunctionCallParam(TypedDict, total=False):
+        id: str
+        object: Literal["realtime.item"]
+        type: Required[Literal["function_call"]]
+        status: Literal["completed", "incomplete", "in_progress"]
+        call_id: str
+        name: Required[str]
+        arguments: Required[str]
+    return RealtimeConversationItemFunctionCallParam
+
+
+def _build_RealtimeConversationItemFunctionCallOutputParam():
+    class RealtimeConversationItemFunctionCallOutputParam(TypedDict, total=False):
+        id: str
+        object: Literal["realtime.item"]
+        type: Required[Literal["function_call_output"]]
+        status: Literal["completed", "incomplete", "in_progress"]
+        call_id: Required[str]
+        output: Required[str]
+    return RealtimeConversationItemFunctionCallOutputParam
+
+
+def _build_RealtimeMCPApprovalResponseParam():
+    class RealtimeMCPApprovalResponseParam(TypedDict, total=False):
+        type: Required[Literal["mcp_approval_response"]]
+        id: Required[str]
+        approval_request_id: Required[str]
+        approve: Required[bool]
+        reason: Optional[str]
+    return RealtimeMCPApprovalResponseParam
+
+
+def _build_RealtimeMCPListToolsParam():
+    class RealtimeMCPListToolsParam(TypedDict, total=False):
+        type: Required[Literal["mcp_list_tools"]]
+        id: str
+        server_label: Required[str]
+        tools: Required[Sequence[MCPListToolsToolParam]]
+    return RealtimeMCPListToolsParam
+
+
+def _build_RealtimeMCPProtocolErrorParam():
+    class RealtimeMCPProtocolErrorParam(TypedDict, total=False):
+        type: Required[Literal["protocol_error"]]
+        code: Required[int]
+        message: Required[str]
+    return RealtimeMCPProtocolErrorParam
+
+
+def _build_RealtimeMCPToolExecutionErrorParam():
+    class RealtimeMCPToolExecutionErrorParam(TypedDict, total=False):
+        type: Required[Literal["tool_execution_error"]]
+        message: Required[str]
+    return RealtimeMCPToolExecutionErrorParam
+
+
+def _build_RealtimeMCPHTTPErrorParam():
+    class RealtimeMCPHTTPErrorParam(TypedDict, total=False):
+        type: Required[Literal["http_error"]]
+        code: Required[int]
+        message: Required[str]
+    return RealtimeMCPHTTPErrorParam
+
+
+def _build_RealtimeMCPToolCallParam():
+    class RealtimeMCPToolCallParam(TypedDict, total=False):
+        type: Required[Literal["mcp_call"]]
+        id: Required[str]
+        server_label: Required[str]
+        name: Required[str]
+        arguments: Required[str]
+        approval_request_id: Optional[str]
+        output: Optional[str]
+        error: Optional[Union[RealtimeMCPProtocolErrorParam, RealtimeMCPToolExecutionErrorParam, RealtimeMCPHTTPErrorParam]]
+    return RealtimeMCPToolCallParam
+
+
+def _build_RealtimeMCPApprovalRequestParam():
+    class RealtimeMCPApprovalRequestParam(TypedDict, total=False):
+        type: Required[Literal["mcp_approval_request"]]
+        id: Required[str]
+        server_label: Required[str]
+        name: Required[str]
+        arguments: Required[str]
+    return RealtimeMCPApprovalRequestParam
+
+
+def _build_RealtimeConversationItemParam():
+    RealtimeConversationItemParam: TypeAlias = Union[RealtimeConversationItemMessageSystemParam, RealtimeConversationItemMessageUserParam, RealtimeConversationItemMessageAssistantParam, RealtimeConversationItemFunctionCallParam, RealtimeConversationItemFunctionCallOutputParam, RealtimeMCPApprovalResponseParam, RealtimeMCPListToolsParam, RealtimeMCPToolCallParam, RealtimeMCPApprovalRequestParam]
+    return RealtimeConversationItemParam
+
+
+def _build_RealtimeClientEventConversationItemCreateParam():
+    class RealtimeClientEventConversationItemCreateParam(TypedDict, total=False):
+        event_id: str
+        type: Required[Literal["conversation.item.create"]]
+        previous_item_id: str
+        item: Required[RealtimeConversationItemParam]
+    return RealtimeClientEventConversationItemCreateParam
+
+
+def _build_RealtimeClientEventConversationItemDeleteParam():
+    class RealtimeClientEventConversationItemDeleteParam(TypedDict, total=False):
+        event_id: str
+        type: Required[Literal["conversation.item.delete"]]
+        item_id: Required[str]
+    return RealtimeClientEventConversationItemDeleteParam
+
+
+def _build_RealtimeClientEventConversationItemRetrieveParam():
+    class RealtimeClientEventConversationItemRetrieveParam(TypedDict, total=False):
+        event_id: str
+        type: Required[Literal["conversation.item.retrieve"]]
+        item_id: Required[str]
+    return RealtimeClientEventConversationItemRetrieveParam
+
+
+def _build_RealtimeClientEventConversationItemTruncateParam():
+    class RealtimeClientEventConversationItemTruncateParam(TypedDict, total=False):
+        event_id: str
+        type: Required[Literal["conversation.item.truncate"]]
+        item_id: Required[str]
+        content_index: Required[int]
+        audio_end_ms: Required[int]
+    return RealtimeClientEventConversationItemTruncateParam
+
+
+def _build_RealtimeClientEventInputAudioBufferAppendParam():
+    class RealtimeClientEventInputAudioBufferAppendParam(TypedDict, total=False):
+        event_id: str
+        type: Required[Literal["input_audio_buffer.append"]]
+        audio: Required[str]
+    return RealtimeClientEventInputAudioBufferAppendParam
+
+
+def _build_RealtimeClientEventInputAudioBufferClearParam():
+    class RealtimeClientEventInputAudioBufferClearParam(TypedDict, total=False):
+        event_id: str
+        type: Required[Literal["input_audio_buffer.clear"]]
+    return RealtimeClientEventInputAudioBufferClearParam
+
+
+def _build_RealtimeClientEventInputAudioBufferCommitParam():
+    class RealtimeClientEventInputAudioBufferCommitParam(TypedDict, total=False):
+        event_id: str
+        type: Required[Literal["input_audio_buffer.commit"]]
+    return RealtimeClientEventInputAudioBufferCommitParam
+
+
+def _build_RealtimeClientEventResponseCancelParam():
+    class RealtimeClientEventResponseCancelParam(TypedDict, total=False):
+        event_id: str
+        type: Required[Literal["response.cancel"]]
+        response_id: str
+    return RealtimeClientEventResponseCancelParam
+
+
+def _build_RealtimeResponseCreateParamsAudioOutputParam():
+    class RealtimeResponseCreateParamsAudioOutputParam(TypedDict, total=False):
+        format: RealtimeAudioFormatsParam
+        voice: VoiceIdsOrCustomVoiceParam
+    return RealtimeResponseCreateParamsAudioOutputParam
+
+
+def _build_RealtimeResponseCreateParamsAudioParam():
+    class RealtimeResponseCreateParamsAudioParam(TypedDict, total=False):
+        output: RealtimeResponseCreateParamsAudioOutputParam
+    return RealtimeResponseCreateParamsAudioParam
+
+
+def _build_RealtimeResponseCreateParamsParam():
+    class RealtimeResponseCreateParamsParam(TypedDict, total=False):
+        output_modalities: Sequence[Literal["text", "audio"]]
+        instructions: str
+        audio: RealtimeResponseCreateParamsAudioParam
+        tools: Sequence[Union[RealtimeFunctionToolParam, MCPToolParam]]
+        tool_choice: Union[ToolChoiceOptionsParam, ToolChoiceFunctionParam, ToolChoiceMCPParam]
+        parallel_tool_calls: bool
+        reasoning: RealtimeReasoningParam
+        max_output_tokens: Union[int, Literal["inf"]]
+        conversation: Union[str, Literal["auto", "none"]]
+        metadata: MetadataParam
+        prompt: PromptParam
+        input: Sequence[RealtimeConversationItemParam]
+    return RealtimeResponseCreateParamsParam
+
+
+def _build_RealtimeClientEventResponseCreateParam():
+    class RealtimeClientEventResponseCreateParam(TypedDict, total=False):
+        event_id: str
+        type: Required[Literal["response.create"]]
+        response: RealtimeResponseCreateParamsParam
+    return RealtimeClientEventResponseCreateParam
+
+
+def _build_RealtimeSessionCreateRequestGAAudioParam2InputNoiseReductionParam():
+    class RealtimeSessionCreateRequestGAAudioParam2InputNoiseReductionParam(TypedDict, total=False):
+        type: NoiseReductionTypeParam
+    return RealtimeSessionCreateRequestGAAudioParam2InputNoiseReductionParam
+
+
+def _build_RealtimeSessionCreateRequestGAAudioParam2InputParam():
+    class RealtimeSessionCreateRequestGAAudioParam2InputParam(TypedDict, total=False):
+        format: RealtimeAudioFormatsParam
+        transcription: AudioTranscriptionParam
+        noise_reduction: RealtimeSessionCreateRequestGAAudioParam2InputNoiseReductionParam
+        turn_detection: RealtimeTurnDetectionParam
+    return RealtimeSessionCreateRequestGAAudioParam2InputParam
+
+
+def _build_RealtimeSessionCreateRequestGAAudioParam2OutputParam():
+    class RealtimeSessionCreateRequestGAAudioParam2OutputParam(TypedDict, total=False):
+        format: RealtimeAudioFormatsParam
+        voice: VoiceIdsOrCustomVoiceParam
+        speed: float
+    return RealtimeSessionCreateRequestGAAudioParam2OutputParam
+
+
+def _build_RealtimeSessionCreateRequestGAAudioParam2():
+    class RealtimeSessionCreateRequestGAAudioParam2(TypedDict, total=False):
+        input: RealtimeSessionCreateRequestGAAudioParam2InputParam
+        output: RealtimeSessionCreateRequestGAAudioParam2OutputParam
+    return RealtimeSessionCreateRequestGAAudioParam2
+
+
+def _build_RealtimeSessionCreateRequestGATracingTracingConfigurationParam2():
+    class RealtimeSessionCreateRequestGATracingTracingConfigurationParam2(TypedDict, total=False):
+        workflow_name: str
+        group_id: str
+        metadata: Dict[str, object]
+    return RealtimeSessionCreateRequestGATracingTracingConfigurationParam2
+
+
+def _build_RealtimeSessionCreateRequestGAParam():
+    class RealtimeSessionCreateRequestGAParam(TypedDict, total=False):
+        type: Required[Literal["realtime"]]
+        output_modalities: Sequence[Literal["text", "audio"]]
+        model: Union[str, Literal["gpt-realtime", "gpt-realtime-1.5", "gpt-realtime-2", "gpt-realtime-2.1", "gpt-realtime-2.1-mini", "gpt-realtime-2025-08-28", "gpt-4o-realtime-preview", "gpt-4o-realtime-preview-2024-10-01", "gpt-4o-realtime-preview-2024-12-17", "gpt-4o-realtime-preview-2025-06-03", "gpt-4o-mini-realtime-preview", "gpt-4o-mini-realtime-preview-2024-12-17", "gpt-realtime-mini", "gpt-realtime-mini-2025-10-06", "gpt-realtime-mini-2025-12-15", "gpt-audio-1.5", "gpt-audio-mini", "gpt-audio-mini-2025-10-06", "gpt-audio-mini-2025-12-15"]]
+        instructions: str
+        audio: RealtimeSessionCreateRequestGAAudioParam2
+        include: Sequence[Literal["item.input_audio_transcription.logprobs"]]
+        tracing: Optional[Union[Literal["auto"], RealtimeSessionCreateRequestGATracingTracingConfigurationParam2]]
+        tools: Sequence[Union[RealtimeFunctionToolParam, MCPToolParam]]
+        tool_choice: Union[ToolChoiceOptionsParam, ToolChoiceFunctionParam, ToolChoiceMCPParam]
+        parallel_tool_calls: bool
+        reasoning: RealtimeReasoningParam
+        max_output_tokens: Union[int, Literal["inf"]]
+        truncation: RealtimeTruncationParam
+        prompt: PromptParam
+    return RealtimeSessionCreateRequestGAParam
 
-RealtimeReasoningEffort: TypeAlias = Union[Literal["minimal", "low", "medium", "high", "xhigh"], str]
 
+def _build_RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReductionParam():
+    class RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReductionParam(TypedDict, total=False):
+        type: NoiseReductionTypeParam
+    return RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReductionParam
 
-class RealtimeReasoning(BaseModel):
-    effort: Optional[RealtimeReasoningEffort] = None
 
+def _build_RealtimeTranscriptionSessionCreateRequestGAAudioInputParam():
+    class RealtimeTranscriptionSessionCreateRequestGAAudioInputParam(TypedDict, total=False):
+        format: RealtimeAudioFormatsParam
+        transcription: AudioTranscriptionParam
+        noise_reduction: RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReductionParam
+        turn_detection: RealtimeTurnDetectionParam
+    return RealtimeTranscriptionSessionCreateRequestGAAudioInputParam
 
-class RealtimeResponseCreateParams(BaseModel):
-    output_modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
-    instructions: Optional[str] = None
-    audio: Optional[RealtimeResponseCreateParamsAudio] = None
-    tools: Optional[List[Annotated[Union[Annotated[Union[RealtimeFunctionTool, MCPTool], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
-    tool_choice: Optional[Union[ToolChoiceOptions, ToolChoiceFunction, ToolChoiceMCP]] = None
-    parallel_tool_calls: Optional[bool] = None
-    reasoning: Optional[RealtimeReasoning] = None
-    max_output_tokens: Optional[Union[int, Literal["inf"]]] = None
-    conversation: Optional[Union[str, Union[Literal["auto", "none"], str]]] = None
-    metadata: Optional[Metadata] = None
-    prompt: Optional[Prompt] = None
-    input: Optional[List[RealtimeConversationItem]] = None
 
+def _build_RealtimeTranscriptionSessionCreateRequestGAAudioParam():
+    class RealtimeTranscriptionSessionCreateRequestGAAudioParam(TypedDict, total=False):
+        input: RealtimeTranscriptionSessionCreateRequestGAAudioInputParam
+    return RealtimeTranscriptionSessionCreateRequestGAAudioParam
 
-class RealtimeClientEventResponseCreate(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["response.create"]
-    response: Optional[RealtimeResponseCreateParams] = None
 
+def _build_RealtimeTranscriptionSessionCreateRequestGAParam():
+    class RealtimeTranscriptionSessionCreateRequestGAParam(TypedDict, total=False):
+        type: Required[Literal["transcription"]]
+        audio: RealtimeTranscriptionSessionCreateRequestGAAudioParam
+        include: Sequence[Literal["item.input_audio_transcription.logprobs"]]
+    return RealtimeTranscriptionSessionCreateRequestGAParam
 
-class AudioTranscription(BaseModel):
-    model: Optional[Union[str, Union[Literal["whisper-1", "gpt-transcribe", "gpt-live-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe", "gpt-4o-transcribe-diarize", "gpt-realtime-whisper"], str]]] = None
-    language: Optional[str] = None
-    languages: Optional[List[str]] = None
-    keywords: Optional[List[str]] = None
-    prompt: Optional[str] = None
-    delay: Optional[Union[Literal["minimal", "low", "medium", "high", "xhigh"], str]] = None
 
+def _build_RealtimeClientEventSessionUpdateParam():
+    class RealtimeClientEventSessionUpdateParam(TypedDict, total=False):
+        event_id: str
+        type: Required[Literal["session.update"]]
+        session: Required[Union[RealtimeSessionCreateRequestGAParam, RealtimeTranscriptionSessionCreateRequestGAParam]]
+    return RealtimeClientEventSessionUpdateParam
 
-class RealtimeSessionCreateRequestGAAudioInputNoiseReduction(BaseModel):
-    type: Optional[NoiseReductionType] = None
 
+def _build_RealtimeClientEventParam():
+    RealtimeClientEventParam: TypeAlias = Union[RealtimeClientEventConversationItemCreateParam, RealtimeClientEventConversationItemDeleteParam, RealtimeClientEventConversationItemRetrieveParam, RealtimeClientEventConversationItemTruncateParam, RealtimeClientEventInputAudioBufferAppendParam, RealtimeClientEventInputAudioBufferClearParam, RealtimeClientEventOutputAudioBufferClearParam, RealtimeClientEventInputAudioBufferCommitParam, RealtimeClientEventResponseCancelParam, RealtimeClientEventResponseCreateParam, RealtimeClientEventSessionUpdateParam]
+    return RealtimeClientEventParam
 
-class RealtimeTurnDetectionServerVad(BaseModel):
-    type: Literal["server_vad"]
-    threshold: Optional[float] = None
-    prefix_padding_ms: Optional[int] = None
-    silence_duration_ms: Optional[int] = None
-    create_response: Optional[bool] = None
-    interrupt_response: Optional[bool] = None
-    idle_timeout_ms: Optional[int] = None
 
+def _build_RealtimeServerEventErrorError():
+    class RealtimeServerEventErrorError(BaseModel):
+        type: str
+        code: Optional[str] = None
+        message: str
+        param: Optional[str] = None
+        event_id: Optional[str] = None
+    return RealtimeServerEventErrorError
 
-class RealtimeTurnDetectionSemanticVad(BaseModel):
-    type: Literal["semantic_vad"]
-    eagerness: Optional[Union[Literal["low", "medium", "high", "auto"], str]] = None
-    create_response: Optional[bool] = None
-    interrupt_response: Optional[bool] = None
 
+def _build_RealtimeError():
+    RealtimeError: TypeAlias = RealtimeServerEventErrorError
+    return RealtimeError
 
-RealtimeTurnDetection: TypeAlias = Optional[Annotated[Union[Annotated[Union[RealtimeTurnDetectionServerVad, RealtimeTurnDetectionSemanticVad], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
 
+def _build_RealtimeServerEventError():
+    class RealtimeServerEventError(BaseModel):
+        event_id: str
+        type: Literal["error"]
+        error: RealtimeServerEventErrorError
+    return RealtimeServerEventError
 
-class RealtimeSessionCreateRequestGAAudioInput(BaseModel):
-    format: Optional[RealtimeAudioFormats] = None
-    transcription: Optional[AudioTranscription] = None
-    noise_reduction: Optional[RealtimeSessionCreateRequestGAAudioInputNoiseReduction] = None
-    turn_detection: Optional[RealtimeTurnDetection] = None
 
+def _build_RealtimeErrorEvent():
+    RealtimeErrorEvent: TypeAlias = RealtimeServerEventError
+    return RealtimeErrorEvent
 
-class RealtimeSessionCreateRequestGAAudioOutput(BaseModel):
-    format: Optional[RealtimeAudioFormats] = None
-    voice: Optional[VoiceIdsOrCustomVoice] = None
-    speed: Optional[float] = None
 
+def _build_RealtimeMcpApprovalRequest():
+    RealtimeMcpApprovalRequest: TypeAlias = RealtimeMCPApprovalRequest
+    return RealtimeMcpApprovalRequest
 
-class RealtimeSessionCreateRequestGAAudio(BaseModel):
-    input: Optional[RealtimeSessionCreateRequestGAAudioInput] = None
-    output: Optional[RealtimeSessionCreateRequestGAAudioOutput] = None
 
+def _build_RealtimeMcpApprovalRequestParam():
+    RealtimeMcpApprovalRequestParam: TypeAlias = RealtimeMCPApprovalRequestParam
+    return RealtimeMcpApprovalRequestParam
 
-class RealtimeSessionCreateRequestGATracingTracingConfiguration(BaseModel):
-    workflow_name: Optional[str] = None
-    group_id: Optional[str] = None
-    metadata: Optional[Dict[str, Any]] = None
 
+def _build_RealtimeMcpApprovalResponse():
+    RealtimeMcpApprovalResponse: TypeAlias = RealtimeMCPApprovalResponse
+    return RealtimeMcpApprovalResponse
 
-class RealtimeTruncationRetentionRatioTokenLimits(BaseModel):
-    post_instructions: Optional[int] = None
 
+def _build_RealtimeMcpApprovalResponseParam():
+    RealtimeMcpApprovalResponseParam: TypeAlias = RealtimeMCPApprovalResponseParam
+    return RealtimeMcpApprovalResponseParam
 
-class RealtimeTruncationRetentionRatio(BaseModel):
-    type: Literal["retention_ratio"]
-    retention_ratio: float
-    token_limits: Optional[RealtimeTruncationRetentionRatioTokenLimits] = None
 
+def _build_RealtimeMcpListTools():
+    RealtimeMcpListTools: TypeAlias = RealtimeMCPListTools
+    return RealtimeMcpListTools
 
-RealtimeTruncation: TypeAlias = Union[Union[Literal["auto", "disabled"], str], RealtimeTruncationRetentionRatio]
 
+def _build_RealtimeMcpListToolsParam():
+    RealtimeMcpListToolsParam: TypeAlias = RealtimeMCPListToolsParam
+    return RealtimeMcpListToolsParam
 
-class RealtimeSessionCreateRequestGA(BaseModel):
-    type: Literal["realtime"]
-    output_modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
-    model: Optional[Union[str, Union[Literal["gpt-realtime", "gpt-realtime-1.5", "gpt-realtime-2", "gpt-realtime-2.1", "gpt-realtime-2.1-mini", "gpt-realtime-2025-08-28", "gpt-4o-realtime-preview", "gpt-4o-realtime-preview-2024-10-01", "gpt-4o-realtime-preview-2024-12-17", "gpt-4o-realtime-preview-2025-06-03", "gpt-4o-mini-realtime-preview", "gpt-4o-mini-realtime-preview-2024-12-17", "gpt-realtime-mini", "gpt-realtime-mini-2025-10-06", "gpt-realtime-mini-2025-12-15", "gpt-audio-1.5", "gpt-audio-mini", "gpt-audio-mini-2025-10-06", "gpt-audio-mini-2025-12-15"], str]]] = None
-    instructions: Optional[str] = None
-    audio: Optional[RealtimeSessionCreateRequestGAAudio] = None
-    include: Optional[List[Literal["item.input_audio_transcription.logprobs"]]] = None
-    tracing: Optional[Union[Literal["auto"], RealtimeSessionCreateRequestGATracingTracingConfiguration]] = None
-    tools: Optional[List[Annotated[Union[Annotated[Union[RealtimeFunctionTool, MCPTool], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
-    tool_choice: Optional[Union[ToolChoiceOptions, ToolChoiceFunction, ToolChoiceMCP]] = None
-    parallel_tool_calls: Optional[bool] = None
-    reasoning: Optional[RealtimeReasoning] = None
-    max_output_tokens: Optional[Union[int, Literal["inf"]]] = None
-    truncation: Optional[RealtimeTruncation] = None
-    prompt: Optional[Prompt] = None
 
+def _build_RealtimeMcpProtocolError():
+    RealtimeMcpProtocolError: TypeAlias = RealtimeMCPProtocolError
+    return RealtimeMcpProtocolError
 
-class RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReduction(BaseModel):
-    type: Optional[NoiseReductionType] = None
 
+def _build_RealtimeMcpProtocolErrorParam():
+    RealtimeMcpProtocolErrorParam: TypeAlias = RealtimeMCPProtocolErrorParam
+    return RealtimeMcpProtocolErrorParam
 
-class RealtimeTranscriptionSessionCreateRequestGAAudioInput(BaseModel):
-    format: Optional[RealtimeAudioFormats] = None
-    transcription: Optional[AudioTranscription] = None
-    noise_reduction: Optional[RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReduction] = None
-    turn_detection: Optional[RealtimeTurnDetection] = None
 
+def _build_RealtimeMcpToolCall():
+    RealtimeMcpToolCall: TypeAlias = RealtimeMCPToolCall
+    return RealtimeMcpToolCall
 
-class RealtimeTranscriptionSessionCreateRequestGAAudio(BaseModel):
-    input: Optional[RealtimeTranscriptionSessionCreateRequestGAAudioInput] = None
 
+def _build_RealtimeMcpToolCallParam():
+    RealtimeMcpToolCallParam: TypeAlias = RealtimeMCPToolCallParam
+    return RealtimeMcpToolCallParam
 
-class RealtimeTranscriptionSessionCreateRequestGA(BaseModel):
-    type: Literal["transcription"]
-    audio: Optional[RealtimeTranscriptionSessionCreateRequestGAAudio] = None
-    include: Optional[List[Literal["item.input_audio_transcription.logprobs"]]] = None
 
+def _build_RealtimeMcpToolExecutionError():
+    RealtimeMcpToolExecutionError: TypeAlias = RealtimeMCPToolExecutionError
+    return RealtimeMcpToolExecutionError
 
-class RealtimeClientEventSessionUpdate(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["session.update"]
-    session: Annotated[Union[Annotated[Union[RealtimeSessionCreateRequestGA, RealtimeTranscriptionSessionCreateRequestGA], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
+def _build_RealtimeMcpToolExecutionErrorParam():
+    RealtimeMcpToolExecutionErrorParam: TypeAlias = RealtimeMCPToolExecutionErrorParam
+    return RealtimeMcpToolExecutionErrorParam
 
-RealtimeClientEvent: TypeAlias = Annotated[Union[Annotated[Union[RealtimeClientEventConversationItemCreate, RealtimeClientEventConversationItemDelete, RealtimeClientEventConversationItemRetrieve, RealtimeClientEventConversationItemTruncate, RealtimeClientEventInputAudioBufferAppend, RealtimeClientEventInputAudioBufferClear, RealtimeClientEventOutputAudioBufferClear, RealtimeClientEventInputAudioBufferCommit, RealtimeClientEventResponseCancel, RealtimeClientEventResponseCreate, RealtimeClientEventSessionUpdate], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
+def _build_RealtimeMcphttpError():
+    RealtimeMcphttpError: TypeAlias = RealtimeMCPHTTPError
+    return RealtimeMcphttpError
 
-class RealtimeConversationItemMessageSystemParam(TypedDict, total=False):
-    id: str
-    object: Literal["realtime.item"]
-    type: Required[Literal["message"]]
-    status: Literal["completed", "incomplete", "in_progress"]
-    role: Required[Literal["system"]]
-    content: Required[Sequence[RealtimeConversationItemMessageSystemContentParam]]
 
+def _build_RealtimeMcphttpErrorParam():
+    RealtimeMcphttpErrorParam: TypeAlias = RealtimeMCPHTTPErrorParam
+    return RealtimeMcphttpErrorParam
 
-class RealtimeConversationItemMessageUserContentParam(TypedDict, total=False):
-    type: Literal["input_text", "input_audio", "input_image"]
-    text: str
-    audio: str
-    image_url: str
-    detail: Literal["auto", "low", "high"]
-    transcript: str
 
+def _build_RealtimeResponseCreateAudioOutputParam():
+    RealtimeResponseCreateAudioOutputParam: TypeAlias = RealtimeResponseCreateParamsAudioParam
+    return RealtimeResponseCreateAudioOutputParam
 
-class RealtimeConversationItemMessageUserParam(TypedDict, total=False):
-    id: str
-    object: Literal["realtime.item"]
-    type: Required[Literal["message"]]
-    status: Literal["completed", "incomplete", "in_progress"]
-    role: Required[Literal["user"]]
-    content: Required[Sequence[RealtimeConversationItemMessageUserContentParam]]
 
+def _build_RealtimeResponseCreateMcpTool():
+    RealtimeResponseCreateMcpTool: TypeAlias = BetaMCPTool
+    return RealtimeResponseCreateMcpTool
 
-class RealtimeConversationItemMessageAssistantContentParam(TypedDict, total=False):
-    type: Literal["output_text", "output_audio"]
-    text: str
-    audio: str
-    transcript: str
 
+def _build_RealtimeResponseCreateMcpToolParam():
+    RealtimeResponseCreateMcpToolParam: TypeAlias = BetaMCPToolParam
+    return RealtimeResponseCreateMcpToolParam
 
-class RealtimeConversationItemMessageAssistantParam(TypedDict, total=False):
-    id: str
-    object: Literal["realtime.item"]
-    type: Required[Literal["message"]]
-    status: Literal["completed", "incomplete", "in_progress"]
-    role: Required[Literal["assistant"]]
-    content: Required[Sequence[RealtimeConversationItemMessageAssistantContentParam]]
 
+def _build_RealtimeResponseCreateParamsWithReferencesParam():
+    RealtimeResponseCreateParamsWithReferencesParam: TypeAlias = RealtimeResponseCreateParamsParam
+    return RealtimeResponseCreateParamsWithReferencesParam
 
-class RealtimeConversationItemFunctionCallParam(TypedDict, total=False):
-    id: str
-    object: Literal["realtime.item"]
-    type: Required[Literal["function_call"]]
-    status: Literal["completed", "incomplete", "in_progress"]
-    call_id: str
-    name: Required[str]
-    arguments: Required[str]
 
+def _build_RealtimeServerEventConversationCreatedConversation():
+    class RealtimeServerEventConversationCreatedConversation(BaseModel):
+        id: Optional[str] = None
+        object: Optional[str] = None
+    return RealtimeServerEventConversationCreatedConversation
 
-class RealtimeConversationItemFunctionCallOutputParam(TypedDict, total=False):
-    id: str
-    object: Literal["realtime.item"]
-    type: Required[Literal["function_call_output"]]
-    status: Literal["completed", "incomplete", "in_progress"]
-    call_id: Required[str]
-    output: Required[str]
 
+def _build_RealtimeServerEventConversationCreated():
+    class RealtimeServerEventConversationCreated(BaseModel):
+        event_id: str
+        type: Literal["conversation.created"]
+        conversation: RealtimeServerEventConversationCreatedConversation
+    return RealtimeServerEventConversationCreated
 
-class RealtimeMCPApprovalResponseParam(TypedDict, total=False):
-    type: Required[Literal["mcp_approval_response"]]
-    id: Required[str]
-    approval_request_id: Required[str]
-    approve: Required[bool]
-    reason: Optional[str]
 
+def _build_RealtimeServerEventConversationItemCreated():
+    class RealtimeServerEventConversationItemCreated(BaseModel):
+        event_id: str
+        type: Literal["conversation.item.created"]
+        previous_item_id: Optional[str] = None
+        item: RealtimeConversationItem
+    return RealtimeServerEventConversationItemCreated
 
-class RealtimeMCPListToolsParam(TypedDict, total=False):
-    type: Required[Literal["mcp_list_tools"]]
-    id: str
-    server_label: Required[str]
-    tools: Required[Sequence[MCPListToolsToolParam]]
 
+def _build_RealtimeServerEventConversationItemDeleted():
+    class RealtimeServerEventConversationItemDeleted(BaseModel):
+        event_id: str
+        type: Literal["conversation.item.deleted"]
+        item_id: str
+    return RealtimeServerEventConversationItemDeleted
 
-class RealtimeMCPProtocolErrorParam(TypedDict, total=False):
-    type: Required[Literal["protocol_error"]]
-    code: Required[int]
-    message: Required[str]
 
+def _build_RealtimeServerEventConversationItemInputAudioTranscriptionDelta():
+    class RealtimeServerEventConversationItemInputAudioTranscriptionDelta(BaseModel):
+        event_id: str
+        type: Literal["conversation.item.input_audio_transcription.delta"]
+        item_id: str
+        content_index: Optional[int] = None
+        delta: Optional[str] = None
+        logprobs: Optional[List[LogProbProperties]] = None
+    return RealtimeServerEventConversationItemInputAudioTranscriptionDelta
 
-class RealtimeMCPToolExecutionErrorParam(TypedDict, total=False):
-    type: Required[Literal["tool_execution_error"]]
-    message: Required[str]
 
+def _build_RealtimeServerEventConversationItemInputAudioTranscriptionFailedError():
+    class RealtimeServerEventConversationItemInputAudioTranscriptionFailedError(BaseModel):
+        type: Optional[str] = None
+        code: Optional[str] = None
+        message: Optional[str] = None
+        param: Optional[str] = None
+    return RealtimeServerEventConversationItemInputAudioTranscriptionFailedError
 
-class RealtimeMCPHTTPErrorParam(TypedDict, total=False):
-    type: Required[Literal["http_error"]]
-    code: Required[int]
-    message: Required[str]
 
+def _build_RealtimeServerEventConversationItemInputAudioTranscriptionFailed():
+    class RealtimeServerEventConversationItemInputAudioTranscriptionFailed(BaseModel):
+        event_id: str
+        type: Literal["conversation.item.input_audio_transcription.failed"]
+        item_id: str
+        content_index: int
+        error: RealtimeServerEventConversationItemInputAudioTranscriptionFailedError
+    return RealtimeServerEventConversationItemInputAudioTranscriptionFailed
 
-class RealtimeMCPToolCallParam(TypedDict, total=False):
-    type: Required[Literal["mcp_call"]]
-    id: Required[str]
-    server_label: Required[str]
-    name: Required[str]
-    arguments: Required[str]
-    approval_request_id: Optional[str]
-    output: Optional[str]
-    error: Optional[Union[RealtimeMCPProtocolErrorParam, RealtimeMCPToolExecutionErrorParam, RealtimeMCPHTTPErrorParam]]
 
+def _build_RealtimeServerEventConversationItemRetrieved():
+    class RealtimeServerEventConversationItemRetrieved(BaseModel):
+        event_id: str
+        type: Literal["conversation.item.retrieved"]
+        item: RealtimeConversationItem
+    return RealtimeServerEventConversationItemRetrieved
 
-class RealtimeMCPApprovalRequestParam(TypedDict, total=False):
-    type: Required[Literal["mcp_approval_request"]]
-    id: Required[str]
-    server_label: Required[str]
-    name: Required[str]
-    arguments: Required[str]
 
+def _build_RealtimeServerEventConversationItemTruncated():
+    class RealtimeServerEventConversationItemTruncated(BaseModel):
+        event_id: str
+        type: Literal["conversation.item.truncated"]
+        item_id: str
+        content_index: int
+        audio_end_ms: int
+    return RealtimeServerEventConversationItemTruncated
 
-RealtimeConversationItemParam: TypeAlias = Union[RealtimeConversationItemMessageSystemParam, RealtimeConversationItemMessageUserParam, RealtimeConversationItemMessageAssistantParam, RealtimeConversationItemFunctionCallParam, RealtimeConversationItemFunctionCallOutputParam, RealtimeMCPApprovalResponseParam, RealtimeMCPListToolsParam, RealtimeMCPToolCallParam, RealtimeMCPApprovalRequestParam]
 
+def _build_RealtimeServerEventInputAudioBufferCleared():
+    class RealtimeServerEventInputAudioBufferCleared(BaseModel):
+        event_id: str
+        type: Literal["input_audio_buffer.cleared"]
+    return RealtimeServerEventInputAudioBufferCleared
 
-class RealtimeClientEventConversationItemCreateParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["conversation.item.create"]]
-    previous_item_id: str
-    item: Required[RealtimeConversationItemParam]
 
+def _build_RealtimeServerEventInputAudioBufferCommitted():
+    class RealtimeServerEventInputAudioBufferCommitted(BaseModel):
+        event_id: str
+        type: Literal["input_audio_buffer.committed"]
+        previous_item_id: Optional[str] = None
+        item_id: str
+    return RealtimeServerEventInputAudioBufferCommitted
 
-class RealtimeClientEventConversationItemDeleteParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["conversation.item.delete"]]
-    item_id: Required[str]
 
+def _build_RealtimeServerEventInputAudioBufferSpeechStarted():
+    class RealtimeServerEventInputAudioBufferSpeechStarted(BaseModel):
+        event_id: str
+        type: Literal["input_audio_buffer.speech_started"]
+        audio_start_ms: int
+        item_id: str
+    return RealtimeServerEventInputAudioBufferSpeechStarted
 
-class RealtimeClientEventConversationItemRetrieveParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["conversation.item.retrieve"]]
-    item_id: Required[str]
 
+def _build_RealtimeServerEventInputAudioBufferSpeechStopped():
+    class RealtimeServerEventInputAudioBufferSpeechStopped(BaseModel):
+        event_id: str
+        type: Literal["input_audio_buffer.speech_stopped"]
+        audio_end_ms: int
+        item_id: str
+    return RealtimeServerEventInputAudioBufferSpeechStopped
 
-class RealtimeClientEventConversationItemTruncateParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["conversation.item.truncate"]]
-    item_id: Required[str]
-    content_index: Required[int]
-    audio_end_ms: Required[int]
 
+def _build_RealtimeServerEventRateLimitsUpdatedRateLimit():
+    class RealtimeServerEventRateLimitsUpdatedRateLimit(BaseModel):
+        name: Optional[Union[Literal["requests", "tokens"], str]] = None
+        limit: Optional[int] = None
+        remaining: Optional[int] = None
+        reset_seconds: Optional[float] = None
+    return RealtimeServerEventRateLimitsUpdatedRateLimit
 
-class RealtimeClientEventInputAudioBufferAppendParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["input_audio_buffer.append"]]
-    audio: Required[str]
 
+def _build_RealtimeServerEventRateLimitsUpdated():
+    class RealtimeServerEventRateLimitsUpdated(BaseModel):
+        event_id: str
+        type: Literal["rate_limits.updated"]
+        rate_limits: List[RealtimeServerEventRateLimitsUpdatedRateLimit]
+    return RealtimeServerEventRateLimitsUpdated
 
-class RealtimeClientEventInputAudioBufferClearParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["input_audio_buffer.clear"]]
 
+def _build_RealtimeServerEventResponseAudioDelta():
+    class RealtimeServerEventResponseAudioDelta(BaseModel):
+        event_id: str
+        type: Literal["response.output_audio.delta"]
+        response_id: str
+        item_id: str
+        output_index: int
+        content_index: int
+        delta: str
+    return RealtimeServerEventResponseAudioDelta
 
-class RealtimeClientEventInputAudioBufferCommitParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["input_audio_buffer.commit"]]
 
+def _build_RealtimeServerEventResponseAudioDone():
+    class RealtimeServerEventResponseAudioDone(BaseModel):
+        event_id: str
+        type: Literal["response.output_audio.done"]
+        response_id: str
+        item_id: str
+        output_index: int
+        content_index: int
+    return RealtimeServerEventResponseAudioDone
 
-class RealtimeClientEventResponseCancelParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["response.cancel"]]
-    response_id: str
 
+def _build_RealtimeServerEventResponseAudioTranscriptDelta():
+    class RealtimeServerEventResponseAudioTranscriptDelta(BaseModel):
+        event_id: str
+        type: Literal["response.output_audio_transcript.delta"]
+        response_id: str
+        item_id: str
+        output_index: int
+        content_index: int
+        delta: str
+    return RealtimeServerEventResponseAudioTranscriptDelta
 
-class RealtimeResponseCreateParamsAudioOutputParam(TypedDict, total=False):
-    format: RealtimeAudioFormatsParam
-    voice: VoiceIdsOrCustomVoiceParam
 
+def _build_RealtimeServerEventResponseAudioTranscriptDone():
+    class RealtimeServerEventResponseAudioTranscriptDone(BaseModel):
+        event_id: str
+        type: Literal["response.output_audio_transcript.done"]
+        response_id: str
+        item_id: str
+        output_index: int
+        content_index: int
+        transcript: str
+    return RealtimeServerEventResponseAudioTranscriptDone
 
-class RealtimeResponseCreateParamsAudioParam(TypedDict, total=False):
-    output: RealtimeResponseCreateParamsAudioOutputParam
 
+def _build_RealtimeServerEventResponseContentPartAddedPart():
+    class RealtimeServerEventResponseContentPartAddedPart(BaseModel):
+        type: Optional[Union[Literal["audio", "text"], str]] = None
+        text: Optional[str] = None
+        audio: Optional[str] = None
+        transcript: Optional[str] = None
+    return RealtimeServerEventResponseContentPartAddedPart
 
-class RealtimeResponseCreateParamsParam(TypedDict, total=False):
-    output_modalities: Sequence[Literal["text", "audio"]]
-    instructions: str
-    audio: RealtimeResponseCreateParamsAudioParam
-    tools: Sequence[Union[RealtimeFunctionToolParam, MCPToolParam]]
-    tool_choice: Union[ToolChoiceOptionsParam, ToolChoiceFunctionParam, ToolChoiceMCPParam]
-    parallel_tool_calls: bool
-    reasoning: RealtimeReasoningParam
-    max_output_tokens: Union[int, Literal["inf"]]
-    conversation: Union[str, Literal["auto", "none"]]
-    metadata: MetadataParam
-    prompt: PromptParam
-    input: Sequence[RealtimeConversationItemParam]
 
+def _build_RealtimeServerEventResponseContentPartAdded():
+    class RealtimeServerEventResponseContentPartAdded(BaseModel):
+        event_id: str
+        type: Literal["response.content_part.added"]
+        response_id: str
+        item_id: str
+        output_index: int
+        content_index: int
+        part: RealtimeServerEventResponseContentPartAddedPart
+    return RealtimeServerEventResponseContentPartAdded
+
+
+def _build_RealtimeServerEventResponseContentPartDonePart():
+    class RealtimeServerEventResponseContentPartDonePart(BaseModel):
+        type: Optional[Union[Literal["audio", "text"], str]] = None
+        text: Optional[str] = None
+        audio: Optional[str] = None
+        transcript: Optional[str] = None
+    return RealtimeServerEventResponseContentPartDonePart
+
 
-class RealtimeClientEventResponseCreateParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["response.create"]]
-    response: RealtimeResponseCreateParamsParam
+def _build_RealtimeServerEventResponseContentPartDone():
+    class RealtimeServerEventResponseContentPartDone(BaseModel):
+        event_id: str
+        type: Literal["response.content_part.done"]
+        response_id: str
+        item_id: str
+        output_index: int
+        content_index: int
+        part: RealtimeServerEventResponseContentPartDonePart
+    return RealtimeServerEventResponseContentPartDone
+
+
+def _build_RealtimeResponseStatusDetailsError():
+    class RealtimeResponseStatusDetailsError(BaseModel):
+        type: Optional[str] = None
+        code: Optional[str] = None
+    return RealtimeResponseStatusDetailsError
+
+
+def _build_RealtimeResponseStatusDetails():
+    class RealtimeResponseStatusDetails(BaseModel):
+        type: Optional[Union[Literal["completed", "cancelled", "failed", "incomplete"], str]] = None
+        reason: Optional[Union[Literal["turn_detected", "client_cancelled", "max_output_tokens", "content_filter"], str]] = None
+        error: Optional[RealtimeResponseStatusDetailsError] = None
+    return RealtimeResponseStatusDetails
+
+
+def _build_RealtimeResponseAudioOutput():
+    class RealtimeResponseAudioOutput(BaseModel):
+        format: Optional[RealtimeAudioFormats] = None
+        voice: Optional[VoiceIdsShared] = None
+    return RealtimeResponseAudioOutput
+
+
+def _build_RealtimeResponseAudio():
+    class RealtimeResponseAudio(BaseModel):
+        output: Optional[RealtimeResponseAudioOutput] = None
+    return RealtimeResponseAudio
+
+
+def _build_RealtimeResponseUsageInputTokenDetailsCachedTokensDetails():
+    class RealtimeResponseUsageInputTokenDetailsCachedTokensDetails(BaseModel):
+        text_tokens: Optional[int] = None
+        image_tokens: Optional[int] = None
+        audio_tokens: Optional[int] = None
+    return RealtimeResponseUsageInputTokenDetailsCachedTokensDetails
+
+
+def _build_RealtimeResponseUsageInputTokenDetails():
+    class RealtimeResponseUsageInputTokenDetails(BaseModel):
+        cached_tokens: Optional[int] = None
+        text_tokens: Optional[int] = None
+        image_tokens: Optional[int] = None
+        audio_tokens: Optional[int] = None
+        cached_tokens_details: Optional[RealtimeResponseUsageInputTokenDetailsCachedTokensDetails] = None
+    return RealtimeResponseUsageInputTokenDetails
+
+
+def _build_RealtimeResponseUsageOutputTokenDetails():
+    class RealtimeResponseUsageOutputTokenDetails(BaseModel):
+        text_tokens: Optional[int] = None
+        audio_tokens: Optional[int] = None
+    return RealtimeResponseUsageOutputTokenDetails
+
+
+def _build_RealtimeResponseUsage():
+    class RealtimeResponseUsage(BaseModel):
+        total_tokens: Optional[int] = None
+        input_tokens: Optional[int] = None
+        output_tokens: Optional[int] = None
+        input_token_details: Optional[RealtimeResponseUsageInputTokenDetails] = None
+        output_token_details: Optional[RealtimeResponseUsageOutputTokenDetails] = None
+    return RealtimeResponseUsage
+
+
+def _build_RealtimeResponse():
+    class RealtimeResponse(BaseModel):
+        id: Optional[str] = None
+        object: Optional[Literal["realtime.response"]] = None
+        status: Optional[Union[Literal["completed", "cancelled", "failed", "incomplete", "in_progress"], str]] = None
+        status_details: Optional[RealtimeResponseStatusDetails] = None
+        output: Optional[List[RealtimeConversationItem]] = None
+        metadata: Optional[Metadata] = None
+        audio: Optional[RealtimeResponseAudio] = None
+        usage: Optional[RealtimeResponseUsage] = None
+        conversation_id: Optional[str] = None
+        output_modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
+        max_output_tokens: Optional[Union[int, Literal["inf"]]] = None
+    return RealtimeResponse
+
+
+def _build_RealtimeServerEventResponseCreated():
+    class RealtimeServerEventResponseCreated(BaseModel):
+        event_id: str
+        type: Literal["response.created"]
+        response: RealtimeResponse
+    return RealtimeServerEventResponseCreated
+
+
+def _build_RealtimeServerEventResponseDone():
+    class RealtimeServerEventResponseDone(BaseModel):
+        event_id: str
+        type: Literal["response.done"]
+        response: RealtimeResponse
+    return RealtimeServerEventResponseDone
+
+
+def _build_RealtimeServerEventResponseFunctionCallArgumentsDelta():
+    class RealtimeServerEventResponseFunctionCallArgumentsDelta(BaseModel):
+        event_id: str
+        type: Literal["response.function_call_arguments.delta"]
+        response_id: str
+        item_id: str
+        output_index: int
+        call_id: str
+        delta: str
+    return RealtimeServerEventResponseFunctionCallArgumentsDelta
+
+
+def _build_RealtimeServerEventResponseFunctionCallArgumentsDone():
+    class RealtimeServerEventResponseFunctionCallArgumentsDone(BaseModel):
+        event_id: str
+        type: Literal["response.function_call_arguments.done"]
+        response_id: str
+        item_id: str
+        output_index: int
+        call_id: str
+        name: str
+        arguments: str
+    return RealtimeServerEventResponseFunctionCallArgumentsDone
+
+
+def _build_RealtimeServerEventResponseOutputItemAdded():
+    class RealtimeServerEventResponseOutputItemAdded(BaseModel):
+        event_id: str
+        type: Literal["response.output_item.added"]
+        response_id: str
+        output_index: int
+        item: RealtimeConversationItem
+    return RealtimeServerEventResponseOutputItemAdded
+
+
+def _build_RealtimeServerEventResponseOutputItemDone():
+    class RealtimeServerEventResponseOutputItemDone(BaseModel):
+        event_id: str
+        type: Literal["response.output_item.done"]
+        response_id: str
+        output_index: int
+        item: RealtimeConversationItem
+    return RealtimeServerEventResponseOutputItemDone
+
+
+def _build_RealtimeServerEventResponseTextDelta():
+    class RealtimeServerEventResponseTextDelta(BaseModel):
+        event_id: str
+        type: Literal["response.output_text.delta"]
+        response_id: str
+        item_id: str
+        output_index: int
+        content_index: int
+        delta: str
+    return RealtimeServerEventResponseTextDelta
+
+
+def _build_RealtimeServerEventResponseTextDone():
+    class RealtimeServerEventResponseTextDone(BaseModel):
+        event_id: str
+        type: Literal["response.output_text.done"]
+        response_id: str
+        item_id: str
+        output_index: int
+        content_index: int
+        text: str
+    return RealtimeServerEventResponseTextDone
+
+
+def _build_AudioTranscriptionResponse():
+    class AudioTranscriptionResponse(BaseModel):
+        model: Optional[Union[str, Union[Literal["whisper-1", "gpt-transcribe", "gpt-live-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe", "gpt-4o-transcribe-diarize", "gpt-realtime-whisper"], str]]] = None
+        language: Optional[str] = None
+        languages: Optional[List[str]] = None
+        prompt: Optional[str] = None
+    return AudioTranscriptionResponse
+
+
+def _build_RealtimeSessionCreateResponseGAAudioInputNoiseReduction():
+    class RealtimeSessionCreateResponseGAAudioInputNoiseReduction(BaseModel):
+        type: Optional[NoiseReductionType] = None
+    return RealtimeSessionCreateResponseGAAudioInputNoiseReduction
+
+
+def _build_RealtimeSessionCreateResponseGAAudioInput():
+    class RealtimeSessionCreateResponseGAAudioInput(BaseModel):
+        format: Optional[RealtimeAudioFormats] = None
+        transcription: Optional[AudioTranscriptionResponse] = None
+        noise_reduction: Optional[RealtimeSessionCreateResponseGAAudioInputNoiseReduction] = None
+        turn_detection: Optional[RealtimeTurnDetection] = None
+    return RealtimeSessionCreateResponseGAAudioInput
+
+
+def _build_RealtimeSessionCreateResponseGAAudioOutput():
+    class RealtimeSessionCreateResponseGAAudioOutput(BaseModel):
+        format: Optional[RealtimeAudioFormats] = None
+        voice: Optional[VoiceIdsShared] = None
+        speed: Optional[float] = None
+    return RealtimeSessionCreateResponseGAAudioOutput
+
+
+def _build_RealtimeSessionCreateResponseGAAudio():
+    class RealtimeSessionCreateResponseGAAudio(BaseModel):
+        input: Optional[RealtimeSessionCreateResponseGAAudioInput] = None
+        output: Optional[RealtimeSessionCreateResponseGAAudioOutput] = None
+    return RealtimeSessionCreateResponseGAAudio
+
+
+def _build_RealtimeSessionCreateResponseGATracingTracingConfiguration():
+    class RealtimeSessionCreateResponseGATracingTracingConfiguration(BaseModel):
+        workflow_name: Optional[str] = None
+        group_id: Optional[str] = None
+        metadata: Optional[Dict[str, Any]] = None
+    return RealtimeSessionCreateResponseGATracingTracingConfiguration
+
+
+def _build_RealtimeSessionCreateResponseGA():
+    class RealtimeSessionCreateResponseGA(BaseModel):
+        type: Literal["realtime"]
+        id: str
+        object: Literal["realtime.session"]
+        expires_at: Optional[int] = None
+        output_modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
+        model: Optional[Union[str, Union[Literal["gpt-realtime", "gpt-realtime-1.5", "gpt-realtime-2", "gpt-realtime-2.1", "gpt-realtime-2.1-mini", "gpt-realtime-2025-08-28", "gpt-4o-realtime-preview", "gpt-4o-realtime-preview-2024-10-01", "gpt-4o-realtime-preview-2024-12-17", "gpt-4o-realtime-preview-2025-06-03", "gpt-4o-mini-realtime-preview", "gpt-4o-mini-realtime-preview-2024-12-17", "gpt-realtime-mini", "gpt-realtime-mini-2025-10-06", "gpt-realtime-mini-2025-12-15", "gpt-audio-1.5", "gpt-audio-mini", "gpt-audio-mini-2025-10-06", "gpt-audio-mini-2025-12-15"], str]]] = None
+        instructions: Optional[str] = None
+        audio: Optional[RealtimeSessionCreateResponseGAAudio] = None
+        include: Optional[List[Literal["item.input_audio_transcription.logprobs"]]] = None
+        tracing: Optional[Union[Literal["auto"], RealtimeSessionCreateResponseGATracingTracingConfiguration]] = None
+        tools: Optional[List[Annotated[Union[Annotated[Union[RealtimeFunctionTool, MCPTool], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+        tool_choice: Optional[Union[ToolChoiceOptions, ToolChoiceFunction, ToolChoiceMCP]] = None
+        reasoning: Optional[RealtimeReasoning] = None
+        max_output_tokens: Optional[Union[int, Literal["inf"]]] = None
+        truncation: Optional[RealtimeTruncation] = None
+        prompt: Optional[Prompt] = None
+    return RealtimeSessionCreateResponseGA
+
+
+def _build_RealtimeTranscriptionSessionCreateResponseGAAudioInputNoiseReduction():
+    class RealtimeTranscriptionSessionCreateResponseGAAudioInputNoiseReduction(BaseModel):
+        type: Optional[NoiseReductionType] = None
+    return RealtimeTranscriptionSessionCreateResponseGAAudioInputNoiseReduction
+
+
+def _build_RealtimeTranscriptionSessionCreateResponseGAAudioInputTurnDetection():
+    class RealtimeTranscriptionSessionCreateResponseGAAudioInputTurnDetection(BaseModel):
+        type: Optional[str] = None
+        threshold: Optional[float] = None
+        prefix_padding_ms: Optional[int] = None
+        silence_duration_ms: Optional[int] = None
+    return RealtimeTranscriptionSessionCreateResponseGAAudioInputTurnDetection
+
+
+def _build_RealtimeTranscriptionSessionCreateResponseGAAudioInput():
+    class RealtimeTranscriptionSessionCreateResponseGAAudioInput(BaseModel):
+        format: Optional[RealtimeAudioFormats] = None
+        transcription: Optional[AudioTranscriptionResponse] = None
+        noise_reduction: Optional[RealtimeTranscriptionSessionCreateResponseGAAudioInputNoiseReduction] = None
+        turn_detection: Optional[RealtimeTranscriptionSessionCreateResponseGAAudioInputTurnDetection] = None
+    return RealtimeTranscriptionSessionCreateResponseGAAudioInput
+
+
+def _build_RealtimeTranscriptionSessionCreateResponseGAAudio():
+    class RealtimeTranscriptionSessionCreateResponseGAAudio(BaseModel):
+        input: Optional[RealtimeTranscriptionSessionCreateResponseGAAudioInput] = None
+    return RealtimeTranscriptionSessionCreateResponseGAAudio
+
+
+def _build_RealtimeTranscriptionSessionCreateResponseGA():
+    class RealtimeTranscriptionSessionCreateResponseGA(BaseModel):
+        type: Literal["transcription"]
+        id: str
+        object: str
+        expires_at: Optional[int] = None
+        include: Optional[List[Literal["item.input_audio_transcription.logprobs"]]] = None
+        audio: Optional[RealtimeTranscriptionSessionCreateResponseGAAudio] = None
+    return RealtimeTranscriptionSessionCreateResponseGA
+
+
+def _build_RealtimeServerEventSessionCreated():
+    class RealtimeServerEventSessionCreated(BaseModel):
+        event_id: str
+        type: Literal["session.created"]
+        session: Annotated[Union[Annotated[Union[RealtimeSessionCreateResponseGA, RealtimeTranscriptionSessionCreateResponseGA], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return RealtimeServerEventSessionCreated
+
+
+def _build_RealtimeServerEventSessionUpdated():
+    class RealtimeServerEventSessionUpdated(BaseModel):
+        event_id: str
+        type: Literal["session.updated"]
+        session: Annotated[Union[Annotated[Union[RealtimeSessionCreateResponseGA, RealtimeTranscriptionSessionCreateResponseGA], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return RealtimeServerEventSessionUpdated
+
+
+def _build_RealtimeServerEventOutputAudioBufferStarted():
+    class RealtimeServerEventOutputAudioBufferStarted(BaseModel):
+        event_id: str
+        type: Literal["output_audio_buffer.started"]
+        response_id: str
+    return RealtimeServerEventOutputAudioBufferStarted
+
+
+def _build_RealtimeServerEventOutputAudioBufferStopped():
+    class RealtimeServerEventOutputAudioBufferStopped(BaseModel):
+        event_id: str
+        type: Literal["output_audio_buffer.stopped"]
+        response_id: str
+    return RealtimeServerEventOutputAudioBufferStopped
+
+
+def _build_RealtimeServerEventOutputAudioBufferCleared():
+    class RealtimeServerEventOutputAudioBufferCleared(BaseModel):
+        event_id: str
+        type: Literal["output_audio_buffer.cleared"]
+        response_id: str
+    return RealtimeServerEventOutputAudioBufferCleared
+
+
+def _build_RealtimeServerEventResponseMCPCallArgumentsDelta():
+    class RealtimeServerEventResponseMCPCallArgumentsDelta(BaseModel):
+        event_id: str
+        type: Literal["response.mcp_call_arguments.delta"]
+        response_id: str
+        item_id: str
+        output_index: int
+        delta: str
+        obfuscation: Optional[str] = None
+    return RealtimeServerEventResponseMCPCallArgumentsDelta
+
+
+def _build_RealtimeServerEventResponseMCPCallArgumentsDone():
+    class RealtimeServerEventResponseMCPCallArgumentsDone(BaseModel):
+        event_id: str
+        type: Literal["response.mcp_call_arguments.done"]
+        response_id: str
+        item_id: str
+        output_index: int
+        arguments: str
+    return RealtimeServerEventResponseMCPCallArgumentsDone
+
+
+def _build_RealtimeServerEventResponseMCPCallInProgress():
+    class RealtimeServerEventResponseMCPCallInProgress(BaseModel):
+        event_id: str
+        type: Literal["response.mcp_call.in_progress"]
+        output_index: int
+        item_id: str
+    return RealtimeServerEventResponseMCPCallInProgress
+
+
+def _build_RealtimeServerEventResponseMCPCallCompleted():
+    class RealtimeServerEventResponseMCPCallCompleted(BaseModel):
+        event_id: str
+        type: Literal["response.mcp_call.completed"]
+        output_index: int
+        item_id: str
+    return RealtimeServerEventResponseMCPCallCompleted
+
+
+def _build_RealtimeServerEventResponseMCPCallFailed():
+    class RealtimeServerEventResponseMCPCallFailed(BaseModel):
+        event_id: str
+        type: Literal["response.mcp_call.failed"]
+        output_index: int
+        item_id: str
+    return RealtimeServerEventResponseMCPCallFailed
+
+
+def _build_RealtimeServerEvent():
+    RealtimeServerEvent: TypeAlias = Annotated[Union[Annotated[Union[RealtimeServerEventConversationCreated, RealtimeServerEventConversationItemCreated, RealtimeServerEventConversationItemDeleted, RealtimeServerEventConversationItemInputAudioTranscriptionCompleted, RealtimeServerEventConversationItemInputAudioTranscriptionDelta, RealtimeServerEventConversationItemInputAudioTranscriptionFailed, RealtimeServerEventConversationItemRetrieved, RealtimeServerEventConversationItemTruncated, RealtimeServerEventError, RealtimeServerEventInputAudioBufferCleared, RealtimeServerEventInputAudioBufferCommitted, RealtimeServerEventInputAudioBufferDtmfEventReceived, RealtimeServerEventInputAudioBufferSpeechStarted, RealtimeServerEventInputAudioBufferSpeechStopped, RealtimeServerEventRateLimitsUpdated, RealtimeServerEventResponseAudioDelta, RealtimeServerEventResponseAudioDone, RealtimeServerEventResponseAudioTranscriptDelta, RealtimeServerEventResponseAudioTranscriptDone, RealtimeServerEventResponseContentPartAdded, RealtimeServerEventResponseContentPartDone, RealtimeServerEventResponseCreated, RealtimeServerEventResponseDone, RealtimeServerEventResponseFunctionCallArgumentsDelta, RealtimeServerEventResponseFunctionCallArgumentsDone, RealtimeServerEventResponseOutputItemAdded, RealtimeServerEventResponseOutputItemDone, RealtimeServerEventResponseTextDelta, RealtimeServerEventResponseTextDone, RealtimeServerEventSessionCreated, RealtimeServerEventSessionUpdated, RealtimeServerEventOutputAudioBufferStarted, RealtimeServerEventOutputAudioBufferStopped, RealtimeServerEventOutputAudioBufferCleared, RealtimeServerEventConversationItemAdded, RealtimeServerEventConversationItemDone, RealtimeServerEventInputAudioBufferTimeoutTriggered, RealtimeServerEventConversationItemInputAudioTranscriptionSegment, RealtimeServerEventMCPListToolsInProgress, RealtimeServerEventMCPListToolsCompleted, RealtimeServerEventMCPListToolsFailed, RealtimeServerEventResponseMCPCallArgumentsDelta, RealtimeServerEventResponseMCPCallArgumentsDone, RealtimeServerEventResponseMCPCallInProgress, RealtimeServerEventResponseMCPCallCompleted, RealtimeServerEventResponseMCPCallFailed], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return RealtimeServerEvent
+
+
+def _build_RealtimeTranscriptionSessionAudioInputParam():
+    RealtimeTranscriptionSessionAudioInputParam: TypeAlias = RealtimeCallCreateRequestSessionAudioInputParam
+    return RealtimeTranscriptionSessionAudioInputParam
+
+
+def _build_RealtimeTranscriptionSessionAudioParam():
+    RealtimeTranscriptionSessionAudioParam: TypeAlias = RealtimeTranscriptionSessionCreateRequestGAAudioParam
+    return RealtimeTranscriptionSessionAudioParam
+
+
+def _build_RealtimeTranslationSessionUpdateRequestAudioInputTranscription():
+    class RealtimeTranslationSessionUpdateRequestAudioInputTranscription(BaseModel):
+        model: str
+    return RealtimeTranslationSessionUpdateRequestAudioInputTranscription
+
+
+def _build_RealtimeTranslationSessionUpdateRequestAudioInputNoiseReduction():
+    class RealtimeTranslationSessionUpdateRequestAudioInputNoiseReduction(BaseModel):
+        type: NoiseReductionType
+    return RealtimeTranslationSessionUpdateRequestAudioInputNoiseReduction
+
+
+def _build_RealtimeTranslationSessionUpdateRequestAudioInput():
+    class RealtimeTranslationSessionUpdateRequestAudioInput(BaseModel):
+        transcription: Optional[RealtimeTranslationSessionUpdateRequestAudioInputTranscription] = None
+        noise_reduction: Optional[RealtimeTranslationSessionUpdateRequestAudioInputNoiseReduction] = None
+    return RealtimeTranslationSessionUpdateRequestAudioInput
+
+
+def _build_RealtimeTranslationSessionUpdateRequestAudioOutput():
+    class RealtimeTranslationSessionUpdateRequestAudioOutput(BaseModel):
+        language: Optional[str] = None
+    return RealtimeTranslationSessionUpdateRequestAudioOutput
+
+
+def _build_RealtimeTranslationSessionUpdateRequestAudio():
+    class RealtimeTranslationSessionUpdateRequestAudio(BaseModel):
+        input: Optional[RealtimeTranslationSessionUpdateRequestAudioInput] = None
+        output: Optional[RealtimeTranslationSessionUpdateRequestAudioOutput] = None
+    return RealtimeTranslationSessionUpdateRequestAudio
+
+
+def _build_RealtimeTranslationSessionUpdateRequest():
+    class RealtimeTranslationSessionUpdateRequest(BaseModel):
+        audio: Optional[RealtimeTranslationSessionUpdateRequestAudio] = None
+    return RealtimeTranslationSessionUpdateRequest
+
+
+def _build_RealtimeTranslationClientEventSessionUpdate():
+    class RealtimeTranslationClientEventSessionUpdate(BaseModel):
+        event_id: Optional[str] = None
+        type: Literal["session.update"]
+        session: RealtimeTranslationSessionUpdateRequest
+    return RealtimeTranslationClientEventSessionUpdate
+
+
+def _build_RealtimeTranslationClientEventInputAudioBufferAppend():
+    class RealtimeTranslationClientEventInputAudioBufferAppend(BaseModel):
+        event_id: Optional[str] = None
+        type: Literal["session.input_audio_buffer.append"]
+        audio: str
+    return RealtimeTranslationClientEventInputAudioBufferAppend
+
+
+def _build_RealtimeTranslationClientEventSessionClose():
+    class RealtimeTranslationClientEventSessionClose(BaseModel):
+        event_id: Optional[str] = None
+        type: Literal["session.close"]
+    return RealtimeTranslationClientEventSessionClose
+
+
+def _build_RealtimeTranslationClientEvent():
+    RealtimeTranslationClientEvent: TypeAlias = Annotated[Union[Annotated[Union[RealtimeTranslationClientEventSessionUpdate, RealtimeTranslationClientEventInputAudioBufferAppend, RealtimeTranslationClientEventSessionClose], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return RealtimeTranslationClientEvent
+
+
+def _build_RealtimeTranslationInputAudioBufferAppendEvent():
+    RealtimeTranslationInputAudioBufferAppendEvent: TypeAlias = RealtimeTranslationClientEventInputAudioBufferAppend
+    return RealtimeTranslationInputAudioBufferAppendEvent
+
+
+def _build_RealtimeTranslationInputAudioBufferAppendEventParam():
+    RealtimeTranslationInputAudioBufferAppendEventParam: TypeAlias = RealtimeTranslationClientEventInputAudioBufferAppendParam
+    return RealtimeTranslationInputAudioBufferAppendEventParam
+
+
+def _build_RealtimeTranslationServerEventSessionInputTranscriptDelta():
+    class RealtimeTranslationServerEventSessionInputTranscriptDelta(BaseModel):
+        event_id: str
+        type: Literal["session.input_transcript.delta"]
+        delta: str
+        elapsed_ms: Optional[int] = None
+    return RealtimeTranslationServerEventSessionInputTranscriptDelta
+
+
+def _build_RealtimeTranslationInputTranscriptDeltaEvent():
+    RealtimeTranslationInputTranscriptDeltaEvent: TypeAlias = RealtimeTranslationServerEventSessionInputTranscriptDelta
+    return RealtimeTranslationInputTranscriptDeltaEvent
+
+
+def _build_RealtimeTranslationServerEventSessionOutputAudioDelta():
+    class RealtimeTranslationServerEventSessionOutputAudioDelta(BaseModel):
+        event_id: str
+        type: Literal["session.output_audio.delta"]
+        delta: str
+        sample_rate: Optional[int] = None
+        channels: Optional[int] = None
+        format: Optional[Literal["pcm16"]] = None
+        elapsed_ms: Optional[int] = None
+    return RealtimeTranslationServerEventSessionOutputAudioDelta
 
 
-class RealtimeSessionCreateRequestGAAudioParam2InputNoiseReductionParam(TypedDict, total=False):
-    type: NoiseReductionTypeParam
+def _build_RealtimeTranslationOutputAudioDeltaEvent():
+    RealtimeTranslationOutputAudioDeltaEvent: TypeAlias = RealtimeTranslationServerEventSessionOutputAudioDelta
+    return RealtimeTranslationOutputAudioDeltaEvent
 
 
-class RealtimeSessionCreateRequestGAAudioParam2InputParam(TypedDict, total=False):
-    format: RealtimeAudioFormatsParam
-    transcription: AudioTranscriptionParam
-    noise_reduction: RealtimeSessionCreateRequestGAAudioParam2InputNoiseReductionParam
-    turn_detection: RealtimeTurnDetectionParam
+def _build_RealtimeTranslationServerEventSessionOutputTranscriptDelta():
+    class RealtimeTranslationServerEventSessionOutputTranscriptDelta(BaseModel):
+        event_id: str
+        type: Literal["session.output_transcript.delta"]
+        delta: str
+        elapsed_ms: Optional[int] = None
+    return RealtimeTranslationServerEventSessionOutputTranscriptDelta
 
 
-class RealtimeSessionCreateRequestGAAudioParam2OutputParam(TypedDict, total=False):
-    format: RealtimeAudioFormatsParam
-    voice: VoiceIdsOrCustomVoiceParam
-    speed: float
+def _build_RealtimeTranslationOutputTranscriptDeltaEvent():
+    RealtimeTranslationOutputTranscriptDeltaEvent: TypeAlias = RealtimeTranslationServerEventSessionOutputTranscriptDelta
+    return RealtimeTranslationOutputTranscriptDeltaEvent
 
 
-class RealtimeSessionCreateRequestGAAudioParam2(TypedDict, total=False):
-    input: RealtimeSessionCreateRequestGAAudioParam2InputParam
-    output: RealtimeSessionCreateRequestGAAudioParam2OutputParam
+def _build_RealtimeTranslationSessionAudioInputTranscription():
+    class RealtimeTranslationSessionAudioInputTranscription(BaseModel):
+        model: str
+    return RealtimeTranslationSessionAudioInputTranscription
 
 
-class RealtimeSessionCreateRequestGATracingTracingConfigurationParam2(TypedDict, total=False):
-    workflow_name: str
-    group_id: str
-    metadata: Dict[str, object]
+def _build_RealtimeTranslationSessionAudioInputNoiseReduction():
+    class RealtimeTranslationSessionAudioInputNoiseReduction(BaseModel):
+        type: NoiseReductionType
+    return RealtimeTranslationSessionAudioInputNoiseReduction
 
 
-class RealtimeSessionCreateRequestGAParam(TypedDict, total=False):
-    type: Required[Literal["realtime"]]
-    output_modalities: Sequence[Literal["text", "audio"]]
-    model: Union[str, Literal["gpt-realtime", "gpt-realtime-1.5", "gpt-realtime-2", "gpt-realtime-2.1", "gpt-realtime-2.1-mini", "gpt-realtime-2025-08-28", "gpt-4o-realtime-preview", "gpt-4o-realtime-preview-2024-10-01", "gpt-4o-realtime-preview-2024-12-17", "gpt-4o-realtime-preview-2025-06-03", "gpt-4o-mini-realtime-preview", "gpt-4o-mini-realtime-preview-2024-12-17", "gpt-realtime-mini", "gpt-realtime-mini-2025-10-06", "gpt-realtime-mini-2025-12-15", "gpt-audio-1.5", "gpt-audio-mini", "gpt-audio-mini-2025-10-06", "gpt-audio-mini-2025-12-15"]]
-    instructions: str
-    audio: RealtimeSessionCreateRequestGAAudioParam2
-    include: Sequence[Literal["item.input_audio_transcription.logprobs"]]
-    tracing: Optional[Union[Literal["auto"], RealtimeSessionCreateRequestGATracingTracingConfigurationParam2]]
-    tools: Sequence[Union[RealtimeFunctionToolParam, MCPToolParam]]
-    tool_choice: Union[ToolChoiceOptionsParam, ToolChoiceFunctionParam, ToolChoiceMCPParam]
-    parallel_tool_calls: bool
-    reasoning: RealtimeReasoningParam
-    max_output_tokens: Union[int, Literal["inf"]]
-    truncation: RealtimeTruncationParam
-    prompt: PromptParam
+def _build_RealtimeTranslationSessionAudioInput():
+    class RealtimeTranslationSessionAudioInput(BaseModel):
+        transcription: Optional[RealtimeTranslationSessionAudioInputTranscription] = None
+        noise_reduction: Optional[RealtimeTranslationSessionAudioInputNoiseReduction] = None
+    return RealtimeTranslationSessionAudioInput
 
 
-class RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReductionParam(TypedDict, total=False):
-    type: NoiseReductionTypeParam
+def _build_RealtimeTranslationSessionAudioOutput():
+    class RealtimeTranslationSessionAudioOutput(BaseModel):
+        language: Optional[str] = None
+    return RealtimeTranslationSessionAudioOutput
 
 
-class RealtimeTranscriptionSessionCreateRequestGAAudioInputParam(TypedDict, total=False):
-    format: RealtimeAudioFormatsParam
-    transcription: AudioTranscriptionParam
-    noise_reduction: RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReductionParam
-    turn_detection: RealtimeTurnDetectionParam
+def _build_RealtimeTranslationSessionAudio():
+    class RealtimeTranslationSessionAudio(BaseModel):
+        input: Optional[RealtimeTranslationSessionAudioInput] = None
+        output: Optional[RealtimeTranslationSessionAudioOutput] = None
+    return RealtimeTranslationSessionAudio
 
 
-class RealtimeTranscriptionSessionCreateRequestGAAudioParam(TypedDict, total=False):
-    input: RealtimeTranscriptionSessionCreateRequestGAAudioInputParam
+def _build_RealtimeTranslationSession():
+    class RealtimeTranslationSession(BaseModel):
+        id: str
+        type: Literal["translation"]
+        expires_at: int
+        model: str
+        audio: RealtimeTranslationSessionAudio
+    return RealtimeTranslationSession
 
 
-class RealtimeTranscriptionSessionCreateRequestGAParam(TypedDict, total=False):
-    type: Required[Literal["transcription"]]
-    audio: RealtimeTranscriptionSessionCreateRequestGAAudioParam
-    include: Sequence[Literal["item.input_audio_transcription.logprobs"]]
+def _build_RealtimeTranslationServerEventSessionCreated():
+    class RealtimeTranslationServerEventSessionCreated(BaseModel):
+        event_id: str
+        type: Literal["session.created"]
+        session: RealtimeTranslationSession
+    return RealtimeTranslationServerEventSessionCreated
 
 
-class RealtimeClientEventSessionUpdateParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["session.update"]]
-    session: Required[Union[RealtimeSessionCreateRequestGAParam, RealtimeTranscriptionSessionCreateRequestGAParam]]
+def _build_RealtimeTranslationServerEventSessionUpdated():
+    class RealtimeTranslationServerEventSessionUpdated(BaseModel):
+        event_id: str
+        type: Literal["session.updated"]
+        session: RealtimeTranslationSession
+    return RealtimeTranslationServerEventSessionUpdated
 
 
-RealtimeClientEventParam: TypeAlias = Union[RealtimeClientEventConversationItemCreateParam, RealtimeClientEventConversationItemDeleteParam, RealtimeClientEventConversationItemRetrieveParam, RealtimeClientEventConversationItemTruncateParam, RealtimeClientEventInputAudioBufferAppendParam, RealtimeClientEventInputAudioBufferClearParam, RealtimeClientEventOutputAudioBufferClearParam, RealtimeClientEventInputAudioBufferCommitParam, RealtimeClientEventResponseCancelParam, RealtimeClientEventResponseCreateParam, RealtimeClientEventSessionUpdateParam]
+def _build_RealtimeTranslationServerEventSessionClosed():
+    class RealtimeTranslationServerEventSessionClosed(BaseModel):
+        event_id: str
+        type: Literal["session.closed"]
+    return RealtimeTranslationServerEventSessionClosed
 
 
-class RealtimeServerEventErrorError(BaseModel):
-    type: str
-    code: Optional[str] = None
-    message: str
-    param: Optional[str] = None
-    event_id: Optional[str] = None
+def _build_RealtimeTranslationServerEvent():
+    RealtimeTranslationServerEvent: TypeAlias = Annotated[Union[Annotated[Union[RealtimeServerEventError, RealtimeTranslationServerEventSessionCreated, RealtimeTranslationServerEventSessionUpdated, RealtimeTranslationServerEventSessionClosed, RealtimeTranslationServerEventSessionInputTranscriptDelta, RealtimeTranslationServerEventSessionOutputTranscriptDelta, RealtimeTranslationServerEventSessionOutputAudioDelta], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return RealtimeTranslationServerEvent
 
 
-RealtimeError: TypeAlias = RealtimeServerEventErrorError
+def _build_RealtimeTranslationSessionCloseEvent():
+    RealtimeTranslationSessionCloseEvent: TypeAlias = RealtimeTranslationClientEventSessionClose
+    return RealtimeTranslationSessionCloseEvent
 
 
-class RealtimeServerEventError(BaseModel):
-    event_id: str
-    type: Literal["error"]
-    error: RealtimeServerEventErrorError
+def _build_RealtimeTranslationSessionCloseEventParam():
+    RealtimeTranslationSessionCloseEventParam: TypeAlias = RealtimeTranslationClientEventSessionCloseParam
+    return RealtimeTranslationSessionCloseEventParam
 
 
-RealtimeErrorEvent: TypeAlias = RealtimeServerEventError
+def _build_RealtimeTranslationSessionClosedEvent():
+    RealtimeTranslationSessionClosedEvent: TypeAlias = RealtimeTranslationServerEventSessionClosed
+    return RealtimeTranslationSessionClosedEvent
 
 
-RealtimeMcpApprovalRequest: TypeAlias = RealtimeMCPApprovalRequest
+def _build_RealtimeTranslationSessionCreatedEvent():
+    RealtimeTranslationSessionCreatedEvent: TypeAlias = RealtimeTranslationServerEventSessionCreated
+    return RealtimeTranslationSessionCreatedEvent
 
 
-RealtimeMcpApprovalRequestParam: TypeAlias = RealtimeMCPApprovalRequestParam
+def _build_RealtimeTranslationSessionUpdateEvent():
+    RealtimeTranslationSessionUpdateEvent: TypeAlias = RealtimeTranslationClientEventSessionUpdate
+    return RealtimeTranslationSessionUpdateEvent
 
 
-RealtimeMcpApprovalResponse: TypeAlias = RealtimeMCPApprovalResponse
+def _build_RealtimeTranslationSessionUpdateEventParam():
+    RealtimeTranslationSessionUpdateEventParam: TypeAlias = RealtimeTranslationClientEventSessionUpdateParam
+    return RealtimeTranslationSessionUpdateEventParam
 
 
-RealtimeMcpApprovalResponseParam: TypeAlias = RealtimeMCPApprovalResponseParam
+def _build_RealtimeTranslationSessionUpdatedEvent():
+    RealtimeTranslationSessionUpdatedEvent: TypeAlias = RealtimeTranslationServerEventSessionUpdated
+    return RealtimeTranslationSessionUpdatedEvent
 
 
-RealtimeMcpListTools: TypeAlias = RealtimeMCPListTools
+def _build_RealtimeTruncationRetentionRatioParam():
+    RealtimeTruncationRetentionRatioParam: TypeAlias = RealtimeTruncationParamRetentionRatioParam
+    return RealtimeTruncationRetentionRatioParam
 
 
-RealtimeMcpListToolsParam: TypeAlias = RealtimeMCPListToolsParam
+def _build_ResponseCreateEventWithReferencesParam():
+    ResponseCreateEventWithReferencesParam: TypeAlias = RealtimeClientEventResponseCreateParam
+    return ResponseCreateEventWithReferencesParam
 
 
-RealtimeMcpProtocolError: TypeAlias = RealtimeMCPProtocolError
+def _build_ResponseItemReference():
+    ResponseItemReference: TypeAlias = ItemReferenceParam2
+    return ResponseItemReference
 
 
-RealtimeMcpProtocolErrorParam: TypeAlias = RealtimeMCPProtocolErrorParam
+def _build_ResponseItemReferenceParam():
+    ResponseItemReferenceParam: TypeAlias = ItemReferenceParam
+    return ResponseItemReferenceParam
 
 
-RealtimeMcpToolCall: TypeAlias = RealtimeMCPToolCall
+def _build_ResponseMcpCallArgumentsDelta():
+    ResponseMcpCallArgumentsDelta: TypeAlias = RealtimeServerEventResponseMCPCallArgumentsDelta
+    return ResponseMcpCallArgumentsDelta
 
 
-RealtimeMcpToolCallParam: TypeAlias = RealtimeMCPToolCallParam
+def _build_ResponseMcpCallArgumentsDone():
+    ResponseMcpCallArgumentsDone: TypeAlias = RealtimeServerEventResponseMCPCallArgumentsDone
+    return ResponseMcpCallArgumentsDone
 
 
-RealtimeMcpToolExecutionError: TypeAlias = RealtimeMCPToolExecutionError
+def _build_ResponseMcpCallCompleted():
+    ResponseMcpCallCompleted: TypeAlias = RealtimeServerEventResponseMCPCallCompleted
+    return ResponseMcpCallCompleted
 
 
-RealtimeMcpToolExecutionErrorParam: TypeAlias = RealtimeMCPToolExecutionErrorParam
+def _build_ResponseMcpCallFailed():
+    ResponseMcpCallFailed: TypeAlias = RealtimeServerEventResponseMCPCallFailed
+    return ResponseMcpCallFailed
 
 
-RealtimeMcphttpError: TypeAlias = RealtimeMCPHTTPError
+def _build_ResponseMcpCallInProgress():
+    ResponseMcpCallInProgress: TypeAlias = RealtimeServerEventResponseMCPCallInProgress
+    return ResponseMcpCallInProgress
 
 
-RealtimeMcphttpErrorParam: TypeAlias = RealtimeMCPHTTPErrorParam
+def _build_SessionCloseEvent():
+    SessionCloseEvent: TypeAlias = RealtimeTranslationClientEventSessionClose
+    return SessionCloseEvent
 
 
-RealtimeResponseCreateAudioOutputParam: TypeAlias = RealtimeResponseCreateParamsAudioParam
+def _build_SessionCloseEventParam():
+    SessionCloseEventParam: TypeAlias = RealtimeTranslationClientEventSessionCloseParam
+    return SessionCloseEventParam
 
 
-RealtimeResponseCreateMcpTool: TypeAlias = BetaMCPTool
+def _build_RealtimeCreateClientSecretResponse():
+    class RealtimeCreateClientSecretResponse(BaseModel):
+        value: str
+        expires_at: int
+        session: Annotated[Union[Annotated[Union[RealtimeSessionCreateResponseGA, RealtimeTranscriptionSessionCreateResponseGA], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return RealtimeCreateClientSecretResponse
 
 
-RealtimeResponseCreateMcpToolParam: TypeAlias = BetaMCPToolParam
+def _build_ClientSecretCreateResponse():
+    class ClientSecretCreateResponse(RealtimeCreateClientSecretResponse):
+        """`RealtimeCreateClientSecretResponse` under the official SDK's name."""
+    return ClientSecretCreateResponse
 
 
-RealtimeResponseCreateParamsWithReferencesParam: TypeAlias = RealtimeResponseCreateParamsParam
+def _build_RealtimeTranscriptionSessionCreateRequestTurnDetection():
+    class RealtimeTranscriptionSessionCreateRequestTurnDetection(BaseModel):
+        type: Optional[Literal["server_vad"]] = None
+        threshold: Optional[float] = None
+        prefix_padding_ms: Optional[int] = None
+        silence_duration_ms: Optional[int] = None
+    return RealtimeTranscriptionSessionCreateRequestTurnDetection
 
 
-class RealtimeServerEventConversationCreatedConversation(BaseModel):
-    id: Optional[str] = None
-    object: Optional[str] = None
+def _build_RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction():
+    class RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction(BaseModel):
+        type: Optional[NoiseReductionType] = None
+    return RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction
 
 
-class RealtimeServerEventConversationCreated(BaseModel):
-    event_id: str
-    type: Literal["conversation.created"]
-    conversation: RealtimeServerEventConversationCreatedConversation
+def _build_RealtimeTranscriptionSessionCreateRequest():
+    class RealtimeTranscriptionSessionCreateRequest(BaseModel):
+        turn_detection: Optional[RealtimeTranscriptionSessionCreateRequestTurnDetection] = None
+        input_audio_noise_reduction: Optional[RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction] = None
+        input_audio_format: Optional[Union[Literal["pcm16", "g711_ulaw", "g711_alaw"], str]] = None
+        input_audio_transcription: Optional[AudioTranscription] = None
+        include: Optional[List[Literal["item.input_audio_transcription.logprobs"]]] = None
+    return RealtimeTranscriptionSessionCreateRequest
 
 
-class RealtimeServerEventConversationItemCreated(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.created"]
-    previous_item_id: Optional[str] = None
-    item: RealtimeConversationItem
+def _build_RealtimeClientEventTranscriptionSessionUpdate():
+    class RealtimeClientEventTranscriptionSessionUpdate(BaseModel):
+        event_id: Optional[str] = None
+        type: Literal["transcription_session.update"]
+        session: RealtimeTranscriptionSessionCreateRequest
+    return RealtimeClientEventTranscriptionSessionUpdate
 
 
-class RealtimeServerEventConversationItemDeleted(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.deleted"]
-    item_id: str
+def _build_RealtimeTranscriptionSessionCreateRequestTurnDetectionParam2():
+    class RealtimeTranscriptionSessionCreateRequestTurnDetectionParam2(TypedDict, total=False):
+        type: Literal["server_vad"]
+        threshold: float
+        prefix_padding_ms: int
+        silence_duration_ms: int
+    return RealtimeTranscriptionSessionCreateRequestTurnDetectionParam2
 
 
-class RealtimeServerEventConversationItemInputAudioTranscriptionDelta(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.input_audio_transcription.delta"]
-    item_id: str
-    content_index: Optional[int] = None
-    delta: Optional[str] = None
-    logprobs: Optional[List[LogProbProperties]] = None
+def _build_RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam2():
+    class RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam2(TypedDict, total=False):
+        type: NoiseReductionTypeParam
+    return RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam2
 
 
-class RealtimeServerEventConversationItemInputAudioTranscriptionFailedError(BaseModel):
-    type: Optional[str] = None
-    code: Optional[str] = None
-    message: Optional[str] = None
-    param: Optional[str] = None
+def _build_RealtimeTranscriptionSessionCreateRequestParam():
+    class RealtimeTranscriptionSessionCreateRequestParam(TypedDict, total=False):
+        turn_detection: RealtimeTranscriptionSessionCreateRequestTurnDetectionParam2
+        input_audio_noise_reduction: RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam2
+        input_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"]
+        input_audio_transcription: AudioTranscriptionParam
+        include: Sequence[Literal["item.input_audio_transcription.logprobs"]]
+    return RealtimeTranscriptionSessionCreateRequestParam
 
 
-class RealtimeServerEventConversationItemInputAudioTranscriptionFailed(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.input_audio_transcription.failed"]
-    item_id: str
-    content_index: int
-    error: RealtimeServerEventConversationItemInputAudioTranscriptionFailedError
+def _build_RealtimeClientEventTranscriptionSessionUpdateParam():
+    class RealtimeClientEventTranscriptionSessionUpdateParam(TypedDict, total=False):
+        event_id: str
+        type: Required[Literal["transcription_session.update"]]
+        session: Required[RealtimeTranscriptionSessionCreateRequestParam]
+    return RealtimeClientEventTranscriptionSessionUpdateParam
 
 
-class RealtimeServerEventConversationItemRetrieved(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.retrieved"]
-    item: RealtimeConversationItem
+def _build_RealtimeConversationItemWithReferenceContent():
+    class RealtimeConversationItemWithReferenceContent(BaseModel):
+        type: Optional[Union[Literal["input_audio", "input_text", "item_reference", "text"], str]] = None
+        text: Optional[str] = None
+        id: Optional[str] = None
+        audio: Optional[str] = None
+        transcript: Optional[str] = None
+    return RealtimeConversationItemWithReferenceContent
 
 
-class RealtimeServerEventConversationItemTruncated(BaseModel):
-    event_id: str
-    type: Literal["conversation.item.truncated"]
-    item_id: str
-    content_index: int
-    audio_end_ms: int
+def _build_RealtimeConversationItemWithReference():
+    class RealtimeConversationItemWithReference(BaseModel):
+        id: Optional[str] = None
+        type: Optional[Union[Literal["message", "function_call", "function_call_output"], str]] = None
+        object: Optional[Literal["realtime.item"]] = None
+        status: Optional[Union[Literal["completed", "incomplete", "in_progress"], str]] = None
+        role: Optional[Union[Literal["user", "assistant", "system"], str]] = None
+        content: Optional[List[RealtimeConversationItemWithReferenceContent]] = None
+        call_id: Optional[str] = None
+        name: Optional[str] = None
+        arguments: Optional[str] = None
+        output: Optional[str] = None
+    return RealtimeConversationItemWithReference
 
 
-class RealtimeServerEventInputAudioBufferCleared(BaseModel):
-    event_id: str
-    type: Literal["input_audio_buffer.cleared"]
+def _build_RealtimeCreateClientSecretRequestExpiresAfterParam():
+    class RealtimeCreateClientSecretRequestExpiresAfterParam(TypedDict, total=False):
+        anchor: Literal["created_at"]
+        seconds: int
+    return RealtimeCreateClientSecretRequestExpiresAfterParam
 
 
-class RealtimeServerEventInputAudioBufferCommitted(BaseModel):
-    event_id: str
-    type: Literal["input_audio_buffer.committed"]
-    previous_item_id: Optional[str] = None
-    item_id: str
+def _build_RealtimeTranscriptionSessionCreateResponseClientSecret():
+    class RealtimeTranscriptionSessionCreateResponseClientSecret(BaseModel):
+        value: str
+        expires_at: int
+    return RealtimeTranscriptionSessionCreateResponseClientSecret
 
 
-class RealtimeServerEventInputAudioBufferSpeechStarted(BaseModel):
-    event_id: str
-    type: Literal["input_audio_buffer.speech_started"]
-    audio_start_ms: int
-    item_id: str
+def _build_RealtimeTranscriptionSessionCreateResponseTurnDetection():
+    class RealtimeTranscriptionSessionCreateResponseTurnDetection(BaseModel):
+        type: Optional[str] = None
+        threshold: Optional[float] = None
+        prefix_padding_ms: Optional[int] = None
+        silence_duration_ms: Optional[int] = None
+    return RealtimeTranscriptionSessionCreateResponseTurnDetection
 
 
-class RealtimeServerEventInputAudioBufferSpeechStopped(BaseModel):
-    event_id: str
-    type: Literal["input_audio_buffer.speech_stopped"]
-    audio_end_ms: int
-    item_id: str
+def _build_RealtimeTranscriptionSessionCreateResponse():
+    class RealtimeTranscriptionSessionCreateResponse(BaseModel):
+        client_secret: RealtimeTranscriptionSessionCreateResponseClientSecret
+        modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
+        input_audio_format: Optional[str] = None
+        input_audio_transcription: Optional[AudioTranscriptionResponse] = None
+        turn_detection: Optional[RealtimeTranscriptionSessionCreateResponseTurnDetection] = None
+    return RealtimeTranscriptionSessionCreateResponse
 
 
-class RealtimeServerEventRateLimitsUpdatedRateLimit(BaseModel):
-    name: Optional[Union[Literal["requests", "tokens"], str]] = None
-    limit: Optional[int] = None
-    remaining: Optional[int] = None
-    reset_seconds: Optional[float] = None
+def _build_RealtimeServerEventTranscriptionSessionUpdated():
+    class RealtimeServerEventTranscriptionSessionUpdated(BaseModel):
+        event_id: str
+        type: Literal["transcription_session.updated"]
+        session: RealtimeTranscriptionSessionCreateResponse
+    return RealtimeServerEventTranscriptionSessionUpdated
 
 
-class RealtimeServerEventRateLimitsUpdated(BaseModel):
-    event_id: str
-    type: Literal["rate_limits.updated"]
-    rate_limits: List[RealtimeServerEventRateLimitsUpdatedRateLimit]
+def _build_RealtimeSessionInputAudioTranscription():
+    class RealtimeSessionInputAudioTranscription(BaseModel):
+        model: Optional[Union[str, Union[Literal["whisper-1", "gpt-transcribe", "gpt-live-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe", "gpt-4o-transcribe-diarize", "gpt-realtime-whisper"], str]]] = None
+        language: Optional[str] = None
+        languages: Optional[List[str]] = None
+        prompt: Optional[str] = None
+    return RealtimeSessionInputAudioTranscription
 
 
-class RealtimeServerEventResponseAudioDelta(BaseModel):
-    event_id: str
-    type: Literal["response.output_audio.delta"]
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
-    delta: str
+def _build_RealtimeSessionInputAudioNoiseReduction():
+    class RealtimeSessionInputAudioNoiseReduction(BaseModel):
+        type: Optional[NoiseReductionType] = None
+    return RealtimeSessionInputAudioNoiseReduction
 
 
-class RealtimeServerEventResponseAudioDone(BaseModel):
-    event_id: str
-    type: Literal["response.output_audio.done"]
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
+def _build_RealtimeSessionTracingTracingConfiguration():
+    class RealtimeSessionTracingTracingConfiguration(BaseModel):
+        workflow_name: Optional[str] = None
+        group_id: Optional[str] = None
+        metadata: Optional[Dict[str, Any]] = None
+    return RealtimeSessionTracingTracingConfiguration
 
 
-class RealtimeServerEventResponseAudioTranscriptDelta(BaseModel):
-    event_id: str
-    type: Literal["response.output_audio_transcript.delta"]
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
-    delta: str
+def _build_RealtimeSession():
+    class RealtimeSession(BaseModel):
+        id: Optional[str] = None
+        object: Optional[Literal["realtime.session"]] = None
+        modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
+        model: Optional[Union[str, Union[Literal["gpt-realtime", "gpt-realtime-1.5", "gpt-realtime-2025-08-28", "gpt-4o-realtime-preview", "gpt-4o-realtime-preview-2024-10-01", "gpt-4o-realtime-preview-2024-12-17", "gpt-4o-realtime-preview-2025-06-03", "gpt-4o-mini-realtime-preview", "gpt-4o-mini-realtime-preview-2024-12-17", "gpt-realtime-mini", "gpt-realtime-mini-2025-10-06", "gpt-realtime-mini-2025-12-15", "gpt-audio-1.5", "gpt-audio-mini", "gpt-audio-mini-2025-10-06", "gpt-audio-mini-2025-12-15"], str]]] = None
+        instructions: Optional[str] = None
+        voice: Optional[VoiceIdsShared] = None
+        input_audio_format: Optional[Union[Literal["pcm16", "g711_ulaw", "g711_alaw"], str]] = None
+        output_audio_format: Optional[Union[Literal["pcm16", "g711_ulaw", "g711_alaw"], str]] = None
+        input_audio_transcription: Optional[RealtimeSessionInputAudioTranscription] = None
+        turn_detection: Optional[RealtimeTurnDetection] = None
+        input_audio_noise_reduction: Optional[RealtimeSessionInputAudioNoiseReduction] = None
+        speed: Optional[float] = None
+        tracing: Optional[Union[Literal["auto"], RealtimeSessionTracingTracingConfiguration]] = None
+        tools: Optional[List[RealtimeFunctionTool]] = None
+        tool_choice: Optional[str] = None
+        temperature: Optional[float] = None
+        max_response_output_tokens: Optional[Union[int, Literal["inf"]]] = None
+        expires_at: Optional[int] = None
+        prompt: Optional[Prompt] = None
+        include: Optional[List[Literal["item.input_audio_transcription.logprobs"]]] = None
+    return RealtimeSession
 
 
-class RealtimeServerEventResponseAudioTranscriptDone(BaseModel):
-    event_id: str
-    type: Literal["response.output_audio_transcript.done"]
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
-    transcript: str
+def _build_RealtimeSessionCreateRequestGAAudioInputNoiseReductionParam():
+    class RealtimeSessionCreateRequestGAAudioInputNoiseReductionParam(TypedDict, total=False):
+        type: NoiseReductionTypeParam
+    return RealtimeSessionCreateRequestGAAudioInputNoiseReductionParam
 
 
-class RealtimeServerEventResponseContentPartAddedPart(BaseModel):
-    type: Optional[Union[Literal["audio", "text"], str]] = None
-    text: Optional[str] = None
-    audio: Optional[str] = None
-    transcript: Optional[str] = None
+def _build_RealtimeSessionCreateRequestGAAudioInputParam():
+    class RealtimeSessionCreateRequestGAAudioInputParam(TypedDict, total=False):
+        format: RealtimeAudioFormatsParam
+        transcription: AudioTranscriptionParam
+        noise_reduction: RealtimeSessionCreateRequestGAAudioInputNoiseReductionParam
+        turn_detection: RealtimeTurnDetectionParam
+    return RealtimeSessionCreateRequestGAAudioInputParam
 
 
-class RealtimeServerEventResponseContentPartAdded(BaseModel):
-    event_id: str
-    type: Literal["response.content_part.added"]
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
-    part: RealtimeServerEventResponseContentPartAddedPart
+def _build_RealtimeSessionCreateRequestGAAudioOutputParam():
+    class RealtimeSessionCreateRequestGAAudioOutputParam(TypedDict, total=False):
+        format: RealtimeAudioFormatsParam
+        voice: VoiceIdsOrCustomVoiceParam
+        speed: float
+    return RealtimeSessionCreateRequestGAAudioOutputParam
 
 
-class RealtimeServerEventResponseContentPartDonePart(BaseModel):
-    type: Optional[Union[Literal["audio", "text"], str]] = None
-    text: Optional[str] = None
-    audio: Optional[str] = None
-    transcript: Optional[str] = None
+def _build_RealtimeSessionCreateRequestGAAudioParam():
+    class RealtimeSessionCreateRequestGAAudioParam(TypedDict, total=False):
+        input: RealtimeSessionCreateRequestGAAudioInputParam
+        output: RealtimeSessionCreateRequestGAAudioOutputParam
+    return RealtimeSessionCreateRequestGAAudioParam
 
 
-class RealtimeServerEventResponseContentPartDone(BaseModel):
-    event_id: str
-    type: Literal["response.content_part.done"]
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
-    part: RealtimeServerEventResponseContentPartDonePart
+def _build_RealtimeSessionCreateRequestGATracingTracingConfigurationParam():
+    class RealtimeSessionCreateRequestGATracingTracingConfigurationParam(TypedDict, total=False):
+        workflow_name: str
+        group_id: str
+        metadata: Dict[str, object]
+    return RealtimeSessionCreateRequestGATracingTracingConfigurationParam
 
 
-class RealtimeResponseStatusDetailsError(BaseModel):
-    type: Optional[str] = None
-    code: Optional[str] = None
+def _build_RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam():
+    class RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam(TypedDict, total=False):
+        type: NoiseReductionTypeParam
+    return RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam
 
 
-class RealtimeResponseStatusDetails(BaseModel):
-    type: Optional[Union[Literal["completed", "cancelled", "failed", "incomplete"], str]] = None
-    reason: Optional[Union[Literal["turn_detected", "client_cancelled", "max_output_tokens", "content_filter"], str]] = None
-    error: Optional[RealtimeResponseStatusDetailsError] = None
+def _build_RealtimeTranscriptionSessionCreateRequestTurnDetectionParam():
+    class RealtimeTranscriptionSessionCreateRequestTurnDetectionParam(TypedDict, total=False):
+        type: Literal["server_vad"]
+        threshold: float
+        prefix_padding_ms: int
+        silence_duration_ms: int
+    return RealtimeTranscriptionSessionCreateRequestTurnDetectionParam
 
 
-class RealtimeResponseAudioOutput(BaseModel):
-    format: Optional[RealtimeAudioFormats] = None
-    voice: Optional[VoiceIdsShared] = None
-
-
-class RealtimeResponseAudio(BaseModel):
-    output: Optional[RealtimeResponseAudioOutput] = None
-
-
-class RealtimeResponseUsageInputTokenDetailsCachedTokensDetails(BaseModel):
-    text_tokens: Optional[int] = None
-    image_tokens: Optional[int] = None
-    audio_tokens: Optional[int] = None
-
-
-class RealtimeResponseUsageInputTokenDetails(BaseModel):
-    cached_tokens: Optional[int] = None
-    text_tokens: Optional[int] = None
-    image_tokens: Optional[int] = None
-    audio_tokens: Optional[int] = None
-    cached_tokens_details: Optional[RealtimeResponseUsageInputTokenDetailsCachedTokensDetails] = None
-
-
-class RealtimeResponseUsageOutputTokenDetails(BaseModel):
-    text_tokens: Optional[int] = None
-    audio_tokens: Optional[int] = None
-
-
-class RealtimeResponseUsage(BaseModel):
-    total_tokens: Optional[int] = None
-    input_tokens: Optional[int] = None
-    output_tokens: Optional[int] = None
-    input_token_details: Optional[RealtimeResponseUsageInputTokenDetails] = None
-    output_token_details: Optional[RealtimeResponseUsageOutputTokenDetails] = None
-
-
-class RealtimeResponse(BaseModel):
-    id: Optional[str] = None
-    object: Optional[Literal["realtime.response"]] = None
-    status: Optional[Union[Literal["completed", "cancelled", "failed", "incomplete", "in_progress"], str]] = None
-    status_details: Optional[RealtimeResponseStatusDetails] = None
-    output: Optional[List[RealtimeConversationItem]] = None
-    metadata: Optional[Metadata] = None
-    audio: Optional[RealtimeResponseAudio] = None
-    usage: Optional[RealtimeResponseUsage] = None
-    conversation_id: Optional[str] = None
-    output_modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
-    max_output_tokens: Optional[Union[int, Literal["inf"]]] = None
-
-
-class RealtimeServerEventResponseCreated(BaseModel):
-    event_id: str
-    type: Literal["response.created"]
-    response: RealtimeResponse
-
-
-class RealtimeServerEventResponseDone(BaseModel):
-    event_id: str
-    type: Literal["response.done"]
-    response: RealtimeResponse
-
-
-class RealtimeServerEventResponseFunctionCallArgumentsDelta(BaseModel):
-    event_id: str
-    type: Literal["response.function_call_arguments.delta"]
-    response_id: str
-    item_id: str
-    output_index: int
-    call_id: str
-    delta: str
-
-
-class RealtimeServerEventResponseFunctionCallArgumentsDone(BaseModel):
-    event_id: str
-    type: Literal["response.function_call_arguments.done"]
-    response_id: str
-    item_id: str
-    output_index: int
-    call_id: str
-    name: str
-    arguments: str
-
-
-class RealtimeServerEventResponseOutputItemAdded(BaseModel):
-    event_id: str
-    type: Literal["response.output_item.added"]
-    response_id: str
-    output_index: int
-    item: RealtimeConversationItem
-
-
-class RealtimeServerEventResponseOutputItemDone(BaseModel):
-    event_id: str
-    type: Literal["response.output_item.done"]
-    response_id: str
-    output_index: int
-    item: RealtimeConversationItem
-
-
-class RealtimeServerEventResponseTextDelta(BaseModel):
-    event_id: str
-    type: Literal["response.output_text.delta"]
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
-    delta: str
-
-
-class RealtimeServerEventResponseTextDone(BaseModel):
-    event_id: str
-    type: Literal["response.output_text.done"]
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
-    text: str
-
-
-class AudioTranscriptionResponse(BaseModel):
-    model: Optional[Union[str, Union[Literal["whisper-1", "gpt-transcribe", "gpt-live-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe", "gpt-4o-transcribe-diarize", "gpt-realtime-whisper"], str]]] = None
-    language: Optional[str] = None
-    languages: Optional[List[str]] = None
-    prompt: Optional[str] = None
-
-
-class RealtimeSessionCreateResponseGAAudioInputNoiseReduction(BaseModel):
-    type: Optional[NoiseReductionType] = None
-
-
-class RealtimeSessionCreateResponseGAAudioInput(BaseModel):
-    format: Optional[RealtimeAudioFormats] = None
-    transcription: Optional[AudioTranscriptionResponse] = None
-    noise_reduction: Optional[RealtimeSessionCreateResponseGAAudioInputNoiseReduction] = None
-    turn_detection: Optional[RealtimeTurnDetection] = None
-
-
-class RealtimeSessionCreateResponseGAAudioOutput(BaseModel):
-    format: Optional[RealtimeAudioFormats] = None
-    voice: Optional[VoiceIdsShared] = None
-    speed: Optional[float] = None
-
-
-class RealtimeSessionCreateResponseGAAudio(BaseModel):
-    input: Optional[RealtimeSessionCreateResponseGAAudioInput] = None
-    output: Optional[RealtimeSessionCreateResponseGAAudioOutput] = None
-
-
-class RealtimeSessionCreateResponseGATracingTracingConfiguration(BaseModel):
-    workflow_name: Optional[str] = None
-    group_id: Optional[str] = None
-    metadata: Optional[Dict[str, Any]] = None
-
-
-class RealtimeSessionCreateResponseGA(BaseModel):
-    type: Literal["realtime"]
-    id: str
-    object: Literal["realtime.session"]
-    expires_at: Optional[int] = None
-    output_modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
-    model: Optional[Union[str, Union[Literal["gpt-realtime", "gpt-realtime-1.5", "gpt-realtime-2", "gpt-realtime-2.1", "gpt-realtime-2.1-mini", "gpt-realtime-2025-08-28", "gpt-4o-realtime-preview", "gpt-4o-realtime-preview-2024-10-01", "gpt-4o-realtime-preview-2024-12-17", "gpt-4o-realtime-preview-2025-06-03", "gpt-4o-mini-realtime-preview", "gpt-4o-mini-realtime-preview-2024-12-17", "gpt-realtime-mini", "gpt-realtime-mini-2025-10-06", "gpt-realtime-mini-2025-12-15", "gpt-audio-1.5", "gpt-audio-mini", "gpt-audio-mini-2025-10-06", "gpt-audio-mini-2025-12-15"], str]]] = None
-    instructions: Optional[str] = None
-    audio: Optional[RealtimeSessionCreateResponseGAAudio] = None
-    include: Optional[List[Literal["item.input_audio_transcription.logprobs"]]] = None
-    tracing: Optional[Union[Literal["auto"], RealtimeSessionCreateResponseGATracingTracingConfiguration]] = None
-    tools: Optional[List[Annotated[Union[Annotated[Union[RealtimeFunctionTool, MCPTool], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
-    tool_choice: Optional[Union[ToolChoiceOptions, ToolChoiceFunction, ToolChoiceMCP]] = None
-    reasoning: Optional[RealtimeReasoning] = None
-    max_output_tokens: Optional[Union[int, Literal["inf"]]] = None
-    truncation: Optional[RealtimeTruncation] = None
-    prompt: Optional[Prompt] = None
-
-
-class RealtimeTranscriptionSessionCreateResponseGAAudioInputNoiseReduction(BaseModel):
-    type: Optional[NoiseReductionType] = None
-
-
-class RealtimeTranscriptionSessionCreateResponseGAAudioInputTurnDetection(BaseModel):
-    type: Optional[str] = None
-    threshold: Optional[float] = None
-    prefix_padding_ms: Optional[int] = None
-    silence_duration_ms: Optional[int] = None
-
-
-class RealtimeTranscriptionSessionCreateResponseGAAudioInput(BaseModel):
-    format: Optional[RealtimeAudioFormats] = None
-    transcription: Optional[AudioTranscriptionResponse] = None
-    noise_reduction: Optional[RealtimeTranscriptionSessionCreateResponseGAAudioInputNoiseReduction] = None
-    turn_detection: Optional[RealtimeTranscriptionSessionCreateResponseGAAudioInputTurnDetection] = None
-
-
-class RealtimeTranscriptionSessionCreateResponseGAAudio(BaseModel):
-    input: Optional[RealtimeTranscriptionSessionCreateResponseGAAudioInput] = None
-
-
-class RealtimeTranscriptionSessionCreateResponseGA(BaseModel):
-    type: Literal["transcription"]
-    id: str
-    object: str
-    expires_at: Optional[int] = None
-    include: Optional[List[Literal["item.input_audio_transcription.logprobs"]]] = None
-    audio: Optional[RealtimeTranscriptionSessionCreateResponseGAAudio] = None
-
-
-class RealtimeServerEventSessionCreated(BaseModel):
-    event_id: str
-    type: Literal["session.created"]
-    session: Annotated[Union[Annotated[Union[RealtimeSessionCreateResponseGA, RealtimeTranscriptionSessionCreateResponseGA], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-class RealtimeServerEventSessionUpdated(BaseModel):
-    event_id: str
-    type: Literal["session.updated"]
-    session: Annotated[Union[Annotated[Union[RealtimeSessionCreateResponseGA, RealtimeTranscriptionSessionCreateResponseGA], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-class RealtimeServerEventOutputAudioBufferStarted(BaseModel):
-    event_id: str
-    type: Literal["output_audio_buffer.started"]
-    response_id: str
-
-
-class RealtimeServerEventOutputAudioBufferStopped(BaseModel):
-    event_id: str
-    type: Literal["output_audio_buffer.stopped"]
-    response_id: str
-
-
-class RealtimeServerEventOutputAudioBufferCleared(BaseModel):
-    event_id: str
-    type: Literal["output_audio_buffer.cleared"]
-    response_id: str
-
-
-class RealtimeServerEventResponseMCPCallArgumentsDelta(BaseModel):
-    event_id: str
-    type: Literal["response.mcp_call_arguments.delta"]
-    response_id: str
-    item_id: str
-    output_index: int
-    delta: str
-    obfuscation: Optional[str] = None
-
-
-class RealtimeServerEventResponseMCPCallArgumentsDone(BaseModel):
-    event_id: str
-    type: Literal["response.mcp_call_arguments.done"]
-    response_id: str
-    item_id: str
-    output_index: int
-    arguments: str
-
-
-class RealtimeServerEventResponseMCPCallInProgress(BaseModel):
-    event_id: str
-    type: Literal["response.mcp_call.in_progress"]
-    output_index: int
-    item_id: str
-
-
-class RealtimeServerEventResponseMCPCallCompleted(BaseModel):
-    event_id: str
-    type: Literal["response.mcp_call.completed"]
-    output_index: int
-    item_id: str
-
-
-class RealtimeServerEventResponseMCPCallFailed(BaseModel):
-    event_id: str
-    type: Literal["response.mcp_call.failed"]
-    output_index: int
-    item_id: str
-
-
-RealtimeServerEvent: TypeAlias = Annotated[Union[Annotated[Union[RealtimeServerEventConversationCreated, RealtimeServerEventConversationItemCreated, RealtimeServerEventConversationItemDeleted, RealtimeServerEventConversationItemInputAudioTranscriptionCompleted, RealtimeServerEventConversationItemInputAudioTranscriptionDelta, RealtimeServerEventConversationItemInputAudioTranscriptionFailed, RealtimeServerEventConversationItemRetrieved, RealtimeServerEventConversationItemTruncated, RealtimeServerEventError, RealtimeServerEventInputAudioBufferCleared, RealtimeServerEventInputAudioBufferCommitted, RealtimeServerEventInputAudioBufferDtmfEventReceived, RealtimeServerEventInputAudioBufferSpeechStarted, RealtimeServerEventInputAudioBufferSpeechStopped, RealtimeServerEventRateLimitsUpdated, RealtimeServerEventResponseAudioDelta, RealtimeServerEventResponseAudioDone, RealtimeServerEventResponseAudioTranscriptDelta, RealtimeServerEventResponseAudioTranscriptDone, RealtimeServerEventResponseContentPartAdded, RealtimeServerEventResponseContentPartDone, RealtimeServerEventResponseCreated, RealtimeServerEventResponseDone, RealtimeServerEventResponseFunctionCallArgumentsDelta, RealtimeServerEventResponseFunctionCallArgumentsDone, RealtimeServerEventResponseOutputItemAdded, RealtimeServerEventResponseOutputItemDone, RealtimeServerEventResponseTextDelta, RealtimeServerEventResponseTextDone, RealtimeServerEventSessionCreated, RealtimeServerEventSessionUpdated, RealtimeServerEventOutputAudioBufferStarted, RealtimeServerEventOutputAudioBufferStopped, RealtimeServerEventOutputAudioBufferCleared, RealtimeServerEventConversationItemAdded, RealtimeServerEventConversationItemDone, RealtimeServerEventInputAudioBufferTimeoutTriggered, RealtimeServerEventConversationItemInputAudioTranscriptionSegment, RealtimeServerEventMCPListToolsInProgress, RealtimeServerEventMCPListToolsCompleted, RealtimeServerEventMCPListToolsFailed, RealtimeServerEventResponseMCPCallArgumentsDelta, RealtimeServerEventResponseMCPCallArgumentsDone, RealtimeServerEventResponseMCPCallInProgress, RealtimeServerEventResponseMCPCallCompleted, RealtimeServerEventResponseMCPCallFailed], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-RealtimeTranscriptionSessionAudioInputParam: TypeAlias = RealtimeCallCreateRequestSessionAudioInputParam
-
-
-RealtimeTranscriptionSessionAudioParam: TypeAlias = RealtimeTranscriptionSessionCreateRequestGAAudioParam
-
-
-class RealtimeTranslationSessionUpdateRequestAudioInputTranscription(BaseModel):
-    model: str
-
-
-class RealtimeTranslationSessionUpdateRequestAudioInputNoiseReduction(BaseModel):
-    type: NoiseReductionType
-
-
-class RealtimeTranslationSessionUpdateRequestAudioInput(BaseModel):
-    transcription: Optional[RealtimeTranslationSessionUpdateRequestAudioInputTranscription] = None
-    noise_reduction: Optional[RealtimeTranslationSessionUpdateRequestAudioInputNoiseReduction] = None
-
-
-class RealtimeTranslationSessionUpdateRequestAudioOutput(BaseModel):
-    language: Optional[str] = None
-
-
-class RealtimeTranslationSessionUpdateRequestAudio(BaseModel):
-    input: Optional[RealtimeTranslationSessionUpdateRequestAudioInput] = None
-    output: Optional[RealtimeTranslationSessionUpdateRequestAudioOutput] = None
-
-
-class RealtimeTranslationSessionUpdateRequest(BaseModel):
-    audio: Optional[RealtimeTranslationSessionUpdateRequestAudio] = None
-
-
-class RealtimeTranslationClientEventSessionUpdate(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["session.update"]
-    session: RealtimeTranslationSessionUpdateRequest
-
-
-class RealtimeTranslationClientEventInputAudioBufferAppend(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["session.input_audio_buffer.append"]
-    audio: str
-
-
-class RealtimeTranslationClientEventSessionClose(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["session.close"]
-
-
-RealtimeTranslationClientEvent: TypeAlias = Annotated[Union[Annotated[Union[RealtimeTranslationClientEventSessionUpdate, RealtimeTranslationClientEventInputAudioBufferAppend, RealtimeTranslationClientEventSessionClose], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-RealtimeTranslationInputAudioBufferAppendEvent: TypeAlias = RealtimeTranslationClientEventInputAudioBufferAppend
-
-
-RealtimeTranslationInputAudioBufferAppendEventParam: TypeAlias = RealtimeTranslationClientEventInputAudioBufferAppendParam
-
-
-class RealtimeTranslationServerEventSessionInputTranscriptDelta(BaseModel):
-    event_id: str
-    type: Literal["session.input_transcript.delta"]
-    delta: str
-    elapsed_ms: Optional[int] = None
-
-
-RealtimeTranslationInputTranscriptDeltaEvent: TypeAlias = RealtimeTranslationServerEventSessionInputTranscriptDelta
-
-
-class RealtimeTranslationServerEventSessionOutputAudioDelta(BaseModel):
-    event_id: str
-    type: Literal["session.output_audio.delta"]
-    delta: str
-    sample_rate: Optional[int] = None
-    channels: Optional[int] = None
-    format: Optional[Literal["pcm16"]] = None
-    elapsed_ms: Optional[int] = None
-
-
-RealtimeTranslationOutputAudioDeltaEvent: TypeAlias = RealtimeTranslationServerEventSessionOutputAudioDelta
-
-
-class RealtimeTranslationServerEventSessionOutputTranscriptDelta(BaseModel):
-    event_id: str
-    type: Literal["session.output_transcript.delta"]
-    delta: str
-    elapsed_ms: Optional[int] = None
-
-
-RealtimeTranslationOutputTranscriptDeltaEvent: TypeAlias = RealtimeTranslationServerEventSessionOutputTranscriptDelta
-
-
-class RealtimeTranslationSessionAudioInputTranscription(BaseModel):
-    model: str
-
-
-class RealtimeTranslationSessionAudioInputNoiseReduction(BaseModel):
-    type: NoiseReductionType
-
-
-class RealtimeTranslationSessionAudioInput(BaseModel):
-    transcription: Optional[RealtimeTranslationSessionAudioInputTranscription] = None
-    noise_reduction: Optional[RealtimeTranslationSessionAudioInputNoiseReduction] = None
-
-
-class RealtimeTranslationSessionAudioOutput(BaseModel):
-    language: Optional[str] = None
-
-
-class RealtimeTranslationSessionAudio(BaseModel):
-    input: Optional[RealtimeTranslationSessionAudioInput] = None
-    output: Optional[RealtimeTranslationSessionAudioOutput] = None
-
-
-class RealtimeTranslationSession(BaseModel):
-    id: str
-    type: Literal["translation"]
-    expires_at: int
-    model: str
-    audio: RealtimeTranslationSessionAudio
-
-
-class RealtimeTranslationServerEventSessionCreated(BaseModel):
-    event_id: str
-    type: Literal["session.created"]
-    session: RealtimeTranslationSession
-
-
-class RealtimeTranslationServerEventSessionUpdated(BaseModel):
-    event_id: str
-    type: Literal["session.updated"]
-    session: RealtimeTranslationSession
-
-
-class RealtimeTranslationServerEventSessionClosed(BaseModel):
-    event_id: str
-    type: Literal["session.closed"]
-
-
-RealtimeTranslationServerEvent: TypeAlias = Annotated[Union[Annotated[Union[RealtimeServerEventError, RealtimeTranslationServerEventSessionCreated, RealtimeTranslationServerEventSessionUpdated, RealtimeTranslationServerEventSessionClosed, RealtimeTranslationServerEventSessionInputTranscriptDelta, RealtimeTranslationServerEventSessionOutputTranscriptDelta, RealtimeTranslationServerEventSessionOutputAudioDelta], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-RealtimeTranslationSessionCloseEvent: TypeAlias = RealtimeTranslationClientEventSessionClose
-
-
-RealtimeTranslationSessionCloseEventParam: TypeAlias = RealtimeTranslationClientEventSessionCloseParam
-
-
-RealtimeTranslationSessionClosedEvent: TypeAlias = RealtimeTranslationServerEventSessionClosed
-
-
-RealtimeTranslationSessionCreatedEvent: TypeAlias = RealtimeTranslationServerEventSessionCreated
-
-
-RealtimeTranslationSessionUpdateEvent: TypeAlias = RealtimeTranslationClientEventSessionUpdate
-
-
-RealtimeTranslationSessionUpdateEventParam: TypeAlias = RealtimeTranslationClientEventSessionUpdateParam
-
-
-RealtimeTranslationSessionUpdatedEvent: TypeAlias = RealtimeTranslationServerEventSessionUpdated
-
-
-RealtimeTruncationRetentionRatioParam: TypeAlias = RealtimeTruncationParamRetentionRatioParam
-
-
-ResponseCreateEventWithReferencesParam: TypeAlias = RealtimeClientEventResponseCreateParam
-
-
-ResponseItemReference: TypeAlias = ItemReferenceParam2
-
-
-ResponseItemReferenceParam: TypeAlias = ItemReferenceParam
-
-
-ResponseMcpCallArgumentsDelta: TypeAlias = RealtimeServerEventResponseMCPCallArgumentsDelta
-
-
-ResponseMcpCallArgumentsDone: TypeAlias = RealtimeServerEventResponseMCPCallArgumentsDone
-
-
-ResponseMcpCallCompleted: TypeAlias = RealtimeServerEventResponseMCPCallCompleted
-
-
-ResponseMcpCallFailed: TypeAlias = RealtimeServerEventResponseMCPCallFailed
-
-
-ResponseMcpCallInProgress: TypeAlias = RealtimeServerEventResponseMCPCallInProgress
-
-
-SessionCloseEvent: TypeAlias = RealtimeTranslationClientEventSessionClose
-
-
-SessionCloseEventParam: TypeAlias = RealtimeTranslationClientEventSessionCloseParam
-
-
-class RealtimeCreateClientSecretResponse(BaseModel):
-    value: str
-    expires_at: int
-    session: Annotated[Union[Annotated[Union[RealtimeSessionCreateResponseGA, RealtimeTranscriptionSessionCreateResponseGA], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-class ClientSecretCreateResponse(RealtimeCreateClientSecretResponse):
-    """`RealtimeCreateClientSecretResponse` under the official SDK's name."""
-
-
-class RealtimeTranscriptionSessionCreateRequestTurnDetection(BaseModel):
-    type: Optional[Literal["server_vad"]] = None
-    threshold: Optional[float] = None
-    prefix_padding_ms: Optional[int] = None
-    silence_duration_ms: Optional[int] = None
-
-
-class RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction(BaseModel):
-    type: Optional[NoiseReductionType] = None
-
-
-class RealtimeTranscriptionSessionCreateRequest(BaseModel):
-    turn_detection: Optional[RealtimeTranscriptionSessionCreateRequestTurnDetection] = None
-    input_audio_noise_reduction: Optional[RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction] = None
-    input_audio_format: Optional[Union[Literal["pcm16", "g711_ulaw", "g711_alaw"], str]] = None
-    input_audio_transcription: Optional[AudioTranscription] = None
-    include: Optional[List[Literal["item.input_audio_transcription.logprobs"]]] = None
-
-
-class RealtimeClientEventTranscriptionSessionUpdate(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["transcription_session.update"]
-    session: RealtimeTranscriptionSessionCreateRequest
-
-
-class RealtimeTranscriptionSessionCreateRequestTurnDetectionParam2(TypedDict, total=False):
-    type: Literal["server_vad"]
-    threshold: float
-    prefix_padding_ms: int
-    silence_duration_ms: int
-
-
-class RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam2(TypedDict, total=False):
-    type: NoiseReductionTypeParam
-
-
-class RealtimeTranscriptionSessionCreateRequestParam(TypedDict, total=False):
-    turn_detection: RealtimeTranscriptionSessionCreateRequestTurnDetectionParam2
-    input_audio_noise_reduction: RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam2
-    input_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"]
-    input_audio_transcription: AudioTranscriptionParam
-    include: Sequence[Literal["item.input_audio_transcription.logprobs"]]
-
-
-class RealtimeClientEventTranscriptionSessionUpdateParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["transcription_session.update"]]
-    session: Required[RealtimeTranscriptionSessionCreateRequestParam]
-
-
-class RealtimeConversationItemWithReferenceContent(BaseModel):
-    type: Optional[Union[Literal["input_audio", "input_text", "item_reference", "text"], str]] = None
-    text: Optional[str] = None
-    id: Optional[str] = None
-    audio: Optional[str] = None
-    transcript: Optional[str] = None
-
-
-class RealtimeConversationItemWithReference(BaseModel):
-    id: Optional[str] = None
-    type: Optional[Union[Literal["message", "function_call", "function_call_output"], str]] = None
-    object: Optional[Literal["realtime.item"]] = None
-    status: Optional[Union[Literal["completed", "incomplete", "in_progress"], str]] = None
-    role: Optional[Union[Literal["user", "assistant", "system"], str]] = None
-    content: Optional[List[RealtimeConversationItemWithReferenceContent]] = None
-    call_id: Optional[str] = None
-    name: Optional[str] = None
-    arguments: Optional[str] = None
-    output: Optional[str] = None
-
-
-class RealtimeCreateClientSecretRequestExpiresAfterParam(TypedDict, total=False):
-    anchor: Literal["created_at"]
-    seconds: int
-
-
-class RealtimeTranscriptionSessionCreateResponseClientSecret(BaseModel):
-    value: str
-    expires_at: int
-
-
-class RealtimeTranscriptionSessionCreateResponseTurnDetection(BaseModel):
-    type: Optional[str] = None
-    threshold: Optional[float] = None
-    prefix_padding_ms: Optional[int] = None
-    silence_duration_ms: Optional[int] = None
-
-
-class RealtimeTranscriptionSessionCreateResponse(BaseModel):
-    client_secret: RealtimeTranscriptionSessionCreateResponseClientSecret
-    modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
-    input_audio_format: Optional[str] = None
-    input_audio_transcription: Optional[AudioTranscriptionResponse] = None
-    turn_detection: Optional[RealtimeTranscriptionSessionCreateResponseTurnDetection] = None
-
-
-class RealtimeServerEventTranscriptionSessionUpdated(BaseModel):
-    event_id: str
-    type: Literal["transcription_session.updated"]
-    session: RealtimeTranscriptionSessionCreateResponse
-
-
-class RealtimeSessionInputAudioTranscription(BaseModel):
-    model: Optional[Union[str, Union[Literal["whisper-1", "gpt-transcribe", "gpt-live-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe", "gpt-4o-transcribe-diarize", "gpt-realtime-whisper"], str]]] = None
-    language: Optional[str] = None
-    languages: Optional[List[str]] = None
-    prompt: Optional[str] = None
-
-
-class RealtimeSessionInputAudioNoiseReduction(BaseModel):
-    type: Optional[NoiseReductionType] = None
-
-
-class RealtimeSessionTracingTracingConfiguration(BaseModel):
-    workflow_name: Optional[str] = None
-    group_id: Optional[str] = None
-    metadata: Optional[Dict[str, Any]] = None
-
-
-class RealtimeSession(BaseModel):
-    id: Optional[str] = None
-    object: Optional[Literal["realtime.session"]] = None
-    modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
-    model: Optional[Union[str, Union[Literal["gpt-realtime", "gpt-realtime-1.5", "gpt-realtime-2025-08-28", "gpt-4o-realtime-preview", "gpt-4o-realtime-preview-2024-10-01", "gpt-4o-realtime-preview-2024-12-17", "gpt-4o-realtime-preview-2025-06-03", "gpt-4o-mini-realtime-preview", "gpt-4o-mini-realtime-preview-2024-12-17", "gpt-realtime-mini", "gpt-realtime-mini-2025-10-06", "gpt-realtime-mini-2025-12-15", "gpt-audio-1.5", "gpt-audio-mini", "gpt-audio-mini-2025-10-06", "gpt-audio-mini-2025-12-15"], str]]] = None
-    instructions: Optional[str] = None
-    voice: Optional[VoiceIdsShared] = None
-    input_audio_format: Optional[Union[Literal["pcm16", "g711_ulaw", "g711_alaw"], str]] = None
-    output_audio_format: Optional[Union[Literal["pcm16", "g711_ulaw", "g711_alaw"], str]] = None
-    input_audio_transcription: Optional[RealtimeSessionInputAudioTranscription] = None
-    turn_detection: Optional[RealtimeTurnDetection] = None
-    input_audio_noise_reduction: Optional[RealtimeSessionInputAudioNoiseReduction] = None
-    speed: Optional[float] = None
-    tracing: Optional[Union[Literal["auto"], RealtimeSessionTracingTracingConfiguration]] = None
-    tools: Optional[List[RealtimeFunctionTool]] = None
-    tool_choice: Optional[str] = None
-    temperature: Optional[float] = None
-    max_response_output_tokens: Optional[Union[int, Literal["inf"]]] = None
-    expires_at: Optional[int] = None
-    prompt: Optional[Prompt] = None
-    include: Optional[List[Literal["item.input_audio_transcription.logprobs"]]] = None
-
-
-class RealtimeSessionCreateRequestGAAudioInputNoiseReductionParam(TypedDict, total=False):
-    type: NoiseReductionTypeParam
-
-
-class RealtimeSessionCreateRequestGAAudioInputParam(TypedDict, total=False):
-    format: RealtimeAudioFormatsParam
-    transcription: AudioTranscriptionParam
-    noise_reduction: RealtimeSessionCreateRequestGAAudioInputNoiseReductionParam
-    turn_detection: RealtimeTurnDetectionParam
-
-
-class RealtimeSessionCreateRequestGAAudioOutputParam(TypedDict, total=False):
-    format: RealtimeAudioFormatsParam
-    voice: VoiceIdsOrCustomVoiceParam
-    speed: float
-
-
-class RealtimeSessionCreateRequestGAAudioParam(TypedDict, total=False):
-    input: RealtimeSessionCreateRequestGAAudioInputParam
-    output: RealtimeSessionCreateRequestGAAudioOutputParam
-
-
-class RealtimeSessionCreateRequestGATracingTracingConfigurationParam(TypedDict, total=False):
-    workflow_name: str
-    group_id: str
-    metadata: Dict[str, object]
-
-
-class RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam(TypedDict, total=False):
-    type: NoiseReductionTypeParam
-
-
-class RealtimeTranscriptionSessionCreateRequestTurnDetectionParam(TypedDict, total=False):
-    type: Literal["server_vad"]
-    threshold: float
-    prefix_padding_ms: int
-    silence_duration_ms: int
-
-
-class RealtimeTranslationClientSecretCreateRequestExpiresAfterParam(TypedDict, total=False):
-    anchor: Literal["created_at"]
-    seconds: int
-
-
-class RealtimeTranslationClientSecretCreateResponse(BaseModel):
-    value: str
-    expires_at: int
-    session: RealtimeTranslationSession
-
-
-class RealtimeTranslationSessionCreateRequestAudioInputNoiseReductionParam(TypedDict, total=False):
-    type: Required[NoiseReductionTypeParam]
-
-
-class RealtimeTranslationSessionCreateRequestAudioInputTranscriptionParam(TypedDict, total=False):
-    model: Required[str]
-
-
-class RealtimeTranslationSessionCreateRequestAudioInputParam(TypedDict, total=False):
-    transcription: Optional[RealtimeTranslationSessionCreateRequestAudioInputTranscriptionParam]
-    noise_reduction: Optional[RealtimeTranslationSessionCreateRequestAudioInputNoiseReductionParam]
-
-
-class RealtimeTranslationSessionCreateRequestAudioOutputParam(TypedDict, total=False):
-    language: str
-
-
-class RealtimeTranslationSessionCreateRequestAudioParam(TypedDict, total=False):
-    input: RealtimeTranslationSessionCreateRequestAudioInputParam
-    output: RealtimeTranslationSessionCreateRequestAudioOutputParam
-
-
-class RealtimeTranslationSessionCreateRequestParam(TypedDict, total=False):
-    model: Required[str]
-    audio: RealtimeTranslationSessionCreateRequestAudioParam
-
-
-class TranscriptionSession(RealtimeTranscriptionSessionCreateResponse):
-    """`RealtimeTranscriptionSessionCreateResponse` under the official SDK's name."""
+def _build_RealtimeTranslationClientSecretCreateRequestExpiresAfterParam():
+    class RealtimeTranslationClientSecretCreateRequestExpiresAfterParam(TypedDict, total=False):
+        anchor: Literal["created_at"]
+        seconds: int
+    return RealtimeTranslationClientSecretCreateRequestExpiresAfterParam
+
+
+def _build_RealtimeTranslationClientSecretCreateResponse():
+    class RealtimeTranslationClientSecretCreateResponse(BaseModel):
+        value: str
+        expires_at: int
+        session: RealtimeTranslationSession
+    return RealtimeTranslationClientSecretCreateResponse
+
+
+def _build_RealtimeTranslationSessionCreateRequestAudioInputNoiseReductionParam():
+    class RealtimeTranslationSessionCreateRequestAudioInputNoiseReductionParam(TypedDict, total=False):
+        type: Required[NoiseReductionTypeParam]
+    return RealtimeTranslationSessionCreateRequestAudioInputNoiseReductionParam
+
+
+def _build_RealtimeTranslationSessionCreateRequestAudioInputTranscriptionParam():
+    class RealtimeTranslationSessionCreateRequestAudioInputTranscriptionParam(TypedDict, total=False):
+        model: Required[str]
+    return RealtimeTranslationSessionCreateRequestAudioInputTranscriptionParam
+
+
+def _build_RealtimeTranslationSessionCreateRequestAudioInputParam():
+    class RealtimeTranslationSessionCreateRequestAudioInputParam(TypedDict, total=False):
+        transcription: Optional[RealtimeTranslationSessionCreateRequestAudioInputTranscriptionParam]
+        noise_reduction: Optional[RealtimeTranslationSessionCreateRequestAudioInputNoiseReductionParam]
+    return RealtimeTranslationSessionCreateRequestAudioInputParam
+
+
+def _build_RealtimeTranslationSessionCreateRequestAudioOutputParam():
+    class RealtimeTranslationSessionCreateRequestAudioOutputParam(TypedDict, total=False):
+        language: str
+    return RealtimeTranslationSessionCreateRequestAudioOutputParam
+
+
+def _build_RealtimeTranslationSessionCreateRequestAudioParam():
+    class RealtimeTranslationSessionCreateRequestAudioParam(TypedDict, total=False):
+        input: RealtimeTranslationSessionCreateRequestAudioInputParam
+        output: RealtimeTranslationSessionCreateRequestAudioOutputParam
+    return RealtimeTranslationSessionCreateRequestAudioParam
+
+
+def _build_RealtimeTranslationSessionCreateRequestParam():
+    class RealtimeTranslationSessionCreateRequestParam(TypedDict, total=False):
+        model: Required[str]
+        audio: RealtimeTranslationSessionCreateRequestAudioParam
+    return RealtimeTranslationSessionCreateRequestParam
+
+
+def _build_TranscriptionSession():
+    class TranscriptionSession(RealtimeTranscriptionSessionCreateResponse):
+        """`RealtimeTranscriptionSessionCreateResponse` under the official SDK's name."""
+    return TranscriptionSession
+
+
+_DEFS = {
+    'RealtimeAudioFormatsParamAudioPcmParam': (_build_RealtimeAudioFormatsParamAudioPcmParam, (), ()),
+    'RealtimeAudioFormatsParamAudioPcmuParam': (_build_RealtimeAudioFormatsParamAudioPcmuParam, (), ()),
+    'RealtimeAudioFormatsParamAudioPcmaParam': (_build_RealtimeAudioFormatsParamAudioPcmaParam, (), ()),
+    'RealtimeAudioFormatsParam': (_build_RealtimeAudioFormatsParam, ('RealtimeAudioFormatsParamAudioPcmParam', 'RealtimeAudioFormatsParamAudioPcmuParam', 'RealtimeAudioFormatsParamAudioPcmaParam'), ()),
+    'AudioTranscriptionParam': (_build_AudioTranscriptionParam, (), ()),
+    'NoiseReductionTypeParam': (_build_NoiseReductionTypeParam, (), ()),
+    'RealtimeCallCreateRequestSessionAudioInputNoiseReductionParam': (_build_RealtimeCallCreateRequestSessionAudioInputNoiseReductionParam, ('NoiseReductionTypeParam',), ()),
+    'RealtimeTurnDetectionParamServerVadParam': (_build_RealtimeTurnDetectionParamServerVadParam, (), ()),
+    'RealtimeTurnDetectionParamSemanticVadParam': (_build_RealtimeTurnDetectionParamSemanticVadParam, (), ()),
+    'RealtimeTurnDetectionParam': (_build_RealtimeTurnDetectionParam, ('RealtimeTurnDetectionParamServerVadParam', 'RealtimeTurnDetectionParamSemanticVadParam'), ()),
+    'RealtimeCallCreateRequestSessionAudioInputParam': (_build_RealtimeCallCreateRequestSessionAudioInputParam, ('RealtimeAudioFormatsParam', 'AudioTranscriptionParam', 'RealtimeCallCreateRequestSessionAudioInputNoiseReductionParam', 'RealtimeTurnDetectionParam'), ()),
+    'RealtimeCallCreateRequestSessionAudioOutputParam': (_build_RealtimeCallCreateRequestSessionAudioOutputParam, ('RealtimeAudioFormatsParam', 'VoiceIdsOrCustomVoiceParam'), ()),
+    'RealtimeCallCreateRequestSessionAudioParam': (_build_RealtimeCallCreateRequestSessionAudioParam, ('RealtimeCallCreateRequestSessionAudioInputParam', 'RealtimeCallCreateRequestSessionAudioOutputParam'), ()),
+    'RealtimeCallCreateRequestSessionTracingTracingConfigurationParam': (_build_RealtimeCallCreateRequestSessionTracingTracingConfigurationParam, (), ()),
+    'RealtimeFunctionToolParam': (_build_RealtimeFunctionToolParam, (), ()),
+    'RealtimeReasoningEffortParam': (_build_RealtimeReasoningEffortParam, (), ()),
+    'RealtimeReasoningParam': (_build_RealtimeReasoningParam, ('RealtimeReasoningEffortParam',), ()),
+    'RealtimeTruncationParamRetentionRatioTokenLimitsParam': (_build_RealtimeTruncationParamRetentionRatioTokenLimitsParam, (), ()),
+    'RealtimeTruncationParamRetentionRatioParam': (_build_RealtimeTruncationParamRetentionRatioParam, ('RealtimeTruncationParamRetentionRatioTokenLimitsParam',), ()),
+    'RealtimeTruncationParam': (_build_RealtimeTruncationParam, ('RealtimeTruncationParamRetentionRatioParam',), ()),
+    'RealtimeCallCreateRequestSessionParam': (_build_RealtimeCallCreateRequestSessionParam, ('RealtimeCallCreateRequestSessionAudioParam', 'RealtimeCallCreateRequestSessionTracingTracingConfigurationParam', 'RealtimeFunctionToolParam', 'MCPToolParam', 'ToolChoiceOptionsParam', 'ToolChoiceFunctionParam', 'ToolChoiceMCPParam', 'RealtimeReasoningParam', 'RealtimeTruncationParam', 'PromptParam'), ()),
+    'CallAcceptParams': (_build_CallAcceptParams, ('RealtimeCallCreateRequestSessionParam',), ()),
+    'RealtimeTranslationSessionUpdateRequestAudioInputTranscriptionParam': (_build_RealtimeTranslationSessionUpdateRequestAudioInputTranscriptionParam, (), ()),
+    'RealtimeTranslationSessionUpdateRequestAudioInputNoiseReductionParam': (_build_RealtimeTranslationSessionUpdateRequestAudioInputNoiseReductionParam, ('NoiseReductionTypeParam',), ()),
+    'RealtimeTranslationSessionUpdateRequestAudioInputParam': (_build_RealtimeTranslationSessionUpdateRequestAudioInputParam, ('RealtimeTranslationSessionUpdateRequestAudioInputTranscriptionParam', 'RealtimeTranslationSessionUpdateRequestAudioInputNoiseReductionParam'), ()),
+    'RealtimeTranslationSessionUpdateRequestAudioOutputParam': (_build_RealtimeTranslationSessionUpdateRequestAudioOutputParam, (), ()),
+    'RealtimeTranslationSessionUpdateRequestAudioParam': (_build_RealtimeTranslationSessionUpdateRequestAudioParam, ('RealtimeTranslationSessionUpdateRequestAudioInputParam', 'RealtimeTranslationSessionUpdateRequestAudioOutputParam'), ()),
+    'RealtimeTranslationSessionUpdateRequestParam': (_build_RealtimeTranslationSessionUpdateRequestParam, ('RealtimeTranslationSessionUpdateRequestAudioParam',), ()),
+    'RealtimeTranslationClientEventSessionUpdateParam': (_build_RealtimeTranslationClientEventSessionUpdateParam, ('RealtimeTranslationSessionUpdateRequestParam',), ()),
+    'RealtimeTranslationClientEventInputAudioBufferAppendParam': (_build_RealtimeTranslationClientEventInputAudioBufferAppendParam, (), ()),
+    'RealtimeTranslationClientEventSessionCloseParam': (_build_RealtimeTranslationClientEventSessionCloseParam, (), ()),
+    'RealtimeTranslationClientEventParam': (_build_RealtimeTranslationClientEventParam, ('RealtimeTranslationClientEventSessionUpdateParam', 'RealtimeTranslationClientEventInputAudioBufferAppendParam', 'RealtimeTranslationClientEventSessionCloseParam'), ()),
+    'ConnectClientEventParam': (_build_ConnectClientEventParam, ('RealtimeTranslationClientEventParam',), ()),
+    'RealtimeConversationItemMessageSystemContent': (_build_RealtimeConversationItemMessageSystemContent, (), ()),
+    'RealtimeConversationItemMessageSystem': (_build_RealtimeConversationItemMessageSystem, ('RealtimeConversationItemMessageSystemContent',), ()),
+    'RealtimeConversationItemMessageUserContent': (_build_RealtimeConversationItemMessageUserContent, (), ()),
+    'RealtimeConversationItemMessageUser': (_build_RealtimeConversationItemMessageUser, ('RealtimeConversationItemMessageUserContent',), ()),
+    'RealtimeConversationItemMessageAssistantContent': (_build_RealtimeConversationItemMessageAssistantContent, (), ()),
+    'RealtimeConversationItemMessageAssistant': (_build_RealtimeConversationItemMessageAssistant, ('RealtimeConversationItemMessageAssistantContent',), ()),
+    'RealtimeConversationItemFunctionCall': (_build_RealtimeConversationItemFunctionCall, (), ()),
+    'RealtimeConversationItemFunctionCallOutput': (_build_RealtimeConversationItemFunctionCallOutput, (), ()),
+    'RealtimeMCPApprovalResponse': (_build_RealtimeMCPApprovalResponse, (), ()),
+    'RealtimeMCPListTools': (_build_RealtimeMCPListTools, ('MCPListToolsTool',), ()),
+    'RealtimeMCPProtocolError': (_build_RealtimeMCPProtocolError, (), ()),
+    'RealtimeMCPToolExecutionError': (_build_RealtimeMCPToolExecutionError, (), ()),
+    'RealtimeMCPHTTPError': (_build_RealtimeMCPHTTPError, (), ()),
+    'RealtimeMCPToolCall': (_build_RealtimeMCPToolCall, ('RealtimeMCPProtocolError', 'RealtimeMCPToolExecutionError', 'RealtimeMCPHTTPError'), ()),
+    'RealtimeMCPApprovalRequest': (_build_RealtimeMCPApprovalRequest, (), ()),
+    'RealtimeConversationItem': (_build_RealtimeConversationItem, ('RealtimeConversationItemMessageSystem', 'RealtimeConversationItemMessageUser', 'RealtimeConversationItemMessageAssistant', 'RealtimeConversationItemFunctionCall', 'RealtimeConversationItemFunctionCallOutput', 'RealtimeMCPApprovalResponse', 'RealtimeMCPListTools', 'RealtimeMCPToolCall', 'RealtimeMCPApprovalRequest'), ()),
+    'RealtimeServerEventConversationItemAdded': (_build_RealtimeServerEventConversationItemAdded, ('RealtimeConversationItem',), ()),
+    'ConversationItemAdded': (_build_ConversationItemAdded, ('RealtimeServerEventConversationItemAdded',), ()),
+    'RealtimeServerEventConversationItemDone': (_build_RealtimeServerEventConversationItemDone, ('RealtimeConversationItem',), ()),
+    'ConversationItemDone': (_build_ConversationItemDone, ('RealtimeServerEventConversationItemDone',), ()),
+    'LogProbProperties': (_build_LogProbProperties, (), ()),
+    'RealtimeServerEventConversationItemInputAudioTranscriptionCompleted': (_build_RealtimeServerEventConversationItemInputAudioTranscriptionCompleted, ('TranscriptionLanguage', 'LogProbProperties', 'TranscriptTextUsageTokens', 'TranscriptTextUsageDuration'), ()),
+    'ConversationItemInputAudioTranscriptionCompletedEvent': (_build_ConversationItemInputAudioTranscriptionCompletedEvent, ('RealtimeServerEventConversationItemInputAudioTranscriptionCompleted',), ()),
+    'RealtimeServerEventConversationItemInputAudioTranscriptionSegment': (_build_RealtimeServerEventConversationItemInputAudioTranscriptionSegment, (), ()),
+    'ConversationItemInputAudioTranscriptionSegment': (_build_ConversationItemInputAudioTranscriptionSegment, ('RealtimeServerEventConversationItemInputAudioTranscriptionSegment',), ()),
+    'RealtimeConversationItemMessageSystemContentParam': (_build_RealtimeConversationItemMessageSystemContentParam, (), ()),
+    'DecisionInputTextParam': (_build_DecisionInputTextParam, ('RealtimeConversationItemMessageSystemContentParam',), ()),
+    'RealtimeServerEventInputAudioBufferDtmfEventReceived': (_build_RealtimeServerEventInputAudioBufferDtmfEventReceived, (), ()),
+    'InputAudioBufferDtmfEventReceivedEvent': (_build_InputAudioBufferDtmfEventReceivedEvent, ('RealtimeServerEventInputAudioBufferDtmfEventReceived',), ()),
+    'RealtimeServerEventInputAudioBufferTimeoutTriggered': (_build_RealtimeServerEventInputAudioBufferTimeoutTriggered, (), ()),
+    'InputAudioBufferTimeoutTriggered': (_build_InputAudioBufferTimeoutTriggered, ('RealtimeServerEventInputAudioBufferTimeoutTriggered',), ()),
+    'RealtimeServerEventMCPListToolsCompleted': (_build_RealtimeServerEventMCPListToolsCompleted, (), ()),
+    'McpListToolsCompleted': (_build_McpListToolsCompleted, ('RealtimeServerEventMCPListToolsCompleted',), ()),
+    'RealtimeServerEventMCPListToolsFailed': (_build_RealtimeServerEventMCPListToolsFailed, (), ()),
+    'McpListToolsFailed': (_build_McpListToolsFailed, ('RealtimeServerEventMCPListToolsFailed',), ()),
+    'RealtimeServerEventMCPListToolsInProgress': (_build_RealtimeServerEventMCPListToolsInProgress, (), ()),
+    'McpListToolsInProgress': (_build_McpListToolsInProgress, ('RealtimeServerEventMCPListToolsInProgress',), ()),
+    'NoiseReductionType': (_build_NoiseReductionType, (), ()),
+    'RealtimeClientEventOutputAudioBufferClear': (_build_RealtimeClientEventOutputAudioBufferClear, (), ()),
+    'OutputAudioBufferClearEvent': (_build_OutputAudioBufferClearEvent, ('RealtimeClientEventOutputAudioBufferClear',), ()),
+    'RealtimeClientEventOutputAudioBufferClearParam': (_build_RealtimeClientEventOutputAudioBufferClearParam, (), ()),
+    'OutputAudioBufferClearEventParam': (_build_OutputAudioBufferClearEventParam, ('RealtimeClientEventOutputAudioBufferClearParam',), ()),
+    'RealtimeAudioFormatsAudioPcm': (_build_RealtimeAudioFormatsAudioPcm, (), ()),
+    'RealtimeAudioFormatsAudioPcmu': (_build_RealtimeAudioFormatsAudioPcmu, (), ()),
+    'RealtimeAudioFormatsAudioPcma': (_build_RealtimeAudioFormatsAudioPcma, (), ()),
+    'RealtimeAudioFormats': (_build_RealtimeAudioFormats, ('RealtimeAudioFormatsAudioPcm', 'RealtimeAudioFormatsAudioPcmu', 'RealtimeAudioFormatsAudioPcma'), ()),
+    'RealtimeClientEventConversationItemCreate': (_build_RealtimeClientEventConversationItemCreate, ('RealtimeConversationItem',), ()),
+    'RealtimeClientEventConversationItemDelete': (_build_RealtimeClientEventConversationItemDelete, (), ()),
+    'RealtimeClientEventConversationItemRetrieve': (_build_RealtimeClientEventConversationItemRetrieve, (), ()),
+    'RealtimeClientEventConversationItemTruncate': (_build_RealtimeClientEventConversationItemTruncate, (), ()),
+    'RealtimeClientEventInputAudioBufferAppend': (_build_RealtimeClientEventInputAudioBufferAppend, (), ()),
+    'RealtimeClientEventInputAudioBufferClear': (_build_RealtimeClientEventInputAudioBufferClear, (), ()),
+    'RealtimeClientEventInputAudioBufferCommit': (_build_RealtimeClientEventInputAudioBufferCommit, (), ()),
+    'RealtimeClientEventResponseCancel': (_build_RealtimeClientEventResponseCancel, (), ()),
+    'RealtimeResponseCreateParamsAudioOutput': (_build_RealtimeResponseCreateParamsAudioOutput, ('RealtimeAudioFormats', 'VoiceIdsOrCustomVoice'), ()),
+    'RealtimeResponseCreateParamsAudio': (_build_RealtimeResponseCreateParamsAudio, ('RealtimeResponseCreateParamsAudioOutput',), ()),
+    'RealtimeFunctionTool': (_build_RealtimeFunctionTool, (), ()),
+    'RealtimeReasoningEffort': (_build_RealtimeReasoningEffort, (), ()),
+    'RealtimeReasoning': (_build_RealtimeReasoning, ('RealtimeReasoningEffort',), ()),
+    'RealtimeResponseCreateParams': (_build_RealtimeResponseCreateParams, ('RealtimeResponseCreateParamsAudio', 'RealtimeFunctionTool', 'MCPTool', 'ToolChoiceOptions', 'ToolChoiceFunction', 'ToolChoiceMCP', 'RealtimeReasoning', 'Metadata', 'Prompt', 'RealtimeConversationItem'), ()),
+    'RealtimeClientEventResponseCreate': (_build_RealtimeClientEventResponseCreate, ('RealtimeResponseCreateParams',), ()),
+    'AudioTranscription': (_build_AudioTranscription, (), ()),
+    'RealtimeSessionCreateRequestGAAudioInputNoiseReduction': (_build_RealtimeSessionCreateRequestGAAudioInputNoiseReduction, ('NoiseReductionType',), ()),
+    'RealtimeTurnDetectionServerVad': (_build_RealtimeTurnDetectionServerVad, (), ()),
+    'RealtimeTurnDetectionSemanticVad': (_build_RealtimeTurnDetectionSemanticVad, (), ()),
+    'RealtimeTurnDetection': (_build_RealtimeTurnDetection, ('RealtimeTurnDetectionServerVad', 'RealtimeTurnDetectionSemanticVad'), ()),
+    'RealtimeSessionCreateRequestGAAudioInput': (_build_RealtimeSessionCreateRequestGAAudioInput, ('RealtimeAudioFormats', 'AudioTranscription', 'RealtimeSessionCreateRequestGAAudioInputNoiseReduction', 'RealtimeTurnDetection'), ()),
+    'RealtimeSessionCreateRequestGAAudioOutput': (_build_RealtimeSessionCreateRequestGAAudioOutput, ('RealtimeAudioFormats', 'VoiceIdsOrCustomVoice'), ()),
+    'RealtimeSessionCreateRequestGAAudio': (_build_RealtimeSessionCreateRequestGAAudio, ('RealtimeSessionCreateRequestGAAudioInput', 'RealtimeSessionCreateRequestGAAudioOutput'), ()),
+    'RealtimeSessionCreateRequestGATracingTracingConfiguration': (_build_RealtimeSessionCreateRequestGATracingTracingConfiguration, (), ()),
+    'RealtimeTruncationRetentionRatioTokenLimits': (_build_RealtimeTruncationRetentionRatioTokenLimits, (), ()),
+    'RealtimeTruncationRetentionRatio': (_build_RealtimeTruncationRetentionRatio, ('RealtimeTruncationRetentionRatioTokenLimits',), ()),
+    'RealtimeTruncation': (_build_RealtimeTruncation, ('RealtimeTruncationRetentionRatio',), ()),
+    'RealtimeSessionCreateRequestGA': (_build_RealtimeSessionCreateRequestGA, ('RealtimeSessionCreateRequestGAAudio', 'RealtimeSessionCreateRequestGATracingTracingConfiguration', 'RealtimeFunctionTool', 'MCPTool', 'ToolChoiceOptions', 'ToolChoiceFunction', 'ToolChoiceMCP', 'RealtimeReasoning', 'RealtimeTruncation', 'Prompt'), ()),
+    'RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReduction': (_build_RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReduction, ('NoiseReductionType',), ()),
+    'RealtimeTranscriptionSessionCreateRequestGAAudioInput': (_build_RealtimeTranscriptionSessionCreateRequestGAAudioInput, ('RealtimeAudioFormats', 'AudioTranscription', 'RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReduction', 'RealtimeTurnDetection'), ()),
+    'RealtimeTranscriptionSessionCreateRequestGAAudio': (_build_RealtimeTranscriptionSessionCreateRequestGAAudio, ('RealtimeTranscriptionSessionCreateRequestGAAudioInput',), ()),
+    'RealtimeTranscriptionSessionCreateRequestGA': (_build_RealtimeTranscriptionSessionCreateRequestGA, ('RealtimeTranscriptionSessionCreateRequestGAAudio',), ()),
+    'RealtimeClientEventSessionUpdate': (_build_RealtimeClientEventSessionUpdate, ('RealtimeSessionCreateRequestGA', 'RealtimeTranscriptionSessionCreateRequestGA'), ()),
+    'RealtimeClientEvent': (_build_RealtimeClientEvent, ('RealtimeClientEventConversationItemCreate', 'RealtimeClientEventConversationItemDelete', 'RealtimeClientEventConversationItemRetrieve', 'RealtimeClientEventConversationItemTruncate', 'RealtimeClientEventInputAudioBufferAppend', 'RealtimeClientEventInputAudioBufferClear', 'RealtimeClientEventOutputAudioBufferClear', 'RealtimeClientEventInputAudioBufferCommit', 'RealtimeClientEventResponseCancel', 'RealtimeClientEventResponseCreate', 'RealtimeClientEventSessionUpdate'), ()),
+    'RealtimeConversationItemMessageSystemParam': (_build_RealtimeConversationItemMessageSystemParam, ('RealtimeConversationItemMessageSystemContentParam',), ()),
+    'RealtimeConversationItemMessageUserContentParam': (_build_RealtimeConversationItemMessageUserContentParam, (), ()),
+    'RealtimeConversationItemMessageUserParam': (_build_RealtimeConversationItemMessageUserParam, ('RealtimeConversationItemMessageUserContentParam',), ()),
+    'RealtimeConversationItemMessageAssistantContentParam': (_build_RealtimeConversationItemMessageAssistantContentParam, (), ()),
+    'RealtimeConversationItemMessageAssistantParam': (_build_RealtimeConversationItemMessageAssistantParam, ('RealtimeConversationItemMessageAssistantContentParam',), ()),
+    'RealtimeConversationItemFunctionCallParam': (_build_RealtimeConversationItemFunctionCallParam, (), ()),
+    'RealtimeConversationItemFunctionCallOutputParam': (_build_RealtimeConversationItemFunctionCallOutputParam, (), ()),
+    'RealtimeMCPApprovalResponseParam': (_build_RealtimeMCPApprovalResponseParam, (), ()),
+    'RealtimeMCPListToolsParam': (_build_RealtimeMCPListToolsParam, ('MCPListToolsToolParam',), ()),
+    'RealtimeMCPProtocolErrorParam': (_build_RealtimeMCPProtocolErrorParam, (), ()),
+    'RealtimeMCPToolExecutionErrorParam': (_build_RealtimeMCPToolExecutionErrorParam, (), ()),
+    'RealtimeMCPHTTPErrorParam': (_build_RealtimeMCPHTTPErrorParam, (), ()),
+    'RealtimeMCPToolCallParam': (_build_RealtimeMCPToolCallParam, ('RealtimeMCPProtocolErrorParam', 'RealtimeMCPToolExecutionErrorParam', 'RealtimeMCPHTTPErrorParam'), ()),
+    'RealtimeMCPApprovalRequestParam': (_build_RealtimeMCPApprovalRequestParam, (), ()),
+    'RealtimeConversationItemParam': (_build_RealtimeConversationItemParam, ('RealtimeConversationItemMessageSystemParam', 'RealtimeConversationItemMessageUserParam', 'RealtimeConversationItemMessageAssistantParam', 'RealtimeConversationItemFunctionCallParam', 'RealtimeConversationItemFunctionCallOutputParam', 'RealtimeMCPApprovalResponseParam', 'RealtimeMCPListToolsParam', 'RealtimeMCPToolCallParam', 'RealtimeMCPApprovalRequestParam'), ()),
+    'RealtimeClientEventConversationItemCreateParam': (_build_RealtimeClientEventConversationItemCreateParam, ('RealtimeConversationItemParam',), ()),
+    'RealtimeClientEventConversationItemDeleteParam': (_build_RealtimeClientEventConversationItemDeleteParam, (), ()),
+    'RealtimeClientEventConversationItemRetrieveParam': (_build_RealtimeClientEventConversationItemRetrieveParam, (), ()),
+    'RealtimeClientEventConversationItemTruncateParam': (_build_RealtimeClientEventConversationItemTruncateParam, (), ()),
+    'RealtimeClientEventInputAudioBufferAppendParam': (_build_RealtimeClientEventInputAudioBufferAppendParam, (), ()),
+    'RealtimeClientEventInputAudioBufferClearParam': (_build_RealtimeClientEventInputAudioBufferClearParam, (), ()),
+    'RealtimeClientEventInputAudioBufferCommitParam': (_build_RealtimeClientEventInputAudioBufferCommitParam, (), ()),
+    'RealtimeClientEventResponseCancelParam': (_build_RealtimeClientEventResponseCancelParam, (), ()),
+    'RealtimeResponseCreateParamsAudioOutputParam': (_build_RealtimeResponseCreateParamsAudioOutputParam, ('RealtimeAudioFormatsParam', 'VoiceIdsOrCustomVoiceParam'), ()),
+    'RealtimeResponseCreateParamsAudioParam': (_build_RealtimeResponseCreateParamsAudioParam, ('RealtimeResponseCreateParamsAudioOutputParam',), ()),
+    'RealtimeResponseCreateParamsParam': (_build_RealtimeResponseCreateParamsParam, ('RealtimeResponseCreateParamsAudioParam', 'RealtimeFunctionToolParam', 'MCPToolParam', 'ToolChoiceOptionsParam', 'ToolChoiceFunctionParam', 'ToolChoiceMCPParam', 'RealtimeReasoningParam', 'MetadataParam', 'PromptParam', 'RealtimeConversationItemParam'), ()),
+    'RealtimeClientEventResponseCreateParam': (_build_RealtimeClientEventResponseCreateParam, ('RealtimeResponseCreateParamsParam',), ()),
+    'RealtimeSessionCreateRequestGAAudioParam2InputNoiseReductionParam': (_build_RealtimeSessionCreateRequestGAAudioParam2InputNoiseReductionParam, ('NoiseReductionTypeParam',), ()),
+    'RealtimeSessionCreateRequestGAAudioParam2InputParam': (_build_RealtimeSessionCreateRequestGAAudioParam2InputParam, ('RealtimeAudioFormatsParam', 'AudioTranscriptionParam', 'RealtimeSessionCreateRequestGAAudioParam2InputNoiseReductionParam', 'RealtimeTurnDetectionParam'), ()),
+    'RealtimeSessionCreateRequestGAAudioParam2OutputParam': (_build_RealtimeSessionCreateRequestGAAudioParam2OutputParam, ('RealtimeAudioFormatsParam', 'VoiceIdsOrCustomVoiceParam'), ()),
+    'RealtimeSessionCreateRequestGAAudioParam2': (_build_RealtimeSessionCreateRequestGAAudioParam2, ('RealtimeSessionCreateRequestGAAudioParam2InputParam', 'RealtimeSessionCreateRequestGAAudioParam2OutputParam'), ()),
+    'RealtimeSessionCreateRequestGATracingTracingConfigurationParam2': (_build_RealtimeSessionCreateRequestGATracingTracingConfigurationParam2, (), ()),
+    'RealtimeSessionCreateRequestGAParam': (_build_RealtimeSessionCreateRequestGAParam, ('RealtimeSessionCreateRequestGAAudioParam2', 'RealtimeSessionCreateRequestGATracingTracingConfigurationParam2', 'RealtimeFunctionToolParam', 'MCPToolParam', 'ToolChoiceOptionsParam', 'ToolChoiceFunctionParam', 'ToolChoiceMCPParam', 'RealtimeReasoningParam', 'RealtimeTruncationParam', 'PromptParam'), ()),
+    'RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReductionParam': (_build_RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReductionParam, ('NoiseReductionTypeParam',), ()),
+    'RealtimeTranscriptionSessionCreateRequestGAAudioInputParam': (_build_RealtimeTranscriptionSessionCreateRequestGAAudioInputParam, ('RealtimeAudioFormatsParam', 'AudioTranscriptionParam', 'RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReductionParam', 'RealtimeTurnDetectionParam'), ()),
+    'RealtimeTranscriptionSessionCreateRequestGAAudioParam': (_build_RealtimeTranscriptionSessionCreateRequestGAAudioParam, ('RealtimeTranscriptionSessionCreateRequestGAAudioInputParam',), ()),
+    'RealtimeTranscriptionSessionCreateRequestGAParam': (_build_RealtimeTranscriptionSessionCreateRequestGAParam, ('RealtimeTranscriptionSessionCreateRequestGAAudioParam',), ()),
+    'RealtimeClientEventSessionUpdateParam': (_build_RealtimeClientEventSessionUpdateParam, ('RealtimeSessionCreateRequestGAParam', 'RealtimeTranscriptionSessionCreateRequestGAParam'), ()),
+    'RealtimeClientEventParam': (_build_RealtimeClientEventParam, ('RealtimeClientEventConversationItemCreateParam', 'RealtimeClientEventConversationItemDeleteParam', 'RealtimeClientEventConversationItemRetrieveParam', 'RealtimeClientEventConversationItemTruncateParam', 'RealtimeClientEventInputAudioBufferAppendParam', 'RealtimeClientEventInputAudioBufferClearParam', 'RealtimeClientEventOutputAudioBufferClearParam', 'RealtimeClientEventInputAudioBufferCommitParam', 'RealtimeClientEventResponseCancelParam', 'RealtimeClientEventResponseCreateParam', 'RealtimeClientEventSessionUpdateParam'), ()),
+    'RealtimeServerEventErrorError': (_build_RealtimeServerEventErrorError, (), ()),
+    'RealtimeError': (_build_RealtimeError, ('RealtimeServerEventErrorError',), ()),
+    'RealtimeServerEventError': (_build_RealtimeServerEventError, ('RealtimeServerEventErrorError',), ()),
+    'RealtimeErrorEvent': (_build_RealtimeErrorEvent, ('RealtimeServerEventError',), ()),
+    'RealtimeMcpApprovalRequest': (_build_RealtimeMcpApprovalRequest, ('RealtimeMCPApprovalRequest',), ()),
+    'RealtimeMcpApprovalRequestParam': (_build_RealtimeMcpApprovalRequestParam, ('RealtimeMCPApprovalRequestParam',), ()),
+    'RealtimeMcpApprovalResponse': (_build_RealtimeMcpApprovalResponse, ('RealtimeMCPApprovalResponse',), ()),
+    'RealtimeMcpApprovalResponseParam': (_build_RealtimeMcpApprovalResponseParam, ('RealtimeMCPApprovalResponseParam',), ()),
+    'RealtimeMcpListTools': (_build_RealtimeMcpListTools, ('RealtimeMCPListTools',), ()),
+    'RealtimeMcpListToolsParam': (_build_RealtimeMcpListToolsParam, ('RealtimeMCPListToolsParam',), ()),
+    'RealtimeMcpProtocolError': (_build_RealtimeMcpProtocolError, ('RealtimeMCPProtocolError',), ()),
+    'RealtimeMcpProtocolErrorParam': (_build_RealtimeMcpProtocolErrorParam, ('RealtimeMCPProtocolErrorParam',), ()),
+    'RealtimeMcpToolCall': (_build_RealtimeMcpToolCall, ('RealtimeMCPToolCall',), ()),
+    'RealtimeMcpToolCallParam': (_build_RealtimeMcpToolCallParam, ('RealtimeMCPToolCallParam',), ()),
+    'RealtimeMcpToolExecutionError': (_build_RealtimeMcpToolExecutionError, ('RealtimeMCPToolExecutionError',), ()),
+    'RealtimeMcpToolExecutionErrorParam': (_build_RealtimeMcpToolExecutionErrorParam, ('RealtimeMCPToolExecutionErrorParam',), ()),
+    'RealtimeMcphttpError': (_build_RealtimeMcphttpError, ('RealtimeMCPHTTPError',), ()),
+    'RealtimeMcphttpErrorParam': (_build_RealtimeMcphttpErrorParam, ('RealtimeMCPHTTPErrorParam',), ()),
+    'RealtimeResponseCreateAudioOutputParam': (_build_RealtimeResponseCreateAudioOutputParam, ('RealtimeResponseCreateParamsAudioParam',), ()),
+    'RealtimeResponseCreateMcpTool': (_build_RealtimeResponseCreateMcpTool, ('BetaMCPTool',), ()),
+    'RealtimeResponseCreateMcpToolParam': (_build_RealtimeResponseCreateMcpToolParam, ('BetaMCPToolParam',), ()),
+    'RealtimeResponseCreateParamsWithReferencesParam': (_build_RealtimeResponseCreateParamsWithReferencesParam, ('RealtimeResponseCreateParamsParam',), ()),
+    'RealtimeServerEventConversationCreatedConversation': (_build_RealtimeServerEventConversationCreatedConversation, (), ()),
+    'RealtimeServerEventConversationCreated': (_build_RealtimeServerEventConversationCreated, ('RealtimeServerEventConversationCreatedConversation',), ()),
+    'RealtimeServerEventConversationItemCreated': (_build_RealtimeServerEventConversationItemCreated, ('RealtimeConversationItem',), ()),
+    'RealtimeServerEventConversationItemDeleted': (_build_RealtimeServerEventConversationItemDeleted, (), ()),
+    'RealtimeServerEventConversationItemInputAudioTranscriptionDelta': (_build_RealtimeServerEventConversationItemInputAudioTranscriptionDelta, ('LogProbProperties',), ()),
+    'RealtimeServerEventConversationItemInputAudioTranscriptionFailedError': (_build_RealtimeServerEventConversationItemInputAudioTranscriptionFailedError, (), ()),
+    'RealtimeServerEventConversationItemInputAudioTranscriptionFailed': (_build_RealtimeServerEventConversationItemInputAudioTranscriptionFailed, ('RealtimeServerEventConversationItemInputAudioTranscriptionFailedError',), ()),
+    'RealtimeServerEventConversationItemRetrieved': (_build_RealtimeServerEventConversationItemRetrieved, ('RealtimeConversationItem',), ()),
+    'RealtimeServerEventConversationItemTruncated': (_build_RealtimeServerEventConversationItemTruncated, (), ()),
+    'RealtimeServerEventInputAudioBufferCleared': (_build_RealtimeServerEventInputAudioBufferCleared, (), ()),
+    'RealtimeServerEventInputAudioBufferCommitted': (_build_RealtimeServerEventInputAudioBufferCommitted, (), ()),
+    'RealtimeServerEventInputAudioBufferSpeechStarted': (_build_RealtimeServerEventInputAudioBufferSpeechStarted, (), ()),
+    'RealtimeServerEventInputAudioBufferSpeechStopped': (_build_RealtimeServerEventInputAudioBufferSpeechStopped, (), ()),
+    'RealtimeServerEventRateLimitsUpdatedRateLimit': (_build_RealtimeServerEventRateLimitsUpdatedRateLimit, (), ()),
+    'RealtimeServerEventRateLimitsUpdated': (_build_RealtimeServerEventRateLimitsUpdated, ('RealtimeServerEventRateLimitsUpdatedRateLimit',), ()),
+    'RealtimeServerEventResponseAudioDelta': (_build_RealtimeServerEventResponseAudioDelta, (), ()),
+    'RealtimeServerEventResponseAudioDone': (_build_RealtimeServerEventResponseAudioDone, (), ()),
+    'RealtimeServerEventResponseAudioTranscriptDelta': (_build_RealtimeServerEventResponseAudioTranscriptDelta, (), ()),
+    'RealtimeServerEventResponseAudioTranscriptDone': (_build_RealtimeServerEventResponseAudioTranscriptDone, (), ()),
+    'RealtimeServerEventResponseContentPartAddedPart': (_build_RealtimeServerEventResponseContentPartAddedPart, (), ()),
+    'RealtimeServerEventResponseContentPartAdded': (_build_RealtimeServerEventResponseContentPartAdded, ('RealtimeServerEventResponseContentPartAddedPart',), ()),
+    'RealtimeServerEventResponseContentPartDonePart': (_build_RealtimeServerEventResponseContentPartDonePart, (), ()),
+    'RealtimeServerEventResponseContentPartDone': (_build_RealtimeServerEventResponseContentPartDone, ('RealtimeServerEventResponseContentPartDonePart',), ()),
+    'RealtimeResponseStatusDetailsError': (_build_RealtimeResponseStatusDetailsError, (), ()),
+    'RealtimeResponseStatusDetails': (_build_RealtimeResponseStatusDetails, ('RealtimeResponseStatusDetailsError',), ()),
+    'RealtimeResponseAudioOutput': (_build_RealtimeResponseAudioOutput, ('RealtimeAudioFormats', 'VoiceIdsShared'), ()),
+    'RealtimeResponseAudio': (_build_RealtimeResponseAudio, ('RealtimeResponseAudioOutput',), ()),
+    'RealtimeResponseUsageInputTokenDetailsCachedTokensDetails': (_build_RealtimeResponseUsageInputTokenDetailsCachedTokensDetails, (), ()),
+    'RealtimeResponseUsageInputTokenDetails': (_build_RealtimeResponseUsageInputTokenDetails, ('RealtimeResponseUsageInputTokenDetailsCachedTokensDetails',), ()),
+    'RealtimeResponseUsageOutputTokenDetails': (_build_RealtimeResponseUsageOutputTokenDetails, (), ()),
+    'RealtimeResponseUsage': (_build_RealtimeResponseUsage, ('RealtimeResponseUsageInputTokenDetails', 'RealtimeResponseUsageOutputTokenDetails'), ()),
+    'RealtimeResponse': (_build_RealtimeResponse, ('RealtimeResponseStatusDetails', 'RealtimeConversationItem', 'Metadata', 'RealtimeResponseAudio', 'RealtimeResponseUsage'), ()),
+    'RealtimeServerEventResponseCreated': (_build_RealtimeServerEventResponseCreated, ('RealtimeResponse',), ()),
+    'RealtimeServerEventResponseDone': (_build_RealtimeServerEventResponseDone, ('RealtimeResponse',), ()),
+    'RealtimeServerEventResponseFunctionCallArgumentsDelta': (_build_RealtimeServerEventResponseFunctionCallArgumentsDelta, (), ()),
+    'RealtimeServerEventResponseFunctionCallArgumentsDone': (_build_RealtimeServerEventResponseFunctionCallArgumentsDone, (), ()),
+    'RealtimeServerEventResponseOutputItemAdded': (_build_RealtimeServerEventResponseOutputItemAdded, ('RealtimeConversationItem',), ()),
+    'RealtimeServerEventResponseOutputItemDone': (_build_RealtimeServerEventResponseOutputItemDone, ('RealtimeConversationItem',), ()),
+    'RealtimeServerEventResponseTextDelta': (_build_RealtimeServerEventResponseTextDelta, (), ()),
+    'RealtimeServerEventResponseTextDone': (_build_RealtimeServerEventResponseTextDone, (), ()),
+    'AudioTranscriptionResponse': (_build_AudioTranscriptionResponse, (), ()),
+    'RealtimeSessionCreateResponseGAAudioInputNoiseReduction': (_build_RealtimeSessionCreateResponseGAAudioInputNoiseReduction, ('NoiseReductionType',), ()),
+    'RealtimeSessionCreateResponseGAAudioInput': (_build_RealtimeSessionCreateResponseGAAudioInput, ('RealtimeAudioFormats', 'AudioTranscriptionResponse', 'RealtimeSessionCreateResponseGAAudioInputNoiseReduction', 'RealtimeTurnDetection'), ()),
+    'RealtimeSessionCreateResponseGAAudioOutput': (_build_RealtimeSessionCreateResponseGAAudioOutput, ('RealtimeAudioFormats', 'VoiceIdsShared'), ()),
+    'RealtimeSessionCreateResponseGAAudio': (_build_RealtimeSessionCreateResponseGAAudio, ('RealtimeSessionCreateResponseGAAudioInput', 'RealtimeSessionCreateResponseGAAudioOutput'), ()),
+    'RealtimeSessionCreateResponseGATracingTracingConfiguration': (_build_RealtimeSessionCreateResponseGATracingTracingConfiguration, (), ()),
+    'RealtimeSessionCreateResponseGA': (_build_RealtimeSessionCreateResponseGA, ('RealtimeSessionCreateResponseGAAudio', 'RealtimeSessionCreateResponseGATracingTracingConfiguration', 'RealtimeFunctionTool', 'MCPTool', 'ToolChoiceOptions', 'ToolChoiceFunction', 'ToolChoiceMCP', 'RealtimeReasoning', 'RealtimeTruncation', 'Prompt'), ()),
+    'RealtimeTranscriptionSessionCreateResponseGAAudioInputNoiseReduction': (_build_RealtimeTranscriptionSessionCreateResponseGAAudioInputNoiseReduction, ('NoiseReductionType',), ()),
+    'RealtimeTranscriptionSessionCreateResponseGAAudioInputTurnDetection': (_build_RealtimeTranscriptionSessionCreateResponseGAAudioInputTurnDetection, (), ()),
+    'RealtimeTranscriptionSessionCreateResponseGAAudioInput': (_build_RealtimeTranscriptionSessionCreateResponseGAAudioInput, ('RealtimeAudioFormats', 'AudioTranscriptionResponse', 'RealtimeTranscriptionSessionCreateResponseGAAudioInputNoiseReduction', 'RealtimeTranscriptionSessionCreateResponseGAAudioInputTurnDetection'), ()),
+    'RealtimeTranscriptionSessionCreateResponseGAAudio': (_build_RealtimeTranscriptionSessionCreateResponseGAAudio, ('RealtimeTranscriptionSessionCreateResponseGAAudioInput',), ()),
+    'RealtimeTranscriptionSessionCreateResponseGA': (_build_RealtimeTranscriptionSessionCreateResponseGA, ('RealtimeTranscriptionSessionCreateResponseGAAudio',), ()),
+    'RealtimeServerEventSessionCreated': (_build_RealtimeServerEventSessionCreated, ('RealtimeSessionCreateResponseGA', 'RealtimeTranscriptionSessionCreateResponseGA'), ()),
+    'RealtimeServerEventSessionUpdated': (_build_RealtimeServerEventSessionUpdated, ('RealtimeSessionCreateResponseGA', 'RealtimeTranscriptionSessionCreateResponseGA'), ()),
+    'RealtimeServerEventOutputAudioBufferStarted': (_build_RealtimeServerEventOutputAudioBufferStarted, (), ()),
+    'RealtimeServerEventOutputAudioBufferStopped': (_build_RealtimeServerEventOutputAudioBufferStopped, (), ()),
+    'RealtimeServerEventOutputAudioBufferCleared': (_build_RealtimeServerEventOutputAudioBufferCleared, (), ()),
+    'RealtimeServerEventResponseMCPCallArgumentsDelta': (_build_RealtimeServerEventResponseMCPCallArgumentsDelta, (), ()),
+    'RealtimeServerEventResponseMCPCallArgumentsDone': (_build_RealtimeServerEventResponseMCPCallArgumentsDone, (), ()),
+    'RealtimeServerEventResponseMCPCallInProgress': (_build_RealtimeServerEventResponseMCPCallInProgress, (), ()),
+    'RealtimeServerEventResponseMCPCallCompleted': (_build_RealtimeServerEventResponseMCPCallCompleted, (), ()),
+    'RealtimeServerEventResponseMCPCallFailed': (_build_RealtimeServerEventResponseMCPCallFailed, (), ()),
+    'RealtimeServerEvent': (_build_RealtimeServerEvent, ('RealtimeServerEventConversationCreated', 'RealtimeServerEventConversationItemCreated', 'RealtimeServerEventConversationItemDeleted', 'RealtimeServerEventConversationItemInputAudioTranscriptionCompleted', 'RealtimeServerEventConversationItemInputAudioTranscriptionDelta', 'RealtimeServerEventConversationItemInputAudioTranscriptionFailed', 'RealtimeServerEventConversationItemRetrieved', 'RealtimeServerEventConversationItemTruncated', 'RealtimeServerEventError', 'RealtimeServerEventInputAudioBufferCleared', 'RealtimeServerEventInputAudioBufferCommitted', 'RealtimeServerEventInputAudioBufferDtmfEventReceived', 'RealtimeServerEventInputAudioBufferSpeechStarted', 'RealtimeServerEventInputAudioBufferSpeechStopped', 'RealtimeServerEventRateLimitsUpdated', 'RealtimeServerEventResponseAudioDelta', 'RealtimeServerEventResponseAudioDone', 'RealtimeServerEventResponseAudioTranscriptDelta', 'RealtimeServerEventResponseAudioTranscriptDone', 'RealtimeServerEventResponseContentPartAdded', 'RealtimeServerEventResponseContentPartDone', 'RealtimeServerEventResponseCreated', 'RealtimeServerEventResponseDone', 'RealtimeServerEventResponseFunctionCallArgumentsDelta', 'RealtimeServerEventResponseFunctionCallArgumentsDone', 'RealtimeServerEventResponseOutputItemAdded', 'RealtimeServerEventResponseOutputItemDone', 'RealtimeServerEventResponseTextDelta', 'RealtimeServerEventResponseTextDone', 'RealtimeServerEventSessionCreated', 'RealtimeServerEventSessionUpdated', 'RealtimeServerEventOutputAudioBufferStarted', 'RealtimeServerEventOutputAudioBufferStopped', 'RealtimeServerEventOutputAudioBufferCleared', 'RealtimeServerEventConversationItemAdded', 'RealtimeServerEventConversationItemDone', 'RealtimeServerEventInputAudioBufferTimeoutTriggered', 'RealtimeServerEventConversationItemInputAudioTranscriptionSegment', 'RealtimeServerEventMCPListToolsInProgress', 'RealtimeServerEventMCPListToolsCompleted', 'RealtimeServerEventMCPListToolsFailed', 'RealtimeServerEventResponseMCPCallArgumentsDelta', 'RealtimeServerEventResponseMCPCallArgumentsDone', 'RealtimeServerEventResponseMCPCallInProgress', 'RealtimeServerEventResponseMCPCallCompleted', 'RealtimeServerEventResponseMCPCallFailed'), ()),
+    'RealtimeTranscriptionSessionAudioInputParam': (_build_RealtimeTranscriptionSessionAudioInputParam, ('RealtimeCallCreateRequestSessionAudioInputParam',), ()),
+    'RealtimeTranscriptionSessionAudioParam': (_build_RealtimeTranscriptionSessionAudioParam, ('RealtimeTranscriptionSessionCreateRequestGAAudioParam',), ()),
+    'RealtimeTranslationSessionUpdateRequestAudioInputTranscription': (_build_RealtimeTranslationSessionUpdateRequestAudioInputTranscription, (), ()),
+    'RealtimeTranslationSessionUpdateRequestAudioInputNoiseReduction': (_build_RealtimeTranslationSessionUpdateRequestAudioInputNoiseReduction, ('NoiseReductionType',), ()),
+    'RealtimeTranslationSessionUpdateRequestAudioInput': (_build_RealtimeTranslationSessionUpdateRequestAudioInput, ('RealtimeTranslationSessionUpdateRequestAudioInputTranscription', 'RealtimeTranslationSessionUpdateRequestAudioInputNoiseReduction'), ()),
+    'RealtimeTranslationSessionUpdateRequestAudioOutput': (_build_RealtimeTranslationSessionUpdateRequestAudioOutput, (), ()),
+    'RealtimeTranslationSessionUpdateRequestAudio': (_build_RealtimeTranslationSessionUpdateRequestAudio, ('RealtimeTranslationSessionUpdateRequestAudioInput', 'RealtimeTranslationSessionUpdateRequestAudioOutput'), ()),
+    'RealtimeTranslationSessionUpdateRequest': (_build_RealtimeTranslationSessionUpdateRequest, ('RealtimeTranslationSessionUpdateRequestAudio',), ()),
+    'RealtimeTranslationClientEventSessionUpdate': (_build_RealtimeTranslationClientEventSessionUpdate, ('RealtimeTranslationSessionUpdateRequest',), ()),
+    'RealtimeTranslationClientEventInputAudioBufferAppend': (_build_RealtimeTranslationClientEventInputAudioBufferAppend, (), ()),
+    'RealtimeTranslationClientEventSessionClose': (_build_RealtimeTranslationClientEventSessionClose, (), ()),
+    'RealtimeTranslationClientEvent': (_build_RealtimeTranslationClientEvent, ('RealtimeTranslationClientEventSessionUpdate', 'RealtimeTranslationClientEventInputAudioBufferAppend', 'RealtimeTranslationClientEventSessionClose'), ()),
+    'RealtimeTranslationInputAudioBufferAppendEvent': (_build_RealtimeTranslationInputAudioBufferAppendEvent, ('RealtimeTranslationClientEventInputAudioBufferAppend',), ()),
+    'RealtimeTranslationInputAudioBufferAppendEventParam': (_build_RealtimeTranslationInputAudioBufferAppendEventParam, ('RealtimeTranslationClientEventInputAudioBufferAppendParam',), ()),
+    'RealtimeTranslationServerEventSessionInputTranscriptDelta': (_build_RealtimeTranslationServerEventSessionInputTranscriptDelta, (), ()),
+    'RealtimeTranslationInputTranscriptDeltaEvent': (_build_RealtimeTranslationInputTranscriptDeltaEvent, ('RealtimeTranslationServerEventSessionInputTranscriptDelta',), ()),
+    'RealtimeTranslationServerEventSessionOutputAudioDelta': (_build_RealtimeTranslationServerEventSessionOutputAudioDelta, (), ()),
+    'RealtimeTranslationOutputAudioDeltaEvent': (_build_RealtimeTranslationOutputAudioDeltaEvent, ('RealtimeTranslationServerEventSessionOutputAudioDelta',), ()),
+    'RealtimeTranslationServerEventSessionOutputTranscriptDelta': (_build_RealtimeTranslationServerEventSessionOutputTranscriptDelta, (), ()),
+    'RealtimeTranslationOutputTranscriptDeltaEvent': (_build_RealtimeTranslationOutputTranscriptDeltaEvent, ('RealtimeTranslationServerEventSessionOutputTranscriptDelta',), ()),
+    'RealtimeTranslationSessionAudioInputTranscription': (_build_RealtimeTranslationSessionAudioInputTranscription, (), ()),
+    'RealtimeTranslationSessionAudioInputNoiseReduction': (_build_RealtimeTranslationSessionAudioInputNoiseReduction, ('NoiseReductionType',), ()),
+    'RealtimeTranslationSessionAudioInput': (_build_RealtimeTranslationSessionAudioInput, ('RealtimeTranslationSessionAudioInputTranscription', 'RealtimeTranslationSessionAudioInputNoiseReduction'), ()),
+    'RealtimeTranslationSessionAudioOutput': (_build_RealtimeTranslationSessionAudioOutput, (), ()),
+    'RealtimeTranslationSessionAudio': (_build_RealtimeTranslationSessionAudio, ('RealtimeTranslationSessionAudioInput', 'RealtimeTranslationSessionAudioOutput'), ()),
+    'RealtimeTranslationSession': (_build_RealtimeTranslationSession, ('RealtimeTranslationSessionAudio',), ()),
+    'RealtimeTranslationServerEventSessionCreated': (_build_RealtimeTranslationServerEventSessionCreated, ('RealtimeTranslationSession',), ()),
+    'RealtimeTranslationServerEventSessionUpdated': (_build_RealtimeTranslationServerEventSessionUpdated, ('RealtimeTranslationSession',), ()),
+    'RealtimeTranslationServerEventSessionClosed': (_build_RealtimeTranslationServerEventSessionClosed, (), ()),
+    'RealtimeTranslationServerEvent': (_build_RealtimeTranslationServerEvent, ('RealtimeServerEventError', 'RealtimeTranslationServerEventSessionCreated', 'RealtimeTranslationServerEventSessionUpdated', 'RealtimeTranslationServerEventSessionClosed', 'RealtimeTranslationServerEventSessionInputTranscriptDelta', 'RealtimeTranslationServerEventSessionOutputTranscriptDelta', 'RealtimeTranslationServerEventSessionOutputAudioDelta'), ()),
+    'RealtimeTranslationSessionCloseEvent': (_build_RealtimeTranslationSessionCloseEvent, ('RealtimeTranslationClientEventSessionClose',), ()),
+    'RealtimeTranslationSessionCloseEventParam': (_build_RealtimeTranslationSessionCloseEventParam, ('RealtimeTranslationClientEventSessionCloseParam',), ()),
+    'RealtimeTranslationSessionClosedEvent': (_build_RealtimeTranslationSessionClosedEvent, ('RealtimeTranslationServerEventSessionClosed',), ()),
+    'RealtimeTranslationSessionCreatedEvent': (_build_RealtimeTranslationSessionCreatedEvent, ('RealtimeTranslationServerEventSessionCreated',), ()),
+    'RealtimeTranslationSessionUpdateEvent': (_build_RealtimeTranslationSessionUpdateEvent, ('RealtimeTranslationClientEventSessionUpdate',), ()),
+    'RealtimeTranslationSessionUpdateEventParam': (_build_RealtimeTranslationSessionUpdateEventParam, ('RealtimeTranslationClientEventSessionUpdateParam',), ()),
+    'RealtimeTranslationSessionUpdatedEvent': (_build_RealtimeTranslationSessionUpdatedEvent, ('RealtimeTranslationServerEventSessionUpdated',), ()),
+    'RealtimeTruncationRetentionRatioParam': (_build_RealtimeTruncationRetentionRatioParam, ('RealtimeTruncationParamRetentionRatioParam',), ()),
+    'ResponseCreateEventWithReferencesParam': (_build_ResponseCreateEventWithReferencesParam, ('RealtimeClientEventResponseCreateParam',), ()),
+    'ResponseItemReference': (_build_ResponseItemReference, ('ItemReferenceParam2',), ()),
+    'ResponseItemReferenceParam': (_build_ResponseItemReferenceParam, ('ItemReferenceParam',), ()),
+    'ResponseMcpCallArgumentsDelta': (_build_ResponseMcpCallArgumentsDelta, ('RealtimeServerEventResponseMCPCallArgumentsDelta',), ()),
+    'ResponseMcpCallArgumentsDone': (_build_ResponseMcpCallArgumentsDone, ('RealtimeServerEventResponseMCPCallArgumentsDone',), ()),
+    'ResponseMcpCallCompleted': (_build_ResponseMcpCallCompleted, ('RealtimeServerEventResponseMCPCallCompleted',), ()),
+    'ResponseMcpCallFailed': (_build_ResponseMcpCallFailed, ('RealtimeServerEventResponseMCPCallFailed',), ()),
+    'ResponseMcpCallInProgress': (_build_ResponseMcpCallInProgress, ('RealtimeServerEventResponseMCPCallInProgress',), ()),
+    'SessionCloseEvent': (_build_SessionCloseEvent, ('RealtimeTranslationClientEventSessionClose',), ()),
+    'SessionCloseEventParam': (_build_SessionCloseEventParam, ('RealtimeTranslationClientEventSessionCloseParam',), ()),
+    'RealtimeCreateClientSecretResponse': (_build_RealtimeCreateClientSecretResponse, ('RealtimeSessionCreateResponseGA', 'RealtimeTranscriptionSessionCreateResponseGA'), ()),
+    'ClientSecretCreateResponse': (_build_ClientSecretCreateResponse, ('RealtimeCreateClientSecretResponse',), ()),
+    'RealtimeTranscriptionSessionCreateRequestTurnDetection': (_build_RealtimeTranscriptionSessionCreateRequestTurnDetection, (), ()),
+    'RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction': (_build_RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction, ('NoiseReductionType',), ()),
+    'RealtimeTranscriptionSessionCreateRequest': (_build_RealtimeTranscriptionSessionCreateRequest, ('RealtimeTranscriptionSessionCreateRequestTurnDetection', 'RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction', 'AudioTranscription'), ()),
+    'RealtimeClientEventTranscriptionSessionUpdate': (_build_RealtimeClientEventTranscriptionSessionUpdate, ('RealtimeTranscriptionSessionCreateRequest',), ()),
+    'RealtimeTranscriptionSessionCreateRequestTurnDetectionParam2': (_build_RealtimeTranscriptionSessionCreateRequestTurnDetectionParam2, (), ()),
+    'RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam2': (_build_RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam2, ('NoiseReductionTypeParam',), ()),
+    'RealtimeTranscriptionSessionCreateRequestParam': (_build_RealtimeTranscriptionSessionCreateRequestParam, ('RealtimeTranscriptionSessionCreateRequestTurnDetectionParam2', 'RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam2', 'AudioTranscriptionParam'), ()),
+    'RealtimeClientEventTranscriptionSessionUpdateParam': (_build_RealtimeClientEventTranscriptionSessionUpdateParam, ('RealtimeTranscriptionSessionCreateRequestParam',), ()),
+    'RealtimeConversationItemWithReferenceContent': (_build_RealtimeConversationItemWithReferenceContent, (), ()),
+    'RealtimeConversationItemWithReference': (_build_RealtimeConversationItemWithReference, ('RealtimeConversationItemWithReferenceContent',), ()),
+    'RealtimeCreateClientSecretRequestExpiresAfterParam': (_build_RealtimeCreateClientSecretRequestExpiresAfterParam, (), ()),
+    'RealtimeTranscriptionSessionCreateResponseClientSecret': (_build_RealtimeTranscriptionSessionCreateResponseClientSecret, (), ()),
+    'RealtimeTranscriptionSessionCreateResponseTurnDetection': (_build_RealtimeTranscriptionSessionCreateResponseTurnDetection, (), ()),
+    'RealtimeTranscriptionSessionCreateResponse': (_build_RealtimeTranscriptionSessionCreateResponse, ('RealtimeTranscriptionSessionCreateResponseClientSecret', 'AudioTranscriptionResponse', 'RealtimeTranscriptionSessionCreateResponseTurnDetection'), ()),
+    'RealtimeServerEventTranscriptionSessionUpdated': (_build_RealtimeServerEventTranscriptionSessionUpdated, ('RealtimeTranscriptionSessionCreateResponse',), ()),
+    'RealtimeSessionInputAudioTranscription': (_build_RealtimeSessionInputAudioTranscription, (), ()),
+    'RealtimeSessionInputAudioNoiseReduction': (_build_RealtimeSessionInputAudioNoiseReduction, ('NoiseReductionType',), ()),
+    'RealtimeSessionTracingTracingConfiguration': (_build_RealtimeSessionTracingTracingConfiguration, (), ()),
+    'RealtimeSession': (_build_RealtimeSession, ('VoiceIdsShared', 'RealtimeSessionInputAudioTranscription', 'RealtimeTurnDetection', 'RealtimeSessionInputAudioNoiseReduction', 'RealtimeSessionTracingTracingConfiguration', 'RealtimeFunctionTool', 'Prompt'), ()),
+    'RealtimeSessionCreateRequestGAAudioInputNoiseReductionParam': (_build_RealtimeSessionCreateRequestGAAudioInputNoiseReductionParam, ('NoiseReductionTypeParam',), ()),
+    'RealtimeSessionCreateRequestGAAudioInputParam': (_build_RealtimeSessionCreateRequestGAAudioInputParam, ('RealtimeAudioFormatsParam', 'AudioTranscriptionParam', 'RealtimeSessionCreateRequestGAAudioInputNoiseReductionParam', 'RealtimeTurnDetectionParam'), ()),
+    'RealtimeSessionCreateRequestGAAudioOutputParam': (_build_RealtimeSessionCreateRequestGAAudioOutputParam, ('RealtimeAudioFormatsParam', 'VoiceIdsOrCustomVoiceParam'), ()),
+    'RealtimeSessionCreateRequestGAAudioParam': (_build_RealtimeSessionCreateRequestGAAudioParam, ('RealtimeSessionCreateRequestGAAudioInputParam', 'RealtimeSessionCreateRequestGAAudioOutputParam'), ()),
+    'RealtimeSessionCreateRequestGATracingTracingConfigurationParam': (_build_RealtimeSessionCreateRequestGATracingTracingConfigurationParam, (), ()),
+    'RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam': (_build_RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam, ('NoiseReductionTypeParam',), ()),
+    'RealtimeTranscriptionSessionCreateRequestTurnDetectionParam': (_build_RealtimeTranscriptionSessionCreateRequestTurnDetectionParam, (), ()),
+    'RealtimeTranslationClientSecretCreateRequestExpiresAfterParam': (_build_RealtimeTranslationClientSecretCreateRequestExpiresAfterParam, (), ()),
+    'RealtimeTranslationClientSecretCreateResponse': (_build_RealtimeTranslationClientSecretCreateResponse, ('RealtimeTranslationSession',), ()),
+    'RealtimeTranslationSessionCreateRequestAudioInputNoiseReductionParam': (_build_RealtimeTranslationSessionCreateRequestAudioInputNoiseReductionParam, ('NoiseReductionTypeParam',), ()),
+    'RealtimeTranslationSessionCreateRequestAudioInputTranscriptionParam': (_build_RealtimeTranslationSessionCreateRequestAudioInputTranscriptionParam, (), ()),
+    'RealtimeTranslationSessionCreateRequestAudioInputParam': (_build_RealtimeTranslationSessionCreateRequestAudioInputParam, ('RealtimeTranslationSessionCreateRequestAudioInputTranscriptionParam', 'RealtimeTranslationSessionCreateRequestAudioInputNoiseReductionParam'), ()),
+    'RealtimeTranslationSessionCreateRequestAudioOutputParam': (_build_RealtimeTranslationSessionCreateRequestAudioOutputParam, (), ()),
+    'RealtimeTranslationSessionCreateRequestAudioParam': (_build_RealtimeTranslationSessionCreateRequestAudioParam, ('RealtimeTranslationSessionCreateRequestAudioInputParam', 'RealtimeTranslationSessionCreateRequestAudioOutputParam'), ()),
+    'RealtimeTranslationSessionCreateRequestParam': (_build_RealtimeTranslationSessionCreateRequestParam, ('RealtimeTranslationSessionCreateRequestAudioParam',), ()),
+    'TranscriptionSession': (_build_TranscriptionSession, ('RealtimeTranscriptionSessionCreateResponse',), ()),
+}
+_IMPORTS = {
+    'TranscriptTextUsageDuration': 'audio',
+    'TranscriptTextUsageTokens': 'audio',
+    'TranscriptionLanguage': 'audio',
+    'BetaMCPTool': 'beta.responses',
+    'BetaMCPToolParam': 'beta.responses',
+    'ItemReferenceParam': 'responses',
+    'ItemReferenceParam2': 'responses',
+    'Prompt': 'responses',
+    'PromptParam': 'responses',
+    'ToolChoiceFunction': 'responses',
+    'ToolChoiceFunctionParam': 'responses',
+    'ToolChoiceMCP': 'responses',
+    'ToolChoiceMCPParam': 'responses',
+    'ToolChoiceOptions': 'responses',
+    'ToolChoiceOptionsParam': 'responses',
+    'MCPListToolsTool': 'shared',
+    'MCPListToolsToolParam': 'shared',
+    'MCPTool': 'shared',
+    'MCPToolParam': 'shared',
+    'Metadata': 'shared',
+    'MetadataParam': 'shared',
+    'VoiceIdsOrCustomVoice': 'shared',
+    'VoiceIdsOrCustomVoiceParam': 'shared',
+    'VoiceIdsShared': 'shared',
+}
+__all__ = ['AudioTranscription', 'AudioTranscriptionParam', 'AudioTranscriptionResponse', 'BetaMCPTool', 'BetaMCPToolParam', 'CallAcceptParams', 'ClientSecretCreateResponse', 'ConnectClientEventParam', 'ConversationItemAdded', 'ConversationItemDone', 'ConversationItemInputAudioTranscriptionCompletedEvent', 'ConversationItemInputAudioTranscriptionSegment', 'DecisionInputTextParam', 'InputAudioBufferDtmfEventReceivedEvent', 'InputAudioBufferTimeoutTriggered', 'ItemReferenceParam', 'ItemReferenceParam2', 'LogProbProperties', 'MCPListToolsTool', 'MCPListToolsToolParam', 'MCPTool', 'MCPToolParam', 'McpListToolsCompleted', 'McpListToolsFailed', 'McpListToolsInProgress', 'Metadata', 'MetadataParam', 'NoiseReductionType', 'NoiseReductionTypeParam', 'OutputAudioBufferClearEvent', 'OutputAudioBufferClearEventParam', 'Prompt', 'PromptParam', 'RealtimeAudioFormats', 'RealtimeAudioFormatsAudioPcm', 'RealtimeAudioFormatsAudioPcma', 'RealtimeAudioFormatsAudioPcmu', 'RealtimeAudioFormatsParam', 'RealtimeAudioFormatsParamAudioPcmParam', 'RealtimeAudioFormatsParamAudioPcmaParam', 'RealtimeAudioFormatsParamAudioPcmuParam', 'RealtimeCallCreateRequestSessionAudioInputNoiseReductionParam', 'RealtimeCallCreateRequestSessionAudioInputParam', 'RealtimeCallCreateRequestSessionAudioOutputParam', 'RealtimeCallCreateRequestSessionAudioParam', 'RealtimeCallCreateRequestSessionParam', 'RealtimeCallCreateRequestSessionTracingTracingConfigurationParam', 'RealtimeClientEvent', 'RealtimeClientEventConversationItemCreate', 'RealtimeClientEventConversationItemCreateParam', 'RealtimeClientEventConversationItemDelete', 'RealtimeClientEventConversationItemDeleteParam', 'RealtimeClientEventConversationItemRetrieve', 'RealtimeClientEventConversationItemRetrieveParam', 'RealtimeClientEventConversationItemTruncate', 'RealtimeClientEventConversationItemTruncateParam', 'RealtimeClientEventInputAudioBufferAppend', 'RealtimeClientEventInputAudioBufferAppendParam', 'RealtimeClientEventInputAudioBufferClear', 'RealtimeClientEventInputAudioBufferClearParam', 'RealtimeClientEventInputAudioBufferCommit', 'RealtimeClientEventInputAudioBufferCommitParam', 'RealtimeClientEventOutputAudioBufferClear', 'RealtimeClientEventOutputAudioBufferClearParam', 'RealtimeClientEventParam', 'RealtimeClientEventResponseCancel', 'RealtimeClientEventResponseCancelParam', 'RealtimeClientEventResponseCreate', 'RealtimeClientEventResponseCreateParam', 'RealtimeClientEventSessionUpdate', 'RealtimeClientEventSessionUpdateParam', 'RealtimeClientEventTranscriptionSessionUpdate', 'RealtimeClientEventTranscriptionSessionUpdateParam', 'RealtimeConversationItem', 'RealtimeConversationItemFunctionCall', 'RealtimeConversationItemFunctionCallOutput', 'RealtimeConversationItemFunctionCallOutputParam', 'RealtimeConversationItemFunctionCallParam', 'RealtimeConversationItemMessageAssistant', 'RealtimeConversationItemMessageAssistantContent', 'RealtimeConversationItemMessageAssistantContentParam', 'RealtimeConversationItemMessageAssistantParam', 'RealtimeConversationItemMessageSystem', 'RealtimeConversationItemMessageSystemContent', 'RealtimeConversationItemMessageSystemContentParam', 'RealtimeConversationItemMessageSystemParam', 'RealtimeConversationItemMessageUser', 'RealtimeConversationItemMessageUserContent', 'RealtimeConversationItemMessageUserContentParam', 'RealtimeConversationItemMessageUserParam', 'RealtimeConversationItemParam', 'RealtimeConversationItemWithReference', 'RealtimeConversationItemWithReferenceContent', 'RealtimeCreateClientSecretRequestExpiresAfterParam', 'RealtimeCreateClientSecretResponse', 'RealtimeError', 'RealtimeErrorEvent', 'RealtimeFunctionTool', 'RealtimeFunctionToolParam', 'RealtimeMCPApprovalRequest', 'RealtimeMCPApprovalRequestParam', 'RealtimeMCPApprovalResponse', 'RealtimeMCPApprovalResponseParam', 'RealtimeMCPHTTPError', 'RealtimeMCPHTTPErrorParam', 'RealtimeMCPListTools', 'RealtimeMCPListToolsParam', 'RealtimeMCPProtocolError', 'RealtimeMCPProtocolErrorParam', 'RealtimeMCPToolCall', 'RealtimeMCPToolCallParam', 'RealtimeMCPToolExecutionError', 'RealtimeMCPToolExecutionErrorParam', 'RealtimeMcpApprovalRequest', 'RealtimeMcpApprovalRequestParam', 'RealtimeMcpApprovalResponse', 'RealtimeMcpApprovalResponseParam', 'RealtimeMcpListTools', 'RealtimeMcpListToolsParam', 'RealtimeMcpProtocolError', 'RealtimeMcpProtocolErrorParam', 'RealtimeMcpToolCall', 'RealtimeMcpToolCallParam', 'RealtimeMcpToolExecutionError', 'RealtimeMcpToolExecutionErrorParam', 'RealtimeMcphttpError', 'RealtimeMcphttpErrorParam', 'RealtimeReasoning', 'RealtimeReasoningEffort', 'RealtimeReasoningEffortParam', 'RealtimeReasoningParam', 'RealtimeResponse', 'RealtimeResponseAudio', 'RealtimeResponseAudioOutput', 'RealtimeResponseCreateAudioOutputParam', 'RealtimeResponseCreateMcpTool', 'RealtimeResponseCreateMcpToolParam', 'RealtimeResponseCreateParams', 'RealtimeResponseCreateParamsAudio', 'RealtimeResponseCreateParamsAudioOutput', 'RealtimeResponseCreateParamsAudioOutputParam', 'RealtimeResponseCreateParamsAudioParam', 'RealtimeResponseCreateParamsParam', 'RealtimeResponseCreateParamsWithReferencesParam', 'RealtimeResponseStatusDetails', 'RealtimeResponseStatusDetailsError', 'RealtimeResponseUsage', 'RealtimeResponseUsageInputTokenDetails', 'RealtimeResponseUsageInputTokenDetailsCachedTokensDetails', 'RealtimeResponseUsageOutputTokenDetails', 'RealtimeServerEvent', 'RealtimeServerEventConversationCreated', 'RealtimeServerEventConversationCreatedConversation', 'RealtimeServerEventConversationItemAdded', 'RealtimeServerEventConversationItemCreated', 'RealtimeServerEventConversationItemDeleted', 'RealtimeServerEventConversationItemDone', 'RealtimeServerEventConversationItemInputAudioTranscriptionCompleted', 'RealtimeServerEventConversationItemInputAudioTranscriptionDelta', 'RealtimeServerEventConversationItemInputAudioTranscriptionFailed', 'RealtimeServerEventConversationItemInputAudioTranscriptionFailedError', 'RealtimeServerEventConversationItemInputAudioTranscriptionSegment', 'RealtimeServerEventConversationItemRetrieved', 'RealtimeServerEventConversationItemTruncated', 'RealtimeServerEventError', 'RealtimeServerEventErrorError', 'RealtimeServerEventInputAudioBufferCleared', 'RealtimeServerEventInputAudioBufferCommitted', 'RealtimeServerEventInputAudioBufferDtmfEventReceived', 'RealtimeServerEventInputAudioBufferSpeechStarted', 'RealtimeServerEventInputAudioBufferSpeechStopped', 'RealtimeServerEventInputAudioBufferTimeoutTriggered', 'RealtimeServerEventMCPListToolsCompleted', 'RealtimeServerEventMCPListToolsFailed', 'RealtimeServerEventMCPListToolsInProgress', 'RealtimeServerEventOutputAudioBufferCleared', 'RealtimeServerEventOutputAudioBufferStarted', 'RealtimeServerEventOutputAudioBufferStopped', 'RealtimeServerEventRateLimitsUpdated', 'RealtimeServerEventRateLimitsUpdatedRateLimit', 'RealtimeServerEventResponseAudioDelta', 'RealtimeServerEventResponseAudioDone', 'RealtimeServerEventResponseAudioTranscriptDelta', 'RealtimeServerEventResponseAudioTranscriptDone', 'RealtimeServerEventResponseContentPartAdded', 'RealtimeServerEventResponseContentPartAddedPart', 'RealtimeServerEventResponseContentPartDone', 'RealtimeServerEventResponseContentPartDonePart', 'RealtimeServerEventResponseCreated', 'RealtimeServerEventResponseDone', 'RealtimeServerEventResponseFunctionCallArgumentsDelta', 'RealtimeServerEventResponseFunctionCallArgumentsDone', 'RealtimeServerEventResponseMCPCallArgumentsDelta', 'RealtimeServerEventResponseMCPCallArgumentsDone', 'RealtimeServerEventResponseMCPCallCompleted', 'RealtimeServerEventResponseMCPCallFailed', 'RealtimeServerEventResponseMCPCallInProgress', 'RealtimeServerEventResponseOutputItemAdded', 'RealtimeServerEventResponseOutputItemDone', 'RealtimeServerEventResponseTextDelta', 'RealtimeServerEventResponseTextDone', 'RealtimeServerEventSessionCreated', 'RealtimeServerEventSessionUpdated', 'RealtimeServerEventTranscriptionSessionUpdated', 'RealtimeSession', 'RealtimeSessionCreateRequestGA', 'RealtimeSessionCreateRequestGAAudio', 'RealtimeSessionCreateRequestGAAudioInput', 'RealtimeSessionCreateRequestGAAudioInputNoiseReduction', 'RealtimeSessionCreateRequestGAAudioInputNoiseReductionParam', 'RealtimeSessionCreateRequestGAAudioInputParam', 'RealtimeSessionCreateRequestGAAudioOutput', 'RealtimeSessionCreateRequestGAAudioOutputParam', 'RealtimeSessionCreateRequestGAAudioParam', 'RealtimeSessionCreateRequestGAAudioParam2', 'RealtimeSessionCreateRequestGAAudioParam2InputNoiseReductionParam', 'RealtimeSessionCreateRequestGAAudioParam2InputParam', 'RealtimeSessionCreateRequestGAAudioParam2OutputParam', 'RealtimeSessionCreateRequestGAParam', 'RealtimeSessionCreateRequestGATracingTracingConfiguration', 'RealtimeSessionCreateRequestGATracingTracingConfigurationParam', 'RealtimeSessionCreateRequestGATracingTracingConfigurationParam2', 'RealtimeSessionCreateResponseGA', 'RealtimeSessionCreateResponseGAAudio', 'RealtimeSessionCreateResponseGAAudioInput', 'RealtimeSessionCreateResponseGAAudioInputNoiseReduction', 'RealtimeSessionCreateResponseGAAudioOutput', 'RealtimeSessionCreateResponseGATracingTracingConfiguration', 'RealtimeSessionInputAudioNoiseReduction', 'RealtimeSessionInputAudioTranscription', 'RealtimeSessionTracingTracingConfiguration', 'RealtimeTranscriptionSessionAudioInputParam', 'RealtimeTranscriptionSessionAudioParam', 'RealtimeTranscriptionSessionCreateRequest', 'RealtimeTranscriptionSessionCreateRequestGA', 'RealtimeTranscriptionSessionCreateRequestGAAudio', 'RealtimeTranscriptionSessionCreateRequestGAAudioInput', 'RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReduction', 'RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReductionParam', 'RealtimeTranscriptionSessionCreateRequestGAAudioInputParam', 'RealtimeTranscriptionSessionCreateRequestGAAudioParam', 'RealtimeTranscriptionSessionCreateRequestGAParam', 'RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction', 'RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam', 'RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReductionParam2', 'RealtimeTranscriptionSessionCreateRequestParam', 'RealtimeTranscriptionSessionCreateRequestTurnDetection', 'RealtimeTranscriptionSessionCreateRequestTurnDetectionParam', 'RealtimeTranscriptionSessionCreateRequestTurnDetectionParam2', 'RealtimeTranscriptionSessionCreateResponse', 'RealtimeTranscriptionSessionCreateResponseClientSecret', 'RealtimeTranscriptionSessionCreateResponseGA', 'RealtimeTranscriptionSessionCreateResponseGAAudio', 'RealtimeTranscriptionSessionCreateResponseGAAudioInput', 'RealtimeTranscriptionSessionCreateResponseGAAudioInputNoiseReduction', 'RealtimeTranscriptionSessionCreateResponseGAAudioInputTurnDetection', 'RealtimeTranscriptionSessionCreateResponseTurnDetection', 'RealtimeTranslationClientEvent', 'RealtimeTranslationClientEventInputAudioBufferAppend', 'RealtimeTranslationClientEventInputAudioBufferAppendParam', 'RealtimeTranslationClientEventParam', 'RealtimeTranslationClientEventSessionClose', 'RealtimeTranslationClientEventSessionCloseParam', 'RealtimeTranslationClientEventSessionUpdate', 'RealtimeTranslationClientEventSessionUpdateParam', 'RealtimeTranslationClientSecretCreateRequestExpiresAfterParam', 'RealtimeTranslationClientSecretCreateResponse', 'RealtimeTranslationInputAudioBufferAppendEvent', 'RealtimeTranslationInputAudioBufferAppendEventParam', 'RealtimeTranslationInputTranscriptDeltaEvent', 'RealtimeTranslationOutputAudioDeltaEvent', 'RealtimeTranslationOutputTranscriptDeltaEvent', 'RealtimeTranslationServerEvent', 'RealtimeTranslationServerEventSessionClosed', 'RealtimeTranslationServerEventSessionCreated', 'RealtimeTranslationServerEventSessionInputTranscriptDelta', 'RealtimeTranslationServerEventSessionOutputAudioDelta', 'RealtimeTranslationServerEventSessionOutputTranscriptDelta', 'RealtimeTranslationServerEventSessionUpdated', 'RealtimeTranslationSession', 'RealtimeTranslationSessionAudio', 'RealtimeTranslationSessionAudioInput', 'RealtimeTranslationSessionAudioInputNoiseReduction', 'RealtimeTranslationSessionAudioInputTranscription', 'RealtimeTranslationSessionAudioOutput', 'RealtimeTranslationSessionCloseEvent', 'RealtimeTranslationSessionCloseEventParam', 'RealtimeTranslationSessionClosedEvent', 'RealtimeTranslationSessionCreateRequestAudioInputNoiseReductionParam', 'RealtimeTranslationSessionCreateRequestAudioInputParam', 'RealtimeTranslationSessionCreateRequestAudioInputTranscriptionParam', 'RealtimeTranslationSessionCreateRequestAudioOutputParam', 'RealtimeTranslationSessionCreateRequestAudioParam', 'RealtimeTranslationSessionCreateRequestParam', 'RealtimeTranslationSessionCreatedEvent', 'RealtimeTranslationSessionUpdateEvent', 'RealtimeTranslationSessionUpdateEventParam', 'RealtimeTranslationSessionUpdateRequest', 'RealtimeTranslationSessionUpdateRequestAudio', 'RealtimeTranslationSessionUpdateRequestAudioInput', 'RealtimeTranslationSessionUpdateRequestAudioInputNoiseReduction', 'RealtimeTranslationSessionUpdateRequestAudioInputNoiseReductionParam', 'RealtimeTranslationSessionUpdateRequestAudioInputParam', 'RealtimeTranslationSessionUpdateRequestAudioInputTranscription', 'RealtimeTranslationSessionUpdateRequestAudioInputTranscriptionParam', 'RealtimeTranslationSessionUpdateRequestAudioOutput', 'RealtimeTranslationSessionUpdateRequestAudioOutputParam', 'RealtimeTranslationSessionUpdateRequestAudioParam', 'RealtimeTranslationSessionUpdateRequestParam', 'RealtimeTranslationSessionUpdatedEvent', 'RealtimeTruncation', 'RealtimeTruncationParam', 'RealtimeTruncationParamRetentionRatioParam', 'RealtimeTruncationParamRetentionRatioTokenLimitsParam', 'RealtimeTruncationRetentionRatio', 'RealtimeTruncationRetentionRatioParam', 'RealtimeTruncationRetentionRatioTokenLimits', 'RealtimeTurnDetection', 'RealtimeTurnDetectionParam', 'RealtimeTurnDetectionParamSemanticVadParam', 'RealtimeTurnDetectionParamServerVadParam', 'RealtimeTurnDetectionSemanticVad', 'RealtimeTurnDetectionServerVad', 'ResponseCreateEventWithReferencesParam', 'ResponseItemReference', 'ResponseItemReferenceParam', 'ResponseMcpCallArgumentsDelta', 'ResponseMcpCallArgumentsDone', 'ResponseMcpCallCompleted', 'ResponseMcpCallFailed', 'ResponseMcpCallInProgress', 'SessionCloseEvent', 'SessionCloseEventParam', 'ToolChoiceFunction', 'ToolChoiceFunctionParam', 'ToolChoiceMCP', 'ToolChoiceMCPParam', 'ToolChoiceOptions', 'ToolChoiceOptionsParam', 'TranscriptTextUsageDuration', 'TranscriptTextUsageTokens', 'TranscriptionLanguage', 'TranscriptionSession', 'VoiceIdsOrCustomVoice', 'VoiceIdsOrCustomVoiceParam', 'VoiceIdsShared']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=True)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules
 __path__: list[str] = []
-
-
-# the official SDK's names of this module that live elsewhere here
-import typing as _typing
-
-if _typing.TYPE_CHECKING:
-    from openai_kit.types import (
-        ConversationCreatedEvent as ConversationCreatedEvent,
-        ConversationItem as ConversationItem,
-        ConversationItemCreateEvent as ConversationItemCreateEvent,
-        ConversationItemCreateEventParam as ConversationItemCreateEventParam,
-        ConversationItemCreatedEvent as ConversationItemCreatedEvent,
-        ConversationItemDeleteEvent as ConversationItemDeleteEvent,
-        ConversationItemDeleteEventParam as ConversationItemDeleteEventParam,
-        ConversationItemDeletedEvent as ConversationItemDeletedEvent,
-        ConversationItemInputAudioTranscriptionDeltaEvent as ConversationItemInputAudioTranscriptionDeltaEvent,
-        ConversationItemInputAudioTranscriptionFailedEvent as ConversationItemInputAudioTranscriptionFailedEvent,
-        ConversationItemRetrieveEvent as ConversationItemRetrieveEvent,
-        ConversationItemRetrieveEventParam as ConversationItemRetrieveEventParam,
-        ConversationItemTruncateEvent as ConversationItemTruncateEvent,
-        ConversationItemTruncateEventParam as ConversationItemTruncateEventParam,
-        ConversationItemTruncatedEvent as ConversationItemTruncatedEvent,
-        InputAudioBufferAppendEvent as InputAudioBufferAppendEvent,
-        InputAudioBufferAppendEventParam as InputAudioBufferAppendEventParam,
-        InputAudioBufferClearEvent as InputAudioBufferClearEvent,
-        InputAudioBufferClearEventParam as InputAudioBufferClearEventParam,
-        InputAudioBufferClearedEvent as InputAudioBufferClearedEvent,
-        InputAudioBufferCommitEvent as InputAudioBufferCommitEvent,
-        InputAudioBufferCommitEventParam as InputAudioBufferCommitEventParam,
-        InputAudioBufferCommittedEvent as InputAudioBufferCommittedEvent,
-        InputAudioBufferSpeechStartedEvent as InputAudioBufferSpeechStartedEvent,
-        InputAudioBufferSpeechStoppedEvent as InputAudioBufferSpeechStoppedEvent,
-        RateLimitsUpdatedEvent as RateLimitsUpdatedEvent,
-        RealtimeResponseStatus as RealtimeResponseStatus,
-        RealtimeSessionCreateRequest as RealtimeSessionCreateRequest,
-        RealtimeSessionCreateRequestParam as RealtimeSessionCreateRequestParam,
-        RealtimeSessionCreateResponse as RealtimeSessionCreateResponse,
-        ResponseAudioDeltaEvent as ResponseAudioDeltaEvent,
-        ResponseAudioDoneEvent as ResponseAudioDoneEvent,
-        ResponseAudioTranscriptDeltaEvent as ResponseAudioTranscriptDeltaEvent,
-        ResponseAudioTranscriptDoneEvent as ResponseAudioTranscriptDoneEvent,
-        ResponseCancelEvent as ResponseCancelEvent,
-        ResponseCancelEventParam as ResponseCancelEventParam,
-        ResponseContentPartAddedEvent as ResponseContentPartAddedEvent,
-        ResponseContentPartDoneEvent as ResponseContentPartDoneEvent,
-        ResponseCreateEvent as ResponseCreateEvent,
-        ResponseCreateEventParam as ResponseCreateEventParam,
-        ResponseCreatedEvent as ResponseCreatedEvent,
-        ResponseDoneEvent as ResponseDoneEvent,
-        ResponseFunctionCallArgumentsDeltaEvent as ResponseFunctionCallArgumentsDeltaEvent,
-        ResponseFunctionCallArgumentsDoneEvent as ResponseFunctionCallArgumentsDoneEvent,
-        ResponseOutputItemAddedEvent as ResponseOutputItemAddedEvent,
-        ResponseOutputItemDoneEvent as ResponseOutputItemDoneEvent,
-        ResponseTextDeltaEvent as ResponseTextDeltaEvent,
-        ResponseTextDoneEvent as ResponseTextDoneEvent,
-        SessionCreatedEvent as SessionCreatedEvent,
-        SessionUpdateEvent as SessionUpdateEvent,
-        SessionUpdateEventParam as SessionUpdateEventParam,
-        SessionUpdatedEvent as SessionUpdatedEvent,
-    )
-else:
-
-    def __getattr__(name: str) -> _typing.Any:
-        from openai_kit._official_modules import lookup
-
-        return lookup(__name__, name)

@@ -2,3864 +2,5753 @@
 
 """Types of the `responses` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit._model_helpers import ResponseHelpers
 from openai_kit.types._base import BaseModel, UnknownObject, official_name
-from openai_kit.types.chat import (
-    ModelIdsShared,
-    ModelIdsSharedParam,
-    ModerationParam,
-    ModerationParam2,
-    ModerationResultBody,
-    PromptCacheModeEnum,
-    PromptCacheOptionsParam,
-    PromptCacheOptionsParam2,
-    PromptCacheTTLEnum,
-    Verbosity,
-    VerbosityParam,
-)
-from openai_kit.types.graders import (
-    InputAudioParam,
-)
-from openai_kit.types.shared import (
-    CallableToolAllowedCaller,
-    CallableToolAllowedCallerParam,
-    ComparisonFilter,
-    ComparisonFilterParam,
-    CompoundFilter,
-    CompoundFilterParam,
-    ContainerNetworkPolicyAllowlistParam,
-    ContainerNetworkPolicyAllowlistParam2,
-    ContainerNetworkPolicyDisabledParam,
-    ContainerNetworkPolicyDisabledParam2,
-    ImageDetail,
-    InlineSkillParam,
-    InlineSkillParam2,
-    InlineSkillSourceParam2,
-    InputContent,
-    InputContentParam,
-    InputFidelity,
-    InputFidelityParam,
-    InputFileContent,
-    InputFileContentParam,
-    InputImageContent,
-    InputImageContentParam,
-    InputTextContent,
-    InputTextContentParam,
-    MCPListToolsTool,
-    MCPListToolsToolParam,
-    MCPTool,
-    MCPToolParam,
-    Metadata,
-    MetadataParam,
-    PromptCacheBreakpointConfig,
-    PromptCacheBreakpointParam,
-    PromptCacheBreakpointParam2,
-    ReasoningEffort,
-    ReasoningEffortParam,
-    ResponseFormatJsonObject,
-    ResponseFormatJsonObjectParam,
-    ResponseFormatJsonSchemaSchema,
-    ResponseFormatJsonSchemaSchemaParam,
-    ResponseFormatText,
-    ResponseFormatTextParam,
-    SkillReferenceParam,
-    SkillReferenceParam2,
-)
-from openai_kit.types.vector_stores import (
-    VectorStoreFileAttributes,
-    VectorStoreFileAttributesParam,
-)
-
-
-class FileCitationBody(BaseModel):
-    type: Literal["file_citation"]
-    file_id: str
-    index: int
-    filename: str
-
-
-class UrlCitationBody(BaseModel):
-    type: Literal["url_citation"]
-    url: str
-    start_index: int
-    end_index: int
-    title: str
-
-
-class ContainerFileCitationBody(BaseModel):
-    type: Literal["container_file_citation"]
-    container_id: str
-    file_id: str
-    start_index: int
-    end_index: int
-    filename: str
+from openai_kit._lazy_types import lazy_module
 
 
-class FilePath(BaseModel):
-    type: Literal["file_path"]
-    file_id: str
-    index: int
+def _build_FileCitationBody():
+    class FileCitationBody(BaseModel):
+        type: Literal["file_citation"]
+        file_id: str
+        index: int
+        filename: str
+    return FileCitationBody
 
 
-Annotation: TypeAlias = Annotated[Union[Annotated[Union[FileCitationBody, UrlCitationBody, ContainerFileCitationBody, FilePath], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_UrlCitationBody():
+    class UrlCitationBody(BaseModel):
+        type: Literal["url_citation"]
+        url: str
+        start_index: int
+        end_index: int
+        title: str
+    return UrlCitationBody
 
 
-class FileCitationBodyParam(TypedDict, total=False):
-    type: Required[Literal["file_citation"]]
-    file_id: Required[str]
-    index: Required[int]
-    filename: Required[str]
+def _build_ContainerFileCitationBody():
+    class ContainerFileCitationBody(BaseModel):
+        type: Literal["container_file_citation"]
+        container_id: str
+        file_id: str
+        start_index: int
+        end_index: int
+        filename: str
+    return ContainerFileCitationBody
 
 
-class UrlCitationBodyParam(TypedDict, total=False):
-    type: Required[Literal["url_citation"]]
-    url: Required[str]
-    start_index: Required[int]
-    end_index: Required[int]
-    title: Required[str]
+def _build_FilePath():
+    class FilePath(BaseModel):
+        type: Literal["file_path"]
+        file_id: str
+        index: int
+    return FilePath
 
 
-class ContainerFileCitationBodyParam(TypedDict, total=False):
-    type: Required[Literal["container_file_citation"]]
-    container_id: Required[str]
-    file_id: Required[str]
-    start_index: Required[int]
-    end_index: Required[int]
-    filename: Required[str]
+def _build_Annotation():
+    Annotation: TypeAlias = Annotated[Union[Annotated[Union[FileCitationBody, UrlCitationBody, ContainerFileCitationBody, FilePath], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return Annotation
 
 
-class FilePathParam(TypedDict, total=False):
-    type: Required[Literal["file_path"]]
-    file_id: Required[str]
-    index: Required[int]
+def _build_FileCitationBodyParam():
+    class FileCitationBodyParam(TypedDict, total=False):
+        type: Required[Literal["file_citation"]]
+        file_id: Required[str]
+        index: Required[int]
+        filename: Required[str]
+    return FileCitationBodyParam
 
 
-AnnotationParam: TypeAlias = Union[FileCitationBodyParam, UrlCitationBodyParam, ContainerFileCitationBodyParam, FilePathParam]
+def _build_UrlCitationBodyParam():
+    class UrlCitationBodyParam(TypedDict, total=False):
+        type: Required[Literal["url_citation"]]
+        url: Required[str]
+        start_index: Required[int]
+        end_index: Required[int]
+        title: Required[str]
+    return UrlCitationBodyParam
 
 
-ApplyPatchCallOutputStatus: TypeAlias = Union[Literal["completed", "failed"], str]
+def _build_ContainerFileCitationBodyParam():
+    class ContainerFileCitationBodyParam(TypedDict, total=False):
+        type: Required[Literal["container_file_citation"]]
+        container_id: Required[str]
+        file_id: Required[str]
+        start_index: Required[int]
+        end_index: Required[int]
+        filename: Required[str]
+    return ContainerFileCitationBodyParam
 
 
-ApplyPatchCallOutputStatusParam: TypeAlias = Literal["completed", "failed"]
+def _build_FilePathParam():
+    class FilePathParam(TypedDict, total=False):
+        type: Required[Literal["file_path"]]
+        file_id: Required[str]
+        index: Required[int]
+    return FilePathParam
 
 
-ApplyPatchCallOutputStatusParam2: TypeAlias = Union[Literal["completed", "failed"], str]
+def _build_AnnotationParam():
+    AnnotationParam: TypeAlias = Union[FileCitationBodyParam, UrlCitationBodyParam, ContainerFileCitationBodyParam, FilePathParam]
+    return AnnotationParam
 
 
-ApplyPatchCallStatus: TypeAlias = Union[Literal["in_progress", "completed"], str]
+def _build_ApplyPatchCallOutputStatus():
+    ApplyPatchCallOutputStatus: TypeAlias = Union[Literal["completed", "failed"], str]
+    return ApplyPatchCallOutputStatus
 
 
-ApplyPatchCallStatusParam: TypeAlias = Literal["in_progress", "completed"]
+def _build_ApplyPatchCallOutputStatusParam():
+    ApplyPatchCallOutputStatusParam: TypeAlias = Literal["completed", "failed"]
+    return ApplyPatchCallOutputStatusParam
 
 
-ApplyPatchCallStatusParam2: TypeAlias = Union[Literal["in_progress", "completed"], str]
+def _build_ApplyPatchCallOutputStatusParam2():
+    ApplyPatchCallOutputStatusParam2: TypeAlias = Union[Literal["completed", "failed"], str]
+    return ApplyPatchCallOutputStatusParam2
 
 
-class ApplyPatchCreateFileOperationParam(TypedDict, total=False):
-    type: Required[Literal["create_file"]]
-    path: Required[str]
-    diff: Required[str]
+def _build_ApplyPatchCallStatus():
+    ApplyPatchCallStatus: TypeAlias = Union[Literal["in_progress", "completed"], str]
+    return ApplyPatchCallStatus
 
 
-class ApplyPatchDeleteFileOperationParam(TypedDict, total=False):
-    type: Required[Literal["delete_file"]]
-    path: Required[str]
+def _build_ApplyPatchCallStatusParam():
+    ApplyPatchCallStatusParam: TypeAlias = Literal["in_progress", "completed"]
+    return ApplyPatchCallStatusParam
 
 
-class ApplyPatchUpdateFileOperationParam(TypedDict, total=False):
-    type: Required[Literal["update_file"]]
-    path: Required[str]
-    diff: Required[str]
+def _build_ApplyPatchCallStatusParam2():
+    ApplyPatchCallStatusParam2: TypeAlias = Union[Literal["in_progress", "completed"], str]
+    return ApplyPatchCallStatusParam2
 
 
-ApplyPatchOperationParam: TypeAlias = Union[ApplyPatchCreateFileOperationParam, ApplyPatchDeleteFileOperationParam, ApplyPatchUpdateFileOperationParam]
+def _build_ApplyPatchCreateFileOperationParam():
+    class ApplyPatchCreateFileOperationParam(TypedDict, total=False):
+        type: Required[Literal["create_file"]]
+        path: Required[str]
+        diff: Required[str]
+    return ApplyPatchCreateFileOperationParam
 
 
-class ApplyPatchCreateFileOperationParam2(BaseModel):
-    type: Literal["create_file"]
-    path: str
-    diff: str
+def _build_ApplyPatchDeleteFileOperationParam():
+    class ApplyPatchDeleteFileOperationParam(TypedDict, total=False):
+        type: Required[Literal["delete_file"]]
+        path: Required[str]
+    return ApplyPatchDeleteFileOperationParam
 
 
-class ApplyPatchDeleteFileOperationParam2(BaseModel):
-    type: Literal["delete_file"]
-    path: str
+def _build_ApplyPatchUpdateFileOperationParam():
+    class ApplyPatchUpdateFileOperationParam(TypedDict, total=False):
+        type: Required[Literal["update_file"]]
+        path: Required[str]
+        diff: Required[str]
+    return ApplyPatchUpdateFileOperationParam
 
 
-class ApplyPatchUpdateFileOperationParam2(BaseModel):
-    type: Literal["update_file"]
-    path: str
-    diff: str
+def _build_ApplyPatchOperationParam():
+    ApplyPatchOperationParam: TypeAlias = Union[ApplyPatchCreateFileOperationParam, ApplyPatchDeleteFileOperationParam, ApplyPatchUpdateFileOperationParam]
+    return ApplyPatchOperationParam
 
 
-ApplyPatchOperationParam2: TypeAlias = Annotated[Union[Annotated[Union[ApplyPatchCreateFileOperationParam2, ApplyPatchDeleteFileOperationParam2, ApplyPatchUpdateFileOperationParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_ApplyPatchCreateFileOperationParam2():
+    class ApplyPatchCreateFileOperationParam2(BaseModel):
+        type: Literal["create_file"]
+        path: str
+        diff: str
+    return ApplyPatchCreateFileOperationParam2
 
 
-class ApplyPatchToolParam(BaseModel):
-    type: Literal["apply_patch"]
-    allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
+def _build_ApplyPatchDeleteFileOperationParam2():
+    class ApplyPatchDeleteFileOperationParam2(BaseModel):
+        type: Literal["delete_file"]
+        path: str
+    return ApplyPatchDeleteFileOperationParam2
 
 
-ApplyPatchTool: TypeAlias = ApplyPatchToolParam
+def _build_ApplyPatchUpdateFileOperationParam2():
+    class ApplyPatchUpdateFileOperationParam2(BaseModel):
+        type: Literal["update_file"]
+        path: str
+        diff: str
+    return ApplyPatchUpdateFileOperationParam2
 
 
-ClickButtonType: TypeAlias = Union[Literal["left", "right", "wheel", "back", "forward"], str]
+def _build_ApplyPatchOperationParam2():
+    ApplyPatchOperationParam2: TypeAlias = Annotated[Union[Annotated[Union[ApplyPatchCreateFileOperationParam2, ApplyPatchDeleteFileOperationParam2, ApplyPatchUpdateFileOperationParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return ApplyPatchOperationParam2
 
 
-ClickButtonTypeParam: TypeAlias = Literal["left", "right", "wheel", "back", "forward"]
+def _build_ApplyPatchToolParam():
+    class ApplyPatchToolParam(BaseModel):
+        type: Literal["apply_patch"]
+        allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
+    return ApplyPatchToolParam
 
 
-class ClickParam(BaseModel):
-    type: Literal["click"]
-    button: ClickButtonType
-    x: int
-    y: int
-    keys: Optional[List[str]] = None
+def _build_ApplyPatchTool():
+    ApplyPatchTool: TypeAlias = ApplyPatchToolParam
+    return ApplyPatchTool
 
 
-class DoubleClickAction(BaseModel):
-    type: Literal["double_click"]
-    x: int
-    y: int
-    keys: Optional[List[str]]
+def _build_ClickButtonType():
+    ClickButtonType: TypeAlias = Union[Literal["left", "right", "wheel", "back", "forward"], str]
+    return ClickButtonType
 
 
-class CoordParam(BaseModel):
-    x: int
-    y: int
+def _build_ClickButtonTypeParam():
+    ClickButtonTypeParam: TypeAlias = Literal["left", "right", "wheel", "back", "forward"]
+    return ClickButtonTypeParam
 
 
-class DragParam(BaseModel):
-    type: Literal["drag"]
-    path: List[CoordParam]
-    keys: Optional[List[str]] = None
+def _build_ClickParam():
+    class ClickParam(BaseModel):
+        type: Literal["click"]
+        button: ClickButtonType
+        x: int
+        y: int
+        keys: Optional[List[str]] = None
+    return ClickParam
 
 
-class KeyPressAction(BaseModel):
-    type: Literal["keypress"]
-    keys: List[str]
+def _build_DoubleClickAction():
+    class DoubleClickAction(BaseModel):
+        type: Literal["double_click"]
+        x: int
+        y: int
+        keys: Optional[List[str]]
+    return DoubleClickAction
 
 
-class MoveParam(BaseModel):
-    type: Literal["move"]
-    x: int
-    y: int
-    keys: Optional[List[str]] = None
+def _build_CoordParam():
+    class CoordParam(BaseModel):
+        x: int
+        y: int
+    return CoordParam
 
 
-class ScreenshotParam(BaseModel):
-    type: Literal["screenshot"]
+def _build_DragParam():
+    class DragParam(BaseModel):
+        type: Literal["drag"]
+        path: List[CoordParam]
+        keys: Optional[List[str]] = None
+    return DragParam
 
 
-class ScrollParam(BaseModel):
-    type: Literal["scroll"]
-    x: int
-    y: int
-    scroll_x: int
-    scroll_y: int
-    keys: Optional[List[str]] = None
+def _build_KeyPressAction():
+    class KeyPressAction(BaseModel):
+        type: Literal["keypress"]
+        keys: List[str]
+    return KeyPressAction
 
 
-class TypeParam(BaseModel):
-    type: Literal["type"]
-    text: str
+def _build_MoveParam():
+    class MoveParam(BaseModel):
+        type: Literal["move"]
+        x: int
+        y: int
+        keys: Optional[List[str]] = None
+    return MoveParam
 
 
-class WaitParam(BaseModel):
-    type: Literal["wait"]
+def _build_ScreenshotParam():
+    class ScreenshotParam(BaseModel):
+        type: Literal["screenshot"]
+    return ScreenshotParam
 
 
-ComputerAction: TypeAlias = Annotated[Union[Annotated[Union[ClickParam, DoubleClickAction, DragParam, KeyPressAction, MoveParam, ScreenshotParam, ScrollParam, TypeParam, WaitParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_ScrollParam():
+    class ScrollParam(BaseModel):
+        type: Literal["scroll"]
+        x: int
+        y: int
+        scroll_x: int
+        scroll_y: int
+        keys: Optional[List[str]] = None
+    return ScrollParam
 
 
-ComputerActionList: TypeAlias = List[ComputerAction]
+def _build_TypeParam():
+    class TypeParam(BaseModel):
+        type: Literal["type"]
+        text: str
+    return TypeParam
 
 
-class ClickParam2(TypedDict, total=False):
-    type: Required[Literal["click"]]
-    button: Required[ClickButtonTypeParam]
-    x: Required[int]
-    y: Required[int]
-    keys: Optional[Sequence[str]]
+def _build_WaitParam():
+    class WaitParam(BaseModel):
+        type: Literal["wait"]
+    return WaitParam
 
 
-class DoubleClickActionParam(TypedDict, total=False):
-    type: Required[Literal["double_click"]]
-    x: Required[int]
-    y: Required[int]
-    keys: Required[Optional[Sequence[str]]]
+def _build_ComputerAction():
+    ComputerAction: TypeAlias = Annotated[Union[Annotated[Union[ClickParam, DoubleClickAction, DragParam, KeyPressAction, MoveParam, ScreenshotParam, ScrollParam, TypeParam, WaitParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return ComputerAction
 
 
-class CoordParam2(TypedDict, total=False):
-    x: Required[int]
-    y: Required[int]
+def _build_ComputerActionList():
+    ComputerActionList: TypeAlias = List[ComputerAction]
+    return ComputerActionList
 
 
-class DragParam2(TypedDict, total=False):
-    type: Required[Literal["drag"]]
-    path: Required[Sequence[CoordParam2]]
-    keys: Optional[Sequence[str]]
+def _build_ClickParam2():
+    class ClickParam2(TypedDict, total=False):
+        type: Required[Literal["click"]]
+        button: Required[ClickButtonTypeParam]
+        x: Required[int]
+        y: Required[int]
+        keys: Optional[Sequence[str]]
+    return ClickParam2
 
 
-class KeyPressActionParam(TypedDict, total=False):
-    type: Required[Literal["keypress"]]
-    keys: Required[Sequence[str]]
+def _build_DoubleClickActionParam():
+    class DoubleClickActionParam(TypedDict, total=False):
+        type: Required[Literal["double_click"]]
+        x: Required[int]
+        y: Required[int]
+        keys: Required[Optional[Sequence[str]]]
+    return DoubleClickActionParam
 
 
-class MoveParam2(TypedDict, total=False):
-    type: Required[Literal["move"]]
-    x: Required[int]
-    y: Required[int]
-    keys: Optional[Sequence[str]]
+def _build_CoordParam2():
+    class CoordParam2(TypedDict, total=False):
+        x: Required[int]
+        y: Required[int]
+    return CoordParam2
 
 
-class ScreenshotParam2(TypedDict, total=False):
-    type: Required[Literal["screenshot"]]
+def _build_DragParam2():
+    class DragParam2(TypedDict, total=False):
+        type: Required[Literal["drag"]]
+        path: Required[Sequence[CoordParam2]]
+        keys: Optional[Sequence[str]]
+    return DragParam2
 
 
-class ScrollParam2(TypedDict, total=False):
-    type: Required[Literal["scroll"]]
-    x: Required[int]
-    y: Required[int]
-    scroll_x: Required[int]
-    scroll_y: Required[int]
-    keys: Optional[Sequence[str]]
+def _build_KeyPressActionParam():
+    class KeyPressActionParam(TypedDict, total=False):
+        type: Required[Literal["keypress"]]
+        keys: Required[Sequence[str]]
+    return KeyPressActionParam
 
 
-class TypeParam2(TypedDict, total=False):
-    type: Required[Literal["type"]]
-    text: Required[str]
+def _build_MoveParam2():
+    class MoveParam2(TypedDict, total=False):
+        type: Required[Literal["move"]]
+        x: Required[int]
+        y: Required[int]
+        keys: Optional[Sequence[str]]
+    return MoveParam2
 
 
-class WaitParam2(TypedDict, total=False):
-    type: Required[Literal["wait"]]
+def _build_ScreenshotParam2():
+    class ScreenshotParam2(TypedDict, total=False):
+        type: Required[Literal["screenshot"]]
+    return ScreenshotParam2
 
 
-ComputerActionParam: TypeAlias = Union[ClickParam2, DoubleClickActionParam, DragParam2, KeyPressActionParam, MoveParam2, ScreenshotParam2, ScrollParam2, TypeParam2, WaitParam2]
+def _build_ScrollParam2():
+    class ScrollParam2(TypedDict, total=False):
+        type: Required[Literal["scroll"]]
+        x: Required[int]
+        y: Required[int]
+        scroll_x: Required[int]
+        scroll_y: Required[int]
+        keys: Optional[Sequence[str]]
+    return ScrollParam2
 
 
-ComputerActionListParam: TypeAlias = Sequence[ComputerActionParam]
+def _build_TypeParam2():
+    class TypeParam2(TypedDict, total=False):
+        type: Required[Literal["type"]]
+        text: Required[str]
+    return TypeParam2
 
 
-ComputerCallOutputStatus: TypeAlias = Union[Literal["completed", "incomplete", "failed"], str]
+def _build_WaitParam2():
+    class WaitParam2(TypedDict, total=False):
+        type: Required[Literal["wait"]]
+    return WaitParam2
 
 
-ComputerEnvironment: TypeAlias = Union[Literal["windows", "mac", "linux", "ubuntu", "browser"], str]
+def _build_ComputerActionParam():
+    ComputerActionParam: TypeAlias = Union[ClickParam2, DoubleClickActionParam, DragParam2, KeyPressActionParam, MoveParam2, ScreenshotParam2, ScrollParam2, TypeParam2, WaitParam2]
+    return ComputerActionParam
 
 
-ComputerEnvironmentParam: TypeAlias = Literal["windows", "mac", "linux", "ubuntu", "browser"]
+def _build_ComputerActionListParam():
+    ComputerActionListParam: TypeAlias = Sequence[ComputerActionParam]
+    return ComputerActionListParam
 
 
-ContainerMemoryLimit: TypeAlias = Union[Literal["1g", "4g", "16g", "64g"], str]
+def _build_ComputerCallOutputStatus():
+    ComputerCallOutputStatus: TypeAlias = Union[Literal["completed", "incomplete", "failed"], str]
+    return ComputerCallOutputStatus
 
 
-class ContainerAutoParam(BaseModel):
-    type: Literal["container_auto"]
-    file_ids: Optional[List[str]] = None
-    memory_limit: Optional[ContainerMemoryLimit] = None
-    network_policy: Optional[Annotated[Union[Annotated[Union[ContainerNetworkPolicyDisabledParam2, ContainerNetworkPolicyAllowlistParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-    skills: Optional[List[Annotated[Union[Annotated[Union[SkillReferenceParam2, InlineSkillParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+def _build_ComputerEnvironment():
+    ComputerEnvironment: TypeAlias = Union[Literal["windows", "mac", "linux", "ubuntu", "browser"], str]
+    return ComputerEnvironment
 
 
-ContainerAuto: TypeAlias = ContainerAutoParam
+def _build_ComputerEnvironmentParam():
+    ComputerEnvironmentParam: TypeAlias = Literal["windows", "mac", "linux", "ubuntu", "browser"]
+    return ComputerEnvironmentParam
 
 
-ContainerMemoryLimitParam: TypeAlias = Literal["1g", "4g", "16g", "64g"]
+def _build_ContainerMemoryLimit():
+    ContainerMemoryLimit: TypeAlias = Union[Literal["1g", "4g", "16g", "64g"], str]
+    return ContainerMemoryLimit
 
 
-ContainerNetworkPolicyAllowlist: TypeAlias = ContainerNetworkPolicyAllowlistParam2
+def _build_ContainerAutoParam():
+    class ContainerAutoParam(BaseModel):
+        type: Literal["container_auto"]
+        file_ids: Optional[List[str]] = None
+        memory_limit: Optional[ContainerMemoryLimit] = None
+        network_policy: Optional[Annotated[Union[Annotated[Union[ContainerNetworkPolicyDisabledParam2, ContainerNetworkPolicyAllowlistParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+        skills: Optional[List[Annotated[Union[Annotated[Union[SkillReferenceParam2, InlineSkillParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+    return ContainerAutoParam
 
 
-ContainerNetworkPolicyDisabled: TypeAlias = ContainerNetworkPolicyDisabledParam2
+def _build_ContainerAuto():
+    ContainerAuto: TypeAlias = ContainerAutoParam
+    return ContainerAuto
 
 
-class ContainerReferenceResource(BaseModel):
-    type: Literal["container_reference"]
-    container_id: str
+def _build_ContainerMemoryLimitParam():
+    ContainerMemoryLimitParam: TypeAlias = Literal["1g", "4g", "16g", "64g"]
+    return ContainerMemoryLimitParam
 
 
-ContainerReference: TypeAlias = ContainerReferenceResource
+def _build_ContainerNetworkPolicyAllowlist():
+    ContainerNetworkPolicyAllowlist: TypeAlias = ContainerNetworkPolicyAllowlistParam2
+    return ContainerNetworkPolicyAllowlist
 
 
-class ConversationParam2Param(TypedDict, total=False):
-    id: Required[str]
+def _build_ContainerNetworkPolicyDisabled():
+    ContainerNetworkPolicyDisabled: TypeAlias = ContainerNetworkPolicyDisabledParam2
+    return ContainerNetworkPolicyDisabled
 
 
-ConversationParam: TypeAlias = Union[str, ConversationParam2Param]
+def _build_ContainerReferenceResource():
+    class ContainerReferenceResource(BaseModel):
+        type: Literal["container_reference"]
+        container_id: str
+    return ContainerReferenceResource
 
 
-class ConversationParam22(BaseModel):
-    id: str
+def _build_ContainerReference():
+    ContainerReference: TypeAlias = ContainerReferenceResource
+    return ContainerReference
 
 
-ConversationParam2: TypeAlias = Union[str, ConversationParam22]
+def _build_ConversationParam2Param():
+    class ConversationParam2Param(TypedDict, total=False):
+        id: Required[str]
+    return ConversationParam2Param
 
 
-DetailEnum: TypeAlias = Union[Literal["low", "high", "auto", "original"], str]
+def _build_ConversationParam():
+    ConversationParam: TypeAlias = Union[str, ConversationParam2Param]
+    return ConversationParam
 
 
-DetailEnumParam: TypeAlias = Literal["low", "high", "auto", "original"]
+def _build_ConversationParam22():
+    class ConversationParam22(BaseModel):
+        id: str
+    return ConversationParam22
 
 
-EmptyModelParam2: TypeAlias = Dict[str, object]
+def _build_ConversationParam2():
+    ConversationParam2: TypeAlias = Union[str, ConversationParam22]
+    return ConversationParam2
 
 
-FileDetailEnum: TypeAlias = Union[Literal["auto", "low", "high"], str]
+def _build_DetailEnum():
+    DetailEnum: TypeAlias = Union[Literal["low", "high", "auto", "original"], str]
+    return DetailEnum
 
 
-FileDetailEnumParam: TypeAlias = Literal["auto", "low", "high"]
+def _build_DetailEnumParam():
+    DetailEnumParam: TypeAlias = Literal["low", "high", "auto", "original"]
+    return DetailEnumParam
 
 
-Filters: TypeAlias = Annotated[Union[Annotated[Union[ComparisonFilter, CompoundFilter], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_EmptyModelParam2():
+    EmptyModelParam2: TypeAlias = Dict[str, object]
+    return EmptyModelParam2
 
 
-FiltersParam: TypeAlias = Union[ComparisonFilterParam, CompoundFilterParam]
+def _build_FileDetailEnum():
+    FileDetailEnum: TypeAlias = Union[Literal["auto", "low", "high"], str]
+    return FileDetailEnum
 
 
-FunctionAndCustomToolCallOutput: TypeAlias = Annotated[Union[Annotated[Union[InputTextContent, InputImageContent, InputFileContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_FileDetailEnumParam():
+    FileDetailEnumParam: TypeAlias = Literal["auto", "low", "high"]
+    return FileDetailEnumParam
 
 
-FunctionAndCustomToolCallOutputParam: TypeAlias = Union[InputTextContentParam, InputImageContentParam, InputFileContentParam]
+def _build_Filters():
+    Filters: TypeAlias = Annotated[Union[Annotated[Union[ComparisonFilter, CompoundFilter], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return Filters
 
 
-FunctionCallItemStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
+def _build_FiltersParam():
+    FiltersParam: TypeAlias = Union[ComparisonFilterParam, CompoundFilterParam]
+    return FiltersParam
 
 
-FunctionCallItemStatusParam: TypeAlias = Literal["in_progress", "completed", "incomplete"]
+def _build_FunctionAndCustomToolCallOutput():
+    FunctionAndCustomToolCallOutput: TypeAlias = Annotated[Union[Annotated[Union[InputTextContent, InputImageContent, InputFileContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return FunctionAndCustomToolCallOutput
 
 
-FunctionCallOutputStatusEnum: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
+def _build_FunctionAndCustomToolCallOutputParam():
+    FunctionAndCustomToolCallOutputParam: TypeAlias = Union[InputTextContentParam, InputImageContentParam, InputFileContentParam]
+    return FunctionAndCustomToolCallOutputParam
 
 
-FunctionCallStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
+def _build_FunctionCallItemStatus():
+    FunctionCallItemStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
+    return FunctionCallItemStatus
 
 
-FunctionShellCallItemStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
+def _build_FunctionCallItemStatusParam():
+    FunctionCallItemStatusParam: TypeAlias = Literal["in_progress", "completed", "incomplete"]
+    return FunctionCallItemStatusParam
 
 
-FunctionShellCallItemStatusParam: TypeAlias = Literal["in_progress", "completed", "incomplete"]
+def _build_FunctionCallOutputStatusEnum():
+    FunctionCallOutputStatusEnum: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
+    return FunctionCallOutputStatusEnum
 
 
-class FunctionShellCallOutputTimeoutOutcomeParam(TypedDict, total=False):
-    type: Required[Literal["timeout"]]
+def _build_FunctionCallStatus():
+    FunctionCallStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
+    return FunctionCallStatus
 
 
-class FunctionShellCallOutputExitOutcomeParam(TypedDict, total=False):
-    type: Required[Literal["exit"]]
-    exit_code: Required[int]
+def _build_FunctionShellCallItemStatus():
+    FunctionShellCallItemStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
+    return FunctionShellCallItemStatus
 
 
-FunctionShellCallOutputOutcomeParam: TypeAlias = Union[FunctionShellCallOutputTimeoutOutcomeParam, FunctionShellCallOutputExitOutcomeParam]
+def _build_FunctionShellCallItemStatusParam():
+    FunctionShellCallItemStatusParam: TypeAlias = Literal["in_progress", "completed", "incomplete"]
+    return FunctionShellCallItemStatusParam
 
 
-class FunctionShellCallOutputTimeoutOutcomeParam2(BaseModel):
-    type: Literal["timeout"]
+def _build_FunctionShellCallOutputTimeoutOutcomeParam():
+    class FunctionShellCallOutputTimeoutOutcomeParam(TypedDict, total=False):
+        type: Required[Literal["timeout"]]
+    return FunctionShellCallOutputTimeoutOutcomeParam
 
 
-class FunctionShellCallOutputExitOutcomeParam2(BaseModel):
-    type: Literal["exit"]
-    exit_code: int
+def _build_FunctionShellCallOutputExitOutcomeParam():
+    class FunctionShellCallOutputExitOutcomeParam(TypedDict, total=False):
+        type: Required[Literal["exit"]]
+        exit_code: Required[int]
+    return FunctionShellCallOutputExitOutcomeParam
 
 
-FunctionShellCallOutputOutcomeParam2: TypeAlias = Annotated[Union[Annotated[Union[FunctionShellCallOutputTimeoutOutcomeParam2, FunctionShellCallOutputExitOutcomeParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_FunctionShellCallOutputOutcomeParam():
+    FunctionShellCallOutputOutcomeParam: TypeAlias = Union[FunctionShellCallOutputTimeoutOutcomeParam, FunctionShellCallOutputExitOutcomeParam]
+    return FunctionShellCallOutputOutcomeParam
 
 
-FunctionShellCallOutputStatusEnum: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
+def _build_FunctionShellCallOutputTimeoutOutcomeParam2():
+    class FunctionShellCallOutputTimeoutOutcomeParam2(BaseModel):
+        type: Literal["timeout"]
+    return FunctionShellCallOutputTimeoutOutcomeParam2
 
 
-FunctionShellCallStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
+def _build_FunctionShellCallOutputExitOutcomeParam2():
+    class FunctionShellCallOutputExitOutcomeParam2(BaseModel):
+        type: Literal["exit"]
+        exit_code: int
+    return FunctionShellCallOutputExitOutcomeParam2
 
 
-class LocalSkillParam(BaseModel):
-    name: str
-    description: str
-    path: str
+def _build_FunctionShellCallOutputOutcomeParam2():
+    FunctionShellCallOutputOutcomeParam2: TypeAlias = Annotated[Union[Annotated[Union[FunctionShellCallOutputTimeoutOutcomeParam2, FunctionShellCallOutputExitOutcomeParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return FunctionShellCallOutputOutcomeParam2
 
 
-class LocalEnvironmentParam(BaseModel):
-    type: Literal["local"]
-    skills: Optional[List[LocalSkillParam]] = None
+def _build_FunctionShellCallOutputStatusEnum():
+    FunctionShellCallOutputStatusEnum: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
+    return FunctionShellCallOutputStatusEnum
 
 
-class ContainerReferenceParam(BaseModel):
-    type: Literal["container_reference"]
-    container_id: str
+def _build_FunctionShellCallStatus():
+    FunctionShellCallStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
+    return FunctionShellCallStatus
 
 
-class FunctionShellToolParam(BaseModel):
-    type: Literal["shell"]
-    environment: Optional[Annotated[Union[Annotated[Union[ContainerAutoParam, LocalEnvironmentParam, ContainerReferenceParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-    allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
+def _build_LocalSkillParam():
+    class LocalSkillParam(BaseModel):
+        name: str
+        description: str
+        path: str
+    return LocalSkillParam
 
 
-FunctionShellTool: TypeAlias = FunctionShellToolParam
+def _build_LocalEnvironmentParam():
+    class LocalEnvironmentParam(BaseModel):
+        type: Literal["local"]
+        skills: Optional[List[LocalSkillParam]] = None
+    return LocalEnvironmentParam
 
 
-GrammarSyntax1: TypeAlias = Union[Literal["lark", "regex"], str]
+def _build_ContainerReferenceParam():
+    class ContainerReferenceParam(BaseModel):
+        type: Literal["container_reference"]
+        container_id: str
+    return ContainerReferenceParam
 
 
-GrammarSyntax1Param: TypeAlias = Literal["lark", "regex"]
+def _build_FunctionShellToolParam():
+    class FunctionShellToolParam(BaseModel):
+        type: Literal["shell"]
+        environment: Optional[Annotated[Union[Annotated[Union[ContainerAutoParam, LocalEnvironmentParam, ContainerReferenceParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+        allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
+    return FunctionShellToolParam
 
 
-ImageGenActionEnum: TypeAlias = Union[Literal["generate", "edit", "auto"], str]
+def _build_FunctionShellTool():
+    FunctionShellTool: TypeAlias = FunctionShellToolParam
+    return FunctionShellTool
 
 
-ImageGenActionEnumParam: TypeAlias = Literal["generate", "edit", "auto"]
+def _build_GrammarSyntax1():
+    GrammarSyntax1: TypeAlias = Union[Literal["lark", "regex"], str]
+    return GrammarSyntax1
 
 
-IncludeEnum: TypeAlias = Union[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"], str]
+def _build_GrammarSyntax1Param():
+    GrammarSyntax1Param: TypeAlias = Literal["lark", "regex"]
+    return GrammarSyntax1Param
 
 
-IncludeEnumParam: TypeAlias = Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]
+def _build_ImageGenActionEnum():
+    ImageGenActionEnum: TypeAlias = Union[Literal["generate", "edit", "auto"], str]
+    return ImageGenActionEnum
 
 
-InlineSkill: TypeAlias = InlineSkillParam2
+def _build_ImageGenActionEnumParam():
+    ImageGenActionEnumParam: TypeAlias = Literal["generate", "edit", "auto"]
+    return ImageGenActionEnumParam
 
 
-InlineSkillSource: TypeAlias = InlineSkillSourceParam2
+def _build_IncludeEnum():
+    IncludeEnum: TypeAlias = Union[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"], str]
+    return IncludeEnum
 
 
-InputMessageContentList: TypeAlias = List[InputContent]
+def _build_IncludeEnumParam():
+    IncludeEnumParam: TypeAlias = Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]
+    return IncludeEnumParam
 
 
-MessagePhase: TypeAlias = Union[Literal["commentary", "final_answer"], str]
+def _build_InlineSkill():
+    InlineSkill: TypeAlias = InlineSkillParam2
+    return InlineSkill
 
 
-class EasyInputMessage(BaseModel):
-    role: Union[Literal["user", "assistant", "system", "developer"], str]
-    content: Union[str, InputMessageContentList]
-    phase: Optional[MessagePhase] = None
-    type: Optional[Literal["message"]] = None
+def _build_InlineSkillSource():
+    InlineSkillSource: TypeAlias = InlineSkillSourceParam2
+    return InlineSkillSource
 
 
-class InputMessage(BaseModel):
-    type: Optional[Literal["message"]] = None
-    role: Union[Literal["user", "system", "developer"], str]
-    status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
-    content: InputMessageContentList
+def _build_InputMessageContentList():
+    InputMessageContentList: TypeAlias = List[InputContent]
+    return InputMessageContentList
 
 
-class TopLogProb(BaseModel):
-    token: str
-    logprob: float
-    bytes: List[int]
+def _build_MessagePhase():
+    MessagePhase: TypeAlias = Union[Literal["commentary", "final_answer"], str]
+    return MessagePhase
 
 
-class LogProb(BaseModel):
-    token: str
-    logprob: float
-    bytes: List[int]
-    top_logprobs: List[TopLogProb]
+def _build_EasyInputMessage():
+    class EasyInputMessage(BaseModel):
+        role: Union[Literal["user", "assistant", "system", "developer"], str]
+        content: Union[str, InputMessageContentList]
+        phase: Optional[MessagePhase] = None
+        type: Optional[Literal["message"]] = None
+    return EasyInputMessage
 
 
-class OutputTextContent(BaseModel):
-    type: Literal["output_text"]
-    text: str
-    annotations: List[Annotation]
-    logprobs: List[LogProb]
+def _build_InputMessage():
+    class InputMessage(BaseModel):
+        type: Optional[Literal["message"]] = None
+        role: Union[Literal["user", "system", "developer"], str]
+        status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
+        content: InputMessageContentList
+    return InputMessage
 
 
-class RefusalContent(BaseModel):
-    type: Literal["refusal"]
-    refusal: str
+def _build_TopLogProb():
+    class TopLogProb(BaseModel):
+        token: str
+        logprob: float
+        bytes: List[int]
+    return TopLogProb
 
 
-OutputMessageContent: TypeAlias = Annotated[Union[Annotated[Union[OutputTextContent, RefusalContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_LogProb():
+    class LogProb(BaseModel):
+        token: str
+        logprob: float
+        bytes: List[int]
+        top_logprobs: List[TopLogProb]
+    return LogProb
 
 
-@official_name("ResponseOutputMessage", "openai_kit.types.responses.response_output_message")
-class OutputMessage(BaseModel):
-    id: str
-    type: Literal["message"]
-    role: Literal["assistant"]
-    content: List[OutputMessageContent]
-    phase: Optional[MessagePhase] = None
-    status: Union[Literal["in_progress", "completed", "incomplete"], str]
+def _build_OutputTextContent():
+    class OutputTextContent(BaseModel):
+        type: Literal["output_text"]
+        text: str
+        annotations: List[Annotation]
+        logprobs: List[LogProb]
+    return OutputTextContent
 
 
-class FileSearchToolCallResult(BaseModel):
-    file_id: Optional[str] = None
-    text: Optional[str] = None
-    filename: Optional[str] = None
-    attributes: Optional[VectorStoreFileAttributes] = None
-    score: Optional[float] = None
+def _build_RefusalContent():
+    class RefusalContent(BaseModel):
+        type: Literal["refusal"]
+        refusal: str
+    return RefusalContent
 
 
-@official_name("ResponseFileSearchToolCall", "openai_kit.types.responses.response_file_search_tool_call")
-class FileSearchToolCall(BaseModel):
-    id: str
-    type: Literal["file_search_call"]
-    status: Union[Literal["in_progress", "searching", "completed", "incomplete", "failed"], str]
-    queries: List[str]
-    results: Optional[List[FileSearchToolCallResult]] = None
+def _build_OutputMessageContent():
+    OutputMessageContent: TypeAlias = Annotated[Union[Annotated[Union[OutputTextContent, RefusalContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return OutputMessageContent
 
 
-class ComputerCallSafetyCheckParam(BaseModel):
-    id: str
-    code: Optional[str] = None
-    message: Optional[str] = None
+def _build_OutputMessage():
+    @official_name("ResponseOutputMessage", "openai_kit.types.responses.response_output_message")
+    class OutputMessage(BaseModel):
+        id: str
+        type: Literal["message"]
+        role: Literal["assistant"]
+        content: List[OutputMessageContent]
+        phase: Optional[MessagePhase] = None
+        status: Union[Literal["in_progress", "completed", "incomplete"], str]
+    return OutputMessage
 
 
-@official_name("ResponseComputerToolCall", "openai_kit.types.responses.response_computer_tool_call")
-class ComputerToolCall(BaseModel):
-    type: Literal["computer_call"]
-    id: str
-    call_id: str
-    action: Optional[ComputerAction] = None
-    actions: Optional[ComputerActionList] = None
-    pending_safety_checks: List[ComputerCallSafetyCheckParam]
-    status: Union[Literal["in_progress", "completed", "incomplete"], str]
+def _build_FileSearchToolCallResult():
+    class FileSearchToolCallResult(BaseModel):
+        file_id: Optional[str] = None
+        text: Optional[str] = None
+        filename: Optional[str] = None
+        attributes: Optional[VectorStoreFileAttributes] = None
+        score: Optional[float] = None
+    return FileSearchToolCallResult
 
 
-class ComputerScreenshotImage(BaseModel):
-    type: Literal["computer_screenshot"]
-    image_url: Optional[str] = None
-    file_id: Optional[str] = None
+def _build_FileSearchToolCall():
+    @official_name("ResponseFileSearchToolCall", "openai_kit.types.responses.response_file_search_tool_call")
+    class FileSearchToolCall(BaseModel):
+        id: str
+        type: Literal["file_search_call"]
+        status: Union[Literal["in_progress", "searching", "completed", "incomplete", "failed"], str]
+        queries: List[str]
+        results: Optional[List[FileSearchToolCallResult]] = None
+    return FileSearchToolCall
 
 
-class ComputerCallOutputItemParam2(BaseModel):
-    id: Optional[str] = None
-    call_id: str
-    type: Literal["computer_call_output"]
-    output: ComputerScreenshotImage
-    acknowledged_safety_checks: Optional[List[ComputerCallSafetyCheckParam]] = None
-    status: Optional[FunctionCallItemStatus] = None
+def _build_ComputerCallSafetyCheckParam():
+    class ComputerCallSafetyCheckParam(BaseModel):
+        id: str
+        code: Optional[str] = None
+        message: Optional[str] = None
+    return ComputerCallSafetyCheckParam
 
 
-class WebSearchActionSearchSource(BaseModel):
-    type: Literal["url"]
-    url: str
+def _build_ComputerToolCall():
+    @official_name("ResponseComputerToolCall", "openai_kit.types.responses.response_computer_tool_call")
+    class ComputerToolCall(BaseModel):
+        type: Literal["computer_call"]
+        id: str
+        call_id: str
+        action: Optional[ComputerAction] = None
+        actions: Optional[ComputerActionList] = None
+        pending_safety_checks: List[ComputerCallSafetyCheckParam]
+        status: Union[Literal["in_progress", "completed", "incomplete"], str]
+    return ComputerToolCall
 
 
-class WebSearchActionSearch(BaseModel):
-    type: Literal["search"]
-    query: Optional[str] = None
-    queries: Optional[List[str]] = None
-    sources: Optional[List[WebSearchActionSearchSource]] = None
+def _build_ComputerScreenshotImage():
+    class ComputerScreenshotImage(BaseModel):
+        type: Literal["computer_screenshot"]
+        image_url: Optional[str] = None
+        file_id: Optional[str] = None
+    return ComputerScreenshotImage
 
 
-class WebSearchActionOpenPage(BaseModel):
-    type: Literal["open_page"]
-    url: Optional[str] = None
+def _build_ComputerCallOutputItemParam2():
+    class ComputerCallOutputItemParam2(BaseModel):
+        id: Optional[str] = None
+        call_id: str
+        type: Literal["computer_call_output"]
+        output: ComputerScreenshotImage
+        acknowledged_safety_checks: Optional[List[ComputerCallSafetyCheckParam]] = None
+        status: Optional[FunctionCallItemStatus] = None
+    return ComputerCallOutputItemParam2
 
 
-class WebSearchActionFind(BaseModel):
-    type: Literal["find_in_page"]
-    url: str
-    pattern: str
+def _build_WebSearchActionSearchSource():
+    class WebSearchActionSearchSource(BaseModel):
+        type: Literal["url"]
+        url: str
+    return WebSearchActionSearchSource
 
 
-@official_name("ResponseFunctionWebSearch", "openai_kit.types.responses.response_function_web_search")
-class WebSearchToolCall(BaseModel):
-    id: str
-    type: Literal["web_search_call"]
-    status: Union[Literal["in_progress", "searching", "completed", "failed"], str]
-    action: Annotated[Union[Annotated[Union[WebSearchActionSearch, WebSearchActionOpenPage, WebSearchActionFind], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_WebSearchActionSearch():
+    class WebSearchActionSearch(BaseModel):
+        type: Literal["search"]
+        query: Optional[str] = None
+        queries: Optional[List[str]] = None
+        sources: Optional[List[WebSearchActionSearchSource]] = None
+    return WebSearchActionSearch
 
 
-class DirectToolCallCaller(BaseModel):
-    type: Literal["direct"]
+def _build_WebSearchActionOpenPage():
+    class WebSearchActionOpenPage(BaseModel):
+        type: Literal["open_page"]
+        url: Optional[str] = None
+    return WebSearchActionOpenPage
 
 
-class ProgramToolCallCaller(BaseModel):
-    type: Literal["program"]
-    caller_id: str
+def _build_WebSearchActionFind():
+    class WebSearchActionFind(BaseModel):
+        type: Literal["find_in_page"]
+        url: str
+        pattern: str
+    return WebSearchActionFind
 
 
-ToolCallCaller: TypeAlias = Annotated[Union[Annotated[Union[DirectToolCallCaller, ProgramToolCallCaller], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_WebSearchToolCall():
+    @official_name("ResponseFunctionWebSearch", "openai_kit.types.responses.response_function_web_search")
+    class WebSearchToolCall(BaseModel):
+        id: str
+        type: Literal["web_search_call"]
+        status: Union[Literal["in_progress", "searching", "completed", "failed"], str]
+        action: Annotated[Union[Annotated[Union[WebSearchActionSearch, WebSearchActionOpenPage, WebSearchActionFind], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return WebSearchToolCall
 
 
-class FunctionToolCall(BaseModel):
-    id: Optional[str] = None
-    type: Literal["function_call"]
-    call_id: str
-    caller: Optional[ToolCallCaller] = None
-    namespace: Optional[str] = None
-    name: str
-    arguments: str
-    status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
+def _build_DirectToolCallCaller():
+    class DirectToolCallCaller(BaseModel):
+        type: Literal["direct"]
+    return DirectToolCallCaller
 
 
-class InputTextContentParam3(BaseModel):
-    type: Literal["input_text"]
-    text: str
-    prompt_cache_breakpoint: Optional[PromptCacheBreakpointParam2] = None
+def _build_ProgramToolCallCaller():
+    class ProgramToolCallCaller(BaseModel):
+        type: Literal["program"]
+        caller_id: str
+    return ProgramToolCallCaller
 
 
-class InputImageContentParamAutoParam2(BaseModel):
-    type: Literal["input_image"]
-    image_url: Optional[str] = None
-    file_id: Optional[str] = None
-    detail: Optional[DetailEnum] = None
-    prompt_cache_breakpoint: Optional[PromptCacheBreakpointParam2] = None
+def _build_ToolCallCaller():
+    ToolCallCaller: TypeAlias = Annotated[Union[Annotated[Union[DirectToolCallCaller, ProgramToolCallCaller], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return ToolCallCaller
 
 
-class InputFileContentParam3(BaseModel):
-    type: Literal["input_file"]
-    file_id: Optional[str] = None
-    filename: Optional[str] = None
-    file_data: Optional[str] = None
-    file_url: Optional[str] = None
-    detail: Optional[FileDetailEnum] = None
-    prompt_cache_breakpoint: Optional[PromptCacheBreakpointParam2] = None
+def _build_FunctionToolCall():
+    class FunctionToolCall(BaseModel):
+        id: Optional[str] = None
+        type: Literal["function_call"]
+        call_id: str
+        caller: Optional[ToolCallCaller] = None
+        namespace: Optional[str] = None
+        name: str
+        arguments: str
+        status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
+    return FunctionToolCall
 
 
-class DirectToolCallCallerParam(BaseModel):
-    type: Literal["direct"]
+def _build_InputTextContentParam3():
+    class InputTextContentParam3(BaseModel):
+        type: Literal["input_text"]
+        text: str
+        prompt_cache_breakpoint: Optional[PromptCacheBreakpointParam2] = None
+    return InputTextContentParam3
 
 
-class ProgramToolCallCallerParam(BaseModel):
-    type: Literal["program"]
-    caller_id: str
+def _build_InputImageContentParamAutoParam2():
+    class InputImageContentParamAutoParam2(BaseModel):
+        type: Literal["input_image"]
+        image_url: Optional[str] = None
+        file_id: Optional[str] = None
+        detail: Optional[DetailEnum] = None
+        prompt_cache_breakpoint: Optional[PromptCacheBreakpointParam2] = None
+    return InputImageContentParamAutoParam2
 
 
-ToolCallCallerParam: TypeAlias = Annotated[Union[Annotated[Union[DirectToolCallCallerParam, ProgramToolCallCallerParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_InputFileContentParam3():
+    class InputFileContentParam3(BaseModel):
+        type: Literal["input_file"]
+        file_id: Optional[str] = None
+        filename: Optional[str] = None
+        file_data: Optional[str] = None
+        file_url: Optional[str] = None
+        detail: Optional[FileDetailEnum] = None
+        prompt_cache_breakpoint: Optional[PromptCacheBreakpointParam2] = None
+    return InputFileContentParam3
 
 
-class FunctionCallOutputItemParam2(BaseModel):
-    id: Optional[str] = None
-    call_id: Optional[str] = None
-    type: Literal["function_call_output"]
-    output: Union[str, List[Annotated[Union[Annotated[Union[InputTextContentParam3, InputImageContentParamAutoParam2, InputFileContentParam3], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]]
-    name: Optional[str] = None
-    namespace: Optional[str] = None
-    caller: Optional[ToolCallCallerParam] = None
-    status: Optional[FunctionCallItemStatus] = None
+def _build_DirectToolCallCallerParam():
+    class DirectToolCallCallerParam(BaseModel):
+        type: Literal["direct"]
+    return DirectToolCallCallerParam
 
 
-ToolSearchExecutionType: TypeAlias = Union[Literal["server", "client"], str]
+def _build_ProgramToolCallCallerParam():
+    class ProgramToolCallCallerParam(BaseModel):
+        type: Literal["program"]
+        caller_id: str
+    return ProgramToolCallCallerParam
 
 
-class EmptyModelParam(BaseModel):
-    pass
+def _build_ToolCallCallerParam():
+    ToolCallCallerParam: TypeAlias = Annotated[Union[Annotated[Union[DirectToolCallCallerParam, ProgramToolCallCallerParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return ToolCallCallerParam
 
 
-class ToolSearchCallItemParam2(BaseModel):
-    id: Optional[str] = None
-    call_id: Optional[str] = None
-    type: Literal["tool_search_call"]
-    execution: Optional[ToolSearchExecutionType] = None
-    arguments: EmptyModelParam
-    status: Optional[FunctionCallItemStatus] = None
+def _build_FunctionCallOutputItemParam2():
+    class FunctionCallOutputItemParam2(BaseModel):
+        id: Optional[str] = None
+        call_id: Optional[str] = None
+        type: Literal["function_call_output"]
+        output: Union[str, List[Annotated[Union[Annotated[Union[InputTextContentParam3, InputImageContentParamAutoParam2, InputFileContentParam3], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]]
+        name: Optional[str] = None
+        namespace: Optional[str] = None
+        caller: Optional[ToolCallCallerParam] = None
+        status: Optional[FunctionCallItemStatus] = None
+    return FunctionCallOutputItemParam2
 
 
-class FunctionTool(BaseModel):
-    type: Literal["function"]
-    name: str
-    description: Optional[str] = None
-    parameters: Optional[Dict[str, Any]]
-    output_schema: Optional[Dict[str, Any]] = None
-    strict: Optional[bool]
-    defer_loading: Optional[bool] = None
-    allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
+def _build_ToolSearchExecutionType():
+    ToolSearchExecutionType: TypeAlias = Union[Literal["server", "client"], str]
+    return ToolSearchExecutionType
 
 
-RankerVersionType: TypeAlias = Union[Literal["auto", "default-2024-11-15"], str]
+def _build_EmptyModelParam():
+    class EmptyModelParam(BaseModel):
+        pass
+    return EmptyModelParam
 
 
-class HybridSearchOptions(BaseModel):
-    embedding_weight: float
-    text_weight: float
+def _build_ToolSearchCallItemParam2():
+    class ToolSearchCallItemParam2(BaseModel):
+        id: Optional[str] = None
+        call_id: Optional[str] = None
+        type: Literal["tool_search_call"]
+        execution: Optional[ToolSearchExecutionType] = None
+        arguments: EmptyModelParam
+        status: Optional[FunctionCallItemStatus] = None
+    return ToolSearchCallItemParam2
 
 
-class RankingOptions(BaseModel):
-    ranker: Optional[RankerVersionType] = None
-    score_threshold: Optional[float] = None
-    hybrid_search: Optional[HybridSearchOptions] = None
+def _build_FunctionTool():
+    class FunctionTool(BaseModel):
+        type: Literal["function"]
+        name: str
+        description: Optional[str] = None
+        parameters: Optional[Dict[str, Any]]
+        output_schema: Optional[Dict[str, Any]] = None
+        strict: Optional[bool]
+        defer_loading: Optional[bool] = None
+        allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
+    return FunctionTool
 
 
-class FileSearchTool(BaseModel):
-    type: Literal["file_search"]
-    vector_store_ids: List[str]
-    max_num_results: Optional[int] = None
-    ranking_options: Optional[RankingOptions] = None
-    filters: Optional[Filters] = None
+def _build_RankerVersionType():
+    RankerVersionType: TypeAlias = Union[Literal["auto", "default-2024-11-15"], str]
+    return RankerVersionType
 
 
-class ComputerTool(BaseModel):
-    type: Literal["computer"]
+def _build_HybridSearchOptions():
+    class HybridSearchOptions(BaseModel):
+        embedding_weight: float
+        text_weight: float
+    return HybridSearchOptions
 
 
-class ComputerUsePreviewTool(BaseModel):
-    type: Literal["computer_use_preview"]
-    environment: ComputerEnvironment
-    display_width: int
-    display_height: int
+def _build_RankingOptions():
+    class RankingOptions(BaseModel):
+        ranker: Optional[RankerVersionType] = None
+        score_threshold: Optional[float] = None
+        hybrid_search: Optional[HybridSearchOptions] = None
+    return RankingOptions
 
 
-class WebSearchToolFilters(BaseModel):
-    allowed_domains: Optional[List[str]] = None
+def _build_FileSearchTool():
+    class FileSearchTool(BaseModel):
+        type: Literal["file_search"]
+        vector_store_ids: List[str]
+        max_num_results: Optional[int] = None
+        ranking_options: Optional[RankingOptions] = None
+        filters: Optional[Filters] = None
+    return FileSearchTool
 
 
-class WebSearchApproximateLocation2(BaseModel):
-    type: Optional[Literal["approximate"]] = None
-    country: Optional[str] = None
-    region: Optional[str] = None
-    city: Optional[str] = None
-    timezone: Optional[str] = None
+def _build_ComputerTool():
+    class ComputerTool(BaseModel):
+        type: Literal["computer"]
+    return ComputerTool
 
 
-WebSearchApproximateLocation: TypeAlias = Optional[WebSearchApproximateLocation2]
+def _build_ComputerUsePreviewTool():
+    class ComputerUsePreviewTool(BaseModel):
+        type: Literal["computer_use_preview"]
+        environment: ComputerEnvironment
+        display_width: int
+        display_height: int
+    return ComputerUsePreviewTool
 
 
-class WebSearchTool(BaseModel):
-    type: Literal["web_search", "web_search_2025_08_26"]
-    external_web_access: Optional[bool] = None
-    filters: Optional[WebSearchToolFilters] = None
-    user_location: Optional[WebSearchApproximateLocation] = None
-    search_context_size: Optional[Union[Literal["low", "medium", "high"], str]] = None
+def _build_WebSearchToolFilters():
+    class WebSearchToolFilters(BaseModel):
+        allowed_domains: Optional[List[str]] = None
+    return WebSearchToolFilters
 
 
-class AutoCodeInterpreterToolParam(BaseModel):
-    type: Literal["auto"]
-    file_ids: Optional[List[str]] = None
-    memory_limit: Optional[ContainerMemoryLimit] = None
-    network_policy: Optional[Annotated[Union[Annotated[Union[ContainerNetworkPolicyDisabledParam2, ContainerNetworkPolicyAllowlistParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+def _build_WebSearchApproximateLocation2():
+    class WebSearchApproximateLocation2(BaseModel):
+        type: Optional[Literal["approximate"]] = None
+        country: Optional[str] = None
+        region: Optional[str] = None
+        city: Optional[str] = None
+        timezone: Optional[str] = None
+    return WebSearchApproximateLocation2
 
 
-class CodeInterpreterTool(BaseModel):
-    type: Literal["code_interpreter"]
-    container: Union[str, AutoCodeInterpreterToolParam]
-    allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
+def _build_WebSearchApproximateLocation():
+    WebSearchApproximateLocation: TypeAlias = Optional[WebSearchApproximateLocation2]
+    return WebSearchApproximateLocation
 
 
-class ProgrammaticToolCallingParam(BaseModel):
-    type: Literal["programmatic_tool_calling"]
+def _build_WebSearchTool():
+    class WebSearchTool(BaseModel):
+        type: Literal["web_search", "web_search_2025_08_26"]
+        external_web_access: Optional[bool] = None
+        filters: Optional[WebSearchToolFilters] = None
+        user_location: Optional[WebSearchApproximateLocation] = None
+        search_context_size: Optional[Union[Literal["low", "medium", "high"], str]] = None
+    return WebSearchTool
 
 
-class ImageGenToolInputImageMask(BaseModel):
-    image_url: Optional[str] = None
-    file_id: Optional[str] = None
+def _build_AutoCodeInterpreterToolParam():
+    class AutoCodeInterpreterToolParam(BaseModel):
+        type: Literal["auto"]
+        file_ids: Optional[List[str]] = None
+        memory_limit: Optional[ContainerMemoryLimit] = None
+        network_policy: Optional[Annotated[Union[Annotated[Union[ContainerNetworkPolicyDisabledParam2, ContainerNetworkPolicyAllowlistParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+    return AutoCodeInterpreterToolParam
 
 
-class ImageGenTool(BaseModel):
-    type: Literal["image_generation"]
-    model: Optional[Union[str, Union[Literal["gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21"], str]]] = None
-    quality: Optional[Union[Literal["low", "medium", "high", "auto"], str]] = None
-    size: Optional[Union[str, Union[Literal["1024x1024", "1024x1536", "1536x1024", "auto"], str]]] = None
-    output_format: Optional[Union[Literal["png", "webp", "jpeg"], str]] = None
-    output_compression: Optional[int] = None
-    moderation: Optional[Union[Literal["auto", "low"], str]] = None
-    background: Optional[Union[Literal["transparent", "opaque", "auto"], str]] = None
-    input_fidelity: Optional[InputFidelity] = None
-    input_image_mask: Optional[ImageGenToolInputImageMask] = None
-    partial_images: Optional[int] = None
-    action: Optional[ImageGenActionEnum] = None
+def _build_CodeInterpreterTool():
+    class CodeInterpreterTool(BaseModel):
+        type: Literal["code_interpreter"]
+        container: Union[str, AutoCodeInterpreterToolParam]
+        allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
+    return CodeInterpreterTool
 
 
-class LocalShellToolParam(BaseModel):
-    type: Literal["local_shell"]
+def _build_ProgrammaticToolCallingParam():
+    class ProgrammaticToolCallingParam(BaseModel):
+        type: Literal["programmatic_tool_calling"]
+    return ProgrammaticToolCallingParam
 
 
-class CustomTextFormatParam(BaseModel):
-    type: Literal["text"]
+def _build_ImageGenToolInputImageMask():
+    class ImageGenToolInputImageMask(BaseModel):
+        image_url: Optional[str] = None
+        file_id: Optional[str] = None
+    return ImageGenToolInputImageMask
 
 
-class CustomGrammarFormatParam(BaseModel):
-    type: Literal["grammar"]
-    syntax: GrammarSyntax1
-    definition: str
+def _build_ImageGenTool():
+    class ImageGenTool(BaseModel):
+        type: Literal["image_generation"]
+        model: Optional[Union[str, Union[Literal["gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21"], str]]] = None
+        quality: Optional[Union[Literal["low", "medium", "high", "auto"], str]] = None
+        size: Optional[Union[str, Union[Literal["1024x1024", "1024x1536", "1536x1024", "auto"], str]]] = None
+        output_format: Optional[Union[Literal["png", "webp", "jpeg"], str]] = None
+        output_compression: Optional[int] = None
+        moderation: Optional[Union[Literal["auto", "low"], str]] = None
+        background: Optional[Union[Literal["transparent", "opaque", "auto"], str]] = None
+        input_fidelity: Optional[InputFidelity] = None
+        input_image_mask: Optional[ImageGenToolInputImageMask] = None
+        partial_images: Optional[int] = None
+        action: Optional[ImageGenActionEnum] = None
+    return ImageGenTool
 
 
-class CustomToolParam(BaseModel):
-    type: Literal["custom"]
-    name: str
-    description: Optional[str] = None
-    format: Optional[Annotated[Union[Annotated[Union[CustomTextFormatParam, CustomGrammarFormatParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-    defer_loading: Optional[bool] = None
-    allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
+def _build_LocalShellToolParam():
+    class LocalShellToolParam(BaseModel):
+        type: Literal["local_shell"]
+    return LocalShellToolParam
 
 
-class FunctionToolParam(BaseModel):
-    name: str
-    description: Optional[str] = None
-    parameters: Optional[EmptyModelParam] = None
-    strict: Optional[bool] = None
-    type: Literal["function"]
-    output_schema: Optional[Dict[str, Any]] = None
-    defer_loading: Optional[bool] = None
-    allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
+def _build_CustomTextFormatParam():
+    class CustomTextFormatParam(BaseModel):
+        type: Literal["text"]
+    return CustomTextFormatParam
 
 
-class NamespaceToolParam(BaseModel):
-    type: Literal["namespace"]
-    name: str
-    description: str
-    tools: List[Annotated[Union[Annotated[Union[FunctionToolParam, CustomToolParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+def _build_CustomGrammarFormatParam():
+    class CustomGrammarFormatParam(BaseModel):
+        type: Literal["grammar"]
+        syntax: GrammarSyntax1
+        definition: str
+    return CustomGrammarFormatParam
 
 
-class ToolSearchToolParam(BaseModel):
-    type: Literal["tool_search"]
-    execution: Optional[ToolSearchExecutionType] = None
-    description: Optional[str] = None
-    parameters: Optional[EmptyModelParam] = None
+def _build_CustomToolParam():
+    class CustomToolParam(BaseModel):
+        type: Literal["custom"]
+        name: str
+        description: Optional[str] = None
+        format: Optional[Annotated[Union[Annotated[Union[CustomTextFormatParam, CustomGrammarFormatParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+        defer_loading: Optional[bool] = None
+        allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
+    return CustomToolParam
 
 
-class ApproximateLocation(BaseModel):
-    type: Literal["approximate"]
-    country: Optional[str] = None
-    region: Optional[str] = None
-    city: Optional[str] = None
-    timezone: Optional[str] = None
+def _build_FunctionToolParam():
+    class FunctionToolParam(BaseModel):
+        name: str
+        description: Optional[str] = None
+        parameters: Optional[EmptyModelParam] = None
+        strict: Optional[bool] = None
+        type: Literal["function"]
+        output_schema: Optional[Dict[str, Any]] = None
+        defer_loading: Optional[bool] = None
+        allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
+    return FunctionToolParam
 
 
-SearchContextSize: TypeAlias = Union[Literal["low", "medium", "high"], str]
+def _build_NamespaceToolParam():
+    class NamespaceToolParam(BaseModel):
+        type: Literal["namespace"]
+        name: str
+        description: str
+        tools: List[Annotated[Union[Annotated[Union[FunctionToolParam, CustomToolParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+    return NamespaceToolParam
 
 
-SearchContentType: TypeAlias = Union[Literal["text", "image"], str]
+def _build_ToolSearchToolParam():
+    class ToolSearchToolParam(BaseModel):
+        type: Literal["tool_search"]
+        execution: Optional[ToolSearchExecutionType] = None
+        description: Optional[str] = None
+        parameters: Optional[EmptyModelParam] = None
+    return ToolSearchToolParam
 
 
-class WebSearchPreviewTool(BaseModel):
-    type: Literal["web_search_preview", "web_search_preview_2025_03_11"]
-    user_location: Optional[ApproximateLocation] = None
-    search_context_size: Optional[SearchContextSize] = None
-    search_content_types: Optional[List[SearchContentType]] = None
+def _build_ApproximateLocation():
+    class ApproximateLocation(BaseModel):
+        type: Literal["approximate"]
+        country: Optional[str] = None
+        region: Optional[str] = None
+        city: Optional[str] = None
+        timezone: Optional[str] = None
+    return ApproximateLocation
 
 
-Tool: TypeAlias = Annotated[Union[Annotated[Union[FunctionTool, FileSearchTool, ComputerTool, ComputerUsePreviewTool, WebSearchTool, MCPTool, CodeInterpreterTool, ProgrammaticToolCallingParam, ImageGenTool, LocalShellToolParam, FunctionShellToolParam, CustomToolParam, NamespaceToolParam, ToolSearchToolParam, WebSearchPreviewTool, ApplyPatchToolParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_SearchContextSize():
+    SearchContextSize: TypeAlias = Union[Literal["low", "medium", "high"], str]
+    return SearchContextSize
 
 
-class ToolSearchOutputItemParam2(BaseModel):
-    id: Optional[str] = None
-    call_id: Optional[str] = None
-    type: Literal["tool_search_output"]
-    execution: Optional[ToolSearchExecutionType] = None
-    tools: List[Tool]
-    status: Optional[FunctionCallItemStatus] = None
+def _build_SearchContentType():
+    SearchContentType: TypeAlias = Union[Literal["text", "image"], str]
+    return SearchContentType
 
 
-class AdditionalToolsItemParam2(BaseModel):
-    id: Optional[str] = None
-    type: Literal["additional_tools"]
-    role: Literal["developer"]
-    tools: List[Tool]
+def _build_WebSearchPreviewTool():
+    class WebSearchPreviewTool(BaseModel):
+        type: Literal["web_search_preview", "web_search_preview_2025_03_11"]
+        user_location: Optional[ApproximateLocation] = None
+        search_context_size: Optional[SearchContextSize] = None
+        search_content_types: Optional[List[SearchContentType]] = None
+    return WebSearchPreviewTool
 
 
-class SummaryTextContent(BaseModel):
-    type: Literal["summary_text"]
-    text: str
+def _build_Tool():
+    Tool: TypeAlias = Annotated[Union[Annotated[Union[FunctionTool, FileSearchTool, ComputerTool, ComputerUsePreviewTool, WebSearchTool, MCPTool, CodeInterpreterTool, ProgrammaticToolCallingParam, ImageGenTool, LocalShellToolParam, FunctionShellToolParam, CustomToolParam, NamespaceToolParam, ToolSearchToolParam, WebSearchPreviewTool, ApplyPatchToolParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return Tool
 
 
-class ReasoningTextContent(BaseModel):
-    type: Literal["reasoning_text"]
-    text: str
+def _build_ToolSearchOutputItemParam2():
+    class ToolSearchOutputItemParam2(BaseModel):
+        id: Optional[str] = None
+        call_id: Optional[str] = None
+        type: Literal["tool_search_output"]
+        execution: Optional[ToolSearchExecutionType] = None
+        tools: List[Tool]
+        status: Optional[FunctionCallItemStatus] = None
+    return ToolSearchOutputItemParam2
 
 
-@official_name("ResponseReasoningItem", "openai_kit.types.responses.response_reasoning_item")
-class ReasoningItem(BaseModel):
-    type: Literal["reasoning"]
-    id: str
-    encrypted_content: Optional[str] = None
-    summary: List[SummaryTextContent]
-    content: Optional[List[ReasoningTextContent]] = None
-    status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
+def _build_AdditionalToolsItemParam2():
+    class AdditionalToolsItemParam2(BaseModel):
+        id: Optional[str] = None
+        type: Literal["additional_tools"]
+        role: Literal["developer"]
+        tools: List[Tool]
+    return AdditionalToolsItemParam2
 
 
-class CompactionSummaryItemParam2(BaseModel):
-    id: Optional[str] = None
-    type: Literal["compaction"]
-    encrypted_content: str
+def _build_SummaryTextContent():
+    class SummaryTextContent(BaseModel):
+        type: Literal["summary_text"]
+        text: str
+    return SummaryTextContent
 
 
-@official_name("ImageGenerationCall", "openai_kit.types.conversations.conversation_item")
-class ImageGenToolCall(BaseModel):
-    type: Literal["image_generation_call"]
-    id: str
-    status: Union[Literal["in_progress", "completed", "generating", "failed"], str]
-    result: Optional[str]
+def _build_ReasoningTextContent():
+    class ReasoningTextContent(BaseModel):
+        type: Literal["reasoning_text"]
+        text: str
+    return ReasoningTextContent
 
 
-class CodeInterpreterOutputLogs(BaseModel):
-    type: Literal["logs"]
-    logs: str
+def _build_ReasoningItem():
+    @official_name("ResponseReasoningItem", "openai_kit.types.responses.response_reasoning_item")
+    class ReasoningItem(BaseModel):
+        type: Literal["reasoning"]
+        id: str
+        encrypted_content: Optional[str] = None
+        summary: List[SummaryTextContent]
+        content: Optional[List[ReasoningTextContent]] = None
+        status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
+    return ReasoningItem
 
 
-class CodeInterpreterOutputImage(BaseModel):
-    type: Literal["image"]
-    url: str
+def _build_CompactionSummaryItemParam2():
+    class CompactionSummaryItemParam2(BaseModel):
+        id: Optional[str] = None
+        type: Literal["compaction"]
+        encrypted_content: str
+    return CompactionSummaryItemParam2
 
 
-@official_name("ResponseCodeInterpreterToolCall", "openai_kit.types.responses.response_code_interpreter_tool_call")
-class CodeInterpreterToolCall(BaseModel):
-    type: Literal["code_interpreter_call"]
-    id: str
-    status: Union[Literal["in_progress", "completed", "incomplete", "interpreting", "failed"], str]
-    container_id: str
-    code: Optional[str]
-    outputs: Optional[List[Annotated[Union[Annotated[Union[CodeInterpreterOutputLogs, CodeInterpreterOutputImage], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]]
+def _build_ImageGenToolCall():
+    @official_name("ImageGenerationCall", "openai_kit.types.conversations.conversation_item")
+    class ImageGenToolCall(BaseModel):
+        type: Literal["image_generation_call"]
+        id: str
+        status: Union[Literal["in_progress", "completed", "generating", "failed"], str]
+        result: Optional[str]
+    return ImageGenToolCall
 
 
-class LocalShellExecAction(BaseModel):
-    type: Literal["exec"]
-    command: List[str]
-    timeout_ms: Optional[int] = None
-    working_directory: Optional[str] = None
-    env: Dict[str, str]
-    user: Optional[str] = None
+def _build_CodeInterpreterOutputLogs():
+    class CodeInterpreterOutputLogs(BaseModel):
+        type: Literal["logs"]
+        logs: str
+    return CodeInterpreterOutputLogs
 
 
-@official_name("LocalShellCall", "openai_kit.types.conversations.conversation_item")
-class LocalShellToolCall(BaseModel):
-    type: Literal["local_shell_call"]
-    id: str
-    call_id: str
-    action: LocalShellExecAction
-    status: Union[Literal["in_progress", "completed", "incomplete"], str]
+def _build_CodeInterpreterOutputImage():
+    class CodeInterpreterOutputImage(BaseModel):
+        type: Literal["image"]
+        url: str
+    return CodeInterpreterOutputImage
 
 
-@official_name("LocalShellCallOutput", "openai_kit.types.conversations.conversation_item")
-class LocalShellToolCallOutput(BaseModel):
-    type: Literal["local_shell_call_output"]
-    id: str
-    output: str
-    status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
+def _build_CodeInterpreterToolCall():
+    @official_name("ResponseCodeInterpreterToolCall", "openai_kit.types.responses.response_code_interpreter_tool_call")
+    class CodeInterpreterToolCall(BaseModel):
+        type: Literal["code_interpreter_call"]
+        id: str
+        status: Union[Literal["in_progress", "completed", "incomplete", "interpreting", "failed"], str]
+        container_id: str
+        code: Optional[str]
+        outputs: Optional[List[Annotated[Union[Annotated[Union[CodeInterpreterOutputLogs, CodeInterpreterOutputImage], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]]
+    return CodeInterpreterToolCall
 
 
-class FunctionShellActionParam2(BaseModel):
-    commands: List[str]
-    timeout_ms: Optional[int] = None
-    max_output_length: Optional[int] = None
+def _build_LocalShellExecAction():
+    class LocalShellExecAction(BaseModel):
+        type: Literal["exec"]
+        command: List[str]
+        timeout_ms: Optional[int] = None
+        working_directory: Optional[str] = None
+        env: Dict[str, str]
+        user: Optional[str] = None
+    return LocalShellExecAction
 
 
-class FunctionShellCallItemParam2(BaseModel):
-    id: Optional[str] = None
-    call_id: str
-    caller: Optional[ToolCallCallerParam] = None
-    type: Literal["shell_call"]
-    action: FunctionShellActionParam2
-    status: Optional[FunctionShellCallItemStatus] = None
-    environment: Optional[Annotated[Union[Annotated[Union[LocalEnvironmentParam, ContainerReferenceParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+def _build_LocalShellToolCall():
+    @official_name("LocalShellCall", "openai_kit.types.conversations.conversation_item")
+    class LocalShellToolCall(BaseModel):
+        type: Literal["local_shell_call"]
+        id: str
+        call_id: str
+        action: LocalShellExecAction
+        status: Union[Literal["in_progress", "completed", "incomplete"], str]
+    return LocalShellToolCall
 
 
-class FunctionShellCallOutputContentParam2(BaseModel):
-    stdout: str
-    stderr: str
-    outcome: FunctionShellCallOutputOutcomeParam2
+def _build_LocalShellToolCallOutput():
+    @official_name("LocalShellCallOutput", "openai_kit.types.conversations.conversation_item")
+    class LocalShellToolCallOutput(BaseModel):
+        type: Literal["local_shell_call_output"]
+        id: str
+        output: str
+        status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
+    return LocalShellToolCallOutput
 
 
-class FunctionShellCallOutputItemParam2(BaseModel):
-    id: Optional[str] = None
-    call_id: str
-    caller: Optional[ToolCallCallerParam] = None
-    type: Literal["shell_call_output"]
-    output: List[FunctionShellCallOutputContentParam2]
-    status: Optional[FunctionShellCallItemStatus] = None
-    max_output_length: Optional[int] = None
+def _build_FunctionShellActionParam2():
+    class FunctionShellActionParam2(BaseModel):
+        commands: List[str]
+        timeout_ms: Optional[int] = None
+        max_output_length: Optional[int] = None
+    return FunctionShellActionParam2
 
 
-class ApplyPatchToolCallItemParam2(BaseModel):
-    type: Literal["apply_patch_call"]
-    id: Optional[str] = None
-    call_id: str
-    caller: Optional[ToolCallCallerParam] = None
-    status: ApplyPatchCallStatusParam2
-    operation: ApplyPatchOperationParam2
+def _build_FunctionShellCallItemParam2():
+    class FunctionShellCallItemParam2(BaseModel):
+        id: Optional[str] = None
+        call_id: str
+        caller: Optional[ToolCallCallerParam] = None
+        type: Literal["shell_call"]
+        action: FunctionShellActionParam2
+        status: Optional[FunctionShellCallItemStatus] = None
+        environment: Optional[Annotated[Union[Annotated[Union[LocalEnvironmentParam, ContainerReferenceParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+    return FunctionShellCallItemParam2
 
 
-class ApplyPatchToolCallOutputItemParam2(BaseModel):
-    type: Literal["apply_patch_call_output"]
-    id: Optional[str] = None
-    call_id: str
-    caller: Optional[ToolCallCallerParam] = None
-    status: ApplyPatchCallOutputStatusParam2
-    output: Optional[str] = None
+def _build_FunctionShellCallOutputContentParam2():
+    class FunctionShellCallOutputContentParam2(BaseModel):
+        stdout: str
+        stderr: str
+        outcome: FunctionShellCallOutputOutcomeParam2
+    return FunctionShellCallOutputContentParam2
 
 
-@official_name("McpListTools", "openai_kit.types.conversations.conversation_item")
-class MCPListTools(BaseModel):
-    type: Literal["mcp_list_tools"]
-    id: str
-    server_label: str
-    tools: List[MCPListToolsTool]
-    error: Optional[str] = None
+def _build_FunctionShellCallOutputItemParam2():
+    class FunctionShellCallOutputItemParam2(BaseModel):
+        id: Optional[str] = None
+        call_id: str
+        caller: Optional[ToolCallCallerParam] = None
+        type: Literal["shell_call_output"]
+        output: List[FunctionShellCallOutputContentParam2]
+        status: Optional[FunctionShellCallItemStatus] = None
+        max_output_length: Optional[int] = None
+    return FunctionShellCallOutputItemParam2
 
 
-@official_name("McpApprovalRequest", "openai_kit.types.conversations.conversation_item")
-class MCPApprovalRequest(BaseModel):
-    type: Literal["mcp_approval_request"]
-    id: str
-    server_label: str
-    name: str
-    arguments: str
+def _build_ApplyPatchToolCallItemParam2():
+    class ApplyPatchToolCallItemParam2(BaseModel):
+        type: Literal["apply_patch_call"]
+        id: Optional[str] = None
+        call_id: str
+        caller: Optional[ToolCallCallerParam] = None
+        status: ApplyPatchCallStatusParam2
+        operation: ApplyPatchOperationParam2
+    return ApplyPatchToolCallItemParam2
 
 
-class MCPApprovalResponse(BaseModel):
-    type: Literal["mcp_approval_response"]
-    id: Optional[str] = None
-    approval_request_id: str
-    approve: bool
-    reason: Optional[str] = None
+def _build_ApplyPatchToolCallOutputItemParam2():
+    class ApplyPatchToolCallOutputItemParam2(BaseModel):
+        type: Literal["apply_patch_call_output"]
+        id: Optional[str] = None
+        call_id: str
+        caller: Optional[ToolCallCallerParam] = None
+        status: ApplyPatchCallOutputStatusParam2
+        output: Optional[str] = None
+    return ApplyPatchToolCallOutputItemParam2
 
 
-class MCPProtocolError(BaseModel):
-    type: Literal["mcp_protocol_error"]
-    code: int
-    message: str
+def _build_MCPListTools():
+    @official_name("McpListTools", "openai_kit.types.conversations.conversation_item")
+    class MCPListTools(BaseModel):
+        type: Literal["mcp_list_tools"]
+        id: str
+        server_label: str
+        tools: List[MCPListToolsTool]
+        error: Optional[str] = None
+    return MCPListTools
 
 
-class MCPToolExecutionError(BaseModel):
-    type: Literal["mcp_tool_execution_error"]
-    content: Any
+def _build_MCPApprovalRequest():
+    @official_name("McpApprovalRequest", "openai_kit.types.conversations.conversation_item")
+    class MCPApprovalRequest(BaseModel):
+        type: Literal["mcp_approval_request"]
+        id: str
+        server_label: str
+        name: str
+        arguments: str
+    return MCPApprovalRequest
 
 
-class HTTPError(BaseModel):
-    type: Literal["http_error"]
-    code: int
-    message: str
+def _build_MCPApprovalResponse():
+    class MCPApprovalResponse(BaseModel):
+        type: Literal["mcp_approval_response"]
+        id: Optional[str] = None
+        approval_request_id: str
+        approve: bool
+        reason: Optional[str] = None
+    return MCPApprovalResponse
 
 
-MCPToolCallError: TypeAlias = Annotated[Union[Annotated[Union[MCPProtocolError, MCPToolExecutionError, HTTPError], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_MCPProtocolError():
+    class MCPProtocolError(BaseModel):
+        type: Literal["mcp_protocol_error"]
+        code: int
+        message: str
+    return MCPProtocolError
 
 
-MCPToolCallStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete", "calling", "failed"], str]
+def _build_MCPToolExecutionError():
+    class MCPToolExecutionError(BaseModel):
+        type: Literal["mcp_tool_execution_error"]
+        content: Any
+    return MCPToolExecutionError
 
 
-@official_name("McpCall", "openai_kit.types.conversations.conversation_item")
-class MCPToolCall(BaseModel):
-    type: Literal["mcp_call"]
-    id: str
-    server_label: str
-    name: str
-    arguments: str
-    output: Optional[str] = None
-    error: Optional[MCPToolCallError] = None
-    status: Optional[MCPToolCallStatus] = None
-    approval_request_id: Optional[str] = None
+def _build_HTTPError():
+    class HTTPError(BaseModel):
+        type: Literal["http_error"]
+        code: int
+        message: str
+    return HTTPError
 
 
-@official_name("ResponseCustomToolCallOutput", "openai_kit.types.responses.response_custom_tool_call_output")
-class CustomToolCallOutput(BaseModel):
-    type: Literal["custom_tool_call_output"]
-    id: Optional[str] = None
-    call_id: str
-    caller: Optional[ToolCallCallerParam] = None
-    output: Union[str, List[FunctionAndCustomToolCallOutput]]
+def _build_MCPToolCallError():
+    MCPToolCallError: TypeAlias = Annotated[Union[Annotated[Union[MCPProtocolError, MCPToolExecutionError, HTTPError], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return MCPToolCallError
 
 
-@official_name("ResponseCustomToolCall", "openai_kit.types.responses.response_custom_tool_call")
-class CustomToolCall(BaseModel):
-    type: Literal["custom_tool_call"]
-    id: Optional[str] = None
-    call_id: str
-    caller: Optional[ToolCallCaller] = None
-    namespace: Optional[str] = None
-    name: str
-    input: str
+def _build_MCPToolCallStatus():
+    MCPToolCallStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete", "calling", "failed"], str]
+    return MCPToolCallStatus
 
 
-Item: TypeAlias = Union[InputMessage, OutputMessage, FileSearchToolCall, ComputerToolCall, ComputerCallOutputItemParam2, WebSearchToolCall, FunctionToolCall, FunctionCallOutputItemParam2, ToolSearchCallItemParam2, ToolSearchOutputItemParam2, AdditionalToolsItemParam2, ReasoningItem, CompactionSummaryItemParam2, ImageGenToolCall, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCallItemParam2, FunctionShellCallOutputItemParam2, ApplyPatchToolCallItemParam2, ApplyPatchToolCallOutputItemParam2, MCPListTools, MCPApprovalRequest, MCPApprovalResponse, MCPToolCall, CustomToolCallOutput, CustomToolCall]
+def _build_MCPToolCall():
+    @official_name("McpCall", "openai_kit.types.conversations.conversation_item")
+    class MCPToolCall(BaseModel):
+        type: Literal["mcp_call"]
+        id: str
+        server_label: str
+        name: str
+        arguments: str
+        output: Optional[str] = None
+        error: Optional[MCPToolCallError] = None
+        status: Optional[MCPToolCallStatus] = None
+        approval_request_id: Optional[str] = None
+    return MCPToolCall
 
 
-class CompactionTriggerItemParam2(BaseModel):
-    type: Literal["compaction_trigger"]
+def _build_CustomToolCallOutput():
+    @official_name("ResponseCustomToolCallOutput", "openai_kit.types.responses.response_custom_tool_call_output")
+    class CustomToolCallOutput(BaseModel):
+        type: Literal["custom_tool_call_output"]
+        id: Optional[str] = None
+        call_id: str
+        caller: Optional[ToolCallCallerParam] = None
+        output: Union[str, List[FunctionAndCustomToolCallOutput]]
+    return CustomToolCallOutput
 
 
-class ItemReferenceParam2(BaseModel):
-    type: Optional[Literal["item_reference"]] = None
-    id: str
+def _build_CustomToolCall():
+    @official_name("ResponseCustomToolCall", "openai_kit.types.responses.response_custom_tool_call")
+    class CustomToolCall(BaseModel):
+        type: Literal["custom_tool_call"]
+        id: Optional[str] = None
+        call_id: str
+        caller: Optional[ToolCallCaller] = None
+        namespace: Optional[str] = None
+        name: str
+        input: str
+    return CustomToolCall
 
 
-class ProgramItemParam2(BaseModel):
-    id: str
-    type: Literal["program"]
-    call_id: str
-    code: str
-    fingerprint: str
+def _build_Item():
+    Item: TypeAlias = Union[InputMessage, OutputMessage, FileSearchToolCall, ComputerToolCall, ComputerCallOutputItemParam2, WebSearchToolCall, FunctionToolCall, FunctionCallOutputItemParam2, ToolSearchCallItemParam2, ToolSearchOutputItemParam2, AdditionalToolsItemParam2, ReasoningItem, CompactionSummaryItemParam2, ImageGenToolCall, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCallItemParam2, FunctionShellCallOutputItemParam2, ApplyPatchToolCallItemParam2, ApplyPatchToolCallOutputItemParam2, MCPListTools, MCPApprovalRequest, MCPApprovalResponse, MCPToolCall, CustomToolCallOutput, CustomToolCall]
+    return Item
 
 
-ProgramOutputItemStatus: TypeAlias = Union[Literal["completed", "incomplete"], str]
+def _build_CompactionTriggerItemParam2():
+    class CompactionTriggerItemParam2(BaseModel):
+        type: Literal["compaction_trigger"]
+    return CompactionTriggerItemParam2
 
 
-class ProgramOutputItemParam2(BaseModel):
-    id: str
-    type: Literal["program_output"]
-    call_id: str
-    result: str
-    status: ProgramOutputItemStatus
+def _build_ItemReferenceParam2():
+    class ItemReferenceParam2(BaseModel):
+        type: Optional[Literal["item_reference"]] = None
+        id: str
+    return ItemReferenceParam2
 
 
-InputItem: TypeAlias = Union[EasyInputMessage, Item, CompactionTriggerItemParam2, ItemReferenceParam2, ProgramItemParam2, ProgramOutputItemParam2]
+def _build_ProgramItemParam2():
+    class ProgramItemParam2(BaseModel):
+        id: str
+        type: Literal["program"]
+        call_id: str
+        code: str
+        fingerprint: str
+    return ProgramItemParam2
 
 
-InputMessageContentListParam: TypeAlias = Sequence[InputContentParam]
+def _build_ProgramOutputItemStatus():
+    ProgramOutputItemStatus: TypeAlias = Union[Literal["completed", "incomplete"], str]
+    return ProgramOutputItemStatus
 
 
-MessagePhaseParam: TypeAlias = Literal["commentary", "final_answer"]
+def _build_ProgramOutputItemParam2():
+    class ProgramOutputItemParam2(BaseModel):
+        id: str
+        type: Literal["program_output"]
+        call_id: str
+        result: str
+        status: ProgramOutputItemStatus
+    return ProgramOutputItemParam2
 
 
-class EasyInputMessageParam(TypedDict, total=False):
-    role: Required[Literal["user", "assistant", "system", "developer"]]
-    content: Required[Union[str, InputMessageContentListParam]]
-    phase: Optional[MessagePhaseParam]
-    type: Literal["message"]
+def _build_InputItem():
+    InputItem: TypeAlias = Union[EasyInputMessage, Item, CompactionTriggerItemParam2, ItemReferenceParam2, ProgramItemParam2, ProgramOutputItemParam2]
+    return InputItem
 
 
-class InputMessageParam(TypedDict, total=False):
-    type: Literal["message"]
-    role: Required[Literal["user", "system", "developer"]]
-    status: Literal["in_progress", "completed", "incomplete"]
-    content: Required[InputMessageContentListParam]
+def _build_InputMessageContentListParam():
+    InputMessageContentListParam: TypeAlias = Sequence[InputContentParam]
+    return InputMessageContentListParam
 
 
-class TopLogProbParam(TypedDict, total=False):
-    token: Required[str]
-    logprob: Required[float]
-    bytes: Required[Sequence[int]]
+def _build_MessagePhaseParam():
+    MessagePhaseParam: TypeAlias = Literal["commentary", "final_answer"]
+    return MessagePhaseParam
 
 
-class LogProbParam(TypedDict, total=False):
-    token: Required[str]
-    logprob: Required[float]
-    bytes: Required[Sequence[int]]
-    top_logprobs: Required[Sequence[TopLogProbParam]]
+def _build_EasyInputMessageParam():
+    class EasyInputMessageParam(TypedDict, total=False):
+        role: Required[Literal["user", "assistant", "system", "developer"]]
+        content: Required[Union[str, InputMessageContentListParam]]
+        phase: Optional[MessagePhaseParam]
+        type: Literal["message"]
+    return EasyInputMessageParam
 
 
-class OutputTextContentParam(TypedDict, total=False):
-    type: Required[Literal["output_text"]]
-    text: Required[str]
-    annotations: Required[Sequence[AnnotationParam]]
-    logprobs: Required[Sequence[LogProbParam]]
+def _build_InputMessageParam():
+    class InputMessageParam(TypedDict, total=False):
+        type: Literal["message"]
+        role: Required[Literal["user", "system", "developer"]]
+        status: Literal["in_progress", "completed", "incomplete"]
+        content: Required[InputMessageContentListParam]
+    return InputMessageParam
 
 
-class RefusalContentParam(TypedDict, total=False):
-    type: Required[Literal["refusal"]]
-    refusal: Required[str]
+def _build_TopLogProbParam():
+    class TopLogProbParam(TypedDict, total=False):
+        token: Required[str]
+        logprob: Required[float]
+        bytes: Required[Sequence[int]]
+    return TopLogProbParam
 
 
-OutputMessageContentParam: TypeAlias = Union[OutputTextContentParam, RefusalContentParam]
+def _build_LogProbParam():
+    class LogProbParam(TypedDict, total=False):
+        token: Required[str]
+        logprob: Required[float]
+        bytes: Required[Sequence[int]]
+        top_logprobs: Required[Sequence[TopLogProbParam]]
+    return LogProbParam
 
 
-class OutputMessageParam(TypedDict, total=False):
-    id: Required[str]
-    type: Required[Literal["message"]]
-    role: Required[Literal["assistant"]]
-    content: Required[Sequence[OutputMessageContentParam]]
-    phase: Optional[MessagePhaseParam]
-    status: Required[Literal["in_progress", "completed", "incomplete"]]
+def _build_OutputTextContentParam():
+    class OutputTextContentParam(TypedDict, total=False):
+        type: Required[Literal["output_text"]]
+        text: Required[str]
+        annotations: Required[Sequence[AnnotationParam]]
+        logprobs: Required[Sequence[LogProbParam]]
+    return OutputTextContentParam
 
 
-class FileSearchToolCallResultParam(TypedDict, total=False):
-    file_id: str
-    text: str
-    filename: str
-    attributes: VectorStoreFileAttributesParam
-    score: float
+def _build_RefusalContentParam():
+    class RefusalContentParam(TypedDict, total=False):
+        type: Required[Literal["refusal"]]
+        refusal: Required[str]
+    return RefusalContentParam
 
 
-class FileSearchToolCallParam(TypedDict, total=False):
-    id: Required[str]
-    type: Required[Literal["file_search_call"]]
-    status: Required[Literal["in_progress", "searching", "completed", "incomplete", "failed"]]
-    queries: Required[Sequence[str]]
-    results: Optional[Sequence[FileSearchToolCallResultParam]]
+def _build_OutputMessageContentParam():
+    OutputMessageContentParam: TypeAlias = Union[OutputTextContentParam, RefusalContentParam]
+    return OutputMessageContentParam
 
 
-class ComputerCallSafetyCheckParam2(TypedDict, total=False):
-    id: Required[str]
-    code: Optional[str]
-    message: Optional[str]
+def _build_OutputMessageParam():
+    class OutputMessageParam(TypedDict, total=False):
+        id: Required[str]
+        type: Required[Literal["message"]]
+        role: Required[Literal["assistant"]]
+        content: Required[Sequence[OutputMessageContentParam]]
+        phase: Optional[MessagePhaseParam]
+        status: Required[Literal["in_progress", "completed", "incomplete"]]
+    return OutputMessageParam
 
 
-class ComputerToolCallParam(TypedDict, total=False):
-    type: Required[Literal["computer_call"]]
-    id: Required[str]
-    call_id: Required[str]
-    action: ComputerActionParam
-    actions: ComputerActionListParam
-    pending_safety_checks: Required[Sequence[ComputerCallSafetyCheckParam2]]
-    status: Required[Literal["in_progress", "completed", "incomplete"]]
+def _build_FileSearchToolCallResultParam():
+    class FileSearchToolCallResultParam(TypedDict, total=False):
+        file_id: str
+        text: str
+        filename: str
+        attributes: VectorStoreFileAttributesParam
+        score: float
+    return FileSearchToolCallResultParam
 
 
-class ComputerScreenshotImageParam(TypedDict, total=False):
-    type: Required[Literal["computer_screenshot"]]
-    image_url: str
-    file_id: str
+def _build_FileSearchToolCallParam():
+    class FileSearchToolCallParam(TypedDict, total=False):
+        id: Required[str]
+        type: Required[Literal["file_search_call"]]
+        status: Required[Literal["in_progress", "searching", "completed", "incomplete", "failed"]]
+        queries: Required[Sequence[str]]
+        results: Optional[Sequence[FileSearchToolCallResultParam]]
+    return FileSearchToolCallParam
 
 
-class ComputerCallOutputItemParam(TypedDict, total=False):
-    id: Optional[str]
-    call_id: Required[str]
-    type: Required[Literal["computer_call_output"]]
-    output: Required[ComputerScreenshotImageParam]
-    acknowledged_safety_checks: Optional[Sequence[ComputerCallSafetyCheckParam2]]
-    status: Optional[FunctionCallItemStatusParam]
+def _build_ComputerCallSafetyCheckParam2():
+    class ComputerCallSafetyCheckParam2(TypedDict, total=False):
+        id: Required[str]
+        code: Optional[str]
+        message: Optional[str]
+    return ComputerCallSafetyCheckParam2
 
 
-class WebSearchActionSearchSourceParam(TypedDict, total=False):
-    type: Required[Literal["url"]]
-    url: Required[str]
+def _build_ComputerToolCallParam():
+    class ComputerToolCallParam(TypedDict, total=False):
+        type: Required[Literal["computer_call"]]
+        id: Required[str]
+        call_id: Required[str]
+        action: ComputerActionParam
+        actions: ComputerActionListParam
+        pending_safety_checks: Required[Sequence[ComputerCallSafetyCheckParam2]]
+        status: Required[Literal["in_progress", "completed", "incomplete"]]
+    return ComputerToolCallParam
 
 
-class WebSearchActionSearchParam(TypedDict, total=False):
-    type: Required[Literal["search"]]
-    query: str
-    queries: Sequence[str]
-    sources: Sequence[WebSearchActionSearchSourceParam]
+def _build_ComputerScreenshotImageParam():
+    class ComputerScreenshotImageParam(TypedDict, total=False):
+        type: Required[Literal["computer_screenshot"]]
+        image_url: str
+        file_id: str
+    return ComputerScreenshotImageParam
 
 
-class WebSearchActionOpenPageParam(TypedDict, total=False):
-    type: Required[Literal["open_page"]]
-    url: Optional[str]
+def _build_ComputerCallOutputItemParam():
+    class ComputerCallOutputItemParam(TypedDict, total=False):
+        id: Optional[str]
+        call_id: Required[str]
+        type: Required[Literal["computer_call_output"]]
+        output: Required[ComputerScreenshotImageParam]
+        acknowledged_safety_checks: Optional[Sequence[ComputerCallSafetyCheckParam2]]
+        status: Optional[FunctionCallItemStatusParam]
+    return ComputerCallOutputItemParam
 
 
-class WebSearchActionFindParam(TypedDict, total=False):
-    type: Required[Literal["find_in_page"]]
-    url: Required[str]
-    pattern: Required[str]
+def _build_WebSearchActionSearchSourceParam():
+    class WebSearchActionSearchSourceParam(TypedDict, total=False):
+        type: Required[Literal["url"]]
+        url: Required[str]
+    return WebSearchActionSearchSourceParam
 
 
-class WebSearchToolCallParam(TypedDict, total=False):
-    id: Required[str]
-    type: Required[Literal["web_search_call"]]
-    status: Required[Literal["in_progress", "searching", "completed", "failed"]]
-    action: Required[Union[WebSearchActionSearchParam, WebSearchActionOpenPageParam, WebSearchActionFindParam]]
+def _build_WebSearchActionSearchParam():
+    class WebSearchActionSearchParam(TypedDict, total=False):
+        type: Required[Literal["search"]]
+        query: str
+        queries: Sequence[str]
+        sources: Sequence[WebSearchActionSearchSourceParam]
+    return WebSearchActionSearchParam
 
 
-class DirectToolCallCallerParam2(TypedDict, total=False):
-    type: Required[Literal["direct"]]
+def _build_WebSearchActionOpenPageParam():
+    class WebSearchActionOpenPageParam(TypedDict, total=False):
+        type: Required[Literal["open_page"]]
+        url: Optional[str]
+    return WebSearchActionOpenPageParam
 
 
-class ProgramToolCallCallerParam2(TypedDict, total=False):
-    type: Required[Literal["program"]]
-    caller_id: Required[str]
+def _build_WebSearchActionFindParam():
+    class WebSearchActionFindParam(TypedDict, total=False):
+        type: Required[Literal["find_in_page"]]
+        url: Required[str]
+        pattern: Required[str]
+    return WebSearchActionFindParam
 
 
-ToolCallCallerParam2: TypeAlias = Union[DirectToolCallCallerParam2, ProgramToolCallCallerParam2]
+def _build_WebSearchToolCallParam():
+    class WebSearchToolCallParam(TypedDict, total=False):
+        id: Required[str]
+        type: Required[Literal["web_search_call"]]
+        status: Required[Literal["in_progress", "searching", "completed", "failed"]]
+        action: Required[Union[WebSearchActionSearchParam, WebSearchActionOpenPageParam, WebSearchActionFindParam]]
+    return WebSearchToolCallParam
 
 
-class FunctionToolCallParam(TypedDict, total=False):
-    id: str
-    type: Required[Literal["function_call"]]
-    call_id: Required[str]
-    caller: Optional[ToolCallCallerParam2]
-    namespace: str
-    name: Required[str]
-    arguments: Required[str]
-    status: Literal["in_progress", "completed", "incomplete"]
+def _build_DirectToolCallCallerParam2():
+    class DirectToolCallCallerParam2(TypedDict, total=False):
+        type: Required[Literal["direct"]]
+    return DirectToolCallCallerParam2
 
 
-class InputTextContentParam2(TypedDict, total=False):
-    type: Required[Literal["input_text"]]
-    text: Required[str]
-    prompt_cache_breakpoint: Optional[PromptCacheBreakpointParam]
+def _build_ProgramToolCallCallerParam2():
+    class ProgramToolCallCallerParam2(TypedDict, total=False):
+        type: Required[Literal["program"]]
+        caller_id: Required[str]
+    return ProgramToolCallCallerParam2
 
 
-class InputImageContentParamAutoParam(TypedDict, total=False):
-    type: Required[Literal["input_image"]]
-    image_url: Optional[str]
-    file_id: Optional[str]
-    detail: Optional[DetailEnumParam]
-    prompt_cache_breakpoint: Optional[PromptCacheBreakpointParam]
+def _build_ToolCallCallerParam2():
+    ToolCallCallerParam2: TypeAlias = Union[DirectToolCallCallerParam2, ProgramToolCallCallerParam2]
+    return ToolCallCallerParam2
 
 
-class InputFileContentParam2(TypedDict, total=False):
-    type: Required[Literal["input_file"]]
-    file_id: Optional[str]
-    filename: Optional[str]
-    file_data: Optional[str]
-    file_url: Optional[str]
-    detail: FileDetailEnumParam
-    prompt_cache_breakpoint: Optional[PromptCacheBreakpointParam]
+def _build_FunctionToolCallParam():
+    class FunctionToolCallParam(TypedDict, total=False):
+        id: str
+        type: Required[Literal["function_call"]]
+        call_id: Required[str]
+        caller: Optional[ToolCallCallerParam2]
+        namespace: str
+        name: Required[str]
+        arguments: Required[str]
+        status: Literal["in_progress", "completed", "incomplete"]
+    return FunctionToolCallParam
 
 
-class DirectToolCallCallerParam3(TypedDict, total=False):
-    type: Required[Literal["direct"]]
+def _build_InputTextContentParam2():
+    class InputTextContentParam2(TypedDict, total=False):
+        type: Required[Literal["input_text"]]
+        text: Required[str]
+        prompt_cache_breakpoint: Optional[PromptCacheBreakpointParam]
+    return InputTextContentParam2
 
 
-class ProgramToolCallCallerParam3(TypedDict, total=False):
-    type: Required[Literal["program"]]
-    caller_id: Required[str]
+def _build_InputImageContentParamAutoParam():
+    class InputImageContentParamAutoParam(TypedDict, total=False):
+        type: Required[Literal["input_image"]]
+        image_url: Optional[str]
+        file_id: Optional[str]
+        detail: Optional[DetailEnumParam]
+        prompt_cache_breakpoint: Optional[PromptCacheBreakpointParam]
+    return InputImageContentParamAutoParam
 
 
-ToolCallCallerParam3: TypeAlias = Union[DirectToolCallCallerParam3, ProgramToolCallCallerParam3]
+def _build_InputFileContentParam2():
+    class InputFileContentParam2(TypedDict, total=False):
+        type: Required[Literal["input_file"]]
+        file_id: Optional[str]
+        filename: Optional[str]
+        file_data: Optional[str]
+        file_url: Optional[str]
+        detail: FileDetailEnumParam
+        prompt_cache_breakpoint: Optional[PromptCacheBreakpointParam]
+    return InputFileContentParam2
 
 
-class FunctionCallOutputItemParam(TypedDict, total=False):
-    id: Optional[str]
-    call_id: Optional[str]
-    type: Required[Literal["function_call_output"]]
-    output: Required[Union[str, Sequence[Union[InputTextContentParam2, InputImageContentParamAutoParam, InputFileContentParam2]]]]
-    name: Optional[str]
-    namespace: Optional[str]
-    caller: Optional[ToolCallCallerParam3]
-    status: Optional[FunctionCallItemStatusParam]
+def _build_DirectToolCallCallerParam3():
+    class DirectToolCallCallerParam3(TypedDict, total=False):
+        type: Required[Literal["direct"]]
+    return DirectToolCallCallerParam3
 
 
-ToolSearchExecutionTypeParam: TypeAlias = Literal["server", "client"]
+def _build_ProgramToolCallCallerParam3():
+    class ProgramToolCallCallerParam3(TypedDict, total=False):
+        type: Required[Literal["program"]]
+        caller_id: Required[str]
+    return ProgramToolCallCallerParam3
 
 
-class ToolSearchCallItemParam(TypedDict, total=False):
-    id: Optional[str]
-    call_id: Optional[str]
-    type: Required[Literal["tool_search_call"]]
-    execution: ToolSearchExecutionTypeParam
-    arguments: Required[EmptyModelParam2]
-    status: Optional[FunctionCallItemStatusParam]
+def _build_ToolCallCallerParam3():
+    ToolCallCallerParam3: TypeAlias = Union[DirectToolCallCallerParam3, ProgramToolCallCallerParam3]
+    return ToolCallCallerParam3
 
 
-class FunctionToolParam2(TypedDict, total=False):
-    type: Required[Literal["function"]]
-    name: Required[str]
-    description: Optional[str]
-    parameters: Required[Optional[Dict[str, object]]]
-    output_schema: Optional[Dict[str, object]]
-    strict: Required[Optional[bool]]
-    defer_loading: bool
-    allowed_callers: Optional[Sequence[CallableToolAllowedCallerParam]]
+def _build_FunctionCallOutputItemParam():
+    class FunctionCallOutputItemParam(TypedDict, total=False):
+        id: Optional[str]
+        call_id: Optional[str]
+        type: Required[Literal["function_call_output"]]
+        output: Required[Union[str, Sequence[Union[InputTextContentParam2, InputImageContentParamAutoParam, InputFileContentParam2]]]]
+        name: Optional[str]
+        namespace: Optional[str]
+        caller: Optional[ToolCallCallerParam3]
+        status: Optional[FunctionCallItemStatusParam]
+    return FunctionCallOutputItemParam
 
 
-RankerVersionTypeParam: TypeAlias = Literal["auto", "default-2024-11-15"]
+def _build_ToolSearchExecutionTypeParam():
+    ToolSearchExecutionTypeParam: TypeAlias = Literal["server", "client"]
+    return ToolSearchExecutionTypeParam
 
 
-class HybridSearchOptionsParam(TypedDict, total=False):
-    embedding_weight: Required[float]
-    text_weight: Required[float]
+def _build_ToolSearchCallItemParam():
+    class ToolSearchCallItemParam(TypedDict, total=False):
+        id: Optional[str]
+        call_id: Optional[str]
+        type: Required[Literal["tool_search_call"]]
+        execution: ToolSearchExecutionTypeParam
+        arguments: Required[EmptyModelParam2]
+        status: Optional[FunctionCallItemStatusParam]
+    return ToolSearchCallItemParam
 
 
-class RankingOptionsParam(TypedDict, total=False):
-    ranker: RankerVersionTypeParam
-    score_threshold: float
-    hybrid_search: HybridSearchOptionsParam
+def _build_FunctionToolParam2():
+    class FunctionToolParam2(TypedDict, total=False):
+        type: Required[Literal["function"]]
+        name: Required[str]
+        description: Optional[str]
+        parameters: Required[Optional[Dict[str, object]]]
+        output_schema: Optional[Dict[str, object]]
+        strict: Required[Optional[bool]]
+        defer_loading: bool
+        allowed_callers: Optional[Sequence[CallableToolAllowedCallerParam]]
+    return FunctionToolParam2
 
 
-class FileSearchToolParam(TypedDict, total=False):
-    type: Required[Literal["file_search"]]
-    vector_store_ids: Required[Sequence[str]]
-    max_num_results: int
-    ranking_options: RankingOptionsParam
-    filters: Optional[FiltersParam]
+def _build_RankerVersionTypeParam():
+    RankerVersionTypeParam: TypeAlias = Literal["auto", "default-2024-11-15"]
+    return RankerVersionTypeParam
 
 
-class ComputerToolParam(TypedDict, total=False):
-    type: Required[Literal["computer"]]
+def _build_HybridSearchOptionsParam():
+    class HybridSearchOptionsParam(TypedDict, total=False):
+        embedding_weight: Required[float]
+        text_weight: Required[float]
+    return HybridSearchOptionsParam
 
 
-class ComputerUsePreviewToolParam(TypedDict, total=False):
-    type: Required[Literal["computer_use_preview"]]
-    environment: Required[ComputerEnvironmentParam]
-    display_width: Required[int]
-    display_height: Required[int]
+def _build_RankingOptionsParam():
+    class RankingOptionsParam(TypedDict, total=False):
+        ranker: RankerVersionTypeParam
+        score_threshold: float
+        hybrid_search: HybridSearchOptionsParam
+    return RankingOptionsParam
 
 
-class WebSearchToolFiltersParam(TypedDict, total=False):
-    allowed_domains: Optional[Sequence[str]]
+def _build_FileSearchToolParam():
+    class FileSearchToolParam(TypedDict, total=False):
+        type: Required[Literal["file_search"]]
+        vector_store_ids: Required[Sequence[str]]
+        max_num_results: int
+        ranking_options: RankingOptionsParam
+        filters: Optional[FiltersParam]
+    return FileSearchToolParam
 
 
-class WebSearchApproximateLocationParam2(TypedDict, total=False):
-    type: Literal["approximate"]
-    country: Optional[str]
-    region: Optional[str]
-    city: Optional[str]
-    timezone: Optional[str]
+def _build_ComputerToolParam():
+    class ComputerToolParam(TypedDict, total=False):
+        type: Required[Literal["computer"]]
+    return ComputerToolParam
 
 
-WebSearchApproximateLocationParam: TypeAlias = Optional[WebSearchApproximateLocationParam2]
+def _build_ComputerUsePreviewToolParam():
+    class ComputerUsePreviewToolParam(TypedDict, total=False):
+        type: Required[Literal["computer_use_preview"]]
+        environment: Required[ComputerEnvironmentParam]
+        display_width: Required[int]
+        display_height: Required[int]
+    return ComputerUsePreviewToolParam
 
 
-class WebSearchToolParam(TypedDict, total=False):
-    type: Required[Literal["web_search", "web_search_2025_08_26"]]
-    external_web_access: bool
-    filters: Optional[WebSearchToolFiltersParam]
-    user_location: WebSearchApproximateLocationParam
-    search_context_size: Literal["low", "medium", "high"]
+def _build_WebSearchToolFiltersParam():
+    class WebSearchToolFiltersParam(TypedDict, total=False):
+        allowed_domains: Optional[Sequence[str]]
+    return WebSearchToolFiltersParam
 
 
-class AutoCodeInterpreterToolParam2(TypedDict, total=False):
-    type: Required[Literal["auto"]]
-    file_ids: Sequence[str]
-    memory_limit: Optional[ContainerMemoryLimitParam]
-    network_policy: Union[ContainerNetworkPolicyDisabledParam, ContainerNetworkPolicyAllowlistParam]
+def _build_WebSearchApproximateLocationParam2():
+    class WebSearchApproximateLocationParam2(TypedDict, total=False):
+        type: Literal["approximate"]
+        country: Optional[str]
+        region: Optional[str]
+        city: Optional[str]
+        timezone: Optional[str]
+    return WebSearchApproximateLocationParam2
 
 
-class CodeInterpreterToolParam(TypedDict, total=False):
-    type: Required[Literal["code_interpreter"]]
-    container: Required[Union[str, AutoCodeInterpreterToolParam2]]
-    allowed_callers: Optional[Sequence[CallableToolAllowedCallerParam]]
+def _build_WebSearchApproximateLocationParam():
+    WebSearchApproximateLocationParam: TypeAlias = Optional[WebSearchApproximateLocationParam2]
+    return WebSearchApproximateLocationParam
 
 
-class ProgrammaticToolCallingParam2(TypedDict, total=False):
-    type: Required[Literal["programmatic_tool_calling"]]
+def _build_WebSearchToolParam():
+    class WebSearchToolParam(TypedDict, total=False):
+        type: Required[Literal["web_search", "web_search_2025_08_26"]]
+        external_web_access: bool
+        filters: Optional[WebSearchToolFiltersParam]
+        user_location: WebSearchApproximateLocationParam
+        search_context_size: Literal["low", "medium", "high"]
+    return WebSearchToolParam
 
 
-class ImageGenToolInputImageMaskParam(TypedDict, total=False):
-    image_url: str
-    file_id: str
+def _build_AutoCodeInterpreterToolParam2():
+    class AutoCodeInterpreterToolParam2(TypedDict, total=False):
+        type: Required[Literal["auto"]]
+        file_ids: Sequence[str]
+        memory_limit: Optional[ContainerMemoryLimitParam]
+        network_policy: Union[ContainerNetworkPolicyDisabledParam, ContainerNetworkPolicyAllowlistParam]
+    return AutoCodeInterpreterToolParam2
 
 
-class ImageGenToolParam(TypedDict, total=False):
-    type: Required[Literal["image_generation"]]
-    model: Union[str, Literal["gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21"]]
-    quality: Literal["low", "medium", "high", "auto"]
-    size: Union[str, Literal["1024x1024", "1024x1536", "1536x1024", "auto"]]
-    output_format: Literal["png", "webp", "jpeg"]
-    output_compression: int
-    moderation: Literal["auto", "low"]
-    background: Literal["transparent", "opaque", "auto"]
-    input_fidelity: Optional[InputFidelityParam]
-    input_image_mask: ImageGenToolInputImageMaskParam
-    partial_images: int
-    action: ImageGenActionEnumParam
+def _build_CodeInterpreterToolParam():
+    class CodeInterpreterToolParam(TypedDict, total=False):
+        type: Required[Literal["code_interpreter"]]
+        container: Required[Union[str, AutoCodeInterpreterToolParam2]]
+        allowed_callers: Optional[Sequence[CallableToolAllowedCallerParam]]
+    return CodeInterpreterToolParam
 
 
-class LocalShellToolParam2(TypedDict, total=False):
-    type: Required[Literal["local_shell"]]
+def _build_ProgrammaticToolCallingParam2():
+    class ProgrammaticToolCallingParam2(TypedDict, total=False):
+        type: Required[Literal["programmatic_tool_calling"]]
+    return ProgrammaticToolCallingParam2
 
 
-class ContainerAutoParam2(TypedDict, total=False):
-    type: Required[Literal["container_auto"]]
-    file_ids: Sequence[str]
-    memory_limit: Optional[ContainerMemoryLimitParam]
-    network_policy: Union[ContainerNetworkPolicyDisabledParam, ContainerNetworkPolicyAllowlistParam]
-    skills: Sequence[Union[SkillReferenceParam, InlineSkillParam]]
+def _build_ImageGenToolInputImageMaskParam():
+    class ImageGenToolInputImageMaskParam(TypedDict, total=False):
+        image_url: str
+        file_id: str
+    return ImageGenToolInputImageMaskParam
 
 
-class LocalSkillParam2(TypedDict, total=False):
-    name: Required[str]
-    description: Required[str]
-    path: Required[str]
+def _build_ImageGenToolParam():
+    class ImageGenToolParam(TypedDict, total=False):
+        type: Required[Literal["image_generation"]]
+        model: Union[str, Literal["gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21"]]
+        quality: Literal["low", "medium", "high", "auto"]
+        size: Union[str, Literal["1024x1024", "1024x1536", "1536x1024", "auto"]]
+        output_format: Literal["png", "webp", "jpeg"]
+        output_compression: int
+        moderation: Literal["auto", "low"]
+        background: Literal["transparent", "opaque", "auto"]
+        input_fidelity: Optional[InputFidelityParam]
+        input_image_mask: ImageGenToolInputImageMaskParam
+        partial_images: int
+        action: ImageGenActionEnumParam
+    return ImageGenToolParam
 
 
-class LocalEnvironmentParam2(TypedDict, total=False):
-    type: Required[Literal["local"]]
-    skills: Sequence[LocalSkillParam2]
+def _build_LocalShellToolParam2():
+    class LocalShellToolParam2(TypedDict, total=False):
+        type: Required[Literal["local_shell"]]
+    return LocalShellToolParam2
 
 
-class ContainerReferenceParam2(TypedDict, total=False):
-    type: Required[Literal["container_reference"]]
-    container_id: Required[str]
+def _build_ContainerAutoParam2():
+    class ContainerAutoParam2(TypedDict, total=False):
+        type: Required[Literal["container_auto"]]
+        file_ids: Sequence[str]
+        memory_limit: Optional[ContainerMemoryLimitParam]
+        network_policy: Union[ContainerNetworkPolicyDisabledParam, ContainerNetworkPolicyAllowlistParam]
+        skills: Sequence[Union[SkillReferenceParam, InlineSkillParam]]
+    return ContainerAutoParam2
 
 
-class FunctionShellToolParam2(TypedDict, total=False):
-    type: Required[Literal["shell"]]
-    environment: Optional[Union[ContainerAutoParam2, LocalEnvironmentParam2, ContainerReferenceParam2]]
-    allowed_callers: Optional[Sequence[CallableToolAllowedCallerParam]]
+def _build_LocalSkillParam2():
+    class LocalSkillParam2(TypedDict, total=False):
+        name: Required[str]
+        description: Required[str]
+        path: Required[str]
+    return LocalSkillParam2
 
 
-class CustomTextFormatParam2(TypedDict, total=False):
-    type: Required[Literal["text"]]
+def _build_LocalEnvironmentParam2():
+    class LocalEnvironmentParam2(TypedDict, total=False):
+        type: Required[Literal["local"]]
+        skills: Sequence[LocalSkillParam2]
+    return LocalEnvironmentParam2
 
 
-class CustomGrammarFormatParam2(TypedDict, total=False):
-    type: Required[Literal["grammar"]]
-    syntax: Required[GrammarSyntax1Param]
-    definition: Required[str]
+def _build_ContainerReferenceParam2():
+    class ContainerReferenceParam2(TypedDict, total=False):
+        type: Required[Literal["container_reference"]]
+        container_id: Required[str]
+    return ContainerReferenceParam2
 
 
-class CustomToolParam2(TypedDict, total=False):
-    type: Required[Literal["custom"]]
-    name: Required[str]
-    description: str
-    format: Union[CustomTextFormatParam2, CustomGrammarFormatParam2]
-    defer_loading: bool
-    allowed_callers: Optional[Sequence[CallableToolAllowedCallerParam]]
+def _build_FunctionShellToolParam2():
+    class FunctionShellToolParam2(TypedDict, total=False):
+        type: Required[Literal["shell"]]
+        environment: Optional[Union[ContainerAutoParam2, LocalEnvironmentParam2, ContainerReferenceParam2]]
+        allowed_callers: Optional[Sequence[CallableToolAllowedCallerParam]]
+    return FunctionShellToolParam2
 
 
-class FunctionToolParam3(TypedDict, total=False):
-    name: Required[str]
-    description: Optional[str]
-    parameters: Optional[EmptyModelParam2]
-    strict: Optional[bool]
-    type: Required[Literal["function"]]
-    output_schema: Optional[Dict[str, object]]
-    defer_loading: bool
-    allowed_callers: Optional[Sequence[CallableToolAllowedCallerParam]]
+def _build_CustomTextFormatParam2():
+    class CustomTextFormatParam2(TypedDict, total=False):
+        type: Required[Literal["text"]]
+    return CustomTextFormatParam2
 
 
-class NamespaceToolParam2(TypedDict, total=False):
-    type: Required[Literal["namespace"]]
-    name: Required[str]
-    description: Required[str]
-    tools: Required[Sequence[Union[FunctionToolParam3, CustomToolParam2]]]
+def _build_CustomGrammarFormatParam2():
+    class CustomGrammarFormatParam2(TypedDict, total=False):
+        type: Required[Literal["grammar"]]
+        syntax: Required[GrammarSyntax1Param]
+        definition: Required[str]
+    return CustomGrammarFormatParam2
 
 
-class ToolSearchToolParam2(TypedDict, total=False):
-    type: Required[Literal["tool_search"]]
-    execution: ToolSearchExecutionTypeParam
-    description: Optional[str]
-    parameters: Optional[EmptyModelParam2]
+def _build_CustomToolParam2():
+    class CustomToolParam2(TypedDict, total=False):
+        type: Required[Literal["custom"]]
+        name: Required[str]
+        description: str
+        format: Union[CustomTextFormatParam2, CustomGrammarFormatParam2]
+        defer_loading: bool
+        allowed_callers: Optional[Sequence[CallableToolAllowedCallerParam]]
+    return CustomToolParam2
 
 
-class ApproximateLocationParam(TypedDict, total=False):
-    type: Required[Literal["approximate"]]
-    country: Optional[str]
-    region: Optional[str]
-    city: Optional[str]
-    timezone: Optional[str]
+def _build_FunctionToolParam3():
+    class FunctionToolParam3(TypedDict, total=False):
+        name: Required[str]
+        description: Optional[str]
+        parameters: Optional[EmptyModelParam2]
+        strict: Optional[bool]
+        type: Required[Literal["function"]]
+        output_schema: Optional[Dict[str, object]]
+        defer_loading: bool
+        allowed_callers: Optional[Sequence[CallableToolAllowedCallerParam]]
+    return FunctionToolParam3
 
 
-SearchContextSizeParam: TypeAlias = Literal["low", "medium", "high"]
+def _build_NamespaceToolParam2():
+    class NamespaceToolParam2(TypedDict, total=False):
+        type: Required[Literal["namespace"]]
+        name: Required[str]
+        description: Required[str]
+        tools: Required[Sequence[Union[FunctionToolParam3, CustomToolParam2]]]
+    return NamespaceToolParam2
 
 
-SearchContentTypeParam: TypeAlias = Literal["text", "image"]
+def _build_ToolSearchToolParam2():
+    class ToolSearchToolParam2(TypedDict, total=False):
+        type: Required[Literal["tool_search"]]
+        execution: ToolSearchExecutionTypeParam
+        description: Optional[str]
+        parameters: Optional[EmptyModelParam2]
+    return ToolSearchToolParam2
 
 
-class WebSearchPreviewToolParam(TypedDict, total=False):
-    type: Required[Literal["web_search_preview", "web_search_preview_2025_03_11"]]
-    user_location: Optional[ApproximateLocationParam]
-    search_context_size: SearchContextSizeParam
-    search_content_types: Sequence[SearchContentTypeParam]
+def _build_ApproximateLocationParam():
+    class ApproximateLocationParam(TypedDict, total=False):
+        type: Required[Literal["approximate"]]
+        country: Optional[str]
+        region: Optional[str]
+        city: Optional[str]
+        timezone: Optional[str]
+    return ApproximateLocationParam
 
 
-class ApplyPatchToolParam2(TypedDict, total=False):
-    type: Required[Literal["apply_patch"]]
-    allowed_callers: Optional[Sequence[CallableToolAllowedCallerParam]]
+def _build_SearchContextSizeParam():
+    SearchContextSizeParam: TypeAlias = Literal["low", "medium", "high"]
+    return SearchContextSizeParam
 
 
-ToolParam: TypeAlias = Union[FunctionToolParam2, FileSearchToolParam, ComputerToolParam, ComputerUsePreviewToolParam, WebSearchToolParam, MCPToolParam, CodeInterpreterToolParam, ProgrammaticToolCallingParam2, ImageGenToolParam, LocalShellToolParam2, FunctionShellToolParam2, CustomToolParam2, NamespaceToolParam2, ToolSearchToolParam2, WebSearchPreviewToolParam, ApplyPatchToolParam2]
+def _build_SearchContentTypeParam():
+    SearchContentTypeParam: TypeAlias = Literal["text", "image"]
+    return SearchContentTypeParam
 
 
-class ToolSearchOutputItemParam(TypedDict, total=False):
-    id: Optional[str]
-    call_id: Optional[str]
-    type: Required[Literal["tool_search_output"]]
-    execution: ToolSearchExecutionTypeParam
-    tools: Required[Sequence[ToolParam]]
-    status: Optional[FunctionCallItemStatusParam]
+def _build_WebSearchPreviewToolParam():
+    class WebSearchPreviewToolParam(TypedDict, total=False):
+        type: Required[Literal["web_search_preview", "web_search_preview_2025_03_11"]]
+        user_location: Optional[ApproximateLocationParam]
+        search_context_size: SearchContextSizeParam
+        search_content_types: Sequence[SearchContentTypeParam]
+    return WebSearchPreviewToolParam
 
 
-class AdditionalToolsItemParam(TypedDict, total=False):
-    id: Optional[str]
-    type: Required[Literal["additional_tools"]]
-    role: Required[Literal["developer"]]
-    tools: Required[Sequence[ToolParam]]
+def _build_ApplyPatchToolParam2():
+    class ApplyPatchToolParam2(TypedDict, total=False):
+        type: Required[Literal["apply_patch"]]
+        allowed_callers: Optional[Sequence[CallableToolAllowedCallerParam]]
+    return ApplyPatchToolParam2
 
 
-class SummaryTextContentParam(TypedDict, total=False):
-    type: Required[Literal["summary_text"]]
-    text: Required[str]
+def _build_ToolParam():
+    ToolParam: TypeAlias = Union[FunctionToolParam2, FileSearchToolParam, ComputerToolParam, ComputerUsePreviewToolParam, WebSearchToolParam, MCPToolParam, CodeInterpreterToolParam, ProgrammaticToolCallingParam2, ImageGenToolParam, LocalShellToolParam2, FunctionShellToolParam2, CustomToolParam2, NamespaceToolParam2, ToolSearchToolParam2, WebSearchPreviewToolParam, ApplyPatchToolParam2]
+    return ToolParam
 
 
-class ReasoningTextContentParam(TypedDict, total=False):
-    type: Required[Literal["reasoning_text"]]
-    text: Required[str]
+def _build_ToolSearchOutputItemParam():
+    class ToolSearchOutputItemParam(TypedDict, total=False):
+        id: Optional[str]
+        call_id: Optional[str]
+        type: Required[Literal["tool_search_output"]]
+        execution: ToolSearchExecutionTypeParam
+        tools: Required[Sequence[ToolParam]]
+        status: Optional[FunctionCallItemStatusParam]
+    return ToolSearchOutputItemParam
 
 
-class ReasoningItemParam(TypedDict, total=False):
-    type: Required[Literal["reasoning"]]
-    id: Required[str]
-    encrypted_content: Optional[str]
-    summary: Required[Sequence[SummaryTextContentParam]]
-    content: Sequence[ReasoningTextContentParam]
-    status: Literal["in_progress", "completed", "incomplete"]
+def _build_AdditionalToolsItemParam():
+    class AdditionalToolsItemParam(TypedDict, total=False):
+        id: Optional[str]
+        type: Required[Literal["additional_tools"]]
+        role: Required[Literal["developer"]]
+        tools: Required[Sequence[ToolParam]]
+    return AdditionalToolsItemParam
 
 
-class CompactionSummaryItemParam(TypedDict, total=False):
-    id: Optional[str]
-    type: Required[Literal["compaction"]]
-    encrypted_content: Required[str]
+def _build_SummaryTextContentParam():
+    class SummaryTextContentParam(TypedDict, total=False):
+        type: Required[Literal["summary_text"]]
+        text: Required[str]
+    return SummaryTextContentParam
 
 
-class ImageGenToolCallParam(TypedDict, total=False):
-    type: Required[Literal["image_generation_call"]]
-    id: Required[str]
-    status: Required[Literal["in_progress", "completed", "generating", "failed"]]
-    result: Required[Optional[str]]
+def _build_ReasoningTextContentParam():
+    class ReasoningTextContentParam(TypedDict, total=False):
+        type: Required[Literal["reasoning_text"]]
+        text: Required[str]
+    return ReasoningTextContentParam
 
 
-class CodeInterpreterOutputLogsParam(TypedDict, total=False):
-    type: Required[Literal["logs"]]
-    logs: Required[str]
+def _build_ReasoningItemParam():
+    class ReasoningItemParam(TypedDict, total=False):
+        type: Required[Literal["reasoning"]]
+        id: Required[str]
+        encrypted_content: Optional[str]
+        summary: Required[Sequence[SummaryTextContentParam]]
+        content: Sequence[ReasoningTextContentParam]
+        status: Literal["in_progress", "completed", "incomplete"]
+    return ReasoningItemParam
 
 
-class CodeInterpreterOutputImageParam(TypedDict, total=False):
-    type: Required[Literal["image"]]
-    url: Required[str]
+def _build_CompactionSummaryItemParam():
+    class CompactionSummaryItemParam(TypedDict, total=False):
+        id: Optional[str]
+        type: Required[Literal["compaction"]]
+        encrypted_content: Required[str]
+    return CompactionSummaryItemParam
 
 
-class CodeInterpreterToolCallParam(TypedDict, total=False):
-    type: Required[Literal["code_interpreter_call"]]
-    id: Required[str]
-    status: Required[Literal["in_progress", "completed", "incomplete", "interpreting", "failed"]]
-    container_id: Required[str]
-    code: Required[Optional[str]]
-    outputs: Required[Optional[Sequence[Union[CodeInterpreterOutputLogsParam, CodeInterpreterOutputImageParam]]]]
+def _build_ImageGenToolCallParam():
+    class ImageGenToolCallParam(TypedDict, total=False):
+        type: Required[Literal["image_generation_call"]]
+        id: Required[str]
+        status: Required[Literal["in_progress", "completed", "generating", "failed"]]
+        result: Required[Optional[str]]
+    return ImageGenToolCallParam
 
 
-class LocalShellExecActionParam(TypedDict, total=False):
-    type: Required[Literal["exec"]]
-    command: Required[Sequence[str]]
-    timeout_ms: Optional[int]
-    working_directory: Optional[str]
-    env: Required[Dict[str, str]]
-    user: Optional[str]
+def _build_CodeInterpreterOutputLogsParam():
+    class CodeInterpreterOutputLogsParam(TypedDict, total=False):
+        type: Required[Literal["logs"]]
+        logs: Required[str]
+    return CodeInterpreterOutputLogsParam
 
 
-class LocalShellToolCallParam(TypedDict, total=False):
-    type: Required[Literal["local_shell_call"]]
-    id: Required[str]
-    call_id: Required[str]
-    action: Required[LocalShellExecActionParam]
-    status: Required[Literal["in_progress", "completed", "incomplete"]]
+def _build_CodeInterpreterOutputImageParam():
+    class CodeInterpreterOutputImageParam(TypedDict, total=False):
+        type: Required[Literal["image"]]
+        url: Required[str]
+    return CodeInterpreterOutputImageParam
 
 
-class LocalShellToolCallOutputParam(TypedDict, total=False):
-    type: Required[Literal["local_shell_call_output"]]
-    id: Required[str]
-    output: Required[str]
-    status: Optional[Literal["in_progress", "completed", "incomplete"]]
+def _build_CodeInterpreterToolCallParam():
+    class CodeInterpreterToolCallParam(TypedDict, total=False):
+        type: Required[Literal["code_interpreter_call"]]
+        id: Required[str]
+        status: Required[Literal["in_progress", "completed", "incomplete", "interpreting", "failed"]]
+        container_id: Required[str]
+        code: Required[Optional[str]]
+        outputs: Required[Optional[Sequence[Union[CodeInterpreterOutputLogsParam, CodeInterpreterOutputImageParam]]]]
+    return CodeInterpreterToolCallParam
 
 
-class FunctionShellActionParam(TypedDict, total=False):
-    commands: Required[Sequence[str]]
-    timeout_ms: Optional[int]
-    max_output_length: Optional[int]
+def _build_LocalShellExecActionParam():
+    class LocalShellExecActionParam(TypedDict, total=False):
+        type: Required[Literal["exec"]]
+        command: Required[Sequence[str]]
+        timeout_ms: Optional[int]
+        working_directory: Optional[str]
+        env: Required[Dict[str, str]]
+        user: Optional[str]
+    return LocalShellExecActionParam
 
 
-class FunctionShellCallItemParam(TypedDict, total=False):
-    id: Optional[str]
-    call_id: Required[str]
-    caller: Optional[ToolCallCallerParam3]
-    type: Required[Literal["shell_call"]]
-    action: Required[FunctionShellActionParam]
-    status: Optional[FunctionShellCallItemStatusParam]
-    environment: Optional[Union[LocalEnvironmentParam2, ContainerReferenceParam2]]
+def _build_LocalShellToolCallParam():
+    class LocalShellToolCallParam(TypedDict, total=False):
+        type: Required[Literal["local_shell_call"]]
+        id: Required[str]
+        call_id: Required[str]
+        action: Required[LocalShellExecActionParam]
+        status: Required[Literal["in_progress", "completed", "incomplete"]]
+    return LocalShellToolCallParam
 
 
-class FunctionShellCallOutputContentParam(TypedDict, total=False):
-    stdout: Required[str]
-    stderr: Required[str]
-    outcome: Required[FunctionShellCallOutputOutcomeParam]
+def _build_LocalShellToolCallOutputParam():
+    class LocalShellToolCallOutputParam(TypedDict, total=False):
+        type: Required[Literal["local_shell_call_output"]]
+        id: Required[str]
+        output: Required[str]
+        status: Optional[Literal["in_progress", "completed", "incomplete"]]
+    return LocalShellToolCallOutputParam
 
 
-class FunctionShellCallOutputItemParam(TypedDict, total=False):
-    id: Optional[str]
-    call_id: Required[str]
-    caller: Optional[ToolCallCallerParam3]
-    type: Required[Literal["shell_call_output"]]
-    output: Required[Sequence[FunctionShellCallOutputContentParam]]
-    status: Optional[FunctionShellCallItemStatusParam]
-    max_output_length: Optional[int]
+def _build_FunctionShellActionParam():
+    class FunctionShellActionParam(TypedDict, total=False):
+        commands: Required[Sequence[str]]
+        timeout_ms: Optional[int]
+        max_output_length: Optional[int]
+    return FunctionShellActionParam
 
 
-class ApplyPatchToolCallItemParam(TypedDict, total=False):
-    type: Required[Literal["apply_patch_call"]]
-    id: Optional[str]
-    call_id: Required[str]
-    caller: Optional[ToolCallCallerParam3]
-    status: Required[ApplyPatchCallStatusParam]
-    operation: Required[ApplyPatchOperationParam]
+def _build_FunctionShellCallItemParam():
+    class FunctionShellCallItemParam(TypedDict, total=False):
+        id: Optional[str]
+        call_id: Required[str]
+        caller: Optional[ToolCallCallerParam3]
+        type: Required[Literal["shell_call"]]
+        action: Required[FunctionShellActionParam]
+        status: Optional[FunctionShellCallItemStatusParam]
+        environment: Optional[Union[LocalEnvironmentParam2, ContainerReferenceParam2]]
+    return FunctionShellCallItemParam
 
 
-class ApplyPatchToolCallOutputItemParam(TypedDict, total=False):
-    type: Required[Literal["apply_patch_call_output"]]
-    id: Optional[str]
-    call_id: Required[str]
-    caller: Optional[ToolCallCallerParam3]
-    status: Required[ApplyPatchCallOutputStatusParam]
-    output: Optional[str]
+def _build_FunctionShellCallOutputContentParam():
+    class FunctionShellCallOutputContentParam(TypedDict, total=False):
+        stdout: Required[str]
+        stderr: Required[str]
+        outcome: Required[FunctionShellCallOutputOutcomeParam]
+    return FunctionShellCallOutputContentParam
 
 
-class MCPListToolsParam(TypedDict, total=False):
-    type: Required[Literal["mcp_list_tools"]]
-    id: Required[str]
-    server_label: Required[str]
-    tools: Required[Sequence[MCPListToolsToolParam]]
-    error: Optional[str]
+def _build_FunctionShellCallOutputItemParam():
+    class FunctionShellCallOutputItemParam(TypedDict, total=False):
+        id: Optional[str]
+        call_id: Required[str]
+        caller: Optional[ToolCallCallerParam3]
+        type: Required[Literal["shell_call_output"]]
+        output: Required[Sequence[FunctionShellCallOutputContentParam]]
+        status: Optional[FunctionShellCallItemStatusParam]
+        max_output_length: Optional[int]
+    return FunctionShellCallOutputItemParam
 
 
-class MCPApprovalRequestParam(TypedDict, total=False):
-    type: Required[Literal["mcp_approval_request"]]
-    id: Required[str]
-    server_label: Required[str]
-    name: Required[str]
-    arguments: Required[str]
+def _build_ApplyPatchToolCallItemParam():
+    class ApplyPatchToolCallItemParam(TypedDict, total=False):
+        type: Required[Literal["apply_patch_call"]]
+        id: Optional[str]
+        call_id: Required[str]
+        caller: Optional[ToolCallCallerParam3]
+        status: Required[ApplyPatchCallStatusParam]
+        operation: Required[ApplyPatchOperationParam]
+    return ApplyPatchToolCallItemParam
 
 
-class MCPApprovalResponseParam(TypedDict, total=False):
-    type: Required[Literal["mcp_approval_response"]]
-    id: Optional[str]
-    approval_request_id: Required[str]
-    approve: Required[bool]
-    reason: Optional[str]
+def _build_ApplyPatchToolCallOutputItemParam():
+    class ApplyPatchToolCallOutputItemParam(TypedDict, total=False):
+        type: Required[Literal["apply_patch_call_output"]]
+        id: Optional[str]
+        call_id: Required[str]
+        caller: Optional[ToolCallCallerParam3]
+        status: Required[ApplyPatchCallOutputStatusParam]
+        output: Optional[str]
+    return ApplyPatchToolCallOutputItemParam
 
 
-class MCPProtocolErrorParam(TypedDict, total=False):
-    type: Required[Literal["mcp_protocol_error"]]
-    code: Required[int]
-    message: Required[str]
+def _build_MCPListToolsParam():
+    class MCPListToolsParam(TypedDict, total=False):
+        type: Required[Literal["mcp_list_tools"]]
+        id: Required[str]
+        server_label: Required[str]
+        tools: Required[Sequence[MCPListToolsToolParam]]
+        error: Optional[str]
+    return MCPListToolsParam
 
 
-class MCPToolExecutionErrorParam(TypedDict, total=False):
-    type: Required[Literal["mcp_tool_execution_error"]]
-    content: Required[object]
+def _build_MCPApprovalRequestParam():
+    class MCPApprovalRequestParam(TypedDict, total=False):
+        type: Required[Literal["mcp_approval_request"]]
+        id: Required[str]
+        server_label: Required[str]
+        name: Required[str]
+        arguments: Required[str]
+    return MCPApprovalRequestParam
 
 
-class HTTPErrorParam(TypedDict, total=False):
-    type: Required[Literal["http_error"]]
-    code: Required[int]
-    message: Required[str]
+def _build_MCPApprovalResponseParam():
+    class MCPApprovalResponseParam(TypedDict, total=False):
+        type: Required[Literal["mcp_approval_response"]]
+        id: Optional[str]
+        approval_request_id: Required[str]
+        approve: Required[bool]
+        reason: Optional[str]
+    return MCPApprovalResponseParam
 
 
-MCPToolCallErrorParam: TypeAlias = Union[MCPProtocolErrorParam, MCPToolExecutionErrorParam, HTTPErrorParam]
+def _build_MCPProtocolErrorParam():
+    class MCPProtocolErrorParam(TypedDict, total=False):
+        type: Required[Literal["mcp_protocol_error"]]
+        code: Required[int]
+        message: Required[str]
+    return MCPProtocolErrorParam
 
 
-MCPToolCallStatusParam: TypeAlias = Literal["in_progress", "completed", "incomplete", "calling", "failed"]
+def _build_MCPToolExecutionErrorParam():
+    class MCPToolExecutionErrorParam(TypedDict, total=False):
+        type: Required[Literal["mcp_tool_execution_error"]]
+        content: Required[object]
+    return MCPToolExecutionErrorParam
 
 
-class MCPToolCallParam(TypedDict, total=False):
-    type: Required[Literal["mcp_call"]]
-    id: Required[str]
-    server_label: Required[str]
-    name: Required[str]
-    arguments: Required[str]
-    output: Optional[str]
-    error: Optional[MCPToolCallErrorParam]
-    status: MCPToolCallStatusParam
-    approval_request_id: Optional[str]
+def _build_HTTPErrorParam():
+    class HTTPErrorParam(TypedDict, total=False):
+        type: Required[Literal["http_error"]]
+        code: Required[int]
+        message: Required[str]
+    return HTTPErrorParam
 
 
-class CustomToolCallOutputParam(TypedDict, total=False):
-    type: Required[Literal["custom_tool_call_output"]]
-    id: str
-    call_id: Required[str]
-    caller: Optional[ToolCallCallerParam3]
-    output: Required[Union[str, Sequence[FunctionAndCustomToolCallOutputParam]]]
+def _build_MCPToolCallErrorParam():
+    MCPToolCallErrorParam: TypeAlias = Union[MCPProtocolErrorParam, MCPToolExecutionErrorParam, HTTPErrorParam]
+    return MCPToolCallErrorParam
 
 
-class CustomToolCallParam(TypedDict, total=False):
-    type: Required[Literal["custom_tool_call"]]
-    id: str
-    call_id: Required[str]
-    caller: Optional[ToolCallCallerParam2]
-    namespace: str
-    name: Required[str]
-    input: Required[str]
+def _build_MCPToolCallStatusParam():
+    MCPToolCallStatusParam: TypeAlias = Literal["in_progress", "completed", "incomplete", "calling", "failed"]
+    return MCPToolCallStatusParam
 
 
-ItemParam: TypeAlias = Union[InputMessageParam, OutputMessageParam, FileSearchToolCallParam, ComputerToolCallParam, ComputerCallOutputItemParam, WebSearchToolCallParam, FunctionToolCallParam, FunctionCallOutputItemParam, ToolSearchCallItemParam, ToolSearchOutputItemParam, AdditionalToolsItemParam, ReasoningItemParam, CompactionSummaryItemParam, ImageGenToolCallParam, CodeInterpreterToolCallParam, LocalShellToolCallParam, LocalShellToolCallOutputParam, FunctionShellCallItemParam, FunctionShellCallOutputItemParam, ApplyPatchToolCallItemParam, ApplyPatchToolCallOutputItemParam, MCPListToolsParam, MCPApprovalRequestParam, MCPApprovalResponseParam, MCPToolCallParam, CustomToolCallOutputParam, CustomToolCallParam]
+def _build_MCPToolCallParam():
+    class MCPToolCallParam(TypedDict, total=False):
+        type: Required[Literal["mcp_call"]]
+        id: Required[str]
+        server_label: Required[str]
+        name: Required[str]
+        arguments: Required[str]
+        output: Optional[str]
+        error: Optional[MCPToolCallErrorParam]
+        status: MCPToolCallStatusParam
+        approval_request_id: Optional[str]
+    return MCPToolCallParam
 
 
-class CompactionTriggerItemParam(TypedDict, total=False):
-    type: Required[Literal["compaction_trigger"]]
+def _build_CustomToolCallOutputParam():
+    class CustomToolCallOutputParam(TypedDict, total=False):
+        type: Required[Literal["custom_tool_call_output"]]
+        id: str
+        call_id: Required[str]
+        caller: Optional[ToolCallCallerParam3]
+        output: Required[Union[str, Sequence[FunctionAndCustomToolCallOutputParam]]]
+    return CustomToolCallOutputParam
 
 
-class ItemReferenceParam(TypedDict, total=False):
-    type: Optional[Literal["item_reference"]]
-    id: Required[str]
+def _build_CustomToolCallParam():
+    class CustomToolCallParam(TypedDict, total=False):
+        type: Required[Literal["custom_tool_call"]]
+        id: str
+        call_id: Required[str]
+        caller: Optional[ToolCallCallerParam2]
+        namespace: str
+        name: Required[str]
+        input: Required[str]
+    return CustomToolCallParam
 
 
-class ProgramItemParam(TypedDict, total=False):
-    id: Required[str]
-    type: Required[Literal["program"]]
-    call_id: Required[str]
-    code: Required[str]
-    fingerprint: Required[str]
+def _build_ItemParam():
+    ItemParam: TypeAlias = Union[InputMessageParam, OutputMessageParam, FileSearchToolCallParam, ComputerToolCallParam, ComputerCallOutputItemParam, WebSearchToolCallParam, FunctionToolCallParam, FunctionCallOutputItemParam, ToolSearchCallItemParam, ToolSearchOutputItemParam, AdditionalToolsItemParam, ReasoningItemParam, CompactionSummaryItemParam, ImageGenToolCallParam, CodeInterpreterToolCallParam, LocalShellToolCallParam, LocalShellToolCallOutputParam, FunctionShellCallItemParam, FunctionShellCallOutputItemParam, ApplyPatchToolCallItemParam, ApplyPatchToolCallOutputItemParam, MCPListToolsParam, MCPApprovalRequestParam, MCPApprovalResponseParam, MCPToolCallParam, CustomToolCallOutputParam, CustomToolCallParam]
+    return ItemParam
 
 
-ProgramOutputItemStatusParam: TypeAlias = Literal["completed", "incomplete"]
+def _build_CompactionTriggerItemParam():
+    class CompactionTriggerItemParam(TypedDict, total=False):
+        type: Required[Literal["compaction_trigger"]]
+    return CompactionTriggerItemParam
 
 
-class ProgramOutputItemParam(TypedDict, total=False):
-    id: Required[str]
-    type: Required[Literal["program_output"]]
-    call_id: Required[str]
-    result: Required[str]
-    status: Required[ProgramOutputItemStatusParam]
+def _build_ItemReferenceParam():
+    class ItemReferenceParam(TypedDict, total=False):
+        type: Optional[Literal["item_reference"]]
+        id: Required[str]
+    return ItemReferenceParam
 
 
-InputItemParam: TypeAlias = Union[EasyInputMessageParam, ItemParam, CompactionTriggerItemParam, ItemReferenceParam, ProgramItemParam, ProgramOutputItemParam]
+def _build_ProgramItemParam():
+    class ProgramItemParam(TypedDict, total=False):
+        id: Required[str]
+        type: Required[Literal["program"]]
+        call_id: Required[str]
+        code: Required[str]
+        fingerprint: Required[str]
+    return ProgramItemParam
 
 
-InputParam: TypeAlias = Union[str, Sequence[InputItemParam]]
+def _build_ProgramOutputItemStatusParam():
+    ProgramOutputItemStatusParam: TypeAlias = Literal["completed", "incomplete"]
+    return ProgramOutputItemStatusParam
 
 
-InputParam2: TypeAlias = Union[str, List[InputItem]]
+def _build_ProgramOutputItemParam():
+    class ProgramOutputItemParam(TypedDict, total=False):
+        id: Required[str]
+        type: Required[Literal["program_output"]]
+        call_id: Required[str]
+        result: Required[str]
+        status: Required[ProgramOutputItemStatusParam]
+    return ProgramOutputItemParam
 
 
-MessageStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
+def _build_InputItemParam():
+    InputItemParam: TypeAlias = Union[EasyInputMessageParam, ItemParam, CompactionTriggerItemParam, ItemReferenceParam, ProgramItemParam, ProgramOutputItemParam]
+    return InputItemParam
 
 
-MessageRole: TypeAlias = Union[Literal["unknown", "user", "assistant", "system", "critic", "discriminator", "developer", "tool"], str]
+def _build_InputParam():
+    InputParam: TypeAlias = Union[str, Sequence[InputItemParam]]
+    return InputParam
 
 
-class TextContent(BaseModel):
-    type: Literal["text"]
-    text: str
+def _build_InputParam2():
+    InputParam2: TypeAlias = Union[str, List[InputItem]]
+    return InputParam2
 
 
-class ComputerScreenshotContent(BaseModel):
-    type: Literal["computer_screenshot"]
-    image_url: Optional[str]
-    file_id: Optional[str]
-    detail: ImageDetail
-    prompt_cache_breakpoint: Optional[PromptCacheBreakpointConfig] = None
+def _build_MessageStatus():
+    MessageStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
+    return MessageStatus
 
 
-MessagePhase2: TypeAlias = Union[Literal["commentary", "final_answer"], str]
+def _build_MessageRole():
+    MessageRole: TypeAlias = Union[Literal["unknown", "user", "assistant", "system", "critic", "discriminator", "developer", "tool"], str]
+    return MessageRole
 
 
-class Message(BaseModel):
-    type: Literal["message"]
-    id: str
-    status: MessageStatus
-    role: MessageRole
-    content: List[Annotated[Union[Annotated[Union[InputTextContent, OutputTextContent, TextContent, SummaryTextContent, ReasoningTextContent, RefusalContent, InputImageContent, ComputerScreenshotContent, InputFileContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
-    phase: Optional[MessagePhase2] = None
+def _build_TextContent():
+    class TextContent(BaseModel):
+        type: Literal["text"]
+        text: str
+    return TextContent
 
 
-class Program(BaseModel):
-    type: Literal["program"]
-    id: str
-    call_id: str
-    code: str
-    fingerprint: str
+def _build_ComputerScreenshotContent():
+    class ComputerScreenshotContent(BaseModel):
+        type: Literal["computer_screenshot"]
+        image_url: Optional[str]
+        file_id: Optional[str]
+        detail: ImageDetail
+        prompt_cache_breakpoint: Optional[PromptCacheBreakpointConfig] = None
+    return ComputerScreenshotContent
 
 
-ProgramOutputStatus: TypeAlias = Union[Literal["completed", "incomplete"], str]
+def _build_MessagePhase2():
+    MessagePhase2: TypeAlias = Union[Literal["commentary", "final_answer"], str]
+    return MessagePhase2
 
 
-class ProgramOutput(BaseModel):
-    type: Literal["program_output"]
-    id: str
-    call_id: str
-    result: str
-    status: ProgramOutputStatus
+def _build_Message():
+    class Message(BaseModel):
+        type: Literal["message"]
+        id: str
+        status: MessageStatus
+        role: MessageRole
+        content: List[Annotated[Union[Annotated[Union[InputTextContent, OutputTextContent, TextContent, SummaryTextContent, ReasoningTextContent, RefusalContent, InputImageContent, ComputerScreenshotContent, InputFileContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+        phase: Optional[MessagePhase2] = None
+    return Message
 
 
-@official_name("ResponseToolSearchCall", "openai_kit.types.responses.response_tool_search_call")
-class ToolSearchCall(BaseModel):
-    type: Literal["tool_search_call"]
-    id: str
-    call_id: Optional[str]
-    execution: ToolSearchExecutionType
-    arguments: Any
-    status: FunctionCallStatus
-    created_by: Optional[str] = None
+def _build_Program():
+    class Program(BaseModel):
+        type: Literal["program"]
+        id: str
+        call_id: str
+        code: str
+        fingerprint: str
+    return Program
 
 
-@official_name("ResponseToolSearchOutputItem", "openai_kit.types.responses.response_tool_search_output_item")
-class ToolSearchOutput(BaseModel):
-    type: Literal["tool_search_output"]
-    id: str
-    call_id: Optional[str]
-    execution: ToolSearchExecutionType
-    tools: List[Tool]
-    status: FunctionCallOutputStatusEnum
-    created_by: Optional[str] = None
+def _build_ProgramOutputStatus():
+    ProgramOutputStatus: TypeAlias = Union[Literal["completed", "incomplete"], str]
+    return ProgramOutputStatus
 
 
-class AdditionalTools(BaseModel):
-    type: Literal["additional_tools"]
-    id: str
-    role: MessageRole
-    tools: List[Tool]
+def _build_ProgramOutput():
+    class ProgramOutput(BaseModel):
+        type: Literal["program_output"]
+        id: str
+        call_id: str
+        result: str
+        status: ProgramOutputStatus
+    return ProgramOutput
 
 
-class FunctionToolCallOutput(BaseModel):
-    id: Optional[str] = None
-    type: Literal["function_call_output"]
-    call_id: Optional[str] = None
-    name: Optional[str] = None
-    namespace: Optional[str] = None
-    caller: Optional[ToolCallCallerParam] = None
-    output: Union[str, List[FunctionAndCustomToolCallOutput]]
-    status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
+def _build_ToolSearchCall():
+    @official_name("ResponseToolSearchCall", "openai_kit.types.responses.response_tool_search_call")
+    class ToolSearchCall(BaseModel):
+        type: Literal["tool_search_call"]
+        id: str
+        call_id: Optional[str]
+        execution: ToolSearchExecutionType
+        arguments: Any
+        status: FunctionCallStatus
+        created_by: Optional[str] = None
+    return ToolSearchCall
 
 
-@official_name("ResponseComputerToolCallOutputItem", "openai_kit.types.responses.response_computer_tool_call_output_item")
-class ComputerToolCallOutputResource(BaseModel):
-    type: Literal["computer_call_output"]
-    id: str
-    call_id: str
-    acknowledged_safety_checks: Optional[List[ComputerCallSafetyCheckParam]] = None
-    output: ComputerScreenshotImage
-    status: ComputerCallOutputStatus
-    created_by: Optional[str] = None
+def _build_ToolSearchOutput():
+    @official_name("ResponseToolSearchOutputItem", "openai_kit.types.responses.response_tool_search_output_item")
+    class ToolSearchOutput(BaseModel):
+        type: Literal["tool_search_output"]
+        id: str
+        call_id: Optional[str]
+        execution: ToolSearchExecutionType
+        tools: List[Tool]
+        status: FunctionCallOutputStatusEnum
+        created_by: Optional[str] = None
+    return ToolSearchOutput
 
 
-@official_name("ResponseCompactionItem", "openai_kit.types.responses.response_compaction_item")
-class CompactionBody(BaseModel):
-    type: Literal["compaction"]
-    id: str
-    encrypted_content: str
-    created_by: Optional[str] = None
+def _build_AdditionalTools():
+    class AdditionalTools(BaseModel):
+        type: Literal["additional_tools"]
+        id: str
+        role: MessageRole
+        tools: List[Tool]
+    return AdditionalTools
 
 
-class FunctionShellAction(BaseModel):
-    commands: List[str]
-    timeout_ms: Optional[int]
-    max_output_length: Optional[int]
+def _build_FunctionToolCallOutput():
+    class FunctionToolCallOutput(BaseModel):
+        id: Optional[str] = None
+        type: Literal["function_call_output"]
+        call_id: Optional[str] = None
+        name: Optional[str] = None
+        namespace: Optional[str] = None
+        caller: Optional[ToolCallCallerParam] = None
+        output: Union[str, List[FunctionAndCustomToolCallOutput]]
+        status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
+    return FunctionToolCallOutput
 
 
-class LocalEnvironmentResource(BaseModel):
-    type: Literal["local"]
+def _build_ComputerToolCallOutputResource():
+    @official_name("ResponseComputerToolCallOutputItem", "openai_kit.types.responses.response_computer_tool_call_output_item")
+    class ComputerToolCallOutputResource(BaseModel):
+        type: Literal["computer_call_output"]
+        id: str
+        call_id: str
+        acknowledged_safety_checks: Optional[List[ComputerCallSafetyCheckParam]] = None
+        output: ComputerScreenshotImage
+        status: ComputerCallOutputStatus
+        created_by: Optional[str] = None
+    return ComputerToolCallOutputResource
 
 
-@official_name("ResponseFunctionShellToolCall", "openai_kit.types.responses.response_function_shell_tool_call")
-class FunctionShellCall(BaseModel):
-    type: Literal["shell_call"]
-    id: str
-    call_id: str
-    caller: Optional[ToolCallCaller] = None
-    action: FunctionShellAction
-    status: FunctionShellCallStatus
-    environment: Optional[Annotated[Union[Annotated[Union[LocalEnvironmentResource, ContainerReferenceResource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
-    created_by: Optional[str] = None
+def _build_CompactionBody():
+    @official_name("ResponseCompactionItem", "openai_kit.types.responses.response_compaction_item")
+    class CompactionBody(BaseModel):
+        type: Literal["compaction"]
+        id: str
+        encrypted_content: str
+        created_by: Optional[str] = None
+    return CompactionBody
 
 
-class FunctionShellCallOutputTimeoutOutcome(BaseModel):
-    type: Literal["timeout"]
+def _build_FunctionShellAction():
+    class FunctionShellAction(BaseModel):
+        commands: List[str]
+        timeout_ms: Optional[int]
+        max_output_length: Optional[int]
+    return FunctionShellAction
 
 
-class FunctionShellCallOutputExitOutcome(BaseModel):
-    type: Literal["exit"]
-    exit_code: int
+def _build_LocalEnvironmentResource():
+    class LocalEnvironmentResource(BaseModel):
+        type: Literal["local"]
+    return LocalEnvironmentResource
 
 
-class FunctionShellCallOutputContent(BaseModel):
-    stdout: str
-    stderr: str
-    outcome: Annotated[Union[Annotated[Union[FunctionShellCallOutputTimeoutOutcome, FunctionShellCallOutputExitOutcome], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-    created_by: Optional[str] = None
+def _build_FunctionShellCall():
+    @official_name("ResponseFunctionShellToolCall", "openai_kit.types.responses.response_function_shell_tool_call")
+    class FunctionShellCall(BaseModel):
+        type: Literal["shell_call"]
+        id: str
+        call_id: str
+        caller: Optional[ToolCallCaller] = None
+        action: FunctionShellAction
+        status: FunctionShellCallStatus
+        environment: Optional[Annotated[Union[Annotated[Union[LocalEnvironmentResource, ContainerReferenceResource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+        created_by: Optional[str] = None
+    return FunctionShellCall
 
 
-@official_name("ResponseFunctionShellToolCallOutput", "openai_kit.types.responses.response_function_shell_tool_call_output")
-class FunctionShellCallOutput(BaseModel):
-    type: Literal["shell_call_output"]
-    id: str
-    call_id: str
-    caller: Optional[ToolCallCaller] = None
-    status: FunctionShellCallOutputStatusEnum
-    output: List[FunctionShellCallOutputContent]
-    max_output_length: Optional[int]
-    created_by: Optional[str] = None
+def _build_FunctionShellCallOutputTimeoutOutcome():
+    class FunctionShellCallOutputTimeoutOutcome(BaseModel):
+        type: Literal["timeout"]
+    return FunctionShellCallOutputTimeoutOutcome
 
 
-class ApplyPatchCreateFileOperation(BaseModel):
-    type: Literal["create_file"]
-    path: str
-    diff: str
+def _build_FunctionShellCallOutputExitOutcome():
+    class FunctionShellCallOutputExitOutcome(BaseModel):
+        type: Literal["exit"]
+        exit_code: int
+    return FunctionShellCallOutputExitOutcome
 
 
-class ApplyPatchDeleteFileOperation(BaseModel):
-    type: Literal["delete_file"]
-    path: str
+def _build_FunctionShellCallOutputContent():
+    class FunctionShellCallOutputContent(BaseModel):
+        stdout: str
+        stderr: str
+        outcome: Annotated[Union[Annotated[Union[FunctionShellCallOutputTimeoutOutcome, FunctionShellCallOutputExitOutcome], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+        created_by: Optional[str] = None
+    return FunctionShellCallOutputContent
 
 
-class ApplyPatchUpdateFileOperation(BaseModel):
-    type: Literal["update_file"]
-    path: str
-    diff: str
+def _build_FunctionShellCallOutput():
+    @official_name("ResponseFunctionShellToolCallOutput", "openai_kit.types.responses.response_function_shell_tool_call_output")
+    class FunctionShellCallOutput(BaseModel):
+        type: Literal["shell_call_output"]
+        id: str
+        call_id: str
+        caller: Optional[ToolCallCaller] = None
+        status: FunctionShellCallOutputStatusEnum
+        output: List[FunctionShellCallOutputContent]
+        max_output_length: Optional[int]
+        created_by: Optional[str] = None
+    return FunctionShellCallOutput
 
 
-@official_name("ResponseApplyPatchToolCall", "openai_kit.types.responses.response_apply_patch_tool_call")
-class ApplyPatchToolCall(BaseModel):
-    type: Literal["apply_patch_call"]
-    id: str
-    call_id: str
-    caller: Optional[ToolCallCaller] = None
-    status: ApplyPatchCallStatus
-    operation: Annotated[Union[Annotated[Union[ApplyPatchCreateFileOperation, ApplyPatchDeleteFileOperation, ApplyPatchUpdateFileOperation], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-    created_by: Optional[str] = None
+def _build_ApplyPatchCreateFileOperation():
+    class ApplyPatchCreateFileOperation(BaseModel):
+        type: Literal["create_file"]
+        path: str
+        diff: str
+    return ApplyPatchCreateFileOperation
 
 
-@official_name("ResponseApplyPatchToolCallOutput", "openai_kit.types.responses.response_apply_patch_tool_call_output")
-class ApplyPatchToolCallOutput(BaseModel):
-    type: Literal["apply_patch_call_output"]
-    id: str
-    call_id: str
-    caller: Optional[ToolCallCaller] = None
-    status: ApplyPatchCallOutputStatus
-    output: Optional[str] = None
-    created_by: Optional[str] = None
+def _build_ApplyPatchDeleteFileOperation():
+    class ApplyPatchDeleteFileOperation(BaseModel):
+        type: Literal["delete_file"]
+        path: str
+    return ApplyPatchDeleteFileOperation
 
 
-@official_name("McpApprovalResponse", "openai_kit.types.conversations.conversation_item")
-class MCPApprovalResponseResource(BaseModel):
-    type: Literal["mcp_approval_response"]
-    id: str
-    approval_request_id: str
-    approve: bool
-    reason: Optional[str] = None
+def _build_ApplyPatchUpdateFileOperation():
+    class ApplyPatchUpdateFileOperation(BaseModel):
+        type: Literal["update_file"]
+        path: str
+        diff: str
+    return ApplyPatchUpdateFileOperation
 
 
-ItemField: TypeAlias = Annotated[Union[Annotated[Union[Message, Program, ProgramOutput, FunctionToolCall, ToolSearchCall, ToolSearchOutput, AdditionalTools, FunctionToolCallOutput, FileSearchToolCall, WebSearchToolCall, ImageGenToolCall, ComputerToolCall, ComputerToolCallOutputResource, ReasoningItem, CompactionBody, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCall, FunctionShellCallOutput, ApplyPatchToolCall, ApplyPatchToolCallOutput, MCPListTools, MCPApprovalRequest, MCPApprovalResponseResource, MCPToolCall, CustomToolCall, CustomToolCallOutput], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_ApplyPatchToolCall():
+    @official_name("ResponseApplyPatchToolCall", "openai_kit.types.responses.response_apply_patch_tool_call")
+    class ApplyPatchToolCall(BaseModel):
+        type: Literal["apply_patch_call"]
+        id: str
+        call_id: str
+        caller: Optional[ToolCallCaller] = None
+        status: ApplyPatchCallStatus
+        operation: Annotated[Union[Annotated[Union[ApplyPatchCreateFileOperation, ApplyPatchDeleteFileOperation, ApplyPatchUpdateFileOperation], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+        created_by: Optional[str] = None
+    return ApplyPatchToolCall
 
 
-@official_name("ResponseInputMessageItem", "openai_kit.types.responses.response_input_message_item")
-class InputMessageResource(BaseModel):
-    type: Literal["message"]
-    role: Union[Literal["user", "system", "developer"], str]
-    status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
-    content: InputMessageContentList
-    id: str
+def _build_ApplyPatchToolCallOutput():
+    @official_name("ResponseApplyPatchToolCallOutput", "openai_kit.types.responses.response_apply_patch_tool_call_output")
+    class ApplyPatchToolCallOutput(BaseModel):
+        type: Literal["apply_patch_call_output"]
+        id: str
+        call_id: str
+        caller: Optional[ToolCallCaller] = None
+        status: ApplyPatchCallOutputStatus
+        output: Optional[str] = None
+        created_by: Optional[str] = None
+    return ApplyPatchToolCallOutput
 
 
-@official_name("ResponseFunctionToolCallItem", "openai_kit.types.responses.response_function_tool_call_item")
-class FunctionToolCallResource(BaseModel):
-    id: str
-    type: Literal["function_call"]
-    call_id: str
-    caller: Optional[ToolCallCaller] = None
-    namespace: Optional[str] = None
-    name: str
-    arguments: str
-    status: FunctionCallStatus
-    created_by: Optional[str] = None
+def _build_MCPApprovalResponseResource():
+    @official_name("McpApprovalResponse", "openai_kit.types.conversations.conversation_item")
+    class MCPApprovalResponseResource(BaseModel):
+        type: Literal["mcp_approval_response"]
+        id: str
+        approval_request_id: str
+        approve: bool
+        reason: Optional[str] = None
+    return MCPApprovalResponseResource
 
 
-@official_name("ResponseFunctionToolCallOutputItem", "openai_kit.types.responses.response_function_tool_call_output_item")
-class FunctionToolCallOutputResource(BaseModel):
-    id: str
-    type: Literal["function_call_output"]
-    call_id: Optional[str] = None
-    name: Optional[str] = None
-    namespace: Optional[str] = None
-    caller: Optional[ToolCallCallerParam] = None
-    output: Union[str, List[FunctionAndCustomToolCallOutput]]
-    status: FunctionCallOutputStatusEnum
-    created_by: Optional[str] = None
+def _build_ItemField():
+    ItemField: TypeAlias = Annotated[Union[Annotated[Union[Message, Program, ProgramOutput, FunctionToolCall, ToolSearchCall, ToolSearchOutput, AdditionalTools, FunctionToolCallOutput, FileSearchToolCall, WebSearchToolCall, ImageGenToolCall, ComputerToolCall, ComputerToolCallOutputResource, ReasoningItem, CompactionBody, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCall, FunctionShellCallOutput, ApplyPatchToolCall, ApplyPatchToolCallOutput, MCPListTools, MCPApprovalRequest, MCPApprovalResponseResource, MCPToolCall, CustomToolCall, CustomToolCallOutput], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return ItemField
 
 
-@official_name("ResponseCustomToolCallItem", "openai_kit.types.responses.response_custom_tool_call_item")
-class CustomToolCallResource(BaseModel):
-    type: Literal["custom_tool_call"]
-    id: str
-    call_id: str
-    caller: Optional[ToolCallCaller] = None
-    namespace: Optional[str] = None
-    name: str
-    input: str
-    status: FunctionCallStatus
-    created_by: Optional[str] = None
+def _build_InputMessageResource():
+    @official_name("ResponseInputMessageItem", "openai_kit.types.responses.response_input_message_item")
+    class InputMessageResource(BaseModel):
+        type: Literal["message"]
+        role: Union[Literal["user", "system", "developer"], str]
+        status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
+        content: InputMessageContentList
+        id: str
+    return InputMessageResource
 
 
-@official_name("ResponseCustomToolCallOutputItem", "openai_kit.types.responses.response_custom_tool_call_output_item")
-class CustomToolCallOutputResource(BaseModel):
-    type: Literal["custom_tool_call_output"]
-    id: str
-    call_id: str
-    caller: Optional[ToolCallCallerParam] = None
-    output: Union[str, List[FunctionAndCustomToolCallOutput]]
-    status: FunctionCallOutputStatusEnum
-    created_by: Optional[str] = None
+def _build_FunctionToolCallResource():
+    @official_name("ResponseFunctionToolCallItem", "openai_kit.types.responses.response_function_tool_call_item")
+    class FunctionToolCallResource(BaseModel):
+        id: str
+        type: Literal["function_call"]
+        call_id: str
+        caller: Optional[ToolCallCaller] = None
+        namespace: Optional[str] = None
+        name: str
+        arguments: str
+        status: FunctionCallStatus
+        created_by: Optional[str] = None
+    return FunctionToolCallResource
 
 
-ItemResource: TypeAlias = Union[InputMessageResource, OutputMessage, FileSearchToolCall, ComputerToolCall, ComputerToolCallOutputResource, WebSearchToolCall, FunctionToolCallResource, FunctionToolCallOutputResource, ToolSearchCall, ToolSearchOutput, AdditionalTools, ReasoningItem, Program, ProgramOutput, CompactionBody, ImageGenToolCall, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCall, FunctionShellCallOutput, ApplyPatchToolCall, ApplyPatchToolCallOutput, MCPListTools, MCPApprovalRequest, MCPApprovalResponseResource, MCPToolCall, CustomToolCallResource, CustomToolCallOutputResource]
+def _build_FunctionToolCallOutputResource():
+    @official_name("ResponseFunctionToolCallOutputItem", "openai_kit.types.responses.response_function_tool_call_output_item")
+    class FunctionToolCallOutputResource(BaseModel):
+        id: str
+        type: Literal["function_call_output"]
+        call_id: Optional[str] = None
+        name: Optional[str] = None
+        namespace: Optional[str] = None
+        caller: Optional[ToolCallCallerParam] = None
+        output: Union[str, List[FunctionAndCustomToolCallOutput]]
+        status: FunctionCallOutputStatusEnum
+        created_by: Optional[str] = None
+    return FunctionToolCallOutputResource
 
 
-LocalEnvironment: TypeAlias = LocalEnvironmentParam
+def _build_CustomToolCallResource():
+    @official_name("ResponseCustomToolCallItem", "openai_kit.types.responses.response_custom_tool_call_item")
+    class CustomToolCallResource(BaseModel):
+        type: Literal["custom_tool_call"]
+        id: str
+        call_id: str
+        caller: Optional[ToolCallCaller] = None
+        namespace: Optional[str] = None
+        name: str
+        input: str
+        status: FunctionCallStatus
+        created_by: Optional[str] = None
+    return CustomToolCallResource
 
 
-LocalSkill: TypeAlias = LocalSkillParam
+def _build_CustomToolCallOutputResource():
+    @official_name("ResponseCustomToolCallOutputItem", "openai_kit.types.responses.response_custom_tool_call_output_item")
+    class CustomToolCallOutputResource(BaseModel):
+        type: Literal["custom_tool_call_output"]
+        id: str
+        call_id: str
+        caller: Optional[ToolCallCallerParam] = None
+        output: Union[str, List[FunctionAndCustomToolCallOutput]]
+        status: FunctionCallOutputStatusEnum
+        created_by: Optional[str] = None
+    return CustomToolCallOutputResource
 
 
-ModelIdsResponsesParam: TypeAlias = Union[ModelIdsSharedParam, Literal["o1-pro", "o1-pro-2025-03-19", "o3-pro", "o3-pro-2025-06-10", "o3-deep-research", "o3-deep-research-2025-06-26", "o4-mini-deep-research", "o4-mini-deep-research-2025-06-26", "computer-use-preview", "computer-use-preview-2025-03-11", "gpt-5.5-pro", "gpt-5.5-pro-2026-04-23", "gpt-5-codex", "gpt-5-pro", "gpt-5-pro-2025-10-06", "gpt-5.1-codex-max", "gpt-daybreak-blue-latest", "gpt-daybreak-red-latest", "gpt-5.6-cyber"]]
+def _build_ItemResource():
+    ItemResource: TypeAlias = Union[InputMessageResource, OutputMessage, FileSearchToolCall, ComputerToolCall, ComputerToolCallOutputResource, WebSearchToolCall, FunctionToolCallResource, FunctionToolCallOutputResource, ToolSearchCall, ToolSearchOutput, AdditionalTools, ReasoningItem, Program, ProgramOutput, CompactionBody, ImageGenToolCall, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCall, FunctionShellCallOutput, ApplyPatchToolCall, ApplyPatchToolCallOutput, MCPListTools, MCPApprovalRequest, MCPApprovalResponseResource, MCPToolCall, CustomToolCallResource, CustomToolCallOutputResource]
+    return ItemResource
 
 
-ModelIdsCompactionParam: TypeAlias = Optional[Union[ModelIdsResponsesParam, str]]
+def _build_LocalEnvironment():
+    LocalEnvironment: TypeAlias = LocalEnvironmentParam
+    return LocalEnvironment
 
 
-ModelIdsResponses: TypeAlias = Union[ModelIdsShared, Union[Literal["o1-pro", "o1-pro-2025-03-19", "o3-pro", "o3-pro-2025-06-10", "o3-deep-research", "o3-deep-research-2025-06-26", "o4-mini-deep-research", "o4-mini-deep-research-2025-06-26", "computer-use-preview", "computer-use-preview-2025-03-11", "gpt-5.5-pro", "gpt-5.5-pro-2026-04-23", "gpt-5-codex", "gpt-5-pro", "gpt-5-pro-2025-10-06", "gpt-5.1-codex-max", "gpt-daybreak-blue-latest", "gpt-daybreak-red-latest", "gpt-5.6-cyber"], str]]
+def _build_LocalSkill():
+    LocalSkill: TypeAlias = LocalSkillParam
+    return LocalSkill
 
 
-NamespaceTool: TypeAlias = NamespaceToolParam
+def _build_ModelIdsResponsesParam():
+    ModelIdsResponsesParam: TypeAlias = Union[ModelIdsSharedParam, Literal["o1-pro", "o1-pro-2025-03-19", "o3-pro", "o3-pro-2025-06-10", "o3-deep-research", "o3-deep-research-2025-06-26", "o4-mini-deep-research", "o4-mini-deep-research-2025-06-26", "computer-use-preview", "computer-use-preview-2025-03-11", "gpt-5.5-pro", "gpt-5.5-pro-2026-04-23", "gpt-5-codex", "gpt-5-pro", "gpt-5-pro-2025-10-06", "gpt-5.1-codex-max", "gpt-daybreak-blue-latest", "gpt-daybreak-red-latest", "gpt-5.6-cyber"]]
+    return ModelIdsResponsesParam
 
 
-OutputContent: TypeAlias = Annotated[Union[Annotated[Union[OutputTextContent, RefusalContent, ReasoningTextContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_ModelIdsCompactionParam():
+    ModelIdsCompactionParam: TypeAlias = Optional[Union[ModelIdsResponsesParam, str]]
+    return ModelIdsCompactionParam
 
 
-OutputItem: TypeAlias = Annotated[Union[Annotated[Union[OutputMessage, FileSearchToolCall, FunctionToolCall, FunctionToolCallOutputResource, WebSearchToolCall, ComputerToolCall, ComputerToolCallOutputResource, ReasoningItem, Program, ProgramOutput, ToolSearchCall, ToolSearchOutput, AdditionalTools, CompactionBody, ImageGenToolCall, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCall, FunctionShellCallOutput, ApplyPatchToolCall, ApplyPatchToolCallOutput, MCPToolCall, MCPListTools, MCPApprovalRequest, MCPApprovalResponseResource, CustomToolCall, CustomToolCallOutputResource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_ModelIdsResponses():
+    ModelIdsResponses: TypeAlias = Union[ModelIdsShared, Union[Literal["o1-pro", "o1-pro-2025-03-19", "o3-pro", "o3-pro-2025-06-10", "o3-deep-research", "o3-deep-research-2025-06-26", "o4-mini-deep-research", "o4-mini-deep-research-2025-06-26", "computer-use-preview", "computer-use-preview-2025-03-11", "gpt-5.5-pro", "gpt-5.5-pro-2026-04-23", "gpt-5-codex", "gpt-5-pro", "gpt-5-pro-2025-10-06", "gpt-5.1-codex-max", "gpt-daybreak-blue-latest", "gpt-daybreak-red-latest", "gpt-5.6-cyber"], str]]
+    return ModelIdsResponses
 
 
-ParsedResponseOutputMessage: TypeAlias = OutputMessage
+def _build_NamespaceTool():
+    NamespaceTool: TypeAlias = NamespaceToolParam
+    return NamespaceTool
 
 
-PersonalityEnumParam: TypeAlias = Union[str, Literal["friendly", "pragmatic"]]
+def _build_OutputContent():
+    OutputContent: TypeAlias = Annotated[Union[Annotated[Union[OutputTextContent, RefusalContent, ReasoningTextContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return OutputContent
 
 
-ResponsePromptVariables: TypeAlias = Optional[Dict[str, Union[str, InputTextContent, InputImageContent, InputFileContent]]]
+def _build_OutputItem():
+    OutputItem: TypeAlias = Annotated[Union[Annotated[Union[OutputMessage, FileSearchToolCall, FunctionToolCall, FunctionToolCallOutputResource, WebSearchToolCall, ComputerToolCall, ComputerToolCallOutputResource, ReasoningItem, Program, ProgramOutput, ToolSearchCall, ToolSearchOutput, AdditionalTools, CompactionBody, ImageGenToolCall, CodeInterpreterToolCall, LocalShellToolCall, LocalShellToolCallOutput, FunctionShellCall, FunctionShellCallOutput, ApplyPatchToolCall, ApplyPatchToolCallOutput, MCPToolCall, MCPListTools, MCPApprovalRequest, MCPApprovalResponseResource, CustomToolCall, CustomToolCallOutputResource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return OutputItem
 
 
-class Prompt2(BaseModel):
-    id: str
-    version: Optional[str] = None
-    variables: Optional[ResponsePromptVariables] = None
+def _build_ParsedResponseOutputMessage():
+    ParsedResponseOutputMessage: TypeAlias = OutputMessage
+    return ParsedResponseOutputMessage
 
 
-Prompt: TypeAlias = Optional[Prompt2]
+def _build_PersonalityEnumParam():
+    PersonalityEnumParam: TypeAlias = Union[str, Literal["friendly", "pragmatic"]]
+    return PersonalityEnumParam
 
 
-PromptCacheRetentionEnumParam: TypeAlias = Literal["in_memory", "24h"]
+def _build_ResponsePromptVariables():
+    ResponsePromptVariables: TypeAlias = Optional[Dict[str, Union[str, InputTextContent, InputImageContent, InputFileContent]]]
+    return ResponsePromptVariables
 
 
-ResponsePromptVariablesParam: TypeAlias = Optional[Dict[str, Union[str, InputTextContentParam, InputImageContentParam, InputFileContentParam]]]
+def _build_Prompt2():
+    class Prompt2(BaseModel):
+        id: str
+        version: Optional[str] = None
+        variables: Optional[ResponsePromptVariables] = None
+    return Prompt2
 
 
-class PromptParam2(TypedDict, total=False):
-    id: Required[str]
-    version: Optional[str]
-    variables: ResponsePromptVariablesParam
+def _build_Prompt():
+    Prompt: TypeAlias = Optional[Prompt2]
+    return Prompt
 
 
-PromptParam: TypeAlias = Optional[PromptParam2]
+def _build_PromptCacheRetentionEnumParam():
+    PromptCacheRetentionEnumParam: TypeAlias = Literal["in_memory", "24h"]
+    return PromptCacheRetentionEnumParam
 
 
-ReasoningModeEnum: TypeAlias = Union[str, Union[Literal["standard", "pro"], str]]
+def _build_ResponsePromptVariablesParam():
+    ResponsePromptVariablesParam: TypeAlias = Optional[Dict[str, Union[str, InputTextContentParam, InputImageContentParam, InputFileContentParam]]]
+    return ResponsePromptVariablesParam
 
 
-ReasoningModeEnumParam: TypeAlias = Union[str, Literal["standard", "pro"]]
+def _build_PromptParam2():
+    class PromptParam2(TypedDict, total=False):
+        id: Required[str]
+        version: Optional[str]
+        variables: ResponsePromptVariablesParam
+    return PromptParam2
 
 
-ResponseApplyPatchToolCall: TypeAlias = ApplyPatchToolCall
+def _build_PromptParam():
+    PromptParam: TypeAlias = Optional[PromptParam2]
+    return PromptParam
 
 
-ResponseApplyPatchToolCallOutput: TypeAlias = ApplyPatchToolCallOutput
+def _build_ReasoningModeEnum():
+    ReasoningModeEnum: TypeAlias = Union[str, Union[Literal["standard", "pro"], str]]
+    return ReasoningModeEnum
 
 
-ResponseCodeInterpreterToolCall: TypeAlias = CodeInterpreterToolCall
+def _build_ReasoningModeEnumParam():
+    ReasoningModeEnumParam: TypeAlias = Union[str, Literal["standard", "pro"]]
+    return ReasoningModeEnumParam
 
 
-ResponseCodeInterpreterToolCallParam: TypeAlias = CodeInterpreterToolCallParam
+def _build_ResponseApplyPatchToolCall():
+    ResponseApplyPatchToolCall: TypeAlias = ApplyPatchToolCall
+    return ResponseApplyPatchToolCall
 
 
-ResponseCompactionItem: TypeAlias = CompactionBody
+def _build_ResponseApplyPatchToolCallOutput():
+    ResponseApplyPatchToolCallOutput: TypeAlias = ApplyPatchToolCallOutput
+    return ResponseApplyPatchToolCallOutput
 
 
-ResponseCompactionItemParam: TypeAlias = CompactionSummaryItemParam2
+def _build_ResponseCodeInterpreterToolCall():
+    ResponseCodeInterpreterToolCall: TypeAlias = CodeInterpreterToolCall
+    return ResponseCodeInterpreterToolCall
 
 
-ResponseCompactionItemParamParam: TypeAlias = CompactionSummaryItemParam
+def _build_ResponseCodeInterpreterToolCallParam():
+    ResponseCodeInterpreterToolCallParam: TypeAlias = CodeInterpreterToolCallParam
+    return ResponseCodeInterpreterToolCallParam
 
 
-ResponseComputerToolCall: TypeAlias = ComputerToolCall
+def _build_ResponseCompactionItem():
+    ResponseCompactionItem: TypeAlias = CompactionBody
+    return ResponseCompactionItem
 
 
-ResponseComputerToolCallOutputItem: TypeAlias = ComputerToolCallOutputResource
+def _build_ResponseCompactionItemParam():
+    ResponseCompactionItemParam: TypeAlias = CompactionSummaryItemParam2
+    return ResponseCompactionItemParam
 
 
-ResponseComputerToolCallOutputScreenshot: TypeAlias = ComputerScreenshotImage
+def _build_ResponseCompactionItemParamParam():
+    ResponseCompactionItemParamParam: TypeAlias = CompactionSummaryItemParam
+    return ResponseCompactionItemParamParam
 
 
-ResponseComputerToolCallOutputScreenshotParam: TypeAlias = ComputerScreenshotImageParam
+def _build_ResponseComputerToolCall():
+    ResponseComputerToolCall: TypeAlias = ComputerToolCall
+    return ResponseComputerToolCall
 
 
-ResponseComputerToolCallParam: TypeAlias = ComputerToolCallParam
+def _build_ResponseComputerToolCallOutputItem():
+    ResponseComputerToolCallOutputItem: TypeAlias = ComputerToolCallOutputResource
+    return ResponseComputerToolCallOutputItem
 
 
-ResponseContainerReference: TypeAlias = ContainerReferenceResource
+def _build_ResponseComputerToolCallOutputScreenshot():
+    ResponseComputerToolCallOutputScreenshot: TypeAlias = ComputerScreenshotImage
+    return ResponseComputerToolCallOutputScreenshot
 
 
-class ResponseConversation(BaseModel):
-    id: str
+def _build_ResponseComputerToolCallOutputScreenshotParam():
+    ResponseComputerToolCallOutputScreenshotParam: TypeAlias = ComputerScreenshotImageParam
+    return ResponseComputerToolCallOutputScreenshotParam
 
 
-ResponseConversationParam: TypeAlias = ResponseConversation
+def _build_ResponseComputerToolCallParam():
+    ResponseComputerToolCallParam: TypeAlias = ComputerToolCallParam
+    return ResponseComputerToolCallParam
 
 
-ResponseConversationParamParam: TypeAlias = ConversationParam2Param
+def _build_ResponseContainerReference():
+    ResponseContainerReference: TypeAlias = ContainerReferenceResource
+    return ResponseContainerReference
 
 
-ResponseCustomToolCallOutput: TypeAlias = CustomToolCallOutput
+def _build_ResponseConversation():
+    class ResponseConversation(BaseModel):
+        id: str
+    return ResponseConversation
 
 
-ResponseCustomToolCallOutputItem: TypeAlias = CustomToolCallOutputResource
+def _build_ResponseConversationParam():
+    ResponseConversationParam: TypeAlias = ResponseConversation
+    return ResponseConversationParam
 
 
-ResponseCustomToolCallOutputParam: TypeAlias = CustomToolCallOutputParam
+def _build_ResponseConversationParamParam():
+    ResponseConversationParamParam: TypeAlias = ConversationParam2Param
+    return ResponseConversationParamParam
 
 
-ResponseErrorCode: TypeAlias = Union[Literal["server_error", "rate_limit_exceeded", "invalid_prompt", "data_residency_mismatch", "bio_policy", "vector_store_timeout", "invalid_image", "invalid_image_format", "invalid_base64_image", "invalid_image_url", "image_too_large", "image_too_small", "image_parse_error", "image_content_policy_violation", "invalid_image_mode", "image_file_too_large", "unsupported_image_media_type", "empty_image_file", "failed_to_download_image", "image_file_not_found"], str]
+def _build_ResponseCustomToolCallOutput():
+    ResponseCustomToolCallOutput: TypeAlias = CustomToolCallOutput
+    return ResponseCustomToolCallOutput
 
 
-class ResponseError2(BaseModel):
-    code: ResponseErrorCode
-    message: str
+def _build_ResponseCustomToolCallOutputItem():
+    ResponseCustomToolCallOutputItem: TypeAlias = CustomToolCallOutputResource
+    return ResponseCustomToolCallOutputItem
 
 
-ResponseError: TypeAlias = Optional[ResponseError2]
+def _build_ResponseCustomToolCallOutputParam():
+    ResponseCustomToolCallOutputParam: TypeAlias = CustomToolCallOutputParam
+    return ResponseCustomToolCallOutputParam
 
 
-ResponseFileSearchToolCall: TypeAlias = FileSearchToolCall
+def _build_ResponseErrorCode():
+    ResponseErrorCode: TypeAlias = Union[Literal["server_error", "rate_limit_exceeded", "invalid_prompt", "data_residency_mismatch", "bio_policy", "vector_store_timeout", "invalid_image", "invalid_image_format", "invalid_base64_image", "invalid_image_url", "image_too_large", "image_too_small", "image_parse_error", "image_content_policy_violation", "invalid_image_mode", "image_file_too_large", "unsupported_image_media_type", "empty_image_file", "failed_to_download_image", "image_file_not_found"], str]
+    return ResponseErrorCode
 
 
-ResponseFileSearchToolCallParam: TypeAlias = FileSearchToolCallParam
+def _build_ResponseError2():
+    class ResponseError2(BaseModel):
+        code: ResponseErrorCode
+        message: str
+    return ResponseError2
 
 
-class TextResponseFormatJsonSchema(BaseModel):
-    type: Literal["json_schema"]
-    description: Optional[str] = None
-    name: str
-    schema_: ResponseFormatJsonSchemaSchema = Field(alias="schema")
-    strict: Optional[bool] = None
+def _build_ResponseError():
+    ResponseError: TypeAlias = Optional[ResponseError2]
+    return ResponseError
 
 
-TextResponseFormatConfiguration: TypeAlias = Annotated[Union[Annotated[Union[ResponseFormatText, TextResponseFormatJsonSchema, ResponseFormatJsonObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_ResponseFileSearchToolCall():
+    ResponseFileSearchToolCall: TypeAlias = FileSearchToolCall
+    return ResponseFileSearchToolCall
 
 
-ResponseFormatTextConfig: TypeAlias = TextResponseFormatConfiguration
+def _build_ResponseFileSearchToolCallParam():
+    ResponseFileSearchToolCallParam: TypeAlias = FileSearchToolCallParam
+    return ResponseFileSearchToolCallParam
 
 
-class TextResponseFormatJsonSchemaParam(TypedDict, total=False):
-    type: Required[Literal["json_schema"]]
-    description: str
-    name: Required[str]
-    schema: Required[ResponseFormatJsonSchemaSchemaParam]
-    strict: Optional[bool]
+def _build_TextResponseFormatJsonSchema():
+    class TextResponseFormatJsonSchema(BaseModel):
+        type: Literal["json_schema"]
+        description: Optional[str] = None
+        name: str
+        schema_: ResponseFormatJsonSchemaSchema = Field(alias="schema")
+        strict: Optional[bool] = None
+    return TextResponseFormatJsonSchema
 
 
-TextResponseFormatConfigurationParam: TypeAlias = Union[ResponseFormatTextParam, TextResponseFormatJsonSchemaParam, ResponseFormatJsonObjectParam]
+def _build_TextResponseFormatConfiguration():
+    TextResponseFormatConfiguration: TypeAlias = Annotated[Union[Annotated[Union[ResponseFormatText, TextResponseFormatJsonSchema, ResponseFormatJsonObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return TextResponseFormatConfiguration
 
 
-ResponseFormatTextConfigParam: TypeAlias = TextResponseFormatConfigurationParam
+def _build_ResponseFormatTextConfig():
+    ResponseFormatTextConfig: TypeAlias = TextResponseFormatConfiguration
+    return ResponseFormatTextConfig
 
 
-ResponseFormatTextJSONSchemaConfig: TypeAlias = TextResponseFormatJsonSchema
+def _build_TextResponseFormatJsonSchemaParam():
+    class TextResponseFormatJsonSchemaParam(TypedDict, total=False):
+        type: Required[Literal["json_schema"]]
+        description: str
+        name: Required[str]
+        schema: Required[ResponseFormatJsonSchemaSchemaParam]
+        strict: Optional[bool]
+    return TextResponseFormatJsonSchemaParam
 
 
-ResponseFormatTextJSONSchemaConfigParam: TypeAlias = TextResponseFormatJsonSchemaParam
+def _build_TextResponseFormatConfigurationParam():
+    TextResponseFormatConfigurationParam: TypeAlias = Union[ResponseFormatTextParam, TextResponseFormatJsonSchemaParam, ResponseFormatJsonObjectParam]
+    return TextResponseFormatConfigurationParam
 
 
-ResponseFunctionShellCallOutputContent: TypeAlias = FunctionShellCallOutputContentParam2
+def _build_ResponseFormatTextConfigParam():
+    ResponseFormatTextConfigParam: TypeAlias = TextResponseFormatConfigurationParam
+    return ResponseFormatTextConfigParam
 
 
-ResponseFunctionShellCallOutputContentParam: TypeAlias = FunctionShellCallOutputContentParam
+def _build_ResponseFormatTextJSONSchemaConfig():
+    ResponseFormatTextJSONSchemaConfig: TypeAlias = TextResponseFormatJsonSchema
+    return ResponseFormatTextJSONSchemaConfig
 
 
-ResponseFunctionShellToolCall: TypeAlias = FunctionShellCall
+def _build_ResponseFormatTextJSONSchemaConfigParam():
+    ResponseFormatTextJSONSchemaConfigParam: TypeAlias = TextResponseFormatJsonSchemaParam
+    return ResponseFormatTextJSONSchemaConfigParam
 
 
-ResponseFunctionShellToolCallOutput: TypeAlias = FunctionShellCallOutput
+def _build_ResponseFunctionShellCallOutputContent():
+    ResponseFunctionShellCallOutputContent: TypeAlias = FunctionShellCallOutputContentParam2
+    return ResponseFunctionShellCallOutputContent
 
 
-ResponseFunctionToolCallOutputItem: TypeAlias = FunctionToolCallOutputResource
+def _build_ResponseFunctionShellCallOutputContentParam():
+    ResponseFunctionShellCallOutputContentParam: TypeAlias = FunctionShellCallOutputContentParam
+    return ResponseFunctionShellCallOutputContentParam
 
 
-ResponseFunctionWebSearch: TypeAlias = WebSearchToolCall
+def _build_ResponseFunctionShellToolCall():
+    ResponseFunctionShellToolCall: TypeAlias = FunctionShellCall
+    return ResponseFunctionShellToolCall
 
 
-ResponseFunctionWebSearchParam: TypeAlias = WebSearchToolCallParam
+def _build_ResponseFunctionShellToolCallOutput():
+    ResponseFunctionShellToolCallOutput: TypeAlias = FunctionShellCallOutput
+    return ResponseFunctionShellToolCallOutput
 
 
-ResponseInputAudioParam: TypeAlias = InputAudioParam
+def _build_ResponseFunctionToolCallOutputItem():
+    ResponseFunctionToolCallOutputItem: TypeAlias = FunctionToolCallOutputResource
+    return ResponseFunctionToolCallOutputItem
 
 
-ResponseInputFile: TypeAlias = InputFileContentParam3
+def _build_ResponseFunctionWebSearch():
+    ResponseFunctionWebSearch: TypeAlias = WebSearchToolCall
+    return ResponseFunctionWebSearch
 
 
-ResponseInputFileContent: TypeAlias = InputFileContentParam3
+def _build_ResponseFunctionWebSearchParam():
+    ResponseFunctionWebSearchParam: TypeAlias = WebSearchToolCallParam
+    return ResponseFunctionWebSearchParam
 
 
-ResponseInputFileContentParam: TypeAlias = InputFileContentParam2
+def _build_ResponseInputAudioParam():
+    ResponseInputAudioParam: TypeAlias = InputAudioParam
+    return ResponseInputAudioParam
 
 
-ResponseInputFileParam: TypeAlias = InputFileContentParam2
+def _build_ResponseInputFile():
+    ResponseInputFile: TypeAlias = InputFileContentParam3
+    return ResponseInputFile
 
 
-ResponseInputImage: TypeAlias = InputImageContentParamAutoParam2
+def _build_ResponseInputFileContent():
+    ResponseInputFileContent: TypeAlias = InputFileContentParam3
+    return ResponseInputFileContent
 
 
-ResponseInputImageContent: TypeAlias = InputImageContentParamAutoParam2
+def _build_ResponseInputFileContentParam():
+    ResponseInputFileContentParam: TypeAlias = InputFileContentParam2
+    return ResponseInputFileContentParam
 
 
-ResponseInputImageContentParam: TypeAlias = InputImageContentParamAutoParam
+def _build_ResponseInputFileParam():
+    ResponseInputFileParam: TypeAlias = InputFileContentParam2
+    return ResponseInputFileParam
 
 
-ResponseInputImageParam: TypeAlias = InputImageContentParamAutoParam
+def _build_ResponseInputImage():
+    ResponseInputImage: TypeAlias = InputImageContentParamAutoParam2
+    return ResponseInputImage
 
 
-ResponseInputMessageItem: TypeAlias = InputMessageResource
+def _build_ResponseInputImageContent():
+    ResponseInputImageContent: TypeAlias = InputImageContentParamAutoParam2
+    return ResponseInputImageContent
 
 
-ResponseInputText: TypeAlias = InputTextContentParam3
+def _build_ResponseInputImageContentParam():
+    ResponseInputImageContentParam: TypeAlias = InputImageContentParamAutoParam
+    return ResponseInputImageContentParam
 
 
-ResponseInputTextContent: TypeAlias = InputTextContentParam3
+def _build_ResponseInputImageParam():
+    ResponseInputImageParam: TypeAlias = InputImageContentParamAutoParam
+    return ResponseInputImageParam
 
 
-ResponseInputTextContentParam: TypeAlias = InputTextContentParam2
+def _build_ResponseInputMessageItem():
+    ResponseInputMessageItem: TypeAlias = InputMessageResource
+    return ResponseInputMessageItem
 
 
-ResponseInputTextParam: TypeAlias = InputTextContentParam2
+def _build_ResponseInputText():
+    ResponseInputText: TypeAlias = InputTextContentParam3
+    return ResponseInputText
 
 
-ResponseLocalEnvironment: TypeAlias = LocalEnvironmentResource
+def _build_ResponseInputTextContent():
+    ResponseInputTextContent: TypeAlias = InputTextContentParam3
+    return ResponseInputTextContent
 
 
-@official_name("ResponseMcpCallArgumentsDeltaEvent", "openai_kit.types.responses.response_mcp_call_arguments_delta_event")
-class ResponseMCPCallArgumentsDeltaEvent(BaseModel):
-    type: Literal["response.mcp_call_arguments.delta"]
-    output_index: int
-    item_id: str
-    delta: str
-    sequence_number: int
+def _build_ResponseInputTextContentParam():
+    ResponseInputTextContentParam: TypeAlias = InputTextContentParam2
+    return ResponseInputTextContentParam
 
 
-ResponseMcpCallArgumentsDeltaEvent: TypeAlias = ResponseMCPCallArgumentsDeltaEvent
+def _build_ResponseInputTextParam():
+    ResponseInputTextParam: TypeAlias = InputTextContentParam2
+    return ResponseInputTextParam
 
 
-@official_name("ResponseMcpCallArgumentsDoneEvent", "openai_kit.types.responses.response_mcp_call_arguments_done_event")
-class ResponseMCPCallArgumentsDoneEvent(BaseModel):
-    type: Literal["response.mcp_call_arguments.done"]
-    output_index: int
-    item_id: str
-    arguments: str
-    sequence_number: int
+def _build_ResponseLocalEnvironment():
+    ResponseLocalEnvironment: TypeAlias = LocalEnvironmentResource
+    return ResponseLocalEnvironment
 
 
-ResponseMcpCallArgumentsDoneEvent: TypeAlias = ResponseMCPCallArgumentsDoneEvent
+def _build_ResponseMCPCallArgumentsDeltaEvent():
+    @official_name("ResponseMcpCallArgumentsDeltaEvent", "openai_kit.types.responses.response_mcp_call_arguments_delta_event")
+    class ResponseMCPCallArgumentsDeltaEvent(BaseModel):
+        type: Literal["response.mcp_call_arguments.delta"]
+        output_index: int
+        item_id: str
+        delta: str
+        sequence_number: int
+    return ResponseMCPCallArgumentsDeltaEvent
 
 
-@official_name("ResponseMcpCallCompletedEvent", "openai_kit.types.responses.response_mcp_call_completed_event")
-class ResponseMCPCallCompletedEvent(BaseModel):
-    type: Literal["response.mcp_call.completed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
+def _build_ResponseMcpCallArgumentsDeltaEvent():
+    ResponseMcpCallArgumentsDeltaEvent: TypeAlias = ResponseMCPCallArgumentsDeltaEvent
+    return ResponseMcpCallArgumentsDeltaEvent
 
 
-ResponseMcpCallCompletedEvent: TypeAlias = ResponseMCPCallCompletedEvent
+def _build_ResponseMCPCallArgumentsDoneEvent():
+    @official_name("ResponseMcpCallArgumentsDoneEvent", "openai_kit.types.responses.response_mcp_call_arguments_done_event")
+    class ResponseMCPCallArgumentsDoneEvent(BaseModel):
+        type: Literal["response.mcp_call_arguments.done"]
+        output_index: int
+        item_id: str
+        arguments: str
+        sequence_number: int
+    return ResponseMCPCallArgumentsDoneEvent
 
 
-@official_name("ResponseMcpCallFailedEvent", "openai_kit.types.responses.response_mcp_call_failed_event")
-class ResponseMCPCallFailedEvent(BaseModel):
-    type: Literal["response.mcp_call.failed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
+def _build_ResponseMcpCallArgumentsDoneEvent():
+    ResponseMcpCallArgumentsDoneEvent: TypeAlias = ResponseMCPCallArgumentsDoneEvent
+    return ResponseMcpCallArgumentsDoneEvent
 
 
-ResponseMcpCallFailedEvent: TypeAlias = ResponseMCPCallFailedEvent
+def _build_ResponseMCPCallCompletedEvent():
+    @official_name("ResponseMcpCallCompletedEvent", "openai_kit.types.responses.response_mcp_call_completed_event")
+    class ResponseMCPCallCompletedEvent(BaseModel):
+        type: Literal["response.mcp_call.completed"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+    return ResponseMCPCallCompletedEvent
 
 
-@official_name("ResponseMcpCallInProgressEvent", "openai_kit.types.responses.response_mcp_call_in_progress_event")
-class ResponseMCPCallInProgressEvent(BaseModel):
-    type: Literal["response.mcp_call.in_progress"]
-    sequence_number: int
-    output_index: int
-    item_id: str
+def _build_ResponseMcpCallCompletedEvent():
+    ResponseMcpCallCompletedEvent: TypeAlias = ResponseMCPCallCompletedEvent
+    return ResponseMcpCallCompletedEvent
 
 
-ResponseMcpCallInProgressEvent: TypeAlias = ResponseMCPCallInProgressEvent
+def _build_ResponseMCPCallFailedEvent():
+    @official_name("ResponseMcpCallFailedEvent", "openai_kit.types.responses.response_mcp_call_failed_event")
+    class ResponseMCPCallFailedEvent(BaseModel):
+        type: Literal["response.mcp_call.failed"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+    return ResponseMCPCallFailedEvent
 
 
-@official_name("ResponseMcpListToolsCompletedEvent", "openai_kit.types.responses.response_mcp_list_tools_completed_event")
-class ResponseMCPListToolsCompletedEvent(BaseModel):
-    type: Literal["response.mcp_list_tools.completed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
+def _build_ResponseMcpCallFailedEvent():
+    ResponseMcpCallFailedEvent: TypeAlias = ResponseMCPCallFailedEvent
+    return ResponseMcpCallFailedEvent
 
 
-ResponseMcpListToolsCompletedEvent: TypeAlias = ResponseMCPListToolsCompletedEvent
+def _build_ResponseMCPCallInProgressEvent():
+    @official_name("ResponseMcpCallInProgressEvent", "openai_kit.types.responses.response_mcp_call_in_progress_event")
+    class ResponseMCPCallInProgressEvent(BaseModel):
+        type: Literal["response.mcp_call.in_progress"]
+        sequence_number: int
+        output_index: int
+        item_id: str
+    return ResponseMCPCallInProgressEvent
 
 
-@official_name("ResponseMcpListToolsFailedEvent", "openai_kit.types.responses.response_mcp_list_tools_failed_event")
-class ResponseMCPListToolsFailedEvent(BaseModel):
-    type: Literal["response.mcp_list_tools.failed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
+def _build_ResponseMcpCallInProgressEvent():
+    ResponseMcpCallInProgressEvent: TypeAlias = ResponseMCPCallInProgressEvent
+    return ResponseMcpCallInProgressEvent
 
 
-ResponseMcpListToolsFailedEvent: TypeAlias = ResponseMCPListToolsFailedEvent
+def _build_ResponseMCPListToolsCompletedEvent():
+    @official_name("ResponseMcpListToolsCompletedEvent", "openai_kit.types.responses.response_mcp_list_tools_completed_event")
+    class ResponseMCPListToolsCompletedEvent(BaseModel):
+        type: Literal["response.mcp_list_tools.completed"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+    return ResponseMCPListToolsCompletedEvent
 
 
-@official_name("ResponseMcpListToolsInProgressEvent", "openai_kit.types.responses.response_mcp_list_tools_in_progress_event")
-class ResponseMCPListToolsInProgressEvent(BaseModel):
-    type: Literal["response.mcp_list_tools.in_progress"]
-    item_id: str
-    output_index: int
-    sequence_number: int
+def _build_ResponseMcpListToolsCompletedEvent():
+    ResponseMcpListToolsCompletedEvent: TypeAlias = ResponseMCPListToolsCompletedEvent
+    return ResponseMcpListToolsCompletedEvent
 
 
-ResponseMcpListToolsInProgressEvent: TypeAlias = ResponseMCPListToolsInProgressEvent
+def _build_ResponseMCPListToolsFailedEvent():
+    @official_name("ResponseMcpListToolsFailedEvent", "openai_kit.types.responses.response_mcp_list_tools_failed_event")
+    class ResponseMCPListToolsFailedEvent(BaseModel):
+        type: Literal["response.mcp_list_tools.failed"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+    return ResponseMCPListToolsFailedEvent
 
 
-ResponseOutputMessage: TypeAlias = OutputMessage
+def _build_ResponseMcpListToolsFailedEvent():
+    ResponseMcpListToolsFailedEvent: TypeAlias = ResponseMCPListToolsFailedEvent
+    return ResponseMcpListToolsFailedEvent
 
 
-ResponseOutputMessageParam: TypeAlias = OutputMessageParam
+def _build_ResponseMCPListToolsInProgressEvent():
+    @official_name("ResponseMcpListToolsInProgressEvent", "openai_kit.types.responses.response_mcp_list_tools_in_progress_event")
+    class ResponseMCPListToolsInProgressEvent(BaseModel):
+        type: Literal["response.mcp_list_tools.in_progress"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+    return ResponseMCPListToolsInProgressEvent
 
 
-ResponseOutputRefusal: TypeAlias = RefusalContent
+def _build_ResponseMcpListToolsInProgressEvent():
+    ResponseMcpListToolsInProgressEvent: TypeAlias = ResponseMCPListToolsInProgressEvent
+    return ResponseMcpListToolsInProgressEvent
 
 
-ResponseOutputRefusalParam: TypeAlias = RefusalContentParam
+def _build_ResponseOutputMessage():
+    ResponseOutputMessage: TypeAlias = OutputMessage
+    return ResponseOutputMessage
 
 
-ResponseOutputTextParam: TypeAlias = OutputTextContentParam
+def _build_ResponseOutputMessageParam():
+    ResponseOutputMessageParam: TypeAlias = OutputMessageParam
+    return ResponseOutputMessageParam
 
 
-ResponsePrompt: TypeAlias = Prompt2
+def _build_ResponseOutputRefusal():
+    ResponseOutputRefusal: TypeAlias = RefusalContent
+    return ResponseOutputRefusal
 
 
-ResponsePromptParam: TypeAlias = PromptParam2
+def _build_ResponseOutputRefusalParam():
+    ResponseOutputRefusalParam: TypeAlias = RefusalContentParam
+    return ResponseOutputRefusalParam
 
 
-ResponseReasoningItem: TypeAlias = ReasoningItem
+def _build_ResponseOutputTextParam():
+    ResponseOutputTextParam: TypeAlias = OutputTextContentParam
+    return ResponseOutputTextParam
 
 
-ResponseReasoningItemParam: TypeAlias = ReasoningItemParam
+def _build_ResponsePrompt():
+    ResponsePrompt: TypeAlias = Prompt2
+    return ResponsePrompt
 
 
-@official_name("ResponseShellCallCommandAddedEvent", "openai_kit.types.responses.response_shell_call_command_added_event")
-class ResponseShellCallCommandAddedStreamingEvent(BaseModel):
-    type: Literal["response.shell_call_command.added"]
-    sequence_number: int
-    output_index: int
-    command_index: int
-    command: str
+def _build_ResponsePromptParam():
+    ResponsePromptParam: TypeAlias = PromptParam2
+    return ResponsePromptParam
 
 
-ResponseShellCallCommandAddedEvent: TypeAlias = ResponseShellCallCommandAddedStreamingEvent
+def _build_ResponseReasoningItem():
+    ResponseReasoningItem: TypeAlias = ReasoningItem
+    return ResponseReasoningItem
 
 
-@official_name("ResponseShellCallCommandDeltaEvent", "openai_kit.types.responses.response_shell_call_command_delta_event")
-class ResponseShellCallCommandDeltaStreamingEvent(BaseModel):
-    type: Literal["response.shell_call_command.delta"]
-    sequence_number: int
-    output_index: int
-    command_index: int
-    delta: str
-    obfuscation: Optional[str] = None
+def _build_ResponseReasoningItemParam():
+    ResponseReasoningItemParam: TypeAlias = ReasoningItemParam
+    return ResponseReasoningItemParam
 
 
-ResponseShellCallCommandDeltaEvent: TypeAlias = ResponseShellCallCommandDeltaStreamingEvent
+def _build_ResponseShellCallCommandAddedStreamingEvent():
+    @official_name("ResponseShellCallCommandAddedEvent", "openai_kit.types.responses.response_shell_call_command_added_event")
+    class ResponseShellCallCommandAddedStreamingEvent(BaseModel):
+        type: Literal["response.shell_call_command.added"]
+        sequence_number: int
+        output_index: int
+        command_index: int
+        command: str
+    return ResponseShellCallCommandAddedStreamingEvent
 
 
-@official_name("ResponseShellCallCommandDoneEvent", "openai_kit.types.responses.response_shell_call_command_done_event")
-class ResponseShellCallCommandDoneStreamingEvent(BaseModel):
-    type: Literal["response.shell_call_command.done"]
-    sequence_number: int
-    output_index: int
-    command_index: int
-    command: str
+def _build_ResponseShellCallCommandAddedEvent():
+    ResponseShellCallCommandAddedEvent: TypeAlias = ResponseShellCallCommandAddedStreamingEvent
+    return ResponseShellCallCommandAddedEvent
 
 
-ResponseShellCallCommandDoneEvent: TypeAlias = ResponseShellCallCommandDoneStreamingEvent
+def _build_ResponseShellCallCommandDeltaStreamingEvent():
+    @official_name("ResponseShellCallCommandDeltaEvent", "openai_kit.types.responses.response_shell_call_command_delta_event")
+    class ResponseShellCallCommandDeltaStreamingEvent(BaseModel):
+        type: Literal["response.shell_call_command.delta"]
+        sequence_number: int
+        output_index: int
+        command_index: int
+        delta: str
+        obfuscation: Optional[str] = None
+    return ResponseShellCallCommandDeltaStreamingEvent
 
 
-class ShellCallOutputDelta(BaseModel):
-    stdout: Optional[str] = None
-    stderr: Optional[str] = None
+def _build_ResponseShellCallCommandDeltaEvent():
+    ResponseShellCallCommandDeltaEvent: TypeAlias = ResponseShellCallCommandDeltaStreamingEvent
+    return ResponseShellCallCommandDeltaEvent
 
 
-@official_name("ResponseShellCallOutputContentDeltaEvent", "openai_kit.types.responses.response_shell_call_output_content_delta_event")
-class ResponseShellCallOutputContentDeltaStreamingEvent(BaseModel):
-    type: Literal["response.shell_call_output_content.delta"]
-    sequence_number: int
-    item_id: str
-    output_index: int
-    command_index: int
-    delta: ShellCallOutputDelta
+def _build_ResponseShellCallCommandDoneStreamingEvent():
+    @official_name("ResponseShellCallCommandDoneEvent", "openai_kit.types.responses.response_shell_call_command_done_event")
+    class ResponseShellCallCommandDoneStreamingEvent(BaseModel):
+        type: Literal["response.shell_call_command.done"]
+        sequence_number: int
+        output_index: int
+        command_index: int
+        command: str
+    return ResponseShellCallCommandDoneStreamingEvent
 
 
-ResponseShellCallOutputContentDeltaEvent: TypeAlias = ResponseShellCallOutputContentDeltaStreamingEvent
+def _build_ResponseShellCallCommandDoneEvent():
+    ResponseShellCallCommandDoneEvent: TypeAlias = ResponseShellCallCommandDoneStreamingEvent
+    return ResponseShellCallCommandDoneEvent
 
 
-@official_name("ResponseShellCallOutputContentDoneEvent", "openai_kit.types.responses.response_shell_call_output_content_done_event")
-class ResponseShellCallOutputContentDoneStreamingEvent(BaseModel):
-    type: Literal["response.shell_call_output_content.done"]
-    sequence_number: int
-    item_id: str
-    output_index: int
-    command_index: int
-    output: List[FunctionShellCallOutputContent]
+def _build_ShellCallOutputDelta():
+    class ShellCallOutputDelta(BaseModel):
+        stdout: Optional[str] = None
+        stderr: Optional[str] = None
+    return ShellCallOutputDelta
 
 
-ResponseShellCallOutputContentDoneEvent: TypeAlias = ResponseShellCallOutputContentDoneStreamingEvent
+def _build_ResponseShellCallOutputContentDeltaStreamingEvent():
+    @official_name("ResponseShellCallOutputContentDeltaEvent", "openai_kit.types.responses.response_shell_call_output_content_delta_event")
+    class ResponseShellCallOutputContentDeltaStreamingEvent(BaseModel):
+        type: Literal["response.shell_call_output_content.delta"]
+        sequence_number: int
+        item_id: str
+        output_index: int
+        command_index: int
+        delta: ShellCallOutputDelta
+    return ResponseShellCallOutputContentDeltaStreamingEvent
 
 
-class ResponseAudioDeltaEvent(BaseModel):
-    type: Literal["response.audio.delta"]
-    sequence_number: int
-    delta: str
+def _build_ResponseShellCallOutputContentDeltaEvent():
+    ResponseShellCallOutputContentDeltaEvent: TypeAlias = ResponseShellCallOutputContentDeltaStreamingEvent
+    return ResponseShellCallOutputContentDeltaEvent
 
 
-class ResponseAudioDoneEvent(BaseModel):
-    type: Literal["response.audio.done"]
-    sequence_number: int
+def _build_ResponseShellCallOutputContentDoneStreamingEvent():
+    @official_name("ResponseShellCallOutputContentDoneEvent", "openai_kit.types.responses.response_shell_call_output_content_done_event")
+    class ResponseShellCallOutputContentDoneStreamingEvent(BaseModel):
+        type: Literal["response.shell_call_output_content.done"]
+        sequence_number: int
+        item_id: str
+        output_index: int
+        command_index: int
+        output: List[FunctionShellCallOutputContent]
+    return ResponseShellCallOutputContentDoneStreamingEvent
 
 
-class ResponseAudioTranscriptDeltaEvent(BaseModel):
-    type: Literal["response.audio.transcript.delta"]
-    delta: str
-    sequence_number: int
+def _build_ResponseShellCallOutputContentDoneEvent():
+    ResponseShellCallOutputContentDoneEvent: TypeAlias = ResponseShellCallOutputContentDoneStreamingEvent
+    return ResponseShellCallOutputContentDoneEvent
 
 
-class ResponseAudioTranscriptDoneEvent(BaseModel):
-    type: Literal["response.audio.transcript.done"]
-    sequence_number: int
+def _build_ResponseAudioDeltaEvent():
+    class ResponseAudioDeltaEvent(BaseModel):
+        type: Literal["response.audio.delta"]
+        sequence_number: int
+        delta: str
+    return ResponseAudioDeltaEvent
 
 
-class ResponseCodeInterpreterCallCodeDeltaEvent(BaseModel):
-    type: Literal["response.code_interpreter_call_code.delta"]
-    output_index: int
-    item_id: str
-    delta: str
-    sequence_number: int
+def _build_ResponseAudioDoneEvent():
+    class ResponseAudioDoneEvent(BaseModel):
+        type: Literal["response.audio.done"]
+        sequence_number: int
+    return ResponseAudioDoneEvent
 
 
-class ResponseCodeInterpreterCallCodeDoneEvent(BaseModel):
-    type: Literal["response.code_interpreter_call_code.done"]
-    output_index: int
-    item_id: str
-    code: str
-    sequence_number: int
+def _build_ResponseAudioTranscriptDeltaEvent():
+    class ResponseAudioTranscriptDeltaEvent(BaseModel):
+        type: Literal["response.audio.transcript.delta"]
+        delta: str
+        sequence_number: int
+    return ResponseAudioTranscriptDeltaEvent
 
 
-class ResponseCodeInterpreterCallCompletedEvent(BaseModel):
-    type: Literal["response.code_interpreter_call.completed"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_ResponseAudioTranscriptDoneEvent():
+    class ResponseAudioTranscriptDoneEvent(BaseModel):
+        type: Literal["response.audio.transcript.done"]
+        sequence_number: int
+    return ResponseAudioTranscriptDoneEvent
 
 
-class ResponseCodeInterpreterCallInProgressEvent(BaseModel):
-    type: Literal["response.code_interpreter_call.in_progress"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_ResponseCodeInterpreterCallCodeDeltaEvent():
+    class ResponseCodeInterpreterCallCodeDeltaEvent(BaseModel):
+        type: Literal["response.code_interpreter_call_code.delta"]
+        output_index: int
+        item_id: str
+        delta: str
+        sequence_number: int
+    return ResponseCodeInterpreterCallCodeDeltaEvent
 
 
-class ResponseCodeInterpreterCallInterpretingEvent(BaseModel):
-    type: Literal["response.code_interpreter_call.interpreting"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_ResponseCodeInterpreterCallCodeDoneEvent():
+    class ResponseCodeInterpreterCallCodeDoneEvent(BaseModel):
+        type: Literal["response.code_interpreter_call_code.done"]
+        output_index: int
+        item_id: str
+        code: str
+        sequence_number: int
+    return ResponseCodeInterpreterCallCodeDoneEvent
 
 
-class ResponseTextParam2(BaseModel):
-    format: Optional[TextResponseFormatConfiguration] = None
-    verbosity: Optional[Verbosity] = None
+def _build_ResponseCodeInterpreterCallCompletedEvent():
+    class ResponseCodeInterpreterCallCompletedEvent(BaseModel):
+        type: Literal["response.code_interpreter_call.completed"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return ResponseCodeInterpreterCallCompletedEvent
 
 
-ToolsArray: TypeAlias = List[Tool]
+def _build_ResponseCodeInterpreterCallInProgressEvent():
+    class ResponseCodeInterpreterCallInProgressEvent(BaseModel):
+        type: Literal["response.code_interpreter_call.in_progress"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return ResponseCodeInterpreterCallInProgressEvent
 
 
-ToolChoiceOptions: TypeAlias = Union[Literal["none", "auto", "required"], str]
+def _build_ResponseCodeInterpreterCallInterpretingEvent():
+    class ResponseCodeInterpreterCallInterpretingEvent(BaseModel):
+        type: Literal["response.code_interpreter_call.interpreting"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return ResponseCodeInterpreterCallInterpretingEvent
 
 
-class ToolChoiceAllowed(BaseModel):
-    type: Literal["allowed_tools"]
-    mode: Union[Literal["auto", "required"], str]
-    tools: List[Dict[str, Any]]
+def _build_ResponseTextParam2():
+    class ResponseTextParam2(BaseModel):
+        format: Optional[TextResponseFormatConfiguration] = None
+        verbosity: Optional[Verbosity] = None
+    return ResponseTextParam2
 
 
-class ToolChoiceTypes(BaseModel):
-    type: Union[Literal["file_search", "web_search_preview", "computer", "computer_use_preview", "computer_use", "web_search_preview_2025_03_11", "image_generation", "code_interpreter"], str]
+def _build_ToolsArray():
+    ToolsArray: TypeAlias = List[Tool]
+    return ToolsArray
 
 
-class ToolChoiceFunction(BaseModel):
-    type: Literal["function"]
-    name: str
+def _build_ToolChoiceOptions():
+    ToolChoiceOptions: TypeAlias = Union[Literal["none", "auto", "required"], str]
+    return ToolChoiceOptions
 
 
-class ToolChoiceMCP(BaseModel):
-    type: Literal["mcp"]
-    server_label: str
-    name: Optional[str] = None
+def _build_ToolChoiceAllowed():
+    class ToolChoiceAllowed(BaseModel):
+        type: Literal["allowed_tools"]
+        mode: Union[Literal["auto", "required"], str]
+        tools: List[Dict[str, Any]]
+    return ToolChoiceAllowed
 
 
-class ToolChoiceCustom(BaseModel):
-    type: Literal["custom"]
-    name: str
+def _build_ToolChoiceTypes():
+    class ToolChoiceTypes(BaseModel):
+        type: Union[Literal["file_search", "web_search_preview", "computer", "computer_use_preview", "computer_use", "web_search_preview_2025_03_11", "image_generation", "code_interpreter"], str]
+    return ToolChoiceTypes
 
 
-class SpecificProgrammaticToolCallingParam2(BaseModel):
-    type: Literal["programmatic_tool_calling"]
+def _build_ToolChoiceFunction():
+    class ToolChoiceFunction(BaseModel):
+        type: Literal["function"]
+        name: str
+    return ToolChoiceFunction
 
 
-class SpecificApplyPatchParam2(BaseModel):
-    type: Literal["apply_patch"]
+def _build_ToolChoiceMCP():
+    class ToolChoiceMCP(BaseModel):
+        type: Literal["mcp"]
+        server_label: str
+        name: Optional[str] = None
+    return ToolChoiceMCP
 
 
-class SpecificFunctionShellParam2(BaseModel):
-    type: Literal["shell"]
+def _build_ToolChoiceCustom():
+    class ToolChoiceCustom(BaseModel):
+        type: Literal["custom"]
+        name: str
+    return ToolChoiceCustom
 
 
-ToolChoiceParam2: TypeAlias = Union[ToolChoiceOptions, ToolChoiceAllowed, ToolChoiceTypes, ToolChoiceFunction, ToolChoiceMCP, ToolChoiceCustom, SpecificProgrammaticToolCallingParam2, SpecificApplyPatchParam2, SpecificFunctionShellParam2]
+def _build_SpecificProgrammaticToolCallingParam2():
+    class SpecificProgrammaticToolCallingParam2(BaseModel):
+        type: Literal["programmatic_tool_calling"]
+    return SpecificProgrammaticToolCallingParam2
 
 
-ServiceTierResponses: TypeAlias = Optional[Union[Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"], str]]
+def _build_SpecificApplyPatchParam2():
+    class SpecificApplyPatchParam2(BaseModel):
+        type: Literal["apply_patch"]
+    return SpecificApplyPatchParam2
 
 
-class ResponseIncompleteDetails(BaseModel):
-    reason: Optional[Union[Literal["max_output_tokens", "content_filter"], str]] = None
+def _build_SpecificFunctionShellParam2():
+    class SpecificFunctionShellParam2(BaseModel):
+        type: Literal["shell"]
+    return SpecificFunctionShellParam2
 
 
-class Reasoning(BaseModel):
-    mode: Optional[ReasoningModeEnum] = None
-    effort: Optional[ReasoningEffort] = None
-    summary: Optional[Union[Literal["auto", "concise", "detailed"], str]] = None
-    context: Optional[Union[Literal["auto", "current_turn", "all_turns"], str]] = None
-    generate_summary: Optional[Union[Literal["auto", "concise", "detailed"], str]] = None
+def _build_ToolChoiceParam2():
+    ToolChoiceParam2: TypeAlias = Union[ToolChoiceOptions, ToolChoiceAllowed, ToolChoiceTypes, ToolChoiceFunction, ToolChoiceMCP, ToolChoiceCustom, SpecificProgrammaticToolCallingParam2, SpecificApplyPatchParam2, SpecificFunctionShellParam2]
+    return ToolChoiceParam2
 
 
-class ResponseUsageInputTokensDetails(BaseModel):
-    cached_tokens: int
-    cache_write_tokens: int
+def _build_ServiceTierResponses():
+    ServiceTierResponses: TypeAlias = Optional[Union[Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"], str]]
+    return ServiceTierResponses
 
 
-class ResponseUsageOutputTokensDetails(BaseModel):
-    reasoning_tokens: int
+def _build_ResponseIncompleteDetails():
+    class ResponseIncompleteDetails(BaseModel):
+        reason: Optional[Union[Literal["max_output_tokens", "content_filter"], str]] = None
+    return ResponseIncompleteDetails
 
 
-class ResponseUsage(BaseModel):
-    input_tokens: int
-    input_tokens_details: ResponseUsageInputTokensDetails
-    output_tokens: int
-    output_tokens_details: ResponseUsageOutputTokensDetails
-    total_tokens: int
+def _build_Reasoning():
+    class Reasoning(BaseModel):
+        mode: Optional[ReasoningModeEnum] = None
+        effort: Optional[ReasoningEffort] = None
+        summary: Optional[Union[Literal["auto", "concise", "detailed"], str]] = None
+        context: Optional[Union[Literal["auto", "current_turn", "all_turns"], str]] = None
+        generate_summary: Optional[Union[Literal["auto", "concise", "detailed"], str]] = None
+    return Reasoning
 
 
-class PromptCacheOptions(BaseModel):
-    ttl: PromptCacheTTLEnum
-    mode: PromptCacheModeEnum
+def _build_ResponseUsageInputTokensDetails():
+    class ResponseUsageInputTokensDetails(BaseModel):
+        cached_tokens: int
+        cache_write_tokens: int
+    return ResponseUsageInputTokensDetails
 
 
-class ModerationErrorBody(BaseModel):
-    type: Literal["error"]
-    code: str
-    message: str
+def _build_ResponseUsageOutputTokensDetails():
+    class ResponseUsageOutputTokensDetails(BaseModel):
+        reasoning_tokens: int
+    return ResponseUsageOutputTokensDetails
 
 
-class Moderation(BaseModel):
-    input: Annotated[Union[Annotated[Union[ModerationResultBody, ModerationErrorBody], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-    output: Annotated[Union[Annotated[Union[ModerationResultBody, ModerationErrorBody], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_ResponseUsage():
+    class ResponseUsage(BaseModel):
+        input_tokens: int
+        input_tokens_details: ResponseUsageInputTokensDetails
+        output_tokens: int
+        output_tokens_details: ResponseUsageOutputTokensDetails
+        total_tokens: int
+    return ResponseUsage
 
 
-class Response(ResponseHelpers, BaseModel):
-    metadata: Metadata
-    top_logprobs: Optional[int] = None
-    temperature: Optional[float]
-    top_p: Optional[float]
-    user: Optional[str] = None
-    safety_identifier: Optional[str] = None
-    prompt_cache_key: Optional[str] = None
-    prompt_cache_retention: Optional[Union[Literal["in_memory", "24h"], str]] = None
-    previous_response_id: Optional[str] = None
-    model: ModelIdsResponses
-    background: Optional[bool] = None
-    max_tool_calls: Optional[int] = None
-    text: Optional[ResponseTextParam2] = None
-    tools: ToolsArray
-    tool_choice: ToolChoiceParam2
-    prompt: Optional[Prompt] = None
-    service_tier: Optional[ServiceTierResponses] = None
-    truncation: Optional[Union[Literal["auto", "disabled"], str]] = None
-    id: str
-    object: Literal["response"]
-    status: Optional[Union[Literal["completed", "failed", "in_progress", "cancelled", "queued", "incomplete"], str]] = None
-    created_at: float
-    completed_at: Optional[float] = None
-    error: ResponseError
-    incomplete_details: Optional[ResponseIncompleteDetails]
-    output: List[OutputItem]
-    reasoning: Optional[Reasoning] = None
-    instructions: Optional[Union[str, List[InputItem]]]
-    usage: Optional[ResponseUsage] = None
-    prompt_cache_options: Optional[PromptCacheOptions] = None
-    moderation: Optional[Moderation] = None
-    parallel_tool_calls: bool
-    conversation: Optional[ResponseConversation] = None
-    max_output_tokens: Optional[int] = None
+def _build_PromptCacheOptions():
+    class PromptCacheOptions(BaseModel):
+        ttl: PromptCacheTTLEnum
+        mode: PromptCacheModeEnum
+    return PromptCacheOptions
 
 
-class ResponseCompletedEvent(BaseModel):
-    type: Literal["response.completed"]
-    response: Response
-    sequence_number: int
+def _build_ModerationErrorBody():
+    class ModerationErrorBody(BaseModel):
+        type: Literal["error"]
+        code: str
+        message: str
+    return ModerationErrorBody
 
 
-class ResponseContentPartAddedEvent(BaseModel):
-    type: Literal["response.content_part.added"]
-    item_id: str
-    output_index: int
-    content_index: int
-    part: OutputContent
-    sequence_number: int
+def _build_Moderation():
+    class Moderation(BaseModel):
+        input: Annotated[Union[Annotated[Union[ModerationResultBody, ModerationErrorBody], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+        output: Annotated[Union[Annotated[Union[ModerationResultBody, ModerationErrorBody], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return Moderation
 
 
-class ResponseContentPartDoneEvent(BaseModel):
-    type: Literal["response.content_part.done"]
-    item_id: str
-    output_index: int
-    content_index: int
-    sequence_number: int
-    part: OutputContent
+def _build_Response():
+    class Response(ResponseHelpers, BaseModel):
+        metadata: Metadata
+        top_logprobs: Optional[int] = None
+        temperature: Optional[float]
+        top_p: Optional[float]
+        user: Optional[str] = None
+        safety_identifier: Optional[str] = None
+        prompt_cache_key: Optional[str] = None
+        prompt_cache_retention: Optional[Union[Literal["in_memory", "24h"], str]] = None
+        previous_response_id: Optional[str] = None
+        model: ModelIdsResponses
+        background: Optional[bool] = None
+        max_tool_calls: Optional[int] = None
+        text: Optional[ResponseTextParam2] = None
+        tools: ToolsArray
+        tool_choice: ToolChoiceParam2
+        prompt: Optional[Prompt] = None
+        service_tier: Optional[ServiceTierResponses] = None
+        truncation: Optional[Union[Literal["auto", "disabled"], str]] = None
+        id: str
+        object: Literal["response"]
+        status: Optional[Union[Literal["completed", "failed", "in_progress", "cancelled", "queued", "incomplete"], str]] = None
+        created_at: float
+        completed_at: Optional[float] = None
+        error: ResponseError
+        incomplete_details: Optional[ResponseIncompleteDetails]
+        output: List[OutputItem]
+        reasoning: Optional[Reasoning] = None
+        instructions: Optional[Union[str, List[InputItem]]]
+        usage: Optional[ResponseUsage] = None
+        prompt_cache_options: Optional[PromptCacheOptions] = None
+        moderation: Optional[Moderation] = None
+        parallel_tool_calls: bool
+        conversation: Optional[ResponseConversation] = None
+        max_output_tokens: Optional[int] = None
+    return Response
 
 
-class ResponseCreatedEvent(BaseModel):
-    type: Literal["response.created"]
-    response: Response
-    sequence_number: int
+def _build_ResponseCompletedEvent():
+    class ResponseCompletedEvent(BaseModel):
+        type: Literal["response.completed"]
+        response: Response
+        sequence_number: int
+    return ResponseCompletedEvent
 
 
-class ResponseErrorEvent(BaseModel):
-    type: Literal["error"]
-    code: Optional[str]
-    message: str
-    param: Optional[str]
-    sequence_number: int
+def _build_ResponseContentPartAddedEvent():
+    class ResponseContentPartAddedEvent(BaseModel):
+        type: Literal["response.content_part.added"]
+        item_id: str
+        output_index: int
+        content_index: int
+        part: OutputContent
+        sequence_number: int
+    return ResponseContentPartAddedEvent
 
 
-class ResponseFileSearchCallCompletedEvent(BaseModel):
-    type: Literal["response.file_search_call.completed"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_ResponseContentPartDoneEvent():
+    class ResponseContentPartDoneEvent(BaseModel):
+        type: Literal["response.content_part.done"]
+        item_id: str
+        output_index: int
+        content_index: int
+        sequence_number: int
+        part: OutputContent
+    return ResponseContentPartDoneEvent
 
 
-class ResponseFileSearchCallInProgressEvent(BaseModel):
-    type: Literal["response.file_search_call.in_progress"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_ResponseCreatedEvent():
+    class ResponseCreatedEvent(BaseModel):
+        type: Literal["response.created"]
+        response: Response
+        sequence_number: int
+    return ResponseCreatedEvent
 
 
-class ResponseFileSearchCallSearchingEvent(BaseModel):
-    type: Literal["response.file_search_call.searching"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_ResponseErrorEvent():
+    class ResponseErrorEvent(BaseModel):
+        type: Literal["error"]
+        code: Optional[str]
+        message: str
+        param: Optional[str]
+        sequence_number: int
+    return ResponseErrorEvent
 
 
-class ResponseFunctionCallArgumentsDeltaEvent(BaseModel):
-    type: Literal["response.function_call_arguments.delta"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-    delta: str
+def _build_ResponseFileSearchCallCompletedEvent():
+    class ResponseFileSearchCallCompletedEvent(BaseModel):
+        type: Literal["response.file_search_call.completed"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return ResponseFileSearchCallCompletedEvent
 
 
-class ResponseFunctionCallArgumentsDoneEvent(BaseModel):
-    type: Literal["response.function_call_arguments.done"]
-    item_id: str
-    name: str
-    output_index: int
-    sequence_number: int
-    arguments: str
+def _build_ResponseFileSearchCallInProgressEvent():
+    class ResponseFileSearchCallInProgressEvent(BaseModel):
+        type: Literal["response.file_search_call.in_progress"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return ResponseFileSearchCallInProgressEvent
 
 
-class ResponseInProgressEvent(BaseModel):
-    type: Literal["response.in_progress"]
-    response: Response
-    sequence_number: int
+def _build_ResponseFileSearchCallSearchingEvent():
+    class ResponseFileSearchCallSearchingEvent(BaseModel):
+        type: Literal["response.file_search_call.searching"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return ResponseFileSearchCallSearchingEvent
 
 
-class ResponseFailedEvent(BaseModel):
-    type: Literal["response.failed"]
-    sequence_number: int
-    response: Response
+def _build_ResponseFunctionCallArgumentsDeltaEvent():
+    class ResponseFunctionCallArgumentsDeltaEvent(BaseModel):
+        type: Literal["response.function_call_arguments.delta"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+        delta: str
+    return ResponseFunctionCallArgumentsDeltaEvent
 
 
-class ResponseIncompleteEvent(BaseModel):
-    type: Literal["response.incomplete"]
-    response: Response
-    sequence_number: int
+def _build_ResponseFunctionCallArgumentsDoneEvent():
+    class ResponseFunctionCallArgumentsDoneEvent(BaseModel):
+        type: Literal["response.function_call_arguments.done"]
+        item_id: str
+        name: str
+        output_index: int
+        sequence_number: int
+        arguments: str
+    return ResponseFunctionCallArgumentsDoneEvent
 
 
-class ResponseOutputItemAddedEvent(BaseModel):
-    type: Literal["response.output_item.added"]
-    output_index: int
-    sequence_number: int
-    item: OutputItem
+def _build_ResponseInProgressEvent():
+    class ResponseInProgressEvent(BaseModel):
+        type: Literal["response.in_progress"]
+        response: Response
+        sequence_number: int
+    return ResponseInProgressEvent
 
 
-class ResponseOutputItemDoneEvent(BaseModel):
-    type: Literal["response.output_item.done"]
-    output_index: int
-    sequence_number: int
-    item: OutputItem
+def _build_ResponseFailedEvent():
+    class ResponseFailedEvent(BaseModel):
+        type: Literal["response.failed"]
+        sequence_number: int
+        response: Response
+    return ResponseFailedEvent
 
 
-class ResponseReasoningSummaryPartAddedEventPart(BaseModel):
-    type: Literal["summary_text"]
-    text: str
+def _build_ResponseIncompleteEvent():
+    class ResponseIncompleteEvent(BaseModel):
+        type: Literal["response.incomplete"]
+        response: Response
+        sequence_number: int
+    return ResponseIncompleteEvent
 
 
-class ResponseReasoningSummaryPartAddedEvent(BaseModel):
-    type: Literal["response.reasoning_summary_part.added"]
-    item_id: str
-    output_index: int
-    summary_index: int
-    sequence_number: int
-    part: ResponseReasoningSummaryPartAddedEventPart
+def _build_ResponseOutputItemAddedEvent():
+    class ResponseOutputItemAddedEvent(BaseModel):
+        type: Literal["response.output_item.added"]
+        output_index: int
+        sequence_number: int
+        item: OutputItem
+    return ResponseOutputItemAddedEvent
 
 
-class ResponseReasoningSummaryPartDoneEventPart(BaseModel):
-    type: Literal["summary_text"]
-    text: str
+def _build_ResponseOutputItemDoneEvent():
+    class ResponseOutputItemDoneEvent(BaseModel):
+        type: Literal["response.output_item.done"]
+        output_index: int
+        sequence_number: int
+        item: OutputItem
+    return ResponseOutputItemDoneEvent
 
 
-class ResponseReasoningSummaryPartDoneEvent(BaseModel):
-    type: Literal["response.reasoning_summary_part.done"]
-    item_id: str
-    output_index: int
-    summary_index: int
-    status: Optional[Literal["incomplete"]] = None
-    sequence_number: int
-    part: ResponseReasoningSummaryPartDoneEventPart
+def _build_ResponseReasoningSummaryPartAddedEventPart():
+    class ResponseReasoningSummaryPartAddedEventPart(BaseModel):
+        type: Literal["summary_text"]
+        text: str
+    return ResponseReasoningSummaryPartAddedEventPart
 
 
-class ResponseReasoningSummaryTextDeltaEvent(BaseModel):
-    type: Literal["response.reasoning_summary_text.delta"]
-    item_id: str
-    output_index: int
-    summary_index: int
-    delta: str
-    sequence_number: int
+def _build_ResponseReasoningSummaryPartAddedEvent():
+    class ResponseReasoningSummaryPartAddedEvent(BaseModel):
+        type: Literal["response.reasoning_summary_part.added"]
+        item_id: str
+        output_index: int
+        summary_index: int
+        sequence_number: int
+        part: ResponseReasoningSummaryPartAddedEventPart
+    return ResponseReasoningSummaryPartAddedEvent
 
 
-class ResponseReasoningSummaryTextDoneEvent(BaseModel):
-    type: Literal["response.reasoning_summary_text.done"]
-    item_id: str
-    output_index: int
-    summary_index: int
-    text: str
-    sequence_number: int
+def _build_ResponseReasoningSummaryPartDoneEventPart():
+    class ResponseReasoningSummaryPartDoneEventPart(BaseModel):
+        type: Literal["summary_text"]
+        text: str
+    return ResponseReasoningSummaryPartDoneEventPart
 
 
-class ResponseReasoningTextDeltaEvent(BaseModel):
-    type: Literal["response.reasoning_text.delta"]
-    item_id: str
-    output_index: int
-    content_index: int
-    delta: str
-    sequence_number: int
+def _build_ResponseReasoningSummaryPartDoneEvent():
+    class ResponseReasoningSummaryPartDoneEvent(BaseModel):
+        type: Literal["response.reasoning_summary_part.done"]
+        item_id: str
+        output_index: int
+        summary_index: int
+        status: Optional[Literal["incomplete"]] = None
+        sequence_number: int
+        part: ResponseReasoningSummaryPartDoneEventPart
+    return ResponseReasoningSummaryPartDoneEvent
 
 
-class ResponseReasoningTextDoneEvent(BaseModel):
-    type: Literal["response.reasoning_text.done"]
-    item_id: str
-    output_index: int
-    content_index: int
-    text: str
-    sequence_number: int
+def _build_ResponseReasoningSummaryTextDeltaEvent():
+    class ResponseReasoningSummaryTextDeltaEvent(BaseModel):
+        type: Literal["response.reasoning_summary_text.delta"]
+        item_id: str
+        output_index: int
+        summary_index: int
+        delta: str
+        sequence_number: int
+    return ResponseReasoningSummaryTextDeltaEvent
 
 
-class ResponseRefusalDeltaEvent(BaseModel):
-    type: Literal["response.refusal.delta"]
-    item_id: str
-    output_index: int
-    content_index: int
-    delta: str
-    sequence_number: int
+def _build_ResponseReasoningSummaryTextDoneEvent():
+    class ResponseReasoningSummaryTextDoneEvent(BaseModel):
+        type: Literal["response.reasoning_summary_text.done"]
+        item_id: str
+        output_index: int
+        summary_index: int
+        text: str
+        sequence_number: int
+    return ResponseReasoningSummaryTextDoneEvent
 
 
-class ResponseRefusalDoneEvent(BaseModel):
-    type: Literal["response.refusal.done"]
-    item_id: str
-    output_index: int
-    content_index: int
-    refusal: str
-    sequence_number: int
+def _build_ResponseReasoningTextDeltaEvent():
+    class ResponseReasoningTextDeltaEvent(BaseModel):
+        type: Literal["response.reasoning_text.delta"]
+        item_id: str
+        output_index: int
+        content_index: int
+        delta: str
+        sequence_number: int
+    return ResponseReasoningTextDeltaEvent
 
 
-class ResponseLogProbTopLogprob(BaseModel):
-    token: Optional[str] = None
-    logprob: Optional[float] = None
+def _build_ResponseReasoningTextDoneEvent():
+    class ResponseReasoningTextDoneEvent(BaseModel):
+        type: Literal["response.reasoning_text.done"]
+        item_id: str
+        output_index: int
+        content_index: int
+        text: str
+        sequence_number: int
+    return ResponseReasoningTextDoneEvent
 
 
-class ResponseLogProb(BaseModel):
-    token: str
-    logprob: float
-    top_logprobs: Optional[List[ResponseLogProbTopLogprob]] = None
+def _build_ResponseRefusalDeltaEvent():
+    class ResponseRefusalDeltaEvent(BaseModel):
+        type: Literal["response.refusal.delta"]
+        item_id: str
+        output_index: int
+        content_index: int
+        delta: str
+        sequence_number: int
+    return ResponseRefusalDeltaEvent
 
 
-class ResponseTextDeltaEvent(BaseModel):
-    type: Literal["response.output_text.delta"]
-    item_id: str
-    output_index: int
-    content_index: int
-    delta: str
-    sequence_number: int
-    logprobs: List[ResponseLogProb]
+def _build_ResponseRefusalDoneEvent():
+    class ResponseRefusalDoneEvent(BaseModel):
+        type: Literal["response.refusal.done"]
+        item_id: str
+        output_index: int
+        content_index: int
+        refusal: str
+        sequence_number: int
+    return ResponseRefusalDoneEvent
 
 
-class ResponseTextDoneEvent(BaseModel):
-    type: Literal["response.output_text.done"]
-    item_id: str
-    output_index: int
-    content_index: int
-    text: str
-    sequence_number: int
-    logprobs: List[ResponseLogProb]
+def _build_ResponseLogProbTopLogprob():
+    class ResponseLogProbTopLogprob(BaseModel):
+        token: Optional[str] = None
+        logprob: Optional[float] = None
+    return ResponseLogProbTopLogprob
 
 
-class ResponseWebSearchCallCompletedEvent(BaseModel):
-    type: Literal["response.web_search_call.completed"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_ResponseLogProb():
+    class ResponseLogProb(BaseModel):
+        token: str
+        logprob: float
+        top_logprobs: Optional[List[ResponseLogProbTopLogprob]] = None
+    return ResponseLogProb
 
 
-class ResponseWebSearchCallInProgressEvent(BaseModel):
-    type: Literal["response.web_search_call.in_progress"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_ResponseTextDeltaEvent():
+    class ResponseTextDeltaEvent(BaseModel):
+        type: Literal["response.output_text.delta"]
+        item_id: str
+        output_index: int
+        content_index: int
+        delta: str
+        sequence_number: int
+        logprobs: List[ResponseLogProb]
+    return ResponseTextDeltaEvent
 
 
-class ResponseWebSearchCallSearchingEvent(BaseModel):
-    type: Literal["response.web_search_call.searching"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_ResponseTextDoneEvent():
+    class ResponseTextDoneEvent(BaseModel):
+        type: Literal["response.output_text.done"]
+        item_id: str
+        output_index: int
+        content_index: int
+        text: str
+        sequence_number: int
+        logprobs: List[ResponseLogProb]
+    return ResponseTextDoneEvent
 
 
-class ResponseImageGenCallCompletedEvent(BaseModel):
-    type: Literal["response.image_generation_call.completed"]
-    output_index: int
-    sequence_number: int
-    item_id: str
+def _build_ResponseWebSearchCallCompletedEvent():
+    class ResponseWebSearchCallCompletedEvent(BaseModel):
+        type: Literal["response.web_search_call.completed"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return ResponseWebSearchCallCompletedEvent
 
 
-class ResponseImageGenCallGeneratingEvent(BaseModel):
-    type: Literal["response.image_generation_call.generating"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_ResponseWebSearchCallInProgressEvent():
+    class ResponseWebSearchCallInProgressEvent(BaseModel):
+        type: Literal["response.web_search_call.in_progress"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return ResponseWebSearchCallInProgressEvent
 
 
-class ResponseImageGenCallInProgressEvent(BaseModel):
-    type: Literal["response.image_generation_call.in_progress"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_ResponseWebSearchCallSearchingEvent():
+    class ResponseWebSearchCallSearchingEvent(BaseModel):
+        type: Literal["response.web_search_call.searching"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return ResponseWebSearchCallSearchingEvent
 
 
-class ResponseImageGenCallPartialImageEvent(BaseModel):
-    type: Literal["response.image_generation_call.partial_image"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    partial_image_index: int
-    partial_image_b64: str
-    size: Optional[str] = None
-    quality: Optional[str] = None
-    background: Optional[str] = None
-    output_format: Optional[str] = None
+def _build_ResponseImageGenCallCompletedEvent():
+    class ResponseImageGenCallCompletedEvent(BaseModel):
+        type: Literal["response.image_generation_call.completed"]
+        output_index: int
+        sequence_number: int
+        item_id: str
+    return ResponseImageGenCallCompletedEvent
 
 
-class ResponseOutputTextAnnotationAddedEvent(BaseModel):
-    type: Literal["response.output_text.annotation.added"]
-    item_id: str
-    output_index: int
-    content_index: int
-    annotation_index: int
-    sequence_number: int
-    annotation: Optional[Annotation]
+def _build_ResponseImageGenCallGeneratingEvent():
+    class ResponseImageGenCallGeneratingEvent(BaseModel):
+        type: Literal["response.image_generation_call.generating"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return ResponseImageGenCallGeneratingEvent
 
 
-class ResponseQueuedEvent(BaseModel):
-    type: Literal["response.queued"]
-    response: Response
-    sequence_number: int
+def _build_ResponseImageGenCallInProgressEvent():
+    class ResponseImageGenCallInProgressEvent(BaseModel):
+        type: Literal["response.image_generation_call.in_progress"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return ResponseImageGenCallInProgressEvent
 
 
-class ResponseCustomToolCallInputDeltaEvent(BaseModel):
-    type: Literal["response.custom_tool_call_input.delta"]
-    sequence_number: int
-    output_index: int
-    item_id: str
-    delta: str
+def _build_ResponseImageGenCallPartialImageEvent():
+    class ResponseImageGenCallPartialImageEvent(BaseModel):
+        type: Literal["response.image_generation_call.partial_image"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        partial_image_index: int
+        partial_image_b64: str
+        size: Optional[str] = None
+        quality: Optional[str] = None
+        background: Optional[str] = None
+        output_format: Optional[str] = None
+    return ResponseImageGenCallPartialImageEvent
 
 
-class ResponseCustomToolCallInputDoneEvent(BaseModel):
-    type: Literal["response.custom_tool_call_input.done"]
-    sequence_number: int
-    output_index: int
-    item_id: str
-    input: str
+def _build_ResponseOutputTextAnnotationAddedEvent():
+    class ResponseOutputTextAnnotationAddedEvent(BaseModel):
+        type: Literal["response.output_text.annotation.added"]
+        item_id: str
+        output_index: int
+        content_index: int
+        annotation_index: int
+        sequence_number: int
+        annotation: Optional[Annotation]
+    return ResponseOutputTextAnnotationAddedEvent
 
 
-ResponseStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[ResponseAudioDeltaEvent, ResponseAudioDoneEvent, ResponseAudioTranscriptDeltaEvent, ResponseAudioTranscriptDoneEvent, ResponseCodeInterpreterCallCodeDeltaEvent, ResponseCodeInterpreterCallCodeDoneEvent, ResponseCodeInterpreterCallCompletedEvent, ResponseCodeInterpreterCallInProgressEvent, ResponseCodeInterpreterCallInterpretingEvent, ResponseCompletedEvent, ResponseContentPartAddedEvent, ResponseContentPartDoneEvent, ResponseCreatedEvent, ResponseErrorEvent, ResponseFileSearchCallCompletedEvent, ResponseFileSearchCallInProgressEvent, ResponseFileSearchCallSearchingEvent, ResponseFunctionCallArgumentsDeltaEvent, ResponseFunctionCallArgumentsDoneEvent, ResponseShellCallCommandAddedStreamingEvent, ResponseShellCallCommandDeltaStreamingEvent, ResponseShellCallCommandDoneStreamingEvent, ResponseShellCallOutputContentDeltaStreamingEvent, ResponseShellCallOutputContentDoneStreamingEvent, ResponseInProgressEvent, ResponseFailedEvent, ResponseIncompleteEvent, ResponseOutputItemAddedEvent, ResponseOutputItemDoneEvent, ResponseReasoningSummaryPartAddedEvent, ResponseReasoningSummaryPartDoneEvent, ResponseReasoningSummaryTextDeltaEvent, ResponseReasoningSummaryTextDoneEvent, ResponseReasoningTextDeltaEvent, ResponseReasoningTextDoneEvent, ResponseRefusalDeltaEvent, ResponseRefusalDoneEvent, ResponseTextDeltaEvent, ResponseTextDoneEvent, ResponseWebSearchCallCompletedEvent, ResponseWebSearchCallInProgressEvent, ResponseWebSearchCallSearchingEvent, ResponseImageGenCallCompletedEvent, ResponseImageGenCallGeneratingEvent, ResponseImageGenCallInProgressEvent, ResponseImageGenCallPartialImageEvent, ResponseMCPCallArgumentsDeltaEvent, ResponseMCPCallArgumentsDoneEvent, ResponseMCPCallCompletedEvent, ResponseMCPCallFailedEvent, ResponseMCPCallInProgressEvent, ResponseMCPListToolsCompletedEvent, ResponseMCPListToolsFailedEvent, ResponseMCPListToolsInProgressEvent, ResponseOutputTextAnnotationAddedEvent, ResponseQueuedEvent, ResponseCustomToolCallInputDeltaEvent, ResponseCustomToolCallInputDoneEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_ResponseQueuedEvent():
+    class ResponseQueuedEvent(BaseModel):
+        type: Literal["response.queued"]
+        response: Response
+        sequence_number: int
+    return ResponseQueuedEvent
 
 
-class ResponseStreamOptions2(BaseModel):
-    include_obfuscation: Optional[bool] = None
+def _build_ResponseCustomToolCallInputDeltaEvent():
+    class ResponseCustomToolCallInputDeltaEvent(BaseModel):
+        type: Literal["response.custom_tool_call_input.delta"]
+        sequence_number: int
+        output_index: int
+        item_id: str
+        delta: str
+    return ResponseCustomToolCallInputDeltaEvent
 
 
-ResponseStreamOptions: TypeAlias = Optional[ResponseStreamOptions2]
+def _build_ResponseCustomToolCallInputDoneEvent():
+    class ResponseCustomToolCallInputDoneEvent(BaseModel):
+        type: Literal["response.custom_tool_call_input.done"]
+        sequence_number: int
+        output_index: int
+        item_id: str
+        input: str
+    return ResponseCustomToolCallInputDoneEvent
 
 
-class ResponseStreamOptionsParam2(TypedDict, total=False):
-    include_obfuscation: bool
+def _build_ResponseStreamEvent():
+    ResponseStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[ResponseAudioDeltaEvent, ResponseAudioDoneEvent, ResponseAudioTranscriptDeltaEvent, ResponseAudioTranscriptDoneEvent, ResponseCodeInterpreterCallCodeDeltaEvent, ResponseCodeInterpreterCallCodeDoneEvent, ResponseCodeInterpreterCallCompletedEvent, ResponseCodeInterpreterCallInProgressEvent, ResponseCodeInterpreterCallInterpretingEvent, ResponseCompletedEvent, ResponseContentPartAddedEvent, ResponseContentPartDoneEvent, ResponseCreatedEvent, ResponseErrorEvent, ResponseFileSearchCallCompletedEvent, ResponseFileSearchCallInProgressEvent, ResponseFileSearchCallSearchingEvent, ResponseFunctionCallArgumentsDeltaEvent, ResponseFunctionCallArgumentsDoneEvent, ResponseShellCallCommandAddedStreamingEvent, ResponseShellCallCommandDeltaStreamingEvent, ResponseShellCallCommandDoneStreamingEvent, ResponseShellCallOutputContentDeltaStreamingEvent, ResponseShellCallOutputContentDoneStreamingEvent, ResponseInProgressEvent, ResponseFailedEvent, ResponseIncompleteEvent, ResponseOutputItemAddedEvent, ResponseOutputItemDoneEvent, ResponseReasoningSummaryPartAddedEvent, ResponseReasoningSummaryPartDoneEvent, ResponseReasoningSummaryTextDeltaEvent, ResponseReasoningSummaryTextDoneEvent, ResponseReasoningTextDeltaEvent, ResponseReasoningTextDoneEvent, ResponseRefusalDeltaEvent, ResponseRefusalDoneEvent, ResponseTextDeltaEvent, ResponseTextDoneEvent, ResponseWebSearchCallCompletedEvent, ResponseWebSearchCallInProgressEvent, ResponseWebSearchCallSearchingEvent, ResponseImageGenCallCompletedEvent, ResponseImageGenCallGeneratingEvent, ResponseImageGenCallInProgressEvent, ResponseImageGenCallPartialImageEvent, ResponseMCPCallArgumentsDeltaEvent, ResponseMCPCallArgumentsDoneEvent, ResponseMCPCallCompletedEvent, ResponseMCPCallFailedEvent, ResponseMCPCallInProgressEvent, ResponseMCPListToolsCompletedEvent, ResponseMCPListToolsFailedEvent, ResponseMCPListToolsInProgressEvent, ResponseOutputTextAnnotationAddedEvent, ResponseQueuedEvent, ResponseCustomToolCallInputDeltaEvent, ResponseCustomToolCallInputDoneEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return ResponseStreamEvent
 
 
-ResponseStreamOptionsParam: TypeAlias = Optional[ResponseStreamOptionsParam2]
+def _build_ResponseStreamOptions2():
+    class ResponseStreamOptions2(BaseModel):
+        include_obfuscation: Optional[bool] = None
+    return ResponseStreamOptions2
 
 
-ResponseTextConfig: TypeAlias = ResponseTextParam2
+def _build_ResponseStreamOptions():
+    ResponseStreamOptions: TypeAlias = Optional[ResponseStreamOptions2]
+    return ResponseStreamOptions
 
 
-class ResponseTextParam(TypedDict, total=False):
-    format: TextResponseFormatConfigurationParam
-    verbosity: VerbosityParam
+def _build_ResponseStreamOptionsParam2():
+    class ResponseStreamOptionsParam2(TypedDict, total=False):
+        include_obfuscation: bool
+    return ResponseStreamOptionsParam2
 
 
-ResponseTextConfigParam: TypeAlias = ResponseTextParam
+def _build_ResponseStreamOptionsParam():
+    ResponseStreamOptionsParam: TypeAlias = Optional[ResponseStreamOptionsParam2]
+    return ResponseStreamOptionsParam
 
 
-ResponseToolSearchCall: TypeAlias = ToolSearchCall
+def _build_ResponseTextConfig():
+    ResponseTextConfig: TypeAlias = ResponseTextParam2
+    return ResponseTextConfig
 
 
-ResponseToolSearchOutputItem: TypeAlias = ToolSearchOutput
+def _build_ResponseTextParam():
+    class ResponseTextParam(TypedDict, total=False):
+        format: TextResponseFormatConfigurationParam
+        verbosity: VerbosityParam
+    return ResponseTextParam
 
 
-ResponseToolSearchOutputItemParam: TypeAlias = ToolSearchOutputItemParam2
+def _build_ResponseTextConfigParam():
+    ResponseTextConfigParam: TypeAlias = ResponseTextParam
+    return ResponseTextConfigParam
 
 
-ResponseToolSearchOutputItemParamParam: TypeAlias = ToolSearchOutputItemParam
+def _build_ResponseToolSearchCall():
+    ResponseToolSearchCall: TypeAlias = ToolSearchCall
+    return ResponseToolSearchCall
 
 
-class ContextManagementParam2(BaseModel):
-    type: str
-    compact_threshold: Optional[int] = None
+def _build_ResponseToolSearchOutputItem():
+    ResponseToolSearchOutputItem: TypeAlias = ToolSearchOutput
+    return ResponseToolSearchOutputItem
 
 
-class ResponsesClientEventResponseCreate(BaseModel):
-    type: Literal["response.create"]
-    stream_id: Optional[str] = None
-    metadata: Optional[Metadata] = None
-    top_logprobs: Optional[int] = None
-    temperature: Optional[float] = None
-    top_p: Optional[float] = None
-    user: Optional[str] = None
-    safety_identifier: Optional[str] = None
-    prompt_cache_key: Optional[str] = None
-    prompt_cache_retention: Optional[Union[Literal["in_memory", "24h"], str]] = None
-    prompt_cache_options: Optional[PromptCacheOptionsParam2] = None
-    previous_response_id: Optional[str] = None
-    model: Optional[ModelIdsResponses] = None
-    background: Optional[bool] = None
-    max_tool_calls: Optional[int] = None
-    text: Optional[ResponseTextParam2] = None
-    tools: Optional[ToolsArray] = None
-    tool_choice: Optional[ToolChoiceParam2] = None
-    prompt: Optional[Prompt] = None
-    service_tier: Optional[ServiceTierResponses] = None
-    truncation: Optional[Union[Literal["auto", "disabled"], str]] = None
-    reasoning: Optional[Reasoning] = None
-    input: Optional[InputParam2] = None
-    include: Optional[List[IncludeEnum]] = None
-    parallel_tool_calls: Optional[bool] = None
-    store: Optional[bool] = None
-    instructions: Optional[str] = None
-    moderation: Optional[ModerationParam2] = None
-    stream: Optional[bool] = None
-    stream_options: Optional[ResponseStreamOptions] = None
-    conversation: Optional[ConversationParam2] = None
-    context_management: Optional[List[ContextManagementParam2]] = None
-    max_output_tokens: Optional[int] = None
+def _build_ResponseToolSearchOutputItemParam():
+    ResponseToolSearchOutputItemParam: TypeAlias = ToolSearchOutputItemParam2
+    return ResponseToolSearchOutputItemParam
 
 
-ResponsesClientEvent: TypeAlias = ResponsesClientEventResponseCreate
+def _build_ResponseToolSearchOutputItemParamParam():
+    ResponseToolSearchOutputItemParamParam: TypeAlias = ToolSearchOutputItemParam
+    return ResponseToolSearchOutputItemParamParam
 
 
-ToolsArrayParam: TypeAlias = Sequence[ToolParam]
+def _build_ContextManagementParam2():
+    class ContextManagementParam2(BaseModel):
+        type: str
+        compact_threshold: Optional[int] = None
+    return ContextManagementParam2
 
 
-ToolChoiceOptionsParam: TypeAlias = Literal["none", "auto", "required"]
+def _build_ResponsesClientEventResponseCreate():
+    class ResponsesClientEventResponseCreate(BaseModel):
+        type: Literal["response.create"]
+        stream_id: Optional[str] = None
+        metadata: Optional[Metadata] = None
+        top_logprobs: Optional[int] = None
+        temperature: Optional[float] = None
+        top_p: Optional[float] = None
+        user: Optional[str] = None
+        safety_identifier: Optional[str] = None
+        prompt_cache_key: Optional[str] = None
+        prompt_cache_retention: Optional[Union[Literal["in_memory", "24h"], str]] = None
+        prompt_cache_options: Optional[PromptCacheOptionsParam2] = None
+        previous_response_id: Optional[str] = None
+        model: Optional[ModelIdsResponses] = None
+        background: Optional[bool] = None
+        max_tool_calls: Optional[int] = None
+        text: Optional[ResponseTextParam2] = None
+        tools: Optional[ToolsArray] = None
+        tool_choice: Optional[ToolChoiceParam2] = None
+        prompt: Optional[Prompt] = None
+        service_tier: Optional[ServiceTierResponses] = None
+        truncation: Optional[Union[Literal["auto", "disabled"], str]] = None
+        reasoning: Optional[Reasoning] = None
+        input: Optional[InputParam2] = None
+        include: Optional[List[IncludeEnum]] = None
+        parallel_tool_calls: Optional[bool] = None
+        store: Optional[bool] = None
+        instructions: Optional[str] = None
+        moderation: Optional[ModerationParam2] = None
+        stream: Optional[bool] = None
+        stream_options: Optional[ResponseStreamOptions] = None
+        conversation: Optional[ConversationParam2] = None
+        context_management: Optional[List[ContextManagementParam2]] = None
+        max_output_tokens: Optional[int] = None
+    return ResponsesClientEventResponseCreate
 
 
-class ToolChoiceAllowedParam(TypedDict, total=False):
-    type: Required[Literal["allowed_tools"]]
-    mode: Required[Literal["auto", "required"]]
-    tools: Required[Sequence[Dict[str, object]]]
+def _build_ResponsesClientEvent():
+    ResponsesClientEvent: TypeAlias = ResponsesClientEventResponseCreate
+    return ResponsesClientEvent
 
 
-class ToolChoiceTypesParam(TypedDict, total=False):
-    type: Required[Literal["file_search", "web_search_preview", "computer", "computer_use_preview", "computer_use", "web_search_preview_2025_03_11", "image_generation", "code_interpreter"]]
+def _build_ToolsArrayParam():
+    ToolsArrayParam: TypeAlias = Sequence[ToolParam]
+    return ToolsArrayParam
 
 
-class ToolChoiceFunctionParam(TypedDict, total=False):
-    type: Required[Literal["function"]]
-    name: Required[str]
+def _build_ToolChoiceOptionsParam():
+    ToolChoiceOptionsParam: TypeAlias = Literal["none", "auto", "required"]
+    return ToolChoiceOptionsParam
 
 
-class ToolChoiceMCPParam(TypedDict, total=False):
-    type: Required[Literal["mcp"]]
-    server_label: Required[str]
-    name: Optional[str]
+def _build_ToolChoiceAllowedParam():
+    class ToolChoiceAllowedParam(TypedDict, total=False):
+        type: Required[Literal["allowed_tools"]]
+        mode: Required[Literal["auto", "required"]]
+        tools: Required[Sequence[Dict[str, object]]]
+    return ToolChoiceAllowedParam
 
 
-class ToolChoiceCustomParam(TypedDict, total=False):
-    type: Required[Literal["custom"]]
-    name: Required[str]
+def _build_ToolChoiceTypesParam():
+    class ToolChoiceTypesParam(TypedDict, total=False):
+        type: Required[Literal["file_search", "web_search_preview", "computer", "computer_use_preview", "computer_use", "web_search_preview_2025_03_11", "image_generation", "code_interpreter"]]
+    return ToolChoiceTypesParam
 
 
-class SpecificProgrammaticToolCallingParam(TypedDict, total=False):
-    type: Required[Literal["programmatic_tool_calling"]]
+def _build_ToolChoiceFunctionParam():
+    class ToolChoiceFunctionParam(TypedDict, total=False):
+        type: Required[Literal["function"]]
+        name: Required[str]
+    return ToolChoiceFunctionParam
 
 
-class SpecificApplyPatchParam(TypedDict, total=False):
-    type: Required[Literal["apply_patch"]]
+def _build_ToolChoiceMCPParam():
+    class ToolChoiceMCPParam(TypedDict, total=False):
+        type: Required[Literal["mcp"]]
+        server_label: Required[str]
+        name: Optional[str]
+    return ToolChoiceMCPParam
 
 
-class SpecificFunctionShellParam(TypedDict, total=False):
-    type: Required[Literal["shell"]]
+def _build_ToolChoiceCustomParam():
+    class ToolChoiceCustomParam(TypedDict, total=False):
+        type: Required[Literal["custom"]]
+        name: Required[str]
+    return ToolChoiceCustomParam
 
 
-ToolChoiceParam: TypeAlias = Union[ToolChoiceOptionsParam, ToolChoiceAllowedParam, ToolChoiceTypesParam, ToolChoiceFunctionParam, ToolChoiceMCPParam, ToolChoiceCustomParam, SpecificProgrammaticToolCallingParam, SpecificApplyPatchParam, SpecificFunctionShellParam]
+def _build_SpecificProgrammaticToolCallingParam():
+    class SpecificProgrammaticToolCallingParam(TypedDict, total=False):
+        type: Required[Literal["programmatic_tool_calling"]]
+    return SpecificProgrammaticToolCallingParam
 
 
-ServiceTierResponsesParam: TypeAlias = Optional[Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]]
+def _build_SpecificApplyPatchParam():
+    class SpecificApplyPatchParam(TypedDict, total=False):
+        type: Required[Literal["apply_patch"]]
+    return SpecificApplyPatchParam
 
 
-class ReasoningParam(TypedDict, total=False):
-    mode: ReasoningModeEnumParam
-    effort: ReasoningEffortParam
-    summary: Optional[Literal["auto", "concise", "detailed"]]
-    context: Optional[Literal["auto", "current_turn", "all_turns"]]
-    generate_summary: Optional[Literal["auto", "concise", "detailed"]]
+def _build_SpecificFunctionShellParam():
+    class SpecificFunctionShellParam(TypedDict, total=False):
+        type: Required[Literal["shell"]]
+    return SpecificFunctionShellParam
 
 
-class ContextManagementParam(TypedDict, total=False):
-    type: Required[str]
-    compact_threshold: Optional[int]
+def _build_ToolChoiceParam():
+    ToolChoiceParam: TypeAlias = Union[ToolChoiceOptionsParam, ToolChoiceAllowedParam, ToolChoiceTypesParam, ToolChoiceFunctionParam, ToolChoiceMCPParam, ToolChoiceCustomParam, SpecificProgrammaticToolCallingParam, SpecificApplyPatchParam, SpecificFunctionShellParam]
+    return ToolChoiceParam
 
 
-class ResponsesClientEventResponseCreateParam(TypedDict, total=False):
-    type: Required[Literal["response.create"]]
-    stream_id: str
-    metadata: MetadataParam
-    top_logprobs: int
-    temperature: Optional[float]
-    top_p: Optional[float]
-    user: str
-    safety_identifier: Optional[str]
-    prompt_cache_key: Optional[str]
-    prompt_cache_retention: Optional[Literal["in_memory", "24h"]]
-    prompt_cache_options: PromptCacheOptionsParam
-    previous_response_id: Optional[str]
-    model: ModelIdsResponsesParam
-    background: Optional[bool]
-    max_tool_calls: Optional[int]
-    text: ResponseTextParam
-    tools: ToolsArrayParam
-    tool_choice: ToolChoiceParam
-    prompt: PromptParam
-    service_tier: ServiceTierResponsesParam
-    truncation: Optional[Literal["auto", "disabled"]]
-    reasoning: Optional[ReasoningParam]
-    input: InputParam
-    include: Optional[Sequence[IncludeEnumParam]]
-    parallel_tool_calls: Optional[bool]
-    store: Optional[bool]
-    instructions: Optional[str]
-    moderation: Optional[ModerationParam]
-    stream: Optional[bool]
-    stream_options: ResponseStreamOptionsParam
-    conversation: Optional[ConversationParam]
-    context_management: Optional[Sequence[ContextManagementParam]]
-    max_output_tokens: Optional[int]
+def _build_ServiceTierResponsesParam():
+    ServiceTierResponsesParam: TypeAlias = Optional[Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]]
+    return ServiceTierResponsesParam
 
 
-ResponsesClientEventParam: TypeAlias = ResponsesClientEventResponseCreateParam
+def _build_ReasoningParam():
+    class ReasoningParam(TypedDict, total=False):
+        mode: ReasoningModeEnumParam
+        effort: ReasoningEffortParam
+        summary: Optional[Literal["auto", "concise", "detailed"]]
+        context: Optional[Literal["auto", "current_turn", "all_turns"]]
+        generate_summary: Optional[Literal["auto", "concise", "detailed"]]
+    return ReasoningParam
 
 
-class ResponsesServerEventResponseAudioDelta(BaseModel):
-    type: Literal["response.audio.delta"]
-    sequence_number: int
-    delta: str
-    stream_id: Optional[str] = None
+def _build_ContextManagementParam():
+    class ContextManagementParam(TypedDict, total=False):
+        type: Required[str]
+        compact_threshold: Optional[int]
+    return ContextManagementParam
 
 
-class ResponsesServerEventResponseAudioDone(BaseModel):
-    type: Literal["response.audio.done"]
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesClientEventResponseCreateParam():
+    class ResponsesClientEventResponseCreateParam(TypedDict, total=False):
+        type: Required[Literal["response.create"]]
+        stream_id: str
+        metadata: MetadataParam
+        top_logprobs: int
+        temperature: Optional[float]
+        top_p: Optional[float]
+        user: str
+        safety_identifier: Optional[str]
+        prompt_cache_key: Optional[str]
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]]
+        prompt_cache_options: PromptCacheOptionsParam
+        previous_response_id: Optional[str]
+        model: ModelIdsResponsesParam
+        background: Optional[bool]
+        max_tool_calls: Optional[int]
+        text: ResponseTextParam
+        tools: ToolsArrayParam
+        tool_choice: ToolChoiceParam
+        prompt: PromptParam
+        service_tier: ServiceTierResponsesParam
+        truncation: Optional[Literal["auto", "disabled"]]
+        reasoning: Optional[ReasoningParam]
+        input: InputParam
+        include: Optional[Sequence[IncludeEnumParam]]
+        parallel_tool_calls: Optional[bool]
+        store: Optional[bool]
+        instructions: Optional[str]
+        moderation: Optional[ModerationParam]
+        stream: Optional[bool]
+        stream_options: ResponseStreamOptionsParam
+        conversation: Optional[ConversationParam]
+        context_management: Optional[Sequence[ContextManagementParam]]
+        max_output_tokens: Optional[int]
+    return ResponsesClientEventResponseCreateParam
 
 
-class ResponsesServerEventResponseAudioTranscriptDelta(BaseModel):
-    type: Literal["response.audio.transcript.delta"]
-    delta: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesClientEventParam():
+    ResponsesClientEventParam: TypeAlias = ResponsesClientEventResponseCreateParam
+    return ResponsesClientEventParam
 
 
-class ResponsesServerEventResponseAudioTranscriptDone(BaseModel):
-    type: Literal["response.audio.transcript.done"]
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseAudioDelta():
+    class ResponsesServerEventResponseAudioDelta(BaseModel):
+        type: Literal["response.audio.delta"]
+        sequence_number: int
+        delta: str
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseAudioDelta
 
 
-class ResponsesServerEventResponseCodeInterpreterCallCodeDelta(BaseModel):
-    type: Literal["response.code_interpreter_call_code.delta"]
-    output_index: int
-    item_id: str
-    delta: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseAudioDone():
+    class ResponsesServerEventResponseAudioDone(BaseModel):
+        type: Literal["response.audio.done"]
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseAudioDone
 
 
-class ResponsesServerEventResponseCodeInterpreterCallCodeDone(BaseModel):
-    type: Literal["response.code_interpreter_call_code.done"]
-    output_index: int
-    item_id: str
-    code: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseAudioTranscriptDelta():
+    class ResponsesServerEventResponseAudioTranscriptDelta(BaseModel):
+        type: Literal["response.audio.transcript.delta"]
+        delta: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseAudioTranscriptDelta
 
 
-class ResponsesServerEventResponseCodeInterpreterCallCompleted(BaseModel):
-    type: Literal["response.code_interpreter_call.completed"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseAudioTranscriptDone():
+    class ResponsesServerEventResponseAudioTranscriptDone(BaseModel):
+        type: Literal["response.audio.transcript.done"]
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseAudioTranscriptDone
 
 
-class ResponsesServerEventResponseCodeInterpreterCallInProgress(BaseModel):
-    type: Literal["response.code_interpreter_call.in_progress"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseCodeInterpreterCallCodeDelta():
+    class ResponsesServerEventResponseCodeInterpreterCallCodeDelta(BaseModel):
+        type: Literal["response.code_interpreter_call_code.delta"]
+        output_index: int
+        item_id: str
+        delta: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseCodeInterpreterCallCodeDelta
 
 
-class ResponsesServerEventResponseCodeInterpreterCallInterpreting(BaseModel):
-    type: Literal["response.code_interpreter_call.interpreting"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseCodeInterpreterCallCodeDone():
+    class ResponsesServerEventResponseCodeInterpreterCallCodeDone(BaseModel):
+        type: Literal["response.code_interpreter_call_code.done"]
+        output_index: int
+        item_id: str
+        code: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseCodeInterpreterCallCodeDone
 
 
-class ResponsesServerEventResponseCompleted(BaseModel):
-    type: Literal["response.completed"]
-    response: Response
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseCodeInterpreterCallCompleted():
+    class ResponsesServerEventResponseCodeInterpreterCallCompleted(BaseModel):
+        type: Literal["response.code_interpreter_call.completed"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseCodeInterpreterCallCompleted
 
 
-class ResponsesServerEventResponseContentPartAdded(BaseModel):
-    type: Literal["response.content_part.added"]
-    item_id: str
-    output_index: int
-    content_index: int
-    part: OutputContent
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseCodeInterpreterCallInProgress():
+    class ResponsesServerEventResponseCodeInterpreterCallInProgress(BaseModel):
+        type: Literal["response.code_interpreter_call.in_progress"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseCodeInterpreterCallInProgress
 
 
-class ResponsesServerEventResponseContentPartDone(BaseModel):
-    type: Literal["response.content_part.done"]
-    item_id: str
-    output_index: int
-    content_index: int
-    sequence_number: int
-    part: OutputContent
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseCodeInterpreterCallInterpreting():
+    class ResponsesServerEventResponseCodeInterpreterCallInterpreting(BaseModel):
+        type: Literal["response.code_interpreter_call.interpreting"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseCodeInterpreterCallInterpreting
 
 
-class ResponsesServerEventResponseCreated(BaseModel):
-    type: Literal["response.created"]
-    response: Response
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseCompleted():
+    class ResponsesServerEventResponseCompleted(BaseModel):
+        type: Literal["response.completed"]
+        response: Response
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseCompleted
 
 
-class ResponsesServerEventResponseFileSearchCallCompleted(BaseModel):
-    type: Literal["response.file_search_call.completed"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseContentPartAdded():
+    class ResponsesServerEventResponseContentPartAdded(BaseModel):
+        type: Literal["response.content_part.added"]
+        item_id: str
+        output_index: int
+        content_index: int
+        part: OutputContent
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseContentPartAdded
 
 
-class ResponsesServerEventResponseFileSearchCallInProgress(BaseModel):
-    type: Literal["response.file_search_call.in_progress"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseContentPartDone():
+    class ResponsesServerEventResponseContentPartDone(BaseModel):
+        type: Literal["response.content_part.done"]
+        item_id: str
+        output_index: int
+        content_index: int
+        sequence_number: int
+        part: OutputContent
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseContentPartDone
 
 
-class ResponsesServerEventResponseFileSearchCallSearching(BaseModel):
-    type: Literal["response.file_search_call.searching"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseCreated():
+    class ResponsesServerEventResponseCreated(BaseModel):
+        type: Literal["response.created"]
+        response: Response
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseCreated
 
 
-class ResponsesServerEventResponseFunctionCallArgumentsDelta(BaseModel):
-    type: Literal["response.function_call_arguments.delta"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-    delta: str
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseFileSearchCallCompleted():
+    class ResponsesServerEventResponseFileSearchCallCompleted(BaseModel):
+        type: Literal["response.file_search_call.completed"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseFileSearchCallCompleted
 
 
-class ResponsesServerEventResponseFunctionCallArgumentsDone(BaseModel):
-    type: Literal["response.function_call_arguments.done"]
-    item_id: str
-    name: str
-    output_index: int
-    sequence_number: int
-    arguments: str
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseFileSearchCallInProgress():
+    class ResponsesServerEventResponseFileSearchCallInProgress(BaseModel):
+        type: Literal["response.file_search_call.in_progress"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseFileSearchCallInProgress
 
 
-class ResponsesServerEventResponseShellCallCommandAdded(BaseModel):
-    type: Literal["response.shell_call_command.added"]
-    sequence_number: int
-    output_index: int
-    command_index: int
-    command: str
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseFileSearchCallSearching():
+    class ResponsesServerEventResponseFileSearchCallSearching(BaseModel):
+        type: Literal["response.file_search_call.searching"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseFileSearchCallSearching
 
 
-class ResponsesServerEventResponseShellCallCommandDelta(BaseModel):
-    type: Literal["response.shell_call_command.delta"]
-    sequence_number: int
-    output_index: int
-    command_index: int
-    delta: str
-    obfuscation: Optional[str] = None
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseFunctionCallArgumentsDelta():
+    class ResponsesServerEventResponseFunctionCallArgumentsDelta(BaseModel):
+        type: Literal["response.function_call_arguments.delta"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+        delta: str
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseFunctionCallArgumentsDelta
 
 
-class ResponsesServerEventResponseShellCallCommandDone(BaseModel):
-    type: Literal["response.shell_call_command.done"]
-    sequence_number: int
-    output_index: int
-    command_index: int
-    command: str
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseFunctionCallArgumentsDone():
+    class ResponsesServerEventResponseFunctionCallArgumentsDone(BaseModel):
+        type: Literal["response.function_call_arguments.done"]
+        item_id: str
+        name: str
+        output_index: int
+        sequence_number: int
+        arguments: str
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseFunctionCallArgumentsDone
 
 
-class ResponsesServerEventResponseShellCallOutputContentDelta(BaseModel):
-    type: Literal["response.shell_call_output_content.delta"]
-    sequence_number: int
-    item_id: str
-    output_index: int
-    command_index: int
-    delta: ShellCallOutputDelta
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseShellCallCommandAdded():
+    class ResponsesServerEventResponseShellCallCommandAdded(BaseModel):
+        type: Literal["response.shell_call_command.added"]
+        sequence_number: int
+        output_index: int
+        command_index: int
+        command: str
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseShellCallCommandAdded
 
 
-class ResponsesServerEventResponseShellCallOutputContentDone(BaseModel):
-    type: Literal["response.shell_call_output_content.done"]
-    sequence_number: int
-    item_id: str
-    output_index: int
-    command_index: int
-    output: List[FunctionShellCallOutputContent]
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseShellCallCommandDelta():
+    class ResponsesServerEventResponseShellCallCommandDelta(BaseModel):
+        type: Literal["response.shell_call_command.delta"]
+        sequence_number: int
+        output_index: int
+        command_index: int
+        delta: str
+        obfuscation: Optional[str] = None
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseShellCallCommandDelta
 
 
-class ResponsesServerEventResponseInProgress(BaseModel):
-    type: Literal["response.in_progress"]
-    response: Response
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseShellCallCommandDone():
+    class ResponsesServerEventResponseShellCallCommandDone(BaseModel):
+        type: Literal["response.shell_call_command.done"]
+        sequence_number: int
+        output_index: int
+        command_index: int
+        command: str
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseShellCallCommandDone
 
 
-class ResponsesServerEventResponseFailed(BaseModel):
-    type: Literal["response.failed"]
-    sequence_number: int
-    response: Response
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseShellCallOutputContentDelta():
+    class ResponsesServerEventResponseShellCallOutputContentDelta(BaseModel):
+        type: Literal["response.shell_call_output_content.delta"]
+        sequence_number: int
+        item_id: str
+        output_index: int
+        command_index: int
+        delta: ShellCallOutputDelta
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseShellCallOutputContentDelta
 
 
-class ResponsesServerEventResponseIncomplete(BaseModel):
-    type: Literal["response.incomplete"]
-    response: Response
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseShellCallOutputContentDone():
+    class ResponsesServerEventResponseShellCallOutputContentDone(BaseModel):
+        type: Literal["response.shell_call_output_content.done"]
+        sequence_number: int
+        item_id: str
+        output_index: int
+        command_index: int
+        output: List[FunctionShellCallOutputContent]
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseShellCallOutputContentDone
 
 
-class ResponsesServerEventResponseOutputItemAdded(BaseModel):
-    type: Literal["response.output_item.added"]
-    output_index: int
-    sequence_number: int
-    item: OutputItem
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseInProgress():
+    class ResponsesServerEventResponseInProgress(BaseModel):
+        type: Literal["response.in_progress"]
+        response: Response
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseInProgress
 
 
-class ResponsesServerEventResponseOutputItemDone(BaseModel):
-    type: Literal["response.output_item.done"]
-    output_index: int
-    sequence_number: int
-    item: OutputItem
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseFailed():
+    class ResponsesServerEventResponseFailed(BaseModel):
+        type: Literal["response.failed"]
+        sequence_number: int
+        response: Response
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseFailed
 
 
-class ResponsesServerEventResponseReasoningSummaryPartAddedPart(BaseModel):
-    type: Literal["summary_text"]
-    text: str
+def _build_ResponsesServerEventResponseIncomplete():
+    class ResponsesServerEventResponseIncomplete(BaseModel):
+        type: Literal["response.incomplete"]
+        response: Response
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseIncomplete
 
 
-class ResponsesServerEventResponseReasoningSummaryPartAdded(BaseModel):
-    type: Literal["response.reasoning_summary_part.added"]
-    item_id: str
-    output_index: int
-    summary_index: int
-    sequence_number: int
-    part: ResponsesServerEventResponseReasoningSummaryPartAddedPart
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseOutputItemAdded():
+    class ResponsesServerEventResponseOutputItemAdded(BaseModel):
+        type: Literal["response.output_item.added"]
+        output_index: int
+        sequence_number: int
+        item: OutputItem
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseOutputItemAdded
 
 
-class ResponsesServerEventResponseReasoningSummaryPartDonePart(BaseModel):
-    type: Literal["summary_text"]
-    text: str
+def _build_ResponsesServerEventResponseOutputItemDone():
+    class ResponsesServerEventResponseOutputItemDone(BaseModel):
+        type: Literal["response.output_item.done"]
+        output_index: int
+        sequence_number: int
+        item: OutputItem
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseOutputItemDone
 
 
-class ResponsesServerEventResponseReasoningSummaryPartDone(BaseModel):
-    type: Literal["response.reasoning_summary_part.done"]
-    item_id: str
-    output_index: int
-    summary_index: int
-    status: Optional[Literal["incomplete"]] = None
-    sequence_number: int
-    part: ResponsesServerEventResponseReasoningSummaryPartDonePart
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseReasoningSummaryPartAddedPart():
+    class ResponsesServerEventResponseReasoningSummaryPartAddedPart(BaseModel):
+        type: Literal["summary_text"]
+        text: str
+    return ResponsesServerEventResponseReasoningSummaryPartAddedPart
 
 
-class ResponsesServerEventResponseReasoningSummaryTextDelta(BaseModel):
-    type: Literal["response.reasoning_summary_text.delta"]
-    item_id: str
-    output_index: int
-    summary_index: int
-    delta: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseReasoningSummaryPartAdded():
+    class ResponsesServerEventResponseReasoningSummaryPartAdded(BaseModel):
+        type: Literal["response.reasoning_summary_part.added"]
+        item_id: str
+        output_index: int
+        summary_index: int
+        sequence_number: int
+        part: ResponsesServerEventResponseReasoningSummaryPartAddedPart
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseReasoningSummaryPartAdded
 
 
-class ResponsesServerEventResponseReasoningSummaryTextDone(BaseModel):
-    type: Literal["response.reasoning_summary_text.done"]
-    item_id: str
-    output_index: int
-    summary_index: int
-    text: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseReasoningSummaryPartDonePart():
+    class ResponsesServerEventResponseReasoningSummaryPartDonePart(BaseModel):
+        type: Literal["summary_text"]
+        text: str
+    return ResponsesServerEventResponseReasoningSummaryPartDonePart
 
 
-class ResponsesServerEventResponseReasoningTextDelta(BaseModel):
-    type: Literal["response.reasoning_text.delta"]
-    item_id: str
-    output_index: int
-    content_index: int
-    delta: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseReasoningSummaryPartDone():
+    class ResponsesServerEventResponseReasoningSummaryPartDone(BaseModel):
+        type: Literal["response.reasoning_summary_part.done"]
+        item_id: str
+        output_index: int
+        summary_index: int
+        status: Optional[Literal["incomplete"]] = None
+        sequence_number: int
+        part: ResponsesServerEventResponseReasoningSummaryPartDonePart
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseReasoningSummaryPartDone
 
 
-class ResponsesServerEventResponseReasoningTextDone(BaseModel):
-    type: Literal["response.reasoning_text.done"]
-    item_id: str
-    output_index: int
-    content_index: int
-    text: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseReasoningSummaryTextDelta():
+    class ResponsesServerEventResponseReasoningSummaryTextDelta(BaseModel):
+        type: Literal["response.reasoning_summary_text.delta"]
+        item_id: str
+        output_index: int
+        summary_index: int
+        delta: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseReasoningSummaryTextDelta
 
 
-class ResponsesServerEventResponseRefusalDelta(BaseModel):
-    type: Literal["response.refusal.delta"]
-    item_id: str
-    output_index: int
-    content_index: int
-    delta: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseReasoningSummaryTextDone():
+    class ResponsesServerEventResponseReasoningSummaryTextDone(BaseModel):
+        type: Literal["response.reasoning_summary_text.done"]
+        item_id: str
+        output_index: int
+        summary_index: int
+        text: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseReasoningSummaryTextDone
 
 
-class ResponsesServerEventResponseRefusalDone(BaseModel):
-    type: Literal["response.refusal.done"]
-    item_id: str
-    output_index: int
-    content_index: int
-    refusal: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseReasoningTextDelta():
+    class ResponsesServerEventResponseReasoningTextDelta(BaseModel):
+        type: Literal["response.reasoning_text.delta"]
+        item_id: str
+        output_index: int
+        content_index: int
+        delta: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseReasoningTextDelta
 
 
-class ResponsesServerEventResponseOutputTextDelta(BaseModel):
-    type: Literal["response.output_text.delta"]
-    item_id: str
-    output_index: int
-    content_index: int
-    delta: str
-    sequence_number: int
-    logprobs: List[ResponseLogProb]
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseReasoningTextDone():
+    class ResponsesServerEventResponseReasoningTextDone(BaseModel):
+        type: Literal["response.reasoning_text.done"]
+        item_id: str
+        output_index: int
+        content_index: int
+        text: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseReasoningTextDone
 
 
-class ResponsesServerEventResponseOutputTextDone(BaseModel):
-    type: Literal["response.output_text.done"]
-    item_id: str
-    output_index: int
-    content_index: int
-    text: str
-    sequence_number: int
-    logprobs: List[ResponseLogProb]
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseRefusalDelta():
+    class ResponsesServerEventResponseRefusalDelta(BaseModel):
+        type: Literal["response.refusal.delta"]
+        item_id: str
+        output_index: int
+        content_index: int
+        delta: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseRefusalDelta
 
 
-class ResponsesServerEventResponseWebSearchCallCompleted(BaseModel):
-    type: Literal["response.web_search_call.completed"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseRefusalDone():
+    class ResponsesServerEventResponseRefusalDone(BaseModel):
+        type: Literal["response.refusal.done"]
+        item_id: str
+        output_index: int
+        content_index: int
+        refusal: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseRefusalDone
 
 
-class ResponsesServerEventResponseWebSearchCallInProgress(BaseModel):
-    type: Literal["response.web_search_call.in_progress"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseOutputTextDelta():
+    class ResponsesServerEventResponseOutputTextDelta(BaseModel):
+        type: Literal["response.output_text.delta"]
+        item_id: str
+        output_index: int
+        content_index: int
+        delta: str
+        sequence_number: int
+        logprobs: List[ResponseLogProb]
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseOutputTextDelta
 
 
-class ResponsesServerEventResponseWebSearchCallSearching(BaseModel):
-    type: Literal["response.web_search_call.searching"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseOutputTextDone():
+    class ResponsesServerEventResponseOutputTextDone(BaseModel):
+        type: Literal["response.output_text.done"]
+        item_id: str
+        output_index: int
+        content_index: int
+        text: str
+        sequence_number: int
+        logprobs: List[ResponseLogProb]
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseOutputTextDone
 
 
-class ResponsesServerEventResponseImageGenerationCallCompleted(BaseModel):
-    type: Literal["response.image_generation_call.completed"]
-    output_index: int
-    sequence_number: int
-    item_id: str
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseWebSearchCallCompleted():
+    class ResponsesServerEventResponseWebSearchCallCompleted(BaseModel):
+        type: Literal["response.web_search_call.completed"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseWebSearchCallCompleted
 
 
-class ResponsesServerEventResponseImageGenerationCallGenerating(BaseModel):
-    type: Literal["response.image_generation_call.generating"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseWebSearchCallInProgress():
+    class ResponsesServerEventResponseWebSearchCallInProgress(BaseModel):
+        type: Literal["response.web_search_call.in_progress"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseWebSearchCallInProgress
 
 
-class ResponsesServerEventResponseImageGenerationCallInProgress(BaseModel):
-    type: Literal["response.image_generation_call.in_progress"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseWebSearchCallSearching():
+    class ResponsesServerEventResponseWebSearchCallSearching(BaseModel):
+        type: Literal["response.web_search_call.searching"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseWebSearchCallSearching
 
 
-class ResponsesServerEventResponseImageGenerationCallPartialImage(BaseModel):
-    type: Literal["response.image_generation_call.partial_image"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    partial_image_index: int
-    partial_image_b64: str
-    size: Optional[str] = None
-    quality: Optional[str] = None
-    background: Optional[str] = None
-    output_format: Optional[str] = None
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseImageGenerationCallCompleted():
+    class ResponsesServerEventResponseImageGenerationCallCompleted(BaseModel):
+        type: Literal["response.image_generation_call.completed"]
+        output_index: int
+        sequence_number: int
+        item_id: str
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseImageGenerationCallCompleted
 
 
-class ResponsesServerEventResponseMcpCallArgumentsDelta(BaseModel):
-    type: Literal["response.mcp_call_arguments.delta"]
-    output_index: int
-    item_id: str
-    delta: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseImageGenerationCallGenerating():
+    class ResponsesServerEventResponseImageGenerationCallGenerating(BaseModel):
+        type: Literal["response.image_generation_call.generating"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseImageGenerationCallGenerating
 
 
-class ResponsesServerEventResponseMcpCallArgumentsDone(BaseModel):
-    type: Literal["response.mcp_call_arguments.done"]
-    output_index: int
-    item_id: str
-    arguments: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseImageGenerationCallInProgress():
+    class ResponsesServerEventResponseImageGenerationCallInProgress(BaseModel):
+        type: Literal["response.image_generation_call.in_progress"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseImageGenerationCallInProgress
 
 
-class ResponsesServerEventResponseMcpCallCompleted(BaseModel):
-    type: Literal["response.mcp_call.completed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseImageGenerationCallPartialImage():
+    class ResponsesServerEventResponseImageGenerationCallPartialImage(BaseModel):
+        type: Literal["response.image_generation_call.partial_image"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        partial_image_index: int
+        partial_image_b64: str
+        size: Optional[str] = None
+        quality: Optional[str] = None
+        background: Optional[str] = None
+        output_format: Optional[str] = None
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseImageGenerationCallPartialImage
 
 
-class ResponsesServerEventResponseMcpCallFailed(BaseModel):
-    type: Literal["response.mcp_call.failed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseMcpCallArgumentsDelta():
+    class ResponsesServerEventResponseMcpCallArgumentsDelta(BaseModel):
+        type: Literal["response.mcp_call_arguments.delta"]
+        output_index: int
+        item_id: str
+        delta: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseMcpCallArgumentsDelta
 
 
-class ResponsesServerEventResponseMcpCallInProgress(BaseModel):
-    type: Literal["response.mcp_call.in_progress"]
-    sequence_number: int
-    output_index: int
-    item_id: str
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseMcpCallArgumentsDone():
+    class ResponsesServerEventResponseMcpCallArgumentsDone(BaseModel):
+        type: Literal["response.mcp_call_arguments.done"]
+        output_index: int
+        item_id: str
+        arguments: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseMcpCallArgumentsDone
 
 
-class ResponsesServerEventResponseMcpListToolsCompleted(BaseModel):
-    type: Literal["response.mcp_list_tools.completed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_ResponsesServerEventResponseMcpCallCompleted():
+    class ResponsesServerEventResponseMcpCallCompleted(BaseModel):
+        type: Literal["response.mcp_call.completed"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseMcpCallCompleted
+
+
+def _build_ResponsesServerEventResponseMcpCallFailed():
+    class ResponsesServerEventResponseMcpCallFailed(BaseModel):
+        type: Literal["response.mcp_call.failed"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseMcpCallFailed
+
+
+def _build_ResponsesServerEventResponseMcpCallInProgress():
+    class ResponsesServerEventResponseMcpCallInProgress(BaseModel):
+        type: Literal["response.mcp_call.in_progress"]
+        sequence_number: int
+        output_index: int
+        item_id: str
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseMcpCallInProgress
+
 
+def _build_ResponsesServerEventResponseMcpListToolsCompleted():
+    class ResponsesServerEventResponseMcpListToolsCompleted(BaseModel):
+        type: Literal["response.mcp_list_tools.completed"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseMcpListToolsCompleted
 
-class ResponsesServerEventResponseMcpListToolsFailed(BaseModel):
-    type: Literal["response.mcp_list_tools.failed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-    stream_id: Optional[str] = None
 
+def _build_ResponsesServerEventResponseMcpListToolsFailed():
+    class ResponsesServerEventResponseMcpListToolsFailed(BaseModel):
+        type: Literal["response.mcp_list_tools.failed"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseMcpListToolsFailed
 
-class ResponsesServerEventResponseMcpListToolsInProgress(BaseModel):
-    type: Literal["response.mcp_list_tools.in_progress"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-    stream_id: Optional[str] = None
 
+def _build_ResponsesServerEventResponseMcpListToolsInProgress():
+    class ResponsesServerEventResponseMcpListToolsInProgress(BaseModel):
+        type: Literal["response.mcp_list_tools.in_progress"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseMcpListToolsInProgress
 
-class ResponsesServerEventResponseOutputTextAnnotationAdded(BaseModel):
-    type: Literal["response.output_text.annotation.added"]
-    item_id: str
-    output_index: int
-    content_index: int
-    annotation_index: int
-    sequence_number: int
-    annotation: Optional[Annotation]
-    stream_id: Optional[str] = None
 
+def _build_ResponsesServerEventResponseOutputTextAnnotationAdded():
+    class ResponsesServerEventResponseOutputTextAnnotationAdded(BaseModel):
+        type: Literal["response.output_text.annotation.added"]
+        item_id: str
+        output_index: int
+        content_index: int
+        annotation_index: int
+        sequence_number: int
+        annotation: Optional[Annotation]
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseOutputTextAnnotationAdded
 
-class ResponsesServerEventResponseQueued(BaseModel):
-    type: Literal["response.queued"]
-    response: Response
-    sequence_number: int
-    stream_id: Optional[str] = None
 
+def _build_ResponsesServerEventResponseQueued():
+    class ResponsesServerEventResponseQueued(BaseModel):
+        type: Literal["response.queued"]
+        response: Response
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseQueued
 
-class ResponsesServerEventResponseCustomToolCallInputDelta(BaseModel):
-    type: Literal["response.custom_tool_call_input.delta"]
-    sequence_number: int
-    output_index: int
-    item_id: str
-    delta: str
-    stream_id: Optional[str] = None
 
+def _build_ResponsesServerEventResponseCustomToolCallInputDelta():
+    class ResponsesServerEventResponseCustomToolCallInputDelta(BaseModel):
+        type: Literal["response.custom_tool_call_input.delta"]
+        sequence_number: int
+        output_index: int
+        item_id: str
+        delta: str
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseCustomToolCallInputDelta
 
-class ResponsesServerEventResponseCustomToolCallInputDone(BaseModel):
-    type: Literal["response.custom_tool_call_input.done"]
-    sequence_number: int
-    output_index: int
-    item_id: str
-    input: str
-    stream_id: Optional[str] = None
 
+def _build_ResponsesServerEventResponseCustomToolCallInputDone():
+    class ResponsesServerEventResponseCustomToolCallInputDone(BaseModel):
+        type: Literal["response.custom_tool_call_input.done"]
+        sequence_number: int
+        output_index: int
+        item_id: str
+        input: str
+        stream_id: Optional[str] = None
+    return ResponsesServerEventResponseCustomToolCallInputDone
 
-class ErrorPayload(BaseModel):
-    type: str
-    code: Optional[str]
-    message: str
-    param: Optional[str]
-    headers: Optional[Dict[str, str]] = None
 
+def _build_ErrorPayload():
+    class ErrorPayload(BaseModel):
+        type: str
+        code: Optional[str]
+        message: str
+        param: Optional[str]
+        headers: Optional[Dict[str, str]] = None
+    return ErrorPayload
 
-class ResponseWsError(BaseModel):
-    type: Literal["error"]
-    status: Optional[int] = None
-    sequence_number: Optional[int] = None
-    error: ErrorPayload
-    stream_id: Optional[str] = None
 
+def _build_ResponseWsError():
+    class ResponseWsError(BaseModel):
+        type: Literal["error"]
+        status: Optional[int] = None
+        sequence_number: Optional[int] = None
+        error: ErrorPayload
+        stream_id: Optional[str] = None
+    return ResponseWsError
 
-ResponsesServerEvent: TypeAlias = Annotated[Union[Annotated[Union[ResponsesServerEventResponseAudioDelta, ResponsesServerEventResponseAudioDone, ResponsesServerEventResponseAudioTranscriptDelta, ResponsesServerEventResponseAudioTranscriptDone, ResponsesServerEventResponseCodeInterpreterCallCodeDelta, ResponsesServerEventResponseCodeInterpreterCallCodeDone, ResponsesServerEventResponseCodeInterpreterCallCompleted, ResponsesServerEventResponseCodeInterpreterCallInProgress, ResponsesServerEventResponseCodeInterpreterCallInterpreting, ResponsesServerEventResponseCompleted, ResponsesServerEventResponseContentPartAdded, ResponsesServerEventResponseContentPartDone, ResponsesServerEventResponseCreated, ResponsesServerEventResponseFileSearchCallCompleted, ResponsesServerEventResponseFileSearchCallInProgress, ResponsesServerEventResponseFileSearchCallSearching, ResponsesServerEventResponseFunctionCallArgumentsDelta, ResponsesServerEventResponseFunctionCallArgumentsDone, ResponsesServerEventResponseShellCallCommandAdded, ResponsesServerEventResponseShellCallCommandDelta, ResponsesServerEventResponseShellCallCommandDone, ResponsesServerEventResponseShellCallOutputContentDelta, ResponsesServerEventResponseShellCallOutputContentDone, ResponsesServerEventResponseInProgress, ResponsesServerEventResponseFailed, ResponsesServerEventResponseIncomplete, ResponsesServerEventResponseOutputItemAdded, ResponsesServerEventResponseOutputItemDone, ResponsesServerEventResponseReasoningSummaryPartAdded, ResponsesServerEventResponseReasoningSummaryPartDone, ResponsesServerEventResponseReasoningSummaryTextDelta, ResponsesServerEventResponseReasoningSummaryTextDone, ResponsesServerEventResponseReasoningTextDelta, ResponsesServerEventResponseReasoningTextDone, ResponsesServerEventResponseRefusalDelta, ResponsesServerEventResponseRefusalDone, ResponsesServerEventResponseOutputTextDelta, ResponsesServerEventResponseOutputTextDone, ResponsesServerEventResponseWebSearchCallCompleted, ResponsesServerEventResponseWebSearchCallInProgress, ResponsesServerEventResponseWebSearchCallSearching, ResponsesServerEventResponseImageGenerationCallCompleted, ResponsesServerEventResponseImageGenerationCallGenerating, ResponsesServerEventResponseImageGenerationCallInProgress, ResponsesServerEventResponseImageGenerationCallPartialImage, ResponsesServerEventResponseMcpCallArgumentsDelta, ResponsesServerEventResponseMcpCallArgumentsDone, ResponsesServerEventResponseMcpCallCompleted, ResponsesServerEventResponseMcpCallFailed, ResponsesServerEventResponseMcpCallInProgress, ResponsesServerEventResponseMcpListToolsCompleted, ResponsesServerEventResponseMcpListToolsFailed, ResponsesServerEventResponseMcpListToolsInProgress, ResponsesServerEventResponseOutputTextAnnotationAdded, ResponsesServerEventResponseQueued, ResponsesServerEventResponseCustomToolCallInputDelta, ResponsesServerEventResponseCustomToolCallInputDone, ResponseWsError], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
+def _build_ResponsesServerEvent():
+    ResponsesServerEvent: TypeAlias = Annotated[Union[Annotated[Union[ResponsesServerEventResponseAudioDelta, ResponsesServerEventResponseAudioDone, ResponsesServerEventResponseAudioTranscriptDelta, ResponsesServerEventResponseAudioTranscriptDone, ResponsesServerEventResponseCodeInterpreterCallCodeDelta, ResponsesServerEventResponseCodeInterpreterCallCodeDone, ResponsesServerEventResponseCodeInterpreterCallCompleted, ResponsesServerEventResponseCodeInterpreterCallInProgress, ResponsesServerEventResponseCodeInterpreterCallInterpreting, ResponsesServerEventResponseCompleted, ResponsesServerEventResponseContentPartAdded, ResponsesServerEventResponseContentPartDone, ResponsesServerEventResponseCreated, ResponsesServerEventResponseFileSearchCallCompleted, ResponsesServerEventResponseFileSearchCallInProgress, ResponsesServerEventResponseFileSearchCallSearching, ResponsesServerEventResponseFunctionCallArgumentsDelta, ResponsesServerEventResponseFunctionCallArgumentsDone, ResponsesServerEventResponseShellCallCommandAdded, ResponsesServerEventResponseShellCallCommandDelta, ResponsesServerEventResponseShellCallCommandDone, ResponsesServerEventResponseShellCallOutputContentDelta, ResponsesServerEventResponseShellCallOutputContentDone, ResponsesServerEventResponseInProgress, ResponsesServerEventResponseFailed, ResponsesServerEventResponseIncomplete, ResponsesServerEventResponseOutputItemAdded, ResponsesServerEventResponseOutputItemDone, ResponsesServerEventResponseReasoningSummaryPartAdded, ResponsesServerEventResponseReasoningSummaryPartDone, ResponsesServerEventResponseReasoningSummaryTextDelta, ResponsesServerEventResponseReasoningSummaryTextDone, ResponsesServerEventResponseReasoningTextDelta, ResponsesServerEventResponseReasoningTextDone, ResponsesServerEventResponseRefusalDelta, ResponsesServerEventResponseRefusalDone, ResponsesServerEventResponseOutputTextDelta, ResponsesServerEventResponseOutputTextDone, ResponsesServerEventResponseWebSearchCallCompleted, ResponsesServerEventResponseWebSearchCallInProgress, ResponsesServerEventResponseWebSearchCallSearching, ResponsesServerEventResponseImageGenerationCallCompleted, ResponsesServerEventResponseImageGenerationCallGenerating, ResponsesServerEventResponseImageGenerationCallInProgress, ResponsesServerEventResponseImageGenerationCallPartialImage, ResponsesServerEventResponseMcpCallArgumentsDelta, ResponsesServerEventResponseMcpCallArgumentsDone, ResponsesServerEventResponseMcpCallCompleted, ResponsesServerEventResponseMcpCallFailed, ResponsesServerEventResponseMcpCallInProgress, ResponsesServerEventResponseMcpListToolsCompleted, ResponsesServerEventResponseMcpListToolsFailed, ResponsesServerEventResponseMcpListToolsInProgress, ResponsesServerEventResponseOutputTextAnnotationAdded, ResponsesServerEventResponseQueued, ResponsesServerEventResponseCustomToolCallInputDelta, ResponsesServerEventResponseCustomToolCallInputDone, ResponseWsError], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return ResponsesServerEvent
 
-ResponsesWebSocketStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[ResponseAudioDeltaEvent, ResponseAudioDoneEvent, ResponseAudioTranscriptDeltaEvent, ResponseAudioTranscriptDoneEvent, ResponseCodeInterpreterCallCodeDeltaEvent, ResponseCodeInterpreterCallCodeDoneEvent, ResponseCodeInterpreterCallCompletedEvent, ResponseCodeInterpreterCallInProgressEvent, ResponseCodeInterpreterCallInterpretingEvent, ResponseCompletedEvent, ResponseContentPartAddedEvent, ResponseContentPartDoneEvent, ResponseCreatedEvent, ResponseFileSearchCallCompletedEvent, ResponseFileSearchCallInProgressEvent, ResponseFileSearchCallSearchingEvent, ResponseFunctionCallArgumentsDeltaEvent, ResponseFunctionCallArgumentsDoneEvent, ResponseShellCallCommandAddedStreamingEvent, ResponseShellCallCommandDeltaStreamingEvent, ResponseShellCallCommandDoneStreamingEvent, ResponseShellCallOutputContentDeltaStreamingEvent, ResponseShellCallOutputContentDoneStreamingEvent, ResponseInProgressEvent, ResponseFailedEvent, ResponseIncompleteEvent, ResponseOutputItemAddedEvent, ResponseOutputItemDoneEvent, ResponseReasoningSummaryPartAddedEvent, ResponseReasoningSummaryPartDoneEvent, ResponseReasoningSummaryTextDeltaEvent, ResponseReasoningSummaryTextDoneEvent, ResponseReasoningTextDeltaEvent, ResponseReasoningTextDoneEvent, ResponseRefusalDeltaEvent, ResponseRefusalDoneEvent, ResponseTextDeltaEvent, ResponseTextDoneEvent, ResponseWebSearchCallCompletedEvent, ResponseWebSearchCallInProgressEvent, ResponseWebSearchCallSearchingEvent, ResponseImageGenCallCompletedEvent, ResponseImageGenCallGeneratingEvent, ResponseImageGenCallInProgressEvent, ResponseImageGenCallPartialImageEvent, ResponseMCPCallArgumentsDeltaEvent, ResponseMCPCallArgumentsDoneEvent, ResponseMCPCallCompletedEvent, ResponseMCPCallFailedEvent, ResponseMCPCallInProgressEvent, ResponseMCPListToolsCompletedEvent, ResponseMCPListToolsFailedEvent, ResponseMCPListToolsInProgressEvent, ResponseOutputTextAnnotationAddedEvent, ResponseQueuedEvent, ResponseCustomToolCallInputDeltaEvent, ResponseCustomToolCallInputDoneEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
+def _build_ResponsesWebSocketStreamEvent():
+    ResponsesWebSocketStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[ResponseAudioDeltaEvent, ResponseAudioDoneEvent, ResponseAudioTranscriptDeltaEvent, ResponseAudioTranscriptDoneEvent, ResponseCodeInterpreterCallCodeDeltaEvent, ResponseCodeInterpreterCallCodeDoneEvent, ResponseCodeInterpreterCallCompletedEvent, ResponseCodeInterpreterCallInProgressEvent, ResponseCodeInterpreterCallInterpretingEvent, ResponseCompletedEvent, ResponseContentPartAddedEvent, ResponseContentPartDoneEvent, ResponseCreatedEvent, ResponseFileSearchCallCompletedEvent, ResponseFileSearchCallInProgressEvent, ResponseFileSearchCallSearchingEvent, ResponseFunctionCallArgumentsDeltaEvent, ResponseFunctionCallArgumentsDoneEvent, ResponseShellCallCommandAddedStreamingEvent, ResponseShellCallCommandDeltaStreamingEvent, ResponseShellCallCommandDoneStreamingEvent, ResponseShellCallOutputContentDeltaStreamingEvent, ResponseShellCallOutputContentDoneStreamingEvent, ResponseInProgressEvent, ResponseFailedEvent, ResponseIncompleteEvent, ResponseOutputItemAddedEvent, ResponseOutputItemDoneEvent, ResponseReasoningSummaryPartAddedEvent, ResponseReasoningSummaryPartDoneEvent, ResponseReasoningSummaryTextDeltaEvent, ResponseReasoningSummaryTextDoneEvent, ResponseReasoningTextDeltaEvent, ResponseReasoningTextDoneEvent, ResponseRefusalDeltaEvent, ResponseRefusalDoneEvent, ResponseTextDeltaEvent, ResponseTextDoneEvent, ResponseWebSearchCallCompletedEvent, ResponseWebSearchCallInProgressEvent, ResponseWebSearchCallSearchingEvent, ResponseImageGenCallCompletedEvent, ResponseImageGenCallGeneratingEvent, ResponseImageGenCallInProgressEvent, ResponseImageGenCallPartialImageEvent, ResponseMCPCallArgumentsDeltaEvent, ResponseMCPCallArgumentsDoneEvent, ResponseMCPCallCompletedEvent, ResponseMCPCallFailedEvent, ResponseMCPCallInProgressEvent, ResponseMCPListToolsCompletedEvent, ResponseMCPListToolsFailedEvent, ResponseMCPListToolsInProgressEvent, ResponseOutputTextAnnotationAddedEvent, ResponseQueuedEvent, ResponseCustomToolCallInputDeltaEvent, ResponseCustomToolCallInputDoneEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return ResponsesWebSocketStreamEvent
 
-ServiceTierEnumParam: TypeAlias = Literal["auto", "default", "fast", "flex", "priority"]
 
+def _build_ServiceTierEnumParam():
+    ServiceTierEnumParam: TypeAlias = Literal["auto", "default", "fast", "flex", "priority"]
+    return ServiceTierEnumParam
 
-SkillReference: TypeAlias = SkillReferenceParam2
 
+def _build_SkillReference():
+    SkillReference: TypeAlias = SkillReferenceParam2
+    return SkillReference
 
-ToolChoiceApplyPatch: TypeAlias = SpecificApplyPatchParam2
 
+def _build_ToolChoiceApplyPatch():
+    ToolChoiceApplyPatch: TypeAlias = SpecificApplyPatchParam2
+    return ToolChoiceApplyPatch
 
-ToolChoiceApplyPatchParam: TypeAlias = SpecificApplyPatchParam
 
+def _build_ToolChoiceApplyPatchParam():
+    ToolChoiceApplyPatchParam: TypeAlias = SpecificApplyPatchParam
+    return ToolChoiceApplyPatchParam
 
-ToolChoiceMcp: TypeAlias = ToolChoiceMCP
 
+def _build_ToolChoiceMcp():
+    ToolChoiceMcp: TypeAlias = ToolChoiceMCP
+    return ToolChoiceMcp
 
-ToolChoiceMcpParam: TypeAlias = ToolChoiceMCPParam
 
+def _build_ToolChoiceMcpParam():
+    ToolChoiceMcpParam: TypeAlias = ToolChoiceMCPParam
+    return ToolChoiceMcpParam
 
-ToolChoiceShell: TypeAlias = SpecificFunctionShellParam2
 
+def _build_ToolChoiceShell():
+    ToolChoiceShell: TypeAlias = SpecificFunctionShellParam2
+    return ToolChoiceShell
 
-ToolChoiceShellParam: TypeAlias = SpecificFunctionShellParam
-
-
-ToolSearchOutputNamespaceTool: TypeAlias = NamespaceToolParam
-
-
-ToolSearchOutputNamespaceToolParam: TypeAlias = NamespaceToolParam2
-
-
-ToolSearchTool: TypeAlias = ToolSearchToolParam
-
-
-TruncationEnumParam: TypeAlias = Literal["auto", "disabled"]
-
-
-class CompactResource(BaseModel):
-    id: str
-    object: Literal["response.compaction"]
-    output: List[ItemField]
-    created_at: int
-    usage: ResponseUsage
-
-
-class CompactedResponse(CompactResource):
-    """`CompactResource` under the official SDK's name."""
-
-
-class TokenCountsResource(BaseModel):
-    object: Literal["response.input_tokens"]
-    input_tokens: int
-
-
-class InputTokenCountResponse(TokenCountsResource):
-    """`TokenCountsResource` under the official SDK's name."""
+
+def _build_ToolChoiceShellParam():
+    ToolChoiceShellParam: TypeAlias = SpecificFunctionShellParam
+    return ToolChoiceShellParam
+
+
+def _build_ToolSearchOutputNamespaceTool():
+    ToolSearchOutputNamespaceTool: TypeAlias = NamespaceToolParam
+    return ToolSearchOutputNamespaceTool
+
+
+def _build_ToolSearchOutputNamespaceToolParam():
+    ToolSearchOutputNamespaceToolParam: TypeAlias = NamespaceToolParam2
+    return ToolSearchOutputNamespaceToolParam
+
+
+def _build_ToolSearchTool():
+    ToolSearchTool: TypeAlias = ToolSearchToolParam
+    return ToolSearchTool
+
+
+def _build_TruncationEnumParam():
+    TruncationEnumParam: TypeAlias = Literal["auto", "disabled"]
+    return TruncationEnumParam
+
+
+def _build_CompactResource():
+    class CompactResource(BaseModel):
+        id: str
+        object: Literal["response.compaction"]
+        output: List[ItemField]
+        created_at: int
+        usage: ResponseUsage
+    return CompactResource
+
+
+def _build_CompactedResponse():
+    class CompactedResponse(CompactResource):
+        """`CompactResource` under the official SDK's name."""
+    return CompactedResponse
+
+
+def _build_TokenCountsResource():
+    class TokenCountsResource(BaseModel):
+        object: Literal["response.input_tokens"]
+        input_tokens: int
+    return TokenCountsResource
+
+
+def _build_InputTokenCountResponse():
+    class InputTokenCountResponse(TokenCountsResource):
+        """`TokenCountsResource` under the official SDK's name."""
+    return InputTokenCountResponse
+
+
+_DEFS = {
+    'FileCitationBody': (_build_FileCitationBody, (), ()),
+    'UrlCitationBody': (_build_UrlCitationBody, (), ()),
+    'ContainerFileCitationBody': (_build_ContainerFileCitationBody, (), ()),
+    'FilePath': (_build_FilePath, (), ()),
+    'Annotation': (_build_Annotation, ('FileCitationBody', 'UrlCitationBody', 'ContainerFileCitationBody', 'FilePath'), ()),
+    'FileCitationBodyParam': (_build_FileCitationBodyParam, (), ()),
+    'UrlCitationBodyParam': (_build_UrlCitationBodyParam, (), ()),
+    'ContainerFileCitationBodyParam': (_build_ContainerFileCitationBodyParam, (), ()),
+    'FilePathParam': (_build_FilePathParam, (), ()),
+    'AnnotationParam': (_build_AnnotationParam, ('FileCitationBodyParam', 'UrlCitationBodyParam', 'ContainerFileCitationBodyParam', 'FilePathParam'), ()),
+    'ApplyPatchCallOutputStatus': (_build_ApplyPatchCallOutputStatus, (), ()),
+    'ApplyPatchCallOutputStatusParam': (_build_ApplyPatchCallOutputStatusParam, (), ()),
+    'ApplyPatchCallOutputStatusParam2': (_build_ApplyPatchCallOutputStatusParam2, (), ()),
+    'ApplyPatchCallStatus': (_build_ApplyPatchCallStatus, (), ()),
+    'ApplyPatchCallStatusParam': (_build_ApplyPatchCallStatusParam, (), ()),
+    'ApplyPatchCallStatusParam2': (_build_ApplyPatchCallStatusParam2, (), ()),
+    'ApplyPatchCreateFileOperationParam': (_build_ApplyPatchCreateFileOperationParam, (), ()),
+    'ApplyPatchDeleteFileOperationParam': (_build_ApplyPatchDeleteFileOperationParam, (), ()),
+    'ApplyPatchUpdateFileOperationParam': (_build_ApplyPatchUpdateFileOperationParam, (), ()),
+    'ApplyPatchOperationParam': (_build_ApplyPatchOperationParam, ('ApplyPatchCreateFileOperationParam', 'ApplyPatchDeleteFileOperationParam', 'ApplyPatchUpdateFileOperationParam'), ()),
+    'ApplyPatchCreateFileOperationParam2': (_build_ApplyPatchCreateFileOperationParam2, (), ()),
+    'ApplyPatchDeleteFileOperationParam2': (_build_ApplyPatchDeleteFileOperationParam2, (), ()),
+    'ApplyPatchUpdateFileOperationParam2': (_build_ApplyPatchUpdateFileOperationParam2, (), ()),
+    'ApplyPatchOperationParam2': (_build_ApplyPatchOperationParam2, ('ApplyPatchCreateFileOperationParam2', 'ApplyPatchDeleteFileOperationParam2', 'ApplyPatchUpdateFileOperationParam2'), ()),
+    'ApplyPatchToolParam': (_build_ApplyPatchToolParam, ('CallableToolAllowedCaller',), ()),
+    'ApplyPatchTool': (_build_ApplyPatchTool, ('ApplyPatchToolParam',), ()),
+    'ClickButtonType': (_build_ClickButtonType, (), ()),
+    'ClickButtonTypeParam': (_build_ClickButtonTypeParam, (), ()),
+    'ClickParam': (_build_ClickParam, ('ClickButtonType',), ()),
+    'DoubleClickAction': (_build_DoubleClickAction, (), ()),
+    'CoordParam': (_build_CoordParam, (), ()),
+    'DragParam': (_build_DragParam, ('CoordParam',), ()),
+    'KeyPressAction': (_build_KeyPressAction, (), ()),
+    'MoveParam': (_build_MoveParam, (), ()),
+    'ScreenshotParam': (_build_ScreenshotParam, (), ()),
+    'ScrollParam': (_build_ScrollParam, (), ()),
+    'TypeParam': (_build_TypeParam, (), ()),
+    'WaitParam': (_build_WaitParam, (), ()),
+    'ComputerAction': (_build_ComputerAction, ('ClickParam', 'DoubleClickAction', 'DragParam', 'KeyPressAction', 'MoveParam', 'ScreenshotParam', 'ScrollParam', 'TypeParam', 'WaitParam'), ()),
+    'ComputerActionList': (_build_ComputerActionList, ('ComputerAction',), ()),
+    'ClickParam2': (_build_ClickParam2, ('ClickButtonTypeParam',), ()),
+    'DoubleClickActionParam': (_build_DoubleClickActionParam, (), ()),
+    'CoordParam2': (_build_CoordParam2, (), ()),
+    'DragParam2': (_build_DragParam2, ('CoordParam2',), ()),
+    'KeyPressActionParam': (_build_KeyPressActionParam, (), ()),
+    'MoveParam2': (_build_MoveParam2, (), ()),
+    'ScreenshotParam2': (_build_ScreenshotParam2, (), ()),
+    'ScrollParam2': (_build_ScrollParam2, (), ()),
+    'TypeParam2': (_build_TypeParam2, (), ()),
+    'WaitParam2': (_build_WaitParam2, (), ()),
+    'ComputerActionParam': (_build_ComputerActionParam, ('ClickParam2', 'DoubleClickActionParam', 'DragParam2', 'KeyPressActionParam', 'MoveParam2', 'ScreenshotParam2', 'ScrollParam2', 'TypeParam2', 'WaitParam2'), ()),
+    'ComputerActionListParam': (_build_ComputerActionListParam, ('ComputerActionParam',), ()),
+    'ComputerCallOutputStatus': (_build_ComputerCallOutputStatus, (), ()),
+    'ComputerEnvironment': (_build_ComputerEnvironment, (), ()),
+    'ComputerEnvironmentParam': (_build_ComputerEnvironmentParam, (), ()),
+    'ContainerMemoryLimit': (_build_ContainerMemoryLimit, (), ()),
+    'ContainerAutoParam': (_build_ContainerAutoParam, ('ContainerMemoryLimit', 'ContainerNetworkPolicyDisabledParam2', 'ContainerNetworkPolicyAllowlistParam2', 'SkillReferenceParam2', 'InlineSkillParam2'), ()),
+    'ContainerAuto': (_build_ContainerAuto, ('ContainerAutoParam',), ()),
+    'ContainerMemoryLimitParam': (_build_ContainerMemoryLimitParam, (), ()),
+    'ContainerNetworkPolicyAllowlist': (_build_ContainerNetworkPolicyAllowlist, ('ContainerNetworkPolicyAllowlistParam2',), ()),
+    'ContainerNetworkPolicyDisabled': (_build_ContainerNetworkPolicyDisabled, ('ContainerNetworkPolicyDisabledParam2',), ()),
+    'ContainerReferenceResource': (_build_ContainerReferenceResource, (), ()),
+    'ContainerReference': (_build_ContainerReference, ('ContainerReferenceResource',), ()),
+    'ConversationParam2Param': (_build_ConversationParam2Param, (), ()),
+    'ConversationParam': (_build_ConversationParam, ('ConversationParam2Param',), ()),
+    'ConversationParam22': (_build_ConversationParam22, (), ()),
+    'ConversationParam2': (_build_ConversationParam2, ('ConversationParam22',), ()),
+    'DetailEnum': (_build_DetailEnum, (), ()),
+    'DetailEnumParam': (_build_DetailEnumParam, (), ()),
+    'EmptyModelParam2': (_build_EmptyModelParam2, (), ()),
+    'FileDetailEnum': (_build_FileDetailEnum, (), ()),
+    'FileDetailEnumParam': (_build_FileDetailEnumParam, (), ()),
+    'Filters': (_build_Filters, ('ComparisonFilter', 'CompoundFilter'), ()),
+    'FiltersParam': (_build_FiltersParam, ('ComparisonFilterParam', 'CompoundFilterParam'), ()),
+    'FunctionAndCustomToolCallOutput': (_build_FunctionAndCustomToolCallOutput, ('InputTextContent', 'InputImageContent', 'InputFileContent'), ()),
+    'FunctionAndCustomToolCallOutputParam': (_build_FunctionAndCustomToolCallOutputParam, ('InputTextContentParam', 'InputImageContentParam', 'InputFileContentParam'), ()),
+    'FunctionCallItemStatus': (_build_FunctionCallItemStatus, (), ()),
+    'FunctionCallItemStatusParam': (_build_FunctionCallItemStatusParam, (), ()),
+    'FunctionCallOutputStatusEnum': (_build_FunctionCallOutputStatusEnum, (), ()),
+    'FunctionCallStatus': (_build_FunctionCallStatus, (), ()),
+    'FunctionShellCallItemStatus': (_build_FunctionShellCallItemStatus, (), ()),
+    'FunctionShellCallItemStatusParam': (_build_FunctionShellCallItemStatusParam, (), ()),
+    'FunctionShellCallOutputTimeoutOutcomeParam': (_build_FunctionShellCallOutputTimeoutOutcomeParam, (), ()),
+    'FunctionShellCallOutputExitOutcomeParam': (_build_FunctionShellCallOutputExitOutcomeParam, (), ()),
+    'FunctionShellCallOutputOutcomeParam': (_build_FunctionShellCallOutputOutcomeParam, ('FunctionShellCallOutputTimeoutOutcomeParam', 'FunctionShellCallOutputExitOutcomeParam'), ()),
+    'FunctionShellCallOutputTimeoutOutcomeParam2': (_build_FunctionShellCallOutputTimeoutOutcomeParam2, (), ()),
+    'FunctionShellCallOutputExitOutcomeParam2': (_build_FunctionShellCallOutputExitOutcomeParam2, (), ()),
+    'FunctionShellCallOutputOutcomeParam2': (_build_FunctionShellCallOutputOutcomeParam2, ('FunctionShellCallOutputTimeoutOutcomeParam2', 'FunctionShellCallOutputExitOutcomeParam2'), ()),
+    'FunctionShellCallOutputStatusEnum': (_build_FunctionShellCallOutputStatusEnum, (), ()),
+    'FunctionShellCallStatus': (_build_FunctionShellCallStatus, (), ()),
+    'LocalSkillParam': (_build_LocalSkillParam, (), ()),
+    'LocalEnvironmentParam': (_build_LocalEnvironmentParam, ('LocalSkillParam',), ()),
+    'ContainerReferenceParam': (_build_ContainerReferenceParam, (), ()),
+    'FunctionShellToolParam': (_build_FunctionShellToolParam, ('ContainerAutoParam', 'LocalEnvironmentParam', 'ContainerReferenceParam', 'CallableToolAllowedCaller'), ()),
+    'FunctionShellTool': (_build_FunctionShellTool, ('FunctionShellToolParam',), ()),
+    'GrammarSyntax1': (_build_GrammarSyntax1, (), ()),
+    'GrammarSyntax1Param': (_build_GrammarSyntax1Param, (), ()),
+    'ImageGenActionEnum': (_build_ImageGenActionEnum, (), ()),
+    'ImageGenActionEnumParam': (_build_ImageGenActionEnumParam, (), ()),
+    'IncludeEnum': (_build_IncludeEnum, (), ()),
+    'IncludeEnumParam': (_build_IncludeEnumParam, (), ()),
+    'InlineSkill': (_build_InlineSkill, ('InlineSkillParam2',), ()),
+    'InlineSkillSource': (_build_InlineSkillSource, ('InlineSkillSourceParam2',), ()),
+    'InputMessageContentList': (_build_InputMessageContentList, ('InputContent',), ()),
+    'MessagePhase': (_build_MessagePhase, (), ()),
+    'EasyInputMessage': (_build_EasyInputMessage, ('InputMessageContentList', 'MessagePhase'), ()),
+    'InputMessage': (_build_InputMessage, ('InputMessageContentList',), ()),
+    'TopLogProb': (_build_TopLogProb, (), ()),
+    'LogProb': (_build_LogProb, ('TopLogProb',), ()),
+    'OutputTextContent': (_build_OutputTextContent, ('Annotation', 'LogProb'), ()),
+    'RefusalContent': (_build_RefusalContent, (), ()),
+    'OutputMessageContent': (_build_OutputMessageContent, ('OutputTextContent', 'RefusalContent'), ()),
+    'OutputMessage': (_build_OutputMessage, ('OutputMessageContent', 'MessagePhase'), ()),
+    'FileSearchToolCallResult': (_build_FileSearchToolCallResult, ('VectorStoreFileAttributes',), ()),
+    'FileSearchToolCall': (_build_FileSearchToolCall, ('FileSearchToolCallResult',), ()),
+    'ComputerCallSafetyCheckParam': (_build_ComputerCallSafetyCheckParam, (), ()),
+    'ComputerToolCall': (_build_ComputerToolCall, ('ComputerAction', 'ComputerActionList', 'ComputerCallSafetyCheckParam'), ()),
+    'ComputerScreenshotImage': (_build_ComputerScreenshotImage, (), ()),
+    'ComputerCallOutputItemParam2': (_build_ComputerCallOutputItemParam2, ('ComputerScreenshotImage', 'ComputerCallSafetyCheckParam', 'FunctionCallItemStatus'), ()),
+    'WebSearchActionSearchSource': (_build_WebSearchActionSearchSource, (), ()),
+    'WebSearchActionSearch': (_build_WebSearchActionSearch, ('WebSearchActionSearchSource',), ()),
+    'WebSearchActionOpenPage': (_build_WebSearchActionOpenPage, (), ()),
+    'WebSearchActionFind': (_build_WebSearchActionFind, (), ()),
+    'WebSearchToolCall': (_build_WebSearchToolCall, ('WebSearchActionSearch', 'WebSearchActionOpenPage', 'WebSearchActionFind'), ()),
+    'DirectToolCallCaller': (_build_DirectToolCallCaller, (), ()),
+    'ProgramToolCallCaller': (_build_ProgramToolCallCaller, (), ()),
+    'ToolCallCaller': (_build_ToolCallCaller, ('DirectToolCallCaller', 'ProgramToolCallCaller'), ()),
+    'FunctionToolCall': (_build_FunctionToolCall, ('ToolCallCaller',), ()),
+    'InputTextContentParam3': (_build_InputTextContentParam3, ('PromptCacheBreakpointParam2',), ()),
+    'InputImageContentParamAutoParam2': (_build_InputImageContentParamAutoParam2, ('DetailEnum', 'PromptCacheBreakpointParam2'), ()),
+    'InputFileContentParam3': (_build_InputFileContentParam3, ('FileDetailEnum', 'PromptCacheBreakpointParam2'), ()),
+    'DirectToolCallCallerParam': (_build_DirectToolCallCallerParam, (), ()),
+    'ProgramToolCallCallerParam': (_build_ProgramToolCallCallerParam, (), ()),
+    'ToolCallCallerParam': (_build_ToolCallCallerParam, ('DirectToolCallCallerParam', 'ProgramToolCallCallerParam'), ()),
+    'FunctionCallOutputItemParam2': (_build_FunctionCallOutputItemParam2, ('InputTextContentParam3', 'InputImageContentParamAutoParam2', 'InputFileContentParam3', 'ToolCallCallerParam', 'FunctionCallItemStatus'), ()),
+    'ToolSearchExecutionType': (_build_ToolSearchExecutionType, (), ()),
+    'EmptyModelParam': (_build_EmptyModelParam, (), ()),
+    'ToolSearchCallItemParam2': (_build_ToolSearchCallItemParam2, ('ToolSearchExecutionType', 'EmptyModelParam', 'FunctionCallItemStatus'), ()),
+    'FunctionTool': (_build_FunctionTool, ('CallableToolAllowedCaller',), ()),
+    'RankerVersionType': (_build_RankerVersionType, (), ()),
+    'HybridSearchOptions': (_build_HybridSearchOptions, (), ()),
+    'RankingOptions': (_build_RankingOptions, ('RankerVersionType', 'HybridSearchOptions'), ()),
+    'FileSearchTool': (_build_FileSearchTool, ('RankingOptions', 'Filters'), ()),
+    'ComputerTool': (_build_ComputerTool, (), ()),
+    'ComputerUsePreviewTool': (_build_ComputerUsePreviewTool, ('ComputerEnvironment',), ()),
+    'WebSearchToolFilters': (_build_WebSearchToolFilters, (), ()),
+    'WebSearchApproximateLocation2': (_build_WebSearchApproximateLocation2, (), ()),
+    'WebSearchApproximateLocation': (_build_WebSearchApproximateLocation, ('WebSearchApproximateLocation2',), ()),
+    'WebSearchTool': (_build_WebSearchTool, ('WebSearchToolFilters', 'WebSearchApproximateLocation'), ()),
+    'AutoCodeInterpreterToolParam': (_build_AutoCodeInterpreterToolParam, ('ContainerMemoryLimit', 'ContainerNetworkPolicyDisabledParam2', 'ContainerNetworkPolicyAllowlistParam2'), ()),
+    'CodeInterpreterTool': (_build_CodeInterpreterTool, ('AutoCodeInterpreterToolParam', 'CallableToolAllowedCaller'), ()),
+    'ProgrammaticToolCallingParam': (_build_ProgrammaticToolCallingParam, (), ()),
+    'ImageGenToolInputImageMask': (_build_ImageGenToolInputImageMask, (), ()),
+    'ImageGenTool': (_build_ImageGenTool, ('InputFidelity', 'ImageGenToolInputImageMask', 'ImageGenActionEnum'), ()),
+    'LocalShellToolParam': (_build_LocalShellToolParam, (), ()),
+    'CustomTextFormatParam': (_build_CustomTextFormatParam, (), ()),
+    'CustomGrammarFormatParam': (_build_CustomGrammarFormatParam, ('GrammarSyntax1',), ()),
+    'CustomToolParam': (_build_CustomToolParam, ('CustomTextFormatParam', 'CustomGrammarFormatParam', 'CallableToolAllowedCaller'), ()),
+    'FunctionToolParam': (_build_FunctionToolParam, ('EmptyModelParam', 'CallableToolAllowedCaller'), ()),
+    'NamespaceToolParam': (_build_NamespaceToolParam, ('FunctionToolParam', 'CustomToolParam'), ()),
+    'ToolSearchToolParam': (_build_ToolSearchToolParam, ('ToolSearchExecutionType', 'EmptyModelParam'), ()),
+    'ApproximateLocation': (_build_ApproximateLocation, (), ()),
+    'SearchContextSize': (_build_SearchContextSize, (), ()),
+    'SearchContentType': (_build_SearchContentType, (), ()),
+    'WebSearchPreviewTool': (_build_WebSearchPreviewTool, ('ApproximateLocation', 'SearchContextSize', 'SearchContentType'), ()),
+    'Tool': (_build_Tool, ('FunctionTool', 'FileSearchTool', 'ComputerTool', 'ComputerUsePreviewTool', 'WebSearchTool', 'MCPTool', 'CodeInterpreterTool', 'ProgrammaticToolCallingParam', 'ImageGenTool', 'LocalShellToolParam', 'FunctionShellToolParam', 'CustomToolParam', 'NamespaceToolParam', 'ToolSearchToolParam', 'WebSearchPreviewTool', 'ApplyPatchToolParam'), ()),
+    'ToolSearchOutputItemParam2': (_build_ToolSearchOutputItemParam2, ('ToolSearchExecutionType', 'Tool', 'FunctionCallItemStatus'), ()),
+    'AdditionalToolsItemParam2': (_build_AdditionalToolsItemParam2, ('Tool',), ()),
+    'SummaryTextContent': (_build_SummaryTextContent, (), ()),
+    'ReasoningTextContent': (_build_ReasoningTextContent, (), ()),
+    'ReasoningItem': (_build_ReasoningItem, ('SummaryTextContent', 'ReasoningTextContent'), ()),
+    'CompactionSummaryItemParam2': (_build_CompactionSummaryItemParam2, (), ()),
+    'ImageGenToolCall': (_build_ImageGenToolCall, (), ()),
+    'CodeInterpreterOutputLogs': (_build_CodeInterpreterOutputLogs, (), ()),
+    'CodeInterpreterOutputImage': (_build_CodeInterpreterOutputImage, (), ()),
+    'CodeInterpreterToolCall': (_build_CodeInterpreterToolCall, ('CodeInterpreterOutputLogs', 'CodeInterpreterOutputImage'), ()),
+    'LocalShellExecAction': (_build_LocalShellExecAction, (), ()),
+    'LocalShellToolCall': (_build_LocalShellToolCall, ('LocalShellExecAction',), ()),
+    'LocalShellToolCallOutput': (_build_LocalShellToolCallOutput, (), ()),
+    'FunctionShellActionParam2': (_build_FunctionShellActionParam2, (), ()),
+    'FunctionShellCallItemParam2': (_build_FunctionShellCallItemParam2, ('ToolCallCallerParam', 'FunctionShellActionParam2', 'FunctionShellCallItemStatus', 'LocalEnvironmentParam', 'ContainerReferenceParam'), ()),
+    'FunctionShellCallOutputContentParam2': (_build_FunctionShellCallOutputContentParam2, ('FunctionShellCallOutputOutcomeParam2',), ()),
+    'FunctionShellCallOutputItemParam2': (_build_FunctionShellCallOutputItemParam2, ('ToolCallCallerParam', 'FunctionShellCallOutputContentParam2', 'FunctionShellCallItemStatus'), ()),
+    'ApplyPatchToolCallItemParam2': (_build_ApplyPatchToolCallItemParam2, ('ToolCallCallerParam', 'ApplyPatchCallStatusParam2', 'ApplyPatchOperationParam2'), ()),
+    'ApplyPatchToolCallOutputItemParam2': (_build_ApplyPatchToolCallOutputItemParam2, ('ToolCallCallerParam', 'ApplyPatchCallOutputStatusParam2'), ()),
+    'MCPListTools': (_build_MCPListTools, ('MCPListToolsTool',), ()),
+    'MCPApprovalRequest': (_build_MCPApprovalRequest, (), ()),
+    'MCPApprovalResponse': (_build_MCPApprovalResponse, (), ()),
+    'MCPProtocolError': (_build_MCPProtocolError, (), ()),
+    'MCPToolExecutionError': (_build_MCPToolExecutionError, (), ()),
+    'HTTPError': (_build_HTTPError, (), ()),
+    'MCPToolCallError': (_build_MCPToolCallError, ('MCPProtocolError', 'MCPToolExecutionError', 'HTTPError'), ()),
+    'MCPToolCallStatus': (_build_MCPToolCallStatus, (), ()),
+    'MCPToolCall': (_build_MCPToolCall, ('MCPToolCallError', 'MCPToolCallStatus'), ()),
+    'CustomToolCallOutput': (_build_CustomToolCallOutput, ('ToolCallCallerParam', 'FunctionAndCustomToolCallOutput'), ()),
+    'CustomToolCall': (_build_CustomToolCall, ('ToolCallCaller',), ()),
+    'Item': (_build_Item, ('InputMessage', 'OutputMessage', 'FileSearchToolCall', 'ComputerToolCall', 'ComputerCallOutputItemParam2', 'WebSearchToolCall', 'FunctionToolCall', 'FunctionCallOutputItemParam2', 'ToolSearchCallItemParam2', 'ToolSearchOutputItemParam2', 'AdditionalToolsItemParam2', 'ReasoningItem', 'CompactionSummaryItemParam2', 'ImageGenToolCall', 'CodeInterpreterToolCall', 'LocalShellToolCall', 'LocalShellToolCallOutput', 'FunctionShellCallItemParam2', 'FunctionShellCallOutputItemParam2', 'ApplyPatchToolCallItemParam2', 'ApplyPatchToolCallOutputItemParam2', 'MCPListTools', 'MCPApprovalRequest', 'MCPApprovalResponse', 'MCPToolCall', 'CustomToolCallOutput', 'CustomToolCall'), ()),
+    'CompactionTriggerItemParam2': (_build_CompactionTriggerItemParam2, (), ()),
+    'ItemReferenceParam2': (_build_ItemReferenceParam2, (), ()),
+    'ProgramItemParam2': (_build_ProgramItemParam2, (), ()),
+    'ProgramOutputItemStatus': (_build_ProgramOutputItemStatus, (), ()),
+    'ProgramOutputItemParam2': (_build_ProgramOutputItemParam2, ('ProgramOutputItemStatus',), ()),
+    'InputItem': (_build_InputItem, ('EasyInputMessage', 'Item', 'CompactionTriggerItemParam2', 'ItemReferenceParam2', 'ProgramItemParam2', 'ProgramOutputItemParam2'), ()),
+    'InputMessageContentListParam': (_build_InputMessageContentListParam, ('InputContentParam',), ()),
+    'MessagePhaseParam': (_build_MessagePhaseParam, (), ()),
+    'EasyInputMessageParam': (_build_EasyInputMessageParam, ('InputMessageContentListParam', 'MessagePhaseParam'), ()),
+    'InputMessageParam': (_build_InputMessageParam, ('InputMessageContentListParam',), ()),
+    'TopLogProbParam': (_build_TopLogProbParam, (), ()),
+    'LogProbParam': (_build_LogProbParam, ('TopLogProbParam',), ()),
+    'OutputTextContentParam': (_build_OutputTextContentParam, ('AnnotationParam', 'LogProbParam'), ()),
+    'RefusalContentParam': (_build_RefusalContentParam, (), ()),
+    'OutputMessageContentParam': (_build_OutputMessageContentParam, ('OutputTextContentParam', 'RefusalContentParam'), ()),
+    'OutputMessageParam': (_build_OutputMessageParam, ('OutputMessageContentParam', 'MessagePhaseParam'), ()),
+    'FileSearchToolCallResultParam': (_build_FileSearchToolCallResultParam, ('VectorStoreFileAttributesParam',), ()),
+    'FileSearchToolCallParam': (_build_FileSearchToolCallParam, ('FileSearchToolCallResultParam',), ()),
+    'ComputerCallSafetyCheckParam2': (_build_ComputerCallSafetyCheckParam2, (), ()),
+    'ComputerToolCallParam': (_build_ComputerToolCallParam, ('ComputerActionParam', 'ComputerActionListParam', 'ComputerCallSafetyCheckParam2'), ()),
+    'ComputerScreenshotImageParam': (_build_ComputerScreenshotImageParam, (), ()),
+    'ComputerCallOutputItemParam': (_build_ComputerCallOutputItemParam, ('ComputerScreenshotImageParam', 'ComputerCallSafetyCheckParam2', 'FunctionCallItemStatusParam'), ()),
+    'WebSearchActionSearchSourceParam': (_build_WebSearchActionSearchSourceParam, (), ()),
+    'WebSearchActionSearchParam': (_build_WebSearchActionSearchParam, ('WebSearchActionSearchSourceParam',), ()),
+    'WebSearchActionOpenPageParam': (_build_WebSearchActionOpenPageParam, (), ()),
+    'WebSearchActionFindParam': (_build_WebSearchActionFindParam, (), ()),
+    'WebSearchToolCallParam': (_build_WebSearchToolCallParam, ('WebSearchActionSearchParam', 'WebSearchActionOpenPageParam', 'WebSearchActionFindParam'), ()),
+    'DirectToolCallCallerParam2': (_build_DirectToolCallCallerParam2, (), ()),
+    'ProgramToolCallCallerParam2': (_build_ProgramToolCallCallerParam2, (), ()),
+    'ToolCallCallerParam2': (_build_ToolCallCallerParam2, ('DirectToolCallCallerParam2', 'ProgramToolCallCallerParam2'), ()),
+    'FunctionToolCallParam': (_build_FunctionToolCallParam, ('ToolCallCallerParam2',), ()),
+    'InputTextContentParam2': (_build_InputTextContentParam2, ('PromptCacheBreakpointParam',), ()),
+    'InputImageContentParamAutoParam': (_build_InputImageContentParamAutoParam, ('DetailEnumParam', 'PromptCacheBreakpointParam'), ()),
+    'InputFileContentParam2': (_build_InputFileContentParam2, ('FileDetailEnumParam', 'PromptCacheBreakpointParam'), ()),
+    'DirectToolCallCallerParam3': (_build_DirectToolCallCallerParam3, (), ()),
+    'ProgramToolCallCallerParam3': (_build_ProgramToolCallCallerParam3, (), ()),
+    'ToolCallCallerParam3': (_build_ToolCallCallerParam3, ('DirectToolCallCallerParam3', 'ProgramToolCallCallerParam3'), ()),
+    'FunctionCallOutputItemParam': (_build_FunctionCallOutputItemParam, ('InputTextContentParam2', 'InputImageContentParamAutoParam', 'InputFileContentParam2', 'ToolCallCallerParam3', 'FunctionCallItemStatusParam'), ()),
+    'ToolSearchExecutionTypeParam': (_build_ToolSearchExecutionTypeParam, (), ()),
+    'ToolSearchCallItemParam': (_build_ToolSearchCallItemParam, ('ToolSearchExecutionTypeParam', 'EmptyModelParam2', 'FunctionCallItemStatusParam'), ()),
+    'FunctionToolParam2': (_build_FunctionToolParam2, ('CallableToolAllowedCallerParam',), ()),
+    'RankerVersionTypeParam': (_build_RankerVersionTypeParam, (), ()),
+    'HybridSearchOptionsParam': (_build_HybridSearchOptionsParam, (), ()),
+    'RankingOptionsParam': (_build_RankingOptionsParam, ('RankerVersionTypeParam', 'HybridSearchOptionsParam'), ()),
+    'FileSearchToolParam': (_build_FileSearchToolParam, ('RankingOptionsParam', 'FiltersParam'), ()),
+    'ComputerToolParam': (_build_ComputerToolParam, (), ()),
+    'ComputerUsePreviewToolParam': (_build_ComputerUsePreviewToolParam, ('ComputerEnvironmentParam',), ()),
+    'WebSearchToolFiltersParam': (_build_WebSearchToolFiltersParam, (), ()),
+    'WebSearchApproximateLocationParam2': (_build_WebSearchApproximateLocationParam2, (), ()),
+    'WebSearchApproximateLocationParam': (_build_WebSearchApproximateLocationParam, ('WebSearchApproximateLocationParam2',), ()),
+    'WebSearchToolParam': (_build_WebSearchToolParam, ('WebSearchToolFiltersParam', 'WebSearchApproximateLocationParam'), ()),
+    'AutoCodeInterpreterToolParam2': (_build_AutoCodeInterpreterToolParam2, ('ContainerMemoryLimitParam', 'ContainerNetworkPolicyDisabledParam', 'ContainerNetworkPolicyAllowlistParam'), ()),
+    'CodeInterpreterToolParam': (_build_CodeInterpreterToolParam, ('AutoCodeInterpreterToolParam2', 'CallableToolAllowedCallerParam'), ()),
+    'ProgrammaticToolCallingParam2': (_build_ProgrammaticToolCallingParam2, (), ()),
+    'ImageGenToolInputImageMaskParam': (_build_ImageGenToolInputImageMaskParam, (), ()),
+    'ImageGenToolParam': (_build_ImageGenToolParam, ('InputFidelityParam', 'ImageGenToolInputImageMaskParam', 'ImageGenActionEnumParam'), ()),
+    'LocalShellToolParam2': (_build_LocalShellToolParam2, (), ()),
+    'ContainerAutoParam2': (_build_ContainerAutoParam2, ('ContainerMemoryLimitParam', 'ContainerNetworkPolicyDisabledParam', 'ContainerNetworkPolicyAllowlistParam', 'SkillReferenceParam', 'InlineSkillParam'), ()),
+    'LocalSkillParam2': (_build_LocalSkillParam2, (), ()),
+    'LocalEnvironmentParam2': (_build_LocalEnvironmentParam2, ('LocalSkillParam2',), ()),
+    'ContainerReferenceParam2': (_build_ContainerReferenceParam2, (), ()),
+    'FunctionShellToolParam2': (_build_FunctionShellToolParam2, ('ContainerAutoParam2', 'LocalEnvironmentParam2', 'ContainerReferenceParam2', 'CallableToolAllowedCallerParam'), ()),
+    'CustomTextFormatParam2': (_build_CustomTextFormatParam2, (), ()),
+    'CustomGrammarFormatParam2': (_build_CustomGrammarFormatParam2, ('GrammarSyntax1Param',), ()),
+    'CustomToolParam2': (_build_CustomToolParam2, ('CustomTextFormatParam2', 'CustomGrammarFormatParam2', 'CallableToolAllowedCallerParam'), ()),
+    'FunctionToolParam3': (_build_FunctionToolParam3, ('EmptyModelParam2', 'CallableToolAllowedCallerParam'), ()),
+    'NamespaceToolParam2': (_build_NamespaceToolParam2, ('FunctionToolParam3', 'CustomToolParam2'), ()),
+    'ToolSearchToolParam2': (_build_ToolSearchToolParam2, ('ToolSearchExecutionTypeParam', 'EmptyModelParam2'), ()),
+    'ApproximateLocationParam': (_build_ApproximateLocationParam, (), ()),
+    'SearchContextSizeParam': (_build_SearchContextSizeParam, (), ()),
+    'SearchContentTypeParam': (_build_SearchContentTypeParam, (), ()),
+    'WebSearchPreviewToolParam': (_build_WebSearchPreviewToolParam, ('ApproximateLocationParam', 'SearchContextSizeParam', 'SearchContentTypeParam'), ()),
+    'ApplyPatchToolParam2': (_build_ApplyPatchToolParam2, ('CallableToolAllowedCallerParam',), ()),
+    'ToolParam': (_build_ToolParam, ('FunctionToolParam2', 'FileSearchToolParam', 'ComputerToolParam', 'ComputerUsePreviewToolParam', 'WebSearchToolParam', 'MCPToolParam', 'CodeInterpreterToolParam', 'ProgrammaticToolCallingParam2', 'ImageGenToolParam', 'LocalShellToolParam2', 'FunctionShellToolParam2', 'CustomToolParam2', 'NamespaceToolParam2', 'ToolSearchToolParam2', 'WebSearchPreviewToolParam', 'ApplyPatchToolParam2'), ()),
+    'ToolSearchOutputItemParam': (_build_ToolSearchOutputItemParam, ('ToolSearchExecutionTypeParam', 'ToolParam', 'FunctionCallItemStatusParam'), ()),
+    'AdditionalToolsItemParam': (_build_AdditionalToolsItemParam, ('ToolParam',), ()),
+    'SummaryTextContentParam': (_build_SummaryTextContentParam, (), ()),
+    'ReasoningTextContentParam': (_build_ReasoningTextContentParam, (), ()),
+    'ReasoningItemParam': (_build_ReasoningItemParam, ('SummaryTextContentParam', 'ReasoningTextContentParam'), ()),
+    'CompactionSummaryItemParam': (_build_CompactionSummaryItemParam, (), ()),
+    'ImageGenToolCallParam': (_build_ImageGenToolCallParam, (), ()),
+    'CodeInterpreterOutputLogsParam': (_build_CodeInterpreterOutputLogsParam, (), ()),
+    'CodeInterpreterOutputImageParam': (_build_CodeInterpreterOutputImageParam, (), ()),
+    'CodeInterpreterToolCallParam': (_build_CodeInterpreterToolCallParam, ('CodeInterpreterOutputLogsParam', 'CodeInterpreterOutputImageParam'), ()),
+    'LocalShellExecActionParam': (_build_LocalShellExecActionParam, (), ()),
+    'LocalShellToolCallParam': (_build_LocalShellToolCallParam, ('LocalShellExecActionParam',), ()),
+    'LocalShellToolCallOutputParam': (_build_LocalShellToolCallOutputParam, (), ()),
+    'FunctionShellActionParam': (_build_FunctionShellActionParam, (), ()),
+    'FunctionShellCallItemParam': (_build_FunctionShellCallItemParam, ('ToolCallCallerParam3', 'FunctionShellActionParam', 'FunctionShellCallItemStatusParam', 'LocalEnvironmentParam2', 'ContainerReferenceParam2'), ()),
+    'FunctionShellCallOutputContentParam': (_build_FunctionShellCallOutputContentParam, ('FunctionShellCallOutputOutcomeParam',), ()),
+    'FunctionShellCallOutputItemParam': (_build_FunctionShellCallOutputItemParam, ('ToolCallCallerParam3', 'FunctionShellCallOutputContentParam', 'FunctionShellCallItemStatusParam'), ()),
+    'ApplyPatchToolCallItemParam': (_build_ApplyPatchToolCallItemParam, ('ToolCallCallerParam3', 'ApplyPatchCallStatusParam', 'ApplyPatchOperationParam'), ()),
+    'ApplyPatchToolCallOutputItemParam': (_build_ApplyPatchToolCallOutputItemParam, ('ToolCallCallerParam3', 'ApplyPatchCallOutputStatusParam'), ()),
+    'MCPListToolsParam': (_build_MCPListToolsParam, ('MCPListToolsToolParam',), ()),
+    'MCPApprovalRequestParam': (_build_MCPApprovalRequestParam, (), ()),
+    'MCPApprovalResponseParam': (_build_MCPApprovalResponseParam, (), ()),
+    'MCPProtocolErrorParam': (_build_MCPProtocolErrorParam, (), ()),
+    'MCPToolExecutionErrorParam': (_build_MCPToolExecutionErrorParam, (), ()),
+    'HTTPErrorParam': (_build_HTTPErrorParam, (), ()),
+    'MCPToolCallErrorParam': (_build_MCPToolCallErrorParam, ('MCPProtocolErrorParam', 'MCPToolExecutionErrorParam', 'HTTPErrorParam'), ()),
+    'MCPToolCallStatusParam': (_build_MCPToolCallStatusParam, (), ()),
+    'MCPToolCallParam': (_build_MCPToolCallParam, ('MCPToolCallErrorParam', 'MCPToolCallStatusParam'), ()),
+    'CustomToolCallOutputParam': (_build_CustomToolCallOutputParam, ('ToolCallCallerParam3', 'FunctionAndCustomToolCallOutputParam'), ()),
+    'CustomToolCallParam': (_build_CustomToolCallParam, ('ToolCallCallerParam2',), ()),
+    'ItemParam': (_build_ItemParam, ('InputMessageParam', 'OutputMessageParam', 'FileSearchToolCallParam', 'ComputerToolCallParam', 'ComputerCallOutputItemParam', 'WebSearchToolCallParam', 'FunctionToolCallParam', 'FunctionCallOutputItemParam', 'ToolSearchCallItemParam', 'ToolSearchOutputItemParam', 'AdditionalToolsItemParam', 'ReasoningItemParam', 'CompactionSummaryItemParam', 'ImageGenToolCallParam', 'CodeInterpreterToolCallParam', 'LocalShellToolCallParam', 'LocalShellToolCallOutputParam', 'FunctionShellCallItemParam', 'FunctionShellCallOutputItemParam', 'ApplyPatchToolCallItemParam', 'ApplyPatchToolCallOutputItemParam', 'MCPListToolsParam', 'MCPApprovalRequestParam', 'MCPApprovalResponseParam', 'MCPToolCallParam', 'CustomToolCallOutputParam', 'CustomToolCallParam'), ()),
+    'CompactionTriggerItemParam': (_build_CompactionTriggerItemParam, (), ()),
+    'ItemReferenceParam': (_build_ItemReferenceParam, (), ()),
+    'ProgramItemParam': (_build_ProgramItemParam, (), ()),
+    'ProgramOutputItemStatusParam': (_build_ProgramOutputItemStatusParam, (), ()),
+    'ProgramOutputItemParam': (_build_ProgramOutputItemParam, ('ProgramOutputItemStatusParam',), ()),
+    'InputItemParam': (_build_InputItemParam, ('EasyInputMessageParam', 'ItemParam', 'CompactionTriggerItemParam', 'ItemReferenceParam', 'ProgramItemParam', 'ProgramOutputItemParam'), ()),
+    'InputParam': (_build_InputParam, ('InputItemParam',), ()),
+    'InputParam2': (_build_InputParam2, ('InputItem',), ()),
+    'MessageStatus': (_build_MessageStatus, (), ()),
+    'MessageRole': (_build_MessageRole, (), ()),
+    'TextContent': (_build_TextContent, (), ()),
+    'ComputerScreenshotContent': (_build_ComputerScreenshotContent, ('ImageDetail', 'PromptCacheBreakpointConfig'), ()),
+    'MessagePhase2': (_build_MessagePhase2, (), ()),
+    'Message': (_build_Message, ('MessageStatus', 'MessageRole', 'InputTextContent', 'OutputTextContent', 'TextContent', 'SummaryTextContent', 'ReasoningTextContent', 'RefusalContent', 'InputImageContent', 'ComputerScreenshotContent', 'InputFileContent', 'MessagePhase2'), ()),
+    'Program': (_build_Program, (), ()),
+    'ProgramOutputStatus': (_build_ProgramOutputStatus, (), ()),
+    'ProgramOutput': (_build_ProgramOutput, ('ProgramOutputStatus',), ()),
+    'ToolSearchCall': (_build_ToolSearchCall, ('ToolSearchExecutionType', 'FunctionCallStatus'), ()),
+    'ToolSearchOutput': (_build_ToolSearchOutput, ('ToolSearchExecutionType', 'Tool', 'FunctionCallOutputStatusEnum'), ()),
+    'AdditionalTools': (_build_AdditionalTools, ('MessageRole', 'Tool'), ()),
+    'FunctionToolCallOutput': (_build_FunctionToolCallOutput, ('ToolCallCallerParam', 'FunctionAndCustomToolCallOutput'), ()),
+    'ComputerToolCallOutputResource': (_build_ComputerToolCallOutputResource, ('ComputerCallSafetyCheckParam', 'ComputerScreenshotImage', 'ComputerCallOutputStatus'), ()),
+    'CompactionBody': (_build_CompactionBody, (), ()),
+    'FunctionShellAction': (_build_FunctionShellAction, (), ()),
+    'LocalEnvironmentResource': (_build_LocalEnvironmentResource, (), ()),
+    'FunctionShellCall': (_build_FunctionShellCall, ('ToolCallCaller', 'FunctionShellAction', 'FunctionShellCallStatus', 'LocalEnvironmentResource', 'ContainerReferenceResource'), ()),
+    'FunctionShellCallOutputTimeoutOutcome': (_build_FunctionShellCallOutputTimeoutOutcome, (), ()),
+    'FunctionShellCallOutputExitOutcome': (_build_FunctionShellCallOutputExitOutcome, (), ()),
+    'FunctionShellCallOutputContent': (_build_FunctionShellCallOutputContent, ('FunctionShellCallOutputTimeoutOutcome', 'FunctionShellCallOutputExitOutcome'), ()),
+    'FunctionShellCallOutput': (_build_FunctionShellCallOutput, ('ToolCallCaller', 'FunctionShellCallOutputStatusEnum', 'FunctionShellCallOutputContent'), ()),
+    'ApplyPatchCreateFileOperation': (_build_ApplyPatchCreateFileOperation, (), ()),
+    'ApplyPatchDeleteFileOperation': (_build_ApplyPatchDeleteFileOperation, (), ()),
+    'ApplyPatchUpdateFileOperation': (_build_ApplyPatchUpdateFileOperation, (), ()),
+    'ApplyPatchToolCall': (_build_ApplyPatchToolCall, ('ToolCallCaller', 'ApplyPatchCallStatus', 'ApplyPatchCreateFileOperation', 'ApplyPatchDeleteFileOperation', 'ApplyPatchUpdateFileOperation'), ()),
+    'ApplyPatchToolCallOutput': (_build_ApplyPatchToolCallOutput, ('ToolCallCaller', 'ApplyPatchCallOutputStatus'), ()),
+    'MCPApprovalResponseResource': (_build_MCPApprovalResponseResource, (), ()),
+    'ItemField': (_build_ItemField, ('Message', 'Program', 'ProgramOutput', 'FunctionToolCall', 'ToolSearchCall', 'ToolSearchOutput', 'AdditionalTools', 'FunctionToolCallOutput', 'FileSearchToolCall', 'WebSearchToolCall', 'ImageGenToolCall', 'ComputerToolCall', 'ComputerToolCallOutputResource', 'ReasoningItem', 'CompactionBody', 'CodeInterpreterToolCall', 'LocalShellToolCall', 'LocalShellToolCallOutput', 'FunctionShellCall', 'FunctionShellCallOutput', 'ApplyPatchToolCall', 'ApplyPatchToolCallOutput', 'MCPListTools', 'MCPApprovalRequest', 'MCPApprovalResponseResource', 'MCPToolCall', 'CustomToolCall', 'CustomToolCallOutput'), ()),
+    'InputMessageResource': (_build_InputMessageResource, ('InputMessageContentList',), ()),
+    'FunctionToolCallResource': (_build_FunctionToolCallResource, ('ToolCallCaller', 'FunctionCallStatus'), ()),
+    'FunctionToolCallOutputResource': (_build_FunctionToolCallOutputResource, ('ToolCallCallerParam', 'FunctionAndCustomToolCallOutput', 'FunctionCallOutputStatusEnum'), ()),
+    'CustomToolCallResource': (_build_CustomToolCallResource, ('ToolCallCaller', 'FunctionCallStatus'), ()),
+    'CustomToolCallOutputResource': (_build_CustomToolCallOutputResource, ('ToolCallCallerParam', 'FunctionAndCustomToolCallOutput', 'FunctionCallOutputStatusEnum'), ()),
+    'ItemResource': (_build_ItemResource, ('InputMessageResource', 'OutputMessage', 'FileSearchToolCall', 'ComputerToolCall', 'ComputerToolCallOutputResource', 'WebSearchToolCall', 'FunctionToolCallResource', 'FunctionToolCallOutputResource', 'ToolSearchCall', 'ToolSearchOutput', 'AdditionalTools', 'ReasoningItem', 'Program', 'ProgramOutput', 'CompactionBody', 'ImageGenToolCall', 'CodeInterpreterToolCall', 'LocalShellToolCall', 'LocalShellToolCallOutput', 'FunctionShellCall', 'FunctionShellCallOutput', 'ApplyPatchToolCall', 'ApplyPatchToolCallOutput', 'MCPListTools', 'MCPApprovalRequest', 'MCPApprovalResponseResource', 'MCPToolCall', 'CustomToolCallResource', 'CustomToolCallOutputResource'), ()),
+    'LocalEnvironment': (_build_LocalEnvironment, ('LocalEnvironmentParam',), ()),
+    'LocalSkill': (_build_LocalSkill, ('LocalSkillParam',), ()),
+    'ModelIdsResponsesParam': (_build_ModelIdsResponsesParam, ('ModelIdsSharedParam',), ()),
+    'ModelIdsCompactionParam': (_build_ModelIdsCompactionParam, ('ModelIdsResponsesParam',), ()),
+    'ModelIdsResponses': (_build_ModelIdsResponses, ('ModelIdsShared',), ()),
+    'NamespaceTool': (_build_NamespaceTool, ('NamespaceToolParam',), ()),
+    'OutputContent': (_build_OutputContent, ('OutputTextContent', 'RefusalContent', 'ReasoningTextContent'), ()),
+    'OutputItem': (_build_OutputItem, ('OutputMessage', 'FileSearchToolCall', 'FunctionToolCall', 'FunctionToolCallOutputResource', 'WebSearchToolCall', 'ComputerToolCall', 'ComputerToolCallOutputResource', 'ReasoningItem', 'Program', 'ProgramOutput', 'ToolSearchCall', 'ToolSearchOutput', 'AdditionalTools', 'CompactionBody', 'ImageGenToolCall', 'CodeInterpreterToolCall', 'LocalShellToolCall', 'LocalShellToolCallOutput', 'FunctionShellCall', 'FunctionShellCallOutput', 'ApplyPatchToolCall', 'ApplyPatchToolCallOutput', 'MCPToolCall', 'MCPListTools', 'MCPApprovalRequest', 'MCPApprovalResponseResource', 'CustomToolCall', 'CustomToolCallOutputResource'), ()),
+    'ParsedResponseOutputMessage': (_build_ParsedResponseOutputMessage, ('OutputMessage',), ()),
+    'PersonalityEnumParam': (_build_PersonalityEnumParam, (), ()),
+    'ResponsePromptVariables': (_build_ResponsePromptVariables, ('InputTextContent', 'InputImageContent', 'InputFileContent'), ()),
+    'Prompt2': (_build_Prompt2, ('ResponsePromptVariables',), ()),
+    'Prompt': (_build_Prompt, ('Prompt2',), ()),
+    'PromptCacheRetentionEnumParam': (_build_PromptCacheRetentionEnumParam, (), ()),
+    'ResponsePromptVariablesParam': (_build_ResponsePromptVariablesParam, ('InputTextContentParam', 'InputImageContentParam', 'InputFileContentParam'), ()),
+    'PromptParam2': (_build_PromptParam2, ('ResponsePromptVariablesParam',), ()),
+    'PromptParam': (_build_PromptParam, ('PromptParam2',), ()),
+    'ReasoningModeEnum': (_build_ReasoningModeEnum, (), ()),
+    'ReasoningModeEnumParam': (_build_ReasoningModeEnumParam, (), ()),
+    'ResponseApplyPatchToolCall': (_build_ResponseApplyPatchToolCall, ('ApplyPatchToolCall',), ()),
+    'ResponseApplyPatchToolCallOutput': (_build_ResponseApplyPatchToolCallOutput, ('ApplyPatchToolCallOutput',), ()),
+    'ResponseCodeInterpreterToolCall': (_build_ResponseCodeInterpreterToolCall, ('CodeInterpreterToolCall',), ()),
+    'ResponseCodeInterpreterToolCallParam': (_build_ResponseCodeInterpreterToolCallParam, ('CodeInterpreterToolCallParam',), ()),
+    'ResponseCompactionItem': (_build_ResponseCompactionItem, ('CompactionBody',), ()),
+    'ResponseCompactionItemParam': (_build_ResponseCompactionItemParam, ('CompactionSummaryItemParam2',), ()),
+    'ResponseCompactionItemParamParam': (_build_ResponseCompactionItemParamParam, ('CompactionSummaryItemParam',), ()),
+    'ResponseComputerToolCall': (_build_ResponseComputerToolCall, ('ComputerToolCall',), ()),
+    'ResponseComputerToolCallOutputItem': (_build_ResponseComputerToolCallOutputItem, ('ComputerToolCallOutputResource',), ()),
+    'ResponseComputerToolCallOutputScreenshot': (_build_ResponseComputerToolCallOutputScreenshot, ('ComputerScreenshotImage',), ()),
+    'ResponseComputerToolCallOutputScreenshotParam': (_build_ResponseComputerToolCallOutputScreenshotParam, ('ComputerScreenshotImageParam',), ()),
+    'ResponseComputerToolCallParam': (_build_ResponseComputerToolCallParam, ('ComputerToolCallParam',), ()),
+    'ResponseContainerReference': (_build_ResponseContainerReference, ('ContainerReferenceResource',), ()),
+    'ResponseConversation': (_build_ResponseConversation, (), ()),
+    'ResponseConversationParam': (_build_ResponseConversationParam, ('ResponseConversation',), ()),
+    'ResponseConversationParamParam': (_build_ResponseConversationParamParam, ('ConversationParam2Param',), ()),
+    'ResponseCustomToolCallOutput': (_build_ResponseCustomToolCallOutput, ('CustomToolCallOutput',), ()),
+    'ResponseCustomToolCallOutputItem': (_build_ResponseCustomToolCallOutputItem, ('CustomToolCallOutputResource',), ()),
+    'ResponseCustomToolCallOutputParam': (_build_ResponseCustomToolCallOutputParam, ('CustomToolCallOutputParam',), ()),
+    'ResponseErrorCode': (_build_ResponseErrorCode, (), ()),
+    'ResponseError2': (_build_ResponseError2, ('ResponseErrorCode',), ()),
+    'ResponseError': (_build_ResponseError, ('ResponseError2',), ()),
+    'ResponseFileSearchToolCall': (_build_ResponseFileSearchToolCall, ('FileSearchToolCall',), ()),
+    'ResponseFileSearchToolCallParam': (_build_ResponseFileSearchToolCallParam, ('FileSearchToolCallParam',), ()),
+    'TextResponseFormatJsonSchema': (_build_TextResponseFormatJsonSchema, ('ResponseFormatJsonSchemaSchema',), ()),
+    'TextResponseFormatConfiguration': (_build_TextResponseFormatConfiguration, ('ResponseFormatText', 'TextResponseFormatJsonSchema', 'ResponseFormatJsonObject'), ()),
+    'ResponseFormatTextConfig': (_build_ResponseFormatTextConfig, ('TextResponseFormatConfiguration',), ()),
+    'TextResponseFormatJsonSchemaParam': (_build_TextResponseFormatJsonSchemaParam, ('ResponseFormatJsonSchemaSchemaParam',), ()),
+    'TextResponseFormatConfigurationParam': (_build_TextResponseFormatConfigurationParam, ('ResponseFormatTextParam', 'TextResponseFormatJsonSchemaParam', 'ResponseFormatJsonObjectParam'), ()),
+    'ResponseFormatTextConfigParam': (_build_ResponseFormatTextConfigParam, ('TextResponseFormatConfigurationParam',), ()),
+    'ResponseFormatTextJSONSchemaConfig': (_build_ResponseFormatTextJSONSchemaConfig, ('TextResponseFormatJsonSchema',), ()),
+    'ResponseFormatTextJSONSchemaConfigParam': (_build_ResponseFormatTextJSONSchemaConfigParam, ('TextResponseFormatJsonSchemaParam',), ()),
+    'ResponseFunctionShellCallOutputContent': (_build_ResponseFunctionShellCallOutputContent, ('FunctionShellCallOutputContentParam2',), ()),
+    'ResponseFunctionShellCallOutputContentParam': (_build_ResponseFunctionShellCallOutputContentParam, ('FunctionShellCallOutputContentParam',), ()),
+    'ResponseFunctionShellToolCall': (_build_ResponseFunctionShellToolCall, ('FunctionShellCall',), ()),
+    'ResponseFunctionShellToolCallOutput': (_build_ResponseFunctionShellToolCallOutput, ('FunctionShellCallOutput',), ()),
+    'ResponseFunctionToolCallOutputItem': (_build_ResponseFunctionToolCallOutputItem, ('FunctionToolCallOutputResource',), ()),
+    'ResponseFunctionWebSearch': (_build_ResponseFunctionWebSearch, ('WebSearchToolCall',), ()),
+    'ResponseFunctionWebSearchParam': (_build_ResponseFunctionWebSearchParam, ('WebSearchToolCallParam',), ()),
+    'ResponseInputAudioParam': (_build_ResponseInputAudioParam, ('InputAudioParam',), ()),
+    'ResponseInputFile': (_build_ResponseInputFile, ('InputFileContentParam3',), ()),
+    'ResponseInputFileContent': (_build_ResponseInputFileContent, ('InputFileContentParam3',), ()),
+    'ResponseInputFileContentParam': (_build_ResponseInputFileContentParam, ('InputFileContentParam2',), ()),
+    'ResponseInputFileParam': (_build_ResponseInputFileParam, ('InputFileContentParam2',), ()),
+    'ResponseInputImage': (_build_ResponseInputImage, ('InputImageContentParamAutoParam2',), ()),
+    'ResponseInputImageContent': (_build_ResponseInputImageContent, ('InputImageContentParamAutoParam2',), ()),
+    'ResponseInputImageContentParam': (_build_ResponseInputImageContentParam, ('InputImageContentParamAutoParam',), ()),
+    'ResponseInputImageParam': (_build_ResponseInputImageParam, ('InputImageContentParamAutoParam',), ()),
+    'ResponseInputMessageItem': (_build_ResponseInputMessageItem, ('InputMessageResource',), ()),
+    'ResponseInputText': (_build_ResponseInputText, ('InputTextContentParam3',), ()),
+    'ResponseInputTextContent': (_build_ResponseInputTextContent, ('InputTextContentParam3',), ()),
+    'ResponseInputTextContentParam': (_build_ResponseInputTextContentParam, ('InputTextContentParam2',), ()),
+    'ResponseInputTextParam': (_build_ResponseInputTextParam, ('InputTextContentParam2',), ()),
+    'ResponseLocalEnvironment': (_build_ResponseLocalEnvironment, ('LocalEnvironmentResource',), ()),
+    'ResponseMCPCallArgumentsDeltaEvent': (_build_ResponseMCPCallArgumentsDeltaEvent, (), ()),
+    'ResponseMcpCallArgumentsDeltaEvent': (_build_ResponseMcpCallArgumentsDeltaEvent, ('ResponseMCPCallArgumentsDeltaEvent',), ()),
+    'ResponseMCPCallArgumentsDoneEvent': (_build_ResponseMCPCallArgumentsDoneEvent, (), ()),
+    'ResponseMcpCallArgumentsDoneEvent': (_build_ResponseMcpCallArgumentsDoneEvent, ('ResponseMCPCallArgumentsDoneEvent',), ()),
+    'ResponseMCPCallCompletedEvent': (_build_ResponseMCPCallCompletedEvent, (), ()),
+    'ResponseMcpCallCompletedEvent': (_build_ResponseMcpCallCompletedEvent, ('ResponseMCPCallCompletedEvent',), ()),
+    'ResponseMCPCallFailedEvent': (_build_ResponseMCPCallFailedEvent, (), ()),
+    'ResponseMcpCallFailedEvent': (_build_ResponseMcpCallFailedEvent, ('ResponseMCPCallFailedEvent',), ()),
+    'ResponseMCPCallInProgressEvent': (_build_ResponseMCPCallInProgressEvent, (), ()),
+    'ResponseMcpCallInProgressEvent': (_build_ResponseMcpCallInProgressEvent, ('ResponseMCPCallInProgressEvent',), ()),
+    'ResponseMCPListToolsCompletedEvent': (_build_ResponseMCPListToolsCompletedEvent, (), ()),
+    'ResponseMcpListToolsCompletedEvent': (_build_ResponseMcpListToolsCompletedEvent, ('ResponseMCPListToolsCompletedEvent',), ()),
+    'ResponseMCPListToolsFailedEvent': (_build_ResponseMCPListToolsFailedEvent, (), ()),
+    'ResponseMcpListToolsFailedEvent': (_build_ResponseMcpListToolsFailedEvent, ('ResponseMCPListToolsFailedEvent',), ()),
+    'ResponseMCPListToolsInProgressEvent': (_build_ResponseMCPListToolsInProgressEvent, (), ()),
+    'ResponseMcpListToolsInProgressEvent': (_build_ResponseMcpListToolsInProgressEvent, ('ResponseMCPListToolsInProgressEvent',), ()),
+    'ResponseOutputMessage': (_build_ResponseOutputMessage, ('OutputMessage',), ()),
+    'ResponseOutputMessageParam': (_build_ResponseOutputMessageParam, ('OutputMessageParam',), ()),
+    'ResponseOutputRefusal': (_build_ResponseOutputRefusal, ('RefusalContent',), ()),
+    'ResponseOutputRefusalParam': (_build_ResponseOutputRefusalParam, ('RefusalContentParam',), ()),
+    'ResponseOutputTextParam': (_build_ResponseOutputTextParam, ('OutputTextContentParam',), ()),
+    'ResponsePrompt': (_build_ResponsePrompt, ('Prompt2',), ()),
+    'ResponsePromptParam': (_build_ResponsePromptParam, ('PromptParam2',), ()),
+    'ResponseReasoningItem': (_build_ResponseReasoningItem, ('ReasoningItem',), ()),
+    'ResponseReasoningItemParam': (_build_ResponseReasoningItemParam, ('ReasoningItemParam',), ()),
+    'ResponseShellCallCommandAddedStreamingEvent': (_build_ResponseShellCallCommandAddedStreamingEvent, (), ()),
+    'ResponseShellCallCommandAddedEvent': (_build_ResponseShellCallCommandAddedEvent, ('ResponseShellCallCommandAddedStreamingEvent',), ()),
+    'ResponseShellCallCommandDeltaStreamingEvent': (_build_ResponseShellCallCommandDeltaStreamingEvent, (), ()),
+    'ResponseShellCallCommandDeltaEvent': (_build_ResponseShellCallCommandDeltaEvent, ('ResponseShellCallCommandDeltaStreamingEvent',), ()),
+    'ResponseShellCallCommandDoneStreamingEvent': (_build_ResponseShellCallCommandDoneStreamingEvent, (), ()),
+    'ResponseShellCallCommandDoneEvent': (_build_ResponseShellCallCommandDoneEvent, ('ResponseShellCallCommandDoneStreamingEvent',), ()),
+    'ShellCallOutputDelta': (_build_ShellCallOutputDelta, (), ()),
+    'ResponseShellCallOutputContentDeltaStreamingEvent': (_build_ResponseShellCallOutputContentDeltaStreamingEvent, ('ShellCallOutputDelta',), ()),
+    'ResponseShellCallOutputContentDeltaEvent': (_build_ResponseShellCallOutputContentDeltaEvent, ('ResponseShellCallOutputContentDeltaStreamingEvent',), ()),
+    'ResponseShellCallOutputContentDoneStreamingEvent': (_build_ResponseShellCallOutputContentDoneStreamingEvent, ('FunctionShellCallOutputContent',), ()),
+    'ResponseShellCallOutputContentDoneEvent': (_build_ResponseShellCallOutputContentDoneEvent, ('ResponseShellCallOutputContentDoneStreamingEvent',), ()),
+    'ResponseAudioDeltaEvent': (_build_ResponseAudioDeltaEvent, (), ()),
+    'ResponseAudioDoneEvent': (_build_ResponseAudioDoneEvent, (), ()),
+    'ResponseAudioTranscriptDeltaEvent': (_build_ResponseAudioTranscriptDeltaEvent, (), ()),
+    'ResponseAudioTranscriptDoneEvent': (_build_ResponseAudioTranscriptDoneEvent, (), ()),
+    'ResponseCodeInterpreterCallCodeDeltaEvent': (_build_ResponseCodeInterpreterCallCodeDeltaEvent, (), ()),
+    'ResponseCodeInterpreterCallCodeDoneEvent': (_build_ResponseCodeInterpreterCallCodeDoneEvent, (), ()),
+    'ResponseCodeInterpreterCallCompletedEvent': (_build_ResponseCodeInterpreterCallCompletedEvent, (), ()),
+    'ResponseCodeInterpreterCallInProgressEvent': (_build_ResponseCodeInterpreterCallInProgressEvent, (), ()),
+    'ResponseCodeInterpreterCallInterpretingEvent': (_build_ResponseCodeInterpreterCallInterpretingEvent, (), ()),
+    'ResponseTextParam2': (_build_ResponseTextParam2, ('TextResponseFormatConfiguration', 'Verbosity'), ()),
+    'ToolsArray': (_build_ToolsArray, ('Tool',), ()),
+    'ToolChoiceOptions': (_build_ToolChoiceOptions, (), ()),
+    'ToolChoiceAllowed': (_build_ToolChoiceAllowed, (), ()),
+    'ToolChoiceTypes': (_build_ToolChoiceTypes, (), ()),
+    'ToolChoiceFunction': (_build_ToolChoiceFunction, (), ()),
+    'ToolChoiceMCP': (_build_ToolChoiceMCP, (), ()),
+    'ToolChoiceCustom': (_build_ToolChoiceCustom, (), ()),
+    'SpecificProgrammaticToolCallingParam2': (_build_SpecificProgrammaticToolCallingParam2, (), ()),
+    'SpecificApplyPatchParam2': (_build_SpecificApplyPatchParam2, (), ()),
+    'SpecificFunctionShellParam2': (_build_SpecificFunctionShellParam2, (), ()),
+    'ToolChoiceParam2': (_build_ToolChoiceParam2, ('ToolChoiceOptions', 'ToolChoiceAllowed', 'ToolChoiceTypes', 'ToolChoiceFunction', 'ToolChoiceMCP', 'ToolChoiceCustom', 'SpecificProgrammaticToolCallingParam2', 'SpecificApplyPatchParam2', 'SpecificFunctionShellParam2'), ()),
+    'ServiceTierResponses': (_build_ServiceTierResponses, (), ()),
+    'ResponseIncompleteDetails': (_build_ResponseIncompleteDetails, (), ()),
+    'Reasoning': (_build_Reasoning, ('ReasoningModeEnum', 'ReasoningEffort'), ()),
+    'ResponseUsageInputTokensDetails': (_build_ResponseUsageInputTokensDetails, (), ()),
+    'ResponseUsageOutputTokensDetails': (_build_ResponseUsageOutputTokensDetails, (), ()),
+    'ResponseUsage': (_build_ResponseUsage, ('ResponseUsageInputTokensDetails', 'ResponseUsageOutputTokensDetails'), ()),
+    'PromptCacheOptions': (_build_PromptCacheOptions, ('PromptCacheTTLEnum', 'PromptCacheModeEnum'), ()),
+    'ModerationErrorBody': (_build_ModerationErrorBody, (), ()),
+    'Moderation': (_build_Moderation, ('ModerationResultBody', 'ModerationErrorBody'), ()),
+    'Response': (_build_Response, ('Metadata', 'ModelIdsResponses', 'ResponseTextParam2', 'ToolsArray', 'ToolChoiceParam2', 'Prompt', 'ServiceTierResponses', 'ResponseError', 'ResponseIncompleteDetails', 'OutputItem', 'Reasoning', 'InputItem', 'ResponseUsage', 'PromptCacheOptions', 'Moderation', 'ResponseConversation'), ()),
+    'ResponseCompletedEvent': (_build_ResponseCompletedEvent, ('Response',), ()),
+    'ResponseContentPartAddedEvent': (_build_ResponseContentPartAddedEvent, ('OutputContent',), ()),
+    'ResponseContentPartDoneEvent': (_build_ResponseContentPartDoneEvent, ('OutputContent',), ()),
+    'ResponseCreatedEvent': (_build_ResponseCreatedEvent, ('Response',), ()),
+    'ResponseErrorEvent': (_build_ResponseErrorEvent, (), ()),
+    'ResponseFileSearchCallCompletedEvent': (_build_ResponseFileSearchCallCompletedEvent, (), ()),
+    'ResponseFileSearchCallInProgressEvent': (_build_ResponseFileSearchCallInProgressEvent, (), ()),
+    'ResponseFileSearchCallSearchingEvent': (_build_ResponseFileSearchCallSearchingEvent, (), ()),
+    'ResponseFunctionCallArgumentsDeltaEvent': (_build_ResponseFunctionCallArgumentsDeltaEvent, (), ()),
+    'ResponseFunctionCallArgumentsDoneEvent': (_build_ResponseFunctionCallArgumentsDoneEvent, (), ()),
+    'ResponseInProgressEvent': (_build_ResponseInProgressEvent, ('Response',), ()),
+    'ResponseFailedEvent': (_build_ResponseFailedEvent, ('Response',), ()),
+    'ResponseIncompleteEvent': (_build_ResponseIncompleteEvent, ('Response',), ()),
+    'ResponseOutputItemAddedEvent': (_build_ResponseOutputItemAddedEvent, ('OutputItem',), ()),
+    'ResponseOutputItemDoneEvent': (_build_ResponseOutputItemDoneEvent, ('OutputItem',), ()),
+    'ResponseReasoningSummaryPartAddedEventPart': (_build_ResponseReasoningSummaryPartAddedEventPart, (), ()),
+    'ResponseReasoningSummaryPartAddedEvent': (_build_ResponseReasoningSummaryPartAddedEvent, ('ResponseReasoningSummaryPartAddedEventPart',), ()),
+    'ResponseReasoningSummaryPartDoneEventPart': (_build_ResponseReasoningSummaryPartDoneEventPart, (), ()),
+    'ResponseReasoningSummaryPartDoneEvent': (_build_ResponseReasoningSummaryPartDoneEvent, ('ResponseReasoningSummaryPartDoneEventPart',), ()),
+    'ResponseReasoningSummaryTextDeltaEvent': (_build_ResponseReasoningSummaryTextDeltaEvent, (), ()),
+    'ResponseReasoningSummaryTextDoneEvent': (_build_ResponseReasoningSummaryTextDoneEvent, (), ()),
+    'ResponseReasoningTextDeltaEvent': (_build_ResponseReasoningTextDeltaEvent, (), ()),
+    'ResponseReasoningTextDoneEvent': (_build_ResponseReasoningTextDoneEvent, (), ()),
+    'ResponseRefusalDeltaEvent': (_build_ResponseRefusalDeltaEvent, (), ()),
+    'ResponseRefusalDoneEvent': (_build_ResponseRefusalDoneEvent, (), ()),
+    'ResponseLogProbTopLogprob': (_build_ResponseLogProbTopLogprob, (), ()),
+    'ResponseLogProb': (_build_ResponseLogProb, ('ResponseLogProbTopLogprob',), ()),
+    'ResponseTextDeltaEvent': (_build_ResponseTextDeltaEvent, ('ResponseLogProb',), ()),
+    'ResponseTextDoneEvent': (_build_ResponseTextDoneEvent, ('ResponseLogProb',), ()),
+    'ResponseWebSearchCallCompletedEvent': (_build_ResponseWebSearchCallCompletedEvent, (), ()),
+    'ResponseWebSearchCallInProgressEvent': (_build_ResponseWebSearchCallInProgressEvent, (), ()),
+    'ResponseWebSearchCallSearchingEvent': (_build_ResponseWebSearchCallSearchingEvent, (), ()),
+    'ResponseImageGenCallCompletedEvent': (_build_ResponseImageGenCallCompletedEvent, (), ()),
+    'ResponseImageGenCallGeneratingEvent': (_build_ResponseImageGenCallGeneratingEvent, (), ()),
+    'ResponseImageGenCallInProgressEvent': (_build_ResponseImageGenCallInProgressEvent, (), ()),
+    'ResponseImageGenCallPartialImageEvent': (_build_ResponseImageGenCallPartialImageEvent, (), ()),
+    'ResponseOutputTextAnnotationAddedEvent': (_build_ResponseOutputTextAnnotationAddedEvent, ('Annotation',), ()),
+    'ResponseQueuedEvent': (_build_ResponseQueuedEvent, ('Response',), ()),
+    'ResponseCustomToolCallInputDeltaEvent': (_build_ResponseCustomToolCallInputDeltaEvent, (), ()),
+    'ResponseCustomToolCallInputDoneEvent': (_build_ResponseCustomToolCallInputDoneEvent, (), ()),
+    'ResponseStreamEvent': (_build_ResponseStreamEvent, ('ResponseAudioDeltaEvent', 'ResponseAudioDoneEvent', 'ResponseAudioTranscriptDeltaEvent', 'ResponseAudioTranscriptDoneEvent', 'ResponseCodeInterpreterCallCodeDeltaEvent', 'ResponseCodeInterpreterCallCodeDoneEvent', 'ResponseCodeInterpreterCallCompletedEvent', 'ResponseCodeInterpreterCallInProgressEvent', 'ResponseCodeInterpreterCallInterpretingEvent', 'ResponseCompletedEvent', 'ResponseContentPartAddedEvent', 'ResponseContentPartDoneEvent', 'ResponseCreatedEvent', 'ResponseErrorEvent', 'ResponseFileSearchCallCompletedEvent', 'ResponseFileSearchCallInProgressEvent', 'ResponseFileSearchCallSearchingEvent', 'ResponseFunctionCallArgumentsDeltaEvent', 'ResponseFunctionCallArgumentsDoneEvent', 'ResponseShellCallCommandAddedStreamingEvent', 'ResponseShellCallCommandDeltaStreamingEvent', 'ResponseShellCallCommandDoneStreamingEvent', 'ResponseShellCallOutputContentDeltaStreamingEvent', 'ResponseShellCallOutputContentDoneStreamingEvent', 'ResponseInProgressEvent', 'ResponseFailedEvent', 'ResponseIncompleteEvent', 'ResponseOutputItemAddedEvent', 'ResponseOutputItemDoneEvent', 'ResponseReasoningSummaryPartAddedEvent', 'ResponseReasoningSummaryPartDoneEvent', 'ResponseReasoningSummaryTextDeltaEvent', 'ResponseReasoningSummaryTextDoneEvent', 'ResponseReasoningTextDeltaEvent', 'ResponseReasoningTextDoneEvent', 'ResponseRefusalDeltaEvent', 'ResponseRefusalDoneEvent', 'ResponseTextDeltaEvent', 'ResponseTextDoneEvent', 'ResponseWebSearchCallCompletedEvent', 'ResponseWebSearchCallInProgressEvent', 'ResponseWebSearchCallSearchingEvent', 'ResponseImageGenCallCompletedEvent', 'ResponseImageGenCallGeneratingEvent', 'ResponseImageGenCallInProgressEvent', 'ResponseImageGenCallPartialImageEvent', 'ResponseMCPCallArgumentsDeltaEvent', 'ResponseMCPCallArgumentsDoneEvent', 'ResponseMCPCallCompletedEvent', 'ResponseMCPCallFailedEvent', 'ResponseMCPCallInProgressEvent', 'ResponseMCPListToolsCompletedEvent', 'ResponseMCPListToolsFailedEvent', 'ResponseMCPListToolsInProgressEvent', 'ResponseOutputTextAnnotationAddedEvent', 'ResponseQueuedEvent', 'ResponseCustomToolCallInputDeltaEvent', 'ResponseCustomToolCallInputDoneEvent'), ()),
+    'ResponseStreamOptions2': (_build_ResponseStreamOptions2, (), ()),
+    'ResponseStreamOptions': (_build_ResponseStreamOptions, ('ResponseStreamOptions2',), ()),
+    'ResponseStreamOptionsParam2': (_build_ResponseStreamOptionsParam2, (), ()),
+    'ResponseStreamOptionsParam': (_build_ResponseStreamOptionsParam, ('ResponseStreamOptionsParam2',), ()),
+    'ResponseTextConfig': (_build_ResponseTextConfig, ('ResponseTextParam2',), ()),
+    'ResponseTextParam': (_build_ResponseTextParam, ('TextResponseFormatConfigurationParam', 'VerbosityParam'), ()),
+    'ResponseTextConfigParam': (_build_ResponseTextConfigParam, ('ResponseTextParam',), ()),
+    'ResponseToolSearchCall': (_build_ResponseToolSearchCall, ('ToolSearchCall',), ()),
+    'ResponseToolSearchOutputItem': (_build_ResponseToolSearchOutputItem, ('ToolSearchOutput',), ()),
+    'ResponseToolSearchOutputItemParam': (_build_ResponseToolSearchOutputItemParam, ('ToolSearchOutputItemParam2',), ()),
+    'ResponseToolSearchOutputItemParamParam': (_build_ResponseToolSearchOutputItemParamParam, ('ToolSearchOutputItemParam',), ()),
+    'ContextManagementParam2': (_build_ContextManagementParam2, (), ()),
+    'ResponsesClientEventResponseCreate': (_build_ResponsesClientEventResponseCreate, ('Metadata', 'PromptCacheOptionsParam2', 'ModelIdsResponses', 'ResponseTextParam2', 'ToolsArray', 'ToolChoiceParam2', 'Prompt', 'ServiceTierResponses', 'Reasoning', 'InputParam2', 'IncludeEnum', 'ModerationParam2', 'ResponseStreamOptions', 'ConversationParam2', 'ContextManagementParam2'), ()),
+    'ResponsesClientEvent': (_build_ResponsesClientEvent, ('ResponsesClientEventResponseCreate',), ()),
+    'ToolsArrayParam': (_build_ToolsArrayParam, ('ToolParam',), ()),
+    'ToolChoiceOptionsParam': (_build_ToolChoiceOptionsParam, (), ()),
+    'ToolChoiceAllowedParam': (_build_ToolChoiceAllowedParam, (), ()),
+    'ToolChoiceTypesParam': (_build_ToolChoiceTypesParam, (), ()),
+    'ToolChoiceFunctionParam': (_build_ToolChoiceFunctionParam, (), ()),
+    'ToolChoiceMCPParam': (_build_ToolChoiceMCPParam, (), ()),
+    'ToolChoiceCustomParam': (_build_ToolChoiceCustomParam, (), ()),
+    'SpecificProgrammaticToolCallingParam': (_build_SpecificProgrammaticToolCallingParam, (), ()),
+    'SpecificApplyPatchParam': (_build_SpecificApplyPatchParam, (), ()),
+    'SpecificFunctionShellParam': (_build_SpecificFunctionShellParam, (), ()),
+    'ToolChoiceParam': (_build_ToolChoiceParam, ('ToolChoiceOptionsParam', 'ToolChoiceAllowedParam', 'ToolChoiceTypesParam', 'ToolChoiceFunctionParam', 'ToolChoiceMCPParam', 'ToolChoiceCustomParam', 'SpecificProgrammaticToolCallingParam', 'SpecificApplyPatchParam', 'SpecificFunctionShellParam'), ()),
+    'ServiceTierResponsesParam': (_build_ServiceTierResponsesParam, (), ()),
+    'ReasoningParam': (_build_ReasoningParam, ('ReasoningModeEnumParam', 'ReasoningEffortParam'), ()),
+    'ContextManagementParam': (_build_ContextManagementParam, (), ()),
+    'ResponsesClientEventResponseCreateParam': (_build_ResponsesClientEventResponseCreateParam, ('MetadataParam', 'PromptCacheOptionsParam', 'ModelIdsResponsesParam', 'ResponseTextParam', 'ToolsArrayParam', 'ToolChoiceParam', 'PromptParam', 'ServiceTierResponsesParam', 'ReasoningParam', 'InputParam', 'IncludeEnumParam', 'ModerationParam', 'ResponseStreamOptionsParam', 'ConversationParam', 'ContextManagementParam'), ()),
+    'ResponsesClientEventParam': (_build_ResponsesClientEventParam, ('ResponsesClientEventResponseCreateParam',), ()),
+    'ResponsesServerEventResponseAudioDelta': (_build_ResponsesServerEventResponseAudioDelta, (), ()),
+    'ResponsesServerEventResponseAudioDone': (_build_ResponsesServerEventResponseAudioDone, (), ()),
+    'ResponsesServerEventResponseAudioTranscriptDelta': (_build_ResponsesServerEventResponseAudioTranscriptDelta, (), ()),
+    'ResponsesServerEventResponseAudioTranscriptDone': (_build_ResponsesServerEventResponseAudioTranscriptDone, (), ()),
+    'ResponsesServerEventResponseCodeInterpreterCallCodeDelta': (_build_ResponsesServerEventResponseCodeInterpreterCallCodeDelta, (), ()),
+    'ResponsesServerEventResponseCodeInterpreterCallCodeDone': (_build_ResponsesServerEventResponseCodeInterpreterCallCodeDone, (), ()),
+    'ResponsesServerEventResponseCodeInterpreterCallCompleted': (_build_ResponsesServerEventResponseCodeInterpreterCallCompleted, (), ()),
+    'ResponsesServerEventResponseCodeInterpreterCallInProgress': (_build_ResponsesServerEventResponseCodeInterpreterCallInProgress, (), ()),
+    'ResponsesServerEventResponseCodeInterpreterCallInterpreting': (_build_ResponsesServerEventResponseCodeInterpreterCallInterpreting, (), ()),
+    'ResponsesServerEventResponseCompleted': (_build_ResponsesServerEventResponseCompleted, ('Response',), ()),
+    'ResponsesServerEventResponseContentPartAdded': (_build_ResponsesServerEventResponseContentPartAdded, ('OutputContent',), ()),
+    'ResponsesServerEventResponseContentPartDone': (_build_ResponsesServerEventResponseContentPartDone, ('OutputContent',), ()),
+    'ResponsesServerEventResponseCreated': (_build_ResponsesServerEventResponseCreated, ('Response',), ()),
+    'ResponsesServerEventResponseFileSearchCallCompleted': (_build_ResponsesServerEventResponseFileSearchCallCompleted, (), ()),
+    'ResponsesServerEventResponseFileSearchCallInProgress': (_build_ResponsesServerEventResponseFileSearchCallInProgress, (), ()),
+    'ResponsesServerEventResponseFileSearchCallSearching': (_build_ResponsesServerEventResponseFileSearchCallSearching, (), ()),
+    'ResponsesServerEventResponseFunctionCallArgumentsDelta': (_build_ResponsesServerEventResponseFunctionCallArgumentsDelta, (), ()),
+    'ResponsesServerEventResponseFunctionCallArgumentsDone': (_build_ResponsesServerEventResponseFunctionCallArgumentsDone, (), ()),
+    'ResponsesServerEventResponseShellCallCommandAdded': (_build_ResponsesServerEventResponseShellCallCommandAdded, (), ()),
+    'ResponsesServerEventResponseShellCallCommandDelta': (_build_ResponsesServerEventResponseShellCallCommandDelta, (), ()),
+    'ResponsesServerEventResponseShellCallCommandDone': (_build_ResponsesServerEventResponseShellCallCommandDone, (), ()),
+    'ResponsesServerEventResponseShellCallOutputContentDelta': (_build_ResponsesServerEventResponseShellCallOutputContentDelta, ('ShellCallOutputDelta',), ()),
+    'ResponsesServerEventResponseShellCallOutputContentDone': (_build_ResponsesServerEventResponseShellCallOutputContentDone, ('FunctionShellCallOutputContent',), ()),
+    'ResponsesServerEventResponseInProgress': (_build_ResponsesServerEventResponseInProgress, ('Response',), ()),
+    'ResponsesServerEventResponseFailed': (_build_ResponsesServerEventResponseFailed, ('Response',), ()),
+    'ResponsesServerEventResponseIncomplete': (_build_ResponsesServerEventResponseIncomplete, ('Response',), ()),
+    'ResponsesServerEventResponseOutputItemAdded': (_build_ResponsesServerEventResponseOutputItemAdded, ('OutputItem',), ()),
+    'ResponsesServerEventResponseOutputItemDone': (_build_ResponsesServerEventResponseOutputItemDone, ('OutputItem',), ()),
+    'ResponsesServerEventResponseReasoningSummaryPartAddedPart': (_build_ResponsesServerEventResponseReasoningSummaryPartAddedPart, (), ()),
+    'ResponsesServerEventResponseReasoningSummaryPartAdded': (_build_ResponsesServerEventResponseReasoningSummaryPartAdded, ('ResponsesServerEventResponseReasoningSummaryPartAddedPart',), ()),
+    'ResponsesServerEventResponseReasoningSummaryPartDonePart': (_build_ResponsesServerEventResponseReasoningSummaryPartDonePart, (), ()),
+    'ResponsesServerEventResponseReasoningSummaryPartDone': (_build_ResponsesServerEventResponseReasoningSummaryPartDone, ('ResponsesServerEventResponseReasoningSummaryPartDonePart',), ()),
+    'ResponsesServerEventResponseReasoningSummaryTextDelta': (_build_ResponsesServerEventResponseReasoningSummaryTextDelta, (), ()),
+    'ResponsesServerEventResponseReasoningSummaryTextDone': (_build_ResponsesServerEventResponseReasoningSummaryTextDone, (), ()),
+    'ResponsesServerEventResponseReasoningTextDelta': (_build_ResponsesServerEventResponseReasoningTextDelta, (), ()),
+    'ResponsesServerEventResponseReasoningTextDone': (_build_ResponsesServerEventResponseReasoningTextDone, (), ()),
+    'ResponsesServerEventResponseRefusalDelta': (_build_ResponsesServerEventResponseRefusalDelta, (), ()),
+    'ResponsesServerEventResponseRefusalDone': (_build_ResponsesServerEventResponseRefusalDone, (), ()),
+    'ResponsesServerEventResponseOutputTextDelta': (_build_ResponsesServerEventResponseOutputTextDelta, ('ResponseLogProb',), ()),
+    'ResponsesServerEventResponseOutputTextDone': (_build_ResponsesServerEventResponseOutputTextDone, ('ResponseLogProb',), ()),
+    'ResponsesServerEventResponseWebSearchCallCompleted': (_build_ResponsesServerEventResponseWebSearchCallCompleted, (), ()),
+    'ResponsesServerEventResponseWebSearchCallInProgress': (_build_ResponsesServerEventResponseWebSearchCallInProgress, (), ()),
+    'ResponsesServerEventResponseWebSearchCallSearching': (_build_ResponsesServerEventResponseWebSearchCallSearching, (), ()),
+    'ResponsesServerEventResponseImageGenerationCallCompleted': (_build_ResponsesServerEventResponseImageGenerationCallCompleted, (), ()),
+    'ResponsesServerEventResponseImageGenerationCallGenerating': (_build_ResponsesServerEventResponseImageGenerationCallGenerating, (), ()),
+    'ResponsesServerEventResponseImageGenerationCallInProgress': (_build_ResponsesServerEventResponseImageGenerationCallInProgress, (), ()),
+    'ResponsesServerEventResponseImageGenerationCallPartialImage': (_build_ResponsesServerEventResponseImageGenerationCallPartialImage, (), ()),
+    'ResponsesServerEventResponseMcpCallArgumentsDelta': (_build_ResponsesServerEventResponseMcpCallArgumentsDelta, (), ()),
+    'ResponsesServerEventResponseMcpCallArgumentsDone': (_build_ResponsesServerEventResponseMcpCallArgumentsDone, (), ()),
+    'ResponsesServerEventResponseMcpCallCompleted': (_build_ResponsesServerEventResponseMcpCallCompleted, (), ()),
+    'ResponsesServerEventResponseMcpCallFailed': (_build_ResponsesServerEventResponseMcpCallFailed, (), ()),
+    'ResponsesServerEventResponseMcpCallInProgress': (_build_ResponsesServerEventResponseMcpCallInProgress, (), ()),
+    'ResponsesServerEventResponseMcpListToolsCompleted': (_build_ResponsesServerEventResponseMcpListToolsCompleted, (), ()),
+    'ResponsesServerEventResponseMcpListToolsFailed': (_build_ResponsesServerEventResponseMcpListToolsFailed, (), ()),
+    'ResponsesServerEventResponseMcpListToolsInProgress': (_build_ResponsesServerEventResponseMcpListToolsInProgress, (), ()),
+    'ResponsesServerEventResponseOutputTextAnnotationAdded': (_build_ResponsesServerEventResponseOutputTextAnnotationAdded, ('Annotation',), ()),
+    'ResponsesServerEventResponseQueued': (_build_ResponsesServerEventResponseQueued, ('Response',), ()),
+    'ResponsesServerEventResponseCustomToolCallInputDelta': (_build_ResponsesServerEventResponseCustomToolCallInputDelta, (), ()),
+    'ResponsesServerEventResponseCustomToolCallInputDone': (_build_ResponsesServerEventResponseCustomToolCallInputDone, (), ()),
+    'ErrorPayload': (_build_ErrorPayload, (), ()),
+    'ResponseWsError': (_build_ResponseWsError, ('ErrorPayload',), ()),
+    'ResponsesServerEvent': (_build_ResponsesServerEvent, ('ResponsesServerEventResponseAudioDelta', 'ResponsesServerEventResponseAudioDone', 'ResponsesServerEventResponseAudioTranscriptDelta', 'ResponsesServerEventResponseAudioTranscriptDone', 'ResponsesServerEventResponseCodeInterpreterCallCodeDelta', 'ResponsesServerEventResponseCodeInterpreterCallCodeDone', 'ResponsesServerEventResponseCodeInterpreterCallCompleted', 'ResponsesServerEventResponseCodeInterpreterCallInProgress', 'ResponsesServerEventResponseCodeInterpreterCallInterpreting', 'ResponsesServerEventResponseCompleted', 'ResponsesServerEventResponseContentPartAdded', 'ResponsesServerEventResponseContentPartDone', 'ResponsesServerEventResponseCreated', 'ResponsesServerEventResponseFileSearchCallCompleted', 'ResponsesServerEventResponseFileSearchCallInProgress', 'ResponsesServerEventResponseFileSearchCallSearching', 'ResponsesServerEventResponseFunctionCallArgumentsDelta', 'ResponsesServerEventResponseFunctionCallArgumentsDone', 'ResponsesServerEventResponseShellCallCommandAdded', 'ResponsesServerEventResponseShellCallCommandDelta', 'ResponsesServerEventResponseShellCallCommandDone', 'ResponsesServerEventResponseShellCallOutputContentDelta', 'ResponsesServerEventResponseShellCallOutputContentDone', 'ResponsesServerEventResponseInProgress', 'ResponsesServerEventResponseFailed', 'ResponsesServerEventResponseIncomplete', 'ResponsesServerEventResponseOutputItemAdded', 'ResponsesServerEventResponseOutputItemDone', 'ResponsesServerEventResponseReasoningSummaryPartAdded', 'ResponsesServerEventResponseReasoningSummaryPartDone', 'ResponsesServerEventResponseReasoningSummaryTextDelta', 'ResponsesServerEventResponseReasoningSummaryTextDone', 'ResponsesServerEventResponseReasoningTextDelta', 'ResponsesServerEventResponseReasoningTextDone', 'ResponsesServerEventResponseRefusalDelta', 'ResponsesServerEventResponseRefusalDone', 'ResponsesServerEventResponseOutputTextDelta', 'ResponsesServerEventResponseOutputTextDone', 'ResponsesServerEventResponseWebSearchCallCompleted', 'ResponsesServerEventResponseWebSearchCallInProgress', 'ResponsesServerEventResponseWebSearchCallSearching', 'ResponsesServerEventResponseImageGenerationCallCompleted', 'ResponsesServerEventResponseImageGenerationCallGenerating', 'ResponsesServerEventResponseImageGenerationCallInProgress', 'ResponsesServerEventResponseImageGenerationCallPartialImage', 'ResponsesServerEventResponseMcpCallArgumentsDelta', 'ResponsesServerEventResponseMcpCallArgumentsDone', 'ResponsesServerEventResponseMcpCallCompleted', 'ResponsesServerEventResponseMcpCallFailed', 'ResponsesServerEventResponseMcpCallInProgress', 'ResponsesServerEventResponseMcpListToolsCompleted', 'ResponsesServerEventResponseMcpListToolsFailed', 'ResponsesServerEventResponseMcpListToolsInProgress', 'ResponsesServerEventResponseOutputTextAnnotationAdded', 'ResponsesServerEventResponseQueued', 'ResponsesServerEventResponseCustomToolCallInputDelta', 'ResponsesServerEventResponseCustomToolCallInputDone', 'ResponseWsError'), ()),
+    'ResponsesWebSocketStreamEvent': (_build_ResponsesWebSocketStreamEvent, ('ResponseAudioDeltaEvent', 'ResponseAudioDoneEvent', 'ResponseAudioTranscriptDeltaEvent', 'ResponseAudioTranscriptDoneEvent', 'ResponseCodeInterpreterCallCodeDeltaEvent', 'ResponseCodeInterpreterCallCodeDoneEvent', 'ResponseCodeInterpreterCallCompletedEvent', 'ResponseCodeInterpreterCallInProgressEvent', 'ResponseCodeInterpreterCallInterpretingEvent', 'ResponseCompletedEvent', 'ResponseContentPartAddedEvent', 'ResponseContentPartDoneEvent', 'ResponseCreatedEvent', 'ResponseFileSearchCallCompletedEvent', 'ResponseFileSearchCallInProgressEvent', 'ResponseFileSearchCallSearchingEvent', 'ResponseFunctionCallArgumentsDeltaEvent', 'ResponseFunctionCallArgumentsDoneEvent', 'ResponseShellCallCommandAddedStreamingEvent', 'ResponseShellCallCommandDeltaStreamingEvent', 'ResponseShellCallCommandDoneStreamingEvent', 'ResponseShellCallOutputContentDeltaStreamingEvent', 'ResponseShellCallOutputContentDoneStreamingEvent', 'ResponseInProgressEvent', 'ResponseFailedEvent', 'ResponseIncompleteEvent', 'ResponseOutputItemAddedEvent', 'ResponseOutputItemDoneEvent', 'ResponseReasoningSummaryPartAddedEvent', 'ResponseReasoningSummaryPartDoneEvent', 'ResponseReasoningSummaryTextDeltaEvent', 'ResponseReasoningSummaryTextDoneEvent', 'ResponseReasoningTextDeltaEvent', 'ResponseReasoningTextDoneEvent', 'ResponseRefusalDeltaEvent', 'ResponseRefusalDoneEvent', 'ResponseTextDeltaEvent', 'ResponseTextDoneEvent', 'ResponseWebSearchCallCompletedEvent', 'ResponseWebSearchCallInProgressEvent', 'ResponseWebSearchCallSearchingEvent', 'ResponseImageGenCallCompletedEvent', 'ResponseImageGenCallGeneratingEvent', 'ResponseImageGenCallInProgressEvent', 'ResponseImageGenCallPartialImageEvent', 'ResponseMCPCallArgumentsDeltaEvent', 'ResponseMCPCallArgumentsDoneEvent', 'ResponseMCPCallCompletedEvent', 'ResponseMCPCallFailedEvent', 'ResponseMCPCallInProgressEvent', 'ResponseMCPListToolsCompletedEvent', 'ResponseMCPListToolsFailedEvent', 'ResponseMCPListToolsInProgressEvent', 'ResponseOutputTextAnnotationAddedEvent', 'ResponseQueuedEvent', 'ResponseCustomToolCallInputDeltaEvent', 'ResponseCustomToolCallInputDoneEvent'), ()),
+    'ServiceTierEnumParam': (_build_ServiceTierEnumParam, (), ()),
+    'SkillReference': (_build_SkillReference, ('SkillReferenceParam2',), ()),
+    'ToolChoiceApplyPatch': (_build_ToolChoiceApplyPatch, ('SpecificApplyPatchParam2',), ()),
+    'ToolChoiceApplyPatchParam': (_build_ToolChoiceApplyPatchParam, ('SpecificApplyPatchParam',), ()),
+    'ToolChoiceMcp': (_build_ToolChoiceMcp, ('ToolChoiceMCP',), ()),
+    'ToolChoiceMcpParam': (_build_ToolChoiceMcpParam, ('ToolChoiceMCPParam',), ()),
+    'ToolChoiceShell': (_build_ToolChoiceShell, ('SpecificFunctionShellParam2',), ()),
+    'ToolChoiceShellParam': (_build_ToolChoiceShellParam, ('SpecificFunctionShellParam',), ()),
+    'ToolSearchOutputNamespaceTool': (_build_ToolSearchOutputNamespaceTool, ('NamespaceToolParam',), ()),
+    'ToolSearchOutputNamespaceToolParam': (_build_ToolSearchOutputNamespaceToolParam, ('NamespaceToolParam2',), ()),
+    'ToolSearchTool': (_build_ToolSearchTool, ('ToolSearchToolParam',), ()),
+    'TruncationEnumParam': (_build_TruncationEnumParam, (), ()),
+    'CompactResource': (_build_CompactResource, ('ItemField', 'ResponseUsage'), ()),
+    'CompactedResponse': (_build_CompactedResponse, ('CompactResource',), ()),
+    'TokenCountsResource': (_build_TokenCountsResource, (), ()),
+    'InputTokenCountResponse': (_build_InputTokenCountResponse, ('TokenCountsResource',), ()),
+}
+_IMPORTS = {
+    'ModelIdsShared': 'chat',
+    'ModelIdsSharedParam': 'chat',
+    'ModerationParam': 'chat',
+    'ModerationParam2': 'chat',
+    'ModerationResultBody': 'chat',
+    'PromptCacheModeEnum': 'chat',
+    'PromptCacheOptionsParam': 'chat',
+    'PromptCacheOptionsParam2': 'chat',
+    'PromptCacheTTLEnum': 'chat',
+    'Verbosity': 'chat',
+    'VerbosityParam': 'chat',
+    'InputAudioParam': 'graders',
+    'CallableToolAllowedCaller': 'shared',
+    'CallableToolAllowedCallerParam': 'shared',
+    'ComparisonFilter': 'shared',
+    'ComparisonFilterParam': 'shared',
+    'CompoundFilter': 'shared',
+    'CompoundFilterParam': 'shared',
+    'ContainerNetworkPolicyAllowlistParam': 'shared',
+    'ContainerNetworkPolicyAllowlistParam2': 'shared',
+    'ContainerNetworkPolicyDisabledParam': 'shared',
+    'ContainerNetworkPolicyDisabledParam2': 'shared',
+    'ImageDetail': 'shared',
+    'InlineSkillParam': 'shared',
+    'InlineSkillParam2': 'shared',
+    'InlineSkillSourceParam2': 'shared',
+    'InputContent': 'shared',
+    'InputContentParam': 'shared',
+    'InputFidelity': 'shared',
+    'InputFidelityParam': 'shared',
+    'InputFileContent': 'shared',
+    'InputFileContentParam': 'shared',
+    'InputImageContent': 'shared',
+    'InputImageContentParam': 'shared',
+    'InputTextContent': 'shared',
+    'InputTextContentParam': 'shared',
+    'MCPListToolsTool': 'shared',
+    'MCPListToolsToolParam': 'shared',
+    'MCPTool': 'shared',
+    'MCPToolParam': 'shared',
+    'Metadata': 'shared',
+    'MetadataParam': 'shared',
+    'PromptCacheBreakpointConfig': 'shared',
+    'PromptCacheBreakpointParam': 'shared',
+    'PromptCacheBreakpointParam2': 'shared',
+    'ReasoningEffort': 'shared',
+    'ReasoningEffortParam': 'shared',
+    'ResponseFormatJsonObject': 'shared',
+    'ResponseFormatJsonObjectParam': 'shared',
+    'ResponseFormatJsonSchemaSchema': 'shared',
+    'ResponseFormatJsonSchemaSchemaParam': 'shared',
+    'ResponseFormatText': 'shared',
+    'ResponseFormatTextParam': 'shared',
+    'SkillReferenceParam': 'shared',
+    'SkillReferenceParam2': 'shared',
+    'VectorStoreFileAttributes': 'vector_stores',
+    'VectorStoreFileAttributesParam': 'vector_stores',
+}
+__all__ = ['AdditionalTools', 'AdditionalToolsItemParam', 'AdditionalToolsItemParam2', 'Annotation', 'AnnotationParam', 'ApplyPatchCallOutputStatus', 'ApplyPatchCallOutputStatusParam', 'ApplyPatchCallOutputStatusParam2', 'ApplyPatchCallStatus', 'ApplyPatchCallStatusParam', 'ApplyPatchCallStatusParam2', 'ApplyPatchCreateFileOperation', 'ApplyPatchCreateFileOperationParam', 'ApplyPatchCreateFileOperationParam2', 'ApplyPatchDeleteFileOperation', 'ApplyPatchDeleteFileOperationParam', 'ApplyPatchDeleteFileOperationParam2', 'ApplyPatchOperationParam', 'ApplyPatchOperationParam2', 'ApplyPatchTool', 'ApplyPatchToolCall', 'ApplyPatchToolCallItemParam', 'ApplyPatchToolCallItemParam2', 'ApplyPatchToolCallOutput', 'ApplyPatchToolCallOutputItemParam', 'ApplyPatchToolCallOutputItemParam2', 'ApplyPatchToolParam', 'ApplyPatchToolParam2', 'ApplyPatchUpdateFileOperation', 'ApplyPatchUpdateFileOperationParam', 'ApplyPatchUpdateFileOperationParam2', 'ApproximateLocation', 'ApproximateLocationParam', 'AutoCodeInterpreterToolParam', 'AutoCodeInterpreterToolParam2', 'CallableToolAllowedCaller', 'CallableToolAllowedCallerParam', 'ClickButtonType', 'ClickButtonTypeParam', 'ClickParam', 'ClickParam2', 'CodeInterpreterOutputImage', 'CodeInterpreterOutputImageParam', 'CodeInterpreterOutputLogs', 'CodeInterpreterOutputLogsParam', 'CodeInterpreterTool', 'CodeInterpreterToolCall', 'CodeInterpreterToolCallParam', 'CodeInterpreterToolParam', 'CompactResource', 'CompactedResponse', 'CompactionBody', 'CompactionSummaryItemParam', 'CompactionSummaryItemParam2', 'CompactionTriggerItemParam', 'CompactionTriggerItemParam2', 'ComparisonFilter', 'ComparisonFilterParam', 'CompoundFilter', 'CompoundFilterParam', 'ComputerAction', 'ComputerActionList', 'ComputerActionListParam', 'ComputerActionParam', 'ComputerCallOutputItemParam', 'ComputerCallOutputItemParam2', 'ComputerCallOutputStatus', 'ComputerCallSafetyCheckParam', 'ComputerCallSafetyCheckParam2', 'ComputerEnvironment', 'ComputerEnvironmentParam', 'ComputerScreenshotContent', 'ComputerScreenshotImage', 'ComputerScreenshotImageParam', 'ComputerTool', 'ComputerToolCall', 'ComputerToolCallOutputResource', 'ComputerToolCallParam', 'ComputerToolParam', 'ComputerUsePreviewTool', 'ComputerUsePreviewToolParam', 'ContainerAuto', 'ContainerAutoParam', 'ContainerAutoParam2', 'ContainerFileCitationBody', 'ContainerFileCitationBodyParam', 'ContainerMemoryLimit', 'ContainerMemoryLimitParam', 'ContainerNetworkPolicyAllowlist', 'ContainerNetworkPolicyAllowlistParam', 'ContainerNetworkPolicyAllowlistParam2', 'ContainerNetworkPolicyDisabled', 'ContainerNetworkPolicyDisabledParam', 'ContainerNetworkPolicyDisabledParam2', 'ContainerReference', 'ContainerReferenceParam', 'ContainerReferenceParam2', 'ContainerReferenceResource', 'ContextManagementParam', 'ContextManagementParam2', 'ConversationParam', 'ConversationParam2', 'ConversationParam22', 'ConversationParam2Param', 'CoordParam', 'CoordParam2', 'CustomGrammarFormatParam', 'CustomGrammarFormatParam2', 'CustomTextFormatParam', 'CustomTextFormatParam2', 'CustomToolCall', 'CustomToolCallOutput', 'CustomToolCallOutputParam', 'CustomToolCallOutputResource', 'CustomToolCallParam', 'CustomToolCallResource', 'CustomToolParam', 'CustomToolParam2', 'DetailEnum', 'DetailEnumParam', 'DirectToolCallCaller', 'DirectToolCallCallerParam', 'DirectToolCallCallerParam2', 'DirectToolCallCallerParam3', 'DoubleClickAction', 'DoubleClickActionParam', 'DragParam', 'DragParam2', 'EasyInputMessage', 'EasyInputMessageParam', 'EmptyModelParam', 'EmptyModelParam2', 'ErrorPayload', 'FileCitationBody', 'FileCitationBodyParam', 'FileDetailEnum', 'FileDetailEnumParam', 'FilePath', 'FilePathParam', 'FileSearchTool', 'FileSearchToolCall', 'FileSearchToolCallParam', 'FileSearchToolCallResult', 'FileSearchToolCallResultParam', 'FileSearchToolParam', 'Filters', 'FiltersParam', 'FunctionAndCustomToolCallOutput', 'FunctionAndCustomToolCallOutputParam', 'FunctionCallItemStatus', 'FunctionCallItemStatusParam', 'FunctionCallOutputItemParam', 'FunctionCallOutputItemParam2', 'FunctionCallOutputStatusEnum', 'FunctionCallStatus', 'FunctionShellAction', 'FunctionShellActionParam', 'FunctionShellActionParam2', 'FunctionShellCall', 'FunctionShellCallItemParam', 'FunctionShellCallItemParam2', 'FunctionShellCallItemStatus', 'FunctionShellCallItemStatusParam', 'FunctionShellCallOutput', 'FunctionShellCallOutputContent', 'FunctionShellCallOutputContentParam', 'FunctionShellCallOutputContentParam2', 'FunctionShellCallOutputExitOutcome', 'FunctionShellCallOutputExitOutcomeParam', 'FunctionShellCallOutputExitOutcomeParam2', 'FunctionShellCallOutputItemParam', 'FunctionShellCallOutputItemParam2', 'FunctionShellCallOutputOutcomeParam', 'FunctionShellCallOutputOutcomeParam2', 'FunctionShellCallOutputStatusEnum', 'FunctionShellCallOutputTimeoutOutcome', 'FunctionShellCallOutputTimeoutOutcomeParam', 'FunctionShellCallOutputTimeoutOutcomeParam2', 'FunctionShellCallStatus', 'FunctionShellTool', 'FunctionShellToolParam', 'FunctionShellToolParam2', 'FunctionTool', 'FunctionToolCall', 'FunctionToolCallOutput', 'FunctionToolCallOutputResource', 'FunctionToolCallParam', 'FunctionToolCallResource', 'FunctionToolParam', 'FunctionToolParam2', 'FunctionToolParam3', 'GrammarSyntax1', 'GrammarSyntax1Param', 'HTTPError', 'HTTPErrorParam', 'HybridSearchOptions', 'HybridSearchOptionsParam', 'ImageDetail', 'ImageGenActionEnum', 'ImageGenActionEnumParam', 'ImageGenTool', 'ImageGenToolCall', 'ImageGenToolCallParam', 'ImageGenToolInputImageMask', 'ImageGenToolInputImageMaskParam', 'ImageGenToolParam', 'IncludeEnum', 'IncludeEnumParam', 'InlineSkill', 'InlineSkillParam', 'InlineSkillParam2', 'InlineSkillSource', 'InlineSkillSourceParam2', 'InputAudioParam', 'InputContent', 'InputContentParam', 'InputFidelity', 'InputFidelityParam', 'InputFileContent', 'InputFileContentParam', 'InputFileContentParam2', 'InputFileContentParam3', 'InputImageContent', 'InputImageContentParam', 'InputImageContentParamAutoParam', 'InputImageContentParamAutoParam2', 'InputItem', 'InputItemParam', 'InputMessage', 'InputMessageContentList', 'InputMessageContentListParam', 'InputMessageParam', 'InputMessageResource', 'InputParam', 'InputParam2', 'InputTextContent', 'InputTextContentParam', 'InputTextContentParam2', 'InputTextContentParam3', 'InputTokenCountResponse', 'Item', 'ItemField', 'ItemParam', 'ItemReferenceParam', 'ItemReferenceParam2', 'ItemResource', 'KeyPressAction', 'KeyPressActionParam', 'LocalEnvironment', 'LocalEnvironmentParam', 'LocalEnvironmentParam2', 'LocalEnvironmentResource', 'LocalShellExecAction', 'LocalShellExecActionParam', 'LocalShellToolCall', 'LocalShellToolCallOutput', 'LocalShellToolCallOutputParam', 'LocalShellToolCallParam', 'LocalShellToolParam', 'LocalShellToolParam2', 'LocalSkill', 'LocalSkillParam', 'LocalSkillParam2', 'LogProb', 'LogProbParam', 'MCPApprovalRequest', 'MCPApprovalRequestParam', 'MCPApprovalResponse', 'MCPApprovalResponseParam', 'MCPApprovalResponseResource', 'MCPListTools', 'MCPListToolsParam', 'MCPListToolsTool', 'MCPListToolsToolParam', 'MCPProtocolError', 'MCPProtocolErrorParam', 'MCPTool', 'MCPToolCall', 'MCPToolCallError', 'MCPToolCallErrorParam', 'MCPToolCallParam', 'MCPToolCallStatus', 'MCPToolCallStatusParam', 'MCPToolExecutionError', 'MCPToolExecutionErrorParam', 'MCPToolParam', 'Message', 'MessagePhase', 'MessagePhase2', 'MessagePhaseParam', 'MessageRole', 'MessageStatus', 'Metadata', 'MetadataParam', 'ModelIdsCompactionParam', 'ModelIdsResponses', 'ModelIdsResponsesParam', 'ModelIdsShared', 'ModelIdsSharedParam', 'Moderation', 'ModerationErrorBody', 'ModerationParam', 'ModerationParam2', 'ModerationResultBody', 'MoveParam', 'MoveParam2', 'NamespaceTool', 'NamespaceToolParam', 'NamespaceToolParam2', 'OutputContent', 'OutputItem', 'OutputMessage', 'OutputMessageContent', 'OutputMessageContentParam', 'OutputMessageParam', 'OutputTextContent', 'OutputTextContentParam', 'ParsedResponseOutputMessage', 'PersonalityEnumParam', 'Program', 'ProgramItemParam', 'ProgramItemParam2', 'ProgramOutput', 'ProgramOutputItemParam', 'ProgramOutputItemParam2', 'ProgramOutputItemStatus', 'ProgramOutputItemStatusParam', 'ProgramOutputStatus', 'ProgramToolCallCaller', 'ProgramToolCallCallerParam', 'ProgramToolCallCallerParam2', 'ProgramToolCallCallerParam3', 'ProgrammaticToolCallingParam', 'ProgrammaticToolCallingParam2', 'Prompt', 'Prompt2', 'PromptCacheBreakpointConfig', 'PromptCacheBreakpointParam', 'PromptCacheBreakpointParam2', 'PromptCacheModeEnum', 'PromptCacheOptions', 'PromptCacheOptionsParam', 'PromptCacheOptionsParam2', 'PromptCacheRetentionEnumParam', 'PromptCacheTTLEnum', 'PromptParam', 'PromptParam2', 'RankerVersionType', 'RankerVersionTypeParam', 'RankingOptions', 'RankingOptionsParam', 'Reasoning', 'ReasoningEffort', 'ReasoningEffortParam', 'ReasoningItem', 'ReasoningItemParam', 'ReasoningModeEnum', 'ReasoningModeEnumParam', 'ReasoningParam', 'ReasoningTextContent', 'ReasoningTextContentParam', 'RefusalContent', 'RefusalContentParam', 'Response', 'ResponseApplyPatchToolCall', 'ResponseApplyPatchToolCallOutput', 'ResponseAudioDeltaEvent', 'ResponseAudioDoneEvent', 'ResponseAudioTranscriptDeltaEvent', 'ResponseAudioTranscriptDoneEvent', 'ResponseCodeInterpreterCallCodeDeltaEvent', 'ResponseCodeInterpreterCallCodeDoneEvent', 'ResponseCodeInterpreterCallCompletedEvent', 'ResponseCodeInterpreterCallInProgressEvent', 'ResponseCodeInterpreterCallInterpretingEvent', 'ResponseCodeInterpreterToolCall', 'ResponseCodeInterpreterToolCallParam', 'ResponseCompactionItem', 'ResponseCompactionItemParam', 'ResponseCompactionItemParamParam', 'ResponseCompletedEvent', 'ResponseComputerToolCall', 'ResponseComputerToolCallOutputItem', 'ResponseComputerToolCallOutputScreenshot', 'ResponseComputerToolCallOutputScreenshotParam', 'ResponseComputerToolCallParam', 'ResponseContainerReference', 'ResponseContentPartAddedEvent', 'ResponseContentPartDoneEvent', 'ResponseConversation', 'ResponseConversationParam', 'ResponseConversationParamParam', 'ResponseCreatedEvent', 'ResponseCustomToolCallInputDeltaEvent', 'ResponseCustomToolCallInputDoneEvent', 'ResponseCustomToolCallOutput', 'ResponseCustomToolCallOutputItem', 'ResponseCustomToolCallOutputParam', 'ResponseError', 'ResponseError2', 'ResponseErrorCode', 'ResponseErrorEvent', 'ResponseFailedEvent', 'ResponseFileSearchCallCompletedEvent', 'ResponseFileSearchCallInProgressEvent', 'ResponseFileSearchCallSearchingEvent', 'ResponseFileSearchToolCall', 'ResponseFileSearchToolCallParam', 'ResponseFormatJsonObject', 'ResponseFormatJsonObjectParam', 'ResponseFormatJsonSchemaSchema', 'ResponseFormatJsonSchemaSchemaParam', 'ResponseFormatText', 'ResponseFormatTextConfig', 'ResponseFormatTextConfigParam', 'ResponseFormatTextJSONSchemaConfig', 'ResponseFormatTextJSONSchemaConfigParam', 'ResponseFormatTextParam', 'ResponseFunctionCallArgumentsDeltaEvent', 'ResponseFunctionCallArgumentsDoneEvent', 'ResponseFunctionShellCallOutputContent', 'ResponseFunctionShellCallOutputContentParam', 'ResponseFunctionShellToolCall', 'ResponseFunctionShellToolCallOutput', 'ResponseFunctionToolCallOutputItem', 'ResponseFunctionWebSearch', 'ResponseFunctionWebSearchParam', 'ResponseImageGenCallCompletedEvent', 'ResponseImageGenCallGeneratingEvent', 'ResponseImageGenCallInProgressEvent', 'ResponseImageGenCallPartialImageEvent', 'ResponseInProgressEvent', 'ResponseIncompleteDetails', 'ResponseIncompleteEvent', 'ResponseInputAudioParam', 'ResponseInputFile', 'ResponseInputFileContent', 'ResponseInputFileContentParam', 'ResponseInputFileParam', 'ResponseInputImage', 'ResponseInputImageContent', 'ResponseInputImageContentParam', 'ResponseInputImageParam', 'ResponseInputMessageItem', 'ResponseInputText', 'ResponseInputTextContent', 'ResponseInputTextContentParam', 'ResponseInputTextParam', 'ResponseLocalEnvironment', 'ResponseLogProb', 'ResponseLogProbTopLogprob', 'ResponseMCPCallArgumentsDeltaEvent', 'ResponseMCPCallArgumentsDoneEvent', 'ResponseMCPCallCompletedEvent', 'ResponseMCPCallFailedEvent', 'ResponseMCPCallInProgressEvent', 'ResponseMCPListToolsCompletedEvent', 'ResponseMCPListToolsFailedEvent', 'ResponseMCPListToolsInProgressEvent', 'ResponseMcpCallArgumentsDeltaEvent', 'ResponseMcpCallArgumentsDoneEvent', 'ResponseMcpCallCompletedEvent', 'ResponseMcpCallFailedEvent', 'ResponseMcpCallInProgressEvent', 'ResponseMcpListToolsCompletedEvent', 'ResponseMcpListToolsFailedEvent', 'ResponseMcpListToolsInProgressEvent', 'ResponseOutputItemAddedEvent', 'ResponseOutputItemDoneEvent', 'ResponseOutputMessage', 'ResponseOutputMessageParam', 'ResponseOutputRefusal', 'ResponseOutputRefusalParam', 'ResponseOutputTextAnnotationAddedEvent', 'ResponseOutputTextParam', 'ResponsePrompt', 'ResponsePromptParam', 'ResponsePromptVariables', 'ResponsePromptVariablesParam', 'ResponseQueuedEvent', 'ResponseReasoningItem', 'ResponseReasoningItemParam', 'ResponseReasoningSummaryPartAddedEvent', 'ResponseReasoningSummaryPartAddedEventPart', 'ResponseReasoningSummaryPartDoneEvent', 'ResponseReasoningSummaryPartDoneEventPart', 'ResponseReasoningSummaryTextDeltaEvent', 'ResponseReasoningSummaryTextDoneEvent', 'ResponseReasoningTextDeltaEvent', 'ResponseReasoningTextDoneEvent', 'ResponseRefusalDeltaEvent', 'ResponseRefusalDoneEvent', 'ResponseShellCallCommandAddedEvent', 'ResponseShellCallCommandAddedStreamingEvent', 'ResponseShellCallCommandDeltaEvent', 'ResponseShellCallCommandDeltaStreamingEvent', 'ResponseShellCallCommandDoneEvent', 'ResponseShellCallCommandDoneStreamingEvent', 'ResponseShellCallOutputContentDeltaEvent', 'ResponseShellCallOutputContentDeltaStreamingEvent', 'ResponseShellCallOutputContentDoneEvent', 'ResponseShellCallOutputContentDoneStreamingEvent', 'ResponseStreamEvent', 'ResponseStreamOptions', 'ResponseStreamOptions2', 'ResponseStreamOptionsParam', 'ResponseStreamOptionsParam2', 'ResponseTextConfig', 'ResponseTextConfigParam', 'ResponseTextDeltaEvent', 'ResponseTextDoneEvent', 'ResponseTextParam', 'ResponseTextParam2', 'ResponseToolSearchCall', 'ResponseToolSearchOutputItem', 'ResponseToolSearchOutputItemParam', 'ResponseToolSearchOutputItemParamParam', 'ResponseUsage', 'ResponseUsageInputTokensDetails', 'ResponseUsageOutputTokensDetails', 'ResponseWebSearchCallCompletedEvent', 'ResponseWebSearchCallInProgressEvent', 'ResponseWebSearchCallSearchingEvent', 'ResponseWsError', 'ResponsesClientEvent', 'ResponsesClientEventParam', 'ResponsesClientEventResponseCreate', 'ResponsesClientEventResponseCreateParam', 'ResponsesServerEvent', 'ResponsesServerEventResponseAudioDelta', 'ResponsesServerEventResponseAudioDone', 'ResponsesServerEventResponseAudioTranscriptDelta', 'ResponsesServerEventResponseAudioTranscriptDone', 'ResponsesServerEventResponseCodeInterpreterCallCodeDelta', 'ResponsesServerEventResponseCodeInterpreterCallCodeDone', 'ResponsesServerEventResponseCodeInterpreterCallCompleted', 'ResponsesServerEventResponseCodeInterpreterCallInProgress', 'ResponsesServerEventResponseCodeInterpreterCallInterpreting', 'ResponsesServerEventResponseCompleted', 'ResponsesServerEventResponseContentPartAdded', 'ResponsesServerEventResponseContentPartDone', 'ResponsesServerEventResponseCreated', 'ResponsesServerEventResponseCustomToolCallInputDelta', 'ResponsesServerEventResponseCustomToolCallInputDone', 'ResponsesServerEventResponseFailed', 'ResponsesServerEventResponseFileSearchCallCompleted', 'ResponsesServerEventResponseFileSearchCallInProgress', 'ResponsesServerEventResponseFileSearchCallSearching', 'ResponsesServerEventResponseFunctionCallArgumentsDelta', 'ResponsesServerEventResponseFunctionCallArgumentsDone', 'ResponsesServerEventResponseImageGenerationCallCompleted', 'ResponsesServerEventResponseImageGenerationCallGenerating', 'ResponsesServerEventResponseImageGenerationCallInProgress', 'ResponsesServerEventResponseImageGenerationCallPartialImage', 'ResponsesServerEventResponseInProgress', 'ResponsesServerEventResponseIncomplete', 'ResponsesServerEventResponseMcpCallArgumentsDelta', 'ResponsesServerEventResponseMcpCallArgumentsDone', 'ResponsesServerEventResponseMcpCallCompleted', 'ResponsesServerEventResponseMcpCallFailed', 'ResponsesServerEventResponseMcpCallInProgress', 'ResponsesServerEventResponseMcpListToolsCompleted', 'ResponsesServerEventResponseMcpListToolsFailed', 'ResponsesServerEventResponseMcpListToolsInProgress', 'ResponsesServerEventResponseOutputItemAdded', 'ResponsesServerEventResponseOutputItemDone', 'ResponsesServerEventResponseOutputTextAnnotationAdded', 'ResponsesServerEventResponseOutputTextDelta', 'ResponsesServerEventResponseOutputTextDone', 'ResponsesServerEventResponseQueued', 'ResponsesServerEventResponseReasoningSummaryPartAdded', 'ResponsesServerEventResponseReasoningSummaryPartAddedPart', 'ResponsesServerEventResponseReasoningSummaryPartDone', 'ResponsesServerEventResponseReasoningSummaryPartDonePart', 'ResponsesServerEventResponseReasoningSummaryTextDelta', 'ResponsesServerEventResponseReasoningSummaryTextDone', 'ResponsesServerEventResponseReasoningTextDelta', 'ResponsesServerEventResponseReasoningTextDone', 'ResponsesServerEventResponseRefusalDelta', 'ResponsesServerEventResponseRefusalDone', 'ResponsesServerEventResponseShellCallCommandAdded', 'ResponsesServerEventResponseShellCallCommandDelta', 'ResponsesServerEventResponseShellCallCommandDone', 'ResponsesServerEventResponseShellCallOutputContentDelta', 'ResponsesServerEventResponseShellCallOutputContentDone', 'ResponsesServerEventResponseWebSearchCallCompleted', 'ResponsesServerEventResponseWebSearchCallInProgress', 'ResponsesServerEventResponseWebSearchCallSearching', 'ResponsesWebSocketStreamEvent', 'ScreenshotParam', 'ScreenshotParam2', 'ScrollParam', 'ScrollParam2', 'SearchContentType', 'SearchContentTypeParam', 'SearchContextSize', 'SearchContextSizeParam', 'ServiceTierEnumParam', 'ServiceTierResponses', 'ServiceTierResponsesParam', 'ShellCallOutputDelta', 'SkillReference', 'SkillReferenceParam', 'SkillReferenceParam2', 'SpecificApplyPatchParam', 'SpecificApplyPatchParam2', 'SpecificFunctionShellParam', 'SpecificFunctionShellParam2', 'SpecificProgrammaticToolCallingParam', 'SpecificProgrammaticToolCallingParam2', 'SummaryTextContent', 'SummaryTextContentParam', 'TextContent', 'TextResponseFormatConfiguration', 'TextResponseFormatConfigurationParam', 'TextResponseFormatJsonSchema', 'TextResponseFormatJsonSchemaParam', 'TokenCountsResource', 'Tool', 'ToolCallCaller', 'ToolCallCallerParam', 'ToolCallCallerParam2', 'ToolCallCallerParam3', 'ToolChoiceAllowed', 'ToolChoiceAllowedParam', 'ToolChoiceApplyPatch', 'ToolChoiceApplyPatchParam', 'ToolChoiceCustom', 'ToolChoiceCustomParam', 'ToolChoiceFunction', 'ToolChoiceFunctionParam', 'ToolChoiceMCP', 'ToolChoiceMCPParam', 'ToolChoiceMcp', 'ToolChoiceMcpParam', 'ToolChoiceOptions', 'ToolChoiceOptionsParam', 'ToolChoiceParam', 'ToolChoiceParam2', 'ToolChoiceShell', 'ToolChoiceShellParam', 'ToolChoiceTypes', 'ToolChoiceTypesParam', 'ToolParam', 'ToolSearchCall', 'ToolSearchCallItemParam', 'ToolSearchCallItemParam2', 'ToolSearchExecutionType', 'ToolSearchExecutionTypeParam', 'ToolSearchOutput', 'ToolSearchOutputItemParam', 'ToolSearchOutputItemParam2', 'ToolSearchOutputNamespaceTool', 'ToolSearchOutputNamespaceToolParam', 'ToolSearchTool', 'ToolSearchToolParam', 'ToolSearchToolParam2', 'ToolsArray', 'ToolsArrayParam', 'TopLogProb', 'TopLogProbParam', 'TruncationEnumParam', 'TypeParam', 'TypeParam2', 'UrlCitationBody', 'UrlCitationBodyParam', 'VectorStoreFileAttributes', 'VectorStoreFileAttributesParam', 'Verbosity', 'VerbosityParam', 'WaitParam', 'WaitParam2', 'WebSearchActionFind', 'WebSearchActionFindParam', 'WebSearchActionOpenPage', 'WebSearchActionOpenPageParam', 'WebSearchActionSearch', 'WebSearchActionSearchParam', 'WebSearchActionSearchSource', 'WebSearchActionSearchSourceParam', 'WebSearchApproximateLocation', 'WebSearchApproximateLocation2', 'WebSearchApproximateLocationParam', 'WebSearchApproximateLocationParam2', 'WebSearchPreviewTool', 'WebSearchPreviewToolParam', 'WebSearchTool', 'WebSearchToolCall', 'WebSearchToolCallParam', 'WebSearchToolFilters', 'WebSearchToolFiltersParam', 'WebSearchToolParam']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=True)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules
 __path__: list[str] = []
-
-
-# the official SDK's names of this module that live elsewhere here
-import typing as _typing
-
-if _typing.TYPE_CHECKING:
-    from openai_kit.types import (
-        ContainerNetworkPolicyDomainSecretParam as ContainerNetworkPolicyDomainSecretParam,
-        InlineSkillSourceParam as InlineSkillSourceParam,
-        ResponseItemList as ResponseItemList,
-        ResponseOutputText as ResponseOutputText,
-        ServiceTier as ServiceTier,
-    )
-else:
-
-    def __getattr__(name: str) -> _typing.Any:
-        from openai_kit._official_modules import lookup
-
-        return lookup(__name__, name)

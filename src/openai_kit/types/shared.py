@@ -2,400 +2,611 @@
 
 """Types of the `shared` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit._lazy_types import lazy_module
 
 
-CallableToolAllowedCaller: TypeAlias = Union[Literal["direct", "programmatic"], str]
+def _build_CallableToolAllowedCaller():
+    CallableToolAllowedCaller: TypeAlias = Union[Literal["direct", "programmatic"], str]
+    return CallableToolAllowedCaller
 
 
-CallableToolAllowedCallerParam: TypeAlias = Literal["direct", "programmatic"]
+def _build_CallableToolAllowedCallerParam():
+    CallableToolAllowedCallerParam: TypeAlias = Literal["direct", "programmatic"]
+    return CallableToolAllowedCallerParam
 
 
-class VoiceIdsOrCustomVoiceParamVariant2Param(TypedDict, total=False):
-    id: Required[str]
+def _build_VoiceIdsOrCustomVoiceParamVariant2Param():
+    class VoiceIdsOrCustomVoiceParamVariant2Param(TypedDict, total=False):
+        id: Required[str]
+    return VoiceIdsOrCustomVoiceParamVariant2Param
 
 
-CustomVoiceParam: TypeAlias = VoiceIdsOrCustomVoiceParamVariant2Param
+def _build_CustomVoiceParam():
+    CustomVoiceParam: TypeAlias = VoiceIdsOrCustomVoiceParamVariant2Param
+    return CustomVoiceParam
 
 
-FileInputDetail: TypeAlias = Union[Literal["auto", "low", "high"], str]
+def _build_FileInputDetail():
+    FileInputDetail: TypeAlias = Union[Literal["auto", "low", "high"], str]
+    return FileInputDetail
 
 
-FileInputDetailParam: TypeAlias = Literal["auto", "low", "high"]
+def _build_FileInputDetailParam():
+    FileInputDetailParam: TypeAlias = Literal["auto", "low", "high"]
+    return FileInputDetailParam
 
 
-class FunctionParameters(BaseModel):
-    pass
+def _build_FunctionParameters():
+    class FunctionParameters(BaseModel):
+        pass
+    return FunctionParameters
 
 
-class FunctionObject(BaseModel):
-    description: Optional[str] = None
-    name: str
-    parameters: Optional[FunctionParameters] = None
-    strict: Optional[bool] = None
+def _build_FunctionObject():
+    class FunctionObject(BaseModel):
+        description: Optional[str] = None
+        name: str
+        parameters: Optional[FunctionParameters] = None
+        strict: Optional[bool] = None
+    return FunctionObject
 
 
-FunctionDefinition: TypeAlias = FunctionObject
+def _build_FunctionDefinition():
+    FunctionDefinition: TypeAlias = FunctionObject
+    return FunctionDefinition
 
 
-FunctionParametersParam: TypeAlias = Dict[str, object]
+def _build_FunctionParametersParam():
+    FunctionParametersParam: TypeAlias = Dict[str, object]
+    return FunctionParametersParam
 
 
-ImageDetail: TypeAlias = Union[Literal["low", "high", "auto", "original"], str]
+def _build_ImageDetail():
+    ImageDetail: TypeAlias = Union[Literal["low", "high", "auto", "original"], str]
+    return ImageDetail
 
 
-ImageDetailParam: TypeAlias = Literal["low", "high", "auto", "original"]
+def _build_ImageDetailParam():
+    ImageDetailParam: TypeAlias = Literal["low", "high", "auto", "original"]
+    return ImageDetailParam
 
 
-class PromptCacheBreakpointConfig(BaseModel):
-    mode: Literal["explicit"]
+def _build_PromptCacheBreakpointConfig():
+    class PromptCacheBreakpointConfig(BaseModel):
+        mode: Literal["explicit"]
+    return PromptCacheBreakpointConfig
 
 
-class InputTextContent(BaseModel):
-    type: Literal["input_text"]
-    text: str
-    prompt_cache_breakpoint: Optional[PromptCacheBreakpointConfig] = None
+def _build_InputTextContent():
+    class InputTextContent(BaseModel):
+        type: Literal["input_text"]
+        text: str
+        prompt_cache_breakpoint: Optional[PromptCacheBreakpointConfig] = None
+    return InputTextContent
 
 
-class InputImageContent(BaseModel):
-    type: Literal["input_image"]
-    image_url: Optional[str] = None
-    file_id: Optional[str] = None
-    detail: ImageDetail
-    prompt_cache_breakpoint: Optional[PromptCacheBreakpointConfig] = None
+def _build_InputImageContent():
+    class InputImageContent(BaseModel):
+        type: Literal["input_image"]
+        image_url: Optional[str] = None
+        file_id: Optional[str] = None
+        detail: ImageDetail
+        prompt_cache_breakpoint: Optional[PromptCacheBreakpointConfig] = None
+    return InputImageContent
 
 
-class InputFileContent(BaseModel):
-    type: Literal["input_file"]
-    file_id: Optional[str] = None
-    filename: Optional[str] = None
-    file_data: Optional[str] = None
-    prompt_cache_breakpoint: Optional[PromptCacheBreakpointConfig] = None
-    file_url: Optional[str] = None
-    detail: Optional[FileInputDetail] = None
+def _build_InputFileContent():
+    class InputFileContent(BaseModel):
+        type: Literal["input_file"]
+        file_id: Optional[str] = None
+        filename: Optional[str] = None
+        file_data: Optional[str] = None
+        prompt_cache_breakpoint: Optional[PromptCacheBreakpointConfig] = None
+        file_url: Optional[str] = None
+        detail: Optional[FileInputDetail] = None
+    return InputFileContent
 
 
-InputContent: TypeAlias = Annotated[Union[Annotated[Union[InputTextContent, InputImageContent, InputFileContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_InputContent():
+    InputContent: TypeAlias = Annotated[Union[Annotated[Union[InputTextContent, InputImageContent, InputFileContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return InputContent
 
 
-class PromptCacheBreakpointConfigParam(TypedDict, total=False):
-    mode: Required[Literal["explicit"]]
+def _build_PromptCacheBreakpointConfigParam():
+    class PromptCacheBreakpointConfigParam(TypedDict, total=False):
+        mode: Required[Literal["explicit"]]
+    return PromptCacheBreakpointConfigParam
 
 
-class InputTextContentParam(TypedDict, total=False):
-    type: Required[Literal["input_text"]]
-    text: Required[str]
-    prompt_cache_breakpoint: PromptCacheBreakpointConfigParam
+def _build_InputTextContentParam():
+    class InputTextContentParam(TypedDict, total=False):
+        type: Required[Literal["input_text"]]
+        text: Required[str]
+        prompt_cache_breakpoint: PromptCacheBreakpointConfigParam
+    return InputTextContentParam
 
 
-class InputImageContentParam(TypedDict, total=False):
-    type: Required[Literal["input_image"]]
-    image_url: Optional[str]
-    file_id: Optional[str]
-    detail: Required[ImageDetailParam]
-    prompt_cache_breakpoint: PromptCacheBreakpointConfigParam
+def _build_InputImageContentParam():
+    class InputImageContentParam(TypedDict, total=False):
+        type: Required[Literal["input_image"]]
+        image_url: Optional[str]
+        file_id: Optional[str]
+        detail: Required[ImageDetailParam]
+        prompt_cache_breakpoint: PromptCacheBreakpointConfigParam
+    return InputImageContentParam
 
 
-class InputFileContentParam(TypedDict, total=False):
-    type: Required[Literal["input_file"]]
-    file_id: Optional[str]
-    filename: str
-    file_data: str
-    prompt_cache_breakpoint: PromptCacheBreakpointConfigParam
-    file_url: str
-    detail: FileInputDetailParam
+def _build_InputFileContentParam():
+    class InputFileContentParam(TypedDict, total=False):
+        type: Required[Literal["input_file"]]
+        file_id: Optional[str]
+        filename: str
+        file_data: str
+        prompt_cache_breakpoint: PromptCacheBreakpointConfigParam
+        file_url: str
+        detail: FileInputDetailParam
+    return InputFileContentParam
 
 
-InputContentParam: TypeAlias = Union[InputTextContentParam, InputImageContentParam, InputFileContentParam]
+def _build_InputContentParam():
+    InputContentParam: TypeAlias = Union[InputTextContentParam, InputImageContentParam, InputFileContentParam]
+    return InputContentParam
 
 
-InputFidelity: TypeAlias = Union[Literal["high", "low"], str]
+def _build_InputFidelity():
+    InputFidelity: TypeAlias = Union[Literal["high", "low"], str]
+    return InputFidelity
 
 
-InputFidelityParam: TypeAlias = Literal["high", "low"]
+def _build_InputFidelityParam():
+    InputFidelityParam: TypeAlias = Literal["high", "low"]
+    return InputFidelityParam
 
 
-Metadata: TypeAlias = Optional[Dict[str, str]]
+def _build_Metadata():
+    Metadata: TypeAlias = Optional[Dict[str, str]]
+    return Metadata
 
 
-MetadataParam: TypeAlias = Optional[Dict[str, str]]
+def _build_MetadataParam():
+    MetadataParam: TypeAlias = Optional[Dict[str, str]]
+    return MetadataParam
 
 
-ReasoningEffort: TypeAlias = Optional[Union[Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"], str]]
+def _build_ReasoningEffort():
+    ReasoningEffort: TypeAlias = Optional[Union[Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"], str]]
+    return ReasoningEffort
 
 
-ReasoningEffortParam: TypeAlias = Optional[Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]]
+def _build_ReasoningEffortParam():
+    ReasoningEffortParam: TypeAlias = Optional[Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]]
+    return ReasoningEffortParam
 
 
-class ResponseFormatJsonObject(BaseModel):
-    type: Literal["json_object"]
+def _build_ResponseFormatJsonObject():
+    class ResponseFormatJsonObject(BaseModel):
+        type: Literal["json_object"]
+    return ResponseFormatJsonObject
 
 
-ResponseFormatJSONObject: TypeAlias = ResponseFormatJsonObject
+def _build_ResponseFormatJSONObject():
+    ResponseFormatJSONObject: TypeAlias = ResponseFormatJsonObject
+    return ResponseFormatJSONObject
 
 
-class ResponseFormatJsonSchemaSchema(BaseModel):
-    pass
+def _build_ResponseFormatJsonSchemaSchema():
+    class ResponseFormatJsonSchemaSchema(BaseModel):
+        pass
+    return ResponseFormatJsonSchemaSchema
 
 
-class ResponseFormatJsonSchemaJsonSchema(BaseModel):
-    description: Optional[str] = None
-    name: str
-    schema_: Optional[ResponseFormatJsonSchemaSchema] = Field(default=None, alias="schema")
-    strict: Optional[bool] = None
+def _build_ResponseFormatJsonSchemaJsonSchema():
+    class ResponseFormatJsonSchemaJsonSchema(BaseModel):
+        description: Optional[str] = None
+        name: str
+        schema_: Optional[ResponseFormatJsonSchemaSchema] = Field(default=None, alias="schema")
+        strict: Optional[bool] = None
+    return ResponseFormatJsonSchemaJsonSchema
 
 
-class ResponseFormatJsonSchema(BaseModel):
-    type: Literal["json_schema"]
-    json_schema: ResponseFormatJsonSchemaJsonSchema
+def _build_ResponseFormatJsonSchema():
+    class ResponseFormatJsonSchema(BaseModel):
+        type: Literal["json_schema"]
+        json_schema: ResponseFormatJsonSchemaJsonSchema
+    return ResponseFormatJsonSchema
 
 
-ResponseFormatJSONSchema: TypeAlias = ResponseFormatJsonSchema
+def _build_ResponseFormatJSONSchema():
+    ResponseFormatJSONSchema: TypeAlias = ResponseFormatJsonSchema
+    return ResponseFormatJSONSchema
 
 
-ResponseFormatJsonSchemaSchemaParam: TypeAlias = Dict[str, object]
+def _build_ResponseFormatJsonSchemaSchemaParam():
+    ResponseFormatJsonSchemaSchemaParam: TypeAlias = Dict[str, object]
+    return ResponseFormatJsonSchemaSchemaParam
 
 
-VoiceIdsShared: TypeAlias = Union[str, Union[Literal["alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"], str]]
+def _build_VoiceIdsShared():
+    VoiceIdsShared: TypeAlias = Union[str, Union[Literal["alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"], str]]
+    return VoiceIdsShared
 
 
-class VoiceIdsOrCustomVoiceVariant2(BaseModel):
-    id: str
+def _build_VoiceIdsOrCustomVoiceVariant2():
+    class VoiceIdsOrCustomVoiceVariant2(BaseModel):
+        id: str
+    return VoiceIdsOrCustomVoiceVariant2
 
 
-VoiceIdsOrCustomVoice: TypeAlias = Union[VoiceIdsShared, VoiceIdsOrCustomVoiceVariant2]
+def _build_VoiceIdsOrCustomVoice():
+    VoiceIdsOrCustomVoice: TypeAlias = Union[VoiceIdsShared, VoiceIdsOrCustomVoiceVariant2]
+    return VoiceIdsOrCustomVoice
 
 
-VoiceIdsSharedParam: TypeAlias = Union[str, Literal["alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"]]
+def _build_VoiceIdsSharedParam():
+    VoiceIdsSharedParam: TypeAlias = Union[str, Literal["alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"]]
+    return VoiceIdsSharedParam
 
 
-VoiceIdsOrCustomVoiceParam: TypeAlias = Union[VoiceIdsSharedParam, VoiceIdsOrCustomVoiceParamVariant2Param]
+def _build_VoiceIdsOrCustomVoiceParam():
+    VoiceIdsOrCustomVoiceParam: TypeAlias = Union[VoiceIdsSharedParam, VoiceIdsOrCustomVoiceParamVariant2Param]
+    return VoiceIdsOrCustomVoiceParam
 
 
-class ComparisonFilter(BaseModel):
-    type: Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin"]
-    key: str
-    value: Union[str, float, bool, List[Union[str, float]]]
+def _build_ComparisonFilter():
+    class ComparisonFilter(BaseModel):
+        type: Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin"]
+        key: str
+        value: Union[str, float, bool, List[Union[str, float]]]
+    return ComparisonFilter
 
 
-class ComparisonFilterParam(TypedDict, total=False):
-    type: Required[Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin"]]
-    key: Required[str]
-    value: Required[Union[str, float, bool, Sequence[Union[str, float]]]]
+def _build_ComparisonFilterParam():
+    class ComparisonFilterParam(TypedDict, total=False):
+        type: Required[Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin"]]
+        key: Required[str]
+        value: Required[Union[str, float, bool, Sequence[Union[str, float]]]]
+    return ComparisonFilterParam
 
 
-class CompoundFilter(BaseModel):
-    type: Literal["and", "or"]
-    filters: List[Union[ComparisonFilter, Any]]
+def _build_CompoundFilter():
+    class CompoundFilter(BaseModel):
+        type: Literal["and", "or"]
+        filters: List[Union[ComparisonFilter, Any]]
+    return CompoundFilter
 
 
-class CompoundFilterParam(TypedDict, total=False):
-    type: Required[Literal["and", "or"]]
-    filters: Required[Sequence[Union[ComparisonFilterParam, object]]]
+def _build_CompoundFilterParam():
+    class CompoundFilterParam(TypedDict, total=False):
+        type: Required[Literal["and", "or"]]
+        filters: Required[Sequence[Union[ComparisonFilterParam, object]]]
+    return CompoundFilterParam
 
 
-class ContainerNetworkPolicyDomainSecretParam(TypedDict, total=False):
-    domain: Required[str]
-    name: Required[str]
-    value: Required[str]
+def _build_ContainerNetworkPolicyDomainSecretParam():
+    class ContainerNetworkPolicyDomainSecretParam(TypedDict, total=False):
+        domain: Required[str]
+        name: Required[str]
+        value: Required[str]
+    return ContainerNetworkPolicyDomainSecretParam
 
 
-class ContainerNetworkPolicyAllowlistParam(TypedDict, total=False):
-    type: Required[Literal["allowlist"]]
-    allowed_domains: Required[Sequence[str]]
-    domain_secrets: Sequence[ContainerNetworkPolicyDomainSecretParam]
+def _build_ContainerNetworkPolicyAllowlistParam():
+    class ContainerNetworkPolicyAllowlistParam(TypedDict, total=False):
+        type: Required[Literal["allowlist"]]
+        allowed_domains: Required[Sequence[str]]
+        domain_secrets: Sequence[ContainerNetworkPolicyDomainSecretParam]
+    return ContainerNetworkPolicyAllowlistParam
 
 
-class ContainerNetworkPolicyDomainSecretParam2(BaseModel):
-    domain: str
-    name: str
-    value: str
+def _build_ContainerNetworkPolicyDomainSecretParam2():
+    class ContainerNetworkPolicyDomainSecretParam2(BaseModel):
+        domain: str
+        name: str
+        value: str
+    return ContainerNetworkPolicyDomainSecretParam2
 
 
-class ContainerNetworkPolicyAllowlistParam2(BaseModel):
-    type: Literal["allowlist"]
-    allowed_domains: List[str]
-    domain_secrets: Optional[List[ContainerNetworkPolicyDomainSecretParam2]] = None
+def _build_ContainerNetworkPolicyAllowlistParam2():
+    class ContainerNetworkPolicyAllowlistParam2(BaseModel):
+        type: Literal["allowlist"]
+        allowed_domains: List[str]
+        domain_secrets: Optional[List[ContainerNetworkPolicyDomainSecretParam2]] = None
+    return ContainerNetworkPolicyAllowlistParam2
 
 
-class ContainerNetworkPolicyDisabledParam(TypedDict, total=False):
-    type: Required[Literal["disabled"]]
+def _build_ContainerNetworkPolicyDisabledParam():
+    class ContainerNetworkPolicyDisabledParam(TypedDict, total=False):
+        type: Required[Literal["disabled"]]
+    return ContainerNetworkPolicyDisabledParam
 
 
-class ContainerNetworkPolicyDisabledParam2(BaseModel):
-    type: Literal["disabled"]
+def _build_ContainerNetworkPolicyDisabledParam2():
+    class ContainerNetworkPolicyDisabledParam2(BaseModel):
+        type: Literal["disabled"]
+    return ContainerNetworkPolicyDisabledParam2
 
 
-class Error(BaseModel):
-    code: Optional[str]
-    message: str
-    param: Optional[str]
-    type: str
+def _build_Error():
+    class Error(BaseModel):
+        code: Optional[str]
+        message: str
+        param: Optional[str]
+        type: str
+    return Error
 
 
-class FunctionObjectParam(TypedDict, total=False):
-    description: str
-    name: Required[str]
-    parameters: FunctionParametersParam
-    strict: Optional[bool]
+def _build_FunctionObjectParam():
+    class FunctionObjectParam(TypedDict, total=False):
+        description: str
+        name: Required[str]
+        parameters: FunctionParametersParam
+        strict: Optional[bool]
+    return FunctionObjectParam
 
 
-class InlineSkillSourceParam(TypedDict, total=False):
-    type: Required[Literal["base64"]]
-    media_type: Required[Literal["application/zip"]]
-    data: Required[str]
+def _build_InlineSkillSourceParam():
+    class InlineSkillSourceParam(TypedDict, total=False):
+        type: Required[Literal["base64"]]
+        media_type: Required[Literal["application/zip"]]
+        data: Required[str]
+    return InlineSkillSourceParam
 
 
-class InlineSkillParam(TypedDict, total=False):
-    type: Required[Literal["inline"]]
-    name: Required[str]
-    description: Required[str]
-    source: Required[InlineSkillSourceParam]
+def _build_InlineSkillParam():
+    class InlineSkillParam(TypedDict, total=False):
+        type: Required[Literal["inline"]]
+        name: Required[str]
+        description: Required[str]
+        source: Required[InlineSkillSourceParam]
+    return InlineSkillParam
 
 
-class InlineSkillSourceParam2(BaseModel):
-    type: Literal["base64"]
-    media_type: Literal["application/zip"]
-    data: str
+def _build_InlineSkillSourceParam2():
+    class InlineSkillSourceParam2(BaseModel):
+        type: Literal["base64"]
+        media_type: Literal["application/zip"]
+        data: str
+    return InlineSkillSourceParam2
 
 
-class InlineSkillParam2(BaseModel):
-    type: Literal["inline"]
-    name: str
-    description: str
-    source: InlineSkillSourceParam2
+def _build_InlineSkillParam2():
+    class InlineSkillParam2(BaseModel):
+        type: Literal["inline"]
+        name: str
+        description: str
+        source: InlineSkillSourceParam2
+    return InlineSkillParam2
 
 
-class MCPListToolsTool(BaseModel):
-    name: str
-    description: Optional[str] = None
-    input_schema: Dict[str, Any]
-    annotations: Optional[Dict[str, Any]] = None
+def _build_MCPListToolsTool():
+    class MCPListToolsTool(BaseModel):
+        name: str
+        description: Optional[str] = None
+        input_schema: Dict[str, Any]
+        annotations: Optional[Dict[str, Any]] = None
+    return MCPListToolsTool
 
 
-class MCPListToolsToolParam(TypedDict, total=False):
-    name: Required[str]
-    description: Optional[str]
-    input_schema: Required[Dict[str, object]]
-    annotations: Optional[Dict[str, object]]
+def _build_MCPListToolsToolParam():
+    class MCPListToolsToolParam(TypedDict, total=False):
+        name: Required[str]
+        description: Optional[str]
+        input_schema: Required[Dict[str, object]]
+        annotations: Optional[Dict[str, object]]
+    return MCPListToolsToolParam
 
 
-class MCPToolFilter(BaseModel):
-    tool_names: Optional[List[str]] = None
-    read_only: Optional[bool] = None
+def _build_MCPToolFilter():
+    class MCPToolFilter(BaseModel):
+        tool_names: Optional[List[str]] = None
+        read_only: Optional[bool] = None
+    return MCPToolFilter
 
 
-class MCPToolRequireApprovalMCPToolApprovalFilter(BaseModel):
-    always: Optional[MCPToolFilter] = None
-    never: Optional[MCPToolFilter] = None
+def _build_MCPToolRequireApprovalMCPToolApprovalFilter():
+    class MCPToolRequireApprovalMCPToolApprovalFilter(BaseModel):
+        always: Optional[MCPToolFilter] = None
+        never: Optional[MCPToolFilter] = None
+    return MCPToolRequireApprovalMCPToolApprovalFilter
 
 
-class MCPTool(BaseModel):
-    type: Literal["mcp"]
-    server_label: str
-    server_url: Optional[str] = None
-    connector_id: Optional[Union[Literal["connector_dropbox", "connector_gmail", "connector_googlecalendar", "connector_googledrive", "connector_microsoftteams", "connector_outlookcalendar", "connector_outlookemail", "connector_sharepoint"], str]] = None
-    tunnel_id: Optional[str] = None
-    authorization: Optional[str] = None
-    server_description: Optional[str] = None
-    headers: Optional[Dict[str, str]] = None
-    allowed_tools: Optional[Union[List[str], MCPToolFilter]] = None
-    allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
-    require_approval: Optional[Union[MCPToolRequireApprovalMCPToolApprovalFilter, Union[Literal["always", "never"], str]]] = None
-    defer_loading: Optional[bool] = None
+def _build_MCPTool():
+    class MCPTool(BaseModel):
+        type: Literal["mcp"]
+        server_label: str
+        server_url: Optional[str] = None
+        connector_id: Optional[Union[Literal["connector_dropbox", "connector_gmail", "connector_googlecalendar", "connector_googledrive", "connector_microsoftteams", "connector_outlookcalendar", "connector_outlookemail", "connector_sharepoint"], str]] = None
+        tunnel_id: Optional[str] = None
+        authorization: Optional[str] = None
+        server_description: Optional[str] = None
+        headers: Optional[Dict[str, str]] = None
+        allowed_tools: Optional[Union[List[str], MCPToolFilter]] = None
+        allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
+        require_approval: Optional[Union[MCPToolRequireApprovalMCPToolApprovalFilter, Union[Literal["always", "never"], str]]] = None
+        defer_loading: Optional[bool] = None
+    return MCPTool
 
 
-class MCPToolFilterParam(TypedDict, total=False):
-    tool_names: Sequence[str]
-    read_only: bool
+def _build_MCPToolFilterParam():
+    class MCPToolFilterParam(TypedDict, total=False):
+        tool_names: Sequence[str]
+        read_only: bool
+    return MCPToolFilterParam
 
 
-class MCPToolRequireApprovalMCPToolApprovalFilterParam(TypedDict, total=False):
-    always: MCPToolFilterParam
-    never: MCPToolFilterParam
+def _build_MCPToolRequireApprovalMCPToolApprovalFilterParam():
+    class MCPToolRequireApprovalMCPToolApprovalFilterParam(TypedDict, total=False):
+        always: MCPToolFilterParam
+        never: MCPToolFilterParam
+    return MCPToolRequireApprovalMCPToolApprovalFilterParam
 
 
-class MCPToolParam(TypedDict, total=False):
-    type: Required[Literal["mcp"]]
-    server_label: Required[str]
-    server_url: str
-    connector_id: Literal["connector_dropbox", "connector_gmail", "connector_googlecalendar", "connector_googledrive", "connector_microsoftteams", "connector_outlookcalendar", "connector_outlookemail", "connector_sharepoint"]
-    tunnel_id: str
-    authorization: str
-    server_description: str
-    headers: Optional[Dict[str, str]]
-    allowed_tools: Optional[Union[Sequence[str], MCPToolFilterParam]]
-    allowed_callers: Optional[Sequence[CallableToolAllowedCallerParam]]
-    require_approval: Optional[Union[MCPToolRequireApprovalMCPToolApprovalFilterParam, Literal["always", "never"]]]
-    defer_loading: bool
+def _build_MCPToolParam():
+    class MCPToolParam(TypedDict, total=False):
+        type: Required[Literal["mcp"]]
+        server_label: Required[str]
+        server_url: str
+        connector_id: Literal["connector_dropbox", "connector_gmail", "connector_googlecalendar", "connector_googledrive", "connector_microsoftteams", "connector_outlookcalendar", "connector_outlookemail", "connector_sharepoint"]
+        tunnel_id: str
+        authorization: str
+        server_description: str
+        headers: Optional[Dict[str, str]]
+        allowed_tools: Optional[Union[Sequence[str], MCPToolFilterParam]]
+        allowed_callers: Optional[Sequence[CallableToolAllowedCallerParam]]
+        require_approval: Optional[Union[MCPToolRequireApprovalMCPToolApprovalFilterParam, Literal["always", "never"]]]
+        defer_loading: bool
+    return MCPToolParam
 
 
-class PromptCacheBreakpointParam(TypedDict, total=False):
-    mode: Required[Literal["explicit"]]
+def _build_PromptCacheBreakpointParam():
+    class PromptCacheBreakpointParam(TypedDict, total=False):
+        mode: Required[Literal["explicit"]]
+    return PromptCacheBreakpointParam
 
 
-class PromptCacheBreakpointParam2(BaseModel):
-    mode: Literal["explicit"]
-
-
-class ResponseFormatJsonObjectParam(TypedDict, total=False):
-    type: Required[Literal["json_object"]]
-
-
-class ResponseFormatJsonSchemaJsonSchemaParam(TypedDict, total=False):
-    description: str
-    name: Required[str]
-    schema: ResponseFormatJsonSchemaSchemaParam
-    strict: Optional[bool]
-
-
-class ResponseFormatJsonSchemaParam(TypedDict, total=False):
-    type: Required[Literal["json_schema"]]
-    json_schema: Required[ResponseFormatJsonSchemaJsonSchemaParam]
-
-
-class ResponseFormatText(BaseModel):
-    type: Literal["text"]
-
-
-class ResponseFormatTextParam(TypedDict, total=False):
-    type: Required[Literal["text"]]
-
-
-class SkillReferenceParam(TypedDict, total=False):
-    type: Required[Literal["skill_reference"]]
-    skill_id: Required[str]
-    version: str
-
-
-class SkillReferenceParam2(BaseModel):
-    type: Literal["skill_reference"]
-    skill_id: str
-    version: Optional[str] = None
+def _build_PromptCacheBreakpointParam2():
+    class PromptCacheBreakpointParam2(BaseModel):
+        mode: Literal["explicit"]
+    return PromptCacheBreakpointParam2
+
+
+def _build_ResponseFormatJsonObjectParam():
+    class ResponseFormatJsonObjectParam(TypedDict, total=False):
+        type: Required[Literal["json_object"]]
+    return ResponseFormatJsonObjectParam
+
+
+def _build_ResponseFormatJsonSchemaJsonSchemaParam():
+    class ResponseFormatJsonSchemaJsonSchemaParam(TypedDict, total=False):
+        description: str
+        name: Required[str]
+        schema: ResponseFormatJsonSchemaSchemaParam
+        strict: Optional[bool]
+    return ResponseFormatJsonSchemaJsonSchemaParam
+
+
+def _build_ResponseFormatJsonSchemaParam():
+    class ResponseFormatJsonSchemaParam(TypedDict, total=False):
+        type: Required[Literal["json_schema"]]
+        json_schema: Required[ResponseFormatJsonSchemaJsonSchemaParam]
+    return ResponseFormatJsonSchemaParam
+
+
+def _build_ResponseFormatText():
+    class ResponseFormatText(BaseModel):
+        type: Literal["text"]
+    return ResponseFormatText
+
+
+def _build_ResponseFormatTextParam():
+    class ResponseFormatTextParam(TypedDict, total=False):
+        type: Required[Literal["text"]]
+    return ResponseFormatTextParam
+
+
+def _build_SkillReferenceParam():
+    class SkillReferenceParam(TypedDict, total=False):
+        type: Required[Literal["skill_reference"]]
+        skill_id: Required[str]
+        version: str
+    return SkillReferenceParam
+
+
+def _build_SkillReferenceParam2():
+    class SkillReferenceParam2(BaseModel):
+        type: Literal["skill_reference"]
+        skill_id: str
+        version: Optional[str] = None
+    return SkillReferenceParam2
+
+
+_DEFS = {
+    'CallableToolAllowedCaller': (_build_CallableToolAllowedCaller, (), ()),
+    'CallableToolAllowedCallerParam': (_build_CallableToolAllowedCallerParam, (), ()),
+    'VoiceIdsOrCustomVoiceParamVariant2Param': (_build_VoiceIdsOrCustomVoiceParamVariant2Param, (), ()),
+    'CustomVoiceParam': (_build_CustomVoiceParam, ('VoiceIdsOrCustomVoiceParamVariant2Param',), ()),
+    'FileInputDetail': (_build_FileInputDetail, (), ()),
+    'FileInputDetailParam': (_build_FileInputDetailParam, (), ()),
+    'FunctionParameters': (_build_FunctionParameters, (), ()),
+    'FunctionObject': (_build_FunctionObject, ('FunctionParameters',), ()),
+    'FunctionDefinition': (_build_FunctionDefinition, ('FunctionObject',), ()),
+    'FunctionParametersParam': (_build_FunctionParametersParam, (), ()),
+    'ImageDetail': (_build_ImageDetail, (), ()),
+    'ImageDetailParam': (_build_ImageDetailParam, (), ()),
+    'PromptCacheBreakpointConfig': (_build_PromptCacheBreakpointConfig, (), ()),
+    'InputTextContent': (_build_InputTextContent, ('PromptCacheBreakpointConfig',), ()),
+    'InputImageContent': (_build_InputImageContent, ('ImageDetail', 'PromptCacheBreakpointConfig'), ()),
+    'InputFileContent': (_build_InputFileContent, ('PromptCacheBreakpointConfig', 'FileInputDetail'), ()),
+    'InputContent': (_build_InputContent, ('InputTextContent', 'InputImageContent', 'InputFileContent'), ()),
+    'PromptCacheBreakpointConfigParam': (_build_PromptCacheBreakpointConfigParam, (), ()),
+    'InputTextContentParam': (_build_InputTextContentParam, ('PromptCacheBreakpointConfigParam',), ()),
+    'InputImageContentParam': (_build_InputImageContentParam, ('ImageDetailParam', 'PromptCacheBreakpointConfigParam'), ()),
+    'InputFileContentParam': (_build_InputFileContentParam, ('PromptCacheBreakpointConfigParam', 'FileInputDetailParam'), ()),
+    'InputContentParam': (_build_InputContentParam, ('InputTextContentParam', 'InputImageContentParam', 'InputFileContentParam'), ()),
+    'InputFidelity': (_build_InputFidelity, (), ()),
+    'InputFidelityParam': (_build_InputFidelityParam, (), ()),
+    'Metadata': (_build_Metadata, (), ()),
+    'MetadataParam': (_build_MetadataParam, (), ()),
+    'ReasoningEffort': (_build_ReasoningEffort, (), ()),
+    'ReasoningEffortParam': (_build_ReasoningEffortParam, (), ()),
+    'ResponseFormatJsonObject': (_build_ResponseFormatJsonObject, (), ()),
+    'ResponseFormatJSONObject': (_build_ResponseFormatJSONObject, ('ResponseFormatJsonObject',), ()),
+    'ResponseFormatJsonSchemaSchema': (_build_ResponseFormatJsonSchemaSchema, (), ()),
+    'ResponseFormatJsonSchemaJsonSchema': (_build_ResponseFormatJsonSchemaJsonSchema, ('ResponseFormatJsonSchemaSchema',), ()),
+    'ResponseFormatJsonSchema': (_build_ResponseFormatJsonSchema, ('ResponseFormatJsonSchemaJsonSchema',), ()),
+    'ResponseFormatJSONSchema': (_build_ResponseFormatJSONSchema, ('ResponseFormatJsonSchema',), ()),
+    'ResponseFormatJsonSchemaSchemaParam': (_build_ResponseFormatJsonSchemaSchemaParam, (), ()),
+    'VoiceIdsShared': (_build_VoiceIdsShared, (), ()),
+    'VoiceIdsOrCustomVoiceVariant2': (_build_VoiceIdsOrCustomVoiceVariant2, (), ()),
+    'VoiceIdsOrCustomVoice': (_build_VoiceIdsOrCustomVoice, ('VoiceIdsShared', 'VoiceIdsOrCustomVoiceVariant2'), ()),
+    'VoiceIdsSharedParam': (_build_VoiceIdsSharedParam, (), ()),
+    'VoiceIdsOrCustomVoiceParam': (_build_VoiceIdsOrCustomVoiceParam, ('VoiceIdsSharedParam', 'VoiceIdsOrCustomVoiceParamVariant2Param'), ()),
+    'ComparisonFilter': (_build_ComparisonFilter, (), ()),
+    'ComparisonFilterParam': (_build_ComparisonFilterParam, (), ()),
+    'CompoundFilter': (_build_CompoundFilter, ('ComparisonFilter',), ()),
+    'CompoundFilterParam': (_build_CompoundFilterParam, ('ComparisonFilterParam',), ()),
+    'ContainerNetworkPolicyDomainSecretParam': (_build_ContainerNetworkPolicyDomainSecretParam, (), ()),
+    'ContainerNetworkPolicyAllowlistParam': (_build_ContainerNetworkPolicyAllowlistParam, ('ContainerNetworkPolicyDomainSecretParam',), ()),
+    'ContainerNetworkPolicyDomainSecretParam2': (_build_ContainerNetworkPolicyDomainSecretParam2, (), ()),
+    'ContainerNetworkPolicyAllowlistParam2': (_build_ContainerNetworkPolicyAllowlistParam2, ('ContainerNetworkPolicyDomainSecretParam2',), ()),
+    'ContainerNetworkPolicyDisabledParam': (_build_ContainerNetworkPolicyDisabledParam, (), ()),
+    'ContainerNetworkPolicyDisabledParam2': (_build_ContainerNetworkPolicyDisabledParam2, (), ()),
+    'Error': (_build_Error, (), ()),
+    'FunctionObjectParam': (_build_FunctionObjectParam, ('FunctionParametersParam',), ()),
+    'InlineSkillSourceParam': (_build_InlineSkillSourceParam, (), ()),
+    'InlineSkillParam': (_build_InlineSkillParam, ('InlineSkillSourceParam',), ()),
+    'InlineSkillSourceParam2': (_build_InlineSkillSourceParam2, (), ()),
+    'InlineSkillParam2': (_build_InlineSkillParam2, ('InlineSkillSourceParam2',), ()),
+    'MCPListToolsTool': (_build_MCPListToolsTool, (), ()),
+    'MCPListToolsToolParam': (_build_MCPListToolsToolParam, (), ()),
+    'MCPToolFilter': (_build_MCPToolFilter, (), ()),
+    'MCPToolRequireApprovalMCPToolApprovalFilter': (_build_MCPToolRequireApprovalMCPToolApprovalFilter, ('MCPToolFilter',), ()),
+    'MCPTool': (_build_MCPTool, ('MCPToolFilter', 'CallableToolAllowedCaller', 'MCPToolRequireApprovalMCPToolApprovalFilter'), ()),
+    'MCPToolFilterParam': (_build_MCPToolFilterParam, (), ()),
+    'MCPToolRequireApprovalMCPToolApprovalFilterParam': (_build_MCPToolRequireApprovalMCPToolApprovalFilterParam, ('MCPToolFilterParam',), ()),
+    'MCPToolParam': (_build_MCPToolParam, ('MCPToolFilterParam', 'CallableToolAllowedCallerParam', 'MCPToolRequireApprovalMCPToolApprovalFilterParam'), ()),
+    'PromptCacheBreakpointParam': (_build_PromptCacheBreakpointParam, (), ()),
+    'PromptCacheBreakpointParam2': (_build_PromptCacheBreakpointParam2, (), ()),
+    'ResponseFormatJsonObjectParam': (_build_ResponseFormatJsonObjectParam, (), ()),
+    'ResponseFormatJsonSchemaJsonSchemaParam': (_build_ResponseFormatJsonSchemaJsonSchemaParam, ('ResponseFormatJsonSchemaSchemaParam',), ()),
+    'ResponseFormatJsonSchemaParam': (_build_ResponseFormatJsonSchemaParam, ('ResponseFormatJsonSchemaJsonSchemaParam',), ()),
+    'ResponseFormatText': (_build_ResponseFormatText, (), ()),
+    'ResponseFormatTextParam': (_build_ResponseFormatTextParam, (), ()),
+    'SkillReferenceParam': (_build_SkillReferenceParam, (), ()),
+    'SkillReferenceParam2': (_build_SkillReferenceParam2, (), ()),
+}
+_IMPORTS = {
+}
+__all__ = ['CallableToolAllowedCaller', 'CallableToolAllowedCallerParam', 'ComparisonFilter', 'ComparisonFilterParam', 'CompoundFilter', 'CompoundFilterParam', 'ContainerNetworkPolicyAllowlistParam', 'ContainerNetworkPolicyAllowlistParam2', 'ContainerNetworkPolicyDisabledParam', 'ContainerNetworkPolicyDisabledParam2', 'ContainerNetworkPolicyDomainSecretParam', 'ContainerNetworkPolicyDomainSecretParam2', 'CustomVoiceParam', 'Error', 'FileInputDetail', 'FileInputDetailParam', 'FunctionDefinition', 'FunctionObject', 'FunctionObjectParam', 'FunctionParameters', 'FunctionParametersParam', 'ImageDetail', 'ImageDetailParam', 'InlineSkillParam', 'InlineSkillParam2', 'InlineSkillSourceParam', 'InlineSkillSourceParam2', 'InputContent', 'InputContentParam', 'InputFidelity', 'InputFidelityParam', 'InputFileContent', 'InputFileContentParam', 'InputImageContent', 'InputImageContentParam', 'InputTextContent', 'InputTextContentParam', 'MCPListToolsTool', 'MCPListToolsToolParam', 'MCPTool', 'MCPToolFilter', 'MCPToolFilterParam', 'MCPToolParam', 'MCPToolRequireApprovalMCPToolApprovalFilter', 'MCPToolRequireApprovalMCPToolApprovalFilterParam', 'Metadata', 'MetadataParam', 'PromptCacheBreakpointConfig', 'PromptCacheBreakpointConfigParam', 'PromptCacheBreakpointParam', 'PromptCacheBreakpointParam2', 'ReasoningEffort', 'ReasoningEffortParam', 'ResponseFormatJSONObject', 'ResponseFormatJSONSchema', 'ResponseFormatJsonObject', 'ResponseFormatJsonObjectParam', 'ResponseFormatJsonSchema', 'ResponseFormatJsonSchemaJsonSchema', 'ResponseFormatJsonSchemaJsonSchemaParam', 'ResponseFormatJsonSchemaParam', 'ResponseFormatJsonSchemaSchema', 'ResponseFormatJsonSchemaSchemaParam', 'ResponseFormatText', 'ResponseFormatTextParam', 'SkillReferenceParam', 'SkillReferenceParam2', 'VoiceIdsOrCustomVoice', 'VoiceIdsOrCustomVoiceParam', 'VoiceIdsOrCustomVoiceParamVariant2Param', 'VoiceIdsOrCustomVoiceVariant2', 'VoiceIdsShared', 'VoiceIdsSharedParam']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=True)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules
 __path__: list[str] = []
-
-
-# the official SDK's names of this module that live elsewhere here
-import typing as _typing
-
-if _typing.TYPE_CHECKING:
-    from openai_kit.types import (
-        DecisionQuestionInputImage as DecisionQuestionInputImage,
-        DecisionQuestionInputText as DecisionQuestionInputText,
-        Reasoning as Reasoning,
-        ResponseFormatTextGrammar as ResponseFormatTextGrammar,
-        ResponseFormatTextPython as ResponseFormatTextPython,
-    )
-else:
-
-    def __getattr__(name: str) -> _typing.Any:
-        from openai_kit._official_modules import lookup
-
-        return lookup(__name__, name)

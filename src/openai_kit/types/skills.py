@@ -2,63 +2,99 @@
 
 """Types of the `skills` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing_extensions import Literal, TypeAlias
 from openai_kit.types._base import BaseModel
-from openai_kit.types.conversations import (
-    ConversationItemList,
-)
+from openai_kit._lazy_types import lazy_module
 
 
-SkillVersionList: TypeAlias = ConversationItemList
+def _build_SkillVersionList():
+    SkillVersionList: TypeAlias = ConversationItemList
+    return SkillVersionList
 
 
-class DeletedSkillResource(BaseModel):
-    object: Literal["skill.deleted"]
-    deleted: bool
-    id: str
+def _build_DeletedSkillResource():
+    class DeletedSkillResource(BaseModel):
+        object: Literal["skill.deleted"]
+        deleted: bool
+        id: str
+    return DeletedSkillResource
 
 
-class DeletedSkill(DeletedSkillResource):
-    """`DeletedSkillResource` under the official SDK's name."""
+def _build_DeletedSkill():
+    class DeletedSkill(DeletedSkillResource):
+        """`DeletedSkillResource` under the official SDK's name."""
+    return DeletedSkill
 
 
-class DeletedSkillVersionResource(BaseModel):
-    object: Literal["skill.version.deleted"]
-    deleted: bool
-    id: str
-    version: str
+def _build_DeletedSkillVersionResource():
+    class DeletedSkillVersionResource(BaseModel):
+        object: Literal["skill.version.deleted"]
+        deleted: bool
+        id: str
+        version: str
+    return DeletedSkillVersionResource
 
 
-class DeletedSkillVersion(DeletedSkillVersionResource):
-    """`DeletedSkillVersionResource` under the official SDK's name."""
+def _build_DeletedSkillVersion():
+    class DeletedSkillVersion(DeletedSkillVersionResource):
+        """`DeletedSkillVersionResource` under the official SDK's name."""
+    return DeletedSkillVersion
 
 
-class SkillResource(BaseModel):
-    id: str
-    object: Literal["skill"]
-    name: str
-    description: str
-    created_at: int
-    default_version: str
-    latest_version: str
+def _build_SkillResource():
+    class SkillResource(BaseModel):
+        id: str
+        object: Literal["skill"]
+        name: str
+        description: str
+        created_at: int
+        default_version: str
+        latest_version: str
+    return SkillResource
 
 
-class Skill(SkillResource):
-    """`SkillResource` under the official SDK's name."""
+def _build_Skill():
+    class Skill(SkillResource):
+        """`SkillResource` under the official SDK's name."""
+    return Skill
 
 
-class SkillVersionResource(BaseModel):
-    object: Literal["skill.version"]
-    id: str
-    skill_id: str
-    version: str
-    created_at: int
-    name: str
-    description: str
+def _build_SkillVersionResource():
+    class SkillVersionResource(BaseModel):
+        object: Literal["skill.version"]
+        id: str
+        skill_id: str
+        version: str
+        created_at: int
+        name: str
+        description: str
+    return SkillVersionResource
 
 
-class SkillVersion(SkillVersionResource):
-    """`SkillVersionResource` under the official SDK's name."""
+def _build_SkillVersion():
+    class SkillVersion(SkillVersionResource):
+        """`SkillVersionResource` under the official SDK's name."""
+    return SkillVersion
+
+
+_DEFS = {
+    'SkillVersionList': (_build_SkillVersionList, ('ConversationItemList',), ()),
+    'DeletedSkillResource': (_build_DeletedSkillResource, (), ()),
+    'DeletedSkill': (_build_DeletedSkill, ('DeletedSkillResource',), ()),
+    'DeletedSkillVersionResource': (_build_DeletedSkillVersionResource, (), ()),
+    'DeletedSkillVersion': (_build_DeletedSkillVersion, ('DeletedSkillVersionResource',), ()),
+    'SkillResource': (_build_SkillResource, (), ()),
+    'Skill': (_build_Skill, ('SkillResource',), ()),
+    'SkillVersionResource': (_build_SkillVersionResource, (), ()),
+    'SkillVersion': (_build_SkillVersion, ('SkillVersionResource',), ()),
+}
+_IMPORTS = {
+    'ConversationItemList': 'conversations',
+}
+__all__ = ['ConversationItemList', 'DeletedSkill', 'DeletedSkillResource', 'DeletedSkillVersion', 'DeletedSkillVersionResource', 'Skill', 'SkillResource', 'SkillVersion', 'SkillVersionList', 'SkillVersionResource']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=True)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

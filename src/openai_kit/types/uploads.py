@@ -2,41 +2,61 @@
 
 """Types of the `uploads` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import Optional, Union
 
 from typing_extensions import Literal
 from openai_kit.types._base import BaseModel
+from openai_kit._lazy_types import lazy_module
 
 
-class UploadFile(BaseModel):
-    id: str
-    bytes: int
-    created_at: int
-    expires_at: Optional[int] = None
-    filename: str
-    object: Literal["file"]
-    purpose: Union[Literal["assistants", "assistants_output", "batch", "batch_output", "fine-tune", "fine-tune-results", "vision", "user_data"], str]
-    status: Union[Literal["uploaded", "processed", "error"], str]
-    status_details: Optional[str] = None
+def _build_UploadFile():
+    class UploadFile(BaseModel):
+        id: str
+        bytes: int
+        created_at: int
+        expires_at: Optional[int] = None
+        filename: str
+        object: Literal["file"]
+        purpose: Union[Literal["assistants", "assistants_output", "batch", "batch_output", "fine-tune", "fine-tune-results", "vision", "user_data"], str]
+        status: Union[Literal["uploaded", "processed", "error"], str]
+        status_details: Optional[str] = None
+    return UploadFile
 
 
-class Upload(BaseModel):
-    id: str
-    created_at: int
-    filename: str
-    bytes: int
-    purpose: str
-    status: Union[Literal["pending", "completed", "cancelled", "expired"], str]
-    expires_at: int
-    object: Optional[Literal["upload"]] = None
-    file: Optional[UploadFile] = None
+def _build_Upload():
+    class Upload(BaseModel):
+        id: str
+        created_at: int
+        filename: str
+        bytes: int
+        purpose: str
+        status: Union[Literal["pending", "completed", "cancelled", "expired"], str]
+        expires_at: int
+        object: Optional[Literal["upload"]] = None
+        file: Optional[UploadFile] = None
+    return Upload
 
 
-class UploadPart(BaseModel):
-    id: str
-    created_at: int
-    upload_id: str
-    object: Literal["upload.part"]
+def _build_UploadPart():
+    class UploadPart(BaseModel):
+        id: str
+        created_at: int
+        upload_id: str
+        object: Literal["upload.part"]
+    return UploadPart
+
+
+_DEFS = {
+    'UploadFile': (_build_UploadFile, (), ()),
+    'Upload': (_build_Upload, ('UploadFile',), ()),
+    'UploadPart': (_build_UploadPart, (), ()),
+}
+_IMPORTS = {
+}
+__all__ = ['Upload', 'UploadFile', 'UploadPart']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=True)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

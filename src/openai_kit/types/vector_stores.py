@@ -2,204 +2,324 @@
 
 """Types of the `vector_stores` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import Dict, List, Optional, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit._model_helpers import VectorStoreHelpers
 from openai_kit.types._base import BaseModel, UnknownObject
-from openai_kit.types.shared import (
-    Metadata,
-)
+from openai_kit._lazy_types import lazy_module
 
 
-class AutoChunkingStrategyRequestParam(TypedDict, total=False):
-    type: Required[Literal["auto"]]
+def _build_AutoChunkingStrategyRequestParam():
+    class AutoChunkingStrategyRequestParam(TypedDict, total=False):
+        type: Required[Literal["auto"]]
+    return AutoChunkingStrategyRequestParam
 
 
-AutoFileChunkingStrategyParam: TypeAlias = AutoChunkingStrategyRequestParam
+def _build_AutoFileChunkingStrategyParam():
+    AutoFileChunkingStrategyParam: TypeAlias = AutoChunkingStrategyRequestParam
+    return AutoFileChunkingStrategyParam
 
 
-class StaticChunkingStrategyParam(TypedDict, total=False):
-    max_chunk_size_tokens: Required[int]
-    chunk_overlap_tokens: Required[int]
+def _build_StaticChunkingStrategyParam():
+    class StaticChunkingStrategyParam(TypedDict, total=False):
+        max_chunk_size_tokens: Required[int]
+        chunk_overlap_tokens: Required[int]
+    return StaticChunkingStrategyParam
 
 
-class StaticChunkingStrategyRequestParam(TypedDict, total=False):
-    type: Required[Literal["static"]]
-    static: Required[StaticChunkingStrategyParam]
+def _build_StaticChunkingStrategyRequestParam():
+    class StaticChunkingStrategyRequestParam(TypedDict, total=False):
+        type: Required[Literal["static"]]
+        static: Required[StaticChunkingStrategyParam]
+    return StaticChunkingStrategyRequestParam
 
 
-ChunkingStrategyRequestParam: TypeAlias = Union[AutoChunkingStrategyRequestParam, StaticChunkingStrategyRequestParam]
+def _build_ChunkingStrategyRequestParam():
+    ChunkingStrategyRequestParam: TypeAlias = Union[AutoChunkingStrategyRequestParam, StaticChunkingStrategyRequestParam]
+    return ChunkingStrategyRequestParam
 
 
-FileChunkingStrategyParam: TypeAlias = ChunkingStrategyRequestParam
+def _build_FileChunkingStrategyParam():
+    FileChunkingStrategyParam: TypeAlias = ChunkingStrategyRequestParam
+    return FileChunkingStrategyParam
 
 
-VectorStoreFileAttributesParam: TypeAlias = Optional[Dict[str, Union[str, float, bool]]]
+def _build_VectorStoreFileAttributesParam():
+    VectorStoreFileAttributesParam: TypeAlias = Optional[Dict[str, Union[str, float, bool]]]
+    return VectorStoreFileAttributesParam
 
 
-class CreateVectorStoreFileRequestParam(TypedDict, total=False):
-    file_id: Required[str]
-    chunking_strategy: ChunkingStrategyRequestParam
-    attributes: VectorStoreFileAttributesParam
+def _build_CreateVectorStoreFileRequestParam():
+    class CreateVectorStoreFileRequestParam(TypedDict, total=False):
+        file_id: Required[str]
+        chunking_strategy: ChunkingStrategyRequestParam
+        attributes: VectorStoreFileAttributesParam
+    return CreateVectorStoreFileRequestParam
 
 
-FileCreateParams: TypeAlias = CreateVectorStoreFileRequestParam
+def _build_FileCreateParams():
+    FileCreateParams: TypeAlias = CreateVectorStoreFileRequestParam
+    return FileCreateParams
 
 
-class OtherChunkingStrategyResponseParam(BaseModel):
-    type: Literal["other"]
+def _build_OtherChunkingStrategyResponseParam():
+    class OtherChunkingStrategyResponseParam(BaseModel):
+        type: Literal["other"]
+    return OtherChunkingStrategyResponseParam
 
 
-OtherFileChunkingStrategyObject: TypeAlias = OtherChunkingStrategyResponseParam
+def _build_OtherFileChunkingStrategyObject():
+    OtherFileChunkingStrategyObject: TypeAlias = OtherChunkingStrategyResponseParam
+    return OtherFileChunkingStrategyObject
 
 
-class StaticChunkingStrategy(BaseModel):
-    max_chunk_size_tokens: int
-    chunk_overlap_tokens: int
+def _build_StaticChunkingStrategy():
+    class StaticChunkingStrategy(BaseModel):
+        max_chunk_size_tokens: int
+        chunk_overlap_tokens: int
+    return StaticChunkingStrategy
 
 
-StaticFileChunkingStrategy: TypeAlias = StaticChunkingStrategy
+def _build_StaticFileChunkingStrategy():
+    StaticFileChunkingStrategy: TypeAlias = StaticChunkingStrategy
+    return StaticFileChunkingStrategy
 
 
-class StaticChunkingStrategyResponseParam(BaseModel):
-    type: Literal["static"]
-    static: StaticChunkingStrategy
+def _build_StaticChunkingStrategyResponseParam():
+    class StaticChunkingStrategyResponseParam(BaseModel):
+        type: Literal["static"]
+        static: StaticChunkingStrategy
+    return StaticChunkingStrategyResponseParam
 
 
-StaticFileChunkingStrategyObject: TypeAlias = StaticChunkingStrategyResponseParam
+def _build_StaticFileChunkingStrategyObject():
+    StaticFileChunkingStrategyObject: TypeAlias = StaticChunkingStrategyResponseParam
+    return StaticFileChunkingStrategyObject
 
 
-StaticFileChunkingStrategyObjectParam: TypeAlias = StaticChunkingStrategyRequestParam
+def _build_StaticFileChunkingStrategyObjectParam():
+    StaticFileChunkingStrategyObjectParam: TypeAlias = StaticChunkingStrategyRequestParam
+    return StaticFileChunkingStrategyObjectParam
 
 
-StaticFileChunkingStrategyParam: TypeAlias = StaticChunkingStrategyParam
+def _build_StaticFileChunkingStrategyParam():
+    StaticFileChunkingStrategyParam: TypeAlias = StaticChunkingStrategyParam
+    return StaticFileChunkingStrategyParam
 
 
-VectorStoreFileAttributes: TypeAlias = Optional[Dict[str, Union[str, float, bool]]]
-
-
-class DeleteVectorStoreFileResponse(BaseModel):
-    id: str
-    deleted: bool
-    object: Literal["vector_store.file.deleted"]
-
-
-class DeleteVectorStoreResponse(BaseModel):
-    id: str
-    deleted: bool
-    object: Literal["vector_store.deleted"]
-
-
-class VectorStoresFilesContentItem(BaseModel):
-    type: Optional[str] = None
-    text: Optional[str] = None
-
-
-class FileContentResponse(VectorStoresFilesContentItem):
-    """`VectorStoresFilesContentItem` under the official SDK's name."""
-
-
-class UpdateVectorStoreRequestExpiresAfterParam(TypedDict, total=False):
-    anchor: Required[Literal["last_active_at"]]
-    days: Required[int]
-
-
-class VectorStoreFileCounts(BaseModel):
-    in_progress: int
-    completed: int
-    failed: int
-    cancelled: int
-    total: int
-
-
-class VectorStoreExpirationAfter(BaseModel):
-    anchor: Literal["last_active_at"]
-    days: int
-
-
-class VectorStore(VectorStoreHelpers, BaseModel):
-    id: str
-    object: Literal["vector_store"]
-    created_at: int
-    name: str
-    usage_bytes: int
-    file_counts: VectorStoreFileCounts
-    status: Union[Literal["expired", "in_progress", "completed"], str]
-    expires_after: Optional[VectorStoreExpirationAfter] = None
-    expires_at: Optional[int] = None
-    last_active_at: Optional[int]
-    metadata: Metadata
-
-
-class VectorStoreDeleted(DeleteVectorStoreResponse):
-    """`DeleteVectorStoreResponse` under the official SDK's name."""
-
-
-class VectorStoreExpirationAfterParam(TypedDict, total=False):
-    anchor: Required[Literal["last_active_at"]]
-    days: Required[int]
-
-
-class VectorStoreFileLastError(BaseModel):
-    code: Union[Literal["server_error", "unsupported_file", "invalid_file"], str]
-    message: str
-
-
-class VectorStoreFile(BaseModel):
-    id: str
-    object: Literal["vector_store.file"]
-    usage_bytes: int
-    created_at: int
-    vector_store_id: str
-    status: Union[Literal["in_progress", "completed", "cancelled", "failed"], str]
-    last_error: Optional[VectorStoreFileLastError]
-    chunking_strategy: Optional[Annotated[Union[Annotated[Union[StaticChunkingStrategyResponseParam, OtherChunkingStrategyResponseParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
-    attributes: Optional[VectorStoreFileAttributes] = None
-
-
-class VectorStoreFileBatchFileCounts(BaseModel):
-    in_progress: int
-    completed: int
-    failed: int
-    cancelled: int
-    total: int
-
-
-class VectorStoreFileBatch(BaseModel):
-    id: str
-    object: Literal["vector_store.files_batch"]
-    created_at: int
-    vector_store_id: str
-    status: Union[Literal["in_progress", "completed", "cancelled", "failed"], str]
-    file_counts: VectorStoreFileBatchFileCounts
-
-
-class VectorStoreFileDeleted(DeleteVectorStoreFileResponse):
-    """`DeleteVectorStoreFileResponse` under the official SDK's name."""
-
-
-class VectorStoreSearchRequestRankingOptionsParam(TypedDict, total=False):
-    ranker: Literal["none", "auto", "default-2024-11-15"]
-    score_threshold: float
-
-
-class VectorStoreSearchResultContentObject(BaseModel):
-    type: Literal["text"]
-    text: str
-
-
-class VectorStoreSearchResultItem(BaseModel):
-    file_id: str
-    filename: str
-    score: float
-    attributes: VectorStoreFileAttributes
-    content: List[VectorStoreSearchResultContentObject]
-
-
-class VectorStoreSearchResponse(VectorStoreSearchResultItem):
-    """`VectorStoreSearchResultItem` under the official SDK's name."""
+def _build_VectorStoreFileAttributes():
+    VectorStoreFileAttributes: TypeAlias = Optional[Dict[str, Union[str, float, bool]]]
+    return VectorStoreFileAttributes
+
+
+def _build_DeleteVectorStoreFileResponse():
+    class DeleteVectorStoreFileResponse(BaseModel):
+        id: str
+        deleted: bool
+        object: Literal["vector_store.file.deleted"]
+    return DeleteVectorStoreFileResponse
+
+
+def _build_DeleteVectorStoreResponse():
+    class DeleteVectorStoreResponse(BaseModel):
+        id: str
+        deleted: bool
+        object: Literal["vector_store.deleted"]
+    return DeleteVectorStoreResponse
+
+
+def _build_VectorStoresFilesContentItem():
+    class VectorStoresFilesContentItem(BaseModel):
+        type: Optional[str] = None
+        text: Optional[str] = None
+    return VectorStoresFilesContentItem
+
+
+def _build_FileContentResponse():
+    class FileContentResponse(VectorStoresFilesContentItem):
+        """`VectorStoresFilesContentItem` under the official SDK's name."""
+    return FileContentResponse
+
+
+def _build_UpdateVectorStoreRequestExpiresAfterParam():
+    class UpdateVectorStoreRequestExpiresAfterParam(TypedDict, total=False):
+        anchor: Required[Literal["last_active_at"]]
+        days: Required[int]
+    return UpdateVectorStoreRequestExpiresAfterParam
+
+
+def _build_VectorStoreFileCounts():
+    class VectorStoreFileCounts(BaseModel):
+        in_progress: int
+        completed: int
+        failed: int
+        cancelled: int
+        total: int
+    return VectorStoreFileCounts
+
+
+def _build_VectorStoreExpirationAfter():
+    class VectorStoreExpirationAfter(BaseModel):
+        anchor: Literal["last_active_at"]
+        days: int
+    return VectorStoreExpirationAfter
+
+
+def _build_VectorStore():
+    class VectorStore(VectorStoreHelpers, BaseModel):
+        id: str
+        object: Literal["vector_store"]
+        created_at: int
+        name: str
+        usage_bytes: int
+        file_counts: VectorStoreFileCounts
+        status: Union[Literal["expired", "in_progress", "completed"], str]
+        expires_after: Optional[VectorStoreExpirationAfter] = None
+        expires_at: Optional[int] = None
+        last_active_at: Optional[int]
+        metadata: Metadata
+    return VectorStore
+
+
+def _build_VectorStoreDeleted():
+    class VectorStoreDeleted(DeleteVectorStoreResponse):
+        """`DeleteVectorStoreResponse` under the official SDK's name."""
+    return VectorStoreDeleted
+
+
+def _build_VectorStoreExpirationAfterParam():
+    class VectorStoreExpirationAfterParam(TypedDict, total=False):
+        anchor: Required[Literal["last_active_at"]]
+        days: Required[int]
+    return VectorStoreExpirationAfterParam
+
+
+def _build_VectorStoreFileLastError():
+    class VectorStoreFileLastError(BaseModel):
+        code: Union[Literal["server_error", "unsupported_file", "invalid_file"], str]
+        message: str
+    return VectorStoreFileLastError
+
+
+def _build_VectorStoreFile():
+    class VectorStoreFile(BaseModel):
+        id: str
+        object: Literal["vector_store.file"]
+        usage_bytes: int
+        created_at: int
+        vector_store_id: str
+        status: Union[Literal["in_progress", "completed", "cancelled", "failed"], str]
+        last_error: Optional[VectorStoreFileLastError]
+        chunking_strategy: Optional[Annotated[Union[Annotated[Union[StaticChunkingStrategyResponseParam, OtherChunkingStrategyResponseParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+        attributes: Optional[VectorStoreFileAttributes] = None
+    return VectorStoreFile
+
+
+def _build_VectorStoreFileBatchFileCounts():
+    class VectorStoreFileBatchFileCounts(BaseModel):
+        in_progress: int
+        completed: int
+        failed: int
+        cancelled: int
+        total: int
+    return VectorStoreFileBatchFileCounts
+
+
+def _build_VectorStoreFileBatch():
+    class VectorStoreFileBatch(BaseModel):
+        id: str
+        object: Literal["vector_store.files_batch"]
+        created_at: int
+        vector_store_id: str
+        status: Union[Literal["in_progress", "completed", "cancelled", "failed"], str]
+        file_counts: VectorStoreFileBatchFileCounts
+    return VectorStoreFileBatch
+
+
+def _build_VectorStoreFileDeleted():
+    class VectorStoreFileDeleted(DeleteVectorStoreFileResponse):
+        """`DeleteVectorStoreFileResponse` under the official SDK's name."""
+    return VectorStoreFileDeleted
+
+
+def _build_VectorStoreSearchRequestRankingOptionsParam():
+    class VectorStoreSearchRequestRankingOptionsParam(TypedDict, total=False):
+        ranker: Literal["none", "auto", "default-2024-11-15"]
+        score_threshold: float
+    return VectorStoreSearchRequestRankingOptionsParam
+
+
+def _build_VectorStoreSearchResultContentObject():
+    class VectorStoreSearchResultContentObject(BaseModel):
+        type: Literal["text"]
+        text: str
+    return VectorStoreSearchResultContentObject
+
+
+def _build_VectorStoreSearchResultItem():
+    class VectorStoreSearchResultItem(BaseModel):
+        file_id: str
+        filename: str
+        score: float
+        attributes: VectorStoreFileAttributes
+        content: List[VectorStoreSearchResultContentObject]
+    return VectorStoreSearchResultItem
+
+
+def _build_VectorStoreSearchResponse():
+    class VectorStoreSearchResponse(VectorStoreSearchResultItem):
+        """`VectorStoreSearchResultItem` under the official SDK's name."""
+    return VectorStoreSearchResponse
+
+
+_DEFS = {
+    'AutoChunkingStrategyRequestParam': (_build_AutoChunkingStrategyRequestParam, (), ()),
+    'AutoFileChunkingStrategyParam': (_build_AutoFileChunkingStrategyParam, ('AutoChunkingStrategyRequestParam',), ()),
+    'StaticChunkingStrategyParam': (_build_StaticChunkingStrategyParam, (), ()),
+    'StaticChunkingStrategyRequestParam': (_build_StaticChunkingStrategyRequestParam, ('StaticChunkingStrategyParam',), ()),
+    'ChunkingStrategyRequestParam': (_build_ChunkingStrategyRequestParam, ('AutoChunkingStrategyRequestParam', 'StaticChunkingStrategyRequestParam'), ()),
+    'FileChunkingStrategyParam': (_build_FileChunkingStrategyParam, ('ChunkingStrategyRequestParam',), ()),
+    'VectorStoreFileAttributesParam': (_build_VectorStoreFileAttributesParam, (), ()),
+    'CreateVectorStoreFileRequestParam': (_build_CreateVectorStoreFileRequestParam, ('ChunkingStrategyRequestParam', 'VectorStoreFileAttributesParam'), ()),
+    'FileCreateParams': (_build_FileCreateParams, ('CreateVectorStoreFileRequestParam',), ()),
+    'OtherChunkingStrategyResponseParam': (_build_OtherChunkingStrategyResponseParam, (), ()),
+    'OtherFileChunkingStrategyObject': (_build_OtherFileChunkingStrategyObject, ('OtherChunkingStrategyResponseParam',), ()),
+    'StaticChunkingStrategy': (_build_StaticChunkingStrategy, (), ()),
+    'StaticFileChunkingStrategy': (_build_StaticFileChunkingStrategy, ('StaticChunkingStrategy',), ()),
+    'StaticChunkingStrategyResponseParam': (_build_StaticChunkingStrategyResponseParam, ('StaticChunkingStrategy',), ()),
+    'StaticFileChunkingStrategyObject': (_build_StaticFileChunkingStrategyObject, ('StaticChunkingStrategyResponseParam',), ()),
+    'StaticFileChunkingStrategyObjectParam': (_build_StaticFileChunkingStrategyObjectParam, ('StaticChunkingStrategyRequestParam',), ()),
+    'StaticFileChunkingStrategyParam': (_build_StaticFileChunkingStrategyParam, ('StaticChunkingStrategyParam',), ()),
+    'VectorStoreFileAttributes': (_build_VectorStoreFileAttributes, (), ()),
+    'DeleteVectorStoreFileResponse': (_build_DeleteVectorStoreFileResponse, (), ()),
+    'DeleteVectorStoreResponse': (_build_DeleteVectorStoreResponse, (), ()),
+    'VectorStoresFilesContentItem': (_build_VectorStoresFilesContentItem, (), ()),
+    'FileContentResponse': (_build_FileContentResponse, ('VectorStoresFilesContentItem',), ()),
+    'UpdateVectorStoreRequestExpiresAfterParam': (_build_UpdateVectorStoreRequestExpiresAfterParam, (), ()),
+    'VectorStoreFileCounts': (_build_VectorStoreFileCounts, (), ()),
+    'VectorStoreExpirationAfter': (_build_VectorStoreExpirationAfter, (), ()),
+    'VectorStore': (_build_VectorStore, ('VectorStoreFileCounts', 'VectorStoreExpirationAfter', 'Metadata'), ()),
+    'VectorStoreDeleted': (_build_VectorStoreDeleted, ('DeleteVectorStoreResponse',), ()),
+    'VectorStoreExpirationAfterParam': (_build_VectorStoreExpirationAfterParam, (), ()),
+    'VectorStoreFileLastError': (_build_VectorStoreFileLastError, (), ()),
+    'VectorStoreFile': (_build_VectorStoreFile, ('VectorStoreFileLastError', 'StaticChunkingStrategyResponseParam', 'OtherChunkingStrategyResponseParam', 'VectorStoreFileAttributes'), ()),
+    'VectorStoreFileBatchFileCounts': (_build_VectorStoreFileBatchFileCounts, (), ()),
+    'VectorStoreFileBatch': (_build_VectorStoreFileBatch, ('VectorStoreFileBatchFileCounts',), ()),
+    'VectorStoreFileDeleted': (_build_VectorStoreFileDeleted, ('DeleteVectorStoreFileResponse',), ()),
+    'VectorStoreSearchRequestRankingOptionsParam': (_build_VectorStoreSearchRequestRankingOptionsParam, (), ()),
+    'VectorStoreSearchResultContentObject': (_build_VectorStoreSearchResultContentObject, (), ()),
+    'VectorStoreSearchResultItem': (_build_VectorStoreSearchResultItem, ('VectorStoreFileAttributes', 'VectorStoreSearchResultContentObject'), ()),
+    'VectorStoreSearchResponse': (_build_VectorStoreSearchResponse, ('VectorStoreSearchResultItem',), ()),
+}
+_IMPORTS = {
+    'Metadata': 'shared',
+}
+__all__ = ['AutoChunkingStrategyRequestParam', 'AutoFileChunkingStrategyParam', 'ChunkingStrategyRequestParam', 'CreateVectorStoreFileRequestParam', 'DeleteVectorStoreFileResponse', 'DeleteVectorStoreResponse', 'FileChunkingStrategyParam', 'FileContentResponse', 'FileCreateParams', 'Metadata', 'OtherChunkingStrategyResponseParam', 'OtherFileChunkingStrategyObject', 'StaticChunkingStrategy', 'StaticChunkingStrategyParam', 'StaticChunkingStrategyRequestParam', 'StaticChunkingStrategyResponseParam', 'StaticFileChunkingStrategy', 'StaticFileChunkingStrategyObject', 'StaticFileChunkingStrategyObjectParam', 'StaticFileChunkingStrategyParam', 'UpdateVectorStoreRequestExpiresAfterParam', 'VectorStore', 'VectorStoreDeleted', 'VectorStoreExpirationAfter', 'VectorStoreExpirationAfterParam', 'VectorStoreFile', 'VectorStoreFileAttributes', 'VectorStoreFileAttributesParam', 'VectorStoreFileBatch', 'VectorStoreFileBatchFileCounts', 'VectorStoreFileCounts', 'VectorStoreFileDeleted', 'VectorStoreFileLastError', 'VectorStoreSearchRequestRankingOptionsParam', 'VectorStoreSearchResponse', 'VectorStoreSearchResultContentObject', 'VectorStoreSearchResultItem', 'VectorStoresFilesContentItem']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=True)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -2,89 +2,151 @@
 
 """Types of the `videos` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import Optional, Union
 
 from typing_extensions import Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel
+from openai_kit._lazy_types import lazy_module
 
 
-VideoContentVariantParam: TypeAlias = Literal["video", "thumbnail", "spritesheet"]
+def _build_VideoContentVariantParam():
+    VideoContentVariantParam: TypeAlias = Literal["video", "thumbnail", "spritesheet"]
+    return VideoContentVariantParam
 
 
-VideoModel: TypeAlias = Union[str, Union[Literal["sora-2", "sora-2-pro", "sora-2-2025-10-06", "sora-2-pro-2025-10-06", "sora-2-2025-12-08"], str]]
+def _build_VideoModel():
+    VideoModel: TypeAlias = Union[str, Union[Literal["sora-2", "sora-2-pro", "sora-2-2025-10-06", "sora-2-pro-2025-10-06", "sora-2-2025-12-08"], str]]
+    return VideoModel
 
 
-VideoModelParam: TypeAlias = Union[str, Literal["sora-2", "sora-2-pro", "sora-2-2025-10-06", "sora-2-pro-2025-10-06", "sora-2-2025-12-08"]]
+def _build_VideoModelParam():
+    VideoModelParam: TypeAlias = Union[str, Literal["sora-2", "sora-2-pro", "sora-2-2025-10-06", "sora-2-pro-2025-10-06", "sora-2-2025-12-08"]]
+    return VideoModelParam
 
 
-VideoSecondsParam: TypeAlias = Literal["4", "8", "12"]
+def _build_VideoSecondsParam():
+    VideoSecondsParam: TypeAlias = Literal["4", "8", "12"]
+    return VideoSecondsParam
 
 
-VideoSize: TypeAlias = Union[Literal["720x1280", "1280x720", "1024x1792", "1792x1024"], str]
+def _build_VideoSize():
+    VideoSize: TypeAlias = Union[Literal["720x1280", "1280x720", "1024x1792", "1792x1024"], str]
+    return VideoSize
 
 
-VideoSizeParam: TypeAlias = Literal["720x1280", "1280x720", "1024x1792", "1792x1024"]
+def _build_VideoSizeParam():
+    VideoSizeParam: TypeAlias = Literal["720x1280", "1280x720", "1024x1792", "1792x1024"]
+    return VideoSizeParam
 
 
-VideoStatus: TypeAlias = Union[Literal["queued", "in_progress", "completed", "failed"], str]
+def _build_VideoStatus():
+    VideoStatus: TypeAlias = Union[Literal["queued", "in_progress", "completed", "failed"], str]
+    return VideoStatus
 
 
-class DeletedVideoResource(BaseModel):
-    object: Literal["video.deleted"]
-    deleted: bool
-    id: str
+def _build_DeletedVideoResource():
+    class DeletedVideoResource(BaseModel):
+        object: Literal["video.deleted"]
+        deleted: bool
+        id: str
+    return DeletedVideoResource
 
 
-class Error2(BaseModel):
-    code: str
-    message: str
+def _build_Error2():
+    class Error2(BaseModel):
+        code: str
+        message: str
+    return Error2
 
 
-class ImageRefParam2Param(TypedDict, total=False):
-    image_url: str
-    file_id: str
+def _build_ImageRefParam2Param():
+    class ImageRefParam2Param(TypedDict, total=False):
+        image_url: str
+        file_id: str
+    return ImageRefParam2Param
 
 
-class VideoResource(BaseModel):
-    id: str
-    object: Literal["video"]
-    model: VideoModel
-    status: VideoStatus
-    progress: int
-    created_at: int
-    completed_at: Optional[int]
-    expires_at: Optional[int]
-    prompt: Optional[str]
-    size: VideoSize
-    seconds: str
-    remixed_from_video_id: Optional[str]
-    error: Optional[Error2]
+def _build_VideoResource():
+    class VideoResource(BaseModel):
+        id: str
+        object: Literal["video"]
+        model: VideoModel
+        status: VideoStatus
+        progress: int
+        created_at: int
+        completed_at: Optional[int]
+        expires_at: Optional[int]
+        prompt: Optional[str]
+        size: VideoSize
+        seconds: str
+        remixed_from_video_id: Optional[str]
+        error: Optional[Error2]
+    return VideoResource
 
 
-class Video(VideoResource):
-    """`VideoResource` under the official SDK's name."""
+def _build_Video():
+    class Video(VideoResource):
+        """`VideoResource` under the official SDK's name."""
+    return Video
 
 
-class VideoCharacterResource(BaseModel):
-    id: Optional[str]
-    name: Optional[str]
-    created_at: int
+def _build_VideoCharacterResource():
+    class VideoCharacterResource(BaseModel):
+        id: Optional[str]
+        name: Optional[str]
+        created_at: int
+    return VideoCharacterResource
 
 
-class VideoCreateCharacterResponse(VideoCharacterResource):
-    """`VideoCharacterResource` under the official SDK's name."""
+def _build_VideoCreateCharacterResponse():
+    class VideoCreateCharacterResponse(VideoCharacterResource):
+        """`VideoCharacterResource` under the official SDK's name."""
+    return VideoCreateCharacterResponse
 
 
-class VideoDeleteResponse(DeletedVideoResource):
-    """`DeletedVideoResource` under the official SDK's name."""
+def _build_VideoDeleteResponse():
+    class VideoDeleteResponse(DeletedVideoResource):
+        """`DeletedVideoResource` under the official SDK's name."""
+    return VideoDeleteResponse
 
 
-class VideoGetCharacterResponse(VideoCharacterResource):
-    """`VideoCharacterResource` under the official SDK's name."""
+def _build_VideoGetCharacterResponse():
+    class VideoGetCharacterResponse(VideoCharacterResource):
+        """`VideoCharacterResource` under the official SDK's name."""
+    return VideoGetCharacterResponse
 
 
-class VideoReferenceInputParam(TypedDict, total=False):
-    id: Required[str]
+def _build_VideoReferenceInputParam():
+    class VideoReferenceInputParam(TypedDict, total=False):
+        id: Required[str]
+    return VideoReferenceInputParam
+
+
+_DEFS = {
+    'VideoContentVariantParam': (_build_VideoContentVariantParam, (), ()),
+    'VideoModel': (_build_VideoModel, (), ()),
+    'VideoModelParam': (_build_VideoModelParam, (), ()),
+    'VideoSecondsParam': (_build_VideoSecondsParam, (), ()),
+    'VideoSize': (_build_VideoSize, (), ()),
+    'VideoSizeParam': (_build_VideoSizeParam, (), ()),
+    'VideoStatus': (_build_VideoStatus, (), ()),
+    'DeletedVideoResource': (_build_DeletedVideoResource, (), ()),
+    'Error2': (_build_Error2, (), ()),
+    'ImageRefParam2Param': (_build_ImageRefParam2Param, (), ()),
+    'VideoResource': (_build_VideoResource, ('VideoModel', 'VideoStatus', 'VideoSize', 'Error2'), ()),
+    'Video': (_build_Video, ('VideoResource',), ()),
+    'VideoCharacterResource': (_build_VideoCharacterResource, (), ()),
+    'VideoCreateCharacterResponse': (_build_VideoCreateCharacterResponse, ('VideoCharacterResource',), ()),
+    'VideoDeleteResponse': (_build_VideoDeleteResponse, ('DeletedVideoResource',), ()),
+    'VideoGetCharacterResponse': (_build_VideoGetCharacterResponse, ('VideoCharacterResource',), ()),
+    'VideoReferenceInputParam': (_build_VideoReferenceInputParam, (), ()),
+}
+_IMPORTS = {
+}
+__all__ = ['DeletedVideoResource', 'Error2', 'ImageRefParam2Param', 'Video', 'VideoCharacterResource', 'VideoContentVariantParam', 'VideoCreateCharacterResponse', 'VideoDeleteResponse', 'VideoGetCharacterResponse', 'VideoModel', 'VideoModelParam', 'VideoReferenceInputParam', 'VideoResource', 'VideoSecondsParam', 'VideoSize', 'VideoSizeParam', 'VideoStatus']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=False)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -2,284 +2,451 @@
 
 """Types of the `webhooks` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import List, Optional, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, TypeAlias
 from openai_kit.types._base import BaseModel, UnknownObject
-from openai_kit.types.admin import (
-    UserProjects,
-)
-from openai_kit.types.conversations import (
-    ConversationItemList,
-)
-from openai_kit.types.models import (
-    DeleteModelResponse,
-)
+from openai_kit._lazy_types import lazy_module
 
 
-class WebhookBatchCancelledData(BaseModel):
-    id: str
+def _build_WebhookBatchCancelledData():
+    class WebhookBatchCancelledData(BaseModel):
+        id: str
+    return WebhookBatchCancelledData
 
 
-class WebhookBatchCancelled(BaseModel):
-    created_at: int
-    id: str
-    data: WebhookBatchCancelledData
-    object: Optional[Literal["event"]] = None
-    type: Literal["batch.cancelled"]
+def _build_WebhookBatchCancelled():
+    class WebhookBatchCancelled(BaseModel):
+        created_at: int
+        id: str
+        data: WebhookBatchCancelledData
+        object: Optional[Literal["event"]] = None
+        type: Literal["batch.cancelled"]
+    return WebhookBatchCancelled
 
 
-BatchCancelledWebhookEvent: TypeAlias = WebhookBatchCancelled
+def _build_BatchCancelledWebhookEvent():
+    BatchCancelledWebhookEvent: TypeAlias = WebhookBatchCancelled
+    return BatchCancelledWebhookEvent
 
 
-class WebhookBatchCompletedData(BaseModel):
-    id: str
+def _build_WebhookBatchCompletedData():
+    class WebhookBatchCompletedData(BaseModel):
+        id: str
+    return WebhookBatchCompletedData
 
 
-class WebhookBatchCompleted(BaseModel):
-    created_at: int
-    id: str
-    data: WebhookBatchCompletedData
-    object: Optional[Literal["event"]] = None
-    type: Literal["batch.completed"]
+def _build_WebhookBatchCompleted():
+    class WebhookBatchCompleted(BaseModel):
+        created_at: int
+        id: str
+        data: WebhookBatchCompletedData
+        object: Optional[Literal["event"]] = None
+        type: Literal["batch.completed"]
+    return WebhookBatchCompleted
 
 
-BatchCompletedWebhookEvent: TypeAlias = WebhookBatchCompleted
+def _build_BatchCompletedWebhookEvent():
+    BatchCompletedWebhookEvent: TypeAlias = WebhookBatchCompleted
+    return BatchCompletedWebhookEvent
 
 
-class WebhookBatchExpiredData(BaseModel):
-    id: str
+def _build_WebhookBatchExpiredData():
+    class WebhookBatchExpiredData(BaseModel):
+        id: str
+    return WebhookBatchExpiredData
 
 
-class WebhookBatchExpired(BaseModel):
-    created_at: int
-    id: str
-    data: WebhookBatchExpiredData
-    object: Optional[Literal["event"]] = None
-    type: Literal["batch.expired"]
+def _build_WebhookBatchExpired():
+    class WebhookBatchExpired(BaseModel):
+        created_at: int
+        id: str
+        data: WebhookBatchExpiredData
+        object: Optional[Literal["event"]] = None
+        type: Literal["batch.expired"]
+    return WebhookBatchExpired
 
 
-BatchExpiredWebhookEvent: TypeAlias = WebhookBatchExpired
+def _build_BatchExpiredWebhookEvent():
+    BatchExpiredWebhookEvent: TypeAlias = WebhookBatchExpired
+    return BatchExpiredWebhookEvent
 
 
-class WebhookBatchFailedData(BaseModel):
-    id: str
+def _build_WebhookBatchFailedData():
+    class WebhookBatchFailedData(BaseModel):
+        id: str
+    return WebhookBatchFailedData
 
 
-class WebhookBatchFailed(BaseModel):
-    created_at: int
-    id: str
-    data: WebhookBatchFailedData
-    object: Optional[Literal["event"]] = None
-    type: Literal["batch.failed"]
+def _build_WebhookBatchFailed():
+    class WebhookBatchFailed(BaseModel):
+        created_at: int
+        id: str
+        data: WebhookBatchFailedData
+        object: Optional[Literal["event"]] = None
+        type: Literal["batch.failed"]
+    return WebhookBatchFailed
 
 
-BatchFailedWebhookEvent: TypeAlias = WebhookBatchFailed
+def _build_BatchFailedWebhookEvent():
+    BatchFailedWebhookEvent: TypeAlias = WebhookBatchFailed
+    return BatchFailedWebhookEvent
 
 
-DeletedWebhookEndpoint: TypeAlias = DeleteModelResponse
+def _build_DeletedWebhookEndpoint():
+    DeletedWebhookEndpoint: TypeAlias = DeleteModelResponse
+    return DeletedWebhookEndpoint
 
 
-class WebhookEvalRunCanceledData(BaseModel):
-    id: str
+def _build_WebhookEvalRunCanceledData():
+    class WebhookEvalRunCanceledData(BaseModel):
+        id: str
+    return WebhookEvalRunCanceledData
 
 
-class WebhookEvalRunCanceled(BaseModel):
-    created_at: int
-    id: str
-    data: WebhookEvalRunCanceledData
-    object: Optional[Literal["event"]] = None
-    type: Literal["eval.run.canceled"]
+def _build_WebhookEvalRunCanceled():
+    class WebhookEvalRunCanceled(BaseModel):
+        created_at: int
+        id: str
+        data: WebhookEvalRunCanceledData
+        object: Optional[Literal["event"]] = None
+        type: Literal["eval.run.canceled"]
+    return WebhookEvalRunCanceled
 
 
-EvalRunCanceledWebhookEvent: TypeAlias = WebhookEvalRunCanceled
+def _build_EvalRunCanceledWebhookEvent():
+    EvalRunCanceledWebhookEvent: TypeAlias = WebhookEvalRunCanceled
+    return EvalRunCanceledWebhookEvent
 
 
-class WebhookEvalRunFailedData(BaseModel):
-    id: str
+def _build_WebhookEvalRunFailedData():
+    class WebhookEvalRunFailedData(BaseModel):
+        id: str
+    return WebhookEvalRunFailedData
 
 
-class WebhookEvalRunFailed(BaseModel):
-    created_at: int
-    id: str
-    data: WebhookEvalRunFailedData
-    object: Optional[Literal["event"]] = None
-    type: Literal["eval.run.failed"]
+def _build_WebhookEvalRunFailed():
+    class WebhookEvalRunFailed(BaseModel):
+        created_at: int
+        id: str
+        data: WebhookEvalRunFailedData
+        object: Optional[Literal["event"]] = None
+        type: Literal["eval.run.failed"]
+    return WebhookEvalRunFailed
 
 
-EvalRunFailedWebhookEvent: TypeAlias = WebhookEvalRunFailed
+def _build_EvalRunFailedWebhookEvent():
+    EvalRunFailedWebhookEvent: TypeAlias = WebhookEvalRunFailed
+    return EvalRunFailedWebhookEvent
 
 
-class WebhookEvalRunSucceededData(BaseModel):
-    id: str
+def _build_WebhookEvalRunSucceededData():
+    class WebhookEvalRunSucceededData(BaseModel):
+        id: str
+    return WebhookEvalRunSucceededData
 
 
-class WebhookEvalRunSucceeded(BaseModel):
-    created_at: int
-    id: str
-    data: WebhookEvalRunSucceededData
-    object: Optional[Literal["event"]] = None
-    type: Literal["eval.run.succeeded"]
+def _build_WebhookEvalRunSucceeded():
+    class WebhookEvalRunSucceeded(BaseModel):
+        created_at: int
+        id: str
+        data: WebhookEvalRunSucceededData
+        object: Optional[Literal["event"]] = None
+        type: Literal["eval.run.succeeded"]
+    return WebhookEvalRunSucceeded
 
 
-EvalRunSucceededWebhookEvent: TypeAlias = WebhookEvalRunSucceeded
+def _build_EvalRunSucceededWebhookEvent():
+    EvalRunSucceededWebhookEvent: TypeAlias = WebhookEvalRunSucceeded
+    return EvalRunSucceededWebhookEvent
 
 
-class WebhookFineTuningJobCancelledData(BaseModel):
-    id: str
+def _build_WebhookFineTuningJobCancelledData():
+    class WebhookFineTuningJobCancelledData(BaseModel):
+        id: str
+    return WebhookFineTuningJobCancelledData
 
 
-class WebhookFineTuningJobCancelled(BaseModel):
-    created_at: int
-    id: str
-    data: WebhookFineTuningJobCancelledData
-    object: Optional[Literal["event"]] = None
-    type: Literal["fine_tuning.job.cancelled"]
+def _build_WebhookFineTuningJobCancelled():
+    class WebhookFineTuningJobCancelled(BaseModel):
+        created_at: int
+        id: str
+        data: WebhookFineTuningJobCancelledData
+        object: Optional[Literal["event"]] = None
+        type: Literal["fine_tuning.job.cancelled"]
+    return WebhookFineTuningJobCancelled
 
 
-FineTuningJobCancelledWebhookEvent: TypeAlias = WebhookFineTuningJobCancelled
+def _build_FineTuningJobCancelledWebhookEvent():
+    FineTuningJobCancelledWebhookEvent: TypeAlias = WebhookFineTuningJobCancelled
+    return FineTuningJobCancelledWebhookEvent
 
 
-class WebhookFineTuningJobFailedData(BaseModel):
-    id: str
+def _build_WebhookFineTuningJobFailedData():
+    class WebhookFineTuningJobFailedData(BaseModel):
+        id: str
+    return WebhookFineTuningJobFailedData
 
 
-class WebhookFineTuningJobFailed(BaseModel):
-    created_at: int
-    id: str
-    data: WebhookFineTuningJobFailedData
-    object: Optional[Literal["event"]] = None
-    type: Literal["fine_tuning.job.failed"]
+def _build_WebhookFineTuningJobFailed():
+    class WebhookFineTuningJobFailed(BaseModel):
+        created_at: int
+        id: str
+        data: WebhookFineTuningJobFailedData
+        object: Optional[Literal["event"]] = None
+        type: Literal["fine_tuning.job.failed"]
+    return WebhookFineTuningJobFailed
 
 
-FineTuningJobFailedWebhookEvent: TypeAlias = WebhookFineTuningJobFailed
+def _build_FineTuningJobFailedWebhookEvent():
+    FineTuningJobFailedWebhookEvent: TypeAlias = WebhookFineTuningJobFailed
+    return FineTuningJobFailedWebhookEvent
 
 
-class WebhookFineTuningJobSucceededData(BaseModel):
-    id: str
+def _build_WebhookFineTuningJobSucceededData():
+    class WebhookFineTuningJobSucceededData(BaseModel):
+        id: str
+    return WebhookFineTuningJobSucceededData
 
 
-class WebhookFineTuningJobSucceeded(BaseModel):
-    created_at: int
-    id: str
-    data: WebhookFineTuningJobSucceededData
-    object: Optional[Literal["event"]] = None
-    type: Literal["fine_tuning.job.succeeded"]
+def _build_WebhookFineTuningJobSucceeded():
+    class WebhookFineTuningJobSucceeded(BaseModel):
+        created_at: int
+        id: str
+        data: WebhookFineTuningJobSucceededData
+        object: Optional[Literal["event"]] = None
+        type: Literal["fine_tuning.job.succeeded"]
+    return WebhookFineTuningJobSucceeded
 
 
-FineTuningJobSucceededWebhookEvent: TypeAlias = WebhookFineTuningJobSucceeded
+def _build_FineTuningJobSucceededWebhookEvent():
+    FineTuningJobSucceededWebhookEvent: TypeAlias = WebhookFineTuningJobSucceeded
+    return FineTuningJobSucceededWebhookEvent
 
 
-class WebhookLiveCallIncomingDataSipHeader(BaseModel):
-    name: str
-    value: str
+def _build_WebhookLiveCallIncomingDataSipHeader():
+    class WebhookLiveCallIncomingDataSipHeader(BaseModel):
+        name: str
+        value: str
+    return WebhookLiveCallIncomingDataSipHeader
 
 
-class WebhookLiveCallIncomingData(BaseModel):
-    session_id: str
-    sip_headers: List[WebhookLiveCallIncomingDataSipHeader]
+def _build_WebhookLiveCallIncomingData():
+    class WebhookLiveCallIncomingData(BaseModel):
+        session_id: str
+        sip_headers: List[WebhookLiveCallIncomingDataSipHeader]
+    return WebhookLiveCallIncomingData
 
 
-class WebhookLiveCallIncoming(BaseModel):
-    created_at: int
-    id: str
-    data: WebhookLiveCallIncomingData
-    object: Optional[Literal["event"]] = None
-    type: Literal["live.call.incoming"]
+def _build_WebhookLiveCallIncoming():
+    class WebhookLiveCallIncoming(BaseModel):
+        created_at: int
+        id: str
+        data: WebhookLiveCallIncomingData
+        object: Optional[Literal["event"]] = None
+        type: Literal["live.call.incoming"]
+    return WebhookLiveCallIncoming
 
 
-LiveCallIncomingWebhookEvent: TypeAlias = WebhookLiveCallIncoming
+def _build_LiveCallIncomingWebhookEvent():
+    LiveCallIncomingWebhookEvent: TypeAlias = WebhookLiveCallIncoming
+    return LiveCallIncomingWebhookEvent
 
 
-class WebhookRealtimeCallIncomingDataSipHeader(BaseModel):
-    name: str
-    value: str
+def _build_WebhookRealtimeCallIncomingDataSipHeader():
+    class WebhookRealtimeCallIncomingDataSipHeader(BaseModel):
+        name: str
+        value: str
+    return WebhookRealtimeCallIncomingDataSipHeader
 
 
-class WebhookRealtimeCallIncomingData(BaseModel):
-    call_id: str
-    sip_headers: List[WebhookRealtimeCallIncomingDataSipHeader]
+def _build_WebhookRealtimeCallIncomingData():
+    class WebhookRealtimeCallIncomingData(BaseModel):
+        call_id: str
+        sip_headers: List[WebhookRealtimeCallIncomingDataSipHeader]
+    return WebhookRealtimeCallIncomingData
 
 
-class WebhookRealtimeCallIncoming(BaseModel):
-    created_at: int
-    id: str
-    data: WebhookRealtimeCallIncomingData
-    object: Optional[Literal["event"]] = None
-    type: Literal["realtime.call.incoming"]
+def _build_WebhookRealtimeCallIncoming():
+    class WebhookRealtimeCallIncoming(BaseModel):
+        created_at: int
+        id: str
+        data: WebhookRealtimeCallIncomingData
+        object: Optional[Literal["event"]] = None
+        type: Literal["realtime.call.incoming"]
+    return WebhookRealtimeCallIncoming
 
 
-RealtimeCallIncomingWebhookEvent: TypeAlias = WebhookRealtimeCallIncoming
+def _build_RealtimeCallIncomingWebhookEvent():
+    RealtimeCallIncomingWebhookEvent: TypeAlias = WebhookRealtimeCallIncoming
+    return RealtimeCallIncomingWebhookEvent
 
 
-class WebhookResponseCancelledData(BaseModel):
-    id: str
+def _build_WebhookResponseCancelledData():
+    class WebhookResponseCancelledData(BaseModel):
+        id: str
+    return WebhookResponseCancelledData
 
 
-class WebhookResponseCancelled(BaseModel):
-    created_at: int
-    id: str
-    data: WebhookResponseCancelledData
-    object: Optional[Literal["event"]] = None
-    type: Literal["response.cancelled"]
+def _build_WebhookResponseCancelled():
+    class WebhookResponseCancelled(BaseModel):
+        created_at: int
+        id: str
+        data: WebhookResponseCancelledData
+        object: Optional[Literal["event"]] = None
+        type: Literal["response.cancelled"]
+    return WebhookResponseCancelled
 
 
-ResponseCancelledWebhookEvent: TypeAlias = WebhookResponseCancelled
+def _build_ResponseCancelledWebhookEvent():
+    ResponseCancelledWebhookEvent: TypeAlias = WebhookResponseCancelled
+    return ResponseCancelledWebhookEvent
 
 
-class WebhookResponseCompletedData(BaseModel):
-    id: str
+def _build_WebhookResponseCompletedData():
+    class WebhookResponseCompletedData(BaseModel):
+        id: str
+    return WebhookResponseCompletedData
 
 
-class WebhookResponseCompleted(BaseModel):
-    created_at: int
-    id: str
-    data: WebhookResponseCompletedData
-    object: Optional[Literal["event"]] = None
-    type: Literal["response.completed"]
+def _build_WebhookResponseCompleted():
+    class WebhookResponseCompleted(BaseModel):
+        created_at: int
+        id: str
+        data: WebhookResponseCompletedData
+        object: Optional[Literal["event"]] = None
+        type: Literal["response.completed"]
+    return WebhookResponseCompleted
 
 
-ResponseCompletedWebhookEvent: TypeAlias = WebhookResponseCompleted
+def _build_ResponseCompletedWebhookEvent():
+    ResponseCompletedWebhookEvent: TypeAlias = WebhookResponseCompleted
+    return ResponseCompletedWebhookEvent
 
 
-class WebhookResponseFailedData(BaseModel):
-    id: str
-
-
-class WebhookResponseFailed(BaseModel):
-    created_at: int
-    id: str
-    data: WebhookResponseFailedData
-    object: Optional[Literal["event"]] = None
-    type: Literal["response.failed"]
-
-
-ResponseFailedWebhookEvent: TypeAlias = WebhookResponseFailed
-
-
-class WebhookResponseIncompleteData(BaseModel):
-    id: str
-
-
-class WebhookResponseIncomplete(BaseModel):
-    created_at: int
-    id: str
-    data: WebhookResponseIncompleteData
-    object: Optional[Literal["event"]] = None
-    type: Literal["response.incomplete"]
-
-
-ResponseIncompleteWebhookEvent: TypeAlias = WebhookResponseIncomplete
-
-
-UnwrapWebhookEvent: TypeAlias = Annotated[Union[Annotated[Union[WebhookBatchCancelled, WebhookBatchCompleted, WebhookBatchExpired, WebhookBatchFailed, WebhookEvalRunCanceled, WebhookEvalRunFailed, WebhookEvalRunSucceeded, WebhookFineTuningJobCancelled, WebhookFineTuningJobFailed, WebhookFineTuningJobSucceeded, WebhookLiveCallIncoming, WebhookRealtimeCallIncoming, WebhookResponseCancelled, WebhookResponseCompleted, WebhookResponseFailed, WebhookResponseIncomplete], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-WebhookEndpointList: TypeAlias = ConversationItemList
-
-
-WebhookEventTypeList: TypeAlias = UserProjects
+def _build_WebhookResponseFailedData():
+    class WebhookResponseFailedData(BaseModel):
+        id: str
+    return WebhookResponseFailedData
+
+
+def _build_WebhookResponseFailed():
+    class WebhookResponseFailed(BaseModel):
+        created_at: int
+        id: str
+        data: WebhookResponseFailedData
+        object: Optional[Literal["event"]] = None
+        type: Literal["response.failed"]
+    return WebhookResponseFailed
+
+
+def _build_ResponseFailedWebhookEvent():
+    ResponseFailedWebhookEvent: TypeAlias = WebhookResponseFailed
+    return ResponseFailedWebhookEvent
+
+
+def _build_WebhookResponseIncompleteData():
+    class WebhookResponseIncompleteData(BaseModel):
+        id: str
+    return WebhookResponseIncompleteData
+
+
+def _build_WebhookResponseIncomplete():
+    class WebhookResponseIncomplete(BaseModel):
+        created_at: int
+        id: str
+        data: WebhookResponseIncompleteData
+        object: Optional[Literal["event"]] = None
+        type: Literal["response.incomplete"]
+    return WebhookResponseIncomplete
+
+
+def _build_ResponseIncompleteWebhookEvent():
+    ResponseIncompleteWebhookEvent: TypeAlias = WebhookResponseIncomplete
+    return ResponseIncompleteWebhookEvent
+
+
+def _build_UnwrapWebhookEvent():
+    UnwrapWebhookEvent: TypeAlias = Annotated[Union[Annotated[Union[WebhookBatchCancelled, WebhookBatchCompleted, WebhookBatchExpired, WebhookBatchFailed, WebhookEvalRunCanceled, WebhookEvalRunFailed, WebhookEvalRunSucceeded, WebhookFineTuningJobCancelled, WebhookFineTuningJobFailed, WebhookFineTuningJobSucceeded, WebhookLiveCallIncoming, WebhookRealtimeCallIncoming, WebhookResponseCancelled, WebhookResponseCompleted, WebhookResponseFailed, WebhookResponseIncomplete], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return UnwrapWebhookEvent
+
+
+def _build_WebhookEndpointList():
+    WebhookEndpointList: TypeAlias = ConversationItemList
+    return WebhookEndpointList
+
+
+def _build_WebhookEventTypeList():
+    WebhookEventTypeList: TypeAlias = UserProjects
+    return WebhookEventTypeList
+
+
+_DEFS = {
+    'WebhookBatchCancelledData': (_build_WebhookBatchCancelledData, (), ()),
+    'WebhookBatchCancelled': (_build_WebhookBatchCancelled, ('WebhookBatchCancelledData',), ()),
+    'BatchCancelledWebhookEvent': (_build_BatchCancelledWebhookEvent, ('WebhookBatchCancelled',), ()),
+    'WebhookBatchCompletedData': (_build_WebhookBatchCompletedData, (), ()),
+    'WebhookBatchCompleted': (_build_WebhookBatchCompleted, ('WebhookBatchCompletedData',), ()),
+    'BatchCompletedWebhookEvent': (_build_BatchCompletedWebhookEvent, ('WebhookBatchCompleted',), ()),
+    'WebhookBatchExpiredData': (_build_WebhookBatchExpiredData, (), ()),
+    'WebhookBatchExpired': (_build_WebhookBatchExpired, ('WebhookBatchExpiredData',), ()),
+    'BatchExpiredWebhookEvent': (_build_BatchExpiredWebhookEvent, ('WebhookBatchExpired',), ()),
+    'WebhookBatchFailedData': (_build_WebhookBatchFailedData, (), ()),
+    'WebhookBatchFailed': (_build_WebhookBatchFailed, ('WebhookBatchFailedData',), ()),
+    'BatchFailedWebhookEvent': (_build_BatchFailedWebhookEvent, ('WebhookBatchFailed',), ()),
+    'DeletedWebhookEndpoint': (_build_DeletedWebhookEndpoint, ('DeleteModelResponse',), ()),
+    'WebhookEvalRunCanceledData': (_build_WebhookEvalRunCanceledData, (), ()),
+    'WebhookEvalRunCanceled': (_build_WebhookEvalRunCanceled, ('WebhookEvalRunCanceledData',), ()),
+    'EvalRunCanceledWebhookEvent': (_build_EvalRunCanceledWebhookEvent, ('WebhookEvalRunCanceled',), ()),
+    'WebhookEvalRunFailedData': (_build_WebhookEvalRunFailedData, (), ()),
+    'WebhookEvalRunFailed': (_build_WebhookEvalRunFailed, ('WebhookEvalRunFailedData',), ()),
+    'EvalRunFailedWebhookEvent': (_build_EvalRunFailedWebhookEvent, ('WebhookEvalRunFailed',), ()),
+    'WebhookEvalRunSucceededData': (_build_WebhookEvalRunSucceededData, (), ()),
+    'WebhookEvalRunSucceeded': (_build_WebhookEvalRunSucceeded, ('WebhookEvalRunSucceededData',), ()),
+    'EvalRunSucceededWebhookEvent': (_build_EvalRunSucceededWebhookEvent, ('WebhookEvalRunSucceeded',), ()),
+    'WebhookFineTuningJobCancelledData': (_build_WebhookFineTuningJobCancelledData, (), ()),
+    'WebhookFineTuningJobCancelled': (_build_WebhookFineTuningJobCancelled, ('WebhookFineTuningJobCancelledData',), ()),
+    'FineTuningJobCancelledWebhookEvent': (_build_FineTuningJobCancelledWebhookEvent, ('WebhookFineTuningJobCancelled',), ()),
+    'WebhookFineTuningJobFailedData': (_build_WebhookFineTuningJobFailedData, (), ()),
+    'WebhookFineTuningJobFailed': (_build_WebhookFineTuningJobFailed, ('WebhookFineTuningJobFailedData',), ()),
+    'FineTuningJobFailedWebhookEvent': (_build_FineTuningJobFailedWebhookEvent, ('WebhookFineTuningJobFailed',), ()),
+    'WebhookFineTuningJobSucceededData': (_build_WebhookFineTuningJobSucceededData, (), ()),
+    'WebhookFineTuningJobSucceeded': (_build_WebhookFineTuningJobSucceeded, ('WebhookFineTuningJobSucceededData',), ()),
+    'FineTuningJobSucceededWebhookEvent': (_build_FineTuningJobSucceededWebhookEvent, ('WebhookFineTuningJobSucceeded',), ()),
+    'WebhookLiveCallIncomingDataSipHeader': (_build_WebhookLiveCallIncomingDataSipHeader, (), ()),
+    'WebhookLiveCallIncomingData': (_build_WebhookLiveCallIncomingData, ('WebhookLiveCallIncomingDataSipHeader',), ()),
+    'WebhookLiveCallIncoming': (_build_WebhookLiveCallIncoming, ('WebhookLiveCallIncomingData',), ()),
+    'LiveCallIncomingWebhookEvent': (_build_LiveCallIncomingWebhookEvent, ('WebhookLiveCallIncoming',), ()),
+    'WebhookRealtimeCallIncomingDataSipHeader': (_build_WebhookRealtimeCallIncomingDataSipHeader, (), ()),
+    'WebhookRealtimeCallIncomingData': (_build_WebhookRealtimeCallIncomingData, ('WebhookRealtimeCallIncomingDataSipHeader',), ()),
+    'WebhookRealtimeCallIncoming': (_build_WebhookRealtimeCallIncoming, ('WebhookRealtimeCallIncomingData',), ()),
+    'RealtimeCallIncomingWebhookEvent': (_build_RealtimeCallIncomingWebhookEvent, ('WebhookRealtimeCallIncoming',), ()),
+    'WebhookResponseCancelledData': (_build_WebhookResponseCancelledData, (), ()),
+    'WebhookResponseCancelled': (_build_WebhookResponseCancelled, ('WebhookResponseCancelledData',), ()),
+    'ResponseCancelledWebhookEvent': (_build_ResponseCancelledWebhookEvent, ('WebhookResponseCancelled',), ()),
+    'WebhookResponseCompletedData': (_build_WebhookResponseCompletedData, (), ()),
+    'WebhookResponseCompleted': (_build_WebhookResponseCompleted, ('WebhookResponseCompletedData',), ()),
+    'ResponseCompletedWebhookEvent': (_build_ResponseCompletedWebhookEvent, ('WebhookResponseCompleted',), ()),
+    'WebhookResponseFailedData': (_build_WebhookResponseFailedData, (), ()),
+    'WebhookResponseFailed': (_build_WebhookResponseFailed, ('WebhookResponseFailedData',), ()),
+    'ResponseFailedWebhookEvent': (_build_ResponseFailedWebhookEvent, ('WebhookResponseFailed',), ()),
+    'WebhookResponseIncompleteData': (_build_WebhookResponseIncompleteData, (), ()),
+    'WebhookResponseIncomplete': (_build_WebhookResponseIncomplete, ('WebhookResponseIncompleteData',), ()),
+    'ResponseIncompleteWebhookEvent': (_build_ResponseIncompleteWebhookEvent, ('WebhookResponseIncomplete',), ()),
+    'UnwrapWebhookEvent': (_build_UnwrapWebhookEvent, ('WebhookBatchCancelled', 'WebhookBatchCompleted', 'WebhookBatchExpired', 'WebhookBatchFailed', 'WebhookEvalRunCanceled', 'WebhookEvalRunFailed', 'WebhookEvalRunSucceeded', 'WebhookFineTuningJobCancelled', 'WebhookFineTuningJobFailed', 'WebhookFineTuningJobSucceeded', 'WebhookLiveCallIncoming', 'WebhookRealtimeCallIncoming', 'WebhookResponseCancelled', 'WebhookResponseCompleted', 'WebhookResponseFailed', 'WebhookResponseIncomplete'), ()),
+    'WebhookEndpointList': (_build_WebhookEndpointList, ('ConversationItemList',), ()),
+    'WebhookEventTypeList': (_build_WebhookEventTypeList, ('UserProjects',), ()),
+}
+_IMPORTS = {
+    'UserProjects': 'admin',
+    'ConversationItemList': 'conversations',
+    'DeleteModelResponse': 'models',
+}
+__all__ = ['BatchCancelledWebhookEvent', 'BatchCompletedWebhookEvent', 'BatchExpiredWebhookEvent', 'BatchFailedWebhookEvent', 'ConversationItemList', 'DeleteModelResponse', 'DeletedWebhookEndpoint', 'EvalRunCanceledWebhookEvent', 'EvalRunFailedWebhookEvent', 'EvalRunSucceededWebhookEvent', 'FineTuningJobCancelledWebhookEvent', 'FineTuningJobFailedWebhookEvent', 'FineTuningJobSucceededWebhookEvent', 'LiveCallIncomingWebhookEvent', 'RealtimeCallIncomingWebhookEvent', 'ResponseCancelledWebhookEvent', 'ResponseCompletedWebhookEvent', 'ResponseFailedWebhookEvent', 'ResponseIncompleteWebhookEvent', 'UnwrapWebhookEvent', 'UserProjects', 'WebhookBatchCancelled', 'WebhookBatchCancelledData', 'WebhookBatchCompleted', 'WebhookBatchCompletedData', 'WebhookBatchExpired', 'WebhookBatchExpiredData', 'WebhookBatchFailed', 'WebhookBatchFailedData', 'WebhookEndpointList', 'WebhookEvalRunCanceled', 'WebhookEvalRunCanceledData', 'WebhookEvalRunFailed', 'WebhookEvalRunFailedData', 'WebhookEvalRunSucceeded', 'WebhookEvalRunSucceededData', 'WebhookEventTypeList', 'WebhookFineTuningJobCancelled', 'WebhookFineTuningJobCancelledData', 'WebhookFineTuningJobFailed', 'WebhookFineTuningJobFailedData', 'WebhookFineTuningJobSucceeded', 'WebhookFineTuningJobSucceededData', 'WebhookLiveCallIncoming', 'WebhookLiveCallIncomingData', 'WebhookLiveCallIncomingDataSipHeader', 'WebhookRealtimeCallIncoming', 'WebhookRealtimeCallIncomingData', 'WebhookRealtimeCallIncomingDataSipHeader', 'WebhookResponseCancelled', 'WebhookResponseCancelledData', 'WebhookResponseCompleted', 'WebhookResponseCompletedData', 'WebhookResponseFailed', 'WebhookResponseFailedData', 'WebhookResponseIncomplete', 'WebhookResponseIncompleteData']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=True)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

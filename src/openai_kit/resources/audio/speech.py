@@ -10,6 +10,7 @@ from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
+from openai_kit._lazy_types import type_of
 if TYPE_CHECKING:
     from openai_kit._binary import AsyncBinaryResponse, BinaryResponse
     from openai_kit._streaming import AsyncStream, Stream
@@ -79,7 +80,6 @@ class Speech(SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> BinaryResponse | Stream[CreateSpeechResponseStreamEvent]:
         """`POST /audio/speech`."""
-        from openai_kit.types.audio import CreateSpeechResponseStreamEvent
         from openai_kit._binary import BinaryResponse
 
         result: BinaryResponse | Stream[CreateSpeechResponseStreamEvent] = self._client.request(
@@ -96,7 +96,7 @@ class Speech(SyncAPIResource):
             },
             cast_to=BinaryResponse,
             stream=stream_format == "sse",
-            stream_cls=CreateSpeechResponseStreamEvent,
+            stream_cls=type_of("audio", "CreateSpeechResponseStreamEvent") if stream_format == "sse" else None,
             options=options,
         )
         return result
@@ -172,7 +172,6 @@ class SpeechWithModel(Speech):
         """`POST /audio/speech`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.audio import CreateSpeechResponseStreamEvent
         from openai_kit._binary import BinaryResponse
 
         result: BinaryResponse | Stream[CreateSpeechResponseStreamEvent] = self._client.request(
@@ -189,7 +188,7 @@ class SpeechWithModel(Speech):
             },
             cast_to=BinaryResponse,
             stream=stream_format == "sse",
-            stream_cls=CreateSpeechResponseStreamEvent,
+            stream_cls=type_of("audio", "CreateSpeechResponseStreamEvent") if stream_format == "sse" else None,
             options=options,
         )
         return result
@@ -267,7 +266,6 @@ class AsyncSpeech(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> AsyncBinaryResponse | AsyncStream[CreateSpeechResponseStreamEvent]:
         """`POST /audio/speech`."""
-        from openai_kit.types.audio import CreateSpeechResponseStreamEvent
         from openai_kit._binary import BinaryResponse
 
         result: AsyncBinaryResponse | AsyncStream[CreateSpeechResponseStreamEvent] = await self._client.request(
@@ -284,7 +282,7 @@ class AsyncSpeech(AsyncAPIResource):
             },
             cast_to=BinaryResponse,
             stream=stream_format == "sse",
-            stream_cls=CreateSpeechResponseStreamEvent,
+            stream_cls=type_of("audio", "CreateSpeechResponseStreamEvent") if stream_format == "sse" else None,
             options=options,
         )
         return result
@@ -360,7 +358,6 @@ class AsyncSpeechWithModel(AsyncSpeech):
         """`POST /audio/speech`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.audio import CreateSpeechResponseStreamEvent
         from openai_kit._binary import BinaryResponse
 
         result: AsyncBinaryResponse | AsyncStream[CreateSpeechResponseStreamEvent] = await self._client.request(
@@ -377,7 +374,7 @@ class AsyncSpeechWithModel(AsyncSpeech):
             },
             cast_to=BinaryResponse,
             stream=stream_format == "sse",
-            stream_cls=CreateSpeechResponseStreamEvent,
+            stream_cls=type_of("audio", "CreateSpeechResponseStreamEvent") if stream_format == "sse" else None,
             options=options,
         )
         return result

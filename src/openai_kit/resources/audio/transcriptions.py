@@ -10,6 +10,7 @@ from typing_extensions import Literal, Unpack
 
 from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, FileTypes, NotGiven, RequestOptions
+from openai_kit._lazy_types import type_of
 from openai_kit._utils import file_fields
 if TYPE_CHECKING:
     from openai_kit._streaming import AsyncStream, Stream
@@ -109,7 +110,7 @@ class Transcriptions(SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> AudioTranscriptionsCreateResponse | Stream[CreateTranscriptionResponseStreamEvent]:
         """`POST /audio/transcriptions`."""
-        from openai_kit.types.audio import AudioTranscriptionsCreateResponse, CreateTranscriptionResponseStreamEvent
+        from openai_kit.types.audio import AudioTranscriptionsCreateResponse
 
         result: AudioTranscriptionsCreateResponse | Stream[CreateTranscriptionResponseStreamEvent] = self._client.request(
             "POST",
@@ -134,7 +135,7 @@ class Transcriptions(SyncAPIResource):
             }),
             cast_to=AudioTranscriptionsCreateResponse,
             stream=stream is True,
-            stream_cls=CreateTranscriptionResponseStreamEvent,
+            stream_cls=type_of("audio", "CreateTranscriptionResponseStreamEvent") if stream is True else None,
             options=options,
         )
         return result
@@ -238,7 +239,7 @@ class TranscriptionsWithModel(Transcriptions):
         """`POST /audio/transcriptions`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.audio import AudioTranscriptionsCreateResponse, CreateTranscriptionResponseStreamEvent
+        from openai_kit.types.audio import AudioTranscriptionsCreateResponse
 
         result: AudioTranscriptionsCreateResponse | Stream[CreateTranscriptionResponseStreamEvent] = self._client.request(
             "POST",
@@ -263,7 +264,7 @@ class TranscriptionsWithModel(Transcriptions):
             }),
             cast_to=AudioTranscriptionsCreateResponse,
             stream=stream is True,
-            stream_cls=CreateTranscriptionResponseStreamEvent,
+            stream_cls=type_of("audio", "CreateTranscriptionResponseStreamEvent") if stream is True else None,
             options=options,
         )
         return result
@@ -369,7 +370,7 @@ class AsyncTranscriptions(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> AudioTranscriptionsCreateResponse2 | AsyncStream[CreateTranscriptionResponseStreamEvent]:
         """`POST /audio/transcriptions`."""
-        from openai_kit.types.audio import AudioTranscriptionsCreateResponse2, CreateTranscriptionResponseStreamEvent
+        from openai_kit.types.audio import AudioTranscriptionsCreateResponse2
 
         result: AudioTranscriptionsCreateResponse2 | AsyncStream[CreateTranscriptionResponseStreamEvent] = await self._client.request(
             "POST",
@@ -394,7 +395,7 @@ class AsyncTranscriptions(AsyncAPIResource):
             }),
             cast_to=AudioTranscriptionsCreateResponse2,
             stream=stream is True,
-            stream_cls=CreateTranscriptionResponseStreamEvent,
+            stream_cls=type_of("audio", "CreateTranscriptionResponseStreamEvent") if stream is True else None,
             options=options,
         )
         return result
@@ -498,7 +499,7 @@ class AsyncTranscriptionsWithModel(AsyncTranscriptions):
         """`POST /audio/transcriptions`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.audio import AudioTranscriptionsCreateResponse2, CreateTranscriptionResponseStreamEvent
+        from openai_kit.types.audio import AudioTranscriptionsCreateResponse2
 
         result: AudioTranscriptionsCreateResponse2 | AsyncStream[CreateTranscriptionResponseStreamEvent] = await self._client.request(
             "POST",
@@ -523,7 +524,7 @@ class AsyncTranscriptionsWithModel(AsyncTranscriptions):
             }),
             cast_to=AudioTranscriptionsCreateResponse2,
             stream=stream is True,
-            stream_cls=CreateTranscriptionResponseStreamEvent,
+            stream_cls=type_of("audio", "CreateTranscriptionResponseStreamEvent") if stream is True else None,
             options=options,
         )
         return result

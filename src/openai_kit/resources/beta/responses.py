@@ -12,6 +12,7 @@ from typing_extensions import Literal, Unpack
 from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, SyncAPIResource
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
+from openai_kit._lazy_types import type_of
 from openai_kit._utils import header_fields
 if TYPE_CHECKING:
     from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
@@ -218,7 +219,7 @@ class Responses(SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> BetaResponse | Stream[BetaResponseStreamEvent]:
         """`POST /responses` (beta)."""
-        from openai_kit.types.beta.responses import BetaResponse, BetaResponseStreamEvent
+        from openai_kit.types.beta.responses import BetaResponse
 
         result: BetaResponse | Stream[BetaResponseStreamEvent] = self._client.request(
             "POST",
@@ -265,7 +266,7 @@ class Responses(SyncAPIResource):
             }),
             cast_to=BetaResponse,
             stream=stream is True,
-            stream_cls=BetaResponseStreamEvent,
+            stream_cls=type_of("beta.responses", "BetaResponseStreamEvent") if stream is True else None,
             options=options,
         )
         return result
@@ -321,7 +322,7 @@ class Responses(SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> BetaResponse | Stream[BetaResponseStreamEvent]:
         """`GET /responses/{response_id}` (beta)."""
-        from openai_kit.types.beta.responses import BetaResponse, BetaResponseStreamEvent
+        from openai_kit.types.beta.responses import BetaResponse
 
         result: BetaResponse | Stream[BetaResponseStreamEvent] = self._client.request(
             "GET",
@@ -338,7 +339,7 @@ class Responses(SyncAPIResource):
             }),
             cast_to=BetaResponse,
             stream=stream is True,
-            stream_cls=BetaResponseStreamEvent,
+            stream_cls=type_of("beta.responses", "BetaResponseStreamEvent") if stream is True else None,
             options=options,
         )
         return result
@@ -609,7 +610,7 @@ class ResponsesWithModel(Responses):
         """`POST /responses` (beta)."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.beta.responses import BetaResponse, BetaResponseStreamEvent
+        from openai_kit.types.beta.responses import BetaResponse
 
         result: BetaResponse | Stream[BetaResponseStreamEvent] = self._client.request(
             "POST",
@@ -656,7 +657,7 @@ class ResponsesWithModel(Responses):
             }),
             cast_to=BetaResponse,
             stream=stream is True,
-            stream_cls=BetaResponseStreamEvent,
+            stream_cls=type_of("beta.responses", "BetaResponseStreamEvent") if stream is True else None,
             options=options,
         )
         return result
@@ -889,7 +890,7 @@ class AsyncResponses(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> BetaResponse | AsyncStream[BetaResponseStreamEvent]:
         """`POST /responses` (beta)."""
-        from openai_kit.types.beta.responses import BetaResponse, BetaResponseStreamEvent
+        from openai_kit.types.beta.responses import BetaResponse
 
         result: BetaResponse | AsyncStream[BetaResponseStreamEvent] = await self._client.request(
             "POST",
@@ -936,7 +937,7 @@ class AsyncResponses(AsyncAPIResource):
             }),
             cast_to=BetaResponse,
             stream=stream is True,
-            stream_cls=BetaResponseStreamEvent,
+            stream_cls=type_of("beta.responses", "BetaResponseStreamEvent") if stream is True else None,
             options=options,
         )
         return result
@@ -992,7 +993,7 @@ class AsyncResponses(AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> BetaResponse | AsyncStream[BetaResponseStreamEvent]:
         """`GET /responses/{response_id}` (beta)."""
-        from openai_kit.types.beta.responses import BetaResponse, BetaResponseStreamEvent
+        from openai_kit.types.beta.responses import BetaResponse
 
         result: BetaResponse | AsyncStream[BetaResponseStreamEvent] = await self._client.request(
             "GET",
@@ -1009,7 +1010,7 @@ class AsyncResponses(AsyncAPIResource):
             }),
             cast_to=BetaResponse,
             stream=stream is True,
-            stream_cls=BetaResponseStreamEvent,
+            stream_cls=type_of("beta.responses", "BetaResponseStreamEvent") if stream is True else None,
             options=options,
         )
         return result
@@ -1280,7 +1281,7 @@ class AsyncResponsesWithModel(AsyncResponses):
         """`POST /responses` (beta)."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.beta.responses import BetaResponse, BetaResponseStreamEvent
+        from openai_kit.types.beta.responses import BetaResponse
 
         result: BetaResponse | AsyncStream[BetaResponseStreamEvent] = await self._client.request(
             "POST",
@@ -1327,7 +1328,7 @@ class AsyncResponsesWithModel(AsyncResponses):
             }),
             cast_to=BetaResponse,
             stream=stream is True,
-            stream_cls=BetaResponseStreamEvent,
+            stream_cls=type_of("beta.responses", "BetaResponseStreamEvent") if stream is True else None,
             options=options,
         )
         return result

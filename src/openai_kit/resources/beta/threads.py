@@ -14,6 +14,7 @@ from openai_kit._sdk_helpers.assistants import AsyncThreadsHelpers, ThreadsHelpe
 from openai_kit._sdk_helpers.assistants import AsyncRunsHelpers, RunsHelpers
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
+from openai_kit._lazy_types import type_of
 from openai_kit._utils import warn_deprecated
 if TYPE_CHECKING:
     from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
@@ -185,7 +186,7 @@ class Threads(ThreadsHelpers, SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Run | Stream[AssistantStreamEvent]:
         """`POST /threads/runs`."""
-        from openai_kit.types.beta.threads import AssistantStreamEvent, Run
+        from openai_kit.types.beta.threads import Run
         from openai_kit._streaming import Enveloped
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
@@ -212,7 +213,7 @@ class Threads(ThreadsHelpers, SyncAPIResource):
             },
             cast_to=Run,
             stream=stream is True,
-            stream_cls=Enveloped(AssistantStreamEvent),
+            stream_cls=Enveloped(type_of("beta.threads", "AssistantStreamEvent")) if stream is True else None,
             options=options,
         )
         return result
@@ -390,7 +391,7 @@ class ThreadsWithModel(Threads):
         """`POST /threads/runs`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.beta.threads import AssistantStreamEvent, Run
+        from openai_kit.types.beta.threads import Run
         from openai_kit._streaming import Enveloped
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
@@ -417,7 +418,7 @@ class ThreadsWithModel(Threads):
             },
             cast_to=Run,
             stream=stream is True,
-            stream_cls=Enveloped(AssistantStreamEvent),
+            stream_cls=Enveloped(type_of("beta.threads", "AssistantStreamEvent")) if stream is True else None,
             options=options,
         )
         return result
@@ -566,7 +567,7 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Run | AsyncStream[AssistantStreamEvent]:
         """`POST /threads/runs`."""
-        from openai_kit.types.beta.threads import AssistantStreamEvent, Run
+        from openai_kit.types.beta.threads import Run
         from openai_kit._streaming import Enveloped
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
@@ -593,7 +594,7 @@ class AsyncThreads(AsyncThreadsHelpers, AsyncAPIResource):
             },
             cast_to=Run,
             stream=stream is True,
-            stream_cls=Enveloped(AssistantStreamEvent),
+            stream_cls=Enveloped(type_of("beta.threads", "AssistantStreamEvent")) if stream is True else None,
             options=options,
         )
         return result
@@ -771,7 +772,7 @@ class AsyncThreadsWithModel(AsyncThreads):
         """`POST /threads/runs`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.beta.threads import AssistantStreamEvent, Run
+        from openai_kit.types.beta.threads import Run
         from openai_kit._streaming import Enveloped
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
@@ -798,7 +799,7 @@ class AsyncThreadsWithModel(AsyncThreads):
             },
             cast_to=Run,
             stream=stream is True,
-            stream_cls=Enveloped(AssistantStreamEvent),
+            stream_cls=Enveloped(type_of("beta.threads", "AssistantStreamEvent")) if stream is True else None,
             options=options,
         )
         return result
@@ -1249,7 +1250,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Run | Stream[AssistantStreamEvent]:
         """`POST /threads/{thread_id}/runs`."""
-        from openai_kit.types.beta.threads import AssistantStreamEvent, Run
+        from openai_kit.types.beta.threads import Run
         from openai_kit._streaming import Enveloped
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
@@ -1280,7 +1281,7 @@ class Runs(RunsHelpers, SyncAPIResource):
             },
             cast_to=Run,
             stream=stream is True,
-            stream_cls=Enveloped(AssistantStreamEvent),
+            stream_cls=Enveloped(type_of("beta.threads", "AssistantStreamEvent")) if stream is True else None,
             options=options,
         )
         return result
@@ -1393,7 +1394,7 @@ class Runs(RunsHelpers, SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Run | Stream[AssistantStreamEvent]:
         """`POST /threads/{thread_id}/runs/{run_id}/submit_tool_outputs`."""
-        from openai_kit.types.beta.threads import AssistantStreamEvent, Run
+        from openai_kit.types.beta.threads import Run
         from openai_kit._streaming import Enveloped
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
@@ -1406,7 +1407,7 @@ class Runs(RunsHelpers, SyncAPIResource):
             },
             cast_to=Run,
             stream=stream is True,
-            stream_cls=Enveloped(AssistantStreamEvent),
+            stream_cls=Enveloped(type_of("beta.threads", "AssistantStreamEvent")) if stream is True else None,
             options=options,
         )
         return result
@@ -1531,7 +1532,7 @@ class RunsWithModel(Runs):
         """`POST /threads/{thread_id}/runs`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.beta.threads import AssistantStreamEvent, Run
+        from openai_kit.types.beta.threads import Run
         from openai_kit._streaming import Enveloped
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
@@ -1562,7 +1563,7 @@ class RunsWithModel(Runs):
             },
             cast_to=Run,
             stream=stream is True,
-            stream_cls=Enveloped(AssistantStreamEvent),
+            stream_cls=Enveloped(type_of("beta.threads", "AssistantStreamEvent")) if stream is True else None,
             options=options,
         )
         return result
@@ -1723,7 +1724,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Run | AsyncStream[AssistantStreamEvent]:
         """`POST /threads/{thread_id}/runs`."""
-        from openai_kit.types.beta.threads import AssistantStreamEvent, Run
+        from openai_kit.types.beta.threads import Run
         from openai_kit._streaming import Enveloped
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
@@ -1754,7 +1755,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
             },
             cast_to=Run,
             stream=stream is True,
-            stream_cls=Enveloped(AssistantStreamEvent),
+            stream_cls=Enveloped(type_of("beta.threads", "AssistantStreamEvent")) if stream is True else None,
             options=options,
         )
         return result
@@ -1867,7 +1868,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> Run | AsyncStream[AssistantStreamEvent]:
         """`POST /threads/{thread_id}/runs/{run_id}/submit_tool_outputs`."""
-        from openai_kit.types.beta.threads import AssistantStreamEvent, Run
+        from openai_kit.types.beta.threads import Run
         from openai_kit._streaming import Enveloped
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
@@ -1880,7 +1881,7 @@ class AsyncRuns(AsyncRunsHelpers, AsyncAPIResource):
             },
             cast_to=Run,
             stream=stream is True,
-            stream_cls=Enveloped(AssistantStreamEvent),
+            stream_cls=Enveloped(type_of("beta.threads", "AssistantStreamEvent")) if stream is True else None,
             options=options,
         )
         return result
@@ -2005,7 +2006,7 @@ class AsyncRunsWithModel(AsyncRuns):
         """`POST /threads/{thread_id}/runs`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.beta.threads import AssistantStreamEvent, Run
+        from openai_kit.types.beta.threads import Run
         from openai_kit._streaming import Enveloped
 
         warn_deprecated("The Assistants API is deprecated; use the Responses API instead")
@@ -2036,7 +2037,7 @@ class AsyncRunsWithModel(AsyncRuns):
             },
             cast_to=Run,
             stream=stream is True,
-            stream_cls=Enveloped(AssistantStreamEvent),
+            stream_cls=Enveloped(type_of("beta.threads", "AssistantStreamEvent")) if stream is True else None,
             options=options,
         )
         return result

@@ -13,6 +13,7 @@ from openai_kit._resource import AsyncAPIResource, AsyncStreamingResponseView, S
 from openai_kit._sdk_helpers.chat_stream import AsyncChatCompletionsMixin, ChatCompletionsMixin
 from openai_kit._types import NOT_GIVEN, NotGiven, RequestOptions
 from openai_kit._utils import path_param
+from openai_kit._lazy_types import type_of
 from openai_kit._utils import deep_object
 if TYPE_CHECKING:
     from openai_kit.pagination import AsyncCursorPage, SyncCursorPage
@@ -261,7 +262,7 @@ class Completions(ChatCompletionsMixin, SyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> ChatCompletion | Stream[ChatCompletionChunk]:
         """`POST /chat/completions`."""
-        from openai_kit.types.chat import ChatCompletion, ChatCompletionChunk
+        from openai_kit.types.chat import ChatCompletion
 
         result: ChatCompletion | Stream[ChatCompletionChunk] = self._client.request(
             "POST",
@@ -307,7 +308,7 @@ class Completions(ChatCompletionsMixin, SyncAPIResource):
             },
             cast_to=ChatCompletion,
             stream=stream is True,
-            stream_cls=ChatCompletionChunk,
+            stream_cls=type_of("chat", "ChatCompletionChunk") if stream is True else None,
             options=options,
         )
         return result
@@ -556,7 +557,7 @@ class CompletionsWithModel(Completions):
         """`POST /chat/completions`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.chat import ChatCompletion, ChatCompletionChunk
+        from openai_kit.types.chat import ChatCompletion
 
         result: ChatCompletion | Stream[ChatCompletionChunk] = self._client.request(
             "POST",
@@ -602,7 +603,7 @@ class CompletionsWithModel(Completions):
             },
             cast_to=ChatCompletion,
             stream=stream is True,
-            stream_cls=ChatCompletionChunk,
+            stream_cls=type_of("chat", "ChatCompletionChunk") if stream is True else None,
             options=options,
         )
         return result
@@ -833,7 +834,7 @@ class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
         **options: Unpack[RequestOptions],
     ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
         """`POST /chat/completions`."""
-        from openai_kit.types.chat import ChatCompletion, ChatCompletionChunk
+        from openai_kit.types.chat import ChatCompletion
 
         result: ChatCompletion | AsyncStream[ChatCompletionChunk] = await self._client.request(
             "POST",
@@ -879,7 +880,7 @@ class AsyncCompletions(AsyncChatCompletionsMixin, AsyncAPIResource):
             },
             cast_to=ChatCompletion,
             stream=stream is True,
-            stream_cls=ChatCompletionChunk,
+            stream_cls=type_of("chat", "ChatCompletionChunk") if stream is True else None,
             options=options,
         )
         return result
@@ -1128,7 +1129,7 @@ class AsyncCompletionsWithModel(AsyncCompletions):
         """`POST /chat/completions`."""
         if isinstance(model, NotGiven):
             model = self._default_model
-        from openai_kit.types.chat import ChatCompletion, ChatCompletionChunk
+        from openai_kit.types.chat import ChatCompletion
 
         result: ChatCompletion | AsyncStream[ChatCompletionChunk] = await self._client.request(
             "POST",
@@ -1174,7 +1175,7 @@ class AsyncCompletionsWithModel(AsyncCompletions):
             },
             cast_to=ChatCompletion,
             stream=stream is True,
-            stream_cls=ChatCompletionChunk,
+            stream_cls=type_of("chat", "ChatCompletionChunk") if stream is True else None,
             options=options,
         )
         return result

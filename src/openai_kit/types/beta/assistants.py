@@ -2,172 +2,274 @@
 
 """Types of the `beta.assistants` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel, UnknownObject
-from openai_kit.types.shared import (
-    FunctionObject,
-    FunctionObjectParam,
-    Metadata,
-    MetadataParam,
-    ResponseFormatJsonObject,
-    ResponseFormatJsonObjectParam,
-    ResponseFormatJsonSchema,
-    ResponseFormatJsonSchemaParam,
-    ResponseFormatText,
-    ResponseFormatTextParam,
-)
+from openai_kit._lazy_types import lazy_module
 
 
-AssistantSupportedModelsParam: TypeAlias = Literal["gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "o3-mini", "o3-mini-2025-01-31", "o1", "o1-2024-12-17", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4.5-preview", "gpt-4.5-preview-2025-02-27", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"]
+def _build_AssistantSupportedModelsParam():
+    AssistantSupportedModelsParam: TypeAlias = Literal["gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14", "gpt-4.1-nano-2025-04-14", "o3-mini", "o3-mini-2025-01-31", "o1", "o1-2024-12-17", "gpt-4o", "gpt-4o-2024-11-20", "gpt-4o-2024-08-06", "gpt-4o-2024-05-13", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4.5-preview", "gpt-4.5-preview-2025-02-27", "gpt-4-turbo", "gpt-4-turbo-2024-04-09", "gpt-4-0125-preview", "gpt-4-turbo-preview", "gpt-4-1106-preview", "gpt-4-vision-preview", "gpt-4", "gpt-4-0314", "gpt-4-0613", "gpt-4-32k", "gpt-4-32k-0314", "gpt-4-32k-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-16k", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-16k-0613"]
+    return AssistantSupportedModelsParam
 
 
-AssistantsApiResponseFormatOption: TypeAlias = Union[Literal["auto"], ResponseFormatText, ResponseFormatJsonObject, ResponseFormatJsonSchema]
+def _build_AssistantsApiResponseFormatOption():
+    AssistantsApiResponseFormatOption: TypeAlias = Union[Literal["auto"], ResponseFormatText, ResponseFormatJsonObject, ResponseFormatJsonSchema]
+    return AssistantsApiResponseFormatOption
 
 
-AssistantsApiResponseFormatOptionParam: TypeAlias = Union[Literal["auto"], ResponseFormatTextParam, ResponseFormatJsonObjectParam, ResponseFormatJsonSchemaParam]
+def _build_AssistantsApiResponseFormatOptionParam():
+    AssistantsApiResponseFormatOptionParam: TypeAlias = Union[Literal["auto"], ResponseFormatTextParam, ResponseFormatJsonObjectParam, ResponseFormatJsonSchemaParam]
+    return AssistantsApiResponseFormatOptionParam
 
 
-FileSearchRanker: TypeAlias = Union[Literal["auto", "default_2024_08_21"], str]
+def _build_FileSearchRanker():
+    FileSearchRanker: TypeAlias = Union[Literal["auto", "default_2024_08_21"], str]
+    return FileSearchRanker
 
 
-FileSearchRankerParam: TypeAlias = Literal["auto", "default_2024_08_21"]
+def _build_FileSearchRankerParam():
+    FileSearchRankerParam: TypeAlias = Literal["auto", "default_2024_08_21"]
+    return FileSearchRankerParam
 
 
-class AssistantToolsCode(BaseModel):
-    type: Literal["code_interpreter"]
+def _build_AssistantToolsCode():
+    class AssistantToolsCode(BaseModel):
+        type: Literal["code_interpreter"]
+    return AssistantToolsCode
 
 
-class FileSearchRankingOptions(BaseModel):
-    ranker: Optional[FileSearchRanker] = None
-    score_threshold: float
+def _build_FileSearchRankingOptions():
+    class FileSearchRankingOptions(BaseModel):
+        ranker: Optional[FileSearchRanker] = None
+        score_threshold: float
+    return FileSearchRankingOptions
 
 
-class AssistantToolsFileSearchFileSearch(BaseModel):
-    max_num_results: Optional[int] = None
-    ranking_options: Optional[FileSearchRankingOptions] = None
+def _build_AssistantToolsFileSearchFileSearch():
+    class AssistantToolsFileSearchFileSearch(BaseModel):
+        max_num_results: Optional[int] = None
+        ranking_options: Optional[FileSearchRankingOptions] = None
+    return AssistantToolsFileSearchFileSearch
 
 
-class AssistantToolsFileSearch(BaseModel):
-    type: Literal["file_search"]
-    file_search: Optional[AssistantToolsFileSearchFileSearch] = None
+def _build_AssistantToolsFileSearch():
+    class AssistantToolsFileSearch(BaseModel):
+        type: Literal["file_search"]
+        file_search: Optional[AssistantToolsFileSearchFileSearch] = None
+    return AssistantToolsFileSearch
 
 
-class AssistantToolsFunction(BaseModel):
-    type: Literal["function"]
-    function: FunctionObject
+def _build_AssistantToolsFunction():
+    class AssistantToolsFunction(BaseModel):
+        type: Literal["function"]
+        function: FunctionObject
+    return AssistantToolsFunction
 
 
-class AssistantToolResourcesCodeInterpreter(BaseModel):
-    file_ids: Optional[List[str]] = None
+def _build_AssistantToolResourcesCodeInterpreter():
+    class AssistantToolResourcesCodeInterpreter(BaseModel):
+        file_ids: Optional[List[str]] = None
+    return AssistantToolResourcesCodeInterpreter
 
 
-class AssistantToolResourcesFileSearch(BaseModel):
-    vector_store_ids: Optional[List[str]] = None
+def _build_AssistantToolResourcesFileSearch():
+    class AssistantToolResourcesFileSearch(BaseModel):
+        vector_store_ids: Optional[List[str]] = None
+    return AssistantToolResourcesFileSearch
 
 
-class AssistantToolResources(BaseModel):
-    code_interpreter: Optional[AssistantToolResourcesCodeInterpreter] = None
-    file_search: Optional[AssistantToolResourcesFileSearch] = None
+def _build_AssistantToolResources():
+    class AssistantToolResources(BaseModel):
+        code_interpreter: Optional[AssistantToolResourcesCodeInterpreter] = None
+        file_search: Optional[AssistantToolResourcesFileSearch] = None
+    return AssistantToolResources
 
 
-class Assistant(BaseModel):
-    id: str
-    object: Literal["assistant"]
-    created_at: int
-    name: Optional[str]
-    description: Optional[str]
-    model: str
-    instructions: Optional[str]
-    tools: List[Annotated[Union[Annotated[Union[AssistantToolsCode, AssistantToolsFileSearch, AssistantToolsFunction], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
-    tool_resources: Optional[AssistantToolResources] = None
-    metadata: Metadata
-    temperature: Optional[float] = None
-    top_p: Optional[float] = None
-    response_format: Optional[AssistantsApiResponseFormatOption] = None
+def _build_Assistant():
+    class Assistant(BaseModel):
+        id: str
+        object: Literal["assistant"]
+        created_at: int
+        name: Optional[str]
+        description: Optional[str]
+        model: str
+        instructions: Optional[str]
+        tools: List[Annotated[Union[Annotated[Union[AssistantToolsCode, AssistantToolsFileSearch, AssistantToolsFunction], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+        tool_resources: Optional[AssistantToolResources] = None
+        metadata: Metadata
+        temperature: Optional[float] = None
+        top_p: Optional[float] = None
+        response_format: Optional[AssistantsApiResponseFormatOption] = None
+    return Assistant
 
 
-class DeleteAssistantResponse(BaseModel):
-    id: str
-    deleted: bool
-    object: Literal["assistant.deleted"]
+def _build_DeleteAssistantResponse():
+    class DeleteAssistantResponse(BaseModel):
+        id: str
+        deleted: bool
+        object: Literal["assistant.deleted"]
+    return DeleteAssistantResponse
 
 
-class AssistantDeleted(DeleteAssistantResponse):
-    """`DeleteAssistantResponse` under the official SDK's name."""
+def _build_AssistantDeleted():
+    class AssistantDeleted(DeleteAssistantResponse):
+        """`DeleteAssistantResponse` under the official SDK's name."""
+    return AssistantDeleted
 
 
-class AssistantToolsCodeParam(TypedDict, total=False):
-    type: Required[Literal["code_interpreter"]]
+def _build_AssistantToolsCodeParam():
+    class AssistantToolsCodeParam(TypedDict, total=False):
+        type: Required[Literal["code_interpreter"]]
+    return AssistantToolsCodeParam
 
 
-class FileSearchRankingOptionsParam(TypedDict, total=False):
-    ranker: FileSearchRankerParam
-    score_threshold: Required[float]
+def _build_FileSearchRankingOptionsParam():
+    class FileSearchRankingOptionsParam(TypedDict, total=False):
+        ranker: FileSearchRankerParam
+        score_threshold: Required[float]
+    return FileSearchRankingOptionsParam
 
 
-class AssistantToolsFileSearchFileSearchParam(TypedDict, total=False):
-    max_num_results: int
-    ranking_options: FileSearchRankingOptionsParam
+def _build_AssistantToolsFileSearchFileSearchParam():
+    class AssistantToolsFileSearchFileSearchParam(TypedDict, total=False):
+        max_num_results: int
+        ranking_options: FileSearchRankingOptionsParam
+    return AssistantToolsFileSearchFileSearchParam
 
 
-class AssistantToolsFileSearchParam(TypedDict, total=False):
-    type: Required[Literal["file_search"]]
-    file_search: AssistantToolsFileSearchFileSearchParam
+def _build_AssistantToolsFileSearchParam():
+    class AssistantToolsFileSearchParam(TypedDict, total=False):
+        type: Required[Literal["file_search"]]
+        file_search: AssistantToolsFileSearchFileSearchParam
+    return AssistantToolsFileSearchParam
 
 
-class AssistantToolsFunctionParam(TypedDict, total=False):
-    type: Required[Literal["function"]]
-    function: Required[FunctionObjectParam]
+def _build_AssistantToolsFunctionParam():
+    class AssistantToolsFunctionParam(TypedDict, total=False):
+        type: Required[Literal["function"]]
+        function: Required[FunctionObjectParam]
+    return AssistantToolsFunctionParam
 
 
-class CreateAssistantRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
-    file_ids: Sequence[str]
+def _build_CreateAssistantRequestToolResourcesCodeInterpreterParam():
+    class CreateAssistantRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
+        file_ids: Sequence[str]
+    return CreateAssistantRequestToolResourcesCodeInterpreterParam
 
 
-class CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyAutoParam(TypedDict, total=False):
-    type: Required[Literal["auto"]]
+def _build_CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyAutoParam():
+    class CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyAutoParam(TypedDict, total=False):
+        type: Required[Literal["auto"]]
+    return CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyAutoParam
 
 
-class CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticStaticParam(TypedDict, total=False):
-    max_chunk_size_tokens: Required[int]
-    chunk_overlap_tokens: Required[int]
+def _build_CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticStaticParam():
+    class CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticStaticParam(TypedDict, total=False):
+        max_chunk_size_tokens: Required[int]
+        chunk_overlap_tokens: Required[int]
+    return CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticStaticParam
 
 
-class CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticParam(TypedDict, total=False):
-    type: Required[Literal["static"]]
-    static: Required[CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticStaticParam]
+def _build_CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticParam():
+    class CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticParam(TypedDict, total=False):
+        type: Required[Literal["static"]]
+        static: Required[CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticStaticParam]
+    return CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticParam
 
 
-class CreateAssistantRequestToolResourcesFileSearchVectorStoreParam(TypedDict, total=False):
-    file_ids: Sequence[str]
-    chunking_strategy: Union[CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyAutoParam, CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticParam]
-    metadata: MetadataParam
+def _build_CreateAssistantRequestToolResourcesFileSearchVectorStoreParam():
+    class CreateAssistantRequestToolResourcesFileSearchVectorStoreParam(TypedDict, total=False):
+        file_ids: Sequence[str]
+        chunking_strategy: Union[CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyAutoParam, CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticParam]
+        metadata: MetadataParam
+    return CreateAssistantRequestToolResourcesFileSearchVectorStoreParam
 
 
-class CreateAssistantRequestToolResourcesFileSearchParam(TypedDict, total=False):
-    vector_store_ids: Sequence[str]
-    vector_stores: Sequence[CreateAssistantRequestToolResourcesFileSearchVectorStoreParam]
+def _build_CreateAssistantRequestToolResourcesFileSearchParam():
+    class CreateAssistantRequestToolResourcesFileSearchParam(TypedDict, total=False):
+        vector_store_ids: Sequence[str]
+        vector_stores: Sequence[CreateAssistantRequestToolResourcesFileSearchVectorStoreParam]
+    return CreateAssistantRequestToolResourcesFileSearchParam
 
 
-class CreateAssistantRequestToolResourcesParam(TypedDict, total=False):
-    code_interpreter: CreateAssistantRequestToolResourcesCodeInterpreterParam
-    file_search: CreateAssistantRequestToolResourcesFileSearchParam
+def _build_CreateAssistantRequestToolResourcesParam():
+    class CreateAssistantRequestToolResourcesParam(TypedDict, total=False):
+        code_interpreter: CreateAssistantRequestToolResourcesCodeInterpreterParam
+        file_search: CreateAssistantRequestToolResourcesFileSearchParam
+    return CreateAssistantRequestToolResourcesParam
 
 
-class ModifyAssistantRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
-    file_ids: Sequence[str]
+def _build_ModifyAssistantRequestToolResourcesCodeInterpreterParam():
+    class ModifyAssistantRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
+        file_ids: Sequence[str]
+    return ModifyAssistantRequestToolResourcesCodeInterpreterParam
 
 
-class ModifyAssistantRequestToolResourcesFileSearchParam(TypedDict, total=False):
-    vector_store_ids: Sequence[str]
+def _build_ModifyAssistantRequestToolResourcesFileSearchParam():
+    class ModifyAssistantRequestToolResourcesFileSearchParam(TypedDict, total=False):
+        vector_store_ids: Sequence[str]
+    return ModifyAssistantRequestToolResourcesFileSearchParam
 
 
-class ModifyAssistantRequestToolResourcesParam(TypedDict, total=False):
-    code_interpreter: ModifyAssistantRequestToolResourcesCodeInterpreterParam
-    file_search: ModifyAssistantRequestToolResourcesFileSearchParam
+def _build_ModifyAssistantRequestToolResourcesParam():
+    class ModifyAssistantRequestToolResourcesParam(TypedDict, total=False):
+        code_interpreter: ModifyAssistantRequestToolResourcesCodeInterpreterParam
+        file_search: ModifyAssistantRequestToolResourcesFileSearchParam
+    return ModifyAssistantRequestToolResourcesParam
+
+
+_DEFS = {
+    'AssistantSupportedModelsParam': (_build_AssistantSupportedModelsParam, (), ()),
+    'AssistantsApiResponseFormatOption': (_build_AssistantsApiResponseFormatOption, ('ResponseFormatText', 'ResponseFormatJsonObject', 'ResponseFormatJsonSchema'), ()),
+    'AssistantsApiResponseFormatOptionParam': (_build_AssistantsApiResponseFormatOptionParam, ('ResponseFormatTextParam', 'ResponseFormatJsonObjectParam', 'ResponseFormatJsonSchemaParam'), ()),
+    'FileSearchRanker': (_build_FileSearchRanker, (), ()),
+    'FileSearchRankerParam': (_build_FileSearchRankerParam, (), ()),
+    'AssistantToolsCode': (_build_AssistantToolsCode, (), ()),
+    'FileSearchRankingOptions': (_build_FileSearchRankingOptions, ('FileSearchRanker',), ()),
+    'AssistantToolsFileSearchFileSearch': (_build_AssistantToolsFileSearchFileSearch, ('FileSearchRankingOptions',), ()),
+    'AssistantToolsFileSearch': (_build_AssistantToolsFileSearch, ('AssistantToolsFileSearchFileSearch',), ()),
+    'AssistantToolsFunction': (_build_AssistantToolsFunction, ('FunctionObject',), ()),
+    'AssistantToolResourcesCodeInterpreter': (_build_AssistantToolResourcesCodeInterpreter, (), ()),
+    'AssistantToolResourcesFileSearch': (_build_AssistantToolResourcesFileSearch, (), ()),
+    'AssistantToolResources': (_build_AssistantToolResources, ('AssistantToolResourcesCodeInterpreter', 'AssistantToolResourcesFileSearch'), ()),
+    'Assistant': (_build_Assistant, ('AssistantToolsCode', 'AssistantToolsFileSearch', 'AssistantToolsFunction', 'AssistantToolResources', 'Metadata', 'AssistantsApiResponseFormatOption'), ()),
+    'DeleteAssistantResponse': (_build_DeleteAssistantResponse, (), ()),
+    'AssistantDeleted': (_build_AssistantDeleted, ('DeleteAssistantResponse',), ()),
+    'AssistantToolsCodeParam': (_build_AssistantToolsCodeParam, (), ()),
+    'FileSearchRankingOptionsParam': (_build_FileSearchRankingOptionsParam, ('FileSearchRankerParam',), ()),
+    'AssistantToolsFileSearchFileSearchParam': (_build_AssistantToolsFileSearchFileSearchParam, ('FileSearchRankingOptionsParam',), ()),
+    'AssistantToolsFileSearchParam': (_build_AssistantToolsFileSearchParam, ('AssistantToolsFileSearchFileSearchParam',), ()),
+    'AssistantToolsFunctionParam': (_build_AssistantToolsFunctionParam, ('FunctionObjectParam',), ()),
+    'CreateAssistantRequestToolResourcesCodeInterpreterParam': (_build_CreateAssistantRequestToolResourcesCodeInterpreterParam, (), ()),
+    'CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyAutoParam': (_build_CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyAutoParam, (), ()),
+    'CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticStaticParam': (_build_CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticStaticParam, (), ()),
+    'CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticParam': (_build_CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticParam, ('CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticStaticParam',), ()),
+    'CreateAssistantRequestToolResourcesFileSearchVectorStoreParam': (_build_CreateAssistantRequestToolResourcesFileSearchVectorStoreParam, ('CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyAutoParam', 'CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticParam', 'MetadataParam'), ()),
+    'CreateAssistantRequestToolResourcesFileSearchParam': (_build_CreateAssistantRequestToolResourcesFileSearchParam, ('CreateAssistantRequestToolResourcesFileSearchVectorStoreParam',), ()),
+    'CreateAssistantRequestToolResourcesParam': (_build_CreateAssistantRequestToolResourcesParam, ('CreateAssistantRequestToolResourcesCodeInterpreterParam', 'CreateAssistantRequestToolResourcesFileSearchParam'), ()),
+    'ModifyAssistantRequestToolResourcesCodeInterpreterParam': (_build_ModifyAssistantRequestToolResourcesCodeInterpreterParam, (), ()),
+    'ModifyAssistantRequestToolResourcesFileSearchParam': (_build_ModifyAssistantRequestToolResourcesFileSearchParam, (), ()),
+    'ModifyAssistantRequestToolResourcesParam': (_build_ModifyAssistantRequestToolResourcesParam, ('ModifyAssistantRequestToolResourcesCodeInterpreterParam', 'ModifyAssistantRequestToolResourcesFileSearchParam'), ()),
+}
+_IMPORTS = {
+    'FunctionObject': 'shared',
+    'FunctionObjectParam': 'shared',
+    'Metadata': 'shared',
+    'MetadataParam': 'shared',
+    'ResponseFormatJsonObject': 'shared',
+    'ResponseFormatJsonObjectParam': 'shared',
+    'ResponseFormatJsonSchema': 'shared',
+    'ResponseFormatJsonSchemaParam': 'shared',
+    'ResponseFormatText': 'shared',
+    'ResponseFormatTextParam': 'shared',
+}
+__all__ = ['Assistant', 'AssistantDeleted', 'AssistantSupportedModelsParam', 'AssistantToolResources', 'AssistantToolResourcesCodeInterpreter', 'AssistantToolResourcesFileSearch', 'AssistantToolsCode', 'AssistantToolsCodeParam', 'AssistantToolsFileSearch', 'AssistantToolsFileSearchFileSearch', 'AssistantToolsFileSearchFileSearchParam', 'AssistantToolsFileSearchParam', 'AssistantToolsFunction', 'AssistantToolsFunctionParam', 'AssistantsApiResponseFormatOption', 'AssistantsApiResponseFormatOptionParam', 'CreateAssistantRequestToolResourcesCodeInterpreterParam', 'CreateAssistantRequestToolResourcesFileSearchParam', 'CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyAutoParam', 'CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticParam', 'CreateAssistantRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticStaticParam', 'CreateAssistantRequestToolResourcesFileSearchVectorStoreParam', 'CreateAssistantRequestToolResourcesParam', 'DeleteAssistantResponse', 'FileSearchRanker', 'FileSearchRankerParam', 'FileSearchRankingOptions', 'FileSearchRankingOptionsParam', 'FunctionObject', 'FunctionObjectParam', 'Metadata', 'MetadataParam', 'ModifyAssistantRequestToolResourcesCodeInterpreterParam', 'ModifyAssistantRequestToolResourcesFileSearchParam', 'ModifyAssistantRequestToolResourcesParam', 'ResponseFormatJsonObject', 'ResponseFormatJsonObjectParam', 'ResponseFormatJsonSchema', 'ResponseFormatJsonSchemaParam', 'ResponseFormatText', 'ResponseFormatTextParam']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=False)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

@@ -2,335 +2,530 @@
 
 """Types of the `beta.chatkit` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import Dict, List, Optional, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel, UnknownObject, official_name
-from openai_kit.types.conversations import (
-    ConversationItemList,
-)
+from openai_kit._lazy_types import lazy_module
 
 
-AttachmentType: TypeAlias = Union[Literal["image", "file"], str]
+def _build_AttachmentType():
+    AttachmentType: TypeAlias = Union[Literal["image", "file"], str]
+    return AttachmentType
 
 
-class Attachment(BaseModel):
-    type: AttachmentType
-    id: str
-    name: str
-    mime_type: str
-    preview_url: Optional[str]
+def _build_Attachment():
+    class Attachment(BaseModel):
+        type: AttachmentType
+        id: str
+        name: str
+        mime_type: str
+        preview_url: Optional[str]
+    return Attachment
 
 
-ChatKitAttachment: TypeAlias = Attachment
+def _build_ChatKitAttachment():
+    ChatKitAttachment: TypeAlias = Attachment
+    return ChatKitAttachment
 
 
-class FileAnnotationSource(BaseModel):
-    type: Literal["file"]
-    filename: str
+def _build_FileAnnotationSource():
+    class FileAnnotationSource(BaseModel):
+        type: Literal["file"]
+        filename: str
+    return FileAnnotationSource
 
 
-class FileAnnotation(BaseModel):
-    type: Literal["file"]
-    source: FileAnnotationSource
+def _build_FileAnnotation():
+    class FileAnnotation(BaseModel):
+        type: Literal["file"]
+        source: FileAnnotationSource
+    return FileAnnotation
 
 
-class UrlAnnotationSource(BaseModel):
-    type: Literal["url"]
-    url: str
+def _build_UrlAnnotationSource():
+    class UrlAnnotationSource(BaseModel):
+        type: Literal["url"]
+        url: str
+    return UrlAnnotationSource
 
 
-class UrlAnnotation(BaseModel):
-    type: Literal["url"]
-    source: UrlAnnotationSource
+def _build_UrlAnnotation():
+    class UrlAnnotation(BaseModel):
+        type: Literal["url"]
+        source: UrlAnnotationSource
+    return UrlAnnotation
 
 
-class ResponseOutputText(BaseModel):
-    type: Literal["output_text"]
-    text: str
-    annotations: List[Annotated[Union[Annotated[Union[FileAnnotation, UrlAnnotation], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+def _build_ResponseOutputText():
+    class ResponseOutputText(BaseModel):
+        type: Literal["output_text"]
+        text: str
+        annotations: List[Annotated[Union[Annotated[Union[FileAnnotation, UrlAnnotation], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+    return ResponseOutputText
 
 
-ChatKitResponseOutputText: TypeAlias = ResponseOutputText
+def _build_ChatKitResponseOutputText():
+    ChatKitResponseOutputText: TypeAlias = ResponseOutputText
+    return ChatKitResponseOutputText
 
 
-@official_name("ChatKitThreadAssistantMessageItem", "openai_kit.types.beta.chatkit.chatkit_thread_assistant_message_item")
-class AssistantMessageItem(BaseModel):
-    id: str
-    object: Literal["chatkit.thread_item"]
-    created_at: int
-    thread_id: str
-    type: Literal["chatkit.assistant_message"]
-    content: List[ResponseOutputText]
+def _build_AssistantMessageItem():
+    @official_name("ChatKitThreadAssistantMessageItem", "openai_kit.types.beta.chatkit.chatkit_thread_assistant_message_item")
+    class AssistantMessageItem(BaseModel):
+        id: str
+        object: Literal["chatkit.thread_item"]
+        created_at: int
+        thread_id: str
+        type: Literal["chatkit.assistant_message"]
+        content: List[ResponseOutputText]
+    return AssistantMessageItem
 
 
-ChatKitThreadAssistantMessageItem: TypeAlias = AssistantMessageItem
+def _build_ChatKitThreadAssistantMessageItem():
+    ChatKitThreadAssistantMessageItem: TypeAlias = AssistantMessageItem
+    return ChatKitThreadAssistantMessageItem
 
 
-ChatKitThreadItemList: TypeAlias = ConversationItemList
+def _build_ChatKitThreadItemList():
+    ChatKitThreadItemList: TypeAlias = ConversationItemList
+    return ChatKitThreadItemList
 
 
-class UserMessageInputText(BaseModel):
-    type: Literal["input_text"]
-    text: str
+def _build_UserMessageInputText():
+    class UserMessageInputText(BaseModel):
+        type: Literal["input_text"]
+        text: str
+    return UserMessageInputText
 
 
-class UserMessageQuotedText(BaseModel):
-    type: Literal["quoted_text"]
-    text: str
+def _build_UserMessageQuotedText():
+    class UserMessageQuotedText(BaseModel):
+        type: Literal["quoted_text"]
+        text: str
+    return UserMessageQuotedText
 
 
-class ToolChoice(BaseModel):
-    id: str
+def _build_ToolChoice():
+    class ToolChoice(BaseModel):
+        id: str
+    return ToolChoice
 
 
-class InferenceOptions(BaseModel):
-    tool_choice: Optional[ToolChoice]
-    model: Optional[str]
+def _build_InferenceOptions():
+    class InferenceOptions(BaseModel):
+        tool_choice: Optional[ToolChoice]
+        model: Optional[str]
+    return InferenceOptions
 
 
-@official_name("ChatKitThreadUserMessageItem", "openai_kit.types.beta.chatkit.chatkit_thread_user_message_item")
-class UserMessageItem(BaseModel):
-    id: str
-    object: Literal["chatkit.thread_item"]
-    created_at: int
-    thread_id: str
-    type: Literal["chatkit.user_message"]
-    content: List[Annotated[Union[Annotated[Union[UserMessageInputText, UserMessageQuotedText], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
-    attachments: List[Attachment]
-    inference_options: Optional[InferenceOptions]
+def _build_UserMessageItem():
+    @official_name("ChatKitThreadUserMessageItem", "openai_kit.types.beta.chatkit.chatkit_thread_user_message_item")
+    class UserMessageItem(BaseModel):
+        id: str
+        object: Literal["chatkit.thread_item"]
+        created_at: int
+        thread_id: str
+        type: Literal["chatkit.user_message"]
+        content: List[Annotated[Union[Annotated[Union[UserMessageInputText, UserMessageQuotedText], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+        attachments: List[Attachment]
+        inference_options: Optional[InferenceOptions]
+    return UserMessageItem
 
 
-ChatKitThreadUserMessageItem: TypeAlias = UserMessageItem
+def _build_ChatKitThreadUserMessageItem():
+    ChatKitThreadUserMessageItem: TypeAlias = UserMessageItem
+    return ChatKitThreadUserMessageItem
 
 
-@official_name("ChatKitWidgetItem", "openai_kit.types.beta.chatkit.chatkit_widget_item")
-class WidgetMessageItem(BaseModel):
-    id: str
-    object: Literal["chatkit.thread_item"]
-    created_at: int
-    thread_id: str
-    type: Literal["chatkit.widget"]
-    widget: str
+def _build_WidgetMessageItem():
+    @official_name("ChatKitWidgetItem", "openai_kit.types.beta.chatkit.chatkit_widget_item")
+    class WidgetMessageItem(BaseModel):
+        id: str
+        object: Literal["chatkit.thread_item"]
+        created_at: int
+        thread_id: str
+        type: Literal["chatkit.widget"]
+        widget: str
+    return WidgetMessageItem
 
 
-ChatKitWidgetItem: TypeAlias = WidgetMessageItem
+def _build_ChatKitWidgetItem():
+    ChatKitWidgetItem: TypeAlias = WidgetMessageItem
+    return ChatKitWidgetItem
 
 
-class ChatkitWorkflowTracing(BaseModel):
-    enabled: bool
+def _build_ChatkitWorkflowTracing():
+    class ChatkitWorkflowTracing(BaseModel):
+        enabled: bool
+    return ChatkitWorkflowTracing
 
 
-class ChatkitWorkflow(BaseModel):
-    id: str
-    version: Optional[str]
-    state_variables: Optional[Dict[str, Union[str, int, bool, float]]]
-    tracing: ChatkitWorkflowTracing
+def _build_ChatkitWorkflow():
+    class ChatkitWorkflow(BaseModel):
+        id: str
+        version: Optional[str]
+        state_variables: Optional[Dict[str, Union[str, int, bool, float]]]
+        tracing: ChatkitWorkflowTracing
+    return ChatkitWorkflow
 
 
-ChatKitWorkflow: TypeAlias = ChatkitWorkflow
+def _build_ChatKitWorkflow():
+    ChatKitWorkflow: TypeAlias = ChatkitWorkflow
+    return ChatKitWorkflow
 
 
-class ChatSessionAutomaticThreadTitling(BaseModel):
-    enabled: bool
+def _build_ChatSessionAutomaticThreadTitling():
+    class ChatSessionAutomaticThreadTitling(BaseModel):
+        enabled: bool
+    return ChatSessionAutomaticThreadTitling
 
 
-class ChatSessionFileUpload(BaseModel):
-    enabled: bool
-    max_file_size: Optional[int]
-    max_files: Optional[int]
+def _build_ChatSessionFileUpload():
+    class ChatSessionFileUpload(BaseModel):
+        enabled: bool
+        max_file_size: Optional[int]
+        max_files: Optional[int]
+    return ChatSessionFileUpload
 
 
-class ChatSessionHistory(BaseModel):
-    enabled: bool
-    recent_threads: Optional[int]
+def _build_ChatSessionHistory():
+    class ChatSessionHistory(BaseModel):
+        enabled: bool
+        recent_threads: Optional[int]
+    return ChatSessionHistory
 
 
-class ChatSessionChatkitConfiguration(BaseModel):
-    automatic_thread_titling: ChatSessionAutomaticThreadTitling
-    file_upload: ChatSessionFileUpload
-    history: ChatSessionHistory
+def _build_ChatSessionChatkitConfiguration():
+    class ChatSessionChatkitConfiguration(BaseModel):
+        automatic_thread_titling: ChatSessionAutomaticThreadTitling
+        file_upload: ChatSessionFileUpload
+        history: ChatSessionHistory
+    return ChatSessionChatkitConfiguration
 
 
-ChatSessionChatKitConfiguration: TypeAlias = ChatSessionChatkitConfiguration
+def _build_ChatSessionChatKitConfiguration():
+    ChatSessionChatKitConfiguration: TypeAlias = ChatSessionChatkitConfiguration
+    return ChatSessionChatKitConfiguration
 
 
-class AutomaticThreadTitlingParam(TypedDict, total=False):
-    enabled: bool
+def _build_AutomaticThreadTitlingParam():
+    class AutomaticThreadTitlingParam(TypedDict, total=False):
+        enabled: bool
+    return AutomaticThreadTitlingParam
 
 
-class FileUploadParam(TypedDict, total=False):
-    enabled: bool
-    max_file_size: int
-    max_files: int
+def _build_FileUploadParam():
+    class FileUploadParam(TypedDict, total=False):
+        enabled: bool
+        max_file_size: int
+        max_files: int
+    return FileUploadParam
 
 
-class HistoryParam(TypedDict, total=False):
-    enabled: bool
-    recent_threads: int
+def _build_HistoryParam():
+    class HistoryParam(TypedDict, total=False):
+        enabled: bool
+        recent_threads: int
+    return HistoryParam
 
 
-class ChatkitConfigurationParam(TypedDict, total=False):
-    automatic_thread_titling: AutomaticThreadTitlingParam
-    file_upload: FileUploadParam
-    history: HistoryParam
+def _build_ChatkitConfigurationParam():
+    class ChatkitConfigurationParam(TypedDict, total=False):
+        automatic_thread_titling: AutomaticThreadTitlingParam
+        file_upload: FileUploadParam
+        history: HistoryParam
+    return ChatkitConfigurationParam
 
 
-ChatSessionChatKitConfigurationParam: TypeAlias = ChatkitConfigurationParam
+def _build_ChatSessionChatKitConfigurationParam():
+    ChatSessionChatKitConfigurationParam: TypeAlias = ChatkitConfigurationParam
+    return ChatSessionChatKitConfigurationParam
 
 
-class ExpiresAfterParam(TypedDict, total=False):
-    anchor: Required[Literal["created_at"]]
-    seconds: Required[int]
+def _build_ExpiresAfterParam():
+    class ExpiresAfterParam(TypedDict, total=False):
+        anchor: Required[Literal["created_at"]]
+        seconds: Required[int]
+    return ExpiresAfterParam
 
 
-ChatSessionExpiresAfterParam: TypeAlias = ExpiresAfterParam
+def _build_ChatSessionExpiresAfterParam():
+    ChatSessionExpiresAfterParam: TypeAlias = ExpiresAfterParam
+    return ChatSessionExpiresAfterParam
 
 
-class RateLimitsParam(TypedDict, total=False):
-    max_requests_per_1_minute: int
+def _build_RateLimitsParam():
+    class RateLimitsParam(TypedDict, total=False):
+        max_requests_per_1_minute: int
+    return RateLimitsParam
 
 
-ChatSessionRateLimitsParam: TypeAlias = RateLimitsParam
+def _build_ChatSessionRateLimitsParam():
+    ChatSessionRateLimitsParam: TypeAlias = RateLimitsParam
+    return ChatSessionRateLimitsParam
 
 
-ChatSessionStatus: TypeAlias = Union[Literal["active", "expired", "cancelled"], str]
+def _build_ChatSessionStatus():
+    ChatSessionStatus: TypeAlias = Union[Literal["active", "expired", "cancelled"], str]
+    return ChatSessionStatus
 
 
-class WorkflowTracingParam(TypedDict, total=False):
-    enabled: bool
+def _build_WorkflowTracingParam():
+    class WorkflowTracingParam(TypedDict, total=False):
+        enabled: bool
+    return WorkflowTracingParam
 
 
-class WorkflowParam(TypedDict, total=False):
-    id: Required[str]
-    version: str
-    state_variables: Dict[str, Union[str, int, bool, float]]
-    tracing: WorkflowTracingParam
+def _build_WorkflowParam():
+    class WorkflowParam(TypedDict, total=False):
+        id: Required[str]
+        version: str
+        state_variables: Dict[str, Union[str, int, bool, float]]
+        tracing: WorkflowTracingParam
+    return WorkflowParam
 
 
-ChatSessionWorkflowParam: TypeAlias = WorkflowParam
+def _build_ChatSessionWorkflowParam():
+    ChatSessionWorkflowParam: TypeAlias = WorkflowParam
+    return ChatSessionWorkflowParam
 
 
-ClientToolCallStatus: TypeAlias = Union[Literal["in_progress", "completed"], str]
+def _build_ClientToolCallStatus():
+    ClientToolCallStatus: TypeAlias = Union[Literal["in_progress", "completed"], str]
+    return ClientToolCallStatus
 
 
-CustomVoice: TypeAlias = ToolChoice
+def _build_CustomVoice():
+    CustomVoice: TypeAlias = ToolChoice
+    return CustomVoice
 
 
-DecisionInputText: TypeAlias = UserMessageInputText
+def _build_DecisionInputText():
+    DecisionInputText: TypeAlias = UserMessageInputText
+    return DecisionInputText
 
 
-DecisionQuestionInputText: TypeAlias = UserMessageInputText
+def _build_DecisionQuestionInputText():
+    DecisionQuestionInputText: TypeAlias = UserMessageInputText
+    return DecisionQuestionInputText
 
 
-OrderEnumParam: TypeAlias = Literal["asc", "desc"]
+def _build_OrderEnumParam():
+    OrderEnumParam: TypeAlias = Literal["asc", "desc"]
+    return OrderEnumParam
 
 
-TaskType: TypeAlias = Union[Literal["custom", "thought"], str]
+def _build_TaskType():
+    TaskType: TypeAlias = Union[Literal["custom", "thought"], str]
+    return TaskType
 
 
-@official_name("DataChatKitClientToolCall", "openai_kit.types.beta.chatkit.chatkit_thread_item_list")
-class ClientToolCallItem(BaseModel):
-    id: str
-    object: Literal["chatkit.thread_item"]
-    created_at: int
-    thread_id: str
-    type: Literal["chatkit.client_tool_call"]
-    status: ClientToolCallStatus
-    call_id: str
-    name: str
-    arguments: str
-    output: Optional[str]
+def _build_ClientToolCallItem():
+    @official_name("DataChatKitClientToolCall", "openai_kit.types.beta.chatkit.chatkit_thread_item_list")
+    class ClientToolCallItem(BaseModel):
+        id: str
+        object: Literal["chatkit.thread_item"]
+        created_at: int
+        thread_id: str
+        type: Literal["chatkit.client_tool_call"]
+        status: ClientToolCallStatus
+        call_id: str
+        name: str
+        arguments: str
+        output: Optional[str]
+    return ClientToolCallItem
 
 
-@official_name("DataChatKitTask", "openai_kit.types.beta.chatkit.chatkit_thread_item_list")
-class TaskItem(BaseModel):
-    id: str
-    object: Literal["chatkit.thread_item"]
-    created_at: int
-    thread_id: str
-    type: Literal["chatkit.task"]
-    task_type: TaskType
-    heading: Optional[str]
-    summary: Optional[str]
+def _build_TaskItem():
+    @official_name("DataChatKitTask", "openai_kit.types.beta.chatkit.chatkit_thread_item_list")
+    class TaskItem(BaseModel):
+        id: str
+        object: Literal["chatkit.thread_item"]
+        created_at: int
+        thread_id: str
+        type: Literal["chatkit.task"]
+        task_type: TaskType
+        heading: Optional[str]
+        summary: Optional[str]
+    return TaskItem
 
 
-class TaskGroupTask(BaseModel):
-    type: TaskType
-    heading: Optional[str]
-    summary: Optional[str]
+def _build_TaskGroupTask():
+    class TaskGroupTask(BaseModel):
+        type: TaskType
+        heading: Optional[str]
+        summary: Optional[str]
+    return TaskGroupTask
 
 
-@official_name("DataChatKitTaskGroup", "openai_kit.types.beta.chatkit.chatkit_thread_item_list")
-class TaskGroupItem(BaseModel):
-    id: str
-    object: Literal["chatkit.thread_item"]
-    created_at: int
-    thread_id: str
-    type: Literal["chatkit.task_group"]
-    tasks: List[TaskGroupTask]
+def _build_TaskGroupItem():
+    @official_name("DataChatKitTaskGroup", "openai_kit.types.beta.chatkit.chatkit_thread_item_list")
+    class TaskGroupItem(BaseModel):
+        id: str
+        object: Literal["chatkit.thread_item"]
+        created_at: int
+        thread_id: str
+        type: Literal["chatkit.task_group"]
+        tasks: List[TaskGroupTask]
+    return TaskGroupItem
 
 
-ThreadItem: TypeAlias = Annotated[Union[Annotated[Union[UserMessageItem, AssistantMessageItem, WidgetMessageItem, ClientToolCallItem, TaskItem, TaskGroupItem], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_ThreadItem():
+    ThreadItem: TypeAlias = Annotated[Union[Annotated[Union[UserMessageItem, AssistantMessageItem, WidgetMessageItem, ClientToolCallItem, TaskItem, TaskGroupItem], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return ThreadItem
 
 
-class ActiveStatus(BaseModel):
-    type: Literal["active"]
+def _build_ActiveStatus():
+    class ActiveStatus(BaseModel):
+        type: Literal["active"]
+    return ActiveStatus
 
 
-class LockedStatus(BaseModel):
-    type: Literal["locked"]
-    reason: Optional[str]
+def _build_LockedStatus():
+    class LockedStatus(BaseModel):
+        type: Literal["locked"]
+        reason: Optional[str]
+    return LockedStatus
 
 
-class ClosedStatus(BaseModel):
-    type: Literal["closed"]
-    reason: Optional[str]
-
-
-class ThreadResource(BaseModel):
-    id: str
-    object: Literal["chatkit.thread"]
-    created_at: int
-    title: Optional[str]
-    status: Annotated[Union[Annotated[Union[ActiveStatus, LockedStatus, ClosedStatus], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-    user: str
-
-
-class ChatKitThread(ThreadResource):
-    """`ThreadResource` under the official SDK's name."""
-
-
-class ChatSessionRateLimits(BaseModel):
-    max_requests_per_1_minute: int
-
-
-class ChatSessionResource(BaseModel):
-    id: str
-    object: Literal["chatkit.session"]
-    expires_at: int
-    client_secret: str
-    workflow: ChatkitWorkflow
-    user: str
-    rate_limits: ChatSessionRateLimits
-    max_requests_per_1_minute: int
-    status: ChatSessionStatus
-    chatkit_configuration: ChatSessionChatkitConfiguration
-
-
-class ChatSession(ChatSessionResource):
-    """`ChatSessionResource` under the official SDK's name."""
-
-
-class DeletedThreadResource(BaseModel):
-    id: str
-    object: Literal["chatkit.thread.deleted"]
-    deleted: bool
-
-
-class ThreadDeleteResponse(DeletedThreadResource):
-    """`DeletedThreadResource` under the official SDK's name."""
+def _build_ClosedStatus():
+    class ClosedStatus(BaseModel):
+        type: Literal["closed"]
+        reason: Optional[str]
+    return ClosedStatus
+
+
+def _build_ThreadResource():
+    class ThreadResource(BaseModel):
+        id: str
+        object: Literal["chatkit.thread"]
+        created_at: int
+        title: Optional[str]
+        status: Annotated[Union[Annotated[Union[ActiveStatus, LockedStatus, ClosedStatus], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+        user: str
+    return ThreadResource
+
+
+def _build_ChatKitThread():
+    class ChatKitThread(ThreadResource):
+        """`ThreadResource` under the official SDK's name."""
+    return ChatKitThread
+
+
+def _build_ChatSessionRateLimits():
+    class ChatSessionRateLimits(BaseModel):
+        max_requests_per_1_minute: int
+    return ChatSessionRateLimits
+
+
+def _build_ChatSessionResource():
+    class ChatSessionResource(BaseModel):
+        id: str
+        object: Literal["chatkit.session"]
+        expires_at: int
+        client_secret: str
+        workflow: ChatkitWorkflow
+        user: str
+        rate_limits: ChatSessionRateLimits
+        max_requests_per_1_minute: int
+        status: ChatSessionStatus
+        chatkit_configuration: ChatSessionChatkitConfiguration
+    return ChatSessionResource
+
+
+def _build_ChatSession():
+    class ChatSession(ChatSessionResource):
+        """`ChatSessionResource` under the official SDK's name."""
+    return ChatSession
+
+
+def _build_DeletedThreadResource():
+    class DeletedThreadResource(BaseModel):
+        id: str
+        object: Literal["chatkit.thread.deleted"]
+        deleted: bool
+    return DeletedThreadResource
+
+
+def _build_ThreadDeleteResponse():
+    class ThreadDeleteResponse(DeletedThreadResource):
+        """`DeletedThreadResource` under the official SDK's name."""
+    return ThreadDeleteResponse
+
+
+_DEFS = {
+    'AttachmentType': (_build_AttachmentType, (), ()),
+    'Attachment': (_build_Attachment, ('AttachmentType',), ()),
+    'ChatKitAttachment': (_build_ChatKitAttachment, ('Attachment',), ()),
+    'FileAnnotationSource': (_build_FileAnnotationSource, (), ()),
+    'FileAnnotation': (_build_FileAnnotation, ('FileAnnotationSource',), ()),
+    'UrlAnnotationSource': (_build_UrlAnnotationSource, (), ()),
+    'UrlAnnotation': (_build_UrlAnnotation, ('UrlAnnotationSource',), ()),
+    'ResponseOutputText': (_build_ResponseOutputText, ('FileAnnotation', 'UrlAnnotation'), ()),
+    'ChatKitResponseOutputText': (_build_ChatKitResponseOutputText, ('ResponseOutputText',), ()),
+    'AssistantMessageItem': (_build_AssistantMessageItem, ('ResponseOutputText',), ()),
+    'ChatKitThreadAssistantMessageItem': (_build_ChatKitThreadAssistantMessageItem, ('AssistantMessageItem',), ()),
+    'ChatKitThreadItemList': (_build_ChatKitThreadItemList, ('ConversationItemList',), ()),
+    'UserMessageInputText': (_build_UserMessageInputText, (), ()),
+    'UserMessageQuotedText': (_build_UserMessageQuotedText, (), ()),
+    'ToolChoice': (_build_ToolChoice, (), ()),
+    'InferenceOptions': (_build_InferenceOptions, ('ToolChoice',), ()),
+    'UserMessageItem': (_build_UserMessageItem, ('UserMessageInputText', 'UserMessageQuotedText', 'Attachment', 'InferenceOptions'), ()),
+    'ChatKitThreadUserMessageItem': (_build_ChatKitThreadUserMessageItem, ('UserMessageItem',), ()),
+    'WidgetMessageItem': (_build_WidgetMessageItem, (), ()),
+    'ChatKitWidgetItem': (_build_ChatKitWidgetItem, ('WidgetMessageItem',), ()),
+    'ChatkitWorkflowTracing': (_build_ChatkitWorkflowTracing, (), ()),
+    'ChatkitWorkflow': (_build_ChatkitWorkflow, ('ChatkitWorkflowTracing',), ()),
+    'ChatKitWorkflow': (_build_ChatKitWorkflow, ('ChatkitWorkflow',), ()),
+    'ChatSessionAutomaticThreadTitling': (_build_ChatSessionAutomaticThreadTitling, (), ()),
+    'ChatSessionFileUpload': (_build_ChatSessionFileUpload, (), ()),
+    'ChatSessionHistory': (_build_ChatSessionHistory, (), ()),
+    'ChatSessionChatkitConfiguration': (_build_ChatSessionChatkitConfiguration, ('ChatSessionAutomaticThreadTitling', 'ChatSessionFileUpload', 'ChatSessionHistory'), ()),
+    'ChatSessionChatKitConfiguration': (_build_ChatSessionChatKitConfiguration, ('ChatSessionChatkitConfiguration',), ()),
+    'AutomaticThreadTitlingParam': (_build_AutomaticThreadTitlingParam, (), ()),
+    'FileUploadParam': (_build_FileUploadParam, (), ()),
+    'HistoryParam': (_build_HistoryParam, (), ()),
+    'ChatkitConfigurationParam': (_build_ChatkitConfigurationParam, ('AutomaticThreadTitlingParam', 'FileUploadParam', 'HistoryParam'), ()),
+    'ChatSessionChatKitConfigurationParam': (_build_ChatSessionChatKitConfigurationParam, ('ChatkitConfigurationParam',), ()),
+    'ExpiresAfterParam': (_build_ExpiresAfterParam, (), ()),
+    'ChatSessionExpiresAfterParam': (_build_ChatSessionExpiresAfterParam, ('ExpiresAfterParam',), ()),
+    'RateLimitsParam': (_build_RateLimitsParam, (), ()),
+    'ChatSessionRateLimitsParam': (_build_ChatSessionRateLimitsParam, ('RateLimitsParam',), ()),
+    'ChatSessionStatus': (_build_ChatSessionStatus, (), ()),
+    'WorkflowTracingParam': (_build_WorkflowTracingParam, (), ()),
+    'WorkflowParam': (_build_WorkflowParam, ('WorkflowTracingParam',), ()),
+    'ChatSessionWorkflowParam': (_build_ChatSessionWorkflowParam, ('WorkflowParam',), ()),
+    'ClientToolCallStatus': (_build_ClientToolCallStatus, (), ()),
+    'CustomVoice': (_build_CustomVoice, ('ToolChoice',), ()),
+    'DecisionInputText': (_build_DecisionInputText, ('UserMessageInputText',), ()),
+    'DecisionQuestionInputText': (_build_DecisionQuestionInputText, ('UserMessageInputText',), ()),
+    'OrderEnumParam': (_build_OrderEnumParam, (), ()),
+    'TaskType': (_build_TaskType, (), ()),
+    'ClientToolCallItem': (_build_ClientToolCallItem, ('ClientToolCallStatus',), ()),
+    'TaskItem': (_build_TaskItem, ('TaskType',), ()),
+    'TaskGroupTask': (_build_TaskGroupTask, ('TaskType',), ()),
+    'TaskGroupItem': (_build_TaskGroupItem, ('TaskGroupTask',), ()),
+    'ThreadItem': (_build_ThreadItem, ('UserMessageItem', 'AssistantMessageItem', 'WidgetMessageItem', 'ClientToolCallItem', 'TaskItem', 'TaskGroupItem'), ()),
+    'ActiveStatus': (_build_ActiveStatus, (), ()),
+    'LockedStatus': (_build_LockedStatus, (), ()),
+    'ClosedStatus': (_build_ClosedStatus, (), ()),
+    'ThreadResource': (_build_ThreadResource, ('ActiveStatus', 'LockedStatus', 'ClosedStatus'), ()),
+    'ChatKitThread': (_build_ChatKitThread, ('ThreadResource',), ()),
+    'ChatSessionRateLimits': (_build_ChatSessionRateLimits, (), ()),
+    'ChatSessionResource': (_build_ChatSessionResource, ('ChatkitWorkflow', 'ChatSessionRateLimits', 'ChatSessionStatus', 'ChatSessionChatkitConfiguration'), ()),
+    'ChatSession': (_build_ChatSession, ('ChatSessionResource',), ()),
+    'DeletedThreadResource': (_build_DeletedThreadResource, (), ()),
+    'ThreadDeleteResponse': (_build_ThreadDeleteResponse, ('DeletedThreadResource',), ()),
+}
+_IMPORTS = {
+    'ConversationItemList': 'conversations',
+}
+__all__ = ['ActiveStatus', 'AssistantMessageItem', 'Attachment', 'AttachmentType', 'AutomaticThreadTitlingParam', 'ChatKitAttachment', 'ChatKitResponseOutputText', 'ChatKitThread', 'ChatKitThreadAssistantMessageItem', 'ChatKitThreadItemList', 'ChatKitThreadUserMessageItem', 'ChatKitWidgetItem', 'ChatKitWorkflow', 'ChatSession', 'ChatSessionAutomaticThreadTitling', 'ChatSessionChatKitConfiguration', 'ChatSessionChatKitConfigurationParam', 'ChatSessionChatkitConfiguration', 'ChatSessionExpiresAfterParam', 'ChatSessionFileUpload', 'ChatSessionHistory', 'ChatSessionRateLimits', 'ChatSessionRateLimitsParam', 'ChatSessionResource', 'ChatSessionStatus', 'ChatSessionWorkflowParam', 'ChatkitConfigurationParam', 'ChatkitWorkflow', 'ChatkitWorkflowTracing', 'ClientToolCallItem', 'ClientToolCallStatus', 'ClosedStatus', 'ConversationItemList', 'CustomVoice', 'DecisionInputText', 'DecisionQuestionInputText', 'DeletedThreadResource', 'ExpiresAfterParam', 'FileAnnotation', 'FileAnnotationSource', 'FileUploadParam', 'HistoryParam', 'InferenceOptions', 'LockedStatus', 'OrderEnumParam', 'RateLimitsParam', 'ResponseOutputText', 'TaskGroupItem', 'TaskGroupTask', 'TaskItem', 'TaskType', 'ThreadDeleteResponse', 'ThreadItem', 'ThreadResource', 'ToolChoice', 'UrlAnnotation', 'UrlAnnotationSource', 'UserMessageInputText', 'UserMessageItem', 'UserMessageQuotedText', 'WidgetMessageItem', 'WorkflowParam', 'WorkflowTracingParam']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=True)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules

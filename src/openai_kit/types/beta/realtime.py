@@ -2,778 +2,1188 @@
 
 """Types of the `beta.realtime` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from typing_extensions import Literal, Required, TypeAlias, TypedDict
 from openai_kit.types._base import BaseModel
-from openai_kit.types.realtime import (
-    AudioTranscriptionResponse,
-    NoiseReductionType,
-    RealtimeAudioFormats,
-    RealtimeClientEventConversationItemCreate,
-    RealtimeClientEventConversationItemCreateParam,
-    RealtimeClientEventConversationItemDelete,
-    RealtimeClientEventConversationItemDeleteParam,
-    RealtimeClientEventConversationItemRetrieve,
-    RealtimeClientEventConversationItemRetrieveParam,
-    RealtimeClientEventConversationItemTruncate,
-    RealtimeClientEventConversationItemTruncateParam,
-    RealtimeClientEventInputAudioBufferAppend,
-    RealtimeClientEventInputAudioBufferAppendParam,
-    RealtimeClientEventInputAudioBufferClear,
-    RealtimeClientEventInputAudioBufferClearParam,
-    RealtimeClientEventInputAudioBufferCommit,
-    RealtimeClientEventInputAudioBufferCommitParam,
-    RealtimeClientEventOutputAudioBufferClear,
-    RealtimeClientEventOutputAudioBufferClearParam,
-    RealtimeClientEventResponseCancel,
-    RealtimeClientEventResponseCancelParam,
-    RealtimeClientEventTranscriptionSessionUpdate,
-    RealtimeClientEventTranscriptionSessionUpdateParam,
-    RealtimeConversationItem,
-    RealtimeConversationItemParam,
-    RealtimeConversationItemWithReference,
-    RealtimeConversationItemWithReferenceContent,
-    RealtimeFunctionTool,
-    RealtimeResponseStatusDetails,
-    RealtimeResponseStatusDetailsError,
-    RealtimeServerEventConversationCreated,
-    RealtimeServerEventConversationItemCreated,
-    RealtimeServerEventConversationItemDeleted,
-    RealtimeServerEventConversationItemInputAudioTranscriptionCompleted,
-    RealtimeServerEventConversationItemInputAudioTranscriptionDelta,
-    RealtimeServerEventConversationItemInputAudioTranscriptionFailed,
-    RealtimeServerEventConversationItemInputAudioTranscriptionFailedError,
-    RealtimeServerEventConversationItemInputAudioTranscriptionSegment,
-    RealtimeServerEventConversationItemRetrieved,
-    RealtimeServerEventConversationItemTruncated,
-    RealtimeServerEventError,
-    RealtimeServerEventErrorError,
-    RealtimeServerEventInputAudioBufferCleared,
-    RealtimeServerEventInputAudioBufferCommitted,
-    RealtimeServerEventInputAudioBufferSpeechStarted,
-    RealtimeServerEventInputAudioBufferSpeechStopped,
-    RealtimeServerEventMCPListToolsCompleted,
-    RealtimeServerEventMCPListToolsFailed,
-    RealtimeServerEventMCPListToolsInProgress,
-    RealtimeServerEventRateLimitsUpdated,
-    RealtimeServerEventRateLimitsUpdatedRateLimit,
-    RealtimeServerEventResponseAudioDelta,
-    RealtimeServerEventResponseAudioDone,
-    RealtimeServerEventResponseAudioTranscriptDelta,
-    RealtimeServerEventResponseAudioTranscriptDone,
-    RealtimeServerEventResponseContentPartAdded,
-    RealtimeServerEventResponseContentPartAddedPart,
-    RealtimeServerEventResponseContentPartDone,
-    RealtimeServerEventResponseContentPartDonePart,
-    RealtimeServerEventResponseFunctionCallArgumentsDelta,
-    RealtimeServerEventResponseFunctionCallArgumentsDone,
-    RealtimeServerEventResponseMCPCallArgumentsDelta,
-    RealtimeServerEventResponseMCPCallArgumentsDone,
-    RealtimeServerEventResponseMCPCallCompleted,
-    RealtimeServerEventResponseMCPCallFailed,
-    RealtimeServerEventResponseMCPCallInProgress,
-    RealtimeServerEventResponseOutputItemAdded,
-    RealtimeServerEventResponseOutputItemDone,
-    RealtimeServerEventResponseTextDelta,
-    RealtimeServerEventResponseTextDone,
-    RealtimeServerEventTranscriptionSessionUpdated,
-    RealtimeSession,
-    RealtimeTranscriptionSessionCreateResponse,
-    RealtimeTruncation,
-    RealtimeTruncationParam,
-)
-from openai_kit.types.responses import (
-    Prompt,
-    PromptParam,
-    ToolChoiceFunction,
-    ToolChoiceFunctionParam,
-    ToolChoiceMCP,
-    ToolChoiceMCPParam,
-    ToolChoiceOptions,
-    ToolChoiceOptionsParam,
-)
-from openai_kit.types.shared import (
-    Metadata,
-    MetadataParam,
-    VoiceIdsOrCustomVoice,
-    VoiceIdsOrCustomVoiceParam,
-    VoiceIdsShared,
-)
+from openai_kit._lazy_types import lazy_module
 
 
-ConversationCreatedEvent: TypeAlias = RealtimeServerEventConversationCreated
+def _build_ConversationCreatedEvent():
+    ConversationCreatedEvent: TypeAlias = RealtimeServerEventConversationCreated
+    return ConversationCreatedEvent
 
 
-ConversationItemContent: TypeAlias = RealtimeConversationItemWithReferenceContent
+def _build_ConversationItemContent():
+    ConversationItemContent: TypeAlias = RealtimeConversationItemWithReferenceContent
+    return ConversationItemContent
 
 
-RealtimeBetaClientEventConversationItemCreate: TypeAlias = RealtimeClientEventConversationItemCreate
+def _build_RealtimeBetaClientEventConversationItemCreate():
+    RealtimeBetaClientEventConversationItemCreate: TypeAlias = RealtimeClientEventConversationItemCreate
+    return RealtimeBetaClientEventConversationItemCreate
 
 
-ConversationItemCreateEvent: TypeAlias = RealtimeBetaClientEventConversationItemCreate
+def _build_ConversationItemCreateEvent():
+    ConversationItemCreateEvent: TypeAlias = RealtimeBetaClientEventConversationItemCreate
+    return ConversationItemCreateEvent
 
 
-RealtimeBetaClientEventConversationItemCreateParam: TypeAlias = RealtimeClientEventConversationItemCreateParam
+def _build_RealtimeBetaClientEventConversationItemCreateParam():
+    RealtimeBetaClientEventConversationItemCreateParam: TypeAlias = RealtimeClientEventConversationItemCreateParam
+    return RealtimeBetaClientEventConversationItemCreateParam
 
 
-ConversationItemCreateEventParam: TypeAlias = RealtimeBetaClientEventConversationItemCreateParam
+def _build_ConversationItemCreateEventParam():
+    ConversationItemCreateEventParam: TypeAlias = RealtimeBetaClientEventConversationItemCreateParam
+    return ConversationItemCreateEventParam
 
 
-RealtimeBetaServerEventConversationItemCreated: TypeAlias = RealtimeServerEventConversationItemCreated
+def _build_RealtimeBetaServerEventConversationItemCreated():
+    RealtimeBetaServerEventConversationItemCreated: TypeAlias = RealtimeServerEventConversationItemCreated
+    return RealtimeBetaServerEventConversationItemCreated
 
 
-ConversationItemCreatedEvent: TypeAlias = RealtimeBetaServerEventConversationItemCreated
+def _build_ConversationItemCreatedEvent():
+    ConversationItemCreatedEvent: TypeAlias = RealtimeBetaServerEventConversationItemCreated
+    return ConversationItemCreatedEvent
 
 
-RealtimeBetaClientEventConversationItemDelete: TypeAlias = RealtimeClientEventConversationItemDelete
+def _build_RealtimeBetaClientEventConversationItemDelete():
+    RealtimeBetaClientEventConversationItemDelete: TypeAlias = RealtimeClientEventConversationItemDelete
+    return RealtimeBetaClientEventConversationItemDelete
 
 
-ConversationItemDeleteEvent: TypeAlias = RealtimeBetaClientEventConversationItemDelete
+def _build_ConversationItemDeleteEvent():
+    ConversationItemDeleteEvent: TypeAlias = RealtimeBetaClientEventConversationItemDelete
+    return ConversationItemDeleteEvent
 
 
-RealtimeBetaClientEventConversationItemDeleteParam: TypeAlias = RealtimeClientEventConversationItemDeleteParam
+def _build_RealtimeBetaClientEventConversationItemDeleteParam():
+    RealtimeBetaClientEventConversationItemDeleteParam: TypeAlias = RealtimeClientEventConversationItemDeleteParam
+    return RealtimeBetaClientEventConversationItemDeleteParam
 
 
-ConversationItemDeleteEventParam: TypeAlias = RealtimeBetaClientEventConversationItemDeleteParam
+def _build_ConversationItemDeleteEventParam():
+    ConversationItemDeleteEventParam: TypeAlias = RealtimeBetaClientEventConversationItemDeleteParam
+    return ConversationItemDeleteEventParam
 
 
-RealtimeBetaServerEventConversationItemDeleted: TypeAlias = RealtimeServerEventConversationItemDeleted
+def _build_RealtimeBetaServerEventConversationItemDeleted():
+    RealtimeBetaServerEventConversationItemDeleted: TypeAlias = RealtimeServerEventConversationItemDeleted
+    return RealtimeBetaServerEventConversationItemDeleted
 
 
-ConversationItemDeletedEvent: TypeAlias = RealtimeBetaServerEventConversationItemDeleted
+def _build_ConversationItemDeletedEvent():
+    ConversationItemDeletedEvent: TypeAlias = RealtimeBetaServerEventConversationItemDeleted
+    return ConversationItemDeletedEvent
 
 
-RealtimeBetaServerEventConversationItemInputAudioTranscriptionDelta: TypeAlias = RealtimeServerEventConversationItemInputAudioTranscriptionDelta
+def _build_RealtimeBetaServerEventConversationItemInputAudioTranscriptionDelta():
+    RealtimeBetaServerEventConversationItemInputAudioTranscriptionDelta: TypeAlias = RealtimeServerEventConversationItemInputAudioTranscriptionDelta
+    return RealtimeBetaServerEventConversationItemInputAudioTranscriptionDelta
 
 
-ConversationItemInputAudioTranscriptionDeltaEvent: TypeAlias = RealtimeBetaServerEventConversationItemInputAudioTranscriptionDelta
+def _build_ConversationItemInputAudioTranscriptionDeltaEvent():
+    ConversationItemInputAudioTranscriptionDeltaEvent: TypeAlias = RealtimeBetaServerEventConversationItemInputAudioTranscriptionDelta
+    return ConversationItemInputAudioTranscriptionDeltaEvent
 
 
-RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailed: TypeAlias = RealtimeServerEventConversationItemInputAudioTranscriptionFailed
+def _build_RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailed():
+    RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailed: TypeAlias = RealtimeServerEventConversationItemInputAudioTranscriptionFailed
+    return RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailed
 
 
-ConversationItemInputAudioTranscriptionFailedEvent: TypeAlias = RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailed
+def _build_ConversationItemInputAudioTranscriptionFailedEvent():
+    ConversationItemInputAudioTranscriptionFailedEvent: TypeAlias = RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailed
+    return ConversationItemInputAudioTranscriptionFailedEvent
 
 
-RealtimeBetaClientEventConversationItemRetrieve: TypeAlias = RealtimeClientEventConversationItemRetrieve
+def _build_RealtimeBetaClientEventConversationItemRetrieve():
+    RealtimeBetaClientEventConversationItemRetrieve: TypeAlias = RealtimeClientEventConversationItemRetrieve
+    return RealtimeBetaClientEventConversationItemRetrieve
 
 
-ConversationItemRetrieveEvent: TypeAlias = RealtimeBetaClientEventConversationItemRetrieve
+def _build_ConversationItemRetrieveEvent():
+    ConversationItemRetrieveEvent: TypeAlias = RealtimeBetaClientEventConversationItemRetrieve
+    return ConversationItemRetrieveEvent
 
 
-RealtimeBetaClientEventConversationItemRetrieveParam: TypeAlias = RealtimeClientEventConversationItemRetrieveParam
+def _build_RealtimeBetaClientEventConversationItemRetrieveParam():
+    RealtimeBetaClientEventConversationItemRetrieveParam: TypeAlias = RealtimeClientEventConversationItemRetrieveParam
+    return RealtimeBetaClientEventConversationItemRetrieveParam
 
 
-ConversationItemRetrieveEventParam: TypeAlias = RealtimeBetaClientEventConversationItemRetrieveParam
+def _build_ConversationItemRetrieveEventParam():
+    ConversationItemRetrieveEventParam: TypeAlias = RealtimeBetaClientEventConversationItemRetrieveParam
+    return ConversationItemRetrieveEventParam
 
 
-RealtimeBetaClientEventConversationItemTruncate: TypeAlias = RealtimeClientEventConversationItemTruncate
+def _build_RealtimeBetaClientEventConversationItemTruncate():
+    RealtimeBetaClientEventConversationItemTruncate: TypeAlias = RealtimeClientEventConversationItemTruncate
+    return RealtimeBetaClientEventConversationItemTruncate
 
 
-ConversationItemTruncateEvent: TypeAlias = RealtimeBetaClientEventConversationItemTruncate
+def _build_ConversationItemTruncateEvent():
+    ConversationItemTruncateEvent: TypeAlias = RealtimeBetaClientEventConversationItemTruncate
+    return ConversationItemTruncateEvent
 
 
-RealtimeBetaClientEventConversationItemTruncateParam: TypeAlias = RealtimeClientEventConversationItemTruncateParam
+def _build_RealtimeBetaClientEventConversationItemTruncateParam():
+    RealtimeBetaClientEventConversationItemTruncateParam: TypeAlias = RealtimeClientEventConversationItemTruncateParam
+    return RealtimeBetaClientEventConversationItemTruncateParam
 
 
-ConversationItemTruncateEventParam: TypeAlias = RealtimeBetaClientEventConversationItemTruncateParam
+def _build_ConversationItemTruncateEventParam():
+    ConversationItemTruncateEventParam: TypeAlias = RealtimeBetaClientEventConversationItemTruncateParam
+    return ConversationItemTruncateEventParam
 
 
-RealtimeBetaServerEventConversationItemTruncated: TypeAlias = RealtimeServerEventConversationItemTruncated
+def _build_RealtimeBetaServerEventConversationItemTruncated():
+    RealtimeBetaServerEventConversationItemTruncated: TypeAlias = RealtimeServerEventConversationItemTruncated
+    return RealtimeBetaServerEventConversationItemTruncated
 
 
-ConversationItemTruncatedEvent: TypeAlias = RealtimeBetaServerEventConversationItemTruncated
+def _build_ConversationItemTruncatedEvent():
+    ConversationItemTruncatedEvent: TypeAlias = RealtimeBetaServerEventConversationItemTruncated
+    return ConversationItemTruncatedEvent
 
 
-ConversationItemWithReference: TypeAlias = RealtimeConversationItemWithReference
+def _build_ConversationItemWithReference():
+    ConversationItemWithReference: TypeAlias = RealtimeConversationItemWithReference
+    return ConversationItemWithReference
 
 
-RealtimeBetaClientEventInputAudioBufferAppend: TypeAlias = RealtimeClientEventInputAudioBufferAppend
+def _build_RealtimeBetaClientEventInputAudioBufferAppend():
+    RealtimeBetaClientEventInputAudioBufferAppend: TypeAlias = RealtimeClientEventInputAudioBufferAppend
+    return RealtimeBetaClientEventInputAudioBufferAppend
 
 
-InputAudioBufferAppendEvent: TypeAlias = RealtimeBetaClientEventInputAudioBufferAppend
+def _build_InputAudioBufferAppendEvent():
+    InputAudioBufferAppendEvent: TypeAlias = RealtimeBetaClientEventInputAudioBufferAppend
+    return InputAudioBufferAppendEvent
 
 
-RealtimeBetaClientEventInputAudioBufferAppendParam: TypeAlias = RealtimeClientEventInputAudioBufferAppendParam
+def _build_RealtimeBetaClientEventInputAudioBufferAppendParam():
+    RealtimeBetaClientEventInputAudioBufferAppendParam: TypeAlias = RealtimeClientEventInputAudioBufferAppendParam
+    return RealtimeBetaClientEventInputAudioBufferAppendParam
 
 
-InputAudioBufferAppendEventParam: TypeAlias = RealtimeBetaClientEventInputAudioBufferAppendParam
+def _build_InputAudioBufferAppendEventParam():
+    InputAudioBufferAppendEventParam: TypeAlias = RealtimeBetaClientEventInputAudioBufferAppendParam
+    return InputAudioBufferAppendEventParam
 
 
-RealtimeBetaClientEventInputAudioBufferClear: TypeAlias = RealtimeClientEventInputAudioBufferClear
+def _build_RealtimeBetaClientEventInputAudioBufferClear():
+    RealtimeBetaClientEventInputAudioBufferClear: TypeAlias = RealtimeClientEventInputAudioBufferClear
+    return RealtimeBetaClientEventInputAudioBufferClear
 
 
-InputAudioBufferClearEvent: TypeAlias = RealtimeBetaClientEventInputAudioBufferClear
+def _build_InputAudioBufferClearEvent():
+    InputAudioBufferClearEvent: TypeAlias = RealtimeBetaClientEventInputAudioBufferClear
+    return InputAudioBufferClearEvent
 
 
-RealtimeBetaClientEventInputAudioBufferClearParam: TypeAlias = RealtimeClientEventInputAudioBufferClearParam
+def _build_RealtimeBetaClientEventInputAudioBufferClearParam():
+    RealtimeBetaClientEventInputAudioBufferClearParam: TypeAlias = RealtimeClientEventInputAudioBufferClearParam
+    return RealtimeBetaClientEventInputAudioBufferClearParam
 
 
-InputAudioBufferClearEventParam: TypeAlias = RealtimeBetaClientEventInputAudioBufferClearParam
+def _build_InputAudioBufferClearEventParam():
+    InputAudioBufferClearEventParam: TypeAlias = RealtimeBetaClientEventInputAudioBufferClearParam
+    return InputAudioBufferClearEventParam
 
 
-RealtimeBetaServerEventInputAudioBufferCleared: TypeAlias = RealtimeServerEventInputAudioBufferCleared
+def _build_RealtimeBetaServerEventInputAudioBufferCleared():
+    RealtimeBetaServerEventInputAudioBufferCleared: TypeAlias = RealtimeServerEventInputAudioBufferCleared
+    return RealtimeBetaServerEventInputAudioBufferCleared
 
 
-InputAudioBufferClearedEvent: TypeAlias = RealtimeBetaServerEventInputAudioBufferCleared
+def _build_InputAudioBufferClearedEvent():
+    InputAudioBufferClearedEvent: TypeAlias = RealtimeBetaServerEventInputAudioBufferCleared
+    return InputAudioBufferClearedEvent
 
 
-RealtimeBetaClientEventInputAudioBufferCommit: TypeAlias = RealtimeClientEventInputAudioBufferCommit
+def _build_RealtimeBetaClientEventInputAudioBufferCommit():
+    RealtimeBetaClientEventInputAudioBufferCommit: TypeAlias = RealtimeClientEventInputAudioBufferCommit
+    return RealtimeBetaClientEventInputAudioBufferCommit
 
 
-InputAudioBufferCommitEvent: TypeAlias = RealtimeBetaClientEventInputAudioBufferCommit
+def _build_InputAudioBufferCommitEvent():
+    InputAudioBufferCommitEvent: TypeAlias = RealtimeBetaClientEventInputAudioBufferCommit
+    return InputAudioBufferCommitEvent
 
 
-RealtimeBetaClientEventInputAudioBufferCommitParam: TypeAlias = RealtimeClientEventInputAudioBufferCommitParam
+def _build_RealtimeBetaClientEventInputAudioBufferCommitParam():
+    RealtimeBetaClientEventInputAudioBufferCommitParam: TypeAlias = RealtimeClientEventInputAudioBufferCommitParam
+    return RealtimeBetaClientEventInputAudioBufferCommitParam
 
 
-InputAudioBufferCommitEventParam: TypeAlias = RealtimeBetaClientEventInputAudioBufferCommitParam
+def _build_InputAudioBufferCommitEventParam():
+    InputAudioBufferCommitEventParam: TypeAlias = RealtimeBetaClientEventInputAudioBufferCommitParam
+    return InputAudioBufferCommitEventParam
 
 
-RealtimeBetaServerEventInputAudioBufferCommitted: TypeAlias = RealtimeServerEventInputAudioBufferCommitted
+def _build_RealtimeBetaServerEventInputAudioBufferCommitted():
+    RealtimeBetaServerEventInputAudioBufferCommitted: TypeAlias = RealtimeServerEventInputAudioBufferCommitted
+    return RealtimeBetaServerEventInputAudioBufferCommitted
 
 
-InputAudioBufferCommittedEvent: TypeAlias = RealtimeBetaServerEventInputAudioBufferCommitted
+def _build_InputAudioBufferCommittedEvent():
+    InputAudioBufferCommittedEvent: TypeAlias = RealtimeBetaServerEventInputAudioBufferCommitted
+    return InputAudioBufferCommittedEvent
 
 
-RealtimeBetaServerEventInputAudioBufferSpeechStarted: TypeAlias = RealtimeServerEventInputAudioBufferSpeechStarted
+def _build_RealtimeBetaServerEventInputAudioBufferSpeechStarted():
+    RealtimeBetaServerEventInputAudioBufferSpeechStarted: TypeAlias = RealtimeServerEventInputAudioBufferSpeechStarted
+    return RealtimeBetaServerEventInputAudioBufferSpeechStarted
 
 
-InputAudioBufferSpeechStartedEvent: TypeAlias = RealtimeBetaServerEventInputAudioBufferSpeechStarted
+def _build_InputAudioBufferSpeechStartedEvent():
+    InputAudioBufferSpeechStartedEvent: TypeAlias = RealtimeBetaServerEventInputAudioBufferSpeechStarted
+    return InputAudioBufferSpeechStartedEvent
 
 
-RealtimeBetaServerEventInputAudioBufferSpeechStopped: TypeAlias = RealtimeServerEventInputAudioBufferSpeechStopped
+def _build_RealtimeBetaServerEventInputAudioBufferSpeechStopped():
+    RealtimeBetaServerEventInputAudioBufferSpeechStopped: TypeAlias = RealtimeServerEventInputAudioBufferSpeechStopped
+    return RealtimeBetaServerEventInputAudioBufferSpeechStopped
 
 
-InputAudioBufferSpeechStoppedEvent: TypeAlias = RealtimeBetaServerEventInputAudioBufferSpeechStopped
+def _build_InputAudioBufferSpeechStoppedEvent():
+    InputAudioBufferSpeechStoppedEvent: TypeAlias = RealtimeBetaServerEventInputAudioBufferSpeechStopped
+    return InputAudioBufferSpeechStoppedEvent
 
 
-RealtimeBetaServerEventRateLimitsUpdated: TypeAlias = RealtimeServerEventRateLimitsUpdated
+def _build_RealtimeBetaServerEventRateLimitsUpdated():
+    RealtimeBetaServerEventRateLimitsUpdated: TypeAlias = RealtimeServerEventRateLimitsUpdated
+    return RealtimeBetaServerEventRateLimitsUpdated
 
 
-RateLimitsUpdatedEvent: TypeAlias = RealtimeBetaServerEventRateLimitsUpdated
+def _build_RateLimitsUpdatedEvent():
+    RateLimitsUpdatedEvent: TypeAlias = RealtimeBetaServerEventRateLimitsUpdated
+    return RateLimitsUpdatedEvent
 
 
-RealtimeBetaClientEventOutputAudioBufferClear: TypeAlias = RealtimeClientEventOutputAudioBufferClear
+def _build_RealtimeBetaClientEventOutputAudioBufferClear():
+    RealtimeBetaClientEventOutputAudioBufferClear: TypeAlias = RealtimeClientEventOutputAudioBufferClear
+    return RealtimeBetaClientEventOutputAudioBufferClear
 
 
-RealtimeBetaClientEventOutputAudioBufferClearParam: TypeAlias = RealtimeClientEventOutputAudioBufferClearParam
+def _build_RealtimeBetaClientEventOutputAudioBufferClearParam():
+    RealtimeBetaClientEventOutputAudioBufferClearParam: TypeAlias = RealtimeClientEventOutputAudioBufferClearParam
+    return RealtimeBetaClientEventOutputAudioBufferClearParam
 
 
-RealtimeBetaClientEventResponseCancel: TypeAlias = RealtimeClientEventResponseCancel
+def _build_RealtimeBetaClientEventResponseCancel():
+    RealtimeBetaClientEventResponseCancel: TypeAlias = RealtimeClientEventResponseCancel
+    return RealtimeBetaClientEventResponseCancel
 
 
-RealtimeBetaClientEventResponseCancelParam: TypeAlias = RealtimeClientEventResponseCancelParam
+def _build_RealtimeBetaClientEventResponseCancelParam():
+    RealtimeBetaClientEventResponseCancelParam: TypeAlias = RealtimeClientEventResponseCancelParam
+    return RealtimeBetaClientEventResponseCancelParam
 
 
-RealtimeBetaClientEventTranscriptionSessionUpdate: TypeAlias = RealtimeClientEventTranscriptionSessionUpdate
+def _build_RealtimeBetaClientEventTranscriptionSessionUpdate():
+    RealtimeBetaClientEventTranscriptionSessionUpdate: TypeAlias = RealtimeClientEventTranscriptionSessionUpdate
+    return RealtimeBetaClientEventTranscriptionSessionUpdate
 
 
-RealtimeBetaClientEventTranscriptionSessionUpdateParam: TypeAlias = RealtimeClientEventTranscriptionSessionUpdateParam
+def _build_RealtimeBetaClientEventTranscriptionSessionUpdateParam():
+    RealtimeBetaClientEventTranscriptionSessionUpdateParam: TypeAlias = RealtimeClientEventTranscriptionSessionUpdateParam
+    return RealtimeBetaClientEventTranscriptionSessionUpdateParam
 
 
-RealtimeBetaResponseStatusDetails: TypeAlias = RealtimeResponseStatusDetails
+def _build_RealtimeBetaResponseStatusDetails():
+    RealtimeBetaResponseStatusDetails: TypeAlias = RealtimeResponseStatusDetails
+    return RealtimeBetaResponseStatusDetails
 
 
-RealtimeBetaResponseStatusDetailsError: TypeAlias = RealtimeResponseStatusDetailsError
+def _build_RealtimeBetaResponseStatusDetailsError():
+    RealtimeBetaResponseStatusDetailsError: TypeAlias = RealtimeResponseStatusDetailsError
+    return RealtimeBetaResponseStatusDetailsError
 
 
-RealtimeBetaServerEventConversationItemInputAudioTranscriptionCompleted: TypeAlias = RealtimeServerEventConversationItemInputAudioTranscriptionCompleted
+def _build_RealtimeBetaServerEventConversationItemInputAudioTranscriptionCompleted():
+    RealtimeBetaServerEventConversationItemInputAudioTranscriptionCompleted: TypeAlias = RealtimeServerEventConversationItemInputAudioTranscriptionCompleted
+    return RealtimeBetaServerEventConversationItemInputAudioTranscriptionCompleted
 
 
-RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailedError: TypeAlias = RealtimeServerEventConversationItemInputAudioTranscriptionFailedError
+def _build_RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailedError():
+    RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailedError: TypeAlias = RealtimeServerEventConversationItemInputAudioTranscriptionFailedError
+    return RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailedError
 
 
-RealtimeBetaServerEventConversationItemInputAudioTranscriptionSegment: TypeAlias = RealtimeServerEventConversationItemInputAudioTranscriptionSegment
+def _build_RealtimeBetaServerEventConversationItemInputAudioTranscriptionSegment():
+    RealtimeBetaServerEventConversationItemInputAudioTranscriptionSegment: TypeAlias = RealtimeServerEventConversationItemInputAudioTranscriptionSegment
+    return RealtimeBetaServerEventConversationItemInputAudioTranscriptionSegment
 
 
-RealtimeBetaServerEventConversationItemRetrieved: TypeAlias = RealtimeServerEventConversationItemRetrieved
+def _build_RealtimeBetaServerEventConversationItemRetrieved():
+    RealtimeBetaServerEventConversationItemRetrieved: TypeAlias = RealtimeServerEventConversationItemRetrieved
+    return RealtimeBetaServerEventConversationItemRetrieved
 
 
-RealtimeBetaServerEventError: TypeAlias = RealtimeServerEventError
+def _build_RealtimeBetaServerEventError():
+    RealtimeBetaServerEventError: TypeAlias = RealtimeServerEventError
+    return RealtimeBetaServerEventError
 
 
-RealtimeBetaServerEventErrorError: TypeAlias = RealtimeServerEventErrorError
+def _build_RealtimeBetaServerEventErrorError():
+    RealtimeBetaServerEventErrorError: TypeAlias = RealtimeServerEventErrorError
+    return RealtimeBetaServerEventErrorError
 
 
-RealtimeBetaServerEventMCPListToolsCompleted: TypeAlias = RealtimeServerEventMCPListToolsCompleted
+def _build_RealtimeBetaServerEventMCPListToolsCompleted():
+    RealtimeBetaServerEventMCPListToolsCompleted: TypeAlias = RealtimeServerEventMCPListToolsCompleted
+    return RealtimeBetaServerEventMCPListToolsCompleted
 
 
-RealtimeBetaServerEventMCPListToolsFailed: TypeAlias = RealtimeServerEventMCPListToolsFailed
+def _build_RealtimeBetaServerEventMCPListToolsFailed():
+    RealtimeBetaServerEventMCPListToolsFailed: TypeAlias = RealtimeServerEventMCPListToolsFailed
+    return RealtimeBetaServerEventMCPListToolsFailed
 
 
-RealtimeBetaServerEventMCPListToolsInProgress: TypeAlias = RealtimeServerEventMCPListToolsInProgress
+def _build_RealtimeBetaServerEventMCPListToolsInProgress():
+    RealtimeBetaServerEventMCPListToolsInProgress: TypeAlias = RealtimeServerEventMCPListToolsInProgress
+    return RealtimeBetaServerEventMCPListToolsInProgress
 
 
-RealtimeBetaServerEventRateLimitsUpdatedRateLimit: TypeAlias = RealtimeServerEventRateLimitsUpdatedRateLimit
+def _build_RealtimeBetaServerEventRateLimitsUpdatedRateLimit():
+    RealtimeBetaServerEventRateLimitsUpdatedRateLimit: TypeAlias = RealtimeServerEventRateLimitsUpdatedRateLimit
+    return RealtimeBetaServerEventRateLimitsUpdatedRateLimit
 
 
-RealtimeBetaServerEventResponseAudioDelta: TypeAlias = RealtimeServerEventResponseAudioDelta
+def _build_RealtimeBetaServerEventResponseAudioDelta():
+    RealtimeBetaServerEventResponseAudioDelta: TypeAlias = RealtimeServerEventResponseAudioDelta
+    return RealtimeBetaServerEventResponseAudioDelta
 
 
-RealtimeBetaServerEventResponseAudioDone: TypeAlias = RealtimeServerEventResponseAudioDone
+def _build_RealtimeBetaServerEventResponseAudioDone():
+    RealtimeBetaServerEventResponseAudioDone: TypeAlias = RealtimeServerEventResponseAudioDone
+    return RealtimeBetaServerEventResponseAudioDone
 
 
-RealtimeBetaServerEventResponseAudioTranscriptDelta: TypeAlias = RealtimeServerEventResponseAudioTranscriptDelta
+def _build_RealtimeBetaServerEventResponseAudioTranscriptDelta():
+    RealtimeBetaServerEventResponseAudioTranscriptDelta: TypeAlias = RealtimeServerEventResponseAudioTranscriptDelta
+    return RealtimeBetaServerEventResponseAudioTranscriptDelta
 
 
-RealtimeBetaServerEventResponseAudioTranscriptDone: TypeAlias = RealtimeServerEventResponseAudioTranscriptDone
+def _build_RealtimeBetaServerEventResponseAudioTranscriptDone():
+    RealtimeBetaServerEventResponseAudioTranscriptDone: TypeAlias = RealtimeServerEventResponseAudioTranscriptDone
+    return RealtimeBetaServerEventResponseAudioTranscriptDone
 
 
-RealtimeBetaServerEventResponseContentPartAdded: TypeAlias = RealtimeServerEventResponseContentPartAdded
+def _build_RealtimeBetaServerEventResponseContentPartAdded():
+    RealtimeBetaServerEventResponseContentPartAdded: TypeAlias = RealtimeServerEventResponseContentPartAdded
+    return RealtimeBetaServerEventResponseContentPartAdded
 
 
-RealtimeBetaServerEventResponseContentPartAddedPart: TypeAlias = RealtimeServerEventResponseContentPartAddedPart
+def _build_RealtimeBetaServerEventResponseContentPartAddedPart():
+    RealtimeBetaServerEventResponseContentPartAddedPart: TypeAlias = RealtimeServerEventResponseContentPartAddedPart
+    return RealtimeBetaServerEventResponseContentPartAddedPart
 
 
-RealtimeBetaServerEventResponseContentPartDone: TypeAlias = RealtimeServerEventResponseContentPartDone
+def _build_RealtimeBetaServerEventResponseContentPartDone():
+    RealtimeBetaServerEventResponseContentPartDone: TypeAlias = RealtimeServerEventResponseContentPartDone
+    return RealtimeBetaServerEventResponseContentPartDone
 
 
-RealtimeBetaServerEventResponseContentPartDonePart: TypeAlias = RealtimeServerEventResponseContentPartDonePart
+def _build_RealtimeBetaServerEventResponseContentPartDonePart():
+    RealtimeBetaServerEventResponseContentPartDonePart: TypeAlias = RealtimeServerEventResponseContentPartDonePart
+    return RealtimeBetaServerEventResponseContentPartDonePart
 
 
-RealtimeBetaServerEventResponseFunctionCallArgumentsDelta: TypeAlias = RealtimeServerEventResponseFunctionCallArgumentsDelta
+def _build_RealtimeBetaServerEventResponseFunctionCallArgumentsDelta():
+    RealtimeBetaServerEventResponseFunctionCallArgumentsDelta: TypeAlias = RealtimeServerEventResponseFunctionCallArgumentsDelta
+    return RealtimeBetaServerEventResponseFunctionCallArgumentsDelta
 
 
-RealtimeBetaServerEventResponseFunctionCallArgumentsDone: TypeAlias = RealtimeServerEventResponseFunctionCallArgumentsDone
+def _build_RealtimeBetaServerEventResponseFunctionCallArgumentsDone():
+    RealtimeBetaServerEventResponseFunctionCallArgumentsDone: TypeAlias = RealtimeServerEventResponseFunctionCallArgumentsDone
+    return RealtimeBetaServerEventResponseFunctionCallArgumentsDone
 
 
-RealtimeBetaServerEventResponseMCPCallArgumentsDelta: TypeAlias = RealtimeServerEventResponseMCPCallArgumentsDelta
+def _build_RealtimeBetaServerEventResponseMCPCallArgumentsDelta():
+    RealtimeBetaServerEventResponseMCPCallArgumentsDelta: TypeAlias = RealtimeServerEventResponseMCPCallArgumentsDelta
+    return RealtimeBetaServerEventResponseMCPCallArgumentsDelta
 
 
-RealtimeBetaServerEventResponseMCPCallArgumentsDone: TypeAlias = RealtimeServerEventResponseMCPCallArgumentsDone
+def _build_RealtimeBetaServerEventResponseMCPCallArgumentsDone():
+    RealtimeBetaServerEventResponseMCPCallArgumentsDone: TypeAlias = RealtimeServerEventResponseMCPCallArgumentsDone
+    return RealtimeBetaServerEventResponseMCPCallArgumentsDone
 
 
-RealtimeBetaServerEventResponseMCPCallCompleted: TypeAlias = RealtimeServerEventResponseMCPCallCompleted
+def _build_RealtimeBetaServerEventResponseMCPCallCompleted():
+    RealtimeBetaServerEventResponseMCPCallCompleted: TypeAlias = RealtimeServerEventResponseMCPCallCompleted
+    return RealtimeBetaServerEventResponseMCPCallCompleted
 
 
-RealtimeBetaServerEventResponseMCPCallFailed: TypeAlias = RealtimeServerEventResponseMCPCallFailed
+def _build_RealtimeBetaServerEventResponseMCPCallFailed():
+    RealtimeBetaServerEventResponseMCPCallFailed: TypeAlias = RealtimeServerEventResponseMCPCallFailed
+    return RealtimeBetaServerEventResponseMCPCallFailed
 
 
-RealtimeBetaServerEventResponseMCPCallInProgress: TypeAlias = RealtimeServerEventResponseMCPCallInProgress
+def _build_RealtimeBetaServerEventResponseMCPCallInProgress():
+    RealtimeBetaServerEventResponseMCPCallInProgress: TypeAlias = RealtimeServerEventResponseMCPCallInProgress
+    return RealtimeBetaServerEventResponseMCPCallInProgress
 
 
-RealtimeBetaServerEventResponseOutputItemAdded: TypeAlias = RealtimeServerEventResponseOutputItemAdded
+def _build_RealtimeBetaServerEventResponseOutputItemAdded():
+    RealtimeBetaServerEventResponseOutputItemAdded: TypeAlias = RealtimeServerEventResponseOutputItemAdded
+    return RealtimeBetaServerEventResponseOutputItemAdded
 
 
-RealtimeBetaServerEventResponseOutputItemDone: TypeAlias = RealtimeServerEventResponseOutputItemDone
+def _build_RealtimeBetaServerEventResponseOutputItemDone():
+    RealtimeBetaServerEventResponseOutputItemDone: TypeAlias = RealtimeServerEventResponseOutputItemDone
+    return RealtimeBetaServerEventResponseOutputItemDone
 
 
-RealtimeBetaServerEventResponseTextDelta: TypeAlias = RealtimeServerEventResponseTextDelta
+def _build_RealtimeBetaServerEventResponseTextDelta():
+    RealtimeBetaServerEventResponseTextDelta: TypeAlias = RealtimeServerEventResponseTextDelta
+    return RealtimeBetaServerEventResponseTextDelta
 
 
-RealtimeBetaServerEventResponseTextDone: TypeAlias = RealtimeServerEventResponseTextDone
+def _build_RealtimeBetaServerEventResponseTextDone():
+    RealtimeBetaServerEventResponseTextDone: TypeAlias = RealtimeServerEventResponseTextDone
+    return RealtimeBetaServerEventResponseTextDone
 
 
-RealtimeBetaServerEventTranscriptionSessionUpdated: TypeAlias = RealtimeServerEventTranscriptionSessionUpdated
+def _build_RealtimeBetaServerEventTranscriptionSessionUpdated():
+    RealtimeBetaServerEventTranscriptionSessionUpdated: TypeAlias = RealtimeServerEventTranscriptionSessionUpdated
+    return RealtimeBetaServerEventTranscriptionSessionUpdated
 
 
-RealtimeResponseStatus: TypeAlias = RealtimeBetaResponseStatusDetails
+def _build_RealtimeResponseStatus():
+    RealtimeResponseStatus: TypeAlias = RealtimeBetaResponseStatusDetails
+    return RealtimeResponseStatus
 
 
-ResponseCancelEvent: TypeAlias = RealtimeBetaClientEventResponseCancel
+def _build_ResponseCancelEvent():
+    ResponseCancelEvent: TypeAlias = RealtimeBetaClientEventResponseCancel
+    return ResponseCancelEvent
 
 
-ResponseCancelEventParam: TypeAlias = RealtimeBetaClientEventResponseCancelParam
+def _build_ResponseCancelEventParam():
+    ResponseCancelEventParam: TypeAlias = RealtimeBetaClientEventResponseCancelParam
+    return ResponseCancelEventParam
 
 
-class RealtimeBetaResponseCreateParamsTool(BaseModel):
-    type: Optional[Literal["function"]] = None
-    name: Optional[str] = None
-    description: Optional[str] = None
-    parameters: Optional[Dict[str, Any]] = None
+def _build_RealtimeBetaResponseCreateParamsTool():
+    class RealtimeBetaResponseCreateParamsTool(BaseModel):
+        type: Optional[Literal["function"]] = None
+        name: Optional[str] = None
+        description: Optional[str] = None
+        parameters: Optional[Dict[str, Any]] = None
+    return RealtimeBetaResponseCreateParamsTool
 
 
-class RealtimeBetaResponseCreateParams(BaseModel):
-    modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
-    instructions: Optional[str] = None
-    voice: Optional[VoiceIdsOrCustomVoice] = None
-    output_audio_format: Optional[Union[Literal["pcm16", "g711_ulaw", "g711_alaw"], str]] = None
-    tools: Optional[List[RealtimeBetaResponseCreateParamsTool]] = None
-    tool_choice: Optional[Union[ToolChoiceOptions, ToolChoiceFunction, ToolChoiceMCP]] = None
-    temperature: Optional[float] = None
-    max_output_tokens: Optional[Union[int, Literal["inf"]]] = None
-    conversation: Optional[Union[str, Union[Literal["auto", "none"], str]]] = None
-    metadata: Optional[Metadata] = None
-    prompt: Optional[Prompt] = None
-    input: Optional[List[RealtimeConversationItem]] = None
+def _build_RealtimeBetaResponseCreateParams():
+    class RealtimeBetaResponseCreateParams(BaseModel):
+        modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
+        instructions: Optional[str] = None
+        voice: Optional[VoiceIdsOrCustomVoice] = None
+        output_audio_format: Optional[Union[Literal["pcm16", "g711_ulaw", "g711_alaw"], str]] = None
+        tools: Optional[List[RealtimeBetaResponseCreateParamsTool]] = None
+        tool_choice: Optional[Union[ToolChoiceOptions, ToolChoiceFunction, ToolChoiceMCP]] = None
+        temperature: Optional[float] = None
+        max_output_tokens: Optional[Union[int, Literal["inf"]]] = None
+        conversation: Optional[Union[str, Union[Literal["auto", "none"], str]]] = None
+        metadata: Optional[Metadata] = None
+        prompt: Optional[Prompt] = None
+        input: Optional[List[RealtimeConversationItem]] = None
+    return RealtimeBetaResponseCreateParams
 
 
-class RealtimeBetaClientEventResponseCreate(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["response.create"]
-    response: Optional[RealtimeBetaResponseCreateParams] = None
+def _build_RealtimeBetaClientEventResponseCreate():
+    class RealtimeBetaClientEventResponseCreate(BaseModel):
+        event_id: Optional[str] = None
+        type: Literal["response.create"]
+        response: Optional[RealtimeBetaResponseCreateParams] = None
+    return RealtimeBetaClientEventResponseCreate
 
 
-ResponseCreateEvent: TypeAlias = RealtimeBetaClientEventResponseCreate
+def _build_ResponseCreateEvent():
+    ResponseCreateEvent: TypeAlias = RealtimeBetaClientEventResponseCreate
+    return ResponseCreateEvent
 
 
-class RealtimeBetaResponseCreateParamsToolParam(TypedDict, total=False):
-    type: Literal["function"]
-    name: str
-    description: str
-    parameters: Dict[str, object]
+def _build_RealtimeBetaResponseCreateParamsToolParam():
+    class RealtimeBetaResponseCreateParamsToolParam(TypedDict, total=False):
+        type: Literal["function"]
+        name: str
+        description: str
+        parameters: Dict[str, object]
+    return RealtimeBetaResponseCreateParamsToolParam
 
 
-class RealtimeBetaResponseCreateParamsParam(TypedDict, total=False):
-    modalities: Sequence[Literal["text", "audio"]]
-    instructions: str
-    voice: VoiceIdsOrCustomVoiceParam
-    output_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"]
-    tools: Sequence[RealtimeBetaResponseCreateParamsToolParam]
-    tool_choice: Union[ToolChoiceOptionsParam, ToolChoiceFunctionParam, ToolChoiceMCPParam]
-    temperature: float
-    max_output_tokens: Union[int, Literal["inf"]]
-    conversation: Union[str, Literal["auto", "none"]]
-    metadata: MetadataParam
-    prompt: PromptParam
-    input: Sequence[RealtimeConversationItemParam]
+def _build_RealtimeBetaResponseCreateParamsParam():
+    class RealtimeBetaResponseCreateParamsParam(TypedDict, total=False):
+        modalities: Sequence[Literal["text", "audio"]]
+        instructions: str
+        voice: VoiceIdsOrCustomVoiceParam
+        output_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"]
+        tools: Sequence[RealtimeBetaResponseCreateParamsToolParam]
+        tool_choice: Union[ToolChoiceOptionsParam, ToolChoiceFunctionParam, ToolChoiceMCPParam]
+        temperature: float
+        max_output_tokens: Union[int, Literal["inf"]]
+        conversation: Union[str, Literal["auto", "none"]]
+        metadata: MetadataParam
+        prompt: PromptParam
+        input: Sequence[RealtimeConversationItemParam]
+    return RealtimeBetaResponseCreateParamsParam
 
 
-class RealtimeBetaClientEventResponseCreateParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["response.create"]]
-    response: RealtimeBetaResponseCreateParamsParam
+def _build_RealtimeBetaClientEventResponseCreateParam():
+    class RealtimeBetaClientEventResponseCreateParam(TypedDict, total=False):
+        event_id: str
+        type: Required[Literal["response.create"]]
+        response: RealtimeBetaResponseCreateParamsParam
+    return RealtimeBetaClientEventResponseCreateParam
 
 
-ResponseCreateEventParam: TypeAlias = RealtimeBetaClientEventResponseCreateParam
+def _build_ResponseCreateEventParam():
+    ResponseCreateEventParam: TypeAlias = RealtimeBetaClientEventResponseCreateParam
+    return ResponseCreateEventParam
 
 
-class RealtimeBetaResponseUsageInputTokenDetailsCachedTokensDetails(BaseModel):
-    text_tokens: Optional[int] = None
-    image_tokens: Optional[int] = None
-    audio_tokens: Optional[int] = None
+def _build_RealtimeBetaResponseUsageInputTokenDetailsCachedTokensDetails():
+    class RealtimeBetaResponseUsageInputTokenDetailsCachedTokensDetails(BaseModel):
+        text_tokens: Optional[int] = None
+        image_tokens: Optional[int] = None
+        audio_tokens: Optional[int] = None
+    return RealtimeBetaResponseUsageInputTokenDetailsCachedTokensDetails
 
 
-class RealtimeBetaResponseUsageInputTokenDetails(BaseModel):
-    cached_tokens: Optional[int] = None
-    text_tokens: Optional[int] = None
-    image_tokens: Optional[int] = None
-    audio_tokens: Optional[int] = None
-    cached_tokens_details: Optional[RealtimeBetaResponseUsageInputTokenDetailsCachedTokensDetails] = None
+def _build_RealtimeBetaResponseUsageInputTokenDetails():
+    class RealtimeBetaResponseUsageInputTokenDetails(BaseModel):
+        cached_tokens: Optional[int] = None
+        text_tokens: Optional[int] = None
+        image_tokens: Optional[int] = None
+        audio_tokens: Optional[int] = None
+        cached_tokens_details: Optional[RealtimeBetaResponseUsageInputTokenDetailsCachedTokensDetails] = None
+    return RealtimeBetaResponseUsageInputTokenDetails
 
 
-class RealtimeBetaResponseUsageOutputTokenDetails(BaseModel):
-    text_tokens: Optional[int] = None
-    audio_tokens: Optional[int] = None
+def _build_RealtimeBetaResponseUsageOutputTokenDetails():
+    class RealtimeBetaResponseUsageOutputTokenDetails(BaseModel):
+        text_tokens: Optional[int] = None
+        audio_tokens: Optional[int] = None
+    return RealtimeBetaResponseUsageOutputTokenDetails
 
 
-class RealtimeBetaResponseUsage(BaseModel):
-    total_tokens: Optional[int] = None
-    input_tokens: Optional[int] = None
-    output_tokens: Optional[int] = None
-    input_token_details: Optional[RealtimeBetaResponseUsageInputTokenDetails] = None
-    output_token_details: Optional[RealtimeBetaResponseUsageOutputTokenDetails] = None
+def _build_RealtimeBetaResponseUsage():
+    class RealtimeBetaResponseUsage(BaseModel):
+        total_tokens: Optional[int] = None
+        input_tokens: Optional[int] = None
+        output_tokens: Optional[int] = None
+        input_token_details: Optional[RealtimeBetaResponseUsageInputTokenDetails] = None
+        output_token_details: Optional[RealtimeBetaResponseUsageOutputTokenDetails] = None
+    return RealtimeBetaResponseUsage
 
 
-class RealtimeBetaResponse(BaseModel):
-    id: Optional[str] = None
-    object: Optional[Literal["realtime.response"]] = None
-    status: Optional[Union[Literal["completed", "cancelled", "failed", "incomplete", "in_progress"], str]] = None
-    status_details: Optional[RealtimeBetaResponseStatusDetails] = None
-    output: Optional[List[RealtimeConversationItem]] = None
-    metadata: Optional[Metadata] = None
-    usage: Optional[RealtimeBetaResponseUsage] = None
-    conversation_id: Optional[str] = None
-    voice: Optional[VoiceIdsShared] = None
-    modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
-    output_audio_format: Optional[Union[Literal["pcm16", "g711_ulaw", "g711_alaw"], str]] = None
-    temperature: Optional[float] = None
-    max_output_tokens: Optional[Union[int, Literal["inf"]]] = None
+def _build_RealtimeBetaResponse():
+    class RealtimeBetaResponse(BaseModel):
+        id: Optional[str] = None
+        object: Optional[Literal["realtime.response"]] = None
+        status: Optional[Union[Literal["completed", "cancelled", "failed", "incomplete", "in_progress"], str]] = None
+        status_details: Optional[RealtimeBetaResponseStatusDetails] = None
+        output: Optional[List[RealtimeConversationItem]] = None
+        metadata: Optional[Metadata] = None
+        usage: Optional[RealtimeBetaResponseUsage] = None
+        conversation_id: Optional[str] = None
+        voice: Optional[VoiceIdsShared] = None
+        modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
+        output_audio_format: Optional[Union[Literal["pcm16", "g711_ulaw", "g711_alaw"], str]] = None
+        temperature: Optional[float] = None
+        max_output_tokens: Optional[Union[int, Literal["inf"]]] = None
+    return RealtimeBetaResponse
 
 
-class RealtimeBetaServerEventResponseDone(BaseModel):
-    event_id: str
-    type: Literal["response.done"]
-    response: RealtimeBetaResponse
+def _build_RealtimeBetaServerEventResponseDone():
+    class RealtimeBetaServerEventResponseDone(BaseModel):
+        event_id: str
+        type: Literal["response.done"]
+        response: RealtimeBetaResponse
+    return RealtimeBetaServerEventResponseDone
 
 
-ResponseDoneEvent: TypeAlias = RealtimeBetaServerEventResponseDone
+def _build_ResponseDoneEvent():
+    ResponseDoneEvent: TypeAlias = RealtimeBetaServerEventResponseDone
+    return ResponseDoneEvent
 
 
-class RealtimeBetaServerEventSessionCreated(BaseModel):
-    event_id: str
-    type: Literal["session.created"]
-    session: RealtimeSession
+def _build_RealtimeBetaServerEventSessionCreated():
+    class RealtimeBetaServerEventSessionCreated(BaseModel):
+        event_id: str
+        type: Literal["session.created"]
+        session: RealtimeSession
+    return RealtimeBetaServerEventSessionCreated
 
 
-SessionCreatedEvent: TypeAlias = RealtimeBetaServerEventSessionCreated
+def _build_SessionCreatedEvent():
+    SessionCreatedEvent: TypeAlias = RealtimeBetaServerEventSessionCreated
+    return SessionCreatedEvent
 
 
-SessionError: TypeAlias = RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailedError
+def _build_SessionError():
+    SessionError: TypeAlias = RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailedError
+    return SessionError
 
 
-class RealtimeSessionCreateRequestClientSecret(BaseModel):
-    value: str
-    expires_at: int
+def _build_RealtimeSessionCreateRequestClientSecret():
+    class RealtimeSessionCreateRequestClientSecret(BaseModel):
+        value: str
+        expires_at: int
+    return RealtimeSessionCreateRequestClientSecret
 
 
-class RealtimeSessionCreateRequestInputAudioTranscription(BaseModel):
-    model: Optional[str] = None
+def _build_RealtimeSessionCreateRequestInputAudioTranscription():
+    class RealtimeSessionCreateRequestInputAudioTranscription(BaseModel):
+        model: Optional[str] = None
+    return RealtimeSessionCreateRequestInputAudioTranscription
 
 
-class RealtimeSessionCreateRequestTracingTracingConfiguration(BaseModel):
-    workflow_name: Optional[str] = None
-    group_id: Optional[str] = None
-    metadata: Optional[Dict[str, Any]] = None
+def _build_RealtimeSessionCreateRequestTracingTracingConfiguration():
+    class RealtimeSessionCreateRequestTracingTracingConfiguration(BaseModel):
+        workflow_name: Optional[str] = None
+        group_id: Optional[str] = None
+        metadata: Optional[Dict[str, Any]] = None
+    return RealtimeSessionCreateRequestTracingTracingConfiguration
 
 
-class RealtimeSessionCreateRequestTurnDetection(BaseModel):
-    type: Optional[str] = None
-    threshold: Optional[float] = None
-    prefix_padding_ms: Optional[int] = None
-    silence_duration_ms: Optional[int] = None
+def _build_RealtimeSessionCreateRequestTurnDetection():
+    class RealtimeSessionCreateRequestTurnDetection(BaseModel):
+        type: Optional[str] = None
+        threshold: Optional[float] = None
+        prefix_padding_ms: Optional[int] = None
+        silence_duration_ms: Optional[int] = None
+    return RealtimeSessionCreateRequestTurnDetection
 
 
-class RealtimeSessionCreateRequestTool(BaseModel):
-    type: Optional[Literal["function"]] = None
-    name: Optional[str] = None
-    description: Optional[str] = None
-    parameters: Optional[Dict[str, Any]] = None
+def _build_RealtimeSessionCreateRequestTool():
+    class RealtimeSessionCreateRequestTool(BaseModel):
+        type: Optional[Literal["function"]] = None
+        name: Optional[str] = None
+        description: Optional[str] = None
+        parameters: Optional[Dict[str, Any]] = None
+    return RealtimeSessionCreateRequestTool
 
 
-class RealtimeSessionCreateRequest(BaseModel):
-    client_secret: RealtimeSessionCreateRequestClientSecret
-    modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
-    instructions: Optional[str] = None
-    voice: Optional[VoiceIdsOrCustomVoice] = None
-    input_audio_format: Optional[str] = None
-    output_audio_format: Optional[str] = None
-    input_audio_transcription: Optional[RealtimeSessionCreateRequestInputAudioTranscription] = None
-    speed: Optional[float] = None
-    tracing: Optional[Union[Literal["auto"], RealtimeSessionCreateRequestTracingTracingConfiguration]] = None
-    turn_detection: Optional[RealtimeSessionCreateRequestTurnDetection] = None
-    tools: Optional[List[RealtimeSessionCreateRequestTool]] = None
-    tool_choice: Optional[str] = None
-    temperature: Optional[float] = None
-    max_response_output_tokens: Optional[Union[int, Literal["inf"]]] = None
-    truncation: Optional[RealtimeTruncation] = None
-    prompt: Optional[Prompt] = None
+def _build_RealtimeSessionCreateRequest():
+    class RealtimeSessionCreateRequest(BaseModel):
+        client_secret: RealtimeSessionCreateRequestClientSecret
+        modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
+        instructions: Optional[str] = None
+        voice: Optional[VoiceIdsOrCustomVoice] = None
+        input_audio_format: Optional[str] = None
+        output_audio_format: Optional[str] = None
+        input_audio_transcription: Optional[RealtimeSessionCreateRequestInputAudioTranscription] = None
+        speed: Optional[float] = None
+        tracing: Optional[Union[Literal["auto"], RealtimeSessionCreateRequestTracingTracingConfiguration]] = None
+        turn_detection: Optional[RealtimeSessionCreateRequestTurnDetection] = None
+        tools: Optional[List[RealtimeSessionCreateRequestTool]] = None
+        tool_choice: Optional[str] = None
+        temperature: Optional[float] = None
+        max_response_output_tokens: Optional[Union[int, Literal["inf"]]] = None
+        truncation: Optional[RealtimeTruncation] = None
+        prompt: Optional[Prompt] = None
+    return RealtimeSessionCreateRequest
 
 
-class RealtimeBetaClientEventSessionUpdate(BaseModel):
-    event_id: Optional[str] = None
-    type: Literal["session.update"]
-    session: RealtimeSessionCreateRequest
+def _build_RealtimeBetaClientEventSessionUpdate():
+    class RealtimeBetaClientEventSessionUpdate(BaseModel):
+        event_id: Optional[str] = None
+        type: Literal["session.update"]
+        session: RealtimeSessionCreateRequest
+    return RealtimeBetaClientEventSessionUpdate
 
 
-SessionUpdateEvent: TypeAlias = RealtimeBetaClientEventSessionUpdate
+def _build_SessionUpdateEvent():
+    SessionUpdateEvent: TypeAlias = RealtimeBetaClientEventSessionUpdate
+    return SessionUpdateEvent
 
 
-class RealtimeSessionCreateRequestClientSecretParam2(TypedDict, total=False):
-    value: Required[str]
-    expires_at: Required[int]
+def _build_RealtimeSessionCreateRequestClientSecretParam2():
+    class RealtimeSessionCreateRequestClientSecretParam2(TypedDict, total=False):
+        value: Required[str]
+        expires_at: Required[int]
+    return RealtimeSessionCreateRequestClientSecretParam2
 
 
-class RealtimeSessionCreateRequestInputAudioTranscriptionParam2(TypedDict, total=False):
-    model: str
+def _build_RealtimeSessionCreateRequestInputAudioTranscriptionParam2():
+    class RealtimeSessionCreateRequestInputAudioTranscriptionParam2(TypedDict, total=False):
+        model: str
+    return RealtimeSessionCreateRequestInputAudioTranscriptionParam2
 
 
-class RealtimeSessionCreateRequestTracingTracingConfigurationParam2(TypedDict, total=False):
-    workflow_name: str
-    group_id: str
-    metadata: Dict[str, object]
+def _build_RealtimeSessionCreateRequestTracingTracingConfigurationParam2():
+    class RealtimeSessionCreateRequestTracingTracingConfigurationParam2(TypedDict, total=False):
+        workflow_name: str
+        group_id: str
+        metadata: Dict[str, object]
+    return RealtimeSessionCreateRequestTracingTracingConfigurationParam2
 
 
-class RealtimeSessionCreateRequestTurnDetectionParam2(TypedDict, total=False):
-    type: str
-    threshold: float
-    prefix_padding_ms: int
-    silence_duration_ms: int
+def _build_RealtimeSessionCreateRequestTurnDetectionParam2():
+    class RealtimeSessionCreateRequestTurnDetectionParam2(TypedDict, total=False):
+        type: str
+        threshold: float
+        prefix_padding_ms: int
+        silence_duration_ms: int
+    return RealtimeSessionCreateRequestTurnDetectionParam2
 
 
-class RealtimeSessionCreateRequestToolParam2(TypedDict, total=False):
-    type: Literal["function"]
-    name: str
-    description: str
-    parameters: Dict[str, object]
+def _build_RealtimeSessionCreateRequestToolParam2():
+    class RealtimeSessionCreateRequestToolParam2(TypedDict, total=False):
+        type: Literal["function"]
+        name: str
+        description: str
+        parameters: Dict[str, object]
+    return RealtimeSessionCreateRequestToolParam2
 
 
-class RealtimeSessionCreateRequestParam(TypedDict, total=False):
-    client_secret: Required[RealtimeSessionCreateRequestClientSecretParam2]
-    modalities: Sequence[Literal["text", "audio"]]
-    instructions: str
-    voice: VoiceIdsOrCustomVoiceParam
-    input_audio_format: str
-    output_audio_format: str
-    input_audio_transcription: RealtimeSessionCreateRequestInputAudioTranscriptionParam2
-    speed: float
-    tracing: Union[Literal["auto"], RealtimeSessionCreateRequestTracingTracingConfigurationParam2]
-    turn_detection: RealtimeSessionCreateRequestTurnDetectionParam2
-    tools: Sequence[RealtimeSessionCreateRequestToolParam2]
-    tool_choice: str
-    temperature: float
-    max_response_output_tokens: Union[int, Literal["inf"]]
-    truncation: RealtimeTruncationParam
-    prompt: PromptParam
+def _build_RealtimeSessionCreateRequestParam():
+    class RealtimeSessionCreateRequestParam(TypedDict, total=False):
+        client_secret: Required[RealtimeSessionCreateRequestClientSecretParam2]
+        modalities: Sequence[Literal["text", "audio"]]
+        instructions: str
+        voice: VoiceIdsOrCustomVoiceParam
+        input_audio_format: str
+        output_audio_format: str
+        input_audio_transcription: RealtimeSessionCreateRequestInputAudioTranscriptionParam2
+        speed: float
+        tracing: Union[Literal["auto"], RealtimeSessionCreateRequestTracingTracingConfigurationParam2]
+        turn_detection: RealtimeSessionCreateRequestTurnDetectionParam2
+        tools: Sequence[RealtimeSessionCreateRequestToolParam2]
+        tool_choice: str
+        temperature: float
+        max_response_output_tokens: Union[int, Literal["inf"]]
+        truncation: RealtimeTruncationParam
+        prompt: PromptParam
+    return RealtimeSessionCreateRequestParam
 
 
-class RealtimeBetaClientEventSessionUpdateParam(TypedDict, total=False):
-    event_id: str
-    type: Required[Literal["session.update"]]
-    session: Required[RealtimeSessionCreateRequestParam]
+def _build_RealtimeBetaClientEventSessionUpdateParam():
+    class RealtimeBetaClientEventSessionUpdateParam(TypedDict, total=False):
+        event_id: str
+        type: Required[Literal["session.update"]]
+        session: Required[RealtimeSessionCreateRequestParam]
+    return RealtimeBetaClientEventSessionUpdateParam
 
 
-SessionUpdateEventParam: TypeAlias = RealtimeBetaClientEventSessionUpdateParam
+def _build_SessionUpdateEventParam():
+    SessionUpdateEventParam: TypeAlias = RealtimeBetaClientEventSessionUpdateParam
+    return SessionUpdateEventParam
 
 
-class RealtimeBetaServerEventSessionUpdated(BaseModel):
-    event_id: str
-    type: Literal["session.updated"]
-    session: RealtimeSession
+def _build_RealtimeBetaServerEventSessionUpdated():
+    class RealtimeBetaServerEventSessionUpdated(BaseModel):
+        event_id: str
+        type: Literal["session.updated"]
+        session: RealtimeSession
+    return RealtimeBetaServerEventSessionUpdated
 
 
-SessionUpdatedEvent: TypeAlias = RealtimeBetaServerEventSessionUpdated
+def _build_SessionUpdatedEvent():
+    SessionUpdatedEvent: TypeAlias = RealtimeBetaServerEventSessionUpdated
+    return SessionUpdatedEvent
 
 
-TranscriptionSessionUpdate: TypeAlias = RealtimeBetaClientEventTranscriptionSessionUpdate
+def _build_TranscriptionSessionUpdate():
+    TranscriptionSessionUpdate: TypeAlias = RealtimeBetaClientEventTranscriptionSessionUpdate
+    return TranscriptionSessionUpdate
 
 
-TranscriptionSessionUpdateParam: TypeAlias = RealtimeBetaClientEventTranscriptionSessionUpdateParam
+def _build_TranscriptionSessionUpdateParam():
+    TranscriptionSessionUpdateParam: TypeAlias = RealtimeBetaClientEventTranscriptionSessionUpdateParam
+    return TranscriptionSessionUpdateParam
 
 
-TranscriptionSessionUpdatedEvent: TypeAlias = RealtimeBetaServerEventTranscriptionSessionUpdated
+def _build_TranscriptionSessionUpdatedEvent():
+    TranscriptionSessionUpdatedEvent: TypeAlias = RealtimeBetaServerEventTranscriptionSessionUpdated
+    return TranscriptionSessionUpdatedEvent
 
 
-class RealtimeBetaServerEventResponseCreated(BaseModel):
-    event_id: str
-    type: Literal["response.created"]
-    response: RealtimeBetaResponse
+def _build_RealtimeBetaServerEventResponseCreated():
+    class RealtimeBetaServerEventResponseCreated(BaseModel):
+        event_id: str
+        type: Literal["response.created"]
+        response: RealtimeBetaResponse
+    return RealtimeBetaServerEventResponseCreated
 
 
-class RealtimeBetaServerEventTranscriptionSessionCreated(BaseModel):
-    event_id: str
-    type: Literal["transcription_session.created"]
-    session: RealtimeTranscriptionSessionCreateResponse
+def _build_RealtimeBetaServerEventTranscriptionSessionCreated():
+    class RealtimeBetaServerEventTranscriptionSessionCreated(BaseModel):
+        event_id: str
+        type: Literal["transcription_session.created"]
+        session: RealtimeTranscriptionSessionCreateResponse
+    return RealtimeBetaServerEventTranscriptionSessionCreated
 
 
-class RealtimeSessionCreateRequestClientSecretParam(TypedDict, total=False):
-    value: Required[str]
-    expires_at: Required[int]
+def _build_RealtimeSessionCreateRequestClientSecretParam():
+    class RealtimeSessionCreateRequestClientSecretParam(TypedDict, total=False):
+        value: Required[str]
+        expires_at: Required[int]
+    return RealtimeSessionCreateRequestClientSecretParam
 
 
-class RealtimeSessionCreateRequestInputAudioTranscriptionParam(TypedDict, total=False):
-    model: str
+def _build_RealtimeSessionCreateRequestInputAudioTranscriptionParam():
+    class RealtimeSessionCreateRequestInputAudioTranscriptionParam(TypedDict, total=False):
+        model: str
+    return RealtimeSessionCreateRequestInputAudioTranscriptionParam
 
 
-class RealtimeSessionCreateRequestToolParam(TypedDict, total=False):
-    type: Literal["function"]
-    name: str
-    description: str
-    parameters: Dict[str, object]
+def _build_RealtimeSessionCreateRequestToolParam():
+    class RealtimeSessionCreateRequestToolParam(TypedDict, total=False):
+        type: Literal["function"]
+        name: str
+        description: str
+        parameters: Dict[str, object]
+    return RealtimeSessionCreateRequestToolParam
 
 
-class RealtimeSessionCreateRequestTracingTracingConfigurationParam(TypedDict, total=False):
-    workflow_name: str
-    group_id: str
-    metadata: Dict[str, object]
+def _build_RealtimeSessionCreateRequestTracingTracingConfigurationParam():
+    class RealtimeSessionCreateRequestTracingTracingConfigurationParam(TypedDict, total=False):
+        workflow_name: str
+        group_id: str
+        metadata: Dict[str, object]
+    return RealtimeSessionCreateRequestTracingTracingConfigurationParam
 
 
-class RealtimeSessionCreateRequestTurnDetectionParam(TypedDict, total=False):
-    type: str
-    threshold: float
-    prefix_padding_ms: int
-    silence_duration_ms: int
+def _build_RealtimeSessionCreateRequestTurnDetectionParam():
+    class RealtimeSessionCreateRequestTurnDetectionParam(TypedDict, total=False):
+        type: str
+        threshold: float
+        prefix_padding_ms: int
+        silence_duration_ms: int
+    return RealtimeSessionCreateRequestTurnDetectionParam
 
 
-class RealtimeSessionCreateResponseAudioInputNoiseReduction(BaseModel):
-    type: Optional[NoiseReductionType] = None
+def _build_RealtimeSessionCreateResponseAudioInputNoiseReduction():
+    class RealtimeSessionCreateResponseAudioInputNoiseReduction(BaseModel):
+        type: Optional[NoiseReductionType] = None
+    return RealtimeSessionCreateResponseAudioInputNoiseReduction
 
 
-class RealtimeSessionCreateResponseAudioInputTurnDetection(BaseModel):
-    type: Optional[str] = None
-    threshold: Optional[float] = None
-    prefix_padding_ms: Optional[int] = None
-    silence_duration_ms: Optional[int] = None
+def _build_RealtimeSessionCreateResponseAudioInputTurnDetection():
+    class RealtimeSessionCreateResponseAudioInputTurnDetection(BaseModel):
+        type: Optional[str] = None
+        threshold: Optional[float] = None
+        prefix_padding_ms: Optional[int] = None
+        silence_duration_ms: Optional[int] = None
+    return RealtimeSessionCreateResponseAudioInputTurnDetection
 
 
-class RealtimeSessionCreateResponseAudioInput(BaseModel):
-    format: Optional[RealtimeAudioFormats] = None
-    transcription: Optional[AudioTranscriptionResponse] = None
-    noise_reduction: Optional[RealtimeSessionCreateResponseAudioInputNoiseReduction] = None
-    turn_detection: Optional[RealtimeSessionCreateResponseAudioInputTurnDetection] = None
+def _build_RealtimeSessionCreateResponseAudioInput():
+    class RealtimeSessionCreateResponseAudioInput(BaseModel):
+        format: Optional[RealtimeAudioFormats] = None
+        transcription: Optional[AudioTranscriptionResponse] = None
+        noise_reduction: Optional[RealtimeSessionCreateResponseAudioInputNoiseReduction] = None
+        turn_detection: Optional[RealtimeSessionCreateResponseAudioInputTurnDetection] = None
+    return RealtimeSessionCreateResponseAudioInput
 
 
-class RealtimeSessionCreateResponseAudioOutput(BaseModel):
-    format: Optional[RealtimeAudioFormats] = None
-    voice: Optional[VoiceIdsShared] = None
-    speed: Optional[float] = None
+def _build_RealtimeSessionCreateResponseAudioOutput():
+    class RealtimeSessionCreateResponseAudioOutput(BaseModel):
+        format: Optional[RealtimeAudioFormats] = None
+        voice: Optional[VoiceIdsShared] = None
+        speed: Optional[float] = None
+    return RealtimeSessionCreateResponseAudioOutput
 
 
-class RealtimeSessionCreateResponseAudio(BaseModel):
-    input: Optional[RealtimeSessionCreateResponseAudioInput] = None
-    output: Optional[RealtimeSessionCreateResponseAudioOutput] = None
+def _build_RealtimeSessionCreateResponseAudio():
+    class RealtimeSessionCreateResponseAudio(BaseModel):
+        input: Optional[RealtimeSessionCreateResponseAudioInput] = None
+        output: Optional[RealtimeSessionCreateResponseAudioOutput] = None
+    return RealtimeSessionCreateResponseAudio
 
 
-class RealtimeSessionCreateResponseTracingTracingConfiguration(BaseModel):
-    workflow_name: Optional[str] = None
-    group_id: Optional[str] = None
-    metadata: Optional[Dict[str, Any]] = None
+def _build_RealtimeSessionCreateResponseTracingTracingConfiguration():
+    class RealtimeSessionCreateResponseTracingTracingConfiguration(BaseModel):
+        workflow_name: Optional[str] = None
+        group_id: Optional[str] = None
+        metadata: Optional[Dict[str, Any]] = None
+    return RealtimeSessionCreateResponseTracingTracingConfiguration
 
 
-class RealtimeSessionCreateResponseTurnDetection(BaseModel):
-    type: Optional[str] = None
-    threshold: Optional[float] = None
-    prefix_padding_ms: Optional[int] = None
-    silence_duration_ms: Optional[int] = None
+def _build_RealtimeSessionCreateResponseTurnDetection():
+    class RealtimeSessionCreateResponseTurnDetection(BaseModel):
+        type: Optional[str] = None
+        threshold: Optional[float] = None
+        prefix_padding_ms: Optional[int] = None
+        silence_duration_ms: Optional[int] = None
+    return RealtimeSessionCreateResponseTurnDetection
 
 
-class RealtimeSessionCreateResponse(BaseModel):
-    id: Optional[str] = None
-    object: Optional[str] = None
-    expires_at: Optional[int] = None
-    include: Optional[List[Literal["item.input_audio_transcription.logprobs"]]] = None
-    model: Optional[str] = None
-    output_modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
-    instructions: Optional[str] = None
-    audio: Optional[RealtimeSessionCreateResponseAudio] = None
-    tracing: Optional[Union[Literal["auto"], RealtimeSessionCreateResponseTracingTracingConfiguration]] = None
-    turn_detection: Optional[RealtimeSessionCreateResponseTurnDetection] = None
-    tools: Optional[List[RealtimeFunctionTool]] = None
-    tool_choice: Optional[str] = None
-    max_output_tokens: Optional[Union[int, Literal["inf"]]] = None
+def _build_RealtimeSessionCreateResponse():
+    class RealtimeSessionCreateResponse(BaseModel):
+        id: Optional[str] = None
+        object: Optional[str] = None
+        expires_at: Optional[int] = None
+        include: Optional[List[Literal["item.input_audio_transcription.logprobs"]]] = None
+        model: Optional[str] = None
+        output_modalities: Optional[List[Union[Literal["text", "audio"], str]]] = None
+        instructions: Optional[str] = None
+        audio: Optional[RealtimeSessionCreateResponseAudio] = None
+        tracing: Optional[Union[Literal["auto"], RealtimeSessionCreateResponseTracingTracingConfiguration]] = None
+        turn_detection: Optional[RealtimeSessionCreateResponseTurnDetection] = None
+        tools: Optional[List[RealtimeFunctionTool]] = None
+        tool_choice: Optional[str] = None
+        max_output_tokens: Optional[Union[int, Literal["inf"]]] = None
+    return RealtimeSessionCreateResponse
 
 
-class SessionCreateResponse(RealtimeSessionCreateResponse):
-    """`RealtimeSessionCreateResponse` under the official SDK's name."""
+def _build_SessionCreateResponse():
+    class SessionCreateResponse(RealtimeSessionCreateResponse):
+        """`RealtimeSessionCreateResponse` under the official SDK's name."""
+    return SessionCreateResponse
+
+
+_DEFS = {
+    'ConversationCreatedEvent': (_build_ConversationCreatedEvent, ('RealtimeServerEventConversationCreated',), ()),
+    'ConversationItemContent': (_build_ConversationItemContent, ('RealtimeConversationItemWithReferenceContent',), ()),
+    'RealtimeBetaClientEventConversationItemCreate': (_build_RealtimeBetaClientEventConversationItemCreate, ('RealtimeClientEventConversationItemCreate',), ()),
+    'ConversationItemCreateEvent': (_build_ConversationItemCreateEvent, ('RealtimeBetaClientEventConversationItemCreate',), ()),
+    'RealtimeBetaClientEventConversationItemCreateParam': (_build_RealtimeBetaClientEventConversationItemCreateParam, ('RealtimeClientEventConversationItemCreateParam',), ()),
+    'ConversationItemCreateEventParam': (_build_ConversationItemCreateEventParam, ('RealtimeBetaClientEventConversationItemCreateParam',), ()),
+    'RealtimeBetaServerEventConversationItemCreated': (_build_RealtimeBetaServerEventConversationItemCreated, ('RealtimeServerEventConversationItemCreated',), ()),
+    'ConversationItemCreatedEvent': (_build_ConversationItemCreatedEvent, ('RealtimeBetaServerEventConversationItemCreated',), ()),
+    'RealtimeBetaClientEventConversationItemDelete': (_build_RealtimeBetaClientEventConversationItemDelete, ('RealtimeClientEventConversationItemDelete',), ()),
+    'ConversationItemDeleteEvent': (_build_ConversationItemDeleteEvent, ('RealtimeBetaClientEventConversationItemDelete',), ()),
+    'RealtimeBetaClientEventConversationItemDeleteParam': (_build_RealtimeBetaClientEventConversationItemDeleteParam, ('RealtimeClientEventConversationItemDeleteParam',), ()),
+    'ConversationItemDeleteEventParam': (_build_ConversationItemDeleteEventParam, ('RealtimeBetaClientEventConversationItemDeleteParam',), ()),
+    'RealtimeBetaServerEventConversationItemDeleted': (_build_RealtimeBetaServerEventConversationItemDeleted, ('RealtimeServerEventConversationItemDeleted',), ()),
+    'ConversationItemDeletedEvent': (_build_ConversationItemDeletedEvent, ('RealtimeBetaServerEventConversationItemDeleted',), ()),
+    'RealtimeBetaServerEventConversationItemInputAudioTranscriptionDelta': (_build_RealtimeBetaServerEventConversationItemInputAudioTranscriptionDelta, ('RealtimeServerEventConversationItemInputAudioTranscriptionDelta',), ()),
+    'ConversationItemInputAudioTranscriptionDeltaEvent': (_build_ConversationItemInputAudioTranscriptionDeltaEvent, ('RealtimeBetaServerEventConversationItemInputAudioTranscriptionDelta',), ()),
+    'RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailed': (_build_RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailed, ('RealtimeServerEventConversationItemInputAudioTranscriptionFailed',), ()),
+    'ConversationItemInputAudioTranscriptionFailedEvent': (_build_ConversationItemInputAudioTranscriptionFailedEvent, ('RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailed',), ()),
+    'RealtimeBetaClientEventConversationItemRetrieve': (_build_RealtimeBetaClientEventConversationItemRetrieve, ('RealtimeClientEventConversationItemRetrieve',), ()),
+    'ConversationItemRetrieveEvent': (_build_ConversationItemRetrieveEvent, ('RealtimeBetaClientEventConversationItemRetrieve',), ()),
+    'RealtimeBetaClientEventConversationItemRetrieveParam': (_build_RealtimeBetaClientEventConversationItemRetrieveParam, ('RealtimeClientEventConversationItemRetrieveParam',), ()),
+    'ConversationItemRetrieveEventParam': (_build_ConversationItemRetrieveEventParam, ('RealtimeBetaClientEventConversationItemRetrieveParam',), ()),
+    'RealtimeBetaClientEventConversationItemTruncate': (_build_RealtimeBetaClientEventConversationItemTruncate, ('RealtimeClientEventConversationItemTruncate',), ()),
+    'ConversationItemTruncateEvent': (_build_ConversationItemTruncateEvent, ('RealtimeBetaClientEventConversationItemTruncate',), ()),
+    'RealtimeBetaClientEventConversationItemTruncateParam': (_build_RealtimeBetaClientEventConversationItemTruncateParam, ('RealtimeClientEventConversationItemTruncateParam',), ()),
+    'ConversationItemTruncateEventParam': (_build_ConversationItemTruncateEventParam, ('RealtimeBetaClientEventConversationItemTruncateParam',), ()),
+    'RealtimeBetaServerEventConversationItemTruncated': (_build_RealtimeBetaServerEventConversationItemTruncated, ('RealtimeServerEventConversationItemTruncated',), ()),
+    'ConversationItemTruncatedEvent': (_build_ConversationItemTruncatedEvent, ('RealtimeBetaServerEventConversationItemTruncated',), ()),
+    'ConversationItemWithReference': (_build_ConversationItemWithReference, ('RealtimeConversationItemWithReference',), ()),
+    'RealtimeBetaClientEventInputAudioBufferAppend': (_build_RealtimeBetaClientEventInputAudioBufferAppend, ('RealtimeClientEventInputAudioBufferAppend',), ()),
+    'InputAudioBufferAppendEvent': (_build_InputAudioBufferAppendEvent, ('RealtimeBetaClientEventInputAudioBufferAppend',), ()),
+    'RealtimeBetaClientEventInputAudioBufferAppendParam': (_build_RealtimeBetaClientEventInputAudioBufferAppendParam, ('RealtimeClientEventInputAudioBufferAppendParam',), ()),
+    'InputAudioBufferAppendEventParam': (_build_InputAudioBufferAppendEventParam, ('RealtimeBetaClientEventInputAudioBufferAppendParam',), ()),
+    'RealtimeBetaClientEventInputAudioBufferClear': (_build_RealtimeBetaClientEventInputAudioBufferClear, ('RealtimeClientEventInputAudioBufferClear',), ()),
+    'InputAudioBufferClearEvent': (_build_InputAudioBufferClearEvent, ('RealtimeBetaClientEventInputAudioBufferClear',), ()),
+    'RealtimeBetaClientEventInputAudioBufferClearParam': (_build_RealtimeBetaClientEventInputAudioBufferClearParam, ('RealtimeClientEventInputAudioBufferClearParam',), ()),
+    'InputAudioBufferClearEventParam': (_build_InputAudioBufferClearEventParam, ('RealtimeBetaClientEventInputAudioBufferClearParam',), ()),
+    'RealtimeBetaServerEventInputAudioBufferCleared': (_build_RealtimeBetaServerEventInputAudioBufferCleared, ('RealtimeServerEventInputAudioBufferCleared',), ()),
+    'InputAudioBufferClearedEvent': (_build_InputAudioBufferClearedEvent, ('RealtimeBetaServerEventInputAudioBufferCleared',), ()),
+    'RealtimeBetaClientEventInputAudioBufferCommit': (_build_RealtimeBetaClientEventInputAudioBufferCommit, ('RealtimeClientEventInputAudioBufferCommit',), ()),
+    'InputAudioBufferCommitEvent': (_build_InputAudioBufferCommitEvent, ('RealtimeBetaClientEventInputAudioBufferCommit',), ()),
+    'RealtimeBetaClientEventInputAudioBufferCommitParam': (_build_RealtimeBetaClientEventInputAudioBufferCommitParam, ('RealtimeClientEventInputAudioBufferCommitParam',), ()),
+    'InputAudioBufferCommitEventParam': (_build_InputAudioBufferCommitEventParam, ('RealtimeBetaClientEventInputAudioBufferCommitParam',), ()),
+    'RealtimeBetaServerEventInputAudioBufferCommitted': (_build_RealtimeBetaServerEventInputAudioBufferCommitted, ('RealtimeServerEventInputAudioBufferCommitted',), ()),
+    'InputAudioBufferCommittedEvent': (_build_InputAudioBufferCommittedEvent, ('RealtimeBetaServerEventInputAudioBufferCommitted',), ()),
+    'RealtimeBetaServerEventInputAudioBufferSpeechStarted': (_build_RealtimeBetaServerEventInputAudioBufferSpeechStarted, ('RealtimeServerEventInputAudioBufferSpeechStarted',), ()),
+    'InputAudioBufferSpeechStartedEvent': (_build_InputAudioBufferSpeechStartedEvent, ('RealtimeBetaServerEventInputAudioBufferSpeechStarted',), ()),
+    'RealtimeBetaServerEventInputAudioBufferSpeechStopped': (_build_RealtimeBetaServerEventInputAudioBufferSpeechStopped, ('RealtimeServerEventInputAudioBufferSpeechStopped',), ()),
+    'InputAudioBufferSpeechStoppedEvent': (_build_InputAudioBufferSpeechStoppedEvent, ('RealtimeBetaServerEventInputAudioBufferSpeechStopped',), ()),
+    'RealtimeBetaServerEventRateLimitsUpdated': (_build_RealtimeBetaServerEventRateLimitsUpdated, ('RealtimeServerEventRateLimitsUpdated',), ()),
+    'RateLimitsUpdatedEvent': (_build_RateLimitsUpdatedEvent, ('RealtimeBetaServerEventRateLimitsUpdated',), ()),
+    'RealtimeBetaClientEventOutputAudioBufferClear': (_build_RealtimeBetaClientEventOutputAudioBufferClear, ('RealtimeClientEventOutputAudioBufferClear',), ()),
+    'RealtimeBetaClientEventOutputAudioBufferClearParam': (_build_RealtimeBetaClientEventOutputAudioBufferClearParam, ('RealtimeClientEventOutputAudioBufferClearParam',), ()),
+    'RealtimeBetaClientEventResponseCancel': (_build_RealtimeBetaClientEventResponseCancel, ('RealtimeClientEventResponseCancel',), ()),
+    'RealtimeBetaClientEventResponseCancelParam': (_build_RealtimeBetaClientEventResponseCancelParam, ('RealtimeClientEventResponseCancelParam',), ()),
+    'RealtimeBetaClientEventTranscriptionSessionUpdate': (_build_RealtimeBetaClientEventTranscriptionSessionUpdate, ('RealtimeClientEventTranscriptionSessionUpdate',), ()),
+    'RealtimeBetaClientEventTranscriptionSessionUpdateParam': (_build_RealtimeBetaClientEventTranscriptionSessionUpdateParam, ('RealtimeClientEventTranscriptionSessionUpdateParam',), ()),
+    'RealtimeBetaResponseStatusDetails': (_build_RealtimeBetaResponseStatusDetails, ('RealtimeResponseStatusDetails',), ()),
+    'RealtimeBetaResponseStatusDetailsError': (_build_RealtimeBetaResponseStatusDetailsError, ('RealtimeResponseStatusDetailsError',), ()),
+    'RealtimeBetaServerEventConversationItemInputAudioTranscriptionCompleted': (_build_RealtimeBetaServerEventConversationItemInputAudioTranscriptionCompleted, ('RealtimeServerEventConversationItemInputAudioTranscriptionCompleted',), ()),
+    'RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailedError': (_build_RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailedError, ('RealtimeServerEventConversationItemInputAudioTranscriptionFailedError',), ()),
+    'RealtimeBetaServerEventConversationItemInputAudioTranscriptionSegment': (_build_RealtimeBetaServerEventConversationItemInputAudioTranscriptionSegment, ('RealtimeServerEventConversationItemInputAudioTranscriptionSegment',), ()),
+    'RealtimeBetaServerEventConversationItemRetrieved': (_build_RealtimeBetaServerEventConversationItemRetrieved, ('RealtimeServerEventConversationItemRetrieved',), ()),
+    'RealtimeBetaServerEventError': (_build_RealtimeBetaServerEventError, ('RealtimeServerEventError',), ()),
+    'RealtimeBetaServerEventErrorError': (_build_RealtimeBetaServerEventErrorError, ('RealtimeServerEventErrorError',), ()),
+    'RealtimeBetaServerEventMCPListToolsCompleted': (_build_RealtimeBetaServerEventMCPListToolsCompleted, ('RealtimeServerEventMCPListToolsCompleted',), ()),
+    'RealtimeBetaServerEventMCPListToolsFailed': (_build_RealtimeBetaServerEventMCPListToolsFailed, ('RealtimeServerEventMCPListToolsFailed',), ()),
+    'RealtimeBetaServerEventMCPListToolsInProgress': (_build_RealtimeBetaServerEventMCPListToolsInProgress, ('RealtimeServerEventMCPListToolsInProgress',), ()),
+    'RealtimeBetaServerEventRateLimitsUpdatedRateLimit': (_build_RealtimeBetaServerEventRateLimitsUpdatedRateLimit, ('RealtimeServerEventRateLimitsUpdatedRateLimit',), ()),
+    'RealtimeBetaServerEventResponseAudioDelta': (_build_RealtimeBetaServerEventResponseAudioDelta, ('RealtimeServerEventResponseAudioDelta',), ()),
+    'RealtimeBetaServerEventResponseAudioDone': (_build_RealtimeBetaServerEventResponseAudioDone, ('RealtimeServerEventResponseAudioDone',), ()),
+    'RealtimeBetaServerEventResponseAudioTranscriptDelta': (_build_RealtimeBetaServerEventResponseAudioTranscriptDelta, ('RealtimeServerEventResponseAudioTranscriptDelta',), ()),
+    'RealtimeBetaServerEventResponseAudioTranscriptDone': (_build_RealtimeBetaServerEventResponseAudioTranscriptDone, ('RealtimeServerEventResponseAudioTranscriptDone',), ()),
+    'RealtimeBetaServerEventResponseContentPartAdded': (_build_RealtimeBetaServerEventResponseContentPartAdded, ('RealtimeServerEventResponseContentPartAdded',), ()),
+    'RealtimeBetaServerEventResponseContentPartAddedPart': (_build_RealtimeBetaServerEventResponseContentPartAddedPart, ('RealtimeServerEventResponseContentPartAddedPart',), ()),
+    'RealtimeBetaServerEventResponseContentPartDone': (_build_RealtimeBetaServerEventResponseContentPartDone, ('RealtimeServerEventResponseContentPartDone',), ()),
+    'RealtimeBetaServerEventResponseContentPartDonePart': (_build_RealtimeBetaServerEventResponseContentPartDonePart, ('RealtimeServerEventResponseContentPartDonePart',), ()),
+    'RealtimeBetaServerEventResponseFunctionCallArgumentsDelta': (_build_RealtimeBetaServerEventResponseFunctionCallArgumentsDelta, ('RealtimeServerEventResponseFunctionCallArgumentsDelta',), ()),
+    'RealtimeBetaServerEventResponseFunctionCallArgumentsDone': (_build_RealtimeBetaServerEventResponseFunctionCallArgumentsDone, ('RealtimeServerEventResponseFunctionCallArgumentsDone',), ()),
+    'RealtimeBetaServerEventResponseMCPCallArgumentsDelta': (_build_RealtimeBetaServerEventResponseMCPCallArgumentsDelta, ('RealtimeServerEventResponseMCPCallArgumentsDelta',), ()),
+    'RealtimeBetaServerEventResponseMCPCallArgumentsDone': (_build_RealtimeBetaServerEventResponseMCPCallArgumentsDone, ('RealtimeServerEventResponseMCPCallArgumentsDone',), ()),
+    'RealtimeBetaServerEventResponseMCPCallCompleted': (_build_RealtimeBetaServerEventResponseMCPCallCompleted, ('RealtimeServerEventResponseMCPCallCompleted',), ()),
+    'RealtimeBetaServerEventResponseMCPCallFailed': (_build_RealtimeBetaServerEventResponseMCPCallFailed, ('RealtimeServerEventResponseMCPCallFailed',), ()),
+    'RealtimeBetaServerEventResponseMCPCallInProgress': (_build_RealtimeBetaServerEventResponseMCPCallInProgress, ('RealtimeServerEventResponseMCPCallInProgress',), ()),
+    'RealtimeBetaServerEventResponseOutputItemAdded': (_build_RealtimeBetaServerEventResponseOutputItemAdded, ('RealtimeServerEventResponseOutputItemAdded',), ()),
+    'RealtimeBetaServerEventResponseOutputItemDone': (_build_RealtimeBetaServerEventResponseOutputItemDone, ('RealtimeServerEventResponseOutputItemDone',), ()),
+    'RealtimeBetaServerEventResponseTextDelta': (_build_RealtimeBetaServerEventResponseTextDelta, ('RealtimeServerEventResponseTextDelta',), ()),
+    'RealtimeBetaServerEventResponseTextDone': (_build_RealtimeBetaServerEventResponseTextDone, ('RealtimeServerEventResponseTextDone',), ()),
+    'RealtimeBetaServerEventTranscriptionSessionUpdated': (_build_RealtimeBetaServerEventTranscriptionSessionUpdated, ('RealtimeServerEventTranscriptionSessionUpdated',), ()),
+    'RealtimeResponseStatus': (_build_RealtimeResponseStatus, ('RealtimeBetaResponseStatusDetails',), ()),
+    'ResponseCancelEvent': (_build_ResponseCancelEvent, ('RealtimeBetaClientEventResponseCancel',), ()),
+    'ResponseCancelEventParam': (_build_ResponseCancelEventParam, ('RealtimeBetaClientEventResponseCancelParam',), ()),
+    'RealtimeBetaResponseCreateParamsTool': (_build_RealtimeBetaResponseCreateParamsTool, (), ()),
+    'RealtimeBetaResponseCreateParams': (_build_RealtimeBetaResponseCreateParams, ('VoiceIdsOrCustomVoice', 'RealtimeBetaResponseCreateParamsTool', 'ToolChoiceOptions', 'ToolChoiceFunction', 'ToolChoiceMCP', 'Metadata', 'Prompt', 'RealtimeConversationItem'), ()),
+    'RealtimeBetaClientEventResponseCreate': (_build_RealtimeBetaClientEventResponseCreate, ('RealtimeBetaResponseCreateParams',), ()),
+    'ResponseCreateEvent': (_build_ResponseCreateEvent, ('RealtimeBetaClientEventResponseCreate',), ()),
+    'RealtimeBetaResponseCreateParamsToolParam': (_build_RealtimeBetaResponseCreateParamsToolParam, (), ()),
+    'RealtimeBetaResponseCreateParamsParam': (_build_RealtimeBetaResponseCreateParamsParam, ('VoiceIdsOrCustomVoiceParam', 'RealtimeBetaResponseCreateParamsToolParam', 'ToolChoiceOptionsParam', 'ToolChoiceFunctionParam', 'ToolChoiceMCPParam', 'MetadataParam', 'PromptParam', 'RealtimeConversationItemParam'), ()),
+    'RealtimeBetaClientEventResponseCreateParam': (_build_RealtimeBetaClientEventResponseCreateParam, ('RealtimeBetaResponseCreateParamsParam',), ()),
+    'ResponseCreateEventParam': (_build_ResponseCreateEventParam, ('RealtimeBetaClientEventResponseCreateParam',), ()),
+    'RealtimeBetaResponseUsageInputTokenDetailsCachedTokensDetails': (_build_RealtimeBetaResponseUsageInputTokenDetailsCachedTokensDetails, (), ()),
+    'RealtimeBetaResponseUsageInputTokenDetails': (_build_RealtimeBetaResponseUsageInputTokenDetails, ('RealtimeBetaResponseUsageInputTokenDetailsCachedTokensDetails',), ()),
+    'RealtimeBetaResponseUsageOutputTokenDetails': (_build_RealtimeBetaResponseUsageOutputTokenDetails, (), ()),
+    'RealtimeBetaResponseUsage': (_build_RealtimeBetaResponseUsage, ('RealtimeBetaResponseUsageInputTokenDetails', 'RealtimeBetaResponseUsageOutputTokenDetails'), ()),
+    'RealtimeBetaResponse': (_build_RealtimeBetaResponse, ('RealtimeBetaResponseStatusDetails', 'RealtimeConversationItem', 'Metadata', 'RealtimeBetaResponseUsage', 'VoiceIdsShared'), ()),
+    'RealtimeBetaServerEventResponseDone': (_build_RealtimeBetaServerEventResponseDone, ('RealtimeBetaResponse',), ()),
+    'ResponseDoneEvent': (_build_ResponseDoneEvent, ('RealtimeBetaServerEventResponseDone',), ()),
+    'RealtimeBetaServerEventSessionCreated': (_build_RealtimeBetaServerEventSessionCreated, ('RealtimeSession',), ()),
+    'SessionCreatedEvent': (_build_SessionCreatedEvent, ('RealtimeBetaServerEventSessionCreated',), ()),
+    'SessionError': (_build_SessionError, ('RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailedError',), ()),
+    'RealtimeSessionCreateRequestClientSecret': (_build_RealtimeSessionCreateRequestClientSecret, (), ()),
+    'RealtimeSessionCreateRequestInputAudioTranscription': (_build_RealtimeSessionCreateRequestInputAudioTranscription, (), ()),
+    'RealtimeSessionCreateRequestTracingTracingConfiguration': (_build_RealtimeSessionCreateRequestTracingTracingConfiguration, (), ()),
+    'RealtimeSessionCreateRequestTurnDetection': (_build_RealtimeSessionCreateRequestTurnDetection, (), ()),
+    'RealtimeSessionCreateRequestTool': (_build_RealtimeSessionCreateRequestTool, (), ()),
+    'RealtimeSessionCreateRequest': (_build_RealtimeSessionCreateRequest, ('RealtimeSessionCreateRequestClientSecret', 'VoiceIdsOrCustomVoice', 'RealtimeSessionCreateRequestInputAudioTranscription', 'RealtimeSessionCreateRequestTracingTracingConfiguration', 'RealtimeSessionCreateRequestTurnDetection', 'RealtimeSessionCreateRequestTool', 'RealtimeTruncation', 'Prompt'), ()),
+    'RealtimeBetaClientEventSessionUpdate': (_build_RealtimeBetaClientEventSessionUpdate, ('RealtimeSessionCreateRequest',), ()),
+    'SessionUpdateEvent': (_build_SessionUpdateEvent, ('RealtimeBetaClientEventSessionUpdate',), ()),
+    'RealtimeSessionCreateRequestClientSecretParam2': (_build_RealtimeSessionCreateRequestClientSecretParam2, (), ()),
+    'RealtimeSessionCreateRequestInputAudioTranscriptionParam2': (_build_RealtimeSessionCreateRequestInputAudioTranscriptionParam2, (), ()),
+    'RealtimeSessionCreateRequestTracingTracingConfigurationParam2': (_build_RealtimeSessionCreateRequestTracingTracingConfigurationParam2, (), ()),
+    'RealtimeSessionCreateRequestTurnDetectionParam2': (_build_RealtimeSessionCreateRequestTurnDetectionParam2, (), ()),
+    'RealtimeSessionCreateRequestToolParam2': (_build_RealtimeSessionCreateRequestToolParam2, (), ()),
+    'RealtimeSessionCreateRequestParam': (_build_RealtimeSessionCreateRequestParam, ('RealtimeSessionCreateRequestClientSecretParam2', 'VoiceIdsOrCustomVoiceParam', 'RealtimeSessionCreateRequestInputAudioTranscriptionParam2', 'RealtimeSessionCreateRequestTracingTracingConfigurationParam2', 'RealtimeSessionCreateRequestTurnDetectionParam2', 'RealtimeSessionCreateRequestToolParam2', 'RealtimeTruncationParam', 'PromptParam'), ()),
+    'RealtimeBetaClientEventSessionUpdateParam': (_build_RealtimeBetaClientEventSessionUpdateParam, ('RealtimeSessionCreateRequestParam',), ()),
+    'SessionUpdateEventParam': (_build_SessionUpdateEventParam, ('RealtimeBetaClientEventSessionUpdateParam',), ()),
+    'RealtimeBetaServerEventSessionUpdated': (_build_RealtimeBetaServerEventSessionUpdated, ('RealtimeSession',), ()),
+    'SessionUpdatedEvent': (_build_SessionUpdatedEvent, ('RealtimeBetaServerEventSessionUpdated',), ()),
+    'TranscriptionSessionUpdate': (_build_TranscriptionSessionUpdate, ('RealtimeBetaClientEventTranscriptionSessionUpdate',), ()),
+    'TranscriptionSessionUpdateParam': (_build_TranscriptionSessionUpdateParam, ('RealtimeBetaClientEventTranscriptionSessionUpdateParam',), ()),
+    'TranscriptionSessionUpdatedEvent': (_build_TranscriptionSessionUpdatedEvent, ('RealtimeBetaServerEventTranscriptionSessionUpdated',), ()),
+    'RealtimeBetaServerEventResponseCreated': (_build_RealtimeBetaServerEventResponseCreated, ('RealtimeBetaResponse',), ()),
+    'RealtimeBetaServerEventTranscriptionSessionCreated': (_build_RealtimeBetaServerEventTranscriptionSessionCreated, ('RealtimeTranscriptionSessionCreateResponse',), ()),
+    'RealtimeSessionCreateRequestClientSecretParam': (_build_RealtimeSessionCreateRequestClientSecretParam, (), ()),
+    'RealtimeSessionCreateRequestInputAudioTranscriptionParam': (_build_RealtimeSessionCreateRequestInputAudioTranscriptionParam, (), ()),
+    'RealtimeSessionCreateRequestToolParam': (_build_RealtimeSessionCreateRequestToolParam, (), ()),
+    'RealtimeSessionCreateRequestTracingTracingConfigurationParam': (_build_RealtimeSessionCreateRequestTracingTracingConfigurationParam, (), ()),
+    'RealtimeSessionCreateRequestTurnDetectionParam': (_build_RealtimeSessionCreateRequestTurnDetectionParam, (), ()),
+    'RealtimeSessionCreateResponseAudioInputNoiseReduction': (_build_RealtimeSessionCreateResponseAudioInputNoiseReduction, ('NoiseReductionType',), ()),
+    'RealtimeSessionCreateResponseAudioInputTurnDetection': (_build_RealtimeSessionCreateResponseAudioInputTurnDetection, (), ()),
+    'RealtimeSessionCreateResponseAudioInput': (_build_RealtimeSessionCreateResponseAudioInput, ('RealtimeAudioFormats', 'AudioTranscriptionResponse', 'RealtimeSessionCreateResponseAudioInputNoiseReduction', 'RealtimeSessionCreateResponseAudioInputTurnDetection'), ()),
+    'RealtimeSessionCreateResponseAudioOutput': (_build_RealtimeSessionCreateResponseAudioOutput, ('RealtimeAudioFormats', 'VoiceIdsShared'), ()),
+    'RealtimeSessionCreateResponseAudio': (_build_RealtimeSessionCreateResponseAudio, ('RealtimeSessionCreateResponseAudioInput', 'RealtimeSessionCreateResponseAudioOutput'), ()),
+    'RealtimeSessionCreateResponseTracingTracingConfiguration': (_build_RealtimeSessionCreateResponseTracingTracingConfiguration, (), ()),
+    'RealtimeSessionCreateResponseTurnDetection': (_build_RealtimeSessionCreateResponseTurnDetection, (), ()),
+    'RealtimeSessionCreateResponse': (_build_RealtimeSessionCreateResponse, ('RealtimeSessionCreateResponseAudio', 'RealtimeSessionCreateResponseTracingTracingConfiguration', 'RealtimeSessionCreateResponseTurnDetection', 'RealtimeFunctionTool'), ()),
+    'SessionCreateResponse': (_build_SessionCreateResponse, ('RealtimeSessionCreateResponse',), ()),
+}
+_IMPORTS = {
+    'AudioTranscriptionResponse': 'realtime',
+    'NoiseReductionType': 'realtime',
+    'RealtimeAudioFormats': 'realtime',
+    'RealtimeClientEventConversationItemCreate': 'realtime',
+    'RealtimeClientEventConversationItemCreateParam': 'realtime',
+    'RealtimeClientEventConversationItemDelete': 'realtime',
+    'RealtimeClientEventConversationItemDeleteParam': 'realtime',
+    'RealtimeClientEventConversationItemRetrieve': 'realtime',
+    'RealtimeClientEventConversationItemRetrieveParam': 'realtime',
+    'RealtimeClientEventConversationItemTruncate': 'realtime',
+    'RealtimeClientEventConversationItemTruncateParam': 'realtime',
+    'RealtimeClientEventInputAudioBufferAppend': 'realtime',
+    'RealtimeClientEventInputAudioBufferAppendParam': 'realtime',
+    'RealtimeClientEventInputAudioBufferClear': 'realtime',
+    'RealtimeClientEventInputAudioBufferClearParam': 'realtime',
+    'RealtimeClientEventInputAudioBufferCommit': 'realtime',
+    'RealtimeClientEventInputAudioBufferCommitParam': 'realtime',
+    'RealtimeClientEventOutputAudioBufferClear': 'realtime',
+    'RealtimeClientEventOutputAudioBufferClearParam': 'realtime',
+    'RealtimeClientEventResponseCancel': 'realtime',
+    'RealtimeClientEventResponseCancelParam': 'realtime',
+    'RealtimeClientEventTranscriptionSessionUpdate': 'realtime',
+    'RealtimeClientEventTranscriptionSessionUpdateParam': 'realtime',
+    'RealtimeConversationItem': 'realtime',
+    'RealtimeConversationItemParam': 'realtime',
+    'RealtimeConversationItemWithReference': 'realtime',
+    'RealtimeConversationItemWithReferenceContent': 'realtime',
+    'RealtimeFunctionTool': 'realtime',
+    'RealtimeResponseStatusDetails': 'realtime',
+    'RealtimeResponseStatusDetailsError': 'realtime',
+    'RealtimeServerEventConversationCreated': 'realtime',
+    'RealtimeServerEventConversationItemCreated': 'realtime',
+    'RealtimeServerEventConversationItemDeleted': 'realtime',
+    'RealtimeServerEventConversationItemInputAudioTranscriptionCompleted': 'realtime',
+    'RealtimeServerEventConversationItemInputAudioTranscriptionDelta': 'realtime',
+    'RealtimeServerEventConversationItemInputAudioTranscriptionFailed': 'realtime',
+    'RealtimeServerEventConversationItemInputAudioTranscriptionFailedError': 'realtime',
+    'RealtimeServerEventConversationItemInputAudioTranscriptionSegment': 'realtime',
+    'RealtimeServerEventConversationItemRetrieved': 'realtime',
+    'RealtimeServerEventConversationItemTruncated': 'realtime',
+    'RealtimeServerEventError': 'realtime',
+    'RealtimeServerEventErrorError': 'realtime',
+    'RealtimeServerEventInputAudioBufferCleared': 'realtime',
+    'RealtimeServerEventInputAudioBufferCommitted': 'realtime',
+    'RealtimeServerEventInputAudioBufferSpeechStarted': 'realtime',
+    'RealtimeServerEventInputAudioBufferSpeechStopped': 'realtime',
+    'RealtimeServerEventMCPListToolsCompleted': 'realtime',
+    'RealtimeServerEventMCPListToolsFailed': 'realtime',
+    'RealtimeServerEventMCPListToolsInProgress': 'realtime',
+    'RealtimeServerEventRateLimitsUpdated': 'realtime',
+    'RealtimeServerEventRateLimitsUpdatedRateLimit': 'realtime',
+    'RealtimeServerEventResponseAudioDelta': 'realtime',
+    'RealtimeServerEventResponseAudioDone': 'realtime',
+    'RealtimeServerEventResponseAudioTranscriptDelta': 'realtime',
+    'RealtimeServerEventResponseAudioTranscriptDone': 'realtime',
+    'RealtimeServerEventResponseContentPartAdded': 'realtime',
+    'RealtimeServerEventResponseContentPartAddedPart': 'realtime',
+    'RealtimeServerEventResponseContentPartDone': 'realtime',
+    'RealtimeServerEventResponseContentPartDonePart': 'realtime',
+    'RealtimeServerEventResponseFunctionCallArgumentsDelta': 'realtime',
+    'RealtimeServerEventResponseFunctionCallArgumentsDone': 'realtime',
+    'RealtimeServerEventResponseMCPCallArgumentsDelta': 'realtime',
+    'RealtimeServerEventResponseMCPCallArgumentsDone': 'realtime',
+    'RealtimeServerEventResponseMCPCallCompleted': 'realtime',
+    'RealtimeServerEventResponseMCPCallFailed': 'realtime',
+    'RealtimeServerEventResponseMCPCallInProgress': 'realtime',
+    'RealtimeServerEventResponseOutputItemAdded': 'realtime',
+    'RealtimeServerEventResponseOutputItemDone': 'realtime',
+    'RealtimeServerEventResponseTextDelta': 'realtime',
+    'RealtimeServerEventResponseTextDone': 'realtime',
+    'RealtimeServerEventTranscriptionSessionUpdated': 'realtime',
+    'RealtimeSession': 'realtime',
+    'RealtimeTranscriptionSessionCreateResponse': 'realtime',
+    'RealtimeTruncation': 'realtime',
+    'RealtimeTruncationParam': 'realtime',
+    'Prompt': 'responses',
+    'PromptParam': 'responses',
+    'ToolChoiceFunction': 'responses',
+    'ToolChoiceFunctionParam': 'responses',
+    'ToolChoiceMCP': 'responses',
+    'ToolChoiceMCPParam': 'responses',
+    'ToolChoiceOptions': 'responses',
+    'ToolChoiceOptionsParam': 'responses',
+    'Metadata': 'shared',
+    'MetadataParam': 'shared',
+    'VoiceIdsOrCustomVoice': 'shared',
+    'VoiceIdsOrCustomVoiceParam': 'shared',
+    'VoiceIdsShared': 'shared',
+}
+__all__ = ['AudioTranscriptionResponse', 'ConversationCreatedEvent', 'ConversationItemContent', 'ConversationItemCreateEvent', 'ConversationItemCreateEventParam', 'ConversationItemCreatedEvent', 'ConversationItemDeleteEvent', 'ConversationItemDeleteEventParam', 'ConversationItemDeletedEvent', 'ConversationItemInputAudioTranscriptionDeltaEvent', 'ConversationItemInputAudioTranscriptionFailedEvent', 'ConversationItemRetrieveEvent', 'ConversationItemRetrieveEventParam', 'ConversationItemTruncateEvent', 'ConversationItemTruncateEventParam', 'ConversationItemTruncatedEvent', 'ConversationItemWithReference', 'InputAudioBufferAppendEvent', 'InputAudioBufferAppendEventParam', 'InputAudioBufferClearEvent', 'InputAudioBufferClearEventParam', 'InputAudioBufferClearedEvent', 'InputAudioBufferCommitEvent', 'InputAudioBufferCommitEventParam', 'InputAudioBufferCommittedEvent', 'InputAudioBufferSpeechStartedEvent', 'InputAudioBufferSpeechStoppedEvent', 'Metadata', 'MetadataParam', 'NoiseReductionType', 'Prompt', 'PromptParam', 'RateLimitsUpdatedEvent', 'RealtimeAudioFormats', 'RealtimeBetaClientEventConversationItemCreate', 'RealtimeBetaClientEventConversationItemCreateParam', 'RealtimeBetaClientEventConversationItemDelete', 'RealtimeBetaClientEventConversationItemDeleteParam', 'RealtimeBetaClientEventConversationItemRetrieve', 'RealtimeBetaClientEventConversationItemRetrieveParam', 'RealtimeBetaClientEventConversationItemTruncate', 'RealtimeBetaClientEventConversationItemTruncateParam', 'RealtimeBetaClientEventInputAudioBufferAppend', 'RealtimeBetaClientEventInputAudioBufferAppendParam', 'RealtimeBetaClientEventInputAudioBufferClear', 'RealtimeBetaClientEventInputAudioBufferClearParam', 'RealtimeBetaClientEventInputAudioBufferCommit', 'RealtimeBetaClientEventInputAudioBufferCommitParam', 'RealtimeBetaClientEventOutputAudioBufferClear', 'RealtimeBetaClientEventOutputAudioBufferClearParam', 'RealtimeBetaClientEventResponseCancel', 'RealtimeBetaClientEventResponseCancelParam', 'RealtimeBetaClientEventResponseCreate', 'RealtimeBetaClientEventResponseCreateParam', 'RealtimeBetaClientEventSessionUpdate', 'RealtimeBetaClientEventSessionUpdateParam', 'RealtimeBetaClientEventTranscriptionSessionUpdate', 'RealtimeBetaClientEventTranscriptionSessionUpdateParam', 'RealtimeBetaResponse', 'RealtimeBetaResponseCreateParams', 'RealtimeBetaResponseCreateParamsParam', 'RealtimeBetaResponseCreateParamsTool', 'RealtimeBetaResponseCreateParamsToolParam', 'RealtimeBetaResponseStatusDetails', 'RealtimeBetaResponseStatusDetailsError', 'RealtimeBetaResponseUsage', 'RealtimeBetaResponseUsageInputTokenDetails', 'RealtimeBetaResponseUsageInputTokenDetailsCachedTokensDetails', 'RealtimeBetaResponseUsageOutputTokenDetails', 'RealtimeBetaServerEventConversationItemCreated', 'RealtimeBetaServerEventConversationItemDeleted', 'RealtimeBetaServerEventConversationItemInputAudioTranscriptionCompleted', 'RealtimeBetaServerEventConversationItemInputAudioTranscriptionDelta', 'RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailed', 'RealtimeBetaServerEventConversationItemInputAudioTranscriptionFailedError', 'RealtimeBetaServerEventConversationItemInputAudioTranscriptionSegment', 'RealtimeBetaServerEventConversationItemRetrieved', 'RealtimeBetaServerEventConversationItemTruncated', 'RealtimeBetaServerEventError', 'RealtimeBetaServerEventErrorError', 'RealtimeBetaServerEventInputAudioBufferCleared', 'RealtimeBetaServerEventInputAudioBufferCommitted', 'RealtimeBetaServerEventInputAudioBufferSpeechStarted', 'RealtimeBetaServerEventInputAudioBufferSpeechStopped', 'RealtimeBetaServerEventMCPListToolsCompleted', 'RealtimeBetaServerEventMCPListToolsFailed', 'RealtimeBetaServerEventMCPListToolsInProgress', 'RealtimeBetaServerEventRateLimitsUpdated', 'RealtimeBetaServerEventRateLimitsUpdatedRateLimit', 'RealtimeBetaServerEventResponseAudioDelta', 'RealtimeBetaServerEventResponseAudioDone', 'RealtimeBetaServerEventResponseAudioTranscriptDelta', 'RealtimeBetaServerEventResponseAudioTranscriptDone', 'RealtimeBetaServerEventResponseContentPartAdded', 'RealtimeBetaServerEventResponseContentPartAddedPart', 'RealtimeBetaServerEventResponseContentPartDone', 'RealtimeBetaServerEventResponseContentPartDonePart', 'RealtimeBetaServerEventResponseCreated', 'RealtimeBetaServerEventResponseDone', 'RealtimeBetaServerEventResponseFunctionCallArgumentsDelta', 'RealtimeBetaServerEventResponseFunctionCallArgumentsDone', 'RealtimeBetaServerEventResponseMCPCallArgumentsDelta', 'RealtimeBetaServerEventResponseMCPCallArgumentsDone', 'RealtimeBetaServerEventResponseMCPCallCompleted', 'RealtimeBetaServerEventResponseMCPCallFailed', 'RealtimeBetaServerEventResponseMCPCallInProgress', 'RealtimeBetaServerEventResponseOutputItemAdded', 'RealtimeBetaServerEventResponseOutputItemDone', 'RealtimeBetaServerEventResponseTextDelta', 'RealtimeBetaServerEventResponseTextDone', 'RealtimeBetaServerEventSessionCreated', 'RealtimeBetaServerEventSessionUpdated', 'RealtimeBetaServerEventTranscriptionSessionCreated', 'RealtimeBetaServerEventTranscriptionSessionUpdated', 'RealtimeClientEventConversationItemCreate', 'RealtimeClientEventConversationItemCreateParam', 'RealtimeClientEventConversationItemDelete', 'RealtimeClientEventConversationItemDeleteParam', 'RealtimeClientEventConversationItemRetrieve', 'RealtimeClientEventConversationItemRetrieveParam', 'RealtimeClientEventConversationItemTruncate', 'RealtimeClientEventConversationItemTruncateParam', 'RealtimeClientEventInputAudioBufferAppend', 'RealtimeClientEventInputAudioBufferAppendParam', 'RealtimeClientEventInputAudioBufferClear', 'RealtimeClientEventInputAudioBufferClearParam', 'RealtimeClientEventInputAudioBufferCommit', 'RealtimeClientEventInputAudioBufferCommitParam', 'RealtimeClientEventOutputAudioBufferClear', 'RealtimeClientEventOutputAudioBufferClearParam', 'RealtimeClientEventResponseCancel', 'RealtimeClientEventResponseCancelParam', 'RealtimeClientEventTranscriptionSessionUpdate', 'RealtimeClientEventTranscriptionSessionUpdateParam', 'RealtimeConversationItem', 'RealtimeConversationItemParam', 'RealtimeConversationItemWithReference', 'RealtimeConversationItemWithReferenceContent', 'RealtimeFunctionTool', 'RealtimeResponseStatus', 'RealtimeResponseStatusDetails', 'RealtimeResponseStatusDetailsError', 'RealtimeServerEventConversationCreated', 'RealtimeServerEventConversationItemCreated', 'RealtimeServerEventConversationItemDeleted', 'RealtimeServerEventConversationItemInputAudioTranscriptionCompleted', 'RealtimeServerEventConversationItemInputAudioTranscriptionDelta', 'RealtimeServerEventConversationItemInputAudioTranscriptionFailed', 'RealtimeServerEventConversationItemInputAudioTranscriptionFailedError', 'RealtimeServerEventConversationItemInputAudioTranscriptionSegment', 'RealtimeServerEventConversationItemRetrieved', 'RealtimeServerEventConversationItemTruncated', 'RealtimeServerEventError', 'RealtimeServerEventErrorError', 'RealtimeServerEventInputAudioBufferCleared', 'RealtimeServerEventInputAudioBufferCommitted', 'RealtimeServerEventInputAudioBufferSpeechStarted', 'RealtimeServerEventInputAudioBufferSpeechStopped', 'RealtimeServerEventMCPListToolsCompleted', 'RealtimeServerEventMCPListToolsFailed', 'RealtimeServerEventMCPListToolsInProgress', 'RealtimeServerEventRateLimitsUpdated', 'RealtimeServerEventRateLimitsUpdatedRateLimit', 'RealtimeServerEventResponseAudioDelta', 'RealtimeServerEventResponseAudioDone', 'RealtimeServerEventResponseAudioTranscriptDelta', 'RealtimeServerEventResponseAudioTranscriptDone', 'RealtimeServerEventResponseContentPartAdded', 'RealtimeServerEventResponseContentPartAddedPart', 'RealtimeServerEventResponseContentPartDone', 'RealtimeServerEventResponseContentPartDonePart', 'RealtimeServerEventResponseFunctionCallArgumentsDelta', 'RealtimeServerEventResponseFunctionCallArgumentsDone', 'RealtimeServerEventResponseMCPCallArgumentsDelta', 'RealtimeServerEventResponseMCPCallArgumentsDone', 'RealtimeServerEventResponseMCPCallCompleted', 'RealtimeServerEventResponseMCPCallFailed', 'RealtimeServerEventResponseMCPCallInProgress', 'RealtimeServerEventResponseOutputItemAdded', 'RealtimeServerEventResponseOutputItemDone', 'RealtimeServerEventResponseTextDelta', 'RealtimeServerEventResponseTextDone', 'RealtimeServerEventTranscriptionSessionUpdated', 'RealtimeSession', 'RealtimeSessionCreateRequest', 'RealtimeSessionCreateRequestClientSecret', 'RealtimeSessionCreateRequestClientSecretParam', 'RealtimeSessionCreateRequestClientSecretParam2', 'RealtimeSessionCreateRequestInputAudioTranscription', 'RealtimeSessionCreateRequestInputAudioTranscriptionParam', 'RealtimeSessionCreateRequestInputAudioTranscriptionParam2', 'RealtimeSessionCreateRequestParam', 'RealtimeSessionCreateRequestTool', 'RealtimeSessionCreateRequestToolParam', 'RealtimeSessionCreateRequestToolParam2', 'RealtimeSessionCreateRequestTracingTracingConfiguration', 'RealtimeSessionCreateRequestTracingTracingConfigurationParam', 'RealtimeSessionCreateRequestTracingTracingConfigurationParam2', 'RealtimeSessionCreateRequestTurnDetection', 'RealtimeSessionCreateRequestTurnDetectionParam', 'RealtimeSessionCreateRequestTurnDetectionParam2', 'RealtimeSessionCreateResponse', 'RealtimeSessionCreateResponseAudio', 'RealtimeSessionCreateResponseAudioInput', 'RealtimeSessionCreateResponseAudioInputNoiseReduction', 'RealtimeSessionCreateResponseAudioInputTurnDetection', 'RealtimeSessionCreateResponseAudioOutput', 'RealtimeSessionCreateResponseTracingTracingConfiguration', 'RealtimeSessionCreateResponseTurnDetection', 'RealtimeTranscriptionSessionCreateResponse', 'RealtimeTruncation', 'RealtimeTruncationParam', 'ResponseCancelEvent', 'ResponseCancelEventParam', 'ResponseCreateEvent', 'ResponseCreateEventParam', 'ResponseDoneEvent', 'SessionCreateResponse', 'SessionCreatedEvent', 'SessionError', 'SessionUpdateEvent', 'SessionUpdateEventParam', 'SessionUpdatedEvent', 'ToolChoiceFunction', 'ToolChoiceFunctionParam', 'ToolChoiceMCP', 'ToolChoiceMCPParam', 'ToolChoiceOptions', 'ToolChoiceOptionsParam', 'TranscriptionSessionUpdate', 'TranscriptionSessionUpdateParam', 'TranscriptionSessionUpdatedEvent', 'VoiceIdsOrCustomVoice', 'VoiceIdsOrCustomVoiceParam', 'VoiceIdsShared']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=True)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules
 __path__: list[str] = []
-
-
-# the official SDK's names of this module that live elsewhere here
-import typing as _typing
-
-if _typing.TYPE_CHECKING:
-    from openai_kit.types import (
-        ConversationItem as ConversationItem,
-        ConversationItemInputAudioTranscriptionCompletedEvent as ConversationItemInputAudioTranscriptionCompletedEvent,
-        ErrorEvent as ErrorEvent,
-        RealtimeClientEvent as RealtimeClientEvent,
-        RealtimeClientEventParam as RealtimeClientEventParam,
-        RealtimeResponse as RealtimeResponse,
-        RealtimeResponseUsage as RealtimeResponseUsage,
-        RealtimeServerEvent as RealtimeServerEvent,
-        ResponseAudioDeltaEvent as ResponseAudioDeltaEvent,
-        ResponseAudioDoneEvent as ResponseAudioDoneEvent,
-        ResponseAudioTranscriptDeltaEvent as ResponseAudioTranscriptDeltaEvent,
-        ResponseAudioTranscriptDoneEvent as ResponseAudioTranscriptDoneEvent,
-        ResponseContentPartAddedEvent as ResponseContentPartAddedEvent,
-        ResponseContentPartDoneEvent as ResponseContentPartDoneEvent,
-        ResponseCreatedEvent as ResponseCreatedEvent,
-        ResponseFunctionCallArgumentsDeltaEvent as ResponseFunctionCallArgumentsDeltaEvent,
-        ResponseFunctionCallArgumentsDoneEvent as ResponseFunctionCallArgumentsDoneEvent,
-        ResponseOutputItemAddedEvent as ResponseOutputItemAddedEvent,
-        ResponseOutputItemDoneEvent as ResponseOutputItemDoneEvent,
-        ResponseTextDeltaEvent as ResponseTextDeltaEvent,
-        ResponseTextDoneEvent as ResponseTextDoneEvent,
-        TranscriptionSession as TranscriptionSession,
-    )
-else:
-
-    def __getattr__(name: str) -> _typing.Any:
-        from openai_kit._official_modules import lookup
-
-        return lookup(__name__, name)

@@ -2,4277 +2,6546 @@
 
 """Types of the `beta.responses` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import Any, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit._model_helpers import ResponseHelpers
 from openai_kit.types._base import BaseModel, UnknownObject, official_name
-from openai_kit.types.chat import (
-    ModelIdsShared,
-    ModelIdsSharedParam,
-    ModerationConfigParam,
-    ModerationConfigParam2,
-    ModerationInputType,
-    ModerationMode,
-    ModerationModeParam,
-    ModerationParam,
-    ModerationParam2,
-    ModerationPolicyParam,
-    ModerationPolicyParam2,
-    ModerationResultBody,
-    PromptCacheModeEnum,
-    PromptCacheModeEnumParam,
-    PromptCacheOptionsParam,
-    PromptCacheOptionsParam2,
-    PromptCacheTTLEnum,
-    PromptCacheTTLEnumParam,
-    Verbosity,
-    VerbosityParam,
-)
-from openai_kit.types.conversations import (
-    ConversationItemList,
-)
-from openai_kit.types.graders import (
-    InputAudio,
-    InputAudioInputAudio,
-)
-from openai_kit.types.responses import (
-    Annotation,
-    AnnotationParam,
-    ApplyPatchCallOutputStatus,
-    ApplyPatchCallOutputStatusParam,
-    ApplyPatchCallOutputStatusParam2,
-    ApplyPatchCallStatus,
-    ApplyPatchCallStatusParam,
-    ApplyPatchCallStatusParam2,
-    ApplyPatchCreateFileOperation,
-    ApplyPatchCreateFileOperationParam,
-    ApplyPatchCreateFileOperationParam2,
-    ApplyPatchDeleteFileOperation,
-    ApplyPatchDeleteFileOperationParam,
-    ApplyPatchDeleteFileOperationParam2,
-    ApplyPatchOperationParam,
-    ApplyPatchOperationParam2,
-    ApplyPatchToolParam,
-    ApplyPatchToolParam2,
-    ApplyPatchUpdateFileOperation,
-    ApplyPatchUpdateFileOperationParam,
-    ApplyPatchUpdateFileOperationParam2,
-    ApproximateLocation,
-    ApproximateLocationParam,
-    AutoCodeInterpreterToolParam,
-    AutoCodeInterpreterToolParam2,
-    ClickButtonType,
-    ClickButtonTypeParam,
-    ClickParam,
-    ClickParam2,
-    CodeInterpreterOutputImage,
-    CodeInterpreterOutputImageParam,
-    CodeInterpreterOutputLogs,
-    CodeInterpreterOutputLogsParam,
-    CodeInterpreterTool,
-    CodeInterpreterToolParam,
-    ComputerAction,
-    ComputerActionList,
-    ComputerActionListParam,
-    ComputerActionParam,
-    ComputerCallOutputStatus,
-    ComputerCallSafetyCheckParam,
-    ComputerCallSafetyCheckParam2,
-    ComputerEnvironment,
-    ComputerEnvironmentParam,
-    ComputerScreenshotContent,
-    ComputerScreenshotImage,
-    ComputerScreenshotImageParam,
-    ComputerTool,
-    ComputerToolParam,
-    ComputerUsePreviewTool,
-    ComputerUsePreviewToolParam,
-    ContainerAutoParam,
-    ContainerAutoParam2,
-    ContainerFileCitationBody,
-    ContainerFileCitationBodyParam,
-    ContainerMemoryLimit,
-    ContainerMemoryLimitParam,
-    ContainerReferenceParam,
-    ContainerReferenceParam2,
-    ContainerReferenceResource,
-    ContextManagementParam,
-    ContextManagementParam2,
-    ConversationParam,
-    ConversationParam2,
-    ConversationParam22,
-    ConversationParam2Param,
-    CoordParam,
-    CoordParam2,
-    CustomGrammarFormatParam,
-    CustomGrammarFormatParam2,
-    CustomTextFormatParam,
-    CustomTextFormatParam2,
-    CustomToolParam,
-    CustomToolParam2,
-    DetailEnum,
-    DetailEnumParam,
-    DirectToolCallCaller,
-    DirectToolCallCallerParam,
-    DirectToolCallCallerParam2,
-    DirectToolCallCallerParam3,
-    DoubleClickAction,
-    DoubleClickActionParam,
-    DragParam,
-    DragParam2,
-    EasyInputMessage,
-    EasyInputMessageParam,
-    EmptyModelParam,
-    EmptyModelParam2,
-    ErrorPayload,
-    FileCitationBody,
-    FileCitationBodyParam,
-    FileDetailEnum,
-    FileDetailEnumParam,
-    FilePath,
-    FilePathParam,
-    FileSearchTool,
-    FileSearchToolParam,
-    Filters,
-    FiltersParam,
-    FunctionAndCustomToolCallOutput,
-    FunctionAndCustomToolCallOutputParam,
-    FunctionCallItemStatus,
-    FunctionCallItemStatusParam,
-    FunctionCallOutputStatusEnum,
-    FunctionCallStatus,
-    FunctionShellAction,
-    FunctionShellActionParam,
-    FunctionShellActionParam2,
-    FunctionShellCallItemStatus,
-    FunctionShellCallItemStatusParam,
-    FunctionShellCallOutputContent,
-    FunctionShellCallOutputContentParam,
-    FunctionShellCallOutputContentParam2,
-    FunctionShellCallOutputExitOutcome,
-    FunctionShellCallOutputExitOutcomeParam,
-    FunctionShellCallOutputExitOutcomeParam2,
-    FunctionShellCallOutputOutcomeParam,
-    FunctionShellCallOutputOutcomeParam2,
-    FunctionShellCallOutputStatusEnum,
-    FunctionShellCallOutputTimeoutOutcome,
-    FunctionShellCallOutputTimeoutOutcomeParam,
-    FunctionShellCallOutputTimeoutOutcomeParam2,
-    FunctionShellCallStatus,
-    FunctionShellToolParam,
-    FunctionShellToolParam2,
-    FunctionTool,
-    FunctionToolParam,
-    FunctionToolParam2,
-    FunctionToolParam3,
-    GrammarSyntax1,
-    GrammarSyntax1Param,
-    HTTPError,
-    HTTPErrorParam,
-    HybridSearchOptions,
-    HybridSearchOptionsParam,
-    ImageGenActionEnum,
-    ImageGenActionEnumParam,
-    ImageGenTool,
-    ImageGenToolInputImageMask,
-    ImageGenToolInputImageMaskParam,
-    ImageGenToolParam,
-    IncludeEnum,
-    IncludeEnumParam,
-    InputFileContentParam2,
-    InputFileContentParam3,
-    InputImageContentParamAutoParam,
-    InputImageContentParamAutoParam2,
-    InputMessageContentList,
-    InputMessageContentListParam,
-    InputTextContentParam2,
-    InputTextContentParam3,
-    KeyPressAction,
-    KeyPressActionParam,
-    LocalEnvironmentParam,
-    LocalEnvironmentParam2,
-    LocalEnvironmentResource,
-    LocalShellExecAction,
-    LocalShellExecActionParam,
-    LocalShellToolParam,
-    LocalShellToolParam2,
-    LocalSkillParam,
-    LocalSkillParam2,
-    LogProb,
-    LogProbParam,
-    MCPProtocolError,
-    MCPProtocolErrorParam,
-    MCPToolCallError,
-    MCPToolCallErrorParam,
-    MCPToolCallStatus,
-    MCPToolCallStatusParam,
-    MCPToolExecutionError,
-    MCPToolExecutionErrorParam,
-    MessagePhase,
-    MessagePhase2,
-    MessagePhaseParam,
-    MessageRole,
-    MessageStatus,
-    ModelIdsCompactionParam,
-    ModelIdsResponses,
-    ModelIdsResponsesParam,
-    Moderation,
-    ModerationErrorBody,
-    MoveParam,
-    MoveParam2,
-    NamespaceToolParam,
-    NamespaceToolParam2,
-    OutputContent,
-    OutputMessageContent,
-    OutputMessageContentParam,
-    OutputTextContent,
-    OutputTextContentParam,
-    PersonalityEnumParam,
-    ProgramOutputItemStatus,
-    ProgramOutputItemStatusParam,
-    ProgramOutputStatus,
-    ProgramToolCallCaller,
-    ProgramToolCallCallerParam,
-    ProgramToolCallCallerParam2,
-    ProgramToolCallCallerParam3,
-    ProgrammaticToolCallingParam,
-    ProgrammaticToolCallingParam2,
-    Prompt,
-    Prompt2,
-    PromptCacheOptions,
-    PromptCacheRetentionEnumParam,
-    PromptParam,
-    PromptParam2,
-    RankerVersionType,
-    RankerVersionTypeParam,
-    RankingOptions,
-    RankingOptionsParam,
-    Reasoning,
-    ReasoningModeEnum,
-    ReasoningModeEnumParam,
-    ReasoningParam,
-    ReasoningTextContent,
-    ReasoningTextContentParam,
-    RefusalContent,
-    RefusalContentParam,
-    ResponseConversation,
-    ResponseError,
-    ResponseError2,
-    ResponseErrorCode,
-    ResponseIncompleteDetails,
-    ResponseLogProb,
-    ResponseLogProbTopLogprob,
-    ResponsePromptVariables,
-    ResponsePromptVariablesParam,
-    ResponseStreamOptions,
-    ResponseStreamOptions2,
-    ResponseStreamOptionsParam,
-    ResponseStreamOptionsParam2,
-    ResponseTextParam,
-    ResponseTextParam2,
-    ResponseUsage,
-    ResponseUsageInputTokensDetails,
-    ResponseUsageOutputTokensDetails,
-    ScreenshotParam,
-    ScreenshotParam2,
-    ScrollParam,
-    ScrollParam2,
-    SearchContentType,
-    SearchContentTypeParam,
-    SearchContextSize,
-    SearchContextSizeParam,
-    ServiceTierEnumParam,
-    ServiceTierResponses,
-    ServiceTierResponsesParam,
-    ShellCallOutputDelta,
-    SpecificApplyPatchParam,
-    SpecificApplyPatchParam2,
-    SpecificFunctionShellParam,
-    SpecificFunctionShellParam2,
-    SpecificProgrammaticToolCallingParam,
-    SpecificProgrammaticToolCallingParam2,
-    SummaryTextContent,
-    SummaryTextContentParam,
-    TextContent,
-    TextResponseFormatConfiguration,
-    TextResponseFormatConfigurationParam,
-    TextResponseFormatJsonSchema,
-    TextResponseFormatJsonSchemaParam,
-    TokenCountsResource,
-    Tool,
-    ToolCallCaller,
-    ToolCallCallerParam,
-    ToolCallCallerParam2,
-    ToolCallCallerParam3,
-    ToolChoiceAllowed,
-    ToolChoiceAllowedParam,
-    ToolChoiceCustom,
-    ToolChoiceCustomParam,
-    ToolChoiceFunction,
-    ToolChoiceFunctionParam,
-    ToolChoiceMCP,
-    ToolChoiceMCPParam,
-    ToolChoiceOptions,
-    ToolChoiceOptionsParam,
-    ToolChoiceParam,
-    ToolChoiceParam2,
-    ToolChoiceTypes,
-    ToolChoiceTypesParam,
-    ToolParam,
-    ToolSearchExecutionType,
-    ToolSearchExecutionTypeParam,
-    ToolSearchToolParam,
-    ToolSearchToolParam2,
-    ToolsArray,
-    ToolsArrayParam,
-    TopLogProb,
-    TopLogProbParam,
-    TruncationEnumParam,
-    TypeParam,
-    TypeParam2,
-    UrlCitationBody,
-    UrlCitationBodyParam,
-    WaitParam,
-    WaitParam2,
-    WebSearchActionFind,
-    WebSearchActionFindParam,
-    WebSearchActionOpenPage,
-    WebSearchActionOpenPageParam,
-    WebSearchActionSearch,
-    WebSearchActionSearchParam,
-    WebSearchActionSearchSource,
-    WebSearchActionSearchSourceParam,
-    WebSearchApproximateLocation,
-    WebSearchApproximateLocation2,
-    WebSearchApproximateLocationParam,
-    WebSearchApproximateLocationParam2,
-    WebSearchPreviewTool,
-    WebSearchPreviewToolParam,
-    WebSearchTool,
-    WebSearchToolFilters,
-    WebSearchToolFiltersParam,
-    WebSearchToolParam,
-)
-from openai_kit.types.shared import (
-    CallableToolAllowedCaller,
-    CallableToolAllowedCallerParam,
-    ComparisonFilter,
-    ComparisonFilterParam,
-    CompoundFilter,
-    CompoundFilterParam,
-    ContainerNetworkPolicyAllowlistParam,
-    ContainerNetworkPolicyAllowlistParam2,
-    ContainerNetworkPolicyDisabledParam,
-    ContainerNetworkPolicyDisabledParam2,
-    ContainerNetworkPolicyDomainSecretParam,
-    ContainerNetworkPolicyDomainSecretParam2,
-    FileInputDetail,
-    FileInputDetailParam,
-    ImageDetail,
-    ImageDetailParam,
-    InlineSkillParam,
-    InlineSkillParam2,
-    InlineSkillSourceParam,
-    InlineSkillSourceParam2,
-    InputContent,
-    InputContentParam,
-    InputFidelity,
-    InputFidelityParam,
-    InputFileContent,
-    InputFileContentParam,
-    InputImageContent,
-    InputImageContentParam,
-    InputTextContent,
-    InputTextContentParam,
-    MCPListToolsTool,
-    MCPListToolsToolParam,
-    MCPTool,
-    MCPToolFilter,
-    MCPToolFilterParam,
-    MCPToolParam,
-    MCPToolRequireApprovalMCPToolApprovalFilter,
-    MCPToolRequireApprovalMCPToolApprovalFilterParam,
-    Metadata,
-    MetadataParam,
-    PromptCacheBreakpointConfig,
-    PromptCacheBreakpointConfigParam,
-    PromptCacheBreakpointParam,
-    PromptCacheBreakpointParam2,
-    ReasoningEffort,
-    ReasoningEffortParam,
-    ResponseFormatJsonObject,
-    ResponseFormatJsonObjectParam,
-    ResponseFormatJsonSchemaSchema,
-    ResponseFormatJsonSchemaSchemaParam,
-    ResponseFormatText,
-    ResponseFormatTextParam,
-    SkillReferenceParam,
-    SkillReferenceParam2,
-)
-from openai_kit.types.vector_stores import (
-    VectorStoreFileAttributes,
-    VectorStoreFileAttributesParam,
-)
-
-
-BetaResponseTextParam2: TypeAlias = ResponseTextParam2
-
-
-AgentText: TypeAlias = BetaResponseTextParam2
-
-
-BetaResponseTextParam: TypeAlias = ResponseTextParam
-
-
-AgentTextParam: TypeAlias = BetaResponseTextParam
-
-
-BetaAnnotation: TypeAlias = Annotation
-
-
-BetaAnnotationParam: TypeAlias = AnnotationParam
-
-
-BetaApplyPatchCallOutputStatus: TypeAlias = ApplyPatchCallOutputStatus
-
-
-BetaApplyPatchCallOutputStatusParam: TypeAlias = ApplyPatchCallOutputStatusParam
-
-
-BetaApplyPatchCallOutputStatusParam2: TypeAlias = ApplyPatchCallOutputStatusParam2
-
-
-BetaApplyPatchCallStatus: TypeAlias = ApplyPatchCallStatus
-
-
-BetaApplyPatchCallStatusParam: TypeAlias = ApplyPatchCallStatusParam
-
-
-BetaApplyPatchCallStatusParam2: TypeAlias = ApplyPatchCallStatusParam2
-
-
-BetaApplyPatchCreateFileOperation: TypeAlias = ApplyPatchCreateFileOperation
-
-
-BetaApplyPatchCreateFileOperationParam: TypeAlias = ApplyPatchCreateFileOperationParam
-
-
-BetaApplyPatchCreateFileOperationParam2: TypeAlias = ApplyPatchCreateFileOperationParam2
-
-
-BetaApplyPatchDeleteFileOperation: TypeAlias = ApplyPatchDeleteFileOperation
-
-
-BetaApplyPatchDeleteFileOperationParam: TypeAlias = ApplyPatchDeleteFileOperationParam
-
-
-BetaApplyPatchDeleteFileOperationParam2: TypeAlias = ApplyPatchDeleteFileOperationParam2
-
-
-BetaApplyPatchOperationParam: TypeAlias = ApplyPatchOperationParam
-
-
-BetaApplyPatchOperationParam2: TypeAlias = ApplyPatchOperationParam2
-
-
-BetaApplyPatchToolParam2: TypeAlias = ApplyPatchToolParam
-
-
-BetaApplyPatchTool: TypeAlias = BetaApplyPatchToolParam2
-
-
-BetaApplyPatchToolParam: TypeAlias = ApplyPatchToolParam2
-
-
-BetaApplyPatchUpdateFileOperation: TypeAlias = ApplyPatchUpdateFileOperation
-
-
-BetaApplyPatchUpdateFileOperationParam: TypeAlias = ApplyPatchUpdateFileOperationParam
-
-
-BetaApplyPatchUpdateFileOperationParam2: TypeAlias = ApplyPatchUpdateFileOperationParam2
-
-
-BetaApproximateLocation: TypeAlias = ApproximateLocation
-
-
-BetaApproximateLocationParam: TypeAlias = ApproximateLocationParam
+from openai_kit._lazy_types import lazy_module
 
 
-BetaAutoCodeInterpreterToolParam: TypeAlias = AutoCodeInterpreterToolParam2
+def _build_BetaResponseTextParam2():
+    BetaResponseTextParam2: TypeAlias = ResponseTextParam2
+    return BetaResponseTextParam2
 
 
-BetaAutoCodeInterpreterToolParam2: TypeAlias = AutoCodeInterpreterToolParam
+def _build_AgentText():
+    AgentText: TypeAlias = BetaResponseTextParam2
+    return AgentText
 
 
-BetaCallableToolAllowedCaller: TypeAlias = CallableToolAllowedCaller
+def _build_BetaResponseTextParam():
+    BetaResponseTextParam: TypeAlias = ResponseTextParam
+    return BetaResponseTextParam
 
 
-BetaCallableToolAllowedCallerParam: TypeAlias = CallableToolAllowedCallerParam
+def _build_AgentTextParam():
+    AgentTextParam: TypeAlias = BetaResponseTextParam
+    return AgentTextParam
 
 
-BetaClickButtonType: TypeAlias = ClickButtonType
+def _build_BetaAnnotation():
+    BetaAnnotation: TypeAlias = Annotation
+    return BetaAnnotation
 
 
-BetaClickButtonTypeParam: TypeAlias = ClickButtonTypeParam
+def _build_BetaAnnotationParam():
+    BetaAnnotationParam: TypeAlias = AnnotationParam
+    return BetaAnnotationParam
 
 
-BetaClickParam: TypeAlias = ClickParam2
+def _build_BetaApplyPatchCallOutputStatus():
+    BetaApplyPatchCallOutputStatus: TypeAlias = ApplyPatchCallOutputStatus
+    return BetaApplyPatchCallOutputStatus
 
 
-BetaClickParam2: TypeAlias = ClickParam
+def _build_BetaApplyPatchCallOutputStatusParam():
+    BetaApplyPatchCallOutputStatusParam: TypeAlias = ApplyPatchCallOutputStatusParam
+    return BetaApplyPatchCallOutputStatusParam
 
 
-BetaCodeInterpreterOutputImage: TypeAlias = CodeInterpreterOutputImage
+def _build_BetaApplyPatchCallOutputStatusParam2():
+    BetaApplyPatchCallOutputStatusParam2: TypeAlias = ApplyPatchCallOutputStatusParam2
+    return BetaApplyPatchCallOutputStatusParam2
 
 
-BetaCodeInterpreterOutputImageParam: TypeAlias = CodeInterpreterOutputImageParam
+def _build_BetaApplyPatchCallStatus():
+    BetaApplyPatchCallStatus: TypeAlias = ApplyPatchCallStatus
+    return BetaApplyPatchCallStatus
 
 
-BetaCodeInterpreterOutputLogs: TypeAlias = CodeInterpreterOutputLogs
+def _build_BetaApplyPatchCallStatusParam():
+    BetaApplyPatchCallStatusParam: TypeAlias = ApplyPatchCallStatusParam
+    return BetaApplyPatchCallStatusParam
 
 
-BetaCodeInterpreterOutputLogsParam: TypeAlias = CodeInterpreterOutputLogsParam
+def _build_BetaApplyPatchCallStatusParam2():
+    BetaApplyPatchCallStatusParam2: TypeAlias = ApplyPatchCallStatusParam2
+    return BetaApplyPatchCallStatusParam2
 
 
-BetaCodeInterpreterTool: TypeAlias = CodeInterpreterTool
+def _build_BetaApplyPatchCreateFileOperation():
+    BetaApplyPatchCreateFileOperation: TypeAlias = ApplyPatchCreateFileOperation
+    return BetaApplyPatchCreateFileOperation
 
 
-BetaCodeInterpreterToolParam: TypeAlias = CodeInterpreterToolParam
+def _build_BetaApplyPatchCreateFileOperationParam():
+    BetaApplyPatchCreateFileOperationParam: TypeAlias = ApplyPatchCreateFileOperationParam
+    return BetaApplyPatchCreateFileOperationParam
 
 
-BetaComparisonFilter: TypeAlias = ComparisonFilter
+def _build_BetaApplyPatchCreateFileOperationParam2():
+    BetaApplyPatchCreateFileOperationParam2: TypeAlias = ApplyPatchCreateFileOperationParam2
+    return BetaApplyPatchCreateFileOperationParam2
 
 
-BetaComparisonFilterParam: TypeAlias = ComparisonFilterParam
+def _build_BetaApplyPatchDeleteFileOperation():
+    BetaApplyPatchDeleteFileOperation: TypeAlias = ApplyPatchDeleteFileOperation
+    return BetaApplyPatchDeleteFileOperation
 
 
-BetaCompoundFilter: TypeAlias = CompoundFilter
+def _build_BetaApplyPatchDeleteFileOperationParam():
+    BetaApplyPatchDeleteFileOperationParam: TypeAlias = ApplyPatchDeleteFileOperationParam
+    return BetaApplyPatchDeleteFileOperationParam
 
 
-BetaCompoundFilterParam: TypeAlias = CompoundFilterParam
+def _build_BetaApplyPatchDeleteFileOperationParam2():
+    BetaApplyPatchDeleteFileOperationParam2: TypeAlias = ApplyPatchDeleteFileOperationParam2
+    return BetaApplyPatchDeleteFileOperationParam2
 
 
-BetaComputerAction: TypeAlias = ComputerAction
+def _build_BetaApplyPatchOperationParam():
+    BetaApplyPatchOperationParam: TypeAlias = ApplyPatchOperationParam
+    return BetaApplyPatchOperationParam
 
 
-BetaComputerActionList: TypeAlias = ComputerActionList
+def _build_BetaApplyPatchOperationParam2():
+    BetaApplyPatchOperationParam2: TypeAlias = ApplyPatchOperationParam2
+    return BetaApplyPatchOperationParam2
 
 
-BetaComputerActionListParam: TypeAlias = ComputerActionListParam
+def _build_BetaApplyPatchToolParam2():
+    BetaApplyPatchToolParam2: TypeAlias = ApplyPatchToolParam
+    return BetaApplyPatchToolParam2
 
 
-BetaComputerActionParam: TypeAlias = ComputerActionParam
+def _build_BetaApplyPatchTool():
+    BetaApplyPatchTool: TypeAlias = BetaApplyPatchToolParam2
+    return BetaApplyPatchTool
 
 
-BetaComputerCallOutputStatus: TypeAlias = ComputerCallOutputStatus
+def _build_BetaApplyPatchToolParam():
+    BetaApplyPatchToolParam: TypeAlias = ApplyPatchToolParam2
+    return BetaApplyPatchToolParam
 
 
-BetaComputerCallSafetyCheckParam: TypeAlias = ComputerCallSafetyCheckParam2
+def _build_BetaApplyPatchUpdateFileOperation():
+    BetaApplyPatchUpdateFileOperation: TypeAlias = ApplyPatchUpdateFileOperation
+    return BetaApplyPatchUpdateFileOperation
 
 
-BetaComputerCallSafetyCheckParam2: TypeAlias = ComputerCallSafetyCheckParam
+def _build_BetaApplyPatchUpdateFileOperationParam():
+    BetaApplyPatchUpdateFileOperationParam: TypeAlias = ApplyPatchUpdateFileOperationParam
+    return BetaApplyPatchUpdateFileOperationParam
 
 
-BetaComputerEnvironment: TypeAlias = ComputerEnvironment
+def _build_BetaApplyPatchUpdateFileOperationParam2():
+    BetaApplyPatchUpdateFileOperationParam2: TypeAlias = ApplyPatchUpdateFileOperationParam2
+    return BetaApplyPatchUpdateFileOperationParam2
 
 
-BetaComputerEnvironmentParam: TypeAlias = ComputerEnvironmentParam
+def _build_BetaApproximateLocation():
+    BetaApproximateLocation: TypeAlias = ApproximateLocation
+    return BetaApproximateLocation
 
 
-BetaComputerScreenshotContent: TypeAlias = ComputerScreenshotContent
+def _build_BetaApproximateLocationParam():
+    BetaApproximateLocationParam: TypeAlias = ApproximateLocationParam
+    return BetaApproximateLocationParam
 
 
-BetaComputerScreenshotImage: TypeAlias = ComputerScreenshotImage
+def _build_BetaAutoCodeInterpreterToolParam():
+    BetaAutoCodeInterpreterToolParam: TypeAlias = AutoCodeInterpreterToolParam2
+    return BetaAutoCodeInterpreterToolParam
 
 
-BetaComputerScreenshotImageParam: TypeAlias = ComputerScreenshotImageParam
+def _build_BetaAutoCodeInterpreterToolParam2():
+    BetaAutoCodeInterpreterToolParam2: TypeAlias = AutoCodeInterpreterToolParam
+    return BetaAutoCodeInterpreterToolParam2
 
 
-BetaComputerTool: TypeAlias = ComputerTool
+def _build_BetaCallableToolAllowedCaller():
+    BetaCallableToolAllowedCaller: TypeAlias = CallableToolAllowedCaller
+    return BetaCallableToolAllowedCaller
 
 
-BetaComputerToolParam: TypeAlias = ComputerToolParam
+def _build_BetaCallableToolAllowedCallerParam():
+    BetaCallableToolAllowedCallerParam: TypeAlias = CallableToolAllowedCallerParam
+    return BetaCallableToolAllowedCallerParam
 
 
-BetaComputerUsePreviewTool: TypeAlias = ComputerUsePreviewTool
+def _build_BetaClickButtonType():
+    BetaClickButtonType: TypeAlias = ClickButtonType
+    return BetaClickButtonType
 
 
-BetaComputerUsePreviewToolParam: TypeAlias = ComputerUsePreviewToolParam
+def _build_BetaClickButtonTypeParam():
+    BetaClickButtonTypeParam: TypeAlias = ClickButtonTypeParam
+    return BetaClickButtonTypeParam
 
 
-BetaContainerAutoParam2: TypeAlias = ContainerAutoParam
+def _build_BetaClickParam():
+    BetaClickParam: TypeAlias = ClickParam2
+    return BetaClickParam
 
 
-BetaContainerAuto: TypeAlias = BetaContainerAutoParam2
+def _build_BetaClickParam2():
+    BetaClickParam2: TypeAlias = ClickParam
+    return BetaClickParam2
 
 
-BetaContainerAutoParam: TypeAlias = ContainerAutoParam2
+def _build_BetaCodeInterpreterOutputImage():
+    BetaCodeInterpreterOutputImage: TypeAlias = CodeInterpreterOutputImage
+    return BetaCodeInterpreterOutputImage
 
 
-BetaContainerFileCitationBody: TypeAlias = ContainerFileCitationBody
+def _build_BetaCodeInterpreterOutputImageParam():
+    BetaCodeInterpreterOutputImageParam: TypeAlias = CodeInterpreterOutputImageParam
+    return BetaCodeInterpreterOutputImageParam
 
 
-BetaContainerFileCitationBodyParam: TypeAlias = ContainerFileCitationBodyParam
+def _build_BetaCodeInterpreterOutputLogs():
+    BetaCodeInterpreterOutputLogs: TypeAlias = CodeInterpreterOutputLogs
+    return BetaCodeInterpreterOutputLogs
 
 
-BetaContainerMemoryLimit: TypeAlias = ContainerMemoryLimit
+def _build_BetaCodeInterpreterOutputLogsParam():
+    BetaCodeInterpreterOutputLogsParam: TypeAlias = CodeInterpreterOutputLogsParam
+    return BetaCodeInterpreterOutputLogsParam
 
 
-BetaContainerMemoryLimitParam: TypeAlias = ContainerMemoryLimitParam
+def _build_BetaCodeInterpreterTool():
+    BetaCodeInterpreterTool: TypeAlias = CodeInterpreterTool
+    return BetaCodeInterpreterTool
 
 
-BetaContainerNetworkPolicyAllowlistParam2: TypeAlias = ContainerNetworkPolicyAllowlistParam2
+def _build_BetaCodeInterpreterToolParam():
+    BetaCodeInterpreterToolParam: TypeAlias = CodeInterpreterToolParam
+    return BetaCodeInterpreterToolParam
 
 
-BetaContainerNetworkPolicyAllowlist: TypeAlias = BetaContainerNetworkPolicyAllowlistParam2
+def _build_BetaComparisonFilter():
+    BetaComparisonFilter: TypeAlias = ComparisonFilter
+    return BetaComparisonFilter
 
 
-BetaContainerNetworkPolicyAllowlistParam: TypeAlias = ContainerNetworkPolicyAllowlistParam
+def _build_BetaComparisonFilterParam():
+    BetaComparisonFilterParam: TypeAlias = ComparisonFilterParam
+    return BetaComparisonFilterParam
 
 
-BetaContainerNetworkPolicyDisabledParam2: TypeAlias = ContainerNetworkPolicyDisabledParam2
+def _build_BetaCompoundFilter():
+    BetaCompoundFilter: TypeAlias = CompoundFilter
+    return BetaCompoundFilter
 
 
-BetaContainerNetworkPolicyDisabled: TypeAlias = BetaContainerNetworkPolicyDisabledParam2
+def _build_BetaCompoundFilterParam():
+    BetaCompoundFilterParam: TypeAlias = CompoundFilterParam
+    return BetaCompoundFilterParam
 
 
-BetaContainerNetworkPolicyDisabledParam: TypeAlias = ContainerNetworkPolicyDisabledParam
+def _build_BetaComputerAction():
+    BetaComputerAction: TypeAlias = ComputerAction
+    return BetaComputerAction
 
 
-BetaContainerNetworkPolicyDomainSecretParam2: TypeAlias = ContainerNetworkPolicyDomainSecretParam2
+def _build_BetaComputerActionList():
+    BetaComputerActionList: TypeAlias = ComputerActionList
+    return BetaComputerActionList
 
 
-BetaContainerNetworkPolicyDomainSecret: TypeAlias = BetaContainerNetworkPolicyDomainSecretParam2
+def _build_BetaComputerActionListParam():
+    BetaComputerActionListParam: TypeAlias = ComputerActionListParam
+    return BetaComputerActionListParam
 
 
-BetaContainerNetworkPolicyDomainSecretParam: TypeAlias = ContainerNetworkPolicyDomainSecretParam
+def _build_BetaComputerActionParam():
+    BetaComputerActionParam: TypeAlias = ComputerActionParam
+    return BetaComputerActionParam
 
 
-BetaContainerReferenceResource: TypeAlias = ContainerReferenceResource
+def _build_BetaComputerCallOutputStatus():
+    BetaComputerCallOutputStatus: TypeAlias = ComputerCallOutputStatus
+    return BetaComputerCallOutputStatus
 
 
-BetaContainerReference: TypeAlias = BetaContainerReferenceResource
+def _build_BetaComputerCallSafetyCheckParam():
+    BetaComputerCallSafetyCheckParam: TypeAlias = ComputerCallSafetyCheckParam2
+    return BetaComputerCallSafetyCheckParam
 
 
-BetaContainerReferenceParam: TypeAlias = ContainerReferenceParam2
+def _build_BetaComputerCallSafetyCheckParam2():
+    BetaComputerCallSafetyCheckParam2: TypeAlias = ComputerCallSafetyCheckParam
+    return BetaComputerCallSafetyCheckParam2
 
 
-BetaContainerReferenceParam2: TypeAlias = ContainerReferenceParam
+def _build_BetaComputerEnvironment():
+    BetaComputerEnvironment: TypeAlias = ComputerEnvironment
+    return BetaComputerEnvironment
 
 
-BetaInputTextContent: TypeAlias = InputTextContent
+def _build_BetaComputerEnvironmentParam():
+    BetaComputerEnvironmentParam: TypeAlias = ComputerEnvironmentParam
+    return BetaComputerEnvironmentParam
 
 
-BetaInputImageContent: TypeAlias = InputImageContent
+def _build_BetaComputerScreenshotContent():
+    BetaComputerScreenshotContent: TypeAlias = ComputerScreenshotContent
+    return BetaComputerScreenshotContent
 
 
-BetaInputFileContent: TypeAlias = InputFileContent
+def _build_BetaComputerScreenshotImage():
+    BetaComputerScreenshotImage: TypeAlias = ComputerScreenshotImage
+    return BetaComputerScreenshotImage
 
 
-BetaOutputTextContent: TypeAlias = OutputTextContent
+def _build_BetaComputerScreenshotImageParam():
+    BetaComputerScreenshotImageParam: TypeAlias = ComputerScreenshotImageParam
+    return BetaComputerScreenshotImageParam
 
 
-BetaRefusalContent: TypeAlias = RefusalContent
+def _build_BetaComputerTool():
+    BetaComputerTool: TypeAlias = ComputerTool
+    return BetaComputerTool
 
 
-BetaReasoningTextContent: TypeAlias = ReasoningTextContent
+def _build_BetaComputerToolParam():
+    BetaComputerToolParam: TypeAlias = ComputerToolParam
+    return BetaComputerToolParam
 
 
-BetaContent: TypeAlias = Annotated[Union[Annotated[Union[BetaInputTextContent, BetaInputImageContent, BetaInputFileContent, BetaOutputTextContent, BetaRefusalContent, BetaReasoningTextContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_BetaComputerUsePreviewTool():
+    BetaComputerUsePreviewTool: TypeAlias = ComputerUsePreviewTool
+    return BetaComputerUsePreviewTool
 
 
-BetaContextManagementParam: TypeAlias = ContextManagementParam
+def _build_BetaComputerUsePreviewToolParam():
+    BetaComputerUsePreviewToolParam: TypeAlias = ComputerUsePreviewToolParam
+    return BetaComputerUsePreviewToolParam
 
 
-BetaContextManagementParam2: TypeAlias = ContextManagementParam2
+def _build_BetaContainerAutoParam2():
+    BetaContainerAutoParam2: TypeAlias = ContainerAutoParam
+    return BetaContainerAutoParam2
 
 
-BetaConversationParam: TypeAlias = ConversationParam
+def _build_BetaContainerAuto():
+    BetaContainerAuto: TypeAlias = BetaContainerAutoParam2
+    return BetaContainerAuto
 
 
-BetaConversationParam2: TypeAlias = ConversationParam2
+def _build_BetaContainerAutoParam():
+    BetaContainerAutoParam: TypeAlias = ContainerAutoParam2
+    return BetaContainerAutoParam
 
 
-BetaConversationParam22: TypeAlias = ConversationParam22
+def _build_BetaContainerFileCitationBody():
+    BetaContainerFileCitationBody: TypeAlias = ContainerFileCitationBody
+    return BetaContainerFileCitationBody
 
 
-BetaConversationParam2Param: TypeAlias = ConversationParam2Param
+def _build_BetaContainerFileCitationBodyParam():
+    BetaContainerFileCitationBodyParam: TypeAlias = ContainerFileCitationBodyParam
+    return BetaContainerFileCitationBodyParam
 
 
-BetaCoordParam: TypeAlias = CoordParam2
+def _build_BetaContainerMemoryLimit():
+    BetaContainerMemoryLimit: TypeAlias = ContainerMemoryLimit
+    return BetaContainerMemoryLimit
 
 
-BetaCoordParam2: TypeAlias = CoordParam
+def _build_BetaContainerMemoryLimitParam():
+    BetaContainerMemoryLimitParam: TypeAlias = ContainerMemoryLimitParam
+    return BetaContainerMemoryLimitParam
 
 
-BetaCustomGrammarFormatParam: TypeAlias = CustomGrammarFormatParam2
+def _build_BetaContainerNetworkPolicyAllowlistParam2():
+    BetaContainerNetworkPolicyAllowlistParam2: TypeAlias = ContainerNetworkPolicyAllowlistParam2
+    return BetaContainerNetworkPolicyAllowlistParam2
 
 
-BetaCustomGrammarFormatParam2: TypeAlias = CustomGrammarFormatParam
+def _build_BetaContainerNetworkPolicyAllowlist():
+    BetaContainerNetworkPolicyAllowlist: TypeAlias = BetaContainerNetworkPolicyAllowlistParam2
+    return BetaContainerNetworkPolicyAllowlist
 
 
-BetaCustomTextFormatParam: TypeAlias = CustomTextFormatParam2
+def _build_BetaContainerNetworkPolicyAllowlistParam():
+    BetaContainerNetworkPolicyAllowlistParam: TypeAlias = ContainerNetworkPolicyAllowlistParam
+    return BetaContainerNetworkPolicyAllowlistParam
 
 
-BetaCustomTextFormatParam2: TypeAlias = CustomTextFormatParam
+def _build_BetaContainerNetworkPolicyDisabledParam2():
+    BetaContainerNetworkPolicyDisabledParam2: TypeAlias = ContainerNetworkPolicyDisabledParam2
+    return BetaContainerNetworkPolicyDisabledParam2
 
 
-BetaCustomToolParam: TypeAlias = CustomToolParam2
+def _build_BetaContainerNetworkPolicyDisabled():
+    BetaContainerNetworkPolicyDisabled: TypeAlias = BetaContainerNetworkPolicyDisabledParam2
+    return BetaContainerNetworkPolicyDisabled
 
 
-BetaCustomToolParam2: TypeAlias = CustomToolParam
+def _build_BetaContainerNetworkPolicyDisabledParam():
+    BetaContainerNetworkPolicyDisabledParam: TypeAlias = ContainerNetworkPolicyDisabledParam
+    return BetaContainerNetworkPolicyDisabledParam
 
 
-BetaDetailEnum: TypeAlias = DetailEnum
+def _build_BetaContainerNetworkPolicyDomainSecretParam2():
+    BetaContainerNetworkPolicyDomainSecretParam2: TypeAlias = ContainerNetworkPolicyDomainSecretParam2
+    return BetaContainerNetworkPolicyDomainSecretParam2
 
 
-BetaDetailEnumParam: TypeAlias = DetailEnumParam
+def _build_BetaContainerNetworkPolicyDomainSecret():
+    BetaContainerNetworkPolicyDomainSecret: TypeAlias = BetaContainerNetworkPolicyDomainSecretParam2
+    return BetaContainerNetworkPolicyDomainSecret
 
 
-BetaDirectToolCallCaller: TypeAlias = DirectToolCallCaller
+def _build_BetaContainerNetworkPolicyDomainSecretParam():
+    BetaContainerNetworkPolicyDomainSecretParam: TypeAlias = ContainerNetworkPolicyDomainSecretParam
+    return BetaContainerNetworkPolicyDomainSecretParam
 
 
-BetaDirectToolCallCallerParam: TypeAlias = DirectToolCallCallerParam2
+def _build_BetaContainerReferenceResource():
+    BetaContainerReferenceResource: TypeAlias = ContainerReferenceResource
+    return BetaContainerReferenceResource
 
 
-BetaDirectToolCallCallerParam2: TypeAlias = DirectToolCallCallerParam3
+def _build_BetaContainerReference():
+    BetaContainerReference: TypeAlias = BetaContainerReferenceResource
+    return BetaContainerReference
 
 
-BetaDirectToolCallCallerParam3: TypeAlias = DirectToolCallCallerParam
+def _build_BetaContainerReferenceParam():
+    BetaContainerReferenceParam: TypeAlias = ContainerReferenceParam2
+    return BetaContainerReferenceParam
 
 
-BetaDoubleClickAction: TypeAlias = DoubleClickAction
+def _build_BetaContainerReferenceParam2():
+    BetaContainerReferenceParam2: TypeAlias = ContainerReferenceParam
+    return BetaContainerReferenceParam2
 
 
-BetaDoubleClickActionParam: TypeAlias = DoubleClickActionParam
+def _build_BetaInputTextContent():
+    BetaInputTextContent: TypeAlias = InputTextContent
+    return BetaInputTextContent
 
 
-BetaDragParam: TypeAlias = DragParam2
+def _build_BetaInputImageContent():
+    BetaInputImageContent: TypeAlias = InputImageContent
+    return BetaInputImageContent
 
 
-BetaDragParam2: TypeAlias = DragParam
+def _build_BetaInputFileContent():
+    BetaInputFileContent: TypeAlias = InputFileContent
+    return BetaInputFileContent
 
 
-BetaEasyInputMessage: TypeAlias = EasyInputMessage
+def _build_BetaOutputTextContent():
+    BetaOutputTextContent: TypeAlias = OutputTextContent
+    return BetaOutputTextContent
 
 
-BetaEasyInputMessageParam: TypeAlias = EasyInputMessageParam
+def _build_BetaRefusalContent():
+    BetaRefusalContent: TypeAlias = RefusalContent
+    return BetaRefusalContent
 
 
-BetaEmptyModelParam: TypeAlias = EmptyModelParam2
+def _build_BetaReasoningTextContent():
+    BetaReasoningTextContent: TypeAlias = ReasoningTextContent
+    return BetaReasoningTextContent
 
 
-BetaEmptyModelParam2: TypeAlias = EmptyModelParam
+def _build_BetaContent():
+    BetaContent: TypeAlias = Annotated[Union[Annotated[Union[BetaInputTextContent, BetaInputImageContent, BetaInputFileContent, BetaOutputTextContent, BetaRefusalContent, BetaReasoningTextContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return BetaContent
 
 
-BetaErrorPayload: TypeAlias = ErrorPayload
+def _build_BetaContextManagementParam():
+    BetaContextManagementParam: TypeAlias = ContextManagementParam
+    return BetaContextManagementParam
 
 
-BetaFileCitationBody: TypeAlias = FileCitationBody
+def _build_BetaContextManagementParam2():
+    BetaContextManagementParam2: TypeAlias = ContextManagementParam2
+    return BetaContextManagementParam2
 
 
-BetaFileCitationBodyParam: TypeAlias = FileCitationBodyParam
+def _build_BetaConversationParam():
+    BetaConversationParam: TypeAlias = ConversationParam
+    return BetaConversationParam
 
 
-BetaFileDetailEnum: TypeAlias = FileDetailEnum
+def _build_BetaConversationParam2():
+    BetaConversationParam2: TypeAlias = ConversationParam2
+    return BetaConversationParam2
 
 
-BetaFileDetailEnumParam: TypeAlias = FileDetailEnumParam
+def _build_BetaConversationParam22():
+    BetaConversationParam22: TypeAlias = ConversationParam22
+    return BetaConversationParam22
 
 
-BetaFileInputDetail: TypeAlias = FileInputDetail
+def _build_BetaConversationParam2Param():
+    BetaConversationParam2Param: TypeAlias = ConversationParam2Param
+    return BetaConversationParam2Param
 
 
-BetaFileInputDetailParam: TypeAlias = FileInputDetailParam
+def _build_BetaCoordParam():
+    BetaCoordParam: TypeAlias = CoordParam2
+    return BetaCoordParam
 
 
-BetaFilePath: TypeAlias = FilePath
+def _build_BetaCoordParam2():
+    BetaCoordParam2: TypeAlias = CoordParam
+    return BetaCoordParam2
 
 
-BetaFilePathParam: TypeAlias = FilePathParam
+def _build_BetaCustomGrammarFormatParam():
+    BetaCustomGrammarFormatParam: TypeAlias = CustomGrammarFormatParam2
+    return BetaCustomGrammarFormatParam
 
 
-BetaFileSearchTool: TypeAlias = FileSearchTool
+def _build_BetaCustomGrammarFormatParam2():
+    BetaCustomGrammarFormatParam2: TypeAlias = CustomGrammarFormatParam
+    return BetaCustomGrammarFormatParam2
 
 
-BetaFileSearchToolParam: TypeAlias = FileSearchToolParam
+def _build_BetaCustomTextFormatParam():
+    BetaCustomTextFormatParam: TypeAlias = CustomTextFormatParam2
+    return BetaCustomTextFormatParam
 
 
-BetaFilters: TypeAlias = Filters
+def _build_BetaCustomTextFormatParam2():
+    BetaCustomTextFormatParam2: TypeAlias = CustomTextFormatParam
+    return BetaCustomTextFormatParam2
 
 
-BetaFiltersParam: TypeAlias = FiltersParam
+def _build_BetaCustomToolParam():
+    BetaCustomToolParam: TypeAlias = CustomToolParam2
+    return BetaCustomToolParam
 
 
-BetaFunctionAndCustomToolCallOutput: TypeAlias = FunctionAndCustomToolCallOutput
+def _build_BetaCustomToolParam2():
+    BetaCustomToolParam2: TypeAlias = CustomToolParam
+    return BetaCustomToolParam2
 
 
-BetaFunctionAndCustomToolCallOutputParam: TypeAlias = FunctionAndCustomToolCallOutputParam
+def _build_BetaDetailEnum():
+    BetaDetailEnum: TypeAlias = DetailEnum
+    return BetaDetailEnum
 
 
-BetaFunctionCallItemStatus: TypeAlias = FunctionCallItemStatus
+def _build_BetaDetailEnumParam():
+    BetaDetailEnumParam: TypeAlias = DetailEnumParam
+    return BetaDetailEnumParam
 
 
-BetaFunctionCallItemStatusParam: TypeAlias = FunctionCallItemStatusParam
+def _build_BetaDirectToolCallCaller():
+    BetaDirectToolCallCaller: TypeAlias = DirectToolCallCaller
+    return BetaDirectToolCallCaller
 
 
-BetaFunctionCallOutputStatusEnum: TypeAlias = FunctionCallOutputStatusEnum
+def _build_BetaDirectToolCallCallerParam():
+    BetaDirectToolCallCallerParam: TypeAlias = DirectToolCallCallerParam2
+    return BetaDirectToolCallCallerParam
 
 
-BetaFunctionCallStatus: TypeAlias = FunctionCallStatus
+def _build_BetaDirectToolCallCallerParam2():
+    BetaDirectToolCallCallerParam2: TypeAlias = DirectToolCallCallerParam3
+    return BetaDirectToolCallCallerParam2
 
 
-BetaFunctionShellAction: TypeAlias = FunctionShellAction
+def _build_BetaDirectToolCallCallerParam3():
+    BetaDirectToolCallCallerParam3: TypeAlias = DirectToolCallCallerParam
+    return BetaDirectToolCallCallerParam3
 
 
-BetaFunctionShellActionParam: TypeAlias = FunctionShellActionParam
+def _build_BetaDoubleClickAction():
+    BetaDoubleClickAction: TypeAlias = DoubleClickAction
+    return BetaDoubleClickAction
 
 
-BetaFunctionShellActionParam2: TypeAlias = FunctionShellActionParam2
+def _build_BetaDoubleClickActionParam():
+    BetaDoubleClickActionParam: TypeAlias = DoubleClickActionParam
+    return BetaDoubleClickActionParam
 
 
-BetaFunctionShellCallItemStatus: TypeAlias = FunctionShellCallItemStatus
+def _build_BetaDragParam():
+    BetaDragParam: TypeAlias = DragParam2
+    return BetaDragParam
 
 
-BetaFunctionShellCallItemStatusParam: TypeAlias = FunctionShellCallItemStatusParam
+def _build_BetaDragParam2():
+    BetaDragParam2: TypeAlias = DragParam
+    return BetaDragParam2
 
 
-BetaFunctionShellCallOutputContent: TypeAlias = FunctionShellCallOutputContent
+def _build_BetaEasyInputMessage():
+    BetaEasyInputMessage: TypeAlias = EasyInputMessage
+    return BetaEasyInputMessage
 
 
-BetaFunctionShellCallOutputContentParam: TypeAlias = FunctionShellCallOutputContentParam
+def _build_BetaEasyInputMessageParam():
+    BetaEasyInputMessageParam: TypeAlias = EasyInputMessageParam
+    return BetaEasyInputMessageParam
 
 
-BetaFunctionShellCallOutputContentParam2: TypeAlias = FunctionShellCallOutputContentParam2
+def _build_BetaEmptyModelParam():
+    BetaEmptyModelParam: TypeAlias = EmptyModelParam2
+    return BetaEmptyModelParam
 
 
-BetaFunctionShellCallOutputExitOutcome: TypeAlias = FunctionShellCallOutputExitOutcome
+def _build_BetaEmptyModelParam2():
+    BetaEmptyModelParam2: TypeAlias = EmptyModelParam
+    return BetaEmptyModelParam2
 
 
-BetaFunctionShellCallOutputExitOutcomeParam: TypeAlias = FunctionShellCallOutputExitOutcomeParam
+def _build_BetaErrorPayload():
+    BetaErrorPayload: TypeAlias = ErrorPayload
+    return BetaErrorPayload
 
 
-BetaFunctionShellCallOutputExitOutcomeParam2: TypeAlias = FunctionShellCallOutputExitOutcomeParam2
+def _build_BetaFileCitationBody():
+    BetaFileCitationBody: TypeAlias = FileCitationBody
+    return BetaFileCitationBody
 
 
-BetaFunctionShellCallOutputOutcomeParam: TypeAlias = FunctionShellCallOutputOutcomeParam
+def _build_BetaFileCitationBodyParam():
+    BetaFileCitationBodyParam: TypeAlias = FileCitationBodyParam
+    return BetaFileCitationBodyParam
 
 
-BetaFunctionShellCallOutputOutcomeParam2: TypeAlias = FunctionShellCallOutputOutcomeParam2
+def _build_BetaFileDetailEnum():
+    BetaFileDetailEnum: TypeAlias = FileDetailEnum
+    return BetaFileDetailEnum
 
 
-BetaFunctionShellCallOutputStatusEnum: TypeAlias = FunctionShellCallOutputStatusEnum
+def _build_BetaFileDetailEnumParam():
+    BetaFileDetailEnumParam: TypeAlias = FileDetailEnumParam
+    return BetaFileDetailEnumParam
 
 
-BetaFunctionShellCallOutputTimeoutOutcome: TypeAlias = FunctionShellCallOutputTimeoutOutcome
+def _build_BetaFileInputDetail():
+    BetaFileInputDetail: TypeAlias = FileInputDetail
+    return BetaFileInputDetail
 
 
-BetaFunctionShellCallOutputTimeoutOutcomeParam: TypeAlias = FunctionShellCallOutputTimeoutOutcomeParam
+def _build_BetaFileInputDetailParam():
+    BetaFileInputDetailParam: TypeAlias = FileInputDetailParam
+    return BetaFileInputDetailParam
 
 
-BetaFunctionShellCallOutputTimeoutOutcomeParam2: TypeAlias = FunctionShellCallOutputTimeoutOutcomeParam2
+def _build_BetaFilePath():
+    BetaFilePath: TypeAlias = FilePath
+    return BetaFilePath
 
 
-BetaFunctionShellCallStatus: TypeAlias = FunctionShellCallStatus
+def _build_BetaFilePathParam():
+    BetaFilePathParam: TypeAlias = FilePathParam
+    return BetaFilePathParam
 
 
-BetaFunctionShellToolParam2: TypeAlias = FunctionShellToolParam
+def _build_BetaFileSearchTool():
+    BetaFileSearchTool: TypeAlias = FileSearchTool
+    return BetaFileSearchTool
 
 
-BetaFunctionShellTool: TypeAlias = BetaFunctionShellToolParam2
+def _build_BetaFileSearchToolParam():
+    BetaFileSearchToolParam: TypeAlias = FileSearchToolParam
+    return BetaFileSearchToolParam
 
 
-BetaFunctionShellToolParam: TypeAlias = FunctionShellToolParam2
+def _build_BetaFilters():
+    BetaFilters: TypeAlias = Filters
+    return BetaFilters
 
 
-BetaFunctionTool: TypeAlias = FunctionTool
+def _build_BetaFiltersParam():
+    BetaFiltersParam: TypeAlias = FiltersParam
+    return BetaFiltersParam
 
 
-BetaFunctionToolParam: TypeAlias = FunctionToolParam2
+def _build_BetaFunctionAndCustomToolCallOutput():
+    BetaFunctionAndCustomToolCallOutput: TypeAlias = FunctionAndCustomToolCallOutput
+    return BetaFunctionAndCustomToolCallOutput
 
 
-BetaFunctionToolParam2: TypeAlias = FunctionToolParam3
+def _build_BetaFunctionAndCustomToolCallOutputParam():
+    BetaFunctionAndCustomToolCallOutputParam: TypeAlias = FunctionAndCustomToolCallOutputParam
+    return BetaFunctionAndCustomToolCallOutputParam
 
 
-BetaFunctionToolParam3: TypeAlias = FunctionToolParam
+def _build_BetaFunctionCallItemStatus():
+    BetaFunctionCallItemStatus: TypeAlias = FunctionCallItemStatus
+    return BetaFunctionCallItemStatus
 
 
-BetaGrammarSyntax1: TypeAlias = GrammarSyntax1
+def _build_BetaFunctionCallItemStatusParam():
+    BetaFunctionCallItemStatusParam: TypeAlias = FunctionCallItemStatusParam
+    return BetaFunctionCallItemStatusParam
 
 
-BetaGrammarSyntax1Param: TypeAlias = GrammarSyntax1Param
+def _build_BetaFunctionCallOutputStatusEnum():
+    BetaFunctionCallOutputStatusEnum: TypeAlias = FunctionCallOutputStatusEnum
+    return BetaFunctionCallOutputStatusEnum
 
 
-BetaHTTPError: TypeAlias = HTTPError
+def _build_BetaFunctionCallStatus():
+    BetaFunctionCallStatus: TypeAlias = FunctionCallStatus
+    return BetaFunctionCallStatus
 
 
-BetaHTTPErrorParam: TypeAlias = HTTPErrorParam
+def _build_BetaFunctionShellAction():
+    BetaFunctionShellAction: TypeAlias = FunctionShellAction
+    return BetaFunctionShellAction
 
 
-BetaHybridSearchOptions: TypeAlias = HybridSearchOptions
+def _build_BetaFunctionShellActionParam():
+    BetaFunctionShellActionParam: TypeAlias = FunctionShellActionParam
+    return BetaFunctionShellActionParam
 
 
-BetaHybridSearchOptionsParam: TypeAlias = HybridSearchOptionsParam
+def _build_BetaFunctionShellActionParam2():
+    BetaFunctionShellActionParam2: TypeAlias = FunctionShellActionParam2
+    return BetaFunctionShellActionParam2
 
 
-BetaImageDetail: TypeAlias = ImageDetail
+def _build_BetaFunctionShellCallItemStatus():
+    BetaFunctionShellCallItemStatus: TypeAlias = FunctionShellCallItemStatus
+    return BetaFunctionShellCallItemStatus
 
 
-BetaImageDetailParam: TypeAlias = ImageDetailParam
+def _build_BetaFunctionShellCallItemStatusParam():
+    BetaFunctionShellCallItemStatusParam: TypeAlias = FunctionShellCallItemStatusParam
+    return BetaFunctionShellCallItemStatusParam
 
 
-BetaImageGenActionEnum: TypeAlias = ImageGenActionEnum
+def _build_BetaFunctionShellCallOutputContent():
+    BetaFunctionShellCallOutputContent: TypeAlias = FunctionShellCallOutputContent
+    return BetaFunctionShellCallOutputContent
 
 
-BetaImageGenActionEnumParam: TypeAlias = ImageGenActionEnumParam
+def _build_BetaFunctionShellCallOutputContentParam():
+    BetaFunctionShellCallOutputContentParam: TypeAlias = FunctionShellCallOutputContentParam
+    return BetaFunctionShellCallOutputContentParam
 
 
-BetaImageGenTool: TypeAlias = ImageGenTool
+def _build_BetaFunctionShellCallOutputContentParam2():
+    BetaFunctionShellCallOutputContentParam2: TypeAlias = FunctionShellCallOutputContentParam2
+    return BetaFunctionShellCallOutputContentParam2
 
 
-BetaImageGenToolInputImageMask: TypeAlias = ImageGenToolInputImageMask
+def _build_BetaFunctionShellCallOutputExitOutcome():
+    BetaFunctionShellCallOutputExitOutcome: TypeAlias = FunctionShellCallOutputExitOutcome
+    return BetaFunctionShellCallOutputExitOutcome
 
 
-BetaImageGenToolInputImageMaskParam: TypeAlias = ImageGenToolInputImageMaskParam
+def _build_BetaFunctionShellCallOutputExitOutcomeParam():
+    BetaFunctionShellCallOutputExitOutcomeParam: TypeAlias = FunctionShellCallOutputExitOutcomeParam
+    return BetaFunctionShellCallOutputExitOutcomeParam
 
 
-BetaImageGenToolParam: TypeAlias = ImageGenToolParam
+def _build_BetaFunctionShellCallOutputExitOutcomeParam2():
+    BetaFunctionShellCallOutputExitOutcomeParam2: TypeAlias = FunctionShellCallOutputExitOutcomeParam2
+    return BetaFunctionShellCallOutputExitOutcomeParam2
 
 
-BetaIncludeEnum: TypeAlias = IncludeEnum
+def _build_BetaFunctionShellCallOutputOutcomeParam():
+    BetaFunctionShellCallOutputOutcomeParam: TypeAlias = FunctionShellCallOutputOutcomeParam
+    return BetaFunctionShellCallOutputOutcomeParam
 
 
-BetaIncludeEnumParam: TypeAlias = IncludeEnumParam
+def _build_BetaFunctionShellCallOutputOutcomeParam2():
+    BetaFunctionShellCallOutputOutcomeParam2: TypeAlias = FunctionShellCallOutputOutcomeParam2
+    return BetaFunctionShellCallOutputOutcomeParam2
 
 
-BetaInlineSkillParam2: TypeAlias = InlineSkillParam2
+def _build_BetaFunctionShellCallOutputStatusEnum():
+    BetaFunctionShellCallOutputStatusEnum: TypeAlias = FunctionShellCallOutputStatusEnum
+    return BetaFunctionShellCallOutputStatusEnum
 
 
-BetaInlineSkill: TypeAlias = BetaInlineSkillParam2
+def _build_BetaFunctionShellCallOutputTimeoutOutcome():
+    BetaFunctionShellCallOutputTimeoutOutcome: TypeAlias = FunctionShellCallOutputTimeoutOutcome
+    return BetaFunctionShellCallOutputTimeoutOutcome
 
 
-BetaInlineSkillParam: TypeAlias = InlineSkillParam
+def _build_BetaFunctionShellCallOutputTimeoutOutcomeParam():
+    BetaFunctionShellCallOutputTimeoutOutcomeParam: TypeAlias = FunctionShellCallOutputTimeoutOutcomeParam
+    return BetaFunctionShellCallOutputTimeoutOutcomeParam
 
 
-BetaInlineSkillSourceParam2: TypeAlias = InlineSkillSourceParam2
+def _build_BetaFunctionShellCallOutputTimeoutOutcomeParam2():
+    BetaFunctionShellCallOutputTimeoutOutcomeParam2: TypeAlias = FunctionShellCallOutputTimeoutOutcomeParam2
+    return BetaFunctionShellCallOutputTimeoutOutcomeParam2
 
 
-BetaInlineSkillSource: TypeAlias = BetaInlineSkillSourceParam2
+def _build_BetaFunctionShellCallStatus():
+    BetaFunctionShellCallStatus: TypeAlias = FunctionShellCallStatus
+    return BetaFunctionShellCallStatus
 
 
-BetaInlineSkillSourceParam: TypeAlias = InlineSkillSourceParam
+def _build_BetaFunctionShellToolParam2():
+    BetaFunctionShellToolParam2: TypeAlias = FunctionShellToolParam
+    return BetaFunctionShellToolParam2
 
 
-BetaInputAudio: TypeAlias = InputAudio
+def _build_BetaFunctionShellTool():
+    BetaFunctionShellTool: TypeAlias = BetaFunctionShellToolParam2
+    return BetaFunctionShellTool
 
 
-BetaInputAudioInputAudio: TypeAlias = InputAudioInputAudio
+def _build_BetaFunctionShellToolParam():
+    BetaFunctionShellToolParam: TypeAlias = FunctionShellToolParam2
+    return BetaFunctionShellToolParam
 
 
-BetaInputContent: TypeAlias = InputContent
+def _build_BetaFunctionTool():
+    BetaFunctionTool: TypeAlias = FunctionTool
+    return BetaFunctionTool
 
 
-BetaInputContentParam: TypeAlias = InputContentParam
+def _build_BetaFunctionToolParam():
+    BetaFunctionToolParam: TypeAlias = FunctionToolParam2
+    return BetaFunctionToolParam
 
 
-BetaInputFidelity: TypeAlias = InputFidelity
+def _build_BetaFunctionToolParam2():
+    BetaFunctionToolParam2: TypeAlias = FunctionToolParam3
+    return BetaFunctionToolParam2
 
 
-BetaInputFidelityParam: TypeAlias = InputFidelityParam
+def _build_BetaFunctionToolParam3():
+    BetaFunctionToolParam3: TypeAlias = FunctionToolParam
+    return BetaFunctionToolParam3
 
 
-BetaInputFileContentParam: TypeAlias = InputFileContentParam
+def _build_BetaGrammarSyntax1():
+    BetaGrammarSyntax1: TypeAlias = GrammarSyntax1
+    return BetaGrammarSyntax1
 
 
-BetaInputFileContentParam2: TypeAlias = InputFileContentParam2
+def _build_BetaGrammarSyntax1Param():
+    BetaGrammarSyntax1Param: TypeAlias = GrammarSyntax1Param
+    return BetaGrammarSyntax1Param
 
 
-BetaInputFileContentParam3: TypeAlias = InputFileContentParam3
+def _build_BetaHTTPError():
+    BetaHTTPError: TypeAlias = HTTPError
+    return BetaHTTPError
 
 
-BetaInputImageContentParam: TypeAlias = InputImageContentParam
+def _build_BetaHTTPErrorParam():
+    BetaHTTPErrorParam: TypeAlias = HTTPErrorParam
+    return BetaHTTPErrorParam
 
 
-BetaInputImageContentParamAutoParam: TypeAlias = InputImageContentParamAutoParam
+def _build_BetaHybridSearchOptions():
+    BetaHybridSearchOptions: TypeAlias = HybridSearchOptions
+    return BetaHybridSearchOptions
 
 
-BetaInputImageContentParamAutoParam2: TypeAlias = InputImageContentParamAutoParam2
+def _build_BetaHybridSearchOptionsParam():
+    BetaHybridSearchOptionsParam: TypeAlias = HybridSearchOptionsParam
+    return BetaHybridSearchOptionsParam
 
 
-class BetaAgentTag(BaseModel):
-    agent_name: str
+def _build_BetaImageDetail():
+    BetaImageDetail: TypeAlias = ImageDetail
+    return BetaImageDetail
 
 
-BetaInputMessageContentList: TypeAlias = InputMessageContentList
+def _build_BetaImageDetailParam():
+    BetaImageDetailParam: TypeAlias = ImageDetailParam
+    return BetaImageDetailParam
 
 
-class BetaInputMessage(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Optional[Literal["message"]] = None
-    role: Union[Literal["user", "system", "developer"], str]
-    status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
-    content: BetaInputMessageContentList
+def _build_BetaImageGenActionEnum():
+    BetaImageGenActionEnum: TypeAlias = ImageGenActionEnum
+    return BetaImageGenActionEnum
 
 
-BetaOutputMessageContent: TypeAlias = OutputMessageContent
+def _build_BetaImageGenActionEnumParam():
+    BetaImageGenActionEnumParam: TypeAlias = ImageGenActionEnumParam
+    return BetaImageGenActionEnumParam
 
 
-BetaMessagePhase: TypeAlias = MessagePhase
+def _build_BetaImageGenTool():
+    BetaImageGenTool: TypeAlias = ImageGenTool
+    return BetaImageGenTool
 
 
-@official_name("BetaResponseOutputMessage", "openai_kit.types.beta.beta_response_output_message")
-class BetaOutputMessage(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    id: str
-    type: Literal["message"]
-    role: Literal["assistant"]
-    content: List[BetaOutputMessageContent]
-    phase: Optional[BetaMessagePhase] = None
-    status: Union[Literal["in_progress", "completed", "incomplete"], str]
+def _build_BetaImageGenToolInputImageMask():
+    BetaImageGenToolInputImageMask: TypeAlias = ImageGenToolInputImageMask
+    return BetaImageGenToolInputImageMask
 
 
-BetaVectorStoreFileAttributes: TypeAlias = VectorStoreFileAttributes
+def _build_BetaImageGenToolInputImageMaskParam():
+    BetaImageGenToolInputImageMaskParam: TypeAlias = ImageGenToolInputImageMaskParam
+    return BetaImageGenToolInputImageMaskParam
 
 
-class BetaFileSearchToolCallResult(BaseModel):
-    file_id: Optional[str] = None
-    text: Optional[str] = None
-    filename: Optional[str] = None
-    attributes: Optional[BetaVectorStoreFileAttributes] = None
-    score: Optional[float] = None
+def _build_BetaImageGenToolParam():
+    BetaImageGenToolParam: TypeAlias = ImageGenToolParam
+    return BetaImageGenToolParam
 
 
-@official_name("BetaResponseFileSearchToolCall", "openai_kit.types.beta.beta_response_file_search_tool_call")
-class BetaFileSearchToolCall(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    id: str
-    type: Literal["file_search_call"]
-    status: Union[Literal["in_progress", "searching", "completed", "incomplete", "failed"], str]
-    queries: List[str]
-    results: Optional[List[BetaFileSearchToolCallResult]] = None
+def _build_BetaIncludeEnum():
+    BetaIncludeEnum: TypeAlias = IncludeEnum
+    return BetaIncludeEnum
 
 
-@official_name("BetaResponseComputerToolCall", "openai_kit.types.beta.beta_response_computer_tool_call")
-class BetaComputerToolCall(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["computer_call"]
-    id: str
-    call_id: str
-    action: Optional[BetaComputerAction] = None
-    actions: Optional[BetaComputerActionList] = None
-    pending_safety_checks: List[BetaComputerCallSafetyCheckParam2]
-    status: Union[Literal["in_progress", "completed", "incomplete"], str]
+def _build_BetaIncludeEnumParam():
+    BetaIncludeEnumParam: TypeAlias = IncludeEnumParam
+    return BetaIncludeEnumParam
 
 
-class BetaAgentTagParam3(BaseModel):
-    agent_name: str
+def _build_BetaInlineSkillParam2():
+    BetaInlineSkillParam2: TypeAlias = InlineSkillParam2
+    return BetaInlineSkillParam2
 
 
-class BetaComputerCallOutputItemParam2(BaseModel):
-    agent: Optional[BetaAgentTagParam3] = None
-    id: Optional[str] = None
-    call_id: str
-    type: Literal["computer_call_output"]
-    output: BetaComputerScreenshotImage
-    acknowledged_safety_checks: Optional[List[BetaComputerCallSafetyCheckParam2]] = None
-    status: Optional[BetaFunctionCallItemStatus] = None
+def _build_BetaInlineSkill():
+    BetaInlineSkill: TypeAlias = BetaInlineSkillParam2
+    return BetaInlineSkill
 
 
-BetaWebSearchActionSearch: TypeAlias = WebSearchActionSearch
+def _build_BetaInlineSkillParam():
+    BetaInlineSkillParam: TypeAlias = InlineSkillParam
+    return BetaInlineSkillParam
 
 
-BetaWebSearchActionOpenPage: TypeAlias = WebSearchActionOpenPage
+def _build_BetaInlineSkillSourceParam2():
+    BetaInlineSkillSourceParam2: TypeAlias = InlineSkillSourceParam2
+    return BetaInlineSkillSourceParam2
 
 
-BetaWebSearchActionFind: TypeAlias = WebSearchActionFind
+def _build_BetaInlineSkillSource():
+    BetaInlineSkillSource: TypeAlias = BetaInlineSkillSourceParam2
+    return BetaInlineSkillSource
 
 
-@official_name("BetaResponseFunctionWebSearch", "openai_kit.types.beta.beta_response_function_web_search")
-class BetaWebSearchToolCall(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    id: str
-    type: Literal["web_search_call"]
-    status: Union[Literal["in_progress", "searching", "completed", "failed"], str]
-    action: Annotated[Union[Annotated[Union[BetaWebSearchActionSearch, BetaWebSearchActionOpenPage, BetaWebSearchActionFind], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_BetaInlineSkillSourceParam():
+    BetaInlineSkillSourceParam: TypeAlias = InlineSkillSourceParam
+    return BetaInlineSkillSourceParam
 
 
-BetaToolCallCaller: TypeAlias = ToolCallCaller
+def _build_BetaInputAudio():
+    BetaInputAudio: TypeAlias = InputAudio
+    return BetaInputAudio
 
 
-class BetaFunctionToolCall(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    id: Optional[str] = None
-    type: Literal["function_call"]
-    call_id: str
-    caller: Optional[BetaToolCallCaller] = None
-    namespace: Optional[str] = None
-    name: str
-    arguments: str
-    status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
+def _build_BetaInputAudioInputAudio():
+    BetaInputAudioInputAudio: TypeAlias = InputAudioInputAudio
+    return BetaInputAudioInputAudio
 
 
-BetaInputTextContentParam3: TypeAlias = InputTextContentParam3
+def _build_BetaInputContent():
+    BetaInputContent: TypeAlias = InputContent
+    return BetaInputContent
 
 
-BetaToolCallCallerParam3: TypeAlias = ToolCallCallerParam
+def _build_BetaInputContentParam():
+    BetaInputContentParam: TypeAlias = InputContentParam
+    return BetaInputContentParam
 
 
-class BetaFunctionCallOutputItemParam2(BaseModel):
-    agent: Optional[BetaAgentTagParam3] = None
-    id: Optional[str] = None
-    call_id: Optional[str] = None
-    type: Literal["function_call_output"]
-    output: Union[str, List[Annotated[Union[Annotated[Union[BetaInputTextContentParam3, BetaInputImageContentParamAutoParam2, BetaInputFileContentParam3], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]]
-    name: Optional[str] = None
-    namespace: Optional[str] = None
-    caller: Optional[BetaToolCallCallerParam3] = None
-    status: Optional[BetaFunctionCallItemStatus] = None
+def _build_BetaInputFidelity():
+    BetaInputFidelity: TypeAlias = InputFidelity
+    return BetaInputFidelity
 
 
-class BetaEncryptedContentParam2(BaseModel):
-    type: Literal["encrypted_content"]
-    encrypted_content: str
+def _build_BetaInputFidelityParam():
+    BetaInputFidelityParam: TypeAlias = InputFidelityParam
+    return BetaInputFidelityParam
 
 
-class BetaAgentMessageItemParam2(BaseModel):
-    agent: Optional[BetaAgentTagParam3] = None
-    id: Optional[str] = None
-    type: Literal["agent_message"]
-    author: str
-    recipient: str
-    content: List[Annotated[Union[Annotated[Union[BetaInputTextContentParam3, BetaInputImageContentParamAutoParam2, BetaEncryptedContentParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+def _build_BetaInputFileContentParam():
+    BetaInputFileContentParam: TypeAlias = InputFileContentParam
+    return BetaInputFileContentParam
 
 
-BetaMultiAgentAction1: TypeAlias = Union[Literal["spawn_agent", "interrupt_agent", "list_agents", "send_message", "followup_task", "wait_agent"], str]
+def _build_BetaInputFileContentParam2():
+    BetaInputFileContentParam2: TypeAlias = InputFileContentParam2
+    return BetaInputFileContentParam2
 
 
-class BetaMultiAgentCallItemParam2(BaseModel):
-    agent: Optional[BetaAgentTagParam3] = None
-    id: Optional[str] = None
-    call_id: str
-    type: Literal["multi_agent_call"]
-    action: BetaMultiAgentAction1
-    arguments: str
+def _build_BetaInputFileContentParam3():
+    BetaInputFileContentParam3: TypeAlias = InputFileContentParam3
+    return BetaInputFileContentParam3
 
 
-class BetaFileCitationParam2(BaseModel):
-    type: Literal["file_citation"]
-    index: int
-    file_id: str
-    filename: str
+def _build_BetaInputImageContentParam():
+    BetaInputImageContentParam: TypeAlias = InputImageContentParam
+    return BetaInputImageContentParam
 
 
-class BetaUrlCitationParam2(BaseModel):
-    type: Literal["url_citation"]
-    start_index: int
-    end_index: int
-    url: str
-    title: str
+def _build_BetaInputImageContentParamAutoParam():
+    BetaInputImageContentParamAutoParam: TypeAlias = InputImageContentParamAutoParam
+    return BetaInputImageContentParamAutoParam
 
 
-class BetaContainerFileCitationParam2(BaseModel):
-    type: Literal["container_file_citation"]
-    start_index: int
-    end_index: int
-    container_id: str
-    file_id: str
-    filename: str
+def _build_BetaInputImageContentParamAutoParam2():
+    BetaInputImageContentParamAutoParam2: TypeAlias = InputImageContentParamAutoParam2
+    return BetaInputImageContentParamAutoParam2
 
 
-class BetaOutputTextContentParam3(BaseModel):
-    type: Literal["output_text"]
-    text: str
-    annotations: Optional[List[Annotated[Union[Annotated[Union[BetaFileCitationParam2, BetaUrlCitationParam2, BetaContainerFileCitationParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+def _build_BetaAgentTag():
+    class BetaAgentTag(BaseModel):
+        agent_name: str
+    return BetaAgentTag
 
 
-class BetaMultiAgentCallOutputItemParam2(BaseModel):
-    agent: Optional[BetaAgentTagParam3] = None
-    id: Optional[str] = None
-    call_id: str
-    type: Literal["multi_agent_call_output"]
-    action: BetaMultiAgentAction1
-    output: List[BetaOutputTextContentParam3]
+def _build_BetaInputMessageContentList():
+    BetaInputMessageContentList: TypeAlias = InputMessageContentList
+    return BetaInputMessageContentList
 
 
-BetaToolSearchExecutionType: TypeAlias = ToolSearchExecutionType
+def _build_BetaInputMessage():
+    class BetaInputMessage(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Optional[Literal["message"]] = None
+        role: Union[Literal["user", "system", "developer"], str]
+        status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
+        content: BetaInputMessageContentList
+    return BetaInputMessage
 
 
-class BetaToolSearchCallItemParam2(BaseModel):
-    agent: Optional[BetaAgentTagParam3] = None
-    id: Optional[str] = None
-    call_id: Optional[str] = None
-    type: Literal["tool_search_call"]
-    execution: Optional[BetaToolSearchExecutionType] = None
-    arguments: BetaEmptyModelParam2
-    status: Optional[BetaFunctionCallItemStatus] = None
+def _build_BetaOutputMessageContent():
+    BetaOutputMessageContent: TypeAlias = OutputMessageContent
+    return BetaOutputMessageContent
 
 
-BetaTool: TypeAlias = Tool
+def _build_BetaMessagePhase():
+    BetaMessagePhase: TypeAlias = MessagePhase
+    return BetaMessagePhase
 
 
-class BetaToolSearchOutputItemParam2(BaseModel):
-    agent: Optional[BetaAgentTagParam3] = None
-    id: Optional[str] = None
-    call_id: Optional[str] = None
-    type: Literal["tool_search_output"]
-    execution: Optional[BetaToolSearchExecutionType] = None
-    tools: List[BetaTool]
-    status: Optional[BetaFunctionCallItemStatus] = None
+def _build_BetaOutputMessage():
+    @official_name("BetaResponseOutputMessage", "openai_kit.types.beta.beta_response_output_message")
+    class BetaOutputMessage(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        id: str
+        type: Literal["message"]
+        role: Literal["assistant"]
+        content: List[BetaOutputMessageContent]
+        phase: Optional[BetaMessagePhase] = None
+        status: Union[Literal["in_progress", "completed", "incomplete"], str]
+    return BetaOutputMessage
 
 
-class BetaAdditionalToolsItemParam2(BaseModel):
-    agent: Optional[BetaAgentTagParam3] = None
-    id: Optional[str] = None
-    type: Literal["additional_tools"]
-    role: Literal["developer"]
-    tools: List[BetaTool]
+def _build_BetaVectorStoreFileAttributes():
+    BetaVectorStoreFileAttributes: TypeAlias = VectorStoreFileAttributes
+    return BetaVectorStoreFileAttributes
 
 
-BetaSummaryTextContent: TypeAlias = SummaryTextContent
+def _build_BetaFileSearchToolCallResult():
+    class BetaFileSearchToolCallResult(BaseModel):
+        file_id: Optional[str] = None
+        text: Optional[str] = None
+        filename: Optional[str] = None
+        attributes: Optional[BetaVectorStoreFileAttributes] = None
+        score: Optional[float] = None
+    return BetaFileSearchToolCallResult
 
 
-@official_name("BetaResponseReasoningItem", "openai_kit.types.beta.beta_response_reasoning_item")
-class BetaReasoningItem(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["reasoning"]
-    id: str
-    encrypted_content: Optional[str] = None
-    summary: List[BetaSummaryTextContent]
-    content: Optional[List[BetaReasoningTextContent]] = None
-    status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
+def _build_BetaFileSearchToolCall():
+    @official_name("BetaResponseFileSearchToolCall", "openai_kit.types.beta.beta_response_file_search_tool_call")
+    class BetaFileSearchToolCall(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        id: str
+        type: Literal["file_search_call"]
+        status: Union[Literal["in_progress", "searching", "completed", "incomplete", "failed"], str]
+        queries: List[str]
+        results: Optional[List[BetaFileSearchToolCallResult]] = None
+    return BetaFileSearchToolCall
 
 
-class BetaCompactionSummaryItemParam2(BaseModel):
-    agent: Optional[BetaAgentTagParam3] = None
-    id: Optional[str] = None
-    type: Literal["compaction"]
-    encrypted_content: str
+def _build_BetaComputerToolCall():
+    @official_name("BetaResponseComputerToolCall", "openai_kit.types.beta.beta_response_computer_tool_call")
+    class BetaComputerToolCall(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["computer_call"]
+        id: str
+        call_id: str
+        action: Optional[BetaComputerAction] = None
+        actions: Optional[BetaComputerActionList] = None
+        pending_safety_checks: List[BetaComputerCallSafetyCheckParam2]
+        status: Union[Literal["in_progress", "completed", "incomplete"], str]
+    return BetaComputerToolCall
 
 
-@official_name("ImageGenerationCall", "openai_kit.types.beta.beta_response_item")
-class BetaImageGenToolCall(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["image_generation_call"]
-    id: str
-    status: Union[Literal["in_progress", "completed", "generating", "failed"], str]
-    result: Optional[str]
+def _build_BetaAgentTagParam3():
+    class BetaAgentTagParam3(BaseModel):
+        agent_name: str
+    return BetaAgentTagParam3
 
 
-@official_name("BetaResponseCodeInterpreterToolCall", "openai_kit.types.beta.beta_response_code_interpreter_tool_call")
-class BetaCodeInterpreterToolCall(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["code_interpreter_call"]
-    id: str
-    status: Union[Literal["in_progress", "completed", "incomplete", "interpreting", "failed"], str]
-    container_id: str
-    code: Optional[str]
-    outputs: Optional[List[Annotated[Union[Annotated[Union[BetaCodeInterpreterOutputLogs, BetaCodeInterpreterOutputImage], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]]
+def _build_BetaComputerCallOutputItemParam2():
+    class BetaComputerCallOutputItemParam2(BaseModel):
+        agent: Optional[BetaAgentTagParam3] = None
+        id: Optional[str] = None
+        call_id: str
+        type: Literal["computer_call_output"]
+        output: BetaComputerScreenshotImage
+        acknowledged_safety_checks: Optional[List[BetaComputerCallSafetyCheckParam2]] = None
+        status: Optional[BetaFunctionCallItemStatus] = None
+    return BetaComputerCallOutputItemParam2
 
 
-BetaLocalShellExecAction: TypeAlias = LocalShellExecAction
+def _build_BetaWebSearchActionSearch():
+    BetaWebSearchActionSearch: TypeAlias = WebSearchActionSearch
+    return BetaWebSearchActionSearch
 
 
-@official_name("LocalShellCall", "openai_kit.types.beta.beta_response_item")
-class BetaLocalShellToolCall(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["local_shell_call"]
-    id: str
-    call_id: str
-    action: BetaLocalShellExecAction
-    status: Union[Literal["in_progress", "completed", "incomplete"], str]
+def _build_BetaWebSearchActionOpenPage():
+    BetaWebSearchActionOpenPage: TypeAlias = WebSearchActionOpenPage
+    return BetaWebSearchActionOpenPage
 
 
-@official_name("LocalShellCallOutput", "openai_kit.types.beta.beta_response_item")
-class BetaLocalShellToolCallOutput(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["local_shell_call_output"]
-    id: str
-    output: str
-    status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
+def _build_BetaWebSearchActionFind():
+    BetaWebSearchActionFind: TypeAlias = WebSearchActionFind
+    return BetaWebSearchActionFind
 
 
-BetaLocalEnvironmentParam2: TypeAlias = LocalEnvironmentParam
+def _build_BetaWebSearchToolCall():
+    @official_name("BetaResponseFunctionWebSearch", "openai_kit.types.beta.beta_response_function_web_search")
+    class BetaWebSearchToolCall(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        id: str
+        type: Literal["web_search_call"]
+        status: Union[Literal["in_progress", "searching", "completed", "failed"], str]
+        action: Annotated[Union[Annotated[Union[BetaWebSearchActionSearch, BetaWebSearchActionOpenPage, BetaWebSearchActionFind], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return BetaWebSearchToolCall
 
 
-class BetaFunctionShellCallItemParam2(BaseModel):
-    agent: Optional[BetaAgentTagParam3] = None
-    id: Optional[str] = None
-    call_id: str
-    caller: Optional[BetaToolCallCallerParam3] = None
-    type: Literal["shell_call"]
-    action: BetaFunctionShellActionParam2
-    status: Optional[BetaFunctionShellCallItemStatus] = None
-    environment: Optional[Annotated[Union[Annotated[Union[BetaLocalEnvironmentParam2, BetaContainerReferenceParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+def _build_BetaToolCallCaller():
+    BetaToolCallCaller: TypeAlias = ToolCallCaller
+    return BetaToolCallCaller
 
 
-class BetaFunctionShellCallOutputItemParam2(BaseModel):
-    agent: Optional[BetaAgentTagParam3] = None
-    id: Optional[str] = None
-    call_id: str
-    caller: Optional[BetaToolCallCallerParam3] = None
-    type: Literal["shell_call_output"]
-    output: List[BetaFunctionShellCallOutputContentParam2]
-    status: Optional[BetaFunctionShellCallItemStatus] = None
-    max_output_length: Optional[int] = None
+def _build_BetaFunctionToolCall():
+    class BetaFunctionToolCall(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        id: Optional[str] = None
+        type: Literal["function_call"]
+        call_id: str
+        caller: Optional[BetaToolCallCaller] = None
+        namespace: Optional[str] = None
+        name: str
+        arguments: str
+        status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
+    return BetaFunctionToolCall
 
 
-class BetaApplyPatchToolCallItemParam2(BaseModel):
-    agent: Optional[BetaAgentTagParam3] = None
-    type: Literal["apply_patch_call"]
-    id: Optional[str] = None
-    call_id: str
-    caller: Optional[BetaToolCallCallerParam3] = None
-    status: BetaApplyPatchCallStatusParam2
-    operation: BetaApplyPatchOperationParam2
+def _build_BetaInputTextContentParam3():
+    BetaInputTextContentParam3: TypeAlias = InputTextContentParam3
+    return BetaInputTextContentParam3
 
 
-class BetaApplyPatchToolCallOutputItemParam2(BaseModel):
-    agent: Optional[BetaAgentTagParam3] = None
-    type: Literal["apply_patch_call_output"]
-    id: Optional[str] = None
-    call_id: str
-    caller: Optional[BetaToolCallCallerParam3] = None
-    status: BetaApplyPatchCallOutputStatusParam2
-    output: Optional[str] = None
+def _build_BetaToolCallCallerParam3():
+    BetaToolCallCallerParam3: TypeAlias = ToolCallCallerParam
+    return BetaToolCallCallerParam3
 
 
-BetaMCPListToolsTool: TypeAlias = MCPListToolsTool
+def _build_BetaFunctionCallOutputItemParam2():
+    class BetaFunctionCallOutputItemParam2(BaseModel):
+        agent: Optional[BetaAgentTagParam3] = None
+        id: Optional[str] = None
+        call_id: Optional[str] = None
+        type: Literal["function_call_output"]
+        output: Union[str, List[Annotated[Union[Annotated[Union[BetaInputTextContentParam3, BetaInputImageContentParamAutoParam2, BetaInputFileContentParam3], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]]
+        name: Optional[str] = None
+        namespace: Optional[str] = None
+        caller: Optional[BetaToolCallCallerParam3] = None
+        status: Optional[BetaFunctionCallItemStatus] = None
+    return BetaFunctionCallOutputItemParam2
 
 
-@official_name("McpListTools", "openai_kit.types.beta.beta_response_item")
-class BetaMCPListTools(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["mcp_list_tools"]
-    id: str
-    server_label: str
-    tools: List[BetaMCPListToolsTool]
-    error: Optional[str] = None
+def _build_BetaEncryptedContentParam2():
+    class BetaEncryptedContentParam2(BaseModel):
+        type: Literal["encrypted_content"]
+        encrypted_content: str
+    return BetaEncryptedContentParam2
 
 
-@official_name("McpApprovalRequest", "openai_kit.types.beta.beta_response_item")
-class BetaMCPApprovalRequest(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["mcp_approval_request"]
-    id: str
-    server_label: str
-    name: str
-    arguments: str
+def _build_BetaAgentMessageItemParam2():
+    class BetaAgentMessageItemParam2(BaseModel):
+        agent: Optional[BetaAgentTagParam3] = None
+        id: Optional[str] = None
+        type: Literal["agent_message"]
+        author: str
+        recipient: str
+        content: List[Annotated[Union[Annotated[Union[BetaInputTextContentParam3, BetaInputImageContentParamAutoParam2, BetaEncryptedContentParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+    return BetaAgentMessageItemParam2
 
 
-class BetaMCPApprovalResponse(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["mcp_approval_response"]
-    id: Optional[str] = None
-    approval_request_id: str
-    approve: bool
-    reason: Optional[str] = None
+def _build_BetaMultiAgentAction1():
+    BetaMultiAgentAction1: TypeAlias = Union[Literal["spawn_agent", "interrupt_agent", "list_agents", "send_message", "followup_task", "wait_agent"], str]
+    return BetaMultiAgentAction1
 
 
-BetaMCPToolCallError: TypeAlias = MCPToolCallError
+def _build_BetaMultiAgentCallItemParam2():
+    class BetaMultiAgentCallItemParam2(BaseModel):
+        agent: Optional[BetaAgentTagParam3] = None
+        id: Optional[str] = None
+        call_id: str
+        type: Literal["multi_agent_call"]
+        action: BetaMultiAgentAction1
+        arguments: str
+    return BetaMultiAgentCallItemParam2
 
 
-BetaMCPToolCallStatus: TypeAlias = MCPToolCallStatus
+def _build_BetaFileCitationParam2():
+    class BetaFileCitationParam2(BaseModel):
+        type: Literal["file_citation"]
+        index: int
+        file_id: str
+        filename: str
+    return BetaFileCitationParam2
 
 
-@official_name("McpCall", "openai_kit.types.beta.beta_response_item")
-class BetaMCPToolCall(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["mcp_call"]
-    id: str
-    server_label: str
-    name: str
-    arguments: str
-    output: Optional[str] = None
-    error: Optional[BetaMCPToolCallError] = None
-    status: Optional[BetaMCPToolCallStatus] = None
-    approval_request_id: Optional[str] = None
+def _build_BetaUrlCitationParam2():
+    class BetaUrlCitationParam2(BaseModel):
+        type: Literal["url_citation"]
+        start_index: int
+        end_index: int
+        url: str
+        title: str
+    return BetaUrlCitationParam2
 
 
-class BetaCustomToolCallOutput(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["custom_tool_call_output"]
-    id: Optional[str] = None
-    call_id: str
-    caller: Optional[BetaToolCallCallerParam3] = None
-    output: Union[str, List[BetaFunctionAndCustomToolCallOutput]]
+def _build_BetaContainerFileCitationParam2():
+    class BetaContainerFileCitationParam2(BaseModel):
+        type: Literal["container_file_citation"]
+        start_index: int
+        end_index: int
+        container_id: str
+        file_id: str
+        filename: str
+    return BetaContainerFileCitationParam2
 
 
-class BetaCustomToolCall(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["custom_tool_call"]
-    id: Optional[str] = None
-    call_id: str
-    caller: Optional[BetaToolCallCaller] = None
-    namespace: Optional[str] = None
-    name: str
-    input: str
+def _build_BetaOutputTextContentParam3():
+    class BetaOutputTextContentParam3(BaseModel):
+        type: Literal["output_text"]
+        text: str
+        annotations: Optional[List[Annotated[Union[Annotated[Union[BetaFileCitationParam2, BetaUrlCitationParam2, BetaContainerFileCitationParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+    return BetaOutputTextContentParam3
 
 
-BetaItem: TypeAlias = Union[BetaInputMessage, BetaOutputMessage, BetaFileSearchToolCall, BetaComputerToolCall, BetaComputerCallOutputItemParam2, BetaWebSearchToolCall, BetaFunctionToolCall, BetaFunctionCallOutputItemParam2, BetaAgentMessageItemParam2, BetaMultiAgentCallItemParam2, BetaMultiAgentCallOutputItemParam2, BetaToolSearchCallItemParam2, BetaToolSearchOutputItemParam2, BetaAdditionalToolsItemParam2, BetaReasoningItem, BetaCompactionSummaryItemParam2, BetaImageGenToolCall, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCallItemParam2, BetaFunctionShellCallOutputItemParam2, BetaApplyPatchToolCallItemParam2, BetaApplyPatchToolCallOutputItemParam2, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponse, BetaMCPToolCall, BetaCustomToolCallOutput, BetaCustomToolCall]
+def _build_BetaMultiAgentCallOutputItemParam2():
+    class BetaMultiAgentCallOutputItemParam2(BaseModel):
+        agent: Optional[BetaAgentTagParam3] = None
+        id: Optional[str] = None
+        call_id: str
+        type: Literal["multi_agent_call_output"]
+        action: BetaMultiAgentAction1
+        output: List[BetaOutputTextContentParam3]
+    return BetaMultiAgentCallOutputItemParam2
 
 
-class BetaCompactionTriggerItemParam2(BaseModel):
-    agent: Optional[BetaAgentTagParam3] = None
-    type: Literal["compaction_trigger"]
+def _build_BetaToolSearchExecutionType():
+    BetaToolSearchExecutionType: TypeAlias = ToolSearchExecutionType
+    return BetaToolSearchExecutionType
 
 
-class BetaItemReferenceParam2(BaseModel):
-    agent: Optional[BetaAgentTagParam3] = None
-    type: Optional[Literal["item_reference"]] = None
-    id: str
+def _build_BetaToolSearchCallItemParam2():
+    class BetaToolSearchCallItemParam2(BaseModel):
+        agent: Optional[BetaAgentTagParam3] = None
+        id: Optional[str] = None
+        call_id: Optional[str] = None
+        type: Literal["tool_search_call"]
+        execution: Optional[BetaToolSearchExecutionType] = None
+        arguments: BetaEmptyModelParam2
+        status: Optional[BetaFunctionCallItemStatus] = None
+    return BetaToolSearchCallItemParam2
 
 
-class BetaProgramItemParam2(BaseModel):
-    agent: Optional[BetaAgentTagParam3] = None
-    id: str
-    type: Literal["program"]
-    call_id: str
-    code: str
-    fingerprint: str
+def _build_BetaTool():
+    BetaTool: TypeAlias = Tool
+    return BetaTool
 
 
-BetaProgramOutputItemStatus: TypeAlias = ProgramOutputItemStatus
+def _build_BetaToolSearchOutputItemParam2():
+    class BetaToolSearchOutputItemParam2(BaseModel):
+        agent: Optional[BetaAgentTagParam3] = None
+        id: Optional[str] = None
+        call_id: Optional[str] = None
+        type: Literal["tool_search_output"]
+        execution: Optional[BetaToolSearchExecutionType] = None
+        tools: List[BetaTool]
+        status: Optional[BetaFunctionCallItemStatus] = None
+    return BetaToolSearchOutputItemParam2
 
 
-class BetaProgramOutputItemParam2(BaseModel):
-    agent: Optional[BetaAgentTagParam3] = None
-    id: str
-    type: Literal["program_output"]
-    call_id: str
-    result: str
-    status: BetaProgramOutputItemStatus
+def _build_BetaAdditionalToolsItemParam2():
+    class BetaAdditionalToolsItemParam2(BaseModel):
+        agent: Optional[BetaAgentTagParam3] = None
+        id: Optional[str] = None
+        type: Literal["additional_tools"]
+        role: Literal["developer"]
+        tools: List[BetaTool]
+    return BetaAdditionalToolsItemParam2
 
 
-BetaInputItem: TypeAlias = Union[BetaEasyInputMessage, BetaItem, BetaCompactionTriggerItemParam2, BetaItemReferenceParam2, BetaProgramItemParam2, BetaProgramOutputItemParam2]
+def _build_BetaSummaryTextContent():
+    BetaSummaryTextContent: TypeAlias = SummaryTextContent
+    return BetaSummaryTextContent
 
 
-class BetaAgentTagParam(TypedDict, total=False):
-    agent_name: Required[str]
+def _build_BetaReasoningItem():
+    @official_name("BetaResponseReasoningItem", "openai_kit.types.beta.beta_response_reasoning_item")
+    class BetaReasoningItem(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["reasoning"]
+        id: str
+        encrypted_content: Optional[str] = None
+        summary: List[BetaSummaryTextContent]
+        content: Optional[List[BetaReasoningTextContent]] = None
+        status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
+    return BetaReasoningItem
 
 
-BetaInputMessageContentListParam: TypeAlias = InputMessageContentListParam
+def _build_BetaCompactionSummaryItemParam2():
+    class BetaCompactionSummaryItemParam2(BaseModel):
+        agent: Optional[BetaAgentTagParam3] = None
+        id: Optional[str] = None
+        type: Literal["compaction"]
+        encrypted_content: str
+    return BetaCompactionSummaryItemParam2
 
 
-class BetaInputMessageParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam]
-    type: Literal["message"]
-    role: Required[Literal["user", "system", "developer"]]
-    status: Literal["in_progress", "completed", "incomplete"]
-    content: Required[BetaInputMessageContentListParam]
+def _build_BetaImageGenToolCall():
+    @official_name("ImageGenerationCall", "openai_kit.types.beta.beta_response_item")
+    class BetaImageGenToolCall(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["image_generation_call"]
+        id: str
+        status: Union[Literal["in_progress", "completed", "generating", "failed"], str]
+        result: Optional[str]
+    return BetaImageGenToolCall
 
 
-BetaOutputMessageContentParam: TypeAlias = OutputMessageContentParam
+def _build_BetaCodeInterpreterToolCall():
+    @official_name("BetaResponseCodeInterpreterToolCall", "openai_kit.types.beta.beta_response_code_interpreter_tool_call")
+    class BetaCodeInterpreterToolCall(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["code_interpreter_call"]
+        id: str
+        status: Union[Literal["in_progress", "completed", "incomplete", "interpreting", "failed"], str]
+        container_id: str
+        code: Optional[str]
+        outputs: Optional[List[Annotated[Union[Annotated[Union[BetaCodeInterpreterOutputLogs, BetaCodeInterpreterOutputImage], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]]
+    return BetaCodeInterpreterToolCall
 
 
-BetaMessagePhaseParam: TypeAlias = MessagePhaseParam
+def _build_BetaLocalShellExecAction():
+    BetaLocalShellExecAction: TypeAlias = LocalShellExecAction
+    return BetaLocalShellExecAction
 
 
-class BetaOutputMessageParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam]
-    id: Required[str]
-    type: Required[Literal["message"]]
-    role: Required[Literal["assistant"]]
-    content: Required[Sequence[BetaOutputMessageContentParam]]
-    phase: Optional[BetaMessagePhaseParam]
-    status: Required[Literal["in_progress", "completed", "incomplete"]]
+def _build_BetaLocalShellToolCall():
+    @official_name("LocalShellCall", "openai_kit.types.beta.beta_response_item")
+    class BetaLocalShellToolCall(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["local_shell_call"]
+        id: str
+        call_id: str
+        action: BetaLocalShellExecAction
+        status: Union[Literal["in_progress", "completed", "incomplete"], str]
+    return BetaLocalShellToolCall
 
 
-BetaVectorStoreFileAttributesParam: TypeAlias = VectorStoreFileAttributesParam
+def _build_BetaLocalShellToolCallOutput():
+    @official_name("LocalShellCallOutput", "openai_kit.types.beta.beta_response_item")
+    class BetaLocalShellToolCallOutput(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["local_shell_call_output"]
+        id: str
+        output: str
+        status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
+    return BetaLocalShellToolCallOutput
 
 
-class BetaFileSearchToolCallResultParam(TypedDict, total=False):
-    file_id: str
-    text: str
-    filename: str
-    attributes: BetaVectorStoreFileAttributesParam
-    score: float
+def _build_BetaLocalEnvironmentParam2():
+    BetaLocalEnvironmentParam2: TypeAlias = LocalEnvironmentParam
+    return BetaLocalEnvironmentParam2
 
 
-class BetaFileSearchToolCallParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam]
-    id: Required[str]
-    type: Required[Literal["file_search_call"]]
-    status: Required[Literal["in_progress", "searching", "completed", "incomplete", "failed"]]
-    queries: Required[Sequence[str]]
-    results: Optional[Sequence[BetaFileSearchToolCallResultParam]]
+def _build_BetaFunctionShellCallItemParam2():
+    class BetaFunctionShellCallItemParam2(BaseModel):
+        agent: Optional[BetaAgentTagParam3] = None
+        id: Optional[str] = None
+        call_id: str
+        caller: Optional[BetaToolCallCallerParam3] = None
+        type: Literal["shell_call"]
+        action: BetaFunctionShellActionParam2
+        status: Optional[BetaFunctionShellCallItemStatus] = None
+        environment: Optional[Annotated[Union[Annotated[Union[BetaLocalEnvironmentParam2, BetaContainerReferenceParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+    return BetaFunctionShellCallItemParam2
 
 
-class BetaComputerToolCallParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam]
-    type: Required[Literal["computer_call"]]
-    id: Required[str]
-    call_id: Required[str]
-    action: BetaComputerActionParam
-    actions: BetaComputerActionListParam
-    pending_safety_checks: Required[Sequence[BetaComputerCallSafetyCheckParam]]
-    status: Required[Literal["in_progress", "completed", "incomplete"]]
+def _build_BetaFunctionShellCallOutputItemParam2():
+    class BetaFunctionShellCallOutputItemParam2(BaseModel):
+        agent: Optional[BetaAgentTagParam3] = None
+        id: Optional[str] = None
+        call_id: str
+        caller: Optional[BetaToolCallCallerParam3] = None
+        type: Literal["shell_call_output"]
+        output: List[BetaFunctionShellCallOutputContentParam2]
+        status: Optional[BetaFunctionShellCallItemStatus] = None
+        max_output_length: Optional[int] = None
+    return BetaFunctionShellCallOutputItemParam2
 
 
-class BetaAgentTagParam2(TypedDict, total=False):
-    agent_name: Required[str]
+def _build_BetaApplyPatchToolCallItemParam2():
+    class BetaApplyPatchToolCallItemParam2(BaseModel):
+        agent: Optional[BetaAgentTagParam3] = None
+        type: Literal["apply_patch_call"]
+        id: Optional[str] = None
+        call_id: str
+        caller: Optional[BetaToolCallCallerParam3] = None
+        status: BetaApplyPatchCallStatusParam2
+        operation: BetaApplyPatchOperationParam2
+    return BetaApplyPatchToolCallItemParam2
 
 
-class BetaComputerCallOutputItemParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam2]
-    id: Optional[str]
-    call_id: Required[str]
-    type: Required[Literal["computer_call_output"]]
-    output: Required[BetaComputerScreenshotImageParam]
-    acknowledged_safety_checks: Optional[Sequence[BetaComputerCallSafetyCheckParam]]
-    status: Optional[BetaFunctionCallItemStatusParam]
+def _build_BetaApplyPatchToolCallOutputItemParam2():
+    class BetaApplyPatchToolCallOutputItemParam2(BaseModel):
+        agent: Optional[BetaAgentTagParam3] = None
+        type: Literal["apply_patch_call_output"]
+        id: Optional[str] = None
+        call_id: str
+        caller: Optional[BetaToolCallCallerParam3] = None
+        status: BetaApplyPatchCallOutputStatusParam2
+        output: Optional[str] = None
+    return BetaApplyPatchToolCallOutputItemParam2
 
 
-BetaWebSearchActionSearchParam: TypeAlias = WebSearchActionSearchParam
+def _build_BetaMCPListToolsTool():
+    BetaMCPListToolsTool: TypeAlias = MCPListToolsTool
+    return BetaMCPListToolsTool
 
 
-BetaWebSearchActionOpenPageParam: TypeAlias = WebSearchActionOpenPageParam
+def _build_BetaMCPListTools():
+    @official_name("McpListTools", "openai_kit.types.beta.beta_response_item")
+    class BetaMCPListTools(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["mcp_list_tools"]
+        id: str
+        server_label: str
+        tools: List[BetaMCPListToolsTool]
+        error: Optional[str] = None
+    return BetaMCPListTools
 
 
-BetaWebSearchActionFindParam: TypeAlias = WebSearchActionFindParam
+def _build_BetaMCPApprovalRequest():
+    @official_name("McpApprovalRequest", "openai_kit.types.beta.beta_response_item")
+    class BetaMCPApprovalRequest(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["mcp_approval_request"]
+        id: str
+        server_label: str
+        name: str
+        arguments: str
+    return BetaMCPApprovalRequest
 
 
-class BetaWebSearchToolCallParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam]
-    id: Required[str]
-    type: Required[Literal["web_search_call"]]
-    status: Required[Literal["in_progress", "searching", "completed", "failed"]]
-    action: Required[Union[BetaWebSearchActionSearchParam, BetaWebSearchActionOpenPageParam, BetaWebSearchActionFindParam]]
+def _build_BetaMCPApprovalResponse():
+    class BetaMCPApprovalResponse(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["mcp_approval_response"]
+        id: Optional[str] = None
+        approval_request_id: str
+        approve: bool
+        reason: Optional[str] = None
+    return BetaMCPApprovalResponse
 
 
-BetaToolCallCallerParam: TypeAlias = ToolCallCallerParam2
+def _build_BetaMCPToolCallError():
+    BetaMCPToolCallError: TypeAlias = MCPToolCallError
+    return BetaMCPToolCallError
 
 
-class BetaFunctionToolCallParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam]
-    id: str
-    type: Required[Literal["function_call"]]
-    call_id: Required[str]
-    caller: Optional[BetaToolCallCallerParam]
-    namespace: str
-    name: Required[str]
-    arguments: Required[str]
-    status: Literal["in_progress", "completed", "incomplete"]
+def _build_BetaMCPToolCallStatus():
+    BetaMCPToolCallStatus: TypeAlias = MCPToolCallStatus
+    return BetaMCPToolCallStatus
 
 
-BetaInputTextContentParam2: TypeAlias = InputTextContentParam2
+def _build_BetaMCPToolCall():
+    @official_name("McpCall", "openai_kit.types.beta.beta_response_item")
+    class BetaMCPToolCall(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["mcp_call"]
+        id: str
+        server_label: str
+        name: str
+        arguments: str
+        output: Optional[str] = None
+        error: Optional[BetaMCPToolCallError] = None
+        status: Optional[BetaMCPToolCallStatus] = None
+        approval_request_id: Optional[str] = None
+    return BetaMCPToolCall
 
 
-BetaToolCallCallerParam2: TypeAlias = ToolCallCallerParam3
+def _build_BetaCustomToolCallOutput():
+    class BetaCustomToolCallOutput(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["custom_tool_call_output"]
+        id: Optional[str] = None
+        call_id: str
+        caller: Optional[BetaToolCallCallerParam3] = None
+        output: Union[str, List[BetaFunctionAndCustomToolCallOutput]]
+    return BetaCustomToolCallOutput
 
 
-class BetaFunctionCallOutputItemParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam2]
-    id: Optional[str]
-    call_id: Optional[str]
-    type: Required[Literal["function_call_output"]]
-    output: Required[Union[str, Sequence[Union[BetaInputTextContentParam2, BetaInputImageContentParamAutoParam, BetaInputFileContentParam2]]]]
-    name: Optional[str]
-    namespace: Optional[str]
-    caller: Optional[BetaToolCallCallerParam2]
-    status: Optional[BetaFunctionCallItemStatusParam]
+def _build_BetaCustomToolCall():
+    class BetaCustomToolCall(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["custom_tool_call"]
+        id: Optional[str] = None
+        call_id: str
+        caller: Optional[BetaToolCallCaller] = None
+        namespace: Optional[str] = None
+        name: str
+        input: str
+    return BetaCustomToolCall
 
 
-class BetaEncryptedContentParam(TypedDict, total=False):
-    type: Required[Literal["encrypted_content"]]
-    encrypted_content: Required[str]
+def _build_BetaItem():
+    BetaItem: TypeAlias = Union[BetaInputMessage, BetaOutputMessage, BetaFileSearchToolCall, BetaComputerToolCall, BetaComputerCallOutputItemParam2, BetaWebSearchToolCall, BetaFunctionToolCall, BetaFunctionCallOutputItemParam2, BetaAgentMessageItemParam2, BetaMultiAgentCallItemParam2, BetaMultiAgentCallOutputItemParam2, BetaToolSearchCallItemParam2, BetaToolSearchOutputItemParam2, BetaAdditionalToolsItemParam2, BetaReasoningItem, BetaCompactionSummaryItemParam2, BetaImageGenToolCall, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCallItemParam2, BetaFunctionShellCallOutputItemParam2, BetaApplyPatchToolCallItemParam2, BetaApplyPatchToolCallOutputItemParam2, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponse, BetaMCPToolCall, BetaCustomToolCallOutput, BetaCustomToolCall]
+    return BetaItem
 
 
-class BetaAgentMessageItemParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam2]
-    id: Optional[str]
-    type: Required[Literal["agent_message"]]
-    author: Required[str]
-    recipient: Required[str]
-    content: Required[Sequence[Union[BetaInputTextContentParam2, BetaInputImageContentParamAutoParam, BetaEncryptedContentParam]]]
+def _build_BetaCompactionTriggerItemParam2():
+    class BetaCompactionTriggerItemParam2(BaseModel):
+        agent: Optional[BetaAgentTagParam3] = None
+        type: Literal["compaction_trigger"]
+    return BetaCompactionTriggerItemParam2
 
 
-BetaMultiAgentAction1Param: TypeAlias = Literal["spawn_agent", "interrupt_agent", "list_agents", "send_message", "followup_task", "wait_agent"]
+def _build_BetaItemReferenceParam2():
+    class BetaItemReferenceParam2(BaseModel):
+        agent: Optional[BetaAgentTagParam3] = None
+        type: Optional[Literal["item_reference"]] = None
+        id: str
+    return BetaItemReferenceParam2
 
 
-class BetaMultiAgentCallItemParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam2]
-    id: Optional[str]
-    call_id: Required[str]
-    type: Required[Literal["multi_agent_call"]]
-    action: Required[BetaMultiAgentAction1Param]
-    arguments: Required[str]
+def _build_BetaProgramItemParam2():
+    class BetaProgramItemParam2(BaseModel):
+        agent: Optional[BetaAgentTagParam3] = None
+        id: str
+        type: Literal["program"]
+        call_id: str
+        code: str
+        fingerprint: str
+    return BetaProgramItemParam2
 
 
-class BetaFileCitationParam(TypedDict, total=False):
-    type: Required[Literal["file_citation"]]
-    index: Required[int]
-    file_id: Required[str]
-    filename: Required[str]
+def _build_BetaProgramOutputItemStatus():
+    BetaProgramOutputItemStatus: TypeAlias = ProgramOutputItemStatus
+    return BetaProgramOutputItemStatus
 
 
-class BetaUrlCitationParam(TypedDict, total=False):
-    type: Required[Literal["url_citation"]]
-    start_index: Required[int]
-    end_index: Required[int]
-    url: Required[str]
-    title: Required[str]
+def _build_BetaProgramOutputItemParam2():
+    class BetaProgramOutputItemParam2(BaseModel):
+        agent: Optional[BetaAgentTagParam3] = None
+        id: str
+        type: Literal["program_output"]
+        call_id: str
+        result: str
+        status: BetaProgramOutputItemStatus
+    return BetaProgramOutputItemParam2
 
 
-class BetaContainerFileCitationParam(TypedDict, total=False):
-    type: Required[Literal["container_file_citation"]]
-    start_index: Required[int]
-    end_index: Required[int]
-    container_id: Required[str]
-    file_id: Required[str]
-    filename: Required[str]
+def _build_BetaInputItem():
+    BetaInputItem: TypeAlias = Union[BetaEasyInputMessage, BetaItem, BetaCompactionTriggerItemParam2, BetaItemReferenceParam2, BetaProgramItemParam2, BetaProgramOutputItemParam2]
+    return BetaInputItem
 
 
-class BetaOutputTextContentParam2(TypedDict, total=False):
-    type: Required[Literal["output_text"]]
-    text: Required[str]
-    annotations: Sequence[Union[BetaFileCitationParam, BetaUrlCitationParam, BetaContainerFileCitationParam]]
+def _build_BetaAgentTagParam():
+    class BetaAgentTagParam(TypedDict, total=False):
+        agent_name: Required[str]
+    return BetaAgentTagParam
 
 
-class BetaMultiAgentCallOutputItemParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam2]
-    id: Optional[str]
-    call_id: Required[str]
-    type: Required[Literal["multi_agent_call_output"]]
-    action: Required[BetaMultiAgentAction1Param]
-    output: Required[Sequence[BetaOutputTextContentParam2]]
+def _build_BetaInputMessageContentListParam():
+    BetaInputMessageContentListParam: TypeAlias = InputMessageContentListParam
+    return BetaInputMessageContentListParam
 
 
-BetaToolSearchExecutionTypeParam: TypeAlias = ToolSearchExecutionTypeParam
+def _build_BetaInputMessageParam():
+    class BetaInputMessageParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam]
+        type: Literal["message"]
+        role: Required[Literal["user", "system", "developer"]]
+        status: Literal["in_progress", "completed", "incomplete"]
+        content: Required[BetaInputMessageContentListParam]
+    return BetaInputMessageParam
 
 
-class BetaToolSearchCallItemParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam2]
-    id: Optional[str]
-    call_id: Optional[str]
-    type: Required[Literal["tool_search_call"]]
-    execution: BetaToolSearchExecutionTypeParam
-    arguments: Required[BetaEmptyModelParam]
-    status: Optional[BetaFunctionCallItemStatusParam]
+def _build_BetaOutputMessageContentParam():
+    BetaOutputMessageContentParam: TypeAlias = OutputMessageContentParam
+    return BetaOutputMessageContentParam
 
 
-BetaToolParam: TypeAlias = ToolParam
+def _build_BetaMessagePhaseParam():
+    BetaMessagePhaseParam: TypeAlias = MessagePhaseParam
+    return BetaMessagePhaseParam
 
 
-class BetaToolSearchOutputItemParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam2]
-    id: Optional[str]
-    call_id: Optional[str]
-    type: Required[Literal["tool_search_output"]]
-    execution: BetaToolSearchExecutionTypeParam
-    tools: Required[Sequence[BetaToolParam]]
-    status: Optional[BetaFunctionCallItemStatusParam]
+def _build_BetaOutputMessageParam():
+    class BetaOutputMessageParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam]
+        id: Required[str]
+        type: Required[Literal["message"]]
+        role: Required[Literal["assistant"]]
+        content: Required[Sequence[BetaOutputMessageContentParam]]
+        phase: Optional[BetaMessagePhaseParam]
+        status: Required[Literal["in_progress", "completed", "incomplete"]]
+    return BetaOutputMessageParam
 
 
-class BetaAdditionalToolsItemParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam2]
-    id: Optional[str]
-    type: Required[Literal["additional_tools"]]
-    role: Required[Literal["developer"]]
-    tools: Required[Sequence[BetaToolParam]]
+def _build_BetaVectorStoreFileAttributesParam():
+    BetaVectorStoreFileAttributesParam: TypeAlias = VectorStoreFileAttributesParam
+    return BetaVectorStoreFileAttributesParam
 
 
-BetaSummaryTextContentParam: TypeAlias = SummaryTextContentParam
+def _build_BetaFileSearchToolCallResultParam():
+    class BetaFileSearchToolCallResultParam(TypedDict, total=False):
+        file_id: str
+        text: str
+        filename: str
+        attributes: BetaVectorStoreFileAttributesParam
+        score: float
+    return BetaFileSearchToolCallResultParam
 
 
-BetaReasoningTextContentParam: TypeAlias = ReasoningTextContentParam
+def _build_BetaFileSearchToolCallParam():
+    class BetaFileSearchToolCallParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam]
+        id: Required[str]
+        type: Required[Literal["file_search_call"]]
+        status: Required[Literal["in_progress", "searching", "completed", "incomplete", "failed"]]
+        queries: Required[Sequence[str]]
+        results: Optional[Sequence[BetaFileSearchToolCallResultParam]]
+    return BetaFileSearchToolCallParam
 
 
-class BetaReasoningItemParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam]
-    type: Required[Literal["reasoning"]]
-    id: Required[str]
-    encrypted_content: Optional[str]
-    summary: Required[Sequence[BetaSummaryTextContentParam]]
-    content: Sequence[BetaReasoningTextContentParam]
-    status: Literal["in_progress", "completed", "incomplete"]
+def _build_BetaComputerToolCallParam():
+    class BetaComputerToolCallParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam]
+        type: Required[Literal["computer_call"]]
+        id: Required[str]
+        call_id: Required[str]
+        action: BetaComputerActionParam
+        actions: BetaComputerActionListParam
+        pending_safety_checks: Required[Sequence[BetaComputerCallSafetyCheckParam]]
+        status: Required[Literal["in_progress", "completed", "incomplete"]]
+    return BetaComputerToolCallParam
 
 
-class BetaCompactionSummaryItemParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam2]
-    id: Optional[str]
-    type: Required[Literal["compaction"]]
-    encrypted_content: Required[str]
+def _build_BetaAgentTagParam2():
+    class BetaAgentTagParam2(TypedDict, total=False):
+        agent_name: Required[str]
+    return BetaAgentTagParam2
 
 
-class BetaImageGenToolCallParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam]
-    type: Required[Literal["image_generation_call"]]
-    id: Required[str]
-    status: Required[Literal["in_progress", "completed", "generating", "failed"]]
-    result: Required[Optional[str]]
+def _build_BetaComputerCallOutputItemParam():
+    class BetaComputerCallOutputItemParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam2]
+        id: Optional[str]
+        call_id: Required[str]
+        type: Required[Literal["computer_call_output"]]
+        output: Required[BetaComputerScreenshotImageParam]
+        acknowledged_safety_checks: Optional[Sequence[BetaComputerCallSafetyCheckParam]]
+        status: Optional[BetaFunctionCallItemStatusParam]
+    return BetaComputerCallOutputItemParam
 
 
-class BetaCodeInterpreterToolCallParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam]
-    type: Required[Literal["code_interpreter_call"]]
-    id: Required[str]
-    status: Required[Literal["in_progress", "completed", "incomplete", "interpreting", "failed"]]
-    container_id: Required[str]
-    code: Required[Optional[str]]
-    outputs: Required[Optional[Sequence[Union[BetaCodeInterpreterOutputLogsParam, BetaCodeInterpreterOutputImageParam]]]]
+def _build_BetaWebSearchActionSearchParam():
+    BetaWebSearchActionSearchParam: TypeAlias = WebSearchActionSearchParam
+    return BetaWebSearchActionSearchParam
 
 
-BetaLocalShellExecActionParam: TypeAlias = LocalShellExecActionParam
+def _build_BetaWebSearchActionOpenPageParam():
+    BetaWebSearchActionOpenPageParam: TypeAlias = WebSearchActionOpenPageParam
+    return BetaWebSearchActionOpenPageParam
 
 
-class BetaLocalShellToolCallParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam]
-    type: Required[Literal["local_shell_call"]]
-    id: Required[str]
-    call_id: Required[str]
-    action: Required[BetaLocalShellExecActionParam]
-    status: Required[Literal["in_progress", "completed", "incomplete"]]
+def _build_BetaWebSearchActionFindParam():
+    BetaWebSearchActionFindParam: TypeAlias = WebSearchActionFindParam
+    return BetaWebSearchActionFindParam
 
 
-class BetaLocalShellToolCallOutputParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam]
-    type: Required[Literal["local_shell_call_output"]]
-    id: Required[str]
-    output: Required[str]
-    status: Optional[Literal["in_progress", "completed", "incomplete"]]
+def _build_BetaWebSearchToolCallParam():
+    class BetaWebSearchToolCallParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam]
+        id: Required[str]
+        type: Required[Literal["web_search_call"]]
+        status: Required[Literal["in_progress", "searching", "completed", "failed"]]
+        action: Required[Union[BetaWebSearchActionSearchParam, BetaWebSearchActionOpenPageParam, BetaWebSearchActionFindParam]]
+    return BetaWebSearchToolCallParam
 
 
-BetaLocalEnvironmentParam: TypeAlias = LocalEnvironmentParam2
+def _build_BetaToolCallCallerParam():
+    BetaToolCallCallerParam: TypeAlias = ToolCallCallerParam2
+    return BetaToolCallCallerParam
 
 
-class BetaFunctionShellCallItemParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam2]
-    id: Optional[str]
-    call_id: Required[str]
-    caller: Optional[BetaToolCallCallerParam2]
-    type: Required[Literal["shell_call"]]
-    action: Required[BetaFunctionShellActionParam]
-    status: Optional[BetaFunctionShellCallItemStatusParam]
-    environment: Optional[Union[BetaLocalEnvironmentParam, BetaContainerReferenceParam]]
+def _build_BetaFunctionToolCallParam():
+    class BetaFunctionToolCallParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam]
+        id: str
+        type: Required[Literal["function_call"]]
+        call_id: Required[str]
+        caller: Optional[BetaToolCallCallerParam]
+        namespace: str
+        name: Required[str]
+        arguments: Required[str]
+        status: Literal["in_progress", "completed", "incomplete"]
+    return BetaFunctionToolCallParam
 
 
-class BetaFunctionShellCallOutputItemParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam2]
-    id: Optional[str]
-    call_id: Required[str]
-    caller: Optional[BetaToolCallCallerParam2]
-    type: Required[Literal["shell_call_output"]]
-    output: Required[Sequence[BetaFunctionShellCallOutputContentParam]]
-    status: Optional[BetaFunctionShellCallItemStatusParam]
-    max_output_length: Optional[int]
+def _build_BetaInputTextContentParam2():
+    BetaInputTextContentParam2: TypeAlias = InputTextContentParam2
+    return BetaInputTextContentParam2
 
 
-class BetaApplyPatchToolCallItemParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam2]
-    type: Required[Literal["apply_patch_call"]]
-    id: Optional[str]
-    call_id: Required[str]
-    caller: Optional[BetaToolCallCallerParam2]
-    status: Required[BetaApplyPatchCallStatusParam]
-    operation: Required[BetaApplyPatchOperationParam]
+def _build_BetaToolCallCallerParam2():
+    BetaToolCallCallerParam2: TypeAlias = ToolCallCallerParam3
+    return BetaToolCallCallerParam2
 
 
-class BetaApplyPatchToolCallOutputItemParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam2]
-    type: Required[Literal["apply_patch_call_output"]]
-    id: Optional[str]
-    call_id: Required[str]
-    caller: Optional[BetaToolCallCallerParam2]
-    status: Required[BetaApplyPatchCallOutputStatusParam]
-    output: Optional[str]
+def _build_BetaFunctionCallOutputItemParam():
+    class BetaFunctionCallOutputItemParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam2]
+        id: Optional[str]
+        call_id: Optional[str]
+        type: Required[Literal["function_call_output"]]
+        output: Required[Union[str, Sequence[Union[BetaInputTextContentParam2, BetaInputImageContentParamAutoParam, BetaInputFileContentParam2]]]]
+        name: Optional[str]
+        namespace: Optional[str]
+        caller: Optional[BetaToolCallCallerParam2]
+        status: Optional[BetaFunctionCallItemStatusParam]
+    return BetaFunctionCallOutputItemParam
 
 
-BetaMCPListToolsToolParam: TypeAlias = MCPListToolsToolParam
+def _build_BetaEncryptedContentParam():
+    class BetaEncryptedContentParam(TypedDict, total=False):
+        type: Required[Literal["encrypted_content"]]
+        encrypted_content: Required[str]
+    return BetaEncryptedContentParam
 
 
-class BetaMCPListToolsParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam]
-    type: Required[Literal["mcp_list_tools"]]
-    id: Required[str]
-    server_label: Required[str]
-    tools: Required[Sequence[BetaMCPListToolsToolParam]]
-    error: Optional[str]
+def _build_BetaAgentMessageItemParam():
+    class BetaAgentMessageItemParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam2]
+        id: Optional[str]
+        type: Required[Literal["agent_message"]]
+        author: Required[str]
+        recipient: Required[str]
+        content: Required[Sequence[Union[BetaInputTextContentParam2, BetaInputImageContentParamAutoParam, BetaEncryptedContentParam]]]
+    return BetaAgentMessageItemParam
 
 
-class BetaMCPApprovalRequestParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam]
-    type: Required[Literal["mcp_approval_request"]]
-    id: Required[str]
-    server_label: Required[str]
-    name: Required[str]
-    arguments: Required[str]
+def _build_BetaMultiAgentAction1Param():
+    BetaMultiAgentAction1Param: TypeAlias = Literal["spawn_agent", "interrupt_agent", "list_agents", "send_message", "followup_task", "wait_agent"]
+    return BetaMultiAgentAction1Param
 
 
-class BetaMCPApprovalResponseParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam]
-    type: Required[Literal["mcp_approval_response"]]
-    id: Optional[str]
-    approval_request_id: Required[str]
-    approve: Required[bool]
-    reason: Optional[str]
+def _build_BetaMultiAgentCallItemParam():
+    class BetaMultiAgentCallItemParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam2]
+        id: Optional[str]
+        call_id: Required[str]
+        type: Required[Literal["multi_agent_call"]]
+        action: Required[BetaMultiAgentAction1Param]
+        arguments: Required[str]
+    return BetaMultiAgentCallItemParam
 
 
-BetaMCPToolCallErrorParam: TypeAlias = MCPToolCallErrorParam
+def _build_BetaFileCitationParam():
+    class BetaFileCitationParam(TypedDict, total=False):
+        type: Required[Literal["file_citation"]]
+        index: Required[int]
+        file_id: Required[str]
+        filename: Required[str]
+    return BetaFileCitationParam
 
 
-BetaMCPToolCallStatusParam: TypeAlias = MCPToolCallStatusParam
+def _build_BetaUrlCitationParam():
+    class BetaUrlCitationParam(TypedDict, total=False):
+        type: Required[Literal["url_citation"]]
+        start_index: Required[int]
+        end_index: Required[int]
+        url: Required[str]
+        title: Required[str]
+    return BetaUrlCitationParam
 
 
-class BetaMCPToolCallParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam]
-    type: Required[Literal["mcp_call"]]
-    id: Required[str]
-    server_label: Required[str]
-    name: Required[str]
-    arguments: Required[str]
-    output: Optional[str]
-    error: Optional[BetaMCPToolCallErrorParam]
-    status: BetaMCPToolCallStatusParam
-    approval_request_id: Optional[str]
+def _build_BetaContainerFileCitationParam():
+    class BetaContainerFileCitationParam(TypedDict, total=False):
+        type: Required[Literal["container_file_citation"]]
+        start_index: Required[int]
+        end_index: Required[int]
+        container_id: Required[str]
+        file_id: Required[str]
+        filename: Required[str]
+    return BetaContainerFileCitationParam
 
 
-class BetaCustomToolCallOutputParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam]
-    type: Required[Literal["custom_tool_call_output"]]
-    id: str
-    call_id: Required[str]
-    caller: Optional[BetaToolCallCallerParam2]
-    output: Required[Union[str, Sequence[BetaFunctionAndCustomToolCallOutputParam]]]
+def _build_BetaOutputTextContentParam2():
+    class BetaOutputTextContentParam2(TypedDict, total=False):
+        type: Required[Literal["output_text"]]
+        text: Required[str]
+        annotations: Sequence[Union[BetaFileCitationParam, BetaUrlCitationParam, BetaContainerFileCitationParam]]
+    return BetaOutputTextContentParam2
 
 
-class BetaCustomToolCallParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam]
-    type: Required[Literal["custom_tool_call"]]
-    id: str
-    call_id: Required[str]
-    caller: Optional[BetaToolCallCallerParam]
-    namespace: str
-    name: Required[str]
-    input: Required[str]
+def _build_BetaMultiAgentCallOutputItemParam():
+    class BetaMultiAgentCallOutputItemParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam2]
+        id: Optional[str]
+        call_id: Required[str]
+        type: Required[Literal["multi_agent_call_output"]]
+        action: Required[BetaMultiAgentAction1Param]
+        output: Required[Sequence[BetaOutputTextContentParam2]]
+    return BetaMultiAgentCallOutputItemParam
 
 
-BetaItemParam: TypeAlias = Union[BetaInputMessageParam, BetaOutputMessageParam, BetaFileSearchToolCallParam, BetaComputerToolCallParam, BetaComputerCallOutputItemParam, BetaWebSearchToolCallParam, BetaFunctionToolCallParam, BetaFunctionCallOutputItemParam, BetaAgentMessageItemParam, BetaMultiAgentCallItemParam, BetaMultiAgentCallOutputItemParam, BetaToolSearchCallItemParam, BetaToolSearchOutputItemParam, BetaAdditionalToolsItemParam, BetaReasoningItemParam, BetaCompactionSummaryItemParam, BetaImageGenToolCallParam, BetaCodeInterpreterToolCallParam, BetaLocalShellToolCallParam, BetaLocalShellToolCallOutputParam, BetaFunctionShellCallItemParam, BetaFunctionShellCallOutputItemParam, BetaApplyPatchToolCallItemParam, BetaApplyPatchToolCallOutputItemParam, BetaMCPListToolsParam, BetaMCPApprovalRequestParam, BetaMCPApprovalResponseParam, BetaMCPToolCallParam, BetaCustomToolCallOutputParam, BetaCustomToolCallParam]
+def _build_BetaToolSearchExecutionTypeParam():
+    BetaToolSearchExecutionTypeParam: TypeAlias = ToolSearchExecutionTypeParam
+    return BetaToolSearchExecutionTypeParam
 
 
-class BetaCompactionTriggerItemParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam2]
-    type: Required[Literal["compaction_trigger"]]
+def _build_BetaToolSearchCallItemParam():
+    class BetaToolSearchCallItemParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam2]
+        id: Optional[str]
+        call_id: Optional[str]
+        type: Required[Literal["tool_search_call"]]
+        execution: BetaToolSearchExecutionTypeParam
+        arguments: Required[BetaEmptyModelParam]
+        status: Optional[BetaFunctionCallItemStatusParam]
+    return BetaToolSearchCallItemParam
 
 
-class BetaItemReferenceParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam2]
-    type: Optional[Literal["item_reference"]]
-    id: Required[str]
+def _build_BetaToolParam():
+    BetaToolParam: TypeAlias = ToolParam
+    return BetaToolParam
 
 
-class BetaProgramItemParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam2]
-    id: Required[str]
-    type: Required[Literal["program"]]
-    call_id: Required[str]
-    code: Required[str]
-    fingerprint: Required[str]
+def _build_BetaToolSearchOutputItemParam():
+    class BetaToolSearchOutputItemParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam2]
+        id: Optional[str]
+        call_id: Optional[str]
+        type: Required[Literal["tool_search_output"]]
+        execution: BetaToolSearchExecutionTypeParam
+        tools: Required[Sequence[BetaToolParam]]
+        status: Optional[BetaFunctionCallItemStatusParam]
+    return BetaToolSearchOutputItemParam
 
 
-BetaProgramOutputItemStatusParam: TypeAlias = ProgramOutputItemStatusParam
+def _build_BetaAdditionalToolsItemParam():
+    class BetaAdditionalToolsItemParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam2]
+        id: Optional[str]
+        type: Required[Literal["additional_tools"]]
+        role: Required[Literal["developer"]]
+        tools: Required[Sequence[BetaToolParam]]
+    return BetaAdditionalToolsItemParam
 
 
-class BetaProgramOutputItemParam(TypedDict, total=False):
-    agent: Optional[BetaAgentTagParam2]
-    id: Required[str]
-    type: Required[Literal["program_output"]]
-    call_id: Required[str]
-    result: Required[str]
-    status: Required[BetaProgramOutputItemStatusParam]
+def _build_BetaSummaryTextContentParam():
+    BetaSummaryTextContentParam: TypeAlias = SummaryTextContentParam
+    return BetaSummaryTextContentParam
 
 
-BetaInputItemParam: TypeAlias = Union[BetaEasyInputMessageParam, BetaItemParam, BetaCompactionTriggerItemParam, BetaItemReferenceParam, BetaProgramItemParam, BetaProgramOutputItemParam]
+def _build_BetaReasoningTextContentParam():
+    BetaReasoningTextContentParam: TypeAlias = ReasoningTextContentParam
+    return BetaReasoningTextContentParam
 
 
-BetaInputParam: TypeAlias = Union[str, Sequence[BetaInputItemParam]]
+def _build_BetaReasoningItemParam():
+    class BetaReasoningItemParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam]
+        type: Required[Literal["reasoning"]]
+        id: Required[str]
+        encrypted_content: Optional[str]
+        summary: Required[Sequence[BetaSummaryTextContentParam]]
+        content: Sequence[BetaReasoningTextContentParam]
+        status: Literal["in_progress", "completed", "incomplete"]
+    return BetaReasoningItemParam
 
 
-BetaInputParam2: TypeAlias = Union[str, List[BetaInputItem]]
+def _build_BetaCompactionSummaryItemParam():
+    class BetaCompactionSummaryItemParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam2]
+        id: Optional[str]
+        type: Required[Literal["compaction"]]
+        encrypted_content: Required[str]
+    return BetaCompactionSummaryItemParam
 
 
-BetaInputTextContentParam: TypeAlias = InputTextContentParam
+def _build_BetaImageGenToolCallParam():
+    class BetaImageGenToolCallParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam]
+        type: Required[Literal["image_generation_call"]]
+        id: Required[str]
+        status: Required[Literal["in_progress", "completed", "generating", "failed"]]
+        result: Required[Optional[str]]
+    return BetaImageGenToolCallParam
 
 
-BetaMessageStatus: TypeAlias = MessageStatus
+def _build_BetaCodeInterpreterToolCallParam():
+    class BetaCodeInterpreterToolCallParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam]
+        type: Required[Literal["code_interpreter_call"]]
+        id: Required[str]
+        status: Required[Literal["in_progress", "completed", "incomplete", "interpreting", "failed"]]
+        container_id: Required[str]
+        code: Required[Optional[str]]
+        outputs: Required[Optional[Sequence[Union[BetaCodeInterpreterOutputLogsParam, BetaCodeInterpreterOutputImageParam]]]]
+    return BetaCodeInterpreterToolCallParam
 
 
-BetaMessageRole: TypeAlias = MessageRole
+def _build_BetaLocalShellExecActionParam():
+    BetaLocalShellExecActionParam: TypeAlias = LocalShellExecActionParam
+    return BetaLocalShellExecActionParam
 
 
-BetaTextContent: TypeAlias = TextContent
+def _build_BetaLocalShellToolCallParam():
+    class BetaLocalShellToolCallParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam]
+        type: Required[Literal["local_shell_call"]]
+        id: Required[str]
+        call_id: Required[str]
+        action: Required[BetaLocalShellExecActionParam]
+        status: Required[Literal["in_progress", "completed", "incomplete"]]
+    return BetaLocalShellToolCallParam
 
 
-class BetaEncryptedContent(BaseModel):
-    type: Literal["encrypted_content"]
-    encrypted_content: str
+def _build_BetaLocalShellToolCallOutputParam():
+    class BetaLocalShellToolCallOutputParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam]
+        type: Required[Literal["local_shell_call_output"]]
+        id: Required[str]
+        output: Required[str]
+        status: Optional[Literal["in_progress", "completed", "incomplete"]]
+    return BetaLocalShellToolCallOutputParam
 
 
-BetaMessagePhase2: TypeAlias = MessagePhase2
+def _build_BetaLocalEnvironmentParam():
+    BetaLocalEnvironmentParam: TypeAlias = LocalEnvironmentParam2
+    return BetaLocalEnvironmentParam
 
 
-class BetaMessage(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["message"]
-    id: str
-    status: BetaMessageStatus
-    role: BetaMessageRole
-    content: List[Annotated[Union[Annotated[Union[BetaInputTextContent, BetaOutputTextContent, BetaTextContent, BetaSummaryTextContent, BetaReasoningTextContent, BetaRefusalContent, BetaInputImageContent, BetaComputerScreenshotContent, BetaInputFileContent, BetaEncryptedContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
-    phase: Optional[BetaMessagePhase2] = None
+def _build_BetaFunctionShellCallItemParam():
+    class BetaFunctionShellCallItemParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam2]
+        id: Optional[str]
+        call_id: Required[str]
+        caller: Optional[BetaToolCallCallerParam2]
+        type: Required[Literal["shell_call"]]
+        action: Required[BetaFunctionShellActionParam]
+        status: Optional[BetaFunctionShellCallItemStatusParam]
+        environment: Optional[Union[BetaLocalEnvironmentParam, BetaContainerReferenceParam]]
+    return BetaFunctionShellCallItemParam
 
 
-@official_name("Program", "openai_kit.types.beta.beta_response_item")
-class BetaProgram(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["program"]
-    id: str
-    call_id: str
-    code: str
-    fingerprint: str
+def _build_BetaFunctionShellCallOutputItemParam():
+    class BetaFunctionShellCallOutputItemParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam2]
+        id: Optional[str]
+        call_id: Required[str]
+        caller: Optional[BetaToolCallCallerParam2]
+        type: Required[Literal["shell_call_output"]]
+        output: Required[Sequence[BetaFunctionShellCallOutputContentParam]]
+        status: Optional[BetaFunctionShellCallItemStatusParam]
+        max_output_length: Optional[int]
+    return BetaFunctionShellCallOutputItemParam
 
 
-BetaProgramOutputStatus: TypeAlias = ProgramOutputStatus
+def _build_BetaApplyPatchToolCallItemParam():
+    class BetaApplyPatchToolCallItemParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam2]
+        type: Required[Literal["apply_patch_call"]]
+        id: Optional[str]
+        call_id: Required[str]
+        caller: Optional[BetaToolCallCallerParam2]
+        status: Required[BetaApplyPatchCallStatusParam]
+        operation: Required[BetaApplyPatchOperationParam]
+    return BetaApplyPatchToolCallItemParam
 
 
-@official_name("ProgramOutput", "openai_kit.types.beta.beta_response_item")
-class BetaProgramOutput(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["program_output"]
-    id: str
-    call_id: str
-    result: str
-    status: BetaProgramOutputStatus
+def _build_BetaApplyPatchToolCallOutputItemParam():
+    class BetaApplyPatchToolCallOutputItemParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam2]
+        type: Required[Literal["apply_patch_call_output"]]
+        id: Optional[str]
+        call_id: Required[str]
+        caller: Optional[BetaToolCallCallerParam2]
+        status: Required[BetaApplyPatchCallOutputStatusParam]
+        output: Optional[str]
+    return BetaApplyPatchToolCallOutputItemParam
 
 
-BetaMultiAgentAction: TypeAlias = Union[Literal["spawn_agent", "interrupt_agent", "list_agents", "send_message", "followup_task", "wait_agent"], str]
+def _build_BetaMCPListToolsToolParam():
+    BetaMCPListToolsToolParam: TypeAlias = MCPListToolsToolParam
+    return BetaMCPListToolsToolParam
 
 
-@official_name("MultiAgentCall", "openai_kit.types.beta.beta_response_item")
-class BetaMultiAgentCall(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["multi_agent_call"]
-    id: str
-    call_id: str
-    action: BetaMultiAgentAction
-    arguments: str
+def _build_BetaMCPListToolsParam():
+    class BetaMCPListToolsParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam]
+        type: Required[Literal["mcp_list_tools"]]
+        id: Required[str]
+        server_label: Required[str]
+        tools: Required[Sequence[BetaMCPListToolsToolParam]]
+        error: Optional[str]
+    return BetaMCPListToolsParam
 
 
-@official_name("MultiAgentCallOutput", "openai_kit.types.beta.beta_response_item")
-class BetaMultiAgentCallOutput(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["multi_agent_call_output"]
-    id: str
-    call_id: str
-    action: BetaMultiAgentAction
-    output: List[BetaOutputTextContent]
+def _build_BetaMCPApprovalRequestParam():
+    class BetaMCPApprovalRequestParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam]
+        type: Required[Literal["mcp_approval_request"]]
+        id: Required[str]
+        server_label: Required[str]
+        name: Required[str]
+        arguments: Required[str]
+    return BetaMCPApprovalRequestParam
 
 
-@official_name("BetaResponseToolSearchCall", "openai_kit.types.beta.beta_response_tool_search_call")
-class BetaToolSearchCall(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["tool_search_call"]
-    id: str
-    call_id: Optional[str]
-    execution: BetaToolSearchExecutionType
-    arguments: Any
-    status: BetaFunctionCallStatus
-    created_by: Optional[str] = None
+def _build_BetaMCPApprovalResponseParam():
+    class BetaMCPApprovalResponseParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam]
+        type: Required[Literal["mcp_approval_response"]]
+        id: Optional[str]
+        approval_request_id: Required[str]
+        approve: Required[bool]
+        reason: Optional[str]
+    return BetaMCPApprovalResponseParam
 
 
-@official_name("BetaResponseToolSearchOutputItem", "openai_kit.types.beta.beta_response_tool_search_output_item")
-class BetaToolSearchOutput(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["tool_search_output"]
-    id: str
-    call_id: Optional[str]
-    execution: BetaToolSearchExecutionType
-    tools: List[BetaTool]
-    status: BetaFunctionCallOutputStatusEnum
-    created_by: Optional[str] = None
+def _build_BetaMCPToolCallErrorParam():
+    BetaMCPToolCallErrorParam: TypeAlias = MCPToolCallErrorParam
+    return BetaMCPToolCallErrorParam
 
 
-@official_name("AdditionalTools", "openai_kit.types.beta.beta_response_item")
-class BetaAdditionalTools(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["additional_tools"]
-    id: str
-    role: BetaMessageRole
-    tools: List[BetaTool]
+def _build_BetaMCPToolCallStatusParam():
+    BetaMCPToolCallStatusParam: TypeAlias = MCPToolCallStatusParam
+    return BetaMCPToolCallStatusParam
 
 
-@official_name("AgentMessage", "openai_kit.types.beta.beta_response_item")
-class BetaAgentMessage(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["agent_message"]
-    id: str
-    author: str
-    recipient: str
-    content: List[Annotated[Union[Annotated[Union[BetaInputTextContent, BetaOutputTextContent, BetaTextContent, BetaSummaryTextContent, BetaReasoningTextContent, BetaRefusalContent, BetaInputImageContent, BetaComputerScreenshotContent, BetaInputFileContent, BetaEncryptedContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+def _build_BetaMCPToolCallParam():
+    class BetaMCPToolCallParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam]
+        type: Required[Literal["mcp_call"]]
+        id: Required[str]
+        server_label: Required[str]
+        name: Required[str]
+        arguments: Required[str]
+        output: Optional[str]
+        error: Optional[BetaMCPToolCallErrorParam]
+        status: BetaMCPToolCallStatusParam
+        approval_request_id: Optional[str]
+    return BetaMCPToolCallParam
 
 
-class BetaFunctionToolCallOutput(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    id: Optional[str] = None
-    type: Literal["function_call_output"]
-    call_id: Optional[str] = None
-    name: Optional[str] = None
-    namespace: Optional[str] = None
-    caller: Optional[BetaToolCallCallerParam3] = None
-    output: Union[str, List[BetaFunctionAndCustomToolCallOutput]]
-    status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
+def _build_BetaCustomToolCallOutputParam():
+    class BetaCustomToolCallOutputParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam]
+        type: Required[Literal["custom_tool_call_output"]]
+        id: str
+        call_id: Required[str]
+        caller: Optional[BetaToolCallCallerParam2]
+        output: Required[Union[str, Sequence[BetaFunctionAndCustomToolCallOutputParam]]]
+    return BetaCustomToolCallOutputParam
 
 
-@official_name("BetaResponseComputerToolCallOutputItem", "openai_kit.types.beta.beta_response_computer_tool_call_output_item")
-class BetaComputerToolCallOutputResource(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["computer_call_output"]
-    id: str
-    call_id: str
-    acknowledged_safety_checks: Optional[List[BetaComputerCallSafetyCheckParam2]] = None
-    output: BetaComputerScreenshotImage
-    status: BetaComputerCallOutputStatus
-    created_by: Optional[str] = None
+def _build_BetaCustomToolCallParam():
+    class BetaCustomToolCallParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam]
+        type: Required[Literal["custom_tool_call"]]
+        id: str
+        call_id: Required[str]
+        caller: Optional[BetaToolCallCallerParam]
+        namespace: str
+        name: Required[str]
+        input: Required[str]
+    return BetaCustomToolCallParam
 
 
-@official_name("BetaResponseCompactionItem", "openai_kit.types.beta.beta_response_compaction_item")
-class BetaCompactionBody(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["compaction"]
-    id: str
-    encrypted_content: str
-    created_by: Optional[str] = None
+def _build_BetaItemParam():
+    BetaItemParam: TypeAlias = Union[BetaInputMessageParam, BetaOutputMessageParam, BetaFileSearchToolCallParam, BetaComputerToolCallParam, BetaComputerCallOutputItemParam, BetaWebSearchToolCallParam, BetaFunctionToolCallParam, BetaFunctionCallOutputItemParam, BetaAgentMessageItemParam, BetaMultiAgentCallItemParam, BetaMultiAgentCallOutputItemParam, BetaToolSearchCallItemParam, BetaToolSearchOutputItemParam, BetaAdditionalToolsItemParam, BetaReasoningItemParam, BetaCompactionSummaryItemParam, BetaImageGenToolCallParam, BetaCodeInterpreterToolCallParam, BetaLocalShellToolCallParam, BetaLocalShellToolCallOutputParam, BetaFunctionShellCallItemParam, BetaFunctionShellCallOutputItemParam, BetaApplyPatchToolCallItemParam, BetaApplyPatchToolCallOutputItemParam, BetaMCPListToolsParam, BetaMCPApprovalRequestParam, BetaMCPApprovalResponseParam, BetaMCPToolCallParam, BetaCustomToolCallOutputParam, BetaCustomToolCallParam]
+    return BetaItemParam
 
 
-BetaLocalEnvironmentResource: TypeAlias = LocalEnvironmentResource
+def _build_BetaCompactionTriggerItemParam():
+    class BetaCompactionTriggerItemParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam2]
+        type: Required[Literal["compaction_trigger"]]
+    return BetaCompactionTriggerItemParam
 
 
-@official_name("BetaResponseFunctionShellToolCall", "openai_kit.types.beta.beta_response_function_shell_tool_call")
-class BetaFunctionShellCall(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["shell_call"]
-    id: str
-    call_id: str
-    caller: Optional[BetaToolCallCaller] = None
-    action: BetaFunctionShellAction
-    status: BetaFunctionShellCallStatus
-    environment: Optional[Annotated[Union[Annotated[Union[BetaLocalEnvironmentResource, BetaContainerReferenceResource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
-    created_by: Optional[str] = None
+def _build_BetaItemReferenceParam():
+    class BetaItemReferenceParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam2]
+        type: Optional[Literal["item_reference"]]
+        id: Required[str]
+    return BetaItemReferenceParam
 
 
-@official_name("BetaResponseFunctionShellToolCallOutput", "openai_kit.types.beta.beta_response_function_shell_tool_call_output")
-class BetaFunctionShellCallOutput(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["shell_call_output"]
-    id: str
-    call_id: str
-    caller: Optional[BetaToolCallCaller] = None
-    status: BetaFunctionShellCallOutputStatusEnum
-    output: List[BetaFunctionShellCallOutputContent]
-    max_output_length: Optional[int]
-    created_by: Optional[str] = None
+def _build_BetaProgramItemParam():
+    class BetaProgramItemParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam2]
+        id: Required[str]
+        type: Required[Literal["program"]]
+        call_id: Required[str]
+        code: Required[str]
+        fingerprint: Required[str]
+    return BetaProgramItemParam
 
 
-@official_name("BetaResponseApplyPatchToolCall", "openai_kit.types.beta.beta_response_apply_patch_tool_call")
-class BetaApplyPatchToolCall(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["apply_patch_call"]
-    id: str
-    call_id: str
-    caller: Optional[BetaToolCallCaller] = None
-    status: BetaApplyPatchCallStatus
-    operation: Annotated[Union[Annotated[Union[BetaApplyPatchCreateFileOperation, BetaApplyPatchDeleteFileOperation, BetaApplyPatchUpdateFileOperation], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-    created_by: Optional[str] = None
+def _build_BetaProgramOutputItemStatusParam():
+    BetaProgramOutputItemStatusParam: TypeAlias = ProgramOutputItemStatusParam
+    return BetaProgramOutputItemStatusParam
 
 
-@official_name("BetaResponseApplyPatchToolCallOutput", "openai_kit.types.beta.beta_response_apply_patch_tool_call_output")
-class BetaApplyPatchToolCallOutput(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["apply_patch_call_output"]
-    id: str
-    call_id: str
-    caller: Optional[BetaToolCallCaller] = None
-    status: BetaApplyPatchCallOutputStatus
-    output: Optional[str] = None
-    created_by: Optional[str] = None
+def _build_BetaProgramOutputItemParam():
+    class BetaProgramOutputItemParam(TypedDict, total=False):
+        agent: Optional[BetaAgentTagParam2]
+        id: Required[str]
+        type: Required[Literal["program_output"]]
+        call_id: Required[str]
+        result: Required[str]
+        status: Required[BetaProgramOutputItemStatusParam]
+    return BetaProgramOutputItemParam
 
 
-@official_name("McpApprovalResponse", "openai_kit.types.beta.beta_response_item")
-class BetaMCPApprovalResponseResource(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["mcp_approval_response"]
-    id: str
-    approval_request_id: str
-    approve: bool
-    reason: Optional[str] = None
+def _build_BetaInputItemParam():
+    BetaInputItemParam: TypeAlias = Union[BetaEasyInputMessageParam, BetaItemParam, BetaCompactionTriggerItemParam, BetaItemReferenceParam, BetaProgramItemParam, BetaProgramOutputItemParam]
+    return BetaInputItemParam
 
 
-BetaItemField: TypeAlias = Annotated[Union[Annotated[Union[BetaMessage, BetaProgram, BetaProgramOutput, BetaFunctionToolCall, BetaMultiAgentCall, BetaMultiAgentCallOutput, BetaToolSearchCall, BetaToolSearchOutput, BetaAdditionalTools, BetaAgentMessage, BetaFunctionToolCallOutput, BetaFileSearchToolCall, BetaWebSearchToolCall, BetaImageGenToolCall, BetaComputerToolCall, BetaComputerToolCallOutputResource, BetaReasoningItem, BetaCompactionBody, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCall, BetaFunctionShellCallOutput, BetaApplyPatchToolCall, BetaApplyPatchToolCallOutput, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponseResource, BetaMCPToolCall, BetaCustomToolCall, BetaCustomToolCallOutput], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_BetaInputParam():
+    BetaInputParam: TypeAlias = Union[str, Sequence[BetaInputItemParam]]
+    return BetaInputParam
 
 
-@official_name("BetaResponseInputMessageItem", "openai_kit.types.beta.beta_response_input_message_item")
-class BetaInputMessageResource(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["message"]
-    role: Union[Literal["user", "system", "developer"], str]
-    status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
-    content: BetaInputMessageContentList
-    id: str
+def _build_BetaInputParam2():
+    BetaInputParam2: TypeAlias = Union[str, List[BetaInputItem]]
+    return BetaInputParam2
 
 
-@official_name("BetaResponseFunctionToolCallItem", "openai_kit.types.beta.beta_response_function_tool_call_item")
-class BetaFunctionToolCallResource(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    id: str
-    type: Literal["function_call"]
-    call_id: str
-    caller: Optional[BetaToolCallCaller] = None
-    namespace: Optional[str] = None
-    name: str
-    arguments: str
-    status: BetaFunctionCallStatus
-    created_by: Optional[str] = None
+def _build_BetaInputTextContentParam():
+    BetaInputTextContentParam: TypeAlias = InputTextContentParam
+    return BetaInputTextContentParam
 
 
-@official_name("BetaResponseFunctionToolCallOutputItem", "openai_kit.types.beta.beta_response_function_tool_call_output_item")
-class BetaFunctionToolCallOutputResource(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    id: str
-    type: Literal["function_call_output"]
-    call_id: Optional[str] = None
-    name: Optional[str] = None
-    namespace: Optional[str] = None
-    caller: Optional[BetaToolCallCallerParam3] = None
-    output: Union[str, List[BetaFunctionAndCustomToolCallOutput]]
-    status: BetaFunctionCallOutputStatusEnum
-    created_by: Optional[str] = None
+def _build_BetaMessageStatus():
+    BetaMessageStatus: TypeAlias = MessageStatus
+    return BetaMessageStatus
 
 
-@official_name("BetaResponseCustomToolCallItem", "openai_kit.types.beta.beta_response_custom_tool_call_item")
-class BetaCustomToolCallResource(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["custom_tool_call"]
-    id: str
-    call_id: str
-    caller: Optional[BetaToolCallCaller] = None
-    namespace: Optional[str] = None
-    name: str
-    input: str
-    status: BetaFunctionCallStatus
-    created_by: Optional[str] = None
+def _build_BetaMessageRole():
+    BetaMessageRole: TypeAlias = MessageRole
+    return BetaMessageRole
 
 
-@official_name("BetaResponseCustomToolCallOutputItem", "openai_kit.types.beta.beta_response_custom_tool_call_output_item")
-class BetaCustomToolCallOutputResource(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["custom_tool_call_output"]
-    id: str
-    call_id: str
-    caller: Optional[BetaToolCallCallerParam3] = None
-    output: Union[str, List[BetaFunctionAndCustomToolCallOutput]]
-    status: BetaFunctionCallOutputStatusEnum
-    created_by: Optional[str] = None
+def _build_BetaTextContent():
+    BetaTextContent: TypeAlias = TextContent
+    return BetaTextContent
 
 
-BetaItemResource: TypeAlias = Union[BetaInputMessageResource, BetaOutputMessage, BetaFileSearchToolCall, BetaComputerToolCall, BetaComputerToolCallOutputResource, BetaWebSearchToolCall, BetaFunctionToolCallResource, BetaFunctionToolCallOutputResource, BetaAgentMessage, BetaMultiAgentCall, BetaMultiAgentCallOutput, BetaToolSearchCall, BetaToolSearchOutput, BetaAdditionalTools, BetaReasoningItem, BetaProgram, BetaProgramOutput, BetaCompactionBody, BetaImageGenToolCall, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCall, BetaFunctionShellCallOutput, BetaApplyPatchToolCall, BetaApplyPatchToolCallOutput, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponseResource, BetaMCPToolCall, BetaCustomToolCallResource, BetaCustomToolCallOutputResource]
+def _build_BetaEncryptedContent():
+    class BetaEncryptedContent(BaseModel):
+        type: Literal["encrypted_content"]
+        encrypted_content: str
+    return BetaEncryptedContent
 
 
-BetaKeyPressAction: TypeAlias = KeyPressAction
+def _build_BetaMessagePhase2():
+    BetaMessagePhase2: TypeAlias = MessagePhase2
+    return BetaMessagePhase2
 
 
-BetaKeyPressActionParam: TypeAlias = KeyPressActionParam
+def _build_BetaMessage():
+    class BetaMessage(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["message"]
+        id: str
+        status: BetaMessageStatus
+        role: BetaMessageRole
+        content: List[Annotated[Union[Annotated[Union[BetaInputTextContent, BetaOutputTextContent, BetaTextContent, BetaSummaryTextContent, BetaReasoningTextContent, BetaRefusalContent, BetaInputImageContent, BetaComputerScreenshotContent, BetaInputFileContent, BetaEncryptedContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+        phase: Optional[BetaMessagePhase2] = None
+    return BetaMessage
 
 
-BetaLocalEnvironment: TypeAlias = BetaLocalEnvironmentParam2
+def _build_BetaProgram():
+    @official_name("Program", "openai_kit.types.beta.beta_response_item")
+    class BetaProgram(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["program"]
+        id: str
+        call_id: str
+        code: str
+        fingerprint: str
+    return BetaProgram
 
 
-BetaLocalShellToolParam: TypeAlias = LocalShellToolParam2
+def _build_BetaProgramOutputStatus():
+    BetaProgramOutputStatus: TypeAlias = ProgramOutputStatus
+    return BetaProgramOutputStatus
 
 
-BetaLocalShellToolParam2: TypeAlias = LocalShellToolParam
+def _build_BetaProgramOutput():
+    @official_name("ProgramOutput", "openai_kit.types.beta.beta_response_item")
+    class BetaProgramOutput(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["program_output"]
+        id: str
+        call_id: str
+        result: str
+        status: BetaProgramOutputStatus
+    return BetaProgramOutput
 
 
-BetaLocalSkillParam2: TypeAlias = LocalSkillParam
+def _build_BetaMultiAgentAction():
+    BetaMultiAgentAction: TypeAlias = Union[Literal["spawn_agent", "interrupt_agent", "list_agents", "send_message", "followup_task", "wait_agent"], str]
+    return BetaMultiAgentAction
 
 
-BetaLocalSkill: TypeAlias = BetaLocalSkillParam2
+def _build_BetaMultiAgentCall():
+    @official_name("MultiAgentCall", "openai_kit.types.beta.beta_response_item")
+    class BetaMultiAgentCall(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["multi_agent_call"]
+        id: str
+        call_id: str
+        action: BetaMultiAgentAction
+        arguments: str
+    return BetaMultiAgentCall
 
 
-BetaLocalSkillParam: TypeAlias = LocalSkillParam2
+def _build_BetaMultiAgentCallOutput():
+    @official_name("MultiAgentCallOutput", "openai_kit.types.beta.beta_response_item")
+    class BetaMultiAgentCallOutput(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["multi_agent_call_output"]
+        id: str
+        call_id: str
+        action: BetaMultiAgentAction
+        output: List[BetaOutputTextContent]
+    return BetaMultiAgentCallOutput
 
 
-BetaLogProb: TypeAlias = LogProb
+def _build_BetaToolSearchCall():
+    @official_name("BetaResponseToolSearchCall", "openai_kit.types.beta.beta_response_tool_search_call")
+    class BetaToolSearchCall(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["tool_search_call"]
+        id: str
+        call_id: Optional[str]
+        execution: BetaToolSearchExecutionType
+        arguments: Any
+        status: BetaFunctionCallStatus
+        created_by: Optional[str] = None
+    return BetaToolSearchCall
 
 
-BetaLogProbParam: TypeAlias = LogProbParam
+def _build_BetaToolSearchOutput():
+    @official_name("BetaResponseToolSearchOutputItem", "openai_kit.types.beta.beta_response_tool_search_output_item")
+    class BetaToolSearchOutput(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["tool_search_output"]
+        id: str
+        call_id: Optional[str]
+        execution: BetaToolSearchExecutionType
+        tools: List[BetaTool]
+        status: BetaFunctionCallOutputStatusEnum
+        created_by: Optional[str] = None
+    return BetaToolSearchOutput
 
 
-BetaMCPProtocolError: TypeAlias = MCPProtocolError
+def _build_BetaAdditionalTools():
+    @official_name("AdditionalTools", "openai_kit.types.beta.beta_response_item")
+    class BetaAdditionalTools(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["additional_tools"]
+        id: str
+        role: BetaMessageRole
+        tools: List[BetaTool]
+    return BetaAdditionalTools
 
 
-BetaMCPProtocolErrorParam: TypeAlias = MCPProtocolErrorParam
+def _build_BetaAgentMessage():
+    @official_name("AgentMessage", "openai_kit.types.beta.beta_response_item")
+    class BetaAgentMessage(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["agent_message"]
+        id: str
+        author: str
+        recipient: str
+        content: List[Annotated[Union[Annotated[Union[BetaInputTextContent, BetaOutputTextContent, BetaTextContent, BetaSummaryTextContent, BetaReasoningTextContent, BetaRefusalContent, BetaInputImageContent, BetaComputerScreenshotContent, BetaInputFileContent, BetaEncryptedContent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+    return BetaAgentMessage
 
 
-BetaMCPTool: TypeAlias = MCPTool
+def _build_BetaFunctionToolCallOutput():
+    class BetaFunctionToolCallOutput(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        id: Optional[str] = None
+        type: Literal["function_call_output"]
+        call_id: Optional[str] = None
+        name: Optional[str] = None
+        namespace: Optional[str] = None
+        caller: Optional[BetaToolCallCallerParam3] = None
+        output: Union[str, List[BetaFunctionAndCustomToolCallOutput]]
+        status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
+    return BetaFunctionToolCallOutput
 
 
-BetaMCPToolExecutionError: TypeAlias = MCPToolExecutionError
+def _build_BetaComputerToolCallOutputResource():
+    @official_name("BetaResponseComputerToolCallOutputItem", "openai_kit.types.beta.beta_response_computer_tool_call_output_item")
+    class BetaComputerToolCallOutputResource(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["computer_call_output"]
+        id: str
+        call_id: str
+        acknowledged_safety_checks: Optional[List[BetaComputerCallSafetyCheckParam2]] = None
+        output: BetaComputerScreenshotImage
+        status: BetaComputerCallOutputStatus
+        created_by: Optional[str] = None
+    return BetaComputerToolCallOutputResource
 
 
-BetaMCPToolExecutionErrorParam: TypeAlias = MCPToolExecutionErrorParam
+def _build_BetaCompactionBody():
+    @official_name("BetaResponseCompactionItem", "openai_kit.types.beta.beta_response_compaction_item")
+    class BetaCompactionBody(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["compaction"]
+        id: str
+        encrypted_content: str
+        created_by: Optional[str] = None
+    return BetaCompactionBody
 
 
-BetaMCPToolFilter: TypeAlias = MCPToolFilter
+def _build_BetaLocalEnvironmentResource():
+    BetaLocalEnvironmentResource: TypeAlias = LocalEnvironmentResource
+    return BetaLocalEnvironmentResource
 
 
-BetaMCPToolFilterParam: TypeAlias = MCPToolFilterParam
+def _build_BetaFunctionShellCall():
+    @official_name("BetaResponseFunctionShellToolCall", "openai_kit.types.beta.beta_response_function_shell_tool_call")
+    class BetaFunctionShellCall(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["shell_call"]
+        id: str
+        call_id: str
+        caller: Optional[BetaToolCallCaller] = None
+        action: BetaFunctionShellAction
+        status: BetaFunctionShellCallStatus
+        environment: Optional[Annotated[Union[Annotated[Union[BetaLocalEnvironmentResource, BetaContainerReferenceResource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+        created_by: Optional[str] = None
+    return BetaFunctionShellCall
 
 
-BetaMCPToolParam: TypeAlias = MCPToolParam
+def _build_BetaFunctionShellCallOutput():
+    @official_name("BetaResponseFunctionShellToolCallOutput", "openai_kit.types.beta.beta_response_function_shell_tool_call_output")
+    class BetaFunctionShellCallOutput(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["shell_call_output"]
+        id: str
+        call_id: str
+        caller: Optional[BetaToolCallCaller] = None
+        status: BetaFunctionShellCallOutputStatusEnum
+        output: List[BetaFunctionShellCallOutputContent]
+        max_output_length: Optional[int]
+        created_by: Optional[str] = None
+    return BetaFunctionShellCallOutput
 
 
-BetaMCPToolRequireApprovalMCPToolApprovalFilter: TypeAlias = MCPToolRequireApprovalMCPToolApprovalFilter
+def _build_BetaApplyPatchToolCall():
+    @official_name("BetaResponseApplyPatchToolCall", "openai_kit.types.beta.beta_response_apply_patch_tool_call")
+    class BetaApplyPatchToolCall(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["apply_patch_call"]
+        id: str
+        call_id: str
+        caller: Optional[BetaToolCallCaller] = None
+        status: BetaApplyPatchCallStatus
+        operation: Annotated[Union[Annotated[Union[BetaApplyPatchCreateFileOperation, BetaApplyPatchDeleteFileOperation, BetaApplyPatchUpdateFileOperation], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+        created_by: Optional[str] = None
+    return BetaApplyPatchToolCall
 
 
-BetaMCPToolRequireApprovalMCPToolApprovalFilterParam: TypeAlias = MCPToolRequireApprovalMCPToolApprovalFilterParam
+def _build_BetaApplyPatchToolCallOutput():
+    @official_name("BetaResponseApplyPatchToolCallOutput", "openai_kit.types.beta.beta_response_apply_patch_tool_call_output")
+    class BetaApplyPatchToolCallOutput(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["apply_patch_call_output"]
+        id: str
+        call_id: str
+        caller: Optional[BetaToolCallCaller] = None
+        status: BetaApplyPatchCallOutputStatus
+        output: Optional[str] = None
+        created_by: Optional[str] = None
+    return BetaApplyPatchToolCallOutput
 
 
-BetaMetadata: TypeAlias = Metadata
+def _build_BetaMCPApprovalResponseResource():
+    @official_name("McpApprovalResponse", "openai_kit.types.beta.beta_response_item")
+    class BetaMCPApprovalResponseResource(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["mcp_approval_response"]
+        id: str
+        approval_request_id: str
+        approve: bool
+        reason: Optional[str] = None
+    return BetaMCPApprovalResponseResource
 
 
-BetaMetadataParam: TypeAlias = MetadataParam
+def _build_BetaItemField():
+    BetaItemField: TypeAlias = Annotated[Union[Annotated[Union[BetaMessage, BetaProgram, BetaProgramOutput, BetaFunctionToolCall, BetaMultiAgentCall, BetaMultiAgentCallOutput, BetaToolSearchCall, BetaToolSearchOutput, BetaAdditionalTools, BetaAgentMessage, BetaFunctionToolCallOutput, BetaFileSearchToolCall, BetaWebSearchToolCall, BetaImageGenToolCall, BetaComputerToolCall, BetaComputerToolCallOutputResource, BetaReasoningItem, BetaCompactionBody, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCall, BetaFunctionShellCallOutput, BetaApplyPatchToolCall, BetaApplyPatchToolCallOutput, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponseResource, BetaMCPToolCall, BetaCustomToolCall, BetaCustomToolCallOutput], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return BetaItemField
 
 
-BetaModelIdsCompactionParam: TypeAlias = ModelIdsCompactionParam
+def _build_BetaInputMessageResource():
+    @official_name("BetaResponseInputMessageItem", "openai_kit.types.beta.beta_response_input_message_item")
+    class BetaInputMessageResource(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["message"]
+        role: Union[Literal["user", "system", "developer"], str]
+        status: Optional[Union[Literal["in_progress", "completed", "incomplete"], str]] = None
+        content: BetaInputMessageContentList
+        id: str
+    return BetaInputMessageResource
 
 
-BetaModelIdsResponses: TypeAlias = ModelIdsResponses
+def _build_BetaFunctionToolCallResource():
+    @official_name("BetaResponseFunctionToolCallItem", "openai_kit.types.beta.beta_response_function_tool_call_item")
+    class BetaFunctionToolCallResource(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        id: str
+        type: Literal["function_call"]
+        call_id: str
+        caller: Optional[BetaToolCallCaller] = None
+        namespace: Optional[str] = None
+        name: str
+        arguments: str
+        status: BetaFunctionCallStatus
+        created_by: Optional[str] = None
+    return BetaFunctionToolCallResource
 
 
-BetaModelIdsResponsesParam: TypeAlias = ModelIdsResponsesParam
+def _build_BetaFunctionToolCallOutputResource():
+    @official_name("BetaResponseFunctionToolCallOutputItem", "openai_kit.types.beta.beta_response_function_tool_call_output_item")
+    class BetaFunctionToolCallOutputResource(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        id: str
+        type: Literal["function_call_output"]
+        call_id: Optional[str] = None
+        name: Optional[str] = None
+        namespace: Optional[str] = None
+        caller: Optional[BetaToolCallCallerParam3] = None
+        output: Union[str, List[BetaFunctionAndCustomToolCallOutput]]
+        status: BetaFunctionCallOutputStatusEnum
+        created_by: Optional[str] = None
+    return BetaFunctionToolCallOutputResource
 
 
-BetaModelIdsShared: TypeAlias = ModelIdsShared
+def _build_BetaCustomToolCallResource():
+    @official_name("BetaResponseCustomToolCallItem", "openai_kit.types.beta.beta_response_custom_tool_call_item")
+    class BetaCustomToolCallResource(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["custom_tool_call"]
+        id: str
+        call_id: str
+        caller: Optional[BetaToolCallCaller] = None
+        namespace: Optional[str] = None
+        name: str
+        input: str
+        status: BetaFunctionCallStatus
+        created_by: Optional[str] = None
+    return BetaCustomToolCallResource
 
 
-BetaModelIdsSharedParam: TypeAlias = ModelIdsSharedParam
+def _build_BetaCustomToolCallOutputResource():
+    @official_name("BetaResponseCustomToolCallOutputItem", "openai_kit.types.beta.beta_response_custom_tool_call_output_item")
+    class BetaCustomToolCallOutputResource(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["custom_tool_call_output"]
+        id: str
+        call_id: str
+        caller: Optional[BetaToolCallCallerParam3] = None
+        output: Union[str, List[BetaFunctionAndCustomToolCallOutput]]
+        status: BetaFunctionCallOutputStatusEnum
+        created_by: Optional[str] = None
+    return BetaCustomToolCallOutputResource
 
 
-BetaModeration: TypeAlias = Moderation
+def _build_BetaItemResource():
+    BetaItemResource: TypeAlias = Union[BetaInputMessageResource, BetaOutputMessage, BetaFileSearchToolCall, BetaComputerToolCall, BetaComputerToolCallOutputResource, BetaWebSearchToolCall, BetaFunctionToolCallResource, BetaFunctionToolCallOutputResource, BetaAgentMessage, BetaMultiAgentCall, BetaMultiAgentCallOutput, BetaToolSearchCall, BetaToolSearchOutput, BetaAdditionalTools, BetaReasoningItem, BetaProgram, BetaProgramOutput, BetaCompactionBody, BetaImageGenToolCall, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCall, BetaFunctionShellCallOutput, BetaApplyPatchToolCall, BetaApplyPatchToolCallOutput, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponseResource, BetaMCPToolCall, BetaCustomToolCallResource, BetaCustomToolCallOutputResource]
+    return BetaItemResource
 
 
-BetaModerationConfigParam: TypeAlias = ModerationConfigParam
+def _build_BetaKeyPressAction():
+    BetaKeyPressAction: TypeAlias = KeyPressAction
+    return BetaKeyPressAction
 
 
-BetaModerationConfigParam2: TypeAlias = ModerationConfigParam2
+def _build_BetaKeyPressActionParam():
+    BetaKeyPressActionParam: TypeAlias = KeyPressActionParam
+    return BetaKeyPressActionParam
 
 
-BetaModerationErrorBody: TypeAlias = ModerationErrorBody
+def _build_BetaLocalEnvironment():
+    BetaLocalEnvironment: TypeAlias = BetaLocalEnvironmentParam2
+    return BetaLocalEnvironment
 
 
-BetaModerationInputType: TypeAlias = ModerationInputType
+def _build_BetaLocalShellToolParam():
+    BetaLocalShellToolParam: TypeAlias = LocalShellToolParam2
+    return BetaLocalShellToolParam
 
 
-BetaModerationMode: TypeAlias = ModerationMode
+def _build_BetaLocalShellToolParam2():
+    BetaLocalShellToolParam2: TypeAlias = LocalShellToolParam
+    return BetaLocalShellToolParam2
 
 
-BetaModerationModeParam: TypeAlias = ModerationModeParam
+def _build_BetaLocalSkillParam2():
+    BetaLocalSkillParam2: TypeAlias = LocalSkillParam
+    return BetaLocalSkillParam2
 
 
-BetaModerationParam: TypeAlias = ModerationParam
+def _build_BetaLocalSkill():
+    BetaLocalSkill: TypeAlias = BetaLocalSkillParam2
+    return BetaLocalSkill
 
 
-BetaModerationParam2: TypeAlias = ModerationParam2
+def _build_BetaLocalSkillParam():
+    BetaLocalSkillParam: TypeAlias = LocalSkillParam2
+    return BetaLocalSkillParam
 
 
-BetaModerationPolicyParam: TypeAlias = ModerationPolicyParam
+def _build_BetaLogProb():
+    BetaLogProb: TypeAlias = LogProb
+    return BetaLogProb
 
 
-BetaModerationPolicyParam2: TypeAlias = ModerationPolicyParam2
+def _build_BetaLogProbParam():
+    BetaLogProbParam: TypeAlias = LogProbParam
+    return BetaLogProbParam
 
 
-BetaModerationResultBody: TypeAlias = ModerationResultBody
+def _build_BetaMCPProtocolError():
+    BetaMCPProtocolError: TypeAlias = MCPProtocolError
+    return BetaMCPProtocolError
 
 
-BetaMoveParam: TypeAlias = MoveParam2
+def _build_BetaMCPProtocolErrorParam():
+    BetaMCPProtocolErrorParam: TypeAlias = MCPProtocolErrorParam
+    return BetaMCPProtocolErrorParam
 
 
-BetaMoveParam2: TypeAlias = MoveParam
+def _build_BetaMCPTool():
+    BetaMCPTool: TypeAlias = MCPTool
+    return BetaMCPTool
 
 
-BetaNamespaceToolParam2: TypeAlias = NamespaceToolParam
+def _build_BetaMCPToolExecutionError():
+    BetaMCPToolExecutionError: TypeAlias = MCPToolExecutionError
+    return BetaMCPToolExecutionError
 
 
-BetaNamespaceTool: TypeAlias = BetaNamespaceToolParam2
+def _build_BetaMCPToolExecutionErrorParam():
+    BetaMCPToolExecutionErrorParam: TypeAlias = MCPToolExecutionErrorParam
+    return BetaMCPToolExecutionErrorParam
 
 
-BetaNamespaceToolParam: TypeAlias = NamespaceToolParam2
+def _build_BetaMCPToolFilter():
+    BetaMCPToolFilter: TypeAlias = MCPToolFilter
+    return BetaMCPToolFilter
 
 
-BetaOutputContent: TypeAlias = OutputContent
+def _build_BetaMCPToolFilterParam():
+    BetaMCPToolFilterParam: TypeAlias = MCPToolFilterParam
+    return BetaMCPToolFilterParam
 
 
-BetaOutputItem: TypeAlias = Annotated[Union[Annotated[Union[BetaOutputMessage, BetaFileSearchToolCall, BetaFunctionToolCall, BetaFunctionToolCallOutputResource, BetaAgentMessage, BetaMultiAgentCall, BetaMultiAgentCallOutput, BetaWebSearchToolCall, BetaComputerToolCall, BetaComputerToolCallOutputResource, BetaReasoningItem, BetaProgram, BetaProgramOutput, BetaToolSearchCall, BetaToolSearchOutput, BetaAdditionalTools, BetaCompactionBody, BetaImageGenToolCall, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCall, BetaFunctionShellCallOutput, BetaApplyPatchToolCall, BetaApplyPatchToolCallOutput, BetaMCPToolCall, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponseResource, BetaCustomToolCall, BetaCustomToolCallOutputResource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_BetaMCPToolParam():
+    BetaMCPToolParam: TypeAlias = MCPToolParam
+    return BetaMCPToolParam
 
 
-BetaOutputTextContentParam: TypeAlias = OutputTextContentParam
+def _build_BetaMCPToolRequireApprovalMCPToolApprovalFilter():
+    BetaMCPToolRequireApprovalMCPToolApprovalFilter: TypeAlias = MCPToolRequireApprovalMCPToolApprovalFilter
+    return BetaMCPToolRequireApprovalMCPToolApprovalFilter
 
 
-BetaPersonalityEnumParam: TypeAlias = PersonalityEnumParam
+def _build_BetaMCPToolRequireApprovalMCPToolApprovalFilterParam():
+    BetaMCPToolRequireApprovalMCPToolApprovalFilterParam: TypeAlias = MCPToolRequireApprovalMCPToolApprovalFilterParam
+    return BetaMCPToolRequireApprovalMCPToolApprovalFilterParam
 
 
-BetaProgramToolCallCaller: TypeAlias = ProgramToolCallCaller
+def _build_BetaMetadata():
+    BetaMetadata: TypeAlias = Metadata
+    return BetaMetadata
 
 
-BetaProgramToolCallCallerParam: TypeAlias = ProgramToolCallCallerParam2
+def _build_BetaMetadataParam():
+    BetaMetadataParam: TypeAlias = MetadataParam
+    return BetaMetadataParam
 
 
-BetaProgramToolCallCallerParam2: TypeAlias = ProgramToolCallCallerParam3
+def _build_BetaModelIdsCompactionParam():
+    BetaModelIdsCompactionParam: TypeAlias = ModelIdsCompactionParam
+    return BetaModelIdsCompactionParam
 
 
-BetaProgramToolCallCallerParam3: TypeAlias = ProgramToolCallCallerParam
+def _build_BetaModelIdsResponses():
+    BetaModelIdsResponses: TypeAlias = ModelIdsResponses
+    return BetaModelIdsResponses
 
 
-BetaProgrammaticToolCallingParam: TypeAlias = ProgrammaticToolCallingParam2
+def _build_BetaModelIdsResponsesParam():
+    BetaModelIdsResponsesParam: TypeAlias = ModelIdsResponsesParam
+    return BetaModelIdsResponsesParam
 
 
-BetaProgrammaticToolCallingParam2: TypeAlias = ProgrammaticToolCallingParam
+def _build_BetaModelIdsShared():
+    BetaModelIdsShared: TypeAlias = ModelIdsShared
+    return BetaModelIdsShared
 
 
-BetaPrompt: TypeAlias = Prompt
+def _build_BetaModelIdsSharedParam():
+    BetaModelIdsSharedParam: TypeAlias = ModelIdsSharedParam
+    return BetaModelIdsSharedParam
 
 
-BetaPrompt2: TypeAlias = Prompt2
+def _build_BetaModeration():
+    BetaModeration: TypeAlias = Moderation
+    return BetaModeration
 
 
-BetaPromptCacheBreakpointConfig: TypeAlias = PromptCacheBreakpointConfig
+def _build_BetaModerationConfigParam():
+    BetaModerationConfigParam: TypeAlias = ModerationConfigParam
+    return BetaModerationConfigParam
 
 
-BetaPromptCacheBreakpointConfigParam: TypeAlias = PromptCacheBreakpointConfigParam
+def _build_BetaModerationConfigParam2():
+    BetaModerationConfigParam2: TypeAlias = ModerationConfigParam2
+    return BetaModerationConfigParam2
 
 
-BetaPromptCacheBreakpointParam: TypeAlias = PromptCacheBreakpointParam
+def _build_BetaModerationErrorBody():
+    BetaModerationErrorBody: TypeAlias = ModerationErrorBody
+    return BetaModerationErrorBody
 
 
-BetaPromptCacheBreakpointParam2: TypeAlias = PromptCacheBreakpointParam2
+def _build_BetaModerationInputType():
+    BetaModerationInputType: TypeAlias = ModerationInputType
+    return BetaModerationInputType
 
 
-BetaPromptCacheModeEnum: TypeAlias = PromptCacheModeEnum
+def _build_BetaModerationMode():
+    BetaModerationMode: TypeAlias = ModerationMode
+    return BetaModerationMode
 
 
-BetaPromptCacheModeEnumParam: TypeAlias = PromptCacheModeEnumParam
+def _build_BetaModerationModeParam():
+    BetaModerationModeParam: TypeAlias = ModerationModeParam
+    return BetaModerationModeParam
 
 
-BetaPromptCacheOptions: TypeAlias = PromptCacheOptions
+def _build_BetaModerationParam():
+    BetaModerationParam: TypeAlias = ModerationParam
+    return BetaModerationParam
 
 
-BetaPromptCacheOptionsParam: TypeAlias = PromptCacheOptionsParam
+def _build_BetaModerationParam2():
+    BetaModerationParam2: TypeAlias = ModerationParam2
+    return BetaModerationParam2
 
 
-BetaPromptCacheOptionsParam2: TypeAlias = PromptCacheOptionsParam2
+def _build_BetaModerationPolicyParam():
+    BetaModerationPolicyParam: TypeAlias = ModerationPolicyParam
+    return BetaModerationPolicyParam
 
 
-BetaPromptCacheRetentionEnumParam: TypeAlias = PromptCacheRetentionEnumParam
+def _build_BetaModerationPolicyParam2():
+    BetaModerationPolicyParam2: TypeAlias = ModerationPolicyParam2
+    return BetaModerationPolicyParam2
 
 
-BetaPromptCacheTTLEnum: TypeAlias = PromptCacheTTLEnum
+def _build_BetaModerationResultBody():
+    BetaModerationResultBody: TypeAlias = ModerationResultBody
+    return BetaModerationResultBody
 
 
-BetaPromptCacheTTLEnumParam: TypeAlias = PromptCacheTTLEnumParam
+def _build_BetaMoveParam():
+    BetaMoveParam: TypeAlias = MoveParam2
+    return BetaMoveParam
 
 
-BetaPromptParam: TypeAlias = PromptParam
+def _build_BetaMoveParam2():
+    BetaMoveParam2: TypeAlias = MoveParam
+    return BetaMoveParam2
 
 
-BetaPromptParam2: TypeAlias = PromptParam2
+def _build_BetaNamespaceToolParam2():
+    BetaNamespaceToolParam2: TypeAlias = NamespaceToolParam
+    return BetaNamespaceToolParam2
 
 
-BetaRankerVersionType: TypeAlias = RankerVersionType
+def _build_BetaNamespaceTool():
+    BetaNamespaceTool: TypeAlias = BetaNamespaceToolParam2
+    return BetaNamespaceTool
 
 
-BetaRankerVersionTypeParam: TypeAlias = RankerVersionTypeParam
+def _build_BetaNamespaceToolParam():
+    BetaNamespaceToolParam: TypeAlias = NamespaceToolParam2
+    return BetaNamespaceToolParam
 
 
-BetaRankingOptions: TypeAlias = RankingOptions
+def _build_BetaOutputContent():
+    BetaOutputContent: TypeAlias = OutputContent
+    return BetaOutputContent
 
 
-BetaRankingOptionsParam: TypeAlias = RankingOptionsParam
+def _build_BetaOutputItem():
+    BetaOutputItem: TypeAlias = Annotated[Union[Annotated[Union[BetaOutputMessage, BetaFileSearchToolCall, BetaFunctionToolCall, BetaFunctionToolCallOutputResource, BetaAgentMessage, BetaMultiAgentCall, BetaMultiAgentCallOutput, BetaWebSearchToolCall, BetaComputerToolCall, BetaComputerToolCallOutputResource, BetaReasoningItem, BetaProgram, BetaProgramOutput, BetaToolSearchCall, BetaToolSearchOutput, BetaAdditionalTools, BetaCompactionBody, BetaImageGenToolCall, BetaCodeInterpreterToolCall, BetaLocalShellToolCall, BetaLocalShellToolCallOutput, BetaFunctionShellCall, BetaFunctionShellCallOutput, BetaApplyPatchToolCall, BetaApplyPatchToolCallOutput, BetaMCPToolCall, BetaMCPListTools, BetaMCPApprovalRequest, BetaMCPApprovalResponseResource, BetaCustomToolCall, BetaCustomToolCallOutputResource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return BetaOutputItem
 
 
-BetaReasoning: TypeAlias = Reasoning
+def _build_BetaOutputTextContentParam():
+    BetaOutputTextContentParam: TypeAlias = OutputTextContentParam
+    return BetaOutputTextContentParam
 
 
-BetaReasoningEffort: TypeAlias = ReasoningEffort
+def _build_BetaPersonalityEnumParam():
+    BetaPersonalityEnumParam: TypeAlias = PersonalityEnumParam
+    return BetaPersonalityEnumParam
 
 
-BetaReasoningEffortParam: TypeAlias = ReasoningEffortParam
+def _build_BetaProgramToolCallCaller():
+    BetaProgramToolCallCaller: TypeAlias = ProgramToolCallCaller
+    return BetaProgramToolCallCaller
 
 
-BetaReasoningModeEnum: TypeAlias = ReasoningModeEnum
+def _build_BetaProgramToolCallCallerParam():
+    BetaProgramToolCallCallerParam: TypeAlias = ProgramToolCallCallerParam2
+    return BetaProgramToolCallCallerParam
 
 
-BetaReasoningModeEnumParam: TypeAlias = ReasoningModeEnumParam
+def _build_BetaProgramToolCallCallerParam2():
+    BetaProgramToolCallCallerParam2: TypeAlias = ProgramToolCallCallerParam3
+    return BetaProgramToolCallCallerParam2
 
 
-BetaReasoningParam: TypeAlias = ReasoningParam
+def _build_BetaProgramToolCallCallerParam3():
+    BetaProgramToolCallCallerParam3: TypeAlias = ProgramToolCallCallerParam
+    return BetaProgramToolCallCallerParam3
 
 
-BetaRefusalContentParam: TypeAlias = RefusalContentParam
+def _build_BetaProgrammaticToolCallingParam():
+    BetaProgrammaticToolCallingParam: TypeAlias = ProgrammaticToolCallingParam2
+    return BetaProgrammaticToolCallingParam
 
 
-BetaResponseApplyPatchToolCall: TypeAlias = BetaApplyPatchToolCall
+def _build_BetaProgrammaticToolCallingParam2():
+    BetaProgrammaticToolCallingParam2: TypeAlias = ProgrammaticToolCallingParam
+    return BetaProgrammaticToolCallingParam2
 
 
-BetaResponseApplyPatchToolCallOutput: TypeAlias = BetaApplyPatchToolCallOutput
+def _build_BetaPrompt():
+    BetaPrompt: TypeAlias = Prompt
+    return BetaPrompt
 
 
-BetaResponseCodeInterpreterToolCall: TypeAlias = BetaCodeInterpreterToolCall
+def _build_BetaPrompt2():
+    BetaPrompt2: TypeAlias = Prompt2
+    return BetaPrompt2
 
 
-BetaResponseCodeInterpreterToolCallParam: TypeAlias = BetaCodeInterpreterToolCallParam
+def _build_BetaPromptCacheBreakpointConfig():
+    BetaPromptCacheBreakpointConfig: TypeAlias = PromptCacheBreakpointConfig
+    return BetaPromptCacheBreakpointConfig
 
 
-BetaResponseCompactionItem: TypeAlias = BetaCompactionBody
+def _build_BetaPromptCacheBreakpointConfigParam():
+    BetaPromptCacheBreakpointConfigParam: TypeAlias = PromptCacheBreakpointConfigParam
+    return BetaPromptCacheBreakpointConfigParam
 
 
-BetaResponseCompactionItemParam: TypeAlias = BetaCompactionSummaryItemParam2
+def _build_BetaPromptCacheBreakpointParam():
+    BetaPromptCacheBreakpointParam: TypeAlias = PromptCacheBreakpointParam
+    return BetaPromptCacheBreakpointParam
 
 
-BetaResponseCompactionItemParamParam: TypeAlias = BetaCompactionSummaryItemParam
+def _build_BetaPromptCacheBreakpointParam2():
+    BetaPromptCacheBreakpointParam2: TypeAlias = PromptCacheBreakpointParam2
+    return BetaPromptCacheBreakpointParam2
 
 
-BetaResponseComputerToolCall: TypeAlias = BetaComputerToolCall
+def _build_BetaPromptCacheModeEnum():
+    BetaPromptCacheModeEnum: TypeAlias = PromptCacheModeEnum
+    return BetaPromptCacheModeEnum
 
 
-BetaResponseComputerToolCallOutputItem: TypeAlias = BetaComputerToolCallOutputResource
+def _build_BetaPromptCacheModeEnumParam():
+    BetaPromptCacheModeEnumParam: TypeAlias = PromptCacheModeEnumParam
+    return BetaPromptCacheModeEnumParam
 
 
-BetaResponseComputerToolCallOutputScreenshot: TypeAlias = BetaComputerScreenshotImage
+def _build_BetaPromptCacheOptions():
+    BetaPromptCacheOptions: TypeAlias = PromptCacheOptions
+    return BetaPromptCacheOptions
 
 
-BetaResponseComputerToolCallOutputScreenshotParam: TypeAlias = BetaComputerScreenshotImageParam
+def _build_BetaPromptCacheOptionsParam():
+    BetaPromptCacheOptionsParam: TypeAlias = PromptCacheOptionsParam
+    return BetaPromptCacheOptionsParam
 
 
-BetaResponseComputerToolCallParam: TypeAlias = BetaComputerToolCallParam
+def _build_BetaPromptCacheOptionsParam2():
+    BetaPromptCacheOptionsParam2: TypeAlias = PromptCacheOptionsParam2
+    return BetaPromptCacheOptionsParam2
 
 
-BetaResponseContainerReference: TypeAlias = BetaContainerReferenceResource
+def _build_BetaPromptCacheRetentionEnumParam():
+    BetaPromptCacheRetentionEnumParam: TypeAlias = PromptCacheRetentionEnumParam
+    return BetaPromptCacheRetentionEnumParam
 
 
-BetaResponseConversation: TypeAlias = ResponseConversation
+def _build_BetaPromptCacheTTLEnum():
+    BetaPromptCacheTTLEnum: TypeAlias = PromptCacheTTLEnum
+    return BetaPromptCacheTTLEnum
 
 
-BetaResponseConversationParam: TypeAlias = BetaResponseConversation
+def _build_BetaPromptCacheTTLEnumParam():
+    BetaPromptCacheTTLEnumParam: TypeAlias = PromptCacheTTLEnumParam
+    return BetaPromptCacheTTLEnumParam
 
 
-BetaResponseConversationParamParam: TypeAlias = BetaConversationParam2Param
+def _build_BetaPromptParam():
+    BetaPromptParam: TypeAlias = PromptParam
+    return BetaPromptParam
 
 
-BetaResponseCustomToolCallOutput: TypeAlias = BetaCustomToolCallOutput
+def _build_BetaPromptParam2():
+    BetaPromptParam2: TypeAlias = PromptParam2
+    return BetaPromptParam2
 
 
-BetaResponseCustomToolCallOutputItem: TypeAlias = BetaCustomToolCallOutputResource
+def _build_BetaRankerVersionType():
+    BetaRankerVersionType: TypeAlias = RankerVersionType
+    return BetaRankerVersionType
 
 
-BetaResponseCustomToolCallOutputParam: TypeAlias = BetaCustomToolCallOutputParam
+def _build_BetaRankerVersionTypeParam():
+    BetaRankerVersionTypeParam: TypeAlias = RankerVersionTypeParam
+    return BetaRankerVersionTypeParam
 
 
-BetaResponseError: TypeAlias = ResponseError
+def _build_BetaRankingOptions():
+    BetaRankingOptions: TypeAlias = RankingOptions
+    return BetaRankingOptions
 
 
-BetaResponseError2: TypeAlias = ResponseError2
+def _build_BetaRankingOptionsParam():
+    BetaRankingOptionsParam: TypeAlias = RankingOptionsParam
+    return BetaRankingOptionsParam
 
 
-BetaResponseErrorCode: TypeAlias = ResponseErrorCode
+def _build_BetaReasoning():
+    BetaReasoning: TypeAlias = Reasoning
+    return BetaReasoning
 
 
-BetaResponseFileSearchToolCall: TypeAlias = BetaFileSearchToolCall
+def _build_BetaReasoningEffort():
+    BetaReasoningEffort: TypeAlias = ReasoningEffort
+    return BetaReasoningEffort
 
 
-BetaResponseFileSearchToolCallParam: TypeAlias = BetaFileSearchToolCallParam
+def _build_BetaReasoningEffortParam():
+    BetaReasoningEffortParam: TypeAlias = ReasoningEffortParam
+    return BetaReasoningEffortParam
 
 
-BetaResponseFormatJsonObject: TypeAlias = ResponseFormatJsonObject
+def _build_BetaReasoningModeEnum():
+    BetaReasoningModeEnum: TypeAlias = ReasoningModeEnum
+    return BetaReasoningModeEnum
 
 
-BetaResponseFormatJsonObjectParam: TypeAlias = ResponseFormatJsonObjectParam
+def _build_BetaReasoningModeEnumParam():
+    BetaReasoningModeEnumParam: TypeAlias = ReasoningModeEnumParam
+    return BetaReasoningModeEnumParam
 
 
-BetaResponseFormatJsonSchemaSchema: TypeAlias = ResponseFormatJsonSchemaSchema
+def _build_BetaReasoningParam():
+    BetaReasoningParam: TypeAlias = ReasoningParam
+    return BetaReasoningParam
 
 
-BetaResponseFormatJsonSchemaSchemaParam: TypeAlias = ResponseFormatJsonSchemaSchemaParam
+def _build_BetaRefusalContentParam():
+    BetaRefusalContentParam: TypeAlias = RefusalContentParam
+    return BetaRefusalContentParam
 
 
-BetaResponseFormatText: TypeAlias = ResponseFormatText
+def _build_BetaResponseApplyPatchToolCall():
+    BetaResponseApplyPatchToolCall: TypeAlias = BetaApplyPatchToolCall
+    return BetaResponseApplyPatchToolCall
 
 
-BetaTextResponseFormatJsonSchema: TypeAlias = TextResponseFormatJsonSchema
+def _build_BetaResponseApplyPatchToolCallOutput():
+    BetaResponseApplyPatchToolCallOutput: TypeAlias = BetaApplyPatchToolCallOutput
+    return BetaResponseApplyPatchToolCallOutput
 
 
-BetaResponseFormatTextJSONSchemaConfig: TypeAlias = BetaTextResponseFormatJsonSchema
+def _build_BetaResponseCodeInterpreterToolCall():
+    BetaResponseCodeInterpreterToolCall: TypeAlias = BetaCodeInterpreterToolCall
+    return BetaResponseCodeInterpreterToolCall
 
 
-BetaTextResponseFormatJsonSchemaParam: TypeAlias = TextResponseFormatJsonSchemaParam
+def _build_BetaResponseCodeInterpreterToolCallParam():
+    BetaResponseCodeInterpreterToolCallParam: TypeAlias = BetaCodeInterpreterToolCallParam
+    return BetaResponseCodeInterpreterToolCallParam
 
 
-BetaResponseFormatTextJSONSchemaConfigParam: TypeAlias = BetaTextResponseFormatJsonSchemaParam
+def _build_BetaResponseCompactionItem():
+    BetaResponseCompactionItem: TypeAlias = BetaCompactionBody
+    return BetaResponseCompactionItem
 
 
-BetaResponseFormatTextParam: TypeAlias = ResponseFormatTextParam
+def _build_BetaResponseCompactionItemParam():
+    BetaResponseCompactionItemParam: TypeAlias = BetaCompactionSummaryItemParam2
+    return BetaResponseCompactionItemParam
 
 
-BetaResponseFunctionCallOutputItem: TypeAlias = BetaFunctionAndCustomToolCallOutput
+def _build_BetaResponseCompactionItemParamParam():
+    BetaResponseCompactionItemParamParam: TypeAlias = BetaCompactionSummaryItemParam
+    return BetaResponseCompactionItemParamParam
 
 
-BetaResponseFunctionCallOutputItemParam: TypeAlias = BetaFunctionAndCustomToolCallOutputParam
+def _build_BetaResponseComputerToolCall():
+    BetaResponseComputerToolCall: TypeAlias = BetaComputerToolCall
+    return BetaResponseComputerToolCall
 
 
-BetaResponseFunctionShellCallOutputContent: TypeAlias = BetaFunctionShellCallOutputContentParam2
+def _build_BetaResponseComputerToolCallOutputItem():
+    BetaResponseComputerToolCallOutputItem: TypeAlias = BetaComputerToolCallOutputResource
+    return BetaResponseComputerToolCallOutputItem
 
 
-BetaResponseFunctionShellCallOutputContentParam: TypeAlias = BetaFunctionShellCallOutputContentParam
+def _build_BetaResponseComputerToolCallOutputScreenshot():
+    BetaResponseComputerToolCallOutputScreenshot: TypeAlias = BetaComputerScreenshotImage
+    return BetaResponseComputerToolCallOutputScreenshot
 
 
-BetaResponseFunctionShellToolCall: TypeAlias = BetaFunctionShellCall
+def _build_BetaResponseComputerToolCallOutputScreenshotParam():
+    BetaResponseComputerToolCallOutputScreenshotParam: TypeAlias = BetaComputerScreenshotImageParam
+    return BetaResponseComputerToolCallOutputScreenshotParam
 
 
-BetaResponseFunctionShellToolCallOutput: TypeAlias = BetaFunctionShellCallOutput
+def _build_BetaResponseComputerToolCallParam():
+    BetaResponseComputerToolCallParam: TypeAlias = BetaComputerToolCallParam
+    return BetaResponseComputerToolCallParam
 
 
-BetaResponseFunctionToolCallOutputItem: TypeAlias = BetaFunctionToolCallOutputResource
+def _build_BetaResponseContainerReference():
+    BetaResponseContainerReference: TypeAlias = BetaContainerReferenceResource
+    return BetaResponseContainerReference
 
 
-BetaResponseFunctionWebSearch: TypeAlias = BetaWebSearchToolCall
+def _build_BetaResponseConversation():
+    BetaResponseConversation: TypeAlias = ResponseConversation
+    return BetaResponseConversation
 
 
-BetaResponseFunctionWebSearchParam: TypeAlias = BetaWebSearchToolCallParam
+def _build_BetaResponseConversationParam():
+    BetaResponseConversationParam: TypeAlias = BetaResponseConversation
+    return BetaResponseConversationParam
 
 
-BetaResponseIncompleteDetails: TypeAlias = ResponseIncompleteDetails
+def _build_BetaResponseConversationParamParam():
+    BetaResponseConversationParamParam: TypeAlias = BetaConversationParam2Param
+    return BetaResponseConversationParamParam
 
 
-BetaResponseInputContent: TypeAlias = BetaInputContent
+def _build_BetaResponseCustomToolCallOutput():
+    BetaResponseCustomToolCallOutput: TypeAlias = BetaCustomToolCallOutput
+    return BetaResponseCustomToolCallOutput
 
 
-BetaResponseInputContentParam: TypeAlias = BetaInputContentParam
+def _build_BetaResponseCustomToolCallOutputItem():
+    BetaResponseCustomToolCallOutputItem: TypeAlias = BetaCustomToolCallOutputResource
+    return BetaResponseCustomToolCallOutputItem
 
 
-BetaResponseInputFile: TypeAlias = BetaInputFileContent
+def _build_BetaResponseCustomToolCallOutputParam():
+    BetaResponseCustomToolCallOutputParam: TypeAlias = BetaCustomToolCallOutputParam
+    return BetaResponseCustomToolCallOutputParam
 
 
-BetaResponseInputFileContent: TypeAlias = BetaInputFileContent
+def _build_BetaResponseError():
+    BetaResponseError: TypeAlias = ResponseError
+    return BetaResponseError
 
 
-BetaResponseInputFileContentParam: TypeAlias = BetaInputFileContentParam
+def _build_BetaResponseError2():
+    BetaResponseError2: TypeAlias = ResponseError2
+    return BetaResponseError2
 
 
-BetaResponseInputFileParam: TypeAlias = BetaInputFileContentParam
+def _build_BetaResponseErrorCode():
+    BetaResponseErrorCode: TypeAlias = ResponseErrorCode
+    return BetaResponseErrorCode
 
 
-BetaResponseInputImage: TypeAlias = BetaInputImageContent
+def _build_BetaResponseFileSearchToolCall():
+    BetaResponseFileSearchToolCall: TypeAlias = BetaFileSearchToolCall
+    return BetaResponseFileSearchToolCall
 
 
-BetaResponseInputImageContent: TypeAlias = BetaInputImageContent
+def _build_BetaResponseFileSearchToolCallParam():
+    BetaResponseFileSearchToolCallParam: TypeAlias = BetaFileSearchToolCallParam
+    return BetaResponseFileSearchToolCallParam
 
 
-BetaResponseInputImageContentParam: TypeAlias = BetaInputImageContentParam
+def _build_BetaResponseFormatJsonObject():
+    BetaResponseFormatJsonObject: TypeAlias = ResponseFormatJsonObject
+    return BetaResponseFormatJsonObject
 
 
-BetaResponseInputImageParam: TypeAlias = BetaInputImageContentParam
+def _build_BetaResponseFormatJsonObjectParam():
+    BetaResponseFormatJsonObjectParam: TypeAlias = ResponseFormatJsonObjectParam
+    return BetaResponseFormatJsonObjectParam
 
 
-BetaResponseInputMessageItem: TypeAlias = BetaInputMessageResource
+def _build_BetaResponseFormatJsonSchemaSchema():
+    BetaResponseFormatJsonSchemaSchema: TypeAlias = ResponseFormatJsonSchemaSchema
+    return BetaResponseFormatJsonSchemaSchema
 
 
-BetaResponseInputText: TypeAlias = BetaInputTextContent
+def _build_BetaResponseFormatJsonSchemaSchemaParam():
+    BetaResponseFormatJsonSchemaSchemaParam: TypeAlias = ResponseFormatJsonSchemaSchemaParam
+    return BetaResponseFormatJsonSchemaSchemaParam
 
 
-BetaResponseInputTextContent: TypeAlias = BetaInputTextContent
+def _build_BetaResponseFormatText():
+    BetaResponseFormatText: TypeAlias = ResponseFormatText
+    return BetaResponseFormatText
 
 
-BetaResponseInputTextContentParam: TypeAlias = BetaInputTextContentParam
+def _build_BetaTextResponseFormatJsonSchema():
+    BetaTextResponseFormatJsonSchema: TypeAlias = TextResponseFormatJsonSchema
+    return BetaTextResponseFormatJsonSchema
 
 
-BetaResponseInputTextParam: TypeAlias = BetaInputTextContentParam
+def _build_BetaResponseFormatTextJSONSchemaConfig():
+    BetaResponseFormatTextJSONSchemaConfig: TypeAlias = BetaTextResponseFormatJsonSchema
+    return BetaResponseFormatTextJSONSchemaConfig
 
 
-BetaResponseItemList: TypeAlias = ConversationItemList
+def _build_BetaTextResponseFormatJsonSchemaParam():
+    BetaTextResponseFormatJsonSchemaParam: TypeAlias = TextResponseFormatJsonSchemaParam
+    return BetaTextResponseFormatJsonSchemaParam
 
 
-BetaResponseLocalEnvironment: TypeAlias = BetaLocalEnvironmentResource
+def _build_BetaResponseFormatTextJSONSchemaConfigParam():
+    BetaResponseFormatTextJSONSchemaConfigParam: TypeAlias = BetaTextResponseFormatJsonSchemaParam
+    return BetaResponseFormatTextJSONSchemaConfigParam
 
 
-BetaResponseLogProb: TypeAlias = ResponseLogProb
+def _build_BetaResponseFormatTextParam():
+    BetaResponseFormatTextParam: TypeAlias = ResponseFormatTextParam
+    return BetaResponseFormatTextParam
 
 
-BetaResponseLogProbTopLogprob: TypeAlias = ResponseLogProbTopLogprob
+def _build_BetaResponseFunctionCallOutputItem():
+    BetaResponseFunctionCallOutputItem: TypeAlias = BetaFunctionAndCustomToolCallOutput
+    return BetaResponseFunctionCallOutputItem
 
 
-@official_name("BetaResponseMcpCallArgumentsDeltaEvent", "openai_kit.types.beta.beta_response_mcp_call_arguments_delta_event")
-class BetaResponseMCPCallArgumentsDeltaEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_call_arguments.delta"]
-    output_index: int
-    item_id: str
-    delta: str
-    sequence_number: int
+def _build_BetaResponseFunctionCallOutputItemParam():
+    BetaResponseFunctionCallOutputItemParam: TypeAlias = BetaFunctionAndCustomToolCallOutputParam
+    return BetaResponseFunctionCallOutputItemParam
 
 
-BetaResponseMcpCallArgumentsDeltaEvent: TypeAlias = BetaResponseMCPCallArgumentsDeltaEvent
+def _build_BetaResponseFunctionShellCallOutputContent():
+    BetaResponseFunctionShellCallOutputContent: TypeAlias = BetaFunctionShellCallOutputContentParam2
+    return BetaResponseFunctionShellCallOutputContent
 
 
-@official_name("BetaResponseMcpCallArgumentsDoneEvent", "openai_kit.types.beta.beta_response_mcp_call_arguments_done_event")
-class BetaResponseMCPCallArgumentsDoneEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_call_arguments.done"]
-    output_index: int
-    item_id: str
-    arguments: str
-    sequence_number: int
+def _build_BetaResponseFunctionShellCallOutputContentParam():
+    BetaResponseFunctionShellCallOutputContentParam: TypeAlias = BetaFunctionShellCallOutputContentParam
+    return BetaResponseFunctionShellCallOutputContentParam
 
 
-BetaResponseMcpCallArgumentsDoneEvent: TypeAlias = BetaResponseMCPCallArgumentsDoneEvent
+def _build_BetaResponseFunctionShellToolCall():
+    BetaResponseFunctionShellToolCall: TypeAlias = BetaFunctionShellCall
+    return BetaResponseFunctionShellToolCall
 
 
-@official_name("BetaResponseMcpCallCompletedEvent", "openai_kit.types.beta.beta_response_mcp_call_completed_event")
-class BetaResponseMCPCallCompletedEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_call.completed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
+def _build_BetaResponseFunctionShellToolCallOutput():
+    BetaResponseFunctionShellToolCallOutput: TypeAlias = BetaFunctionShellCallOutput
+    return BetaResponseFunctionShellToolCallOutput
 
 
-BetaResponseMcpCallCompletedEvent: TypeAlias = BetaResponseMCPCallCompletedEvent
+def _build_BetaResponseFunctionToolCallOutputItem():
+    BetaResponseFunctionToolCallOutputItem: TypeAlias = BetaFunctionToolCallOutputResource
+    return BetaResponseFunctionToolCallOutputItem
 
 
-@official_name("BetaResponseMcpCallFailedEvent", "openai_kit.types.beta.beta_response_mcp_call_failed_event")
-class BetaResponseMCPCallFailedEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_call.failed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
+def _build_BetaResponseFunctionWebSearch():
+    BetaResponseFunctionWebSearch: TypeAlias = BetaWebSearchToolCall
+    return BetaResponseFunctionWebSearch
 
 
-BetaResponseMcpCallFailedEvent: TypeAlias = BetaResponseMCPCallFailedEvent
+def _build_BetaResponseFunctionWebSearchParam():
+    BetaResponseFunctionWebSearchParam: TypeAlias = BetaWebSearchToolCallParam
+    return BetaResponseFunctionWebSearchParam
 
 
-@official_name("BetaResponseMcpCallInProgressEvent", "openai_kit.types.beta.beta_response_mcp_call_in_progress_event")
-class BetaResponseMCPCallInProgressEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_call.in_progress"]
-    sequence_number: int
-    output_index: int
-    item_id: str
+def _build_BetaResponseIncompleteDetails():
+    BetaResponseIncompleteDetails: TypeAlias = ResponseIncompleteDetails
+    return BetaResponseIncompleteDetails
 
 
-BetaResponseMcpCallInProgressEvent: TypeAlias = BetaResponseMCPCallInProgressEvent
+def _build_BetaResponseInputContent():
+    BetaResponseInputContent: TypeAlias = BetaInputContent
+    return BetaResponseInputContent
 
 
-@official_name("BetaResponseMcpListToolsCompletedEvent", "openai_kit.types.beta.beta_response_mcp_list_tools_completed_event")
-class BetaResponseMCPListToolsCompletedEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_list_tools.completed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
+def _build_BetaResponseInputContentParam():
+    BetaResponseInputContentParam: TypeAlias = BetaInputContentParam
+    return BetaResponseInputContentParam
 
 
-BetaResponseMcpListToolsCompletedEvent: TypeAlias = BetaResponseMCPListToolsCompletedEvent
+def _build_BetaResponseInputFile():
+    BetaResponseInputFile: TypeAlias = BetaInputFileContent
+    return BetaResponseInputFile
 
 
-@official_name("BetaResponseMcpListToolsFailedEvent", "openai_kit.types.beta.beta_response_mcp_list_tools_failed_event")
-class BetaResponseMCPListToolsFailedEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_list_tools.failed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
+def _build_BetaResponseInputFileContent():
+    BetaResponseInputFileContent: TypeAlias = BetaInputFileContent
+    return BetaResponseInputFileContent
 
 
-BetaResponseMcpListToolsFailedEvent: TypeAlias = BetaResponseMCPListToolsFailedEvent
+def _build_BetaResponseInputFileContentParam():
+    BetaResponseInputFileContentParam: TypeAlias = BetaInputFileContentParam
+    return BetaResponseInputFileContentParam
 
 
-@official_name("BetaResponseMcpListToolsInProgressEvent", "openai_kit.types.beta.beta_response_mcp_list_tools_in_progress_event")
-class BetaResponseMCPListToolsInProgressEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_list_tools.in_progress"]
-    item_id: str
-    output_index: int
-    sequence_number: int
+def _build_BetaResponseInputFileParam():
+    BetaResponseInputFileParam: TypeAlias = BetaInputFileContentParam
+    return BetaResponseInputFileParam
 
 
-BetaResponseMcpListToolsInProgressEvent: TypeAlias = BetaResponseMCPListToolsInProgressEvent
+def _build_BetaResponseInputImage():
+    BetaResponseInputImage: TypeAlias = BetaInputImageContent
+    return BetaResponseInputImage
 
 
-BetaResponseOutputMessage: TypeAlias = BetaOutputMessage
+def _build_BetaResponseInputImageContent():
+    BetaResponseInputImageContent: TypeAlias = BetaInputImageContent
+    return BetaResponseInputImageContent
 
 
-BetaResponseOutputMessageParam: TypeAlias = BetaOutputMessageParam
+def _build_BetaResponseInputImageContentParam():
+    BetaResponseInputImageContentParam: TypeAlias = BetaInputImageContentParam
+    return BetaResponseInputImageContentParam
 
 
-BetaResponseOutputRefusalParam: TypeAlias = BetaRefusalContentParam
+def _build_BetaResponseInputImageParam():
+    BetaResponseInputImageParam: TypeAlias = BetaInputImageContentParam
+    return BetaResponseInputImageParam
 
 
-BetaResponseOutputText: TypeAlias = BetaOutputTextContent
+def _build_BetaResponseInputMessageItem():
+    BetaResponseInputMessageItem: TypeAlias = BetaInputMessageResource
+    return BetaResponseInputMessageItem
 
 
-BetaResponseOutputTextParam: TypeAlias = BetaOutputTextContentParam
+def _build_BetaResponseInputText():
+    BetaResponseInputText: TypeAlias = BetaInputTextContent
+    return BetaResponseInputText
 
 
-BetaResponsePrompt: TypeAlias = BetaPrompt2
+def _build_BetaResponseInputTextContent():
+    BetaResponseInputTextContent: TypeAlias = BetaInputTextContent
+    return BetaResponseInputTextContent
 
 
-BetaResponsePromptParam: TypeAlias = BetaPromptParam2
+def _build_BetaResponseInputTextContentParam():
+    BetaResponseInputTextContentParam: TypeAlias = BetaInputTextContentParam
+    return BetaResponseInputTextContentParam
 
 
-BetaResponsePromptVariables: TypeAlias = ResponsePromptVariables
+def _build_BetaResponseInputTextParam():
+    BetaResponseInputTextParam: TypeAlias = BetaInputTextContentParam
+    return BetaResponseInputTextParam
 
 
-BetaResponsePromptVariablesParam: TypeAlias = ResponsePromptVariablesParam
+def _build_BetaResponseItemList():
+    BetaResponseItemList: TypeAlias = ConversationItemList
+    return BetaResponseItemList
 
 
-BetaResponseReasoningItem: TypeAlias = BetaReasoningItem
+def _build_BetaResponseLocalEnvironment():
+    BetaResponseLocalEnvironment: TypeAlias = BetaLocalEnvironmentResource
+    return BetaResponseLocalEnvironment
 
 
-BetaResponseReasoningItemParam: TypeAlias = BetaReasoningItemParam
+def _build_BetaResponseLogProb():
+    BetaResponseLogProb: TypeAlias = ResponseLogProb
+    return BetaResponseLogProb
 
 
-@official_name("BetaResponseShellCallCommandAddedEvent", "openai_kit.types.beta.beta_response_shell_call_command_added_event")
-class BetaResponseShellCallCommandAddedStreamingEvent(BaseModel):
-    type: Literal["response.shell_call_command.added"]
-    sequence_number: int
-    agent: Optional[BetaAgentTag] = None
-    output_index: int
-    command_index: int
-    command: str
+def _build_BetaResponseLogProbTopLogprob():
+    BetaResponseLogProbTopLogprob: TypeAlias = ResponseLogProbTopLogprob
+    return BetaResponseLogProbTopLogprob
 
 
-BetaResponseShellCallCommandAddedEvent: TypeAlias = BetaResponseShellCallCommandAddedStreamingEvent
+def _build_BetaResponseMCPCallArgumentsDeltaEvent():
+    @official_name("BetaResponseMcpCallArgumentsDeltaEvent", "openai_kit.types.beta.beta_response_mcp_call_arguments_delta_event")
+    class BetaResponseMCPCallArgumentsDeltaEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.mcp_call_arguments.delta"]
+        output_index: int
+        item_id: str
+        delta: str
+        sequence_number: int
+    return BetaResponseMCPCallArgumentsDeltaEvent
 
 
-@official_name("BetaResponseShellCallCommandDeltaEvent", "openai_kit.types.beta.beta_response_shell_call_command_delta_event")
-class BetaResponseShellCallCommandDeltaStreamingEvent(BaseModel):
-    type: Literal["response.shell_call_command.delta"]
-    sequence_number: int
-    agent: Optional[BetaAgentTag] = None
-    output_index: int
-    command_index: int
-    delta: str
-    obfuscation: Optional[str] = None
+def _build_BetaResponseMcpCallArgumentsDeltaEvent():
+    BetaResponseMcpCallArgumentsDeltaEvent: TypeAlias = BetaResponseMCPCallArgumentsDeltaEvent
+    return BetaResponseMcpCallArgumentsDeltaEvent
 
 
-BetaResponseShellCallCommandDeltaEvent: TypeAlias = BetaResponseShellCallCommandDeltaStreamingEvent
+def _build_BetaResponseMCPCallArgumentsDoneEvent():
+    @official_name("BetaResponseMcpCallArgumentsDoneEvent", "openai_kit.types.beta.beta_response_mcp_call_arguments_done_event")
+    class BetaResponseMCPCallArgumentsDoneEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.mcp_call_arguments.done"]
+        output_index: int
+        item_id: str
+        arguments: str
+        sequence_number: int
+    return BetaResponseMCPCallArgumentsDoneEvent
 
 
-@official_name("BetaResponseShellCallCommandDoneEvent", "openai_kit.types.beta.beta_response_shell_call_command_done_event")
-class BetaResponseShellCallCommandDoneStreamingEvent(BaseModel):
-    type: Literal["response.shell_call_command.done"]
-    sequence_number: int
-    agent: Optional[BetaAgentTag] = None
-    output_index: int
-    command_index: int
-    command: str
+def _build_BetaResponseMcpCallArgumentsDoneEvent():
+    BetaResponseMcpCallArgumentsDoneEvent: TypeAlias = BetaResponseMCPCallArgumentsDoneEvent
+    return BetaResponseMcpCallArgumentsDoneEvent
 
 
-BetaResponseShellCallCommandDoneEvent: TypeAlias = BetaResponseShellCallCommandDoneStreamingEvent
+def _build_BetaResponseMCPCallCompletedEvent():
+    @official_name("BetaResponseMcpCallCompletedEvent", "openai_kit.types.beta.beta_response_mcp_call_completed_event")
+    class BetaResponseMCPCallCompletedEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.mcp_call.completed"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+    return BetaResponseMCPCallCompletedEvent
 
 
-BetaShellCallOutputDelta: TypeAlias = ShellCallOutputDelta
+def _build_BetaResponseMcpCallCompletedEvent():
+    BetaResponseMcpCallCompletedEvent: TypeAlias = BetaResponseMCPCallCompletedEvent
+    return BetaResponseMcpCallCompletedEvent
 
 
-@official_name("BetaResponseShellCallOutputContentDeltaEvent", "openai_kit.types.beta.beta_response_shell_call_output_content_delta_event")
-class BetaResponseShellCallOutputContentDeltaStreamingEvent(BaseModel):
-    type: Literal["response.shell_call_output_content.delta"]
-    sequence_number: int
-    agent: Optional[BetaAgentTag] = None
-    item_id: str
-    output_index: int
-    command_index: int
-    delta: BetaShellCallOutputDelta
+def _build_BetaResponseMCPCallFailedEvent():
+    @official_name("BetaResponseMcpCallFailedEvent", "openai_kit.types.beta.beta_response_mcp_call_failed_event")
+    class BetaResponseMCPCallFailedEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.mcp_call.failed"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+    return BetaResponseMCPCallFailedEvent
 
 
-BetaResponseShellCallOutputContentDeltaEvent: TypeAlias = BetaResponseShellCallOutputContentDeltaStreamingEvent
+def _build_BetaResponseMcpCallFailedEvent():
+    BetaResponseMcpCallFailedEvent: TypeAlias = BetaResponseMCPCallFailedEvent
+    return BetaResponseMcpCallFailedEvent
 
 
-@official_name("BetaResponseShellCallOutputContentDoneEvent", "openai_kit.types.beta.beta_response_shell_call_output_content_done_event")
-class BetaResponseShellCallOutputContentDoneStreamingEvent(BaseModel):
-    type: Literal["response.shell_call_output_content.done"]
-    sequence_number: int
-    agent: Optional[BetaAgentTag] = None
-    item_id: str
-    output_index: int
-    command_index: int
-    output: List[BetaFunctionShellCallOutputContent]
+def _build_BetaResponseMCPCallInProgressEvent():
+    @official_name("BetaResponseMcpCallInProgressEvent", "openai_kit.types.beta.beta_response_mcp_call_in_progress_event")
+    class BetaResponseMCPCallInProgressEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.mcp_call.in_progress"]
+        sequence_number: int
+        output_index: int
+        item_id: str
+    return BetaResponseMCPCallInProgressEvent
 
 
-BetaResponseShellCallOutputContentDoneEvent: TypeAlias = BetaResponseShellCallOutputContentDoneStreamingEvent
+def _build_BetaResponseMcpCallInProgressEvent():
+    BetaResponseMcpCallInProgressEvent: TypeAlias = BetaResponseMCPCallInProgressEvent
+    return BetaResponseMcpCallInProgressEvent
 
 
-BetaResponseSteerInputContent: TypeAlias = BetaInputContent
+def _build_BetaResponseMCPListToolsCompletedEvent():
+    @official_name("BetaResponseMcpListToolsCompletedEvent", "openai_kit.types.beta.beta_response_mcp_list_tools_completed_event")
+    class BetaResponseMCPListToolsCompletedEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.mcp_list_tools.completed"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+    return BetaResponseMCPListToolsCompletedEvent
 
 
-BetaResponseSteerInputContentParam: TypeAlias = BetaInputContentParam
+def _build_BetaResponseMcpListToolsCompletedEvent():
+    BetaResponseMcpListToolsCompletedEvent: TypeAlias = BetaResponseMCPListToolsCompletedEvent
+    return BetaResponseMcpListToolsCompletedEvent
 
 
-class BetaResponseAudioDeltaEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.audio.delta"]
-    sequence_number: int
-    delta: str
+def _build_BetaResponseMCPListToolsFailedEvent():
+    @official_name("BetaResponseMcpListToolsFailedEvent", "openai_kit.types.beta.beta_response_mcp_list_tools_failed_event")
+    class BetaResponseMCPListToolsFailedEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.mcp_list_tools.failed"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+    return BetaResponseMCPListToolsFailedEvent
 
 
-class BetaResponseAudioDoneEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.audio.done"]
-    sequence_number: int
+def _build_BetaResponseMcpListToolsFailedEvent():
+    BetaResponseMcpListToolsFailedEvent: TypeAlias = BetaResponseMCPListToolsFailedEvent
+    return BetaResponseMcpListToolsFailedEvent
 
 
-class BetaResponseAudioTranscriptDeltaEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.audio.transcript.delta"]
-    delta: str
-    sequence_number: int
+def _build_BetaResponseMCPListToolsInProgressEvent():
+    @official_name("BetaResponseMcpListToolsInProgressEvent", "openai_kit.types.beta.beta_response_mcp_list_tools_in_progress_event")
+    class BetaResponseMCPListToolsInProgressEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.mcp_list_tools.in_progress"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+    return BetaResponseMCPListToolsInProgressEvent
 
 
-class BetaResponseAudioTranscriptDoneEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.audio.transcript.done"]
-    sequence_number: int
+def _build_BetaResponseMcpListToolsInProgressEvent():
+    BetaResponseMcpListToolsInProgressEvent: TypeAlias = BetaResponseMCPListToolsInProgressEvent
+    return BetaResponseMcpListToolsInProgressEvent
 
 
-class BetaResponseCodeInterpreterCallCodeDeltaEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.code_interpreter_call_code.delta"]
-    output_index: int
-    item_id: str
-    delta: str
-    sequence_number: int
+def _build_BetaResponseOutputMessage():
+    BetaResponseOutputMessage: TypeAlias = BetaOutputMessage
+    return BetaResponseOutputMessage
 
 
-class BetaResponseCodeInterpreterCallCodeDoneEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.code_interpreter_call_code.done"]
-    output_index: int
-    item_id: str
-    code: str
-    sequence_number: int
+def _build_BetaResponseOutputMessageParam():
+    BetaResponseOutputMessageParam: TypeAlias = BetaOutputMessageParam
+    return BetaResponseOutputMessageParam
 
 
-class BetaResponseCodeInterpreterCallCompletedEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.code_interpreter_call.completed"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_BetaResponseOutputRefusalParam():
+    BetaResponseOutputRefusalParam: TypeAlias = BetaRefusalContentParam
+    return BetaResponseOutputRefusalParam
 
 
-class BetaResponseCodeInterpreterCallInProgressEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.code_interpreter_call.in_progress"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_BetaResponseOutputText():
+    BetaResponseOutputText: TypeAlias = BetaOutputTextContent
+    return BetaResponseOutputText
 
 
-class BetaResponseCodeInterpreterCallInterpretingEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.code_interpreter_call.interpreting"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_BetaResponseOutputTextParam():
+    BetaResponseOutputTextParam: TypeAlias = BetaOutputTextContentParam
+    return BetaResponseOutputTextParam
 
 
-BetaToolsArray: TypeAlias = ToolsArray
+def _build_BetaResponsePrompt():
+    BetaResponsePrompt: TypeAlias = BetaPrompt2
+    return BetaResponsePrompt
 
 
-BetaToolChoiceParam2: TypeAlias = ToolChoiceParam2
+def _build_BetaResponsePromptParam():
+    BetaResponsePromptParam: TypeAlias = BetaPromptParam2
+    return BetaResponsePromptParam
 
 
-BetaServiceTierResponses: TypeAlias = ServiceTierResponses
+def _build_BetaResponsePromptVariables():
+    BetaResponsePromptVariables: TypeAlias = ResponsePromptVariables
+    return BetaResponsePromptVariables
 
 
-BetaResponseUsage: TypeAlias = ResponseUsage
+def _build_BetaResponsePromptVariablesParam():
+    BetaResponsePromptVariablesParam: TypeAlias = ResponsePromptVariablesParam
+    return BetaResponsePromptVariablesParam
 
 
-class BetaResponse(ResponseHelpers, BaseModel):
-    metadata: BetaMetadata
-    top_logprobs: Optional[int] = None
-    temperature: Optional[float]
-    top_p: Optional[float]
-    user: Optional[str] = None
-    safety_identifier: Optional[str] = None
-    prompt_cache_key: Optional[str] = None
-    prompt_cache_retention: Optional[Union[Literal["in_memory", "24h"], str]] = None
-    previous_response_id: Optional[str] = None
-    model: BetaModelIdsResponses
-    background: Optional[bool] = None
-    max_tool_calls: Optional[int] = None
-    text: Optional[BetaResponseTextParam2] = None
-    tools: BetaToolsArray
-    tool_choice: BetaToolChoiceParam2
-    prompt: Optional[BetaPrompt] = None
-    service_tier: Optional[BetaServiceTierResponses] = None
-    truncation: Optional[Union[Literal["auto", "disabled"], str]] = None
-    id: str
-    object: Literal["response"]
-    status: Optional[Union[Literal["completed", "failed", "in_progress", "cancelled", "queued", "incomplete"], str]] = None
-    created_at: float
-    completed_at: Optional[float] = None
-    error: BetaResponseError
-    incomplete_details: Optional[BetaResponseIncompleteDetails]
-    output: List[BetaOutputItem]
-    reasoning: Optional[BetaReasoning] = None
-    instructions: Optional[Union[str, List[BetaInputItem]]]
-    usage: Optional[BetaResponseUsage] = None
-    prompt_cache_options: Optional[BetaPromptCacheOptions] = None
-    moderation: Optional[BetaModeration] = None
-    parallel_tool_calls: bool
-    conversation: Optional[BetaResponseConversation] = None
-    max_output_tokens: Optional[int] = None
+def _build_BetaResponseReasoningItem():
+    BetaResponseReasoningItem: TypeAlias = BetaReasoningItem
+    return BetaResponseReasoningItem
 
 
-class BetaResponseCompletedEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.completed"]
-    response: BetaResponse
-    sequence_number: int
+def _build_BetaResponseReasoningItemParam():
+    BetaResponseReasoningItemParam: TypeAlias = BetaReasoningItemParam
+    return BetaResponseReasoningItemParam
 
 
-class BetaResponseContentPartAddedEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.content_part.added"]
-    item_id: str
-    output_index: int
-    content_index: int
-    part: BetaOutputContent
-    sequence_number: int
+def _build_BetaResponseShellCallCommandAddedStreamingEvent():
+    @official_name("BetaResponseShellCallCommandAddedEvent", "openai_kit.types.beta.beta_response_shell_call_command_added_event")
+    class BetaResponseShellCallCommandAddedStreamingEvent(BaseModel):
+        type: Literal["response.shell_call_command.added"]
+        sequence_number: int
+        agent: Optional[BetaAgentTag] = None
+        output_index: int
+        command_index: int
+        command: str
+    return BetaResponseShellCallCommandAddedStreamingEvent
 
 
-class BetaResponseContentPartDoneEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.content_part.done"]
-    item_id: str
-    output_index: int
-    content_index: int
-    sequence_number: int
-    part: BetaOutputContent
+def _build_BetaResponseShellCallCommandAddedEvent():
+    BetaResponseShellCallCommandAddedEvent: TypeAlias = BetaResponseShellCallCommandAddedStreamingEvent
+    return BetaResponseShellCallCommandAddedEvent
 
 
-class BetaResponseCreatedEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.created"]
-    response: BetaResponse
-    sequence_number: int
+def _build_BetaResponseShellCallCommandDeltaStreamingEvent():
+    @official_name("BetaResponseShellCallCommandDeltaEvent", "openai_kit.types.beta.beta_response_shell_call_command_delta_event")
+    class BetaResponseShellCallCommandDeltaStreamingEvent(BaseModel):
+        type: Literal["response.shell_call_command.delta"]
+        sequence_number: int
+        agent: Optional[BetaAgentTag] = None
+        output_index: int
+        command_index: int
+        delta: str
+        obfuscation: Optional[str] = None
+    return BetaResponseShellCallCommandDeltaStreamingEvent
 
 
-class BetaResponseErrorEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["error"]
-    code: Optional[str]
-    message: str
-    param: Optional[str]
-    sequence_number: int
+def _build_BetaResponseShellCallCommandDeltaEvent():
+    BetaResponseShellCallCommandDeltaEvent: TypeAlias = BetaResponseShellCallCommandDeltaStreamingEvent
+    return BetaResponseShellCallCommandDeltaEvent
 
 
-class BetaResponseFileSearchCallCompletedEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.file_search_call.completed"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_BetaResponseShellCallCommandDoneStreamingEvent():
+    @official_name("BetaResponseShellCallCommandDoneEvent", "openai_kit.types.beta.beta_response_shell_call_command_done_event")
+    class BetaResponseShellCallCommandDoneStreamingEvent(BaseModel):
+        type: Literal["response.shell_call_command.done"]
+        sequence_number: int
+        agent: Optional[BetaAgentTag] = None
+        output_index: int
+        command_index: int
+        command: str
+    return BetaResponseShellCallCommandDoneStreamingEvent
 
 
-class BetaResponseFileSearchCallInProgressEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.file_search_call.in_progress"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_BetaResponseShellCallCommandDoneEvent():
+    BetaResponseShellCallCommandDoneEvent: TypeAlias = BetaResponseShellCallCommandDoneStreamingEvent
+    return BetaResponseShellCallCommandDoneEvent
 
 
-class BetaResponseFileSearchCallSearchingEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.file_search_call.searching"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_BetaShellCallOutputDelta():
+    BetaShellCallOutputDelta: TypeAlias = ShellCallOutputDelta
+    return BetaShellCallOutputDelta
 
 
-class BetaResponseFunctionCallArgumentsDeltaEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.function_call_arguments.delta"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-    delta: str
+def _build_BetaResponseShellCallOutputContentDeltaStreamingEvent():
+    @official_name("BetaResponseShellCallOutputContentDeltaEvent", "openai_kit.types.beta.beta_response_shell_call_output_content_delta_event")
+    class BetaResponseShellCallOutputContentDeltaStreamingEvent(BaseModel):
+        type: Literal["response.shell_call_output_content.delta"]
+        sequence_number: int
+        agent: Optional[BetaAgentTag] = None
+        item_id: str
+        output_index: int
+        command_index: int
+        delta: BetaShellCallOutputDelta
+    return BetaResponseShellCallOutputContentDeltaStreamingEvent
 
 
-class BetaResponseFunctionCallArgumentsDoneEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.function_call_arguments.done"]
-    item_id: str
-    name: str
-    output_index: int
-    sequence_number: int
-    arguments: str
+def _build_BetaResponseShellCallOutputContentDeltaEvent():
+    BetaResponseShellCallOutputContentDeltaEvent: TypeAlias = BetaResponseShellCallOutputContentDeltaStreamingEvent
+    return BetaResponseShellCallOutputContentDeltaEvent
 
 
-class BetaResponseInProgressEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.in_progress"]
-    response: BetaResponse
-    sequence_number: int
+def _build_BetaResponseShellCallOutputContentDoneStreamingEvent():
+    @official_name("BetaResponseShellCallOutputContentDoneEvent", "openai_kit.types.beta.beta_response_shell_call_output_content_done_event")
+    class BetaResponseShellCallOutputContentDoneStreamingEvent(BaseModel):
+        type: Literal["response.shell_call_output_content.done"]
+        sequence_number: int
+        agent: Optional[BetaAgentTag] = None
+        item_id: str
+        output_index: int
+        command_index: int
+        output: List[BetaFunctionShellCallOutputContent]
+    return BetaResponseShellCallOutputContentDoneStreamingEvent
 
 
-class BetaResponseFailedEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.failed"]
-    sequence_number: int
-    response: BetaResponse
+def _build_BetaResponseShellCallOutputContentDoneEvent():
+    BetaResponseShellCallOutputContentDoneEvent: TypeAlias = BetaResponseShellCallOutputContentDoneStreamingEvent
+    return BetaResponseShellCallOutputContentDoneEvent
 
 
-class BetaResponseIncompleteEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.incomplete"]
-    response: BetaResponse
-    sequence_number: int
+def _build_BetaResponseSteerInputContent():
+    BetaResponseSteerInputContent: TypeAlias = BetaInputContent
+    return BetaResponseSteerInputContent
 
 
-class BetaResponseOutputItemAddedEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.output_item.added"]
-    output_index: int
-    sequence_number: int
-    item: BetaOutputItem
+def _build_BetaResponseSteerInputContentParam():
+    BetaResponseSteerInputContentParam: TypeAlias = BetaInputContentParam
+    return BetaResponseSteerInputContentParam
 
 
-class BetaResponseOutputItemDoneEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.output_item.done"]
-    output_index: int
-    sequence_number: int
-    item: BetaOutputItem
+def _build_BetaResponseAudioDeltaEvent():
+    class BetaResponseAudioDeltaEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.audio.delta"]
+        sequence_number: int
+        delta: str
+    return BetaResponseAudioDeltaEvent
 
 
-class BetaResponseReasoningSummaryPartAddedEventPart(BaseModel):
-    type: Literal["summary_text"]
-    text: str
+def _build_BetaResponseAudioDoneEvent():
+    class BetaResponseAudioDoneEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.audio.done"]
+        sequence_number: int
+    return BetaResponseAudioDoneEvent
 
 
-class BetaResponseReasoningSummaryPartAddedEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.reasoning_summary_part.added"]
-    item_id: str
-    output_index: int
-    summary_index: int
-    sequence_number: int
-    part: BetaResponseReasoningSummaryPartAddedEventPart
+def _build_BetaResponseAudioTranscriptDeltaEvent():
+    class BetaResponseAudioTranscriptDeltaEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.audio.transcript.delta"]
+        delta: str
+        sequence_number: int
+    return BetaResponseAudioTranscriptDeltaEvent
 
 
-class BetaResponseReasoningSummaryPartDoneEventPart(BaseModel):
-    type: Literal["summary_text"]
-    text: str
+def _build_BetaResponseAudioTranscriptDoneEvent():
+    class BetaResponseAudioTranscriptDoneEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.audio.transcript.done"]
+        sequence_number: int
+    return BetaResponseAudioTranscriptDoneEvent
 
 
-class BetaResponseReasoningSummaryPartDoneEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.reasoning_summary_part.done"]
-    item_id: str
-    output_index: int
-    summary_index: int
-    status: Optional[Literal["incomplete"]] = None
-    sequence_number: int
-    part: BetaResponseReasoningSummaryPartDoneEventPart
+def _build_BetaResponseCodeInterpreterCallCodeDeltaEvent():
+    class BetaResponseCodeInterpreterCallCodeDeltaEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.code_interpreter_call_code.delta"]
+        output_index: int
+        item_id: str
+        delta: str
+        sequence_number: int
+    return BetaResponseCodeInterpreterCallCodeDeltaEvent
 
 
-class BetaResponseReasoningSummaryTextDeltaEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.reasoning_summary_text.delta"]
-    item_id: str
-    output_index: int
-    summary_index: int
-    delta: str
-    sequence_number: int
+def _build_BetaResponseCodeInterpreterCallCodeDoneEvent():
+    class BetaResponseCodeInterpreterCallCodeDoneEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.code_interpreter_call_code.done"]
+        output_index: int
+        item_id: str
+        code: str
+        sequence_number: int
+    return BetaResponseCodeInterpreterCallCodeDoneEvent
 
 
-class BetaResponseReasoningSummaryTextDoneEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.reasoning_summary_text.done"]
-    item_id: str
-    output_index: int
-    summary_index: int
-    text: str
-    sequence_number: int
+def _build_BetaResponseCodeInterpreterCallCompletedEvent():
+    class BetaResponseCodeInterpreterCallCompletedEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.code_interpreter_call.completed"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return BetaResponseCodeInterpreterCallCompletedEvent
 
 
-class BetaResponseReasoningTextDeltaEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.reasoning_text.delta"]
-    item_id: str
-    output_index: int
-    content_index: int
-    delta: str
-    sequence_number: int
+def _build_BetaResponseCodeInterpreterCallInProgressEvent():
+    class BetaResponseCodeInterpreterCallInProgressEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.code_interpreter_call.in_progress"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return BetaResponseCodeInterpreterCallInProgressEvent
 
 
-class BetaResponseReasoningTextDoneEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.reasoning_text.done"]
-    item_id: str
-    output_index: int
-    content_index: int
-    text: str
-    sequence_number: int
+def _build_BetaResponseCodeInterpreterCallInterpretingEvent():
+    class BetaResponseCodeInterpreterCallInterpretingEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.code_interpreter_call.interpreting"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return BetaResponseCodeInterpreterCallInterpretingEvent
 
 
-class BetaResponseRefusalDeltaEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.refusal.delta"]
-    item_id: str
-    output_index: int
-    content_index: int
-    delta: str
-    sequence_number: int
+def _build_BetaToolsArray():
+    BetaToolsArray: TypeAlias = ToolsArray
+    return BetaToolsArray
 
 
-class BetaResponseRefusalDoneEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.refusal.done"]
-    item_id: str
-    output_index: int
-    content_index: int
-    refusal: str
-    sequence_number: int
+def _build_BetaToolChoiceParam2():
+    BetaToolChoiceParam2: TypeAlias = ToolChoiceParam2
+    return BetaToolChoiceParam2
 
 
-class BetaResponseTextDeltaEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.output_text.delta"]
-    item_id: str
-    output_index: int
-    content_index: int
-    delta: str
-    sequence_number: int
-    logprobs: List[BetaResponseLogProb]
+def _build_BetaServiceTierResponses():
+    BetaServiceTierResponses: TypeAlias = ServiceTierResponses
+    return BetaServiceTierResponses
 
 
-class BetaResponseTextDoneEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.output_text.done"]
-    item_id: str
-    output_index: int
-    content_index: int
-    text: str
-    sequence_number: int
-    logprobs: List[BetaResponseLogProb]
+def _build_BetaResponseUsage():
+    BetaResponseUsage: TypeAlias = ResponseUsage
+    return BetaResponseUsage
 
 
-class BetaResponseWebSearchCallCompletedEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.web_search_call.completed"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_BetaResponse():
+    class BetaResponse(ResponseHelpers, BaseModel):
+        metadata: BetaMetadata
+        top_logprobs: Optional[int] = None
+        temperature: Optional[float]
+        top_p: Optional[float]
+        user: Optional[str] = None
+        safety_identifier: Optional[str] = None
+        prompt_cache_key: Optional[str] = None
+        prompt_cache_retention: Optional[Union[Literal["in_memory", "24h"], str]] = None
+        previous_response_id: Optional[str] = None
+        model: BetaModelIdsResponses
+        background: Optional[bool] = None
+        max_tool_calls: Optional[int] = None
+        text: Optional[BetaResponseTextParam2] = None
+        tools: BetaToolsArray
+        tool_choice: BetaToolChoiceParam2
+        prompt: Optional[BetaPrompt] = None
+        service_tier: Optional[BetaServiceTierResponses] = None
+        truncation: Optional[Union[Literal["auto", "disabled"], str]] = None
+        id: str
+        object: Literal["response"]
+        status: Optional[Union[Literal["completed", "failed", "in_progress", "cancelled", "queued", "incomplete"], str]] = None
+        created_at: float
+        completed_at: Optional[float] = None
+        error: BetaResponseError
+        incomplete_details: Optional[BetaResponseIncompleteDetails]
+        output: List[BetaOutputItem]
+        reasoning: Optional[BetaReasoning] = None
+        instructions: Optional[Union[str, List[BetaInputItem]]]
+        usage: Optional[BetaResponseUsage] = None
+        prompt_cache_options: Optional[BetaPromptCacheOptions] = None
+        moderation: Optional[BetaModeration] = None
+        parallel_tool_calls: bool
+        conversation: Optional[BetaResponseConversation] = None
+        max_output_tokens: Optional[int] = None
+    return BetaResponse
 
 
-class BetaResponseWebSearchCallInProgressEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.web_search_call.in_progress"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_BetaResponseCompletedEvent():
+    class BetaResponseCompletedEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.completed"]
+        response: BetaResponse
+        sequence_number: int
+    return BetaResponseCompletedEvent
 
 
-class BetaResponseWebSearchCallSearchingEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.web_search_call.searching"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_BetaResponseContentPartAddedEvent():
+    class BetaResponseContentPartAddedEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.content_part.added"]
+        item_id: str
+        output_index: int
+        content_index: int
+        part: BetaOutputContent
+        sequence_number: int
+    return BetaResponseContentPartAddedEvent
 
 
-class BetaResponseImageGenCallCompletedEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.image_generation_call.completed"]
-    output_index: int
-    sequence_number: int
-    item_id: str
+def _build_BetaResponseContentPartDoneEvent():
+    class BetaResponseContentPartDoneEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.content_part.done"]
+        item_id: str
+        output_index: int
+        content_index: int
+        sequence_number: int
+        part: BetaOutputContent
+    return BetaResponseContentPartDoneEvent
 
 
-class BetaResponseImageGenCallGeneratingEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.image_generation_call.generating"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_BetaResponseCreatedEvent():
+    class BetaResponseCreatedEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.created"]
+        response: BetaResponse
+        sequence_number: int
+    return BetaResponseCreatedEvent
 
 
-class BetaResponseImageGenCallInProgressEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.image_generation_call.in_progress"]
-    output_index: int
-    item_id: str
-    sequence_number: int
+def _build_BetaResponseErrorEvent():
+    class BetaResponseErrorEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["error"]
+        code: Optional[str]
+        message: str
+        param: Optional[str]
+        sequence_number: int
+    return BetaResponseErrorEvent
 
 
-class BetaResponseImageGenCallPartialImageEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.image_generation_call.partial_image"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    partial_image_index: int
-    partial_image_b64: str
-    size: Optional[str] = None
-    quality: Optional[str] = None
-    background: Optional[str] = None
-    output_format: Optional[str] = None
+def _build_BetaResponseFileSearchCallCompletedEvent():
+    class BetaResponseFileSearchCallCompletedEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.file_search_call.completed"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return BetaResponseFileSearchCallCompletedEvent
 
 
-class BetaResponseOutputTextAnnotationAddedEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.output_text.annotation.added"]
-    item_id: str
-    output_index: int
-    content_index: int
-    annotation_index: int
-    sequence_number: int
-    annotation: Optional[BetaAnnotation]
+def _build_BetaResponseFileSearchCallInProgressEvent():
+    class BetaResponseFileSearchCallInProgressEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.file_search_call.in_progress"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return BetaResponseFileSearchCallInProgressEvent
 
 
-class BetaResponseQueuedEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.queued"]
-    response: BetaResponse
-    sequence_number: int
+def _build_BetaResponseFileSearchCallSearchingEvent():
+    class BetaResponseFileSearchCallSearchingEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.file_search_call.searching"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return BetaResponseFileSearchCallSearchingEvent
 
 
-class BetaResponseCustomToolCallInputDeltaEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.custom_tool_call_input.delta"]
-    sequence_number: int
-    output_index: int
-    item_id: str
-    delta: str
+def _build_BetaResponseFunctionCallArgumentsDeltaEvent():
+    class BetaResponseFunctionCallArgumentsDeltaEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.function_call_arguments.delta"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+        delta: str
+    return BetaResponseFunctionCallArgumentsDeltaEvent
 
 
-class BetaResponseCustomToolCallInputDoneEvent(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.custom_tool_call_input.done"]
-    sequence_number: int
-    output_index: int
-    item_id: str
-    input: str
+def _build_BetaResponseFunctionCallArgumentsDoneEvent():
+    class BetaResponseFunctionCallArgumentsDoneEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.function_call_arguments.done"]
+        item_id: str
+        name: str
+        output_index: int
+        sequence_number: int
+        arguments: str
+    return BetaResponseFunctionCallArgumentsDoneEvent
 
 
-BetaResponseStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[BetaResponseAudioDeltaEvent, BetaResponseAudioDoneEvent, BetaResponseAudioTranscriptDeltaEvent, BetaResponseAudioTranscriptDoneEvent, BetaResponseCodeInterpreterCallCodeDeltaEvent, BetaResponseCodeInterpreterCallCodeDoneEvent, BetaResponseCodeInterpreterCallCompletedEvent, BetaResponseCodeInterpreterCallInProgressEvent, BetaResponseCodeInterpreterCallInterpretingEvent, BetaResponseCompletedEvent, BetaResponseContentPartAddedEvent, BetaResponseContentPartDoneEvent, BetaResponseCreatedEvent, BetaResponseErrorEvent, BetaResponseFileSearchCallCompletedEvent, BetaResponseFileSearchCallInProgressEvent, BetaResponseFileSearchCallSearchingEvent, BetaResponseFunctionCallArgumentsDeltaEvent, BetaResponseFunctionCallArgumentsDoneEvent, BetaResponseShellCallCommandAddedStreamingEvent, BetaResponseShellCallCommandDeltaStreamingEvent, BetaResponseShellCallCommandDoneStreamingEvent, BetaResponseShellCallOutputContentDeltaStreamingEvent, BetaResponseShellCallOutputContentDoneStreamingEvent, BetaResponseInProgressEvent, BetaResponseFailedEvent, BetaResponseIncompleteEvent, BetaResponseOutputItemAddedEvent, BetaResponseOutputItemDoneEvent, BetaResponseReasoningSummaryPartAddedEvent, BetaResponseReasoningSummaryPartDoneEvent, BetaResponseReasoningSummaryTextDeltaEvent, BetaResponseReasoningSummaryTextDoneEvent, BetaResponseReasoningTextDeltaEvent, BetaResponseReasoningTextDoneEvent, BetaResponseRefusalDeltaEvent, BetaResponseRefusalDoneEvent, BetaResponseTextDeltaEvent, BetaResponseTextDoneEvent, BetaResponseWebSearchCallCompletedEvent, BetaResponseWebSearchCallInProgressEvent, BetaResponseWebSearchCallSearchingEvent, BetaResponseImageGenCallCompletedEvent, BetaResponseImageGenCallGeneratingEvent, BetaResponseImageGenCallInProgressEvent, BetaResponseImageGenCallPartialImageEvent, BetaResponseMCPCallArgumentsDeltaEvent, BetaResponseMCPCallArgumentsDoneEvent, BetaResponseMCPCallCompletedEvent, BetaResponseMCPCallFailedEvent, BetaResponseMCPCallInProgressEvent, BetaResponseMCPListToolsCompletedEvent, BetaResponseMCPListToolsFailedEvent, BetaResponseMCPListToolsInProgressEvent, BetaResponseOutputTextAnnotationAddedEvent, BetaResponseQueuedEvent, BetaResponseCustomToolCallInputDeltaEvent, BetaResponseCustomToolCallInputDoneEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_BetaResponseInProgressEvent():
+    class BetaResponseInProgressEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.in_progress"]
+        response: BetaResponse
+        sequence_number: int
+    return BetaResponseInProgressEvent
 
 
-BetaResponseStreamOptions: TypeAlias = ResponseStreamOptions
+def _build_BetaResponseFailedEvent():
+    class BetaResponseFailedEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.failed"]
+        sequence_number: int
+        response: BetaResponse
+    return BetaResponseFailedEvent
 
 
-BetaResponseStreamOptions2: TypeAlias = ResponseStreamOptions2
+def _build_BetaResponseIncompleteEvent():
+    class BetaResponseIncompleteEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.incomplete"]
+        response: BetaResponse
+        sequence_number: int
+    return BetaResponseIncompleteEvent
 
 
-BetaResponseStreamOptionsParam: TypeAlias = ResponseStreamOptionsParam
+def _build_BetaResponseOutputItemAddedEvent():
+    class BetaResponseOutputItemAddedEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.output_item.added"]
+        output_index: int
+        sequence_number: int
+        item: BetaOutputItem
+    return BetaResponseOutputItemAddedEvent
 
 
-BetaResponseStreamOptionsParam2: TypeAlias = ResponseStreamOptionsParam2
+def _build_BetaResponseOutputItemDoneEvent():
+    class BetaResponseOutputItemDoneEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.output_item.done"]
+        output_index: int
+        sequence_number: int
+        item: BetaOutputItem
+    return BetaResponseOutputItemDoneEvent
 
 
-BetaResponseTextConfig: TypeAlias = BetaResponseTextParam2
+def _build_BetaResponseReasoningSummaryPartAddedEventPart():
+    class BetaResponseReasoningSummaryPartAddedEventPart(BaseModel):
+        type: Literal["summary_text"]
+        text: str
+    return BetaResponseReasoningSummaryPartAddedEventPart
 
 
-BetaResponseTextConfigParam: TypeAlias = BetaResponseTextParam
+def _build_BetaResponseReasoningSummaryPartAddedEvent():
+    class BetaResponseReasoningSummaryPartAddedEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.reasoning_summary_part.added"]
+        item_id: str
+        output_index: int
+        summary_index: int
+        sequence_number: int
+        part: BetaResponseReasoningSummaryPartAddedEventPart
+    return BetaResponseReasoningSummaryPartAddedEvent
 
 
-BetaResponseToolSearchCall: TypeAlias = BetaToolSearchCall
+def _build_BetaResponseReasoningSummaryPartDoneEventPart():
+    class BetaResponseReasoningSummaryPartDoneEventPart(BaseModel):
+        type: Literal["summary_text"]
+        text: str
+    return BetaResponseReasoningSummaryPartDoneEventPart
 
 
-BetaResponseToolSearchOutputItem: TypeAlias = BetaToolSearchOutput
+def _build_BetaResponseReasoningSummaryPartDoneEvent():
+    class BetaResponseReasoningSummaryPartDoneEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.reasoning_summary_part.done"]
+        item_id: str
+        output_index: int
+        summary_index: int
+        status: Optional[Literal["incomplete"]] = None
+        sequence_number: int
+        part: BetaResponseReasoningSummaryPartDoneEventPart
+    return BetaResponseReasoningSummaryPartDoneEvent
 
 
-BetaResponseToolSearchOutputItemParam: TypeAlias = BetaToolSearchOutputItemParam2
+def _build_BetaResponseReasoningSummaryTextDeltaEvent():
+    class BetaResponseReasoningSummaryTextDeltaEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.reasoning_summary_text.delta"]
+        item_id: str
+        output_index: int
+        summary_index: int
+        delta: str
+        sequence_number: int
+    return BetaResponseReasoningSummaryTextDeltaEvent
 
 
-BetaResponseToolSearchOutputItemParamParam: TypeAlias = BetaToolSearchOutputItemParam
+def _build_BetaResponseReasoningSummaryTextDoneEvent():
+    class BetaResponseReasoningSummaryTextDoneEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.reasoning_summary_text.done"]
+        item_id: str
+        output_index: int
+        summary_index: int
+        text: str
+        sequence_number: int
+    return BetaResponseReasoningSummaryTextDoneEvent
 
 
-BetaResponseUsageInputTokensDetails: TypeAlias = ResponseUsageInputTokensDetails
+def _build_BetaResponseReasoningTextDeltaEvent():
+    class BetaResponseReasoningTextDeltaEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.reasoning_text.delta"]
+        item_id: str
+        output_index: int
+        content_index: int
+        delta: str
+        sequence_number: int
+    return BetaResponseReasoningTextDeltaEvent
 
 
-BetaResponseUsageOutputTokensDetails: TypeAlias = ResponseUsageOutputTokensDetails
+def _build_BetaResponseReasoningTextDoneEvent():
+    class BetaResponseReasoningTextDoneEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.reasoning_text.done"]
+        item_id: str
+        output_index: int
+        content_index: int
+        text: str
+        sequence_number: int
+    return BetaResponseReasoningTextDoneEvent
 
 
-class BetaMultiAgentParam2(BaseModel):
-    enabled: bool
-    max_concurrent_subagents: Optional[int] = None
+def _build_BetaResponseRefusalDeltaEvent():
+    class BetaResponseRefusalDeltaEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.refusal.delta"]
+        item_id: str
+        output_index: int
+        content_index: int
+        delta: str
+        sequence_number: int
+    return BetaResponseRefusalDeltaEvent
 
 
-class BetaResponsesClientEventResponseCreate(BaseModel):
-    type: Literal["response.create"]
-    stream_id: Optional[str] = None
-    metadata: Optional[BetaMetadata] = None
-    top_logprobs: Optional[int] = None
-    temperature: Optional[float] = None
-    top_p: Optional[float] = None
-    user: Optional[str] = None
-    safety_identifier: Optional[str] = None
-    prompt_cache_key: Optional[str] = None
-    prompt_cache_retention: Optional[Union[Literal["in_memory", "24h"], str]] = None
-    prompt_cache_options: Optional[BetaPromptCacheOptionsParam2] = None
-    previous_response_id: Optional[str] = None
-    model: Optional[BetaModelIdsResponses] = None
-    background: Optional[bool] = None
-    max_tool_calls: Optional[int] = None
-    text: Optional[BetaResponseTextParam2] = None
-    tools: Optional[BetaToolsArray] = None
-    tool_choice: Optional[BetaToolChoiceParam2] = None
-    prompt: Optional[BetaPrompt] = None
-    service_tier: Optional[BetaServiceTierResponses] = None
-    truncation: Optional[Union[Literal["auto", "disabled"], str]] = None
-    reasoning: Optional[BetaReasoning] = None
-    input: Optional[BetaInputParam2] = None
-    include: Optional[List[BetaIncludeEnum]] = None
-    parallel_tool_calls: Optional[bool] = None
-    store: Optional[bool] = None
-    instructions: Optional[str] = None
-    moderation: Optional[BetaModerationParam2] = None
-    stream: Optional[bool] = None
-    stream_options: Optional[BetaResponseStreamOptions] = None
-    conversation: Optional[BetaConversationParam2] = None
-    context_management: Optional[List[BetaContextManagementParam2]] = None
-    max_output_tokens: Optional[int] = None
-    multi_agent: Optional[BetaMultiAgentParam2] = None
+def _build_BetaResponseRefusalDoneEvent():
+    class BetaResponseRefusalDoneEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.refusal.done"]
+        item_id: str
+        output_index: int
+        content_index: int
+        refusal: str
+        sequence_number: int
+    return BetaResponseRefusalDoneEvent
 
 
-class BetaResponseInjectEvent(BaseModel):
-    type: Literal["response.inject"]
-    response_id: str
-    input: List[BetaInputItem]
+def _build_BetaResponseTextDeltaEvent():
+    class BetaResponseTextDeltaEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.output_text.delta"]
+        item_id: str
+        output_index: int
+        content_index: int
+        delta: str
+        sequence_number: int
+        logprobs: List[BetaResponseLogProb]
+    return BetaResponseTextDeltaEvent
 
 
-BetaResponsesClientEvent: TypeAlias = Annotated[Union[Annotated[Union[BetaResponsesClientEventResponseCreate, BetaResponseInjectEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_BetaResponseTextDoneEvent():
+    class BetaResponseTextDoneEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.output_text.done"]
+        item_id: str
+        output_index: int
+        content_index: int
+        text: str
+        sequence_number: int
+        logprobs: List[BetaResponseLogProb]
+    return BetaResponseTextDoneEvent
 
 
-BetaToolsArrayParam: TypeAlias = ToolsArrayParam
+def _build_BetaResponseWebSearchCallCompletedEvent():
+    class BetaResponseWebSearchCallCompletedEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.web_search_call.completed"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return BetaResponseWebSearchCallCompletedEvent
 
 
-BetaToolChoiceParam: TypeAlias = ToolChoiceParam
+def _build_BetaResponseWebSearchCallInProgressEvent():
+    class BetaResponseWebSearchCallInProgressEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.web_search_call.in_progress"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return BetaResponseWebSearchCallInProgressEvent
 
 
-BetaServiceTierResponsesParam: TypeAlias = ServiceTierResponsesParam
+def _build_BetaResponseWebSearchCallSearchingEvent():
+    class BetaResponseWebSearchCallSearchingEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.web_search_call.searching"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return BetaResponseWebSearchCallSearchingEvent
 
 
-class BetaMultiAgentParam(TypedDict, total=False):
-    enabled: Required[bool]
-    max_concurrent_subagents: int
+def _build_BetaResponseImageGenCallCompletedEvent():
+    class BetaResponseImageGenCallCompletedEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.image_generation_call.completed"]
+        output_index: int
+        sequence_number: int
+        item_id: str
+    return BetaResponseImageGenCallCompletedEvent
 
 
-class BetaResponsesClientEventResponseCreateParam(TypedDict, total=False):
-    type: Required[Literal["response.create"]]
-    stream_id: str
-    metadata: BetaMetadataParam
-    top_logprobs: int
-    temperature: Optional[float]
-    top_p: Optional[float]
-    user: str
-    safety_identifier: Optional[str]
-    prompt_cache_key: Optional[str]
-    prompt_cache_retention: Optional[Literal["in_memory", "24h"]]
-    prompt_cache_options: BetaPromptCacheOptionsParam
-    previous_response_id: Optional[str]
-    model: BetaModelIdsResponsesParam
-    background: Optional[bool]
-    max_tool_calls: Optional[int]
-    text: BetaResponseTextParam
-    tools: BetaToolsArrayParam
-    tool_choice: BetaToolChoiceParam
-    prompt: BetaPromptParam
-    service_tier: BetaServiceTierResponsesParam
-    truncation: Optional[Literal["auto", "disabled"]]
-    reasoning: Optional[BetaReasoningParam]
-    input: BetaInputParam
-    include: Optional[Sequence[BetaIncludeEnumParam]]
-    parallel_tool_calls: Optional[bool]
-    store: Optional[bool]
-    instructions: Optional[str]
-    moderation: Optional[BetaModerationParam]
-    stream: Optional[bool]
-    stream_options: BetaResponseStreamOptionsParam
-    conversation: Optional[BetaConversationParam]
-    context_management: Optional[Sequence[BetaContextManagementParam]]
-    max_output_tokens: Optional[int]
-    multi_agent: Optional[BetaMultiAgentParam]
+def _build_BetaResponseImageGenCallGeneratingEvent():
+    class BetaResponseImageGenCallGeneratingEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.image_generation_call.generating"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return BetaResponseImageGenCallGeneratingEvent
 
 
-class BetaResponseInjectEventParam(TypedDict, total=False):
-    type: Required[Literal["response.inject"]]
-    response_id: Required[str]
-    input: Required[Sequence[BetaInputItemParam]]
+def _build_BetaResponseImageGenCallInProgressEvent():
+    class BetaResponseImageGenCallInProgressEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.image_generation_call.in_progress"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+    return BetaResponseImageGenCallInProgressEvent
 
 
-BetaResponsesClientEventParam: TypeAlias = Union[BetaResponsesClientEventResponseCreateParam, BetaResponseInjectEventParam]
+def _build_BetaResponseImageGenCallPartialImageEvent():
+    class BetaResponseImageGenCallPartialImageEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.image_generation_call.partial_image"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        partial_image_index: int
+        partial_image_b64: str
+        size: Optional[str] = None
+        quality: Optional[str] = None
+        background: Optional[str] = None
+        output_format: Optional[str] = None
+    return BetaResponseImageGenCallPartialImageEvent
 
 
-class BetaResponsesServerEventResponseAudioDelta(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.audio.delta"]
-    sequence_number: int
-    delta: str
-    stream_id: Optional[str] = None
+def _build_BetaResponseOutputTextAnnotationAddedEvent():
+    class BetaResponseOutputTextAnnotationAddedEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.output_text.annotation.added"]
+        item_id: str
+        output_index: int
+        content_index: int
+        annotation_index: int
+        sequence_number: int
+        annotation: Optional[BetaAnnotation]
+    return BetaResponseOutputTextAnnotationAddedEvent
 
 
-class BetaResponsesServerEventResponseAudioDone(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.audio.done"]
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponseQueuedEvent():
+    class BetaResponseQueuedEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.queued"]
+        response: BetaResponse
+        sequence_number: int
+    return BetaResponseQueuedEvent
 
 
-class BetaResponsesServerEventResponseAudioTranscriptDelta(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.audio.transcript.delta"]
-    delta: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponseCustomToolCallInputDeltaEvent():
+    class BetaResponseCustomToolCallInputDeltaEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.custom_tool_call_input.delta"]
+        sequence_number: int
+        output_index: int
+        item_id: str
+        delta: str
+    return BetaResponseCustomToolCallInputDeltaEvent
 
 
-class BetaResponsesServerEventResponseAudioTranscriptDone(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.audio.transcript.done"]
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponseCustomToolCallInputDoneEvent():
+    class BetaResponseCustomToolCallInputDoneEvent(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.custom_tool_call_input.done"]
+        sequence_number: int
+        output_index: int
+        item_id: str
+        input: str
+    return BetaResponseCustomToolCallInputDoneEvent
 
 
-class BetaResponsesServerEventResponseCodeInterpreterCallCodeDelta(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.code_interpreter_call_code.delta"]
-    output_index: int
-    item_id: str
-    delta: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponseStreamEvent():
+    BetaResponseStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[BetaResponseAudioDeltaEvent, BetaResponseAudioDoneEvent, BetaResponseAudioTranscriptDeltaEvent, BetaResponseAudioTranscriptDoneEvent, BetaResponseCodeInterpreterCallCodeDeltaEvent, BetaResponseCodeInterpreterCallCodeDoneEvent, BetaResponseCodeInterpreterCallCompletedEvent, BetaResponseCodeInterpreterCallInProgressEvent, BetaResponseCodeInterpreterCallInterpretingEvent, BetaResponseCompletedEvent, BetaResponseContentPartAddedEvent, BetaResponseContentPartDoneEvent, BetaResponseCreatedEvent, BetaResponseErrorEvent, BetaResponseFileSearchCallCompletedEvent, BetaResponseFileSearchCallInProgressEvent, BetaResponseFileSearchCallSearchingEvent, BetaResponseFunctionCallArgumentsDeltaEvent, BetaResponseFunctionCallArgumentsDoneEvent, BetaResponseShellCallCommandAddedStreamingEvent, BetaResponseShellCallCommandDeltaStreamingEvent, BetaResponseShellCallCommandDoneStreamingEvent, BetaResponseShellCallOutputContentDeltaStreamingEvent, BetaResponseShellCallOutputContentDoneStreamingEvent, BetaResponseInProgressEvent, BetaResponseFailedEvent, BetaResponseIncompleteEvent, BetaResponseOutputItemAddedEvent, BetaResponseOutputItemDoneEvent, BetaResponseReasoningSummaryPartAddedEvent, BetaResponseReasoningSummaryPartDoneEvent, BetaResponseReasoningSummaryTextDeltaEvent, BetaResponseReasoningSummaryTextDoneEvent, BetaResponseReasoningTextDeltaEvent, BetaResponseReasoningTextDoneEvent, BetaResponseRefusalDeltaEvent, BetaResponseRefusalDoneEvent, BetaResponseTextDeltaEvent, BetaResponseTextDoneEvent, BetaResponseWebSearchCallCompletedEvent, BetaResponseWebSearchCallInProgressEvent, BetaResponseWebSearchCallSearchingEvent, BetaResponseImageGenCallCompletedEvent, BetaResponseImageGenCallGeneratingEvent, BetaResponseImageGenCallInProgressEvent, BetaResponseImageGenCallPartialImageEvent, BetaResponseMCPCallArgumentsDeltaEvent, BetaResponseMCPCallArgumentsDoneEvent, BetaResponseMCPCallCompletedEvent, BetaResponseMCPCallFailedEvent, BetaResponseMCPCallInProgressEvent, BetaResponseMCPListToolsCompletedEvent, BetaResponseMCPListToolsFailedEvent, BetaResponseMCPListToolsInProgressEvent, BetaResponseOutputTextAnnotationAddedEvent, BetaResponseQueuedEvent, BetaResponseCustomToolCallInputDeltaEvent, BetaResponseCustomToolCallInputDoneEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return BetaResponseStreamEvent
 
 
-class BetaResponsesServerEventResponseCodeInterpreterCallCodeDone(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.code_interpreter_call_code.done"]
-    output_index: int
-    item_id: str
-    code: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponseStreamOptions():
+    BetaResponseStreamOptions: TypeAlias = ResponseStreamOptions
+    return BetaResponseStreamOptions
 
 
-class BetaResponsesServerEventResponseCodeInterpreterCallCompleted(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.code_interpreter_call.completed"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponseStreamOptions2():
+    BetaResponseStreamOptions2: TypeAlias = ResponseStreamOptions2
+    return BetaResponseStreamOptions2
 
 
-class BetaResponsesServerEventResponseCodeInterpreterCallInProgress(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.code_interpreter_call.in_progress"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponseStreamOptionsParam():
+    BetaResponseStreamOptionsParam: TypeAlias = ResponseStreamOptionsParam
+    return BetaResponseStreamOptionsParam
 
 
-class BetaResponsesServerEventResponseCodeInterpreterCallInterpreting(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.code_interpreter_call.interpreting"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponseStreamOptionsParam2():
+    BetaResponseStreamOptionsParam2: TypeAlias = ResponseStreamOptionsParam2
+    return BetaResponseStreamOptionsParam2
 
 
-class BetaResponsesServerEventResponseCompleted(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.completed"]
-    response: BetaResponse
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponseTextConfig():
+    BetaResponseTextConfig: TypeAlias = BetaResponseTextParam2
+    return BetaResponseTextConfig
 
 
-class BetaResponsesServerEventResponseContentPartAdded(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.content_part.added"]
-    item_id: str
-    output_index: int
-    content_index: int
-    part: BetaOutputContent
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponseTextConfigParam():
+    BetaResponseTextConfigParam: TypeAlias = BetaResponseTextParam
+    return BetaResponseTextConfigParam
 
 
-class BetaResponsesServerEventResponseContentPartDone(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.content_part.done"]
-    item_id: str
-    output_index: int
-    content_index: int
-    sequence_number: int
-    part: BetaOutputContent
-    stream_id: Optional[str] = None
+def _build_BetaResponseToolSearchCall():
+    BetaResponseToolSearchCall: TypeAlias = BetaToolSearchCall
+    return BetaResponseToolSearchCall
 
 
-class BetaResponsesServerEventResponseCreated(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.created"]
-    response: BetaResponse
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponseToolSearchOutputItem():
+    BetaResponseToolSearchOutputItem: TypeAlias = BetaToolSearchOutput
+    return BetaResponseToolSearchOutputItem
 
 
-class BetaResponsesServerEventResponseFileSearchCallCompleted(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.file_search_call.completed"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponseToolSearchOutputItemParam():
+    BetaResponseToolSearchOutputItemParam: TypeAlias = BetaToolSearchOutputItemParam2
+    return BetaResponseToolSearchOutputItemParam
 
 
-class BetaResponsesServerEventResponseFileSearchCallInProgress(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.file_search_call.in_progress"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponseToolSearchOutputItemParamParam():
+    BetaResponseToolSearchOutputItemParamParam: TypeAlias = BetaToolSearchOutputItemParam
+    return BetaResponseToolSearchOutputItemParamParam
 
 
-class BetaResponsesServerEventResponseFileSearchCallSearching(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.file_search_call.searching"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponseUsageInputTokensDetails():
+    BetaResponseUsageInputTokensDetails: TypeAlias = ResponseUsageInputTokensDetails
+    return BetaResponseUsageInputTokensDetails
 
 
-class BetaResponsesServerEventResponseFunctionCallArgumentsDelta(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.function_call_arguments.delta"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-    delta: str
-    stream_id: Optional[str] = None
+def _build_BetaResponseUsageOutputTokensDetails():
+    BetaResponseUsageOutputTokensDetails: TypeAlias = ResponseUsageOutputTokensDetails
+    return BetaResponseUsageOutputTokensDetails
 
 
-class BetaResponsesServerEventResponseFunctionCallArgumentsDone(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.function_call_arguments.done"]
-    item_id: str
-    name: str
-    output_index: int
-    sequence_number: int
-    arguments: str
-    stream_id: Optional[str] = None
+def _build_BetaMultiAgentParam2():
+    class BetaMultiAgentParam2(BaseModel):
+        enabled: bool
+        max_concurrent_subagents: Optional[int] = None
+    return BetaMultiAgentParam2
 
 
-class BetaResponsesServerEventResponseShellCallCommandAdded(BaseModel):
-    type: Literal["response.shell_call_command.added"]
-    sequence_number: int
-    agent: Optional[BetaAgentTag] = None
-    output_index: int
-    command_index: int
-    command: str
-    stream_id: Optional[str] = None
+def _build_BetaResponsesClientEventResponseCreate():
+    class BetaResponsesClientEventResponseCreate(BaseModel):
+        type: Literal["response.create"]
+        stream_id: Optional[str] = None
+        metadata: Optional[BetaMetadata] = None
+        top_logprobs: Optional[int] = None
+        temperature: Optional[float] = None
+        top_p: Optional[float] = None
+        user: Optional[str] = None
+        safety_identifier: Optional[str] = None
+        prompt_cache_key: Optional[str] = None
+        prompt_cache_retention: Optional[Union[Literal["in_memory", "24h"], str]] = None
+        prompt_cache_options: Optional[BetaPromptCacheOptionsParam2] = None
+        previous_response_id: Optional[str] = None
+        model: Optional[BetaModelIdsResponses] = None
+        background: Optional[bool] = None
+        max_tool_calls: Optional[int] = None
+        text: Optional[BetaResponseTextParam2] = None
+        tools: Optional[BetaToolsArray] = None
+        tool_choice: Optional[BetaToolChoiceParam2] = None
+        prompt: Optional[BetaPrompt] = None
+        service_tier: Optional[BetaServiceTierResponses] = None
+        truncation: Optional[Union[Literal["auto", "disabled"], str]] = None
+        reasoning: Optional[BetaReasoning] = None
+        input: Optional[BetaInputParam2] = None
+        include: Optional[List[BetaIncludeEnum]] = None
+        parallel_tool_calls: Optional[bool] = None
+        store: Optional[bool] = None
+        instructions: Optional[str] = None
+        moderation: Optional[BetaModerationParam2] = None
+        stream: Optional[bool] = None
+        stream_options: Optional[BetaResponseStreamOptions] = None
+        conversation: Optional[BetaConversationParam2] = None
+        context_management: Optional[List[BetaContextManagementParam2]] = None
+        max_output_tokens: Optional[int] = None
+        multi_agent: Optional[BetaMultiAgentParam2] = None
+    return BetaResponsesClientEventResponseCreate
 
 
-class BetaResponsesServerEventResponseShellCallCommandDelta(BaseModel):
-    type: Literal["response.shell_call_command.delta"]
-    sequence_number: int
-    agent: Optional[BetaAgentTag] = None
-    output_index: int
-    command_index: int
-    delta: str
-    obfuscation: Optional[str] = None
-    stream_id: Optional[str] = None
+def _build_BetaResponseInjectEvent():
+    class BetaResponseInjectEvent(BaseModel):
+        type: Literal["response.inject"]
+        response_id: str
+        input: List[BetaInputItem]
+    return BetaResponseInjectEvent
 
 
-class BetaResponsesServerEventResponseShellCallCommandDone(BaseModel):
-    type: Literal["response.shell_call_command.done"]
-    sequence_number: int
-    agent: Optional[BetaAgentTag] = None
-    output_index: int
-    command_index: int
-    command: str
-    stream_id: Optional[str] = None
+def _build_BetaResponsesClientEvent():
+    BetaResponsesClientEvent: TypeAlias = Annotated[Union[Annotated[Union[BetaResponsesClientEventResponseCreate, BetaResponseInjectEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return BetaResponsesClientEvent
 
 
-class BetaResponsesServerEventResponseShellCallOutputContentDelta(BaseModel):
-    type: Literal["response.shell_call_output_content.delta"]
-    sequence_number: int
-    agent: Optional[BetaAgentTag] = None
-    item_id: str
-    output_index: int
-    command_index: int
-    delta: BetaShellCallOutputDelta
-    stream_id: Optional[str] = None
+def _build_BetaToolsArrayParam():
+    BetaToolsArrayParam: TypeAlias = ToolsArrayParam
+    return BetaToolsArrayParam
 
 
-class BetaResponsesServerEventResponseShellCallOutputContentDone(BaseModel):
-    type: Literal["response.shell_call_output_content.done"]
-    sequence_number: int
-    agent: Optional[BetaAgentTag] = None
-    item_id: str
-    output_index: int
-    command_index: int
-    output: List[BetaFunctionShellCallOutputContent]
-    stream_id: Optional[str] = None
+def _build_BetaToolChoiceParam():
+    BetaToolChoiceParam: TypeAlias = ToolChoiceParam
+    return BetaToolChoiceParam
 
 
-class BetaResponsesServerEventResponseInProgress(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.in_progress"]
-    response: BetaResponse
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaServiceTierResponsesParam():
+    BetaServiceTierResponsesParam: TypeAlias = ServiceTierResponsesParam
+    return BetaServiceTierResponsesParam
 
 
-class BetaResponsesServerEventResponseFailed(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.failed"]
-    sequence_number: int
-    response: BetaResponse
-    stream_id: Optional[str] = None
+def _build_BetaMultiAgentParam():
+    class BetaMultiAgentParam(TypedDict, total=False):
+        enabled: Required[bool]
+        max_concurrent_subagents: int
+    return BetaMultiAgentParam
 
 
-class BetaResponsesServerEventResponseIncomplete(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.incomplete"]
-    response: BetaResponse
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesClientEventResponseCreateParam():
+    class BetaResponsesClientEventResponseCreateParam(TypedDict, total=False):
+        type: Required[Literal["response.create"]]
+        stream_id: str
+        metadata: BetaMetadataParam
+        top_logprobs: int
+        temperature: Optional[float]
+        top_p: Optional[float]
+        user: str
+        safety_identifier: Optional[str]
+        prompt_cache_key: Optional[str]
+        prompt_cache_retention: Optional[Literal["in_memory", "24h"]]
+        prompt_cache_options: BetaPromptCacheOptionsParam
+        previous_response_id: Optional[str]
+        model: BetaModelIdsResponsesParam
+        background: Optional[bool]
+        max_tool_calls: Optional[int]
+        text: BetaResponseTextParam
+        tools: BetaToolsArrayParam
+        tool_choice: BetaToolChoiceParam
+        prompt: BetaPromptParam
+        service_tier: BetaServiceTierResponsesParam
+        truncation: Optional[Literal["auto", "disabled"]]
+        reasoning: Optional[BetaReasoningParam]
+        input: BetaInputParam
+        include: Optional[Sequence[BetaIncludeEnumParam]]
+        parallel_tool_calls: Optional[bool]
+        store: Optional[bool]
+        instructions: Optional[str]
+        moderation: Optional[BetaModerationParam]
+        stream: Optional[bool]
+        stream_options: BetaResponseStreamOptionsParam
+        conversation: Optional[BetaConversationParam]
+        context_management: Optional[Sequence[BetaContextManagementParam]]
+        max_output_tokens: Optional[int]
+        multi_agent: Optional[BetaMultiAgentParam]
+    return BetaResponsesClientEventResponseCreateParam
 
 
-class BetaResponsesServerEventResponseOutputItemAdded(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.output_item.added"]
-    output_index: int
-    sequence_number: int
-    item: BetaOutputItem
-    stream_id: Optional[str] = None
+def _build_BetaResponseInjectEventParam():
+    class BetaResponseInjectEventParam(TypedDict, total=False):
+        type: Required[Literal["response.inject"]]
+        response_id: Required[str]
+        input: Required[Sequence[BetaInputItemParam]]
+    return BetaResponseInjectEventParam
 
 
-class BetaResponsesServerEventResponseOutputItemDone(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.output_item.done"]
-    output_index: int
-    sequence_number: int
-    item: BetaOutputItem
-    stream_id: Optional[str] = None
+def _build_BetaResponsesClientEventParam():
+    BetaResponsesClientEventParam: TypeAlias = Union[BetaResponsesClientEventResponseCreateParam, BetaResponseInjectEventParam]
+    return BetaResponsesClientEventParam
 
 
-class BetaResponsesServerEventResponseReasoningSummaryPartAddedPart(BaseModel):
-    type: Literal["summary_text"]
-    text: str
+def _build_BetaResponsesServerEventResponseAudioDelta():
+    class BetaResponsesServerEventResponseAudioDelta(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.audio.delta"]
+        sequence_number: int
+        delta: str
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseAudioDelta
 
 
-class BetaResponsesServerEventResponseReasoningSummaryPartAdded(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.reasoning_summary_part.added"]
-    item_id: str
-    output_index: int
-    summary_index: int
-    sequence_number: int
-    part: BetaResponsesServerEventResponseReasoningSummaryPartAddedPart
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseAudioDone():
+    class BetaResponsesServerEventResponseAudioDone(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.audio.done"]
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseAudioDone
 
 
-class BetaResponsesServerEventResponseReasoningSummaryPartDonePart(BaseModel):
-    type: Literal["summary_text"]
-    text: str
+def _build_BetaResponsesServerEventResponseAudioTranscriptDelta():
+    class BetaResponsesServerEventResponseAudioTranscriptDelta(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.audio.transcript.delta"]
+        delta: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseAudioTranscriptDelta
 
 
-class BetaResponsesServerEventResponseReasoningSummaryPartDone(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.reasoning_summary_part.done"]
-    item_id: str
-    output_index: int
-    summary_index: int
-    status: Optional[Literal["incomplete"]] = None
-    sequence_number: int
-    part: BetaResponsesServerEventResponseReasoningSummaryPartDonePart
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseAudioTranscriptDone():
+    class BetaResponsesServerEventResponseAudioTranscriptDone(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.audio.transcript.done"]
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseAudioTranscriptDone
 
 
-class BetaResponsesServerEventResponseReasoningSummaryTextDelta(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.reasoning_summary_text.delta"]
-    item_id: str
-    output_index: int
-    summary_index: int
-    delta: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseCodeInterpreterCallCodeDelta():
+    class BetaResponsesServerEventResponseCodeInterpreterCallCodeDelta(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.code_interpreter_call_code.delta"]
+        output_index: int
+        item_id: str
+        delta: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseCodeInterpreterCallCodeDelta
 
 
-class BetaResponsesServerEventResponseReasoningSummaryTextDone(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.reasoning_summary_text.done"]
-    item_id: str
-    output_index: int
-    summary_index: int
-    text: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseCodeInterpreterCallCodeDone():
+    class BetaResponsesServerEventResponseCodeInterpreterCallCodeDone(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.code_interpreter_call_code.done"]
+        output_index: int
+        item_id: str
+        code: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseCodeInterpreterCallCodeDone
 
 
-class BetaResponsesServerEventResponseReasoningTextDelta(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.reasoning_text.delta"]
-    item_id: str
-    output_index: int
-    content_index: int
-    delta: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseCodeInterpreterCallCompleted():
+    class BetaResponsesServerEventResponseCodeInterpreterCallCompleted(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.code_interpreter_call.completed"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseCodeInterpreterCallCompleted
 
 
-class BetaResponsesServerEventResponseReasoningTextDone(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.reasoning_text.done"]
-    item_id: str
-    output_index: int
-    content_index: int
-    text: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseCodeInterpreterCallInProgress():
+    class BetaResponsesServerEventResponseCodeInterpreterCallInProgress(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.code_interpreter_call.in_progress"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseCodeInterpreterCallInProgress
 
 
-class BetaResponsesServerEventResponseRefusalDelta(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.refusal.delta"]
-    item_id: str
-    output_index: int
-    content_index: int
-    delta: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseCodeInterpreterCallInterpreting():
+    class BetaResponsesServerEventResponseCodeInterpreterCallInterpreting(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.code_interpreter_call.interpreting"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseCodeInterpreterCallInterpreting
 
 
-class BetaResponsesServerEventResponseRefusalDone(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.refusal.done"]
-    item_id: str
-    output_index: int
-    content_index: int
-    refusal: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseCompleted():
+    class BetaResponsesServerEventResponseCompleted(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.completed"]
+        response: BetaResponse
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseCompleted
 
 
-class BetaResponsesServerEventResponseOutputTextDelta(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.output_text.delta"]
-    item_id: str
-    output_index: int
-    content_index: int
-    delta: str
-    sequence_number: int
-    logprobs: List[BetaResponseLogProb]
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseContentPartAdded():
+    class BetaResponsesServerEventResponseContentPartAdded(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.content_part.added"]
+        item_id: str
+        output_index: int
+        content_index: int
+        part: BetaOutputContent
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseContentPartAdded
 
 
-class BetaResponsesServerEventResponseOutputTextDone(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.output_text.done"]
-    item_id: str
-    output_index: int
-    content_index: int
-    text: str
-    sequence_number: int
-    logprobs: List[BetaResponseLogProb]
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseContentPartDone():
+    class BetaResponsesServerEventResponseContentPartDone(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.content_part.done"]
+        item_id: str
+        output_index: int
+        content_index: int
+        sequence_number: int
+        part: BetaOutputContent
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseContentPartDone
 
 
-class BetaResponsesServerEventResponseWebSearchCallCompleted(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.web_search_call.completed"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseCreated():
+    class BetaResponsesServerEventResponseCreated(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.created"]
+        response: BetaResponse
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseCreated
 
 
-class BetaResponsesServerEventResponseWebSearchCallInProgress(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.web_search_call.in_progress"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseFileSearchCallCompleted():
+    class BetaResponsesServerEventResponseFileSearchCallCompleted(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.file_search_call.completed"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseFileSearchCallCompleted
 
 
-class BetaResponsesServerEventResponseWebSearchCallSearching(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.web_search_call.searching"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseFileSearchCallInProgress():
+    class BetaResponsesServerEventResponseFileSearchCallInProgress(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.file_search_call.in_progress"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseFileSearchCallInProgress
 
 
-class BetaResponsesServerEventResponseImageGenerationCallCompleted(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.image_generation_call.completed"]
-    output_index: int
-    sequence_number: int
-    item_id: str
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseFileSearchCallSearching():
+    class BetaResponsesServerEventResponseFileSearchCallSearching(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.file_search_call.searching"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseFileSearchCallSearching
 
 
-class BetaResponsesServerEventResponseImageGenerationCallGenerating(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.image_generation_call.generating"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseFunctionCallArgumentsDelta():
+    class BetaResponsesServerEventResponseFunctionCallArgumentsDelta(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.function_call_arguments.delta"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+        delta: str
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseFunctionCallArgumentsDelta
 
 
-class BetaResponsesServerEventResponseImageGenerationCallInProgress(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.image_generation_call.in_progress"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseFunctionCallArgumentsDone():
+    class BetaResponsesServerEventResponseFunctionCallArgumentsDone(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.function_call_arguments.done"]
+        item_id: str
+        name: str
+        output_index: int
+        sequence_number: int
+        arguments: str
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseFunctionCallArgumentsDone
 
 
-class BetaResponsesServerEventResponseImageGenerationCallPartialImage(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.image_generation_call.partial_image"]
-    output_index: int
-    item_id: str
-    sequence_number: int
-    partial_image_index: int
-    partial_image_b64: str
-    size: Optional[str] = None
-    quality: Optional[str] = None
-    background: Optional[str] = None
-    output_format: Optional[str] = None
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseShellCallCommandAdded():
+    class BetaResponsesServerEventResponseShellCallCommandAdded(BaseModel):
+        type: Literal["response.shell_call_command.added"]
+        sequence_number: int
+        agent: Optional[BetaAgentTag] = None
+        output_index: int
+        command_index: int
+        command: str
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseShellCallCommandAdded
 
 
-class BetaResponsesServerEventResponseMcpCallArgumentsDelta(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_call_arguments.delta"]
-    output_index: int
-    item_id: str
-    delta: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseShellCallCommandDelta():
+    class BetaResponsesServerEventResponseShellCallCommandDelta(BaseModel):
+        type: Literal["response.shell_call_command.delta"]
+        sequence_number: int
+        agent: Optional[BetaAgentTag] = None
+        output_index: int
+        command_index: int
+        delta: str
+        obfuscation: Optional[str] = None
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseShellCallCommandDelta
 
 
-class BetaResponsesServerEventResponseMcpCallArgumentsDone(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_call_arguments.done"]
-    output_index: int
-    item_id: str
-    arguments: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseShellCallCommandDone():
+    class BetaResponsesServerEventResponseShellCallCommandDone(BaseModel):
+        type: Literal["response.shell_call_command.done"]
+        sequence_number: int
+        agent: Optional[BetaAgentTag] = None
+        output_index: int
+        command_index: int
+        command: str
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseShellCallCommandDone
 
 
-class BetaResponsesServerEventResponseMcpCallCompleted(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_call.completed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseShellCallOutputContentDelta():
+    class BetaResponsesServerEventResponseShellCallOutputContentDelta(BaseModel):
+        type: Literal["response.shell_call_output_content.delta"]
+        sequence_number: int
+        agent: Optional[BetaAgentTag] = None
+        item_id: str
+        output_index: int
+        command_index: int
+        delta: BetaShellCallOutputDelta
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseShellCallOutputContentDelta
 
 
-class BetaResponsesServerEventResponseMcpCallFailed(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_call.failed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseShellCallOutputContentDone():
+    class BetaResponsesServerEventResponseShellCallOutputContentDone(BaseModel):
+        type: Literal["response.shell_call_output_content.done"]
+        sequence_number: int
+        agent: Optional[BetaAgentTag] = None
+        item_id: str
+        output_index: int
+        command_index: int
+        output: List[BetaFunctionShellCallOutputContent]
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseShellCallOutputContentDone
 
 
-class BetaResponsesServerEventResponseMcpCallInProgress(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_call.in_progress"]
-    sequence_number: int
-    output_index: int
-    item_id: str
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseInProgress():
+    class BetaResponsesServerEventResponseInProgress(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.in_progress"]
+        response: BetaResponse
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseInProgress
 
 
-class BetaResponsesServerEventResponseMcpListToolsCompleted(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_list_tools.completed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseFailed():
+    class BetaResponsesServerEventResponseFailed(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.failed"]
+        sequence_number: int
+        response: BetaResponse
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseFailed
 
 
-class BetaResponsesServerEventResponseMcpListToolsFailed(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_list_tools.failed"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseIncomplete():
+    class BetaResponsesServerEventResponseIncomplete(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.incomplete"]
+        response: BetaResponse
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseIncomplete
 
 
-class BetaResponsesServerEventResponseMcpListToolsInProgress(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.mcp_list_tools.in_progress"]
-    item_id: str
-    output_index: int
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseOutputItemAdded():
+    class BetaResponsesServerEventResponseOutputItemAdded(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.output_item.added"]
+        output_index: int
+        sequence_number: int
+        item: BetaOutputItem
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseOutputItemAdded
 
 
-class BetaResponsesServerEventResponseOutputTextAnnotationAdded(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.output_text.annotation.added"]
-    item_id: str
-    output_index: int
-    content_index: int
-    annotation_index: int
-    sequence_number: int
-    annotation: Optional[BetaAnnotation]
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseOutputItemDone():
+    class BetaResponsesServerEventResponseOutputItemDone(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.output_item.done"]
+        output_index: int
+        sequence_number: int
+        item: BetaOutputItem
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseOutputItemDone
 
 
-class BetaResponsesServerEventResponseQueued(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.queued"]
-    response: BetaResponse
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseReasoningSummaryPartAddedPart():
+    class BetaResponsesServerEventResponseReasoningSummaryPartAddedPart(BaseModel):
+        type: Literal["summary_text"]
+        text: str
+    return BetaResponsesServerEventResponseReasoningSummaryPartAddedPart
 
 
-class BetaResponsesServerEventResponseCustomToolCallInputDelta(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.custom_tool_call_input.delta"]
-    sequence_number: int
-    output_index: int
-    item_id: str
-    delta: str
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseReasoningSummaryPartAdded():
+    class BetaResponsesServerEventResponseReasoningSummaryPartAdded(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.reasoning_summary_part.added"]
+        item_id: str
+        output_index: int
+        summary_index: int
+        sequence_number: int
+        part: BetaResponsesServerEventResponseReasoningSummaryPartAddedPart
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseReasoningSummaryPartAdded
 
 
-class BetaResponsesServerEventResponseCustomToolCallInputDone(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["response.custom_tool_call_input.done"]
-    sequence_number: int
-    output_index: int
-    item_id: str
-    input: str
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseReasoningSummaryPartDonePart():
+    class BetaResponsesServerEventResponseReasoningSummaryPartDonePart(BaseModel):
+        type: Literal["summary_text"]
+        text: str
+    return BetaResponsesServerEventResponseReasoningSummaryPartDonePart
 
 
-class BetaResponseWsError(BaseModel):
-    agent: Optional[BetaAgentTag] = None
-    type: Literal["error"]
-    status: Optional[int] = None
-    sequence_number: Optional[int] = None
-    error: BetaErrorPayload
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseReasoningSummaryPartDone():
+    class BetaResponsesServerEventResponseReasoningSummaryPartDone(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.reasoning_summary_part.done"]
+        item_id: str
+        output_index: int
+        summary_index: int
+        status: Optional[Literal["incomplete"]] = None
+        sequence_number: int
+        part: BetaResponsesServerEventResponseReasoningSummaryPartDonePart
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseReasoningSummaryPartDone
 
 
-class BetaResponseInjectCreatedEvent(BaseModel):
-    type: Literal["response.inject.created"]
-    response_id: str
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseReasoningSummaryTextDelta():
+    class BetaResponsesServerEventResponseReasoningSummaryTextDelta(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.reasoning_summary_text.delta"]
+        item_id: str
+        output_index: int
+        summary_index: int
+        delta: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseReasoningSummaryTextDelta
 
 
-class BetaResponseInjectFailedEventError(BaseModel):
-    code: Union[Literal["response_already_completed", "response_not_found"], str]
-    message: str
+def _build_BetaResponsesServerEventResponseReasoningSummaryTextDone():
+    class BetaResponsesServerEventResponseReasoningSummaryTextDone(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.reasoning_summary_text.done"]
+        item_id: str
+        output_index: int
+        summary_index: int
+        text: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseReasoningSummaryTextDone
 
 
-class BetaResponseInjectFailedEvent(BaseModel):
-    type: Literal["response.inject.failed"]
-    response_id: str
-    input: List[BetaInputItem]
-    error: BetaResponseInjectFailedEventError
-    sequence_number: int
-    stream_id: Optional[str] = None
+def _build_BetaResponsesServerEventResponseReasoningTextDelta():
+    class BetaResponsesServerEventResponseReasoningTextDelta(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.reasoning_text.delta"]
+        item_id: str
+        output_index: int
+        content_index: int
+        delta: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseReasoningTextDelta
 
 
-BetaResponsesServerEvent: TypeAlias = Annotated[Union[Annotated[Union[BetaResponsesServerEventResponseAudioDelta, BetaResponsesServerEventResponseAudioDone, BetaResponsesServerEventResponseAudioTranscriptDelta, BetaResponsesServerEventResponseAudioTranscriptDone, BetaResponsesServerEventResponseCodeInterpreterCallCodeDelta, BetaResponsesServerEventResponseCodeInterpreterCallCodeDone, BetaResponsesServerEventResponseCodeInterpreterCallCompleted, BetaResponsesServerEventResponseCodeInterpreterCallInProgress, BetaResponsesServerEventResponseCodeInterpreterCallInterpreting, BetaResponsesServerEventResponseCompleted, BetaResponsesServerEventResponseContentPartAdded, BetaResponsesServerEventResponseContentPartDone, BetaResponsesServerEventResponseCreated, BetaResponsesServerEventResponseFileSearchCallCompleted, BetaResponsesServerEventResponseFileSearchCallInProgress, BetaResponsesServerEventResponseFileSearchCallSearching, BetaResponsesServerEventResponseFunctionCallArgumentsDelta, BetaResponsesServerEventResponseFunctionCallArgumentsDone, BetaResponsesServerEventResponseShellCallCommandAdded, BetaResponsesServerEventResponseShellCallCommandDelta, BetaResponsesServerEventResponseShellCallCommandDone, BetaResponsesServerEventResponseShellCallOutputContentDelta, BetaResponsesServerEventResponseShellCallOutputContentDone, BetaResponsesServerEventResponseInProgress, BetaResponsesServerEventResponseFailed, BetaResponsesServerEventResponseIncomplete, BetaResponsesServerEventResponseOutputItemAdded, BetaResponsesServerEventResponseOutputItemDone, BetaResponsesServerEventResponseReasoningSummaryPartAdded, BetaResponsesServerEventResponseReasoningSummaryPartDone, BetaResponsesServerEventResponseReasoningSummaryTextDelta, BetaResponsesServerEventResponseReasoningSummaryTextDone, BetaResponsesServerEventResponseReasoningTextDelta, BetaResponsesServerEventResponseReasoningTextDone, BetaResponsesServerEventResponseRefusalDelta, BetaResponsesServerEventResponseRefusalDone, BetaResponsesServerEventResponseOutputTextDelta, BetaResponsesServerEventResponseOutputTextDone, BetaResponsesServerEventResponseWebSearchCallCompleted, BetaResponsesServerEventResponseWebSearchCallInProgress, BetaResponsesServerEventResponseWebSearchCallSearching, BetaResponsesServerEventResponseImageGenerationCallCompleted, BetaResponsesServerEventResponseImageGenerationCallGenerating, BetaResponsesServerEventResponseImageGenerationCallInProgress, BetaResponsesServerEventResponseImageGenerationCallPartialImage, BetaResponsesServerEventResponseMcpCallArgumentsDelta, BetaResponsesServerEventResponseMcpCallArgumentsDone, BetaResponsesServerEventResponseMcpCallCompleted, BetaResponsesServerEventResponseMcpCallFailed, BetaResponsesServerEventResponseMcpCallInProgress, BetaResponsesServerEventResponseMcpListToolsCompleted, BetaResponsesServerEventResponseMcpListToolsFailed, BetaResponsesServerEventResponseMcpListToolsInProgress, BetaResponsesServerEventResponseOutputTextAnnotationAdded, BetaResponsesServerEventResponseQueued, BetaResponsesServerEventResponseCustomToolCallInputDelta, BetaResponsesServerEventResponseCustomToolCallInputDone, BetaResponseWsError, BetaResponseInjectCreatedEvent, BetaResponseInjectFailedEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_BetaResponsesServerEventResponseReasoningTextDone():
+    class BetaResponsesServerEventResponseReasoningTextDone(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.reasoning_text.done"]
+        item_id: str
+        output_index: int
+        content_index: int
+        text: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseReasoningTextDone
 
 
-BetaResponsesWebSocketStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[BetaResponseAudioDeltaEvent, BetaResponseAudioDoneEvent, BetaResponseAudioTranscriptDeltaEvent, BetaResponseAudioTranscriptDoneEvent, BetaResponseCodeInterpreterCallCodeDeltaEvent, BetaResponseCodeInterpreterCallCodeDoneEvent, BetaResponseCodeInterpreterCallCompletedEvent, BetaResponseCodeInterpreterCallInProgressEvent, BetaResponseCodeInterpreterCallInterpretingEvent, BetaResponseCompletedEvent, BetaResponseContentPartAddedEvent, BetaResponseContentPartDoneEvent, BetaResponseCreatedEvent, BetaResponseFileSearchCallCompletedEvent, BetaResponseFileSearchCallInProgressEvent, BetaResponseFileSearchCallSearchingEvent, BetaResponseFunctionCallArgumentsDeltaEvent, BetaResponseFunctionCallArgumentsDoneEvent, BetaResponseShellCallCommandAddedStreamingEvent, BetaResponseShellCallCommandDeltaStreamingEvent, BetaResponseShellCallCommandDoneStreamingEvent, BetaResponseShellCallOutputContentDeltaStreamingEvent, BetaResponseShellCallOutputContentDoneStreamingEvent, BetaResponseInProgressEvent, BetaResponseFailedEvent, BetaResponseIncompleteEvent, BetaResponseOutputItemAddedEvent, BetaResponseOutputItemDoneEvent, BetaResponseReasoningSummaryPartAddedEvent, BetaResponseReasoningSummaryPartDoneEvent, BetaResponseReasoningSummaryTextDeltaEvent, BetaResponseReasoningSummaryTextDoneEvent, BetaResponseReasoningTextDeltaEvent, BetaResponseReasoningTextDoneEvent, BetaResponseRefusalDeltaEvent, BetaResponseRefusalDoneEvent, BetaResponseTextDeltaEvent, BetaResponseTextDoneEvent, BetaResponseWebSearchCallCompletedEvent, BetaResponseWebSearchCallInProgressEvent, BetaResponseWebSearchCallSearchingEvent, BetaResponseImageGenCallCompletedEvent, BetaResponseImageGenCallGeneratingEvent, BetaResponseImageGenCallInProgressEvent, BetaResponseImageGenCallPartialImageEvent, BetaResponseMCPCallArgumentsDeltaEvent, BetaResponseMCPCallArgumentsDoneEvent, BetaResponseMCPCallCompletedEvent, BetaResponseMCPCallFailedEvent, BetaResponseMCPCallInProgressEvent, BetaResponseMCPListToolsCompletedEvent, BetaResponseMCPListToolsFailedEvent, BetaResponseMCPListToolsInProgressEvent, BetaResponseOutputTextAnnotationAddedEvent, BetaResponseQueuedEvent, BetaResponseCustomToolCallInputDeltaEvent, BetaResponseCustomToolCallInputDoneEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_BetaResponsesServerEventResponseRefusalDelta():
+    class BetaResponsesServerEventResponseRefusalDelta(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.refusal.delta"]
+        item_id: str
+        output_index: int
+        content_index: int
+        delta: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseRefusalDelta
 
 
-BetaScreenshotParam: TypeAlias = ScreenshotParam2
+def _build_BetaResponsesServerEventResponseRefusalDone():
+    class BetaResponsesServerEventResponseRefusalDone(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.refusal.done"]
+        item_id: str
+        output_index: int
+        content_index: int
+        refusal: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseRefusalDone
 
 
-BetaScreenshotParam2: TypeAlias = ScreenshotParam
+def _build_BetaResponsesServerEventResponseOutputTextDelta():
+    class BetaResponsesServerEventResponseOutputTextDelta(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.output_text.delta"]
+        item_id: str
+        output_index: int
+        content_index: int
+        delta: str
+        sequence_number: int
+        logprobs: List[BetaResponseLogProb]
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseOutputTextDelta
 
 
-BetaScrollParam: TypeAlias = ScrollParam2
+def _build_BetaResponsesServerEventResponseOutputTextDone():
+    class BetaResponsesServerEventResponseOutputTextDone(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.output_text.done"]
+        item_id: str
+        output_index: int
+        content_index: int
+        text: str
+        sequence_number: int
+        logprobs: List[BetaResponseLogProb]
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseOutputTextDone
 
 
-BetaScrollParam2: TypeAlias = ScrollParam
+def _build_BetaResponsesServerEventResponseWebSearchCallCompleted():
+    class BetaResponsesServerEventResponseWebSearchCallCompleted(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.web_search_call.completed"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseWebSearchCallCompleted
 
 
-BetaSearchContentType: TypeAlias = SearchContentType
+def _build_BetaResponsesServerEventResponseWebSearchCallInProgress():
+    class BetaResponsesServerEventResponseWebSearchCallInProgress(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.web_search_call.in_progress"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseWebSearchCallInProgress
 
 
-BetaSearchContentTypeParam: TypeAlias = SearchContentTypeParam
+def _build_BetaResponsesServerEventResponseWebSearchCallSearching():
+    class BetaResponsesServerEventResponseWebSearchCallSearching(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.web_search_call.searching"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseWebSearchCallSearching
 
 
-BetaSearchContextSize: TypeAlias = SearchContextSize
+def _build_BetaResponsesServerEventResponseImageGenerationCallCompleted():
+    class BetaResponsesServerEventResponseImageGenerationCallCompleted(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.image_generation_call.completed"]
+        output_index: int
+        sequence_number: int
+        item_id: str
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseImageGenerationCallCompleted
 
 
-BetaSearchContextSizeParam: TypeAlias = SearchContextSizeParam
+def _build_BetaResponsesServerEventResponseImageGenerationCallGenerating():
+    class BetaResponsesServerEventResponseImageGenerationCallGenerating(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.image_generation_call.generating"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseImageGenerationCallGenerating
 
 
-BetaServiceTierEnumParam: TypeAlias = ServiceTierEnumParam
+def _build_BetaResponsesServerEventResponseImageGenerationCallInProgress():
+    class BetaResponsesServerEventResponseImageGenerationCallInProgress(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.image_generation_call.in_progress"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseImageGenerationCallInProgress
 
 
-BetaSkillReferenceParam2: TypeAlias = SkillReferenceParam2
+def _build_BetaResponsesServerEventResponseImageGenerationCallPartialImage():
+    class BetaResponsesServerEventResponseImageGenerationCallPartialImage(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.image_generation_call.partial_image"]
+        output_index: int
+        item_id: str
+        sequence_number: int
+        partial_image_index: int
+        partial_image_b64: str
+        size: Optional[str] = None
+        quality: Optional[str] = None
+        background: Optional[str] = None
+        output_format: Optional[str] = None
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseImageGenerationCallPartialImage
 
 
-BetaSkillReference: TypeAlias = BetaSkillReferenceParam2
+def _build_BetaResponsesServerEventResponseMcpCallArgumentsDelta():
+    class BetaResponsesServerEventResponseMcpCallArgumentsDelta(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.mcp_call_arguments.delta"]
+        output_index: int
+        item_id: str
+        delta: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseMcpCallArgumentsDelta
 
 
-BetaSkillReferenceParam: TypeAlias = SkillReferenceParam
+def _build_BetaResponsesServerEventResponseMcpCallArgumentsDone():
+    class BetaResponsesServerEventResponseMcpCallArgumentsDone(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.mcp_call_arguments.done"]
+        output_index: int
+        item_id: str
+        arguments: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseMcpCallArgumentsDone
 
 
-BetaSpecificApplyPatchParam: TypeAlias = SpecificApplyPatchParam
+def _build_BetaResponsesServerEventResponseMcpCallCompleted():
+    class BetaResponsesServerEventResponseMcpCallCompleted(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.mcp_call.completed"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseMcpCallCompleted
 
 
-BetaSpecificApplyPatchParam2: TypeAlias = SpecificApplyPatchParam2
+def _build_BetaResponsesServerEventResponseMcpCallFailed():
+    class BetaResponsesServerEventResponseMcpCallFailed(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.mcp_call.failed"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseMcpCallFailed
 
 
-BetaSpecificFunctionShellParam: TypeAlias = SpecificFunctionShellParam
+def _build_BetaResponsesServerEventResponseMcpCallInProgress():
+    class BetaResponsesServerEventResponseMcpCallInProgress(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.mcp_call.in_progress"]
+        sequence_number: int
+        output_index: int
+        item_id: str
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseMcpCallInProgress
 
 
-BetaSpecificFunctionShellParam2: TypeAlias = SpecificFunctionShellParam2
+def _build_BetaResponsesServerEventResponseMcpListToolsCompleted():
+    class BetaResponsesServerEventResponseMcpListToolsCompleted(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.mcp_list_tools.completed"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseMcpListToolsCompleted
 
 
-BetaSpecificProgrammaticToolCallingParam: TypeAlias = SpecificProgrammaticToolCallingParam
+def _build_BetaResponsesServerEventResponseMcpListToolsFailed():
+    class BetaResponsesServerEventResponseMcpListToolsFailed(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.mcp_list_tools.failed"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseMcpListToolsFailed
 
 
-BetaSpecificProgrammaticToolCallingParam2: TypeAlias = SpecificProgrammaticToolCallingParam2
+def _build_BetaResponsesServerEventResponseMcpListToolsInProgress():
+    class BetaResponsesServerEventResponseMcpListToolsInProgress(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.mcp_list_tools.in_progress"]
+        item_id: str
+        output_index: int
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseMcpListToolsInProgress
 
 
-BetaTextResponseFormatConfiguration: TypeAlias = TextResponseFormatConfiguration
+def _build_BetaResponsesServerEventResponseOutputTextAnnotationAdded():
+    class BetaResponsesServerEventResponseOutputTextAnnotationAdded(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.output_text.annotation.added"]
+        item_id: str
+        output_index: int
+        content_index: int
+        annotation_index: int
+        sequence_number: int
+        annotation: Optional[BetaAnnotation]
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseOutputTextAnnotationAdded
 
 
-BetaTextResponseFormatConfigurationParam: TypeAlias = TextResponseFormatConfigurationParam
+def _build_BetaResponsesServerEventResponseQueued():
+    class BetaResponsesServerEventResponseQueued(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.queued"]
+        response: BetaResponse
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseQueued
 
 
-BetaTokenCountsResource: TypeAlias = TokenCountsResource
+def _build_BetaResponsesServerEventResponseCustomToolCallInputDelta():
+    class BetaResponsesServerEventResponseCustomToolCallInputDelta(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.custom_tool_call_input.delta"]
+        sequence_number: int
+        output_index: int
+        item_id: str
+        delta: str
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseCustomToolCallInputDelta
 
 
-BetaToolChoiceAllowed: TypeAlias = ToolChoiceAllowed
+def _build_BetaResponsesServerEventResponseCustomToolCallInputDone():
+    class BetaResponsesServerEventResponseCustomToolCallInputDone(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["response.custom_tool_call_input.done"]
+        sequence_number: int
+        output_index: int
+        item_id: str
+        input: str
+        stream_id: Optional[str] = None
+    return BetaResponsesServerEventResponseCustomToolCallInputDone
 
 
-BetaToolChoiceAllowedParam: TypeAlias = ToolChoiceAllowedParam
+def _build_BetaResponseWsError():
+    class BetaResponseWsError(BaseModel):
+        agent: Optional[BetaAgentTag] = None
+        type: Literal["error"]
+        status: Optional[int] = None
+        sequence_number: Optional[int] = None
+        error: BetaErrorPayload
+        stream_id: Optional[str] = None
+    return BetaResponseWsError
 
 
-BetaToolChoiceApplyPatch: TypeAlias = BetaSpecificApplyPatchParam2
+def _build_BetaResponseInjectCreatedEvent():
+    class BetaResponseInjectCreatedEvent(BaseModel):
+        type: Literal["response.inject.created"]
+        response_id: str
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponseInjectCreatedEvent
 
 
-BetaToolChoiceApplyPatchParam: TypeAlias = BetaSpecificApplyPatchParam
+def _build_BetaResponseInjectFailedEventError():
+    class BetaResponseInjectFailedEventError(BaseModel):
+        code: Union[Literal["response_already_completed", "response_not_found"], str]
+        message: str
+    return BetaResponseInjectFailedEventError
 
 
-BetaToolChoiceCustom: TypeAlias = ToolChoiceCustom
+def _build_BetaResponseInjectFailedEvent():
+    class BetaResponseInjectFailedEvent(BaseModel):
+        type: Literal["response.inject.failed"]
+        response_id: str
+        input: List[BetaInputItem]
+        error: BetaResponseInjectFailedEventError
+        sequence_number: int
+        stream_id: Optional[str] = None
+    return BetaResponseInjectFailedEvent
 
 
-BetaToolChoiceCustomParam: TypeAlias = ToolChoiceCustomParam
+def _build_BetaResponsesServerEvent():
+    BetaResponsesServerEvent: TypeAlias = Annotated[Union[Annotated[Union[BetaResponsesServerEventResponseAudioDelta, BetaResponsesServerEventResponseAudioDone, BetaResponsesServerEventResponseAudioTranscriptDelta, BetaResponsesServerEventResponseAudioTranscriptDone, BetaResponsesServerEventResponseCodeInterpreterCallCodeDelta, BetaResponsesServerEventResponseCodeInterpreterCallCodeDone, BetaResponsesServerEventResponseCodeInterpreterCallCompleted, BetaResponsesServerEventResponseCodeInterpreterCallInProgress, BetaResponsesServerEventResponseCodeInterpreterCallInterpreting, BetaResponsesServerEventResponseCompleted, BetaResponsesServerEventResponseContentPartAdded, BetaResponsesServerEventResponseContentPartDone, BetaResponsesServerEventResponseCreated, BetaResponsesServerEventResponseFileSearchCallCompleted, BetaResponsesServerEventResponseFileSearchCallInProgress, BetaResponsesServerEventResponseFileSearchCallSearching, BetaResponsesServerEventResponseFunctionCallArgumentsDelta, BetaResponsesServerEventResponseFunctionCallArgumentsDone, BetaResponsesServerEventResponseShellCallCommandAdded, BetaResponsesServerEventResponseShellCallCommandDelta, BetaResponsesServerEventResponseShellCallCommandDone, BetaResponsesServerEventResponseShellCallOutputContentDelta, BetaResponsesServerEventResponseShellCallOutputContentDone, BetaResponsesServerEventResponseInProgress, BetaResponsesServerEventResponseFailed, BetaResponsesServerEventResponseIncomplete, BetaResponsesServerEventResponseOutputItemAdded, BetaResponsesServerEventResponseOutputItemDone, BetaResponsesServerEventResponseReasoningSummaryPartAdded, BetaResponsesServerEventResponseReasoningSummaryPartDone, BetaResponsesServerEventResponseReasoningSummaryTextDelta, BetaResponsesServerEventResponseReasoningSummaryTextDone, BetaResponsesServerEventResponseReasoningTextDelta, BetaResponsesServerEventResponseReasoningTextDone, BetaResponsesServerEventResponseRefusalDelta, BetaResponsesServerEventResponseRefusalDone, BetaResponsesServerEventResponseOutputTextDelta, BetaResponsesServerEventResponseOutputTextDone, BetaResponsesServerEventResponseWebSearchCallCompleted, BetaResponsesServerEventResponseWebSearchCallInProgress, BetaResponsesServerEventResponseWebSearchCallSearching, BetaResponsesServerEventResponseImageGenerationCallCompleted, BetaResponsesServerEventResponseImageGenerationCallGenerating, BetaResponsesServerEventResponseImageGenerationCallInProgress, BetaResponsesServerEventResponseImageGenerationCallPartialImage, BetaResponsesServerEventResponseMcpCallArgumentsDelta, BetaResponsesServerEventResponseMcpCallArgumentsDone, BetaResponsesServerEventResponseMcpCallCompleted, BetaResponsesServerEventResponseMcpCallFailed, BetaResponsesServerEventResponseMcpCallInProgress, BetaResponsesServerEventResponseMcpListToolsCompleted, BetaResponsesServerEventResponseMcpListToolsFailed, BetaResponsesServerEventResponseMcpListToolsInProgress, BetaResponsesServerEventResponseOutputTextAnnotationAdded, BetaResponsesServerEventResponseQueued, BetaResponsesServerEventResponseCustomToolCallInputDelta, BetaResponsesServerEventResponseCustomToolCallInputDone, BetaResponseWsError, BetaResponseInjectCreatedEvent, BetaResponseInjectFailedEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return BetaResponsesServerEvent
 
 
-BetaToolChoiceFunction: TypeAlias = ToolChoiceFunction
+def _build_BetaResponsesWebSocketStreamEvent():
+    BetaResponsesWebSocketStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[BetaResponseAudioDeltaEvent, BetaResponseAudioDoneEvent, BetaResponseAudioTranscriptDeltaEvent, BetaResponseAudioTranscriptDoneEvent, BetaResponseCodeInterpreterCallCodeDeltaEvent, BetaResponseCodeInterpreterCallCodeDoneEvent, BetaResponseCodeInterpreterCallCompletedEvent, BetaResponseCodeInterpreterCallInProgressEvent, BetaResponseCodeInterpreterCallInterpretingEvent, BetaResponseCompletedEvent, BetaResponseContentPartAddedEvent, BetaResponseContentPartDoneEvent, BetaResponseCreatedEvent, BetaResponseFileSearchCallCompletedEvent, BetaResponseFileSearchCallInProgressEvent, BetaResponseFileSearchCallSearchingEvent, BetaResponseFunctionCallArgumentsDeltaEvent, BetaResponseFunctionCallArgumentsDoneEvent, BetaResponseShellCallCommandAddedStreamingEvent, BetaResponseShellCallCommandDeltaStreamingEvent, BetaResponseShellCallCommandDoneStreamingEvent, BetaResponseShellCallOutputContentDeltaStreamingEvent, BetaResponseShellCallOutputContentDoneStreamingEvent, BetaResponseInProgressEvent, BetaResponseFailedEvent, BetaResponseIncompleteEvent, BetaResponseOutputItemAddedEvent, BetaResponseOutputItemDoneEvent, BetaResponseReasoningSummaryPartAddedEvent, BetaResponseReasoningSummaryPartDoneEvent, BetaResponseReasoningSummaryTextDeltaEvent, BetaResponseReasoningSummaryTextDoneEvent, BetaResponseReasoningTextDeltaEvent, BetaResponseReasoningTextDoneEvent, BetaResponseRefusalDeltaEvent, BetaResponseRefusalDoneEvent, BetaResponseTextDeltaEvent, BetaResponseTextDoneEvent, BetaResponseWebSearchCallCompletedEvent, BetaResponseWebSearchCallInProgressEvent, BetaResponseWebSearchCallSearchingEvent, BetaResponseImageGenCallCompletedEvent, BetaResponseImageGenCallGeneratingEvent, BetaResponseImageGenCallInProgressEvent, BetaResponseImageGenCallPartialImageEvent, BetaResponseMCPCallArgumentsDeltaEvent, BetaResponseMCPCallArgumentsDoneEvent, BetaResponseMCPCallCompletedEvent, BetaResponseMCPCallFailedEvent, BetaResponseMCPCallInProgressEvent, BetaResponseMCPListToolsCompletedEvent, BetaResponseMCPListToolsFailedEvent, BetaResponseMCPListToolsInProgressEvent, BetaResponseOutputTextAnnotationAddedEvent, BetaResponseQueuedEvent, BetaResponseCustomToolCallInputDeltaEvent, BetaResponseCustomToolCallInputDoneEvent], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+    return BetaResponsesWebSocketStreamEvent
 
 
-BetaToolChoiceFunctionParam: TypeAlias = ToolChoiceFunctionParam
+def _build_BetaScreenshotParam():
+    BetaScreenshotParam: TypeAlias = ScreenshotParam2
+    return BetaScreenshotParam
 
 
-BetaToolChoiceMCP: TypeAlias = ToolChoiceMCP
+def _build_BetaScreenshotParam2():
+    BetaScreenshotParam2: TypeAlias = ScreenshotParam
+    return BetaScreenshotParam2
 
 
-BetaToolChoiceMCPParam: TypeAlias = ToolChoiceMCPParam
+def _build_BetaScrollParam():
+    BetaScrollParam: TypeAlias = ScrollParam2
+    return BetaScrollParam
 
 
-BetaToolChoiceMcp: TypeAlias = BetaToolChoiceMCP
+def _build_BetaScrollParam2():
+    BetaScrollParam2: TypeAlias = ScrollParam
+    return BetaScrollParam2
 
 
-BetaToolChoiceMcpParam: TypeAlias = BetaToolChoiceMCPParam
+def _build_BetaSearchContentType():
+    BetaSearchContentType: TypeAlias = SearchContentType
+    return BetaSearchContentType
 
 
-BetaToolChoiceOptions: TypeAlias = ToolChoiceOptions
+def _build_BetaSearchContentTypeParam():
+    BetaSearchContentTypeParam: TypeAlias = SearchContentTypeParam
+    return BetaSearchContentTypeParam
 
 
-BetaToolChoiceOptionsParam: TypeAlias = ToolChoiceOptionsParam
+def _build_BetaSearchContextSize():
+    BetaSearchContextSize: TypeAlias = SearchContextSize
+    return BetaSearchContextSize
 
 
-BetaToolChoiceShell: TypeAlias = BetaSpecificFunctionShellParam2
+def _build_BetaSearchContextSizeParam():
+    BetaSearchContextSizeParam: TypeAlias = SearchContextSizeParam
+    return BetaSearchContextSizeParam
 
 
-BetaToolChoiceShellParam: TypeAlias = BetaSpecificFunctionShellParam
+def _build_BetaServiceTierEnumParam():
+    BetaServiceTierEnumParam: TypeAlias = ServiceTierEnumParam
+    return BetaServiceTierEnumParam
 
 
-BetaToolChoiceTypes: TypeAlias = ToolChoiceTypes
+def _build_BetaSkillReferenceParam2():
+    BetaSkillReferenceParam2: TypeAlias = SkillReferenceParam2
+    return BetaSkillReferenceParam2
 
 
-BetaToolChoiceTypesParam: TypeAlias = ToolChoiceTypesParam
+def _build_BetaSkillReference():
+    BetaSkillReference: TypeAlias = BetaSkillReferenceParam2
+    return BetaSkillReference
 
 
-BetaToolSearchOutputNamespaceTool: TypeAlias = BetaNamespaceToolParam2
+def _build_BetaSkillReferenceParam():
+    BetaSkillReferenceParam: TypeAlias = SkillReferenceParam
+    return BetaSkillReferenceParam
 
 
-BetaToolSearchOutputNamespaceToolParam: TypeAlias = BetaNamespaceToolParam
+def _build_BetaSpecificApplyPatchParam():
+    BetaSpecificApplyPatchParam: TypeAlias = SpecificApplyPatchParam
+    return BetaSpecificApplyPatchParam
 
 
-BetaToolSearchToolParam2: TypeAlias = ToolSearchToolParam
+def _build_BetaSpecificApplyPatchParam2():
+    BetaSpecificApplyPatchParam2: TypeAlias = SpecificApplyPatchParam2
+    return BetaSpecificApplyPatchParam2
 
 
-BetaToolSearchTool: TypeAlias = BetaToolSearchToolParam2
+def _build_BetaSpecificFunctionShellParam():
+    BetaSpecificFunctionShellParam: TypeAlias = SpecificFunctionShellParam
+    return BetaSpecificFunctionShellParam
 
 
-BetaToolSearchToolParam: TypeAlias = ToolSearchToolParam2
+def _build_BetaSpecificFunctionShellParam2():
+    BetaSpecificFunctionShellParam2: TypeAlias = SpecificFunctionShellParam2
+    return BetaSpecificFunctionShellParam2
 
 
-BetaTopLogProb: TypeAlias = TopLogProb
+def _build_BetaSpecificProgrammaticToolCallingParam():
+    BetaSpecificProgrammaticToolCallingParam: TypeAlias = SpecificProgrammaticToolCallingParam
+    return BetaSpecificProgrammaticToolCallingParam
 
 
-BetaTopLogProbParam: TypeAlias = TopLogProbParam
+def _build_BetaSpecificProgrammaticToolCallingParam2():
+    BetaSpecificProgrammaticToolCallingParam2: TypeAlias = SpecificProgrammaticToolCallingParam2
+    return BetaSpecificProgrammaticToolCallingParam2
 
 
-BetaTruncationEnumParam: TypeAlias = TruncationEnumParam
+def _build_BetaTextResponseFormatConfiguration():
+    BetaTextResponseFormatConfiguration: TypeAlias = TextResponseFormatConfiguration
+    return BetaTextResponseFormatConfiguration
 
 
-BetaTypeParam: TypeAlias = TypeParam2
+def _build_BetaTextResponseFormatConfigurationParam():
+    BetaTextResponseFormatConfigurationParam: TypeAlias = TextResponseFormatConfigurationParam
+    return BetaTextResponseFormatConfigurationParam
 
 
-BetaTypeParam2: TypeAlias = TypeParam
+def _build_BetaTokenCountsResource():
+    BetaTokenCountsResource: TypeAlias = TokenCountsResource
+    return BetaTokenCountsResource
 
 
-BetaUrlCitationBody: TypeAlias = UrlCitationBody
+def _build_BetaToolChoiceAllowed():
+    BetaToolChoiceAllowed: TypeAlias = ToolChoiceAllowed
+    return BetaToolChoiceAllowed
 
 
-BetaUrlCitationBodyParam: TypeAlias = UrlCitationBodyParam
+def _build_BetaToolChoiceAllowedParam():
+    BetaToolChoiceAllowedParam: TypeAlias = ToolChoiceAllowedParam
+    return BetaToolChoiceAllowedParam
 
 
-BetaVerbosity: TypeAlias = Verbosity
+def _build_BetaToolChoiceApplyPatch():
+    BetaToolChoiceApplyPatch: TypeAlias = BetaSpecificApplyPatchParam2
+    return BetaToolChoiceApplyPatch
 
 
-BetaVerbosityParam: TypeAlias = VerbosityParam
+def _build_BetaToolChoiceApplyPatchParam():
+    BetaToolChoiceApplyPatchParam: TypeAlias = BetaSpecificApplyPatchParam
+    return BetaToolChoiceApplyPatchParam
 
 
-BetaWaitParam: TypeAlias = WaitParam2
+def _build_BetaToolChoiceCustom():
+    BetaToolChoiceCustom: TypeAlias = ToolChoiceCustom
+    return BetaToolChoiceCustom
 
 
-BetaWaitParam2: TypeAlias = WaitParam
+def _build_BetaToolChoiceCustomParam():
+    BetaToolChoiceCustomParam: TypeAlias = ToolChoiceCustomParam
+    return BetaToolChoiceCustomParam
 
 
-BetaWebSearchActionSearchSource: TypeAlias = WebSearchActionSearchSource
+def _build_BetaToolChoiceFunction():
+    BetaToolChoiceFunction: TypeAlias = ToolChoiceFunction
+    return BetaToolChoiceFunction
 
 
-BetaWebSearchActionSearchSourceParam: TypeAlias = WebSearchActionSearchSourceParam
+def _build_BetaToolChoiceFunctionParam():
+    BetaToolChoiceFunctionParam: TypeAlias = ToolChoiceFunctionParam
+    return BetaToolChoiceFunctionParam
 
 
-BetaWebSearchApproximateLocation: TypeAlias = WebSearchApproximateLocation
+def _build_BetaToolChoiceMCP():
+    BetaToolChoiceMCP: TypeAlias = ToolChoiceMCP
+    return BetaToolChoiceMCP
 
 
-BetaWebSearchApproximateLocation2: TypeAlias = WebSearchApproximateLocation2
+def _build_BetaToolChoiceMCPParam():
+    BetaToolChoiceMCPParam: TypeAlias = ToolChoiceMCPParam
+    return BetaToolChoiceMCPParam
 
 
-BetaWebSearchApproximateLocationParam: TypeAlias = WebSearchApproximateLocationParam
+def _build_BetaToolChoiceMcp():
+    BetaToolChoiceMcp: TypeAlias = BetaToolChoiceMCP
+    return BetaToolChoiceMcp
 
 
-BetaWebSearchApproximateLocationParam2: TypeAlias = WebSearchApproximateLocationParam2
+def _build_BetaToolChoiceMcpParam():
+    BetaToolChoiceMcpParam: TypeAlias = BetaToolChoiceMCPParam
+    return BetaToolChoiceMcpParam
 
 
-BetaWebSearchPreviewTool: TypeAlias = WebSearchPreviewTool
+def _build_BetaToolChoiceOptions():
+    BetaToolChoiceOptions: TypeAlias = ToolChoiceOptions
+    return BetaToolChoiceOptions
 
 
-BetaWebSearchPreviewToolParam: TypeAlias = WebSearchPreviewToolParam
+def _build_BetaToolChoiceOptionsParam():
+    BetaToolChoiceOptionsParam: TypeAlias = ToolChoiceOptionsParam
+    return BetaToolChoiceOptionsParam
 
 
-BetaWebSearchTool: TypeAlias = WebSearchTool
+def _build_BetaToolChoiceShell():
+    BetaToolChoiceShell: TypeAlias = BetaSpecificFunctionShellParam2
+    return BetaToolChoiceShell
 
 
-BetaWebSearchToolFilters: TypeAlias = WebSearchToolFilters
+def _build_BetaToolChoiceShellParam():
+    BetaToolChoiceShellParam: TypeAlias = BetaSpecificFunctionShellParam
+    return BetaToolChoiceShellParam
 
 
-BetaWebSearchToolFiltersParam: TypeAlias = WebSearchToolFiltersParam
+def _build_BetaToolChoiceTypes():
+    BetaToolChoiceTypes: TypeAlias = ToolChoiceTypes
+    return BetaToolChoiceTypes
 
 
-BetaWebSearchToolParam: TypeAlias = WebSearchToolParam
+def _build_BetaToolChoiceTypesParam():
+    BetaToolChoiceTypesParam: TypeAlias = ToolChoiceTypesParam
+    return BetaToolChoiceTypesParam
 
 
-HostedPluginParam: TypeAlias = BetaInlineSkillParam
+def _build_BetaToolSearchOutputNamespaceTool():
+    BetaToolSearchOutputNamespaceTool: TypeAlias = BetaNamespaceToolParam2
+    return BetaToolSearchOutputNamespaceTool
 
 
-InlineCapabilitySourceParam: TypeAlias = BetaInlineSkillSourceParam
+def _build_BetaToolSearchOutputNamespaceToolParam():
+    BetaToolSearchOutputNamespaceToolParam: TypeAlias = BetaNamespaceToolParam
+    return BetaToolSearchOutputNamespaceToolParam
 
 
-MultiAgentConfig: TypeAlias = BetaMultiAgentParam2
+def _build_BetaToolSearchToolParam2():
+    BetaToolSearchToolParam2: TypeAlias = ToolSearchToolParam
+    return BetaToolSearchToolParam2
 
 
-MultiAgentConfigParam: TypeAlias = BetaMultiAgentParam
+def _build_BetaToolSearchTool():
+    BetaToolSearchTool: TypeAlias = BetaToolSearchToolParam2
+    return BetaToolSearchTool
 
 
-SummaryText: TypeAlias = BetaSummaryTextContent
+def _build_BetaToolSearchToolParam():
+    BetaToolSearchToolParam: TypeAlias = ToolSearchToolParam2
+    return BetaToolSearchToolParam
 
 
-TokenUsage: TypeAlias = BetaResponseUsage
+def _build_BetaTopLogProb():
+    BetaTopLogProb: TypeAlias = TopLogProb
+    return BetaTopLogProb
 
 
-class BetaCompactResource(BaseModel):
-    id: str
-    object: Literal["response.compaction"]
-    output: List[BetaItemField]
-    created_at: int
-    usage: BetaResponseUsage
+def _build_BetaTopLogProbParam():
+    BetaTopLogProbParam: TypeAlias = TopLogProbParam
+    return BetaTopLogProbParam
 
 
-class BetaCompactedResponse(BetaCompactResource):
-    """`BetaCompactResource` under the official SDK's name."""
+def _build_BetaTruncationEnumParam():
+    BetaTruncationEnumParam: TypeAlias = TruncationEnumParam
+    return BetaTruncationEnumParam
 
 
-class BetaOutputAudio(BaseModel):
-    type: Literal["output_audio"]
-    data: str
-    transcript: str
+def _build_BetaTypeParam():
+    BetaTypeParam: TypeAlias = TypeParam2
+    return BetaTypeParam
 
 
-@official_name("InputTokenCountResponse", "openai_kit.types.beta.responses.input_token_count_response")
-class BetaResponsesInputTokenCountResponse(BetaTokenCountsResource):
-    """`BetaTokenCountsResource` under the official SDK's name `InputTokenCountResponse`."""
+def _build_BetaTypeParam2():
+    BetaTypeParam2: TypeAlias = TypeParam
+    return BetaTypeParam2
+
+
+def _build_BetaUrlCitationBody():
+    BetaUrlCitationBody: TypeAlias = UrlCitationBody
+    return BetaUrlCitationBody
+
+
+def _build_BetaUrlCitationBodyParam():
+    BetaUrlCitationBodyParam: TypeAlias = UrlCitationBodyParam
+    return BetaUrlCitationBodyParam
+
+
+def _build_BetaVerbosity():
+    BetaVerbosity: TypeAlias = Verbosity
+    return BetaVerbosity
+
+
+def _build_BetaVerbosityParam():
+    BetaVerbosityParam: TypeAlias = VerbosityParam
+    return BetaVerbosityParam
+
+
+def _build_BetaWaitParam():
+    BetaWaitParam: TypeAlias = WaitParam2
+    return BetaWaitParam
+
+
+def _build_BetaWaitParam2():
+    BetaWaitParam2: TypeAlias = WaitParam
+    return BetaWaitParam2
+
+
+def _build_BetaWebSearchActionSearchSource():
+    BetaWebSearchActionSearchSource: TypeAlias = WebSearchActionSearchSource
+    return BetaWebSearchActionSearchSource
+
+
+def _build_BetaWebSearchActionSearchSourceParam():
+    BetaWebSearchActionSearchSourceParam: TypeAlias = WebSearchActionSearchSourceParam
+    return BetaWebSearchActionSearchSourceParam
+
+
+def _build_BetaWebSearchApproximateLocation():
+    BetaWebSearchApproximateLocation: TypeAlias = WebSearchApproximateLocation
+    return BetaWebSearchApproximateLocation
+
+
+def _build_BetaWebSearchApproximateLocation2():
+    BetaWebSearchApproximateLocation2: TypeAlias = WebSearchApproximateLocation2
+    return BetaWebSearchApproximateLocation2
+
+
+def _build_BetaWebSearchApproximateLocationParam():
+    BetaWebSearchApproximateLocationParam: TypeAlias = WebSearchApproximateLocationParam
+    return BetaWebSearchApproximateLocationParam
+
+
+def _build_BetaWebSearchApproximateLocationParam2():
+    BetaWebSearchApproximateLocationParam2: TypeAlias = WebSearchApproximateLocationParam2
+    return BetaWebSearchApproximateLocationParam2
+
+
+def _build_BetaWebSearchPreviewTool():
+    BetaWebSearchPreviewTool: TypeAlias = WebSearchPreviewTool
+    return BetaWebSearchPreviewTool
+
+
+def _build_BetaWebSearchPreviewToolParam():
+    BetaWebSearchPreviewToolParam: TypeAlias = WebSearchPreviewToolParam
+    return BetaWebSearchPreviewToolParam
+
+
+def _build_BetaWebSearchTool():
+    BetaWebSearchTool: TypeAlias = WebSearchTool
+    return BetaWebSearchTool
+
+
+def _build_BetaWebSearchToolFilters():
+    BetaWebSearchToolFilters: TypeAlias = WebSearchToolFilters
+    return BetaWebSearchToolFilters
+
+
+def _build_BetaWebSearchToolFiltersParam():
+    BetaWebSearchToolFiltersParam: TypeAlias = WebSearchToolFiltersParam
+    return BetaWebSearchToolFiltersParam
+
+
+def _build_BetaWebSearchToolParam():
+    BetaWebSearchToolParam: TypeAlias = WebSearchToolParam
+    return BetaWebSearchToolParam
+
+
+def _build_HostedPluginParam():
+    HostedPluginParam: TypeAlias = BetaInlineSkillParam
+    return HostedPluginParam
+
+
+def _build_InlineCapabilitySourceParam():
+    InlineCapabilitySourceParam: TypeAlias = BetaInlineSkillSourceParam
+    return InlineCapabilitySourceParam
+
+
+def _build_MultiAgentConfig():
+    MultiAgentConfig: TypeAlias = BetaMultiAgentParam2
+    return MultiAgentConfig
+
+
+def _build_MultiAgentConfigParam():
+    MultiAgentConfigParam: TypeAlias = BetaMultiAgentParam
+    return MultiAgentConfigParam
+
+
+def _build_SummaryText():
+    SummaryText: TypeAlias = BetaSummaryTextContent
+    return SummaryText
+
+
+def _build_TokenUsage():
+    TokenUsage: TypeAlias = BetaResponseUsage
+    return TokenUsage
+
+
+def _build_BetaCompactResource():
+    class BetaCompactResource(BaseModel):
+        id: str
+        object: Literal["response.compaction"]
+        output: List[BetaItemField]
+        created_at: int
+        usage: BetaResponseUsage
+    return BetaCompactResource
+
+
+def _build_BetaCompactedResponse():
+    class BetaCompactedResponse(BetaCompactResource):
+        """`BetaCompactResource` under the official SDK's name."""
+    return BetaCompactedResponse
+
+
+def _build_BetaOutputAudio():
+    class BetaOutputAudio(BaseModel):
+        type: Literal["output_audio"]
+        data: str
+        transcript: str
+    return BetaOutputAudio
+
+
+def _build_BetaResponsesInputTokenCountResponse():
+    @official_name("InputTokenCountResponse", "openai_kit.types.beta.responses.input_token_count_response")
+    class BetaResponsesInputTokenCountResponse(BetaTokenCountsResource):
+        """`BetaTokenCountsResource` under the official SDK's name `InputTokenCountResponse`."""
+    return BetaResponsesInputTokenCountResponse
+
+
+_DEFS = {
+    'BetaResponseTextParam2': (_build_BetaResponseTextParam2, ('ResponseTextParam2',), ()),
+    'AgentText': (_build_AgentText, ('BetaResponseTextParam2',), ()),
+    'BetaResponseTextParam': (_build_BetaResponseTextParam, ('ResponseTextParam',), ()),
+    'AgentTextParam': (_build_AgentTextParam, ('BetaResponseTextParam',), ()),
+    'BetaAnnotation': (_build_BetaAnnotation, ('Annotation',), ()),
+    'BetaAnnotationParam': (_build_BetaAnnotationParam, ('AnnotationParam',), ()),
+    'BetaApplyPatchCallOutputStatus': (_build_BetaApplyPatchCallOutputStatus, ('ApplyPatchCallOutputStatus',), ()),
+    'BetaApplyPatchCallOutputStatusParam': (_build_BetaApplyPatchCallOutputStatusParam, ('ApplyPatchCallOutputStatusParam',), ()),
+    'BetaApplyPatchCallOutputStatusParam2': (_build_BetaApplyPatchCallOutputStatusParam2, ('ApplyPatchCallOutputStatusParam2',), ()),
+    'BetaApplyPatchCallStatus': (_build_BetaApplyPatchCallStatus, ('ApplyPatchCallStatus',), ()),
+    'BetaApplyPatchCallStatusParam': (_build_BetaApplyPatchCallStatusParam, ('ApplyPatchCallStatusParam',), ()),
+    'BetaApplyPatchCallStatusParam2': (_build_BetaApplyPatchCallStatusParam2, ('ApplyPatchCallStatusParam2',), ()),
+    'BetaApplyPatchCreateFileOperation': (_build_BetaApplyPatchCreateFileOperation, ('ApplyPatchCreateFileOperation',), ()),
+    'BetaApplyPatchCreateFileOperationParam': (_build_BetaApplyPatchCreateFileOperationParam, ('ApplyPatchCreateFileOperationParam',), ()),
+    'BetaApplyPatchCreateFileOperationParam2': (_build_BetaApplyPatchCreateFileOperationParam2, ('ApplyPatchCreateFileOperationParam2',), ()),
+    'BetaApplyPatchDeleteFileOperation': (_build_BetaApplyPatchDeleteFileOperation, ('ApplyPatchDeleteFileOperation',), ()),
+    'BetaApplyPatchDeleteFileOperationParam': (_build_BetaApplyPatchDeleteFileOperationParam, ('ApplyPatchDeleteFileOperationParam',), ()),
+    'BetaApplyPatchDeleteFileOperationParam2': (_build_BetaApplyPatchDeleteFileOperationParam2, ('ApplyPatchDeleteFileOperationParam2',), ()),
+    'BetaApplyPatchOperationParam': (_build_BetaApplyPatchOperationParam, ('ApplyPatchOperationParam',), ()),
+    'BetaApplyPatchOperationParam2': (_build_BetaApplyPatchOperationParam2, ('ApplyPatchOperationParam2',), ()),
+    'BetaApplyPatchToolParam2': (_build_BetaApplyPatchToolParam2, ('ApplyPatchToolParam',), ()),
+    'BetaApplyPatchTool': (_build_BetaApplyPatchTool, ('BetaApplyPatchToolParam2',), ()),
+    'BetaApplyPatchToolParam': (_build_BetaApplyPatchToolParam, ('ApplyPatchToolParam2',), ()),
+    'BetaApplyPatchUpdateFileOperation': (_build_BetaApplyPatchUpdateFileOperation, ('ApplyPatchUpdateFileOperation',), ()),
+    'BetaApplyPatchUpdateFileOperationParam': (_build_BetaApplyPatchUpdateFileOperationParam, ('ApplyPatchUpdateFileOperationParam',), ()),
+    'BetaApplyPatchUpdateFileOperationParam2': (_build_BetaApplyPatchUpdateFileOperationParam2, ('ApplyPatchUpdateFileOperationParam2',), ()),
+    'BetaApproximateLocation': (_build_BetaApproximateLocation, ('ApproximateLocation',), ()),
+    'BetaApproximateLocationParam': (_build_BetaApproximateLocationParam, ('ApproximateLocationParam',), ()),
+    'BetaAutoCodeInterpreterToolParam': (_build_BetaAutoCodeInterpreterToolParam, ('AutoCodeInterpreterToolParam2',), ()),
+    'BetaAutoCodeInterpreterToolParam2': (_build_BetaAutoCodeInterpreterToolParam2, ('AutoCodeInterpreterToolParam',), ()),
+    'BetaCallableToolAllowedCaller': (_build_BetaCallableToolAllowedCaller, ('CallableToolAllowedCaller',), ()),
+    'BetaCallableToolAllowedCallerParam': (_build_BetaCallableToolAllowedCallerParam, ('CallableToolAllowedCallerParam',), ()),
+    'BetaClickButtonType': (_build_BetaClickButtonType, ('ClickButtonType',), ()),
+    'BetaClickButtonTypeParam': (_build_BetaClickButtonTypeParam, ('ClickButtonTypeParam',), ()),
+    'BetaClickParam': (_build_BetaClickParam, ('ClickParam2',), ()),
+    'BetaClickParam2': (_build_BetaClickParam2, ('ClickParam',), ()),
+    'BetaCodeInterpreterOutputImage': (_build_BetaCodeInterpreterOutputImage, ('CodeInterpreterOutputImage',), ()),
+    'BetaCodeInterpreterOutputImageParam': (_build_BetaCodeInterpreterOutputImageParam, ('CodeInterpreterOutputImageParam',), ()),
+    'BetaCodeInterpreterOutputLogs': (_build_BetaCodeInterpreterOutputLogs, ('CodeInterpreterOutputLogs',), ()),
+    'BetaCodeInterpreterOutputLogsParam': (_build_BetaCodeInterpreterOutputLogsParam, ('CodeInterpreterOutputLogsParam',), ()),
+    'BetaCodeInterpreterTool': (_build_BetaCodeInterpreterTool, ('CodeInterpreterTool',), ()),
+    'BetaCodeInterpreterToolParam': (_build_BetaCodeInterpreterToolParam, ('CodeInterpreterToolParam',), ()),
+    'BetaComparisonFilter': (_build_BetaComparisonFilter, ('ComparisonFilter',), ()),
+    'BetaComparisonFilterParam': (_build_BetaComparisonFilterParam, ('ComparisonFilterParam',), ()),
+    'BetaCompoundFilter': (_build_BetaCompoundFilter, ('CompoundFilter',), ()),
+    'BetaCompoundFilterParam': (_build_BetaCompoundFilterParam, ('CompoundFilterParam',), ()),
+    'BetaComputerAction': (_build_BetaComputerAction, ('ComputerAction',), ()),
+    'BetaComputerActionList': (_build_BetaComputerActionList, ('ComputerActionList',), ()),
+    'BetaComputerActionListParam': (_build_BetaComputerActionListParam, ('ComputerActionListParam',), ()),
+    'BetaComputerActionParam': (_build_BetaComputerActionParam, ('ComputerActionParam',), ()),
+    'BetaComputerCallOutputStatus': (_build_BetaComputerCallOutputStatus, ('ComputerCallOutputStatus',), ()),
+    'BetaComputerCallSafetyCheckParam': (_build_BetaComputerCallSafetyCheckParam, ('ComputerCallSafetyCheckParam2',), ()),
+    'BetaComputerCallSafetyCheckParam2': (_build_BetaComputerCallSafetyCheckParam2, ('ComputerCallSafetyCheckParam',), ()),
+    'BetaComputerEnvironment': (_build_BetaComputerEnvironment, ('ComputerEnvironment',), ()),
+    'BetaComputerEnvironmentParam': (_build_BetaComputerEnvironmentParam, ('ComputerEnvironmentParam',), ()),
+    'BetaComputerScreenshotContent': (_build_BetaComputerScreenshotContent, ('ComputerScreenshotContent',), ()),
+    'BetaComputerScreenshotImage': (_build_BetaComputerScreenshotImage, ('ComputerScreenshotImage',), ()),
+    'BetaComputerScreenshotImageParam': (_build_BetaComputerScreenshotImageParam, ('ComputerScreenshotImageParam',), ()),
+    'BetaComputerTool': (_build_BetaComputerTool, ('ComputerTool',), ()),
+    'BetaComputerToolParam': (_build_BetaComputerToolParam, ('ComputerToolParam',), ()),
+    'BetaComputerUsePreviewTool': (_build_BetaComputerUsePreviewTool, ('ComputerUsePreviewTool',), ()),
+    'BetaComputerUsePreviewToolParam': (_build_BetaComputerUsePreviewToolParam, ('ComputerUsePreviewToolParam',), ()),
+    'BetaContainerAutoParam2': (_build_BetaContainerAutoParam2, ('ContainerAutoParam',), ()),
+    'BetaContainerAuto': (_build_BetaContainerAuto, ('BetaContainerAutoParam2',), ()),
+    'BetaContainerAutoParam': (_build_BetaContainerAutoParam, ('ContainerAutoParam2',), ()),
+    'BetaContainerFileCitationBody': (_build_BetaContainerFileCitationBody, ('ContainerFileCitationBody',), ()),
+    'BetaContainerFileCitationBodyParam': (_build_BetaContainerFileCitationBodyParam, ('ContainerFileCitationBodyParam',), ()),
+    'BetaContainerMemoryLimit': (_build_BetaContainerMemoryLimit, ('ContainerMemoryLimit',), ()),
+    'BetaContainerMemoryLimitParam': (_build_BetaContainerMemoryLimitParam, ('ContainerMemoryLimitParam',), ()),
+    'BetaContainerNetworkPolicyAllowlistParam2': (_build_BetaContainerNetworkPolicyAllowlistParam2, ('ContainerNetworkPolicyAllowlistParam2',), ()),
+    'BetaContainerNetworkPolicyAllowlist': (_build_BetaContainerNetworkPolicyAllowlist, ('BetaContainerNetworkPolicyAllowlistParam2',), ()),
+    'BetaContainerNetworkPolicyAllowlistParam': (_build_BetaContainerNetworkPolicyAllowlistParam, ('ContainerNetworkPolicyAllowlistParam',), ()),
+    'BetaContainerNetworkPolicyDisabledParam2': (_build_BetaContainerNetworkPolicyDisabledParam2, ('ContainerNetworkPolicyDisabledParam2',), ()),
+    'BetaContainerNetworkPolicyDisabled': (_build_BetaContainerNetworkPolicyDisabled, ('BetaContainerNetworkPolicyDisabledParam2',), ()),
+    'BetaContainerNetworkPolicyDisabledParam': (_build_BetaContainerNetworkPolicyDisabledParam, ('ContainerNetworkPolicyDisabledParam',), ()),
+    'BetaContainerNetworkPolicyDomainSecretParam2': (_build_BetaContainerNetworkPolicyDomainSecretParam2, ('ContainerNetworkPolicyDomainSecretParam2',), ()),
+    'BetaContainerNetworkPolicyDomainSecret': (_build_BetaContainerNetworkPolicyDomainSecret, ('BetaContainerNetworkPolicyDomainSecretParam2',), ()),
+    'BetaContainerNetworkPolicyDomainSecretParam': (_build_BetaContainerNetworkPolicyDomainSecretParam, ('ContainerNetworkPolicyDomainSecretParam',), ()),
+    'BetaContainerReferenceResource': (_build_BetaContainerReferenceResource, ('ContainerReferenceResource',), ()),
+    'BetaContainerReference': (_build_BetaContainerReference, ('BetaContainerReferenceResource',), ()),
+    'BetaContainerReferenceParam': (_build_BetaContainerReferenceParam, ('ContainerReferenceParam2',), ()),
+    'BetaContainerReferenceParam2': (_build_BetaContainerReferenceParam2, ('ContainerReferenceParam',), ()),
+    'BetaInputTextContent': (_build_BetaInputTextContent, ('InputTextContent',), ()),
+    'BetaInputImageContent': (_build_BetaInputImageContent, ('InputImageContent',), ()),
+    'BetaInputFileContent': (_build_BetaInputFileContent, ('InputFileContent',), ()),
+    'BetaOutputTextContent': (_build_BetaOutputTextContent, ('OutputTextContent',), ()),
+    'BetaRefusalContent': (_build_BetaRefusalContent, ('RefusalContent',), ()),
+    'BetaReasoningTextContent': (_build_BetaReasoningTextContent, ('ReasoningTextContent',), ()),
+    'BetaContent': (_build_BetaContent, ('BetaInputTextContent', 'BetaInputImageContent', 'BetaInputFileContent', 'BetaOutputTextContent', 'BetaRefusalContent', 'BetaReasoningTextContent'), ()),
+    'BetaContextManagementParam': (_build_BetaContextManagementParam, ('ContextManagementParam',), ()),
+    'BetaContextManagementParam2': (_build_BetaContextManagementParam2, ('ContextManagementParam2',), ()),
+    'BetaConversationParam': (_build_BetaConversationParam, ('ConversationParam',), ()),
+    'BetaConversationParam2': (_build_BetaConversationParam2, ('ConversationParam2',), ()),
+    'BetaConversationParam22': (_build_BetaConversationParam22, ('ConversationParam22',), ()),
+    'BetaConversationParam2Param': (_build_BetaConversationParam2Param, ('ConversationParam2Param',), ()),
+    'BetaCoordParam': (_build_BetaCoordParam, ('CoordParam2',), ()),
+    'BetaCoordParam2': (_build_BetaCoordParam2, ('CoordParam',), ()),
+    'BetaCustomGrammarFormatParam': (_build_BetaCustomGrammarFormatParam, ('CustomGrammarFormatParam2',), ()),
+    'BetaCustomGrammarFormatParam2': (_build_BetaCustomGrammarFormatParam2, ('CustomGrammarFormatParam',), ()),
+    'BetaCustomTextFormatParam': (_build_BetaCustomTextFormatParam, ('CustomTextFormatParam2',), ()),
+    'BetaCustomTextFormatParam2': (_build_BetaCustomTextFormatParam2, ('CustomTextFormatParam',), ()),
+    'BetaCustomToolParam': (_build_BetaCustomToolParam, ('CustomToolParam2',), ()),
+    'BetaCustomToolParam2': (_build_BetaCustomToolParam2, ('CustomToolParam',), ()),
+    'BetaDetailEnum': (_build_BetaDetailEnum, ('DetailEnum',), ()),
+    'BetaDetailEnumParam': (_build_BetaDetailEnumParam, ('DetailEnumParam',), ()),
+    'BetaDirectToolCallCaller': (_build_BetaDirectToolCallCaller, ('DirectToolCallCaller',), ()),
+    'BetaDirectToolCallCallerParam': (_build_BetaDirectToolCallCallerParam, ('DirectToolCallCallerParam2',), ()),
+    'BetaDirectToolCallCallerParam2': (_build_BetaDirectToolCallCallerParam2, ('DirectToolCallCallerParam3',), ()),
+    'BetaDirectToolCallCallerParam3': (_build_BetaDirectToolCallCallerParam3, ('DirectToolCallCallerParam',), ()),
+    'BetaDoubleClickAction': (_build_BetaDoubleClickAction, ('DoubleClickAction',), ()),
+    'BetaDoubleClickActionParam': (_build_BetaDoubleClickActionParam, ('DoubleClickActionParam',), ()),
+    'BetaDragParam': (_build_BetaDragParam, ('DragParam2',), ()),
+    'BetaDragParam2': (_build_BetaDragParam2, ('DragParam',), ()),
+    'BetaEasyInputMessage': (_build_BetaEasyInputMessage, ('EasyInputMessage',), ()),
+    'BetaEasyInputMessageParam': (_build_BetaEasyInputMessageParam, ('EasyInputMessageParam',), ()),
+    'BetaEmptyModelParam': (_build_BetaEmptyModelParam, ('EmptyModelParam2',), ()),
+    'BetaEmptyModelParam2': (_build_BetaEmptyModelParam2, ('EmptyModelParam',), ()),
+    'BetaErrorPayload': (_build_BetaErrorPayload, ('ErrorPayload',), ()),
+    'BetaFileCitationBody': (_build_BetaFileCitationBody, ('FileCitationBody',), ()),
+    'BetaFileCitationBodyParam': (_build_BetaFileCitationBodyParam, ('FileCitationBodyParam',), ()),
+    'BetaFileDetailEnum': (_build_BetaFileDetailEnum, ('FileDetailEnum',), ()),
+    'BetaFileDetailEnumParam': (_build_BetaFileDetailEnumParam, ('FileDetailEnumParam',), ()),
+    'BetaFileInputDetail': (_build_BetaFileInputDetail, ('FileInputDetail',), ()),
+    'BetaFileInputDetailParam': (_build_BetaFileInputDetailParam, ('FileInputDetailParam',), ()),
+    'BetaFilePath': (_build_BetaFilePath, ('FilePath',), ()),
+    'BetaFilePathParam': (_build_BetaFilePathParam, ('FilePathParam',), ()),
+    'BetaFileSearchTool': (_build_BetaFileSearchTool, ('FileSearchTool',), ()),
+    'BetaFileSearchToolParam': (_build_BetaFileSearchToolParam, ('FileSearchToolParam',), ()),
+    'BetaFilters': (_build_BetaFilters, ('Filters',), ()),
+    'BetaFiltersParam': (_build_BetaFiltersParam, ('FiltersParam',), ()),
+    'BetaFunctionAndCustomToolCallOutput': (_build_BetaFunctionAndCustomToolCallOutput, ('FunctionAndCustomToolCallOutput',), ()),
+    'BetaFunctionAndCustomToolCallOutputParam': (_build_BetaFunctionAndCustomToolCallOutputParam, ('FunctionAndCustomToolCallOutputParam',), ()),
+    'BetaFunctionCallItemStatus': (_build_BetaFunctionCallItemStatus, ('FunctionCallItemStatus',), ()),
+    'BetaFunctionCallItemStatusParam': (_build_BetaFunctionCallItemStatusParam, ('FunctionCallItemStatusParam',), ()),
+    'BetaFunctionCallOutputStatusEnum': (_build_BetaFunctionCallOutputStatusEnum, ('FunctionCallOutputStatusEnum',), ()),
+    'BetaFunctionCallStatus': (_build_BetaFunctionCallStatus, ('FunctionCallStatus',), ()),
+    'BetaFunctionShellAction': (_build_BetaFunctionShellAction, ('FunctionShellAction',), ()),
+    'BetaFunctionShellActionParam': (_build_BetaFunctionShellActionParam, ('FunctionShellActionParam',), ()),
+    'BetaFunctionShellActionParam2': (_build_BetaFunctionShellActionParam2, ('FunctionShellActionParam2',), ()),
+    'BetaFunctionShellCallItemStatus': (_build_BetaFunctionShellCallItemStatus, ('FunctionShellCallItemStatus',), ()),
+    'BetaFunctionShellCallItemStatusParam': (_build_BetaFunctionShellCallItemStatusParam, ('FunctionShellCallItemStatusParam',), ()),
+    'BetaFunctionShellCallOutputContent': (_build_BetaFunctionShellCallOutputContent, ('FunctionShellCallOutputContent',), ()),
+    'BetaFunctionShellCallOutputContentParam': (_build_BetaFunctionShellCallOutputContentParam, ('FunctionShellCallOutputContentParam',), ()),
+    'BetaFunctionShellCallOutputContentParam2': (_build_BetaFunctionShellCallOutputContentParam2, ('FunctionShellCallOutputContentParam2',), ()),
+    'BetaFunctionShellCallOutputExitOutcome': (_build_BetaFunctionShellCallOutputExitOutcome, ('FunctionShellCallOutputExitOutcome',), ()),
+    'BetaFunctionShellCallOutputExitOutcomeParam': (_build_BetaFunctionShellCallOutputExitOutcomeParam, ('FunctionShellCallOutputExitOutcomeParam',), ()),
+    'BetaFunctionShellCallOutputExitOutcomeParam2': (_build_BetaFunctionShellCallOutputExitOutcomeParam2, ('FunctionShellCallOutputExitOutcomeParam2',), ()),
+    'BetaFunctionShellCallOutputOutcomeParam': (_build_BetaFunctionShellCallOutputOutcomeParam, ('FunctionShellCallOutputOutcomeParam',), ()),
+    'BetaFunctionShellCallOutputOutcomeParam2': (_build_BetaFunctionShellCallOutputOutcomeParam2, ('FunctionShellCallOutputOutcomeParam2',), ()),
+    'BetaFunctionShellCallOutputStatusEnum': (_build_BetaFunctionShellCallOutputStatusEnum, ('FunctionShellCallOutputStatusEnum',), ()),
+    'BetaFunctionShellCallOutputTimeoutOutcome': (_build_BetaFunctionShellCallOutputTimeoutOutcome, ('FunctionShellCallOutputTimeoutOutcome',), ()),
+    'BetaFunctionShellCallOutputTimeoutOutcomeParam': (_build_BetaFunctionShellCallOutputTimeoutOutcomeParam, ('FunctionShellCallOutputTimeoutOutcomeParam',), ()),
+    'BetaFunctionShellCallOutputTimeoutOutcomeParam2': (_build_BetaFunctionShellCallOutputTimeoutOutcomeParam2, ('FunctionShellCallOutputTimeoutOutcomeParam2',), ()),
+    'BetaFunctionShellCallStatus': (_build_BetaFunctionShellCallStatus, ('FunctionShellCallStatus',), ()),
+    'BetaFunctionShellToolParam2': (_build_BetaFunctionShellToolParam2, ('FunctionShellToolParam',), ()),
+    'BetaFunctionShellTool': (_build_BetaFunctionShellTool, ('BetaFunctionShellToolParam2',), ()),
+    'BetaFunctionShellToolParam': (_build_BetaFunctionShellToolParam, ('FunctionShellToolParam2',), ()),
+    'BetaFunctionTool': (_build_BetaFunctionTool, ('FunctionTool',), ()),
+    'BetaFunctionToolParam': (_build_BetaFunctionToolParam, ('FunctionToolParam2',), ()),
+    'BetaFunctionToolParam2': (_build_BetaFunctionToolParam2, ('FunctionToolParam3',), ()),
+    'BetaFunctionToolParam3': (_build_BetaFunctionToolParam3, ('FunctionToolParam',), ()),
+    'BetaGrammarSyntax1': (_build_BetaGrammarSyntax1, ('GrammarSyntax1',), ()),
+    'BetaGrammarSyntax1Param': (_build_BetaGrammarSyntax1Param, ('GrammarSyntax1Param',), ()),
+    'BetaHTTPError': (_build_BetaHTTPError, ('HTTPError',), ()),
+    'BetaHTTPErrorParam': (_build_BetaHTTPErrorParam, ('HTTPErrorParam',), ()),
+    'BetaHybridSearchOptions': (_build_BetaHybridSearchOptions, ('HybridSearchOptions',), ()),
+    'BetaHybridSearchOptionsParam': (_build_BetaHybridSearchOptionsParam, ('HybridSearchOptionsParam',), ()),
+    'BetaImageDetail': (_build_BetaImageDetail, ('ImageDetail',), ()),
+    'BetaImageDetailParam': (_build_BetaImageDetailParam, ('ImageDetailParam',), ()),
+    'BetaImageGenActionEnum': (_build_BetaImageGenActionEnum, ('ImageGenActionEnum',), ()),
+    'BetaImageGenActionEnumParam': (_build_BetaImageGenActionEnumParam, ('ImageGenActionEnumParam',), ()),
+    'BetaImageGenTool': (_build_BetaImageGenTool, ('ImageGenTool',), ()),
+    'BetaImageGenToolInputImageMask': (_build_BetaImageGenToolInputImageMask, ('ImageGenToolInputImageMask',), ()),
+    'BetaImageGenToolInputImageMaskParam': (_build_BetaImageGenToolInputImageMaskParam, ('ImageGenToolInputImageMaskParam',), ()),
+    'BetaImageGenToolParam': (_build_BetaImageGenToolParam, ('ImageGenToolParam',), ()),
+    'BetaIncludeEnum': (_build_BetaIncludeEnum, ('IncludeEnum',), ()),
+    'BetaIncludeEnumParam': (_build_BetaIncludeEnumParam, ('IncludeEnumParam',), ()),
+    'BetaInlineSkillParam2': (_build_BetaInlineSkillParam2, ('InlineSkillParam2',), ()),
+    'BetaInlineSkill': (_build_BetaInlineSkill, ('BetaInlineSkillParam2',), ()),
+    'BetaInlineSkillParam': (_build_BetaInlineSkillParam, ('InlineSkillParam',), ()),
+    'BetaInlineSkillSourceParam2': (_build_BetaInlineSkillSourceParam2, ('InlineSkillSourceParam2',), ()),
+    'BetaInlineSkillSource': (_build_BetaInlineSkillSource, ('BetaInlineSkillSourceParam2',), ()),
+    'BetaInlineSkillSourceParam': (_build_BetaInlineSkillSourceParam, ('InlineSkillSourceParam',), ()),
+    'BetaInputAudio': (_build_BetaInputAudio, ('InputAudio',), ()),
+    'BetaInputAudioInputAudio': (_build_BetaInputAudioInputAudio, ('InputAudioInputAudio',), ()),
+    'BetaInputContent': (_build_BetaInputContent, ('InputContent',), ()),
+    'BetaInputContentParam': (_build_BetaInputContentParam, ('InputContentParam',), ()),
+    'BetaInputFidelity': (_build_BetaInputFidelity, ('InputFidelity',), ()),
+    'BetaInputFidelityParam': (_build_BetaInputFidelityParam, ('InputFidelityParam',), ()),
+    'BetaInputFileContentParam': (_build_BetaInputFileContentParam, ('InputFileContentParam',), ()),
+    'BetaInputFileContentParam2': (_build_BetaInputFileContentParam2, ('InputFileContentParam2',), ()),
+    'BetaInputFileContentParam3': (_build_BetaInputFileContentParam3, ('InputFileContentParam3',), ()),
+    'BetaInputImageContentParam': (_build_BetaInputImageContentParam, ('InputImageContentParam',), ()),
+    'BetaInputImageContentParamAutoParam': (_build_BetaInputImageContentParamAutoParam, ('InputImageContentParamAutoParam',), ()),
+    'BetaInputImageContentParamAutoParam2': (_build_BetaInputImageContentParamAutoParam2, ('InputImageContentParamAutoParam2',), ()),
+    'BetaAgentTag': (_build_BetaAgentTag, (), ()),
+    'BetaInputMessageContentList': (_build_BetaInputMessageContentList, ('InputMessageContentList',), ()),
+    'BetaInputMessage': (_build_BetaInputMessage, ('BetaAgentTag', 'BetaInputMessageContentList'), ()),
+    'BetaOutputMessageContent': (_build_BetaOutputMessageContent, ('OutputMessageContent',), ()),
+    'BetaMessagePhase': (_build_BetaMessagePhase, ('MessagePhase',), ()),
+    'BetaOutputMessage': (_build_BetaOutputMessage, ('BetaAgentTag', 'BetaOutputMessageContent', 'BetaMessagePhase'), ()),
+    'BetaVectorStoreFileAttributes': (_build_BetaVectorStoreFileAttributes, ('VectorStoreFileAttributes',), ()),
+    'BetaFileSearchToolCallResult': (_build_BetaFileSearchToolCallResult, ('BetaVectorStoreFileAttributes',), ()),
+    'BetaFileSearchToolCall': (_build_BetaFileSearchToolCall, ('BetaAgentTag', 'BetaFileSearchToolCallResult'), ()),
+    'BetaComputerToolCall': (_build_BetaComputerToolCall, ('BetaAgentTag', 'BetaComputerAction', 'BetaComputerActionList', 'BetaComputerCallSafetyCheckParam2'), ()),
+    'BetaAgentTagParam3': (_build_BetaAgentTagParam3, (), ()),
+    'BetaComputerCallOutputItemParam2': (_build_BetaComputerCallOutputItemParam2, ('BetaAgentTagParam3', 'BetaComputerScreenshotImage', 'BetaComputerCallSafetyCheckParam2', 'BetaFunctionCallItemStatus'), ()),
+    'BetaWebSearchActionSearch': (_build_BetaWebSearchActionSearch, ('WebSearchActionSearch',), ()),
+    'BetaWebSearchActionOpenPage': (_build_BetaWebSearchActionOpenPage, ('WebSearchActionOpenPage',), ()),
+    'BetaWebSearchActionFind': (_build_BetaWebSearchActionFind, ('WebSearchActionFind',), ()),
+    'BetaWebSearchToolCall': (_build_BetaWebSearchToolCall, ('BetaAgentTag', 'BetaWebSearchActionSearch', 'BetaWebSearchActionOpenPage', 'BetaWebSearchActionFind'), ()),
+    'BetaToolCallCaller': (_build_BetaToolCallCaller, ('ToolCallCaller',), ()),
+    'BetaFunctionToolCall': (_build_BetaFunctionToolCall, ('BetaAgentTag', 'BetaToolCallCaller'), ()),
+    'BetaInputTextContentParam3': (_build_BetaInputTextContentParam3, ('InputTextContentParam3',), ()),
+    'BetaToolCallCallerParam3': (_build_BetaToolCallCallerParam3, ('ToolCallCallerParam',), ()),
+    'BetaFunctionCallOutputItemParam2': (_build_BetaFunctionCallOutputItemParam2, ('BetaAgentTagParam3', 'BetaInputTextContentParam3', 'BetaInputImageContentParamAutoParam2', 'BetaInputFileContentParam3', 'BetaToolCallCallerParam3', 'BetaFunctionCallItemStatus'), ()),
+    'BetaEncryptedContentParam2': (_build_BetaEncryptedContentParam2, (), ()),
+    'BetaAgentMessageItemParam2': (_build_BetaAgentMessageItemParam2, ('BetaAgentTagParam3', 'BetaInputTextContentParam3', 'BetaInputImageContentParamAutoParam2', 'BetaEncryptedContentParam2'), ()),
+    'BetaMultiAgentAction1': (_build_BetaMultiAgentAction1, (), ()),
+    'BetaMultiAgentCallItemParam2': (_build_BetaMultiAgentCallItemParam2, ('BetaAgentTagParam3', 'BetaMultiAgentAction1'), ()),
+    'BetaFileCitationParam2': (_build_BetaFileCitationParam2, (), ()),
+    'BetaUrlCitationParam2': (_build_BetaUrlCitationParam2, (), ()),
+    'BetaContainerFileCitationParam2': (_build_BetaContainerFileCitationParam2, (), ()),
+    'BetaOutputTextContentParam3': (_build_BetaOutputTextContentParam3, ('BetaFileCitationParam2', 'BetaUrlCitationParam2', 'BetaContainerFileCitationParam2'), ()),
+    'BetaMultiAgentCallOutputItemParam2': (_build_BetaMultiAgentCallOutputItemParam2, ('BetaAgentTagParam3', 'BetaMultiAgentAction1', 'BetaOutputTextContentParam3'), ()),
+    'BetaToolSearchExecutionType': (_build_BetaToolSearchExecutionType, ('ToolSearchExecutionType',), ()),
+    'BetaToolSearchCallItemParam2': (_build_BetaToolSearchCallItemParam2, ('BetaAgentTagParam3', 'BetaToolSearchExecutionType', 'BetaEmptyModelParam2', 'BetaFunctionCallItemStatus'), ()),
+    'BetaTool': (_build_BetaTool, ('Tool',), ()),
+    'BetaToolSearchOutputItemParam2': (_build_BetaToolSearchOutputItemParam2, ('BetaAgentTagParam3', 'BetaToolSearchExecutionType', 'BetaTool', 'BetaFunctionCallItemStatus'), ()),
+    'BetaAdditionalToolsItemParam2': (_build_BetaAdditionalToolsItemParam2, ('BetaAgentTagParam3', 'BetaTool'), ()),
+    'BetaSummaryTextContent': (_build_BetaSummaryTextContent, ('SummaryTextContent',), ()),
+    'BetaReasoningItem': (_build_BetaReasoningItem, ('BetaAgentTag', 'BetaSummaryTextContent', 'BetaReasoningTextContent'), ()),
+    'BetaCompactionSummaryItemParam2': (_build_BetaCompactionSummaryItemParam2, ('BetaAgentTagParam3',), ()),
+    'BetaImageGenToolCall': (_build_BetaImageGenToolCall, ('BetaAgentTag',), ()),
+    'BetaCodeInterpreterToolCall': (_build_BetaCodeInterpreterToolCall, ('BetaAgentTag', 'BetaCodeInterpreterOutputLogs', 'BetaCodeInterpreterOutputImage'), ()),
+    'BetaLocalShellExecAction': (_build_BetaLocalShellExecAction, ('LocalShellExecAction',), ()),
+    'BetaLocalShellToolCall': (_build_BetaLocalShellToolCall, ('BetaAgentTag', 'BetaLocalShellExecAction'), ()),
+    'BetaLocalShellToolCallOutput': (_build_BetaLocalShellToolCallOutput, ('BetaAgentTag',), ()),
+    'BetaLocalEnvironmentParam2': (_build_BetaLocalEnvironmentParam2, ('LocalEnvironmentParam',), ()),
+    'BetaFunctionShellCallItemParam2': (_build_BetaFunctionShellCallItemParam2, ('BetaAgentTagParam3', 'BetaToolCallCallerParam3', 'BetaFunctionShellActionParam2', 'BetaFunctionShellCallItemStatus', 'BetaLocalEnvironmentParam2', 'BetaContainerReferenceParam2'), ()),
+    'BetaFunctionShellCallOutputItemParam2': (_build_BetaFunctionShellCallOutputItemParam2, ('BetaAgentTagParam3', 'BetaToolCallCallerParam3', 'BetaFunctionShellCallOutputContentParam2', 'BetaFunctionShellCallItemStatus'), ()),
+    'BetaApplyPatchToolCallItemParam2': (_build_BetaApplyPatchToolCallItemParam2, ('BetaAgentTagParam3', 'BetaToolCallCallerParam3', 'BetaApplyPatchCallStatusParam2', 'BetaApplyPatchOperationParam2'), ()),
+    'BetaApplyPatchToolCallOutputItemParam2': (_build_BetaApplyPatchToolCallOutputItemParam2, ('BetaAgentTagParam3', 'BetaToolCallCallerParam3', 'BetaApplyPatchCallOutputStatusParam2'), ()),
+    'BetaMCPListToolsTool': (_build_BetaMCPListToolsTool, ('MCPListToolsTool',), ()),
+    'BetaMCPListTools': (_build_BetaMCPListTools, ('BetaAgentTag', 'BetaMCPListToolsTool'), ()),
+    'BetaMCPApprovalRequest': (_build_BetaMCPApprovalRequest, ('BetaAgentTag',), ()),
+    'BetaMCPApprovalResponse': (_build_BetaMCPApprovalResponse, ('BetaAgentTag',), ()),
+    'BetaMCPToolCallError': (_build_BetaMCPToolCallError, ('MCPToolCallError',), ()),
+    'BetaMCPToolCallStatus': (_build_BetaMCPToolCallStatus, ('MCPToolCallStatus',), ()),
+    'BetaMCPToolCall': (_build_BetaMCPToolCall, ('BetaAgentTag', 'BetaMCPToolCallError', 'BetaMCPToolCallStatus'), ()),
+    'BetaCustomToolCallOutput': (_build_BetaCustomToolCallOutput, ('BetaAgentTag', 'BetaToolCallCallerParam3', 'BetaFunctionAndCustomToolCallOutput'), ()),
+    'BetaCustomToolCall': (_build_BetaCustomToolCall, ('BetaAgentTag', 'BetaToolCallCaller'), ()),
+    'BetaItem': (_build_BetaItem, ('BetaInputMessage', 'BetaOutputMessage', 'BetaFileSearchToolCall', 'BetaComputerToolCall', 'BetaComputerCallOutputItemParam2', 'BetaWebSearchToolCall', 'BetaFunctionToolCall', 'BetaFunctionCallOutputItemParam2', 'BetaAgentMessageItemParam2', 'BetaMultiAgentCallItemParam2', 'BetaMultiAgentCallOutputItemParam2', 'BetaToolSearchCallItemParam2', 'BetaToolSearchOutputItemParam2', 'BetaAdditionalToolsItemParam2', 'BetaReasoningItem', 'BetaCompactionSummaryItemParam2', 'BetaImageGenToolCall', 'BetaCodeInterpreterToolCall', 'BetaLocalShellToolCall', 'BetaLocalShellToolCallOutput', 'BetaFunctionShellCallItemParam2', 'BetaFunctionShellCallOutputItemParam2', 'BetaApplyPatchToolCallItemParam2', 'BetaApplyPatchToolCallOutputItemParam2', 'BetaMCPListTools', 'BetaMCPApprovalRequest', 'BetaMCPApprovalResponse', 'BetaMCPToolCall', 'BetaCustomToolCallOutput', 'BetaCustomToolCall'), ()),
+    'BetaCompactionTriggerItemParam2': (_build_BetaCompactionTriggerItemParam2, ('BetaAgentTagParam3',), ()),
+    'BetaItemReferenceParam2': (_build_BetaItemReferenceParam2, ('BetaAgentTagParam3',), ()),
+    'BetaProgramItemParam2': (_build_BetaProgramItemParam2, ('BetaAgentTagParam3',), ()),
+    'BetaProgramOutputItemStatus': (_build_BetaProgramOutputItemStatus, ('ProgramOutputItemStatus',), ()),
+    'BetaProgramOutputItemParam2': (_build_BetaProgramOutputItemParam2, ('BetaAgentTagParam3', 'BetaProgramOutputItemStatus'), ()),
+    'BetaInputItem': (_build_BetaInputItem, ('BetaEasyInputMessage', 'BetaItem', 'BetaCompactionTriggerItemParam2', 'BetaItemReferenceParam2', 'BetaProgramItemParam2', 'BetaProgramOutputItemParam2'), ()),
+    'BetaAgentTagParam': (_build_BetaAgentTagParam, (), ()),
+    'BetaInputMessageContentListParam': (_build_BetaInputMessageContentListParam, ('InputMessageContentListParam',), ()),
+    'BetaInputMessageParam': (_build_BetaInputMessageParam, ('BetaAgentTagParam', 'BetaInputMessageContentListParam'), ()),
+    'BetaOutputMessageContentParam': (_build_BetaOutputMessageContentParam, ('OutputMessageContentParam',), ()),
+    'BetaMessagePhaseParam': (_build_BetaMessagePhaseParam, ('MessagePhaseParam',), ()),
+    'BetaOutputMessageParam': (_build_BetaOutputMessageParam, ('BetaAgentTagParam', 'BetaOutputMessageContentParam', 'BetaMessagePhaseParam'), ()),
+    'BetaVectorStoreFileAttributesParam': (_build_BetaVectorStoreFileAttributesParam, ('VectorStoreFileAttributesParam',), ()),
+    'BetaFileSearchToolCallResultParam': (_build_BetaFileSearchToolCallResultParam, ('BetaVectorStoreFileAttributesParam',), ()),
+    'BetaFileSearchToolCallParam': (_build_BetaFileSearchToolCallParam, ('BetaAgentTagParam', 'BetaFileSearchToolCallResultParam'), ()),
+    'BetaComputerToolCallParam': (_build_BetaComputerToolCallParam, ('BetaAgentTagParam', 'BetaComputerActionParam', 'BetaComputerActionListParam', 'BetaComputerCallSafetyCheckParam'), ()),
+    'BetaAgentTagParam2': (_build_BetaAgentTagParam2, (), ()),
+    'BetaComputerCallOutputItemParam': (_build_BetaComputerCallOutputItemParam, ('BetaAgentTagParam2', 'BetaComputerScreenshotImageParam', 'BetaComputerCallSafetyCheckParam', 'BetaFunctionCallItemStatusParam'), ()),
+    'BetaWebSearchActionSearchParam': (_build_BetaWebSearchActionSearchParam, ('WebSearchActionSearchParam',), ()),
+    'BetaWebSearchActionOpenPageParam': (_build_BetaWebSearchActionOpenPageParam, ('WebSearchActionOpenPageParam',), ()),
+    'BetaWebSearchActionFindParam': (_build_BetaWebSearchActionFindParam, ('WebSearchActionFindParam',), ()),
+    'BetaWebSearchToolCallParam': (_build_BetaWebSearchToolCallParam, ('BetaAgentTagParam', 'BetaWebSearchActionSearchParam', 'BetaWebSearchActionOpenPageParam', 'BetaWebSearchActionFindParam'), ()),
+    'BetaToolCallCallerParam': (_build_BetaToolCallCallerParam, ('ToolCallCallerParam2',), ()),
+    'BetaFunctionToolCallParam': (_build_BetaFunctionToolCallParam, ('BetaAgentTagParam', 'BetaToolCallCallerParam'), ()),
+    'BetaInputTextContentParam2': (_build_BetaInputTextContentParam2, ('InputTextContentParam2',), ()),
+    'BetaToolCallCallerParam2': (_build_BetaToolCallCallerParam2, ('ToolCallCallerParam3',), ()),
+    'BetaFunctionCallOutputItemParam': (_build_BetaFunctionCallOutputItemParam, ('BetaAgentTagParam2', 'BetaInputTextContentParam2', 'BetaInputImageContentParamAutoParam', 'BetaInputFileContentParam2', 'BetaToolCallCallerParam2', 'BetaFunctionCallItemStatusParam'), ()),
+    'BetaEncryptedContentParam': (_build_BetaEncryptedContentParam, (), ()),
+    'BetaAgentMessageItemParam': (_build_BetaAgentMessageItemParam, ('BetaAgentTagParam2', 'BetaInputTextContentParam2', 'BetaInputImageContentParamAutoParam', 'BetaEncryptedContentParam'), ()),
+    'BetaMultiAgentAction1Param': (_build_BetaMultiAgentAction1Param, (), ()),
+    'BetaMultiAgentCallItemParam': (_build_BetaMultiAgentCallItemParam, ('BetaAgentTagParam2', 'BetaMultiAgentAction1Param'), ()),
+    'BetaFileCitationParam': (_build_BetaFileCitationParam, (), ()),
+    'BetaUrlCitationParam': (_build_BetaUrlCitationParam, (), ()),
+    'BetaContainerFileCitationParam': (_build_BetaContainerFileCitationParam, (), ()),
+    'BetaOutputTextContentParam2': (_build_BetaOutputTextContentParam2, ('BetaFileCitationParam', 'BetaUrlCitationParam', 'BetaContainerFileCitationParam'), ()),
+    'BetaMultiAgentCallOutputItemParam': (_build_BetaMultiAgentCallOutputItemParam, ('BetaAgentTagParam2', 'BetaMultiAgentAction1Param', 'BetaOutputTextContentParam2'), ()),
+    'BetaToolSearchExecutionTypeParam': (_build_BetaToolSearchExecutionTypeParam, ('ToolSearchExecutionTypeParam',), ()),
+    'BetaToolSearchCallItemParam': (_build_BetaToolSearchCallItemParam, ('BetaAgentTagParam2', 'BetaToolSearchExecutionTypeParam', 'BetaEmptyModelParam', 'BetaFunctionCallItemStatusParam'), ()),
+    'BetaToolParam': (_build_BetaToolParam, ('ToolParam',), ()),
+    'BetaToolSearchOutputItemParam': (_build_BetaToolSearchOutputItemParam, ('BetaAgentTagParam2', 'BetaToolSearchExecutionTypeParam', 'BetaToolParam', 'BetaFunctionCallItemStatusParam'), ()),
+    'BetaAdditionalToolsItemParam': (_build_BetaAdditionalToolsItemParam, ('BetaAgentTagParam2', 'BetaToolParam'), ()),
+    'BetaSummaryTextContentParam': (_build_BetaSummaryTextContentParam, ('SummaryTextContentParam',), ()),
+    'BetaReasoningTextContentParam': (_build_BetaReasoningTextContentParam, ('ReasoningTextContentParam',), ()),
+    'BetaReasoningItemParam': (_build_BetaReasoningItemParam, ('BetaAgentTagParam', 'BetaSummaryTextContentParam', 'BetaReasoningTextContentParam'), ()),
+    'BetaCompactionSummaryItemParam': (_build_BetaCompactionSummaryItemParam, ('BetaAgentTagParam2',), ()),
+    'BetaImageGenToolCallParam': (_build_BetaImageGenToolCallParam, ('BetaAgentTagParam',), ()),
+    'BetaCodeInterpreterToolCallParam': (_build_BetaCodeInterpreterToolCallParam, ('BetaAgentTagParam', 'BetaCodeInterpreterOutputLogsParam', 'BetaCodeInterpreterOutputImageParam'), ()),
+    'BetaLocalShellExecActionParam': (_build_BetaLocalShellExecActionParam, ('LocalShellExecActionParam',), ()),
+    'BetaLocalShellToolCallParam': (_build_BetaLocalShellToolCallParam, ('BetaAgentTagParam', 'BetaLocalShellExecActionParam'), ()),
+    'BetaLocalShellToolCallOutputParam': (_build_BetaLocalShellToolCallOutputParam, ('BetaAgentTagParam',), ()),
+    'BetaLocalEnvironmentParam': (_build_BetaLocalEnvironmentParam, ('LocalEnvironmentParam2',), ()),
+    'BetaFunctionShellCallItemParam': (_build_BetaFunctionShellCallItemParam, ('BetaAgentTagParam2', 'BetaToolCallCallerParam2', 'BetaFunctionShellActionParam', 'BetaFunctionShellCallItemStatusParam', 'BetaLocalEnvironmentParam', 'BetaContainerReferenceParam'), ()),
+    'BetaFunctionShellCallOutputItemParam': (_build_BetaFunctionShellCallOutputItemParam, ('BetaAgentTagParam2', 'BetaToolCallCallerParam2', 'BetaFunctionShellCallOutputContentParam', 'BetaFunctionShellCallItemStatusParam'), ()),
+    'BetaApplyPatchToolCallItemParam': (_build_BetaApplyPatchToolCallItemParam, ('BetaAgentTagParam2', 'BetaToolCallCallerParam2', 'BetaApplyPatchCallStatusParam', 'BetaApplyPatchOperationParam'), ()),
+    'BetaApplyPatchToolCallOutputItemParam': (_build_BetaApplyPatchToolCallOutputItemParam, ('BetaAgentTagParam2', 'BetaToolCallCallerParam2', 'BetaApplyPatchCallOutputStatusParam'), ()),
+    'BetaMCPListToolsToolParam': (_build_BetaMCPListToolsToolParam, ('MCPListToolsToolParam',), ()),
+    'BetaMCPListToolsParam': (_build_BetaMCPListToolsParam, ('BetaAgentTagParam', 'BetaMCPListToolsToolParam'), ()),
+    'BetaMCPApprovalRequestParam': (_build_BetaMCPApprovalRequestParam, ('BetaAgentTagParam',), ()),
+    'BetaMCPApprovalResponseParam': (_build_BetaMCPApprovalResponseParam, ('BetaAgentTagParam',), ()),
+    'BetaMCPToolCallErrorParam': (_build_BetaMCPToolCallErrorParam, ('MCPToolCallErrorParam',), ()),
+    'BetaMCPToolCallStatusParam': (_build_BetaMCPToolCallStatusParam, ('MCPToolCallStatusParam',), ()),
+    'BetaMCPToolCallParam': (_build_BetaMCPToolCallParam, ('BetaAgentTagParam', 'BetaMCPToolCallErrorParam', 'BetaMCPToolCallStatusParam'), ()),
+    'BetaCustomToolCallOutputParam': (_build_BetaCustomToolCallOutputParam, ('BetaAgentTagParam', 'BetaToolCallCallerParam2', 'BetaFunctionAndCustomToolCallOutputParam'), ()),
+    'BetaCustomToolCallParam': (_build_BetaCustomToolCallParam, ('BetaAgentTagParam', 'BetaToolCallCallerParam'), ()),
+    'BetaItemParam': (_build_BetaItemParam, ('BetaInputMessageParam', 'BetaOutputMessageParam', 'BetaFileSearchToolCallParam', 'BetaComputerToolCallParam', 'BetaComputerCallOutputItemParam', 'BetaWebSearchToolCallParam', 'BetaFunctionToolCallParam', 'BetaFunctionCallOutputItemParam', 'BetaAgentMessageItemParam', 'BetaMultiAgentCallItemParam', 'BetaMultiAgentCallOutputItemParam', 'BetaToolSearchCallItemParam', 'BetaToolSearchOutputItemParam', 'BetaAdditionalToolsItemParam', 'BetaReasoningItemParam', 'BetaCompactionSummaryItemParam', 'BetaImageGenToolCallParam', 'BetaCodeInterpreterToolCallParam', 'BetaLocalShellToolCallParam', 'BetaLocalShellToolCallOutputParam', 'BetaFunctionShellCallItemParam', 'BetaFunctionShellCallOutputItemParam', 'BetaApplyPatchToolCallItemParam', 'BetaApplyPatchToolCallOutputItemParam', 'BetaMCPListToolsParam', 'BetaMCPApprovalRequestParam', 'BetaMCPApprovalResponseParam', 'BetaMCPToolCallParam', 'BetaCustomToolCallOutputParam', 'BetaCustomToolCallParam'), ()),
+    'BetaCompactionTriggerItemParam': (_build_BetaCompactionTriggerItemParam, ('BetaAgentTagParam2',), ()),
+    'BetaItemReferenceParam': (_build_BetaItemReferenceParam, ('BetaAgentTagParam2',), ()),
+    'BetaProgramItemParam': (_build_BetaProgramItemParam, ('BetaAgentTagParam2',), ()),
+    'BetaProgramOutputItemStatusParam': (_build_BetaProgramOutputItemStatusParam, ('ProgramOutputItemStatusParam',), ()),
+    'BetaProgramOutputItemParam': (_build_BetaProgramOutputItemParam, ('BetaAgentTagParam2', 'BetaProgramOutputItemStatusParam'), ()),
+    'BetaInputItemParam': (_build_BetaInputItemParam, ('BetaEasyInputMessageParam', 'BetaItemParam', 'BetaCompactionTriggerItemParam', 'BetaItemReferenceParam', 'BetaProgramItemParam', 'BetaProgramOutputItemParam'), ()),
+    'BetaInputParam': (_build_BetaInputParam, ('BetaInputItemParam',), ()),
+    'BetaInputParam2': (_build_BetaInputParam2, ('BetaInputItem',), ()),
+    'BetaInputTextContentParam': (_build_BetaInputTextContentParam, ('InputTextContentParam',), ()),
+    'BetaMessageStatus': (_build_BetaMessageStatus, ('MessageStatus',), ()),
+    'BetaMessageRole': (_build_BetaMessageRole, ('MessageRole',), ()),
+    'BetaTextContent': (_build_BetaTextContent, ('TextContent',), ()),
+    'BetaEncryptedContent': (_build_BetaEncryptedContent, (), ()),
+    'BetaMessagePhase2': (_build_BetaMessagePhase2, ('MessagePhase2',), ()),
+    'BetaMessage': (_build_BetaMessage, ('BetaAgentTag', 'BetaMessageStatus', 'BetaMessageRole', 'BetaInputTextContent', 'BetaOutputTextContent', 'BetaTextContent', 'BetaSummaryTextContent', 'BetaReasoningTextContent', 'BetaRefusalContent', 'BetaInputImageContent', 'BetaComputerScreenshotContent', 'BetaInputFileContent', 'BetaEncryptedContent', 'BetaMessagePhase2'), ()),
+    'BetaProgram': (_build_BetaProgram, ('BetaAgentTag',), ()),
+    'BetaProgramOutputStatus': (_build_BetaProgramOutputStatus, ('ProgramOutputStatus',), ()),
+    'BetaProgramOutput': (_build_BetaProgramOutput, ('BetaAgentTag', 'BetaProgramOutputStatus'), ()),
+    'BetaMultiAgentAction': (_build_BetaMultiAgentAction, (), ()),
+    'BetaMultiAgentCall': (_build_BetaMultiAgentCall, ('BetaAgentTag', 'BetaMultiAgentAction'), ()),
+    'BetaMultiAgentCallOutput': (_build_BetaMultiAgentCallOutput, ('BetaAgentTag', 'BetaMultiAgentAction', 'BetaOutputTextContent'), ()),
+    'BetaToolSearchCall': (_build_BetaToolSearchCall, ('BetaAgentTag', 'BetaToolSearchExecutionType', 'BetaFunctionCallStatus'), ()),
+    'BetaToolSearchOutput': (_build_BetaToolSearchOutput, ('BetaAgentTag', 'BetaToolSearchExecutionType', 'BetaTool', 'BetaFunctionCallOutputStatusEnum'), ()),
+    'BetaAdditionalTools': (_build_BetaAdditionalTools, ('BetaAgentTag', 'BetaMessageRole', 'BetaTool'), ()),
+    'BetaAgentMessage': (_build_BetaAgentMessage, ('BetaAgentTag', 'BetaInputTextContent', 'BetaOutputTextContent', 'BetaTextContent', 'BetaSummaryTextContent', 'BetaReasoningTextContent', 'BetaRefusalContent', 'BetaInputImageContent', 'BetaComputerScreenshotContent', 'BetaInputFileContent', 'BetaEncryptedContent'), ()),
+    'BetaFunctionToolCallOutput': (_build_BetaFunctionToolCallOutput, ('BetaAgentTag', 'BetaToolCallCallerParam3', 'BetaFunctionAndCustomToolCallOutput'), ()),
+    'BetaComputerToolCallOutputResource': (_build_BetaComputerToolCallOutputResource, ('BetaAgentTag', 'BetaComputerCallSafetyCheckParam2', 'BetaComputerScreenshotImage', 'BetaComputerCallOutputStatus'), ()),
+    'BetaCompactionBody': (_build_BetaCompactionBody, ('BetaAgentTag',), ()),
+    'BetaLocalEnvironmentResource': (_build_BetaLocalEnvironmentResource, ('LocalEnvironmentResource',), ()),
+    'BetaFunctionShellCall': (_build_BetaFunctionShellCall, ('BetaAgentTag', 'BetaToolCallCaller', 'BetaFunctionShellAction', 'BetaFunctionShellCallStatus', 'BetaLocalEnvironmentResource', 'BetaContainerReferenceResource'), ()),
+    'BetaFunctionShellCallOutput': (_build_BetaFunctionShellCallOutput, ('BetaAgentTag', 'BetaToolCallCaller', 'BetaFunctionShellCallOutputStatusEnum', 'BetaFunctionShellCallOutputContent'), ()),
+    'BetaApplyPatchToolCall': (_build_BetaApplyPatchToolCall, ('BetaAgentTag', 'BetaToolCallCaller', 'BetaApplyPatchCallStatus', 'BetaApplyPatchCreateFileOperation', 'BetaApplyPatchDeleteFileOperation', 'BetaApplyPatchUpdateFileOperation'), ()),
+    'BetaApplyPatchToolCallOutput': (_build_BetaApplyPatchToolCallOutput, ('BetaAgentTag', 'BetaToolCallCaller', 'BetaApplyPatchCallOutputStatus'), ()),
+    'BetaMCPApprovalResponseResource': (_build_BetaMCPApprovalResponseResource, ('BetaAgentTag',), ()),
+    'BetaItemField': (_build_BetaItemField, ('BetaMessage', 'BetaProgram', 'BetaProgramOutput', 'BetaFunctionToolCall', 'BetaMultiAgentCall', 'BetaMultiAgentCallOutput', 'BetaToolSearchCall', 'BetaToolSearchOutput', 'BetaAdditionalTools', 'BetaAgentMessage', 'BetaFunctionToolCallOutput', 'BetaFileSearchToolCall', 'BetaWebSearchToolCall', 'BetaImageGenToolCall', 'BetaComputerToolCall', 'BetaComputerToolCallOutputResource', 'BetaReasoningItem', 'BetaCompactionBody', 'BetaCodeInterpreterToolCall', 'BetaLocalShellToolCall', 'BetaLocalShellToolCallOutput', 'BetaFunctionShellCall', 'BetaFunctionShellCallOutput', 'BetaApplyPatchToolCall', 'BetaApplyPatchToolCallOutput', 'BetaMCPListTools', 'BetaMCPApprovalRequest', 'BetaMCPApprovalResponseResource', 'BetaMCPToolCall', 'BetaCustomToolCall', 'BetaCustomToolCallOutput'), ()),
+    'BetaInputMessageResource': (_build_BetaInputMessageResource, ('BetaAgentTag', 'BetaInputMessageContentList'), ()),
+    'BetaFunctionToolCallResource': (_build_BetaFunctionToolCallResource, ('BetaAgentTag', 'BetaToolCallCaller', 'BetaFunctionCallStatus'), ()),
+    'BetaFunctionToolCallOutputResource': (_build_BetaFunctionToolCallOutputResource, ('BetaAgentTag', 'BetaToolCallCallerParam3', 'BetaFunctionAndCustomToolCallOutput', 'BetaFunctionCallOutputStatusEnum'), ()),
+    'BetaCustomToolCallResource': (_build_BetaCustomToolCallResource, ('BetaAgentTag', 'BetaToolCallCaller', 'BetaFunctionCallStatus'), ()),
+    'BetaCustomToolCallOutputResource': (_build_BetaCustomToolCallOutputResource, ('BetaAgentTag', 'BetaToolCallCallerParam3', 'BetaFunctionAndCustomToolCallOutput', 'BetaFunctionCallOutputStatusEnum'), ()),
+    'BetaItemResource': (_build_BetaItemResource, ('BetaInputMessageResource', 'BetaOutputMessage', 'BetaFileSearchToolCall', 'BetaComputerToolCall', 'BetaComputerToolCallOutputResource', 'BetaWebSearchToolCall', 'BetaFunctionToolCallResource', 'BetaFunctionToolCallOutputResource', 'BetaAgentMessage', 'BetaMultiAgentCall', 'BetaMultiAgentCallOutput', 'BetaToolSearchCall', 'BetaToolSearchOutput', 'BetaAdditionalTools', 'BetaReasoningItem', 'BetaProgram', 'BetaProgramOutput', 'BetaCompactionBody', 'BetaImageGenToolCall', 'BetaCodeInterpreterToolCall', 'BetaLocalShellToolCall', 'BetaLocalShellToolCallOutput', 'BetaFunctionShellCall', 'BetaFunctionShellCallOutput', 'BetaApplyPatchToolCall', 'BetaApplyPatchToolCallOutput', 'BetaMCPListTools', 'BetaMCPApprovalRequest', 'BetaMCPApprovalResponseResource', 'BetaMCPToolCall', 'BetaCustomToolCallResource', 'BetaCustomToolCallOutputResource'), ()),
+    'BetaKeyPressAction': (_build_BetaKeyPressAction, ('KeyPressAction',), ()),
+    'BetaKeyPressActionParam': (_build_BetaKeyPressActionParam, ('KeyPressActionParam',), ()),
+    'BetaLocalEnvironment': (_build_BetaLocalEnvironment, ('BetaLocalEnvironmentParam2',), ()),
+    'BetaLocalShellToolParam': (_build_BetaLocalShellToolParam, ('LocalShellToolParam2',), ()),
+    'BetaLocalShellToolParam2': (_build_BetaLocalShellToolParam2, ('LocalShellToolParam',), ()),
+    'BetaLocalSkillParam2': (_build_BetaLocalSkillParam2, ('LocalSkillParam',), ()),
+    'BetaLocalSkill': (_build_BetaLocalSkill, ('BetaLocalSkillParam2',), ()),
+    'BetaLocalSkillParam': (_build_BetaLocalSkillParam, ('LocalSkillParam2',), ()),
+    'BetaLogProb': (_build_BetaLogProb, ('LogProb',), ()),
+    'BetaLogProbParam': (_build_BetaLogProbParam, ('LogProbParam',), ()),
+    'BetaMCPProtocolError': (_build_BetaMCPProtocolError, ('MCPProtocolError',), ()),
+    'BetaMCPProtocolErrorParam': (_build_BetaMCPProtocolErrorParam, ('MCPProtocolErrorParam',), ()),
+    'BetaMCPTool': (_build_BetaMCPTool, ('MCPTool',), ()),
+    'BetaMCPToolExecutionError': (_build_BetaMCPToolExecutionError, ('MCPToolExecutionError',), ()),
+    'BetaMCPToolExecutionErrorParam': (_build_BetaMCPToolExecutionErrorParam, ('MCPToolExecutionErrorParam',), ()),
+    'BetaMCPToolFilter': (_build_BetaMCPToolFilter, ('MCPToolFilter',), ()),
+    'BetaMCPToolFilterParam': (_build_BetaMCPToolFilterParam, ('MCPToolFilterParam',), ()),
+    'BetaMCPToolParam': (_build_BetaMCPToolParam, ('MCPToolParam',), ()),
+    'BetaMCPToolRequireApprovalMCPToolApprovalFilter': (_build_BetaMCPToolRequireApprovalMCPToolApprovalFilter, ('MCPToolRequireApprovalMCPToolApprovalFilter',), ()),
+    'BetaMCPToolRequireApprovalMCPToolApprovalFilterParam': (_build_BetaMCPToolRequireApprovalMCPToolApprovalFilterParam, ('MCPToolRequireApprovalMCPToolApprovalFilterParam',), ()),
+    'BetaMetadata': (_build_BetaMetadata, ('Metadata',), ()),
+    'BetaMetadataParam': (_build_BetaMetadataParam, ('MetadataParam',), ()),
+    'BetaModelIdsCompactionParam': (_build_BetaModelIdsCompactionParam, ('ModelIdsCompactionParam',), ()),
+    'BetaModelIdsResponses': (_build_BetaModelIdsResponses, ('ModelIdsResponses',), ()),
+    'BetaModelIdsResponsesParam': (_build_BetaModelIdsResponsesParam, ('ModelIdsResponsesParam',), ()),
+    'BetaModelIdsShared': (_build_BetaModelIdsShared, ('ModelIdsShared',), ()),
+    'BetaModelIdsSharedParam': (_build_BetaModelIdsSharedParam, ('ModelIdsSharedParam',), ()),
+    'BetaModeration': (_build_BetaModeration, ('Moderation',), ()),
+    'BetaModerationConfigParam': (_build_BetaModerationConfigParam, ('ModerationConfigParam',), ()),
+    'BetaModerationConfigParam2': (_build_BetaModerationConfigParam2, ('ModerationConfigParam2',), ()),
+    'BetaModerationErrorBody': (_build_BetaModerationErrorBody, ('ModerationErrorBody',), ()),
+    'BetaModerationInputType': (_build_BetaModerationInputType, ('ModerationInputType',), ()),
+    'BetaModerationMode': (_build_BetaModerationMode, ('ModerationMode',), ()),
+    'BetaModerationModeParam': (_build_BetaModerationModeParam, ('ModerationModeParam',), ()),
+    'BetaModerationParam': (_build_BetaModerationParam, ('ModerationParam',), ()),
+    'BetaModerationParam2': (_build_BetaModerationParam2, ('ModerationParam2',), ()),
+    'BetaModerationPolicyParam': (_build_BetaModerationPolicyParam, ('ModerationPolicyParam',), ()),
+    'BetaModerationPolicyParam2': (_build_BetaModerationPolicyParam2, ('ModerationPolicyParam2',), ()),
+    'BetaModerationResultBody': (_build_BetaModerationResultBody, ('ModerationResultBody',), ()),
+    'BetaMoveParam': (_build_BetaMoveParam, ('MoveParam2',), ()),
+    'BetaMoveParam2': (_build_BetaMoveParam2, ('MoveParam',), ()),
+    'BetaNamespaceToolParam2': (_build_BetaNamespaceToolParam2, ('NamespaceToolParam',), ()),
+    'BetaNamespaceTool': (_build_BetaNamespaceTool, ('BetaNamespaceToolParam2',), ()),
+    'BetaNamespaceToolParam': (_build_BetaNamespaceToolParam, ('NamespaceToolParam2',), ()),
+    'BetaOutputContent': (_build_BetaOutputContent, ('OutputContent',), ()),
+    'BetaOutputItem': (_build_BetaOutputItem, ('BetaOutputMessage', 'BetaFileSearchToolCall', 'BetaFunctionToolCall', 'BetaFunctionToolCallOutputResource', 'BetaAgentMessage', 'BetaMultiAgentCall', 'BetaMultiAgentCallOutput', 'BetaWebSearchToolCall', 'BetaComputerToolCall', 'BetaComputerToolCallOutputResource', 'BetaReasoningItem', 'BetaProgram', 'BetaProgramOutput', 'BetaToolSearchCall', 'BetaToolSearchOutput', 'BetaAdditionalTools', 'BetaCompactionBody', 'BetaImageGenToolCall', 'BetaCodeInterpreterToolCall', 'BetaLocalShellToolCall', 'BetaLocalShellToolCallOutput', 'BetaFunctionShellCall', 'BetaFunctionShellCallOutput', 'BetaApplyPatchToolCall', 'BetaApplyPatchToolCallOutput', 'BetaMCPToolCall', 'BetaMCPListTools', 'BetaMCPApprovalRequest', 'BetaMCPApprovalResponseResource', 'BetaCustomToolCall', 'BetaCustomToolCallOutputResource'), ()),
+    'BetaOutputTextContentParam': (_build_BetaOutputTextContentParam, ('OutputTextContentParam',), ()),
+    'BetaPersonalityEnumParam': (_build_BetaPersonalityEnumParam, ('PersonalityEnumParam',), ()),
+    'BetaProgramToolCallCaller': (_build_BetaProgramToolCallCaller, ('ProgramToolCallCaller',), ()),
+    'BetaProgramToolCallCallerParam': (_build_BetaProgramToolCallCallerParam, ('ProgramToolCallCallerParam2',), ()),
+    'BetaProgramToolCallCallerParam2': (_build_BetaProgramToolCallCallerParam2, ('ProgramToolCallCallerParam3',), ()),
+    'BetaProgramToolCallCallerParam3': (_build_BetaProgramToolCallCallerParam3, ('ProgramToolCallCallerParam',), ()),
+    'BetaProgrammaticToolCallingParam': (_build_BetaProgrammaticToolCallingParam, ('ProgrammaticToolCallingParam2',), ()),
+    'BetaProgrammaticToolCallingParam2': (_build_BetaProgrammaticToolCallingParam2, ('ProgrammaticToolCallingParam',), ()),
+    'BetaPrompt': (_build_BetaPrompt, ('Prompt',), ()),
+    'BetaPrompt2': (_build_BetaPrompt2, ('Prompt2',), ()),
+    'BetaPromptCacheBreakpointConfig': (_build_BetaPromptCacheBreakpointConfig, ('PromptCacheBreakpointConfig',), ()),
+    'BetaPromptCacheBreakpointConfigParam': (_build_BetaPromptCacheBreakpointConfigParam, ('PromptCacheBreakpointConfigParam',), ()),
+    'BetaPromptCacheBreakpointParam': (_build_BetaPromptCacheBreakpointParam, ('PromptCacheBreakpointParam',), ()),
+    'BetaPromptCacheBreakpointParam2': (_build_BetaPromptCacheBreakpointParam2, ('PromptCacheBreakpointParam2',), ()),
+    'BetaPromptCacheModeEnum': (_build_BetaPromptCacheModeEnum, ('PromptCacheModeEnum',), ()),
+    'BetaPromptCacheModeEnumParam': (_build_BetaPromptCacheModeEnumParam, ('PromptCacheModeEnumParam',), ()),
+    'BetaPromptCacheOptions': (_build_BetaPromptCacheOptions, ('PromptCacheOptions',), ()),
+    'BetaPromptCacheOptionsParam': (_build_BetaPromptCacheOptionsParam, ('PromptCacheOptionsParam',), ()),
+    'BetaPromptCacheOptionsParam2': (_build_BetaPromptCacheOptionsParam2, ('PromptCacheOptionsParam2',), ()),
+    'BetaPromptCacheRetentionEnumParam': (_build_BetaPromptCacheRetentionEnumParam, ('PromptCacheRetentionEnumParam',), ()),
+    'BetaPromptCacheTTLEnum': (_build_BetaPromptCacheTTLEnum, ('PromptCacheTTLEnum',), ()),
+    'BetaPromptCacheTTLEnumParam': (_build_BetaPromptCacheTTLEnumParam, ('PromptCacheTTLEnumParam',), ()),
+    'BetaPromptParam': (_build_BetaPromptParam, ('PromptParam',), ()),
+    'BetaPromptParam2': (_build_BetaPromptParam2, ('PromptParam2',), ()),
+    'BetaRankerVersionType': (_build_BetaRankerVersionType, ('RankerVersionType',), ()),
+    'BetaRankerVersionTypeParam': (_build_BetaRankerVersionTypeParam, ('RankerVersionTypeParam',), ()),
+    'BetaRankingOptions': (_build_BetaRankingOptions, ('RankingOptions',), ()),
+    'BetaRankingOptionsParam': (_build_BetaRankingOptionsParam, ('RankingOptionsParam',), ()),
+    'BetaReasoning': (_build_BetaReasoning, ('Reasoning',), ()),
+    'BetaReasoningEffort': (_build_BetaReasoningEffort, ('ReasoningEffort',), ()),
+    'BetaReasoningEffortParam': (_build_BetaReasoningEffortParam, ('ReasoningEffortParam',), ()),
+    'BetaReasoningModeEnum': (_build_BetaReasoningModeEnum, ('ReasoningModeEnum',), ()),
+    'BetaReasoningModeEnumParam': (_build_BetaReasoningModeEnumParam, ('ReasoningModeEnumParam',), ()),
+    'BetaReasoningParam': (_build_BetaReasoningParam, ('ReasoningParam',), ()),
+    'BetaRefusalContentParam': (_build_BetaRefusalContentParam, ('RefusalContentParam',), ()),
+    'BetaResponseApplyPatchToolCall': (_build_BetaResponseApplyPatchToolCall, ('BetaApplyPatchToolCall',), ()),
+    'BetaResponseApplyPatchToolCallOutput': (_build_BetaResponseApplyPatchToolCallOutput, ('BetaApplyPatchToolCallOutput',), ()),
+    'BetaResponseCodeInterpreterToolCall': (_build_BetaResponseCodeInterpreterToolCall, ('BetaCodeInterpreterToolCall',), ()),
+    'BetaResponseCodeInterpreterToolCallParam': (_build_BetaResponseCodeInterpreterToolCallParam, ('BetaCodeInterpreterToolCallParam',), ()),
+    'BetaResponseCompactionItem': (_build_BetaResponseCompactionItem, ('BetaCompactionBody',), ()),
+    'BetaResponseCompactionItemParam': (_build_BetaResponseCompactionItemParam, ('BetaCompactionSummaryItemParam2',), ()),
+    'BetaResponseCompactionItemParamParam': (_build_BetaResponseCompactionItemParamParam, ('BetaCompactionSummaryItemParam',), ()),
+    'BetaResponseComputerToolCall': (_build_BetaResponseComputerToolCall, ('BetaComputerToolCall',), ()),
+    'BetaResponseComputerToolCallOutputItem': (_build_BetaResponseComputerToolCallOutputItem, ('BetaComputerToolCallOutputResource',), ()),
+    'BetaResponseComputerToolCallOutputScreenshot': (_build_BetaResponseComputerToolCallOutputScreenshot, ('BetaComputerScreenshotImage',), ()),
+    'BetaResponseComputerToolCallOutputScreenshotParam': (_build_BetaResponseComputerToolCallOutputScreenshotParam, ('BetaComputerScreenshotImageParam',), ()),
+    'BetaResponseComputerToolCallParam': (_build_BetaResponseComputerToolCallParam, ('BetaComputerToolCallParam',), ()),
+    'BetaResponseContainerReference': (_build_BetaResponseContainerReference, ('BetaContainerReferenceResource',), ()),
+    'BetaResponseConversation': (_build_BetaResponseConversation, ('ResponseConversation',), ()),
+    'BetaResponseConversationParam': (_build_BetaResponseConversationParam, ('BetaResponseConversation',), ()),
+    'BetaResponseConversationParamParam': (_build_BetaResponseConversationParamParam, ('BetaConversationParam2Param',), ()),
+    'BetaResponseCustomToolCallOutput': (_build_BetaResponseCustomToolCallOutput, ('BetaCustomToolCallOutput',), ()),
+    'BetaResponseCustomToolCallOutputItem': (_build_BetaResponseCustomToolCallOutputItem, ('BetaCustomToolCallOutputResource',), ()),
+    'BetaResponseCustomToolCallOutputParam': (_build_BetaResponseCustomToolCallOutputParam, ('BetaCustomToolCallOutputParam',), ()),
+    'BetaResponseError': (_build_BetaResponseError, ('ResponseError',), ()),
+    'BetaResponseError2': (_build_BetaResponseError2, ('ResponseError2',), ()),
+    'BetaResponseErrorCode': (_build_BetaResponseErrorCode, ('ResponseErrorCode',), ()),
+    'BetaResponseFileSearchToolCall': (_build_BetaResponseFileSearchToolCall, ('BetaFileSearchToolCall',), ()),
+    'BetaResponseFileSearchToolCallParam': (_build_BetaResponseFileSearchToolCallParam, ('BetaFileSearchToolCallParam',), ()),
+    'BetaResponseFormatJsonObject': (_build_BetaResponseFormatJsonObject, ('ResponseFormatJsonObject',), ()),
+    'BetaResponseFormatJsonObjectParam': (_build_BetaResponseFormatJsonObjectParam, ('ResponseFormatJsonObjectParam',), ()),
+    'BetaResponseFormatJsonSchemaSchema': (_build_BetaResponseFormatJsonSchemaSchema, ('ResponseFormatJsonSchemaSchema',), ()),
+    'BetaResponseFormatJsonSchemaSchemaParam': (_build_BetaResponseFormatJsonSchemaSchemaParam, ('ResponseFormatJsonSchemaSchemaParam',), ()),
+    'BetaResponseFormatText': (_build_BetaResponseFormatText, ('ResponseFormatText',), ()),
+    'BetaTextResponseFormatJsonSchema': (_build_BetaTextResponseFormatJsonSchema, ('TextResponseFormatJsonSchema',), ()),
+    'BetaResponseFormatTextJSONSchemaConfig': (_build_BetaResponseFormatTextJSONSchemaConfig, ('BetaTextResponseFormatJsonSchema',), ()),
+    'BetaTextResponseFormatJsonSchemaParam': (_build_BetaTextResponseFormatJsonSchemaParam, ('TextResponseFormatJsonSchemaParam',), ()),
+    'BetaResponseFormatTextJSONSchemaConfigParam': (_build_BetaResponseFormatTextJSONSchemaConfigParam, ('BetaTextResponseFormatJsonSchemaParam',), ()),
+    'BetaResponseFormatTextParam': (_build_BetaResponseFormatTextParam, ('ResponseFormatTextParam',), ()),
+    'BetaResponseFunctionCallOutputItem': (_build_BetaResponseFunctionCallOutputItem, ('BetaFunctionAndCustomToolCallOutput',), ()),
+    'BetaResponseFunctionCallOutputItemParam': (_build_BetaResponseFunctionCallOutputItemParam, ('BetaFunctionAndCustomToolCallOutputParam',), ()),
+    'BetaResponseFunctionShellCallOutputContent': (_build_BetaResponseFunctionShellCallOutputContent, ('BetaFunctionShellCallOutputContentParam2',), ()),
+    'BetaResponseFunctionShellCallOutputContentParam': (_build_BetaResponseFunctionShellCallOutputContentParam, ('BetaFunctionShellCallOutputContentParam',), ()),
+    'BetaResponseFunctionShellToolCall': (_build_BetaResponseFunctionShellToolCall, ('BetaFunctionShellCall',), ()),
+    'BetaResponseFunctionShellToolCallOutput': (_build_BetaResponseFunctionShellToolCallOutput, ('BetaFunctionShellCallOutput',), ()),
+    'BetaResponseFunctionToolCallOutputItem': (_build_BetaResponseFunctionToolCallOutputItem, ('BetaFunctionToolCallOutputResource',), ()),
+    'BetaResponseFunctionWebSearch': (_build_BetaResponseFunctionWebSearch, ('BetaWebSearchToolCall',), ()),
+    'BetaResponseFunctionWebSearchParam': (_build_BetaResponseFunctionWebSearchParam, ('BetaWebSearchToolCallParam',), ()),
+    'BetaResponseIncompleteDetails': (_build_BetaResponseIncompleteDetails, ('ResponseIncompleteDetails',), ()),
+    'BetaResponseInputContent': (_build_BetaResponseInputContent, ('BetaInputContent',), ()),
+    'BetaResponseInputContentParam': (_build_BetaResponseInputContentParam, ('BetaInputContentParam',), ()),
+    'BetaResponseInputFile': (_build_BetaResponseInputFile, ('BetaInputFileContent',), ()),
+    'BetaResponseInputFileContent': (_build_BetaResponseInputFileContent, ('BetaInputFileContent',), ()),
+    'BetaResponseInputFileContentParam': (_build_BetaResponseInputFileContentParam, ('BetaInputFileContentParam',), ()),
+    'BetaResponseInputFileParam': (_build_BetaResponseInputFileParam, ('BetaInputFileContentParam',), ()),
+    'BetaResponseInputImage': (_build_BetaResponseInputImage, ('BetaInputImageContent',), ()),
+    'BetaResponseInputImageContent': (_build_BetaResponseInputImageContent, ('BetaInputImageContent',), ()),
+    'BetaResponseInputImageContentParam': (_build_BetaResponseInputImageContentParam, ('BetaInputImageContentParam',), ()),
+    'BetaResponseInputImageParam': (_build_BetaResponseInputImageParam, ('BetaInputImageContentParam',), ()),
+    'BetaResponseInputMessageItem': (_build_BetaResponseInputMessageItem, ('BetaInputMessageResource',), ()),
+    'BetaResponseInputText': (_build_BetaResponseInputText, ('BetaInputTextContent',), ()),
+    'BetaResponseInputTextContent': (_build_BetaResponseInputTextContent, ('BetaInputTextContent',), ()),
+    'BetaResponseInputTextContentParam': (_build_BetaResponseInputTextContentParam, ('BetaInputTextContentParam',), ()),
+    'BetaResponseInputTextParam': (_build_BetaResponseInputTextParam, ('BetaInputTextContentParam',), ()),
+    'BetaResponseItemList': (_build_BetaResponseItemList, ('ConversationItemList',), ()),
+    'BetaResponseLocalEnvironment': (_build_BetaResponseLocalEnvironment, ('BetaLocalEnvironmentResource',), ()),
+    'BetaResponseLogProb': (_build_BetaResponseLogProb, ('ResponseLogProb',), ()),
+    'BetaResponseLogProbTopLogprob': (_build_BetaResponseLogProbTopLogprob, ('ResponseLogProbTopLogprob',), ()),
+    'BetaResponseMCPCallArgumentsDeltaEvent': (_build_BetaResponseMCPCallArgumentsDeltaEvent, ('BetaAgentTag',), ()),
+    'BetaResponseMcpCallArgumentsDeltaEvent': (_build_BetaResponseMcpCallArgumentsDeltaEvent, ('BetaResponseMCPCallArgumentsDeltaEvent',), ()),
+    'BetaResponseMCPCallArgumentsDoneEvent': (_build_BetaResponseMCPCallArgumentsDoneEvent, ('BetaAgentTag',), ()),
+    'BetaResponseMcpCallArgumentsDoneEvent': (_build_BetaResponseMcpCallArgumentsDoneEvent, ('BetaResponseMCPCallArgumentsDoneEvent',), ()),
+    'BetaResponseMCPCallCompletedEvent': (_build_BetaResponseMCPCallCompletedEvent, ('BetaAgentTag',), ()),
+    'BetaResponseMcpCallCompletedEvent': (_build_BetaResponseMcpCallCompletedEvent, ('BetaResponseMCPCallCompletedEvent',), ()),
+    'BetaResponseMCPCallFailedEvent': (_build_BetaResponseMCPCallFailedEvent, ('BetaAgentTag',), ()),
+    'BetaResponseMcpCallFailedEvent': (_build_BetaResponseMcpCallFailedEvent, ('BetaResponseMCPCallFailedEvent',), ()),
+    'BetaResponseMCPCallInProgressEvent': (_build_BetaResponseMCPCallInProgressEvent, ('BetaAgentTag',), ()),
+    'BetaResponseMcpCallInProgressEvent': (_build_BetaResponseMcpCallInProgressEvent, ('BetaResponseMCPCallInProgressEvent',), ()),
+    'BetaResponseMCPListToolsCompletedEvent': (_build_BetaResponseMCPListToolsCompletedEvent, ('BetaAgentTag',), ()),
+    'BetaResponseMcpListToolsCompletedEvent': (_build_BetaResponseMcpListToolsCompletedEvent, ('BetaResponseMCPListToolsCompletedEvent',), ()),
+    'BetaResponseMCPListToolsFailedEvent': (_build_BetaResponseMCPListToolsFailedEvent, ('BetaAgentTag',), ()),
+    'BetaResponseMcpListToolsFailedEvent': (_build_BetaResponseMcpListToolsFailedEvent, ('BetaResponseMCPListToolsFailedEvent',), ()),
+    'BetaResponseMCPListToolsInProgressEvent': (_build_BetaResponseMCPListToolsInProgressEvent, ('BetaAgentTag',), ()),
+    'BetaResponseMcpListToolsInProgressEvent': (_build_BetaResponseMcpListToolsInProgressEvent, ('BetaResponseMCPListToolsInProgressEvent',), ()),
+    'BetaResponseOutputMessage': (_build_BetaResponseOutputMessage, ('BetaOutputMessage',), ()),
+    'BetaResponseOutputMessageParam': (_build_BetaResponseOutputMessageParam, ('BetaOutputMessageParam',), ()),
+    'BetaResponseOutputRefusalParam': (_build_BetaResponseOutputRefusalParam, ('BetaRefusalContentParam',), ()),
+    'BetaResponseOutputText': (_build_BetaResponseOutputText, ('BetaOutputTextContent',), ()),
+    'BetaResponseOutputTextParam': (_build_BetaResponseOutputTextParam, ('BetaOutputTextContentParam',), ()),
+    'BetaResponsePrompt': (_build_BetaResponsePrompt, ('BetaPrompt2',), ()),
+    'BetaResponsePromptParam': (_build_BetaResponsePromptParam, ('BetaPromptParam2',), ()),
+    'BetaResponsePromptVariables': (_build_BetaResponsePromptVariables, ('ResponsePromptVariables',), ()),
+    'BetaResponsePromptVariablesParam': (_build_BetaResponsePromptVariablesParam, ('ResponsePromptVariablesParam',), ()),
+    'BetaResponseReasoningItem': (_build_BetaResponseReasoningItem, ('BetaReasoningItem',), ()),
+    'BetaResponseReasoningItemParam': (_build_BetaResponseReasoningItemParam, ('BetaReasoningItemParam',), ()),
+    'BetaResponseShellCallCommandAddedStreamingEvent': (_build_BetaResponseShellCallCommandAddedStreamingEvent, ('BetaAgentTag',), ()),
+    'BetaResponseShellCallCommandAddedEvent': (_build_BetaResponseShellCallCommandAddedEvent, ('BetaResponseShellCallCommandAddedStreamingEvent',), ()),
+    'BetaResponseShellCallCommandDeltaStreamingEvent': (_build_BetaResponseShellCallCommandDeltaStreamingEvent, ('BetaAgentTag',), ()),
+    'BetaResponseShellCallCommandDeltaEvent': (_build_BetaResponseShellCallCommandDeltaEvent, ('BetaResponseShellCallCommandDeltaStreamingEvent',), ()),
+    'BetaResponseShellCallCommandDoneStreamingEvent': (_build_BetaResponseShellCallCommandDoneStreamingEvent, ('BetaAgentTag',), ()),
+    'BetaResponseShellCallCommandDoneEvent': (_build_BetaResponseShellCallCommandDoneEvent, ('BetaResponseShellCallCommandDoneStreamingEvent',), ()),
+    'BetaShellCallOutputDelta': (_build_BetaShellCallOutputDelta, ('ShellCallOutputDelta',), ()),
+    'BetaResponseShellCallOutputContentDeltaStreamingEvent': (_build_BetaResponseShellCallOutputContentDeltaStreamingEvent, ('BetaAgentTag', 'BetaShellCallOutputDelta'), ()),
+    'BetaResponseShellCallOutputContentDeltaEvent': (_build_BetaResponseShellCallOutputContentDeltaEvent, ('BetaResponseShellCallOutputContentDeltaStreamingEvent',), ()),
+    'BetaResponseShellCallOutputContentDoneStreamingEvent': (_build_BetaResponseShellCallOutputContentDoneStreamingEvent, ('BetaAgentTag', 'BetaFunctionShellCallOutputContent'), ()),
+    'BetaResponseShellCallOutputContentDoneEvent': (_build_BetaResponseShellCallOutputContentDoneEvent, ('BetaResponseShellCallOutputContentDoneStreamingEvent',), ()),
+    'BetaResponseSteerInputContent': (_build_BetaResponseSteerInputContent, ('BetaInputContent',), ()),
+    'BetaResponseSteerInputContentParam': (_build_BetaResponseSteerInputContentParam, ('BetaInputContentParam',), ()),
+    'BetaResponseAudioDeltaEvent': (_build_BetaResponseAudioDeltaEvent, ('BetaAgentTag',), ()),
+    'BetaResponseAudioDoneEvent': (_build_BetaResponseAudioDoneEvent, ('BetaAgentTag',), ()),
+    'BetaResponseAudioTranscriptDeltaEvent': (_build_BetaResponseAudioTranscriptDeltaEvent, ('BetaAgentTag',), ()),
+    'BetaResponseAudioTranscriptDoneEvent': (_build_BetaResponseAudioTranscriptDoneEvent, ('BetaAgentTag',), ()),
+    'BetaResponseCodeInterpreterCallCodeDeltaEvent': (_build_BetaResponseCodeInterpreterCallCodeDeltaEvent, ('BetaAgentTag',), ()),
+    'BetaResponseCodeInterpreterCallCodeDoneEvent': (_build_BetaResponseCodeInterpreterCallCodeDoneEvent, ('BetaAgentTag',), ()),
+    'BetaResponseCodeInterpreterCallCompletedEvent': (_build_BetaResponseCodeInterpreterCallCompletedEvent, ('BetaAgentTag',), ()),
+    'BetaResponseCodeInterpreterCallInProgressEvent': (_build_BetaResponseCodeInterpreterCallInProgressEvent, ('BetaAgentTag',), ()),
+    'BetaResponseCodeInterpreterCallInterpretingEvent': (_build_BetaResponseCodeInterpreterCallInterpretingEvent, ('BetaAgentTag',), ()),
+    'BetaToolsArray': (_build_BetaToolsArray, ('ToolsArray',), ()),
+    'BetaToolChoiceParam2': (_build_BetaToolChoiceParam2, ('ToolChoiceParam2',), ()),
+    'BetaServiceTierResponses': (_build_BetaServiceTierResponses, ('ServiceTierResponses',), ()),
+    'BetaResponseUsage': (_build_BetaResponseUsage, ('ResponseUsage',), ()),
+    'BetaResponse': (_build_BetaResponse, ('BetaMetadata', 'BetaModelIdsResponses', 'BetaResponseTextParam2', 'BetaToolsArray', 'BetaToolChoiceParam2', 'BetaPrompt', 'BetaServiceTierResponses', 'BetaResponseError', 'BetaResponseIncompleteDetails', 'BetaOutputItem', 'BetaReasoning', 'BetaInputItem', 'BetaResponseUsage', 'BetaPromptCacheOptions', 'BetaModeration', 'BetaResponseConversation'), ()),
+    'BetaResponseCompletedEvent': (_build_BetaResponseCompletedEvent, ('BetaAgentTag', 'BetaResponse'), ()),
+    'BetaResponseContentPartAddedEvent': (_build_BetaResponseContentPartAddedEvent, ('BetaAgentTag', 'BetaOutputContent'), ()),
+    'BetaResponseContentPartDoneEvent': (_build_BetaResponseContentPartDoneEvent, ('BetaAgentTag', 'BetaOutputContent'), ()),
+    'BetaResponseCreatedEvent': (_build_BetaResponseCreatedEvent, ('BetaAgentTag', 'BetaResponse'), ()),
+    'BetaResponseErrorEvent': (_build_BetaResponseErrorEvent, ('BetaAgentTag',), ()),
+    'BetaResponseFileSearchCallCompletedEvent': (_build_BetaResponseFileSearchCallCompletedEvent, ('BetaAgentTag',), ()),
+    'BetaResponseFileSearchCallInProgressEvent': (_build_BetaResponseFileSearchCallInProgressEvent, ('BetaAgentTag',), ()),
+    'BetaResponseFileSearchCallSearchingEvent': (_build_BetaResponseFileSearchCallSearchingEvent, ('BetaAgentTag',), ()),
+    'BetaResponseFunctionCallArgumentsDeltaEvent': (_build_BetaResponseFunctionCallArgumentsDeltaEvent, ('BetaAgentTag',), ()),
+    'BetaResponseFunctionCallArgumentsDoneEvent': (_build_BetaResponseFunctionCallArgumentsDoneEvent, ('BetaAgentTag',), ()),
+    'BetaResponseInProgressEvent': (_build_BetaResponseInProgressEvent, ('BetaAgentTag', 'BetaResponse'), ()),
+    'BetaResponseFailedEvent': (_build_BetaResponseFailedEvent, ('BetaAgentTag', 'BetaResponse'), ()),
+    'BetaResponseIncompleteEvent': (_build_BetaResponseIncompleteEvent, ('BetaAgentTag', 'BetaResponse'), ()),
+    'BetaResponseOutputItemAddedEvent': (_build_BetaResponseOutputItemAddedEvent, ('BetaAgentTag', 'BetaOutputItem'), ()),
+    'BetaResponseOutputItemDoneEvent': (_build_BetaResponseOutputItemDoneEvent, ('BetaAgentTag', 'BetaOutputItem'), ()),
+    'BetaResponseReasoningSummaryPartAddedEventPart': (_build_BetaResponseReasoningSummaryPartAddedEventPart, (), ()),
+    'BetaResponseReasoningSummaryPartAddedEvent': (_build_BetaResponseReasoningSummaryPartAddedEvent, ('BetaAgentTag', 'BetaResponseReasoningSummaryPartAddedEventPart'), ()),
+    'BetaResponseReasoningSummaryPartDoneEventPart': (_build_BetaResponseReasoningSummaryPartDoneEventPart, (), ()),
+    'BetaResponseReasoningSummaryPartDoneEvent': (_build_BetaResponseReasoningSummaryPartDoneEvent, ('BetaAgentTag', 'BetaResponseReasoningSummaryPartDoneEventPart'), ()),
+    'BetaResponseReasoningSummaryTextDeltaEvent': (_build_BetaResponseReasoningSummaryTextDeltaEvent, ('BetaAgentTag',), ()),
+    'BetaResponseReasoningSummaryTextDoneEvent': (_build_BetaResponseReasoningSummaryTextDoneEvent, ('BetaAgentTag',), ()),
+    'BetaResponseReasoningTextDeltaEvent': (_build_BetaResponseReasoningTextDeltaEvent, ('BetaAgentTag',), ()),
+    'BetaResponseReasoningTextDoneEvent': (_build_BetaResponseReasoningTextDoneEvent, ('BetaAgentTag',), ()),
+    'BetaResponseRefusalDeltaEvent': (_build_BetaResponseRefusalDeltaEvent, ('BetaAgentTag',), ()),
+    'BetaResponseRefusalDoneEvent': (_build_BetaResponseRefusalDoneEvent, ('BetaAgentTag',), ()),
+    'BetaResponseTextDeltaEvent': (_build_BetaResponseTextDeltaEvent, ('BetaAgentTag', 'BetaResponseLogProb'), ()),
+    'BetaResponseTextDoneEvent': (_build_BetaResponseTextDoneEvent, ('BetaAgentTag', 'BetaResponseLogProb'), ()),
+    'BetaResponseWebSearchCallCompletedEvent': (_build_BetaResponseWebSearchCallCompletedEvent, ('BetaAgentTag',), ()),
+    'BetaResponseWebSearchCallInProgressEvent': (_build_BetaResponseWebSearchCallInProgressEvent, ('BetaAgentTag',), ()),
+    'BetaResponseWebSearchCallSearchingEvent': (_build_BetaResponseWebSearchCallSearchingEvent, ('BetaAgentTag',), ()),
+    'BetaResponseImageGenCallCompletedEvent': (_build_BetaResponseImageGenCallCompletedEvent, ('BetaAgentTag',), ()),
+    'BetaResponseImageGenCallGeneratingEvent': (_build_BetaResponseImageGenCallGeneratingEvent, ('BetaAgentTag',), ()),
+    'BetaResponseImageGenCallInProgressEvent': (_build_BetaResponseImageGenCallInProgressEvent, ('BetaAgentTag',), ()),
+    'BetaResponseImageGenCallPartialImageEvent': (_build_BetaResponseImageGenCallPartialImageEvent, ('BetaAgentTag',), ()),
+    'BetaResponseOutputTextAnnotationAddedEvent': (_build_BetaResponseOutputTextAnnotationAddedEvent, ('BetaAgentTag', 'BetaAnnotation'), ()),
+    'BetaResponseQueuedEvent': (_build_BetaResponseQueuedEvent, ('BetaAgentTag', 'BetaResponse'), ()),
+    'BetaResponseCustomToolCallInputDeltaEvent': (_build_BetaResponseCustomToolCallInputDeltaEvent, ('BetaAgentTag',), ()),
+    'BetaResponseCustomToolCallInputDoneEvent': (_build_BetaResponseCustomToolCallInputDoneEvent, ('BetaAgentTag',), ()),
+    'BetaResponseStreamEvent': (_build_BetaResponseStreamEvent, ('BetaResponseAudioDeltaEvent', 'BetaResponseAudioDoneEvent', 'BetaResponseAudioTranscriptDeltaEvent', 'BetaResponseAudioTranscriptDoneEvent', 'BetaResponseCodeInterpreterCallCodeDeltaEvent', 'BetaResponseCodeInterpreterCallCodeDoneEvent', 'BetaResponseCodeInterpreterCallCompletedEvent', 'BetaResponseCodeInterpreterCallInProgressEvent', 'BetaResponseCodeInterpreterCallInterpretingEvent', 'BetaResponseCompletedEvent', 'BetaResponseContentPartAddedEvent', 'BetaResponseContentPartDoneEvent', 'BetaResponseCreatedEvent', 'BetaResponseErrorEvent', 'BetaResponseFileSearchCallCompletedEvent', 'BetaResponseFileSearchCallInProgressEvent', 'BetaResponseFileSearchCallSearchingEvent', 'BetaResponseFunctionCallArgumentsDeltaEvent', 'BetaResponseFunctionCallArgumentsDoneEvent', 'BetaResponseShellCallCommandAddedStreamingEvent', 'BetaResponseShellCallCommandDeltaStreamingEvent', 'BetaResponseShellCallCommandDoneStreamingEvent', 'BetaResponseShellCallOutputContentDeltaStreamingEvent', 'BetaResponseShellCallOutputContentDoneStreamingEvent', 'BetaResponseInProgressEvent', 'BetaResponseFailedEvent', 'BetaResponseIncompleteEvent', 'BetaResponseOutputItemAddedEvent', 'BetaResponseOutputItemDoneEvent', 'BetaResponseReasoningSummaryPartAddedEvent', 'BetaResponseReasoningSummaryPartDoneEvent', 'BetaResponseReasoningSummaryTextDeltaEvent', 'BetaResponseReasoningSummaryTextDoneEvent', 'BetaResponseReasoningTextDeltaEvent', 'BetaResponseReasoningTextDoneEvent', 'BetaResponseRefusalDeltaEvent', 'BetaResponseRefusalDoneEvent', 'BetaResponseTextDeltaEvent', 'BetaResponseTextDoneEvent', 'BetaResponseWebSearchCallCompletedEvent', 'BetaResponseWebSearchCallInProgressEvent', 'BetaResponseWebSearchCallSearchingEvent', 'BetaResponseImageGenCallCompletedEvent', 'BetaResponseImageGenCallGeneratingEvent', 'BetaResponseImageGenCallInProgressEvent', 'BetaResponseImageGenCallPartialImageEvent', 'BetaResponseMCPCallArgumentsDeltaEvent', 'BetaResponseMCPCallArgumentsDoneEvent', 'BetaResponseMCPCallCompletedEvent', 'BetaResponseMCPCallFailedEvent', 'BetaResponseMCPCallInProgressEvent', 'BetaResponseMCPListToolsCompletedEvent', 'BetaResponseMCPListToolsFailedEvent', 'BetaResponseMCPListToolsInProgressEvent', 'BetaResponseOutputTextAnnotationAddedEvent', 'BetaResponseQueuedEvent', 'BetaResponseCustomToolCallInputDeltaEvent', 'BetaResponseCustomToolCallInputDoneEvent'), ()),
+    'BetaResponseStreamOptions': (_build_BetaResponseStreamOptions, ('ResponseStreamOptions',), ()),
+    'BetaResponseStreamOptions2': (_build_BetaResponseStreamOptions2, ('ResponseStreamOptions2',), ()),
+    'BetaResponseStreamOptionsParam': (_build_BetaResponseStreamOptionsParam, ('ResponseStreamOptionsParam',), ()),
+    'BetaResponseStreamOptionsParam2': (_build_BetaResponseStreamOptionsParam2, ('ResponseStreamOptionsParam2',), ()),
+    'BetaResponseTextConfig': (_build_BetaResponseTextConfig, ('BetaResponseTextParam2',), ()),
+    'BetaResponseTextConfigParam': (_build_BetaResponseTextConfigParam, ('BetaResponseTextParam',), ()),
+    'BetaResponseToolSearchCall': (_build_BetaResponseToolSearchCall, ('BetaToolSearchCall',), ()),
+    'BetaResponseToolSearchOutputItem': (_build_BetaResponseToolSearchOutputItem, ('BetaToolSearchOutput',), ()),
+    'BetaResponseToolSearchOutputItemParam': (_build_BetaResponseToolSearchOutputItemParam, ('BetaToolSearchOutputItemParam2',), ()),
+    'BetaResponseToolSearchOutputItemParamParam': (_build_BetaResponseToolSearchOutputItemParamParam, ('BetaToolSearchOutputItemParam',), ()),
+    'BetaResponseUsageInputTokensDetails': (_build_BetaResponseUsageInputTokensDetails, ('ResponseUsageInputTokensDetails',), ()),
+    'BetaResponseUsageOutputTokensDetails': (_build_BetaResponseUsageOutputTokensDetails, ('ResponseUsageOutputTokensDetails',), ()),
+    'BetaMultiAgentParam2': (_build_BetaMultiAgentParam2, (), ()),
+    'BetaResponsesClientEventResponseCreate': (_build_BetaResponsesClientEventResponseCreate, ('BetaMetadata', 'BetaPromptCacheOptionsParam2', 'BetaModelIdsResponses', 'BetaResponseTextParam2', 'BetaToolsArray', 'BetaToolChoiceParam2', 'BetaPrompt', 'BetaServiceTierResponses', 'BetaReasoning', 'BetaInputParam2', 'BetaIncludeEnum', 'BetaModerationParam2', 'BetaResponseStreamOptions', 'BetaConversationParam2', 'BetaContextManagementParam2', 'BetaMultiAgentParam2'), ()),
+    'BetaResponseInjectEvent': (_build_BetaResponseInjectEvent, ('BetaInputItem',), ()),
+    'BetaResponsesClientEvent': (_build_BetaResponsesClientEvent, ('BetaResponsesClientEventResponseCreate', 'BetaResponseInjectEvent'), ()),
+    'BetaToolsArrayParam': (_build_BetaToolsArrayParam, ('ToolsArrayParam',), ()),
+    'BetaToolChoiceParam': (_build_BetaToolChoiceParam, ('ToolChoiceParam',), ()),
+    'BetaServiceTierResponsesParam': (_build_BetaServiceTierResponsesParam, ('ServiceTierResponsesParam',), ()),
+    'BetaMultiAgentParam': (_build_BetaMultiAgentParam, (), ()),
+    'BetaResponsesClientEventResponseCreateParam': (_build_BetaResponsesClientEventResponseCreateParam, ('BetaMetadataParam', 'BetaPromptCacheOptionsParam', 'BetaModelIdsResponsesParam', 'BetaResponseTextParam', 'BetaToolsArrayParam', 'BetaToolChoiceParam', 'BetaPromptParam', 'BetaServiceTierResponsesParam', 'BetaReasoningParam', 'BetaInputParam', 'BetaIncludeEnumParam', 'BetaModerationParam', 'BetaResponseStreamOptionsParam', 'BetaConversationParam', 'BetaContextManagementParam', 'BetaMultiAgentParam'), ()),
+    'BetaResponseInjectEventParam': (_build_BetaResponseInjectEventParam, ('BetaInputItemParam',), ()),
+    'BetaResponsesClientEventParam': (_build_BetaResponsesClientEventParam, ('BetaResponsesClientEventResponseCreateParam', 'BetaResponseInjectEventParam'), ()),
+    'BetaResponsesServerEventResponseAudioDelta': (_build_BetaResponsesServerEventResponseAudioDelta, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseAudioDone': (_build_BetaResponsesServerEventResponseAudioDone, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseAudioTranscriptDelta': (_build_BetaResponsesServerEventResponseAudioTranscriptDelta, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseAudioTranscriptDone': (_build_BetaResponsesServerEventResponseAudioTranscriptDone, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseCodeInterpreterCallCodeDelta': (_build_BetaResponsesServerEventResponseCodeInterpreterCallCodeDelta, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseCodeInterpreterCallCodeDone': (_build_BetaResponsesServerEventResponseCodeInterpreterCallCodeDone, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseCodeInterpreterCallCompleted': (_build_BetaResponsesServerEventResponseCodeInterpreterCallCompleted, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseCodeInterpreterCallInProgress': (_build_BetaResponsesServerEventResponseCodeInterpreterCallInProgress, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseCodeInterpreterCallInterpreting': (_build_BetaResponsesServerEventResponseCodeInterpreterCallInterpreting, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseCompleted': (_build_BetaResponsesServerEventResponseCompleted, ('BetaAgentTag', 'BetaResponse'), ()),
+    'BetaResponsesServerEventResponseContentPartAdded': (_build_BetaResponsesServerEventResponseContentPartAdded, ('BetaAgentTag', 'BetaOutputContent'), ()),
+    'BetaResponsesServerEventResponseContentPartDone': (_build_BetaResponsesServerEventResponseContentPartDone, ('BetaAgentTag', 'BetaOutputContent'), ()),
+    'BetaResponsesServerEventResponseCreated': (_build_BetaResponsesServerEventResponseCreated, ('BetaAgentTag', 'BetaResponse'), ()),
+    'BetaResponsesServerEventResponseFileSearchCallCompleted': (_build_BetaResponsesServerEventResponseFileSearchCallCompleted, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseFileSearchCallInProgress': (_build_BetaResponsesServerEventResponseFileSearchCallInProgress, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseFileSearchCallSearching': (_build_BetaResponsesServerEventResponseFileSearchCallSearching, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseFunctionCallArgumentsDelta': (_build_BetaResponsesServerEventResponseFunctionCallArgumentsDelta, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseFunctionCallArgumentsDone': (_build_BetaResponsesServerEventResponseFunctionCallArgumentsDone, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseShellCallCommandAdded': (_build_BetaResponsesServerEventResponseShellCallCommandAdded, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseShellCallCommandDelta': (_build_BetaResponsesServerEventResponseShellCallCommandDelta, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseShellCallCommandDone': (_build_BetaResponsesServerEventResponseShellCallCommandDone, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseShellCallOutputContentDelta': (_build_BetaResponsesServerEventResponseShellCallOutputContentDelta, ('BetaAgentTag', 'BetaShellCallOutputDelta'), ()),
+    'BetaResponsesServerEventResponseShellCallOutputContentDone': (_build_BetaResponsesServerEventResponseShellCallOutputContentDone, ('BetaAgentTag', 'BetaFunctionShellCallOutputContent'), ()),
+    'BetaResponsesServerEventResponseInProgress': (_build_BetaResponsesServerEventResponseInProgress, ('BetaAgentTag', 'BetaResponse'), ()),
+    'BetaResponsesServerEventResponseFailed': (_build_BetaResponsesServerEventResponseFailed, ('BetaAgentTag', 'BetaResponse'), ()),
+    'BetaResponsesServerEventResponseIncomplete': (_build_BetaResponsesServerEventResponseIncomplete, ('BetaAgentTag', 'BetaResponse'), ()),
+    'BetaResponsesServerEventResponseOutputItemAdded': (_build_BetaResponsesServerEventResponseOutputItemAdded, ('BetaAgentTag', 'BetaOutputItem'), ()),
+    'BetaResponsesServerEventResponseOutputItemDone': (_build_BetaResponsesServerEventResponseOutputItemDone, ('BetaAgentTag', 'BetaOutputItem'), ()),
+    'BetaResponsesServerEventResponseReasoningSummaryPartAddedPart': (_build_BetaResponsesServerEventResponseReasoningSummaryPartAddedPart, (), ()),
+    'BetaResponsesServerEventResponseReasoningSummaryPartAdded': (_build_BetaResponsesServerEventResponseReasoningSummaryPartAdded, ('BetaAgentTag', 'BetaResponsesServerEventResponseReasoningSummaryPartAddedPart'), ()),
+    'BetaResponsesServerEventResponseReasoningSummaryPartDonePart': (_build_BetaResponsesServerEventResponseReasoningSummaryPartDonePart, (), ()),
+    'BetaResponsesServerEventResponseReasoningSummaryPartDone': (_build_BetaResponsesServerEventResponseReasoningSummaryPartDone, ('BetaAgentTag', 'BetaResponsesServerEventResponseReasoningSummaryPartDonePart'), ()),
+    'BetaResponsesServerEventResponseReasoningSummaryTextDelta': (_build_BetaResponsesServerEventResponseReasoningSummaryTextDelta, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseReasoningSummaryTextDone': (_build_BetaResponsesServerEventResponseReasoningSummaryTextDone, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseReasoningTextDelta': (_build_BetaResponsesServerEventResponseReasoningTextDelta, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseReasoningTextDone': (_build_BetaResponsesServerEventResponseReasoningTextDone, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseRefusalDelta': (_build_BetaResponsesServerEventResponseRefusalDelta, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseRefusalDone': (_build_BetaResponsesServerEventResponseRefusalDone, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseOutputTextDelta': (_build_BetaResponsesServerEventResponseOutputTextDelta, ('BetaAgentTag', 'BetaResponseLogProb'), ()),
+    'BetaResponsesServerEventResponseOutputTextDone': (_build_BetaResponsesServerEventResponseOutputTextDone, ('BetaAgentTag', 'BetaResponseLogProb'), ()),
+    'BetaResponsesServerEventResponseWebSearchCallCompleted': (_build_BetaResponsesServerEventResponseWebSearchCallCompleted, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseWebSearchCallInProgress': (_build_BetaResponsesServerEventResponseWebSearchCallInProgress, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseWebSearchCallSearching': (_build_BetaResponsesServerEventResponseWebSearchCallSearching, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseImageGenerationCallCompleted': (_build_BetaResponsesServerEventResponseImageGenerationCallCompleted, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseImageGenerationCallGenerating': (_build_BetaResponsesServerEventResponseImageGenerationCallGenerating, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseImageGenerationCallInProgress': (_build_BetaResponsesServerEventResponseImageGenerationCallInProgress, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseImageGenerationCallPartialImage': (_build_BetaResponsesServerEventResponseImageGenerationCallPartialImage, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseMcpCallArgumentsDelta': (_build_BetaResponsesServerEventResponseMcpCallArgumentsDelta, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseMcpCallArgumentsDone': (_build_BetaResponsesServerEventResponseMcpCallArgumentsDone, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseMcpCallCompleted': (_build_BetaResponsesServerEventResponseMcpCallCompleted, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseMcpCallFailed': (_build_BetaResponsesServerEventResponseMcpCallFailed, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseMcpCallInProgress': (_build_BetaResponsesServerEventResponseMcpCallInProgress, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseMcpListToolsCompleted': (_build_BetaResponsesServerEventResponseMcpListToolsCompleted, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseMcpListToolsFailed': (_build_BetaResponsesServerEventResponseMcpListToolsFailed, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseMcpListToolsInProgress': (_build_BetaResponsesServerEventResponseMcpListToolsInProgress, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseOutputTextAnnotationAdded': (_build_BetaResponsesServerEventResponseOutputTextAnnotationAdded, ('BetaAgentTag', 'BetaAnnotation'), ()),
+    'BetaResponsesServerEventResponseQueued': (_build_BetaResponsesServerEventResponseQueued, ('BetaAgentTag', 'BetaResponse'), ()),
+    'BetaResponsesServerEventResponseCustomToolCallInputDelta': (_build_BetaResponsesServerEventResponseCustomToolCallInputDelta, ('BetaAgentTag',), ()),
+    'BetaResponsesServerEventResponseCustomToolCallInputDone': (_build_BetaResponsesServerEventResponseCustomToolCallInputDone, ('BetaAgentTag',), ()),
+    'BetaResponseWsError': (_build_BetaResponseWsError, ('BetaAgentTag', 'BetaErrorPayload'), ()),
+    'BetaResponseInjectCreatedEvent': (_build_BetaResponseInjectCreatedEvent, (), ()),
+    'BetaResponseInjectFailedEventError': (_build_BetaResponseInjectFailedEventError, (), ()),
+    'BetaResponseInjectFailedEvent': (_build_BetaResponseInjectFailedEvent, ('BetaInputItem', 'BetaResponseInjectFailedEventError'), ()),
+    'BetaResponsesServerEvent': (_build_BetaResponsesServerEvent, ('BetaResponsesServerEventResponseAudioDelta', 'BetaResponsesServerEventResponseAudioDone', 'BetaResponsesServerEventResponseAudioTranscriptDelta', 'BetaResponsesServerEventResponseAudioTranscriptDone', 'BetaResponsesServerEventResponseCodeInterpreterCallCodeDelta', 'BetaResponsesServerEventResponseCodeInterpreterCallCodeDone', 'BetaResponsesServerEventResponseCodeInterpreterCallCompleted', 'BetaResponsesServerEventResponseCodeInterpreterCallInProgress', 'BetaResponsesServerEventResponseCodeInterpreterCallInterpreting', 'BetaResponsesServerEventResponseCompleted', 'BetaResponsesServerEventResponseContentPartAdded', 'BetaResponsesServerEventResponseContentPartDone', 'BetaResponsesServerEventResponseCreated', 'BetaResponsesServerEventResponseFileSearchCallCompleted', 'BetaResponsesServerEventResponseFileSearchCallInProgress', 'BetaResponsesServerEventResponseFileSearchCallSearching', 'BetaResponsesServerEventResponseFunctionCallArgumentsDelta', 'BetaResponsesServerEventResponseFunctionCallArgumentsDone', 'BetaResponsesServerEventResponseShellCallCommandAdded', 'BetaResponsesServerEventResponseShellCallCommandDelta', 'BetaResponsesServerEventResponseShellCallCommandDone', 'BetaResponsesServerEventResponseShellCallOutputContentDelta', 'BetaResponsesServerEventResponseShellCallOutputContentDone', 'BetaResponsesServerEventResponseInProgress', 'BetaResponsesServerEventResponseFailed', 'BetaResponsesServerEventResponseIncomplete', 'BetaResponsesServerEventResponseOutputItemAdded', 'BetaResponsesServerEventResponseOutputItemDone', 'BetaResponsesServerEventResponseReasoningSummaryPartAdded', 'BetaResponsesServerEventResponseReasoningSummaryPartDone', 'BetaResponsesServerEventResponseReasoningSummaryTextDelta', 'BetaResponsesServerEventResponseReasoningSummaryTextDone', 'BetaResponsesServerEventResponseReasoningTextDelta', 'BetaResponsesServerEventResponseReasoningTextDone', 'BetaResponsesServerEventResponseRefusalDelta', 'BetaResponsesServerEventResponseRefusalDone', 'BetaResponsesServerEventResponseOutputTextDelta', 'BetaResponsesServerEventResponseOutputTextDone', 'BetaResponsesServerEventResponseWebSearchCallCompleted', 'BetaResponsesServerEventResponseWebSearchCallInProgress', 'BetaResponsesServerEventResponseWebSearchCallSearching', 'BetaResponsesServerEventResponseImageGenerationCallCompleted', 'BetaResponsesServerEventResponseImageGenerationCallGenerating', 'BetaResponsesServerEventResponseImageGenerationCallInProgress', 'BetaResponsesServerEventResponseImageGenerationCallPartialImage', 'BetaResponsesServerEventResponseMcpCallArgumentsDelta', 'BetaResponsesServerEventResponseMcpCallArgumentsDone', 'BetaResponsesServerEventResponseMcpCallCompleted', 'BetaResponsesServerEventResponseMcpCallFailed', 'BetaResponsesServerEventResponseMcpCallInProgress', 'BetaResponsesServerEventResponseMcpListToolsCompleted', 'BetaResponsesServerEventResponseMcpListToolsFailed', 'BetaResponsesServerEventResponseMcpListToolsInProgress', 'BetaResponsesServerEventResponseOutputTextAnnotationAdded', 'BetaResponsesServerEventResponseQueued', 'BetaResponsesServerEventResponseCustomToolCallInputDelta', 'BetaResponsesServerEventResponseCustomToolCallInputDone', 'BetaResponseWsError', 'BetaResponseInjectCreatedEvent', 'BetaResponseInjectFailedEvent'), ()),
+    'BetaResponsesWebSocketStreamEvent': (_build_BetaResponsesWebSocketStreamEvent, ('BetaResponseAudioDeltaEvent', 'BetaResponseAudioDoneEvent', 'BetaResponseAudioTranscriptDeltaEvent', 'BetaResponseAudioTranscriptDoneEvent', 'BetaResponseCodeInterpreterCallCodeDeltaEvent', 'BetaResponseCodeInterpreterCallCodeDoneEvent', 'BetaResponseCodeInterpreterCallCompletedEvent', 'BetaResponseCodeInterpreterCallInProgressEvent', 'BetaResponseCodeInterpreterCallInterpretingEvent', 'BetaResponseCompletedEvent', 'BetaResponseContentPartAddedEvent', 'BetaResponseContentPartDoneEvent', 'BetaResponseCreatedEvent', 'BetaResponseFileSearchCallCompletedEvent', 'BetaResponseFileSearchCallInProgressEvent', 'BetaResponseFileSearchCallSearchingEvent', 'BetaResponseFunctionCallArgumentsDeltaEvent', 'BetaResponseFunctionCallArgumentsDoneEvent', 'BetaResponseShellCallCommandAddedStreamingEvent', 'BetaResponseShellCallCommandDeltaStreamingEvent', 'BetaResponseShellCallCommandDoneStreamingEvent', 'BetaResponseShellCallOutputContentDeltaStreamingEvent', 'BetaResponseShellCallOutputContentDoneStreamingEvent', 'BetaResponseInProgressEvent', 'BetaResponseFailedEvent', 'BetaResponseIncompleteEvent', 'BetaResponseOutputItemAddedEvent', 'BetaResponseOutputItemDoneEvent', 'BetaResponseReasoningSummaryPartAddedEvent', 'BetaResponseReasoningSummaryPartDoneEvent', 'BetaResponseReasoningSummaryTextDeltaEvent', 'BetaResponseReasoningSummaryTextDoneEvent', 'BetaResponseReasoningTextDeltaEvent', 'BetaResponseReasoningTextDoneEvent', 'BetaResponseRefusalDeltaEvent', 'BetaResponseRefusalDoneEvent', 'BetaResponseTextDeltaEvent', 'BetaResponseTextDoneEvent', 'BetaResponseWebSearchCallCompletedEvent', 'BetaResponseWebSearchCallInProgressEvent', 'BetaResponseWebSearchCallSearchingEvent', 'BetaResponseImageGenCallCompletedEvent', 'BetaResponseImageGenCallGeneratingEvent', 'BetaResponseImageGenCallInProgressEvent', 'BetaResponseImageGenCallPartialImageEvent', 'BetaResponseMCPCallArgumentsDeltaEvent', 'BetaResponseMCPCallArgumentsDoneEvent', 'BetaResponseMCPCallCompletedEvent', 'BetaResponseMCPCallFailedEvent', 'BetaResponseMCPCallInProgressEvent', 'BetaResponseMCPListToolsCompletedEvent', 'BetaResponseMCPListToolsFailedEvent', 'BetaResponseMCPListToolsInProgressEvent', 'BetaResponseOutputTextAnnotationAddedEvent', 'BetaResponseQueuedEvent', 'BetaResponseCustomToolCallInputDeltaEvent', 'BetaResponseCustomToolCallInputDoneEvent'), ()),
+    'BetaScreenshotParam': (_build_BetaScreenshotParam, ('ScreenshotParam2',), ()),
+    'BetaScreenshotParam2': (_build_BetaScreenshotParam2, ('ScreenshotParam',), ()),
+    'BetaScrollParam': (_build_BetaScrollParam, ('ScrollParam2',), ()),
+    'BetaScrollParam2': (_build_BetaScrollParam2, ('ScrollParam',), ()),
+    'BetaSearchContentType': (_build_BetaSearchContentType, ('SearchContentType',), ()),
+    'BetaSearchContentTypeParam': (_build_BetaSearchContentTypeParam, ('SearchContentTypeParam',), ()),
+    'BetaSearchContextSize': (_build_BetaSearchContextSize, ('SearchContextSize',), ()),
+    'BetaSearchContextSizeParam': (_build_BetaSearchContextSizeParam, ('SearchContextSizeParam',), ()),
+    'BetaServiceTierEnumParam': (_build_BetaServiceTierEnumParam, ('ServiceTierEnumParam',), ()),
+    'BetaSkillReferenceParam2': (_build_BetaSkillReferenceParam2, ('SkillReferenceParam2',), ()),
+    'BetaSkillReference': (_build_BetaSkillReference, ('BetaSkillReferenceParam2',), ()),
+    'BetaSkillReferenceParam': (_build_BetaSkillReferenceParam, ('SkillReferenceParam',), ()),
+    'BetaSpecificApplyPatchParam': (_build_BetaSpecificApplyPatchParam, ('SpecificApplyPatchParam',), ()),
+    'BetaSpecificApplyPatchParam2': (_build_BetaSpecificApplyPatchParam2, ('SpecificApplyPatchParam2',), ()),
+    'BetaSpecificFunctionShellParam': (_build_BetaSpecificFunctionShellParam, ('SpecificFunctionShellParam',), ()),
+    'BetaSpecificFunctionShellParam2': (_build_BetaSpecificFunctionShellParam2, ('SpecificFunctionShellParam2',), ()),
+    'BetaSpecificProgrammaticToolCallingParam': (_build_BetaSpecificProgrammaticToolCallingParam, ('SpecificProgrammaticToolCallingParam',), ()),
+    'BetaSpecificProgrammaticToolCallingParam2': (_build_BetaSpecificProgrammaticToolCallingParam2, ('SpecificProgrammaticToolCallingParam2',), ()),
+    'BetaTextResponseFormatConfiguration': (_build_BetaTextResponseFormatConfiguration, ('TextResponseFormatConfiguration',), ()),
+    'BetaTextResponseFormatConfigurationParam': (_build_BetaTextResponseFormatConfigurationParam, ('TextResponseFormatConfigurationParam',), ()),
+    'BetaTokenCountsResource': (_build_BetaTokenCountsResource, ('TokenCountsResource',), ()),
+    'BetaToolChoiceAllowed': (_build_BetaToolChoiceAllowed, ('ToolChoiceAllowed',), ()),
+    'BetaToolChoiceAllowedParam': (_build_BetaToolChoiceAllowedParam, ('ToolChoiceAllowedParam',), ()),
+    'BetaToolChoiceApplyPatch': (_build_BetaToolChoiceApplyPatch, ('BetaSpecificApplyPatchParam2',), ()),
+    'BetaToolChoiceApplyPatchParam': (_build_BetaToolChoiceApplyPatchParam, ('BetaSpecificApplyPatchParam',), ()),
+    'BetaToolChoiceCustom': (_build_BetaToolChoiceCustom, ('ToolChoiceCustom',), ()),
+    'BetaToolChoiceCustomParam': (_build_BetaToolChoiceCustomParam, ('ToolChoiceCustomParam',), ()),
+    'BetaToolChoiceFunction': (_build_BetaToolChoiceFunction, ('ToolChoiceFunction',), ()),
+    'BetaToolChoiceFunctionParam': (_build_BetaToolChoiceFunctionParam, ('ToolChoiceFunctionParam',), ()),
+    'BetaToolChoiceMCP': (_build_BetaToolChoiceMCP, ('ToolChoiceMCP',), ()),
+    'BetaToolChoiceMCPParam': (_build_BetaToolChoiceMCPParam, ('ToolChoiceMCPParam',), ()),
+    'BetaToolChoiceMcp': (_build_BetaToolChoiceMcp, ('BetaToolChoiceMCP',), ()),
+    'BetaToolChoiceMcpParam': (_build_BetaToolChoiceMcpParam, ('BetaToolChoiceMCPParam',), ()),
+    'BetaToolChoiceOptions': (_build_BetaToolChoiceOptions, ('ToolChoiceOptions',), ()),
+    'BetaToolChoiceOptionsParam': (_build_BetaToolChoiceOptionsParam, ('ToolChoiceOptionsParam',), ()),
+    'BetaToolChoiceShell': (_build_BetaToolChoiceShell, ('BetaSpecificFunctionShellParam2',), ()),
+    'BetaToolChoiceShellParam': (_build_BetaToolChoiceShellParam, ('BetaSpecificFunctionShellParam',), ()),
+    'BetaToolChoiceTypes': (_build_BetaToolChoiceTypes, ('ToolChoiceTypes',), ()),
+    'BetaToolChoiceTypesParam': (_build_BetaToolChoiceTypesParam, ('ToolChoiceTypesParam',), ()),
+    'BetaToolSearchOutputNamespaceTool': (_build_BetaToolSearchOutputNamespaceTool, ('BetaNamespaceToolParam2',), ()),
+    'BetaToolSearchOutputNamespaceToolParam': (_build_BetaToolSearchOutputNamespaceToolParam, ('BetaNamespaceToolParam',), ()),
+    'BetaToolSearchToolParam2': (_build_BetaToolSearchToolParam2, ('ToolSearchToolParam',), ()),
+    'BetaToolSearchTool': (_build_BetaToolSearchTool, ('BetaToolSearchToolParam2',), ()),
+    'BetaToolSearchToolParam': (_build_BetaToolSearchToolParam, ('ToolSearchToolParam2',), ()),
+    'BetaTopLogProb': (_build_BetaTopLogProb, ('TopLogProb',), ()),
+    'BetaTopLogProbParam': (_build_BetaTopLogProbParam, ('TopLogProbParam',), ()),
+    'BetaTruncationEnumParam': (_build_BetaTruncationEnumParam, ('TruncationEnumParam',), ()),
+    'BetaTypeParam': (_build_BetaTypeParam, ('TypeParam2',), ()),
+    'BetaTypeParam2': (_build_BetaTypeParam2, ('TypeParam',), ()),
+    'BetaUrlCitationBody': (_build_BetaUrlCitationBody, ('UrlCitationBody',), ()),
+    'BetaUrlCitationBodyParam': (_build_BetaUrlCitationBodyParam, ('UrlCitationBodyParam',), ()),
+    'BetaVerbosity': (_build_BetaVerbosity, ('Verbosity',), ()),
+    'BetaVerbosityParam': (_build_BetaVerbosityParam, ('VerbosityParam',), ()),
+    'BetaWaitParam': (_build_BetaWaitParam, ('WaitParam2',), ()),
+    'BetaWaitParam2': (_build_BetaWaitParam2, ('WaitParam',), ()),
+    'BetaWebSearchActionSearchSource': (_build_BetaWebSearchActionSearchSource, ('WebSearchActionSearchSource',), ()),
+    'BetaWebSearchActionSearchSourceParam': (_build_BetaWebSearchActionSearchSourceParam, ('WebSearchActionSearchSourceParam',), ()),
+    'BetaWebSearchApproximateLocation': (_build_BetaWebSearchApproximateLocation, ('WebSearchApproximateLocation',), ()),
+    'BetaWebSearchApproximateLocation2': (_build_BetaWebSearchApproximateLocation2, ('WebSearchApproximateLocation2',), ()),
+    'BetaWebSearchApproximateLocationParam': (_build_BetaWebSearchApproximateLocationParam, ('WebSearchApproximateLocationParam',), ()),
+    'BetaWebSearchApproximateLocationParam2': (_build_BetaWebSearchApproximateLocationParam2, ('WebSearchApproximateLocationParam2',), ()),
+    'BetaWebSearchPreviewTool': (_build_BetaWebSearchPreviewTool, ('WebSearchPreviewTool',), ()),
+    'BetaWebSearchPreviewToolParam': (_build_BetaWebSearchPreviewToolParam, ('WebSearchPreviewToolParam',), ()),
+    'BetaWebSearchTool': (_build_BetaWebSearchTool, ('WebSearchTool',), ()),
+    'BetaWebSearchToolFilters': (_build_BetaWebSearchToolFilters, ('WebSearchToolFilters',), ()),
+    'BetaWebSearchToolFiltersParam': (_build_BetaWebSearchToolFiltersParam, ('WebSearchToolFiltersParam',), ()),
+    'BetaWebSearchToolParam': (_build_BetaWebSearchToolParam, ('WebSearchToolParam',), ()),
+    'HostedPluginParam': (_build_HostedPluginParam, ('BetaInlineSkillParam',), ()),
+    'InlineCapabilitySourceParam': (_build_InlineCapabilitySourceParam, ('BetaInlineSkillSourceParam',), ()),
+    'MultiAgentConfig': (_build_MultiAgentConfig, ('BetaMultiAgentParam2',), ()),
+    'MultiAgentConfigParam': (_build_MultiAgentConfigParam, ('BetaMultiAgentParam',), ()),
+    'SummaryText': (_build_SummaryText, ('BetaSummaryTextContent',), ()),
+    'TokenUsage': (_build_TokenUsage, ('BetaResponseUsage',), ()),
+    'BetaCompactResource': (_build_BetaCompactResource, ('BetaItemField', 'BetaResponseUsage'), ()),
+    'BetaCompactedResponse': (_build_BetaCompactedResponse, ('BetaCompactResource',), ()),
+    'BetaOutputAudio': (_build_BetaOutputAudio, (), ()),
+    'BetaResponsesInputTokenCountResponse': (_build_BetaResponsesInputTokenCountResponse, ('BetaTokenCountsResource',), ()),
+}
+_IMPORTS = {
+    'ModelIdsShared': 'chat',
+    'ModelIdsSharedParam': 'chat',
+    'ModerationConfigParam': 'chat',
+    'ModerationConfigParam2': 'chat',
+    'ModerationInputType': 'chat',
+    'ModerationMode': 'chat',
+    'ModerationModeParam': 'chat',
+    'ModerationParam': 'chat',
+    'ModerationParam2': 'chat',
+    'ModerationPolicyParam': 'chat',
+    'ModerationPolicyParam2': 'chat',
+    'ModerationResultBody': 'chat',
+    'PromptCacheModeEnum': 'chat',
+    'PromptCacheModeEnumParam': 'chat',
+    'PromptCacheOptionsParam': 'chat',
+    'PromptCacheOptionsParam2': 'chat',
+    'PromptCacheTTLEnum': 'chat',
+    'PromptCacheTTLEnumParam': 'chat',
+    'Verbosity': 'chat',
+    'VerbosityParam': 'chat',
+    'ConversationItemList': 'conversations',
+    'InputAudio': 'graders',
+    'InputAudioInputAudio': 'graders',
+    'Annotation': 'responses',
+    'AnnotationParam': 'responses',
+    'ApplyPatchCallOutputStatus': 'responses',
+    'ApplyPatchCallOutputStatusParam': 'responses',
+    'ApplyPatchCallOutputStatusParam2': 'responses',
+    'ApplyPatchCallStatus': 'responses',
+    'ApplyPatchCallStatusParam': 'responses',
+    'ApplyPatchCallStatusParam2': 'responses',
+    'ApplyPatchCreateFileOperation': 'responses',
+    'ApplyPatchCreateFileOperationParam': 'responses',
+    'ApplyPatchCreateFileOperationParam2': 'responses',
+    'ApplyPatchDeleteFileOperation': 'responses',
+    'ApplyPatchDeleteFileOperationParam': 'responses',
+    'ApplyPatchDeleteFileOperationParam2': 'responses',
+    'ApplyPatchOperationParam': 'responses',
+    'ApplyPatchOperationParam2': 'responses',
+    'ApplyPatchToolParam': 'responses',
+    'ApplyPatchToolParam2': 'responses',
+    'ApplyPatchUpdateFileOperation': 'responses',
+    'ApplyPatchUpdateFileOperationParam': 'responses',
+    'ApplyPatchUpdateFileOperationParam2': 'responses',
+    'ApproximateLocation': 'responses',
+    'ApproximateLocationParam': 'responses',
+    'AutoCodeInterpreterToolParam': 'responses',
+    'AutoCodeInterpreterToolParam2': 'responses',
+    'ClickButtonType': 'responses',
+    'ClickButtonTypeParam': 'responses',
+    'ClickParam': 'responses',
+    'ClickParam2': 'responses',
+    'CodeInterpreterOutputImage': 'responses',
+    'CodeInterpreterOutputImageParam': 'responses',
+    'CodeInterpreterOutputLogs': 'responses',
+    'CodeInterpreterOutputLogsParam': 'responses',
+    'CodeInterpreterTool': 'responses',
+    'CodeInterpreterToolParam': 'responses',
+    'ComputerAction': 'responses',
+    'ComputerActionList': 'responses',
+    'ComputerActionListParam': 'responses',
+    'ComputerActionParam': 'responses',
+    'ComputerCallOutputStatus': 'responses',
+    'ComputerCallSafetyCheckParam': 'responses',
+    'ComputerCallSafetyCheckParam2': 'responses',
+    'ComputerEnvironment': 'responses',
+    'ComputerEnvironmentParam': 'responses',
+    'ComputerScreenshotContent': 'responses',
+    'ComputerScreenshotImage': 'responses',
+    'ComputerScreenshotImageParam': 'responses',
+    'ComputerTool': 'responses',
+    'ComputerToolParam': 'responses',
+    'ComputerUsePreviewTool': 'responses',
+    'ComputerUsePreviewToolParam': 'responses',
+    'ContainerAutoParam': 'responses',
+    'ContainerAutoParam2': 'responses',
+    'ContainerFileCitationBody': 'responses',
+    'ContainerFileCitationBodyParam': 'responses',
+    'ContainerMemoryLimit': 'responses',
+    'ContainerMemoryLimitParam': 'responses',
+    'ContainerReferenceParam': 'responses',
+    'ContainerReferenceParam2': 'responses',
+    'ContainerReferenceResource': 'responses',
+    'ContextManagementParam': 'responses',
+    'ContextManagementParam2': 'responses',
+    'ConversationParam': 'responses',
+    'ConversationParam2': 'responses',
+    'ConversationParam22': 'responses',
+    'ConversationParam2Param': 'responses',
+    'CoordParam': 'responses',
+    'CoordParam2': 'responses',
+    'CustomGrammarFormatParam': 'responses',
+    'CustomGrammarFormatParam2': 'responses',
+    'CustomTextFormatParam': 'responses',
+    'CustomTextFormatParam2': 'responses',
+    'CustomToolParam': 'responses',
+    'CustomToolParam2': 'responses',
+    'DetailEnum': 'responses',
+    'DetailEnumParam': 'responses',
+    'DirectToolCallCaller': 'responses',
+    'DirectToolCallCallerParam': 'responses',
+    'DirectToolCallCallerParam2': 'responses',
+    'DirectToolCallCallerParam3': 'responses',
+    'DoubleClickAction': 'responses',
+    'DoubleClickActionParam': 'responses',
+    'DragParam': 'responses',
+    'DragParam2': 'responses',
+    'EasyInputMessage': 'responses',
+    'EasyInputMessageParam': 'responses',
+    'EmptyModelParam': 'responses',
+    'EmptyModelParam2': 'responses',
+    'ErrorPayload': 'responses',
+    'FileCitationBody': 'responses',
+    'FileCitationBodyParam': 'responses',
+    'FileDetailEnum': 'responses',
+    'FileDetailEnumParam': 'responses',
+    'FilePath': 'responses',
+    'FilePathParam': 'responses',
+    'FileSearchTool': 'responses',
+    'FileSearchToolParam': 'responses',
+    'Filters': 'responses',
+    'FiltersParam': 'responses',
+    'FunctionAndCustomToolCallOutput': 'responses',
+    'FunctionAndCustomToolCallOutputParam': 'responses',
+    'FunctionCallItemStatus': 'responses',
+    'FunctionCallItemStatusParam': 'responses',
+    'FunctionCallOutputStatusEnum': 'responses',
+    'FunctionCallStatus': 'responses',
+    'FunctionShellAction': 'responses',
+    'FunctionShellActionParam': 'responses',
+    'FunctionShellActionParam2': 'responses',
+    'FunctionShellCallItemStatus': 'responses',
+    'FunctionShellCallItemStatusParam': 'responses',
+    'FunctionShellCallOutputContent': 'responses',
+    'FunctionShellCallOutputContentParam': 'responses',
+    'FunctionShellCallOutputContentParam2': 'responses',
+    'FunctionShellCallOutputExitOutcome': 'responses',
+    'FunctionShellCallOutputExitOutcomeParam': 'responses',
+    'FunctionShellCallOutputExitOutcomeParam2': 'responses',
+    'FunctionShellCallOutputOutcomeParam': 'responses',
+    'FunctionShellCallOutputOutcomeParam2': 'responses',
+    'FunctionShellCallOutputStatusEnum': 'responses',
+    'FunctionShellCallOutputTimeoutOutcome': 'responses',
+    'FunctionShellCallOutputTimeoutOutcomeParam': 'responses',
+    'FunctionShellCallOutputTimeoutOutcomeParam2': 'responses',
+    'FunctionShellCallStatus': 'responses',
+    'FunctionShellToolParam': 'responses',
+    'FunctionShellToolParam2': 'responses',
+    'FunctionTool': 'responses',
+    'FunctionToolParam': 'responses',
+    'FunctionToolParam2': 'responses',
+    'FunctionToolParam3': 'responses',
+    'GrammarSyntax1': 'responses',
+    'GrammarSyntax1Param': 'responses',
+    'HTTPError': 'responses',
+    'HTTPErrorParam': 'responses',
+    'HybridSearchOptions': 'responses',
+    'HybridSearchOptionsParam': 'responses',
+    'ImageGenActionEnum': 'responses',
+    'ImageGenActionEnumParam': 'responses',
+    'ImageGenTool': 'responses',
+    'ImageGenToolInputImageMask': 'responses',
+    'ImageGenToolInputImageMaskParam': 'responses',
+    'ImageGenToolParam': 'responses',
+    'IncludeEnum': 'responses',
+    'IncludeEnumParam': 'responses',
+    'InputFileContentParam2': 'responses',
+    'InputFileContentParam3': 'responses',
+    'InputImageContentParamAutoParam': 'responses',
+    'InputImageContentParamAutoParam2': 'responses',
+    'InputMessageContentList': 'responses',
+    'InputMessageContentListParam': 'responses',
+    'InputTextContentParam2': 'responses',
+    'InputTextContentParam3': 'responses',
+    'KeyPressAction': 'responses',
+    'KeyPressActionParam': 'responses',
+    'LocalEnvironmentParam': 'responses',
+    'LocalEnvironmentParam2': 'responses',
+    'LocalEnvironmentResource': 'responses',
+    'LocalShellExecAction': 'responses',
+    'LocalShellExecActionParam': 'responses',
+    'LocalShellToolParam': 'responses',
+    'LocalShellToolParam2': 'responses',
+    'LocalSkillParam': 'responses',
+    'LocalSkillParam2': 'responses',
+    'LogProb': 'responses',
+    'LogProbParam': 'responses',
+    'MCPProtocolError': 'responses',
+    'MCPProtocolErrorParam': 'responses',
+    'MCPToolCallError': 'responses',
+    'MCPToolCallErrorParam': 'responses',
+    'MCPToolCallStatus': 'responses',
+    'MCPToolCallStatusParam': 'responses',
+    'MCPToolExecutionError': 'responses',
+    'MCPToolExecutionErrorParam': 'responses',
+    'MessagePhase': 'responses',
+    'MessagePhase2': 'responses',
+    'MessagePhaseParam': 'responses',
+    'MessageRole': 'responses',
+    'MessageStatus': 'responses',
+    'ModelIdsCompactionParam': 'responses',
+    'ModelIdsResponses': 'responses',
+    'ModelIdsResponsesParam': 'responses',
+    'Moderation': 'responses',
+    'ModerationErrorBody': 'responses',
+    'MoveParam': 'responses',
+    'MoveParam2': 'responses',
+    'NamespaceToolParam': 'responses',
+    'NamespaceToolParam2': 'responses',
+    'OutputContent': 'responses',
+    'OutputMessageContent': 'responses',
+    'OutputMessageContentParam': 'responses',
+    'OutputTextContent': 'responses',
+    'OutputTextContentParam': 'responses',
+    'PersonalityEnumParam': 'responses',
+    'ProgramOutputItemStatus': 'responses',
+    'ProgramOutputItemStatusParam': 'responses',
+    'ProgramOutputStatus': 'responses',
+    'ProgramToolCallCaller': 'responses',
+    'ProgramToolCallCallerParam': 'responses',
+    'ProgramToolCallCallerParam2': 'responses',
+    'ProgramToolCallCallerParam3': 'responses',
+    'ProgrammaticToolCallingParam': 'responses',
+    'ProgrammaticToolCallingParam2': 'responses',
+    'Prompt': 'responses',
+    'Prompt2': 'responses',
+    'PromptCacheOptions': 'responses',
+    'PromptCacheRetentionEnumParam': 'responses',
+    'PromptParam': 'responses',
+    'PromptParam2': 'responses',
+    'RankerVersionType': 'responses',
+    'RankerVersionTypeParam': 'responses',
+    'RankingOptions': 'responses',
+    'RankingOptionsParam': 'responses',
+    'Reasoning': 'responses',
+    'ReasoningModeEnum': 'responses',
+    'ReasoningModeEnumParam': 'responses',
+    'ReasoningParam': 'responses',
+    'ReasoningTextContent': 'responses',
+    'ReasoningTextContentParam': 'responses',
+    'RefusalContent': 'responses',
+    'RefusalContentParam': 'responses',
+    'ResponseConversation': 'responses',
+    'ResponseError': 'responses',
+    'ResponseError2': 'responses',
+    'ResponseErrorCode': 'responses',
+    'ResponseIncompleteDetails': 'responses',
+    'ResponseLogProb': 'responses',
+    'ResponseLogProbTopLogprob': 'responses',
+    'ResponsePromptVariables': 'responses',
+    'ResponsePromptVariablesParam': 'responses',
+    'ResponseStreamOptions': 'responses',
+    'ResponseStreamOptions2': 'responses',
+    'ResponseStreamOptionsParam': 'responses',
+    'ResponseStreamOptionsParam2': 'responses',
+    'ResponseTextParam': 'responses',
+    'ResponseTextParam2': 'responses',
+    'ResponseUsage': 'responses',
+    'ResponseUsageInputTokensDetails': 'responses',
+    'ResponseUsageOutputTokensDetails': 'responses',
+    'ScreenshotParam': 'responses',
+    'ScreenshotParam2': 'responses',
+    'ScrollParam': 'responses',
+    'ScrollParam2': 'responses',
+    'SearchContentType': 'responses',
+    'SearchContentTypeParam': 'responses',
+    'SearchContextSize': 'responses',
+    'SearchContextSizeParam': 'responses',
+    'ServiceTierEnumParam': 'responses',
+    'ServiceTierResponses': 'responses',
+    'ServiceTierResponsesParam': 'responses',
+    'ShellCallOutputDelta': 'responses',
+    'SpecificApplyPatchParam': 'responses',
+    'SpecificApplyPatchParam2': 'responses',
+    'SpecificFunctionShellParam': 'responses',
+    'SpecificFunctionShellParam2': 'responses',
+    'SpecificProgrammaticToolCallingParam': 'responses',
+    'SpecificProgrammaticToolCallingParam2': 'responses',
+    'SummaryTextContent': 'responses',
+    'SummaryTextContentParam': 'responses',
+    'TextContent': 'responses',
+    'TextResponseFormatConfiguration': 'responses',
+    'TextResponseFormatConfigurationParam': 'responses',
+    'TextResponseFormatJsonSchema': 'responses',
+    'TextResponseFormatJsonSchemaParam': 'responses',
+    'TokenCountsResource': 'responses',
+    'Tool': 'responses',
+    'ToolCallCaller': 'responses',
+    'ToolCallCallerParam': 'responses',
+    'ToolCallCallerParam2': 'responses',
+    'ToolCallCallerParam3': 'responses',
+    'ToolChoiceAllowed': 'responses',
+    'ToolChoiceAllowedParam': 'responses',
+    'ToolChoiceCustom': 'responses',
+    'ToolChoiceCustomParam': 'responses',
+    'ToolChoiceFunction': 'responses',
+    'ToolChoiceFunctionParam': 'responses',
+    'ToolChoiceMCP': 'responses',
+    'ToolChoiceMCPParam': 'responses',
+    'ToolChoiceOptions': 'responses',
+    'ToolChoiceOptionsParam': 'responses',
+    'ToolChoiceParam': 'responses',
+    'ToolChoiceParam2': 'responses',
+    'ToolChoiceTypes': 'responses',
+    'ToolChoiceTypesParam': 'responses',
+    'ToolParam': 'responses',
+    'ToolSearchExecutionType': 'responses',
+    'ToolSearchExecutionTypeParam': 'responses',
+    'ToolSearchToolParam': 'responses',
+    'ToolSearchToolParam2': 'responses',
+    'ToolsArray': 'responses',
+    'ToolsArrayParam': 'responses',
+    'TopLogProb': 'responses',
+    'TopLogProbParam': 'responses',
+    'TruncationEnumParam': 'responses',
+    'TypeParam': 'responses',
+    'TypeParam2': 'responses',
+    'UrlCitationBody': 'responses',
+    'UrlCitationBodyParam': 'responses',
+    'WaitParam': 'responses',
+    'WaitParam2': 'responses',
+    'WebSearchActionFind': 'responses',
+    'WebSearchActionFindParam': 'responses',
+    'WebSearchActionOpenPage': 'responses',
+    'WebSearchActionOpenPageParam': 'responses',
+    'WebSearchActionSearch': 'responses',
+    'WebSearchActionSearchParam': 'responses',
+    'WebSearchActionSearchSource': 'responses',
+    'WebSearchActionSearchSourceParam': 'responses',
+    'WebSearchApproximateLocation': 'responses',
+    'WebSearchApproximateLocation2': 'responses',
+    'WebSearchApproximateLocationParam': 'responses',
+    'WebSearchApproximateLocationParam2': 'responses',
+    'WebSearchPreviewTool': 'responses',
+    'WebSearchPreviewToolParam': 'responses',
+    'WebSearchTool': 'responses',
+    'WebSearchToolFilters': 'responses',
+    'WebSearchToolFiltersParam': 'responses',
+    'WebSearchToolParam': 'responses',
+    'CallableToolAllowedCaller': 'shared',
+    'CallableToolAllowedCallerParam': 'shared',
+    'ComparisonFilter': 'shared',
+    'ComparisonFilterParam': 'shared',
+    'CompoundFilter': 'shared',
+    'CompoundFilterParam': 'shared',
+    'ContainerNetworkPolicyAllowlistParam': 'shared',
+    'ContainerNetworkPolicyAllowlistParam2': 'shared',
+    'ContainerNetworkPolicyDisabledParam': 'shared',
+    'ContainerNetworkPolicyDisabledParam2': 'shared',
+    'ContainerNetworkPolicyDomainSecretParam': 'shared',
+    'ContainerNetworkPolicyDomainSecretParam2': 'shared',
+    'FileInputDetail': 'shared',
+    'FileInputDetailParam': 'shared',
+    'ImageDetail': 'shared',
+    'ImageDetailParam': 'shared',
+    'InlineSkillParam': 'shared',
+    'InlineSkillParam2': 'shared',
+    'InlineSkillSourceParam': 'shared',
+    'InlineSkillSourceParam2': 'shared',
+    'InputContent': 'shared',
+    'InputContentParam': 'shared',
+    'InputFidelity': 'shared',
+    'InputFidelityParam': 'shared',
+    'InputFileContent': 'shared',
+    'InputFileContentParam': 'shared',
+    'InputImageContent': 'shared',
+    'InputImageContentParam': 'shared',
+    'InputTextContent': 'shared',
+    'InputTextContentParam': 'shared',
+    'MCPListToolsTool': 'shared',
+    'MCPListToolsToolParam': 'shared',
+    'MCPTool': 'shared',
+    'MCPToolFilter': 'shared',
+    'MCPToolFilterParam': 'shared',
+    'MCPToolParam': 'shared',
+    'MCPToolRequireApprovalMCPToolApprovalFilter': 'shared',
+    'MCPToolRequireApprovalMCPToolApprovalFilterParam': 'shared',
+    'Metadata': 'shared',
+    'MetadataParam': 'shared',
+    'PromptCacheBreakpointConfig': 'shared',
+    'PromptCacheBreakpointConfigParam': 'shared',
+    'PromptCacheBreakpointParam': 'shared',
+    'PromptCacheBreakpointParam2': 'shared',
+    'ReasoningEffort': 'shared',
+    'ReasoningEffortParam': 'shared',
+    'ResponseFormatJsonObject': 'shared',
+    'ResponseFormatJsonObjectParam': 'shared',
+    'ResponseFormatJsonSchemaSchema': 'shared',
+    'ResponseFormatJsonSchemaSchemaParam': 'shared',
+    'ResponseFormatText': 'shared',
+    'ResponseFormatTextParam': 'shared',
+    'SkillReferenceParam': 'shared',
+    'SkillReferenceParam2': 'shared',
+    'VectorStoreFileAttributes': 'vector_stores',
+    'VectorStoreFileAttributesParam': 'vector_stores',
+}
+__all__ = ['AgentText', 'AgentTextParam', 'Annotation', 'AnnotationParam', 'ApplyPatchCallOutputStatus', 'ApplyPatchCallOutputStatusParam', 'ApplyPatchCallOutputStatusParam2', 'ApplyPatchCallStatus', 'ApplyPatchCallStatusParam', 'ApplyPatchCallStatusParam2', 'ApplyPatchCreateFileOperation', 'ApplyPatchCreateFileOperationParam', 'ApplyPatchCreateFileOperationParam2', 'ApplyPatchDeleteFileOperation', 'ApplyPatchDeleteFileOperationParam', 'ApplyPatchDeleteFileOperationParam2', 'ApplyPatchOperationParam', 'ApplyPatchOperationParam2', 'ApplyPatchToolParam', 'ApplyPatchToolParam2', 'ApplyPatchUpdateFileOperation', 'ApplyPatchUpdateFileOperationParam', 'ApplyPatchUpdateFileOperationParam2', 'ApproximateLocation', 'ApproximateLocationParam', 'AutoCodeInterpreterToolParam', 'AutoCodeInterpreterToolParam2', 'BetaAdditionalTools', 'BetaAdditionalToolsItemParam', 'BetaAdditionalToolsItemParam2', 'BetaAgentMessage', 'BetaAgentMessageItemParam', 'BetaAgentMessageItemParam2', 'BetaAgentTag', 'BetaAgentTagParam', 'BetaAgentTagParam2', 'BetaAgentTagParam3', 'BetaAnnotation', 'BetaAnnotationParam', 'BetaApplyPatchCallOutputStatus', 'BetaApplyPatchCallOutputStatusParam', 'BetaApplyPatchCallOutputStatusParam2', 'BetaApplyPatchCallStatus', 'BetaApplyPatchCallStatusParam', 'BetaApplyPatchCallStatusParam2', 'BetaApplyPatchCreateFileOperation', 'BetaApplyPatchCreateFileOperationParam', 'BetaApplyPatchCreateFileOperationParam2', 'BetaApplyPatchDeleteFileOperation', 'BetaApplyPatchDeleteFileOperationParam', 'BetaApplyPatchDeleteFileOperationParam2', 'BetaApplyPatchOperationParam', 'BetaApplyPatchOperationParam2', 'BetaApplyPatchTool', 'BetaApplyPatchToolCall', 'BetaApplyPatchToolCallItemParam', 'BetaApplyPatchToolCallItemParam2', 'BetaApplyPatchToolCallOutput', 'BetaApplyPatchToolCallOutputItemParam', 'BetaApplyPatchToolCallOutputItemParam2', 'BetaApplyPatchToolParam', 'BetaApplyPatchToolParam2', 'BetaApplyPatchUpdateFileOperation', 'BetaApplyPatchUpdateFileOperationParam', 'BetaApplyPatchUpdateFileOperationParam2', 'BetaApproximateLocation', 'BetaApproximateLocationParam', 'BetaAutoCodeInterpreterToolParam', 'BetaAutoCodeInterpreterToolParam2', 'BetaCallableToolAllowedCaller', 'BetaCallableToolAllowedCallerParam', 'BetaClickButtonType', 'BetaClickButtonTypeParam', 'BetaClickParam', 'BetaClickParam2', 'BetaCodeInterpreterOutputImage', 'BetaCodeInterpreterOutputImageParam', 'BetaCodeInterpreterOutputLogs', 'BetaCodeInterpreterOutputLogsParam', 'BetaCodeInterpreterTool', 'BetaCodeInterpreterToolCall', 'BetaCodeInterpreterToolCallParam', 'BetaCodeInterpreterToolParam', 'BetaCompactResource', 'BetaCompactedResponse', 'BetaCompactionBody', 'BetaCompactionSummaryItemParam', 'BetaCompactionSummaryItemParam2', 'BetaCompactionTriggerItemParam', 'BetaCompactionTriggerItemParam2', 'BetaComparisonFilter', 'BetaComparisonFilterParam', 'BetaCompoundFilter', 'BetaCompoundFilterParam', 'BetaComputerAction', 'BetaComputerActionList', 'BetaComputerActionListParam', 'BetaComputerActionParam', 'BetaComputerCallOutputItemParam', 'BetaComputerCallOutputItemParam2', 'BetaComputerCallOutputStatus', 'BetaComputerCallSafetyCheckParam', 'BetaComputerCallSafetyCheckParam2', 'BetaComputerEnvironment', 'BetaComputerEnvironmentParam', 'BetaComputerScreenshotContent', 'BetaComputerScreenshotImage', 'BetaComputerScreenshotImageParam', 'BetaComputerTool', 'BetaComputerToolCall', 'BetaComputerToolCallOutputResource', 'BetaComputerToolCallParam', 'BetaComputerToolParam', 'BetaComputerUsePreviewTool', 'BetaComputerUsePreviewToolParam', 'BetaContainerAuto', 'BetaContainerAutoParam', 'BetaContainerAutoParam2', 'BetaContainerFileCitationBody', 'BetaContainerFileCitationBodyParam', 'BetaContainerFileCitationParam', 'BetaContainerFileCitationParam2', 'BetaContainerMemoryLimit', 'BetaContainerMemoryLimitParam', 'BetaContainerNetworkPolicyAllowlist', 'BetaContainerNetworkPolicyAllowlistParam', 'BetaContainerNetworkPolicyAllowlistParam2', 'BetaContainerNetworkPolicyDisabled', 'BetaContainerNetworkPolicyDisabledParam', 'BetaContainerNetworkPolicyDisabledParam2', 'BetaContainerNetworkPolicyDomainSecret', 'BetaContainerNetworkPolicyDomainSecretParam', 'BetaContainerNetworkPolicyDomainSecretParam2', 'BetaContainerReference', 'BetaContainerReferenceParam', 'BetaContainerReferenceParam2', 'BetaContainerReferenceResource', 'BetaContent', 'BetaContextManagementParam', 'BetaContextManagementParam2', 'BetaConversationParam', 'BetaConversationParam2', 'BetaConversationParam22', 'BetaConversationParam2Param', 'BetaCoordParam', 'BetaCoordParam2', 'BetaCustomGrammarFormatParam', 'BetaCustomGrammarFormatParam2', 'BetaCustomTextFormatParam', 'BetaCustomTextFormatParam2', 'BetaCustomToolCall', 'BetaCustomToolCallOutput', 'BetaCustomToolCallOutputParam', 'BetaCustomToolCallOutputResource', 'BetaCustomToolCallParam', 'BetaCustomToolCallResource', 'BetaCustomToolParam', 'BetaCustomToolParam2', 'BetaDetailEnum', 'BetaDetailEnumParam', 'BetaDirectToolCallCaller', 'BetaDirectToolCallCallerParam', 'BetaDirectToolCallCallerParam2', 'BetaDirectToolCallCallerParam3', 'BetaDoubleClickAction', 'BetaDoubleClickActionParam', 'BetaDragParam', 'BetaDragParam2', 'BetaEasyInputMessage', 'BetaEasyInputMessageParam', 'BetaEmptyModelParam', 'BetaEmptyModelParam2', 'BetaEncryptedContent', 'BetaEncryptedContentParam', 'BetaEncryptedContentParam2', 'BetaErrorPayload', 'BetaFileCitationBody', 'BetaFileCitationBodyParam', 'BetaFileCitationParam', 'BetaFileCitationParam2', 'BetaFileDetailEnum', 'BetaFileDetailEnumParam', 'BetaFileInputDetail', 'BetaFileInputDetailParam', 'BetaFilePath', 'BetaFilePathParam', 'BetaFileSearchTool', 'BetaFileSearchToolCall', 'BetaFileSearchToolCallParam', 'BetaFileSearchToolCallResult', 'BetaFileSearchToolCallResultParam', 'BetaFileSearchToolParam', 'BetaFilters', 'BetaFiltersParam', 'BetaFunctionAndCustomToolCallOutput', 'BetaFunctionAndCustomToolCallOutputParam', 'BetaFunctionCallItemStatus', 'BetaFunctionCallItemStatusParam', 'BetaFunctionCallOutputItemParam', 'BetaFunctionCallOutputItemParam2', 'BetaFunctionCallOutputStatusEnum', 'BetaFunctionCallStatus', 'BetaFunctionShellAction', 'BetaFunctionShellActionParam', 'BetaFunctionShellActionParam2', 'BetaFunctionShellCall', 'BetaFunctionShellCallItemParam', 'BetaFunctionShellCallItemParam2', 'BetaFunctionShellCallItemStatus', 'BetaFunctionShellCallItemStatusParam', 'BetaFunctionShellCallOutput', 'BetaFunctionShellCallOutputContent', 'BetaFunctionShellCallOutputContentParam', 'BetaFunctionShellCallOutputContentParam2', 'BetaFunctionShellCallOutputExitOutcome', 'BetaFunctionShellCallOutputExitOutcomeParam', 'BetaFunctionShellCallOutputExitOutcomeParam2', 'BetaFunctionShellCallOutputItemParam', 'BetaFunctionShellCallOutputItemParam2', 'BetaFunctionShellCallOutputOutcomeParam', 'BetaFunctionShellCallOutputOutcomeParam2', 'BetaFunctionShellCallOutputStatusEnum', 'BetaFunctionShellCallOutputTimeoutOutcome', 'BetaFunctionShellCallOutputTimeoutOutcomeParam', 'BetaFunctionShellCallOutputTimeoutOutcomeParam2', 'BetaFunctionShellCallStatus', 'BetaFunctionShellTool', 'BetaFunctionShellToolParam', 'BetaFunctionShellToolParam2', 'BetaFunctionTool', 'BetaFunctionToolCall', 'BetaFunctionToolCallOutput', 'BetaFunctionToolCallOutputResource', 'BetaFunctionToolCallParam', 'BetaFunctionToolCallResource', 'BetaFunctionToolParam', 'BetaFunctionToolParam2', 'BetaFunctionToolParam3', 'BetaGrammarSyntax1', 'BetaGrammarSyntax1Param', 'BetaHTTPError', 'BetaHTTPErrorParam', 'BetaHybridSearchOptions', 'BetaHybridSearchOptionsParam', 'BetaImageDetail', 'BetaImageDetailParam', 'BetaImageGenActionEnum', 'BetaImageGenActionEnumParam', 'BetaImageGenTool', 'BetaImageGenToolCall', 'BetaImageGenToolCallParam', 'BetaImageGenToolInputImageMask', 'BetaImageGenToolInputImageMaskParam', 'BetaImageGenToolParam', 'BetaIncludeEnum', 'BetaIncludeEnumParam', 'BetaInlineSkill', 'BetaInlineSkillParam', 'BetaInlineSkillParam2', 'BetaInlineSkillSource', 'BetaInlineSkillSourceParam', 'BetaInlineSkillSourceParam2', 'BetaInputAudio', 'BetaInputAudioInputAudio', 'BetaInputContent', 'BetaInputContentParam', 'BetaInputFidelity', 'BetaInputFidelityParam', 'BetaInputFileContent', 'BetaInputFileContentParam', 'BetaInputFileContentParam2', 'BetaInputFileContentParam3', 'BetaInputImageContent', 'BetaInputImageContentParam', 'BetaInputImageContentParamAutoParam', 'BetaInputImageContentParamAutoParam2', 'BetaInputItem', 'BetaInputItemParam', 'BetaInputMessage', 'BetaInputMessageContentList', 'BetaInputMessageContentListParam', 'BetaInputMessageParam', 'BetaInputMessageResource', 'BetaInputParam', 'BetaInputParam2', 'BetaInputTextContent', 'BetaInputTextContentParam', 'BetaInputTextContentParam2', 'BetaInputTextContentParam3', 'BetaItem', 'BetaItemField', 'BetaItemParam', 'BetaItemReferenceParam', 'BetaItemReferenceParam2', 'BetaItemResource', 'BetaKeyPressAction', 'BetaKeyPressActionParam', 'BetaLocalEnvironment', 'BetaLocalEnvironmentParam', 'BetaLocalEnvironmentParam2', 'BetaLocalEnvironmentResource', 'BetaLocalShellExecAction', 'BetaLocalShellExecActionParam', 'BetaLocalShellToolCall', 'BetaLocalShellToolCallOutput', 'BetaLocalShellToolCallOutputParam', 'BetaLocalShellToolCallParam', 'BetaLocalShellToolParam', 'BetaLocalShellToolParam2', 'BetaLocalSkill', 'BetaLocalSkillParam', 'BetaLocalSkillParam2', 'BetaLogProb', 'BetaLogProbParam', 'BetaMCPApprovalRequest', 'BetaMCPApprovalRequestParam', 'BetaMCPApprovalResponse', 'BetaMCPApprovalResponseParam', 'BetaMCPApprovalResponseResource', 'BetaMCPListTools', 'BetaMCPListToolsParam', 'BetaMCPListToolsTool', 'BetaMCPListToolsToolParam', 'BetaMCPProtocolError', 'BetaMCPProtocolErrorParam', 'BetaMCPTool', 'BetaMCPToolCall', 'BetaMCPToolCallError', 'BetaMCPToolCallErrorParam', 'BetaMCPToolCallParam', 'BetaMCPToolCallStatus', 'BetaMCPToolCallStatusParam', 'BetaMCPToolExecutionError', 'BetaMCPToolExecutionErrorParam', 'BetaMCPToolFilter', 'BetaMCPToolFilterParam', 'BetaMCPToolParam', 'BetaMCPToolRequireApprovalMCPToolApprovalFilter', 'BetaMCPToolRequireApprovalMCPToolApprovalFilterParam', 'BetaMessage', 'BetaMessagePhase', 'BetaMessagePhase2', 'BetaMessagePhaseParam', 'BetaMessageRole', 'BetaMessageStatus', 'BetaMetadata', 'BetaMetadataParam', 'BetaModelIdsCompactionParam', 'BetaModelIdsResponses', 'BetaModelIdsResponsesParam', 'BetaModelIdsShared', 'BetaModelIdsSharedParam', 'BetaModeration', 'BetaModerationConfigParam', 'BetaModerationConfigParam2', 'BetaModerationErrorBody', 'BetaModerationInputType', 'BetaModerationMode', 'BetaModerationModeParam', 'BetaModerationParam', 'BetaModerationParam2', 'BetaModerationPolicyParam', 'BetaModerationPolicyParam2', 'BetaModerationResultBody', 'BetaMoveParam', 'BetaMoveParam2', 'BetaMultiAgentAction', 'BetaMultiAgentAction1', 'BetaMultiAgentAction1Param', 'BetaMultiAgentCall', 'BetaMultiAgentCallItemParam', 'BetaMultiAgentCallItemParam2', 'BetaMultiAgentCallOutput', 'BetaMultiAgentCallOutputItemParam', 'BetaMultiAgentCallOutputItemParam2', 'BetaMultiAgentParam', 'BetaMultiAgentParam2', 'BetaNamespaceTool', 'BetaNamespaceToolParam', 'BetaNamespaceToolParam2', 'BetaOutputAudio', 'BetaOutputContent', 'BetaOutputItem', 'BetaOutputMessage', 'BetaOutputMessageContent', 'BetaOutputMessageContentParam', 'BetaOutputMessageParam', 'BetaOutputTextContent', 'BetaOutputTextContentParam', 'BetaOutputTextContentParam2', 'BetaOutputTextContentParam3', 'BetaPersonalityEnumParam', 'BetaProgram', 'BetaProgramItemParam', 'BetaProgramItemParam2', 'BetaProgramOutput', 'BetaProgramOutputItemParam', 'BetaProgramOutputItemParam2', 'BetaProgramOutputItemStatus', 'BetaProgramOutputItemStatusParam', 'BetaProgramOutputStatus', 'BetaProgramToolCallCaller', 'BetaProgramToolCallCallerParam', 'BetaProgramToolCallCallerParam2', 'BetaProgramToolCallCallerParam3', 'BetaProgrammaticToolCallingParam', 'BetaProgrammaticToolCallingParam2', 'BetaPrompt', 'BetaPrompt2', 'BetaPromptCacheBreakpointConfig', 'BetaPromptCacheBreakpointConfigParam', 'BetaPromptCacheBreakpointParam', 'BetaPromptCacheBreakpointParam2', 'BetaPromptCacheModeEnum', 'BetaPromptCacheModeEnumParam', 'BetaPromptCacheOptions', 'BetaPromptCacheOptionsParam', 'BetaPromptCacheOptionsParam2', 'BetaPromptCacheRetentionEnumParam', 'BetaPromptCacheTTLEnum', 'BetaPromptCacheTTLEnumParam', 'BetaPromptParam', 'BetaPromptParam2', 'BetaRankerVersionType', 'BetaRankerVersionTypeParam', 'BetaRankingOptions', 'BetaRankingOptionsParam', 'BetaReasoning', 'BetaReasoningEffort', 'BetaReasoningEffortParam', 'BetaReasoningItem', 'BetaReasoningItemParam', 'BetaReasoningModeEnum', 'BetaReasoningModeEnumParam', 'BetaReasoningParam', 'BetaReasoningTextContent', 'BetaReasoningTextContentParam', 'BetaRefusalContent', 'BetaRefusalContentParam', 'BetaResponse', 'BetaResponseApplyPatchToolCall', 'BetaResponseApplyPatchToolCallOutput', 'BetaResponseAudioDeltaEvent', 'BetaResponseAudioDoneEvent', 'BetaResponseAudioTranscriptDeltaEvent', 'BetaResponseAudioTranscriptDoneEvent', 'BetaResponseCodeInterpreterCallCodeDeltaEvent', 'BetaResponseCodeInterpreterCallCodeDoneEvent', 'BetaResponseCodeInterpreterCallCompletedEvent', 'BetaResponseCodeInterpreterCallInProgressEvent', 'BetaResponseCodeInterpreterCallInterpretingEvent', 'BetaResponseCodeInterpreterToolCall', 'BetaResponseCodeInterpreterToolCallParam', 'BetaResponseCompactionItem', 'BetaResponseCompactionItemParam', 'BetaResponseCompactionItemParamParam', 'BetaResponseCompletedEvent', 'BetaResponseComputerToolCall', 'BetaResponseComputerToolCallOutputItem', 'BetaResponseComputerToolCallOutputScreenshot', 'BetaResponseComputerToolCallOutputScreenshotParam', 'BetaResponseComputerToolCallParam', 'BetaResponseContainerReference', 'BetaResponseContentPartAddedEvent', 'BetaResponseContentPartDoneEvent', 'BetaResponseConversation', 'BetaResponseConversationParam', 'BetaResponseConversationParamParam', 'BetaResponseCreatedEvent', 'BetaResponseCustomToolCallInputDeltaEvent', 'BetaResponseCustomToolCallInputDoneEvent', 'BetaResponseCustomToolCallOutput', 'BetaResponseCustomToolCallOutputItem', 'BetaResponseCustomToolCallOutputParam', 'BetaResponseError', 'BetaResponseError2', 'BetaResponseErrorCode', 'BetaResponseErrorEvent', 'BetaResponseFailedEvent', 'BetaResponseFileSearchCallCompletedEvent', 'BetaResponseFileSearchCallInProgressEvent', 'BetaResponseFileSearchCallSearchingEvent', 'BetaResponseFileSearchToolCall', 'BetaResponseFileSearchToolCallParam', 'BetaResponseFormatJsonObject', 'BetaResponseFormatJsonObjectParam', 'BetaResponseFormatJsonSchemaSchema', 'BetaResponseFormatJsonSchemaSchemaParam', 'BetaResponseFormatText', 'BetaResponseFormatTextJSONSchemaConfig', 'BetaResponseFormatTextJSONSchemaConfigParam', 'BetaResponseFormatTextParam', 'BetaResponseFunctionCallArgumentsDeltaEvent', 'BetaResponseFunctionCallArgumentsDoneEvent', 'BetaResponseFunctionCallOutputItem', 'BetaResponseFunctionCallOutputItemParam', 'BetaResponseFunctionShellCallOutputContent', 'BetaResponseFunctionShellCallOutputContentParam', 'BetaResponseFunctionShellToolCall', 'BetaResponseFunctionShellToolCallOutput', 'BetaResponseFunctionToolCallOutputItem', 'BetaResponseFunctionWebSearch', 'BetaResponseFunctionWebSearchParam', 'BetaResponseImageGenCallCompletedEvent', 'BetaResponseImageGenCallGeneratingEvent', 'BetaResponseImageGenCallInProgressEvent', 'BetaResponseImageGenCallPartialImageEvent', 'BetaResponseInProgressEvent', 'BetaResponseIncompleteDetails', 'BetaResponseIncompleteEvent', 'BetaResponseInjectCreatedEvent', 'BetaResponseInjectEvent', 'BetaResponseInjectEventParam', 'BetaResponseInjectFailedEvent', 'BetaResponseInjectFailedEventError', 'BetaResponseInputContent', 'BetaResponseInputContentParam', 'BetaResponseInputFile', 'BetaResponseInputFileContent', 'BetaResponseInputFileContentParam', 'BetaResponseInputFileParam', 'BetaResponseInputImage', 'BetaResponseInputImageContent', 'BetaResponseInputImageContentParam', 'BetaResponseInputImageParam', 'BetaResponseInputMessageItem', 'BetaResponseInputText', 'BetaResponseInputTextContent', 'BetaResponseInputTextContentParam', 'BetaResponseInputTextParam', 'BetaResponseItemList', 'BetaResponseLocalEnvironment', 'BetaResponseLogProb', 'BetaResponseLogProbTopLogprob', 'BetaResponseMCPCallArgumentsDeltaEvent', 'BetaResponseMCPCallArgumentsDoneEvent', 'BetaResponseMCPCallCompletedEvent', 'BetaResponseMCPCallFailedEvent', 'BetaResponseMCPCallInProgressEvent', 'BetaResponseMCPListToolsCompletedEvent', 'BetaResponseMCPListToolsFailedEvent', 'BetaResponseMCPListToolsInProgressEvent', 'BetaResponseMcpCallArgumentsDeltaEvent', 'BetaResponseMcpCallArgumentsDoneEvent', 'BetaResponseMcpCallCompletedEvent', 'BetaResponseMcpCallFailedEvent', 'BetaResponseMcpCallInProgressEvent', 'BetaResponseMcpListToolsCompletedEvent', 'BetaResponseMcpListToolsFailedEvent', 'BetaResponseMcpListToolsInProgressEvent', 'BetaResponseOutputItemAddedEvent', 'BetaResponseOutputItemDoneEvent', 'BetaResponseOutputMessage', 'BetaResponseOutputMessageParam', 'BetaResponseOutputRefusalParam', 'BetaResponseOutputText', 'BetaResponseOutputTextAnnotationAddedEvent', 'BetaResponseOutputTextParam', 'BetaResponsePrompt', 'BetaResponsePromptParam', 'BetaResponsePromptVariables', 'BetaResponsePromptVariablesParam', 'BetaResponseQueuedEvent', 'BetaResponseReasoningItem', 'BetaResponseReasoningItemParam', 'BetaResponseReasoningSummaryPartAddedEvent', 'BetaResponseReasoningSummaryPartAddedEventPart', 'BetaResponseReasoningSummaryPartDoneEvent', 'BetaResponseReasoningSummaryPartDoneEventPart', 'BetaResponseReasoningSummaryTextDeltaEvent', 'BetaResponseReasoningSummaryTextDoneEvent', 'BetaResponseReasoningTextDeltaEvent', 'BetaResponseReasoningTextDoneEvent', 'BetaResponseRefusalDeltaEvent', 'BetaResponseRefusalDoneEvent', 'BetaResponseShellCallCommandAddedEvent', 'BetaResponseShellCallCommandAddedStreamingEvent', 'BetaResponseShellCallCommandDeltaEvent', 'BetaResponseShellCallCommandDeltaStreamingEvent', 'BetaResponseShellCallCommandDoneEvent', 'BetaResponseShellCallCommandDoneStreamingEvent', 'BetaResponseShellCallOutputContentDeltaEvent', 'BetaResponseShellCallOutputContentDeltaStreamingEvent', 'BetaResponseShellCallOutputContentDoneEvent', 'BetaResponseShellCallOutputContentDoneStreamingEvent', 'BetaResponseSteerInputContent', 'BetaResponseSteerInputContentParam', 'BetaResponseStreamEvent', 'BetaResponseStreamOptions', 'BetaResponseStreamOptions2', 'BetaResponseStreamOptionsParam', 'BetaResponseStreamOptionsParam2', 'BetaResponseTextConfig', 'BetaResponseTextConfigParam', 'BetaResponseTextDeltaEvent', 'BetaResponseTextDoneEvent', 'BetaResponseTextParam', 'BetaResponseTextParam2', 'BetaResponseToolSearchCall', 'BetaResponseToolSearchOutputItem', 'BetaResponseToolSearchOutputItemParam', 'BetaResponseToolSearchOutputItemParamParam', 'BetaResponseUsage', 'BetaResponseUsageInputTokensDetails', 'BetaResponseUsageOutputTokensDetails', 'BetaResponseWebSearchCallCompletedEvent', 'BetaResponseWebSearchCallInProgressEvent', 'BetaResponseWebSearchCallSearchingEvent', 'BetaResponseWsError', 'BetaResponsesClientEvent', 'BetaResponsesClientEventParam', 'BetaResponsesClientEventResponseCreate', 'BetaResponsesClientEventResponseCreateParam', 'BetaResponsesInputTokenCountResponse', 'BetaResponsesServerEvent', 'BetaResponsesServerEventResponseAudioDelta', 'BetaResponsesServerEventResponseAudioDone', 'BetaResponsesServerEventResponseAudioTranscriptDelta', 'BetaResponsesServerEventResponseAudioTranscriptDone', 'BetaResponsesServerEventResponseCodeInterpreterCallCodeDelta', 'BetaResponsesServerEventResponseCodeInterpreterCallCodeDone', 'BetaResponsesServerEventResponseCodeInterpreterCallCompleted', 'BetaResponsesServerEventResponseCodeInterpreterCallInProgress', 'BetaResponsesServerEventResponseCodeInterpreterCallInterpreting', 'BetaResponsesServerEventResponseCompleted', 'BetaResponsesServerEventResponseContentPartAdded', 'BetaResponsesServerEventResponseContentPartDone', 'BetaResponsesServerEventResponseCreated', 'BetaResponsesServerEventResponseCustomToolCallInputDelta', 'BetaResponsesServerEventResponseCustomToolCallInputDone', 'BetaResponsesServerEventResponseFailed', 'BetaResponsesServerEventResponseFileSearchCallCompleted', 'BetaResponsesServerEventResponseFileSearchCallInProgress', 'BetaResponsesServerEventResponseFileSearchCallSearching', 'BetaResponsesServerEventResponseFunctionCallArgumentsDelta', 'BetaResponsesServerEventResponseFunctionCallArgumentsDone', 'BetaResponsesServerEventResponseImageGenerationCallCompleted', 'BetaResponsesServerEventResponseImageGenerationCallGenerating', 'BetaResponsesServerEventResponseImageGenerationCallInProgress', 'BetaResponsesServerEventResponseImageGenerationCallPartialImage', 'BetaResponsesServerEventResponseInProgress', 'BetaResponsesServerEventResponseIncomplete', 'BetaResponsesServerEventResponseMcpCallArgumentsDelta', 'BetaResponsesServerEventResponseMcpCallArgumentsDone', 'BetaResponsesServerEventResponseMcpCallCompleted', 'BetaResponsesServerEventResponseMcpCallFailed', 'BetaResponsesServerEventResponseMcpCallInProgress', 'BetaResponsesServerEventResponseMcpListToolsCompleted', 'BetaResponsesServerEventResponseMcpListToolsFailed', 'BetaResponsesServerEventResponseMcpListToolsInProgress', 'BetaResponsesServerEventResponseOutputItemAdded', 'BetaResponsesServerEventResponseOutputItemDone', 'BetaResponsesServerEventResponseOutputTextAnnotationAdded', 'BetaResponsesServerEventResponseOutputTextDelta', 'BetaResponsesServerEventResponseOutputTextDone', 'BetaResponsesServerEventResponseQueued', 'BetaResponsesServerEventResponseReasoningSummaryPartAdded', 'BetaResponsesServerEventResponseReasoningSummaryPartAddedPart', 'BetaResponsesServerEventResponseReasoningSummaryPartDone', 'BetaResponsesServerEventResponseReasoningSummaryPartDonePart', 'BetaResponsesServerEventResponseReasoningSummaryTextDelta', 'BetaResponsesServerEventResponseReasoningSummaryTextDone', 'BetaResponsesServerEventResponseReasoningTextDelta', 'BetaResponsesServerEventResponseReasoningTextDone', 'BetaResponsesServerEventResponseRefusalDelta', 'BetaResponsesServerEventResponseRefusalDone', 'BetaResponsesServerEventResponseShellCallCommandAdded', 'BetaResponsesServerEventResponseShellCallCommandDelta', 'BetaResponsesServerEventResponseShellCallCommandDone', 'BetaResponsesServerEventResponseShellCallOutputContentDelta', 'BetaResponsesServerEventResponseShellCallOutputContentDone', 'BetaResponsesServerEventResponseWebSearchCallCompleted', 'BetaResponsesServerEventResponseWebSearchCallInProgress', 'BetaResponsesServerEventResponseWebSearchCallSearching', 'BetaResponsesWebSocketStreamEvent', 'BetaScreenshotParam', 'BetaScreenshotParam2', 'BetaScrollParam', 'BetaScrollParam2', 'BetaSearchContentType', 'BetaSearchContentTypeParam', 'BetaSearchContextSize', 'BetaSearchContextSizeParam', 'BetaServiceTierEnumParam', 'BetaServiceTierResponses', 'BetaServiceTierResponsesParam', 'BetaShellCallOutputDelta', 'BetaSkillReference', 'BetaSkillReferenceParam', 'BetaSkillReferenceParam2', 'BetaSpecificApplyPatchParam', 'BetaSpecificApplyPatchParam2', 'BetaSpecificFunctionShellParam', 'BetaSpecificFunctionShellParam2', 'BetaSpecificProgrammaticToolCallingParam', 'BetaSpecificProgrammaticToolCallingParam2', 'BetaSummaryTextContent', 'BetaSummaryTextContentParam', 'BetaTextContent', 'BetaTextResponseFormatConfiguration', 'BetaTextResponseFormatConfigurationParam', 'BetaTextResponseFormatJsonSchema', 'BetaTextResponseFormatJsonSchemaParam', 'BetaTokenCountsResource', 'BetaTool', 'BetaToolCallCaller', 'BetaToolCallCallerParam', 'BetaToolCallCallerParam2', 'BetaToolCallCallerParam3', 'BetaToolChoiceAllowed', 'BetaToolChoiceAllowedParam', 'BetaToolChoiceApplyPatch', 'BetaToolChoiceApplyPatchParam', 'BetaToolChoiceCustom', 'BetaToolChoiceCustomParam', 'BetaToolChoiceFunction', 'BetaToolChoiceFunctionParam', 'BetaToolChoiceMCP', 'BetaToolChoiceMCPParam', 'BetaToolChoiceMcp', 'BetaToolChoiceMcpParam', 'BetaToolChoiceOptions', 'BetaToolChoiceOptionsParam', 'BetaToolChoiceParam', 'BetaToolChoiceParam2', 'BetaToolChoiceShell', 'BetaToolChoiceShellParam', 'BetaToolChoiceTypes', 'BetaToolChoiceTypesParam', 'BetaToolParam', 'BetaToolSearchCall', 'BetaToolSearchCallItemParam', 'BetaToolSearchCallItemParam2', 'BetaToolSearchExecutionType', 'BetaToolSearchExecutionTypeParam', 'BetaToolSearchOutput', 'BetaToolSearchOutputItemParam', 'BetaToolSearchOutputItemParam2', 'BetaToolSearchOutputNamespaceTool', 'BetaToolSearchOutputNamespaceToolParam', 'BetaToolSearchTool', 'BetaToolSearchToolParam', 'BetaToolSearchToolParam2', 'BetaToolsArray', 'BetaToolsArrayParam', 'BetaTopLogProb', 'BetaTopLogProbParam', 'BetaTruncationEnumParam', 'BetaTypeParam', 'BetaTypeParam2', 'BetaUrlCitationBody', 'BetaUrlCitationBodyParam', 'BetaUrlCitationParam', 'BetaUrlCitationParam2', 'BetaVectorStoreFileAttributes', 'BetaVectorStoreFileAttributesParam', 'BetaVerbosity', 'BetaVerbosityParam', 'BetaWaitParam', 'BetaWaitParam2', 'BetaWebSearchActionFind', 'BetaWebSearchActionFindParam', 'BetaWebSearchActionOpenPage', 'BetaWebSearchActionOpenPageParam', 'BetaWebSearchActionSearch', 'BetaWebSearchActionSearchParam', 'BetaWebSearchActionSearchSource', 'BetaWebSearchActionSearchSourceParam', 'BetaWebSearchApproximateLocation', 'BetaWebSearchApproximateLocation2', 'BetaWebSearchApproximateLocationParam', 'BetaWebSearchApproximateLocationParam2', 'BetaWebSearchPreviewTool', 'BetaWebSearchPreviewToolParam', 'BetaWebSearchTool', 'BetaWebSearchToolCall', 'BetaWebSearchToolCallParam', 'BetaWebSearchToolFilters', 'BetaWebSearchToolFiltersParam', 'BetaWebSearchToolParam', 'CallableToolAllowedCaller', 'CallableToolAllowedCallerParam', 'ClickButtonType', 'ClickButtonTypeParam', 'ClickParam', 'ClickParam2', 'CodeInterpreterOutputImage', 'CodeInterpreterOutputImageParam', 'CodeInterpreterOutputLogs', 'CodeInterpreterOutputLogsParam', 'CodeInterpreterTool', 'CodeInterpreterToolParam', 'ComparisonFilter', 'ComparisonFilterParam', 'CompoundFilter', 'CompoundFilterParam', 'ComputerAction', 'ComputerActionList', 'ComputerActionListParam', 'ComputerActionParam', 'ComputerCallOutputStatus', 'ComputerCallSafetyCheckParam', 'ComputerCallSafetyCheckParam2', 'ComputerEnvironment', 'ComputerEnvironmentParam', 'ComputerScreenshotContent', 'ComputerScreenshotImage', 'ComputerScreenshotImageParam', 'ComputerTool', 'ComputerToolParam', 'ComputerUsePreviewTool', 'ComputerUsePreviewToolParam', 'ContainerAutoParam', 'ContainerAutoParam2', 'ContainerFileCitationBody', 'ContainerFileCitationBodyParam', 'ContainerMemoryLimit', 'ContainerMemoryLimitParam', 'ContainerNetworkPolicyAllowlistParam', 'ContainerNetworkPolicyAllowlistParam2', 'ContainerNetworkPolicyDisabledParam', 'ContainerNetworkPolicyDisabledParam2', 'ContainerNetworkPolicyDomainSecretParam', 'ContainerNetworkPolicyDomainSecretParam2', 'ContainerReferenceParam', 'ContainerReferenceParam2', 'ContainerReferenceResource', 'ContextManagementParam', 'ContextManagementParam2', 'ConversationItemList', 'ConversationParam', 'ConversationParam2', 'ConversationParam22', 'ConversationParam2Param', 'CoordParam', 'CoordParam2', 'CustomGrammarFormatParam', 'CustomGrammarFormatParam2', 'CustomTextFormatParam', 'CustomTextFormatParam2', 'CustomToolParam', 'CustomToolParam2', 'DetailEnum', 'DetailEnumParam', 'DirectToolCallCaller', 'DirectToolCallCallerParam', 'DirectToolCallCallerParam2', 'DirectToolCallCallerParam3', 'DoubleClickAction', 'DoubleClickActionParam', 'DragParam', 'DragParam2', 'EasyInputMessage', 'EasyInputMessageParam', 'EmptyModelParam', 'EmptyModelParam2', 'ErrorPayload', 'FileCitationBody', 'FileCitationBodyParam', 'FileDetailEnum', 'FileDetailEnumParam', 'FileInputDetail', 'FileInputDetailParam', 'FilePath', 'FilePathParam', 'FileSearchTool', 'FileSearchToolParam', 'Filters', 'FiltersParam', 'FunctionAndCustomToolCallOutput', 'FunctionAndCustomToolCallOutputParam', 'FunctionCallItemStatus', 'FunctionCallItemStatusParam', 'FunctionCallOutputStatusEnum', 'FunctionCallStatus', 'FunctionShellAction', 'FunctionShellActionParam', 'FunctionShellActionParam2', 'FunctionShellCallItemStatus', 'FunctionShellCallItemStatusParam', 'FunctionShellCallOutputContent', 'FunctionShellCallOutputContentParam', 'FunctionShellCallOutputContentParam2', 'FunctionShellCallOutputExitOutcome', 'FunctionShellCallOutputExitOutcomeParam', 'FunctionShellCallOutputExitOutcomeParam2', 'FunctionShellCallOutputOutcomeParam', 'FunctionShellCallOutputOutcomeParam2', 'FunctionShellCallOutputStatusEnum', 'FunctionShellCallOutputTimeoutOutcome', 'FunctionShellCallOutputTimeoutOutcomeParam', 'FunctionShellCallOutputTimeoutOutcomeParam2', 'FunctionShellCallStatus', 'FunctionShellToolParam', 'FunctionShellToolParam2', 'FunctionTool', 'FunctionToolParam', 'FunctionToolParam2', 'FunctionToolParam3', 'GrammarSyntax1', 'GrammarSyntax1Param', 'HTTPError', 'HTTPErrorParam', 'HostedPluginParam', 'HybridSearchOptions', 'HybridSearchOptionsParam', 'ImageDetail', 'ImageDetailParam', 'ImageGenActionEnum', 'ImageGenActionEnumParam', 'ImageGenTool', 'ImageGenToolInputImageMask', 'ImageGenToolInputImageMaskParam', 'ImageGenToolParam', 'IncludeEnum', 'IncludeEnumParam', 'InlineCapabilitySourceParam', 'InlineSkillParam', 'InlineSkillParam2', 'InlineSkillSourceParam', 'InlineSkillSourceParam2', 'InputAudio', 'InputAudioInputAudio', 'InputContent', 'InputContentParam', 'InputFidelity', 'InputFidelityParam', 'InputFileContent', 'InputFileContentParam', 'InputFileContentParam2', 'InputFileContentParam3', 'InputImageContent', 'InputImageContentParam', 'InputImageContentParamAutoParam', 'InputImageContentParamAutoParam2', 'InputMessageContentList', 'InputMessageContentListParam', 'InputTextContent', 'InputTextContentParam', 'InputTextContentParam2', 'InputTextContentParam3', 'KeyPressAction', 'KeyPressActionParam', 'LocalEnvironmentParam', 'LocalEnvironmentParam2', 'LocalEnvironmentResource', 'LocalShellExecAction', 'LocalShellExecActionParam', 'LocalShellToolParam', 'LocalShellToolParam2', 'LocalSkillParam', 'LocalSkillParam2', 'LogProb', 'LogProbParam', 'MCPListToolsTool', 'MCPListToolsToolParam', 'MCPProtocolError', 'MCPProtocolErrorParam', 'MCPTool', 'MCPToolCallError', 'MCPToolCallErrorParam', 'MCPToolCallStatus', 'MCPToolCallStatusParam', 'MCPToolExecutionError', 'MCPToolExecutionErrorParam', 'MCPToolFilter', 'MCPToolFilterParam', 'MCPToolParam', 'MCPToolRequireApprovalMCPToolApprovalFilter', 'MCPToolRequireApprovalMCPToolApprovalFilterParam', 'MessagePhase', 'MessagePhase2', 'MessagePhaseParam', 'MessageRole', 'MessageStatus', 'Metadata', 'MetadataParam', 'ModelIdsCompactionParam', 'ModelIdsResponses', 'ModelIdsResponsesParam', 'ModelIdsShared', 'ModelIdsSharedParam', 'Moderation', 'ModerationConfigParam', 'ModerationConfigParam2', 'ModerationErrorBody', 'ModerationInputType', 'ModerationMode', 'ModerationModeParam', 'ModerationParam', 'ModerationParam2', 'ModerationPolicyParam', 'ModerationPolicyParam2', 'ModerationResultBody', 'MoveParam', 'MoveParam2', 'MultiAgentConfig', 'MultiAgentConfigParam', 'NamespaceToolParam', 'NamespaceToolParam2', 'OutputContent', 'OutputMessageContent', 'OutputMessageContentParam', 'OutputTextContent', 'OutputTextContentParam', 'PersonalityEnumParam', 'ProgramOutputItemStatus', 'ProgramOutputItemStatusParam', 'ProgramOutputStatus', 'ProgramToolCallCaller', 'ProgramToolCallCallerParam', 'ProgramToolCallCallerParam2', 'ProgramToolCallCallerParam3', 'ProgrammaticToolCallingParam', 'ProgrammaticToolCallingParam2', 'Prompt', 'Prompt2', 'PromptCacheBreakpointConfig', 'PromptCacheBreakpointConfigParam', 'PromptCacheBreakpointParam', 'PromptCacheBreakpointParam2', 'PromptCacheModeEnum', 'PromptCacheModeEnumParam', 'PromptCacheOptions', 'PromptCacheOptionsParam', 'PromptCacheOptionsParam2', 'PromptCacheRetentionEnumParam', 'PromptCacheTTLEnum', 'PromptCacheTTLEnumParam', 'PromptParam', 'PromptParam2', 'RankerVersionType', 'RankerVersionTypeParam', 'RankingOptions', 'RankingOptionsParam', 'Reasoning', 'ReasoningEffort', 'ReasoningEffortParam', 'ReasoningModeEnum', 'ReasoningModeEnumParam', 'ReasoningParam', 'ReasoningTextContent', 'ReasoningTextContentParam', 'RefusalContent', 'RefusalContentParam', 'ResponseConversation', 'ResponseError', 'ResponseError2', 'ResponseErrorCode', 'ResponseFormatJsonObject', 'ResponseFormatJsonObjectParam', 'ResponseFormatJsonSchemaSchema', 'ResponseFormatJsonSchemaSchemaParam', 'ResponseFormatText', 'ResponseFormatTextParam', 'ResponseIncompleteDetails', 'ResponseLogProb', 'ResponseLogProbTopLogprob', 'ResponsePromptVariables', 'ResponsePromptVariablesParam', 'ResponseStreamOptions', 'ResponseStreamOptions2', 'ResponseStreamOptionsParam', 'ResponseStreamOptionsParam2', 'ResponseTextParam', 'ResponseTextParam2', 'ResponseUsage', 'ResponseUsageInputTokensDetails', 'ResponseUsageOutputTokensDetails', 'ScreenshotParam', 'ScreenshotParam2', 'ScrollParam', 'ScrollParam2', 'SearchContentType', 'SearchContentTypeParam', 'SearchContextSize', 'SearchContextSizeParam', 'ServiceTierEnumParam', 'ServiceTierResponses', 'ServiceTierResponsesParam', 'ShellCallOutputDelta', 'SkillReferenceParam', 'SkillReferenceParam2', 'SpecificApplyPatchParam', 'SpecificApplyPatchParam2', 'SpecificFunctionShellParam', 'SpecificFunctionShellParam2', 'SpecificProgrammaticToolCallingParam', 'SpecificProgrammaticToolCallingParam2', 'SummaryText', 'SummaryTextContent', 'SummaryTextContentParam', 'TextContent', 'TextResponseFormatConfiguration', 'TextResponseFormatConfigurationParam', 'TextResponseFormatJsonSchema', 'TextResponseFormatJsonSchemaParam', 'TokenCountsResource', 'TokenUsage', 'Tool', 'ToolCallCaller', 'ToolCallCallerParam', 'ToolCallCallerParam2', 'ToolCallCallerParam3', 'ToolChoiceAllowed', 'ToolChoiceAllowedParam', 'ToolChoiceCustom', 'ToolChoiceCustomParam', 'ToolChoiceFunction', 'ToolChoiceFunctionParam', 'ToolChoiceMCP', 'ToolChoiceMCPParam', 'ToolChoiceOptions', 'ToolChoiceOptionsParam', 'ToolChoiceParam', 'ToolChoiceParam2', 'ToolChoiceTypes', 'ToolChoiceTypesParam', 'ToolParam', 'ToolSearchExecutionType', 'ToolSearchExecutionTypeParam', 'ToolSearchToolParam', 'ToolSearchToolParam2', 'ToolsArray', 'ToolsArrayParam', 'TopLogProb', 'TopLogProbParam', 'TruncationEnumParam', 'TypeParam', 'TypeParam2', 'UrlCitationBody', 'UrlCitationBodyParam', 'VectorStoreFileAttributes', 'VectorStoreFileAttributesParam', 'Verbosity', 'VerbosityParam', 'WaitParam', 'WaitParam2', 'WebSearchActionFind', 'WebSearchActionFindParam', 'WebSearchActionOpenPage', 'WebSearchActionOpenPageParam', 'WebSearchActionSearch', 'WebSearchActionSearchParam', 'WebSearchActionSearchSource', 'WebSearchActionSearchSourceParam', 'WebSearchApproximateLocation', 'WebSearchApproximateLocation2', 'WebSearchApproximateLocationParam', 'WebSearchApproximateLocationParam2', 'WebSearchPreviewTool', 'WebSearchPreviewToolParam', 'WebSearchTool', 'WebSearchToolFilters', 'WebSearchToolFiltersParam', 'WebSearchToolParam']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=True)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules
 __path__: list[str] = []
-
-
-# the official SDK's names of this module that live elsewhere here
-import typing as _typing
-
-if _typing.TYPE_CHECKING:
-    pass
-else:
-
-    def __getattr__(name: str) -> _typing.Any:
-        from openai_kit._official_modules import lookup
-
-        return lookup(__name__, name)

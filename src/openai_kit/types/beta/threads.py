@@ -2,973 +2,1518 @@
 
 """Types of the `beta.threads` area."""
 
+# Each type is defined on first use (openai_kit._lazy_types); type checkers read the .pyi stub.
+
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit._model_helpers import RunHelpers, ThreadHelpers
 from openai_kit.types._base import BaseModel, UnknownObject, official_name
-from openai_kit.types.beta.assistants import (
-    AssistantToolsCode,
-    AssistantToolsCodeParam,
-    AssistantToolsFileSearch,
-    AssistantToolsFunction,
-    AssistantsApiResponseFormatOption,
-    FileSearchRanker,
-)
-from openai_kit.types.chat import (
-    ParallelToolCalls,
-)
-from openai_kit.types.shared import (
-    Error,
-    Metadata,
-    MetadataParam,
-)
+from openai_kit._lazy_types import lazy_module
 
 
-class ThreadToolResourcesCodeInterpreter(BaseModel):
-    file_ids: Optional[List[str]] = None
+def _build_ThreadToolResourcesCodeInterpreter():
+    class ThreadToolResourcesCodeInterpreter(BaseModel):
+        file_ids: Optional[List[str]] = None
+    return ThreadToolResourcesCodeInterpreter
 
 
-class ThreadToolResourcesFileSearch(BaseModel):
-    vector_store_ids: Optional[List[str]] = None
+def _build_ThreadToolResourcesFileSearch():
+    class ThreadToolResourcesFileSearch(BaseModel):
+        vector_store_ids: Optional[List[str]] = None
+    return ThreadToolResourcesFileSearch
 
 
-class ThreadToolResources(BaseModel):
-    code_interpreter: Optional[ThreadToolResourcesCodeInterpreter] = None
-    file_search: Optional[ThreadToolResourcesFileSearch] = None
+def _build_ThreadToolResources():
+    class ThreadToolResources(BaseModel):
+        code_interpreter: Optional[ThreadToolResourcesCodeInterpreter] = None
+        file_search: Optional[ThreadToolResourcesFileSearch] = None
+    return ThreadToolResources
 
 
-class Thread(ThreadHelpers, BaseModel):
-    id: str
-    object: Literal["thread"]
-    created_at: int
-    tool_resources: Optional[ThreadToolResources]
-    metadata: Metadata
+def _build_Thread():
+    class Thread(ThreadHelpers, BaseModel):
+        id: str
+        object: Literal["thread"]
+        created_at: int
+        tool_resources: Optional[ThreadToolResources]
+        metadata: Metadata
+    return Thread
 
 
-@official_name("ThreadCreated", "openai_kit.types.beta.assistant_stream_event")
-class ThreadStreamEvent2(BaseModel):
-    enabled: Optional[bool] = None
-    event: Literal["thread.created"]
-    data: Thread
+def _build_ThreadStreamEvent2():
+    @official_name("ThreadCreated", "openai_kit.types.beta.assistant_stream_event")
+    class ThreadStreamEvent2(BaseModel):
+        enabled: Optional[bool] = None
+        event: Literal["thread.created"]
+        data: Thread
+    return ThreadStreamEvent2
 
 
-ThreadStreamEvent: TypeAlias = ThreadStreamEvent2
+def _build_ThreadStreamEvent():
+    ThreadStreamEvent: TypeAlias = ThreadStreamEvent2
+    return ThreadStreamEvent
 
 
-class RunToolCallObjectFunction(BaseModel):
-    name: str
-    arguments: str
+def _build_RunToolCallObjectFunction():
+    class RunToolCallObjectFunction(BaseModel):
+        name: str
+        arguments: str
+    return RunToolCallObjectFunction
 
 
-class RunToolCallObject(BaseModel):
-    id: str
-    type: Literal["function"]
-    function: RunToolCallObjectFunction
+def _build_RunToolCallObject():
+    class RunToolCallObject(BaseModel):
+        id: str
+        type: Literal["function"]
+        function: RunToolCallObjectFunction
+    return RunToolCallObject
 
 
-class RunRequiredActionSubmitToolOutputs(BaseModel):
-    tool_calls: List[RunToolCallObject]
+def _build_RunRequiredActionSubmitToolOutputs():
+    class RunRequiredActionSubmitToolOutputs(BaseModel):
+        tool_calls: List[RunToolCallObject]
+    return RunRequiredActionSubmitToolOutputs
 
 
-class RunRequiredAction(BaseModel):
-    type: Literal["submit_tool_outputs"]
-    submit_tool_outputs: RunRequiredActionSubmitToolOutputs
+def _build_RunRequiredAction():
+    class RunRequiredAction(BaseModel):
+        type: Literal["submit_tool_outputs"]
+        submit_tool_outputs: RunRequiredActionSubmitToolOutputs
+    return RunRequiredAction
 
 
-class RunLastError(BaseModel):
-    code: Union[Literal["server_error", "rate_limit_exceeded", "invalid_prompt"], str]
-    message: str
+def _build_RunLastError():
+    class RunLastError(BaseModel):
+        code: Union[Literal["server_error", "rate_limit_exceeded", "invalid_prompt"], str]
+        message: str
+    return RunLastError
+
 
+def _build_RunIncompleteDetails():
+    class RunIncompleteDetails(BaseModel):
+        reason: Optional[Union[Literal["max_completion_tokens", "max_prompt_tokens"], str]] = None
+    return RunIncompleteDetails
+
+
+def _build_RunCompletionUsage2():
+    class RunCompletionUsage2(BaseModel):
+        completion_tokens: int
+        prompt_tokens: int
+        total_tokens: int
+    return RunCompletionUsage2
+
+
+def _build_RunCompletionUsage():
+    RunCompletionUsage: TypeAlias = Optional[RunCompletionUsage2]
+    return RunCompletionUsage
 
-class RunIncompleteDetails(BaseModel):
-    reason: Optional[Union[Literal["max_completion_tokens", "max_prompt_tokens"], str]] = None
 
+def _build_RunTruncationStrategy():
+    class RunTruncationStrategy(BaseModel):
+        type: Union[Literal["auto", "last_messages"], str]
+        last_messages: Optional[int] = None
+    return RunTruncationStrategy
+
+
+def _build_AssistantsNamedToolChoiceFunction():
+    class AssistantsNamedToolChoiceFunction(BaseModel):
+        name: str
+    return AssistantsNamedToolChoiceFunction
+
+
+def _build_AssistantsNamedToolChoice():
+    class AssistantsNamedToolChoice(BaseModel):
+        type: Union[Literal["function", "code_interpreter", "file_search"], str]
+        function: Optional[AssistantsNamedToolChoiceFunction] = None
+    return AssistantsNamedToolChoice
+
+
+def _build_AssistantsApiToolChoiceOption():
+    AssistantsApiToolChoiceOption: TypeAlias = Union[Union[Literal["none", "auto", "required"], str], AssistantsNamedToolChoice]
+    return AssistantsApiToolChoiceOption
+
+
+def _build_Run():
+    class Run(RunHelpers, BaseModel):
+        id: str
+        object: Literal["thread.run"]
+        created_at: int
+        thread_id: str
+        assistant_id: str
+        status: Union[Literal["queued", "in_progress", "requires_action", "cancelling", "cancelled", "failed", "completed", "incomplete", "expired"], str]
+        required_action: Optional[RunRequiredAction]
+        last_error: Optional[RunLastError]
+        expires_at: Optional[int]
+        started_at: Optional[int]
+        cancelled_at: Optional[int]
+        failed_at: Optional[int]
+        completed_at: Optional[int]
+        incomplete_details: Optional[RunIncompleteDetails]
+        model: str
+        instructions: str
+        tools: List[Annotated[Union[Annotated[Union[AssistantToolsCode, AssistantToolsFileSearch, AssistantToolsFunction], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+        metadata: Metadata
+        usage: RunCompletionUsage
+        temperature: Optional[float] = None
+        top_p: Optional[float] = None
+        max_prompt_tokens: Optional[int]
+        max_completion_tokens: Optional[int]
+        truncation_strategy: Optional[RunTruncationStrategy]
+        tool_choice: Optional[AssistantsApiToolChoiceOption]
+        parallel_tool_calls: ParallelToolCalls
+        response_format: Optional[AssistantsApiResponseFormatOption]
+    return Run
+
+
+def _build_RunStreamEventThreadRunCreated():
+    @official_name("ThreadRunCreated", "openai_kit.types.beta.assistant_stream_event")
+    class RunStreamEventThreadRunCreated(BaseModel):
+        event: Literal["thread.run.created"]
+        data: Run
+    return RunStreamEventThreadRunCreated
+
+
+def _build_RunStreamEventThreadRunQueued():
+    @official_name("ThreadRunQueued", "openai_kit.types.beta.assistant_stream_event")
+    class RunStreamEventThreadRunQueued(BaseModel):
+        event: Literal["thread.run.queued"]
+        data: Run
+    return RunStreamEventThreadRunQueued
+
+
+def _build_RunStreamEventThreadRunInProgress():
+    @official_name("ThreadRunInProgress", "openai_kit.types.beta.assistant_stream_event")
+    class RunStreamEventThreadRunInProgress(BaseModel):
+        event: Literal["thread.run.in_progress"]
+        data: Run
+    return RunStreamEventThreadRunInProgress
+
+
+def _build_RunStreamEventThreadRunRequiresAction():
+    @official_name("ThreadRunRequiresAction", "openai_kit.types.beta.assistant_stream_event")
+    class RunStreamEventThreadRunRequiresAction(BaseModel):
+        event: Literal["thread.run.requires_action"]
+        data: Run
+    return RunStreamEventThreadRunRequiresAction
+
+
+def _build_RunStreamEventThreadRunCompleted():
+    @official_name("ThreadRunCompleted", "openai_kit.types.beta.assistant_stream_event")
+    class RunStreamEventThreadRunCompleted(BaseModel):
+        event: Literal["thread.run.completed"]
+        data: Run
+    return RunStreamEventThreadRunCompleted
+
+
+def _build_RunStreamEventThreadRunIncomplete():
+    @official_name("ThreadRunIncomplete", "openai_kit.types.beta.assistant_stream_event")
+    class RunStreamEventThreadRunIncomplete(BaseModel):
+        event: Literal["thread.run.incomplete"]
+        data: Run
+    return RunStreamEventThreadRunIncomplete
+
+
+def _build_RunStreamEventThreadRunFailed():
+    @official_name("ThreadRunFailed", "openai_kit.types.beta.assistant_stream_event")
+    class RunStreamEventThreadRunFailed(BaseModel):
+        event: Literal["thread.run.failed"]
+        data: Run
+    return RunStreamEventThreadRunFailed
+
+
+def _build_RunStreamEventThreadRunCancelling():
+    @official_name("ThreadRunCancelling", "openai_kit.types.beta.assistant_stream_event")
+    class RunStreamEventThreadRunCancelling(BaseModel):
+        event: Literal["thread.run.cancelling"]
+        data: Run
+    return RunStreamEventThreadRunCancelling
+
+
+def _build_RunStreamEventThreadRunCancelled():
+    @official_name("ThreadRunCancelled", "openai_kit.types.beta.assistant_stream_event")
+    class RunStreamEventThreadRunCancelled(BaseModel):
+        event: Literal["thread.run.cancelled"]
+        data: Run
+    return RunStreamEventThreadRunCancelled
+
+
+def _build_RunStreamEventThreadRunExpired():
+    @official_name("ThreadRunExpired", "openai_kit.types.beta.assistant_stream_event")
+    class RunStreamEventThreadRunExpired(BaseModel):
+        event: Literal["thread.run.expired"]
+        data: Run
+    return RunStreamEventThreadRunExpired
+
+
+def _build_RunStepDetailsMessageCreationObjectMessageCreation():
+    class RunStepDetailsMessageCreationObjectMessageCreation(BaseModel):
+        message_id: str
+    return RunStepDetailsMessageCreationObjectMessageCreation
+
+
+def _build_RunStepDetailsMessageCreationObject():
+    class RunStepDetailsMessageCreationObject(BaseModel):
+        type: Literal["message_creation"]
+        message_creation: RunStepDetailsMessageCreationObjectMessageCreation
+    return RunStepDetailsMessageCreationObject
+
+
+def _build_RunStepDetailsToolCallsCodeOutputLogsObject():
+    class RunStepDetailsToolCallsCodeOutputLogsObject(BaseModel):
+        type: Literal["logs"]
+        logs: str
+    return RunStepDetailsToolCallsCodeOutputLogsObject
+
+
+def _build_RunStepDetailsToolCallsCodeOutputImageObjectImage():
+    class RunStepDetailsToolCallsCodeOutputImageObjectImage(BaseModel):
+        file_id: str
+    return RunStepDetailsToolCallsCodeOutputImageObjectImage
+
+
+def _build_RunStepDetailsToolCallsCodeOutputImageObject():
+    class RunStepDetailsToolCallsCodeOutputImageObject(BaseModel):
+        type: Literal["image"]
+        image: RunStepDetailsToolCallsCodeOutputImageObjectImage
+    return RunStepDetailsToolCallsCodeOutputImageObject
+
+
+def _build_RunStepDetailsToolCallsCodeObjectCodeInterpreter():
+    class RunStepDetailsToolCallsCodeObjectCodeInterpreter(BaseModel):
+        input: str
+        outputs: List[Annotated[Union[Annotated[Union[RunStepDetailsToolCallsCodeOutputLogsObject, RunStepDetailsToolCallsCodeOutputImageObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+    return RunStepDetailsToolCallsCodeObjectCodeInterpreter
+
+
+def _build_RunStepDetailsToolCallsCodeObject():
+    class RunStepDetailsToolCallsCodeObject(BaseModel):
+        id: str
+        type: Literal["code_interpreter"]
+        code_interpreter: RunStepDetailsToolCallsCodeObjectCodeInterpreter
+    return RunStepDetailsToolCallsCodeObject
+
+
+def _build_RunStepDetailsToolCallsFileSearchRankingOptionsObject():
+    class RunStepDetailsToolCallsFileSearchRankingOptionsObject(BaseModel):
+        ranker: FileSearchRanker
+        score_threshold: float
+    return RunStepDetailsToolCallsFileSearchRankingOptionsObject
+
+
+def _build_RunStepDetailsToolCallsFileSearchResultObjectContent():
+    class RunStepDetailsToolCallsFileSearchResultObjectContent(BaseModel):
+        type: Optional[Literal["text"]] = None
+        text: Optional[str] = None
+    return RunStepDetailsToolCallsFileSearchResultObjectContent
+
+
+def _build_RunStepDetailsToolCallsFileSearchResultObject():
+    class RunStepDetailsToolCallsFileSearchResultObject(BaseModel):
+        file_id: str
+        file_name: str
+        score: float
+        content: Optional[List[RunStepDetailsToolCallsFileSearchResultObjectContent]] = None
+    return RunStepDetailsToolCallsFileSearchResultObject
+
+
+def _build_RunStepDetailsToolCallsFileSearchObjectFileSearch():
+    class RunStepDetailsToolCallsFileSearchObjectFileSearch(BaseModel):
+        ranking_options: Optional[RunStepDetailsToolCallsFileSearchRankingOptionsObject] = None
+        results: Optional[List[RunStepDetailsToolCallsFileSearchResultObject]] = None
+    return RunStepDetailsToolCallsFileSearchObjectFileSearch
+
+
+def _build_RunStepDetailsToolCallsFileSearchObject():
+    class RunStepDetailsToolCallsFileSearchObject(BaseModel):
+        id: str
+        type: Literal["file_search"]
+        file_search: RunStepDetailsToolCallsFileSearchObjectFileSearch
+    return RunStepDetailsToolCallsFileSearchObject
+
+
+def _build_RunStepDetailsToolCallsFunctionObjectFunction():
+    class RunStepDetailsToolCallsFunctionObjectFunction(BaseModel):
+        name: str
+        arguments: str
+        output: Optional[str]
+    return RunStepDetailsToolCallsFunctionObjectFunction
+
+
+def _build_RunStepDetailsToolCallsFunctionObject():
+    class RunStepDetailsToolCallsFunctionObject(BaseModel):
+        id: str
+        type: Literal["function"]
+        function: RunStepDetailsToolCallsFunctionObjectFunction
+    return RunStepDetailsToolCallsFunctionObject
+
+
+def _build_RunStepDetailsToolCallsObject():
+    class RunStepDetailsToolCallsObject(BaseModel):
+        type: Literal["tool_calls"]
+        tool_calls: List[Annotated[Union[Annotated[Union[RunStepDetailsToolCallsCodeObject, RunStepDetailsToolCallsFileSearchObject, RunStepDetailsToolCallsFunctionObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+    return RunStepDetailsToolCallsObject
+
+
+def _build_RunStepLastError():
+    class RunStepLastError(BaseModel):
+        code: Union[Literal["server_error", "rate_limit_exceeded"], str]
+        message: str
+    return RunStepLastError
+
+
+def _build_RunStepCompletionUsage2():
+    class RunStepCompletionUsage2(BaseModel):
+        completion_tokens: int
+        prompt_tokens: int
+        total_tokens: int
+    return RunStepCompletionUsage2
+
+
+def _build_RunStepCompletionUsage():
+    RunStepCompletionUsage: TypeAlias = Optional[RunStepCompletionUsage2]
+    return RunStepCompletionUsage
+
+
+def _build_RunStep():
+    class RunStep(BaseModel):
+        id: str
+        object: Literal["thread.run.step"]
+        created_at: int
+        assistant_id: str
+        thread_id: str
+        run_id: str
+        type: Union[Literal["message_creation", "tool_calls"], str]
+        status: Union[Literal["in_progress", "cancelled", "failed", "completed", "expired"], str]
+        step_details: Annotated[Union[Annotated[Union[RunStepDetailsMessageCreationObject, RunStepDetailsToolCallsObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
+        last_error: Optional[RunStepLastError]
+        expired_at: Optional[int]
+        cancelled_at: Optional[int]
+        failed_at: Optional[int]
+        completed_at: Optional[int]
+        metadata: Metadata
+        usage: RunStepCompletionUsage
+    return RunStep
+
+
+def _build_RunStepStreamEventThreadRunStepCreated():
+    @official_name("ThreadRunStepCreated", "openai_kit.types.beta.assistant_stream_event")
+    class RunStepStreamEventThreadRunStepCreated(BaseModel):
+        event: Literal["thread.run.step.created"]
+        data: RunStep
+    return RunStepStreamEventThreadRunStepCreated
+
+
+def _build_RunStepStreamEventThreadRunStepInProgress():
+    @official_name("ThreadRunStepInProgress", "openai_kit.types.beta.assistant_stream_event")
+    class RunStepStreamEventThreadRunStepInProgress(BaseModel):
+        event: Literal["thread.run.step.in_progress"]
+        data: RunStep
+    return RunStepStreamEventThreadRunStepInProgress
+
+
+def _build_RunStepDeltaStepDetailsMessageCreationObjectMessageCreation():
+    class RunStepDeltaStepDetailsMessageCreationObjectMessageCreation(BaseModel):
+        message_id: Optional[str] = None
+    return RunStepDeltaStepDetailsMessageCreationObjectMessageCreation
+
+
+def _build_RunStepDeltaStepDetailsMessageCreationObject():
+    class RunStepDeltaStepDetailsMessageCreationObject(BaseModel):
+        type: Literal["message_creation"]
+        message_creation: Optional[RunStepDeltaStepDetailsMessageCreationObjectMessageCreation] = None
+    return RunStepDeltaStepDetailsMessageCreationObject
+
+
+def _build_RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject():
+    class RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject(BaseModel):
+        index: int
+        type: Literal["logs"]
+        logs: Optional[str] = None
+    return RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject
+
+
+def _build_RunStepDeltaStepDetailsToolCallsCodeOutputImageObjectImage():
+    class RunStepDeltaStepDetailsToolCallsCodeOutputImageObjectImage(BaseModel):
+        file_id: Optional[str] = None
+    return RunStepDeltaStepDetailsToolCallsCodeOutputImageObjectImage
+
+
+def _build_RunStepDeltaStepDetailsToolCallsCodeOutputImageObject():
+    class RunStepDeltaStepDetailsToolCallsCodeOutputImageObject(BaseModel):
+        index: int
+        type: Literal["image"]
+        image: Optional[RunStepDeltaStepDetailsToolCallsCodeOutputImageObjectImage] = None
+    return RunStepDeltaStepDetailsToolCallsCodeOutputImageObject
+
+
+def _build_RunStepDeltaStepDetailsToolCallsCodeObjectCodeInterpreter():
+    class RunStepDeltaStepDetailsToolCallsCodeObjectCodeInterpreter(BaseModel):
+        input: Optional[str] = None
+        outputs: Optional[List[Annotated[Union[Annotated[Union[RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject, RunStepDeltaStepDetailsToolCallsCodeOutputImageObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+    return RunStepDeltaStepDetailsToolCallsCodeObjectCodeInterpreter
+
+
+def _build_RunStepDeltaStepDetailsToolCallsCodeObject():
+    class RunStepDeltaStepDetailsToolCallsCodeObject(BaseModel):
+        index: int
+        id: Optional[str] = None
+        type: Literal["code_interpreter"]
+        code_interpreter: Optional[RunStepDeltaStepDetailsToolCallsCodeObjectCodeInterpreter] = None
+    return RunStepDeltaStepDetailsToolCallsCodeObject
+
+
+def _build_RunStepDeltaStepDetailsToolCallsFileSearchObject():
+    class RunStepDeltaStepDetailsToolCallsFileSearchObject(BaseModel):
+        index: int
+        id: Optional[str] = None
+        type: Literal["file_search"]
+        file_search: Dict[str, Any]
+    return RunStepDeltaStepDetailsToolCallsFileSearchObject
+
+
+def _build_RunStepDeltaStepDetailsToolCallsFunctionObjectFunction():
+    class RunStepDeltaStepDetailsToolCallsFunctionObjectFunction(BaseModel):
+        name: Optional[str] = None
+        arguments: Optional[str] = None
+        output: Optional[str] = None
+    return RunStepDeltaStepDetailsToolCallsFunctionObjectFunction
+
+
+def _build_RunStepDeltaStepDetailsToolCallsFunctionObject():
+    class RunStepDeltaStepDetailsToolCallsFunctionObject(BaseModel):
+        index: int
+        id: Optional[str] = None
+        type: Literal["function"]
+        function: Optional[RunStepDeltaStepDetailsToolCallsFunctionObjectFunction] = None
+    return RunStepDeltaStepDetailsToolCallsFunctionObject
+
+
+def _build_RunStepDeltaStepDetailsToolCallsObject():
+    class RunStepDeltaStepDetailsToolCallsObject(BaseModel):
+        type: Literal["tool_calls"]
+        tool_calls: Optional[List[Annotated[Union[Annotated[Union[RunStepDeltaStepDetailsToolCallsCodeObject, RunStepDeltaStepDetailsToolCallsFileSearchObject, RunStepDeltaStepDetailsToolCallsFunctionObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+    return RunStepDeltaStepDetailsToolCallsObject
+
+
+def _build_RunStepDeltaObjectDelta():
+    class RunStepDeltaObjectDelta(BaseModel):
+        step_details: Optional[Annotated[Union[Annotated[Union[RunStepDeltaStepDetailsMessageCreationObject, RunStepDeltaStepDetailsToolCallsObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+    return RunStepDeltaObjectDelta
+
+
+def _build_RunStepDeltaObject():
+    class RunStepDeltaObject(BaseModel):
+        id: str
+        object: Literal["thread.run.step.delta"]
+        delta: RunStepDeltaObjectDelta
+    return RunStepDeltaObject
+
+
+def _build_RunStepStreamEventThreadRunStepDelta():
+    @official_name("ThreadRunStepDelta", "openai_kit.types.beta.assistant_stream_event")
+    class RunStepStreamEventThreadRunStepDelta(BaseModel):
+        event: Literal["thread.run.step.delta"]
+        data: RunStepDeltaObject
+    return RunStepStreamEventThreadRunStepDelta
+
+
+def _build_RunStepStreamEventThreadRunStepCompleted():
+    @official_name("ThreadRunStepCompleted", "openai_kit.types.beta.assistant_stream_event")
+    class RunStepStreamEventThreadRunStepCompleted(BaseModel):
+        event: Literal["thread.run.step.completed"]
+        data: RunStep
+    return RunStepStreamEventThreadRunStepCompleted
+
+
+def _build_RunStepStreamEventThreadRunStepFailed():
+    @official_name("ThreadRunStepFailed", "openai_kit.types.beta.assistant_stream_event")
+    class RunStepStreamEventThreadRunStepFailed(BaseModel):
+        event: Literal["thread.run.step.failed"]
+        data: RunStep
+    return RunStepStreamEventThreadRunStepFailed
+
+
+def _build_RunStepStreamEventThreadRunStepCancelled():
+    @official_name("ThreadRunStepCancelled", "openai_kit.types.beta.assistant_stream_event")
+    class RunStepStreamEventThreadRunStepCancelled(BaseModel):
+        event: Literal["thread.run.step.cancelled"]
+        data: RunStep
+    return RunStepStreamEventThreadRunStepCancelled
+
+
+def _build_RunStepStreamEventThreadRunStepExpired():
+    @official_name("ThreadRunStepExpired", "openai_kit.types.beta.assistant_stream_event")
+    class RunStepStreamEventThreadRunStepExpired(BaseModel):
+        event: Literal["thread.run.step.expired"]
+        data: RunStep
+    return RunStepStreamEventThreadRunStepExpired
+
 
-class RunCompletionUsage2(BaseModel):
-    completion_tokens: int
-    prompt_tokens: int
-    total_tokens: int
+def _build_Message2IncompleteDetails():
+    class Message2IncompleteDetails(BaseModel):
+        reason: Union[Literal["content_filter", "max_tokens", "run_cancelled", "run_expired", "run_failed"], str]
+    return Message2IncompleteDetails
+
+
+def _build_MessageContentImageFileObjectImageFile():
+    class MessageContentImageFileObjectImageFile(BaseModel):
+        file_id: str
+        detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
+    return MessageContentImageFileObjectImageFile
+
+
+def _build_MessageContentImageFileObject():
+    class MessageContentImageFileObject(BaseModel):
+        type: Literal["image_file"]
+        image_file: MessageContentImageFileObjectImageFile
+    return MessageContentImageFileObject
+
+
+def _build_MessageContentImageUrlObjectImageUrl():
+    class MessageContentImageUrlObjectImageUrl(BaseModel):
+        url: str
+        detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
+    return MessageContentImageUrlObjectImageUrl
+
+
+def _build_MessageContentImageUrlObject():
+    class MessageContentImageUrlObject(BaseModel):
+        type: Literal["image_url"]
+        image_url: MessageContentImageUrlObjectImageUrl
+    return MessageContentImageUrlObject
+
+
+def _build_MessageContentTextAnnotationsFileCitationObjectFileCitation():
+    class MessageContentTextAnnotationsFileCitationObjectFileCitation(BaseModel):
+        file_id: str
+    return MessageContentTextAnnotationsFileCitationObjectFileCitation
+
+
+def _build_MessageContentTextAnnotationsFileCitationObject():
+    class MessageContentTextAnnotationsFileCitationObject(BaseModel):
+        type: Literal["file_citation"]
+        text: str
+        file_citation: MessageContentTextAnnotationsFileCitationObjectFileCitation
+        start_index: int
+        end_index: int
+    return MessageContentTextAnnotationsFileCitationObject
+
+
+def _build_MessageContentTextAnnotationsFilePathObjectFilePath():
+    class MessageContentTextAnnotationsFilePathObjectFilePath(BaseModel):
+        file_id: str
+    return MessageContentTextAnnotationsFilePathObjectFilePath
+
+
+def _build_MessageContentTextAnnotationsFilePathObject():
+    class MessageContentTextAnnotationsFilePathObject(BaseModel):
+        type: Literal["file_path"]
+        text: str
+        file_path: MessageContentTextAnnotationsFilePathObjectFilePath
+        start_index: int
+        end_index: int
+    return MessageContentTextAnnotationsFilePathObject
+
+
+def _build_MessageContentTextObjectText():
+    class MessageContentTextObjectText(BaseModel):
+        value: str
+        annotations: List[Annotated[Union[Annotated[Union[MessageContentTextAnnotationsFileCitationObject, MessageContentTextAnnotationsFilePathObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+    return MessageContentTextObjectText
+
+
+def _build_MessageContentTextObject():
+    class MessageContentTextObject(BaseModel):
+        type: Literal["text"]
+        text: MessageContentTextObjectText
+    return MessageContentTextObject
+
+
+def _build_MessageContentRefusalObject():
+    class MessageContentRefusalObject(BaseModel):
+        type: Literal["refusal"]
+        refusal: str
+    return MessageContentRefusalObject
+
+
+def _build_AssistantToolsFileSearchTypeOnly():
+    class AssistantToolsFileSearchTypeOnly(BaseModel):
+        type: Literal["file_search"]
+    return AssistantToolsFileSearchTypeOnly
+
+
+def _build_Message2Attachment():
+    class Message2Attachment(BaseModel):
+        file_id: Optional[str] = None
+        tools: Optional[List[Annotated[Union[Annotated[Union[AssistantToolsCode, AssistantToolsFileSearchTypeOnly], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+    return Message2Attachment
+
+
+def _build_Message2():
+    class Message2(BaseModel):
+        id: str
+        object: Literal["thread.message"]
+        created_at: int
+        thread_id: str
+        status: Union[Literal["in_progress", "incomplete", "completed"], str]
+        incomplete_details: Optional[Message2IncompleteDetails]
+        completed_at: Optional[int]
+        incomplete_at: Optional[int]
+        role: Union[Literal["user", "assistant"], str]
+        content: List[Annotated[Union[Annotated[Union[MessageContentImageFileObject, MessageContentImageUrlObject, MessageContentTextObject, MessageContentRefusalObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+        assistant_id: Optional[str]
+        run_id: Optional[str]
+        attachments: Optional[List[Message2Attachment]]
+        metadata: Metadata
+    return Message2
+
+
+def _build_MessageStreamEventThreadMessageCreated():
+    @official_name("ThreadMessageCreated", "openai_kit.types.beta.assistant_stream_event")
+    class MessageStreamEventThreadMessageCreated(BaseModel):
+        event: Literal["thread.message.created"]
+        data: Message2
+    return MessageStreamEventThreadMessageCreated
+
+
+def _build_MessageStreamEventThreadMessageInProgress():
+    @official_name("ThreadMessageInProgress", "openai_kit.types.beta.assistant_stream_event")
+    class MessageStreamEventThreadMessageInProgress(BaseModel):
+        event: Literal["thread.message.in_progress"]
+        data: Message2
+    return MessageStreamEventThreadMessageInProgress
+
+
+def _build_MessageDeltaContentImageFileObjectImageFile():
+    class MessageDeltaContentImageFileObjectImageFile(BaseModel):
+        file_id: Optional[str] = None
+        detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
+    return MessageDeltaContentImageFileObjectImageFile
+
+
+def _build_MessageDeltaContentImageFileObject():
+    class MessageDeltaContentImageFileObject(BaseModel):
+        index: int
+        type: Literal["image_file"]
+        image_file: Optional[MessageDeltaContentImageFileObjectImageFile] = None
+    return MessageDeltaContentImageFileObject
+
+
+def _build_MessageDeltaContentTextAnnotationsFileCitationObjectFileCitation():
+    class MessageDeltaContentTextAnnotationsFileCitationObjectFileCitation(BaseModel):
+        file_id: Optional[str] = None
+        quote: Optional[str] = None
+    return MessageDeltaContentTextAnnotationsFileCitationObjectFileCitation
+
+
+def _build_MessageDeltaContentTextAnnotationsFileCitationObject():
+    class MessageDeltaContentTextAnnotationsFileCitationObject(BaseModel):
+        index: int
+        type: Literal["file_citation"]
+        text: Optional[str] = None
+        file_citation: Optional[MessageDeltaContentTextAnnotationsFileCitationObjectFileCitation] = None
+        start_index: Optional[int] = None
+        end_index: Optional[int] = None
+    return MessageDeltaContentTextAnnotationsFileCitationObject
+
+
+def _build_MessageDeltaContentTextAnnotationsFilePathObjectFilePath():
+    class MessageDeltaContentTextAnnotationsFilePathObjectFilePath(BaseModel):
+        file_id: Optional[str] = None
+    return MessageDeltaContentTextAnnotationsFilePathObjectFilePath
+
+
+def _build_MessageDeltaContentTextAnnotationsFilePathObject():
+    class MessageDeltaContentTextAnnotationsFilePathObject(BaseModel):
+        index: int
+        type: Literal["file_path"]
+        text: Optional[str] = None
+        file_path: Optional[MessageDeltaContentTextAnnotationsFilePathObjectFilePath] = None
+        start_index: Optional[int] = None
+        end_index: Optional[int] = None
+    return MessageDeltaContentTextAnnotationsFilePathObject
+
+
+def _build_MessageDeltaContentTextObjectText():
+    class MessageDeltaContentTextObjectText(BaseModel):
+        value: Optional[str] = None
+        annotations: Optional[List[Annotated[Union[Annotated[Union[MessageDeltaContentTextAnnotationsFileCitationObject, MessageDeltaContentTextAnnotationsFilePathObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+    return MessageDeltaContentTextObjectText
 
 
-RunCompletionUsage: TypeAlias = Optional[RunCompletionUsage2]
+def _build_MessageDeltaContentTextObject():
+    class MessageDeltaContentTextObject(BaseModel):
+        index: int
+        type: Literal["text"]
+        text: Optional[MessageDeltaContentTextObjectText] = None
+    return MessageDeltaContentTextObject
 
 
-class RunTruncationStrategy(BaseModel):
-    type: Union[Literal["auto", "last_messages"], str]
-    last_messages: Optional[int] = None
+def _build_MessageDeltaContentRefusalObject():
+    class MessageDeltaContentRefusalObject(BaseModel):
+        index: int
+        type: Literal["refusal"]
+        refusal: Optional[str] = None
+    return MessageDeltaContentRefusalObject
 
 
-class AssistantsNamedToolChoiceFunction(BaseModel):
-    name: str
+def _build_MessageDeltaContentImageUrlObjectImageUrl():
+    class MessageDeltaContentImageUrlObjectImageUrl(BaseModel):
+        url: Optional[str] = None
+        detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
+    return MessageDeltaContentImageUrlObjectImageUrl
 
 
-class AssistantsNamedToolChoice(BaseModel):
-    type: Union[Literal["function", "code_interpreter", "file_search"], str]
-    function: Optional[AssistantsNamedToolChoiceFunction] = None
+def _build_MessageDeltaContentImageUrlObject():
+    class MessageDeltaContentImageUrlObject(BaseModel):
+        index: int
+        type: Literal["image_url"]
+        image_url: Optional[MessageDeltaContentImageUrlObjectImageUrl] = None
+    return MessageDeltaContentImageUrlObject
 
 
-AssistantsApiToolChoiceOption: TypeAlias = Union[Union[Literal["none", "auto", "required"], str], AssistantsNamedToolChoice]
+def _build_MessageDeltaObjectDelta():
+    class MessageDeltaObjectDelta(BaseModel):
+        role: Optional[Union[Literal["user", "assistant"], str]] = None
+        content: Optional[List[Annotated[Union[Annotated[Union[MessageDeltaContentImageFileObject, MessageDeltaContentTextObject, MessageDeltaContentRefusalObject, MessageDeltaContentImageUrlObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+    return MessageDeltaObjectDelta
 
 
-class Run(RunHelpers, BaseModel):
-    id: str
-    object: Literal["thread.run"]
-    created_at: int
-    thread_id: str
-    assistant_id: str
-    status: Union[Literal["queued", "in_progress", "requires_action", "cancelling", "cancelled", "failed", "completed", "incomplete", "expired"], str]
-    required_action: Optional[RunRequiredAction]
-    last_error: Optional[RunLastError]
-    expires_at: Optional[int]
-    started_at: Optional[int]
-    cancelled_at: Optional[int]
-    failed_at: Optional[int]
-    completed_at: Optional[int]
-    incomplete_details: Optional[RunIncompleteDetails]
-    model: str
-    instructions: str
-    tools: List[Annotated[Union[Annotated[Union[AssistantToolsCode, AssistantToolsFileSearch, AssistantToolsFunction], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
-    metadata: Metadata
-    usage: RunCompletionUsage
-    temperature: Optional[float] = None
-    top_p: Optional[float] = None
-    max_prompt_tokens: Optional[int]
-    max_completion_tokens: Optional[int]
-    truncation_strategy: Optional[RunTruncationStrategy]
-    tool_choice: Optional[AssistantsApiToolChoiceOption]
-    parallel_tool_calls: ParallelToolCalls
-    response_format: Optional[AssistantsApiResponseFormatOption]
+def _build_MessageDeltaObject():
+    class MessageDeltaObject(BaseModel):
+        id: str
+        object: Literal["thread.message.delta"]
+        delta: MessageDeltaObjectDelta
+    return MessageDeltaObject
 
 
-@official_name("ThreadRunCreated", "openai_kit.types.beta.assistant_stream_event")
-class RunStreamEventThreadRunCreated(BaseModel):
-    event: Literal["thread.run.created"]
-    data: Run
+def _build_MessageStreamEventThreadMessageDelta():
+    @official_name("ThreadMessageDelta", "openai_kit.types.beta.assistant_stream_event")
+    class MessageStreamEventThreadMessageDelta(BaseModel):
+        event: Literal["thread.message.delta"]
+        data: MessageDeltaObject
+    return MessageStreamEventThreadMessageDelta
 
 
-@official_name("ThreadRunQueued", "openai_kit.types.beta.assistant_stream_event")
-class RunStreamEventThreadRunQueued(BaseModel):
-    event: Literal["thread.run.queued"]
-    data: Run
+def _build_MessageStreamEventThreadMessageCompleted():
+    @official_name("ThreadMessageCompleted", "openai_kit.types.beta.assistant_stream_event")
+    class MessageStreamEventThreadMessageCompleted(BaseModel):
+        event: Literal["thread.message.completed"]
+        data: Message2
+    return MessageStreamEventThreadMessageCompleted
 
 
-@official_name("ThreadRunInProgress", "openai_kit.types.beta.assistant_stream_event")
-class RunStreamEventThreadRunInProgress(BaseModel):
-    event: Literal["thread.run.in_progress"]
-    data: Run
+def _build_MessageStreamEventThreadMessageIncomplete():
+    @official_name("ThreadMessageIncomplete", "openai_kit.types.beta.assistant_stream_event")
+    class MessageStreamEventThreadMessageIncomplete(BaseModel):
+        event: Literal["thread.message.incomplete"]
+        data: Message2
+    return MessageStreamEventThreadMessageIncomplete
 
 
-@official_name("ThreadRunRequiresAction", "openai_kit.types.beta.assistant_stream_event")
-class RunStreamEventThreadRunRequiresAction(BaseModel):
-    event: Literal["thread.run.requires_action"]
-    data: Run
+def _build_ErrorEvent():
+    class ErrorEvent(BaseModel):
+        event: Literal["error"]
+        data: Error
+    return ErrorEvent
 
 
-@official_name("ThreadRunCompleted", "openai_kit.types.beta.assistant_stream_event")
-class RunStreamEventThreadRunCompleted(BaseModel):
-    event: Literal["thread.run.completed"]
-    data: Run
+def _build_DoneEvent():
+    class DoneEvent(BaseModel):
+        event: Literal["done"]
+        data: Literal["[DONE]"]
+    return DoneEvent
 
 
-@official_name("ThreadRunIncomplete", "openai_kit.types.beta.assistant_stream_event")
-class RunStreamEventThreadRunIncomplete(BaseModel):
-    event: Literal["thread.run.incomplete"]
-    data: Run
+def _build_AssistantStreamEvent():
+    AssistantStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[ThreadStreamEvent, RunStreamEventThreadRunCreated, RunStreamEventThreadRunQueued, RunStreamEventThreadRunInProgress, RunStreamEventThreadRunRequiresAction, RunStreamEventThreadRunCompleted, RunStreamEventThreadRunIncomplete, RunStreamEventThreadRunFailed, RunStreamEventThreadRunCancelling, RunStreamEventThreadRunCancelled, RunStreamEventThreadRunExpired, RunStepStreamEventThreadRunStepCreated, RunStepStreamEventThreadRunStepInProgress, RunStepStreamEventThreadRunStepDelta, RunStepStreamEventThreadRunStepCompleted, RunStepStreamEventThreadRunStepFailed, RunStepStreamEventThreadRunStepCancelled, RunStepStreamEventThreadRunStepExpired, MessageStreamEventThreadMessageCreated, MessageStreamEventThreadMessageInProgress, MessageStreamEventThreadMessageDelta, MessageStreamEventThreadMessageCompleted, MessageStreamEventThreadMessageIncomplete, ErrorEvent, DoneEvent], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
+    return AssistantStreamEvent
 
 
-@official_name("ThreadRunFailed", "openai_kit.types.beta.assistant_stream_event")
-class RunStreamEventThreadRunFailed(BaseModel):
-    event: Literal["thread.run.failed"]
-    data: Run
+def _build_AssistantToolChoice():
+    AssistantToolChoice: TypeAlias = AssistantsNamedToolChoice
+    return AssistantToolChoice
 
 
-@official_name("ThreadRunCancelling", "openai_kit.types.beta.assistant_stream_event")
-class RunStreamEventThreadRunCancelling(BaseModel):
-    event: Literal["thread.run.cancelling"]
-    data: Run
+def _build_AssistantToolChoiceFunction():
+    AssistantToolChoiceFunction: TypeAlias = AssistantsNamedToolChoiceFunction
+    return AssistantToolChoiceFunction
 
 
-@official_name("ThreadRunCancelled", "openai_kit.types.beta.assistant_stream_event")
-class RunStreamEventThreadRunCancelled(BaseModel):
-    event: Literal["thread.run.cancelled"]
-    data: Run
+def _build_AssistantsNamedToolChoiceFunctionParam():
+    class AssistantsNamedToolChoiceFunctionParam(TypedDict, total=False):
+        name: Required[str]
+    return AssistantsNamedToolChoiceFunctionParam
 
 
-@official_name("ThreadRunExpired", "openai_kit.types.beta.assistant_stream_event")
-class RunStreamEventThreadRunExpired(BaseModel):
-    event: Literal["thread.run.expired"]
-    data: Run
+def _build_AssistantToolChoiceFunctionParam():
+    AssistantToolChoiceFunctionParam: TypeAlias = AssistantsNamedToolChoiceFunctionParam
+    return AssistantToolChoiceFunctionParam
 
 
-class RunStepDetailsMessageCreationObjectMessageCreation(BaseModel):
-    message_id: str
+def _build_AssistantsNamedToolChoiceParam():
+    class AssistantsNamedToolChoiceParam(TypedDict, total=False):
+        type: Required[Literal["function", "code_interpreter", "file_search"]]
+        function: AssistantsNamedToolChoiceFunctionParam
+    return AssistantsNamedToolChoiceParam
 
 
-class RunStepDetailsMessageCreationObject(BaseModel):
-    type: Literal["message_creation"]
-    message_creation: RunStepDetailsMessageCreationObjectMessageCreation
+def _build_AssistantToolChoiceParam():
+    AssistantToolChoiceParam: TypeAlias = AssistantsNamedToolChoiceParam
+    return AssistantToolChoiceParam
 
 
-class RunStepDetailsToolCallsCodeOutputLogsObject(BaseModel):
-    type: Literal["logs"]
-    logs: str
+def _build_AssistantsApiToolChoiceOptionParam():
+    AssistantsApiToolChoiceOptionParam: TypeAlias = Union[Literal["none", "auto", "required"], AssistantsNamedToolChoiceParam]
+    return AssistantsApiToolChoiceOptionParam
 
 
-class RunStepDetailsToolCallsCodeOutputImageObjectImage(BaseModel):
-    file_id: str
+def _build_CodeInterpreterLogs():
+    CodeInterpreterLogs: TypeAlias = RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject
+    return CodeInterpreterLogs
 
 
-class RunStepDetailsToolCallsCodeOutputImageObject(BaseModel):
-    type: Literal["image"]
-    image: RunStepDetailsToolCallsCodeOutputImageObjectImage
+def _build_CodeInterpreterToolCallDelta():
+    CodeInterpreterToolCallDelta: TypeAlias = RunStepDeltaStepDetailsToolCallsCodeObject
+    return CodeInterpreterToolCallDelta
 
 
-class RunStepDetailsToolCallsCodeObjectCodeInterpreter(BaseModel):
-    input: str
-    outputs: List[Annotated[Union[Annotated[Union[RunStepDetailsToolCallsCodeOutputLogsObject, RunStepDetailsToolCallsCodeOutputImageObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+def _build_FileCitationAnnotation():
+    FileCitationAnnotation: TypeAlias = MessageContentTextAnnotationsFileCitationObject
+    return FileCitationAnnotation
 
 
-class RunStepDetailsToolCallsCodeObject(BaseModel):
-    id: str
-    type: Literal["code_interpreter"]
-    code_interpreter: RunStepDetailsToolCallsCodeObjectCodeInterpreter
+def _build_FileCitationDeltaAnnotation():
+    FileCitationDeltaAnnotation: TypeAlias = MessageDeltaContentTextAnnotationsFileCitationObject
+    return FileCitationDeltaAnnotation
 
 
-class RunStepDetailsToolCallsFileSearchRankingOptionsObject(BaseModel):
-    ranker: FileSearchRanker
-    score_threshold: float
+def _build_FilePathAnnotation():
+    FilePathAnnotation: TypeAlias = MessageContentTextAnnotationsFilePathObject
+    return FilePathAnnotation
 
 
-class RunStepDetailsToolCallsFileSearchResultObjectContent(BaseModel):
-    type: Optional[Literal["text"]] = None
-    text: Optional[str] = None
+def _build_FilePathDeltaAnnotation():
+    FilePathDeltaAnnotation: TypeAlias = MessageDeltaContentTextAnnotationsFilePathObject
+    return FilePathDeltaAnnotation
 
 
-class RunStepDetailsToolCallsFileSearchResultObject(BaseModel):
-    file_id: str
-    file_name: str
-    score: float
-    content: Optional[List[RunStepDetailsToolCallsFileSearchResultObjectContent]] = None
+def _build_FileSearchToolCallDelta():
+    FileSearchToolCallDelta: TypeAlias = RunStepDeltaStepDetailsToolCallsFileSearchObject
+    return FileSearchToolCallDelta
 
 
-class RunStepDetailsToolCallsFileSearchObjectFileSearch(BaseModel):
-    ranking_options: Optional[RunStepDetailsToolCallsFileSearchRankingOptionsObject] = None
-    results: Optional[List[RunStepDetailsToolCallsFileSearchResultObject]] = None
+def _build_FunctionToolCallDelta():
+    FunctionToolCallDelta: TypeAlias = RunStepDeltaStepDetailsToolCallsFunctionObject
+    return FunctionToolCallDelta
 
 
-class RunStepDetailsToolCallsFileSearchObject(BaseModel):
-    id: str
-    type: Literal["file_search"]
-    file_search: RunStepDetailsToolCallsFileSearchObjectFileSearch
+def _build_ImageFileContentBlock():
+    ImageFileContentBlock: TypeAlias = MessageContentImageFileObject
+    return ImageFileContentBlock
 
 
-class RunStepDetailsToolCallsFunctionObjectFunction(BaseModel):
-    name: str
-    arguments: str
-    output: Optional[str]
+def _build_MessageContentImageFileObjectImageFileParam():
+    class MessageContentImageFileObjectImageFileParam(TypedDict, total=False):
+        file_id: Required[str]
+        detail: Literal["auto", "low", "high"]
+    return MessageContentImageFileObjectImageFileParam
 
 
-class RunStepDetailsToolCallsFunctionObject(BaseModel):
-    id: str
-    type: Literal["function"]
-    function: RunStepDetailsToolCallsFunctionObjectFunction
+def _build_MessageContentImageFileObjectParam():
+    class MessageContentImageFileObjectParam(TypedDict, total=False):
+        type: Required[Literal["image_file"]]
+        image_file: Required[MessageContentImageFileObjectImageFileParam]
+    return MessageContentImageFileObjectParam
 
 
-class RunStepDetailsToolCallsObject(BaseModel):
-    type: Literal["tool_calls"]
-    tool_calls: List[Annotated[Union[Annotated[Union[RunStepDetailsToolCallsCodeObject, RunStepDetailsToolCallsFileSearchObject, RunStepDetailsToolCallsFunctionObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+def _build_ImageFileContentBlockParam():
+    ImageFileContentBlockParam: TypeAlias = MessageContentImageFileObjectParam
+    return ImageFileContentBlockParam
 
 
-class RunStepLastError(BaseModel):
-    code: Union[Literal["server_error", "rate_limit_exceeded"], str]
-    message: str
+def _build_ImageFileDeltaBlock():
+    ImageFileDeltaBlock: TypeAlias = MessageDeltaContentImageFileObject
+    return ImageFileDeltaBlock
 
 
-class RunStepCompletionUsage2(BaseModel):
-    completion_tokens: int
-    prompt_tokens: int
-    total_tokens: int
+def _build_ImageFileParam():
+    ImageFileParam: TypeAlias = MessageContentImageFileObjectImageFileParam
+    return ImageFileParam
 
 
-RunStepCompletionUsage: TypeAlias = Optional[RunStepCompletionUsage2]
+def _build_ImageURLContentBlock():
+    ImageURLContentBlock: TypeAlias = MessageContentImageUrlObject
+    return ImageURLContentBlock
 
 
-class RunStep(BaseModel):
-    id: str
-    object: Literal["thread.run.step"]
-    created_at: int
-    assistant_id: str
-    thread_id: str
-    run_id: str
-    type: Union[Literal["message_creation", "tool_calls"], str]
-    status: Union[Literal["in_progress", "cancelled", "failed", "completed", "expired"], str]
-    step_details: Annotated[Union[Annotated[Union[RunStepDetailsMessageCreationObject, RunStepDetailsToolCallsObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
-    last_error: Optional[RunStepLastError]
-    expired_at: Optional[int]
-    cancelled_at: Optional[int]
-    failed_at: Optional[int]
-    completed_at: Optional[int]
-    metadata: Metadata
-    usage: RunStepCompletionUsage
+def _build_MessageContentImageUrlObjectImageUrlParam():
+    class MessageContentImageUrlObjectImageUrlParam(TypedDict, total=False):
+        url: Required[str]
+        detail: Literal["auto", "low", "high"]
+    return MessageContentImageUrlObjectImageUrlParam
 
 
-@official_name("ThreadRunStepCreated", "openai_kit.types.beta.assistant_stream_event")
-class RunStepStreamEventThreadRunStepCreated(BaseModel):
-    event: Literal["thread.run.step.created"]
-    data: RunStep
+def _build_MessageContentImageUrlObjectParam():
+    class MessageContentImageUrlObjectParam(TypedDict, total=False):
+        type: Required[Literal["image_url"]]
+        image_url: Required[MessageContentImageUrlObjectImageUrlParam]
+    return MessageContentImageUrlObjectParam
 
 
-@official_name("ThreadRunStepInProgress", "openai_kit.types.beta.assistant_stream_event")
-class RunStepStreamEventThreadRunStepInProgress(BaseModel):
-    event: Literal["thread.run.step.in_progress"]
-    data: RunStep
+def _build_ImageURLContentBlockParam():
+    ImageURLContentBlockParam: TypeAlias = MessageContentImageUrlObjectParam
+    return ImageURLContentBlockParam
 
 
-class RunStepDeltaStepDetailsMessageCreationObjectMessageCreation(BaseModel):
-    message_id: Optional[str] = None
+def _build_ImageURLDeltaBlock():
+    ImageURLDeltaBlock: TypeAlias = MessageDeltaContentImageUrlObject
+    return ImageURLDeltaBlock
 
 
-class RunStepDeltaStepDetailsMessageCreationObject(BaseModel):
-    type: Literal["message_creation"]
-    message_creation: Optional[RunStepDeltaStepDetailsMessageCreationObjectMessageCreation] = None
+def _build_ImageURLParam():
+    ImageURLParam: TypeAlias = MessageContentImageUrlObjectImageUrlParam
+    return ImageURLParam
 
 
-class RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject(BaseModel):
-    index: int
-    type: Literal["logs"]
-    logs: Optional[str] = None
+def _build_MessageRequestContentTextObjectParam():
+    class MessageRequestContentTextObjectParam(TypedDict, total=False):
+        type: Required[Literal["text"]]
+        text: Required[str]
+    return MessageRequestContentTextObjectParam
 
 
-class RunStepDeltaStepDetailsToolCallsCodeOutputImageObjectImage(BaseModel):
-    file_id: Optional[str] = None
+def _build_AssistantToolsFileSearchTypeOnlyParam():
+    class AssistantToolsFileSearchTypeOnlyParam(TypedDict, total=False):
+        type: Required[Literal["file_search"]]
+    return AssistantToolsFileSearchTypeOnlyParam
 
 
-class RunStepDeltaStepDetailsToolCallsCodeOutputImageObject(BaseModel):
-    index: int
-    type: Literal["image"]
-    image: Optional[RunStepDeltaStepDetailsToolCallsCodeOutputImageObjectImage] = None
+def _build_CreateMessageRequestAttachmentParam():
+    class CreateMessageRequestAttachmentParam(TypedDict, total=False):
+        file_id: str
+        tools: Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchTypeOnlyParam]]
+    return CreateMessageRequestAttachmentParam
 
 
-class RunStepDeltaStepDetailsToolCallsCodeObjectCodeInterpreter(BaseModel):
-    input: Optional[str] = None
-    outputs: Optional[List[Annotated[Union[Annotated[Union[RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject, RunStepDeltaStepDetailsToolCallsCodeOutputImageObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+def _build_CreateMessageRequestParam():
+    class CreateMessageRequestParam(TypedDict, total=False):
+        role: Required[Literal["user", "assistant"]]
+        content: Required[Union[str, Sequence[Union[MessageContentImageFileObjectParam, MessageContentImageUrlObjectParam, MessageRequestContentTextObjectParam]]]]
+        attachments: Optional[Sequence[CreateMessageRequestAttachmentParam]]
+        metadata: MetadataParam
+    return CreateMessageRequestParam
 
 
-class RunStepDeltaStepDetailsToolCallsCodeObject(BaseModel):
-    index: int
-    id: Optional[str] = None
-    type: Literal["code_interpreter"]
-    code_interpreter: Optional[RunStepDeltaStepDetailsToolCallsCodeObjectCodeInterpreter] = None
+def _build_MessageCreateParams():
+    MessageCreateParams: TypeAlias = CreateMessageRequestParam
+    return MessageCreateParams
 
 
-class RunStepDeltaStepDetailsToolCallsFileSearchObject(BaseModel):
-    index: int
-    id: Optional[str] = None
-    type: Literal["file_search"]
-    file_search: Dict[str, Any]
+def _build_MessageCreationStepDetails():
+    MessageCreationStepDetails: TypeAlias = RunStepDetailsMessageCreationObject
+    return MessageCreationStepDetails
 
 
-class RunStepDeltaStepDetailsToolCallsFunctionObjectFunction(BaseModel):
-    name: Optional[str] = None
-    arguments: Optional[str] = None
-    output: Optional[str] = None
+def _build_MessageDelta():
+    MessageDelta: TypeAlias = MessageDeltaObjectDelta
+    return MessageDelta
 
 
-class RunStepDeltaStepDetailsToolCallsFunctionObject(BaseModel):
-    index: int
-    id: Optional[str] = None
-    type: Literal["function"]
-    function: Optional[RunStepDeltaStepDetailsToolCallsFunctionObjectFunction] = None
+def _build_MessageDeltaEvent():
+    MessageDeltaEvent: TypeAlias = MessageDeltaObject
+    return MessageDeltaEvent
 
 
-class RunStepDeltaStepDetailsToolCallsObject(BaseModel):
-    type: Literal["tool_calls"]
-    tool_calls: Optional[List[Annotated[Union[Annotated[Union[RunStepDeltaStepDetailsToolCallsCodeObject, RunStepDeltaStepDetailsToolCallsFileSearchObject, RunStepDeltaStepDetailsToolCallsFunctionObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+def _build_MessageStreamEvent():
+    MessageStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[MessageStreamEventThreadMessageCreated, MessageStreamEventThreadMessageInProgress, MessageStreamEventThreadMessageDelta, MessageStreamEventThreadMessageCompleted, MessageStreamEventThreadMessageIncomplete], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
+    return MessageStreamEvent
 
 
-class RunStepDeltaObjectDelta(BaseModel):
-    step_details: Optional[Annotated[Union[Annotated[Union[RunStepDeltaStepDetailsMessageCreationObject, RunStepDeltaStepDetailsToolCallsObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
+def _build_ModerationImageURLInputParam():
+    ModerationImageURLInputParam: TypeAlias = MessageContentImageUrlObjectParam
+    return ModerationImageURLInputParam
 
 
-class RunStepDeltaObject(BaseModel):
-    id: str
-    object: Literal["thread.run.step.delta"]
-    delta: RunStepDeltaObjectDelta
+def _build_RefusalContentBlock():
+    RefusalContentBlock: TypeAlias = MessageContentRefusalObject
+    return RefusalContentBlock
 
 
-@official_name("ThreadRunStepDelta", "openai_kit.types.beta.assistant_stream_event")
-class RunStepStreamEventThreadRunStepDelta(BaseModel):
-    event: Literal["thread.run.step.delta"]
-    data: RunStepDeltaObject
+def _build_RefusalDeltaBlock():
+    RefusalDeltaBlock: TypeAlias = MessageDeltaContentRefusalObject
+    return RefusalDeltaBlock
 
 
-@official_name("ThreadRunStepCompleted", "openai_kit.types.beta.assistant_stream_event")
-class RunStepStreamEventThreadRunStepCompleted(BaseModel):
-    event: Literal["thread.run.step.completed"]
-    data: RunStep
+def _build_RequiredActionFunctionToolCall():
+    RequiredActionFunctionToolCall: TypeAlias = RunToolCallObject
+    return RequiredActionFunctionToolCall
 
 
-@official_name("ThreadRunStepFailed", "openai_kit.types.beta.assistant_stream_event")
-class RunStepStreamEventThreadRunStepFailed(BaseModel):
-    event: Literal["thread.run.step.failed"]
-    data: RunStep
+def _build_RunStepDelta():
+    RunStepDelta: TypeAlias = RunStepDeltaObjectDelta
+    return RunStepDelta
 
 
-@official_name("ThreadRunStepCancelled", "openai_kit.types.beta.assistant_stream_event")
-class RunStepStreamEventThreadRunStepCancelled(BaseModel):
-    event: Literal["thread.run.step.cancelled"]
-    data: RunStep
+def _build_RunStepDeltaEvent():
+    RunStepDeltaEvent: TypeAlias = RunStepDeltaObject
+    return RunStepDeltaEvent
 
 
-@official_name("ThreadRunStepExpired", "openai_kit.types.beta.assistant_stream_event")
-class RunStepStreamEventThreadRunStepExpired(BaseModel):
-    event: Literal["thread.run.step.expired"]
-    data: RunStep
+def _build_RunStepDeltaMessageDelta():
+    RunStepDeltaMessageDelta: TypeAlias = RunStepDetailsMessageCreationObject
+    return RunStepDeltaMessageDelta
 
 
-class Message2IncompleteDetails(BaseModel):
-    reason: Union[Literal["content_filter", "max_tokens", "run_cancelled", "run_expired", "run_failed"], str]
+def _build_RunStepStreamEvent():
+    RunStepStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[RunStepStreamEventThreadRunStepCreated, RunStepStreamEventThreadRunStepInProgress, RunStepStreamEventThreadRunStepDelta, RunStepStreamEventThreadRunStepCompleted, RunStepStreamEventThreadRunStepFailed, RunStepStreamEventThreadRunStepCancelled, RunStepStreamEventThreadRunStepExpired], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
+    return RunStepStreamEvent
 
 
-class MessageContentImageFileObjectImageFile(BaseModel):
-    file_id: str
-    detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
+def _build_RunStreamEvent():
+    RunStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[RunStreamEventThreadRunCreated, RunStreamEventThreadRunQueued, RunStreamEventThreadRunInProgress, RunStreamEventThreadRunRequiresAction, RunStreamEventThreadRunCompleted, RunStreamEventThreadRunIncomplete, RunStreamEventThreadRunFailed, RunStreamEventThreadRunCancelling, RunStreamEventThreadRunCancelled, RunStreamEventThreadRunExpired], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
+    return RunStreamEvent
 
 
-class MessageContentImageFileObject(BaseModel):
-    type: Literal["image_file"]
-    image_file: MessageContentImageFileObjectImageFile
+def _build_SessionTurnError():
+    SessionTurnError: TypeAlias = RunLastError
+    return SessionTurnError
 
 
-class MessageContentImageUrlObjectImageUrl(BaseModel):
-    url: str
-    detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
+def _build_TextContentBlock():
+    TextContentBlock: TypeAlias = MessageContentTextObject
+    return TextContentBlock
 
 
-class MessageContentImageUrlObject(BaseModel):
-    type: Literal["image_url"]
-    image_url: MessageContentImageUrlObjectImageUrl
+def _build_TextContentBlockParam():
+    TextContentBlockParam: TypeAlias = MessageRequestContentTextObjectParam
+    return TextContentBlockParam
 
 
-class MessageContentTextAnnotationsFileCitationObjectFileCitation(BaseModel):
-    file_id: str
+def _build_TextDeltaBlock():
+    TextDeltaBlock: TypeAlias = MessageDeltaContentTextObject
+    return TextDeltaBlock
 
 
-class MessageContentTextAnnotationsFileCitationObject(BaseModel):
-    type: Literal["file_citation"]
-    text: str
-    file_citation: MessageContentTextAnnotationsFileCitationObjectFileCitation
-    start_index: int
-    end_index: int
+def _build_CreateThreadRequestToolResourcesParam2CodeInterpreterParam():
+    class CreateThreadRequestToolResourcesParam2CodeInterpreterParam(TypedDict, total=False):
+        file_ids: Sequence[str]
+    return CreateThreadRequestToolResourcesParam2CodeInterpreterParam
 
 
-class MessageContentTextAnnotationsFilePathObjectFilePath(BaseModel):
-    file_id: str
+def _build_CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyAutoParam():
+    class CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyAutoParam(TypedDict, total=False):
+        type: Required[Literal["auto"]]
+    return CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyAutoParam
 
 
-class MessageContentTextAnnotationsFilePathObject(BaseModel):
-    type: Literal["file_path"]
-    text: str
-    file_path: MessageContentTextAnnotationsFilePathObjectFilePath
-    start_index: int
-    end_index: int
+def _build_CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyStaticStaticParam():
+    class CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyStaticStaticParam(TypedDict, total=False):
+        max_chunk_size_tokens: Required[int]
+        chunk_overlap_tokens: Required[int]
+    return CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyStaticStaticParam
 
 
-class MessageContentTextObjectText(BaseModel):
-    value: str
-    annotations: List[Annotated[Union[Annotated[Union[MessageContentTextAnnotationsFileCitationObject, MessageContentTextAnnotationsFilePathObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
+def _build_CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyStaticParam():
+    class CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyStaticParam(TypedDict, total=False):
+        type: Required[Literal["static"]]
+        static: Required[CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyStaticStaticParam]
+    return CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyStaticParam
 
 
-class MessageContentTextObject(BaseModel):
-    type: Literal["text"]
-    text: MessageContentTextObjectText
+def _build_CreateThreadRequestToolResourcesParam2FileSearchVectorStoreParam():
+    class CreateThreadRequestToolResourcesParam2FileSearchVectorStoreParam(TypedDict, total=False):
+        file_ids: Sequence[str]
+        chunking_strategy: Union[CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyAutoParam, CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyStaticParam]
+        metadata: MetadataParam
+    return CreateThreadRequestToolResourcesParam2FileSearchVectorStoreParam
 
 
-class MessageContentRefusalObject(BaseModel):
-    type: Literal["refusal"]
-    refusal: str
+def _build_CreateThreadRequestToolResourcesParam2FileSearchParam():
+    class CreateThreadRequestToolResourcesParam2FileSearchParam(TypedDict, total=False):
+        vector_store_ids: Sequence[str]
+        vector_stores: Sequence[CreateThreadRequestToolResourcesParam2FileSearchVectorStoreParam]
+    return CreateThreadRequestToolResourcesParam2FileSearchParam
 
 
-class AssistantToolsFileSearchTypeOnly(BaseModel):
-    type: Literal["file_search"]
+def _build_CreateThreadRequestToolResourcesParam2():
+    class CreateThreadRequestToolResourcesParam2(TypedDict, total=False):
+        code_interpreter: CreateThreadRequestToolResourcesParam2CodeInterpreterParam
+        file_search: CreateThreadRequestToolResourcesParam2FileSearchParam
+    return CreateThreadRequestToolResourcesParam2
 
 
-class Message2Attachment(BaseModel):
-    file_id: Optional[str] = None
-    tools: Optional[List[Annotated[Union[Annotated[Union[AssistantToolsCode, AssistantToolsFileSearchTypeOnly], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+def _build_CreateThreadRequestParam():
+    class CreateThreadRequestParam(TypedDict, total=False):
+        messages: Sequence[CreateMessageRequestParam]
+        tool_resources: Optional[CreateThreadRequestToolResourcesParam2]
+        metadata: MetadataParam
+    return CreateThreadRequestParam
 
 
-class Message2(BaseModel):
-    id: str
-    object: Literal["thread.message"]
-    created_at: int
-    thread_id: str
-    status: Union[Literal["in_progress", "incomplete", "completed"], str]
-    incomplete_details: Optional[Message2IncompleteDetails]
-    completed_at: Optional[int]
-    incomplete_at: Optional[int]
-    role: Union[Literal["user", "assistant"], str]
-    content: List[Annotated[Union[Annotated[Union[MessageContentImageFileObject, MessageContentImageUrlObject, MessageContentTextObject, MessageContentRefusalObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
-    assistant_id: Optional[str]
-    run_id: Optional[str]
-    attachments: Optional[List[Message2Attachment]]
-    metadata: Metadata
+def _build_ThreadCreateParams():
+    ThreadCreateParams: TypeAlias = CreateThreadRequestParam
+    return ThreadCreateParams
 
 
-@official_name("ThreadMessageCreated", "openai_kit.types.beta.assistant_stream_event")
-class MessageStreamEventThreadMessageCreated(BaseModel):
-    event: Literal["thread.message.created"]
-    data: Message2
+def _build_ToolCallDeltaObject():
+    ToolCallDeltaObject: TypeAlias = RunStepDetailsToolCallsObject
+    return ToolCallDeltaObject
 
 
-@official_name("ThreadMessageInProgress", "openai_kit.types.beta.assistant_stream_event")
-class MessageStreamEventThreadMessageInProgress(BaseModel):
-    event: Literal["thread.message.in_progress"]
-    data: Message2
+def _build_BetaThreadsMessage():
+    @official_name("Message", "openai_kit.types.beta.threads.message")
+    class BetaThreadsMessage(Message2):
+        """`Message2` under the official SDK's name `Message`."""
+    return BetaThreadsMessage
 
 
-class MessageDeltaContentImageFileObjectImageFile(BaseModel):
-    file_id: Optional[str] = None
-    detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
+def _build_CreateMessageRequestAttachmentParam2():
+    class CreateMessageRequestAttachmentParam2(TypedDict, total=False):
+        file_id: str
+        tools: Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchTypeOnlyParam]]
+    return CreateMessageRequestAttachmentParam2
 
 
-class MessageDeltaContentImageFileObject(BaseModel):
-    index: int
-    type: Literal["image_file"]
-    image_file: Optional[MessageDeltaContentImageFileObjectImageFile] = None
+def _build_CreateRunRequestTruncationStrategyParam():
+    class CreateRunRequestTruncationStrategyParam(TypedDict, total=False):
+        type: Required[Literal["auto", "last_messages"]]
+        last_messages: Optional[int]
+    return CreateRunRequestTruncationStrategyParam
 
 
-class MessageDeltaContentTextAnnotationsFileCitationObjectFileCitation(BaseModel):
-    file_id: Optional[str] = None
-    quote: Optional[str] = None
+def _build_CreateThreadAndRunRequestToolResourcesCodeInterpreterParam():
+    class CreateThreadAndRunRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
+        file_ids: Sequence[str]
+    return CreateThreadAndRunRequestToolResourcesCodeInterpreterParam
 
 
-class MessageDeltaContentTextAnnotationsFileCitationObject(BaseModel):
-    index: int
-    type: Literal["file_citation"]
-    text: Optional[str] = None
-    file_citation: Optional[MessageDeltaContentTextAnnotationsFileCitationObjectFileCitation] = None
-    start_index: Optional[int] = None
-    end_index: Optional[int] = None
+def _build_CreateThreadAndRunRequestToolResourcesFileSearchParam():
+    class CreateThreadAndRunRequestToolResourcesFileSearchParam(TypedDict, total=False):
+        vector_store_ids: Sequence[str]
+    return CreateThreadAndRunRequestToolResourcesFileSearchParam
 
 
-class MessageDeltaContentTextAnnotationsFilePathObjectFilePath(BaseModel):
-    file_id: Optional[str] = None
+def _build_CreateThreadAndRunRequestToolResourcesParam():
+    class CreateThreadAndRunRequestToolResourcesParam(TypedDict, total=False):
+        code_interpreter: CreateThreadAndRunRequestToolResourcesCodeInterpreterParam
+        file_search: CreateThreadAndRunRequestToolResourcesFileSearchParam
+    return CreateThreadAndRunRequestToolResourcesParam
 
 
-class MessageDeltaContentTextAnnotationsFilePathObject(BaseModel):
-    index: int
-    type: Literal["file_path"]
-    text: Optional[str] = None
-    file_path: Optional[MessageDeltaContentTextAnnotationsFilePathObjectFilePath] = None
-    start_index: Optional[int] = None
-    end_index: Optional[int] = None
+def _build_CreateThreadAndRunRequestTruncationStrategyParam():
+    class CreateThreadAndRunRequestTruncationStrategyParam(TypedDict, total=False):
+        type: Required[Literal["auto", "last_messages"]]
+        last_messages: Optional[int]
+    return CreateThreadAndRunRequestTruncationStrategyParam
 
 
-class MessageDeltaContentTextObjectText(BaseModel):
-    value: Optional[str] = None
-    annotations: Optional[List[Annotated[Union[Annotated[Union[MessageDeltaContentTextAnnotationsFileCitationObject, MessageDeltaContentTextAnnotationsFilePathObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+def _build_CreateThreadRequestToolResourcesCodeInterpreterParam():
+    class CreateThreadRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
+        file_ids: Sequence[str]
+    return CreateThreadRequestToolResourcesCodeInterpreterParam
 
 
-class MessageDeltaContentTextObject(BaseModel):
-    index: int
-    type: Literal["text"]
-    text: Optional[MessageDeltaContentTextObjectText] = None
+def _build_CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyAutoParam():
+    class CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyAutoParam(TypedDict, total=False):
+        type: Required[Literal["auto"]]
+    return CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyAutoParam
 
 
-class MessageDeltaContentRefusalObject(BaseModel):
-    index: int
-    type: Literal["refusal"]
-    refusal: Optional[str] = None
+def _build_CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticStaticParam():
+    class CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticStaticParam(TypedDict, total=False):
+        max_chunk_size_tokens: Required[int]
+        chunk_overlap_tokens: Required[int]
+    return CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticStaticParam
 
 
-class MessageDeltaContentImageUrlObjectImageUrl(BaseModel):
-    url: Optional[str] = None
-    detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
+def _build_CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticParam():
+    class CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticParam(TypedDict, total=False):
+        type: Required[Literal["static"]]
+        static: Required[CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticStaticParam]
+    return CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticParam
 
 
-class MessageDeltaContentImageUrlObject(BaseModel):
-    index: int
-    type: Literal["image_url"]
-    image_url: Optional[MessageDeltaContentImageUrlObjectImageUrl] = None
+def _build_CreateThreadRequestToolResourcesFileSearchVectorStoreParam():
+    class CreateThreadRequestToolResourcesFileSearchVectorStoreParam(TypedDict, total=False):
+        file_ids: Sequence[str]
+        chunking_strategy: Union[CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyAutoParam, CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticParam]
+        metadata: MetadataParam
+    return CreateThreadRequestToolResourcesFileSearchVectorStoreParam
 
 
-class MessageDeltaObjectDelta(BaseModel):
-    role: Optional[Union[Literal["user", "assistant"], str]] = None
-    content: Optional[List[Annotated[Union[Annotated[Union[MessageDeltaContentImageFileObject, MessageDeltaContentTextObject, MessageDeltaContentRefusalObject, MessageDeltaContentImageUrlObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
+def _build_CreateThreadRequestToolResourcesFileSearchParam():
+    class CreateThreadRequestToolResourcesFileSearchParam(TypedDict, total=False):
+        vector_store_ids: Sequence[str]
+        vector_stores: Sequence[CreateThreadRequestToolResourcesFileSearchVectorStoreParam]
+    return CreateThreadRequestToolResourcesFileSearchParam
 
 
-class MessageDeltaObject(BaseModel):
-    id: str
-    object: Literal["thread.message.delta"]
-    delta: MessageDeltaObjectDelta
+def _build_CreateThreadRequestToolResourcesParam():
+    class CreateThreadRequestToolResourcesParam(TypedDict, total=False):
+        code_interpreter: CreateThreadRequestToolResourcesCodeInterpreterParam
+        file_search: CreateThreadRequestToolResourcesFileSearchParam
+    return CreateThreadRequestToolResourcesParam
 
 
-@official_name("ThreadMessageDelta", "openai_kit.types.beta.assistant_stream_event")
-class MessageStreamEventThreadMessageDelta(BaseModel):
-    event: Literal["thread.message.delta"]
-    data: MessageDeltaObject
+def _build_DeleteMessageResponse():
+    class DeleteMessageResponse(BaseModel):
+        id: str
+        deleted: bool
+        object: Literal["thread.message.deleted"]
+    return DeleteMessageResponse
 
 
-@official_name("ThreadMessageCompleted", "openai_kit.types.beta.assistant_stream_event")
-class MessageStreamEventThreadMessageCompleted(BaseModel):
-    event: Literal["thread.message.completed"]
-    data: Message2
+def _build_DeleteThreadResponse():
+    class DeleteThreadResponse(BaseModel):
+        id: str
+        deleted: bool
+        object: Literal["thread.deleted"]
+    return DeleteThreadResponse
 
 
-@official_name("ThreadMessageIncomplete", "openai_kit.types.beta.assistant_stream_event")
-class MessageStreamEventThreadMessageIncomplete(BaseModel):
-    event: Literal["thread.message.incomplete"]
-    data: Message2
+def _build_MessageDeleted():
+    class MessageDeleted(DeleteMessageResponse):
+        """`DeleteMessageResponse` under the official SDK's name."""
+    return MessageDeleted
 
 
-class ErrorEvent(BaseModel):
-    event: Literal["error"]
-    data: Error
+def _build_ModifyThreadRequestToolResourcesCodeInterpreterParam():
+    class ModifyThreadRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
+        file_ids: Sequence[str]
+    return ModifyThreadRequestToolResourcesCodeInterpreterParam
 
 
-class DoneEvent(BaseModel):
-    event: Literal["done"]
-    data: Literal["[DONE]"]
+def _build_ModifyThreadRequestToolResourcesFileSearchParam():
+    class ModifyThreadRequestToolResourcesFileSearchParam(TypedDict, total=False):
+        vector_store_ids: Sequence[str]
+    return ModifyThreadRequestToolResourcesFileSearchParam
 
 
-AssistantStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[ThreadStreamEvent, RunStreamEventThreadRunCreated, RunStreamEventThreadRunQueued, RunStreamEventThreadRunInProgress, RunStreamEventThreadRunRequiresAction, RunStreamEventThreadRunCompleted, RunStreamEventThreadRunIncomplete, RunStreamEventThreadRunFailed, RunStreamEventThreadRunCancelling, RunStreamEventThreadRunCancelled, RunStreamEventThreadRunExpired, RunStepStreamEventThreadRunStepCreated, RunStepStreamEventThreadRunStepInProgress, RunStepStreamEventThreadRunStepDelta, RunStepStreamEventThreadRunStepCompleted, RunStepStreamEventThreadRunStepFailed, RunStepStreamEventThreadRunStepCancelled, RunStepStreamEventThreadRunStepExpired, MessageStreamEventThreadMessageCreated, MessageStreamEventThreadMessageInProgress, MessageStreamEventThreadMessageDelta, MessageStreamEventThreadMessageCompleted, MessageStreamEventThreadMessageIncomplete, ErrorEvent, DoneEvent], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
+def _build_ModifyThreadRequestToolResourcesParam():
+    class ModifyThreadRequestToolResourcesParam(TypedDict, total=False):
+        code_interpreter: ModifyThreadRequestToolResourcesCodeInterpreterParam
+        file_search: ModifyThreadRequestToolResourcesFileSearchParam
+    return ModifyThreadRequestToolResourcesParam
 
 
-AssistantToolChoice: TypeAlias = AssistantsNamedToolChoice
+def _build_SubmitToolOutputsRunRequestToolOutputParam():
+    class SubmitToolOutputsRunRequestToolOutputParam(TypedDict, total=False):
+        tool_call_id: str
+        output: str
+    return SubmitToolOutputsRunRequestToolOutputParam
 
 
-AssistantToolChoiceFunction: TypeAlias = AssistantsNamedToolChoiceFunction
+def _build_ThreadDeleted():
+    class ThreadDeleted(DeleteThreadResponse):
+        """`DeleteThreadResponse` under the official SDK's name."""
+    return ThreadDeleted
 
 
-class AssistantsNamedToolChoiceFunctionParam(TypedDict, total=False):
-    name: Required[str]
-
-
-AssistantToolChoiceFunctionParam: TypeAlias = AssistantsNamedToolChoiceFunctionParam
-
-
-class AssistantsNamedToolChoiceParam(TypedDict, total=False):
-    type: Required[Literal["function", "code_interpreter", "file_search"]]
-    function: AssistantsNamedToolChoiceFunctionParam
-
-
-AssistantToolChoiceParam: TypeAlias = AssistantsNamedToolChoiceParam
-
-
-AssistantsApiToolChoiceOptionParam: TypeAlias = Union[Literal["none", "auto", "required"], AssistantsNamedToolChoiceParam]
-
-
-CodeInterpreterLogs: TypeAlias = RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject
-
-
-CodeInterpreterToolCallDelta: TypeAlias = RunStepDeltaStepDetailsToolCallsCodeObject
-
-
-FileCitationAnnotation: TypeAlias = MessageContentTextAnnotationsFileCitationObject
-
-
-FileCitationDeltaAnnotation: TypeAlias = MessageDeltaContentTextAnnotationsFileCitationObject
-
-
-FilePathAnnotation: TypeAlias = MessageContentTextAnnotationsFilePathObject
-
-
-FilePathDeltaAnnotation: TypeAlias = MessageDeltaContentTextAnnotationsFilePathObject
-
-
-FileSearchToolCallDelta: TypeAlias = RunStepDeltaStepDetailsToolCallsFileSearchObject
-
-
-FunctionToolCallDelta: TypeAlias = RunStepDeltaStepDetailsToolCallsFunctionObject
-
-
-ImageFileContentBlock: TypeAlias = MessageContentImageFileObject
-
-
-class MessageContentImageFileObjectImageFileParam(TypedDict, total=False):
-    file_id: Required[str]
-    detail: Literal["auto", "low", "high"]
-
-
-class MessageContentImageFileObjectParam(TypedDict, total=False):
-    type: Required[Literal["image_file"]]
-    image_file: Required[MessageContentImageFileObjectImageFileParam]
-
-
-ImageFileContentBlockParam: TypeAlias = MessageContentImageFileObjectParam
-
-
-ImageFileDeltaBlock: TypeAlias = MessageDeltaContentImageFileObject
-
-
-ImageFileParam: TypeAlias = MessageContentImageFileObjectImageFileParam
-
-
-ImageURLContentBlock: TypeAlias = MessageContentImageUrlObject
-
-
-class MessageContentImageUrlObjectImageUrlParam(TypedDict, total=False):
-    url: Required[str]
-    detail: Literal["auto", "low", "high"]
-
-
-class MessageContentImageUrlObjectParam(TypedDict, total=False):
-    type: Required[Literal["image_url"]]
-    image_url: Required[MessageContentImageUrlObjectImageUrlParam]
-
-
-ImageURLContentBlockParam: TypeAlias = MessageContentImageUrlObjectParam
-
-
-ImageURLDeltaBlock: TypeAlias = MessageDeltaContentImageUrlObject
-
-
-ImageURLParam: TypeAlias = MessageContentImageUrlObjectImageUrlParam
-
-
-class MessageRequestContentTextObjectParam(TypedDict, total=False):
-    type: Required[Literal["text"]]
-    text: Required[str]
-
-
-class AssistantToolsFileSearchTypeOnlyParam(TypedDict, total=False):
-    type: Required[Literal["file_search"]]
-
-
-class CreateMessageRequestAttachmentParam(TypedDict, total=False):
-    file_id: str
-    tools: Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchTypeOnlyParam]]
-
-
-class CreateMessageRequestParam(TypedDict, total=False):
-    role: Required[Literal["user", "assistant"]]
-    content: Required[Union[str, Sequence[Union[MessageContentImageFileObjectParam, MessageContentImageUrlObjectParam, MessageRequestContentTextObjectParam]]]]
-    attachments: Optional[Sequence[CreateMessageRequestAttachmentParam]]
-    metadata: MetadataParam
-
-
-MessageCreateParams: TypeAlias = CreateMessageRequestParam
-
-
-MessageCreationStepDetails: TypeAlias = RunStepDetailsMessageCreationObject
-
-
-MessageDelta: TypeAlias = MessageDeltaObjectDelta
-
-
-MessageDeltaEvent: TypeAlias = MessageDeltaObject
-
-
-MessageStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[MessageStreamEventThreadMessageCreated, MessageStreamEventThreadMessageInProgress, MessageStreamEventThreadMessageDelta, MessageStreamEventThreadMessageCompleted, MessageStreamEventThreadMessageIncomplete], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-ModerationImageURLInputParam: TypeAlias = MessageContentImageUrlObjectParam
-
-
-RefusalContentBlock: TypeAlias = MessageContentRefusalObject
-
-
-RefusalDeltaBlock: TypeAlias = MessageDeltaContentRefusalObject
-
-
-RequiredActionFunctionToolCall: TypeAlias = RunToolCallObject
-
-
-RunStepDelta: TypeAlias = RunStepDeltaObjectDelta
-
-
-RunStepDeltaEvent: TypeAlias = RunStepDeltaObject
-
-
-RunStepDeltaMessageDelta: TypeAlias = RunStepDetailsMessageCreationObject
-
-
-RunStepStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[RunStepStreamEventThreadRunStepCreated, RunStepStreamEventThreadRunStepInProgress, RunStepStreamEventThreadRunStepDelta, RunStepStreamEventThreadRunStepCompleted, RunStepStreamEventThreadRunStepFailed, RunStepStreamEventThreadRunStepCancelled, RunStepStreamEventThreadRunStepExpired], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-RunStreamEvent: TypeAlias = Annotated[Union[Annotated[Union[RunStreamEventThreadRunCreated, RunStreamEventThreadRunQueued, RunStreamEventThreadRunInProgress, RunStreamEventThreadRunRequiresAction, RunStreamEventThreadRunCompleted, RunStreamEventThreadRunIncomplete, RunStreamEventThreadRunFailed, RunStreamEventThreadRunCancelling, RunStreamEventThreadRunCancelled, RunStreamEventThreadRunExpired], Field(discriminator="event")], UnknownObject], Field(union_mode="left_to_right")]
-
-
-SessionTurnError: TypeAlias = RunLastError
-
-
-TextContentBlock: TypeAlias = MessageContentTextObject
-
-
-TextContentBlockParam: TypeAlias = MessageRequestContentTextObjectParam
-
-
-TextDeltaBlock: TypeAlias = MessageDeltaContentTextObject
-
-
-class CreateThreadRequestToolResourcesParam2CodeInterpreterParam(TypedDict, total=False):
-    file_ids: Sequence[str]
-
-
-class CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyAutoParam(TypedDict, total=False):
-    type: Required[Literal["auto"]]
-
-
-class CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyStaticStaticParam(TypedDict, total=False):
-    max_chunk_size_tokens: Required[int]
-    chunk_overlap_tokens: Required[int]
-
-
-class CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyStaticParam(TypedDict, total=False):
-    type: Required[Literal["static"]]
-    static: Required[CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyStaticStaticParam]
-
-
-class CreateThreadRequestToolResourcesParam2FileSearchVectorStoreParam(TypedDict, total=False):
-    file_ids: Sequence[str]
-    chunking_strategy: Union[CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyAutoParam, CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyStaticParam]
-    metadata: MetadataParam
-
-
-class CreateThreadRequestToolResourcesParam2FileSearchParam(TypedDict, total=False):
-    vector_store_ids: Sequence[str]
-    vector_stores: Sequence[CreateThreadRequestToolResourcesParam2FileSearchVectorStoreParam]
-
-
-class CreateThreadRequestToolResourcesParam2(TypedDict, total=False):
-    code_interpreter: CreateThreadRequestToolResourcesParam2CodeInterpreterParam
-    file_search: CreateThreadRequestToolResourcesParam2FileSearchParam
-
-
-class CreateThreadRequestParam(TypedDict, total=False):
-    messages: Sequence[CreateMessageRequestParam]
-    tool_resources: Optional[CreateThreadRequestToolResourcesParam2]
-    metadata: MetadataParam
-
-
-ThreadCreateParams: TypeAlias = CreateThreadRequestParam
-
-
-ToolCallDeltaObject: TypeAlias = RunStepDetailsToolCallsObject
-
-
-@official_name("Message", "openai_kit.types.beta.threads.message")
-class BetaThreadsMessage(Message2):
-    """`Message2` under the official SDK's name `Message`."""
-
-
-class CreateMessageRequestAttachmentParam2(TypedDict, total=False):
-    file_id: str
-    tools: Sequence[Union[AssistantToolsCodeParam, AssistantToolsFileSearchTypeOnlyParam]]
-
-
-class CreateRunRequestTruncationStrategyParam(TypedDict, total=False):
-    type: Required[Literal["auto", "last_messages"]]
-    last_messages: Optional[int]
-
-
-class CreateThreadAndRunRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
-    file_ids: Sequence[str]
-
-
-class CreateThreadAndRunRequestToolResourcesFileSearchParam(TypedDict, total=False):
-    vector_store_ids: Sequence[str]
-
-
-class CreateThreadAndRunRequestToolResourcesParam(TypedDict, total=False):
-    code_interpreter: CreateThreadAndRunRequestToolResourcesCodeInterpreterParam
-    file_search: CreateThreadAndRunRequestToolResourcesFileSearchParam
-
-
-class CreateThreadAndRunRequestTruncationStrategyParam(TypedDict, total=False):
-    type: Required[Literal["auto", "last_messages"]]
-    last_messages: Optional[int]
-
-
-class CreateThreadRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
-    file_ids: Sequence[str]
-
-
-class CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyAutoParam(TypedDict, total=False):
-    type: Required[Literal["auto"]]
-
-
-class CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticStaticParam(TypedDict, total=False):
-    max_chunk_size_tokens: Required[int]
-    chunk_overlap_tokens: Required[int]
-
-
-class CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticParam(TypedDict, total=False):
-    type: Required[Literal["static"]]
-    static: Required[CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticStaticParam]
-
-
-class CreateThreadRequestToolResourcesFileSearchVectorStoreParam(TypedDict, total=False):
-    file_ids: Sequence[str]
-    chunking_strategy: Union[CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyAutoParam, CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticParam]
-    metadata: MetadataParam
-
-
-class CreateThreadRequestToolResourcesFileSearchParam(TypedDict, total=False):
-    vector_store_ids: Sequence[str]
-    vector_stores: Sequence[CreateThreadRequestToolResourcesFileSearchVectorStoreParam]
-
-
-class CreateThreadRequestToolResourcesParam(TypedDict, total=False):
-    code_interpreter: CreateThreadRequestToolResourcesCodeInterpreterParam
-    file_search: CreateThreadRequestToolResourcesFileSearchParam
-
-
-class DeleteMessageResponse(BaseModel):
-    id: str
-    deleted: bool
-    object: Literal["thread.message.deleted"]
-
-
-class DeleteThreadResponse(BaseModel):
-    id: str
-    deleted: bool
-    object: Literal["thread.deleted"]
-
-
-class MessageDeleted(DeleteMessageResponse):
-    """`DeleteMessageResponse` under the official SDK's name."""
-
-
-class ModifyThreadRequestToolResourcesCodeInterpreterParam(TypedDict, total=False):
-    file_ids: Sequence[str]
-
-
-class ModifyThreadRequestToolResourcesFileSearchParam(TypedDict, total=False):
-    vector_store_ids: Sequence[str]
-
-
-class ModifyThreadRequestToolResourcesParam(TypedDict, total=False):
-    code_interpreter: ModifyThreadRequestToolResourcesCodeInterpreterParam
-    file_search: ModifyThreadRequestToolResourcesFileSearchParam
-
-
-class SubmitToolOutputsRunRequestToolOutputParam(TypedDict, total=False):
-    tool_call_id: str
-    output: str
-
-
-class ThreadDeleted(DeleteThreadResponse):
-    """`DeleteThreadResponse` under the official SDK's name."""
+_DEFS = {
+    'ThreadToolResourcesCodeInterpreter': (_build_ThreadToolResourcesCodeInterpreter, (), ()),
+    'ThreadToolResourcesFileSearch': (_build_ThreadToolResourcesFileSearch, (), ()),
+    'ThreadToolResources': (_build_ThreadToolResources, ('ThreadToolResourcesCodeInterpreter', 'ThreadToolResourcesFileSearch'), ()),
+    'Thread': (_build_Thread, ('ThreadToolResources', 'Metadata'), ()),
+    'ThreadStreamEvent2': (_build_ThreadStreamEvent2, ('Thread',), ()),
+    'ThreadStreamEvent': (_build_ThreadStreamEvent, ('ThreadStreamEvent2',), ()),
+    'RunToolCallObjectFunction': (_build_RunToolCallObjectFunction, (), ()),
+    'RunToolCallObject': (_build_RunToolCallObject, ('RunToolCallObjectFunction',), ()),
+    'RunRequiredActionSubmitToolOutputs': (_build_RunRequiredActionSubmitToolOutputs, ('RunToolCallObject',), ()),
+    'RunRequiredAction': (_build_RunRequiredAction, ('RunRequiredActionSubmitToolOutputs',), ()),
+    'RunLastError': (_build_RunLastError, (), ()),
+    'RunIncompleteDetails': (_build_RunIncompleteDetails, (), ()),
+    'RunCompletionUsage2': (_build_RunCompletionUsage2, (), ()),
+    'RunCompletionUsage': (_build_RunCompletionUsage, ('RunCompletionUsage2',), ()),
+    'RunTruncationStrategy': (_build_RunTruncationStrategy, (), ()),
+    'AssistantsNamedToolChoiceFunction': (_build_AssistantsNamedToolChoiceFunction, (), ()),
+    'AssistantsNamedToolChoice': (_build_AssistantsNamedToolChoice, ('AssistantsNamedToolChoiceFunction',), ()),
+    'AssistantsApiToolChoiceOption': (_build_AssistantsApiToolChoiceOption, ('AssistantsNamedToolChoice',), ()),
+    'Run': (_build_Run, ('RunRequiredAction', 'RunLastError', 'RunIncompleteDetails', 'AssistantToolsCode', 'AssistantToolsFileSearch', 'AssistantToolsFunction', 'Metadata', 'RunCompletionUsage', 'RunTruncationStrategy', 'AssistantsApiToolChoiceOption', 'ParallelToolCalls', 'AssistantsApiResponseFormatOption'), ()),
+    'RunStreamEventThreadRunCreated': (_build_RunStreamEventThreadRunCreated, ('Run',), ()),
+    'RunStreamEventThreadRunQueued': (_build_RunStreamEventThreadRunQueued, ('Run',), ()),
+    'RunStreamEventThreadRunInProgress': (_build_RunStreamEventThreadRunInProgress, ('Run',), ()),
+    'RunStreamEventThreadRunRequiresAction': (_build_RunStreamEventThreadRunRequiresAction, ('Run',), ()),
+    'RunStreamEventThreadRunCompleted': (_build_RunStreamEventThreadRunCompleted, ('Run',), ()),
+    'RunStreamEventThreadRunIncomplete': (_build_RunStreamEventThreadRunIncomplete, ('Run',), ()),
+    'RunStreamEventThreadRunFailed': (_build_RunStreamEventThreadRunFailed, ('Run',), ()),
+    'RunStreamEventThreadRunCancelling': (_build_RunStreamEventThreadRunCancelling, ('Run',), ()),
+    'RunStreamEventThreadRunCancelled': (_build_RunStreamEventThreadRunCancelled, ('Run',), ()),
+    'RunStreamEventThreadRunExpired': (_build_RunStreamEventThreadRunExpired, ('Run',), ()),
+    'RunStepDetailsMessageCreationObjectMessageCreation': (_build_RunStepDetailsMessageCreationObjectMessageCreation, (), ()),
+    'RunStepDetailsMessageCreationObject': (_build_RunStepDetailsMessageCreationObject, ('RunStepDetailsMessageCreationObjectMessageCreation',), ()),
+    'RunStepDetailsToolCallsCodeOutputLogsObject': (_build_RunStepDetailsToolCallsCodeOutputLogsObject, (), ()),
+    'RunStepDetailsToolCallsCodeOutputImageObjectImage': (_build_RunStepDetailsToolCallsCodeOutputImageObjectImage, (), ()),
+    'RunStepDetailsToolCallsCodeOutputImageObject': (_build_RunStepDetailsToolCallsCodeOutputImageObject, ('RunStepDetailsToolCallsCodeOutputImageObjectImage',), ()),
+    'RunStepDetailsToolCallsCodeObjectCodeInterpreter': (_build_RunStepDetailsToolCallsCodeObjectCodeInterpreter, ('RunStepDetailsToolCallsCodeOutputLogsObject', 'RunStepDetailsToolCallsCodeOutputImageObject'), ()),
+    'RunStepDetailsToolCallsCodeObject': (_build_RunStepDetailsToolCallsCodeObject, ('RunStepDetailsToolCallsCodeObjectCodeInterpreter',), ()),
+    'RunStepDetailsToolCallsFileSearchRankingOptionsObject': (_build_RunStepDetailsToolCallsFileSearchRankingOptionsObject, ('FileSearchRanker',), ()),
+    'RunStepDetailsToolCallsFileSearchResultObjectContent': (_build_RunStepDetailsToolCallsFileSearchResultObjectContent, (), ()),
+    'RunStepDetailsToolCallsFileSearchResultObject': (_build_RunStepDetailsToolCallsFileSearchResultObject, ('RunStepDetailsToolCallsFileSearchResultObjectContent',), ()),
+    'RunStepDetailsToolCallsFileSearchObjectFileSearch': (_build_RunStepDetailsToolCallsFileSearchObjectFileSearch, ('RunStepDetailsToolCallsFileSearchRankingOptionsObject', 'RunStepDetailsToolCallsFileSearchResultObject'), ()),
+    'RunStepDetailsToolCallsFileSearchObject': (_build_RunStepDetailsToolCallsFileSearchObject, ('RunStepDetailsToolCallsFileSearchObjectFileSearch',), ()),
+    'RunStepDetailsToolCallsFunctionObjectFunction': (_build_RunStepDetailsToolCallsFunctionObjectFunction, (), ()),
+    'RunStepDetailsToolCallsFunctionObject': (_build_RunStepDetailsToolCallsFunctionObject, ('RunStepDetailsToolCallsFunctionObjectFunction',), ()),
+    'RunStepDetailsToolCallsObject': (_build_RunStepDetailsToolCallsObject, ('RunStepDetailsToolCallsCodeObject', 'RunStepDetailsToolCallsFileSearchObject', 'RunStepDetailsToolCallsFunctionObject'), ()),
+    'RunStepLastError': (_build_RunStepLastError, (), ()),
+    'RunStepCompletionUsage2': (_build_RunStepCompletionUsage2, (), ()),
+    'RunStepCompletionUsage': (_build_RunStepCompletionUsage, ('RunStepCompletionUsage2',), ()),
+    'RunStep': (_build_RunStep, ('RunStepDetailsMessageCreationObject', 'RunStepDetailsToolCallsObject', 'RunStepLastError', 'Metadata', 'RunStepCompletionUsage'), ()),
+    'RunStepStreamEventThreadRunStepCreated': (_build_RunStepStreamEventThreadRunStepCreated, ('RunStep',), ()),
+    'RunStepStreamEventThreadRunStepInProgress': (_build_RunStepStreamEventThreadRunStepInProgress, ('RunStep',), ()),
+    'RunStepDeltaStepDetailsMessageCreationObjectMessageCreation': (_build_RunStepDeltaStepDetailsMessageCreationObjectMessageCreation, (), ()),
+    'RunStepDeltaStepDetailsMessageCreationObject': (_build_RunStepDeltaStepDetailsMessageCreationObject, ('RunStepDeltaStepDetailsMessageCreationObjectMessageCreation',), ()),
+    'RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject': (_build_RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject, (), ()),
+    'RunStepDeltaStepDetailsToolCallsCodeOutputImageObjectImage': (_build_RunStepDeltaStepDetailsToolCallsCodeOutputImageObjectImage, (), ()),
+    'RunStepDeltaStepDetailsToolCallsCodeOutputImageObject': (_build_RunStepDeltaStepDetailsToolCallsCodeOutputImageObject, ('RunStepDeltaStepDetailsToolCallsCodeOutputImageObjectImage',), ()),
+    'RunStepDeltaStepDetailsToolCallsCodeObjectCodeInterpreter': (_build_RunStepDeltaStepDetailsToolCallsCodeObjectCodeInterpreter, ('RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject', 'RunStepDeltaStepDetailsToolCallsCodeOutputImageObject'), ()),
+    'RunStepDeltaStepDetailsToolCallsCodeObject': (_build_RunStepDeltaStepDetailsToolCallsCodeObject, ('RunStepDeltaStepDetailsToolCallsCodeObjectCodeInterpreter',), ()),
+    'RunStepDeltaStepDetailsToolCallsFileSearchObject': (_build_RunStepDeltaStepDetailsToolCallsFileSearchObject, (), ()),
+    'RunStepDeltaStepDetailsToolCallsFunctionObjectFunction': (_build_RunStepDeltaStepDetailsToolCallsFunctionObjectFunction, (), ()),
+    'RunStepDeltaStepDetailsToolCallsFunctionObject': (_build_RunStepDeltaStepDetailsToolCallsFunctionObject, ('RunStepDeltaStepDetailsToolCallsFunctionObjectFunction',), ()),
+    'RunStepDeltaStepDetailsToolCallsObject': (_build_RunStepDeltaStepDetailsToolCallsObject, ('RunStepDeltaStepDetailsToolCallsCodeObject', 'RunStepDeltaStepDetailsToolCallsFileSearchObject', 'RunStepDeltaStepDetailsToolCallsFunctionObject'), ()),
+    'RunStepDeltaObjectDelta': (_build_RunStepDeltaObjectDelta, ('RunStepDeltaStepDetailsMessageCreationObject', 'RunStepDeltaStepDetailsToolCallsObject'), ()),
+    'RunStepDeltaObject': (_build_RunStepDeltaObject, ('RunStepDeltaObjectDelta',), ()),
+    'RunStepStreamEventThreadRunStepDelta': (_build_RunStepStreamEventThreadRunStepDelta, ('RunStepDeltaObject',), ()),
+    'RunStepStreamEventThreadRunStepCompleted': (_build_RunStepStreamEventThreadRunStepCompleted, ('RunStep',), ()),
+    'RunStepStreamEventThreadRunStepFailed': (_build_RunStepStreamEventThreadRunStepFailed, ('RunStep',), ()),
+    'RunStepStreamEventThreadRunStepCancelled': (_build_RunStepStreamEventThreadRunStepCancelled, ('RunStep',), ()),
+    'RunStepStreamEventThreadRunStepExpired': (_build_RunStepStreamEventThreadRunStepExpired, ('RunStep',), ()),
+    'Message2IncompleteDetails': (_build_Message2IncompleteDetails, (), ()),
+    'MessageContentImageFileObjectImageFile': (_build_MessageContentImageFileObjectImageFile, (), ()),
+    'MessageContentImageFileObject': (_build_MessageContentImageFileObject, ('MessageContentImageFileObjectImageFile',), ()),
+    'MessageContentImageUrlObjectImageUrl': (_build_MessageContentImageUrlObjectImageUrl, (), ()),
+    'MessageContentImageUrlObject': (_build_MessageContentImageUrlObject, ('MessageContentImageUrlObjectImageUrl',), ()),
+    'MessageContentTextAnnotationsFileCitationObjectFileCitation': (_build_MessageContentTextAnnotationsFileCitationObjectFileCitation, (), ()),
+    'MessageContentTextAnnotationsFileCitationObject': (_build_MessageContentTextAnnotationsFileCitationObject, ('MessageContentTextAnnotationsFileCitationObjectFileCitation',), ()),
+    'MessageContentTextAnnotationsFilePathObjectFilePath': (_build_MessageContentTextAnnotationsFilePathObjectFilePath, (), ()),
+    'MessageContentTextAnnotationsFilePathObject': (_build_MessageContentTextAnnotationsFilePathObject, ('MessageContentTextAnnotationsFilePathObjectFilePath',), ()),
+    'MessageContentTextObjectText': (_build_MessageContentTextObjectText, ('MessageContentTextAnnotationsFileCitationObject', 'MessageContentTextAnnotationsFilePathObject'), ()),
+    'MessageContentTextObject': (_build_MessageContentTextObject, ('MessageContentTextObjectText',), ()),
+    'MessageContentRefusalObject': (_build_MessageContentRefusalObject, (), ()),
+    'AssistantToolsFileSearchTypeOnly': (_build_AssistantToolsFileSearchTypeOnly, (), ()),
+    'Message2Attachment': (_build_Message2Attachment, ('AssistantToolsCode', 'AssistantToolsFileSearchTypeOnly'), ()),
+    'Message2': (_build_Message2, ('Message2IncompleteDetails', 'MessageContentImageFileObject', 'MessageContentImageUrlObject', 'MessageContentTextObject', 'MessageContentRefusalObject', 'Message2Attachment', 'Metadata'), ()),
+    'MessageStreamEventThreadMessageCreated': (_build_MessageStreamEventThreadMessageCreated, ('Message2',), ()),
+    'MessageStreamEventThreadMessageInProgress': (_build_MessageStreamEventThreadMessageInProgress, ('Message2',), ()),
+    'MessageDeltaContentImageFileObjectImageFile': (_build_MessageDeltaContentImageFileObjectImageFile, (), ()),
+    'MessageDeltaContentImageFileObject': (_build_MessageDeltaContentImageFileObject, ('MessageDeltaContentImageFileObjectImageFile',), ()),
+    'MessageDeltaContentTextAnnotationsFileCitationObjectFileCitation': (_build_MessageDeltaContentTextAnnotationsFileCitationObjectFileCitation, (), ()),
+    'MessageDeltaContentTextAnnotationsFileCitationObject': (_build_MessageDeltaContentTextAnnotationsFileCitationObject, ('MessageDeltaContentTextAnnotationsFileCitationObjectFileCitation',), ()),
+    'MessageDeltaContentTextAnnotationsFilePathObjectFilePath': (_build_MessageDeltaContentTextAnnotationsFilePathObjectFilePath, (), ()),
+    'MessageDeltaContentTextAnnotationsFilePathObject': (_build_MessageDeltaContentTextAnnotationsFilePathObject, ('MessageDeltaContentTextAnnotationsFilePathObjectFilePath',), ()),
+    'MessageDeltaContentTextObjectText': (_build_MessageDeltaContentTextObjectText, ('MessageDeltaContentTextAnnotationsFileCitationObject', 'MessageDeltaContentTextAnnotationsFilePathObject'), ()),
+    'MessageDeltaContentTextObject': (_build_MessageDeltaContentTextObject, ('MessageDeltaContentTextObjectText',), ()),
+    'MessageDeltaContentRefusalObject': (_build_MessageDeltaContentRefusalObject, (), ()),
+    'MessageDeltaContentImageUrlObjectImageUrl': (_build_MessageDeltaContentImageUrlObjectImageUrl, (), ()),
+    'MessageDeltaContentImageUrlObject': (_build_MessageDeltaContentImageUrlObject, ('MessageDeltaContentImageUrlObjectImageUrl',), ()),
+    'MessageDeltaObjectDelta': (_build_MessageDeltaObjectDelta, ('MessageDeltaContentImageFileObject', 'MessageDeltaContentTextObject', 'MessageDeltaContentRefusalObject', 'MessageDeltaContentImageUrlObject'), ()),
+    'MessageDeltaObject': (_build_MessageDeltaObject, ('MessageDeltaObjectDelta',), ()),
+    'MessageStreamEventThreadMessageDelta': (_build_MessageStreamEventThreadMessageDelta, ('MessageDeltaObject',), ()),
+    'MessageStreamEventThreadMessageCompleted': (_build_MessageStreamEventThreadMessageCompleted, ('Message2',), ()),
+    'MessageStreamEventThreadMessageIncomplete': (_build_MessageStreamEventThreadMessageIncomplete, ('Message2',), ()),
+    'ErrorEvent': (_build_ErrorEvent, ('Error',), ()),
+    'DoneEvent': (_build_DoneEvent, (), ()),
+    'AssistantStreamEvent': (_build_AssistantStreamEvent, ('ThreadStreamEvent', 'RunStreamEventThreadRunCreated', 'RunStreamEventThreadRunQueued', 'RunStreamEventThreadRunInProgress', 'RunStreamEventThreadRunRequiresAction', 'RunStreamEventThreadRunCompleted', 'RunStreamEventThreadRunIncomplete', 'RunStreamEventThreadRunFailed', 'RunStreamEventThreadRunCancelling', 'RunStreamEventThreadRunCancelled', 'RunStreamEventThreadRunExpired', 'RunStepStreamEventThreadRunStepCreated', 'RunStepStreamEventThreadRunStepInProgress', 'RunStepStreamEventThreadRunStepDelta', 'RunStepStreamEventThreadRunStepCompleted', 'RunStepStreamEventThreadRunStepFailed', 'RunStepStreamEventThreadRunStepCancelled', 'RunStepStreamEventThreadRunStepExpired', 'MessageStreamEventThreadMessageCreated', 'MessageStreamEventThreadMessageInProgress', 'MessageStreamEventThreadMessageDelta', 'MessageStreamEventThreadMessageCompleted', 'MessageStreamEventThreadMessageIncomplete', 'ErrorEvent', 'DoneEvent'), ()),
+    'AssistantToolChoice': (_build_AssistantToolChoice, ('AssistantsNamedToolChoice',), ()),
+    'AssistantToolChoiceFunction': (_build_AssistantToolChoiceFunction, ('AssistantsNamedToolChoiceFunction',), ()),
+    'AssistantsNamedToolChoiceFunctionParam': (_build_AssistantsNamedToolChoiceFunctionParam, (), ()),
+    'AssistantToolChoiceFunctionParam': (_build_AssistantToolChoiceFunctionParam, ('AssistantsNamedToolChoiceFunctionParam',), ()),
+    'AssistantsNamedToolChoiceParam': (_build_AssistantsNamedToolChoiceParam, ('AssistantsNamedToolChoiceFunctionParam',), ()),
+    'AssistantToolChoiceParam': (_build_AssistantToolChoiceParam, ('AssistantsNamedToolChoiceParam',), ()),
+    'AssistantsApiToolChoiceOptionParam': (_build_AssistantsApiToolChoiceOptionParam, ('AssistantsNamedToolChoiceParam',), ()),
+    'CodeInterpreterLogs': (_build_CodeInterpreterLogs, ('RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject',), ()),
+    'CodeInterpreterToolCallDelta': (_build_CodeInterpreterToolCallDelta, ('RunStepDeltaStepDetailsToolCallsCodeObject',), ()),
+    'FileCitationAnnotation': (_build_FileCitationAnnotation, ('MessageContentTextAnnotationsFileCitationObject',), ()),
+    'FileCitationDeltaAnnotation': (_build_FileCitationDeltaAnnotation, ('MessageDeltaContentTextAnnotationsFileCitationObject',), ()),
+    'FilePathAnnotation': (_build_FilePathAnnotation, ('MessageContentTextAnnotationsFilePathObject',), ()),
+    'FilePathDeltaAnnotation': (_build_FilePathDeltaAnnotation, ('MessageDeltaContentTextAnnotationsFilePathObject',), ()),
+    'FileSearchToolCallDelta': (_build_FileSearchToolCallDelta, ('RunStepDeltaStepDetailsToolCallsFileSearchObject',), ()),
+    'FunctionToolCallDelta': (_build_FunctionToolCallDelta, ('RunStepDeltaStepDetailsToolCallsFunctionObject',), ()),
+    'ImageFileContentBlock': (_build_ImageFileContentBlock, ('MessageContentImageFileObject',), ()),
+    'MessageContentImageFileObjectImageFileParam': (_build_MessageContentImageFileObjectImageFileParam, (), ()),
+    'MessageContentImageFileObjectParam': (_build_MessageContentImageFileObjectParam, ('MessageContentImageFileObjectImageFileParam',), ()),
+    'ImageFileContentBlockParam': (_build_ImageFileContentBlockParam, ('MessageContentImageFileObjectParam',), ()),
+    'ImageFileDeltaBlock': (_build_ImageFileDeltaBlock, ('MessageDeltaContentImageFileObject',), ()),
+    'ImageFileParam': (_build_ImageFileParam, ('MessageContentImageFileObjectImageFileParam',), ()),
+    'ImageURLContentBlock': (_build_ImageURLContentBlock, ('MessageContentImageUrlObject',), ()),
+    'MessageContentImageUrlObjectImageUrlParam': (_build_MessageContentImageUrlObjectImageUrlParam, (), ()),
+    'MessageContentImageUrlObjectParam': (_build_MessageContentImageUrlObjectParam, ('MessageContentImageUrlObjectImageUrlParam',), ()),
+    'ImageURLContentBlockParam': (_build_ImageURLContentBlockParam, ('MessageContentImageUrlObjectParam',), ()),
+    'ImageURLDeltaBlock': (_build_ImageURLDeltaBlock, ('MessageDeltaContentImageUrlObject',), ()),
+    'ImageURLParam': (_build_ImageURLParam, ('MessageContentImageUrlObjectImageUrlParam',), ()),
+    'MessageRequestContentTextObjectParam': (_build_MessageRequestContentTextObjectParam, (), ()),
+    'AssistantToolsFileSearchTypeOnlyParam': (_build_AssistantToolsFileSearchTypeOnlyParam, (), ()),
+    'CreateMessageRequestAttachmentParam': (_build_CreateMessageRequestAttachmentParam, ('AssistantToolsCodeParam', 'AssistantToolsFileSearchTypeOnlyParam'), ()),
+    'CreateMessageRequestParam': (_build_CreateMessageRequestParam, ('MessageContentImageFileObjectParam', 'MessageContentImageUrlObjectParam', 'MessageRequestContentTextObjectParam', 'CreateMessageRequestAttachmentParam', 'MetadataParam'), ()),
+    'MessageCreateParams': (_build_MessageCreateParams, ('CreateMessageRequestParam',), ()),
+    'MessageCreationStepDetails': (_build_MessageCreationStepDetails, ('RunStepDetailsMessageCreationObject',), ()),
+    'MessageDelta': (_build_MessageDelta, ('MessageDeltaObjectDelta',), ()),
+    'MessageDeltaEvent': (_build_MessageDeltaEvent, ('MessageDeltaObject',), ()),
+    'MessageStreamEvent': (_build_MessageStreamEvent, ('MessageStreamEventThreadMessageCreated', 'MessageStreamEventThreadMessageInProgress', 'MessageStreamEventThreadMessageDelta', 'MessageStreamEventThreadMessageCompleted', 'MessageStreamEventThreadMessageIncomplete'), ()),
+    'ModerationImageURLInputParam': (_build_ModerationImageURLInputParam, ('MessageContentImageUrlObjectParam',), ()),
+    'RefusalContentBlock': (_build_RefusalContentBlock, ('MessageContentRefusalObject',), ()),
+    'RefusalDeltaBlock': (_build_RefusalDeltaBlock, ('MessageDeltaContentRefusalObject',), ()),
+    'RequiredActionFunctionToolCall': (_build_RequiredActionFunctionToolCall, ('RunToolCallObject',), ()),
+    'RunStepDelta': (_build_RunStepDelta, ('RunStepDeltaObjectDelta',), ()),
+    'RunStepDeltaEvent': (_build_RunStepDeltaEvent, ('RunStepDeltaObject',), ()),
+    'RunStepDeltaMessageDelta': (_build_RunStepDeltaMessageDelta, ('RunStepDetailsMessageCreationObject',), ()),
+    'RunStepStreamEvent': (_build_RunStepStreamEvent, ('RunStepStreamEventThreadRunStepCreated', 'RunStepStreamEventThreadRunStepInProgress', 'RunStepStreamEventThreadRunStepDelta', 'RunStepStreamEventThreadRunStepCompleted', 'RunStepStreamEventThreadRunStepFailed', 'RunStepStreamEventThreadRunStepCancelled', 'RunStepStreamEventThreadRunStepExpired'), ()),
+    'RunStreamEvent': (_build_RunStreamEvent, ('RunStreamEventThreadRunCreated', 'RunStreamEventThreadRunQueued', 'RunStreamEventThreadRunInProgress', 'RunStreamEventThreadRunRequiresAction', 'RunStreamEventThreadRunCompleted', 'RunStreamEventThreadRunIncomplete', 'RunStreamEventThreadRunFailed', 'RunStreamEventThreadRunCancelling', 'RunStreamEventThreadRunCancelled', 'RunStreamEventThreadRunExpired'), ()),
+    'SessionTurnError': (_build_SessionTurnError, ('RunLastError',), ()),
+    'TextContentBlock': (_build_TextContentBlock, ('MessageContentTextObject',), ()),
+    'TextContentBlockParam': (_build_TextContentBlockParam, ('MessageRequestContentTextObjectParam',), ()),
+    'TextDeltaBlock': (_build_TextDeltaBlock, ('MessageDeltaContentTextObject',), ()),
+    'CreateThreadRequestToolResourcesParam2CodeInterpreterParam': (_build_CreateThreadRequestToolResourcesParam2CodeInterpreterParam, (), ()),
+    'CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyAutoParam': (_build_CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyAutoParam, (), ()),
+    'CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyStaticStaticParam': (_build_CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyStaticStaticParam, (), ()),
+    'CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyStaticParam': (_build_CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyStaticParam, ('CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyStaticStaticParam',), ()),
+    'CreateThreadRequestToolResourcesParam2FileSearchVectorStoreParam': (_build_CreateThreadRequestToolResourcesParam2FileSearchVectorStoreParam, ('CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyAutoParam', 'CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyStaticParam', 'MetadataParam'), ()),
+    'CreateThreadRequestToolResourcesParam2FileSearchParam': (_build_CreateThreadRequestToolResourcesParam2FileSearchParam, ('CreateThreadRequestToolResourcesParam2FileSearchVectorStoreParam',), ()),
+    'CreateThreadRequestToolResourcesParam2': (_build_CreateThreadRequestToolResourcesParam2, ('CreateThreadRequestToolResourcesParam2CodeInterpreterParam', 'CreateThreadRequestToolResourcesParam2FileSearchParam'), ()),
+    'CreateThreadRequestParam': (_build_CreateThreadRequestParam, ('CreateMessageRequestParam', 'CreateThreadRequestToolResourcesParam2', 'MetadataParam'), ()),
+    'ThreadCreateParams': (_build_ThreadCreateParams, ('CreateThreadRequestParam',), ()),
+    'ToolCallDeltaObject': (_build_ToolCallDeltaObject, ('RunStepDetailsToolCallsObject',), ()),
+    'BetaThreadsMessage': (_build_BetaThreadsMessage, ('Message2',), ()),
+    'CreateMessageRequestAttachmentParam2': (_build_CreateMessageRequestAttachmentParam2, ('AssistantToolsCodeParam', 'AssistantToolsFileSearchTypeOnlyParam'), ()),
+    'CreateRunRequestTruncationStrategyParam': (_build_CreateRunRequestTruncationStrategyParam, (), ()),
+    'CreateThreadAndRunRequestToolResourcesCodeInterpreterParam': (_build_CreateThreadAndRunRequestToolResourcesCodeInterpreterParam, (), ()),
+    'CreateThreadAndRunRequestToolResourcesFileSearchParam': (_build_CreateThreadAndRunRequestToolResourcesFileSearchParam, (), ()),
+    'CreateThreadAndRunRequestToolResourcesParam': (_build_CreateThreadAndRunRequestToolResourcesParam, ('CreateThreadAndRunRequestToolResourcesCodeInterpreterParam', 'CreateThreadAndRunRequestToolResourcesFileSearchParam'), ()),
+    'CreateThreadAndRunRequestTruncationStrategyParam': (_build_CreateThreadAndRunRequestTruncationStrategyParam, (), ()),
+    'CreateThreadRequestToolResourcesCodeInterpreterParam': (_build_CreateThreadRequestToolResourcesCodeInterpreterParam, (), ()),
+    'CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyAutoParam': (_build_CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyAutoParam, (), ()),
+    'CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticStaticParam': (_build_CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticStaticParam, (), ()),
+    'CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticParam': (_build_CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticParam, ('CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticStaticParam',), ()),
+    'CreateThreadRequestToolResourcesFileSearchVectorStoreParam': (_build_CreateThreadRequestToolResourcesFileSearchVectorStoreParam, ('CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyAutoParam', 'CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticParam', 'MetadataParam'), ()),
+    'CreateThreadRequestToolResourcesFileSearchParam': (_build_CreateThreadRequestToolResourcesFileSearchParam, ('CreateThreadRequestToolResourcesFileSearchVectorStoreParam',), ()),
+    'CreateThreadRequestToolResourcesParam': (_build_CreateThreadRequestToolResourcesParam, ('CreateThreadRequestToolResourcesCodeInterpreterParam', 'CreateThreadRequestToolResourcesFileSearchParam'), ()),
+    'DeleteMessageResponse': (_build_DeleteMessageResponse, (), ()),
+    'DeleteThreadResponse': (_build_DeleteThreadResponse, (), ()),
+    'MessageDeleted': (_build_MessageDeleted, ('DeleteMessageResponse',), ()),
+    'ModifyThreadRequestToolResourcesCodeInterpreterParam': (_build_ModifyThreadRequestToolResourcesCodeInterpreterParam, (), ()),
+    'ModifyThreadRequestToolResourcesFileSearchParam': (_build_ModifyThreadRequestToolResourcesFileSearchParam, (), ()),
+    'ModifyThreadRequestToolResourcesParam': (_build_ModifyThreadRequestToolResourcesParam, ('ModifyThreadRequestToolResourcesCodeInterpreterParam', 'ModifyThreadRequestToolResourcesFileSearchParam'), ()),
+    'SubmitToolOutputsRunRequestToolOutputParam': (_build_SubmitToolOutputsRunRequestToolOutputParam, (), ()),
+    'ThreadDeleted': (_build_ThreadDeleted, ('DeleteThreadResponse',), ()),
+}
+_IMPORTS = {
+    'AssistantToolsCode': 'beta.assistants',
+    'AssistantToolsCodeParam': 'beta.assistants',
+    'AssistantToolsFileSearch': 'beta.assistants',
+    'AssistantToolsFunction': 'beta.assistants',
+    'AssistantsApiResponseFormatOption': 'beta.assistants',
+    'FileSearchRanker': 'beta.assistants',
+    'ParallelToolCalls': 'chat',
+    'Error': 'shared',
+    'Metadata': 'shared',
+    'MetadataParam': 'shared',
+}
+__all__ = ['AssistantStreamEvent', 'AssistantToolChoice', 'AssistantToolChoiceFunction', 'AssistantToolChoiceFunctionParam', 'AssistantToolChoiceParam', 'AssistantToolsCode', 'AssistantToolsCodeParam', 'AssistantToolsFileSearch', 'AssistantToolsFileSearchTypeOnly', 'AssistantToolsFileSearchTypeOnlyParam', 'AssistantToolsFunction', 'AssistantsApiResponseFormatOption', 'AssistantsApiToolChoiceOption', 'AssistantsApiToolChoiceOptionParam', 'AssistantsNamedToolChoice', 'AssistantsNamedToolChoiceFunction', 'AssistantsNamedToolChoiceFunctionParam', 'AssistantsNamedToolChoiceParam', 'BetaThreadsMessage', 'CodeInterpreterLogs', 'CodeInterpreterToolCallDelta', 'CreateMessageRequestAttachmentParam', 'CreateMessageRequestAttachmentParam2', 'CreateMessageRequestParam', 'CreateRunRequestTruncationStrategyParam', 'CreateThreadAndRunRequestToolResourcesCodeInterpreterParam', 'CreateThreadAndRunRequestToolResourcesFileSearchParam', 'CreateThreadAndRunRequestToolResourcesParam', 'CreateThreadAndRunRequestTruncationStrategyParam', 'CreateThreadRequestParam', 'CreateThreadRequestToolResourcesCodeInterpreterParam', 'CreateThreadRequestToolResourcesFileSearchParam', 'CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyAutoParam', 'CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticParam', 'CreateThreadRequestToolResourcesFileSearchVectorStoreChunkingStrategyStaticStaticParam', 'CreateThreadRequestToolResourcesFileSearchVectorStoreParam', 'CreateThreadRequestToolResourcesParam', 'CreateThreadRequestToolResourcesParam2', 'CreateThreadRequestToolResourcesParam2CodeInterpreterParam', 'CreateThreadRequestToolResourcesParam2FileSearchParam', 'CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyAutoParam', 'CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyStaticParam', 'CreateThreadRequestToolResourcesParam2FileSearchVectorStoreChunkingStrategyStaticStaticParam', 'CreateThreadRequestToolResourcesParam2FileSearchVectorStoreParam', 'DeleteMessageResponse', 'DeleteThreadResponse', 'DoneEvent', 'Error', 'ErrorEvent', 'FileCitationAnnotation', 'FileCitationDeltaAnnotation', 'FilePathAnnotation', 'FilePathDeltaAnnotation', 'FileSearchRanker', 'FileSearchToolCallDelta', 'FunctionToolCallDelta', 'ImageFileContentBlock', 'ImageFileContentBlockParam', 'ImageFileDeltaBlock', 'ImageFileParam', 'ImageURLContentBlock', 'ImageURLContentBlockParam', 'ImageURLDeltaBlock', 'ImageURLParam', 'Message2', 'Message2Attachment', 'Message2IncompleteDetails', 'MessageContentImageFileObject', 'MessageContentImageFileObjectImageFile', 'MessageContentImageFileObjectImageFileParam', 'MessageContentImageFileObjectParam', 'MessageContentImageUrlObject', 'MessageContentImageUrlObjectImageUrl', 'MessageContentImageUrlObjectImageUrlParam', 'MessageContentImageUrlObjectParam', 'MessageContentRefusalObject', 'MessageContentTextAnnotationsFileCitationObject', 'MessageContentTextAnnotationsFileCitationObjectFileCitation', 'MessageContentTextAnnotationsFilePathObject', 'MessageContentTextAnnotationsFilePathObjectFilePath', 'MessageContentTextObject', 'MessageContentTextObjectText', 'MessageCreateParams', 'MessageCreationStepDetails', 'MessageDeleted', 'MessageDelta', 'MessageDeltaContentImageFileObject', 'MessageDeltaContentImageFileObjectImageFile', 'MessageDeltaContentImageUrlObject', 'MessageDeltaContentImageUrlObjectImageUrl', 'MessageDeltaContentRefusalObject', 'MessageDeltaContentTextAnnotationsFileCitationObject', 'MessageDeltaContentTextAnnotationsFileCitationObjectFileCitation', 'MessageDeltaContentTextAnnotationsFilePathObject', 'MessageDeltaContentTextAnnotationsFilePathObjectFilePath', 'MessageDeltaContentTextObject', 'MessageDeltaContentTextObjectText', 'MessageDeltaEvent', 'MessageDeltaObject', 'MessageDeltaObjectDelta', 'MessageRequestContentTextObjectParam', 'MessageStreamEvent', 'MessageStreamEventThreadMessageCompleted', 'MessageStreamEventThreadMessageCreated', 'MessageStreamEventThreadMessageDelta', 'MessageStreamEventThreadMessageInProgress', 'MessageStreamEventThreadMessageIncomplete', 'Metadata', 'MetadataParam', 'ModerationImageURLInputParam', 'ModifyThreadRequestToolResourcesCodeInterpreterParam', 'ModifyThreadRequestToolResourcesFileSearchParam', 'ModifyThreadRequestToolResourcesParam', 'ParallelToolCalls', 'RefusalContentBlock', 'RefusalDeltaBlock', 'RequiredActionFunctionToolCall', 'Run', 'RunCompletionUsage', 'RunCompletionUsage2', 'RunIncompleteDetails', 'RunLastError', 'RunRequiredAction', 'RunRequiredActionSubmitToolOutputs', 'RunStep', 'RunStepCompletionUsage', 'RunStepCompletionUsage2', 'RunStepDelta', 'RunStepDeltaEvent', 'RunStepDeltaMessageDelta', 'RunStepDeltaObject', 'RunStepDeltaObjectDelta', 'RunStepDeltaStepDetailsMessageCreationObject', 'RunStepDeltaStepDetailsMessageCreationObjectMessageCreation', 'RunStepDeltaStepDetailsToolCallsCodeObject', 'RunStepDeltaStepDetailsToolCallsCodeObjectCodeInterpreter', 'RunStepDeltaStepDetailsToolCallsCodeOutputImageObject', 'RunStepDeltaStepDetailsToolCallsCodeOutputImageObjectImage', 'RunStepDeltaStepDetailsToolCallsCodeOutputLogsObject', 'RunStepDeltaStepDetailsToolCallsFileSearchObject', 'RunStepDeltaStepDetailsToolCallsFunctionObject', 'RunStepDeltaStepDetailsToolCallsFunctionObjectFunction', 'RunStepDeltaStepDetailsToolCallsObject', 'RunStepDetailsMessageCreationObject', 'RunStepDetailsMessageCreationObjectMessageCreation', 'RunStepDetailsToolCallsCodeObject', 'RunStepDetailsToolCallsCodeObjectCodeInterpreter', 'RunStepDetailsToolCallsCodeOutputImageObject', 'RunStepDetailsToolCallsCodeOutputImageObjectImage', 'RunStepDetailsToolCallsCodeOutputLogsObject', 'RunStepDetailsToolCallsFileSearchObject', 'RunStepDetailsToolCallsFileSearchObjectFileSearch', 'RunStepDetailsToolCallsFileSearchRankingOptionsObject', 'RunStepDetailsToolCallsFileSearchResultObject', 'RunStepDetailsToolCallsFileSearchResultObjectContent', 'RunStepDetailsToolCallsFunctionObject', 'RunStepDetailsToolCallsFunctionObjectFunction', 'RunStepDetailsToolCallsObject', 'RunStepLastError', 'RunStepStreamEvent', 'RunStepStreamEventThreadRunStepCancelled', 'RunStepStreamEventThreadRunStepCompleted', 'RunStepStreamEventThreadRunStepCreated', 'RunStepStreamEventThreadRunStepDelta', 'RunStepStreamEventThreadRunStepExpired', 'RunStepStreamEventThreadRunStepFailed', 'RunStepStreamEventThreadRunStepInProgress', 'RunStreamEvent', 'RunStreamEventThreadRunCancelled', 'RunStreamEventThreadRunCancelling', 'RunStreamEventThreadRunCompleted', 'RunStreamEventThreadRunCreated', 'RunStreamEventThreadRunExpired', 'RunStreamEventThreadRunFailed', 'RunStreamEventThreadRunInProgress', 'RunStreamEventThreadRunIncomplete', 'RunStreamEventThreadRunQueued', 'RunStreamEventThreadRunRequiresAction', 'RunToolCallObject', 'RunToolCallObjectFunction', 'RunTruncationStrategy', 'SessionTurnError', 'SubmitToolOutputsRunRequestToolOutputParam', 'TextContentBlock', 'TextContentBlockParam', 'TextDeltaBlock', 'Thread', 'ThreadCreateParams', 'ThreadDeleted', 'ThreadStreamEvent', 'ThreadStreamEvent2', 'ThreadToolResources', 'ThreadToolResourcesCodeInterpreter', 'ThreadToolResourcesFileSearch', 'ToolCallDeltaObject']
+__getattr__, __dir__ = lazy_module(globals(), _DEFS, _IMPORTS, official=True)
 
 
 #: submodules of the official SDK's layout come from openai_kit._official_modules
 __path__: list[str] = []
-
-
-# the official SDK's names of this module that live elsewhere here
-import typing as _typing
-
-if _typing.TYPE_CHECKING:
-    from openai_kit.types import (
-        Annotation as Annotation,
-    )
-else:
-
-    def __getattr__(name: str) -> _typing.Any:
-        from openai_kit._official_modules import lookup
-
-        return lookup(__name__, name)
