@@ -9,7 +9,7 @@ only in how they drive the shared request pipeline (:mod:`openai_kit._pipeline`)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from typing_extensions import Unpack
@@ -101,20 +101,34 @@ class OpenAI(_ClientCore, SyncRootResources):
         )
         response = self._send(prep)
         if mode is not None:
-            from ._response import APIResponse, LegacyAPIResponse, StreamedBinaryAPIResponse
-
-            def finish(r: Response) -> Any:
-                value = self._finish(r, prep, cast_to, stream, stream_cls)
-                return value if post_parser is None else post_parser(value)
-
-            if mode == "raw":  # with_raw_response: the body is read now, as the official SDK does
-                if not stream:
-                    response.read()
-                return LegacyAPIResponse(response, finish, retries_taken=prep.retries_taken)
-            cls = StreamedBinaryAPIResponse if binary else APIResponse
-            return cls(response, finish, retries_taken=prep.retries_taken)
+            return self._wrap(mode, response, prep, cast_to, stream, stream_cls, post_parser)
         result = self._finish(response, prep, cast_to, stream, stream_cls)
         return result if post_parser is None else post_parser(result)
+
+    def _wrap(
+        self,
+        mode: str,
+        response: Response,
+        prep: Prepared,
+        cast_to: Any,
+        stream: bool,
+        stream_cls: Any,
+        post_parser: Callable[[Any], Any] | None,
+    ) -> Any:
+        """The response object of ``with_raw_response`` / ``with_streaming_response``. (Its own method:
+        a closure in ``request`` would make every plain call allocate the cells it captures.)"""
+        from ._response import APIResponse, LegacyAPIResponse, StreamedBinaryAPIResponse
+
+        def finish(r: Response) -> Any:
+            value = self._finish(r, prep, cast_to, stream, stream_cls)
+            return value if post_parser is None else post_parser(value)
+
+        if mode == "raw":  # with_raw_response: the body is read now, as the official SDK does
+            if not stream:
+                response.read()
+            return LegacyAPIResponse(response, finish, retries_taken=prep.retries_taken)
+        cls = StreamedBinaryAPIResponse if cast_to is BinaryResponse else APIResponse
+        return cls(response, finish, retries_taken=prep.retries_taken)
 
     def _finish(self, response: Response, prep: Prepared, cast_to: Any, stream: bool, stream_cls: Any) -> Any:
         if stream:
@@ -263,8 +277,9 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
     def _transport_factory(self, http_client: Any) -> Callable[[], Any]:
         return lambda: async_transport(http_client)
 
-    async def _send(self, prep: Prepared) -> Response:
-        return await drive_async(attempts(prep, self._pipe_for(prep)), self._holder.get())
+    def _send(self, prep: Prepared) -> Coroutine[Any, Any, Response]:
+        # (not itself a coroutine function: one coroutine object fewer alive during every request)
+        return drive_async(attempts(prep, self._pipe_for(prep)), self._holder.get())
 
     async def request(
         self,
@@ -294,6 +309,23 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
             options=options,
         )
         response = await self._send(prep)
+        if mode is not None:
+            return await self._wrap(mode, response, prep, cast_to, stream, stream_cls, post_parser)
+        result = await self._finish(response, prep, cast_to, stream, stream_cls)
+        return result if post_parser is None else post_parser(result)
+
+    async def _wrap(
+        self,
+        mode: str,
+        response: Response,
+        prep: Prepared,
+        cast_to: Any,
+        stream: bool,
+        stream_cls: Any,
+        post_parser: Callable[[Any], Any] | None,
+    ) -> Any:
+        """The response object of ``with_raw_response`` / ``with_streaming_response`` (its own method,
+        as in the sync client: no closure cells in ``request``)."""
         if mode == "raw":  # with_raw_response: body read now, parse() is a plain call (official SDK)
             from ._response import LegacyAPIResponse
 
@@ -305,17 +337,14 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
                 return value if post_parser is None else post_parser(value)
 
             return LegacyAPIResponse(response, finish_read, retries_taken=prep.retries_taken)
-        if mode == "stream":
-            from ._response import AsyncAPIResponse, AsyncStreamedBinaryAPIResponse
+        from ._response import AsyncAPIResponse, AsyncStreamedBinaryAPIResponse
 
-            async def finish(r: Response) -> Any:
-                value = await self._finish(r, prep, cast_to, stream, stream_cls)
-                return value if post_parser is None else post_parser(value)
+        async def finish(r: Response) -> Any:
+            value = await self._finish(r, prep, cast_to, stream, stream_cls)
+            return value if post_parser is None else post_parser(value)
 
-            cls = AsyncStreamedBinaryAPIResponse if binary else AsyncAPIResponse
-            return cls(response, finish, retries_taken=prep.retries_taken)
-        result = await self._finish(response, prep, cast_to, stream, stream_cls)
-        return result if post_parser is None else post_parser(result)
+        cls = AsyncStreamedBinaryAPIResponse if cast_to is BinaryResponse else AsyncAPIResponse
+        return cls(response, finish, retries_taken=prep.retries_taken)
 
     def _finish_read(
         self, response: Response, prep: Prepared, cast_to: Any, stream: bool, stream_cls: Any
