@@ -443,6 +443,7 @@ def render_markdown(result: dict[str, Any]) -> str:
         lines.append(f"| {title} | {kit} | {base} | {ratio} | {goal} | {met} |")
     lines.append("")
 
+    lines += _typing_cost(result)
     lines += [
         "## All figures",
         "",
@@ -510,6 +511,48 @@ def render_markdown(result: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+#: scenario -> (openai-kit client, untyped floor, typed floor): the typed floors validate the same reply
+#: with a few hand-written pydantic models (benchmarks/clients/typed_models.py)
+TYPED_FLOORS: dict[str, tuple[str, str, str]] = {
+    "cold_chat": ("openai-kit", "urllib3", "urllib3-pydantic"),
+    "cold_responses": ("openai-kit", "urllib3", "urllib3-pydantic"),
+    "chat_concurrent": ("openai-kit-async", "aiohttp", "aiohttp-pydantic"),
+}
+
+
+def _typing_cost(result: dict[str, Any]) -> list[str]:
+    """What returning pydantic models costs by itself: each untyped floor next to the same script
+    validating the reply with hand-written pydantic models, and openai-kit against both."""
+    rows = []
+    for name, (kit, untyped, typed) in TYPED_FLOORS.items():
+        sc = result["scenarios"].get(name)
+        if sc is None or not all(c in sc["clients"] for c in (kit, untyped, typed)):
+            continue
+        cpu = {c: sc["clients"][c].get("cpu_per_unit") for c in (kit, untyped, typed)}
+        fmt = {c: _fmt_time(v, sc["scale"], sc["scale_unit"]) for c, v in cpu.items()}
+        rows.append(
+            f"| {_scenario_heading(name, sc)} | {fmt[kit]} | {fmt[untyped]} | {fmt[typed]} "
+            f"| {_fmt_ratio(_ratio(cpu[typed], cpu[untyped]))} | {_fmt_ratio(_ratio(cpu[kit], cpu[untyped]))} "
+            f"| {_fmt_ratio(_ratio(cpu[kit], cpu[typed]))} |"
+        )
+    if not rows:
+        return []
+    return [
+        "## What typed results cost (context for the floor ratios)",
+        "",
+        "The untyped floors return dicts. The typed floors are the same scripts validating the reply with "
+        "a handful of hand-written pydantic models (`benchmarks/clients/typed_models.py`: a dozen fields, "
+        "where the spec's `Response` needs ~240 model classes): the least any client returning pydantic "
+        "models pays.",
+        "",
+        "| Scenario (CPU) | openai-kit | untyped floor | typed floor | typed / untyped | openai-kit / untyped "
+        "| openai-kit / typed |",
+        "|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
 
 
 def _fmt_load(load: Sequence[float] | None) -> str:

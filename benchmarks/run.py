@@ -77,12 +77,12 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "cold_chat", "Process start to first chat completion (whole process)", "cold",
-        ("openai-kit", "openai", "urllib3"), {"call": "chat"}, {"call": "chat"},
+        ("openai-kit", "openai", "urllib3", "urllib3-pydantic"), {"call": "chat"}, {"call": "chat"},
         reps=5, per="process", scale=1e3, scale_unit="ms", timeout=120,
     ),
     Scenario(
         "cold_responses", "Process start to first responses.create (whole process)", "cold",
-        ("openai-kit", "openai", "urllib3"), {"call": "responses"}, {"call": "responses"},
+        ("openai-kit", "openai", "urllib3", "urllib3-pydantic"), {"call": "responses"}, {"call": "responses"},
         reps=5, per="process", scale=1e3, scale_unit="ms", timeout=120,
     ),
     Scenario(
@@ -94,7 +94,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         {"n": 2000, "max_seconds": 6}, {"n": 40, "max_seconds": 1}, reps=3, per="request", scale=1e6, scale_unit="us",
     ),
     Scenario(
-        "chat_concurrent", "Chat completions, concurrency 100 (async)", "chat_concurrent", ASYNC,
+        "chat_concurrent", "Chat completions, concurrency 100 (async)", "chat_concurrent", (*ASYNC, "aiohttp-pydantic"),
         {"n": 5000, "concurrency": 100, "max_seconds": 8}, {"n": 200, "concurrency": 100, "max_seconds": 1},
         reps=3, per="request", scale=1e6, scale_unit="us",
     ),
@@ -179,6 +179,10 @@ COLD: dict[str, dict[str, str]] = {
         + f"assert client.chat.completions.create({_CHAT}).choices[0].message.content\n",
         "urllib3": _URLLIB3.format()
         + f"assert call('/chat/completions', dict({_CHAT}))['choices'][0]['message']['content']\n",
+        "urllib3-pydantic": "from benchmarks.clients.typed_models import ChatCompletion\n"
+        + _URLLIB3.format()
+        + f"data = call('/chat/completions', dict({_CHAT}))\n"
+        + "assert ChatCompletion.model_validate(data).choices[0].message.content\n",
     },
     "responses": {
         "openai-kit": _KIT_OR_SDK.format(pkg="openai_kit")
@@ -188,6 +192,10 @@ COLD: dict[str, dict[str, str]] = {
         "urllib3": _URLLIB3.format()
         + "out = call('/responses', {{'model': 'gpt-4o-mini', 'input': 'Say hello'}})['output']\n"
         + "assert out[0]['content'][0]['text']\n",
+        "urllib3-pydantic": "from benchmarks.clients.typed_models import Response\n"
+        + _URLLIB3.format()
+        + "data = call('/responses', {{'model': 'gpt-4o-mini', 'input': 'Say hello'}})\n"
+        + "assert Response.model_validate(data).output[0].content[0].text\n",
     },
 }
 
