@@ -176,6 +176,72 @@ def _official_aliases(tg: TypeGen) -> None:
             )
 
 
+def _field_class(tg: TypeGen, name: str, field: str, depth: int = 0) -> str | None:
+    """Our model class held by ``field`` of model ``name`` (through ``Optional``/``List``; a base class's
+    field too), or ``None`` when that field holds no single model class (a union, a scalar)."""
+    d = tg.defs.get(name)
+    if d is None or d.flavor != "M" or d.kind != "class" or depth > 4:
+        return None
+    m = re.search(rf"^    {re.escape(field)}: ([^=\n]+)", d.code, re.M)
+    if m is None:
+        base = re.search(r"^class \w+\(\x01(\w+)\x02\)", d.code, re.M)  # a subclass under an official name
+        return _field_class(tg, base.group(1), field, depth + 1) if base else None
+    refs = [r for r in dict.fromkeys(REF_RE.findall(m.group(1))) if r != "UnknownObject"]
+    if len(refs) != 1:
+        return None
+    target = tg.defs.get(refs[0])
+    while target is not None and target.kind == "alias" and target.flavor == "M":
+        inner = REF_RE.fullmatch(target.code.split("=", 1)[1].strip())
+        target = tg.defs.get(inner.group(1)) if inner else None
+    return target.name if target is not None and target.kind == "class" and target.flavor == "M" else None
+
+
+def _official_nested_names(tg: TypeGen, ops: list[Operation], op_types: dict[str, dict[str, Any]]) -> None:
+    """The classes inside a result report the official SDK's class names where they hold the same
+    position (``ChatCompletion.choices[].message`` is a ``ChatCompletionMessage`` there, our
+    ``ChatCompletionResponseMessage``), renamed in place like union members. Only where the pairing is
+    unambiguous: one official name per class of ours and one class of ours per official name. The
+    official module path then serves that class (``_renamed_official_paths``; the position is a better
+    pairing than the name-and-shape match of codegen/official_names.json where the two disagree), so
+    pickling and the official import path agree with ``type(x).__name__``."""
+    if not OFFICIAL_NAMES_FILE.exists():
+        return
+    data = json.loads(OFFICIAL_NAMES_FILE.read_text())
+    table = data.get("operations", {})
+    wanted: dict[str, set[tuple[str, str]]] = defaultdict(set)  # our class -> {(official module, name)}
+    reached: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for o in ops:
+        entry = table.get(".".join((*o.resource, o.name)), {})
+        for key, nested in (("result", "result_nested"), ("item", "item_nested")):
+            root = REF_RE.fullmatch(op_types[o.op_id].get(key, ""))
+            if root is None or not entry.get(nested):
+                continue
+            where = {"": root.group(1)}
+            for path, official, module in entry[nested]:
+                parent, _, field = path.rpartition(".")
+                ours = _field_class(tg, where[parent], field) if parent in where else None
+                if ours is None:
+                    continue
+                where[path] = ours
+                wanted[ours].add((module, official))
+                reached[(module, official)][ours] += 1  # how many results hold it there
+    # an official class held by two classes of ours (the spec repeats a schema inline: a stored chat
+    # message's annotations) goes to the one more results hold; a tie to neither
+    owner: dict[tuple[str, str], str] = {}
+    for pair, counts in reached.items():
+        ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+        if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
+            owner[pair] = ranked[0][0]
+    for ours, names in sorted(wanted.items()):
+        d = tg.defs[ours]
+        if len(names) != 1 or d.code.startswith("@"):
+            continue  # two official names for one class of ours, or named already
+        ((module, official),) = names
+        if official == ours or owner.get((module, official)) != ours:
+            continue
+        d.code = _official_name_decorator(official, module) + d.code
+
+
 #: why an operation is deprecated (our wording), by resource path prefix; the set of deprecated
 #: operations is the spec's ``deprecated: true`` plus those the official SDK warns on
 DEPRECATION_NOTES: list[tuple[tuple[str, ...], str]] = [
@@ -472,7 +538,8 @@ def generate(spec: dict[str, Any]) -> dict[str, str]:
     files: dict[str, str] = {}
     files.update(render_resources(ops, op_types, tg))  # may add aliases for complex result types
     share_twins(tg, op_types, AREA_PRIORITY)  # beta copies of non-beta types become those types
-    _official_aliases(tg)  # last: every type it may point at exists now
+    _official_aliases(tg)  # every type it may point at exists now
+    _official_nested_names(tg, ops, op_types)  # last: it checks names against the aliases
     files.update(render_types(tg))
     _official_fallbacks(files, json.loads(files[OFFICIAL_MODULES_FILE]))
     return dict(sorted(files.items()))

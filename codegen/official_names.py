@@ -448,16 +448,63 @@ def operations() -> dict[str, dict[str, Any]]:
                 if args and cls_name(args[0]):
                     entry["item"] = cls_name(args[0])
                     entry["item_module"] = args[0].__module__
+                    entry.update(_nested("item_nested", args[0]))
                 elif args:
                     entry.update(_union_members(args[0]))
             elif cls_name(ret):
                 entry["result"] = cls_name(ret)
                 entry["result_module"] = ret.__module__
+                entry.update(_nested("result_nested", ret))
             if entry:
                 out[".".join((*path, name))] = entry
 
     walk(openai.OpenAI(api_key="k"), ())
     return dict(sorted(out.items()))
+
+
+def _single_model(t: Any) -> Any:
+    """The one model class an annotation holds (``Optional[X]``, ``List[X]``, ``Optional[List[X]]``),
+    else ``None`` (a union of models has no single class at that position)."""
+    import pydantic
+
+    for _ in range(4):
+        origin, args = typing.get_origin(t), typing.get_args(t)
+        if origin is typing.Annotated:
+            t = args[0]
+        elif origin in (list, typing.List):  # noqa: UP006
+            t = args[0] if args else None
+        elif args and type(None) in args:
+            rest = [a for a in args if a is not type(None)]
+            if len(rest) != 1:
+                return None
+            t = rest[0]
+        else:
+            break
+    return t if isinstance(t, type) and issubclass(t, pydantic.BaseModel) else None
+
+
+def _nested(key: str, cls: Any) -> dict[str, Any]:
+    """The official class at every field path of a result model (``choices.message`` ->
+    ``ChatCompletionMessage`` of ``openai.types.chat.chat_completion_message``), through fields that
+    hold one model class (a list or optional one too), so the generator can give our class at the same
+    path the official name. Each class once (its first path), cycles cut."""
+    out: list[list[str]] = []
+    seen = {cls}
+
+    def walk(model: Any, prefix: str, depth: int) -> None:
+        if depth > 6:
+            return
+        for name, info in getattr(model, "model_fields", {}).items():
+            inner = _single_model(info.annotation)
+            if inner is None or inner in seen:
+                continue
+            seen.add(inner)
+            path = prefix + name
+            out.append([path, inner.__name__, inner.__module__])
+            walk(inner, path + ".", depth + 1)
+
+    walk(cls, "", 0)
+    return {key: out} if out else {}
 
 
 def _union_members(t: Any) -> dict[str, Any]:

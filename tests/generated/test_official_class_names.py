@@ -162,3 +162,87 @@ def test_every_renamed_class_builds_and_is_served_by_its_official_path() -> None
             assert cls.model_json_schema()["title"] == cls.__name__
             assert getattr(importlib.import_module(cls.__module__), cls.__qualname__) is cls
     assert len(renamed) > 100
+
+
+def _model_names(value: Any, path: str = "") -> dict[str, str]:
+    """Class name of every model inside ``value`` by field path (list items as ``[]``)."""
+    out: dict[str, str] = {}
+    if isinstance(value, pydantic.BaseModel):
+        out[path] = type(value).__name__
+        for name in type(value).model_fields:
+            out.update(_model_names(getattr(value, name, None), f"{path}.{name}"))
+    elif isinstance(value, list):
+        for item in value[:3]:
+            out.update(_model_names(item, path + "[]"))
+    return out
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+        ),
+        lambda c: c.embeddings.create(model="text-embedding-3-small", input="hi"),
+        lambda c: c.moderations.create(input="hi"),
+        lambda c: c.batches.retrieve("batch_1"),
+        lambda c: c.fine_tuning.jobs.retrieve("ftjob_1"),
+        lambda c: c.vector_stores.retrieve("vs_1"),
+        lambda c: c.vector_stores.files.retrieve("file_1", vector_store_id="vs_1"),
+    ],
+    ids=[
+        "chat",
+        "embeddings",
+        "moderations",
+        "batch",
+        "fine_tuning_job",
+        "vector_store",
+        "vector_store_file",
+    ],
+)
+def test_classes_inside_a_result_have_the_official_names(client: OpenAI, official: Any, call: Any) -> None:
+    """``reply.choices[0].message`` is a ``ChatCompletionMessage`` with both clients (the spec calls it
+    ``ChatCompletionResponseMessage``), ``choices[0]`` a ``Choice``... at every field path both results
+    hold a model, side by side against the spec-validating server."""
+    ours, theirs = _model_names(call(client)), _model_names(call(official))
+    shared = sorted(set(ours) & set(theirs))
+    assert shared, (ours, theirs)
+    differ = {p: (ours[p], theirs[p]) for p in shared if ours[p] != theirs[p]}
+    # (a union position differs only when the example holds a member whose name differs)
+    assert {p: names for p, names in differ.items() if NESTED_NAME_DIFFERENCES.get(p) != names} == {}
+    assert len(shared) - len(differ) >= 2  # the root and at least one nested class agree
+
+
+#: field paths where our class keeps another name than the official one (see docs/DECISIONS.md):
+#: a union at that position (no single class to pair), or a name the official module paths do not
+#: serve as this class (the pairing table points it at another type)
+NESTED_NAME_DIFFERENCES: dict[str, tuple[str, str]] = {
+    # unions (tool call kinds, graders, chunking strategies): no single class to pair by position
+    ".choices[].message.tool_calls[]": (
+        "ChatCompletionMessageToolCall",
+        "ChatCompletionMessageFunctionToolCall",
+    ),
+    ".choices[].message.tool_calls[].function": ("ChatCompletionMessageToolCallFunction", "Function"),
+    ".method.reinforcement.grader": ("GraderStringCheck", "StringCheckGrader"),
+    ".chunking_strategy": ("StaticChunkingStrategyResponseParam", "StaticFileChunkingStrategyObject"),
+    ".chunking_strategy.static": ("StaticChunkingStrategy", "StaticFileChunkingStrategy"),
+    # one class of ours where the official SDK has one per position (input and output results)
+    ".moderation.input": ("ChatCompletionModerationResults", "ModerationInputModerationResults"),
+    ".moderation.input.results[]": ("ModerationResultBody", "ModerationInputModerationResultsResult"),
+    ".moderation.output": ("ChatCompletionModerationResults", "ModerationOutputModerationResults"),
+    ".moderation.output.results[]": ("ModerationResultBody", "ModerationOutputModerationResultsResult"),
+}
+
+
+def test_a_renamed_nested_class_pickles_and_imports_from_the_official_path(client: OpenAI) -> None:
+    from openai_kit.types.chat import ChatCompletionMessage, ChatCompletionResponseMessage
+
+    reply = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    _same_everywhere(reply.choices[0], "Choice", "openai_kit.types.chat.chat_completion")
+    message = reply.choices[0].message
+    _same_everywhere(message, "ChatCompletionMessage", "openai_kit.types.chat.chat_completion_message")
+    # the spec's name and the official one are one class
+    assert ChatCompletionMessage is ChatCompletionResponseMessage and isinstance(
+        message, ChatCompletionMessage
+    )
+    assert repr(reply).startswith("ChatCompletion(") and "ChatCompletionMessage(" in repr(reply)

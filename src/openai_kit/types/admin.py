@@ -260,6 +260,7 @@ def _build_APIKeyDeleteResponse():
 
 
 def _build_AdminApiKeyOwner():
+    @official_name("Owner", "openai_kit.types.admin.organization.admin_api_key")
     class AdminApiKeyOwner(BaseModel):
         type: Optional[str] = None
         object: Optional[str] = None
@@ -458,6 +459,7 @@ def _build_AdminOrganizationProjectsUserDeleteResponse():
 
 
 def _build_UserUser():
+    @official_name("User", "openai_kit.types.admin.organization.organization_user")
     class UserUser(BaseModel):
         object: Literal["user"]
         id: str
@@ -471,6 +473,7 @@ def _build_UserUser():
 
 
 def _build_UserProjectsData():
+    @official_name("ProjectsData", "openai_kit.types.admin.organization.organization_user")
     class UserProjectsData(BaseModel):
         id: Optional[str] = None
         name: Optional[str] = None
@@ -479,6 +482,7 @@ def _build_UserProjectsData():
 
 
 def _build_UserProjects():
+    @official_name("Projects", "openai_kit.types.admin.organization.organization_user")
     class UserProjects(BaseModel):
         object: Literal["list"]
         data: List[UserProjectsData]
@@ -486,6 +490,7 @@ def _build_UserProjects():
 
 
 def _build_User():
+    @official_name("OrganizationUser", "openai_kit.types.admin.organization.organization_user")
     class User(BaseModel):
         object: Literal["organization.user"]
         id: str
@@ -572,6 +577,7 @@ def _build_AssignedRoleDetails():
 
 
 def _build_AuditLogProject():
+    @official_name("Project", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogProject(BaseModel):
         id: Optional[str] = None
         name: Optional[str] = None
@@ -586,6 +592,7 @@ def _build_AuditLogActorUser():
 
 
 def _build_AuditLogActorSession():
+    @official_name("ActorSession", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogActorSession(BaseModel):
         user: Optional[AuditLogActorUser] = None
         ip_address: Optional[str] = None
@@ -593,12 +600,14 @@ def _build_AuditLogActorSession():
 
 
 def _build_AuditLogActorServiceAccount():
+    @official_name("ActorAPIKeyServiceAccount", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogActorServiceAccount(BaseModel):
         id: Optional[str] = None
     return AuditLogActorServiceAccount
 
 
 def _build_AuditLogActorApiKey():
+    @official_name("ActorAPIKey", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogActorApiKey(BaseModel):
         id: Optional[str] = None
         type: Optional[Union[Literal["user", "service_account"], str]] = None
@@ -608,6 +617,7 @@ def _build_AuditLogActorApiKey():
 
 
 def _build_AuditLogActor():
+    @official_name("Actor", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogActor(BaseModel):
         type: Optional[Union[Literal["session", "api_key"], str]] = None
         session: Optional[AuditLogActorSession] = None
@@ -616,12 +626,14 @@ def _build_AuditLogActor():
 
 
 def _build_AuditLogApiKeyCreatedData():
+    @official_name("APIKeyCreatedData", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogApiKeyCreatedData(BaseModel):
         scopes: Optional[List[str]] = None
     return AuditLogApiKeyCreatedData
 
 
 def _build_AuditLogApiKeyCreated():
+    @official_name("APIKeyCreated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogApiKeyCreated(BaseModel):
         id: Optional[str] = None
         data: Optional[AuditLogApiKeyCreatedData] = None
@@ -629,12 +641,14 @@ def _build_AuditLogApiKeyCreated():
 
 
 def _build_AuditLogApiKeyUpdatedChangesRequested():
+    @official_name("APIKeyUpdatedChangesRequested", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogApiKeyUpdatedChangesRequested(BaseModel):
         scopes: Optional[List[str]] = None
     return AuditLogApiKeyUpdatedChangesRequested
 
 
 def _build_AuditLogApiKeyUpdated():
+    @official_name("APIKeyUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogApiKeyUpdated(BaseModel):
         id: Optional[str] = None
         changes_requested: Optional[AuditLogApiKeyUpdatedChangesRequested] = None
@@ -642,12 +656,14 @@ def _build_AuditLogApiKeyUpdated():
 
 
 def _build_AuditLogApiKeyDeleted():
+    @official_name("APIKeyDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogApiKeyDeleted(BaseModel):
         id: Optional[str] = None
     return AuditLogApiKeyDeleted
 
 
 def _build_AuditLogCheckpointPermissionCreatedData():
+    @official_name("CheckpointPermissionCreatedData", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogCheckpointPermissionCreatedData(BaseModel):
         project_id: Optional[str] = None
         fine_tuned_model_checkpoint: Optional[str] = None
@@ -655,6 +671,7 @@ def _build_AuditLogCheckpointPermissionCreatedData():
 
 
 def _build_AuditLogCheckpointPermissionCreated():
+    @official_name("CheckpointPermissionCreated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogCheckpointPermissionCreated(BaseModel):
         id: Optional[str] = None
         data: Optional[AuditLogCheckpointPermissionCreatedData] = None
@@ -662,12 +679,14 @@ def _build_AuditLogCheckpointPermissionCreated():
 
 
 def _build_AuditLogCheckpointPermissionDeleted():
+    @official_name("CheckpointPermissionDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogCheckpointPermissionDeleted(BaseModel):
         id: Optional[str] = None
     return AuditLogCheckpointPermissionDeleted
 
 
 def _build_AuditLogExternalKeyRegistered():
+    @official_name("ExternalKeyRegistered", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogExternalKeyRegistered(BaseModel):
         id: Optional[str] = None
         data: Optional[Dict[str, Any]] = None
@@ -675,18 +694,21 @@ def _build_AuditLogExternalKeyRegistered():
 
 
 def _build_AuditLogExternalKeyRemoved():
+    @official_name("ExternalKeyRemoved", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogExternalKeyRemoved(BaseModel):
         id: Optional[str] = None
     return AuditLogExternalKeyRemoved
 
 
 def _build_AuditLogGroupCreatedData():
+    @official_name("GroupCreatedData", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogGroupCreatedData(BaseModel):
         group_name: Optional[str] = None
     return AuditLogGroupCreatedData
 
 
 def _build_AuditLogGroupCreated():
+    @official_name("GroupCreated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogGroupCreated(BaseModel):
         id: Optional[str] = None
         data: Optional[AuditLogGroupCreatedData] = None
@@ -694,12 +716,14 @@ def _build_AuditLogGroupCreated():
 
 
 def _build_AuditLogGroupUpdatedChangesRequested():
+    @official_name("GroupUpdatedChangesRequested", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogGroupUpdatedChangesRequested(BaseModel):
         group_name: Optional[str] = None
     return AuditLogGroupUpdatedChangesRequested
 
 
 def _build_AuditLogGroupUpdated():
+    @official_name("GroupUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogGroupUpdated(BaseModel):
         id: Optional[str] = None
         changes_requested: Optional[AuditLogGroupUpdatedChangesRequested] = None
@@ -707,24 +731,28 @@ def _build_AuditLogGroupUpdated():
 
 
 def _build_AuditLogGroupDeleted():
+    @official_name("GroupDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogGroupDeleted(BaseModel):
         id: Optional[str] = None
     return AuditLogGroupDeleted
 
 
 def _build_AuditLogScimEnabled():
+    @official_name("ScimEnabled", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogScimEnabled(BaseModel):
         id: Optional[str] = None
     return AuditLogScimEnabled
 
 
 def _build_AuditLogScimDisabled():
+    @official_name("ScimDisabled", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogScimDisabled(BaseModel):
         id: Optional[str] = None
     return AuditLogScimDisabled
 
 
 def _build_AuditLogInviteSentData():
+    @official_name("InviteSentData", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogInviteSentData(BaseModel):
         email: Optional[str] = None
         role: Optional[str] = None
@@ -732,6 +760,7 @@ def _build_AuditLogInviteSentData():
 
 
 def _build_AuditLogInviteSent():
+    @official_name("InviteSent", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogInviteSent(BaseModel):
         id: Optional[str] = None
         data: Optional[AuditLogInviteSentData] = None
@@ -739,18 +768,21 @@ def _build_AuditLogInviteSent():
 
 
 def _build_AuditLogInviteAccepted():
+    @official_name("InviteAccepted", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogInviteAccepted(BaseModel):
         id: Optional[str] = None
     return AuditLogInviteAccepted
 
 
 def _build_AuditLogInviteDeleted():
+    @official_name("InviteDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogInviteDeleted(BaseModel):
         id: Optional[str] = None
     return AuditLogInviteDeleted
 
 
 def _build_AuditLogIpAllowlistCreated():
+    @official_name("IPAllowlistCreated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogIpAllowlistCreated(BaseModel):
         id: Optional[str] = None
         name: Optional[str] = None
@@ -759,6 +791,7 @@ def _build_AuditLogIpAllowlistCreated():
 
 
 def _build_AuditLogIpAllowlistUpdated():
+    @official_name("IPAllowlistUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogIpAllowlistUpdated(BaseModel):
         id: Optional[str] = None
         allowed_ips: Optional[List[str]] = None
@@ -766,6 +799,7 @@ def _build_AuditLogIpAllowlistUpdated():
 
 
 def _build_AuditLogIpAllowlistDeleted():
+    @official_name("IPAllowlistDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogIpAllowlistDeleted(BaseModel):
         id: Optional[str] = None
         name: Optional[str] = None
@@ -774,6 +808,7 @@ def _build_AuditLogIpAllowlistDeleted():
 
 
 def _build_AuditLogIpAllowlistConfigActivatedConfig():
+    @official_name("IPAllowlistConfigActivatedConfig", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogIpAllowlistConfigActivatedConfig(BaseModel):
         id: Optional[str] = None
         name: Optional[str] = None
@@ -781,12 +816,14 @@ def _build_AuditLogIpAllowlistConfigActivatedConfig():
 
 
 def _build_AuditLogIpAllowlistConfigActivated():
+    @official_name("IPAllowlistConfigActivated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogIpAllowlistConfigActivated(BaseModel):
         configs: Optional[List[AuditLogIpAllowlistConfigActivatedConfig]] = None
     return AuditLogIpAllowlistConfigActivated
 
 
 def _build_AuditLogIpAllowlistConfigDeactivatedConfig():
+    @official_name("IPAllowlistConfigDeactivatedConfig", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogIpAllowlistConfigDeactivatedConfig(BaseModel):
         id: Optional[str] = None
         name: Optional[str] = None
@@ -794,12 +831,14 @@ def _build_AuditLogIpAllowlistConfigDeactivatedConfig():
 
 
 def _build_AuditLogIpAllowlistConfigDeactivated():
+    @official_name("IPAllowlistConfigDeactivated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogIpAllowlistConfigDeactivated(BaseModel):
         configs: Optional[List[AuditLogIpAllowlistConfigDeactivatedConfig]] = None
     return AuditLogIpAllowlistConfigDeactivated
 
 
 def _build_AuditLogLoginFailed():
+    @official_name("LoginFailed", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogLoginFailed(BaseModel):
         error_code: Optional[str] = None
         error_message: Optional[str] = None
@@ -807,6 +846,7 @@ def _build_AuditLogLoginFailed():
 
 
 def _build_AuditLogLogoutFailed():
+    @official_name("LogoutFailed", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogLogoutFailed(BaseModel):
         error_code: Optional[str] = None
         error_message: Optional[str] = None
@@ -814,6 +854,7 @@ def _build_AuditLogLogoutFailed():
 
 
 def _build_AuditLogOrganizationUpdatedChangesRequested():
+    @official_name("OrganizationUpdatedChangesRequested", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogOrganizationUpdatedChangesRequested(BaseModel):
         title: Optional[str] = None
         description: Optional[str] = None
@@ -826,6 +867,7 @@ def _build_AuditLogOrganizationUpdatedChangesRequested():
 
 
 def _build_AuditLogOrganizationUpdated():
+    @official_name("OrganizationUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogOrganizationUpdated(BaseModel):
         id: Optional[str] = None
         changes_requested: Optional[AuditLogOrganizationUpdatedChangesRequested] = None
@@ -833,6 +875,7 @@ def _build_AuditLogOrganizationUpdated():
 
 
 def _build_AuditLogProjectCreatedData():
+    @official_name("ProjectCreatedData", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogProjectCreatedData(BaseModel):
         name: Optional[str] = None
         title: Optional[str] = None
@@ -840,6 +883,7 @@ def _build_AuditLogProjectCreatedData():
 
 
 def _build_AuditLogProjectCreated():
+    @official_name("ProjectCreated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogProjectCreated(BaseModel):
         id: Optional[str] = None
         data: Optional[AuditLogProjectCreatedData] = None
@@ -847,12 +891,14 @@ def _build_AuditLogProjectCreated():
 
 
 def _build_AuditLogProjectUpdatedChangesRequested():
+    @official_name("ProjectUpdatedChangesRequested", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogProjectUpdatedChangesRequested(BaseModel):
         title: Optional[str] = None
     return AuditLogProjectUpdatedChangesRequested
 
 
 def _build_AuditLogProjectUpdated():
+    @official_name("ProjectUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogProjectUpdated(BaseModel):
         id: Optional[str] = None
         changes_requested: Optional[AuditLogProjectUpdatedChangesRequested] = None
@@ -860,18 +906,21 @@ def _build_AuditLogProjectUpdated():
 
 
 def _build_AuditLogProjectArchived():
+    @official_name("ProjectArchived", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogProjectArchived(BaseModel):
         id: Optional[str] = None
     return AuditLogProjectArchived
 
 
 def _build_AuditLogProjectDeleted():
+    @official_name("ProjectDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogProjectDeleted(BaseModel):
         id: Optional[str] = None
     return AuditLogProjectDeleted
 
 
 def _build_AuditLogRateLimitUpdatedChangesRequested():
+    @official_name("RateLimitUpdatedChangesRequested", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogRateLimitUpdatedChangesRequested(BaseModel):
         max_requests_per_1_minute: Optional[int] = None
         max_tokens_per_1_minute: Optional[int] = None
@@ -883,6 +932,7 @@ def _build_AuditLogRateLimitUpdatedChangesRequested():
 
 
 def _build_AuditLogRateLimitUpdated():
+    @official_name("RateLimitUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogRateLimitUpdated(BaseModel):
         id: Optional[str] = None
         changes_requested: Optional[AuditLogRateLimitUpdatedChangesRequested] = None
@@ -890,12 +940,14 @@ def _build_AuditLogRateLimitUpdated():
 
 
 def _build_AuditLogRateLimitDeleted():
+    @official_name("RateLimitDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogRateLimitDeleted(BaseModel):
         id: Optional[str] = None
     return AuditLogRateLimitDeleted
 
 
 def _build_AuditLogRoleCreated():
+    @official_name("RoleCreated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogRoleCreated(BaseModel):
         id: Optional[str] = None
         role_name: Optional[str] = None
@@ -906,6 +958,7 @@ def _build_AuditLogRoleCreated():
 
 
 def _build_AuditLogRoleUpdatedChangesRequested():
+    @official_name("RoleUpdatedChangesRequested", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogRoleUpdatedChangesRequested(BaseModel):
         role_name: Optional[str] = None
         resource_id: Optional[str] = None
@@ -918,6 +971,7 @@ def _build_AuditLogRoleUpdatedChangesRequested():
 
 
 def _build_AuditLogRoleUpdated():
+    @official_name("RoleUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogRoleUpdated(BaseModel):
         id: Optional[str] = None
         changes_requested: Optional[AuditLogRoleUpdatedChangesRequested] = None
@@ -925,12 +979,14 @@ def _build_AuditLogRoleUpdated():
 
 
 def _build_AuditLogRoleDeleted():
+    @official_name("RoleDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogRoleDeleted(BaseModel):
         id: Optional[str] = None
     return AuditLogRoleDeleted
 
 
 def _build_AuditLogRoleAssignmentCreated():
+    @official_name("RoleAssignmentCreated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogRoleAssignmentCreated(BaseModel):
         id: Optional[str] = None
         principal_id: Optional[str] = None
@@ -941,6 +997,7 @@ def _build_AuditLogRoleAssignmentCreated():
 
 
 def _build_AuditLogRoleAssignmentDeleted():
+    @official_name("RoleAssignmentDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogRoleAssignmentDeleted(BaseModel):
         id: Optional[str] = None
         principal_id: Optional[str] = None
@@ -951,6 +1008,7 @@ def _build_AuditLogRoleAssignmentDeleted():
 
 
 def _build_AuditLogRoleBoundToResource():
+    @official_name("RoleBoundToResource", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogRoleBoundToResource(BaseModel):
         id: Optional[str] = None
         role_id: Optional[str] = None
@@ -966,6 +1024,7 @@ def _build_AuditLogRoleBoundToResource():
 
 
 def _build_AuditLogRoleUnboundFromResource():
+    @official_name("RoleUnboundFromResource", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogRoleUnboundFromResource(BaseModel):
         id: Optional[str] = None
         role_id: Optional[str] = None
@@ -981,12 +1040,14 @@ def _build_AuditLogRoleUnboundFromResource():
 
 
 def _build_AuditLogServiceAccountCreatedData():
+    @official_name("ServiceAccountCreatedData", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogServiceAccountCreatedData(BaseModel):
         role: Optional[str] = None
     return AuditLogServiceAccountCreatedData
 
 
 def _build_AuditLogServiceAccountCreated():
+    @official_name("ServiceAccountCreated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogServiceAccountCreated(BaseModel):
         id: Optional[str] = None
         data: Optional[AuditLogServiceAccountCreatedData] = None
@@ -994,12 +1055,14 @@ def _build_AuditLogServiceAccountCreated():
 
 
 def _build_AuditLogServiceAccountUpdatedChangesRequested():
+    @official_name("ServiceAccountUpdatedChangesRequested", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogServiceAccountUpdatedChangesRequested(BaseModel):
         role: Optional[str] = None
     return AuditLogServiceAccountUpdatedChangesRequested
 
 
 def _build_AuditLogServiceAccountUpdated():
+    @official_name("ServiceAccountUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogServiceAccountUpdated(BaseModel):
         id: Optional[str] = None
         changes_requested: Optional[AuditLogServiceAccountUpdatedChangesRequested] = None
@@ -1007,12 +1070,14 @@ def _build_AuditLogServiceAccountUpdated():
 
 
 def _build_AuditLogServiceAccountDeleted():
+    @official_name("ServiceAccountDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogServiceAccountDeleted(BaseModel):
         id: Optional[str] = None
     return AuditLogServiceAccountDeleted
 
 
 def _build_AuditLogWorkloadIdentityProviderCreated():
+    @official_name("WorkloadIdentityProviderCreated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogWorkloadIdentityProviderCreated(BaseModel):
         id: Optional[str] = None
         data: Optional[Dict[str, Any]] = None
@@ -1020,6 +1085,7 @@ def _build_AuditLogWorkloadIdentityProviderCreated():
 
 
 def _build_AuditLogWorkloadIdentityProviderUpdated():
+    @official_name("WorkloadIdentityProviderUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogWorkloadIdentityProviderUpdated(BaseModel):
         id: Optional[str] = None
         changes_requested: Optional[Dict[str, Any]] = None
@@ -1027,6 +1093,7 @@ def _build_AuditLogWorkloadIdentityProviderUpdated():
 
 
 def _build_AuditLogWorkloadIdentityProviderDeleted():
+    @official_name("WorkloadIdentityProviderDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogWorkloadIdentityProviderDeleted(BaseModel):
         id: Optional[str] = None
         name: Optional[str] = None
@@ -1034,6 +1101,7 @@ def _build_AuditLogWorkloadIdentityProviderDeleted():
 
 
 def _build_AuditLogWorkloadIdentityProviderMappingCreated():
+    @official_name("WorkloadIdentityProviderMappingCreated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogWorkloadIdentityProviderMappingCreated(BaseModel):
         id: Optional[str] = None
         identity_provider_id: Optional[str] = None
@@ -1042,6 +1110,7 @@ def _build_AuditLogWorkloadIdentityProviderMappingCreated():
 
 
 def _build_AuditLogWorkloadIdentityProviderMappingUpdated():
+    @official_name("WorkloadIdentityProviderMappingUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogWorkloadIdentityProviderMappingUpdated(BaseModel):
         id: Optional[str] = None
         identity_provider_id: Optional[str] = None
@@ -1050,6 +1119,7 @@ def _build_AuditLogWorkloadIdentityProviderMappingUpdated():
 
 
 def _build_AuditLogWorkloadIdentityProviderMappingDeleted():
+    @official_name("WorkloadIdentityProviderMappingDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogWorkloadIdentityProviderMappingDeleted(BaseModel):
         id: Optional[str] = None
         identity_provider_id: Optional[str] = None
@@ -1059,12 +1129,14 @@ def _build_AuditLogWorkloadIdentityProviderMappingDeleted():
 
 
 def _build_AuditLogUserAddedData():
+    @official_name("UserAddedData", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogUserAddedData(BaseModel):
         role: Optional[str] = None
     return AuditLogUserAddedData
 
 
 def _build_AuditLogUserAdded():
+    @official_name("UserAdded", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogUserAdded(BaseModel):
         id: Optional[str] = None
         data: Optional[AuditLogUserAddedData] = None
@@ -1072,12 +1144,14 @@ def _build_AuditLogUserAdded():
 
 
 def _build_AuditLogUserUpdatedChangesRequested():
+    @official_name("UserUpdatedChangesRequested", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogUserUpdatedChangesRequested(BaseModel):
         role: Optional[str] = None
     return AuditLogUserUpdatedChangesRequested
 
 
 def _build_AuditLogUserUpdated():
+    @official_name("UserUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogUserUpdated(BaseModel):
         id: Optional[str] = None
         changes_requested: Optional[AuditLogUserUpdatedChangesRequested] = None
@@ -1085,12 +1159,14 @@ def _build_AuditLogUserUpdated():
 
 
 def _build_AuditLogUserDeleted():
+    @official_name("UserDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogUserDeleted(BaseModel):
         id: Optional[str] = None
     return AuditLogUserDeleted
 
 
 def _build_AuditLogCertificateCreated():
+    @official_name("CertificateCreated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogCertificateCreated(BaseModel):
         id: Optional[str] = None
         name: Optional[str] = None
@@ -1098,6 +1174,7 @@ def _build_AuditLogCertificateCreated():
 
 
 def _build_AuditLogCertificateUpdated():
+    @official_name("CertificateUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogCertificateUpdated(BaseModel):
         id: Optional[str] = None
         name: Optional[str] = None
@@ -1105,6 +1182,7 @@ def _build_AuditLogCertificateUpdated():
 
 
 def _build_AuditLogCertificateDeleted():
+    @official_name("CertificateDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogCertificateDeleted(BaseModel):
         id: Optional[str] = None
         name: Optional[str] = None
@@ -1113,6 +1191,7 @@ def _build_AuditLogCertificateDeleted():
 
 
 def _build_AuditLogCertificatesActivatedCertificate():
+    @official_name("CertificatesActivatedCertificate", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogCertificatesActivatedCertificate(BaseModel):
         id: Optional[str] = None
         name: Optional[str] = None
@@ -1120,12 +1199,14 @@ def _build_AuditLogCertificatesActivatedCertificate():
 
 
 def _build_AuditLogCertificatesActivated():
+    @official_name("CertificatesActivated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogCertificatesActivated(BaseModel):
         certificates: Optional[List[AuditLogCertificatesActivatedCertificate]] = None
     return AuditLogCertificatesActivated
 
 
 def _build_AuditLogCertificatesDeactivatedCertificate():
+    @official_name("CertificatesDeactivatedCertificate", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogCertificatesDeactivatedCertificate(BaseModel):
         id: Optional[str] = None
         name: Optional[str] = None
@@ -1133,6 +1214,7 @@ def _build_AuditLogCertificatesDeactivatedCertificate():
 
 
 def _build_AuditLogCertificatesDeactivated():
+    @official_name("CertificatesDeactivated", "openai_kit.types.admin.organization.audit_log_list_response")
     class AuditLogCertificatesDeactivated(BaseModel):
         certificates: Optional[List[AuditLogCertificatesDeactivatedCertificate]] = None
     return AuditLogCertificatesDeactivated
@@ -1210,6 +1292,7 @@ def _build_AuditLogListResponse():
 
 
 def _build_CertificateCertificateDetails():
+    @official_name("CertificateDetails", "openai_kit.types.admin.organization.certificate")
     class CertificateCertificateDetails(BaseModel):
         valid_at: Optional[int] = None
         expires_at: Optional[int] = None
@@ -1371,6 +1454,7 @@ def _build_HostedToolPermissionUpdateParam():
 
 
 def _build_InviteProject():
+    @official_name("Project", "openai_kit.types.admin.organization.invite")
     class InviteProject(BaseModel):
         id: str
         role: Union[Literal["member", "owner"], str]
@@ -1501,6 +1585,7 @@ def _build_Project():
 
 
 def _build_ProjectApiKeyOwnerUser():
+    @official_name("OwnerUser", "openai_kit.types.admin.organization.projects.project_api_key")
     class ProjectApiKeyOwnerUser(BaseModel):
         id: str
         email: str
@@ -1511,6 +1596,7 @@ def _build_ProjectApiKeyOwnerUser():
 
 
 def _build_ProjectApiKeyOwnerServiceAccount():
+    @official_name("OwnerServiceAccount", "openai_kit.types.admin.organization.projects.project_api_key")
     class ProjectApiKeyOwnerServiceAccount(BaseModel):
         id: str
         name: str
@@ -1520,6 +1606,7 @@ def _build_ProjectApiKeyOwnerServiceAccount():
 
 
 def _build_ProjectApiKeyOwner():
+    @official_name("Owner", "openai_kit.types.admin.organization.projects.project_api_key")
     class ProjectApiKeyOwner(BaseModel):
         type: Optional[Union[Literal["user", "service_account"], str]] = None
         user: Optional[ProjectApiKeyOwnerUser] = None
@@ -1620,6 +1707,7 @@ def _build_ProjectServiceAccount():
 
 
 def _build_ProjectServiceAccountApiKey():
+    @official_name("APIKey", "openai_kit.types.admin.organization.projects.service_account_create_response")
     class ProjectServiceAccountApiKey(BaseModel):
         object: Literal["organization.project.service_account.api_key"]
         value: str

@@ -200,6 +200,7 @@ class APIKeyDeleteResponse(ProjectApiKeyDeleteResponse):
     """`ProjectApiKeyDeleteResponse` under the official SDK's name."""
 
 
+@official_name("Owner", "openai_kit.types.admin.organization.admin_api_key")
 class AdminApiKeyOwner(BaseModel):
     type: Optional[str] = None
     object: Optional[str] = None
@@ -350,6 +351,7 @@ class AdminOrganizationProjectsUserDeleteResponse(ProjectUserDeleteResponse):
     """`ProjectUserDeleteResponse` under the official SDK's name `UserDeleteResponse`."""
 
 
+@official_name("User", "openai_kit.types.admin.organization.organization_user")
 class UserUser(BaseModel):
     object: Literal["user"]
     id: str
@@ -361,17 +363,20 @@ class UserUser(BaseModel):
     banned_at: Optional[int] = None
 
 
+@official_name("ProjectsData", "openai_kit.types.admin.organization.organization_user")
 class UserProjectsData(BaseModel):
     id: Optional[str] = None
     name: Optional[str] = None
     role: Optional[str] = None
 
 
+@official_name("Projects", "openai_kit.types.admin.organization.organization_user")
 class UserProjects(BaseModel):
     object: Literal["list"]
     data: List[UserProjectsData]
 
 
+@official_name("OrganizationUser", "openai_kit.types.admin.organization.organization_user")
 class User(BaseModel):
     object: Literal["organization.user"]
     id: str
@@ -442,6 +447,7 @@ class AssignedRoleDetails(BaseModel):
     assignment_sources: Optional[List[AssignedRoleDetailsAssignmentSource]]
 
 
+@official_name("Project", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogProject(BaseModel):
     id: Optional[str] = None
     name: Optional[str] = None
@@ -452,15 +458,18 @@ class AuditLogActorUser(BaseModel):
     email: Optional[str] = None
 
 
+@official_name("ActorSession", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogActorSession(BaseModel):
     user: Optional[AuditLogActorUser] = None
     ip_address: Optional[str] = None
 
 
+@official_name("ActorAPIKeyServiceAccount", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogActorServiceAccount(BaseModel):
     id: Optional[str] = None
 
 
+@official_name("ActorAPIKey", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogActorApiKey(BaseModel):
     id: Optional[str] = None
     type: Optional[Union[Literal["user", "service_account"], str]] = None
@@ -468,150 +477,182 @@ class AuditLogActorApiKey(BaseModel):
     service_account: Optional[AuditLogActorServiceAccount] = None
 
 
+@official_name("Actor", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogActor(BaseModel):
     type: Optional[Union[Literal["session", "api_key"], str]] = None
     session: Optional[AuditLogActorSession] = None
     api_key: Optional[AuditLogActorApiKey] = None
 
 
+@official_name("APIKeyCreatedData", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogApiKeyCreatedData(BaseModel):
     scopes: Optional[List[str]] = None
 
 
+@official_name("APIKeyCreated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogApiKeyCreated(BaseModel):
     id: Optional[str] = None
     data: Optional[AuditLogApiKeyCreatedData] = None
 
 
+@official_name("APIKeyUpdatedChangesRequested", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogApiKeyUpdatedChangesRequested(BaseModel):
     scopes: Optional[List[str]] = None
 
 
+@official_name("APIKeyUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogApiKeyUpdated(BaseModel):
     id: Optional[str] = None
     changes_requested: Optional[AuditLogApiKeyUpdatedChangesRequested] = None
 
 
+@official_name("APIKeyDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogApiKeyDeleted(BaseModel):
     id: Optional[str] = None
 
 
+@official_name("CheckpointPermissionCreatedData", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogCheckpointPermissionCreatedData(BaseModel):
     project_id: Optional[str] = None
     fine_tuned_model_checkpoint: Optional[str] = None
 
 
+@official_name("CheckpointPermissionCreated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogCheckpointPermissionCreated(BaseModel):
     id: Optional[str] = None
     data: Optional[AuditLogCheckpointPermissionCreatedData] = None
 
 
+@official_name("CheckpointPermissionDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogCheckpointPermissionDeleted(BaseModel):
     id: Optional[str] = None
 
 
+@official_name("ExternalKeyRegistered", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogExternalKeyRegistered(BaseModel):
     id: Optional[str] = None
     data: Optional[Dict[str, Any]] = None
 
 
+@official_name("ExternalKeyRemoved", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogExternalKeyRemoved(BaseModel):
     id: Optional[str] = None
 
 
+@official_name("GroupCreatedData", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogGroupCreatedData(BaseModel):
     group_name: Optional[str] = None
 
 
+@official_name("GroupCreated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogGroupCreated(BaseModel):
     id: Optional[str] = None
     data: Optional[AuditLogGroupCreatedData] = None
 
 
+@official_name("GroupUpdatedChangesRequested", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogGroupUpdatedChangesRequested(BaseModel):
     group_name: Optional[str] = None
 
 
+@official_name("GroupUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogGroupUpdated(BaseModel):
     id: Optional[str] = None
     changes_requested: Optional[AuditLogGroupUpdatedChangesRequested] = None
 
 
+@official_name("GroupDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogGroupDeleted(BaseModel):
     id: Optional[str] = None
 
 
+@official_name("ScimEnabled", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogScimEnabled(BaseModel):
     id: Optional[str] = None
 
 
+@official_name("ScimDisabled", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogScimDisabled(BaseModel):
     id: Optional[str] = None
 
 
+@official_name("InviteSentData", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogInviteSentData(BaseModel):
     email: Optional[str] = None
     role: Optional[str] = None
 
 
+@official_name("InviteSent", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogInviteSent(BaseModel):
     id: Optional[str] = None
     data: Optional[AuditLogInviteSentData] = None
 
 
+@official_name("InviteAccepted", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogInviteAccepted(BaseModel):
     id: Optional[str] = None
 
 
+@official_name("InviteDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogInviteDeleted(BaseModel):
     id: Optional[str] = None
 
 
+@official_name("IPAllowlistCreated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogIpAllowlistCreated(BaseModel):
     id: Optional[str] = None
     name: Optional[str] = None
     allowed_ips: Optional[List[str]] = None
 
 
+@official_name("IPAllowlistUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogIpAllowlistUpdated(BaseModel):
     id: Optional[str] = None
     allowed_ips: Optional[List[str]] = None
 
 
+@official_name("IPAllowlistDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogIpAllowlistDeleted(BaseModel):
     id: Optional[str] = None
     name: Optional[str] = None
     allowed_ips: Optional[List[str]] = None
 
 
+@official_name("IPAllowlistConfigActivatedConfig", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogIpAllowlistConfigActivatedConfig(BaseModel):
     id: Optional[str] = None
     name: Optional[str] = None
 
 
+@official_name("IPAllowlistConfigActivated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogIpAllowlistConfigActivated(BaseModel):
     configs: Optional[List[AuditLogIpAllowlistConfigActivatedConfig]] = None
 
 
+@official_name("IPAllowlistConfigDeactivatedConfig", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogIpAllowlistConfigDeactivatedConfig(BaseModel):
     id: Optional[str] = None
     name: Optional[str] = None
 
 
+@official_name("IPAllowlistConfigDeactivated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogIpAllowlistConfigDeactivated(BaseModel):
     configs: Optional[List[AuditLogIpAllowlistConfigDeactivatedConfig]] = None
 
 
+@official_name("LoginFailed", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogLoginFailed(BaseModel):
     error_code: Optional[str] = None
     error_message: Optional[str] = None
 
 
+@official_name("LogoutFailed", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogLogoutFailed(BaseModel):
     error_code: Optional[str] = None
     error_message: Optional[str] = None
 
 
+@official_name("OrganizationUpdatedChangesRequested", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogOrganizationUpdatedChangesRequested(BaseModel):
     title: Optional[str] = None
     description: Optional[str] = None
@@ -622,38 +663,46 @@ class AuditLogOrganizationUpdatedChangesRequested(BaseModel):
     api_call_logging_project_ids: Optional[str] = None
 
 
+@official_name("OrganizationUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogOrganizationUpdated(BaseModel):
     id: Optional[str] = None
     changes_requested: Optional[AuditLogOrganizationUpdatedChangesRequested] = None
 
 
+@official_name("ProjectCreatedData", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogProjectCreatedData(BaseModel):
     name: Optional[str] = None
     title: Optional[str] = None
 
 
+@official_name("ProjectCreated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogProjectCreated(BaseModel):
     id: Optional[str] = None
     data: Optional[AuditLogProjectCreatedData] = None
 
 
+@official_name("ProjectUpdatedChangesRequested", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogProjectUpdatedChangesRequested(BaseModel):
     title: Optional[str] = None
 
 
+@official_name("ProjectUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogProjectUpdated(BaseModel):
     id: Optional[str] = None
     changes_requested: Optional[AuditLogProjectUpdatedChangesRequested] = None
 
 
+@official_name("ProjectArchived", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogProjectArchived(BaseModel):
     id: Optional[str] = None
 
 
+@official_name("ProjectDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogProjectDeleted(BaseModel):
     id: Optional[str] = None
 
 
+@official_name("RateLimitUpdatedChangesRequested", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogRateLimitUpdatedChangesRequested(BaseModel):
     max_requests_per_1_minute: Optional[int] = None
     max_tokens_per_1_minute: Optional[int] = None
@@ -663,15 +712,18 @@ class AuditLogRateLimitUpdatedChangesRequested(BaseModel):
     batch_1_day_max_input_tokens: Optional[int] = None
 
 
+@official_name("RateLimitUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogRateLimitUpdated(BaseModel):
     id: Optional[str] = None
     changes_requested: Optional[AuditLogRateLimitUpdatedChangesRequested] = None
 
 
+@official_name("RateLimitDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogRateLimitDeleted(BaseModel):
     id: Optional[str] = None
 
 
+@official_name("RoleCreated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogRoleCreated(BaseModel):
     id: Optional[str] = None
     role_name: Optional[str] = None
@@ -680,6 +732,7 @@ class AuditLogRoleCreated(BaseModel):
     resource_id: Optional[str] = None
 
 
+@official_name("RoleUpdatedChangesRequested", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogRoleUpdatedChangesRequested(BaseModel):
     role_name: Optional[str] = None
     resource_id: Optional[str] = None
@@ -690,15 +743,18 @@ class AuditLogRoleUpdatedChangesRequested(BaseModel):
     metadata: Optional[Dict[str, Any]] = None
 
 
+@official_name("RoleUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogRoleUpdated(BaseModel):
     id: Optional[str] = None
     changes_requested: Optional[AuditLogRoleUpdatedChangesRequested] = None
 
 
+@official_name("RoleDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogRoleDeleted(BaseModel):
     id: Optional[str] = None
 
 
+@official_name("RoleAssignmentCreated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogRoleAssignmentCreated(BaseModel):
     id: Optional[str] = None
     principal_id: Optional[str] = None
@@ -707,6 +763,7 @@ class AuditLogRoleAssignmentCreated(BaseModel):
     resource_type: Optional[str] = None
 
 
+@official_name("RoleAssignmentDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogRoleAssignmentDeleted(BaseModel):
     id: Optional[str] = None
     principal_id: Optional[str] = None
@@ -715,6 +772,7 @@ class AuditLogRoleAssignmentDeleted(BaseModel):
     resource_type: Optional[str] = None
 
 
+@official_name("RoleBoundToResource", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogRoleBoundToResource(BaseModel):
     id: Optional[str] = None
     role_id: Optional[str] = None
@@ -728,6 +786,7 @@ class AuditLogRoleBoundToResource(BaseModel):
     source: Optional[Union[Literal["role_toggle", "role_connector_update", "role_delete", "workspace_permissions", "connector_publish"], str]] = None
 
 
+@official_name("RoleUnboundFromResource", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogRoleUnboundFromResource(BaseModel):
     id: Optional[str] = None
     role_id: Optional[str] = None
@@ -741,55 +800,66 @@ class AuditLogRoleUnboundFromResource(BaseModel):
     source: Optional[Union[Literal["role_toggle", "role_connector_update", "role_delete", "workspace_permissions", "connector_publish"], str]] = None
 
 
+@official_name("ServiceAccountCreatedData", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogServiceAccountCreatedData(BaseModel):
     role: Optional[str] = None
 
 
+@official_name("ServiceAccountCreated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogServiceAccountCreated(BaseModel):
     id: Optional[str] = None
     data: Optional[AuditLogServiceAccountCreatedData] = None
 
 
+@official_name("ServiceAccountUpdatedChangesRequested", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogServiceAccountUpdatedChangesRequested(BaseModel):
     role: Optional[str] = None
 
 
+@official_name("ServiceAccountUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogServiceAccountUpdated(BaseModel):
     id: Optional[str] = None
     changes_requested: Optional[AuditLogServiceAccountUpdatedChangesRequested] = None
 
 
+@official_name("ServiceAccountDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogServiceAccountDeleted(BaseModel):
     id: Optional[str] = None
 
 
+@official_name("WorkloadIdentityProviderCreated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogWorkloadIdentityProviderCreated(BaseModel):
     id: Optional[str] = None
     data: Optional[Dict[str, Any]] = None
 
 
+@official_name("WorkloadIdentityProviderUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogWorkloadIdentityProviderUpdated(BaseModel):
     id: Optional[str] = None
     changes_requested: Optional[Dict[str, Any]] = None
 
 
+@official_name("WorkloadIdentityProviderDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogWorkloadIdentityProviderDeleted(BaseModel):
     id: Optional[str] = None
     name: Optional[str] = None
 
 
+@official_name("WorkloadIdentityProviderMappingCreated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogWorkloadIdentityProviderMappingCreated(BaseModel):
     id: Optional[str] = None
     identity_provider_id: Optional[str] = None
     data: Optional[Dict[str, Any]] = None
 
 
+@official_name("WorkloadIdentityProviderMappingUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogWorkloadIdentityProviderMappingUpdated(BaseModel):
     id: Optional[str] = None
     identity_provider_id: Optional[str] = None
     changes_requested: Optional[Dict[str, Any]] = None
 
 
+@official_name("WorkloadIdentityProviderMappingDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogWorkloadIdentityProviderMappingDeleted(BaseModel):
     id: Optional[str] = None
     identity_provider_id: Optional[str] = None
@@ -797,58 +867,70 @@ class AuditLogWorkloadIdentityProviderMappingDeleted(BaseModel):
     service_account_id: Optional[str] = None
 
 
+@official_name("UserAddedData", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogUserAddedData(BaseModel):
     role: Optional[str] = None
 
 
+@official_name("UserAdded", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogUserAdded(BaseModel):
     id: Optional[str] = None
     data: Optional[AuditLogUserAddedData] = None
 
 
+@official_name("UserUpdatedChangesRequested", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogUserUpdatedChangesRequested(BaseModel):
     role: Optional[str] = None
 
 
+@official_name("UserUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogUserUpdated(BaseModel):
     id: Optional[str] = None
     changes_requested: Optional[AuditLogUserUpdatedChangesRequested] = None
 
 
+@official_name("UserDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogUserDeleted(BaseModel):
     id: Optional[str] = None
 
 
+@official_name("CertificateCreated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogCertificateCreated(BaseModel):
     id: Optional[str] = None
     name: Optional[str] = None
 
 
+@official_name("CertificateUpdated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogCertificateUpdated(BaseModel):
     id: Optional[str] = None
     name: Optional[str] = None
 
 
+@official_name("CertificateDeleted", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogCertificateDeleted(BaseModel):
     id: Optional[str] = None
     name: Optional[str] = None
     certificate: Optional[str] = None
 
 
+@official_name("CertificatesActivatedCertificate", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogCertificatesActivatedCertificate(BaseModel):
     id: Optional[str] = None
     name: Optional[str] = None
 
 
+@official_name("CertificatesActivated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogCertificatesActivated(BaseModel):
     certificates: Optional[List[AuditLogCertificatesActivatedCertificate]] = None
 
 
+@official_name("CertificatesDeactivatedCertificate", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogCertificatesDeactivatedCertificate(BaseModel):
     id: Optional[str] = None
     name: Optional[str] = None
 
 
+@official_name("CertificatesDeactivated", "openai_kit.types.admin.organization.audit_log_list_response")
 class AuditLogCertificatesDeactivated(BaseModel):
     certificates: Optional[List[AuditLogCertificatesDeactivatedCertificate]] = None
 
@@ -920,6 +1002,7 @@ class AuditLogListResponse(AuditLog):
     """`AuditLog` under the official SDK's name."""
 
 
+@official_name("CertificateDetails", "openai_kit.types.admin.organization.certificate")
 class CertificateCertificateDetails(BaseModel):
     valid_at: Optional[int] = None
     expires_at: Optional[int] = None
@@ -1039,6 +1122,7 @@ class HostedToolPermissionUpdateParam(TypedDict, total=False):
     enabled: Required[bool]
 
 
+@official_name("Project", "openai_kit.types.admin.organization.invite")
 class InviteProject(BaseModel):
     id: str
     role: Union[Literal["member", "owner"], str]
@@ -1137,6 +1221,7 @@ class Project(BaseModel):
     residency: Optional[PublicProjectResidency] = None
 
 
+@official_name("OwnerUser", "openai_kit.types.admin.organization.projects.project_api_key")
 class ProjectApiKeyOwnerUser(BaseModel):
     id: str
     email: str
@@ -1145,6 +1230,7 @@ class ProjectApiKeyOwnerUser(BaseModel):
     role: str
 
 
+@official_name("OwnerServiceAccount", "openai_kit.types.admin.organization.projects.project_api_key")
 class ProjectApiKeyOwnerServiceAccount(BaseModel):
     id: str
     name: str
@@ -1152,6 +1238,7 @@ class ProjectApiKeyOwnerServiceAccount(BaseModel):
     role: str
 
 
+@official_name("Owner", "openai_kit.types.admin.organization.projects.project_api_key")
 class ProjectApiKeyOwner(BaseModel):
     type: Optional[Union[Literal["user", "service_account"], str]] = None
     user: Optional[ProjectApiKeyOwnerUser] = None
@@ -1230,6 +1317,7 @@ class ProjectServiceAccount(BaseModel):
     created_at: int
 
 
+@official_name("APIKey", "openai_kit.types.admin.organization.projects.service_account_create_response")
 class ProjectServiceAccountApiKey(BaseModel):
     object: Literal["organization.project.service_account.api_key"]
     value: str

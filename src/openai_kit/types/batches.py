@@ -8,7 +8,7 @@ from typing import List, Optional, Union
 
 from typing_extensions import Literal, Required, TypedDict
 from openai_kit._model_helpers import BatchHelpers
-from openai_kit.types._base import BaseModel
+from openai_kit.types._base import BaseModel, official_name
 from openai_kit._lazy_types import lazy_module
 
 
@@ -22,6 +22,7 @@ def _build_BatchError():
 
 
 def _build_BatchErrors():
+    @official_name("Errors", "openai_kit.types.batch")
     class BatchErrors(BaseModel):
         object: Optional[str] = None
         data: Optional[List[BatchError]] = None
@@ -37,12 +38,14 @@ def _build_BatchRequestCounts():
 
 
 def _build_BatchUsageInputTokensDetails():
+    @official_name("InputTokensDetails", "openai_kit.types.batch_usage")
     class BatchUsageInputTokensDetails(BaseModel):
         cached_tokens: int
     return BatchUsageInputTokensDetails
 
 
 def _build_BatchUsageOutputTokensDetails():
+    @official_name("OutputTokensDetails", "openai_kit.types.batch_usage")
     class BatchUsageOutputTokensDetails(BaseModel):
         reasoning_tokens: int
     return BatchUsageOutputTokensDetails

@@ -6,7 +6,7 @@ from typing import List, Optional, Union
 
 from typing_extensions import Literal, Required, TypedDict
 from openai_kit._model_helpers import BatchHelpers
-from openai_kit.types._base import BaseModel
+from openai_kit.types._base import BaseModel, official_name
 from openai_kit.types.shared import (
     Metadata as Metadata,
 )
@@ -19,6 +19,7 @@ class BatchError(BaseModel):
     line: Optional[int] = None
 
 
+@official_name("Errors", "openai_kit.types.batch")
 class BatchErrors(BaseModel):
     object: Optional[str] = None
     data: Optional[List[BatchError]] = None
@@ -30,10 +31,12 @@ class BatchRequestCounts(BaseModel):
     failed: int
 
 
+@official_name("InputTokensDetails", "openai_kit.types.batch_usage")
 class BatchUsageInputTokensDetails(BaseModel):
     cached_tokens: int
 
 
+@official_name("OutputTokensDetails", "openai_kit.types.batch_usage")
 class BatchUsageOutputTokensDetails(BaseModel):
     reasoning_tokens: int
 

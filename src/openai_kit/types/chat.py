@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit._lazy_types import lazy_module
 
 
@@ -297,6 +297,7 @@ def _build_ChatCompletionMessageToolCalls():
 
 
 def _build_ChatCompletionResponseMessageAnnotationUrlCitation():
+    @official_name("AnnotationURLCitation", "openai_kit.types.chat.chat_completion_message")
     class ChatCompletionResponseMessageAnnotationUrlCitation(BaseModel):
         end_index: int
         start_index: int
@@ -306,6 +307,7 @@ def _build_ChatCompletionResponseMessageAnnotationUrlCitation():
 
 
 def _build_ChatCompletionResponseMessageAnnotation():
+    @official_name("Annotation", "openai_kit.types.chat.chat_completion_message")
     class ChatCompletionResponseMessageAnnotation(BaseModel):
         type: Literal["url_citation"]
         url_citation: ChatCompletionResponseMessageAnnotationUrlCitation
@@ -313,6 +315,7 @@ def _build_ChatCompletionResponseMessageAnnotation():
 
 
 def _build_ChatCompletionResponseMessageFunctionCall():
+    @official_name("FunctionCall", "openai_kit.types.chat.chat_completion_message")
     class ChatCompletionResponseMessageFunctionCall(BaseModel):
         arguments: str
         name: str
@@ -320,6 +323,7 @@ def _build_ChatCompletionResponseMessageFunctionCall():
 
 
 def _build_ChatCompletionResponseMessageAudio():
+    @official_name("ChatCompletionAudio", "openai_kit.types.chat.chat_completion_audio")
     class ChatCompletionResponseMessageAudio(BaseModel):
         id: str
         expires_at: int
@@ -329,6 +333,7 @@ def _build_ChatCompletionResponseMessageAudio():
 
 
 def _build_ChatCompletionResponseMessage():
+    @official_name("ChatCompletionMessage", "openai_kit.types.chat.chat_completion_message")
     class ChatCompletionResponseMessage(BaseModel):
         content: Optional[str]
         refusal: Optional[str]
@@ -543,6 +548,7 @@ def _build_ParallelToolCallsParam():
 
 
 def _build_ChatCompletionTokenLogprobTopLogprob():
+    @official_name("TopLogprob", "openai_kit.types.chat.chat_completion_token_logprob")
     class ChatCompletionTokenLogprobTopLogprob(BaseModel):
         token: str
         logprob: float
@@ -560,6 +566,7 @@ def _build_ChatCompletionTokenLogprob():
 
 
 def _build_ChatCompletionChoiceLogprobs():
+    @official_name("ChoiceLogprobs", "openai_kit.types.chat.chat_completion")
     class ChatCompletionChoiceLogprobs(BaseModel):
         content: Optional[List[ChatCompletionTokenLogprob]]
         refusal: Optional[List[ChatCompletionTokenLogprob]]
@@ -567,6 +574,7 @@ def _build_ChatCompletionChoiceLogprobs():
 
 
 def _build_ChatCompletionChoice():
+    @official_name("Choice", "openai_kit.types.chat.chat_completion")
     class ChatCompletionChoice(BaseModel):
         finish_reason: Union[Literal["stop", "length", "tool_calls", "content_filter", "function_call"], str]
         index: int
@@ -581,6 +589,7 @@ def _build_ServiceTier():
 
 
 def _build_CompletionUsageCompletionTokensDetails():
+    @official_name("CompletionTokensDetails", "openai_kit.types.completion_usage")
     class CompletionUsageCompletionTokensDetails(BaseModel):
         accepted_prediction_tokens: Optional[int] = None
         audio_tokens: Optional[int] = None
@@ -591,6 +600,7 @@ def _build_CompletionUsageCompletionTokensDetails():
 
 
 def _build_CompletionUsagePromptTokensDetails():
+    @official_name("PromptTokensDetails", "openai_kit.types.completion_usage")
     class CompletionUsagePromptTokensDetails(BaseModel):
         audio_tokens: Optional[int] = None
         cached_tokens: Optional[int] = None
@@ -638,6 +648,7 @@ def _build_ChatCompletionModerationError():
 
 
 def _build_ChatCompletionModeration():
+    @official_name("Moderation", "openai_kit.types.chat.chat_completion")
     class ChatCompletionModeration(BaseModel):
         input: Annotated[Union[Annotated[Union[ChatCompletionModerationResults, ChatCompletionModerationError], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
         output: Annotated[Union[Annotated[Union[ChatCompletionModerationResults, ChatCompletionModerationError], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]

@@ -6,7 +6,7 @@ from typing import Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit.types.shared import (
     FunctionObject as FunctionObject,
     FunctionObjectParam as FunctionObjectParam,
@@ -216,6 +216,7 @@ class ChatCompletionMessageCustomToolCall(BaseModel):
 ChatCompletionMessageToolCalls: TypeAlias = List[Annotated[Union[Annotated[Union[ChatCompletionMessageToolCall, ChatCompletionMessageCustomToolCall], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
 
 
+@official_name("AnnotationURLCitation", "openai_kit.types.chat.chat_completion_message")
 class ChatCompletionResponseMessageAnnotationUrlCitation(BaseModel):
     end_index: int
     start_index: int
@@ -223,16 +224,19 @@ class ChatCompletionResponseMessageAnnotationUrlCitation(BaseModel):
     title: str
 
 
+@official_name("Annotation", "openai_kit.types.chat.chat_completion_message")
 class ChatCompletionResponseMessageAnnotation(BaseModel):
     type: Literal["url_citation"]
     url_citation: ChatCompletionResponseMessageAnnotationUrlCitation
 
 
+@official_name("FunctionCall", "openai_kit.types.chat.chat_completion_message")
 class ChatCompletionResponseMessageFunctionCall(BaseModel):
     arguments: str
     name: str
 
 
+@official_name("ChatCompletionAudio", "openai_kit.types.chat.chat_completion_audio")
 class ChatCompletionResponseMessageAudio(BaseModel):
     id: str
     expires_at: int
@@ -240,6 +244,7 @@ class ChatCompletionResponseMessageAudio(BaseModel):
     transcript: str
 
 
+@official_name("ChatCompletionMessage", "openai_kit.types.chat.chat_completion_message")
 class ChatCompletionResponseMessage(BaseModel):
     content: Optional[str]
     refusal: Optional[str]
@@ -382,6 +387,7 @@ ParallelToolCalls: TypeAlias = bool
 ParallelToolCallsParam: TypeAlias = bool
 
 
+@official_name("TopLogprob", "openai_kit.types.chat.chat_completion_token_logprob")
 class ChatCompletionTokenLogprobTopLogprob(BaseModel):
     token: str
     logprob: float
@@ -395,11 +401,13 @@ class ChatCompletionTokenLogprob(BaseModel):
     top_logprobs: List[ChatCompletionTokenLogprobTopLogprob]
 
 
+@official_name("ChoiceLogprobs", "openai_kit.types.chat.chat_completion")
 class ChatCompletionChoiceLogprobs(BaseModel):
     content: Optional[List[ChatCompletionTokenLogprob]]
     refusal: Optional[List[ChatCompletionTokenLogprob]]
 
 
+@official_name("Choice", "openai_kit.types.chat.chat_completion")
 class ChatCompletionChoice(BaseModel):
     finish_reason: Union[Literal["stop", "length", "tool_calls", "content_filter", "function_call"], str]
     index: int
@@ -410,6 +418,7 @@ class ChatCompletionChoice(BaseModel):
 ServiceTier: TypeAlias = Optional[Union[Literal["auto", "default", "flex", "scale", "priority", "fast"], str]]
 
 
+@official_name("CompletionTokensDetails", "openai_kit.types.completion_usage")
 class CompletionUsageCompletionTokensDetails(BaseModel):
     accepted_prediction_tokens: Optional[int] = None
     audio_tokens: Optional[int] = None
@@ -418,6 +427,7 @@ class CompletionUsageCompletionTokensDetails(BaseModel):
     rejected_prediction_tokens: Optional[int] = None
 
 
+@official_name("PromptTokensDetails", "openai_kit.types.completion_usage")
 class CompletionUsagePromptTokensDetails(BaseModel):
     audio_tokens: Optional[int] = None
     cached_tokens: Optional[int] = None
@@ -455,6 +465,7 @@ class ChatCompletionModerationError(BaseModel):
     message: str
 
 
+@official_name("Moderation", "openai_kit.types.chat.chat_completion")
 class ChatCompletionModeration(BaseModel):
     input: Annotated[Union[Annotated[Union[ChatCompletionModerationResults, ChatCompletionModerationError], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
     output: Annotated[Union[Annotated[Union[ChatCompletionModerationResults, ChatCompletionModerationError], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]

@@ -7,7 +7,7 @@
 from typing import List, Union
 
 from typing_extensions import Literal
-from openai_kit.types._base import BaseModel
+from openai_kit.types._base import BaseModel, official_name
 from openai_kit._lazy_types import lazy_module
 
 
@@ -20,6 +20,7 @@ def _build_Embedding():
 
 
 def _build_CreateEmbeddingResponseUsage():
+    @official_name("Usage", "openai_kit.types.create_embedding_response")
     class CreateEmbeddingResponseUsage(BaseModel):
         prompt_tokens: int
         total_tokens: int

@@ -5,7 +5,7 @@
 from typing import List, Union
 
 from typing_extensions import Literal
-from openai_kit.types._base import BaseModel
+from openai_kit.types._base import BaseModel, official_name
 
 
 class Embedding(BaseModel):
@@ -14,6 +14,7 @@ class Embedding(BaseModel):
     object: Literal["embedding"]
 
 
+@official_name("Usage", "openai_kit.types.create_embedding_response")
 class CreateEmbeddingResponseUsage(BaseModel):
     prompt_tokens: int
     total_tokens: int

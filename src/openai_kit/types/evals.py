@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit._lazy_types import lazy_module
 
 
@@ -91,6 +91,7 @@ def _build_CreateEvalJSONLRunDataSourceParam():
 
 
 def _build_EvalApiError():
+    @official_name("EvalAPIError", "openai_kit.types.evals.eval_api_error")
     class EvalApiError(BaseModel):
         code: str
         message: str

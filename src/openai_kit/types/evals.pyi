@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit.types.chat import (
     ChatCompletionTool as ChatCompletionTool,
     ChatCompletionToolParam as ChatCompletionToolParam,
@@ -91,6 +91,7 @@ class CreateEvalJsonlRunDataSourceParam(TypedDict, total=False):
 CreateEvalJSONLRunDataSourceParam: TypeAlias = CreateEvalJsonlRunDataSourceParam
 
 
+@official_name("EvalAPIError", "openai_kit.types.evals.eval_api_error")
 class EvalApiError(BaseModel):
     code: str
     message: str

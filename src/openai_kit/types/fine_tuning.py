@@ -9,11 +9,12 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit._model_helpers import FineTuningJobHelpers
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit._lazy_types import lazy_module
 
 
 def _build_FineTuneDPOHyperparameters():
+    @official_name("DpoHyperparameters", "openai_kit.types.fine_tuning.dpo_hyperparameters")
     class FineTuneDPOHyperparameters(BaseModel):
         beta: Optional[Union[Literal["auto"], float]] = None
         batch_size: Optional[Union[Literal["auto"], int]] = None
@@ -42,6 +43,7 @@ def _build_DpoHyperparametersParam():
 
 
 def _build_FineTuneDPOMethod():
+    @official_name("DpoMethod", "openai_kit.types.fine_tuning.dpo_method")
     class FineTuneDPOMethod(BaseModel):
         hyperparameters: Optional[FineTuneDPOHyperparameters] = None
     return FineTuneDPOMethod
@@ -64,6 +66,7 @@ def _build_DpoMethodParam():
 
 
 def _build_FineTuningIntegrationWandb():
+    @official_name("FineTuningJobWandbIntegration", "openai_kit.types.fine_tuning.fine_tuning_job_wandb_integration")
     class FineTuningIntegrationWandb(BaseModel):
         project: str
         name: Optional[str] = None
@@ -73,6 +76,7 @@ def _build_FineTuningIntegrationWandb():
 
 
 def _build_FineTuningIntegration():
+    @official_name("FineTuningJobWandbIntegrationObject", "openai_kit.types.fine_tuning.fine_tuning_job_wandb_integration_object")
     class FineTuningIntegration(BaseModel):
         type: Literal["wandb"]
         wandb: FineTuningIntegrationWandb
@@ -119,6 +123,7 @@ def _build_PermissionRetrieveResponse():
 
 
 def _build_FineTuneReinforcementHyperparameters():
+    @official_name("ReinforcementHyperparameters", "openai_kit.types.fine_tuning.reinforcement_hyperparameters")
     class FineTuneReinforcementHyperparameters(BaseModel):
         batch_size: Optional[Union[Literal["auto"], int]] = None
         learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
@@ -153,6 +158,7 @@ def _build_ReinforcementHyperparametersParam():
 
 
 def _build_FineTuneReinforcementMethod():
+    @official_name("ReinforcementMethod", "openai_kit.types.fine_tuning.reinforcement_method")
     class FineTuneReinforcementMethod(BaseModel):
         grader: Annotated[Union[Annotated[Union[GraderStringCheck, GraderTextSimilarity, GraderPython, GraderScoreModel, GraderMulti], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
         hyperparameters: Optional[FineTuneReinforcementHyperparameters] = None
@@ -177,6 +183,7 @@ def _build_ReinforcementMethodParam():
 
 
 def _build_FineTuneSupervisedHyperparameters():
+    @official_name("SupervisedHyperparameters", "openai_kit.types.fine_tuning.supervised_hyperparameters")
     class FineTuneSupervisedHyperparameters(BaseModel):
         batch_size: Optional[Union[Literal["auto"], int]] = None
         learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
@@ -203,6 +210,7 @@ def _build_SupervisedHyperparametersParam():
 
 
 def _build_FineTuneSupervisedMethod():
+    @official_name("SupervisedMethod", "openai_kit.types.fine_tuning.supervised_method")
     class FineTuneSupervisedMethod(BaseModel):
         hyperparameters: Optional[FineTuneSupervisedHyperparameters] = None
     return FineTuneSupervisedMethod
@@ -257,6 +265,7 @@ def _build_DeleteFineTuningCheckpointPermissionResponse():
 
 
 def _build_FineTuneMethod():
+    @official_name("Method", "openai_kit.types.fine_tuning.fine_tuning_job")
     class FineTuneMethod(BaseModel):
         type: Union[Literal["supervised", "dpo", "reinforcement"], str]
         supervised: Optional[FineTuneSupervisedMethod] = None
@@ -275,6 +284,7 @@ def _build_FineTuneMethodParam():
 
 
 def _build_FineTuningJobError():
+    @official_name("Error", "openai_kit.types.fine_tuning.fine_tuning_job")
     class FineTuningJobError(BaseModel):
         code: str
         message: str
@@ -283,6 +293,7 @@ def _build_FineTuningJobError():
 
 
 def _build_FineTuningJobHyperparameters():
+    @official_name("Hyperparameters", "openai_kit.types.fine_tuning.fine_tuning_job")
     class FineTuningJobHyperparameters(BaseModel):
         batch_size: Optional[Union[Literal["auto"], int]] = None
         learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
@@ -315,6 +326,7 @@ def _build_FineTuningJob():
 
 
 def _build_FineTuningJobCheckpointMetrics():
+    @official_name("Metrics", "openai_kit.types.fine_tuning.jobs.fine_tuning_job_checkpoint")
     class FineTuningJobCheckpointMetrics(BaseModel):
         step: Optional[float] = None
         train_loss: Optional[float] = None
@@ -351,6 +363,7 @@ def _build_FineTuningJobEvent():
 
 
 def _build_RunGraderResponseMetadataErrors():
+    @official_name("MetadataErrors", "openai_kit.types.fine_tuning.alpha.grader_run_response")
     class RunGraderResponseMetadataErrors(BaseModel):
         formula_parse_error: bool
         sample_parse_error: bool
@@ -370,6 +383,7 @@ def _build_RunGraderResponseMetadataErrors():
 
 
 def _build_RunGraderResponseMetadata():
+    @official_name("Metadata", "openai_kit.types.fine_tuning.alpha.grader_run_response")
     class RunGraderResponseMetadata(BaseModel):
         name: str
         type: str

@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit._model_helpers import FineTuningJobHelpers
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit.types.graders import (
     GraderMulti as GraderMulti,
     GraderMultiParam as GraderMultiParam,
@@ -25,6 +25,7 @@ from openai_kit.types.shared import (
 )
 
 
+@official_name("DpoHyperparameters", "openai_kit.types.fine_tuning.dpo_hyperparameters")
 class FineTuneDPOHyperparameters(BaseModel):
     beta: Optional[Union[Literal["auto"], float]] = None
     batch_size: Optional[Union[Literal["auto"], int]] = None
@@ -45,6 +46,7 @@ class FineTuneDPOHyperparametersParam(TypedDict, total=False):
 DpoHyperparametersParam: TypeAlias = FineTuneDPOHyperparametersParam
 
 
+@official_name("DpoMethod", "openai_kit.types.fine_tuning.dpo_method")
 class FineTuneDPOMethod(BaseModel):
     hyperparameters: Optional[FineTuneDPOHyperparameters] = None
 
@@ -59,6 +61,7 @@ class FineTuneDPOMethodParam(TypedDict, total=False):
 DpoMethodParam: TypeAlias = FineTuneDPOMethodParam
 
 
+@official_name("FineTuningJobWandbIntegration", "openai_kit.types.fine_tuning.fine_tuning_job_wandb_integration")
 class FineTuningIntegrationWandb(BaseModel):
     project: str
     name: Optional[str] = None
@@ -66,6 +69,7 @@ class FineTuningIntegrationWandb(BaseModel):
     tags: Optional[List[str]] = None
 
 
+@official_name("FineTuningJobWandbIntegrationObject", "openai_kit.types.fine_tuning.fine_tuning_job_wandb_integration_object")
 class FineTuningIntegration(BaseModel):
     type: Literal["wandb"]
     wandb: FineTuningIntegrationWandb
@@ -98,6 +102,7 @@ class ListFineTuningCheckpointPermissionResponse(BaseModel):
 PermissionRetrieveResponse: TypeAlias = ListFineTuningCheckpointPermissionResponse
 
 
+@official_name("ReinforcementHyperparameters", "openai_kit.types.fine_tuning.reinforcement_hyperparameters")
 class FineTuneReinforcementHyperparameters(BaseModel):
     batch_size: Optional[Union[Literal["auto"], int]] = None
     learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
@@ -124,6 +129,7 @@ class FineTuneReinforcementHyperparametersParam(TypedDict, total=False):
 ReinforcementHyperparametersParam: TypeAlias = FineTuneReinforcementHyperparametersParam
 
 
+@official_name("ReinforcementMethod", "openai_kit.types.fine_tuning.reinforcement_method")
 class FineTuneReinforcementMethod(BaseModel):
     grader: Annotated[Union[Annotated[Union[GraderStringCheck, GraderTextSimilarity, GraderPython, GraderScoreModel, GraderMulti], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
     hyperparameters: Optional[FineTuneReinforcementHyperparameters] = None
@@ -140,6 +146,7 @@ class FineTuneReinforcementMethodParam(TypedDict, total=False):
 ReinforcementMethodParam: TypeAlias = FineTuneReinforcementMethodParam
 
 
+@official_name("SupervisedHyperparameters", "openai_kit.types.fine_tuning.supervised_hyperparameters")
 class FineTuneSupervisedHyperparameters(BaseModel):
     batch_size: Optional[Union[Literal["auto"], int]] = None
     learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
@@ -158,6 +165,7 @@ class FineTuneSupervisedHyperparametersParam(TypedDict, total=False):
 SupervisedHyperparametersParam: TypeAlias = FineTuneSupervisedHyperparametersParam
 
 
+@official_name("SupervisedMethod", "openai_kit.types.fine_tuning.supervised_method")
 class FineTuneSupervisedMethod(BaseModel):
     hyperparameters: Optional[FineTuneSupervisedHyperparameters] = None
 
@@ -196,6 +204,7 @@ class DeleteFineTuningCheckpointPermissionResponse(BaseModel):
     deleted: bool
 
 
+@official_name("Method", "openai_kit.types.fine_tuning.fine_tuning_job")
 class FineTuneMethod(BaseModel):
     type: Union[Literal["supervised", "dpo", "reinforcement"], str]
     supervised: Optional[FineTuneSupervisedMethod] = None
@@ -210,12 +219,14 @@ class FineTuneMethodParam(TypedDict, total=False):
     reinforcement: FineTuneReinforcementMethodParam
 
 
+@official_name("Error", "openai_kit.types.fine_tuning.fine_tuning_job")
 class FineTuningJobError(BaseModel):
     code: str
     message: str
     param: Optional[str]
 
 
+@official_name("Hyperparameters", "openai_kit.types.fine_tuning.fine_tuning_job")
 class FineTuningJobHyperparameters(BaseModel):
     batch_size: Optional[Union[Literal["auto"], int]] = None
     learning_rate_multiplier: Optional[Union[Literal["auto"], float]] = None
@@ -244,6 +255,7 @@ class FineTuningJob(FineTuningJobHelpers, BaseModel):
     metadata: Optional[Metadata] = None
 
 
+@official_name("Metrics", "openai_kit.types.fine_tuning.jobs.fine_tuning_job_checkpoint")
 class FineTuningJobCheckpointMetrics(BaseModel):
     step: Optional[float] = None
     train_loss: Optional[float] = None
@@ -274,6 +286,7 @@ class FineTuningJobEvent(BaseModel):
     data: Optional[Dict[str, Any]] = None
 
 
+@official_name("MetadataErrors", "openai_kit.types.fine_tuning.alpha.grader_run_response")
 class RunGraderResponseMetadataErrors(BaseModel):
     formula_parse_error: bool
     sample_parse_error: bool
@@ -291,6 +304,7 @@ class RunGraderResponseMetadataErrors(BaseModel):
     model_grader_server_error_details: Optional[str]
 
 
+@official_name("Metadata", "openai_kit.types.fine_tuning.alpha.grader_run_response")
 class RunGraderResponseMetadata(BaseModel):
     name: str
     type: str

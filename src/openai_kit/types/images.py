@@ -9,7 +9,7 @@ from typing import List, Optional, Union
 from pydantic import Field
 from typing_extensions import Annotated, Literal, TypeAlias
 from openai_kit._model_helpers import ImagesResponseHelpers
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit._lazy_types import lazy_module
 
 
@@ -105,6 +105,7 @@ def _build_Image():
 
 
 def _build_ImageGenInputUsageDetails():
+    @official_name("UsageInputTokensDetails", "openai_kit.types.images_response")
     class ImageGenInputUsageDetails(BaseModel):
         text_tokens: int
         image_tokens: int
@@ -112,6 +113,7 @@ def _build_ImageGenInputUsageDetails():
 
 
 def _build_ImageGenOutputTokensDetails():
+    @official_name("UsageOutputTokensDetails", "openai_kit.types.images_response")
     class ImageGenOutputTokensDetails(BaseModel):
         image_tokens: int
         text_tokens: int
@@ -119,6 +121,7 @@ def _build_ImageGenOutputTokensDetails():
 
 
 def _build_ImageGenUsage():
+    @official_name("Usage", "openai_kit.types.images_response")
     class ImageGenUsage(BaseModel):
         input_tokens: int
         total_tokens: int

@@ -7,7 +7,7 @@ from typing import List, Optional, Union
 from pydantic import Field
 from typing_extensions import Annotated, Literal, TypeAlias
 from openai_kit._model_helpers import ImagesResponseHelpers
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 
 
 class ImageEditPartialImageEvent(BaseModel):
@@ -81,16 +81,19 @@ class Image(BaseModel):
     revised_prompt: Optional[str] = None
 
 
+@official_name("UsageInputTokensDetails", "openai_kit.types.images_response")
 class ImageGenInputUsageDetails(BaseModel):
     text_tokens: int
     image_tokens: int
 
 
+@official_name("UsageOutputTokensDetails", "openai_kit.types.images_response")
 class ImageGenOutputTokensDetails(BaseModel):
     image_tokens: int
     text_tokens: int
 
 
+@official_name("Usage", "openai_kit.types.images_response")
 class ImageGenUsage(BaseModel):
     input_tokens: int
     total_tokens: int

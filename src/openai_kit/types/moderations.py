@@ -9,7 +9,7 @@ from typing import List, Optional, Union
 from pydantic import Field
 from typing_extensions import Literal, Required, TypeAlias, TypedDict
 from openai_kit._model_helpers import ModerationResultHelpers
-from openai_kit.types._base import BaseModel
+from openai_kit.types._base import BaseModel, official_name
 from openai_kit._lazy_types import lazy_module
 
 
@@ -39,6 +39,7 @@ def _build_CreateModerationRequestInputImageUrlParam():
 
 
 def _build_ModerationCreateResponseResultCategories():
+    @official_name("Categories", "openai_kit.types.moderation")
     class ModerationCreateResponseResultCategories(BaseModel):
         hate: bool
         hate_threatening: bool = Field(alias="hate/threatening")
@@ -57,6 +58,7 @@ def _build_ModerationCreateResponseResultCategories():
 
 
 def _build_ModerationCreateResponseResultCategoryScores():
+    @official_name("CategoryScores", "openai_kit.types.moderation")
     class ModerationCreateResponseResultCategoryScores(BaseModel):
         hate: float
         hate_threatening: float = Field(alias="hate/threatening")
@@ -75,6 +77,7 @@ def _build_ModerationCreateResponseResultCategoryScores():
 
 
 def _build_ModerationCreateResponseResultCategoryAppliedInputTypes():
+    @official_name("CategoryAppliedInputTypes", "openai_kit.types.moderation")
     class ModerationCreateResponseResultCategoryAppliedInputTypes(BaseModel):
         hate: List[Literal["text"]]
         hate_threatening: List[Literal["text"]] = Field(alias="hate/threatening")
@@ -93,6 +96,7 @@ def _build_ModerationCreateResponseResultCategoryAppliedInputTypes():
 
 
 def _build_ModerationCreateResponseResult():
+    @official_name("Moderation", "openai_kit.types.moderation")
     class ModerationCreateResponseResult(ModerationResultHelpers, BaseModel):
         flagged: bool
         categories: ModerationCreateResponseResultCategories

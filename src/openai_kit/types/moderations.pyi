@@ -7,7 +7,7 @@ from typing import List, Optional, Union
 from pydantic import Field
 from typing_extensions import Literal, Required, TypeAlias, TypedDict
 from openai_kit._model_helpers import ModerationResultHelpers
-from openai_kit.types._base import BaseModel
+from openai_kit.types._base import BaseModel, official_name
 
 
 class CreateModerationRequestInputTextParam(TypedDict, total=False):
@@ -27,6 +27,7 @@ class CreateModerationRequestInputImageUrlParam(TypedDict, total=False):
     image_url: Required[CreateModerationRequestInputImageUrlImageUrlParam]
 
 
+@official_name("Categories", "openai_kit.types.moderation")
 class ModerationCreateResponseResultCategories(BaseModel):
     hate: bool
     hate_threatening: bool = Field(alias="hate/threatening")
@@ -43,6 +44,7 @@ class ModerationCreateResponseResultCategories(BaseModel):
     violence_graphic: bool = Field(alias="violence/graphic")
 
 
+@official_name("CategoryScores", "openai_kit.types.moderation")
 class ModerationCreateResponseResultCategoryScores(BaseModel):
     hate: float
     hate_threatening: float = Field(alias="hate/threatening")
@@ -59,6 +61,7 @@ class ModerationCreateResponseResultCategoryScores(BaseModel):
     violence_graphic: float = Field(alias="violence/graphic")
 
 
+@official_name("CategoryAppliedInputTypes", "openai_kit.types.moderation")
 class ModerationCreateResponseResultCategoryAppliedInputTypes(BaseModel):
     hate: List[Literal["text"]]
     hate_threatening: List[Literal["text"]] = Field(alias="hate/threatening")
@@ -75,6 +78,7 @@ class ModerationCreateResponseResultCategoryAppliedInputTypes(BaseModel):
     violence_graphic: List[Union[Literal["text", "image"], str]] = Field(alias="violence/graphic")
 
 
+@official_name("Moderation", "openai_kit.types.moderation")
 class ModerationCreateResponseResult(ModerationResultHelpers, BaseModel):
     flagged: bool
     categories: ModerationCreateResponseResultCategories

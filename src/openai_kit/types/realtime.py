@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit._lazy_types import lazy_module
 
 
@@ -687,6 +687,7 @@ def _build_RealtimeResponseCreateParamsAudio():
 
 
 def _build_RealtimeFunctionTool():
+    @official_name("Tool", "openai_kit.types.beta.realtime.session_create_response")
     class RealtimeFunctionTool(BaseModel):
         type: Literal["function"] = "function"
         name: Optional[str] = None
@@ -1737,6 +1738,7 @@ def _build_RealtimeServerEventResponseTextDone():
 
 
 def _build_AudioTranscriptionResponse():
+    @official_name("InputAudioTranscription", "openai_kit.types.beta.realtime.transcription_session")
     class AudioTranscriptionResponse(BaseModel):
         model: Optional[Union[str, Union[Literal["whisper-1", "gpt-transcribe", "gpt-live-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe", "gpt-4o-transcribe-diarize", "gpt-realtime-whisper"], str]]] = None
         language: Optional[str] = None
@@ -2072,18 +2074,21 @@ def _build_RealtimeTranslationOutputTranscriptDeltaEvent():
 
 
 def _build_RealtimeTranslationSessionAudioInputTranscription():
+    @official_name("AudioInputTranscription", "openai_kit.types.realtime.realtime_translation_session")
     class RealtimeTranslationSessionAudioInputTranscription(BaseModel):
         model: str
     return RealtimeTranslationSessionAudioInputTranscription
 
 
 def _build_RealtimeTranslationSessionAudioInputNoiseReduction():
+    @official_name("AudioInputNoiseReduction", "openai_kit.types.realtime.realtime_translation_session")
     class RealtimeTranslationSessionAudioInputNoiseReduction(BaseModel):
         type: NoiseReductionType
     return RealtimeTranslationSessionAudioInputNoiseReduction
 
 
 def _build_RealtimeTranslationSessionAudioInput():
+    @official_name("AudioInput", "openai_kit.types.realtime.realtime_translation_session")
     class RealtimeTranslationSessionAudioInput(BaseModel):
         transcription: Optional[RealtimeTranslationSessionAudioInputTranscription] = None
         noise_reduction: Optional[RealtimeTranslationSessionAudioInputNoiseReduction] = None
@@ -2091,12 +2096,14 @@ def _build_RealtimeTranslationSessionAudioInput():
 
 
 def _build_RealtimeTranslationSessionAudioOutput():
+    @official_name("AudioOutput", "openai_kit.types.realtime.realtime_translation_session")
     class RealtimeTranslationSessionAudioOutput(BaseModel):
         language: Optional[str] = None
     return RealtimeTranslationSessionAudioOutput
 
 
 def _build_RealtimeTranslationSessionAudio():
+    @official_name("Audio", "openai_kit.types.realtime.realtime_translation_session")
     class RealtimeTranslationSessionAudio(BaseModel):
         input: Optional[RealtimeTranslationSessionAudioInput] = None
         output: Optional[RealtimeTranslationSessionAudioOutput] = None
@@ -2344,6 +2351,7 @@ def _build_RealtimeCreateClientSecretRequestExpiresAfterParam():
 
 
 def _build_RealtimeTranscriptionSessionCreateResponseClientSecret():
+    @official_name("ClientSecret", "openai_kit.types.beta.realtime.transcription_session")
     class RealtimeTranscriptionSessionCreateResponseClientSecret(BaseModel):
         value: str
         expires_at: int
@@ -2351,6 +2359,7 @@ def _build_RealtimeTranscriptionSessionCreateResponseClientSecret():
 
 
 def _build_RealtimeTranscriptionSessionCreateResponseTurnDetection():
+    @official_name("TurnDetection", "openai_kit.types.beta.realtime.transcription_session")
     class RealtimeTranscriptionSessionCreateResponseTurnDetection(BaseModel):
         type: Optional[str] = None
         threshold: Optional[float] = None

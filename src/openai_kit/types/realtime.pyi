@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit.types.audio import (
     TranscriptTextUsageDuration as TranscriptTextUsageDuration,
     TranscriptTextUsageTokens as TranscriptTextUsageTokens,
@@ -537,6 +537,7 @@ class RealtimeResponseCreateParamsAudio(BaseModel):
     output: Optional[RealtimeResponseCreateParamsAudioOutput] = None
 
 
+@official_name("Tool", "openai_kit.types.beta.realtime.session_create_response")
 class RealtimeFunctionTool(BaseModel):
     type: Literal["function"] = "function"
     name: Optional[str] = None
@@ -1337,6 +1338,7 @@ class RealtimeServerEventResponseTextDone(BaseModel):
     text: str
 
 
+@official_name("InputAudioTranscription", "openai_kit.types.beta.realtime.transcription_session")
 class AudioTranscriptionResponse(BaseModel):
     model: Optional[Union[str, Union[Literal["whisper-1", "gpt-transcribe", "gpt-live-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe", "gpt-4o-transcribe-diarize", "gpt-realtime-whisper"], str]]] = None
     language: Optional[str] = None
@@ -1586,23 +1588,28 @@ class RealtimeTranslationServerEventSessionOutputTranscriptDelta(BaseModel):
 RealtimeTranslationOutputTranscriptDeltaEvent: TypeAlias = RealtimeTranslationServerEventSessionOutputTranscriptDelta
 
 
+@official_name("AudioInputTranscription", "openai_kit.types.realtime.realtime_translation_session")
 class RealtimeTranslationSessionAudioInputTranscription(BaseModel):
     model: str
 
 
+@official_name("AudioInputNoiseReduction", "openai_kit.types.realtime.realtime_translation_session")
 class RealtimeTranslationSessionAudioInputNoiseReduction(BaseModel):
     type: NoiseReductionType
 
 
+@official_name("AudioInput", "openai_kit.types.realtime.realtime_translation_session")
 class RealtimeTranslationSessionAudioInput(BaseModel):
     transcription: Optional[RealtimeTranslationSessionAudioInputTranscription] = None
     noise_reduction: Optional[RealtimeTranslationSessionAudioInputNoiseReduction] = None
 
 
+@official_name("AudioOutput", "openai_kit.types.realtime.realtime_translation_session")
 class RealtimeTranslationSessionAudioOutput(BaseModel):
     language: Optional[str] = None
 
 
+@official_name("Audio", "openai_kit.types.realtime.realtime_translation_session")
 class RealtimeTranslationSessionAudio(BaseModel):
     input: Optional[RealtimeTranslationSessionAudioInput] = None
     output: Optional[RealtimeTranslationSessionAudioOutput] = None
@@ -1776,11 +1783,13 @@ class RealtimeCreateClientSecretRequestExpiresAfterParam(TypedDict, total=False)
     seconds: int
 
 
+@official_name("ClientSecret", "openai_kit.types.beta.realtime.transcription_session")
 class RealtimeTranscriptionSessionCreateResponseClientSecret(BaseModel):
     value: str
     expires_at: int
 
 
+@official_name("TurnDetection", "openai_kit.types.beta.realtime.transcription_session")
 class RealtimeTranscriptionSessionCreateResponseTurnDetection(BaseModel):
     type: Optional[str] = None
     threshold: Optional[float] = None

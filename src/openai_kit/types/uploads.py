@@ -7,11 +7,12 @@
 from typing import Optional, Union
 
 from typing_extensions import Literal
-from openai_kit.types._base import BaseModel
+from openai_kit.types._base import BaseModel, official_name
 from openai_kit._lazy_types import lazy_module
 
 
 def _build_UploadFile():
+    @official_name("FileObject", "openai_kit.types.file_object")
     class UploadFile(BaseModel):
         id: str
         bytes: int

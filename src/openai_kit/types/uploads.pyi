@@ -5,9 +5,10 @@
 from typing import Optional, Union
 
 from typing_extensions import Literal
-from openai_kit.types._base import BaseModel
+from openai_kit.types._base import BaseModel, official_name
 
 
+@official_name("FileObject", "openai_kit.types.file_object")
 class UploadFile(BaseModel):
     id: str
     bytes: int

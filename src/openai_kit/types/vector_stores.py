@@ -9,7 +9,7 @@ from typing import Dict, List, Optional, Union
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit._model_helpers import VectorStoreHelpers
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit._lazy_types import lazy_module
 
 
@@ -153,6 +153,7 @@ def _build_UpdateVectorStoreRequestExpiresAfterParam():
 
 
 def _build_VectorStoreFileCounts():
+    @official_name("FileCounts", "openai_kit.types.vector_store")
     class VectorStoreFileCounts(BaseModel):
         in_progress: int
         completed: int
@@ -163,6 +164,7 @@ def _build_VectorStoreFileCounts():
 
 
 def _build_VectorStoreExpirationAfter():
+    @official_name("ExpiresAfter", "openai_kit.types.vector_store")
     class VectorStoreExpirationAfter(BaseModel):
         anchor: Literal["last_active_at"]
         days: int
@@ -199,6 +201,7 @@ def _build_VectorStoreExpirationAfterParam():
 
 
 def _build_VectorStoreFileLastError():
+    @official_name("LastError", "openai_kit.types.vector_stores.vector_store_file")
     class VectorStoreFileLastError(BaseModel):
         code: Union[Literal["server_error", "unsupported_file", "invalid_file"], str]
         message: str
@@ -220,6 +223,7 @@ def _build_VectorStoreFile():
 
 
 def _build_VectorStoreFileBatchFileCounts():
+    @official_name("FileCounts", "openai_kit.types.vector_stores.vector_store_file_batch")
     class VectorStoreFileBatchFileCounts(BaseModel):
         in_progress: int
         completed: int
@@ -254,6 +258,7 @@ def _build_VectorStoreSearchRequestRankingOptionsParam():
 
 
 def _build_VectorStoreSearchResultContentObject():
+    @official_name("Content", "openai_kit.types.vector_store_search_response")
     class VectorStoreSearchResultContentObject(BaseModel):
         type: Literal["text"]
         text: str

@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Union
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
 from openai_kit._model_helpers import VectorStoreHelpers
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit.types.shared import (
     Metadata as Metadata,
 )
@@ -106,6 +106,7 @@ class UpdateVectorStoreRequestExpiresAfterParam(TypedDict, total=False):
     days: Required[int]
 
 
+@official_name("FileCounts", "openai_kit.types.vector_store")
 class VectorStoreFileCounts(BaseModel):
     in_progress: int
     completed: int
@@ -114,6 +115,7 @@ class VectorStoreFileCounts(BaseModel):
     total: int
 
 
+@official_name("ExpiresAfter", "openai_kit.types.vector_store")
 class VectorStoreExpirationAfter(BaseModel):
     anchor: Literal["last_active_at"]
     days: int
@@ -142,6 +144,7 @@ class VectorStoreExpirationAfterParam(TypedDict, total=False):
     days: Required[int]
 
 
+@official_name("LastError", "openai_kit.types.vector_stores.vector_store_file")
 class VectorStoreFileLastError(BaseModel):
     code: Union[Literal["server_error", "unsupported_file", "invalid_file"], str]
     message: str
@@ -159,6 +162,7 @@ class VectorStoreFile(BaseModel):
     attributes: Optional[VectorStoreFileAttributes] = None
 
 
+@official_name("FileCounts", "openai_kit.types.vector_stores.vector_store_file_batch")
 class VectorStoreFileBatchFileCounts(BaseModel):
     in_progress: int
     completed: int
@@ -185,6 +189,7 @@ class VectorStoreSearchRequestRankingOptionsParam(TypedDict, total=False):
     score_threshold: float
 
 
+@official_name("Content", "openai_kit.types.vector_store_search_response")
 class VectorStoreSearchResultContentObject(BaseModel):
     type: Literal["text"]
     text: str

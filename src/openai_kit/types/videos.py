@@ -7,7 +7,7 @@
 from typing import Optional, Union
 
 from typing_extensions import Literal, Required, TypeAlias, TypedDict
-from openai_kit.types._base import BaseModel
+from openai_kit.types._base import BaseModel, official_name
 from openai_kit._lazy_types import lazy_module
 
 
@@ -55,6 +55,7 @@ def _build_DeletedVideoResource():
 
 
 def _build_Error2():
+    @official_name("VideoCreateError", "openai_kit.types.video_create_error")
     class Error2(BaseModel):
         code: str
         message: str

@@ -5,7 +5,7 @@
 from typing import Optional, Union
 
 from typing_extensions import Literal, Required, TypeAlias, TypedDict
-from openai_kit.types._base import BaseModel
+from openai_kit.types._base import BaseModel, official_name
 
 
 VideoContentVariantParam: TypeAlias = Literal["video", "thumbnail", "spritesheet"]
@@ -35,6 +35,7 @@ class DeletedVideoResource(BaseModel):
     id: str
 
 
+@official_name("VideoCreateError", "openai_kit.types.video_create_error")
 class Error2(BaseModel):
     code: str
     message: str

@@ -220,7 +220,7 @@ if _typing.TYPE_CHECKING:
         BetaWebSearchTool as BetaWebSearchTool,
         BetaWebSearchToolCall as BetaResponseFunctionWebSearch,
         BetaWebSearchToolParam as BetaWebSearchToolParam,
-        ChatKitWorkflow as ChatKitWorkflow,
+        ChatkitWorkflow as ChatKitWorkflow,
         CodeInterpreterTool as CodeInterpreterTool,
         CodeInterpreterToolParam as CodeInterpreterToolParam,
         FileSearchTool as FileSearchTool,

@@ -8,7 +8,7 @@ from typing import List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit._lazy_types import lazy_module
 
 
@@ -72,18 +72,21 @@ def _build_AssistantToolsFunction():
 
 
 def _build_AssistantToolResourcesCodeInterpreter():
+    @official_name("ToolResourcesCodeInterpreter", "openai_kit.types.beta.assistant")
     class AssistantToolResourcesCodeInterpreter(BaseModel):
         file_ids: Optional[List[str]] = None
     return AssistantToolResourcesCodeInterpreter
 
 
 def _build_AssistantToolResourcesFileSearch():
+    @official_name("ToolResourcesFileSearch", "openai_kit.types.beta.assistant")
     class AssistantToolResourcesFileSearch(BaseModel):
         vector_store_ids: Optional[List[str]] = None
     return AssistantToolResourcesFileSearch
 
 
 def _build_AssistantToolResources():
+    @official_name("ToolResources", "openai_kit.types.beta.assistant")
     class AssistantToolResources(BaseModel):
         code_interpreter: Optional[AssistantToolResourcesCodeInterpreter] = None
         file_search: Optional[AssistantToolResourcesFileSearch] = None

@@ -6,7 +6,7 @@ from typing import List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit.types.shared import (
     FunctionObject as FunctionObject,
     FunctionObjectParam as FunctionObjectParam,
@@ -60,14 +60,17 @@ class AssistantToolsFunction(BaseModel):
     function: FunctionObject
 
 
+@official_name("ToolResourcesCodeInterpreter", "openai_kit.types.beta.assistant")
 class AssistantToolResourcesCodeInterpreter(BaseModel):
     file_ids: Optional[List[str]] = None
 
 
+@official_name("ToolResourcesFileSearch", "openai_kit.types.beta.assistant")
 class AssistantToolResourcesFileSearch(BaseModel):
     vector_store_ids: Optional[List[str]] = None
 
 
+@official_name("ToolResources", "openai_kit.types.beta.assistant")
 class AssistantToolResources(BaseModel):
     code_interpreter: Optional[AssistantToolResourcesCodeInterpreter] = None
     file_search: Optional[AssistantToolResourcesFileSearch] = None

@@ -159,12 +159,14 @@ def _build_ChatKitWidgetItem():
 
 
 def _build_ChatkitWorkflowTracing():
+    @official_name("Tracing", "openai_kit.types.beta.chatkit_workflow")
     class ChatkitWorkflowTracing(BaseModel):
         enabled: bool
     return ChatkitWorkflowTracing
 
 
 def _build_ChatkitWorkflow():
+    @official_name("ChatKitWorkflow", "openai_kit.types.beta.chatkit_workflow")
     class ChatkitWorkflow(BaseModel):
         id: str
         version: Optional[str]
@@ -200,6 +202,7 @@ def _build_ChatSessionHistory():
 
 
 def _build_ChatSessionChatkitConfiguration():
+    @official_name("ChatSessionChatKitConfiguration", "openai_kit.types.beta.chatkit.chat_session_chatkit_configuration")
     class ChatSessionChatkitConfiguration(BaseModel):
         automatic_thread_titling: ChatSessionAutomaticThreadTitling
         file_upload: ChatSessionFileUpload

@@ -118,10 +118,12 @@ class WidgetMessageItem(BaseModel):
 ChatKitWidgetItem: TypeAlias = WidgetMessageItem
 
 
+@official_name("Tracing", "openai_kit.types.beta.chatkit_workflow")
 class ChatkitWorkflowTracing(BaseModel):
     enabled: bool
 
 
+@official_name("ChatKitWorkflow", "openai_kit.types.beta.chatkit_workflow")
 class ChatkitWorkflow(BaseModel):
     id: str
     version: Optional[str]
@@ -147,6 +149,7 @@ class ChatSessionHistory(BaseModel):
     recent_threads: Optional[int]
 
 
+@official_name("ChatSessionChatKitConfiguration", "openai_kit.types.beta.chatkit.chat_session_chatkit_configuration")
 class ChatSessionChatkitConfiguration(BaseModel):
     automatic_thread_titling: ChatSessionAutomaticThreadTitling
     file_upload: ChatSessionFileUpload

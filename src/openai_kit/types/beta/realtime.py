@@ -7,7 +7,7 @@
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from typing_extensions import Literal, Required, TypeAlias, TypedDict
-from openai_kit.types._base import BaseModel
+from openai_kit.types._base import BaseModel, official_name
 from openai_kit._lazy_types import lazy_module
 
 
@@ -910,6 +910,7 @@ def _build_RealtimeSessionCreateResponseTracingTracingConfiguration():
 
 
 def _build_RealtimeSessionCreateResponseTurnDetection():
+    @official_name("TurnDetection", "openai_kit.types.beta.realtime.session_create_response")
     class RealtimeSessionCreateResponseTurnDetection(BaseModel):
         type: Optional[str] = None
         threshold: Optional[float] = None

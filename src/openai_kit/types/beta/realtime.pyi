@@ -5,7 +5,7 @@
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from typing_extensions import Literal, Required, TypeAlias, TypedDict
-from openai_kit.types._base import BaseModel
+from openai_kit.types._base import BaseModel, official_name
 from openai_kit.types.realtime import (
     AudioTranscriptionResponse as AudioTranscriptionResponse,
     NoiseReductionType as NoiseReductionType,
@@ -712,6 +712,7 @@ class RealtimeSessionCreateResponseTracingTracingConfiguration(BaseModel):
     metadata: Optional[Dict[str, Any]] = None
 
 
+@official_name("TurnDetection", "openai_kit.types.beta.realtime.session_create_response")
 class RealtimeSessionCreateResponseTurnDetection(BaseModel):
     type: Optional[str] = None
     threshold: Optional[float] = None

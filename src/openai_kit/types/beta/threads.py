@@ -14,18 +14,21 @@ from openai_kit._lazy_types import lazy_module
 
 
 def _build_ThreadToolResourcesCodeInterpreter():
+    @official_name("ToolResourcesCodeInterpreter", "openai_kit.types.beta.thread")
     class ThreadToolResourcesCodeInterpreter(BaseModel):
         file_ids: Optional[List[str]] = None
     return ThreadToolResourcesCodeInterpreter
 
 
 def _build_ThreadToolResourcesFileSearch():
+    @official_name("ToolResourcesFileSearch", "openai_kit.types.beta.thread")
     class ThreadToolResourcesFileSearch(BaseModel):
         vector_store_ids: Optional[List[str]] = None
     return ThreadToolResourcesFileSearch
 
 
 def _build_ThreadToolResources():
+    @official_name("ToolResources", "openai_kit.types.beta.thread")
     class ThreadToolResources(BaseModel):
         code_interpreter: Optional[ThreadToolResourcesCodeInterpreter] = None
         file_search: Optional[ThreadToolResourcesFileSearch] = None
@@ -57,6 +60,7 @@ def _build_ThreadStreamEvent():
 
 
 def _build_RunToolCallObjectFunction():
+    @official_name("Function", "openai_kit.types.beta.threads.required_action_function_tool_call")
     class RunToolCallObjectFunction(BaseModel):
         name: str
         arguments: str
@@ -64,6 +68,7 @@ def _build_RunToolCallObjectFunction():
 
 
 def _build_RunToolCallObject():
+    @official_name("RequiredActionFunctionToolCall", "openai_kit.types.beta.threads.required_action_function_tool_call")
     class RunToolCallObject(BaseModel):
         id: str
         type: Literal["function"]
@@ -72,12 +77,14 @@ def _build_RunToolCallObject():
 
 
 def _build_RunRequiredActionSubmitToolOutputs():
+    @official_name("RequiredActionSubmitToolOutputs", "openai_kit.types.beta.threads.run")
     class RunRequiredActionSubmitToolOutputs(BaseModel):
         tool_calls: List[RunToolCallObject]
     return RunRequiredActionSubmitToolOutputs
 
 
 def _build_RunRequiredAction():
+    @official_name("RequiredAction", "openai_kit.types.beta.threads.run")
     class RunRequiredAction(BaseModel):
         type: Literal["submit_tool_outputs"]
         submit_tool_outputs: RunRequiredActionSubmitToolOutputs
@@ -85,6 +92,7 @@ def _build_RunRequiredAction():
 
 
 def _build_RunLastError():
+    @official_name("LastError", "openai_kit.types.beta.threads.run")
     class RunLastError(BaseModel):
         code: Union[Literal["server_error", "rate_limit_exceeded", "invalid_prompt"], str]
         message: str
@@ -92,6 +100,7 @@ def _build_RunLastError():
 
 
 def _build_RunIncompleteDetails():
+    @official_name("IncompleteDetails", "openai_kit.types.beta.threads.run")
     class RunIncompleteDetails(BaseModel):
         reason: Optional[Union[Literal["max_completion_tokens", "max_prompt_tokens"], str]] = None
     return RunIncompleteDetails
@@ -111,6 +120,7 @@ def _build_RunCompletionUsage():
 
 
 def _build_RunTruncationStrategy():
+    @official_name("TruncationStrategy", "openai_kit.types.beta.threads.run")
     class RunTruncationStrategy(BaseModel):
         type: Union[Literal["auto", "last_messages"], str]
         last_messages: Optional[int] = None
@@ -357,6 +367,7 @@ def _build_RunStepDetailsToolCallsObject():
 
 
 def _build_RunStepLastError():
+    @official_name("LastError", "openai_kit.types.beta.threads.runs.run_step")
     class RunStepLastError(BaseModel):
         code: Union[Literal["server_error", "rate_limit_exceeded"], str]
         message: str
@@ -552,6 +563,7 @@ def _build_RunStepStreamEventThreadRunStepExpired():
 
 
 def _build_Message2IncompleteDetails():
+    @official_name("IncompleteDetails", "openai_kit.types.beta.threads.message")
     class Message2IncompleteDetails(BaseModel):
         reason: Union[Literal["content_filter", "max_tokens", "run_cancelled", "run_expired", "run_failed"], str]
     return Message2IncompleteDetails
@@ -645,6 +657,7 @@ def _build_AssistantToolsFileSearchTypeOnly():
 
 
 def _build_Message2Attachment():
+    @official_name("Attachment", "openai_kit.types.beta.threads.message")
     class Message2Attachment(BaseModel):
         file_id: Optional[str] = None
         tools: Optional[List[Annotated[Union[Annotated[Union[AssistantToolsCode, AssistantToolsFileSearchTypeOnly], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None

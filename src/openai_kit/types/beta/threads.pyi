@@ -26,14 +26,17 @@ from openai_kit.types.shared import (
 )
 
 
+@official_name("ToolResourcesCodeInterpreter", "openai_kit.types.beta.thread")
 class ThreadToolResourcesCodeInterpreter(BaseModel):
     file_ids: Optional[List[str]] = None
 
 
+@official_name("ToolResourcesFileSearch", "openai_kit.types.beta.thread")
 class ThreadToolResourcesFileSearch(BaseModel):
     vector_store_ids: Optional[List[str]] = None
 
 
+@official_name("ToolResources", "openai_kit.types.beta.thread")
 class ThreadToolResources(BaseModel):
     code_interpreter: Optional[ThreadToolResourcesCodeInterpreter] = None
     file_search: Optional[ThreadToolResourcesFileSearch] = None
@@ -57,31 +60,37 @@ class ThreadStreamEvent2(BaseModel):
 ThreadStreamEvent: TypeAlias = ThreadStreamEvent2
 
 
+@official_name("Function", "openai_kit.types.beta.threads.required_action_function_tool_call")
 class RunToolCallObjectFunction(BaseModel):
     name: str
     arguments: str
 
 
+@official_name("RequiredActionFunctionToolCall", "openai_kit.types.beta.threads.required_action_function_tool_call")
 class RunToolCallObject(BaseModel):
     id: str
     type: Literal["function"]
     function: RunToolCallObjectFunction
 
 
+@official_name("RequiredActionSubmitToolOutputs", "openai_kit.types.beta.threads.run")
 class RunRequiredActionSubmitToolOutputs(BaseModel):
     tool_calls: List[RunToolCallObject]
 
 
+@official_name("RequiredAction", "openai_kit.types.beta.threads.run")
 class RunRequiredAction(BaseModel):
     type: Literal["submit_tool_outputs"]
     submit_tool_outputs: RunRequiredActionSubmitToolOutputs
 
 
+@official_name("LastError", "openai_kit.types.beta.threads.run")
 class RunLastError(BaseModel):
     code: Union[Literal["server_error", "rate_limit_exceeded", "invalid_prompt"], str]
     message: str
 
 
+@official_name("IncompleteDetails", "openai_kit.types.beta.threads.run")
 class RunIncompleteDetails(BaseModel):
     reason: Optional[Union[Literal["max_completion_tokens", "max_prompt_tokens"], str]] = None
 
@@ -95,6 +104,7 @@ class RunCompletionUsage2(BaseModel):
 RunCompletionUsage: TypeAlias = Optional[RunCompletionUsage2]
 
 
+@official_name("TruncationStrategy", "openai_kit.types.beta.threads.run")
 class RunTruncationStrategy(BaseModel):
     type: Union[Literal["auto", "last_messages"], str]
     last_messages: Optional[int] = None
@@ -281,6 +291,7 @@ class RunStepDetailsToolCallsObject(BaseModel):
     tool_calls: List[Annotated[Union[Annotated[Union[RunStepDetailsToolCallsCodeObject, RunStepDetailsToolCallsFileSearchObject, RunStepDetailsToolCallsFunctionObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
 
 
+@official_name("LastError", "openai_kit.types.beta.threads.runs.run_step")
 class RunStepLastError(BaseModel):
     code: Union[Literal["server_error", "rate_limit_exceeded"], str]
     message: str
@@ -428,6 +439,7 @@ class RunStepStreamEventThreadRunStepExpired(BaseModel):
     data: RunStep
 
 
+@official_name("IncompleteDetails", "openai_kit.types.beta.threads.message")
 class Message2IncompleteDetails(BaseModel):
     reason: Union[Literal["content_filter", "max_tokens", "run_cancelled", "run_expired", "run_failed"], str]
 
@@ -495,6 +507,7 @@ class AssistantToolsFileSearchTypeOnly(BaseModel):
     type: Literal["file_search"]
 
 
+@official_name("Attachment", "openai_kit.types.beta.threads.message")
 class Message2Attachment(BaseModel):
     file_id: Optional[str] = None
     tools: Optional[List[Annotated[Union[Annotated[Union[AssistantToolsCode, AssistantToolsFileSearchTypeOnly], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]] = None
