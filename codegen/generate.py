@@ -176,23 +176,35 @@ def _official_aliases(tg: TypeGen) -> None:
             )
 
 
-def _field_class(tg: TypeGen, name: str, field: str, depth: int = 0) -> str | None:
-    """Our model class held by ``field`` of model ``name`` (through ``Optional``/``List``; a base class's
-    field too), or ``None`` when that field holds no single model class (a union, a scalar)."""
+def _field_annotation(tg: TypeGen, name: str, field: str, depth: int = 0) -> str | None:
+    """The annotation of ``field`` in our model class ``name`` (a base class's field too), with its
+    reference markers."""
     d = tg.defs.get(name)
     if d is None or d.flavor != "M" or d.kind != "class" or depth > 4:
         return None
     m = re.search(rf"^    {re.escape(field)}: ([^=\n]+)", d.code, re.M)
-    if m is None:
-        base = re.search(r"^class \w+\(\x01(\w+)\x02\)", d.code, re.M)  # a subclass under an official name
-        return _field_class(tg, base.group(1), field, depth + 1) if base else None
-    refs = [r for r in dict.fromkeys(REF_RE.findall(m.group(1))) if r != "UnknownObject"]
+    if m is not None:
+        return m.group(1)
+    base = re.search(r"^class \w+\(\x01(\w+)\x02\)", d.code, re.M)  # a subclass under an official name
+    return _field_annotation(tg, base.group(1), field, depth + 1) if base else None
+
+
+def _field_class(tg: TypeGen, name: str, field: str, depth: int = 0) -> str | None:
+    """Our model class held by ``field`` of model ``name`` (through ``Optional``/``List``; a base class's
+    field too), or ``None`` when that field holds no single model class (a union, a scalar)."""
+    annotation = _field_annotation(tg, name, field, depth)
+    if annotation is None:
+        return None
+    refs = [r for r in dict.fromkeys(REF_RE.findall(annotation)) if r != "UnknownObject"]
     if len(refs) != 1:
         return None
     target = tg.defs.get(refs[0])
     while target is not None and target.kind == "alias" and target.flavor == "M":
-        inner = REF_RE.fullmatch(target.code.split("=", 1)[1].strip())
-        target = tg.defs.get(inner.group(1)) if inner else None
+        # an alias of one class, or of an optional one (a nullable schema: `ResponseError`)
+        inner = re.fullmatch(
+            "\x01(\\w+)\x02|Optional\\[\x01(\\w+)\x02\\]", target.code.split("=", 1)[1].strip()
+        )
+        target = tg.defs.get(inner.group(1) or inner.group(2)) if inner else None
     return target.name if target is not None and target.kind == "class" and target.flavor == "M" else None
 
 
@@ -217,14 +229,24 @@ def _official_nested_names(tg: TypeGen, ops: list[Operation], op_types: dict[str
             if root is None or not entry.get(nested):
                 continue
             where = {"": root.group(1)}
-            for path, official, module in entry[nested]:
+            for path, official, module, *union in entry[nested]:
                 parent, _, field = path.rpartition(".")
-                ours = _field_class(tg, where[parent], field) if parent in where else None
-                if ours is None:
+                if parent not in where:
                     continue
-                where[path] = ours
-                wanted[ours].add((module, official))
-                reached[(module, official)][ours] += 1  # how many results hold it there
+                pairs: list[tuple[str, str, str]] = []  # (ours, official module, official name)
+                if union:  # a union of tagged models there: pair its members by tag
+                    expr = _field_annotation(tg, where[parent], field)
+                    pairs = [(d.name, m, n) for d, m, n in _union_pairs(tg, expr or "", union[0])]
+                    for ours, _, name in pairs:
+                        where[f"{path}|{name}"] = ours
+                else:
+                    ours = _field_class(tg, where[parent], field)
+                    if ours is not None:
+                        where[path] = ours
+                        pairs = [(ours, module, official)]
+                for ours, module_, official_ in pairs:
+                    wanted[ours].add((module_, official_))
+                    reached[(module_, official_)][ours] += 1  # how many results hold it there
     # an official class held by two classes of ours (the spec repeats a schema inline: a stored chat
     # message's annotations) goes to the one more results hold; a tie to neither
     owner: dict[tuple[str, str], str] = {}
@@ -234,6 +256,11 @@ def _official_nested_names(tg: TypeGen, ops: list[Operation], op_types: dict[str
             owner[pair] = ranked[0][0]
     for ours, names in sorted(wanted.items()):
         d = tg.defs[ours]
+        non_beta = {(m, n) for m, n in names if not m.startswith("openai.types.beta.")}
+        if len(names) > 1 and len(non_beta) == 1:
+            # one class of ours for an official class and its beta copy (`BetaResponseError`,
+            # shared here: codegen.twins): the non-beta name
+            names = non_beta
         if len(names) != 1 or d.code.startswith("@"):
             continue  # two official names for one class of ours, or named already
         ((module, official),) = names
@@ -383,19 +410,26 @@ def _official_union_members(tg: TypeGen, expr: str, members: list[list[Any]]) ->
     ``InputMessageResource`` -> ``ResponseInputMessageItem``. The class itself is renamed (not
     subclassed), so ``isinstance`` with either name keeps holding wherever else it appears (a Response's
     ``output``); its module is the official module path, which serves the official name."""
-    for d in _union_classes(tg, expr):
-        if d.code.startswith("@"):
+    for d, official_module, official in _union_pairs(tg, expr, members):
+        if d.code.startswith("@") or official == d.name:
             continue  # named already (first pairing wins)
+        d.code = _official_name_decorator(official, official_module) + d.code
+
+
+def _union_pairs(tg: TypeGen, expr: str, members: list[list[Any]]) -> list[tuple[Definition, str, str]]:
+    """Each model class of the union ``expr`` with the official member it pairs with (same tag value,
+    then the most field names in common): ``(ours, official module, official name)``."""
+    out = []
+    for d in _union_classes(tg, expr):
         keys, tags = _fields_and_tags(tg, d)
         scored = sorted(
             (len(keys & set(fields)) / len(keys | set(fields)), official_module, official)
             for official_module, official, values, fields in members
             if tags & set(values)
         )
-        if not scored or scored[-1][2] == d.name:
-            continue
-        _, official_module, official = scored[-1]
-        d.code = _official_name_decorator(official, official_module) + d.code
+        if scored:
+            out.append((d, scored[-1][1], scored[-1][2]))
+    return out
 
 
 def _fields_and_tags(tg: TypeGen, d: Definition) -> tuple[set[str], set[str]]:

@@ -483,11 +483,29 @@ def _single_model(t: Any) -> Any:
     return t if isinstance(t, type) and issubclass(t, pydantic.BaseModel) else None
 
 
+def _list_item(t: Any) -> Any:
+    """``t`` without ``Optional``/``List`` around it (a union stays a union)."""
+    for _ in range(4):
+        origin, args = typing.get_origin(t), typing.get_args(t)
+        if origin in (list, typing.List) and args:  # noqa: UP006
+            t = args[0]
+        elif args and type(None) in args and origin is not typing.Annotated:
+            rest = [a for a in args if a is not type(None)]
+            t = rest[0] if len(rest) == 1 else typing.Union[tuple(rest)]  # noqa: UP007
+            if len(rest) != 1:
+                break
+        else:
+            break
+    return t
+
+
 def _nested(key: str, cls: Any) -> dict[str, Any]:
     """The official class at every field path of a result model (``choices.message`` ->
     ``ChatCompletionMessage`` of ``openai.types.chat.chat_completion_message``), through fields that
     hold one model class (a list or optional one too), so the generator can give our class at the same
-    path the official name. Each class once (its first path), cycles cut."""
+    path the official name; a field holding a union of tagged models gets its members instead
+    (``[path, "", "", members]``, as ``_union_members`` records them). Each class once (its first
+    path), cycles cut."""
     out: list[list[str]] = []
     seen = {cls}
 
@@ -496,7 +514,17 @@ def _nested(key: str, cls: Any) -> dict[str, Any]:
             return
         for name, info in getattr(model, "model_fields", {}).items():
             inner = _single_model(info.annotation)
-            if inner is None or inner in seen:
+            if inner is None:
+                union = _list_item(info.annotation)
+                members = _union_members(union).get("item_members")
+                if members:  # a union of tagged models: the generator pairs members by tag
+                    out.append([prefix + name, "", "", members])  # type: ignore[list-item]
+                    for member in _members(union) or []:  # and inside each: "<path>|<Member>.<field>"
+                        if member not in seen:
+                            seen.add(member)
+                            walk(member, f"{prefix}{name}|{member.__name__}.", depth + 1)
+                continue
+            if inner in seen:
                 continue
             seen.add(inner)
             path = prefix + name

@@ -86,7 +86,7 @@ def test_types_keep_their_identity_names_and_pickling() -> None:
         },
     )
     assert pickle.loads(pickle.dumps(message)) == message
-    assert type(message.content[0]).__name__ == "OutputTextContent"  # typed, not kept as sent
+    assert type(message.content[0]).__name__ == "ResponseOutputText"  # typed, official name
     # pydantic's own schema (model_dump, strict mode) resolves the quoted forward references
     assert message.model_dump()["content"][0]["text"] == "hi"
     assert "Response" in dir(responses_module)

@@ -74,7 +74,7 @@ def test_chat_tool_calls_union_resolves_by_type() -> None:
     c = roundtrip(ChatCompletion, CHAT)
     calls = c.choices[0].message.tool_calls
     assert calls is not None
-    assert type(calls[0]).__name__ == "ChatCompletionMessageToolCall"
+    assert type(calls[0]).__name__ == "ChatCompletionMessageFunctionToolCall"  # the official name
     assert calls[0].function.name == "f"
     assert type(calls[1]).__name__ == "ChatCompletionMessageCustomToolCall"
     assert calls[1].custom.input == "x"

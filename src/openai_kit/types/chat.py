@@ -129,6 +129,7 @@ def _build_ChatCompletionAudioParam():
 
 
 def _build_ChatCompletionRequestMessageContentPartImageImageUrl():
+    @official_name("ImageURL", "openai_kit.types.chat.chat_completion_content_part_image")
     class ChatCompletionRequestMessageContentPartImageImageUrl(BaseModel):
         url: str
         detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
@@ -136,6 +137,7 @@ def _build_ChatCompletionRequestMessageContentPartImageImageUrl():
 
 
 def _build_ChatCompletionRequestMessageContentPartImage():
+    @official_name("ChatCompletionContentPartImage", "openai_kit.types.chat.chat_completion_content_part_image")
     class ChatCompletionRequestMessageContentPartImage(BaseModel):
         type: Literal["image_url"]
         image_url: ChatCompletionRequestMessageContentPartImageImageUrl
@@ -194,6 +196,7 @@ def _build_ChatCompletionContentPartRefusalParam():
 
 
 def _build_ChatCompletionRequestMessageContentPartText():
+    @official_name("ChatCompletionContentPartText", "openai_kit.types.chat.chat_completion_content_part_text")
     class ChatCompletionRequestMessageContentPartText(BaseModel):
         type: Literal["text"]
         text: str
@@ -238,6 +241,7 @@ def _build_ChatCompletionFunctionMessageParam():
 
 
 def _build_ChatCompletionTool():
+    @official_name("ChatCompletionFunctionTool", "openai_kit.types.chat.chat_completion_function_tool")
     class ChatCompletionTool(BaseModel):
         type: Literal["function"]
         function: FunctionObject
@@ -262,6 +266,7 @@ def _build_ChatCompletionFunctionToolParam():
 
 
 def _build_ChatCompletionMessageToolCallFunction():
+    @official_name("Function", "openai_kit.types.chat.chat_completion_message_function_tool_call")
     class ChatCompletionMessageToolCallFunction(BaseModel):
         name: str
         arguments: str
@@ -269,6 +274,7 @@ def _build_ChatCompletionMessageToolCallFunction():
 
 
 def _build_ChatCompletionMessageToolCall():
+    @official_name("ChatCompletionMessageFunctionToolCall", "openai_kit.types.chat.chat_completion_message_function_tool_call")
     class ChatCompletionMessageToolCall(BaseModel):
         id: str
         type: Literal["function"]
@@ -277,6 +283,7 @@ def _build_ChatCompletionMessageToolCall():
 
 
 def _build_ChatCompletionMessageCustomToolCallCustom():
+    @official_name("Custom", "openai_kit.types.chat.chat_completion_message_custom_tool_call")
     class ChatCompletionMessageCustomToolCallCustom(BaseModel):
         name: str
         input: str

@@ -100,11 +100,13 @@ class CreateChatCompletionRequestAudioParam(TypedDict, total=False):
 ChatCompletionAudioParam: TypeAlias = CreateChatCompletionRequestAudioParam
 
 
+@official_name("ImageURL", "openai_kit.types.chat.chat_completion_content_part_image")
 class ChatCompletionRequestMessageContentPartImageImageUrl(BaseModel):
     url: str
     detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
 
 
+@official_name("ChatCompletionContentPartImage", "openai_kit.types.chat.chat_completion_content_part_image")
 class ChatCompletionRequestMessageContentPartImage(BaseModel):
     type: Literal["image_url"]
     image_url: ChatCompletionRequestMessageContentPartImageImageUrl
@@ -145,6 +147,7 @@ ChatCompletionContentPartInputAudioParam: TypeAlias = ChatCompletionRequestMessa
 ChatCompletionContentPartRefusalParam: TypeAlias = ChatCompletionRequestMessageContentPartRefusalParam
 
 
+@official_name("ChatCompletionContentPartText", "openai_kit.types.chat.chat_completion_content_part_text")
 class ChatCompletionRequestMessageContentPartText(BaseModel):
     type: Literal["text"]
     text: str
@@ -175,6 +178,7 @@ class ChatCompletionRequestFunctionMessageParam(TypedDict, total=False):
 ChatCompletionFunctionMessageParam: TypeAlias = ChatCompletionRequestFunctionMessageParam
 
 
+@official_name("ChatCompletionFunctionTool", "openai_kit.types.chat.chat_completion_function_tool")
 class ChatCompletionTool(BaseModel):
     type: Literal["function"]
     function: FunctionObject
@@ -191,17 +195,20 @@ class ChatCompletionToolParam(TypedDict, total=False):
 ChatCompletionFunctionToolParam: TypeAlias = ChatCompletionToolParam
 
 
+@official_name("Function", "openai_kit.types.chat.chat_completion_message_function_tool_call")
 class ChatCompletionMessageToolCallFunction(BaseModel):
     name: str
     arguments: str
 
 
+@official_name("ChatCompletionMessageFunctionToolCall", "openai_kit.types.chat.chat_completion_message_function_tool_call")
 class ChatCompletionMessageToolCall(BaseModel):
     id: str
     type: Literal["function"]
     function: ChatCompletionMessageToolCallFunction
 
 
+@official_name("Custom", "openai_kit.types.chat.chat_completion_message_custom_tool_call")
 class ChatCompletionMessageCustomToolCallCustom(BaseModel):
     name: str
     input: str

@@ -8,7 +8,7 @@ from typing import List, Optional, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, TypeAlias
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit._lazy_types import lazy_module
 
 
@@ -28,6 +28,7 @@ def _build_ProvenanceDetectionResultApi():
 
 
 def _build_C2PAProvenanceResult():
+    @official_name("ResultC2PA", "openai_kit.types.content_provenance_check")
     class C2PAProvenanceResult(BaseModel):
         type: Literal["c2pa"]
         outcome: ProvenanceDetectionResultApi
@@ -39,6 +40,7 @@ def _build_C2PAProvenanceResult():
 
 
 def _build_SynthIDProvenanceResult():
+    @official_name("ResultSynthID", "openai_kit.types.content_provenance_check")
     class SynthIDProvenanceResult(BaseModel):
         type: Literal["synthid"]
         outcome: ProvenanceDetectionResultApi

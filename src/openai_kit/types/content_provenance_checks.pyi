@@ -6,7 +6,7 @@ from typing import List, Optional, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, TypeAlias
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 
 
 C2PAValidationStateApi: TypeAlias = Union[Literal["trusted", "valid", "invalid", "not_present"], str]
@@ -18,6 +18,7 @@ ProvenanceCheckObject: TypeAlias = Literal["content_provenance_check"]
 ProvenanceDetectionResultApi: TypeAlias = Union[Literal["detected", "not_detected"], str]
 
 
+@official_name("ResultC2PA", "openai_kit.types.content_provenance_check")
 class C2PAProvenanceResult(BaseModel):
     type: Literal["c2pa"]
     outcome: ProvenanceDetectionResultApi
@@ -27,6 +28,7 @@ class C2PAProvenanceResult(BaseModel):
     generated_at: Optional[str]
 
 
+@official_name("ResultSynthID", "openai_kit.types.content_provenance_check")
 class SynthIDProvenanceResult(BaseModel):
     type: Literal["synthid"]
     outcome: ProvenanceDetectionResultApi

@@ -46,6 +46,7 @@ def _build_EvalJsonlFileIdSource():
 
 
 def _build_CreateEvalJsonlRunDataSource():
+    @official_name("CreateEvalJSONLRunDataSource", "openai_kit.types.evals.create_eval_jsonl_run_data_source")
     class CreateEvalJsonlRunDataSource(BaseModel):
         type: Literal["jsonl"]
         source: Annotated[Union[Annotated[Union[EvalJsonlFileContentSource, EvalJsonlFileIdSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
@@ -104,6 +105,7 @@ def _build_EvalAPIError():
 
 
 def _build_CreateEvalCompletionsRunDataSourceInputMessagesTemplate():
+    @official_name("InputMessagesTemplate", "openai_kit.types.evals.create_eval_completions_run_data_source")
     class CreateEvalCompletionsRunDataSourceInputMessagesTemplate(BaseModel):
         type: Literal["template"]
         template: List[Union[EasyInputMessage, EvalItem]]
@@ -111,6 +113,7 @@ def _build_CreateEvalCompletionsRunDataSourceInputMessagesTemplate():
 
 
 def _build_CreateEvalCompletionsRunDataSourceInputMessagesItemReference():
+    @official_name("InputMessagesItemReference", "openai_kit.types.evals.create_eval_completions_run_data_source")
     class CreateEvalCompletionsRunDataSourceInputMessagesItemReference(BaseModel):
         type: Literal["item_reference"]
         item_reference: str
@@ -118,6 +121,7 @@ def _build_CreateEvalCompletionsRunDataSourceInputMessagesItemReference():
 
 
 def _build_CreateEvalCompletionsRunDataSourceSamplingParams():
+    @official_name("SamplingParams", "openai_kit.types.evals.create_eval_completions_run_data_source")
     class CreateEvalCompletionsRunDataSourceSamplingParams(BaseModel):
         reasoning_effort: Optional[ReasoningEffort] = None
         temperature: Optional[float] = None
@@ -130,6 +134,7 @@ def _build_CreateEvalCompletionsRunDataSourceSamplingParams():
 
 
 def _build_EvalStoredCompletionsSource():
+    @official_name("SourceStoredCompletions", "openai_kit.types.evals.create_eval_completions_run_data_source")
     class EvalStoredCompletionsSource(BaseModel):
         type: Literal["stored_completions"]
         metadata: Optional[Metadata] = None

@@ -60,6 +60,7 @@ class EvalJsonlFileIdSource(BaseModel):
     id: str
 
 
+@official_name("CreateEvalJSONLRunDataSource", "openai_kit.types.evals.create_eval_jsonl_run_data_source")
 class CreateEvalJsonlRunDataSource(BaseModel):
     type: Literal["jsonl"]
     source: Annotated[Union[Annotated[Union[EvalJsonlFileContentSource, EvalJsonlFileIdSource], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
@@ -100,16 +101,19 @@ class EvalApiError(BaseModel):
 EvalAPIError: TypeAlias = EvalApiError
 
 
+@official_name("InputMessagesTemplate", "openai_kit.types.evals.create_eval_completions_run_data_source")
 class CreateEvalCompletionsRunDataSourceInputMessagesTemplate(BaseModel):
     type: Literal["template"]
     template: List[Union[EasyInputMessage, EvalItem]]
 
 
+@official_name("InputMessagesItemReference", "openai_kit.types.evals.create_eval_completions_run_data_source")
 class CreateEvalCompletionsRunDataSourceInputMessagesItemReference(BaseModel):
     type: Literal["item_reference"]
     item_reference: str
 
 
+@official_name("SamplingParams", "openai_kit.types.evals.create_eval_completions_run_data_source")
 class CreateEvalCompletionsRunDataSourceSamplingParams(BaseModel):
     reasoning_effort: Optional[ReasoningEffort] = None
     temperature: Optional[float] = None
@@ -120,6 +124,7 @@ class CreateEvalCompletionsRunDataSourceSamplingParams(BaseModel):
     tools: Optional[List[ChatCompletionTool]] = None
 
 
+@official_name("SourceStoredCompletions", "openai_kit.types.evals.create_eval_completions_run_data_source")
 class EvalStoredCompletionsSource(BaseModel):
     type: Literal["stored_completions"]
     metadata: Optional[Metadata] = None

@@ -8,7 +8,7 @@ from typing import List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit._lazy_types import lazy_module
 
 
@@ -142,6 +142,7 @@ def _build_EvalItem():
 
 
 def _build_GraderLabelModel():
+    @official_name("LabelModelGrader", "openai_kit.types.graders.label_model_grader")
     class GraderLabelModel(BaseModel):
         type: Literal["label_model"]
         name: str
@@ -174,6 +175,7 @@ def _build_LabelModelGraderParam():
 
 
 def _build_GraderStringCheck():
+    @official_name("StringCheckGrader", "openai_kit.types.graders.string_check_grader")
     class GraderStringCheck(BaseModel):
         type: Literal["string_check"]
         name: str
@@ -184,6 +186,7 @@ def _build_GraderStringCheck():
 
 
 def _build_GraderTextSimilarity():
+    @official_name("TextSimilarityGrader", "openai_kit.types.graders.text_similarity_grader")
     class GraderTextSimilarity(BaseModel):
         type: Literal["text_similarity"]
         name: str
@@ -194,6 +197,7 @@ def _build_GraderTextSimilarity():
 
 
 def _build_GraderPython():
+    @official_name("PythonGrader", "openai_kit.types.graders.python_grader")
     class GraderPython(BaseModel):
         type: Literal["python"]
         name: str
@@ -203,6 +207,7 @@ def _build_GraderPython():
 
 
 def _build_GraderScoreModelSamplingParams():
+    @official_name("SamplingParams", "openai_kit.types.graders.score_model_grader")
     class GraderScoreModelSamplingParams(BaseModel):
         seed: Optional[int] = None
         top_p: Optional[float] = None
@@ -213,6 +218,7 @@ def _build_GraderScoreModelSamplingParams():
 
 
 def _build_GraderScoreModel():
+    @official_name("ScoreModelGrader", "openai_kit.types.graders.score_model_grader")
     class GraderScoreModel(BaseModel):
         type: Literal["score_model"]
         name: str
@@ -224,6 +230,7 @@ def _build_GraderScoreModel():
 
 
 def _build_GraderMulti():
+    @official_name("MultiGrader", "openai_kit.types.graders.multi_grader")
     class GraderMulti(BaseModel):
         type: Literal["multi"]
         name: str

@@ -6,7 +6,7 @@ from typing import List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit.types.shared import (
     InputTextContent as InputTextContent,
     InputTextContentParam as InputTextContentParam,
@@ -102,6 +102,7 @@ class EvalItem(BaseModel):
     type: Optional[Literal["message"]] = None
 
 
+@official_name("LabelModelGrader", "openai_kit.types.graders.label_model_grader")
 class GraderLabelModel(BaseModel):
     type: Literal["label_model"]
     name: str
@@ -126,6 +127,7 @@ class GraderLabelModelParam(TypedDict, total=False):
 LabelModelGraderParam: TypeAlias = GraderLabelModelParam
 
 
+@official_name("StringCheckGrader", "openai_kit.types.graders.string_check_grader")
 class GraderStringCheck(BaseModel):
     type: Literal["string_check"]
     name: str
@@ -134,6 +136,7 @@ class GraderStringCheck(BaseModel):
     operation: Union[Literal["eq", "ne", "like", "ilike"], str]
 
 
+@official_name("TextSimilarityGrader", "openai_kit.types.graders.text_similarity_grader")
 class GraderTextSimilarity(BaseModel):
     type: Literal["text_similarity"]
     name: str
@@ -142,6 +145,7 @@ class GraderTextSimilarity(BaseModel):
     evaluation_metric: Union[Literal["cosine", "fuzzy_match", "bleu", "gleu", "meteor", "rouge_1", "rouge_2", "rouge_3", "rouge_4", "rouge_5", "rouge_l"], str]
 
 
+@official_name("PythonGrader", "openai_kit.types.graders.python_grader")
 class GraderPython(BaseModel):
     type: Literal["python"]
     name: str
@@ -149,6 +153,7 @@ class GraderPython(BaseModel):
     image_tag: Optional[str] = None
 
 
+@official_name("SamplingParams", "openai_kit.types.graders.score_model_grader")
 class GraderScoreModelSamplingParams(BaseModel):
     seed: Optional[int] = None
     top_p: Optional[float] = None
@@ -157,6 +162,7 @@ class GraderScoreModelSamplingParams(BaseModel):
     reasoning_effort: Optional[ReasoningEffort] = None
 
 
+@official_name("ScoreModelGrader", "openai_kit.types.graders.score_model_grader")
 class GraderScoreModel(BaseModel):
     type: Literal["score_model"]
     name: str
@@ -166,6 +172,7 @@ class GraderScoreModel(BaseModel):
     range: Optional[List[float]] = None
 
 
+@official_name("MultiGrader", "openai_kit.types.graders.multi_grader")
 class GraderMulti(BaseModel):
     type: Literal["multi"]
     name: str

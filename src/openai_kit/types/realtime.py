@@ -750,6 +750,7 @@ def _build_RealtimeSessionCreateRequestGAAudioInputNoiseReduction():
 
 
 def _build_RealtimeTurnDetectionServerVad():
+    @official_name("AudioInputTurnDetectionServerVad", "openai_kit.types.realtime.realtime_session_create_response")
     class RealtimeTurnDetectionServerVad(BaseModel):
         type: Literal["server_vad"]
         threshold: Optional[float] = None
@@ -762,6 +763,7 @@ def _build_RealtimeTurnDetectionServerVad():
 
 
 def _build_RealtimeTurnDetectionSemanticVad():
+    @official_name("AudioInputTurnDetectionSemanticVad", "openai_kit.types.realtime.realtime_session_create_response")
     class RealtimeTurnDetectionSemanticVad(BaseModel):
         type: Literal["semantic_vad"]
         eagerness: Optional[Union[Literal["low", "medium", "high", "auto"], str]] = None
@@ -1738,7 +1740,7 @@ def _build_RealtimeServerEventResponseTextDone():
 
 
 def _build_AudioTranscriptionResponse():
-    @official_name("InputAudioTranscription", "openai_kit.types.beta.realtime.transcription_session")
+    @official_name("AudioTranscription", "openai_kit.types.realtime.audio_transcription")
     class AudioTranscriptionResponse(BaseModel):
         model: Optional[Union[str, Union[Literal["whisper-1", "gpt-transcribe", "gpt-live-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe", "gpt-4o-transcribe-diarize", "gpt-realtime-whisper"], str]]] = None
         language: Optional[str] = None
@@ -1748,12 +1750,14 @@ def _build_AudioTranscriptionResponse():
 
 
 def _build_RealtimeSessionCreateResponseGAAudioInputNoiseReduction():
+    @official_name("AudioInputNoiseReduction", "openai_kit.types.realtime.realtime_session_create_response")
     class RealtimeSessionCreateResponseGAAudioInputNoiseReduction(BaseModel):
         type: Optional[NoiseReductionType] = None
     return RealtimeSessionCreateResponseGAAudioInputNoiseReduction
 
 
 def _build_RealtimeSessionCreateResponseGAAudioInput():
+    @official_name("AudioInput", "openai_kit.types.realtime.realtime_session_create_response")
     class RealtimeSessionCreateResponseGAAudioInput(BaseModel):
         format: Optional[RealtimeAudioFormats] = None
         transcription: Optional[AudioTranscriptionResponse] = None
@@ -1763,6 +1767,7 @@ def _build_RealtimeSessionCreateResponseGAAudioInput():
 
 
 def _build_RealtimeSessionCreateResponseGAAudioOutput():
+    @official_name("AudioOutput", "openai_kit.types.realtime.realtime_session_create_response")
     class RealtimeSessionCreateResponseGAAudioOutput(BaseModel):
         format: Optional[RealtimeAudioFormats] = None
         voice: Optional[VoiceIdsShared] = None
@@ -1771,6 +1776,7 @@ def _build_RealtimeSessionCreateResponseGAAudioOutput():
 
 
 def _build_RealtimeSessionCreateResponseGAAudio():
+    @official_name("Audio", "openai_kit.types.realtime.realtime_session_create_response")
     class RealtimeSessionCreateResponseGAAudio(BaseModel):
         input: Optional[RealtimeSessionCreateResponseGAAudioInput] = None
         output: Optional[RealtimeSessionCreateResponseGAAudioOutput] = None
@@ -1786,6 +1792,7 @@ def _build_RealtimeSessionCreateResponseGATracingTracingConfiguration():
 
 
 def _build_RealtimeSessionCreateResponseGA():
+    @official_name("RealtimeSessionCreateResponse", "openai_kit.types.realtime.realtime_session_create_response")
     class RealtimeSessionCreateResponseGA(BaseModel):
         type: Literal["realtime"]
         id: str
@@ -1807,12 +1814,14 @@ def _build_RealtimeSessionCreateResponseGA():
 
 
 def _build_RealtimeTranscriptionSessionCreateResponseGAAudioInputNoiseReduction():
+    @official_name("AudioInputNoiseReduction", "openai_kit.types.realtime.realtime_transcription_session_create_response")
     class RealtimeTranscriptionSessionCreateResponseGAAudioInputNoiseReduction(BaseModel):
         type: Optional[NoiseReductionType] = None
     return RealtimeTranscriptionSessionCreateResponseGAAudioInputNoiseReduction
 
 
 def _build_RealtimeTranscriptionSessionCreateResponseGAAudioInputTurnDetection():
+    @official_name("RealtimeTranscriptionSessionTurnDetection", "openai_kit.types.realtime.realtime_transcription_session_turn_detection")
     class RealtimeTranscriptionSessionCreateResponseGAAudioInputTurnDetection(BaseModel):
         type: Optional[str] = None
         threshold: Optional[float] = None
@@ -1822,6 +1831,7 @@ def _build_RealtimeTranscriptionSessionCreateResponseGAAudioInputTurnDetection()
 
 
 def _build_RealtimeTranscriptionSessionCreateResponseGAAudioInput():
+    @official_name("AudioInput", "openai_kit.types.realtime.realtime_transcription_session_create_response")
     class RealtimeTranscriptionSessionCreateResponseGAAudioInput(BaseModel):
         format: Optional[RealtimeAudioFormats] = None
         transcription: Optional[AudioTranscriptionResponse] = None
@@ -1831,12 +1841,14 @@ def _build_RealtimeTranscriptionSessionCreateResponseGAAudioInput():
 
 
 def _build_RealtimeTranscriptionSessionCreateResponseGAAudio():
+    @official_name("Audio", "openai_kit.types.realtime.realtime_transcription_session_create_response")
     class RealtimeTranscriptionSessionCreateResponseGAAudio(BaseModel):
         input: Optional[RealtimeTranscriptionSessionCreateResponseGAAudioInput] = None
     return RealtimeTranscriptionSessionCreateResponseGAAudio
 
 
 def _build_RealtimeTranscriptionSessionCreateResponseGA():
+    @official_name("RealtimeTranscriptionSessionCreateResponse", "openai_kit.types.realtime.realtime_transcription_session_create_response")
     class RealtimeTranscriptionSessionCreateResponseGA(BaseModel):
         type: Literal["transcription"]
         id: str

@@ -586,6 +586,7 @@ class RealtimeSessionCreateRequestGAAudioInputNoiseReduction(BaseModel):
     type: Optional[NoiseReductionType] = None
 
 
+@official_name("AudioInputTurnDetectionServerVad", "openai_kit.types.realtime.realtime_session_create_response")
 class RealtimeTurnDetectionServerVad(BaseModel):
     type: Literal["server_vad"]
     threshold: Optional[float] = None
@@ -596,6 +597,7 @@ class RealtimeTurnDetectionServerVad(BaseModel):
     idle_timeout_ms: Optional[int] = None
 
 
+@official_name("AudioInputTurnDetectionSemanticVad", "openai_kit.types.realtime.realtime_session_create_response")
 class RealtimeTurnDetectionSemanticVad(BaseModel):
     type: Literal["semantic_vad"]
     eagerness: Optional[Union[Literal["low", "medium", "high", "auto"], str]] = None
@@ -1338,7 +1340,7 @@ class RealtimeServerEventResponseTextDone(BaseModel):
     text: str
 
 
-@official_name("InputAudioTranscription", "openai_kit.types.beta.realtime.transcription_session")
+@official_name("AudioTranscription", "openai_kit.types.realtime.audio_transcription")
 class AudioTranscriptionResponse(BaseModel):
     model: Optional[Union[str, Union[Literal["whisper-1", "gpt-transcribe", "gpt-live-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-transcribe", "gpt-4o-transcribe-diarize", "gpt-realtime-whisper"], str]]] = None
     language: Optional[str] = None
@@ -1346,10 +1348,12 @@ class AudioTranscriptionResponse(BaseModel):
     prompt: Optional[str] = None
 
 
+@official_name("AudioInputNoiseReduction", "openai_kit.types.realtime.realtime_session_create_response")
 class RealtimeSessionCreateResponseGAAudioInputNoiseReduction(BaseModel):
     type: Optional[NoiseReductionType] = None
 
 
+@official_name("AudioInput", "openai_kit.types.realtime.realtime_session_create_response")
 class RealtimeSessionCreateResponseGAAudioInput(BaseModel):
     format: Optional[RealtimeAudioFormats] = None
     transcription: Optional[AudioTranscriptionResponse] = None
@@ -1357,12 +1361,14 @@ class RealtimeSessionCreateResponseGAAudioInput(BaseModel):
     turn_detection: Optional[RealtimeTurnDetection] = None
 
 
+@official_name("AudioOutput", "openai_kit.types.realtime.realtime_session_create_response")
 class RealtimeSessionCreateResponseGAAudioOutput(BaseModel):
     format: Optional[RealtimeAudioFormats] = None
     voice: Optional[VoiceIdsShared] = None
     speed: Optional[float] = None
 
 
+@official_name("Audio", "openai_kit.types.realtime.realtime_session_create_response")
 class RealtimeSessionCreateResponseGAAudio(BaseModel):
     input: Optional[RealtimeSessionCreateResponseGAAudioInput] = None
     output: Optional[RealtimeSessionCreateResponseGAAudioOutput] = None
@@ -1374,6 +1380,7 @@ class RealtimeSessionCreateResponseGATracingTracingConfiguration(BaseModel):
     metadata: Optional[Dict[str, Any]] = None
 
 
+@official_name("RealtimeSessionCreateResponse", "openai_kit.types.realtime.realtime_session_create_response")
 class RealtimeSessionCreateResponseGA(BaseModel):
     type: Literal["realtime"]
     id: str
@@ -1393,10 +1400,12 @@ class RealtimeSessionCreateResponseGA(BaseModel):
     prompt: Optional[Prompt] = None
 
 
+@official_name("AudioInputNoiseReduction", "openai_kit.types.realtime.realtime_transcription_session_create_response")
 class RealtimeTranscriptionSessionCreateResponseGAAudioInputNoiseReduction(BaseModel):
     type: Optional[NoiseReductionType] = None
 
 
+@official_name("RealtimeTranscriptionSessionTurnDetection", "openai_kit.types.realtime.realtime_transcription_session_turn_detection")
 class RealtimeTranscriptionSessionCreateResponseGAAudioInputTurnDetection(BaseModel):
     type: Optional[str] = None
     threshold: Optional[float] = None
@@ -1404,6 +1413,7 @@ class RealtimeTranscriptionSessionCreateResponseGAAudioInputTurnDetection(BaseMo
     silence_duration_ms: Optional[int] = None
 
 
+@official_name("AudioInput", "openai_kit.types.realtime.realtime_transcription_session_create_response")
 class RealtimeTranscriptionSessionCreateResponseGAAudioInput(BaseModel):
     format: Optional[RealtimeAudioFormats] = None
     transcription: Optional[AudioTranscriptionResponse] = None
@@ -1411,10 +1421,12 @@ class RealtimeTranscriptionSessionCreateResponseGAAudioInput(BaseModel):
     turn_detection: Optional[RealtimeTranscriptionSessionCreateResponseGAAudioInputTurnDetection] = None
 
 
+@official_name("Audio", "openai_kit.types.realtime.realtime_transcription_session_create_response")
 class RealtimeTranscriptionSessionCreateResponseGAAudio(BaseModel):
     input: Optional[RealtimeTranscriptionSessionCreateResponseGAAudioInput] = None
 
 
+@official_name("RealtimeTranscriptionSessionCreateResponse", "openai_kit.types.realtime.realtime_transcription_session_create_response")
 class RealtimeTranscriptionSessionCreateResponseGA(BaseModel):
     type: Literal["transcription"]
     id: str
@@ -1970,7 +1982,6 @@ if _typing.TYPE_CHECKING:
         RealtimeResponseStatus as RealtimeResponseStatus,
         RealtimeSessionCreateRequest as RealtimeSessionCreateRequest,
         RealtimeSessionCreateRequestParam as RealtimeSessionCreateRequestParam,
-        RealtimeSessionCreateResponse as RealtimeSessionCreateResponse,
         ResponseAudioDeltaEvent as ResponseAudioDeltaEvent,
         ResponseAudioDoneEvent as ResponseAudioDoneEvent,
         ResponseAudioTranscriptDeltaEvent as ResponseAudioTranscriptDeltaEvent,

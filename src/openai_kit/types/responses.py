@@ -14,6 +14,7 @@ from openai_kit._lazy_types import lazy_module
 
 
 def _build_FileCitationBody():
+    @official_name("AnnotationFileCitation", "openai_kit.types.responses.response_output_text")
     class FileCitationBody(BaseModel):
         type: Literal["file_citation"]
         file_id: str
@@ -23,6 +24,7 @@ def _build_FileCitationBody():
 
 
 def _build_UrlCitationBody():
+    @official_name("AnnotationURLCitation", "openai_kit.types.responses.response_output_text")
     class UrlCitationBody(BaseModel):
         type: Literal["url_citation"]
         url: str
@@ -33,6 +35,7 @@ def _build_UrlCitationBody():
 
 
 def _build_ContainerFileCitationBody():
+    @official_name("AnnotationContainerFileCitation", "openai_kit.types.responses.response_output_text")
     class ContainerFileCitationBody(BaseModel):
         type: Literal["container_file_citation"]
         container_id: str
@@ -44,6 +47,7 @@ def _build_ContainerFileCitationBody():
 
 
 def _build_FilePath():
+    @official_name("AnnotationFilePath", "openai_kit.types.responses.response_output_text")
     class FilePath(BaseModel):
         type: Literal["file_path"]
         file_id: str
@@ -186,6 +190,7 @@ def _build_ApplyPatchOperationParam2():
 
 
 def _build_ApplyPatchToolParam():
+    @official_name("ApplyPatchTool", "openai_kit.types.responses.apply_patch_tool")
     class ApplyPatchToolParam(BaseModel):
         type: Literal["apply_patch"]
         allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
@@ -408,6 +413,7 @@ def _build_ContainerMemoryLimit():
 
 
 def _build_ContainerAutoParam():
+    @official_name("ContainerAuto", "openai_kit.types.responses.container_auto")
     class ContainerAutoParam(BaseModel):
         type: Literal["container_auto"]
         file_ids: Optional[List[str]] = None
@@ -438,6 +444,7 @@ def _build_ContainerNetworkPolicyDisabled():
 
 
 def _build_ContainerReferenceResource():
+    @official_name("ResponseContainerReference", "openai_kit.types.responses.response_container_reference")
     class ContainerReferenceResource(BaseModel):
         type: Literal["container_reference"]
         container_id: str
@@ -593,6 +600,7 @@ def _build_FunctionShellCallStatus():
 
 
 def _build_LocalSkillParam():
+    @official_name("LocalSkill", "openai_kit.types.responses.local_skill")
     class LocalSkillParam(BaseModel):
         name: str
         description: str
@@ -601,6 +609,7 @@ def _build_LocalSkillParam():
 
 
 def _build_LocalEnvironmentParam():
+    @official_name("LocalEnvironment", "openai_kit.types.responses.local_environment")
     class LocalEnvironmentParam(BaseModel):
         type: Literal["local"]
         skills: Optional[List[LocalSkillParam]] = None
@@ -608,6 +617,7 @@ def _build_LocalEnvironmentParam():
 
 
 def _build_ContainerReferenceParam():
+    @official_name("ContainerReference", "openai_kit.types.responses.container_reference")
     class ContainerReferenceParam(BaseModel):
         type: Literal["container_reference"]
         container_id: str
@@ -615,6 +625,7 @@ def _build_ContainerReferenceParam():
 
 
 def _build_FunctionShellToolParam():
+    @official_name("FunctionShellTool", "openai_kit.types.responses.function_shell_tool")
     class FunctionShellToolParam(BaseModel):
         type: Literal["shell"]
         environment: Optional[Annotated[Union[Annotated[Union[ContainerAutoParam, LocalEnvironmentParam, ContainerReferenceParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
@@ -696,6 +707,7 @@ def _build_InputMessage():
 
 
 def _build_TopLogProb():
+    @official_name("LogprobTopLogprob", "openai_kit.types.responses.response_output_text")
     class TopLogProb(BaseModel):
         token: str
         logprob: float
@@ -704,6 +716,7 @@ def _build_TopLogProb():
 
 
 def _build_LogProb():
+    @official_name("Logprob", "openai_kit.types.responses.response_output_text")
     class LogProb(BaseModel):
         token: str
         logprob: float
@@ -713,6 +726,7 @@ def _build_LogProb():
 
 
 def _build_OutputTextContent():
+    @official_name("ResponseOutputText", "openai_kit.types.responses.response_output_text")
     class OutputTextContent(BaseModel):
         type: Literal["output_text"]
         text: str
@@ -722,6 +736,7 @@ def _build_OutputTextContent():
 
 
 def _build_RefusalContent():
+    @official_name("ResponseOutputRefusal", "openai_kit.types.responses.response_output_refusal")
     class RefusalContent(BaseModel):
         type: Literal["refusal"]
         refusal: str
@@ -746,6 +761,7 @@ def _build_OutputMessage():
 
 
 def _build_FileSearchToolCallResult():
+    @official_name("Result", "openai_kit.types.responses.response_file_search_tool_call")
     class FileSearchToolCallResult(BaseModel):
         file_id: Optional[str] = None
         text: Optional[str] = None
@@ -788,6 +804,7 @@ def _build_ComputerToolCall():
 
 
 def _build_ComputerScreenshotImage():
+    @official_name("ResponseComputerToolCallOutputScreenshot", "openai_kit.types.responses.response_computer_tool_call_output_screenshot")
     class ComputerScreenshotImage(BaseModel):
         type: Literal["computer_screenshot"]
         image_url: Optional[str] = None
@@ -807,6 +824,7 @@ def _build_ComputerCallOutputItemParam2():
 
 
 def _build_WebSearchActionSearchSource():
+    @official_name("ActionSearchSource", "openai_kit.types.responses.response_function_web_search")
     class WebSearchActionSearchSource(BaseModel):
         type: Literal["url"]
         url: str
@@ -814,6 +832,7 @@ def _build_WebSearchActionSearchSource():
 
 
 def _build_WebSearchActionSearch():
+    @official_name("ActionSearch", "openai_kit.types.responses.response_function_web_search")
     class WebSearchActionSearch(BaseModel):
         type: Literal["search"]
         query: Optional[str] = None
@@ -823,6 +842,7 @@ def _build_WebSearchActionSearch():
 
 
 def _build_WebSearchActionOpenPage():
+    @official_name("ActionOpenPage", "openai_kit.types.responses.response_function_web_search")
     class WebSearchActionOpenPage(BaseModel):
         type: Literal["open_page"]
         url: Optional[str] = None
@@ -830,6 +850,7 @@ def _build_WebSearchActionOpenPage():
 
 
 def _build_WebSearchActionFind():
+    @official_name("ActionFind", "openai_kit.types.responses.response_function_web_search")
     class WebSearchActionFind(BaseModel):
         type: Literal["find_in_page"]
         url: str
@@ -866,6 +887,7 @@ def _build_ToolCallCaller():
 
 
 def _build_FunctionToolCall():
+    @official_name("ResponseFunctionToolCall", "openai_kit.types.responses.response_function_tool_call")
     class FunctionToolCall(BaseModel):
         id: Optional[str] = None
         type: Literal["function_call"]
@@ -980,6 +1002,7 @@ def _build_RankerVersionType():
 
 
 def _build_HybridSearchOptions():
+    @official_name("RankingOptionsHybridSearch", "openai_kit.types.responses.file_search_tool")
     class HybridSearchOptions(BaseModel):
         embedding_weight: float
         text_weight: float
@@ -1020,12 +1043,14 @@ def _build_ComputerUsePreviewTool():
 
 
 def _build_WebSearchToolFilters():
+    @official_name("Filters", "openai_kit.types.responses.web_search_tool")
     class WebSearchToolFilters(BaseModel):
         allowed_domains: Optional[List[str]] = None
     return WebSearchToolFilters
 
 
 def _build_WebSearchApproximateLocation2():
+    @official_name("UserLocation", "openai_kit.types.responses.web_search_tool")
     class WebSearchApproximateLocation2(BaseModel):
         type: Optional[Literal["approximate"]] = None
         country: Optional[str] = None
@@ -1060,6 +1085,7 @@ def _build_AutoCodeInterpreterToolParam():
 
 
 def _build_CodeInterpreterTool():
+    @official_name("CodeInterpreter", "openai_kit.types.responses.tool")
     class CodeInterpreterTool(BaseModel):
         type: Literal["code_interpreter"]
         container: Union[str, AutoCodeInterpreterToolParam]
@@ -1068,12 +1094,14 @@ def _build_CodeInterpreterTool():
 
 
 def _build_ProgrammaticToolCallingParam():
+    @official_name("ProgrammaticToolCalling", "openai_kit.types.responses.tool")
     class ProgrammaticToolCallingParam(BaseModel):
         type: Literal["programmatic_tool_calling"]
     return ProgrammaticToolCallingParam
 
 
 def _build_ImageGenToolInputImageMask():
+    @official_name("ImageGenerationInputImageMask", "openai_kit.types.responses.tool")
     class ImageGenToolInputImageMask(BaseModel):
         image_url: Optional[str] = None
         file_id: Optional[str] = None
@@ -1081,6 +1109,7 @@ def _build_ImageGenToolInputImageMask():
 
 
 def _build_ImageGenTool():
+    @official_name("ImageGeneration", "openai_kit.types.responses.tool")
     class ImageGenTool(BaseModel):
         type: Literal["image_generation"]
         model: Optional[Union[str, Union[Literal["gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21"], str]]] = None
@@ -1098,18 +1127,21 @@ def _build_ImageGenTool():
 
 
 def _build_LocalShellToolParam():
+    @official_name("LocalShell", "openai_kit.types.responses.tool")
     class LocalShellToolParam(BaseModel):
         type: Literal["local_shell"]
     return LocalShellToolParam
 
 
 def _build_CustomTextFormatParam():
+    @official_name("Text", "openai_kit.types.shared.custom_tool_input_format")
     class CustomTextFormatParam(BaseModel):
         type: Literal["text"]
     return CustomTextFormatParam
 
 
 def _build_CustomGrammarFormatParam():
+    @official_name("Grammar", "openai_kit.types.shared.custom_tool_input_format")
     class CustomGrammarFormatParam(BaseModel):
         type: Literal["grammar"]
         syntax: GrammarSyntax1
@@ -1118,6 +1150,7 @@ def _build_CustomGrammarFormatParam():
 
 
 def _build_CustomToolParam():
+    @official_name("CustomTool", "openai_kit.types.responses.custom_tool")
     class CustomToolParam(BaseModel):
         type: Literal["custom"]
         name: str
@@ -1129,6 +1162,7 @@ def _build_CustomToolParam():
 
 
 def _build_FunctionToolParam():
+    @official_name("ToolFunction", "openai_kit.types.responses.namespace_tool")
     class FunctionToolParam(BaseModel):
         name: str
         description: Optional[str] = None
@@ -1142,6 +1176,7 @@ def _build_FunctionToolParam():
 
 
 def _build_NamespaceToolParam():
+    @official_name("NamespaceTool", "openai_kit.types.responses.namespace_tool")
     class NamespaceToolParam(BaseModel):
         type: Literal["namespace"]
         name: str
@@ -1151,6 +1186,7 @@ def _build_NamespaceToolParam():
 
 
 def _build_ToolSearchToolParam():
+    @official_name("ToolSearchTool", "openai_kit.types.responses.tool_search_tool")
     class ToolSearchToolParam(BaseModel):
         type: Literal["tool_search"]
         execution: Optional[ToolSearchExecutionType] = None
@@ -1160,6 +1196,7 @@ def _build_ToolSearchToolParam():
 
 
 def _build_ApproximateLocation():
+    @official_name("UserLocation", "openai_kit.types.responses.web_search_preview_tool")
     class ApproximateLocation(BaseModel):
         type: Literal["approximate"]
         country: Optional[str] = None
@@ -1258,6 +1295,7 @@ def _build_ImageGenToolCall():
 
 
 def _build_CodeInterpreterOutputLogs():
+    @official_name("OutputLogs", "openai_kit.types.responses.response_code_interpreter_tool_call")
     class CodeInterpreterOutputLogs(BaseModel):
         type: Literal["logs"]
         logs: str
@@ -1265,6 +1303,7 @@ def _build_CodeInterpreterOutputLogs():
 
 
 def _build_CodeInterpreterOutputImage():
+    @official_name("OutputImage", "openai_kit.types.responses.response_code_interpreter_tool_call")
     class CodeInterpreterOutputImage(BaseModel):
         type: Literal["image"]
         url: str
@@ -1410,6 +1449,7 @@ def _build_MCPApprovalResponse():
 
 
 def _build_MCPProtocolError():
+    @official_name("McpProtocolError", "openai_kit.types.responses.mcp_tool_call_error")
     class MCPProtocolError(BaseModel):
         type: Literal["mcp_protocol_error"]
         code: int
@@ -1418,6 +1458,7 @@ def _build_MCPProtocolError():
 
 
 def _build_MCPToolExecutionError():
+    @official_name("McpToolExecutionError", "openai_kit.types.responses.mcp_tool_call_error")
     class MCPToolExecutionError(BaseModel):
         type: Literal["mcp_tool_execution_error"]
         content: Any
@@ -2568,6 +2609,7 @@ def _build_CompactionBody():
 
 
 def _build_FunctionShellAction():
+    @official_name("Action", "openai_kit.types.responses.response_function_shell_tool_call")
     class FunctionShellAction(BaseModel):
         commands: List[str]
         timeout_ms: Optional[int]
@@ -2576,6 +2618,7 @@ def _build_FunctionShellAction():
 
 
 def _build_LocalEnvironmentResource():
+    @official_name("ResponseLocalEnvironment", "openai_kit.types.responses.response_local_environment")
     class LocalEnvironmentResource(BaseModel):
         type: Literal["local"]
     return LocalEnvironmentResource
@@ -2596,12 +2639,14 @@ def _build_FunctionShellCall():
 
 
 def _build_FunctionShellCallOutputTimeoutOutcome():
+    @official_name("OutputOutcomeTimeout", "openai_kit.types.responses.response_function_shell_tool_call_output")
     class FunctionShellCallOutputTimeoutOutcome(BaseModel):
         type: Literal["timeout"]
     return FunctionShellCallOutputTimeoutOutcome
 
 
 def _build_FunctionShellCallOutputExitOutcome():
+    @official_name("OutputOutcomeExit", "openai_kit.types.responses.response_function_shell_tool_call_output")
     class FunctionShellCallOutputExitOutcome(BaseModel):
         type: Literal["exit"]
         exit_code: int
@@ -2609,6 +2654,7 @@ def _build_FunctionShellCallOutputExitOutcome():
 
 
 def _build_FunctionShellCallOutputContent():
+    @official_name("Output", "openai_kit.types.responses.response_function_shell_tool_call_output")
     class FunctionShellCallOutputContent(BaseModel):
         stdout: str
         stderr: str
@@ -2632,6 +2678,7 @@ def _build_FunctionShellCallOutput():
 
 
 def _build_ApplyPatchCreateFileOperation():
+    @official_name("OperationCreateFile", "openai_kit.types.responses.response_apply_patch_tool_call")
     class ApplyPatchCreateFileOperation(BaseModel):
         type: Literal["create_file"]
         path: str
@@ -2640,6 +2687,7 @@ def _build_ApplyPatchCreateFileOperation():
 
 
 def _build_ApplyPatchDeleteFileOperation():
+    @official_name("OperationDeleteFile", "openai_kit.types.responses.response_apply_patch_tool_call")
     class ApplyPatchDeleteFileOperation(BaseModel):
         type: Literal["delete_file"]
         path: str
@@ -2647,6 +2695,7 @@ def _build_ApplyPatchDeleteFileOperation():
 
 
 def _build_ApplyPatchUpdateFileOperation():
+    @official_name("OperationUpdateFile", "openai_kit.types.responses.response_apply_patch_tool_call")
     class ApplyPatchUpdateFileOperation(BaseModel):
         type: Literal["update_file"]
         path: str
@@ -2826,6 +2875,7 @@ def _build_ResponsePromptVariables():
 
 
 def _build_Prompt2():
+    @official_name("ResponsePrompt", "openai_kit.types.responses.response_prompt")
     class Prompt2(BaseModel):
         id: str
         version: Optional[str] = None
@@ -2937,6 +2987,7 @@ def _build_ResponseContainerReference():
 
 
 def _build_ResponseConversation():
+    @official_name("Conversation", "openai_kit.types.responses.response")
     class ResponseConversation(BaseModel):
         id: str
     return ResponseConversation
@@ -2973,6 +3024,7 @@ def _build_ResponseErrorCode():
 
 
 def _build_ResponseError2():
+    @official_name("ResponseError", "openai_kit.types.responses.response_error")
     class ResponseError2(BaseModel):
         code: ResponseErrorCode
         message: str
@@ -2995,6 +3047,7 @@ def _build_ResponseFileSearchToolCallParam():
 
 
 def _build_TextResponseFormatJsonSchema():
+    @official_name("ResponseFormatTextJSONSchemaConfig", "openai_kit.types.responses.response_format_text_json_schema_config")
     class TextResponseFormatJsonSchema(BaseModel):
         type: Literal["json_schema"]
         description: Optional[str] = None
@@ -3489,6 +3542,7 @@ def _build_ResponseCodeInterpreterCallInterpretingEvent():
 
 
 def _build_ResponseTextParam2():
+    @official_name("ResponseTextConfig", "openai_kit.types.responses.response_text_config")
     class ResponseTextParam2(BaseModel):
         format: Optional[TextResponseFormatConfiguration] = None
         verbosity: Optional[Verbosity] = None
@@ -3570,6 +3624,7 @@ def _build_ServiceTierResponses():
 
 
 def _build_ResponseIncompleteDetails():
+    @official_name("IncompleteDetails", "openai_kit.types.responses.response")
     class ResponseIncompleteDetails(BaseModel):
         reason: Optional[Union[Literal["max_output_tokens", "content_filter"], str]] = None
     return ResponseIncompleteDetails
@@ -3586,6 +3641,7 @@ def _build_Reasoning():
 
 
 def _build_ResponseUsageInputTokensDetails():
+    @official_name("InputTokensDetails", "openai_kit.types.responses.response_usage")
     class ResponseUsageInputTokensDetails(BaseModel):
         cached_tokens: int
         cache_write_tokens: int
@@ -3593,6 +3649,7 @@ def _build_ResponseUsageInputTokensDetails():
 
 
 def _build_ResponseUsageOutputTokensDetails():
+    @official_name("OutputTokensDetails", "openai_kit.types.responses.response_usage")
     class ResponseUsageOutputTokensDetails(BaseModel):
         reasoning_tokens: int
     return ResponseUsageOutputTokensDetails

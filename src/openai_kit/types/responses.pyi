@@ -75,6 +75,7 @@ from openai_kit.types.vector_stores import (
 )
 
 
+@official_name("AnnotationFileCitation", "openai_kit.types.responses.response_output_text")
 class FileCitationBody(BaseModel):
     type: Literal["file_citation"]
     file_id: str
@@ -82,6 +83,7 @@ class FileCitationBody(BaseModel):
     filename: str
 
 
+@official_name("AnnotationURLCitation", "openai_kit.types.responses.response_output_text")
 class UrlCitationBody(BaseModel):
     type: Literal["url_citation"]
     url: str
@@ -90,6 +92,7 @@ class UrlCitationBody(BaseModel):
     title: str
 
 
+@official_name("AnnotationContainerFileCitation", "openai_kit.types.responses.response_output_text")
 class ContainerFileCitationBody(BaseModel):
     type: Literal["container_file_citation"]
     container_id: str
@@ -99,6 +102,7 @@ class ContainerFileCitationBody(BaseModel):
     filename: str
 
 
+@official_name("AnnotationFilePath", "openai_kit.types.responses.response_output_text")
 class FilePath(BaseModel):
     type: Literal["file_path"]
     file_id: str
@@ -199,6 +203,7 @@ class ApplyPatchUpdateFileOperationParam2(BaseModel):
 ApplyPatchOperationParam2: TypeAlias = Annotated[Union[Annotated[Union[ApplyPatchCreateFileOperationParam2, ApplyPatchDeleteFileOperationParam2, ApplyPatchUpdateFileOperationParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
+@official_name("ApplyPatchTool", "openai_kit.types.responses.apply_patch_tool")
 class ApplyPatchToolParam(BaseModel):
     type: Literal["apply_patch"]
     allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
@@ -357,6 +362,7 @@ ComputerEnvironmentParam: TypeAlias = Literal["windows", "mac", "linux", "ubuntu
 ContainerMemoryLimit: TypeAlias = Union[Literal["1g", "4g", "16g", "64g"], str]
 
 
+@official_name("ContainerAuto", "openai_kit.types.responses.container_auto")
 class ContainerAutoParam(BaseModel):
     type: Literal["container_auto"]
     file_ids: Optional[List[str]] = None
@@ -377,6 +383,7 @@ ContainerNetworkPolicyAllowlist: TypeAlias = ContainerNetworkPolicyAllowlistPara
 ContainerNetworkPolicyDisabled: TypeAlias = ContainerNetworkPolicyDisabledParam2
 
 
+@official_name("ResponseContainerReference", "openai_kit.types.responses.response_container_reference")
 class ContainerReferenceResource(BaseModel):
     type: Literal["container_reference"]
     container_id: str
@@ -474,22 +481,26 @@ FunctionShellCallOutputStatusEnum: TypeAlias = Union[Literal["in_progress", "com
 FunctionShellCallStatus: TypeAlias = Union[Literal["in_progress", "completed", "incomplete"], str]
 
 
+@official_name("LocalSkill", "openai_kit.types.responses.local_skill")
 class LocalSkillParam(BaseModel):
     name: str
     description: str
     path: str
 
 
+@official_name("LocalEnvironment", "openai_kit.types.responses.local_environment")
 class LocalEnvironmentParam(BaseModel):
     type: Literal["local"]
     skills: Optional[List[LocalSkillParam]] = None
 
 
+@official_name("ContainerReference", "openai_kit.types.responses.container_reference")
 class ContainerReferenceParam(BaseModel):
     type: Literal["container_reference"]
     container_id: str
 
 
+@official_name("FunctionShellTool", "openai_kit.types.responses.function_shell_tool")
 class FunctionShellToolParam(BaseModel):
     type: Literal["shell"]
     environment: Optional[Annotated[Union[Annotated[Union[ContainerAutoParam, LocalEnvironmentParam, ContainerReferenceParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
@@ -543,12 +554,14 @@ class InputMessage(BaseModel):
     content: InputMessageContentList
 
 
+@official_name("LogprobTopLogprob", "openai_kit.types.responses.response_output_text")
 class TopLogProb(BaseModel):
     token: str
     logprob: float
     bytes: List[int]
 
 
+@official_name("Logprob", "openai_kit.types.responses.response_output_text")
 class LogProb(BaseModel):
     token: str
     logprob: float
@@ -556,6 +569,7 @@ class LogProb(BaseModel):
     top_logprobs: List[TopLogProb]
 
 
+@official_name("ResponseOutputText", "openai_kit.types.responses.response_output_text")
 class OutputTextContent(BaseModel):
     type: Literal["output_text"]
     text: str
@@ -563,6 +577,7 @@ class OutputTextContent(BaseModel):
     logprobs: List[LogProb]
 
 
+@official_name("ResponseOutputRefusal", "openai_kit.types.responses.response_output_refusal")
 class RefusalContent(BaseModel):
     type: Literal["refusal"]
     refusal: str
@@ -581,6 +596,7 @@ class OutputMessage(BaseModel):
     status: Union[Literal["in_progress", "completed", "incomplete"], str]
 
 
+@official_name("Result", "openai_kit.types.responses.response_file_search_tool_call")
 class FileSearchToolCallResult(BaseModel):
     file_id: Optional[str] = None
     text: Optional[str] = None
@@ -615,6 +631,7 @@ class ComputerToolCall(BaseModel):
     status: Union[Literal["in_progress", "completed", "incomplete"], str]
 
 
+@official_name("ResponseComputerToolCallOutputScreenshot", "openai_kit.types.responses.response_computer_tool_call_output_screenshot")
 class ComputerScreenshotImage(BaseModel):
     type: Literal["computer_screenshot"]
     image_url: Optional[str] = None
@@ -630,11 +647,13 @@ class ComputerCallOutputItemParam2(BaseModel):
     status: Optional[FunctionCallItemStatus] = None
 
 
+@official_name("ActionSearchSource", "openai_kit.types.responses.response_function_web_search")
 class WebSearchActionSearchSource(BaseModel):
     type: Literal["url"]
     url: str
 
 
+@official_name("ActionSearch", "openai_kit.types.responses.response_function_web_search")
 class WebSearchActionSearch(BaseModel):
     type: Literal["search"]
     query: Optional[str] = None
@@ -642,11 +661,13 @@ class WebSearchActionSearch(BaseModel):
     sources: Optional[List[WebSearchActionSearchSource]] = None
 
 
+@official_name("ActionOpenPage", "openai_kit.types.responses.response_function_web_search")
 class WebSearchActionOpenPage(BaseModel):
     type: Literal["open_page"]
     url: Optional[str] = None
 
 
+@official_name("ActionFind", "openai_kit.types.responses.response_function_web_search")
 class WebSearchActionFind(BaseModel):
     type: Literal["find_in_page"]
     url: str
@@ -673,6 +694,7 @@ class ProgramToolCallCaller(BaseModel):
 ToolCallCaller: TypeAlias = Annotated[Union[Annotated[Union[DirectToolCallCaller, ProgramToolCallCaller], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
+@official_name("ResponseFunctionToolCall", "openai_kit.types.responses.response_function_tool_call")
 class FunctionToolCall(BaseModel):
     id: Optional[str] = None
     type: Literal["function_call"]
@@ -761,6 +783,7 @@ class FunctionTool(BaseModel):
 RankerVersionType: TypeAlias = Union[Literal["auto", "default-2024-11-15"], str]
 
 
+@official_name("RankingOptionsHybridSearch", "openai_kit.types.responses.file_search_tool")
 class HybridSearchOptions(BaseModel):
     embedding_weight: float
     text_weight: float
@@ -791,10 +814,12 @@ class ComputerUsePreviewTool(BaseModel):
     display_height: int
 
 
+@official_name("Filters", "openai_kit.types.responses.web_search_tool")
 class WebSearchToolFilters(BaseModel):
     allowed_domains: Optional[List[str]] = None
 
 
+@official_name("UserLocation", "openai_kit.types.responses.web_search_tool")
 class WebSearchApproximateLocation2(BaseModel):
     type: Optional[Literal["approximate"]] = None
     country: Optional[str] = None
@@ -821,21 +846,25 @@ class AutoCodeInterpreterToolParam(BaseModel):
     network_policy: Optional[Annotated[Union[Annotated[Union[ContainerNetworkPolicyDisabledParam2, ContainerNetworkPolicyAllowlistParam2], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]] = None
 
 
+@official_name("CodeInterpreter", "openai_kit.types.responses.tool")
 class CodeInterpreterTool(BaseModel):
     type: Literal["code_interpreter"]
     container: Union[str, AutoCodeInterpreterToolParam]
     allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
 
 
+@official_name("ProgrammaticToolCalling", "openai_kit.types.responses.tool")
 class ProgrammaticToolCallingParam(BaseModel):
     type: Literal["programmatic_tool_calling"]
 
 
+@official_name("ImageGenerationInputImageMask", "openai_kit.types.responses.tool")
 class ImageGenToolInputImageMask(BaseModel):
     image_url: Optional[str] = None
     file_id: Optional[str] = None
 
 
+@official_name("ImageGeneration", "openai_kit.types.responses.tool")
 class ImageGenTool(BaseModel):
     type: Literal["image_generation"]
     model: Optional[Union[str, Union[Literal["gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21"], str]]] = None
@@ -851,20 +880,24 @@ class ImageGenTool(BaseModel):
     action: Optional[ImageGenActionEnum] = None
 
 
+@official_name("LocalShell", "openai_kit.types.responses.tool")
 class LocalShellToolParam(BaseModel):
     type: Literal["local_shell"]
 
 
+@official_name("Text", "openai_kit.types.shared.custom_tool_input_format")
 class CustomTextFormatParam(BaseModel):
     type: Literal["text"]
 
 
+@official_name("Grammar", "openai_kit.types.shared.custom_tool_input_format")
 class CustomGrammarFormatParam(BaseModel):
     type: Literal["grammar"]
     syntax: GrammarSyntax1
     definition: str
 
 
+@official_name("CustomTool", "openai_kit.types.responses.custom_tool")
 class CustomToolParam(BaseModel):
     type: Literal["custom"]
     name: str
@@ -874,6 +907,7 @@ class CustomToolParam(BaseModel):
     allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
 
 
+@official_name("ToolFunction", "openai_kit.types.responses.namespace_tool")
 class FunctionToolParam(BaseModel):
     name: str
     description: Optional[str] = None
@@ -885,6 +919,7 @@ class FunctionToolParam(BaseModel):
     allowed_callers: Optional[List[CallableToolAllowedCaller]] = None
 
 
+@official_name("NamespaceTool", "openai_kit.types.responses.namespace_tool")
 class NamespaceToolParam(BaseModel):
     type: Literal["namespace"]
     name: str
@@ -892,6 +927,7 @@ class NamespaceToolParam(BaseModel):
     tools: List[Annotated[Union[Annotated[Union[FunctionToolParam, CustomToolParam], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
 
 
+@official_name("ToolSearchTool", "openai_kit.types.responses.tool_search_tool")
 class ToolSearchToolParam(BaseModel):
     type: Literal["tool_search"]
     execution: Optional[ToolSearchExecutionType] = None
@@ -899,6 +935,7 @@ class ToolSearchToolParam(BaseModel):
     parameters: Optional[EmptyModelParam] = None
 
 
+@official_name("UserLocation", "openai_kit.types.responses.web_search_preview_tool")
 class ApproximateLocation(BaseModel):
     type: Literal["approximate"]
     country: Optional[str] = None
@@ -973,11 +1010,13 @@ class ImageGenToolCall(BaseModel):
     result: Optional[str]
 
 
+@official_name("OutputLogs", "openai_kit.types.responses.response_code_interpreter_tool_call")
 class CodeInterpreterOutputLogs(BaseModel):
     type: Literal["logs"]
     logs: str
 
 
+@official_name("OutputImage", "openai_kit.types.responses.response_code_interpreter_tool_call")
 class CodeInterpreterOutputImage(BaseModel):
     type: Literal["image"]
     url: str
@@ -1095,12 +1134,14 @@ class MCPApprovalResponse(BaseModel):
     reason: Optional[str] = None
 
 
+@official_name("McpProtocolError", "openai_kit.types.responses.mcp_tool_call_error")
 class MCPProtocolError(BaseModel):
     type: Literal["mcp_protocol_error"]
     code: int
     message: str
 
 
+@official_name("McpToolExecutionError", "openai_kit.types.responses.mcp_tool_call_error")
 class MCPToolExecutionError(BaseModel):
     type: Literal["mcp_tool_execution_error"]
     content: Any
@@ -1979,12 +2020,14 @@ class CompactionBody(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("Action", "openai_kit.types.responses.response_function_shell_tool_call")
 class FunctionShellAction(BaseModel):
     commands: List[str]
     timeout_ms: Optional[int]
     max_output_length: Optional[int]
 
 
+@official_name("ResponseLocalEnvironment", "openai_kit.types.responses.response_local_environment")
 class LocalEnvironmentResource(BaseModel):
     type: Literal["local"]
 
@@ -2001,15 +2044,18 @@ class FunctionShellCall(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("OutputOutcomeTimeout", "openai_kit.types.responses.response_function_shell_tool_call_output")
 class FunctionShellCallOutputTimeoutOutcome(BaseModel):
     type: Literal["timeout"]
 
 
+@official_name("OutputOutcomeExit", "openai_kit.types.responses.response_function_shell_tool_call_output")
 class FunctionShellCallOutputExitOutcome(BaseModel):
     type: Literal["exit"]
     exit_code: int
 
 
+@official_name("Output", "openai_kit.types.responses.response_function_shell_tool_call_output")
 class FunctionShellCallOutputContent(BaseModel):
     stdout: str
     stderr: str
@@ -2029,17 +2075,20 @@ class FunctionShellCallOutput(BaseModel):
     created_by: Optional[str] = None
 
 
+@official_name("OperationCreateFile", "openai_kit.types.responses.response_apply_patch_tool_call")
 class ApplyPatchCreateFileOperation(BaseModel):
     type: Literal["create_file"]
     path: str
     diff: str
 
 
+@official_name("OperationDeleteFile", "openai_kit.types.responses.response_apply_patch_tool_call")
 class ApplyPatchDeleteFileOperation(BaseModel):
     type: Literal["delete_file"]
     path: str
 
 
+@official_name("OperationUpdateFile", "openai_kit.types.responses.response_apply_patch_tool_call")
 class ApplyPatchUpdateFileOperation(BaseModel):
     type: Literal["update_file"]
     path: str
@@ -2175,6 +2224,7 @@ PersonalityEnumParam: TypeAlias = Union[str, Literal["friendly", "pragmatic"]]
 ResponsePromptVariables: TypeAlias = Optional[Dict[str, Union[str, InputTextContent, InputImageContent, InputFileContent]]]
 
 
+@official_name("ResponsePrompt", "openai_kit.types.responses.response_prompt")
 class Prompt2(BaseModel):
     id: str
     version: Optional[str] = None
@@ -2244,6 +2294,7 @@ ResponseComputerToolCallParam: TypeAlias = ComputerToolCallParam
 ResponseContainerReference: TypeAlias = ContainerReferenceResource
 
 
+@official_name("Conversation", "openai_kit.types.responses.response")
 class ResponseConversation(BaseModel):
     id: str
 
@@ -2266,6 +2317,7 @@ ResponseCustomToolCallOutputParam: TypeAlias = CustomToolCallOutputParam
 ResponseErrorCode: TypeAlias = Union[Literal["server_error", "rate_limit_exceeded", "invalid_prompt", "data_residency_mismatch", "bio_policy", "vector_store_timeout", "invalid_image", "invalid_image_format", "invalid_base64_image", "invalid_image_url", "image_too_large", "image_too_small", "image_parse_error", "image_content_policy_violation", "invalid_image_mode", "image_file_too_large", "unsupported_image_media_type", "empty_image_file", "failed_to_download_image", "image_file_not_found"], str]
 
 
+@official_name("ResponseError", "openai_kit.types.responses.response_error")
 class ResponseError2(BaseModel):
     code: ResponseErrorCode
     message: str
@@ -2280,6 +2332,7 @@ ResponseFileSearchToolCall: TypeAlias = FileSearchToolCall
 ResponseFileSearchToolCallParam: TypeAlias = FileSearchToolCallParam
 
 
+@official_name("ResponseFormatTextJSONSchemaConfig", "openai_kit.types.responses.response_format_text_json_schema_config")
 class TextResponseFormatJsonSchema(BaseModel):
     type: Literal["json_schema"]
     description: Optional[str] = None
@@ -2624,6 +2677,7 @@ class ResponseCodeInterpreterCallInterpretingEvent(BaseModel):
     sequence_number: int
 
 
+@official_name("ResponseTextConfig", "openai_kit.types.responses.response_text_config")
 class ResponseTextParam2(BaseModel):
     format: Optional[TextResponseFormatConfiguration] = None
     verbosity: Optional[Verbosity] = None
@@ -2679,6 +2733,7 @@ ToolChoiceParam2: TypeAlias = Union[ToolChoiceOptions, ToolChoiceAllowed, ToolCh
 ServiceTierResponses: TypeAlias = Optional[Union[Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"], str]]
 
 
+@official_name("IncompleteDetails", "openai_kit.types.responses.response")
 class ResponseIncompleteDetails(BaseModel):
     reason: Optional[Union[Literal["max_output_tokens", "content_filter"], str]] = None
 
@@ -2691,11 +2746,13 @@ class Reasoning(BaseModel):
     generate_summary: Optional[Union[Literal["auto", "concise", "detailed"], str]] = None
 
 
+@official_name("InputTokensDetails", "openai_kit.types.responses.response_usage")
 class ResponseUsageInputTokensDetails(BaseModel):
     cached_tokens: int
     cache_write_tokens: int
 
 
+@official_name("OutputTokensDetails", "openai_kit.types.responses.response_usage")
 class ResponseUsageOutputTokensDetails(BaseModel):
     reasoning_tokens: int
 
@@ -3854,7 +3911,6 @@ if _typing.TYPE_CHECKING:
         ContainerNetworkPolicyDomainSecretParam as ContainerNetworkPolicyDomainSecretParam,
         InlineSkillSourceParam as InlineSkillSourceParam,
         ResponseItemList as ResponseItemList,
-        ResponseOutputText as ResponseOutputText,
         ServiceTier as ServiceTier,
     )
 else:

@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 from openai_kit._lazy_types import lazy_module
 
 
@@ -50,6 +50,7 @@ def _build_FunctionParameters():
 
 
 def _build_FunctionObject():
+    @official_name("FunctionDefinition", "openai_kit.types.shared.function_definition")
     class FunctionObject(BaseModel):
         description: Optional[str] = None
         name: str
@@ -85,6 +86,7 @@ def _build_PromptCacheBreakpointConfig():
 
 
 def _build_InputTextContent():
+    @official_name("ResponseInputText", "openai_kit.types.responses.response_input_text")
     class InputTextContent(BaseModel):
         type: Literal["input_text"]
         text: str
@@ -93,6 +95,7 @@ def _build_InputTextContent():
 
 
 def _build_InputImageContent():
+    @official_name("ResponseInputImage", "openai_kit.types.responses.response_input_image")
     class InputImageContent(BaseModel):
         type: Literal["input_image"]
         image_url: Optional[str] = None
@@ -103,6 +106,7 @@ def _build_InputImageContent():
 
 
 def _build_InputFileContent():
+    @official_name("ResponseInputFile", "openai_kit.types.responses.response_input_file")
     class InputFileContent(BaseModel):
         type: Literal["input_file"]
         file_id: Optional[str] = None
@@ -191,6 +195,7 @@ def _build_ReasoningEffortParam():
 
 
 def _build_ResponseFormatJsonObject():
+    @official_name("ResponseFormatJSONObject", "openai_kit.types.shared.response_format_json_object")
     class ResponseFormatJsonObject(BaseModel):
         type: Literal["json_object"]
     return ResponseFormatJsonObject
@@ -208,6 +213,7 @@ def _build_ResponseFormatJsonSchemaSchema():
 
 
 def _build_ResponseFormatJsonSchemaJsonSchema():
+    @official_name("JSONSchema", "openai_kit.types.shared.response_format_json_schema")
     class ResponseFormatJsonSchemaJsonSchema(BaseModel):
         description: Optional[str] = None
         name: str
@@ -217,6 +223,7 @@ def _build_ResponseFormatJsonSchemaJsonSchema():
 
 
 def _build_ResponseFormatJsonSchema():
+    @official_name("ResponseFormatJSONSchema", "openai_kit.types.shared.response_format_json_schema")
     class ResponseFormatJsonSchema(BaseModel):
         type: Literal["json_schema"]
         json_schema: ResponseFormatJsonSchemaJsonSchema
@@ -306,6 +313,7 @@ def _build_ContainerNetworkPolicyAllowlistParam():
 
 
 def _build_ContainerNetworkPolicyDomainSecretParam2():
+    @official_name("ContainerNetworkPolicyDomainSecret", "openai_kit.types.responses.container_network_policy_domain_secret")
     class ContainerNetworkPolicyDomainSecretParam2(BaseModel):
         domain: str
         name: str
@@ -314,6 +322,7 @@ def _build_ContainerNetworkPolicyDomainSecretParam2():
 
 
 def _build_ContainerNetworkPolicyAllowlistParam2():
+    @official_name("ContainerNetworkPolicyAllowlist", "openai_kit.types.responses.container_network_policy_allowlist")
     class ContainerNetworkPolicyAllowlistParam2(BaseModel):
         type: Literal["allowlist"]
         allowed_domains: List[str]
@@ -328,6 +337,7 @@ def _build_ContainerNetworkPolicyDisabledParam():
 
 
 def _build_ContainerNetworkPolicyDisabledParam2():
+    @official_name("ContainerNetworkPolicyDisabled", "openai_kit.types.responses.container_network_policy_disabled")
     class ContainerNetworkPolicyDisabledParam2(BaseModel):
         type: Literal["disabled"]
     return ContainerNetworkPolicyDisabledParam2
@@ -369,6 +379,7 @@ def _build_InlineSkillParam():
 
 
 def _build_InlineSkillSourceParam2():
+    @official_name("InlineSkillSource", "openai_kit.types.responses.inline_skill_source")
     class InlineSkillSourceParam2(BaseModel):
         type: Literal["base64"]
         media_type: Literal["application/zip"]
@@ -377,6 +388,7 @@ def _build_InlineSkillSourceParam2():
 
 
 def _build_InlineSkillParam2():
+    @official_name("InlineSkill", "openai_kit.types.responses.inline_skill")
     class InlineSkillParam2(BaseModel):
         type: Literal["inline"]
         name: str
@@ -418,6 +430,7 @@ def _build_MCPToolRequireApprovalMCPToolApprovalFilter():
 
 
 def _build_MCPTool():
+    @official_name("Mcp", "openai_kit.types.responses.tool")
     class MCPTool(BaseModel):
         type: Literal["mcp"]
         server_label: str
@@ -520,6 +533,7 @@ def _build_SkillReferenceParam():
 
 
 def _build_SkillReferenceParam2():
+    @official_name("SkillReference", "openai_kit.types.responses.skill_reference")
     class SkillReferenceParam2(BaseModel):
         type: Literal["skill_reference"]
         skill_id: str

@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 from pydantic import Field
 from typing_extensions import Annotated, Literal, Required, TypeAlias, TypedDict
-from openai_kit.types._base import BaseModel, UnknownObject
+from openai_kit.types._base import BaseModel, UnknownObject, official_name
 
 
 CallableToolAllowedCaller: TypeAlias = Union[Literal["direct", "programmatic"], str]
@@ -32,6 +32,7 @@ class FunctionParameters(BaseModel):
     pass
 
 
+@official_name("FunctionDefinition", "openai_kit.types.shared.function_definition")
 class FunctionObject(BaseModel):
     description: Optional[str] = None
     name: str
@@ -55,12 +56,14 @@ class PromptCacheBreakpointConfig(BaseModel):
     mode: Literal["explicit"]
 
 
+@official_name("ResponseInputText", "openai_kit.types.responses.response_input_text")
 class InputTextContent(BaseModel):
     type: Literal["input_text"]
     text: str
     prompt_cache_breakpoint: Optional[PromptCacheBreakpointConfig] = None
 
 
+@official_name("ResponseInputImage", "openai_kit.types.responses.response_input_image")
 class InputImageContent(BaseModel):
     type: Literal["input_image"]
     image_url: Optional[str] = None
@@ -69,6 +72,7 @@ class InputImageContent(BaseModel):
     prompt_cache_breakpoint: Optional[PromptCacheBreakpointConfig] = None
 
 
+@official_name("ResponseInputFile", "openai_kit.types.responses.response_input_file")
 class InputFileContent(BaseModel):
     type: Literal["input_file"]
     file_id: Optional[str] = None
@@ -131,6 +135,7 @@ ReasoningEffort: TypeAlias = Optional[Union[Literal["none", "minimal", "low", "m
 ReasoningEffortParam: TypeAlias = Optional[Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]]
 
 
+@official_name("ResponseFormatJSONObject", "openai_kit.types.shared.response_format_json_object")
 class ResponseFormatJsonObject(BaseModel):
     type: Literal["json_object"]
 
@@ -142,6 +147,7 @@ class ResponseFormatJsonSchemaSchema(BaseModel):
     pass
 
 
+@official_name("JSONSchema", "openai_kit.types.shared.response_format_json_schema")
 class ResponseFormatJsonSchemaJsonSchema(BaseModel):
     description: Optional[str] = None
     name: str
@@ -149,6 +155,7 @@ class ResponseFormatJsonSchemaJsonSchema(BaseModel):
     strict: Optional[bool] = None
 
 
+@official_name("ResponseFormatJSONSchema", "openai_kit.types.shared.response_format_json_schema")
 class ResponseFormatJsonSchema(BaseModel):
     type: Literal["json_schema"]
     json_schema: ResponseFormatJsonSchemaJsonSchema
@@ -210,12 +217,14 @@ class ContainerNetworkPolicyAllowlistParam(TypedDict, total=False):
     domain_secrets: Sequence[ContainerNetworkPolicyDomainSecretParam]
 
 
+@official_name("ContainerNetworkPolicyDomainSecret", "openai_kit.types.responses.container_network_policy_domain_secret")
 class ContainerNetworkPolicyDomainSecretParam2(BaseModel):
     domain: str
     name: str
     value: str
 
 
+@official_name("ContainerNetworkPolicyAllowlist", "openai_kit.types.responses.container_network_policy_allowlist")
 class ContainerNetworkPolicyAllowlistParam2(BaseModel):
     type: Literal["allowlist"]
     allowed_domains: List[str]
@@ -226,6 +235,7 @@ class ContainerNetworkPolicyDisabledParam(TypedDict, total=False):
     type: Required[Literal["disabled"]]
 
 
+@official_name("ContainerNetworkPolicyDisabled", "openai_kit.types.responses.container_network_policy_disabled")
 class ContainerNetworkPolicyDisabledParam2(BaseModel):
     type: Literal["disabled"]
 
@@ -257,12 +267,14 @@ class InlineSkillParam(TypedDict, total=False):
     source: Required[InlineSkillSourceParam]
 
 
+@official_name("InlineSkillSource", "openai_kit.types.responses.inline_skill_source")
 class InlineSkillSourceParam2(BaseModel):
     type: Literal["base64"]
     media_type: Literal["application/zip"]
     data: str
 
 
+@official_name("InlineSkill", "openai_kit.types.responses.inline_skill")
 class InlineSkillParam2(BaseModel):
     type: Literal["inline"]
     name: str
@@ -294,6 +306,7 @@ class MCPToolRequireApprovalMCPToolApprovalFilter(BaseModel):
     never: Optional[MCPToolFilter] = None
 
 
+@official_name("Mcp", "openai_kit.types.responses.tool")
 class MCPTool(BaseModel):
     type: Literal["mcp"]
     server_label: str
@@ -372,6 +385,7 @@ class SkillReferenceParam(TypedDict, total=False):
     version: str
 
 
+@official_name("SkillReference", "openai_kit.types.responses.skill_reference")
 class SkillReferenceParam2(BaseModel):
     type: Literal["skill_reference"]
     skill_id: str

@@ -67,6 +67,7 @@ def _build_FileCreateParams():
 
 
 def _build_OtherChunkingStrategyResponseParam():
+    @official_name("OtherFileChunkingStrategyObject", "openai_kit.types.other_file_chunking_strategy_object")
     class OtherChunkingStrategyResponseParam(BaseModel):
         type: Literal["other"]
     return OtherChunkingStrategyResponseParam
@@ -78,6 +79,7 @@ def _build_OtherFileChunkingStrategyObject():
 
 
 def _build_StaticChunkingStrategy():
+    @official_name("StaticFileChunkingStrategy", "openai_kit.types.static_file_chunking_strategy")
     class StaticChunkingStrategy(BaseModel):
         max_chunk_size_tokens: int
         chunk_overlap_tokens: int
@@ -90,6 +92,7 @@ def _build_StaticFileChunkingStrategy():
 
 
 def _build_StaticChunkingStrategyResponseParam():
+    @official_name("StaticFileChunkingStrategyObject", "openai_kit.types.static_file_chunking_strategy_object")
     class StaticChunkingStrategyResponseParam(BaseModel):
         type: Literal["static"]
         static: StaticChunkingStrategy

@@ -48,6 +48,7 @@ class CreateVectorStoreFileRequestParam(TypedDict, total=False):
 FileCreateParams: TypeAlias = CreateVectorStoreFileRequestParam
 
 
+@official_name("OtherFileChunkingStrategyObject", "openai_kit.types.other_file_chunking_strategy_object")
 class OtherChunkingStrategyResponseParam(BaseModel):
     type: Literal["other"]
 
@@ -55,6 +56,7 @@ class OtherChunkingStrategyResponseParam(BaseModel):
 OtherFileChunkingStrategyObject: TypeAlias = OtherChunkingStrategyResponseParam
 
 
+@official_name("StaticFileChunkingStrategy", "openai_kit.types.static_file_chunking_strategy")
 class StaticChunkingStrategy(BaseModel):
     max_chunk_size_tokens: int
     chunk_overlap_tokens: int
@@ -63,6 +65,7 @@ class StaticChunkingStrategy(BaseModel):
 StaticFileChunkingStrategy: TypeAlias = StaticChunkingStrategy
 
 
+@official_name("StaticFileChunkingStrategyObject", "openai_kit.types.static_file_chunking_strategy_object")
 class StaticChunkingStrategyResponseParam(BaseModel):
     type: Literal["static"]
     static: StaticChunkingStrategy

@@ -38,6 +38,7 @@ def _build_FileSearchRankerParam():
 
 
 def _build_AssistantToolsCode():
+    @official_name("CodeInterpreterTool", "openai_kit.types.beta.code_interpreter_tool")
     class AssistantToolsCode(BaseModel):
         type: Literal["code_interpreter"]
     return AssistantToolsCode
@@ -51,6 +52,7 @@ def _build_FileSearchRankingOptions():
 
 
 def _build_AssistantToolsFileSearchFileSearch():
+    @official_name("FileSearch", "openai_kit.types.beta.file_search_tool")
     class AssistantToolsFileSearchFileSearch(BaseModel):
         max_num_results: Optional[int] = None
         ranking_options: Optional[FileSearchRankingOptions] = None
@@ -58,6 +60,7 @@ def _build_AssistantToolsFileSearchFileSearch():
 
 
 def _build_AssistantToolsFileSearch():
+    @official_name("FileSearchTool", "openai_kit.types.beta.file_search_tool")
     class AssistantToolsFileSearch(BaseModel):
         type: Literal["file_search"]
         file_search: Optional[AssistantToolsFileSearchFileSearch] = None
@@ -65,6 +68,7 @@ def _build_AssistantToolsFileSearch():
 
 
 def _build_AssistantToolsFunction():
+    @official_name("FunctionTool", "openai_kit.types.beta.function_tool")
     class AssistantToolsFunction(BaseModel):
         type: Literal["function"]
         function: FunctionObject

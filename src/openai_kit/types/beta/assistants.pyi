@@ -36,6 +36,7 @@ FileSearchRanker: TypeAlias = Union[Literal["auto", "default_2024_08_21"], str]
 FileSearchRankerParam: TypeAlias = Literal["auto", "default_2024_08_21"]
 
 
+@official_name("CodeInterpreterTool", "openai_kit.types.beta.code_interpreter_tool")
 class AssistantToolsCode(BaseModel):
     type: Literal["code_interpreter"]
 
@@ -45,16 +46,19 @@ class FileSearchRankingOptions(BaseModel):
     score_threshold: float
 
 
+@official_name("FileSearch", "openai_kit.types.beta.file_search_tool")
 class AssistantToolsFileSearchFileSearch(BaseModel):
     max_num_results: Optional[int] = None
     ranking_options: Optional[FileSearchRankingOptions] = None
 
 
+@official_name("FileSearchTool", "openai_kit.types.beta.file_search_tool")
 class AssistantToolsFileSearch(BaseModel):
     type: Literal["file_search"]
     file_search: Optional[AssistantToolsFileSearchFileSearch] = None
 
 
+@official_name("FunctionTool", "openai_kit.types.beta.function_tool")
 class AssistantToolsFunction(BaseModel):
     type: Literal["function"]
     function: FunctionObject

@@ -383,12 +383,14 @@ def _build_ThreadItem():
 
 
 def _build_ActiveStatus():
+    @official_name("StatusActive", "openai_kit.types.beta.chatkit.chatkit_thread")
     class ActiveStatus(BaseModel):
         type: Literal["active"]
     return ActiveStatus
 
 
 def _build_LockedStatus():
+    @official_name("StatusLocked", "openai_kit.types.beta.chatkit.chatkit_thread")
     class LockedStatus(BaseModel):
         type: Literal["locked"]
         reason: Optional[str]
@@ -396,6 +398,7 @@ def _build_LockedStatus():
 
 
 def _build_ClosedStatus():
+    @official_name("StatusClosed", "openai_kit.types.beta.chatkit.chatkit_thread")
     class ClosedStatus(BaseModel):
         type: Literal["closed"]
         reason: Optional[str]

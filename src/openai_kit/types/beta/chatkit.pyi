@@ -278,15 +278,18 @@ class TaskGroupItem(BaseModel):
 ThreadItem: TypeAlias = Annotated[Union[Annotated[Union[UserMessageItem, AssistantMessageItem, WidgetMessageItem, ClientToolCallItem, TaskItem, TaskGroupItem], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]
 
 
+@official_name("StatusActive", "openai_kit.types.beta.chatkit.chatkit_thread")
 class ActiveStatus(BaseModel):
     type: Literal["active"]
 
 
+@official_name("StatusLocked", "openai_kit.types.beta.chatkit.chatkit_thread")
 class LockedStatus(BaseModel):
     type: Literal["locked"]
     reason: Optional[str]
 
 
+@official_name("StatusClosed", "openai_kit.types.beta.chatkit.chatkit_thread")
 class ClosedStatus(BaseModel):
     type: Literal["closed"]
     reason: Optional[str]

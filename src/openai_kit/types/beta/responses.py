@@ -1038,6 +1038,7 @@ def _build_BetaVectorStoreFileAttributes():
 
 
 def _build_BetaFileSearchToolCallResult():
+    @official_name("Result", "openai_kit.types.beta.beta_response_file_search_tool_call")
     class BetaFileSearchToolCallResult(BaseModel):
         file_id: Optional[str] = None
         text: Optional[str] = None
@@ -1123,6 +1124,7 @@ def _build_BetaToolCallCaller():
 
 
 def _build_BetaFunctionToolCall():
+    @official_name("BetaResponseFunctionToolCall", "openai_kit.types.beta.beta_response_function_tool_call")
     class BetaFunctionToolCall(BaseModel):
         agent: Optional[BetaAgentTag] = None
         id: Optional[str] = None
@@ -1499,6 +1501,7 @@ def _build_BetaCustomToolCallOutput():
 
 
 def _build_BetaCustomToolCall():
+    @official_name("BetaResponseCustomToolCall", "openai_kit.types.beta.beta_response_custom_tool_call")
     class BetaCustomToolCall(BaseModel):
         agent: Optional[BetaAgentTag] = None
         type: Literal["custom_tool_call"]
@@ -2162,6 +2165,7 @@ def _build_BetaTextContent():
 
 
 def _build_BetaEncryptedContent():
+    @official_name("AgentMessageContentEncryptedContent", "openai_kit.types.beta.beta_response_output_item")
     class BetaEncryptedContent(BaseModel):
         type: Literal["encrypted_content"]
         encrypted_content: str

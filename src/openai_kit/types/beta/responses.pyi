@@ -1037,6 +1037,7 @@ class BetaOutputMessage(BaseModel):
 BetaVectorStoreFileAttributes: TypeAlias = VectorStoreFileAttributes
 
 
+@official_name("Result", "openai_kit.types.beta.beta_response_file_search_tool_call")
 class BetaFileSearchToolCallResult(BaseModel):
     file_id: Optional[str] = None
     text: Optional[str] = None
@@ -1102,6 +1103,7 @@ class BetaWebSearchToolCall(BaseModel):
 BetaToolCallCaller: TypeAlias = ToolCallCaller
 
 
+@official_name("BetaResponseFunctionToolCall", "openai_kit.types.beta.beta_response_function_tool_call")
 class BetaFunctionToolCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     id: Optional[str] = None
@@ -1400,6 +1402,7 @@ class BetaCustomToolCallOutput(BaseModel):
     output: Union[str, List[BetaFunctionAndCustomToolCallOutput]]
 
 
+@official_name("BetaResponseCustomToolCall", "openai_kit.types.beta.beta_response_custom_tool_call")
 class BetaCustomToolCall(BaseModel):
     agent: Optional[BetaAgentTag] = None
     type: Literal["custom_tool_call"]
@@ -1905,6 +1908,7 @@ BetaMessageRole: TypeAlias = MessageRole
 BetaTextContent: TypeAlias = TextContent
 
 
+@official_name("AgentMessageContentEncryptedContent", "openai_kit.types.beta.beta_response_output_item")
 class BetaEncryptedContent(BaseModel):
     type: Literal["encrypted_content"]
     encrypted_content: str

@@ -107,6 +107,7 @@ def _build_RunIncompleteDetails():
 
 
 def _build_RunCompletionUsage2():
+    @official_name("Usage", "openai_kit.types.beta.threads.run")
     class RunCompletionUsage2(BaseModel):
         completion_tokens: int
         prompt_tokens: int
@@ -258,12 +259,14 @@ def _build_RunStreamEventThreadRunExpired():
 
 
 def _build_RunStepDetailsMessageCreationObjectMessageCreation():
+    @official_name("MessageCreation", "openai_kit.types.beta.threads.runs.message_creation_step_details")
     class RunStepDetailsMessageCreationObjectMessageCreation(BaseModel):
         message_id: str
     return RunStepDetailsMessageCreationObjectMessageCreation
 
 
 def _build_RunStepDetailsMessageCreationObject():
+    @official_name("MessageCreationStepDetails", "openai_kit.types.beta.threads.runs.message_creation_step_details")
     class RunStepDetailsMessageCreationObject(BaseModel):
         type: Literal["message_creation"]
         message_creation: RunStepDetailsMessageCreationObjectMessageCreation
@@ -271,6 +274,7 @@ def _build_RunStepDetailsMessageCreationObject():
 
 
 def _build_RunStepDetailsToolCallsCodeOutputLogsObject():
+    @official_name("CodeInterpreterOutputLogs", "openai_kit.types.beta.threads.runs.code_interpreter_tool_call")
     class RunStepDetailsToolCallsCodeOutputLogsObject(BaseModel):
         type: Literal["logs"]
         logs: str
@@ -278,12 +282,14 @@ def _build_RunStepDetailsToolCallsCodeOutputLogsObject():
 
 
 def _build_RunStepDetailsToolCallsCodeOutputImageObjectImage():
+    @official_name("CodeInterpreterOutputImageImage", "openai_kit.types.beta.threads.runs.code_interpreter_tool_call")
     class RunStepDetailsToolCallsCodeOutputImageObjectImage(BaseModel):
         file_id: str
     return RunStepDetailsToolCallsCodeOutputImageObjectImage
 
 
 def _build_RunStepDetailsToolCallsCodeOutputImageObject():
+    @official_name("CodeInterpreterOutputImage", "openai_kit.types.beta.threads.runs.code_interpreter_tool_call")
     class RunStepDetailsToolCallsCodeOutputImageObject(BaseModel):
         type: Literal["image"]
         image: RunStepDetailsToolCallsCodeOutputImageObjectImage
@@ -291,6 +297,7 @@ def _build_RunStepDetailsToolCallsCodeOutputImageObject():
 
 
 def _build_RunStepDetailsToolCallsCodeObjectCodeInterpreter():
+    @official_name("CodeInterpreter", "openai_kit.types.beta.threads.runs.code_interpreter_tool_call")
     class RunStepDetailsToolCallsCodeObjectCodeInterpreter(BaseModel):
         input: str
         outputs: List[Annotated[Union[Annotated[Union[RunStepDetailsToolCallsCodeOutputLogsObject, RunStepDetailsToolCallsCodeOutputImageObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
@@ -298,6 +305,7 @@ def _build_RunStepDetailsToolCallsCodeObjectCodeInterpreter():
 
 
 def _build_RunStepDetailsToolCallsCodeObject():
+    @official_name("CodeInterpreterToolCall", "openai_kit.types.beta.threads.runs.code_interpreter_tool_call")
     class RunStepDetailsToolCallsCodeObject(BaseModel):
         id: str
         type: Literal["code_interpreter"]
@@ -306,6 +314,7 @@ def _build_RunStepDetailsToolCallsCodeObject():
 
 
 def _build_RunStepDetailsToolCallsFileSearchRankingOptionsObject():
+    @official_name("FileSearchRankingOptions", "openai_kit.types.beta.threads.runs.file_search_tool_call")
     class RunStepDetailsToolCallsFileSearchRankingOptionsObject(BaseModel):
         ranker: FileSearchRanker
         score_threshold: float
@@ -313,6 +322,7 @@ def _build_RunStepDetailsToolCallsFileSearchRankingOptionsObject():
 
 
 def _build_RunStepDetailsToolCallsFileSearchResultObjectContent():
+    @official_name("FileSearchResultContent", "openai_kit.types.beta.threads.runs.file_search_tool_call")
     class RunStepDetailsToolCallsFileSearchResultObjectContent(BaseModel):
         type: Optional[Literal["text"]] = None
         text: Optional[str] = None
@@ -320,6 +330,7 @@ def _build_RunStepDetailsToolCallsFileSearchResultObjectContent():
 
 
 def _build_RunStepDetailsToolCallsFileSearchResultObject():
+    @official_name("FileSearchResult", "openai_kit.types.beta.threads.runs.file_search_tool_call")
     class RunStepDetailsToolCallsFileSearchResultObject(BaseModel):
         file_id: str
         file_name: str
@@ -329,6 +340,7 @@ def _build_RunStepDetailsToolCallsFileSearchResultObject():
 
 
 def _build_RunStepDetailsToolCallsFileSearchObjectFileSearch():
+    @official_name("FileSearch", "openai_kit.types.beta.threads.runs.file_search_tool_call")
     class RunStepDetailsToolCallsFileSearchObjectFileSearch(BaseModel):
         ranking_options: Optional[RunStepDetailsToolCallsFileSearchRankingOptionsObject] = None
         results: Optional[List[RunStepDetailsToolCallsFileSearchResultObject]] = None
@@ -336,6 +348,7 @@ def _build_RunStepDetailsToolCallsFileSearchObjectFileSearch():
 
 
 def _build_RunStepDetailsToolCallsFileSearchObject():
+    @official_name("FileSearchToolCall", "openai_kit.types.beta.threads.runs.file_search_tool_call")
     class RunStepDetailsToolCallsFileSearchObject(BaseModel):
         id: str
         type: Literal["file_search"]
@@ -344,6 +357,7 @@ def _build_RunStepDetailsToolCallsFileSearchObject():
 
 
 def _build_RunStepDetailsToolCallsFunctionObjectFunction():
+    @official_name("Function", "openai_kit.types.beta.threads.runs.function_tool_call")
     class RunStepDetailsToolCallsFunctionObjectFunction(BaseModel):
         name: str
         arguments: str
@@ -352,6 +366,7 @@ def _build_RunStepDetailsToolCallsFunctionObjectFunction():
 
 
 def _build_RunStepDetailsToolCallsFunctionObject():
+    @official_name("FunctionToolCall", "openai_kit.types.beta.threads.runs.function_tool_call")
     class RunStepDetailsToolCallsFunctionObject(BaseModel):
         id: str
         type: Literal["function"]
@@ -360,6 +375,7 @@ def _build_RunStepDetailsToolCallsFunctionObject():
 
 
 def _build_RunStepDetailsToolCallsObject():
+    @official_name("ToolCallsStepDetails", "openai_kit.types.beta.threads.runs.tool_calls_step_details")
     class RunStepDetailsToolCallsObject(BaseModel):
         type: Literal["tool_calls"]
         tool_calls: List[Annotated[Union[Annotated[Union[RunStepDetailsToolCallsCodeObject, RunStepDetailsToolCallsFileSearchObject, RunStepDetailsToolCallsFunctionObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
@@ -375,6 +391,7 @@ def _build_RunStepLastError():
 
 
 def _build_RunStepCompletionUsage2():
+    @official_name("Usage", "openai_kit.types.beta.threads.runs.run_step")
     class RunStepCompletionUsage2(BaseModel):
         completion_tokens: int
         prompt_tokens: int
@@ -570,6 +587,7 @@ def _build_Message2IncompleteDetails():
 
 
 def _build_MessageContentImageFileObjectImageFile():
+    @official_name("ImageFile", "openai_kit.types.beta.threads.image_file")
     class MessageContentImageFileObjectImageFile(BaseModel):
         file_id: str
         detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
@@ -577,6 +595,7 @@ def _build_MessageContentImageFileObjectImageFile():
 
 
 def _build_MessageContentImageFileObject():
+    @official_name("ImageFileContentBlock", "openai_kit.types.beta.threads.image_file_content_block")
     class MessageContentImageFileObject(BaseModel):
         type: Literal["image_file"]
         image_file: MessageContentImageFileObjectImageFile
@@ -584,6 +603,7 @@ def _build_MessageContentImageFileObject():
 
 
 def _build_MessageContentImageUrlObjectImageUrl():
+    @official_name("ImageURL", "openai_kit.types.beta.threads.image_url")
     class MessageContentImageUrlObjectImageUrl(BaseModel):
         url: str
         detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
@@ -591,6 +611,7 @@ def _build_MessageContentImageUrlObjectImageUrl():
 
 
 def _build_MessageContentImageUrlObject():
+    @official_name("ImageURLContentBlock", "openai_kit.types.beta.threads.image_url_content_block")
     class MessageContentImageUrlObject(BaseModel):
         type: Literal["image_url"]
         image_url: MessageContentImageUrlObjectImageUrl
@@ -598,12 +619,14 @@ def _build_MessageContentImageUrlObject():
 
 
 def _build_MessageContentTextAnnotationsFileCitationObjectFileCitation():
+    @official_name("FileCitation", "openai_kit.types.beta.threads.file_citation_annotation")
     class MessageContentTextAnnotationsFileCitationObjectFileCitation(BaseModel):
         file_id: str
     return MessageContentTextAnnotationsFileCitationObjectFileCitation
 
 
 def _build_MessageContentTextAnnotationsFileCitationObject():
+    @official_name("FileCitationAnnotation", "openai_kit.types.beta.threads.file_citation_annotation")
     class MessageContentTextAnnotationsFileCitationObject(BaseModel):
         type: Literal["file_citation"]
         text: str
@@ -614,12 +637,14 @@ def _build_MessageContentTextAnnotationsFileCitationObject():
 
 
 def _build_MessageContentTextAnnotationsFilePathObjectFilePath():
+    @official_name("FilePath", "openai_kit.types.beta.threads.file_path_annotation")
     class MessageContentTextAnnotationsFilePathObjectFilePath(BaseModel):
         file_id: str
     return MessageContentTextAnnotationsFilePathObjectFilePath
 
 
 def _build_MessageContentTextAnnotationsFilePathObject():
+    @official_name("FilePathAnnotation", "openai_kit.types.beta.threads.file_path_annotation")
     class MessageContentTextAnnotationsFilePathObject(BaseModel):
         type: Literal["file_path"]
         text: str
@@ -630,6 +655,7 @@ def _build_MessageContentTextAnnotationsFilePathObject():
 
 
 def _build_MessageContentTextObjectText():
+    @official_name("Text", "openai_kit.types.beta.threads.text")
     class MessageContentTextObjectText(BaseModel):
         value: str
         annotations: List[Annotated[Union[Annotated[Union[MessageContentTextAnnotationsFileCitationObject, MessageContentTextAnnotationsFilePathObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
@@ -637,6 +663,7 @@ def _build_MessageContentTextObjectText():
 
 
 def _build_MessageContentTextObject():
+    @official_name("TextContentBlock", "openai_kit.types.beta.threads.text_content_block")
     class MessageContentTextObject(BaseModel):
         type: Literal["text"]
         text: MessageContentTextObjectText
@@ -644,6 +671,7 @@ def _build_MessageContentTextObject():
 
 
 def _build_MessageContentRefusalObject():
+    @official_name("RefusalContentBlock", "openai_kit.types.beta.threads.refusal_content_block")
     class MessageContentRefusalObject(BaseModel):
         type: Literal["refusal"]
         refusal: str
@@ -651,6 +679,7 @@ def _build_MessageContentRefusalObject():
 
 
 def _build_AssistantToolsFileSearchTypeOnly():
+    @official_name("AttachmentToolAssistantToolsFileSearchTypeOnly", "openai_kit.types.beta.threads.message")
     class AssistantToolsFileSearchTypeOnly(BaseModel):
         type: Literal["file_search"]
     return AssistantToolsFileSearchTypeOnly

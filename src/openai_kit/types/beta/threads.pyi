@@ -95,6 +95,7 @@ class RunIncompleteDetails(BaseModel):
     reason: Optional[Union[Literal["max_completion_tokens", "max_prompt_tokens"], str]] = None
 
 
+@official_name("Usage", "openai_kit.types.beta.threads.run")
 class RunCompletionUsage2(BaseModel):
     completion_tokens: int
     prompt_tokens: int
@@ -212,50 +213,60 @@ class RunStreamEventThreadRunExpired(BaseModel):
     data: Run
 
 
+@official_name("MessageCreation", "openai_kit.types.beta.threads.runs.message_creation_step_details")
 class RunStepDetailsMessageCreationObjectMessageCreation(BaseModel):
     message_id: str
 
 
+@official_name("MessageCreationStepDetails", "openai_kit.types.beta.threads.runs.message_creation_step_details")
 class RunStepDetailsMessageCreationObject(BaseModel):
     type: Literal["message_creation"]
     message_creation: RunStepDetailsMessageCreationObjectMessageCreation
 
 
+@official_name("CodeInterpreterOutputLogs", "openai_kit.types.beta.threads.runs.code_interpreter_tool_call")
 class RunStepDetailsToolCallsCodeOutputLogsObject(BaseModel):
     type: Literal["logs"]
     logs: str
 
 
+@official_name("CodeInterpreterOutputImageImage", "openai_kit.types.beta.threads.runs.code_interpreter_tool_call")
 class RunStepDetailsToolCallsCodeOutputImageObjectImage(BaseModel):
     file_id: str
 
 
+@official_name("CodeInterpreterOutputImage", "openai_kit.types.beta.threads.runs.code_interpreter_tool_call")
 class RunStepDetailsToolCallsCodeOutputImageObject(BaseModel):
     type: Literal["image"]
     image: RunStepDetailsToolCallsCodeOutputImageObjectImage
 
 
+@official_name("CodeInterpreter", "openai_kit.types.beta.threads.runs.code_interpreter_tool_call")
 class RunStepDetailsToolCallsCodeObjectCodeInterpreter(BaseModel):
     input: str
     outputs: List[Annotated[Union[Annotated[Union[RunStepDetailsToolCallsCodeOutputLogsObject, RunStepDetailsToolCallsCodeOutputImageObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
 
 
+@official_name("CodeInterpreterToolCall", "openai_kit.types.beta.threads.runs.code_interpreter_tool_call")
 class RunStepDetailsToolCallsCodeObject(BaseModel):
     id: str
     type: Literal["code_interpreter"]
     code_interpreter: RunStepDetailsToolCallsCodeObjectCodeInterpreter
 
 
+@official_name("FileSearchRankingOptions", "openai_kit.types.beta.threads.runs.file_search_tool_call")
 class RunStepDetailsToolCallsFileSearchRankingOptionsObject(BaseModel):
     ranker: FileSearchRanker
     score_threshold: float
 
 
+@official_name("FileSearchResultContent", "openai_kit.types.beta.threads.runs.file_search_tool_call")
 class RunStepDetailsToolCallsFileSearchResultObjectContent(BaseModel):
     type: Optional[Literal["text"]] = None
     text: Optional[str] = None
 
 
+@official_name("FileSearchResult", "openai_kit.types.beta.threads.runs.file_search_tool_call")
 class RunStepDetailsToolCallsFileSearchResultObject(BaseModel):
     file_id: str
     file_name: str
@@ -263,29 +274,34 @@ class RunStepDetailsToolCallsFileSearchResultObject(BaseModel):
     content: Optional[List[RunStepDetailsToolCallsFileSearchResultObjectContent]] = None
 
 
+@official_name("FileSearch", "openai_kit.types.beta.threads.runs.file_search_tool_call")
 class RunStepDetailsToolCallsFileSearchObjectFileSearch(BaseModel):
     ranking_options: Optional[RunStepDetailsToolCallsFileSearchRankingOptionsObject] = None
     results: Optional[List[RunStepDetailsToolCallsFileSearchResultObject]] = None
 
 
+@official_name("FileSearchToolCall", "openai_kit.types.beta.threads.runs.file_search_tool_call")
 class RunStepDetailsToolCallsFileSearchObject(BaseModel):
     id: str
     type: Literal["file_search"]
     file_search: RunStepDetailsToolCallsFileSearchObjectFileSearch
 
 
+@official_name("Function", "openai_kit.types.beta.threads.runs.function_tool_call")
 class RunStepDetailsToolCallsFunctionObjectFunction(BaseModel):
     name: str
     arguments: str
     output: Optional[str]
 
 
+@official_name("FunctionToolCall", "openai_kit.types.beta.threads.runs.function_tool_call")
 class RunStepDetailsToolCallsFunctionObject(BaseModel):
     id: str
     type: Literal["function"]
     function: RunStepDetailsToolCallsFunctionObjectFunction
 
 
+@official_name("ToolCallsStepDetails", "openai_kit.types.beta.threads.runs.tool_calls_step_details")
 class RunStepDetailsToolCallsObject(BaseModel):
     type: Literal["tool_calls"]
     tool_calls: List[Annotated[Union[Annotated[Union[RunStepDetailsToolCallsCodeObject, RunStepDetailsToolCallsFileSearchObject, RunStepDetailsToolCallsFunctionObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
@@ -297,6 +313,7 @@ class RunStepLastError(BaseModel):
     message: str
 
 
+@official_name("Usage", "openai_kit.types.beta.threads.runs.run_step")
 class RunStepCompletionUsage2(BaseModel):
     completion_tokens: int
     prompt_tokens: int
@@ -444,30 +461,36 @@ class Message2IncompleteDetails(BaseModel):
     reason: Union[Literal["content_filter", "max_tokens", "run_cancelled", "run_expired", "run_failed"], str]
 
 
+@official_name("ImageFile", "openai_kit.types.beta.threads.image_file")
 class MessageContentImageFileObjectImageFile(BaseModel):
     file_id: str
     detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
 
 
+@official_name("ImageFileContentBlock", "openai_kit.types.beta.threads.image_file_content_block")
 class MessageContentImageFileObject(BaseModel):
     type: Literal["image_file"]
     image_file: MessageContentImageFileObjectImageFile
 
 
+@official_name("ImageURL", "openai_kit.types.beta.threads.image_url")
 class MessageContentImageUrlObjectImageUrl(BaseModel):
     url: str
     detail: Optional[Union[Literal["auto", "low", "high"], str]] = None
 
 
+@official_name("ImageURLContentBlock", "openai_kit.types.beta.threads.image_url_content_block")
 class MessageContentImageUrlObject(BaseModel):
     type: Literal["image_url"]
     image_url: MessageContentImageUrlObjectImageUrl
 
 
+@official_name("FileCitation", "openai_kit.types.beta.threads.file_citation_annotation")
 class MessageContentTextAnnotationsFileCitationObjectFileCitation(BaseModel):
     file_id: str
 
 
+@official_name("FileCitationAnnotation", "openai_kit.types.beta.threads.file_citation_annotation")
 class MessageContentTextAnnotationsFileCitationObject(BaseModel):
     type: Literal["file_citation"]
     text: str
@@ -476,10 +499,12 @@ class MessageContentTextAnnotationsFileCitationObject(BaseModel):
     end_index: int
 
 
+@official_name("FilePath", "openai_kit.types.beta.threads.file_path_annotation")
 class MessageContentTextAnnotationsFilePathObjectFilePath(BaseModel):
     file_id: str
 
 
+@official_name("FilePathAnnotation", "openai_kit.types.beta.threads.file_path_annotation")
 class MessageContentTextAnnotationsFilePathObject(BaseModel):
     type: Literal["file_path"]
     text: str
@@ -488,21 +513,25 @@ class MessageContentTextAnnotationsFilePathObject(BaseModel):
     end_index: int
 
 
+@official_name("Text", "openai_kit.types.beta.threads.text")
 class MessageContentTextObjectText(BaseModel):
     value: str
     annotations: List[Annotated[Union[Annotated[Union[MessageContentTextAnnotationsFileCitationObject, MessageContentTextAnnotationsFilePathObject], Field(discriminator="type")], UnknownObject], Field(union_mode="left_to_right")]]
 
 
+@official_name("TextContentBlock", "openai_kit.types.beta.threads.text_content_block")
 class MessageContentTextObject(BaseModel):
     type: Literal["text"]
     text: MessageContentTextObjectText
 
 
+@official_name("RefusalContentBlock", "openai_kit.types.beta.threads.refusal_content_block")
 class MessageContentRefusalObject(BaseModel):
     type: Literal["refusal"]
     refusal: str
 
 
+@official_name("AttachmentToolAssistantToolsFileSearchTypeOnly", "openai_kit.types.beta.threads.message")
 class AssistantToolsFileSearchTypeOnly(BaseModel):
     type: Literal["file_search"]
 
