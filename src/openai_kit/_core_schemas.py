@@ -24,19 +24,51 @@ __all__ = ["alias_schema", "model_schema", "register_page"]
 
 _DIR = Path(__file__).with_name("types") / "_core_schemas"
 _PREFIX = "openai_kit.types."
-_tables: dict[str, dict[str, Any]] = {}
+_tables: dict[str, _Table] = {}
 _lock = threading.Lock()
 
 
-def _table(area: str) -> dict[str, Any]:
+class _Table:
+    """One area's table, each entry parsed when first asked for: codegen writes one entry per line
+    (``"<key>":<entry>,``), and a model needs a part of its area's entries (``Response``: 176 of the
+    ~420 in ``responses.json``); parsing them all cost more than building the validator."""
+
+    __slots__ = ("_parsed", "_raw")
+
+    def __init__(self, data: bytes) -> None:
+        self._parsed: dict[str, Any] = {}
+        self._raw: dict[str, bytes] = {}
+        lines = data.split(b"\n")
+        if lines[:1] != [b"{"] or not all(line.startswith(b'"') for line in lines[1:-2]):
+            self._parsed = orjson.loads(data or b"{}")  # not in codegen's layout: read it whole
+            return
+        for line in lines[1:-2]:
+            key, sep, entry = line.partition(b'":')
+            if not sep:
+                self._parsed = orjson.loads(data)
+                self._raw = {}
+                return
+            self._raw[key[1:].decode()] = entry.removesuffix(b",")
+
+    def get(self, key: str) -> Any:
+        entry = self._parsed.get(key)
+        if entry is None:
+            raw = self._raw.get(key)
+            if raw is not None:
+                entry = self._parsed.setdefault(key, orjson.loads(raw))
+        return entry
+
+
+def _table(area: str) -> _Table:
     table = _tables.get(area)
     if table is None:
         try:
             data = (_DIR / f"{area}.json").read_bytes()
         except OSError:
             data = b"{}"
+        parsed = _Table(data)
         with _lock:
-            table = _tables.setdefault(area, orjson.loads(data))
+            table = _tables.setdefault(area, parsed)
     return table
 
 
@@ -95,7 +127,7 @@ def _alias_names() -> dict[str, list[str]]:
 def _assemble(root: str) -> dict[str, Any] | None:
     """One ``definitions`` schema: the root's own (a model by reference, or an alias's schema) and every
     model it reaches, classes resolved."""
-    top = _table(root.partition(":")[0])[root]
+    top = _table(root.partition(":")[0]).get(root)
     entries: dict[str, Any] = {}
     todo = list(top["deps"]) if top.get("alias") else [root]
     while todo:

@@ -220,3 +220,21 @@ def test_page_schemas_equal_what_pydantic_builds(item: str) -> None:
     assert _canonical(ours) == _canonical(page.__pydantic_core_schema__)
     parsed = parse_json(page, b'{"object": "list", "data": [], "has_more": false, "extra": 1}')
     assert type(parsed) is page and parsed.has_more is False and parsed.model_extra == {"extra": 1}
+
+
+def test_tables_parse_each_entry_on_demand_and_equal_a_whole_parse() -> None:
+    """``_Table`` reads codegen's one-entry-per-line layout lazily; every entry equals what parsing the
+    whole file gives, and a file in any other JSON layout is still read (whole)."""
+    from openai_kit._core_schemas import _Table
+
+    for path in sorted(p for p in _DIR.glob("*.json") if p.name != "_aliases.json"):
+        data = path.read_bytes()
+        whole = json.loads(data)
+        table = _Table(data)
+        assert table._raw and not table._parsed, path.name  # nothing parsed yet
+        for key in list(whole)[:50]:
+            assert table.get(key) == whole[key], key
+        assert table.get("no:SuchModel") is None
+    compact = b'{"a:B":{"deps":[],"schema":{"type":"any"}}}'
+    assert _Table(compact).get("a:B") == {"deps": [], "schema": {"type": "any"}}
+    assert _Table(b"").get("a:B") is None
