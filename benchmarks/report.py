@@ -544,7 +544,7 @@ def _typing_cost(result: dict[str, Any]) -> list[str]:
         "",
         "The untyped floors return dicts. The typed floors are the same scripts validating the reply with "
         "a handful of hand-written pydantic models (`benchmarks/clients/typed_models.py`: a dozen fields, "
-        "where the spec's `Response` needs ~240 model classes): the least any client returning pydantic "
+        "where the spec's `Response` needs ~175 model classes): the least any client returning pydantic "
         "models pays.",
         "",
         "| Scenario (CPU) | openai-kit | untyped floor | typed floor | typed / untyped | openai-kit / untyped "
