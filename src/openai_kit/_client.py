@@ -197,10 +197,11 @@ class OpenAI(_ClientCore, SyncRootResources):
         page: type[SyncPage[Any]] | None = None,
     ) -> Any:
         """Fetch the first page of a list; iterating the page walks every following page lazily."""
-        from ._pagination import SyncPage, page_model
+        from ._pagination import SyncPage, named_page, page_model
 
         q = clean_query(query)
-        page_cls = page or SyncPage  # the official SDK's page class of the operation, if it has one
+        # the official SDK's page class of the operation if it has one, named after the item type
+        page_cls = named_page(page or SyncPage, model)
         if self._mode is None:
             return page_cls(self, model, q, method, path, body, options)
         from ._response import APIResponse, LegacyAPIResponse
@@ -427,10 +428,10 @@ class AsyncOpenAI(_ClientCore, AsyncRootResources):
         page: type[AsyncPage[Any]] | None = None,
     ) -> Any:
         """A page to ``await`` (first page) or ``async for`` over (every item of every page)."""
-        from ._pagination import AsyncPage
+        from ._pagination import AsyncPage, named_page
 
         q = clean_query(query)
-        page_cls = page or AsyncPage
+        page_cls = named_page(page or AsyncPage, model)  # (as in the sync client)
         if self._mode is None:
             return page_cls(self, model, q, method, path, body, options)
         return self._raw_list(model, q, method, path, body, options, page_cls)

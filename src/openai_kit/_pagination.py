@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Generator, Iterator
 from functools import cache
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import pydantic
 
@@ -43,6 +43,30 @@ def page_model(item: Any) -> type[BaseModel]:
     )
     register_page(model, item)  # its schema comes from item's precomputed one (no schema generation)
     return model
+
+
+_P = TypeVar("_P", bound=type)
+_NAMED: dict[tuple[type, type], type] = {}
+
+
+def named_page(page_cls: _P, item: Any) -> _P:
+    """``page_cls`` under the name the official SDK's page of ``item`` has (``SyncPage[Model]``, a
+    pydantic generic there): a subclass per item class (made once), so ``type(page).__name__`` and
+    ``repr`` agree while ``isinstance(page, SyncPage)`` holds. Items that are no class (a union) keep
+    the plain page class."""
+    name = getattr(item, "__name__", None)
+    if not isinstance(item, type) or name is None:
+        return page_cls
+    named = _NAMED.get((page_cls, item))
+    if named is None:
+        qualified = f"{page_cls.__name__}[{name}]"
+        namespace = {
+            "__module__": page_cls.__module__,
+            "__qualname__": qualified,
+            "__doc__": page_cls.__doc__,
+        }
+        named = _NAMED.setdefault((page_cls, item), type(page_cls)(qualified, (page_cls,), namespace))
+    return cast(_P, named)
 
 
 def next_query(page: Any, query: dict[str, object]) -> dict[str, object] | None:

@@ -144,3 +144,29 @@ def test_uploads_reach_the_handler_as_bytes(tmp_path: object) -> None:
     client = openai_kit.OpenAI(api_key="k", http_client=MockTransport(handler))
     assert client.files.create(file=("a.jsonl", b"{}\n"), purpose="batch").id == "file-1"
     assert b'filename="a.jsonl"' in seen[0] and b"{}\n" in seen[0]
+
+
+def test_pages_are_named_after_their_items_as_the_official_pages_are() -> None:
+    """``SyncPage[Model]`` / ``AsyncPage[Model]`` (pydantic generics there): one subclass per item class,
+    made once; ``isinstance`` with the plain page class holds; a page of a union keeps the plain name."""
+    import asyncio
+
+    from openai_kit.pagination import AsyncPage, SyncCursorPage, SyncPage
+
+    models = {"object": "list", "data": [{"id": "m1", "object": "model", "created": 1, "owned_by": "o"}]}
+    mock = MockTransport(lambda request: MockResponse(json=models))
+    client = openai_kit.OpenAI(api_key="k", http_client=mock)
+    first, second = client.models.list(), client.models.list()
+    assert type(first).__name__ == "SyncPage[Model]" and type(first) is type(second)
+    assert isinstance(first, SyncPage) and [m.id for m in first] == ["m1"]
+    assert repr(first).startswith("<SyncPage[Model] /models")
+
+    async def listed() -> object:
+        return await openai_kit.AsyncOpenAI(api_key="k", http_client=mock).models.list()
+
+    page = asyncio.run(listed())
+    assert type(page).__name__ == "AsyncPage[Model]" and isinstance(page, AsyncPage)
+    items = {"object": "list", "data": [], "has_more": False, "first_id": None, "last_id": None}
+    mock_items = MockTransport(lambda request: MockResponse(json=items))
+    union_page = openai_kit.OpenAI(api_key="k", http_client=mock_items).responses.input_items.list("resp_1")
+    assert type(union_page).__name__ == "SyncCursorPage" and isinstance(union_page, SyncCursorPage)

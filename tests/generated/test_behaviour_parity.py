@@ -59,7 +59,9 @@ def _name(value: Any) -> str:
     cls = type(value)
     meta = getattr(cls, "__pydantic_generic_metadata__", None)
     if meta and meta.get("origin") is not None:  # the official pages: SyncCursorPage[FileObject]
-        cls = meta["origin"]
+        args = meta.get("args") or ()
+        if not (args and isinstance(args[0], type)):
+            cls = meta["origin"]  # a page of a union (a long typing repr there): its plain name, as ours
     return cls.__name__
 
 

@@ -19,6 +19,7 @@ import pydantic
 import pytest
 
 from openai_kit import OpenAI
+from openai_kit.pagination import SyncPage
 
 from .spec_server import API_KEY, SpecServer
 
@@ -109,7 +110,8 @@ def test_checkpoint_permission_create_is_a_page(client: OpenAI, official: Any) -
     ckpt = "ft:gpt-4o-mini:org:custom:abc:ckpt-step-1"
     page = client.fine_tuning.checkpoints.permissions.create(ckpt, project_ids=["proj_1"])
     theirs = official.fine_tuning.checkpoints.permissions.create(ckpt, project_ids=["proj_1"])
-    assert type(page).__name__ == "SyncPage" and isinstance(theirs, openai.pagination.SyncPage)
+    assert isinstance(page, SyncPage) and isinstance(theirs, openai.pagination.SyncPage)
+    assert type(page).__name__ == type(theirs).__name__ == "SyncPage[PermissionCreateResponse]"
     assert [type(p).__name__ for p in page] == [type(p).__name__ for p in theirs] != []
     assert [p.model_dump() for p in page] == [p.model_dump() for p in theirs]
 
@@ -122,9 +124,9 @@ def test_the_official_raw_and_streaming_wrapper_classes(client: OpenAI) -> None:
     raw = ModelsWithRawResponse(client.models)
     response = raw.list()
     assert type(response).__name__ == type(client.models.with_raw_response.list()).__name__
-    assert response.status_code == 200 and type(response.parse()).__name__ == "SyncPage"
+    assert response.status_code == 200 and type(response.parse()).__name__ == "SyncPage[Model]"
     with ModelsWithStreamingResponse(client.models).list() as streamed:
-        assert not streamed.is_closed and type(streamed.parse()).__name__ == "SyncPage"
+        assert not streamed.is_closed and type(streamed.parse()).__name__ == "SyncPage[Model]"
     assert streamed.is_closed
     # the official package exports them from the resource's package (its module has only the resource)
     assert hasattr(openai.resources.chat, "CompletionsWithRawResponse")
@@ -141,10 +143,10 @@ async def test_the_async_wrapper_classes(spec_server: SpecServer) -> None:
 
     async with AsyncOpenAI(api_key=API_KEY, base_url=spec_server.base_url, max_retries=0) as aclient:
         response = await AsyncModelsWithRawResponse(aclient.models).list()
-        assert response.status_code == 200 and type(response.parse()).__name__ == "AsyncPage"
+        assert response.status_code == 200 and type(response.parse()).__name__ == "AsyncPage[Model]"
         async with AsyncModelsWithStreamingResponse(aclient.models).list() as streamed:
             assert not streamed.is_closed
-            assert type(await streamed.parse()).__name__ == "AsyncPage"
+            assert type(await streamed.parse()).__name__ == "AsyncPage[Model]"
         assert streamed.is_closed
 
 
