@@ -208,11 +208,37 @@ def _field_class(tg: TypeGen, name: str, field: str, depth: int = 0) -> str | No
     return target.name if target is not None and target.kind == "class" and target.flavor == "M" else None
 
 
+def _nested_pairs(tg: TypeGen, root: str, nested: list[list[Any]]) -> list[tuple[str, str, str]]:
+    """``(our class, official module, official name)`` at every field path ``codegen.official_names``
+    recorded under an official class (``nested``), walked from our class ``root``: one model class at a
+    path pairs with the official one; a union of tagged models pairs its members by tag, and the walk
+    goes on inside each (``<path>|<OfficialMember>.<field>``)."""
+    pairs: list[tuple[str, str, str]] = []
+    where = {"": root}
+    for path, official, module, *union in nested:
+        parent, _, field = path.rpartition(".")
+        if parent not in where:
+            continue
+        if union:
+            expr = _field_annotation(tg, where[parent], field)
+            for d, member_module, member in _union_pairs(tg, expr or "", union[0]):
+                where[f"{path}|{member}"] = d.name
+                pairs.append((d.name, member_module, member))
+            continue
+        ours = _field_class(tg, where[parent], field)
+        if ours is not None:
+            where[path] = ours
+            pairs.append((ours, module, official))
+    return pairs
+
+
 def _official_nested_names(tg: TypeGen, ops: list[Operation], op_types: dict[str, dict[str, Any]]) -> None:
-    """The classes inside a result report the official SDK's class names where they hold the same
-    position (``ChatCompletion.choices[].message`` is a ``ChatCompletionMessage`` there, our
-    ``ChatCompletionResponseMessage``), renamed in place like union members. Only where the pairing is
-    unambiguous: one official name per class of ours and one class of ours per official name. The
+    """The classes inside a result, a page item or a streamed event report the official SDK's class
+    names where they hold the same position (``ChatCompletion.choices[].message`` is a
+    ``ChatCompletionMessage`` there, our ``ChatCompletionResponseMessage``), renamed in place like union
+    members. Only where the pairing is unambiguous: one official name per class of ours and one class
+    of ours per official name; a class that a result names already keeps that name when an event holds
+    it too (``moderation``: ``Moderation`` of ``chat_completion``, not of ``chat_completion_chunk``). The
     official module path then serves that class (``_renamed_official_paths``; the position is a better
     pairing than the name-and-shape match of codegen/official_names.json where the two disagree), so
     pickling and the official import path agree with ``type(x).__name__``."""
@@ -222,31 +248,20 @@ def _official_nested_names(tg: TypeGen, ops: list[Operation], op_types: dict[str
     table = data.get("operations", {})
     wanted: dict[str, set[tuple[str, str]]] = defaultdict(set)  # our class -> {(official module, name)}
     reached: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for o in ops:
-        entry = table.get(".".join((*o.resource, o.name)), {})
-        for key, nested in (("result", "result_nested"), ("item", "item_nested")):
+    in_results: set[str] = set()  # our classes a result or page item holds (events come last)
+    for key in ("result", "item", "event"):
+        for o in ops:
+            entry = table.get(".".join((*o.resource, o.name)), {})
             root = REF_RE.fullmatch(op_types[o.op_id].get(key, ""))
-            if root is None or not entry.get(nested):
+            if root is None or not entry.get(f"{key}_nested"):
                 continue
-            where = {"": root.group(1)}
-            for path, official, module, *union in entry[nested]:
-                parent, _, field = path.rpartition(".")
-                if parent not in where:
+            for ours, module, official in _nested_pairs(tg, root.group(1), entry[f"{key}_nested"]):
+                if key == "event" and ours in in_results:
                     continue
-                pairs: list[tuple[str, str, str]] = []  # (ours, official module, official name)
-                if union:  # a union of tagged models there: pair its members by tag
-                    expr = _field_annotation(tg, where[parent], field)
-                    pairs = [(d.name, m, n) for d, m, n in _union_pairs(tg, expr or "", union[0])]
-                    for ours, _, name in pairs:
-                        where[f"{path}|{name}"] = ours
-                else:
-                    ours = _field_class(tg, where[parent], field)
-                    if ours is not None:
-                        where[path] = ours
-                        pairs = [(ours, module, official)]
-                for ours, module_, official_ in pairs:
-                    wanted[ours].add((module_, official_))
-                    reached[(module_, official_)][ours] += 1  # how many results hold it there
+                if key != "event":
+                    in_results.add(ours)
+                wanted[ours].add((module, official))
+                reached[(module, official)][ours] += 1  # how many results hold it there
     # an official class held by two classes of ours (the spec repeats a schema inline: a stored chat
     # message's annotations) goes to the one more results hold; a tie to neither
     owner: dict[tuple[str, str], str] = {}

@@ -550,11 +550,15 @@ def _union_members(t: Any) -> dict[str, Any]:
 
 def _stream_events(alternatives: tuple[Any, ...]) -> dict[str, Any]:
     """The members of the event union of a streamed operation (``Stream[ResponseStreamEvent]`` among
-    the return type's alternatives), as ``_union_members`` records them."""
+    the return type's alternatives), as ``_union_members`` records them; for a stream of one event
+    class (``Stream[ChatCompletionChunk]``), the classes inside it (``_nested``)."""
     for t in alternatives:
         origin = typing.get_origin(t)
         if getattr(origin, "__name__", "") == "Stream" and typing.get_args(t):
-            members = _union_members(typing.get_args(t)[0]).get("item_members")
+            event = typing.get_args(t)[0]
+            if isinstance(event, type):
+                return _nested("event_nested", event)
+            members = _union_members(event).get("item_members")
             return {"event_members": members} if members else {}
     return {}
 

@@ -249,3 +249,26 @@ def test_a_renamed_nested_class_pickles_and_imports_from_the_official_path(clien
         message, ChatCompletionMessage
     )
     assert repr(reply).startswith("ChatCompletion(") and "ChatCompletionMessage(" in repr(reply)
+
+
+def test_classes_inside_streamed_chunks_have_the_official_names(client: OpenAI, official: Any) -> None:
+    """``chunk.choices[0]`` is the ``Choice`` of ``chat_completion_chunk``, its ``delta`` a ``ChoiceDelta``
+    ... with both clients, chunk by chunk."""
+    messages = [{"role": "user", "content": "hi"}]
+    ours = [
+        _model_names(c) for c in client.chat.completions.create(model="m", messages=messages, stream=True)
+    ]
+    theirs = [
+        _model_names(c) for c in official.chat.completions.create(model="m", messages=messages, stream=True)
+    ]
+    assert ours and len(ours) == len(theirs)
+    compared = 0
+    for mine, official_names in zip(ours, theirs, strict=True):
+        shared = set(mine) & set(official_names)
+        differ = {p: (mine[p], official_names[p]) for p in shared if mine[p] != official_names[p]}
+        assert {p: names for p, names in differ.items() if (p, names) not in NESTED_NAME_DIFFERENCES} == {}
+        compared += len(shared)
+    assert compared > len(ours)  # nested classes were compared, not only the chunks
+    from openai_kit.types.chat.chat_completion_chunk import Choice, ChoiceDelta
+
+    assert Choice.__name__ == "Choice" and ChoiceDelta.__name__ == "ChoiceDelta"

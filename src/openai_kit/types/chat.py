@@ -743,6 +743,7 @@ def _build_WebSearchContextSizeParam():
 
 
 def _build_ChatCompletionStreamResponseDeltaFunctionCall():
+    @official_name("ChoiceDeltaFunctionCall", "openai_kit.types.chat.chat_completion_chunk")
     class ChatCompletionStreamResponseDeltaFunctionCall(BaseModel):
         arguments: Optional[str] = None
         name: Optional[str] = None
@@ -750,6 +751,7 @@ def _build_ChatCompletionStreamResponseDeltaFunctionCall():
 
 
 def _build_ChatCompletionMessageToolCallChunkFunction():
+    @official_name("ChoiceDeltaToolCallFunction", "openai_kit.types.chat.chat_completion_chunk")
     class ChatCompletionMessageToolCallChunkFunction(BaseModel):
         name: Optional[str] = None
         arguments: Optional[str] = None
@@ -757,6 +759,7 @@ def _build_ChatCompletionMessageToolCallChunkFunction():
 
 
 def _build_ChatCompletionMessageToolCallChunk():
+    @official_name("ChoiceDeltaToolCall", "openai_kit.types.chat.chat_completion_chunk")
     class ChatCompletionMessageToolCallChunk(BaseModel):
         index: int
         id: Optional[str] = None
@@ -766,6 +769,7 @@ def _build_ChatCompletionMessageToolCallChunk():
 
 
 def _build_ChatCompletionStreamResponseDelta():
+    @official_name("ChoiceDelta", "openai_kit.types.chat.chat_completion_chunk")
     class ChatCompletionStreamResponseDelta(BaseModel):
         content: Optional[str] = None
         function_call: Optional[ChatCompletionStreamResponseDeltaFunctionCall] = None
@@ -776,6 +780,7 @@ def _build_ChatCompletionStreamResponseDelta():
 
 
 def _build_ChatCompletionChunkChoiceLogprobs():
+    @official_name("ChoiceLogprobs", "openai_kit.types.chat.chat_completion_chunk")
     class ChatCompletionChunkChoiceLogprobs(BaseModel):
         content: Optional[List[ChatCompletionTokenLogprob]]
         refusal: Optional[List[ChatCompletionTokenLogprob]]
@@ -783,6 +788,7 @@ def _build_ChatCompletionChunkChoiceLogprobs():
 
 
 def _build_ChatCompletionChunkChoice():
+    @official_name("Choice", "openai_kit.types.chat.chat_completion_chunk")
     class ChatCompletionChunkChoice(BaseModel):
         delta: ChatCompletionStreamResponseDelta
         logprobs: Optional[ChatCompletionChunkChoiceLogprobs] = None

@@ -530,16 +530,19 @@ VerbosityParam: TypeAlias = Optional[Literal["low", "medium", "high"]]
 WebSearchContextSizeParam: TypeAlias = Literal["low", "medium", "high"]
 
 
+@official_name("ChoiceDeltaFunctionCall", "openai_kit.types.chat.chat_completion_chunk")
 class ChatCompletionStreamResponseDeltaFunctionCall(BaseModel):
     arguments: Optional[str] = None
     name: Optional[str] = None
 
 
+@official_name("ChoiceDeltaToolCallFunction", "openai_kit.types.chat.chat_completion_chunk")
 class ChatCompletionMessageToolCallChunkFunction(BaseModel):
     name: Optional[str] = None
     arguments: Optional[str] = None
 
 
+@official_name("ChoiceDeltaToolCall", "openai_kit.types.chat.chat_completion_chunk")
 class ChatCompletionMessageToolCallChunk(BaseModel):
     index: int
     id: Optional[str] = None
@@ -547,6 +550,7 @@ class ChatCompletionMessageToolCallChunk(BaseModel):
     function: Optional[ChatCompletionMessageToolCallChunkFunction] = None
 
 
+@official_name("ChoiceDelta", "openai_kit.types.chat.chat_completion_chunk")
 class ChatCompletionStreamResponseDelta(BaseModel):
     content: Optional[str] = None
     function_call: Optional[ChatCompletionStreamResponseDeltaFunctionCall] = None
@@ -555,11 +559,13 @@ class ChatCompletionStreamResponseDelta(BaseModel):
     refusal: Optional[str] = None
 
 
+@official_name("ChoiceLogprobs", "openai_kit.types.chat.chat_completion_chunk")
 class ChatCompletionChunkChoiceLogprobs(BaseModel):
     content: Optional[List[ChatCompletionTokenLogprob]]
     refusal: Optional[List[ChatCompletionTokenLogprob]]
 
 
+@official_name("Choice", "openai_kit.types.chat.chat_completion_chunk")
 class ChatCompletionChunkChoice(BaseModel):
     delta: ChatCompletionStreamResponseDelta
     logprobs: Optional[ChatCompletionChunkChoiceLogprobs] = None

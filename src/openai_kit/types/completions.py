@@ -7,11 +7,12 @@
 from typing import Dict, List, Optional, Union
 
 from typing_extensions import Literal
-from openai_kit.types._base import BaseModel
+from openai_kit.types._base import BaseModel, official_name
 from openai_kit._lazy_types import lazy_module
 
 
 def _build_CompletionChoiceLogprobs():
+    @official_name("Logprobs", "openai_kit.types.completion_choice")
     class CompletionChoiceLogprobs(BaseModel):
         text_offset: Optional[List[int]] = None
         token_logprobs: Optional[List[float]] = None
