@@ -462,34 +462,18 @@ def operations() -> dict[str, dict[str, Any]]:
     return dict(sorted(out.items()))
 
 
-def _single_model(t: Any) -> Any:
-    """The one model class an annotation holds (``Optional[X]``, ``List[X]``, ``Optional[List[X]]``),
-    else ``None`` (a union of models has no single class at that position)."""
-    import pydantic
-
+def _unwrap(t: Any, annotated: bool) -> Any:
+    """``t`` without ``Optional``/``List`` around it (and ``Annotated`` with ``annotated``); a union
+    of several types stays that union."""
     for _ in range(4):
         origin, args = typing.get_origin(t), typing.get_args(t)
         if origin is typing.Annotated:
+            if not annotated:
+                break
             t = args[0]
-        elif origin in (list, typing.List):  # noqa: UP006
-            t = args[0] if args else None
+        elif origin in (list, typing.List) and args:  # noqa: UP006
+            t = args[0]
         elif args and type(None) in args:
-            rest = [a for a in args if a is not type(None)]
-            if len(rest) != 1:
-                return None
-            t = rest[0]
-        else:
-            break
-    return t if isinstance(t, type) and issubclass(t, pydantic.BaseModel) else None
-
-
-def _list_item(t: Any) -> Any:
-    """``t`` without ``Optional``/``List`` around it (a union stays a union)."""
-    for _ in range(4):
-        origin, args = typing.get_origin(t), typing.get_args(t)
-        if origin in (list, typing.List) and args:  # noqa: UP006
-            t = args[0]
-        elif args and type(None) in args and origin is not typing.Annotated:
             rest = [a for a in args if a is not type(None)]
             t = rest[0] if len(rest) == 1 else typing.Union[tuple(rest)]  # noqa: UP007
             if len(rest) != 1:
@@ -497,6 +481,15 @@ def _list_item(t: Any) -> Any:
         else:
             break
     return t
+
+
+def _single_model(t: Any) -> Any:
+    """The one model class an annotation holds (``Optional[X]``, ``List[X]``, ``Optional[List[X]]``),
+    else ``None`` (a union of models has no single class at that position)."""
+    import pydantic
+
+    t = _unwrap(t, annotated=True)
+    return t if isinstance(t, type) and issubclass(t, pydantic.BaseModel) else None
 
 
 def _nested(key: str, cls: Any) -> dict[str, Any]:
@@ -515,7 +508,7 @@ def _nested(key: str, cls: Any) -> dict[str, Any]:
         for name, info in getattr(model, "model_fields", {}).items():
             inner = _single_model(info.annotation)
             if inner is None:
-                union = _list_item(info.annotation)
+                union = _unwrap(info.annotation, annotated=False)
                 members = _union_members(union).get("item_members")
                 if members:  # a union of tagged models: the generator pairs members by tag
                     out.append([prefix + name, "", "", members])  # type: ignore[list-item]
