@@ -38,17 +38,11 @@ class _Table:
     def __init__(self, data: bytes) -> None:
         self._parsed: dict[str, Any] = {}
         self._raw: dict[str, bytes] = {}
-        lines = data.split(b"\n")
-        if lines[:1] != [b"{"] or not all(line.startswith(b'"') for line in lines[1:-2]):
-            self._parsed = orjson.loads(data or b"{}")  # not in codegen's layout: read it whole
-            return
-        for line in lines[1:-2]:
-            key, sep, entry = line.partition(b'":')
-            if not sep:
-                self._parsed = orjson.loads(data)
-                self._raw = {}
-                return
-            self._raw[key[1:].decode()] = entry.removesuffix(b",")
+        raw = _entry_lines(data)
+        if raw is None:  # not in codegen's layout: read it whole
+            self._parsed = orjson.loads(data or b"{}")
+        else:
+            self._raw = raw
 
     def get(self, key: str) -> Any:
         entry = self._parsed.get(key)
@@ -57,6 +51,21 @@ class _Table:
             if raw is not None:
                 entry = self._parsed.setdefault(key, orjson.loads(raw))
         return entry
+
+
+def _entry_lines(data: bytes) -> dict[str, bytes] | None:
+    """Key -> unparsed entry of a table in codegen's layout (``{``, one ``"<key>":<entry>,`` per line,
+    ``}``), or ``None`` for any other layout."""
+    lines = data.split(b"\n")
+    if lines[:1] != [b"{"]:
+        return None
+    raw: dict[str, bytes] = {}
+    for line in lines[1:-2]:
+        key, sep, entry = line.partition(b'":')
+        if not sep or not key.startswith(b'"'):
+            return None
+        raw[key[1:].decode()] = entry.removesuffix(b",")
+    return raw
 
 
 def _table(area: str) -> _Table:
