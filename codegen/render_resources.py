@@ -560,7 +560,7 @@ def render_method(
     # runtime imports
     by_mod: dict[str, list[str]] = defaultdict(list)
     for n in dict.fromkeys(runtime):
-        if n != stream_cls or n == cast:  # the event class is looked up only when a stream is asked for
+        if n != stream_cls or n == cast:  # (see stream_cls below)
             by_mod[tg.defs[n].module].append(n)
     for mod in sorted(by_mod):
         lines.append(f"        from openai_kit.types.{mod} import {', '.join(sorted(by_mod[mod]))}")
@@ -648,15 +648,13 @@ def render_method(
             flag = o.stream_flag
             cond = 'stream_format == "sse"' if flag == "stream_format" else f"{flag} is True"
             args.append(f"stream={cond},")
-            events = stream_cls
-            if stream_cls != cast:  # (defining the event types costs a few ms: only for a stream)
-                events = f'type_of("{tg.defs[stream_cls].module}", "{stream_cls}")'
-            events = f"Enveloped({events})" if envelope else events
-            args.append(
-                f"stream_cls={events} if {cond} else None,"
-                if events != stream_cls
-                else f"stream_cls={events},"
-            )
+            # the event class is looked up only when a stream is asked for (defining the event types
+            # costs a few ms), unless the result type is that class anyway
+            lazy = stream_cls != cast
+            events = f'type_of("{tg.defs[stream_cls].module}", "{stream_cls}")' if lazy else stream_cls
+            if envelope:
+                events = f"Enveloped({events})"
+            args.append(f"stream_cls={events} if {cond} else None," if lazy else f"stream_cls={events},")
         if embeddings:
             args.append("post_parser=decode_embeddings if decode else None,")
         args.append("options=options,")
