@@ -83,10 +83,10 @@ def _render_table(table: dict[str, Any]) -> str:
 
 
 def _key(cls: type) -> str:
-    from openai_kit._models import defined_as
+    from openai_kit._models import where_defined
 
     # a class with an official name elsewhere is keyed where it is defined: one table per area module
-    where = defined_as.get(cls) or f"{cls.__module__}:{cls.__qualname__}"
+    where = where_defined(cls)
     if not where.startswith(TYPES_PREFIX):
         raise _Foreign(where)
     return where[len(TYPES_PREFIX) :]

@@ -92,9 +92,9 @@ def model_schema(cls: type) -> dict[str, Any] | None:
     derived = _derived.get(cls)
     if derived is not None:
         return derived()
-    from openai_kit._models import defined_as
+    from openai_kit._models import where_defined
 
-    where = defined_as.get(cls) or f"{getattr(cls, '__module__', '')}:{cls.__qualname__}"
+    where = where_defined(cls)
     if not where.startswith(_PREFIX):
         return None
     root = where[len(_PREFIX) :]

@@ -59,6 +59,12 @@ _C = TypeVar("_C", bound=type)
 defined_as: dict[type, str] = {}
 
 
+def where_defined(cls: type) -> str:
+    """``"<module>:<identifier>"`` of the class where it is defined, even when it reports an official
+    name of another module (:func:`official_name`)."""
+    return defined_as.get(cls) or f"{getattr(cls, '__module__', '')}:{cls.__qualname__}"
+
+
 def official_name(name: str, module: str) -> Callable[[_C], _C]:
     """Class decorator of generated models that the official SDK names like another class of the same
     area module (``Group`` of organization and of project groups): the class keeps a unique identifier
